@@ -1,0 +1,18 @@
+/** The canonical event every helpdesk adapter decodes to; the sync engine never sees vendor shapes. */
+export type TicketEventKind = "created" | "updated" | "closed" | "reopened"
+
+export interface TicketEvent {
+  /** Source name as configured in the service (`zendesk`, `servicenow`, `jira`, `freshdesk`, `github`, or a generic source's name). */
+  readonly source: string
+  /** The ticket's id in its source system. */
+  readonly ticketId: string
+  /** Totally ordered per ticket (see Revision.ts). */
+  readonly revision: string
+  /** ISO-8601 time the change happened in the source. */
+  readonly occurredAt: string
+  /** Dedupe key: a re-delivery of the same event carries the same key. */
+  readonly deliveryKey: string
+  readonly kind: TicketEventKind
+  /** The ticket's fields in catalog terms (keys are catalog field keys), not yet normalized. */
+  readonly fields: Readonly<Record<string, unknown>>
+}

@@ -1,0 +1,7 @@
+import { configDefaults, defineProject, mergeConfig } from "vitest/config"
+import shared from "../vitest.shared.js"
+
+export default mergeConfig(
+  shared,
+  defineProject({ test: { name: "e2e", exclude: [...configDefaults.exclude, "**/*.services.test.ts"] } })
+)
