@@ -1,0 +1,81 @@
+/**
+ * Every Genesys API operation the sync service calls at run time, with the permission Genesys checks for it
+ * (reference §2.1, §3). The service's Genesys client may call nothing else, and the integration role that
+ * `infra/` provisions is derived from this list — so the role holds exactly what the service needs.
+ */
+export interface GenesysOperation {
+  /** Method name on the official SDK's API class. */
+  readonly sdkMethod: string
+  readonly sdkClass: "TaskManagementApi"
+  readonly httpMethod: "GET" | "POST" | "PATCH"
+  readonly path: string
+  /** The permission (`domain:entity:action`) this operation needs. */
+  readonly permission: string
+  /** Why the service calls it. */
+  readonly purpose: string
+}
+
+export const SERVICE_OPERATIONS = {
+  getWorktype: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "getTaskmanagementWorktype",
+    httpMethod: "GET",
+    path: "/api/v2/taskmanagement/worktypes/{worktypeId}",
+    permission: "workitems:worktype:view",
+    purpose: "readiness check; resolve the worktype's default workbin and statuses"
+  },
+  queryWorktypes: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "postTaskmanagementWorktypesQuery",
+    httpMethod: "POST",
+    path: "/api/v2/taskmanagement/worktypes/query",
+    permission: "workitems:worktype:view",
+    purpose: "find the worktype by name when only its name is configured"
+  },
+  getWorktypeStatuses: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "getTaskmanagementWorktypeStatuses",
+    httpMethod: "GET",
+    path: "/api/v2/taskmanagement/worktypes/{worktypeId}/statuses",
+    permission: "workitems:status:view",
+    purpose: "the status ids and the transition graph"
+  },
+  queryWorkitems: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "postTaskmanagementWorkitemsQuery",
+    httpMethod: "POST",
+    path: "/api/v2/taskmanagement/workitems/query",
+    permission: "workitems:workitem:view",
+    purpose: "find a ticket's workitem when the link store has none (crash repair, no duplicates)"
+  },
+  getWorkitem: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "getTaskmanagementWorkitem",
+    httpMethod: "GET",
+    path: "/api/v2/taskmanagement/workitems/{workitemId}",
+    permission: "workitems:workitem:view",
+    purpose: "read the current status before a status transition"
+  },
+  createWorkitem: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "postTaskmanagementWorkitems",
+    httpMethod: "POST",
+    path: "/api/v2/taskmanagement/workitems",
+    permission: "workitems:workitem:add",
+    purpose: "create the workitem of a new ticket"
+  },
+  updateWorkitem: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "patchTaskmanagementWorkitem",
+    httpMethod: "PATCH",
+    path: "/api/v2/taskmanagement/workitems/{workitemId}",
+    permission: "workitems:workitem:edit",
+    purpose: "apply a ticket change (minimal PATCH)"
+  }
+} as const satisfies Record<string, GenesysOperation>
+
+export type ServiceOperationName = keyof typeof SERVICE_OPERATIONS
+
+/** The distinct permissions the service needs, sorted. */
+export const servicePermissions = (): ReadonlyArray<string> =>
+  [...new Set(Object.values(SERVICE_OPERATIONS).map((op) => op.permission))].sort()
