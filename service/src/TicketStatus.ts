@@ -1,0 +1,21 @@
+/**
+ * The sync status of one ticket, as `GET /tickets/:source/:id` and the Data Action endpoint report it.
+ */
+export interface TicketSyncStatus {
+  /** Source name (`zendesk`, `servicenow`, …, or a generic source's name). */
+  readonly source: string
+  /** The ticket's id in its source. */
+  readonly ticketId: string
+  /** The linked Genesys workitem, once one exists. */
+  readonly workitemId?: string
+  /** The newest revision written to the workitem. */
+  readonly appliedRevision?: string
+  /** Accepted events of this ticket not yet applied, superseded or dead-lettered. */
+  readonly pendingEvents: number
+  /** The reason of the ticket's newest dead letter, when its newest event could not be applied. */
+  readonly lastError?: string
+  /** ISO-8601 time of the last successful apply. */
+  readonly lastAppliedAt?: string
+  /** Seconds between the oldest pending event's acceptance and now (0 when nothing is pending). */
+  readonly lagSeconds?: number
+}
