@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest"
+import { ConfigError, loadConfig, secretVariableFor } from "./Config.js"
+
+const remote = {
+  GENESYS_CLIENT_ID: "id",
+  GENESYS_CLIENT_SECRET: "s3cret",
+  GENESYS_GATEWAY_URL: "http://127.0.0.1:9300",
+  WORKBRIDGE_WORKTYPE_ID: "wt-1"
+}
+
+const errorOf = (env: Record<string, string>): ConfigError => {
+  try {
+    loadConfig(env, "/srv")
+  } catch (e) {
+    if (e instanceof ConfigError) return e
+    throw e
+  }
+  throw new Error("expected a ConfigError")
+}
+
+describe("loadConfig", () => {
+  it("defaults to the embedded emulator with no Genesys credentials", () => {
+    const c = loadConfig({}, "/srv")
+    expect(c.port).toBe(8080)
+    expect(c.host).toBe("127.0.0.1")
+    expect(c.dataDir).toBe("/srv/.data")
+    expect(c.genesys).toEqual({ _tag: "Embedded", emulatorPort: 9300, adminId: "workbridge-admin", adminSecret: "workbridge-admin-secret" })
+    expect(c.budgetPerMinute).toBe(300)
+    expect(c.inboxSoftLimit).toBe(5000)
+  })
+
+  it("reads a remote target and per-source webhook credentials", () => {
+    const c = loadConfig(
+      {
+        ...remote,
+        WEBHOOK_SECRET_ZENDESK: "zs",
+        WEBHOOK_BASIC_AUTH_SERVICENOW: "u:p",
+        WEBHOOK_TOKEN_MY_SOURCE: "X-Token:abc",
+        WORKBRIDGE_BUDGET_PER_MINUTE: "120"
+      },
+      "/srv"
+    )
+    expect(c.genesys).toMatchObject({ _tag: "Remote", gatewayUrl: "http://127.0.0.1:9300", clientId: "id" })
+    expect(c.webhooks).toEqual({
+      zendesk: { secret: "zs" },
+      servicenow: { basicAuth: "u:p" },
+      "my-source": { token: { header: "x-token", value: "abc" } }
+    })
+    expect(c.budgetPerMinute).toBe(120)
+    expect(secretVariableFor("my-source")).toBe("WEBHOOK_SECRET_MY_SOURCE")
+  })
+
+  it.each([
+    [{ PORT: "eighty" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ GENESYS_CLIENT_ID: "id" }, "GENESYS_CLIENT_SECRET"],
+    [{ GENESYS_CLIENT_ID: "id", GENESYS_CLIENT_SECRET: "s" }, "GENESYS_REGION"],
+    [{ ...remote, WORKBRIDGE_WORKTYPE_ID: "" }, "WORKBRIDGE_WORKTYPE_ID"],
+    [{ ...remote, GENESYS_GATEWAY_URL: "not a url" }, "GENESYS_GATEWAY_URL"],
+    [{ WEBHOOK_BASIC_AUTH_JIRA: "nopassword" }, "WEBHOOK_BASIC_AUTH_JIRA"],
+    [{ WORKBRIDGE_SKILL_IDS: "[1]" }, "WORKBRIDGE_SKILL_IDS"],
+    [{ WORKBRIDGE_INBOX_SOFT_LIMIT: "100", WORKBRIDGE_INBOX_HARD_LIMIT: "10" }, "WORKBRIDGE_INBOX_HARD_LIMIT"],
+    [{ WORKBRIDGE_TLS_CERT: "/c.pem" }, "WORKBRIDGE_TLS_KEY"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ WORKBRIDGE_QUEUE: "kafka" }, "WORKBRIDGE_QUEUE"],
+    [{ WORKBRIDGE_TEST_CRASH_AT: "somewhere" }, "WORKBRIDGE_TEST_CRASH_AT"]
+  ])("names the bad variable: %j → %s", (env, variable) => {
+    const e = errorOf(env as Record<string, string>)
+    expect(e.variable).toBe(variable)
+    expect(e.message.startsWith(variable)).toBe(true)
+  })
+
+  it("never echoes a secret in its errors", () => {
+    const e = errorOf({ GENESYS_CLIENT_SECRET: "top-secret-value" })
+    expect(e.message).not.toContain("top-secret-value")
+  })
+})

@@ -1,0 +1,308 @@
+/**
+ * Service configuration, read from the environment and validated at start. Every error names the variable.
+ */
+import * as path from "node:path"
+
+/** A configuration variable has a value the service cannot use. */
+export class ConfigError extends Error {
+  readonly _tag = "ConfigError"
+  constructor(
+    readonly variable: string,
+    readonly problem: string
+  ) {
+    super(`${variable}: ${problem}`)
+    this.name = "ConfigError"
+  }
+}
+
+/** Credentials one webhook source accepts (the adapters' `SourceCredentials`). */
+export interface WebhookCredentials {
+  readonly secret?: string
+  readonly basicAuth?: string
+  readonly token?: { readonly header: string; readonly value: string }
+}
+
+/** Where the Genesys API is. */
+export type GenesysTarget =
+  | {
+      /** A Genesys Cloud org (region) or any gateway speaking its API with configured credentials. */
+      readonly _tag: "Remote"
+      readonly region?: string
+      readonly gatewayUrl?: string
+      readonly clientId: string
+      readonly clientSecret: string
+    }
+  | {
+      /** No credentials: the service starts the bundled emulator and provisions it from the catalog. */
+      readonly _tag: "Embedded"
+      readonly emulatorPort: number
+      readonly adminId: string
+      readonly adminSecret: string
+    }
+
+export type CrashPoint = "after-accept" | "before-apply" | "after-create"
+export const CRASH_POINTS: ReadonlyArray<CrashPoint> = ["after-accept", "before-apply", "after-create"]
+
+export interface ServiceConfig {
+  readonly port: number
+  readonly host: string
+  readonly dataDir: string
+  readonly genesys: GenesysTarget
+  readonly worktypeId?: string
+  readonly worktypeName?: string
+  /** Genesys requests per minute (token bucket refill). */
+  readonly budgetPerMinute: number
+  /** Token bucket capacity (burst). */
+  readonly budgetBurst: number
+  /** Genesys calls in flight at once. */
+  readonly maxInFlight: number
+  /** Tickets worked on in parallel. */
+  readonly workers: number
+  readonly catalogFile?: string
+  readonly skillIds?: Readonly<Record<string, string>>
+  /** Per-source webhook credentials, keyed by lower-case source name. */
+  readonly webhooks: Readonly<Record<string, WebhookCredentials>>
+  readonly inboxSoftLimit: number
+  readonly inboxHardLimit: number
+  readonly deadLetterAlert: number
+  readonly tls?: { readonly certFile: string; readonly keyFile: string }
+  readonly logLevel: string
+  /** Per-call timeout of Genesys requests. */
+  readonly genesysTimeoutMs: number
+  /** First retry delay and the cap of the exponential backoff. */
+  readonly retryBaseMs: number
+  readonly retryMaxMs: number
+  /** Retries of one call before the apply is given up for now (the event stays in the inbox). */
+  readonly retryAttempts: number
+  /** Seconds a webhook sender is told to wait when the inbox is full. */
+  readonly inboxRetryAfterSeconds: number
+  readonly dataActionAuth: { readonly basicAuth?: string; readonly bearerToken?: string }
+  /** Test-only: kill the process with SIGKILL at this point (see docs/service.md). */
+  readonly testCrashAt?: CrashPoint
+  readonly queue: "sqlite"
+  readonly state: "sqlite"
+}
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"]
+
+const str = (env: Env, name: string): string | undefined => {
+  const v = env[name]
+  return v === undefined || v.trim() === "" ? undefined : v.trim()
+}
+
+const int = (env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+  const raw = str(env, name)
+  if (raw === undefined) return fallback
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
+  return n
+}
+
+const userPassword = (name: string, value: string): string => {
+  const i = value.indexOf(":")
+  if (i <= 0 || i === value.length - 1) throw new ConfigError(name, "must have the form user:password")
+  return value
+}
+
+/** The source-name part of a per-source variable: lower-case letters, digits, `_` and `-`. */
+const sourceName = (variable: string, suffix: string): string => {
+  const name = suffix.toLowerCase().replace(/_/g, "-")
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name)) {
+    throw new ConfigError(variable, "the source name after the prefix must be 1–64 letters, digits or underscores")
+  }
+  return name
+}
+
+/** Per-source webhook credentials from `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_BASIC_AUTH_<SOURCE>`, `WEBHOOK_TOKEN_<SOURCE>`. */
+export const webhookCredentialsFromEnv = (env: Env): Record<string, WebhookCredentials> => {
+  const out: Record<string, { secret?: string; basicAuth?: string; token?: { header: string; value: string } }> = {}
+  for (const [name, raw] of Object.entries(env)) {
+    const value = raw?.trim()
+    if (value === undefined) continue
+    let m: RegExpExecArray | null
+    if ((m = /^WEBHOOK_BASIC_AUTH_(.+)$/.exec(name))) {
+      if (value === "") throw new ConfigError(name, "is empty")
+      ;(out[sourceName(name, m[1]!)] ??= {}).basicAuth = userPassword(name, value)
+    } else if ((m = /^WEBHOOK_SECRET_(.+)$/.exec(name))) {
+      if (value === "") throw new ConfigError(name, "is empty")
+      ;(out[sourceName(name, m[1]!)] ??= {}).secret = value
+    } else if ((m = /^WEBHOOK_TOKEN_(.+)$/.exec(name))) {
+      if (value === "") throw new ConfigError(name, "is empty")
+      // `Header-Name:token` or just the token (sent as `Authorization: Bearer <token>`).
+      const i = value.indexOf(":")
+      const token =
+        i > 0 && /^[A-Za-z0-9-]+$/.test(value.slice(0, i))
+          ? { header: value.slice(0, i).toLowerCase(), value: value.slice(i + 1) }
+          : { header: "authorization", value: `Bearer ${value}` }
+      ;(out[sourceName(name, m[1]!)] ??= {}).token = token
+    }
+  }
+  return out
+}
+
+/** The variable that would configure credentials for a source, for error messages. */
+export const secretVariableFor = (source: string, kind: "secret" | "basicAuth" | "token" = "secret"): string => {
+  const suffix = source.toUpperCase().replace(/-/g, "_")
+  return kind === "secret"
+    ? `WEBHOOK_SECRET_${suffix}`
+    : kind === "basicAuth"
+      ? `WEBHOOK_BASIC_AUTH_${suffix}`
+      : `WEBHOOK_TOKEN_${suffix}`
+}
+
+const parseGatewayUrl = (name: string, value: string): string => {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(name, `must be a URL such as http://127.0.0.1:9300, got "${value}"`)
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(name, "must use http or https")
+  return value.replace(/\/+$/, "")
+}
+
+/** Read and validate the whole configuration. Throws `ConfigError` naming the first bad variable. */
+export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig => {
+  const port = int(env, "PORT", 8080, 0, 65535)
+  const host = str(env, "HOST") ?? "127.0.0.1"
+  const dataDir = path.resolve(cwd, str(env, "WORKBRIDGE_DATA_DIR") ?? ".data")
+
+  const clientId = str(env, "GENESYS_CLIENT_ID")
+  const clientSecret = str(env, "GENESYS_CLIENT_SECRET")
+  const region = str(env, "GENESYS_REGION")
+  const gatewayRaw = str(env, "GENESYS_GATEWAY_URL")
+  let genesys: GenesysTarget
+  if (clientId === undefined && clientSecret === undefined) {
+    if (region !== undefined) throw new ConfigError("GENESYS_CLIENT_ID", "is required when GENESYS_REGION is set")
+    if (gatewayRaw !== undefined) throw new ConfigError("GENESYS_CLIENT_ID", "is required when GENESYS_GATEWAY_URL is set")
+    genesys = {
+      _tag: "Embedded",
+      emulatorPort: int(env, "GENESYS_EMULATOR_PORT", 9300, 0, 65535),
+      adminId: str(env, "GENESYS_EMULATOR_ADMIN_ID") ?? "workbridge-admin",
+      adminSecret: str(env, "GENESYS_EMULATOR_ADMIN_SECRET") ?? "workbridge-admin-secret"
+    }
+  } else {
+    if (clientId === undefined) throw new ConfigError("GENESYS_CLIENT_ID", "is required when GENESYS_CLIENT_SECRET is set")
+    if (clientSecret === undefined) throw new ConfigError("GENESYS_CLIENT_SECRET", "is required when GENESYS_CLIENT_ID is set")
+    if (region === undefined && gatewayRaw === undefined) {
+      throw new ConfigError("GENESYS_REGION", "set GENESYS_REGION (e.g. mypurecloud.ie) or GENESYS_GATEWAY_URL")
+    }
+    if (region !== undefined && gatewayRaw !== undefined) {
+      throw new ConfigError("GENESYS_GATEWAY_URL", "set either GENESYS_REGION or GENESYS_GATEWAY_URL, not both")
+    }
+    if (region !== undefined && !/^[a-z0-9.-]+\.[a-z]+$/.test(region)) {
+      throw new ConfigError("GENESYS_REGION", `must be a Genesys Cloud domain such as mypurecloud.ie, got "${region}"`)
+    }
+    genesys = {
+      _tag: "Remote",
+      clientId,
+      clientSecret,
+      ...(region !== undefined ? { region } : {}),
+      ...(gatewayRaw !== undefined ? { gatewayUrl: parseGatewayUrl("GENESYS_GATEWAY_URL", gatewayRaw) } : {})
+    }
+  }
+
+  const worktypeId = str(env, "WORKBRIDGE_WORKTYPE_ID")
+  const worktypeName = str(env, "WORKBRIDGE_WORKTYPE_NAME")
+  if (worktypeId !== undefined && worktypeName !== undefined) {
+    throw new ConfigError("WORKBRIDGE_WORKTYPE_NAME", "set either WORKBRIDGE_WORKTYPE_ID or WORKBRIDGE_WORKTYPE_NAME, not both")
+  }
+  if (genesys._tag === "Remote" && worktypeId === undefined && worktypeName === undefined) {
+    throw new ConfigError("WORKBRIDGE_WORKTYPE_ID", "is required with Genesys credentials (or set WORKBRIDGE_WORKTYPE_NAME)")
+  }
+  if (worktypeName !== undefined && (worktypeName.length < 3 || worktypeName.length > 256)) {
+    throw new ConfigError("WORKBRIDGE_WORKTYPE_NAME", "must be 3–256 characters")
+  }
+
+  const budgetPerMinute = int(env, "WORKBRIDGE_BUDGET_PER_MINUTE", 300, 1, 1_000_000)
+  const budgetBurst = int(env, "WORKBRIDGE_BUDGET_BURST", Math.max(1, Math.min(10, Math.ceil(budgetPerMinute / 60))), 1, 1_000_000)
+  const maxInFlight = int(env, "WORKBRIDGE_MAX_IN_FLIGHT", 8, 1, 1000)
+  const workers = int(env, "WORKBRIDGE_WORKERS", 8, 1, 1000)
+
+  const catalogFile = str(env, "WORKBRIDGE_CATALOG_FILE")
+  let skillIds: Record<string, string> | undefined
+  const skillRaw = str(env, "WORKBRIDGE_SKILL_IDS")
+  if (skillRaw !== undefined) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(skillRaw)
+    } catch {
+      throw new ConfigError("WORKBRIDGE_SKILL_IDS", "must be a JSON object mapping routing_skill values to skill ids")
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError("WORKBRIDGE_SKILL_IDS", "must be a JSON object mapping routing_skill values to skill ids")
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      if (typeof v !== "string" || v === "") throw new ConfigError("WORKBRIDGE_SKILL_IDS", `the skill id of "${k}" must be a non-empty string`)
+    }
+    skillIds = parsed as Record<string, string>
+  }
+
+  const inboxSoftLimit = int(env, "WORKBRIDGE_INBOX_SOFT_LIMIT", 5000, 1)
+  const inboxHardLimit = int(env, "WORKBRIDGE_INBOX_HARD_LIMIT", Math.max(50_000, inboxSoftLimit), 1)
+  if (inboxHardLimit < inboxSoftLimit) {
+    throw new ConfigError("WORKBRIDGE_INBOX_HARD_LIMIT", `must be at least WORKBRIDGE_INBOX_SOFT_LIMIT (${inboxSoftLimit})`)
+  }
+  const deadLetterAlert = int(env, "WORKBRIDGE_DEAD_LETTER_ALERT", 100, 0)
+
+  const certFile = str(env, "WORKBRIDGE_TLS_CERT")
+  const keyFile = str(env, "WORKBRIDGE_TLS_KEY")
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError(certFile === undefined ? "WORKBRIDGE_TLS_CERT" : "WORKBRIDGE_TLS_KEY", "WORKBRIDGE_TLS_CERT and WORKBRIDGE_TLS_KEY go together")
+  }
+
+  const logLevel = str(env, "LOG_LEVEL") ?? "info"
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`)
+
+  const basicAuth = str(env, "WORKBRIDGE_DATA_ACTION_BASIC_AUTH")
+  const bearerToken = str(env, "WORKBRIDGE_DATA_ACTION_TOKEN")
+
+  const crash = str(env, "WORKBRIDGE_TEST_CRASH_AT")
+  if (crash !== undefined && !CRASH_POINTS.includes(crash as CrashPoint)) {
+    throw new ConfigError("WORKBRIDGE_TEST_CRASH_AT", `must be one of ${CRASH_POINTS.join(", ")}`)
+  }
+  const queue = str(env, "WORKBRIDGE_QUEUE") ?? "sqlite"
+  if (queue !== "sqlite") throw new ConfigError("WORKBRIDGE_QUEUE", `"${queue}" is not available in this build; use sqlite`)
+  const state = str(env, "WORKBRIDGE_STATE") ?? "sqlite"
+  if (state !== "sqlite") throw new ConfigError("WORKBRIDGE_STATE", `"${state}" is not available in this build; use sqlite`)
+
+  const retryBaseMs = int(env, "WORKBRIDGE_RETRY_BASE_MS", 200, 1, 600_000)
+  const retryMaxMs = int(env, "WORKBRIDGE_RETRY_MAX_MS", 30_000, 1, 3_600_000)
+  if (retryMaxMs < retryBaseMs) throw new ConfigError("WORKBRIDGE_RETRY_MAX_MS", "must be at least WORKBRIDGE_RETRY_BASE_MS")
+
+  return {
+    port,
+    host,
+    dataDir,
+    genesys,
+    ...(worktypeId !== undefined ? { worktypeId } : {}),
+    ...(worktypeName !== undefined ? { worktypeName } : {}),
+    budgetPerMinute,
+    budgetBurst,
+    maxInFlight,
+    workers,
+    ...(catalogFile !== undefined ? { catalogFile } : {}),
+    ...(skillIds !== undefined ? { skillIds } : {}),
+    webhooks: webhookCredentialsFromEnv(env),
+    inboxSoftLimit,
+    inboxHardLimit,
+    deadLetterAlert,
+    ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
+    logLevel,
+    genesysTimeoutMs: int(env, "WORKBRIDGE_GENESYS_TIMEOUT_MS", 16_000, 100, 600_000),
+    retryBaseMs,
+    retryMaxMs,
+    retryAttempts: int(env, "WORKBRIDGE_RETRY_ATTEMPTS", 6, 0, 100),
+    inboxRetryAfterSeconds: int(env, "WORKBRIDGE_INBOX_RETRY_AFTER", 30, 1, 3600),
+    dataActionAuth: {
+      ...(basicAuth !== undefined ? { basicAuth: userPassword("WORKBRIDGE_DATA_ACTION_BASIC_AUTH", basicAuth) } : {}),
+      ...(bearerToken !== undefined ? { bearerToken } : {})
+    },
+    ...(crash !== undefined ? { testCrashAt: crash as CrashPoint } : {}),
+    queue: "sqlite",
+    state: "sqlite"
+  }
+}

@@ -1,0 +1,57 @@
+/** Typed failures of the sync engine. Messages are computed, never passed in as the only data. */
+import { Data } from "effect"
+
+export type GenesysErrorReason =
+  | "RateLimited"
+  | "Unauthorized"
+  | "Forbidden"
+  | "NotFound"
+  | "BadRequest"
+  | "Conflict"
+  | "ServerError"
+  | "Timeout"
+  | "Network"
+
+/** A Genesys call failed; `body` is the Genesys error body when there was one. */
+export class GenesysError extends Data.TaggedError("GenesysError")<{
+  readonly reason: GenesysErrorReason
+  readonly operation: string
+  readonly status?: number
+  readonly body?: unknown
+  /** Seconds from `Retry-After` on a 429. */
+  readonly retryAfterSeconds?: number
+}> {
+  override get message(): string {
+    const text =
+      typeof this.body === "object" && this.body !== null && "message" in this.body
+        ? String((this.body as { message: unknown }).message)
+        : undefined
+    return `Genesys ${this.operation}: ${this.reason}${this.status !== undefined ? ` (HTTP ${this.status})` : ""}${text !== undefined ? `: ${text}` : ""}`
+  }
+
+  /** Whether trying the same call again may succeed. */
+  get transient(): boolean {
+    return this.reason === "RateLimited" || this.reason === "ServerError" || this.reason === "Timeout" || this.reason === "Network"
+  }
+}
+
+/** The durable store (SQLite, Redis, …) failed. */
+export class StoreError extends Data.TaggedError("StoreError")<{ readonly operation: string; readonly cause: unknown }> {
+  override get message(): string {
+    return `store ${this.operation} failed: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+  }
+}
+
+/** The inbox holds as many events as it may; the sender should retry later. */
+export class InboxFull extends Data.TaggedError("InboxFull")<{ readonly depth: number; readonly limit: number }> {
+  override get message(): string {
+    return `the inbox holds ${this.depth} events (limit ${this.limit}); retry later`
+  }
+}
+
+/** A dead letter id that does not exist. */
+export class DeadLetterNotFound extends Data.TaggedError("DeadLetterNotFound")<{ readonly id: string }> {
+  override get message(): string {
+    return `no dead letter with id "${this.id}"`
+  }
+}

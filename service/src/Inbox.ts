@@ -1,0 +1,38 @@
+/**
+ * The inbox port: the durable queue of accepted ticket events.
+ *
+ * Producers `accept` (dedupe on the event's delivery key, durable before it returns). Consumers `take` a whole
+ * ticket's pending events at once and hold that ticket exclusively until they `ack` (applied, superseded or
+ * dead-lettered) or `release` (put back untouched, e.g. on a transient failure). A pull store (SQLite) leases
+ * tickets; a push broker (RabbitMQ partitions with single-active-consumer, manual ack after apply) fits the same
+ * shape: `take` yields the prefetched messages of one ticket and `ack` acknowledges them.
+ */
+import { Context, type Effect } from "effect"
+import type { TicketEvent } from "@workbridge/catalog"
+import type { AcceptResult, TicketBatch, TicketKey } from "./Domain.js"
+import type { InboxFull, StoreError } from "./Errors.js"
+
+export interface InboxService {
+  /** Store an event durably; a re-delivered delivery key is acknowledged as `Duplicate` and not stored twice. */
+  readonly accept: (event: TicketEvent) => Effect.Effect<AcceptResult, StoreError | InboxFull>
+  /** Store an event again under a fresh delivery key (dead-letter replay). */
+  readonly requeue: (event: TicketEvent) => Effect.Effect<string, StoreError>
+  /** Wait for a ticket with pending events that no other consumer holds, and hold it. */
+  readonly take: Effect.Effect<TicketBatch, StoreError>
+  /** Like `take`, but answers `undefined` at once when nothing is available. */
+  readonly poll: Effect.Effect<TicketBatch | undefined, StoreError>
+  /** The batch's events are done with: remove them and let the ticket go. */
+  readonly ack: (batch: TicketBatch) => Effect.Effect<void, StoreError>
+  /** Put the batch back untouched and let the ticket go. */
+  readonly release: (batch: TicketBatch) => Effect.Effect<void, StoreError>
+  /** Events accepted and not yet acked. */
+  readonly depth: Effect.Effect<number, StoreError>
+  /** Pending events of one ticket and when the oldest was accepted. */
+  readonly pendingFor: (key: TicketKey) => Effect.Effect<{ readonly count: number; readonly oldestAcceptedAt?: string }, StoreError>
+  /** Age in seconds of the oldest pending event (0 when empty). */
+  readonly oldestAgeSeconds: Effect.Effect<number, StoreError>
+  /** A cheap write that proves the inbox accepts writes (readiness). */
+  readonly checkWritable: Effect.Effect<void, StoreError>
+}
+
+export class Inbox extends Context.Tag("@workbridge/service/Inbox")<Inbox, InboxService>() {}

@@ -1,0 +1,145 @@
+/** The inbox on SQLite: a table of accepted events, dedupe in the same transaction, in-process ticket leases. */
+import { Deferred, Effect, Layer, Ref } from "effect"
+import type { TicketEvent } from "@workbridge/catalog"
+import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "./Domain.js"
+import { ticketKeyString } from "./Domain.js"
+import { InboxFull, type StoreError } from "./Errors.js"
+import { Inbox, type InboxService } from "./Inbox.js"
+import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
+
+export interface SqliteInboxOptions {
+  /** Accepting beyond this many pending events fails with `InboxFull`. */
+  readonly hardLimit: number
+  /** Most events handed out in one batch. */
+  readonly batchLimit?: number
+  /** How long `take` waits between polls when not woken. */
+  readonly pollIntervalMs?: number
+}
+
+interface Row {
+  id: number
+  event: string
+  accepted_at: string
+}
+
+export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Effect<InboxService> =>
+  Effect.gen(function* () {
+    const batchLimit = options.batchLimit ?? 500
+    const pollIntervalMs = options.pollIntervalMs ?? 250
+    const leased = new Set<string>()
+    const wake = yield* Ref.make(yield* Deferred.make<void>())
+    const notify = Effect.flatMap(Deferred.make<void>(), (next) =>
+      Effect.flatMap(Ref.getAndSet(wake, next), (prev) => Deferred.succeed(prev, undefined))
+    )
+
+    const countStmt = db.prepare("SELECT COUNT(*) AS n FROM inbox")
+    const insertDelivery = db.prepare("INSERT OR IGNORE INTO deliveries (source, delivery_key, accepted_at) VALUES (?, ?, ?)")
+    const insertEvent = db.prepare(
+      "INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at) VALUES (?, ?, ?, ?, ?, ?)"
+    )
+    const nextTicket = db.prepare(
+      `SELECT source, ticket_id FROM inbox
+       WHERE (source || char(0) || ticket_id) NOT IN (SELECT value FROM json_each(?))
+       ORDER BY id LIMIT 1`
+    )
+    const ticketRows = db.prepare(
+      "SELECT id, event, accepted_at FROM inbox WHERE source = ? AND ticket_id = ? ORDER BY id LIMIT ?"
+    )
+    const deleteIds = db.prepare("DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(?))")
+    const pendingStmt = db.prepare(
+      "SELECT COUNT(*) AS n, MIN(accepted_at) AS oldest FROM inbox WHERE source = ? AND ticket_id = ?"
+    )
+    const oldestStmt = db.prepare("SELECT MIN(accepted_at) AS oldest FROM inbox")
+    const heartbeat = db.prepare("INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at")
+
+    const acceptTx = db.transaction((event: TicketEvent, now: string): AcceptResult => {
+      const depth = (countStmt.get() as { n: number }).n
+      if (insertDelivery.run(event.source, event.deliveryKey, now).changes === 0) return { _tag: "Duplicate" }
+      if (depth >= options.hardLimit) {
+        // Refused: roll back the dedupe mark so a later re-delivery is accepted.
+        throw new InboxFull({ depth, limit: options.hardLimit })
+      }
+      const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, JSON.stringify(event), now)
+      return { _tag: "Accepted", id: String(r.lastInsertRowid) }
+    })
+
+    const accept = (event: TicketEvent): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
+      Effect.suspend((): Effect.Effect<AcceptResult, StoreError | InboxFull> => {
+        const now = new Date().toISOString()
+        try {
+          return Effect.succeed(acceptTx(event, now))
+        } catch (e) {
+          if (e instanceof InboxFull) return Effect.fail(e)
+          return sql("inbox.accept", () => {
+            throw e
+          })
+        }
+      }).pipe(Effect.tap((r) => (r._tag === "Accepted" ? notify : Effect.void)))
+
+    const requeue = (event: TicketEvent) =>
+      sql("inbox.requeue", () => {
+        const now = new Date().toISOString()
+        const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+        const replay: TicketEvent = { ...event, deliveryKey }
+        insertDelivery.run(replay.source, deliveryKey, now)
+        const r = insertEvent.run(replay.source, replay.ticketId, replay.revision, deliveryKey, JSON.stringify(replay), now)
+        return String(r.lastInsertRowid)
+      }).pipe(Effect.tap(() => notify))
+
+    const poll: Effect.Effect<TicketBatch | undefined, StoreError> = sql("inbox.poll", () => {
+      const t = nextTicket.get(JSON.stringify([...leased])) as { source: string; ticket_id: string } | undefined
+      if (t === undefined) return undefined
+      const key: TicketKey = { source: t.source, ticketId: t.ticket_id }
+      const rows = ticketRows.all(t.source, t.ticket_id, batchLimit) as Array<Row>
+      const entries: Array<InboxEntry> = rows.map((r) => ({
+        id: String(r.id),
+        event: JSON.parse(r.event) as TicketEvent,
+        acceptedAt: r.accepted_at
+      }))
+      entries.sort((a, b) => (a.event.revision < b.event.revision ? -1 : a.event.revision > b.event.revision ? 1 : 0))
+      leased.add(ticketKeyString(key))
+      return { key, entries }
+    })
+
+    const take: Effect.Effect<TicketBatch, StoreError> = Effect.gen(function* () {
+      for (;;) {
+        const signal = yield* Ref.get(wake)
+        const batch = yield* poll
+        if (batch !== undefined) return batch
+        yield* Deferred.await(signal).pipe(Effect.timeout(pollIntervalMs), Effect.ignore)
+      }
+    })
+
+    const letGo = (batch: TicketBatch) =>
+      Effect.sync(() => {
+        leased.delete(ticketKeyString(batch.key))
+      }).pipe(Effect.zipRight(notify))
+
+    return {
+      accept,
+      requeue,
+      take,
+      poll,
+      ack: (batch) =>
+        sql("inbox.ack", () => {
+          deleteIds.run(JSON.stringify(batch.entries.map((e) => Number(e.id))))
+        }).pipe(Effect.ensuring(letGo(batch))),
+      release: letGo,
+      depth: sql("inbox.depth", () => (countStmt.get() as { n: number }).n),
+      pendingFor: (key) =>
+        sql("inbox.pendingFor", () => {
+          const r = pendingStmt.get(key.source, key.ticketId) as { n: number; oldest: string | null }
+          return r.oldest === null ? { count: r.n } : { count: r.n, oldestAcceptedAt: r.oldest }
+        }),
+      oldestAgeSeconds: sql("inbox.oldest", () => {
+        const r = oldestStmt.get() as { oldest: string | null }
+        return r.oldest === null ? 0 : Math.max(0, (Date.now() - Date.parse(r.oldest)) / 1000)
+      }),
+      checkWritable: sql("inbox.checkWritable", () => {
+        heartbeat.run(new Date().toISOString())
+      })
+    } satisfies InboxService
+  })
+
+export const layer = (options: SqliteInboxOptions): Layer.Layer<Inbox, never, Sqlite> =>
+  Layer.effect(Inbox, Effect.flatMap(Sqlite, (db) => make(db, options)))

@@ -1,0 +1,137 @@
+/**
+ * The behaviour every inbox adapter must have. Adapters call `inboxContract(name, makeLayer)` from their own
+ * test file; `makeLayer` gives a fresh, empty inbox (and `hardLimit` 5) for each test.
+ */
+import { Effect, Exit, type Layer, Option } from "effect"
+import { describe, expect, it } from "vitest"
+import { Inbox } from "../Inbox.js"
+import { testEvent } from "./events.js"
+
+export const inboxContract = (name: string, makeLayer: () => Layer.Layer<Inbox, unknown>) =>
+  describe(`Inbox contract: ${name}`, () => {
+    const run = <A, E>(f: Effect.Effect<A, E, Inbox>) => Effect.runPromise(Effect.scoped(Effect.provide(f, makeLayer())))
+
+    it("accepts an event once and acknowledges a re-delivery as a duplicate", async () => {
+      const [a, b, depth] = await run(
+        Effect.gen(function* () {
+          const inbox = yield* Inbox
+          const e = testEvent({ ticketId: "dup", rev: 1 })
+          const a = yield* inbox.accept(e)
+          const b = yield* inbox.accept({ ...e })
+          return [a, b, yield* inbox.depth] as const
+        })
+      )
+      expect(a._tag).toBe("Accepted")
+      expect(b._tag).toBe("Duplicate")
+      expect(depth).toBe(1)
+    })
+
+    it("hands out all pending events of one ticket, sorted by revision, to one taker at a time", async () => {
+      const r = await run(
+        Effect.gen(function* () {
+          const inbox = yield* Inbox
+          yield* inbox.accept(testEvent({ ticketId: "A", rev: 3 }))
+          yield* inbox.accept(testEvent({ ticketId: "A", rev: 1 }))
+          yield* inbox.accept(testEvent({ ticketId: "B", rev: 1 }))
+          yield* inbox.accept(testEvent({ ticketId: "A", rev: 2 }))
+          const first = yield* inbox.take
+          const second = yield* inbox.take
+          const third = yield* inbox.poll
+          return { first, second, third }
+        })
+      )
+      expect(r.first.key.ticketId).toBe("A")
+      expect(r.first.entries.map((e) => e.event.revision)).toEqual([...r.first.entries.map((e) => e.event.revision)].sort())
+      expect(r.first.entries).toHaveLength(3)
+      expect(r.second.key.ticketId).toBe("B")
+      expect(r.third).toBeUndefined()
+    })
+
+    it("ack removes the batch; release puts it back", async () => {
+      const r = await run(
+        Effect.gen(function* () {
+          const inbox = yield* Inbox
+          yield* inbox.accept(testEvent({ ticketId: "R", rev: 1 }))
+          const b1 = yield* inbox.take
+          yield* inbox.release(b1)
+          const b2 = yield* inbox.take
+          const afterRelease = b2.entries.length
+          yield* inbox.ack(b2)
+          return { afterRelease, depth: yield* inbox.depth, next: yield* inbox.poll }
+        })
+      )
+      expect(r.afterRelease).toBe(1)
+      expect(r.depth).toBe(0)
+      expect(r.next).toBeUndefined()
+    })
+
+    it("an event accepted while its ticket is held waits for the next batch", async () => {
+      const r = await run(
+        Effect.gen(function* () {
+          const inbox = yield* Inbox
+          yield* inbox.accept(testEvent({ ticketId: "H", rev: 1 }))
+          const b1 = yield* inbox.take
+          yield* inbox.accept(testEvent({ ticketId: "H", rev: 2 }))
+          const meanwhile = yield* inbox.poll
+          yield* inbox.ack(b1)
+          const b2 = yield* inbox.take
+          return { meanwhile, b2: b2.entries.map((e) => e.event.revision) }
+        })
+      )
+      expect(r.meanwhile).toBeUndefined()
+      expect(r.b2).toHaveLength(1)
+    })
+
+    it("take waits until an event arrives", async () => {
+      const ticket = await run(
+        Effect.gen(function* () {
+          const inbox = yield* Inbox
+          const fiber = yield* Effect.fork(inbox.take)
+          yield* Effect.sleep(20)
+          yield* inbox.accept(testEvent({ ticketId: "W", rev: 1 }))
+          const batch = yield* Effect.timeout(fiber.await, 5_000)
+          return Exit.isSuccess(batch) ? batch.value.key.ticketId : undefined
+        })
+      )
+      expect(ticket).toBe("W")
+    })
+
+    it("refuses events beyond the hard limit without storing them, and accepts the same delivery later", async () => {
+      const r = await run(
+        Effect.gen(function* () {
+          const inbox = yield* Inbox
+          for (let i = 1; i <= 5; i++) yield* inbox.accept(testEvent({ ticketId: `L${i}`, rev: 1 }))
+          const extra = testEvent({ ticketId: "L6", rev: 1 })
+          const refused = yield* Effect.either(inbox.accept(extra))
+          const depthFull = yield* inbox.depth
+          const b = yield* inbox.take
+          yield* inbox.ack(b)
+          const again = yield* inbox.accept(extra)
+          return { refused, depthFull, again }
+        })
+      )
+      expect(r.refused._tag).toBe("Left")
+      expect(r.refused._tag === "Left" ? r.refused.left._tag : undefined).toBe("InboxFull")
+      expect(r.depthFull).toBe(5)
+      expect(r.again._tag).toBe("Accepted")
+    })
+
+    it("requeue stores the event again under a fresh delivery key; pendingFor counts per ticket", async () => {
+      const r = await run(
+        Effect.gen(function* () {
+          const inbox = yield* Inbox
+          const e = testEvent({ ticketId: "Q", rev: 1 })
+          yield* inbox.accept(e)
+          yield* inbox.requeue(e)
+          const pending = yield* inbox.pendingFor({ source: e.source, ticketId: "Q" })
+          const other = yield* inbox.pendingFor({ source: e.source, ticketId: "none" })
+          const batch = yield* inbox.take
+          return { pending, other, keys: batch.entries.map((x) => x.event.deliveryKey) }
+        })
+      )
+      expect(r.pending.count).toBe(2)
+      expect(Option.fromNullable(r.pending.oldestAcceptedAt).pipe(Option.isSome)).toBe(true)
+      expect(r.other.count).toBe(0)
+      expect(new Set(r.keys).size).toBe(2)
+    })
+  })

@@ -1,0 +1,88 @@
+/** The behaviour every link store adapter must have; `makeLayer` gives a fresh, empty store per test. */
+import { Effect, type Layer } from "effect"
+import { describe, expect, it } from "vitest"
+import type { Link } from "../Domain.js"
+import { LinkStore } from "../LinkStore.js"
+import { testEvent } from "./events.js"
+
+const link = (rev: string, workitemId = "w-1"): Link => ({
+  workitemId,
+  appliedRevision: rev,
+  appliedValues: { subject: `s ${rev}` },
+  statusId: "st-1",
+  appliedAt: "2026-01-01T00:00:00.000Z"
+})
+
+export const linkStoreContract = (name: string, makeLayer: () => Layer.Layer<LinkStore, unknown>) =>
+  describe(`LinkStore contract: ${name}`, () => {
+    const run = <A, E>(f: Effect.Effect<A, E, LinkStore>) => Effect.runPromise(Effect.scoped(Effect.provide(f, makeLayer())))
+    const key = { source: "generic", ticketId: "T-1" }
+
+    it("compare-and-set writes only over the expected applied revision", async () => {
+      const r = await run(
+        Effect.gen(function* () {
+          const s = yield* LinkStore
+          const missing = yield* s.get(key)
+          const first = yield* s.compareAndSet(key, undefined, link("r1"))
+          const stale = yield* s.compareAndSet(key, undefined, link("r9", "w-dup"))
+          const second = yield* s.compareAndSet(key, "r1", link("r2"))
+          const wrong = yield* s.compareAndSet(key, "r1", link("r3"))
+          return { missing, first, stale, second, wrong, now: yield* s.get(key) }
+        })
+      )
+      expect(r.missing).toBeUndefined()
+      expect([r.first, r.stale, r.second, r.wrong]).toEqual([true, false, true, false])
+      expect(r.now).toEqual(link("r2"))
+    })
+
+    it("records the first outcome of each delivery", async () => {
+      const counts = await run(
+        Effect.gen(function* () {
+          const s = yield* LinkStore
+          yield* s.recordOutcomes(key, [
+            { deliveryKey: "d1", revision: "r1", outcome: "superseded" },
+            { deliveryKey: "d2", revision: "r2", outcome: "applied" }
+          ])
+          yield* s.recordOutcomes(key, [{ deliveryKey: "d2", revision: "r2", outcome: "superseded" }])
+          return yield* s.outcomeCounts
+        })
+      )
+      expect(counts).toEqual({ applied: 1, superseded: 1, dead: 0 })
+    })
+
+    it("keeps dead letters with their reason and event, sets and clears the ticket's last error", async () => {
+      const r = await run(
+        Effect.gen(function* () {
+          const s = yield* LinkStore
+          const event = testEvent({ ticketId: "T-1", rev: 4 })
+          const d = yield* s.addDeadLetter({
+            source: key.source,
+            ticketId: key.ticketId,
+            revision: event.revision,
+            reason: "Invalid",
+            details: ["priority: not in vocabulary", "subject: required"],
+            event
+          })
+          const got = yield* s.getDeadLetter(d.id)
+          const list = yield* s.listDeadLetters()
+          const err = yield* s.lastError(key)
+          yield* s.clearError(key)
+          const cleared = yield* s.lastError(key)
+          const count = yield* s.deadLetterCount
+          yield* s.removeDeadLetter(d.id)
+          const missing = yield* Effect.either(s.getDeadLetter(d.id))
+          const removeAgain = yield* Effect.either(s.removeDeadLetter(d.id))
+          return { d, got, list, err, cleared, count, missing, removeAgain, after: yield* s.deadLetterCount }
+        })
+      )
+      expect(r.got).toEqual(r.d)
+      expect(r.got.details).toHaveLength(2)
+      expect(r.list.map((x) => x.id)).toEqual([r.d.id])
+      expect(r.err).toContain("Invalid")
+      expect(r.cleared).toBeUndefined()
+      expect(r.count).toBe(1)
+      expect(r.after).toBe(0)
+      expect(r.missing._tag === "Left" ? r.missing.left._tag : "none").toBe("DeadLetterNotFound")
+      expect(r.removeAgain._tag === "Left" ? r.removeAgain.left._tag : "none").toBe("DeadLetterNotFound")
+    })
+  })
