@@ -1,0 +1,84 @@
+import express from "express"
+import request from "supertest"
+import { describe, expect, it } from "vitest"
+import type { DataActionAuth } from "./auth.js"
+import { requireDataActionAuth } from "./auth.js"
+
+const USER = "genesys"
+const PASSWORD = "s3cret-pa:ss"
+const TOKEN = "tok_0123456789abcdef"
+
+const appWith = (auth: DataActionAuth) => {
+  const app = express()
+  app.post("/x", requireDataActionAuth(auth), (_req, res) => {
+    res.json({ ok: true })
+  })
+  return app
+}
+
+const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`
+
+describe("requireDataActionAuth", () => {
+  const both = appWith({ basicAuth: `${USER}:${PASSWORD}`, bearerToken: TOKEN })
+
+  it("lets the integration's Basic credentials through", async () => {
+    await request(both).post("/x").set("Authorization", basic(USER, PASSWORD)).expect(200, { ok: true })
+    await request(both).post("/x").auth(USER, PASSWORD).expect(200)
+  })
+
+  it("lets the bearer token through, whatever the scheme's case", async () => {
+    await request(both).post("/x").set("Authorization", `Bearer ${TOKEN}`).expect(200)
+    await request(both).post("/x").set("Authorization", `bearer ${TOKEN}`).expect(200)
+  })
+
+  it.each([
+    ["no header", undefined],
+    ["a wrong password", basic(USER, "nope")],
+    ["a wrong user", basic("other", PASSWORD)],
+    ["a wrong token", `Bearer ${TOKEN}x`],
+    ["an unknown scheme", `Digest ${TOKEN}`],
+    ["a scheme without credentials", "Basic"],
+    ["the token sent as Basic", `Basic ${TOKEN}`],
+    ["garbage in base64", `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}!!`]
+  ])("refuses %s with 401 and a JSON reason", async (_, header) => {
+    const call = request(both).post("/x")
+    if (header !== undefined) call.set("Authorization", header)
+    const res = await call.expect(401)
+    expect(res.body.error).toBe("unauthorized")
+    expect(typeof res.body.message).toBe("string")
+    expect(res.headers["www-authenticate"]).toMatch(/^Basic realm="workbridge-data-actions".*Bearer/)
+    expect(JSON.stringify(res.body)).not.toContain(PASSWORD)
+    expect(JSON.stringify(res.body)).not.toContain(TOKEN)
+  })
+
+  it("refuses a bearer token when only Basic auth is configured", async () => {
+    const app = appWith({ basicAuth: `${USER}:${PASSWORD}` })
+    const res = await request(app).post("/x").set("Authorization", `Bearer ${PASSWORD}`).expect(401)
+    expect(res.headers["www-authenticate"]).not.toMatch(/Bearer/)
+    await request(app).post("/x").auth(USER, PASSWORD).expect(200)
+  })
+
+  it("refuses everything, saying what to set, when no credential is configured", async () => {
+    const res = await request(appWith({})).post("/x").auth(USER, PASSWORD).expect(401)
+    expect(res.body.message).toMatch(/WORKBRIDGE_DATA_ACTION_BASIC_AUTH or WORKBRIDGE_DATA_ACTION_TOKEN/)
+  })
+
+  it.each([["nocolon-zq7"], [":hunter2-zq7"], ["operator-zq7:"]])("refuses a malformed basicAuth %s, naming the variable only", (value) => {
+    expect(() => requireDataActionAuth({ basicAuth: value })).toThrow(/WORKBRIDGE_DATA_ACTION_BASIC_AUTH/)
+    try {
+      requireDataActionAuth({ basicAuth: value })
+    } catch (error) {
+      expect(String(error)).not.toContain(value)
+    }
+  })
+
+  it("refuses a short or spaced bearer token, naming the variable only", () => {
+    for (const value of ["short", "has a space in the token"]) {
+      expect(() => requireDataActionAuth({ bearerToken: value })).toThrow(
+        expect.objectContaining({
+          message: expect.stringMatching(/^WORKBRIDGE_DATA_ACTION_TOKEN/) && expect.not.stringContaining(value)
+        })
+      )
+    }
+  })
+})

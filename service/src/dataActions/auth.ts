@@ -1,0 +1,82 @@
+/**
+ * Authentication of Genesys Data Action calls: Genesys sends the integration's Basic-auth credential as
+ * `Authorization: Basic …` (RFC 7617), or a user-defined credential as `Authorization: Bearer …` (RFC 6750)
+ * when the action's request headers say so. Anything else is refused with 401.
+ */
+import { createHash, timingSafeEqual } from "node:crypto"
+import type { NextFunction, Request, Response } from "express"
+import { sendError } from "./errors.js"
+
+/** The credentials a Data Action call may present; at least one must be set for any call to pass. */
+export interface DataActionAuth {
+  /** `user:password`, from `WORKBRIDGE_DATA_ACTION_BASIC_AUTH`. */
+  readonly basicAuth?: string
+  /** A bearer token, from `WORKBRIDGE_DATA_ACTION_TOKEN`. */
+  readonly bearerToken?: string
+}
+
+const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest()
+
+/** Constant-time comparison that does not leak the expected length. */
+const sameSecret = (supplied: string, expected: Buffer): boolean => timingSafeEqual(digest(supplied), expected)
+
+/**
+ * Checks the configured credentials and returns the middleware. Throws an `Error` naming the variable when a
+ * configured value is malformed; the message never contains the value.
+ */
+export const requireDataActionAuth = (auth: DataActionAuth) => {
+  const basic = auth.basicAuth === undefined ? undefined : checkBasicAuth(auth.basicAuth)
+  const bearer = auth.bearerToken === undefined ? undefined : checkBearerToken(auth.bearerToken)
+  const challenge = [
+    ...(basic === undefined ? [] : ['Basic realm="workbridge-data-actions", charset="UTF-8"']),
+    ...(bearer === undefined ? [] : ['Bearer realm="workbridge-data-actions"'])
+  ].join(", ")
+
+  return function dataActionAuth(req: Request, res: Response, next: NextFunction): void {
+    const header = req.headers.authorization
+    if (header !== undefined && authorized(header, basic, bearer)) {
+      next()
+      return
+    }
+    if (challenge !== "") res.setHeader("WWW-Authenticate", challenge)
+    sendError(res, 401, {
+      error: "unauthorized",
+      message:
+        basic === undefined && bearer === undefined
+          ? "Data Actions are not configured: set WORKBRIDGE_DATA_ACTION_BASIC_AUTH or WORKBRIDGE_DATA_ACTION_TOKEN"
+          : header === undefined
+            ? "missing Authorization header: use the integration's Basic-auth credentials or a bearer token"
+            : "invalid credentials"
+    })
+  }
+}
+
+const authorized = (header: string, basic: Buffer | undefined, bearer: Buffer | undefined): boolean => {
+  const space = header.indexOf(" ")
+  if (space <= 0) return false
+  const scheme = header.slice(0, space).toLowerCase()
+  const credentials = header.slice(space + 1).trim()
+  if (scheme === "basic" && basic !== undefined) {
+    // RFC 7617: base64 of user-id ":" password; Buffer.from ignores invalid characters, so re-encode to check.
+    const decoded = Buffer.from(credentials, "base64")
+    if (decoded.toString("base64").replace(/=+$/, "") !== credentials.replace(/=+$/, "")) return false
+    return sameSecret(decoded.toString("utf8"), basic)
+  }
+  if (scheme === "bearer" && bearer !== undefined) return sameSecret(credentials, bearer)
+  return false
+}
+
+const checkBasicAuth = (value: string): Buffer => {
+  const colon = value.indexOf(":")
+  if (colon <= 0 || colon === value.length - 1) {
+    throw new Error('WORKBRIDGE_DATA_ACTION_BASIC_AUTH must be "user:password" with a non-empty user and password')
+  }
+  return digest(value)
+}
+
+const checkBearerToken = (value: string): Buffer => {
+  if (value.length < 16 || /\s/.test(value)) {
+    throw new Error("WORKBRIDGE_DATA_ACTION_TOKEN must be at least 16 characters without whitespace")
+  }
+  return digest(value)
+}

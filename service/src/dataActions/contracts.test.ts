@@ -1,0 +1,113 @@
+import type { Catalog, FieldDecl } from "@workbridge/catalog"
+import { defaultCatalog } from "@workbridge/catalog"
+import { Ajv } from "ajv"
+import { describe, expect, it } from "vitest"
+import type { FlatObjectSchema } from "./contracts.js"
+import { NORMALIZE_MARKERS, normalizeTicketContract, ticketStatusContract, unmappedFlag } from "./contracts.js"
+
+const ajv = new Ajv({ strict: true, allErrors: true })
+
+const expectFlat = (schema: FlatObjectSchema): void => {
+  expect(schema.type).toBe("object")
+  for (const [name, property] of Object.entries(schema.properties)) {
+    expect(["string", "integer", "number", "boolean", "array"], name).toContain(property.type)
+    if (property.type === "array") expect(property.items?.type, name).toBe("string")
+    else expect(property.items, name).toBeUndefined()
+  }
+  for (const name of schema.required) expect(Object.keys(schema.properties)).toContain(name)
+}
+
+const field = (key: string, overrides: Partial<FieldDecl> = {}): FieldDecl => ({
+  key,
+  type: "text",
+  title: key,
+  usage: { routing: false, sla: false, reporting: false },
+  custom: true,
+  required: false,
+  ...overrides
+})
+
+describe("normalizeTicketContract", () => {
+  const contract = normalizeTicketContract(defaultCatalog)
+
+  it("has one optional input and one output per catalog field", () => {
+    expect(Object.keys(contract.input.properties)).toEqual(defaultCatalog.fields.map((f) => f.key))
+    expect(contract.input.required).toEqual([])
+    for (const f of defaultCatalog.fields) {
+      expect(contract.output.properties[f.key]?.title).toBe(f.title)
+      expect(contract.output.required).not.toContain(f.key)
+    }
+  })
+
+  it("is flat and compiles as JSON Schema (strict)", () => {
+    expectFlat(contract.input)
+    expectFlat(contract.output)
+    expect(() => ajv.compile(contract.input)).not.toThrow()
+    expect(() => ajv.compile(contract.output)).not.toThrow()
+  })
+
+  it("takes raw text for scalar fields and a list for tag fields", () => {
+    expect(contract.input.properties.sla_breached?.type).toBe("string")
+    expect(contract.input.properties.product_family).toMatchObject({ type: "array", items: { type: "string" } })
+    expect(contract.output.properties.sla_breached?.type).toBe("boolean")
+    expect(contract.output.properties.product_family).toMatchObject({ type: "array", maxItems: 10 })
+  })
+
+  it("restricts vocabulary outputs to the vocabulary values", () => {
+    const priority = defaultCatalog.fields.find((f) => f.key === "priority")
+    expect(contract.output.properties.priority?.enum).toEqual(priority?.vocabulary?.map((e) => e.value))
+    expect(contract.output.properties.subject?.maxLength).toBe(100)
+  })
+
+  it("always answers the markers, with a flag per vocabulary field", () => {
+    const vocabularyKeys = defaultCatalog.fields.filter((f) => f.vocabulary !== undefined).map((f) => f.key)
+    expect(vocabularyKeys.length).toBeGreaterThan(0)
+    expect(contract.output.required).toEqual([
+      NORMALIZE_MARKERS.unmapped,
+      NORMALIZE_MARKERS.hasUnmapped,
+      NORMALIZE_MARKERS.truncated,
+      NORMALIZE_MARKERS.hasTruncated,
+      NORMALIZE_MARKERS.provided,
+      ...vocabularyKeys.map(unmappedFlag)
+    ])
+  })
+
+  it("derives the workitem priority range and status names from the catalog", () => {
+    expect(contract.output.properties.workitem_priority).toMatchObject({ type: "integer", minimum: 1, maximum: 4 })
+    expect(contract.output.properties.workitem_status?.enum).toEqual(["Open", "In Progress", "Waiting", "Resolved", "Closed"])
+  })
+
+  it("leaves the derived outputs out when the catalog has no field for them", () => {
+    const catalog: Catalog = { ...defaultCatalog, fields: [field("subject")] }
+    const outputs = Object.keys(normalizeTicketContract(catalog).output.properties)
+    expect(outputs).not.toContain(NORMALIZE_MARKERS.workitemPriority)
+    expect(outputs).not.toContain(NORMALIZE_MARKERS.workitemStatus)
+    expect(outputs).toContain("subject")
+  })
+
+  it("refuses a catalog field that collides with a marker, naming the field", () => {
+    const catalog: Catalog = { ...defaultCatalog, fields: [...defaultCatalog.fields, field("has_unmapped", { type: "checkbox" })] }
+    expect(() => normalizeTicketContract(catalog)).toThrow(/catalog field "has_unmapped"/)
+  })
+
+  it("refuses a field whose unmapped flag collides with another field", () => {
+    const catalog: Catalog = { ...defaultCatalog, fields: [...defaultCatalog.fields, field("category_unmapped")] }
+    expect(() => normalizeTicketContract(catalog)).toThrow(/"category_unmapped"/)
+  })
+
+  it("refuses a field named like a template variable", () => {
+    const catalog: Catalog = { ...defaultCatalog, fields: [field("input")] }
+    expect(() => normalizeTicketContract(catalog)).toThrow(/catalog field "input".*reserved/)
+  })
+})
+
+describe("ticketStatusContract", () => {
+  it("is flat, requires source and ticketId, and compiles", () => {
+    expectFlat(ticketStatusContract.input)
+    expectFlat(ticketStatusContract.output)
+    expect(ticketStatusContract.input.required).toEqual(["source", "ticketId"])
+    const validate = ajv.compile(ticketStatusContract.input)
+    expect(validate({ source: "zendesk", ticketId: "42" })).toBe(true)
+    expect(validate({ source: "zendesk" })).toBe(false)
+  })
+})
