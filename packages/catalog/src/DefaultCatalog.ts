@@ -118,7 +118,16 @@ export const defaultFields: ReadonlyArray<FieldDecl> = [
     key: "product_family",
     type: "tag",
     title: "Product family",
+    description: "The product lines the ticket concerns (routes, so its values come from a vocabulary)",
     limits: { maxItems: 10, maxLength: 100 },
+    vocabulary: [
+      v("web", "Web application", ["web app", "website", "portal"]),
+      v("mobile", "Mobile app", ["mobile app", "ios", "android"]),
+      v("desktop", "Desktop app", ["desktop app", "windows", "macos"]),
+      v("api", "API and integrations", ["integrations", "sdk"]),
+      v("devices", "Devices", ["device", "printer", "printers"]),
+      v("accounts", "Accounts and billing", ["account", "billing", "subscription"])
+    ],
     usage: routing,
     custom: true,
     required: false
