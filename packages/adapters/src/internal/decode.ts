@@ -1,0 +1,198 @@
+/** Helpers shared by the decoders: tolerant JSON access, strict time parsing, vocabularies and event assembly. */
+import type { Catalog, TicketEventKind } from "@workbridge/catalog"
+import { makeRevision } from "@workbridge/catalog"
+import { Either } from "effect"
+import type { DecodeResult } from "../Adapter.js"
+import { DecodeError } from "../Adapter.js"
+
+export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+export type JsonObject = { readonly [key: string]: Json }
+
+export type Decoded = Either.Either<DecodeResult, DecodeError>
+
+export const isObject = (value: unknown): value is JsonObject =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** Parse the raw body as a JSON object, or fail naming the problem. */
+export const parseBody = (source: string, rawBody: Buffer, status: 400 | 422 | 200): Either.Either<JsonObject, DecodeError> => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(rawBody.toString("utf8"))
+  } catch {
+    return Either.left(new DecodeError({ source, reason: "the body is not valid JSON", status }))
+  }
+  return isObject(parsed)
+    ? Either.right(parsed)
+    : Either.left(new DecodeError({ source, reason: "the body is not a JSON object", status }))
+}
+
+/** Value at a dotted path (`a.b.0.c`); undefined when any step is missing. */
+export const at = (value: unknown, path: string): unknown => {
+  let current: unknown = value
+  for (const step of path.split(".")) {
+    if (Array.isArray(current)) {
+      const index = Number(step)
+      current = Number.isInteger(index) ? current[index] : undefined
+    } else if (isObject(current)) {
+      current = Object.prototype.hasOwnProperty.call(current, step) ? current[step] : undefined
+    } else {
+      return undefined
+    }
+  }
+  return current
+}
+
+/** A scalar as a trimmed non-empty string (numbers and booleans are stringified); undefined otherwise. */
+export const str = (value: unknown): string | undefined => {
+  if (typeof value === "string") {
+    const trimmed = value.trim()
+    return trimmed === "" ? undefined : trimmed
+  }
+  if (typeof value === "number" && Number.isFinite(value)) return String(value)
+  if (typeof value === "boolean") return String(value)
+  return undefined
+}
+
+/** A list of non-empty strings from an array of scalars or of objects carrying `key`. */
+export const strings = (value: unknown, key?: string): ReadonlyArray<string> | undefined => {
+  if (!Array.isArray(value)) return undefined
+  const out: Array<string> = []
+  for (const item of value) {
+    const s = key !== undefined && isObject(item) ? str(item[key]) : str(item)
+    if (s !== undefined) out.push(s)
+  }
+  return out
+}
+
+/** A non-negative safe integer from a number or a decimal string. */
+export const nonNegativeInt = (value: unknown): number | undefined => {
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined
+}
+
+export interface Instant {
+  /** Epoch milliseconds. */
+  readonly ms: number
+  /** Fraction digits beyond milliseconds, padded to 6 (microseconds then nanoseconds), e.g. "717030". */
+  readonly subMs: string
+}
+
+const TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
+
+/**
+ * Parse an ISO-8601 date-time strictly (also `YYYY-MM-DD HH:MM:SS` and offsets without a colon, as ServiceNow and Jira
+ * send them). A time without a zone is UTC. Undefined for anything else, including times before 1970.
+ */
+export const parseInstant = (value: unknown): Instant | undefined => {
+  if (typeof value !== "string") return undefined
+  const m = TIME.exec(value.trim())
+  if (m === null) return undefined
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number) as [
+    number, number, number, number, number, number
+  ]
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined
+  const fraction = (m[7] ?? "").padEnd(9, "0")
+  let ms = Date.UTC(year, month - 1, day, hour, minute, second, Number(fraction.slice(0, 3)))
+  if (new Date(ms).getUTCDate() !== day) return undefined
+  const zone = m[8]
+  if (zone !== undefined && zone.toUpperCase() !== "Z") {
+    const sign = zone.startsWith("-") ? -1 : 1
+    const digits = zone.slice(1).replace(":", "")
+    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0")
+    if (offset > 18 * 60) return undefined
+    ms -= sign * offset * 60_000
+  }
+  if (!Number.isSafeInteger(ms) || ms < 0) return undefined
+  return { ms, subMs: fraction.slice(3) }
+}
+
+/** Epoch ms as an ISO string. */
+export const iso = (ms: number): string => new Date(ms).toISOString()
+
+/**
+ * Map a vendor value onto the catalog vocabulary: the deployment's `sourceMappings[source][field]` first, then the
+ * adapter's defaults (both matched case-insensitively); an unknown value passes through for the catalog to judge.
+ */
+export const mapValue = (
+  catalog: Catalog,
+  source: string,
+  field: string,
+  value: string | undefined,
+  defaults: Readonly<Record<string, string>>
+): string | undefined => {
+  if (value === undefined) return undefined
+  const overrides = catalog.sourceMappings?.[source]?.[field]
+  if (overrides !== undefined) {
+    if (Object.prototype.hasOwnProperty.call(overrides, value)) return overrides[value]
+    const lower = value.toLowerCase()
+    for (const [k, v] of Object.entries(overrides)) if (k.toLowerCase() === lower) return v
+  }
+  const builtIn = defaults[value.toLowerCase()]
+  return builtIn ?? value
+}
+
+const CLOSED_STATUSES = new Set(["solved", "closed"])
+
+/** Whether a catalog status value means the ticket is done. */
+export const isClosedStatus = (status: string | undefined): boolean => status !== undefined && CLOSED_STATUSES.has(status)
+
+export const ignored = (reason: string): Decoded => Either.right({ _tag: "Ignored", reason })
+
+export const fail = (source: string, reason: string, status: 400 | 422 | 200): Decoded =>
+  Either.left(new DecodeError({ source, reason, status }))
+
+/** The order of events of one ticket at the same vendor time: a creation comes first. */
+const kindRank = (kind: TicketEventKind): string => (kind === "created" ? "0" : "1")
+
+export interface EventParts {
+  readonly ticketId: string
+  /** Vendor ordering number (a counter, or epoch ms / µs). */
+  readonly primary: number
+  /** Extra ordering digits that did not fit `primary` (fixed width per source), before the kind rank. */
+  readonly subOrder?: string
+  readonly occurredAt: string
+  readonly deliveryKey: string
+  readonly kind: TicketEventKind
+  readonly fields: Readonly<Record<string, unknown>>
+}
+
+/** Assemble the TicketEvent: revision, catalog keys only, `ticket_id`/`source_system`/`external_key` set. */
+export const buildEvent = (source: string, catalog: Catalog, parts: EventParts, status: 400 | 422 | 200): Decoded => {
+  if (!Number.isSafeInteger(parts.primary) || parts.primary < 0) {
+    return fail(source, `the revision (${parts.primary}) is not a non-negative safe integer`, status)
+  }
+  const revision = makeRevision(parts.primary, `${parts.subOrder ?? ""}${kindRank(parts.kind)}:${parts.deliveryKey}`)
+  const declared = new Set(catalog.fields.map((f) => f.key))
+  const fields: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(parts.fields)) {
+    if (!declared.has(key) || value === undefined || value === null || value === "") continue
+    fields[key] = value
+  }
+  fields["ticket_id"] = parts.ticketId
+  fields["source_system"] = sourceSystemValue(catalog, source)
+  fields["external_key"] = `${source}:${parts.ticketId}`
+  for (const key of ["ticket_id", "source_system", "external_key"]) if (!declared.has(key)) delete fields[key]
+  return Either.right({
+    _tag: "Event",
+    event: {
+      source,
+      ticketId: parts.ticketId,
+      revision,
+      occurredAt: parts.occurredAt,
+      deliveryKey: parts.deliveryKey,
+      kind: parts.kind,
+      fields
+    }
+  })
+}
+
+/** The `source_system` value of a source: its own name when the catalog's vocabulary knows it, else `generic`. */
+const sourceSystemValue = (catalog: Catalog, source: string): string => {
+  const field = catalog.fields.find((f) => f.key === "source_system")
+  const vocabulary = field?.vocabulary
+  if (vocabulary === undefined) return source
+  const lower = source.toLowerCase()
+  const known = vocabulary.find((v) => v.value === lower || v.aliases.some((a) => a.toLowerCase() === lower))
+  return known?.value ?? "generic"
+}
