@@ -1,0 +1,325 @@
+/**
+ * The Genesys client: one service over the official SDK. Every call draws from the rate budget, runs under a
+ * semaphore bounding calls in flight, carries a cached token (renewed before expiry, re-login once on 401),
+ * honours `Retry-After` on 429 for every caller (through the budget's shared pause) and retries transient
+ * failures with a capped, jittered exponential schedule. Errors are `GenesysError` with a `reason`.
+ */
+import platformClient from "purecloud-platform-client-v2"
+import { Context, Duration, Effect, Layer, Schedule } from "effect"
+import { SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
+import { GenesysError, type GenesysErrorReason } from "./Errors.js"
+import { Metrics } from "./Metrics.js"
+import { RateBudget } from "./RateBudget.js"
+
+/** A workitem as Genesys returns it (the fields Workbridge reads). */
+export interface Workitem {
+  readonly id: string
+  readonly name?: string
+  readonly status?: { readonly id: string; readonly name?: string }
+  readonly type?: { readonly id: string }
+  readonly customFields?: Readonly<Record<string, unknown>>
+  readonly [key: string]: unknown
+}
+
+/** A worktype status and the statuses it may move to (empty: any). */
+export interface WorktypeStatus {
+  readonly id: string
+  readonly name: string
+  readonly category?: string
+  readonly destinationStatusIds: ReadonlyArray<string>
+}
+
+export interface WorktypeInfo {
+  readonly id: string
+  readonly name: string
+  readonly defaultWorkbinId?: string
+  readonly defaultStatusId?: string
+}
+
+export interface QueryFilter {
+  readonly name: string
+  readonly value: string
+}
+
+export interface GenesysService {
+  readonly getWorktype: (worktypeId: string) => Effect.Effect<WorktypeInfo, GenesysError>
+  readonly findWorktypeByName: (name: string) => Effect.Effect<WorktypeInfo | undefined, GenesysError>
+  readonly getStatuses: (worktypeId: string) => Effect.Effect<ReadonlyArray<WorktypeStatus>, GenesysError>
+  /** Workitems of the worktype matching up to two more EQ filters. */
+  readonly queryWorkitems: (typeId: string, filters: ReadonlyArray<QueryFilter>) => Effect.Effect<ReadonlyArray<Workitem>, GenesysError>
+  readonly getWorkitem: (workitemId: string) => Effect.Effect<Workitem, GenesysError>
+  readonly createWorkitem: (body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>
+  readonly updateWorkitem: (workitemId: string, body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>
+  /** Forget the cached token (the next call logs in again). */
+  readonly invalidateToken: Effect.Effect<void>
+}
+
+export class Genesys extends Context.Tag("@workbridge/service/Genesys")<Genesys, GenesysService>() {}
+
+export interface GenesysClientOptions {
+  readonly clientId: string
+  readonly clientSecret: string
+  /** A Genesys Cloud region domain (`mypurecloud.ie`) … */
+  readonly region?: string
+  /** … or a gateway URL (`http://127.0.0.1:9300`, e.g. the bundled emulator). */
+  readonly gatewayUrl?: string
+  readonly timeoutMs: number
+  readonly maxInFlight: number
+  readonly retryBaseMs: number
+  readonly retryMaxMs: number
+  readonly retryAttempts: number
+  /** Renew the token this long before it expires (default: 5 min or a tenth of its life, whichever is less). */
+  readonly renewBeforeMs?: number
+}
+
+// == helpers
+
+const reasonFor = (status: number): GenesysErrorReason =>
+  status === 400 || status === 413 || status === 422
+    ? "BadRequest"
+    : status === 401
+      ? "Unauthorized"
+      : status === 403
+        ? "Forbidden"
+        : status === 404
+          ? "NotFound"
+          : status === 408
+            ? "Timeout"
+            : status === 409
+              ? "Conflict"
+              : status === 429
+                ? "RateLimited"
+                : status >= 500
+                  ? "ServerError"
+                  : "BadRequest"
+
+const retryAfterSeconds = (headers: unknown): number | undefined => {
+  if (typeof headers !== "object" || headers === null) return undefined
+  const raw = (headers as Record<string, unknown>)["retry-after"]
+  if (raw === undefined || raw === null) return undefined
+  const text = String(raw).trim()
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text)
+  const date = Date.parse(text)
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000)
+}
+
+/** Map an SDK rejection (extended response, axios error, or anything) to a `GenesysError`. */
+export const toGenesysError = (operation: string, e: unknown): GenesysError => {
+  const o = (typeof e === "object" && e !== null ? e : {}) as Record<string, unknown>
+  // Extended response: { status, headers, body, error }
+  if (typeof o["status"] === "number" && ("body" in o || "headers" in o)) {
+    const status = o["status"]
+    const ra = retryAfterSeconds(o["headers"])
+    return new GenesysError({
+      reason: reasonFor(status),
+      operation,
+      status,
+      body: o["body"],
+      ...(ra !== undefined ? { retryAfterSeconds: ra } : {})
+    })
+  }
+  // Raw axios error (login, or no response)
+  const response = o["response"] as { status?: unknown; data?: unknown; headers?: unknown } | undefined
+  if (response !== undefined && typeof response.status === "number") {
+    const ra = retryAfterSeconds(response.headers)
+    return new GenesysError({
+      reason: reasonFor(response.status),
+      operation,
+      status: response.status,
+      body: response.data,
+      ...(ra !== undefined ? { retryAfterSeconds: ra } : {})
+    })
+  }
+  const code = typeof o["code"] === "string" ? o["code"] : ""
+  const message = typeof o["message"] === "string" ? o["message"] : String(e)
+  if (code === "ECONNABORTED" || code === "ETIMEDOUT" || code === "ERR_CANCELED" || /timeout/i.test(message)) {
+    return new GenesysError({ reason: "Timeout", operation, body: { message } })
+  }
+  return new GenesysError({ reason: "Network", operation, body: { message: code !== "" ? `${code}: ${message}` : message } })
+}
+
+/** Exponential backoff with jitter, each delay capped, a bounded number of retries; only transient errors retry. */
+export const retrySchedule = (options: { readonly baseMs: number; readonly maxMs: number; readonly attempts: number }) =>
+  Schedule.exponential(Duration.millis(options.baseMs), 2).pipe(
+    Schedule.jittered,
+    Schedule.modifyDelay((d) => Duration.min(d, Duration.millis(options.maxMs))),
+    Schedule.intersect(Schedule.recurs(options.attempts))
+  )
+
+const unwrap = (r: unknown): unknown =>
+  typeof r === "object" && r !== null && "body" in r && "status" in r ? (r as { body: unknown }).body : r
+
+/** Build an SDK client pointed at a region or a gateway, with extended responses. */
+export const makeSdkClient = (options: { readonly region?: string; readonly gatewayUrl?: string; readonly timeoutMs?: number }) => {
+  const client = new platformClient.ApiClientClass()
+  client.config.live_reload_config = false
+  if (options.gatewayUrl !== undefined) {
+    const url = new URL(options.gatewayUrl)
+    const protocol = url.protocol.replace(":", "")
+    const port = url.port !== "" ? Number(url.port) : protocol === "https" ? 443 : 80
+    client.setGateway({ host: url.hostname, protocol, port } as Parameters<typeof client.setGateway>[0])
+  } else if (options.region !== undefined) {
+    client.setEnvironment(options.region)
+  }
+  client.setReturnExtendedResponses(true)
+  if (options.timeoutMs !== undefined) (client.getHttpClient() as unknown as { setTimeout(ms: number): void }).setTimeout(options.timeoutMs)
+  return client
+}
+
+export const make = (options: GenesysClientOptions) =>
+  Effect.gen(function* () {
+    const budget = yield* RateBudget
+    const metrics = yield* Metrics
+    const client = makeSdkClient(options)
+    const tm = new platformClient.TaskManagementApi(client)
+    const inFlight = yield* Effect.makeSemaphore(options.maxInFlight)
+    const loginLock = yield* Effect.makeSemaphore(1)
+    let token: { readonly expiresAt: number; readonly renewAt: number } | undefined
+
+    const login = loginLock.withPermits(1)(
+      Effect.suspend(() => {
+        if (token !== undefined && Date.now() < token.renewAt) return Effect.void
+        return Effect.tryPromise({
+          try: () => client.loginClientCredentialsGrant(options.clientId, options.clientSecret),
+          catch: (e) => toGenesysError("login", e)
+        }).pipe(
+          Effect.tap((auth) =>
+            Effect.sync(() => {
+              const now = Date.now()
+              const expiresAt = typeof auth.tokenExpiryTime === "number" ? auth.tokenExpiryTime : now + 3600_000
+              const life = Math.max(0, expiresAt - now)
+              const early = options.renewBeforeMs ?? Math.min(300_000, life / 10)
+              token = { expiresAt, renewAt: expiresAt - early }
+            })
+          ),
+          Effect.tapBoth({
+            onFailure: (e) => Effect.sync(() => metrics.genesysCalls.inc({ operation: "login", outcome: e.reason })),
+            onSuccess: () => Effect.sync(() => metrics.genesysCalls.inc({ operation: "login", outcome: "ok" }))
+          }),
+          Effect.asVoid
+        )
+      })
+    )
+
+    const ensureToken = Effect.suspend(() => (token !== undefined && Date.now() < token.renewAt ? Effect.void : login))
+    const invalidateToken = Effect.sync(() => {
+      token = undefined
+    })
+
+    /** One attempt: token, budget, in-flight permit, the SDK call, outcome metrics, shared pause on 429. */
+    const attempt = <A>(operation: ServiceOperationName, f: () => Promise<unknown>) =>
+      Effect.gen(function* () {
+        yield* ensureToken
+        yield* budget.acquire
+        const result = yield* inFlight.withPermits(1)(
+          Effect.tryPromise({ try: f, catch: (e) => toGenesysError(operation, e) })
+        ).pipe(
+          Effect.tapBoth({
+            onFailure: (e) =>
+              Effect.gen(function* () {
+                metrics.genesysCalls.inc({ operation, outcome: e.reason })
+                if (e.reason === "RateLimited") {
+                  metrics.rateLimited.inc()
+                  yield* budget.pause(e.retryAfterSeconds ?? 1)
+                }
+              }),
+            onSuccess: () => Effect.sync(() => metrics.genesysCalls.inc({ operation, outcome: "ok" }))
+          })
+        )
+        return unwrap(result) as A
+      })
+
+    const schedule = retrySchedule({ baseMs: options.retryBaseMs, maxMs: options.retryMaxMs, attempts: options.retryAttempts })
+
+    /** Re-login once on 401, then retry transient failures on the schedule. */
+    const call = <A>(operation: ServiceOperationName, f: () => Promise<unknown>): Effect.Effect<A, GenesysError> => {
+      if (!(operation in SERVICE_OPERATIONS)) return Effect.die(new Error(`operation ${operation} is not a service operation`))
+      const once = attempt<A>(operation, f).pipe(
+        Effect.catchIf(
+          (e) => e.reason === "Unauthorized",
+          () => Effect.zipRight(invalidateToken, attempt<A>(operation, f))
+        )
+      )
+      return Effect.retry(once, { schedule, while: (e) => e.transient }).pipe(
+        Effect.withSpan(`Genesys.${operation}`)
+      )
+    }
+
+    const service: GenesysService = {
+      getWorktype: (id) =>
+        call<Record<string, unknown>>("getWorktype", () => tm.getTaskmanagementWorktype(id)).pipe(
+          Effect.map((w) => {
+            const ref = (k: string) => (w[k] as { id?: string } | undefined)?.id
+            const defaultWorkbinId = ref("defaultWorkbin")
+            const defaultStatusId = ref("defaultStatus")
+            return {
+              id: String(w["id"]),
+              name: String(w["name"] ?? ""),
+              ...(defaultWorkbinId !== undefined ? { defaultWorkbinId } : {}),
+              ...(defaultStatusId !== undefined ? { defaultStatusId } : {})
+            }
+          })
+        ),
+      findWorktypeByName: (name) =>
+        call<{ entities?: Array<{ id: string; name: string }> }>("queryWorktypes", () =>
+          tm.postTaskmanagementWorktypesQuery({
+            filters: [{ name: "name", type: "String", operator: "EQ", values: [name] }],
+            pageSize: 25
+          } as unknown as Parameters<typeof tm.postTaskmanagementWorktypesQuery>[0])
+        ).pipe(
+          Effect.map((r) => {
+            const w = (r.entities ?? []).find((x) => x.name === name)
+            return w === undefined ? undefined : { id: w.id, name: w.name }
+          })
+        ),
+      getStatuses: (worktypeId) =>
+        call<{ entities?: Array<Record<string, unknown>> }>("getWorktypeStatuses", () =>
+          tm.getTaskmanagementWorktypeStatuses(worktypeId)
+        ).pipe(
+          Effect.map((r) =>
+            (r.entities ?? []).map((s) => ({
+              id: String(s["id"]),
+              name: String(s["name"]),
+              ...(typeof s["category"] === "string" ? { category: s["category"] } : {}),
+              destinationStatusIds: ((s["destinationStatuses"] as Array<{ id: string }> | undefined) ?? []).map((d) => d.id)
+            }))
+          )
+        ),
+      queryWorkitems: (typeId, filters) =>
+        Effect.gen(function* () {
+          const out: Array<Workitem> = []
+          let after: string | undefined
+          for (let page = 0; page < 50; page++) {
+            const body = {
+              filters: [
+                { name: "typeId", type: "String", operator: "EQ", values: [typeId] },
+                ...filters.map((f) => ({ name: f.name, type: "String", operator: "EQ", values: [f.value] }))
+              ],
+              pageSize: 200,
+              ...(after !== undefined ? { after } : {})
+            }
+            const r = yield* call<{ entities?: Array<Workitem>; after?: string }>("queryWorkitems", () =>
+              tm.postTaskmanagementWorkitemsQuery(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsQuery>[0])
+            )
+            out.push(...(r.entities ?? []))
+            if (r.after === undefined || r.after === null || r.after === "") break
+            after = r.after
+          }
+          return out
+        }),
+      getWorkitem: (id) => call<Workitem>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)),
+      createWorkitem: (body) =>
+        call<Workitem>("createWorkitem", () =>
+          tm.postTaskmanagementWorkitems(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitems>[0])
+        ),
+      updateWorkitem: (id, body) =>
+        call<Workitem>("updateWorkitem", () =>
+          tm.patchTaskmanagementWorkitem(id, body as unknown as Parameters<typeof tm.patchTaskmanagementWorkitem>[1])
+        ),
+      invalidateToken
+    }
+    return service
+  })
+
+export const layer = (options: GenesysClientOptions): Layer.Layer<Genesys, never, RateBudget | Metrics> =>
+  Layer.effect(Genesys, make(options))
