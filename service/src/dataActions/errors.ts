@@ -10,6 +10,7 @@ export type DataActionErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "not_found"
+  | "method_not_allowed"
   | "status_unavailable"
   | "status_timeout"
   | "internal"

@@ -1,0 +1,20 @@
+export { makeDataActionsRouter, DEFAULT_MAX_BODY_BYTES, DEFAULT_STATUS_TIMEOUT_MS } from "./router.js"
+export type { DataActionsRouterOptions } from "./router.js"
+export {
+  buildDataActionDefinitions,
+  toPostActionInput,
+  exportFileName,
+  ACTION_NAMES,
+  DATA_ACTION_PATHS,
+  DATA_ACTIONS_MOUNT,
+  DEFAULT_TIMEOUT_SECONDS,
+  MAX_TIMEOUT_SECONDS
+} from "./definitions.js"
+export type { DataActionDefinition, DataActionDefinitionOptions, DataActionCredentialType } from "./definitions.js"
+export { normalizeTicketContract, ticketStatusContract, NORMALIZE_MARKERS, unmappedFlag } from "./contracts.js"
+export type { ActionContract, FlatObjectSchema, JsonSchemaProperty } from "./contracts.js"
+export { makeNormalizeTicketAction } from "./normalizeTicket.js"
+export type { NormalizeTicketAction, NormalizeTicketOutput } from "./normalizeTicket.js"
+export type { TicketStatusInput, TicketStatusOutput } from "./ticketStatus.js"
+export type { DataActionAuth } from "./auth.js"
+export type { DataActionErrorBody, DataActionErrorCode, InputIssue } from "./errors.js"

@@ -1,0 +1,97 @@
+/**
+ * `POST /data-actions/normalize-ticket`: raw ticket attributes in, normalized routing-ready fields out, by the
+ * catalog's normalization rules (the ones the sync engine applies before writing a workitem).
+ *
+ * - Every input is optional: a flow sends the attributes it has. `null` and `""` count as absent.
+ * - A value outside its field's vocabulary is not an error: the field is left out, `unmapped` lists
+ *   `field=value`, `<field>_unmapped` is true.
+ * - A value that cannot be cast (a date that is no date, text for a number, an object) is an error: every
+ *   offending input is named.
+ */
+import type { Catalog, FieldDecl } from "@workbridge/catalog"
+import { normalizeFields } from "@workbridge/catalog"
+import { Either } from "effect"
+import { NORMALIZE_MARKERS, normalizeTicketContract, priorityField, statusField, unmappedFlag, vocabularyFields } from "./contracts.js"
+import type { ActionContract } from "./contracts.js"
+import type { InputIssue } from "./errors.js"
+import { describeType } from "./ticketStatus.js"
+
+/** The flat answer: catalog field keys, the markers and the derived workitem outputs. */
+export type NormalizeTicketOutput = Readonly<Record<string, string | number | boolean | ReadonlyArray<string>>>
+
+export interface NormalizeTicketAction {
+  readonly contract: ActionContract
+  /** Validate and normalize a request body. */
+  readonly run: (body: unknown) => Either.Either<NormalizeTicketOutput, ReadonlyArray<InputIssue>>
+}
+
+const isScalar = (value: unknown): boolean =>
+  typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))
+
+/**
+ * Prepare the action for a catalog (contract, lookups). Throws when the catalog's field names collide with the
+ * action's outputs (see `normalizeTicketContract`).
+ */
+export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketAction => {
+  const contract = normalizeTicketContract(catalog)
+  const fields = new Map<string, FieldDecl>(catalog.fields.map((field) => [field.key, field]))
+  const flags = vocabularyFields(catalog).map((field) => [field.key, unmappedFlag(field.key)] as const)
+  const priority = priorityField(catalog)
+  const priorities = new Map((priority?.vocabulary ?? []).map((entry) => [entry.value, entry.priority]))
+  const status = statusField(catalog)
+
+  const shapeIssues = (body: Record<string, unknown>): Array<InputIssue> => {
+    const issues: Array<InputIssue> = []
+    for (const [key, value] of Object.entries(body)) {
+      const field = fields.get(key)
+      if (field === undefined) {
+        issues.push({ field: key, problem: "is not an input of this action (not a catalog field)" })
+      } else if (value === null || isScalar(value)) {
+        continue
+      } else if (Array.isArray(value)) {
+        if (!value.every((item) => item === null || isScalar(item))) {
+          issues.push({ field: key, problem: "must be a list of text values" })
+        } else if (field.type !== "tag") {
+          issues.push({ field: key, problem: "must be a single value, got a list" })
+        }
+      } else {
+        issues.push({ field: key, problem: `must be text, a number, a boolean or a list of text, got ${describeType(value)}` })
+      }
+    }
+    return issues
+  }
+
+  const run = (body: unknown): Either.Either<NormalizeTicketOutput, ReadonlyArray<InputIssue>> => {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return Either.left([{ field: "body", problem: `must be a JSON object of ticket attributes, got ${describeType(body)}` }])
+    }
+    const record = body as Record<string, unknown>
+    const issues = shapeIssues(record)
+    if (issues.length > 0) return Either.left(issues)
+    const outcome = normalizeFields(catalog, record, { checkRequired: false })
+    if (outcome.issues.length > 0) {
+      return Either.left(outcome.issues.map((issue) => ({ field: issue.field, problem: issue.problem })))
+    }
+    const out: Record<string, string | number | boolean | ReadonlyArray<string>> = { ...outcome.values }
+    const unmappedFields = new Set(outcome.unmapped.map((entry) => entry.field))
+    out[NORMALIZE_MARKERS.unmapped] = outcome.unmapped.map((entry) => `${entry.field}=${entry.value}`)
+    out[NORMALIZE_MARKERS.hasUnmapped] = outcome.unmapped.length > 0
+    out[NORMALIZE_MARKERS.truncated] = [...outcome.truncated]
+    out[NORMALIZE_MARKERS.hasTruncated] = outcome.truncated.length > 0
+    out[NORMALIZE_MARKERS.provided] = Object.keys(outcome.values)
+    for (const [key, flag] of flags) out[flag] = unmappedFields.has(key)
+    if (priority !== undefined) {
+      const value = outcome.values[priority.key]
+      const level = typeof value === "string" ? priorities.get(value) : undefined
+      if (level !== undefined) out[NORMALIZE_MARKERS.workitemPriority] = level
+    }
+    if (status !== undefined) {
+      const value = outcome.values[status.key]
+      const name = typeof value === "string" ? catalog.statusMapping[value] : undefined
+      if (name !== undefined) out[NORMALIZE_MARKERS.workitemStatus] = name
+    }
+    return Either.right(out)
+  }
+
+  return { contract, run }
+}

@@ -1,0 +1,165 @@
+/**
+ * The Express router the service mounts at `/data-actions`: authentication first (so nothing is parsed for an
+ * unauthenticated caller), then a size-limited JSON body, then the two actions. Every failure answers the JSON
+ * error body of `errors.ts`.
+ */
+import express from "express"
+import type { NextFunction, Request, Response } from "express"
+import type { Catalog } from "@workbridge/catalog"
+import { Either } from "effect"
+import type { TicketSyncStatus } from "../TicketStatus.js"
+import type { DataActionAuth } from "./auth.js"
+import { requireDataActionAuth } from "./auth.js"
+import { DATA_ACTION_PATHS } from "./definitions.js"
+import { issuesMessage, sendError } from "./errors.js"
+import { makeNormalizeTicketAction } from "./normalizeTicket.js"
+import { decodeTicketStatusInput, toTicketStatusOutput } from "./ticketStatus.js"
+
+/** Largest request body accepted by default: 64 KiB (a full ticket is far smaller; see docs/data-actions.md). */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024
+
+/** How long the ticket-status action waits for the link store by default, well inside the action's timeout. */
+export const DEFAULT_STATUS_TIMEOUT_MS = 5_000
+
+export interface DataActionsRouterOptions {
+  readonly catalog: Catalog
+  readonly auth: DataActionAuth
+  /** The sync status of a ticket, `undefined` when the link store does not know it. */
+  readonly ticketStatus: (source: string, ticketId: string) => Promise<TicketSyncStatus | undefined>
+  /** Largest accepted request body in bytes; larger bodies get 413. Default {@link DEFAULT_MAX_BODY_BYTES}. */
+  readonly maxBodyBytes?: number
+  /** Deadline for `ticketStatus`; past it the action answers 504. Default {@link DEFAULT_STATUS_TIMEOUT_MS}. */
+  readonly statusTimeoutMs?: number
+  /** Told about unexpected failures (a rejected `ticketStatus`, an internal error) that were answered 5xx. */
+  readonly onError?: (error: unknown, context: { readonly action: string }) => void
+}
+
+/**
+ * The Data Action router. Throws an `Error` naming the problem when the catalog collides with the action outputs,
+ * a credential is malformed or an option is out of range.
+ */
+export const makeDataActionsRouter = (options: DataActionsRouterOptions): express.Router => {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new Error(`maxBodyBytes must be a positive whole number of bytes, got ${maxBodyBytes}`)
+  }
+  const statusTimeoutMs = options.statusTimeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS
+  if (!Number.isFinite(statusTimeoutMs) || statusTimeoutMs <= 0) {
+    throw new Error(`statusTimeoutMs must be a positive number of milliseconds, got ${statusTimeoutMs}`)
+  }
+  const normalize = makeNormalizeTicketAction(options.catalog)
+  const onError = options.onError ?? (() => undefined)
+
+  const router = express.Router()
+  router.use(requireDataActionAuth(options.auth))
+  router.use(requireJson)
+  router.use(express.json({ limit: maxBodyBytes, strict: true, type: JSON_TYPES }))
+
+  router.post(DATA_ACTION_PATHS.normalizeTicket, function normalizeTicket(req: Request, res: Response) {
+    Either.match(normalize.run(req.body), {
+      onLeft: (issues) => sendError(res, 400, { error: "malformed_input", message: issuesMessage(issues), issues }),
+      onRight: (output) => {
+        res.status(200).json(output)
+      }
+    })
+  })
+
+  router.post(DATA_ACTION_PATHS.ticketStatus, async function ticketStatus(req: Request, res: Response) {
+    const input = decodeTicketStatusInput(req.body)
+    if (Either.isLeft(input)) {
+      sendError(res, 400, { error: "malformed_input", message: issuesMessage(input.left), issues: input.left })
+      return
+    }
+    const { source, ticketId } = input.right
+    const outcome = await withDeadline(Promise.resolve().then(() => options.ticketStatus(source, ticketId)), statusTimeoutMs)
+    switch (outcome._tag) {
+      case "Done":
+        res.status(200).json(toTicketStatusOutput(input.right, outcome.value))
+        return
+      case "Failed":
+        onError(outcome.error, { action: "ticket-status" })
+        sendError(res, 503, { error: "status_unavailable", message: "the sync status store is unavailable; retry later" })
+        return
+      case "TimedOut":
+        onError(new Error(`ticket status lookup took longer than ${statusTimeoutMs} ms`), { action: "ticket-status" })
+        sendError(res, 504, { error: "status_timeout", message: `the sync status store did not answer within ${statusTimeoutMs} ms` })
+        return
+    }
+  })
+
+  for (const path of Object.values(DATA_ACTION_PATHS)) {
+    router.all(path, function methodNotAllowed(_req: Request, res: Response) {
+      res.setHeader("Allow", "POST")
+      sendError(res, 405, { error: "method_not_allowed", message: "Data Actions are called with POST" })
+    })
+  }
+  router.use(function notFound(req: Request, res: Response) {
+    sendError(res, 404, { error: "not_found", message: `no Data Action at ${req.path}` })
+  })
+  router.use(function dataActionErrors(error: unknown, _req: Request, res: Response, _next: NextFunction) {
+    const type = typeof error === "object" && error !== null && "type" in error ? error.type : undefined
+    switch (type) {
+      case "entity.too.large":
+        sendError(res, 413, { error: "payload_too_large", message: `request body is larger than ${maxBodyBytes} bytes` })
+        return
+      case "entity.parse.failed":
+        sendError(res, 400, { error: "malformed_input", message: "malformed input: body: is not valid JSON", issues: [{ field: "body", problem: "is not valid JSON" }] })
+        return
+      case "encoding.unsupported":
+      case "charset.unsupported":
+        sendError(res, 415, { error: "unsupported_media_type", message: "request body must be UTF-8 JSON" })
+        return
+      case "request.aborted":
+        return
+      default:
+        onError(error, { action: "data-actions" })
+        sendError(res, 500, { error: "internal", message: "internal error" })
+    }
+  })
+  return router
+}
+
+const JSON_TYPES = ["application/json", "application/*+json"]
+
+/** 415 for a body that is not JSON, 400 for no body at all (there is always an input object). */
+function requireJson(req: Request, res: Response, next: NextFunction): void {
+  if (req.method !== "POST") {
+    next()
+    return
+  }
+  const length = req.headers["content-length"]
+  const noBody = req.headers["transfer-encoding"] === undefined && (length === undefined || length === "0")
+  if (noBody) {
+    sendError(res, 400, {
+      error: "malformed_input",
+      message: "malformed input: body: is required (a JSON object)",
+      issues: [{ field: "body", problem: "is required (a JSON object)" }]
+    })
+    return
+  }
+  if (!req.is(JSON_TYPES)) {
+    sendError(res, 415, { error: "unsupported_media_type", message: "request body must be JSON (Content-Type: application/json)" })
+    return
+  }
+  next()
+}
+
+type Outcome<A> =
+  | { readonly _tag: "Done"; readonly value: A }
+  | { readonly _tag: "Failed"; readonly error: unknown }
+  | { readonly _tag: "TimedOut" }
+
+const withDeadline = <A>(promise: Promise<A>, ms: number): Promise<Outcome<A>> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ _tag: "TimedOut" }), ms)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve({ _tag: "Done", value })
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        resolve({ _tag: "Failed", error })
+      }
+    )
+  })
