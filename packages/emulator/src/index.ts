@@ -1,0 +1,13 @@
+export {
+  DEFAULTS,
+  ROUTES,
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type EmulatorStats,
+  type FaultKind,
+  type FaultRule,
+  type LoggedRequest,
+  type RuntimeOptions
+} from "./Emulator.js"
+export { KNOWN_PERMISSIONS } from "./internal/auth.js"

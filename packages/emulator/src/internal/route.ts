@@ -1,0 +1,44 @@
+/** What a Genesys route is: method, path template, the permissions it checks, and its handler. */
+import type { State } from "./State.js"
+
+export interface Config {
+  /** When set, every token lives this long; otherwise the OAuth client's `accessTokenValiditySeconds` − 1. */
+  tokenTtlSeconds: number | undefined
+  rateLimitPerMinute: number
+  workitemUpdatesPerMinute: number
+  dailyWorkitemCreates: number
+  dailyWorkitemUpdates: number
+  quiet: boolean
+}
+
+export interface Ctx {
+  readonly params: Readonly<Record<string, string>>
+  readonly query: URLSearchParams
+  readonly body: unknown
+  readonly state: State
+  readonly config: Config
+  /** The calling OAuth client. */
+  readonly clientId: string
+  readonly now: number
+  readonly nowIso: string
+  readonly path: string
+}
+
+export interface Result {
+  readonly status: number
+  readonly body?: unknown
+}
+
+export interface Route {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+  readonly template: string
+  /** The caller needs ANY of these; an empty list means any valid token. */
+  readonly permissions: ReadonlyArray<string>
+  readonly handler: (ctx: Ctx) => Result
+}
+
+export const ok = (body: unknown): Result => ({ status: 200, body })
+export const noContent: Result = { status: 204 }
+
+export const ref = (id: string, kind: string, name?: string): Record<string, string> =>
+  name === undefined ? { id, selfUri: `${kind}/${id}` } : { id, name, selfUri: `${kind}/${id}` }
