@@ -1,0 +1,100 @@
+/**
+ * The stack configuration (namespace `workbridge`), read through a getter so it can be checked without Pulumi.
+ * Each error names the config key.
+ */
+import type { SdkTarget } from "../providers/sdk.js"
+
+export interface StackConfig {
+  /** Genesys region host, e.g. `mypurecloud.ie`. */
+  readonly region?: string
+  /** Gateway URL of the bundled emulator (instead of a region). */
+  readonly gatewayUrl?: string
+  /** The provisioning OAuth client (needs the admin permissions listed in docs/provisioning.md). */
+  readonly clientId: string
+  readonly clientSecret: string
+  /** Public base URL of the service; the Data Actions call `<serviceBaseUrl>/data-actions/...`. */
+  readonly serviceBaseUrl: string
+  readonly namePrefix: string
+  /** Catalog override file (JSON), relative to the project directory. */
+  readonly catalogFile?: string
+  /** `user:password` Genesys sends to the Data Action endpoints. */
+  readonly dataActionBasicAuth: string
+}
+
+/** A config source: returns the raw value of `workbridge:<key>` or undefined. */
+export type ConfigGetter = (key: string) => string | undefined
+
+const REGION = /^[a-z0-9-]+(\.[a-z0-9-]+)+$|^[a-z]{2}_[a-z]+_\d$/
+
+/** Read and check the stack config. */
+export function readStackConfig(get: ConfigGetter): StackConfig {
+  const opt = (key: string): string | undefined => {
+    const v = get(key)
+    return v === undefined || v.trim() === "" ? undefined : v.trim()
+  }
+  const req = (key: string, hint: string): string => {
+    const v = opt(key)
+    if (v === undefined) throw new Error(`workbridge:${key}: required (${hint})`)
+    return v
+  }
+  const region = opt("region")
+  const gatewayUrl = opt("gatewayUrl")
+  if (region === undefined && gatewayUrl === undefined) {
+    throw new Error("workbridge:region: required, e.g. `pulumi config set workbridge:region mypurecloud.ie`")
+  }
+  if (region !== undefined && gatewayUrl !== undefined) {
+    throw new Error("workbridge:gatewayUrl: set either workbridge:region or workbridge:gatewayUrl, not both")
+  }
+  if (region !== undefined && !REGION.test(region)) {
+    throw new Error(`workbridge:region: a Genesys Cloud domain such as mypurecloud.ie, got ${JSON.stringify(region)}`)
+  }
+  if (gatewayUrl !== undefined) checkUrl("gatewayUrl", gatewayUrl)
+  const clientId = req("clientId", "the provisioning OAuth client's id")
+  const clientSecret = req("clientSecret", "`pulumi config set --secret workbridge:clientSecret ...`")
+  const serviceBaseUrl = req("serviceBaseUrl", "the service's public https URL")
+  checkUrl("serviceBaseUrl", serviceBaseUrl)
+  const dataActionBasicAuth = req("dataActionBasicAuth", "`pulumi config set --secret workbridge:dataActionBasicAuth user:password`")
+  const colon = dataActionBasicAuth.indexOf(":")
+  if (colon <= 0 || colon === dataActionBasicAuth.length - 1) {
+    throw new Error("workbridge:dataActionBasicAuth: expected user:password (value not shown)")
+  }
+  const catalogFile = opt("catalogFile")
+  return {
+    ...(region === undefined ? {} : { region }),
+    ...(gatewayUrl === undefined ? {} : { gatewayUrl }),
+    clientId,
+    clientSecret,
+    serviceBaseUrl: serviceBaseUrl.replace(/\/+$/, ""),
+    namePrefix: opt("namePrefix") ?? "Workbridge",
+    ...(catalogFile === undefined ? {} : { catalogFile }),
+    dataActionBasicAuth
+  }
+}
+
+function checkUrl(key: string, value: string): void {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`workbridge:${key}: not a URL: ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`workbridge:${key}: must be an http(s) URL, got ${url.protocol}`)
+  }
+}
+
+/** The SDK target every provider connects with. */
+export function connectionOf(config: StackConfig): SdkTarget {
+  return {
+    ...(config.region === undefined ? {} : { region: config.region }),
+    ...(config.gatewayUrl === undefined ? {} : { gatewayUrl: config.gatewayUrl }),
+    clientId: config.clientId,
+    clientSecret: config.clientSecret
+  }
+}
+
+/** Split `user:password` (checked by `readStackConfig`). */
+export function splitBasicAuth(value: string): { userName: string; password: string } {
+  const i = value.indexOf(":")
+  return { userName: value.slice(0, i), password: value.slice(i + 1) }
+}

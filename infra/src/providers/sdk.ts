@@ -1,0 +1,187 @@
+/**
+ * The connection every dynamic provider opens to Genesys Cloud, through the official SDK.
+ *
+ * Provider methods are serialized by Pulumi and run in a separate process, so nothing here may capture a module
+ * binding: the SDK is loaded with `require` inside the functions (see `loadSdk`), and only `import type` is used.
+ * The resolved path of the SDK is captured as a plain string so that the provider process finds the SDK even when
+ * it is not resolvable from its working directory.
+ */
+import { createRequire } from "node:module"
+import type platformClient from "purecloud-platform-client-v2"
+
+/** Where the providers connect: a Genesys region (or a gateway URL, for the emulator) and the provisioning client. */
+export interface SdkTarget {
+  /** Region host, e.g. `mypurecloud.ie`, or a `PureCloudRegionHosts` key such as `eu_west_1`. */
+  readonly region?: string
+  /** `http(s)://host:port` of a gateway (the bundled emulator); takes precedence over `region`. */
+  readonly gatewayUrl?: string
+  readonly clientId: string
+  readonly clientSecret: string
+}
+
+export type Sdk = typeof platformClient
+
+/** The API classes a provider uses, bound to one logged-in client. */
+export interface Session {
+  readonly taskManagement: InstanceType<Sdk["TaskManagementApi"]>
+  readonly authorization: InstanceType<Sdk["AuthorizationApi"]>
+  readonly oauth: InstanceType<Sdk["OAuthApi"]>
+  readonly integrations: InstanceType<Sdk["IntegrationsApi"]>
+}
+
+/** A failed Genesys call: the operation, the HTTP status and Genesys's message (never headers or bodies sent). */
+export interface GenesysCallError extends Error {
+  readonly status: number | undefined
+  readonly code: string | undefined
+  readonly operation: string
+}
+
+const SDK_ENTRY: string = createRequire(import.meta.url).resolve("purecloud-platform-client-v2")
+
+/** Load the SDK without capturing a module binding (see the header). */
+export function loadSdk(): Sdk {
+  const req: (id: string) => unknown =
+    typeof require === "function"
+      ? require
+      : (
+          process as unknown as { getBuiltinModule(id: string): typeof import("node:module") }
+        ).getBuiltinModule("node:module").createRequire(SDK_ENTRY)
+  try {
+    return req("purecloud-platform-client-v2") as Sdk
+  } catch {
+    return req(SDK_ENTRY) as Sdk
+  }
+}
+
+/** Check a target and name the bad field; secrets are never echoed. */
+export function checkTarget(target: SdkTarget | undefined): SdkTarget {
+  if (target === undefined || target === null || typeof target !== "object") {
+    throw new Error("connection: missing (expected { region | gatewayUrl, clientId, clientSecret })")
+  }
+  if (typeof target.clientId !== "string" || target.clientId.trim() === "") {
+    throw new Error("connection.clientId: missing or empty")
+  }
+  if (typeof target.clientSecret !== "string" || target.clientSecret === "") {
+    throw new Error("connection.clientSecret: missing or empty")
+  }
+  const hasGateway = typeof target.gatewayUrl === "string" && target.gatewayUrl !== ""
+  const hasRegion = typeof target.region === "string" && target.region !== ""
+  if (!hasGateway && !hasRegion) throw new Error("connection: set region or gatewayUrl")
+  if (hasGateway) {
+    let url: URL
+    try {
+      url = new URL(target.gatewayUrl as string)
+    } catch {
+      throw new Error(`connection.gatewayUrl: not a URL: ${JSON.stringify(target.gatewayUrl)}`)
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new Error(`connection.gatewayUrl: protocol must be http or https, got ${url.protocol}`)
+    }
+  }
+  return target
+}
+
+/** Log in with client credentials and return the API classes bound to that client. */
+export async function connect(target: SdkTarget): Promise<Session> {
+  checkTarget(target)
+  const sdk = loadSdk()
+  const client = new sdk.ApiClientClass()
+  client.config.live_reload_config = false
+  if (target.gatewayUrl) {
+    const url = new URL(target.gatewayUrl)
+    const protocol = url.protocol.replace(":", "")
+    const port = url.port === "" ? (protocol === "https" ? 443 : 80) : Number(url.port)
+    client.setGateway({ host: url.hostname, protocol, port } as Parameters<typeof client.setGateway>[0])
+  } else {
+    const hosts = sdk.PureCloudRegionHosts as Record<string, string>
+    client.setEnvironment(hosts[target.region as string] ?? (target.region as string))
+  }
+  client.setReturnExtendedResponses(true)
+  try {
+    await client.loginClientCredentialsGrant(target.clientId, target.clientSecret)
+  } catch (cause) {
+    const c = cause as { response?: { status?: number; data?: { error?: string } }; code?: string }
+    const status = c.response?.status
+    const detail = status === undefined ? (c.code ?? "network error") : `HTTP ${status} ${c.response?.data?.error ?? ""}`
+    const err = new Error(`login with connection.clientId failed: ${detail.trim()}`) as Error & Record<string, unknown>
+    err["status"] = status
+    err["operation"] = "login"
+    throw err
+  }
+  return {
+    taskManagement: new sdk.TaskManagementApi(client),
+    authorization: new sdk.AuthorizationApi(client),
+    oauth: new sdk.OAuthApi(client),
+    integrations: new sdk.IntegrationsApi(client)
+  }
+}
+
+/**
+ * Run one SDK call and return its body. With extended responses a success resolves to `{status, body}` and a
+ * failure rejects with `{status, body}`; the failure becomes a `GenesysCallError` naming `operation`.
+ */
+export async function call<T>(operation: string, run: () => Promise<unknown>): Promise<T> {
+  let res: unknown
+  try {
+    res = await run()
+  } catch (cause) {
+    const c = (cause ?? {}) as { status?: number; body?: { message?: string; code?: string }; code?: string; message?: string }
+    const status = typeof c.status === "number" ? c.status : undefined
+    const message = c.body?.message ?? (status === undefined ? (c.code ?? c.message ?? "network error") : "")
+    const err = new Error(
+      `${operation} failed: ${status === undefined ? "" : `HTTP ${status} `}${c.body?.code ?? ""}${message ? ` ${message}` : ""}`.trim()
+    ) as Error & Record<string, unknown>
+    err["status"] = status
+    err["code"] = c.body?.code
+    err["operation"] = operation
+    throw err
+  }
+  if (res !== null && typeof res === "object" && "body" in res && "status" in res) {
+    return (res as { body: T }).body
+  }
+  return res as T
+}
+
+/** Whether an error is a Genesys 404. */
+export function isNotFound(err: unknown): boolean {
+  return (err as { status?: unknown } | null)?.status === 404
+}
+
+/** Run a delete, treating "already gone" as success. */
+export async function deleteIgnoringMissing(operation: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await call(operation, run)
+  } catch (err) {
+    if (!isNotFound(err)) throw err
+  }
+}
+
+/** JSON with object keys sorted, so that two equal values compare equal whatever their key order. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => stableJson(v)).join(",")}]`
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`
+  }
+  return JSON.stringify(value ?? null)
+}
+
+/** The named keys whose values differ between two property bags (missing and undefined count as null). */
+export function changedKeys(olds: object, news: object, keys: ReadonlyArray<string>): string[] {
+  const o = olds as Record<string, unknown>
+  const n = news as Record<string, unknown>
+  return keys.filter((k) => stableJson(o[k]) !== stableJson(n[k]))
+}
+
+/** A diff result in the shape Pulumi expects. */
+export function diffResult(changed: ReadonlyArray<string>, replaceKeys: ReadonlyArray<string>, deleteBeforeReplace = false) {
+  const replaces = changed.filter((k) => replaceKeys.includes(k))
+  return {
+    changes: changed.length > 0,
+    replaces,
+    deleteBeforeReplace: replaces.length > 0 && deleteBeforeReplace,
+    stables: []
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Workitem schema (custom attributes, reference §2.3), over `TaskManagementApi`:
+ * - create → `postTaskmanagementWorkitemsSchemas({ name, enabled, appliesTo, jsonSchema, version: 1 })`
+ * - read   → `getTaskmanagementWorkitemsSchema(id)`
+ * - update → `getTaskmanagementWorkitemsSchema(id)` for the current version, then
+ *            `putTaskmanagementWorkitemsSchema(id, { …, version: current })` (each PUT makes a new version)
+ * - delete → `deleteTaskmanagementWorkitemsSchema(id)` (404 counts as deleted); the worktype that uses the schema
+ *            depends on it, so Pulumi deletes the worktype first.
+ * Everything updates in place: a worktype's `schemaId` cannot change, so the schema is never replaced.
+ */
+import * as pulumi from "@pulumi/pulumi"
+import type { SdkTarget } from "./sdk.js"
+import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult } from "./sdk.js"
+
+export interface WorkitemSchemaArgs {
+  readonly connection: pulumi.Input<SdkTarget>
+  readonly name: pulumi.Input<string>
+  /** The JSON Schema document (`DataSchema.jsonSchema`), e.g. `toWorkitemSchema(catalog).jsonSchema`. */
+  readonly jsonSchema: pulumi.Input<Record<string, unknown>>
+  /** Written explicitly, `false` included. Default true. */
+  readonly enabled?: pulumi.Input<boolean>
+}
+
+export interface WorkitemSchemaInputs {
+  readonly connection: SdkTarget
+  readonly name: string
+  readonly jsonSchema: Record<string, unknown>
+  readonly enabled?: boolean
+}
+
+export interface WorkitemSchemaOutputs extends WorkitemSchemaInputs {
+  readonly schemaId: string
+  /** The schema version Genesys holds after the last create/update. */
+  readonly version: number
+}
+
+interface DataSchemaBody {
+  id: string
+  name: string
+  version: number
+  enabled?: boolean
+  jsonSchema: Record<string, unknown>
+}
+
+const COMPARED = ["name", "jsonSchema", "enabled"] as const
+
+/** Check a schema's inputs; the message names the bad field. */
+export function checkWorkitemSchemaInputs(inputs: WorkitemSchemaInputs): WorkitemSchemaInputs {
+  checkTarget(inputs.connection)
+  if (typeof inputs.name !== "string" || inputs.name.trim() === "") {
+    throw new Error(`workitemSchema.name: missing or empty`)
+  }
+  const js = inputs.jsonSchema
+  if (js === null || typeof js !== "object" || Array.isArray(js)) {
+    throw new Error("workitemSchema.jsonSchema: must be a JSON Schema object")
+  }
+  const props = js["properties"]
+  if (props === null || typeof props !== "object") {
+    throw new Error("workitemSchema.jsonSchema.properties: must be an object")
+  }
+  const count = Object.keys(props as object).length
+  if (count > 50) throw new Error(`workitemSchema.jsonSchema.properties: at most 50 fields, got ${count}`)
+  if (inputs.enabled !== undefined && typeof inputs.enabled !== "boolean") {
+    throw new Error("workitemSchema.enabled: must be a boolean")
+  }
+  return inputs
+}
+
+const outsOf = (inputs: WorkitemSchemaInputs, got: DataSchemaBody): WorkitemSchemaOutputs => ({
+  ...inputs,
+  schemaId: got.id,
+  version: got.version
+})
+
+export const workitemSchemaProvider = {
+  async create(inputs: WorkitemSchemaInputs) {
+    checkWorkitemSchemaInputs(inputs)
+    const s = await connect(inputs.connection)
+    const created = await call<DataSchemaBody>("postTaskmanagementWorkitemsSchemas", () =>
+      s.taskManagement.postTaskmanagementWorkitemsSchemas({
+        name: inputs.name,
+        version: 1,
+        enabled: inputs.enabled ?? true,
+        appliesTo: ["WORKITEM"],
+        jsonSchema: inputs.jsonSchema
+      } as never)
+    )
+    return { id: created.id, outs: outsOf(inputs, created) }
+  },
+
+  async read(id: string, props: WorkitemSchemaOutputs) {
+    const s = await connect(props.connection)
+    const got = await call<DataSchemaBody>("getTaskmanagementWorkitemsSchema", () =>
+      s.taskManagement.getTaskmanagementWorkitemsSchema(id)
+    )
+    const outs: WorkitemSchemaOutputs = {
+      connection: props.connection,
+      schemaId: got.id,
+      version: got.version,
+      name: got.name,
+      jsonSchema: got.jsonSchema,
+      ...(got.enabled === undefined ? {} : { enabled: got.enabled })
+    }
+    return { id: got.id, props: outs }
+  },
+
+  async diff(_id: string, olds: WorkitemSchemaOutputs, news: WorkitemSchemaInputs) {
+    const changed = changedKeys(
+      { ...olds, enabled: olds.enabled ?? true },
+      { ...news, enabled: news.enabled ?? true },
+      COMPARED
+    )
+    return diffResult(changed, [])
+  },
+
+  async update(id: string, _olds: WorkitemSchemaOutputs, news: WorkitemSchemaInputs) {
+    checkWorkitemSchemaInputs(news)
+    const s = await connect(news.connection)
+    // PUT needs the version Genesys holds now, not the one recorded in state (it may have drifted).
+    const current = await call<DataSchemaBody>("getTaskmanagementWorkitemsSchema", () =>
+      s.taskManagement.getTaskmanagementWorkitemsSchema(id)
+    )
+    const updated = await call<DataSchemaBody>("putTaskmanagementWorkitemsSchema", () =>
+      s.taskManagement.putTaskmanagementWorkitemsSchema(id, {
+        name: news.name,
+        version: current.version,
+        enabled: news.enabled ?? true,
+        appliesTo: ["WORKITEM"],
+        jsonSchema: news.jsonSchema
+      } as never)
+    )
+    return { outs: outsOf(news, updated) }
+  },
+
+  async delete(id: string, props: WorkitemSchemaOutputs) {
+    const s = await connect(props.connection)
+    await deleteIgnoringMissing("deleteTaskmanagementWorkitemsSchema", () =>
+      s.taskManagement.deleteTaskmanagementWorkitemsSchema(id)
+    )
+  }
+} satisfies pulumi.dynamic.ResourceProvider
+
+/** The workitem schema holding the catalog's custom fields. */
+export class WorkitemSchema extends pulumi.dynamic.Resource {
+  declare public readonly schemaId: pulumi.Output<string>
+  declare public readonly version: pulumi.Output<number>
+
+  constructor(name: string, args: WorkitemSchemaArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      workitemSchemaProvider,
+      name,
+      { schemaId: undefined, version: undefined, ...args, connection: pulumi.secret(args.connection) },
+      { ...opts, additionalSecretOutputs: ["connection"] },
+      "workbridge",
+      "WorkitemSchema"
+    )
+  }
+}
