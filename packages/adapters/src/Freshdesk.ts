@@ -16,7 +16,7 @@ import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, verifyAll } from "./internal/auth.js"
 import type { Decoded, JsonObject } from "./internal/decode.js"
-import { buildEvent, fail, isClosedStatus, isObject, iso, mapValue, parseBody, parseInstant, str, strings } from "./internal/decode.js"
+import { buildEvent, fail, isClosedStatus, isObject, iso, lookup, mapValue, parseBody, parseInstant, str, strings } from "./internal/decode.js"
 
 const SOURCE = "freshdesk"
 
@@ -85,7 +85,7 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
         ? "created"
         : isClosedStatus(fields.status)
           ? "closed"
-          : change.statusFrom !== undefined && isClosedStatus(FRESHDESK_STATUS[change.statusFrom])
+          : change.statusFrom !== undefined && isClosedStatus(lookup(FRESHDESK_STATUS, change.statusFrom))
             ? "reopened"
             : "updated"
     return buildEvent(

@@ -58,7 +58,7 @@ export const makeGenericAdapter = (options: GenericAdapterOptions): Adapter => {
   const verify = (req: WebhookRequest, creds: SourceCredentials) =>
     verifyAll(source, ["secret", "basicAuth", "token"], req, creds, (secret) => {
       const value = header(req, signatureHeader)
-      if (value === undefined || value === "") return refuse(source, "MissingHeader", `the ${signatureHeader} header is missing`)
+      if (value === undefined) return refuse(source, "MissingHeader", `the ${signatureHeader} header is missing`)
       const hex = value.toLowerCase().startsWith("sha256=") ? value.slice("sha256=".length) : value
       const given = fromHex(hex)
       return given !== undefined && safeEqual(given, hmac("sha256", secret, req.rawBody))

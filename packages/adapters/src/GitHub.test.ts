@@ -83,3 +83,12 @@ describe("github decode", () => {
     expect(e.reason).toContain("issue.number")
   })
 })
+
+describe("github decode with hostile names", () => {
+  it("treats inherited property names as unknown values, not as table entries", () => {
+    const body = { action: "constructor", repository: { full_name: "o/r" }, issue: { number: 1, updated_at: "2024-01-01T00:00:00Z" } }
+    expect(decodeResult(github, request(body))._tag).toBe("Ignored")
+    const r = decodeResult(github, request({ ...body, action: "edited", issue: { ...body.issue, state: "toString" } }))
+    expect(r._tag === "Event" && r.event.fields["status"]).toBe("toString")
+  })
+})

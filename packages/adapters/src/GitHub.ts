@@ -12,7 +12,7 @@ import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, fromHex, header, hmac, refuse, safeEqual, verifyAll } from "./internal/auth.js"
 import type { Decoded } from "./internal/decode.js"
-import { at, buildEvent, fail, ignored, isObject, iso, mapValue, parseBody, parseInstant, str, strings } from "./internal/decode.js"
+import { at, buildEvent, fail, ignored, isObject, iso, lookup, mapValue, parseBody, parseInstant, str, strings } from "./internal/decode.js"
 
 const SOURCE = "github"
 
@@ -68,7 +68,7 @@ const ACTION_KIND: Readonly<Record<string, TicketEventKind>> = {
 const verify = (req: WebhookRequest, creds: SourceCredentials) =>
   verifyAll(SOURCE, ["secret"], req, creds, (secret) => {
     const value = header(req, SIGNATURE_HEADER)
-    if (value === undefined || value === "") return refuse(SOURCE, "MissingHeader", `the ${SIGNATURE_HEADER} header is missing`)
+    if (value === undefined) return refuse(SOURCE, "MissingHeader", `the ${SIGNATURE_HEADER} header is missing`)
     const given = value.toLowerCase().startsWith("sha256=") ? fromHex(value.slice("sha256=".length)) : undefined
     return given !== undefined && safeEqual(given, hmac("sha256", secret, req.rawBody))
       ? Either.void
@@ -81,7 +81,7 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded => {
   return Either.flatMap(parseBody(SOURCE, req.rawBody, 400), (body) => {
     const action = str(body["action"])
     if (action === undefined) return fail(SOURCE, "action is missing", 422)
-    const kind = ACTION_KIND[action]
+    const kind = lookup(ACTION_KIND, action)
     if (kind === undefined) return ignored(`issues.${action} is not synced`)
     const issue = body["issue"]
     if (!isObject(issue)) return fail(SOURCE, "issue is missing", 422)
@@ -126,7 +126,7 @@ const firstMapped = (catalog: Catalog, field: string, labels: ReadonlyArray<stri
   for (const label of labels) {
     const bare = label.toLowerCase().replace(/^(priority|prio|type|kind)\s*[:/-]\s*/, "")
     for (const candidate of [label, bare]) {
-      const hit = Object.keys(overrides).some((k) => k.toLowerCase() === candidate.toLowerCase()) || defaults[candidate.toLowerCase()] !== undefined
+      const hit = Object.keys(overrides).some((k) => k.toLowerCase() === candidate.toLowerCase()) || lookup(defaults, candidate.toLowerCase()) !== undefined
       if (hit) return mapValue(catalog, SOURCE, field, candidate, defaults)
     }
   }

@@ -58,7 +58,7 @@ export const JIRA_ISSUE_TYPE: Readonly<Record<string, string>> = {
 const verify = (req: WebhookRequest, creds: SourceCredentials) =>
   verifyAll(SOURCE, ["secret"], req, creds, (secret) => {
     const value = header(req, SIGNATURE_HEADER)
-    if (value === undefined || value === "") return refuse(SOURCE, "MissingHeader", `the ${SIGNATURE_HEADER} header is missing`)
+    if (value === undefined) return refuse(SOURCE, "MissingHeader", `the ${SIGNATURE_HEADER} header is missing`)
     const [method, hex] = splitOnce(value, "=")
     // Atlassian warns the method may change: parse the prefix, accept only what is implemented.
     if (method.toLowerCase() !== "sha256") return refuse(SOURCE, "BadSignature", `the ${SIGNATURE_HEADER} method is not sha256`)

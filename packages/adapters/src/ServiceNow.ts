@@ -14,7 +14,7 @@ import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, verifyAll } from "./internal/auth.js"
 import type { Decoded, JsonObject } from "./internal/decode.js"
-import { buildEvent, fail, ignored, isClosedStatus, isObject, iso, mapValue, nonNegativeInt, parseBody, parseInstant, str } from "./internal/decode.js"
+import { buildEvent, fail, ignored, isClosedStatus, isObject, iso, lookup, mapValue, nonNegativeInt, parseBody, parseInstant, str } from "./internal/decode.js"
 
 const SOURCE = "servicenow"
 
@@ -131,7 +131,7 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
 const priorityFromMatrix = (record: JsonObject): string | undefined => {
   const impact = str(record["impact"])
   const urgency = str(record["urgency"])
-  return impact === undefined || urgency === undefined ? undefined : SERVICENOW_PRIORITY_MATRIX[`${impact}/${urgency}`]
+  return impact === undefined || urgency === undefined ? undefined : lookup(SERVICENOW_PRIORITY_MATRIX, `${impact}/${urgency}`)
 }
 
 /** ServiceNow date-times are `YYYY-MM-DD HH:MM:SS` in UTC without a zone: made explicit so nobody reads them as local. */

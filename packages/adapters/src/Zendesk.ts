@@ -50,9 +50,9 @@ export const zendeskSignature = (secret: string, timestamp: string, rawBody: Buf
 const verify = (req: WebhookRequest, creds: SourceCredentials, options?: VerifyOptions) =>
   verifyAll(SOURCE, ["secret"], req, creds, (secret) => {
     const signature = header(req, SIGNATURE_HEADER)
-    if (signature === undefined || signature === "") return refuse(SOURCE, "MissingHeader", `the ${SIGNATURE_HEADER} header is missing`)
+    if (signature === undefined) return refuse(SOURCE, "MissingHeader", `the ${SIGNATURE_HEADER} header is missing`)
     const timestamp = header(req, TIMESTAMP_HEADER)
-    if (timestamp === undefined || timestamp === "") return refuse(SOURCE, "MissingHeader", `the ${TIMESTAMP_HEADER} header is missing`)
+    if (timestamp === undefined) return refuse(SOURCE, "MissingHeader", `the ${TIMESTAMP_HEADER} header is missing`)
     const signedAt = parseInstant(timestamp)
     if (signedAt === undefined) return refuse(SOURCE, "BadSignature", `the ${TIMESTAMP_HEADER} header is not an ISO-8601 time`)
     const given = fromBase64(signature)

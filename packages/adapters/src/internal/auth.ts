@@ -35,15 +35,16 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 export const fromBase64 = (text: string): Buffer | undefined =>
   text.length > 0 && text.length % 4 === 0 && BASE64.test(text) ? Buffer.from(text, "base64") : undefined
 
+/** A header's trimmed value; undefined when absent or blank. */
 export const header = (req: WebhookRequest, name: string): string | undefined => {
-  const value = req.headers[name.toLowerCase()]
-  return value === undefined ? undefined : value.trim()
+  const value = req.headers[name.toLowerCase()]?.trim()
+  return value === undefined || value === "" ? undefined : value
 }
 
 /** Check an HTTP Basic `Authorization` header against `user:password`. */
 export const checkBasicAuth = (source: string, req: WebhookRequest, expected: string): AuthResult => {
   const value = header(req, "authorization")
-  if (value === undefined || value === "") return refuse(source, "MissingHeader", "the Authorization header is missing")
+  if (value === undefined) return refuse(source, "MissingHeader", "the Authorization header is missing")
   const match = /^basic\s+(\S+)$/i.exec(value)
   if (match === null) return refuse(source, "BadCredentials", "the Authorization header is not HTTP Basic")
   const given = Buffer.from(match[1] ?? "", "base64")
@@ -55,7 +56,7 @@ export const checkBasicAuth = (source: string, req: WebhookRequest, expected: st
 /** Check that a configured header carries the configured token. */
 export const checkToken = (source: string, req: WebhookRequest, token: { readonly header: string; readonly value: string }): AuthResult => {
   const value = header(req, token.header)
-  if (value === undefined || value === "") return refuse(source, "MissingHeader", `the ${token.header.toLowerCase()} header is missing`)
+  if (value === undefined) return refuse(source, "MissingHeader", `the ${token.header.toLowerCase()} header is missing`)
   return safeEqual(Buffer.from(value, "utf8"), Buffer.from(token.value, "utf8"))
     ? ok
     : refuse(source, "BadCredentials", `the ${token.header.toLowerCase()} header does not carry the configured token`)

@@ -91,7 +91,7 @@ export const parseInstant = (value: unknown): Instant | undefined => {
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number) as [
     number, number, number, number, number, number
   ]
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined
   const fraction = (m[7] ?? "").padEnd(9, "0")
   let ms = Date.UTC(year, month - 1, day, hour, minute, second, Number(fraction.slice(0, 3)))
   if (new Date(ms).getUTCDate() !== day) return undefined
@@ -128,9 +128,12 @@ export const mapValue = (
     const lower = value.toLowerCase()
     for (const [k, v] of Object.entries(overrides)) if (k.toLowerCase() === lower) return v
   }
-  const builtIn = defaults[value.toLowerCase()]
-  return builtIn ?? value
+  return lookup(defaults, value.toLowerCase()) ?? value
 }
+
+/** An own entry of a table (never an inherited `constructor` or `toString`). */
+export const lookup = <V>(table: Readonly<Record<string, V>>, key: string): V | undefined =>
+  Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined
 
 const CLOSED_STATUSES = new Set(["solved", "closed"])
 
