@@ -39,6 +39,8 @@ export interface EmulatorOptions {
   quiet?: boolean
   /** Seed of the PRNG that draws fault probabilities; default 1. */
   seed?: number
+  /** Clock in epoch ms (for tests of token expiry and throttle windows); default `Date.now`. */
+  clock?: () => number
 }
 
 /** Options that can change while the emulator runs. */
@@ -188,6 +190,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     quiet: options.quiet ?? true
   }
   let random = prng(options.seed ?? DEFAULTS.seed)
+  const clock = options.clock ?? Date.now
+  if (typeof clock !== "function") throw new Error("Invalid emulator option clock: must be a function returning epoch ms")
 
   const state = new State()
   const adminRole = { id: state.newId(), name: "Workbridge emulator admin", permissionPolicies: policiesFor(KNOWN_PERMISSIONS), permissions: [] }
@@ -245,7 +249,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     if (log.length >= MAX_LOG) log = log.slice(MAX_LOG / 2)
     log.push(entry)
     if (!config.quiet)
-      process.stdout.write(`${entry.at} ${entry.method} ${entry.path} ${entry.status}${entry.fault === undefined ? "" : ` fault=${entry.fault}`} ${Date.now() - started}ms\n`)
+      process.stdout.write(`${entry.at} ${entry.method} ${entry.path} ${entry.status}${entry.fault === undefined ? "" : ` fault=${entry.fault}`} ${clock() - started}ms\n`)
   }
 
   const stats = (): EmulatorStats => {
@@ -328,7 +332,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   // --- Genesys surface ---
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = Date.now()
+    const started = clock()
     const at = new Date(started).toISOString()
     const correlationId = randomUUID()
     const method = (req.method ?? "GET").toUpperCase()
@@ -394,7 +398,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     const raw = await readBody(req)
     try {
       if (raw === "too-large") throw new ApiError(413, "request.entity.too.large", `The request body exceeds ${MAX_BODY_BYTES} bytes`)
-      const now = Date.now()
+      const now = clock()
       if (isToken) {
         const result = issueToken(
           state,
