@@ -1,0 +1,107 @@
+/**
+ * The exported definitions go through the Genesys data-action API (here the bundled emulator, driven only through
+ * the official SDK) the way an admin or `infra/` publishes them: integration + Basic-auth credential, then for each
+ * action a draft, its validation, publication, and a read back that must equal what was exported.
+ */
+import { mkdtemp, readFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { Emulator } from "@workbridge/genesys-emulator"
+import { startEmulator } from "@workbridge/genesys-emulator"
+import type { SdkSession } from "@workbridge/genesys-emulator/testing"
+import { call, login } from "@workbridge/genesys-emulator/testing"
+import type platformClient from "purecloud-platform-client-v2"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { DataActionDefinition } from "./definitions.js"
+import { toPostActionInput } from "./definitions.js"
+import { exportDataActions } from "./export.js"
+
+let emulator: Emulator
+let session: SdkSession
+let integrationId: string
+let exported: ReadonlyArray<DataActionDefinition>
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 })
+  session = await login(emulator.url, emulator.adminClientId, emulator.adminClientSecret)
+
+  const dir = await mkdtemp(join(tmpdir(), "wb-roundtrip-"))
+  const files = await exportDataActions({ out: dir, baseUrl: "https://workbridge.example.com", credentialType: "basicAuth" }, dir)
+  exported = await Promise.all(files.map(async (file) => JSON.parse(await readFile(file.path, "utf8")) as DataActionDefinition))
+
+  const credential = await call<{ id: string }>(
+    session.integrations.postIntegrationsCredentials({
+      body: { name: "Workbridge Data Actions", type: { name: "basicAuth" }, credentialFields: { userName: "genesys", password: "pw-0123456789" } }
+    })
+  )
+  expect(credential.status).toBe(200)
+  const integration = await call<{ id: string; config: { current: { version: number } } }>(
+    session.integrations.postIntegrations({ body: { name: "Workbridge", integrationType: { id: "custom-rest-actions" } } })
+  )
+  expect(integration.status).toBe(200)
+  integrationId = integration.body.id
+  const config = await call(
+    session.integrations.putIntegrationConfigCurrent(integrationId, {
+      body: {
+        name: "Workbridge",
+        version: integration.body.config.current.version,
+        properties: {},
+        advanced: {},
+        notes: "",
+        credentials: { basicAuth: { id: credential.body.id } }
+      }
+    })
+  )
+  expect(config.status).toBe(200)
+  const enabled = await call(session.integrations.patchIntegration(integrationId, { body: { intendedState: "ENABLED" } }))
+  expect(enabled.status).toBe(200)
+})
+
+afterAll(async () => {
+  await emulator?.close()
+})
+
+describe("exported definitions through the data-action API", () => {
+  it("exports both actions", () => {
+    expect(exported.map((definition) => definition.name)).toEqual(["Workbridge - Normalize ticket", "Workbridge - Ticket sync status"])
+  })
+
+  it("each one creates as a draft, validates, publishes and reads back equal", async () => {
+    for (const definition of exported) {
+      const body = toPostActionInput(definition, { integrationId, category: "Workbridge" }) as unknown as platformClient.Models.PostActionInput
+      const draft = await call<{ id: string; version: number }>(session.integrations.postIntegrationsActionsDrafts(body))
+      expect(draft.status, JSON.stringify(draft.body)).toBe(200)
+
+      const validation = await call<{ valid: boolean; errors: Array<unknown> }>(
+        session.integrations.getIntegrationsActionDraftValidation(draft.body.id)
+      )
+      expect(validation.body).toMatchObject({ valid: true, errors: [] })
+
+      const published = await call(session.integrations.postIntegrationsActionDraftPublish(draft.body.id, { version: draft.body.version }))
+      expect(published.status, JSON.stringify(published.body)).toBe(200)
+
+      const read = await call<Record<string, unknown>>(session.integrations.getIntegrationsAction(draft.body.id, { includeConfig: true }))
+      expect(read.status).toBe(200)
+      expect(read.body).toMatchObject({ name: definition.name, integrationId, category: "Workbridge", secure: false })
+      // Back to the export format: what an admin would export again from this org.
+      const reexported = {
+        name: read.body.name,
+        integrationType: definition.integrationType,
+        actionType: definition.actionType,
+        config: read.body.config,
+        contract: read.body.contract
+      }
+      expect(reexported).toEqual(definition)
+    }
+    const listed = await call<{ entities: Array<{ name: string }> }>(session.integrations.getIntegrationsActions())
+    expect(listed.body.entities.map((action) => action.name).sort()).toEqual(exported.map((definition) => definition.name).sort())
+  })
+
+  it("refuses an action whose integration does not exist", async () => {
+    const [definition] = exported
+    if (definition === undefined) throw new Error("nothing exported")
+    const body = toPostActionInput(definition, { integrationId: "no-such-integration", category: "Workbridge" })
+    const res = await call(session.integrations.postIntegrationsActionsDrafts(body as unknown as platformClient.Models.PostActionInput))
+    expect(res.status).toBe(400)
+  })
+})
