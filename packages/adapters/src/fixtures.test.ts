@@ -1,4 +1,4 @@
-import { compareRevision, defaultCatalog } from "@workbridge/catalog"
+import { compareRevision, defaultCatalog, normalizeTicket } from "@workbridge/catalog"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { adapterFor } from "./adapters.js"
@@ -23,7 +23,15 @@ describe("shipped fixtures", () => {
     const req = fixtureRequest(f, signedAt(name))
     expect(Either.isRight(adapter.verify(req, fixtureCredentials(f)))).toBe(true)
     const result = adapter.decode(req, defaultCatalog)
-    expect(Either.isRight(result) && result.right._tag).toBe("Event")
+    if (Either.isLeft(result) || result.right._tag !== "Event") throw new Error(`${name} did not decode to an event`)
+    // The fields are in catalog terms: they normalize, and every routed/SLA vocabulary value was mapped.
+    const normalized = normalizeTicket(defaultCatalog, result.right.event.fields)
+    if (Either.isLeft(normalized)) throw new Error(`${name}: ${JSON.stringify(normalized.left.issues)}`)
+    const vocabularyMisses = normalized.right.unmapped.filter((u) => ["status", "priority", "category", "routing_skill", "source_system"].includes(u.field))
+    expect(vocabularyMisses).toEqual([])
+    for (const key of ["status", "priority"]) {
+      if (result.right.event.fields[key] !== undefined) expect(normalized.right.values[key]).toBe(result.right.event.fields[key])
+    }
   })
 
   it.each(Object.entries(SEQUENCES))("%s: created -> updated -> resolved is one ticket, in revision order, ending solved", (source, names) => {
