@@ -1,0 +1,64 @@
+/**
+ * The Workbridge stack: everything `pulumi up` provisions, as one function of the checked stack config and the
+ * catalog, so that tests can run it under `pulumi.runtime.setMocks`.
+ */
+import * as pulumi from "@pulumi/pulumi"
+import type { Catalog } from "@workbridge/catalog"
+import { buildDataActionDefinitions } from "@workbridge/service/dataActions/definitions"
+import type { StackConfig } from "./build/config.js"
+import { connectionOf, splitBasicAuth } from "./build/config.js"
+import { resourceNames } from "./build/names.js"
+import { DataActions } from "./components/dataActions.js"
+import { IntegrationIdentity } from "./components/integrationIdentity.js"
+import { WorkitemSetup } from "./components/workitemSetup.js"
+
+/** The stack outputs (see build/outputs.ts for how they reach the service). */
+export interface StackOutputValues {
+  readonly region?: string
+  readonly gatewayUrl?: string
+  readonly workbinId: pulumi.Output<string>
+  readonly schemaId: pulumi.Output<string>
+  readonly worktypeId: pulumi.Output<string>
+  readonly worktypeName: pulumi.Output<string>
+  readonly statusIds: pulumi.Output<Record<string, string>>
+  readonly roleId: pulumi.Output<string>
+  readonly permissions: ReadonlyArray<string>
+  readonly clientId: pulumi.Output<string>
+  readonly clientSecret: pulumi.Output<string>
+  readonly integrationId: pulumi.Output<string>
+  readonly dataActionIds: pulumi.Output<Record<string, string>>
+  readonly dataActionBasicAuth: pulumi.Output<string>
+}
+
+/** Declare every resource of the stack and return its outputs. */
+export function defineStack(config: StackConfig, catalog: Catalog): StackOutputValues {
+  const names = resourceNames(config.namePrefix, catalog.schemaName)
+  const connection = pulumi.secret(connectionOf(config))
+  const definitions = buildDataActionDefinitions(catalog, { baseUrl: config.serviceBaseUrl, credentialType: "basicAuth" })
+
+  const workitems = new WorkitemSetup("workitems", { connection, catalog, names })
+  const identity = new IntegrationIdentity("identity", { connection, names })
+  const actions = new DataActions("data-actions", {
+    connection,
+    names,
+    definitions,
+    basicAuth: pulumi.secret(splitBasicAuth(config.dataActionBasicAuth))
+  })
+
+  return {
+    ...(config.region === undefined ? {} : { region: config.region }),
+    ...(config.gatewayUrl === undefined ? {} : { gatewayUrl: config.gatewayUrl }),
+    workbinId: workitems.workbinId,
+    schemaId: workitems.schemaId,
+    worktypeId: workitems.worktypeId,
+    worktypeName: workitems.worktypeName,
+    statusIds: workitems.statusIds,
+    roleId: identity.roleId,
+    permissions: identity.permissions,
+    clientId: identity.clientId,
+    clientSecret: identity.clientSecret,
+    integrationId: actions.integrationId,
+    dataActionIds: actions.actionIds,
+    dataActionBasicAuth: pulumi.secret(config.dataActionBasicAuth)
+  }
+}
