@@ -76,5 +76,8 @@ describe("generic decode", () => {
 
   it("refuses an invalid source name at construction", () => {
     expect(() => makeGenericAdapter({ name: "Bad Name" })).toThrow(/Bad Name/)
+    expect(() => makeGenericAdapter({ name: "acme", signatureHeader: "X Sig" })).toThrow(/signatureHeader/)
+    expect(() => makeGenericAdapter({ name: "acme", mapping: { ticketId: "a..b" } })).toThrow(/mapping.ticketId/)
+    expect(() => makeGenericAdapter({ name: "acme", mapping: { fields: { subject: "" } } })).toThrow(/mapping.fields/)
   })
 })

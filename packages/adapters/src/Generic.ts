@@ -45,7 +45,16 @@ export const makeGenericAdapter = (options: GenericAdapterOptions): Adapter => {
     throw new Error(`generic source name "${source}" must be 1-40 lower-case letters, digits, "_" or "-", starting with a letter`)
   }
   const signatureHeader = (options.signatureHeader ?? DEFAULT_SIGNATURE_HEADER).toLowerCase()
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(signatureHeader)) {
+    throw new Error(`generic source "${source}": signatureHeader "${options.signatureHeader}" is not an HTTP header name`)
+  }
   const m = options.mapping ?? {}
+  for (const [key, path] of Object.entries(m)) {
+    const list = typeof path === "string" ? [path] : Object.values(path as Record<string, string>)
+    if (list.some((p) => typeof p !== "string" || p === "" || p.split(".").some((step) => step === ""))) {
+      throw new Error(`generic source "${source}": mapping.${key} must be a dotted path such as "ticket.id"`)
+    }
+  }
   const paths = {
     ticketId: m.ticketId ?? "ticket_id",
     revision: m.revision ?? "revision",

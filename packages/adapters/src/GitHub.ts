@@ -12,7 +12,7 @@ import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, fromHex, header, hmac, refuse, safeEqual, verifyAll } from "./internal/auth.js"
 import type { Decoded } from "./internal/decode.js"
-import { at, buildEvent, fail, ignored, isObject, iso, lookup, mapValue, parseBody, parseInstant, str, strings } from "./internal/decode.js"
+import { at, buildEvent, fail, ignored, isObject, iso, lookup, mapValue, parseBody, parseInstant, quote, str, strings } from "./internal/decode.js"
 
 const SOURCE = "github"
 
@@ -77,12 +77,12 @@ const verify = (req: WebhookRequest, creds: SourceCredentials) =>
 
 const decode = (req: WebhookRequest, catalog: Catalog): Decoded => {
   const event = header(req, EVENT_HEADER)
-  if (event !== undefined && event !== "issues") return Either.right({ _tag: "Ignored", reason: `the ${event} event is not synced (send only "Issues")` })
+  if (event !== undefined && event !== "issues") return Either.right({ _tag: "Ignored", reason: `the ${quote(event)} event is not synced (send only "Issues")` })
   return Either.flatMap(parseBody(SOURCE, req.rawBody, 400), (body) => {
     const action = str(body["action"])
     if (action === undefined) return fail(SOURCE, "action is missing", 422)
     const kind = lookup(ACTION_KIND, action)
-    if (kind === undefined) return ignored(`issues.${action} is not synced`)
+    if (kind === undefined) return ignored(`the issues action ${quote(action)} is not synced`)
     const issue = body["issue"]
     if (!isObject(issue)) return fail(SOURCE, "issue is missing", 422)
     const repo = str(at(body, "repository.full_name"))

@@ -12,7 +12,7 @@ import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, fromHex, header, hmac, refuse, safeEqual, verifyAll } from "./internal/auth.js"
 import type { Decoded } from "./internal/decode.js"
-import { at, buildEvent, fail, ignored, isClosedStatus, isObject, iso, mapValue, nonNegativeInt, parseBody, parseInstant, str, strings } from "./internal/decode.js"
+import { at, buildEvent, fail, ignored, isClosedStatus, isObject, iso, mapValue, nonNegativeInt, parseBody, parseInstant, quote, str, strings } from "./internal/decode.js"
 
 const SOURCE = "jira"
 
@@ -74,7 +74,7 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
     if (webhookEvent === undefined) return fail(SOURCE, "webhookEvent is missing", 422)
     if (webhookEvent === "jira:issue_deleted") return ignored("deleted issues are not synced (the workitem is left as is)")
     if (webhookEvent !== "jira:issue_created" && webhookEvent !== "jira:issue_updated") {
-      return ignored(`${webhookEvent} is not an issue create/update event`)
+      return ignored(`${quote(webhookEvent)} is not an issue create/update event`)
     }
     const issue = body["issue"]
     if (!isObject(issue)) return fail(SOURCE, "issue is missing", 422)

@@ -14,7 +14,7 @@ import type { Adapter, SourceCredentials, VerifyOptions, WebhookRequest } from "
 import { DEFAULT_TOLERANCE_SECONDS } from "./Adapter.js"
 import { bodyHash, fromBase64, header, hmac, refuse, safeEqual, verifyAll } from "./internal/auth.js"
 import type { Decoded, JsonObject } from "./internal/decode.js"
-import { at, buildEvent, fail, ignored, isClosedStatus, isObject, iso, mapValue, parseBody, parseInstant, str, strings } from "./internal/decode.js"
+import { at, buildEvent, fail, ignored, isClosedStatus, isObject, iso, mapValue, parseBody, parseInstant, quote, str, strings } from "./internal/decode.js"
 
 const SOURCE = "zendesk"
 
@@ -81,9 +81,9 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
 
 /** A webhook subscribed to ticket events: `{ type, id, time, subject: "zen:ticket:<id>", detail, event }`. */
 const decodeEvent = (req: WebhookRequest, catalog: Catalog, body: JsonObject, type: string): Decoded => {
-  if (!type.startsWith(EVENT_PREFIX)) return ignored(`${type} is not a ticket event`)
+  if (!type.startsWith(EVENT_PREFIX)) return ignored(`${quote(type)} is not a ticket event`)
   const name = type.slice(EVENT_PREFIX.length)
-  if (IGNORED_EVENTS.has(name)) return ignored(`${type} is not synced (deletions, spam and merges leave the workitem as is)`)
+  if (IGNORED_EVENTS.has(name)) return ignored(`${quote(type)} is not synced (deletions, spam and merges leave the workitem as is)`)
   const detail = isObject(body["detail"]) ? body["detail"] : {}
   const subjectId = /^zen:ticket:(.+)$/.exec(str(body["subject"]) ?? "")?.[1]
   const ticketId = str(detail["id"]) ?? subjectId

@@ -140,6 +140,9 @@ const CLOSED_STATUSES = new Set(["solved", "closed"])
 /** Whether a catalog status value means the ticket is done. */
 export const isClosedStatus = (status: string | undefined): boolean => status !== undefined && CLOSED_STATUSES.has(status)
 
+/** A vendor-supplied value quoted for a reason text: JSON-escaped and cut to 60 characters. */
+export const quote = (value: string): string => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
+
 export const ignored = (reason: string): Decoded => Either.right({ _tag: "Ignored", reason })
 
 export const fail = (source: string, reason: string, status: 400 | 422 | 200): Decoded =>
