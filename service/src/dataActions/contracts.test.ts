@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 import type { Catalog, FieldDecl } from "@workbridge/catalog"
 import { defaultCatalog } from "@workbridge/catalog"
 import { Ajv } from "ajv"
 import { describe, expect, it } from "vitest"
 import type { FlatObjectSchema } from "./contracts.js"
+import type { DataActionErrorCode } from "./errors.js"
 import { NORMALIZE_MARKERS, normalizeTicketContract, ticketStatusContract, unmappedFlag } from "./contracts.js"
 
 const ajv = new Ajv({ strict: true, allErrors: true })
@@ -109,5 +112,37 @@ describe("ticketStatusContract", () => {
     const validate = ajv.compile(ticketStatusContract.input)
     expect(validate({ source: "zendesk", ticketId: "42" })).toBe(true)
     expect(validate({ source: "zendesk" })).toBe(false)
+  })
+})
+
+describe("docs/data-actions.md", () => {
+  const docs = readFileSync(fileURLToPath(new URL("../../../docs/data-actions.md", import.meta.url)), "utf8")
+
+  it("documents every input and output of both actions with the default catalog", () => {
+    const contract = normalizeTicketContract(defaultCatalog)
+    const names = [
+      ...Object.keys(contract.input.properties),
+      ...Object.keys(contract.output.properties),
+      ...Object.keys(ticketStatusContract.input.properties),
+      ...Object.keys(ticketStatusContract.output.properties)
+    ]
+    const missing = [...new Set(names)].filter((name) => !docs.includes(`\`${name}\``))
+    expect(missing).toEqual([])
+  })
+
+  it("documents every error code", () => {
+    // Completeness is checked by the compiler: every code of the union must be a key here.
+    const codes = Object.keys({
+      unauthorized: true,
+      malformed_input: true,
+      payload_too_large: true,
+      unsupported_media_type: true,
+      not_found: true,
+      method_not_allowed: true,
+      status_unavailable: true,
+      status_timeout: true,
+      internal: true
+    } satisfies Record<DataActionErrorCode, true>)
+    expect(codes.filter((code) => !docs.includes(`\`${code}\``))).toEqual([])
   })
 })
