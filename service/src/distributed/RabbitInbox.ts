@@ -1,0 +1,602 @@
+/**
+ * The inbox on RabbitMQ, with Redis for what a queue cannot answer (dedupe, depth, per-ticket counts).
+ *
+ * Topology under a prefix `p`:
+ *   `p.p<i>`  P quorum queues, `x-single-active-consumer` (one replica works a partition at a time, so one
+ *             ticket at a time), `x-delivery-limit` and `x-dead-letter-exchange: p.dlx` for poison messages
+ *   `p.dlx`   fanout exchange → `p.dead` quorum queue (messages that cannot be parsed or kept killing consumers)
+ * A ticket's events always go to partition `fnv1a(source, ticketId) mod P`, so they stay in order.
+ *
+ * Accept: `SET NX` of the delivery key ("pending", short TTL) → publish with publisher confirm → mark the key
+ * "done" for 24 h and count the event pending. The webhook's 202 comes only after the broker confirmed.
+ * Consume: deliveries are buffered per ticket; `take` hands out one ticket's buffered events (sorted by
+ * revision) and holds the ticket; `ack` acknowledges those messages after the apply (manual acks), `release`
+ * puts them back in the buffer (never `nack`, which would count towards the delivery limit).
+ * Connection loss: the inbox reconnects with capped backoff; meanwhile `checkWritable` fails (readiness false),
+ * `accept` fails (the sender retries), buffered deliveries are dropped (the broker redelivers them) and acks
+ * of batches taken before the loss are skipped: their messages come back and are seen as superseded.
+ */
+import { randomUUID } from "node:crypto"
+import type { TicketEvent } from "@workbridge/catalog"
+import { compareRevision } from "@workbridge/catalog"
+import { Context, Effect, Layer } from "effect"
+import amqp from "amqplib"
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from "amqplib"
+import type { Redis } from "ioredis"
+import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "../Domain.js"
+import { ticketKeyString } from "../Domain.js"
+import { InboxFull, StoreError } from "../Errors.js"
+import { Inbox, type InboxService } from "../Inbox.js"
+import {
+  DistributedStartError,
+  RedisConnection,
+  backoffMs,
+  checkPrefix,
+  partitionOf,
+  redactMessage,
+  redactUrl,
+  redisOp,
+  ticketSegment
+} from "./Connections.js"
+
+export interface RabbitInboxOptions {
+  /** `amqp://user:password@host:port/vhost`. */
+  readonly url: string
+  /** Names queues, the dead-letter exchange and Redis keys; every replica of a deployment uses the same one. */
+  readonly prefix: string
+  /** Partition queues (fixed for a namespace: checked against Redis at start). */
+  readonly partitions: number
+  /** Accepting beyond this many pending events fails with `InboxFull`. */
+  readonly hardLimit: number
+  /** Unacknowledged deliveries per partition consumer. */
+  readonly prefetch?: number
+  /** Deliveries of one message before the broker dead-letters it. */
+  readonly deliveryLimit?: number
+  /** How long `take` waits for a ticket's known pending events still on their way from the broker. */
+  readonly settleMs?: number
+  /** Most events handed out in one batch. */
+  readonly batchLimit?: number
+  /** How long a delivery key is remembered (seconds; default 24 h). */
+  readonly dedupeTtlSeconds?: number
+  /** Connection attempts at start before giving up. */
+  readonly connectAttempts?: number
+  /** Consume the partitions (false: publish only). */
+  readonly consume?: boolean
+  /** Reports connection changes. */
+  readonly onConnectionChange?: (connected: boolean, detail: string) => void
+}
+
+/** Test and operations hooks of one inbox instance. */
+export interface RabbitInboxControl {
+  readonly isConnected: () => boolean
+  /** Destroy the TCP connection under the client, as a network cut would. */
+  readonly cutConnection: () => void
+  /** Number of successful (re)connections so far. */
+  readonly connections: () => number
+}
+
+interface Delivered {
+  readonly entry: InboxEntry
+  readonly pendingId: string
+  readonly msg: ConsumeMessage
+  readonly channel: Channel
+  readonly generation: number
+}
+
+interface Envelope {
+  readonly pendingId: string
+  readonly acceptedAt: string
+  readonly event: TicketEvent
+}
+
+/** KEYS: dedupe, pending zset. ARGV: limit, pending ttl. → "ok" | "pending" | "done" | "full:<n>" */
+const BEGIN = `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+local n = redis.call('ZCARD', KEYS[2])
+if n >= tonumber(ARGV[1]) then return 'full:' .. n end
+redis.call('SET', KEYS[1], 'pending', 'EX', ARGV[2])
+return 'ok'
+`
+
+/** KEYS: dedupe, pending zset, ticket hash, acked marker. ARGV: dedupe ttl, pending id, accepted ms, accepted ISO. */
+const COMMIT = `
+redis.call('SET', KEYS[1], 'done', 'EX', ARGV[1])
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+  redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+end
+return 1
+`
+
+/** KEYS: dedupe. Forget a delivery whose publish failed, so the sender's retry is accepted. */
+const ABORT = `
+if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
+return 1
+`
+
+/** KEYS: pending zset, ticket hash, then one acked marker per id. ARGV: ids. */
+const ACK = `
+for i = 1, #ARGV do
+  if redis.call('ZREM', KEYS[1], ARGV[i]) == 0 then
+    redis.call('SET', KEYS[2 + i], '1', 'EX', 600)
+  end
+  redis.call('HDEL', KEYS[2], ARGV[i])
+end
+return 1
+`
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+export const queueNames = (prefix: string, partitions: number) => {
+  const p = checkPrefix(prefix)
+  return {
+    partitions: Array.from({ length: partitions }, (_, i) => `${p}.p${i}`),
+    deadExchange: `${p}.dlx`,
+    deadQueue: `${p}.dead`
+  }
+}
+
+const byRevision = (a: Delivered, b: Delivered) => compareRevision(a.entry.event.revision, b.entry.event.revision)
+
+const fail = (operation: string, cause: unknown) =>
+  new StoreError({ operation, cause: cause instanceof Error ? new Error(redactMessage(cause.message)) : cause })
+
+/** Build the inbox and open its connection (fails with `DistributedStartError` naming the variable). */
+export const make = (redis: Redis, options: RabbitInboxOptions) =>
+  Effect.gen(function* () {
+    const p = checkPrefix(options.prefix)
+    if (!Number.isInteger(options.partitions) || options.partitions < 1 || options.partitions > 1024) {
+      return yield* new DistributedStartError({ variable: "WORKBRIDGE_PARTITIONS", problem: `must be 1–1024, got ${options.partitions}` })
+    }
+    const names = queueNames(p, options.partitions)
+    const prefetch = options.prefetch ?? 32
+    const deliveryLimit = options.deliveryLimit ?? 20
+    const settleMs = options.settleMs ?? 150
+    const batchLimit = options.batchLimit ?? 500
+    const dedupeTtl = options.dedupeTtlSeconds ?? 24 * 3600
+    const consume = options.consume ?? true
+    const k = {
+      pending: `${p}:pending`,
+      ticket: (key: TicketKey) => `${p}:pt:${ticketSegment(key)}`,
+      dedupe: (source: string, deliveryKey: string) => `${p}:dedupe:${encodeURIComponent(source)}/${encodeURIComponent(deliveryKey)}`,
+      acked: (id: string) => `${p}:acked:${id}`,
+      heartbeat: `${p}:heartbeat`,
+      partitions: `${p}:partitions`
+    }
+
+    // The partition count is part of the namespace: a different count would send a ticket to two queues.
+    const stored = yield* Effect.tryPromise({
+      try: async () => {
+        await redis.set(k.partitions, String(options.partitions), "NX")
+        return redis.get(k.partitions)
+      },
+      catch: (e) => new DistributedStartError({ variable: "WORKBRIDGE_REDIS_URL", problem: redactMessage(e instanceof Error ? e.message : String(e)) })
+    })
+    if (stored !== String(options.partitions)) {
+      return yield* new DistributedStartError({
+        variable: "WORKBRIDGE_PARTITIONS",
+        problem: `the namespace "${p}" runs with ${stored} partitions, got ${options.partitions}; drain the queues before changing it`
+      })
+    }
+
+    let model: ChannelModel | undefined
+    let pub: ConfirmChannel | undefined
+    let generation = 0
+    let connections = 0
+    let connected = false
+    let closing = false
+    const buffers = new Map<string, { key: TicketKey; items: Array<Delivered> }>()
+    const held = new Set<string>()
+    const inflight = new Map<string, Delivered>()
+    let waiters: Array<() => void> = []
+    const notify = () => {
+      const w = waiters
+      waiters = []
+      for (const f of w) f()
+    }
+
+    const onDown = (gen: number, detail: string) => {
+      if (gen !== generation || !connected) return
+      connected = false
+      generation++
+      pub = undefined
+      model = undefined
+      // Unacknowledged deliveries go back to their queues with the channel; drop our copies.
+      buffers.clear()
+      options.onConnectionChange?.(false, detail)
+      if (!closing) void reconnect()
+    }
+
+    const onMessage = (msg: ConsumeMessage | null, gen: number, channel: Channel) => {
+      if (gen !== generation) return
+      if (msg === null) {
+        // The broker cancelled the consumer (queue deleted): start over.
+        void model?.close().catch(() => undefined)
+        return
+      }
+      let env: Envelope
+      try {
+        env = JSON.parse(msg.content.toString("utf8")) as Envelope
+        if (typeof env.pendingId !== "string" || typeof env.event?.source !== "string" || typeof env.event.ticketId !== "string") {
+          throw new Error("not an inbox envelope")
+        }
+      } catch {
+        channel.nack(msg, false, false) // → dead-letter exchange
+        return
+      }
+      const key: TicketKey = { source: env.event.source, ticketId: env.event.ticketId }
+      const ks = ticketKeyString(key)
+      const d: Delivered = {
+        entry: { id: `${gen}.${msg.fields.deliveryTag}`, event: env.event, acceptedAt: env.acceptedAt },
+        pendingId: env.pendingId,
+        msg,
+        channel,
+        generation: gen
+      }
+      const buf = buffers.get(ks)
+      if (buf === undefined) buffers.set(ks, { key, items: [d] })
+      else buf.items.push(d)
+      notify()
+    }
+
+    const connectOnce = async (): Promise<void> => {
+      const m = await amqp.connect(options.url)
+      try {
+        const gen = generation
+        m.on("error", () => undefined)
+        m.on("close", (err?: Error) => onDown(gen, err?.message ?? "connection closed"))
+        const ch = await m.createConfirmChannel()
+        ch.on("error", () => undefined)
+        ch.on("close", () => {
+          if (gen === generation && !closing) void m.close().catch(() => undefined)
+        })
+        await ch.assertExchange(names.deadExchange, "fanout", { durable: true })
+        await ch.assertQueue(names.deadQueue, { durable: true, arguments: { "x-queue-type": "quorum" } })
+        await ch.bindQueue(names.deadQueue, names.deadExchange, "")
+        for (const q of names.partitions) {
+          await ch.assertQueue(q, {
+            durable: true,
+            arguments: {
+              "x-queue-type": "quorum",
+              "x-single-active-consumer": true,
+              "x-dead-letter-exchange": names.deadExchange,
+              "x-delivery-limit": deliveryLimit
+            }
+          })
+        }
+        if (consume) {
+          const sub = await m.createChannel()
+          sub.on("error", () => undefined)
+          sub.on("close", () => {
+            if (gen === generation && !closing) void m.close().catch(() => undefined)
+          })
+          await sub.prefetch(prefetch)
+          // Start at a random partition so replicas that start together spread the active consumers.
+          const start = Math.floor(Math.random() * names.partitions.length)
+          for (let i = 0; i < names.partitions.length; i++) {
+            const q = names.partitions[(start + i) % names.partitions.length]!
+            await sub.consume(q, (msg) => onMessage(msg, gen, sub), { noAck: false })
+          }
+        }
+        model = m
+        pub = ch
+        connected = true
+        connections++
+        options.onConnectionChange?.(true, `connected to ${redactUrl(options.url)}`)
+      } catch (e) {
+        await m.close().catch(() => undefined)
+        throw e
+      }
+    }
+
+    const reconnect = async () => {
+      for (let attempt = 0; !closing && !connected; attempt++) {
+        await sleep(backoffMs(attempt, 200, 5_000))
+        if (closing) return
+        try {
+          await connectOnce()
+        } catch (e) {
+          options.onConnectionChange?.(false, `reconnect attempt ${attempt + 1} failed: ${redactMessage(e instanceof Error ? e.message : String(e))}`)
+        }
+      }
+    }
+
+    yield* Effect.tryPromise({
+      try: async () => {
+        const attempts = options.connectAttempts ?? 5
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await connectOnce()
+            return
+          } catch (e) {
+            if (attempt + 1 >= attempts) throw e
+            await sleep(backoffMs(attempt, 200, 2_000))
+          }
+        }
+      },
+      catch: (e) =>
+        new DistributedStartError({
+          variable: "WORKBRIDGE_RABBITMQ_URL",
+          problem: `cannot set up RabbitMQ at ${redactUrl(options.url)}: ${redactMessage(e instanceof Error ? e.message : String(e))}`
+        })
+    })
+
+    const publish = (env: Envelope): Promise<void> => {
+      const ch = pub
+      if (ch === undefined || !connected) return Promise.reject(new Error("RabbitMQ is not connected; reconnecting"))
+      const q = names.partitions[partitionOf(env.event, options.partitions)]!
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no publisher confirm within 10 s")), 10_000)
+        try {
+          ch.sendToQueue(
+            q,
+            Buffer.from(JSON.stringify(env)),
+            { persistent: true, contentType: "application/json", messageId: env.pendingId },
+            (err: unknown) => {
+              clearTimeout(timer)
+              if (err) reject(err instanceof Error ? err : new Error(`publish not confirmed: ${String(err)}`))
+              else resolve()
+            }
+          )
+        } catch (e) {
+          clearTimeout(timer)
+          reject(e instanceof Error ? e : new Error(String(e)))
+        }
+      })
+    }
+
+    const commit = async (env: Envelope): Promise<void> => {
+      await redis.eval(
+        COMMIT,
+        4,
+        k.dedupe(env.event.source, env.event.deliveryKey),
+        k.pending,
+        k.ticket(env.event),
+        k.acked(env.pendingId),
+        String(dedupeTtl),
+        env.pendingId,
+        String(Date.parse(env.acceptedAt)),
+        env.acceptedAt
+      )
+    }
+
+    const acceptAsync = async (event: TicketEvent): Promise<AcceptResult | InboxFull> => {
+      const dedupe = k.dedupe(event.source, event.deliveryKey)
+      const deadline = Date.now() + 3_000
+      for (;;) {
+        const r = String(await redis.eval(BEGIN, 2, dedupe, k.pending, String(options.hardLimit), "60"))
+        if (r === "done") return { _tag: "Duplicate" }
+        if (r.startsWith("full:")) return new InboxFull({ depth: Number(r.slice(5)), limit: options.hardLimit })
+        if (r === "ok") break
+        // Another replica is accepting the same delivery right now: wait for its outcome.
+        if (Date.now() > deadline) throw new Error(`delivery "${event.deliveryKey}" is being accepted elsewhere; retry`)
+        await sleep(50)
+      }
+      const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event }
+      try {
+        await publish(env)
+      } catch (e) {
+        await redis.eval(ABORT, 1, dedupe).catch(() => undefined)
+        throw e
+      }
+      // Durable in the broker from here on: a failed bookkeeping write must not refuse the event.
+      await commit(env).catch(() => undefined)
+      return { _tag: "Accepted", id: env.pendingId }
+    }
+
+    const accept = (event: TicketEvent): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
+      Effect.flatMap(
+        Effect.tryPromise({ try: () => acceptAsync(event), catch: (e) => fail("inbox.accept", e) }),
+        (r) => (r instanceof InboxFull ? Effect.fail(r) : Effect.succeed(r))
+      )
+
+    const requeue = (event: TicketEvent): Effect.Effect<string, StoreError> =>
+      Effect.tryPromise({
+        try: async () => {
+          const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+          const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event: { ...event, deliveryKey } }
+          await publish(env)
+          await commit(env).catch(() => undefined)
+          return env.pendingId
+        },
+        catch: (e) => fail("inbox.requeue", e)
+      })
+
+    /** Wait (bounded) until the buffer holds as many of the ticket's events as Redis counts pending. */
+    const settle = async (ks: string, key: TicketKey) => {
+      if (settleMs <= 0) return
+      const expected = await redis.hlen(k.ticket(key)).catch(() => 0)
+      const deadline = Date.now() + settleMs
+      while ((buffers.get(ks)?.items.length ?? 0) < expected && Date.now() < deadline && connected) await sleep(10)
+    }
+
+    const pollAsync = async (): Promise<TicketBatch | undefined> => {
+      for (const [ks, buf] of buffers) {
+        if (held.has(ks) || buf.items.length === 0) continue
+        held.add(ks)
+        try {
+          await settle(ks, buf.key)
+        } catch {
+          /* settling is best effort */
+        }
+        const current = buffers.get(ks)
+        if (current === undefined || current.items.length === 0) {
+          held.delete(ks)
+          continue
+        }
+        current.items.sort(byRevision)
+        const taken = current.items.splice(0, batchLimit)
+        if (current.items.length === 0) buffers.delete(ks)
+        for (const d of taken) inflight.set(d.entry.id, d)
+        return { key: current.key, entries: taken.map((d) => d.entry) }
+      }
+      return undefined
+    }
+
+    const poll: Effect.Effect<TicketBatch | undefined, StoreError> = Effect.tryPromise({ try: pollAsync, catch: (e) => fail("inbox.poll", e) })
+
+    const waitForWork = Effect.async<void>((resume) => {
+      const done = () => {
+        clearTimeout(timer)
+        resume(Effect.void)
+      }
+      const timer = setTimeout(done, 250)
+      waiters.push(done)
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        waiters = waiters.filter((w) => w !== done)
+      })
+    })
+
+    const take: Effect.Effect<TicketBatch, StoreError> = Effect.gen(function* () {
+      for (;;) {
+        const batch = yield* poll
+        if (batch !== undefined) return batch
+        yield* waitForWork
+      }
+    })
+
+    const letGo = (batch: TicketBatch) => {
+      held.delete(ticketKeyString(batch.key))
+      notify()
+    }
+
+    let leftovers: Array<string> = []
+    const ack = (batch: TicketBatch): Effect.Effect<void, StoreError> =>
+      Effect.tryPromise({
+        try: async () => {
+          const done: Array<string> = []
+          for (const e of batch.entries) {
+            const d = inflight.get(e.id)
+            inflight.delete(e.id)
+            // A delivery from before a reconnect cannot be acked (its channel is gone); the broker redelivers it.
+            if (d === undefined || d.generation !== generation || !connected) continue
+            try {
+              d.channel.ack(d.msg)
+              done.push(d.pendingId)
+            } catch {
+              /* channel closed meanwhile: redelivered */
+            }
+          }
+          const ids = [...leftovers, ...done]
+          leftovers = []
+          if (ids.length === 0) return
+          try {
+            await redis.eval(ACK, 2 + ids.length, k.pending, k.ticket(batch.key), ...ids.map(k.acked), ...ids)
+          } catch {
+            // The events are acknowledged in the broker; only the counts lag. Retried with the next ack.
+            leftovers = ids.slice(-10_000)
+          }
+        },
+        catch: (e) => fail("inbox.ack", e)
+      }).pipe(Effect.ensuring(Effect.sync(() => letGo(batch))))
+
+    const release = (batch: TicketBatch): Effect.Effect<void> =>
+      Effect.sync(() => {
+        const ks = ticketKeyString(batch.key)
+        const back: Array<Delivered> = []
+        for (const e of batch.entries) {
+          const d = inflight.get(e.id)
+          inflight.delete(e.id)
+          if (d !== undefined && d.generation === generation && connected) back.push(d)
+        }
+        if (back.length > 0) {
+          const buf = buffers.get(ks)
+          if (buf === undefined) buffers.set(ks, { key: batch.key, items: back })
+          else buf.items.unshift(...back)
+        }
+        letGo(batch)
+      })
+
+    const service: Omit<InboxService, "checkWritable"> = {
+      accept,
+      requeue,
+      take,
+      poll,
+      ack,
+      release,
+      depth: redisOp("inbox.depth", () => redis.zcard(k.pending)),
+      pendingFor: (key) =>
+        redisOp("inbox.pendingFor", async () => {
+          const times = await redis.hvals(k.ticket(key))
+          if (times.length === 0) return { count: 0 }
+          return { count: times.length, oldestAcceptedAt: times.reduce((a, b) => (b < a ? b : a)) }
+        }),
+      oldestAgeSeconds: redisOp("inbox.oldest", async () => {
+        const r = await redis.zrange(k.pending, 0, 0, "WITHSCORES")
+        return r[1] === undefined ? 0 : Math.max(0, (Date.now() - Number(r[1])) / 1000)
+      })
+    }
+    // `connected` changes over time: re-read it on every check.
+    const checkWritable = Effect.suspend(() =>
+      Effect.zipRight(
+        connected ? Effect.void : Effect.fail(fail("inbox.checkWritable", new Error("RabbitMQ connection is down; reconnecting"))),
+        redisOp("inbox.checkWritable", () => redis.set(k.heartbeat, new Date().toISOString(), "EX", 3600))
+      )
+    ).pipe(Effect.asVoid)
+
+    const control: RabbitInboxControl = {
+      isConnected: () => connected,
+      cutConnection: () => {
+        const stream = (model?.connection as unknown as { stream?: { destroy: () => void } } | undefined)?.stream
+        stream?.destroy()
+      },
+      connections: () => connections
+    }
+
+    const close = Effect.promise(async () => {
+      closing = true
+      notify()
+      const m = model
+      connected = false
+      model = undefined
+      pub = undefined
+      await m?.close().catch(() => undefined)
+    })
+
+    return { service: { ...service, checkWritable }, control, close }
+  })
+
+export class RabbitInboxControlTag extends Context.Tag("@workbridge/service/distributed/RabbitInboxControl")<
+  RabbitInboxControlTag,
+  RabbitInboxControl
+>() {}
+
+/** Delete the queues and the dead-letter exchange of a namespace (tests and teardown). */
+export const deleteTopology = async (url: string, prefix: string, partitions: number): Promise<void> => {
+  const names = queueNames(prefix, partitions)
+  const m = await amqp.connect(url)
+  try {
+    const ch = await m.createChannel()
+    for (const q of [...names.partitions, names.deadQueue]) await ch.deleteQueue(q)
+    await ch.deleteExchange(names.deadExchange)
+    await ch.close()
+  } finally {
+    await m.close().catch(() => undefined)
+  }
+}
+
+/** The inbox layer (needs the Redis connection); the connection closes with the layer's scope. */
+export const layer = (options: RabbitInboxOptions): Layer.Layer<Inbox, DistributedStartError, RedisConnection> =>
+  Layer.scoped(
+    Inbox,
+    Effect.gen(function* () {
+      const redis = yield* RedisConnection
+      const built = yield* Effect.acquireRelease(make(redis, options), (b) => b.close)
+      return built.service
+    })
+  )
+
+/** Like `layer`, also handing out the control hooks (tests). */
+export const layerWithControl = (
+  options: RabbitInboxOptions
+): Layer.Layer<Inbox | RabbitInboxControlTag, DistributedStartError, RedisConnection> =>
+  Layer.scopedContext(
+    Effect.gen(function* () {
+      const redis = yield* RedisConnection
+      const built = yield* Effect.acquireRelease(make(redis, options), (b) => b.close)
+      return Context.make(Inbox, built.service).pipe(Context.add(RabbitInboxControlTag, built.control))
+    })
+  )
+
