@@ -344,7 +344,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     const found = isToken ? undefined : findRoute(method, path)
     const template = isToken ? "/oauth/token" : found?.route.template
     let clientId: string | undefined
-    const done = (status: number, fault?: string): void =>
+    const done = (status: number, terminalFault?: string): void => {
+      const fault = terminalFault ?? (delayed ? "latency" : undefined)
       record(
         {
           method,
@@ -358,17 +359,21 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
         },
         started
       )
+    }
 
     // faults
     let terminal: ActiveFault | undefined
+    let delayed = false
     for (const f of faults) {
       if (f.remaining <= 0) continue
       if (f.rule.method !== undefined && f.rule.method.toUpperCase() !== method) continue
       if (!pathMatches(f, path)) continue
       if ((f.rule.probability ?? 1) < 1 && random() >= (f.rule.probability ?? 1)) continue
       f.remaining--
-      if (f.rule.kind === "latency") await sleep(f.rule.latencyMs ?? 0)
-      else {
+      if (f.rule.kind === "latency") {
+        delayed = true
+        await sleep(f.rule.latencyMs ?? 0)
+      } else {
         terminal = f
         break
       }

@@ -1,0 +1,195 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { type Emulator, startEmulator } from "./Emulator.js"
+import { type SdkSession, call, login } from "./testing.js"
+
+const SCHEMAS = "/api/v2/taskmanagement/workitems/schemas"
+
+describe("per-token rate limit", () => {
+  let now = Date.parse("2026-03-05T12:00:00.000Z")
+  let emu: Emulator
+  beforeAll(async () => {
+    emu = await startEmulator({ rateLimitPerMinute: 3, clock: () => now })
+  })
+  afterAll(async () => {
+    await emu.close()
+  })
+
+  it("answers 429 too.many.requests with Retry-After and no rate-limit headers, per token", async () => {
+    const s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
+    for (let i = 0; i < 3; i++) expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
+    now += 20_000
+    const limited = await call(s.tm.getTaskmanagementWorkitemsSchemas())
+    expect(limited.status).toBe(429)
+    expect(limited.headers["retry-after"]).toBe("40")
+    expect(limited.body).toMatchObject({ code: "too.many.requests", status: 429, contextId: limited.headers["inin-correlation-id"] })
+    expect(Object.keys(limited.headers).filter((h) => /ratelimit/i.test(h))).toEqual([])
+    const other = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
+    expect((await call(other.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
+    now += 40_000
+    expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
+    expect(emu.stats().rateLimited).toBe(1)
+  })
+})
+
+describe("fault injection", () => {
+  let emu: Emulator
+  let s: SdkSession
+  beforeAll(async () => {
+    emu = await startEmulator()
+    s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
+  })
+  afterEach(() => {
+    emu.faults.clear()
+  })
+  afterAll(async () => {
+    await emu.close()
+  })
+
+  it("injects a status for a route, a limited number of times", async () => {
+    emu.faults.add({ path: SCHEMAS, method: "GET", kind: "status", status: 503, count: 2 })
+    const first = await call(s.tm.getTaskmanagementWorkitemsSchemas())
+    expect(first.status).toBe(503)
+    expect(first.body).toMatchObject({ status: 503, code: "service.unavailable" })
+    expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(503)
+    expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
+    expect((await call(s.tm.postTaskmanagementWorkbins({ name: "Unaffected" }))).status).toBe(200)
+  })
+
+  it("injects 429 bursts with Retry-After", async () => {
+    emu.faults.add({ path: /\/workitems\/schemas$/, kind: "rateLimit", retryAfterSeconds: 7, count: 3 })
+    const statuses: Array<number> = []
+    for (let i = 0; i < 4; i++) {
+      const r = await call(s.tm.getTaskmanagementWorkitemsSchemas())
+      statuses.push(r.status)
+      if (r.status === 429) {
+        expect(r.headers["retry-after"]).toBe("7")
+        expect(r.body.code).toBe("too.many.requests")
+      }
+    }
+    expect(statuses).toEqual([429, 429, 429, 200])
+  })
+
+  it("adds latency and records it", async () => {
+    emu.clearRequests()
+    emu.faults.add({ path: SCHEMAS, kind: "latency", latencyMs: 30, count: 1 })
+    expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
+    expect(emu.requests().map((r) => r.fault)).toEqual(["latency"])
+  })
+
+  it("hangs a request until the client times out", async () => {
+    emu.faults.add({ path: SCHEMAS, kind: "hang", count: 1 })
+    s.client.getHttpClient().setTimeout(300)
+    try {
+      const err = await s.tm.getTaskmanagementWorkitemsSchemas().then(
+        () => undefined,
+        (e: unknown) => e
+      )
+      expect(JSON.stringify(err)).toMatch(/ECONNABORTED|timeout/i)
+    } finally {
+      s.client.getHttpClient().setTimeout(16_000)
+    }
+    expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
+  })
+
+  it("drops the connection", async () => {
+    emu.faults.add({ path: SCHEMAS, kind: "drop", count: 1 })
+    const err = await s.tm.getTaskmanagementWorkitemsSchemas().then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    expect(JSON.stringify(err)).toMatch(/ECONNRESET|socket hang up/i)
+    expect(emu.requests().at(-1)).toMatchObject({ status: 0, fault: "drop" })
+  })
+
+  it("draws probabilities from a seeded PRNG, so runs repeat", async () => {
+    const run = async (seed: number): Promise<Array<number>> => {
+      const e = await startEmulator({ seed })
+      try {
+        const t = await login(e.url, e.adminClientId, e.adminClientSecret)
+        e.faults.add({ path: SCHEMAS, kind: "status", status: 500, probability: 0.5 })
+        const out: Array<number> = []
+        for (let i = 0; i < 16; i++) out.push((await call(t.tm.getTaskmanagementWorkitemsSchemas())).status)
+        return out
+      } finally {
+        await e.close()
+      }
+    }
+    const a = await run(42)
+    expect(await run(42)).toEqual(a)
+    expect(a).toContain(500)
+    expect(a).toContain(200)
+    expect(await run(7)).not.toEqual(a)
+  })
+
+  it("rejects invalid rules naming the field", () => {
+    expect(() => emu.faults.add({ kind: "explode" } as never)).toThrow(/kind/)
+    expect(() => emu.faults.add({ kind: "status" })).toThrow(/status/)
+    expect(() => emu.faults.add({ kind: "latency" })).toThrow(/latencyMs/)
+    expect(() => emu.faults.add({ kind: "drop", probability: 2 })).toThrow(/probability/)
+    expect(emu.faults.list()).toEqual([])
+  })
+})
+
+describe("control API over HTTP", () => {
+  let emu: Emulator
+  beforeAll(async () => {
+    emu = await startEmulator()
+  })
+  afterAll(async () => {
+    await emu.close()
+  })
+  const ctl = (method: string, path: string, body?: unknown) =>
+    fetch(`${emu.url}/__emulator${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } })
+    })
+
+  it("adds and clears faults with a path regex, and is never faulted itself", async () => {
+    const s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
+    const added = await ctl("POST", "/faults", { path: ".*", kind: "status", status: 502 })
+    expect(added.status).toBe(201)
+    expect((await added.json()).id).toEqual(expect.any(String))
+    expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(502)
+    expect((await ctl("GET", "/stats")).status).toBe(200)
+    expect((await ctl("DELETE", "/faults")).status).toBe(204)
+    expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
+    const bad = await ctl("POST", "/faults", { kind: "status" })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).message).toContain("status")
+  })
+
+  it("serves the request log, clears it, and counts calls by route template and status", async () => {
+    const s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
+    expect((await ctl("DELETE", "/requests")).status).toBe(204)
+    await call(s.tm.getTaskmanagementWorkbin("00000000-0000-4000-8000-000000000001"))
+    const log = (await (await ctl("GET", "/requests")).json()).requests
+    expect(log).toEqual([
+      expect.objectContaining({
+        method: "GET",
+        path: "/api/v2/taskmanagement/workbins/00000000-0000-4000-8000-000000000001",
+        status: 404,
+        clientId: emu.adminClientId,
+        route: "/api/v2/taskmanagement/workbins/{workbinId}"
+      })
+    ])
+    const stats = await (await ctl("GET", "/stats")).json()
+    expect(stats.calls["GET /api/v2/taskmanagement/workbins/{workbinId}"]).toEqual({ "404": 1 })
+    expect(stats.calls["POST /oauth/token"]["200"]).toBeGreaterThan(0)
+  })
+
+  it("expires tokens and changes the configuration, refusing bad values", async () => {
+    const s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
+    expect((await ctl("POST", "/tokens/expire")).status).toBe(204)
+    expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(401)
+    const okPatch = await ctl("PATCH", "/config", { rateLimitPerMinute: 1 })
+    expect(okPatch.status).toBe(200)
+    const t = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
+    expect((await call(t.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
+    expect((await call(t.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(429)
+    expect((await ctl("GET", "/stats")).status).toBe(200)
+    const bad = await ctl("PATCH", "/config", { rateLimitPerMinute: "fast" })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).message).toContain("rateLimitPerMinute")
+    expect((await ctl("PATCH", "/config", { rateLimitPerMinute: 300 })).status).toBe(200)
+  })
+})
