@@ -1,0 +1,251 @@
+/**
+ * The HTTP edge (Express 5): thin handlers over the engine's ports, one error handler at the end that maps
+ * typed errors to statuses and JSON bodies. `makeApp` never listens.
+ */
+import type { Adapter, SourceCredentials } from "@workbridge/adapters"
+import type { Catalog } from "@workbridge/catalog"
+import { Effect, Either } from "effect"
+import express from "express"
+import type { Logger } from "pino"
+import { type CrashPoint, secretVariableFor } from "./Config.js"
+import type { EngineService } from "./Engine.js"
+import { crashIfAt } from "./Engine.js"
+import type { InboxService } from "./Inbox.js"
+import type { LinkStoreService } from "./LinkStore.js"
+import type { ServiceMetrics } from "./Metrics.js"
+
+/** A failure the edge answers with `status` and `{ error: code, message }`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {}
+  ) {
+    super(message)
+  }
+}
+
+export interface AppDeps {
+  readonly catalog: Catalog
+  /** Source name → adapter (built-ins and configured generic sources). */
+  readonly sources: Readonly<Record<string, Adapter>>
+  /** Source name → configured credentials. */
+  readonly credentials: Readonly<Record<string, SourceCredentials>>
+  readonly inbox: InboxService
+  readonly links: LinkStoreService
+  readonly engine: EngineService
+  readonly metrics: ServiceMetrics
+  readonly log: Logger
+  /** Readiness beyond the inbox: Genesys reachable and authenticated. Rejects with the reason. */
+  readonly genesysReady: () => Promise<void>
+  /** Refresh gauges before /metrics renders. */
+  readonly refreshGauges: () => Promise<void>
+  readonly inboxRetryAfterSeconds: number
+  readonly maxBodyBytes?: number
+  readonly dataActions?: express.Router
+  readonly crashAt?: CrashPoint
+}
+
+export const MAX_WEBHOOK_BYTES = 500 * 1024
+
+const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> =>
+  Effect.runPromise(Effect.either(effect)).then((r) => {
+    if (Either.isLeft(r)) throw r.left
+    return r.right
+  })
+
+const hasAny = (creds: SourceCredentials | undefined, adapter: Adapter): boolean =>
+  creds !== undefined &&
+  adapter.credentialKinds.some((k) =>
+    k === "secret" ? (creds.secret ?? "") !== "" : k === "basicAuth" ? (creds.basicAuth ?? "") !== "" : creds.token !== undefined
+  )
+
+export const makeApp = (deps: AppDeps): express.Express => {
+  const app = express()
+  app.disable("x-powered-by")
+  app.set("etag", false)
+  const maxBody = deps.maxBodyBytes ?? MAX_WEBHOOK_BYTES
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" })
+  })
+
+  app.get("/readyz", async (_req, res) => {
+    const checks: Record<string, string> = {}
+    let ready = true
+    try {
+      await run(deps.inbox.checkWritable)
+      checks["inbox"] = "ok"
+    } catch (e) {
+      ready = false
+      checks["inbox"] = e instanceof Error ? e.message : String(e)
+    }
+    try {
+      await deps.genesysReady()
+      checks["genesys"] = "ok"
+    } catch (e) {
+      ready = false
+      checks["genesys"] = e instanceof Error ? e.message : String(e)
+    }
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks })
+  })
+
+  app.get("/metrics", async (_req, res) => {
+    await deps.refreshGauges()
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
+  })
+
+  app.post(
+    "/webhooks/:source",
+    (req, _res, next) => {
+      // Unknown sources and missing credentials are refused before the body is read.
+      const source = req.params["source"] ?? ""
+      const adapter = Object.prototype.hasOwnProperty.call(deps.sources, source) ? deps.sources[source] : undefined
+      if (adapter === undefined) {
+        next(new HttpError(404, "UnknownSource", `no webhook source named "${source}"; known sources: ${Object.keys(deps.sources).join(", ")}`))
+        return
+      }
+      if (!hasAny(deps.credentials[source], adapter)) {
+        const kind = adapter.credentialKinds[0] ?? "secret"
+        next(
+          new HttpError(
+            401,
+            "SourceNotConfigured",
+            `no credentials are configured for source "${source}": set ${adapter.credentialKinds.map((k) => secretVariableFor(source, k)).join(" or ")}`,
+            { "x-workbridge-missing-variable": secretVariableFor(source, kind) }
+          )
+        )
+        return
+      }
+      next()
+    },
+    express.raw({ type: () => true, limit: maxBody }),
+    async (req, res, next) => {
+      const source = req.params["source"]!
+      try {
+        const adapter = deps.sources[source]!
+        const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+        const headers: Record<string, string | undefined> = {}
+        for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v
+        const wreq = { headers, rawBody, receivedAt: new Date() }
+        const verified = adapter.verify(wreq, deps.credentials[source] ?? {})
+        if (Either.isLeft(verified)) {
+          throw new HttpError(401, "Unauthorized", verified.left.message)
+        }
+        const decoded = adapter.decode(wreq, deps.catalog)
+        if (Either.isLeft(decoded)) {
+          const e = decoded.left
+          if (e.status === 200) {
+            deps.log.warn({ source, reason: e.reason }, "webhook payload refused and acknowledged")
+            deps.metrics.webhooks.inc({ source, status: "200" })
+            res.status(200).json({ status: "refused", message: e.message })
+            return
+          }
+          throw new HttpError(e.status, /JSON/i.test(e.reason) ? "BadJson" : "BadPayload", e.message)
+        }
+        if (decoded.right._tag === "Ignored") {
+          deps.metrics.webhooks.inc({ source, status: "200" })
+          res.status(200).json({ status: "ignored", reason: decoded.right.reason })
+          return
+        }
+        const event = decoded.right.event
+        const accepted = await run(deps.inbox.accept(event))
+        if (accepted._tag === "Duplicate") {
+          deps.metrics.events.inc({ outcome: "duplicate" })
+          deps.metrics.webhooks.inc({ source, status: "202" })
+          res.status(202).json({ status: "duplicate", deliveryKey: event.deliveryKey })
+          return
+        }
+        deps.metrics.events.inc({ outcome: "accepted" })
+        await Effect.runPromise(crashIfAt(deps.crashAt, "after-accept"))
+        deps.metrics.webhooks.inc({ source, status: "202" })
+        res.status(202).json({ status: "accepted", id: accepted.id, deliveryKey: event.deliveryKey, ticketId: event.ticketId, revision: event.revision })
+      } catch (e) {
+        next(e)
+      }
+    }
+  )
+
+  app.get("/tickets/:source/:id", async (req, res, next) => {
+    try {
+      const key = { source: req.params["source"]!, ticketId: req.params["id"]! }
+      const status = await run(deps.engine.ticketStatus(key))
+      if (status.workitemId === undefined && status.pendingEvents === 0 && status.lastError === undefined) {
+        throw new HttpError(404, "UnknownTicket", `no events of ticket "${key.ticketId}" from "${key.source}" were accepted`)
+      }
+      res.json(status)
+    } catch (e) {
+      next(e)
+    }
+  })
+
+  app.get("/dead-letters", async (req, res, next) => {
+    try {
+      const limitRaw = req.query["limit"]
+      const limit = typeof limitRaw === "string" && /^\d{1,6}$/.test(limitRaw) ? Number(limitRaw) : 1000
+      res.json({ deadLetters: await run(deps.links.listDeadLetters({ limit })), total: await run(deps.links.deadLetterCount) })
+    } catch (e) {
+      next(e)
+    }
+  })
+
+  app.post("/dead-letters/:id/replay", async (req, res, next) => {
+    try {
+      const letter = await run(deps.links.getDeadLetter(req.params["id"]!))
+      const inboxId = await run(deps.inbox.requeue(letter.event))
+      await run(deps.links.removeDeadLetter(letter.id))
+      deps.log.info({ deadLetter: letter.id, source: letter.source, ticketId: letter.ticketId }, "dead letter replayed")
+      res.status(202).json({ status: "requeued", id: letter.id, inboxId })
+    } catch (e) {
+      next(e)
+    }
+  })
+
+  app.delete("/dead-letters/:id", async (req, res, next) => {
+    try {
+      await run(deps.links.removeDeadLetter(req.params["id"]!))
+      res.status(204).end()
+    } catch (e) {
+      next(e)
+    }
+  })
+
+  if (deps.dataActions !== undefined) app.use("/data-actions", deps.dataActions)
+
+  app.use((req, _res, next) => {
+    next(new HttpError(404, "NotFound", `no route ${req.method} ${req.path}`))
+  })
+
+  // The one error handler: typed errors → status + JSON body naming the problem.
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction): void => {
+    const source = req.path.startsWith("/webhooks/") ? (req.path.split("/")[2] ?? "") : undefined
+    let status = 500
+    let body: { error: string; message: string }
+    const headers: Record<string, string> = {}
+    const tag = typeof err === "object" && err !== null && "_tag" in err ? String((err as { _tag: unknown })._tag) : undefined
+    const type = typeof err === "object" && err !== null && "type" in err ? String((err as { type: unknown }).type) : undefined
+    if (err instanceof HttpError) {
+      status = err.status
+      body = { error: err.code, message: err.message }
+      Object.assign(headers, err.headers)
+    } else if (type === "entity.too.large") {
+      status = 413
+      body = { error: "PayloadTooLarge", message: `the body exceeds ${maxBody} bytes` }
+    } else if (tag === "InboxFull") {
+      status = 503
+      body = { error: "InboxFull", message: (err as Error).message }
+      headers["retry-after"] = String(deps.inboxRetryAfterSeconds)
+    } else if (tag === "DeadLetterNotFound") {
+      status = 404
+      body = { error: "DeadLetterNotFound", message: (err as Error).message }
+    } else {
+      deps.log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: req.path }, "request failed")
+      body = { error: "Internal", message: "internal error" }
+    }
+    if (source !== undefined && source !== "") deps.metrics.webhooks.inc({ source: status === 404 ? "unknown" : source, status: String(status) })
+    res.status(status).set(headers).json(body)
+  })
+
+  return app
+}

@@ -1,0 +1,343 @@
+/**
+ * The sync engine: applies one ticket's pending events to Genesys, exactly once and in revision order.
+ *
+ *   coalesce to the newest revision → drop it if not newer than the applied one (superseded) → normalize
+ *   (invalid → dead letter) → find the workitem (link store, else query by type + ticket id + source, which
+ *   repairs a crash between create and link write) → POST, or a minimal PATCH carrying the revision, walking
+ *   the status graph step by step → record link, applied revision and every event's outcome.
+ */
+import { compareRevision, customFieldKey, type TicketEvent } from "@workbridge/catalog"
+import { Context, Data, Effect, Layer } from "effect"
+import type { Logger } from "pino"
+import type { CrashPoint } from "./Config.js"
+import type { InboxEntry, Link, Outcome, TicketBatch, TicketKey } from "./Domain.js"
+import { GenesysError, type StoreError } from "./Errors.js"
+import { Genesys, type GenesysService, type Workitem, type WorktypeStatus } from "./Genesys.js"
+import { Inbox } from "./Inbox.js"
+import { LinkStore } from "./LinkStore.js"
+import { Log } from "./Log.js"
+import type { MappingContext, WorkitemMapping } from "./Mapping.js"
+import { Metrics } from "./Metrics.js"
+import type { TicketSyncStatus } from "./TicketStatus.js"
+import { shortestStatusPath } from "./Transitions.js"
+
+/** The worktype Workbridge writes to, resolved at start. */
+export interface SyncTarget {
+  readonly typeId: string
+  readonly statuses: ReadonlyArray<WorktypeStatus>
+  readonly skillIds?: Readonly<Record<string, string>>
+}
+
+export interface EngineOptions {
+  readonly mapping: WorkitemMapping
+  readonly target: SyncTarget
+  /** Test-only crash point (see docs/service.md). */
+  readonly crashAt?: CrashPoint
+  /** How long a worker waits after a transient failure before taking work again. */
+  readonly failureBackoffMs?: number
+}
+
+/** Another writer moved the ticket's applied revision under us; the batch goes back to the inbox. */
+export class LinkConflict extends Data.TaggedError("LinkConflict")<{ readonly key: TicketKey }> {
+  override get message(): string {
+    return `the link of ${this.key.source}/${this.key.ticketId} changed during the apply`
+  }
+}
+
+/** An event that cannot be applied as it stands (dead letter). */
+class Unapplicable extends Data.TaggedError("Unapplicable")<{ readonly reason: string; readonly details: ReadonlyArray<string> }> {}
+
+export type ApplyResult =
+  | { readonly _tag: "Applied"; readonly workitemId: string; readonly revision: string; readonly calls: number }
+  | { readonly _tag: "Superseded"; readonly revision: string }
+  | { readonly _tag: "DeadLettered"; readonly reason: string }
+
+export interface EngineService {
+  /** Apply one batch and ack it; on a transient failure release it (nothing is lost). */
+  readonly process: (batch: TicketBatch) => Effect.Effect<ApplyResult | undefined>
+  /** Run `workers` loops taking batches from the inbox until interrupted. */
+  readonly run: (workers: number) => Effect.Effect<never>
+  readonly ticketStatus: (key: TicketKey) => Effect.Effect<TicketSyncStatus, StoreError>
+}
+
+export class Engine extends Context.Tag("@workbridge/service/Engine")<Engine, EngineService>() {}
+
+/** Kill the process at a test-only crash point. */
+export const crashIfAt = (configured: CrashPoint | undefined, point: CrashPoint): Effect.Effect<void> =>
+  configured === point ? Effect.sync(() => process.kill(process.pid, "SIGKILL")).pipe(Effect.zipRight(Effect.never)) : Effect.void
+
+const errorDetails = (e: GenesysError): Array<string> => {
+  const out = [e.message]
+  if (e.body !== undefined) {
+    try {
+      out.push(`Genesys error body: ${JSON.stringify(e.body)}`)
+    } catch {
+      /* not serializable */
+    }
+  }
+  return out
+}
+
+export const make = (options: EngineOptions) =>
+  Effect.gen(function* () {
+    const inbox = yield* Inbox
+    const links = yield* LinkStore
+    const genesys: GenesysService = yield* Genesys
+    const metrics = yield* Metrics
+    const log: Logger = yield* Log
+    const { mapping, target } = options
+    const catalog = mapping.catalog
+    const fieldKey = (key: string): string | undefined => {
+      const f = catalog.fields.find((x) => x.key === key)
+      return f === undefined ? undefined : customFieldKey(f)
+    }
+    const revisionField = fieldKey("source_revision")
+    const hasField = (key: string) => catalog.fields.some((f) => f.key === key)
+    const ctx: MappingContext = {
+      typeId: target.typeId,
+      statusIds: Object.fromEntries(target.statuses.map((s) => [s.name, s.id])),
+      ...(target.skillIds !== undefined ? { skillIds: target.skillIds } : {})
+    }
+
+    /** Run a catalog derivation; a throw (missing status id, body too large) makes the event unapplicable. */
+    const derive = <A>(f: () => A) =>
+      Effect.try({
+        try: f,
+        catch: (e) => new Unapplicable({ reason: "Derivation", details: [e instanceof Error ? e.message : String(e)] })
+      })
+
+    /** Find the ticket's workitem in Genesys (crash repair): oldest match wins. */
+    const findWorkitem = (values: Readonly<Record<string, unknown>>, event: TicketEvent) => {
+      const filters: Array<{ name: string; value: string }> = []
+      const idKey = fieldKey("ticket_id")
+      const sourceKey = fieldKey("source_system")
+      filters.push({ name: `customFields.${idKey ?? "ticket_id_identifier"}`, value: String(values["ticket_id"] ?? event.ticketId) })
+      if (sourceKey !== undefined && typeof values["source_system"] === "string") {
+        filters.push({ name: `customFields.${sourceKey}`, value: values["source_system"] })
+      }
+      return Effect.map(genesys.queryWorkitems(target.typeId, filters), (found) =>
+        [...found].sort((a, b) => String(a["dateCreated"] ?? "").localeCompare(String(b["dateCreated"] ?? "")))[0]
+      )
+    }
+
+    const create = (key: TicketKey, values: Readonly<Record<string, unknown>>, expected: string | undefined, revision: string) =>
+      Effect.gen(function* () {
+        const body = yield* derive(() => mapping.create(values, ctx))
+        const w = yield* genesys.createWorkitem(body)
+        yield* crashIfAt(options.crashAt, "after-create")
+        const statusId = w.status?.id
+        const link: Link = {
+          workitemId: w.id,
+          appliedRevision: revision,
+          appliedValues: values,
+          ...(statusId !== undefined ? { statusId } : {}),
+          appliedAt: new Date().toISOString()
+        }
+        if (!(yield* links.compareAndSet(key, expected, link))) return yield* new LinkConflict({ key })
+        return { workitemId: w.id, calls: 1 }
+      })
+
+    /** PATCH the changes, walking the status graph when the status changes. */
+    const update = (
+      key: TicketKey,
+      workitemId: string,
+      before: Readonly<Record<string, unknown>>,
+      after: Readonly<Record<string, unknown>>,
+      expected: string | undefined,
+      revision: string,
+      knownStatusId: string | undefined
+    ) =>
+      Effect.gen(function* () {
+        let calls = 0
+        const patch = { ...((yield* derive(() => mapping.update(before, after, ctx))) ?? {}) }
+        const wantedStatus = typeof patch["statusId"] === "string" ? patch["statusId"] : undefined
+        delete patch["statusId"]
+        let path: ReadonlyArray<string> = []
+        let statusId = knownStatusId
+        if (wantedStatus !== undefined) {
+          const current = yield* genesys.getWorkitem(workitemId)
+          calls++
+          statusId = current.status?.id
+          const found = statusId === undefined ? [wantedStatus] : shortestStatusPath(target.statuses, statusId, wantedStatus)
+          if (found === undefined) {
+            const name = (id: string | undefined) => target.statuses.find((s) => s.id === id)?.name ?? id ?? "unknown"
+            return yield* new Unapplicable({
+              reason: "NoTransition",
+              details: [`the worktype allows no path from status "${name(statusId)}" to "${name(wantedStatus)}"`]
+            })
+          }
+          path = found
+        }
+        const bodies: Array<Record<string, unknown>> = []
+        const first: Record<string, unknown> = { ...patch }
+        if (path.length > 0) first["statusId"] = path[0]
+        if (Object.keys(first).length > 0) bodies.push(first)
+        for (const step of path.slice(1)) bodies.push({ statusId: step })
+        for (const body of bodies) {
+          const w: Workitem = yield* genesys.updateWorkitem(workitemId, body)
+          calls++
+          statusId = w.status?.id ?? (typeof body["statusId"] === "string" ? body["statusId"] : statusId)
+        }
+        const link: Link = {
+          workitemId,
+          appliedRevision: revision,
+          appliedValues: after,
+          ...(statusId !== undefined ? { statusId } : {}),
+          appliedAt: new Date().toISOString()
+        }
+        if (!(yield* links.compareAndSet(key, expected, link))) return yield* new LinkConflict({ key })
+        return { workitemId, calls }
+      })
+
+    const apply = (batch: TicketBatch) =>
+      Effect.gen(function* () {
+        const key = batch.key
+        const entries = [...batch.entries].sort((a, b) => compareRevision(a.event.revision, b.event.revision))
+        const newest = entries[entries.length - 1]!
+        const link = yield* links.get(key)
+        const applied = link?.appliedRevision
+        const superseded = (list: ReadonlyArray<InboxEntry>): Array<Outcome> =>
+          list.map((e) => ({ deliveryKey: e.event.deliveryKey, revision: e.event.revision, outcome: "superseded" as const }))
+        const others = entries.slice(0, -1)
+
+        if (applied !== undefined && compareRevision(newest.event.revision, applied) <= 0) {
+          return { result: { _tag: "Superseded", revision: newest.event.revision } as ApplyResult, outcomes: superseded(entries) }
+        }
+        yield* crashIfAt(options.crashAt, "before-apply")
+
+        const deadLetter = (reason: string, details: ReadonlyArray<string>) =>
+          Effect.gen(function* () {
+            yield* links.addDeadLetter({ source: key.source, ticketId: key.ticketId, revision: newest.event.revision, reason, details, event: newest.event })
+            log.warn({ source: key.source, ticketId: key.ticketId, revision: newest.event.revision, reason, details }, "event dead-lettered")
+            const outcomes: Array<Outcome> = [
+              ...superseded(others),
+              { deliveryKey: newest.event.deliveryKey, revision: newest.event.revision, outcome: "dead" }
+            ]
+            return { result: { _tag: "DeadLettered", reason } as ApplyResult, outcomes }
+          })
+
+        const normalized = mapping.normalize(newest.event.fields)
+        if (normalized._tag === "Invalid") return yield* deadLetter("Invalid", normalized.issues)
+        const values: Record<string, unknown> = { ...normalized.values }
+        if (hasField("source_revision")) values["source_revision"] = newest.event.revision
+        if (hasField("last_synced")) values["last_synced"] = new Date().toISOString()
+
+        const run = Effect.gen(function* () {
+          if (link !== undefined) {
+            return yield* update(key, link.workitemId, link.appliedValues, values, applied, newest.event.revision, link.statusId).pipe(
+              Effect.catchIf(
+                (e): e is GenesysError => e instanceof GenesysError && e.reason === "NotFound",
+                () =>
+                  Effect.gen(function* () {
+                    // The workitem was deleted in Genesys: create it again and relink.
+                    log.warn({ source: key.source, ticketId: key.ticketId, workitemId: link.workitemId }, "linked workitem is gone; recreating it")
+                    return yield* create(key, values, applied, newest.event.revision)
+                  })
+              )
+            )
+          }
+          const found = yield* findWorkitem(values, newest.event)
+          if (found === undefined) return yield* create(key, values, undefined, newest.event.revision)
+          // Adopt the workitem a previous run created but did not link.
+          const adoptedValues = mapping.fromWorkitem(found, ctx)
+          const rev = revisionField === undefined ? undefined : found.customFields?.[revisionField]
+          log.info({ source: key.source, ticketId: key.ticketId, workitemId: found.id, revision: rev }, "adopting an unlinked workitem")
+          if (typeof rev === "string" && compareRevision(newest.event.revision, rev) <= 0) {
+            const adopted: Link = {
+              workitemId: found.id,
+              appliedRevision: rev,
+              appliedValues: adoptedValues,
+              ...(found.status?.id !== undefined ? { statusId: found.status.id } : {}),
+              appliedAt: new Date().toISOString()
+            }
+            if (!(yield* links.compareAndSet(key, undefined, adopted))) return yield* new LinkConflict({ key })
+            return { workitemId: found.id, calls: 1, upToDate: true }
+          }
+          const r = yield* update(key, found.id, adoptedValues, values, undefined, newest.event.revision, found.status?.id)
+          return { ...r, calls: r.calls + 1 }
+        })
+
+        const done = yield* run.pipe(
+          Effect.map((r) => ({ _tag: "Done" as const, ...r })),
+          Effect.catchTags({
+            Unapplicable: (e) => Effect.succeed({ _tag: "Dead" as const, reason: e.reason, details: e.details }),
+            GenesysError: (e) =>
+              e.transient
+                ? Effect.fail(e)
+                : Effect.succeed({ _tag: "Dead" as const, reason: `Genesys${e.reason}`, details: errorDetails(e) })
+          })
+        )
+        if (done._tag === "Dead") return yield* deadLetter(done.reason, done.details)
+        yield* links.clearError(key)
+        if ("upToDate" in done) {
+          return { result: { _tag: "Superseded", revision: newest.event.revision } as ApplyResult, outcomes: superseded(entries) }
+        }
+        return {
+          result: { _tag: "Applied", workitemId: done.workitemId, revision: newest.event.revision, calls: done.calls } as ApplyResult,
+          outcomes: [...superseded(others), { deliveryKey: newest.event.deliveryKey, revision: newest.event.revision, outcome: "applied" as const }]
+        }
+      })
+
+    const process = (batch: TicketBatch): Effect.Effect<ApplyResult | undefined> =>
+      Effect.gen(function* () {
+        const started = Date.now()
+        const r = yield* Effect.either(apply(batch))
+        if (r._tag === "Left") {
+          const e = r.left
+          log.warn(
+            { source: batch.key.source, ticketId: batch.key.ticketId, error: e.message, reason: "reason" in e ? e.reason : e._tag },
+            "apply failed; the events stay in the inbox"
+          )
+          yield* inbox.release(batch).pipe(Effect.ignore)
+          yield* Effect.sleep(options.failureBackoffMs ?? 1000)
+          return undefined
+        }
+        const { result, outcomes } = r.right
+        yield* links.recordOutcomes(batch.key, outcomes).pipe(Effect.ignore)
+        yield* inbox.ack(batch).pipe(
+          Effect.catchAll((e) => Effect.sync(() => log.error({ error: e.message }, "inbox ack failed; the batch will be seen again")))
+        )
+        const now = Date.now()
+        metrics.applyDuration.observe((now - started) / 1000)
+        for (const o of outcomes) metrics.events.inc({ outcome: o.outcome })
+        for (const e of batch.entries) metrics.syncLag.observe(Math.max(0, now - Date.parse(e.acceptedAt)) / 1000)
+        if (result._tag === "Applied") {
+          log.info(
+            { source: batch.key.source, ticketId: batch.key.ticketId, workitemId: result.workitemId, revision: result.revision, events: batch.entries.length, calls: result.calls },
+            "ticket applied"
+          )
+        } else if (result._tag === "Superseded") {
+          log.debug({ source: batch.key.source, ticketId: batch.key.ticketId, events: batch.entries.length }, "events superseded")
+        }
+        return result
+      }).pipe(Effect.onInterrupt(() => inbox.release(batch).pipe(Effect.ignore)))
+
+    const worker = Effect.forever(
+      Effect.flatMap(inbox.take, process).pipe(
+        Effect.catchAll((e) => Effect.zipRight(Effect.sync(() => log.error({ error: e.message }, "inbox take failed")), Effect.sleep(1000)))
+      )
+    )
+
+    const service: EngineService = {
+      process,
+      run: (workers) => Effect.forEach(Array.from({ length: workers }, () => worker), (w) => w, { concurrency: "unbounded", discard: true }).pipe(Effect.zipRight(Effect.never)),
+      ticketStatus: (key) =>
+        Effect.gen(function* () {
+          const link = yield* links.get(key)
+          const pending = yield* inbox.pendingFor(key)
+          const lastError = yield* links.lastError(key)
+          return {
+            source: key.source,
+            ticketId: key.ticketId,
+            ...(link !== undefined ? { workitemId: link.workitemId, appliedRevision: link.appliedRevision, lastAppliedAt: link.appliedAt } : {}),
+            pendingEvents: pending.count,
+            ...(lastError !== undefined ? { lastError } : {}),
+            lagSeconds: pending.oldestAcceptedAt === undefined ? 0 : Math.max(0, (Date.now() - Date.parse(pending.oldestAcceptedAt)) / 1000)
+          }
+        })
+    }
+    return service
+  })
+
+export const layer = (options: EngineOptions): Layer.Layer<Engine, never, Inbox | LinkStore | Genesys | Metrics | Log> =>
+  Layer.effect(Engine, make(options))

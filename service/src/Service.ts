@@ -1,0 +1,330 @@
+/**
+ * Assembly: configuration → layers (SQLite stores, rate budget, Genesys client, engine) → workers, monitor and
+ * the HTTP(S) server. `startService` is what `main.ts` runs and what tests start in-process.
+ */
+import * as fs from "node:fs"
+import * as http from "node:http"
+import * as https from "node:https"
+import type { AddressInfo } from "node:net"
+import * as path from "node:path"
+import { type Adapter, adapters, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
+import * as CatalogModule from "@workbridge/catalog"
+import { type Catalog, defaultCatalog } from "@workbridge/catalog"
+import { type Emulator, startEmulator } from "@workbridge/genesys-emulator"
+import { Effect, Either, Fiber, Layer, ManagedRuntime, Schedule } from "effect"
+import type { Logger } from "pino"
+import type { pino } from "pino"
+import { makeApp } from "./App.js"
+import { DEMO_BASIC_AUTH_SOURCES, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
+import { ConfigError, type ServiceConfig, secretVariableFor } from "./Config.js"
+import { type EngineService, make as makeEngine, type SyncTarget } from "./Engine.js"
+import { Genesys, layer as genesysLayer, type GenesysService } from "./Genesys.js"
+import { Inbox, type InboxService } from "./Inbox.js"
+import { LinkStore, type LinkStoreService } from "./LinkStore.js"
+import { Log, makeLogger } from "./Log.js"
+import { catalogMapping } from "./Mapping.js"
+import { Metrics, ServiceMetrics } from "./Metrics.js"
+import { DEFAULT_WORKTYPE_NAME, provision } from "./Provision.js"
+import { layerMemory as rateBudgetLayer, RateBudget } from "./RateBudget.js"
+import * as Sqlite from "./Sqlite.js"
+import * as SqliteInbox from "./SqliteInbox.js"
+import * as SqliteLinkStore from "./SqliteLinkStore.js"
+import { makeDataActionsRouter } from "./dataActions/index.js"
+
+export interface RunningService {
+  readonly url: string
+  readonly port: number
+  /** The bundled emulator, when the service started one. */
+  readonly emulator?: Emulator
+  readonly target: SyncTarget
+  readonly inbox: InboxService
+  readonly links: LinkStoreService
+  readonly engine: EngineService
+  readonly genesys: GenesysService
+  readonly metrics: ServiceMetrics
+  /** Stop taking webhooks and work, close the stores (and the bundled emulator). */
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  /** Where logs go (default stdout). */
+  readonly logDestination?: pino.DestinationStream
+  /** Called with the human-readable lines printed at start (default: stdout). */
+  readonly print?: (line: string) => void
+}
+
+export { DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
+
+/** The catalog: the default one, with the overrides of `WORKBRIDGE_CATALOG_FILE` applied. */
+export const loadCatalog = (file: string | undefined): Catalog => {
+  if (file === undefined) return defaultCatalog
+  let text: string
+  try {
+    text = fs.readFileSync(file, "utf8")
+  } catch (e) {
+    throw new ConfigError("WORKBRIDGE_CATALOG_FILE", `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  const parse = (CatalogModule as unknown as Record<string, unknown>)["parseCatalogFile"] as
+    | ((text: string, fileName: string) => Either.Either<Catalog, { message: string }>)
+    | undefined
+  if (parse === undefined) throw new ConfigError("WORKBRIDGE_CATALOG_FILE", "catalog overrides are not supported by this build")
+  const r = parse(text, path.basename(file))
+  if (Either.isLeft(r)) throw new ConfigError("WORKBRIDGE_CATALOG_FILE", r.left.message)
+  return r.right
+}
+
+/** Built-in adapters plus a generic JSON adapter for every other source that has credentials configured. */
+export const makeSources = (credentials: Readonly<Record<string, SourceCredentials>>): Record<string, Adapter> => {
+  const out: Record<string, Adapter> = { ...adapters }
+  for (const name of Object.keys(credentials)) {
+    if (Object.prototype.hasOwnProperty.call(out, name)) continue
+    try {
+      out[name] = makeGenericAdapter({ name })
+    } catch (e) {
+      throw new ConfigError(secretVariableFor(name), e instanceof Error ? e.message : String(e))
+    }
+  }
+  return out
+}
+
+const demoCredentials = (): Record<string, SourceCredentials> => {
+  const out: Record<string, SourceCredentials> = {}
+  for (const [name, adapter] of Object.entries(adapters)) {
+    out[name] = adapter.credentialKinds.includes("secret") && !DEMO_BASIC_AUTH_SOURCES.includes(name)
+      ? { secret: DEMO_WEBHOOK_SECRET }
+      : { basicAuth: DEMO_WEBHOOK_BASIC_AUTH }
+  }
+  return out
+}
+
+const listen = (server: http.Server, port: number, host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(port, host, () => {
+      server.off("error", reject)
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+
+export const startService = async (config: ServiceConfig, options: StartOptions = {}): Promise<RunningService> => {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
+  const log: Logger = makeLogger(config.logLevel, options.logDestination)
+  const catalog = loadCatalog(config.catalogFile)
+  const metrics = new ServiceMetrics()
+  const cleanups: Array<() => Promise<void>> = []
+  const cleanup = async () => {
+    for (const f of cleanups.reverse()) await f().catch(() => undefined)
+  }
+
+  try {
+    // Genesys: a configured org/gateway, or the bundled emulator provisioned from the catalog.
+    let emulator: Emulator | undefined
+    let clientOptions: { gatewayUrl?: string; region?: string; clientId: string; clientSecret: string }
+    let worktypeId = config.worktypeId
+    let credentials: Readonly<Record<string, SourceCredentials>> = config.webhooks
+    let demo = false
+    if (config.genesys._tag === "Embedded") {
+      const g = config.genesys
+      const emu = await startEmulator({ port: g.emulatorPort, adminClientId: g.adminId, adminClientSecret: g.adminSecret })
+      emulator = emu
+      cleanups.push(() => emu.close())
+      const provisioned = await provision({
+        gatewayUrl: emu.url,
+        clientId: g.adminId,
+        clientSecret: g.adminSecret,
+        catalog,
+        worktypeName: config.worktypeName ?? DEFAULT_WORKTYPE_NAME
+      })
+      worktypeId = provisioned.worktypeId
+      clientOptions = { gatewayUrl: emu.url, clientId: g.adminId, clientSecret: g.adminSecret }
+      log.warn({ emulator: emu.url }, "no Genesys credentials configured: using the bundled LOCAL EMULATOR, not Genesys Cloud")
+      if (Object.keys(credentials).length === 0) {
+        credentials = demoCredentials()
+        demo = true
+      }
+    } else {
+      const g = config.genesys
+      clientOptions = {
+        clientId: g.clientId,
+        clientSecret: g.clientSecret,
+        ...(g.gatewayUrl !== undefined ? { gatewayUrl: g.gatewayUrl } : {}),
+        ...(g.region !== undefined ? { region: g.region } : {})
+      }
+    }
+
+    // Layers: one SQLite file for the inbox and the link store.
+    const dbFile = path.join(config.dataDir, "workbridge.sqlite")
+    const stores = Layer.mergeAll(SqliteInbox.layer({ hardLimit: config.inboxHardLimit }), SqliteLinkStore.layer).pipe(
+      Layer.provide(Sqlite.layer(dbFile))
+    )
+    const base = Layer.mergeAll(
+      Layer.succeed(Metrics, metrics),
+      Layer.succeed(Log, log),
+      rateBudgetLayer({ perMinute: config.budgetPerMinute, burst: config.budgetBurst })
+    )
+    const genesys = genesysLayer({
+      ...clientOptions,
+      timeoutMs: config.genesysTimeoutMs,
+      maxInFlight: config.maxInFlight,
+      retryBaseMs: config.retryBaseMs,
+      retryMaxMs: config.retryMaxMs,
+      retryAttempts: config.retryAttempts
+    }).pipe(Layer.provide(base))
+    const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys))
+    cleanups.push(() => runtime.dispose())
+
+    const { inbox, links, client, budget } = await runtime.runPromise(
+      Effect.all({ inbox: Inbox, links: LinkStore, client: Genesys, budget: RateBudget })
+    )
+
+    // The worktype and its statuses (the transition graph), resolved once.
+    const resolveTarget = Effect.gen(function* () {
+      let typeId = worktypeId
+      if (typeId === undefined) {
+        const found = yield* client.findWorktypeByName(config.worktypeName!)
+        if (found === undefined) {
+          return yield* Effect.die(new ConfigError("WORKBRIDGE_WORKTYPE_NAME", `no worktype named "${config.worktypeName}" exists`))
+        }
+        typeId = found.id
+      }
+      yield* client.getWorktype(typeId)
+      const statuses = yield* client.getStatuses(typeId)
+      return { typeId, statuses, ...(config.skillIds !== undefined ? { skillIds: config.skillIds } : {}) } satisfies SyncTarget
+    })
+    const target = await runtime.runPromise(
+      resolveTarget.pipe(
+        Effect.tapError((e) => Effect.sync(() => log.warn({ error: e.message }, "cannot read the worktype yet; retrying"))),
+        Effect.retry(Schedule.exponential(500).pipe(Schedule.intersect(Schedule.recurs(5))))
+      )
+    )
+    for (const s of catalog.statuses) {
+      if (!target.statuses.some((x) => x.name === s.name)) {
+        log.warn({ status: s.name, worktypeId: target.typeId }, "the worktype lacks a catalog status; tickets mapped to it will be dead-lettered")
+      }
+    }
+
+    const engine = await runtime.runPromise(
+      makeEngine({
+        mapping: catalogMapping(catalog),
+        target,
+        ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {}),
+        failureBackoffMs: Math.min(config.retryMaxMs, 5000)
+      })
+    )
+    const workers = runtime.runFork(engine.run(config.workers))
+    cleanups.push(() => runtime.runPromise(Fiber.interrupt(workers)).then(() => undefined))
+
+    // Gauges and alerts.
+    let softAlert = false
+    let deadAlert = false
+    const refreshGauges = Effect.gen(function* () {
+      const depth = yield* inbox.depth
+      const dead = yield* links.deadLetterCount
+      metrics.inboxDepth.set(depth)
+      metrics.deadLetters.set(dead)
+      metrics.inboxOldestAge.set(yield* inbox.oldestAgeSeconds)
+      metrics.budgetTokens.set(yield* budget.tokens)
+      const over = depth >= config.inboxSoftLimit
+      metrics.inboxSoftLimitExceeded.set(over ? 1 : 0)
+      if (over && !softAlert) {
+        metrics.alerts.inc({ alert: "inbox_soft_limit" })
+        log.warn({ depth, softLimit: config.inboxSoftLimit, hardLimit: config.inboxHardLimit }, "ALERT: the inbox is above its soft watermark")
+      }
+      softAlert = over
+      const deadOver = dead > config.deadLetterAlert
+      metrics.deadLetterAlert.set(deadOver ? 1 : 0)
+      if (deadOver && !deadAlert) {
+        metrics.alerts.inc({ alert: "dead_letters" })
+        log.warn({ deadLetters: dead, threshold: config.deadLetterAlert }, "ALERT: the dead letters exceed their threshold")
+      }
+      deadAlert = deadOver
+    }).pipe(Effect.catchAll((e) => Effect.sync(() => log.error({ error: e.message }, "metrics refresh failed"))))
+    const monitor = runtime.runFork(Effect.repeat(refreshGauges, Schedule.spaced(1000)))
+    cleanups.push(() => runtime.runPromise(Fiber.interrupt(monitor)).then(() => undefined))
+
+    let readyCache: { at: number; error?: string } | undefined
+    const genesysReady = async () => {
+      if (readyCache === undefined || Date.now() - readyCache.at > 5000) {
+        const r = await runtime.runPromise(Effect.either(client.getWorktype(target.typeId)))
+        readyCache = Either.isLeft(r) ? { at: Date.now(), error: r.left.message } : { at: Date.now() }
+      }
+      if (readyCache.error !== undefined) throw new Error(readyCache.error)
+    }
+
+    const ticketStatus = (source: string, ticketId: string) =>
+      runtime.runPromise(engine.ticketStatus({ source, ticketId })).then((s) =>
+        s.workitemId === undefined && s.pendingEvents === 0 && s.lastError === undefined ? undefined : s
+      )
+
+    const app = makeApp({
+      catalog,
+      sources: makeSources(credentials),
+      credentials,
+      inbox,
+      links,
+      engine,
+      metrics,
+      log,
+      genesysReady,
+      refreshGauges: () => runtime.runPromise(refreshGauges),
+      inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
+      dataActions: makeDataActionsRouter({
+        catalog,
+        auth: config.dataActionAuth,
+        ticketStatus,
+        onError: (error, context) =>
+          log.error({ action: context.action, error: error instanceof Error ? error.message : String(error) }, "data action failed")
+      }),
+      ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {})
+    })
+
+    const server =
+      config.tls !== undefined
+        ? https.createServer(
+            { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile), minVersion: "TLSv1.2" },
+            app
+          )
+        : http.createServer(app)
+    const port = await listen(server, config.port, config.host)
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        })
+    )
+    const scheme = config.tls !== undefined ? "https" : "http"
+    const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host
+    const url = `${scheme}://${hostForUrl}:${port}`
+    log.info({ url, worktypeId: target.typeId, dataDir: config.dataDir, budgetPerMinute: config.budgetPerMinute }, "workbridge started")
+    print(`workbridge listening on ${url}`)
+    if (emulator !== undefined) {
+      print(`Genesys: the bundled LOCAL EMULATOR at ${emulator.url} (not Genesys Cloud); admin client ${config.genesys._tag === "Embedded" ? config.genesys.adminId : ""}`)
+      if (demo) {
+        print(`Demo webhook credentials (no WEBHOOK_* variables set): HMAC secret "${DEMO_WEBHOOK_SECRET}" for zendesk, jira, github and generic; Basic "${DEMO_WEBHOOK_BASIC_AUTH}" for servicenow and freshdesk.`)
+        print(`Send a signed sample webhook:  pnpm demo:send generic-ticket-created   (then: curl ${url}/tickets/generic/DEMO-1)`)
+      }
+    }
+
+    let closed = false
+    return {
+      url,
+      port,
+      ...(emulator !== undefined ? { emulator } : {}),
+      target,
+      inbox,
+      links,
+      engine,
+      genesys: client,
+      metrics,
+      close: async () => {
+        if (closed) return
+        closed = true
+        await cleanup()
+      }
+    }
+  } catch (e) {
+    await cleanup()
+    throw e
+  }
+}
