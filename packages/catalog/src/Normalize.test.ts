@@ -125,7 +125,11 @@ describe("casting", () => {
     ["No", false],
     ["0", false],
     [0, false],
-    [false, false]
+    [false, false],
+    ["y", true],
+    ["on", true],
+    ["n", false],
+    ["OFF", false]
   ])("checkbox from %j", (raw, expected) => {
     expect(value("vip", raw)).toBe(expected)
   })
@@ -153,6 +157,12 @@ describe("casting", () => {
   it("reads an object given for a scalar field as nested fields, so the field itself is missing", () => {
     const strict: Catalog = { ...catalog, fields: catalog.fields.map((f) => (f.key === "title" ? { ...f, required: true } : f)) }
     expect(normalizeFields(strict, { id: "T-1", title: { a: 1 } }).issues).toEqual([{ field: "title", problem: "is required" }])
+  })
+
+  it("refuses text shorter than a declared minimum length", () => {
+    const withMin: Catalog = { ...catalog, fields: [field("code", "text", { limits: { minLength: 5 } })] }
+    expect(normalizeFields(withMin, { code: "abc" }).issues).toEqual([{ field: "code", problem: "is shorter than 5 characters", value: "abc" }])
+    expect(normalizeFields(withMin, { code: "abcde" }).values).toEqual({ code: "abcde" })
   })
 
   it("accepts an http(s) URL", () => {
@@ -220,6 +230,8 @@ describe("dates and date-times", () => {
     ["hour 25", "2024-01-01T25:00:00Z", "has a time of day out of range"],
     ["offset +19:00", "2024-01-01T10:00:00+19:00", "has offset +19:00 out of range"],
     ["year 0000", "0000-01-01", "has year 0000"],
+    ["a year past 9999", "9999-12-31T23:59:59-01:00", "is outside the years 0001–9999"],
+    ["an invalid Date object", new Date(Number.NaN), "is outside the years 0001–9999"],
     ["epoch too large", 1e21, "is too large for an epoch value (at most 1e20 nanoseconds)"],
     ["infinity", Infinity, "is not a finite number"],
     ["a boolean", true, "is not a date/time (expected an ISO-8601 string or an epoch number)"]
