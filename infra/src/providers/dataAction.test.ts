@@ -1,0 +1,109 @@
+import { defaultCatalog } from "@workbridge/catalog"
+import { buildDataActionDefinitions } from "@workbridge/service/dataActions/definitions"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { TestGenesys } from "../testing.js"
+import { startTestGenesys } from "../testing.js"
+import type { DataActionInputs } from "./dataAction.js"
+import { dataActionProvider } from "./dataAction.js"
+import { integrationProvider } from "./integration.js"
+import { integrationCredentialProvider } from "./integrationCredential.js"
+
+let g: TestGenesys
+beforeAll(async () => {
+  g = await startTestGenesys()
+})
+afterAll(async () => {
+  await g.emulator.close()
+})
+
+const [normalize, status] = buildDataActionDefinitions(defaultCatalog, { baseUrl: "https://workbridge.example.com" })
+
+describe("credential, integration and Data Action providers against the emulator", () => {
+  it("creates the credential, the configured and enabled integration, and a published action; updates and deletes them", async () => {
+    const credential = await integrationCredentialProvider.create({
+      connection: g.admin,
+      name: "DA basic auth",
+      type: "basicAuth",
+      credentialFields: { userName: "genesys", password: "pw-1" }
+    })
+    expect((await integrationCredentialProvider.read(credential.id, credential.outs)).props).toMatchObject({
+      name: "DA basic auth",
+      type: "basicAuth"
+    })
+    const rotated = { ...credential.outs, credentialFields: { userName: "genesys", password: "pw-2" } }
+    expect(await integrationCredentialProvider.diff(credential.id, credential.outs, rotated)).toMatchObject({ changes: true, replaces: [] })
+    await integrationCredentialProvider.update(credential.id, credential.outs, rotated)
+    expect((await integrationCredentialProvider.diff(credential.id, credential.outs, { ...rotated, type: "userDefined" })).replaces).toEqual([
+      "type"
+    ])
+
+    const integrationInputs = {
+      connection: g.admin,
+      name: "Workbridge Data Actions",
+      integrationType: "custom-rest-actions",
+      credentialId: credential.id,
+      credentialKey: "basicAuth",
+      enabled: true
+    }
+    const integration = await integrationProvider.create(integrationInputs)
+    const readIntegration = await integrationProvider.read(integration.id, integration.outs)
+    expect(readIntegration.props).toMatchObject({ credentialId: credential.id, enabled: true, integrationType: "custom-rest-actions" })
+    expect((await integrationProvider.diff(integration.id, readIntegration.props, integrationInputs)).changes).toBe(false)
+    const disabled = { ...integrationInputs, enabled: false, notes: "paused" }
+    expect(await integrationProvider.diff(integration.id, integration.outs, disabled)).toMatchObject({ changes: true, replaces: [] })
+    await integrationProvider.update(integration.id, integration.outs, disabled)
+    expect((await integrationProvider.read(integration.id, integration.outs)).props).toMatchObject({ enabled: false, notes: "paused" })
+    expect((await integrationProvider.diff(integration.id, integration.outs, { ...integrationInputs, integrationType: "x" })).replaces).toEqual([
+      "integrationType"
+    ])
+
+    const actionInputs: DataActionInputs = {
+      connection: g.admin,
+      integrationId: integration.id,
+      name: normalize!.name,
+      category: "Workbridge Data Actions",
+      contract: normalize!.contract,
+      config: normalize!.config,
+      secure: false
+    }
+    const action = await dataActionProvider.create(actionInputs)
+    const readAction = await dataActionProvider.read(action.id, action.outs)
+    expect(readAction.props.contract).toEqual(JSON.parse(JSON.stringify(normalize!.contract)))
+    expect((await dataActionProvider.diff(action.id, readAction.props, actionInputs)).changes).toBe(false)
+
+    const changed = { ...actionInputs, contract: status!.contract, config: status!.config }
+    expect(await dataActionProvider.diff(action.id, action.outs, changed)).toMatchObject({ changes: true, replaces: [] })
+    await dataActionProvider.update(action.id, action.outs, changed)
+    const after = await dataActionProvider.read(action.id, action.outs)
+    expect(after.props.contract).toEqual(JSON.parse(JSON.stringify(status!.contract)))
+    expect(after.props.actionId).toBe(action.id)
+    expect((await dataActionProvider.diff(action.id, action.outs, { ...changed, integrationId: "other" })).replaces).toEqual([
+      "integrationId"
+    ])
+
+    await dataActionProvider.delete(action.id, action.outs)
+    await expect(dataActionProvider.read(action.id, action.outs)).rejects.toMatchObject({ status: 404 })
+    await integrationProvider.delete(integration.id, integration.outs)
+    await expect(integrationProvider.read(integration.id, integration.outs)).rejects.toMatchObject({ status: 404 })
+    await integrationCredentialProvider.delete(credential.id, credential.outs)
+    await expect(integrationCredentialProvider.read(credential.id, credential.outs)).rejects.toMatchObject({ status: 404 })
+  })
+
+  it("refuses bad input naming the field, never echoing a credential value", async () => {
+    await expect(
+      dataActionProvider.create({
+        connection: g.admin,
+        integrationId: "i",
+        name: "n",
+        category: "c",
+        contract: normalize!.contract,
+        config: { ...normalize!.config, timeoutSeconds: 99 }
+      })
+    ).rejects.toThrow("dataAction.config.timeoutSeconds: an integer in 1..60, got 99")
+    const err = await integrationCredentialProvider
+      .create({ connection: g.admin, name: "c", type: "basicAuth", credentialFields: { userName: "u", pass: "hunter2-secret" } })
+      .catch((e: Error) => e)
+    expect((err as Error).message).toBe("credential.credentialFields.password: required for basicAuth")
+    expect((err as Error).message).not.toContain("hunter2-secret")
+  })
+})
