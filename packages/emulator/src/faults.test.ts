@@ -3,6 +3,7 @@ import { type Emulator, startEmulator } from "./Emulator.js"
 import { type SdkSession, call, login } from "./testing.js"
 
 const SCHEMAS = "/api/v2/taskmanagement/workitems/schemas"
+const json = (r: Response): Promise<any> => r.json()
 
 describe("per-token rate limit", () => {
   let now = Date.parse("2026-03-05T12:00:00.000Z")
@@ -148,21 +149,21 @@ describe("control API over HTTP", () => {
     const s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
     const added = await ctl("POST", "/faults", { path: ".*", kind: "status", status: 502 })
     expect(added.status).toBe(201)
-    expect((await added.json()).id).toEqual(expect.any(String))
+    expect((await json(added)).id).toEqual(expect.any(String))
     expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(502)
     expect((await ctl("GET", "/stats")).status).toBe(200)
     expect((await ctl("DELETE", "/faults")).status).toBe(204)
     expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
     const bad = await ctl("POST", "/faults", { kind: "status" })
     expect(bad.status).toBe(400)
-    expect((await bad.json()).message).toContain("status")
+    expect((await json(bad)).message).toContain("status")
   })
 
   it("serves the request log, clears it, and counts calls by route template and status", async () => {
     const s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
     expect((await ctl("DELETE", "/requests")).status).toBe(204)
     await call(s.tm.getTaskmanagementWorkbin("00000000-0000-4000-8000-000000000001"))
-    const log = (await (await ctl("GET", "/requests")).json()).requests
+    const log = (await json(await ctl("GET", "/requests"))).requests
     expect(log).toEqual([
       expect.objectContaining({
         method: "GET",
@@ -172,7 +173,7 @@ describe("control API over HTTP", () => {
         route: "/api/v2/taskmanagement/workbins/{workbinId}"
       })
     ])
-    const stats = await (await ctl("GET", "/stats")).json()
+    const stats = await json(await ctl("GET", "/stats"))
     expect(stats.calls["GET /api/v2/taskmanagement/workbins/{workbinId}"]).toEqual({ "404": 1 })
     expect(stats.calls["POST /oauth/token"]["200"]).toBeGreaterThan(0)
   })
@@ -189,7 +190,7 @@ describe("control API over HTTP", () => {
     expect((await ctl("GET", "/stats")).status).toBe(200)
     const bad = await ctl("PATCH", "/config", { rateLimitPerMinute: "fast" })
     expect(bad.status).toBe(400)
-    expect((await bad.json()).message).toContain("rateLimitPerMinute")
+    expect((await json(bad)).message).toContain("rateLimitPerMinute")
     expect((await ctl("PATCH", "/config", { rateLimitPerMinute: 300 })).status).toBe(200)
   })
 })
