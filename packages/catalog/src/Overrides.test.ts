@@ -1,4 +1,5 @@
 import { Either } from "effect"
+import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { defaultCatalog } from "./DefaultCatalog.js"
 import type { Catalog, FieldDecl } from "./Field.js"
@@ -126,6 +127,17 @@ describe("parseCatalogFile", () => {
     const fields = Array.from({ length: 36 }, (_, i) => `  - { key: extra_${i}, type: text, title: Extra ${i} }\n`).join("")
     const error = errorOf(parseCatalogFile(`fields:\n${fields}`, "big.yaml"))
     expect(error.message).toBe("big.yaml: fields: has 51 custom fields, more than the 50 Genesys allows per schema")
+  })
+})
+
+describe("the override example in docs/catalog.md", () => {
+  it("parses and validates", () => {
+    const doc = readFileSync(new URL("../../../docs/catalog.md", import.meta.url), "utf8")
+    const yaml = /```yaml\n([\s\S]*?)```/u.exec(doc)?.[1]
+    expect(yaml).toBeDefined()
+    const catalog = Either.getOrThrowWith(parseCatalogFile(yaml ?? "", "catalog.md.yaml"), (e) => new Error(e.message))
+    expect(catalog.statuses.map((s) => s.name)).toEqual(["Open", "Done"])
+    expect(catalog.fields.map((f) => f.key)).toContain("order_total")
   })
 })
 
