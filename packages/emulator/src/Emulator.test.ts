@@ -79,3 +79,17 @@ describe("startEmulator", () => {
     expect(r.body.code).toBe("not.found")
   })
 })
+
+describe("README", () => {
+  it("lists every route with its permission, and the admin knows every permission a route checks", async () => {
+    const { readFile } = await import("node:fs/promises")
+    const { ROUTES } = await import("./Emulator.js")
+    const { KNOWN_PERMISSIONS } = await import("./internal/auth.js")
+    const readme = await readFile(new URL("../README.md", import.meta.url), "utf8")
+    for (const r of ROUTES) {
+      const perms = r.permissions.length === 0 ? "any valid token" : r.permissions.map((p) => `\`${p}\``).join(" or ")
+      expect(readme, `${r.method} ${r.template}`).toContain(`| ${r.method} | \`${r.template.replace("/api/v2", "")}\` | ${perms} |`)
+      for (const p of r.permissions) expect(KNOWN_PERMISSIONS).toContain(p)
+    }
+  })
+})
