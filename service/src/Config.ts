@@ -74,6 +74,8 @@ export interface ServiceConfig {
   readonly retryMaxMs: number
   /** Retries of one call before the apply is given up for now (the event stays in the inbox). */
   readonly retryAttempts: number
+  /** Coalescing window: how long a ticket's first pending event waits for later ones. */
+  readonly coalesceMs: number
   /** Seconds a webhook sender is told to wait when the inbox is full. */
   readonly inboxRetryAfterSeconds: number
   readonly dataActionAuth: { readonly basicAuth?: string; readonly bearerToken?: string }
@@ -297,6 +299,7 @@ export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig
     retryMaxMs,
     retryAttempts: int(env, "WORKBRIDGE_RETRY_ATTEMPTS", 6, 0, 100),
     inboxRetryAfterSeconds: int(env, "WORKBRIDGE_INBOX_RETRY_AFTER", 30, 1, 3600),
+    coalesceMs: int(env, "WORKBRIDGE_COALESCE_MS", 200, 0, 60_000),
     dataActionAuth: {
       ...(basicAuth !== undefined ? { basicAuth: userPassword("WORKBRIDGE_DATA_ACTION_BASIC_AUTH", basicAuth) } : {}),
       ...(bearerToken !== undefined ? { bearerToken } : {})

@@ -154,7 +154,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
 
     // Layers: one SQLite file for the inbox and the link store.
     const dbFile = path.join(config.dataDir, "workbridge.sqlite")
-    const stores = Layer.mergeAll(SqliteInbox.layer({ hardLimit: config.inboxHardLimit }), SqliteLinkStore.layer).pipe(
+    const stores = Layer.mergeAll(SqliteInbox.layer({ hardLimit: config.inboxHardLimit, settleMs: config.coalesceMs }), SqliteLinkStore.layer).pipe(
       Layer.provide(Sqlite.layer(dbFile))
     )
     const base = Layer.mergeAll(

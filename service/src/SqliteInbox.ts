@@ -14,6 +14,11 @@ export interface SqliteInboxOptions {
   readonly batchLimit?: number
   /** How long `take` waits between polls when not woken. */
   readonly pollIntervalMs?: number
+  /**
+   * Coalescing window: a ticket is handed out once its oldest pending event is this old, so that the events
+   * of a burst arriving within the window are applied together. Default 0.
+   */
+  readonly settleMs?: number
 }
 
 interface Row {
@@ -25,7 +30,8 @@ interface Row {
 export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Effect<InboxService> =>
   Effect.gen(function* () {
     const batchLimit = options.batchLimit ?? 500
-    const pollIntervalMs = options.pollIntervalMs ?? 250
+    const settleMs = options.settleMs ?? 0
+    const pollIntervalMs = options.pollIntervalMs ?? (settleMs > 0 ? Math.min(250, Math.max(10, Math.ceil(settleMs / 2))) : 250)
     const leased = new Set<string>()
     const wake = yield* Ref.make(yield* Deferred.make<void>())
     const notify = Effect.flatMap(Deferred.make<void>(), (next) =>
@@ -39,7 +45,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     )
     const nextTicket = db.prepare(
       `SELECT source, ticket_id FROM inbox
-       WHERE (source || char(0) || ticket_id) NOT IN (SELECT value FROM json_each(?))
+       WHERE (source || char(0) || ticket_id) NOT IN (SELECT value FROM json_each(?)) AND accepted_at <= ?
        ORDER BY id LIMIT 1`
     )
     const ticketRows = db.prepare(
@@ -87,7 +93,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       }).pipe(Effect.tap(() => notify))
 
     const poll: Effect.Effect<TicketBatch | undefined, StoreError> = sql("inbox.poll", () => {
-      const t = nextTicket.get(JSON.stringify([...leased])) as { source: string; ticket_id: string } | undefined
+      const t = nextTicket.get(JSON.stringify([...leased]), new Date(Date.now() - settleMs).toISOString()) as { source: string; ticket_id: string } | undefined
       if (t === undefined) return undefined
       const key: TicketKey = { source: t.source, ticketId: t.ticket_id }
       const rows = ticketRows.all(t.source, t.ticket_id, batchLimit) as Array<Row>
