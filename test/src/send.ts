@@ -1,0 +1,112 @@
+/**
+ * Sends a storm's deliveries to one or more service URLs the way helpdesks do: signed at send time, retried on
+ * network errors, 5xx and 429 (honouring `Retry-After`, capped) until the service answers.
+ */
+import type { Delivery, Storm } from "./storm.js"
+import { signedHeaders } from "./storm.js"
+
+export interface SendOptions {
+  /** Service base URLs; deliveries are spread round-robin. */
+  readonly urls: ReadonlyArray<string>
+  readonly storm: Pick<Storm, "credentials">
+  readonly deliveries: ReadonlyArray<Delivery>
+  /** Requests in flight at once; default 16. */
+  readonly concurrency?: number
+  /** Attempts per delivery before it counts as failed; default 1000 (a helpdesk keeps retrying). */
+  readonly maxAttempts?: number
+  /** Delay before retrying after a network error; default 200 ms. */
+  readonly retryDelayMs?: number
+  /** Cap of a `Retry-After` wait; default 5 s. */
+  readonly maxRetryAfterMs?: number
+  /** Called every `progressEvery` completed deliveries; default 1000. */
+  readonly onProgress?: (done: number, total: number) => void
+  readonly progressEvery?: number
+  /** Per-request timeout; default 30 s. */
+  readonly timeoutMs?: number
+}
+
+export interface SendResult {
+  /** Deliveries the service acknowledged with 202 (accepted or recognised as a duplicate). */
+  readonly accepted: ReadonlyArray<Delivery>
+  /** Deliveries answered with a final non-202 status (an authentic, valid delivery should never be). */
+  readonly refused: ReadonlyArray<{ readonly delivery: Delivery; readonly status: number; readonly body: string }>
+  /** Deliveries that never got an answer within `maxAttempts`. */
+  readonly failed: ReadonlyArray<Delivery>
+  readonly duplicatesAcknowledged: number
+  readonly attempts: number
+  readonly retries: number
+  readonly durationMs: number
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+const positive = (name: string, value: number | undefined, fallback: number): number => {
+  const v = value ?? fallback
+  if (!Number.isInteger(v) || v < 1) throw new Error(`send option ${name} must be a whole number ≥ 1 (got ${String(value)})`)
+  return v
+}
+
+/** Send every delivery; resolves when each was answered (or gave up). */
+export const sendDeliveries = async (options: SendOptions): Promise<SendResult> => {
+  if (options.urls.length === 0) throw new Error("send option urls must list at least one service URL")
+  const concurrency = positive("concurrency", options.concurrency, 16)
+  const maxAttempts = positive("maxAttempts", options.maxAttempts, 1000)
+  const retryDelayMs = options.retryDelayMs ?? 200
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 5000
+  const progressEvery = positive("progressEvery", options.progressEvery, 1000)
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const started = Date.now()
+  const accepted: Array<Delivery> = []
+  const refused: Array<{ delivery: Delivery; status: number; body: string }> = []
+  const failed: Array<Delivery> = []
+  let duplicatesAcknowledged = 0
+  let attempts = 0
+  let retries = 0
+  let done = 0
+  let next = 0
+  let rr = 0
+
+  const one = async (d: Delivery): Promise<void> => {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      attempts++
+      const url = options.urls[rr++ % options.urls.length]!
+      let wait = retryDelayMs
+      try {
+        const res = await fetch(`${url}${d.path}`, {
+          method: "POST",
+          headers: signedHeaders(options.storm, d),
+          body: d.body,
+          signal: AbortSignal.timeout(timeoutMs)
+        })
+        const text = await res.text()
+        if (res.status === 202) {
+          accepted.push(d)
+          if (text.includes('"duplicate"')) duplicatesAcknowledged++
+          return
+        }
+        if (res.status !== 429 && res.status < 500) {
+          refused.push({ delivery: d, status: res.status, body: text.slice(0, 500) })
+          return
+        }
+        const retryAfter = Number(res.headers.get("retry-after"))
+        if (Number.isFinite(retryAfter) && retryAfter > 0) wait = Math.min(maxRetryAfterMs, retryAfter * 1000)
+      } catch {
+        // connection refused or reset (the service is restarting), or a timeout: retry like a helpdesk would
+      }
+      retries++
+      await sleep(wait)
+    }
+    failed.push(d)
+  }
+
+  const lane = async (): Promise<void> => {
+    while (next < options.deliveries.length) {
+      const d = options.deliveries[next++]!
+      await one(d)
+      done++
+      if (options.onProgress !== undefined && done % progressEvery === 0) options.onProgress(done, options.deliveries.length)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, options.deliveries.length) }, lane))
+  return { accepted, refused, failed, duplicatesAcknowledged, attempts, retries, durationMs: Date.now() - started }
+}

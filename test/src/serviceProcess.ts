@@ -1,0 +1,148 @@
+/**
+ * The sync service as a child process (`node --import tsx service/src/main.ts`), configured from the environment
+ * only, as in production. It can be killed with SIGKILL and restarted on the same port and data directory, and its
+ * resident memory is read from /proc.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { createWriteStream, existsSync, readFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { fileURLToPath } from "node:url"
+
+/** The repository root (this file is test/src/serviceProcess.ts). */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url))
+const MAIN = fileURLToPath(new URL("../../service/src/main.ts", import.meta.url))
+
+export interface ServiceProcessOptions {
+  /** Environment of the service (merged over a minimal base: PATH, HOME). */
+  readonly env: Readonly<Record<string, string>>
+  /** Port; default a free one chosen once, so restarts keep the URL. */
+  readonly port?: number
+  /** File that receives the service's stdout and stderr (appended); default none. */
+  readonly logFile?: string
+  /** How long to wait for `workbridge listening on …`; default 60 s. */
+  readonly startTimeoutMs?: number
+}
+
+export interface ServiceProcess {
+  readonly url: string
+  readonly port: number
+  /** The node process's pid (the one `kill -9` hits). */
+  pid(): number | undefined
+  /** Whether the process is running. */
+  running(): boolean
+  /** SIGKILL the process and wait for it to exit. */
+  kill9(): Promise<void>
+  /** Start it again (same port, same environment, same data directory). */
+  restart(): Promise<void>
+  /** SIGTERM and wait (SIGKILL after 15 s). */
+  stop(): Promise<void>
+  /** Current resident set size in bytes (Linux /proc), or undefined. */
+  rssBytes(): number | undefined
+  /** Peak resident set size of the current process in bytes (VmHWM), or undefined. */
+  peakRssBytes(): number | undefined
+  /** How many times the process has been started. */
+  starts(): number
+}
+
+/** A TCP port that was free a moment ago. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+const procStatusBytes = (pid: number | undefined, field: "VmRSS" | "VmHWM"): number | undefined => {
+  if (pid === undefined || !existsSync(`/proc/${pid}/status`)) return undefined
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+    return m === null ? undefined : Number(m[1]) * 1024
+  } catch {
+    return undefined
+  }
+}
+
+/** Start the service and resolve once it listens. Rejects with the tail of its output when it exits first. */
+export const startServiceProcess = async (options: ServiceProcessOptions): Promise<ServiceProcess> => {
+  const port = options.port ?? (await freePort())
+  const url = `http://127.0.0.1:${port}`
+  const log = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: "a" })
+  const env: Record<string, string> = {
+    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+    HOME: process.env["HOME"] ?? "/tmp",
+    ...options.env,
+    PORT: String(port),
+    HOST: "127.0.0.1"
+  }
+  let child: ChildProcess | undefined
+  let exited: Promise<void> = Promise.resolve()
+  let starts = 0
+
+  const launch = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      starts++
+      const c = spawn(process.execPath, ["--import", "tsx", MAIN], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] })
+      child = c
+      let tail = ""
+      let listening = false
+      const timer = setTimeout(() => {
+        if (!listening) {
+          c.kill("SIGKILL")
+          reject(new Error(`the service did not print "workbridge listening on" within ${options.startTimeoutMs ?? 60_000} ms; output:\n${tail}`))
+        }
+      }, options.startTimeoutMs ?? 60_000)
+      const onData = (chunk: Buffer) => {
+        log?.write(chunk)
+        if (!listening) {
+          tail = (tail + chunk.toString("utf8")).slice(-4000)
+          if (/workbridge listening on /.test(tail)) {
+            listening = true
+            clearTimeout(timer)
+            resolve()
+          }
+        }
+      }
+      c.stdout?.on("data", onData)
+      c.stderr?.on("data", onData)
+      exited = new Promise((done) => {
+        c.once("exit", (code, signal) => {
+          clearTimeout(timer)
+          if (!listening) reject(new Error(`the service exited (${signal ?? code}) before listening; output:\n${tail}`))
+          done()
+        })
+      })
+    })
+
+  await launch()
+  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null
+  return {
+    url,
+    port,
+    pid: () => child?.pid,
+    running,
+    starts: () => starts,
+    kill9: async () => {
+      if (running()) child!.kill("SIGKILL")
+      await exited
+    },
+    restart: async () => {
+      if (running()) throw new Error("restart: the service is still running (kill it first)")
+      await launch()
+    },
+    stop: async () => {
+      if (running()) {
+        child!.kill("SIGTERM")
+        const force = setTimeout(() => child?.kill("SIGKILL"), 15_000)
+        await exited
+        clearTimeout(force)
+      }
+      await new Promise<void>((r) => (log === undefined ? r() : log.end(() => r())))
+    },
+    rssBytes: () => (running() ? procStatusBytes(child?.pid, "VmRSS") : undefined),
+    peakRssBytes: () => (running() ? procStatusBytes(child?.pid, "VmHWM") : undefined)
+  }
+}
