@@ -35,6 +35,7 @@ const isScalar = (value: unknown): boolean =>
 export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketAction => {
   const contract = normalizeTicketContract(catalog)
   const fields = new Map<string, FieldDecl>(catalog.fields.map((field) => [field.key, field]))
+  const fieldKeys = catalog.fields.map((field) => field.key)
   const flags = vocabularyFields(catalog).map((field) => [field.key, unmappedFlag(field.key)] as const)
   const priority = priorityField(catalog)
   const priorities = new Map((priority?.vocabulary ?? []).map((entry) => [entry.value, entry.priority]))
@@ -72,13 +73,22 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
     if (outcome.issues.length > 0) {
       return Either.left(outcome.issues.map((issue) => ({ field: issue.field, problem: issue.problem })))
     }
-    const out: Record<string, string | number | boolean | ReadonlyArray<string>> = { ...outcome.values }
+    // Built by assignment in catalog order: spreading `values` and then adding keys is an order of magnitude slower.
+    const out: Record<string, string | number | boolean | ReadonlyArray<string>> = {}
+    const provided: Array<string> = []
+    for (const key of fieldKeys) {
+      const value = outcome.values[key]
+      if (value !== undefined) {
+        out[key] = value
+        provided.push(key)
+      }
+    }
     const unmappedFields = new Set(outcome.unmapped.map((entry) => entry.field))
     out[NORMALIZE_MARKERS.unmapped] = outcome.unmapped.map((entry) => `${entry.field}=${entry.value}`)
     out[NORMALIZE_MARKERS.hasUnmapped] = outcome.unmapped.length > 0
     out[NORMALIZE_MARKERS.truncated] = [...outcome.truncated]
     out[NORMALIZE_MARKERS.hasTruncated] = outcome.truncated.length > 0
-    out[NORMALIZE_MARKERS.provided] = Object.keys(outcome.values)
+    out[NORMALIZE_MARKERS.provided] = provided
     for (const [key, flag] of flags) out[flag] = unmappedFields.has(key)
     if (priority !== undefined) {
       const value = outcome.values[priority.key]
