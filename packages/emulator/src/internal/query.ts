@@ -116,10 +116,10 @@ export const parsePage = (body: Json): Page => {
 export const cursorFor = (offset: number): string => Buffer.from(`o${offset}`, "utf8").toString("base64url")
 
 /** One page of a listing in the `…QueryEntityListing` shape. */
-export const pageOf = <T>(items: ReadonlyArray<T>, page: Page, body: Json, selfUri: string): Json => {
+export const pageOf = <T>(items: ReadonlyArray<T>, page: Page, body: Json, selfUri: string, view: (t: T) => Json): Json => {
   if (body["select"] === "Count") return { entities: [], count: items.length, selfUri }
   if (body["select"] !== undefined && body["select"] !== null) throw badRequest('select may only be "Count"', "select")
-  const slice = items.slice(page.offset, page.offset + page.pageSize)
+  const slice = items.slice(page.offset, page.offset + page.pageSize).map(view)
   const end = page.offset + slice.length
   const result: Json = { entities: slice, count: slice.length, selfUri }
   if (end < items.length) {

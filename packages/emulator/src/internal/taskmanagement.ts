@@ -188,7 +188,7 @@ const workbinRoutes: ReadonlyArray<Route> = [
       const page = parsePage(b)
       const sort = parseSort(b, ["dateModified", "name"])
       const hits = [...c.state.workbins.values()].filter((w) => filters.every((f) => matches(f, workbinField(w, f.name))))
-      return ok(pageOf(sortBy(hits, sort, workbinField).map((w) => workbinJson(c.state, w)), page, b, `${TM}/workbins/query`))
+      return ok(pageOf(sortBy(hits, sort, workbinField), page, b, `${TM}/workbins/query`, (w) => workbinJson(c.state, w)))
     }
   },
   {
@@ -512,7 +512,7 @@ const worktypeRoutes: ReadonlyArray<Route> = [
       const page = parsePage(b)
       const sort = parseSort(b, ["dateModified", "name"])
       const hits = [...c.state.worktypes.values()].filter((w) => filters.every((f) => matches(f, worktypeField(w, f.name))))
-      return ok(pageOf(sortBy(hits, sort, worktypeField).map((w) => worktypeJson(c.state, w)), page, b, `${TM}/worktypes/query`))
+      return ok(pageOf(sortBy(hits, sort, worktypeField), page, b, `${TM}/worktypes/query`, (w) => worktypeJson(c.state, w)))
     }
   },
   {
