@@ -210,9 +210,9 @@ export const make = (options: GenesysClientOptions) =>
     const attempt = <A>(operation: ServiceOperationName, f: () => Promise<unknown>) =>
       Effect.gen(function* () {
         yield* ensureToken
-        yield* budget.acquire
+        // The budget is drawn inside the permit, so a pause set by a 429 holds every call not yet sent.
         const result = yield* inFlight.withPermits(1)(
-          Effect.tryPromise({ try: f, catch: (e) => toGenesysError(operation, e) })
+          Effect.zipRight(budget.acquire, Effect.tryPromise({ try: f, catch: (e) => toGenesysError(operation, e) }))
         ).pipe(
           Effect.tapBoth({
             onFailure: (e) =>

@@ -78,10 +78,30 @@ export const baseEnv = (emulator: Emulator, provisioned: Provisioned, dataDir: s
   WORKBRIDGE_GENESYS_TIMEOUT_MS: "1500"
 })
 
+/**
+ * The Task Management API as the emulator's admin, logging in again when a call answers 401 (tests expire
+ * every token on purpose).
+ */
 export const adminApi = async (emulator: Emulator): Promise<platformClient.TaskManagementApi> => {
   const client = makeSdkClient({ gatewayUrl: emulator.url })
-  await client.loginClientCredentialsGrant(emulator.adminClientId, emulator.adminClientSecret)
-  return new platformClient.TaskManagementApi(client)
+  const login = () => client.loginClientCredentialsGrant(emulator.adminClientId, emulator.adminClientSecret)
+  await login()
+  const api = new platformClient.TaskManagementApi(client)
+  return new Proxy(api, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown
+      if (typeof value !== "function") return value
+      return async (...args: Array<unknown>) => {
+        try {
+          return await (value as (...a: Array<unknown>) => Promise<unknown>).apply(target, args)
+        } catch (e) {
+          if ((e as { status?: number }).status !== 401) throw e
+          await login()
+          return await (value as (...a: Array<unknown>) => Promise<unknown>).apply(target, args)
+        }
+      }
+    }
+  })
 }
 
 const body = (r: unknown): Record<string, unknown> => ((r as { body?: unknown }).body ?? r) as Record<string, unknown>

@@ -1,0 +1,141 @@
+/** Genesys faults, injected in the emulator: 429 bursts, 5xx, timeouts, an expired token, a deleted workitem, a 400. */
+import { Effect } from "effect"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { genericBody, type Harness, revisionPrefix, startHarness } from "./testing/harness.js"
+
+let h: Harness
+beforeAll(async () => {
+  // One call in flight, so "no request after a 429 before Retry-After" is exact (none already on the wire).
+  h = await startHarness({ WORKBRIDGE_COALESCE_MS: "0", WORKBRIDGE_MAX_IN_FLIGHT: "1" })
+})
+afterEach(() => {
+  h.emulator.faults.clear()
+})
+afterAll(async () => {
+  await h?.close()
+})
+
+const atRev = (rev: number) => (s: { appliedRevision?: string; pendingEvents: number }) =>
+  s.pendingEvents === 0 && (s.appliedRevision ?? "").startsWith(revisionPrefix(rev))
+const WORKITEMS = "/api/v2/taskmanagement/workitems"
+const deadLetters = () => Effect.runPromise(h.service.links.listDeadLetters())
+
+describe("faults", () => {
+  it("honours Retry-After on a 429 burst for every caller: nothing reaches Genesys before the pause ends", async () => {
+    h.emulator.clearRequests()
+    h.emulator.faults.add({ kind: "rateLimit", path: WORKITEMS, method: "POST", retryAfterSeconds: 1, count: 3 })
+    const tickets = ["RL-1", "RL-2", "RL-3", "RL-4"]
+    for (const t of tickets) await h.post(genericBody({ ticketId: t, rev: 1 }))
+    for (const t of tickets) await h.waitFor(t, atRev(1))
+    const log = h.emulator.requests().filter((r) => r.path.startsWith("/api/"))
+    const limited = log.filter((r) => r.status === 429)
+    expect(limited.length).toBe(3)
+    // After each 429, the next API request (from any caller) comes no earlier than Retry-After.
+    for (const r of limited) {
+      const t429 = Date.parse(r.at)
+      const next = log.find((x) => Date.parse(x.at) > t429 && x.status !== 429)
+      if (next !== undefined) expect(Date.parse(next.at) - t429).toBeGreaterThanOrEqual(900)
+    }
+    for (const t of tickets) expect(await h.workitemsOf(t)).toHaveLength(1)
+    expect(await h.service.metrics.rateLimited.get().then((m) => m.values[0]?.value)).toBeGreaterThanOrEqual(3)
+  })
+
+  it("retries 5xx with backoff and applies the event once", async () => {
+    h.emulator.faults.add({ kind: "status", status: 503, path: WORKITEMS, count: 3 })
+    await h.post(genericBody({ ticketId: "5XX-1", rev: 1 }))
+    await h.waitFor("5XX-1", atRev(1))
+    expect(await h.workitemsOf("5XX-1")).toHaveLength(1)
+    expect((await deadLetters()).filter((d) => d.ticketId === "5XX-1")).toHaveLength(0)
+  })
+
+  it("retries a timed-out call (no duplicate even when the timed-out POST went through)", async () => {
+    h.emulator.faults.add({ kind: "hang", path: WORKITEMS, method: "POST", count: 1 })
+    await h.post(genericBody({ ticketId: "TO-1", rev: 1 }))
+    await h.waitFor("TO-1", atRev(1), 30_000)
+    expect(await h.workitemsOf("TO-1")).toHaveLength(1)
+  })
+
+  it("logs in again when the token expires mid-run", async () => {
+    await h.post(genericBody({ ticketId: "TOK-1", rev: 1 }))
+    await h.waitFor("TOK-1", atRev(1))
+    h.emulator.expireAllTokens()
+    h.emulator.clearRequests()
+    await h.post(genericBody({ ticketId: "TOK-1", rev: 2, fields: { subject: "after expiry" } }))
+    await h.waitFor("TOK-1", atRev(2))
+    const log = h.emulator.requests()
+    expect(log.some((r) => r.status === 401)).toBe(true)
+    expect(log.some((r) => r.path === "/oauth/token" && r.status === 200)).toBe(true)
+    const [w] = await h.workitemsOf("TOK-1")
+    expect(w?.name).toBe("after expiry")
+  })
+
+  it("recreates and relinks a workitem deleted in Genesys", async () => {
+    await h.post(genericBody({ ticketId: "DEL-1", rev: 1 }))
+    const first = await h.waitFor("DEL-1", atRev(1))
+    await h.admin.deleteTaskmanagementWorkitem(first.workitemId!)
+    await h.post(genericBody({ ticketId: "DEL-1", rev: 2, fields: { subject: "back again" } }))
+    const second = await h.waitFor("DEL-1", atRev(2))
+    expect(second.workitemId).not.toBe(first.workitemId)
+    const items = await h.workitemsOf("DEL-1")
+    expect(items.map((w) => w.id)).toEqual([second.workitemId])
+    expect(items[0]?.name).toBe("back again")
+  })
+
+  it("does not retry a 400: the event goes to the dead letters with the Genesys error, and replays once fixed", async () => {
+    h.emulator.faults.add({ kind: "status", status: 400, path: /\/workitems$/, method: "POST", count: 1 })
+    h.emulator.clearRequests()
+    await h.post(genericBody({ ticketId: "BAD-1", rev: 1 }))
+    const s = await h.waitFor("BAD-1", (x) => x.pendingEvents === 0 && x.lastError !== undefined)
+    expect(s.lastError).toContain("GenesysBadRequest")
+    expect(h.emulator.requests().filter((r) => r.method === "POST" && r.path === WORKITEMS)).toHaveLength(1)
+    const letter = (await deadLetters()).find((d) => d.ticketId === "BAD-1")!
+    expect(letter.reason).toBe("GenesysBadRequest")
+    expect(letter.details.join(" ")).toContain("400")
+
+    const replay = await fetch(`${h.service.url}/dead-letters/${letter.id}/replay`, { method: "POST" })
+    expect(replay.status).toBe(202)
+    const done = await h.waitFor("BAD-1", atRev(1))
+    expect(done.lastError).toBeUndefined()
+    expect(await h.workitemsOf("BAD-1")).toHaveLength(1)
+    expect((await deadLetters()).find((d) => d.id === letter.id)).toBeUndefined()
+  })
+})
+
+describe("status transitions", () => {
+  let r: Harness
+  beforeAll(async () => {
+    // A one-way worktype: Closed may only go to Resolved, Resolved only to Closed.
+    r = await startHarness({ WORKBRIDGE_COALESCE_MS: "0" }, {}, async (_emu, p, admin) => {
+      await admin.patchTaskmanagementWorktypeStatus(p.worktypeId, p.statusIds["Closed"]!, { destinationStatusIds: [p.statusIds["Resolved"]!] } as never)
+      await admin.patchTaskmanagementWorktypeStatus(p.worktypeId, p.statusIds["Resolved"]!, { destinationStatusIds: [p.statusIds["Closed"]!] } as never)
+    })
+  })
+  afterAll(async () => {
+    await r?.close()
+  })
+
+  it("walks the shortest allowed path, one PATCH per step", async () => {
+    await r.post(genericBody({ ticketId: "ST-1", rev: 1, fields: { status: "pending" } }))
+    const s = await r.waitFor("ST-1", atRev(1))
+    r.emulator.clearRequests()
+    // Waiting → Open is not allowed directly in the default graph? It is not: Waiting → In Progress → Open.
+    await r.post(genericBody({ ticketId: "ST-1", rev: 2, fields: { status: "new" } }))
+    await r.waitFor("ST-1", atRev(2))
+    const patches = r.emulator.requests().filter((x) => x.method === "PATCH" && x.path.endsWith(s.workitemId!))
+    expect(patches).toHaveLength(2)
+    const w = await r.getWorkitem(s.workitemId!)
+    expect(w.status?.id).toBe(r.provisioned.statusIds["Open"])
+  })
+
+  it("dead-letters a status change with no allowed path, without a blind PATCH", async () => {
+    await r.post(genericBody({ ticketId: "ST-2", rev: 1, fields: { status: "closed" } }))
+    const s = await r.waitFor("ST-2", atRev(1))
+    r.emulator.clearRequests()
+    await r.post(genericBody({ ticketId: "ST-2", rev: 2, fields: { status: "open" } }))
+    const after = await r.waitFor("ST-2", (x) => x.pendingEvents === 0 && x.lastError !== undefined)
+    expect(after.lastError).toContain("NoTransition")
+    expect(r.emulator.requests().filter((x) => x.method === "PATCH")).toHaveLength(0)
+    const w = await r.getWorkitem(s.workitemId!)
+    expect(w.status?.id).toBe(r.provisioned.statusIds["Closed"])
+  })
+})
