@@ -12,6 +12,7 @@ const childEnv = (vars: Record<string, string>): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, ...vars }
   delete env.INIT_CWD
   delete env.WORKBRIDGE_PUBLIC_URL
+  delete env.WORKBRIDGE_CATALOG_FILE
   return { ...env, ...vars }
 }
 const script = fileURLToPath(new URL("./data-action-export.ts", import.meta.url))

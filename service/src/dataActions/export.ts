@@ -2,10 +2,11 @@
  * What `pnpm data-action:export` does, as functions the script calls and the tests drive: parse the arguments,
  * then write one export/import JSON file per action.
  */
-import { mkdir, writeFile } from "node:fs/promises"
-import { resolve } from "node:path"
+import { mkdir, readFile, writeFile } from "node:fs/promises"
+import { basename, resolve } from "node:path"
 import type { Catalog } from "@workbridge/catalog"
-import { defaultCatalog } from "@workbridge/catalog"
+import { defaultCatalog, parseCatalogFile } from "@workbridge/catalog"
+import { Either } from "effect"
 import type { DataActionCredentialType } from "./definitions.js"
 import { buildDataActionDefinitions, exportFileName } from "./definitions.js"
 
@@ -15,15 +16,18 @@ export interface ExportOptions {
   readonly baseUrl: string
   readonly credentialType: DataActionCredentialType
   readonly timeoutSeconds?: number
+  /** The deployment's catalog override file (as `WORKBRIDGE_CATALOG_FILE`); the default catalog when absent. */
+  readonly catalogFile?: string
 }
 
 export const DEFAULT_EXPORT_DIR = "data-actions"
 
-export const EXPORT_USAGE = `Usage: pnpm data-action:export [--out DIR] [--base-url URL] [--credential basicAuth|bearerToken] [--timeout SECONDS]
+export const EXPORT_USAGE = `Usage: pnpm data-action:export [--out DIR] [--base-url URL] [--catalog FILE] [--credential basicAuth|bearerToken] [--timeout SECONDS]
 
 Writes the Workbridge Data Action definitions (Genesys export/import format) to DIR (default ${DEFAULT_EXPORT_DIR}/).
   --out DIR           target directory (created if missing)
   --base-url URL      the service's public URL; default: WORKBRIDGE_PUBLIC_URL
+  --catalog FILE      the deployment's catalog overrides (.json/.yaml); default: WORKBRIDGE_CATALOG_FILE, else the default catalog
   --credential TYPE   basicAuth (default) or bearerToken (a userDefined credential with a "token" field)
   --timeout SECONDS   Genesys-side timeout of each action, 1-15 (default 10)
 `
@@ -36,7 +40,7 @@ export type ParsedArgs =
 /** Parse `--flag value` / `--flag=value` arguments; errors name the flag or variable. */
 export const parseExportArgs = (argv: ReadonlyArray<string>, env: Readonly<Record<string, string | undefined>>): ParsedArgs => {
   const values = new Map<string, string>()
-  const known = ["--out", "--base-url", "--credential", "--timeout"]
+  const known = ["--out", "--base-url", "--catalog", "--credential", "--timeout"]
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? ""
     if (arg === "--help" || arg === "-h") return { _tag: "Help", text: EXPORT_USAGE }
@@ -62,13 +66,15 @@ export const parseExportArgs = (argv: ReadonlyArray<string>, env: Readonly<Recor
   if (timeoutSeconds !== undefined && !Number.isFinite(timeoutSeconds)) {
     return { _tag: "Invalid", message: `--timeout must be a number of seconds, got "${timeout}"` }
   }
+  const catalogFile = values.get("--catalog") ?? (env.WORKBRIDGE_CATALOG_FILE?.trim() || undefined)
   return {
     _tag: "Options",
     options: {
       out: values.get("--out") ?? DEFAULT_EXPORT_DIR,
       baseUrl: baseUrl.trim(),
       credentialType: credential,
-      ...(timeoutSeconds === undefined ? {} : { timeoutSeconds })
+      ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+      ...(catalogFile === undefined ? {} : { catalogFile })
     }
   }
 }
@@ -78,15 +84,27 @@ export interface WrittenFile {
   readonly name: string
 }
 
+/** The catalog of an override file, or the default catalog; errors name `--catalog`/`WORKBRIDGE_CATALOG_FILE`. */
+export const loadExportCatalog = async (file: string | undefined, cwd: string): Promise<Catalog> => {
+  if (file === undefined) return defaultCatalog
+  let text: string
+  try {
+    text = await readFile(resolve(cwd, file), "utf8")
+  } catch (error) {
+    const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable"
+    throw new Error(`--catalog / WORKBRIDGE_CATALOG_FILE: cannot read ${file} (${reason})`)
+  }
+  const parsed = parseCatalogFile(text, basename(file))
+  if (Either.isLeft(parsed)) throw new Error(`--catalog / WORKBRIDGE_CATALOG_FILE: ${parsed.left.message}`)
+  return parsed.right
+}
+
 /**
- * Build the definitions (validating the options first, so nothing is written when one is bad) and write them,
- * pretty-printed, to `options.out` resolved against `cwd`.
+ * Load the catalog and build the definitions (so nothing is written when an option or the catalog is bad), then
+ * write them, pretty-printed, to `options.out` resolved against `cwd`.
  */
-export const exportDataActions = async (
-  options: ExportOptions,
-  cwd: string,
-  catalog: Catalog = defaultCatalog
-): Promise<ReadonlyArray<WrittenFile>> => {
+export const exportDataActions = async (options: ExportOptions, cwd: string): Promise<ReadonlyArray<WrittenFile>> => {
+  const catalog = await loadExportCatalog(options.catalogFile, cwd)
   const definitions = buildDataActionDefinitions(catalog, {
     baseUrl: options.baseUrl,
     credentialType: options.credentialType,
