@@ -6,7 +6,7 @@ import { Ajv } from "ajv"
 import { describe, expect, it } from "vitest"
 import type { FlatObjectSchema } from "./contracts.js"
 import type { DataActionErrorCode } from "./errors.js"
-import { NORMALIZE_MARKERS, normalizeTicketContract, ticketStatusContract, unmappedFlag } from "./contracts.js"
+import { NORMALIZE_MARKERS, SOURCE_INPUT, normalizeTicketContract, ticketStatusContract, unmappedFlag } from "./contracts.js"
 
 const ajv = new Ajv({ strict: true, allErrors: true })
 
@@ -34,7 +34,7 @@ describe("normalizeTicketContract", () => {
   const contract = normalizeTicketContract(defaultCatalog)
 
   it("has one optional input and one output per catalog field", () => {
-    expect(Object.keys(contract.input.properties)).toEqual(defaultCatalog.fields.map((f) => f.key))
+    expect(Object.keys(contract.input.properties)).toEqual([...defaultCatalog.fields.map((f) => f.key), SOURCE_INPUT])
     expect(contract.input.required).toEqual([])
     for (const f of defaultCatalog.fields) {
       expect(contract.output.properties[f.key]?.title).toBe(f.title)
@@ -96,6 +96,11 @@ describe("normalizeTicketContract", () => {
   it("refuses a field whose unmapped flag collides with another field", () => {
     const catalog: Catalog = { ...defaultCatalog, fields: [...defaultCatalog.fields, field("category_unmapped")] }
     expect(() => normalizeTicketContract(catalog)).toThrow(/"category_unmapped"/)
+  })
+
+  it("refuses a field named like the source input", () => {
+    const catalog: Catalog = { ...defaultCatalog, fields: [...defaultCatalog.fields, field("source")] }
+    expect(() => normalizeTicketContract(catalog)).toThrow(/catalog field "source"/)
   })
 
   it("refuses a field named like a template variable", () => {

@@ -60,6 +60,9 @@ export const NORMALIZE_MARKERS = {
   workitemStatus: "workitem_status"
 } as const
 
+/** The normalize-ticket input that is not a catalog field: which source's `sourceMappings` to apply. */
+export const SOURCE_INPUT = "source"
+
 /** The per-field boolean output telling that a vocabulary field's value was not in its vocabulary. */
 export const unmappedFlag = (fieldKey: string): string => `${fieldKey}_unmapped`
 
@@ -175,8 +178,8 @@ export const vocabularyFields = (catalog: Catalog): ReadonlyArray<FieldDecl> =>
 const stringList = (description: string): JsonSchemaProperty => ({ type: "array", items: { type: "string" }, description })
 
 /**
- * The contract of `POST /data-actions/normalize-ticket`: one optional input per catalog field (raw value),
- * one optional output per catalog field (normalized value), plus the always-present markers.
+ * The contract of `POST /data-actions/normalize-ticket`: one optional input per catalog field (raw value) plus
+ * `source`, one optional output per catalog field (normalized value), plus the always-present markers.
  *
  * Throws an `Error` naming the field when a catalog field's name collides with a marker output or a
  * name the response templates reserve.
@@ -232,6 +235,16 @@ export const normalizeTicketContract = (catalog: Catalog): ActionContract => {
     const owner = catalog.fields.find((field) => field.key === name || unmappedFlag(field.key) === name)
     claim(name, owner?.key ?? name)
     outputs[name] = schema
+  }
+  if (SOURCE_INPUT in inputs) {
+    throw new Error(`catalog field "${SOURCE_INPUT}": Data Action input "${SOURCE_INPUT}" is already taken; rename the field`)
+  }
+  inputs[SOURCE_INPUT] = {
+    type: "string",
+    title: "Source",
+    description:
+      "Optional source name as configured in Workbridge (zendesk, servicenow, … or a generic source): applies the deployment's sourceMappings for that source to the raw values.",
+    maxLength: GENESYS_LIMITS.identifier.maxLength
   }
   return {
     input: {

@@ -143,7 +143,10 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
 )
 
 const plausibleTicket = fc.record(
-  Object.fromEntries(defaultCatalog.fields.map((field) => [field.key, fc.oneof(plausibleValue(field), fc.constant(null), fc.constant(""))])),
+  {
+    ...Object.fromEntries(defaultCatalog.fields.map((field) => [field.key, fc.oneof(plausibleValue(field), fc.constant(null), fc.constant(""))])),
+    source: fc.constantFrom("zendesk", "servicenow", "acme")
+  },
   { requiredKeys: [] }
 )
 

@@ -3,6 +3,8 @@
  * catalog's normalization rules (the ones the sync engine applies before writing a workitem).
  *
  * - Every input is optional: a flow sends the attributes it has. `null` and `""` count as absent.
+ * - With `source`, the deployment's `sourceMappings[source]` turn vendor values into vocabulary values first
+ *   (exact match, then case-insensitive), as for that source's webhooks.
  * - A value outside its field's vocabulary is not an error: the field is left out, `unmapped` lists
  *   `field=value`, `<field>_unmapped` is true.
  * - A value that cannot be cast (a date that is no date, text for a number, an object) is an error: every
@@ -11,7 +13,7 @@
 import type { Catalog, FieldDecl } from "@workbridge/catalog"
 import { normalizeFields } from "@workbridge/catalog"
 import { Either } from "effect"
-import { NORMALIZE_MARKERS, normalizeTicketContract, priorityField, statusField, unmappedFlag, vocabularyFields } from "./contracts.js"
+import { NORMALIZE_MARKERS, SOURCE_INPUT, TICKET_REF_MAX_LENGTH, normalizeTicketContract, priorityField, statusField, unmappedFlag, vocabularyFields } from "./contracts.js"
 import type { ActionContract } from "./contracts.js"
 import type { InputIssue } from "./errors.js"
 import { describeType } from "./ticketStatus.js"
@@ -41,11 +43,19 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
   const priorities = new Map((priority?.vocabulary ?? []).map((entry) => [entry.value, entry.priority]))
   const status = statusField(catalog)
 
+  const mappings = sourceMappingIndex(catalog)
+
   const shapeIssues = (body: Record<string, unknown>): Array<InputIssue> => {
     const issues: Array<InputIssue> = []
     for (const [key, value] of Object.entries(body)) {
       const field = fields.get(key)
-      if (field === undefined) {
+      if (key === SOURCE_INPUT) {
+        if (value !== null && typeof value !== "string") {
+          issues.push({ field: key, problem: `must be a source name, got ${describeType(value)}` })
+        } else if (typeof value === "string" && value.trim().length > TICKET_REF_MAX_LENGTH) {
+          issues.push({ field: key, problem: `must be at most ${TICKET_REF_MAX_LENGTH} characters` })
+        }
+      } else if (field === undefined) {
         issues.push({ field: key, problem: "is not an input of this action (not a catalog field)" })
       } else if (value === null || isScalar(value)) {
         continue
@@ -69,7 +79,16 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
     const record = body as Record<string, unknown>
     const issues = shapeIssues(record)
     if (issues.length > 0) return Either.left(issues)
-    const outcome = normalizeFields(catalog, record, { checkRequired: false })
+    const source = record[SOURCE_INPUT]
+    const sourceMappings = typeof source === "string" ? mappings.get(source.trim()) : undefined
+    const fieldsOnly: Record<string, unknown> = {}
+    for (const key of fieldKeys) {
+      if (!(key in record)) continue
+      const table = sourceMappings?.get(key)
+      const value = record[key]
+      fieldsOnly[key] = table === undefined ? value : Array.isArray(value) ? value.map((item) => mapVendorValue(table, item)) : mapVendorValue(table, value)
+    }
+    const outcome = normalizeFields(catalog, fieldsOnly, { checkRequired: false })
     if (outcome.issues.length > 0) {
       return Either.left(outcome.issues.map((issue) => ({ field: issue.field, problem: issue.problem })))
     }
@@ -104,4 +123,32 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
   }
 
   return { contract, run }
+}
+
+/** Vendor value → vocabulary value, by exact spelling and by lower case (exact wins). */
+interface VendorTable {
+  readonly exact: ReadonlyMap<string, string>
+  readonly folded: ReadonlyMap<string, string>
+}
+
+/** `catalog.sourceMappings` as lookup tables: source → field key → vendor table. */
+const sourceMappingIndex = (catalog: Catalog): ReadonlyMap<string, ReadonlyMap<string, VendorTable>> => {
+  const index = new Map<string, Map<string, VendorTable>>()
+  for (const [source, byField] of Object.entries(catalog.sourceMappings ?? {})) {
+    const tables = new Map<string, VendorTable>()
+    for (const [field, table] of Object.entries(byField)) {
+      const exact = new Map(Object.entries(table))
+      const folded = new Map<string, string>()
+      for (const [vendor, value] of exact) if (!folded.has(vendor.toLowerCase())) folded.set(vendor.toLowerCase(), value)
+      tables.set(field, { exact, folded })
+    }
+    index.set(source, tables)
+  }
+  return index
+}
+
+const mapVendorValue = (table: VendorTable, raw: unknown): unknown => {
+  if (typeof raw !== "string" && typeof raw !== "number") return raw
+  const text = String(raw).trim()
+  return table.exact.get(text) ?? table.folded.get(text.toLowerCase()) ?? raw
 }

@@ -101,6 +101,26 @@ describe("POST /data-actions/normalize-ticket", () => {
     expect(res.body).not.toHaveProperty("workitem_priority")
   })
 
+  it("applies the deployment's source mappings when the source is given", async () => {
+    const catalog: Catalog = {
+      ...defaultCatalog,
+      sourceMappings: { servicenow: { status: { "6": "solved", "7": "closed" }, priority: { "1 - Critical": "urgent" }, product_family: { "Mail Server": "api" } } }
+    }
+    const mapped = makeDataActionApp(options({ catalog }))
+    const send = (body: unknown) =>
+      request(mapped).post("/data-actions/normalize-ticket").auth(USER, PASSWORD).type("json").send(JSON.stringify(body))
+    const withSource = await send({ source: "servicenow", status: "6", priority: "1 - critical", product_family: ["mail server", "web"] }).expect(200)
+    expect(withSource.body).toMatchObject({ status: "solved", priority: "urgent", product_family: ["api", "web"], has_unmapped: false })
+    const numeric = await send({ source: "servicenow", status: 7 }).expect(200)
+    expect(numeric.body.status).toBe("closed")
+    const otherSource = await send({ source: "zendesk", status: "6" }).expect(200)
+    expect(otherSource.body).toMatchObject({ unmapped: ["status=6"], status_unmapped: true })
+    const noSource = await send({ status: "6" }).expect(200)
+    expect(noSource.body.unmapped).toEqual(["status=6"])
+    const bad = await send({ source: { name: "servicenow" } }).expect(400)
+    expect(bad.body.issues).toEqual([{ field: "source", problem: "must be a source name, got an object" }])
+  })
+
   it("answers truncated text with the truncation markers", async () => {
     const res = await normalize({ subject: "x".repeat(500), description: "y".repeat(999) }).expect(200)
     expect(normalizeOutput(res.body)).toBe(true)
