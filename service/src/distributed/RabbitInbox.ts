@@ -62,6 +62,12 @@ export interface RabbitInboxOptions {
   readonly connectAttempts?: number
   /** Consume the partitions (false: publish only). */
   readonly consume?: boolean
+  /**
+   * How long a replica's hold on a ticket lasts without renewal (ms). The hold is a Redis lease taken with each
+   * batch and renewed while the batch is worked on, so a replica whose broker connection dropped mid-apply keeps
+   * the ticket until it lets go (or dies and the lease expires), and no other replica works it meanwhile.
+   */
+  readonly leaseMs?: number
   /** Reports connection changes. */
   readonly onConnectionChange?: (connected: boolean, detail: string) => void
 }
@@ -69,7 +75,7 @@ export interface RabbitInboxOptions {
 /** Test and operations hooks of one inbox instance. */
 export interface RabbitInboxControl {
   readonly isConnected: () => boolean
-  /** Destroy the TCP connection under the client, as a network cut would. */
+  /** Destroy the TCP connection under the client (with a socket error), as a network cut would. */
   readonly cutConnection: () => void
   /** Number of successful (re)connections so far. */
   readonly connections: () => number
@@ -115,6 +121,13 @@ if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
 return 1
 `
 
+/** KEYS: lease. ARGV: token. Delete (or with ARGV[2], extend by ARGV[2] ms) the lease only if we own it. */
+const LEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return redis.call('DEL', KEYS[1])
+`
+
 /** KEYS: pending zset, ticket hash, then one acked marker per id. ARGV: ids. */
 const ACK = `
 for i = 1, #ARGV do
@@ -156,11 +169,14 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     const batchLimit = options.batchLimit ?? 500
     const dedupeTtl = options.dedupeTtlSeconds ?? 24 * 3600
     const consume = options.consume ?? true
+    const leaseMs = options.leaseMs ?? 30_000
+    const replicaToken = randomUUID()
     const k = {
       pending: `${p}:pending`,
       ticket: (key: TicketKey) => `${p}:pt:${ticketSegment(key)}`,
       dedupe: (source: string, deliveryKey: string) => `${p}:dedupe:${encodeURIComponent(source)}/${encodeURIComponent(deliveryKey)}`,
       acked: (id: string) => `${p}:acked:${id}`,
+      lease: (key: TicketKey) => `${p}:lease:${ticketSegment(key)}`,
       heartbeat: `${p}:heartbeat`,
       partitions: `${p}:partitions`
     }
@@ -188,6 +204,10 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     let closing = false
     const buffers = new Map<string, { key: TicketKey; items: Array<Delivered> }>()
     const held = new Set<string>()
+    /** Tickets this replica holds a lease on (key string → ticket). */
+    const leases = new Map<string, TicketKey>()
+    /** Tickets another replica holds: not retried before this time. */
+    const blocked = new Map<string, number>()
     const inflight = new Map<string, Delivered>()
     let waiters: Array<() => void> = []
     const notify = () => {
@@ -414,7 +434,20 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     const pollAsync = async (): Promise<TicketBatch | undefined> => {
       for (const [ks, buf] of buffers) {
         if (held.has(ks) || buf.items.length === 0) continue
+        if ((blocked.get(ks) ?? 0) > Date.now()) continue
         held.add(ks)
+        const leased = await redis.set(k.lease(buf.key), replicaToken, "PX", leaseMs, "NX").then(
+          (r) => r === "OK",
+          () => false
+        )
+        if (!leased) {
+          // Another replica still works this ticket (e.g. its broker connection dropped mid-apply): later.
+          held.delete(ks)
+          blocked.set(ks, Date.now() + 200)
+          continue
+        }
+        blocked.delete(ks)
+        leases.set(ks, buf.key)
         try {
           await settle(ks, buf.key)
         } catch {
@@ -422,6 +455,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         }
         const current = buffers.get(ks)
         if (current === undefined || current.items.length === 0) {
+          await unlease(ks)
           held.delete(ks)
           continue
         }
@@ -457,10 +491,25 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       }
     })
 
-    const letGo = (batch: TicketBatch) => {
-      held.delete(ticketKeyString(batch.key))
-      notify()
+    const unlease = async (ks: string) => {
+      const key = leases.get(ks)
+      leases.delete(ks)
+      if (key !== undefined) await redis.eval(LEASE, 1, k.lease(key), replicaToken).catch(() => undefined)
     }
+
+    const letGo = (batch: TicketBatch) =>
+      Effect.promise(async () => {
+        const ks = ticketKeyString(batch.key)
+        await unlease(ks)
+        held.delete(ks)
+        notify()
+      })
+
+    // Renew the leases of the tickets being worked on.
+    const renewer = setInterval(() => {
+      for (const key of leases.values()) void redis.eval(LEASE, 1, k.lease(key), replicaToken, String(leaseMs)).catch(() => undefined)
+    }, Math.max(100, Math.floor(leaseMs / 3)))
+    renewer.unref()
 
     let leftovers: Array<string> = []
     const ack = (batch: TicketBatch): Effect.Effect<void, StoreError> =>
@@ -490,10 +539,10 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
           }
         },
         catch: (e) => fail("inbox.ack", e)
-      }).pipe(Effect.ensuring(Effect.sync(() => letGo(batch))))
+      }).pipe(Effect.ensuring(letGo(batch)))
 
     const release = (batch: TicketBatch): Effect.Effect<void> =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         const ks = ticketKeyString(batch.key)
         const back: Array<Delivered> = []
         for (const e of batch.entries) {
@@ -506,7 +555,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
           if (buf === undefined) buffers.set(ks, { key: batch.key, items: back })
           else buf.items.unshift(...back)
         }
-        letGo(batch)
+        return letGo(batch)
       })
 
     const service: Omit<InboxService, "checkWritable"> = {
@@ -524,7 +573,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
           return { count: times.length, oldestAcceptedAt: times.reduce((a, b) => (b < a ? b : a)) }
         }),
       oldestAgeSeconds: redisOp("inbox.oldest", async () => {
-        const r = await redis.zrange(k.pending, 0, 0, "WITHSCORES")
+        const r = await redis.zrange(k.pending, "0", "0", "WITHSCORES")
         return r[1] === undefined ? 0 : Math.max(0, (Date.now() - Number(r[1])) / 1000)
       })
     }
@@ -539,20 +588,23 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     const control: RabbitInboxControl = {
       isConnected: () => connected,
       cutConnection: () => {
-        const stream = (model?.connection as unknown as { stream?: { destroy: () => void } } | undefined)?.stream
-        stream?.destroy()
+        const stream = (model?.connection as unknown as { stream?: { destroy: (e?: Error) => void } } | undefined)?.stream
+        stream?.destroy(new Error("connection cut"))
       },
       connections: () => connections
     }
 
     const close = Effect.promise(async () => {
       closing = true
+      clearInterval(renewer)
+      await Promise.all([...leases.keys()].map(unlease))
       notify()
       const m = model
       connected = false
       model = undefined
       pub = undefined
-      await m?.close().catch(() => undefined)
+      // A half-dead connection may never answer the close handshake: do not wait for it forever.
+      await Promise.race([m?.close().catch(() => undefined), sleep(2_000)])
     })
 
     return { service: { ...service, checkWritable }, control, close }

@@ -110,7 +110,7 @@ export const make = (redis: Redis, options: RedisLinkStoreOptions): LinkStoreSer
       }),
     listDeadLetters: (options) =>
       redisOp("links.listDeadLetters", async () => {
-        const ids = await redis.zrange(k.deadIds, 0, (options?.limit ?? 1000) - 1)
+        const ids = await redis.zrange(k.deadIds, "0", String((options?.limit ?? 1000) - 1))
         if (ids.length === 0) return []
         const rows = await redis.hmget(k.dead, ...ids)
         return rows.flatMap((r) => (r === null ? [] : [toDeadLetter(r)]))
