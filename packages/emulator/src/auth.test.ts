@@ -137,6 +137,9 @@ describe("roles, OAuth clients and permissions", () => {
 
   it("shows the secret only on create and on regenerate; a new secret replaces the old", async () => {
     const { admin, client } = await limitedClient([{ domain: "workitems", entityName: "workbin", actionSet: ["view"] }], "Secret role")
+    const role = await call(admin.authz.getAuthorizationRole(client.roleDivisions[0].roleId))
+    expect(role.status).toBe(200)
+    expect(role.body.name).toBe("Secret role")
     const got = await call(admin.oauth.getOauthClient(client.id))
     expect(got.status).toBe(200)
     expect(got.body.secret).toBeUndefined()

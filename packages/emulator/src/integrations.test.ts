@@ -158,3 +158,18 @@ describe("data actions", () => {
     expect(r.body.message).toContain("integrations:action:add")
   })
 })
+
+describe("drafts of published actions", () => {
+  it("creates a draft from a published action, then deletes the draft and the action", async () => {
+    const integrationId = await newIntegration("Redraft WS")
+    const a = await call(s.integrations.postIntegrationsActions({ name: "Published", category: "Redraft WS", integrationId, contract, config } as never))
+    const d = await call(s.integrations.postIntegrationsActionDraft(a.body.id))
+    expect(d.status).toBe(200)
+    expect(d.body).toMatchObject({ id: a.body.id, version: 2, contract, config })
+    expect((await call(s.integrations.postIntegrationsActionDraft(a.body.id))).status).toBe(409)
+    expect((await call(s.integrations.deleteIntegrationsActionDraft(a.body.id))).status).toBe(204)
+    expect((await call(s.integrations.getIntegrationsActionDraft(a.body.id))).status).toBe(404)
+    expect((await call(s.integrations.getIntegrationsActions())).body.entities.some((x: { id: string }) => x.id === a.body.id)).toBe(true)
+    expect((await call(s.integrations.deleteIntegration(integrationId))).status).toBe(409)
+  })
+})

@@ -73,6 +73,12 @@ describe("workitem schemas", () => {
     expect((await call(s.tm.getTaskmanagementWorkitemsSchema(id))).status).toBe(404)
   })
 
+  it("lists the core types", async () => {
+    const r = await call(s.tm.getTaskmanagementWorkitemsSchemasCoretypes())
+    expect(r.status).toBe(200)
+    expect(r.body.entities.map((e: { name: string }) => e.name)).toEqual(["text", "longtext", "url", "identifier", "enum", "tag", "date", "datetime", "integer", "number", "checkbox"])
+  })
+
   it("reports its limits", async () => {
     const r = await call(s.tm.getTaskmanagementWorkitemsSchemasLimits())
     expect(r.status).toBe(200)
@@ -210,6 +216,16 @@ describe("worktype statuses", () => {
     const lock = await call(s.tm.patchTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.open, { category: "Closed" } as never))
     expect(lock.status).toBe(400)
     expect(lock.body.message).toContain("category")
+  })
+
+  it("allows at most 24 destination statuses", async () => {
+    const setup = await setupWorktype(s, "Manydest")
+    const ids: Array<string> = []
+    for (let i = 0; i < 25; i++) ids.push((await call(s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: `Step ${i}`, category: "InProgress" }))).body.id)
+    const over = await call(s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: "Hub", category: "Open", destinationStatusIds: ids }))
+    expect(over.status).toBe(400)
+    expect(over.body.message).toContain("destinationStatusIds")
+    expect((await call(s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: "Hub", category: "Open", destinationStatusIds: ids.slice(0, 24) }))).status).toBe(200)
   })
 
   it("will not delete the default status", async () => {

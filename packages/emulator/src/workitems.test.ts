@@ -55,6 +55,10 @@ describe("workitem create / get / patch / delete", () => {
     [{ dateDue: "2026-13-01" }, "dateDue"],
     [{ dateDue: "2028-03-02T08:00:00Z" }, "dateDue"],
     [{ queueId: "queue-1" }, "queueId"],
+    [{ ttl: 1 }, "ttl"],
+    [{ durationSeconds: 366 * 86_400 }, "durationSeconds"],
+    [{ skillIds: Array.from({ length: 21 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`) }, "skillIds"],
+    [{ externalTag: 42 }, "externalTag"],
     [{ fields: [{ key: "a", value: "b" }] }, "fields"],
     [{ routing: { skill: "x" } }, "routing"]
   ])("rejects create body %j", async (body, field) => {
