@@ -36,13 +36,15 @@ export function defineStack(config: StackConfig, catalog: Catalog): StackOutputV
   const connection = pulumi.secret(connectionOf(config))
   const definitions = buildDataActionDefinitions(catalog, { baseUrl: config.serviceBaseUrl, credentialType: "basicAuth" })
 
-  const workitems = new WorkitemSetup("workitems", { connection, catalog, names })
-  const identity = new IntegrationIdentity("identity", { connection, names })
+  const adopt = config.adopt ?? {}
+  const workitems = new WorkitemSetup("workitems", { connection, catalog, names, adopt })
+  const identity = new IntegrationIdentity("identity", { connection, names, adopt })
   const actions = new DataActions("data-actions", {
     connection,
     names,
     definitions,
-    basicAuth: pulumi.secret(splitBasicAuth(config.dataActionBasicAuth))
+    basicAuth: pulumi.secret(splitBasicAuth(config.dataActionBasicAuth)),
+    adopt
   })
 
   return {

@@ -19,6 +19,51 @@ export interface StackConfig {
   readonly catalogFile?: string
   /** `user:password` Genesys sends to the Data Action endpoints. */
   readonly dataActionBasicAuth: string
+  /** Ids of objects that already exist in the org, to adopt instead of create (`workbridge:adopt`). */
+  readonly adopt?: AdoptIds
+}
+
+/** Existing Genesys objects to adopt (Pulumi's `import` resource option), by id. */
+export interface AdoptIds {
+  readonly workbin?: string
+  readonly schema?: string
+  readonly worktype?: string
+  /** Status name → id. */
+  readonly statuses?: Readonly<Record<string, string>>
+  readonly role?: string
+  readonly credential?: string
+  readonly integration?: string
+  /** Data Action name → id. */
+  readonly actions?: Readonly<Record<string, string>>
+}
+
+const ADOPT_IDS = ["workbin", "schema", "worktype", "role", "credential", "integration"] as const
+const ADOPT_MAPS = ["statuses", "actions"] as const
+
+/** Parse `workbridge:adopt` (a JSON object); errors name the bad key. */
+export function parseAdopt(text: string): AdoptIds {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new Error("workbridge:adopt: not valid JSON")
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new Error("workbridge:adopt: must be a JSON object such as {\"worktype\": \"<id>\"}")
+  }
+  const known: ReadonlyArray<string> = [...ADOPT_IDS, ...ADOPT_MAPS]
+  for (const [key, v] of Object.entries(value)) {
+    if (!known.includes(key)) throw new Error(`workbridge:adopt.${key}: unknown; use one of ${known.join(", ")}`)
+    if ((ADOPT_IDS as ReadonlyArray<string>).includes(key)) {
+      if (typeof v !== "string" || v === "") throw new Error(`workbridge:adopt.${key}: must be a non-empty id`)
+    } else {
+      if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`workbridge:adopt.${key}: must map names to ids`)
+      for (const [name, id] of Object.entries(v)) {
+        if (typeof id !== "string" || id === "") throw new Error(`workbridge:adopt.${key}.${name}: must be a non-empty id`)
+      }
+    }
+  }
+  return value as AdoptIds
 }
 
 /** A config source: returns the raw value of `workbridge:<key>` or undefined. */
@@ -59,6 +104,8 @@ export function readStackConfig(get: ConfigGetter): StackConfig {
     throw new Error("workbridge:dataActionBasicAuth: expected user:password (value not shown)")
   }
   const catalogFile = opt("catalogFile")
+  const adoptText = opt("adopt")
+  const adopt = adoptText === undefined ? undefined : parseAdopt(adoptText)
   return {
     ...(region === undefined ? {} : { region }),
     ...(gatewayUrl === undefined ? {} : { gatewayUrl }),
@@ -67,7 +114,8 @@ export function readStackConfig(get: ConfigGetter): StackConfig {
     serviceBaseUrl: serviceBaseUrl.replace(/\/+$/, ""),
     namePrefix: opt("namePrefix") ?? "Workbridge",
     ...(catalogFile === undefined ? {} : { catalogFile }),
-    dataActionBasicAuth
+    dataActionBasicAuth,
+    ...(adopt === undefined ? {} : { adopt })
   }
 }
 

@@ -4,6 +4,7 @@
  * stack config — see `buildDataActionDefinitions` in the service).
  */
 import * as pulumi from "@pulumi/pulumi"
+import type { AdoptIds } from "../build/config.js"
 import type { ResourceNames } from "../build/names.js"
 import { DataAction } from "../providers/dataAction.js"
 import type { DataActionConfig, DataActionContract } from "../providers/dataAction.js"
@@ -24,7 +25,12 @@ export interface DataActionsArgs {
   readonly definitions: ReadonlyArray<ActionDefinition>
   /** The basic-auth pair Genesys sends to the service. */
   readonly basicAuth: pulumi.Input<{ readonly userName: string; readonly password: string }>
+  /** Existing objects to adopt by id instead of creating them. */
+  readonly adopt?: Pick<AdoptIds, "credential" | "integration" | "actions">
 }
+
+const childOpts = (parent: pulumi.Resource, id: string | undefined): pulumi.CustomResourceOptions =>
+  id === undefined ? { parent } : { parent, import: id }
 
 export class DataActions extends pulumi.ComponentResource {
   public readonly integrationId: pulumi.Output<string>
@@ -47,7 +53,7 @@ export class DataActions extends pulumi.ComponentResource {
         type: "basicAuth",
         credentialFields: pulumi.output(args.basicAuth).apply((b) => ({ userName: b.userName, password: b.password }))
       },
-      { parent: this }
+      childOpts(this, args.adopt?.credential)
     )
     const integration = new Integration(
       `${name}-integration`,
@@ -60,7 +66,7 @@ export class DataActions extends pulumi.ComponentResource {
         credentialKey: "basicAuth",
         enabled: true
       },
-      { parent: this }
+      childOpts(this, args.adopt?.integration)
     )
     const actions = args.definitions.map(
       (d) =>
@@ -77,7 +83,7 @@ export class DataActions extends pulumi.ComponentResource {
               config: d.config,
               secure: false
             },
-            { parent: this }
+            childOpts(this, args.adopt?.actions?.[d.name])
           )
         ] as const
     )

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi"
 import { servicePermissions } from "@workbridge/catalog"
+import type { AdoptIds } from "../build/config.js"
 import type { ResourceNames } from "../build/names.js"
 import { toPermissionPolicies } from "../build/permissions.js"
 import { OAuthClient } from "../providers/oauthClient.js"
@@ -17,6 +18,11 @@ export interface IntegrationIdentityArgs {
   readonly permissions?: ReadonlyArray<string>
   /** Division of the grant; default the home division. */
   readonly divisionId?: pulumi.Input<string>
+  /**
+   * An existing role to adopt by id. The OAuth client is always created: Genesys shows a client's secret only at
+   * creation, so an adopted client could not give the service its secret.
+   */
+  readonly adopt?: Pick<AdoptIds, "role">
 }
 
 export class IntegrationIdentity extends pulumi.ComponentResource {
@@ -37,7 +43,7 @@ export class IntegrationIdentity extends pulumi.ComponentResource {
         description: "Workbridge sync service: exactly the Task Management calls it makes",
         permissionPolicies: toPermissionPolicies(this.permissions)
       },
-      { parent: this }
+      args.adopt?.role === undefined ? { parent: this } : { parent: this, import: args.adopt.role }
     )
     const client = new OAuthClient(
       `${name}-client`,

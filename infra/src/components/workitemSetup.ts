@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi"
 import type { Catalog } from "@workbridge/catalog"
 import { toWorkitemSchema } from "@workbridge/catalog"
+import type { AdoptIds } from "../build/config.js"
 import type { ResourceNames } from "../build/names.js"
 import { planStatuses, statusSlug } from "../build/statuses.js"
 import type { SdkTarget } from "../providers/sdk.js"
@@ -20,7 +21,13 @@ export interface WorkitemSetupArgs {
   readonly connection: pulumi.Input<SdkTarget>
   readonly catalog: Catalog
   readonly names: Pick<ResourceNames, "workbin" | "schema" | "worktype">
+  /** Existing objects to adopt by id instead of creating them. */
+  readonly adopt?: Pick<AdoptIds, "workbin" | "schema" | "worktype" | "statuses">
 }
+
+/** Child options: parented to the component, adopting `id` when given. */
+const childOpts = (parent: pulumi.Resource, id: string | undefined): pulumi.CustomResourceOptions =>
+  id === undefined ? { parent } : { parent, import: id }
 
 export class WorkitemSetup extends pulumi.ComponentResource {
   public readonly workbinId: pulumi.Output<string>
@@ -36,12 +43,11 @@ export class WorkitemSetup extends pulumi.ComponentResource {
     const plan = planStatuses(args.catalog)
     const schemaBody = toWorkitemSchema(args.catalog)
     const { connection } = args
-    const parent = { parent: this }
 
     const workbin = new Workbin(
       `${name}-workbin`,
       { connection, name: args.names.workbin, description: "Helpdesk tickets synced by Workbridge" },
-      parent
+      childOpts(this, args.adopt?.workbin)
     )
     const schema = new WorkitemSchema(
       `${name}-schema`,
@@ -51,7 +57,7 @@ export class WorkitemSetup extends pulumi.ComponentResource {
         jsonSchema: schemaBody.jsonSchema as unknown as Record<string, unknown>,
         enabled: true
       },
-      parent
+      childOpts(this, args.adopt?.schema)
     )
     const worktype = new Worktype(
       `${name}-worktype`,
@@ -64,7 +70,7 @@ export class WorkitemSetup extends pulumi.ComponentResource {
         schemaVersion: schema.version,
         disableDefaultStatusCreation: true
       },
-      parent
+      childOpts(this, args.adopt?.worktype)
     )
     const statuses = new Map<string, WorktypeStatus>()
     for (const s of plan.statuses) {
@@ -79,7 +85,7 @@ export class WorkitemSetup extends pulumi.ComponentResource {
             category: s.category,
             ...(s.description === undefined ? {} : { description: s.description })
           },
-          parent
+          childOpts(this, args.adopt?.statuses?.[s.name])
         )
       )
     }
@@ -94,7 +100,7 @@ export class WorkitemSetup extends pulumi.ComponentResource {
             statusId: idOf(s.name),
             destinationStatusIds: (plan.transitions[s.name] ?? []).map(idOf)
           },
-          parent
+          { parent: this }
         )
     )
     new WorktypeDefaultStatus(

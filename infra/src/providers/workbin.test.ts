@@ -55,6 +55,17 @@ describe("workbin provider against the emulator", () => {
     await workbinProvider.delete(created.id, created.outs)
   })
 
+  it("adopts a workbin that already exists: read by id with the declared inputs, then diff and update", async () => {
+    const s = await admin()
+    const existing = await sdkCall<{ id: string }>(s.tm.postTaskmanagementWorkbins({ name: "Made by hand" }))
+    const declared = { connection: g.admin, name: "Adopted workbin" }
+    const read = await workbinProvider.read(existing.body.id, declared as never)
+    expect(read.props).toMatchObject({ workbinId: existing.body.id, name: "Made by hand" })
+    expect(await workbinProvider.diff(existing.body.id, read.props, declared)).toMatchObject({ changes: true, replaces: [] })
+    await workbinProvider.update(existing.body.id, read.props, declared)
+    expect((await workbinProvider.read(existing.body.id, read.props)).props.name).toBe("Adopted workbin")
+  })
+
   it("refuses bad input naming the field, without calling Genesys", async () => {
     g.emulator.clearRequests()
     await expect(workbinProvider.create({ connection: g.admin, name: "ab" })).rejects.toThrow(/workbin\.name: must be 3-256/)
