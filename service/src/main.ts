@@ -1,12 +1,36 @@
 /**
  * `pnpm start`: the Workbridge service, configured purely from the environment (see docs/service.md).
- * Prints `workbridge listening on <url>` once it accepts webhooks; SIGTERM/SIGINT shut it down cleanly.
+ * Prints `workbridge listening on <url>` once it accepts webhooks; SIGTERM/SIGINT shut it down cleanly
+ * (also when they arrive during start-up).
  */
-import { ConfigError, loadConfig } from "./Config.js"
-import { startService } from "./Service.js"
+import { ConfigError, loadConfig, type ServiceConfig } from "./Config.js"
+import { type RunningService, startService } from "./Service.js"
+
+let service: RunningService | undefined
+let stopRequested: string | undefined
+
+const shutdown = (signal: string) => {
+  process.stdout.write(`workbridge: ${signal} received, shutting down\n`)
+  const force = setTimeout(() => process.exit(1), 15_000)
+  force.unref()
+  const closing = service === undefined ? Promise.resolve() : service.close()
+  closing.then(
+    () => process.exit(0),
+    () => process.exit(1)
+  )
+}
+
+const onSignal = (signal: string) => {
+  if (stopRequested !== undefined) return
+  stopRequested = signal
+  // During start-up the shutdown waits for the service to exist.
+  if (service !== undefined) shutdown(signal)
+}
+process.on("SIGTERM", () => onSignal("SIGTERM"))
+process.on("SIGINT", () => onSignal("SIGINT"))
 
 const main = async (): Promise<void> => {
-  let config
+  let config: ServiceConfig
   try {
     config = loadConfig(process.env)
   } catch (e) {
@@ -16,21 +40,8 @@ const main = async (): Promise<void> => {
     }
     throw e
   }
-  const service = await startService(config)
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    process.stdout.write(`workbridge: ${signal} received, shutting down\n`)
-    const force = setTimeout(() => process.exit(1), 15_000)
-    force.unref()
-    service.close().then(
-      () => process.exit(0),
-      () => process.exit(1)
-    )
-  }
-  process.on("SIGTERM", () => stop("SIGTERM"))
-  process.on("SIGINT", () => stop("SIGINT"))
+  service = await startService(config)
+  if (stopRequested !== undefined) shutdown(stopRequested)
 }
 
 main().catch((e: unknown) => {
