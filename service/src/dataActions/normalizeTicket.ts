@@ -11,7 +11,7 @@
  *   offending input is named.
  */
 import type { Catalog, FieldDecl } from "@workbridge/catalog"
-import { normalizeFields } from "@workbridge/catalog"
+import { GENESYS_LIMITS, normalizeFields, truncateText } from "@workbridge/catalog"
 import { Either } from "effect"
 import { NORMALIZE_MARKERS, SOURCE_INPUT, TICKET_REF_MAX_LENGTH, normalizeTicketContract, priorityField, statusField, unmappedFlag, vocabularyFields } from "./contracts.js"
 import type { ActionContract } from "./contracts.js"
@@ -26,6 +26,9 @@ export interface NormalizeTicketAction {
   /** Validate and normalize a request body. */
   readonly run: (body: unknown) => Either.Either<NormalizeTicketOutput, ReadonlyArray<InputIssue>>
 }
+
+/** An unmapped value is echoed in `unmapped` cut to the longest vocabulary value Genesys allows. */
+export const UNMAPPED_VALUE_MAX_LENGTH = GENESYS_LIMITS.enum.maxLength
 
 const isScalar = (value: unknown): boolean =>
   typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))
@@ -103,7 +106,9 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
       }
     }
     const unmappedFields = new Set(outcome.unmapped.map((entry) => entry.field))
-    out[NORMALIZE_MARKERS.unmapped] = outcome.unmapped.map((entry) => `${entry.field}=${entry.value}`)
+    out[NORMALIZE_MARKERS.unmapped] = outcome.unmapped.map(
+      (entry) => `${entry.field}=${truncateText(entry.value, UNMAPPED_VALUE_MAX_LENGTH).text}`
+    )
     out[NORMALIZE_MARKERS.hasUnmapped] = outcome.unmapped.length > 0
     out[NORMALIZE_MARKERS.truncated] = [...outcome.truncated]
     out[NORMALIZE_MARKERS.hasTruncated] = outcome.truncated.length > 0
@@ -116,7 +121,10 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
     }
     if (status !== undefined) {
       const value = outcome.values[status.key]
-      const name = typeof value === "string" ? catalog.statusMapping[value] : undefined
+      const name =
+        typeof value === "string" && Object.prototype.hasOwnProperty.call(catalog.statusMapping, value)
+          ? catalog.statusMapping[value]
+          : undefined
       if (name !== undefined) out[NORMALIZE_MARKERS.workitemStatus] = name
     }
     return Either.right(out)

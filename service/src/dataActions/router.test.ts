@@ -121,6 +121,13 @@ describe("POST /data-actions/normalize-ticket", () => {
     expect(bad.body.issues).toEqual([{ field: "source", problem: "must be a source name, got an object" }])
   })
 
+  it("echoes an unmapped value cut to 100 characters", async () => {
+    const res = await normalize({ category: "z".repeat(5000) }).expect(200)
+    expect(normalizeOutput(res.body)).toBe(true)
+    const [entry] = res.body.unmapped as Array<string>
+    expect(entry).toBe(`category=${"z".repeat(89)}[TRUNCATED]`)
+  })
+
   it("answers truncated text with the truncation markers", async () => {
     const res = await normalize({ subject: "x".repeat(500), description: "y".repeat(999) }).expect(200)
     expect(normalizeOutput(res.body)).toBe(true)
