@@ -2,6 +2,7 @@
  * Service configuration, read from the environment and validated at start. Every error names the variable.
  */
 import * as path from "node:path"
+import { type StoreSettings, distributedSettingsFromEnv } from "./distributed/Settings.js"
 
 /** A configuration variable has a value the service cannot use. */
 export class ConfigError extends Error {
@@ -81,8 +82,8 @@ export interface ServiceConfig {
   readonly dataActionAuth: { readonly basicAuth?: string; readonly bearerToken?: string }
   /** Test-only: kill the process with SIGKILL at this point (see docs/service.md). */
   readonly testCrashAt?: CrashPoint
-  readonly queue: "sqlite"
-  readonly state: "sqlite"
+  /** Which stores: the embedded default, or RabbitMQ + Redis (see docs/distributed.md). */
+  readonly stores: StoreSettings
 }
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -266,10 +267,7 @@ export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig
   if (crash !== undefined && !CRASH_POINTS.includes(crash as CrashPoint)) {
     throw new ConfigError("WORKBRIDGE_TEST_CRASH_AT", `must be one of ${CRASH_POINTS.join(", ")}`)
   }
-  const queue = str(env, "WORKBRIDGE_QUEUE") ?? "sqlite"
-  if (queue !== "sqlite") throw new ConfigError("WORKBRIDGE_QUEUE", `"${queue}" is not available in this build; use sqlite`)
-  const state = str(env, "WORKBRIDGE_STATE") ?? "sqlite"
-  if (state !== "sqlite") throw new ConfigError("WORKBRIDGE_STATE", `"${state}" is not available in this build; use sqlite`)
+  const stores = distributedSettingsFromEnv(env, (variable, problem) => new ConfigError(variable, problem))
 
   const retryBaseMs = int(env, "WORKBRIDGE_RETRY_BASE_MS", 200, 1, 600_000)
   const retryMaxMs = int(env, "WORKBRIDGE_RETRY_MAX_MS", 30_000, 1, 3_600_000)
@@ -305,7 +303,6 @@ export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig
       ...(bearerToken !== undefined ? { bearerToken } : {})
     },
     ...(crash !== undefined ? { testCrashAt: crash as CrashPoint } : {}),
-    queue: "sqlite",
-    state: "sqlite"
+    stores
   }
 }

@@ -8,8 +8,7 @@ import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 import * as path from "node:path"
 import { type Adapter, adapters, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
-import * as CatalogModule from "@workbridge/catalog"
-import { type Catalog, defaultCatalog } from "@workbridge/catalog"
+import { type Catalog, defaultCatalog, parseCatalogFile } from "@workbridge/catalog"
 import { type Emulator, startEmulator } from "@workbridge/genesys-emulator"
 import { Effect, Either, Fiber, Layer, ManagedRuntime, Schedule } from "effect"
 import type { Logger } from "pino"
@@ -30,6 +29,7 @@ import * as Sqlite from "./Sqlite.js"
 import * as SqliteInbox from "./SqliteInbox.js"
 import * as SqliteLinkStore from "./SqliteLinkStore.js"
 import { makeDataActionsRouter } from "./dataActions/index.js"
+import { distributedLayers } from "./distributed/Layers.js"
 
 export interface RunningService {
   readonly url: string
@@ -64,11 +64,7 @@ export const loadCatalog = (file: string | undefined): Catalog => {
   } catch (e) {
     throw new ConfigError("WORKBRIDGE_CATALOG_FILE", `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
   }
-  const parse = (CatalogModule as unknown as Record<string, unknown>)["parseCatalogFile"] as
-    | ((text: string, fileName: string) => Either.Either<Catalog, { message: string }>)
-    | undefined
-  if (parse === undefined) throw new ConfigError("WORKBRIDGE_CATALOG_FILE", "catalog overrides are not supported by this build")
-  const r = parse(text, path.basename(file))
+  const r = parseCatalogFile(text, path.basename(file))
   if (Either.isLeft(r)) throw new ConfigError("WORKBRIDGE_CATALOG_FILE", r.left.message)
   return r.right
 }
@@ -154,13 +150,28 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
 
     // Layers: one SQLite file for the inbox and the link store.
     const dbFile = path.join(config.dataDir, "workbridge.sqlite")
-    const stores = Layer.mergeAll(SqliteInbox.layer({ hardLimit: config.inboxHardLimit, settleMs: config.coalesceMs }), SqliteLinkStore.layer).pipe(
-      Layer.provide(Sqlite.layer(dbFile))
-    )
+    // Distributed mode (WORKBRIDGE_QUEUE=rabbitmq, WORKBRIDGE_STATE=redis): RabbitMQ/Redis stores and a shared budget.
+    const distributed =
+      config.stores.distributed === undefined
+        ? undefined
+        : distributedLayers({
+            settings: config.stores.distributed,
+            hardLimit: config.inboxHardLimit,
+            settleMs: config.coalesceMs,
+            budgetPerMinute: config.budgetPerMinute,
+            budgetBurst: config.budgetBurst,
+            clientId: clientOptions.clientId,
+            log
+          })
+    const stores =
+      distributed?.stores ??
+      Layer.mergeAll(SqliteInbox.layer({ hardLimit: config.inboxHardLimit, settleMs: config.coalesceMs }), SqliteLinkStore.layer).pipe(
+        Layer.provide(Sqlite.layer(dbFile))
+      )
     const base = Layer.mergeAll(
       Layer.succeed(Metrics, metrics),
       Layer.succeed(Log, log),
-      rateBudgetLayer({ perMinute: config.budgetPerMinute, burst: config.budgetBurst })
+      distributed?.budget ?? rateBudgetLayer({ perMinute: config.budgetPerMinute, burst: config.budgetBurst })
     )
     const genesys = genesysLayer({
       ...clientOptions,
