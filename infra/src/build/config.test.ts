@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { connectionOf, readStackConfig, splitBasicAuth } from "./config.js"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { CONFIG_KEYS, SECRET_CONFIG_KEYS, connectionOf, readStackConfig, splitBasicAuth } from "./config.js"
 import { resourceNames } from "./names.js"
 import { outputsToEnv } from "./outputs.js"
 
@@ -103,5 +105,24 @@ describe("outputsToEnv", () => {
     expect(() => outputsToEnv(rest)).toThrow('stack outputs: "worktypeId" is missing')
     expect(() => outputsToEnv({ ...outputs, clientSecret: "[secret]" })).toThrow(/"clientSecret" is hidden; run with --show-secrets/)
     expect(() => outputsToEnv([])).toThrow(/expected the JSON object/)
+  })
+})
+
+describe("Pulumi.yaml", () => {
+  const text = readFileSync(fileURLToPath(new URL("../../../Pulumi.yaml", import.meta.url)), "utf8")
+
+  it("names the project and points at the program", () => {
+    expect(text).toMatch(/^name: workbridge$/m)
+    expect(text).toMatch(/^main: infra\/index\.ts$/m)
+    expect(readFileSync(fileURLToPath(new URL("../../index.ts", import.meta.url)), "utf8")).toContain("defineStack(")
+  })
+
+  it("declares exactly the config keys the program reads, secrets marked secret", () => {
+    const config = text.slice(text.indexOf("\nconfig:\n"))
+    const declared = [...config.matchAll(/^  ([A-Za-z]+):$/gm)].map((m) => m[1])
+    expect([...declared].sort()).toEqual([...CONFIG_KEYS].sort())
+    for (const key of SECRET_CONFIG_KEYS) {
+      expect(config).toMatch(new RegExp(`^  ${key}:\\n(    .*\\n)*?    secret: true$`, "m"))
+    }
   })
 })

@@ -66,6 +66,22 @@ export function parseAdopt(text: string): AdoptIds {
   return value as AdoptIds
 }
 
+/** Every `workbridge:*` key the program reads (documented in Pulumi.yaml and docs/provisioning.md). */
+export const CONFIG_KEYS = [
+  "region",
+  "gatewayUrl",
+  "clientId",
+  "clientSecret",
+  "serviceBaseUrl",
+  "namePrefix",
+  "catalogFile",
+  "dataActionBasicAuth",
+  "adopt"
+] as const
+
+/** The keys whose values are secrets. */
+export const SECRET_CONFIG_KEYS = ["clientSecret", "dataActionBasicAuth"] as const
+
 /** A config source: returns the raw value of `workbridge:<key>` or undefined. */
 export type ConfigGetter = (key: string) => string | undefined
 
