@@ -15,6 +15,7 @@ import { taskManagementRoutes } from "./internal/taskmanagement.js"
 import { workitemRoutes } from "./internal/workitems.js"
 
 export type { FaultKind, FaultRule } from "./internal/faults.js"
+export type { State } from "./internal/State.js"
 
 export interface EmulatorOptions {
   /** 0 = a random free port (default). */
@@ -41,6 +42,8 @@ export interface EmulatorOptions {
   seed?: number
   /** Clock in epoch ms (for tests of token expiry and throttle windows); default `Date.now`. */
   clock?: () => number
+  /** Fault rules active from the start (a whole chaos run). */
+  faults?: ReadonlyArray<FaultRule>
 }
 
 /** Options that can change while the emulator runs. */
@@ -224,6 +227,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     faults.push({ id, rule: r, path: r.path, remaining: r.count ?? Number.POSITIVE_INFINITY })
     return id
   }
+
+  for (const rule of options.faults ?? []) addFault(rule)
 
   const configure = (partial: RuntimeOptions): void => {
     if (typeof partial !== "object" || partial === null) throw new Error("Invalid emulator configuration: must be an object")

@@ -122,6 +122,18 @@ describe("fault injection", () => {
     expect(await run(7)).not.toEqual(a)
   })
 
+  it("takes rules for a whole run from the options", async () => {
+    const e = await startEmulator({ faults: [{ path: SCHEMAS, kind: "status", status: 504, count: 1 }] })
+    try {
+      const t = await login(e.url, e.adminClientId, e.adminClientSecret)
+      expect((await call(t.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(504)
+      expect((await call(t.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
+    } finally {
+      await e.close()
+    }
+    await expect(startEmulator({ faults: [{ kind: "hang", probability: -1 }] })).rejects.toThrow(/probability/)
+  })
+
   it("rejects invalid rules naming the field", () => {
     expect(() => emu.faults.add({ kind: "explode" } as never)).toThrow(/kind/)
     expect(() => emu.faults.add({ kind: "status" })).toThrow(/status/)

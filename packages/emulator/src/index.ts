@@ -8,6 +8,7 @@ export {
   type FaultKind,
   type FaultRule,
   type LoggedRequest,
-  type RuntimeOptions
+  type RuntimeOptions,
+  type State
 } from "./Emulator.js"
 export { KNOWN_PERMISSIONS } from "./internal/auth.js"

@@ -45,6 +45,13 @@ describe("optionsFromEnv", () => {
     expect(() => optionsFromEnv({ [name]: value })).toThrow(name)
   })
 
+  it("reads fault rules for the whole run from GENESYS_EMULATOR_FAULTS (path as a regex)", () => {
+    const o = optionsFromEnv({ GENESYS_EMULATOR_FAULTS: '[{"kind":"rateLimit","path":"/workitems$","probability":0.1}]' })
+    expect(o.faults).toEqual([{ kind: "rateLimit", path: /\/workitems$/, probability: 0.1 }])
+    expect(() => optionsFromEnv({ GENESYS_EMULATOR_FAULTS: "{" })).toThrow("GENESYS_EMULATOR_FAULTS")
+    expect(() => optionsFromEnv({ GENESYS_EMULATOR_FAULTS: '[{"kind":"status"}]' })).toThrow(/GENESYS_EMULATOR_FAULTS\[0\].*status/)
+  })
+
   it("never echoes the admin secret in an error", () => {
     expect(() => optionsFromEnv({ GENESYS_EMULATOR_ADMIN_SECRET: "s3cr3t", GENESYS_EMULATOR_PORT: "x" })).toThrow(/^(?!.*s3cr3t).*$/)
   })

@@ -3,6 +3,7 @@
  * GENESYS_EMULATOR_ADMIN_ID / GENESYS_EMULATOR_ADMIN_SECRET. The defaults are for local use only.
  */
 import { type EmulatorOptions, startEmulator } from "./Emulator.js"
+import { checkFaultRule } from "./internal/faults.js"
 
 const ENV_INTS = {
   GENESYS_EMULATOR_PORT: "port",
@@ -36,6 +37,24 @@ export const optionsFromEnv = (env: Readonly<Record<string, string | undefined>>
     if (raw === undefined) continue
     if (raw.trim() === "") throw new Error(`${name} must not be empty`)
     o[key] = raw
+  }
+  const faults = env["GENESYS_EMULATOR_FAULTS"]
+  if (faults !== undefined && faults.trim() !== "") {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(faults)
+    } catch {
+      throw new Error("GENESYS_EMULATOR_FAULTS must be a JSON array of fault rules")
+    }
+    if (!Array.isArray(parsed)) throw new Error("GENESYS_EMULATOR_FAULTS must be a JSON array of fault rules")
+    o.faults = parsed.map((rule: unknown, i) => {
+      try {
+        const r = checkFaultRule(rule)
+        return typeof r.path === "string" ? { ...r, path: new RegExp(r.path) } : r
+      } catch (e) {
+        throw new Error(`GENESYS_EMULATOR_FAULTS[${i}]: ${e instanceof Error ? e.message : String(e)}`)
+      }
+    })
   }
   const log = env["GENESYS_EMULATOR_LOG_REQUESTS"]
   if (log !== undefined && log !== "") {

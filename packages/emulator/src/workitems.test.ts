@@ -135,6 +135,13 @@ describe("workitem create / get / patch / delete", () => {
     expect(got.body.customFields).toEqual({ subject_text: "keep" })
   })
 
+  it("is last-writer-wins: If-Match is ignored and there is no 409", async () => {
+    const w = await create({})
+    const r = await call(s.tm.patchTaskmanagementWorkitem(w.body.id, { priority: 4 }, { customHeaders: { "If-Match": '"stale"' } } as never))
+    expect(r.status).toBe(200)
+    expect(r.body.priority).toBe(4)
+  })
+
   it("rejects typeId on PATCH (the worktype is fixed)", async () => {
     const w = await create({})
     const r = await patch(w.body.id, { typeId: setup.worktypeId })
@@ -204,6 +211,11 @@ describe("workitem query", () => {
     expect(seen).toEqual(made)
     const count = await query({ filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }], select: "Count" })
     expect(count.body.count).toBe(5)
+    // a deletion between pages does not shift the next page
+    const first = await query({ filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }], pageSize: 2 })
+    expect((await call(s.tm.deleteTaskmanagementWorkitem(made[0] as string))).status).toBe(204)
+    const second = await query({ filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }], pageSize: 2, after: first.body.after })
+    expect(second.body.entities.map((e: { id: string }) => e.id)).toEqual(made.slice(2, 4))
   })
 
   it("sorts by priority", async () => {

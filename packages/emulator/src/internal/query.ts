@@ -90,7 +90,8 @@ export const matches = (filter: Filter, value: FieldValue, caseInsensitive = fal
 }
 
 export interface Page {
-  readonly offset: number
+  /** Position after which the page starts: an offset, or (keyset cursors) the key of the last item returned. */
+  readonly cursor: { readonly kind: "offset" | "key"; readonly value: number } | undefined
   readonly pageSize: number
 }
 
@@ -104,26 +105,50 @@ export const parsePage = (body: Json): Page => {
     pageSize = ps
   }
   const after = body["after"]
-  let offset = 0
-  if (after !== undefined && after !== null && after !== "") {
-    const decoded = typeof after === "string" ? /^o(\d+)$/.exec(Buffer.from(after, "base64url").toString("utf8")) : null
-    if (decoded === null) throw badRequest("after is not a cursor returned by this query", "after")
-    offset = Number(decoded[1])
-  }
-  return { offset, pageSize }
+  if (after === undefined || after === null || after === "") return { cursor: undefined, pageSize }
+  const decoded = typeof after === "string" ? /^([ok])(\d+)$/.exec(Buffer.from(after, "base64url").toString("utf8")) : null
+  if (decoded === null) throw badRequest("after is not a cursor returned by this query", "after")
+  return { cursor: { kind: decoded[1] === "k" ? "key" : "offset", value: Number(decoded[2]) }, pageSize }
 }
 
-export const cursorFor = (offset: number): string => Buffer.from(`o${offset}`, "utf8").toString("base64url")
+const cursor = (kind: "o" | "k", value: number): string => Buffer.from(`${kind}${value}`, "utf8").toString("base64url")
 
-/** One page of a listing in the `…QueryEntityListing` shape. */
-export const pageOf = <T>(items: ReadonlyArray<T>, page: Page, body: Json, selfUri: string, view: (t: T) => Json): Json => {
+/**
+ * One page of a listing in the `…QueryEntityListing` shape. With `keyOf` (items in ascending key order) the cursor is
+ * the last key returned, so items created or deleted between pages neither repeat nor vanish from later pages.
+ */
+export const pageOf = <T>(
+  items: ReadonlyArray<T>,
+  page: Page,
+  body: Json,
+  selfUri: string,
+  view: (t: T) => Json,
+  keyOf?: (t: T) => number
+): Json => {
   if (body["select"] === "Count") return { entities: [], count: items.length, selfUri }
   if (body["select"] !== undefined && body["select"] !== null) throw badRequest('select may only be "Count"', "select")
-  const slice = items.slice(page.offset, page.offset + page.pageSize).map(view)
-  const end = page.offset + slice.length
-  const result: Json = { entities: slice, count: slice.length, selfUri }
-  if (end < items.length) {
-    result["after"] = cursorFor(end)
+  if (page.cursor !== undefined && (page.cursor.kind === "key") !== (keyOf !== undefined))
+    throw badRequest("after is not a cursor returned by this query", "after")
+  let start = 0
+  if (page.cursor !== undefined) {
+    const c = page.cursor.value
+    if (keyOf === undefined) start = c
+    else {
+      let lo = 0
+      let hi = items.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (keyOf(items[mid] as T) <= c) lo = mid + 1
+        else hi = mid
+      }
+      start = lo
+    }
+  }
+  const raw = items.slice(start, start + page.pageSize)
+  const result: Json = { entities: raw.map(view), count: raw.length, selfUri }
+  if (start + raw.length < items.length) {
+    const last = raw[raw.length - 1] as T
+    result["after"] = keyOf === undefined ? cursor("o", start + raw.length) : cursor("k", keyOf(last))
     result["nextUri"] = selfUri
   }
   return result

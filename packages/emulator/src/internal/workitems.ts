@@ -277,7 +277,7 @@ const queryRoute: Route = {
       })
     }
     const expands = new Set(optStringArray(b, "expands") ?? [])
-    return ok(pageOf(hits, page, b, `${TM}/workitems/query`, (w) => workitemJson(c.state, w, expands)))
+    return ok(pageOf(hits, page, b, `${TM}/workitems/query`, (w) => workitemJson(c.state, w, expands), sort === undefined ? (w) => w.seq : undefined))
   }
 }
 
