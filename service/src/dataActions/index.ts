@@ -11,10 +11,11 @@ export {
   MAX_TIMEOUT_SECONDS
 } from "./definitions.js"
 export type { DataActionDefinition, DataActionDefinitionOptions, DataActionCredentialType } from "./definitions.js"
-export { normalizeTicketContract, ticketStatusContract, NORMALIZE_MARKERS, unmappedFlag } from "./contracts.js"
+export { normalizeTicketContract, ticketStatusContract, NORMALIZE_MARKERS, SOURCE_INPUT, unmappedFlag } from "./contracts.js"
 export type { ActionContract, FlatObjectSchema, JsonSchemaProperty } from "./contracts.js"
-export { makeNormalizeTicketAction } from "./normalizeTicket.js"
+export { makeNormalizeTicketAction, UNMAPPED_VALUE_MAX_LENGTH } from "./normalizeTicket.js"
 export type { NormalizeTicketAction, NormalizeTicketOutput } from "./normalizeTicket.js"
 export type { TicketStatusInput, TicketStatusOutput } from "./ticketStatus.js"
 export type { DataActionAuth } from "./auth.js"
 export type { DataActionErrorBody, DataActionErrorCode, InputIssue } from "./errors.js"
+export { makeDataActionApp } from "./standalone.js"

@@ -16,7 +16,7 @@ const PASSWORD = "correct horse battery staple"
 const TOKEN = "wb-token-0123456789abcdef"
 
 /** The published contract, closed: an answer must not carry anything the contract does not declare. */
-export const strict = (schema: FlatObjectSchema) => new Ajv({ allErrors: true }).compile({ ...schema, additionalProperties: false })
+const strict = (schema: FlatObjectSchema) => new Ajv({ allErrors: true }).compile({ ...schema, additionalProperties: false })
 
 const statuses = new Map<string, TicketSyncStatus>([
   [
