@@ -75,3 +75,30 @@ describe("loadConfig", () => {
     expect(e.message).not.toContain("top-secret-value")
   })
 })
+
+describe("loadCatalog", () => {
+  it("applies WORKBRIDGE_CATALOG_FILE overrides and names the variable on a bad file", async () => {
+    const fs = await import("node:fs")
+    const os = await import("node:os")
+    const path = await import("node:path")
+    const { loadCatalog } = await import("./Service.js")
+    const { defaultCatalog } = await import("@workbridge/catalog")
+    expect(loadCatalog(undefined)).toBe(defaultCatalog)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-cat-"))
+    const bad = path.join(dir, "catalog.json")
+    fs.writeFileSync(bad, "{ not json")
+    let error: unknown
+    try {
+      loadCatalog(bad)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).variable).toBe("WORKBRIDGE_CATALOG_FILE")
+    expect(() => loadCatalog(path.join(dir, "missing.json"))).toThrow(/WORKBRIDGE_CATALOG_FILE/)
+    const empty = path.join(dir, "empty.json")
+    fs.writeFileSync(empty, "{}")
+    expect(loadCatalog(empty).fields.length).toBe(defaultCatalog.fields.length)
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+})

@@ -45,6 +45,10 @@ const main = async (): Promise<void> => {
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`workbridge: configuration error: ${e.message}\n`)
+    process.exit(2)
+  }
   process.stderr.write(`workbridge: failed to start: ${e instanceof Error ? e.message : String(e)}\n`)
   process.exit(1)
 })
