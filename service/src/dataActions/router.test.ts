@@ -216,6 +216,7 @@ describe("POST /data-actions/normalize-ticket", () => {
     expect(get.headers.allow).toBe("POST")
     const other = await request(app).post("/data-actions/other").auth(USER, PASSWORD).type("json").send("{}").expect(404)
     expect(other.body.error).toBe("not_found")
+    await request(app).post("/data-actions/other").auth(USER, PASSWORD).expect(404)
   })
 })
 

@@ -51,11 +51,10 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
   const onError = options.onError ?? (() => undefined)
 
   const router = express.Router()
+  const jsonBody = [requireJson, express.json({ limit: maxBodyBytes, strict: true, type: JSON_TYPES })]
   router.use(requireDataActionAuth(options.auth))
-  router.use(requireJson)
-  router.use(express.json({ limit: maxBodyBytes, strict: true, type: JSON_TYPES }))
 
-  router.post(DATA_ACTION_PATHS.normalizeTicket, function normalizeTicket(req: Request, res: Response) {
+  router.post(DATA_ACTION_PATHS.normalizeTicket, ...jsonBody, function normalizeTicket(req: Request, res: Response) {
     Either.match(normalize.run(req.body), {
       onLeft: (issues) => sendError(res, 400, { error: "malformed_input", message: issuesMessage(issues), issues }),
       onRight: (output) => {
@@ -64,7 +63,7 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
     })
   })
 
-  router.post(DATA_ACTION_PATHS.ticketStatus, async function ticketStatus(req: Request, res: Response) {
+  router.post(DATA_ACTION_PATHS.ticketStatus, ...jsonBody, async function ticketStatus(req: Request, res: Response) {
     const input = decodeTicketStatusInput(req.body)
     if (Either.isLeft(input)) {
       sendError(res, 400, { error: "malformed_input", message: issuesMessage(input.left), issues: input.left })
@@ -123,10 +122,6 @@ const JSON_TYPES = ["application/json", "application/*+json"]
 
 /** 415 for a body that is not JSON, 400 for no body at all (there is always an input object). */
 function requireJson(req: Request, res: Response, next: NextFunction): void {
-  if (req.method !== "POST") {
-    next()
-    return
-  }
   const length = req.headers["content-length"]
   const noBody = req.headers["transfer-encoding"] === undefined && (length === undefined || length === "0")
   if (noBody) {
