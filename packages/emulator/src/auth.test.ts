@@ -164,6 +164,13 @@ describe("roles, OAuth clients and permissions", () => {
     )
     expect(put.status).toBe(200)
     expect(put.body).toMatchObject({ name: "Renamed", accessTokenValiditySeconds: 600 })
+    const fresh = sdkClient(emu.url)
+    await fresh.loginClientCredentialsGrant(client.id, client.secret)
+    const [token] = [...emu.state.tokens.values()].slice(-1)
+    expect(token?.clientId).toBe(client.id)
+    const left = ((token?.expiresAt ?? 0) - Date.now()) / 1000
+    expect(left).toBeLessThanOrEqual(599)
+    expect(left).toBeGreaterThan(500)
     expect((await call(session.tm.postTaskmanagementWorkbinsQuery({ filters: [] }))).status).toBe(200)
     expect((await call(admin.oauth.deleteOauthClient(client.id))).status).toBe(204)
     expect((await call(session.tm.postTaskmanagementWorkbinsQuery({ filters: [] }))).status).toBe(401)

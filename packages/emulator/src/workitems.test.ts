@@ -293,3 +293,41 @@ describe("Task Management throttles", () => {
     emu.configure({ dailyWorkitemCreates: 100_000, dailyWorkitemUpdates: 1_000_000 })
   })
 })
+
+describe("schema versions and workitems", () => {
+  it("pins the worktype's schema version at creation; later versions apply to new workitems only", async () => {
+    const own = await setupWorktype(s, "Pinned")
+    const old = await call(s.tm.postTaskmanagementWorkitems({ name: "Pinned v1", typeId: own.worktypeId } as never))
+    expect(old.body.schema.version).toBe(1)
+    const current = await call(s.tm.getTaskmanagementWorkitemsSchema(own.schemaId))
+    const v2 = structuredClone(current.body)
+    v2.jsonSchema.properties.extra_text = { allOf: [{ $ref: "#/definitions/text" }], title: "Extra", maxLength: 10 }
+    expect((await call(s.tm.putTaskmanagementWorkitemsSchema(own.schemaId, v2))).status).toBe(200)
+    const fresh = await call(s.tm.postTaskmanagementWorkitems({ name: "Pinned v2", typeId: own.worktypeId, customFields: { extra_text: "ok" } } as never))
+    expect(fresh.status).toBe(200)
+    expect(fresh.body.schema.version).toBe(2)
+    const oldPatch = await patch(old.body.id, { customFields: { extra_text: "no" } })
+    expect(oldPatch.status).toBe(400)
+    expect(oldPatch.body.message).toContain("customFields.extra_text")
+    expect((await patch(fresh.body.id, { customFields: { extra_text: "yes" } })).status).toBe(200)
+    const pinned = await call(s.tm.patchTaskmanagementWorktype(own.worktypeId, { schemaVersion: 1 }))
+    expect(pinned.status).toBe(200)
+    const v1item = await call(s.tm.postTaskmanagementWorkitems({ name: "Pinned again", typeId: own.worktypeId, customFields: { extra_text: "x" } } as never))
+    expect(v1item.status).toBe(400)
+    expect(v1item.body.message).toContain("customFields.extra_text")
+  })
+
+  it("will not attach a disabled schema", async () => {
+    const schema = await call(s.tm.postTaskmanagementWorkitemsSchemas({ ...(await import("./testing.js")).sampleSchemaBody("disabled_schema"), enabled: false } as never))
+    expect(schema.status).toBe(200)
+    const r = await call(s.tm.postTaskmanagementWorktypes({ name: "Disabled schema type", defaultWorkbinId: setup.workbinId, schemaId: schema.body.id }))
+    expect(r.status).toBe(400)
+    expect(r.body.message).toContain("disabled")
+  })
+
+  it("will not delete a workbin that holds workitems (409)", async () => {
+    const r = await call(s.tm.deleteTaskmanagementWorkbin(setup.workbinId))
+    expect(r.status).toBe(409)
+  })
+})
+
