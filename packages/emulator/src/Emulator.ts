@@ -313,7 +313,15 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       }
       if (path === "/__emulator/faults" && m === "GET")
         return send(res, 200, { faults: faults.map((f) => ({ id: f.id, ...f.rule, path: f.path instanceof RegExp ? f.path.source : f.path })) }, id)
-      if (path === "/__emulator/requests" && m === "GET") return send(res, 200, { requests: log }, id)
+      if (path === "/__emulator/requests" && m === "GET") {
+        const q = new URL(req.url ?? "/", "http://emulator.invalid").searchParams
+        const client = q.get("clientId")
+        const since = q.get("since")
+        if (since !== null && Number.isNaN(Date.parse(since))) throw new Error("since must be an ISO-8601 instant")
+        const from = since === null ? undefined : new Date(Date.parse(since)).toISOString()
+        const requests = log.filter((r) => (client === null || r.clientId === client) && (from === undefined || r.at >= from))
+        return send(res, 200, { requests }, id)
+      }
       if (path === "/__emulator/requests" && m === "DELETE") {
         log = []
         return send(res, 204, undefined, id)

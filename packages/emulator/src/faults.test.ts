@@ -185,6 +185,10 @@ describe("control API over HTTP", () => {
         route: "/api/v2/taskmanagement/workbins/{workbinId}"
       })
     ])
+    expect((await json(await ctl("GET", `/requests?clientId=${emu.adminClientId}`))).requests).toHaveLength(1)
+    expect((await json(await ctl("GET", "/requests?clientId=someone-else"))).requests).toEqual([])
+    expect((await json(await ctl("GET", "/requests?since=2999-01-01T00:00:00Z"))).requests).toEqual([])
+    expect((await ctl("GET", "/requests?since=yesterday")).status).toBe(400)
     const stats = await json(await ctl("GET", "/stats"))
     expect(stats.calls["GET /api/v2/taskmanagement/workbins/{workbinId}"]).toEqual({ "404": 1 })
     expect(stats.calls["POST /oauth/token"]["200"]).toBeGreaterThan(0)
