@@ -168,11 +168,15 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(value ?? null)
 }
 
-/** The named keys whose values differ between two property bags (missing and undefined count as null). */
+/**
+ * The named keys whose values differ between two property bags (missing and undefined count as null).
+ * `connection` is always compared: a rotated provisioning secret is an in-place update, so that the state (which
+ * `read` and `delete` use) holds the working credentials.
+ */
 export function changedKeys(olds: object, news: object, keys: ReadonlyArray<string>): string[] {
   const o = olds as Record<string, unknown>
   const n = news as Record<string, unknown>
-  return keys.filter((k) => stableJson(o[k]) !== stableJson(n[k]))
+  return [...keys, "connection"].filter((k) => stableJson(o[k]) !== stableJson(n[k]))
 }
 
 /** A diff result in the shape Pulumi expects. */

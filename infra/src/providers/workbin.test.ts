@@ -41,6 +41,15 @@ describe("workbin provider against the emulator", () => {
     expect((await workbinProvider.diff("x", outs, { ...outs, description: "new" })).replaces).toEqual([])
   })
 
+  it("updates in place when the provisioning credentials rotate, so that delete uses the new ones", async () => {
+    const created = await workbinProvider.create({ connection: g.admin, name: "Workbin rotate" })
+    const rotated = { connection: { ...g.admin, region: "unused.example" }, name: "Workbin rotate" }
+    expect(await workbinProvider.diff(created.id, created.outs, rotated)).toMatchObject({ changes: true, replaces: [] })
+    const updated = await workbinProvider.update(created.id, created.outs, rotated)
+    expect(updated.outs.connection).toEqual(rotated.connection)
+    await workbinProvider.delete(created.id, updated.outs)
+  })
+
   it("sees drift made outside Pulumi", async () => {
     const inputs = { connection: g.admin, name: "Workbin drift" }
     const created = await workbinProvider.create(inputs)
