@@ -3,5 +3,11 @@ import shared from "../vitest.shared.js"
 
 export default mergeConfig(
   shared,
-  defineProject({ test: { name: "e2e", exclude: [...configDefaults.exclude, "**/*.services.test.ts"] } })
+  defineProject({
+    test: {
+      name: "e2e",
+      include: ["src/**/*.test.ts", "chaos/**/*.test.ts", "bench/**/*.test.ts"],
+      exclude: [...configDefaults.exclude, "**/*.services.test.ts"]
+    }
+  })
 )

@@ -194,6 +194,7 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
   let killed = 0
   const total = storm.deliveries.length
   let crashError: unknown
+  const abort = new AbortController()
   const crasher = (async () => {
     try {
       for (let k = 1; k <= kills; k++) {
@@ -211,6 +212,7 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
       }
     } catch (e) {
       crashError = e
+      abort.abort()
     }
   })()
 
@@ -224,6 +226,7 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
       deliveries: storm.deliveries,
       concurrency: options.concurrency ?? 16,
       progressEvery: 1,
+      signal: abort.signal,
       onProgress: (done, all) => {
         sent = done
         if (done % 2000 === 0 || done === all) log(`sent ${done}/${all} deliveries (${((Date.now() - started) / 1000).toFixed(1)} s)`)
@@ -255,9 +258,13 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
   if (drainedAt === undefined) extra.push({ invariant: "nothing-lost", ticket: "(service)", detail: `the inbox did not drain within ${options.drainTimeoutMs ?? 600_000} ms` })
   if (target.serviceClientId !== undefined && target.budgetPerMinute !== undefined) {
     const requests = (await control<{ requests: ReadonlyArray<LoggedRequest> }>(emu, "GET", "requests"))?.requests ?? []
-    const mine = requests.filter((r) => r.clientId === target.serviceClientId && !r.path.startsWith("/oauth/") && Date.parse(r.at) >= started - 1000)
+    // Requests answered by an injected fault carry no client id (the fault hits before authentication); during the
+    // run only the service calls Genesys, so those count as the service's.
+    const mine = requests.filter(
+      (r) => (r.clientId === target.serviceClientId || r.clientId === undefined) && !r.path.startsWith("/oauth/") && Date.parse(r.at) >= started - 1000 && Date.parse(r.at) <= ended
+    )
     const times = mine.map((r) => Date.parse(r.at)).sort((a, b) => a - b)
-    const inDrain = times.filter((t) => t <= ended).length
+    const inDrain = times.length
     const drainSeconds = Math.max(0.001, (ended - started) / 1000)
     const natural429 = mine.filter((r) => r.status === 429 && r.fault === undefined).length
     const injected429 = mine.filter((r) => r.status === 429 && r.fault !== undefined).length

@@ -23,6 +23,8 @@ export interface SendOptions {
   readonly progressEvery?: number
   /** Per-request timeout; default 30 s. */
   readonly timeoutMs?: number
+  /** Stops sending (deliveries not yet answered count as failed). */
+  readonly signal?: AbortSignal
 }
 
 export interface SendResult {
@@ -67,7 +69,7 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
   let rr = 0
 
   const one = async (d: Delivery): Promise<void> => {
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    for (let attempt = 1; attempt <= maxAttempts && options.signal?.aborted !== true; attempt++) {
       attempts++
       const url = options.urls[rr++ % options.urls.length]!
       let wait = retryDelayMs
@@ -100,7 +102,7 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
   }
 
   const lane = async (): Promise<void> => {
-    while (next < options.deliveries.length) {
+    while (next < options.deliveries.length && options.signal?.aborted !== true) {
       const d = options.deliveries[next++]!
       await one(d)
       done++

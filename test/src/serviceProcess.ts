@@ -19,8 +19,12 @@ export interface ServiceProcessOptions {
   readonly port?: number
   /** File that receives the service's stdout and stderr (appended); default none. */
   readonly logFile?: string
-  /** How long to wait for `workbridge listening on …`; default 60 s. */
+  /** How long to wait for `workbridge listening on …`; default 90 s. */
   readonly startTimeoutMs?: number
+  /** Starts `restart()` tries before giving up (a supervisor restarts a service that fails to start); default 5. */
+  readonly restartAttempts?: number
+  /** Told about each failed restart attempt. */
+  readonly onRestartFailure?: (attempt: number, error: unknown) => void
 }
 
 export interface ServiceProcess {
@@ -92,9 +96,9 @@ export const startServiceProcess = async (options: ServiceProcessOptions): Promi
       const timer = setTimeout(() => {
         if (!listening) {
           c.kill("SIGKILL")
-          reject(new Error(`the service did not print "workbridge listening on" within ${options.startTimeoutMs ?? 60_000} ms; output:\n${tail}`))
+          reject(new Error(`the service did not print "workbridge listening on" within ${options.startTimeoutMs ?? 90_000} ms; output:\n${tail}`))
         }
-      }, options.startTimeoutMs ?? 60_000)
+      }, options.startTimeoutMs ?? 90_000)
       const onData = (chunk: Buffer) => {
         log?.write(chunk)
         if (!listening) {
@@ -117,6 +121,11 @@ export const startServiceProcess = async (options: ServiceProcessOptions): Promi
       })
     })
 
+  // Never leave the service behind when this process ends.
+  const reap = () => {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+  }
+  process.once("exit", reap)
   await launch()
   const running = () => child !== undefined && child.exitCode === null && child.signalCode === null
   return {
@@ -131,7 +140,19 @@ export const startServiceProcess = async (options: ServiceProcessOptions): Promi
     },
     restart: async () => {
       if (running()) throw new Error("restart: the service is still running (kill it first)")
-      await launch()
+      // Like a process supervisor: a start that fails (e.g. Genesys unreachable at start-up) is tried again.
+      let last: unknown
+      for (let attempt = 1; attempt <= (options.restartAttempts ?? 5); attempt++) {
+        try {
+          await launch()
+          return
+        } catch (e) {
+          last = e
+          options.onRestartFailure?.(attempt, e)
+          await new Promise((r) => setTimeout(r, 1000))
+        }
+      }
+      throw last
     },
     stop: async () => {
       if (running()) {
@@ -140,6 +161,7 @@ export const startServiceProcess = async (options: ServiceProcessOptions): Promi
         await exited
         clearTimeout(force)
       }
+      process.off("exit", reap)
       await new Promise<void>((r) => (log === undefined ? r() : log.end(() => r())))
     },
     rssBytes: () => (running() ? procStatusBytes(child?.pid, "VmRSS") : undefined),

@@ -28,6 +28,8 @@ export interface StackOptions {
   readonly logFile?: string
   /** Prefix of the provisioned objects' names; default `Storm`. */
   readonly namePrefix?: string
+  /** Progress lines (failed restarts); default none. */
+  readonly log?: (line: string) => void
 }
 
 export interface Stack {
@@ -73,7 +75,9 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
         WORKBRIDGE_BUDGET_PER_MINUTE: String(budgetPerMinute),
         WORKBRIDGE_DATA_DIR: dataDir
       },
-      logFile
+      logFile,
+      onRestartFailure: (attempt, e) =>
+        options.log?.(`service restart attempt ${attempt} failed: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`)
     })
     return {
       emulator,
