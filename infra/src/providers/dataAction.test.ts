@@ -1,5 +1,6 @@
 import { defaultCatalog } from "@workbridge/catalog"
 import { buildDataActionDefinitions } from "@workbridge/service/dataActions/definitions"
+import { call as sdkCall, login } from "@workbridge/genesys-emulator/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { TestGenesys } from "../testing.js"
 import { startTestGenesys } from "../testing.js"
@@ -87,6 +88,32 @@ describe("credential, integration and Data Action providers against the emulator
     await expect(integrationProvider.read(integration.id, integration.outs)).rejects.toMatchObject({ status: 404 })
     await integrationCredentialProvider.delete(credential.id, credential.outs)
     await expect(integrationCredentialProvider.read(credential.id, credential.outs)).rejects.toMatchObject({ status: 404 })
+  })
+
+  it("sees an action edited by hand as drift and publishes the declared one again", async () => {
+    const integration = await integrationProvider.create({ connection: g.admin, name: "Drift integration" })
+    const inputs: DataActionInputs = {
+      connection: g.admin,
+      integrationId: integration.id,
+      name: status!.name,
+      category: "Drift",
+      contract: status!.contract,
+      config: status!.config
+    }
+    const action = await dataActionProvider.create(inputs)
+    const s = await login(g.emulator.url, g.admin.clientId, g.admin.clientSecret)
+    const current = await sdkCall<{ version: number }>(s.integrations.getIntegrationsAction(action.id))
+    const edited = await sdkCall(
+      s.integrations.patchIntegrationsAction(action.id, { name: "Renamed in the UI", version: current.body.version })
+    )
+    expect(edited.status).toBe(200)
+    const read = await dataActionProvider.read(action.id, action.outs)
+    expect(read.props.name).toBe("Renamed in the UI")
+    expect(await dataActionProvider.diff(action.id, read.props, inputs)).toMatchObject({ changes: true, replaces: [] })
+    await dataActionProvider.update(action.id, read.props, inputs)
+    expect((await dataActionProvider.read(action.id, action.outs)).props.name).toBe(status!.name)
+    await dataActionProvider.delete(action.id, action.outs)
+    await integrationProvider.delete(integration.id, integration.outs)
   })
 
   it("refuses bad input naming the field, never echoing a credential value", async () => {
