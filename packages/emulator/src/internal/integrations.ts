@@ -96,8 +96,7 @@ const checkConfig = (config: unknown): Json => {
   if (typeof rt !== "string" || !["GET", "PUT", "POST", "PATCH", "DELETE"].includes(rt))
     throw badRequest("config.request.requestType must be GET, PUT, POST, PATCH or DELETE", "config.request.requestType")
   if (config["response"] !== undefined && !isObject(config["response"])) throw badRequest("config.response must be an object", "config.response")
-  const timeout = optInt(config, "timeoutSeconds", { min: 1, max: 60 })
-  void timeout
+  optInt(config, "timeoutSeconds", { min: 1, max: 60 })
   return config
 }
 

@@ -305,8 +305,9 @@ export const workitemRoutes: ReadonlyArray<Route> = [
       const workbinId = optString(b, "workbinId") ?? wt.defaultWorkbinId
       if (!s.workbins.has(workbinId)) throw badRequest(`workbinId ${workbinId} does not name an existing workbin`, "workbinId")
       const autoStatusTransition = optBool(b, "autoStatusTransition") ?? true
-      optString(b, "wrapupCode")
       const attrs = attributes(c, b, false)
+      const wrapupCode = optUuid(b, "wrapupCode")
+      if (wrapupCode !== undefined) attrs["wrapupCode"] = wrapupCode
       const schemaVersion = wt.schemaId === undefined ? undefined : schemaVersionOf(s, wt.schemaId, wt.schemaVersion)
       const customFields = customFieldsBody(b) ?? {}
       checkCustomFields(schemaVersion?.compiled, customFields)
