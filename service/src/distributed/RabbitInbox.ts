@@ -139,6 +139,13 @@ end
 return 1
 `
 
+/**
+ * How long a delivery key stays "pending" (publish in progress). A replica killed mid-publish leaves it behind;
+ * the sender's retries are answered 5xx until it expires, then accepted. Longer than the confirm timeout.
+ */
+const PENDING_TTL_SECONDS = 20
+const CONFIRM_TIMEOUT_MS = 10_000
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 export const queueNames = (prefix: string, partitions: number) => {
@@ -347,7 +354,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       if (ch === undefined || !connected) return Promise.reject(new Error("RabbitMQ is not connected; reconnecting"))
       const q = names.partitions[partitionOf(env.event, options.partitions)]!
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("no publisher confirm within 10 s")), 10_000)
+        const timer = setTimeout(() => reject(new Error(`no publisher confirm within ${CONFIRM_TIMEOUT_MS} ms`)), CONFIRM_TIMEOUT_MS)
         try {
           ch.sendToQueue(
             q,
@@ -385,7 +392,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       const dedupe = k.dedupe(event.source, event.deliveryKey)
       const deadline = Date.now() + 3_000
       for (;;) {
-        const r = String(await redis.eval(BEGIN, 2, dedupe, k.pending, String(options.hardLimit), "60"))
+        const r = String(await redis.eval(BEGIN, 2, dedupe, k.pending, String(options.hardLimit), String(PENDING_TTL_SECONDS)))
         if (r === "done") return { _tag: "Duplicate" }
         if (r.startsWith("full:")) return new InboxFull({ depth: Number(r.slice(5)), limit: options.hardLimit })
         if (r === "ok") break

@@ -1,0 +1,127 @@
+/**
+ * The distributed storm: N service replicas (child processes) on RabbitMQ + Redis in a fresh namespace, one
+ * Genesys emulator (in this process) provisioned through infra's provisioner, the chaos storm sent to all
+ * replicas, a replica killed with SIGKILL mid-run (and started again), then the four invariants checked.
+ * Used by `replicas.services.test.ts` and by `bench.ts`.
+ */
+import { randomBytes } from "node:crypto"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { startEmulator } from "@workbridge/genesys-emulator"
+import { provisionForService } from "@workbridge/infra/provision"
+import { openRedis } from "@workbridge/service/distributed/Connections"
+import { deleteTopology } from "@workbridge/service/distributed/RabbitInbox"
+import { deleteNamespace } from "@workbridge/service/distributed/RedisLinkStore"
+import { Effect } from "effect"
+import { generateStorm, runStorm, type ServiceProcess, startServiceProcess, type StormRun } from "../src/index.js"
+
+export const RABBITMQ_URL = process.env["WORKBRIDGE_TEST_RABBITMQ_URL"] ?? "amqp://guest:guest@127.0.0.1:5672"
+export const REDIS_URL = process.env["WORKBRIDGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379"
+
+export interface DistributedStormOptions {
+  readonly tickets: number
+  readonly events: number
+  /** Service replicas; default 3. */
+  readonly replicas?: number
+  /** Partition queues; default 8. */
+  readonly partitions?: number
+  /** The shared budget per minute, and the emulator's rate limit; default 300. */
+  readonly budgetPerMinute?: number
+  /** Replicas killed with SIGKILL (and restarted) during the run; default 1. */
+  readonly kills?: number
+  /** Periodic injected 429 bursts with `Retry-After` (seconds); default none. */
+  readonly retryAfterSeconds?: number
+  readonly seed?: number
+  readonly concurrency?: number
+  readonly log?: (line: string) => void
+}
+
+export interface DistributedStormResult extends StormRun {
+  readonly replicas: number
+  readonly partitions: number
+  readonly deliveries: number
+  /** Replica starts (initial starts plus restarts after kills). */
+  readonly starts: number
+}
+
+/** Delete the queues and keys of a namespace. */
+export const dropNamespace = async (namespace: string, partitions: number): Promise<void> => {
+  const redis = await Effect.runPromise(openRedis({ url: REDIS_URL }))
+  try {
+    await deleteNamespace(redis, namespace)
+  } finally {
+    redis.disconnect()
+  }
+  await deleteTopology(RABBITMQ_URL, namespace, partitions)
+}
+
+export const runDistributedStorm = async (options: DistributedStormOptions): Promise<DistributedStormResult> => {
+  const log = options.log ?? (() => undefined)
+  const n = options.replicas ?? 3
+  const partitions = options.partitions ?? 8
+  const budgetPerMinute = options.budgetPerMinute ?? 300
+  const seed = options.seed ?? 7
+  const namespace = `wb-test-${randomBytes(5).toString("hex")}`
+  const storm = generateStorm({ tickets: options.tickets, events: options.events, seed, prefix: `d${seed}-${namespace.slice(-4)}-` })
+  log(`storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries; ${n} replicas, ${partitions} partitions, namespace ${namespace}`)
+  const emulator = await startEmulator({ port: 0, rateLimitPerMinute: budgetPerMinute, workitemUpdatesPerMinute: 600, seed, quiet: true })
+  const dataDir = mkdtempSync(join(tmpdir(), "workbridge-distributed-"))
+  const replicas: Array<ServiceProcess> = []
+  try {
+    const provisioned = await provisionForService(
+      { gatewayUrl: emulator.url, clientId: emulator.adminClientId, clientSecret: emulator.adminClientSecret },
+      { namePrefix: `Dist${seed}` }
+    )
+    const env = (i: number): Record<string, string> => ({
+      LOG_LEVEL: "warn",
+      ...storm.serviceEnv,
+      GENESYS_GATEWAY_URL: emulator.url,
+      GENESYS_CLIENT_ID: provisioned.clientId,
+      GENESYS_CLIENT_SECRET: provisioned.clientSecret,
+      WORKBRIDGE_WORKTYPE_ID: provisioned.worktypeId,
+      WORKBRIDGE_BUDGET_PER_MINUTE: String(budgetPerMinute),
+      WORKBRIDGE_DATA_DIR: join(dataDir, `replica-${i}`),
+      WORKBRIDGE_QUEUE: "rabbitmq",
+      WORKBRIDGE_STATE: "redis",
+      WORKBRIDGE_RABBITMQ_URL: RABBITMQ_URL,
+      WORKBRIDGE_REDIS_URL: REDIS_URL,
+      WORKBRIDGE_NAMESPACE: namespace,
+      WORKBRIDGE_PARTITIONS: String(partitions),
+      // A killed replica's tickets are free again after this long.
+      WORKBRIDGE_LEASE_MS: "5000",
+      WORKBRIDGE_GENESYS_TIMEOUT_MS: "4000",
+      WORKBRIDGE_RETRY_MAX_MS: "5000"
+    })
+    for (let i = 0; i < n; i++) replicas.push(await startServiceProcess({ env: env(i), logFile: join(dataDir, `replica-${i}.log`) }))
+    log(`emulator ${emulator.url} · replicas ${replicas.map((r) => r.url).join(", ")}`)
+    const run = await runStorm({
+      storm,
+      target: {
+        serviceUrls: replicas.map((r) => r.url),
+        emulatorUrl: emulator.url,
+        reader: { gatewayUrl: emulator.url, clientId: emulator.adminClientId, clientSecret: emulator.adminClientSecret },
+        worktypeId: provisioned.worktypeId,
+        serviceClientId: provisioned.clientId,
+        budgetPerMinute,
+        crash: async (k) => {
+          const victim = replicas[(k - 1) % n]!
+          log(`kill -9 replica ${(k - 1) % n} (pid ${victim.pid()})`)
+          await victim.kill9()
+          await victim.restart()
+        }
+      },
+      ...(options.retryAfterSeconds !== undefined ? { rateLimitBursts: { everyMs: 5000, count: 4, retryAfterSeconds: options.retryAfterSeconds } } : {}),
+      kills: options.kills ?? 1,
+      concurrency: options.concurrency ?? 16,
+      drainTimeoutMs: 240_000,
+      log
+    })
+    return { ...run, replicas: n, partitions, deliveries: storm.stats.deliveries, starts: replicas.reduce((a, r) => a + r.starts(), 0) }
+  } finally {
+    await Promise.all(replicas.map((r) => r.stop().catch(() => undefined)))
+    await emulator.close().catch(() => undefined)
+    await dropNamespace(namespace, partitions).catch((e: unknown) => log(`cleanup of ${namespace} failed: ${String(e)}`))
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
