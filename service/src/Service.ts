@@ -267,6 +267,21 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
         s.workitemId === undefined && s.pendingEvents === 0 && s.lastError === undefined ? undefined : s
       )
 
+    const dataActionsRouter = () => {
+      try {
+        return makeDataActionsRouter({
+          catalog,
+          auth: config.dataActionAuth,
+          ticketStatus,
+          onError: (error, context) =>
+            log.error({ action: context.action, error: error instanceof Error ? error.message : String(error) }, "data action failed")
+        })
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e)
+        throw new ConfigError(/WORKBRIDGE_DATA_ACTION_\w+/.exec(message)?.[0] ?? "WORKBRIDGE_DATA_ACTION_TOKEN", message)
+      }
+    }
+
     const app = makeApp({
       catalog,
       sources: makeSources(credentials),
@@ -279,13 +294,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       genesysReady,
       refreshGauges: () => runtime.runPromise(refreshGauges),
       inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
-      dataActions: makeDataActionsRouter({
-        catalog,
-        auth: config.dataActionAuth,
-        ticketStatus,
-        onError: (error, context) =>
-          log.error({ action: context.action, error: error instanceof Error ? error.message : String(error) }, "data action failed")
-      }),
+      dataActions: dataActionsRouter(),
       ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {})
     })
 
