@@ -128,9 +128,10 @@ export async function call<T>(operation: string, run: () => Promise<unknown>): P
     const c = (cause ?? {}) as { status?: number; body?: { message?: string; code?: string }; code?: string; message?: string }
     const status = typeof c.status === "number" ? c.status : undefined
     const message = c.body?.message ?? (status === undefined ? (c.code ?? c.message ?? "network error") : "")
-    const err = new Error(
-      `${operation} failed: ${status === undefined ? "" : `HTTP ${status} `}${c.body?.code ?? ""}${message ? ` ${message}` : ""}`.trim()
-    ) as Error & Record<string, unknown>
+    const parts = [status === undefined ? undefined : `HTTP ${status}`, c.body?.code, message].filter(
+      (p): p is string => typeof p === "string" && p !== ""
+    )
+    const err = new Error(`${operation} failed: ${parts.join(" ")}`) as Error & Record<string, unknown>
     err["status"] = status
     err["code"] = c.body?.code
     err["operation"] = operation
