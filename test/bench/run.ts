@@ -1,0 +1,305 @@
+/**
+ * `pnpm bench`: measures, in one run, the five figures of docs/benchmarks.md and prints them as one table; the
+ * table and the raw numbers also go to `bench/results/bench-<time>.json`. `--help` lists the size flags.
+ */
+import { spawn } from "node:child_process"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { cpus, loadavg, totalmem } from "node:os"
+import { fileURLToPath } from "node:url"
+import { type FlagSpec, FlagError, parseFlags, usage } from "../src/flags.js"
+import { statusIds, openSession } from "../src/genesys.js"
+import { generateStorm, type Storm } from "../src/storm.js"
+import { runStorm, waitForDrain } from "../src/runStorm.js"
+import { sendDeliveries } from "../src/send.js"
+import { REPO_ROOT } from "../src/serviceProcess.js"
+import { startStack } from "../src/stack.js"
+import type { LoadResult, LoadSpec } from "./loadgen.js"
+import { runNaive } from "./naive.js"
+import { DATA_ACTION_BASIC_AUTH } from "./servers.js"
+import { type BenchRow, formatTable, markdownTable } from "./table.js"
+import { provisionForService } from "@workbridge/infra/provision"
+
+const FLAGS: ReadonlyArray<FlagSpec> = [
+  { name: "tickets", description: "tickets of the efficiency storm", default: 1000, min: 1 },
+  { name: "events", description: "events of the efficiency storm", default: 10000, min: 1 },
+  { name: "budget", description: "Genesys budget per minute of the efficiency storm (service and emulator)", default: 3000, min: 60 },
+  { name: "rss-events", description: "events of the memory storm (0 skips figure 5)", default: 100000, min: 0 },
+  { name: "rss-tickets", description: "tickets of the memory storm", default: 10000, min: 1 },
+  { name: "rss-budget", description: "Genesys budget per minute during the memory storm", default: 60000, min: 60 },
+  { name: "rss-drain-seconds", description: "how long the memory storm may drain after the last delivery", default: 120, min: 0 },
+  { name: "duration", description: "seconds of each load-generator run", default: 10, min: 1, max: 600 },
+  { name: "connections", description: "load-generator connections for throughput runs", default: 32, min: 1, max: 1000 },
+  { name: "ingest-rate", description: "offered webhook rate (req/s) for the latency figure", default: 1000, min: 1 },
+  { name: "data-action-rate", description: "offered Data Action rate (req/s) for its latency", default: 500, min: 1 },
+  { name: "concurrency", description: "webhook requests in flight while sending storms", default: 32, min: 1, max: 512 },
+  { name: "seed", description: "storm seed", default: 1, min: 0 },
+  { name: "skip", description: "comma-separated figures to skip (1-5)", default: "" }
+]
+
+const LOADGEN = fileURLToPath(new URL("./loadgen.ts", import.meta.url))
+const SERVERS = fileURLToPath(new URL("./servers.ts", import.meta.url))
+const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url))
+
+const started = Date.now()
+const say = (line: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
+
+/** Run the load generator in its own process. */
+const load = (spec: LoadSpec): Promise<LoadResult> =>
+  new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ["--import", "tsx", LOADGEN, JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] })
+    let out = ""
+    let err = ""
+    c.stdout.on("data", (d: Buffer) => (out += d.toString()))
+    c.stderr.on("data", (d: Buffer) => (err += d.toString()))
+    c.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`load generator failed (${code}): ${err.slice(-2000)}`))
+      try {
+        resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as LoadResult)
+      } catch {
+        reject(new Error(`load generator printed no result: ${out.slice(-500)} ${err.slice(-500)}`))
+      }
+    })
+  })
+
+/** Start one of the comparison servers in its own process. */
+const server = (mode: "echo" | "data-actions"): Promise<{ url: string; stop: () => Promise<void> }> =>
+  new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ["--import", "tsx", SERVERS, mode], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] })
+    let out = ""
+    c.stdout.on("data", (d: Buffer) => {
+      out += d.toString()
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m !== null)
+        resolve({
+          url: m[1]!,
+          stop: () =>
+            new Promise<void>((r) => {
+              c.once("exit", () => r())
+              c.kill("SIGTERM")
+            })
+        })
+    })
+    c.stderr.on("data", (d: Buffer) => (out += d.toString()))
+    c.on("exit", (code) => reject(new Error(`${mode} server exited (${code}): ${out.slice(-1000)}`)))
+  })
+
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a")
+const mb = (bytes: number | undefined) => (bytes === undefined ? "n/a" : `${(bytes / 1024 / 1024).toFixed(0)} MB`)
+
+interface Figures {
+  rows: Array<BenchRow>
+}
+
+/** Figures 1 and 2: the storm through Workbridge, and the same storm through the naive baseline. */
+const stormFigures = async (flags: Record<string, number | string | boolean>, figures: Figures, skip: Set<string>) => {
+  const budget = flags["budget"] as number
+  const storm = generateStorm({ tickets: flags["tickets"] as number, events: flags["events"] as number, seed: flags["seed"] as number, prefix: `b${flags["seed"]}-` })
+  say(`efficiency storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries; budget ${budget}/min`)
+  const stack = await startStack({ rateLimitPerMinute: budget, budgetPerMinute: budget, webhookEnv: storm.serviceEnv, namePrefix: "Bench", log: say })
+  try {
+    const run = await runStorm({
+      storm,
+      target: {
+        serviceUrls: [stack.service.url],
+        emulatorUrl: stack.emulator.url,
+        reader: stack.reader,
+        worktypeId: stack.worktypeId,
+        serviceClientId: stack.serviceClientId,
+        budgetPerMinute: budget
+      },
+      concurrency: flags["concurrency"] as number,
+      log: say
+    })
+    const calls = run.report.calls!
+    say(`workbridge: ${calls.api} calls for ${storm.stats.tickets} tickets; invariants ${run.report.ok ? "hold" : "VIOLATED"}`)
+
+    // The naive baseline on the same emulator, its own worktype; the rate limit is lifted (its call count does not depend on it).
+    stack.emulator.configure({ rateLimitPerMinute: 1_000_000, workitemUpdatesPerMinute: 1_000_000 })
+    const naiveSide = await provisionForService(
+      { gatewayUrl: stack.emulator.url, clientId: stack.emulator.adminClientId, clientSecret: stack.emulator.adminClientSecret },
+      { namePrefix: "Naive" }
+    )
+    const naiveSession = await openSession(stack.reader)
+    const ctx = { typeId: naiveSide.worktypeId, statusIds: await statusIds(naiveSession, naiveSide.worktypeId) }
+    const events = storm.deliveries.filter((d) => d.copy === "original")
+    say(`naive baseline: ${events.length} events, query then POST/PATCH each`)
+    const naive = await runNaive({ reader: stack.reader, ctx, deliveries: events, onProgress: (d, t) => say(`naive ${d}/${t}`) })
+    const ratio = naive.perTicket / calls.perTicket
+    if (!skip.has("1")) {
+      figures.rows.push({
+        id: "storm-efficiency",
+        figure: "Genesys calls per ticket (storm)",
+        measured: `${fmt(calls.perTicket)} (naive ${fmt(naive.perTicket)}, ${fmt(ratio, 1)}× fewer)`,
+        goal: "≤ 1.5",
+        met: calls.perTicket <= 1.5 && run.report.ok,
+        note: `${storm.stats.events} events (${storm.stats.deliveries} deliveries with duplicates) over ${storm.stats.tickets} tickets, budget ${budget}/min on service and emulator; ${calls.api} API calls (+${calls.token} token); naive: ${naive.calls} calls (${naive.refused} refused); invariants ${run.report.ok ? "held" : `VIOLATED (${run.report.violations.length})`}`,
+        data: { calls, naive, invariantsOk: run.report.ok, violations: run.report.violations.slice(0, 20), send: run.send, byRoute: calls.byRoute }
+      })
+    }
+    if (!skip.has("2") && run.budget !== undefined) {
+      const b = run.budget
+      const share = calls.api === 0 ? 0 : calls.rateLimited / calls.api
+      figures.rows.push({
+        id: "budget-utilization",
+        figure: "budget utilization while draining; 429 share",
+        measured: `${fmt(b.utilization)}; ${fmt(share * 100)} %`,
+        goal: "≥ 0.87; ≤ 1 %",
+        met: b.utilization >= 0.87 && share <= 0.01,
+        note: `${b.callsInDrain} calls in ${fmt(run.drainMs / 1000, 1)} s from the first delivery to an empty inbox at ${budget}/min; at most ${b.maxCallsPerMinute} calls in any minute; ${calls.rateLimited} 429s of ${calls.api} calls`,
+        data: { ...b, drainMs: run.drainMs, sendMs: run.sendMs, rateLimitedShare: share }
+      })
+    }
+  } finally {
+    await stack.close()
+  }
+}
+
+/** Figure 3: durable webhook ingest vs a bare Express JSON echo. */
+const ingestFigure = async (flags: Record<string, number | string | boolean>, figures: Figures) => {
+  const secret = "bench-ingest-secret"
+  const stack = await startStack({ rateLimitPerMinute: 300, budgetPerMinute: 300, webhookEnv: { WEBHOOK_SECRET_GENERIC: secret }, namePrefix: "Ingest", log: say })
+  const echo = await server("echo")
+  try {
+    const duration = flags["duration"] as number
+    const connections = flags["connections"] as number
+    const rate = flags["ingest-rate"] as number
+    say(`ingest throughput: ${connections} connections × ${duration} s against the service, then the echo`)
+    const svc = await load({ url: stack.service.url, path: "/webhooks/generic", connections, durationSeconds: duration, body: "generic-webhook", secret, prefix: "tp" })
+    const bare = await load({ url: echo.url, path: "/echo", connections, durationSeconds: duration, body: "generic-webhook", secret, prefix: "tp" })
+    say(`ingest latency at ${rate} req/s offered`)
+    const svcLat = await load({ url: stack.service.url, path: "/webhooks/generic", connections: 20, durationSeconds: duration, overallRate: rate, body: "generic-webhook", secret, prefix: "lat" })
+    const bareLat = await load({ url: echo.url, path: "/echo", connections: 20, durationSeconds: duration, overallRate: rate, body: "generic-webhook", secret, prefix: "lat" })
+    const ratio = svc.rps / bare.rps
+    figures.rows.push({
+      id: "webhook-ingest",
+      figure: "durable webhook ingest vs bare Express; p50/p99",
+      measured: `${fmt(ratio)}× (${fmt(svc.rps, 0)} vs ${fmt(bare.rps, 0)} req/s); ${fmt(svcLat.latencyMs.p50, 1)}/${fmt(svcLat.latencyMs.p99, 1)} ms`,
+      goal: "≥ 0.5×; p99 ≤ 25 ms",
+      met: ratio >= 0.5 && svcLat.latencyMs.p99 <= 25 && svcLat.non2xx === 0,
+      note: `autocannon in its own process, ${connections} connections × ${duration} s, distinct signed generic-source events, each written to the SQLite inbox before 202; latency at ${rate} req/s offered: service ${fmt(svcLat.rps, 0)} req/s done (${svcLat.non2xx} non-2xx), echo p50/p99 ${fmt(bareLat.latencyMs.p50, 1)}/${fmt(bareLat.latencyMs.p99, 1)} ms`,
+      data: { service: svc, echo: bare, serviceLatency: svcLat, echoLatency: bareLat }
+    })
+  } finally {
+    await echo.stop()
+    await stack.close()
+  }
+}
+
+/** Figure 4: the Data Action endpoint vs a bare Express route in the same app. */
+const dataActionFigure = async (flags: Record<string, number | string | boolean>, figures: Figures) => {
+  const srv = await server("data-actions")
+  try {
+    const duration = flags["duration"] as number
+    const connections = flags["connections"] as number
+    const rate = flags["data-action-rate"] as number
+    const input = { subject: "Printer on fire", status: "In Progress", priority: "P2", category: "bug", product_family: "printers, web", due_at: "2026-12-01T10:00:00Z" }
+    const auth = { authorization: `Basic ${Buffer.from(DATA_ACTION_BASIC_AUTH).toString("base64")}` }
+    say(`Data Action throughput: ${connections} connections × ${duration} s, then the bare route`)
+    const action = await load({ url: srv.url, path: "/data-actions/normalize-ticket", connections, durationSeconds: duration, headers: auth, body: { json: input } })
+    const bare = await load({ url: srv.url, path: "/bare", connections, durationSeconds: duration, body: { json: input } })
+    const lat = await load({ url: srv.url, path: "/data-actions/normalize-ticket", connections: 10, durationSeconds: duration, overallRate: rate, headers: auth, body: { json: input } })
+    const ratio = action.rps / bare.rps
+    figures.rows.push({
+      id: "data-action",
+      figure: "Data Action endpoint vs bare Express; p99",
+      measured: `${fmt(ratio)}× (${fmt(action.rps, 0)} vs ${fmt(bare.rps, 0)} req/s); p99 ${fmt(lat.latencyMs.p99, 1)} ms`,
+      goal: "≥ 0.7×; p99 ≤ 10 ms",
+      met: ratio >= 0.7 && lat.latencyMs.p99 <= 10 && action.non2xx === 0 && lat.non2xx === 0,
+      note: `POST /data-actions/normalize-ticket (Basic auth, JSON validation, catalog normalization) vs a bare JSON route in the same Express app, autocannon in its own process, ${connections} connections × ${duration} s; p99 at ${rate} req/s offered (${fmt(lat.rps, 0)} req/s done); non-2xx: ${action.non2xx + lat.non2xx}`,
+      data: { action, bare, latency: lat }
+    })
+  } finally {
+    await srv.stop()
+  }
+}
+
+/** Figure 5: peak RSS of the service during a large storm. */
+const rssFigure = async (flags: Record<string, number | string | boolean>, figures: Figures) => {
+  const events = flags["rss-events"] as number
+  const tickets = Math.min(flags["rss-tickets"] as number, events)
+  const budget = flags["rss-budget"] as number
+  say(`memory storm: generating ${events} events over ${tickets} tickets`)
+  const storm: Storm = generateStorm({ tickets, events, seed: (flags["seed"] as number) + 1, prefix: `m${flags["seed"]}-` })
+  const stack = await startStack({ rateLimitPerMinute: budget, budgetPerMinute: budget, webhookEnv: storm.serviceEnv, namePrefix: "Memory", log: say })
+  let peak = 0
+  const sample = setInterval(() => {
+    peak = Math.max(peak, stack.service.rssBytes() ?? 0)
+  }, 250)
+  try {
+    const baseline = stack.service.rssBytes()
+    const sent = await sendDeliveries({
+      urls: [stack.service.url],
+      storm,
+      deliveries: storm.deliveries,
+      concurrency: flags["concurrency"] as number,
+      progressEvery: 10_000,
+      onProgress: (d, t) => say(`memory storm: ${d}/${t} deliveries answered, RSS ${mb(stack.service.rssBytes())}`)
+    })
+    const drainedAt = await waitForDrain([stack.service.url], (flags["rss-drain-seconds"] as number) * 1000)
+    const hwm = stack.service.peakRssBytes()
+    peak = Math.max(peak, hwm ?? 0)
+    figures.rows.push({
+      id: "peak-rss",
+      figure: `service peak RSS, ${Math.round(events / 1000)}k-event storm`,
+      measured: mb(peak),
+      goal: "≤ 300 MB",
+      met: peak > 0 ? peak <= 300 * 1024 * 1024 : undefined,
+      note: `${storm.stats.deliveries} deliveries over ${tickets} tickets sent in ${fmt(sent.durationMs / 1000, 0)} s (${sent.accepted.length} acknowledged), ${drainedAt === undefined ? `inbox not empty after ${flags["rss-drain-seconds"]} s of draining` : "inbox drained"} at ${budget}/min; VmHWM of the service process (RSS at start ${mb(baseline)})`,
+      data: { peakBytes: peak, vmHwmBytes: hwm, startRssBytes: baseline, sendMs: sent.durationMs, drained: drainedAt !== undefined }
+    })
+  } finally {
+    clearInterval(sample)
+    await stack.close()
+  }
+}
+
+const main = async (): Promise<number> => {
+  let flags
+  try {
+    flags = parseFlags(process.argv.slice(2), FLAGS)
+  } catch (e) {
+    if (e instanceof FlagError) {
+      process.stderr.write(`bench: ${e.message}\n`)
+      return 2
+    }
+    throw e
+  }
+  if (flags === undefined) {
+    process.stdout.write(`${usage("pnpm bench", "Measure storm efficiency, budget utilization, webhook ingest, the Data Action endpoint and peak RSS in one run.", FLAGS)}\n`)
+    return 0
+  }
+  const skip = new Set(String(flags["skip"]).split(",").map((s) => s.trim()).filter((s) => s !== ""))
+  for (const s of skip) if (!["1", "2", "3", "4", "5"].includes(s)) {
+    process.stderr.write(`bench: --skip lists figures 1-5 (got "${s}")\n`)
+    return 2
+  }
+  const figures: Figures = { rows: [] }
+  const load0 = loadavg()
+  if (!(skip.has("1") && skip.has("2"))) await stormFigures(flags, figures, skip)
+  if (!skip.has("3")) await ingestFigure(flags, figures)
+  if (!skip.has("4")) await dataActionFigure(flags, figures)
+  if (!skip.has("5") && (flags["rss-events"] as number) > 0) await rssFigure(flags, figures)
+
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    loadAverageAtStart: load0.map((x) => Number(x.toFixed(2))),
+    loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2)))
+  }
+  process.stdout.write(`\n${formatTable(figures.rows)}\n\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(" ")} → ${machine.loadAverageAtEnd.join(" ")}\n`)
+  mkdirSync(RESULTS, { recursive: true })
+  const file = `${RESULTS}bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`
+  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), flags, machine, rows: figures.rows, markdown: markdownTable(figures.rows) }, null, 2)}\n`)
+  process.stdout.write(`results: ${file}\n`)
+  return 0
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+    process.exit(1)
+  }
+)

@@ -1,0 +1,48 @@
+/**
+ * Servers the bench compares against, each run as its own process:
+ * - `echo`: a bare Express app whose `POST /echo` parses JSON and answers it (the baseline of webhook ingest);
+ * - `data-actions`: the Data Action app (`makeDataActionApp`) with a bare `POST /bare` JSON route in the same app.
+ * Prints `listening on <url>` once it accepts connections.
+ */
+import type { AddressInfo } from "node:net"
+import { defaultCatalog } from "@workbridge/catalog"
+import { makeDataActionApp } from "@workbridge/service/dataActions/standalone"
+import express from "express"
+
+export const DATA_ACTION_BASIC_AUTH = "bench:bench-password"
+
+const echoApp = (): express.Express => {
+  const app = express()
+  app.disable("x-powered-by")
+  app.set("etag", false)
+  app.post("/echo", express.json({ limit: "512kb" }), (req, res) => {
+    res.status(202).json({ status: "accepted", echo: req.body })
+  })
+  return app
+}
+
+const dataActionApp = (): express.Express => {
+  const app = makeDataActionApp({
+    catalog: defaultCatalog,
+    auth: { basicAuth: DATA_ACTION_BASIC_AUTH },
+    ticketStatus: async () => undefined
+  })
+  app.set("etag", false)
+  app.post("/bare", express.json({ limit: "64kb" }), (req, res) => {
+    res.json({ ok: true, echo: req.body })
+  })
+  return app
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const mode = process.argv[2]
+  if (mode !== "echo" && mode !== "data-actions") {
+    process.stderr.write("usage: servers.ts echo|data-actions\n")
+    process.exit(2)
+  }
+  const app = mode === "echo" ? echoApp() : dataActionApp()
+  const server = app.listen(0, "127.0.0.1", () => {
+    process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`)
+  })
+  process.on("SIGTERM", () => server.close(() => process.exit(0)))
+}
