@@ -41,6 +41,10 @@ describe("integrations and credentials", () => {
     )
     expect(cred.status).toBe(200)
     expect(JSON.stringify(cred.body)).not.toContain("p4ss-w0rd")
+    expect(JSON.stringify((await call(s.integrations.getIntegrationsCredential(cred.body.id))).body)).not.toContain("p4ss-w0rd")
+    const logged = JSON.stringify([emu.requests(), emu.stats()])
+    expect(logged).not.toContain("p4ss-w0rd")
+    expect(logged).not.toContain(emu.adminClientSecret)
     const current = await call(s.integrations.getIntegrationConfigCurrent(id))
     expect(current.body.version).toBe(1)
     const body = { name: "Helpdesk WS", notes: "", version: 1, properties: {}, advanced: {}, credentials: { basicAuth: { id: cred.body.id } } }
