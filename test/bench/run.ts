@@ -5,7 +5,8 @@
 import { spawn } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, totalmem } from "node:os"
-import { fileURLToPath } from "node:url"
+import { resolve } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { type FlagSpec, FlagError, parseFlags, usage } from "../src/flags.js"
 import { statusIds, openSession } from "../src/genesys.js"
 import { generateStorm, type Storm } from "../src/storm.js"
@@ -33,7 +34,8 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "data-action-rate", description: "offered Data Action rate (req/s) for its latency", default: 500, min: 1 },
   { name: "concurrency", description: "webhook requests in flight while sending storms", default: 32, min: 1, max: 512 },
   { name: "seed", description: "storm seed", default: 1, min: 0 },
-  { name: "skip", description: "comma-separated figures to skip (1-5)", default: "" }
+  { name: "skip", description: "comma-separated figures to skip (1-5)", default: "" },
+  { name: "extra", description: "comma-separated modules exporting benchRows(say) → BenchRow[] (extra rows, e.g. a distributed run)", default: "" }
 ]
 
 const LOADGEN = fileURLToPath(new URL("./loadgen.ts", import.meta.url))
@@ -279,6 +281,12 @@ const main = async (): Promise<number> => {
   if (!skip.has("3")) await ingestFigure(flags, figures)
   if (!skip.has("4")) await dataActionFigure(flags, figures)
   if (!skip.has("5") && (flags["rss-events"] as number) > 0) await rssFigure(flags, figures)
+  for (const module of String(flags["extra"]).split(",").map((m) => m.trim()).filter((m) => m !== "")) {
+    const url = pathToFileURL(resolve(process.cwd(), module)).href
+    const extra = (await import(url)) as { benchRows?: (say: (line: string) => void) => Promise<ReadonlyArray<BenchRow>> }
+    if (typeof extra.benchRows !== "function") throw new Error(`--extra ${module}: the module exports no benchRows function`)
+    figures.rows.push(...(await extra.benchRows(say)))
+  }
 
   const machine = {
     cpus: cpus().length,
