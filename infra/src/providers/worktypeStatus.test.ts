@@ -75,6 +75,26 @@ describe("worktype status provider against the emulator", () => {
     await expect(worktypeStatusProvider.read(c.id, c.outs)).rejects.toMatchObject({ status: 404 })
   })
 
+  it("replaces a status (category change) that another status lists as a destination", async () => {
+    const from = await status("From status", "Open")
+    const old = await status("Target status", "InProgress")
+    const tr = await worktypeStatusTransitionsProvider.create({
+      connection: g.admin,
+      worktypeId,
+      statusId: from.id,
+      destinationStatusIds: [old.id]
+    })
+    // what Pulumi runs for a delete-before-replace: delete the old status, create the new one, update the transitions
+    await worktypeStatusProvider.delete(old.id, old.outs)
+    await expect(worktypeStatusProvider.read(old.id, old.outs)).rejects.toMatchObject({ status: 404 })
+    const replacement = await status("Target status", "Waiting")
+    const next = { ...tr.outs, destinationStatusIds: [replacement.id] }
+    expect(await worktypeStatusTransitionsProvider.diff(tr.id, tr.outs, next)).toMatchObject({ changes: true, replaces: [] })
+    await worktypeStatusTransitionsProvider.update(tr.id, tr.outs, next)
+    expect((await worktypeStatusTransitionsProvider.read(tr.id, tr.outs)).props.destinationStatusIds).toEqual([replacement.id])
+    expect((await worktypeStatusProvider.read(replacement.id, replacement.outs)).props.category).toBe("Waiting")
+  })
+
   it("refuses a status that lists itself", async () => {
     await expect(
       worktypeStatusTransitionsProvider.create({ connection: g.admin, worktypeId, statusId: "s1", destinationStatusIds: ["s1"] })

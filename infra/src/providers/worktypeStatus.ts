@@ -5,8 +5,10 @@
  *            (`WorktypeStatusTransitions`) created once every status exists
  * - read   → `getTaskmanagementWorktypeStatus(worktypeId, id)`
  * - update → `patchTaskmanagementWorktypeStatus(worktypeId, id, { name, description })`
- * - delete → `deleteTaskmanagementWorktypeStatus(worktypeId, id)`; a status that is still the worktype's default is
- *            left to go with the worktype (Genesys refuses to delete a default status), 404 counts as deleted
+ * - delete → `getTaskmanagementWorktype` (a status that is still the worktype's default is left to go with the
+ *            worktype: Genesys refuses to delete a default status), `getTaskmanagementWorktypeStatuses` +
+ *            `patchTaskmanagementWorktypeStatus` to drop it from other statuses' destinations (Genesys refuses to
+ *            delete a status that is still a destination), then `deleteTaskmanagementWorktypeStatus`; 404 = deleted
  * - replace when `category` or `worktypeId` change (Genesys cannot change a status's category).
  */
 import * as pulumi from "@pulumi/pulumi"
@@ -118,6 +120,21 @@ export const worktypeStatusProvider = {
       throw err
     }
     if (defaultStatusId === id) return // deleted together with the worktype
+    // Genesys refuses to delete a status another status still lists as a destination (e.g. when a category change
+    // replaces it): drop it from those lists first; the transitions resources then set the declared lists again.
+    const listing = await call<{ entities?: Array<{ id: string; destinationStatuses?: Array<{ id: string }> }> }>(
+      "getTaskmanagementWorktypeStatuses",
+      () => s.taskManagement.getTaskmanagementWorktypeStatuses(props.worktypeId)
+    )
+    for (const other of listing.entities ?? []) {
+      const destinations = (other.destinationStatuses ?? []).map((d) => d.id)
+      if (other.id === id || !destinations.includes(id)) continue
+      await call("patchTaskmanagementWorktypeStatus", () =>
+        s.taskManagement.patchTaskmanagementWorktypeStatus(props.worktypeId, other.id, {
+          destinationStatusIds: destinations.filter((d) => d !== id)
+        })
+      )
+    }
     await deleteIgnoringMissing("deleteTaskmanagementWorktypeStatus", () =>
       s.taskManagement.deleteTaskmanagementWorktypeStatus(props.worktypeId, id)
     )
