@@ -35,12 +35,24 @@ export interface EngineOptions {
   readonly crashAt?: CrashPoint
   /** How long a worker waits after a transient failure before taking work again. */
   readonly failureBackoffMs?: number
+  /**
+   * How long to wait after a create whose outcome is unknown (timeout, network error, 5xx) before looking the
+   * workitem up again — at least the request timeout, so a request still running in Genesys has finished.
+   */
+  readonly ambiguousCreateBackoffMs?: number
 }
 
 /** Another writer moved the ticket's applied revision under us; the batch goes back to the inbox. */
 export class LinkConflict extends Data.TaggedError("LinkConflict")<{ readonly key: TicketKey }> {
   override get message(): string {
     return `the link of ${this.key.source}/${this.key.ticketId} changed during the apply`
+  }
+}
+
+/** A create failed in a way that leaves unknown whether Genesys made the workitem; retried after a lookup. */
+export class AmbiguousCreate extends Data.TaggedError("AmbiguousCreate")<{ readonly cause: GenesysError }> {
+  override get message(): string {
+    return `create outcome unknown: ${this.cause.message}`
   }
 }
 
@@ -123,7 +135,9 @@ export const make = (options: EngineOptions) =>
     const create = (key: TicketKey, values: Readonly<Record<string, unknown>>, expected: string | undefined, revision: string) =>
       Effect.gen(function* () {
         const body = yield* derive(() => mapping.create(values, ctx))
-        const w = yield* genesys.createWorkitem(body)
+        const w = yield* genesys.createWorkitem(body).pipe(
+          Effect.mapError((e) => (e.transient && e.reason !== "RateLimited" ? new AmbiguousCreate({ cause: e }) : e))
+        )
         yield* crashIfAt(options.crashAt, "after-create")
         const statusId = w.status?.id
         const link: Link = {
@@ -288,8 +302,12 @@ export const make = (options: EngineOptions) =>
             { source: batch.key.source, ticketId: batch.key.ticketId, error: e.message, reason: "reason" in e ? e.reason : e._tag },
             "apply failed; the events stay in the inbox"
           )
-          yield* inbox.release(batch).pipe(Effect.ignore)
-          yield* Effect.sleep(options.failureBackoffMs ?? 1000)
+          // The ticket waits (its events stay in the inbox); the worker goes on with other tickets.
+          const delayMs =
+            e._tag === "AmbiguousCreate"
+              ? Math.max(options.ambiguousCreateBackoffMs ?? 0, options.failureBackoffMs ?? 1000)
+              : (options.failureBackoffMs ?? 1000)
+          yield* inbox.release(batch, { delayMs }).pipe(Effect.ignore)
           return undefined
         }
         const { result, outcomes } = r.right

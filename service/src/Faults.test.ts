@@ -55,6 +55,20 @@ describe("faults", () => {
     expect(await h.workitemsOf("TO-1")).toHaveLength(1)
   })
 
+  it("never repeats a create whose outcome is unknown: after a timed-out POST the ticket waits, looks its workitem up, then creates once", async () => {
+    // The emulator delays the POST by 2.5 s; the client gives up after 1.5 s.
+    h.emulator.clearRequests()
+    h.emulator.faults.add({ kind: "latency", latencyMs: 2500, path: /\/workitems$/, method: "POST", count: 1 })
+    await h.post(genericBody({ ticketId: "LATE-1", rev: 1 }))
+    await h.waitFor("LATE-1", atRev(1), 30_000)
+    expect(await h.workitemsOf("LATE-1")).toHaveLength(1)
+    const log = h.emulator.requests().filter((r) => r.path.startsWith("/api/v2/taskmanagement/workitems"))
+    const created = log.findIndex((r) => r.method === "POST" && /\/workitems$/.test(r.path) && r.status === 200)
+    expect(log.filter((r) => r.method === "POST" && /\/workitems$/.test(r.path) && r.status === 200)).toHaveLength(1)
+    // The successful create came right after a fresh lookup.
+    expect(log[created - 1]?.path).toMatch(/\/workitems\/query$/)
+  })
+
   it("logs in again when the token expires mid-run", async () => {
     await h.post(genericBody({ ticketId: "TOK-1", rev: 1 }))
     await h.waitFor("TOK-1", atRev(1))

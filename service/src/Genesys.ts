@@ -48,6 +48,7 @@ export interface GenesysService {
   /** Workitems of the worktype matching up to two more EQ filters. */
   readonly queryWorkitems: (typeId: string, filters: ReadonlyArray<QueryFilter>) => Effect.Effect<ReadonlyArray<Workitem>, GenesysError>
   readonly getWorkitem: (workitemId: string) => Effect.Effect<Workitem, GenesysError>
+  /** Retries only 429s: any other transient failure leaves the outcome unknown (see the engine). */
   readonly createWorkitem: (body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>
   readonly updateWorkitem: (workitemId: string, body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>
   /** Forget the cached token (the next call logs in again). */
@@ -232,7 +233,11 @@ export const make = (options: GenesysClientOptions) =>
     const schedule = retrySchedule({ baseMs: options.retryBaseMs, maxMs: options.retryMaxMs, attempts: options.retryAttempts })
 
     /** Re-login once on 401, then retry transient failures on the schedule. */
-    const call = <A>(operation: ServiceOperationName, f: () => Promise<unknown>): Effect.Effect<A, GenesysError> => {
+    const call = <A>(
+      operation: ServiceOperationName,
+      f: () => Promise<unknown>,
+      retryable: (e: GenesysError) => boolean = (e) => e.transient
+    ): Effect.Effect<A, GenesysError> => {
       if (!(operation in SERVICE_OPERATIONS)) return Effect.die(new Error(`operation ${operation} is not a service operation`))
       const once = attempt<A>(operation, f).pipe(
         Effect.catchIf(
@@ -240,7 +245,7 @@ export const make = (options: GenesysClientOptions) =>
           () => Effect.zipRight(invalidateToken, attempt<A>(operation, f))
         )
       )
-      return Effect.retry(once, { schedule, while: (e) => e.transient }).pipe(
+      return Effect.retry(once, { schedule, while: retryable }).pipe(
         Effect.withSpan(`Genesys.${operation}`)
       )
     }
@@ -308,9 +313,13 @@ export const make = (options: GenesysClientOptions) =>
           return out
         }),
       getWorkitem: (id) => call<Workitem>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)),
+      // A create whose outcome is unknown (timeout, network error, 5xx) is not repeated blindly: the engine
+      // looks the workitem up before trying again. A 429 was refused outright, so it is retried here.
       createWorkitem: (body) =>
-        call<Workitem>("createWorkitem", () =>
-          tm.postTaskmanagementWorkitems(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitems>[0])
+        call<Workitem>(
+          "createWorkitem",
+          () => tm.postTaskmanagementWorkitems(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitems>[0]),
+          (e) => e.reason === "RateLimited"
         ),
       updateWorkitem: (id, body) =>
         call<Workitem>("updateWorkitem", () =>

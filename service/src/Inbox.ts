@@ -23,8 +23,8 @@ export interface InboxService {
   readonly poll: Effect.Effect<TicketBatch | undefined, StoreError>
   /** The batch's events are done with: remove them and let the ticket go. */
   readonly ack: (batch: TicketBatch) => Effect.Effect<void, StoreError>
-  /** Put the batch back untouched and let the ticket go. */
-  readonly release: (batch: TicketBatch) => Effect.Effect<void, StoreError>
+  /** Put the batch back untouched and let the ticket go; with `delayMs`, nobody takes the ticket again before then. */
+  readonly release: (batch: TicketBatch, options?: { readonly delayMs?: number }) => Effect.Effect<void, StoreError>
   /** Events accepted and not yet acked. */
   readonly depth: Effect.Effect<number, StoreError>
   /** Pending events of one ticket and when the oldest was accepted. */

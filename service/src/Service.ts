@@ -219,7 +219,8 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
         mapping: catalogMapping(catalog),
         target,
         ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {}),
-        failureBackoffMs: Math.min(config.retryMaxMs, 5000)
+        failureBackoffMs: Math.min(config.retryMaxMs, 5000),
+        ambiguousCreateBackoffMs: config.genesysTimeoutMs + 1000
       })
     )
     const workers = runtime.runFork(engine.run(config.workers))

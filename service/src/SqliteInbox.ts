@@ -33,6 +33,13 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     const settleMs = options.settleMs ?? 0
     const pollIntervalMs = options.pollIntervalMs ?? (settleMs > 0 ? Math.min(250, Math.max(10, Math.ceil(settleMs / 2))) : 250)
     const leased = new Set<string>()
+    /** Ticket → epoch ms before which it is not handed out again (released with a delay). */
+    const delayed = new Map<string, number>()
+    const excluded = (): Array<string> => {
+      const now = Date.now()
+      for (const [k, until] of delayed) if (until <= now) delayed.delete(k)
+      return [...leased, ...delayed.keys()]
+    }
     const wake = yield* Ref.make(yield* Deferred.make<void>())
     const notify = Effect.flatMap(Deferred.make<void>(), (next) =>
       Effect.flatMap(Ref.getAndSet(wake, next), (prev) => Deferred.succeed(prev, undefined))
@@ -93,7 +100,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       }).pipe(Effect.tap(() => notify))
 
     const poll: Effect.Effect<TicketBatch | undefined, StoreError> = sql("inbox.poll", () => {
-      const t = nextTicket.get(JSON.stringify([...leased]), new Date(Date.now() - settleMs).toISOString()) as { source: string; ticket_id: string } | undefined
+      const t = nextTicket.get(JSON.stringify(excluded()), new Date(Date.now() - settleMs).toISOString()) as { source: string; ticket_id: string } | undefined
       if (t === undefined) return undefined
       const key: TicketKey = { source: t.source, ticketId: t.ticket_id }
       const rows = ticketRows.all(t.source, t.ticket_id, batchLimit) as Array<Row>
@@ -116,9 +123,11 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       }
     })
 
-    const letGo = (batch: TicketBatch) =>
+    const letGo = (batch: TicketBatch, delayMs = 0) =>
       Effect.sync(() => {
-        leased.delete(ticketKeyString(batch.key))
+        const key = ticketKeyString(batch.key)
+        leased.delete(key)
+        if (delayMs > 0) delayed.set(key, Date.now() + delayMs)
       }).pipe(Effect.zipRight(notify))
 
     return {
@@ -130,7 +139,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         sql("inbox.ack", () => {
           deleteIds.run(JSON.stringify(batch.entries.map((e) => Number(e.id))))
         }).pipe(Effect.ensuring(letGo(batch))),
-      release: letGo,
+      release: (batch, options) => letGo(batch, options?.delayMs ?? 0),
       depth: sql("inbox.depth", () => (countStmt.get() as { n: number }).n),
       pendingFor: (key) =>
         sql("inbox.pendingFor", () => {

@@ -65,6 +65,25 @@ export const inboxContract = (name: string, makeLayer: () => Layer.Layer<Inbox, 
       expect(r.next).toBeUndefined()
     })
 
+    it("a ticket released with a delay is not handed out before the delay ends; others are", async () => {
+      const r = await run(
+        Effect.gen(function* () {
+          const inbox = yield* Inbox
+          yield* inbox.accept(testEvent({ ticketId: "D1", rev: 1 }))
+          const b1 = yield* inbox.take
+          yield* inbox.release(b1, { delayMs: 300 })
+          yield* inbox.accept(testEvent({ ticketId: "D2", rev: 1 }))
+          const other = yield* inbox.poll
+          const meanwhile = yield* inbox.poll
+          const later = yield* Effect.timeout(inbox.take, 5_000)
+          return { other: other?.key.ticketId, meanwhile, later: later.key.ticketId }
+        })
+      )
+      expect(r.other).toBe("D2")
+      expect(r.meanwhile).toBeUndefined()
+      expect(r.later).toBe("D1")
+    })
+
     it("an event accepted while its ticket is held waits for the next batch", async () => {
       const r = await run(
         Effect.gen(function* () {
