@@ -177,6 +177,21 @@ describe("roles, OAuth clients and permissions", () => {
     expect((await call(admin.oauth.getOauthClient(client.id))).status).toBe(404)
   })
 
+  it("refuses logins of a disabled client and revokes its tokens", async () => {
+    const { admin, client, session, role } = await limitedClient([{ domain: "workitems", entityName: "workbin", actionSet: ["view"] }], "Disabled role")
+    const put = await call(
+      admin.oauth.putOauthClient(client.id, {
+        name: "Disabled",
+        authorizedGrantType: "CLIENT-CREDENTIALS",
+        state: "disabled",
+        roleDivisions: [{ roleId: role.id, divisionId: emu.state.homeDivision.id }]
+      })
+    )
+    expect(put.body.state).toBe("disabled")
+    expect((await call(session.tm.postTaskmanagementWorkbinsQuery({ filters: [] }))).status).toBe(401)
+    expect(await loginStatus(emu.url, client.id, client.secret)).toBe(401)
+  })
+
   it("validates role and client bodies", async () => {
     const admin = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
     const noName = await call(admin.authz.postAuthorizationRoles({ permissionPolicies: [] } as never))

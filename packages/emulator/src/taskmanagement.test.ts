@@ -228,9 +228,12 @@ describe("worktype statuses", () => {
     expect((await call(s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: "Hub", category: "Open", destinationStatusIds: ids.slice(0, 24) }))).status).toBe(200)
   })
 
-  it("will not delete the default status", async () => {
+  it("will not delete the default status, nor a status another one leads to", async () => {
     const setup = await setupWorktype(s, "Defaultstatus")
     const r = await call(s.tm.deleteTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.open))
     expect(r.status).toBe(409)
+    const target = await call(s.tm.deleteTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.inProgress))
+    expect(target.status).toBe(409)
+    expect(target.body.message).toContain(setup.statuses.open)
   })
 })
