@@ -170,7 +170,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       return yield* new DistributedStartError({ variable: "WORKBRIDGE_PARTITIONS", problem: `must be 1–1024, got ${options.partitions}` })
     }
     const names = queueNames(p, options.partitions)
-    const prefetch = options.prefetch ?? 32
+    const prefetch = options.prefetch ?? 500
     const deliveryLimit = options.deliveryLimit ?? 20
     const settleMs = options.settleMs ?? 150
     const batchLimit = options.batchLimit ?? 500
@@ -475,7 +475,36 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       return undefined
     }
 
-    const poll: Effect.Effect<TicketBatch | undefined, StoreError> = Effect.tryPromise({ try: pollAsync, catch: (e) => fail("inbox.poll", e) })
+    /** Events this replica knows of: buffered or being worked on. */
+    const known = () => {
+      let n = inflight.size
+      for (const b of buffers.values()) n += b.items.length
+      return n
+    }
+
+    /**
+     * Poll; when nothing is available but Redis counts more pending events than this replica knows of, give
+     * deliveries that are on their way a moment (bounded) to arrive.
+     */
+    const pollSettled = async (): Promise<TicketBatch | undefined> => {
+      const first = await pollAsync()
+      if (first !== undefined || settleMs <= 0 || !connected) return first
+      const pending = await redis.zcard(k.pending).catch(() => 0)
+      if (pending <= known()) return undefined
+      const deadline = Date.now() + Math.min(settleMs, 100)
+      let seen = known()
+      while (Date.now() < deadline && connected) {
+        await sleep(10)
+        if (known() !== seen) {
+          seen = known()
+          const batch = await pollAsync()
+          if (batch !== undefined) return batch
+        }
+      }
+      return undefined
+    }
+
+    const poll: Effect.Effect<TicketBatch | undefined, StoreError> = Effect.tryPromise({ try: pollSettled, catch: (e) => fail("inbox.poll", e) })
 
     const waitForWork = Effect.async<void>((resume) => {
       const done = () => {
@@ -548,9 +577,15 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         catch: (e) => fail("inbox.ack", e)
       }).pipe(Effect.ensuring(letGo(batch)))
 
-    const release = (batch: TicketBatch): Effect.Effect<void> =>
+    const release = (batch: TicketBatch, releaseOptions?: { readonly delayMs?: number }): Effect.Effect<void> =>
       Effect.suspend(() => {
         const ks = ticketKeyString(batch.key)
+        const delayMs = releaseOptions?.delayMs ?? 0
+        if (delayMs > 0) {
+          // Nobody here takes the ticket before then (its messages stay unacknowledged in this replica's buffer).
+          blocked.set(ks, Date.now() + delayMs)
+          setTimeout(notify, delayMs + 1)
+        }
         const back: Array<Delivered> = []
         for (const e of batch.entries) {
           const d = inflight.get(e.id)

@@ -21,7 +21,7 @@ describe("distributed settings", () => {
     expect(read(full)).toEqual({
       queue: "rabbitmq",
       state: "redis",
-      distributed: { rabbitmqUrl: full.WORKBRIDGE_RABBITMQ_URL, redisUrl: full.WORKBRIDGE_REDIS_URL, partitions: 8, namespace: "workbridge", prefetch: 32, leaseMs: 30_000 }
+      distributed: { rabbitmqUrl: full.WORKBRIDGE_RABBITMQ_URL, redisUrl: full.WORKBRIDGE_REDIS_URL, partitions: 8, namespace: "workbridge", prefetch: 500, leaseMs: 30_000 }
     })
     expect(read({ ...full, WORKBRIDGE_PARTITIONS: "16", WORKBRIDGE_NAMESPACE: "prod-eu" }).distributed).toMatchObject({ partitions: 16, namespace: "prod-eu" })
   })

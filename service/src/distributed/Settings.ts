@@ -7,7 +7,7 @@
  *   WORKBRIDGE_REDIS_URL                 redis://[:password@]host:6379[/db]   (required with redis)
  *   WORKBRIDGE_PARTITIONS                partition queues, 1–1024 (default 8); fixed for a namespace
  *   WORKBRIDGE_NAMESPACE                 prefix of queues and keys (default "workbridge")
- *   WORKBRIDGE_PREFETCH                  unacknowledged deliveries per partition consumer (default 32)
+ *   WORKBRIDGE_PREFETCH                  unacknowledged deliveries per partition consumer (default 500)
  *   WORKBRIDGE_LEASE_MS                  a replica's hold on a ticket without renewal (default 30000)
  */
 export type QueueKind = "sqlite" | "rabbitmq"
@@ -82,7 +82,7 @@ export const distributedSettingsFromEnv = (env: Env, problem: (variable: string,
       redisUrl: url("WORKBRIDGE_REDIS_URL", ["redis:", "rediss:"], "redis://127.0.0.1:6379"),
       partitions: int("WORKBRIDGE_PARTITIONS", 8, 1, 1024),
       namespace,
-      prefetch: int("WORKBRIDGE_PREFETCH", 32, 1, 10_000),
+      prefetch: int("WORKBRIDGE_PREFETCH", 500, 1, 10_000),
       leaseMs: int("WORKBRIDGE_LEASE_MS", 30_000, 1_000, 3_600_000)
     }
   }
