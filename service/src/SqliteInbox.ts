@@ -14,6 +14,8 @@ export interface SqliteInboxOptions {
   readonly batchLimit?: number
   /** How long `take` waits between polls when not woken. */
   readonly pollIntervalMs?: number
+  /** Dedupe marks older than this are pruned when the inbox opens (default 7 days). */
+  readonly dedupeRetentionMs?: number
   /**
    * Coalescing window: a ticket is handed out once its oldest pending event is this old, so that the events
    * of a burst arriving within the window are applied together. Default 0.
@@ -45,6 +47,10 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       Effect.flatMap(Ref.getAndSet(wake, next), (prev) => Deferred.succeed(prev, undefined))
     )
 
+    // Re-deliveries come within hours; dedupe marks are kept for a week, then pruned.
+    db.prepare("DELETE FROM deliveries WHERE accepted_at < ?").run(
+      new Date(Date.now() - (options.dedupeRetentionMs ?? 7 * 24 * 3600_000)).toISOString()
+    )
     const countStmt = db.prepare("SELECT COUNT(*) AS n FROM inbox")
     const insertDelivery = db.prepare("INSERT OR IGNORE INTO deliveries (source, delivery_key, accepted_at) VALUES (?, ?, ?)")
     const insertEvent = db.prepare(
