@@ -178,19 +178,23 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
   const before = (await control<Stats>(emu, "GET", "stats"))!
   for (const f of options.faults ?? []) await control(emu, "POST", "faults", f)
   let bursting = true
+  let sendingDone = false
   const bursts = (async () => {
     const b = options.rateLimitBursts
     if (b === undefined) return
-    while (bursting) {
+    // Bursts come while webhooks arrive (load spikes), and a new one only once the previous one is used up:
+    // piling bursts onto a drain with little traffic would answer every call with 429 and never let it finish.
+    while (bursting && !sendingDone) {
       await sleep(b.everyMs)
-      if (!bursting) break
+      if (!bursting || sendingDone) break
+      const active = (await control<{ faults: ReadonlyArray<{ kind: string; count?: number }> }>(emu, "GET", "faults").catch(() => undefined))?.faults ?? []
+      if (active.some((f) => f.kind === "rateLimit" && f.count !== undefined)) continue
       await control(emu, "POST", "faults", { kind: "rateLimit", count: b.count, retryAfterSeconds: b.retryAfterSeconds, path: b.path ?? "^/api/v2/taskmanagement/" }).catch(() => undefined)
     }
   })()
 
   // Crashes: the first kills - 1 while sending (evenly spread), the last while draining.
   let sent = 0
-  let sendingDone = false
   let killed = 0
   const total = storm.deliveries.length
   let crashError: unknown
