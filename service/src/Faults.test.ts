@@ -83,6 +83,24 @@ describe("faults", () => {
     expect(w?.name).toBe("after expiry")
   })
 
+  it("renews a short-lived token before it expires (no 401 on the way)", async () => {
+    h.emulator.configure({ tokenTtlSeconds: 3 })
+    try {
+      await Effect.runPromise(h.service.genesys.invalidateToken)
+      h.emulator.clearRequests()
+      for (let rev = 1; rev <= 4; rev++) {
+        await h.post(genericBody({ ticketId: "RENEW-1", rev, fields: { subject: `renewal ${rev}` } }))
+        await h.waitFor("RENEW-1", atRev(rev))
+        await new Promise((r) => setTimeout(r, 1200))
+      }
+      const log = h.emulator.requests()
+      expect(log.filter((r) => r.status === 401)).toHaveLength(0)
+      expect(log.filter((r) => r.path === "/oauth/token").length).toBeGreaterThanOrEqual(2)
+    } finally {
+      h.emulator.configure({ tokenTtlSeconds: 86_399 })
+    }
+  })
+
   it("recreates and relinks a workitem deleted in Genesys", async () => {
     await h.post(genericBody({ ticketId: "DEL-1", rev: 1 }))
     const first = await h.waitFor("DEL-1", atRev(1))
