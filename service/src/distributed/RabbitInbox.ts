@@ -68,6 +68,11 @@ export interface RabbitInboxOptions {
    * the ticket until it lets go (or dies and the lease expires), and no other replica works it meanwhile.
    */
   readonly leaseMs?: number
+  /**
+   * How often a replica checks its share of the partitions (ms; 0: never). A replica active on more partitions
+   * than `ceil(P / live replicas)` hands the excess to the stand-by replicas by re-subscribing at the back.
+   */
+  readonly rebalanceMs?: number
   /** Reports connection changes. */
   readonly onConnectionChange?: (connected: boolean, detail: string) => void
 }
@@ -79,11 +84,16 @@ export interface RabbitInboxControl {
   readonly cutConnection: () => void
   /** Number of successful (re)connections so far. */
   readonly connections: () => number
+  /** Messages delivered to this replica so far. */
+  readonly deliveries: () => number
+  /** Partitions handed to other replicas by rebalancing so far. */
+  readonly handedOver: () => number
 }
 
 interface Delivered {
   readonly entry: InboxEntry
   readonly pendingId: string
+  readonly partition: number
   readonly msg: ConsumeMessage
   readonly channel: Channel
   readonly generation: number
@@ -183,6 +193,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       ticket: (key: TicketKey) => `${p}:pt:${ticketSegment(key)}`,
       dedupe: (source: string, deliveryKey: string) => `${p}:dedupe:${encodeURIComponent(source)}/${encodeURIComponent(deliveryKey)}`,
       acked: (id: string) => `${p}:acked:${id}`,
+      replicas: `${p}:replicas`,
       lease: (key: TicketKey) => `${p}:lease:${ticketSegment(key)}`,
       heartbeat: `${p}:heartbeat`,
       partitions: `${p}:partitions`
@@ -210,6 +221,13 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     let connected = false
     let closing = false
     const buffers = new Map<string, { key: TicketKey; items: Array<Delivered> }>()
+    let delivered = 0
+    let handedOver = 0
+    /** Partition → when it last delivered to this replica (its single active consumer is here). */
+    const lastDelivery = new Map<number, number>()
+    const consumerTags = new Map<number, string>()
+    let subChannel: Channel | undefined
+    let subscribe: ((partition: number) => Promise<void>) | undefined
     const held = new Set<string>()
     /** Tickets this replica holds a lease on (key string → ticket). */
     const leases = new Map<string, TicketKey>()
@@ -231,11 +249,15 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       model = undefined
       // Unacknowledged deliveries go back to their queues with the channel; drop our copies.
       buffers.clear()
+      lastDelivery.clear()
+      consumerTags.clear()
+      subChannel = undefined
+      subscribe = undefined
       options.onConnectionChange?.(false, detail)
       if (!closing) void reconnect()
     }
 
-    const onMessage = (msg: ConsumeMessage | null, gen: number, channel: Channel) => {
+    const onMessage = (msg: ConsumeMessage | null, gen: number, channel: Channel, partition: number) => {
       if (gen !== generation) return
       if (msg === null) {
         // The broker cancelled the consumer (queue deleted): start over.
@@ -254,9 +276,12 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       }
       const key: TicketKey = { source: env.event.source, ticketId: env.event.ticketId }
       const ks = ticketKeyString(key)
+      delivered++
+      lastDelivery.set(partition, Date.now())
       const d: Delivered = {
         entry: { id: `${gen}.${msg.fields.deliveryTag}`, event: env.event, acceptedAt: env.acceptedAt },
         pendingId: env.pendingId,
+        partition,
         msg,
         channel,
         generation: gen
@@ -299,12 +324,15 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
             if (gen === generation && !closing) void m.close().catch(() => undefined)
           })
           await sub.prefetch(prefetch)
+          const subscribeTo = async (p: number) => {
+            const ok = await sub.consume(names.partitions[p]!, (msg) => onMessage(msg, gen, sub, p), { noAck: false })
+            consumerTags.set(p, ok.consumerTag)
+          }
           // Start at a random partition so replicas that start together spread the active consumers.
           const start = Math.floor(Math.random() * names.partitions.length)
-          for (let i = 0; i < names.partitions.length; i++) {
-            const q = names.partitions[(start + i) % names.partitions.length]!
-            await sub.consume(q, (msg) => onMessage(msg, gen, sub), { noAck: false })
-          }
+          for (let i = 0; i < names.partitions.length; i++) await subscribeTo((start + i) % names.partitions.length)
+          subChannel = sub
+          subscribe = subscribeTo
         }
         model = m
         pub = ch
@@ -547,6 +575,55 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     }, Math.max(100, Math.floor(leaseMs / 3)))
     renewer.unref()
 
+    // Share the partitions: live replicas heartbeat in a sorted set; one active on more than its fair share
+    // cancels the excess consumers and subscribes again at the back of the line, so a stand-by takes over.
+    // Its buffered (not taken) deliveries of those partitions go back to the queue, in order.
+    const rebalanceMs = options.rebalanceMs ?? 3_000
+    let lastHandOver = 0
+    const rebalance = async () => {
+      if (!connected || closing || !consume) return
+      const now = Date.now()
+      await redis.zadd(k.replicas, now, replicaToken)
+      const live = Math.max(1, await redis.zcount(k.replicas, String(now - 3 * rebalanceMs), "+inf"))
+      const fair = Math.ceil(options.partitions / live)
+      const active = [...lastDelivery.entries()].filter(([, t]) => t > now - 4 * rebalanceMs).map(([p]) => p)
+      if (active.length <= fair || now - lastHandOver < 3 * rebalanceMs) return
+      const sub = subChannel
+      const again = subscribe
+      if (sub === undefined || again === undefined) return
+      lastHandOver = now
+      for (const p of active.sort(() => Math.random() - 0.5).slice(0, active.length - fair)) {
+        const tag = consumerTags.get(p)
+        if (tag === undefined) continue
+        await sub.cancel(tag)
+        consumerTags.delete(p)
+        lastDelivery.delete(p)
+        for (const [ks, buf] of buffers) {
+          if (held.has(ks)) continue
+          const keep = buf.items.filter((d) => d.partition !== p)
+          const back = buf.items.filter((d) => d.partition === p && d.generation === generation)
+          for (const d of back) {
+            try {
+              d.channel.nack(d.msg, false, true)
+            } catch {
+              /* channel gone: the broker requeues it anyway */
+            }
+          }
+          if (keep.length === 0) buffers.delete(ks)
+          else buf.items = keep
+        }
+        await again(p)
+        handedOver++
+      }
+    }
+    const rebalancer =
+      rebalanceMs > 0
+        ? setInterval(() => {
+            void rebalance().catch(() => undefined)
+          }, rebalanceMs)
+        : undefined
+    rebalancer?.unref()
+
     let leftovers: Array<string> = []
     const ack = (batch: TicketBatch): Effect.Effect<void, StoreError> =>
       Effect.tryPromise({
@@ -633,12 +710,16 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         const stream = (model?.connection as unknown as { stream?: { destroy: (e?: Error) => void } } | undefined)?.stream
         stream?.destroy(new Error("connection cut"))
       },
-      connections: () => connections
+      connections: () => connections,
+      deliveries: () => delivered,
+      handedOver: () => handedOver
     }
 
     const close = Effect.promise(async () => {
       closing = true
       clearInterval(renewer)
+      if (rebalancer !== undefined) clearInterval(rebalancer)
+      await redis.zrem(k.replicas, replicaToken).catch(() => undefined)
       await Promise.all([...leases.keys()].map(unlease))
       notify()
       const m = model

@@ -189,6 +189,46 @@ describe("connection cuts", () => {
   })
 })
 
+describe("sharing the partitions", () => {
+  it("a replica active on every partition hands the excess to a stand-by; the work stays correct", async () => {
+    const prefix = freshPrefix(4)
+    const remote = new Remote()
+    const tickets = 24
+    const r = await runScoped(
+      Effect.gen(function* () {
+        const a = yield* replica(prefix, 4, { rebalanceMs: 200 })
+        // B subscribes after A: without rebalancing, A would stay the active consumer of every partition.
+        const b = yield* replica(prefix, 4, { rebalanceMs: 200 })
+        const workers = yield* Effect.forkScoped(Effect.all([a, a, b, b].map((x) => worker(x, remote)), { concurrency: "unbounded" }))
+        for (let rev = 1; rev <= 6; rev++) {
+          for (let t = 0; t < tickets; t++) {
+            yield* send([a, b], testEvent({ ticketId: `S-${t}`, rev, deliveryKey: `generic:S-${t}:${rev}` }), t)
+          }
+          yield* Effect.sleep(400)
+        }
+        const done = Effect.gen(function* () {
+          for (let t = 0; t < tickets; t++) {
+            const link = yield* a.links.get({ source: "generic", ticketId: `S-${t}` })
+            if (link?.appliedRevision !== makeRevision(6)) return false
+          }
+          return (yield* a.inbox.depth) === 0
+        }).pipe(Effect.catchAll(() => Effect.succeed(false)))
+        yield* waitUntil("every ticket at its newest revision", done)
+        yield* Fiber.interrupt(workers)
+        return { a: a.control.deliveries(), b: b.control.deliveries(), handed: a.control.handedOver() + b.control.handedOver() }
+      })
+    )
+    expect(r.handed).toBeGreaterThanOrEqual(1)
+    expect(r.a).toBeGreaterThan(0)
+    expect(r.b).toBeGreaterThan(0)
+    for (const [, t] of remote.tickets) {
+      expect(t.creates).toBe(1)
+      expect(t.writes).toEqual([...t.writes].sort(compareRevision))
+      expect(t.writes[t.writes.length - 1]).toBe(makeRevision(6))
+    }
+  })
+})
+
 describe("poison messages", () => {
   it("a message that is not an inbox event goes to the dead-letter queue, and the partition keeps flowing", async () => {
     const prefix = freshPrefix(1)
