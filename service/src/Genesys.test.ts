@@ -1,5 +1,6 @@
+import { Clock, Effect, Fiber, TestClock, TestContext } from "effect"
 import { describe, expect, it } from "vitest"
-import { toGenesysError } from "./Genesys.js"
+import { retrySchedule, toGenesysError } from "./Genesys.js"
 
 describe("toGenesysError", () => {
   it.each([
@@ -26,5 +27,35 @@ describe("toGenesysError", () => {
     const login = toGenesysError("login", { response: { status: 401, data: { error: "invalid_client" }, headers: {} } })
     expect(login.reason).toBe("Unauthorized")
     expect(login.body).toEqual({ error: "invalid_client" })
+  })
+})
+
+describe("retrySchedule", () => {
+  it("grows exponentially, caps every delay, jitters below the cap and stops after the configured attempts", async () => {
+    // Count the retries of an always-failing call under the test clock, and read the delays between them.
+    const delays = await Effect.runPromise(
+      Effect.gen(function* () {
+        const at: Array<number> = []
+        const fiber = yield* Effect.fork(
+          Effect.retry(
+            Effect.flatMap(Clock.currentTimeMillis, (now) => {
+              at.push(now)
+              return Effect.fail("boom")
+            }),
+            { schedule: retrySchedule({ baseMs: 100, maxMs: 1000, attempts: 8 }) }
+          )
+        )
+        yield* TestClock.adjust(60_000)
+        yield* Fiber.await(fiber)
+        return at.slice(1).map((t, i) => t - at[i]!)
+      }).pipe(Effect.provide(TestContext.TestContext))
+    )
+    expect(delays).toHaveLength(8)
+    const nominal = [100, 200, 400, 800, 1000, 1000, 1000, 1000]
+    delays.forEach((d, i) => {
+      expect(d).toBeLessThanOrEqual(nominal[i]!)
+      expect(d).toBeGreaterThanOrEqual(nominal[i]! / 2)
+    })
+    expect(new Set(delays).size).toBeGreaterThan(1)
   })
 })

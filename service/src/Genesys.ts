@@ -139,11 +139,14 @@ export const toGenesysError = (operation: string, e: unknown): GenesysError => {
   return new GenesysError({ reason: "Network", operation, body: { message: code !== "" ? `${code}: ${message}` : message } })
 }
 
-/** Exponential backoff with jitter, each delay capped, a bounded number of retries; only transient errors retry. */
+/**
+ * Exponential backoff (base × 2ⁿ) capped at `maxMs`, then jittered down to 50–100 % of that (so the cap holds and
+ * callers that failed together do not retry together), for at most `attempts` retries.
+ */
 export const retrySchedule = (options: { readonly baseMs: number; readonly maxMs: number; readonly attempts: number }) =>
   Schedule.exponential(Duration.millis(options.baseMs), 2).pipe(
-    Schedule.jittered,
     Schedule.modifyDelay((d) => Duration.min(d, Duration.millis(options.maxMs))),
+    Schedule.jitteredWith({ min: 0.5, max: 1 }),
     Schedule.intersect(Schedule.recurs(options.attempts))
   )
 
