@@ -24,6 +24,7 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "tickets", description: "tickets of the efficiency storm", default: 1000, min: 1 },
   { name: "events", description: "events of the efficiency storm", default: 10000, min: 1 },
   { name: "budget", description: "Genesys budget per minute of the efficiency storm (service and emulator)", default: 3000, min: 60 },
+  { name: "coalesce-ms", description: "WORKBRIDGE_COALESCE_MS of the service in figures 1-2 (empty: the service's default)", default: "" },
   { name: "rss-events", description: "events of the memory storm (0 skips figure 5)", default: 100000, min: 0 },
   { name: "rss-tickets", description: "tickets of the memory storm", default: 10000, min: 1 },
   { name: "rss-budget", description: "Genesys budget per minute during the memory storm", default: 60000, min: 60 },
@@ -97,7 +98,15 @@ const stormFigures = async (flags: Record<string, number | string | boolean>, fi
   const budget = flags["budget"] as number
   const storm = generateStorm({ tickets: flags["tickets"] as number, events: flags["events"] as number, seed: flags["seed"] as number, prefix: `b${flags["seed"]}-` })
   say(`efficiency storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries; budget ${budget}/min`)
-  const stack = await startStack({ rateLimitPerMinute: budget, budgetPerMinute: budget, webhookEnv: storm.serviceEnv, namePrefix: "Bench", log: say })
+  const coalesce = String(flags["coalesce-ms"])
+  const stack = await startStack({
+    rateLimitPerMinute: budget,
+    budgetPerMinute: budget,
+    webhookEnv: storm.serviceEnv,
+    namePrefix: "Bench",
+    log: say,
+    ...(coalesce === "" ? {} : { serviceEnv: { WORKBRIDGE_COALESCE_MS: coalesce } })
+  })
   try {
     const run = await runStorm({
       storm,
@@ -134,7 +143,7 @@ const stormFigures = async (flags: Record<string, number | string | boolean>, fi
         measured: `${fmt(calls.perTicket)} (naive ${fmt(naive.perTicket)}, ${fmt(ratio, 1)}× fewer)`,
         goal: "≤ 1.5",
         met: calls.perTicket <= 1.5 && run.report.ok,
-        note: `${storm.stats.events} events (${storm.stats.deliveries} deliveries with duplicates) over ${storm.stats.tickets} tickets, budget ${budget}/min on service and emulator; ${calls.api} API calls (+${calls.token} token); naive: ${naive.calls} calls (${naive.refused} refused); invariants ${run.report.ok ? "held" : `VIOLATED (${run.report.violations.length})`}`,
+        note: `${storm.stats.events} events (${storm.stats.deliveries} deliveries with duplicates) over ${storm.stats.tickets} tickets arriving in ${fmt(run.sendMs / 1000, 1)} s, budget ${budget}/min on service and emulator, coalescing window ${coalesce === "" ? "the service's default" : `${coalesce} ms`}; ${calls.api} API calls (+${calls.token} token); naive: ${naive.calls} calls (${naive.refused} refused); invariants ${run.report.ok ? "held" : `VIOLATED (${run.report.violations.length})`}`,
         data: { calls, naive, invariantsOk: run.report.ok, violations: run.report.violations.slice(0, 20), send: run.send, byRoute: calls.byRoute }
       })
     }
@@ -273,6 +282,10 @@ const main = async (): Promise<number> => {
   const skip = new Set(String(flags["skip"]).split(",").map((s) => s.trim()).filter((s) => s !== ""))
   for (const s of skip) if (!["1", "2", "3", "4", "5"].includes(s)) {
     process.stderr.write(`bench: --skip lists figures 1-5 (got "${s}")\n`)
+    return 2
+  }
+  if (String(flags["coalesce-ms"]) !== "" && !/^\d+$/.test(String(flags["coalesce-ms"]))) {
+    process.stderr.write(`bench: --coalesce-ms must be a whole number of milliseconds (got "${String(flags["coalesce-ms"])}")\n`)
     return 2
   }
   const figures: Figures = { rows: [] }

@@ -61,6 +61,8 @@ export interface InvariantReport {
   readonly ok: boolean
   readonly tickets: number
   readonly workitems: number
+  /** Workitems of the worktype that belong to no ticket of the truth (e.g. another run's). */
+  readonly strayWorkitems: number
   readonly acceptedDeliveries: number
   readonly violations: ReadonlyArray<Violation>
   /** Violations per invariant. */
@@ -233,7 +235,9 @@ export const checkInvariants = async (options: CheckOptions): Promise<InvariantR
     }
   }
 
-  // Workitems of tickets the storm never sent (another run's, or a wrong ticket id) are reported, not judged.
+  // Workitems of tickets the storm never sent (another run's, or a wrong ticket id) are counted, not judged.
+  const known = new Set([...options.truth.values()].map((t) => `${bySourceSystem(t.source)}/${t.ticketId}`))
+  const strayWorkitems = [...byTicket.entries()].filter(([k]) => !known.has(k)).reduce((n, [, list]) => n + list.length, 0)
   const counts: Record<Invariant, number> = { "one-workitem": 0, "newest-revision": 0, "nothing-lost": 0, budget: 0 }
   for (const v of violations) counts[v.invariant]++
   const calls =
@@ -248,6 +252,7 @@ export const checkInvariants = async (options: CheckOptions): Promise<InvariantR
     ok: violations.length === 0,
     tickets: options.truth.size,
     workitems: workitems.length,
+    strayWorkitems,
     acceptedDeliveries: options.acceptedDeliveries.length,
     violations,
     counts,
