@@ -330,8 +330,23 @@ export const make = (options: EngineOptions) =>
         return result
       }).pipe(Effect.onInterrupt(() => inbox.release(batch).pipe(Effect.ignore)))
 
+    /** A defect (a bug) while applying one batch must not end the worker: the ticket waits and is retried. */
+    const guarded = (batch: TicketBatch) =>
+      process(batch).pipe(
+        Effect.catchAllDefect((defect) =>
+          Effect.gen(function* () {
+            log.error(
+              { source: batch.key.source, ticketId: batch.key.ticketId, defect: defect instanceof Error ? defect.message : String(defect) },
+              "unexpected failure while applying; the events stay in the inbox"
+            )
+            yield* inbox.release(batch, { delayMs: options.failureBackoffMs ?? 1000 }).pipe(Effect.ignore)
+            return undefined
+          })
+        )
+      )
+
     const worker = Effect.forever(
-      Effect.flatMap(inbox.take, process).pipe(
+      Effect.flatMap(inbox.take, guarded).pipe(
         Effect.catchAll((e) => Effect.zipRight(Effect.sync(() => log.error({ error: e.message }, "inbox take failed")), Effect.sleep(1000)))
       )
     )
