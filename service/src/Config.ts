@@ -51,6 +51,8 @@ export interface ServiceConfig {
   readonly genesys: GenesysTarget
   readonly worktypeId?: string
   readonly worktypeName?: string
+  /** Workbin of new workitems; default the worktype's default workbin. */
+  readonly workbinId?: string
   /** Genesys requests per minute (token bucket refill). */
   readonly budgetPerMinute: number
   /** Token bucket capacity (burst). */
@@ -216,6 +218,7 @@ export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig
   if (genesys._tag === "Remote" && worktypeId === undefined && worktypeName === undefined) {
     throw new ConfigError("WORKBRIDGE_WORKTYPE_ID", "is required with Genesys credentials (or set WORKBRIDGE_WORKTYPE_NAME)")
   }
+  const workbinId = str(env, "WORKBRIDGE_WORKBIN_ID")
   if (worktypeName !== undefined && (worktypeName.length < 3 || worktypeName.length > 256)) {
     throw new ConfigError("WORKBRIDGE_WORKTYPE_NAME", "must be 3–256 characters")
   }
@@ -280,6 +283,7 @@ export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig
     genesys,
     ...(worktypeId !== undefined ? { worktypeId } : {}),
     ...(worktypeName !== undefined ? { worktypeName } : {}),
+    ...(workbinId !== undefined ? { workbinId } : {}),
     budgetPerMinute,
     budgetBurst,
     maxInFlight,

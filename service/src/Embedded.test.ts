@@ -9,7 +9,7 @@ import { loadConfig } from "./Config.js"
 import { DEMO_WEBHOOK_SECRET } from "./Demo.js"
 import { provision } from "./Provision.js"
 import { startService } from "./Service.js"
-import { genericBody, startEmulatorAndProvision, startHarness } from "./testing/harness.js"
+import { adminApi, baseEnv, genericBody, startEmulatorAndProvision, startHarness, TEST_SECRET } from "./testing/harness.js"
 import type { TicketSyncStatus } from "./TicketStatus.js"
 
 const dirs: Array<string> = []
@@ -65,6 +65,39 @@ describe("embedded default", () => {
       expect(h.service.target.statuses.map((s) => s.name).sort()).toEqual(defaultCatalog.statuses.map((s) => s.name).sort())
     } finally {
       await h.close()
+    }
+  })
+})
+
+describe("workbin", () => {
+  it("puts new workitems in WORKBRIDGE_WORKBIN_ID when set", async () => {
+    const { emulator, provisioned } = await startEmulatorAndProvision()
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-bin-"))
+    dirs.push(dir)
+    try {
+      const admin = await adminApi(emulator)
+      const bin = (await admin.postTaskmanagementWorkbins({ name: "Second workbin" } as never)) as unknown as { body: { id: string } }
+      const service = await startService(
+        loadConfig({ ...baseEnv(emulator, provisioned, dir), WORKBRIDGE_WORKBIN_ID: bin.body.id, WORKBRIDGE_COALESCE_MS: "0" }),
+        { print: () => undefined }
+      )
+      try {
+        const raw = Buffer.from(JSON.stringify(genericBody({ ticketId: "BIN-1", rev: 1 })))
+        expect((await fetch(`${service.url}/webhooks/generic`, { method: "POST", headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()), body: raw })).status).toBe(202)
+        let id: string | undefined
+        for (let i = 0; i < 200 && id === undefined; i++) {
+          await new Promise((r) => setTimeout(r, 25))
+          const r = await fetch(`${service.url}/tickets/generic/BIN-1`)
+          id = r.status === 200 ? ((await r.json()) as TicketSyncStatus).workitemId : undefined
+        }
+        const w = (await admin.getTaskmanagementWorkitem(id!)) as unknown as { body: { workbin?: { id: string } } }
+        expect(w.body.workbin?.id).toBe(bin.body.id)
+        expect(bin.body.id).not.toBe(provisioned.workbinId)
+      } finally {
+        await service.close()
+      }
+    } finally {
+      await emulator.close()
     }
   })
 })

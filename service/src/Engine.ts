@@ -26,6 +26,8 @@ export interface SyncTarget {
   readonly typeId: string
   readonly statuses: ReadonlyArray<WorktypeStatus>
   readonly skillIds?: Readonly<Record<string, string>>
+  /** Workbin of new workitems (default: the worktype's default workbin). */
+  readonly workbinId?: string
 }
 
 export interface EngineOptions {
@@ -134,7 +136,8 @@ export const make = (options: EngineOptions) =>
 
     const create = (key: TicketKey, values: Readonly<Record<string, unknown>>, expected: string | undefined, revision: string) =>
       Effect.gen(function* () {
-        const body = yield* derive(() => mapping.create(values, ctx))
+        const derived = yield* derive(() => mapping.create(values, ctx))
+        const body = target.workbinId !== undefined ? { ...derived, workbinId: target.workbinId } : derived
         const w = yield* genesys.createWorkitem(body).pipe(
           Effect.mapError((e) => (e.transient && e.reason !== "RateLimited" ? new AmbiguousCreate({ cause: e }) : e))
         )

@@ -200,7 +200,12 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       }
       yield* client.getWorktype(typeId)
       const statuses = yield* client.getStatuses(typeId)
-      return { typeId, statuses, ...(config.skillIds !== undefined ? { skillIds: config.skillIds } : {}) } satisfies SyncTarget
+      return {
+        typeId,
+        statuses,
+        ...(config.skillIds !== undefined ? { skillIds: config.skillIds } : {}),
+        ...(config.workbinId !== undefined ? { workbinId: config.workbinId } : {})
+      } satisfies SyncTarget
     })
     const target = await runtime.runPromise(
       resolveTarget.pipe(
