@@ -138,6 +138,9 @@ describe("kill -9 and restart", () => {
     expect(items).toHaveLength(1)
     expect(items[0]!.name).toBe("after the crash")
     expect(items[0]!.customFields?.["source_revision_text"]).toMatch(new RegExp(`^${revisionPrefix(2)}`))
+    // Nothing lost: in the restarted process both revisions count as applied (the adopted one included).
+    const metrics = await (await fetch(`${second.url}/metrics`)).text()
+    expect(metrics).toMatch(/workbridge_events_total\{outcome="applied"\} 2\n/)
     // Budget respected throughout: Genesys never had to throttle.
     expect(emulator.stats().rateLimited).toBe(0)
   })

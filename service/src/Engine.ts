@@ -268,7 +268,8 @@ export const make = (options: EngineOptions) =>
               appliedAt: new Date().toISOString()
             }
             if (!(yield* links.compareAndSet(key, undefined, adopted))) return yield* new LinkConflict({ key })
-            return { workitemId: found.id, calls: 1, upToDate: true }
+            // The run that created it applied this very revision (or a newer one): nothing to write.
+            return { workitemId: found.id, calls: 1, upToDate: compareRevision(newest.event.revision, rev) === 0 ? "applied" : "superseded" }
           }
           const r = yield* update(key, found.id, adoptedValues, values, undefined, newest.event.revision, found.status?.id)
           return { ...r, calls: r.calls + 1 }
@@ -287,7 +288,13 @@ export const make = (options: EngineOptions) =>
         if (done._tag === "Dead") return yield* deadLetter(done.reason, done.details)
         yield* links.clearError(key)
         if ("upToDate" in done) {
-          return { result: { _tag: "Superseded", revision: newest.event.revision } as ApplyResult, outcomes: superseded(entries) }
+          if (done.upToDate === "superseded") {
+            return { result: { _tag: "Superseded", revision: newest.event.revision } as ApplyResult, outcomes: superseded(entries) }
+          }
+          return {
+            result: { _tag: "Applied", workitemId: done.workitemId, revision: newest.event.revision, calls: done.calls } as ApplyResult,
+            outcomes: [...superseded(others), { deliveryKey: newest.event.deliveryKey, revision: newest.event.revision, outcome: "applied" as const }]
+          }
         }
         return {
           result: { _tag: "Applied", workitemId: done.workitemId, revision: newest.event.revision, calls: done.calls } as ApplyResult,
