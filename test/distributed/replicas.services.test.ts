@@ -9,7 +9,8 @@ import { runDistributedStorm } from "./replicas.js"
 describe("distributed storm", () => {
   it("3 replicas, one killed with kill -9: one workitem per ticket, newest revisions, nothing lost, one budget", async () => {
     const lines: Array<string> = []
-    const run = await runDistributedStorm({ tickets: 30, events: 90, replicas: 3, budgetPerMinute: 300, kills: 1, retryAfterSeconds: 2, log: (l) => lines.push(l) })
+    const run = await runDistributedStorm({ tickets: 30, events: 90, replicas: 3, budgetPerMinute: 120, kills: 1, retryAfterSeconds: 2, log: (l) => lines.push(l) })
+    process.stdout.write(`distributed storm: ${JSON.stringify({ window: run.window, budget: run.budget, calls: run.report.calls?.perTicket })}\n`)
     const context = `${formatReport(run.report)}\n${lines.join("\n")}`
     expect(run.kills, context).toBe(1)
     expect(run.starts, context).toBe(4)
@@ -19,7 +20,11 @@ describe("distributed storm", () => {
     expect(run.report.workitems).toBe(30)
     expect(run.budget, context).toBeDefined()
     // runStorm counts more calls in a minute than budget + burst as a violation; check the figure too.
-    expect(run.budget!.maxCallsPerMinute, context).toBeLessThanOrEqual(300 + 5)
+    expect(run.budget!.maxCallsPerMinute, context).toBeLessThanOrEqual(120 + 2)
     expect(run.budget!.natural429, context).toBe(0)
+    // Shorter windows too: in any 15 s, at most the budget's share plus one burst, summed over the replicas.
+    expect(run.window.maxCalls, `${JSON.stringify(run.window)}\n${context}`).toBeLessThanOrEqual(run.window.allowed)
+    // The storm is large enough that the budget is what limits the replicas (so the check above means something).
+    expect(run.window.maxCalls, `${JSON.stringify(run.window)}\n${context}`).toBeGreaterThanOrEqual(Math.floor(run.window.budgetShare * 0.6))
   }, 300_000)
 })

@@ -43,6 +43,19 @@ export interface DistributedStormResult extends StormRun {
   readonly deliveries: number
   /** Replica starts (initial starts plus restarts after kills). */
   readonly starts: number
+  /** The replicas' Genesys calls (token requests excluded) in the busiest window, against budget × window + burst. */
+  readonly window: { readonly seconds: number; readonly maxCalls: number; readonly allowed: number; readonly budgetShare: number }
+}
+
+/** Most timestamps (ms, sorted) within any `windowMs`. */
+export const maxInWindow = (times: ReadonlyArray<number>, windowMs: number): number => {
+  let best = 0
+  let start = 0
+  for (let end = 0; end < times.length; end++) {
+    while (times[end]! - times[start]! >= windowMs) start++
+    best = Math.max(best, end - start + 1)
+  }
+  return best
 }
 
 /** Delete the queues and keys of a namespace. */
@@ -111,13 +124,30 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
           await victim.restart()
         }
       },
-      ...(options.retryAfterSeconds !== undefined ? { rateLimitBursts: { everyMs: 5000, count: 4, retryAfterSeconds: options.retryAfterSeconds } } : {}),
+      ...(options.retryAfterSeconds !== undefined ? { rateLimitBursts: { everyMs: 10_000, count: 4, retryAfterSeconds: options.retryAfterSeconds } } : {}),
       kills: options.kills ?? 1,
       concurrency: options.concurrency ?? 16,
       drainTimeoutMs: 240_000,
       log
     })
-    return { ...run, replicas: n, partitions, deliveries: storm.stats.deliveries, starts: replicas.reduce((a, r) => a + r.starts(), 0) }
+    const seconds = 15
+    const burst = Math.max(1, Math.min(10, Math.ceil(budgetPerMinute / 60)))
+    const times = emulator
+      .requests()
+      .filter((r) => r.clientId === provisioned.clientId && !r.path.startsWith("/oauth/"))
+      .map((r) => Date.parse(r.at))
+      .sort((a, b) => a - b)
+    const maxCalls = maxInWindow(times, seconds * 1000)
+    const budgetShare = Math.ceil((budgetPerMinute * seconds) / 60)
+    return {
+      ...run,
+      replicas: n,
+      partitions,
+      deliveries: storm.stats.deliveries,
+      starts: replicas.reduce((a, r) => a + r.starts(), 0),
+      // +1: calls are timed on arrival at the emulator, tokens when taken at the replica; one call may straddle.
+      window: { seconds, maxCalls, allowed: budgetShare + burst + 1, budgetShare }
+    }
   } finally {
     await Promise.all(replicas.map((r) => r.stop().catch(() => undefined)))
     await emulator.close().catch(() => undefined)
