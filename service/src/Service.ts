@@ -93,6 +93,18 @@ const demoCredentials = (): Record<string, SourceCredentials> => {
   return out
 }
 
+/** HTTPS options of the native TLS listener: the configured PEM files, TLS 1.2 as the minimum. */
+export const tlsServerOptions = (files: { readonly certFile: string; readonly keyFile: string }): https.ServerOptions => {
+  const read = (variable: string, file: string) => {
+    try {
+      return fs.readFileSync(file)
+    } catch (e) {
+      throw new ConfigError(variable, `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+  return { cert: read("WORKBRIDGE_TLS_CERT", files.certFile), key: read("WORKBRIDGE_TLS_KEY", files.keyFile), minVersion: "TLSv1.2" }
+}
+
 const listen = (server: http.Server, port: number, host: string): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once("error", reject)
@@ -106,6 +118,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
   const log: Logger = makeLogger(config.logLevel, options.logDestination)
   const catalog = loadCatalog(config.catalogFile)
+  const tlsOptions = config.tls !== undefined ? tlsServerOptions(config.tls) : undefined
   const metrics = new ServiceMetrics()
   const cleanups: Array<() => Promise<void>> = []
   const cleanup = async () => {
@@ -305,11 +318,8 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     })
 
     const server =
-      config.tls !== undefined
-        ? https.createServer(
-            { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile), minVersion: "TLSv1.2" },
-            app
-          )
+      tlsOptions !== undefined
+        ? https.createServer(tlsOptions, app)
         : http.createServer(app)
     const port = await listen(server, config.port, config.host)
     cleanups.push(
