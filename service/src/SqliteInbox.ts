@@ -52,6 +52,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       new Date(Date.now() - (options.dedupeRetentionMs ?? 7 * 24 * 3600_000)).toISOString()
     )
     const countStmt = db.prepare("SELECT COUNT(*) AS n FROM inbox")
+    // The inbox file belongs to this process: the depth is counted once, then kept in step with every write.
+    let depth = (countStmt.get() as { n: number }).n
     const insertDelivery = db.prepare("INSERT OR IGNORE INTO deliveries (source, delivery_key, accepted_at) VALUES (?, ?, ?)")
     const insertEvent = db.prepare(
       "INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at) VALUES (?, ?, ?, ?, ?, ?)"
@@ -72,13 +74,13 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     const heartbeat = db.prepare("INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at")
 
     const acceptTx = db.transaction((event: TicketEvent, now: string): AcceptResult => {
-      const depth = (countStmt.get() as { n: number }).n
       if (insertDelivery.run(event.source, event.deliveryKey, now).changes === 0) return { _tag: "Duplicate" }
       if (depth >= options.hardLimit) {
         // Refused: roll back the dedupe mark so a later re-delivery is accepted.
         throw new InboxFull({ depth, limit: options.hardLimit })
       }
       const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, JSON.stringify(event), now)
+      depth++
       return { _tag: "Accepted", id: String(r.lastInsertRowid) }
     })
 
@@ -102,6 +104,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         const replay: TicketEvent = { ...event, deliveryKey }
         insertDelivery.run(replay.source, deliveryKey, now)
         const r = insertEvent.run(replay.source, replay.ticketId, replay.revision, deliveryKey, JSON.stringify(replay), now)
+        depth++
         return String(r.lastInsertRowid)
       }).pipe(Effect.tap(() => notify))
 
@@ -143,10 +146,10 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       poll,
       ack: (batch) =>
         sql("inbox.ack", () => {
-          deleteIds.run(JSON.stringify(batch.entries.map((e) => Number(e.id))))
+          depth -= deleteIds.run(JSON.stringify(batch.entries.map((e) => Number(e.id)))).changes
         }).pipe(Effect.ensuring(letGo(batch))),
       release: (batch, options) => letGo(batch, options?.delayMs ?? 0),
-      depth: sql("inbox.depth", () => (countStmt.get() as { n: number }).n),
+      depth: Effect.sync(() => depth),
       pendingFor: (key) =>
         sql("inbox.pendingFor", () => {
           const r = pendingStmt.get(key.source, key.ticketId) as { n: number; oldest: string | null }
