@@ -1,5 +1,5 @@
 /**
- * Data Action (reference §5.2), published, over `IntegrationsApi`:
+ * Data Action (docs/genesys-api.md §5.2), published, over `IntegrationsApi`:
  * - create → `postIntegrationsActions({ name, category, integrationId, secure, contract, config })` (published)
  * - read   → `getIntegrationsAction(id, { expand: "contract", includeConfig: true })`
  * - update → `postIntegrationsActionDraft(id)` (a draft from the published action),

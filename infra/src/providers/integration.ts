@@ -1,5 +1,5 @@
 /**
- * Integration (reference §5.1), by default `custom-rest-actions` ("Web Services Data Actions"), over `IntegrationsApi`:
+ * Integration (docs/genesys-api.md §5.1), by default `custom-rest-actions` ("Web Services Data Actions"), over `IntegrationsApi`:
  * - create → `postIntegrations({ body: { integrationType: { id }, name } })`, then
  *            `getIntegrationConfigCurrent(id)` + `putIntegrationConfigCurrent(id, { body: { …, version: current,
  *            credentials: { basicAuth: { id: credentialId } } } })`, then

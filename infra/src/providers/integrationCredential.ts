@@ -1,5 +1,5 @@
 /**
- * Integration credential (reference §5.1), over `IntegrationsApi`:
+ * Integration credential (docs/genesys-api.md §5.1), over `IntegrationsApi`:
  * - create → `postIntegrationsCredentials({ body: { name, type: { name: type }, credentialFields } })`
  * - read   → `getIntegrationsCredential(id)` (name and type; the field values are not compared)
  * - update → `putIntegrationsCredential(id, { body: { name, type, credentialFields } })` (in place)

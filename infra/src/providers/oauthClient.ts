@@ -1,5 +1,5 @@
 /**
- * OAuth client with the client-credentials grant and one role grant (reference §4), over `OAuthApi` and
+ * OAuth client with the client-credentials grant and one role grant (docs/genesys-api.md §4), over `OAuthApi` and
  * `AuthorizationApi`:
  * - create → `getAuthorizationDivisionsHome()` when no division is given, then
  *            `postOauthClients({ name, authorizedGrantType: "CLIENT-CREDENTIALS", roleDivisions, … })`; the secret is

@@ -1,5 +1,5 @@
 /**
- * Authorization role with permission policies (reference §3), over `AuthorizationApi`:
+ * Authorization role with permission policies (docs/genesys-api.md §3), over `AuthorizationApi`:
  * - create → `postAuthorizationRoles({ name, description, permissionPolicies })`
  * - read   → `getAuthorizationRole(id)`
  * - update → `putAuthorizationRole(id, { name, description, permissionPolicies })` (in place)

@@ -1,5 +1,5 @@
 /**
- * Workbin (reference §2.2), over `TaskManagementApi`:
+ * Workbin (docs/genesys-api.md §2.2), over `TaskManagementApi`:
  * - create → `postTaskmanagementWorkbins({ name, description, divisionId })`
  * - read   → `getTaskmanagementWorkbin(id)`
  * - update → `patchTaskmanagementWorkbin(id, { name, description })` (in place)

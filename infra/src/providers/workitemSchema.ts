@@ -1,5 +1,5 @@
 /**
- * Workitem schema (custom attributes, reference §2.3), over `TaskManagementApi`:
+ * Workitem schema (custom attributes, docs/genesys-api.md §2.3), over `TaskManagementApi`:
  * - create → `postTaskmanagementWorkitemsSchemas({ name, enabled, appliesTo, jsonSchema, version: 1 })`
  * - read   → `getTaskmanagementWorkitemsSchema(id)`
  * - update → `getTaskmanagementWorkitemsSchema(id)` for the current version, then

@@ -1,5 +1,5 @@
 /**
- * Worktype (reference §2.4), over `TaskManagementApi`:
+ * Worktype (docs/genesys-api.md §2.4), over `TaskManagementApi`:
  * - create → `postTaskmanagementWorktypes({ name, defaultWorkbinId, schemaId, schemaVersion, …,
  *            disableDefaultStatusCreation })` — statuses come from the catalog, so default ones are not created
  * - read   → `getTaskmanagementWorktype(id)`

@@ -1,5 +1,5 @@
 /**
- * A worktype's default status (reference §2.4: `defaultStatusId` is not part of the create body), over
+ * A worktype's default status (docs/genesys-api.md §2.4: `defaultStatusId` is not part of the create body), over
  * `TaskManagementApi`:
  * - create / update → `patchTaskmanagementWorktype(worktypeId, { defaultStatusId })`, once the statuses exist
  * - read            → `getTaskmanagementWorktype(worktypeId)` (`defaultStatus.id`)

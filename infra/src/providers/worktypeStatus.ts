@@ -1,5 +1,5 @@
 /**
- * Worktype status (reference §2.5), over `TaskManagementApi`:
+ * Worktype status (docs/genesys-api.md §2.5), over `TaskManagementApi`:
  * - create → `postTaskmanagementWorktypeStatuses(worktypeId, { name, category, description })` — without
  *            destinations: statuses point at each other, so transitions are a separate resource
  *            (`WorktypeStatusTransitions`) created once every status exists

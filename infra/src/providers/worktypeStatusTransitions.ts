@@ -1,5 +1,5 @@
 /**
- * The transitions of one worktype status (reference §2.5), over `TaskManagementApi`:
+ * The transitions of one worktype status (docs/genesys-api.md §2.5), over `TaskManagementApi`:
  * - create / update → `patchTaskmanagementWorktypeStatus(worktypeId, statusId, { destinationStatusIds })`
  * - read            → `getTaskmanagementWorktypeStatus(worktypeId, statusId)` (`destinationStatuses[].id`)
  * - delete          → the same PATCH with `[]`, so that no status still points at a status about to be deleted

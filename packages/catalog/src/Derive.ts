@@ -1,7 +1,7 @@
 /**
  * Derivations: what the catalog and a normalized ticket become on the Genesys side — the workitem schema
- * (reference §2.3), the JSON Schema of normalized values (Data Action contracts), and the workitem create
- * and minimal update bodies (reference §2.6). Pure functions; no I/O.
+ * (docs/genesys-api.md §2.3), the JSON Schema of normalized values (Data Action contracts), and the workitem create
+ * and minimal update bodies (docs/genesys-api.md §2.6). Pure functions; no I/O.
  */
 import { Data } from "effect"
 import type { Catalog, CoreType, FieldDecl, WorkitemAttribute } from "./Field.js"
@@ -107,7 +107,7 @@ const schemaProperty = (field: FieldDecl): SchemaProperty => {
 }
 
 /**
- * The workitem schema Genesys stores for the catalog's custom fields (reference §2.3): keys `<key>_<coretype>`,
+ * The workitem schema Genesys stores for the catalog's custom fields (docs/genesys-api.md §2.3): keys `<key>_<coretype>`,
  * each property in the `allOf: [{$ref: "#/definitions/<coretype>"}]` form with its limits, enums with
  * `_enumProperties`, tags with `items`/`minItems`/`maxItems`/`uniqueItems`. `version` is 1 for a create;
  * a PUT needs the current version instead.
@@ -190,7 +190,7 @@ export const toTicketJsonSchema = (catalog: Catalog): JsonSchema => ({
 /** A custom-field value in a workitem body; `null` clears the field (PATCH only). */
 export type CustomFieldValue = string | number | boolean | Array<string> | null
 
-/** A `WorkitemCreate` body (reference §2.6), as plain data. */
+/** A `WorkitemCreate` body (docs/genesys-api.md §2.6), as plain data. */
 export interface WorkitemCreateBody {
   name: string
   typeId: string
@@ -355,7 +355,7 @@ const same = (a: unknown, b: unknown): boolean =>
 /**
  * The minimal `WorkitemUpdate` (PATCH) body from `before` to `after`, or `undefined` when nothing changed.
  * - Only attributes whose value changed are sent, and `customFields` holds only the changed keys (Genesys merges
- *   custom fields on PATCH, reference §2.6).
+ *   custom fields on PATCH, docs/genesys-api.md §2.6).
  * - A custom field that disappeared is sent as `null`, which clears it; so are `description`, `dateDue` and
  *   `externalTag` when they disappear, and `skillIds` becomes `[]`. `name`, `priority` and `statusId` always
  *   have a value in Genesys, so when their field disappears they are left as they are.

@@ -3,7 +3,7 @@
  * (workitem schema, create/update bodies, Data Action contracts, emulator rules) is derived from these.
  */
 
-/** The eleven Genesys workitem-schema core types (reference §2.3). */
+/** The eleven Genesys workitem-schema core types (docs/genesys-api.md §2.3). */
 export const CORE_TYPES = [
   "text",
   "longtext",
@@ -19,7 +19,7 @@ export const CORE_TYPES = [
 ] as const
 export type CoreType = (typeof CORE_TYPES)[number]
 
-/** Workitem attributes (not custom fields) a catalog field may drive (reference §2.6). */
+/** Workitem attributes (not custom fields) a catalog field may drive (docs/genesys-api.md §2.6). */
 export const WORKITEM_ATTRIBUTES = [
   "name",
   "description",
@@ -31,7 +31,7 @@ export const WORKITEM_ATTRIBUTES = [
 ] as const
 export type WorkitemAttribute = (typeof WORKITEM_ATTRIBUTES)[number]
 
-/** Real Genesys maxima per core type and per workitem attribute (reference §2.3, §2.6, §7). */
+/** Real Genesys maxima per core type and per workitem attribute (docs/genesys-api.md §2.3, §2.6, §7). */
 export const GENESYS_LIMITS = {
   text: { maxLength: 100 },
   longtext: { maxLength: 1000 },
@@ -96,7 +96,7 @@ export interface FieldDecl {
   readonly required: boolean
 }
 
-/** Genesys worktype status categories (reference §2.5). */
+/** Genesys worktype status categories (docs/genesys-api.md §2.5). */
 export type StatusCategory = "Open" | "InProgress" | "Waiting" | "Closed"
 
 /** A worktype status the catalog asks for, and the statuses it may move to directly. */
@@ -126,5 +126,5 @@ export interface Catalog {
   readonly sourceMappings?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, string>>>>>>
 }
 
-/** The custom-field key of a field: `<name>_<coretype>` (reference §2.3). */
+/** The custom-field key of a field: `<name>_<coretype>` (docs/genesys-api.md §2.3). */
 export const customFieldKey = (field: Pick<FieldDecl, "key" | "type">): string => `${field.key}_${field.type}`

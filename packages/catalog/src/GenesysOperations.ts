@@ -1,6 +1,6 @@
 /**
  * Every Genesys API operation the sync service calls at run time, with the permission Genesys checks for it
- * (reference §2.1, §3). The service's Genesys client may call nothing else, and the integration role that
+ * (docs/genesys-api.md §2.1, §3). The service's Genesys client may call nothing else, and the integration role that
  * `infra/` provisions is derived from this list — so the role holds exactly what the service needs.
  */
 export interface GenesysOperation {

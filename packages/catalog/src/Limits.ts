@@ -8,7 +8,7 @@ import { GENESYS_LIMITS } from "./Field.js"
 /** Core types whose value is one string of bounded length. */
 export const STRING_TYPES: ReadonlySet<CoreType> = new Set<CoreType>(["text", "longtext", "url", "identifier"])
 
-/** Maximum length of the workitem attributes that have one (reference §2.6). */
+/** Maximum length of the workitem attributes that have one (docs/genesys-api.md §2.6). */
 export const ATTRIBUTE_MAX_LENGTH: Partial<Record<WorkitemAttribute, number>> = {
   name: GENESYS_LIMITS.workitemName.maxLength,
   description: GENESYS_LIMITS.workitemDescription.maxLength

@@ -1,5 +1,5 @@
 /**
- * Checks of the Genesys workitem-schema form (reference §2.3) and of custom-field values against such a
+ * Checks of the Genesys workitem-schema form (docs/genesys-api.md §2.3) and of custom-field values against such a
  * schema: what a Genesys-side schema must look like, and what a workitem's `customFields` may hold.
  * Each function returns the list of problems (empty when valid), each naming the offending property.
  */
@@ -72,7 +72,7 @@ const checkProperty = (key: string, prop: unknown): ReadonlyArray<string> => {
   return problems
 }
 
-/** Problems with a workitem `DataSchema` body (empty when it has the reference §2.3 form and limits). */
+/** Problems with a workitem `DataSchema` body (empty when it has the docs/genesys-api.md §2.3 form and limits). */
 export const checkWorkitemSchema = (body: unknown): ReadonlyArray<string> => {
   if (!isObject(body)) return ["(body): must be an object"]
   const problems: Array<string> = []

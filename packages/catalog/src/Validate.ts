@@ -1,6 +1,6 @@
 /**
  * Catalog validation: the Genesys rules a catalog must follow before anything is derived from it
- * (reference §2.3, §2.5, §2.6), and the consistency rules between its parts.
+ * (docs/genesys-api.md §2.3, §2.5, §2.6), and the consistency rules between its parts.
  */
 import { Data, Either } from "effect"
 import type { Catalog, CoreType, FieldDecl, WorkitemAttribute } from "./Field.js"

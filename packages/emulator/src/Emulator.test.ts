@@ -72,7 +72,7 @@ describe("startEmulator", () => {
     expect(() => emu.configure({ bogus: 1 } as never)).toThrow(/bogus/)
   })
 
-  it("serves the real paths only: the guide's invented paths are 404", async () => {
+  it("serves the real paths only: invented paths such as /api/v2/workitemtypes are 404", async () => {
     const s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
     const r = await call(s.client.callApi("/api/v2/workitemtypes", "POST", {}, {}, {}, {}, { name: "x" }, ["PureCloud OAuth"], ["application/json"], ["application/json"]))
     expect(r.status).toBe(404)

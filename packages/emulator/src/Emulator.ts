@@ -432,7 +432,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       if (found === undefined) throw new ApiError(404, "not.found", `Resource not found: ${method} ${path}`)
       const auth = authenticate(state, req.headers.authorization, now)
       clientId = auth.clientId
-      // per-token rate limit (reference §6.2)
+      // per-token rate limit (docs/genesys-api.md §6.2)
       let win = state.tokenWindows.get(auth.token)
       if (win === undefined || now - win.start >= 60_000) state.tokenWindows.set(auth.token, (win = { start: now, count: 0 }))
       if (win.count >= config.rateLimitPerMinute) {

@@ -52,7 +52,7 @@ export const call = async <T = any>(p: Promise<unknown>): Promise<Extended<T>> =
   }
 }
 
-/** A schema body with one property of each core type used by the tests (reference §2.3 example). */
+/** A schema body with one property of each core type used by the tests (docs/genesys-api.md §2.3 example). */
 export const sampleSchemaBody = (name = "helpdesk_ticket"): Record<string, unknown> => ({
   name,
   version: 1,

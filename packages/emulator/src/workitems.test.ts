@@ -240,7 +240,7 @@ describe("workitem query", () => {
     ["pageSize 0", { filters: [typeFilter()], pageSize: 0 }, "pageSize"],
     ["a forged cursor", { filters: [typeFilter()], after: "bm9wZQ" }, "after"],
     ["no filters", { pageSize: 10 }, "filters"],
-    ["the guide's query string", { query: "fields.ext_ticket_id.value = 'HD-88421'", filters: [typeFilter()] }, "query"]
+    ["a query-language string", { query: "fields.ext_ticket_id.value = 'HD-88421'", filters: [typeFilter()] }, "query"]
   ])("rejects %s", async (_what, body, mention) => {
     const r = await query(body)
     expect(r.status).toBe(400)

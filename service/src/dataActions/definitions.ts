@@ -37,7 +37,7 @@ export interface DataActionDefinitionOptions {
   readonly credentialType?: DataActionCredentialType
 }
 
-/** One action in the Genesys export/import format (reference §5.3), plus the config timeout. */
+/** One action in the Genesys export/import format (docs/genesys-api.md §5.3), plus the config timeout. */
 export interface DataActionDefinition {
   readonly name: string
   readonly integrationType: "custom-rest-actions"

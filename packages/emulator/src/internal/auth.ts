@@ -1,4 +1,4 @@
-/** OAuth client credentials, roles with permission policies, OAuth clients, and permission checks (reference §1, §3, §4). */
+/** OAuth client credentials, roles with permission policies, OAuth clients, and permission checks (docs/genesys-api.md §1, §3, §4). */
 import { randomBytes } from "node:crypto"
 import { ApiError, badRequest, notFound } from "./errors.js"
 import { type Route, noContent, ok } from "./route.js"

@@ -1,5 +1,5 @@
 /**
- * Workitem schemas (`DataSchema` with a draft-04 `jsonSchema`, reference §2.3): parsing a schema document into
+ * Workitem schemas (`DataSchema` with a draft-04 `jsonSchema`, docs/genesys-api.md §2.3): parsing a schema document into
  * per-field rules, and checking workitem custom fields against them.
  */
 import { badRequest } from "./errors.js"
@@ -22,7 +22,7 @@ export type CoreType = (typeof CORE_TYPES)[number]
 
 const MAX_SAFE = 9_007_199_254_740_991
 
-/** Per-core-type maxima (reference §2.3). */
+/** Per-core-type maxima (docs/genesys-api.md §2.3). */
 const STRING_MAX: Partial<Record<CoreType, number>> = { text: 100, longtext: 1000, url: 200, identifier: 100 }
 export const ENUM_MAX_OPTIONS = 50
 export const ENUM_OPTION_MAX_LENGTH = 100

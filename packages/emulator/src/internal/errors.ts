@@ -1,5 +1,5 @@
 /**
- * The Genesys Cloud error envelope (`ErrorBody`, reference §6.3) and the one exception every handler throws.
+ * The Genesys Cloud error envelope (`ErrorBody`, docs/genesys-api.md §6.3) and the one exception every handler throws.
  */
 
 export interface ErrorDetail {

@@ -1,4 +1,4 @@
-/** Integrations, credentials and data actions (reference §5). Contracts and configs are stored exactly as sent. */
+/** Integrations, credentials and data actions (docs/genesys-api.md §5). Contracts and configs are stored exactly as sent. */
 import { ApiError, badRequest, conflict, notFound } from "./errors.js"
 import { type Ctx, type Route, noContent, ok } from "./route.js"
 import type { Credential, DataAction, Integration, State } from "./State.js"

@@ -1,4 +1,4 @@
-/** The structured `filters[]` queries of Task Management (reference §2.2, §2.4, §2.7). */
+/** The structured `filters[]` queries of Task Management (docs/genesys-api.md §2.2, §2.4, §2.7). */
 import { badRequest } from "./errors.js"
 import { isObject, type Json } from "./validate.js"
 

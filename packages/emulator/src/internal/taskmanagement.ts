@@ -1,4 +1,4 @@
-/** Task Management: workbins, workitem schemas, worktypes and their statuses (reference §2.2–§2.5). */
+/** Task Management: workbins, workitem schemas, worktypes and their statuses (docs/genesys-api.md §2.2–§2.5). */
 import { CORE_TYPES, SCHEMA_LIMITS, compileSchema } from "./customFields.js"
 import { ApiError, badRequest, conflict, notFound } from "./errors.js"
 import { type FieldValue, matches, pageOf, parseFilters, parsePage, parseSort } from "./query.js"

@@ -1,4 +1,4 @@
-/** Workitems: create, get, patch, delete and the synchronous query (reference §2.6, §2.7, §2.11). */
+/** Workitems: create, get, patch, delete and the synchronous query (docs/genesys-api.md §2.6, §2.7, §2.11). */
 import { checkCustomFields } from "./customFields.js"
 import { ApiError, badRequest, notFound } from "./errors.js"
 import { type Filter, type FieldValue, matches, pageOf, parseFilters, parsePage, parseSort } from "./query.js"
@@ -88,7 +88,7 @@ const checkRequiredNotNull = (b: Json, keys: ReadonlyArray<string>): void => {
   for (const k of keys) if (b[k] === null) throw badRequest(`${k} cannot be null`, k)
 }
 
-// --- throttles (reference §2.11) ---
+// --- throttles (docs/genesys-api.md §2.11) ---
 
 const MINUTE = 60_000
 const DAY = 86_400_000
