@@ -8,6 +8,8 @@ import { randomBytes } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
 import { startEmulator } from "@workbridge/genesys-emulator"
 import { provisionForService } from "@workbridge/infra/provision"
 import { openRedis } from "@workbridge/service/distributed/Connections"
@@ -30,6 +32,11 @@ export interface DistributedStormOptions {
   readonly budgetPerMinute?: number
   /** Replicas killed with SIGKILL (and restarted) during the run; default 1. */
   readonly kills?: number
+  /**
+   * Instead of killing replicas: cut every replica's RabbitMQ connections (`rabbitmqctl close_all_connections`
+   * on the run's own vhost) and Redis connections (`CLIENT KILL`) mid-run, `kills` times.
+   */
+  readonly cutConnections?: boolean
   /** Periodic injected 429 bursts with `Retry-After` (seconds); default none. */
   readonly retryAfterSeconds?: number
   readonly seed?: number
@@ -45,6 +52,8 @@ export interface DistributedStormResult extends StormRun {
   readonly starts: number
   /** The replicas' Genesys calls (token requests excluded) in the busiest window, against budget × window + burst. */
   readonly window: { readonly seconds: number; readonly maxCalls: number; readonly allowed: number; readonly budgetShare: number }
+  /** Redis connections closed by connection cuts. */
+  readonly redisClientsKilled: number
 }
 
 /** Most timestamps (ms, sorted) within any `windowMs`. */
@@ -58,15 +67,46 @@ export const maxInWindow = (times: ReadonlyArray<number>, windowMs: number): num
   return best
 }
 
+const execFileP = promisify(execFile)
+
+/** `rabbitmqctl` (the broker's own CLI; it ships with the server on every developer and CI machine). */
+export const rabbitmqctl = async (...args: ReadonlyArray<string>): Promise<string> =>
+  (await execFileP("rabbitmqctl", ["--quiet", ...args], { timeout: 60_000 })).stdout
+
+/** The broker URL of a vhost. */
+const vhostUrl = (vhost: string): string => {
+  const u = new URL(RABBITMQ_URL)
+  u.pathname = `/${encodeURIComponent(vhost)}`
+  return u.toString()
+}
+
+/** Close the Redis connections of a namespace's replicas (named `workbridge:<namespace>`); how many were closed. */
+export const killRedisClients = async (namespace: string): Promise<number> => {
+  const redis = await Effect.runPromise(openRedis({ url: REDIS_URL }))
+  try {
+    const list = String(await redis.call("CLIENT", "LIST"))
+    const ids = list
+      .split("\n")
+      .filter((line) => line.includes(` name=workbridge:${namespace} `))
+      .map((line) => /\bid=(\d+)/.exec(line)?.[1])
+      .filter((id): id is string => id !== undefined)
+    for (const id of ids) await redis.call("CLIENT", "KILL", "ID", id)
+    return ids.length
+  } finally {
+    redis.disconnect()
+  }
+}
+
 /** Delete the queues and keys of a namespace. */
-export const dropNamespace = async (namespace: string, partitions: number): Promise<void> => {
+export const dropNamespace = async (namespace: string, partitions: number, vhost?: string): Promise<void> => {
   const redis = await Effect.runPromise(openRedis({ url: REDIS_URL }))
   try {
     await deleteNamespace(redis, namespace)
   } finally {
     redis.disconnect()
   }
-  await deleteTopology(RABBITMQ_URL, namespace, partitions)
+  if (vhost !== undefined) await rabbitmqctl("delete_vhost", vhost)
+  else await deleteTopology(RABBITMQ_URL, namespace, partitions)
 }
 
 export const runDistributedStorm = async (options: DistributedStormOptions): Promise<DistributedStormResult> => {
@@ -78,9 +118,17 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
   const namespace = `wb-test-${randomBytes(5).toString("hex")}`
   const storm = generateStorm({ tickets: options.tickets, events: options.events, seed, prefix: `d${seed}-${namespace.slice(-4)}-` })
   log(`storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries; ${n} replicas, ${partitions} partitions, namespace ${namespace}`)
+  // Connection cuts close every connection of a vhost: the run gets its own.
+  const vhost = options.cutConnections === true ? namespace : undefined
+  if (vhost !== undefined) {
+    await rabbitmqctl("add_vhost", vhost)
+    await rabbitmqctl("set_permissions", "-p", vhost, new URL(RABBITMQ_URL).username || "guest", ".*", ".*", ".*")
+  }
+  const rabbitmqUrl = vhost === undefined ? RABBITMQ_URL : vhostUrl(vhost)
   const emulator = await startEmulator({ port: 0, rateLimitPerMinute: budgetPerMinute, workitemUpdatesPerMinute: 600, seed, quiet: true })
   const dataDir = mkdtempSync(join(tmpdir(), "workbridge-distributed-"))
   const replicas: Array<ServiceProcess> = []
+  const cuts = { redisClientsKilled: 0 }
   try {
     const provisioned = await provisionForService(
       { gatewayUrl: emulator.url, clientId: emulator.adminClientId, clientSecret: emulator.adminClientSecret },
@@ -97,7 +145,7 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
       WORKBRIDGE_DATA_DIR: join(dataDir, `replica-${i}`),
       WORKBRIDGE_QUEUE: "rabbitmq",
       WORKBRIDGE_STATE: "redis",
-      WORKBRIDGE_RABBITMQ_URL: RABBITMQ_URL,
+      WORKBRIDGE_RABBITMQ_URL: rabbitmqUrl,
       WORKBRIDGE_REDIS_URL: REDIS_URL,
       WORKBRIDGE_NAMESPACE: namespace,
       WORKBRIDGE_PARTITIONS: String(partitions),
@@ -118,6 +166,13 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
         serviceClientId: provisioned.clientId,
         budgetPerMinute,
         crash: async (k) => {
+          if (vhost !== undefined) {
+            await rabbitmqctl("close_all_connections", "--vhost", vhost, "connection cut by the distributed storm")
+            const closed = await killRedisClients(namespace)
+            log(`cut: every RabbitMQ connection of vhost ${vhost} closed, ${closed} Redis connections killed`)
+            cuts.redisClientsKilled += closed
+            return
+          }
           const victim = replicas[(k - 1) % n]!
           log(`kill -9 replica ${(k - 1) % n} (pid ${victim.pid()})`)
           await victim.kill9()
@@ -146,12 +201,13 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
       deliveries: storm.stats.deliveries,
       starts: replicas.reduce((a, r) => a + r.starts(), 0),
       // +1: calls are timed on arrival at the emulator, tokens when taken at the replica; one call may straddle.
-      window: { seconds, maxCalls, allowed: budgetShare + burst + 1, budgetShare }
+      window: { seconds, maxCalls, allowed: budgetShare + burst + 1, budgetShare },
+      redisClientsKilled: cuts.redisClientsKilled
     }
   } finally {
     await Promise.all(replicas.map((r) => r.stop().catch(() => undefined)))
     await emulator.close().catch(() => undefined)
-    await dropNamespace(namespace, partitions).catch((e: unknown) => log(`cleanup of ${namespace} failed: ${String(e)}`))
+    await dropNamespace(namespace, partitions, vhost).catch((e: unknown) => log(`cleanup of ${namespace} failed: ${String(e)}`))
     rmSync(dataDir, { recursive: true, force: true })
   }
 }

@@ -70,6 +70,8 @@ export interface RedisConnectionOptions {
   readonly url: string
   /** How long the first connection may take before start fails. */
   readonly connectTimeoutMs?: number
+  /** `CLIENT SETNAME` of the connection (shows which deployment a Redis client belongs to). */
+  readonly connectionName?: string
 }
 
 /**
@@ -84,7 +86,8 @@ export const openRedis = (options: RedisConnectionOptions): Effect.Effect<Redis,
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         connectTimeout: options.connectTimeoutMs ?? 5_000,
-        retryStrategy: (times) => backoffMs(times - 1, 100, 3_000)
+        retryStrategy: (times) => backoffMs(times - 1, 100, 3_000),
+        ...(options.connectionName !== undefined ? { connectionName: options.connectionName } : {})
       })
       redis.on("error", () => {
         // Reported through failing commands and readiness; the client reconnects by itself.

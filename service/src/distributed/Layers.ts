@@ -33,7 +33,7 @@ export interface DistributedLayers {
 /** Layers sharing one Redis connection (the same layer value, so Effect builds it once per runtime). */
 export const distributedLayers = (options: DistributedLayerOptions): DistributedLayers => {
   const s = options.settings
-  const redis = redisLayer({ url: s.redisUrl })
+  const redis = redisLayer({ url: s.redisUrl, connectionName: `workbridge:${s.namespace}` })
   const log = options.log
   const inbox = RabbitInbox.layer({
     url: s.rabbitmqUrl,

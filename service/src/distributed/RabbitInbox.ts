@@ -624,7 +624,26 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         : undefined
     rebalancer?.unref()
 
-    let leftovers: Array<string> = []
+    /** Count updates that failed (Redis unreachable) after the broker ack; retried until they succeed. */
+    let leftovers: Array<{ readonly key: TicketKey; readonly ids: ReadonlyArray<string> }> = []
+    const uncount = (key: TicketKey, ids: ReadonlyArray<string>) =>
+      redis.eval(ACK, 2 + ids.length, k.pending, k.ticket(key), ...ids.map(k.acked), ...ids)
+    const flushLeftovers = async () => {
+      const todo = leftovers
+      leftovers = []
+      for (const group of todo) {
+        try {
+          await uncount(group.key, group.ids)
+        } catch {
+          leftovers.push(group)
+        }
+      }
+    }
+    const leftoverFlusher = setInterval(() => {
+      if (leftovers.length > 0) void flushLeftovers()
+    }, 1_000)
+    leftoverFlusher.unref()
+
     const ack = (batch: TicketBatch): Effect.Effect<void, StoreError> =>
       Effect.tryPromise({
         try: async () => {
@@ -641,14 +660,12 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
               /* channel closed meanwhile: redelivered */
             }
           }
-          const ids = [...leftovers, ...done]
-          leftovers = []
-          if (ids.length === 0) return
+          if (done.length === 0) return
           try {
-            await redis.eval(ACK, 2 + ids.length, k.pending, k.ticket(batch.key), ...ids.map(k.acked), ...ids)
+            await uncount(batch.key, done)
           } catch {
-            // The events are acknowledged in the broker; only the counts lag. Retried with the next ack.
-            leftovers = ids.slice(-10_000)
+            // The events are acknowledged in the broker; only the counts lag until the retry succeeds.
+            if (leftovers.length < 100_000) leftovers.push({ key: batch.key, ids: done })
           }
         },
         catch: (e) => fail("inbox.ack", e)
@@ -719,6 +736,8 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       closing = true
       clearInterval(renewer)
       if (rebalancer !== undefined) clearInterval(rebalancer)
+      clearInterval(leftoverFlusher)
+      await flushLeftovers()
       await redis.zrem(k.replicas, replicaToken).catch(() => undefined)
       await Promise.all([...leases.keys()].map(unlease))
       notify()
