@@ -6,6 +6,7 @@ import { defaultCatalog } from "./DefaultCatalog.js"
 import type { WorkitemContext, WorkitemLike } from "./Derive.js"
 import {
   DerivationError,
+  checkBodySize,
   toTicketJsonSchema,
   toWorkitemCreate,
   toWorkitemSchema,
@@ -454,5 +455,21 @@ describe("body size and Genesys acceptance (properties)", () => {
       "customFields.sla_breached_checkbox: must be true or false",
       "customFields.nope_text: is not a property of the schema"
     ])
+  })
+})
+
+describe("checkBodySize", () => {
+  const bodyOf = (bytes: number) => ({ customFields: { blob_longtext: "x".repeat(bytes - 37) } })
+
+  it("passes a body under the cap through unchanged", () => {
+    const body = bodyOf(GENESYS_LIMITS.requestBodyBytes - 1)
+    expect(new TextEncoder().encode(JSON.stringify(body)).length).toBe(GENESYS_LIMITS.requestBodyBytes - 1)
+    expect(checkBodySize(body)).toBe(body)
+  })
+
+  it("refuses a body that reaches the cap, naming its size", () => {
+    const body = bodyOf(GENESYS_LIMITS.requestBodyBytes)
+    expect(() => checkBodySize(body)).toThrow(DerivationError)
+    expect(() => checkBodySize(body)).toThrow(`is ${GENESYS_LIMITS.requestBodyBytes} bytes`)
   })
 })

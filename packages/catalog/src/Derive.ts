@@ -321,7 +321,8 @@ const workitemState = (catalog: Catalog, ticket: NormalizedTicket, ctx: Workitem
 
 const copy = (value: NormalizedValue): CustomFieldValue => (Array.isArray(value) ? [...value] : (value as string | number | boolean))
 
-const checkSize = <A>(body: A): A => {
+/** Throws {@link DerivationError} when a request body would reach Workbridge's 500 KB cap (`GENESYS_LIMITS.requestBodyBytes`). */
+export const checkBodySize = <A>(body: A): A => {
   const bytes = new TextEncoder().encode(JSON.stringify(body)).length
   if (bytes >= GENESYS_LIMITS.requestBodyBytes) {
     throw new DerivationError({ field: "(body)", problem: `is ${bytes} bytes, over the ${GENESYS_LIMITS.requestBodyBytes}-byte limit` })
@@ -346,7 +347,7 @@ export const toWorkitemCreate = (catalog: Catalog, ticket: NormalizedTicket, ctx
   if (state.skillIds !== undefined) body.skillIds = [...state.skillIds]
   const custom = Object.entries(state.customFields)
   if (custom.length > 0) body.customFields = Object.fromEntries(custom.map(([k, v]) => [k, copy(v)]))
-  return checkSize(body)
+  return checkBodySize(body)
 }
 
 const same = (a: unknown, b: unknown): boolean =>
@@ -389,7 +390,7 @@ export const toWorkitemUpdate = (
     if (!(key in next.customFields)) custom[key] = null
   }
   if (Object.keys(custom).length > 0) body.customFields = custom
-  return Object.keys(body).length === 0 ? undefined : checkSize(body)
+  return Object.keys(body).length === 0 ? undefined : checkBodySize(body)
 }
 
 // --- reading a workitem back ---
