@@ -2,7 +2,8 @@
  * The HTTP edge (Express 5): thin handlers over the engine's ports, one error handler at the end that maps
  * typed errors to statuses and JSON bodies. `makeApp` never listens.
  */
-import type { Adapter, SourceCredentials } from "@workbridge/adapters"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { type Adapter, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
 import type { Catalog } from "@workbridge/catalog"
 import { Effect, Either } from "effect"
 import express from "express"
@@ -45,6 +46,37 @@ export interface AppDeps {
   readonly maxBodyBytes?: number
   readonly dataActions?: express.Router
   readonly crashAt?: CrashPoint
+  /** Replay window of timestamped signatures (Zendesk), passed to `verify`; default the adapter's (300 s). */
+  readonly webhookToleranceSeconds?: number
+  /** Generic source → its signature header (`WEBHOOK_SIGNATURE_HEADER_<SOURCE>`): the source gets a generic adapter reading it. */
+  readonly signatureHeaders?: Readonly<Record<string, string>>
+  /**
+   * `WORKBRIDGE_ADMIN_TOKEN`: when set, `/metrics`, `/tickets/*` and `/dead-letters*` require
+   * `Authorization: Bearer <token>`; when unset they are open and `makeApp` logs a warning.
+   */
+  readonly adminToken?: string
+}
+
+/** Routes that need the admin token when one is configured. */
+const ADMIN_PATHS = ["/metrics", "/tickets", "/dead-letters"]
+
+const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").digest()
+
+/** Constant-time check of an `Authorization: Bearer <token>` header (hashing first hides the length too). */
+export const bearerMatches = (header: string | undefined, token: string): boolean => {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")
+  const given = m?.[1] ?? ""
+  return timingSafeEqual(digest(given), digest(token)) && m !== null
+}
+
+/** The sources with `signatureHeaders` applied: each named source becomes a generic adapter reading that header. */
+export const withSignatureHeaders = (
+  sources: Readonly<Record<string, Adapter>>,
+  signatureHeaders: Readonly<Record<string, string>>
+): Record<string, Adapter> => {
+  const out: Record<string, Adapter> = { ...sources }
+  for (const [name, signatureHeader] of Object.entries(signatureHeaders)) out[name] = makeGenericAdapter({ name, signatureHeader })
+  return out
 }
 
 export const MAX_WEBHOOK_BYTES = 500 * 1024
@@ -66,6 +98,21 @@ export const makeApp = (deps: AppDeps): express.Express => {
   app.disable("x-powered-by")
   app.set("etag", false)
   const maxBody = deps.maxBodyBytes ?? MAX_WEBHOOK_BYTES
+  const sources = withSignatureHeaders(deps.sources, deps.signatureHeaders ?? {})
+  const verifyOptions = deps.webhookToleranceSeconds !== undefined ? { toleranceSeconds: deps.webhookToleranceSeconds } : {}
+
+  const adminToken = deps.adminToken
+  if (adminToken === undefined) {
+    deps.log.warn(
+      { endpoints: ADMIN_PATHS },
+      "WORKBRIDGE_ADMIN_TOKEN is not set: /metrics, /tickets and /dead-letters are open to anyone who reaches this listener; set it to require Authorization: Bearer <token>"
+    )
+  } else {
+    app.use(ADMIN_PATHS, (req, _res, next) => {
+      if (bearerMatches(req.headers.authorization, adminToken)) next()
+      else next(new HttpError(401, "Unauthorized", "this endpoint needs Authorization: Bearer <WORKBRIDGE_ADMIN_TOKEN>", { "www-authenticate": 'Bearer realm="workbridge"' }))
+    })
+  }
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" })
@@ -101,9 +148,9 @@ export const makeApp = (deps: AppDeps): express.Express => {
     (req, _res, next) => {
       // Unknown sources and missing credentials are refused before the body is read.
       const source = req.params["source"] ?? ""
-      const adapter = Object.prototype.hasOwnProperty.call(deps.sources, source) ? deps.sources[source] : undefined
+      const adapter = Object.prototype.hasOwnProperty.call(sources, source) ? sources[source] : undefined
       if (adapter === undefined) {
-        next(new HttpError(404, "UnknownSource", `no webhook source named "${source}"; known sources: ${Object.keys(deps.sources).join(", ")}`))
+        next(new HttpError(404, "UnknownSource", `no webhook source named "${source}"; known sources: ${Object.keys(sources).join(", ")}`))
         return
       }
       if (!hasAny(deps.credentials[source], adapter)) {
@@ -124,12 +171,12 @@ export const makeApp = (deps: AppDeps): express.Express => {
     async (req, res, next) => {
       const source = req.params["source"]!
       try {
-        const adapter = deps.sources[source]!
+        const adapter = sources[source]!
         const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
         const headers: Record<string, string | undefined> = {}
         for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v
         const wreq = { headers, rawBody, receivedAt: new Date() }
-        const verified = adapter.verify(wreq, deps.credentials[source] ?? {})
+        const verified = adapter.verify(wreq, deps.credentials[source] ?? {}, verifyOptions)
         if (Either.isLeft(verified)) {
           throw new HttpError(401, "Unauthorized", verified.left.message)
         }

@@ -2,6 +2,7 @@
  * Service configuration, read from the environment and validated at start. Every error names the variable.
  */
 import * as path from "node:path"
+import { adapters } from "@workbridge/adapters"
 import { type StoreSettings, distributedSettingsFromEnv } from "./distributed/Settings.js"
 
 /** A configuration variable has a value the service cannot use. */
@@ -86,6 +87,17 @@ export interface ServiceConfig {
   readonly testCrashAt?: CrashPoint
   /** Which stores: the embedded default, or RabbitMQ + Redis (see docs/distributed.md). */
   readonly stores: StoreSettings
+  /** Settings of the HTTP edge, handed to `makeApp` as they are. */
+  readonly edge: EdgeSettings
+}
+
+export interface EdgeSettings {
+  /** Replay window of timestamped webhook signatures (Zendesk), `WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS`. */
+  readonly webhookToleranceSeconds: number
+  /** Generic source → the header carrying its signature, `WEBHOOK_SIGNATURE_HEADER_<SOURCE>`. */
+  readonly signatureHeaders: Readonly<Record<string, string>>
+  /** `WORKBRIDGE_ADMIN_TOKEN`: when set, the operations endpoints require `Authorization: Bearer <token>`. */
+  readonly adminToken?: string
 }
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -148,6 +160,27 @@ export const webhookCredentialsFromEnv = (env: Env): Record<string, WebhookCrede
   return out
 }
 
+/**
+ * `WEBHOOK_SIGNATURE_HEADER_<SOURCE>`: the header a generic JSON source sends its signature in (default
+ * `x-workbridge-signature`). Only generic sources have one: a built-in vendor's header is fixed by the vendor.
+ */
+export const signatureHeadersFromEnv = (env: Env): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [name, raw] of Object.entries(env)) {
+    const m = /^WEBHOOK_SIGNATURE_HEADER_(.+)$/.exec(name)
+    if (m === null || raw === undefined) continue
+    const value = raw.trim()
+    if (value === "") throw new ConfigError(name, "is empty")
+    const source = sourceName(name, m[1]!)
+    if (source !== "generic" && Object.prototype.hasOwnProperty.call(adapters, source)) {
+      throw new ConfigError(name, `${source} signs with its own fixed header; only generic JSON sources take a signature header`)
+    }
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value)) throw new ConfigError(name, `must be an HTTP header name such as X-Acme-Signature, got "${value}"`)
+    out[source] = value.toLowerCase()
+  }
+  return out
+}
+
 /** The variable that would configure credentials for a source, for error messages. */
 export const secretVariableFor = (source: string, kind: "secret" | "basicAuth" | "token" = "secret"): string => {
   const suffix = source.toUpperCase().replace(/-/g, "_")
@@ -170,7 +203,12 @@ const parseGatewayUrl = (name: string, value: string): string => {
 }
 
 /** Read and validate the whole configuration. Throws `ConfigError` naming the first bad variable. */
-export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig => {
+/**
+ * Relative paths (`WORKBRIDGE_DATA_DIR`, `WORKBRIDGE_CATALOG_FILE`, `WORKBRIDGE_TLS_CERT`/`_KEY`) resolve against `cwd`,
+ * by default the directory `pnpm` was invoked in (`INIT_CWD`: pnpm runs package scripts in the package folder), else
+ * the process's working directory — as `pnpm data-action:export` does.
+ */
+export const loadConfig = (env: Env, cwd: string = str(env, "INIT_CWD") ?? process.cwd()): ServiceConfig => {
   const port = int(env, "PORT", 8080, 0, 65535)
   const host = str(env, "HOST") ?? "127.0.0.1"
   const dataDir = path.resolve(cwd, str(env, "WORKBRIDGE_DATA_DIR") ?? ".data")
@@ -228,7 +266,8 @@ export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig
   const maxInFlight = int(env, "WORKBRIDGE_MAX_IN_FLIGHT", 8, 1, 1000)
   const workers = int(env, "WORKBRIDGE_WORKERS", 8, 1, 1000)
 
-  const catalogFile = str(env, "WORKBRIDGE_CATALOG_FILE")
+  const catalogFileRaw = str(env, "WORKBRIDGE_CATALOG_FILE")
+  const catalogFile = catalogFileRaw === undefined ? undefined : path.resolve(cwd, catalogFileRaw)
   let skillIds: Record<string, string> | undefined
   const skillRaw = str(env, "WORKBRIDGE_SKILL_IDS")
   if (skillRaw !== undefined) {
@@ -254,8 +293,10 @@ export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig
   }
   const deadLetterAlert = int(env, "WORKBRIDGE_DEAD_LETTER_ALERT", 100, 0)
 
-  const certFile = str(env, "WORKBRIDGE_TLS_CERT")
-  const keyFile = str(env, "WORKBRIDGE_TLS_KEY")
+  const certRaw = str(env, "WORKBRIDGE_TLS_CERT")
+  const keyRaw = str(env, "WORKBRIDGE_TLS_KEY")
+  const certFile = certRaw === undefined ? undefined : path.resolve(cwd, certRaw)
+  const keyFile = keyRaw === undefined ? undefined : path.resolve(cwd, keyRaw)
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw new ConfigError(certFile === undefined ? "WORKBRIDGE_TLS_CERT" : "WORKBRIDGE_TLS_KEY", "WORKBRIDGE_TLS_CERT and WORKBRIDGE_TLS_KEY go together")
   }
@@ -271,6 +312,16 @@ export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig
     throw new ConfigError("WORKBRIDGE_TEST_CRASH_AT", `must be one of ${CRASH_POINTS.join(", ")}`)
   }
   const stores = distributedSettingsFromEnv(env, (variable, problem) => new ConfigError(variable, problem))
+
+  const adminToken = str(env, "WORKBRIDGE_ADMIN_TOKEN")
+  if (adminToken !== undefined && (adminToken.length < 16 || /\s/.test(adminToken))) {
+    throw new ConfigError("WORKBRIDGE_ADMIN_TOKEN", "must be at least 16 characters without spaces (e.g. openssl rand -hex 32)")
+  }
+  const edge: EdgeSettings = {
+    webhookToleranceSeconds: int(env, "WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS", 300, 1, 86_400),
+    signatureHeaders: signatureHeadersFromEnv(env),
+    ...(adminToken !== undefined ? { adminToken } : {})
+  }
 
   const retryBaseMs = int(env, "WORKBRIDGE_RETRY_BASE_MS", 200, 1, 600_000)
   const retryMaxMs = int(env, "WORKBRIDGE_RETRY_MAX_MS", 30_000, 1, 3_600_000)
@@ -307,6 +358,7 @@ export const loadConfig = (env: Env, cwd: string = process.cwd()): ServiceConfig
       ...(bearerToken !== undefined ? { bearerToken } : {})
     },
     ...(crash !== undefined ? { testCrashAt: crash as CrashPoint } : {}),
-    stores
+    stores,
+    edge
   }
 }
