@@ -313,6 +313,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       genesysReady,
       refreshGauges: () => runtime.runPromise(refreshGauges),
       inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
+      ...config.edge,
       dataActions: dataActionsRouter(),
       ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {})
     })
