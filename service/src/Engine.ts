@@ -139,7 +139,8 @@ export const make = (options: EngineOptions) =>
         const derived = yield* derive(() => mapping.create(values, ctx))
         const body = target.workbinId !== undefined ? { ...derived, workbinId: target.workbinId } : derived
         const w = yield* genesys.createWorkitem(body).pipe(
-          Effect.mapError((e) => (e.transient && e.reason !== "RateLimited" ? new AmbiguousCreate({ cause: e }) : e))
+          // A 429 or a credential failure was refused before Genesys did anything: not ambiguous.
+          Effect.mapError((e) => (e.transient && e.reason !== "RateLimited" && !e.credential ? new AmbiguousCreate({ cause: e }) : e))
         )
         yield* crashIfAt(options.crashAt, "after-create")
         const statusId = w.status?.id

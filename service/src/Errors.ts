@@ -29,9 +29,24 @@ export class GenesysError extends Data.TaggedError("GenesysError")<{
     return `Genesys ${this.operation}: ${this.reason}${this.status !== undefined ? ` (HTTP ${this.status})` : ""}${text !== undefined ? `: ${text}` : ""}`
   }
 
+  /**
+   * The service's own credentials failed: the login itself (any reason), or a 401 that persisted after the one
+   * re-login. A credential outage (revoked or rotated secret, an auth hiccup) says nothing about the ticket, so it
+   * is transient: the batch waits for the credentials to work again instead of going to the dead letters.
+   */
+  get credential(): boolean {
+    return this.operation === "login" || this.reason === "Unauthorized"
+  }
+
   /** Whether trying the same call again may succeed. */
   get transient(): boolean {
-    return this.reason === "RateLimited" || this.reason === "ServerError" || this.reason === "Timeout" || this.reason === "Network"
+    return (
+      this.credential ||
+      this.reason === "RateLimited" ||
+      this.reason === "ServerError" ||
+      this.reason === "Timeout" ||
+      this.reason === "Network"
+    )
   }
 }
 

@@ -1,4 +1,7 @@
-/** Genesys faults, injected in the emulator: 429 bursts, 5xx, timeouts, an expired token, a deleted workitem, a 400. */
+/**
+ * Genesys faults, injected in the emulator: 429 bursts, 5xx, timeouts, an expired token, a credential outage, a
+ * deleted workitem, a 400, 403 and 404.
+ */
 import { Effect } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { genericBody, type Harness, revisionPrefix, startHarness } from "./testing/harness.js"
@@ -101,6 +104,56 @@ describe("faults", () => {
     }
   })
 
+  it("rides out a credential outage: no dead letter, /readyz fails meanwhile, the event is applied once login works again", async () => {
+    await h.post(genericBody({ ticketId: "CRED-1", rev: 1 }))
+    await h.waitFor("CRED-1", atRev(1))
+    // Every token is revoked and the token endpoint refuses the service's client until the rule is removed.
+    h.emulator.clearRequests()
+    h.emulator.faults.add({ kind: "status", status: 401, path: "/oauth/token" })
+    h.emulator.expireAllTokens()
+    await h.post(genericBody({ ticketId: "CRED-1", rev: 2, fields: { subject: "after the outage" } }))
+    await h.post(genericBody({ ticketId: "CRED-2", rev: 1 }))
+
+    const readyz = async () => {
+      const res = await fetch(`${h.service.url}/readyz`)
+      return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } }
+    }
+    const during = await readyz()
+    expect(during.status).toBe(503)
+    expect(during.body.checks["genesys"]).toContain("Unauthorized")
+
+    // One exhausted call makes 1 + retries failed logins; wait for several calls' worth, so the engine has given up on
+    // these tickets more than once — or for a dead letter, which must not happen.
+    const perCall = Number(h.env["WORKBRIDGE_RETRY_ATTEMPTS"]) + 1
+    const refusedLogins = () => h.emulator.requests().filter((r) => r.path === "/oauth/token" && r.status === 401).length
+    const cred = async () => (await deadLetters()).filter((d) => d.ticketId.startsWith("CRED-"))
+    const deadline = Date.now() + 30_000
+    while (refusedLogins() < 4 * perCall && (await cred()).length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(await cred()).toEqual([])
+    expect(refusedLogins()).toBeGreaterThanOrEqual(4 * perCall)
+    expect((await h.status("CRED-1"))?.pendingEvents).toBe(1)
+    expect((await h.status("CRED-2"))?.pendingEvents).toBe(1)
+    expect(h.emulator.requests().filter((r) => r.method === "POST" && r.path === WORKITEMS)).toHaveLength(0)
+
+    h.emulator.faults.clear()
+    await h.waitFor("CRED-1", atRev(2), 30_000)
+    await h.waitFor("CRED-2", atRev(1), 30_000)
+    expect(await cred()).toEqual([])
+    const [w1] = await h.workitemsOf("CRED-1")
+    expect(w1?.name).toBe("after the outage")
+    expect(await h.workitemsOf("CRED-2")).toHaveLength(1)
+    const statusAfter = await (async () => {
+      for (;;) {
+        const r = await readyz()
+        if (r.status === 200) return r.status
+        await new Promise((res) => setTimeout(res, 200))
+      }
+    })()
+    expect(statusAfter).toBe(200)
+  })
+
   it("recreates and relinks a workitem deleted in Genesys", async () => {
     await h.post(genericBody({ ticketId: "DEL-1", rev: 1 }))
     const first = await h.waitFor("DEL-1", atRev(1))
@@ -130,6 +183,34 @@ describe("faults", () => {
     expect(done.lastError).toBeUndefined()
     expect(await h.workitemsOf("BAD-1")).toHaveLength(1)
     expect((await deadLetters()).find((d) => d.id === letter.id)).toBeUndefined()
+  })
+})
+
+describe("403 and 404 from Genesys", () => {
+  it.each([
+    [403, "create", "GenesysForbidden", /\/workitems$/],
+    [404, "create", "GenesysNotFound", /\/workitems$/],
+    [403, "query", "GenesysForbidden", /\/workitems\/query$/],
+    [404, "query", "GenesysNotFound", /\/workitems\/query$/]
+  ])("does not retry a %i on %s: the event goes to the dead letters as %s with the Genesys error", async (status, route, reason, path) => {
+    const ticketId = `F${status}-${route}`
+    h.emulator.faults.add({ kind: "status", status, path, method: "POST" })
+    h.emulator.clearRequests()
+    await h.post(genericBody({ ticketId, rev: 1 }))
+    const s = await h.waitFor(ticketId, (x) => x.pendingEvents === 0 && x.lastError !== undefined)
+    expect(s.workitemId).toBeUndefined()
+    expect(s.lastError).toContain(reason)
+    const letter = (await deadLetters()).find((d) => d.ticketId === ticketId)!
+    expect(letter.reason).toBe(reason)
+    expect(letter.details.join(" ")).toContain(`HTTP ${status}`)
+    expect(letter.details.join(" ")).toContain("Genesys error body")
+    // Exactly one call on the faulted route, and nothing after it.
+    const calls = h.emulator.requests().filter((r) => r.path.startsWith("/api/"))
+    expect(calls.filter((r) => r.status === status)).toHaveLength(1)
+    expect(calls.filter((r) => r.method === "POST" && path.test(r.path))).toHaveLength(1)
+    if (route === "query") expect(calls.filter((r) => r.method === "POST" && r.path === WORKITEMS)).toHaveLength(0)
+    h.emulator.faults.clear()
+    expect(await h.workitemsOf(ticketId)).toHaveLength(0)
   })
 })
 

@@ -5,7 +5,8 @@ import { retrySchedule, toGenesysError } from "./Genesys.js"
 describe("toGenesysError", () => {
   it.each([
     [400, "BadRequest", false],
-    [401, "Unauthorized", false],
+    // A 401 that reaches the caller persisted after the re-login: a credential outage, retried (never dead-lettered).
+    [401, "Unauthorized", true],
     [403, "Forbidden", false],
     [404, "NotFound", false],
     [409, "Conflict", false],
@@ -27,6 +28,12 @@ describe("toGenesysError", () => {
     const login = toGenesysError("login", { response: { status: 401, data: { error: "invalid_client" }, headers: {} } })
     expect(login.reason).toBe("Unauthorized")
     expect(login.body).toEqual({ error: "invalid_client" })
+    expect(login.transient).toBe(true)
+    // Any failed login is a credential failure (transient), whatever its status; the same status on an API call is not.
+    const loginBad = toGenesysError("login", { response: { status: 400, data: { error: "invalid_grant" }, headers: {} } })
+    expect(loginBad.credential).toBe(true)
+    expect(loginBad.transient).toBe(true)
+    expect(toGenesysError("createWorkitem", { status: 400, headers: {}, body: {} }).transient).toBe(false)
   })
 })
 

@@ -2,7 +2,8 @@
  * The Genesys client: one service over the official SDK. Every call draws from the rate budget, runs under a
  * semaphore bounding calls in flight, carries a cached token (renewed before expiry, re-login once on 401),
  * honours `Retry-After` on 429 for every caller (through the budget's shared pause) and retries transient
- * failures with a capped, jittered exponential schedule. Errors are `GenesysError` with a `reason`.
+ * failures (credential failures included: a failed login, a 401 after the re-login) with a capped, jittered
+ * exponential schedule. Errors are `GenesysError` with a `reason`.
  */
 import platformClient from "purecloud-platform-client-v2"
 import { Context, Duration, Effect, Layer, Schedule } from "effect"
@@ -43,6 +44,8 @@ export interface QueryFilter {
 
 export interface GenesysService {
   readonly getWorktype: (worktypeId: string) => Effect.Effect<WorktypeInfo, GenesysError>
+  /** One read of the worktype without retries (readiness): fails at once while Genesys or the credentials fail. */
+  readonly checkWorktype: (worktypeId: string) => Effect.Effect<void, GenesysError>
   readonly findWorktypeByName: (name: string) => Effect.Effect<WorktypeInfo | undefined, GenesysError>
   readonly getStatuses: (worktypeId: string) => Effect.Effect<ReadonlyArray<WorktypeStatus>, GenesysError>
   /** Workitems of the worktype matching up to two more EQ filters. */
@@ -244,7 +247,8 @@ export const make = (options: GenesysClientOptions) =>
       if (!(operation in SERVICE_OPERATIONS)) return Effect.die(new Error(`operation ${operation} is not a service operation`))
       const once = attempt<A>(operation, f).pipe(
         Effect.catchIf(
-          (e) => e.reason === "Unauthorized",
+          // A 401 from the API (not a failed login, which the retries handle): log in again once.
+          (e) => e.reason === "Unauthorized" && e.operation !== "login",
           () => Effect.zipRight(invalidateToken, attempt<A>(operation, f))
         )
       )
@@ -268,6 +272,7 @@ export const make = (options: GenesysClientOptions) =>
             }
           })
         ),
+      checkWorktype: (id) => call("getWorktype", () => tm.getTaskmanagementWorktype(id), () => false).pipe(Effect.asVoid),
       findWorktypeByName: (name) =>
         call<{ entities?: Array<{ id: string; name: string }> }>("queryWorktypes", () =>
           tm.postTaskmanagementWorktypesQuery({
@@ -317,12 +322,13 @@ export const make = (options: GenesysClientOptions) =>
         }),
       getWorkitem: (id) => call<Workitem>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)),
       // A create whose outcome is unknown (timeout, network error, 5xx) is not repeated blindly: the engine
-      // looks the workitem up before trying again. A 429 was refused outright, so it is retried here.
+      // looks the workitem up before trying again. A 429 or a credential failure (a failed login, a 401) was
+      // refused outright, so it is retried here.
       createWorkitem: (body) =>
         call<Workitem>(
           "createWorkitem",
           () => tm.postTaskmanagementWorkitems(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitems>[0]),
-          (e) => e.reason === "RateLimited"
+          (e) => e.reason === "RateLimited" || e.credential
         ),
       updateWorkitem: (id, body) =>
         call<Workitem>("updateWorkitem", () =>

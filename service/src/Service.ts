@@ -207,7 +207,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       if (typeId === undefined) {
         const found = yield* client.findWorktypeByName(config.worktypeName!)
         if (found === undefined) {
-          return yield* Effect.die(new ConfigError("WORKBRIDGE_WORKTYPE_NAME", `no worktype named "${config.worktypeName}" exists`))
+          return yield* Effect.fail(new ConfigError("WORKBRIDGE_WORKTYPE_NAME", `no worktype named "${config.worktypeName}" exists`))
         }
         typeId = found.id
       }
@@ -220,12 +220,21 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
         ...(config.workbinId !== undefined ? { workbinId: config.workbinId } : {})
       } satisfies SyncTarget
     })
-    const target = await runtime.runPromise(
+    // A missing worktype is a configuration error (exit 2, naming the variable), not retried; Genesys failures are.
+    const resolved = await runtime.runPromise(
       resolveTarget.pipe(
-        Effect.tapError((e) => Effect.sync(() => log.warn({ error: e.message }, "cannot read the worktype yet; retrying"))),
-        Effect.retry(Schedule.exponential(500).pipe(Schedule.intersect(Schedule.recurs(5))))
+        Effect.tapError((e) =>
+          e instanceof ConfigError ? Effect.void : Effect.sync(() => log.warn({ error: e.message }, "cannot read the worktype yet; retrying"))
+        ),
+        Effect.retry({
+          schedule: Schedule.exponential(500).pipe(Schedule.intersect(Schedule.recurs(5))),
+          while: (e) => !(e instanceof ConfigError)
+        }),
+        Effect.either
       )
     )
+    if (Either.isLeft(resolved)) throw resolved.left
+    const target = resolved.right
     for (const s of catalog.statuses) {
       if (!target.statuses.some((x) => x.name === s.name)) {
         log.warn({ status: s.name, worktypeId: target.typeId }, "the worktype lacks a catalog status; tickets mapped to it will be dead-lettered")
@@ -275,7 +284,9 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     let readyCache: { at: number; error?: string } | undefined
     const genesysReady = async () => {
       if (readyCache === undefined || Date.now() - readyCache.at > 5000) {
-        const r = await runtime.runPromise(Effect.either(client.getWorktype(target.typeId)))
+        // No retries: while Genesys or the service's credentials fail, the service is not ready (and the
+        // engine keeps the events in the inbox until they work again).
+        const r = await runtime.runPromise(Effect.either(client.checkWorktype(target.typeId)))
         readyCache = Either.isLeft(r) ? { at: Date.now(), error: r.left.message } : { at: Date.now() }
       }
       if (readyCache.error !== undefined) throw new Error(readyCache.error)
