@@ -7,8 +7,19 @@
  *   delete <id>          remove the dead letter
  *   --url <url>          the service (default $WORKBRIDGE_URL or http://127.0.0.1:$PORT, PORT default 8080)
  *   --json               print raw JSON
+ *
+ * When the service has WORKBRIDGE_ADMIN_TOKEN set, run this with the same variable: it is sent as
+ * `Authorization: Bearer <token>`.
  */
+const USAGE =
+  "usage: pnpm dead-letters list | show <id> | replay <id> | delete <id> [--url http://127.0.0.1:8080] [--json]\n" +
+  "  the service's URL defaults to $WORKBRIDGE_URL, else http://127.0.0.1:$PORT; WORKBRIDGE_ADMIN_TOKEN is sent as a bearer token when set\n"
 const args = process.argv.slice(2)
+if (args.includes("--help") || args.includes("-h")) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
+const adminToken = process.env["WORKBRIDGE_ADMIN_TOKEN"]?.trim()
 let url = process.env["WORKBRIDGE_URL"] ?? `http://127.0.0.1:${process.env["PORT"] ?? "8080"}`
 let json = false
 const rest: Array<string> = []
@@ -20,7 +31,7 @@ for (let i = 0; i < args.length; i++) {
 url = url.replace(/\/+$/, "")
 
 const fail = (message: string, code = 2): never => {
-  process.stderr.write(`dead-letters: ${message}\nusage: pnpm dead-letters list | show <id> | replay <id> | delete <id> [--url http://127.0.0.1:8080] [--json]\n`)
+  process.stderr.write(`dead-letters: ${message}\n${USAGE}`)
   process.exit(code)
 }
 
@@ -38,7 +49,10 @@ interface DeadLetter {
 const call = async (method: string, path: string): Promise<{ status: number; body: unknown }> => {
   let res: Response
   try {
-    res = await fetch(`${url}${path}`, { method })
+    res = await fetch(`${url}${path}`, {
+      method,
+      ...(adminToken !== undefined && adminToken !== "" ? { headers: { authorization: `Bearer ${adminToken}` } } : {})
+    })
   } catch (e) {
     return fail(`cannot reach ${url}: ${e instanceof Error ? e.message : String(e)}`, 1)
   }

@@ -6,24 +6,39 @@
  *   --url     the service (default $WORKBRIDGE_URL or http://127.0.0.1:$PORT, PORT default 8080)
  *
  * Credentials come from WEBHOOK_SECRET_<SOURCE> / WEBHOOK_BASIC_AUTH_<SOURCE> / WEBHOOK_TOKEN_<SOURCE>, or
- * else the demo credentials the service uses with the bundled emulator.
+ * else the demo credentials the service uses with the bundled emulator; a generic source's signature goes in
+ * WEBHOOK_SIGNATURE_HEADER_<SOURCE> when set.
  */
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import { sign } from "@workbridge/adapters"
 import { loadFixture } from "@workbridge/adapters/fixtures"
-import { webhookCredentialsFromEnv } from "../src/Config.js"
+import { signatureHeadersFromEnv, webhookCredentialsFromEnv } from "../src/Config.js"
 import { DEMO_BASIC_AUTH_SOURCES, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "../src/Demo.js"
 
 const SAMPLES_DIR = fileURLToPath(new URL("../samples/", import.meta.url))
 
-const usage = (problem: string): never => {
+const usageText = (): string => {
   const samples = fs.readdirSync(SAMPLES_DIR).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5))
-  process.stderr.write(`demo:send: ${problem}\nusage: pnpm demo:send <sample> [--url http://127.0.0.1:8080]\nsamples: ${samples.join(", ")} (or a packages/adapters fixture name)\n`)
+  return (
+    "usage: pnpm demo:send <sample> [--url http://127.0.0.1:8080]\n" +
+    "  signs a sample webhook as its helpdesk would and posts it to the running service (pnpm start)\n" +
+    `samples: ${samples.join(", ")} (or a packages/adapters fixture name, e.g. zendesk-ticket-created)\n` +
+    "  --url   the service (default $WORKBRIDGE_URL, else http://127.0.0.1:$PORT with PORT default 8080)\n" +
+    "credentials: WEBHOOK_SECRET_<SOURCE> / WEBHOOK_BASIC_AUTH_<SOURCE> / WEBHOOK_TOKEN_<SOURCE>, else the demo ones\n"
+  )
+}
+
+const usage = (problem: string): never => {
+  process.stderr.write(`demo:send: ${problem}\n${usageText()}`)
   process.exit(2)
 }
 
 const args = process.argv.slice(2)
+if (args.includes("--help") || args.includes("-h")) {
+  process.stdout.write(usageText())
+  process.exit(0)
+}
 let url = process.env["WORKBRIDGE_URL"] ?? `http://127.0.0.1:${process.env["PORT"] ?? "8080"}`
 const names: Array<string> = []
 for (let i = 0; i < args.length; i++) {
@@ -53,7 +68,8 @@ if (/^[a-z0-9-]+$/.test(name.replace(/\.json$/, "")) && fs.existsSync(samplePath
 const configured = webhookCredentialsFromEnv(process.env)[source]
 const creds =
   configured ?? (DEMO_BASIC_AUTH_SOURCES.includes(source) ? { basicAuth: DEMO_WEBHOOK_BASIC_AUTH } : { secret: DEMO_WEBHOOK_SECRET })
-const headers = sign(source, rawBody, creds, new Date())
+const signatureHeader = signatureHeadersFromEnv(process.env)[source]
+const headers = sign(source, rawBody, creds, new Date(), signatureHeader !== undefined ? { signatureHeader } : undefined)
 
 const target = `${url.replace(/\/+$/, "")}/webhooks/${source}`
 try {
