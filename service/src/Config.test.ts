@@ -76,6 +76,56 @@ describe("loadConfig", () => {
   })
 })
 
+describe("edge settings and relative paths", () => {
+  it("reads the webhook tolerance, generic signature headers and the admin token", () => {
+    expect(loadConfig({}, "/srv").edge).toEqual({ webhookToleranceSeconds: 300, signatureHeaders: {} })
+    const c = loadConfig(
+      {
+        WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS: "900",
+        WEBHOOK_SIGNATURE_HEADER_ACME: "X-Acme-Signature",
+        WEBHOOK_SIGNATURE_HEADER_GENERIC: "x-sig",
+        WORKBRIDGE_ADMIN_TOKEN: "0123456789abcdef"
+      },
+      "/srv"
+    )
+    expect(c.edge).toEqual({
+      webhookToleranceSeconds: 900,
+      signatureHeaders: { acme: "x-acme-signature", generic: "x-sig" },
+      adminToken: "0123456789abcdef"
+    })
+  })
+
+  it.each([
+    [{ WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS: "5m" }, "WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS"],
+    [{ WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS: "0" }, "WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS"],
+    [{ WEBHOOK_SIGNATURE_HEADER_ACME: "X Acme" }, "WEBHOOK_SIGNATURE_HEADER_ACME"],
+    [{ WEBHOOK_SIGNATURE_HEADER_ZENDESK: "X-Sig" }, "WEBHOOK_SIGNATURE_HEADER_ZENDESK"],
+    [{ WORKBRIDGE_ADMIN_TOKEN: "short" }, "WORKBRIDGE_ADMIN_TOKEN"]
+  ])("names the bad edge variable: %j → %s", (env, variable) => {
+    const e = errorOf(env as Record<string, string>)
+    expect(e.variable).toBe(variable)
+    expect(e.message.startsWith(variable)).toBe(true)
+  })
+
+  it("resolves relative data dir, catalog file and TLS files against INIT_CWD (where pnpm was run), absolute ones as given", () => {
+    const env = {
+      WORKBRIDGE_DATA_DIR: "state",
+      WORKBRIDGE_CATALOG_FILE: "conf/catalog.yaml",
+      WORKBRIDGE_TLS_CERT: "tls/cert.pem",
+      WORKBRIDGE_TLS_KEY: "/etc/wb/key.pem"
+    }
+    const c = loadConfig({ ...env, INIT_CWD: "/home/ops/workbridge" })
+    expect(c.dataDir).toBe("/home/ops/workbridge/state")
+    expect(c.catalogFile).toBe("/home/ops/workbridge/conf/catalog.yaml")
+    expect(c.tls).toEqual({ certFile: "/home/ops/workbridge/tls/cert.pem", keyFile: "/etc/wb/key.pem" })
+    expect(loadConfig({ INIT_CWD: "/home/ops/workbridge" }).dataDir).toBe("/home/ops/workbridge/.data")
+    // Without INIT_CWD (node run directly): the process's working directory.
+    expect(loadConfig(env).dataDir).toBe(`${process.cwd()}/state`)
+    // An explicit base wins.
+    expect(loadConfig({ ...env, INIT_CWD: "/home/ops/workbridge" }, "/srv").catalogFile).toBe("/srv/conf/catalog.yaml")
+  })
+})
+
 describe("loadCatalog", () => {
   it("applies WORKBRIDGE_CATALOG_FILE overrides and names the variable on a bad file", async () => {
     const fs = await import("node:fs")
