@@ -51,6 +51,11 @@ export interface StartOptions {
   readonly logDestination?: pino.DestinationStream
   /** Called with the human-readable lines printed at start (default: stdout). */
   readonly print?: (line: string) => void
+  /**
+   * Test-only: wrap the Genesys client the service uses (e.g. to record the bodies it sends). The wrapper must
+   * pass every call through to the real client.
+   */
+  readonly decorateGenesys?: (genesys: GenesysService) => GenesysService
 }
 
 export { DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
@@ -197,9 +202,10 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys))
     cleanups.push(() => runtime.dispose())
 
-    const { inbox, links, client, budget } = await runtime.runPromise(
+    const { inbox, links, client: sdkClient, budget } = await runtime.runPromise(
       Effect.all({ inbox: Inbox, links: LinkStore, client: Genesys, budget: RateBudget })
     )
+    const client = options.decorateGenesys?.(sdkClient) ?? sdkClient
 
     // The worktype and its statuses (the transition graph), resolved once.
     const resolveTarget = Effect.gen(function* () {
@@ -248,7 +254,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
         ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {}),
         failureBackoffMs: Math.min(config.retryMaxMs, 5000),
         ambiguousCreateBackoffMs: config.genesysTimeoutMs + 1000
-      })
+      }).pipe(Effect.provideService(Genesys, client))
     )
     const workers = runtime.runFork(engine.run(config.workers))
     cleanups.push(() => runtime.runPromise(Fiber.interrupt(workers)).then(() => undefined))

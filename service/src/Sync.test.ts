@@ -1,6 +1,25 @@
-/** End to end through the SDK against the emulator: create, update, close, duplicates, ordering, bursts. */
+/** End to end through the SDK against the emulator: create, update, close, duplicates, ordering, minimal PATCHes, bursts. */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { sign } from "@workbridge/adapters"
+import type { Emulator } from "@workbridge/genesys-emulator"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { genericBody, type Harness, revisionPrefix, startHarness } from "./testing/harness.js"
+import { loadConfig } from "./Config.js"
+import type { GenesysService, Workitem } from "./Genesys.js"
+import { type RunningService, startService } from "./Service.js"
+import {
+  adminApi,
+  baseEnv,
+  genericBody,
+  type Harness,
+  revisionPrefix,
+  startEmulatorAndProvision,
+  startHarness,
+  TEST_SECRET
+} from "./testing/harness.js"
+import type { TicketSyncStatus } from "./TicketStatus.js"
 
 let h: Harness
 beforeAll(async () => {
@@ -70,19 +89,6 @@ describe("sync end to end", () => {
     expect(counts.superseded).toBeGreaterThanOrEqual(1)
   })
 
-  it("sends only the changed fields (plus the revision) in a PATCH", async () => {
-    const t = "E2E-MIN"
-    await h.post(genericBody({ ticketId: t, rev: 1, fields: { description: "unchanged", requester: "a@example.com" } }))
-    const s = await h.waitFor(t, atRev(1))
-    const before = await h.getWorkitem(s.workitemId!)
-    await h.post(genericBody({ ticketId: t, rev: 2, fields: { description: "unchanged", requester: "b@example.com" } }))
-    await h.waitFor(t, atRev(2))
-    const after = await h.getWorkitem(s.workitemId!)
-    expect(after.customFields?.["requester_text"]).toBe("b@example.com")
-    expect(after["description"]).toBe(before["description"])
-    expect(after.customFields?.["source_revision_text"]).not.toBe(before.customFields?.["source_revision_text"])
-  })
-
   it("dead-letters an invalid ticket with every reason and the original payload; the ticket reports the error", async () => {
     const t = "E2E-BAD"
     await h.post(genericBody({ ticketId: t, rev: 1, fields: { priority: "whenever", due_at: "not a date", subject: null } }))
@@ -96,6 +102,83 @@ describe("sync end to end", () => {
     expect(letter.details.length).toBeGreaterThanOrEqual(2)
     expect(letter.event.fields["priority"]).toBe("whenever")
     expect(await h.workitemsOf(t)).toHaveLength(0)
+  })
+})
+
+describe("minimal PATCH", () => {
+  // A service whose Genesys client records every PATCH body the engine sends (then sends it to the emulator).
+  const sent: Array<{ readonly workitemId: string; readonly body: Record<string, unknown> }> = []
+  let emulator: Emulator
+  let service: RunningService
+  let dataDir: string
+  beforeAll(async () => {
+    const started = await startEmulatorAndProvision()
+    emulator = started.emulator
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-min-"))
+    const record = (g: GenesysService): GenesysService => ({
+      ...g,
+      updateWorkitem: (workitemId, body) =>
+        Effect.zipRight(
+          Effect.sync(() => sent.push({ workitemId, body: structuredClone(body) as Record<string, unknown> })),
+          g.updateWorkitem(workitemId, body)
+        )
+    })
+    service = await startService(loadConfig(baseEnv(emulator, started.provisioned, dataDir)), {
+      print: () => undefined,
+      decorateGenesys: record
+    })
+  })
+  afterAll(async () => {
+    await service?.close()
+    await emulator?.close()
+    if (dataDir !== undefined) fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  const post = async (body: unknown) => {
+    const raw = Buffer.from(JSON.stringify(body), "utf8")
+    const res = await fetch(`${service.url}/webhooks/generic`, { method: "POST", headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()), body: raw })
+    expect(res.status).toBe(202)
+  }
+  const waitForRev = async (ticketId: string, rev: number): Promise<TicketSyncStatus> => {
+    const deadline = Date.now() + 20_000
+    let last: unknown
+    while (Date.now() < deadline) {
+      const res = await fetch(`${service.url}/tickets/generic/${ticketId}`)
+      if (res.status === 200) {
+        const s = (await res.json()) as TicketSyncStatus
+        last = s
+        if (atRev(rev)(s)) return s
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    throw new Error(`ticket ${ticketId} did not reach revision ${rev}; last status: ${JSON.stringify(last)}`)
+  }
+
+  it("sends only the changed fields plus the revision and sync time: a requester change PATCHes exactly those custom fields", async () => {
+    const t = "E2E-MIN"
+    // The same subject at both revisions (the default one names the revision): only the requester changes.
+    const same = { subject: "Printer on fire", description: "unchanged" }
+    await post(genericBody({ ticketId: t, rev: 1, fields: { ...same, requester: "a@example.com" } }))
+    const s = await waitForRev(t, 1)
+    expect(sent.filter((x) => x.workitemId === s.workitemId)).toEqual([]) // created, not patched
+    await post(genericBody({ ticketId: t, rev: 2, fields: { ...same, requester: "b@example.com" } }))
+    const after = await waitForRev(t, 2)
+
+    const patches = sent.filter((x) => x.workitemId === s.workitemId)
+    expect(patches).toHaveLength(1)
+    const body = patches[0]!.body
+    expect(Object.keys(body)).toEqual(["customFields"])
+    const custom = body["customFields"] as Record<string, unknown>
+    expect(Object.keys(custom).sort()).toEqual(["last_synced_datetime", "requester_text", "source_revision_text"])
+    expect(custom["requester_text"]).toBe("b@example.com")
+    expect(custom["source_revision_text"]).toBe(after.appliedRevision)
+
+    // And Genesys holds the change, the unchanged description untouched.
+    const admin = await adminApi(emulator)
+    const r = (await admin.getTaskmanagementWorkitem(s.workitemId!)) as unknown as { body: Workitem }
+    expect(r.body.customFields?.["requester_text"]).toBe("b@example.com")
+    expect(r.body["description"]).toBe("unchanged")
+    expect(r.body.name).toBe("Printer on fire")
   })
 })
 
