@@ -258,7 +258,17 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     }
 
     const onMessage = (msg: ConsumeMessage | null, gen: number, channel: Channel, partition: number) => {
-      if (gen !== generation) return
+      if (gen !== generation) {
+        // A channel this inbox gave up on: hand the message straight back, never leave it unacknowledged.
+        if (msg !== null) {
+          try {
+            channel.nack(msg, false, true)
+          } catch {
+            /* channel closed: the broker requeues it */
+          }
+        }
+        return
+      }
       if (msg === null) {
         // The broker cancelled the consumer (queue deleted): start over.
         void model?.close().catch(() => undefined)
@@ -340,7 +350,10 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         connections++
         options.onConnectionChange?.(true, `connected to ${redactUrl(options.url)}`)
       } catch (e) {
-        await m.close().catch(() => undefined)
+        // Deliveries that arrived on this half-set-up connection must not be mistaken for live ones.
+        generation++
+        for (const [ks, buf] of buffers) if (!held.has(ks)) buffers.delete(ks)
+        await Promise.race([m.close().catch(() => undefined), sleep(2_000)])
         throw e
       }
     }
@@ -580,7 +593,17 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     // Its buffered (not taken) deliveries of those partitions go back to the queue, in order.
     const rebalanceMs = options.rebalanceMs ?? 3_000
     let lastHandOver = 0
+    let rebalancing = false
     const rebalance = async () => {
+      if (rebalancing) return
+      rebalancing = true
+      try {
+        await rebalanceOnce()
+      } finally {
+        rebalancing = false
+      }
+    }
+    const rebalanceOnce = async () => {
       if (!connected || closing || !consume) return
       const now = Date.now()
       await redis.zadd(k.replicas, now, replicaToken)
@@ -652,7 +675,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
             const d = inflight.get(e.id)
             inflight.delete(e.id)
             // A delivery from before a reconnect cannot be acked (its channel is gone); the broker redelivers it.
-            if (d === undefined || d.generation !== generation || !connected) continue
+            if (d === undefined || d.generation !== generation) continue
             try {
               d.channel.ack(d.msg)
               done.push(d.pendingId)
@@ -684,7 +707,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         for (const e of batch.entries) {
           const d = inflight.get(e.id)
           inflight.delete(e.id)
-          if (d !== undefined && d.generation === generation && connected) back.push(d)
+          if (d !== undefined && d.generation === generation) back.push(d)
         }
         if (back.length > 0) {
           const buf = buffers.get(ks)
