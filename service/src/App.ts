@@ -99,6 +99,7 @@ export const makeApp = (deps: AppDeps): express.Express => {
   app.set("etag", false)
   const maxBody = deps.maxBodyBytes ?? MAX_WEBHOOK_BYTES
   const sources = withSignatureHeaders(deps.sources, deps.signatureHeaders ?? {})
+  const crashAfterAccept = deps.crashAt === "after-accept"
   const verifyOptions = deps.webhookToleranceSeconds !== undefined ? { toleranceSeconds: deps.webhookToleranceSeconds } : {}
 
   const adminToken = deps.adminToken
@@ -174,7 +175,11 @@ export const makeApp = (deps: AppDeps): express.Express => {
         const adapter = sources[source]!
         const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
         const headers: Record<string, string | undefined> = {}
-        for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v
+        // Node's parser already lower-cases header names.
+        for (const k in req.headers) {
+          const v = req.headers[k]
+          headers[k] = Array.isArray(v) ? v.join(", ") : v
+        }
         const wreq = { headers, rawBody, receivedAt: new Date() }
         const verified = adapter.verify(wreq, deps.credentials[source] ?? {}, verifyOptions)
         if (Either.isLeft(verified)) {
@@ -205,7 +210,7 @@ export const makeApp = (deps: AppDeps): express.Express => {
           return
         }
         deps.metrics.events.inc({ outcome: "accepted" })
-        await Effect.runPromise(crashIfAt(deps.crashAt, "after-accept"))
+        if (crashAfterAccept) await Effect.runPromise(crashIfAt(deps.crashAt, "after-accept"))
         deps.metrics.webhooks.inc({ source, status: "202" })
         res.status(202).json({ status: "accepted", id: accepted.id, deliveryKey: event.deliveryKey, ticketId: event.ticketId, revision: event.revision })
       } catch (e) {

@@ -3,7 +3,7 @@ import { Deferred, Effect, Layer, Ref } from "effect"
 import type { TicketEvent } from "@workbridge/catalog"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "./Domain.js"
 import { ticketKeyString } from "./Domain.js"
-import { InboxFull, type StoreError } from "./Errors.js"
+import { InboxFull, StoreError } from "./Errors.js"
 import { Inbox, type InboxService } from "./Inbox.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
 
@@ -73,29 +73,61 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     const oldestStmt = db.prepare("SELECT MIN(accepted_at) AS oldest FROM inbox")
     const heartbeat = db.prepare("INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at")
 
-    const acceptTx = db.transaction((event: TicketEvent, now: string): AcceptResult => {
-      if (insertDelivery.run(event.source, event.deliveryKey, now).changes === 0) return { _tag: "Duplicate" }
-      if (depth >= options.hardLimit) {
-        // Refused: roll back the dedupe mark so a later re-delivery is accepted.
-        throw new InboxFull({ depth, limit: options.hardLimit })
-      }
-      const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, JSON.stringify(event), now)
-      depth++
-      return { _tag: "Accepted", id: String(r.lastInsertRowid) }
+    const deleteDelivery = db.prepare("DELETE FROM deliveries WHERE source = ? AND delivery_key = ?")
+
+    // Group commit. Every `accept` made within one event-loop turn joins the pending batch; the batch is written
+    // in ONE transaction (one fsync under synchronous=FULL) at the next `setImmediate`, and only then is each
+    // caller answered with its own result. A transaction that fails fails every caller of the batch, so nothing is
+    // acknowledged that was not committed. While a commit's fsync blocks the loop, the requests that arrive queue
+    // in the sockets and make up the next batch: the batch grows with the load by itself.
+    interface Waiter {
+      readonly event: TicketEvent
+      readonly resume: (result: Effect.Effect<AcceptResult, StoreError | InboxFull>) => void
+    }
+    let pending: Array<Waiter> = []
+    const acceptBatchTx = db.transaction((batch: ReadonlyArray<Waiter>, now: string): Array<AcceptResult | InboxFull> => {
+      let added = 0
+      const results = batch.map(({ event }): AcceptResult | InboxFull => {
+        // The dedupe mark first: a delivery key seen before, or earlier in this same batch, is a duplicate.
+        if (insertDelivery.run(event.source, event.deliveryKey, now).changes === 0) return { _tag: "Duplicate" }
+        if (depth + added >= options.hardLimit) {
+          // Refused: take the dedupe mark back so a later re-delivery is accepted.
+          deleteDelivery.run(event.source, event.deliveryKey)
+          return new InboxFull({ depth: depth + added, limit: options.hardLimit })
+        }
+        const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, JSON.stringify(event), now)
+        added++
+        return { _tag: "Accepted", id: String(r.lastInsertRowid) }
+      })
+      return results
     })
+    const flush = (): void => {
+      const batch = pending
+      pending = []
+      if (batch.length === 0) return
+      let results: Array<AcceptResult | InboxFull>
+      try {
+        results = acceptBatchTx(batch, new Date().toISOString())
+      } catch (cause) {
+        // Rolled back: nobody in the batch is acknowledged.
+        const failure = Effect.fail(new StoreError({ operation: "inbox.accept", cause }))
+        for (const w of batch) w.resume(failure)
+        return
+      }
+      let accepted = 0
+      for (const r of results) if (r._tag === "Accepted") accepted++
+      depth += accepted
+      if (accepted > 0) Effect.runSync(notify)
+      batch.forEach((w, i) => {
+        const r = results[i]!
+        w.resume(r._tag === "InboxFull" ? Effect.fail(r) : Effect.succeed(r))
+      })
+    }
 
     const accept = (event: TicketEvent): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
-      Effect.suspend((): Effect.Effect<AcceptResult, StoreError | InboxFull> => {
-        const now = new Date().toISOString()
-        try {
-          return Effect.succeed(acceptTx(event, now))
-        } catch (e) {
-          if (e instanceof InboxFull) return Effect.fail(e)
-          return sql("inbox.accept", () => {
-            throw e
-          })
-        }
-      }).pipe(Effect.tap((r) => (r._tag === "Accepted" ? notify : Effect.void)))
+      Effect.async<AcceptResult, StoreError | InboxFull>((resume) => {
+        if (pending.push({ event, resume }) === 1) setImmediate(flush)
+      })
 
     const requeue = (event: TicketEvent) =>
       sql("inbox.requeue", () => {

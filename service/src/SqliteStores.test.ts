@@ -42,3 +42,130 @@ describe("SQLite inbox durability", () => {
     expect(r.events).toEqual([e])
   })
 })
+
+describe("SQLite inbox group commit", () => {
+  const open = (file: string, hardLimit = 10_000) =>
+    SqliteInbox.layer({ hardLimit }).pipe(Layer.provideMerge(Sqlite.layer(file)))
+  const count = (db: Sqlite.SqliteDatabase, table: "inbox" | "deliveries") =>
+    (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+
+  it("concurrent accepts, duplicates of each other among them, each get their own exact result and row", async () => {
+    const file = path.join(dir, "group.sqlite")
+    // 300 distinct deliveries over 30 tickets; 20 of them accepted in an earlier transaction.
+    const events = Array.from({ length: 300 }, (_, i) => testEvent({ ticketId: `G-${i % 30}`, rev: i + 1 }))
+    const earlier = events.slice(0, 20)
+    // Every delivery once, every third one again (a copy, same delivery key), all in flight at once.
+    const all = [...events, ...events.filter((_, i) => i % 3 === 0).map((e) => ({ ...e }))]
+    // Interleaved deterministically, so that a copy may come before or after its original.
+    const deliveries = all.map((e, i) => ({ e, k: (i * 7919) % all.length })).sort((a, b) => a.k - b.k).map((x) => x.e)
+    const r = await Effect.runPromise(
+      Effect.scoped(
+        Effect.provide(
+          Effect.gen(function* () {
+            const inbox = yield* Inbox
+            const db = yield* Sqlite.Sqlite
+            for (const e of earlier) yield* inbox.accept(e)
+            const results = yield* Effect.all(
+              deliveries.map((e) => inbox.accept(e)),
+              { concurrency: "unbounded" }
+            )
+            const rows = db.prepare("SELECT id, delivery_key, event FROM inbox ORDER BY id").all() as Array<{ id: number; delivery_key: string; event: string }>
+            return { results, rows, deliveryMarks: count(db, "deliveries"), depth: yield* inbox.depth }
+          }),
+          open(file)
+        )
+      )
+    )
+    const acceptedIds = new Map<string, Array<string>>()
+    r.results.forEach((res, i) => {
+      const key = deliveries[i]!.deliveryKey
+      if (res._tag === "Accepted") acceptedIds.set(key, [...(acceptedIds.get(key) ?? []), res.id])
+    })
+    // Each delivery key accepted exactly once overall: once in the batch unless an earlier transaction took it.
+    for (const e of events) {
+      const ids = acceptedIds.get(e.deliveryKey) ?? []
+      expect(ids, e.deliveryKey).toHaveLength(earlier.includes(e) ? 0 : 1)
+    }
+    expect(r.results.filter((x) => x._tag === "Duplicate")).toHaveLength(deliveries.length - (events.length - earlier.length))
+    // One row per distinct delivery, each stored event the one accepted under that id.
+    expect(r.rows).toHaveLength(events.length)
+    expect(r.deliveryMarks).toBe(events.length)
+    expect(r.depth).toBe(events.length)
+    const byKey = new Map(events.map((e) => [e.deliveryKey, e]))
+    for (const row of r.rows) expect(JSON.parse(row.event)).toEqual(byKey.get(row.delivery_key))
+    for (const [key, [id]] of acceptedIds) expect(r.rows.find((row) => String(row.id) === id)?.delivery_key).toBe(key)
+    // And all of it durable: a reopen of the file sees the same rows and dedupe marks.
+    const again = await Effect.runPromise(
+      Effect.scoped(Effect.provide(Effect.flatMap(Inbox, (i) => Effect.all(events.map((e) => i.accept(e)), { concurrency: "unbounded" })), open(file)))
+    )
+    expect(again.every((x) => x._tag === "Duplicate")).toBe(true)
+  })
+
+  it("a transaction that fails fails every accept of its batch and keeps nothing of it", async () => {
+    const file = path.join(dir, "group-fail.sqlite")
+    const batch = Array.from({ length: 12 }, (_, i) => testEvent({ ticketId: i === 7 ? "boom" : `F-${i}`, rev: 1000 + i }))
+    const r = await Effect.runPromise(
+      Effect.scoped(
+        Effect.provide(
+          Effect.gen(function* () {
+            const inbox = yield* Inbox
+            const db = yield* Sqlite.Sqlite
+            // A real SQLite failure in the middle of the batch's transaction.
+            db.exec("CREATE TRIGGER boom BEFORE INSERT ON inbox WHEN NEW.ticket_id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END")
+            const failed = yield* Effect.all(
+              batch.map((e) => Effect.either(inbox.accept(e))),
+              { concurrency: "unbounded" }
+            )
+            const after = { inbox: count(db, "inbox"), deliveries: count(db, "deliveries"), depth: yield* inbox.depth }
+            db.exec("DROP TRIGGER boom")
+            // Nothing was acknowledged, so the helpdesk's retries are accepted, not taken for duplicates.
+            const retried = yield* Effect.all(batch.map((e) => inbox.accept(e)), { concurrency: "unbounded" })
+            return { failed, after, retried, depth: yield* inbox.depth, rows: count(db, "inbox") }
+          }),
+          open(file)
+        )
+      )
+    )
+    expect(r.failed.map((x) => (x._tag === "Left" ? x.left._tag : "Right"))).toEqual(batch.map(() => "StoreError"))
+    expect(r.after).toEqual({ inbox: 0, deliveries: 0, depth: 0 })
+    expect(r.retried.map((x) => x._tag)).toEqual(batch.map(() => "Accepted"))
+    expect(r.depth).toBe(batch.length)
+    expect(r.rows).toBe(batch.length)
+  })
+
+  it("the hard limit refuses the batch's overflow without keeping its dedupe marks", async () => {
+    const file = path.join(dir, "group-full.sqlite")
+    const batch = Array.from({ length: 8 }, (_, i) => testEvent({ ticketId: `L-${i}`, rev: 2000 + i }))
+    const r = await Effect.runPromise(
+      Effect.scoped(
+        Effect.provide(
+          Effect.gen(function* () {
+            const inbox = yield* Inbox
+            const first = yield* Effect.all(
+              [...batch, { ...batch[0]! }].map((e) => Effect.either(inbox.accept(e))),
+              { concurrency: "unbounded" }
+            )
+            const depth = yield* inbox.depth
+            // Drain, then the refused ones are accepted on their re-delivery; the accepted ones stay duplicates.
+            for (;;) {
+              const b = yield* inbox.poll
+              if (b === undefined) break
+              yield* inbox.ack(b)
+            }
+            const redelivered = yield* Effect.all(batch.map((e) => inbox.accept(e)), { concurrency: "unbounded" })
+            return { first, depth, redelivered }
+          }),
+          open(file, 5)
+        )
+      )
+    )
+    const tags = r.first.map((x) => (x._tag === "Left" ? x.left._tag : x.right._tag))
+    expect(tags.filter((t) => t === "Accepted")).toHaveLength(5)
+    expect(tags.filter((t) => t === "InboxFull")).toHaveLength(3)
+    expect(tags.filter((t) => t === "Duplicate")).toHaveLength(1)
+    expect(r.depth).toBe(5)
+    expect(r.redelivered.map((x, i) => [x._tag, tags[i]])).toEqual(
+      tags.slice(0, batch.length).map((t) => [t === "Accepted" ? "Duplicate" : "Accepted", t])
+    )
+  })
+})
