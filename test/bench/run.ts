@@ -4,6 +4,7 @@
  */
 import { spawn } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
+import { connect } from "node:net"
 import { cpus, loadavg, totalmem } from "node:os"
 import { resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -36,8 +37,22 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "concurrency", description: "webhook requests in flight while sending storms", default: 32, min: 1, max: 512 },
   { name: "seed", description: "storm seed", default: 1, min: 0 },
   { name: "skip", description: "comma-separated figures to skip (1-5)", default: "" },
+  { name: "distributed", description: "the distributed storm (3 replicas on RabbitMQ + Redis, same size and budget as figures 1-2) as extra rows: auto (when 127.0.0.1:5672 and :6379 answer), on, off", default: "auto" },
   { name: "extra", description: "comma-separated modules exporting benchRows(say) → BenchRow[] (extra rows, e.g. a distributed run)", default: "" }
 ]
+
+/** Whether a TCP port on 127.0.0.1 accepts a connection within a second. */
+const reachable = (port: number): Promise<boolean> =>
+  new Promise((done) => {
+    const socket = connect({ host: "127.0.0.1", port, timeout: 1000 })
+    const finish = (ok: boolean) => {
+      socket.destroy()
+      done(ok)
+    }
+    socket.once("connect", () => finish(true))
+    socket.once("error", () => finish(false))
+    socket.once("timeout", () => finish(false))
+  })
 
 const LOADGEN = fileURLToPath(new URL("./loadgen.ts", import.meta.url))
 const SERVERS = fileURLToPath(new URL("./servers.ts", import.meta.url))
@@ -289,12 +304,33 @@ const main = async (): Promise<number> => {
     process.stderr.write(`bench: --coalesce-ms must be a whole number of milliseconds (got "${String(flags["coalesce-ms"])}")\n`)
     return 2
   }
+  const distributed = String(flags["distributed"])
+  if (!["auto", "on", "off"].includes(distributed)) {
+    process.stderr.write(`bench: --distributed is auto, on or off (got "${distributed}")\n`)
+    return 2
+  }
   const figures: Figures = { rows: [] }
   const load0 = loadavg()
   if (!(skip.has("1") && skip.has("2"))) await stormFigures(flags, figures, skip)
   if (!skip.has("3")) await ingestFigure(flags, figures)
   if (!skip.has("4")) await dataActionFigure(flags, figures)
   if (!skip.has("5") && (flags["rss-events"] as number) > 0) await rssFigure(flags, figures)
+  if (distributed === "on" || (distributed === "auto" && (await reachable(5672)) && (await reachable(6379)))) {
+    const { distributedBenchRows } = await import("../distributed/bench.js")
+    say(`distributed storm: 3 replicas on RabbitMQ + Redis, ${String(flags["events"])} events over ${String(flags["tickets"])} tickets, budget ${String(flags["budget"])}/min`)
+    figures.rows.push(
+      ...(await distributedBenchRows({
+        tickets: flags["tickets"] as number,
+        events: flags["events"] as number,
+        budgetPerMinute: flags["budget"] as number,
+        replicas: 3,
+        kills: 1,
+        log: say
+      }))
+    )
+  } else if (distributed === "auto") {
+    say("distributed storm skipped: RabbitMQ (127.0.0.1:5672) or Redis (127.0.0.1:6379) is not reachable (--distributed on forces it)")
+  }
   for (const module of String(flags["extra"]).split(",").map((m) => m.trim()).filter((m) => m !== "")) {
     const url = pathToFileURL(resolve(process.cwd(), module)).href
     const extra = (await import(url)) as { benchRows?: (say: (line: string) => void) => Promise<ReadonlyArray<BenchRow>> }
