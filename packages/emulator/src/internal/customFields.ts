@@ -2,32 +2,24 @@
  * Workitem schemas (`DataSchema` with a draft-04 `jsonSchema`, docs/genesys-api.md §2.3): parsing a schema document into
  * per-field rules, and checking workitem custom fields against them.
  */
+import { CORE_TYPES, type CoreType, GENESYS_LIMITS } from "@workbridge/catalog"
 import { badRequest } from "./errors.js"
 import { isObject, type Json } from "./validate.js"
 
-export const CORE_TYPES = [
-  "text",
-  "longtext",
-  "url",
-  "identifier",
-  "enum",
-  "tag",
-  "date",
-  "datetime",
-  "integer",
-  "number",
-  "checkbox"
-] as const
-export type CoreType = (typeof CORE_TYPES)[number]
+/** Genesys's safe-integer bound of an integer or number property (docs/genesys-api.md §2.3). */
+const MAX_SAFE = GENESYS_LIMITS.integer.maximum
 
-const MAX_SAFE = 9_007_199_254_740_991
-
-/** Per-core-type maxima (docs/genesys-api.md §2.3). */
-const STRING_MAX: Partial<Record<CoreType, number>> = { text: 100, longtext: 1000, url: 200, identifier: 100 }
-export const ENUM_MAX_OPTIONS = 50
-export const ENUM_OPTION_MAX_LENGTH = 100
-export const TAG_MAX_ITEMS = 10
-export const TAG_ITEM_MAX_LENGTH = 100
+/** Per-core-type maxima (docs/genesys-api.md §2.3): the catalog's record of the real Genesys limits. */
+const STRING_MAX: Partial<Record<CoreType, number>> = {
+  text: GENESYS_LIMITS.text.maxLength,
+  longtext: GENESYS_LIMITS.longtext.maxLength,
+  url: GENESYS_LIMITS.url.maxLength,
+  identifier: GENESYS_LIMITS.identifier.maxLength
+}
+const ENUM_MAX_OPTIONS = GENESYS_LIMITS.enum.maxOptions
+const ENUM_OPTION_MAX_LENGTH = GENESYS_LIMITS.enum.maxLength
+const TAG_MAX_ITEMS = GENESYS_LIMITS.tag.maxItems
+const TAG_ITEM_MAX_LENGTH = GENESYS_LIMITS.tag.maxLength
 
 /** The schema quantity limits this emulator enforces and reports on `GET …/schemas/limits`. */
 export const SCHEMA_LIMITS = {
@@ -42,7 +34,7 @@ export const SCHEMA_LIMITS = {
   minSchemaDescriptionCharacters: 0,
   maxSchemaDescriptionCharacters: 512,
   maxNumberOfSchemasPerOrg: 100,
-  maxNumberOfFieldsPerSchema: 50,
+  maxNumberOfFieldsPerSchema: GENESYS_LIMITS.fieldsPerSchema,
   maxNumberOfFieldsPerOrg: 5000
 } as const
 

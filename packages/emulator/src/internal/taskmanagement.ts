@@ -1,5 +1,6 @@
 /** Task Management: workbins, workitem schemas, worktypes and their statuses (docs/genesys-api.md §2.2–§2.5). */
-import { CORE_TYPES, SCHEMA_LIMITS, compileSchema } from "./customFields.js"
+import { CORE_TYPES, GENESYS_LIMITS } from "@workbridge/catalog"
+import { SCHEMA_LIMITS, compileSchema } from "./customFields.js"
 import { ApiError, badRequest, conflict, notFound } from "./errors.js"
 import { type FieldValue, matches, pageOf, parseFilters, parsePage, parseSort } from "./query.js"
 import { type Ctx, type Route, noContent, ok, ref } from "./route.js"
@@ -23,7 +24,8 @@ import {
 export const TM = "/api/v2/taskmanagement"
 const NAME = { min: 3, max: 256 }
 const DESCRIPTION = { max: 512 }
-export const PRIORITY = { min: -25_000_000, max: 25_000_000 }
+/** A workitem's priority range (docs/genesys-api.md §2.6), as the catalog records it. */
+export const PRIORITY = { min: GENESYS_LIMITS.workitemPriority.minimum, max: GENESYS_LIMITS.workitemPriority.maximum }
 
 // --- lookups ---
 

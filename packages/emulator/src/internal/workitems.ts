@@ -1,4 +1,5 @@
 /** Workitems: create, get, patch, delete and the synchronous query (docs/genesys-api.md §2.6, §2.7, §2.11). */
+import { GENESYS_LIMITS } from "@workbridge/catalog"
 import { checkCustomFields } from "./customFields.js"
 import { ApiError, badRequest, notFound } from "./errors.js"
 import { type Filter, type FieldValue, matches, pageOf, parseFilters, parsePage, parseSort } from "./query.js"
@@ -20,6 +21,10 @@ import {
   reqString,
   requireBody
 } from "./validate.js"
+
+/** A workitem's name and description lengths (docs/genesys-api.md §2.6), as the catalog records them. */
+const WORKITEM_NAME = { min: GENESYS_LIMITS.workitemName.minLength, max: GENESYS_LIMITS.workitemName.maxLength }
+const WORKITEM_DESCRIPTION = { max: GENESYS_LIMITS.workitemDescription.maxLength }
 
 const ASSIGNMENT_STATES = ["Unknown", "AcdStarted", "Alerting", "AlertTimeout", "AcdCancelled", "Terminated", "Idle", "Declined", "Connected", "Disconnected", "Parked", "Held", "AcdExpired"]
 
@@ -56,7 +61,7 @@ const attributes = (c: Ctx, b: Json, update: boolean): Json => {
     if (v !== undefined) out[k] = v
     else if (update && b[k] === null) out[k] = null
   }
-  put("description", optString(b, "description", { max: 512 }))
+  put("description", optString(b, "description", WORKITEM_DESCRIPTION))
   for (const k of ["languageId", "utilizationLabelId", "assigneeId", "externalContactId", "queueId", "scriptId"]) put(k, optUuid(b, k))
   const horizon = c.now + YEAR_SECONDS * 1000
   for (const k of ["dateDue", "dateExpires"]) {
@@ -293,7 +298,7 @@ export const workitemRoutes: ReadonlyArray<Route> = [
       const s = c.state
       const b = requireBody(c.body)
       onlyKeys(b, CREATE_KEYS, "WorkitemCreate")
-      const name = reqString(b, "name", { min: 3, max: 256 })
+      const name = reqString(b, "name", WORKITEM_NAME)
       const typeId = reqString(b, "typeId")
       const wt = s.worktypes.get(typeId)
       if (wt === undefined) throw badRequest(`typeId ${typeId} does not name an existing worktype`, "typeId")
@@ -363,7 +368,7 @@ export const workitemRoutes: ReadonlyArray<Route> = [
       if ("typeId" in b) throw badRequest("typeId cannot change: the worktype of a workitem is fixed", "typeId")
       onlyKeys(b, UPDATE_KEYS, "WorkitemUpdate")
       checkRequiredNotNull(b, ["name", "priority", "statusId", "workbinId", "autoStatusTransition"])
-      const name = optString(b, "name", { min: 3, max: 256 })
+      const name = optString(b, "name", WORKITEM_NAME)
       const priority = optInt(b, "priority", PRIORITY)
       const workbinId = optString(b, "workbinId")
       if (workbinId !== undefined && !s.workbins.has(workbinId)) throw badRequest(`workbinId ${workbinId} does not name an existing workbin`, "workbinId")
