@@ -7,6 +7,7 @@
  */
 import { adapters, sign, type SourceCredentials } from "@workbridge/adapters"
 import { type Catalog, compareRevision, defaultCatalog, type NormalizedValue, normalizeTicket, type TicketEvent } from "@workbridge/catalog"
+import { prng } from "@workbridge/genesys-emulator"
 import { Either } from "effect"
 import { CATEGORIES, PRIORITIES, TAGS, type TicketState, VENDOR_NAMES, VENDORS } from "./vendors.js"
 
@@ -95,17 +96,8 @@ export interface Storm {
 /** `source/ticketId`, the key of a ticket in truth maps and reports. */
 export const ticketKey = (source: string, ticketId: string): string => `${source}/${ticketId}`
 
-/** mulberry32: small, fast and seedable, so a storm repeats exactly. */
-export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32 (the emulator's): small, fast and seedable, so a storm repeats exactly. */
+export { prng }
 
 const share = (name: string, value: number | undefined, fallback: number): number => {
   const v = value ?? fallback

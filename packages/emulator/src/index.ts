@@ -12,3 +12,4 @@ export {
   type State
 } from "./Emulator.js"
 export { KNOWN_PERMISSIONS } from "./internal/auth.js"
+export { prng } from "./internal/faults.js"

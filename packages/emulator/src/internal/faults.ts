@@ -21,7 +21,7 @@ export interface FaultRule {
   readonly count?: number
 }
 
-/** mulberry32: a small, fast, seedable PRNG. */
+/** mulberry32: a small, fast, seedable PRNG (exported by the package; the test storms draw from it too). */
 export const prng = (seed: number): (() => number) => {
   let a = seed >>> 0
   return () => {
