@@ -1,19 +1,11 @@
 import { defaultCatalog, normalizeTicket, toWorkitemCreate, toWorkitemSchema, toWorkitemUpdate, type NormalizedTicket } from "@workbridge/catalog"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Emulator, startEmulator } from "./Emulator.js"
-import { type SdkSession, call, login } from "./testing.js"
+import { describe, expect, it } from "vitest"
+import { useAdminEmulator } from "./adminSuite.js"
+import { call } from "./testing.js"
 
 /** The catalog derives every Genesys body; the emulator must accept what it derives, and refuse what breaks it. */
 describe("bodies derived from the default catalog", () => {
-  let emu: Emulator
-  let s: SdkSession
-  beforeAll(async () => {
-    emu = await startEmulator()
-    s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
-  })
-  afterAll(async () => {
-    await emu.close()
-  })
+  const suite = useAdminEmulator()
 
   const normalize = (fields: Record<string, unknown>): NormalizedTicket => {
     const r = normalizeTicket(defaultCatalog, fields)
@@ -22,21 +14,21 @@ describe("bodies derived from the default catalog", () => {
   }
 
   it("accepts the schema, a create and a minimal update, and finds the workitem by ticket id", async () => {
-    const schema = await call(s.tm.postTaskmanagementWorkitemsSchemas(toWorkitemSchema(defaultCatalog) as never))
+    const schema = await call(suite.s.tm.postTaskmanagementWorkitemsSchemas(toWorkitemSchema(defaultCatalog) as never))
     expect(schema.status, JSON.stringify(schema.body)).toBe(200)
-    const bin = await call(s.tm.postTaskmanagementWorkbins({ name: "Catalog bin" }))
+    const bin = await call(suite.s.tm.postTaskmanagementWorkbins({ name: "Catalog bin" }))
     const type = await call(
-      s.tm.postTaskmanagementWorktypes({ name: "Catalog ticket", defaultWorkbinId: bin.body.id, schemaId: schema.body.id, disableDefaultStatusCreation: true })
+      suite.s.tm.postTaskmanagementWorktypes({ name: "Catalog ticket", defaultWorkbinId: bin.body.id, schemaId: schema.body.id, disableDefaultStatusCreation: true })
     )
     const statusIds: Record<string, string> = {}
     for (const st of defaultCatalog.statuses) {
-      const r = await call(s.tm.postTaskmanagementWorktypeStatuses(type.body.id, { name: st.name, category: st.category }))
+      const r = await call(suite.s.tm.postTaskmanagementWorktypeStatuses(type.body.id, { name: st.name, category: st.category }))
       expect(r.status).toBe(200)
       statusIds[st.name] = r.body.id
     }
     for (const st of defaultCatalog.statuses) {
       const r = await call(
-        s.tm.patchTaskmanagementWorktypeStatus(type.body.id, statusIds[st.name] as string, {
+        suite.s.tm.patchTaskmanagementWorktypeStatus(type.body.id, statusIds[st.name] as string, {
           destinationStatusIds: st.destinations.map((d) => statusIds[d] as string)
         })
       )
@@ -53,19 +45,19 @@ describe("bodies derived from the default catalog", () => {
       created_at: "2026-03-01T10:00:00Z",
       sla_breached: false
     })
-    const created = await call(s.tm.postTaskmanagementWorkitems(toWorkitemCreate(defaultCatalog, before, ctx) as never))
+    const created = await call(suite.s.tm.postTaskmanagementWorkitems(toWorkitemCreate(defaultCatalog, before, ctx) as never))
     expect(created.status, JSON.stringify(created.body)).toBe(200)
     const after = normalize({ ticket_id: "ZD-1001", source_system: "zendesk", subject: "Printer on fire", status: "solved", product_family: ["printer", "billing"] })
     const update = toWorkitemUpdate(defaultCatalog, before, after, ctx)
     expect(update).toBeDefined()
-    const patched = await call(s.tm.patchTaskmanagementWorkitem(created.body.id, update as never))
+    const patched = await call(suite.s.tm.patchTaskmanagementWorkitem(created.body.id, update as never))
     expect(patched.status, JSON.stringify(patched.body)).toBe(200)
     expect(patched.body.customFields.product_family_tag).toEqual(["devices", "accounts"])
     expect(patched.body.customFields.sla_breached_checkbox).toBeUndefined()
     expect(patched.body.description).toBeUndefined()
     const key = Object.keys(created.body.customFields).find((k) => k.startsWith("ticket_id_"))
     const found = await call(
-      s.tm.postTaskmanagementWorkitemsQuery({
+      suite.s.tm.postTaskmanagementWorkitemsQuery({
         filters: [
           { name: "typeId", type: "String", operator: "EQ", values: [type.body.id] },
           { name: `customFields.${key}`, type: "String", operator: "EQ", values: ["zd-1001"] }

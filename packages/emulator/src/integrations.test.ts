@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Emulator, startEmulator } from "./Emulator.js"
-import { type SdkSession, call, login } from "./testing.js"
+import { describe, expect, it } from "vitest"
+import { useAdminEmulator } from "./adminSuite.js"
+import { call, login } from "./testing.js"
 
-let emu: Emulator
-let s: SdkSession
-beforeAll(async () => {
-  emu = await startEmulator()
-  s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
-})
-afterAll(async () => {
-  await emu.close()
-})
+const suite = useAdminEmulator()
 
 const contract = {
   input: { inputSchema: { type: "object", required: ["ticketId"], properties: { ticketId: { type: "string" } } } },
@@ -28,7 +20,7 @@ const config = {
 }
 
 const newIntegration = async (name: string): Promise<string> => {
-  const r = await call(s.integrations.postIntegrations({ body: { integrationType: { id: "custom-rest-actions" }, name } } as never))
+  const r = await call(suite.s.integrations.postIntegrations({ body: { integrationType: { id: "custom-rest-actions" }, name } } as never))
   expect(r.status).toBe(200)
   return r.body.id
 }
@@ -37,50 +29,50 @@ describe("integrations and credentials", () => {
   it("creates an integration, configures it with a credential (version checked), enables and deletes it", async () => {
     const id = await newIntegration("Helpdesk WS")
     const cred = await call(
-      s.integrations.postIntegrationsCredentials({ body: { name: "helpdesk basic", type: { name: "basicAuth" }, credentialFields: { userName: "u", password: "p4ss-w0rd" } } } as never)
+      suite.s.integrations.postIntegrationsCredentials({ body: { name: "helpdesk basic", type: { name: "basicAuth" }, credentialFields: { userName: "u", password: "p4ss-w0rd" } } } as never)
     )
     expect(cred.status).toBe(200)
     expect(JSON.stringify(cred.body)).not.toContain("p4ss-w0rd")
-    expect(JSON.stringify((await call(s.integrations.getIntegrationsCredential(cred.body.id))).body)).not.toContain("p4ss-w0rd")
-    const logged = JSON.stringify([emu.requests(), emu.stats()])
+    expect(JSON.stringify((await call(suite.s.integrations.getIntegrationsCredential(cred.body.id))).body)).not.toContain("p4ss-w0rd")
+    const logged = JSON.stringify([suite.emu.requests(), suite.emu.stats()])
     expect(logged).not.toContain("p4ss-w0rd")
-    expect(logged).not.toContain(emu.adminClientSecret)
-    const current = await call(s.integrations.getIntegrationConfigCurrent(id))
+    expect(logged).not.toContain(suite.emu.adminClientSecret)
+    const current = await call(suite.s.integrations.getIntegrationConfigCurrent(id))
     expect(current.body.version).toBe(1)
     const body = { name: "Helpdesk WS", notes: "", version: 1, properties: {}, advanced: {}, credentials: { basicAuth: { id: cred.body.id } } }
-    const put = await call(s.integrations.putIntegrationConfigCurrent(id, { body } as never))
+    const put = await call(suite.s.integrations.putIntegrationConfigCurrent(id, { body } as never))
     expect(put.status).toBe(200)
     expect(put.body.version).toBe(2)
     expect(put.body.credentials.basicAuth.id).toBe(cred.body.id)
-    const stale = await call(s.integrations.putIntegrationConfigCurrent(id, { body } as never))
+    const stale = await call(suite.s.integrations.putIntegrationConfigCurrent(id, { body } as never))
     expect(stale.status).toBe(409)
     expect(stale.body.message).toContain("does not match the current version")
-    const enabled = await call(s.integrations.patchIntegration(id, { body: { intendedState: "ENABLED" } } as never))
+    const enabled = await call(suite.s.integrations.patchIntegration(id, { body: { intendedState: "ENABLED" } } as never))
     expect(enabled.body.intendedState).toBe("ENABLED")
-    expect((await call(s.integrations.getIntegration(id))).body.integrationType.id).toBe("custom-rest-actions")
-    expect((await call(s.integrations.getIntegrations())).body.entities.some((e: { id: string }) => e.id === id)).toBe(true)
-    expect((await call(s.integrations.deleteIntegrationsCredential(cred.body.id))).status).toBe(409)
-    expect((await call(s.integrations.deleteIntegration(id))).status).toBe(204)
-    expect((await call(s.integrations.getIntegration(id))).status).toBe(404)
+    expect((await call(suite.s.integrations.getIntegration(id))).body.integrationType.id).toBe("custom-rest-actions")
+    expect((await call(suite.s.integrations.getIntegrations())).body.entities.some((e: { id: string }) => e.id === id)).toBe(true)
+    expect((await call(suite.s.integrations.deleteIntegrationsCredential(cred.body.id))).status).toBe(409)
+    expect((await call(suite.s.integrations.deleteIntegration(id))).status).toBe(204)
+    expect((await call(suite.s.integrations.getIntegration(id))).status).toBe(404)
   })
 
   it("reads, replaces and deletes credentials, validating their type", async () => {
-    const bad = await call(s.integrations.postIntegrationsCredentials({ body: { name: "x", type: { name: "apiKey" }, credentialFields: {} } } as never))
+    const bad = await call(suite.s.integrations.postIntegrationsCredentials({ body: { name: "x", type: { name: "apiKey" }, credentialFields: {} } } as never))
     expect(bad.status).toBe(400)
     expect(bad.body.message).toContain("type.name")
-    const missing = await call(s.integrations.postIntegrationsCredentials({ body: { name: "x", type: { name: "basicAuth" }, credentialFields: { userName: "u" } } } as never))
+    const missing = await call(suite.s.integrations.postIntegrationsCredentials({ body: { name: "x", type: { name: "basicAuth" }, credentialFields: { userName: "u" } } } as never))
     expect(missing.status).toBe(400)
     expect(missing.body.message).toContain("credentialFields.password")
-    const c = await call(s.integrations.postIntegrationsCredentials({ body: { name: "ud", type: { name: "userDefined" }, credentialFields: { apiKey: "k" } } } as never))
-    expect((await call(s.integrations.getIntegrationsCredential(c.body.id))).body.name).toBe("ud")
-    const put = await call(s.integrations.putIntegrationsCredential(c.body.id, { body: { name: "ud2", type: { name: "userDefined" }, credentialFields: { apiKey: "k2" } } } as never))
+    const c = await call(suite.s.integrations.postIntegrationsCredentials({ body: { name: "ud", type: { name: "userDefined" }, credentialFields: { apiKey: "k" } } } as never))
+    expect((await call(suite.s.integrations.getIntegrationsCredential(c.body.id))).body.name).toBe("ud")
+    const put = await call(suite.s.integrations.putIntegrationsCredential(c.body.id, { body: { name: "ud2", type: { name: "userDefined" }, credentialFields: { apiKey: "k2" } } } as never))
     expect(put.body.name).toBe("ud2")
-    expect((await call(s.integrations.getIntegrationsCredentials())).status).toBe(200)
-    expect((await call(s.integrations.deleteIntegrationsCredential(c.body.id))).status).toBe(204)
+    expect((await call(suite.s.integrations.getIntegrationsCredentials())).status).toBe(200)
+    expect((await call(suite.s.integrations.deleteIntegrationsCredential(c.body.id))).status).toBe(204)
   })
 
   it("rejects an unknown integration type", async () => {
-    const r = await call(s.integrations.postIntegrations({ body: { integrationType: { id: "zendesk" }, name: "x" } } as never))
+    const r = await call(suite.s.integrations.postIntegrations({ body: { integrationType: { id: "zendesk" }, name: "x" } } as never))
     expect(r.status).toBe(400)
     expect(r.body.message).toContain("integrationType.id")
   })
@@ -89,49 +81,49 @@ describe("integrations and credentials", () => {
 describe("data actions", () => {
   it("creates directly, storing contract and config as sent; reads, patches (version checked) and deletes", async () => {
     const integrationId = await newIntegration("Direct WS")
-    const r = await call(s.integrations.postIntegrationsActions({ name: "Get ticket", category: "Direct WS", integrationId, secure: false, contract, config } as never))
+    const r = await call(suite.s.integrations.postIntegrationsActions({ name: "Get ticket", category: "Direct WS", integrationId, secure: false, contract, config } as never))
     expect(r.status).toBe(200)
     expect(r.body.contract).toEqual(contract)
     expect(r.body.config).toEqual(config)
     expect(r.body.version).toBe(1)
-    const got = await call(s.integrations.getIntegrationsAction(r.body.id))
+    const got = await call(suite.s.integrations.getIntegrationsAction(r.body.id))
     expect(got.body.config).toEqual(config)
-    expect((await call(s.integrations.patchIntegrationsAction(r.body.id, { name: "Renamed", version: 7 }))).status).toBe(409)
-    const patched = await call(s.integrations.patchIntegrationsAction(r.body.id, { name: "Renamed", version: 1 }))
+    expect((await call(suite.s.integrations.patchIntegrationsAction(r.body.id, { name: "Renamed", version: 7 }))).status).toBe(409)
+    const patched = await call(suite.s.integrations.patchIntegrationsAction(r.body.id, { name: "Renamed", version: 1 }))
     expect(patched.body).toMatchObject({ name: "Renamed", version: 2 })
-    expect((await call(s.integrations.deleteIntegrationsAction(r.body.id))).status).toBe(204)
-    expect((await call(s.integrations.getIntegrationsAction(r.body.id))).status).toBe(404)
+    expect((await call(suite.s.integrations.deleteIntegrationsAction(r.body.id))).status).toBe(204)
+    expect((await call(suite.s.integrations.getIntegrationsAction(r.body.id))).status).toBe(404)
   })
 
   it("goes through draft → patch → validation → publish", async () => {
     const integrationId = await newIntegration("Draft WS")
-    const draft = await call(s.integrations.postIntegrationsActionsDrafts({ name: "Draft action", category: "Draft WS", integrationId, contract, config } as never))
+    const draft = await call(suite.s.integrations.postIntegrationsActionsDrafts({ name: "Draft action", category: "Draft WS", integrationId, contract, config } as never))
     expect(draft.status).toBe(200)
     const id = draft.body.id
-    expect((await call(s.integrations.getIntegrationsAction(id))).status).toBe(404)
-    const patched = await call(s.integrations.patchIntegrationsActionDraft(id, { version: draft.body.version, secure: true }))
+    expect((await call(suite.s.integrations.getIntegrationsAction(id))).status).toBe(404)
+    const patched = await call(suite.s.integrations.patchIntegrationsActionDraft(id, { version: draft.body.version, secure: true }))
     expect(patched.body.secure).toBe(true)
-    expect((await call(s.integrations.getIntegrationsActionDraft(id))).body.version).toBe(patched.body.version)
-    const validation = await call(s.integrations.getIntegrationsActionDraftValidation(id))
+    expect((await call(suite.s.integrations.getIntegrationsActionDraft(id))).body.version).toBe(patched.body.version)
+    const validation = await call(suite.s.integrations.getIntegrationsActionDraftValidation(id))
     expect(validation.body).toEqual({ valid: true, errors: [] })
-    const stale = await call(s.integrations.postIntegrationsActionDraftPublish(id, { version: draft.body.version }))
+    const stale = await call(suite.s.integrations.postIntegrationsActionDraftPublish(id, { version: draft.body.version }))
     expect(stale.status).toBe(409)
-    const published = await call(s.integrations.postIntegrationsActionDraftPublish(id, { version: patched.body.version }))
+    const published = await call(suite.s.integrations.postIntegrationsActionDraftPublish(id, { version: patched.body.version }))
     expect(published.status).toBe(200)
-    const action = await call(s.integrations.getIntegrationsAction(id))
+    const action = await call(suite.s.integrations.getIntegrationsAction(id))
     expect(action.body).toMatchObject({ id, name: "Draft action", secure: true, contract, config })
-    expect((await call(s.integrations.getIntegrationsActionDraft(id))).status).toBe(404)
+    expect((await call(suite.s.integrations.getIntegrationsActionDraft(id))).status).toBe(404)
   })
 
   it("refuses to publish an invalid draft and names the problem", async () => {
     const integrationId = await newIntegration("Invalid WS")
-    const draft = await call(s.integrations.postIntegrationsActionsDrafts({ name: "Broken", category: "Invalid WS", integrationId, contract, config } as never))
-    const broken = await call(s.integrations.patchIntegrationsActionDraft(draft.body.id, { version: draft.body.version, config: { request: { requestType: "GET" } } } as never))
+    const draft = await call(suite.s.integrations.postIntegrationsActionsDrafts({ name: "Broken", category: "Invalid WS", integrationId, contract, config } as never))
+    const broken = await call(suite.s.integrations.patchIntegrationsActionDraft(draft.body.id, { version: draft.body.version, config: { request: { requestType: "GET" } } } as never))
     expect(broken.status).toBe(200)
-    const validation = await call(s.integrations.getIntegrationsActionDraftValidation(draft.body.id))
+    const validation = await call(suite.s.integrations.getIntegrationsActionDraftValidation(draft.body.id))
     expect(validation.body.valid).toBe(false)
     expect(validation.body.errors[0].message).toContain("requestUrlTemplate")
-    const publish = await call(s.integrations.postIntegrationsActionDraftPublish(draft.body.id, { version: broken.body.version }))
+    const publish = await call(suite.s.integrations.postIntegrationsActionDraftPublish(draft.body.id, { version: broken.body.version }))
     expect(publish.status).toBe(400)
   })
 
@@ -144,18 +136,18 @@ describe("data actions", () => {
     [{ name: "n", category: "c", contract }, "config"]
   ])("rejects action body %#", async (body, field) => {
     const integrationId = await newIntegration(`Rule ${field}`)
-    const r = await call(s.integrations.postIntegrationsActions({ integrationId, ...body } as never))
+    const r = await call(suite.s.integrations.postIntegrationsActions({ integrationId, ...body } as never))
     expect(r.status).toBe(400)
     expect(r.body.message).toContain(field)
   })
 
   it("requires integrations:action:add", async () => {
-    const admin = s
+    const admin = suite.s
     const role = await call(admin.authz.postAuthorizationRoles({ name: "Viewer", permissionPolicies: [{ domain: "integrations", entityName: "action", actionSet: ["view"] }] }))
     const client = await call(
-      admin.oauth.postOauthClients({ name: "viewer", authorizedGrantType: "CLIENT-CREDENTIALS", roleDivisions: [{ roleId: role.body.id, divisionId: emu.state.homeDivision.id }] })
+      admin.oauth.postOauthClients({ name: "viewer", authorizedGrantType: "CLIENT-CREDENTIALS", roleDivisions: [{ roleId: role.body.id, divisionId: suite.emu.state.homeDivision.id }] })
     )
-    const viewer = await login(emu.url, client.body.id, client.body.secret)
+    const viewer = await login(suite.emu.url, client.body.id, client.body.secret)
     expect((await call(viewer.integrations.getIntegrationsActions())).status).toBe(200)
     const r = await call(viewer.integrations.postIntegrationsActions({ name: "n", category: "c", integrationId: "x", contract, config } as never))
     expect(r.status).toBe(403)
@@ -166,14 +158,14 @@ describe("data actions", () => {
 describe("drafts of published actions", () => {
   it("creates a draft from a published action, then deletes the draft and the action", async () => {
     const integrationId = await newIntegration("Redraft WS")
-    const a = await call(s.integrations.postIntegrationsActions({ name: "Published", category: "Redraft WS", integrationId, contract, config } as never))
-    const d = await call(s.integrations.postIntegrationsActionDraft(a.body.id))
+    const a = await call(suite.s.integrations.postIntegrationsActions({ name: "Published", category: "Redraft WS", integrationId, contract, config } as never))
+    const d = await call(suite.s.integrations.postIntegrationsActionDraft(a.body.id))
     expect(d.status).toBe(200)
     expect(d.body).toMatchObject({ id: a.body.id, version: 2, contract, config })
-    expect((await call(s.integrations.postIntegrationsActionDraft(a.body.id))).status).toBe(409)
-    expect((await call(s.integrations.deleteIntegrationsActionDraft(a.body.id))).status).toBe(204)
-    expect((await call(s.integrations.getIntegrationsActionDraft(a.body.id))).status).toBe(404)
-    expect((await call(s.integrations.getIntegrationsActions())).body.entities.some((x: { id: string }) => x.id === a.body.id)).toBe(true)
-    expect((await call(s.integrations.deleteIntegration(integrationId))).status).toBe(409)
+    expect((await call(suite.s.integrations.postIntegrationsActionDraft(a.body.id))).status).toBe(409)
+    expect((await call(suite.s.integrations.deleteIntegrationsActionDraft(a.body.id))).status).toBe(204)
+    expect((await call(suite.s.integrations.getIntegrationsActionDraft(a.body.id))).status).toBe(404)
+    expect((await call(suite.s.integrations.getIntegrationsActions())).body.entities.some((x: { id: string }) => x.id === a.body.id)).toBe(true)
+    expect((await call(suite.s.integrations.deleteIntegration(integrationId))).status).toBe(409)
   })
 })

@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Emulator, startEmulator } from "./Emulator.js"
-import { type SdkSession, call, login, sampleSchemaBody, setupWorktype } from "./testing.js"
+import { describe, expect, it } from "vitest"
+import { useAdminEmulator } from "./adminSuite.js"
+import { call, sampleSchemaBody, setupWorktype } from "./testing.js"
 
-let emu: Emulator
-let s: SdkSession
-beforeAll(async () => {
-  emu = await startEmulator()
-  s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
-})
-afterAll(async () => {
-  await emu.close()
-})
+const suite = useAdminEmulator()
 
 const schemaWith = (name: string, properties: Record<string, unknown>) => {
   const body = sampleSchemaBody(name) as { jsonSchema: Record<string, unknown> }
@@ -19,68 +11,68 @@ const schemaWith = (name: string, properties: Record<string, unknown>) => {
 
 describe("workbins", () => {
   it("creates, reads, patches, queries and deletes", async () => {
-    const created = await call(s.tm.postTaskmanagementWorkbins({ name: "Support bin", description: "tickets" }))
+    const created = await call(suite.s.tm.postTaskmanagementWorkbins({ name: "Support bin", description: "tickets" }))
     expect(created.status).toBe(200)
-    expect(created.body).toMatchObject({ name: "Support bin", description: "tickets", division: { id: emu.state.homeDivision.id } })
+    expect(created.body).toMatchObject({ name: "Support bin", description: "tickets", division: { id: suite.emu.state.homeDivision.id } })
     const id = created.body.id
-    expect((await call(s.tm.getTaskmanagementWorkbin(id))).body.name).toBe("Support bin")
-    const patched = await call(s.tm.patchTaskmanagementWorkbin(id, { name: "Support bin 2" }))
+    expect((await call(suite.s.tm.getTaskmanagementWorkbin(id))).body.name).toBe("Support bin")
+    const patched = await call(suite.s.tm.patchTaskmanagementWorkbin(id, { name: "Support bin 2" }))
     expect(patched.body.name).toBe("Support bin 2")
-    const q = await call(s.tm.postTaskmanagementWorkbinsQuery({ filters: [{ name: "name", type: "String", operator: "EQ", values: ["Support bin 2"] }] }))
+    const q = await call(suite.s.tm.postTaskmanagementWorkbinsQuery({ filters: [{ name: "name", type: "String", operator: "EQ", values: ["Support bin 2"] }] }))
     expect(q.body.entities.map((e: { id: string }) => e.id)).toEqual([id])
-    expect((await call(s.tm.deleteTaskmanagementWorkbin(id))).status).toBe(204)
-    expect((await call(s.tm.getTaskmanagementWorkbin(id))).status).toBe(404)
+    expect((await call(suite.s.tm.deleteTaskmanagementWorkbin(id))).status).toBe(204)
+    expect((await call(suite.s.tm.getTaskmanagementWorkbin(id))).status).toBe(404)
   })
 
   it("enforces name 3–256 and description ≤ 512, leaving state unchanged", async () => {
-    const before = emu.state.workbins.size
+    const before = suite.emu.state.workbins.size
     for (const body of [{ name: "ab" }, { name: "x".repeat(257) }, { name: "Valid", description: "d".repeat(513) }, {}]) {
-      const r = await call(s.tm.postTaskmanagementWorkbins(body as never))
+      const r = await call(suite.s.tm.postTaskmanagementWorkbins(body as never))
       expect(r.status).toBe(400)
       expect(r.body.code).toBe("bad.request")
       expect(r.body.message).toMatch(/name|description/)
     }
-    expect((await call(s.tm.postTaskmanagementWorkbins({ name: "abc", description: "d".repeat(512) }))).status).toBe(200)
-    expect(emu.state.workbins.size).toBe(before + 1)
+    expect((await call(suite.s.tm.postTaskmanagementWorkbins({ name: "abc", description: "d".repeat(512) }))).status).toBe(200)
+    expect(suite.emu.state.workbins.size).toBe(before + 1)
   })
 
   it("rejects an unknown query filter name and a pageSize over 200", async () => {
-    const bad = await call(s.tm.postTaskmanagementWorkbinsQuery({ filters: [{ name: "colour", type: "String", operator: "EQ", values: ["x"] }] }))
+    const bad = await call(suite.s.tm.postTaskmanagementWorkbinsQuery({ filters: [{ name: "colour", type: "String", operator: "EQ", values: ["x"] }] }))
     expect(bad.status).toBe(400)
     expect(bad.body.message).toContain("colour")
-    expect((await call(s.tm.postTaskmanagementWorkbinsQuery({ filters: [], pageSize: 201 }))).status).toBe(400)
+    expect((await call(suite.s.tm.postTaskmanagementWorkbinsQuery({ filters: [], pageSize: 201 }))).status).toBe(400)
   })
 })
 
 describe("workitem schemas", () => {
   it("creates, lists, reads, versions on PUT and deletes", async () => {
-    const created = await call(s.tm.postTaskmanagementWorkitemsSchemas(sampleSchemaBody("versioned_ticket") as never))
+    const created = await call(suite.s.tm.postTaskmanagementWorkitemsSchemas(sampleSchemaBody("versioned_ticket") as never))
     expect(created.status).toBe(200)
     expect(created.body).toMatchObject({ name: "versioned_ticket", version: 1, enabled: true })
     const id = created.body.id
-    expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).body.entities.some((e: { id: string }) => e.id === id)).toBe(true)
-    const stale = await call(s.tm.putTaskmanagementWorkitemsSchema(id, { ...(sampleSchemaBody("versioned_ticket") as object), version: 0 } as never))
+    expect((await call(suite.s.tm.getTaskmanagementWorkitemsSchemas())).body.entities.some((e: { id: string }) => e.id === id)).toBe(true)
+    const stale = await call(suite.s.tm.putTaskmanagementWorkitemsSchema(id, { ...(sampleSchemaBody("versioned_ticket") as object), version: 0 } as never))
     expect(stale.status).toBe(409)
     expect(stale.body.message).toContain("does not match the current version")
-    const put = await call(s.tm.putTaskmanagementWorkitemsSchema(id, { ...(sampleSchemaBody("versioned_ticket") as object), version: 1 } as never))
+    const put = await call(suite.s.tm.putTaskmanagementWorkitemsSchema(id, { ...(sampleSchemaBody("versioned_ticket") as object), version: 1 } as never))
     expect(put.status).toBe(200)
     expect(put.body.version).toBe(2)
-    const versions = await call(s.tm.getTaskmanagementWorkitemsSchemaVersions(id))
+    const versions = await call(suite.s.tm.getTaskmanagementWorkitemsSchemaVersions(id))
     expect(versions.body.entities.map((v: { version: number }) => v.version)).toEqual([2, 1])
-    expect((await call(s.tm.getTaskmanagementWorkitemsSchemaVersion(id, "1"))).body.version).toBe(1)
-    expect((await call(s.tm.getTaskmanagementWorkitemsSchema(id))).body.version).toBe(2)
-    expect((await call(s.tm.deleteTaskmanagementWorkitemsSchema(id))).status).toBe(204)
-    expect((await call(s.tm.getTaskmanagementWorkitemsSchema(id))).status).toBe(404)
+    expect((await call(suite.s.tm.getTaskmanagementWorkitemsSchemaVersion(id, "1"))).body.version).toBe(1)
+    expect((await call(suite.s.tm.getTaskmanagementWorkitemsSchema(id))).body.version).toBe(2)
+    expect((await call(suite.s.tm.deleteTaskmanagementWorkitemsSchema(id))).status).toBe(204)
+    expect((await call(suite.s.tm.getTaskmanagementWorkitemsSchema(id))).status).toBe(404)
   })
 
   it("lists the core types", async () => {
-    const r = await call(s.tm.getTaskmanagementWorkitemsSchemasCoretypes())
+    const r = await call(suite.s.tm.getTaskmanagementWorkitemsSchemasCoretypes())
     expect(r.status).toBe(200)
     expect(r.body.entities.map((e: { name: string }) => e.name)).toEqual(["text", "longtext", "url", "identifier", "enum", "tag", "date", "datetime", "integer", "number", "checkbox"])
   })
 
   it("reports its limits", async () => {
-    const r = await call(s.tm.getTaskmanagementWorkitemsSchemasLimits())
+    const r = await call(suite.s.tm.getTaskmanagementWorkitemsSchemasLimits())
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ maxNumberOfFieldsPerSchema: 50, maxNumberOfSchemasPerOrg: 100 })
   })
@@ -99,31 +91,31 @@ describe("workitem schemas", () => {
       "50"
     ]
   ])("rejects %s", async (_what, properties, mention) => {
-    const before = emu.state.schemas.size
-    const r = await call(s.tm.postTaskmanagementWorkitemsSchemas(schemaWith(`bad_${before}`, properties)))
+    const before = suite.emu.state.schemas.size
+    const r = await call(suite.s.tm.postTaskmanagementWorkitemsSchemas(schemaWith(`bad_${before}`, properties)))
     expect(r.status).toBe(400)
     expect(r.body.message).toContain(mention)
-    expect(emu.state.schemas.size).toBe(before)
+    expect(suite.emu.state.schemas.size).toBe(before)
   })
 
   it("requires a draft-04 document", async () => {
     const body = sampleSchemaBody("draft7") as { jsonSchema: Record<string, unknown> }
-    const r = await call(s.tm.postTaskmanagementWorkitemsSchemas({ ...body, jsonSchema: { ...body.jsonSchema, $schema: "http://json-schema.org/draft-07/schema#" } } as never))
+    const r = await call(suite.s.tm.postTaskmanagementWorkitemsSchemas({ ...body, jsonSchema: { ...body.jsonSchema, $schema: "http://json-schema.org/draft-07/schema#" } } as never))
     expect(r.status).toBe(400)
     expect(r.body.message).toContain("$schema")
   })
 
   it("will not delete a schema a worktype uses", async () => {
-    const setup = await setupWorktype(s, "Schemause")
-    const r = await call(s.tm.deleteTaskmanagementWorkitemsSchema(setup.schemaId))
+    const setup = await setupWorktype(suite.s, "Schemause")
+    const r = await call(suite.s.tm.deleteTaskmanagementWorkitemsSchema(setup.schemaId))
     expect(r.status).toBe(409)
   })
 })
 
 describe("worktypes", () => {
   it("creates with default statuses, reads, patches defaultStatusId, queries and deletes", async () => {
-    const bin = await call(s.tm.postTaskmanagementWorkbins({ name: "Worktype bin" }))
-    const created = await call(s.tm.postTaskmanagementWorktypes({ name: "Plain type", defaultWorkbinId: bin.body.id, defaultPriority: 5 }))
+    const bin = await call(suite.s.tm.postTaskmanagementWorkbins({ name: "Worktype bin" }))
+    const created = await call(suite.s.tm.postTaskmanagementWorktypes({ name: "Plain type", defaultWorkbinId: bin.body.id, defaultPriority: 5 }))
     expect(created.status).toBe(200)
     expect(created.body.statuses.map((x: { name: string }) => x.name)).toEqual(["Open", "Closed"])
     expect(created.body.defaultStatus.id).toBe(created.body.statuses[0].id)
@@ -131,18 +123,18 @@ describe("worktypes", () => {
     expect(created.body.defaultPriority).toBe(5)
     const id = created.body.id
     const closedId = created.body.statuses[1].id
-    const patched = await call(s.tm.patchTaskmanagementWorktype(id, { defaultStatusId: closedId, description: "changed" }))
+    const patched = await call(suite.s.tm.patchTaskmanagementWorktype(id, { defaultStatusId: closedId, description: "changed" }))
     expect(patched.status).toBe(200)
     expect(patched.body.defaultStatus.id).toBe(closedId)
-    const q = await call(s.tm.postTaskmanagementWorktypesQuery({ filters: [{ name: "name", type: "String", operator: "EQ", values: ["Plain type"] }] }))
+    const q = await call(suite.s.tm.postTaskmanagementWorktypesQuery({ filters: [{ name: "name", type: "String", operator: "EQ", values: ["Plain type"] }] }))
     expect(q.body.entities.map((e: { id: string }) => e.id)).toEqual([id])
-    expect((await call(s.tm.getTaskmanagementWorktype(id))).body.description).toBe("changed")
-    expect((await call(s.tm.deleteTaskmanagementWorktype(id))).status).toBe(204)
-    expect((await call(s.tm.getTaskmanagementWorktype(id))).status).toBe(404)
+    expect((await call(suite.s.tm.getTaskmanagementWorktype(id))).body.description).toBe("changed")
+    expect((await call(suite.s.tm.deleteTaskmanagementWorktype(id))).status).toBe(204)
+    expect((await call(suite.s.tm.getTaskmanagementWorktype(id))).status).toBe(404)
   })
 
   it("validates name, workbin, priority, ttl and schema references", async () => {
-    const bin = await call(s.tm.postTaskmanagementWorkbins({ name: "Validation bin" }))
+    const bin = await call(suite.s.tm.postTaskmanagementWorkbins({ name: "Validation bin" }))
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ name: "ab", defaultWorkbinId: bin.body.id }, "name"],
       [{ name: "Valid name" }, "defaultWorkbinId"],
@@ -153,52 +145,52 @@ describe("worktypes", () => {
       [{ name: "Valid name", defaultWorkbinId: bin.body.id, defaultStatusId: "x" }, "defaultStatusId"],
       [{ name: "Valid name", defaultWorkbinId: bin.body.id, description: "d".repeat(513) }, "description"]
     ]
-    const before = emu.state.worktypes.size
+    const before = suite.emu.state.worktypes.size
     for (const [body, field] of cases) {
-      const r = await call(s.tm.postTaskmanagementWorktypes(body as never))
+      const r = await call(suite.s.tm.postTaskmanagementWorktypes(body as never))
       expect(r.status, field).toBe(400)
       expect(r.body.message).toContain(field)
     }
-    expect(emu.state.worktypes.size).toBe(before)
+    expect(suite.emu.state.worktypes.size).toBe(before)
   })
 
   it("keeps schemaId fixed but lets schemaVersion change", async () => {
-    const setup = await setupWorktype(s, "Fixedschema")
-    const other = await call(s.tm.postTaskmanagementWorkitemsSchemas(sampleSchemaBody("other_schema") as never))
-    const r = await call(s.tm.patchTaskmanagementWorktype(setup.worktypeId, { schemaId: other.body.id }))
+    const setup = await setupWorktype(suite.s, "Fixedschema")
+    const other = await call(suite.s.tm.postTaskmanagementWorkitemsSchemas(sampleSchemaBody("other_schema") as never))
+    const r = await call(suite.s.tm.patchTaskmanagementWorktype(setup.worktypeId, { schemaId: other.body.id }))
     expect(r.status).toBe(400)
     expect(r.body.message).toContain("schemaId")
-    expect((await call(s.tm.patchTaskmanagementWorktype(setup.worktypeId, { schemaVersion: 1 }))).status).toBe(200)
-    expect((await call(s.tm.patchTaskmanagementWorktype(setup.worktypeId, { schemaVersion: 9 }))).status).toBe(400)
+    expect((await call(suite.s.tm.patchTaskmanagementWorktype(setup.worktypeId, { schemaVersion: 1 }))).status).toBe(200)
+    expect((await call(suite.s.tm.patchTaskmanagementWorktype(setup.worktypeId, { schemaVersion: 9 }))).status).toBe(400)
   })
 
   it("refuses to delete a worktype that still has workitems (409)", async () => {
-    const setup = await setupWorktype(s, "Busytype")
-    const w = await call(s.tm.postTaskmanagementWorkitems({ name: "Blocking item", typeId: setup.worktypeId }))
-    const r = await call(s.tm.deleteTaskmanagementWorktype(setup.worktypeId))
+    const setup = await setupWorktype(suite.s, "Busytype")
+    const w = await call(suite.s.tm.postTaskmanagementWorkitems({ name: "Blocking item", typeId: setup.worktypeId }))
+    const r = await call(suite.s.tm.deleteTaskmanagementWorktype(setup.worktypeId))
     expect(r.status).toBe(409)
     expect(r.body.message).toContain("workitem")
-    expect((await call(s.tm.deleteTaskmanagementWorkitem(w.body.id))).status).toBe(204)
-    expect((await call(s.tm.deleteTaskmanagementWorktype(setup.worktypeId))).status).toBe(204)
+    expect((await call(suite.s.tm.deleteTaskmanagementWorkitem(w.body.id))).status).toBe(204)
+    expect((await call(suite.s.tm.deleteTaskmanagementWorktype(setup.worktypeId))).status).toBe(204)
   })
 })
 
 describe("worktype statuses", () => {
   it("creates, lists, reads, patches and deletes", async () => {
-    const setup = await setupWorktype(s, "Statuses")
-    const list = await call(s.tm.getTaskmanagementWorktypeStatuses(setup.worktypeId))
+    const setup = await setupWorktype(suite.s, "Statuses")
+    const list = await call(suite.s.tm.getTaskmanagementWorktypeStatuses(setup.worktypeId))
     expect(list.body.entities.map((x: { name: string }) => x.name)).toEqual(["Closed", "In progress", "Open"])
-    const open = await call(s.tm.getTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.open))
+    const open = await call(suite.s.tm.getTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.open))
     expect(open.body.destinationStatuses.map((d: { id: string }) => d.id)).toEqual([setup.statuses.inProgress, setup.statuses.closed])
-    const waiting = await call(s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: "Waiting on customer", category: "Waiting" }))
+    const waiting = await call(suite.s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: "Waiting on customer", category: "Waiting" }))
     expect(waiting.body.category).toBe("Waiting")
-    const patched = await call(s.tm.patchTaskmanagementWorktypeStatus(setup.worktypeId, waiting.body.id, { description: "paused" }))
+    const patched = await call(suite.s.tm.patchTaskmanagementWorktypeStatus(setup.worktypeId, waiting.body.id, { description: "paused" }))
     expect(patched.body.description).toBe("paused")
-    expect((await call(s.tm.deleteTaskmanagementWorktypeStatus(setup.worktypeId, waiting.body.id))).status).toBe(204)
+    expect((await call(suite.s.tm.deleteTaskmanagementWorktypeStatus(setup.worktypeId, waiting.body.id))).status).toBe(204)
   })
 
   it("validates category, name, destinations and the category lock", async () => {
-    const setup = await setupWorktype(s, "Statusrules")
+    const setup = await setupWorktype(suite.s, "Statusrules")
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ name: "No category" }, "category"],
       [{ name: "Bad category", category: "Done" }, "category"],
@@ -209,30 +201,30 @@ describe("worktype statuses", () => {
       [{ name: "Auto term", category: "Open", autoTerminateWorkitem: true }, "autoTerminateWorkitem"]
     ]
     for (const [body, mention] of cases) {
-      const r = await call(s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, body as never))
+      const r = await call(suite.s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, body as never))
       expect(r.status, mention).toBe(400)
       expect(r.body.message).toContain(mention)
     }
-    const lock = await call(s.tm.patchTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.open, { category: "Closed" } as never))
+    const lock = await call(suite.s.tm.patchTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.open, { category: "Closed" } as never))
     expect(lock.status).toBe(400)
     expect(lock.body.message).toContain("category")
   })
 
   it("allows at most 24 destination statuses", async () => {
-    const setup = await setupWorktype(s, "Manydest")
+    const setup = await setupWorktype(suite.s, "Manydest")
     const ids: Array<string> = []
-    for (let i = 0; i < 25; i++) ids.push((await call(s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: `Step ${i}`, category: "InProgress" }))).body.id)
-    const over = await call(s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: "Hub", category: "Open", destinationStatusIds: ids }))
+    for (let i = 0; i < 25; i++) ids.push((await call(suite.s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: `Step ${i}`, category: "InProgress" }))).body.id)
+    const over = await call(suite.s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: "Hub", category: "Open", destinationStatusIds: ids }))
     expect(over.status).toBe(400)
     expect(over.body.message).toContain("destinationStatusIds")
-    expect((await call(s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: "Hub", category: "Open", destinationStatusIds: ids.slice(0, 24) }))).status).toBe(200)
+    expect((await call(suite.s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { name: "Hub", category: "Open", destinationStatusIds: ids.slice(0, 24) }))).status).toBe(200)
   })
 
   it("will not delete the default status, nor a status another one leads to", async () => {
-    const setup = await setupWorktype(s, "Defaultstatus")
-    const r = await call(s.tm.deleteTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.open))
+    const setup = await setupWorktype(suite.s, "Defaultstatus")
+    const r = await call(suite.s.tm.deleteTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.open))
     expect(r.status).toBe(409)
-    const target = await call(s.tm.deleteTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.inProgress))
+    const target = await call(suite.s.tm.deleteTaskmanagementWorktypeStatus(setup.worktypeId, setup.statuses.inProgress))
     expect(target.status).toBe(409)
     expect(target.body.message).toContain(setup.statuses.open)
   })
