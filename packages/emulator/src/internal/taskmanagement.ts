@@ -147,6 +147,34 @@ const sortBy = <T>(items: Array<T>, sort: { name: string; ascending: boolean } |
   })
 }
 
+/**
+ * The synchronous `POST ${TM}/<path>/query` of workbins and worktypes: the body's keys checked, required filters over
+ * the allowed names, a page, an optional sort on dateModified or name, and a page of JSON views.
+ */
+const queryRoute = <T>(q: {
+  readonly path: string
+  readonly permission: string
+  readonly keys: ReadonlyArray<string>
+  readonly model: string
+  readonly filters: ReadonlyArray<string>
+  readonly all: (s: State) => Iterable<T>
+  readonly field: (t: T, k: string) => FieldValue
+  readonly json: (s: State, t: T) => Json
+}): Route => ({
+  method: "POST",
+  template: `${TM}/${q.path}/query`,
+  permissions: [q.permission],
+  handler: (c) => {
+    const b = requireBody(c.body)
+    onlyKeys(b, q.keys, q.model)
+    const filters = parseFilters(b, (n) => q.filters.includes(n), true)
+    const page = parsePage(b)
+    const sort = parseSort(b, ["dateModified", "name"])
+    const hits = [...q.all(c.state)].filter((t) => filters.every((f) => matches(f, q.field(t, f.name))))
+    return ok(pageOf(sortBy(hits, sort, q.field), page, b, `${TM}/${q.path}/query`, (t) => q.json(c.state, t)))
+  }
+})
+
 // --- workbins ---
 
 const WORKBIN_FILTERS = ["id", "name", "description", "divisionId", "dateCreated", "dateModified", "modifiedBy"]
@@ -179,20 +207,16 @@ const workbinRoutes: ReadonlyArray<Route> = [
       return ok(workbinJson(c.state, w))
     }
   },
-  {
-    method: "POST",
-    template: `${TM}/workbins/query`,
-    permissions: ["workitems:workbin:view"],
-    handler: (c) => {
-      const b = requireBody(c.body)
-      onlyKeys(b, ["filters", "pageSize", "after", "sort", "select", "attributes"], "WorkbinQueryRequest")
-      const filters = parseFilters(b, (n) => WORKBIN_FILTERS.includes(n), true)
-      const page = parsePage(b)
-      const sort = parseSort(b, ["dateModified", "name"])
-      const hits = [...c.state.workbins.values()].filter((w) => filters.every((f) => matches(f, workbinField(w, f.name))))
-      return ok(pageOf(sortBy(hits, sort, workbinField), page, b, `${TM}/workbins/query`, (w) => workbinJson(c.state, w)))
-    }
-  },
+  queryRoute({
+    path: "workbins",
+    permission: "workitems:workbin:view",
+    keys: ["filters", "pageSize", "after", "sort", "select", "attributes"],
+    model: "WorkbinQueryRequest",
+    filters: WORKBIN_FILTERS,
+    all: (st) => st.workbins.values(),
+    field: workbinField,
+    json: workbinJson
+  }),
   {
     method: "GET",
     template: `${TM}/workbins/{workbinId}`,
@@ -503,20 +527,16 @@ const worktypeRoutes: ReadonlyArray<Route> = [
       return ok(worktypeJson(c.state, w))
     }
   },
-  {
-    method: "POST",
-    template: `${TM}/worktypes/query`,
-    permissions: ["workitems:worktype:view"],
-    handler: (c) => {
-      const b = requireBody(c.body)
-      onlyKeys(b, ["filters", "pageSize", "after", "sort", "select", "attributes", "expands"], "WorktypeQueryRequest")
-      const filters = parseFilters(b, (n) => WORKTYPE_FILTERS.includes(n), true)
-      const page = parsePage(b)
-      const sort = parseSort(b, ["dateModified", "name"])
-      const hits = [...c.state.worktypes.values()].filter((w) => filters.every((f) => matches(f, worktypeField(w, f.name))))
-      return ok(pageOf(sortBy(hits, sort, worktypeField), page, b, `${TM}/worktypes/query`, (w) => worktypeJson(c.state, w)))
-    }
-  },
+  queryRoute({
+    path: "worktypes",
+    permission: "workitems:worktype:view",
+    keys: ["filters", "pageSize", "after", "sort", "select", "attributes", "expands"],
+    model: "WorktypeQueryRequest",
+    filters: WORKTYPE_FILTERS,
+    all: (st) => st.worktypes.values(),
+    field: worktypeField,
+    json: worktypeJson
+  }),
   {
     method: "GET",
     template: `${TM}/worktypes/{worktypeId}`,
