@@ -14,7 +14,8 @@ export const ATTRIBUTE_MAX_LENGTH: Partial<Record<WorkitemAttribute, number>> = 
   description: GENESYS_LIMITS.workitemDescription.maxLength
 }
 
-const typeMaxLength = (type: CoreType): number | undefined => {
+/** The Genesys maximum length of a core type's value (string types, enum options, tag items); none for the others. */
+export const coreTypeMaxLength = (type: CoreType): number | undefined => {
   switch (type) {
     case "text":
     case "longtext":
@@ -37,7 +38,7 @@ const minDefined = (...xs: ReadonlyArray<number | undefined>): number | undefine
 export const maxLengthOf = (field: FieldDecl): number => {
   // A field that only sets a workitem attribute is bound by that attribute's limit, not by its core type's.
   const attributeMax = !field.custom && field.attribute !== undefined ? ATTRIBUTE_MAX_LENGTH[field.attribute] : undefined
-  const ceiling = attributeMax ?? typeMaxLength(field.type)
+  const ceiling = attributeMax ?? coreTypeMaxLength(field.type)
   return minDefined(field.limits?.maxLength, ceiling) ?? Number.MAX_SAFE_INTEGER
 }
 

@@ -7,7 +7,7 @@
  * `minLength`, `maxLength`, `minimum`, `maximum`, `title`, `description`.
  */
 import type { Catalog, CoreType, FieldDecl } from "@workbridge/catalog"
-import { GENESYS_LIMITS } from "@workbridge/catalog"
+import { GENESYS_LIMITS, coreTypeMaxLength } from "@workbridge/catalog"
 
 /** One flat property of a contract. */
 export interface JsonSchemaProperty {
@@ -103,20 +103,7 @@ const describe = (field: FieldDecl, hint: string): { title: string; description:
   description: field.description === undefined ? hint : `${field.description}. ${hint}`
 })
 
-const maxLengthOf = (field: FieldDecl): number | undefined => {
-  if (field.limits?.maxLength !== undefined) return field.limits.maxLength
-  switch (field.type) {
-    case "text":
-    case "longtext":
-    case "url":
-    case "identifier":
-    case "enum":
-    case "tag":
-      return GENESYS_LIMITS[field.type].maxLength
-    default:
-      return undefined
-  }
-}
+const maxLengthOf = (field: FieldDecl): number | undefined => field.limits?.maxLength ?? coreTypeMaxLength(field.type)
 
 /** The normalized value of a field, as the action answers it. */
 const outputProperty = (field: FieldDecl): JsonSchemaProperty => {
