@@ -1,7 +1,7 @@
 /** OAuth client credentials, roles with permission policies, OAuth clients, and permission checks (docs/genesys-api.md §1, §3, §4). */
 import { randomBytes } from "node:crypto"
 import { ApiError, badRequest, notFound } from "./errors.js"
-import { type Route, noContent, ok } from "./route.js"
+import { type Route, noContent, ok, okOnePage } from "./route.js"
 import type { OAuthClientRecord, PermissionPolicy, Role, State } from "./State.js"
 import { type Json, isObject, onlyKeys, optEnum, optInt, optString, optStringArray, reqString, requireBody } from "./validate.js"
 
@@ -328,7 +328,7 @@ export const authRoutes: ReadonlyArray<Route> = [
     permissions: ["oauth:client:view"],
     handler: (c) => {
       const entities = [...c.state.clients.values()].map((x) => clientJson(x, false))
-      return ok({ entities, total: entities.length, pageSize: entities.length, pageNumber: 1, pageCount: 1, selfUri: "/api/v2/oauth/clients" })
+      return okOnePage(entities, "/api/v2/oauth/clients")
     }
   },
   {

@@ -1,6 +1,6 @@
 /** Integrations, credentials and data actions (docs/genesys-api.md §5). Contracts and configs are stored exactly as sent. */
 import { ApiError, badRequest, conflict, notFound } from "./errors.js"
-import { type Ctx, type Route, noContent, ok } from "./route.js"
+import { type Ctx, type Route, noContent, ok, okOnePage } from "./route.js"
 import type { Credential, DataAction, Integration, State } from "./State.js"
 import { type Json, isObject, onlyKeys, optBool, optEnum, optInt, optString, reqString, requireBody } from "./validate.js"
 
@@ -184,7 +184,7 @@ export const integrationRoutes: ReadonlyArray<Route> = [
     permissions: ["integrations:integration:view"],
     handler: (c) => {
       const entities = [...c.state.integrations.values()].map(integrationJson)
-      return ok({ entities, total: entities.length, pageSize: entities.length, pageNumber: 1, pageCount: 1, selfUri: I })
+      return okOnePage(entities, I)
     }
   },
   {
@@ -280,7 +280,7 @@ export const integrationRoutes: ReadonlyArray<Route> = [
     permissions: ["integrations:integration:view"],
     handler: (c) => {
       const entities = [...c.state.credentials.values()].map(credentialJson)
-      return ok({ entities, total: entities.length, pageSize: entities.length, pageNumber: 1, pageCount: 1, selfUri: `${I}/credentials` })
+      return okOnePage(entities, `${I}/credentials`)
     }
   },
   {
@@ -328,7 +328,7 @@ export const integrationRoutes: ReadonlyArray<Route> = [
     permissions: ["integrations:action:view"],
     handler: (c) => {
       const entities = [...c.state.actions.values()].map(actionJson)
-      return ok({ entities, total: entities.length, pageSize: entities.length, pageNumber: 1, pageCount: 1, selfUri: `${I}/actions` })
+      return okOnePage(entities, `${I}/actions`)
     }
   },
   {

@@ -38,6 +38,9 @@ export interface Route {
 }
 
 export const ok = (body: unknown): Result => ({ status: 200, body })
+/** 200 with every entity on one page (the list endpoints that ignore paging parameters). */
+export const okOnePage = (entities: ReadonlyArray<unknown>, selfUri: string): Result =>
+  ok({ entities, total: entities.length, pageSize: entities.length, pageNumber: 1, pageCount: 1, selfUri })
 export const noContent: Result = { status: 204 }
 
 export const ref = (id: string, kind: string, name?: string): Record<string, string> =>
