@@ -145,6 +145,59 @@ describe("kill -9 and restart", () => {
     expect(emulator.stats().rateLimited).toBe(0)
   })
 
+  it("between create and link write on a worktype the store knew empty: the create intent makes the restart look it up", async () => {
+    // Its own emulator: a worktype this data directory sees from empty, so misses are POSTed without a query.
+    const own = await startEmulatorAndProvision({ rateLimitPerMinute: 300 })
+    try {
+      const ownAdmin = await adminApi(own.emulator)
+      const itemsOf = async (ticketId: string) =>
+        ((await ownAdmin.postTaskmanagementWorkitemsQuery({
+          filters: [
+            { name: "typeId", type: "String", operator: "EQ", values: [own.provisioned.worktypeId] },
+            { name: "customFields.ticket_id_identifier", type: "String", operator: "EQ", values: [ticketId] }
+          ]
+        } as never)) as unknown as { body: { entities?: Array<Workitem> } }).body.entities ?? []
+      const env = (extra: Record<string, string> = {}) => ({
+        ...baseEnv(own.emulator, own.provisioned, dir),
+        WORKBRIDGE_BUDGET_PER_MINUTE: "300",
+        WORKBRIDGE_BUDGET_BURST: "5",
+        WORKBRIDGE_COALESCE_MS: "0",
+        ...extra
+      })
+      const calls = () =>
+        own.emulator
+          .requests()
+          .filter((r) => r.path.startsWith("/api/v2/taskmanagement/workitems") && !r.path.includes("/schemas"))
+          .map((r) => `${r.method} ${r.route ?? r.path}`)
+      const QUERY = "POST /api/v2/taskmanagement/workitems/query"
+      const CREATE = "POST /api/v2/taskmanagement/workitems"
+      const dir = freshDir()
+      const first = await start(env({ WORKBRIDGE_TEST_CRASH_AT: "after-create", WORKBRIDGE_COALESCE_MS: "300" }))
+      expect((await post(first.url, genericBody({ ticketId: "CI-1", rev: 1 }))).status).toBe(202)
+      expect((await first.p.exited).signal).toBe("SIGKILL")
+      // The empty worktype was checked once (pageSize 1), then the ticket was POSTed without a lookup.
+      expect(calls()).toEqual([QUERY, CREATE])
+      const orphans = await itemsOf("CI-1")
+      expect(orphans).toHaveLength(1)
+
+      own.emulator.clearRequests()
+      const second = await start(env())
+      const s = await waitApplied(second.url, "CI-1", 1)
+      expect(s.workitemId).toBe(orphans[0]!.id)
+      // The intent was still there: the restart looked the ticket up and adopted what it found.
+      expect(calls()).toEqual([QUERY])
+      expect(await itemsOf("CI-1")).toHaveLength(1)
+
+      // A new ticket after the restart: the store still knows the worktype, one POST and nothing else.
+      own.emulator.clearRequests()
+      await post(second.url, genericBody({ ticketId: "CI-2", rev: 1 }))
+      await waitApplied(second.url, "CI-2", 1)
+      expect(calls()).toEqual([CREATE])
+    } finally {
+      await own.emulator.close()
+    }
+  })
+
   it("shuts down cleanly on SIGTERM", async () => {
     const { p } = await start(envFor(freshDir()))
     p.child.kill("SIGTERM")

@@ -65,3 +65,23 @@ export interface DeadLetter {
 }
 
 export type NewDeadLetter = Omit<DeadLetter, "id" | "createdAt">
+
+/**
+ * A create intent: the link a ticket gets, durably, just before its workitem is POSTed (compare-and-set from no
+ * link, or from the link of a deleted workitem), replaced by the real link once the POST answers. A ticket found
+ * in this state may have a workitem Genesys made but nobody linked (a crash, a timeout, an unknown outcome), so
+ * the engine looks it up before creating; a ticket with no link at all never had a create started and is POSTed
+ * directly. Stored through the ordinary `LinkStore` port (an empty workitem id and applied revision), so every
+ * adapter keeps it without knowing about it; the empty revision sorts before any real one.
+ */
+export const CREATE_PENDING_REVISION = ""
+
+export const createPendingLink = (at: string): Link => ({
+  workitemId: "",
+  appliedRevision: CREATE_PENDING_REVISION,
+  appliedValues: {},
+  appliedAt: at
+})
+
+/** Whether the link is a create intent rather than a link to a workitem. */
+export const isCreatePending = (link: Link): boolean => link.workitemId === "" && link.appliedRevision === CREATE_PENDING_REVISION

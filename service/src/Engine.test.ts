@@ -3,6 +3,7 @@ import { defaultCatalog, makeRevision } from "@workbridge/catalog"
 import type { Emulator } from "@workbridge/genesys-emulator"
 import { Effect, Fiber, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createPendingLink, isCreatePending } from "./Domain.js"
 import { make as makeEngine } from "./Engine.js"
 import { Genesys, layer as genesysLayer } from "./Genesys.js"
 import { Inbox } from "./Inbox.js"
@@ -27,16 +28,16 @@ afterAll(async () => {
   await emulator?.close()
 })
 
-const runtimeFor = () => {
+const runtimeFor = (emu: Emulator = emulator) => {
   const base = Layer.mergeAll(Layer.succeed(Metrics, new ServiceMetrics()), Layer.succeed(Log, makeLogger("silent")), layerMemory({ perMinute: 6000, burst: 20 }))
   return ManagedRuntime.make(
     Layer.mergeAll(
       Layer.mergeAll(SqliteInbox.layer({ hardLimit: 1000, pollIntervalMs: 10 }), SqliteLinkStore.layer).pipe(Layer.provide(Sqlite.layer(":memory:"))),
       base,
       genesysLayer({
-        gatewayUrl: emulator.url,
-        clientId: emulator.adminClientId,
-        clientSecret: emulator.adminClientSecret,
+        gatewayUrl: emu.url,
+        clientId: emu.adminClientId,
+        clientSecret: emu.adminClientSecret,
         timeoutMs: 2000,
         maxInFlight: 4,
         retryBaseMs: 10,
@@ -75,7 +76,8 @@ describe("Engine", () => {
           for (let i = 0; i < 200; i++) {
             const a = yield* links.get({ source: "generic", ticketId: "DEFECT-1" })
             const b = yield* links.get({ source: "generic", ticketId: "DEFECT-2" })
-            if (a !== undefined && b !== undefined) break
+            // A create intent (recorded before the POST) is not yet the link.
+            if (a !== undefined && b !== undefined && !isCreatePending(a) && !isCreatePending(b)) break
             yield* Effect.sleep(25)
           }
           yield* Fiber.interrupt(workers)
@@ -115,6 +117,145 @@ describe("Engine", () => {
       expect(r.first?._tag).toBe("Applied")
       expect(r.second?._tag).toBe("Superseded")
       expect(r.counts).toEqual({ applied: 1, superseded: 3, dead: 0 })
+    } finally {
+      await runtime.dispose()
+    }
+  })
+})
+
+describe("Engine calls on a worktype it has known since it was empty", () => {
+  let own: Emulator
+  let ownProvisioned: Provisioned
+  beforeAll(async () => {
+    ;({ emulator: own, provisioned: ownProvisioned } = await startEmulatorAndProvision())
+  })
+  afterAll(async () => {
+    await own?.close()
+  })
+  const routes = () => own.requests().filter((r) => r.path.startsWith("/api/v2/taskmanagement/workitems")).map((r) => `${r.method} ${r.route ?? r.path}`)
+  const QUERY = "POST /api/v2/taskmanagement/workitems/query"
+  const CREATE = "POST /api/v2/taskmanagement/workitems"
+  const GET = "GET /api/v2/taskmanagement/workitems/{workitemId}"
+  const PATCH = "PATCH /api/v2/taskmanagement/workitems/{workitemId}"
+
+  it("a new ticket costs one POST, a status change one PATCH; a status moved in Genesys is read and walked from", async () => {
+    const runtime = runtimeFor(own)
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const genesys = yield* Genesys
+          const statuses = yield* genesys.getStatuses(ownProvisioned.worktypeId)
+          const id = (name: string) => statuses.find((s) => s.name === name)!.id
+          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: ownProvisioned.worktypeId, statuses } })
+          const inbox = yield* Inbox
+          const links = yield* LinkStore
+          const step = (ticketId: string, rev: number, extra: Record<string, unknown> = {}) =>
+            Effect.gen(function* () {
+              own.clearRequests()
+              yield* inbox.accept(testEvent({ ticketId, rev, fields: { ...fields(ticketId, `${ticketId} rev ${rev}`), ...extra } }))
+              const result = yield* engine.process(yield* inbox.take)
+              return { result: result?._tag, routes: routes() }
+            })
+          // The first miss of the process asks once whether the worktype has workitems (it has none).
+          const first = yield* step("NEW-1", 1)
+          const second = yield* step("NEW-2", 1, { status: "new" })
+          const closed = yield* step("NEW-2", 2, { status: "closed" })
+          const workitemId = (yield* links.get({ source: "generic", ticketId: "NEW-2" }))!.workitemId
+          // Someone moves the workitem in Genesys (Closed → Open → Waiting); the link still says Closed.
+          yield* genesys.updateWorkitem(workitemId, { statusId: id("Open") })
+          yield* genesys.updateWorkitem(workitemId, { statusId: id("Waiting") })
+          const moved = yield* step("NEW-2", 3, { status: "open" })
+          const finalStatus = (yield* genesys.getWorkitem(workitemId)).status?.id
+          const all = yield* genesys.queryWorkitems(ownProvisioned.worktypeId, [])
+          return { first, second, closed, moved, finalStatus, inProgress: id("In Progress"), count: all.length }
+        })
+      )
+      expect(r.first).toEqual({ result: "Applied", routes: [QUERY, CREATE] })
+      expect(r.second).toEqual({ result: "Applied", routes: [CREATE] })
+      expect(r.closed).toEqual({ result: "Applied", routes: [PATCH] })
+      // The first step from the recorded status is refused; the workitem is read and walked from where it is.
+      expect(r.moved).toEqual({ result: "Applied", routes: [PATCH, GET, PATCH] })
+      expect(r.finalStatus).toBe(r.inProgress)
+      expect(r.count).toBe(2)
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("a create that may have been interrupted (its intent is still recorded) is looked up first and adopted", async () => {
+    const runtime = runtimeFor(own)
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const genesys = yield* Genesys
+          const statuses = yield* genesys.getStatuses(ownProvisioned.worktypeId)
+          const mapping = catalogMapping(defaultCatalog)
+          const engine = yield* makeEngine({ mapping, target: { typeId: ownProvisioned.worktypeId, statuses } })
+          const inbox = yield* Inbox
+          const links = yield* LinkStore
+          const key = { source: "generic", ticketId: "INTENT-1" }
+          // What a run killed between the POST and the link write leaves: the intent and an unlinked workitem.
+          yield* links.compareAndSet(key, undefined, createPendingLink(new Date().toISOString()))
+          const normalized = mapping.normalize(fields("INTENT-1", "before the crash"))
+          if (normalized._tag === "Invalid") return yield* Effect.die(normalized.issues)
+          const ctx = { typeId: ownProvisioned.worktypeId, statusIds: Object.fromEntries(statuses.map((s) => [s.name, s.id])) }
+          const orphan = yield* genesys.createWorkitem(mapping.create({ ...normalized.values, source_revision: makeRevision(1) }, ctx))
+          const pendingStatus = yield* engine.ticketStatus(key)
+          own.clearRequests()
+          yield* inbox.accept(testEvent({ ticketId: "INTENT-1", rev: 2, fields: fields("INTENT-1", "after the crash") }))
+          const result = yield* engine.process(yield* inbox.take)
+          const calls = routes()
+          const found = yield* genesys.queryWorkitems(ownProvisioned.worktypeId, [{ name: "customFields.ticket_id_identifier", value: "INTENT-1" }])
+          return { pendingStatus, result: result?._tag, routes: calls, orphan: orphan.id, link: yield* links.get(key), found }
+        })
+      )
+      expect(r.pendingStatus.workitemId).toBeUndefined()
+      expect(r.result).toBe("Applied")
+      expect(r.routes).toEqual(["POST /api/v2/taskmanagement/workitems/query", "PATCH /api/v2/taskmanagement/workitems/{workitemId}"])
+      expect(r.link?.workitemId).toBe(r.orphan)
+      expect(r.link?.appliedRevision).toBe(makeRevision(2))
+      expect(r.found.map((w) => w.id)).toEqual([r.orphan])
+      expect(r.found[0]?.name).toBe("after the crash")
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("a fresh store on a worktype that already has workitems looks every missing ticket up before creating", async () => {
+    const runtime = runtimeFor(own)
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const genesys = yield* Genesys
+          const statuses = yield* genesys.getStatuses(ownProvisioned.worktypeId)
+          const mapping = catalogMapping(defaultCatalog)
+          const engine = yield* makeEngine({ mapping, target: { typeId: ownProvisioned.worktypeId, statuses } })
+          const inbox = yield* Inbox
+          const links = yield* LinkStore
+          // A workitem an earlier data directory made and linked; this store has never heard of it.
+          const normalized = mapping.normalize(fields("OLD-1", "from the old data directory"))
+          if (normalized._tag === "Invalid") return yield* Effect.die(normalized.issues)
+          const ctx = { typeId: ownProvisioned.worktypeId, statusIds: Object.fromEntries(statuses.map((s) => [s.name, s.id])) }
+          const old = yield* genesys.createWorkitem(mapping.create({ ...normalized.values, source_revision: makeRevision(1) }, ctx))
+          const step = (ticketId: string, rev: number) =>
+            Effect.gen(function* () {
+              own.clearRequests()
+              yield* inbox.accept(testEvent({ ticketId, rev, fields: fields(ticketId, `${ticketId} rev ${rev}`) }))
+              const result = yield* engine.process(yield* inbox.take)
+              return { result: result?._tag, routes: routes() }
+            })
+          const adopted = yield* step("OLD-1", 2)
+          const fresh = yield* step("FRESH-1", 1)
+          const found = yield* genesys.queryWorkitems(ownProvisioned.worktypeId, [{ name: "customFields.ticket_id_identifier", value: "OLD-1" }])
+          return { old: old.id, adopted, fresh, link: yield* links.get({ source: "generic", ticketId: "OLD-1" }), found: found.map((w) => w.id) }
+        })
+      )
+      // The check (the worktype has workitems), then the lookup that finds the old workitem.
+      expect(r.adopted).toEqual({ result: "Applied", routes: [QUERY, QUERY, PATCH] })
+      expect(r.link?.workitemId).toBe(r.old)
+      expect(r.found).toEqual([r.old])
+      // Every later miss is looked up too.
+      expect(r.fresh).toEqual({ result: "Applied", routes: [QUERY, CREATE] })
     } finally {
       await runtime.dispose()
     }

@@ -2,15 +2,26 @@
  * The sync engine: applies one ticket's pending events to Genesys, exactly once and in revision order.
  *
  *   coalesce to the newest revision → drop it if not newer than the applied one (superseded) → normalize
- *   (invalid → dead letter) → find the workitem (link store, else query by type + ticket id + source, which
- *   repairs a crash between create and link write) → POST, or a minimal PATCH carrying the revision, walking
- *   the status graph step by step → record link, applied revision and every event's outcome.
+ *   (invalid → dead letter) → find the workitem (link store; a ticket with no link is POSTed directly, after a
+ *   create intent is recorded; a ticket whose create intent is still there — a create that may have been
+ *   interrupted — is first looked up by type + ticket id + source, which repairs a crash between create and link
+ *   write) → POST, or a minimal PATCH carrying the revision, walking the status graph step by step from the status
+ *   the link recorded → record link, applied revision and every event's outcome.
  */
 import { compareRevision, customFieldKey, type TicketEvent } from "@workbridge/catalog"
 import { Context, Data, Effect, Layer } from "effect"
 import type { Logger } from "pino"
 import type { CrashPoint } from "./Config.js"
-import type { InboxEntry, Link, Outcome, TicketBatch, TicketKey } from "./Domain.js"
+import {
+  CREATE_PENDING_REVISION,
+  createPendingLink,
+  isCreatePending,
+  type InboxEntry,
+  type Link,
+  type Outcome,
+  type TicketBatch,
+  type TicketKey
+} from "./Domain.js"
 import { GenesysError, type StoreError } from "./Errors.js"
 import { Genesys, type GenesysService, type Workitem, type WorktypeStatus } from "./Genesys.js"
 import { Inbox } from "./Inbox.js"
@@ -76,6 +87,16 @@ export interface EngineService {
 
 export class Engine extends Context.Tag("@workbridge/service/Engine")<Engine, EngineService>() {}
 
+/**
+ * The store's note that it has known the worktype since it was empty: every workitem Workbridge made in it was
+ * made after a create intent, so a ticket with no link has no workitem. Without it (a fresh data directory
+ * against a worktype that already has workitems) any miss may be a workitem the store never heard of.
+ */
+export const worktypeMarkerKey = (typeId: string): TicketKey => ({ source: "_workbridge", ticketId: `create-intents:${typeId}` })
+
+/** What the engine does on a link miss: POST directly (intents are trusted) or look the workitem up first. */
+export type MissPolicy = "post" | "query"
+
 /** Kill the process at a test-only crash point. */
 export const crashIfAt = (configured: CrashPoint | undefined, point: CrashPoint): Effect.Effect<void> =>
   configured === point ? Effect.sync(() => process.kill(process.pid, "SIGKILL")).pipe(Effect.zipRight(Effect.never)) : Effect.void
@@ -134,10 +155,54 @@ export const make = (options: EngineOptions) =>
       )
     }
 
+    /**
+     * On a link miss: POST directly when the store has known the worktype since it was empty (decided once per
+     * process: the marker, else one query of pageSize 1 — an empty worktype writes the marker), else query first.
+     */
+    let missPolicy: MissPolicy | undefined
+    const policyLock = yield* Effect.makeSemaphore(1)
+    const decideMissPolicy = Effect.gen(function* () {
+      const markerKey = worktypeMarkerKey(target.typeId)
+      if ((yield* links.get(markerKey)) !== undefined) return "post" as const
+      const any = yield* genesys.queryWorkitems(target.typeId, [], { limit: 1 })
+      if (any.length > 0) {
+        log.warn(
+          { typeId: target.typeId },
+          "the link store does not know this worktype from empty and it already has workitems: every ticket without a link is looked up in Genesys before a create"
+        )
+        return "query" as const
+      }
+      // Another replica may have written it first (false): the same conclusion.
+      yield* links.compareAndSet(markerKey, undefined, { workitemId: target.typeId, appliedRevision: "marker", appliedValues: {}, appliedAt: new Date().toISOString() })
+      return "post" as const
+    })
+    const getMissPolicy = Effect.suspend(() =>
+      missPolicy !== undefined
+        ? Effect.succeed(missPolicy)
+        : policyLock.withPermits(1)(
+            Effect.suspend(() =>
+              missPolicy !== undefined
+                ? Effect.succeed(missPolicy)
+                : Effect.tap(decideMissPolicy, (p) =>
+                    Effect.sync(() => {
+                      missPolicy = p
+                    })
+                  )
+            )
+          )
+    )
+
+    /**
+     * Create the workitem: record the create intent first (durably, compare-and-set over `expected`) unless it is
+     * already there, POST, then replace the intent with the link.
+     */
     const create = (key: TicketKey, values: Readonly<Record<string, unknown>>, expected: string | undefined, revision: string) =>
       Effect.gen(function* () {
         const derived = yield* derive(() => mapping.create(values, ctx))
         const body = target.workbinId !== undefined ? { ...derived, workbinId: target.workbinId } : derived
+        if (expected !== CREATE_PENDING_REVISION) {
+          if (!(yield* links.compareAndSet(key, expected, createPendingLink(new Date().toISOString())))) return yield* new LinkConflict({ key })
+        }
         const w = yield* genesys.createWorkitem(body).pipe(
           // A 429 or a credential failure was refused before Genesys did anything: not ambiguous.
           Effect.mapError((e) => (e.transient && e.reason !== "RateLimited" && !e.credential ? new AmbiguousCreate({ cause: e }) : e))
@@ -151,11 +216,15 @@ export const make = (options: EngineOptions) =>
           ...(statusId !== undefined ? { statusId } : {}),
           appliedAt: new Date().toISOString()
         }
-        if (!(yield* links.compareAndSet(key, expected, link))) return yield* new LinkConflict({ key })
+        if (!(yield* links.compareAndSet(key, CREATE_PENDING_REVISION, link))) return yield* new LinkConflict({ key })
         return { workitemId: w.id, calls: 1 }
       })
 
-    /** PATCH the changes, walking the status graph when the status changes. */
+    /**
+     * PATCH the changes, walking the status graph when the status changes — from the status the link recorded
+     * (what Genesys answered to our last write). Only when that is unknown, or Genesys refuses the first step
+     * (someone moved the workitem meanwhile), is the workitem read to learn its current status.
+     */
     const update = (
       key: TicketKey,
       workitemId: string,
@@ -170,31 +239,70 @@ export const make = (options: EngineOptions) =>
         const patch = { ...((yield* derive(() => mapping.update(before, after, ctx))) ?? {}) }
         const wantedStatus = typeof patch["statusId"] === "string" ? patch["statusId"] : undefined
         delete patch["statusId"]
-        let path: ReadonlyArray<string> = []
         let statusId = knownStatusId
-        if (wantedStatus !== undefined) {
-          const current = yield* genesys.getWorkitem(workitemId)
+        const readStatus = Effect.map(genesys.getWorkitem(workitemId), (current) => {
           calls++
           statusId = current.status?.id
-          const found = statusId === undefined ? [wantedStatus] : shortestStatusPath(target.statuses, statusId, wantedStatus)
-          if (found === undefined) {
-            const name = (id: string | undefined) => target.statuses.find((s) => s.id === id)?.name ?? id ?? "unknown"
-            return yield* new Unapplicable({
-              reason: "NoTransition",
-              details: [`the worktype allows no path from status "${name(statusId)}" to "${name(wantedStatus)}"`]
-            })
-          }
-          path = found
+          return current
+        })
+        /** The PATCH bodies: the field changes with the first status step, then one body per further step. */
+        const plan = (from: string | undefined) =>
+          Effect.gen(function* () {
+            let path: ReadonlyArray<string> = []
+            if (wantedStatus !== undefined) {
+              const found = from === undefined ? [wantedStatus] : shortestStatusPath(target.statuses, from, wantedStatus)
+              if (found === undefined) {
+                const name = (id: string | undefined) => target.statuses.find((s) => s.id === id)?.name ?? id ?? "unknown"
+                return yield* new Unapplicable({
+                  reason: "NoTransition",
+                  details: [`the worktype allows no path from status "${name(from)}" to "${name(wantedStatus)}"`]
+                })
+              }
+              path = found
+            }
+            const bodies: Array<Record<string, unknown>> = []
+            const first: Record<string, unknown> = { ...patch }
+            if (path.length > 0) first["statusId"] = path[0]
+            if (Object.keys(first).length > 0) bodies.push(first)
+            for (const step of path.slice(1)) bodies.push({ statusId: step })
+            return bodies
+          })
+        let trusted = false
+        if (wantedStatus !== undefined) {
+          if (statusId === undefined) yield* readStatus
+          else trusted = true
         }
-        const bodies: Array<Record<string, unknown>> = []
-        const first: Record<string, unknown> = { ...patch }
-        if (path.length > 0) first["statusId"] = path[0]
-        if (Object.keys(first).length > 0) bodies.push(first)
-        for (const step of path.slice(1)) bodies.push({ statusId: step })
-        for (const body of bodies) {
-          const w: Workitem = yield* genesys.updateWorkitem(workitemId, body)
+        let bodies = yield* plan(statusId)
+        for (let i = 0; i < bodies.length; i++) {
+          const body = bodies[i]!
+          const sent = genesys.updateWorkitem(workitemId, body)
+          const w: Workitem =
+            i === 0 && trusted && typeof body["statusId"] === "string"
+              ? yield* sent.pipe(
+                  // The recorded status may be stale (changed in Genesys): a refused first step reads the
+                  // workitem and plans again; the refused PATCH changed nothing.
+                  Effect.catchIf(
+                    (e): e is GenesysError => e instanceof GenesysError && (e.reason === "BadRequest" || e.reason === "Conflict"),
+                    (e) =>
+                      Effect.gen(function* () {
+                        calls++
+                        log.info({ workitemId, error: e.message }, "status step refused; reading the workitem's current status")
+                        trusted = false
+                        const current = yield* readStatus
+                        bodies = yield* plan(statusId)
+                        const retried = bodies[0]
+                        if (retried === undefined) {
+                          calls-- // nothing left to send: the loop's count of this step is the refused PATCH
+                          return current
+                        }
+                        return yield* genesys.updateWorkitem(workitemId, retried)
+                      })
+                  )
+                )
+              : yield* sent
           calls++
-          statusId = w.status?.id ?? (typeof body["statusId"] === "string" ? body["statusId"] : statusId)
+          const applied = bodies[i]!
+          statusId = w.status?.id ?? (typeof applied["statusId"] === "string" ? applied["statusId"] : statusId)
         }
         const link: Link = {
           workitemId,
@@ -212,8 +320,13 @@ export const make = (options: EngineOptions) =>
         const key = batch.key
         const entries = [...batch.entries].sort((a, b) => compareRevision(a.event.revision, b.event.revision))
         const newest = entries[entries.length - 1]!
-        const link = yield* links.get(key)
+        const stored = yield* links.get(key)
+        // A create intent: a create was started and may have made a workitem nobody linked.
+        const pending = stored !== undefined && isCreatePending(stored)
+        const link = pending ? undefined : stored
         const applied = link?.appliedRevision
+        /** What the stored link's revision is now (the compare-and-set's expectation). */
+        const expected = stored?.appliedRevision
         const superseded = (list: ReadonlyArray<InboxEntry>): Array<Outcome> =>
           list.map((e) => ({ deliveryKey: e.event.deliveryKey, revision: e.event.revision, outcome: "superseded" as const }))
         const others = entries.slice(0, -1)
@@ -254,8 +367,11 @@ export const make = (options: EngineOptions) =>
               )
             )
           }
+          // No link and no intent: no create was ever started for this ticket (once the store knows the worktype
+          // from empty), so POST without looking.
+          if (!pending && (yield* getMissPolicy) === "post") return yield* create(key, values, expected, newest.event.revision)
           const found = yield* findWorkitem(values, newest.event)
-          if (found === undefined) return yield* create(key, values, undefined, newest.event.revision)
+          if (found === undefined) return yield* create(key, values, expected, newest.event.revision)
           // Adopt the workitem a previous run created but did not link.
           const adoptedValues = mapping.fromWorkitem(found, ctx)
           const rev = revisionField === undefined ? undefined : found.customFields?.[revisionField]
@@ -268,11 +384,11 @@ export const make = (options: EngineOptions) =>
               ...(found.status?.id !== undefined ? { statusId: found.status.id } : {}),
               appliedAt: new Date().toISOString()
             }
-            if (!(yield* links.compareAndSet(key, undefined, adopted))) return yield* new LinkConflict({ key })
+            if (!(yield* links.compareAndSet(key, expected, adopted))) return yield* new LinkConflict({ key })
             // The run that created it applied this very revision (or a newer one): nothing to write.
             return { workitemId: found.id, calls: 1, upToDate: compareRevision(newest.event.revision, rev) === 0 ? "applied" : "superseded" }
           }
-          const r = yield* update(key, found.id, adoptedValues, values, undefined, newest.event.revision, found.status?.id)
+          const r = yield* update(key, found.id, adoptedValues, values, expected, newest.event.revision, found.status?.id)
           return { ...r, calls: r.calls + 1 }
         })
 
@@ -367,7 +483,8 @@ export const make = (options: EngineOptions) =>
       run: (workers) => Effect.forEach(Array.from({ length: workers }, () => worker), (w) => w, { concurrency: "unbounded", discard: true }).pipe(Effect.zipRight(Effect.never)),
       ticketStatus: (key) =>
         Effect.gen(function* () {
-          const link = yield* links.get(key)
+          const stored = yield* links.get(key)
+          const link = stored !== undefined && isCreatePending(stored) ? undefined : stored
           const pending = yield* inbox.pendingFor(key)
           const lastError = yield* links.lastError(key)
           return {

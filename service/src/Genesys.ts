@@ -48,8 +48,15 @@ export interface GenesysService {
   readonly checkWorktype: (worktypeId: string) => Effect.Effect<void, GenesysError>
   readonly findWorktypeByName: (name: string) => Effect.Effect<WorktypeInfo | undefined, GenesysError>
   readonly getStatuses: (worktypeId: string) => Effect.Effect<ReadonlyArray<WorktypeStatus>, GenesysError>
-  /** Workitems of the worktype matching up to two more EQ filters. */
-  readonly queryWorkitems: (typeId: string, filters: ReadonlyArray<QueryFilter>) => Effect.Effect<ReadonlyArray<Workitem>, GenesysError>
+  /**
+   * Workitems of the worktype matching up to two more EQ filters: every match (paging on), or at most
+   * `options.limit` of them (pageSize = the limit, so `{ limit: 1 }` is one small call).
+   */
+  readonly queryWorkitems: (
+    typeId: string,
+    filters: ReadonlyArray<QueryFilter>,
+    options?: { readonly limit?: number }
+  ) => Effect.Effect<ReadonlyArray<Workitem>, GenesysError>
   readonly getWorkitem: (workitemId: string) => Effect.Effect<Workitem, GenesysError>
   /** Retries only 429s: any other transient failure leaves the outcome unknown (see the engine). */
   readonly createWorkitem: (body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>
@@ -298,8 +305,9 @@ export const make = (options: GenesysClientOptions) =>
             }))
           )
         ),
-      queryWorkitems: (typeId, filters) =>
+      queryWorkitems: (typeId, filters, options) =>
         Effect.gen(function* () {
+          const limit = options?.limit
           const out: Array<Workitem> = []
           let after: string | undefined
           for (let page = 0; page < 50; page++) {
@@ -308,13 +316,14 @@ export const make = (options: GenesysClientOptions) =>
                 { name: "typeId", type: "String", operator: "EQ", values: [typeId] },
                 ...filters.map((f) => ({ name: f.name, type: "String", operator: "EQ", values: [f.value] }))
               ],
-              pageSize: 200,
+              pageSize: limit === undefined ? 200 : Math.max(1, Math.min(200, limit - out.length)),
               ...(after !== undefined ? { after } : {})
             }
             const r = yield* call<{ entities?: Array<Workitem>; after?: string }>("queryWorkitems", () =>
               tm.postTaskmanagementWorkitemsQuery(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsQuery>[0])
             )
             out.push(...(r.entities ?? []))
+            if (limit !== undefined && out.length >= limit) return out.slice(0, limit)
             if (r.after === undefined || r.after === null || r.after === "") break
             after = r.after
           }
