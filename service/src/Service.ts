@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net"
 import * as path from "node:path"
 import { type Adapter, adapters, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, parseCatalogFile } from "@workbridge/catalog"
-import { type Emulator, startEmulator } from "@workbridge/genesys-emulator"
+import type { Emulator } from "@workbridge/genesys-emulator"
 import { Effect, Either, Fiber, Layer, ManagedRuntime, Schedule } from "effect"
 import type { Logger } from "pino"
 import type { pino } from "pino"
@@ -139,6 +139,8 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     let demo = false
     if (config.genesys._tag === "Embedded") {
       const g = config.genesys
+      // Loaded only here: a service that talks to Genesys (or an external gateway) never loads the emulator.
+      const { startEmulator } = await import("@workbridge/genesys-emulator")
       const emu = await startEmulator({ port: g.emulatorPort, adminClientId: g.adminId, adminClientSecret: g.adminSecret })
       emulator = emu
       cleanups.push(() => emu.close())

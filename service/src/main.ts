@@ -3,8 +3,9 @@
  * Prints `workbridge listening on <url>` once it accepts webhooks; SIGTERM/SIGINT shut it down cleanly
  * (also when they arrive during start-up).
  */
-import { ConfigError, loadConfig, type ServiceConfig } from "./Config.js"
-import { type RunningService, startService } from "./Service.js"
+import type { ServiceConfig } from "./Config.js"
+import { capHeapGrowth } from "./Memory.js"
+import type { RunningService } from "./Service.js"
 
 let service: RunningService | undefined
 let stopRequested: string | undefined
@@ -28,6 +29,12 @@ const onSignal = (signal: string) => {
 }
 process.on("SIGTERM", () => onSignal("SIGTERM"))
 process.on("SIGINT", () => onSignal("SIGINT"))
+
+// Before the service's modules load, so that every full collection from the first one on keeps the resident size
+// near the live heap during webhook storms (see Memory.ts).
+capHeapGrowth()
+const { ConfigError, loadConfig } = await import("./Config.js")
+const { startService } = await import("./Service.js")
 
 const main = async (): Promise<void> => {
   let config: ServiceConfig
