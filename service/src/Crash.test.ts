@@ -12,7 +12,7 @@ import type platformClient from "purecloud-platform-client-v2"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import type { Workitem } from "./Genesys.js"
 import type { Provisioned } from "./Provision.js"
-import { type ServiceProcess, spawnService } from "./testing/child.js"
+import { type ServiceProcess, spawnService, stopServices } from "./testing/child.js"
 import { adminApi, baseEnv, genericBody, revisionPrefix, startEmulatorAndProvision, TEST_SECRET } from "./testing/harness.js"
 import type { TicketSyncStatus } from "./TicketStatus.js"
 
@@ -27,14 +27,7 @@ beforeAll(async () => {
   ;({ emulator, provisioned } = await startEmulatorAndProvision({ rateLimitPerMinute: 300 }))
   admin = await adminApi(emulator)
 })
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill("SIGTERM")
-      await p.exited
-    }
-  }
-})
+afterEach(() => stopServices(running))
 afterAll(async () => {
   await emulator?.close()
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })

@@ -8,7 +8,7 @@ import * as path from "node:path"
 import type { Emulator } from "@workbridge/genesys-emulator"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { DEFAULT_WORKTYPE_NAME, type Provisioned } from "./Provision.js"
-import { type ServiceProcess, spawnService } from "./testing/child.js"
+import { type ServiceProcess, spawnService, stopServices } from "./testing/child.js"
 import { baseEnv, startEmulatorAndProvision } from "./testing/harness.js"
 
 let emulator: Emulator
@@ -19,14 +19,7 @@ const running: Array<ServiceProcess> = []
 beforeAll(async () => {
   ;({ emulator, provisioned } = await startEmulatorAndProvision())
 })
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill("SIGTERM")
-      await p.exited
-    }
-  }
-})
+afterEach(() => stopServices(running))
 afterAll(async () => {
   await emulator?.close()
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })

@@ -39,3 +39,13 @@ export const spawnService = (env: Readonly<Record<string, string>>): ServiceProc
   })
   return { child, ready, exited, output: () => out }
 }
+
+/** SIGTERM every process still running in `running` (emptying it) and wait for each to exit. */
+export const stopServices = async (running: Array<ServiceProcess>): Promise<void> => {
+  for (const p of running.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill("SIGTERM")
+      await p.exited
+    }
+  }
+}
