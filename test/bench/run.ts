@@ -14,7 +14,7 @@ import { generateStorm, type Storm } from "../src/storm.js"
 import { runStorm, waitForDrain } from "../src/runStorm.js"
 import { sendDeliveries } from "../src/send.js"
 import { REPO_ROOT } from "../src/serviceProcess.js"
-import { startStack } from "../src/stack.js"
+import { startStack, stormTarget } from "../src/stack.js"
 import type { LoadResult, LoadSpec } from "./loadgen.js"
 import { runNaive } from "./naive.js"
 import { DATA_ACTION_BASIC_AUTH } from "./servers.js"
@@ -125,14 +125,7 @@ const stormFigures = async (flags: Record<string, number | string | boolean>, fi
   try {
     const run = await runStorm({
       storm,
-      target: {
-        serviceUrls: [stack.service.url],
-        emulatorUrl: stack.emulator.url,
-        reader: stack.reader,
-        worktypeId: stack.worktypeId,
-        serviceClientId: stack.serviceClientId,
-        budgetPerMinute: budget
-      },
+      target: stormTarget(stack),
       concurrency: flags["concurrency"] as number,
       log: say
     })

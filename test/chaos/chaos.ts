@@ -2,7 +2,7 @@
  * The chaos run: a storm against the service while the emulator injects 5xx, timeouts, 429 bursts with
  * `Retry-After` and latency, and the service is killed with SIGKILL and restarted; then the invariants are checked.
  */
-import { type FaultSpec, generateStorm, type InvariantReport, runStorm, startStack, type StormRun } from "../src/index.js"
+import { type FaultSpec, generateStorm, type InvariantReport, runStorm, startStack, stormTarget, type StormRun } from "../src/index.js"
 
 export interface ChaosOptions {
   readonly tickets: number
@@ -67,12 +67,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosResult> => {
     const run = await runStorm({
       storm,
       target: {
-        serviceUrls: [stack.service.url],
-        emulatorUrl: stack.emulator.url,
-        reader: stack.reader,
-        worktypeId: stack.worktypeId,
-        serviceClientId: stack.serviceClientId,
-        budgetPerMinute: stack.budgetPerMinute,
+        ...stormTarget(stack),
         crash: async () => {
           await stack.service.kill9()
           await stack.service.restart()

@@ -9,6 +9,7 @@ import { join } from "node:path"
 import { type Emulator, startEmulator } from "@workbridge/genesys-emulator"
 import { provisionForService } from "@workbridge/infra/provision"
 import type { GenesysReader } from "./genesys.js"
+import type { StormTarget } from "./runStorm.js"
 import { type ServiceProcess, startServiceProcess } from "./serviceProcess.js"
 
 export interface StackOptions {
@@ -100,3 +101,13 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     throw e
   }
 }
+
+/** The storm target of a one-service stack (add `crash` for kill -9 runs). */
+export const stormTarget = (stack: Stack): StormTarget => ({
+  serviceUrls: [stack.service.url],
+  emulatorUrl: stack.emulator.url,
+  reader: stack.reader,
+  worktypeId: stack.worktypeId,
+  serviceClientId: stack.serviceClientId,
+  budgetPerMinute: stack.budgetPerMinute
+})
