@@ -27,8 +27,8 @@ beforeAll(async () => {
   // The data directory is relative, so it must land under INIT_CWD, not under service/.
   svc = spawnService({ PORT: "0", GENESYS_EMULATOR_PORT: "0", WORKBRIDGE_DATA_DIR: "demo-data", INIT_CWD: root })
   url = await svc.ready
-  // The emulator line follows the listening line; wait for it.
-  for (let i = 0; i < 200 && !/LOCAL EMULATOR at \S+/.test(svc.output()); i++) await new Promise((r) => setTimeout(r, 25))
+  // The emulator and demo lines follow the listening line, the sample-webhook hint last; wait for that whole line.
+  for (let i = 0; i < 400 && !/Send a signed sample webhook:[^\n]*\n/.test(svc.output()); i++) await new Promise((r) => setTimeout(r, 25))
   const m = /the bundled LOCAL EMULATOR at (\S+) \(not Genesys Cloud\); admin client (\S+)/.exec(svc.output())
   if (m === null) throw new Error(`no emulator line in the output:\n${svc.output()}`)
   emulatorUrl = m[1]!
