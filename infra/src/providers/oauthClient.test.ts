@@ -27,7 +27,7 @@ describe("OAuth client provider against the emulator", () => {
     expect(created.outs.clientId).toBe(created.id)
     expect(created.outs.clientSecret.length).toBeGreaterThan(10)
     expect(created.outs.grantedDivisionId).not.toBe("")
-    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).resolves.toBeDefined()
+    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).resolves.toMatchObject({ client: expect.anything() })
 
     const read = await oauthClientProvider.read(created.id, created.outs)
     expect(read.props).toMatchObject({ clientId: created.id, roleId, clientSecret: created.outs.clientSecret })
@@ -40,10 +40,10 @@ describe("OAuth client provider against the emulator", () => {
     const updated = await oauthClientProvider.update(created.id, created.outs, renamed)
     expect(updated.outs.clientSecret).toBe(created.outs.clientSecret)
     expect((await oauthClientProvider.read(created.id, updated.outs)).props.name).toBe("Sync client renamed")
-    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).resolves.toBeDefined()
+    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).resolves.toMatchObject({ client: expect.anything() })
 
     await oauthClientProvider.delete(created.id, updated.outs)
-    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).rejects.toBeDefined()
+    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).rejects.toMatchObject({ status: 401 })
     await expect(oauthClientProvider.delete(created.id, updated.outs)).resolves.toBeUndefined()
   })
 
