@@ -2,15 +2,20 @@
  * Data Action (docs/genesys-api.md §5.2), published, over `IntegrationsApi`:
  * - create → `postIntegrationsActions({ name, category, integrationId, secure, contract, config })` (published)
  * - read   → `getIntegrationsAction(id, { expand: "contract", includeConfig: true })`
- * - update → `postIntegrationsActionDraft(id)` (a draft from the published action),
- *            `patchIntegrationsActionDraft(id, { name, category, config, contract, secure, version })`,
- *            `postIntegrationsActionDraftPublish(id, { version })` — in place
+ * - update → `getIntegrationsAction(id)` for the current version, then
+ *            `patchIntegrationsAction(id, { name, category, config, version })` — in place; both again on a version
+ *            conflict (409/408, or 400 "does not match the current version"), as CX as Code does
  * - delete → `deleteIntegrationsAction(id)` (404 counts as deleted)
- * - replace when `integrationId` changes (an action belongs to one integration).
+ * - replace (delete first: action names are unique) when the `contract` changes — Genesys cannot change a published
+ *   contract, and CX as Code marks `contract_input`/`contract_output` ForceNew — and when `secure` (also ForceNew
+ *   there, and not in `UpdateActionInput`) or `integrationId` changes.
+ * `read` keeps of the server's `contract` and `config` only what the program sets, two levels deep (the input and
+ * output schemas, and each `config.request`/`config.response` member, are compared whole, as CX as Code compares
+ * `contract_input`, `contract_output` and the config attributes), and `diff` ignores key order.
  */
 import * as pulumi from "@pulumi/pulumi"
 import type { SdkTarget } from "./sdk.js"
-import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult } from "./sdk.js"
+import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult, projectOnto, retrying } from "./sdk.js"
 
 /** `contract.input.inputSchema` and `contract.output.successSchema` (JSON Schema). */
 export interface DataActionContract {
@@ -88,6 +93,9 @@ export function checkDataActionInputs(inputs: DataActionInputs): DataActionInput
   return inputs
 }
 
+/** What a published action cannot change in place (see the header). */
+const REPLACING = ["integrationId", "contract", "secure"]
+
 export const dataActionProvider = {
   async create(inputs: DataActionInputs) {
     checkDataActionInputs(inputs)
@@ -117,8 +125,8 @@ export const dataActionProvider = {
       category: a.category,
       ...(a.integrationId === undefined ? {} : { integrationId: a.integrationId }),
       ...(a.secure === undefined ? {} : { secure: a.secure }),
-      ...(a.contract === undefined ? {} : { contract: a.contract }),
-      ...(a.config === undefined ? {} : { config: a.config })
+      ...(a.contract === undefined ? {} : { contract: projectOnto(a.contract, props.contract, 2) as DataActionContract }),
+      ...(a.config === undefined ? {} : { config: projectOnto(a.config, props.config, 2) as DataActionConfig })
     }
     return { id: a.id, props: outs }
   },
@@ -126,26 +134,23 @@ export const dataActionProvider = {
   async diff(_id: string, olds: DataActionOutputs, news: DataActionInputs) {
     const norm = (v: DataActionInputs) => ({ ...v, secure: v.secure ?? false })
     const keys = ["name", "category", "contract", "config", "secure", "integrationId"]
-    return diffResult(changedKeys(norm(olds), norm(news), keys), ["integrationId"])
+    return diffResult(changedKeys(norm(olds), norm(news), keys), REPLACING, true)
   },
 
   async update(id: string, _olds: DataActionOutputs, news: DataActionInputs) {
     checkDataActionInputs(news)
     const s = await connect(news.connection)
-    const draft = await call<ActionBody>("postIntegrationsActionDraft", () => s.integrations.postIntegrationsActionDraft(id))
-    const patched = await call<ActionBody>("patchIntegrationsActionDraft", () =>
-      s.integrations.patchIntegrationsActionDraft(id, {
-        name: news.name,
-        category: news.category,
-        secure: news.secure ?? false,
-        contract: news.contract,
-        config: news.config,
-        version: draft.version ?? 1
-      } as never)
-    )
-    await call("postIntegrationsActionDraftPublish", () =>
-      s.integrations.postIntegrationsActionDraftPublish(id, { version: patched.version ?? draft.version ?? 1 })
-    )
+    await retrying(["versionConflict"], async () => {
+      const current = await call<ActionBody>("getIntegrationsAction", () => s.integrations.getIntegrationsAction(id))
+      await call<ActionBody>("patchIntegrationsAction", () =>
+        s.integrations.patchIntegrationsAction(id, {
+          name: news.name,
+          category: news.category,
+          config: news.config,
+          version: current.version ?? 1
+        } as never)
+      )
+    })
     return { outs: { ...news, actionId: id } satisfies DataActionOutputs }
   },
 
