@@ -150,6 +150,21 @@ describe("credential, integration and Data Action providers against the emulator
         config: { ...normalize!.config, timeoutSeconds: 99 }
       })
     ).rejects.toThrow("dataAction.config.timeoutSeconds: an integer in 1..60, got 99")
+    const inputSchema = normalize!.contract.input.inputSchema
+    const withInput = (schema: object) => ({
+      connection: g.admin,
+      integrationId: "i",
+      name: "n",
+      category: "c",
+      contract: { ...normalize!.contract, input: { inputSchema: schema } },
+      config: normalize!.config
+    })
+    await expect(
+      dataActionProvider.create(withInput({ ...inputSchema, properties: { ...inputSchema.properties, product_family: { type: "array", items: { type: "string" } } } }))
+    ).rejects.toThrow('dataAction.contract.input.inputSchema.properties.product_family.type: must be string, integer, number, boolean or null (Genesys allows no other input), got "array"')
+    await expect(dataActionProvider.create(withInput({ ...inputSchema, required: [] }))).rejects.toThrow(
+      "dataAction.contract.input.inputSchema.required: must list at least one name, or be left out"
+    )
     const err = await integrationCredentialProvider
       .create({ connection: g.admin, name: "c", type: "basicAuth", credentialFields: { userName: "u", pass: "hunter2-secret" } })
       .catch((e: Error) => e)

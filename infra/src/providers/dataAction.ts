@@ -83,6 +83,26 @@ export function checkDataActionInputs(inputs: DataActionInputs): DataActionInput
   if (c.output?.successSchema === undefined || typeof c.output.successSchema !== "object") {
     throw new Error("dataAction.contract.output.successSchema: must be a JSON Schema object")
   }
+  // Genesys takes only a flat "simple properties schema" as input, and draft-04 no empty `required`
+  // (docs/genesys-api.md §8): refused here, before any call, naming the property.
+  const input = c.input.inputSchema as { properties?: Record<string, { type?: unknown }>; required?: unknown }
+  for (const [name, property] of Object.entries(input.properties ?? {})) {
+    const types = Array.isArray(property?.type) ? property.type : [property?.type]
+    if (!types.every((t) => typeof t === "string" && ["boolean", "integer", "null", "number", "string"].includes(t))) {
+      throw new Error(
+        `dataAction.contract.input.inputSchema.properties.${name}.type: must be string, integer, number, boolean or null (Genesys allows no other input), got ${JSON.stringify(property?.type)}`
+      )
+    }
+  }
+  for (const [where, schema] of [
+    ["input.inputSchema", c.input.inputSchema],
+    ["output.successSchema", c.output.successSchema]
+  ] as const) {
+    const required = (schema as { required?: unknown }).required
+    if (Array.isArray(required) && required.length === 0) {
+      throw new Error(`dataAction.contract.${where}.required: must list at least one name, or be left out`)
+    }
+  }
   const cfg = inputs.config
   if (cfg?.request === undefined || typeof cfg.request !== "object") throw new Error("dataAction.config.request: must be an object")
   if (cfg.response === undefined || typeof cfg.response !== "object") throw new Error("dataAction.config.response: must be an object")

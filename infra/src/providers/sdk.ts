@@ -254,9 +254,13 @@ export function isNotFound(err: unknown): boolean {
 }
 
 /** Run a delete, treating "already gone" as success. */
-export async function deleteIgnoringMissing(operation: string, run: () => Promise<unknown>): Promise<void> {
+export async function deleteIgnoringMissing(
+  operation: string,
+  run: () => Promise<unknown>,
+  retry: ReadonlyArray<TransientKind> = []
+): Promise<void> {
   try {
-    await call(operation, run)
+    await call(operation, run, retry)
   } catch (err) {
     if (!isNotFound(err)) throw err
   }

@@ -1,6 +1,6 @@
 /**
  * Worktype status (docs/genesys-api.md §2.5), over `TaskManagementApi`:
- * Status creates, updates and destination changes retry Genesys's answers to concurrent status changes (400
+ * Status creates, updates, deletes and destination changes retry Genesys's answers to concurrent status changes (400
  * "Database transaction was cancelled", 409; `TransientKind` "statusConcurrency"), as CX as Code does.
  * - create → `postTaskmanagementWorktypeStatuses(worktypeId, { name, category, description })` — without
  *            destinations: statuses point at each other, so transitions are a separate resource
@@ -145,8 +145,10 @@ export const worktypeStatusProvider = {
         ["statusConcurrency"]
       )
     }
-    await deleteIgnoringMissing("deleteTaskmanagementWorktypeStatus", () =>
-      s.taskManagement.deleteTaskmanagementWorktypeStatus(props.worktypeId, id)
+    await deleteIgnoringMissing(
+      "deleteTaskmanagementWorktypeStatus",
+      () => s.taskManagement.deleteTaskmanagementWorktypeStatus(props.worktypeId, id),
+      ["statusConcurrency"]
     )
   }
 } satisfies pulumi.dynamic.ResourceProvider
