@@ -72,15 +72,38 @@ describe("credential, integration and Data Action providers against the emulator
     expect(readAction.props.contract).toEqual(JSON.parse(JSON.stringify(normalize!.contract)))
     expect((await dataActionProvider.diff(action.id, readAction.props, actionInputs)).changes).toBe(false)
 
-    const changed = { ...actionInputs, contract: status!.contract, config: status!.config }
+    // A published contract cannot change: a new contract replaces the action, deleting it first (names are unique).
+    const newContract = { ...actionInputs, contract: status!.contract }
+    expect(await dataActionProvider.diff(action.id, action.outs, newContract)).toMatchObject({
+      changes: true,
+      replaces: ["contract"],
+      deleteBeforeReplace: true
+    })
+    expect(await dataActionProvider.diff(action.id, action.outs, { ...actionInputs, secure: true })).toMatchObject({
+      replaces: ["secure"],
+      deleteBeforeReplace: true
+    })
+    // Name, category and config change in place, through PATCH /actions/{id} (the contract stays).
+    const changed = { ...actionInputs, name: "Renamed action", category: "Other", config: { ...normalize!.config, timeoutSeconds: 7 } }
     expect(await dataActionProvider.diff(action.id, action.outs, changed)).toMatchObject({ changes: true, replaces: [] })
     await dataActionProvider.update(action.id, action.outs, changed)
     const after = await dataActionProvider.read(action.id, action.outs)
-    expect(after.props.contract).toEqual(JSON.parse(JSON.stringify(status!.contract)))
+    expect(after.props).toMatchObject({ name: "Renamed action", category: "Other", config: { timeoutSeconds: 7 } })
+    expect(after.props.contract).toEqual(JSON.parse(JSON.stringify(normalize!.contract)))
     expect(after.props.actionId).toBe(action.id)
+    expect((await dataActionProvider.diff(action.id, after.props, changed)).changes).toBe(false)
     expect((await dataActionProvider.diff(action.id, action.outs, { ...changed, integrationId: "other" })).replaces).toEqual([
       "integrationId"
     ])
+
+    // Keys the server adds, or an order it changes, are no change.
+    const stored = g.emulator.state.actions.get(action.id)!
+    const contract = stored.contract as Record<string, any>
+    contract["input"]["inputSchema"] = Object.fromEntries(Object.entries(contract["input"]["inputSchema"]).reverse())
+    contract["output"]["flattened"] = true
+    ;(stored.config as Record<string, any>)["request"]["extra"] = "added by the server"
+    const drifted = await dataActionProvider.read(action.id, after.props)
+    expect((await dataActionProvider.diff(action.id, drifted.props, changed)).changes).toBe(false)
 
     await dataActionProvider.delete(action.id, action.outs)
     await expect(dataActionProvider.read(action.id, action.outs)).rejects.toMatchObject({ status: 404 })
@@ -127,6 +150,21 @@ describe("credential, integration and Data Action providers against the emulator
         config: { ...normalize!.config, timeoutSeconds: 99 }
       })
     ).rejects.toThrow("dataAction.config.timeoutSeconds: an integer in 1..60, got 99")
+    const inputSchema = normalize!.contract.input.inputSchema
+    const withInput = (schema: object) => ({
+      connection: g.admin,
+      integrationId: "i",
+      name: "n",
+      category: "c",
+      contract: { ...normalize!.contract, input: { inputSchema: schema } },
+      config: normalize!.config
+    })
+    await expect(
+      dataActionProvider.create(withInput({ ...inputSchema, properties: { ...inputSchema.properties, product_family: { type: "array", items: { type: "string" } } } }))
+    ).rejects.toThrow('dataAction.contract.input.inputSchema.properties.product_family.type: must be string, integer, number, boolean or null (Genesys allows no other input), got "array"')
+    await expect(dataActionProvider.create(withInput({ ...inputSchema, required: [] }))).rejects.toThrow(
+      "dataAction.contract.input.inputSchema.required: must list at least one name, or be left out"
+    )
     const err = await integrationCredentialProvider
       .create({ connection: g.admin, name: "c", type: "basicAuth", credentialFields: { userName: "u", pass: "hunter2-secret" } })
       .catch((e: Error) => e)

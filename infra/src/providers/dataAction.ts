@@ -2,15 +2,20 @@
  * Data Action (docs/genesys-api.md §5.2), published, over `IntegrationsApi`:
  * - create → `postIntegrationsActions({ name, category, integrationId, secure, contract, config })` (published)
  * - read   → `getIntegrationsAction(id, { expand: "contract", includeConfig: true })`
- * - update → `postIntegrationsActionDraft(id)` (a draft from the published action),
- *            `patchIntegrationsActionDraft(id, { name, category, config, contract, secure, version })`,
- *            `postIntegrationsActionDraftPublish(id, { version })` — in place
+ * - update → `getIntegrationsAction(id)` for the current version, then
+ *            `patchIntegrationsAction(id, { name, category, config, version })` — in place; both again on a version
+ *            conflict (409/408, or 400 "does not match the current version"), as CX as Code does
  * - delete → `deleteIntegrationsAction(id)` (404 counts as deleted)
- * - replace when `integrationId` changes (an action belongs to one integration).
+ * - replace (delete first: action names are unique) when the `contract` changes — Genesys cannot change a published
+ *   contract, and CX as Code marks `contract_input`/`contract_output` ForceNew — and when `secure` (also ForceNew
+ *   there, and not in `UpdateActionInput`) or `integrationId` changes.
+ * `read` keeps of the server's `contract` and `config` only what the program sets, two levels deep (the input and
+ * output schemas, and each `config.request`/`config.response` member, are compared whole, as CX as Code compares
+ * `contract_input`, `contract_output` and the config attributes), and `diff` ignores key order.
  */
 import * as pulumi from "@pulumi/pulumi"
 import type { SdkTarget } from "./sdk.js"
-import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult } from "./sdk.js"
+import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult, projectOnto, retrying } from "./sdk.js"
 
 /** `contract.input.inputSchema` and `contract.output.successSchema` (JSON Schema). */
 export interface DataActionContract {
@@ -78,6 +83,26 @@ export function checkDataActionInputs(inputs: DataActionInputs): DataActionInput
   if (c.output?.successSchema === undefined || typeof c.output.successSchema !== "object") {
     throw new Error("dataAction.contract.output.successSchema: must be a JSON Schema object")
   }
+  // Genesys takes only a flat "simple properties schema" as input, and draft-04 no empty `required`
+  // (docs/genesys-api.md §8): refused here, before any call, naming the property.
+  const input = c.input.inputSchema as { properties?: Record<string, { type?: unknown }>; required?: unknown }
+  for (const [name, property] of Object.entries(input.properties ?? {})) {
+    const types = Array.isArray(property?.type) ? property.type : [property?.type]
+    if (!types.every((t) => typeof t === "string" && ["boolean", "integer", "null", "number", "string"].includes(t))) {
+      throw new Error(
+        `dataAction.contract.input.inputSchema.properties.${name}.type: must be string, integer, number, boolean or null (Genesys allows no other input), got ${JSON.stringify(property?.type)}`
+      )
+    }
+  }
+  for (const [where, schema] of [
+    ["input.inputSchema", c.input.inputSchema],
+    ["output.successSchema", c.output.successSchema]
+  ] as const) {
+    const required = (schema as { required?: unknown }).required
+    if (Array.isArray(required) && required.length === 0) {
+      throw new Error(`dataAction.contract.${where}.required: must list at least one name, or be left out`)
+    }
+  }
   const cfg = inputs.config
   if (cfg?.request === undefined || typeof cfg.request !== "object") throw new Error("dataAction.config.request: must be an object")
   if (cfg.response === undefined || typeof cfg.response !== "object") throw new Error("dataAction.config.response: must be an object")
@@ -87,6 +112,9 @@ export function checkDataActionInputs(inputs: DataActionInputs): DataActionInput
   }
   return inputs
 }
+
+/** What a published action cannot change in place (see the header). */
+const REPLACING = ["integrationId", "contract", "secure"]
 
 export const dataActionProvider = {
   async create(inputs: DataActionInputs) {
@@ -117,8 +145,8 @@ export const dataActionProvider = {
       category: a.category,
       ...(a.integrationId === undefined ? {} : { integrationId: a.integrationId }),
       ...(a.secure === undefined ? {} : { secure: a.secure }),
-      ...(a.contract === undefined ? {} : { contract: a.contract }),
-      ...(a.config === undefined ? {} : { config: a.config })
+      ...(a.contract === undefined ? {} : { contract: projectOnto(a.contract, props.contract, 2) as DataActionContract }),
+      ...(a.config === undefined ? {} : { config: projectOnto(a.config, props.config, 2) as DataActionConfig })
     }
     return { id: a.id, props: outs }
   },
@@ -126,26 +154,23 @@ export const dataActionProvider = {
   async diff(_id: string, olds: DataActionOutputs, news: DataActionInputs) {
     const norm = (v: DataActionInputs) => ({ ...v, secure: v.secure ?? false })
     const keys = ["name", "category", "contract", "config", "secure", "integrationId"]
-    return diffResult(changedKeys(norm(olds), norm(news), keys), ["integrationId"])
+    return diffResult(changedKeys(norm(olds), norm(news), keys), REPLACING, true)
   },
 
   async update(id: string, _olds: DataActionOutputs, news: DataActionInputs) {
     checkDataActionInputs(news)
     const s = await connect(news.connection)
-    const draft = await call<ActionBody>("postIntegrationsActionDraft", () => s.integrations.postIntegrationsActionDraft(id))
-    const patched = await call<ActionBody>("patchIntegrationsActionDraft", () =>
-      s.integrations.patchIntegrationsActionDraft(id, {
-        name: news.name,
-        category: news.category,
-        secure: news.secure ?? false,
-        contract: news.contract,
-        config: news.config,
-        version: draft.version ?? 1
-      } as never)
-    )
-    await call("postIntegrationsActionDraftPublish", () =>
-      s.integrations.postIntegrationsActionDraftPublish(id, { version: patched.version ?? draft.version ?? 1 })
-    )
+    await retrying(["versionConflict"], async () => {
+      const current = await call<ActionBody>("getIntegrationsAction", () => s.integrations.getIntegrationsAction(id))
+      await call<ActionBody>("patchIntegrationsAction", () =>
+        s.integrations.patchIntegrationsAction(id, {
+          name: news.name,
+          category: news.category,
+          config: news.config,
+          version: current.version ?? 1
+        } as never)
+      )
+    })
     return { outs: { ...news, actionId: id } satisfies DataActionOutputs }
   },
 

@@ -5,13 +5,14 @@
  *            credentials: { basicAuth: { id: credentialId } } } })`, then
  *            `patchIntegration(id, { body: { intendedState: "ENABLED" } })`
  * - read   → `getIntegration(id)` and `getIntegrationConfigCurrent(id)`
- * - update → config PUT with the version Genesys holds now, and the intended state
+ * - update → config PUT with the version Genesys holds now (read again and retried on a version conflict), and the
+ *            intended state
  * - delete → `deleteIntegration(id)` (404 counts as deleted)
  * - replace when `integrationType` changes.
  */
 import * as pulumi from "@pulumi/pulumi"
 import type { SdkTarget } from "./sdk.js"
-import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult } from "./sdk.js"
+import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult, retrying } from "./sdk.js"
 
 export interface IntegrationArgs {
   readonly connection: pulumi.Input<SdkTarget>
@@ -65,22 +66,24 @@ const configure = async (
   id: string,
   inputs: IntegrationInputs
 ): Promise<void> => {
-  // The config PUT needs the version Genesys holds now.
-  const current = await call<ConfigBody>("getIntegrationConfigCurrent", () => s.integrations.getIntegrationConfigCurrent(id))
   const credentials: Record<string, { id: string }> = {}
   if (inputs.credentialId !== undefined) credentials[inputs.credentialKey ?? "basicAuth"] = { id: inputs.credentialId }
-  await call("putIntegrationConfigCurrent", () =>
-    s.integrations.putIntegrationConfigCurrent(id, {
-      body: {
-        name: inputs.name,
-        notes: inputs.notes ?? "",
-        version: current.version,
-        properties: current.properties ?? {},
-        advanced: current.advanced ?? {},
-        credentials
-      }
-    } as never)
-  )
+  // The config PUT needs the version Genesys holds now; a version conflict reads it again and retries.
+  await retrying(["versionConflict"], async () => {
+    const current = await call<ConfigBody>("getIntegrationConfigCurrent", () => s.integrations.getIntegrationConfigCurrent(id))
+    await call("putIntegrationConfigCurrent", () =>
+      s.integrations.putIntegrationConfigCurrent(id, {
+        body: {
+          name: inputs.name,
+          notes: inputs.notes ?? "",
+          version: current.version,
+          properties: current.properties ?? {},
+          advanced: current.advanced ?? {},
+          credentials
+        }
+      } as never)
+    )
+  })
   await call("patchIntegration", () =>
     s.integrations.patchIntegration(id, {
       body: { intendedState: (inputs.enabled ?? true) ? "ENABLED" : "DISABLED" }

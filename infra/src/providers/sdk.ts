@@ -7,6 +7,7 @@
  * it is not resolvable from its working directory.
  */
 import { createRequire } from "node:module"
+import type * as EffectModule from "effect"
 import type platformClient from "purecloud-platform-client-v2"
 
 /** Where the providers connect: a Genesys region (or a gateway URL, for the emulator) and the provisioning client. */
@@ -34,23 +35,113 @@ export interface GenesysCallError extends Error {
   readonly status: number | undefined
   readonly code: string | undefined
   readonly operation: string
+  /** Genesys's message, for telling transient answers apart. */
+  readonly genesysMessage?: string
+  /** The `Retry-After` of a 429, in seconds. */
+  readonly retryAfterSeconds?: number
 }
 
 const SDK_ENTRY: string = createRequire(import.meta.url).resolve("purecloud-platform-client-v2")
+const EFFECT_ENTRY: string = createRequire(import.meta.url).resolve("effect")
+
+/** `require` in the provider process, where neither Pulumi nor the SDK may be resolvable from the working directory. */
+function requireFrom(entry: string): (id: string) => unknown {
+  return typeof require === "function"
+    ? require
+    : (process as unknown as { getBuiltinModule(id: string): typeof import("node:module") })
+        .getBuiltinModule("node:module")
+        .createRequire(entry)
+}
 
 /** Load the SDK without capturing a module binding (see the header). */
 export function loadSdk(): Sdk {
-  const req: (id: string) => unknown =
-    typeof require === "function"
-      ? require
-      : (
-          process as unknown as { getBuiltinModule(id: string): typeof import("node:module") }
-        ).getBuiltinModule("node:module").createRequire(SDK_ENTRY)
+  const req = requireFrom(SDK_ENTRY)
   try {
     return req("purecloud-platform-client-v2") as Sdk
   } catch {
     return req(SDK_ENTRY) as Sdk
   }
+}
+
+/** Load `effect` the same way (its `Effect` and `Schedule` drive the retries). */
+export function loadEffect(): typeof EffectModule {
+  const req = requireFrom(EFFECT_ENTRY)
+  try {
+    return req("effect") as typeof EffectModule
+  } catch {
+    return req(EFFECT_ENTRY) as typeof EffectModule
+  }
+}
+
+/**
+ * Transient Genesys answers an operation may retry, beyond the 429 every call retries (docs/genesys-api.md,
+ * "Transient answers"; the conditions are CX as Code's):
+ * - `statusConcurrency`: a worktype status create/update answered 400 "Database transaction was cancelled" or 409
+ *   (statuses changed concurrently; terraform-provider-genesyscloud `task_management_worktype_status`)
+ * - `versionConflict`: 409, 408, or 400 "does not match the current version" (`util.IsVersionMismatch`); retry the
+ *   whole read-current-version-then-write step, never the write alone.
+ */
+export type TransientKind = "statusConcurrency" | "versionConflict"
+
+/** Whether `err` is a transient answer of one of `kinds`, or a 429. */
+export function isTransient(err: unknown, kinds: ReadonlyArray<TransientKind>): boolean {
+  const e = (err ?? {}) as Partial<GenesysCallError>
+  const message = e.genesysMessage ?? ""
+  if (e.status === 429) return true
+  if (kinds.includes("statusConcurrency") && (e.status === 409 || (e.status === 400 && message.includes("Database transaction was cancelled"))))
+    return true
+  return (
+    kinds.includes("versionConflict") &&
+    (e.status === 409 || e.status === 408 || (e.status === 400 && message.includes("does not match the current version")))
+  )
+}
+
+/** How the retries are spaced and how many there are (the defaults suit a real org; tests may shorten them). */
+export interface RetryTiming {
+  /** First backoff; it doubles each retry up to `capMs`. Default 250. */
+  readonly baseMs?: number
+  /** Longest backoff. Default 5000. */
+  readonly capMs?: number
+  /** Retries after the first attempt. Default 10 (CX as Code's `RetryWhen` also stops after 10). */
+  readonly maxRetries?: number
+}
+
+/**
+ * The retry policy as an Effect `Schedule` over the failures: exponential backoff (capped) while the failure is
+ * transient for `kinds`, at most `maxRetries` times, each wait at least the failure's `Retry-After`.
+ */
+export function transientRetrySchedule(kinds: ReadonlyArray<TransientKind>, timing: RetryTiming = {}) {
+  const { Duration, Schedule } = loadEffect()
+  const base = timing.baseMs ?? 250
+  const cap = timing.capMs ?? 5000
+  const backoff = Schedule.exponential(Duration.millis(base), 2).pipe(Schedule.either(Schedule.spaced(Duration.millis(cap))))
+  return backoff.pipe(
+    Schedule.intersect(Schedule.recurs(timing.maxRetries ?? 10)),
+    Schedule.intersect(Schedule.identity<unknown>()),
+    Schedule.whileInput((err: unknown) => isTransient(err, kinds)),
+    Schedule.modifyDelay(([, err], delay) => {
+      const after = (err as Partial<GenesysCallError> | undefined)?.retryAfterSeconds
+      return after === undefined ? delay : Duration.max(delay, Duration.seconds(after))
+    })
+  )
+}
+
+/** Run `step` (one or more calls), again on a transient failure of `kinds` or a 429, as `transientRetrySchedule` says. */
+export async function retrying<T>(kinds: ReadonlyArray<TransientKind>, step: () => Promise<T>, timing?: RetryTiming): Promise<T> {
+  const { Cause, Effect, Exit } = loadEffect()
+  const exit = await Effect.runPromiseExit(
+    Effect.tryPromise({ try: step, catch: (err) => err }).pipe(Effect.retry(transientRetrySchedule(kinds, timing ?? retryTimingFromEnv())))
+  )
+  if (Exit.isSuccess(exit)) return exit.value
+  // The caller gets the last failure itself (a GenesysCallError), not Effect's wrapper.
+  throw Cause.squash(exit.cause)
+}
+
+/** `WORKBRIDGE_PROVISION_RETRY_BASE_MS` shortens the backoff (tests); the defaults otherwise. */
+function retryTimingFromEnv(): RetryTiming {
+  const raw = process.env["WORKBRIDGE_PROVISION_RETRY_BASE_MS"]
+  const base = raw === undefined ? Number.NaN : Number(raw)
+  return Number.isInteger(base) && base >= 0 ? { baseMs: base, capMs: Math.max(base, 1) * 20 } : {}
 }
 
 /** Check a target and name the bad field; secrets are never echoed. */
@@ -118,14 +209,25 @@ export async function connect(target: SdkTarget): Promise<Session> {
 
 /**
  * Run one SDK call and return its body. With extended responses a success resolves to `{status, body}` and a
- * failure rejects with `{status, body}`; the failure becomes a `GenesysCallError` naming `operation`.
+ * failure rejects with `{status, headers, body}`; the failure becomes a `GenesysCallError` naming `operation`.
+ * A 429 is retried after its `Retry-After`, and so are the transient answers of `retry` (see `TransientKind`).
  */
-export async function call<T>(operation: string, run: () => Promise<unknown>): Promise<T> {
+export async function call<T>(operation: string, run: () => Promise<unknown>, retry: ReadonlyArray<TransientKind> = []): Promise<T> {
+  return retrying(retry, () => callOnce<T>(operation, run))
+}
+
+async function callOnce<T>(operation: string, run: () => Promise<unknown>): Promise<T> {
   let res: unknown
   try {
     res = await run()
   } catch (cause) {
-    const c = (cause ?? {}) as { status?: number; body?: { message?: string; code?: string }; code?: string; message?: string }
+    const c = (cause ?? {}) as {
+      status?: number
+      headers?: Record<string, unknown>
+      body?: { message?: string; code?: string }
+      code?: string
+      message?: string
+    }
     const status = typeof c.status === "number" ? c.status : undefined
     const message = c.body?.message ?? (status === undefined ? (c.code ?? c.message ?? "network error") : "")
     const parts = [status === undefined ? undefined : `HTTP ${status}`, c.body?.code, message].filter(
@@ -135,6 +237,9 @@ export async function call<T>(operation: string, run: () => Promise<unknown>): P
     err["status"] = status
     err["code"] = c.body?.code
     err["operation"] = operation
+    if (typeof c.body?.message === "string") err["genesysMessage"] = c.body.message
+    const retryAfter = Number(c.headers?.["retry-after"])
+    if (status === 429 && Number.isFinite(retryAfter) && retryAfter >= 0) err["retryAfterSeconds"] = retryAfter
     throw err
   }
   if (res !== null && typeof res === "object" && "body" in res && "status" in res) {
@@ -149,9 +254,13 @@ export function isNotFound(err: unknown): boolean {
 }
 
 /** Run a delete, treating "already gone" as success. */
-export async function deleteIgnoringMissing(operation: string, run: () => Promise<unknown>): Promise<void> {
+export async function deleteIgnoringMissing(
+  operation: string,
+  run: () => Promise<unknown>,
+  retry: ReadonlyArray<TransientKind> = []
+): Promise<void> {
   try {
-    await call(operation, run)
+    await call(operation, run, retry)
   } catch (err) {
     if (!isNotFound(err)) throw err
   }
@@ -167,6 +276,21 @@ export function stableJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`
   }
   return JSON.stringify(value ?? null)
+}
+
+/**
+ * The part of a server copy that the program sets: down to `depth` levels of objects, keys the desired value does
+ * not have are dropped; below that the server's value is kept whole. A key the server lacks stays missing, so it
+ * still shows as a change. With `stableJson` (key order ignored) this is CX as Code's comparison: only the
+ * attributes a resource manages, each JSON-equivalently (e.g. a schema's `properties`, an action's
+ * `contract_input`, `config_request.headers`).
+ */
+export function projectOnto(actual: unknown, desired: unknown, depth: number): unknown {
+  const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v)
+  if (depth <= 0 || !isRecord(actual) || !isRecord(desired)) return actual
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(desired)) if (key in actual) out[key] = projectOnto(actual[key], desired[key], depth - 1)
+  return out
 }
 
 /**

@@ -65,6 +65,19 @@ describe("workitem schema provider against the emulator", () => {
     await workitemSchemaProvider.delete(created.id, updated.outs)
   })
 
+  it("shows no change, and makes no new version, when the server adds top-level keys or reorders them", async () => {
+    const inputs = { connection: g.admin, name: "wb_schema_server_keys", jsonSchema }
+    const created = await workitemSchemaProvider.create(inputs)
+    const stored = g.emulator.state.schemas.get(created.id)!
+    const versions = stored.versions.length
+    const latest = stored.versions[stored.versions.length - 1]!
+    ;(latest as { jsonSchema: unknown }).jsonSchema = { definitions: { text: { type: "string" } }, ...Object.fromEntries(Object.entries(latest.jsonSchema as object).reverse()) }
+    const read = await workitemSchemaProvider.read(created.id, created.outs)
+    expect((await workitemSchemaProvider.diff(created.id, read.props, inputs)).changes).toBe(false)
+    expect(g.emulator.state.schemas.get(created.id)!.versions.length).toBe(versions)
+    await workitemSchemaProvider.delete(created.id, created.outs)
+  })
+
   it("writes enabled: false explicitly", async () => {
     const created = await workitemSchemaProvider.create({ connection: g.admin, name: "wb_schema_off", jsonSchema, enabled: false })
     expect((await workitemSchemaProvider.read(created.id, created.outs)).props.enabled).toBe(false)

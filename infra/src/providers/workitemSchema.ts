@@ -3,14 +3,18 @@
  * - create → `postTaskmanagementWorkitemsSchemas({ name, enabled, appliesTo, jsonSchema, version: 1 })`
  * - read   → `getTaskmanagementWorkitemsSchema(id)`
  * - update → `getTaskmanagementWorkitemsSchema(id)` for the current version, then
- *            `putTaskmanagementWorkitemsSchema(id, { …, version: current })` (each PUT makes a new version)
+ *            `putTaskmanagementWorkitemsSchema(id, { …, version: current })` (each PUT makes a new version); both
+ *            again on a version conflict (409/408, or 400 "does not match the current version")
+ * `read` keeps of the server's `jsonSchema` only the top-level keys the program sets (each compared whole, as CX as
+ * Code compares `properties`), and `diff` ignores key order, so keys the server adds at the top or reorders neither
+ * show a change nor make a new schema version.
  * - delete → `deleteTaskmanagementWorkitemsSchema(id)` (404 counts as deleted); the worktype that uses the schema
  *            depends on it, so Pulumi deletes the worktype first.
  * Everything updates in place: a worktype's `schemaId` cannot change, so the schema is never replaced.
  */
 import * as pulumi from "@pulumi/pulumi"
 import type { SdkTarget } from "./sdk.js"
-import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult } from "./sdk.js"
+import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult, projectOnto, retrying } from "./sdk.js"
 
 export interface WorkitemSchemaArgs {
   readonly connection: pulumi.Input<SdkTarget>
@@ -98,7 +102,7 @@ export const workitemSchemaProvider = {
       schemaId: got.id,
       version: got.version,
       name: got.name,
-      jsonSchema: got.jsonSchema,
+      jsonSchema: projectOnto(got.jsonSchema, props.jsonSchema, 1) as Record<string, unknown>,
       ...(got.enabled === undefined ? {} : { enabled: got.enabled })
     }
     return { id: got.id, props: outs }
@@ -116,19 +120,22 @@ export const workitemSchemaProvider = {
   async update(id: string, _olds: WorkitemSchemaOutputs, news: WorkitemSchemaInputs) {
     checkWorkitemSchemaInputs(news)
     const s = await connect(news.connection)
-    // PUT needs the version Genesys holds now, not the one recorded in state (it may have drifted).
-    const current = await call<DataSchemaBody>("getTaskmanagementWorkitemsSchema", () =>
-      s.taskManagement.getTaskmanagementWorkitemsSchema(id)
-    )
-    const updated = await call<DataSchemaBody>("putTaskmanagementWorkitemsSchema", () =>
-      s.taskManagement.putTaskmanagementWorkitemsSchema(id, {
-        name: news.name,
-        version: current.version,
-        enabled: news.enabled ?? true,
-        appliesTo: ["WORKITEM"],
-        jsonSchema: news.jsonSchema
-      } as never)
-    )
+    // PUT needs the version Genesys holds now, not the one recorded in state (it may have drifted); a version
+    // conflict reads it again and retries.
+    const updated = await retrying(["versionConflict"], async () => {
+      const current = await call<DataSchemaBody>("getTaskmanagementWorkitemsSchema", () =>
+        s.taskManagement.getTaskmanagementWorkitemsSchema(id)
+      )
+      return call<DataSchemaBody>("putTaskmanagementWorkitemsSchema", () =>
+        s.taskManagement.putTaskmanagementWorkitemsSchema(id, {
+          name: news.name,
+          version: current.version,
+          enabled: news.enabled ?? true,
+          appliesTo: ["WORKITEM"],
+          jsonSchema: news.jsonSchema
+        } as never)
+      )
+    })
     return { outs: outsOf(news, updated) }
   },
 

@@ -1,5 +1,7 @@
 /**
  * Worktype status (docs/genesys-api.md §2.5), over `TaskManagementApi`:
+ * Status creates, updates, deletes and destination changes retry Genesys's answers to concurrent status changes (400
+ * "Database transaction was cancelled", 409; `TransientKind` "statusConcurrency"), as CX as Code does.
  * - create → `postTaskmanagementWorktypeStatuses(worktypeId, { name, category, description })` — without
  *            destinations: statuses point at each other, so transitions are a separate resource
  *            (`WorktypeStatusTransitions`) created once every status exists
@@ -69,8 +71,10 @@ export const worktypeStatusProvider = {
     const s = await connect(inputs.connection)
     const body: Record<string, unknown> = { name: inputs.name, category: inputs.category }
     if (inputs.description !== undefined) body["description"] = inputs.description
-    const created = await call<StatusBody>("postTaskmanagementWorktypeStatuses", () =>
-      s.taskManagement.postTaskmanagementWorktypeStatuses(inputs.worktypeId, body as never)
+    const created = await call<StatusBody>(
+      "postTaskmanagementWorktypeStatuses",
+      () => s.taskManagement.postTaskmanagementWorktypeStatuses(inputs.worktypeId, body as never),
+      ["statusConcurrency"]
     )
     return { id: created.id, outs: { ...inputs, statusId: created.id } satisfies WorktypeStatusOutputs }
   },
@@ -98,11 +102,14 @@ export const worktypeStatusProvider = {
   async update(id: string, _olds: WorktypeStatusOutputs, news: WorktypeStatusInputs) {
     checkWorktypeStatusInputs(news)
     const s = await connect(news.connection)
-    await call("patchTaskmanagementWorktypeStatus", () =>
-      s.taskManagement.patchTaskmanagementWorktypeStatus(news.worktypeId, id, {
-        name: news.name,
-        description: news.description ?? ""
-      })
+    await call(
+      "patchTaskmanagementWorktypeStatus",
+      () =>
+        s.taskManagement.patchTaskmanagementWorktypeStatus(news.worktypeId, id, {
+          name: news.name,
+          description: news.description ?? ""
+        }),
+      ["statusConcurrency"]
     )
     return { outs: { ...news, statusId: id } satisfies WorktypeStatusOutputs }
   },
@@ -129,14 +136,19 @@ export const worktypeStatusProvider = {
     for (const other of listing.entities ?? []) {
       const destinations = (other.destinationStatuses ?? []).map((d) => d.id)
       if (other.id === id || !destinations.includes(id)) continue
-      await call("patchTaskmanagementWorktypeStatus", () =>
-        s.taskManagement.patchTaskmanagementWorktypeStatus(props.worktypeId, other.id, {
-          destinationStatusIds: destinations.filter((d) => d !== id)
-        })
+      await call(
+        "patchTaskmanagementWorktypeStatus",
+        () =>
+          s.taskManagement.patchTaskmanagementWorktypeStatus(props.worktypeId, other.id, {
+            destinationStatusIds: destinations.filter((d) => d !== id)
+          }),
+        ["statusConcurrency"]
       )
     }
-    await deleteIgnoringMissing("deleteTaskmanagementWorktypeStatus", () =>
-      s.taskManagement.deleteTaskmanagementWorktypeStatus(props.worktypeId, id)
+    await deleteIgnoringMissing(
+      "deleteTaskmanagementWorktypeStatus",
+      () => s.taskManagement.deleteTaskmanagementWorktypeStatus(props.worktypeId, id),
+      ["statusConcurrency"]
     )
   }
 } satisfies pulumi.dynamic.ResourceProvider

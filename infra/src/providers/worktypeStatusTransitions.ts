@@ -49,7 +49,8 @@ const patch = async (inputs: WorktypeStatusTransitionsInputs, ids: ReadonlyArray
   await call("patchTaskmanagementWorktypeStatus", () =>
     s.taskManagement.patchTaskmanagementWorktypeStatus(inputs.worktypeId, inputs.statusId, {
       destinationStatusIds: [...ids]
-    })
+    }),
+    ["statusConcurrency"]
   )
 }
 

@@ -114,9 +114,10 @@ describe("toWorkitemSchema", () => {
     expect(schema.jsonSchema).toMatchObject({
       $schema: "http://json-schema.org/draft-04/schema#",
       title: "workbridge_ticket",
-      type: "object",
-      additionalProperties: false
+      type: "object"
     })
+    // The documented form: no public workitem schema example carries additionalProperties.
+    expect(schema.jsonSchema).not.toHaveProperty("additionalProperties")
     expect(p["ticket_id_identifier"]).toEqual({
       allOf: [{ $ref: "#/definitions/identifier" }],
       title: "Ticket ID",

@@ -61,7 +61,6 @@ export interface WorkitemSchemaBody {
     readonly description: string
     readonly type: "object"
     readonly properties: Readonly<Record<string, SchemaProperty>>
-    readonly additionalProperties: false
   }
 }
 
@@ -122,8 +121,9 @@ export const toWorkitemSchema = (catalog: Catalog): WorkitemSchemaBody => ({
     title: catalog.schemaName,
     description: catalog.schemaDescription,
     type: "object",
-    properties: Object.fromEntries(customFields(catalog).map((f) => [customFieldKey(f), schemaProperty(f)])),
-    additionalProperties: false
+    // No `additionalProperties`: no public example of a workitem schema has it (CX as Code and the blueprints send
+    // `$schema`, `title`, `description`, `properties`), so the documented form is kept (docs/genesys-api.md §2.3).
+    properties: Object.fromEntries(customFields(catalog).map((f) => [customFieldKey(f), schemaProperty(f)]))
   }
 })
 

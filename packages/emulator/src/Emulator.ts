@@ -7,7 +7,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo, Socket } from "node:net"
 import { KNOWN_PERMISSIONS, authRoutes, authenticate, checkPermissions, issueToken, policiesFor } from "./internal/auth.js"
 import { ApiError, codeForStatus } from "./internal/errors.js"
-import { type ActiveFault, type FaultRule, checkFaultRule, pathMatches, prng } from "./internal/faults.js"
+import { type ActiveFault, type FaultRule, TRANSIENT_FAULTS, checkFaultRule, pathMatches, prng } from "./internal/faults.js"
 import { integrationRoutes } from "./internal/integrations.js"
 import type { Config, Ctx, Route } from "./internal/route.js"
 import { State } from "./internal/State.js"
@@ -402,6 +402,14 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       if (r.kind === "drop") {
         done(0, "drop")
         req.socket.destroy()
+        return
+      }
+      if (r.kind === "statusConcurrency" || r.kind === "versionConflict") {
+        const t = TRANSIENT_FAULTS[r.kind]
+        const status = r.kind === "statusConcurrency" ? TRANSIENT_FAULTS.statusConcurrency.status : (r.status ?? 409)
+        sendError(res, new ApiError(status, r.kind === "versionConflict" && status === 400 ? "bad.request" : t.code, t.message), correlationId)
+        req.resume()
+        done(status, r.kind)
         return
       }
       const status = r.kind === "rateLimit" ? 429 : (r.status ?? 500)

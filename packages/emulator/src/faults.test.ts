@@ -56,6 +56,28 @@ describe("fault injection", () => {
     expect((await call(s.tm.postTaskmanagementWorkbins({ name: "Unaffected" }))).status).toBe(200)
   })
 
+  it("injects the status-concurrency 400 and version conflicts Genesys answers, leaving the state unchanged", async () => {
+    const wb = await call(s.tm.postTaskmanagementWorkbins({ name: "Transient" }))
+    const wt = await call(s.tm.postTaskmanagementWorktypes({ name: "Transient type", defaultWorkbinId: wb.body.id, disableDefaultStatusCreation: true } as never))
+    emu.faults.add({ path: /\/statuses/, method: "POST", kind: "statusConcurrency", count: 1 })
+    const before = emu.state.statuses.size
+    const refused = await call(s.tm.postTaskmanagementWorktypeStatuses(wt.body.id, { name: "Open", category: "Open" }))
+    expect(refused.status).toBe(400)
+    expect(refused.body).toMatchObject({ code: "bad.request", message: "Database transaction was cancelled" })
+    expect(emu.state.statuses.size).toBe(before)
+    expect((await call(s.tm.postTaskmanagementWorktypeStatuses(wt.body.id, { name: "Open", category: "Open" }))).status).toBe(200)
+
+    emu.faults.add({ path: SCHEMAS, method: "POST", kind: "versionConflict", count: 1 })
+    emu.faults.add({ path: SCHEMAS, method: "POST", kind: "versionConflict", status: 400, count: 1 })
+    const conflict = await call(s.tm.postTaskmanagementWorkitemsSchemas({ name: "x" } as never))
+    expect(conflict.status).toBe(409)
+    expect(conflict.body.message).toContain("does not match the current version")
+    const asBadRequest = await call(s.tm.postTaskmanagementWorkitemsSchemas({ name: "x" } as never))
+    expect(asBadRequest.status).toBe(400)
+    expect(asBadRequest.body.message).toContain("does not match the current version")
+    expect(() => emu.faults.add({ kind: "versionConflict", status: 500 })).toThrow(/status/)
+  })
+
   it("injects 429 bursts with Retry-After", async () => {
     emu.faults.add({ path: /\/workitems\/schemas$/, kind: "rateLimit", retryAfterSeconds: 7, count: 3 })
     const statuses: Array<number> = []

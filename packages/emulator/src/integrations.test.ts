@@ -60,9 +60,11 @@ describe("integrations and credentials", () => {
     const bad = await call(suite.s.integrations.postIntegrationsCredentials({ body: { name: "x", type: { name: "apiKey" }, credentialFields: {} } } as never))
     expect(bad.status).toBe(400)
     expect(bad.body.message).toContain("type.name")
-    const missing = await call(suite.s.integrations.postIntegrationsCredentials({ body: { name: "x", type: { name: "basicAuth" }, credentialFields: { userName: "u" } } } as never))
+    const missing = await call(suite.s.integrations.postIntegrationsCredentials({ body: { name: "x", type: { name: "basicAuth" }, credentialFields: { password: "p" } } } as never))
     expect(missing.status).toBe(400)
-    expect(missing.body.message).toContain("credentialFields.password")
+    expect(missing.body.message).toContain("credentialFields.userName")
+    const noPassword = await call(suite.s.integrations.postIntegrationsCredentials({ body: { name: "user only", type: { name: "basicAuth" }, credentialFields: { userName: "u" } } } as never))
+    expect(noPassword.status).toBe(200)
     const c = await call(suite.s.integrations.postIntegrationsCredentials({ body: { name: "ud", type: { name: "userDefined" }, credentialFields: { apiKey: "k" } } } as never))
     expect((await call(suite.s.integrations.getIntegrationsCredential(c.body.id))).body.name).toBe("ud")
     const put = await call(suite.s.integrations.putIntegrationsCredential(c.body.id, { body: { name: "ud2", type: { name: "userDefined" }, credentialFields: { apiKey: "k2" } } } as never))
@@ -167,5 +169,89 @@ describe("drafts of published actions", () => {
     expect((await call(suite.s.integrations.getIntegrationsActionDraft(a.body.id))).status).toBe(404)
     expect((await call(suite.s.integrations.getIntegrationsActions())).body.entities.some((x: { id: string }) => x.id === a.body.id)).toBe(true)
     expect((await call(suite.s.integrations.deleteIntegration(integrationId))).status).toBe(409)
+  })
+})
+
+describe("contracts as Genesys checks them", () => {
+  const withInput = (properties: object, extra: object = {}) => ({
+    input: { inputSchema: { type: "object", properties, ...extra } },
+    output: { successSchema: { type: "object", properties: { tags: { type: "array", items: { type: "string" } } } } }
+  })
+
+  it("refuses an input that is not a simple property, with the Genesys message, and accepts arrays in outputs", async () => {
+    const integrationId = await newIntegration("Simple WS")
+    for (const bad of [{ tags: { type: "array", items: { type: "string" } } }, { nested: { type: "object", properties: { a: { type: "string" } } } }]) {
+      const r = await call(suite.s.integrations.postIntegrationsActions({ name: "Flat", category: "c", integrationId, contract: withInput(bad), config } as never))
+      expect(r.status).toBe(400)
+      expect(r.body.message).toContain("Failed Validation of contract.input.inputSchema as a simple properties schema")
+      expect(r.body.message).toContain("possible values: [boolean, integer, null, number, string]")
+    }
+    const ok = await call(
+      suite.s.integrations.postIntegrationsActions({
+        name: "Flat",
+        category: "c",
+        integrationId,
+        contract: withInput({ tags: { type: "string" }, n: { type: "integer" }, b: { type: "boolean" }, x: { type: "number" } }),
+        config
+      } as never)
+    )
+    expect(ok.status).toBe(200)
+  })
+
+  it("refuses an empty required list, in the input or the output", async () => {
+    const integrationId = await newIntegration("Required WS")
+    const emptyInput = await call(
+      suite.s.integrations.postIntegrationsActions({ name: "R", category: "c", integrationId, contract: withInput({ a: { type: "string" } }, { required: [] }), config } as never)
+    )
+    expect(emptyInput.status).toBe(400)
+    expect(emptyInput.body.message).toContain("contract.input.inputSchema: required must have at least 1 item")
+    const emptyOutput = await call(
+      suite.s.integrations.postIntegrationsActionsDrafts({
+        name: "R",
+        category: "c",
+        integrationId,
+        contract: { ...contract, output: { successSchema: { type: "object", required: [], properties: {} } } },
+        config
+      } as never)
+    )
+    expect(emptyOutput.status).toBe(400)
+    expect(emptyOutput.body.message).toContain("contract.output.successSchema")
+  })
+
+  it("refuses a contract change on a published action, and allows name, category and config changes", async () => {
+    const integrationId = await newIntegration("Frozen WS")
+    const a = await call(suite.s.integrations.postIntegrationsActions({ name: "Frozen", category: "Frozen WS", integrationId, contract, config } as never))
+    const d = await call(suite.s.integrations.postIntegrationsActionDraft(a.body.id))
+    const changed = { ...contract, output: { successSchema: { type: "object", properties: { other: { type: "string" } } } } }
+    const refused = await call(suite.s.integrations.patchIntegrationsActionDraft(a.body.id, { version: d.body.version, contract: changed } as never))
+    expect(refused.status).toBe(400)
+    expect(refused.body.message).toContain("You cannot change the contracts after you publish the action")
+    // The same contract with its keys in another order is no change.
+    const reordered = { output: contract.output, input: { inputSchema: { properties: { ticketId: { type: "string" } }, required: ["ticketId"], type: "object" } } }
+    const same = await call(suite.s.integrations.patchIntegrationsActionDraft(a.body.id, { version: d.body.version, contract: reordered, name: "Renamed" } as never))
+    expect(same.status).toBe(200)
+    const patched = await call(suite.s.integrations.patchIntegrationsAction(a.body.id, { version: 1, category: "Other", config: { ...config, timeoutSeconds: 5 } } as never))
+    expect(patched.body).toMatchObject({ category: "Other", config: { timeoutSeconds: 5 }, contract })
+  })
+
+  it("needs integrations:action:edit to draft a published action and to read a draft's validation", async () => {
+    const admin = suite.s
+    const integrationId = await newIntegration("Perm WS")
+    const a = await call(admin.integrations.postIntegrationsActions({ name: "Perm", category: "Perm WS", integrationId, contract, config } as never))
+    const role = await call(
+      admin.authz.postAuthorizationRoles({ name: "Adder", permissionPolicies: [{ domain: "integrations", entityName: "action", actionSet: ["add", "view"] }] })
+    )
+    const client = await call(
+      admin.oauth.postOauthClients({ name: "adder", authorizedGrantType: "CLIENT-CREDENTIALS", roleDivisions: [{ roleId: role.body.id, divisionId: suite.emu.state.homeDivision.id }] })
+    )
+    const adder = await login(suite.emu.url, client.body.id, client.body.secret)
+    const redraft = await call(adder.integrations.postIntegrationsActionDraft(a.body.id))
+    expect(redraft.status).toBe(403)
+    expect(redraft.body.message).toContain("integrations:action:edit")
+    const draft = await call(adder.integrations.postIntegrationsActionsDrafts({ name: "New", category: "Perm WS", integrationId, contract, config } as never))
+    expect(draft.status).toBe(200)
+    const validation = await call(adder.integrations.getIntegrationsActionDraftValidation(draft.body.id))
+    expect(validation.status).toBe(403)
+    expect(validation.body.message).toContain("integrations:action:edit")
   })
 })

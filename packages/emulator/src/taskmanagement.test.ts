@@ -36,6 +36,16 @@ describe("workbins", () => {
     expect(suite.emu.state.workbins.size).toBe(before + 1)
   })
 
+  it("lists workbins and worktypes with a query that has no filters (as CX as Code does)", async () => {
+    const setup = await setupWorktype(suite.s, "Unfiltered")
+    const bins = await call(suite.s.tm.postTaskmanagementWorkbinsQuery({ pageSize: 200 } as never))
+    expect(bins.status).toBe(200)
+    expect(bins.body.entities.map((e: { id: string }) => e.id)).toContain(setup.workbinId)
+    const types = await call(suite.s.tm.postTaskmanagementWorktypesQuery({ pageSize: 200 } as never))
+    expect(types.status).toBe(200)
+    expect(types.body.entities.map((e: { id: string }) => e.id)).toContain(setup.worktypeId)
+  })
+
   it("rejects an unknown query filter name and a pageSize over 200", async () => {
     const bad = await call(suite.s.tm.postTaskmanagementWorkbinsQuery({ filters: [{ name: "colour", type: "String", operator: "EQ", values: ["x"] }] }))
     expect(bad.status).toBe(400)
@@ -103,6 +113,16 @@ describe("workitem schemas", () => {
     const r = await call(suite.s.tm.postTaskmanagementWorkitemsSchemas({ ...body, jsonSchema: { ...body.jsonSchema, $schema: "http://json-schema.org/draft-07/schema#" } } as never))
     expect(r.status).toBe(400)
     expect(r.body.message).toContain("$schema")
+  })
+
+  it("accepts a document without type (as CX as Code sends it), and refuses a type other than object", async () => {
+    const body = sampleSchemaBody("untyped") as { jsonSchema: Record<string, unknown> }
+    const { type: _type, ...untyped } = body.jsonSchema
+    const r = await call(suite.s.tm.postTaskmanagementWorkitemsSchemas({ ...body, jsonSchema: untyped } as never))
+    expect(r.status).toBe(200)
+    const bad = await call(suite.s.tm.postTaskmanagementWorkitemsSchemas({ ...body, name: "badly_typed", jsonSchema: { ...untyped, type: "array" } } as never))
+    expect(bad.status).toBe(400)
+    expect(bad.body.message).toContain("jsonSchema.type")
   })
 
   it("will not delete a schema a worktype uses", async () => {
@@ -187,6 +207,21 @@ describe("worktype statuses", () => {
     const patched = await call(suite.s.tm.patchTaskmanagementWorktypeStatus(setup.worktypeId, waiting.body.id, { description: "paused" }))
     expect(patched.body.description).toBe("paused")
     expect((await call(suite.s.tm.deleteTaskmanagementWorktypeStatus(setup.worktypeId, waiting.body.id))).status).toBe(204)
+  })
+
+  it("accepts statusTransitionTime as HH:mm:ss and HH:mm:ss.SSS, and refuses other forms", async () => {
+    const setup = await setupWorktype(suite.s, "Times")
+    const base = { category: "Waiting", defaultDestinationStatusId: setup.statuses.open, statusTransitionDelaySeconds: 86400 }
+    const short = await call(suite.s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { ...base, name: "Snoozed", statusTransitionTime: "12:04:21" } as never))
+    expect(short.status, JSON.stringify(short.body)).toBe(200)
+    expect(short.body.statusTransitionTime).toBe("12:04:21")
+    const long = await call(suite.s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { ...base, name: "Parked", statusTransitionTime: "08:30:00.000" } as never))
+    expect(long.status, JSON.stringify(long.body)).toBe(200)
+    for (const time of ["12:04", "25:00:00", "12:04:21Z"]) {
+      const bad = await call(suite.s.tm.postTaskmanagementWorktypeStatuses(setup.worktypeId, { ...base, name: `Bad ${time}`, statusTransitionTime: time } as never))
+      expect([time, bad.status]).toEqual([time, 400])
+      expect(bad.body.message).toContain("statusTransitionTime")
+    }
   })
 
   it("validates category, name, destinations and the category lock", async () => {

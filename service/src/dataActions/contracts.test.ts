@@ -6,7 +6,7 @@ import { Ajv } from "ajv"
 import { describe, expect, it } from "vitest"
 import type { FlatObjectSchema } from "./contracts.js"
 import type { DataActionErrorCode } from "./errors.js"
-import { NORMALIZE_MARKERS, SOURCE_INPUT, normalizeTicketContract, ticketStatusContract, unmappedFlag } from "./contracts.js"
+import { NORMALIZE_MARKERS, SOURCE_INPUT, TAG_INPUT_DELIMITER, joinedOutput, normalizeTicketContract, ticketStatusContract, unmappedFlag } from "./contracts.js"
 
 const ajv = new Ajv({ strict: true, allErrors: true })
 
@@ -17,7 +17,16 @@ const expectFlat = (schema: FlatObjectSchema): void => {
     if (property.type === "array") expect(property.items?.type, name).toBe("string")
     else expect(property.items, name).toBeUndefined()
   }
-  for (const name of schema.required) expect(Object.keys(schema.properties)).toContain(name)
+  for (const name of schema.required ?? []) expect(Object.keys(schema.properties)).toContain(name)
+  // draft-04 needs at least one entry: an empty list is left out.
+  expect(schema.required, "required").not.toEqual([])
+}
+
+/** Genesys's "simple properties schema" for inputs: primitive types only. */
+const expectSimpleProperties = (schema: FlatObjectSchema): void => {
+  for (const [name, property] of Object.entries(schema.properties)) {
+    expect(["string", "integer", "number", "boolean"], name).toContain(property.type)
+  }
 }
 
 const field = (key: string, overrides: Partial<FieldDecl> = {}): FieldDecl => ({
@@ -35,7 +44,7 @@ describe("normalizeTicketContract", () => {
 
   it("has one optional input and one output per catalog field", () => {
     expect(Object.keys(contract.input.properties)).toEqual([...defaultCatalog.fields.map((f) => f.key), SOURCE_INPUT])
-    expect(contract.input.required).toEqual([])
+    expect(contract.input).not.toHaveProperty("required")
     for (const f of defaultCatalog.fields) {
       expect(contract.output.properties[f.key]?.title).toBe(f.title)
       expect(contract.output.required).not.toContain(f.key)
@@ -44,16 +53,21 @@ describe("normalizeTicketContract", () => {
 
   it("is flat and compiles as JSON Schema (strict)", () => {
     expectFlat(contract.input)
+    expectSimpleProperties(contract.input)
     expectFlat(contract.output)
     expect(() => ajv.compile(contract.input)).not.toThrow()
     expect(() => ajv.compile(contract.output)).not.toThrow()
   })
 
-  it("takes raw text for scalar fields and a list for tag fields", () => {
+  it("takes raw text for every field, tags joined by the delimiter, and answers tags as a list and a joined text", () => {
+    expect(TAG_INPUT_DELIMITER).toBe(",")
     expect(contract.input.properties.sla_breached?.type).toBe("string")
-    expect(contract.input.properties.product_family).toMatchObject({ type: "array", items: { type: "string" } })
+    expect(contract.input.properties.product_family?.type).toBe("string")
+    expect(contract.input.properties.product_family?.description).toContain('separated by ","')
     expect(contract.output.properties.sla_breached?.type).toBe("boolean")
     expect(contract.output.properties.product_family).toMatchObject({ type: "array", maxItems: 10 })
+    expect(contract.output.properties[joinedOutput("product_family")]?.type).toBe("string")
+    expect(contract.output.required).not.toContain(joinedOutput("product_family"))
   })
 
   it("restricts vocabulary outputs to the vocabulary values", () => {
@@ -96,6 +110,11 @@ describe("normalizeTicketContract", () => {
   it("refuses a field whose unmapped flag collides with another field", () => {
     const catalog: Catalog = { ...defaultCatalog, fields: [...defaultCatalog.fields, field("category_unmapped")] }
     expect(() => normalizeTicketContract(catalog)).toThrow(/"category_unmapped"/)
+  })
+
+  it("refuses a field named like another field's joined tag output", () => {
+    const catalog: Catalog = { ...defaultCatalog, fields: [...defaultCatalog.fields, field("product_family_joined")] }
+    expect(() => normalizeTicketContract(catalog)).toThrow(/"product_family_joined"/)
   })
 
   it("refuses a field named like the source input", () => {

@@ -1,8 +1,12 @@
 /**
  * The Data Action contracts (JSON Schema), derived from the catalog.
  *
- * Both actions keep Architect's constraints: inputs and outputs are flat objects whose properties are strings,
- * numbers, booleans or arrays of strings — no nested objects, no arrays of objects. The schemas use only keywords
+ * Both actions keep Genesys's and Architect's constraints. Inputs are a flat "simple properties schema": strings,
+ * integers, numbers and booleans only (Genesys refuses any other input type), so a tag field's raw values arrive as
+ * one string joined by `TAG_INPUT_DELIMITER`. Outputs are flat objects whose properties are strings, numbers,
+ * booleans or arrays of strings — no nested objects, no arrays of objects; each tag output also has a joined string
+ * form (`<field>_joined`) for Architect expressions. An empty `required` is left out (draft-04 wants at least one
+ * entry). The schemas use only keywords
  * that JSON Schema draft-04 (Genesys) and draft-07 share: `type`, `properties`, `required`, `items`, `enum`,
  * `minLength`, `maxLength`, `minimum`, `maximum`, `title`, `description`.
  */
@@ -32,7 +36,8 @@ export interface FlatObjectSchema {
   readonly title: string
   readonly description: string
   readonly type: "object"
-  readonly required: ReadonlyArray<string>
+  /** Left out when no property is required: JSON Schema draft-04 refuses an empty `required`. */
+  readonly required?: ReadonlyArray<string>
   readonly properties: Readonly<Record<string, JsonSchemaProperty>>
 }
 
@@ -63,6 +68,15 @@ export const NORMALIZE_MARKERS = {
 /** The normalize-ticket input that is not a catalog field: which source's `sourceMappings` to apply. */
 export const SOURCE_INPUT = "source"
 
+/**
+ * How a tag field's raw values arrive in the one string input Genesys allows (`web,mobile`), and how the
+ * `<field>_joined` output joins the normalized values. Spaces around each value are ignored.
+ */
+export const TAG_INPUT_DELIMITER = ","
+
+/** The joined string form of a tag output, for Architect expressions (`web,mobile`). */
+export const joinedOutput = (fieldKey: string): string => `${fieldKey}_joined`
+
 /** The per-field boolean output telling that a vocabulary field's value was not in its vocabulary. */
 export const unmappedFlag = (fieldKey: string): string => `${fieldKey}_unmapped`
 
@@ -72,11 +86,8 @@ export const unmappedFlag = (fieldKey: string): string => `${fieldKey}_unmapped`
  */
 const TEMPLATE_RESERVED = ["input", "rawResult", "esc", "credentials", "successTemplateUtils", "math", "context"]
 
-/** The Architect type of a raw input for a field: raw ticket attributes arrive as text, tags as a list. */
-const inputProperty = (field: FieldDecl): JsonSchemaProperty => {
-  const doc = describe(field, rawHint(field.type))
-  return field.type === "tag" ? { type: "array", items: { type: "string" }, ...doc } : { type: "string", ...doc }
-}
+/** The Architect type of a raw input for a field: every raw ticket attribute arrives as text, tags joined by `,`. */
+const inputProperty = (field: FieldDecl): JsonSchemaProperty => ({ type: "string", ...describe(field, rawHint(field.type)) })
 
 const rawHint = (type: CoreType): string => {
   switch (type) {
@@ -92,7 +103,7 @@ const rawHint = (type: CoreType): string => {
     case "enum":
       return "Raw value: a vocabulary value, its title or one of its aliases (case-insensitive)."
     case "tag":
-      return "Raw values, one per list item."
+      return `Raw values in one text, separated by "${TAG_INPUT_DELIMITER}" (e.g. web${TAG_INPUT_DELIMITER}mobile).`
     default:
       return "Raw value; longer values are truncated."
   }
@@ -194,6 +205,12 @@ export const normalizeTicketContract = (catalog: Catalog): ActionContract => {
     [NORMALIZE_MARKERS.hasTruncated]: { type: "boolean", description: "True when at least one value was truncated." },
     [NORMALIZE_MARKERS.provided]: stringList("Keys of the fields that have a normalized value in this answer.")
   }
+  for (const field of catalog.fields.filter((f) => f.type === "tag")) {
+    markers[joinedOutput(field.key)] = {
+      type: "string",
+      description: `The ${field.title} values joined by "${TAG_INPUT_DELIMITER}" (absent when there are none).`
+    }
+  }
   for (const field of vocabularyFields(catalog)) {
     markers[unmappedFlag(field.key)] = {
       type: "boolean",
@@ -219,7 +236,9 @@ export const normalizeTicketContract = (catalog: Catalog): ActionContract => {
     }
   }
   for (const [name, schema] of Object.entries(markers)) {
-    const owner = catalog.fields.find((field) => field.key === name || unmappedFlag(field.key) === name)
+    const owner = catalog.fields.find(
+      (field) => field.key === name || unmappedFlag(field.key) === name || joinedOutput(field.key) === name
+    )
     claim(name, owner?.key ?? name)
     outputs[name] = schema
   }
@@ -238,7 +257,6 @@ export const normalizeTicketContract = (catalog: Catalog): ActionContract => {
       title: "Raw ticket attributes",
       description: `Raw values of the ${catalog.schemaName} fields; every input is optional.`,
       type: "object",
-      required: [],
       properties: inputs
     },
     output: {

@@ -63,7 +63,7 @@ describe("buildDataActionDefinitions", () => {
       const { translationMap, translationMapDefaults } = definition.config.response
       expect(Object.keys(translationMap).sort()).toEqual(Object.keys(schema.properties).sort())
       for (const name of Object.keys(schema.properties)) {
-        if (schema.required.includes(name)) expect(translationMapDefaults).not.toHaveProperty(name)
+        if ((schema.required ?? []).includes(name)) expect(translationMapDefaults).not.toHaveProperty(name)
         else expect(translationMapDefaults[name], name).toBeDefined()
       }
     }

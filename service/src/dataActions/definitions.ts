@@ -133,7 +133,7 @@ const responseConfig = (output: FlatObjectSchema): DataActionDefinition["config"
   for (const name of names) {
     translationMap[name] = `$.${name}`
     const property = output.properties[name]
-    if (property !== undefined && !output.required.includes(name)) {
+    if (property !== undefined && !(output.required ?? []).includes(name)) {
       translationMapDefaults[name] = translationDefault(property)
     }
   }

@@ -219,3 +219,32 @@ describe("normalize-ticket on generated inputs", () => {
 
 const flagsOff = (answer: Readonly<Record<string, unknown>>): Record<string, false> =>
   Object.fromEntries(Object.keys(answer).filter((key) => key.endsWith("_unmapped")).map((key) => [key, false]))
+
+describe("normalize-ticket tag inputs (one text, as the flat input contract allows)", () => {
+  const action = makeNormalizeTicketAction({
+    ...defaultCatalog,
+    sourceMappings: { servicenow: { product_family: { "Mail Server": "api" } } }
+  })
+  const answer = (body: Record<string, unknown>): Record<string, unknown> =>
+    Either.getOrThrowWith(action.run(body), (issues) => new Error(JSON.stringify(issues))) as Record<string, unknown>
+
+  it("splits the text at the delimiter and answers the list and its joined form", () => {
+    const out = answer({ product_family: "printer, iOS,fax" })
+    expect(out["product_family"]).toEqual(["devices", "mobile"])
+    expect(out["product_family_joined"]).toBe("devices,mobile")
+    expect(out[NORMALIZE_MARKERS.unmapped]).toEqual(["product_family=fax"])
+    expect(validateOutput(out), JSON.stringify(validateOutput.errors)).toBe(true)
+  })
+
+  it("applies a source's mappings to each value of the text", () => {
+    const out = answer({ source: "servicenow", product_family: "mail server,web" })
+    expect(out["product_family"]).toEqual(["api", "web"])
+    expect(out["product_family_joined"]).toBe("api,web")
+  })
+
+  it("leaves the joined form out when the field has no value", () => {
+    const out = answer({ priority: "high", product_family: "" })
+    expect(out).not.toHaveProperty("product_family")
+    expect(out).not.toHaveProperty("product_family_joined")
+  })
+})

@@ -3,6 +3,9 @@
  * catalog's normalization rules (the ones the sync engine applies before writing a workitem).
  *
  * - Every input is optional: a flow sends the attributes it has. `null` and `""` count as absent.
+ * - A tag field arrives as one text of values separated by `TAG_INPUT_DELIMITER` (the contract's input is a string:
+ *   Genesys allows no array inputs); a JSON list is still accepted. Its output is the list of normalized values plus
+ *   `<field>_joined`, the same values joined by the delimiter.
  * - With `source`, the deployment's `sourceMappings[source]` turn vendor values into vocabulary values first
  *   (exact match, then case-insensitive), as for that source's webhooks.
  * - A value outside its field's vocabulary is not an error: the field is left out, `unmapped` lists
@@ -13,7 +16,7 @@
 import type { Catalog, FieldDecl } from "@workbridge/catalog"
 import { GENESYS_LIMITS, normalizeFields, truncateText } from "@workbridge/catalog"
 import { Either } from "effect"
-import { NORMALIZE_MARKERS, SOURCE_INPUT, TICKET_REF_MAX_LENGTH, normalizeTicketContract, priorityField, statusField, unmappedFlag, vocabularyFields } from "./contracts.js"
+import { NORMALIZE_MARKERS, SOURCE_INPUT, TAG_INPUT_DELIMITER, TICKET_REF_MAX_LENGTH, joinedOutput, normalizeTicketContract, priorityField, statusField, unmappedFlag, vocabularyFields } from "./contracts.js"
 import type { ActionContract } from "./contracts.js"
 import type { InputIssue } from "./errors.js"
 import { describeType } from "./ticketStatus.js"
@@ -42,6 +45,7 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
   const fields = new Map<string, FieldDecl>(catalog.fields.map((field) => [field.key, field]))
   const fieldKeys = catalog.fields.map((field) => field.key)
   const flags = vocabularyFields(catalog).map((field) => [field.key, unmappedFlag(field.key)] as const)
+  const joined = catalog.fields.filter((field) => field.type === "tag").map((field) => [field.key, joinedOutput(field.key)] as const)
   const priority = priorityField(catalog)
   const priorities = new Map((priority?.vocabulary ?? []).map((entry) => [entry.value, entry.priority]))
   const status = statusField(catalog)
@@ -88,7 +92,8 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
     for (const key of fieldKeys) {
       if (!(key in record)) continue
       const table = sourceMappings?.get(key)
-      const value = record[key]
+      const raw = record[key]
+      const value = fields.get(key)?.type === "tag" && typeof raw === "string" ? raw.split(TAG_INPUT_DELIMITER) : raw
       fieldsOnly[key] = table === undefined ? value : Array.isArray(value) ? value.map((item) => mapVendorValue(table, item)) : mapVendorValue(table, value)
     }
     const outcome = normalizeFields(catalog, fieldsOnly, { checkRequired: false })
@@ -113,6 +118,10 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
     out[NORMALIZE_MARKERS.truncated] = [...outcome.truncated]
     out[NORMALIZE_MARKERS.hasTruncated] = outcome.truncated.length > 0
     out[NORMALIZE_MARKERS.provided] = provided
+    for (const [key, name] of joined) {
+      const value = outcome.values[key]
+      if (Array.isArray(value)) out[name] = value.join(TAG_INPUT_DELIMITER)
+    }
     for (const [key, flag] of flags) out[flag] = unmappedFields.has(key)
     if (priority !== undefined) {
       const value = outcome.values[priority.key]

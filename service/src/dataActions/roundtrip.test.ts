@@ -4,17 +4,22 @@
  * action a draft, its validation, publication, and a read back that must equal what was exported.
  */
 import { mkdtemp, readFile } from "node:fs/promises"
+import type { Server } from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Emulator } from "@workbridge/genesys-emulator"
 import { startEmulator } from "@workbridge/genesys-emulator"
 import type { SdkSession } from "@workbridge/genesys-emulator/testing"
 import { call, login } from "@workbridge/genesys-emulator/testing"
+import { defaultCatalog } from "@workbridge/catalog"
+import { Ajv } from "ajv"
 import type platformClient from "purecloud-platform-client-v2"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { DataActionDefinition } from "./definitions.js"
 import { toPostActionInput } from "./definitions.js"
 import { exportDataActions } from "./export.js"
+import { makeDataActionApp } from "./standalone.js"
 
 let emulator: Emulator
 let session: SdkSession
@@ -103,5 +108,65 @@ describe("exported definitions through the data-action API", () => {
     const body = toPostActionInput(definition, { integrationId: "no-such-integration", category: "Workbridge" })
     const res = await call(session.integrations.postIntegrationsActionsDrafts(body as unknown as platformClient.Models.PostActionInput))
     expect(res.status).toBe(400)
+  })
+})
+
+describe("a tag value through the published Normalize-ticket action", () => {
+  it("is refused in the old shape (a list input, an empty required) and round-trips as one delimited text", async () => {
+    const [definition] = exported
+    if (definition === undefined) throw new Error("nothing exported")
+    const inputSchema = definition.contract.input.inputSchema
+    const old = {
+      ...definition,
+      contract: {
+        ...definition.contract,
+        input: {
+          inputSchema: {
+            ...inputSchema,
+            required: [],
+            properties: { ...inputSchema.properties, product_family: { type: "array", items: { type: "string" } } }
+          }
+        }
+      }
+    }
+    const refused = await call<{ message: string }>(
+      session.integrations.postIntegrationsActions(toPostActionInput(old as DataActionDefinition, { integrationId, category: "Old" }) as never)
+    )
+    expect(refused.status).toBe(400)
+    expect(refused.body.message).toContain("as a simple properties schema")
+
+    const created = await call<{ id: string }>(
+      session.integrations.postIntegrationsActions(toPostActionInput(definition, { integrationId, category: "Tags" }) as never)
+    )
+    expect(created.status, JSON.stringify(created.body)).toBe(200)
+    const published = await call<{ contract: DataActionDefinition["contract"] }>(
+      session.integrations.getIntegrationsAction(created.body.id, { expand: "contract" } as never)
+    )
+    // What a flow may send is what the published input schema admits; the request template sends it as is.
+    const ajv = new Ajv({ allErrors: true })
+    const flowInput = { product_family: "printer, iOS", priority: "P1" }
+    const validateInput = ajv.compile(published.body.contract.input.inputSchema)
+    expect(validateInput(flowInput), JSON.stringify(validateInput.errors)).toBe(true)
+    expect(validateInput({ product_family: ["printer"] })).toBe(false)
+
+    const app = makeDataActionApp({ catalog: defaultCatalog, auth: { basicAuth: "genesys:pw-0123456789" }, ticketStatus: async () => undefined })
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s))
+    })
+    try {
+      const port = (server.address() as AddressInfo).port
+      const res = await fetch(`http://127.0.0.1:${port}/data-actions/normalize-ticket`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from("genesys:pw-0123456789").toString("base64")}` },
+        body: JSON.stringify(flowInput)
+      })
+      const answer = (await res.json()) as Record<string, unknown>
+      expect(res.status).toBe(200)
+      const validateOutput = ajv.compile(published.body.contract.output.successSchema)
+      expect(validateOutput(answer), JSON.stringify(validateOutput.errors)).toBe(true)
+      expect(answer).toMatchObject({ product_family: ["devices", "mobile"], product_family_joined: "devices,mobile", priority: "urgent" })
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 })

@@ -95,7 +95,8 @@ export const compileSchema = (jsonSchema: unknown): CompiledSchema => {
   if (!isObject(jsonSchema)) throw badRequest("jsonSchema must be an object", "jsonSchema")
   if (jsonSchema["$schema"] !== "http://json-schema.org/draft-04/schema#")
     throw badRequest('jsonSchema.$schema must be "http://json-schema.org/draft-04/schema#"', "jsonSchema.$schema")
-  if (jsonSchema["type"] !== "object") throw badRequest('jsonSchema.type must be "object"', "jsonSchema.type")
+  // `type` may be left out (CX as Code sends none); when present it must be "object".
+  if (jsonSchema["type"] !== undefined && jsonSchema["type"] !== "object") throw badRequest('jsonSchema.type must be "object"', "jsonSchema.type")
   const properties = jsonSchema["properties"] ?? {}
   if (!isObject(properties)) throw badRequest("jsonSchema.properties must be an object", "jsonSchema.properties")
   const keys = Object.keys(properties)

@@ -1,7 +1,16 @@
 /** Fault rules for tests: matched on method and URL path, drawn with a seedable PRNG so chaos runs repeat. */
 
-export type FaultKind = "status" | "rateLimit" | "latency" | "hang" | "drop"
-export const FAULT_KINDS: ReadonlyArray<FaultKind> = ["status", "rateLimit", "latency", "hang", "drop"]
+export type FaultKind = "status" | "rateLimit" | "latency" | "hang" | "drop" | "statusConcurrency" | "versionConflict"
+export const FAULT_KINDS: ReadonlyArray<FaultKind> = ["status", "rateLimit", "latency", "hang", "drop", "statusConcurrency", "versionConflict"]
+
+/**
+ * The answers of the two transient Genesys refusals the `statusConcurrency` and `versionConflict` kinds inject
+ * (README, "Faults"): a worktype status changed while a sibling is being changed, and a stale entity version.
+ */
+export const TRANSIENT_FAULTS = {
+  statusConcurrency: { status: 400, code: "bad.request", message: "Database transaction was cancelled" },
+  versionConflict: { code: "conflict", message: "The version sent does not match the current version" }
+} as const
 
 export interface FaultRule {
   /** HTTP method to match (any when omitted). */
@@ -9,7 +18,7 @@ export interface FaultRule {
   /** Matched on the URL path: a RegExp, or a string that equals the path or is a prefix of it ending at a `/`. */
   readonly path?: string | RegExp
   readonly kind: FaultKind
-  /** For `status`: the HTTP status to answer (400–599). */
+  /** For `status`: the HTTP status to answer (400–599). For `versionConflict`: 409 (default), 408 or 400. */
   readonly status?: number
   /** For `rateLimit` (and `status` 429): the `Retry-After` seconds; default 1. */
   readonly retryAfterSeconds?: number
@@ -57,6 +66,8 @@ export const checkFaultRule = (rule: unknown): FaultRule => {
   if (p !== undefined && (typeof p !== "number" || !(p >= 0 && p <= 1))) fail("probability", "must be a number in 0..1")
   if (r["kind"] === "status" && r["status"] === undefined) fail("status", 'is required for kind "status"')
   if (r["kind"] === "latency" && r["latencyMs"] === undefined) fail("latencyMs", 'is required for kind "latency"')
+  if (r["kind"] === "versionConflict" && r["status"] !== undefined && ![400, 408, 409].includes(r["status"] as number))
+    fail("status", 'must be 400, 408 or 409 for kind "versionConflict"')
   return rule as FaultRule
 }
 

@@ -6,8 +6,9 @@ import { type Json, isObject, onlyKeys, optBool, optEnum, optInt, optString, req
 
 const INTEGRATION_TYPES = ["custom-rest-actions", "purecloud-data-actions"]
 const CREDENTIAL_TYPES = ["basicAuth", "userDefined", "userDefinedOAuth", "pureCloudOAuthClient"]
+/** Required credential fields by type. A Basic Auth password is optional (README, "Integrations"). */
 const REQUIRED_CREDENTIAL_FIELDS: Record<string, ReadonlyArray<string>> = {
-  basicAuth: ["userName", "password"],
+  basicAuth: ["userName"],
   pureCloudOAuthClient: ["clientId", "clientSecret"]
 }
 const I = "/api/v2/integrations"
@@ -100,6 +101,39 @@ const checkConfig = (config: unknown): Json => {
   return config
 }
 
+/** The property types of an input "simple properties schema" (README, "Data Action contracts"). */
+const SIMPLE_TYPES = ["boolean", "integer", "null", "number", "string"]
+
+/** A `required` list anywhere in a schema must hold at least one name (JSON Schema draft-04). */
+const checkRequiredLists = (schema: unknown, where: string): void => {
+  if (Array.isArray(schema)) {
+    schema.forEach((item, i) => checkRequiredLists(item, `${where}[${i}]`))
+    return
+  }
+  if (!isObject(schema)) return
+  const required = schema["required"]
+  if (Array.isArray(required) && required.length === 0)
+    throw badRequest(`Failed Validation of ${where}: required must have at least 1 item (omit it when nothing is required)`, `${where}.required`)
+  for (const [key, value] of Object.entries(schema)) if (key !== "enum" && key !== "default") checkRequiredLists(value, `${where}.${key}`)
+}
+
+/** Inputs are a flat "simple properties schema": each property's type is a primitive (README, "Data Action contracts"). */
+const checkSimpleProperties = (schema: Json): void => {
+  const where = "contract.input.inputSchema"
+  const properties = schema["properties"] ?? {}
+  if (!isObject(properties)) throw badRequest(`Failed Validation of ${where} as a simple properties schema: properties must be an object`, where)
+  for (const [name, property] of Object.entries(properties)) {
+    const type = isObject(property) ? property["type"] : undefined
+    const types = Array.isArray(type) ? type : [type]
+    const bad = types.find((t) => type !== undefined && (typeof t !== "string" || !SIMPLE_TYPES.includes(t)))
+    if (!isObject(property) || bad !== undefined)
+      throw badRequest(
+        `Failed Validation of ${where} as a simple properties schema: property ${name} has type ${JSON.stringify(bad ?? property)}; possible values: [${SIMPLE_TYPES.join(", ")}]`,
+        `${where}.properties.${name}.type`
+      )
+  }
+}
+
 const checkContract = (contract: unknown): Json => {
   if (!isObject(contract)) throw badRequest("contract is required", "contract")
   const input = contract["input"]
@@ -107,7 +141,21 @@ const checkContract = (contract: unknown): Json => {
   const output = contract["output"]
   if (!isObject(output) || !isObject(output["successSchema"]))
     throw badRequest("contract.output.successSchema must be a JSON Schema object", "contract.output.successSchema")
+  checkSimpleProperties(input["inputSchema"] as Json)
+  checkRequiredLists(input["inputSchema"], "contract.input.inputSchema")
+  checkRequiredLists(output["successSchema"], "contract.output.successSchema")
   return contract
+}
+
+/** JSON with sorted keys, so that key order does not make two contracts differ. */
+const canonical = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
+  if (isObject(value))
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(",")}}`
+  return JSON.stringify(value ?? null)
 }
 
 const parseNewAction = (s: State, b: Json): Omit<DataAction, "id" | "version"> => {
@@ -383,7 +431,7 @@ export const integrationRoutes: ReadonlyArray<Route> = [
   {
     method: "POST",
     template: `${I}/actions/{actionId}/draft`,
-    permissions: ["integrations:action:add"],
+    permissions: ["integrations:action:edit"],
     handler: (c) => {
       const a = getAction(c.state, c.params["actionId"] ?? "")
       if (c.state.drafts.has(a.id)) throw conflict(`Action ${a.id} already has a draft`)
@@ -414,6 +462,12 @@ export const integrationRoutes: ReadonlyArray<Route> = [
       const secure = optBool(b, "secure")
       if (b["config"] !== undefined && !isObject(b["config"])) throw badRequest("config must be an object", "config")
       if (b["contract"] !== undefined && !isObject(b["contract"])) throw badRequest("contract must be an object", "contract")
+      const published = c.state.actions.get(d.id)
+      if (b["contract"] !== undefined && published !== undefined && canonical(b["contract"]) !== canonical(published.contract))
+        throw badRequest(
+          `You cannot change the contracts after you publish the action: action ${d.id} is published; create a new action for a new contract`,
+          "contract"
+        )
       if (name !== undefined) d.name = name
       if (category !== undefined) d.category = category
       if (secure !== undefined) d.secure = secure
@@ -436,7 +490,7 @@ export const integrationRoutes: ReadonlyArray<Route> = [
   {
     method: "GET",
     template: `${I}/actions/{actionId}/draft/validation`,
-    permissions: ["integrations:action:view"],
+    permissions: ["integrations:action:edit"],
     handler: (c) => {
       const errors = validateDraft(getDraft(c.state, c.params["actionId"] ?? ""))
       return ok({ valid: errors.length === 0, errors })

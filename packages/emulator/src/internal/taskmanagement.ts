@@ -148,8 +148,9 @@ const sortBy = <T>(items: Array<T>, sort: { name: string; ascending: boolean } |
 }
 
 /**
- * The synchronous `POST ${TM}/<path>/query` of workbins and worktypes: the body's keys checked, required filters over
- * the allowed names, a page, an optional sort on dateModified or name, and a page of JSON views.
+ * The synchronous `POST ${TM}/<path>/query` of workbins and worktypes: the body's keys checked, optional filters over
+ * the allowed names (CX as Code lists every workbin and worktype with a query that has no `filters`), a page, an
+ * optional sort on dateModified or name, and a page of JSON views.
  */
 const queryRoute = <T>(q: {
   readonly path: string
@@ -167,7 +168,7 @@ const queryRoute = <T>(q: {
   handler: (c) => {
     const b = requireBody(c.body)
     onlyKeys(b, q.keys, q.model)
-    const filters = parseFilters(b, (n) => q.filters.includes(n), true)
+    const filters = parseFilters(b, (n) => q.filters.includes(n), false)
     const page = parsePage(b)
     const sort = parseSort(b, ["dateModified", "name"])
     const hits = [...q.all(c.state)].filter((t) => filters.every((f) => matches(f, q.field(t, f.name))))
@@ -601,7 +602,8 @@ const worktypeRoutes: ReadonlyArray<Route> = [
 // --- statuses ---
 
 const CATEGORIES: ReadonlyArray<StatusCategory> = ["Open", "InProgress", "Waiting", "Closed"]
-const TRANSITION_TIME = /^\d{2}:\d{2}:\d{2}\.\d{3}$/
+/** `HH:mm:ss` (the form CX as Code documents and sends) or `HH:mm:ss.SSS` (the SDK's model text); README, "Task Management". */
+const TRANSITION_TIME = /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{3})?$/
 
 const statusFields = (c: Ctx, w: Worktype, b: Json, self: string | undefined, category: StatusCategory) => {
   const name = optString(b, "name", NAME)
@@ -622,7 +624,7 @@ const statusFields = (c: Ctx, w: Worktype, b: Json, self: string | undefined, ca
   if (defaultDest !== undefined && c.state.statuses.get(defaultDest)?.worktypeId !== w.id)
     throw badRequest(`defaultDestinationStatusId ${defaultDest} is not a status of worktype ${w.id}`, "defaultDestinationStatusId")
   const time = optString(b, "statusTransitionTime")
-  if (time !== undefined && !TRANSITION_TIME.test(time)) throw badRequest("statusTransitionTime must be HH:mm:ss.SSS", "statusTransitionTime")
+  if (time !== undefined && !TRANSITION_TIME.test(time)) throw badRequest("statusTransitionTime must be HH:mm:ss or HH:mm:ss.SSS", "statusTransitionTime")
   const autoTerminate = optBool(b, "autoTerminateWorkitem")
   if (autoTerminate === true && category !== "Closed")
     throw badRequest("autoTerminateWorkitem is only allowed on a Closed status", "autoTerminateWorkitem")
