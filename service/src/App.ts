@@ -42,6 +42,8 @@ export interface AppDeps {
   readonly genesysReady: () => Promise<void>
   /** Refresh gauges before /metrics renders. */
   readonly refreshGauges: () => Promise<void>
+  /** Operations whose 403s are retried while permissions propagate; `/readyz` lists them (they do not fail it). */
+  readonly permissionWaits?: () => ReadonlyArray<{ readonly operation: string; readonly since: number; readonly until: number }>
   readonly inboxRetryAfterSeconds: number
   readonly maxBodyBytes?: number
   readonly dataActions?: express.Router
@@ -136,7 +138,15 @@ export const makeApp = (deps: AppDeps): express.Express => {
       ready = false
       checks["genesys"] = e instanceof Error ? e.message : String(e)
     }
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks })
+    // 403s being retried while a permission change propagates: shown, not a reason to stop taking webhooks.
+    const waits = deps.permissionWaits?.() ?? []
+    const permissions =
+      waits.length === 0
+        ? {}
+        : {
+            permissionWait: waits.map((w) => ({ operation: w.operation, since: new Date(w.since).toISOString(), until: new Date(w.until).toISOString() }))
+          }
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks, ...permissions })
   })
 
   app.get("/metrics", async (_req, res) => {
