@@ -44,6 +44,8 @@ export interface AppDeps {
   readonly refreshGauges: () => Promise<void>
   /** Operations whose 403s are retried while permissions propagate; `/readyz` lists them (they do not fail it). */
   readonly permissionWaits?: () => ReadonlyArray<{ readonly operation: string; readonly since: number; readonly until: number }>
+  /** Replaying a `GenesysForbidden` dead letter says the role was changed: a new permission-propagation window. */
+  readonly permissionsChanged?: () => void
   readonly inboxRetryAfterSeconds: number
   readonly maxBodyBytes?: number
   readonly dataActions?: express.Router
@@ -257,6 +259,7 @@ export const makeApp = (deps: AppDeps): express.Express => {
       const letter = await run(deps.links.getDeadLetter(req.params["id"]!))
       const inboxId = await run(deps.inbox.requeue(letter.event))
       await run(deps.links.removeDeadLetter(letter.id))
+      if (letter.reason === "GenesysForbidden") deps.permissionsChanged?.()
       deps.log.info({ deadLetter: letter.id, source: letter.source, ticketId: letter.ticketId }, "dead letter replayed")
       res.status(202).json({ status: "requeued", id: letter.id, inboxId })
     } catch (e) {

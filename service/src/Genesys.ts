@@ -83,6 +83,8 @@ export interface GenesysService {
   readonly invalidateToken: Effect.Effect<void>
   /** Operations whose 403s are being retried while permissions propagate (empty: none). */
   readonly permissionWaits: () => ReadonlyArray<PermissionWait>
+  /** A role was changed (an operator replayed a `GenesysForbidden` dead letter): the next 403 opens a new window. */
+  readonly permissionsChanged: () => void
   /** 429 pauses longer than `longPauseSeconds` still in force, one per scope kind. */
   readonly longPauses: () => ReadonlyArray<LongPause>
 }
@@ -478,6 +480,7 @@ export const make = (options: GenesysClientOptions) =>
           { scopes: [{ kind: "updates" }, { kind: "workitem", workitemId: id }], workitemId: id }
         ),
       invalidateToken,
+      permissionsChanged: () => forbiddenSince.clear(),
       permissionWaits: () => {
         const now = Date.now()
         return [...forbiddenSince]

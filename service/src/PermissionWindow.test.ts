@@ -122,8 +122,8 @@ describe("the permission-propagation window", () => {
     expect(((await (await fetch(`${s.service.url}/readyz`)).json()) as { permissionWait?: unknown }).permissionWait).toBeUndefined()
   })
 
-  it("after the window a 403 is dead-lettered as before", async () => {
-    const s = await start({ WORKBRIDGE_PERMISSION_WINDOW_SECONDS: "1" })
+  it("after the window a 403 is dead-lettered as before; replaying it after a role change opens a new window", async () => {
+    const s = await start({ WORKBRIDGE_PERMISSION_WINDOW_SECONDS: "3" })
     await post(s, "PERM-2", 1)
     const created = await waitFor(s, "PERM-2", atRev(1))
     // The permission never comes.
@@ -137,5 +137,16 @@ describe("the permission-propagation window", () => {
     const codes = patches(s, created.workitemId!)
     expect(codes.length).toBeGreaterThan(1)
     expect(codes.every((c) => c === 403)).toBe(true)
+
+    // The operator grants the permission (it applies 2 s later) and replays the dead letter: without a new window its
+    // first 403 would be dead-lettered again at once.
+    s.emulator.configure({ permissionDelaySeconds: 2 })
+    await s.authz.putAuthorizationRole(s.roleId, { name: "Workbridge sync", permissionPolicies: WITH_EDIT } as never)
+    expect((await fetch(`${s.service.url}/dead-letters/${letter.id}/replay`, { method: "POST" })).status).toBe(202)
+    await waitFor(s, "PERM-2", atRev(2), 30_000)
+    expect(await Effect.runPromise(s.service.links.listDeadLetters())).toHaveLength(0)
+    const after = patches(s, created.workitemId!).slice(codes.length)
+    expect(after[0]).toBe(403)
+    expect(after[after.length - 1]).toBe(200)
   })
 })

@@ -347,6 +347,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       log,
       genesysReady,
       permissionWaits: client.permissionWaits,
+      permissionsChanged: client.permissionsChanged,
       refreshGauges: () => runtime.runPromise(refreshGauges),
       inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
       ...config.edge,
