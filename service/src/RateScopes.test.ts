@@ -34,9 +34,9 @@ describe("429 scopes in a storm", () => {
       await h.post(genericBody({ ticketId: "HOT", rev, fields: { subject: `hot at ${rev}` } }))
       await h.waitFor("HOT", atRev(rev))
     }
-    // Two more creates are left today; the minute of the hot workitem has 10 s to run.
+    // Two more creates are left today; the minute of the hot workitem has 20 s to run.
     h.emulator.configure({ dailyWorkitemCreates: h.emulator.state.dailyCreates.count + 2 })
-    offset += 50_000
+    offset += 40_000
     h.emulator.clearRequests()
 
     // The storm: the hot ticket again (429, per workitem), updates of every other ticket, and four new tickets of
@@ -64,23 +64,29 @@ describe("429 scopes in a storm", () => {
     expect(hotMeanwhile.appliedRevision!.startsWith(revisionPrefix(hotRev - 1))).toBe(true)
 
     // Two new tickets were created; the other two wait in the inbox (not dead-lettered) for the daily limit to reset.
+    const createPosts = () => h.emulator.requests().filter((r) => r.method === "POST" && r.path === WORKITEMS).map((r) => r.status)
+    const deadline = Date.now() + 15_000
+    while (!createPosts().includes(429) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     const created: Array<string> = []
-    const waiting: Array<string> = []
     for (const t of fresh) {
       const s = await h.waitFor(t, (x) => x.workitemId !== undefined || x.pendingEvents === 1, 15_000)
-      ;(s.workitemId !== undefined ? created : waiting).push(t)
+      if (s.workitemId !== undefined) created.push(t)
     }
     expect(created).toHaveLength(2)
-    expect(waiting).toHaveLength(2)
-    for (const t of waiting) expect(await h.workitemsOf(t)).toHaveLength(0)
+    for (const t of fresh.filter((x) => !created.includes(x))) {
+      expect((await h.status(t))!.pendingEvents).toBe(1)
+      expect(await h.workitemsOf(t)).toHaveLength(0)
+    }
     expect(await Effect.runPromise(h.service.links.listDeadLetters())).toHaveLength(0)
 
-    // Genesys saw one 429 per limit: the calls of a paused scope were held back in the service, not sent.
-    const log = h.emulator.requests().filter((r) => r.path.startsWith("/api/"))
-    const hotPatches = log.filter((r) => r.method === "PATCH" && r.path === `${WORKITEMS}/${hotId}`)
+    // Genesys saw the hot workitem's 429 once, and the daily limit's once (twice when two creates were in flight
+    // together): the calls of a paused scope are held back in the service, not sent.
+    const hotPatches = h.emulator.requests().filter((r) => r.method === "PATCH" && r.path === `${WORKITEMS}/${hotId}`)
     expect(hotPatches.map((r) => r.status)).toEqual([429])
-    const creates = log.filter((r) => r.method === "POST" && r.path === WORKITEMS)
-    expect(creates.map((r) => r.status)).toEqual([200, 200, 429])
+    const creates = createPosts()
+    expect(creates.filter((c) => c === 200)).toHaveLength(2)
+    expect(creates.filter((c) => c === 429).length).toBeGreaterThanOrEqual(1)
+    expect(creates.filter((c) => c === 429).length).toBeLessThanOrEqual(2)
 
     // The daily-limit pause is long: the alert metric says so.
     const metrics = await (await fetch(`${h.service.url}/metrics`)).text()
@@ -94,6 +100,8 @@ describe("429 scopes in a storm", () => {
     const hot = await h.waitFor("HOT", atRev(hotRev), 30_000)
     const after = h.emulator.requests().filter((r) => r.method === "PATCH" && r.path === `${WORKITEMS}/${hotId}`)
     expect(after.map((r) => r.status)).toEqual([429, 200])
+    // Meanwhile the waiting new tickets were retried from the inbox without a create reaching Genesys.
+    expect(createPosts()).toEqual(creates)
     const sorted = [...lags].sort((a, b) => a - b)
     // The figures for docs/benchmarks.md: the other tickets' lag (post → applied) during the storm.
     process.stdout.write(
