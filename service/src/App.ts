@@ -42,6 +42,10 @@ export interface AppDeps {
   readonly genesysReady: () => Promise<void>
   /** Refresh gauges before /metrics renders. */
   readonly refreshGauges: () => Promise<void>
+  /** Operations whose 403s are retried while permissions propagate; `/readyz` lists them (they do not fail it). */
+  readonly permissionWaits?: () => ReadonlyArray<{ readonly operation: string; readonly since: number; readonly until: number }>
+  /** Replaying a `GenesysForbidden` dead letter says the role was changed: a new permission-propagation window. */
+  readonly permissionsChanged?: () => void
   readonly inboxRetryAfterSeconds: number
   readonly maxBodyBytes?: number
   readonly dataActions?: express.Router
@@ -136,7 +140,15 @@ export const makeApp = (deps: AppDeps): express.Express => {
       ready = false
       checks["genesys"] = e instanceof Error ? e.message : String(e)
     }
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks })
+    // 403s being retried while a permission change propagates: shown, not a reason to stop taking webhooks.
+    const waits = deps.permissionWaits?.() ?? []
+    const permissions =
+      waits.length === 0
+        ? {}
+        : {
+            permissionWait: waits.map((w) => ({ operation: w.operation, since: new Date(w.since).toISOString(), until: new Date(w.until).toISOString() }))
+          }
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks, ...permissions })
   })
 
   app.get("/metrics", async (_req, res) => {
@@ -247,6 +259,7 @@ export const makeApp = (deps: AppDeps): express.Express => {
       const letter = await run(deps.links.getDeadLetter(req.params["id"]!))
       const inboxId = await run(deps.inbox.requeue(letter.event))
       await run(deps.links.removeDeadLetter(letter.id))
+      if (letter.reason === "GenesysForbidden") deps.permissionsChanged?.()
       deps.log.info({ deadLetter: letter.id, source: letter.source, ticketId: letter.ticketId }, "dead letter replayed")
       res.status(202).json({ status: "requeued", id: letter.id, inboxId })
     } catch (e) {

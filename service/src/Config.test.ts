@@ -27,6 +27,14 @@ describe("loadConfig", () => {
     expect(c.genesys).toEqual({ _tag: "Embedded", emulatorPort: 9300, adminId: "workbridge-admin", adminSecret: "workbridge-admin-secret" })
     expect(c.budgetPerMinute).toBe(300)
     expect(c.inboxSoftLimit).toBe(5000)
+    expect(c.permissionWindowSeconds).toBe(300)
+    expect(c.longPauseSeconds).toBe(60)
+  })
+
+  it("reads the permission-propagation window (0 turns it off) and the long-pause alert threshold", () => {
+    const c = loadConfig({ WORKBRIDGE_PERMISSION_WINDOW_SECONDS: "0", WORKBRIDGE_LONG_PAUSE_SECONDS: "600" }, "/srv")
+    expect(c.permissionWindowSeconds).toBe(0)
+    expect(c.longPauseSeconds).toBe(600)
   })
 
   it("reads a remote target and per-source webhook credentials", () => {
@@ -63,7 +71,10 @@ describe("loadConfig", () => {
     [{ WORKBRIDGE_TLS_CERT: "/c.pem" }, "WORKBRIDGE_TLS_KEY"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ WORKBRIDGE_QUEUE: "kafka" }, "WORKBRIDGE_QUEUE"],
-    [{ WORKBRIDGE_TEST_CRASH_AT: "somewhere" }, "WORKBRIDGE_TEST_CRASH_AT"]
+    [{ WORKBRIDGE_TEST_CRASH_AT: "somewhere" }, "WORKBRIDGE_TEST_CRASH_AT"],
+    [{ WORKBRIDGE_PERMISSION_WINDOW_SECONDS: "-1" }, "WORKBRIDGE_PERMISSION_WINDOW_SECONDS"],
+    [{ WORKBRIDGE_PERMISSION_WINDOW_SECONDS: "5m" }, "WORKBRIDGE_PERMISSION_WINDOW_SECONDS"],
+    [{ WORKBRIDGE_LONG_PAUSE_SECONDS: "0" }, "WORKBRIDGE_LONG_PAUSE_SECONDS"]
   ])("names the bad variable: %j → %s", (env, variable) => {
     const e = errorOf(env as Record<string, string>)
     expect(e.variable).toBe(variable)

@@ -78,6 +78,10 @@ export interface ServiceConfig {
   readonly retryMaxMs: number
   /** Retries of one call before the apply is given up for now (the event stays in the inbox). */
   readonly retryAttempts: number
+  /** Seconds after an operation's first 403 during which its 403s are retried (permissions propagating); 0 = none. */
+  readonly permissionWindowSeconds: number
+  /** A 429 pause longer than this raises the long-pause alert. */
+  readonly longPauseSeconds: number
   /** Coalescing window: how long a ticket's first pending event waits for later ones. */
   readonly coalesceMs: number
   /** Seconds a webhook sender is told to wait when the inbox is full. */
@@ -351,6 +355,8 @@ export const loadConfig = (env: Env, cwd: string = str(env, "INIT_CWD") ?? proce
     retryBaseMs,
     retryMaxMs,
     retryAttempts: int(env, "WORKBRIDGE_RETRY_ATTEMPTS", 6, 0, 100),
+    permissionWindowSeconds: int(env, "WORKBRIDGE_PERMISSION_WINDOW_SECONDS", 300, 0, 86_400),
+    longPauseSeconds: int(env, "WORKBRIDGE_LONG_PAUSE_SECONDS", 60, 1, 86_400),
     inboxRetryAfterSeconds: int(env, "WORKBRIDGE_INBOX_RETRY_AFTER", 30, 1, 3600),
     coalesceMs: int(env, "WORKBRIDGE_COALESCE_MS", 200, 0, 60_000),
     dataActionAuth: {

@@ -204,8 +204,11 @@ export const make = (options: EngineOptions) =>
           if (!(yield* links.compareAndSet(key, expected, createPendingLink(new Date().toISOString())))) return yield* new LinkConflict({ key })
         }
         const w = yield* genesys.createWorkitem(body).pipe(
-          // A 429 or a credential failure was refused before Genesys did anything: not ambiguous.
-          Effect.mapError((e) => (e.transient && e.reason !== "RateLimited" && !e.credential ? new AmbiguousCreate({ cause: e }) : e))
+          // A 429, a 403 (permissions still propagating) or a credential failure was refused before Genesys did
+          // anything: not ambiguous.
+          Effect.mapError((e) =>
+            e.transient && e.reason !== "RateLimited" && e.reason !== "Forbidden" && !e.credential ? new AmbiguousCreate({ cause: e }) : e
+          )
         )
         yield* crashIfAt(options.crashAt, "after-create")
         const statusId = w.status?.id
@@ -433,7 +436,10 @@ export const make = (options: EngineOptions) =>
           const delayMs =
             e._tag === "AmbiguousCreate"
               ? Math.max(options.ambiguousCreateBackoffMs ?? 0, options.failureBackoffMs ?? 1000)
-              : (options.failureBackoffMs ?? 1000)
+              : e._tag === "GenesysError" && e.scoped && e.retryAfterSeconds !== undefined
+                ? // A pause over this ticket's work only (its workitem, creates, updates): wait it out in the inbox.
+                  Math.max(options.failureBackoffMs ?? 1000, Math.ceil(e.retryAfterSeconds * 1000))
+                : (options.failureBackoffMs ?? 1000)
           yield* inbox.release(batch, { delayMs }).pipe(Effect.ignore)
           return undefined
         }

@@ -9,7 +9,8 @@ import { genericBody, type Harness, revisionPrefix, startHarness } from "./testi
 let h: Harness
 beforeAll(async () => {
   // One call in flight, so "no request after a 429 before Retry-After" is exact (none already on the wire).
-  h = await startHarness({ WORKBRIDGE_COALESCE_MS: "0", WORKBRIDGE_MAX_IN_FLIGHT: "1" })
+  // No permission-propagation window: a 403 is dead-lettered at once, as after the window (PermissionWindow.test.ts).
+  h = await startHarness({ WORKBRIDGE_COALESCE_MS: "0", WORKBRIDGE_MAX_IN_FLIGHT: "1", WORKBRIDGE_PERMISSION_WINDOW_SECONDS: "0" })
 })
 afterEach(() => {
   h.emulator.faults.clear()

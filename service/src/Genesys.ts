@@ -1,16 +1,18 @@
 /**
  * The Genesys client: one service over the official SDK. Every call draws from the rate budget, runs under a
  * semaphore bounding calls in flight, carries a cached token (renewed before expiry, re-login once on 401),
- * honours `Retry-After` on 429 for every caller (through the budget's shared pause) and retries transient
- * failures (credential failures included: a failed login, a 401 after the re-login) with a capped, jittered
- * exponential schedule. Errors are `GenesysError` with a `reason`.
+ * honours `Retry-After` on 429 through the budget's pauses — scoped to what the 429 limited: the token (every caller
+ * waits), the org's creates or updates, or one workitem (docs/service.md, "429 scopes") — retries a 403 while a
+ * permission change may still be propagating, and retries transient failures (credential failures included: a
+ * failed login, a 401 after the re-login) with a capped, jittered exponential schedule. Errors are `GenesysError`
+ * with a `reason`.
  */
 import platformClient from "purecloud-platform-client-v2"
-import { Context, Duration, Effect, Layer, Schedule } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
 import { GenesysError, type GenesysErrorReason } from "./Errors.js"
 import { Metrics } from "./Metrics.js"
-import { RateBudget } from "./RateBudget.js"
+import { type PauseScope, type PauseScopeKind, RateBudget, TOKEN_SCOPE } from "./RateBudget.js"
 
 /** A workitem as Genesys returns it (the fields Workbridge reads). */
 export interface Workitem {
@@ -42,6 +44,22 @@ export interface QueryFilter {
   readonly value: string
 }
 
+/** An operation answering 403 inside its permission-propagation window (its 403s are retried, not dead-lettered). */
+export interface PermissionWait {
+  readonly operation: string
+  /** Epoch ms of its first 403 since start or since it last succeeded. */
+  readonly since: number
+  /** Epoch ms the window ends; later 403s are dead-lettered. */
+  readonly until: number
+}
+
+/** A 429 pause longer than the alert threshold, still in force. */
+export interface LongPause {
+  readonly scope: PauseScopeKind
+  /** Epoch ms it ends. */
+  readonly until: number
+}
+
 export interface GenesysService {
   readonly getWorktype: (worktypeId: string) => Effect.Effect<WorktypeInfo, GenesysError>
   /** One read of the worktype without retries (readiness): fails at once while Genesys or the credentials fail. */
@@ -63,6 +81,12 @@ export interface GenesysService {
   readonly updateWorkitem: (workitemId: string, body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>
   /** Forget the cached token (the next call logs in again). */
   readonly invalidateToken: Effect.Effect<void>
+  /** Operations whose 403s are being retried while permissions propagate (empty: none). */
+  readonly permissionWaits: () => ReadonlyArray<PermissionWait>
+  /** A role was changed (an operator replayed a `GenesysForbidden` dead letter): the next 403 opens a new window. */
+  readonly permissionsChanged: () => void
+  /** 429 pauses longer than `longPauseSeconds` still in force, one per scope kind. */
+  readonly longPauses: () => ReadonlyArray<LongPause>
 }
 
 export class Genesys extends Context.Tag("@workbridge/service/Genesys")<Genesys, GenesysService>() {}
@@ -81,6 +105,13 @@ export interface GenesysClientOptions {
   readonly retryAttempts: number
   /** Renew the token this long before it expires (default: 5 min or a tenth of its life, whichever is less). */
   readonly renewBeforeMs?: number
+  /**
+   * How long after an operation's first 403 (since start, or since it last succeeded: a role change) its 403s are
+   * retried as a permission change still propagating; 0 = dead-letter at once. Default 300 s.
+   */
+  readonly permissionWindowSeconds?: number
+  /** A 429 pause longer than this raises the long-pause alert. Default 60 s. */
+  readonly longPauseSeconds?: number
 }
 
 // == helpers
@@ -149,6 +180,52 @@ export const toGenesysError = (operation: string, e: unknown): GenesysError => {
   return new GenesysError({ reason: "Network", operation, body: { message: code !== "" ? `${code}: ${message}` : message } })
 }
 
+/** The longest `Retry-After` the per-token and per-workitem limits give: both reset within a minute. */
+const MINUTE_LIMIT_SECONDS = 60
+
+const limitKeyOf = (body: unknown): string | undefined => {
+  const limit = typeof body === "object" && body !== null ? (body as { limit?: unknown }).limit : undefined
+  const key = typeof limit === "object" && limit !== null ? (limit as { key?: unknown }).key : undefined
+  return typeof key === "string" ? key : undefined
+}
+
+/**
+ * What a 429 limited (docs/genesys-api.md §6.4): the body's `limit.key` or message where they tell (the emulator's
+ * documented bodies), else the operation and `Retry-After` — longer than a minute on a create or an update can only be
+ * the daily create or update limit. Anything else is the token's: every caller waits, the safe reading.
+ */
+export const rateLimitScope = (e: GenesysError, workitemId?: string): PauseScope => {
+  const create = e.operation === "createWorkitem"
+  const update = e.operation === "updateWorkitem"
+  const workitem: PauseScope = update && workitemId !== undefined ? { kind: "workitem", workitemId } : TOKEN_SCOPE
+  switch (limitKeyOf(e.body)) {
+    case "workitem.updates.per.minute":
+      return workitem
+    case "workitem.creates.per.day":
+      return { kind: "creates" }
+    case "workitem.updates.per.day":
+      return { kind: "updates" }
+    case "client.credentials.token.rate.per.minute":
+      return TOKEN_SCOPE
+  }
+  const message = typeof e.body === "object" && e.body !== null ? String((e.body as { message?: unknown }).message ?? "") : ""
+  if (/daily limit/i.test(message) && (create || update)) return { kind: create ? "creates" : "updates" }
+  if (/updated \d+ times in the last minute/i.test(message)) return workitem
+  if ((e.retryAfterSeconds ?? 0) > MINUTE_LIMIT_SECONDS && (create || update)) return { kind: create ? "creates" : "updates" }
+  return TOKEN_SCOPE
+}
+
+/** The same error with more said about it. */
+const refine = (e: GenesysError, extra: { readonly scope?: PauseScope; readonly propagating?: boolean }): GenesysError =>
+  new GenesysError({
+    reason: e.reason,
+    operation: e.operation,
+    ...(e.status !== undefined ? { status: e.status } : {}),
+    ...(e.body !== undefined ? { body: e.body } : {}),
+    ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+    ...extra
+  })
+
 /**
  * Exponential backoff (base × 2ⁿ) capped at `maxMs`, then jittered down to 50–100 % of that (so the cap holds and
  * callers that failed together do not retry together), for at most `attempts` retries.
@@ -187,6 +264,12 @@ export const make = (options: GenesysClientOptions) =>
     const client = makeSdkClient(options)
     const tm = new platformClient.TaskManagementApi(client)
     const inFlight = yield* Effect.makeSemaphore(options.maxInFlight)
+    const permissionWindowMs = (options.permissionWindowSeconds ?? 300) * 1000
+    const longPauseSeconds = options.longPauseSeconds ?? 60
+    /** Operation → epoch ms of its first 403 since start or since it last succeeded. */
+    const forbiddenSince = new Map<string, number>()
+    /** Scope kind → epoch ms the longest long pause of that kind ends. */
+    const longPauseUntil = new Map<PauseScopeKind, number>()
     const loginLock = yield* Effect.makeSemaphore(1)
     let token: { readonly expiresAt: number; readonly renewAt: number } | undefined
 
@@ -220,46 +303,95 @@ export const make = (options: GenesysClientOptions) =>
       token = undefined
     })
 
-    /** One attempt: token, budget, in-flight permit, the SDK call, outcome metrics, shared pause on 429. */
-    const attempt = <A>(operation: ServiceOperationName, f: () => Promise<unknown>) =>
+    /** A 429: pause what it limited (one workitem, creates, updates, or the token) and say so on the error. */
+    const onRateLimited = (e: GenesysError, workitemId: string | undefined) =>
       Effect.gen(function* () {
+        metrics.rateLimited.inc()
+        const scope = rateLimitScope(e, workitemId)
+        const seconds = e.retryAfterSeconds ?? 1
+        yield* budget.pause(seconds, scope)
+        metrics.pauses.inc({ scope: scope.kind })
+        if (seconds > longPauseSeconds) {
+          const until = (yield* Clock.currentTimeMillis) + seconds * 1000
+          if ((longPauseUntil.get(scope.kind) ?? 0) < Date.now()) metrics.alerts.inc({ alert: "long_pause" })
+          longPauseUntil.set(scope.kind, Math.max(longPauseUntil.get(scope.kind) ?? 0, until))
+        }
+        return refine(e, { scope })
+      })
+
+    /** A 403: inside the operation's permission-propagation window it is retried; after it, dead-lettered as before. */
+    const onForbidden = (e: GenesysError): GenesysError => {
+      const now = Date.now()
+      const since = forbiddenSince.get(e.operation) ?? now
+      if (!forbiddenSince.has(e.operation)) forbiddenSince.set(e.operation, now)
+      return now - since < permissionWindowMs ? refine(e, { propagating: true }) : e
+    }
+
+    /**
+     * One attempt: a scoped pause in force over the call refuses it here (nothing is sent), then token, budget,
+     * in-flight permit, the SDK call, outcome metrics, a pause on 429, the permission window on 403.
+     */
+    const attempt = <A>(operation: ServiceOperationName, f: () => Promise<unknown>, scopes: ReadonlyArray<PauseScope>, workitemId: string | undefined) =>
+      Effect.gen(function* () {
+        if (scopes.length > 0) {
+          const until = yield* budget.pausedUntilFor(scopes)
+          const now = yield* Clock.currentTimeMillis
+          if (until > now) {
+            metrics.genesysCalls.inc({ operation, outcome: "HeldBack" })
+            return yield* Effect.fail(
+              new GenesysError({
+                reason: "RateLimited",
+                operation,
+                heldBack: true,
+                retryAfterSeconds: (until - now) / 1000,
+                body: { message: `held back until ${new Date(until).toISOString()} by an earlier 429 over this call's scope` }
+              })
+            )
+          }
+        }
         yield* ensureToken
         // The budget is drawn inside the permit, so a pause set by a 429 holds every call not yet sent.
         const result = yield* inFlight.withPermits(1)(
           Effect.zipRight(budget.acquire, Effect.tryPromise({ try: f, catch: (e) => toGenesysError(operation, e) }))
         ).pipe(
           Effect.tapBoth({
-            onFailure: (e) =>
-              Effect.gen(function* () {
-                metrics.genesysCalls.inc({ operation, outcome: e.reason })
-                if (e.reason === "RateLimited") {
-                  metrics.rateLimited.inc()
-                  yield* budget.pause(e.retryAfterSeconds ?? 1)
-                }
-              }),
-            onSuccess: () => Effect.sync(() => metrics.genesysCalls.inc({ operation, outcome: "ok" }))
-          })
+            onFailure: (e) => Effect.sync(() => metrics.genesysCalls.inc({ operation, outcome: e.reason })),
+            onSuccess: () =>
+              Effect.sync(() => {
+                metrics.genesysCalls.inc({ operation, outcome: "ok" })
+                // It works again (permissions arrived, or a role changed since): a later 403 opens a new window.
+                forbiddenSince.delete(operation)
+              })
+          }),
+          Effect.catchIf(
+            (e) => e.reason === "RateLimited" || (e.reason === "Forbidden" && e.operation !== "login"),
+            (e) => Effect.flatMap(e.reason === "RateLimited" ? onRateLimited(e, workitemId) : Effect.sync(() => onForbidden(e)), Effect.fail)
+          )
         )
         return unwrap(result) as A
       })
 
     const schedule = retrySchedule({ baseMs: options.retryBaseMs, maxMs: options.retryMaxMs, attempts: options.retryAttempts })
 
-    /** Re-login once on 401, then retry transient failures on the schedule. */
+    /**
+     * Re-login once on 401, then retry transient failures on the schedule — except a scoped 429 or a call held back
+     * by one: the ticket waits out that pause in the inbox, and the rest of the work goes on meanwhile.
+     */
     const call = <A>(
       operation: ServiceOperationName,
       f: () => Promise<unknown>,
-      retryable: (e: GenesysError) => boolean = (e) => e.transient
+      retryable: (e: GenesysError) => boolean = (e) => e.transient,
+      scope: { readonly scopes: ReadonlyArray<PauseScope>; readonly workitemId?: string } = { scopes: [] }
     ): Effect.Effect<A, GenesysError> => {
       if (!(operation in SERVICE_OPERATIONS)) return Effect.die(new Error(`operation ${operation} is not a service operation`))
-      const once = attempt<A>(operation, f).pipe(
+      const once = attempt<A>(operation, f, scope.scopes, scope.workitemId).pipe(
         Effect.catchIf(
           // A 401 from the API (not a failed login, which the retries handle): log in again once.
           (e) => e.reason === "Unauthorized" && e.operation !== "login",
-          () => Effect.zipRight(invalidateToken, attempt<A>(operation, f))
+          () => Effect.zipRight(invalidateToken, attempt<A>(operation, f, scope.scopes, scope.workitemId))
         )
       )
-      return Effect.retry(once, { schedule, while: retryable }).pipe(
+      return Effect.retry(once, { schedule, while: (e) => retryable(e) && !e.scoped }).pipe(
         Effect.withSpan(`Genesys.${operation}`)
       )
     }
@@ -337,13 +469,28 @@ export const make = (options: GenesysClientOptions) =>
         call<Workitem>(
           "createWorkitem",
           () => tm.postTaskmanagementWorkitems(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitems>[0]),
-          (e) => e.reason === "RateLimited" || e.credential
+          (e) => e.reason === "RateLimited" || e.credential || e.propagating === true,
+          { scopes: [{ kind: "creates" }] }
         ),
       updateWorkitem: (id, body) =>
-        call<Workitem>("updateWorkitem", () =>
-          tm.patchTaskmanagementWorkitem(id, body as unknown as Parameters<typeof tm.patchTaskmanagementWorkitem>[1])
+        call<Workitem>(
+          "updateWorkitem",
+          () => tm.patchTaskmanagementWorkitem(id, body as unknown as Parameters<typeof tm.patchTaskmanagementWorkitem>[1]),
+          (e) => e.transient,
+          { scopes: [{ kind: "updates" }, { kind: "workitem", workitemId: id }], workitemId: id }
         ),
-      invalidateToken
+      invalidateToken,
+      permissionsChanged: () => forbiddenSince.clear(),
+      permissionWaits: () => {
+        const now = Date.now()
+        return [...forbiddenSince]
+          .map(([operation, since]) => ({ operation, since, until: since + permissionWindowMs }))
+          .filter((w) => w.until > now)
+      },
+      longPauses: () => {
+        const now = Date.now()
+        return [...longPauseUntil].filter(([, until]) => until > now).map(([scope, until]) => ({ scope, until }))
+      }
     }
     return service
   })

@@ -48,4 +48,25 @@ describe("in-process token bucket", () => {
       expect(taken).toBe(3 + 20)
     })
   )
+
+  it.effect("a scoped pause holds back only its scope: token admission and other scopes go on", () =>
+    Effect.gen(function* () {
+      const budget = yield* makeMemory({ perMinute: 600, burst: 10 })
+      const hot = { kind: "workitem", workitemId: "w-1" } as const
+      yield* budget.pause(30, hot)
+      yield* budget.pause(3600, { kind: "creates" })
+      // Token admission is untouched: nothing waits.
+      const a = yield* Effect.fork(budget.acquire)
+      yield* TestClock.adjust(1)
+      expect(a.unsafePoll()).not.toBeNull()
+      expect(yield* budget.pausedUntil).toBe(0)
+      expect(yield* budget.pausedUntilFor([hot])).toBe(30_000)
+      expect(yield* budget.pausedUntilFor([{ kind: "updates" }, { kind: "workitem", workitemId: "w-2" }])).toBe(0)
+      expect(yield* budget.pausedUntilFor([{ kind: "updates" }, hot])).toBe(30_000)
+      expect(yield* budget.pausedUntilFor([{ kind: "creates" }])).toBe(3_600_000)
+      // A shorter pause never shortens a longer one of the same scope.
+      yield* budget.pause(5, hot)
+      expect(yield* budget.pausedUntilFor([hot])).toBe(30_000)
+    })
+  )
 })

@@ -1,19 +1,42 @@
 /**
- * The rate budget port: a token bucket every Genesys call draws from, and a shared pause that a 429's
- * `Retry-After` imposes on every caller. `layerMemory` is the in-process bucket; a distributed adapter
- * (Redis) shares one budget between replicas.
+ * The rate budget port: a token bucket every Genesys call draws from, and the pauses a 429's `Retry-After`
+ * imposes — scoped to what the 429 limited (docs/service.md, "429 scopes"): the token (every caller waits), the
+ * org's workitem creations, its workitem updates, or one workitem's updates. `layerMemory` is the in-process
+ * bucket; a distributed adapter (Redis) shares one budget and its pauses between replicas.
  */
 import { Clock, Context, Duration, Effect, Layer, Ref } from "effect"
 
+/** What a 429 limited, so what its pause holds back. */
+export type PauseScope =
+  /** The client's token (300 requests/min): every call. */
+  | { readonly kind: "token" }
+  /** The org's daily workitem creations: every create. */
+  | { readonly kind: "creates" }
+  /** The org's daily workitem updates: every update. */
+  | { readonly kind: "updates" }
+  /** One workitem's updates per minute: the updates of that workitem. */
+  | { readonly kind: "workitem"; readonly workitemId: string }
+
+export type PauseScopeKind = PauseScope["kind"]
+export const TOKEN_SCOPE: PauseScope = { kind: "token" }
+
+/** A stable key of a scope (`token`, `creates`, `updates`, `workitem:<id>`). */
+export const scopeKey = (scope: PauseScope): string => (scope.kind === "workitem" ? `workitem:${scope.workitemId}` : scope.kind)
+
 export interface RateBudgetService {
-  /** Wait until no pause is in force and a token is available, then take it. */
+  /** Wait until no token pause is in force and a token is available, then take it. */
   readonly acquire: Effect.Effect<void>
-  /** Make every caller wait `seconds` from now (a later pause wins over an earlier one). */
-  readonly pause: (seconds: number) => Effect.Effect<void>
+  /**
+   * Pause what `scope` covers (default the token: every caller) for `seconds` from now; a later pause wins over an
+   * earlier one of the same scope.
+   */
+  readonly pause: (seconds: number, scope?: PauseScope) => Effect.Effect<void>
   /** Tokens currently available (fractional). */
   readonly tokens: Effect.Effect<number>
-  /** Epoch ms the shared pause ends (0 or past: none). */
+  /** Epoch ms the token pause ends (0 or past: none). */
   readonly pausedUntil: Effect.Effect<number>
+  /** Epoch ms the latest pause in force over any of `scopes` ends (0 or past: none). The token pause is not included. */
+  readonly pausedUntilFor: (scopes: ReadonlyArray<PauseScope>) => Effect.Effect<number>
 }
 
 export class RateBudget extends Context.Tag("@workbridge/service/RateBudget")<RateBudget, RateBudgetService>() {}
@@ -39,6 +62,8 @@ export const makeMemory = (options: TokenBucketOptions): Effect.Effect<RateBudge
     const perMs = options.perMinute / 60_000
     const start = yield* Clock.currentTimeMillis
     const state = yield* Ref.make<BucketState>({ tokens: options.burst, last: start, pausedUntil: 0 })
+    // Scoped pauses (not the token's): scope key → epoch ms; ended ones are dropped as new ones come.
+    const scoped = new Map<string, number>()
     const refill = (s: BucketState, now: number): BucketState => ({
       ...s,
       tokens: Math.min(options.burst, s.tokens + Math.max(0, now - s.last) * perMs),
@@ -64,12 +89,20 @@ export const makeMemory = (options: TokenBucketOptions): Effect.Effect<RateBudge
 
     return {
       acquire,
-      pause: (seconds) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Ref.update(state, (s) => ({ ...s, pausedUntil: Math.max(s.pausedUntil, now + Math.max(0, seconds) * 1000) }))
-        ),
+      pause: (seconds, scope = TOKEN_SCOPE) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const until = now + Math.max(0, seconds) * 1000
+          if (scope.kind === "token") return Ref.update(state, (s) => ({ ...s, pausedUntil: Math.max(s.pausedUntil, until) }))
+          return Effect.sync(() => {
+            for (const [k, end] of scoped) if (end <= now) scoped.delete(k)
+            const key = scopeKey(scope)
+            scoped.set(key, Math.max(scoped.get(key) ?? 0, until))
+          })
+        }),
       tokens: Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.map(Ref.get(state), (s) => refill(s, now).tokens)),
-      pausedUntil: Effect.map(Ref.get(state), (s) => s.pausedUntil)
+      pausedUntil: Effect.map(Ref.get(state), (s) => s.pausedUntil),
+      pausedUntilFor: (scopes) =>
+        Effect.sync(() => scopes.reduce((latest, scope) => (scope.kind === "token" ? latest : Math.max(latest, scoped.get(scopeKey(scope)) ?? 0)), 0))
     }
   })
 

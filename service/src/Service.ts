@@ -199,7 +199,9 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       maxInFlight: config.maxInFlight,
       retryBaseMs: config.retryBaseMs,
       retryMaxMs: config.retryMaxMs,
-      retryAttempts: config.retryAttempts
+      retryAttempts: config.retryAttempts,
+      permissionWindowSeconds: config.permissionWindowSeconds,
+      longPauseSeconds: config.longPauseSeconds
     }).pipe(Layer.provide(base))
     const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys))
     cleanups.push(() => runtime.dispose())
@@ -264,6 +266,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     // Gauges and alerts.
     let softAlert = false
     let deadAlert = false
+    const longPauseAlerts = new Set<string>()
     const refreshGauges = Effect.gen(function* () {
       const depth = yield* inbox.depth
       const dead = yield* links.deadLetterCount
@@ -285,6 +288,19 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
         log.warn({ deadLetters: dead, threshold: config.deadLetterAlert }, "ALERT: the dead letters exceed their threshold")
       }
       deadAlert = deadOver
+      // 429 pauses over the alert threshold, and 403s retried while permissions propagate.
+      const long = client.longPauses()
+      metrics.longPause.reset()
+      for (const p of long) {
+        metrics.longPause.set({ scope: p.scope }, 1)
+        if (!longPauseAlerts.has(p.scope)) {
+          log.warn({ scope: p.scope, until: new Date(p.until).toISOString(), threshold: config.longPauseSeconds }, "ALERT: a 429 paused this scope for longer than the threshold; other work goes on")
+        }
+      }
+      longPauseAlerts.clear()
+      for (const p of long) longPauseAlerts.add(p.scope)
+      metrics.permissionWait.reset()
+      for (const w of client.permissionWaits()) metrics.permissionWait.set({ operation: w.operation }, 1)
     }).pipe(Effect.catchAll((e) => Effect.sync(() => log.error({ error: e.message }, "metrics refresh failed"))))
     const monitor = runtime.runFork(Effect.repeat(refreshGauges, Schedule.spaced(1000)))
     cleanups.push(() => runtime.runPromise(Fiber.interrupt(monitor)).then(() => undefined))
@@ -330,6 +346,8 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       metrics,
       log,
       genesysReady,
+      permissionWaits: client.permissionWaits,
+      permissionsChanged: client.permissionsChanged,
       refreshGauges: () => runtime.runPromise(refreshGauges),
       inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
       ...config.edge,

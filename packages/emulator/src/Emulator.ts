@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   dailyWorkitemCreates?: number
   /** Workitem updates per UTC day, organisation-wide; default 1000000. */
   dailyWorkitemUpdates?: number
+  /** Seconds a role change (a role's permission policies, a client's roles) takes to apply; default 0 (at once). */
+  permissionDelaySeconds?: number
   /** When false, log one line per request to stdout. Default true. */
   quiet?: boolean
   /** Seed of the PRNG that draws fault probabilities; default 1. */
@@ -49,7 +51,14 @@ export interface EmulatorOptions {
 /** Options that can change while the emulator runs. */
 export type RuntimeOptions = Pick<
   EmulatorOptions,
-  "tokenTtlSeconds" | "rateLimitPerMinute" | "workitemUpdatesPerMinute" | "dailyWorkitemCreates" | "dailyWorkitemUpdates" | "quiet" | "seed"
+  | "tokenTtlSeconds"
+  | "rateLimitPerMinute"
+  | "workitemUpdatesPerMinute"
+  | "dailyWorkitemCreates"
+  | "dailyWorkitemUpdates"
+  | "permissionDelaySeconds"
+  | "quiet"
+  | "seed"
 >
 
 export interface LoggedRequest {
@@ -101,6 +110,7 @@ export const DEFAULTS = {
   workitemUpdatesPerMinute: 60,
   dailyWorkitemCreates: 100_000,
   dailyWorkitemUpdates: 1_000_000,
+  permissionDelaySeconds: 0,
   seed: 1
 } as const
 
@@ -119,6 +129,7 @@ const checkOptions = (o: EmulatorOptions): void => {
   int("workitemUpdatesPerMinute", 1)
   int("dailyWorkitemCreates", 1)
   int("dailyWorkitemUpdates", 1)
+  int("permissionDelaySeconds", 0, 86_400)
   int("seed", 0, 2 ** 32 - 1)
   for (const k of ["host", "adminClientId", "adminClientSecret"] as const) {
     const v = o[k]
@@ -177,6 +188,15 @@ const readBody = (req: IncomingMessage): Promise<Buffer | "too-large"> =>
     req.on("error", reject)
   })
 
+/**
+ * The platform's per-token 429 in its normalized form (developer.genesys.cloud forum "Normalized Platform API 429
+ * responses", docs/genesys-api.md §6.4): code `too.many.requests.retry.after`, no `details`, `errors` or `limit`.
+ */
+const platformRateLimit = (retryAfterSeconds: number): ApiError =>
+  new ApiError(429, "too.many.requests.retry.after", `Rate limit exceeded the maximum. Retry the request in [${retryAfterSeconds}] seconds`, {
+    headers: { "Retry-After": String(retryAfterSeconds) }
+  })
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Starts an emulator; resolves once it listens. */
@@ -190,6 +210,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     workitemUpdatesPerMinute: options.workitemUpdatesPerMinute ?? DEFAULTS.workitemUpdatesPerMinute,
     dailyWorkitemCreates: options.dailyWorkitemCreates ?? DEFAULTS.dailyWorkitemCreates,
     dailyWorkitemUpdates: options.dailyWorkitemUpdates ?? DEFAULTS.dailyWorkitemUpdates,
+    permissionDelaySeconds: options.permissionDelaySeconds ?? DEFAULTS.permissionDelaySeconds,
     quiet: options.quiet ?? true
   }
   let random = prng(options.seed ?? DEFAULTS.seed)
@@ -232,7 +253,16 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
 
   const configure = (partial: RuntimeOptions): void => {
     if (typeof partial !== "object" || partial === null) throw new Error("Invalid emulator configuration: must be an object")
-    const allowed = ["tokenTtlSeconds", "rateLimitPerMinute", "workitemUpdatesPerMinute", "dailyWorkitemCreates", "dailyWorkitemUpdates", "quiet", "seed"]
+    const allowed = [
+      "tokenTtlSeconds",
+      "rateLimitPerMinute",
+      "workitemUpdatesPerMinute",
+      "dailyWorkitemCreates",
+      "dailyWorkitemUpdates",
+      "permissionDelaySeconds",
+      "quiet",
+      "seed"
+    ]
     for (const k of Object.keys(partial)) if (!allowed.includes(k)) throw new Error(`Invalid emulator option ${k}: not a runtime option (${allowed.join(", ")})`)
     checkOptions(partial)
     if (partial.tokenTtlSeconds !== undefined) config.tokenTtlSeconds = partial.tokenTtlSeconds
@@ -240,6 +270,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     if (partial.workitemUpdatesPerMinute !== undefined) config.workitemUpdatesPerMinute = partial.workitemUpdatesPerMinute
     if (partial.dailyWorkitemCreates !== undefined) config.dailyWorkitemCreates = partial.dailyWorkitemCreates
     if (partial.dailyWorkitemUpdates !== undefined) config.dailyWorkitemUpdates = partial.dailyWorkitemUpdates
+    if (partial.permissionDelaySeconds !== undefined) config.permissionDelaySeconds = partial.permissionDelaySeconds
     if (partial.quiet !== undefined) config.quiet = partial.quiet
     if (partial.seed !== undefined) random = prng(partial.seed)
   }
@@ -413,9 +444,11 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
         return
       }
       const status = r.kind === "rateLimit" ? 429 : (r.status ?? 500)
-      const headers: Record<string, string> = status === 429 ? { "Retry-After": String(r.retryAfterSeconds ?? 1) } : {}
-      const message = status === 429 ? "Rate limit exceeded the maximum. Retry the request after the Retry-After interval." : `Injected fault: ${status}`
-      sendError(res, new ApiError(status, codeForStatus(status), message, { headers }), correlationId)
+      const retryAfter = r.retryAfterSeconds ?? 1
+      const headers: Record<string, string> = status === 429 ? { "Retry-After": String(retryAfter) } : {}
+      // An injected 429 is the platform's normalized one (docs/genesys-api.md §6.4).
+      const error = status === 429 ? platformRateLimit(retryAfter) : new ApiError(status, codeForStatus(status), `Injected fault: ${status}`, { headers })
+      sendError(res, error, correlationId)
       req.resume()
       done(status, r.kind)
       return
@@ -444,13 +477,10 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       let win = state.tokenWindows.get(auth.token)
       if (win === undefined || now - win.start >= 60_000) state.tokenWindows.set(auth.token, (win = { start: now, count: 0 }))
       if (win.count >= config.rateLimitPerMinute) {
-        throw new ApiError(429, "too.many.requests", "Rate limit exceeded the maximum. Retry the request after the Retry-After interval.", {
-          headers: { "Retry-After": String(Math.max(1, Math.ceil((win.start + 60_000 - now) / 1000))) },
-          limit: { key: "client.credentials.token.rate.per.minute", namespace: "platform.api", value: config.rateLimitPerMinute }
-        })
+        throw platformRateLimit(Math.max(1, Math.ceil((win.start + 60_000 - now) / 1000)))
       }
       win.count++
-      checkPermissions(state, auth.clientId, found.route.permissions)
+      checkPermissions(state, auth.clientId, found.route.permissions, now)
       let body: unknown
       if (raw.length > 0) {
         const ct = req.headers["content-type"] ?? ""

@@ -15,14 +15,21 @@ describe("per-token rate limit", () => {
     await emu.close()
   })
 
-  it("answers 429 too.many.requests with Retry-After and no rate-limit headers, per token", async () => {
+  it("answers the normalized 429 too.many.requests.retry.after with Retry-After and no rate-limit headers, per token", async () => {
     const s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
     for (let i = 0; i < 3; i++) expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
     now += 20_000
     const limited = await call(s.tm.getTaskmanagementWorkitemsSchemas())
     expect(limited.status).toBe(429)
     expect(limited.headers["retry-after"]).toBe("40")
-    expect(limited.body).toMatchObject({ code: "too.many.requests", status: 429, contextId: limited.headers["inin-correlation-id"] })
+    expect(limited.body).toEqual({
+      message: "Rate limit exceeded the maximum. Retry the request in [40] seconds",
+      code: "too.many.requests.retry.after",
+      status: 429,
+      contextId: limited.headers["inin-correlation-id"],
+      details: [],
+      errors: []
+    })
     expect(Object.keys(limited.headers).filter((h) => /ratelimit/i.test(h))).toEqual([])
     const other = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
     expect((await call(other.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
@@ -86,7 +93,7 @@ describe("fault injection", () => {
       statuses.push(r.status)
       if (r.status === 429) {
         expect(r.headers["retry-after"]).toBe("7")
-        expect(r.body.code).toBe("too.many.requests")
+        expect(r.body.code).toBe("too.many.requests.retry.after")
       }
     }
     expect(statuses).toEqual([429, 429, 429, 200])

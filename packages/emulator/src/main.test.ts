@@ -17,6 +17,7 @@ describe("optionsFromEnv", () => {
         GENESYS_EMULATOR_WORKITEM_UPDATES_PER_MINUTE: "5",
         GENESYS_EMULATOR_DAILY_WORKITEM_CREATES: "10",
         GENESYS_EMULATOR_DAILY_WORKITEM_UPDATES: "20",
+        GENESYS_EMULATOR_PERMISSION_DELAY_SECONDS: "0",
         GENESYS_EMULATOR_SEED: "3",
         GENESYS_EMULATOR_LOG_REQUESTS: "true"
       })
@@ -29,6 +30,7 @@ describe("optionsFromEnv", () => {
       workitemUpdatesPerMinute: 5,
       dailyWorkitemCreates: 10,
       dailyWorkitemUpdates: 20,
+      permissionDelaySeconds: 0,
       seed: 3,
       quiet: false
     })
@@ -39,6 +41,7 @@ describe("optionsFromEnv", () => {
     ["GENESYS_EMULATOR_PORT", "70000"],
     ["GENESYS_EMULATOR_RATE_LIMIT", "0"],
     ["GENESYS_EMULATOR_RATE_LIMIT", "-5"],
+    ["GENESYS_EMULATOR_PERMISSION_DELAY_SECONDS", "86401"],
     ["GENESYS_EMULATOR_ADMIN_SECRET", " "],
     ["GENESYS_EMULATOR_LOG_REQUESTS", "maybe"]
   ])("names %s when it is %j", (name, value) => {

@@ -12,6 +12,7 @@ const ENV_INTS = {
   GENESYS_EMULATOR_WORKITEM_UPDATES_PER_MINUTE: "workitemUpdatesPerMinute",
   GENESYS_EMULATOR_DAILY_WORKITEM_CREATES: "dailyWorkitemCreates",
   GENESYS_EMULATOR_DAILY_WORKITEM_UPDATES: "dailyWorkitemUpdates",
+  GENESYS_EMULATOR_PERMISSION_DELAY_SECONDS: "permissionDelaySeconds",
   GENESYS_EMULATOR_SEED: "seed"
 } as const
 
@@ -23,8 +24,8 @@ export const optionsFromEnv = (env: Readonly<Record<string, string | undefined>>
     if (raw === undefined || raw === "") continue
     if (!/^\d+$/.test(raw.trim())) throw new Error(`${name} must be a whole number (got "${raw}")`)
     const n = Number(raw.trim())
-    const min = key === "port" || key === "seed" ? 0 : 1
-    const max = key === "port" ? 65_535 : key === "seed" ? 2 ** 32 - 1 : Number.MAX_SAFE_INTEGER
+    const min = key === "port" || key === "seed" || key === "permissionDelaySeconds" ? 0 : 1
+    const max = key === "port" ? 65_535 : key === "seed" ? 2 ** 32 - 1 : key === "permissionDelaySeconds" ? 86_400 : Number.MAX_SAFE_INTEGER
     if (n < min || n > max) throw new Error(`${name} must be in ${min}..${max} (got ${n})`)
     o[key] = n
   }

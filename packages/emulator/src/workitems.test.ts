@@ -260,7 +260,12 @@ describe("Task Management throttles", () => {
       const limited = await patch(w.body.id, { priority: 3 })
       expect(limited.status).toBe(429)
       expect(limited.headers["retry-after"]).toBe("45")
-      expect(limited.body).toMatchObject({ code: "too.many.requests", status: 429 })
+      expect(limited.body).toMatchObject({
+        code: "too.many.requests",
+        status: 429,
+        message: `Workitem ${w.body.id} was updated 2 times in the last minute`,
+        limit: { key: "workitem.updates.per.minute", namespace: "task.management", value: 2 }
+      })
       expect((await call(s.tm.getTaskmanagementWorkitem(w.body.id))).body.priority).toBe(2)
       const other = await create({})
       expect((await patch(other.body.id, { priority: 1 })).status).toBe(200)
@@ -280,7 +285,11 @@ describe("Task Management throttles", () => {
     const limited = await create({})
     expect(limited.status).toBe(429)
     expect(limited.headers["retry-after"]).toBe("3600")
-    expect(limited.body.code).toBe("too.many.requests")
+    expect(limited.body).toMatchObject({
+      code: "too.many.requests",
+      message: "The daily limit of 3 workitem creations has been reached",
+      limit: { key: "workitem.creates.per.day", namespace: "task.management", value: 3 }
+    })
     now = Date.parse("2026-03-04T00:00:01.000Z")
     await s.client.loginClientCredentialsGrant(emu.adminClientId, emu.adminClientSecret)
     const w = await create({})
@@ -290,6 +299,11 @@ describe("Task Management throttles", () => {
     const upd = await patch(w.body.id, { priority: 2 })
     expect(upd.status).toBe(429)
     expect(Number(upd.headers["retry-after"])).toBe(86_399)
+    expect(upd.body).toMatchObject({
+      code: "too.many.requests",
+      message: "The daily limit of 1 workitem updates has been reached",
+      limit: { key: "workitem.updates.per.day", namespace: "task.management", value: 1 }
+    })
     emu.configure({ dailyWorkitemCreates: 100_000, dailyWorkitemUpdates: 1_000_000 })
   })
 })

@@ -1,13 +1,15 @@
 /**
  * The rate budget shared by every replica: one token bucket per Genesys client id in Redis, taken by one Lua
- * script (Redis' own clock, so replicas' clocks need not agree), and one shared `pause-until` key that a 429's
- * `Retry-After` sets and every replica reads before each call.
- *   `<prefix>:budget:<clientId>`        hash { tokens, last }
- *   `<prefix>:budget:<clientId>:pause`  epoch ms the pause ends
+ * script (Redis' own clock, so replicas' clocks need not agree), one shared `pause-until` key that a 429's
+ * `Retry-After` sets for the token (every replica reads it before each call), and one key per narrower scope
+ * (docs/service.md, "429 scopes") that the calls of that scope read.
+ *   `<prefix>:budget:<clientId>`                  hash { tokens, last }
+ *   `<prefix>:budget:<clientId>:pause`            epoch ms the token pause ends
+ *   `<prefix>:budget:<clientId>:pause:<scope>`    epoch ms a scoped pause ends (`creates`, `updates`, `workitem:<id>`)
  */
 import { Duration, Effect, Layer } from "effect"
 import type { Redis } from "ioredis"
-import { RateBudget, type RateBudgetService, type TokenBucketOptions } from "../RateBudget.js"
+import { type PauseScope, RateBudget, type RateBudgetService, TOKEN_SCOPE, type TokenBucketOptions, scopeKey } from "../RateBudget.js"
 import { RedisConnection, checkPrefix } from "./Connections.js"
 
 export interface RedisRateBudgetOptions extends TokenBucketOptions {
@@ -63,7 +65,9 @@ export interface SharedBucket {
   /** Try to take a token: 0 when taken, otherwise how many ms to wait before trying again. */
   readonly take: () => Promise<number>
   readonly peek: () => Promise<{ readonly tokens: number; readonly pausedUntil: number }>
-  readonly pause: (seconds: number) => Promise<number>
+  readonly pause: (seconds: number, scope?: PauseScope) => Promise<number>
+  /** Epoch ms the latest scoped pause over `scopes` ends (0: none); the token pause is not included. */
+  readonly scopedUntil: (scopes: ReadonlyArray<PauseScope>) => Promise<number>
 }
 
 /** The raw shared bucket (one script call each), for the port below and for tests. */
@@ -74,6 +78,7 @@ export const sharedBucket = (redis: Redis, options: RedisRateBudgetOptions): Sha
   const p = checkPrefix(options.prefix)
   const bucket = `${p}:budget:${encodeURIComponent(options.clientId)}`
   const pauseKey = `${bucket}:pause`
+  const scopedKey = (scope: PauseScope) => (scope.kind === "token" ? pauseKey : `${pauseKey}:${encodeURIComponent(scopeKey(scope))}`)
   const perMs = String(options.perMinute / 60_000)
   const burst = String(options.burst)
   return {
@@ -82,7 +87,13 @@ export const sharedBucket = (redis: Redis, options: RedisRateBudgetOptions): Sha
       const [tokens, pausedUntil] = (await redis.eval(BUCKET, 2, bucket, pauseKey, perMs, burst, "peek")) as [string, number]
       return { tokens: Number(tokens), pausedUntil: Number(pausedUntil) }
     },
-    pause: async (seconds) => Number(await redis.eval(PAUSE, 1, pauseKey, String(Math.max(0, seconds))))
+    pause: async (seconds, scope = TOKEN_SCOPE) => Number(await redis.eval(PAUSE, 1, scopedKey(scope), String(Math.max(0, seconds)))),
+    scopedUntil: async (scopes) => {
+      const keys = scopes.filter((x) => x.kind !== "token").map(scopedKey)
+      if (keys.length === 0) return 0
+      const values = await redis.mget(...keys)
+      return values.reduce((latest: number, v) => Math.max(latest, v === null ? 0 : Number(v)), 0)
+    }
   }
 }
 
@@ -93,6 +104,7 @@ export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetS
   const b = sharedBucket(redis, options)
   // Also honoured locally, so a pause holds on this replica even if Redis missed it.
   let localPauseUntil = 0
+  const localScoped = new Map<string, number>()
   const acquire: Effect.Effect<void> = Effect.gen(function* () {
     for (;;) {
       const local = localPauseUntil - Date.now()
@@ -109,16 +121,29 @@ export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetS
   })
   return {
     acquire,
-    pause: (seconds) =>
+    pause: (seconds, scope = TOKEN_SCOPE) =>
       Effect.zipRight(
         Effect.sync(() => {
-          localPauseUntil = Math.max(localPauseUntil, Date.now() + Math.max(0, seconds) * 1000)
+          const now = Date.now()
+          const until = now + Math.max(0, seconds) * 1000
+          if (scope.kind === "token") localPauseUntil = Math.max(localPauseUntil, until)
+          else {
+            for (const [k, end] of localScoped) if (end <= now) localScoped.delete(k)
+            localScoped.set(scopeKey(scope), Math.max(localScoped.get(scopeKey(scope)) ?? 0, until))
+          }
         }),
         Effect.promise(() =>
-        b.pause(seconds).then(
+        b.pause(seconds, scope).then(
           () => undefined,
           () => undefined
         )
+        )
+      ),
+    pausedUntilFor: (scopes) =>
+      Effect.promise(() =>
+        b.scopedUntil(scopes).then(
+          (shared) => Math.max(shared, ...scopes.map((x) => (x.kind === "token" ? 0 : (localScoped.get(scopeKey(x)) ?? 0)))),
+          () => Math.max(0, ...scopes.map((x) => (x.kind === "token" ? 0 : (localScoped.get(scopeKey(x)) ?? 0))))
         )
       ),
     tokens: Effect.promise(() => b.peek().then((x) => x.tokens, () => 0)),

@@ -307,6 +307,31 @@ describe("shared rate budget", () => {
     expect(r.tokens).toBeGreaterThan(9)
   })
 
+  it("a scoped pause on one replica holds that scope on every replica and leaves token admission and other scopes running", async () => {
+    const prefix = freshPrefix()
+    const r = await withRedis(async (redis) => {
+      const opts = { prefix, clientId: "client-1", perMinute: 600, burst: 10 }
+      const a = RedisRateBudget.make(redis, opts)
+      const b = RedisRateBudget.make(redis, opts)
+      const before = Date.now()
+      await Effect.runPromise(a.pause(3600, { kind: "creates" }))
+      await Effect.runPromise(a.pause(30, { kind: "workitem", workitemId: "w-1" }))
+      await Effect.runPromise(a.pause(5, { kind: "workitem", workitemId: "w-1" }))
+      const creates = await Effect.runPromise(b.pausedUntilFor([{ kind: "creates" }]))
+      const hot = await Effect.runPromise(b.pausedUntilFor([{ kind: "updates" }, { kind: "workitem", workitemId: "w-1" }]))
+      const cold = await Effect.runPromise(b.pausedUntilFor([{ kind: "updates" }, { kind: "workitem", workitemId: "w-2" }]))
+      const token = await Effect.runPromise(b.pausedUntil)
+      const admitted = await Effect.runPromise(Effect.exit(Effect.timeoutFail(b.acquire, { duration: 300, onTimeout: () => "paused" })))
+      return { before, creates, hot, cold, token, admitted }
+    })
+    expect(r.creates).toBeGreaterThanOrEqual(r.before + 3_599_000)
+    expect(r.hot).toBeGreaterThanOrEqual(r.before + 29_000)
+    expect(r.hot).toBeLessThan(r.before + 60_000)
+    expect(r.cold).toBe(0)
+    expect(r.token).toBe(0)
+    expect(Exit.isSuccess(r.admitted)).toBe(true)
+  })
+
   it("the budget layer is the RateBudget port", async () => {
     const prefix = freshPrefix()
     const took = await Effect.runPromise(

@@ -16,6 +16,8 @@ export interface Role {
   description?: string
   permissionPolicies: ReadonlyArray<PermissionPolicy>
   permissions: ReadonlyArray<string>
+  /** A change still propagating (`permissionDelaySeconds`): until `until` (epoch ms) `previous` applies. */
+  pendingPolicies?: { readonly until: number; readonly previous: ReadonlyArray<PermissionPolicy> }
 }
 
 export interface OAuthClientRecord {
@@ -26,6 +28,8 @@ export interface OAuthClientRecord {
   authorizedGrantType: string
   accessTokenValiditySeconds: number
   roleDivisions: ReadonlyArray<{ roleId: string; divisionId: string }>
+  /** A grant change still propagating (`permissionDelaySeconds`): until `until` (epoch ms) `previous` applies. */
+  pendingRoleDivisions?: { readonly until: number; readonly previous: ReadonlyArray<{ roleId: string; divisionId: string }> }
   scope: ReadonlyArray<string>
   registeredRedirectUri: ReadonlyArray<string>
   state: string

@@ -1,7 +1,7 @@
 /** OAuth client credentials, roles with permission policies, OAuth clients, and permission checks (docs/genesys-api.md §1, §3, §4). */
 import { randomBytes } from "node:crypto"
 import { ApiError, badRequest, notFound } from "./errors.js"
-import { type Route, noContent, ok, okOnePage } from "./route.js"
+import { type Ctx, type Route, noContent, ok, okOnePage } from "./route.js"
 import type { OAuthClientRecord, PermissionPolicy, Role, State } from "./State.js"
 import { type Json, isObject, onlyKeys, optEnum, optInt, optString, optStringArray, reqString, requireBody } from "./validate.js"
 
@@ -35,20 +35,31 @@ const grants = (policy: PermissionPolicy, domain: string, entity: string, action
   (policy.entityName === "*" || policy.entityName === entity) &&
   (policy.actionSet.includes("*") || policy.actionSet.includes(action))
 
-/** Whether the client holds `permission` through any of its roles, as they are now. */
-export const hasPermission = (s: State, clientId: string, permission: string): boolean => {
+/** The policies a role grants at `now`: the previous ones while a change is still propagating. */
+const effectivePolicies = (r: Role, now: number): ReadonlyArray<PermissionPolicy> =>
+  r.pendingPolicies !== undefined && now < r.pendingPolicies.until ? r.pendingPolicies.previous : r.permissionPolicies
+
+/** The roles a client holds at `now`: the previous ones while a grant change is still propagating. */
+const effectiveRoleDivisions = (c: OAuthClientRecord, now: number): OAuthClientRecord["roleDivisions"] =>
+  c.pendingRoleDivisions !== undefined && now < c.pendingRoleDivisions.until ? c.pendingRoleDivisions.previous : c.roleDivisions
+
+/**
+ * Whether the client holds `permission` through any of its roles at `now` (default: as they are saved, every
+ * change applied). With `permissionDelaySeconds` a role change applies that long after it was saved.
+ */
+export const hasPermission = (s: State, clientId: string, permission: string, now: number = Number.POSITIVE_INFINITY): boolean => {
   const client = s.clients.get(clientId)
   if (client === undefined) return false
   const [domain = "", entity = "", action = ""] = permission.split(":")
-  for (const rd of client.roleDivisions) {
+  for (const rd of effectiveRoleDivisions(client, now)) {
     const role = s.roles.get(rd.roleId)
-    if (role?.permissionPolicies.some((p) => grants(p, domain, entity, action)) === true) return true
+    if (role !== undefined && effectivePolicies(role, now).some((p) => grants(p, domain, entity, action))) return true
   }
   return false
 }
 
-export const checkPermissions = (s: State, clientId: string, anyOf: ReadonlyArray<string>): void => {
-  if (anyOf.length === 0 || anyOf.some((p) => hasPermission(s, clientId, p))) return
+export const checkPermissions = (s: State, clientId: string, anyOf: ReadonlyArray<string>, now?: number): void => {
+  if (anyOf.length === 0 || anyOf.some((p) => hasPermission(s, clientId, p, now))) return
   throw new ApiError(
     403,
     anyOf.length > 1 ? "missing.any.permissions" : "missing.permissions",
@@ -56,6 +67,10 @@ export const checkPermissions = (s: State, clientId: string, anyOf: ReadonlyArra
     { details: anyOf.map((p) => ({ errorCode: "missing.permission", fieldName: p })) }
   )
 }
+
+/** With a permission delay, the change saved now applies only after it; until then what applied before still does. */
+const propagating = <A>(c: Ctx, previous: A): { readonly until: number; readonly previous: A } | undefined =>
+  c.config.permissionDelaySeconds > 0 ? { until: c.now + c.config.permissionDelaySeconds * 1000, previous } : undefined
 
 // --- tokens ---
 
@@ -261,6 +276,8 @@ export const authRoutes: ReadonlyArray<Route> = [
     permissions: ["authorization:role:add"],
     handler: (c) => {
       const role: Role = { id: c.state.newId(), ...parseRole(c.state, requireBody(c.body), undefined) }
+      const pending = propagating(c, [] as ReadonlyArray<PermissionPolicy>)
+      if (pending !== undefined) role.pendingPolicies = pending
       c.state.roles.set(role.id, role)
       return ok(roleJson(role))
     }
@@ -289,6 +306,9 @@ export const authRoutes: ReadonlyArray<Route> = [
       const role = getRole(c.state, c.params["roleId"] ?? "")
       const next = parseRole(c.state, requireBody(c.body), role.id)
       const updated: Role = { id: role.id, ...next }
+      const pending =
+        JSON.stringify(next.permissionPolicies) === JSON.stringify(role.permissionPolicies) ? role.pendingPolicies : propagating(c, effectivePolicies(role, c.now))
+      if (pending !== undefined) updated.pendingPolicies = pending
       c.state.roles.set(role.id, updated)
       return ok(roleJson(updated))
     }
@@ -318,6 +338,8 @@ export const authRoutes: ReadonlyArray<Route> = [
         dateCreated: c.nowIso,
         dateModified: c.nowIso
       }
+      const pending = propagating(c, [] as OAuthClientRecord["roleDivisions"])
+      if (pending !== undefined) client.pendingRoleDivisions = pending
       c.state.clients.set(client.id, client)
       return ok(clientJson(client, true))
     }
@@ -344,6 +366,10 @@ export const authRoutes: ReadonlyArray<Route> = [
     handler: (c) => {
       const client = getClient(c.state, c.params["clientId"] ?? "")
       const fields = parseClient(c.state, requireBody(c.body))
+      if (JSON.stringify(fields.roleDivisions) !== JSON.stringify(client.roleDivisions)) {
+        const pending = propagating(c, effectiveRoleDivisions(client, c.now))
+        if (pending !== undefined) client.pendingRoleDivisions = pending
+      }
       delete client.description
       Object.assign(client, fields, { dateModified: c.nowIso })
       if (client.state !== "active") revokeTokens(c.state, client.id)

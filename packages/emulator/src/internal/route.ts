@@ -8,6 +8,8 @@ export interface Config {
   workitemUpdatesPerMinute: number
   dailyWorkitemCreates: number
   dailyWorkitemUpdates: number
+  /** Seconds a role change (a role's policies, a client's roles) takes to apply; 0 = at once. */
+  permissionDelaySeconds: number
   quiet: boolean
 }
 
