@@ -249,6 +249,15 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       }
     }
 
+    // Links written for another worktype (a fresh emulator, a deployment pointed at a new worktype) are not used.
+    const otherWorktype = await runtime.runPromise(links.countOtherWorktype(target.typeId))
+    if (otherWorktype > 0) {
+      log.warn(
+        { count: otherWorktype, worktypeId: target.typeId },
+        `${otherWorktype} ticket link(s) point into another worktype: they are not used for updates; each such ticket is created afresh (or adopted by query) in this worktype on its next change`
+      )
+    }
+
     const engine = await runtime.runPromise(
       makeEngine({
         mapping: catalogMapping(catalog),
