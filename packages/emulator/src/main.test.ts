@@ -18,7 +18,8 @@ describe("optionsFromEnv", () => {
         GENESYS_EMULATOR_DAILY_WORKITEM_CREATES: "10",
         GENESYS_EMULATOR_DAILY_WORKITEM_UPDATES: "20",
         GENESYS_EMULATOR_SEED: "3",
-        GENESYS_EMULATOR_LOG_REQUESTS: "true"
+        GENESYS_EMULATOR_LOG_REQUESTS: "true",
+        GENESYS_EMULATOR_STATE_FILE: "/tmp/emulator-state.json"
       })
     ).toEqual({
       port: 9400,
@@ -30,7 +31,8 @@ describe("optionsFromEnv", () => {
       dailyWorkitemCreates: 10,
       dailyWorkitemUpdates: 20,
       seed: 3,
-      quiet: false
+      quiet: false,
+      stateFile: "/tmp/emulator-state.json"
     })
   })
 
@@ -40,6 +42,7 @@ describe("optionsFromEnv", () => {
     ["GENESYS_EMULATOR_RATE_LIMIT", "0"],
     ["GENESYS_EMULATOR_RATE_LIMIT", "-5"],
     ["GENESYS_EMULATOR_ADMIN_SECRET", " "],
+    ["GENESYS_EMULATOR_STATE_FILE", ""],
     ["GENESYS_EMULATOR_LOG_REQUESTS", "maybe"]
   ])("names %s when it is %j", (name, value) => {
     expect(() => optionsFromEnv({ [name]: value })).toThrow(name)
