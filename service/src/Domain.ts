@@ -36,6 +36,11 @@ export interface Link {
   readonly appliedValues: Readonly<Record<string, unknown>>
   /** The status id last set on the workitem, when known. */
   readonly statusId?: string
+  /**
+   * The worktype the workitem belongs to (links written before it was recorded have none). A link into another
+   * worktype than the service's is not used for PATCHes: the ticket is created afresh, or adopted, in the current one.
+   */
+  readonly typeId?: string
   /** ISO-8601. */
   readonly appliedAt: string
 }

@@ -11,7 +11,7 @@ import { LinkStore } from "./LinkStore.js"
 import { Log, makeLogger } from "./Log.js"
 import { catalogMapping, type WorkitemMapping } from "./Mapping.js"
 import { Metrics, ServiceMetrics } from "./Metrics.js"
-import type { Provisioned } from "./Provision.js"
+import { type Provisioned, provision } from "./Provision.js"
 import { layerMemory } from "./RateBudget.js"
 import * as Sqlite from "./Sqlite.js"
 import * as SqliteInbox from "./SqliteInbox.js"
@@ -177,6 +177,95 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
       expect(r.moved).toEqual({ result: "Applied", routes: [PATCH, GET, PATCH] })
       expect(r.finalStatus).toBe(r.inProgress)
       expect(r.count).toBe(2)
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("a recorded status that is not one of the worktype's is not trusted: the workitem is read and walked from its real status", async () => {
+    const runtime = runtimeFor(own)
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const genesys = yield* Genesys
+          const statuses = yield* genesys.getStatuses(ownProvisioned.worktypeId)
+          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: ownProvisioned.worktypeId, statuses } })
+          const inbox = yield* Inbox
+          const links = yield* LinkStore
+          const key = { source: "generic", ticketId: "UNK-1" }
+          yield* inbox.accept(testEvent({ ticketId: "UNK-1", rev: 1, fields: fields("UNK-1", "first") }))
+          yield* engine.process(yield* inbox.take)
+          const created = (yield* links.get(key))!
+          // A link written before links recorded their worktype, naming a status of a worktype since replaced.
+          const { typeId: _typeId, ...legacy } = created
+          yield* links.compareAndSet(key, created.appliedRevision, { ...legacy, statusId: "status-of-a-former-worktype" })
+          own.clearRequests()
+          yield* inbox.accept(testEvent({ ticketId: "UNK-1", rev: 2, fields: { ...fields("UNK-1", "first"), status: "in progress" } }))
+          const result = yield* engine.process(yield* inbox.take)
+          const after = (yield* links.get(key))!
+          return {
+            created,
+            result,
+            routes: routes(),
+            after,
+            status: (yield* genesys.getWorkitem(created.workitemId)).status?.id,
+            inProgress: statuses.find((s) => s.name === "In Progress")!.id
+          }
+        })
+      )
+      expect(r.created.typeId).toBe(ownProvisioned.worktypeId)
+      expect(r.result?._tag).toBe("Applied")
+      expect(r.routes).toEqual([GET, PATCH])
+      expect(r.status).toBe(r.inProgress)
+      expect(r.after).toMatchObject({ workitemId: r.created.workitemId, statusId: r.inProgress, typeId: ownProvisioned.worktypeId })
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("a link from before links recorded their worktype, into another worktype, is not PATCHed: the ticket is created here", async () => {
+    const other = await provision({
+      gatewayUrl: own.url,
+      clientId: own.adminClientId,
+      clientSecret: own.adminClientSecret,
+      catalog: defaultCatalog,
+      worktypeName: "Workbridge ticket elsewhere"
+    })
+    const runtime = runtimeFor(own)
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const genesys = yield* Genesys
+          const statuses = yield* genesys.getStatuses(ownProvisioned.worktypeId)
+          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: ownProvisioned.worktypeId, statuses } })
+          const inbox = yield* Inbox
+          const links = yield* LinkStore
+          const key = { source: "generic", ticketId: "UNK-2" }
+          const elsewhere = yield* genesys.createWorkitem({ name: "UNK-2 elsewhere", typeId: other.worktypeId })
+          yield* links.compareAndSet(key, undefined, {
+            workitemId: elsewhere.id,
+            appliedRevision: makeRevision(1),
+            appliedValues: {},
+            statusId: other.statusIds["Open"]!,
+            appliedAt: new Date().toISOString()
+          })
+          own.clearRequests()
+          yield* inbox.accept(testEvent({ ticketId: "UNK-2", rev: 2, fields: { ...fields("UNK-2", "second"), status: "in progress" } }))
+          const result = yield* engine.process(yield* inbox.take)
+          return {
+            result,
+            routes: routes(),
+            link: (yield* links.get(key))!,
+            elsewhere: yield* genesys.getWorkitem(elsewhere.id)
+          }
+        })
+      )
+      expect(r.result?._tag).toBe("Applied")
+      expect(r.routes).toEqual([GET, CREATE])
+      expect(r.link.workitemId).not.toBe(r.elsewhere.id)
+      expect(r.link.typeId).toBe(ownProvisioned.worktypeId)
+      expect(r.elsewhere.name).toBe("UNK-2 elsewhere")
+      expect(r.elsewhere.status?.id).toBe(other.statusIds["Open"])
     } finally {
       await runtime.dispose()
     }

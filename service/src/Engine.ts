@@ -5,8 +5,10 @@
  *   (invalid → dead letter) → find the workitem (link store; a ticket with no link is POSTed directly, after a
  *   create intent is recorded; a ticket whose create intent is still there — a create that may have been
  *   interrupted — is first looked up by type + ticket id + source, which repairs a crash between create and link
- *   write) → POST, or a minimal PATCH carrying the revision, walking the status graph step by step from the status
- *   the link recorded → record link, applied revision and every event's outcome.
+ *   write; a link into another worktype is not used: the ticket is treated as one with no link) → POST, or a
+ *   minimal PATCH carrying the revision, walking the status graph step by step from the status the link recorded
+ *   (or, when that is not one of the worktype's statuses, from the workitem's real status, read first) → record
+ *   link (with its worktype), applied revision and every event's outcome.
  */
 import { compareRevision, customFieldKey, type TicketEvent } from "@workbridge/catalog"
 import { Context, Data, Effect, Layer } from "effect"
@@ -69,6 +71,9 @@ export class AmbiguousCreate extends Data.TaggedError("AmbiguousCreate")<{ reado
   }
 }
 
+/** The linked workitem belongs to another worktype (found on reading it): the ticket is created in this one. */
+class ForeignWorkitem extends Data.TaggedError("ForeignWorkitem")<{ readonly typeId: string }> {}
+
 /** An event that cannot be applied as it stands (dead letter). */
 class Unapplicable extends Data.TaggedError("Unapplicable")<{ readonly reason: string; readonly details: ReadonlyArray<string> }> {}
 
@@ -128,11 +133,28 @@ export const make = (options: EngineOptions) =>
     }
     const revisionField = fieldKey("source_revision")
     const hasField = (key: string) => catalog.fields.some((f) => f.key === key)
-    const ctx: MappingContext = {
+    /** The worktype's statuses: read at start, read again when Genesys shows they changed (see `relearnStatuses`). */
+    let statuses = target.statuses
+    const contextOf = (list: ReadonlyArray<WorktypeStatus>): MappingContext => ({
       typeId: target.typeId,
-      statusIds: Object.fromEntries(target.statuses.map((s) => [s.name, s.id])),
+      statusIds: Object.fromEntries(list.map((s) => [s.name, s.id])),
       ...(target.skillIds !== undefined ? { skillIds: target.skillIds } : {})
-    }
+    })
+    let ctx: MappingContext = contextOf(statuses)
+    const knownStatus = (id: string | undefined) => id !== undefined && statuses.some((s) => s.id === id)
+    /**
+     * Read the worktype's statuses again (someone re-provisioned them: a status replaced keeps its name, not its
+     * id). Called only when Genesys shows a status id the engine does not know or refuses a status step.
+     */
+    const relearnStatuses = Effect.gen(function* () {
+      const fresh = yield* genesys.getStatuses(target.typeId)
+      const before = new Set(statuses.map((s) => s.id))
+      if (fresh.length !== before.size || fresh.some((s) => !before.has(s.id))) {
+        log.warn({ typeId: target.typeId, statuses: fresh.map((s) => s.name) }, "the worktype's statuses changed in Genesys; using the new ones")
+      }
+      statuses = fresh
+      ctx = contextOf(fresh)
+    })
 
     /** Run a catalog derivation; a throw (missing status id, body too large) makes the event unapplicable. */
     const derive = <A>(f: () => A) =>
@@ -198,16 +220,33 @@ export const make = (options: EngineOptions) =>
      */
     const create = (key: TicketKey, values: Readonly<Record<string, unknown>>, expected: string | undefined, revision: string) =>
       Effect.gen(function* () {
-        const derived = yield* derive(() => mapping.create(values, ctx))
-        const body = target.workbinId !== undefined ? { ...derived, workbinId: target.workbinId } : derived
+        const bodyOf = Effect.map(derive(() => mapping.create(values, ctx)), (derived) =>
+          target.workbinId !== undefined ? { ...derived, workbinId: target.workbinId } : derived
+        )
+        const body = yield* bodyOf
         if (expected !== CREATE_PENDING_REVISION) {
           if (!(yield* links.compareAndSet(key, expected, createPendingLink(new Date().toISOString())))) return yield* new LinkConflict({ key })
         }
-        const w = yield* genesys.createWorkitem(body).pipe(
-          // A 429, a 403 (permissions still propagating) or a credential failure was refused before Genesys did
-          // anything: not ambiguous.
-          Effect.mapError((e) =>
-            e.transient && e.reason !== "RateLimited" && e.reason !== "Forbidden" && !e.credential ? new AmbiguousCreate({ cause: e }) : e
+        const post = (b: Readonly<Record<string, unknown>>) =>
+          genesys.createWorkitem(b).pipe(
+            // A 429, a 403 (permissions still propagating) or a credential failure was refused before Genesys did
+            // anything: not ambiguous.
+            Effect.mapError((e) =>
+              e.transient && e.reason !== "RateLimited" && e.reason !== "Forbidden" && !e.credential ? new AmbiguousCreate({ cause: e }) : e
+            )
+          )
+        const w = yield* post(body).pipe(
+          // A refused status may be one re-provisioned since start (same name, new id): learn the statuses again
+          // and, if the body changes, send it once more (a 400 made nothing).
+          Effect.catchIf(
+            (e): e is GenesysError => e instanceof GenesysError && e.reason === "BadRequest" && typeof body["statusId"] === "string",
+            (e) =>
+              Effect.gen(function* () {
+                yield* relearnStatuses
+                const again = yield* bodyOf
+                if (again["statusId"] === body["statusId"]) return yield* Effect.fail(e)
+                return yield* post(again)
+              })
           )
         )
         yield* crashIfAt(options.crashAt, "after-create")
@@ -217,7 +256,8 @@ export const make = (options: EngineOptions) =>
           appliedRevision: revision,
           appliedValues: values,
           ...(statusId !== undefined ? { statusId } : {}),
-          appliedAt: new Date().toISOString()
+          appliedAt: new Date().toISOString(),
+          typeId: target.typeId
         }
         if (!(yield* links.compareAndSet(key, CREATE_PENDING_REVISION, link))) return yield* new LinkConflict({ key })
         return { workitemId: w.id, calls: 1 }
@@ -225,8 +265,10 @@ export const make = (options: EngineOptions) =>
 
     /**
      * PATCH the changes, walking the status graph when the status changes — from the status the link recorded
-     * (what Genesys answered to our last write). Only when that is unknown, or Genesys refuses the first step
-     * (someone moved the workitem meanwhile), is the workitem read to learn its current status.
+     * (what Genesys answered to our last write). Only when that is unknown or not one of the worktype's statuses
+     * (re-provisioned), or Genesys refuses the first step (someone moved the workitem meanwhile, or the statuses
+     * changed), is the workitem read to learn its current status; a status id the engine does not know, or a
+     * refused step, also reads the worktype's statuses again.
      */
     const update = (
       key: TicketKey,
@@ -239,13 +281,38 @@ export const make = (options: EngineOptions) =>
     ) =>
       Effect.gen(function* () {
         let calls = 0
-        const patch = { ...((yield* derive(() => mapping.update(before, after, ctx))) ?? {}) }
-        const wantedStatus = typeof patch["statusId"] === "string" ? patch["statusId"] : undefined
-        delete patch["statusId"]
+        let patch: Record<string, unknown> = {}
+        let wantedStatus: string | undefined
+        const derivePatch = Effect.map(derive(() => mapping.update(before, after, ctx)), (derived) => {
+          patch = { ...(derived ?? {}) }
+          wantedStatus = typeof patch["statusId"] === "string" ? patch["statusId"] : undefined
+          delete patch["statusId"]
+        })
+        yield* derivePatch
+        /** Learn the statuses again (at most once per update) and derive the PATCH with them. */
+        let relearned = false
+        const relearn = Effect.suspend(() =>
+          relearned
+            ? Effect.void
+            : Effect.zipRight(
+                Effect.tap(relearnStatuses, () =>
+                  Effect.sync(() => {
+                    relearned = true
+                    calls++
+                  })
+                ),
+                derivePatch
+              )
+        )
         let statusId = knownStatusId
-        const readStatus = Effect.map(genesys.getWorkitem(workitemId), (current) => {
+        const readStatus = Effect.gen(function* () {
+          const current = yield* genesys.getWorkitem(workitemId)
           calls++
+          const typeId = current.type?.id
+          if (typeId !== undefined && typeId !== target.typeId) return yield* new ForeignWorkitem({ typeId })
           statusId = current.status?.id
+          // A status the engine does not know: the worktype's statuses changed since they were read.
+          if (statusId !== undefined && !knownStatus(statusId)) yield* relearn
           return current
         })
         /** The PATCH bodies: the field changes with the first status step, then one body per further step. */
@@ -253,9 +320,9 @@ export const make = (options: EngineOptions) =>
           Effect.gen(function* () {
             let path: ReadonlyArray<string> = []
             if (wantedStatus !== undefined) {
-              const found = from === undefined ? [wantedStatus] : shortestStatusPath(target.statuses, from, wantedStatus)
+              const found = !knownStatus(from) ? [wantedStatus] : shortestStatusPath(statuses, from!, wantedStatus)
               if (found === undefined) {
-                const name = (id: string | undefined) => target.statuses.find((s) => s.id === id)?.name ?? id ?? "unknown"
+                const name = (id: string | undefined) => statuses.find((s) => s.id === id)?.name ?? id ?? "unknown"
                 return yield* new Unapplicable({
                   reason: "NoTransition",
                   details: [`the worktype allows no path from status "${name(from)}" to "${name(wantedStatus)}"`]
@@ -273,30 +340,38 @@ export const make = (options: EngineOptions) =>
         let trusted = false
         if (wantedStatus !== undefined) {
           if (statusId === undefined) yield* readStatus
-          else trusted = true
+          else if (!knownStatus(statusId)) {
+            // Not one of the worktype's statuses (re-provisioned, or a link from before a restart): unknown, not trusted.
+            log.info({ workitemId, statusId }, "the recorded status is not one of the worktype's statuses; reading the workitem's current status")
+            yield* readStatus
+          } else trusted = true
         }
         let bodies = yield* plan(statusId)
         for (let i = 0; i < bodies.length; i++) {
           const body = bodies[i]!
           const sent = genesys.updateWorkitem(workitemId, body)
           const w: Workitem =
-            i === 0 && trusted && typeof body["statusId"] === "string"
+            i === 0 && typeof body["statusId"] === "string"
               ? yield* sent.pipe(
-                  // The recorded status may be stale (changed in Genesys): a refused first step reads the
-                  // workitem and plans again; the refused PATCH changed nothing.
+                  // The recorded status may be stale (changed in Genesys), or the statuses re-provisioned: a
+                  // refused first step reads the workitem (unless just read) and, unless it had moved, the
+                  // worktype's statuses, and plans again; the refused PATCH changed nothing.
                   Effect.catchIf(
                     (e): e is GenesysError => e instanceof GenesysError && (e.reason === "BadRequest" || e.reason === "Conflict"),
                     (e) =>
                       Effect.gen(function* () {
                         calls++
                         log.info({ workitemId, error: e.message }, "status step refused; reading the workitem's current status")
+                        const planned = statusId
+                        const read = trusted ? yield* readStatus : undefined
                         trusted = false
-                        const current = yield* readStatus
+                        // Where the workitem is was known (just read), or it has not moved: the statuses changed.
+                        if (read === undefined || statusId === planned) yield* relearn
                         bodies = yield* plan(statusId)
                         const retried = bodies[0]
                         if (retried === undefined) {
                           calls-- // nothing left to send: the loop's count of this step is the refused PATCH
-                          return current
+                          return read ?? (yield* Effect.fail(e))
                         }
                         return yield* genesys.updateWorkitem(workitemId, retried)
                       })
@@ -312,7 +387,8 @@ export const make = (options: EngineOptions) =>
           appliedRevision: revision,
           appliedValues: after,
           ...(statusId !== undefined ? { statusId } : {}),
-          appliedAt: new Date().toISOString()
+          appliedAt: new Date().toISOString(),
+          typeId: target.typeId
         }
         if (!(yield* links.compareAndSet(key, expected, link))) return yield* new LinkConflict({ key })
         return { workitemId, calls }
@@ -326,7 +402,10 @@ export const make = (options: EngineOptions) =>
         const stored = yield* links.get(key)
         // A create intent: a create was started and may have made a workitem nobody linked.
         const pending = stored !== undefined && isCreatePending(stored)
-        const link = pending ? undefined : stored
+        // A link into another worktype (the service now writes to a new one): not used; the ticket is created
+        // afresh, or adopted by query, in this worktype, as if it had no link.
+        const foreign = stored !== undefined && !pending && stored.typeId !== undefined && stored.typeId !== target.typeId
+        const link = pending || foreign ? undefined : stored
         const applied = link?.appliedRevision
         /** What the stored link's revision is now (the compare-and-set's expectation). */
         const expected = stored?.appliedRevision
@@ -367,6 +446,13 @@ export const make = (options: EngineOptions) =>
                     log.warn({ source: key.source, ticketId: key.ticketId, workitemId: link.workitemId }, "linked workitem is gone; recreating it")
                     return yield* create(key, values, applied, newest.event.revision)
                   })
+              ),
+              Effect.catchTag("ForeignWorkitem", (e) =>
+                Effect.gen(function* () {
+                  // A link from before links recorded their worktype, into another one: create it in this one.
+                  log.warn({ source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, typeId: e.typeId }, "linked workitem belongs to another worktype; creating it in this one")
+                  return yield* create(key, values, applied, newest.event.revision)
+                })
               )
             )
           }
@@ -385,13 +471,17 @@ export const make = (options: EngineOptions) =>
               appliedRevision: rev,
               appliedValues: adoptedValues,
               ...(found.status?.id !== undefined ? { statusId: found.status.id } : {}),
-              appliedAt: new Date().toISOString()
+              appliedAt: new Date().toISOString(),
+              typeId: target.typeId
             }
             if (!(yield* links.compareAndSet(key, expected, adopted))) return yield* new LinkConflict({ key })
             // The run that created it applied this very revision (or a newer one): nothing to write.
             return { workitemId: found.id, calls: 1, upToDate: compareRevision(newest.event.revision, rev) === 0 ? "applied" : "superseded" }
           }
-          const r = yield* update(key, found.id, adoptedValues, values, expected, newest.event.revision, found.status?.id)
+          const r = yield* update(key, found.id, adoptedValues, values, expected, newest.event.revision, found.status?.id).pipe(
+            // Found by a query of this worktype: it is not another worktype's.
+            Effect.catchTag("ForeignWorkitem", (e) => Effect.die(new Error(`the query of worktype ${target.typeId} found a workitem of ${e.typeId}`)))
+          )
           return { ...r, calls: r.calls + 1 }
         })
 

@@ -13,6 +13,8 @@ export interface LinkStoreService {
    * Answers false, writing nothing, when someone else moved it.
    */
   readonly compareAndSet: (key: TicketKey, expected: string | undefined, link: Link) => Effect.Effect<boolean, StoreError>
+  /** How many links record a worktype other than `typeId` (links without one are not counted). */
+  readonly countOtherWorktype: (typeId: string) => Effect.Effect<number, StoreError>
   /** Remember what became of events; the first outcome recorded for a delivery key wins. */
   readonly recordOutcomes: (key: TicketKey, outcomes: ReadonlyArray<Outcome>) => Effect.Effect<void, StoreError>
   readonly outcomeCounts: Effect.Effect<Readonly<Record<OutcomeKind, number>>, StoreError>

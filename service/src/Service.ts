@@ -60,6 +60,9 @@ export interface StartOptions {
 
 export { DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
 
+/** The bundled emulator's state file, in the data directory. */
+export const EMULATOR_STATE_FILE = "genesys-emulator.json"
+
 /** The catalog: the default one, with the overrides of `WORKBRIDGE_CATALOG_FILE` applied. */
 export const loadCatalog = (file: string | undefined): Catalog => {
   if (file === undefined) return defaultCatalog
@@ -141,7 +144,13 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       const g = config.genesys
       // Loaded only here: a service that talks to Genesys (or an external gateway) never loads the emulator.
       const { startEmulator } = await import("@workbridge/genesys-emulator")
-      const emu = await startEmulator({ port: g.emulatorPort, adminClientId: g.adminId, adminClientSecret: g.adminSecret })
+      // Its organisation is kept next to the service's store, so the workitems (and the links to them) survive a restart.
+      const emu = await startEmulator({
+        port: g.emulatorPort,
+        adminClientId: g.adminId,
+        adminClientSecret: g.adminSecret,
+        stateFile: path.join(config.dataDir, EMULATOR_STATE_FILE)
+      })
       emulator = emu
       cleanups.push(() => emu.close())
       const provisioned = await provision({
@@ -249,6 +258,15 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       if (!target.statuses.some((x) => x.name === s.name)) {
         log.warn({ status: s.name, worktypeId: target.typeId }, "the worktype lacks a catalog status; tickets mapped to it will be dead-lettered")
       }
+    }
+
+    // Links written for another worktype (a fresh emulator, a deployment pointed at a new worktype) are not used.
+    const otherWorktype = await runtime.runPromise(links.countOtherWorktype(target.typeId))
+    if (otherWorktype > 0) {
+      log.warn(
+        { count: otherWorktype, worktypeId: target.typeId },
+        `${otherWorktype} ticket link(s) point into another worktype: they are not used for updates; each such ticket is created afresh (or adopted by query) in this worktype on its next change`
+      )
     }
 
     const engine = await runtime.runPromise(

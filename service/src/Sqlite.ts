@@ -67,7 +67,20 @@ CREATE TABLE IF NOT EXISTS ticket_errors (
 CREATE TABLE IF NOT EXISTS heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
 `
 
-/** Open (creating if needed) the database file, in WAL mode with synchronous=FULL, and apply the schema. */
+/**
+ * Columns added after a table's first release, as `[table, column, definition]`: a database made before one of them
+ * gets it with ALTER TABLE when opened (existing rows hold NULL). Additive only; never rename or drop.
+ */
+const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [["links", "type_id", "TEXT"]]
+
+const migrate = (db: SqliteDatabase): void => {
+  for (const [table, column, definition] of ADDED_COLUMNS) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
+  }
+}
+
+/** Open (creating if needed) the database file, in WAL mode with synchronous=FULL, and apply the schema and its added columns. */
 export const openDatabase = (file: string): SqliteDatabase => {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true })
   const db = new Database(file)
@@ -75,6 +88,7 @@ export const openDatabase = (file: string): SqliteDatabase => {
   db.pragma("synchronous = FULL")
   db.pragma("busy_timeout = 5000")
   db.exec(SCHEMA)
+  migrate(db)
   return db
 }
 

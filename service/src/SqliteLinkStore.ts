@@ -12,6 +12,7 @@ interface LinkRow {
   applied_values: string
   status_id: string | null
   applied_at: string
+  type_id: string | null
 }
 
 interface DeadRow {
@@ -38,15 +39,16 @@ const toDeadLetter = (r: DeadRow): DeadLetter => ({
 
 export const make = (db: SqliteDatabase): LinkStoreService => {
   const getLink = db.prepare(
-    "SELECT workitem_id, applied_revision, applied_values, status_id, applied_at FROM links WHERE source = ? AND ticket_id = ?"
+    "SELECT workitem_id, applied_revision, applied_values, status_id, applied_at, type_id FROM links WHERE source = ? AND ticket_id = ?"
   )
   const upsertLink = db.prepare(
-    `INSERT INTO links (source, ticket_id, workitem_id, applied_revision, applied_values, status_id, applied_at)
-     VALUES (@source, @ticketId, @workitemId, @appliedRevision, @appliedValues, @statusId, @appliedAt)
+    `INSERT INTO links (source, ticket_id, workitem_id, applied_revision, applied_values, status_id, applied_at, type_id)
+     VALUES (@source, @ticketId, @workitemId, @appliedRevision, @appliedValues, @statusId, @appliedAt, @typeId)
      ON CONFLICT (source, ticket_id) DO UPDATE SET workitem_id = excluded.workitem_id,
        applied_revision = excluded.applied_revision, applied_values = excluded.applied_values,
-       status_id = excluded.status_id, applied_at = excluded.applied_at`
+       status_id = excluded.status_id, applied_at = excluded.applied_at, type_id = excluded.type_id`
   )
+  const countOtherWorktype = db.prepare("SELECT COUNT(*) AS n FROM links WHERE type_id IS NOT NULL AND type_id <> ?")
   const insertOutcome = db.prepare(
     "INSERT OR IGNORE INTO outcomes (source, delivery_key, ticket_id, revision, outcome, at) VALUES (?, ?, ?, ?, ?, ?)"
   )
@@ -72,7 +74,8 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
       appliedRevision: r.applied_revision,
       appliedValues: JSON.parse(r.applied_values) as Record<string, unknown>,
       ...(r.status_id !== null ? { statusId: r.status_id } : {}),
-      appliedAt: r.applied_at
+      appliedAt: r.applied_at,
+      ...(r.type_id !== null ? { typeId: r.type_id } : {})
     }
   }
 
@@ -86,7 +89,8 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
       appliedRevision: link.appliedRevision,
       appliedValues: JSON.stringify(link.appliedValues),
       statusId: link.statusId ?? null,
-      appliedAt: link.appliedAt
+      appliedAt: link.appliedAt,
+      typeId: link.typeId ?? null
     })
     return true
   })
@@ -96,6 +100,7 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
   return {
     get: (key) => sql("links.get", () => readLink(key.source, key.ticketId)),
     compareAndSet: (key, expected, link) => sql("links.compareAndSet", () => casTx(key.source, key.ticketId, expected, link)),
+    countOtherWorktype: (typeId) => sql("links.countOtherWorktype", () => (countOtherWorktype.get(typeId) as { n: number }).n),
     recordOutcomes: (key, outcomes) =>
       sql("links.recordOutcomes", () => {
         const now = new Date().toISOString()

@@ -4,6 +4,7 @@ import * as path from "node:path"
 import { Effect, Layer } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { Inbox } from "./Inbox.js"
+import { LinkStore } from "./LinkStore.js"
 import * as Sqlite from "./Sqlite.js"
 import * as SqliteInbox from "./SqliteInbox.js"
 import * as SqliteLinkStore from "./SqliteLinkStore.js"
@@ -18,6 +19,46 @@ const freshDb = () => Sqlite.layer(path.join(dir, `db-${++n}.sqlite`))
 
 inboxContract("SQLite", () => SqliteInbox.layer({ hardLimit: 5, pollIntervalMs: 20 }).pipe(Layer.provide(freshDb())))
 linkStoreContract("SQLite", () => SqliteLinkStore.layer.pipe(Layer.provide(freshDb())))
+
+describe("SQLite link store on a database made before links recorded their worktype", () => {
+  it("adds the column on open, keeps the old links (with no worktype) and records the worktype of new ones", async () => {
+    const file = path.join(dir, "before-type-id.sqlite")
+    const Database = (await import("better-sqlite3")).default
+    const old = new Database(file)
+    old.exec(`CREATE TABLE links (source TEXT NOT NULL, ticket_id TEXT NOT NULL, workitem_id TEXT NOT NULL,
+      applied_revision TEXT NOT NULL, applied_values TEXT NOT NULL, status_id TEXT, applied_at TEXT NOT NULL,
+      PRIMARY KEY (source, ticket_id))`)
+    old.prepare("INSERT INTO links VALUES ('generic', 'OLD-1', 'w-old', 'r1', '{}', 'st-1', '2026-01-01T00:00:00.000Z')").run()
+    old.close()
+    const r = await Effect.runPromise(
+      Effect.scoped(
+        Effect.provide(
+          Effect.gen(function* () {
+            const links = yield* LinkStore
+            const kept = yield* links.get({ source: "generic", ticketId: "OLD-1" })
+            yield* links.compareAndSet({ source: "generic", ticketId: "NEW-1" }, undefined, {
+              workitemId: "w-new",
+              appliedRevision: "r1",
+              appliedValues: {},
+              appliedAt: "2026-01-02T00:00:00.000Z",
+              typeId: "type-2"
+            })
+            return { kept, fresh: yield* links.get({ source: "generic", ticketId: "NEW-1" }), other: yield* links.countOtherWorktype("type-1") }
+          }),
+          SqliteLinkStore.layer.pipe(Layer.provide(Sqlite.layer(file)))
+        )
+      )
+    )
+    expect(r.kept).toEqual({ workitemId: "w-old", appliedRevision: "r1", appliedValues: {}, statusId: "st-1", appliedAt: "2026-01-01T00:00:00.000Z" })
+    expect(r.fresh?.typeId).toBe("type-2")
+    expect(r.other).toBe(1)
+    // Opening again does not add it twice.
+    const again = Sqlite.openDatabase(file)
+    const columns = (again.prepare("PRAGMA table_info(links)").all() as Array<{ name: string }>).map((c) => c.name)
+    again.close()
+    expect(columns.filter((c) => c === "type_id")).toHaveLength(1)
+  })
+})
 
 describe("SQLite inbox durability", () => {
   it("keeps accepted events and the dedupe marks across a reopen of the file", async () => {

@@ -10,7 +10,7 @@ import { ApiError, codeForStatus } from "./internal/errors.js"
 import { type ActiveFault, type FaultRule, TRANSIENT_FAULTS, checkFaultRule, pathMatches, prng } from "./internal/faults.js"
 import { integrationRoutes } from "./internal/integrations.js"
 import type { Config, Ctx, Route } from "./internal/route.js"
-import { State } from "./internal/State.js"
+import { readStateFile, State, writeStateFile } from "./internal/State.js"
 import { taskManagementRoutes } from "./internal/taskmanagement.js"
 import { workitemRoutes } from "./internal/workitems.js"
 
@@ -46,6 +46,12 @@ export interface EmulatorOptions {
   clock?: () => number
   /** Fault rules active from the start (a whole chaos run). */
   faults?: ReadonlyArray<FaultRule>
+  /**
+   * A JSON file that keeps the organisation across restarts: loaded at start when it exists, written (atomically)
+   * within 100 ms after each successful change and on `close()`. Tokens, throttle windows, faults and the request
+   * log are not kept. Default: none (the organisation lives in memory only).
+   */
+  stateFile?: string
 }
 
 /** Options that can change while the emulator runs. */
@@ -131,7 +137,7 @@ const checkOptions = (o: EmulatorOptions): void => {
   int("dailyWorkitemUpdates", 1)
   int("permissionDelaySeconds", 0, 86_400)
   int("seed", 0, 2 ** 32 - 1)
-  for (const k of ["host", "adminClientId", "adminClientSecret"] as const) {
+  for (const k of ["host", "adminClientId", "adminClientSecret", "stateFile"] as const) {
     const v = o[k]
     if (v !== undefined && (typeof v !== "string" || v === "")) throw new Error(`Invalid emulator option ${k}: must be a non-empty string`)
   }
@@ -218,9 +224,26 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   if (typeof clock !== "function") throw new Error("Invalid emulator option clock: must be a function returning epoch ms")
 
   const state = new State()
-  const adminRole = { id: state.newId(), name: "Workbridge emulator admin", permissionPolicies: policiesFor(KNOWN_PERMISSIONS), permissions: [] }
+  const stateFile = options.stateFile
+  const saved = stateFile === undefined ? undefined : readStateFile(stateFile)
+  if (saved !== undefined) {
+    try {
+      state.restore(saved)
+    } catch (e) {
+      throw new Error(`cannot use the emulator state file ${stateFile}: ${e instanceof Error ? e.message : String(e)}; move it away to start empty`)
+    }
+  }
+  // The admin client and its role are seeded on every start (a kept state keeps their ids, takes the configured secret).
+  const keptAdmin = state.clients.get(adminClientId)
+  const keptRoleId = keptAdmin?.roleDivisions[0]?.roleId
+  const adminRole = {
+    id: keptRoleId !== undefined && state.roles.has(keptRoleId) ? keptRoleId : state.newId(),
+    name: "Workbridge emulator admin",
+    permissionPolicies: policiesFor(KNOWN_PERMISSIONS),
+    permissions: []
+  }
   state.roles.set(adminRole.id, adminRole)
-  const seededAt = new Date().toISOString()
+  const seededAt = keptAdmin?.dateCreated ?? new Date().toISOString()
   state.clients.set(adminClientId, {
     id: adminClientId,
     name: "Emulator admin",
@@ -234,6 +257,33 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     dateCreated: seededAt,
     dateModified: seededAt
   })
+
+  // The state file: written at most every 100 ms while the organisation changes, and on close.
+  let dirty = false
+  let saveTimer: ReturnType<typeof setTimeout> | undefined
+  const save = (): void => {
+    if (saveTimer !== undefined) clearTimeout(saveTimer)
+    saveTimer = undefined
+    if (stateFile === undefined || !dirty) return
+    dirty = false
+    try {
+      writeStateFile(stateFile, state.toSnapshot())
+    } catch (e) {
+      process.stderr.write(`genesys-emulator: cannot write the state file ${stateFile}: ${e instanceof Error ? e.message : String(e)}\n`)
+    }
+  }
+  const changed = (): void => {
+    if (stateFile === undefined) return
+    dirty = true
+    if (saveTimer === undefined) {
+      saveTimer = setTimeout(save, 100)
+      saveTimer.unref()
+    }
+  }
+  if (stateFile !== undefined && saved === undefined) {
+    dirty = true
+    save()
+  }
 
   let faults: Array<ActiveFault> = []
   let log: Array<LoggedRequest> = []
@@ -495,6 +545,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       const result = found.route.handler(ctx)
       send(res, result.status, result.body, correlationId)
       done(result.status)
+      // Every successful call but a read may have changed the organisation (queries are POSTs: harmless).
+      if (method !== "GET" && result.status < 300) changed()
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, "internal.server.error", "The emulator failed to handle the request")
       if (!(e instanceof ApiError) && !config.quiet) process.stderr.write(`${String(e instanceof Error ? e.stack : e)}\n`)
@@ -530,6 +582,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     state,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        save()
         for (const s of sockets) s.destroy()
         server.close((err) => (err === undefined ? resolve() : reject(err)))
       }),

@@ -19,7 +19,8 @@ describe("optionsFromEnv", () => {
         GENESYS_EMULATOR_DAILY_WORKITEM_UPDATES: "20",
         GENESYS_EMULATOR_PERMISSION_DELAY_SECONDS: "0",
         GENESYS_EMULATOR_SEED: "3",
-        GENESYS_EMULATOR_LOG_REQUESTS: "true"
+        GENESYS_EMULATOR_LOG_REQUESTS: "true",
+        GENESYS_EMULATOR_STATE_FILE: "/tmp/emulator-state.json"
       })
     ).toEqual({
       port: 9400,
@@ -32,7 +33,8 @@ describe("optionsFromEnv", () => {
       dailyWorkitemUpdates: 20,
       permissionDelaySeconds: 0,
       seed: 3,
-      quiet: false
+      quiet: false,
+      stateFile: "/tmp/emulator-state.json"
     })
   })
 
@@ -43,6 +45,7 @@ describe("optionsFromEnv", () => {
     ["GENESYS_EMULATOR_RATE_LIMIT", "-5"],
     ["GENESYS_EMULATOR_PERMISSION_DELAY_SECONDS", "86401"],
     ["GENESYS_EMULATOR_ADMIN_SECRET", " "],
+    ["GENESYS_EMULATOR_STATE_FILE", ""],
     ["GENESYS_EMULATOR_LOG_REQUESTS", "maybe"]
   ])("names %s when it is %j", (name, value) => {
     expect(() => optionsFromEnv({ [name]: value })).toThrow(name)

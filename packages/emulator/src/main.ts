@@ -32,7 +32,8 @@ export const optionsFromEnv = (env: Readonly<Record<string, string | undefined>>
   for (const [name, key] of [
     ["GENESYS_EMULATOR_HOST", "host"],
     ["GENESYS_EMULATOR_ADMIN_ID", "adminClientId"],
-    ["GENESYS_EMULATOR_ADMIN_SECRET", "adminClientSecret"]
+    ["GENESYS_EMULATOR_ADMIN_SECRET", "adminClientSecret"],
+    ["GENESYS_EMULATOR_STATE_FILE", "stateFile"]
   ] as const) {
     const raw = env[name]
     if (raw === undefined) continue

@@ -82,6 +82,20 @@ export const make = (redis: Redis, options: RedisLinkStoreOptions): LinkStoreSer
         )
         return r === 1
       }),
+    countOtherWorktype: (typeId) =>
+      redisOp("links.countOtherWorktype", async () => {
+        let n = 0
+        let cursor = "0"
+        do {
+          const [next, flat] = await redis.hscan(k.links, cursor, "COUNT", 1000)
+          cursor = next
+          for (let i = 1; i < flat.length; i += 2) {
+            const other = (JSON.parse(flat[i]!) as Link).typeId
+            if (other !== undefined && other !== typeId) n++
+          }
+        } while (cursor !== "0")
+        return n
+      }),
     recordOutcomes: (key, outcomes) =>
       outcomes.length === 0
         ? Effect.void

@@ -35,6 +35,28 @@ export const linkStoreContract = (name: string, makeLayer: () => Layer.Layer<Lin
       expect(r.now).toEqual(link("r2"))
     })
 
+    it("keeps the worktype a link belongs to and counts the links of other worktypes", async () => {
+      const r = await run(
+        Effect.gen(function* () {
+          const s = yield* LinkStore
+          const other = { source: "generic", ticketId: "T-2" }
+          const legacy = { source: "generic", ticketId: "T-3" }
+          yield* s.compareAndSet(key, undefined, { ...link("r1"), typeId: "type-a" })
+          yield* s.compareAndSet(other, undefined, { ...link("r1", "w-2"), typeId: "type-b" })
+          yield* s.compareAndSet(legacy, undefined, link("r1", "w-3"))
+          const before = { a: yield* s.countOtherWorktype("type-a"), b: yield* s.countOtherWorktype("type-b"), c: yield* s.countOtherWorktype("type-c") }
+          // Relinked in the other worktype: no longer counted against it.
+          yield* s.compareAndSet(key, "r1", { ...link("r2", "w-9"), typeId: "type-b" })
+          return { before, after: yield* s.countOtherWorktype("type-b"), moved: yield* s.get(key), legacyLink: yield* s.get(legacy) }
+        })
+      )
+      expect(r.before).toEqual({ a: 1, b: 1, c: 2 })
+      expect(r.after).toBe(0)
+      expect(r.moved).toEqual({ ...link("r2", "w-9"), typeId: "type-b" })
+      expect(r.legacyLink).toEqual(link("r1", "w-3"))
+      expect(r.legacyLink).not.toHaveProperty("typeId")
+    })
+
     it("records the first outcome of each delivery", async () => {
       const counts = await run(
         Effect.gen(function* () {

@@ -1,6 +1,8 @@
 /** The emulator's in-memory organisation: every entity in a Map keyed by id, plus the workitem indexes. */
 import { randomUUID } from "node:crypto"
-import type { CompiledSchema } from "./customFields.js"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { type CompiledSchema, compileSchema } from "./customFields.js"
 import type { Json } from "./validate.js"
 
 export interface PermissionPolicy {
@@ -192,6 +194,28 @@ export interface Window {
   count: number
 }
 
+/**
+ * What a state file holds: the organisation's objects (roles, OAuth clients, workbins, schemas, worktypes, statuses,
+ * workitems, integrations, credentials, data actions) and the workitem sequence. Not kept: tokens, throttle windows,
+ * daily counters, faults and the request log (a restarted emulator starts those afresh, as after a Genesys restart
+ * a token is simply requested again).
+ */
+export interface Snapshot {
+  readonly version: 1
+  readonly seq: number
+  readonly roles: ReadonlyArray<Role>
+  readonly clients: ReadonlyArray<OAuthClientRecord>
+  readonly workbins: ReadonlyArray<Workbin>
+  readonly schemas: ReadonlyArray<{ readonly id: string; readonly versions: ReadonlyArray<Omit<SchemaVersion, "compiled">> }>
+  readonly worktypes: ReadonlyArray<Worktype>
+  readonly statuses: ReadonlyArray<WorkitemStatus>
+  readonly workitems: ReadonlyArray<Workitem>
+  readonly integrations: ReadonlyArray<Integration>
+  readonly credentials: ReadonlyArray<Credential>
+  readonly actions: ReadonlyArray<DataAction>
+  readonly drafts: ReadonlyArray<DataAction>
+}
+
 export class State {
   readonly homeDivision = HOME_DIVISION
   readonly roles = new Map<string, Role>()
@@ -235,6 +259,45 @@ export class State {
     return randomUUID()
   }
 
+  /** The organisation as a JSON-safe snapshot (see `Snapshot`). */
+  toSnapshot(): Snapshot {
+    return {
+      version: 1,
+      seq: this.seq,
+      roles: [...this.roles.values()],
+      clients: [...this.clients.values()],
+      workbins: [...this.workbins.values()],
+      schemas: [...this.schemas.values()].map((x) => ({ id: x.id, versions: x.versions.map(({ compiled: _compiled, ...v }) => v) })),
+      worktypes: [...this.worktypes.values()],
+      statuses: [...this.statuses.values()],
+      workitems: [...this.workitems.values()],
+      integrations: [...this.integrations.values()],
+      credentials: [...this.credentials.values()],
+      actions: [...this.actions.values()],
+      drafts: [...this.drafts.values()]
+    }
+  }
+
+  /** Load a snapshot into this (empty) state: every map, the indexes, compiled schemas and the sequence. */
+  restore(snap: Snapshot): void {
+    if (snap.version !== 1) throw new Error(`unknown state version ${String(snap.version)}`)
+    for (const x of snap.roles) this.roles.set(x.id, x)
+    for (const x of snap.clients) this.clients.set(x.id, x)
+    for (const x of snap.workbins) this.workbins.set(x.id, x)
+    for (const x of snap.schemas) this.schemas.set(x.id, { id: x.id, versions: x.versions.map((v) => ({ ...v, compiled: compileSchema(v.jsonSchema) })) })
+    for (const x of snap.worktypes) this.worktypes.set(x.id, x)
+    for (const x of snap.statuses) this.statuses.set(x.id, x)
+    for (const x of snap.workitems) {
+      this.workitems.set(x.id, x)
+      this.indexWorkitem(x, true)
+    }
+    for (const x of snap.integrations) this.integrations.set(x.id, x)
+    for (const x of snap.credentials) this.credentials.set(x.id, x)
+    for (const x of snap.actions) this.actions.set(x.id, x)
+    for (const x of snap.drafts) this.drafts.set(x.id, x)
+    this.seq = snap.seq
+  }
+
   indexWorkitem(w: Workitem, add: boolean): void {
     const op = add ? "add" : "remove"
     this.byType[op](w.typeId, w.id)
@@ -258,3 +321,30 @@ export const customFieldIndexKey = (typeId: string, key: string, value: unknown)
   typeof value === "string"
     ? `${typeId}\u0000${key}\u0000${key.endsWith("_identifier") ? value.toLowerCase() : value}`
     : undefined
+
+/** Read a state file; undefined when it does not exist. Throws an Error naming the file when it cannot be used. */
+export const readStateFile = (file: string): Snapshot | undefined => {
+  let text: string
+  try {
+    text = fs.readFileSync(file, "utf8")
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined
+    throw new Error(`cannot read the emulator state file ${file}: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  try {
+    const snap = JSON.parse(text) as Snapshot
+    if (typeof snap !== "object" || snap === null || snap.version !== 1 || !Array.isArray(snap.workitems))
+      throw new Error("not an emulator state (version 1)")
+    return snap
+  } catch (e) {
+    throw new Error(`cannot use the emulator state file ${file}: ${e instanceof Error ? e.message : String(e)}; move it away to start empty`)
+  }
+}
+
+/** Write the state file atomically (a temporary file renamed over it), creating its directory. */
+export const writeStateFile = (file: string, snap: Snapshot): void => {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  fs.writeFileSync(tmp, JSON.stringify(snap))
+  fs.renameSync(tmp, file)
+}
