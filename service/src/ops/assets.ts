@@ -41,7 +41,8 @@ input, select, button { font: inherit; padding: 5px 8px; border: 1px solid var(-
 button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
 button.danger { background: var(--bad); border-color: var(--bad); }
 button.secondary { background: #fff; color: var(--accent); }
-.kind { display: inline-block; min-width: 88px; font-weight: 600; }
+.kind { display: inline-block; min-width: 88px; font-weight: 600; white-space: nowrap; }
+td time, td a, td code { white-space: nowrap; }
 .kind-call { color: #5a32a3; } .kind-applied { color: var(--ok); } .kind-dead, .kind-retry { color: var(--bad); }
 .kind-duplicate, .kind-superseded { color: var(--muted); }
 .chart { max-width: 760px; }
