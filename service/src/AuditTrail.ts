@@ -112,7 +112,7 @@ const received = (event: TicketEvent, kind: "received" | "duplicate" | "requeued
   kind,
   revision: event.revision,
   deliveryKey: event.deliveryKey,
-  detail: kind === "requeued" ? `replayed from the dead letters (${event.kind})` : `webhook, ${event.kind}, changed at ${event.occurredAt}`
+  detail: kind === "requeued" ? `replayed from the dead letters (${event.kind})` : `webhook: ${event.kind}, changed ${event.occurredAt.replace("T", " ").replace(/\.\d+Z$/, "Z")}`
 })
 
 /** The inbox with every accept (accepted or duplicate) and requeue recorded in the audit trail. */

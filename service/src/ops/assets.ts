@@ -42,7 +42,9 @@ button { background: var(--accent); color: #fff; border-color: var(--accent); cu
 button.danger { background: var(--bad); border-color: var(--bad); }
 button.secondary { background: #fff; color: var(--accent); }
 .kind { display: inline-block; min-width: 88px; font-weight: 600; white-space: nowrap; }
-td time, td a, td code { white-space: nowrap; }
+td time, td a, td code, .nowrap { white-space: nowrap; }
+td time .date { display: block; color: var(--muted); font-size: .8rem; }
+main { overflow-x: auto; }
 .kind-call { color: #5a32a3; } .kind-applied { color: var(--ok); } .kind-dead, .kind-retry { color: var(--bad); }
 .kind-duplicate, .kind-superseded { color: var(--muted); }
 .chart { max-width: 760px; }

@@ -192,7 +192,7 @@ const KIND_LABEL: Readonly<Record<AuditEntry["kind"], string>> = {
 const entryWhat = (e: AuditEntry): Html => {
   switch (e.kind) {
     case "call":
-      return html`<code>${e.operation ?? ""}</code> → ${e.status !== undefined ? html`HTTP ${e.status} ` : ""}<span class="${e.outcome === "ok" ? "good" : "bad"}">${e.outcome ?? ""}</span> in ${e.latencyMs ?? 0} ms`
+      return html`<code>${e.operation ?? ""}</code> → ${e.status !== undefined ? html`HTTP ${e.status} ` : ""}<span class="${e.outcome === "ok" ? "good" : "bad"}">${e.outcome ?? ""}</span> <span class="nowrap">in ${e.latencyMs ?? 0} ms</span>`
     case "received":
       return html`delivery <code>${e.deliveryKey ?? ""}</code> accepted`
     case "duplicate":
@@ -256,9 +256,9 @@ ${
       ? html`<p>No entries kept for this ticket (older than the retention).</p>`
       : html`<table data-testid="timeline">
 <caption class="muted">Oldest first: ${t.entries.length} entries (a ticket keeps its newest ${AUDIT_ENTRIES_PER_TICKET}).</caption>
-<thead><tr><th scope="col">Time (UTC)</th><th scope="col">Event</th><th scope="col">Revision</th><th scope="col">What happened</th><th scope="col">Details</th></tr></thead>
+<thead><tr><th scope="col">Time (UTC)</th><th scope="col">Event</th><th scope="col">Revision</th><th scope="col">What happened</th></tr></thead>
 <tbody>${t.entries.map(
-          (e) => html`<tr><td><time datetime="${e.at}">${e.at.slice(0, 23).replace("T", " ")}</time></td><td><span class="kind kind-${e.kind}">${KIND_LABEL[e.kind]}</span></td><td>${e.revision !== undefined ? html`<code>${e.revision}</code>` : ""}</td><td>${entryWhat(e)}</td><td>${entryDetail(e)}</td></tr>`
+          (e, i) => html`<tr><td><time datetime="${e.at}">${i === 0 || t.entries[i - 1]!.at.slice(0, 10) !== e.at.slice(0, 10) ? html`<span class="date">${e.at.slice(0, 10)}</span> ` : ""}${e.at.slice(11, 23)}</time></td><td><span class="kind kind-${e.kind}">${KIND_LABEL[e.kind]}</span></td><td>${e.revision !== undefined ? html`<code>${e.revision}</code>` : ""}</td><td>${entryWhat(e)}${e.detail !== undefined ? html`<div class="muted">${entryDetail(e)}</div>` : ""}</td></tr>`
         )}</tbody>
 </table>`
 }
