@@ -168,10 +168,10 @@ describe("console with WORKBRIDGE_ADMIN_TOKEN", () => {
   })
 })
 
-describe("console without WORKBRIDGE_ADMIN_TOKEN", () => {
+describe("console without WORKBRIDGE_ADMIN_TOKEN, audit trail off", () => {
   let h: Harness
   beforeAll(async () => {
-    h = await startHarness()
+    h = await startHarness({ WORKBRIDGE_AUDIT_RETENTION_DAYS: "0" })
   })
   afterAll(() => h.close())
 
@@ -179,6 +179,15 @@ describe("console without WORKBRIDGE_ADMIN_TOKEN", () => {
     const res = await request(h.service.url).get("/ops")
     expect(res.status).toBe(200)
     expect(res.text).toContain("WORKBRIDGE_ADMIN_TOKEN is not set")
+  })
+
+  it("shows the ticket's link without a timeline when WORKBRIDGE_AUDIT_RETENTION_DAYS=0", async () => {
+    await h.post(genericBody({ ticketId: "OFF-1", rev: 1 }))
+    const status = await h.waitFor("OFF-1", (s) => s.workitemId !== undefined)
+    const page = await request(h.service.url).get("/ops/ticket?source=generic&id=OFF-1")
+    expect(page.text).toContain(`<code data-testid="workitem-id">${status.workitemId}</code>`)
+    expect(page.text).toContain("The audit trail is off (WORKBRIDGE_AUDIT_RETENTION_DAYS=0).")
+    expect(page.text).not.toContain('data-testid="timeline"')
   })
 
   it("still refuses cross-site POSTs", async () => {
