@@ -1,7 +1,9 @@
 /**
  * The audit trail on SQLite: table `audit` in the service's database, written in batches (one transaction per
- * flush). Retention: entries older than `retentionDays` are deleted (checked at most once a minute, on a flush),
- * and a ticket keeps only its newest `perTicket` entries.
+ * flush). Upkeep, at most once a minute on a flush: entries older than `retentionDays` are deleted (oldest rows
+ * first, by id: rows are appended in time order, so no index on the time is kept up on every insert), and each
+ * ticket written since the last upkeep is cut to its newest `perTicket` entries. Reads never answer more than
+ * `perTicket` entries.
  */
 import { Effect, Layer } from "effect"
 import type { Logger } from "pino"
@@ -18,8 +20,11 @@ CREATE TABLE IF NOT EXISTS audit (
   entry TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_ticket ON audit (source, ticket_id, id);
-CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
 `
+
+/** Rows the expiry looks at per statement (oldest first), and statements per upkeep at most. */
+const EXPIRY_CHUNK = 5000
+const EXPIRY_CHUNKS = 50
 
 export interface SqliteAuditTrailOptions {
   /** Entries older than this many days are deleted. */
@@ -47,23 +52,26 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
     `DELETE FROM audit WHERE source = ? AND ticket_id = ? AND id <= (
        SELECT id FROM audit WHERE source = ? AND ticket_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`
   )
-  const expire = db.prepare("DELETE FROM audit WHERE at < ?")
+  const expire = db.prepare(`DELETE FROM audit WHERE id IN (SELECT id FROM (SELECT id, at FROM audit ORDER BY id LIMIT ${EXPIRY_CHUNK}) WHERE at < ?)`)
   const list = db.prepare(
     "SELECT entry FROM (SELECT id, entry FROM audit WHERE source = ? AND ticket_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id"
   )
-  let lastExpiry = 0
+  let lastUpkeep = 0
+  /** Tickets written since the last upkeep. */
+  let touched = new Map<string, TicketKey>()
 
   const writeTx = db.transaction((items: ReadonlyArray<Pending>) => {
-    const touched = new Map<string, TicketKey>()
     for (const { key, entry } of items) {
       insert.run(key.source, key.ticketId, entry.at, JSON.stringify(entry))
       touched.set(`${key.source}\u0000${key.ticketId}`, key)
     }
-    for (const key of touched.values()) trimTicket.run(key.source, key.ticketId, key.source, key.ticketId, perTicket)
     const t = now()
-    if (t - lastExpiry >= 60_000) {
-      lastExpiry = t
-      expire.run(new Date(t - options.retentionDays * 86_400_000).toISOString())
+    if (t - lastUpkeep >= 60_000) {
+      lastUpkeep = t
+      for (const key of touched.values()) trimTicket.run(key.source, key.ticketId, key.source, key.ticketId, perTicket)
+      touched = new Map()
+      const cutoff = new Date(t - options.retentionDays * 86_400_000).toISOString()
+      for (let i = 0; i < EXPIRY_CHUNKS && expire.run(cutoff).changes > 0; i++);
     }
   })
 

@@ -137,6 +137,39 @@ describe("console with WORKBRIDGE_ADMIN_TOKEN", () => {
     expect(timeline.text).toContain("<summary>Genesys error body</summary>")
   })
 
+  it("shows a dead letter's detail escaped, and discards selected dead letters after a confirmation page", async () => {
+    const { agent } = await login(h)
+    h.emulator.faults.add({ kind: "status", status: 400, path: WORKITEMS, method: "POST", count: 2 })
+    await h.post(genericBody({ ticketId: "DX-1", rev: 1, fields: { subject: "<b>bold</b> subject" } }))
+    await h.post(genericBody({ ticketId: "DX-2", rev: 1 }))
+    await waitFor(h, "DX-1", (s) => s.lastError !== undefined)
+    await waitFor(h, "DX-2", (s) => s.lastError !== undefined)
+    const list = await request(h.service.url).get("/dead-letters").set("authorization", `Bearer ${TOKEN}`)
+    const ids = (list.body as { deadLetters: Array<{ id: string; ticketId: string }> }).deadLetters
+      .filter((d) => d.ticketId === "DX-1" || d.ticketId === "DX-2")
+      .map((d) => d.id)
+    expect(ids).toHaveLength(2)
+
+    const detail = await agent.get(`/ops/dead-letters/${ids[0]}`)
+    expect(detail.text).toContain("GenesysBadRequest")
+    expect(detail.text).toContain("&lt;b&gt;bold&lt;/b&gt; subject")
+    expect(detail.text).not.toContain("<b>bold</b>")
+
+    const filtered = await agent.get("/ops/dead-letters?reason=GenesysBadRequest")
+    expect(filtered.text).toContain(`value="${ids[0]}"`)
+    const none = await agent.get("/ops/dead-letters?reason=Invalid")
+    expect(none.text).not.toContain(`value="${ids[0]}"`)
+
+    const confirm = await agent.get(`/ops/dead-letters/confirm?action=discard&id=${ids[0]}&id=${ids[1]}`)
+    expect(confirm.text).toContain("Discard 2 dead letters?")
+    const discarded = await agent.post("/ops/dead-letters/discard").type("form").send(`csrf=${encodeURIComponent(csrfOf(confirm.text))}&id=${ids[0]}&id=${ids[1]}`)
+    expect(discarded.status).toBe(303)
+    expect(discarded.headers["location"]).toBe("/ops/dead-letters?done=discarded&n=2")
+    const after = await request(h.service.url).get("/dead-letters").set("authorization", `Bearer ${TOKEN}`)
+    expect((after.body as { deadLetters: Array<{ id: string }> }).deadLetters.map((d) => d.id)).not.toContain(ids[0])
+    expect((after.body as { deadLetters: Array<{ id: string }> }).deadLetters.map((d) => d.id)).not.toContain(ids[1])
+  })
+
   it("records deliveries, duplicates and stale revisions in the timeline", async () => {
     const { agent } = await login(h)
     await h.post(genericBody({ ticketId: "TL-1", rev: 2 }))

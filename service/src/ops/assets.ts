@@ -66,7 +66,8 @@ for (const el of document.querySelectorAll("[data-poll]")) {
     try {
       const r = await fetch(url, { credentials: "same-origin", headers: { accept: "text/html" } });
       if (r.status === 401) { location.reload(); return; }
-      if (r.ok) el.innerHTML = await r.text();
+      // Not while the keyboard focus is inside: replacing the region would drop it.
+      if (r.ok && !el.contains(document.activeElement)) el.innerHTML = await r.text();
     } catch (e) { /* keep the last view; try again */ }
     setTimeout(tick, every);
   };
