@@ -2,7 +2,8 @@
  * The README's flow, as a user runs it: `pnpm start` with no Genesys credentials (the service as a child process,
  * `node --import tsx src/main.ts` in service/, the way the start script runs it), then `pnpm demo:send
  * generic-ticket-created` (bin/demo-send.ts as a child process), then the workitem read through the official SDK
- * from the bundled emulator the service printed, and `GET /tickets/generic/DEMO-1`.
+ * from the bundled emulator the service printed, `GET /tickets/generic/DEMO-1`, and the ticket's timeline in the
+ * operator console at the `/ops` URL the service printed.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -96,6 +97,14 @@ describe("README quick start", () => {
     )["entities"] as Array<{ id: string; name: string }>
     expect(items.map((w) => w.id)).toEqual([status!.workitemId])
     expect(items[0]!.name).toBe("Printer on fire in building 7")
+
+    // The operator console the service printed shows the ticket's timeline: received, created, applied, duplicate.
+    const opsUrl = /Operator console: (\S+)/.exec(svc.output())?.[1]
+    expect(opsUrl).toBe(`${url}/ops`)
+    const page = await (await fetch(`${opsUrl}/ticket?source=generic&id=DEMO-1`)).text()
+    expect(page).toContain(`<code data-testid="workitem-id">${status!.workitemId}</code>`)
+    const kinds = [...page.matchAll(/class="kind kind-(\w+)"/g)].map((m) => m[1]).filter((k) => k !== "call")
+    expect(kinds).toEqual(["received", "applied", "duplicate"])
   }, 60_000)
 
   it("demo:send --help prints the usage and exits 0; no sample exits 2 with the usage", async () => {

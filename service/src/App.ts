@@ -59,6 +59,8 @@ export interface AppDeps {
    * `Authorization: Bearer <token>`; when unset they are open and `makeApp` logs a warning.
    */
   readonly adminToken?: string
+  /** The operator console (mounted at /ops; it checks the admin token itself). */
+  readonly ops?: express.Router
 }
 
 /** Routes that need the admin token when one is configured. */
@@ -277,6 +279,7 @@ export const makeApp = (deps: AppDeps): express.Express => {
   })
 
   if (deps.dataActions !== undefined) app.use("/data-actions", deps.dataActions)
+  if (deps.ops !== undefined) app.use("/ops", deps.ops)
 
   app.use((req, _res, next) => {
     next(new HttpError(404, "NotFound", `no route ${req.method} ${req.path}`))

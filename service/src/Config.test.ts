@@ -163,3 +163,14 @@ describe("loadCatalog", () => {
     fs.rmSync(dir, { recursive: true, force: true })
   })
 })
+
+describe("audit trail retention", () => {
+  it("defaults to 7 days, takes 0 (off) to 3650, and names the variable otherwise", () => {
+    expect(loadConfig({}).auditRetentionDays).toBe(7)
+    expect(loadConfig({ WORKBRIDGE_AUDIT_RETENTION_DAYS: "0" }).auditRetentionDays).toBe(0)
+    expect(loadConfig({ WORKBRIDGE_AUDIT_RETENTION_DAYS: "30" }).auditRetentionDays).toBe(30)
+    for (const bad of ["-1", "3651", "7d"]) {
+      expect(() => loadConfig({ WORKBRIDGE_AUDIT_RETENTION_DAYS: bad })).toThrow(/^WORKBRIDGE_AUDIT_RETENTION_DAYS: /)
+    }
+  })
+})

@@ -93,6 +93,8 @@ export interface ServiceConfig {
   readonly stores: StoreSettings
   /** Settings of the HTTP edge, handed to `makeApp` as they are. */
   readonly edge: EdgeSettings
+  /** `WORKBRIDGE_AUDIT_RETENTION_DAYS`: how long the per-ticket audit trail keeps entries (0: no audit trail). */
+  readonly auditRetentionDays: number
 }
 
 export interface EdgeSettings {
@@ -365,6 +367,7 @@ export const loadConfig = (env: Env, cwd: string = str(env, "INIT_CWD") ?? proce
     },
     ...(crash !== undefined ? { testCrashAt: crash as CrashPoint } : {}),
     stores,
-    edge
+    edge,
+    auditRetentionDays: int(env, "WORKBRIDGE_AUDIT_RETENTION_DAYS", 7, 0, 3650)
   }
 }

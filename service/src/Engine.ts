@@ -13,6 +13,7 @@
 import { compareRevision, customFieldKey, type TicketEvent } from "@workbridge/catalog"
 import { Context, Data, Effect, Layer } from "effect"
 import type { Logger } from "pino"
+import { AuditTrail, recordOutcomes, recordRetry, withAuditTicket } from "./AuditTrail.js"
 import type { CrashPoint } from "./Config.js"
 import {
   CREATE_PENDING_REVISION,
@@ -125,6 +126,7 @@ export const make = (options: EngineOptions) =>
     const genesys: GenesysService = yield* Genesys
     const metrics = yield* Metrics
     const log: Logger = yield* Log
+    const audit = yield* Effect.serviceOption(AuditTrail)
     const { mapping, target } = options
     const catalog = mapping.catalog
     const fieldKey = (key: string): string | undefined => {
@@ -515,9 +517,11 @@ export const make = (options: EngineOptions) =>
     const process = (batch: TicketBatch): Effect.Effect<ApplyResult | undefined> =>
       Effect.gen(function* () {
         const started = Date.now()
-        const r = yield* Effect.either(apply(batch))
+        const newestRevision = batch.entries[batch.entries.length - 1]?.event.revision
+        const r = yield* Effect.either(apply(batch).pipe(withAuditTicket(batch.key, newestRevision)))
         if (r._tag === "Left") {
           const e = r.left
+          yield* recordRetry(audit, batch.key, newestRevision, e.message)
           log.warn(
             { source: batch.key.source, ticketId: batch.key.ticketId, error: e.message, reason: "reason" in e ? e.reason : e._tag },
             "apply failed; the events stay in the inbox"
@@ -535,6 +539,7 @@ export const make = (options: EngineOptions) =>
         }
         const { result, outcomes } = r.right
         yield* links.recordOutcomes(batch.key, outcomes).pipe(Effect.ignore)
+        yield* recordOutcomes(audit, batch.key, outcomes, result)
         yield* inbox.ack(batch).pipe(
           Effect.catchAll((e) => Effect.sync(() => log.error({ error: e.message }, "inbox ack failed; the batch will be seen again")))
         )

@@ -10,6 +10,7 @@
 import platformClient from "purecloud-platform-client-v2"
 import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
+import { AuditTrail, recordCall } from "./AuditTrail.js"
 import { GenesysError, type GenesysErrorReason } from "./Errors.js"
 import { Metrics } from "./Metrics.js"
 import { type PauseScope, type PauseScopeKind, RateBudget, TOKEN_SCOPE } from "./RateBudget.js"
@@ -261,6 +262,7 @@ export const make = (options: GenesysClientOptions) =>
   Effect.gen(function* () {
     const budget = yield* RateBudget
     const metrics = yield* Metrics
+    const audit = yield* Effect.serviceOption(AuditTrail)
     const client = makeSdkClient(options)
     const tm = new platformClient.TaskManagementApi(client)
     const inFlight = yield* Effect.makeSemaphore(options.maxInFlight)
@@ -302,6 +304,23 @@ export const make = (options: GenesysClientOptions) =>
     const invalidateToken = Effect.sync(() => {
       token = undefined
     })
+
+    /** The SDK call itself, recorded in the audit trail of the ticket being applied (operation, status, latency). */
+    const send = (operation: ServiceOperationName, f: () => Promise<unknown>) =>
+      Effect.suspend(() => {
+        const started = performance.now()
+        const latencyMs = () => performance.now() - started
+        return Effect.tryPromise({ try: f, catch: (e) => toGenesysError(operation, e) }).pipe(
+          Effect.tapBoth({
+            onFailure: (e) =>
+              recordCall(audit, { operation, outcome: e.reason, latencyMs: latencyMs(), ...(e.status !== undefined ? { status: e.status } : {}), body: e.body }),
+            onSuccess: (r) => {
+              const status = typeof r === "object" && r !== null && typeof (r as { status?: unknown }).status === "number" ? (r as { status: number }).status : undefined
+              return recordCall(audit, { operation, outcome: "ok", latencyMs: latencyMs(), ...(status !== undefined ? { status } : {}) })
+            }
+          })
+        )
+      })
 
     /** A 429: pause what it limited (one workitem, creates, updates, or the token) and say so on the error. */
     const onRateLimited = (e: GenesysError, workitemId: string | undefined) =>
@@ -352,7 +371,7 @@ export const make = (options: GenesysClientOptions) =>
         yield* ensureToken
         // The budget is drawn inside the permit, so a pause set by a 429 holds every call not yet sent.
         const result = yield* inFlight.withPermits(1)(
-          Effect.zipRight(budget.acquire, Effect.tryPromise({ try: f, catch: (e) => toGenesysError(operation, e) }))
+          Effect.zipRight(budget.acquire, send(operation, f))
         ).pipe(
           Effect.tapBoth({
             onFailure: (e) => Effect.sync(() => metrics.genesysCalls.inc({ operation, outcome: e.reason })),

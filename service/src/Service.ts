@@ -14,6 +14,7 @@ import { Effect, Either, Fiber, Layer, ManagedRuntime, Schedule } from "effect"
 import type { Logger } from "pino"
 import type { pino } from "pino"
 import { makeApp } from "./App.js"
+import { AuditTrail, type AuditTrailService, auditedInbox, noAuditTrail } from "./AuditTrail.js"
 import { DEMO_BASIC_AUTH_SOURCES, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
 import { ConfigError, type ServiceConfig, secretVariableFor } from "./Config.js"
 import { type EngineService, make as makeEngine, type SyncTarget } from "./Engine.js"
@@ -28,8 +29,12 @@ import { layerMemory as rateBudgetLayer, RateBudget } from "./RateBudget.js"
 import * as Sqlite from "./Sqlite.js"
 import * as SqliteInbox from "./SqliteInbox.js"
 import * as SqliteLinkStore from "./SqliteLinkStore.js"
+import * as SqliteAuditTrail from "./SqliteAuditTrail.js"
 import { makeDataActionsRouter } from "./dataActions/index.js"
 import { distributedLayers } from "./distributed/Layers.js"
+import type { DistributedStartError } from "./distributed/Connections.js"
+import type { StoreError } from "./Errors.js"
+import { makeOpsConsole } from "./ops/router.js"
 
 export interface RunningService {
   readonly url: string
@@ -179,6 +184,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
 
     // Layers: one SQLite file for the inbox and the link store.
     const dbFile = path.join(config.dataDir, "workbridge.sqlite")
+    const sqlite = Sqlite.layer(dbFile)
     // Distributed mode (WORKBRIDGE_QUEUE=rabbitmq, WORKBRIDGE_STATE=redis): RabbitMQ/Redis stores and a shared budget.
     const distributed =
       config.stores.distributed === undefined
@@ -190,13 +196,19 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
             budgetPerMinute: config.budgetPerMinute,
             budgetBurst: config.budgetBurst,
             clientId: clientOptions.clientId,
-            log
+            log,
+            auditRetentionDays: config.auditRetentionDays
           })
     const stores =
       distributed?.stores ??
       Layer.mergeAll(SqliteInbox.layer({ hardLimit: config.inboxHardLimit, settleMs: config.coalesceMs }), SqliteLinkStore.layer).pipe(
-        Layer.provide(Sqlite.layer(dbFile))
+        Layer.provide(sqlite)
       )
+    // The per-ticket audit trail (the console's timeline), beside the link store; off with a retention of 0.
+    const auditOn = config.auditRetentionDays > 0
+    const auditLayer: Layer.Layer<AuditTrail, StoreError | DistributedStartError> = !auditOn
+      ? Layer.succeed(AuditTrail, noAuditTrail)
+      : (distributed?.audit ?? SqliteAuditTrail.layer({ retentionDays: config.auditRetentionDays, log }).pipe(Layer.provide(sqlite)))
     const base = Layer.mergeAll(
       Layer.succeed(Metrics, metrics),
       Layer.succeed(Log, log),
@@ -211,13 +223,14 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       retryAttempts: config.retryAttempts,
       permissionWindowSeconds: config.permissionWindowSeconds,
       longPauseSeconds: config.longPauseSeconds
-    }).pipe(Layer.provide(base))
-    const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys))
+    }).pipe(Layer.provide(Layer.merge(base, auditLayer)))
+    const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys, auditLayer))
     cleanups.push(() => runtime.dispose())
 
-    const { inbox, links, client: sdkClient, budget } = await runtime.runPromise(
-      Effect.all({ inbox: Inbox, links: LinkStore, client: Genesys, budget: RateBudget })
+    const { inbox: storeInbox, links, client: sdkClient, budget, audit } = await runtime.runPromise(
+      Effect.all({ inbox: Inbox, links: LinkStore, client: Genesys, budget: RateBudget, audit: AuditTrail })
     )
+    const inbox = auditOn ? auditedInbox(storeInbox, audit) : storeInbox
     const client = options.decorateGenesys?.(sdkClient) ?? sdkClient
 
     // The worktype and its statuses (the transition graph), resolved once.
@@ -354,9 +367,27 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       }
     }
 
+    const sources = makeSources(credentials)
+    const ops = makeOpsConsole({
+      inbox,
+      links,
+      engine,
+      ...(auditOn ? { audit: audit satisfies AuditTrailService } : {}),
+      metrics,
+      budget,
+      budgetPerMinute: config.budgetPerMinute,
+      genesysReady,
+      sources: [...new Set([...Object.keys(sources), ...Object.keys(config.edge.signatureHeaders)])].sort(),
+      ...(config.edge.adminToken !== undefined ? { adminToken: config.edge.adminToken } : {}),
+      secure: tlsOptions !== undefined,
+      pauseScope: distributed !== undefined ? "every replica sharing this Genesys OAuth client (the Redis budget)" : "every Genesys call of this process",
+      figuresScope: distributed !== undefined ? "Calls, 429s and sync lag are this replica's, since it started." : "Calls, 429s and sync lag since this process started.",
+      log
+    })
+    cleanups.push(async () => ops.close())
     const app = makeApp({
       catalog,
-      sources: makeSources(credentials),
+      sources,
       credentials,
       inbox,
       links,
@@ -370,6 +401,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
       ...config.edge,
       dataActions: dataActionsRouter(),
+      ops: ops.router,
       ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {})
     })
 
@@ -390,6 +422,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     const url = `${scheme}://${hostForUrl}:${port}`
     log.info({ url, worktypeId: target.typeId, dataDir: config.dataDir, budgetPerMinute: config.budgetPerMinute }, "workbridge started")
     print(`workbridge listening on ${url}`)
+    print(`Operator console: ${url}/ops${config.edge.adminToken !== undefined ? " (log in with WORKBRIDGE_ADMIN_TOKEN)" : ""}`)
     if (emulator !== undefined) {
       print(`Genesys: the bundled LOCAL EMULATOR at ${emulator.url} (not Genesys Cloud); admin client ${config.genesys._tag === "Embedded" ? config.genesys.adminId : ""}`)
       if (demo) {

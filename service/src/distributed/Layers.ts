@@ -4,11 +4,13 @@
  */
 import { Layer } from "effect"
 import type { Logger } from "pino"
+import type { AuditTrail } from "../AuditTrail.js"
 import type { Inbox } from "../Inbox.js"
 import type { LinkStore } from "../LinkStore.js"
 import type { RateBudget } from "../RateBudget.js"
 import { type DistributedStartError, redisLayer } from "./Connections.js"
 import * as RabbitInbox from "./RabbitInbox.js"
+import * as RedisAuditTrail from "./RedisAuditTrail.js"
 import * as RedisLinkStore from "./RedisLinkStore.js"
 import * as RedisRateBudget from "./RedisRateBudget.js"
 import type { DistributedSettings } from "./Settings.js"
@@ -23,11 +25,14 @@ export interface DistributedLayerOptions {
   /** The Genesys OAuth client whose budget the replicas share. */
   readonly clientId: string
   readonly log?: Logger
+  /** Days the per-ticket audit trail keeps entries (`WORKBRIDGE_AUDIT_RETENTION_DAYS`); default 7. */
+  readonly auditRetentionDays?: number
 }
 
 export interface DistributedLayers {
   readonly stores: Layer.Layer<Inbox | LinkStore, DistributedStartError>
   readonly budget: Layer.Layer<RateBudget, DistributedStartError>
+  readonly audit: Layer.Layer<AuditTrail, DistributedStartError>
 }
 
 /** Layers sharing one Redis connection (the same layer value, so Effect builds it once per runtime). */
@@ -54,6 +59,11 @@ export const distributedLayers = (options: DistributedLayerOptions): Distributed
       clientId: options.clientId,
       perMinute: options.budgetPerMinute,
       burst: options.budgetBurst
+    }).pipe(Layer.provide(redis)),
+    audit: RedisAuditTrail.layer({
+      prefix: s.namespace,
+      retentionDays: options.auditRetentionDays ?? 7,
+      ...(log !== undefined ? { log } : {})
     }).pipe(Layer.provide(redis))
   }
 }

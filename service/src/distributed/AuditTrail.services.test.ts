@@ -1,0 +1,46 @@
+/** The Redis audit trail against a real Redis: the adapter contract, the list bound and the retention as a TTL. */
+import { Effect, Layer } from "effect"
+import { Redis } from "ioredis"
+import { afterAll, describe, expect, it } from "vitest"
+import { auditTrailContract } from "../testing/auditTrailContract.js"
+import { redisLayer } from "./Connections.js"
+import * as RedisAuditTrail from "./RedisAuditTrail.js"
+import { REDIS_URL, dropNamespaces, freshPrefix } from "./testSupport.js"
+
+afterAll(dropNamespaces, 60_000)
+
+const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+afterAll(() => client.disconnect())
+
+let prefix = ""
+
+auditTrailContract(
+  "Redis",
+  (perTicket) => {
+    prefix = freshPrefix()
+    return RedisAuditTrail.layer({ prefix, retentionDays: 7, perTicket }).pipe(Layer.provide(redisLayer({ url: REDIS_URL })))
+  },
+  {
+    check: async (audit, key) => {
+      expect(await Effect.runPromise(audit.list(key))).toHaveLength(1)
+      if (client.status !== "ready") await client.connect()
+      // The ticket's list expires seven days after its last write.
+      const ttl = await client.ttl(`${prefix}:audit:generic/A-1`)
+      expect(ttl).toBeGreaterThan(7 * 86_400 - 60)
+      expect(ttl).toBeLessThanOrEqual(7 * 86_400)
+    }
+  }
+)
+
+describe("Redis audit trail storage", () => {
+  it("trims a ticket's list to its newest perTicket entries", async () => {
+    if (client.status !== "ready") await client.connect()
+    const p = freshPrefix()
+    const audit = RedisAuditTrail.make(client, { prefix: p, retentionDays: 1, perTicket: 3 })
+    const key = { source: "generic", ticketId: "T-9" }
+    for (let i = 0; i < 10; i++) await Effect.runPromise(audit.record(key, { at: new Date().toISOString(), kind: "call", latencyMs: i }))
+    await Effect.runPromise(audit.flush)
+    expect(await client.llen(`${p}:audit:generic/T-9`)).toBe(3)
+    expect((await Effect.runPromise(audit.list(key))).map((e) => e.latencyMs)).toEqual([7, 8, 9])
+  })
+})
