@@ -130,9 +130,10 @@ describe("console with WORKBRIDGE_ADMIN_TOKEN", () => {
     const applied = await waitFor(h, "DL-1", (s) => s.workitemId !== undefined && s.pendingEvents === 0)
     const timeline = await agent.get("/ops/ticket?source=generic&id=DL-1")
     expect(timeline.text).toContain(applied.workitemId!)
-    // The refused create with its Genesys error body, the dead letter, the replay, the create that worked.
+    // The refused create with its Genesys error body, the worktype's statuses read again (a refused status may be a
+    // re-provisioned one), the dead letter, the replay, the create that worked.
     const steps = rows(timeline.text).filter((r) => !r.startsWith("call:queryWorkitems"))
-    expect(steps).toEqual(["received", "call:createWorkitem:400", "dead", "requeued", "call:createWorkitem:200", "applied"])
+    expect(steps).toEqual(["received", "call:createWorkitem:400", "call:getWorktypeStatuses:200", "dead", "requeued", "call:createWorkitem:200", "applied"])
     expect(timeline.text).toMatch(/<code>createWorkitem<\/code> → HTTP 400 <span class="bad">BadRequest<\/span>/)
     expect(timeline.text).toContain("<summary>Genesys error body</summary>")
   })
