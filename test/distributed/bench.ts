@@ -24,7 +24,7 @@ export const distributedBenchRows = async (options: DistributedStormOptions): Pr
       measured: fmt(calls.perTicket),
       goal: "≤ 1.5",
       met: calls.perTicket <= 1.5 && run.report.ok,
-      note: `${conditions}; ${calls.api} API calls (+${calls.token} token); the replicas' calls ${formatBreakdown(run.breakdown)}`,
+      note: `${conditions}; ${calls.api} API calls (+${calls.token} token); all the replicas' calls since their first start (start-up checks included) ${formatBreakdown(run.breakdown)}`,
       data: { calls, breakdown: run.breakdown, report: { ok: run.report.ok, counts: run.report.counts, tickets: run.report.tickets, workitems: run.report.workitems } }
     })
   }

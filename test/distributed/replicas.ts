@@ -54,7 +54,7 @@ export interface DistributedStormResult extends StormRun {
   readonly window: { readonly seconds: number; readonly maxCalls: number; readonly allowed: number; readonly budgetShare: number }
   /** Redis connections closed by connection cuts. */
   readonly redisClientsKilled: number
-  /** The replicas' Genesys calls (token requests excluded) by operation and outcome, and per workitem. */
+  /** Every Genesys call of the replicas since their first start (token requests excluded; start-up checks included), by operation and outcome, and per workitem. */
   readonly breakdown: CallBreakdown
 }
 
