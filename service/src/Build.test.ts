@@ -51,7 +51,7 @@ describe("production build", () => {
   it("starts under plain node and syncs a webhook to a workitem", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-build-"))
     dirs.push(dataDir)
-    const p = spawnService(baseEnv(emulator, provisioned, dataDir), [path.join(OUT_DIR, "main.js")])
+    const p = spawnService({ ...baseEnv(emulator, provisioned, dataDir), LOG_LEVEL: "info" }, [path.join(OUT_DIR, "main.js")])
     running.push(p)
     const url = await p.ready
     expect(p.child.spawnargs.some((a) => a.includes("tsx"))).toBe(false)
@@ -66,5 +66,7 @@ describe("production build", () => {
     }
     expect(s?.workitemId).toEqual(expect.any(String))
     expect(emulator.state.workitems.get(s!.workitemId!)?.name).toBe("Ticket BUILD-1 at revision 1")
+    // The start-up log line (written by the logger, after the listening line at the latest) says which code runs.
+    expect(p.output()).toMatch(/"code":"compiled"[^\n]*"msg":"workbridge started"/)
   })
 })
