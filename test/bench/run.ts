@@ -126,7 +126,8 @@ const stormFigures = async (flags: Record<string, number | string | boolean>, fi
   const storm = generateStorm({ tickets: flags["tickets"] as number, events: flags["events"] as number, seed: flags["seed"] as number, prefix: `b${flags["seed"]}-` })
   say(`efficiency storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries; budget ${budget}/min`)
   const coalesce = String(flags["coalesce-ms"])
-  const stack = await startStack({ compiled,
+  const stack = await startStack({
+    compiled,
     rateLimitPerMinute: budget,
     budgetPerMinute: budget,
     webhookEnv: storm.serviceEnv,
@@ -215,7 +216,7 @@ const interleaved = async (
   return out
 }
 
-/** Median and range of the paired throughput ratios, and of each side's p99. */
+/** Median and range of the paired throughput ratios and of each side's throughput; of the latencies below. */
 const roundStats = (rounds: ReadonlyArray<{ readonly service: LoadResult; readonly baseline: LoadResult }>) => ({
   ratio: spreadOf(rounds.map((r) => r.service.rps / r.baseline.rps)),
   serviceRps: spreadOf(rounds.map((r) => r.service.rps)),
