@@ -420,7 +420,9 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     const scheme = config.tls !== undefined ? "https" : "http"
     const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host
     const url = `${scheme}://${hostForUrl}:${port}`
-    log.info({ url, worktypeId: target.typeId, dataDir: config.dataDir, budgetPerMinute: config.budgetPerMinute }, "workbridge started")
+    // Which code runs: the production build (`pnpm build`, JavaScript) or the TypeScript sources (`pnpm start`, tsx).
+    const code = import.meta.url.endsWith(".ts") ? "sources" : "compiled"
+    log.info({ url, worktypeId: target.typeId, dataDir: config.dataDir, budgetPerMinute: config.budgetPerMinute, code }, "workbridge started")
     print(`workbridge listening on ${url}`)
     print(`Operator console: ${url}/ops${config.edge.adminToken !== undefined ? " (log in with WORKBRIDGE_ADMIN_TOKEN)" : ""}`)
     if (emulator !== undefined) {

@@ -13,9 +13,33 @@ export interface BenchRow {
   readonly met: boolean | undefined
   /** Conditions of the measurement (budget, sizes, baseline figures). */
   readonly note: string
+  /** For figures measured in interleaved rounds: the spread of the rounds (e.g. `ratio 0.61–0.72; p99 9–14 ms`). */
+  readonly spread?: string
   /** Raw numbers behind the row. */
   readonly data?: Readonly<Record<string, unknown>>
 }
+
+/** The median and range of a figure measured in several rounds. */
+export interface Spread {
+  readonly median: number
+  readonly min: number
+  readonly max: number
+  /** Rounds. */
+  readonly n: number
+}
+
+/** Median (the mean of the middle two for an even count), min and max of `values`; NaN throughout when empty. */
+export const spreadOf = (values: ReadonlyArray<number>): Spread => {
+  const v = [...values].sort((a, b) => a - b)
+  const n = v.length
+  if (n === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, n }
+  const median = n % 2 === 1 ? v[(n - 1) / 2]! : (v[n / 2 - 1]! + v[n / 2]!) / 2
+  return { median, min: v[0]!, max: v[n - 1]!, n }
+}
+
+/** `0.71 (0.65–0.78)` — the median, then min–max; `unit` follows each number. */
+export const formatSpread = (s: Spread, digits = 2, unit = ""): string =>
+  Number.isFinite(s.median) ? `${s.median.toFixed(digits)}${unit} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)}${unit})` : "n/a"
 
 const width = (rows: ReadonlyArray<ReadonlyArray<string>>, i: number): number => Math.max(...rows.map((r) => [...(r[i] ?? "")].length))
 
@@ -23,7 +47,10 @@ const pad = (s: string, n: number): string => s + " ".repeat(Math.max(0, n - [..
 
 /** A plain-text table (one line per row, notes below). */
 export const formatTable = (rows: ReadonlyArray<BenchRow>): string => {
-  const cells = [["#", "figure", "measured", "goal", "met"], ...rows.map((r, i) => [String(i + 1), r.figure, r.measured, r.goal, r.met === undefined ? "–" : r.met ? "yes" : "NO"])]
+  const cells = [
+    ["#", "figure", "measured", "spread (min–max of rounds)", "goal", "met"],
+    ...rows.map((r, i) => [String(i + 1), r.figure, r.measured, r.spread ?? "–", r.goal, r.met === undefined ? "–" : r.met ? "yes" : "NO"])
+  ]
   const widths = cells[0]!.map((_, i) => width(cells, i))
   const line = (c: ReadonlyArray<string>) => c.map((x, i) => pad(x, widths[i]!)).join(" │ ")
   const rule = widths.map((w) => "─".repeat(w)).join("─┼─")
@@ -35,7 +62,7 @@ export const formatTable = (rows: ReadonlyArray<BenchRow>): string => {
 /** A Markdown table of the same rows (for docs/benchmarks.md). */
 export const markdownTable = (rows: ReadonlyArray<BenchRow>): string =>
   [
-    "| # | figure | measured | goal | met | conditions |",
-    "|---|---|---|---|---|---|",
-    ...rows.map((r, i) => `| ${i + 1} | ${r.figure} | ${r.measured} | ${r.goal} | ${r.met === undefined ? "–" : r.met ? "yes" : "**no**"} | ${r.note} |`)
+    "| # | figure | measured | spread (min–max of rounds) | goal | met | conditions |",
+    "|---|---|---|---|---|---|---|",
+    ...rows.map((r, i) => `| ${i + 1} | ${r.figure} | ${r.measured} | ${r.spread ?? "–"} | ${r.goal} | ${r.met === undefined ? "–" : r.met ? "yes" : "**no**"} | ${r.note} |`)
   ].join("\n")

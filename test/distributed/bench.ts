@@ -7,7 +7,7 @@
  * prints the table and, as its last line, the rows as JSON (`distributedBenchRows` returns the same rows).
  */
 import { type BenchRow, formatTable } from "../bench/table.js"
-import { type DistributedStormOptions, runDistributedStorm } from "./replicas.js"
+import { type DistributedStormOptions, formatBreakdown, runDistributedStorm } from "./replicas.js"
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits)
 
@@ -24,8 +24,8 @@ export const distributedBenchRows = async (options: DistributedStormOptions): Pr
       measured: fmt(calls.perTicket),
       goal: "≤ 1.5",
       met: calls.perTicket <= 1.5 && run.report.ok,
-      note: `${conditions}; ${calls.api} API calls (+${calls.token} token)`,
-      data: { calls, report: { ok: run.report.ok, counts: run.report.counts, tickets: run.report.tickets, workitems: run.report.workitems } }
+      note: `${conditions}; ${calls.api} API calls (+${calls.token} token); all the replicas' calls since their first start (start-up checks included) ${formatBreakdown(run.breakdown)}`,
+      data: { calls, breakdown: run.breakdown, report: { ok: run.report.ok, counts: run.report.counts, tickets: run.report.tickets, workitems: run.report.workitems } }
     })
   }
   if (b !== undefined) {

@@ -54,6 +54,60 @@ export interface DistributedStormResult extends StormRun {
   readonly window: { readonly seconds: number; readonly maxCalls: number; readonly allowed: number; readonly budgetShare: number }
   /** Redis connections closed by connection cuts. */
   readonly redisClientsKilled: number
+  /** Every Genesys call of the replicas since their first start (token requests excluded; start-up checks included), by operation and outcome, and per workitem. */
+  readonly breakdown: CallBreakdown
+}
+
+export interface CallBreakdown {
+  readonly tickets: number
+  /** `METHOD route` → calls, with how many answered 2xx, 429, other 4xx, 5xx, or not at all (status 0). */
+  readonly byOperation: ReadonlyArray<{ readonly operation: string; readonly calls: number; readonly perTicket: number; readonly byStatus: Readonly<Record<string, number>> }>
+  /** Calls addressed to one workitem (`…/workitems/{id}`: PATCH, GET), per workitem: how many workitems had n. */
+  readonly perWorkitem: Readonly<Record<string, number>>
+}
+
+const statusClass = (status: number): string => (status === 0 ? "none" : status === 429 ? "429" : `${Math.floor(status / 100)}xx`)
+
+/** Count calls by operation (and outcome) and, for calls naming a workitem, per workitem. */
+export const breakDownCalls = (requests: ReadonlyArray<{ readonly method: string; readonly path: string; readonly route?: string; readonly status: number }>, tickets: number): CallBreakdown => {
+  const ops = new Map<string, { calls: number; byStatus: Record<string, number> }>()
+  const perItem = new Map<string, number>()
+  for (const r of requests) {
+    const operation = `${r.method} ${r.route ?? "(unmatched)"}`
+    let o = ops.get(operation)
+    if (o === undefined) ops.set(operation, (o = { calls: 0, byStatus: {} }))
+    o.calls++
+    const c = statusClass(r.status)
+    o.byStatus[c] = (o.byStatus[c] ?? 0) + 1
+    const item = /\/workitems\/([0-9a-f-]{36})(?:$|\/)/.exec(r.path)?.[1]
+    if (item !== undefined) perItem.set(item, (perItem.get(item) ?? 0) + 1)
+  }
+  const perWorkitem: Record<string, number> = {}
+  for (const n of perItem.values()) {
+    const k = n >= 5 ? "5+" : String(n)
+    perWorkitem[k] = (perWorkitem[k] ?? 0) + 1
+  }
+  return {
+    tickets,
+    byOperation: [...ops]
+      .map(([operation, o]) => ({ operation, calls: o.calls, perTicket: tickets === 0 ? 0 : o.calls / tickets, byStatus: o.byStatus }))
+      .sort((a, b) => b.calls - a.calls),
+    perWorkitem
+  }
+}
+
+/** One line: `POST /…/workitems 1,000 (1.00/ticket; 429: 3), PATCH … · per workitem: 1 call 600, 2 calls 300, …`. */
+export const formatBreakdown = (b: CallBreakdown): string => {
+  const ops = b.byOperation.map((o) => {
+    const notOk = Object.entries(o.byStatus)
+      .filter(([k]) => k !== "2xx")
+      .map(([k, n]) => `${k}: ${n}`)
+    return `${o.operation} ${o.calls} (${o.perTicket.toFixed(2)}/ticket${notOk.length === 0 ? "" : `; ${notOk.join(", ")}`})`
+  })
+  const items = Object.entries(b.perWorkitem)
+    .sort(([a], [c]) => a.localeCompare(c))
+    .map(([n, count]) => `${n} → ${count}`)
+  return `by operation: ${ops.join(", ")}; workitems by calls naming them (PATCH, GET): ${items.length === 0 ? "none" : items.join(", ")}`
 }
 
 /** Most timestamps (ms, sorted) within any `windowMs`. */
@@ -187,11 +241,8 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
     })
     const seconds = 15
     const burst = Math.max(1, Math.min(10, Math.ceil(budgetPerMinute / 60)))
-    const times = emulator
-      .requests()
-      .filter((r) => r.clientId === provisioned.clientId && !r.path.startsWith("/oauth/"))
-      .map((r) => Date.parse(r.at))
-      .sort((a, b) => a - b)
+    const serviceCalls = emulator.requests().filter((r) => r.clientId === provisioned.clientId && !r.path.startsWith("/oauth/"))
+    const times = serviceCalls.map((r) => Date.parse(r.at)).sort((a, b) => a - b)
     const maxCalls = maxInWindow(times, seconds * 1000)
     const budgetShare = Math.ceil((budgetPerMinute * seconds) / 60)
     return {
@@ -202,7 +253,8 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
       starts: replicas.reduce((a, r) => a + r.starts(), 0),
       // +1: calls are timed on arrival at the emulator, tokens when taken at the replica; one call may straddle.
       window: { seconds, maxCalls, allowed: budgetShare + burst + 1, budgetShare },
-      redisClientsKilled: cuts.redisClientsKilled
+      redisClientsKilled: cuts.redisClientsKilled,
+      breakdown: breakDownCalls(serviceCalls, storm.stats.tickets)
     }
   } finally {
     await Promise.all(replicas.map((r) => r.stop().catch(() => undefined)))

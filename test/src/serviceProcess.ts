@@ -1,5 +1,6 @@
 /**
- * The sync service as a child process (`node --import tsx service/src/main.ts`), configured from the environment
+ * The sync service as a child process (`node --import tsx service/src/main.ts`, or the production build
+ * `node service/dist/main.js` with `compiled`), configured from the environment
  * only, as in production. It can be killed with SIGKILL and restarted on the same port and data directory, and its
  * resident memory is read from /proc.
  */
@@ -11,10 +12,14 @@ import { fileURLToPath } from "node:url"
 /** The repository root (this file is test/src/serviceProcess.ts). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url))
 const MAIN = fileURLToPath(new URL("../../service/src/main.ts", import.meta.url))
+/** The production build's entry (`pnpm build`). */
+export const COMPILED_MAIN = fileURLToPath(new URL("../../service/dist/main.js", import.meta.url))
 
 export interface ServiceProcessOptions {
   /** Environment of the service (merged over a minimal base: PATH, HOME). */
   readonly env: Readonly<Record<string, string>>
+  /** Run the production build (`service/dist/main.js`, plain node) instead of the sources through tsx. */
+  readonly compiled?: boolean
   /** Port; default a free one chosen once, so restarts keep the URL. */
   readonly port?: number
   /** File that receives the service's stdout and stderr (appended); default none. */
@@ -89,7 +94,7 @@ export const startServiceProcess = async (options: ServiceProcessOptions): Promi
   const launch = (): Promise<void> =>
     new Promise((resolve, reject) => {
       starts++
-      const c = spawn(process.execPath, ["--import", "tsx", MAIN], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] })
+      const c = spawn(process.execPath, options.compiled === true ? [COMPILED_MAIN] : ["--import", "tsx", MAIN], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] })
       child = c
       let tail = ""
       let listening = false

@@ -31,6 +31,8 @@ export interface StackOptions {
   readonly namePrefix?: string
   /** Progress lines (failed restarts); default none. */
   readonly log?: (line: string) => void
+  /** Run the service's production build (`service/dist/main.js`) instead of its sources through tsx. */
+  readonly compiled?: boolean
 }
 
 export interface Stack {
@@ -65,6 +67,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     )
     const budgetPerMinute = options.budgetPerMinute ?? options.rateLimitPerMinute
     const service = await startServiceProcess({
+      ...(options.compiled === true ? { compiled: true } : {}),
       env: {
         LOG_LEVEL: "warn",
         ...options.webhookEnv,

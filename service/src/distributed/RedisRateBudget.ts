@@ -3,6 +3,10 @@
  * script (Redis' own clock, so replicas' clocks need not agree), one shared `pause-until` key that a 429's
  * `Retry-After` sets for the token (every replica reads it before each call), and one key per narrower scope
  * (docs/service.md, "429 scopes") that the calls of that scope read.
+ *
+ * Token admission is strict: the bucket's state lives only in Redis and its time is only Redis' `TIME`, so it
+ * never admits more than `burst + perMinute × minutes` in any window, whichever replicas ask, however their clocks
+ * differ, and across a replica's kill -9 and restart (a restarted replica finds the bucket as the others left it).
  *   `<prefix>:budget:<clientId>`                  hash { tokens, last }
  *   `<prefix>:budget:<clientId>:pause`            epoch ms the token pause ends
  *   `<prefix>:budget:<clientId>:pause:<scope>`    epoch ms a scoped pause ends (`creates`, `updates`, `workitem:<id>`)
@@ -19,33 +23,58 @@ export interface RedisRateBudgetOptions extends TokenBucketOptions {
 }
 
 /**
- * KEYS: bucket, pause. ARGV: tokens per ms, burst, mode ("take" | "peek").
- * take → wait in ms (0: a token was taken). peek → { tokens (string), pausedUntil }.
+ * Token admission (Lua, shared by the scripts below): `redis_now()` is Redis' clock in ms (never a replica's);
+ * `refill(key, perMs, burst, now)` reads the bucket and tops it up for the time elapsed since it was last touched
+ * (a clock that seems to go back refills nothing); `admit(...)` takes one token when one is there and stores the
+ * bucket; it returns 0, or the ms until the next token. The hash keeps `tokens` as a decimal string (`%.17g`, exact
+ * for a double, so no rounding ever rounds a fraction of a token up) and `last` as the Redis ms it was refilled to.
  */
-const BUCKET = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const TOKEN_LUA = `
+local function redis_now()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function refill(key, perMs, burst, now)
+  local b = redis.call('HMGET', key, 'tokens', 'last')
+  local tokens = tonumber(b[1]) or burst
+  local last = tonumber(b[2]) or now
+  tokens = math.min(burst, tokens + math.max(0, now - last) * perMs)
+  if now > last then last = now end
+  return tokens, last
+end
+local function store(key, perMs, burst, tokens, last)
+  redis.call('HSET', key, 'tokens', string.format('%.17g', tokens), 'last', last)
+  redis.call('PEXPIRE', key, math.ceil(burst / perMs) + 60000)
+end
+local function admit(key, perMs, burst, now)
+  local tokens, last = refill(key, perMs, burst, now)
+  local wait
+  if tokens >= 1 then
+    tokens = tokens - 1
+    wait = 0
+  else
+    wait = math.ceil((1 - tokens) / perMs)
+  end
+  store(key, perMs, burst, tokens, last)
+  return wait
+end
+`
+
+/**
+ * KEYS: bucket, pause. ARGV: tokens per ms, burst, mode ("take" | "peek").
+ * take → { wait in ms (0: a token was taken), Redis ms of the decision }. peek → { tokens (string), pausedUntil }.
+ */
+const BUCKET = `${TOKEN_LUA}
+local now = redis_now()
 local perMs = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local pausedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'last')
-local tokens = tonumber(b[1]) or burst
-local last = tonumber(b[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - last) * perMs)
-if now > last then last = now end
-if ARGV[3] == 'peek' then return { tostring(tokens), pausedUntil } end
-local wait
-if pausedUntil > now then
-  wait = pausedUntil - now
-elseif tokens >= 1 then
-  tokens = tokens - 1
-  wait = 0
-else
-  wait = math.ceil((1 - tokens) / perMs)
+if ARGV[3] == 'peek' then
+  local tokens = refill(KEYS[1], perMs, burst, now)
+  return { tostring(tokens), pausedUntil }
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'last', last)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / perMs) + 60000)
-return wait
+if pausedUntil > now then return { pausedUntil - now, now } end
+return { admit(KEYS[1], perMs, burst, now), now }
 `
 
 /** KEYS: pause. ARGV: seconds. A later pause wins over an earlier one. */
@@ -64,6 +93,8 @@ return cur
 export interface SharedBucket {
   /** Try to take a token: 0 when taken, otherwise how many ms to wait before trying again. */
   readonly take: () => Promise<number>
+  /** `take`, with the Redis time (epoch ms) of the decision: `at` of an admitted call is its admission time. */
+  readonly admit: () => Promise<{ readonly wait: number; readonly at: number }>
   readonly peek: () => Promise<{ readonly tokens: number; readonly pausedUntil: number }>
   readonly pause: (seconds: number, scope?: PauseScope) => Promise<number>
   /** Epoch ms the latest scoped pause over `scopes` ends (0: none); the token pause is not included. */
@@ -81,8 +112,13 @@ export const sharedBucket = (redis: Redis, options: RedisRateBudgetOptions): Sha
   const scopedKey = (scope: PauseScope) => (scope.kind === "token" ? pauseKey : `${pauseKey}:${encodeURIComponent(scopeKey(scope))}`)
   const perMs = String(options.perMinute / 60_000)
   const burst = String(options.burst)
+  const admit = async () => {
+    const [wait, at] = (await redis.eval(BUCKET, 2, bucket, pauseKey, perMs, burst, "take")) as [number, number]
+    return { wait: Number(wait), at: Number(at) }
+  }
   return {
-    take: async () => Number(await redis.eval(BUCKET, 2, bucket, pauseKey, perMs, burst, "take")),
+    take: async () => (await admit()).wait,
+    admit,
     peek: async () => {
       const [tokens, pausedUntil] = (await redis.eval(BUCKET, 2, bucket, pauseKey, perMs, burst, "peek")) as [string, number]
       return { tokens: Number(tokens), pausedUntil: Number(pausedUntil) }

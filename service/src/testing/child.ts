@@ -13,9 +13,10 @@ export interface ServiceProcess {
   output(): string
 }
 
-export const spawnService = (env: Readonly<Record<string, string>>): ServiceProcess => {
+/** `args`: node's arguments, by default the sources through tsx; `["dist/main.js"]` runs the compiled service. */
+export const spawnService = (env: Readonly<Record<string, string>>, args: ReadonlyArray<string> = ["--import", "tsx", "src/main.ts"]): ServiceProcess => {
   // `node --import tsx`: one process (the tsx CLI would put a wrapper process in front of the service).
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, [...args], {
     cwd: SERVICE_DIR,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"]

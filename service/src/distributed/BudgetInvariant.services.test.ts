@@ -1,0 +1,152 @@
+/**
+ * The shared budget's invariant against a real Redis: whatever replicas ask, whatever their clocks say, and across a
+ * replica's kill -9 and restart, the Redis token bucket never admits more than `burst + perMinute × minutes` in any
+ * window — so never more than budget + burst in any 60 s. Admissions are timed by Redis (the time each token was
+ * taken), so the check does not depend on any replica's clock.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Redis } from "ioredis"
+import { afterAll, describe, expect, it } from "vitest"
+import type { BudgetClientSpec } from "../testing/budgetClient.js"
+import * as RedisRateBudget from "./RedisRateBudget.js"
+import { REDIS_URL, dropNamespaces, freshPrefix } from "./testSupport.js"
+
+afterAll(dropNamespaces, 60_000)
+
+const SERVICE_DIR = fileURLToPath(new URL("../../", import.meta.url))
+
+/**
+ * The worst window of sorted admission times: over every pair of admissions i ≤ j, how far the count between them
+ * exceeds what the bucket may give in that span (`burst + perMs × (t_j − t_i)`); ≤ 0 when the invariant holds.
+ */
+const worstWindow = (times: ReadonlyArray<number>, perMs: number, burst: number) => {
+  let worst = { excess: Number.NEGATIVE_INFINITY, count: 0, spanMs: 0 }
+  for (let i = 0; i < times.length; i++) {
+    for (let j = i; j < times.length; j++) {
+      const spanMs = times[j]! - times[i]!
+      const excess = j - i + 1 - (burst + perMs * spanMs)
+      if (excess > worst.excess) worst = { excess, count: j - i + 1, spanMs }
+    }
+  }
+  return worst
+}
+
+/** The most admissions in any `windowMs` (sorted times). */
+const maxInWindow = (times: ReadonlyArray<number>, windowMs: number): number => {
+  let best = 0
+  let start = 0
+  for (let end = 0; end < times.length; end++) {
+    while (times[end]! - times[start]! >= windowMs) start++
+    best = Math.max(best, end - start + 1)
+  }
+  return best
+}
+
+interface Client {
+  readonly child: ChildProcess
+  readonly ready: Promise<void>
+  readonly done: Promise<void>
+  readonly admitted: Array<number>
+}
+
+/** A budget client in its own process (`testing/budgetClient.ts`), as a replica is. */
+const spawnClient = (spec: BudgetClientSpec): Client => {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/testing/budgetClient.ts", JSON.stringify(spec)], {
+    cwd: SERVICE_DIR,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const admitted: Array<number> = []
+  let buffer = ""
+  let err = ""
+  let onReady: () => void = () => undefined
+  const ready = new Promise<void>((r) => (onReady = r))
+  child.stdout!.on("data", (d: Buffer) => {
+    buffer += d.toString("utf8")
+    const lines = buffer.split("\n")
+    buffer = lines.pop() ?? ""
+    for (const line of lines) {
+      if (line === "ready") onReady()
+      const m = /^admit (\d+)$/.exec(line)
+      if (m !== null) admitted.push(Number(m[1]))
+    }
+  })
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString("utf8")))
+  const done = new Promise<void>((resolve, reject) =>
+    child.once("exit", (code, signal) => {
+      if (code === 0 || signal === "SIGKILL") resolve()
+      else reject(new Error(`budget client exited with ${code ?? signal}: ${err}`))
+    })
+  )
+  done.catch(() => onReady())
+  return { child, ready, done, admitted }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe("shared budget invariant", () => {
+  it("never admits more than burst + budget × time in any window: replicas with skewed clocks, one killed with kill -9 and restarted", async () => {
+    const prefix = freshPrefix()
+    const perMinute = 3000
+    const burst = 10
+    const perMs = perMinute / 60_000
+    const durationMs = 6000
+    const base = { url: REDIS_URL, prefix, clientId: "budget-invariant", perMinute, burst, loops: 2 }
+
+    // This process is one replica (two takers on one connection), started first so it spends the initial burst.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+    const local: Array<number> = []
+    const bucket = RedisRateBudget.sharedBucket(redis, { prefix, clientId: base.clientId, perMinute, burst })
+    const end = Date.now() + durationMs + 3000
+    const taker = async () => {
+      while (Date.now() < end) {
+        const { wait, at } = await bucket.admit()
+        if (wait === 0) local.push(at)
+        else await sleep(Math.min(wait, 5_000) + Math.floor(Math.random() * 5))
+      }
+    }
+    const takers = Promise.all([taker(), taker()])
+
+    // Replicas whose clocks are 45 s ahead and 60 s behind, and one that is killed with SIGKILL and started again.
+    const ahead = spawnClient({ ...base, durationMs, skewMs: 45_000 })
+    const behind = spawnClient({ ...base, durationMs, skewMs: -60_000 })
+    const victim = spawnClient({ ...base, durationMs, skewMs: 0 })
+    await Promise.all([ahead.ready, behind.ready, victim.ready])
+    await sleep(durationMs / 3)
+    victim.child.kill("SIGKILL")
+    await victim.done
+    const restarted = spawnClient({ ...base, durationMs: (durationMs * 2) / 3, skewMs: 0 })
+    await Promise.all([ahead.done, behind.done, restarted.done, takers])
+    redis.disconnect()
+
+    const clients = { local, ahead: ahead.admitted, behind: behind.admitted, killed: victim.admitted, restarted: restarted.admitted }
+    const times = Object.values(clients)
+      .flat()
+      .sort((a, b) => a - b)
+    const worst = worstWindow(times, perMs, burst)
+    expect(worst.excess, `${worst.count} admissions within ${worst.spanMs} ms`).toBeLessThanOrEqual(1e-9)
+    // The same invariant in the budget's own terms: any 60 s window holds at most budget + burst.
+    expect(maxInWindow(times, 60_000)).toBeLessThanOrEqual(perMinute + burst)
+    // Every replica took part, the restarted one in both lives.
+    for (const [name, own] of Object.entries(clients)) expect(own.length, `admissions of ${name}`).toBeGreaterThan(0)
+  })
+
+  it("never rounds a fraction of a token up to a whole one when it stores the bucket", async () => {
+    const prefix = freshPrefix()
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+    try {
+      const opts = { prefix, clientId: "fraction", perMinute: 60, burst: 5 }
+      const bucket = RedisRateBudget.sharedBucket(redis, opts)
+      // A bucket just short of one token, last refilled (in Redis time) an hour from now: nothing refills before then.
+      const [seconds] = (await redis.time()) as [number, number]
+      await redis.hset(`${prefix}:budget:fraction`, "tokens", "0.99999999999999967", "last", String(Number(seconds) * 1000 + 3_600_000))
+      const first = await bucket.admit()
+      const second = await bucket.admit()
+      expect(first.wait).toBeGreaterThan(0)
+      expect(second.wait).toBeGreaterThan(0)
+      expect(Number(await redis.hget(`${prefix}:budget:fraction`, "tokens"))).toBeLessThan(1)
+    } finally {
+      redis.disconnect()
+    }
+  })
+})
