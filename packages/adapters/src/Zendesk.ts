@@ -90,7 +90,8 @@ const decodeEvent = (req: WebhookRequest, catalog: Catalog, body: JsonObject, ty
   if (ticketId === undefined) return fail(SOURCE, 'the ticket id is missing (detail.id and subject "zen:ticket:<id>")', 422)
   const time = parseInstant(body["time"]) ?? parseInstant(detail["updated_at"])
   if (time === undefined) return fail(SOURCE, "time (or detail.updated_at) is missing or not an ISO-8601 time", 422)
-  const deliveryKey = str(body["id"]) ?? header(req, INVOCATION_HEADER) ?? bodyHash(req.rawBody)
+  // Only signed material decides dedupe and order: the invocation id header is not covered by the signature.
+  const deliveryKey = str(body["id"]) ?? bodyHash(req.rawBody)
   const fields = {
     subject: str(detail["subject"]),
     description: str(detail["description"]),
@@ -120,7 +121,11 @@ const decodeTrigger = (req: WebhookRequest, catalog: Catalog, ticket: JsonObject
   if (ticketId === undefined) return fail(SOURCE, "ticket.id is missing", 422)
   const time = parseInstant(ticket["updated_at"])
   if (time === undefined) return fail(SOURCE, "ticket.updated_at is missing or not an ISO-8601 time", 422)
-  const deliveryKey = str(ticket["event_id"]) ?? header(req, INVOCATION_HEADER) ?? bodyHash(req.rawBody)
+  // Only signed material decides dedupe and order (the invocation id header is not covered by the signature):
+  // the dedupe key is the body's `event_id`, else the hash of the body, so a replay of an identical body is a
+  // duplicate; ties within the placeholders' minute go to the later signed timestamp, then the body hash.
+  const deliveryKey = str(ticket["event_id"]) ?? bodyHash(req.rawBody)
+  const signedAt = parseInstant(header(req, TIMESTAMP_HEADER))
   const fields = {
     subject: str(ticket["title"]) ?? str(ticket["subject"]),
     description: str(ticket["description"]),
@@ -136,7 +141,9 @@ const decodeTrigger = (req: WebhookRequest, catalog: Catalog, ticket: JsonObject
   const action = str(ticket["action"])?.toLowerCase()
   const kind: TicketEventKind =
     action === "created" ? "created" : isClosedStatus(fields.status) ? "closed" : action === "reopened" ? "reopened" : "updated"
-  return buildEvent(SOURCE, catalog, { ticketId, ...revisionOf(time), occurredAt: iso(time.ms), deliveryKey, kind, fields }, 422)
+  const revision = revisionOf(time)
+  const subOrder = `${revision.subOrder}${(signedAt?.ms ?? 0).toString().padStart(16, "0")}`
+  return buildEvent(SOURCE, catalog, { ticketId, primary: revision.primary, subOrder, occurredAt: iso(time.ms), deliveryKey, kind, fields }, 422)
 }
 
 /** Zendesk revisions count microseconds (event `time` has ns precision); the remaining ns digits order ties. */
