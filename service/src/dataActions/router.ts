@@ -111,8 +111,9 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
       case "request.aborted":
         return
       default:
-        // A body whose Content-Encoding does not decode (corrupt gzip): body-parser marks it 400 with zlib's code.
-        if (typeof error === "object" && error !== null && "status" in error && error.status === 400 && "code" in error && /^Z_/.test(String(error.code))) {
+        // A body whose Content-Encoding does not decode (corrupt gzip, deflate or br): body-parser marks zlib's
+        // error 400 without a type of its own.
+        if (typeof error === "object" && error !== null && "status" in error && error.status === 400 && "code" in error) {
           sendError(res, 400, { error: "malformed_input", message: "malformed input: body: could not be decoded (corrupt Content-Encoding)", issues: [{ field: "body", problem: "could not be decoded (corrupt Content-Encoding)" }] })
           return
         }
