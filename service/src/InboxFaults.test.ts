@@ -103,3 +103,23 @@ describe("a transaction that cannot commit", () => {
     db.close()
   })
 })
+
+describe("the probe after a failed write", () => {
+  it("writes as much as the write that failed: while a big write does not fit, a tiny heartbeat that would fit does not make the store ready", async () => {
+    const { db, inbox } = await open({ unwritableHoldMs: 1 })
+    await Effect.runPromise(inbox.checkWritable)
+    db.pragma("wal_checkpoint(TRUNCATE)")
+    const pages = Number(db.pragma("page_count", { simple: true }))
+    // room for a few small pages, not for the 200 KB event
+    db.pragma(`max_page_count = ${pages + 4}`)
+    const big = { ...testEvent({ ticketId: "BIG", rev: 1 }), fields: { description: "x".repeat(200_000) } }
+    expect(Either.isLeft(await Effect.runPromise(Effect.either(inbox.accept(big))))).toBe(true)
+    await new Promise((r) => setTimeout(r, 5))
+    expect(Either.isLeft(await Effect.runPromise(Effect.either(inbox.checkWritable)))).toBe(true)
+    db.pragma("max_page_count = 1073741823")
+    await new Promise((r) => setTimeout(r, 5))
+    expect(Either.isRight(await Effect.runPromise(Effect.either(inbox.checkWritable)))).toBe(true)
+    expect((await Effect.runPromise(inbox.accept(big)))._tag).toBe("Accepted")
+    db.close()
+  })
+})

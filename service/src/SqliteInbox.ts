@@ -97,9 +97,17 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     // set, readiness fails at once and `take` hands out nothing, so the workers spend no Genesys calls on
     // tickets whose outcome could not be recorded.
     const holdMs = options.unwritableHoldMs ?? 5000
-    let unwritable: { readonly error: StoreError; probeAfter: number } | undefined
-    const noteFailure = (error: StoreError): StoreError => {
-      if (storeCannotWrite(error)) unwritable = { error, probeAfter: Date.now() + holdMs }
+    // The probe writes as many bytes as the write that failed (64 KB to 4 MB): on a full disk a tiny write can
+    // still fit in space the WAL already holds while the real writes do not.
+    db.exec("CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY, pad BLOB NOT NULL)")
+    const probeInsert = db.prepare("INSERT INTO write_probe (pad) VALUES (zeroblob(?))")
+    const probeClear = db.prepare("DELETE FROM write_probe")
+    let unwritable: { readonly error: StoreError; probeAfter: number; bytes: number } | undefined
+    const noteFailure = (error: StoreError, bytes = 0): StoreError => {
+      if (storeCannotWrite(error)) {
+        const size = Math.min(4 * 1024 * 1024, Math.max(64 * 1024, bytes, unwritable?.bytes ?? 0))
+        unwritable = { error, probeAfter: Date.now() + holdMs, bytes: size }
+      }
       return error
     }
     /** Undefined when the store can write (probing once the hold is over), else the failure to report. */
@@ -108,11 +116,13 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       if (u === undefined) return undefined
       if (Date.now() < u.probeAfter) return u.error
       try {
+        probeInsert.run(u.bytes)
+        probeClear.run()
         heartbeat.run(new Date().toISOString())
         unwritable = undefined
         return undefined
       } catch (cause) {
-        return noteFailure(new StoreError({ operation: "inbox.probe", cause }))
+        return noteFailure(new StoreError({ operation: "inbox.probe", cause }), u.bytes)
       }
     }
 
@@ -156,11 +166,13 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       pending = []
       if (batch.length === 0) return
       let results: Array<EntryResult>
+      const entries = batch.map((w) => ({ event: w.event, json: serialize(w.event) }))
       try {
-        results = acceptBatchTx(batch.map((w) => ({ event: w.event, json: serialize(w.event) })), new Date().toISOString())
+        results = acceptBatchTx(entries, new Date().toISOString())
       } catch (cause) {
         // Rolled back: nobody in the batch is acknowledged.
-        const failure = Effect.fail(noteFailure(new StoreError({ operation: "inbox.accept", cause })))
+        const bytes = entries.reduce((n, e) => n + (typeof e.json === "string" ? e.json.length : 0), 0)
+        const failure = Effect.fail(noteFailure(new StoreError({ operation: "inbox.accept", cause }), bytes))
         for (const w of batch) w.resume(failure)
         return
       }
@@ -171,7 +183,10 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         unwritable = undefined
         Effect.runSync(notify)
       }
-      for (const r of results) if (r._tag === "StoreError") noteFailure(r)
+      results.forEach((r, i) => {
+        const json = entries[i]!.json
+        if (r._tag === "StoreError") noteFailure(r, typeof json === "string" ? json.length : 0)
+      })
       batch.forEach((w, i) => {
         const r = results[i]!
         w.resume(r._tag === "InboxFull" || r._tag === "StoreError" ? Effect.fail(r) : Effect.succeed(r))
