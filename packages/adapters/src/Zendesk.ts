@@ -123,9 +123,9 @@ const decodeTrigger = (req: WebhookRequest, catalog: Catalog, ticket: JsonObject
   if (time === undefined) return fail(SOURCE, "ticket.updated_at is missing or not an ISO-8601 time", 422)
   // Only signed material decides dedupe and order (the invocation id header is not covered by the signature):
   // the dedupe key is the body's `event_id`, else the hash of the body, so a replay of an identical body is a
-  // duplicate; ties within the placeholders' minute go to the later signed timestamp, then the body hash.
+  // duplicate, and ties within the placeholders' minute are broken by that key. The revision is a function of the
+  // body alone: a re-signed retry of a delivery gets the same revision.
   const deliveryKey = str(ticket["event_id"]) ?? bodyHash(req.rawBody)
-  const signedAt = parseInstant(header(req, TIMESTAMP_HEADER))
   const fields = {
     subject: str(ticket["title"]) ?? str(ticket["subject"]),
     description: str(ticket["description"]),
@@ -141,9 +141,7 @@ const decodeTrigger = (req: WebhookRequest, catalog: Catalog, ticket: JsonObject
   const action = str(ticket["action"])?.toLowerCase()
   const kind: TicketEventKind =
     action === "created" ? "created" : isClosedStatus(fields.status) ? "closed" : action === "reopened" ? "reopened" : "updated"
-  const revision = revisionOf(time)
-  const subOrder = `${revision.subOrder}${(signedAt?.ms ?? 0).toString().padStart(16, "0")}`
-  return buildEvent(SOURCE, catalog, { ticketId, primary: revision.primary, subOrder, occurredAt: iso(time.ms), deliveryKey, kind, fields }, 422)
+  return buildEvent(SOURCE, catalog, { ticketId, ...revisionOf(time), occurredAt: iso(time.ms), deliveryKey, kind, fields }, 422)
 }
 
 /** Zendesk revisions count microseconds (event `time` has ns precision); the remaining ns digits order ties. */
