@@ -11,6 +11,7 @@ import type { Logger } from "pino"
 import { type CrashPoint, secretVariableFor } from "./Config.js"
 import type { EngineService } from "./Engine.js"
 import { crashIfAt } from "./Engine.js"
+import { storeCannotWrite } from "./Errors.js"
 import type { InboxService } from "./Inbox.js"
 import type { LinkStoreService } from "./LinkStore.js"
 import type { ServiceMetrics } from "./Metrics.js"
@@ -56,12 +57,30 @@ export interface AppDeps {
   readonly signatureHeaders?: Readonly<Record<string, string>>
   /**
    * `WORKBRIDGE_ADMIN_TOKEN`: when set, `/metrics`, `/tickets/*` and `/dead-letters*` require
-   * `Authorization: Bearer <token>`; when unset they are open and `makeApp` logs a warning.
+   * `Authorization: Bearer <token>`; when unset they are open on a loopback `host` (with a warning) and refused
+   * with 403 on any other host unless `adminOpen` is set.
    */
   readonly adminToken?: string
   /** The operator console (mounted at /ops; it checks the admin token itself). */
   readonly ops?: express.Router
+  /** `WORKBRIDGE_ADMIN_OPEN=true`: the operator's explicit opt-out, exposing the admin endpoints without a token. */
+  readonly adminOpen?: boolean
+  /** The address the listener binds (`HOST`); undefined is taken as loopback. */
+  readonly host?: string
+  /** Longest wait of `/readyz` for each of its checks (default 2000 ms): past it, the check reports not ready. */
+  readonly readyTimeoutMs?: number
 }
+
+/** Whether a listener address only accepts connections from this machine. */
+export const isLoopbackHost = (host: string | undefined): boolean =>
+  host === undefined || host === "localhost" || host === "::1" || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(host)
+
+/** The variable that exposes the admin endpoints on a non-loopback host without a token. */
+export const ADMIN_OPEN_VARIABLE = "WORKBRIDGE_ADMIN_OPEN"
+
+/** The refusals of clients (4xx) are logged at debug, at most this many per window; the rest are counted. */
+const CLIENT_LOG_LIMIT = 20
+const CLIENT_LOG_WINDOW_MS = 60_000
 
 /** Routes that need the admin token when one is configured. */
 const ADMIN_PATHS = ["/metrics", "/tickets", "/dead-letters"]
@@ -87,6 +106,33 @@ export const withSignatureHeaders = (
 
 export const MAX_WEBHOOK_BYTES = 500 * 1024
 
+/** Errors of Express and body-parser that are the client's fault: their own 4xx status and our error code. */
+const CLIENT_ERROR_CODES: Readonly<Record<string, string>> = {
+  "encoding.unsupported": "UnsupportedEncoding",
+  "charset.unsupported": "UnsupportedCharset",
+  "request.aborted": "RequestAborted",
+  "request.size.invalid": "BadRequest",
+  "stream.encoding.set": "BadRequest",
+  "entity.parse.failed": "BadJson",
+  "entity.verify.failed": "BadRequest"
+}
+
+/** A promise that settles within `ms`, else rejects naming what did not answer. */
+const within = <A>(promise: Promise<A>, ms: number, what: string): Promise<A> =>
+  new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
+    promise.then(
+      (a) => {
+        clearTimeout(timer)
+        resolve(a)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(e instanceof Error ? e : new Error(String(e)))
+      }
+    )
+  })
+
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> =>
   Effect.runPromise(Effect.either(effect)).then((r) => {
     if (Either.isLeft(r)) throw r.left
@@ -108,8 +154,46 @@ export const makeApp = (deps: AppDeps): express.Express => {
   const crashAfterAccept = deps.crashAt === "after-accept"
   const verifyOptions = deps.webhookToleranceSeconds !== undefined ? { toleranceSeconds: deps.webhookToleranceSeconds } : {}
 
+  const readyTimeoutMs = deps.readyTimeoutMs ?? 2000
+
+  // Client errors are logged at debug, rate-limited: unauthenticated requests must not be able to fill the logs.
+  let clientLogWindow = 0
+  let clientLogged = 0
+  let clientSuppressed = 0
+  const logClientError = (status: number, code: string, req: express.Request): void => {
+    const now = Date.now()
+    if (now - clientLogWindow >= CLIENT_LOG_WINDOW_MS) {
+      if (clientSuppressed > 0) deps.log.debug({ suppressed: clientSuppressed }, "client errors not logged in the last window")
+      clientLogWindow = now
+      clientLogged = 0
+      clientSuppressed = 0
+    }
+    if (clientLogged >= CLIENT_LOG_LIMIT) {
+      clientSuppressed++
+      return
+    }
+    clientLogged++
+    deps.log.debug({ status, error: code, method: req.method, path: req.path.length > 100 ? `${req.path.slice(0, 100)}…` : req.path }, "request refused")
+  }
+
   const adminToken = deps.adminToken
-  if (adminToken === undefined) {
+  if (adminToken === undefined && !isLoopbackHost(deps.host) && deps.adminOpen !== true) {
+    deps.log.warn(
+      { endpoints: ADMIN_PATHS, host: deps.host },
+      `WORKBRIDGE_ADMIN_TOKEN is not set and HOST is not loopback: /metrics, /tickets, /dead-letters and /ops answer 403; set WORKBRIDGE_ADMIN_TOKEN to require Authorization: Bearer <token>, or ${ADMIN_OPEN_VARIABLE}=true to expose them without one`
+    )
+    // The operator console is an admin surface too (it logs in with the same token).
+    app.use([...ADMIN_PATHS, "/ops"], (_req, _res, next) => {
+      next(
+        new HttpError(
+          403,
+          "AdminDisabled",
+          `the admin endpoints are not exposed on a non-loopback HOST without WORKBRIDGE_ADMIN_TOKEN (or ${ADMIN_OPEN_VARIABLE}=true)`,
+          { "x-workbridge-missing-variable": "WORKBRIDGE_ADMIN_TOKEN" }
+        )
+      )
+    })
+  } else if (adminToken === undefined) {
     deps.log.warn(
       { endpoints: ADMIN_PATHS },
       "WORKBRIDGE_ADMIN_TOKEN is not set: /metrics, /tickets and /dead-letters are open to anyone who reaches this listener; set it to require Authorization: Bearer <token>"
@@ -129,14 +213,14 @@ export const makeApp = (deps: AppDeps): express.Express => {
     const checks: Record<string, string> = {}
     let ready = true
     try {
-      await run(deps.inbox.checkWritable)
+      await within(run(deps.inbox.checkWritable), readyTimeoutMs, "the inbox")
       checks["inbox"] = "ok"
     } catch (e) {
       ready = false
       checks["inbox"] = e instanceof Error ? e.message : String(e)
     }
     try {
-      await deps.genesysReady()
+      await within(deps.genesysReady(), readyTimeoutMs, "the Genesys health check")
       checks["genesys"] = "ok"
     } catch (e) {
       ready = false
@@ -168,6 +252,20 @@ export const makeApp = (deps: AppDeps): express.Express => {
         next(new HttpError(404, "UnknownSource", `no webhook source named "${source}"; known sources: ${Object.keys(sources).join(", ")}`))
         return
       }
+      // Signatures cover the bytes as sent: a compressed body would have to be inflated before it could be
+      // checked, so no Content-Encoding is accepted (none of the supported helpdesks compresses its webhooks).
+      const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase()
+      if (encoding !== "" && encoding !== "identity") {
+        next(
+          new HttpError(
+            415,
+            "UnsupportedEncoding",
+            `webhook bodies are verified on the bytes as sent and must not be compressed; Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not accepted`,
+            { "accept-encoding": "identity" }
+          )
+        )
+        return
+      }
       if (!hasAny(deps.credentials[source], adapter)) {
         const kind = adapter.credentialKinds[0] ?? "secret"
         next(
@@ -182,7 +280,7 @@ export const makeApp = (deps: AppDeps): express.Express => {
       }
       next()
     },
-    express.raw({ type: () => true, limit: maxBody }),
+    express.raw({ type: () => true, limit: maxBody, inflate: false }),
     async (req, res, next) => {
       const source = req.params["source"]!
       try {
@@ -287,12 +385,15 @@ export const makeApp = (deps: AppDeps): express.Express => {
 
   // The one error handler: typed errors → status + JSON body naming the problem.
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction): void => {
-    const source = req.path.startsWith("/webhooks/") ? (req.path.split("/")[2] ?? "") : undefined
+    // Metric labels only ever take configured source names (or "unknown"): a path is not a label.
+    const rawSource = req.path.startsWith("/webhooks/") ? (req.path.split("/")[2] ?? "") : undefined
+    const source = rawSource === undefined ? undefined : Object.prototype.hasOwnProperty.call(sources, rawSource) ? rawSource : "unknown"
     let status = 500
     let body: { error: string; message: string }
     const headers: Record<string, string> = {}
     const tag = typeof err === "object" && err !== null && "_tag" in err ? String((err as { _tag: unknown })._tag) : undefined
     const type = typeof err === "object" && err !== null && "type" in err ? String((err as { type: unknown }).type) : undefined
+    const errStatus = typeof err === "object" && err !== null && "status" in err ? Number((err as { status: unknown }).status) : undefined
     if (err instanceof HttpError) {
       status = err.status
       body = { error: err.code, message: err.message }
@@ -300,6 +401,27 @@ export const makeApp = (deps: AppDeps): express.Express => {
     } else if (type === "entity.too.large") {
       status = 413
       body = { error: "PayloadTooLarge", message: `the body exceeds ${maxBody} bytes` }
+    } else if (err instanceof URIError || (errStatus === 400 && type === undefined && tag === undefined)) {
+      // Express could not decode the path (`%ff`): the client's mistake, not ours.
+      status = 400
+      body = { error: "BadRequest", message: "the request URL is not valid (malformed percent-encoding)" }
+    } else if (type !== undefined && errStatus !== undefined && errStatus >= 400 && errStatus < 500) {
+      status = errStatus
+      const code = CLIENT_ERROR_CODES[type] ?? "BadRequest"
+      body = {
+        error: code,
+        message: code === "UnsupportedEncoding" ? "the Content-Encoding is not supported" : status === 400 && /encod|incorrect header|unexpected end/i.test(String((err as Error).message)) ? "the body could not be decoded (corrupt Content-Encoding)" : `the request was refused (${type})`
+      }
+    } else if (tag === "StoreError") {
+      // The store could not take the write (disk full, I/O error): the sender should retry, so 503 + Retry-After
+      // (Zendesk and GitHub do not retry a 500).
+      status = 503
+      body = {
+        error: "StoreUnavailable",
+        message: storeCannotWrite(err) ? "the store cannot write right now (disk full or I/O error); retry later" : "the store failed; retry later"
+      }
+      headers["retry-after"] = String(deps.inboxRetryAfterSeconds)
+      deps.log.error({ error: (err as Error).message, path: req.path.slice(0, 100) }, "store failed; answered 503")
     } else if (tag === "InboxFull") {
       status = 503
       body = { error: "InboxFull", message: (err as Error).message }
@@ -308,9 +430,10 @@ export const makeApp = (deps: AppDeps): express.Express => {
       status = 404
       body = { error: "DeadLetterNotFound", message: (err as Error).message }
     } else {
-      deps.log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: req.path }, "request failed")
+      deps.log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: req.path.slice(0, 100) }, "request failed")
       body = { error: "Internal", message: "internal error" }
     }
+    if (status < 500) logClientError(status, body.error, req)
     if (source !== undefined && source !== "") deps.metrics.webhooks.inc({ source: status === 404 ? "unknown" : source, status: String(status) })
     res.status(status).set(headers).json(body)
   })

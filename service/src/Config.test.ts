@@ -106,12 +106,18 @@ describe("edge settings and relative paths", () => {
     })
   })
 
+  it("reads the explicit opt-out that exposes the admin endpoints without a token", () => {
+    expect(loadConfig({ WORKBRIDGE_ADMIN_OPEN: "true" }, "/srv").edge.adminOpen).toBe(true)
+    expect(loadConfig({ WORKBRIDGE_ADMIN_OPEN: "false" }, "/srv").edge.adminOpen).toBeUndefined()
+  })
+
   it.each([
     [{ WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS: "5m" }, "WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS"],
     [{ WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS: "0" }, "WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS"],
     [{ WEBHOOK_SIGNATURE_HEADER_ACME: "X Acme" }, "WEBHOOK_SIGNATURE_HEADER_ACME"],
     [{ WEBHOOK_SIGNATURE_HEADER_ZENDESK: "X-Sig" }, "WEBHOOK_SIGNATURE_HEADER_ZENDESK"],
-    [{ WORKBRIDGE_ADMIN_TOKEN: "short" }, "WORKBRIDGE_ADMIN_TOKEN"]
+    [{ WORKBRIDGE_ADMIN_TOKEN: "short" }, "WORKBRIDGE_ADMIN_TOKEN"],
+    [{ WORKBRIDGE_ADMIN_OPEN: "please" }, "WORKBRIDGE_ADMIN_OPEN"]
   ])("names the bad edge variable: %j → %s", (env, variable) => {
     const e = errorOf(env as Record<string, string>)
     expect(e.variable).toBe(variable)

@@ -104,6 +104,11 @@ export interface EdgeSettings {
   readonly signatureHeaders: Readonly<Record<string, string>>
   /** `WORKBRIDGE_ADMIN_TOKEN`: when set, the operations endpoints require `Authorization: Bearer <token>`. */
   readonly adminToken?: string
+  /**
+   * `WORKBRIDGE_ADMIN_OPEN=true`: expose the operations endpoints without a token on a non-loopback `HOST` (the
+   * operator's explicit opt-out; without it they answer 403 there).
+   */
+  readonly adminOpen?: true
 }
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -323,10 +328,15 @@ export const loadConfig = (env: Env, cwd: string = str(env, "INIT_CWD") ?? proce
   if (adminToken !== undefined && (adminToken.length < 16 || /\s/.test(adminToken))) {
     throw new ConfigError("WORKBRIDGE_ADMIN_TOKEN", "must be at least 16 characters without spaces (e.g. openssl rand -hex 32)")
   }
+  const adminOpenRaw = str(env, "WORKBRIDGE_ADMIN_OPEN")?.toLowerCase()
+  if (adminOpenRaw !== undefined && !["true", "false", "1", "0"].includes(adminOpenRaw)) {
+    throw new ConfigError("WORKBRIDGE_ADMIN_OPEN", "must be true or false")
+  }
   const edge: EdgeSettings = {
     webhookToleranceSeconds: int(env, "WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS", 300, 1, 86_400),
     signatureHeaders: signatureHeadersFromEnv(env),
-    ...(adminToken !== undefined ? { adminToken } : {})
+    ...(adminToken !== undefined ? { adminToken } : {}),
+    ...(adminOpenRaw === "true" || adminOpenRaw === "1" ? { adminOpen: true as const } : {})
   }
 
   const retryBaseMs = int(env, "WORKBRIDGE_RETRY_BASE_MS", 200, 1, 600_000)

@@ -74,6 +74,16 @@ export class StoreError extends Data.TaggedError("StoreError")<{ readonly operat
   }
 }
 
+/**
+ * Whether a store failure means the store cannot write at all right now (disk full, I/O error, read-only file),
+ * as opposed to a bad entry: the edge answers 503 + Retry-After, readiness fails and the workers pause.
+ */
+export const storeCannotWrite = (error: unknown): boolean => {
+  const cause = error instanceof StoreError ? error.cause : error
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause as { code: unknown }).code) : ""
+  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code) || code === "ENOSPC" || code === "EROFS"
+}
+
 /** The inbox holds as many events as it may; the sender should retry later. */
 export class InboxFull extends Data.TaggedError("InboxFull")<{ readonly depth: number; readonly limit: number }> {
   override get message(): string {

@@ -24,6 +24,7 @@ import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { Log, makeLogger } from "./Log.js"
 import { catalogMapping } from "./Mapping.js"
 import { Metrics, ServiceMetrics } from "./Metrics.js"
+import { cachedHealth } from "./Readiness.js"
 import { DEFAULT_WORKTYPE_NAME, provision } from "./Provision.js"
 import { layerMemory as rateBudgetLayer, RateBudget } from "./RateBudget.js"
 import * as Sqlite from "./Sqlite.js"
@@ -118,6 +119,55 @@ export const tlsServerOptions = (files: { readonly certFile: string; readonly ke
   return { cert: read("WORKBRIDGE_TLS_CERT", files.certFile), key: read("WORKBRIDGE_TLS_KEY", files.keyFile), minVersion: "TLSv1.2" }
 }
 
+/**
+ * The HTTP server's timeouts, set explicitly (docs/service.md, "Limits"): a client must send its request headers
+ * within `headersTimeoutMs` and the whole request within `requestTimeoutMs` (else 408 and the connection is
+ * closed; slow senders cannot hold connections open), and an idle keep-alive connection is closed after
+ * `keepAliveTimeoutMs`. `checkIntervalMs` is how often the server looks for requests past their timeouts.
+ */
+export interface HttpTimeouts {
+  readonly headersTimeoutMs: number
+  readonly requestTimeoutMs: number
+  readonly keepAliveTimeoutMs: number
+  readonly checkIntervalMs: number
+}
+
+export const HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 20_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, checkIntervalMs: 1_000 }
+
+/** The HTTP(S) listener of `app` with the timeouts applied (TLS when `tls` is given). */
+export const createListener = (
+  app: http.RequestListener,
+  tls: https.ServerOptions | undefined,
+  timeouts: HttpTimeouts = HTTP_TIMEOUTS
+): http.Server => {
+  const options: http.ServerOptions = {
+    headersTimeout: timeouts.headersTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionsCheckingInterval: timeouts.checkIntervalMs
+  }
+  const server = tls !== undefined ? https.createServer({ ...tls, ...options }, app) : http.createServer(options, app)
+  server.keepAliveTimeout = timeouts.keepAliveTimeoutMs
+  return server
+}
+
+/**
+ * The data directory exists (created if needed) and takes writes; else a ConfigError naming the path and
+ * `WORKBRIDGE_DATA_DIR` (a read-only directory would otherwise surface as "unable to open database file").
+ */
+export const checkDataDir = (dir: string): void => {
+  try {
+    fs.mkdirSync(dir, { recursive: true })
+    const probe = path.join(dir, `.write-check-${process.pid}`)
+    fs.writeFileSync(probe, "")
+    fs.rmSync(probe)
+  } catch (e) {
+    throw new ConfigError(
+      "WORKBRIDGE_DATA_DIR",
+      `the data directory ${dir} is not writable (${e instanceof Error ? e.message : String(e)}); point WORKBRIDGE_DATA_DIR at a writable directory`
+    )
+  }
+}
+
 const listen = (server: http.Server, port: number, host: string): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once("error", reject)
@@ -139,6 +189,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
   }
 
   try {
+    if (config.stores.distributed === undefined) checkDataDir(config.dataDir)
     // Genesys: a configured org/gateway, or the bundled emulator provisioned from the catalog.
     let emulator: Emulator | undefined
     let clientOptions: { gatewayUrl?: string; region?: string; clientId: string; clientSecret: string }
@@ -336,16 +387,14 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     const monitor = runtime.runFork(Effect.repeat(refreshGauges, Schedule.spaced(1000)))
     cleanups.push(() => runtime.runPromise(Fiber.interrupt(monitor)).then(() => undefined))
 
-    let readyCache: { at: number; error?: string } | undefined
-    const genesysReady = async () => {
-      if (readyCache === undefined || Date.now() - readyCache.at > 5000) {
-        // No retries: while Genesys or the service's credentials fail, the service is not ready (and the
-        // engine keeps the events in the inbox until they work again).
-        const r = await runtime.runPromise(Effect.either(client.checkWorktype(target.typeId)))
-        readyCache = Either.isLeft(r) ? { at: Date.now(), error: r.left.message } : { at: Date.now() }
-      }
-      if (readyCache.error !== undefined) throw new Error(readyCache.error)
-    }
+    // Readiness answers from its own cached view of Genesys health (Readiness.ts): never queued behind the workers.
+    // No retries: while Genesys or the service's credentials fail, the service is not ready (and the engine keeps
+    // the events in the inbox until they work again).
+    const genesysReady = cachedHealth(() =>
+      runtime.runPromise(Effect.either(client.checkWorktype(target.typeId))).then((r) => {
+        if (Either.isLeft(r)) throw new Error(r.left.message)
+      })
+    )
 
     const ticketStatus = (source: string, ticketId: string) =>
       runtime.runPromise(engine.ticketStatus({ source, ticketId })).then((s) =>
@@ -400,15 +449,13 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       refreshGauges: () => runtime.runPromise(refreshGauges),
       inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
       ...config.edge,
+      host: config.host,
       dataActions: dataActionsRouter(),
       ops: ops.router,
       ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {})
     })
 
-    const server =
-      tlsOptions !== undefined
-        ? https.createServer(tlsOptions, app)
-        : http.createServer(app)
+    const server = createListener(app, tlsOptions)
     const port = await listen(server, config.port, config.host)
     cleanups.push(
       () =>

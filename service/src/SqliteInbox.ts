@@ -3,7 +3,7 @@ import { Deferred, Effect, Layer, Ref } from "effect"
 import type { TicketEvent } from "@workbridge/catalog"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "./Domain.js"
 import { ticketKeyString } from "./Domain.js"
-import { InboxFull, StoreError } from "./Errors.js"
+import { InboxFull, StoreError, storeCannotWrite } from "./Errors.js"
 import { Inbox, type InboxService } from "./Inbox.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
 
@@ -21,6 +21,11 @@ export interface SqliteInboxOptions {
    * of a burst arriving within the window are applied together. Default 0.
    */
   readonly settleMs?: number
+  /**
+   * After a write failed because the store cannot write (disk full, I/O error), how long readiness answers "not
+   * ready" and `take` hands out nothing before a probe write is tried again (default 5000 ms).
+   */
+  readonly unwritableHoldMs?: number
 }
 
 interface Row {
@@ -77,50 +82,114 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
 
     // Group commit. Every `accept` made within one event-loop turn joins the pending batch; the batch is written
     // in ONE transaction (one fsync under synchronous=FULL) at the next `setImmediate`, and only then is each
-    // caller answered with its own result. A transaction that fails fails every caller of the batch, so nothing is
-    // acknowledged that was not committed. While a commit's fsync blocks the loop, the requests that arrive queue
+    // caller answered with its own result. Each entry is serialized first and written in its own savepoint, so an
+    // entry that cannot be written fails alone; a transaction that fails (commit, disk full) fails every caller
+    // of the batch, so nothing is acknowledged that was not committed. While a commit's fsync blocks the loop, the requests that arrive queue
     // in the sockets and make up the next batch: the batch grows with the load by itself.
     interface Waiter {
       readonly event: TicketEvent
       readonly resume: (result: Effect.Effect<AcceptResult, StoreError | InboxFull>) => void
     }
     let pending: Array<Waiter> = []
-    const acceptBatchTx = db.transaction((batch: ReadonlyArray<Waiter>, now: string): Array<AcceptResult | InboxFull> => {
-      let added = 0
-      const results = batch.map(({ event }): AcceptResult | InboxFull => {
-        // The dedupe mark first: a delivery key seen before, or earlier in this same batch, is a duplicate.
-        if (insertDelivery.run(event.source, event.deliveryKey, now).changes === 0) return { _tag: "Duplicate" }
-        if (depth + added >= options.hardLimit) {
-          // Refused: take the dedupe mark back so a later re-delivery is accepted.
-          deleteDelivery.run(event.source, event.deliveryKey)
-          return new InboxFull({ depth: depth + added, limit: options.hardLimit })
-        }
-        const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, JSON.stringify(event), now)
-        added++
-        return { _tag: "Accepted", id: String(r.lastInsertRowid) }
-      })
-      return results
+
+    // The store's own view of whether it can write: set by a write that failed because the store cannot write
+    // (disk full, I/O error), cleared by a committed accept or by a probe write after `unwritableHoldMs`. While
+    // set, readiness fails at once and `take` hands out nothing, so the workers spend no Genesys calls on
+    // tickets whose outcome could not be recorded.
+    const holdMs = options.unwritableHoldMs ?? 5000
+    // The probe writes as many bytes as the write that failed (64 KB to 4 MB): on a full disk a tiny write can
+    // still fit in space the WAL already holds while the real writes do not.
+    db.exec("CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY, pad BLOB NOT NULL)")
+    const probeInsert = db.prepare("INSERT INTO write_probe (pad) VALUES (zeroblob(?))")
+    const probeClear = db.prepare("DELETE FROM write_probe")
+    let unwritable: { readonly error: StoreError; probeAfter: number; bytes: number } | undefined
+    const noteFailure = (error: StoreError, bytes = 0): StoreError => {
+      if (storeCannotWrite(error)) {
+        const size = Math.min(4 * 1024 * 1024, Math.max(64 * 1024, bytes, unwritable?.bytes ?? 0))
+        unwritable = { error, probeAfter: Date.now() + holdMs, bytes: size }
+      }
+      return error
+    }
+    /** Undefined when the store can write (probing once the hold is over), else the failure to report. */
+    const writeBlocked = (): StoreError | undefined => {
+      const u = unwritable
+      if (u === undefined) return undefined
+      if (Date.now() < u.probeAfter) return u.error
+      try {
+        probeInsert.run(u.bytes)
+        probeClear.run()
+        heartbeat.run(new Date().toISOString())
+        unwritable = undefined
+        return undefined
+      } catch (cause) {
+        return noteFailure(new StoreError({ operation: "inbox.probe", cause }), u.bytes)
+      }
+    }
+
+    type EntryResult = AcceptResult | InboxFull | StoreError
+    // One entry, in its own savepoint: an entry that cannot be written fails alone, never its batch.
+    const acceptOneTx = db.transaction((event: TicketEvent, json: string, now: string, added: number): AcceptResult | InboxFull => {
+      // The dedupe mark first: a delivery key seen before, or earlier in this same batch, is a duplicate.
+      if (insertDelivery.run(event.source, event.deliveryKey, now).changes === 0) return { _tag: "Duplicate" }
+      if (depth + added >= options.hardLimit) {
+        // Refused: take the dedupe mark back so a later re-delivery is accepted.
+        deleteDelivery.run(event.source, event.deliveryKey)
+        return new InboxFull({ depth: depth + added, limit: options.hardLimit })
+      }
+      const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, json, now)
+      return { _tag: "Accepted", id: String(r.lastInsertRowid) }
     })
+    const acceptBatchTx = db.transaction((batch: ReadonlyArray<{ readonly event: TicketEvent; readonly json: string | StoreError }>, now: string): Array<EntryResult> => {
+      let added = 0
+      return batch.map(({ event, json }): EntryResult => {
+        if (typeof json !== "string") return json
+        try {
+          const r = acceptOneTx(event, json, now, added)
+          if (r._tag === "Accepted") added++
+          return r
+        } catch (cause) {
+          // SQLite rolled the whole transaction back (disk full, I/O error): the batch fails as one.
+          if (!db.inTransaction) throw cause
+          return new StoreError({ operation: "inbox.accept", cause })
+        }
+      })
+    })
+    const serialize = (event: TicketEvent): string | StoreError => {
+      try {
+        return JSON.stringify(event)
+      } catch (cause) {
+        return new StoreError({ operation: "inbox.accept", cause })
+      }
+    }
     const flush = (): void => {
       const batch = pending
       pending = []
       if (batch.length === 0) return
-      let results: Array<AcceptResult | InboxFull>
+      let results: Array<EntryResult>
+      const entries = batch.map((w) => ({ event: w.event, json: serialize(w.event) }))
       try {
-        results = acceptBatchTx(batch, new Date().toISOString())
+        results = acceptBatchTx(entries, new Date().toISOString())
       } catch (cause) {
         // Rolled back: nobody in the batch is acknowledged.
-        const failure = Effect.fail(new StoreError({ operation: "inbox.accept", cause }))
+        const bytes = entries.reduce((n, e) => n + (typeof e.json === "string" ? e.json.length : 0), 0)
+        const failure = Effect.fail(noteFailure(new StoreError({ operation: "inbox.accept", cause }), bytes))
         for (const w of batch) w.resume(failure)
         return
       }
       let accepted = 0
       for (const r of results) if (r._tag === "Accepted") accepted++
       depth += accepted
-      if (accepted > 0) Effect.runSync(notify)
+      if (accepted > 0) {
+        unwritable = undefined
+        Effect.runSync(notify)
+      }
+      results.forEach((r, i) => {
+        const json = entries[i]!.json
+        if (r._tag === "StoreError") noteFailure(r, typeof json === "string" ? json.length : 0)
+      })
       batch.forEach((w, i) => {
         const r = results[i]!
-        w.resume(r._tag === "InboxFull" ? Effect.fail(r) : Effect.succeed(r))
+        w.resume(r._tag === "InboxFull" || r._tag === "StoreError" ? Effect.fail(r) : Effect.succeed(r))
       })
     }
 
@@ -158,7 +227,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     const take: Effect.Effect<TicketBatch, StoreError> = Effect.gen(function* () {
       for (;;) {
         const signal = yield* Ref.get(wake)
-        const batch = yield* poll
+        // Paused while the store cannot write: an outcome that cannot be recorded is not worth a Genesys call.
+        const batch = writeBlocked() === undefined ? yield* poll : undefined
         if (batch !== undefined) return batch
         yield* Deferred.await(signal).pipe(Effect.timeout(pollIntervalMs), Effect.ignore)
       }
@@ -179,7 +249,10 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       ack: (batch) =>
         sql("inbox.ack", () => {
           depth -= deleteIds.run(JSON.stringify(batch.entries.map((e) => Number(e.id)))).changes
-        }).pipe(Effect.ensuring(letGo(batch))),
+        }).pipe(
+          Effect.tapError((e) => Effect.sync(() => noteFailure(e))),
+          Effect.ensuring(letGo(batch))
+        ),
       release: (batch, options) => letGo(batch, options?.delayMs ?? 0),
       depth: Effect.sync(() => depth),
       pendingFor: (key) =>
@@ -191,8 +264,12 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         const r = oldestStmt.get() as { oldest: string | null }
         return r.oldest === null ? 0 : Math.max(0, (Date.now() - Date.parse(r.oldest)) / 1000)
       }),
-      checkWritable: sql("inbox.checkWritable", () => {
-        heartbeat.run(new Date().toISOString())
+      checkWritable: Effect.suspend(() => {
+        const blocked = writeBlocked()
+        if (blocked !== undefined) return Effect.fail(blocked)
+        return sql("inbox.checkWritable", () => {
+          heartbeat.run(new Date().toISOString())
+        }).pipe(Effect.tapError((e) => Effect.sync(() => noteFailure(e))))
       })
     } satisfies InboxService
   })

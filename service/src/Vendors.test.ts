@@ -341,3 +341,29 @@ describe("each helpdesk's fixtures, end to end through the service and the emula
     }
   })
 })
+
+describe("a Jira delivery without X-Atlassian-Webhook-Identifier (as `pnpm demo:send jira-issue-created` posts it)", () => {
+  let run: Run
+  beforeAll(async () => {
+    run = await startRun()
+  })
+  afterAll(async () => {
+    await run?.h.close()
+  })
+
+  it("is applied, not dead-lettered: its revision (keyed by the body hash) fits source_revision", async () => {
+    const c = CASES.find((x) => x.source === "jira")!
+    const f = loadFixture("jira-issue-created")
+    const res = await run.h.post(undefined, { source: "jira", raw: f.rawBody, headers: sign("jira", f.rawBody, c.credentials, new Date()) })
+    expect(res.status, JSON.stringify(res.json)).toBe(202)
+    expect(String(res.json["deliveryKey"])).toMatch(/^sha256:[0-9a-f]{64}$/)
+    const revision = String(res.json["revision"])
+    expect(revision.length).toBeLessThanOrEqual(100)
+    const s = await drainedAt(run.h, c, revision)
+    expect(s.lastError).toBeUndefined()
+    const w = await getWorkitem(run, s.workitemId!)
+    expect((w["customFields"] as Record<string, unknown>)[customFieldKey({ key: "source_revision", type: "text" })]).toBe(revision)
+    const dead = (await (await fetch(`${run.h.service.url}/dead-letters`)).json()) as { total: number }
+    expect(dead.total).toBe(0)
+  })
+})

@@ -106,13 +106,14 @@ describe("zendesk decode", () => {
     })
   })
 
-  it("decodes the trigger body, deduping on the invocation id", () => {
+  it("decodes the trigger body, deduping and breaking ties on the body hash", () => {
     expect(decodeFixture(zendesk, "zendesk-ticket-updated")).toEqual({
       source: "zendesk",
       ticketId: "5158",
-      revision: "1736346660000000:0001:8350205577",
+      // µs of updated_at : ns digits + kind rank : the body-hash key
+      revision: "1736346660000000:0001:sha256:8d95971eb48b30981b0f658900e7c28f2a94c81f71c4d3197a894f7b05795c5b",
       occurredAt: "2025-01-08T14:31:00.000Z",
-      deliveryKey: "8350205577",
+      deliveryKey: "sha256:8d95971eb48b30981b0f658900e7c28f2a94c81f71c4d3197a894f7b05795c5b",
       kind: "updated",
       fields: {
         ticket_id: "5158",
@@ -168,5 +169,26 @@ describe("zendesk decode", () => {
     const updated = decodeFixture(zendesk, "zendesk-ticket-updated", catalog)
     expect(updated.fields["status"]).toBe("on_hold")
     expect(decodeFixture(zendesk, "zendesk-ticket-created", catalog).fields["priority"]).toBe("urgent")
+  })
+})
+
+describe("zendesk replays", () => {
+  // The invocation id header is not covered by the signature: an attacker replaying a captured delivery inside the
+  // tolerance window can change it freely, so it must decide neither dedupe nor order.
+  for (const name of ["zendesk-ticket-updated", "zendesk-ticket-created"]) {
+    it(`${name}: a replay with another invocation id is the same delivery at the same revision`, () => {
+      const original = fixtureRequest(loadFixture(name))
+      const replay = withHeader(original, "x-zendesk-webhook-invocation-id", "99999999999")
+      const a = decodeResult(zendesk, original)
+      const b = decodeResult(zendesk, replay)
+      expect(b).toEqual(a)
+    })
+  }
+
+  it("trigger mode: the revision is a function of the signed body alone (a re-signed retry gets the same one)", () => {
+    const req = fixtureRequest(loadFixture("zendesk-ticket-updated"))
+    const first = decodeResult(zendesk, withHeader(withHeader(req, "x-zendesk-webhook-invocation-id", "9"), "x-zendesk-webhook-signature-timestamp", "2025-01-08T14:31:05Z"))
+    const retry = decodeResult(zendesk, withHeader(withHeader(req, "x-zendesk-webhook-invocation-id", "10"), "x-zendesk-webhook-signature-timestamp", "2025-01-08T14:35:50Z"))
+    expect(retry).toEqual(first)
   })
 })

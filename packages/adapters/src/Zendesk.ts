@@ -90,7 +90,8 @@ const decodeEvent = (req: WebhookRequest, catalog: Catalog, body: JsonObject, ty
   if (ticketId === undefined) return fail(SOURCE, 'the ticket id is missing (detail.id and subject "zen:ticket:<id>")', 422)
   const time = parseInstant(body["time"]) ?? parseInstant(detail["updated_at"])
   if (time === undefined) return fail(SOURCE, "time (or detail.updated_at) is missing or not an ISO-8601 time", 422)
-  const deliveryKey = str(body["id"]) ?? header(req, INVOCATION_HEADER) ?? bodyHash(req.rawBody)
+  // Only signed material decides dedupe and order: the invocation id header is not covered by the signature.
+  const deliveryKey = str(body["id"]) ?? bodyHash(req.rawBody)
   const fields = {
     subject: str(detail["subject"]),
     description: str(detail["description"]),
@@ -120,7 +121,11 @@ const decodeTrigger = (req: WebhookRequest, catalog: Catalog, ticket: JsonObject
   if (ticketId === undefined) return fail(SOURCE, "ticket.id is missing", 422)
   const time = parseInstant(ticket["updated_at"])
   if (time === undefined) return fail(SOURCE, "ticket.updated_at is missing or not an ISO-8601 time", 422)
-  const deliveryKey = str(ticket["event_id"]) ?? header(req, INVOCATION_HEADER) ?? bodyHash(req.rawBody)
+  // Only signed material decides dedupe and order (the invocation id header is not covered by the signature):
+  // the dedupe key is the body's `event_id`, else the hash of the body, so a replay of an identical body is a
+  // duplicate, and ties within the placeholders' minute are broken by that key. The revision is a function of the
+  // body alone: a re-signed retry of a delivery gets the same revision.
+  const deliveryKey = str(ticket["event_id"]) ?? bodyHash(req.rawBody)
   const fields = {
     subject: str(ticket["title"]) ?? str(ticket["subject"]),
     description: str(ticket["description"]),

@@ -28,10 +28,21 @@ export interface DataActionErrorBody {
   readonly issues?: ReadonlyArray<InputIssue>
 }
 
-export const sendError = (res: Response, status: number, body: DataActionErrorBody): void => {
-  res.status(status).json(body)
+/** Most issues an error body lists; the rest are counted in one last entry (an input with thousands of unknown keys). */
+export const MAX_LISTED_ISSUES = 20
+
+const clip = (text: string): string => (text.length > 100 ? `${text.slice(0, 100)}…` : text)
+
+/** The first MAX_LISTED_ISSUES issues (field names cut to 100 characters), then `(more)` counting the others. */
+export const capIssues = (issues: ReadonlyArray<InputIssue>): ReadonlyArray<InputIssue> => {
+  const listed = issues.slice(0, MAX_LISTED_ISSUES).map((i) => ({ field: clip(i.field), problem: clip(i.problem) }))
+  return issues.length <= MAX_LISTED_ISSUES ? listed : [...listed, { field: "(more)", problem: `${issues.length - MAX_LISTED_ISSUES} more issues not listed` }]
 }
 
-/** The message of a 400: every issue, in one line. */
+export const sendError = (res: Response, status: number, body: DataActionErrorBody): void => {
+  res.status(status).json(body.issues === undefined ? body : { ...body, issues: capIssues(body.issues) })
+}
+
+/** The message of a 400: the issues (at most MAX_LISTED_ISSUES), in one line. */
 export const issuesMessage = (issues: ReadonlyArray<InputIssue>): string =>
-  `malformed input: ${issues.map((issue) => `${issue.field}: ${issue.problem}`).join("; ")}`
+  `malformed input: ${capIssues(issues).map((issue) => `${issue.field}: ${issue.problem}`).join("; ")}`

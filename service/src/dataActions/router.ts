@@ -111,6 +111,12 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
       case "request.aborted":
         return
       default:
+        // A body whose Content-Encoding does not decode (corrupt gzip, deflate or br): body-parser marks zlib's
+        // error 400 without a type of its own.
+        if (typeof error === "object" && error !== null && "status" in error && error.status === 400 && "code" in error) {
+          sendError(res, 400, { error: "malformed_input", message: "malformed input: body: could not be decoded (corrupt Content-Encoding)", issues: [{ field: "body", problem: "could not be decoded (corrupt Content-Encoding)" }] })
+          return
+        }
         onError(error, { action: "data-actions" })
         sendError(res, 500, { error: "internal", message: "internal error" })
     }

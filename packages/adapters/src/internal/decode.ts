@@ -1,6 +1,7 @@
 /** Helpers shared by the decoders: tolerant JSON access, strict time parsing, vocabularies and event assembly. */
+import { createHash } from "node:crypto"
 import type { Catalog, TicketEventKind } from "@workbridge/catalog"
-import { makeRevision } from "@workbridge/catalog"
+import { makeRevision, maxLengthOf } from "@workbridge/catalog"
 import { Either } from "effect"
 import type { DecodeResult } from "../Adapter.js"
 import { DecodeError } from "../Adapter.js"
@@ -13,11 +14,59 @@ export type Decoded = Either.Either<DecodeResult, DecodeError>
 export const isObject = (value: unknown): value is JsonObject =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+/** Deepest nesting of arrays and objects a webhook body may have (the vendors' payloads stay under 10). */
+export const MAX_JSON_DEPTH = 64
+
+/**
+ * Scan JSON text for nesting deeper than `max` without parsing it (no recursion, so any depth is safe).
+ * Answers the top-level key under which the limit is first exceeded ("(body)" when the body itself is too
+ * deep), or undefined when the text stays within the limit. Invalid JSON is left for the parser to refuse.
+ */
+export const tooDeep = (text: string, max: number = MAX_JSON_DEPTH): string | undefined => {
+  let depth = 0
+  let inString = false
+  let escaped = false
+  let stringStart = -1
+  let lastTopKey: string | undefined
+  let lastString: string | undefined
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (escaped) escaped = false
+      else if (c === 0x5c) escaped = true
+      else if (c === 0x22) {
+        inString = false
+        if (depth === 1) lastString = text.slice(stringStart, i)
+      }
+      continue
+    }
+    if (c === 0x22) {
+      inString = true
+      stringStart = i + 1
+    } else if (c === 0x3a) {
+      if (depth === 1) lastTopKey = lastString
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++
+      if (depth > max) return lastTopKey === undefined ? "(body)" : lastTopKey.slice(0, 60)
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--
+    }
+  }
+  return undefined
+}
+
 /** Parse the raw body as a JSON object, or fail naming the problem. */
 export const parseBody = (source: string, rawBody: Buffer, status: 400 | 422 | 200): Either.Either<JsonObject, DecodeError> => {
+  const text = rawBody.toString("utf8")
+  const deep = tooDeep(text)
+  if (deep !== undefined) {
+    return Either.left(
+      new DecodeError({ source, reason: `${deep === "(body)" ? "the body" : `the field ${JSON.stringify(deep)}`} is nested deeper than ${MAX_JSON_DEPTH} levels`, status })
+    )
+  }
   let parsed: unknown
   try {
-    parsed = JSON.parse(rawBody.toString("utf8"))
+    parsed = JSON.parse(text)
   } catch {
     return Either.left(new DecodeError({ source, reason: "the body is not valid JSON", status }))
   }
@@ -163,17 +212,55 @@ export interface EventParts {
   readonly fields: Readonly<Record<string, unknown>>
 }
 
+/** Longest delivery key kept as sent; a longer one is replaced by its hash (the dedupe stays exact). */
+export const MAX_DELIVERY_KEY_LENGTH = 200
+
+/** Length of the revision field when the catalog has none (the default catalog's `source_revision` limit). */
+const DEFAULT_REVISION_MAX = 100
+
+const shortHash = (text: string): string => `h:${createHash("sha256").update(text, "utf8").digest("hex").slice(0, 32)}`
+
+/**
+ * The revision string: `<primary>:<subOrder><kind rank>:<delivery key>`. It is written to the catalog's
+ * `source_revision` text field, so it is built to fit that field's limit: an over-long delivery key is replaced by
+ * `h:<32 hex of its sha256>` (the key only breaks ties between events of one ticket at the same vendor time).
+ */
+export const fitRevision = (primary: number, order: string, deliveryKey: string, max: number): string | undefined => {
+  const full = makeRevision(primary, `${order}:${deliveryKey}`)
+  if (full.length <= max) return full
+  const hashed = makeRevision(primary, `${order}:${shortHash(deliveryKey)}`)
+  return hashed.length <= max ? hashed : undefined
+}
+
 /** Assemble the TicketEvent: revision, catalog keys only, `ticket_id`/`source_system`/`external_key` set. */
 export const buildEvent = (source: string, catalog: Catalog, parts: EventParts, status: 400 | 422 | 200): Decoded => {
   if (!Number.isSafeInteger(parts.primary) || parts.primary < 0) {
     return fail(source, `the revision (${parts.primary}) is not a non-negative safe integer`, status)
   }
-  const revision = makeRevision(parts.primary, `${parts.subOrder ?? ""}${kindRank(parts.kind)}:${parts.deliveryKey}`)
+  // Everything written to Genesys is checked against the catalog before the event is accepted: an accepted event
+  // must always be applicable. Identifiers and URLs cannot be cut (text fields are truncated when applied).
+  const ticketIdField = catalog.fields.find((f) => f.key === "ticket_id")
+  if (ticketIdField !== undefined && parts.ticketId.length > maxLengthOf(ticketIdField)) {
+    return fail(source, `the ticket id is longer than ${maxLengthOf(ticketIdField)} characters (the catalog's ticket_id limit)`, status)
+  }
+  const deliveryKey = parts.deliveryKey.length > MAX_DELIVERY_KEY_LENGTH ? `sha256:${createHash("sha256").update(parts.deliveryKey, "utf8").digest("hex")}` : parts.deliveryKey
+  const revisionField = catalog.fields.find((f) => f.key === "source_revision")
+  const revisionMax = revisionField !== undefined ? maxLengthOf(revisionField) : DEFAULT_REVISION_MAX
+  const revision = fitRevision(parts.primary, `${parts.subOrder ?? ""}${kindRank(parts.kind)}`, deliveryKey, revisionMax)
+  if (revision === undefined) {
+    return fail(source, `the revision does not fit the catalog's source_revision limit of ${revisionMax} characters`, status)
+  }
   const declared = new Set(catalog.fields.map((f) => f.key))
   const fields: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(parts.fields)) {
     if (!declared.has(key) || value === undefined || value === null || value === "") continue
     fields[key] = value
+  }
+  for (const field of catalog.fields) {
+    const value = fields[field.key]
+    if ((field.type === "identifier" || field.type === "url") && typeof value === "string" && value.trim().length > maxLengthOf(field)) {
+      return fail(source, `${field.key} is longer than ${maxLengthOf(field)} characters (the catalog's limit; it cannot be cut)`, status)
+    }
   }
   fields["ticket_id"] = parts.ticketId
   fields["source_system"] = sourceSystemValue(catalog, source)
@@ -186,7 +273,7 @@ export const buildEvent = (source: string, catalog: Catalog, parts: EventParts, 
       ticketId: parts.ticketId,
       revision,
       occurredAt: parts.occurredAt,
-      deliveryKey: parts.deliveryKey,
+      deliveryKey,
       kind: parts.kind,
       fields
     }
