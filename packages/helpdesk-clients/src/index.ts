@@ -1,0 +1,8 @@
+export * from "./Http.js"
+export * from "./Read.js"
+export { makeZendeskClient } from "./Zendesk.js"
+export type { ZendeskConfig } from "./Zendesk.js"
+export { makeGitHubClient } from "./GitHub.js"
+export type { GitHubConfig } from "./GitHub.js"
+export { makeFreshdeskClient } from "./Freshdesk.js"
+export type { FreshdeskConfig } from "./Freshdesk.js"

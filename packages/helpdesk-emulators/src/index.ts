@@ -1,0 +1,8 @@
+export { Core, prng } from "./internal/core.js"
+export type { CoreOptions, Delivery, FaultRule, Running, WebhookOptions } from "./internal/core.js"
+export { startZendeskEmulator } from "./Zendesk.js"
+export type { ZendeskEmulator, ZendeskEmulatorOptions, ZendeskTicket } from "./Zendesk.js"
+export { startGitHubEmulator } from "./GitHub.js"
+export type { GitHubEmulator, GitHubEmulatorOptions, GitHubIssue } from "./GitHub.js"
+export { startFreshdeskEmulator } from "./Freshdesk.js"
+export type { FreshdeskContact, FreshdeskEmulator, FreshdeskEmulatorOptions, FreshdeskTicket } from "./Freshdesk.js"
