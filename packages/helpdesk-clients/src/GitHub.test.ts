@@ -2,10 +2,10 @@ import { github } from "@workbridge/adapters"
 import { compareRevision } from "@workbridge/catalog"
 import { type GitHubEmulator, startGitHubEmulator } from "@workbridge/helpdesk-emulators"
 import { startWebhookReceiver, type WebhookReceiver } from "@workbridge/helpdesk-emulators/testing"
-import { Effect, Exit } from "effect"
+import { Chunk, Effect, Exit, Stream } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { makeGitHubClient } from "./GitHub.js"
-import { readAll, stateRevision } from "./Read.js"
+import { pages, readAll, stateRevision } from "./Read.js"
 import { comparable, testClock, webhookEvent } from "./testkit.js"
 
 const SECRET = "github-webhook-secret"
@@ -60,6 +60,8 @@ describe("GitHub read client (Octokit) against the GitHub emulator", () => {
     for (const n of [1, 2, 3, 4, 5]) await api("POST", "/issues", { title: `same second ${n}` })
     const all = await Effect.runPromise(readAll(client({ perPage: 2 }), { since: new Date(START) }))
     expect(all.events.map((e) => e.ticketId)).toEqual([1, 2, 3, 4, 5].map((n) => `octo-org/helpdesk#${n}`))
+    const streamed = Chunk.toReadonlyArray(await Effect.runPromise(Stream.runCollect(pages(client({ perPage: 2 }), { since: new Date(START) }))))
+    expect(streamed.map((p) => [p.events.length, p.done])).toEqual([[2, false], [2, false], [1, true]])
   })
 
   it("maps an issue to the event the adapter decodes from the webhook of the same change", async () => {

@@ -208,14 +208,16 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
     const t = find(req, res)
     if (t === undefined) return
     const copy: FreshdeskTicket = { ...t, tags: [...t.tags] }
-    const from = t.status
+    const before = { status: t.status, priority: t.priority }
     const r = apply(copy, (req.body ?? {}) as Record<string, unknown>)
     if (!Array.isArray(r)) return void validation(res, r.field, r.message)
     Object.assign(t, copy)
     if (r.length > 0) {
       t.updated_at = isoSeconds(core.now())
-      // `{{triggered_event}}` renders the change that fired an "on ticket update" rule, e.g. `{status:{from:2,to:4}}`.
-      send(t, r.includes("status") ? `{status:{from:${from},to:${t.status}}}` : `{${r[0]}:{changed}}`)
+      // `{{triggered_event}}` renders the change that fired an "on ticket update" rule, e.g. `{status:{from:2,to:4}}`
+      // (fixtures); how it renders changes other than status and priority is unverified.
+      const field = r.includes("status") ? "status" : r.includes("priority") ? "priority" : undefined
+      send(t, field === undefined ? `{${r[0]}:{changed}}` : `{${field}:{from:${before[field]},to:${t[field]}}}`)
     }
     res.json(view(t, [], false))
   })

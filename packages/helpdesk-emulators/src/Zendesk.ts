@@ -69,6 +69,7 @@ export const startZendeskEmulator = async (options: ZendeskEmulatorOptions = {})
   const tickets = new Map<number, ZendeskTicket>()
   let nextId = 1
   let nextCommentId = 1
+  let nextInvocation = 8350205577
 
   // [Z8]: `{email}/token:{api_token}` Basic; only the Authorization header counts. 401 body: unverified shape.
   core.app.use("/api/v2", (req, res, next) => {
@@ -118,7 +119,7 @@ export const startZendeskEmulator = async (options: ZendeskEmulatorOptions = {})
         via: { channel: "api" }
       },
       event
-    }, { "user-agent": "Zendesk Webhook", "x-zendesk-account-id": String(ACCOUNT_ID), "x-zendesk-webhook-id": "01EMULATORWEBHOOK00000000", "x-zendesk-webhook-invocation-id": String(Math.floor(core.now() / 1000)) })
+    }, { "user-agent": "Zendesk Webhook", "x-zendesk-account-id": String(ACCOUNT_ID), "x-zendesk-webhook-id": "01EMULATORWEBHOOK00000000", "x-zendesk-webhook-invocation-id": String(nextInvocation++) })
   }
 
   const invalid = (res: Response, field: string, why: string) =>
