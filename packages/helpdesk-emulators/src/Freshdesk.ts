@@ -63,8 +63,8 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
       rateLimited: (res, s) => {
         res.status(429).set("Retry-After", String(s)).json({ code: "rate_limit_exceeded", message: "You have exceeded the limit of requests per minute" })
       },
-      failure: (res, status) => {
-        res.status(status).json({ code: "internal_error", message: "Injected failure" })
+      failure: (res, status, message) => {
+        res.status(status).json({ code: status === 404 ? "not_found" : status === 400 ? "invalid_json" : "internal_error", message })
       },
       // [F9]: Growth plan, Tickets List 20/min; other ticket calls share the 200/min account limit.
       bucket: (req) => (req.method === "GET" && req.path === "/api/v2/tickets" ? { name: "list", perMinute: 20 } : req.path.startsWith("/api/v2/") ? { name: "account", perMinute: 200 } : undefined),

@@ -58,8 +58,8 @@ export const startGitHubEmulator = async (options: GitHubEmulatorOptions = {}): 
           status: "429"
         })
       },
-      failure: (res, status) => {
-        res.status(status).json({ message: "Server Error", documentation_url: DOCS, status: String(status) })
+      failure: (res, status, message) => {
+        res.status(status).json({ message, documentation_url: DOCS, status: String(status) })
       },
       // [G1]: the primary limit is per hour (5000 for a PAT); the emulator windows per minute (5000/60 ≈ 83).
       bucket: (req) => (req.path.startsWith("/repos/") ? { name: "core", perMinute: 83 } : undefined),

@@ -98,8 +98,8 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
         const reset = new Date(Date.now() + s * 1000).toISOString().slice(0, 16) + "Z"
         res.status(429).set({ "Retry-After": String(s), "X-RateLimit-Reset": reset, "RateLimit-Reason": "jira-burst-based" }).json({ errorMessages: ["Rate limit exceeded."], errors: {} })
       },
-      failure: (res, status) => {
-        res.status(status).json({ errorMessages: ["Injected failure"], errors: {} })
+      failure: (res, status, message) => {
+        res.status(status).json({ errorMessages: [message], errors: {} })
       },
       // [J9]: API-token traffic stays under burst limits (per-second, not published); the emulator windows per minute.
       bucket: (req) => (req.path.startsWith("/rest/") ? { name: "burst", perMinute: 600 } : undefined)

@@ -43,8 +43,8 @@ export const startServiceNowEmulator = async (options: ServiceNowEmulatorOptions
       rateLimited: (res, s) => {
         res.status(429).set("Retry-After", String(s)).json({ error: { message: "Rate limit exceeded", detail: "Rate limit of 10 requests per hour for Table API exceeded" }, status: "failure" })
       },
-      failure: (res, status) => {
-        res.status(status).json({ error: { message: "Injected failure", detail: null }, status: "failure" })
+      failure: (res, status, message) => {
+        res.status(status).json({ error: { message, detail: null }, status: "failure" })
       },
       // [S2]: rules are per hour and admin-defined; the emulator windows per minute (default 1000/min).
       bucket: (req) => (req.path.startsWith("/api/now/") ? { name: "table", perMinute: 1000 } : undefined),

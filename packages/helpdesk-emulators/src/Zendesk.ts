@@ -55,8 +55,8 @@ export const startZendeskEmulator = async (options: ZendeskEmulatorOptions = {})
       rateLimited: (res, s) => {
         res.status(429).set("Retry-After", String(s)).json({ error: "APIRateLimitExceeded", description: "Number of allowed API requests per minute exceeded" })
       },
-      failure: (res, status) => {
-        res.status(status).json({ error: "InternalError", description: "Injected failure" })
+      failure: (res, status, message) => {
+        res.status(status).json({ error: status === 404 ? "InvalidEndpoint" : status === 400 ? "InvalidJSON" : "InternalError", description: message })
       },
       // [Z1]: the incremental endpoints have their own 10/min limit; [Z7]: account limit, 700/min on Enterprise.
       bucket: (req) => (req.path.startsWith("/api/v2/incremental/") ? { name: "incremental", perMinute: 10 } : req.path.startsWith("/api/v2/") ? { name: "account", perMinute: 700 } : undefined),

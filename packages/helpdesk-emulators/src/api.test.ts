@@ -133,3 +133,14 @@ describe("Jira emulator API", () => {
     expect(expired.status).toBe(400)
   })
 })
+
+describe("every emulator", () => {
+  it("answers an unknown route and a malformed JSON body in the vendor's error envelope", async () => {
+    const emu = await startGitHubEmulator({})
+    running.push(emu)
+    const unknown = await json(`${emu.url}/repos/octo-org/helpdesk/pulls`, "Bearer github-pat")
+    expect([unknown.status, unknown.body.message]).toEqual([404, "No route for GET /repos/octo-org/helpdesk/pulls"])
+    const res = await fetch(`${emu.url}/repos/octo-org/helpdesk/issues`, { method: "POST", headers: { authorization: "Bearer github-pat", "content-type": "application/json" }, body: "{not json" })
+    expect([res.status, ((await res.json()) as { message: string }).message]).toEqual([400, "The request body is not valid JSON"])
+  })
+})

@@ -79,8 +79,8 @@ export interface VendorSpec {
   readonly source: string
   /** The vendor's 429 answer (status, headers, body) for `retryAfterSeconds`. */
   readonly rateLimited: (res: Response, retryAfterSeconds: number) => void
-  /** The vendor's error answer for an injected `status` fault. */
-  readonly failure: (res: Response, status: number) => void
+  /** The vendor's error envelope for an injected `status` fault, an unknown route (404) or a malformed body (400). */
+  readonly failure: (res: Response, status: number, message: string) => void
   /** Rate-limit bucket of a request (e.g. Zendesk's incremental export has its own); undefined = not limited. */
   readonly bucket: (req: Request) => { readonly name: string; readonly perMinute: number } | undefined
   /** Headers every answer carries for a bucket with `remaining` calls left (e.g. `X-Rate-Limit-Remaining`). */
@@ -125,7 +125,7 @@ export class Core {
       if (f.path !== undefined && !(f.path instanceof RegExp ? f.path.test(req.path) : req.path.startsWith(f.path))) continue
       f.remaining -= 1
       if (f.kind === "rateLimit") return this.spec.rateLimited(res, f.retryAfterSeconds ?? 1)
-      return this.spec.failure(res, f.status ?? 500)
+      return this.spec.failure(res, f.status ?? 500, "Injected failure")
     }
     const bucket = this.spec.bucket(req)
     if (bucket === undefined) return next()
@@ -285,6 +285,14 @@ export interface Running {
 
 /** Listen on the configured port (0 = any free one); `close` ends open connections too. */
 export const listen = async (core: Core): Promise<Running> => {
+  // Last: an unknown route, and a body that is not JSON, answered in the vendor's error envelope.
+  core.app.use((req: Request, res: Response) => core.spec.failure(res, 404, `No route for ${req.method} ${req.path}`))
+  core.app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err)
+    const status = (err as { status?: unknown }).status
+    if (status === 400 || (err as { type?: unknown }).type === "entity.parse.failed") return core.spec.failure(res, 400, "The request body is not valid JSON")
+    core.spec.failure(res, 500, "Internal error")
+  })
   const sockets = new Set<Socket>()
   const server: Server = await new Promise((resolve, reject) => {
     const s = core.app.listen(core.options.port ?? 0, core.options.host ?? "127.0.0.1", (err?: Error) => (err ? reject(err) : resolve(s)))
