@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto"
 import { type Adapter, freshdesk, github, jira, servicenow, type SourceCredentials, zendesk } from "@workbridge/adapters"
 import { Either } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
@@ -122,6 +123,27 @@ describe.each(cases)("$name emulator webhooks", (c) => {
     await fetch(`${emu.url}/__emulator/webhooks/replay`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
     await emu.core.settle()
     expect(hook.received.length).toBe(2)
+  })
+})
+
+describe("signatures, computed here from the vendors' documented schemes (not with the adapters' code)", () => {
+  it("GitHub: X-Hub-Signature-256 = sha256=hex(HMAC-SHA256(secret, body)); Jira: X-Hub-Signature the same; Zendesk: base64(HMAC-SHA256(secret, timestamp + body))", async () => {
+    const secret = "It's a Secret to Everybody" // the GitHub documentation's test secret
+    const hook = await startWebhookReceiver()
+    running.push(hook)
+    for (const c of cases.filter((x) => ["github", "jira", "zendesk"].includes(x.name))) {
+      const emu = await c.start(hook.url, { secret })
+      running.push(emu)
+      await c.change(emu, 1)
+      await emu.core.settle()
+    }
+    const by = (h: string) => hook.received.find((r) => r.headers[h] !== undefined)
+    const [gh, ji, zd] = [by("x-github-event"), by("x-atlassian-webhook-identifier"), by("x-zendesk-webhook-id")]
+    const hex = (body: Buffer) => createHmac("sha256", secret).update(body).digest("hex")
+    expect(gh!.headers["x-hub-signature-256"]).toBe(`sha256=${hex(gh!.rawBody)}`)
+    expect(ji!.headers["x-hub-signature"]).toBe(`sha256=${hex(ji!.rawBody)}`)
+    const ts = zd!.headers["x-zendesk-webhook-signature-timestamp"]!
+    expect(zd!.headers["x-zendesk-webhook-signature"]).toBe(createHmac("sha256", secret).update(ts + zd!.rawBody.toString("utf8")).digest("base64"))
   })
 })
 
