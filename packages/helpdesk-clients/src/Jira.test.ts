@@ -1,5 +1,5 @@
 import { jira } from "@workbridge/adapters"
-import { compareRevision } from "@workbridge/catalog"
+import { compareRevision, defaultCatalog } from "@workbridge/catalog"
 import { type JiraEmulator, startJiraEmulator } from "@workbridge/helpdesk-emulators"
 import { startWebhookReceiver, type WebhookReceiver } from "@workbridge/helpdesk-emulators/testing"
 import { Effect } from "effect"
@@ -55,6 +55,18 @@ describe("Jira read client against the Jira emulator", () => {
     await transition("SUP-2", "31")
     const later = await Effect.runPromise(readAll(client({ pageSize: 2 }), { cursor: first.cursor }))
     expect(later.events.map((e) => [e.ticketId, e.fields["status"]])).toEqual([[ids[1], "solved"]])
+  })
+
+  it("moves its cursor on with a catalog that has no updated_at field", async () => {
+    const catalog = { ...defaultCatalog, fields: defaultCatalog.fields.filter((f) => f.key !== "updated_at") }
+    await create("first")
+    clock.advance(120_000)
+    const first = await Effect.runPromise(readAll(client({ catalog }), { since: new Date(START) }))
+    expect(first.events.length).toBe(1)
+    clock.advance(120_000)
+    await create("second")
+    const later = await Effect.runPromise(readAll(client({ catalog }), { cursor: first.cursor }))
+    expect(later.events.map((e) => e.fields["subject"])).toEqual(["second"])
   })
 
   it("maps an issue to the event the adapter decodes from the webhook of the same change (time and changelog id)", async () => {

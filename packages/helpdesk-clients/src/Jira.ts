@@ -108,7 +108,8 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient => {
         const event = yield* toEvent(issue, operation)
         if (seen.has(event.deliveryKey)) continue
         events.push(event)
-        const minute = Math.floor(parseJiraTime(event.fields["updated_at"]) / 60_000) * 60_000
+        // The raw `fields.updated`, not the event's: a catalog without an `updated_at` field must not stall the cursor.
+        const minute = Math.floor(parseJiraTime((issue["fields"] as Json | undefined)?.["updated"]) / 60_000) * 60_000
         if (minute > newest) {
           newest = minute
           boundary = [event.deliveryKey]
