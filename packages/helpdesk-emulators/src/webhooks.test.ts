@@ -169,3 +169,19 @@ describe("control API", () => {
     expect(await res.json()).toEqual({ error: { message: "Rate limit exceeded", detail: "Rate limit of 10 requests per hour for Table API exceeded" }, status: "failure" })
   })
 })
+
+describe("failed deliveries", () => {
+  it("counts a non-2xx answer as failed and replays it by default", async () => {
+    const refusing = await startWebhookReceiver(503)
+    const emu = await startGitHubEmulator({ webhook: { url: refusing.url, credentials: { secret: "s" } } })
+    running.push(emu, refusing)
+    await fetch(`${emu.url}/repos/octo-org/helpdesk/issues`, { method: "POST", headers: { authorization: "Bearer github-pat", "content-type": "application/json" }, body: JSON.stringify({ title: "t" }) })
+    await emu.core.settle()
+    expect(emu.core.deliveries.map((d) => [d.state, d.status])).toEqual([["failed", 503]])
+    expect(await emu.core.replay()).toBe(1)
+    expect(emu.core.deliveries.map((d) => d.attempts)).toEqual([2])
+    const ids = refusing.received.map((r) => r.headers["x-github-delivery"])
+    expect(ids.length).toBe(2)
+    expect(ids[1]).toBe(ids[0]) // a redelivery keeps X-GitHub-Delivery
+  })
+})

@@ -38,7 +38,7 @@ export interface WebhookOptions {
 export interface Delivery {
   readonly id: string
   readonly ticketId: string
-  /** `sent` (answered with `status`), `failed` (network error), `dropped` on purpose, `held`, or `pending` (in flight). */
+  /** `sent` (answered 2xx), `failed` (other answer in `status`, or a network error), `dropped` on purpose, `held`, `pending` (in flight), or `unsent` (no URL). */
   state: "pending" | "sent" | "failed" | "dropped" | "held" | "unsent"
   status?: number
   readonly rawBody: string
@@ -265,7 +265,8 @@ export class Core {
       const res = await fetch(url, { method: "POST", headers: { ...auth, ...d.headers }, body: d.rawBody, signal: AbortSignal.timeout(10_000) })
       await res.arrayBuffer()
       d.status = res.status
-      d.state = "sent"
+      // As GitHub counts a delivery: failed unless answered 2xx.
+      d.state = res.ok ? "sent" : "failed"
     } catch {
       d.state = "failed"
     }
