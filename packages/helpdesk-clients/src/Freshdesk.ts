@@ -42,7 +42,8 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient => 
       ticket_description: t["description"],
       ticket_status: t["status"],
       ticket_priority: t["priority"],
-      ticket_tags: t["tags"],
+      // `{{ticket.tags}}` renders no tags as "", which the adapter reads as no value: an empty list must read the same.
+      ticket_tags: Array.isArray(t["tags"]) && t["tags"].length > 0 ? t["tags"] : undefined,
       ticket_due_by: t["due_by"],
       ticket_created_at: t["created_at"],
       ticket_updated_at: t["updated_at"],
