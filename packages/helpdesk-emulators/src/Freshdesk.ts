@@ -68,6 +68,8 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
       },
       // [F9]: Growth plan, Tickets List 20/min; other ticket calls share the 200/min account limit.
       bucket: (req) => (req.method === "GET" && req.path === "/api/v2/tickets" ? { name: "list", perMinute: 20 } : req.path.startsWith("/api/v2/") ? { name: "account", perMinute: 200 } : undefined),
+      // [F11] 🟡: a failed rule webhook is retried 5, then 30, then 60 minutes later (then the admins get an e-mail).
+      retry: { retries: () => true, delaysMs: [300_000, 1_800_000, 3_600_000] },
       limitHeaders: (res, limit, remaining) => {
         res.set({ "X-RateLimit-Total": String(limit), "X-RateLimit-Remaining": String(remaining), "X-RateLimit-Used-CurrentRequest": "1" })
       }

@@ -102,7 +102,14 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
         res.status(status).json({ errorMessages: [message], errors: {} })
       },
       // [J9]: API-token traffic stays under burst limits (per-second, not published); the emulator windows per minute.
-      bucket: (req) => (req.path.startsWith("/rest/") ? { name: "burst", perMinute: 600 } : undefined)
+      bucket: (req) => (req.path.startsWith("/rest/") ? { name: "burst", perMinute: 600 } : undefined),
+      // [J13]: redelivered on 408, 409, 425, 429, 5xx and no answer, for up to about 30 minutes, with
+      // `X-Atlassian-Webhook-Retry: <n>`; the schedule within those 30 minutes is unverified (1, 5, 10, 15 min here).
+      retry: {
+        retries: (status) => status === undefined || [408, 409, 425, 429].includes(status) || status >= 500,
+        delaysMs: [60_000, 300_000, 600_000, 900_000],
+        headers: (attempt) => ({ "x-atlassian-webhook-retry": String(attempt) })
+      }
     },
     options
   )

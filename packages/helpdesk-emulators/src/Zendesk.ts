@@ -60,6 +60,9 @@ export const startZendeskEmulator = async (options: ZendeskEmulatorOptions = {})
       },
       // [Z1]: the incremental endpoints have their own 10/min limit; [Z7]: account limit, 700/min on Enterprise.
       bucket: (req) => (req.path.startsWith("/api/v2/incremental/") ? { name: "incremental", perMinute: 10 } : req.path.startsWith("/api/v2/") ? { name: "account", perMinute: 700 } : undefined),
+      // [Z11]: Zendesk retries "certain status codes"; the adapter's notes name 409, 429 and 503 and timeouts. Which
+      // codes exactly, how often and when: unverified (three retries after 10 s, 1 min and 5 min here).
+      retry: { retries: (status) => status === undefined || status === 409 || status === 429 || status === 503, delaysMs: [10_000, 60_000, 300_000] },
       limitHeaders: (res, limit, remaining) => {
         res.set("X-Rate-Limit", String(limit)).set("X-Rate-Limit-Remaining", String(remaining))
       }

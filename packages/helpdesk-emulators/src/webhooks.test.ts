@@ -171,6 +171,29 @@ describe("control API", () => {
 })
 
 describe("failed deliveries", () => {
+  it.each([
+    ["jira", 503, 5],
+    ["freshdesk", 500, 4],
+    ["zendesk", 503, 4],
+    ["zendesk", 400, 1],
+    ["github", 503, 1],
+    ["servicenow", 503, 1]
+  ] as const)("%s redelivers a webhook answered %i as the vendor does: %i attempts in all", async (name, status, attempts) => {
+    const c = cases.find((x) => x.name === name)!
+    const refusing = await startWebhookReceiver(status)
+    const emu = await c.start(refusing.url, c.creds)
+    running.push(emu, refusing)
+    emu.core.configureWebhooks({ retryDelayScale: 0.0001 })
+    await c.change(emu, 1)
+    await emu.core.settle()
+    expect(emu.core.deliveries.map((d) => [d.state, d.attempts])).toEqual([["failed", attempts]])
+    expect(refusing.received.length).toBe(attempts)
+    if (name === "jira") {
+      expect(refusing.received.map((r) => r.headers["x-atlassian-webhook-retry"])).toEqual([undefined, "1", "2", "3", "4"])
+      expect(new Set(refusing.received.map((r) => r.headers["x-atlassian-webhook-identifier"])).size).toBe(1)
+    }
+  })
+
   it("counts a non-2xx answer as failed and replays it by default", async () => {
     const refusing = await startWebhookReceiver(503)
     const emu = await startGitHubEmulator({ webhook: { url: refusing.url, credentials: { secret: "s" } } })

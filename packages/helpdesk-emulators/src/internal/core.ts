@@ -32,6 +32,8 @@ export interface WebhookOptions {
   readonly dropShare?: number
   /** When true, webhooks are kept (`held`) until `replay` or `hold: false`. Default false. */
   readonly hold?: boolean
+  /** Multiplies the vendor's redelivery delays (e.g. 0.0001 turns Freshdesk's +5 min into 30 ms); default 1. */
+  readonly retryDelayScale?: number
 }
 
 /** One webhook the emulator produced. */
@@ -83,6 +85,15 @@ export interface VendorSpec {
   readonly failure: (res: Response, status: number, message: string) => void
   /** Rate-limit bucket of a request (e.g. Zendesk's incremental export has its own); undefined = not limited. */
   readonly bucket: (req: Request) => { readonly name: string; readonly perMinute: number } | undefined
+  /**
+   * How the vendor redelivers a failed webhook: which answers (undefined = no answer) it retries, the delay before
+   * each redelivery, and headers a redelivery carries. None = no automatic redelivery.
+   */
+  readonly retry?: {
+    readonly retries: (status: number | undefined) => boolean
+    readonly delaysMs: ReadonlyArray<number>
+    readonly headers?: (attempt: number) => Readonly<Record<string, string>>
+  }
   /** Headers every answer carries for a bucket with `remaining` calls left (e.g. `X-Rate-Limit-Remaining`). */
   readonly limitHeaders?: (res: Response, limit: number, remaining: number, resetEpochSeconds: number) => void
 }
@@ -195,6 +206,9 @@ export class Core {
       throw new Error("dropShare must be a number in 0..1")
     }
     if (change.hold !== undefined && typeof change.hold !== "boolean") throw new Error("hold must be true or false")
+    if (change.retryDelayScale !== undefined && !(typeof change.retryDelayScale === "number" && change.retryDelayScale >= 0)) {
+      throw new Error("retryDelayScale must be a number ≥ 0")
+    }
     if (change.url !== undefined) {
       try {
         new URL(change.url)
@@ -255,26 +269,51 @@ export class Core {
     return p.finally(() => this.inFlight.delete(p))
   }
 
-  private async send(d: Delivery): Promise<void> {
+  private async send(d: Delivery, retry = 0): Promise<void> {
     const url = this.webhook.url
     if (url === undefined) return
     d.state = "pending"
     d.attempts += 1
     const auth = sign(this.spec.source, d.rawBody, this.webhook.credentials ?? {}, new Date(this.now()))
+    const policy = this.spec.retry
+    const retryHeaders = retry > 0 ? (policy?.headers?.(retry) ?? {}) : {}
+    let status: number | undefined
     try {
-      const res = await fetch(url, { method: "POST", headers: { ...auth, ...d.headers }, body: d.rawBody, signal: AbortSignal.timeout(10_000) })
+      const res = await fetch(url, { method: "POST", headers: { ...auth, ...d.headers, ...retryHeaders }, body: d.rawBody, signal: AbortSignal.timeout(10_000) })
       await res.arrayBuffer()
-      d.status = res.status
+      status = d.status = res.status
       // As GitHub counts a delivery: failed unless answered 2xx.
       d.state = res.ok ? "sent" : "failed"
     } catch {
       d.state = "failed"
     }
+    const delay = policy?.delaysMs[retry]
+    if (d.state === "failed" && policy !== undefined && delay !== undefined && policy.retries(status)) {
+      // The vendor's own redelivery, scaled (tests shrink minutes to milliseconds); `settle` waits for it.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer)
+          resolve()
+        }, delay * (this.webhook.retryDelayScale ?? 1))
+        this.timers.add(timer)
+      })
+      if (!this.closed) await this.send(d, retry + 1)
+    }
   }
 
-  /** Resolves when every webhook in flight has been answered. */
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  private closed = false
+
+  /** Resolves when every webhook in flight, vendor redeliveries included, has been answered. */
   async settle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight])
+  }
+
+  /** Stop scheduled redeliveries (on close). */
+  stopRetries(): void {
+    this.closed = true
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
   }
 }
 
@@ -307,6 +346,7 @@ export const listen = async (core: Core): Promise<Running> => {
     url: `http://${core.options.host ?? "127.0.0.1"}:${port}`,
     port,
     close: async () => {
+      core.stopRetries()
       await core.settle()
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
