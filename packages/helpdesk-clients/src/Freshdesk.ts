@@ -1,0 +1,84 @@
+/**
+ * Freshdesk read client: `GET /api/v2/tickets?updated_since=&order_by=updated_at&order_type=asc` and
+ * `GET /api/v2/tickets/{id}` (docs/helpdesks.md#reading-the-helpdesk-api).
+ */
+import { FetchHttpClient, HttpClientRequest } from "@effect/platform"
+import { freshdesk } from "@workbridge/adapters"
+import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
+import { Effect } from "effect"
+import { callJson, decodeCursor, encodeCursor, HelpdeskError, nextLink, type ReadError, type RetryPolicy } from "./Http.js"
+import { decodeRead, type HelpdeskClient, isoSeconds, type Keyset, keysetFrom, keysetStep, type ReadPage, type ReadStart } from "./Read.js"
+
+export interface FreshdeskConfig {
+  /** `https://{domain}.freshdesk.com` */
+  readonly baseUrl: string
+  /** The API key (sent as the Basic user name with the password `X`). */
+  readonly apiKey: string
+  /** Tickets per page (≤ 100). */
+  readonly perPage?: number
+  readonly catalog?: Catalog
+  readonly retry?: RetryPolicy
+}
+
+const SOURCE = "freshdesk"
+
+type Json = Record<string, unknown>
+
+export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient => {
+  const base = config.baseUrl.replace(/\/+$/, "")
+  const catalog = config.catalog ?? defaultCatalog
+  const perPage = Math.min(100, config.perPage ?? 100)
+  const authed = (r: HttpClientRequest.HttpClientRequest) => r.pipe(HttpClientRequest.basicAuth(config.apiKey, "X"), HttpClientRequest.acceptJson)
+  const policy = config.retry ? { policy: config.retry } : {}
+
+  /** A REST ticket (with `include=requester`), shaped as the automation rule's webhook body the adapter decodes. */
+  const toEvent = (t: Json, operation: string): Effect.Effect<TicketEvent, HelpdeskError> => {
+    const requester = (t["requester"] ?? {}) as Json
+    const w = {
+      ticket_id: t["id"],
+      triggered_event: t["created_at"] === t["updated_at"] ? "{ticket_action:created}" : undefined,
+      ticket_type: t["type"],
+      ticket_subject: t["subject"],
+      ticket_description: t["description"],
+      ticket_status: t["status"],
+      ticket_priority: t["priority"],
+      // `{{ticket.tags}}` renders no tags as "", which the adapter reads as no value: an empty list must read the same.
+      ticket_tags: Array.isArray(t["tags"]) && t["tags"].length > 0 ? t["tags"] : undefined,
+      ticket_due_by: t["due_by"],
+      ticket_created_at: t["created_at"],
+      ticket_updated_at: t["updated_at"],
+      requester_name: requester["name"],
+      requester_email: requester["email"]
+    }
+    return decodeRead(freshdesk, catalog, operation, { freshdesk_webhook: w }, {}, `read:${String(t["id"])}:${String(t["updated_at"])}`)
+  }
+
+  const readPage = (start: ReadStart): Effect.Effect<ReadPage, ReadError> =>
+    Effect.gen(function* () {
+      const operation = "GET /api/v2/tickets"
+      const state: Keyset = "since" in start ? { since: isoSeconds(start.since), page: 1, seen: [] } : keysetFrom(yield* decodeCursor(SOURCE, start.cursor))
+      const request = HttpClientRequest.get(`${base}/api/v2/tickets`).pipe(
+        HttpClientRequest.setUrlParams({ updated_since: state.since, order_by: "updated_at", order_type: "asc", include: "requester,description", per_page: String(perPage), page: String(state.page) })
+      )
+      const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+      if (!Array.isArray(res.body)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body is not an array of tickets" }))
+      const hasNext = nextLink(res.headers["link"]) !== undefined
+      // Keyset on updated_at also keeps every pass far below the 300-page cap.
+      const { fresh, next } = keysetStep(state, res.body as Array<Json>, (t) => String(t["updated_at"]), (t) => String(t["id"]), hasNext)
+      const events: Array<TicketEvent> = []
+      for (const t of fresh) events.push(yield* toEvent(t, operation))
+      return { events, cursor: encodeCursor(SOURCE, { ...next }), done: !hasNext }
+    }).pipe(Effect.provide(FetchHttpClient.layer))
+
+  const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
+    Effect.gen(function* () {
+      const operation = "GET /api/v2/tickets/{id}"
+      if (!/^\d+$/.test(ticketId)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Freshdesk ticket id is a number" }))
+      const request = HttpClientRequest.get(`${base}/api/v2/tickets/${ticketId}`).pipe(HttpClientRequest.setUrlParam("include", "requester"))
+      const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+      if (typeof res.body !== "object" || res.body === null) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body is not a ticket" }))
+      return yield* toEvent(res.body as Json, operation)
+    }).pipe(Effect.provide(FetchHttpClient.layer))
+
+  return { source: SOURCE, readPage, readTicket }
+}

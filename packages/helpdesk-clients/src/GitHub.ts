@@ -1,0 +1,90 @@
+/**
+ * GitHub Issues read client over Octokit (`@octokit/core`): `GET /repos/{owner}/{repo}/issues?since=&state=all`
+ * sorted by update time, and `GET /repos/{owner}/{repo}/issues/{number}` (docs/helpdesks.md#reading-the-helpdesk-api).
+ * Octokit never retries on its own without its throttling plugin: rate limits are retried by the same Effect schedule
+ * as the other clients.
+ */
+import { Octokit } from "@octokit/core"
+import { github } from "@workbridge/adapters"
+import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
+import { Effect } from "effect"
+import { decodeCursor, encodeCursor, HelpdeskError, RateLimited, type ReadError, retryAfterMs, retryRateLimited, type RetryPolicy } from "./Http.js"
+import { decodeRead, type HelpdeskClient, isoSeconds, type Keyset, keysetFrom, keysetStep, type ReadPage, type ReadStart } from "./Read.js"
+
+export interface GitHubConfig {
+  /** `https://api.github.com` (default) or a GitHub Enterprise Server `https://{host}/api/v3`. */
+  readonly baseUrl?: string
+  /** A personal access token or an installation token (sent as `Authorization: Bearer`). */
+  readonly token: string
+  /** `owner/repo` */
+  readonly repository: string
+  /** Issues per page (≤ 100). */
+  readonly perPage?: number
+  readonly catalog?: Catalog
+  readonly retry?: RetryPolicy
+}
+
+const SOURCE = "github"
+
+type Json = Record<string, unknown>
+
+export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient => {
+  const catalog = config.catalog ?? defaultCatalog
+  const [owner, repo] = config.repository.split("/") as [string, string]
+  const octokit = new Octokit({ auth: config.token, baseUrl: (config.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""), userAgent: "workbridge" })
+  const perPage = Math.min(100, config.perPage ?? 100)
+
+  /** One Octokit call; 429 and 403-with-rate-limit answers become `RateLimited` ([G1]: `retry-after`, else the reset). */
+  const call = <T>(operation: string, f: () => Promise<{ data: T; headers: Record<string, unknown> }>) =>
+    retryRateLimited(config.retry)(
+      Effect.tryPromise({
+        try: f,
+        catch: (e): ReadError => {
+          const err = e as { status?: unknown; message?: unknown; response?: { headers?: Record<string, unknown> } }
+          const status = typeof err.status === "number" ? err.status : undefined
+          const headers: Record<string, string> = {}
+          for (const [k, v] of Object.entries(err.response?.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v)
+          const secondary = typeof err.message === "string" && /rate limit/i.test(err.message)
+          if (status === 429 || (status === 403 && (headers["retry-after"] !== undefined || headers["x-ratelimit-remaining"] === "0" || secondary))) {
+            const reset = headers["x-ratelimit-remaining"] === "0" && headers["x-ratelimit-reset"] !== undefined ? Number(headers["x-ratelimit-reset"]) * 1000 + 1000 : undefined
+            return new RateLimited({ source: SOURCE, operation, status, retryAfterMs: retryAfterMs(headers, Date.now(), config.retry?.fallbackDelayMs ?? 60_000, reset) })
+          }
+          return new HelpdeskError({ source: SOURCE, operation, ...(status === undefined ? {} : { status }), reason: typeof err.message === "string" ? err.message : "request failed" })
+        }
+      })
+    )
+
+  /** A REST issue, shaped as the `issues` webhook the adapter decodes. */
+  const toEvent = (issue: Json, operation: string): Effect.Effect<TicketEvent, HelpdeskError> => {
+    const action = issue["state"] === "closed" ? "closed" : issue["created_at"] === issue["updated_at"] ? "opened" : "edited"
+    return decodeRead(github, catalog, operation, { action, issue, repository: { full_name: config.repository } }, { "x-github-event": "issues", "x-github-delivery": "read" }, `read:${String(issue["number"])}:${String(issue["updated_at"])}`)
+  }
+
+  const readPage = (start: ReadStart): Effect.Effect<ReadPage, ReadError> =>
+    Effect.gen(function* () {
+      const operation = "GET /repos/{owner}/{repo}/issues"
+      const state: Keyset = "since" in start ? { since: isoSeconds(start.since), page: 1, seen: [] } : keysetFrom(yield* decodeCursor(SOURCE, start.cursor))
+      const res = yield* call(operation, () =>
+        octokit.request("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "all", sort: "updated", direction: "asc", since: state.since, per_page: perPage, page: state.page })
+      )
+      const hasNext = /rel="next"/.test(String(res.headers["link"] ?? ""))
+      const { fresh, next } = keysetStep(state, res.data as unknown as Array<Json>, (i) => String(i["updated_at"]), (i) => String(i["number"]), hasNext)
+      const events: Array<TicketEvent> = []
+      // Pull requests are issues too ([G5]); they arrive as `pull_request` webhooks, which Workbridge does not sync.
+      for (const issue of fresh) if (issue["pull_request"] === undefined) events.push(yield* toEvent(issue, operation))
+      return { events, cursor: encodeCursor(SOURCE, { ...next }), done: !hasNext }
+    })
+
+  const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
+    Effect.gen(function* () {
+      const operation = "GET /repos/{owner}/{repo}/issues/{issue_number}"
+      const m = /^(.+)#(\d+)$/.exec(ticketId)
+      if (m === null || m[1] !== config.repository) {
+        return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `a ticket id of this client is "${config.repository}#<number>"` }))
+      }
+      const res = yield* call(operation, () => octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: Number(m[2]) }))
+      return yield* toEvent(res.data as unknown as Json, operation)
+    })
+
+  return { source: SOURCE, readPage, readTicket }
+}

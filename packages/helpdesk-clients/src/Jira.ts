@@ -1,0 +1,141 @@
+/**
+ * Jira Cloud read client: `POST /rest/api/3/search/jql` with `updated >= "…" ORDER BY updated ASC` and
+ * `nextPageToken`, and `GET /rest/api/3/issue/{idOrKey}` (docs/helpdesks.md#reading-the-helpdesk-api).
+ */
+import { FetchHttpClient, type HttpClient, HttpClientRequest } from "@effect/platform"
+import { jira } from "@workbridge/adapters"
+import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
+import { Effect } from "effect"
+import { callJson, decodeCursor, encodeCursor, HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
+import { decodeRead, type HelpdeskClient, type ReadPage, type ReadStart } from "./Read.js"
+
+export interface JiraConfig {
+  /** `https://{site}.atlassian.net` */
+  readonly baseUrl: string
+  /** Atlassian account e-mail and API token (Basic). */
+  readonly email: string
+  readonly apiToken: string
+  /** A JQL restriction ANDed to every search, e.g. `project = SUP`. */
+  readonly jql?: string
+  /** Issues per search page (`maxResults`); default 100. */
+  readonly pageSize?: number
+  readonly catalog?: Catalog
+  readonly retry?: RetryPolicy
+}
+
+const SOURCE = "jira"
+const FIELDS = ["summary", "description", "status", "priority", "issuetype", "labels", "created", "updated", "duedate", "reporter"]
+
+type Json = Record<string, unknown>
+
+/** `yyyy-MM-dd HH:mm` in UTC: JQL dates have minute precision and are read in the user's zone (unverified; see docs). */
+const jqlMinute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace("T", " ")
+
+/** Atlassian Document Format → the plain text a webhook carries (paragraphs joined by newlines). */
+const adfText = (doc: unknown): unknown => {
+  if (typeof doc !== "object" || doc === null) return doc
+  const block = (node: unknown): string => {
+    if (typeof node !== "object" || node === null) return ""
+    const n = node as { type?: unknown; text?: unknown; content?: unknown }
+    if (n.type === "text" && typeof n.text === "string") return n.text
+    return Array.isArray(n.content) ? n.content.map(block).join("") : ""
+  }
+  const content = (doc as { content?: unknown }).content
+  return Array.isArray(content) ? content.map(block).join("\n") : undefined
+}
+
+export const makeJiraClient = (config: JiraConfig): HelpdeskClient => {
+  const base = config.baseUrl.replace(/\/+$/, "")
+  const catalog = config.catalog ?? defaultCatalog
+  const policy = config.retry ? { policy: config.retry } : {}
+  const authed = (r: HttpClientRequest.HttpClientRequest) => r.pipe(HttpClientRequest.basicAuth(config.email, config.apiToken), HttpClientRequest.acceptJson)
+
+  /** The id of the issue's newest changelog entry (0 when none), the adapter's tie-breaker after the time. */
+  const lastChangelogId = (issue: Json, operation: string): Effect.Effect<number, ReadError, HttpClient.HttpClient> =>
+    Effect.gen(function* () {
+      const changelog = (issue["changelog"] ?? {}) as { histories?: Array<{ id?: unknown }>; total?: unknown }
+      const histories = changelog.histories ?? []
+      const total = typeof changelog.total === "number" ? changelog.total : histories.length
+      if (total === 0) return 0
+      if (histories.length >= total) return Math.max(...histories.map((h) => Number(h.id)))
+      // Search embeds only the first entries (🟡 20): read the last one from the paginated, oldest-first changelog.
+      const request = HttpClientRequest.get(`${base}/rest/api/3/issue/${String(issue["id"])}/changelog`).pipe(HttpClientRequest.setUrlParams({ startAt: String(total - 1), maxResults: "1" }))
+      const res = yield* callJson(authed(request), { source: SOURCE, operation: `${operation} → GET /rest/api/3/issue/{id}/changelog`, ...policy })
+      const values = (res.body as { values?: Array<{ id?: unknown }> } | undefined)?.values ?? []
+      return values.length === 0 ? 0 : Number(values[values.length - 1]!.id)
+    })
+
+  /** An issue, shaped as the admin webhook the adapter decodes: `timestamp` = `fields.updated`, `changelog.id` = newest entry. */
+  const toEvent = (issue: Json, operation: string): Effect.Effect<TicketEvent, ReadError, HttpClient.HttpClient> =>
+    Effect.gen(function* () {
+      const fields = { ...((issue["fields"] ?? {}) as Json) }
+      fields["description"] = adfText(fields["description"])
+      const updated = parseJiraTime(fields["updated"])
+      if (Number.isNaN(updated)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `issue ${String(issue["key"])} has no valid fields.updated` }))
+      const changelogId = yield* lastChangelogId(issue, operation)
+      const body = {
+        webhookEvent: changelogId === 0 && fields["created"] === fields["updated"] ? "jira:issue_created" : "jira:issue_updated",
+        timestamp: updated,
+        issue: { id: issue["id"], key: issue["key"], fields },
+        ...(changelogId === 0 ? {} : { changelog: { id: changelogId } })
+      }
+      return yield* decodeRead(jira, catalog, operation, body, {}, `read:${String(issue["id"])}:${String(fields["updated"])}:${changelogId}`)
+    })
+
+  const readPage = (start: ReadStart): Effect.Effect<ReadPage, ReadError> =>
+    Effect.gen(function* () {
+      const operation = "POST /rest/api/3/search/jql"
+      // Cursor: `since` (a JQL minute), `seen` (states read in that minute by the previous pass, skipped when the
+      // minute overlap returns them), and within a pass the `token` plus the newest minute read so far and its states.
+      const state = "since" in start ? { since: jqlMinute(start.since.getTime()) } : yield* decodeCursor(SOURCE, start.cursor)
+      const since = String(state["since"])
+      const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : [])
+      const seen = new Set(list(state["seen"]))
+      const token = typeof state["token"] === "string" ? state["token"] : undefined
+      let newest = typeof state["newest"] === "number" ? state["newest"] : minuteMs(since)
+      let boundary = list(state["boundary"])
+      const restriction = config.jql === undefined ? "" : `(${config.jql}) AND `
+      const jql = `${restriction}updated >= "${since}" ORDER BY updated ASC`
+      const request = HttpClientRequest.post(`${base}/rest/api/3/search/jql`).pipe(
+        HttpClientRequest.bodyUnsafeJson({ jql, fields: FIELDS, expand: "changelog", maxResults: config.pageSize ?? 100, ...(token === undefined ? {} : { nextPageToken: token }) })
+      )
+      const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+      const body = res.body as Json | undefined
+      const issues = body?.["issues"]
+      if (!Array.isArray(issues)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body has no issues array" }))
+      const events: Array<TicketEvent> = []
+      for (const issue of issues as Array<Json>) {
+        const event = yield* toEvent(issue, operation)
+        if (seen.has(event.deliveryKey)) continue
+        events.push(event)
+        // The raw `fields.updated`, not the event's: a catalog without an `updated_at` field must not stall the cursor.
+        const minute = Math.floor(parseJiraTime((issue["fields"] as Json | undefined)?.["updated"]) / 60_000) * 60_000
+        if (minute > newest) {
+          newest = minute
+          boundary = [event.deliveryKey]
+        } else if (minute === newest) boundary.push(event.deliveryKey)
+      }
+      const next = body?.["nextPageToken"]
+      const done = body?.["isLast"] === true || typeof next !== "string"
+      const nextSince = jqlMinute(newest)
+      const cursor = done
+        ? encodeCursor(SOURCE, { since: nextSince, seen: [...new Set([...(nextSince === since ? seen : []), ...boundary])] })
+        : encodeCursor(SOURCE, { since, seen: [...seen], token: next, newest, boundary })
+      return { events, cursor, done }
+    }).pipe(Effect.provide(FetchHttpClient.layer))
+
+  const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
+    Effect.gen(function* () {
+      const operation = "GET /rest/api/3/issue/{issueIdOrKey}"
+      if (!/^(\d+|[A-Z][A-Z0-9_]*-\d+)$/.test(ticketId)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Jira ticket id is the issue id (or key)" }))
+      const request = HttpClientRequest.get(`${base}/rest/api/3/issue/${ticketId}`).pipe(HttpClientRequest.setUrlParams({ fields: FIELDS.join(","), expand: "changelog" }))
+      const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+      if (typeof res.body !== "object" || res.body === null) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body is not an issue" }))
+      return yield* toEvent(res.body as Json, operation)
+    }).pipe(Effect.provide(FetchHttpClient.layer))
+
+  return { source: SOURCE, readPage, readTicket }
+}
+
+const parseJiraTime = (value: unknown): number => Date.parse(String(value).replace(/([+-]\d{2})(\d{2})$/, "$1:$2"))
+const minuteMs = (minute: string): number => Date.parse(`${minute.replace(" ", "T")}:00Z`)

@@ -1,0 +1,99 @@
+/**
+ * ServiceNow read client over the Table API: records of one table (default `incident`) with
+ * `sysparm_query=sys_updated_on>=…^ORDERBYsys_updated_on^ORDERBYsys_id`, `sysparm_limit`/`sysparm_offset` and the
+ * `Link` header, and single records (docs/helpdesks.md#reading-the-helpdesk-api).
+ */
+import { FetchHttpClient, HttpClientRequest } from "@effect/platform"
+import { servicenow } from "@workbridge/adapters"
+import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
+import { Effect } from "effect"
+import { callJson, decodeCursor, encodeCursor, HelpdeskError, nextLink, type ReadError, type RetryPolicy } from "./Http.js"
+import { decodeRead, type HelpdeskClient, type Keyset, keysetFrom, keysetStep, type ReadPage, type ReadStart } from "./Read.js"
+
+export interface ServiceNowConfig {
+  /** `https://{instance}.service-now.com` */
+  readonly baseUrl: string
+  readonly user: string
+  readonly password: string
+  /** Default `incident`. */
+  readonly table?: string
+  /** Records per page (`sysparm_limit`); default 1000. */
+  readonly pageSize?: number
+  readonly catalog?: Catalog
+  readonly retry?: RetryPolicy
+}
+
+const SOURCE = "servicenow"
+
+/**
+ * The fields the documented business rule sends (docs/helpdesks.md#servicenow): reading exactly these keeps a read
+ * and a webhook of the same record version equal (e.g. no `opened_by` standing in for an empty `caller_id`).
+ */
+export const SERVICENOW_READ_FIELDS = [
+  "sys_id", "number", "sys_class_name", "sys_mod_count", "sys_created_on", "sys_updated_on", "short_description", "description",
+  "state", "impact", "urgency", "priority", "category", "caller_id", "sla_due", "made_sla"
+] as const
+
+type Json = Record<string, unknown>
+
+/** `YYYY-MM-DD HH:MM:SS`, read as UTC (whether an instance reads query literals in the user's zone is unverified). */
+const glideTime = (d: Date): string => d.toISOString().slice(0, 19).replace("T", " ")
+
+export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient => {
+  const base = config.baseUrl.replace(/\/+$/, "")
+  const table = config.table ?? "incident"
+  const catalog = config.catalog ?? defaultCatalog
+  const limit = config.pageSize ?? 1000
+  const policy = config.retry ? { policy: config.retry } : {}
+  const common = {
+    sysparm_fields: SERVICENOW_READ_FIELDS.join(","),
+    sysparm_exclude_reference_link: "true",
+    sysparm_display_value: "false"
+  }
+  const authed = (r: HttpClientRequest.HttpClientRequest) => r.pipe(HttpClientRequest.basicAuth(config.user, config.password), HttpClientRequest.acceptJson)
+
+  /** A record shaped as the business rule's body; its revision and delivery key are the webhook's own (`sys_id:sys_mod_count`). */
+  const toEvent = (record: Json, operation: string): Effect.Effect<TicketEvent, HelpdeskError> =>
+    decodeRead(servicenow, catalog, operation, { table, operation: record["sys_mod_count"] === "0" ? "insert" : "update", changed_fields: [], record }, {}, undefined)
+
+  const readPage = (start: ReadStart): Effect.Effect<ReadPage, ReadError> =>
+    Effect.gen(function* () {
+      const operation = `GET /api/now/table/${table}`
+      const state: Keyset = "since" in start ? { since: glideTime(start.since), page: 1, seen: [] } : keysetFrom(yield* decodeCursor(SOURCE, start.cursor))
+      const request = HttpClientRequest.get(`${base}/api/now/v2/table/${table}`).pipe(
+        HttpClientRequest.setUrlParams({
+          ...common,
+          sysparm_query: `sys_updated_on>=${state.since}^ORDERBYsys_updated_on^ORDERBYsys_id`,
+          sysparm_limit: String(limit),
+          sysparm_offset: String((state.page - 1) * limit),
+          sysparm_no_count: "true"
+        })
+      )
+      const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+      const rows = (res.body as Json | undefined)?.["result"]
+      if (!Array.isArray(rows)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body has no result array" }))
+      const hasNext = nextLink(res.headers["link"]) !== undefined
+      const { fresh, next } = keysetStep(state, rows as Array<Json>, (r) => String(r["sys_updated_on"]), (r) => String(r["sys_id"]), hasNext)
+      const events: Array<TicketEvent> = []
+      for (const r of fresh) events.push(yield* toEvent(r, operation))
+      return { events, cursor: encodeCursor(SOURCE, { ...next }), done: !hasNext }
+    }).pipe(Effect.provide(FetchHttpClient.layer))
+
+  /** By `number` (the adapter's ticket id) or by `sys_id` (32 hex digits). */
+  const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
+    Effect.gen(function* () {
+      const bySysId = /^[0-9a-f]{32}$/.test(ticketId)
+      const operation = bySysId ? `GET /api/now/table/${table}/{sys_id}` : `GET /api/now/table/${table}?sysparm_query=number={number}`
+      if (!bySysId && !/^[A-Za-z0-9]+$/.test(ticketId)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a ServiceNow ticket id is a record number or a sys_id" }))
+      const request = bySysId
+        ? HttpClientRequest.get(`${base}/api/now/v2/table/${table}/${ticketId}`).pipe(HttpClientRequest.setUrlParams(common))
+        : HttpClientRequest.get(`${base}/api/now/v2/table/${table}`).pipe(HttpClientRequest.setUrlParams({ ...common, sysparm_query: `number=${ticketId}`, sysparm_limit: "1" }))
+      const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+      const result = (res.body as Json | undefined)?.["result"]
+      const record = Array.isArray(result) ? result[0] : result
+      if (typeof record !== "object" || record === null) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: 404, reason: `no ${table} record ${ticketId}` }))
+      return yield* toEvent(record as Json, operation)
+    }).pipe(Effect.provide(FetchHttpClient.layer))
+
+  return { source: SOURCE, readPage, readTicket }
+}
