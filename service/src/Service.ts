@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { type Adapter, adapters, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, parseCatalogFile } from "@workbridge/catalog"
 import type { Emulator } from "@workbridge/genesys-emulator"
+import type { HelpdeskClient } from "@workbridge/helpdesk-clients"
 import { Effect, Either, Fiber, Layer, ManagedRuntime, Schedule } from "effect"
 import type { Logger } from "pino"
 import type { pino } from "pino"
@@ -18,6 +19,7 @@ import { AuditTrail, type AuditTrailService, auditedInbox, noAuditTrail } from "
 import { DEMO_BASIC_AUTH_SOURCES, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
 import { ConfigError, type ServiceConfig, secretVariableFor } from "./Config.js"
 import { type EngineService, make as makeEngine, type SyncTarget } from "./Engine.js"
+import { FeedCursors, type Feeds, makeClients, makeFeeds, sqliteCursorLayer } from "./Feeds.js"
 import { Genesys, layer as genesysLayer, type GenesysService } from "./Genesys.js"
 import { Inbox, type InboxService } from "./Inbox.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
@@ -48,6 +50,8 @@ export interface RunningService {
   readonly engine: EngineService
   readonly genesys: GenesysService
   readonly metrics: ServiceMetrics
+  /** The helpdesk API feeds (reconciliation passes, fetch-on-notify). */
+  readonly feeds: Feeds
   /** Stop taking webhooks and work, close the stores (and the bundled emulator). */
   close(): Promise<void>
 }
@@ -62,6 +66,8 @@ export interface StartOptions {
    * pass every call through to the real client.
    */
   readonly decorateGenesys?: (genesys: GenesysService) => GenesysService
+  /** Test-only: the helpdesk read clients to use instead of those `HELPDESK_*` configures. */
+  readonly helpdeskClients?: Partial<Record<string, HelpdeskClient>>
 }
 
 export { DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
@@ -275,11 +281,12 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       permissionWindowSeconds: config.permissionWindowSeconds,
       longPauseSeconds: config.longPauseSeconds
     }).pipe(Layer.provide(Layer.merge(base, auditLayer)))
-    const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys, auditLayer))
+    const cursorsLayer = distributed?.cursors ?? sqliteCursorLayer.pipe(Layer.provide(sqlite))
+    const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys, auditLayer, cursorsLayer))
     cleanups.push(() => runtime.dispose())
 
-    const { inbox: storeInbox, links, client: sdkClient, budget, audit } = await runtime.runPromise(
-      Effect.all({ inbox: Inbox, links: LinkStore, client: Genesys, budget: RateBudget, audit: AuditTrail })
+    const { inbox: storeInbox, links, client: sdkClient, budget, audit, cursors } = await runtime.runPromise(
+      Effect.all({ inbox: Inbox, links: LinkStore, client: Genesys, budget: RateBudget, audit: AuditTrail, cursors: FeedCursors })
     )
     const inbox = auditOn ? auditedInbox(storeInbox, audit) : storeInbox
     const client = options.decorateGenesys?.(sdkClient) ?? sdkClient
@@ -345,6 +352,34 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     const workers = runtime.runFork(engine.run(config.workers))
     cleanups.push(() => runtime.runPromise(Fiber.interrupt(workers)).then(() => undefined))
 
+    // The helpdesk API feeds: a reconciliation fiber per source with an interval (a pass at start, then one per
+    // interval; in distributed mode the Redis lock lets one replica run a source's pass at a time), and
+    // fetch-on-notify on the webhook route.
+    const feeds = makeFeeds({
+      clients: options.helpdeskClients ?? makeClients(config.feeds.helpdesks),
+      inbox,
+      links,
+      cursors,
+      metrics,
+      log,
+      fetchOnNotify: config.feeds.fetchOnNotify
+    })
+    for (const [source, everyMs] of Object.entries(config.feeds.reconcileIntervalMs)) {
+      const pass = feeds.reconcile(source).pipe(
+        Effect.catchAll((e) =>
+          Effect.sync(() =>
+            e._tag === "PassBusy"
+              ? log.debug({ source }, "reconciliation pass skipped: another runner holds it")
+              : log.warn({ source, error: e.message }, "reconciliation pass failed; the cursor stays where it was")
+          )
+        ),
+        Effect.catchAllDefect((d) => Effect.sync(() => log.error({ source, defect: d instanceof Error ? d.message : String(d) }, "reconciliation pass failed")))
+      )
+      const fiber = runtime.runFork(Effect.repeat(pass, Schedule.spaced(everyMs)))
+      cleanups.push(() => runtime.runPromise(Fiber.interrupt(fiber)).then(() => undefined))
+      log.info({ source, intervalSeconds: everyMs / 1000 }, "reconciliation scheduled")
+    }
+
     // Gauges and alerts.
     let softAlert = false
     let deadAlert = false
@@ -356,6 +391,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       metrics.deadLetters.set(dead)
       metrics.inboxOldestAge.set(yield* inbox.oldestAgeSeconds)
       metrics.budgetTokens.set(yield* budget.tokens)
+      yield* feeds.refreshGauges
       const over = depth >= config.inboxSoftLimit
       metrics.inboxSoftLimitExceeded.set(over ? 1 : 0)
       if (over && !softAlert) {
@@ -450,6 +486,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
       ...config.edge,
       host: config.host,
+      feeds,
       dataActions: dataActionsRouter(),
       ops: ops.router,
       ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {})
@@ -491,6 +528,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       engine,
       genesys: client,
       metrics,
+      feeds,
       close: async () => {
         if (closed) return
         closed = true

@@ -71,7 +71,11 @@ CREATE TABLE IF NOT EXISTS heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at 
  * Columns added after a table's first release, as `[table, column, definition]`: a database made before one of them
  * gets it with ALTER TABLE when opened (existing rows hold NULL). Additive only; never rename or drop.
  */
-const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [["links", "type_id", "TEXT"]]
+const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
+  ["links", "type_id", "TEXT"],
+  ["links", "origin", "TEXT"],
+  ["inbox", "lane", "INTEGER NOT NULL DEFAULT 0"]
+]
 
 const migrate = (db: SqliteDatabase): void => {
   for (const [table, column, definition] of ADDED_COLUMNS) {
@@ -89,6 +93,8 @@ export const openDatabase = (file: string): SqliteDatabase => {
   db.pragma("busy_timeout = 5000")
   db.exec(SCHEMA)
   migrate(db)
+  // The background lane (reads of reconciliation and backfill) is taken only when no live event waits.
+  db.exec("CREATE INDEX IF NOT EXISTS inbox_lane ON inbox (lane, id)")
   return db
 }
 

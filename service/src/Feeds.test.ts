@@ -1,0 +1,162 @@
+/**
+ * The helpdesk API feeds end to end: the GitHub emulator sends signed webhooks (a share dropped on purpose) to the
+ * service, a reconciliation pass reads what changed and repairs what the dropped webhooks left stale, and a pass
+ * over tickets already applied costs no Genesys call (the Genesys emulator's request log). Freshdesk with
+ * fetch-on-notify: webhooks delivered newest first end at the newest state.
+ */
+import { type FreshdeskEmulator, type GitHubEmulator, startFreshdeskEmulator, startGitHubEmulator } from "@workbridge/helpdesk-emulators"
+import { Effect } from "effect"
+import { afterEach, describe, expect, it } from "vitest"
+import type { PassReport } from "./Feeds.js"
+import { type Harness, startHarness } from "./testing/harness.js"
+import type { TicketSyncStatus } from "./TicketStatus.js"
+
+const SECRET = "github-webhook-secret"
+const FRESHDESK_BASIC = "workbridge:freshdesk-hook"
+
+let h: Harness | undefined
+let gh: GitHubEmulator | undefined
+let fd: FreshdeskEmulator | undefined
+afterEach(async () => {
+  await h?.close()
+  await gh?.close()
+  await fd?.close()
+  h = gh = fd = undefined
+})
+
+const status = async (source: string, id: string): Promise<TicketSyncStatus | undefined> => {
+  const res = await fetch(`${h!.service.url}/tickets/${source}/${encodeURIComponent(id)}`)
+  return res.status === 404 ? undefined : ((await res.json()) as TicketSyncStatus)
+}
+
+const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await ok()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+const inboxEmpty = () => until("the inbox to drain", async () => (await Effect.runPromise(h!.service.inbox.depth)) === 0)
+
+const reconcile = async (source: string, query: string): Promise<PassReport> => {
+  const res = await fetch(`${h!.service.url}/reconcile/${source}?${query}`, { method: "POST" })
+  const body = (await res.json()) as PassReport
+  expect(res.status, JSON.stringify(body)).toBe(200)
+  return body
+}
+
+/** Workitem calls (creates, updates, reads, queries) the Genesys emulator answered since its log was cleared. */
+const workitemCalls = () => h!.emulator.requests().filter((r) => r.path.includes("/taskmanagement/workitems"))
+
+describe("reconciliation", () => {
+  it("repairs the tickets whose webhooks were dropped, reports them, and a second pass costs no Genesys call", async () => {
+    gh = await startGitHubEmulator({ rateLimitPerMinute: 10_000, seed: 7 })
+    const started = new Date(Date.now() - 5000).toISOString()
+    h = await startHarness({
+      WEBHOOK_SECRET_GITHUB: SECRET,
+      HELPDESK_URL_GITHUB: gh.url,
+      HELPDESK_TOKEN_GITHUB: "github-pat",
+      HELPDESK_REPO_GITHUB: "octo-org/helpdesk",
+      WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0",
+      WORKBRIDGE_COALESCE_MS: "0"
+    })
+    gh.core.configureWebhooks({ url: `${h.service.url}/webhooks/github`, credentials: { secret: SECRET }, dropShare: 0.4 })
+    const api = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${gh!.url}/repos/octo-org/helpdesk${path}`, {
+        method,
+        headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
+        body: JSON.stringify(body)
+      })
+      expect(res.status).toBeLessThan(300)
+    }
+    const N = 12
+    for (let n = 1; n <= N; n++) await api("POST", "/issues", { title: `issue ${n}`, labels: ["bug"] })
+    // Each change in its own second: GitHub's revision is `updated_at` in seconds.
+    await new Promise((r) => setTimeout(r, 1100))
+    for (let n = 1; n <= N; n++) await api("PATCH", `/issues/${n}`, { title: `issue ${n}, second state`, state: n % 3 === 0 ? "closed" : "open" })
+    await gh.core.settle()
+    const dropped = gh.core.deliveries.filter((d) => d.state === "dropped").length
+    expect(dropped).toBeGreaterThan(0)
+    await inboxEmpty()
+
+    const id = (n: number) => `octo-org/helpdesk#${n}`
+    const newest = (n: number) => gh!.issues.get(n)!
+    // Before the pass: some tickets are stale or missing (their newest webhook was dropped).
+    const staleBefore: Array<number> = []
+    for (let n = 1; n <= N; n++) {
+      const s = await status("github", id(n))
+      const w = s?.workitemId === undefined ? undefined : await h.getWorkitem(s.workitemId)
+      if (w === undefined || w.name !== newest(n).title) staleBefore.push(n)
+    }
+    expect(staleBefore.length).toBeGreaterThan(0)
+
+    const dry = await reconcile("github", `since=${started}&dryRun=true`)
+    expect(dry.ticketsRead).toBe(N)
+    expect(dry.driftFound).toBe(staleBefore.length)
+    expect(dry.repaired).toBe(0)
+
+    const pass = await reconcile("github", `since=${started}`)
+    expect(pass.ticketsRead).toBe(N)
+    expect(pass.driftFound).toBe(staleBefore.length)
+    expect(pass.repaired).toBe(staleBefore.length)
+    await inboxEmpty()
+    for (let n = 1; n <= N; n++) {
+      const s = await status("github", id(n))
+      const w = await h.getWorkitem(s!.workitemId!)
+      expect(w.name).toContain(newest(n).title)
+      expect(await h.workitemsOf(id(n))).toHaveLength(1)
+      expect(s!.arrivedBy).toBe(staleBefore.includes(n) ? "reconcile" : "webhook")
+    }
+    const metrics = await (await fetch(`${h.service.url}/metrics`)).text()
+    expect(metrics).toContain(`workbridge_feed_drift_repaired_total{source="github"} ${staleBefore.length}`)
+
+    // Every ticket is at the revision read: a pass reads them all again and Genesys sees no call for them.
+    h.emulator.clearRequests()
+    const again = await reconcile("github", `since=${started}`)
+    expect(again.ticketsRead).toBe(N)
+    expect(again.driftFound).toBe(0)
+    await inboxEmpty()
+    expect(workitemCalls()).toEqual([])
+  })
+})
+
+describe("fetch-on-notify", () => {
+  it("Freshdesk webhooks delivered newest first, retries included, end at the newest state", async () => {
+    // A rule template without `{{ticket.updated_at}}`: the webhook itself carries only its receive time.
+    fd = await startFreshdeskEmulator({ rateLimitPerMinute: 10_000, renderUpdatedAt: false, webhook: { hold: true } })
+    h = await startHarness({
+      WEBHOOK_BASIC_AUTH_FRESHDESK: FRESHDESK_BASIC,
+      HELPDESK_URL_FRESHDESK: fd.url,
+      HELPDESK_TOKEN_FRESHDESK: "freshdesk-api-key",
+      WORKBRIDGE_RECONCILE_INTERVAL_FRESHDESK: "0",
+      WORKBRIDGE_COALESCE_MS: "0"
+    })
+    fd.core.configureWebhooks({ url: `${h.service.url}/webhooks/freshdesk`, credentials: { basicAuth: FRESHDESK_BASIC } })
+    const api = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${fd!.url}/api/v2${path}`, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from("freshdesk-api-key:X").toString("base64")}`, "content-type": "application/json" },
+        body: JSON.stringify(body)
+      })
+      expect(res.status).toBeLessThan(300)
+    }
+    await api("POST", "/tickets", { email: "c@example.com", subject: "Printer jammed", description: "<div>x</div>", status: 2, priority: 1 })
+    await new Promise((r) => setTimeout(r, 1100))
+    await api("PUT", "/tickets/1", { subject: "Printer jammed again", priority: 3 })
+    await new Promise((r) => setTimeout(r, 1100))
+    await api("PUT", "/tickets/1", { subject: "Printer fixed", status: 4 })
+    const held = fd.core.deliveries.filter((d) => d.state === "held")
+    expect(held).toHaveLength(3)
+    // Newest first, then the oldest delivered again (a retry).
+    for (const d of [...held].reverse()) await fd.core.replay([d.id])
+    await fd.core.replay([held[0]!.id])
+    await inboxEmpty()
+    const s = await status("freshdesk", "1")
+    const w = await h.getWorkitem(s!.workitemId!)
+    expect(w.name).toContain("Printer fixed")
+    expect(s!.arrivedBy).toBe("fetch")
+    expect(await h.workitemsOf("1")).toHaveLength(1)
+  })
+})

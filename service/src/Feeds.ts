@@ -1,0 +1,286 @@
+/**
+ * Feeds from the helpdesks' APIs into the inbox: reconciliation passes (what changed since a persisted cursor) and
+ * fetch-on-notify (a webhook taken as a notice to read the ticket). Every read becomes the same `TicketEvent` the
+ * webhook adapter makes for that state (package `@workbridge/helpdesk-clients`), enqueued with its `origin`, so the
+ * engine's invariants hold for it as for a webhook: a read of a revision already applied is superseded (no Genesys
+ * call), a newer one is applied once. Reconciliation reads go to the inbox's background lane (taken only while no
+ * live event waits); fetch-on-notify reads are live work.
+ */
+import { compareRevision, type EventOrigin, type TicketEvent } from "@workbridge/catalog"
+import {
+  type HelpdeskClient,
+  type HelpdeskConfigs,
+  type HelpdeskSource,
+  makeFreshdeskClient,
+  makeGitHubClient,
+  makeJiraClient,
+  makeServiceNowClient,
+  makeZendeskClient,
+  type ReadError,
+  type ReadStart,
+  retryRateLimited
+} from "@workbridge/helpdesk-clients"
+import { Context, Effect, Layer } from "effect"
+import type { Logger } from "pino"
+import { isCreatePending, type TicketKey } from "./Domain.js"
+import type { InboxFull, StoreError } from "./Errors.js"
+import type { InboxService } from "./Inbox.js"
+import type { LinkStoreService } from "./LinkStore.js"
+import type { ServiceMetrics } from "./Metrics.js"
+import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
+
+/** Where a source's reconciliation resumes, and when it was last moved. */
+export interface FeedCursor {
+  readonly cursor: string
+  /** ISO-8601. */
+  readonly updatedAt: string
+}
+
+/** The persisted reconciliation cursors, and the lock that lets one runner at a time run a source's pass. */
+export interface CursorStore {
+  readonly get: (source: string) => Effect.Effect<FeedCursor | undefined, StoreError>
+  readonly set: (source: string, cursor: string) => Effect.Effect<void, StoreError>
+  /**
+   * Hold the source's pass lock for `ttlMs` (renewed by the holder); answers a release, or `undefined` when another
+   * runner holds it. One process (SQLite) needs no lock beyond its own fiber; Redis uses `SET NX PX`.
+   */
+  readonly lock: (source: string, ttlMs: number) => Effect.Effect<(() => Effect.Effect<void>) | undefined, StoreError>
+}
+
+export class FeedCursors extends Context.Tag("@workbridge/service/FeedCursors")<FeedCursors, CursorStore>() {}
+
+/** Cursors in the service's SQLite file (table `feed_cursors`); the lock is in-process. */
+export const sqliteCursorStore = (db: SqliteDatabase): CursorStore => {
+  db.exec("CREATE TABLE IF NOT EXISTS feed_cursors (source TEXT PRIMARY KEY, cursor TEXT NOT NULL, updated_at TEXT NOT NULL)")
+  const get = db.prepare("SELECT cursor, updated_at FROM feed_cursors WHERE source = ?")
+  const put = db.prepare(
+    "INSERT INTO feed_cursors (source, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at"
+  )
+  const held = new Set<string>()
+  return {
+    get: (source) =>
+      sql("feeds.cursor.get", () => {
+        const r = get.get(source) as { cursor: string; updated_at: string } | undefined
+        return r === undefined ? undefined : { cursor: r.cursor, updatedAt: r.updated_at }
+      }),
+    set: (source, cursor) => sql("feeds.cursor.set", () => void put.run(source, cursor, new Date().toISOString())),
+    lock: (source) =>
+      Effect.sync(() => {
+        if (held.has(source)) return undefined
+        held.add(source)
+        return () => Effect.sync(() => void held.delete(source))
+      })
+  }
+}
+
+export const sqliteCursorLayer: Layer.Layer<FeedCursors, never, Sqlite> = Layer.effect(FeedCursors, Effect.map(Sqlite, sqliteCursorStore))
+
+/** The read client of every configured source. */
+export const makeClients = (configs: HelpdeskConfigs): Partial<Record<HelpdeskSource, HelpdeskClient>> => ({
+  ...(configs.zendesk !== undefined ? { zendesk: makeZendeskClient(configs.zendesk) } : {}),
+  ...(configs.servicenow !== undefined ? { servicenow: makeServiceNowClient(configs.servicenow) } : {}),
+  ...(configs.jira !== undefined ? { jira: makeJiraClient(configs.jira) } : {}),
+  ...(configs.freshdesk !== undefined ? { freshdesk: makeFreshdeskClient(configs.freshdesk) } : {}),
+  ...(configs.github !== undefined ? { github: makeGitHubClient(configs.github) } : {})
+})
+
+/** The ticket a pass found behind Genesys, as the report lists it. */
+export interface Drift {
+  readonly ticketId: string
+  /** What the link had applied (absent: no workitem yet). */
+  readonly appliedRevision?: string
+  readonly readRevision: string
+}
+
+export interface PassReport {
+  readonly source: string
+  readonly dryRun: boolean
+  /** Tickets read from the helpdesk in this pass. */
+  readonly ticketsRead: number
+  /** Tickets already at the revision read (or newer): nothing to do; the engine supersedes them at no Genesys call. */
+  readonly upToDate: number
+  /** Tickets whose read state is newer than what Genesys holds (or that have no workitem). */
+  readonly driftFound: number
+  /** Of those, how many reached the read revision before the pass ended (0 in a dry run). */
+  readonly repaired: number
+  /** Up to 20 of the tickets found behind. */
+  readonly drift: ReadonlyArray<Drift>
+  /** Where the pass started: `cursor`, or `since` an ISO time. */
+  readonly from: string
+  /** The cursor saved for the next pass (not saved in a dry run). */
+  readonly cursorSaved: boolean
+}
+
+export class PassBusy extends Error {
+  readonly _tag = "PassBusy"
+  constructor(readonly source: string) {
+    super(`a reconciliation pass of ${source} is already running`)
+  }
+}
+
+export class UnknownFeedSource extends Error {
+  readonly _tag = "UnknownFeedSource"
+  constructor(
+    readonly source: string,
+    readonly known: ReadonlyArray<string>
+  ) {
+    super(
+      known.length === 0
+        ? `no helpdesk API is configured (set HELPDESK_URL_<SOURCE> and HELPDESK_TOKEN_<SOURCE>; see docs/helpdesks.md)`
+        : `no helpdesk API is configured for "${source}"; configured: ${known.join(", ")}`
+    )
+  }
+}
+
+export interface FeedsOptions {
+  readonly clients: Partial<Record<string, HelpdeskClient>>
+  readonly inbox: InboxService
+  readonly links: LinkStoreService
+  readonly cursors: CursorStore
+  readonly metrics: ServiceMetrics
+  readonly log: Logger
+  /** Sources whose webhooks are read on notice. */
+  readonly fetchOnNotify: ReadonlyArray<string>
+  /** How far back a source's first pass reads when it has no cursor yet (default 24 h). */
+  readonly firstPassLookbackMs?: number
+  /** How long a pass waits for the tickets it found behind to be applied before it reports (default 60 s). */
+  readonly repairWaitMs?: number
+  /** The background feed pauses while the inbox holds this many events (default 5,000): it never fills the inbox. */
+  readonly inboxHighWater?: number
+}
+
+export interface Feeds {
+  readonly sources: ReadonlyArray<string>
+  readonly reconcile: (
+    source: string,
+    options?: { readonly dryRun?: boolean; readonly since?: Date; readonly repairWaitMs?: number }
+  ) => Effect.Effect<PassReport, ReadError | StoreError | InboxFull | PassBusy | UnknownFeedSource>
+  /** The event to enqueue for a webhook of a fetch-on-notify source: the ticket as read now, else the webhook's own. */
+  readonly notified: (event: TicketEvent) => Effect.Effect<TicketEvent>
+  /** Refresh the per-source cursor-age gauge. */
+  readonly refreshGauges: Effect.Effect<void, StoreError>
+}
+
+const PASS_LOCK_TTL_MS = 10 * 60_000
+
+export const makeFeeds = (o: FeedsOptions): Feeds => {
+  const sources = Object.keys(o.clients).filter((s) => o.clients[s] !== undefined)
+  const clientOf = (source: string) => {
+    const c = o.clients[source]
+    return c === undefined ? Effect.fail(new UnknownFeedSource(source, sources)) : Effect.succeed(c)
+  }
+  const retry = retryRateLimited({
+    maxRetries: 5,
+    maxDelayMs: 120_000,
+    onRateLimited: (e, delayMs) => o.log.warn({ source: e.source, operation: e.operation, delayMs }, "helpdesk API rate limit; waiting as it asks")
+  })
+  const highWater = o.inboxHighWater ?? 5000
+
+  /** Whether the ticket's applied state is older than `revision` (or it has no workitem). */
+  const behind = (key: TicketKey, revision: string) =>
+    Effect.map(o.links.get(key), (link) => {
+      const applied = link === undefined || isCreatePending(link) ? undefined : link.appliedRevision
+      return { applied, behind: applied === undefined || compareRevision(revision, applied) > 0 }
+    })
+
+  const enqueue = (event: TicketEvent, origin: EventOrigin) =>
+    Effect.gen(function* () {
+      // Background reads wait while the inbox is deep: live webhooks keep their room.
+      while ((yield* o.inbox.depth) >= highWater) yield* Effect.sleep(200)
+      const r = yield* o.inbox.accept({ ...event, origin })
+      o.metrics.events.inc({ outcome: r._tag === "Accepted" ? "accepted" : "duplicate" })
+    })
+
+  const reconcile: Feeds["reconcile"] = (source, options = {}) =>
+    Effect.gen(function* () {
+      const client = yield* clientOf(source)
+      const dryRun = options.dryRun === true
+      const release = yield* o.cursors.lock(source, PASS_LOCK_TTL_MS)
+      if (release === undefined) return yield* Effect.fail(new PassBusy(source))
+      return yield* Effect.gen(function* () {
+        const saved = options.since === undefined ? yield* o.cursors.get(source) : undefined
+        const since = options.since ?? new Date(Date.now() - (o.firstPassLookbackMs ?? 24 * 3600_000))
+        let start: ReadStart = saved !== undefined ? { cursor: saved.cursor } : { since }
+        const from = saved !== undefined ? "cursor" : since.toISOString()
+        let ticketsRead = 0
+        let upToDate = 0
+        const found: Array<{ key: TicketKey; drift: Drift }> = []
+        for (;;) {
+          const page = yield* retry(client.readPage(start))
+          for (const event of page.events) {
+            ticketsRead++
+            o.metrics.feedTicketsRead.inc({ source, origin: "reconcile" })
+            const key = { source: event.source, ticketId: event.ticketId }
+            const b = yield* behind(key, event.revision)
+            if (b.behind) {
+              o.metrics.feedDriftFound.inc({ source })
+              found.push({ key, drift: { ticketId: event.ticketId, ...(b.applied !== undefined ? { appliedRevision: b.applied } : {}), readRevision: event.revision } })
+            } else upToDate++
+            // Enqueued either way: the engine decides (a state already applied is superseded at no Genesys call).
+            if (!dryRun) yield* enqueue(event, "reconcile")
+          }
+          // The cursor moves only after the page's events are durable in the inbox.
+          if (!dryRun) yield* o.cursors.set(source, page.cursor)
+          if (page.done) break
+          start = { cursor: page.cursor }
+        }
+        let repaired = 0
+        if (!dryRun && found.length > 0) {
+          const deadline = Date.now() + (options.repairWaitMs ?? o.repairWaitMs ?? 60_000)
+          let open = found
+          for (;;) {
+            const still: typeof found = []
+            for (const f of open) if ((yield* behind(f.key, f.drift.readRevision)).behind) still.push(f)
+            repaired += open.length - still.length
+            open = still
+            if (open.length === 0 || Date.now() >= deadline) break
+            yield* Effect.sleep(100)
+          }
+          o.metrics.feedDriftRepaired.inc({ source }, repaired)
+        }
+        const report: PassReport = {
+          source,
+          dryRun,
+          ticketsRead,
+          upToDate,
+          driftFound: found.length,
+          repaired,
+          drift: found.slice(0, 20).map((f) => f.drift),
+          from,
+          cursorSaved: !dryRun
+        }
+        o.log.info({ ...report, drift: undefined }, dryRun ? "reconciliation dry run done" : "reconciliation pass done")
+        return report
+      }).pipe(Effect.ensuring(release()))
+    })
+
+  const notified: Feeds["notified"] = (event) => {
+    const client = o.fetchOnNotify.includes(event.source) ? o.clients[event.source] : undefined
+    if (client === undefined) return Effect.succeed(event)
+    return client.readTicket(event.ticketId).pipe(
+      Effect.timeout(5000),
+      Effect.map((read): TicketEvent => {
+        o.metrics.feedTicketsRead.inc({ source: event.source, origin: "fetch" })
+        return { ...read, origin: "fetch" }
+      }),
+      Effect.catchAll((e) =>
+        Effect.sync(() => {
+          // The webhook's own state is kept (nothing accepted is lost); the next reconciliation pass corrects its order.
+          o.log.warn({ source: event.source, ticketId: event.ticketId, error: e.message }, "fetch-on-notify read failed; enqueuing the webhook's own state")
+          return event
+        })
+      )
+    )
+  }
+
+  const refreshGauges = Effect.forEach(
+    sources,
+    (source) =>
+      Effect.map(o.cursors.get(source), (c) => {
+        if (c !== undefined) o.metrics.feedCursorAge.set({ source }, Math.max(0, (Date.now() - Date.parse(c.updatedAt)) / 1000))
+      }),
+    { discard: true }
+  )
+
+  return { sources, reconcile, notified, refreshGauges }
+}
