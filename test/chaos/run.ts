@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url"
 import { type FlagSpec, FlagError, parseFlags, usage } from "../src/flags.js"
 import { formatReport } from "../src/checker.js"
 import { runChaos } from "./chaos.js"
+import { formatHelpdeskReport, runHelpdeskChaos } from "./helpdesks.js"
 
 const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "tickets", description: "tickets in the storm", default: 200, min: 1 },
@@ -17,7 +18,14 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "concurrency", description: "webhook requests in flight", default: 16, min: 1, max: 512 },
   { name: "errors", description: "share of Genesys calls answered 5xx", default: 0.05, min: 0, max: 0.5 },
   { name: "timeouts", description: "share of Genesys calls never answered", default: 0.02, min: 0, max: 0.5 },
-  { name: "retry-after", description: "Retry-After seconds of the injected 429 bursts", default: 2, min: 0, max: 60 }
+  { name: "retry-after", description: "Retry-After seconds of the injected 429 bursts", default: 2, min: 0, max: 60 },
+  {
+    name: "drop-webhooks",
+    description: "share of webhooks the helpdesk emulators drop: runs the helpdesk chaos instead (five helpdesks send the webhooks, then one reconciliation pass)",
+    default: 0,
+    min: 0,
+    max: 1
+  }
 ]
 
 const main = async (): Promise<number> => {
@@ -43,6 +51,20 @@ const main = async (): Promise<number> => {
   mkdirSync(resultsDir, { recursive: true })
   const started = Date.now()
   const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s]`
+  if ((flags["drop-webhooks"] as number) > 0) {
+    const report = await runHelpdeskChaos({
+      tickets: flags["tickets"] as number,
+      dropShare: flags["drop-webhooks"] as number,
+      seed: flags["seed"] as number,
+      budgetPerMinute: flags["budget"] as number,
+      logFile: `${resultsDir}chaos-helpdesks-service.log`,
+      log: (line) => process.stdout.write(`${stamp()} ${line}\n`)
+    })
+    const file = `${resultsDir}chaos-helpdesks-${new Date().toISOString().replace(/[:.]/g, "-")}.json`
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
+    process.stdout.write(`${formatHelpdeskReport(report)}\n  report ${file}\n`)
+    return report.ok ? 0 : 1
+  }
   const result = await runChaos({
     tickets: flags["tickets"] as number,
     events: flags["events"] as number,
