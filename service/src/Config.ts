@@ -98,6 +98,12 @@ export interface ServiceConfig {
   readonly auditRetentionDays: number
   /** Reading the helpdesks' APIs: reconciliation and fetch-on-notify (docs/service.md, "Helpdesk feeds"). */
   readonly feeds: FeedSettings
+  /**
+   * The demo's helpdesk emulators (embedded Genesys only, `WORKBRIDGE_HELPDESK_EMULATORS` not `false`): their ports,
+   * `HELPDESK_EMULATOR_PORT_<SOURCE>`, default 9301–9305 (0 each when `GENESYS_EMULATOR_PORT` is 0). They are started
+   * only when no webhook credentials and no helpdesk API are configured.
+   */
+  readonly helpdeskEmulators?: { readonly ports: Readonly<Record<HelpdeskSource, number>> }
 }
 
 /** The helpdesk read clients and what the service does with them. */
@@ -133,10 +139,10 @@ const bool = (env: Env, name: string): boolean | undefined => {
 }
 
 /** Feed settings from the environment; every error names its variable and never repeats a token or URL. */
-export const feedSettingsFromEnv = (env: Env): FeedSettings => {
+export const feedSettingsFromEnv = (env: Env, given?: HelpdeskConfigs): FeedSettings => {
   let helpdesks: HelpdeskConfigs
   try {
-    helpdesks = helpdeskConfigsFromEnv(env)
+    helpdesks = given ?? helpdeskConfigsFromEnv(env)
   } catch (e) {
     if (e instanceof HelpdeskConfigError) throw new ConfigError(e.variable, e.reason)
     throw e
@@ -451,6 +457,15 @@ export const loadConfig = (env: Env, cwd: string = str(env, "INIT_CWD") ?? proce
     stores,
     edge,
     auditRetentionDays: int(env, "WORKBRIDGE_AUDIT_RETENTION_DAYS", 7, 0, 3650),
-    feeds: feedSettingsFromEnv(env)
+    feeds: feedSettingsFromEnv(env),
+    ...(genesys._tag === "Embedded" && bool(env, "WORKBRIDGE_HELPDESK_EMULATORS") !== false
+      ? {
+          helpdeskEmulators: {
+            ports: Object.fromEntries(
+              HELPDESK_SOURCES.map((s, i) => [s, int(env, `HELPDESK_EMULATOR_PORT_${s.toUpperCase()}`, genesys.emulatorPort === 0 ? 0 : 9301 + i, 0, 65535)])
+            ) as Record<HelpdeskSource, number>
+          }
+        }
+      : {})
   }
 }

@@ -17,7 +17,8 @@ import type { pino } from "pino"
 import { makeApp } from "./App.js"
 import { AuditTrail, type AuditTrailService, auditedInbox, noAuditTrail } from "./AuditTrail.js"
 import { DEMO_BASIC_AUTH_SOURCES, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
-import { ConfigError, type ServiceConfig, secretVariableFor } from "./Config.js"
+import { ConfigError, feedSettingsFromEnv, type ServiceConfig, secretVariableFor } from "./Config.js"
+import { type DemoHelpdesks, startDemoHelpdesks } from "./DemoHelpdesks.js"
 import { type EngineService, make as makeEngine, type SyncTarget } from "./Engine.js"
 import { FeedCursors, type Feeds, makeClients, makeFeeds, sqliteCursorLayer } from "./Feeds.js"
 import { Genesys, layer as genesysLayer, type GenesysService } from "./Genesys.js"
@@ -202,6 +203,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     let worktypeId = config.worktypeId
     let credentials: Readonly<Record<string, SourceCredentials>> = config.webhooks
     let demo = false
+    let demoHelpdesks: DemoHelpdesks | undefined
     if (config.genesys._tag === "Embedded") {
       const g = config.genesys
       // Loaded only here: a service that talks to Genesys (or an external gateway) never loads the emulator.
@@ -228,6 +230,12 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       if (Object.keys(credentials).length === 0) {
         credentials = demoCredentials()
         demo = true
+        // The demo's helpdesks beside the Genesys emulator, unless a helpdesk API is configured (or they are off).
+        if (config.helpdeskEmulators !== undefined && Object.keys(config.feeds.helpdesks).length === 0) {
+          const started = await startDemoHelpdesks(config.helpdeskEmulators.ports)
+          demoHelpdesks = started
+          cleanups.push(() => started.close())
+        }
       }
     } else {
       const g = config.genesys
@@ -355,16 +363,20 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     // The helpdesk API feeds: a reconciliation fiber per source with an interval (a pass at start, then one per
     // interval; in distributed mode the Redis lock lets one replica run a source's pass at a time), and
     // fetch-on-notify on the webhook route.
+    const feedSettings =
+      demoHelpdesks === undefined
+        ? config.feeds
+        : feedSettingsFromEnv({ WORKBRIDGE_FETCH_ON_NOTIFY_FRESHDESK: "true" }, demoHelpdesks.configs)
     const feeds = makeFeeds({
-      clients: options.helpdeskClients ?? makeClients(config.feeds.helpdesks),
+      clients: options.helpdeskClients ?? makeClients(feedSettings.helpdesks),
       inbox,
       links,
       cursors,
       metrics,
       log,
-      fetchOnNotify: config.feeds.fetchOnNotify
+      fetchOnNotify: feedSettings.fetchOnNotify
     })
-    for (const [source, everyMs] of Object.entries(config.feeds.reconcileIntervalMs)) {
+    for (const [source, everyMs] of Object.entries(feedSettings.reconcileIntervalMs)) {
       const pass = feeds.reconcile(source).pipe(
         Effect.catchAll((e) =>
           Effect.sync(() =>
@@ -514,6 +526,10 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       if (demo) {
         print(`Demo webhook credentials (no WEBHOOK_* variables set): HMAC secret "${DEMO_WEBHOOK_SECRET}" for zendesk, jira, github and generic; Basic "${DEMO_WEBHOOK_BASIC_AUTH}" for servicenow and freshdesk.`)
         print(`Send a signed sample webhook:  pnpm demo:send generic-ticket-created   (then: curl ${url}/tickets/generic/DEMO-1)`)
+        if (demoHelpdesks !== undefined) {
+          demoHelpdesks.point(url, credentials)
+          for (const line of demoHelpdesks.instructions(url)) print(line)
+        }
       }
     }
 
