@@ -86,7 +86,7 @@ const CLIENT_LOG_LIMIT = 20
 const CLIENT_LOG_WINDOW_MS = 60_000
 
 /** Routes that need the admin token when one is configured. */
-const ADMIN_PATHS = ["/metrics", "/tickets", "/dead-letters", "/reconcile"]
+const ADMIN_PATHS = ["/metrics", "/tickets", "/dead-letters", "/reconcile", "/backfill"]
 
 const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").digest()
 
@@ -412,6 +412,43 @@ export const makeApp = (deps: AppDeps): express.Express => {
     } catch (e) {
       next(e)
     }
+  })
+
+  // A backfill (`pnpm backfill`): starts in the background and answers its job; GET the job for progress and summary.
+  app.post("/backfill/:source", async (req, res, next) => {
+    try {
+      const feeds = deps.feeds
+      if (feeds === undefined) throw new HttpError(404, "UnknownFeedSource", "no helpdesk API is configured")
+      const q = req.query
+      let since: Date | undefined
+      if (typeof q["since"] === "string") {
+        since = new Date(q["since"])
+        if (!/^\d{4}-\d{2}-\d{2}/.test(q["since"]) || Number.isNaN(since.getTime())) throw new HttpError(400, "BadRequest", "since must be an ISO-8601 date such as 2026-01-31T00:00:00Z")
+      }
+      const limitRaw = q["limit"]
+      if (limitRaw !== undefined && (typeof limitRaw !== "string" || !/^[1-9]\d{0,8}$/.test(limitRaw))) throw new HttpError(400, "BadRequest", "limit must be a positive whole number")
+      const job = await run(
+        feeds.startBackfill(req.params["source"]!, {
+          dryRun: q["dryRun"] === "true" || q["dryRun"] === "1",
+          ...(since !== undefined ? { since } : {}),
+          ...(typeof limitRaw === "string" ? { limit: Number(limitRaw) } : {})
+        })
+      ).catch((e: unknown) => {
+        const tag = typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: unknown })._tag : undefined
+        if (tag === "UnknownFeedSource") throw new HttpError(404, "UnknownFeedSource", (e as Error).message)
+        if (tag === "PassBusy") throw new HttpError(409, "BackfillBusy", `a backfill of ${req.params["source"]} is already running`)
+        throw e
+      })
+      res.status(202).json(job)
+    } catch (e) {
+      next(e)
+    }
+  })
+
+  app.get("/backfill/jobs/:id", (req, res, next) => {
+    const job = deps.feeds?.backfillJob(req.params["id"]!)
+    if (job === undefined) next(new HttpError(404, "UnknownJob", "no backfill job with that id (jobs are kept in memory until the service restarts)"))
+    else res.json(job)
   })
 
   if (deps.dataActions !== undefined) app.use("/data-actions", deps.dataActions)

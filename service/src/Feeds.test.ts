@@ -7,7 +7,7 @@
 import { type FreshdeskEmulator, type GitHubEmulator, startFreshdeskEmulator, startGitHubEmulator } from "@workbridge/helpdesk-emulators"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import type { PassReport } from "./Feeds.js"
+import type { BackfillJob, PassReport } from "./Feeds.js"
 import { type Harness, startHarness } from "./testing/harness.js"
 import type { TicketSyncStatus } from "./TicketStatus.js"
 
@@ -158,5 +158,72 @@ describe("fetch-on-notify", () => {
     expect(w.name).toContain("Printer fixed")
     expect(s!.arrivedBy).toBe("fetch")
     expect(await h.workitemsOf("1")).toHaveLength(1)
+  })
+})
+
+describe("backfill", () => {
+  it("dry run writes nothing and reports what it would do; the run creates every ticket once; changes are updated with a field-level diff in the dry run; a run after that writes nothing", async () => {
+    gh = await startGitHubEmulator({ rateLimitPerMinute: 10_000 })
+    const api = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${gh!.url}/repos/octo-org/helpdesk${path}`, {
+        method,
+        headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
+        body: JSON.stringify(body)
+      })
+      expect(res.status).toBeLessThan(300)
+    }
+    const N = 30
+    for (let n = 1; n <= N; n++) await api("POST", "/issues", { title: `existing issue ${n}`, labels: ["bug"] })
+    h = await startHarness({
+      WEBHOOK_SECRET_GITHUB: SECRET,
+      HELPDESK_URL_GITHUB: gh.url,
+      HELPDESK_TOKEN_GITHUB: "github-pat",
+      HELPDESK_REPO_GITHUB: "octo-org/helpdesk",
+      WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0",
+      WORKBRIDGE_COALESCE_MS: "0"
+    })
+    const backfill = async (query: string): Promise<NonNullable<BackfillJob["summary"]>> => {
+      const res = await fetch(`${h!.service.url}/backfill/github?${query}`, { method: "POST" })
+      expect(res.status).toBe(202)
+      let job = (await res.json()) as BackfillJob
+      await until("the backfill to end", async () => {
+        job = (await (await fetch(`${h!.service.url}/backfill/jobs/${job.id}`)).json()) as BackfillJob
+        return job.state === "done" || job.state === "failed"
+      })
+      expect(job.state, job.error).toBe("done")
+      return job.summary!
+    }
+    h.emulator.clearRequests()
+    const dry = await backfill("dryRun=true")
+    expect(dry).toMatchObject({ dryRun: true, read: N, created: N, updated: 0, upToDate: 0, refused: 0 })
+    expect(workitemCalls()).toEqual([])
+    expect(await status("github", "octo-org/helpdesk#1")).toBeUndefined()
+
+    const first = await backfill("")
+    expect(first).toMatchObject({ read: N, created: N, updated: 0, upToDate: 0, refused: 0, pending: 0 })
+    for (const n of [1, 17, N]) {
+      const s = await status("github", `octo-org/helpdesk#${n}`)
+      expect(s!.arrivedBy).toBe("backfill")
+      expect(await h.workitemsOf(`octo-org/helpdesk#${n}`)).toHaveLength(1)
+    }
+
+    await new Promise((r) => setTimeout(r, 1100))
+    await api("PATCH", "/issues/3", { title: "existing issue 3, renamed" })
+    await api("PATCH", "/issues/4", { state: "closed", state_reason: "completed" })
+    h.emulator.clearRequests()
+    const dryUpdate = await backfill("dryRun=true")
+    expect(dryUpdate).toMatchObject({ read: N, created: 0, updated: 2, upToDate: N - 2 })
+    expect(dryUpdate.diffSample.find((d) => d.ticketId === "octo-org/helpdesk#3")?.changes).toContainEqual({ field: "subject", from: "existing issue 3", to: "existing issue 3, renamed" })
+    expect(workitemCalls()).toEqual([])
+    const second = await backfill("")
+    expect(second).toMatchObject({ read: N, created: 0, updated: 2, upToDate: N - 2 })
+    const w = await h.getWorkitem((await status("github", "octo-org/helpdesk#3"))!.workitemId!)
+    expect(w.name).toBe("existing issue 3, renamed")
+
+    h.emulator.clearRequests()
+    const third = await backfill("")
+    expect(third).toMatchObject({ read: N, created: 0, updated: 0, upToDate: N })
+    expect(workitemCalls()).toEqual([])
+    expect(await Effect.runPromise(h.service.inbox.depth)).toBe(0)
   })
 })

@@ -17,15 +17,17 @@ import {
   makeServiceNowClient,
   makeZendeskClient,
   type ReadError,
+  type ReadPage,
   type ReadStart,
   retryRateLimited
 } from "@workbridge/helpdesk-clients"
-import { Context, Effect, Layer } from "effect"
+import { Cause, Context, Effect, Layer } from "effect"
 import type { Logger } from "pino"
 import { isCreatePending, type TicketKey } from "./Domain.js"
 import type { InboxFull, StoreError } from "./Errors.js"
 import type { InboxService } from "./Inbox.js"
 import type { LinkStoreService } from "./LinkStore.js"
+import type { NormalizeResult } from "./Mapping.js"
 import type { ServiceMetrics } from "./Metrics.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
 
@@ -147,6 +149,53 @@ export interface FeedsOptions {
   readonly repairWaitMs?: number
   /** The background feed pauses while the inbox holds this many events (default 5,000): it never fills the inbox. */
   readonly inboxHighWater?: number
+  /** The catalog's normalization (backfill: refusals and the dry run's field-level diff). */
+  readonly normalize?: (fields: Readonly<Record<string, unknown>>) => NormalizeResult
+}
+
+/** One field that an update would change (dry run). */
+export interface FieldChange {
+  readonly field: string
+  readonly from: unknown
+  readonly to: unknown
+}
+
+export interface BackfillSummary {
+  readonly source: string
+  readonly dryRun: boolean
+  readonly since?: string
+  readonly limit?: number
+  /** Tickets read from the helpdesk. */
+  readonly read: number
+  /** New workitems (dry run: would be created). */
+  readonly created: number
+  /** Workitems brought to the read state (dry run: would be updated). */
+  readonly updated: number
+  /** Already at the read revision (or newer): nothing written. */
+  readonly upToDate: number
+  /** Tickets that cannot be synced, with the reasons (`reason` → count, and up to 20 examples). */
+  readonly refused: number
+  readonly refusedReasons: Readonly<Record<string, number>>
+  readonly refusedSample: ReadonlyArray<{ readonly ticketId: string; readonly reason: string; readonly details: ReadonlyArray<string> }>
+  /** Dry run: up to 5 updates with their field-level changes. */
+  readonly diffSample: ReadonlyArray<{ readonly ticketId: string; readonly changes: ReadonlyArray<FieldChange> }>
+  /** Enqueued and not yet applied when the wait ended (0 once done). */
+  readonly pending: number
+}
+
+export interface BackfillJob {
+  readonly id: string
+  readonly source: string
+  /** `reading` the helpdesk, `applying` what was enqueued, then `done` or `failed`. */
+  state: "reading" | "applying" | "done" | "failed"
+  read: number
+  /** Enqueued for the engine. */
+  enqueued: number
+  /** Of those, finished (applied or refused). */
+  finished: number
+  readonly limit?: number
+  summary?: BackfillSummary
+  error?: string
 }
 
 export interface Feeds {
@@ -159,6 +208,12 @@ export interface Feeds {
   readonly notified: (event: TicketEvent) => Effect.Effect<TicketEvent>
   /** Refresh the per-source cursor-age gauge. */
   readonly refreshGauges: Effect.Effect<void, StoreError>
+  /** Start a backfill in the background (one per source at a time); its progress and summary are in `backfillJob`. */
+  readonly startBackfill: (
+    source: string,
+    options: { readonly dryRun?: boolean; readonly since?: Date; readonly limit?: number }
+  ) => Effect.Effect<BackfillJob, StoreError | PassBusy | UnknownFeedSource>
+  readonly backfillJob: (id: string) => BackfillJob | undefined
 }
 
 const PASS_LOCK_TTL_MS = 10 * 60_000
@@ -282,5 +337,145 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
     { discard: true }
   )
 
-  return { sources, reconcile, notified, refreshGauges }
+  const jobs = new Map<string, BackfillJob>()
+  let jobCounter = 0
+  const diff = (from: Readonly<Record<string, unknown>>, to: Readonly<Record<string, unknown>>): Array<FieldChange> => {
+    const out: Array<FieldChange> = []
+    for (const field of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+      if (field === "source_revision" || field === "last_synced") continue
+      if (JSON.stringify(from[field]) !== JSON.stringify(to[field])) out.push({ field, from: from[field], to: to[field] })
+    }
+    return out
+  }
+
+  const runBackfill = (job: BackfillJob, client: HelpdeskClient, options: { readonly dryRun?: boolean; readonly since?: Date; readonly limit?: number }) =>
+    Effect.gen(function* () {
+      const dryRun = options.dryRun === true
+      const source = job.source
+      let created = 0
+      let updated = 0
+      let upToDate = 0
+      const refusedReasons: Record<string, number> = {}
+      const refusedSample: Array<BackfillSummary["refusedSample"][number]> = []
+      const diffSample: Array<BackfillSummary["diffSample"][number]> = []
+      const refuse = (ticketId: string, reason: string, details: ReadonlyArray<string>) => {
+        refusedReasons[reason] = (refusedReasons[reason] ?? 0) + 1
+        if (refusedSample.length < 20) refusedSample.push({ ticketId, reason, details })
+      }
+      const waiting: Array<{ key: TicketKey; revision: string; create: boolean }> = []
+      let start: ReadStart = { since: options.since ?? new Date(0) }
+      reading: for (;;) {
+        const page: ReadPage = yield* retry(client.readPage(start))
+        for (const event of page.events) {
+          if (options.limit !== undefined && job.read >= options.limit) break reading
+          job.read++
+          o.metrics.feedTicketsRead.inc({ source, origin: "backfill" })
+          const key = { source: event.source, ticketId: event.ticketId }
+          const normalized = o.normalize?.(event.fields)
+          if (normalized?._tag === "Invalid") {
+            refuse(event.ticketId, "Invalid", normalized.issues)
+            continue
+          }
+          const link = yield* o.links.get(key)
+          const applied = link === undefined || isCreatePending(link) ? undefined : link.appliedRevision
+          if (applied !== undefined && compareRevision(event.revision, applied) <= 0) {
+            upToDate++
+            continue
+          }
+          const create = applied === undefined
+          if (dryRun) {
+            if (create) created++
+            else {
+              updated++
+              if (diffSample.length < 5 && link !== undefined && normalized?._tag === "Valid") {
+                diffSample.push({ ticketId: event.ticketId, changes: diff(link.appliedValues, normalized.values) })
+              }
+            }
+            continue
+          }
+          yield* enqueue(event, "backfill")
+          job.enqueued++
+          waiting.push({ key, revision: event.revision, create })
+        }
+        if (page.done) break
+        start = { cursor: page.cursor }
+      }
+      job.state = "applying"
+      // Wait for the engine: each enqueued ticket ends at the read revision, or in the dead letters.
+      let open = waiting
+      for (;;) {
+        const still: typeof waiting = []
+        for (const w of open) {
+          const link = yield* o.links.get(w.key)
+          const applied = link === undefined || isCreatePending(link) ? undefined : link.appliedRevision
+          if (applied !== undefined && compareRevision(applied, w.revision) >= 0) {
+            if (w.create) created++
+            else updated++
+            job.finished++
+            continue
+          }
+          const pendingCount = (yield* o.inbox.pendingFor(w.key)).count
+          const error = pendingCount === 0 ? yield* o.links.lastError(w.key) : undefined
+          if (error !== undefined) {
+            refuse(w.key.ticketId, error, [])
+            job.finished++
+            continue
+          }
+          still.push(w)
+        }
+        open = still
+        if (open.length === 0) break
+        yield* Effect.sleep(200)
+      }
+      const refused = Object.values(refusedReasons).reduce((a, b) => a + b, 0)
+      job.summary = {
+        source,
+        dryRun,
+        ...(options.since !== undefined ? { since: options.since.toISOString() } : {}),
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        read: job.read,
+        created,
+        updated,
+        upToDate,
+        refused,
+        refusedReasons,
+        refusedSample,
+        diffSample,
+        pending: open.length
+      }
+      job.state = "done"
+      o.log.info({ ...job.summary, refusedSample: undefined, diffSample: undefined }, dryRun ? "backfill dry run done" : "backfill done")
+    })
+
+  const startBackfill: Feeds["startBackfill"] = (source, options) =>
+    Effect.gen(function* () {
+      const client = yield* clientOf(source)
+      const release = yield* o.cursors.lock(`backfill:${source}`, 6 * 3600_000)
+      if (release === undefined) return yield* Effect.fail(new PassBusy(source))
+      const job: BackfillJob = {
+        id: `${source}-${Date.now().toString(36)}-${++jobCounter}`,
+        source,
+        state: "reading",
+        read: 0,
+        enqueued: 0,
+        finished: 0,
+        ...(options.limit !== undefined ? { limit: options.limit } : {})
+      }
+      jobs.set(job.id, job)
+      yield* Effect.forkDaemon(
+        runBackfill(job, client, options).pipe(
+          Effect.catchAllCause((cause) =>
+            Effect.sync(() => {
+              job.state = "failed"
+              job.error = Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : String(Cause.squash(cause))
+              o.log.warn({ source, error: job.error }, "backfill failed; run it again to resume (tickets already applied are up to date)")
+            })
+          ),
+          Effect.ensuring(release())
+        )
+      )
+      return job
+    })
+
+  return { sources, reconcile, notified, refreshGauges, startBackfill, backfillJob: (id) => jobs.get(id) }
 }

@@ -374,7 +374,8 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       cursors,
       metrics,
       log,
-      fetchOnNotify: feedSettings.fetchOnNotify
+      fetchOnNotify: feedSettings.fetchOnNotify,
+      normalize: catalogMapping(catalog).normalize
     })
     for (const [source, everyMs] of Object.entries(feedSettings.reconcileIntervalMs)) {
       const pass = feeds.reconcile(source).pipe(
