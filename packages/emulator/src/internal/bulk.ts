@@ -2,6 +2,7 @@
  * Workitem bulk add jobs (docs/genesys-api.md §2.12): create (Idle), PATCH to `Queued` (runs it) or `Terminated` (it
  * then reads `Cancelled`), DELETE while Idle, read the job and its per-entity results.
  */
+import { GENESYS_LIMITS } from "@workbridge/catalog"
 import { ApiError, badRequest, notFound } from "./errors.js"
 import { type Ctx, type Route, noContent, ok, ref } from "./route.js"
 import type { BulkAddJob, State } from "./State.js"
@@ -10,7 +11,7 @@ import { type Json, isObject, onlyKeys, requireBody } from "./validate.js"
 import { BULK_CREATE_KEYS, createWorkitem } from "./workitems.js"
 
 /** Entities per job: developer.genesys.cloud "Bulk Operations" ("a minimum of 1 and a maximum of 50"). */
-export const BULK_ADD_MAX_ENTITIES = 50
+export const BULK_ADD_MAX_ENTITIES = GENESYS_LIMITS.bulkAddEntitiesPerJob
 /** How long a queued job waits before it runs (the emulator's choice; Genesys publishes no figure). */
 export const BULK_ADD_RUN_DELAY_MS = 250
 
