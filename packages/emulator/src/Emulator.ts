@@ -392,6 +392,17 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       }
     }
     faults = faults.filter((f) => f.remaining > 0)
+    // `lostResponse`: the request is handled as usual (its effect stays) but its answer is never sent.
+    const lost = terminal?.rule.kind === "lostResponse"
+    if (lost) terminal = undefined
+    const reply = (status: number, answer: () => void): void => {
+      if (lost) {
+        done(0, "lostResponse")
+        return
+      }
+      answer()
+      done(status)
+    }
     if (terminal !== undefined) {
       const r = terminal.rule
       if (r.kind === "hang") {
@@ -425,8 +436,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
           config.tokenTtlSeconds
         )
         if ("clientId" in result) clientId = result.clientId
-        send(res, result.status, result.body, correlationId, { "Cache-Control": "no-store" })
-        done(result.status)
+        reply(result.status, () => send(res, result.status, result.body, correlationId, { "Cache-Control": "no-store" }))
         return
       }
       if (found === undefined) throw new ApiError(404, "not.found", `Resource not found: ${method} ${path}`)
@@ -455,13 +465,11 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       }
       const ctx: Ctx = { params: found.params, query: url.searchParams, body, state, config, clientId: auth.clientId, now, nowIso: new Date(now).toISOString(), path }
       const result = found.route.handler(ctx)
-      send(res, result.status, result.body, correlationId)
-      done(result.status)
+      reply(result.status, () => send(res, result.status, result.body, correlationId))
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, "internal.server.error", "The emulator failed to handle the request")
       if (!(e instanceof ApiError) && !config.quiet) process.stderr.write(`${String(e instanceof Error ? e.stack : e)}\n`)
-      sendError(res, err, correlationId)
-      done(err.status)
+      reply(err.status, () => sendError(res, err, correlationId))
     }
   }
 

@@ -1,7 +1,7 @@
 /** Fault rules for tests: matched on method and URL path, drawn with a seedable PRNG so chaos runs repeat. */
 
-export type FaultKind = "status" | "rateLimit" | "latency" | "hang" | "drop"
-export const FAULT_KINDS: ReadonlyArray<FaultKind> = ["status", "rateLimit", "latency", "hang", "drop"]
+export type FaultKind = "status" | "rateLimit" | "latency" | "hang" | "drop" | "lostResponse"
+export const FAULT_KINDS: ReadonlyArray<FaultKind> = ["status", "rateLimit", "latency", "hang", "drop", "lostResponse"]
 
 export interface FaultRule {
   /** HTTP method to match (any when omitted). */
