@@ -281,7 +281,12 @@ export const make = (options: EngineOptions) =>
     ) =>
       Effect.gen(function* () {
         let calls = 0
-        const patch = mergePatches(yield* Effect.forEach([before, ...intended], (b) => derive(() => mapping.update(b, after, ctx))))
+        const fromApplied = yield* derive(() => mapping.update(before, after, ctx))
+        // An intended value set that no longer derives (the worktype changed since) is replaced by "every field".
+        const fromIntended = yield* Effect.forEach(intended, (b) =>
+          derive(() => mapping.update(b, after, ctx)).pipe(Effect.orElse(() => derive(() => mapping.update({}, after, ctx))))
+        )
+        const patch = mergePatches([fromApplied, ...fromIntended])
         const wantedStatus = typeof patch["statusId"] === "string" ? patch["statusId"] : undefined
         delete patch["statusId"]
         // The revision marker is held back for the last PATCH.
