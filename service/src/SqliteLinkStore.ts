@@ -1,7 +1,10 @@
-/** The link store on SQLite: links with compare-and-set on the applied revision, outcomes, dead letters. */
+/**
+ * The link store on SQLite: links with compare-and-set on the applied revision, outcomes, dead letters. A link's
+ * update intent lives in `update_intents` (one row per ticket), written and removed in the link's own transaction.
+ */
 import { Effect, Layer } from "effect"
 import type { EventOrigin, TicketEvent } from "@workbridge/catalog"
-import type { DeadLetter, Link, OutcomeKind } from "./Domain.js"
+import type { DeadLetter, Link, OutcomeKind, UpdateIntent } from "./Domain.js"
 import { DeadLetterNotFound } from "./Errors.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
@@ -50,6 +53,12 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
        status_id = excluded.status_id, applied_at = excluded.applied_at, type_id = excluded.type_id, origin = excluded.origin`
   )
   const countOtherWorktype = db.prepare("SELECT COUNT(*) AS n FROM links WHERE type_id IS NOT NULL AND type_id <> ?")
+  const getIntent = db.prepare("SELECT revision, intended_values FROM update_intents WHERE source = ? AND ticket_id = ?")
+  const upsertIntent = db.prepare(
+    `INSERT INTO update_intents (source, ticket_id, revision, intended_values) VALUES (?, ?, ?, ?)
+     ON CONFLICT (source, ticket_id) DO UPDATE SET revision = excluded.revision, intended_values = excluded.intended_values`
+  )
+  const deleteIntent = db.prepare("DELETE FROM update_intents WHERE source = ? AND ticket_id = ?")
   const insertOutcome = db.prepare(
     "INSERT OR IGNORE INTO outcomes (source, delivery_key, ticket_id, revision, outcome, at) VALUES (?, ?, ?, ?, ?, ?)"
   )
@@ -70,6 +79,9 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
   const readLink = (source: string, ticketId: string): Link | undefined => {
     const r = getLink.get(source, ticketId) as LinkRow | undefined
     if (r === undefined) return undefined
+    const i = getIntent.get(source, ticketId) as { revision: string; intended_values: string } | undefined
+    const updateIntent: UpdateIntent | undefined =
+      i === undefined ? undefined : { revision: i.revision, values: JSON.parse(i.intended_values) as UpdateIntent["values"] }
     return {
       workitemId: r.workitem_id,
       appliedRevision: r.applied_revision,
@@ -77,7 +89,8 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
       ...(r.status_id !== null ? { statusId: r.status_id } : {}),
       appliedAt: r.applied_at,
       ...(r.type_id !== null ? { typeId: r.type_id } : {}),
-      ...(r.origin !== null ? { origin: r.origin as EventOrigin } : {})
+      ...(r.origin !== null ? { origin: r.origin as EventOrigin } : {}),
+      ...(updateIntent !== undefined ? { updateIntent } : {})
     }
   }
 
@@ -95,6 +108,9 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
       typeId: link.typeId ?? null,
       origin: link.origin ?? null
     })
+    if (link.updateIntent !== undefined) {
+      upsertIntent.run(source, ticketId, link.updateIntent.revision, JSON.stringify(link.updateIntent.values))
+    } else deleteIntent.run(source, ticketId)
     return true
   })
 
