@@ -8,7 +8,13 @@ import { type FreshdeskEmulator, type GitHubEmulator, startFreshdeskEmulator, st
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import type { BackfillJob, PassReport } from "./Feeds.js"
-import { type Harness, startHarness } from "./testing/harness.js"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { loadConfig } from "./Config.js"
+import { GenesysError } from "./Errors.js"
+import { startService } from "./Service.js"
+import { baseEnv, type Harness, startEmulatorAndProvision, startHarness } from "./testing/harness.js"
 import type { TicketSyncStatus } from "./TicketStatus.js"
 
 const SECRET = "github-webhook-secret"
@@ -199,8 +205,14 @@ describe("backfill", () => {
     expect(workitemCalls()).toEqual([])
     expect(await status("github", "octo-org/helpdesk#1")).toBeUndefined()
 
+    h.emulator.clearRequests()
     const first = await backfill("")
     expect(first).toMatchObject({ read: N, created: N, updated: 0, upToDate: 0, refused: 0, pending: 0 })
+    // New tickets are created in one bulk add job (up to 50 a job), not one POST each.
+    const calls = workitemCalls()
+    expect(calls.filter((r) => r.method === "POST" && r.path === "/api/v2/taskmanagement/workitems")).toEqual([])
+    expect(calls.filter((r) => r.method === "POST" && r.path === "/api/v2/taskmanagement/workitems/bulk/add/jobs")).toHaveLength(1)
+    expect(calls.length).toBeLessThanOrEqual(N / 5)
     for (const n of [1, 17, N]) {
       const s = await status("github", `octo-org/helpdesk#${n}`)
       expect(s!.arrivedBy).toBe("backfill")
@@ -225,5 +237,62 @@ describe("backfill", () => {
     expect(third).toMatchObject({ read: N, created: 0, updated: 0, upToDate: N })
     expect(workitemCalls()).toEqual([])
     expect(await Effect.runPromise(h.service.inbox.depth)).toBe(0)
+  })
+})
+
+describe("backfill through bulk add jobs", () => {
+  it("a job whose outcome is unknown (it ran, its answer was lost) leaves every ticket with exactly one workitem", async () => {
+    gh = await startGitHubEmulator({ rateLimitPerMinute: 10_000 })
+    const N = 12
+    for (let n = 1; n <= N; n++) {
+      await fetch(`${gh.url}/repos/octo-org/helpdesk/issues`, {
+        method: "POST",
+        headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
+        body: JSON.stringify({ title: `lost answer ${n}` })
+      })
+    }
+    const { emulator, provisioned } = await startEmulatorAndProvision()
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-bulk-"))
+    let jobs = 0
+    const service = await startService(
+      loadConfig({
+        ...baseEnv(emulator, provisioned, dir),
+        HELPDESK_URL_GITHUB: gh.url,
+        HELPDESK_TOKEN_GITHUB: "github-pat",
+        HELPDESK_REPO_GITHUB: "octo-org/helpdesk",
+        WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0",
+        WORKBRIDGE_COALESCE_MS: "0"
+      }),
+      {
+        print: () => undefined,
+        // The job runs in Genesys, then the service hears a timeout.
+        decorateGenesys: (g) => ({
+          ...g,
+          bulkAddWorkitems: (bodies, options) =>
+            Effect.flatMap(g.bulkAddWorkitems(bodies, options), () => {
+              jobs++
+              return Effect.fail(new GenesysError({ reason: "Timeout", operation: "getBulkAddJobResults" }))
+            })
+        })
+      }
+    )
+    try {
+      const res = await fetch(`${service.url}/backfill/github`, { method: "POST" })
+      let job = (await res.json()) as BackfillJob
+      const deadline = Date.now() + 30_000
+      while (job.state !== "done" && job.state !== "failed" && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100))
+        job = (await (await fetch(`${service.url}/backfill/jobs/${job.id}`)).json()) as BackfillJob
+      }
+      expect(job.summary).toMatchObject({ read: N, created: N, refused: 0, pending: 0 })
+      expect(jobs).toBe(1)
+      const workitems = [...emulator.state.workitems.values()].filter((w) => w.typeId === provisioned.worktypeId)
+      expect(workitems).toHaveLength(N)
+      expect(new Set(workitems.map((w) => w.name)).size).toBe(N)
+    } finally {
+      await service.close()
+      await emulator.close()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

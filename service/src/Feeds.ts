@@ -23,8 +23,9 @@ import {
 } from "@workbridge/helpdesk-clients"
 import { Cause, Context, Effect, Layer } from "effect"
 import type { Logger } from "pino"
-import { isCreatePending, type TicketKey } from "./Domain.js"
-import type { InboxFull, StoreError } from "./Errors.js"
+import { CREATE_PENDING_REVISION, createPendingLink, isCreatePending, type TicketKey } from "./Domain.js"
+import type { GenesysError, InboxFull, StoreError } from "./Errors.js"
+import type { BulkAddItemResult } from "./Genesys.js"
 import type { InboxService } from "./Inbox.js"
 import type { LinkStoreService } from "./LinkStore.js"
 import type { NormalizeResult } from "./Mapping.js"
@@ -151,6 +152,23 @@ export interface FeedsOptions {
   readonly inboxHighWater?: number
   /** The catalog's normalization (backfill: refusals and the dry run's field-level diff). */
   readonly normalize?: (fields: Readonly<Record<string, unknown>>) => NormalizeResult
+  /** Backfill creates new tickets through Genesys bulk add jobs with this (absent: every ticket goes through the engine). */
+  readonly bulkCreate?: BulkCreator
+}
+
+/**
+ * What the backfill needs to create workitems in bulk: the values the engine would write for an event, the create
+ * body, and the bulk add jobs. `ready` answers false while a link miss cannot be trusted to mean "no workitem" (the
+ * store does not know the worktype from empty): then every ticket goes through the engine, which looks it up first.
+ */
+export interface BulkCreator {
+  readonly typeId: string
+  readonly ready: Effect.Effect<boolean, StoreError>
+  /** The values the engine writes for this event, and the create body derived from them; a string is a refusal. */
+  readonly prepare: (event: TicketEvent) => { readonly values: Readonly<Record<string, unknown>>; readonly body: Readonly<Record<string, unknown>> } | string
+  readonly bulkAdd: (bodies: ReadonlyArray<Readonly<Record<string, unknown>>>) => Effect.Effect<ReadonlyArray<BulkAddItemResult>, GenesysError>
+  /** Workitems per job. */
+  readonly perJob: number
 }
 
 /** One field that an update would change (dry run). */
@@ -363,6 +381,69 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
         if (refusedSample.length < 20) refusedSample.push({ ticketId, reason, details })
       }
       const waiting: Array<{ key: TicketKey; revision: string; create: boolean }> = []
+      const bulkOn = !dryRun && o.bulkCreate !== undefined && (yield* o.bulkCreate.ready)
+      let bulk: Array<TicketEvent> = []
+      /**
+       * Create the collected tickets in one bulk add job: a create intent for each first (durably; a ticket whose
+       * intent cannot be written goes through the engine), then the job, then each link from the job's results. A
+       * ticket the job did not create — or every ticket of a job that failed or whose outcome is unknown — goes
+       * through the engine, which finds its create intent and looks the workitem up before creating it: a crash or
+       * a rerun never makes a second workitem.
+       */
+      const flushBulk = () =>
+        Effect.gen(function* () {
+          const creator = o.bulkCreate!
+          const batch = bulk
+          bulk = []
+          if (batch.length === 0) return
+          const items: Array<{ event: TicketEvent; key: TicketKey; values: Readonly<Record<string, unknown>>; body: Readonly<Record<string, unknown>> }> = []
+          const viaEngine: Array<TicketEvent> = []
+          for (const event of batch) {
+            const key = { source: event.source, ticketId: event.ticketId }
+            const prepared = creator.prepare(event)
+            if (typeof prepared === "string") {
+              refuse(event.ticketId, "Derivation", [prepared])
+              job.finished++
+              continue
+            }
+            if (yield* o.links.compareAndSet(key, undefined, createPendingLink(new Date().toISOString()))) items.push({ event, key, ...prepared })
+            else viaEngine.push(event)
+          }
+          if (items.length > 0) {
+            const results = yield* Effect.either(creator.bulkAdd(items.map((i) => i.body)))
+            if (results._tag === "Left") {
+              o.log.warn({ source, tickets: items.length, error: results.left.message }, "bulk add job failed; its tickets go through the engine (each is looked up before a create)")
+              viaEngine.push(...items.map((i) => i.event))
+            } else {
+              for (const [n, item] of items.entries()) {
+                const r = results.right[n]
+                if (r === undefined || !r.ok) {
+                  if (r !== undefined) o.log.info({ source, ticketId: item.event.ticketId, error: r.message }, "bulk add refused a workitem; the ticket goes through the engine")
+                  viaEngine.push(item.event)
+                  continue
+                }
+                const statusId = item.body["statusId"]
+                const linked = yield* o.links.compareAndSet(item.key, CREATE_PENDING_REVISION, {
+                  workitemId: r.workitemId,
+                  appliedRevision: item.event.revision,
+                  appliedValues: item.values,
+                  ...(typeof statusId === "string" ? { statusId } : {}),
+                  appliedAt: new Date().toISOString(),
+                  typeId: creator.typeId,
+                  origin: "backfill"
+                })
+                if (linked) {
+                  created++
+                  job.finished++
+                } else viaEngine.push(item.event)
+              }
+            }
+          }
+          for (const event of viaEngine) {
+            yield* enqueue(event, "backfill")
+            waiting.push({ key: { source: event.source, ticketId: event.ticketId }, revision: event.revision, create: true })
+          }
+        })
       let start: ReadStart = { since: options.since ?? new Date(0) }
       reading: for (;;) {
         const page: ReadPage = yield* retry(client.readPage(start))
@@ -393,6 +474,14 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
             }
             continue
           }
+          // A ticket with no link, no create intent and nothing pending: created in a bulk add job. Anything
+          // else (an interrupted create, a newer event on its way) goes through the engine.
+          if (create && bulkOn && link === undefined && (yield* o.inbox.pendingFor(key)).count === 0) {
+            bulk.push(event)
+            job.enqueued++
+            if (bulk.length >= o.bulkCreate!.perJob) yield* flushBulk()
+            continue
+          }
           yield* enqueue(event, "backfill")
           job.enqueued++
           waiting.push({ key, revision: event.revision, create })
@@ -400,6 +489,7 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
         if (page.done) break
         start = { cursor: page.cursor }
       }
+      yield* flushBulk()
       job.state = "applying"
       // Wait for the engine: each enqueued ticket ends at the read revision, or in the dead letters.
       let open = waiting

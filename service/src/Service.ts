@@ -19,9 +19,9 @@ import { AuditTrail, type AuditTrailService, auditedInbox, noAuditTrail } from "
 import { DEMO_BASIC_AUTH_SOURCES, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
 import { ConfigError, feedSettingsFromEnv, type ServiceConfig, secretVariableFor } from "./Config.js"
 import { type DemoHelpdesks, startDemoHelpdesks } from "./DemoHelpdesks.js"
-import { type EngineService, make as makeEngine, type SyncTarget } from "./Engine.js"
+import { type EngineService, make as makeEngine, type SyncTarget, worktypeMarkerKey } from "./Engine.js"
 import { FeedCursors, type Feeds, makeClients, makeFeeds, sqliteCursorLayer } from "./Feeds.js"
-import { Genesys, layer as genesysLayer, type GenesysService } from "./Genesys.js"
+import { BULK_ADD_PER_JOB, Genesys, layer as genesysLayer, type GenesysService } from "./Genesys.js"
 import { Inbox, type InboxService } from "./Inbox.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { Log, makeLogger } from "./Log.js"
@@ -363,6 +363,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     // The helpdesk API feeds: a reconciliation fiber per source with an interval (a pass at start, then one per
     // interval; in distributed mode the Redis lock lets one replica run a source's pass at a time), and
     // fetch-on-notify on the webhook route.
+    const mapping = catalogMapping(catalog)
     const feedSettings =
       demoHelpdesks === undefined
         ? config.feeds
@@ -375,7 +376,36 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       metrics,
       log,
       fetchOnNotify: feedSettings.fetchOnNotify,
-      normalize: catalogMapping(catalog).normalize
+      normalize: mapping.normalize,
+      bulkCreate: {
+        typeId: target.typeId,
+        perJob: BULK_ADD_PER_JOB,
+        // As the engine decides on a link miss: a store that knows the worktype from empty (its marker), or an
+        // empty worktype (the marker is written), trusts "no link" to mean "no workitem".
+        ready: Effect.gen(function* () {
+          const marker = worktypeMarkerKey(target.typeId)
+          if ((yield* links.get(marker)) !== undefined) return true
+          const any = yield* Effect.orElseSucceed(client.queryWorkitems(target.typeId, [], { limit: 1 }), () => [{}])
+          if (any.length > 0) return false
+          yield* links.compareAndSet(marker, undefined, { workitemId: target.typeId, appliedRevision: "marker", appliedValues: {}, appliedAt: new Date().toISOString() })
+          return true
+        }),
+        prepare: (event) => {
+          const normalized = mapping.normalize(event.fields)
+          if (normalized._tag === "Invalid") return normalized.issues.join("; ")
+          const values: Record<string, unknown> = { ...normalized.values }
+          if (catalog.fields.some((f) => f.key === "source_revision")) values["source_revision"] = event.revision
+          if (catalog.fields.some((f) => f.key === "last_synced")) values["last_synced"] = new Date().toISOString()
+          try {
+            const ctx = { typeId: target.typeId, statusIds: Object.fromEntries(target.statuses.map((s) => [s.name, s.id])), ...(target.skillIds !== undefined ? { skillIds: target.skillIds } : {}) }
+            const body = mapping.create(values, ctx)
+            return { values, body: target.workbinId !== undefined ? { ...body, workbinId: target.workbinId } : body }
+          } catch (e) {
+            return e instanceof Error ? e.message : String(e)
+          }
+        },
+        bulkAdd: (bodies) => client.bulkAddWorkitems(bodies)
+      }
     })
     for (const [source, everyMs] of Object.entries(feedSettings.reconcileIntervalMs)) {
       const pass = feeds.reconcile(source).pipe(
