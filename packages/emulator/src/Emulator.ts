@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from "node:net"
 import { KNOWN_PERMISSIONS, authRoutes, authenticate, checkPermissions, issueToken, policiesFor } from "./internal/auth.js"
 import { ApiError, codeForStatus } from "./internal/errors.js"
 import { type ActiveFault, type FaultRule, TRANSIENT_FAULTS, checkFaultRule, pathMatches, prng } from "./internal/faults.js"
+import { bulkRoutes, runDueBulkAddJobs } from "./internal/bulk.js"
 import { integrationRoutes } from "./internal/integrations.js"
 import type { Config, Ctx, Route } from "./internal/route.js"
 import { readStateFile, State, writeStateFile } from "./internal/State.js"
@@ -163,7 +164,7 @@ const compile = (routes: ReadonlyArray<Route>): ReadonlyArray<Compiled> =>
     .sort((a, b) => a.names.length - b.names.length)
 
 /** Every Genesys route the emulator serves (besides `POST /oauth/token`). */
-export const ROUTES: ReadonlyArray<Route> = [...authRoutes, ...taskManagementRoutes, ...workitemRoutes, ...integrationRoutes]
+export const ROUTES: ReadonlyArray<Route> = [...authRoutes, ...taskManagementRoutes, ...workitemRoutes, ...bulkRoutes, ...integrationRoutes]
 const COMPILED = compile(ROUTES)
 
 const findRoute = (method: string, path: string): { route: Route; params: Record<string, string> } | undefined => {
@@ -542,6 +543,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
         }
       }
       const ctx: Ctx = { params: found.params, query: url.searchParams, body, state, config, clientId: auth.clientId, now, nowIso: new Date(now).toISOString(), path }
+      // Queued bulk add jobs run on the first request handled after their delay (docs/genesys-api.md §2.12).
+      if (runDueBulkAddJobs(ctx)) changed()
       const result = found.route.handler(ctx)
       send(res, result.status, result.body, correlationId)
       done(result.status)
