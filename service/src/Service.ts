@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { type Adapter, adapters, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, parseCatalogFile } from "@workbridge/catalog"
 import type { Emulator } from "@workbridge/genesys-emulator"
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Effect, Either, Fiber, Layer, ManagedRuntime, Schedule } from "effect"
 import type { Logger } from "pino"
 import type { pino } from "pino"
@@ -67,7 +68,7 @@ export interface StartOptions {
    * Test-only: with tracing configured, export the spans to this OpenTelemetry `SpanExporter` (each as it ends)
    * instead of to the OTLP endpoint.
    */
-  readonly traceExporter?: unknown
+  readonly traceExporter?: SpanExporter
 }
 
 export { DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"

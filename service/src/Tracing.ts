@@ -6,7 +6,9 @@
  * One trace per event: the webhook request (a root server span) → `Inbox.accept` (its traceparent is stored with
  * the event: a column of the SQLite inbox, a header of the RabbitMQ message) → `Engine.apply` (parented on the
  * stored context of the batch's newest event, linked to every event's context) → `Genesys.<operation>` per SDK call.
+ * (The SDK's types are imported as types only: erased, they load nothing.)
  */
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Clock, Effect, Exit, type Layer, Tracer } from "effect"
 import type { TracingConfig } from "./Config.js"
 import type { TicketBatch } from "./Domain.js"
@@ -34,9 +36,9 @@ export const spanOfTraceparent = (traceparent: string | undefined): Tracer.Exter
 }
 
 /** The tracer's layer: the OpenTelemetry SDK exporting to `config.tracesUrl` (or to `exporter`, in tests). */
-export const loadTracing = async (config: TracingConfig, exporter?: unknown): Promise<Layer.Layer<never>> => {
+export const loadTracing = async (config: TracingConfig, exporter?: SpanExporter): Promise<Layer.Layer<never>> => {
   const sdk = await import("./TracingSdk.js")
-  return sdk.layer(config, exporter as Parameters<typeof sdk.layer>[1])
+  return sdk.layer(config, exporter)
 }
 
 /** A webhook request's server span, ended with the response's status. */
