@@ -42,8 +42,8 @@ export type GenesysTarget =
       readonly adminSecret: string
     }
 
-export type CrashPoint = "after-accept" | "before-apply" | "after-create"
-export const CRASH_POINTS: ReadonlyArray<CrashPoint> = ["after-accept", "before-apply", "after-create"]
+export type CrashPoint = "after-accept" | "before-apply" | "after-create" | "after-update" | "between-status-steps"
+export const CRASH_POINTS: ReadonlyArray<CrashPoint> = ["after-accept", "before-apply", "after-create", "after-update", "between-status-steps"]
 
 export interface ServiceConfig {
   readonly port: number

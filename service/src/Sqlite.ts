@@ -39,6 +39,13 @@ CREATE TABLE IF NOT EXISTS links (
   applied_at TEXT NOT NULL,
   PRIMARY KEY (source, ticket_id)
 );
+CREATE TABLE IF NOT EXISTS update_intents (
+  source TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  intended_values TEXT NOT NULL,
+  PRIMARY KEY (source, ticket_id)
+);
 CREATE TABLE IF NOT EXISTS outcomes (
   source TEXT NOT NULL,
   delivery_key TEXT NOT NULL,

@@ -474,6 +474,17 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       }
     }
     faults = faults.filter((f) => f.remaining > 0)
+    // `lostResponse`: the request is handled as usual (its effect stays) but its answer is never sent.
+    const lost = terminal?.rule.kind === "lostResponse"
+    if (lost) terminal = undefined
+    const reply = (status: number, answer: () => void): void => {
+      if (lost) {
+        done(0, "lostResponse")
+        return
+      }
+      answer()
+      done(status)
+    }
     if (terminal !== undefined) {
       const r = terminal.rule
       if (r.kind === "hang") {
@@ -517,8 +528,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
           config.tokenTtlSeconds
         )
         if ("clientId" in result) clientId = result.clientId
-        send(res, result.status, result.body, correlationId, { "Cache-Control": "no-store" })
-        done(result.status)
+        reply(result.status, () => send(res, result.status, result.body, correlationId, { "Cache-Control": "no-store" }))
         return
       }
       if (found === undefined) throw new ApiError(404, "not.found", `Resource not found: ${method} ${path}`)
@@ -546,15 +556,13 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       // Queued bulk add jobs run on the first request handled after their delay (docs/genesys-api.md §2.12).
       if (runDueBulkAddJobs(ctx)) changed()
       const result = found.route.handler(ctx)
-      send(res, result.status, result.body, correlationId)
-      done(result.status)
+      reply(result.status, () => send(res, result.status, result.body, correlationId))
       // Every successful call but a read may have changed the organisation (queries are POSTs: harmless).
       if (method !== "GET" && result.status < 300) changed()
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, "internal.server.error", "The emulator failed to handle the request")
       if (!(e instanceof ApiError) && !config.quiet) process.stderr.write(`${String(e instanceof Error ? e.stack : e)}\n`)
-      sendError(res, err, correlationId)
-      done(err.status)
+      reply(err.status, () => sendError(res, err, correlationId))
     }
   }
 
