@@ -118,8 +118,8 @@ const received = (event: TicketEvent, kind: "received" | "duplicate" | "requeued
 /** The inbox with every accept (accepted or duplicate) and requeue recorded in the audit trail. */
 export const auditedInbox = (inbox: InboxService, audit: AuditTrailService): InboxService => ({
   ...inbox,
-  accept: (event) =>
-    Effect.tap(inbox.accept(event), (r) =>
+  accept: (event, options) =>
+    Effect.tap(inbox.accept(event, options), (r) =>
       audit.record(event, received(event, r._tag === "Duplicate" ? "duplicate" : "received"))
     ),
   requeue: (event) => Effect.tap(inbox.requeue(event), () => audit.record(event, received(event, "requeued")))

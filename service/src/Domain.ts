@@ -16,6 +16,8 @@ export interface InboxEntry {
   readonly event: TicketEvent
   /** ISO-8601 time the edge accepted it. */
   readonly acceptedAt: string
+  /** W3C traceparent of the span that accepted it, stored with it when tracing is on (Tracing.ts). */
+  readonly traceparent?: string
 }
 
 /** All pending events of one ticket handed to one worker; nobody else gets this ticket until it is acked or released. */

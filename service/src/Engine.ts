@@ -36,6 +36,7 @@ import { Log } from "./Log.js"
 import type { MappingContext, WorkitemMapping } from "./Mapping.js"
 import { Metrics } from "./Metrics.js"
 import type { TicketSyncStatus } from "./TicketStatus.js"
+import { withApplySpan } from "./Tracing.js"
 import { shortestStatusPath } from "./Transitions.js"
 
 /** The worktype Workbridge writes to, resolved at start. */
@@ -60,6 +61,8 @@ export interface EngineOptions {
    * (and cannot land after the next write).
    */
   readonly ambiguousCreateBackoffMs?: number
+  /** Tracing on: each apply runs in an `Engine.apply` span joined to its events' traces (Tracing.ts). */
+  readonly tracing?: boolean
 }
 
 /** Another writer moved the ticket's applied revision under us; the batch goes back to the inbox. */
@@ -611,7 +614,8 @@ export const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const started = Date.now()
         const newestRevision = batch.entries[batch.entries.length - 1]?.event.revision
-        const r = yield* Effect.either(apply(batch).pipe(withAuditTicket(batch.key, newestRevision)))
+        const applying = apply(batch).pipe(withAuditTicket(batch.key, newestRevision))
+        const r = yield* Effect.either(options.tracing === true ? withApplySpan(batch)(applying) : applying)
         if (r._tag === "Left") {
           const e = r.left
           yield* recordRetry(audit, batch.key, newestRevision, e.message)

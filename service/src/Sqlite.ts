@@ -81,7 +81,9 @@ CREATE TABLE IF NOT EXISTS heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at 
 const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
   ["links", "type_id", "TEXT"],
   ["links", "origin", "TEXT"],
-  ["inbox", "lane", "INTEGER NOT NULL DEFAULT 0"]
+  ["inbox", "lane", "INTEGER NOT NULL DEFAULT 0"],
+  // The W3C traceparent of the span that accepted the event (tracing on; NULL otherwise).
+  ["inbox", "trace_context", "TEXT"]
 ]
 
 const migrate = (db: SqliteDatabase): void => {

@@ -4,7 +4,7 @@ import type { TicketEvent } from "@workbridge/catalog"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "./Domain.js"
 import { ticketKeyString } from "./Domain.js"
 import { InboxFull, StoreError, storeCannotWrite } from "./Errors.js"
-import { Inbox, type InboxService } from "./Inbox.js"
+import { type AcceptOptions, Inbox, type InboxService } from "./Inbox.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
 
 export interface SqliteInboxOptions {
@@ -39,6 +39,7 @@ interface Row {
   id: number
   event: string
   accepted_at: string
+  trace_context: string | null
 }
 
 export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Effect<InboxService> =>
@@ -68,7 +69,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     let depth = (countStmt.get() as { n: number }).n
     const insertDelivery = db.prepare("INSERT OR IGNORE INTO deliveries (source, delivery_key, accepted_at) VALUES (?, ?, ?)")
     const insertEvent = db.prepare(
-      "INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at, lane) VALUES (?, ?, ?, ?, ?, ?, ?)"
+      "INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at, trace_context, lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     )
     const nextTicket = db.prepare(
       `SELECT source, ticket_id FROM inbox
@@ -76,7 +77,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
        ORDER BY id LIMIT 1`
     )
     const ticketRows = db.prepare(
-      "SELECT id, event, accepted_at FROM inbox WHERE source = ? AND ticket_id = ? ORDER BY id LIMIT ?"
+      "SELECT id, event, accepted_at, trace_context FROM inbox WHERE source = ? AND ticket_id = ? ORDER BY id LIMIT ?"
     )
     const deleteIds = db.prepare("DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(?))")
     const pendingStmt = db.prepare(
@@ -95,6 +96,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     // in the sockets and make up the next batch: the batch grows with the load by itself.
     interface Waiter {
       readonly event: TicketEvent
+      readonly traceparent: string | null
       readonly resume: (result: Effect.Effect<AcceptResult, StoreError | InboxFull>) => void
     }
     let pending: Array<Waiter> = []
@@ -135,7 +137,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
 
     type EntryResult = AcceptResult | InboxFull | StoreError
     // One entry, in its own savepoint: an entry that cannot be written fails alone, never its batch.
-    const acceptOneTx = db.transaction((event: TicketEvent, json: string, now: string, added: number): AcceptResult | InboxFull => {
+    const acceptOneTx = db.transaction((event: TicketEvent, json: string, now: string, added: number, traceparent: string | null): AcceptResult | InboxFull => {
       // The dedupe mark first: a delivery key seen before, or earlier in this same batch, is a duplicate.
       if (insertDelivery.run(event.source, event.deliveryKey, now).changes === 0) return { _tag: "Duplicate" }
       if (depth + added >= options.hardLimit) {
@@ -143,15 +145,15 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         deleteDelivery.run(event.source, event.deliveryKey)
         return new InboxFull({ depth: depth + added, limit: options.hardLimit })
       }
-      const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, json, now, laneOf(event))
+      const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, json, now, traceparent, laneOf(event))
       return { _tag: "Accepted", id: String(r.lastInsertRowid) }
     })
-    const acceptBatchTx = db.transaction((batch: ReadonlyArray<{ readonly event: TicketEvent; readonly json: string | StoreError }>, now: string): Array<EntryResult> => {
+    const acceptBatchTx = db.transaction((batch: ReadonlyArray<{ readonly event: TicketEvent; readonly json: string | StoreError; readonly traceparent: string | null }>, now: string): Array<EntryResult> => {
       let added = 0
-      return batch.map(({ event, json }): EntryResult => {
+      return batch.map(({ event, json, traceparent }): EntryResult => {
         if (typeof json !== "string") return json
         try {
-          const r = acceptOneTx(event, json, now, added)
+          const r = acceptOneTx(event, json, now, added, traceparent)
           if (r._tag === "Accepted") added++
           return r
         } catch (cause) {
@@ -173,7 +175,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       pending = []
       if (batch.length === 0) return
       let results: Array<EntryResult>
-      const entries = batch.map((w) => ({ event: w.event, json: serialize(w.event) }))
+      const entries = batch.map((w) => ({ event: w.event, json: serialize(w.event), traceparent: w.traceparent }))
       try {
         results = acceptBatchTx(entries, new Date().toISOString())
       } catch (cause) {
@@ -200,9 +202,9 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       })
     }
 
-    const accept = (event: TicketEvent): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
+    const accept = (event: TicketEvent, options?: AcceptOptions): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
       Effect.async<AcceptResult, StoreError | InboxFull>((resume) => {
-        if (pending.push({ event, resume }) === 1) setImmediate(flush)
+        if (pending.push({ event, traceparent: options?.traceparent ?? null, resume }) === 1) setImmediate(flush)
       })
 
     const requeue = (event: TicketEvent) =>
@@ -211,7 +213,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
         const replay: TicketEvent = { ...event, deliveryKey }
         insertDelivery.run(replay.source, deliveryKey, now)
-        const r = insertEvent.run(replay.source, replay.ticketId, replay.revision, deliveryKey, JSON.stringify(replay), now, LIVE_LANE)
+        const r = insertEvent.run(replay.source, replay.ticketId, replay.revision, deliveryKey, JSON.stringify(replay), now, null, LIVE_LANE)
         depth++
         return String(r.lastInsertRowid)
       }).pipe(Effect.tap(() => notify))
@@ -227,7 +229,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       const entries: Array<InboxEntry> = rows.map((r) => ({
         id: String(r.id),
         event: JSON.parse(r.event) as TicketEvent,
-        acceptedAt: r.accepted_at
+        acceptedAt: r.accepted_at,
+        ...(r.trace_context !== null ? { traceparent: r.trace_context } : {})
       }))
       entries.sort((a, b) => (a.event.revision < b.event.revision ? -1 : a.event.revision > b.event.revision ? 1 : 0))
       leased.add(ticketKeyString(key))
