@@ -4,7 +4,7 @@ import type { TicketEvent } from "@workbridge/catalog"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "./Domain.js"
 import { ticketKeyString } from "./Domain.js"
 import { InboxFull, StoreError, storeCannotWrite } from "./Errors.js"
-import { Inbox, type InboxService } from "./Inbox.js"
+import { Inbox, type InboxService, registerAcceptPromise } from "./Inbox.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
 
 export interface SqliteInboxOptions {
@@ -88,7 +88,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     // in the sockets and make up the next batch: the batch grows with the load by itself.
     interface Waiter {
       readonly event: TicketEvent
-      readonly resume: (result: Effect.Effect<AcceptResult, StoreError | InboxFull>) => void
+      /** Told the entry's own outcome (an `InboxFull` or `StoreError` is a failure), plainly: no Effect per entry. */
+      readonly done: (result: AcceptResult | InboxFull | StoreError) => void
     }
     let pending: Array<Waiter> = []
 
@@ -172,8 +173,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       } catch (cause) {
         // Rolled back: nobody in the batch is acknowledged.
         const bytes = entries.reduce((n, e) => n + (typeof e.json === "string" ? e.json.length : 0), 0)
-        const failure = Effect.fail(noteFailure(new StoreError({ operation: "inbox.accept", cause }), bytes))
-        for (const w of batch) w.resume(failure)
+        const failure = noteFailure(new StoreError({ operation: "inbox.accept", cause }), bytes)
+        for (const w of batch) w.done(failure)
         return
       }
       let accepted = 0
@@ -187,15 +188,22 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         const json = entries[i]!.json
         if (r._tag === "StoreError") noteFailure(r, typeof json === "string" ? json.length : 0)
       })
-      batch.forEach((w, i) => {
-        const r = results[i]!
-        w.resume(r._tag === "InboxFull" || r._tag === "StoreError" ? Effect.fail(r) : Effect.succeed(r))
-      })
+      batch.forEach((w, i) => w.done(results[i]!))
     }
+
+    const enqueue = (event: TicketEvent, done: Waiter["done"]): void => {
+      if (pending.push({ event, done }) === 1) setImmediate(flush)
+    }
+    const failed = (r: EntryResult): r is InboxFull | StoreError => r._tag === "InboxFull" || r._tag === "StoreError"
 
     const accept = (event: TicketEvent): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
       Effect.async<AcceptResult, StoreError | InboxFull>((resume) => {
-        if (pending.push({ event, resume }) === 1) setImmediate(flush)
+        enqueue(event, (r) => resume(failed(r) ? Effect.fail(r) : Effect.succeed(r)))
+      })
+    // The same, as a Promise (the webhook edge's path): one batch, one commit, no Effect runtime per request.
+    const acceptPromise = (event: TicketEvent): Promise<AcceptResult> =>
+      new Promise((resolve, reject) => {
+        enqueue(event, (r) => (failed(r) ? reject(r) : resolve(r)))
       })
 
     const requeue = (event: TicketEvent) =>
@@ -241,7 +249,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         if (delayMs > 0) delayed.set(key, Date.now() + delayMs)
       }).pipe(Effect.zipRight(notify))
 
-    return {
+    const service: InboxService = {
       accept,
       requeue,
       take,
@@ -271,7 +279,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
           heartbeat.run(new Date().toISOString())
         }).pipe(Effect.tapError((e) => Effect.sync(() => noteFailure(e))))
       })
-    } satisfies InboxService
+    }
+    return registerAcceptPromise(service, acceptPromise)
   })
 
 export const layer = (options: SqliteInboxOptions): Layer.Layer<Inbox, never, Sqlite> =>
