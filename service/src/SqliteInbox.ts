@@ -1,4 +1,5 @@
 /** The inbox on SQLite: a table of accepted events, dedupe in the same transaction, in-process ticket leases. */
+import * as fs from "node:fs"
 import { Deferred, Effect, Layer, Ref } from "effect"
 import type { TicketEvent } from "@workbridge/catalog"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "./Domain.js"
@@ -26,7 +27,19 @@ export interface SqliteInboxOptions {
    * ready" and `take` hands out nothing before a probe write is tried again (default 5000 ms).
    */
   readonly unwritableHoldMs?: number
+  /**
+   * Syncs the WAL file to disk and calls back (with the error, if any); default: open, `fsync`, close on libuv's
+   * thread pool. Replaced in tests to hold or fail the sync.
+   */
+  readonly syncWal?: (file: string, done: (error: Error | null) => void) => void
 }
+
+/** `fsync` of a file off the event loop (libuv's thread pool); on Linux it syncs the file whatever fd wrote it. */
+export const fsyncFile = (file: string, done: (error: Error | null) => void): void =>
+  fs.open(file, "r", (openError, fd) => {
+    if (openError !== null) return done(openError)
+    fs.fsync(fd, (syncError) => fs.close(fd, (closeError) => done(syncError ?? closeError ?? null)))
+  })
 
 interface Row {
   id: number
@@ -81,11 +94,19 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     const deleteDelivery = db.prepare("DELETE FROM deliveries WHERE source = ? AND delivery_key = ?")
 
     // Group commit. Every `accept` made within one event-loop turn joins the pending batch; the batch is written
-    // in ONE transaction (one fsync under synchronous=FULL) at the next `setImmediate`, and only then is each
-    // caller answered with its own result. Each entry is serialized first and written in its own savepoint, so an
+    // in ONE transaction at the next `setImmediate`, and each caller is answered with its own result once that
+    // transaction is on disk. Each entry is serialized first and written in its own savepoint, so an
     // entry that cannot be written fails alone; a transaction that fails (commit, disk full) fails every caller
-    // of the batch, so nothing is acknowledged that was not committed. While a commit's fsync blocks the loop, the requests that arrive queue
-    // in the sockets and make up the next batch: the batch grows with the load by itself.
+    // of the batch, so nothing is acknowledged that was not committed.
+    //
+    // Durable before the answer, without blocking the loop for the fsync: on a WAL file, the batch commits with
+    // synchronous=NORMAL (SQLite writes the WAL frames but does not sync them), then the WAL file is synced on
+    // libuv's thread pool and only then is the batch answered. That is the sync synchronous=FULL adds after each
+    // commit (https://www.sqlite.org/pragma.html#pragma_synchronous), moved off the event loop: requests keep being
+    // read, verified and decoded meanwhile and make up the next batch, and the batches committed while a sync runs
+    // share the next one, so batches grow with the load by themselves. Every other write on the connection keeps
+    // synchronous=FULL. A failed sync fails every caller it covered with a StoreError (a 503: the sender retries
+    // and is answered "duplicate" once a sync succeeds).
     interface Waiter {
       readonly event: TicketEvent
       /** Told the entry's own outcome (an `InboxFull` or `StoreError` is a failure), plainly: no Effect per entry. */
@@ -162,6 +183,24 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         return new StoreError({ operation: "inbox.accept", cause })
       }
     }
+    const walFile = !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal" ? `${db.name}-wal` : undefined
+    const syncWal = options.syncWal ?? fsyncFile
+    let syncing = false
+    /** Answers of committed batches waiting for the next sync of the WAL file. */
+    let awaitingSync: Array<(failure: StoreError | undefined) => void> = []
+    const startSync = (file: string): void => {
+      if (syncing || awaitingSync.length === 0) return
+      const answers = awaitingSync
+      awaitingSync = []
+      syncing = true
+      syncWal(file, (error) => {
+        syncing = false
+        const failure = error === null ? undefined : noteFailure(new StoreError({ operation: "inbox.sync", cause: error }))
+        for (const answer of answers) answer(failure)
+        startSync(file)
+      })
+    }
+
     const flush = (): void => {
       const batch = pending
       pending = []
@@ -169,7 +208,15 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       let results: Array<EntryResult>
       const entries = batch.map((w) => ({ event: w.event, json: serialize(w.event) }))
       try {
-        results = acceptBatchTx(entries, new Date().toISOString())
+        if (walFile === undefined) results = acceptBatchTx(entries, new Date().toISOString())
+        else {
+          db.pragma("synchronous = NORMAL")
+          try {
+            results = acceptBatchTx(entries, new Date().toISOString())
+          } finally {
+            db.pragma("synchronous = FULL")
+          }
+        }
       } catch (cause) {
         // Rolled back: nobody in the batch is acknowledged.
         const bytes = entries.reduce((n, e) => n + (typeof e.json === "string" ? e.json.length : 0), 0)
@@ -188,7 +235,12 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         const json = entries[i]!.json
         if (r._tag === "StoreError") noteFailure(r, typeof json === "string" ? json.length : 0)
       })
-      batch.forEach((w, i) => w.done(results[i]!))
+      if (walFile === undefined) {
+        batch.forEach((w, i) => w.done(results[i]!))
+        return
+      }
+      awaitingSync.push((failure) => batch.forEach((w, i) => w.done(failure ?? results[i]!)))
+      startSync(walFile)
     }
 
     const enqueue = (event: TicketEvent, done: Waiter["done"]): void => {
