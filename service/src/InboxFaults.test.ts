@@ -78,7 +78,7 @@ describe("durable before the answer: the WAL file is synced before an accept is 
     db.close()
   })
 
-  it("batches committed while a sync runs share the next sync; a failed sync fails its callers with a StoreError, and a retry is a duplicate", async () => {
+  it("accepts arriving during a sync are committed together after it; a failed sync fails its callers with a StoreError, and a retry is a duplicate", async () => {
     const sync = heldSync()
     const { db, inbox } = await open({ syncWal: sync.syncWal })
     const first = Effect.runPromise(Effect.either(inbox.accept(testEvent({ ticketId: "F1", rev: 1 }))))
@@ -87,10 +87,13 @@ describe("durable before the answer: the WAL file is synced before an accept is 
     const third = Effect.runPromise(Effect.either(inbox.accept(testEvent({ ticketId: "F3", rev: 1 }))))
     expect(await settled(Promise.all([second, third]))).toBe(false)
     expect(sync.calls).toHaveLength(1)
+    // not committed yet: they wait for the sync in progress
+    expect(await Effect.runPromise(inbox.depth)).toBe(1)
     sync.calls[0]!.done(new Error("EIO: i/o error, fsync"))
     const failed = await first
     expect(Either.isLeft(failed) && failed.left).toBeInstanceOf(StoreError)
-    // the two batches committed during the first sync now wait for a second one, and succeed with it
+    // the two are then committed in one batch and wait for a second sync, and succeed with it
+    expect(await Effect.runPromise(inbox.depth)).toBe(3)
     expect(sync.calls).toHaveLength(2)
     sync.calls[1]!.done(null)
     expect([await second, await third].map((r) => Either.isRight(r) && r.right._tag)).toEqual(["Accepted", "Accepted"])

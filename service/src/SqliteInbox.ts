@@ -28,18 +28,40 @@ export interface SqliteInboxOptions {
    */
   readonly unwritableHoldMs?: number
   /**
-   * Syncs the WAL file to disk and calls back (with the error, if any); default: open, `fsync`, close on libuv's
-   * thread pool. Replaced in tests to hold or fail the sync.
+   * Syncs the WAL file to disk and calls back (with the error, if any); default: `fsync` on libuv's thread pool.
+   * Replaced in tests to hold or fail the sync.
    */
   readonly syncWal?: (file: string, done: (error: Error | null) => void) => void
 }
 
-/** `fsync` of a file off the event loop (libuv's thread pool); on Linux it syncs the file whatever fd wrote it. */
-export const fsyncFile = (file: string, done: (error: Error | null) => void): void =>
-  fs.open(file, "r", (openError, fd) => {
-    if (openError !== null) return done(openError)
-    fs.fsync(fd, (syncError) => fs.close(fd, (closeError) => done(syncError ?? closeError ?? null)))
-  })
+/**
+ * `fsync` of a file off the event loop (libuv's thread pool; on Linux it syncs the file whatever descriptor wrote
+ * it). One descriptor is kept open while syncs follow each other and closed by `idle` (or after a failure).
+ */
+const fileSyncer = () => {
+  let fd: number | undefined
+  const release = () => {
+    if (fd === undefined) return
+    fs.close(fd, () => undefined)
+    fd = undefined
+  }
+  const syncOpen = (open: number, done: (error: Error | null) => void) =>
+    fs.fsync(open, (error) => {
+      if (error !== null) release()
+      done(error)
+    })
+  return {
+    sync: (file: string, done: (error: Error | null) => void): void => {
+      if (fd !== undefined) return syncOpen(fd, done)
+      fs.open(file, "r", (error, opened) => {
+        if (error !== null) return done(error)
+        fd = opened
+        syncOpen(opened, done)
+      })
+    },
+    idle: release
+  }
+}
 
 interface Row {
   id: number
@@ -103,8 +125,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     // synchronous=NORMAL (SQLite writes the WAL frames but does not sync them), then the WAL file is synced on
     // libuv's thread pool and only then is the batch answered. That is the sync synchronous=FULL adds after each
     // commit (https://www.sqlite.org/pragma.html#pragma_synchronous), moved off the event loop: requests keep being
-    // read, verified and decoded meanwhile and make up the next batch, and the batches committed while a sync runs
-    // share the next one, so batches grow with the load by themselves. Every other write on the connection keeps
+    // read, verified and decoded meanwhile, and the accepts that arrive during a sync are committed together right
+    // after it as the next batch, so batches grow with the load by themselves. Every other write on the connection keeps
     // synchronous=FULL. A failed sync fails every caller it covered with a StoreError (a 503: the sender retries
     // and is answered "duplicate" once a sync succeeds).
     interface Waiter {
@@ -184,24 +206,21 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       }
     }
     const walFile = !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal" ? `${db.name}-wal` : undefined
-    const syncWal = options.syncWal ?? fsyncFile
+    const syncer = options.syncWal === undefined ? fileSyncer() : { sync: options.syncWal, idle: () => undefined }
+    /** While the WAL file is being synced, the accepts that arrive wait in `pending` and are committed after it. */
     let syncing = false
-    /** Answers of committed batches waiting for the next sync of the WAL file. */
-    let awaitingSync: Array<(failure: StoreError | undefined) => void> = []
-    const startSync = (file: string): void => {
-      if (syncing || awaitingSync.length === 0) return
-      const answers = awaitingSync
-      awaitingSync = []
+    const syncThenAnswer = (file: string, answer: (failure: StoreError | undefined) => void): void => {
       syncing = true
-      syncWal(file, (error) => {
+      syncer.sync(file, (error) => {
         syncing = false
-        const failure = error === null ? undefined : noteFailure(new StoreError({ operation: "inbox.sync", cause: error }))
-        for (const answer of answers) answer(failure)
-        startSync(file)
+        answer(error === null ? undefined : noteFailure(new StoreError({ operation: "inbox.sync", cause: error })))
+        flush()
+        if (!syncing) syncer.idle()
       })
     }
 
     const flush = (): void => {
+      if (syncing) return
       const batch = pending
       pending = []
       if (batch.length === 0) return
@@ -239,8 +258,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         batch.forEach((w, i) => w.done(results[i]!))
         return
       }
-      awaitingSync.push((failure) => batch.forEach((w, i) => w.done(failure ?? results[i]!)))
-      startSync(walFile)
+      syncThenAnswer(walFile, (failure) => batch.forEach((w, i) => w.done(failure ?? results[i]!)))
     }
 
     const enqueue = (event: TicketEvent, done: Waiter["done"]): void => {
