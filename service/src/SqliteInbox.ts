@@ -36,11 +36,14 @@ export interface SqliteInboxOptions {
 
 /**
  * `fsync` of a file off the event loop (libuv's thread pool; on Linux it syncs the file whatever descriptor wrote
- * it). One descriptor is kept open while syncs follow each other and closed by `idle` (or after a failure).
+ * it). One descriptor is kept open while syncs follow each other, closed a second after `idle` (or after a failure).
  */
 const fileSyncer = () => {
   let fd: number | undefined
+  let closing: NodeJS.Timeout | undefined
   const release = () => {
+    if (closing !== undefined) clearTimeout(closing)
+    closing = undefined
     if (fd === undefined) return
     fs.close(fd, () => undefined)
     fd = undefined
@@ -52,6 +55,8 @@ const fileSyncer = () => {
     })
   return {
     sync: (file: string, done: (error: Error | null) => void): void => {
+      if (closing !== undefined) clearTimeout(closing)
+      closing = undefined
       if (fd !== undefined) return syncOpen(fd, done)
       fs.open(file, "r", (error, opened) => {
         if (error !== null) return done(error)
@@ -59,7 +64,9 @@ const fileSyncer = () => {
         syncOpen(opened, done)
       })
     },
-    idle: release
+    idle: () => {
+      if (fd !== undefined && closing === undefined) closing = setTimeout(release, 1000).unref()
+    }
   }
 }
 
