@@ -20,6 +20,8 @@ interface Ctx {
   readonly p: Provisioned
   /** A workitem created with the admin client. */
   readonly workitemId: string
+  /** A bulk add job the admin client created and ran. */
+  readonly bulkJobId: string
 }
 
 const workitemBody = (typeId: string, n: string) => ({
@@ -44,7 +46,15 @@ const PROBES: Record<ServiceOperationName, (s: SdkSession, ctx: Ctx) => Promise<
     } as never),
   getWorkitem: (s, { workitemId }) => s.tm.getTaskmanagementWorkitem(workitemId),
   createWorkitem: (s, { p }) => s.tm.postTaskmanagementWorkitems(workitemBody(p.worktypeId, String(Math.random()).slice(2, 8))),
-  updateWorkitem: (s, { workitemId }) => s.tm.patchTaskmanagementWorkitem(workitemId, { description: "updated by the service" })
+  updateWorkitem: (s, { workitemId }) => s.tm.patchTaskmanagementWorkitem(workitemId, { description: "updated by the service" }),
+  createBulkAddJob: (s, { p }) => s.tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: [workitemBody(p.worktypeId, String(Math.random()).slice(2, 8))] }),
+  // A fresh Idle job each time (only an Idle job can be queued), created by the admin client.
+  queueBulkAddJob: async (s, { p }) => {
+    const job = await sdkCall<{ id: string }>(admin.tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: [workitemBody(p.worktypeId, String(Math.random()).slice(2, 8))] }))
+    return s.tm.patchTaskmanagementWorkitemsBulkAddJob(job.body.id, { state: "Queued" })
+  },
+  getBulkAddJob: (s, { bulkJobId }) => s.tm.getTaskmanagementWorkitemsBulkAddJob(bulkJobId),
+  getBulkAddJobResults: (s, { bulkJobId }) => s.tm.getTaskmanagementWorkitemsBulkAddJobResults(bulkJobId)
 }
 
 const statusOf = async (p: Promise<unknown>): Promise<number> => (await sdkCall(p)).status
@@ -58,7 +68,12 @@ beforeAll(async () => {
   admin = await login(g.emulator.url, g.admin.clientId, g.admin.clientSecret)
   const wi = await sdkCall<{ id: string }>(admin.tm.postTaskmanagementWorkitems(workitemBody(p.worktypeId, "admin")))
   expect(wi.status).toBe(200)
-  ctx = { p, workitemId: wi.body.id }
+  const job = await sdkCall<{ id: string }>(admin.tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: [workitemBody(p.worktypeId, "bulk")] }))
+  expect((await sdkCall(admin.tm.patchTaskmanagementWorkitemsBulkAddJob(job.body.id, { state: "Queued" }))).status).toBe(200)
+  // The emulator runs a queued job on the first request at least 250 ms later.
+  await new Promise((r) => setTimeout(r, 300))
+  expect((await sdkCall<{ state: string }>(admin.tm.getTaskmanagementWorkitemsBulkAddJob(job.body.id))).body.state).toBe("Succeeded")
+  ctx = { p, workitemId: wi.body.id, bulkJobId: job.body.id }
 })
 afterAll(async () => {
   await g.emulator.close()

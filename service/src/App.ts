@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import { type Adapter, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
 import type { Catalog } from "@workbridge/catalog"
-import { Effect, Either } from "effect"
+import { Effect, Either, type Tracer } from "effect"
 import express from "express"
 import type { Logger } from "pino"
 import { type CrashPoint, secretVariableFor } from "./Config.js"
@@ -15,6 +15,7 @@ import { storeCannotWrite } from "./Errors.js"
 import { acceptPromiseOf, type InboxService } from "./Inbox.js"
 import type { LinkStoreService } from "./LinkStore.js"
 import type { ServiceMetrics } from "./Metrics.js"
+import { type RequestSpan, startRequestSpan, tracedAccept } from "./Tracing.js"
 
 /** A failure the edge answers with `status` and `{ error: code, message }`. */
 export class HttpError extends Error {
@@ -69,6 +70,11 @@ export interface AppDeps {
   readonly host?: string
   /** Longest wait of `/readyz` for each of its checks (default 2000 ms): past it, the check reports not ready. */
   readonly readyTimeoutMs?: number
+  /**
+   * The tracer when tracing is on (Tracing.ts): each webhook request gets a server span and the inbox write an
+   * `Inbox.accept` span whose context is stored with the event. Without it the webhook path creates no span.
+   */
+  readonly tracer?: Tracer.Tracer
 }
 
 /** Whether a listener address only accepts connections from this machine. */
@@ -256,6 +262,21 @@ export const makeApp = (deps: AppDeps): express.Express => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
   })
 
+  const tracer = deps.tracer
+  // Tracing on: the request's server span, ended when the response is sent (or the connection closes). Off, the
+  // route below is all there is.
+  if (tracer !== undefined) {
+    app.post("/webhooks/:source", (req, res, next) => {
+      // Like the metric labels: a configured source name, or "unknown" (a path is not an attribute).
+      const source = Object.prototype.hasOwnProperty.call(sources, req.params["source"]) ? req.params["source"] : "unknown"
+      const span = startRequestSpan(tracer, source)
+      res.locals["requestSpan"] = span
+      res.once("finish", () => span.end(res.statusCode))
+      res.once("close", () => span.end(res.statusCode))
+      next()
+    })
+  }
+
   app.post(
     "/webhooks/:source",
     (req, _res, next) => {
@@ -325,7 +346,11 @@ export const makeApp = (deps: AppDeps): express.Express => {
           return
         }
         const event = decoded.right.event
-        const accepted = await acceptEvent(event)
+        const requestSpan = res.locals["requestSpan"] as RequestSpan | undefined
+        const accepted =
+          tracer === undefined || requestSpan === undefined
+            ? await acceptEvent(event)
+            : await run(tracedAccept(tracer, requestSpan.span, event, (traceparent) => deps.inbox.accept(event, { traceparent })))
         if (accepted._tag === "Duplicate") {
           deps.metrics.events.inc({ outcome: "duplicate" })
           deps.metrics.webhooks.inc({ source, status: "202" })

@@ -120,15 +120,15 @@ export const auditedInbox = (inbox: InboxService, audit: AuditTrailService): Inb
   const receivedEntry = (event: TicketEvent, r: AcceptResult) => audit.record(event, received(event, r._tag === "Duplicate" ? "duplicate" : "received"))
   const audited: InboxService = {
     ...inbox,
-    accept: (event) => Effect.tap(inbox.accept(event), (r) => receivedEntry(event, r)),
+    accept: (event, options) => Effect.tap(inbox.accept(event, options), (r) => receivedEntry(event, r)),
     requeue: (event) => Effect.tap(inbox.requeue(event), () => audit.record(event, received(event, "requeued")))
   }
   // The inbox's Promise form, audited the same way (recording is a synchronous buffer push).
   const acceptPromise = acceptPromiseOf(inbox)
   return acceptPromise === undefined
     ? audited
-    : registerAcceptPromise(audited, (event) =>
-        acceptPromise(event).then((r) => {
+    : registerAcceptPromise(audited, (event, options) =>
+        acceptPromise(event, options).then((r) => {
           Effect.runSync(receivedEntry(event, r))
           return r
         })

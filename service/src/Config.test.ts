@@ -180,3 +180,44 @@ describe("audit trail retention", () => {
     }
   })
 })
+
+describe("tracing (OTEL_* variables)", () => {
+  it("is off without an OTLP endpoint, and with OTEL_SDK_DISABLED=true", () => {
+    expect(loadConfig({}).tracing).toBeUndefined()
+    expect(loadConfig({ OTEL_SERVICE_NAME: "x", OTEL_EXPORTER_OTLP_HEADERS: "a=b" }).tracing).toBeUndefined()
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_SDK_DISABLED: "true" }).tracing).toBeUndefined()
+  })
+
+  it("appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT, takes OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, merges the headers", () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).tracing).toEqual({
+      tracesUrl: "http://collector:4318/v1/traces",
+      headers: {},
+      serviceName: "workbridge"
+    })
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example.com/otlp/" }).tracing?.tracesUrl).toBe("https://otlp.example.com/otlp/v1/traces")
+    const c = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://traces:4318/custom/path",
+      OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20abc, x-tenant=one",
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-tenant=two",
+      OTEL_SERVICE_NAME: "workbridge-eu"
+    })
+    expect(c.tracing).toEqual({
+      tracesUrl: "http://traces:4318/custom/path",
+      headers: { authorization: "Bearer abc", "x-tenant": "two" },
+      serviceName: "workbridge-eu"
+    })
+  })
+
+  it("names the variable of a bad endpoint, header list, protocol or switch, without echoing header values", () => {
+    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }).variable).toBe("OTEL_EXPORTER_OTLP_ENDPOINT")
+    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://collector" }).variable).toBe("OTEL_EXPORTER_OTLP_ENDPOINT")
+    expect(errorOf({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "not a url" }).variable).toBe("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    const e = errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%zzsecret-value" })
+    expect(e.variable).toBe("OTEL_EXPORTER_OTLP_HEADERS")
+    expect(e.message).not.toContain("secret-value")
+    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_TRACES_HEADERS: "novalue" }).variable).toBe("OTEL_EXPORTER_OTLP_TRACES_HEADERS")
+    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4317", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }).variable).toBe("OTEL_EXPORTER_OTLP_PROTOCOL")
+    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "maybe" }).variable).toBe("OTEL_SDK_DISABLED")
+  })
+})

@@ -42,8 +42,8 @@ export type GenesysTarget =
       readonly adminSecret: string
     }
 
-export type CrashPoint = "after-accept" | "before-apply" | "after-create"
-export const CRASH_POINTS: ReadonlyArray<CrashPoint> = ["after-accept", "before-apply", "after-create"]
+export type CrashPoint = "after-accept" | "before-apply" | "after-create" | "after-update" | "between-status-steps"
+export const CRASH_POINTS: ReadonlyArray<CrashPoint> = ["after-accept", "before-apply", "after-create", "after-update", "between-status-steps"]
 
 export interface ServiceConfig {
   readonly port: number
@@ -95,6 +95,18 @@ export interface ServiceConfig {
   readonly edge: EdgeSettings
   /** `WORKBRIDGE_AUDIT_RETENTION_DAYS`: how long the per-ticket audit trail keeps entries (0: no audit trail). */
   readonly auditRetentionDays: number
+  /** OpenTelemetry trace export (OTLP over HTTP); absent (the default) when no `OTEL_EXPORTER_OTLP_*ENDPOINT` is set. */
+  readonly tracing?: TracingConfig
+}
+
+/** Where and how traces are exported (docs/service.md, "Tracing"). */
+export interface TracingConfig {
+  /** The OTLP/HTTP traces URL: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
+  readonly tracesUrl: string
+  /** Sent with every export (`OTEL_EXPORTER_OTLP_HEADERS`, then `OTEL_EXPORTER_OTLP_TRACES_HEADERS`); may hold credentials: never logged. */
+  readonly headers: Readonly<Record<string, string>>
+  /** `OTEL_SERVICE_NAME` (default `workbridge`). */
+  readonly serviceName: string
 }
 
 export interface EdgeSettings {
@@ -211,6 +223,70 @@ const parseGatewayUrl = (name: string, value: string): string => {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(name, "must use http or https")
   return value.replace(/\/+$/, "")
+}
+
+/** An OTLP endpoint variable: an http(s) URL (its value is not echoed back: it may carry credentials). */
+const otlpUrl = (name: string, value: string): URL => {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(name, "must be an http(s) URL such as http://127.0.0.1:4318")
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(name, "must use http or https (OTLP over HTTP)")
+  return url
+}
+
+/**
+ * `OTEL_EXPORTER_OTLP_HEADERS`-style lists: `key=value` pairs separated by commas, values percent-encoded (the
+ * OpenTelemetry SDK environment specification). Errors name the variable and the entry's position, never a value.
+ */
+const otlpHeaders = (name: string, value: string): Record<string, string> => {
+  const out: Record<string, string> = {}
+  value.split(",").forEach((raw, i) => {
+    const entry = raw.trim()
+    if (entry === "") return
+    const eq = entry.indexOf("=")
+    const key = eq <= 0 ? "" : entry.slice(0, eq).trim()
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) throw new ConfigError(name, `entry ${i + 1} must have the form key=value with an HTTP header name as key`)
+    let v: string
+    try {
+      v = decodeURIComponent(entry.slice(eq + 1).trim())
+    } catch {
+      throw new ConfigError(name, `the value of entry ${i + 1} ("${key}") is not valid percent-encoding`)
+    }
+    if (/[\r\n\0]/.test(v)) throw new ConfigError(name, `the value of entry ${i + 1} ("${key}") must not contain line breaks`)
+    out[key.toLowerCase()] = v
+  })
+  return out
+}
+
+/** The trace export settings, or undefined (tracing off) when no OTLP endpoint is set or `OTEL_SDK_DISABLED=true`. */
+export const tracingFromEnv = (env: Env): TracingConfig | undefined => {
+  const base = str(env, "OTEL_EXPORTER_OTLP_ENDPOINT")
+  const traces = str(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+  if (base === undefined && traces === undefined) return undefined
+  const disabled = str(env, "OTEL_SDK_DISABLED")?.toLowerCase()
+  if (disabled !== undefined && disabled !== "true" && disabled !== "false") throw new ConfigError("OTEL_SDK_DISABLED", "must be true or false")
+  if (disabled === "true") return undefined
+  for (const name of ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"]) {
+    const protocol = str(env, name)
+    if (protocol !== undefined && protocol !== "http/json" && protocol !== "http/protobuf") {
+      throw new ConfigError(name, `traces are exported over HTTP (OTLP/HTTP with JSON bodies); "${protocol}" is not supported — use http/json, or point the endpoint at the collector's HTTP port (4318)`)
+    }
+  }
+  let tracesUrl: string
+  if (traces !== undefined) tracesUrl = otlpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces).href
+  else {
+    const url = otlpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", base!)
+    url.pathname = `${url.pathname.replace(/\/+$/, "")}/v1/traces`
+    tracesUrl = url.href
+  }
+  const headers = {
+    ...otlpHeaders("OTEL_EXPORTER_OTLP_HEADERS", str(env, "OTEL_EXPORTER_OTLP_HEADERS") ?? ""),
+    ...otlpHeaders("OTEL_EXPORTER_OTLP_TRACES_HEADERS", str(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS") ?? "")
+  }
+  return { tracesUrl, headers, serviceName: str(env, "OTEL_SERVICE_NAME") ?? "workbridge" }
 }
 
 /** Read and validate the whole configuration. Throws `ConfigError` naming the first bad variable. */
@@ -339,6 +415,8 @@ export const loadConfig = (env: Env, cwd: string = str(env, "INIT_CWD") ?? proce
     ...(adminOpenRaw === "true" || adminOpenRaw === "1" ? { adminOpen: true as const } : {})
   }
 
+  const tracing = tracingFromEnv(env)
+
   const retryBaseMs = int(env, "WORKBRIDGE_RETRY_BASE_MS", 200, 1, 600_000)
   const retryMaxMs = int(env, "WORKBRIDGE_RETRY_MAX_MS", 30_000, 1, 3_600_000)
   if (retryMaxMs < retryBaseMs) throw new ConfigError("WORKBRIDGE_RETRY_MAX_MS", "must be at least WORKBRIDGE_RETRY_BASE_MS")
@@ -378,6 +456,7 @@ export const loadConfig = (env: Env, cwd: string = str(env, "INIT_CWD") ?? proce
     ...(crash !== undefined ? { testCrashAt: crash as CrashPoint } : {}),
     stores,
     edge,
-    auditRetentionDays: int(env, "WORKBRIDGE_AUDIT_RETENTION_DAYS", 7, 0, 3650)
+    auditRetentionDays: int(env, "WORKBRIDGE_AUDIT_RETENTION_DAYS", 7, 0, 3650),
+    ...(tracing !== undefined ? { tracing } : {})
   }
 }

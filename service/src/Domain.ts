@@ -16,6 +16,8 @@ export interface InboxEntry {
   readonly event: TicketEvent
   /** ISO-8601 time the edge accepted it. */
   readonly acceptedAt: string
+  /** W3C traceparent of the span that accepted it, stored with it when tracing is on (Tracing.ts). */
+  readonly traceparent?: string
 }
 
 /** All pending events of one ticket handed to one worker; nobody else gets this ticket until it is acked or released. */
@@ -43,6 +45,26 @@ export interface Link {
   readonly typeId?: string
   /** ISO-8601. */
   readonly appliedAt: string
+  /**
+   * An update intent: present while a write to the workitem has an unknown outcome (recorded before the PATCH,
+   * removed by the link write that follows it). See {@link UpdateIntent}.
+   */
+  readonly updateIntent?: UpdateIntent
+}
+
+/**
+ * An update intent: recorded on the link, durably, just before the engine PATCHes the workitem, and gone once the
+ * link is written with the new applied values. A link found with one had a PATCH that may have reached Genesys
+ * without the link hearing of it (a kill -9 between the PATCH and the link write, a timed-out PATCH Genesys
+ * applied, a failed link write), so the workitem may hold any of these values instead of `appliedValues`: the
+ * next PATCH covers every field where the newest values differ from the applied ones or from any intended ones,
+ * and a status walk reads the workitem's status instead of trusting the recorded one.
+ */
+export interface UpdateIntent {
+  /** The newest revision whose write has an unknown outcome. */
+  readonly revision: string
+  /** The values of every write since `appliedValues` whose outcome is unknown, oldest first. */
+  readonly values: ReadonlyArray<Readonly<Record<string, unknown>>>
 }
 
 /** What became of one accepted event. */

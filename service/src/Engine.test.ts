@@ -3,11 +3,11 @@ import { defaultCatalog, makeRevision } from "@workbridge/catalog"
 import type { Emulator } from "@workbridge/genesys-emulator"
 import { Effect, Fiber, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createPendingLink, isCreatePending } from "./Domain.js"
+import { createPendingLink, isCreatePending, type Link } from "./Domain.js"
 import { make as makeEngine } from "./Engine.js"
-import { Genesys, layer as genesysLayer } from "./Genesys.js"
+import { Genesys, type GenesysClientOptions, type GenesysService, layer as genesysLayer } from "./Genesys.js"
 import { Inbox } from "./Inbox.js"
-import { LinkStore } from "./LinkStore.js"
+import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { Log, makeLogger } from "./Log.js"
 import { catalogMapping, type WorkitemMapping } from "./Mapping.js"
 import { Metrics, ServiceMetrics } from "./Metrics.js"
@@ -28,7 +28,7 @@ afterAll(async () => {
   await emulator?.close()
 })
 
-const runtimeFor = (emu: Emulator = emulator) => {
+const runtimeFor = (emu: Emulator = emulator, genesysOptions: Partial<GenesysClientOptions> = {}) => {
   const base = Layer.mergeAll(Layer.succeed(Metrics, new ServiceMetrics()), Layer.succeed(Log, makeLogger("silent")), layerMemory({ perMinute: 6000, burst: 20 }))
   return ManagedRuntime.make(
     Layer.mergeAll(
@@ -42,7 +42,8 @@ const runtimeFor = (emu: Emulator = emulator) => {
         maxInFlight: 4,
         retryBaseMs: 10,
         retryMaxMs: 50,
-        retryAttempts: 3
+        retryAttempts: 3,
+        ...genesysOptions
       }).pipe(Layer.provide(base))
     )
   )
@@ -345,6 +346,203 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
       expect(r.found).toEqual([r.old])
       // Every later miss is looked up too.
       expect(r.fresh).toEqual({ result: "Applied", routes: [QUERY, CREATE] })
+    } finally {
+      await runtime.dispose()
+    }
+  })
+})
+
+/**
+ * Writes whose outcome is unknown. A "crash" here is the engine's fiber dying at the exact point (a port that
+ * dies instead of answering), then a new engine on the same stores and the batch back in the inbox: what a
+ * kill -9 and a restart leave. Each window is followed by a revision that changes a field back.
+ */
+describe("Engine after a write whose outcome is unknown", () => {
+  const crash = new Error("simulated kill -9")
+  /** The link store of a process killed just before it writes a link that `when` matches. */
+  const dyingLinks = (links: LinkStoreService, when: (link: Link) => boolean): LinkStoreService => ({
+    ...links,
+    compareAndSet: (key, expected, link) => (when(link) ? Effect.die(crash) : links.compareAndSet(key, expected, link))
+  })
+  /** The Genesys client of a process killed right after its `n`-th PATCH was answered. */
+  const dyingGenesys = (genesys: GenesysService, n: number): GenesysService => {
+    let patches = 0
+    return { ...genesys, updateWorkitem: (id, body) => Effect.flatMap(genesys.updateWorkitem(id, body), (w) => (++patches >= n ? Effect.die(crash) : Effect.succeed(w))) }
+  }
+  const ticket = (ticketId: string, extra: Record<string, unknown>) => ({ ...fields(ticketId, `${ticketId}`), ...extra })
+
+  const setup = Effect.gen(function* () {
+    const genesys = yield* Genesys
+    const statuses = yield* genesys.getStatuses(provisioned.worktypeId)
+    const id = (name: string) => statuses.find((s) => s.name === name)!.id
+    const mapping = catalogMapping(defaultCatalog)
+    const options = { mapping, target: { typeId: provisioned.worktypeId, statuses }, failureBackoffMs: 50 }
+    const inbox = yield* Inbox
+    const links = yield* LinkStore
+    const applyNext = (engine: Effect.Effect.Success<ReturnType<typeof makeEngine>>) => Effect.flatMap(inbox.take, (b) => engine.process(b))
+    /** Take the next batch with an engine that dies; put the batch back as a restart would find it. */
+    const crashOnNext = (engine: Effect.Effect.Success<ReturnType<typeof makeEngine>>) =>
+      Effect.gen(function* () {
+        const batch = yield* inbox.take
+        const exit = yield* Effect.exit(engine.process(batch))
+        yield* inbox.release(batch)
+        return exit._tag === "Failure" && String(exit.cause).includes(crash.message)
+      })
+    const workitem = (ticketId: string) =>
+      Effect.flatMap(links.get({ source: "generic", ticketId }), (l) => genesys.getWorkitem(l!.workitemId))
+    return { genesys, statuses, id, mapping, options, inbox, links, applyNext, crashOnNext, workitem }
+  })
+
+  it("a kill -9 between a PATCH and its link write: the next PATCH covers the field changed back", async () => {
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const t = yield* setup
+          const engine = yield* makeEngine(t.options)
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-1", rev: 1, fields: ticket("UNK-1", { priority: "normal" }) }))
+          yield* t.applyNext(engine)
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-1", rev: 2, fields: ticket("UNK-1", { priority: "urgent" }) }))
+          const dying = yield* makeEngine(t.options).pipe(
+            Effect.provideService(LinkStore, dyingLinks(t.links, (l) => l.appliedRevision === makeRevision(2)))
+          )
+          const crashed = yield* t.crashOnNext(dying)
+          const afterCrash = yield* t.workitem("UNK-1")
+          const stored = yield* t.links.get({ source: "generic", ticketId: "UNK-1" })
+          // The ticket is changed back before the restart works the ticket off: one batch, revisions 2 and 3.
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-1", rev: 3, fields: ticket("UNK-1", { priority: "normal" }) }))
+          const restarted = yield* makeEngine(t.options)
+          const result = yield* t.applyNext(restarted)
+          return { crashed, afterCrash, stored, result, final: yield* t.workitem("UNK-1"), link: yield* t.links.get({ source: "generic", ticketId: "UNK-1" }) }
+        })
+      )
+      expect(r.crashed).toBe(true)
+      expect(r.result?._tag).toBe("Applied")
+      expect(r.final.customFields?.["priority_enum"]).toBe("normal")
+      expect(r.final["priority"]).toBe(2)
+      expect(r.final.customFields?.["source_revision_text"]).toBe(makeRevision(3))
+      expect(r.afterCrash.customFields?.["priority_enum"]).toBe("urgent")
+      expect(r.stored?.appliedRevision).toBe(makeRevision(1))
+      expect(r.stored?.updateIntent?.revision).toBe(makeRevision(2))
+      expect(r.link?.updateIntent).toBeUndefined()
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("a PATCH Genesys applies but never answers: the ticket waits, then the next PATCH covers the field changed back", async () => {
+    // No retries and a short timeout: the lost answer fails the apply.
+    const runtime = runtimeFor(emulator, { timeoutMs: 300, retryAttempts: 0 })
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const t = yield* setup
+          const engine = yield* makeEngine(t.options)
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-2", rev: 1, fields: ticket("UNK-2", { priority: "low" }) }))
+          yield* t.applyNext(engine)
+          const workitemId = (yield* t.links.get({ source: "generic", ticketId: "UNK-2" }))!.workitemId
+          emulator.faults.add({ kind: "lostResponse", method: "PATCH", path: `/api/v2/taskmanagement/workitems/${workitemId}`, count: 1 })
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-2", rev: 2, fields: ticket("UNK-2", { priority: "high" }) }))
+          const lost = yield* t.applyNext(engine)
+          const afterLoss = yield* t.workitem("UNK-2")
+          const stored = yield* t.links.get({ source: "generic", ticketId: "UNK-2" })
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-2", rev: 3, fields: ticket("UNK-2", { priority: "low" }) }))
+          const result = yield* t.applyNext(engine)
+          return { lost, afterLoss, stored, result, final: yield* t.workitem("UNK-2") }
+        })
+      )
+      expect(r.lost).toBeUndefined()
+      expect(r.result?._tag).toBe("Applied")
+      expect(r.final.customFields?.["priority_enum"]).toBe("low")
+      expect(r.final["priority"]).toBe(1)
+      expect(r.final.customFields?.["source_revision_text"]).toBe(makeRevision(3))
+      expect(r.afterLoss.customFields?.["priority_enum"]).toBe("high")
+      expect(r.stored?.appliedRevision).toBe(makeRevision(1))
+      expect(r.stored?.updateIntent?.values.map((v) => v["priority"])).toEqual(["high"])
+    } finally {
+      emulator.faults.clear()
+      await runtime.dispose()
+    }
+  })
+
+  it("a kill -9 between two status steps of a linked ticket: the status changed back is walked from where the workitem is", async () => {
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const t = yield* setup
+          const engine = yield* makeEngine(t.options)
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-3", rev: 1, fields: ticket("UNK-3", { status: "closed" }) }))
+          yield* t.applyNext(engine)
+          // Closed → In Progress is two steps (Closed → Open → In Progress); the process dies after the first.
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-3", rev: 2, fields: ticket("UNK-3", { status: "open" }) }))
+          const dying = yield* makeEngine(t.options).pipe(Effect.provideService(Genesys, dyingGenesys(t.genesys, 1)))
+          const crashed = yield* t.crashOnNext(dying)
+          const afterCrash = yield* t.workitem("UNK-3")
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-3", rev: 3, fields: ticket("UNK-3", { status: "closed" }) }))
+          const result = yield* t.applyNext(yield* makeEngine(t.options))
+          return { crashed, afterCrash, result, final: yield* t.workitem("UNK-3"), open: t.id("Open"), closed: t.id("Closed") }
+        })
+      )
+      expect(r.crashed).toBe(true)
+      expect(r.result?._tag).toBe("Applied")
+      expect(r.final.status?.id).toBe(r.closed)
+      expect(r.final.customFields?.["source_revision_text"]).toBe(makeRevision(3))
+      expect(r.afterCrash.status?.id).toBe(r.open)
+      // The marker did not move with the first step.
+      expect(r.afterCrash.customFields?.["source_revision_text"]).toBe(makeRevision(1))
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("a kill -9 between two status steps while adopting, then adoption again: the marker was not moved, the walk is finished", async () => {
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const t = yield* setup
+          const key = { source: "generic", ticketId: "UNK-4" }
+          // What a run killed between the POST and the link write leaves: the create intent and an unlinked
+          // workitem at revision 1, Closed.
+          yield* t.links.compareAndSet(key, undefined, createPendingLink(new Date().toISOString()))
+          const normalized = t.mapping.normalize(ticket("UNK-4", { status: "closed", priority: "normal" }))
+          if (normalized._tag === "Invalid") return yield* Effect.die(normalized.issues)
+          const ctx = { typeId: provisioned.worktypeId, statusIds: Object.fromEntries(t.statuses.map((s) => [s.name, s.id])) }
+          const orphan = yield* t.genesys.createWorkitem(t.mapping.create({ ...normalized.values, source_revision: makeRevision(1) }, ctx))
+          // Revision 2 adopts it and walks Closed → Open → In Progress; the process dies after the first step.
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-4", rev: 2, fields: ticket("UNK-4", { status: "open", priority: "urgent" }) }))
+          const dying = yield* makeEngine(t.options).pipe(Effect.provideService(Genesys, dyingGenesys(t.genesys, 1)))
+          const crashed = yield* t.crashOnNext(dying)
+          const afterCrash = yield* t.genesys.getWorkitem(orphan.id)
+          // The restart adopts again, from what the workitem says.
+          const engine = yield* makeEngine(t.options)
+          const adopted = yield* t.applyNext(engine)
+          const afterAdoption = yield* t.genesys.getWorkitem(orphan.id)
+          yield* t.inbox.accept(testEvent({ ticketId: "UNK-4", rev: 3, fields: ticket("UNK-4", { status: "open", priority: "normal" }) }))
+          const result = yield* t.applyNext(engine)
+          return {
+            crashed,
+            afterCrash,
+            adopted,
+            afterAdoption,
+            result,
+            final: yield* t.genesys.getWorkitem(orphan.id),
+            open: t.id("Open"),
+            inProgress: t.id("In Progress")
+          }
+        })
+      )
+      expect(r.crashed).toBe(true)
+      expect(r.result?._tag).toBe("Applied")
+      expect(r.final.status?.id).toBe(r.inProgress)
+      expect(r.final.customFields?.["priority_enum"]).toBe("normal")
+      expect(r.final.customFields?.["source_revision_text"]).toBe(makeRevision(3))
+      expect(r.afterCrash.status?.id).toBe(r.open)
+      expect(r.afterCrash.customFields?.["source_revision_text"]).toBe(makeRevision(1))
+      expect(r.adopted?._tag).toBe("Applied")
+      expect(r.afterAdoption.status?.id).toBe(r.inProgress)
+      expect(r.afterAdoption.customFields?.["source_revision_text"]).toBe(makeRevision(2))
     } finally {
       await runtime.dispose()
     }

@@ -6,9 +6,11 @@
  *   create intent is recorded; a ticket whose create intent is still there — a create that may have been
  *   interrupted — is first looked up by type + ticket id + source, which repairs a crash between create and link
  *   write; a link into another worktype is not used: the ticket is treated as one with no link) → POST, or a
- *   minimal PATCH carrying the revision, walking the status graph step by step from the status the link recorded
- *   (or, when that is not one of the worktype's statuses, from the workitem's real status, read first) → record
- *   link (with its worktype), applied revision and every event's outcome.
+ *   minimal PATCH, walking the status graph step by step from the status the link recorded (or, when that is not
+ *   one of the worktype's statuses, from the workitem's real status, read first), after an update intent is
+ *   recorded on the link (a link still carrying one — a PATCH whose outcome is unknown — makes the PATCH cover the
+ *   intended values too and the walk read the workitem's status); the revision marker goes with the last PATCH →
+ *   record link (with its worktype; this clears the intent), applied revision and every event's outcome.
  */
 import { compareRevision, customFieldKey, type TicketEvent } from "@workbridge/catalog"
 import { Context, Data, Effect, Layer } from "effect"
@@ -23,7 +25,8 @@ import {
   type Link,
   type Outcome,
   type TicketBatch,
-  type TicketKey
+  type TicketKey,
+  type UpdateIntent
 } from "./Domain.js"
 import { GenesysError, type StoreError } from "./Errors.js"
 import { Genesys, type GenesysService, type Workitem, type WorktypeStatus } from "./Genesys.js"
@@ -33,6 +36,7 @@ import { Log } from "./Log.js"
 import type { MappingContext, WorkitemMapping } from "./Mapping.js"
 import { Metrics } from "./Metrics.js"
 import type { TicketSyncStatus } from "./TicketStatus.js"
+import { withApplySpan } from "./Tracing.js"
 import { shortestStatusPath } from "./Transitions.js"
 
 /** The worktype Workbridge writes to, resolved at start. */
@@ -52,10 +56,13 @@ export interface EngineOptions {
   /** How long a worker waits after a transient failure before taking work again. */
   readonly failureBackoffMs?: number
   /**
-   * How long to wait after a create whose outcome is unknown (timeout, network error, 5xx) before looking the
-   * workitem up again — at least the request timeout, so a request still running in Genesys has finished.
+   * How long to wait after a create or update whose outcome is unknown (timeout, network error, 5xx) before the
+   * ticket is tried again — at least the request timeout, so a request still running in Genesys has finished
+   * (and cannot land after the next write).
    */
   readonly ambiguousCreateBackoffMs?: number
+  /** Tracing on: each apply runs in an `Engine.apply` span joined to its events' traces (Tracing.ts). */
+  readonly tracing?: boolean
 }
 
 /** Another writer moved the ticket's applied revision under us; the batch goes back to the inbox. */
@@ -74,6 +81,39 @@ export class AmbiguousCreate extends Data.TaggedError("AmbiguousCreate")<{ reado
 
 /** The linked workitem belongs to another worktype (found on reading it): the ticket is created in this one. */
 class ForeignWorkitem extends Data.TaggedError("ForeignWorkitem")<{ readonly typeId: string }> {}
+
+/** A PATCH failed in a way that leaves unknown whether Genesys applied it; its update intent stays on the link. */
+export class AmbiguousUpdate extends Data.TaggedError("AmbiguousUpdate")<{ readonly cause: GenesysError }> {
+  override get message(): string {
+    return `update outcome unknown: ${this.cause.message}`
+  }
+}
+
+/**
+ * A 429, a 403 (permissions still propagating) or a credential failure was refused before Genesys did anything; any
+ * other transient failure may not have been.
+ */
+const outcomeUnknown = (e: GenesysError): boolean => e.transient && e.reason !== "RateLimited" && e.reason !== "Forbidden" && !e.credential
+
+/** Two value sets alike but for the time they were written. */
+const sameValues = (a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean => {
+  const { last_synced: _a, ...x } = a
+  const { last_synced: _b, ...y } = b
+  return JSON.stringify(x) === JSON.stringify(y)
+}
+
+/** The union of PATCH bodies computed towards the same values (custom fields merged key by key). */
+const mergePatches = (bodies: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const body of bodies) {
+    for (const [k, v] of Object.entries(body ?? {})) {
+      if (k === "customFields" && typeof v === "object" && v !== null) {
+        out[k] = { ...((out[k] as Record<string, unknown> | undefined) ?? {}), ...(v as Record<string, unknown>) }
+      } else out[k] = v
+    }
+  }
+  return out
+}
 
 /** An event that cannot be applied as it stands (dead letter). */
 class Unapplicable extends Data.TaggedError("Unapplicable")<{ readonly reason: string; readonly details: ReadonlyArray<string> }> {}
@@ -135,6 +175,7 @@ export const make = (options: EngineOptions) =>
     }
     const revisionField = fieldKey("source_revision")
     const hasField = (key: string) => catalog.fields.some((f) => f.key === key)
+    const statusKey = catalog.fields.find((f) => f.attribute === "statusId")?.key
     /** The worktype's statuses: read at start, read again when Genesys shows they changed (see `relearnStatuses`). */
     let statuses = target.statuses
     const contextOf = (list: ReadonlyArray<WorktypeStatus>): MappingContext => ({
@@ -230,13 +271,7 @@ export const make = (options: EngineOptions) =>
           if (!(yield* links.compareAndSet(key, expected, createPendingLink(new Date().toISOString())))) return yield* new LinkConflict({ key })
         }
         const post = (b: Readonly<Record<string, unknown>>) =>
-          genesys.createWorkitem(b).pipe(
-            // A 429, a 403 (permissions still propagating) or a credential failure was refused before Genesys did
-            // anything: not ambiguous.
-            Effect.mapError((e) =>
-              e.transient && e.reason !== "RateLimited" && e.reason !== "Forbidden" && !e.credential ? new AmbiguousCreate({ cause: e }) : e
-            )
-          )
+          genesys.createWorkitem(b).pipe(Effect.mapError((e) => (outcomeUnknown(e) ? new AmbiguousCreate({ cause: e }) : e)))
         const w = yield* post(body).pipe(
           // A refused status may be one re-provisioned since start (same name, new id): learn the statuses again
           // and, if the body changes, send it once more (a 400 made nothing).
@@ -265,12 +300,22 @@ export const make = (options: EngineOptions) =>
         return { workitemId: w.id, calls: 1 }
       })
 
+    /** A PATCH; a failure that leaves its outcome unknown is an {@link AmbiguousUpdate}. */
+    const patchWorkitem = (workitemId: string, body: Readonly<Record<string, unknown>>) =>
+      genesys.updateWorkitem(workitemId, body).pipe(Effect.mapError((e) => (outcomeUnknown(e) ? new AmbiguousUpdate({ cause: e }) : e)))
+
     /**
      * PATCH the changes, walking the status graph when the status changes — from the status the link recorded
-     * (what Genesys answered to our last write). Only when that is unknown or not one of the worktype's statuses
-     * (re-provisioned), or Genesys refuses the first step (someone moved the workitem meanwhile, or the statuses
-     * changed), is the workitem read to learn its current status; a status id the engine does not know, or a
-     * refused step, also reads the worktype's statuses again.
+     * (what Genesys answered to our last write). Only when that is unknown, not one of the worktype's statuses
+     * (re-provisioned), or an update intent says a write may have moved it, or Genesys refuses the first step
+     * (someone moved the workitem meanwhile, or the statuses changed), is the workitem read to learn its current
+     * status; a status id the engine does not know, or a refused step, also reads the worktype's statuses again.
+     *
+     * `intended`: the values of earlier writes whose outcome is unknown (the link's update intent); the PATCH
+     * covers every field where `after` differs from `before` or from any of them. `linked`: the stored link, on
+     * which the update intent is recorded before the first PATCH (undefined when adopting: the workitem was
+     * just read, and a crash leaves the create intent, which makes the next run read it again). The revision
+     * marker goes with the last PATCH only, so a workitem claims a revision only once all of it is there.
      */
     const update = (
       key: TicketKey,
@@ -279,16 +324,33 @@ export const make = (options: EngineOptions) =>
       after: Readonly<Record<string, unknown>>,
       expected: string | undefined,
       revision: string,
-      knownStatusId: string | undefined
+      knownStatusId: string | undefined,
+      intended: ReadonlyArray<Readonly<Record<string, unknown>>>,
+      linked: Link | undefined
     ) =>
       Effect.gen(function* () {
         let calls = 0
         let patch: Record<string, unknown> = {}
         let wantedStatus: string | undefined
-        const derivePatch = Effect.map(derive(() => mapping.update(before, after, ctx)), (derived) => {
-          patch = { ...(derived ?? {}) }
+        // The revision marker, held back for the last PATCH.
+        let marker: Record<string, unknown> | undefined
+        const derivePatch = Effect.gen(function* () {
+          const fromApplied = yield* derive(() => mapping.update(before, after, ctx))
+          // An intended value set that no longer derives (the worktype changed since) is replaced by "every field".
+          const fromIntended = yield* Effect.forEach(intended, (b) =>
+            derive(() => mapping.update(b, after, ctx)).pipe(Effect.orElse(() => derive(() => mapping.update({}, after, ctx))))
+          )
+          patch = mergePatches([fromApplied, ...fromIntended])
           wantedStatus = typeof patch["statusId"] === "string" ? patch["statusId"] : undefined
           delete patch["statusId"]
+          marker = undefined
+          const custom = patch["customFields"] as Record<string, unknown> | undefined
+          if (revisionField !== undefined && custom !== undefined && revisionField in custom) {
+            marker = { [revisionField]: custom[revisionField] }
+            const { [revisionField]: _, ...rest } = custom
+            if (Object.keys(rest).length > 0) patch["customFields"] = rest
+            else delete patch["customFields"]
+          }
         })
         yield* derivePatch
         /** Learn the statuses again (at most once per update) and derive the PATCH with them. */
@@ -306,7 +368,7 @@ export const make = (options: EngineOptions) =>
                 derivePatch
               )
         )
-        let statusId = knownStatusId
+        let statusId = intended.length > 0 ? undefined : knownStatusId
         const readStatus = Effect.gen(function* () {
           const current = yield* genesys.getWorkitem(workitemId)
           calls++
@@ -317,7 +379,7 @@ export const make = (options: EngineOptions) =>
           if (statusId !== undefined && !knownStatus(statusId)) yield* relearn
           return current
         })
-        /** The PATCH bodies: the field changes with the first status step, then one body per further step. */
+        /** The PATCH bodies: the field changes with the first status step, then one body per further step; the marker with the last. */
         const plan = (from: string | undefined) =>
           Effect.gen(function* () {
             let path: ReadonlyArray<string> = []
@@ -337,6 +399,10 @@ export const make = (options: EngineOptions) =>
             if (path.length > 0) first["statusId"] = path[0]
             if (Object.keys(first).length > 0) bodies.push(first)
             for (const step of path.slice(1)) bodies.push({ statusId: step })
+            if (marker !== undefined) {
+              const last = bodies.pop() ?? {}
+              bodies.push({ ...last, customFields: { ...((last["customFields"] as Record<string, unknown> | undefined) ?? {}), ...marker } })
+            }
             return bodies
           })
         let trusted = false
@@ -349,9 +415,17 @@ export const make = (options: EngineOptions) =>
           } else trusted = true
         }
         let bodies = yield* plan(statusId)
+        if (linked !== undefined && bodies.length > 0) {
+          // Durably, before the PATCH: these values may be in Genesys from now on, whatever the link says.
+          const updateIntent: UpdateIntent = {
+            revision,
+            values: intended.length > 0 && sameValues(intended[intended.length - 1]!, after) ? intended : [...intended, after]
+          }
+          if (!(yield* links.compareAndSet(key, expected, { ...linked, updateIntent }))) return yield* new LinkConflict({ key })
+        }
         for (let i = 0; i < bodies.length; i++) {
           const body = bodies[i]!
-          const sent = genesys.updateWorkitem(workitemId, body)
+          const sent = patchWorkitem(workitemId, body)
           const w: Workitem =
             i === 0 && typeof body["statusId"] === "string"
               ? yield* sent.pipe(
@@ -375,7 +449,7 @@ export const make = (options: EngineOptions) =>
                           calls-- // nothing left to send: the loop's count of this step is the refused PATCH
                           return read ?? (yield* Effect.fail(e))
                         }
-                        return yield* genesys.updateWorkitem(workitemId, retried)
+                        return yield* patchWorkitem(workitemId, retried)
                       })
                   )
                 )
@@ -383,7 +457,9 @@ export const make = (options: EngineOptions) =>
           calls++
           const applied = bodies[i]!
           statusId = w.status?.id ?? (typeof applied["statusId"] === "string" ? applied["statusId"] : statusId)
+          if (i < bodies.length - 1) yield* crashIfAt(options.crashAt, "between-status-steps")
         }
+        yield* crashIfAt(options.crashAt, "after-update")
         const link: Link = {
           workitemId,
           appliedRevision: revision,
@@ -439,7 +515,17 @@ export const make = (options: EngineOptions) =>
 
         const run = Effect.gen(function* () {
           if (link !== undefined) {
-            return yield* update(key, link.workitemId, link.appliedValues, values, applied, newest.event.revision, link.statusId).pipe(
+            return yield* update(
+              key,
+              link.workitemId,
+              link.appliedValues,
+              values,
+              applied,
+              newest.event.revision,
+              link.statusId,
+              link.updateIntent?.values ?? [],
+              link
+            ).pipe(
               Effect.catchIf(
                 (e): e is GenesysError => e instanceof GenesysError && e.reason === "NotFound",
                 () =>
@@ -463,8 +549,10 @@ export const make = (options: EngineOptions) =>
           if (!pending && (yield* getMissPolicy) === "post") return yield* create(key, values, expected, newest.event.revision)
           const found = yield* findWorkitem(values, newest.event)
           if (found === undefined) return yield* create(key, values, expected, newest.event.revision)
-          // Adopt the workitem a previous run created but did not link.
-          const adoptedValues = mapping.fromWorkitem(found, ctx)
+          // Adopt the workitem a previous run created but did not link. Its status is what its status attribute
+          // says, not its status field: a walk cut short between two steps leaves them apart, so the status is
+          // left out of the adopted values (the update walks from the workitem's status, `[]` when it is there).
+          const { [statusKey ?? ""]: _status, ...adoptedValues } = mapping.fromWorkitem(found, ctx)
           const rev = revisionField === undefined ? undefined : found.customFields?.[revisionField]
           log.info({ source: key.source, ticketId: key.ticketId, workitemId: found.id, revision: rev }, "adopting an unlinked workitem")
           if (typeof rev === "string" && compareRevision(newest.event.revision, rev) <= 0) {
@@ -480,7 +568,7 @@ export const make = (options: EngineOptions) =>
             // The run that created it applied this very revision (or a newer one): nothing to write.
             return { workitemId: found.id, calls: 1, upToDate: compareRevision(newest.event.revision, rev) === 0 ? "applied" : "superseded" }
           }
-          const r = yield* update(key, found.id, adoptedValues, values, expected, newest.event.revision, found.status?.id).pipe(
+          const r = yield* update(key, found.id, adoptedValues, values, expected, newest.event.revision, found.status?.id, [], undefined).pipe(
             // Found by a query of this worktype: it is not another worktype's.
             Effect.catchTag("ForeignWorkitem", (e) => Effect.die(new Error(`the query of worktype ${target.typeId} found a workitem of ${e.typeId}`)))
           )
@@ -518,7 +606,8 @@ export const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const started = Date.now()
         const newestRevision = batch.entries[batch.entries.length - 1]?.event.revision
-        const r = yield* Effect.either(apply(batch).pipe(withAuditTicket(batch.key, newestRevision)))
+        const applying = apply(batch).pipe(withAuditTicket(batch.key, newestRevision))
+        const r = yield* Effect.either(options.tracing === true ? withApplySpan(batch)(applying) : applying)
         if (r._tag === "Left") {
           const e = r.left
           yield* recordRetry(audit, batch.key, newestRevision, e.message)
@@ -528,7 +617,7 @@ export const make = (options: EngineOptions) =>
           )
           // The ticket waits (its events stay in the inbox); the worker goes on with other tickets.
           const delayMs =
-            e._tag === "AmbiguousCreate"
+            e._tag === "AmbiguousCreate" || e._tag === "AmbiguousUpdate"
               ? Math.max(options.ambiguousCreateBackoffMs ?? 0, options.failureBackoffMs ?? 1000)
               : e._tag === "GenesysError" && e.scoped && e.retryAfterSeconds !== undefined
                 ? // A pause over this ticket's work only (its workitem, creates, updates): wait it out in the inbox.

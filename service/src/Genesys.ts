@@ -9,7 +9,7 @@
  */
 import platformClient from "purecloud-platform-client-v2"
 import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
-import { SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
+import { GENESYS_LIMITS, SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
 import { AuditTrail, recordCall } from "./AuditTrail.js"
 import { GenesysError, type GenesysErrorReason } from "./Errors.js"
 import { Metrics } from "./Metrics.js"
@@ -44,6 +44,24 @@ export interface QueryFilter {
   readonly name: string
   readonly value: string
 }
+
+/** One entity's outcome in a bulk add job: the workitem created, or why it was not (docs/genesys-api.md §2.12). */
+export type BulkAddItemResult =
+  | { readonly ok: true; readonly workitemId: string }
+  | { readonly ok: false; readonly code?: string; readonly message: string }
+
+/** How `bulkAddWorkitems` waits for a job: first status read after `firstPollMs`, then ×2 up to `maxPollMs`. */
+export interface BulkAddOptions {
+  /** Default 1000 ms. */
+  readonly firstPollMs?: number
+  /** Default 15 000 ms. */
+  readonly maxPollMs?: number
+  /** Give up waiting for one job after this long (a `Timeout` GenesysError). Default 600 000 ms. */
+  readonly jobTimeoutMs?: number
+}
+
+/** Workitems per bulk add job (developer.genesys.cloud "Bulk Operations": 1 to 50). */
+export const BULK_ADD_PER_JOB = GENESYS_LIMITS.bulkAddEntitiesPerJob
 
 /** An operation answering 403 inside its permission-propagation window (its 403s are retried, not dead-lettered). */
 export interface PermissionWait {
@@ -80,6 +98,18 @@ export interface GenesysService {
   /** Retries only 429s: any other transient failure leaves the outcome unknown (see the engine). */
   readonly createWorkitem: (body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>
   readonly updateWorkitem: (workitemId: string, body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>
+  /**
+   * Creates the workitems through bulk add jobs of up to 50 (one job after another): per job, create it, queue it,
+   * read its status with backoff until it has finished, read its results — each a Genesys call drawn from the
+   * budget. Answers one result per body, in order. A job that cannot be created or started, ends neither
+   * `Succeeded` nor `Failed`, or does not finish within `jobTimeoutMs` fails the whole call with a `GenesysError`
+   * (workitems of jobs already finished exist, and a job that timed out may still create its own later: the caller
+   * finds them by their ticket id before trying again).
+   */
+  readonly bulkAddWorkitems: (
+    bodies: ReadonlyArray<Readonly<Record<string, unknown>>>,
+    options?: BulkAddOptions
+  ) => Effect.Effect<ReadonlyArray<BulkAddItemResult>, GenesysError>
   /** Forget the cached token (the next call logs in again). */
   readonly invalidateToken: Effect.Effect<void>
   /** Operations whose 403s are being retried while permissions propagate (empty: none). */
@@ -498,6 +528,67 @@ export const make = (options: GenesysClientOptions) =>
           (e) => e.transient,
           { scopes: [{ kind: "updates" }, { kind: "workitem", workitemId: id }], workitemId: id }
         ),
+      bulkAddWorkitems: (bodies, options) =>
+        Effect.gen(function* () {
+          const firstPollMs = options?.firstPollMs ?? 1000
+          const maxPollMs = options?.maxPollMs ?? 15_000
+          const jobTimeoutMs = options?.jobTimeoutMs ?? 600_000
+          const out: Array<BulkAddItemResult> = []
+          for (let start = 0; start < bodies.length; start += BULK_ADD_PER_JOB) {
+            const chunk = bodies.slice(start, start + BULK_ADD_PER_JOB)
+            // A new job is Idle and creates nothing until queued, so creating it again after an unknown outcome is safe.
+            const job = yield* call<{ id: string }>("createBulkAddJob", () =>
+              tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: chunk } as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsBulkAddJobs>[0])
+            )
+            const readJob = call<{ state?: string }>("getBulkAddJob", () => tm.getTaskmanagementWorkitemsBulkAddJob(job.id))
+            // Queueing creates the workitems: held back while creates are paused. Queueing twice is refused (400: only
+            // an Idle job can be queued), so after a retried PATCH a 400 is read as "already queued" when the job
+            // is no longer Idle.
+            yield* call("queueBulkAddJob", () => tm.patchTaskmanagementWorkitemsBulkAddJob(job.id, { state: "Queued" }), (e) => e.transient, {
+              scopes: [{ kind: "creates" }]
+            }).pipe(
+              Effect.catchIf(
+                (e) => e.reason === "BadRequest",
+                (e) => Effect.flatMap(readJob, (j) => (j.state === "Idle" || j.state === "Cancelled" ? Effect.fail(e) : Effect.void))
+              )
+            )
+            const started = yield* Clock.currentTimeMillis
+            let wait = firstPollMs
+            let state: string | undefined
+            for (;;) {
+              yield* Effect.sleep(Duration.millis(wait))
+              state = (yield* readJob).state
+              if (state === "Succeeded" || state === "Failed" || state === "Cancelled") break
+              if ((yield* Clock.currentTimeMillis) - started >= jobTimeoutMs)
+                return yield* Effect.fail(
+                  new GenesysError({ reason: "Timeout", operation: "getBulkAddJob", body: { message: `bulk add job ${job.id} still ${String(state)} after ${jobTimeoutMs} ms` } })
+                )
+              wait = Math.min(wait * 2, maxPollMs)
+            }
+            if (state === "Cancelled")
+              return yield* Effect.fail(new GenesysError({ reason: "Conflict", operation: "getBulkAddJob", body: { message: `bulk add job ${job.id} was cancelled` } }))
+            const r = yield* call<{ results?: Array<{ entity?: { id?: string }; error?: { code?: string; message?: string } }> }>(
+              "getBulkAddJobResults",
+              () => tm.getTaskmanagementWorkitemsBulkAddJobResults(job.id)
+            )
+            const results = r.results ?? []
+            if (results.length !== chunk.length)
+              return yield* Effect.fail(
+                new GenesysError({
+                  reason: "ServerError",
+                  operation: "getBulkAddJobResults",
+                  body: { message: `bulk add job ${job.id} (${String(state)}) has ${results.length} results for ${chunk.length} workitems` }
+                })
+              )
+            for (const x of results)
+              out.push(
+                typeof x.entity?.id === "string"
+                  ? { ok: true, workitemId: x.entity.id }
+                  : { ok: false, ...(x.error?.code !== undefined ? { code: x.error.code } : {}), message: x.error?.message ?? "no workitem and no error in the job's results" }
+              )
+          }
+          return out
+        }),
       invalidateToken,
       permissionsChanged: () => forbiddenSince.clear(),
       permissionWaits: () => {

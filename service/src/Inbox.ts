@@ -13,8 +13,11 @@ import type { AcceptResult, TicketBatch, TicketKey } from "./Domain.js"
 import type { InboxFull, StoreError } from "./Errors.js"
 
 export interface InboxService {
-  /** Store an event durably; a re-delivered delivery key is acknowledged as `Duplicate` and not stored twice. */
-  readonly accept: (event: TicketEvent) => Effect.Effect<AcceptResult, StoreError | InboxFull>
+  /**
+   * Store an event durably; a re-delivered delivery key is acknowledged as `Duplicate` and not stored twice.
+   * `traceparent` (tracing on) is stored with the event and handed back in its `InboxEntry`.
+   */
+  readonly accept: (event: TicketEvent, options?: AcceptOptions) => Effect.Effect<AcceptResult, StoreError | InboxFull>
   /** Store an event again under a fresh delivery key (dead-letter replay). */
   readonly requeue: (event: TicketEvent) => Effect.Effect<string, StoreError>
   /** Wait for a ticket with pending events that no other consumer holds, and hold it. */
@@ -35,10 +38,15 @@ export interface InboxService {
   readonly checkWritable: Effect.Effect<void, StoreError>
 }
 
+export interface AcceptOptions {
+  /** The W3C trace context of the accepting span. */
+  readonly traceparent?: string
+}
+
 export class Inbox extends Context.Tag("@workbridge/service/Inbox")<Inbox, InboxService>() {}
 
 /** `accept` as a plain Promise, for the webhook edge: no Effect runtime entered per request. */
-export type AcceptPromise = (event: TicketEvent) => Promise<AcceptResult>
+export type AcceptPromise = (event: TicketEvent, options?: AcceptOptions) => Promise<AcceptResult>
 
 const acceptPromises = new WeakMap<InboxService, AcceptPromise>()
 

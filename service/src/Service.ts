@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { type Adapter, adapters, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, parseCatalogFile } from "@workbridge/catalog"
 import type { Emulator } from "@workbridge/genesys-emulator"
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Effect, Either, Fiber, Layer, ManagedRuntime, Schedule } from "effect"
 import type { Logger } from "pino"
 import type { pino } from "pino"
@@ -36,6 +37,7 @@ import { distributedLayers } from "./distributed/Layers.js"
 import type { DistributedStartError } from "./distributed/Connections.js"
 import type { StoreError } from "./Errors.js"
 import { makeOpsConsole } from "./ops/router.js"
+import { loadTracing } from "./Tracing.js"
 
 export interface RunningService {
   readonly url: string
@@ -62,6 +64,11 @@ export interface StartOptions {
    * pass every call through to the real client.
    */
   readonly decorateGenesys?: (genesys: GenesysService) => GenesysService
+  /**
+   * Test-only: with tracing configured, export the spans to this OpenTelemetry `SpanExporter` (each as it ends)
+   * instead of to the OTLP endpoint.
+   */
+  readonly traceExporter?: SpanExporter
 }
 
 export { DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
@@ -275,8 +282,16 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       permissionWindowSeconds: config.permissionWindowSeconds,
       longPauseSeconds: config.longPauseSeconds
     }).pipe(Layer.provide(Layer.merge(base, auditLayer)))
-    const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys, auditLayer))
+    // Tracing: the OpenTelemetry SDK is loaded only when an OTLP endpoint is configured.
+    const tracing = config.tracing === undefined ? Layer.empty : await loadTracing(config.tracing, options.traceExporter)
+    const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys, auditLayer, tracing))
     cleanups.push(() => runtime.dispose())
+    const tracer = config.tracing === undefined ? undefined : await runtime.runPromise(Effect.tracer)
+    if (config.tracing !== undefined) {
+      const url = new URL(config.tracing.tracesUrl)
+      // Where, not how: neither the headers nor any credentials or query of the URL are logged.
+      log.info({ endpoint: `${url.origin}${url.pathname}`, serviceName: config.tracing.serviceName }, "exporting traces (OTLP over HTTP)")
+    }
 
     const { inbox: storeInbox, links, client: sdkClient, budget, audit } = await runtime.runPromise(
       Effect.all({ inbox: Inbox, links: LinkStore, client: Genesys, budget: RateBudget, audit: AuditTrail })
@@ -339,7 +354,8 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
         target,
         ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {}),
         failureBackoffMs: Math.min(config.retryMaxMs, 5000),
-        ambiguousCreateBackoffMs: config.genesysTimeoutMs + 1000
+        ambiguousCreateBackoffMs: config.genesysTimeoutMs + 1000,
+        ...(tracer !== undefined ? { tracing: true } : {})
       }).pipe(Effect.provideService(Genesys, client))
     )
     const workers = runtime.runFork(engine.run(config.workers))
@@ -452,6 +468,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       host: config.host,
       dataActions: dataActionsRouter(),
       ops: ops.router,
+      ...(tracer !== undefined ? { tracer } : {}),
       ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {})
     })
 

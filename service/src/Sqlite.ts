@@ -39,6 +39,13 @@ CREATE TABLE IF NOT EXISTS links (
   applied_at TEXT NOT NULL,
   PRIMARY KEY (source, ticket_id)
 );
+CREATE TABLE IF NOT EXISTS update_intents (
+  source TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  intended_values TEXT NOT NULL,
+  PRIMARY KEY (source, ticket_id)
+);
 CREATE TABLE IF NOT EXISTS outcomes (
   source TEXT NOT NULL,
   delivery_key TEXT NOT NULL,
@@ -71,7 +78,11 @@ CREATE TABLE IF NOT EXISTS heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at 
  * Columns added after a table's first release, as `[table, column, definition]`: a database made before one of them
  * gets it with ALTER TABLE when opened (existing rows hold NULL). Additive only; never rename or drop.
  */
-const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [["links", "type_id", "TEXT"]]
+const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
+  ["links", "type_id", "TEXT"],
+  // The W3C traceparent of the span that accepted the event (tracing on; NULL otherwise).
+  ["inbox", "trace_context", "TEXT"]
+]
 
 const migrate = (db: SqliteDatabase): void => {
   for (const [table, column, definition] of ADDED_COLUMNS) {

@@ -5,7 +5,7 @@ import type { TicketEvent } from "@workbridge/catalog"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "./Domain.js"
 import { ticketKeyString } from "./Domain.js"
 import { InboxFull, StoreError, storeCannotWrite } from "./Errors.js"
-import { Inbox, type InboxService, registerAcceptPromise } from "./Inbox.js"
+import { type AcceptOptions, Inbox, type InboxService, registerAcceptPromise } from "./Inbox.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
 
 export interface SqliteInboxOptions {
@@ -74,6 +74,7 @@ interface Row {
   id: number
   event: string
   accepted_at: string
+  trace_context: string | null
 }
 
 export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Effect<InboxService> =>
@@ -103,7 +104,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     let depth = (countStmt.get() as { n: number }).n
     const insertDelivery = db.prepare("INSERT OR IGNORE INTO deliveries (source, delivery_key, accepted_at) VALUES (?, ?, ?)")
     const insertEvent = db.prepare(
-      "INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at) VALUES (?, ?, ?, ?, ?, ?)"
+      "INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at, trace_context) VALUES (?, ?, ?, ?, ?, ?, ?)"
     )
     const nextTicket = db.prepare(
       `SELECT source, ticket_id FROM inbox
@@ -111,7 +112,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
        ORDER BY id LIMIT 1`
     )
     const ticketRows = db.prepare(
-      "SELECT id, event, accepted_at FROM inbox WHERE source = ? AND ticket_id = ? ORDER BY id LIMIT ?"
+      "SELECT id, event, accepted_at, trace_context FROM inbox WHERE source = ? AND ticket_id = ? ORDER BY id LIMIT ?"
     )
     const deleteIds = db.prepare("DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(?))")
     const pendingStmt = db.prepare(
@@ -138,6 +139,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     // and is answered "duplicate" once a sync succeeds).
     interface Waiter {
       readonly event: TicketEvent
+      readonly traceparent: string | null
       /** Told the entry's own outcome (an `InboxFull` or `StoreError` is a failure), plainly: no Effect per entry. */
       readonly done: (result: AcceptResult | InboxFull | StoreError) => void
     }
@@ -179,7 +181,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
 
     type EntryResult = AcceptResult | InboxFull | StoreError
     // One entry, in its own savepoint: an entry that cannot be written fails alone, never its batch.
-    const acceptOneTx = db.transaction((event: TicketEvent, json: string, now: string, added: number): AcceptResult | InboxFull => {
+    const acceptOneTx = db.transaction((event: TicketEvent, json: string, now: string, added: number, traceparent: string | null): AcceptResult | InboxFull => {
       // The dedupe mark first: a delivery key seen before, or earlier in this same batch, is a duplicate.
       if (insertDelivery.run(event.source, event.deliveryKey, now).changes === 0) return { _tag: "Duplicate" }
       if (depth + added >= options.hardLimit) {
@@ -187,15 +189,15 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         deleteDelivery.run(event.source, event.deliveryKey)
         return new InboxFull({ depth: depth + added, limit: options.hardLimit })
       }
-      const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, json, now)
+      const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, json, now, traceparent)
       return { _tag: "Accepted", id: String(r.lastInsertRowid) }
     })
-    const acceptBatchTx = db.transaction((batch: ReadonlyArray<{ readonly event: TicketEvent; readonly json: string | StoreError }>, now: string): Array<EntryResult> => {
+    const acceptBatchTx = db.transaction((batch: ReadonlyArray<{ readonly event: TicketEvent; readonly json: string | StoreError; readonly traceparent: string | null }>, now: string): Array<EntryResult> => {
       let added = 0
-      return batch.map(({ event, json }): EntryResult => {
+      return batch.map(({ event, json, traceparent }): EntryResult => {
         if (typeof json !== "string") return json
         try {
-          const r = acceptOneTx(event, json, now, added)
+          const r = acceptOneTx(event, json, now, added, traceparent)
           if (r._tag === "Accepted") added++
           return r
         } catch (cause) {
@@ -232,7 +234,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       pending = []
       if (batch.length === 0) return
       let results: Array<EntryResult>
-      const entries = batch.map((w) => ({ event: w.event, json: serialize(w.event) }))
+      const entries = batch.map((w) => ({ event: w.event, json: serialize(w.event), traceparent: w.traceparent }))
       try {
         if (walFile === undefined) results = acceptBatchTx(entries, new Date().toISOString())
         else {
@@ -268,19 +270,19 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       syncThenAnswer(walFile, (failure) => batch.forEach((w, i) => w.done(failure ?? results[i]!)))
     }
 
-    const enqueue = (event: TicketEvent, done: Waiter["done"]): void => {
-      if (pending.push({ event, done }) === 1) setImmediate(flush)
+    const enqueue = (event: TicketEvent, options: AcceptOptions | undefined, done: Waiter["done"]): void => {
+      if (pending.push({ event, traceparent: options?.traceparent ?? null, done }) === 1) setImmediate(flush)
     }
     const failed = (r: EntryResult): r is InboxFull | StoreError => r._tag === "InboxFull" || r._tag === "StoreError"
 
-    const accept = (event: TicketEvent): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
+    const accept = (event: TicketEvent, options?: AcceptOptions): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
       Effect.async<AcceptResult, StoreError | InboxFull>((resume) => {
-        enqueue(event, (r) => resume(failed(r) ? Effect.fail(r) : Effect.succeed(r)))
+        enqueue(event, options, (r) => resume(failed(r) ? Effect.fail(r) : Effect.succeed(r)))
       })
     // The same, as a Promise (the webhook edge's path): one batch, one commit, no Effect runtime per request.
-    const acceptPromise = (event: TicketEvent): Promise<AcceptResult> =>
+    const acceptPromise = (event: TicketEvent, options?: AcceptOptions): Promise<AcceptResult> =>
       new Promise((resolve, reject) => {
-        enqueue(event, (r) => (failed(r) ? reject(r) : resolve(r)))
+        enqueue(event, options, (r) => (failed(r) ? reject(r) : resolve(r)))
       })
 
     const requeue = (event: TicketEvent) =>
@@ -289,7 +291,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
         const replay: TicketEvent = { ...event, deliveryKey }
         insertDelivery.run(replay.source, deliveryKey, now)
-        const r = insertEvent.run(replay.source, replay.ticketId, replay.revision, deliveryKey, JSON.stringify(replay), now)
+        const r = insertEvent.run(replay.source, replay.ticketId, replay.revision, deliveryKey, JSON.stringify(replay), now, null)
         depth++
         return String(r.lastInsertRowid)
       }).pipe(Effect.tap(() => notify))
@@ -302,7 +304,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       const entries: Array<InboxEntry> = rows.map((r) => ({
         id: String(r.id),
         event: JSON.parse(r.event) as TicketEvent,
-        acceptedAt: r.accepted_at
+        acceptedAt: r.accepted_at,
+        ...(r.trace_context !== null ? { traceparent: r.trace_context } : {})
       }))
       entries.sort((a, b) => (a.event.revision < b.event.revision ? -1 : a.event.revision > b.event.revision ? 1 : 0))
       leased.add(ticketKeyString(key))

@@ -1,7 +1,10 @@
-/** The link store on SQLite: links with compare-and-set on the applied revision, outcomes, dead letters. */
+/**
+ * The link store on SQLite: links with compare-and-set on the applied revision, outcomes, dead letters. A link's
+ * update intent lives in `update_intents` (one row per ticket), written and removed in the link's own transaction.
+ */
 import { Effect, Layer } from "effect"
 import type { TicketEvent } from "@workbridge/catalog"
-import type { DeadLetter, Link, OutcomeKind } from "./Domain.js"
+import type { DeadLetter, Link, OutcomeKind, UpdateIntent } from "./Domain.js"
 import { DeadLetterNotFound } from "./Errors.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
@@ -49,6 +52,12 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
        status_id = excluded.status_id, applied_at = excluded.applied_at, type_id = excluded.type_id`
   )
   const countOtherWorktype = db.prepare("SELECT COUNT(*) AS n FROM links WHERE type_id IS NOT NULL AND type_id <> ?")
+  const getIntent = db.prepare("SELECT revision, intended_values FROM update_intents WHERE source = ? AND ticket_id = ?")
+  const upsertIntent = db.prepare(
+    `INSERT INTO update_intents (source, ticket_id, revision, intended_values) VALUES (?, ?, ?, ?)
+     ON CONFLICT (source, ticket_id) DO UPDATE SET revision = excluded.revision, intended_values = excluded.intended_values`
+  )
+  const deleteIntent = db.prepare("DELETE FROM update_intents WHERE source = ? AND ticket_id = ?")
   const insertOutcome = db.prepare(
     "INSERT OR IGNORE INTO outcomes (source, delivery_key, ticket_id, revision, outcome, at) VALUES (?, ?, ?, ?, ?, ?)"
   )
@@ -69,13 +78,17 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
   const readLink = (source: string, ticketId: string): Link | undefined => {
     const r = getLink.get(source, ticketId) as LinkRow | undefined
     if (r === undefined) return undefined
+    const i = getIntent.get(source, ticketId) as { revision: string; intended_values: string } | undefined
+    const updateIntent: UpdateIntent | undefined =
+      i === undefined ? undefined : { revision: i.revision, values: JSON.parse(i.intended_values) as UpdateIntent["values"] }
     return {
       workitemId: r.workitem_id,
       appliedRevision: r.applied_revision,
       appliedValues: JSON.parse(r.applied_values) as Record<string, unknown>,
       ...(r.status_id !== null ? { statusId: r.status_id } : {}),
       appliedAt: r.applied_at,
-      ...(r.type_id !== null ? { typeId: r.type_id } : {})
+      ...(r.type_id !== null ? { typeId: r.type_id } : {}),
+      ...(updateIntent !== undefined ? { updateIntent } : {})
     }
   }
 
@@ -92,6 +105,9 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
       appliedAt: link.appliedAt,
       typeId: link.typeId ?? null
     })
+    if (link.updateIntent !== undefined) {
+      upsertIntent.run(source, ticketId, link.updateIntent.revision, JSON.stringify(link.updateIntent.values))
+    } else deleteIntent.run(source, ticketId)
     return true
   })
 

@@ -60,6 +60,43 @@ describe("SQLite link store on a database made before links recorded their workt
   })
 })
 
+describe("SQLite inbox on a database made before events carried a trace context", () => {
+  it("adds the column on open and hands out the old pending events with no trace context, new ones with theirs", async () => {
+    const file = path.join(dir, "before-trace-context.sqlite")
+    const Database = (await import("better-sqlite3")).default
+    const old = new Database(file)
+    old.exec(`CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, ticket_id TEXT NOT NULL,
+      revision TEXT NOT NULL, delivery_key TEXT NOT NULL, event TEXT NOT NULL, accepted_at TEXT NOT NULL)`)
+    const before = testEvent({ ticketId: "OLD-T", rev: 1 })
+    old
+      .prepare("INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(before.source, before.ticketId, before.revision, before.deliveryKey, JSON.stringify(before), "2026-01-01T00:00:00.000Z")
+    old.close()
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    const after = testEvent({ ticketId: "OLD-T", rev: 2 })
+    const batch = await Effect.runPromise(
+      Effect.scoped(
+        Effect.provide(
+          Effect.gen(function* () {
+            const inbox = yield* Inbox
+            yield* inbox.accept(after, { traceparent })
+            return yield* inbox.take
+          }),
+          SqliteInbox.layer({ hardLimit: 100 }).pipe(Layer.provide(Sqlite.layer(file)))
+        )
+      )
+    )
+    expect(batch.entries.map((e) => ({ revision: e.event.revision, traceparent: e.traceparent }))).toEqual([
+      { revision: before.revision, traceparent: undefined },
+      { revision: after.revision, traceparent }
+    ])
+    const again = Sqlite.openDatabase(file)
+    const columns = (again.prepare("PRAGMA table_info(inbox)").all() as Array<{ name: string }>).map((c) => c.name)
+    again.close()
+    expect(columns.filter((c) => c === "trace_context")).toHaveLength(1)
+  })
+})
+
 describe("SQLite inbox durability", () => {
   it("keeps accepted events and the dedupe marks across a reopen of the file", async () => {
     const file = path.join(dir, "durable.sqlite")

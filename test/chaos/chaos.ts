@@ -18,6 +18,8 @@ export interface ChaosOptions {
   readonly errorShare?: number
   /** Share of Genesys calls that never get an answer; default 0.02. */
   readonly hangShare?: number
+  /** Share of Genesys calls that take effect but whose answer never comes (a timeout on a write that happened); default 0.01. */
+  readonly lostShare?: number
   /** The service's per-call Genesys timeout; default 2000 ms. */
   readonly genesysTimeoutMs?: number
   readonly log?: (line: string) => void
@@ -34,12 +36,13 @@ export interface ChaosResult extends StormRun {
 const API = "^/api/v2/taskmanagement/"
 
 /** The faults of a chaos run (probabilities per Genesys API call). */
-export const chaosFaults = (errorShare: number, hangShare: number): ReadonlyArray<FaultSpec> => [
+export const chaosFaults = (errorShare: number, hangShare: number, lostShare = 0): ReadonlyArray<FaultSpec> => [
   { kind: "latency", path: API, latencyMs: 80, probability: 0.1 },
   { kind: "status", path: API, status: 500, probability: errorShare * 0.4 },
   { kind: "status", path: API, status: 502, probability: errorShare * 0.3 / (1 - errorShare * 0.4) },
   { kind: "status", path: API, status: 503, probability: errorShare * 0.3 / (1 - errorShare * 0.7) },
-  { kind: "hang", path: API, probability: hangShare / (1 - errorShare) }
+  { kind: "hang", path: API, probability: hangShare / (1 - errorShare) },
+  ...(lostShare > 0 ? [{ kind: "lostResponse" as const, path: API, probability: Math.min(1, lostShare / (1 - errorShare - hangShare)) }] : [])
 ]
 
 export const runChaos = async (options: ChaosOptions): Promise<ChaosResult> => {
@@ -73,7 +76,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosResult> => {
           await stack.service.restart()
         }
       },
-      faults: chaosFaults(options.errorShare ?? 0.05, options.hangShare ?? 0.02),
+      faults: chaosFaults(options.errorShare ?? 0.05, options.hangShare ?? 0.02, options.lostShare ?? 0.01),
       // Bursts hit the workitem calls (the hot path), not the start-up reads of a restarting service.
       rateLimitBursts: { everyMs: 5000, count: 5, retryAfterSeconds: options.retryAfterSeconds, path: "^/api/v2/taskmanagement/workitems" },
       kills: options.kills,

@@ -1,6 +1,7 @@
 /**
  * `pnpm test:chaos`: the storm under emulator faults and repeated SIGKILLs of the service; exits 1 on any invariant
- * violation, 2 on a bad command line. `--help` lists the size flags.
+ * violation, 2 on a bad command line. `--help` lists the size flags. `--soak N` runs seeds `--seed` … `--seed`+N−1
+ * one after another at the same size, reports each, and exits 1 when any of them failed.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -17,7 +18,9 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "concurrency", description: "webhook requests in flight", default: 16, min: 1, max: 512 },
   { name: "errors", description: "share of Genesys calls answered 5xx", default: 0.05, min: 0, max: 0.5 },
   { name: "timeouts", description: "share of Genesys calls never answered", default: 0.02, min: 0, max: 0.5 },
-  { name: "retry-after", description: "Retry-After seconds of the injected 429 bursts", default: 2, min: 0, max: 60 }
+  { name: "lost", description: "share of Genesys calls that take effect but are never answered", default: 0.01, min: 0, max: 0.5 },
+  { name: "retry-after", description: "Retry-After seconds of the injected 429 bursts", default: 2, min: 0, max: 60 },
+  { name: "soak", description: "run this many seeds in a row (from --seed) at this size, one report per seed; 0: one run", default: 0, min: 0, max: 1000 }
 ]
 
 const main = async (): Promise<number> => {
@@ -41,34 +44,58 @@ const main = async (): Promise<number> => {
   }
   const resultsDir = fileURLToPath(new URL("../../bench/results/", import.meta.url))
   mkdirSync(resultsDir, { recursive: true })
-  const started = Date.now()
-  const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s]`
-  const result = await runChaos({
-    tickets: flags["tickets"] as number,
-    events: flags["events"] as number,
-    kills: flags["kills"] as number,
-    seed: flags["seed"] as number,
-    budgetPerMinute: flags["budget"] as number,
-    concurrency: flags["concurrency"] as number,
-    errorShare: flags["errors"] as number,
-    hangShare: flags["timeouts"] as number,
-    retryAfterSeconds: flags["retry-after"] as number,
-    logFile: `${resultsDir}chaos-service.log`,
-    log: (line) => process.stdout.write(`${stamp()} ${line}\n`)
-  })
-  const file = `${resultsDir}chaos-${new Date().toISOString().replace(/[:.]/g, "-")}.json`
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
-  process.stdout.write(`${formatReport(result.report)}\n`)
-  if (result.budget !== undefined) {
-    const b = result.budget
+  const soak = flags["soak"] as number
+  const first = flags["seed"] as number
+  const seeds = soak === 0 ? [first] : Array.from({ length: soak }, (_, i) => first + i)
+  const rows: Array<{ seed: number; ok: boolean; seconds: number; summary: string }> = []
+  for (const seed of seeds) {
+    if (soak > 0) process.stdout.write(`\n== seed ${seed} (${rows.length + 1}/${seeds.length}) ==\n`)
+    const started = Date.now()
+    const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s]`
+    const result = await runChaos({
+      tickets: flags["tickets"] as number,
+      events: flags["events"] as number,
+      kills: flags["kills"] as number,
+      seed,
+      budgetPerMinute: flags["budget"] as number,
+      concurrency: flags["concurrency"] as number,
+      errorShare: flags["errors"] as number,
+      hangShare: flags["timeouts"] as number,
+      lostShare: flags["lost"] as number,
+      retryAfterSeconds: flags["retry-after"] as number,
+      // A soak keeps every seed's service log (a failing seed's is the one to read).
+      logFile: soak === 0 ? `${resultsDir}chaos-service.log` : `${resultsDir}chaos-service-seed-${seed}.log`,
+      log: (line) => process.stdout.write(`${stamp()} ${line}\n`)
+    })
+    const file = `${resultsDir}chaos-${new Date().toISOString().replace(/[:.]/g, "-")}.json`
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
+    process.stdout.write(`${formatReport(result.report)}\n`)
+    if (result.budget !== undefined) {
+      const b = result.budget
+      process.stdout.write(
+        `  budget ${b.budgetPerMinute}/min · at most ${b.maxCallsPerMinute} calls in one minute · 429s: ${b.natural429} from the rate limit, ${b.injected429} injected\n`
+      )
+    }
     process.stdout.write(
-      `  budget ${b.budgetPerMinute}/min · at most ${b.maxCallsPerMinute} calls in one minute · 429s: ${b.natural429} from the rate limit, ${b.injected429} injected\n`
+      `  ${result.kills} kill -9 restarts · ${result.send.retries} webhook retries · drained in ${(result.drainMs / 1000).toFixed(1)} s · report ${file}\n`
     )
+    const seconds = (Date.now() - started) / 1000
+    const c = result.report.counts
+    rows.push({
+      seed,
+      ok: result.report.ok,
+      seconds,
+      summary: `${result.report.workitems} workitems · violations: one workitem ${c["one-workitem"]}, newest revision ${c["newest-revision"]}, nothing lost ${c["nothing-lost"]}, budget ${c["budget"]} · ${result.kills} kills`
+    })
   }
-  process.stdout.write(
-    `  ${result.kills} kill -9 restarts · ${result.send.retries} webhook retries · drained in ${(result.drainMs / 1000).toFixed(1)} s · report ${file}\n`
-  )
-  return result.report.ok ? 0 : 1
+  if (soak > 0) {
+    process.stdout.write(`\nsoak: ${seeds.length} seeds at ${String(flags["tickets"])} tickets, ${String(flags["events"])} events, ${String(flags["kills"])} kills\n`)
+    for (const r of rows) process.stdout.write(`  seed ${String(r.seed).padStart(4)}  ${r.ok ? "ok      " : "VIOLATED"}  ${r.seconds.toFixed(0).padStart(5)} s  ${r.summary}\n`)
+    const failed = rows.filter((r) => !r.ok).map((r) => r.seed)
+    const total = rows.reduce((a, r) => a + r.seconds, 0)
+    process.stdout.write(`  ${rows.length - failed.length}/${rows.length} seeds passed in ${(total / 60).toFixed(1)} min${failed.length > 0 ? ` · failed: ${failed.join(", ")}` : ""}\n`)
+  }
+  return rows.every((r) => r.ok) ? 0 : 1
 }
 
 main().then(

@@ -37,6 +37,12 @@ export interface DistributedStormOptions {
    * on the run's own vhost) and Redis connections (`CLIENT KILL`) mid-run, `kills` times.
    */
   readonly cutConnections?: boolean
+  /**
+   * Instead of killing a replica at a moment of the storm's choosing: replica 0 kills itself (SIGKILL, the
+   * service's test-only crash point `after-update`) right after its first PATCH was answered and before the link
+   * write; the storm's crash waits for that and restarts it without the crash point (use with `kills: 1`).
+   */
+  readonly killMidPatch?: boolean
   /** Periodic injected 429 bursts with `Retry-After` (seconds); default none. */
   readonly retryAfterSeconds?: number
   readonly seed?: number
@@ -208,7 +214,11 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
       WORKBRIDGE_GENESYS_TIMEOUT_MS: "4000",
       WORKBRIDGE_RETRY_MAX_MS: "5000"
     })
-    for (let i = 0; i < n; i++) replicas.push(await startServiceProcess({ env: env(i), logFile: join(dataDir, `replica-${i}.log`) }))
+    const midPatch = options.killMidPatch === true
+    for (let i = 0; i < n; i++) {
+      const e = midPatch && i === 0 ? { ...env(i), WORKBRIDGE_TEST_CRASH_AT: "after-update" } : env(i)
+      replicas.push(await startServiceProcess({ env: e, logFile: join(dataDir, `replica-${i}.log`) }))
+    }
     log(`emulator ${emulator.url} · replicas ${replicas.map((r) => r.url).join(", ")}`)
     const run = await runStorm({
       storm,
@@ -225,6 +235,17 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
             const closed = await killRedisClients(namespace)
             log(`cut: every RabbitMQ connection of vhost ${vhost} closed, ${closed} Redis connections killed`)
             cuts.redisClientsKilled += closed
+            return
+          }
+          if (midPatch) {
+            const victim = replicas[0]!
+            const deadline = Date.now() + 120_000
+            while (victim.running()) {
+              if (Date.now() > deadline) throw new Error("replica 0 did not reach its crash point (no PATCH of its own within 120 s)")
+              await new Promise((r) => setTimeout(r, 50))
+            }
+            log(`replica 0 killed itself between a PATCH and its link write (#${k})`)
+            await victim.restart({ WORKBRIDGE_TEST_CRASH_AT: "" })
             return
           }
           const victim = replicas[(k - 1) % n]!

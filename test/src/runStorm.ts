@@ -10,7 +10,7 @@ import type { Storm } from "./storm.js"
 
 /** A fault rule as the emulator's control API takes it (`path` is a regular expression source). */
 export interface FaultSpec {
-  readonly kind: "status" | "rateLimit" | "latency" | "hang" | "drop"
+  readonly kind: "status" | "rateLimit" | "latency" | "hang" | "drop" | "lostResponse"
   readonly method?: string
   readonly path?: string
   readonly status?: number

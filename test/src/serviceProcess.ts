@@ -41,8 +41,8 @@ export interface ServiceProcess {
   running(): boolean
   /** SIGKILL the process and wait for it to exit. */
   kill9(): Promise<void>
-  /** Start it again (same port, same environment, same data directory). */
-  restart(): Promise<void>
+  /** Start it again (same port, same environment — with `env` over it from now on, if given — same data directory). */
+  restart(env?: Readonly<Record<string, string>>): Promise<void>
   /** SIGTERM and wait (SIGKILL after 15 s). */
   stop(): Promise<void>
   /** Current resident set size in bytes (Linux /proc), or undefined. */
@@ -80,7 +80,7 @@ export const startServiceProcess = async (options: ServiceProcessOptions): Promi
   const port = options.port ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
   const log = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: "a" })
-  const env: Record<string, string> = {
+  let env: Record<string, string> = {
     PATH: process.env["PATH"] ?? "/usr/bin:/bin",
     HOME: process.env["HOME"] ?? "/tmp",
     ...options.env,
@@ -143,8 +143,9 @@ export const startServiceProcess = async (options: ServiceProcessOptions): Promi
       if (running()) child!.kill("SIGKILL")
       await exited
     },
-    restart: async () => {
+    restart: async (overrides) => {
       if (running()) throw new Error("restart: the service is still running (kill it first)")
+      if (overrides !== undefined) env = { ...env, ...overrides }
       // Like a process supervisor: a start that fails (e.g. Genesys unreachable at start-up) is tried again.
       let last: unknown
       for (let attempt = 1; attempt <= (options.restartAttempts ?? 5); attempt++) {

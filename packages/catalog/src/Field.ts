@@ -44,6 +44,8 @@ export const GENESYS_LIMITS = {
   workitemDescription: { maxLength: 512 },
   workitemPriority: { minimum: -25_000_000, maximum: 25_000_000 },
   fieldsPerSchema: 50,
+  /** Workitems per bulk add job (developer.genesys.cloud "Bulk Operations"; docs/genesys-api.md §2.12). */
+  bulkAddEntitiesPerJob: 50,
   /** Workbridge keeps every request body it sends under this size. */
   requestBodyBytes: 500 * 1024
 } as const

@@ -71,6 +71,38 @@ export const SERVICE_OPERATIONS = {
     path: "/api/v2/taskmanagement/workitems/{workitemId}",
     permission: "workitems:workitem:edit",
     purpose: "apply a ticket change (minimal PATCH)"
+  },
+  createBulkAddJob: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "postTaskmanagementWorkitemsBulkAddJobs",
+    httpMethod: "POST",
+    path: "/api/v2/taskmanagement/workitems/bulk/add/jobs",
+    permission: "workitems:bulkAddJob:add",
+    purpose: "backfill: submit up to 50 new workitems as one bulk add job (docs/genesys-api.md §2.12)"
+  },
+  queueBulkAddJob: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "patchTaskmanagementWorkitemsBulkAddJob",
+    httpMethod: "PATCH",
+    path: "/api/v2/taskmanagement/workitems/bulk/add/jobs/{bulkJobId}",
+    permission: "workitems:bulkAddJob:edit",
+    purpose: "backfill: start the job (state Queued); a new job waits Idle until then"
+  },
+  getBulkAddJob: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "getTaskmanagementWorkitemsBulkAddJob",
+    httpMethod: "GET",
+    path: "/api/v2/taskmanagement/workitems/bulk/add/jobs/{bulkJobId}",
+    permission: "workitems:bulkAddJob:view",
+    purpose: "backfill: poll the job until it has finished"
+  },
+  getBulkAddJobResults: {
+    sdkClass: "TaskManagementApi",
+    sdkMethod: "getTaskmanagementWorkitemsBulkAddJobResults",
+    httpMethod: "GET",
+    path: "/api/v2/taskmanagement/workitems/bulk/add/jobs/{bulkJobId}/results",
+    permission: "workitems:bulkAddJobResults:view",
+    purpose: "backfill: each entity's created workitem id or error, to write the links"
   }
 } as const satisfies Record<string, GenesysOperation>
 

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from "node:net"
 import { KNOWN_PERMISSIONS, authRoutes, authenticate, checkPermissions, issueToken, policiesFor } from "./internal/auth.js"
 import { ApiError, codeForStatus } from "./internal/errors.js"
 import { type ActiveFault, type FaultRule, TRANSIENT_FAULTS, checkFaultRule, pathMatches, prng } from "./internal/faults.js"
+import { bulkRoutes, runDueBulkAddJobs } from "./internal/bulk.js"
 import { integrationRoutes } from "./internal/integrations.js"
 import type { Config, Ctx, Route } from "./internal/route.js"
 import { readStateFile, State, writeStateFile } from "./internal/State.js"
@@ -163,7 +164,7 @@ const compile = (routes: ReadonlyArray<Route>): ReadonlyArray<Compiled> =>
     .sort((a, b) => a.names.length - b.names.length)
 
 /** Every Genesys route the emulator serves (besides `POST /oauth/token`). */
-export const ROUTES: ReadonlyArray<Route> = [...authRoutes, ...taskManagementRoutes, ...workitemRoutes, ...integrationRoutes]
+export const ROUTES: ReadonlyArray<Route> = [...authRoutes, ...taskManagementRoutes, ...workitemRoutes, ...bulkRoutes, ...integrationRoutes]
 const COMPILED = compile(ROUTES)
 
 const findRoute = (method: string, path: string): { route: Route; params: Record<string, string> } | undefined => {
@@ -473,6 +474,17 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       }
     }
     faults = faults.filter((f) => f.remaining > 0)
+    // `lostResponse`: the request is handled as usual (its effect stays) but its answer is never sent.
+    const lost = terminal?.rule.kind === "lostResponse"
+    if (lost) terminal = undefined
+    const reply = (status: number, answer: () => void): void => {
+      if (lost) {
+        done(0, "lostResponse")
+        return
+      }
+      answer()
+      done(status)
+    }
     if (terminal !== undefined) {
       const r = terminal.rule
       if (r.kind === "hang") {
@@ -516,8 +528,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
           config.tokenTtlSeconds
         )
         if ("clientId" in result) clientId = result.clientId
-        send(res, result.status, result.body, correlationId, { "Cache-Control": "no-store" })
-        done(result.status)
+        reply(result.status, () => send(res, result.status, result.body, correlationId, { "Cache-Control": "no-store" }))
         return
       }
       if (found === undefined) throw new ApiError(404, "not.found", `Resource not found: ${method} ${path}`)
@@ -542,16 +553,16 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
         }
       }
       const ctx: Ctx = { params: found.params, query: url.searchParams, body, state, config, clientId: auth.clientId, now, nowIso: new Date(now).toISOString(), path }
+      // Queued bulk add jobs run on the first request handled after their delay (docs/genesys-api.md §2.12).
+      if (runDueBulkAddJobs(ctx)) changed()
       const result = found.route.handler(ctx)
-      send(res, result.status, result.body, correlationId)
-      done(result.status)
+      reply(result.status, () => send(res, result.status, result.body, correlationId))
       // Every successful call but a read may have changed the organisation (queries are POSTs: harmless).
       if (method !== "GET" && result.status < 300) changed()
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, "internal.server.error", "The emulator failed to handle the request")
       if (!(e instanceof ApiError) && !config.quiet) process.stderr.write(`${String(e instanceof Error ? e.stack : e)}\n`)
-      sendError(res, err, correlationId)
-      done(err.status)
+      reply(err.status, () => sendError(res, err, correlationId))
     }
   }
 

@@ -121,6 +121,24 @@ describe("fault injection", () => {
     expect((await call(s.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
   })
 
+  it("applies a request but never answers it (lostResponse): the client times out, the change is made", async () => {
+    emu.clearRequests()
+    emu.faults.add({ path: "/api/v2/taskmanagement/workbins", method: "POST", kind: "lostResponse", count: 1 })
+    s.client.getHttpClient().setTimeout(300)
+    try {
+      const err = await s.tm.postTaskmanagementWorkbins({ name: "Made but unanswered" }).then(
+        () => undefined,
+        (e: unknown) => e
+      )
+      expect(JSON.stringify(err)).toMatch(/ECONNABORTED|timeout/i)
+    } finally {
+      s.client.getHttpClient().setTimeout(16_000)
+    }
+    expect(emu.requests().at(-1)).toMatchObject({ method: "POST", status: 0, fault: "lostResponse" })
+    const bins = [...emu.state.workbins.values()].map((b) => b.name)
+    expect(bins.filter((n) => n === "Made but unanswered")).toHaveLength(1)
+  })
+
   it("drops the connection", async () => {
     emu.faults.add({ path: SCHEMAS, kind: "drop", count: 1 })
     const err = await s.tm.getTaskmanagementWorkitemsSchemas().then(

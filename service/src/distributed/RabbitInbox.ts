@@ -26,7 +26,7 @@ import type { Redis } from "ioredis"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "../Domain.js"
 import { ticketKeyString } from "../Domain.js"
 import { InboxFull, StoreError } from "../Errors.js"
-import { Inbox, type InboxService } from "../Inbox.js"
+import { type AcceptOptions, Inbox, type InboxService } from "../Inbox.js"
 import {
   DistributedStartError,
   RedisConnection,
@@ -288,8 +288,15 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       const ks = ticketKeyString(key)
       delivered++
       lastDelivery.set(partition, Date.now())
+      // The accepting span's W3C trace context travels as the message's `traceparent` header (tracing on).
+      const traceparent: unknown = msg.properties.headers?.["traceparent"]
       const d: Delivered = {
-        entry: { id: `${gen}.${msg.fields.deliveryTag}`, event: env.event, acceptedAt: env.acceptedAt },
+        entry: {
+          id: `${gen}.${msg.fields.deliveryTag}`,
+          event: env.event,
+          acceptedAt: env.acceptedAt,
+          ...(typeof traceparent === "string" ? { traceparent } : {})
+        },
         pendingId: env.pendingId,
         partition,
         msg,
@@ -390,7 +397,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         })
     })
 
-    const publish = (env: Envelope): Promise<void> => {
+    const publish = (env: Envelope, traceparent?: string): Promise<void> => {
       const ch = pub
       if (ch === undefined || !connected) return Promise.reject(new Error("RabbitMQ is not connected; reconnecting"))
       const q = names.partitions[partitionOf(env.event, options.partitions)]!
@@ -400,7 +407,12 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
           ch.sendToQueue(
             q,
             Buffer.from(JSON.stringify(env)),
-            { persistent: true, contentType: "application/json", messageId: env.pendingId },
+            {
+              persistent: true,
+              contentType: "application/json",
+              messageId: env.pendingId,
+              ...(traceparent !== undefined ? { headers: { traceparent } } : {})
+            },
             (err: unknown) => {
               clearTimeout(timer)
               if (err) reject(err instanceof Error ? err : new Error(`publish not confirmed: ${String(err)}`))
@@ -429,7 +441,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       )
     }
 
-    const acceptAsync = async (event: TicketEvent): Promise<AcceptResult | InboxFull> => {
+    const acceptAsync = async (event: TicketEvent, traceparent: string | undefined): Promise<AcceptResult | InboxFull> => {
       const dedupe = k.dedupe(event.source, event.deliveryKey)
       const deadline = Date.now() + 3_000
       for (;;) {
@@ -443,7 +455,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       }
       const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event }
       try {
-        await publish(env)
+        await publish(env, traceparent)
       } catch (e) {
         await redis.eval(ABORT, 1, dedupe).catch(() => undefined)
         throw e
@@ -453,9 +465,9 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       return { _tag: "Accepted", id: env.pendingId }
     }
 
-    const accept = (event: TicketEvent): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
+    const accept = (event: TicketEvent, options?: AcceptOptions): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
       Effect.flatMap(
-        Effect.tryPromise({ try: () => acceptAsync(event), catch: (e) => fail("inbox.accept", e) }),
+        Effect.tryPromise({ try: () => acceptAsync(event, options?.traceparent), catch: (e) => fail("inbox.accept", e) }),
         (r) => (r instanceof InboxFull ? Effect.fail(r) : Effect.succeed(r))
       )
 

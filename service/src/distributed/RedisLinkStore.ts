@@ -4,7 +4,8 @@
  *   `<prefix>:outcome:<source>/<deliveryKey>` first outcome of a delivery (kept 7 days), `<prefix>:outcomes` counts
  *   `<prefix>:dead` hash id → dead letter, `<prefix>:dead:ids` sorted set (order), `<prefix>:dead:seq` ids
  *   `<prefix>:errors`       hash ticket → last error
- * The compare-and-set on the applied revision is one Lua script, so two replicas can never both win.
+ * The compare-and-set on the applied revision is one Lua script, so two replicas can never both win. A link's
+ * update intent is part of its JSON: written with the link, gone when the link is written without one.
  */
 import { Effect, Layer } from "effect"
 import type { Redis } from "ioredis"

@@ -12,7 +12,7 @@ import { type Emulator, type EmulatorOptions, startEmulator } from "@workbridge/
 import { loadConfig } from "../Config.js"
 import { makeSdkClient, type Workitem } from "../Genesys.js"
 import { type Provisioned, provision } from "../Provision.js"
-import { type RunningService, startService } from "../Service.js"
+import { type RunningService, type StartOptions, startService } from "../Service.js"
 import type { TicketSyncStatus } from "../TicketStatus.js"
 
 export const TEST_SECRET = "test-webhook-secret"
@@ -120,14 +120,15 @@ export const startEmulatorAndProvision = async (emulatorOptions: EmulatorOptions
 export const startHarness = async (
   env: Readonly<Record<string, string>> = {},
   emulatorOptions: EmulatorOptions = {},
-  before?: (emulator: Emulator, provisioned: Provisioned, admin: platformClient.TaskManagementApi) => Promise<void>
+  before?: (emulator: Emulator, provisioned: Provisioned, admin: platformClient.TaskManagementApi) => Promise<void>,
+  startOptions: StartOptions = {}
 ): Promise<Harness> => {
   const { emulator, provisioned } = await startEmulatorAndProvision(emulatorOptions)
   const admin = await adminApi(emulator)
   if (before !== undefined) await before(emulator, provisioned, admin)
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-svc-"))
   const fullEnv = { ...baseEnv(emulator, provisioned, dataDir), ...env }
-  const service = await startService(loadConfig(fullEnv), { print: () => undefined })
+  const service = await startService(loadConfig(fullEnv), { print: () => undefined, ...startOptions })
 
   const statusOf = async (ticketId: string, source = "generic") => {
     const res = await fetch(`${service.url}/tickets/${source}/${encodeURIComponent(ticketId)}`)

@@ -135,6 +135,22 @@ export const inboxContract = (name: string, makeLayer: () => Layer.Layer<Inbox, 
       expect(r.again._tag).toBe("Accepted")
     })
 
+    it("hands back the trace context an event was accepted with, and none for an event accepted without", async () => {
+      const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+      const batch = await run(
+        Effect.gen(function* () {
+          const inbox = yield* Inbox
+          yield* inbox.accept(testEvent({ ticketId: "T", rev: 1 }), { traceparent })
+          yield* inbox.accept(testEvent({ ticketId: "T", rev: 2 }))
+          return yield* inbox.take
+        })
+      )
+      expect(batch.entries.map((e) => [e.event.revision, e.traceparent])).toEqual([
+        [testEvent({ ticketId: "T", rev: 1 }).revision, traceparent],
+        [testEvent({ ticketId: "T", rev: 2 }).revision, undefined]
+      ])
+    })
+
     it("requeue stores the event again under a fresh delivery key; pendingFor counts per ticket", async () => {
       const r = await run(
         Effect.gen(function* () {

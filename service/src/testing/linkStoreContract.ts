@@ -57,6 +57,28 @@ export const linkStoreContract = (name: string, makeLayer: () => Layer.Layer<Lin
       expect(r.legacyLink).not.toHaveProperty("typeId")
     })
 
+    it("keeps an update intent with its link until a link without one replaces it", async () => {
+      const intent = { revision: "r3", values: [{ subject: "s r2", priority: "high" }, { subject: "s r3", tags: ["a", "b"] }] }
+      const r = await run(
+        Effect.gen(function* () {
+          const s = yield* LinkStore
+          yield* s.compareAndSet(key, undefined, link("r1"))
+          const recorded = yield* s.compareAndSet(key, "r1", { ...link("r1"), updateIntent: intent })
+          const withIntent = yield* s.get(key)
+          const stale = yield* s.compareAndSet(key, "r0", link("r4"))
+          const afterStale = yield* s.get(key)
+          const written = yield* s.compareAndSet(key, "r1", link("r3"))
+          return { recorded, withIntent, stale, afterStale, written, now: yield* s.get(key) }
+        })
+      )
+      expect(r.recorded).toBe(true)
+      expect(r.withIntent).toEqual({ ...link("r1"), updateIntent: intent })
+      expect(r.stale).toBe(false)
+      expect(r.afterStale?.updateIntent).toEqual(intent)
+      expect(r.written).toBe(true)
+      expect(r.now).toEqual(link("r3"))
+    })
+
     it("records the first outcome of each delivery", async () => {
       const counts = await run(
         Effect.gen(function* () {

@@ -165,6 +165,22 @@ export interface DataAction {
 }
 
 /** Secondary index: value → ids, for O(1) anchor and tag lookups. */
+/** A workitem bulk add job (docs/genesys-api.md §2.12). */
+export interface BulkAddJob {
+  id: string
+  /** The OAuth client that created it: the reporter of its workitems. */
+  clientId: string
+  state: "Idle" | "Queued" | "Succeeded" | "Cancelled"
+  entities: ReadonlyArray<Record<string, unknown>>
+  dateCreated: string
+  dateModified: string
+  dateStarted?: string
+  dateFinished?: string
+  /** Epoch ms when it was queued. */
+  queuedAt?: number
+  results?: ReadonlyArray<{ entity?: Record<string, unknown>; error?: { message: string; code: string } }>
+}
+
 export class Index {
   private readonly map = new Map<string, Set<string>>()
   add(key: string | undefined, id: string): void {
@@ -232,6 +248,8 @@ export class State {
   readonly actions = new Map<string, DataAction>()
   /** Drafts of data actions, keyed by action id. */
   readonly drafts = new Map<string, DataAction>()
+  /** Workitem bulk add jobs (in memory only: not part of the snapshot). */
+  readonly bulkAddJobs = new Map<string, BulkAddJob>()
 
   readonly byType = new Index()
   readonly byWorkbin = new Index()

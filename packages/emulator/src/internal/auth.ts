@@ -11,6 +11,8 @@ export const KNOWN_PERMISSIONS: ReadonlyArray<string> = [
     ["add", "view", "edit", "delete"].map((a) => `workitems:${e}:${a}`)
   ),
   "workitems:workitem:accept",
+  ...["add", "view", "edit", "delete"].map((a) => `workitems:bulkAddJob:${a}`),
+  "workitems:bulkAddJobResults:view",
   ...["role"].flatMap((e) => ["add", "view", "edit", "delete"].map((a) => `authorization:${e}:${a}`)),
   ...["add", "view", "edit", "delete"].map((a) => `oauth:client:${a}`),
   ...["integration", "action"].flatMap((e) => ["add", "view", "edit", "delete"].map((a) => `integrations:${e}:${a}`))

@@ -1,7 +1,7 @@
 /** Fault rules for tests: matched on method and URL path, drawn with a seedable PRNG so chaos runs repeat. */
 
-export type FaultKind = "status" | "rateLimit" | "latency" | "hang" | "drop" | "statusConcurrency" | "versionConflict"
-export const FAULT_KINDS: ReadonlyArray<FaultKind> = ["status", "rateLimit", "latency", "hang", "drop", "statusConcurrency", "versionConflict"]
+export type FaultKind = "status" | "rateLimit" | "latency" | "hang" | "drop" | "lostResponse" | "statusConcurrency" | "versionConflict"
+export const FAULT_KINDS: ReadonlyArray<FaultKind> = ["status", "rateLimit", "latency", "hang", "drop", "lostResponse", "statusConcurrency", "versionConflict"]
 
 /**
  * The answers of the two transient Genesys refusals the `statusConcurrency` and `versionConflict` kinds inject

@@ -53,6 +53,11 @@ const COMMON_KEYS = [
 ]
 const CREATE_KEYS = [...COMMON_KEYS, "typeId", "wrapupCode"]
 const UPDATE_KEYS = [...COMMON_KEYS, "dateClosed", "assignmentState", "assignmentOperation"]
+/**
+ * `WorkitemCommonCreate`, the entity of a bulk add job (SDK `index.d.ts`): the create model without wrap-up code,
+ * utilization label, scored and preferred agents (docs/genesys-api.md §2.12).
+ */
+export const BULK_CREATE_KEYS = CREATE_KEYS.filter((k) => !["wrapupCode", "utilizationLabelId", "scoredAgents", "preferredAgentIds"].includes(k))
 
 /** Validates the optional attributes common to create and update; returns those present (null = cleared). */
 const attributes = (c: Ctx, b: Json, update: boolean): Json => {
@@ -286,6 +291,60 @@ const queryRoute: Route = {
   }
 }
 
+/**
+ * Validates one workitem create body (the `keys` of its model) and creates the workitem: the single create and each
+ * entity of a bulk add job go through here, so both apply the same rules and the daily creation limit.
+ */
+export const createWorkitem = (c: Ctx, b: Json, keys: ReadonlyArray<string>, model: string): Workitem => {
+  const s = c.state
+  onlyKeys(b, keys, model)
+  const name = reqString(b, "name", WORKITEM_NAME)
+  const typeId = reqString(b, "typeId")
+  const wt = s.worktypes.get(typeId)
+  if (wt === undefined) throw badRequest(`typeId ${typeId} does not name an existing worktype`, "typeId")
+  const priority = optInt(b, "priority", PRIORITY) ?? ((wt.attrs["defaultPriority"] as number | undefined) ?? 0)
+  const statusId = optString(b, "statusId") ?? wt.defaultStatusId
+  if (statusId === undefined) throw badRequest(`statusId is required: worktype ${wt.id} has no default status`, "statusId")
+  const status = s.statuses.get(statusId)
+  if (status?.worktypeId !== wt.id) throw badRequest(`statusId ${statusId} is not a status of worktype ${wt.id}`, "statusId")
+  const workbinId = optString(b, "workbinId") ?? wt.defaultWorkbinId
+  if (!s.workbins.has(workbinId)) throw badRequest(`workbinId ${workbinId} does not name an existing workbin`, "workbinId")
+  const autoStatusTransition = optBool(b, "autoStatusTransition") ?? true
+  const attrs = attributes(c, b, false)
+  const wrapupCode = optUuid(b, "wrapupCode")
+  if (wrapupCode !== undefined) attrs["wrapupCode"] = wrapupCode
+  const schemaVersion = wt.schemaId === undefined ? undefined : schemaVersionOf(s, wt.schemaId, wt.schemaVersion)
+  const customFields = customFieldsBody(b) ?? {}
+  checkCustomFields(schemaVersion?.compiled, customFields)
+  checkDaily(s.dailyCreates, c.now, c.config.dailyWorkitemCreates, "workitem.creates.per.day", "creations")
+  const w: Workitem = {
+    id: s.newId(),
+    seq: s.nextSeq(),
+    name,
+    typeId: wt.id,
+    workbinId,
+    statusId,
+    statusCategory: status.category,
+    divisionId: wt.divisionId,
+    priority,
+    ...(wt.schemaId === undefined ? {} : { schemaId: wt.schemaId }),
+    ...(schemaVersion === undefined ? {} : { schemaVersion: schemaVersion.version }),
+    customFields: structuredClone(customFields),
+    attrs,
+    autoStatusTransition,
+    dateCreated: c.nowIso,
+    dateModified: c.nowIso,
+    dateStatusChanged: c.nowIso,
+    ...(status.category === "Closed" ? { dateClosed: c.nowIso } : {}),
+    modifiedBy: c.clientId,
+    reporterId: c.clientId
+  }
+  s.dailyCreates.count++
+  s.workitems.set(w.id, w)
+  s.indexWorkitem(w, true)
+  return w
+}
+
 // --- create / get / patch / delete ---
 
 export const workitemRoutes: ReadonlyArray<Route> = [
@@ -294,56 +353,7 @@ export const workitemRoutes: ReadonlyArray<Route> = [
     method: "POST",
     template: `${TM}/workitems`,
     permissions: ["workitems:workitem:add"],
-    handler: (c) => {
-      const s = c.state
-      const b = requireBody(c.body)
-      onlyKeys(b, CREATE_KEYS, "WorkitemCreate")
-      const name = reqString(b, "name", WORKITEM_NAME)
-      const typeId = reqString(b, "typeId")
-      const wt = s.worktypes.get(typeId)
-      if (wt === undefined) throw badRequest(`typeId ${typeId} does not name an existing worktype`, "typeId")
-      const priority = optInt(b, "priority", PRIORITY) ?? ((wt.attrs["defaultPriority"] as number | undefined) ?? 0)
-      const statusId = optString(b, "statusId") ?? wt.defaultStatusId
-      if (statusId === undefined) throw badRequest(`statusId is required: worktype ${wt.id} has no default status`, "statusId")
-      const status = s.statuses.get(statusId)
-      if (status?.worktypeId !== wt.id) throw badRequest(`statusId ${statusId} is not a status of worktype ${wt.id}`, "statusId")
-      const workbinId = optString(b, "workbinId") ?? wt.defaultWorkbinId
-      if (!s.workbins.has(workbinId)) throw badRequest(`workbinId ${workbinId} does not name an existing workbin`, "workbinId")
-      const autoStatusTransition = optBool(b, "autoStatusTransition") ?? true
-      const attrs = attributes(c, b, false)
-      const wrapupCode = optUuid(b, "wrapupCode")
-      if (wrapupCode !== undefined) attrs["wrapupCode"] = wrapupCode
-      const schemaVersion = wt.schemaId === undefined ? undefined : schemaVersionOf(s, wt.schemaId, wt.schemaVersion)
-      const customFields = customFieldsBody(b) ?? {}
-      checkCustomFields(schemaVersion?.compiled, customFields)
-      checkDaily(s.dailyCreates, c.now, c.config.dailyWorkitemCreates, "workitem.creates.per.day", "creations")
-      const w: Workitem = {
-        id: s.newId(),
-        seq: s.nextSeq(),
-        name,
-        typeId: wt.id,
-        workbinId,
-        statusId,
-        statusCategory: status.category,
-        divisionId: wt.divisionId,
-        priority,
-        ...(wt.schemaId === undefined ? {} : { schemaId: wt.schemaId }),
-        ...(schemaVersion === undefined ? {} : { schemaVersion: schemaVersion.version }),
-        customFields: structuredClone(customFields),
-        attrs,
-        autoStatusTransition,
-        dateCreated: c.nowIso,
-        dateModified: c.nowIso,
-        dateStatusChanged: c.nowIso,
-        ...(status.category === "Closed" ? { dateClosed: c.nowIso } : {}),
-        modifiedBy: c.clientId,
-        reporterId: c.clientId
-      }
-      s.dailyCreates.count++
-      s.workitems.set(w.id, w)
-      s.indexWorkitem(w, true)
-      return ok(workitemJson(s, w))
-    }
+    handler: (c) => ok(workitemJson(c.state, createWorkitem(c, requireBody(c.body), CREATE_KEYS, "WorkitemCreate")))
   },
   {
     method: "GET",

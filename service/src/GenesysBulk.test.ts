@@ -1,0 +1,153 @@
+/**
+ * Bulk creation through the Genesys client against the emulator, via the official SDK: one result per body in
+ * order (the created workitem's id, or the entity's error), a handful of Genesys calls per 50 workitems, and the
+ * client's retries and typed errors on the bulk calls.
+ */
+import type { Emulator } from "@workbridge/genesys-emulator"
+import { Effect, Layer } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { GenesysError } from "./Errors.js"
+import { type BulkAddOptions, Genesys, layer as genesysLayer } from "./Genesys.js"
+import { Metrics, ServiceMetrics } from "./Metrics.js"
+import type { Provisioned } from "./Provision.js"
+import { layerMemory } from "./RateBudget.js"
+import { startEmulatorAndProvision } from "./testing/harness.js"
+
+let emulator: Emulator
+let provisioned: Provisioned
+beforeAll(async () => {
+  ;({ emulator, provisioned } = await startEmulatorAndProvision())
+})
+afterAll(async () => {
+  await emulator?.close()
+})
+
+const body = (n: string): Record<string, unknown> => ({
+  name: `Ticket ${n}`,
+  typeId: provisioned.worktypeId,
+  externalTag: `BULK-${n}`,
+  customFields: { ticket_id_identifier: `T-${n}`, source_system_enum: "zendesk", subject_text: `Ticket ${n}` }
+})
+
+/** Runs `bulkAddWorkitems` with a fresh client (its own token and budget). */
+const bulkAdd = (bodies: ReadonlyArray<Record<string, unknown>>, options: BulkAddOptions, emu: Emulator = emulator) => {
+  const base = Layer.mergeAll(Layer.succeed(Metrics, new ServiceMetrics()), layerMemory({ perMinute: 6000, burst: 20 }))
+  const genesys = genesysLayer({
+    gatewayUrl: emu.url,
+    clientId: emu.adminClientId,
+    clientSecret: emu.adminClientSecret,
+    timeoutMs: 2000,
+    maxInFlight: 4,
+    retryBaseMs: 10,
+    retryMaxMs: 50,
+    retryAttempts: 3
+  }).pipe(Layer.provide(base))
+  return Effect.runPromise(
+    Effect.flatMap(Genesys, (g) => Effect.either(g.bulkAddWorkitems(bodies, options))).pipe(Effect.provide(genesys))
+  )
+}
+
+const BULK = "/api/v2/taskmanagement/workitems/bulk/add/jobs"
+const bulkCalls = (since: number, emu: Emulator = emulator) =>
+  emu
+    .requests()
+    .filter((r) => Date.parse(r.at) >= since && r.path.startsWith(BULK))
+    .map((r) => `${r.method} ${r.route ?? r.path}`)
+
+describe("bulkAddWorkitems", () => {
+  it("creates 200 workitems in 4 jobs of 50 with 16 Genesys calls, answering each body's workitem id in order", async () => {
+    const since = Date.now()
+    const bodies = Array.from({ length: 200 }, (_, i) => body(`many-${i}`))
+    // The emulator runs a queued job 250 ms after it was queued: a first status read after 300 ms finds it finished.
+    const r = await bulkAdd(bodies, { firstPollMs: 300 })
+    if (r._tag === "Left") throw r.left
+    expect(r.right).toHaveLength(200)
+    r.right.forEach((x, i) => {
+      if (!x.ok) throw new Error(`item ${i} failed: ${x.message}`)
+      const w = emulator.state.workitems.get(x.workitemId)
+      expect([i, w?.name, w?.attrs["externalTag"]]).toEqual([i, `Ticket many-${i}`, `BULK-many-${i}`])
+    })
+    expect(new Set(r.right.map((x) => (x.ok ? x.workitemId : ""))).size).toBe(200)
+    const calls = bulkCalls(since)
+    expect(calls.filter((c) => c === `POST ${BULK}`)).toHaveLength(4)
+    expect(calls.filter((c) => c === `PATCH ${BULK}/{bulkJobId}`)).toHaveLength(4)
+    expect(calls.filter((c) => c === `GET ${BULK}/{bulkJobId}`)).toHaveLength(4)
+    expect(calls.filter((c) => c === `GET ${BULK}/{bulkJobId}/results`)).toHaveLength(4)
+    expect(calls).toHaveLength(16)
+  })
+
+  it("reports a refused item with its error and still creates the others", async () => {
+    const bad = { ...body("bad-field"), customFields: { ticket_id_identifier: "T-bad", source_system_enum: "not-a-system", subject_text: "x" } }
+    const r = await bulkAdd([body("ok-1"), bad, { ...body("bad-type"), typeId: "00000000-0000-4000-8000-000000000000" }, body("ok-2")], { firstPollMs: 300 })
+    if (r._tag === "Left") throw r.left
+    const [a, b, c, d] = r.right
+    expect(a?.ok && emulator.state.workitems.get(a.workitemId)?.name).toBe("Ticket ok-1")
+    expect(d?.ok && emulator.state.workitems.get(d.workitemId)?.name).toBe("Ticket ok-2")
+    expect(b).toMatchObject({ ok: false, code: "bad.request" })
+    expect(!b?.ok && b?.message).toContain("source_system_enum")
+    expect(c).toMatchObject({ ok: false, code: "bad.request" })
+    expect(!c?.ok && c?.message).toContain("typeId")
+  })
+
+  it("retries a transient failure of the create and of the queue call, creating each workitem once", async () => {
+    emulator.faults.add({ method: "POST", path: BULK, kind: "status", status: 503, count: 1 })
+    emulator.faults.add({ method: "PATCH", path: BULK, kind: "rateLimit", retryAfterSeconds: 1, count: 1 })
+    try {
+      const r = await bulkAdd([body("retry-1"), body("retry-2")], { firstPollMs: 300 })
+      if (r._tag === "Left") throw r.left
+      expect(r.right.map((x) => x.ok)).toEqual([true, true])
+      const tagged = [...emulator.state.workitems.values()].filter((w) => String(w.attrs["externalTag"]).startsWith("BULK-retry-"))
+      expect(tagged).toHaveLength(2)
+    } finally {
+      emulator.faults.clear()
+    }
+  })
+
+  it("fails with a typed GenesysError when the job's status cannot be read", async () => {
+    emulator.faults.add({ method: "GET", path: `${BULK}/`, kind: "status", status: 500 })
+    try {
+      const r = await bulkAdd([body("unread-1")], { firstPollMs: 10 })
+      expect(r._tag).toBe("Left")
+      if (r._tag === "Right") return
+      expect(r.left).toBeInstanceOf(GenesysError)
+      expect([r.left.reason, r.left.operation]).toEqual(["ServerError", "getBulkAddJob"])
+    } finally {
+      emulator.faults.clear()
+    }
+  })
+
+})
+
+describe("bulkAddWorkitems while a job takes its time", () => {
+  // This emulator's clock only moves when the test moves it, so a queued job runs exactly when the test says.
+  let t = Date.parse("2026-03-02T08:00:00.000Z")
+  let slow: Emulator
+  let slowProvisioned: Provisioned
+  beforeAll(async () => {
+    ;({ emulator: slow, provisioned: slowProvisioned } = await startEmulatorAndProvision({ clock: () => t }))
+  })
+  afterAll(async () => {
+    await slow?.close()
+  })
+  const slowBody = (n: string) => ({ ...body(n), typeId: slowProvisioned.worktypeId })
+  const statusReads = () => bulkCalls(0, slow).filter((c) => c === `GET ${BULK}/{bulkJobId}`).length
+
+  it("reads the job's status again, backing off, until it has finished", async () => {
+    const pending = bulkAdd([slowBody("slow-1")], { firstPollMs: 10, maxPollMs: 40 }, slow)
+    while (statusReads() < 2) await new Promise((r) => setTimeout(r, 10))
+    t += 1_000
+    const r = await pending
+    if (r._tag === "Left") throw r.left
+    const first = r.right[0]
+    expect(first?.ok && slow.state.workitems.get(first.workitemId)?.name).toBe("Ticket slow-1")
+    expect(statusReads()).toBeGreaterThanOrEqual(3)
+  })
+
+  it("gives up on a job that does not finish in time", async () => {
+    const r = await bulkAdd([slowBody("late-1")], { firstPollMs: 10, maxPollMs: 10, jobTimeoutMs: 50 }, slow)
+    expect(r._tag).toBe("Left")
+    if (r._tag === "Right") return
+    expect(r.left).toBeInstanceOf(GenesysError)
+    expect([r.left.reason, r.left.operation]).toEqual(["Timeout", "getBulkAddJob"])
+  })
+})
