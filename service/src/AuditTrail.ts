@@ -16,9 +16,9 @@
  */
 import type { TicketEvent } from "@workbridge/catalog"
 import { Context, Effect, FiberRef, Option } from "effect"
-import type { Outcome, TicketKey } from "./Domain.js"
+import type { AcceptResult, Outcome, TicketKey } from "./Domain.js"
 import type { StoreError } from "./Errors.js"
-import type { InboxService } from "./Inbox.js"
+import { acceptPromiseOf, type InboxService, registerAcceptPromise } from "./Inbox.js"
 
 export type AuditKind = "received" | "duplicate" | "requeued" | "call" | "applied" | "superseded" | "dead" | "retry"
 
@@ -116,14 +116,24 @@ const received = (event: TicketEvent, kind: "received" | "duplicate" | "requeued
 })
 
 /** The inbox with every accept (accepted or duplicate) and requeue recorded in the audit trail. */
-export const auditedInbox = (inbox: InboxService, audit: AuditTrailService): InboxService => ({
-  ...inbox,
-  accept: (event, options) =>
-    Effect.tap(inbox.accept(event, options), (r) =>
-      audit.record(event, received(event, r._tag === "Duplicate" ? "duplicate" : "received"))
-    ),
-  requeue: (event) => Effect.tap(inbox.requeue(event), () => audit.record(event, received(event, "requeued")))
-})
+export const auditedInbox = (inbox: InboxService, audit: AuditTrailService): InboxService => {
+  const receivedEntry = (event: TicketEvent, r: AcceptResult) => audit.record(event, received(event, r._tag === "Duplicate" ? "duplicate" : "received"))
+  const audited: InboxService = {
+    ...inbox,
+    accept: (event, options) => Effect.tap(inbox.accept(event, options), (r) => receivedEntry(event, r)),
+    requeue: (event) => Effect.tap(inbox.requeue(event), () => audit.record(event, received(event, "requeued")))
+  }
+  // The inbox's Promise form, audited the same way (recording is a synchronous buffer push).
+  const acceptPromise = acceptPromiseOf(inbox)
+  return acceptPromise === undefined
+    ? audited
+    : registerAcceptPromise(audited, (event, options) =>
+        acceptPromise(event, options).then((r) => {
+          Effect.runSync(receivedEntry(event, r))
+          return r
+        })
+      )
+}
 
 /**
  * A write buffer: `push` adds an entry, `drain` hands everything buffered to `write` at most every `intervalMs`
