@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { html, unsafeRaw } from "./html.js"
-import { histogramQuantile, OpsSampler, type Reading } from "./sampler.js"
+import { ServiceMetrics } from "../Metrics.js"
+import { histogramQuantile, OpsSampler, type Reading, readMetrics } from "./sampler.js"
 
 const BOUNDS = [0.1, 0.5, 1, 5, Number.POSITIVE_INFINITY]
 const reading = (calls: number, rateLimited: number, lagCounts: ReadonlyArray<number>): Reading => ({ calls, rateLimited, lagBounds: BOUNDS, lagCounts })
@@ -42,6 +43,19 @@ describe("OpsSampler", () => {
     expect(lag?.count).toBe(10)
     expect(lag?.p95).toBeCloseTo(0.095)
     expect(s.lag(T0 + 370_000 + 300_000)).toBeUndefined()
+  })
+})
+
+describe("readMetrics", () => {
+  it("counts the calls sent to Genesys: not logins, not calls held back by a scoped 429 pause", async () => {
+    const metrics = new ServiceMetrics()
+    metrics.genesysCalls.inc({ operation: "updateWorkitem", outcome: "ok" }, 3)
+    metrics.genesysCalls.inc({ operation: "createWorkitem", outcome: "RateLimited" })
+    metrics.genesysCalls.inc({ operation: "login", outcome: "ok" })
+    metrics.genesysCalls.inc({ operation: "updateWorkitem", outcome: "HeldBack" }, 5)
+    metrics.rateLimited.inc()
+    const r = await readMetrics(metrics)
+    expect({ calls: r.calls, rateLimited: r.rateLimited }).toEqual({ calls: 4, rateLimited: 1 })
   })
 })
 
