@@ -442,6 +442,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       budget,
       budgetPerMinute: config.budgetPerMinute,
       genesysReady,
+      permissionsChanged: client.permissionsChanged,
       sources: [...new Set([...Object.keys(sources), ...Object.keys(config.edge.signatureHeaders)])].sort(),
       ...(config.edge.adminToken !== undefined ? { adminToken: config.edge.adminToken } : {}),
       secure: tlsOptions !== undefined,

@@ -42,6 +42,8 @@ export interface OpsDeps {
   readonly budgetPerMinute: number
   /** Readiness beyond the inbox: Genesys reachable and authenticated. Rejects with the reason. */
   readonly genesysReady: () => Promise<void>
+  /** A replayed `GenesysForbidden` dead letter means a role was changed: the next 403 opens a new permission window. */
+  readonly permissionsChanged?: () => void
   /** Source names offered by the ticket search. */
   readonly sources: ReadonlyArray<string>
   readonly adminToken?: string
@@ -307,6 +309,7 @@ export const makeOpsConsole = (deps: OpsDeps): OpsConsole => {
         if (action === "replay") {
           const inboxId = await run(deps.inbox.requeue(letter.event))
           await run(deps.links.removeDeadLetter(letter.id))
+          if (letter.reason === "GenesysForbidden") deps.permissionsChanged?.()
           deps.log.info({ deadLetter: letter.id, source: letter.source, ticketId: letter.ticketId, inboxId }, "dead letter replayed from the console")
         } else {
           await run(deps.links.removeDeadLetter(letter.id))
