@@ -49,6 +49,8 @@ export interface OpsDeps {
   readonly adminToken?: string
   /** The service serves TLS itself: the session cookie is marked Secure. */
   readonly secure: boolean
+  /** 429 pauses longer than the alert threshold still in force, by scope (the Genesys client's `longPauses`). */
+  readonly longPauses?: () => ReadonlyArray<{ readonly scope: string; readonly until: number }>
   /** Whom a 429 pause holds (this process, or every replica sharing the OAuth client). */
   readonly pauseScope: string
   /** What the per-minute figures cover. */
@@ -202,6 +204,7 @@ export const makeOpsConsole = (deps: OpsDeps): OpsConsole => {
       budgetTokens: await Effect.runPromise(deps.budget.tokens),
       pausedUntil: await Effect.runPromise(deps.budget.pausedUntil),
       pauseScope: deps.pauseScope,
+      scopedPauses: deps.longPauses?.() ?? [],
       deadLetters: await run(deps.links.deadLetterCount),
       readiness: await readiness(),
       figuresScope: deps.figuresScope

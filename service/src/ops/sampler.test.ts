@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest"
 import { html, unsafeRaw } from "./html.js"
 import { ServiceMetrics } from "../Metrics.js"
 import { histogramQuantile, OpsSampler, type Reading, readMetrics } from "./sampler.js"
+import { type Overview, overviewLive } from "./views.js"
 
 const BOUNDS = [0.1, 0.5, 1, 5, Number.POSITIVE_INFINITY]
 const reading = (calls: number, rateLimited: number, lagCounts: ReadonlyArray<number>): Reading => ({ calls, rateLimited, lagBounds: BOUNDS, lagCounts })
@@ -56,6 +57,34 @@ describe("readMetrics", () => {
     metrics.rateLimited.inc()
     const r = await readMetrics(metrics)
     expect({ calls: r.calls, rateLimited: r.rateLimited }).toEqual({ calls: 4, rateLimited: 1 })
+  })
+})
+
+describe("overviewLive", () => {
+  const base = (extra: Partial<Overview>): Overview => ({
+    at: new Date(T0),
+    inboxDepth: 0,
+    oldestAgeSeconds: 0,
+    lag: undefined,
+    minutes: [{ minute: T0, calls: 3, rateLimited: 1 }],
+    budgetPerMinute: 300,
+    budgetTokens: 10,
+    pausedUntil: 0,
+    pauseScope: "every Genesys call of this process",
+    deadLetters: 0,
+    readiness: { inbox: "ok", genesys: "ok" },
+    figuresScope: "",
+    ...extra
+  })
+  it("shows a long scoped 429 pause (the daily creates limit) instead of saying no pause is in force", () => {
+    const page = overviewLive(base({ scopedPauses: [{ scope: "creates", until: T0 + 3_600_000 }] })).value
+    expect(page).toContain("workitem creations paused until 13:00:00 UTC")
+    expect(page).not.toContain("no pause in force")
+  })
+  it("says no pause is in force when neither the token nor a scope is paused", () => {
+    const page = overviewLive(base({ scopedPauses: [{ scope: "updates", until: T0 - 1 }] })).value
+    expect(page).toContain("no pause in force")
+    expect(page).not.toContain("paused until")
   })
 })
 
