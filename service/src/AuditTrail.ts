@@ -16,6 +16,7 @@
  */
 import type { TicketEvent } from "@workbridge/catalog"
 import { Context, Effect, FiberRef, Option } from "effect"
+import type { Logger } from "pino"
 import type { AcceptResult, Outcome, TicketKey } from "./Domain.js"
 import type { StoreError } from "./Errors.js"
 import { acceptPromiseOf, type InboxService, registerAcceptPromise } from "./Inbox.js"
@@ -178,6 +179,39 @@ export const makeBuffer = <T>(options: {
     },
     drain,
     pending: (): ReadonlyArray<T> => items
+  }
+}
+
+/** One buffered entry of a ticket. */
+export interface PendingAuditEntry {
+  readonly key: TicketKey
+  readonly entry: AuditEntry
+}
+
+/**
+ * An audit trail over a store (the SQLite and Redis adapters): entries are buffered (`makeBuffer`) and handed to
+ * `write` in batches; `read` answers a ticket's newest `limit` entries, oldest first, once the buffer is written.
+ * `limit` is kept between 1 and `perTicket`. A failed write is logged and its entries dropped.
+ */
+export const bufferedAuditTrail = (options: {
+  readonly write: (items: ReadonlyArray<PendingAuditEntry>) => Promise<void> | void
+  readonly read: (key: TicketKey, limit: number) => Effect.Effect<ReadonlyArray<AuditEntry>, StoreError>
+  readonly perTicket: number
+  readonly log?: Logger
+  readonly flushMs?: number
+}): AuditTrailService => {
+  const buffer = makeBuffer<PendingAuditEntry>({
+    write: options.write,
+    onError: (e) => options.log?.error({ error: e instanceof Error ? e.message : String(e) }, "audit trail write failed; entries dropped"),
+    ...(options.flushMs !== undefined ? { intervalMs: options.flushMs } : {})
+  })
+  return {
+    record: (key, entry) => Effect.sync(() => buffer.push({ key: { source: key.source, ticketId: key.ticketId }, entry })),
+    list: (key, opts) =>
+      Effect.flatMap(Effect.promise(buffer.drain), () =>
+        options.read(key, Math.max(1, Math.min(opts?.limit ?? options.perTicket, options.perTicket)))
+      ),
+    flush: Effect.promise(buffer.drain)
   }
 }
 
