@@ -5,6 +5,7 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import request from "supertest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeApp } from "./App.js"
+import { type AuditTrailService, auditedInbox } from "./AuditTrail.js"
 import type { EngineService } from "./Engine.js"
 import { Inbox, type InboxService } from "./Inbox.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
@@ -152,5 +153,59 @@ describe("operations endpoints", () => {
     expect((await request(app).delete("/dead-letters/nope")).body.error).toBe("DeadLetterNotFound")
     expect((await request(app).delete(`/dead-letters/${d.id}`)).status).toBe(204)
     expect((await request(app).delete(`/dead-letters/${d.id}`)).status).toBe(404)
+  })
+})
+
+describe("the webhook's durable write behind inbox wrappers", () => {
+  const appOver = (wrap: (inner: InboxService) => InboxService) =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const db = Sqlite.openDatabase(":memory:")
+        const own = yield* SqliteInbox.make(db, { hardLimit: 100 })
+        const wrapped = wrap(own)
+        const edge = makeApp({
+          catalog: defaultCatalog,
+          sources: adapters,
+          credentials,
+          inbox: wrapped,
+          links,
+          engine: { process: () => Effect.die("not used"), run: () => Effect.never, ticketStatus: () => Effect.die("not used") },
+          metrics: new ServiceMetrics(),
+          log: makeLogger("silent"),
+          genesysReady: async () => undefined,
+          refreshGauges: async () => undefined,
+          inboxRetryAfterSeconds: 1
+        })
+        const send = (body: string) => request(edge).post("/webhooks/generic").set(signed(body)).set("content-type", "application/json").serialize((x: unknown) => x as string).send(Buffer.from(body))
+        return { own, send }
+      })
+    )
+
+  it("runs a wrapper's own accept, never the inner inbox's behind its back", async () => {
+    const seen: Array<string> = []
+    const { own, send } = await appOver((inner) => ({ ...inner, accept: (event) => Effect.tap(inner.accept(event), () => Effect.sync(() => seen.push(event.deliveryKey))) }))
+    const body = JSON.stringify(genericBody({ ticketId: "WRAP-1", rev: 1 }))
+    const res = await send(body).expect(202)
+    expect(res.body.status).toBe("accepted")
+    expect(seen).toEqual([res.body.deliveryKey])
+    expect(await Effect.runPromise(own.depth)).toBe(1)
+  })
+
+  it("records every webhook in the audit trail of an audited inbox, accepted and duplicate", async () => {
+    const recorded: Array<{ readonly ticketId: string; readonly kind: string }> = []
+    const audit: AuditTrailService = {
+      record: (key, entry) => Effect.sync(() => recorded.push({ ticketId: key.ticketId, kind: entry.kind })),
+      list: () => Effect.succeed([]),
+      flush: Effect.void
+    }
+    const { own, send } = await appOver((inner) => auditedInbox(inner, audit))
+    const body = JSON.stringify(genericBody({ ticketId: "AUDIT-1", rev: 1 }))
+    expect((await send(body).expect(202)).body.status).toBe("accepted")
+    expect((await send(body).expect(202)).body.status).toBe("duplicate")
+    expect(recorded).toEqual([
+      { ticketId: "AUDIT-1", kind: "received" },
+      { ticketId: "AUDIT-1", kind: "duplicate" }
+    ])
+    expect(await Effect.runPromise(own.depth)).toBe(1)
   })
 })

@@ -13,7 +13,7 @@ import type { EngineService } from "./Engine.js"
 import type { Feeds } from "./Feeds.js"
 import { crashIfAt } from "./Engine.js"
 import { storeCannotWrite } from "./Errors.js"
-import type { InboxService } from "./Inbox.js"
+import { acceptPromiseOf, type InboxService } from "./Inbox.js"
 import type { LinkStoreService } from "./LinkStore.js"
 import type { ServiceMetrics } from "./Metrics.js"
 import { type RequestSpan, startRequestSpan, tracedAccept } from "./Tracing.js"
@@ -148,6 +148,16 @@ const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> =>
     return r.right
   })
 
+/** Request headers with list values joined (`set-cookie`, the one header Node keeps as a list). */
+const joinedHeaders = (raw: express.Request["headers"]): Record<string, string | undefined> => {
+  const headers: Record<string, string | undefined> = {}
+  for (const k in raw) {
+    const v = raw[k]
+    headers[k] = Array.isArray(v) ? v.join(", ") : v
+  }
+  return headers
+}
+
 const hasAny = (creds: SourceCredentials | undefined, adapter: Adapter): boolean =>
   creds !== undefined &&
   adapter.credentialKinds.some((k) =>
@@ -162,6 +172,10 @@ export const makeApp = (deps: AppDeps): express.Express => {
   const sources = withSignatureHeaders(deps.sources, deps.signatureHeaders ?? {})
   const crashAfterAccept = deps.crashAt === "after-accept"
   const verifyOptions = deps.webhookToleranceSeconds !== undefined ? { toleranceSeconds: deps.webhookToleranceSeconds } : {}
+  // The inbox's accept as a plain Promise when it has one (the SQLite inbox, audited or not): no Effect runtime per
+  // webhook. A wrapped inbox without one is run through its Effect `accept`.
+  const acceptPromise = acceptPromiseOf(deps.inbox)
+  const acceptEvent = acceptPromise ?? ((event: Parameters<InboxService["accept"]>[0]) => run(deps.inbox.accept(event)))
 
   const readyTimeoutMs = deps.readyTimeoutMs ?? 2000
 
@@ -310,12 +324,9 @@ export const makeApp = (deps: AppDeps): express.Express => {
       try {
         const adapter = sources[source]!
         const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-        const headers: Record<string, string | undefined> = {}
-        // Node's parser already lower-cases header names.
-        for (const k in req.headers) {
-          const v = req.headers[k]
-          headers[k] = Array.isArray(v) ? v.join(", ") : v
-        }
+        // Node's parser already lower-cases header names and joins repeated headers into one string; only
+        // `set-cookie` stays a list, and only then is a copy made.
+        const headers = req.headers["set-cookie"] === undefined ? (req.headers as Record<string, string | undefined>) : joinedHeaders(req.headers)
         const wreq = { headers, rawBody, receivedAt: new Date() }
         const verified = adapter.verify(wreq, deps.credentials[source] ?? {}, verifyOptions)
         if (Either.isLeft(verified)) {
@@ -340,11 +351,10 @@ export const makeApp = (deps: AppDeps): express.Express => {
         // A fetch-on-notify source: the webhook is a notice; the ticket is read from the API and that state enqueued.
         const event: TicketEvent = deps.feeds === undefined ? decoded.right.event : await Effect.runPromise(deps.feeds.notified(decoded.right.event))
         const requestSpan = res.locals["requestSpan"] as RequestSpan | undefined
-        const accepted = await run(
+        const accepted =
           tracer === undefined || requestSpan === undefined
-            ? deps.inbox.accept(event)
-            : tracedAccept(tracer, requestSpan.span, event, (traceparent) => deps.inbox.accept(event, { traceparent }))
-        )
+            ? await acceptEvent(event)
+            : await run(tracedAccept(tracer, requestSpan.span, event, (traceparent) => deps.inbox.accept(event, { traceparent })))
         if (accepted._tag === "Duplicate") {
           deps.metrics.events.inc({ outcome: "duplicate" })
           deps.metrics.webhooks.inc({ source, status: "202" })

@@ -16,9 +16,10 @@
  */
 import type { TicketEvent } from "@workbridge/catalog"
 import { Context, Effect, FiberRef, Option } from "effect"
-import type { Outcome, TicketKey } from "./Domain.js"
+import type { Logger } from "pino"
+import type { AcceptResult, Outcome, TicketKey } from "./Domain.js"
 import type { StoreError } from "./Errors.js"
-import type { InboxService } from "./Inbox.js"
+import { acceptPromiseOf, type InboxService, registerAcceptPromise } from "./Inbox.js"
 
 export type AuditKind = "received" | "duplicate" | "requeued" | "call" | "applied" | "superseded" | "dead" | "retry"
 
@@ -116,14 +117,24 @@ const received = (event: TicketEvent, kind: "received" | "duplicate" | "requeued
 })
 
 /** The inbox with every accept (accepted or duplicate) and requeue recorded in the audit trail. */
-export const auditedInbox = (inbox: InboxService, audit: AuditTrailService): InboxService => ({
-  ...inbox,
-  accept: (event, options) =>
-    Effect.tap(inbox.accept(event, options), (r) =>
-      audit.record(event, received(event, r._tag === "Duplicate" ? "duplicate" : "received"))
-    ),
-  requeue: (event) => Effect.tap(inbox.requeue(event), () => audit.record(event, received(event, "requeued")))
-})
+export const auditedInbox = (inbox: InboxService, audit: AuditTrailService): InboxService => {
+  const receivedEntry = (event: TicketEvent, r: AcceptResult) => audit.record(event, received(event, r._tag === "Duplicate" ? "duplicate" : "received"))
+  const audited: InboxService = {
+    ...inbox,
+    accept: (event, options) => Effect.tap(inbox.accept(event, options), (r) => receivedEntry(event, r)),
+    requeue: (event) => Effect.tap(inbox.requeue(event), () => audit.record(event, received(event, "requeued")))
+  }
+  // The inbox's Promise form, audited the same way (recording is a synchronous buffer push).
+  const acceptPromise = acceptPromiseOf(inbox)
+  return acceptPromise === undefined
+    ? audited
+    : registerAcceptPromise(audited, (event, options) =>
+        acceptPromise(event, options).then((r) => {
+          Effect.runSync(receivedEntry(event, r))
+          return r
+        })
+      )
+}
 
 /**
  * A write buffer: `push` adds an entry, `drain` hands everything buffered to `write` at most every `intervalMs`
@@ -168,6 +179,39 @@ export const makeBuffer = <T>(options: {
     },
     drain,
     pending: (): ReadonlyArray<T> => items
+  }
+}
+
+/** One buffered entry of a ticket. */
+export interface PendingAuditEntry {
+  readonly key: TicketKey
+  readonly entry: AuditEntry
+}
+
+/**
+ * An audit trail over a store (the SQLite and Redis adapters): entries are buffered (`makeBuffer`) and handed to
+ * `write` in batches; `read` answers a ticket's newest `limit` entries, oldest first, once the buffer is written.
+ * `limit` is kept between 1 and `perTicket`. A failed write is logged and its entries dropped.
+ */
+export const bufferedAuditTrail = (options: {
+  readonly write: (items: ReadonlyArray<PendingAuditEntry>) => Promise<void> | void
+  readonly read: (key: TicketKey, limit: number) => Effect.Effect<ReadonlyArray<AuditEntry>, StoreError>
+  readonly perTicket: number
+  readonly log?: Logger
+  readonly flushMs?: number
+}): AuditTrailService => {
+  const buffer = makeBuffer<PendingAuditEntry>({
+    write: options.write,
+    onError: (e) => options.log?.error({ error: e instanceof Error ? e.message : String(e) }, "audit trail write failed; entries dropped"),
+    ...(options.flushMs !== undefined ? { intervalMs: options.flushMs } : {})
+  })
+  return {
+    record: (key, entry) => Effect.sync(() => buffer.push({ key: { source: key.source, ticketId: key.ticketId }, entry })),
+    list: (key, opts) =>
+      Effect.flatMap(Effect.promise(buffer.drain), () =>
+        options.read(key, Math.max(1, Math.min(opts?.limit ?? options.perTicket, options.perTicket)))
+      ),
+    flush: Effect.promise(buffer.drain)
   }
 }
 

@@ -272,6 +272,49 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
     }
   })
 
+  it("a link from before links recorded their worktype, into another worktype, is not PATCHed even when the status stays", async () => {
+    const other = await provision({
+      gatewayUrl: own.url,
+      clientId: own.adminClientId,
+      clientSecret: own.adminClientSecret,
+      catalog: defaultCatalog,
+      worktypeName: "Workbridge ticket elsewhere too"
+    })
+    const runtime = runtimeFor(own)
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const genesys = yield* Genesys
+          const statuses = yield* genesys.getStatuses(ownProvisioned.worktypeId)
+          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: ownProvisioned.worktypeId, statuses } })
+          const inbox = yield* Inbox
+          const links = yield* LinkStore
+          const key = { source: "generic", ticketId: "UNK-3" }
+          const elsewhere = yield* genesys.createWorkitem({ name: "UNK-3 elsewhere", typeId: other.worktypeId })
+          // Applied values as the event's but for the subject: only the subject changes, no status step.
+          yield* links.compareAndSet(key, undefined, {
+            workitemId: elsewhere.id,
+            appliedRevision: makeRevision(1),
+            appliedValues: { ...fields("UNK-3", "first"), status: "open" },
+            statusId: other.statusIds["Open"]!,
+            appliedAt: new Date().toISOString()
+          })
+          own.clearRequests()
+          yield* inbox.accept(testEvent({ ticketId: "UNK-3", rev: 2, fields: { ...fields("UNK-3", "second"), status: "open" } }))
+          const result = yield* engine.process(yield* inbox.take)
+          return { result, routes: routes(), link: (yield* links.get(key))!, elsewhere: yield* genesys.getWorkitem(elsewhere.id) }
+        })
+      )
+      expect(r.result?._tag).toBe("Applied")
+      expect(r.routes).toEqual([GET, CREATE])
+      expect(r.link.workitemId).not.toBe(r.elsewhere.id)
+      expect(r.link.typeId).toBe(ownProvisioned.worktypeId)
+      expect(r.elsewhere.name).toBe("UNK-3 elsewhere")
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
   it("a create that may have been interrupted (its intent is still recorded) is looked up first and adopted", async () => {
     const runtime = runtimeFor(own)
     try {

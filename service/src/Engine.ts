@@ -5,7 +5,8 @@
  *   (invalid → dead letter) → find the workitem (link store; a ticket with no link is POSTed directly, after a
  *   create intent is recorded; a ticket whose create intent is still there — a create that may have been
  *   interrupted — is first looked up by type + ticket id + source, which repairs a crash between create and link
- *   write; a link into another worktype is not used: the ticket is treated as one with no link) → POST, or a
+ *   write; a link into another worktype is not used: the ticket is treated as one with no link; a link with no
+ *   worktype recorded has its workitem read first to tell) → POST, or a
  *   minimal PATCH, walking the status graph step by step from the status the link recorded (or, when that is not
  *   one of the worktype's statuses, from the workitem's real status, read first), after an update intent is
  *   recorded on the link (a link still carrying one — a PATCH whose outcome is unknown — makes the PATCH cover the
@@ -412,7 +413,11 @@ export const make = (options: EngineOptions) =>
             return bodies
           })
         let trusted = false
-        if (wantedStatus !== undefined) {
+        if (linked !== undefined && linked.typeId === undefined) {
+          // A link from before links recorded their worktype: the workitem is read once (whatever the change) to learn
+          // whose it is — another worktype's is not PATCHed — and where its status is. The link written after records it.
+          yield* readStatus
+        } else if (wantedStatus !== undefined) {
           if (statusId === undefined) yield* readStatus
           else if (!knownStatus(statusId)) {
             // Not one of the worktype's statuses (re-provisioned, or a link from before a restart): unknown, not trusted.

@@ -537,8 +537,13 @@ export const make = (options: GenesysClientOptions) =>
           for (let start = 0; start < bodies.length; start += BULK_ADD_PER_JOB) {
             const chunk = bodies.slice(start, start + BULK_ADD_PER_JOB)
             // A new job is Idle and creates nothing until queued, so creating it again after an unknown outcome is safe.
-            const job = yield* call<{ id: string }>("createBulkAddJob", () =>
-              tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: chunk } as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsBulkAddJobs>[0])
+            // Held back while creates are paused, like the queueing: a job created then could not be queued and would
+            // be left Idle.
+            const job = yield* call<{ id: string }>(
+              "createBulkAddJob",
+              () => tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: chunk } as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsBulkAddJobs>[0]),
+              (e) => e.transient,
+              { scopes: [{ kind: "creates" }] }
             )
             const readJob = call<{ state?: string }>("getBulkAddJob", () => tm.getTaskmanagementWorkitemsBulkAddJob(job.id))
             // Queueing creates the workitems: held back while creates are paused. Queueing twice is refused (400: only

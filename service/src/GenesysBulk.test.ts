@@ -10,7 +10,7 @@ import { GenesysError } from "./Errors.js"
 import { type BulkAddOptions, Genesys, layer as genesysLayer } from "./Genesys.js"
 import { Metrics, ServiceMetrics } from "./Metrics.js"
 import type { Provisioned } from "./Provision.js"
-import { layerMemory } from "./RateBudget.js"
+import { layerMemory, RateBudget } from "./RateBudget.js"
 import { startEmulatorAndProvision } from "./testing/harness.js"
 
 let emulator: Emulator
@@ -55,6 +55,30 @@ const bulkCalls = (since: number, emu: Emulator = emulator) =>
     .map((r) => `${r.method} ${r.route ?? r.path}`)
 
 describe("bulkAddWorkitems", () => {
+  it("creates no job while a 429 pauses the creates (a job created then could not be queued and would be left Idle)", async () => {
+    const since = Date.now()
+    const base = Layer.mergeAll(Layer.succeed(Metrics, new ServiceMetrics()), layerMemory({ perMinute: 6000, burst: 20 }))
+    const genesys = genesysLayer({
+      gatewayUrl: emulator.url,
+      clientId: emulator.adminClientId,
+      clientSecret: emulator.adminClientSecret,
+      timeoutMs: 2000,
+      maxInFlight: 4,
+      retryBaseMs: 10,
+      retryMaxMs: 50,
+      retryAttempts: 3
+    }).pipe(Layer.provideMerge(base))
+    const r = await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* (yield* RateBudget).pause(3600, { kind: "creates" })
+        return yield* Effect.either((yield* Genesys).bulkAddWorkitems([body("paused")], { firstPollMs: 10 }))
+      }).pipe(Effect.provide(genesys))
+    )
+    if (r._tag === "Right") throw new Error("bulk add ran while creates were paused")
+    expect([r.left.reason, r.left.heldBack]).toEqual(["RateLimited", true])
+    expect(bulkCalls(since)).toEqual([])
+  })
+
   it("creates 200 workitems in 4 jobs of 50 with 16 Genesys calls, answering each body's workitem id in order", async () => {
     const since = Date.now()
     const bodies = Array.from({ length: 200 }, (_, i) => body(`many-${i}`))

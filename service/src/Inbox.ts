@@ -44,3 +44,21 @@ export interface AcceptOptions {
 }
 
 export class Inbox extends Context.Tag("@workbridge/service/Inbox")<Inbox, InboxService>() {}
+
+/** `accept` as a plain Promise, for the webhook edge: no Effect runtime entered per request. */
+export type AcceptPromise = (event: TicketEvent, options?: AcceptOptions) => Promise<AcceptResult>
+
+const acceptPromises = new WeakMap<InboxService, AcceptPromise>()
+
+/**
+ * Register `accept` of this very inbox object as a Promise (same results; failures reject with the same typed
+ * errors). A wrapper that changes `accept` (auditing, tracing) is a new object and so has none unless it registers
+ * its own: whoever calls `acceptPromiseOf` then falls back to running `accept`, so no wrapper is ever bypassed.
+ */
+export const registerAcceptPromise = <I extends InboxService>(inbox: I, accept: AcceptPromise): I => {
+  acceptPromises.set(inbox, accept)
+  return inbox
+}
+
+/** The Promise form of `inbox.accept` registered for exactly this object, if any. */
+export const acceptPromiseOf = (inbox: InboxService): AcceptPromise | undefined => acceptPromises.get(inbox)

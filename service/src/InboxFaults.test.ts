@@ -48,6 +48,71 @@ describe("group commit isolation", () => {
   })
 })
 
+describe("durable before the answer: the WAL file is synced before an accept is answered", () => {
+  /** A sync of the WAL file the test holds, then lets succeed or fail. */
+  const heldSync = () => {
+    const calls: Array<{ readonly file: string; readonly done: (error: Error | null) => void }> = []
+    return { calls, syncWal: (file: string, done: (error: Error | null) => void) => void calls.push({ file, done }) }
+  }
+  const settled = async <A>(p: Promise<A>): Promise<boolean> => {
+    let done = false
+    p.then(
+      () => (done = true),
+      () => (done = true)
+    )
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+    return done
+  }
+
+  it("commits the batch, syncs the WAL once for it, and answers only when the sync is done", async () => {
+    const sync = heldSync()
+    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const accepts = [1, 2, 3].map((i) => Effect.runPromise(inbox.accept(testEvent({ ticketId: `S${i}`, rev: 1 }))))
+    const all = Promise.all(accepts)
+    expect(await settled(all)).toBe(false)
+    expect(sync.calls.map((c) => path.basename(c.file))).toEqual([`db-${n}.sqlite-wal`])
+    // committed (visible to the workers) but not answered before the sync
+    expect(await Effect.runPromise(inbox.depth)).toBe(3)
+    sync.calls[0]!.done(null)
+    expect((await all).map((r) => r._tag)).toEqual(["Accepted", "Accepted", "Accepted"])
+    db.close()
+  })
+
+  it("accepts arriving during a sync are committed together after it; a failed sync fails its callers with a StoreError, and a retry is a duplicate", async () => {
+    const sync = heldSync()
+    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const first = Effect.runPromise(Effect.either(inbox.accept(testEvent({ ticketId: "F1", rev: 1 }))))
+    expect(await settled(first)).toBe(false)
+    const second = Effect.runPromise(Effect.either(inbox.accept(testEvent({ ticketId: "F2", rev: 1 }))))
+    const third = Effect.runPromise(Effect.either(inbox.accept(testEvent({ ticketId: "F3", rev: 1 }))))
+    expect(await settled(Promise.all([second, third]))).toBe(false)
+    expect(sync.calls).toHaveLength(1)
+    // not committed yet: they wait for the sync in progress
+    expect(await Effect.runPromise(inbox.depth)).toBe(1)
+    sync.calls[0]!.done(new Error("EIO: i/o error, fsync"))
+    const failed = await first
+    expect(Either.isLeft(failed) && failed.left).toBeInstanceOf(StoreError)
+    // the two are then committed in one batch and wait for a second sync, and succeed with it
+    expect(await Effect.runPromise(inbox.depth)).toBe(3)
+    expect(sync.calls).toHaveLength(2)
+    sync.calls[1]!.done(null)
+    expect([await second, await third].map((r) => Either.isRight(r) && r.right._tag)).toEqual(["Accepted", "Accepted"])
+    const retry = Effect.runPromise(inbox.accept(testEvent({ ticketId: "F1", rev: 1 })))
+    expect(await settled(retry)).toBe(false)
+    sync.calls[2]!.done(null)
+    expect((await retry)._tag).toBe("Duplicate")
+    db.close()
+  })
+
+  it("syncs the real WAL file by default", async () => {
+    const { db, inbox } = await open()
+    expect((await Effect.runPromise(inbox.accept(testEvent({ ticketId: "R1", rev: 1 }))))._tag).toBe("Accepted")
+    expect(fs.existsSync(path.join(dir, `db-${n}.sqlite-wal`))).toBe(true)
+    expect(db.pragma("synchronous", { simple: true })).toBe(2)
+    db.close()
+  })
+})
+
 describe("store cannot write (SQLITE_FULL)", () => {
   const fill = (db: Sqlite.SqliteDatabase) => {
     db.pragma("wal_checkpoint(TRUNCATE)")

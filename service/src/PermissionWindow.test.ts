@@ -149,4 +149,35 @@ describe("the permission-propagation window", () => {
     expect(after[0]).toBe(403)
     expect(after[after.length - 1]).toBe(200)
   })
+
+  it("a replay from the operator console opens a new window too", async () => {
+    const s = await start({ WORKBRIDGE_PERMISSION_WINDOW_SECONDS: "3" })
+    await post(s, "PERM-3", 1)
+    const created = await waitFor(s, "PERM-3", atRev(1))
+    await post(s, "PERM-3", 2, { subject: "never allowed" })
+    await waitFor(s, "PERM-3", (x) => x.pendingEvents === 0 && x.lastError !== undefined, 30_000)
+    const letter = (await Effect.runPromise(s.service.links.listDeadLetters())).find((d) => d.ticketId === "PERM-3")!
+    expect(letter.reason).toBe("GenesysForbidden")
+    const before = patches(s, created.workitemId!).length
+
+    s.emulator.configure({ permissionDelaySeconds: 2 })
+    await s.authz.putAuthorizationRole(s.roleId, { name: "Workbridge sync", permissionPolicies: WITH_EDIT } as never)
+    // The console is open (no admin token): the confirmation page's form carries the CSRF token.
+    const page = await (await fetch(`${s.service.url}/ops/dead-letters/confirm?action=replay&id=${letter.id}`)).text()
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? ""
+    const replay = await fetch(`${s.service.url}/ops/dead-letters/replay`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ id: letter.id, csrf }).toString(),
+      redirect: "manual"
+    })
+    expect(replay.status).toBe(303)
+    // Applied once the permission arrives, not dead-lettered again by the replay's first 403.
+    const settled = await waitFor(s, "PERM-3", (x) => x.pendingEvents === 0, 20_000)
+    expect(settled.appliedRevision?.startsWith(revisionPrefix(2))).toBe(true)
+    expect(await Effect.runPromise(s.service.links.listDeadLetters())).toHaveLength(0)
+    const after = patches(s, created.workitemId!).slice(before)
+    expect(after[0]).toBe(403)
+    expect(after[after.length - 1]).toBe(200)
+  })
 })

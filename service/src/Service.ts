@@ -521,6 +521,8 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       budget,
       budgetPerMinute: config.budgetPerMinute,
       genesysReady,
+      permissionsChanged: client.permissionsChanged,
+      longPauses: client.longPauses,
       sources: [...new Set([...Object.keys(sources), ...Object.keys(config.edge.signatureHeaders)])].sort(),
       ...(config.edge.adminToken !== undefined ? { adminToken: config.edge.adminToken } : {}),
       secure: tlsOptions !== undefined,

@@ -7,7 +7,7 @@
  */
 import { Effect, Layer } from "effect"
 import type { Logger } from "pino"
-import { AUDIT_ENTRIES_PER_TICKET, type AuditEntry, AuditTrail, type AuditTrailService, makeBuffer } from "./AuditTrail.js"
+import { AUDIT_ENTRIES_PER_TICKET, type AuditEntry, AuditTrail, type AuditTrailService, bufferedAuditTrail, type PendingAuditEntry } from "./AuditTrail.js"
 import type { TicketKey } from "./Domain.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
 
@@ -38,11 +38,6 @@ export interface SqliteAuditTrailOptions {
   readonly now?: () => number
 }
 
-interface Pending {
-  readonly key: TicketKey
-  readonly entry: AuditEntry
-}
-
 export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): AuditTrailService => {
   db.exec(SCHEMA)
   const perTicket = options.perTicket ?? AUDIT_ENTRIES_PER_TICKET
@@ -60,7 +55,7 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
   /** Tickets written since the last upkeep. */
   let touched = new Map<string, TicketKey>()
 
-  const writeTx = db.transaction((items: ReadonlyArray<Pending>) => {
+  const writeTx = db.transaction((items: ReadonlyArray<PendingAuditEntry>) => {
     for (const { key, entry } of items) {
       insert.run(key.source, key.ticketId, entry.at, JSON.stringify(entry))
       touched.set(`${key.source}\u0000${key.ticketId}`, key)
@@ -75,24 +70,14 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
     }
   })
 
-  const buffer = makeBuffer<Pending>({
+  return bufferedAuditTrail({
     write: (items) => writeTx(items),
-    onError: (e) => options.log?.error({ error: e instanceof Error ? e.message : String(e) }, "audit trail write failed; entries dropped"),
-    ...(options.flushMs !== undefined ? { intervalMs: options.flushMs } : {})
+    read: (key, limit) =>
+      sql("audit.list", () => (list.all(key.source, key.ticketId, limit) as Array<{ entry: string }>).map((r) => JSON.parse(r.entry) as AuditEntry)),
+    perTicket,
+    ...(options.log !== undefined ? { log: options.log } : {}),
+    ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {})
   })
-
-  return {
-    record: (key, entry) => Effect.sync(() => buffer.push({ key: { source: key.source, ticketId: key.ticketId }, entry })),
-    list: (key, opts) =>
-      Effect.flatMap(Effect.promise(buffer.drain), () =>
-        sql("audit.list", () =>
-          (list.all(key.source, key.ticketId, Math.max(1, Math.min(opts?.limit ?? perTicket, perTicket))) as Array<{ entry: string }>).map(
-            (r) => JSON.parse(r.entry) as AuditEntry
-          )
-        )
-      ),
-    flush: Effect.promise(buffer.drain)
-  }
 }
 
 export const layer = (options: SqliteAuditTrailOptions): Layer.Layer<AuditTrail, never, Sqlite> =>

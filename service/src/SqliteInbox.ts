@@ -1,10 +1,11 @@
 /** The inbox on SQLite: a table of accepted events, dedupe in the same transaction, in-process ticket leases. */
+import * as fs from "node:fs"
 import { Deferred, Effect, Layer, Ref } from "effect"
 import type { TicketEvent } from "@workbridge/catalog"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "./Domain.js"
 import { ticketKeyString } from "./Domain.js"
 import { InboxFull, StoreError, storeCannotWrite } from "./Errors.js"
-import { type AcceptOptions, Inbox, type InboxService } from "./Inbox.js"
+import { type AcceptOptions, Inbox, type InboxService, registerAcceptPromise } from "./Inbox.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
 
 export interface SqliteInboxOptions {
@@ -26,6 +27,47 @@ export interface SqliteInboxOptions {
    * ready" and `take` hands out nothing before a probe write is tried again (default 5000 ms).
    */
   readonly unwritableHoldMs?: number
+  /**
+   * Syncs the WAL file to disk and calls back (with the error, if any); default: `fsync` on libuv's thread pool.
+   * Replaced in tests to hold or fail the sync.
+   */
+  readonly syncWal?: (file: string, done: (error: Error | null) => void) => void
+}
+
+/**
+ * `fsync` of a file off the event loop (libuv's thread pool; on Linux it syncs the file whatever descriptor wrote
+ * it). One descriptor is kept open while syncs follow each other, closed a second after `idle` (or after a failure).
+ */
+const fileSyncer = () => {
+  let fd: number | undefined
+  let closing: NodeJS.Timeout | undefined
+  const release = () => {
+    if (closing !== undefined) clearTimeout(closing)
+    closing = undefined
+    if (fd === undefined) return
+    fs.close(fd, () => undefined)
+    fd = undefined
+  }
+  const syncOpen = (open: number, done: (error: Error | null) => void) =>
+    fs.fsync(open, (error) => {
+      if (error !== null) release()
+      done(error)
+    })
+  return {
+    sync: (file: string, done: (error: Error | null) => void): void => {
+      if (closing !== undefined) clearTimeout(closing)
+      closing = undefined
+      if (fd !== undefined) return syncOpen(fd, done)
+      fs.open(file, "r", (error, opened) => {
+        if (error !== null) return done(error)
+        fd = opened
+        syncOpen(opened, done)
+      })
+    },
+    idle: () => {
+      if (fd !== undefined && closing === undefined) closing = setTimeout(release, 1000).unref()
+    }
+  }
 }
 
 /** The lane of live work: webhooks, reads on a webhook's notice (fetch-on-notify) and dead-letter replays. */
@@ -89,15 +131,24 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     const deleteDelivery = db.prepare("DELETE FROM deliveries WHERE source = ? AND delivery_key = ?")
 
     // Group commit. Every `accept` made within one event-loop turn joins the pending batch; the batch is written
-    // in ONE transaction (one fsync under synchronous=FULL) at the next `setImmediate`, and only then is each
-    // caller answered with its own result. Each entry is serialized first and written in its own savepoint, so an
+    // in ONE transaction at the next `setImmediate`, and each caller is answered with its own result once that
+    // transaction is on disk. Each entry is serialized first and written in its own savepoint, so an
     // entry that cannot be written fails alone; a transaction that fails (commit, disk full) fails every caller
-    // of the batch, so nothing is acknowledged that was not committed. While a commit's fsync blocks the loop, the requests that arrive queue
-    // in the sockets and make up the next batch: the batch grows with the load by itself.
+    // of the batch, so nothing is acknowledged that was not committed.
+    //
+    // Durable before the answer, without blocking the loop for the fsync: on a WAL file, the batch commits with
+    // synchronous=NORMAL (SQLite writes the WAL frames but does not sync them), then the WAL file is synced on
+    // libuv's thread pool and only then is the batch answered. That is the sync synchronous=FULL adds after each
+    // commit (https://www.sqlite.org/pragma.html#pragma_synchronous), moved off the event loop: requests keep being
+    // read, verified and decoded meanwhile, and the accepts that arrive during a sync are committed together right
+    // after it as the next batch, so batches grow with the load by themselves. Every other write on the connection keeps
+    // synchronous=FULL. A failed sync fails every caller it covered with a StoreError (a 503: the sender retries
+    // and is answered "duplicate" once a sync succeeds).
     interface Waiter {
       readonly event: TicketEvent
       readonly traceparent: string | null
-      readonly resume: (result: Effect.Effect<AcceptResult, StoreError | InboxFull>) => void
+      /** Told the entry's own outcome (an `InboxFull` or `StoreError` is a failure), plainly: no Effect per entry. */
+      readonly done: (result: AcceptResult | InboxFull | StoreError) => void
     }
     let pending: Array<Waiter> = []
 
@@ -170,19 +221,42 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         return new StoreError({ operation: "inbox.accept", cause })
       }
     }
+    const walFile = !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal" ? `${db.name}-wal` : undefined
+    const syncer = options.syncWal === undefined ? fileSyncer() : { sync: options.syncWal, idle: () => undefined }
+    /** While the WAL file is being synced, the accepts that arrive wait in `pending` and are committed after it. */
+    let syncing = false
+    const syncThenAnswer = (file: string, answer: (failure: StoreError | undefined) => void): void => {
+      syncing = true
+      syncer.sync(file, (error) => {
+        syncing = false
+        answer(error === null ? undefined : noteFailure(new StoreError({ operation: "inbox.sync", cause: error })))
+        flush()
+        if (!syncing) syncer.idle()
+      })
+    }
+
     const flush = (): void => {
+      if (syncing) return
       const batch = pending
       pending = []
       if (batch.length === 0) return
       let results: Array<EntryResult>
       const entries = batch.map((w) => ({ event: w.event, json: serialize(w.event), traceparent: w.traceparent }))
       try {
-        results = acceptBatchTx(entries, new Date().toISOString())
+        if (walFile === undefined) results = acceptBatchTx(entries, new Date().toISOString())
+        else {
+          db.pragma("synchronous = NORMAL")
+          try {
+            results = acceptBatchTx(entries, new Date().toISOString())
+          } finally {
+            db.pragma("synchronous = FULL")
+          }
+        }
       } catch (cause) {
         // Rolled back: nobody in the batch is acknowledged.
         const bytes = entries.reduce((n, e) => n + (typeof e.json === "string" ? e.json.length : 0), 0)
-        const failure = Effect.fail(noteFailure(new StoreError({ operation: "inbox.accept", cause }), bytes))
-        for (const w of batch) w.resume(failure)
+        const failure = noteFailure(new StoreError({ operation: "inbox.accept", cause }), bytes)
+        for (const w of batch) w.done(failure)
         return
       }
       let accepted = 0
@@ -196,15 +270,26 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         const json = entries[i]!.json
         if (r._tag === "StoreError") noteFailure(r, typeof json === "string" ? json.length : 0)
       })
-      batch.forEach((w, i) => {
-        const r = results[i]!
-        w.resume(r._tag === "InboxFull" || r._tag === "StoreError" ? Effect.fail(r) : Effect.succeed(r))
-      })
+      if (walFile === undefined) {
+        batch.forEach((w, i) => w.done(results[i]!))
+        return
+      }
+      syncThenAnswer(walFile, (failure) => batch.forEach((w, i) => w.done(failure ?? results[i]!)))
     }
+
+    const enqueue = (event: TicketEvent, options: AcceptOptions | undefined, done: Waiter["done"]): void => {
+      if (pending.push({ event, traceparent: options?.traceparent ?? null, done }) === 1) setImmediate(flush)
+    }
+    const failed = (r: EntryResult): r is InboxFull | StoreError => r._tag === "InboxFull" || r._tag === "StoreError"
 
     const accept = (event: TicketEvent, options?: AcceptOptions): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
       Effect.async<AcceptResult, StoreError | InboxFull>((resume) => {
-        if (pending.push({ event, traceparent: options?.traceparent ?? null, resume }) === 1) setImmediate(flush)
+        enqueue(event, options, (r) => resume(failed(r) ? Effect.fail(r) : Effect.succeed(r)))
+      })
+    // The same, as a Promise (the webhook edge's path): one batch, one commit, no Effect runtime per request.
+    const acceptPromise = (event: TicketEvent, options?: AcceptOptions): Promise<AcceptResult> =>
+      new Promise((resolve, reject) => {
+        enqueue(event, options, (r) => (failed(r) ? reject(r) : resolve(r)))
       })
 
     const requeue = (event: TicketEvent) =>
@@ -254,7 +339,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         if (delayMs > 0) delayed.set(key, Date.now() + delayMs)
       }).pipe(Effect.zipRight(notify))
 
-    return {
+    const service: InboxService = {
       accept,
       requeue,
       take,
@@ -284,7 +369,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
           heartbeat.run(new Date().toISOString())
         }).pipe(Effect.tapError((e) => Effect.sync(() => noteFailure(e))))
       })
-    } satisfies InboxService
+    }
+    return registerAcceptPromise(service, acceptPromise)
   })
 
 export const layer = (options: SqliteInboxOptions): Layer.Layer<Inbox, never, Sqlite> =>

@@ -6,7 +6,7 @@ import type { Catalog, FieldDecl } from "./Field.js"
 import { TRUNCATION_MARKER } from "./Field.js"
 import { maxItemsOf, maxLengthOf } from "./Limits.js"
 import type { NormalizedTicket } from "./Normalize.js"
-import { flatten, NormalizationError, normalizeFields, normalizeTicket, truncateText } from "./Normalize.js"
+import { flatten, NormalizationError, normalizeFields, normalizeFlatFields, normalizeTicket, truncateText } from "./Normalize.js"
 
 const usage = { routing: false, sla: false, reporting: false }
 const field = (key: string, type: FieldDecl["type"], extra: Partial<FieldDecl> = {}): FieldDecl => ({
@@ -410,5 +410,33 @@ describe("properties", () => {
       }),
       { numRuns: 300 }
     )
+  })
+})
+
+describe("compiled once per catalog", () => {
+  it.each(catalogs.map((c) => [c.schemaName, c] as const))("%s: flat fields normalize as normalizeFields does", (_n, cat) => {
+    fc.assert(
+      fc.property(ticketFor(cat), fc.boolean(), (input, checkRequired) => {
+        const withExtra = { ...input, not_a_field: "x" }
+        expect(normalizeFlatFields(cat, withExtra, { checkRequired })).toEqual(normalizeFields(cat, withExtra, { checkRequired }))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("a catalog with the same keys but other limits and vocabulary is compiled on its own", () => {
+    const narrow: Catalog = {
+      ...catalog,
+      fields: catalog.fields.map((f) =>
+        f.key === "title" ? { ...f, limits: { maxLength: 20 } } : f.key === "sev" ? { ...f, vocabulary: [{ value: "high", title: "High", aliases: ["p1"] }] } : f
+      )
+    }
+    const input = { title: "a title that is longer than twenty characters", sev: "p1" }
+    expect(normalizeFields(catalog, input).values["title"]).toBe(input.title)
+    expect(normalizeFields(catalog, input).unmapped).toEqual([{ field: "sev", value: "p1" }])
+    const narrowed = normalizeFields(narrow, input)
+    expect(narrowed.values["title"]).toBe(`a title t${TRUNCATION_MARKER}`)
+    expect(narrowed.values["sev"]).toBe("high")
+    expect(normalizeFields(catalog, input).values["title"]).toBe(input.title)
   })
 })

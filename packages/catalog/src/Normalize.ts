@@ -4,10 +4,10 @@
  */
 import { Data, Either } from "effect"
 import { isoDate, isoDateTime, parseInstant } from "./Dates.js"
-import type { Catalog, FieldDecl } from "./Field.js"
+import type { Catalog, FieldDecl, VocabularyEntry } from "./Field.js"
 import { TRUNCATION_MARKER } from "./Field.js"
 import { maxItemsOf, maxLengthOf, minLengthOf, rangeOf, STRING_TYPES } from "./Limits.js"
-import { matchVocabulary } from "./Vocabulary.js"
+import { canonicalToken, vocabularyIndex } from "./Vocabulary.js"
 
 /** A normalized field value. */
 export type NormalizedValue = string | number | boolean | ReadonlyArray<string>
@@ -132,81 +132,102 @@ export const truncateText = (text: string, max: number): { readonly text: string
 
 const expectedSingle = "expected a single value, got a list"
 
-const normalizeString = (field: FieldDecl, raw: unknown): FieldResult => {
-  if (Array.isArray(raw)) return problem(expectedSingle)
-  const text = scalarText(raw)
-  if (text === undefined) return problem("expected text")
-  if (text === "") return absent
-  if (text.length < minLengthOf(field)) return problem(`is shorter than ${minLengthOf(field)} characters`)
-  const max = maxLengthOf(field)
-  if (field.type === "url") {
-    let url: URL | undefined
-    try {
-      url = new URL(text)
-    } catch {
-      url = undefined
-    }
-    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      return problem("is not an http(s) URL")
-    }
-    if (text.length > max) return problem(`is longer than ${max} characters (a cut URL would not work)`)
-    return ok(text)
-  }
-  if (field.type === "identifier" && text.length > max) {
-    return problem(`is longer than ${max} characters (a cut identifier could match another ticket)`)
-  }
-  const cut = truncateText(text, max)
-  return ok(cut.text, cut.truncated)
-}
+/** One field's normalization with everything its declaration decides (limits, vocabulary index) resolved once. */
+type FieldNormalizer = (raw: unknown) => FieldResult
 
-const normalizeEnum = (field: FieldDecl, raw: unknown): FieldResult => {
-  if (Array.isArray(raw)) return problem(expectedSingle)
-  const text = scalarText(raw)
-  if (text === undefined) return problem("expected a vocabulary value")
-  if (text === "") return absent
-  const entry = matchVocabulary(field, text)
-  return entry === undefined ? { _tag: "Absent", unmapped: [text] } : ok(entry.value)
-}
-
-const normalizeTag = (field: FieldDecl, raw: unknown): FieldResult => {
-  let items: ReadonlyArray<unknown>
-  if (Array.isArray(raw)) items = raw
-  else if (typeof raw === "string") items = raw.split(",")
-  else if (typeof raw === "number" || typeof raw === "boolean") items = [raw]
-  else return problem("expected a list of strings")
+const compileString = (field: FieldDecl): FieldNormalizer => {
+  const min = minLengthOf(field)
   const max = maxLengthOf(field)
-  const out: Array<string> = []
-  const unmapped: Array<string> = []
-  let truncated = false
-  for (const item of items) {
-    const text = scalarText(item)
-    if (text === undefined) {
-      if (item === null || item === undefined) continue
-      return problem("expected a list of strings")
-    }
-    if (text === "") continue
-    let value: string
-    if (field.vocabulary !== undefined) {
-      const entry = matchVocabulary(field, text)
-      if (entry === undefined) {
-        unmapped.push(text)
-        continue
+  const isUrl = field.type === "url"
+  const isIdentifier = field.type === "identifier"
+  return (raw) => {
+    if (Array.isArray(raw)) return problem(expectedSingle)
+    const text = scalarText(raw)
+    if (text === undefined) return problem("expected text")
+    if (text === "") return absent
+    if (text.length < min) return problem(`is shorter than ${min} characters`)
+    if (isUrl) {
+      let url: URL | undefined
+      try {
+        url = new URL(text)
+      } catch {
+        url = undefined
       }
-      value = entry.value
-    } else {
-      const cut = truncateText(text, max)
-      truncated ||= cut.truncated
-      value = cut.text
+      if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+        return problem("is not an http(s) URL")
+      }
+      if (text.length > max) return problem(`is longer than ${max} characters (a cut URL would not work)`)
+      return ok(text)
     }
-    if (!out.includes(value)) out.push(value)
+    if (isIdentifier && text.length > max) {
+      return problem(`is longer than ${max} characters (a cut identifier could match another ticket)`)
+    }
+    const cut = truncateText(text, max)
+    return ok(cut.text, cut.truncated)
   }
+}
+
+/** The vocabulary entry of a spelling, by the field's index built once (as `matchVocabulary` does per call). */
+const vocabularyMatcher = (field: FieldDecl): ((spelling: string) => VocabularyEntry | undefined) => {
+  if (field.vocabulary === undefined) return () => undefined
+  const index = vocabularyIndex(field.vocabulary)
+  return (spelling) => index.get(canonicalToken(spelling))
+}
+
+const compileEnum = (field: FieldDecl): FieldNormalizer => {
+  const match = vocabularyMatcher(field)
+  return (raw) => {
+    if (Array.isArray(raw)) return problem(expectedSingle)
+    const text = scalarText(raw)
+    if (text === undefined) return problem("expected a vocabulary value")
+    if (text === "") return absent
+    const entry = match(text)
+    return entry === undefined ? { _tag: "Absent", unmapped: [text] } : ok(entry.value)
+  }
+}
+
+const compileTag = (field: FieldDecl): FieldNormalizer => {
+  const max = maxLengthOf(field)
   const maxItems = maxItemsOf(field)
-  if (out.length > maxItems) {
-    out.length = maxItems
-    truncated = true
+  const match = field.vocabulary === undefined ? undefined : vocabularyMatcher(field)
+  return (raw) => {
+    let items: ReadonlyArray<unknown>
+    if (Array.isArray(raw)) items = raw
+    else if (typeof raw === "string") items = raw.split(",")
+    else if (typeof raw === "number" || typeof raw === "boolean") items = [raw]
+    else return problem("expected a list of strings")
+    const out: Array<string> = []
+    const unmapped: Array<string> = []
+    let truncated = false
+    for (const item of items) {
+      const text = scalarText(item)
+      if (text === undefined) {
+        if (item === null || item === undefined) continue
+        return problem("expected a list of strings")
+      }
+      if (text === "") continue
+      let value: string
+      if (match !== undefined) {
+        const entry = match(text)
+        if (entry === undefined) {
+          unmapped.push(text)
+          continue
+        }
+        value = entry.value
+      } else {
+        const cut = truncateText(text, max)
+        truncated ||= cut.truncated
+        value = cut.text
+      }
+      if (!out.includes(value)) out.push(value)
+    }
+    if (out.length > maxItems) {
+      out.length = maxItems
+      truncated = true
+    }
+    if (out.length === 0) return unmapped.length === 0 ? absent : { _tag: "Absent", unmapped }
+    return ok(out, truncated, unmapped)
   }
-  if (out.length === 0) return unmapped.length === 0 ? absent : { _tag: "Absent", unmapped }
-  return ok(out, truncated, unmapped)
 }
 
 const numberFrom = (raw: unknown): number | undefined => {
@@ -218,16 +239,19 @@ const numberFrom = (raw: unknown): number | undefined => {
   return undefined
 }
 
-const normalizeNumber = (field: FieldDecl, raw: unknown): FieldResult => {
-  if (Array.isArray(raw)) return problem(expectedSingle)
-  if (typeof raw === "string" && raw.trim() === "") return absent
-  const n = numberFrom(raw)
-  if (n === undefined) return problem("is not a number")
-  if (field.type === "integer" && !Number.isInteger(n)) return problem("is not a whole number")
+const compileNumber = (field: FieldDecl): FieldNormalizer => {
+  const isInteger = field.type === "integer"
   const { minimum, maximum } = rangeOf(field)
-  if (n < minimum) return problem(`is less than ${minimum}`)
-  if (n > maximum) return problem(`is greater than ${maximum}`)
-  return ok(n)
+  return (raw) => {
+    if (Array.isArray(raw)) return problem(expectedSingle)
+    if (typeof raw === "string" && raw.trim() === "") return absent
+    const n = numberFrom(raw)
+    if (n === undefined) return problem("is not a number")
+    if (isInteger && !Number.isInteger(n)) return problem("is not a whole number")
+    if (n < minimum) return problem(`is less than ${minimum}`)
+    if (n > maximum) return problem(`is greater than ${maximum}`)
+    return ok(n)
+  }
 }
 
 const TRUE = new Set(["true", "yes", "1", "y", "on"])
@@ -245,34 +269,57 @@ const normalizeCheckbox = (raw: unknown): FieldResult => {
   return problem("is not a yes/no value (true/false, yes/no, 1/0)")
 }
 
-const normalizeInstant = (field: FieldDecl, raw: unknown): FieldResult => {
-  if (Array.isArray(raw)) return problem(expectedSingle)
-  if (typeof raw === "string" && raw.trim() === "") return absent
-  const parsed = parseInstant(raw)
-  if ("problem" in parsed) return problem(parsed.problem)
-  return ok(field.type === "date" ? isoDate(parsed.ms) : isoDateTime(parsed.ms))
+const compileInstant = (field: FieldDecl): FieldNormalizer => {
+  const format = field.type === "date" ? isoDate : isoDateTime
+  return (raw) => {
+    if (Array.isArray(raw)) return problem(expectedSingle)
+    if (typeof raw === "string" && raw.trim() === "") return absent
+    const parsed = parseInstant(raw)
+    if ("problem" in parsed) return problem(parsed.problem)
+    return ok(format(parsed.ms))
+  }
 }
 
-/** Normalize one raw value for one field. */
-const normalizeValue = (field: FieldDecl, raw: unknown): FieldResult => {
-  if (raw === null || raw === undefined) return absent
-  if (STRING_TYPES.has(field.type)) return normalizeString(field, raw)
-  switch (field.type) {
-    case "enum":
-      return normalizeEnum(field, raw)
-    case "tag":
-      return normalizeTag(field, raw)
-    case "integer":
-    case "number":
-      return normalizeNumber(field, raw)
-    case "checkbox":
-      return normalizeCheckbox(raw)
-    case "date":
-    case "datetime":
-      return normalizeInstant(field, raw)
-    default:
-      return problem(`has unknown type ${String(field.type)}`)
-  }
+/** The normalization of one field, compiled from its declaration; `null` and `undefined` are absent. */
+const compileField = (field: FieldDecl): FieldNormalizer => {
+  const byType = ((): FieldNormalizer => {
+    if (STRING_TYPES.has(field.type)) return compileString(field)
+    switch (field.type) {
+      case "enum":
+        return compileEnum(field)
+      case "tag":
+        return compileTag(field)
+      case "integer":
+      case "number":
+        return compileNumber(field)
+      case "checkbox":
+        return normalizeCheckbox
+      case "date":
+      case "datetime":
+        return compileInstant(field)
+      default: {
+        const unknownType = problem(`has unknown type ${String(field.type)}`)
+        return () => unknownType
+      }
+    }
+  })()
+  return (raw) => (raw === null || raw === undefined ? absent : byType(raw))
+}
+
+interface FieldPlan {
+  readonly field: FieldDecl
+  readonly normalize: FieldNormalizer
+}
+
+/** A catalog's field plans, compiled at its first use and kept as long as its field list lives. */
+const plans = new WeakMap<ReadonlyArray<FieldDecl>, ReadonlyArray<FieldPlan>>()
+
+const plansOf = (catalog: Catalog): ReadonlyArray<FieldPlan> => {
+  const cached = plans.get(catalog.fields)
+  if (cached !== undefined) return cached
+  const compiled = catalog.fields.map((field) => ({ field, normalize: compileField(field) }))
+  plans.set(catalog.fields, compiled)
+  return compiled
 }
 
 // --- a whole ticket ---
@@ -293,18 +340,35 @@ export interface NormalizationOutcome extends NormalizedTicket {
  * left out of `values`. Never throws, whatever `fields` is.
  */
 export const normalizeFields = (catalog: Catalog, fields: unknown, options: NormalizeOptions = {}): NormalizationOutcome => {
-  const issues: Array<FieldIssue> = []
   if (!isPlainObject(fields)) {
     return { values: {}, truncated: [], unmapped: [], issues: [{ field: "(ticket)", problem: "expected an object of fields", value: fields }] }
   }
   const table = lookupTable(fields)
+  return normalizeLookup(catalog, (key) => table.get(key), options)
+}
+
+/**
+ * Like {@link normalizeFields} for fields that are already flat: `fields` is keyed by catalog field keys and its
+ * values are not nested objects (no flattening, no dotted aliases; other keys are ignored). For such input the
+ * outcome is the same as `normalizeFields`'s.
+ */
+export const normalizeFlatFields = (
+  catalog: Catalog,
+  fields: Readonly<Record<string, unknown>>,
+  options: NormalizeOptions = {}
+): NormalizationOutcome =>
+  normalizeLookup(catalog, (key) => (Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined), options)
+
+const normalizeLookup = (catalog: Catalog, lookup: (key: string) => unknown, options: NormalizeOptions): NormalizationOutcome => {
+  const checkRequired = options.checkRequired !== false
+  const issues: Array<FieldIssue> = []
   const values: Array<[string, NormalizedValue]> = []
   const truncated: Array<string> = []
   const unmapped: Array<{ field: string; value: string }> = []
-  for (const field of catalog.fields) {
-    const raw = table.get(field.key)
-    const result = normalizeValue(field, raw)
-    for (const value of result._tag === "Problem" ? [] : (result.unmapped ?? [])) unmapped.push({ field: field.key, value })
+  for (const { field, normalize } of plansOf(catalog)) {
+    const raw = lookup(field.key)
+    const result = normalize(raw)
+    if (result._tag !== "Problem" && result.unmapped !== undefined) for (const value of result.unmapped) unmapped.push({ field: field.key, value })
     switch (result._tag) {
       case "Problem":
         issues.push({ field: field.key, problem: result.problem, value: raw })
@@ -314,7 +378,7 @@ export const normalizeFields = (catalog: Catalog, fields: unknown, options: Norm
         if (result.truncated) truncated.push(field.key)
         break
       case "Absent":
-        if (field.required && options.checkRequired !== false) {
+        if (field.required && checkRequired) {
           issues.push(
             result.unmapped === undefined
               ? { field: field.key, problem: "is required" }

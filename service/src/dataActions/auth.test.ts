@@ -51,6 +51,29 @@ describe("requireDataActionAuth", () => {
     expect(JSON.stringify(res.body)).not.toContain(TOKEN)
   })
 
+  it("takes the Basic credential with or without base64 padding, and a non-ASCII password by its UTF-8 bytes", async () => {
+    const padded = Buffer.from(`${USER}:${PASSWORD}`).toString("base64")
+    expect(padded.endsWith("=")).toBe(true)
+    await request(both).post("/x").set("Authorization", `Basic ${padded.replace(/=+$/, "")}`).expect(200)
+    const app = appWith({ basicAuth: "agent:pässwört" })
+    await request(app).post("/x").set("Authorization", `Basic ${Buffer.from("agent:pässwört", "utf8").toString("base64")}`).expect(200)
+    await request(app).post("/x").set("Authorization", `Basic ${Buffer.from("agent:pässwört", "latin1").toString("base64")}`).expect(401)
+  })
+
+  it("refuses another base64 spelling of the same bytes (non-zero trailing bits, base64url)", async () => {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    const padded = Buffer.from(`${USER}:${PASSWORD}`).toString("base64")
+    const last = padded.length - 2
+    const variant = `${padded.slice(0, last)}${alphabet[alphabet.indexOf(padded[last]!) + 1]}=`
+    expect(Buffer.from(variant, "base64").toString()).toBe(`${USER}:${PASSWORD}`)
+    await request(both).post("/x").set("Authorization", `Basic ${variant}`).expect(401)
+    const withUrlAlphabet = appWith({ basicAuth: "u:?>?>" })
+    const standard = Buffer.from("u:?>?>").toString("base64")
+    expect(standard).toMatch(/[+/]/)
+    await request(withUrlAlphabet).post("/x").set("Authorization", `Basic ${standard}`).expect(200)
+    await request(withUrlAlphabet).post("/x").set("Authorization", `Basic ${Buffer.from("u:?>?>").toString("base64url")}`).expect(401)
+  })
+
   it("refuses a bearer token when only Basic auth is configured", async () => {
     const app = appWith({ basicAuth: `${USER}:${PASSWORD}` })
     const res = await request(app).post("/x").set("Authorization", `Bearer ${PASSWORD}`).expect(401)

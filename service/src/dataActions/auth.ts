@@ -56,12 +56,10 @@ const authorized = (header: string, basic: Buffer | undefined, bearer: Buffer | 
   if (space <= 0) return false
   const scheme = header.slice(0, space).toLowerCase()
   const credentials = header.slice(space + 1).trim()
-  if (scheme === "basic" && basic !== undefined) {
-    // RFC 7617: base64 of user-id ":" password; Buffer.from ignores invalid characters, so re-encode to check.
-    const decoded = Buffer.from(credentials, "base64")
-    if (decoded.toString("base64").replace(/=+$/, "") !== credentials.replace(/=+$/, "")) return false
-    return sameSecret(decoded.toString("utf8"), basic)
-  }
+  // RFC 7617: base64 of user-id ":" password. The configured credential was encoded once (`checkBasicAuth`), so the
+  // header's text is compared as sent, without decoding it; padding is optional, and any other spelling of the
+  // same bytes (invalid characters, non-zero trailing bits) does not match.
+  if (scheme === "basic" && basic !== undefined) return sameSecret(credentials.replace(/=+$/, ""), basic)
   if (scheme === "bearer" && bearer !== undefined) return sameSecret(credentials, bearer)
   return false
 }
@@ -71,7 +69,8 @@ const checkBasicAuth = (value: string): Buffer => {
   if (colon <= 0 || colon === value.length - 1) {
     throw new Error('WORKBRIDGE_DATA_ACTION_BASIC_AUTH must be "user:password" with a non-empty user and password')
   }
-  return digest(value)
+  // What a client sends for it: the UTF-8 bytes in base64, compared without padding.
+  return digest(Buffer.from(value, "utf8").toString("base64").replace(/=+$/, ""))
 }
 
 const checkBearerToken = (value: string): Buffer => {

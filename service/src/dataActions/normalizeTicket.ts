@@ -14,7 +14,7 @@
  *   offending input is named.
  */
 import type { Catalog, FieldDecl } from "@workbridge/catalog"
-import { GENESYS_LIMITS, normalizeFields, truncateText } from "@workbridge/catalog"
+import { GENESYS_LIMITS, normalizeFlatFields, truncateText } from "@workbridge/catalog"
 import { Either } from "effect"
 import { NORMALIZE_MARKERS, SOURCE_INPUT, TAG_INPUT_DELIMITER, TICKET_REF_MAX_LENGTH, joinedOutput, normalizeTicketContract, priorityField, statusField, unmappedFlag, vocabularyFields } from "./contracts.js"
 import type { ActionContract } from "./contracts.js"
@@ -44,6 +44,8 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
   const contract = normalizeTicketContract(catalog)
   const fields = new Map<string, FieldDecl>(catalog.fields.map((field) => [field.key, field]))
   const fieldKeys = catalog.fields.map((field) => field.key)
+  /** Per catalog field, in order: its key and whether one text input is split into tag values. */
+  const inputs = catalog.fields.map((field) => ({ key: field.key, tag: field.type === "tag" }))
   const flags = vocabularyFields(catalog).map((field) => [field.key, unmappedFlag(field.key)] as const)
   const joined = catalog.fields.filter((field) => field.type === "tag").map((field) => [field.key, joinedOutput(field.key)] as const)
   const priority = priorityField(catalog)
@@ -89,14 +91,15 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
     const source = record[SOURCE_INPUT]
     const sourceMappings = typeof source === "string" ? mappings.get(source.trim()) : undefined
     const fieldsOnly: Record<string, unknown> = {}
-    for (const key of fieldKeys) {
+    for (const { key, tag } of inputs) {
       if (!(key in record)) continue
       const table = sourceMappings?.get(key)
       const raw = record[key]
-      const value = fields.get(key)?.type === "tag" && typeof raw === "string" ? raw.split(TAG_INPUT_DELIMITER) : raw
+      const value = tag && typeof raw === "string" ? raw.split(TAG_INPUT_DELIMITER) : raw
       fieldsOnly[key] = table === undefined ? value : Array.isArray(value) ? value.map((item) => mapVendorValue(table, item)) : mapVendorValue(table, value)
     }
-    const outcome = normalizeFields(catalog, fieldsOnly, { checkRequired: false })
+    // Flat by construction (catalog keys; `shapeIssues` refused nested objects): no flattening needed.
+    const outcome = normalizeFlatFields(catalog, fieldsOnly, { checkRequired: false })
     if (outcome.issues.length > 0) {
       return Either.left(outcome.issues.map((issue) => ({ field: issue.field, problem: issue.problem })))
     }
@@ -110,19 +113,19 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
         provided.push(key)
       }
     }
-    const unmappedFields = new Set(outcome.unmapped.map((entry) => entry.field))
+    const unmappedFields = outcome.unmapped.length === 0 ? undefined : new Set(outcome.unmapped.map((entry) => entry.field))
     out[NORMALIZE_MARKERS.unmapped] = outcome.unmapped.map(
       (entry) => `${entry.field}=${truncateText(entry.value, UNMAPPED_VALUE_MAX_LENGTH).text}`
     )
     out[NORMALIZE_MARKERS.hasUnmapped] = outcome.unmapped.length > 0
-    out[NORMALIZE_MARKERS.truncated] = [...outcome.truncated]
+    out[NORMALIZE_MARKERS.truncated] = outcome.truncated
     out[NORMALIZE_MARKERS.hasTruncated] = outcome.truncated.length > 0
     out[NORMALIZE_MARKERS.provided] = provided
     for (const [key, name] of joined) {
       const value = outcome.values[key]
       if (Array.isArray(value)) out[name] = value.join(TAG_INPUT_DELIMITER)
     }
-    for (const [key, flag] of flags) out[flag] = unmappedFields.has(key)
+    for (const [key, flag] of flags) out[flag] = unmappedFields !== undefined && unmappedFields.has(key)
     if (priority !== undefined) {
       const value = outcome.values[priority.key]
       const level = typeof value === "string" ? priorities.get(value) : undefined

@@ -51,7 +51,8 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
   const onError = options.onError ?? (() => undefined)
 
   const router = express.Router()
-  const jsonBody = [requireJson, express.json({ limit: maxBodyBytes, strict: true, type: JSON_TYPES })]
+  // `requireJson` has checked the media type (and that there is a body): the parser does not check it again.
+  const jsonBody = [requireJson, express.json({ limit: maxBodyBytes, strict: true, type: () => true })]
   router.use(requireDataActionAuth(options.auth))
 
   router.post(DATA_ACTION_PATHS.normalizeTicket, ...jsonBody, function normalizeTicket(req: Request, res: Response) {

@@ -5,7 +5,7 @@
  */
 import { Effect, Layer } from "effect"
 import type { Logger } from "pino"
-import { AUDIT_ENTRIES_PER_TICKET, type AuditEntry, AuditTrail, type AuditTrailService, makeBuffer } from "../AuditTrail.js"
+import { AUDIT_ENTRIES_PER_TICKET, type AuditEntry, AuditTrail, type AuditTrailService, bufferedAuditTrail } from "../AuditTrail.js"
 import type { TicketKey } from "../Domain.js"
 import { RedisConnection, checkPrefix, redisOp, ticketSegment } from "./Connections.js"
 import type { Redis } from "ioredis"
@@ -20,18 +20,13 @@ export interface RedisAuditTrailOptions {
   readonly flushMs?: number
 }
 
-interface Pending {
-  readonly key: TicketKey
-  readonly entry: AuditEntry
-}
-
 export const make = (redis: Redis, options: RedisAuditTrailOptions): AuditTrailService => {
   const p = checkPrefix(options.prefix)
   const perTicket = options.perTicket ?? AUDIT_ENTRIES_PER_TICKET
   const ttl = Math.max(1, Math.round(options.retentionDays * 86_400))
   const listKey = (key: TicketKey) => `${p}:audit:${ticketSegment(key)}`
 
-  const buffer = makeBuffer<Pending>({
+  return bufferedAuditTrail({
     write: async (items) => {
       const byKey = new Map<string, Array<string>>()
       for (const { key, entry } of items) {
@@ -46,22 +41,12 @@ export const make = (redis: Redis, options: RedisAuditTrailOptions): AuditTrailS
       const failed = r?.find(([e]) => e !== null)
       if (failed !== undefined) throw failed[0]
     },
-    onError: (e) => options.log?.error({ error: e instanceof Error ? e.message : String(e) }, "audit trail write failed; entries dropped"),
-    ...(options.flushMs !== undefined ? { intervalMs: options.flushMs } : {})
+    read: (key, limit) =>
+      redisOp("audit.list", async () => (await redis.lrange(listKey(key), 0, limit - 1)).reverse().map((s) => JSON.parse(s) as AuditEntry)),
+    perTicket,
+    ...(options.log !== undefined ? { log: options.log } : {}),
+    ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {})
   })
-
-  return {
-    record: (key, entry) => Effect.sync(() => buffer.push({ key: { source: key.source, ticketId: key.ticketId }, entry })),
-    list: (key, opts) =>
-      Effect.flatMap(Effect.promise(buffer.drain), () =>
-        redisOp("audit.list", async () => {
-          const limit = Math.max(1, Math.min(opts?.limit ?? perTicket, perTicket))
-          const raw = await redis.lrange(listKey(key), 0, limit - 1)
-          return raw.reverse().map((s) => JSON.parse(s) as AuditEntry)
-        })
-      ),
-    flush: Effect.promise(buffer.drain)
-  }
 }
 
 export const layer = (options: RedisAuditTrailOptions): Layer.Layer<AuditTrail, never, RedisConnection> =>

@@ -11,7 +11,7 @@
  *   `<prefix>:budget:<clientId>:pause`            epoch ms the token pause ends
  *   `<prefix>:budget:<clientId>:pause:<scope>`    epoch ms a scoped pause ends (`creates`, `updates`, `workitem:<id>`)
  */
-import { Duration, Effect, Layer } from "effect"
+import { Clock, Duration, Effect, Layer } from "effect"
 import type { Redis } from "ioredis"
 import { type PauseScope, RateBudget, type RateBudgetService, TOKEN_SCOPE, type TokenBucketOptions, scopeKey } from "../RateBudget.js"
 import { RedisConnection, checkPrefix } from "./Connections.js"
@@ -77,6 +77,22 @@ if pausedUntil > now then return { pausedUntil - now, now } end
 return { admit(KEYS[1], perMs, burst, now), now }
 `
 
+/**
+ * KEYS: scoped pauses. → ms until the latest of them ends, by Redis' clock (0: none in force). Time left, not an
+ * instant, so a replica whose clock differs from Redis' still holds the pause for as long as it lasts.
+ */
+const SCOPED = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local latest = 0
+for _, k in ipairs(KEYS) do
+  local v = tonumber(redis.call('GET', k) or '0')
+  if v > latest then latest = v end
+end
+if latest > now then return latest - now end
+return 0
+`
+
 /** KEYS: pause. ARGV: seconds. A later pause wins over an earlier one. */
 const PAUSE = `
 local t = redis.call('TIME')
@@ -97,8 +113,8 @@ export interface SharedBucket {
   readonly admit: () => Promise<{ readonly wait: number; readonly at: number }>
   readonly peek: () => Promise<{ readonly tokens: number; readonly pausedUntil: number }>
   readonly pause: (seconds: number, scope?: PauseScope) => Promise<number>
-  /** Epoch ms the latest scoped pause over `scopes` ends (0: none); the token pause is not included. */
-  readonly scopedUntil: (scopes: ReadonlyArray<PauseScope>) => Promise<number>
+  /** Ms until the latest scoped pause over `scopes` ends, by Redis' clock (0: none); the token pause is not included. */
+  readonly scopedRemaining: (scopes: ReadonlyArray<PauseScope>) => Promise<number>
 }
 
 /** The raw shared bucket (one script call each), for the port below and for tests. */
@@ -124,11 +140,10 @@ export const sharedBucket = (redis: Redis, options: RedisRateBudgetOptions): Sha
       return { tokens: Number(tokens), pausedUntil: Number(pausedUntil) }
     },
     pause: async (seconds, scope = TOKEN_SCOPE) => Number(await redis.eval(PAUSE, 1, scopedKey(scope), String(Math.max(0, seconds)))),
-    scopedUntil: async (scopes) => {
+    scopedRemaining: async (scopes) => {
       const keys = scopes.filter((x) => x.kind !== "token").map(scopedKey)
       if (keys.length === 0) return 0
-      const values = await redis.mget(...keys)
-      return values.reduce((latest: number, v) => Math.max(latest, v === null ? 0 : Number(v)), 0)
+      return Number(await redis.eval(SCOPED, keys.length, ...keys))
     }
   }
 }
@@ -175,13 +190,14 @@ export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetS
         )
         )
       ),
+    // The shared pause is read as time left and turned into an instant of this replica's clock (the caller compares
+    // it with that clock), so replicas whose clocks differ from Redis' hold it for as long as it lasts.
     pausedUntilFor: (scopes) =>
-      Effect.promise(() =>
-        b.scopedUntil(scopes).then(
-          (shared) => Math.max(shared, ...scopes.map((x) => (x.kind === "token" ? 0 : (localScoped.get(scopeKey(x)) ?? 0)))),
-          () => Math.max(0, ...scopes.map((x) => (x.kind === "token" ? 0 : (localScoped.get(scopeKey(x)) ?? 0))))
-        )
-      ),
+      Effect.gen(function* () {
+        const local = Math.max(0, ...scopes.map((x) => (x.kind === "token" ? 0 : (localScoped.get(scopeKey(x)) ?? 0))))
+        const remaining = yield* Effect.promise(() => b.scopedRemaining(scopes).then((ms) => ms, () => 0))
+        return remaining > 0 ? Math.max(local, (yield* Clock.currentTimeMillis) + remaining) : local
+      }),
     tokens: Effect.promise(() => b.peek().then((x) => x.tokens, () => 0)),
     pausedUntil: Effect.promise(() => b.peek().then((x) => x.pausedUntil, () => 0))
   }

@@ -5,7 +5,7 @@
  * → ack, release on failure) to a recorded remote.
  */
 import { compareRevision, makeRevision } from "@workbridge/catalog"
-import { Context, Effect, Exit, Fiber, Layer, Scope } from "effect"
+import { Clock, Context, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import type { Redis } from "ioredis"
 import amqp from "amqplib"
 import { afterAll, describe, expect, it } from "vitest"
@@ -330,6 +330,27 @@ describe("shared rate budget", () => {
     expect(r.cold).toBe(0)
     expect(r.token).toBe(0)
     expect(Exit.isSuccess(r.admitted)).toBe(true)
+  })
+
+  it("a scoped pause holds on a replica whose clock is 10 minutes ahead of Redis's (it is read as time left, not as an instant)", async () => {
+    const prefix = freshPrefix()
+    const AHEAD_MS = 10 * 60_000
+    const base = Clock.make()
+    const ahead: Clock.Clock = Object.assign(Object.create(base) as Clock.Clock, {
+      unsafeCurrentTimeMillis: () => base.unsafeCurrentTimeMillis() + AHEAD_MS,
+      currentTimeMillis: Effect.sync(() => base.unsafeCurrentTimeMillis() + AHEAD_MS)
+    })
+    const r = await withRedis(async (redis) => {
+      const opts = { prefix, clientId: "client-1", perMinute: 600, burst: 10 }
+      await Effect.runPromise(RedisRateBudget.make(redis, opts).pause(30, { kind: "creates" }))
+      // Another replica (nothing set locally), its clock ahead: what the Genesys client compares with its own clock.
+      const b = RedisRateBudget.make(redis, opts)
+      return await Effect.runPromise(
+        Effect.withClock(ahead)(Effect.all({ until: b.pausedUntilFor([{ kind: "creates" }]), now: Clock.currentTimeMillis }))
+      )
+    })
+    expect(r.until - r.now).toBeGreaterThan(25_000)
+    expect(r.until - r.now).toBeLessThanOrEqual(30_000)
   })
 
   it("the budget layer is the RateBudget port", async () => {

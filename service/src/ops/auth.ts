@@ -11,6 +11,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import type express from "express"
+import { bearerMatches } from "../App.js"
 
 export const COOKIE = "wb_ops"
 
@@ -28,8 +29,6 @@ export const readCookie = (req: express.Request, name: string): string | undefin
   }
   return undefined
 }
-
-export const bearerOf = (req: express.Request): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1]
 
 export interface OpsAuth {
   readonly enabled: boolean
@@ -54,8 +53,8 @@ export const makeOpsAuth = (options: { readonly adminToken?: string; readonly se
     if (token === undefined || session === undefined) return true
     const cookie = readCookie(req, COOKIE)
     if (cookie !== undefined && same(cookie, session)) return true
-    const bearer = bearerOf(req)
-    return bearer !== undefined && same(bearer, token)
+    // The same check as the JSON endpoints' (App.ts).
+    return bearerMatches(req.headers.authorization, token)
   }
   const csrfToken = (req: express.Request): string =>
     createHmac("sha256", csrfKey)

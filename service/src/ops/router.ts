@@ -42,11 +42,15 @@ export interface OpsDeps {
   readonly budgetPerMinute: number
   /** Readiness beyond the inbox: Genesys reachable and authenticated. Rejects with the reason. */
   readonly genesysReady: () => Promise<void>
+  /** A replayed `GenesysForbidden` dead letter means a role was changed: the next 403 opens a new permission window. */
+  readonly permissionsChanged?: () => void
   /** Source names offered by the ticket search. */
   readonly sources: ReadonlyArray<string>
   readonly adminToken?: string
   /** The service serves TLS itself: the session cookie is marked Secure. */
   readonly secure: boolean
+  /** 429 pauses longer than the alert threshold still in force, by scope (the Genesys client's `longPauses`). */
+  readonly longPauses?: () => ReadonlyArray<{ readonly scope: string; readonly until: number }>
   /** Whom a 429 pause holds (this process, or every replica sharing the OAuth client). */
   readonly pauseScope: string
   /** What the per-minute figures cover. */
@@ -200,6 +204,7 @@ export const makeOpsConsole = (deps: OpsDeps): OpsConsole => {
       budgetTokens: await Effect.runPromise(deps.budget.tokens),
       pausedUntil: await Effect.runPromise(deps.budget.pausedUntil),
       pauseScope: deps.pauseScope,
+      scopedPauses: deps.longPauses?.() ?? [],
       deadLetters: await run(deps.links.deadLetterCount),
       readiness: await readiness(),
       figuresScope: deps.figuresScope
@@ -307,6 +312,7 @@ export const makeOpsConsole = (deps: OpsDeps): OpsConsole => {
         if (action === "replay") {
           const inboxId = await run(deps.inbox.requeue(letter.event))
           await run(deps.links.removeDeadLetter(letter.id))
+          if (letter.reason === "GenesysForbidden") deps.permissionsChanged?.()
           deps.log.info({ deadLetter: letter.id, source: letter.source, ticketId: letter.ticketId, inboxId }, "dead letter replayed from the console")
         } else {
           await run(deps.links.removeDeadLetter(letter.id))

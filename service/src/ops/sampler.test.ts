@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest"
 import { html, unsafeRaw } from "./html.js"
-import { histogramQuantile, OpsSampler, type Reading } from "./sampler.js"
+import { ServiceMetrics } from "../Metrics.js"
+import { histogramQuantile, OpsSampler, type Reading, readMetrics } from "./sampler.js"
+import { type Overview, overviewLive } from "./views.js"
 
 const BOUNDS = [0.1, 0.5, 1, 5, Number.POSITIVE_INFINITY]
 const reading = (calls: number, rateLimited: number, lagCounts: ReadonlyArray<number>): Reading => ({ calls, rateLimited, lagBounds: BOUNDS, lagCounts })
@@ -42,6 +44,47 @@ describe("OpsSampler", () => {
     expect(lag?.count).toBe(10)
     expect(lag?.p95).toBeCloseTo(0.095)
     expect(s.lag(T0 + 370_000 + 300_000)).toBeUndefined()
+  })
+})
+
+describe("readMetrics", () => {
+  it("counts the calls sent to Genesys: not logins, not calls held back by a scoped 429 pause", async () => {
+    const metrics = new ServiceMetrics()
+    metrics.genesysCalls.inc({ operation: "updateWorkitem", outcome: "ok" }, 3)
+    metrics.genesysCalls.inc({ operation: "createWorkitem", outcome: "RateLimited" })
+    metrics.genesysCalls.inc({ operation: "login", outcome: "ok" })
+    metrics.genesysCalls.inc({ operation: "updateWorkitem", outcome: "HeldBack" }, 5)
+    metrics.rateLimited.inc()
+    const r = await readMetrics(metrics)
+    expect({ calls: r.calls, rateLimited: r.rateLimited }).toEqual({ calls: 4, rateLimited: 1 })
+  })
+})
+
+describe("overviewLive", () => {
+  const base = (extra: Partial<Overview>): Overview => ({
+    at: new Date(T0),
+    inboxDepth: 0,
+    oldestAgeSeconds: 0,
+    lag: undefined,
+    minutes: [{ minute: T0, calls: 3, rateLimited: 1 }],
+    budgetPerMinute: 300,
+    budgetTokens: 10,
+    pausedUntil: 0,
+    pauseScope: "every Genesys call of this process",
+    deadLetters: 0,
+    readiness: { inbox: "ok", genesys: "ok" },
+    figuresScope: "",
+    ...extra
+  })
+  it("shows a long scoped 429 pause (the daily creates limit) instead of saying no pause is in force", () => {
+    const page = overviewLive(base({ scopedPauses: [{ scope: "creates", until: T0 + 3_600_000 }] })).value
+    expect(page).toContain("workitem creations paused until 13:00:00 UTC")
+    expect(page).not.toContain("no pause in force")
+  })
+  it("says no pause is in force when neither the token nor a scope is paused", () => {
+    const page = overviewLive(base({ scopedPauses: [{ scope: "updates", until: T0 - 1 }] })).value
+    expect(page).toContain("no pause in force")
+    expect(page).not.toContain("paused until")
   })
 })
 

@@ -22,7 +22,10 @@ export interface LagQuantiles {
 
 /** Raw counter readings at one instant. */
 export interface Reading {
-  /** Genesys API calls (every attempt, login excluded: logins do not draw from the budget). */
+  /**
+   * Genesys API calls (every attempt sent, login excluded: logins do not draw from the budget; calls held back by a
+   * scoped 429 pause, outcome `HeldBack`, were never sent).
+   */
   readonly calls: number
   readonly rateLimited: number
   /** Upper bounds of the sync-lag buckets (seconds; the last is +Inf) and their cumulative counts. */
@@ -31,7 +34,10 @@ export interface Reading {
 }
 
 export const readMetrics = async (metrics: ServiceMetrics): Promise<Reading> => {
-  const calls = (await metrics.genesysCalls.get()).values.reduce((n, v) => (v.labels["operation"] === "login" ? n : n + v.value), 0)
+  const calls = (await metrics.genesysCalls.get()).values.reduce(
+    (n, v) => (v.labels["operation"] === "login" || v.labels["outcome"] === "HeldBack" ? n : n + v.value),
+    0
+  )
   const rateLimited = (await metrics.rateLimited.get()).values.reduce((n, v) => n + v.value, 0)
   const buckets = (await metrics.syncLag.get()).values
     .filter((v) => v.metricName?.endsWith("_bucket") === true)

@@ -88,6 +88,8 @@ export interface Overview {
   readonly budgetTokens: number
   readonly pausedUntil: number
   readonly pauseScope: string
+  /** Long 429 pauses over part of the work (creates, updates, a workitem): the token pause is `pausedUntil`. */
+  readonly scopedPauses?: ReadonlyArray<{ readonly scope: string; readonly until: number }>
   readonly deadLetters: number
   readonly readiness: Readonly<Record<string, string>>
   readonly figuresScope: string
@@ -142,6 +144,9 @@ export const overviewLive = (o: Overview): Html => {
   const callsHour = o.minutes.reduce((n, m) => n + m.calls, 0)
   const lastMinute = o.minutes[o.minutes.length - 1]?.calls ?? 0
   const paused = o.pausedUntil > o.at.getTime()
+  const scoped = (o.scopedPauses ?? []).filter((p) => p.scope !== "token" && p.until > o.at.getTime())
+  const scopeName = (scope: string): string =>
+    scope === "creates" ? "workitem creations" : scope === "updates" ? "workitem updates" : scope === "workitem" ? "a workitem's updates" : scope
   return html`<dl class="cards">
 <div><dt>Readiness</dt><dd class="${ready ? "good" : "bad"}">${ready ? "Ready" : "Not ready"}<small>${Object.entries(o.readiness).map(
     ([k, v]) => html`${k}: ${v} `
@@ -150,7 +155,7 @@ export const overviewLive = (o: Overview): Html => {
 <div><dt>Oldest pending</dt><dd>${o.inboxDepth === 0 ? "–" : seconds(o.oldestAgeSeconds)}<small>age of the oldest event</small></dd></div>
 <div><dt>Sync lag, last 5 min</dt><dd>${o.lag === undefined ? "–" : html`${seconds(o.lag.p50)} / ${seconds(o.lag.p95)}`}<small>${o.lag === undefined ? "no events applied" : `p50 / p95 of ${o.lag.count} events`}</small></dd></div>
 <div><dt>Genesys calls</dt><dd>${lastMinute}<small>this minute; ${callsHour} in the last hour; budget ${o.budgetPerMinute}/min, ${Math.floor(o.budgetTokens)} tokens left</small></dd></div>
-<div><dt>429s, last hour</dt><dd class="${limitedHour > 0 ? "bad" : ""}">${limitedHour}<small>${paused ? html`<span class="bad">paused until ${time(o.pausedUntil)} UTC</span> — ${o.pauseScope}` : `no pause in force (a 429's Retry-After pauses ${o.pauseScope})`}</small></dd></div>
+<div><dt>429s, last hour</dt><dd class="${limitedHour > 0 ? "bad" : ""}">${limitedHour}<small>${paused ? html`<span class="bad">paused until ${time(o.pausedUntil)} UTC</span> — ${o.pauseScope}` : scoped.length === 0 ? `no pause in force (a 429's Retry-After pauses ${o.pauseScope}, or only the creates, updates or workitem it limited)` : ""}${scoped.map((p) => html` <span class="bad">${scopeName(p.scope)} paused until ${time(p.until)} UTC</span>`)}</small></dd></div>
 <div><dt>Dead letters</dt><dd class="${o.deadLetters > 0 ? "bad" : ""}" data-testid="dead-letters"><a href="${BASE}/dead-letters">${o.deadLetters}</a><small>waiting for replay or discard</small></dd></div>
 </dl>
 <h2>Genesys budget use</h2>
