@@ -4,12 +4,13 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto"
 import { type Adapter, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
-import type { Catalog } from "@workbridge/catalog"
+import type { Catalog, TicketEvent } from "@workbridge/catalog"
 import { Effect, Either, type Tracer } from "effect"
 import express from "express"
 import type { Logger } from "pino"
 import { type CrashPoint, secretVariableFor } from "./Config.js"
 import type { EngineService } from "./Engine.js"
+import type { Feeds } from "./Feeds.js"
 import { crashIfAt } from "./Engine.js"
 import { storeCannotWrite } from "./Errors.js"
 import { acceptPromiseOf, type InboxService } from "./Inbox.js"
@@ -68,6 +69,8 @@ export interface AppDeps {
   readonly adminOpen?: boolean
   /** The address the listener binds (`HOST`); undefined is taken as loopback. */
   readonly host?: string
+  /** The helpdesk API feeds: fetch-on-notify for the webhook route, `POST /reconcile/:source` for a pass by hand. */
+  readonly feeds?: Feeds
   /** Longest wait of `/readyz` for each of its checks (default 2000 ms): past it, the check reports not ready. */
   readonly readyTimeoutMs?: number
   /**
@@ -89,7 +92,7 @@ const CLIENT_LOG_LIMIT = 20
 const CLIENT_LOG_WINDOW_MS = 60_000
 
 /** Routes that need the admin token when one is configured. */
-const ADMIN_PATHS = ["/metrics", "/tickets", "/dead-letters"]
+const ADMIN_PATHS = ["/metrics", "/tickets", "/dead-letters", "/reconcile", "/backfill"]
 
 const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").digest()
 
@@ -345,7 +348,8 @@ export const makeApp = (deps: AppDeps): express.Express => {
           res.status(200).json({ status: "ignored", reason: decoded.right.reason })
           return
         }
-        const event = decoded.right.event
+        // A fetch-on-notify source: the webhook is a notice; the ticket is read from the API and that state enqueued.
+        const event: TicketEvent = deps.feeds === undefined ? decoded.right.event : await Effect.runPromise(deps.feeds.notified(decoded.right.event))
         const requestSpan = res.locals["requestSpan"] as RequestSpan | undefined
         const accepted =
           tracer === undefined || requestSpan === undefined
@@ -410,6 +414,77 @@ export const makeApp = (deps: AppDeps): express.Express => {
     } catch (e) {
       next(e)
     }
+  })
+
+  // One reconciliation pass by hand (`pnpm reconcile`): ?dryRun=true writes nothing; ?since=ISO reads from then
+  // instead of the saved cursor; ?waitMs= bounds how long it waits for the repairs (default 60 s).
+  app.post("/reconcile/:source", async (req, res, next) => {
+    try {
+      const feeds = deps.feeds
+      if (feeds === undefined) throw new HttpError(404, "UnknownFeedSource", "no helpdesk API is configured")
+      const q = req.query
+      const dryRun = q["dryRun"] === "true" || q["dryRun"] === "1"
+      let since: Date | undefined
+      if (typeof q["since"] === "string") {
+        since = new Date(q["since"])
+        if (!/^\d{4}-\d{2}-\d{2}/.test(q["since"]) || Number.isNaN(since.getTime())) throw new HttpError(400, "BadRequest", "since must be an ISO-8601 date such as 2026-01-31T00:00:00Z")
+      }
+      const waitRaw = q["waitMs"]
+      if (waitRaw !== undefined && (typeof waitRaw !== "string" || !/^\d{1,7}$/.test(waitRaw))) throw new HttpError(400, "BadRequest", "waitMs must be a number of milliseconds")
+      const report = await run(
+        feeds.reconcile(req.params["source"]!, {
+          dryRun,
+          ...(since !== undefined ? { since } : {}),
+          ...(typeof waitRaw === "string" ? { repairWaitMs: Number(waitRaw) } : {})
+        })
+      ).catch((e: unknown) => {
+        const tag = typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: unknown })._tag : undefined
+        if (tag === "UnknownFeedSource") throw new HttpError(404, "UnknownFeedSource", (e as Error).message)
+        if (tag === "PassBusy") throw new HttpError(409, "PassBusy", (e as Error).message)
+        if (tag === "HelpdeskError" || tag === "RateLimited") throw new HttpError(502, "HelpdeskUnavailable", (e as Error).message)
+        throw e
+      })
+      res.json(report)
+    } catch (e) {
+      next(e)
+    }
+  })
+
+  // A backfill (`pnpm backfill`): starts in the background and answers its job; GET the job for progress and summary.
+  app.post("/backfill/:source", async (req, res, next) => {
+    try {
+      const feeds = deps.feeds
+      if (feeds === undefined) throw new HttpError(404, "UnknownFeedSource", "no helpdesk API is configured")
+      const q = req.query
+      let since: Date | undefined
+      if (typeof q["since"] === "string") {
+        since = new Date(q["since"])
+        if (!/^\d{4}-\d{2}-\d{2}/.test(q["since"]) || Number.isNaN(since.getTime())) throw new HttpError(400, "BadRequest", "since must be an ISO-8601 date such as 2026-01-31T00:00:00Z")
+      }
+      const limitRaw = q["limit"]
+      if (limitRaw !== undefined && (typeof limitRaw !== "string" || !/^[1-9]\d{0,8}$/.test(limitRaw))) throw new HttpError(400, "BadRequest", "limit must be a positive whole number")
+      const job = await run(
+        feeds.startBackfill(req.params["source"]!, {
+          dryRun: q["dryRun"] === "true" || q["dryRun"] === "1",
+          ...(since !== undefined ? { since } : {}),
+          ...(typeof limitRaw === "string" ? { limit: Number(limitRaw) } : {})
+        })
+      ).catch((e: unknown) => {
+        const tag = typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: unknown })._tag : undefined
+        if (tag === "UnknownFeedSource") throw new HttpError(404, "UnknownFeedSource", (e as Error).message)
+        if (tag === "PassBusy") throw new HttpError(409, "BackfillBusy", `a backfill of ${req.params["source"]} is already running`)
+        throw e
+      })
+      res.status(202).json(job)
+    } catch (e) {
+      next(e)
+    }
+  })
+
+  app.get("/backfill/jobs/:id", (req, res, next) => {
+    const job = deps.feeds?.backfillJob(req.params["id"]!)
+    if (job === undefined) next(new HttpError(404, "UnknownJob", "no backfill job with that id (jobs are kept in memory until the service restarts)"))
+    else res.json(job)
   })
 
   if (deps.dataActions !== undefined) app.use("/data-actions", deps.dataActions)

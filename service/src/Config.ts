@@ -3,6 +3,7 @@
  */
 import * as path from "node:path"
 import { adapters } from "@workbridge/adapters"
+import { HELPDESK_SOURCES, type HelpdeskConfigs, HelpdeskConfigError, type HelpdeskSource, helpdeskConfigsFromEnv } from "@workbridge/helpdesk-clients/Config"
 import { type StoreSettings, distributedSettingsFromEnv } from "./distributed/Settings.js"
 
 /** A configuration variable has a value the service cannot use. */
@@ -95,6 +96,14 @@ export interface ServiceConfig {
   readonly edge: EdgeSettings
   /** `WORKBRIDGE_AUDIT_RETENTION_DAYS`: how long the per-ticket audit trail keeps entries (0: no audit trail). */
   readonly auditRetentionDays: number
+  /** Reading the helpdesks' APIs: reconciliation and fetch-on-notify (docs/service.md, "Helpdesk feeds"). */
+  readonly feeds: FeedSettings
+  /**
+   * The demo's helpdesk emulators (embedded Genesys only, `WORKBRIDGE_HELPDESK_EMULATORS` not `false`): their ports,
+   * `HELPDESK_EMULATOR_PORT_<SOURCE>`, default 9301–9305 (0 each when `GENESYS_EMULATOR_PORT` is 0). They are started
+   * only when no webhook credentials and no helpdesk API are configured.
+   */
+  readonly helpdeskEmulators?: { readonly ports: Readonly<Record<HelpdeskSource, number>> }
   /** OpenTelemetry trace export (OTLP over HTTP); absent (the default) when no `OTEL_EXPORTER_OTLP_*ENDPOINT` is set. */
   readonly tracing?: TracingConfig
 }
@@ -107,6 +116,75 @@ export interface TracingConfig {
   readonly headers: Readonly<Record<string, string>>
   /** `OTEL_SERVICE_NAME` (default `workbridge`). */
   readonly serviceName: string
+}
+
+/** The helpdesk read clients and what the service does with them. */
+export interface FeedSettings {
+  /** Read-client configuration per source (`HELPDESK_URL_/USER_/TOKEN_<SOURCE>`). */
+  readonly helpdesks: HelpdeskConfigs
+  /** Sources with a scheduled reconciliation pass → its interval in ms (`WORKBRIDGE_RECONCILE_INTERVAL_<SOURCE>`). */
+  readonly reconcileIntervalMs: Readonly<Record<string, number>>
+  /** Sources whose webhooks are notifications: the ticket is read from the API (`WORKBRIDGE_FETCH_ON_NOTIFY_<SOURCE>`). */
+  readonly fetchOnNotify: ReadonlyArray<string>
+}
+
+/** Default reconciliation interval of a source whose API credentials are set. */
+export const DEFAULT_RECONCILE_INTERVAL_MS = 15 * 60_000
+
+/** A duration such as `15m`, `30s`, `1h`, `500ms` or `0` (off), in ms. */
+export const parseDuration = (variable: string, raw: string): number => {
+  const m = /^(\d{1,9})(ms|s|m|h)?$/.exec(raw.trim())
+  if (m === null) throw new ConfigError(variable, `must be a duration such as 15m, 30s, 1h or 0 (off), got "${raw.slice(0, 40)}"`)
+  const n = Number(m[1])
+  const unit = m[2] ?? (n === 0 ? "ms" : undefined)
+  if (unit === undefined) throw new ConfigError(variable, `needs a unit (ms, s, m or h), got "${raw.slice(0, 40)}"`)
+  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as "ms" | "s" | "m" | "h"]
+  if (ms !== 0 && ms < 1000) throw new ConfigError(variable, "must be at least 1s (or 0 to turn it off)")
+  return ms
+}
+
+const bool = (env: Env, name: string): boolean | undefined => {
+  const raw = str(env, name)?.toLowerCase()
+  if (raw === undefined) return undefined
+  if (!["true", "false", "1", "0"].includes(raw)) throw new ConfigError(name, `must be true or false, got "${raw.slice(0, 20)}"`)
+  return raw === "true" || raw === "1"
+}
+
+/** Feed settings from the environment; every error names its variable and never repeats a token or URL. */
+export const feedSettingsFromEnv = (env: Env, given?: HelpdeskConfigs): FeedSettings => {
+  let helpdesks: HelpdeskConfigs
+  try {
+    helpdesks = given ?? helpdeskConfigsFromEnv(env)
+  } catch (e) {
+    if (e instanceof HelpdeskConfigError) throw new ConfigError(e.variable, e.reason)
+    throw e
+  }
+  const reconcileIntervalMs: Record<string, number> = {}
+  const fetchOnNotify: Array<string> = []
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue
+    for (const prefix of ["WORKBRIDGE_RECONCILE_INTERVAL_", "WORKBRIDGE_FETCH_ON_NOTIFY_"]) {
+      if (!name.startsWith(prefix)) continue
+      const source = name.slice(prefix.length).toLowerCase()
+      if (!(HELPDESK_SOURCES as ReadonlyArray<string>).includes(source)) {
+        throw new ConfigError(name, `names no source with a read client; the sources are ${HELPDESK_SOURCES.join(", ")}`)
+      }
+      if (helpdesks[source as HelpdeskSource] === undefined && str(env, name) !== undefined && str(env, name) !== "0" && str(env, name)?.toLowerCase() !== "false") {
+        const s = source.toUpperCase()
+        throw new ConfigError(name, `needs the source's API credentials: set HELPDESK_URL_${s} and HELPDESK_TOKEN_${s} (see docs/helpdesks.md)`)
+      }
+    }
+  }
+  for (const source of HELPDESK_SOURCES) {
+    if (helpdesks[source] === undefined) continue
+    const variable = `WORKBRIDGE_RECONCILE_INTERVAL_${source.toUpperCase()}`
+    const raw = str(env, variable)
+    const ms = raw === undefined ? DEFAULT_RECONCILE_INTERVAL_MS : parseDuration(variable, raw)
+    if (ms > 0) reconcileIntervalMs[source] = ms
+    // Freshdesk webhooks carry no revision of their own unless the rule's template renders it: read on notice by default.
+    if (bool(env, `WORKBRIDGE_FETCH_ON_NOTIFY_${source.toUpperCase()}`) ?? source === "freshdesk") fetchOnNotify.push(source)
+  }
+  return { helpdesks, reconcileIntervalMs, fetchOnNotify }
 }
 
 export interface EdgeSettings {
@@ -457,6 +535,16 @@ export const loadConfig = (env: Env, cwd: string = str(env, "INIT_CWD") ?? proce
     stores,
     edge,
     auditRetentionDays: int(env, "WORKBRIDGE_AUDIT_RETENTION_DAYS", 7, 0, 3650),
+    feeds: feedSettingsFromEnv(env),
+    ...(genesys._tag === "Embedded" && bool(env, "WORKBRIDGE_HELPDESK_EMULATORS") !== false
+      ? {
+          helpdeskEmulators: {
+            ports: Object.fromEntries(
+              HELPDESK_SOURCES.map((s, i) => [s, int(env, `HELPDESK_EMULATOR_PORT_${s.toUpperCase()}`, genesys.emulatorPort === 0 ? 0 : 9301 + i, 0, 65535)])
+            ) as Record<HelpdeskSource, number>
+          }
+        }
+      : {}),
     ...(tracing !== undefined ? { tracing } : {})
   }
 }

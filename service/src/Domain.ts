@@ -1,5 +1,5 @@
 /** Records the sync engine's ports exchange. */
-import type { TicketEvent } from "@workbridge/catalog"
+import type { EventOrigin, TicketEvent } from "@workbridge/catalog"
 
 /** Identifies one ticket: its source and its id there. */
 export interface TicketKey {
@@ -45,6 +45,8 @@ export interface Link {
   readonly typeId?: string
   /** ISO-8601. */
   readonly appliedAt: string
+  /** How the applied state reached the service (absent: `webhook`, and links written before it was recorded). */
+  readonly origin?: EventOrigin
   /**
    * An update intent: present while a write to the workitem has an unknown outcome (recorded before the PATCH,
    * removed by the link write that follows it). See {@link UpdateIntent}.

@@ -13,7 +13,7 @@
  *   intended values too and the walk read the workitem's status); the revision marker goes with the last PATCH →
  *   record link (with its worktype; this clears the intent), applied revision and every event's outcome.
  */
-import { compareRevision, customFieldKey, type TicketEvent } from "@workbridge/catalog"
+import { compareRevision, customFieldKey, type EventOrigin, type TicketEvent } from "@workbridge/catalog"
 import { Context, Data, Effect, Layer } from "effect"
 import type { Logger } from "pino"
 import { AuditTrail, recordOutcomes, recordRetry, withAuditTicket } from "./AuditTrail.js"
@@ -144,6 +144,10 @@ export const worktypeMarkerKey = (typeId: string): TicketKey => ({ source: "_wor
 /** What the engine does on a link miss: POST directly (intents are trusted) or look the workitem up first. */
 export type MissPolicy = "post" | "query"
 
+/** The link's record of how its state arrived (webhooks, the default, are not written). */
+const originOf = (origin: EventOrigin | undefined): { readonly origin?: EventOrigin } =>
+  origin === undefined || origin === "webhook" ? {} : { origin }
+
 /** Kill the process at a test-only crash point. */
 export const crashIfAt = (configured: CrashPoint | undefined, point: CrashPoint): Effect.Effect<void> =>
   configured === point ? Effect.sync(() => process.kill(process.pid, "SIGKILL")).pipe(Effect.zipRight(Effect.never)) : Effect.void
@@ -262,7 +266,7 @@ export const make = (options: EngineOptions) =>
      * Create the workitem: record the create intent first (durably, compare-and-set over `expected`) unless it is
      * already there, POST, then replace the intent with the link.
      */
-    const create = (key: TicketKey, values: Readonly<Record<string, unknown>>, expected: string | undefined, revision: string) =>
+    const create = (key: TicketKey, values: Readonly<Record<string, unknown>>, expected: string | undefined, revision: string, origin?: EventOrigin) =>
       Effect.gen(function* () {
         const bodyOf = Effect.map(derive(() => mapping.create(values, ctx)), (derived) =>
           target.workbinId !== undefined ? { ...derived, workbinId: target.workbinId } : derived
@@ -295,7 +299,8 @@ export const make = (options: EngineOptions) =>
           appliedValues: values,
           ...(statusId !== undefined ? { statusId } : {}),
           appliedAt: new Date().toISOString(),
-          typeId: target.typeId
+          typeId: target.typeId,
+          ...originOf(origin)
         }
         if (!(yield* links.compareAndSet(key, CREATE_PENDING_REVISION, link))) return yield* new LinkConflict({ key })
         return { workitemId: w.id, calls: 1 }
@@ -327,7 +332,8 @@ export const make = (options: EngineOptions) =>
       revision: string,
       knownStatusId: string | undefined,
       intended: ReadonlyArray<Readonly<Record<string, unknown>>>,
-      linked: Link | undefined
+      linked: Link | undefined,
+      origin?: EventOrigin
     ) =>
       Effect.gen(function* () {
         let calls = 0
@@ -471,7 +477,8 @@ export const make = (options: EngineOptions) =>
           appliedValues: after,
           ...(statusId !== undefined ? { statusId } : {}),
           appliedAt: new Date().toISOString(),
-          typeId: target.typeId
+          typeId: target.typeId,
+          ...originOf(origin)
         }
         if (!(yield* links.compareAndSet(key, expected, link))) return yield* new LinkConflict({ key })
         return { workitemId, calls }
@@ -529,7 +536,8 @@ export const make = (options: EngineOptions) =>
               newest.event.revision,
               link.statusId,
               link.updateIntent?.values ?? [],
-              link
+              link,
+              newest.event.origin
             ).pipe(
               Effect.catchIf(
                 (e): e is GenesysError => e instanceof GenesysError && e.reason === "NotFound",
@@ -537,23 +545,23 @@ export const make = (options: EngineOptions) =>
                   Effect.gen(function* () {
                     // The workitem was deleted in Genesys: create it again and relink.
                     log.warn({ source: key.source, ticketId: key.ticketId, workitemId: link.workitemId }, "linked workitem is gone; recreating it")
-                    return yield* create(key, values, applied, newest.event.revision)
+                    return yield* create(key, values, applied, newest.event.revision, newest.event.origin)
                   })
               ),
               Effect.catchTag("ForeignWorkitem", (e) =>
                 Effect.gen(function* () {
                   // A link from before links recorded their worktype, into another one: create it in this one.
                   log.warn({ source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, typeId: e.typeId }, "linked workitem belongs to another worktype; creating it in this one")
-                  return yield* create(key, values, applied, newest.event.revision)
+                  return yield* create(key, values, applied, newest.event.revision, newest.event.origin)
                 })
               )
             )
           }
           // No link and no intent: no create was ever started for this ticket (once the store knows the worktype
           // from empty), so POST without looking.
-          if (!pending && (yield* getMissPolicy) === "post") return yield* create(key, values, expected, newest.event.revision)
+          if (!pending && (yield* getMissPolicy) === "post") return yield* create(key, values, expected, newest.event.revision, newest.event.origin)
           const found = yield* findWorkitem(values, newest.event)
-          if (found === undefined) return yield* create(key, values, expected, newest.event.revision)
+          if (found === undefined) return yield* create(key, values, expected, newest.event.revision, newest.event.origin)
           // Adopt the workitem a previous run created but did not link. Its status is what its status attribute
           // says, not its status field: a walk cut short between two steps leaves them apart, so the status is
           // left out of the adopted values (the update walks from the workitem's status, `[]` when it is there).
@@ -573,7 +581,7 @@ export const make = (options: EngineOptions) =>
             // The run that created it applied this very revision (or a newer one): nothing to write.
             return { workitemId: found.id, calls: 1, upToDate: compareRevision(newest.event.revision, rev) === 0 ? "applied" : "superseded" }
           }
-          const r = yield* update(key, found.id, adoptedValues, values, expected, newest.event.revision, found.status?.id, [], undefined).pipe(
+          const r = yield* update(key, found.id, adoptedValues, values, expected, newest.event.revision, found.status?.id, [], undefined, newest.event.origin).pipe(
             // Found by a query of this worktype: it is not another worktype's.
             Effect.catchTag("ForeignWorkitem", (e) => Effect.die(new Error(`the query of worktype ${target.typeId} found a workitem of ${e.typeId}`)))
           )
@@ -685,7 +693,9 @@ export const make = (options: EngineOptions) =>
           return {
             source: key.source,
             ticketId: key.ticketId,
-            ...(link !== undefined ? { workitemId: link.workitemId, appliedRevision: link.appliedRevision, lastAppliedAt: link.appliedAt } : {}),
+            ...(link !== undefined
+              ? { workitemId: link.workitemId, appliedRevision: link.appliedRevision, lastAppliedAt: link.appliedAt, arrivedBy: link.origin ?? "webhook" }
+              : {}),
             pendingEvents: pending.count,
             ...(lastError !== undefined ? { lastError } : {}),
             lagSeconds: pending.oldestAcceptedAt === undefined ? 0 : Math.max(0, (Date.now() - Date.parse(pending.oldestAcceptedAt)) / 1000)

@@ -19,6 +19,10 @@ export class ServiceMetrics {
   readonly syncLag = new prom.Histogram({ name: "workbridge_sync_lag_seconds", help: "From an event's acceptance to its ticket's apply", buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900], registers: [this.registry] })
   readonly events = new prom.Counter({ name: "workbridge_events_total", help: "Events by outcome: accepted, duplicate, applied, superseded, dead", labelNames: ["outcome"], registers: [this.registry] })
   readonly webhooks = new prom.Counter({ name: "workbridge_webhooks_total", help: "Webhook requests by source and HTTP status", labelNames: ["source", "status"], registers: [this.registry] })
+  readonly feedCursorAge = new prom.Gauge({ name: "workbridge_feed_cursor_age_seconds", help: "Seconds since the source's reconciliation cursor last moved", labelNames: ["source"], registers: [this.registry] })
+  readonly feedTicketsRead = new prom.Counter({ name: "workbridge_feed_tickets_read_total", help: "Tickets read from a helpdesk API, by source and origin (reconcile, fetch, backfill)", labelNames: ["source", "origin"], registers: [this.registry] })
+  readonly feedDriftFound = new prom.Counter({ name: "workbridge_feed_drift_found_total", help: "Tickets a reconciliation pass read at a newer state than Genesys held", labelNames: ["source"], registers: [this.registry] })
+  readonly feedDriftRepaired = new prom.Counter({ name: "workbridge_feed_drift_repaired_total", help: "Of the drift found, tickets applied at the read state before the pass ended", labelNames: ["source"], registers: [this.registry] })
   readonly alerts = new prom.Counter({ name: "workbridge_alerts_total", help: "Alerts raised, by kind", labelNames: ["alert"], registers: [this.registry] })
 }
 

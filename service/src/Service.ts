@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { type Adapter, adapters, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, parseCatalogFile } from "@workbridge/catalog"
 import type { Emulator } from "@workbridge/genesys-emulator"
+import type { HelpdeskClient } from "@workbridge/helpdesk-clients"
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Effect, Either, Fiber, Layer, ManagedRuntime, Schedule } from "effect"
 import type { Logger } from "pino"
@@ -17,9 +18,11 @@ import type { pino } from "pino"
 import { makeApp } from "./App.js"
 import { AuditTrail, type AuditTrailService, auditedInbox, noAuditTrail } from "./AuditTrail.js"
 import { DEMO_BASIC_AUTH_SOURCES, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "./Demo.js"
-import { ConfigError, type ServiceConfig, secretVariableFor } from "./Config.js"
-import { type EngineService, make as makeEngine, type SyncTarget } from "./Engine.js"
-import { Genesys, layer as genesysLayer, type GenesysService } from "./Genesys.js"
+import { ConfigError, feedSettingsFromEnv, type ServiceConfig, secretVariableFor } from "./Config.js"
+import { type DemoHelpdesks, startDemoHelpdesks } from "./DemoHelpdesks.js"
+import { type EngineService, make as makeEngine, type SyncTarget, worktypeMarkerKey } from "./Engine.js"
+import { FeedCursors, type Feeds, makeClients, makeFeeds, sqliteCursorLayer } from "./Feeds.js"
+import { BULK_ADD_PER_JOB, Genesys, layer as genesysLayer, type GenesysService } from "./Genesys.js"
 import { Inbox, type InboxService } from "./Inbox.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { Log, makeLogger } from "./Log.js"
@@ -50,6 +53,8 @@ export interface RunningService {
   readonly engine: EngineService
   readonly genesys: GenesysService
   readonly metrics: ServiceMetrics
+  /** The helpdesk API feeds (reconciliation passes, fetch-on-notify). */
+  readonly feeds: Feeds
   /** Stop taking webhooks and work, close the stores (and the bundled emulator). */
   close(): Promise<void>
 }
@@ -64,6 +69,8 @@ export interface StartOptions {
    * pass every call through to the real client.
    */
   readonly decorateGenesys?: (genesys: GenesysService) => GenesysService
+  /** Test-only: the helpdesk read clients to use instead of those `HELPDESK_*` configures. */
+  readonly helpdeskClients?: Partial<Record<string, HelpdeskClient>>
   /**
    * Test-only: with tracing configured, export the spans to this OpenTelemetry `SpanExporter` (each as it ends)
    * instead of to the OTLP endpoint.
@@ -203,6 +210,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     let worktypeId = config.worktypeId
     let credentials: Readonly<Record<string, SourceCredentials>> = config.webhooks
     let demo = false
+    let demoHelpdesks: DemoHelpdesks | undefined
     if (config.genesys._tag === "Embedded") {
       const g = config.genesys
       // Loaded only here: a service that talks to Genesys (or an external gateway) never loads the emulator.
@@ -229,6 +237,12 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       if (Object.keys(credentials).length === 0) {
         credentials = demoCredentials()
         demo = true
+        // The demo's helpdesks beside the Genesys emulator, unless a helpdesk API is configured (or they are off).
+        if (config.helpdeskEmulators !== undefined && Object.keys(config.feeds.helpdesks).length === 0) {
+          const started = await startDemoHelpdesks(config.helpdeskEmulators.ports)
+          demoHelpdesks = started
+          cleanups.push(() => started.close())
+        }
       }
     } else {
       const g = config.genesys
@@ -282,9 +296,10 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       permissionWindowSeconds: config.permissionWindowSeconds,
       longPauseSeconds: config.longPauseSeconds
     }).pipe(Layer.provide(Layer.merge(base, auditLayer)))
+    const cursorsLayer = distributed?.cursors ?? sqliteCursorLayer.pipe(Layer.provide(sqlite))
     // Tracing: the OpenTelemetry SDK is loaded only when an OTLP endpoint is configured.
     const tracing = config.tracing === undefined ? Layer.empty : await loadTracing(config.tracing, options.traceExporter)
-    const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys, auditLayer, tracing))
+    const runtime = ManagedRuntime.make(Layer.mergeAll(stores, base, genesys, auditLayer, cursorsLayer, tracing))
     cleanups.push(() => runtime.dispose())
     const tracer = config.tracing === undefined ? undefined : await runtime.runPromise(Effect.tracer)
     if (config.tracing !== undefined) {
@@ -293,8 +308,8 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       log.info({ endpoint: `${url.origin}${url.pathname}`, serviceName: config.tracing.serviceName }, "exporting traces (OTLP over HTTP)")
     }
 
-    const { inbox: storeInbox, links, client: sdkClient, budget, audit } = await runtime.runPromise(
-      Effect.all({ inbox: Inbox, links: LinkStore, client: Genesys, budget: RateBudget, audit: AuditTrail })
+    const { inbox: storeInbox, links, client: sdkClient, budget, audit, cursors } = await runtime.runPromise(
+      Effect.all({ inbox: Inbox, links: LinkStore, client: Genesys, budget: RateBudget, audit: AuditTrail, cursors: FeedCursors })
     )
     const inbox = auditOn ? auditedInbox(storeInbox, audit) : storeInbox
     const client = options.decorateGenesys?.(sdkClient) ?? sdkClient
@@ -361,6 +376,69 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
     const workers = runtime.runFork(engine.run(config.workers))
     cleanups.push(() => runtime.runPromise(Fiber.interrupt(workers)).then(() => undefined))
 
+    // The helpdesk API feeds: a reconciliation fiber per source with an interval (a pass at start, then one per
+    // interval; in distributed mode the Redis lock lets one replica run a source's pass at a time), and
+    // fetch-on-notify on the webhook route.
+    const mapping = catalogMapping(catalog)
+    const feedSettings =
+      demoHelpdesks === undefined
+        ? config.feeds
+        : feedSettingsFromEnv({ WORKBRIDGE_FETCH_ON_NOTIFY_FRESHDESK: "true" }, demoHelpdesks.configs)
+    const feeds = makeFeeds({
+      clients: options.helpdeskClients ?? makeClients(feedSettings.helpdesks),
+      inbox,
+      links,
+      cursors,
+      metrics,
+      log,
+      fetchOnNotify: feedSettings.fetchOnNotify,
+      normalize: mapping.normalize,
+      bulkCreate: {
+        typeId: target.typeId,
+        perJob: BULK_ADD_PER_JOB,
+        // As the engine decides on a link miss: a store that knows the worktype from empty (its marker), or an
+        // empty worktype (the marker is written), trusts "no link" to mean "no workitem".
+        ready: Effect.gen(function* () {
+          const marker = worktypeMarkerKey(target.typeId)
+          if ((yield* links.get(marker)) !== undefined) return true
+          const any = yield* Effect.orElseSucceed(client.queryWorkitems(target.typeId, [], { limit: 1 }), () => [{}])
+          if (any.length > 0) return false
+          yield* links.compareAndSet(marker, undefined, { workitemId: target.typeId, appliedRevision: "marker", appliedValues: {}, appliedAt: new Date().toISOString() })
+          return true
+        }),
+        prepare: (event) => {
+          const normalized = mapping.normalize(event.fields)
+          if (normalized._tag === "Invalid") return normalized.issues.join("; ")
+          const values: Record<string, unknown> = { ...normalized.values }
+          if (catalog.fields.some((f) => f.key === "source_revision")) values["source_revision"] = event.revision
+          if (catalog.fields.some((f) => f.key === "last_synced")) values["last_synced"] = new Date().toISOString()
+          try {
+            const ctx = { typeId: target.typeId, statusIds: Object.fromEntries(target.statuses.map((s) => [s.name, s.id])), ...(target.skillIds !== undefined ? { skillIds: target.skillIds } : {}) }
+            const body = mapping.create(values, ctx)
+            return { values, body: target.workbinId !== undefined ? { ...body, workbinId: target.workbinId } : body }
+          } catch (e) {
+            return e instanceof Error ? e.message : String(e)
+          }
+        },
+        bulkAdd: (bodies) => client.bulkAddWorkitems(bodies)
+      }
+    })
+    for (const [source, everyMs] of Object.entries(feedSettings.reconcileIntervalMs)) {
+      const pass = feeds.reconcile(source).pipe(
+        Effect.catchAll((e) =>
+          Effect.sync(() =>
+            e._tag === "PassBusy"
+              ? log.debug({ source }, "reconciliation pass skipped: another runner holds it")
+              : log.warn({ source, error: e.message }, "reconciliation pass failed; the cursor stays where it was")
+          )
+        ),
+        Effect.catchAllDefect((d) => Effect.sync(() => log.error({ source, defect: d instanceof Error ? d.message : String(d) }, "reconciliation pass failed")))
+      )
+      const fiber = runtime.runFork(Effect.repeat(pass, Schedule.spaced(everyMs)))
+      cleanups.push(() => runtime.runPromise(Fiber.interrupt(fiber)).then(() => undefined))
+      log.info({ source, intervalSeconds: everyMs / 1000 }, "reconciliation scheduled")
+    }
+
     // Gauges and alerts.
     let softAlert = false
     let deadAlert = false
@@ -372,6 +450,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       metrics.deadLetters.set(dead)
       metrics.inboxOldestAge.set(yield* inbox.oldestAgeSeconds)
       metrics.budgetTokens.set(yield* budget.tokens)
+      yield* feeds.refreshGauges
       const over = depth >= config.inboxSoftLimit
       metrics.inboxSoftLimitExceeded.set(over ? 1 : 0)
       if (over && !softAlert) {
@@ -468,6 +547,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
       ...config.edge,
       host: config.host,
+      feeds,
       dataActions: dataActionsRouter(),
       ops: ops.router,
       ...(tracer !== undefined ? { tracer } : {}),
@@ -496,6 +576,10 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       if (demo) {
         print(`Demo webhook credentials (no WEBHOOK_* variables set): HMAC secret "${DEMO_WEBHOOK_SECRET}" for zendesk, jira, github and generic; Basic "${DEMO_WEBHOOK_BASIC_AUTH}" for servicenow and freshdesk.`)
         print(`Send a signed sample webhook:  pnpm demo:send generic-ticket-created   (then: curl ${url}/tickets/generic/DEMO-1)`)
+        if (demoHelpdesks !== undefined) {
+          demoHelpdesks.point(url, credentials)
+          for (const line of demoHelpdesks.instructions(url)) print(line)
+        }
       }
     }
 
@@ -510,6 +594,7 @@ export const startService = async (config: ServiceConfig, options: StartOptions 
       engine,
       genesys: client,
       metrics,
+      feeds,
       close: async () => {
         if (closed) return
         closed = true

@@ -80,6 +80,8 @@ CREATE TABLE IF NOT EXISTS heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at 
  */
 const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
   ["links", "type_id", "TEXT"],
+  ["links", "origin", "TEXT"],
+  ["inbox", "lane", "INTEGER NOT NULL DEFAULT 0"],
   // The W3C traceparent of the span that accepted the event (tracing on; NULL otherwise).
   ["inbox", "trace_context", "TEXT"]
 ]
@@ -100,6 +102,8 @@ export const openDatabase = (file: string): SqliteDatabase => {
   db.pragma("busy_timeout = 5000")
   db.exec(SCHEMA)
   migrate(db)
+  // The background lane (reads of reconciliation and backfill) is taken only when no live event waits.
+  db.exec("CREATE INDEX IF NOT EXISTS inbox_lane ON inbox (lane, id)")
   return db
 }
 

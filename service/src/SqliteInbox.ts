@@ -70,6 +70,13 @@ const fileSyncer = () => {
   }
 }
 
+/** The lane of live work: webhooks, reads on a webhook's notice (fetch-on-notify) and dead-letter replays. */
+export const LIVE_LANE = 0
+/** The lane of background feeds (reconciliation, backfill): handed out only while no live ticket is waiting. */
+export const BACKGROUND_LANE = 1
+export const laneOf = (event: TicketEvent): number =>
+  event.origin === "reconcile" || event.origin === "backfill" ? BACKGROUND_LANE : LIVE_LANE
+
 interface Row {
   id: number
   event: string
@@ -104,11 +111,11 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     let depth = (countStmt.get() as { n: number }).n
     const insertDelivery = db.prepare("INSERT OR IGNORE INTO deliveries (source, delivery_key, accepted_at) VALUES (?, ?, ?)")
     const insertEvent = db.prepare(
-      "INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at, trace_context) VALUES (?, ?, ?, ?, ?, ?, ?)"
+      "INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at, trace_context, lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     )
     const nextTicket = db.prepare(
       `SELECT source, ticket_id FROM inbox
-       WHERE (source || char(0) || ticket_id) NOT IN (SELECT value FROM json_each(?)) AND accepted_at <= ?
+       WHERE lane = ? AND (source || char(0) || ticket_id) NOT IN (SELECT value FROM json_each(?)) AND accepted_at <= ?
        ORDER BY id LIMIT 1`
     )
     const ticketRows = db.prepare(
@@ -189,7 +196,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         deleteDelivery.run(event.source, event.deliveryKey)
         return new InboxFull({ depth: depth + added, limit: options.hardLimit })
       }
-      const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, json, now, traceparent)
+      const r = insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, json, now, traceparent, laneOf(event))
       return { _tag: "Accepted", id: String(r.lastInsertRowid) }
     })
     const acceptBatchTx = db.transaction((batch: ReadonlyArray<{ readonly event: TicketEvent; readonly json: string | StoreError; readonly traceparent: string | null }>, now: string): Array<EntryResult> => {
@@ -291,13 +298,16 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
         const replay: TicketEvent = { ...event, deliveryKey }
         insertDelivery.run(replay.source, deliveryKey, now)
-        const r = insertEvent.run(replay.source, replay.ticketId, replay.revision, deliveryKey, JSON.stringify(replay), now, null)
+        const r = insertEvent.run(replay.source, replay.ticketId, replay.revision, deliveryKey, JSON.stringify(replay), now, null, LIVE_LANE)
         depth++
         return String(r.lastInsertRowid)
       }).pipe(Effect.tap(() => notify))
 
     const poll: Effect.Effect<TicketBatch | undefined, StoreError> = sql("inbox.poll", () => {
-      const t = nextTicket.get(JSON.stringify(excluded()), new Date(Date.now() - settleMs).toISOString()) as { source: string; ticket_id: string } | undefined
+      const held = JSON.stringify(excluded())
+      const settled = new Date(Date.now() - settleMs).toISOString()
+      // Live events first; the background lane only when no live ticket can be taken.
+      const t = (nextTicket.get(LIVE_LANE, held, settled) ?? nextTicket.get(BACKGROUND_LANE, held, settled)) as { source: string; ticket_id: string } | undefined
       if (t === undefined) return undefined
       const key: TicketKey = { source: t.source, ticketId: t.ticket_id }
       const rows = ticketRows.all(t.source, t.ticket_id, batchLimit) as Array<Row>

@@ -3,7 +3,7 @@
  * update intent lives in `update_intents` (one row per ticket), written and removed in the link's own transaction.
  */
 import { Effect, Layer } from "effect"
-import type { TicketEvent } from "@workbridge/catalog"
+import type { EventOrigin, TicketEvent } from "@workbridge/catalog"
 import type { DeadLetter, Link, OutcomeKind, UpdateIntent } from "./Domain.js"
 import { DeadLetterNotFound } from "./Errors.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
@@ -16,6 +16,7 @@ interface LinkRow {
   status_id: string | null
   applied_at: string
   type_id: string | null
+  origin: string | null
 }
 
 interface DeadRow {
@@ -42,14 +43,14 @@ const toDeadLetter = (r: DeadRow): DeadLetter => ({
 
 export const make = (db: SqliteDatabase): LinkStoreService => {
   const getLink = db.prepare(
-    "SELECT workitem_id, applied_revision, applied_values, status_id, applied_at, type_id FROM links WHERE source = ? AND ticket_id = ?"
+    "SELECT workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin FROM links WHERE source = ? AND ticket_id = ?"
   )
   const upsertLink = db.prepare(
-    `INSERT INTO links (source, ticket_id, workitem_id, applied_revision, applied_values, status_id, applied_at, type_id)
-     VALUES (@source, @ticketId, @workitemId, @appliedRevision, @appliedValues, @statusId, @appliedAt, @typeId)
+    `INSERT INTO links (source, ticket_id, workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin)
+     VALUES (@source, @ticketId, @workitemId, @appliedRevision, @appliedValues, @statusId, @appliedAt, @typeId, @origin)
      ON CONFLICT (source, ticket_id) DO UPDATE SET workitem_id = excluded.workitem_id,
        applied_revision = excluded.applied_revision, applied_values = excluded.applied_values,
-       status_id = excluded.status_id, applied_at = excluded.applied_at, type_id = excluded.type_id`
+       status_id = excluded.status_id, applied_at = excluded.applied_at, type_id = excluded.type_id, origin = excluded.origin`
   )
   const countOtherWorktype = db.prepare("SELECT COUNT(*) AS n FROM links WHERE type_id IS NOT NULL AND type_id <> ?")
   const getIntent = db.prepare("SELECT revision, intended_values FROM update_intents WHERE source = ? AND ticket_id = ?")
@@ -88,6 +89,7 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
       ...(r.status_id !== null ? { statusId: r.status_id } : {}),
       appliedAt: r.applied_at,
       ...(r.type_id !== null ? { typeId: r.type_id } : {}),
+      ...(r.origin !== null ? { origin: r.origin as EventOrigin } : {}),
       ...(updateIntent !== undefined ? { updateIntent } : {})
     }
   }
@@ -103,7 +105,8 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
       appliedValues: JSON.stringify(link.appliedValues),
       statusId: link.statusId ?? null,
       appliedAt: link.appliedAt,
-      typeId: link.typeId ?? null
+      typeId: link.typeId ?? null,
+      origin: link.origin ?? null
     })
     if (link.updateIntent !== undefined) {
       upsertIntent.run(source, ticketId, link.updateIntent.revision, JSON.stringify(link.updateIntent.values))

@@ -1,3 +1,5 @@
+import type { EventOrigin } from "@workbridge/catalog"
+
 /**
  * The sync status of one ticket, as `GET /tickets/:source/:id` and the Data Action endpoint report it.
  */
@@ -18,4 +20,9 @@ export interface TicketSyncStatus {
   readonly lastAppliedAt?: string
   /** Seconds between the oldest pending event's acceptance and now (0 when nothing is pending). */
   readonly lagSeconds?: number
+  /**
+   * How the applied state arrived: `webhook` (pushed), `fetch` (read on a webhook's notice), `reconcile` (a
+   * reconciliation pass) or `backfill`. Present with `workitemId`.
+   */
+  readonly arrivedBy?: EventOrigin
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url"
 import { type FlagSpec, FlagError, parseFlags, usage } from "../src/flags.js"
 import { formatReport } from "../src/checker.js"
 import { runChaos } from "./chaos.js"
+import { formatHelpdeskReport, runHelpdeskChaos } from "./helpdesks.js"
 
 const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "tickets", description: "tickets in the storm", default: 200, min: 1 },
@@ -20,7 +21,14 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "timeouts", description: "share of Genesys calls never answered", default: 0.02, min: 0, max: 0.5 },
   { name: "lost", description: "share of Genesys calls that take effect but are never answered", default: 0.01, min: 0, max: 0.5 },
   { name: "retry-after", description: "Retry-After seconds of the injected 429 bursts", default: 2, min: 0, max: 60 },
-  { name: "soak", description: "run this many seeds in a row (from --seed) at this size, one report per seed; 0: one run", default: 0, min: 0, max: 1000 }
+  { name: "soak", description: "run this many seeds in a row (from --seed) at this size, one report per seed; 0: one run", default: 0, min: 0, max: 1000 },
+  {
+    name: "drop-webhooks",
+    description: "share of webhooks the helpdesk emulators drop: runs the helpdesk chaos instead (five helpdesks send the webhooks, then one reconciliation pass)",
+    default: 0,
+    min: 0,
+    max: 1
+  }
 ]
 
 const main = async (): Promise<number> => {
@@ -44,6 +52,22 @@ const main = async (): Promise<number> => {
   }
   const resultsDir = fileURLToPath(new URL("../../bench/results/", import.meta.url))
   mkdirSync(resultsDir, { recursive: true })
+  if ((flags["drop-webhooks"] as number) > 0) {
+    const started = Date.now()
+    const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s]`
+    const report = await runHelpdeskChaos({
+      tickets: flags["tickets"] as number,
+      dropShare: flags["drop-webhooks"] as number,
+      seed: flags["seed"] as number,
+      budgetPerMinute: flags["budget"] as number,
+      logFile: `${resultsDir}chaos-helpdesks-service.log`,
+      log: (line) => process.stdout.write(`${stamp()} ${line}\n`)
+    })
+    const file = `${resultsDir}chaos-helpdesks-${new Date().toISOString().replace(/[:.]/g, "-")}.json`
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
+    process.stdout.write(`${formatHelpdeskReport(report)}\n  report ${file}\n`)
+    return report.ok ? 0 : 1
+  }
   const soak = flags["soak"] as number
   const first = flags["seed"] as number
   const seeds = soak === 0 ? [first] : Array.from({ length: soak }, (_, i) => first + i)

@@ -15,4 +15,13 @@ export interface TicketEvent {
   readonly kind: TicketEventKind
   /** The ticket's fields in catalog terms (keys are catalog field keys), not yet normalized. */
   readonly fields: Readonly<Record<string, unknown>>
+  /**
+   * How the event reached the service: a pushed `webhook` (the default when absent), or a read of the helpdesk's API —
+   * `fetch` (a webhook taken as a notification), `reconcile` (a scheduled or manual pass) or `backfill`.
+   */
+  readonly origin?: EventOrigin
 }
+
+/** How an event reached the service (see `TicketEvent.origin`). */
+export type EventOrigin = "webhook" | "fetch" | "reconcile" | "backfill"
+

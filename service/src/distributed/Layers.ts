@@ -8,9 +8,11 @@ import type { AuditTrail } from "../AuditTrail.js"
 import type { Inbox } from "../Inbox.js"
 import type { LinkStore } from "../LinkStore.js"
 import type { RateBudget } from "../RateBudget.js"
+import type { FeedCursors } from "../Feeds.js"
 import { type DistributedStartError, redisLayer } from "./Connections.js"
 import * as RabbitInbox from "./RabbitInbox.js"
 import * as RedisAuditTrail from "./RedisAuditTrail.js"
+import * as RedisCursorStore from "./RedisCursorStore.js"
 import * as RedisLinkStore from "./RedisLinkStore.js"
 import * as RedisRateBudget from "./RedisRateBudget.js"
 import type { DistributedSettings } from "./Settings.js"
@@ -33,6 +35,8 @@ export interface DistributedLayers {
   readonly stores: Layer.Layer<Inbox | LinkStore, DistributedStartError>
   readonly budget: Layer.Layer<RateBudget, DistributedStartError>
   readonly audit: Layer.Layer<AuditTrail, DistributedStartError>
+  /** Reconciliation cursors and the per-source pass lock. */
+  readonly cursors: Layer.Layer<FeedCursors, DistributedStartError>
 }
 
 /** Layers sharing one Redis connection (the same layer value, so Effect builds it once per runtime). */
@@ -60,6 +64,7 @@ export const distributedLayers = (options: DistributedLayerOptions): Distributed
       perMinute: options.budgetPerMinute,
       burst: options.budgetBurst
     }).pipe(Layer.provide(redis)),
+    cursors: RedisCursorStore.layer({ prefix: s.namespace }).pipe(Layer.provide(redis)),
     audit: RedisAuditTrail.layer({
       prefix: s.namespace,
       retentionDays: options.auditRetentionDays ?? 7,

@@ -1,0 +1,50 @@
+/** Feed settings from the environment: defaults, durations, and errors that name the variable without its secret. */
+import { describe, expect, it } from "vitest"
+import { ConfigError, DEFAULT_RECONCILE_INTERVAL_MS, feedSettingsFromEnv } from "./Config.js"
+
+const freshdesk = { HELPDESK_URL_FRESHDESK: "https://acme.freshdesk.com", HELPDESK_TOKEN_FRESHDESK: "fd-secret-key" }
+const github = { HELPDESK_TOKEN_GITHUB: "ghp_secret", HELPDESK_REPO_GITHUB: "octo/helpdesk" }
+
+const error = (env: Record<string, string>): ConfigError => {
+  try {
+    feedSettingsFromEnv(env)
+  } catch (e) {
+    if (e instanceof ConfigError) return e
+    throw e
+  }
+  throw new Error("no ConfigError")
+}
+
+describe("feed settings", () => {
+  it("reconciles every source with API credentials every 15 minutes, and fetches on notify for Freshdesk only, by default", () => {
+    const s = feedSettingsFromEnv({ ...freshdesk, ...github })
+    expect(s.reconcileIntervalMs).toEqual({ freshdesk: DEFAULT_RECONCILE_INTERVAL_MS, github: DEFAULT_RECONCILE_INTERVAL_MS })
+    expect(s.fetchOnNotify).toEqual(["freshdesk"])
+    expect(feedSettingsFromEnv({})).toEqual({ helpdesks: {}, reconcileIntervalMs: {}, fetchOnNotify: [] })
+  })
+
+  it("takes intervals with units, 0 turns a source's pass off, and the fetch-on-notify switch both ways", () => {
+    const s = feedSettingsFromEnv({
+      ...freshdesk,
+      ...github,
+      WORKBRIDGE_RECONCILE_INTERVAL_FRESHDESK: "0",
+      WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "90s",
+      WORKBRIDGE_FETCH_ON_NOTIFY_FRESHDESK: "false",
+      WORKBRIDGE_FETCH_ON_NOTIFY_GITHUB: "true"
+    })
+    expect(s.reconcileIntervalMs).toEqual({ github: 90_000 })
+    expect(s.fetchOnNotify).toEqual(["github"])
+    expect(feedSettingsFromEnv({ ...github, WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "2h" }).reconcileIntervalMs).toEqual({ github: 7_200_000 })
+  })
+
+  it("names the variable of a bad value, and never repeats a token", () => {
+    expect(error({ ...github, WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "often" }).variable).toBe("WORKBRIDGE_RECONCILE_INTERVAL_GITHUB")
+    expect(error({ ...github, WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "15" }).message).toMatch(/needs a unit/)
+    expect(error({ ...github, WORKBRIDGE_FETCH_ON_NOTIFY_GITHUB: "maybe" }).variable).toBe("WORKBRIDGE_FETCH_ON_NOTIFY_GITHUB")
+    expect(error({ WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "15m" }).message).toMatch(/HELPDESK_URL_ZENDESK/)
+    expect(error({ WORKBRIDGE_RECONCILE_INTERVAL_FRESHDSK: "15m" }).variable).toBe("WORKBRIDGE_RECONCILE_INTERVAL_FRESHDSK")
+    const missing = error({ HELPDESK_TOKEN_FRESHDESK: "fd-secret-key" })
+    expect(missing.variable).toBe("HELPDESK_URL_FRESHDESK")
+    expect(missing.message).not.toContain("fd-secret-key")
+  })
+})
