@@ -175,6 +175,7 @@ describe("WORKBRIDGE_ADMIN_TOKEN", () => {
     const warning = logLines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.msg.includes("WORKBRIDGE_ADMIN_TOKEN"))
     expect(warning?.level).toBe(40)
     expect(warning?.msg).toContain("is not set")
+    expect(warning?.msg).toContain("/ops")
   })
 
   it("bearerMatches compares the whole token", () => {

@@ -219,7 +219,7 @@ export const makeApp = (deps: AppDeps): express.Express => {
   } else if (adminToken === undefined) {
     deps.log.warn(
       { endpoints: ADMIN_PATHS },
-      "WORKBRIDGE_ADMIN_TOKEN is not set: /metrics, /tickets and /dead-letters are open to anyone who reaches this listener; set it to require Authorization: Bearer <token>"
+      "WORKBRIDGE_ADMIN_TOKEN is not set: /metrics, /tickets, /dead-letters and the /ops console are open to anyone who reaches this listener; set it to require Authorization: Bearer <token> (and a login on /ops)"
     )
   } else {
     app.use(ADMIN_PATHS, (req, _res, next) => {
