@@ -7,40 +7,16 @@
  * second run after a finished one finds every ticket up to date and writes nothing; a run stopped midway (even by
  * kill -9 of the service) is resumed by running it again. Sends WORKBRIDGE_ADMIN_TOKEN as a bearer token when set.
  */
+import { feedCommandOrExit } from "./feedCommand.js"
+
 const USAGE =
   "usage: pnpm backfill --source <zendesk|servicenow|jira|freshdesk|github> [--since 2026-01-01T00:00:00Z] [--dry-run] [--limit N] [--url http://127.0.0.1:8080] [--json]\n" +
   "  the service's URL defaults to $WORKBRIDGE_URL, else http://127.0.0.1:$PORT; WORKBRIDGE_ADMIN_TOKEN is sent as a bearer token when set\n"
-const args = process.argv.slice(2)
-if (args.includes("--help") || args.includes("-h")) {
-  process.stdout.write(USAGE)
-  process.exit(0)
-}
+const { url, source, since, limit, dryRun, json, headers } = feedCommandOrExit("backfill", USAGE, { limit: true })
 const fail = (message: string, code = 2): never => {
   process.stderr.write(`backfill: ${message}\n${code === 2 ? USAGE : ""}`)
   process.exit(code)
 }
-let url = process.env["WORKBRIDGE_URL"] ?? `http://127.0.0.1:${process.env["PORT"] ?? "8080"}`
-let source: string | undefined
-let since: string | undefined
-let limit: string | undefined
-let dryRun = false
-let json = false
-for (let i = 0; i < args.length; i++) {
-  const a = args[i]!
-  if (a === "--source") source = args[++i]
-  else if (a === "--since") since = args[++i]
-  else if (a === "--limit") limit = args[++i]
-  else if (a === "--url") url = args[++i] ?? ""
-  else if (a === "--dry-run") dryRun = true
-  else if (a === "--json") json = true
-  else fail(`unknown argument ${JSON.stringify(a)}`)
-}
-if (source === undefined || !/^[a-z0-9-]{1,64}$/.test(source)) fail("--source <name> is required (a source name such as zendesk)")
-if (since !== undefined && (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(Date.parse(since)))) fail(`--since must be an ISO-8601 date, got ${JSON.stringify(since)}`)
-if (limit !== undefined && !/^[1-9]\d{0,8}$/.test(limit)) fail(`--limit must be a positive whole number, got ${JSON.stringify(limit)}`)
-url = url.replace(/\/+$/, "")
-const adminToken = process.env["WORKBRIDGE_ADMIN_TOKEN"]?.trim()
-const headers: Record<string, string> = adminToken !== undefined && adminToken !== "" ? { authorization: `Bearer ${adminToken}` } : {}
 
 interface Job {
   id: string

@@ -7,42 +7,20 @@
  * repaired. `--dry-run` reads and compares only: nothing is enqueued and the cursor stays. When the service has
  * WORKBRIDGE_ADMIN_TOKEN set, run this with the same variable (sent as a bearer token).
  */
+import { feedCommandOrExit } from "./feedCommand.js"
+
 const USAGE =
   "usage: pnpm reconcile --source <zendesk|servicenow|jira|freshdesk|github> [--dry-run] [--since 2026-01-31T00:00:00Z] [--url http://127.0.0.1:8080] [--json]\n" +
   "  the service's URL defaults to $WORKBRIDGE_URL, else http://127.0.0.1:$PORT; WORKBRIDGE_ADMIN_TOKEN is sent as a bearer token when set\n"
-const args = process.argv.slice(2)
-if (args.includes("--help") || args.includes("-h")) {
-  process.stdout.write(USAGE)
-  process.exit(0)
-}
+const { url, source, since, dryRun, json, headers } = feedCommandOrExit("reconcile", USAGE, { limit: false })
 const fail = (message: string, code = 2): never => {
   process.stderr.write(`reconcile: ${message}\n${USAGE}`)
   process.exit(code)
 }
-let url = process.env["WORKBRIDGE_URL"] ?? `http://127.0.0.1:${process.env["PORT"] ?? "8080"}`
-let source: string | undefined
-let since: string | undefined
-let dryRun = false
-let json = false
-for (let i = 0; i < args.length; i++) {
-  const a = args[i]!
-  if (a === "--source") source = args[++i]
-  else if (a === "--since") since = args[++i]
-  else if (a === "--url") url = args[++i] ?? ""
-  else if (a === "--dry-run") dryRun = true
-  else if (a === "--json") json = true
-  else fail(`unknown argument ${JSON.stringify(a)}`)
-}
-if (source === undefined || !/^[a-z0-9-]{1,64}$/.test(source)) fail("--source <name> is required (a source name such as zendesk)")
-if (since !== undefined && (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(Date.parse(since)))) fail(`--since must be an ISO-8601 date, got ${JSON.stringify(since)}`)
-const adminToken = process.env["WORKBRIDGE_ADMIN_TOKEN"]?.trim()
 const query = new URLSearchParams({ ...(dryRun ? { dryRun: "true" } : {}), ...(since !== undefined ? { since } : {}) })
 let res: Response
 try {
-  res = await fetch(`${url.replace(/\/+$/, "")}/reconcile/${source}?${query.toString()}`, {
-    method: "POST",
-    ...(adminToken !== undefined && adminToken !== "" ? { headers: { authorization: `Bearer ${adminToken}` } } : {})
-  })
+  res = await fetch(`${url}/reconcile/${source}?${query.toString()}`, { method: "POST", headers })
 } catch (e) {
   fail(`cannot reach ${url}: ${e instanceof Error ? e.message : String(e)}`, 1)
   throw e
