@@ -131,3 +131,20 @@ const splitOnce = (value: string, separator: string): [string, string] => {
 }
 
 export const jira: Adapter = { name: SOURCE, credentialKinds: ["secret"], verify, decode }
+
+/**
+ * Atlassian Document Format → the plain text a webhook carries: text nodes joined within a block, blocks joined by
+ * newlines. A string is already text; anything else that is not a document reads as no text.
+ */
+export const adfToText = (doc: unknown): string | undefined => {
+  if (typeof doc === "string") return doc
+  if (typeof doc !== "object" || doc === null) return undefined
+  const block = (node: unknown): string => {
+    if (typeof node !== "object" || node === null) return ""
+    const n = node as { type?: unknown; text?: unknown; content?: unknown }
+    if (n.type === "text" && typeof n.text === "string") return n.text
+    return Array.isArray(n.content) ? n.content.map(block).join("") : ""
+  }
+  const content = (doc as { content?: unknown }).content
+  return Array.isArray(content) ? content.map(block).join("\n") : undefined
+}

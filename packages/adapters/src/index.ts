@@ -8,7 +8,7 @@ export {
   SERVICENOW_TABLE,
   SERVICENOW_CATEGORY_SKILL
 } from "./ServiceNow.js"
-export { jira, JIRA_STATUS_CATEGORY, JIRA_PRIORITY, JIRA_ISSUE_TYPE } from "./Jira.js"
+export { jira, adfToText, JIRA_STATUS_CATEGORY, JIRA_PRIORITY, JIRA_ISSUE_TYPE } from "./Jira.js"
 export { freshdesk, FRESHDESK_STATUS, FRESHDESK_PRIORITY, FRESHDESK_TYPE } from "./Freshdesk.js"
 export { github, GITHUB_STATE, GITHUB_PRIORITY_LABEL, GITHUB_CATEGORY_LABEL } from "./GitHub.js"
 export { generic, makeGenericAdapter, genericSignature, DEFAULT_SIGNATURE_HEADER } from "./Generic.js"

@@ -3,7 +3,7 @@
  * `nextPageToken`, and `GET /rest/api/3/issue/{idOrKey}` (docs/helpdesks.md#reading-the-helpdesk-api).
  */
 import { FetchHttpClient, type HttpClient, HttpClientRequest } from "@effect/platform"
-import { jira } from "@workbridge/adapters"
+import { adfToText, jira } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
 import { callJson, decodeCursor, encodeCursor, HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
@@ -31,18 +31,8 @@ type Json = Record<string, unknown>
 /** `yyyy-MM-dd HH:mm` in UTC: JQL dates have minute precision and are read in the user's zone (unverified; see docs). */
 const jqlMinute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace("T", " ")
 
-/** Atlassian Document Format → the plain text a webhook carries (paragraphs joined by newlines). */
-const adfText = (doc: unknown): unknown => {
-  if (typeof doc !== "object" || doc === null) return doc
-  const block = (node: unknown): string => {
-    if (typeof node !== "object" || node === null) return ""
-    const n = node as { type?: unknown; text?: unknown; content?: unknown }
-    if (n.type === "text" && typeof n.text === "string") return n.text
-    return Array.isArray(n.content) ? n.content.map(block).join("") : ""
-  }
-  const content = (doc as { content?: unknown }).content
-  return Array.isArray(content) ? content.map(block).join("\n") : undefined
-}
+/** Atlassian Document Format → the plain text a webhook carries; a value that is not a document passes through. */
+const adfText = (doc: unknown): unknown => (typeof doc === "object" && doc !== null ? adfToText(doc) : doc)
 
 export const makeJiraClient = (config: JiraConfig): HelpdeskClient => {
   const base = config.baseUrl.replace(/\/+$/, "")

@@ -6,6 +6,7 @@
  * (`jira:issue_created` / `jira:issue_updated`) signed with `X-Hub-Signature`. Rules and sources: README.md#jira.
  */
 import { randomUUID } from "node:crypto"
+import { adfToText } from "@workbridge/adapters"
 import type { Request, Response } from "express"
 import { type CoreOptions, Core, type Running, basicAuth, listen, q } from "./internal/core.js"
 
@@ -72,19 +73,8 @@ export const toAdf = (text: string) => ({
   content: text.split("\n").map((line) => ({ type: "paragraph", content: line === "" ? [] : [{ type: "text", text: line }] }))
 })
 
-/** Atlassian Document Format → plain text (text nodes, paragraphs joined by newlines). */
-export const fromAdf = (doc: unknown): string | undefined => {
-  if (typeof doc === "string") return doc
-  if (typeof doc !== "object" || doc === null) return undefined
-  const block = (node: unknown): string => {
-    if (typeof node !== "object" || node === null) return ""
-    const n = node as { type?: unknown; text?: unknown; content?: unknown }
-    if (n.type === "text" && typeof n.text === "string") return n.text
-    return Array.isArray(n.content) ? n.content.map(block).join("") : ""
-  }
-  const content = (doc as { content?: unknown }).content
-  return Array.isArray(content) ? content.map(block).join("\n") : undefined
-}
+/** Atlassian Document Format → plain text: the Jira adapter's reader. */
+export const fromAdf = adfToText
 
 export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Promise<JiraEmulator> => {
   const email = options.email ?? "agent@example.com"
