@@ -9,19 +9,11 @@ import type { Server } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import type { SourceCredentials } from "@workbridge/adapters"
 import { sign } from "@workbridge/adapters"
+import { prng } from "@workbridge/genesys-emulator"
 import express, { type Express, type NextFunction, type Request, type Response } from "express"
 
-/** mulberry32, the same seedable PRNG the Genesys emulator uses for its fault draws. */
-export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seedable PRNG (mulberry32) the Genesys emulator uses for its fault draws, for the webhook drops here. */
+export { prng }
 
 export interface WebhookOptions {
   /** Where to POST the webhook; none = changes are recorded but nothing is sent. */
