@@ -71,12 +71,14 @@ export const inboxContract = (name: string, makeLayer: () => Layer.Layer<Inbox, 
           const inbox = yield* Inbox
           yield* inbox.accept(testEvent({ ticketId: "D1", rev: 1 }))
           const b1 = yield* inbox.take
-          yield* inbox.release(b1, { delayMs: 300 })
+          yield* inbox.release(b1, { delayMs: 2_000 })
           yield* inbox.accept(testEvent({ ticketId: "D2", rev: 1 }))
-          const other = yield* inbox.poll
+          // `take`, not `poll`: a broker-backed inbox receives D2 asynchronously after the accept's confirm. The
+          // first ticket handed out while D1 is held must be D2.
+          const other = yield* Effect.timeout(inbox.take, 1_500)
           const meanwhile = yield* inbox.poll
           const later = yield* Effect.timeout(inbox.take, 5_000)
-          return { other: other?.key.ticketId, meanwhile, later: later.key.ticketId }
+          return { other: other.key.ticketId, meanwhile, later: later.key.ticketId }
         })
       )
       expect(r.other).toBe("D2")
