@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import type { WorktypeStatus } from "./Genesys.js"
-import { shortestStatusPath } from "./Transitions.js"
+import type { WorktypeStatus } from "../Genesys.js"
+import { shortestStatusPath } from "./statusWalk.js"
 
 const s = (id: string, ...destinationStatusIds: Array<string>): WorktypeStatus => ({ id, name: id, destinationStatusIds })
 

@@ -1,0 +1,395 @@
+/**
+ * The effectful apply: one ticket's pending events written to Genesys, exactly once and in revision order.
+ *
+ *   coalesce to the newest revision → drop it if not newer than the applied one (superseded) → normalize
+ *   (invalid → dead letter) → find the workitem (link store; a ticket with no link is POSTed directly, after a
+ *   create intent is recorded; a ticket whose create intent is still there — a create that may have been
+ *   interrupted — is first looked up by type + ticket id + source, which repairs a crash between create and link
+ *   write; a link into another worktype is not used: the ticket is treated as one with no link; a link with no
+ *   worktype recorded has its workitem read first to tell) → POST, or a
+ *   minimal PATCH, walking the status graph step by step from the status the link recorded (or, when that is not
+ *   one of the worktype's statuses, from the workitem's real status, read first), after an update intent is
+ *   recorded on the link (a link still carrying one — a PATCH whose outcome is unknown — makes the PATCH cover the
+ *   intended values too and the walk read the workitem's status); the revision marker goes with the last PATCH →
+ *   record link (with its worktype; this clears the intent), applied revision and every event's outcome.
+ *
+ * The decisions (which link, which bodies, which outcome) are the pure functions of plan.ts; this module makes the
+ * calls and the store writes they lead to.
+ */
+import { compareRevision, type EventOrigin, type TicketEvent } from "@workbridge/catalog"
+import { Effect } from "effect"
+import { CREATE_PENDING_REVISION, createPendingLink, type InboxEntry, type Link, type Outcome, type TicketBatch, type TicketKey } from "../Domain.js"
+import { GenesysError } from "../Errors.js"
+import type { Workitem } from "../Genesys.js"
+import { type ApplyResult, countCalls, crashIfAt, type GenesysCalls, nowIso, type SyncCore } from "./core.js"
+import { AmbiguousCreate, AmbiguousUpdate, ForeignWorkitem, LinkConflict, Unapplicable } from "./errors.js"
+import {
+  appliedLink,
+  classifyGenesysFailure,
+  isSuperseded,
+  type LinkView,
+  mergePatches,
+  newestOutcomes,
+  nextUpdateIntent,
+  outcomeUnknown,
+  type PatchPlan,
+  planBodies,
+  splitPatch,
+  supersededOutcomes,
+  viewLink
+} from "./plan.js"
+
+type Values = Readonly<Record<string, unknown>>
+
+/** Run a catalog derivation; a throw (missing status id, body too large) makes the event unapplicable. */
+const derive = <A>(f: () => A) =>
+  Effect.try({
+    try: f,
+    catch: (e) => new Unapplicable({ reason: "Derivation", details: [e instanceof Error ? e.message : String(e)] })
+  })
+
+/** What a write came to: the workitem, and for an adopted workitem that already held the revision, which way. */
+interface Written {
+  readonly workitemId: string
+  readonly upToDate?: "applied" | "superseded"
+}
+
+const written = (workitemId: string, upToDate?: "applied" | "superseded"): Written => (upToDate === undefined ? { workitemId } : { workitemId, upToDate })
+
+/** One write of a ticket's newest values. */
+interface Write {
+  readonly key: TicketKey
+  readonly values: Values
+  readonly revision: string
+  readonly origin: EventOrigin | undefined
+}
+
+/**
+ * Create the workitem: record the create intent first (durably, compare-and-set over `expected`) unless it is
+ * already there, POST, then replace the intent with the link.
+ */
+const create = (core: SyncCore, genesys: GenesysCalls, w: Write, expected: string | undefined) =>
+  Effect.gen(function* () {
+    const { mapping, target, links } = core
+    const bodyOf = Effect.map(derive(() => mapping.create(w.values, core.statuses.context())), (derived) =>
+      target.workbinId !== undefined ? { ...derived, workbinId: target.workbinId } : derived
+    )
+    const body = yield* bodyOf
+    if (expected !== CREATE_PENDING_REVISION) {
+      if (!(yield* links.compareAndSet(w.key, expected, createPendingLink(yield* nowIso)))) return yield* new LinkConflict({ key: w.key })
+    }
+    const post = (b: Values) => genesys.createWorkitem(b).pipe(Effect.mapError((e) => (outcomeUnknown(e) ? new AmbiguousCreate({ cause: e }) : e)))
+    const created = yield* post(body).pipe(
+      // A refused status may be one re-provisioned since start (same name, new id): learn the statuses again
+      // and, if the body changes, send it once more (a 400 made nothing).
+      Effect.catchIf(
+        (e): e is GenesysError => e instanceof GenesysError && e.reason === "BadRequest" && typeof body["statusId"] === "string",
+        (e) =>
+          Effect.gen(function* () {
+            yield* core.statuses.relearn(genesys)
+            const again = yield* bodyOf
+            if (again["statusId"] === body["statusId"]) return yield* Effect.fail(e)
+            return yield* post(again)
+          })
+      )
+    )
+    yield* crashIfAt(core.options.crashAt, "after-create")
+    const link = appliedLink({ ...w, workitemId: created.id, statusId: created.status?.id, appliedAt: yield* nowIso, typeId: target.typeId })
+    if (!(yield* links.compareAndSet(w.key, CREATE_PENDING_REVISION, link))) return yield* new LinkConflict({ key: w.key })
+    return written(created.id)
+  })
+
+/** A PATCH; a failure that leaves its outcome unknown is an {@link AmbiguousUpdate}. */
+const patchWorkitem = (genesys: GenesysCalls, workitemId: string, body: Values) =>
+  genesys.updateWorkitem(workitemId, body).pipe(Effect.mapError((e) => (outcomeUnknown(e) ? new AmbiguousUpdate({ cause: e }) : e)))
+
+/** An update of a workitem towards `after` (see {@link update}). */
+interface Update extends Write {
+  readonly workitemId: string
+  readonly before: Values
+  readonly expected: string | undefined
+  readonly knownStatusId: string | undefined
+  readonly intended: ReadonlyArray<Values>
+  readonly linked: Link | undefined
+}
+
+/**
+ * Where one update's workitem is in the status graph and the PATCHes that take it where it should be: the status
+ * the link recorded, trusted unless unknown, not one of the worktype's statuses, or an update intent says a write
+ * may have moved it (then the workitem is read); a status id the engine does not know, or a refused step, reads
+ * the worktype's statuses again (at most once per update) and derives the PATCH with them.
+ */
+const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
+  const { statuses } = core
+  let plan: PatchPlan = { patch: {} }
+  let relearned = false
+  let statusId = u.intended.length > 0 ? undefined : u.knownStatusId
+  let trusted = false
+  const derivePlan = Effect.gen(function* () {
+    const ctx = statuses.context()
+    const fromApplied = yield* derive(() => core.mapping.update(u.before, u.values, ctx))
+    // An intended value set that no longer derives (the worktype changed since) is replaced by "every field".
+    const fromIntended = yield* Effect.forEach(u.intended, (b) =>
+      derive(() => core.mapping.update(b, u.values, ctx)).pipe(Effect.orElse(() => derive(() => core.mapping.update({}, u.values, ctx))))
+    )
+    plan = splitPatch(mergePatches([fromApplied, ...fromIntended]), core.fields.revision)
+  })
+  const relearn = Effect.suspend(() =>
+    relearned
+      ? Effect.void
+      : statuses.relearn(genesys).pipe(
+          Effect.tap(() => {
+            relearned = true
+          }),
+          Effect.zipRight(derivePlan)
+        )
+  )
+  const readStatus = Effect.gen(function* () {
+    const current = yield* genesys.getWorkitem(u.workitemId)
+    const typeId = current.type?.id
+    if (typeId !== undefined && typeId !== core.target.typeId) return yield* new ForeignWorkitem({ typeId })
+    statusId = current.status?.id
+    // A status the engine does not know: the worktype's statuses changed since they were read.
+    if (statusId !== undefined && !statuses.known(statusId)) yield* relearn
+    return current
+  })
+  /** The PATCH bodies from where the workitem is now. */
+  const bodies = Effect.suspend(() => {
+    const planned = planBodies(plan, statuses.list(), statusId)
+    return planned._tag === "NoTransition"
+      ? Effect.fail(new Unapplicable({ reason: "NoTransition", details: [planned.detail] }))
+      : Effect.succeed(planned.bodies)
+  })
+  /** Derive the PATCH and learn where the workitem is, reading it when the recorded status cannot be trusted. */
+  const start = Effect.gen(function* () {
+    yield* derivePlan
+    if (u.linked !== undefined && u.linked.typeId === undefined) {
+      // A link from before links recorded their worktype: the workitem is read once (whatever the change) to learn
+      // whose it is — another worktype's is not PATCHed — and where its status is. The link written after records it.
+      yield* readStatus
+    } else if (plan.wantedStatus !== undefined) {
+      if (statusId === undefined) yield* readStatus
+      else if (!statuses.known(statusId)) {
+        // Not one of the worktype's statuses (re-provisioned, or a link from before a restart): unknown, not trusted.
+        core.log.info({ workitemId: u.workitemId, statusId }, "the recorded status is not one of the worktype's statuses; reading the workitem's current status")
+        yield* readStatus
+      } else trusted = true
+    }
+  })
+  /**
+   * The first status step was refused: the recorded status may be stale (changed in Genesys), or the statuses
+   * re-provisioned. Read the workitem (unless just read) and, unless it had moved, the worktype's statuses, and
+   * plan again; the refused PATCH changed nothing. Answers the workitem after the replacement first PATCH (or as
+   * read, when nothing is left to send) and the new bodies.
+   */
+  const afterRefusal = (e: GenesysError) =>
+    Effect.gen(function* () {
+      core.log.info({ workitemId: u.workitemId, error: e.message }, "status step refused; reading the workitem's current status")
+      const planned = statusId
+      const read = trusted ? yield* readStatus : undefined
+      trusted = false
+      // Where the workitem is was known (just read), or it has not moved: the statuses changed.
+      if (read === undefined || statusId === planned) yield* relearn
+      const again = yield* bodies
+      const retried = again[0]
+      if (retried === undefined) return { workitem: read ?? (yield* Effect.fail(e)), bodies: again }
+      return { workitem: yield* patchWorkitem(genesys, u.workitemId, retried), bodies: again }
+    })
+  return {
+    start,
+    bodies,
+    afterRefusal,
+    statusId: () => statusId,
+    /** The status the workitem is in after a PATCH: what Genesys answered, else what the body set. */
+    moved: (w: Workitem, body: Values | undefined) => {
+      statusId = w.status?.id ?? (typeof body?.["statusId"] === "string" ? body["statusId"] : statusId)
+    }
+  }
+}
+
+const refusedStep = (e: unknown): e is GenesysError => e instanceof GenesysError && (e.reason === "BadRequest" || e.reason === "Conflict")
+
+/**
+ * PATCH the changes, walking the status graph when the status changes (see {@link statusWalk}).
+ *
+ * `intended`: the values of earlier writes whose outcome is unknown (the link's update intent); the PATCH
+ * covers every field where `after` differs from `before` or from any of them. `linked`: the stored link, on
+ * which the update intent is recorded before the first PATCH (undefined when adopting: the workitem was
+ * just read, and a crash leaves the create intent, which makes the next run read it again). The revision
+ * marker goes with the last PATCH only, so a workitem claims a revision only once all of it is there.
+ */
+const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
+  Effect.gen(function* () {
+    const walk = statusWalk(core, genesys, u)
+    yield* walk.start
+    let bodies = yield* walk.bodies
+    if (u.linked !== undefined && bodies.length > 0) {
+      // Durably, before the PATCH: these values may be in Genesys from now on, whatever the link says.
+      const updateIntent = nextUpdateIntent(u.intended, u.values, u.revision)
+      if (!(yield* core.links.compareAndSet(u.key, u.expected, { ...u.linked, updateIntent }))) return yield* new LinkConflict({ key: u.key })
+    }
+    for (let i = 0; i < bodies.length; i++) {
+      const body = bodies[i]!
+      const sent = patchWorkitem(genesys, u.workitemId, body)
+      if (i === 0 && typeof body["statusId"] === "string") {
+        const r = yield* sent.pipe(
+          Effect.map((workitem) => ({ workitem, bodies })),
+          Effect.catchIf(refusedStep, walk.afterRefusal)
+        )
+        bodies = r.bodies
+        walk.moved(r.workitem, bodies[i])
+      } else walk.moved(yield* sent, body)
+      if (i < bodies.length - 1) yield* crashIfAt(core.options.crashAt, "between-status-steps")
+    }
+    yield* crashIfAt(core.options.crashAt, "after-update")
+    const link = appliedLink({ ...u, statusId: walk.statusId(), appliedAt: yield* nowIso, typeId: core.target.typeId })
+    if (!(yield* core.links.compareAndSet(u.key, u.expected, link))) return yield* new LinkConflict({ key: u.key })
+    return written(u.workitemId)
+  })
+
+/** Find the ticket's workitem in Genesys (crash repair): oldest match wins. */
+const findWorkitem = (core: SyncCore, genesys: GenesysCalls, values: Values, event: TicketEvent) => {
+  const { ticketId, sourceSystem } = core.fields
+  const filters: Array<{ name: string; value: string }> = [
+    { name: `customFields.${ticketId ?? "ticket_id_identifier"}`, value: String(values["ticket_id"] ?? event.ticketId) }
+  ]
+  if (sourceSystem !== undefined && typeof values["source_system"] === "string") {
+    filters.push({ name: `customFields.${sourceSystem}`, value: values["source_system"] })
+  }
+  return Effect.map(genesys.queryWorkitems(core.target.typeId, filters), (found) =>
+    [...found].sort((a, b) => String(a["dateCreated"] ?? "").localeCompare(String(b["dateCreated"] ?? "")))[0]
+  )
+}
+
+/** Update the linked workitem; one deleted in Genesys, or another worktype's, is created again in this one. */
+const updateLinked = (core: SyncCore, genesys: GenesysCalls, w: Write, link: Link) =>
+  update(core, genesys, {
+    ...w,
+    workitemId: link.workitemId,
+    before: link.appliedValues,
+    expected: link.appliedRevision,
+    knownStatusId: link.statusId,
+    intended: link.updateIntent?.values ?? [],
+    linked: link
+  }).pipe(
+    Effect.catchIf(
+      (e): e is GenesysError => e instanceof GenesysError && e.reason === "NotFound",
+      () =>
+        Effect.gen(function* () {
+          // The workitem was deleted in Genesys: create it again and relink.
+          core.log.warn({ source: w.key.source, ticketId: w.key.ticketId, workitemId: link.workitemId }, "linked workitem is gone; recreating it")
+          return yield* create(core, genesys, w, link.appliedRevision)
+        })
+    ),
+    Effect.catchTag("ForeignWorkitem", (e) =>
+      Effect.gen(function* () {
+        // A link from before links recorded their worktype, into another one: create it in this one.
+        core.log.warn(
+          { source: w.key.source, ticketId: w.key.ticketId, workitemId: link.workitemId, typeId: e.typeId },
+          "linked workitem belongs to another worktype; creating it in this one"
+        )
+        return yield* create(core, genesys, w, link.appliedRevision)
+      })
+    )
+  )
+
+/**
+ * Adopt the workitem a previous run created but did not link. Its status is what its status attribute says, not
+ * its status field: a walk cut short between two steps leaves them apart, so the status is left out of the adopted
+ * values (the update walks from the workitem's status, `[]` when it is there).
+ */
+const adopt = (core: SyncCore, genesys: GenesysCalls, w: Write, expected: string | undefined, found: Workitem) =>
+  Effect.gen(function* () {
+    const { [core.fields.statusKey ?? ""]: _status, ...adoptedValues } = core.mapping.fromWorkitem(found, core.statuses.context())
+    const rev = core.fields.revision === undefined ? undefined : found.customFields?.[core.fields.revision]
+    core.log.info({ source: w.key.source, ticketId: w.key.ticketId, workitemId: found.id, revision: rev }, "adopting an unlinked workitem")
+    if (typeof rev === "string" && compareRevision(w.revision, rev) <= 0) {
+      const adopted: Link = {
+        workitemId: found.id,
+        appliedRevision: rev,
+        appliedValues: adoptedValues,
+        ...(found.status?.id !== undefined ? { statusId: found.status.id } : {}),
+        appliedAt: yield* nowIso,
+        typeId: core.target.typeId
+      }
+      if (!(yield* core.links.compareAndSet(w.key, expected, adopted))) return yield* new LinkConflict({ key: w.key })
+      // The run that created it applied this very revision (or a newer one): nothing to write.
+      return written(found.id, compareRevision(w.revision, rev) === 0 ? "applied" : "superseded")
+    }
+    return yield* update(core, genesys, {
+      ...w,
+      workitemId: found.id,
+      before: adoptedValues,
+      expected,
+      knownStatusId: found.status?.id,
+      intended: [],
+      linked: undefined
+    }).pipe(
+      // Found by a query of this worktype: it is not another worktype's.
+      Effect.catchTag("ForeignWorkitem", (e) => Effect.die(new Error(`the query of worktype ${core.target.typeId} found a workitem of ${e.typeId}`)))
+    )
+  })
+
+/** Write the newest values: update through the link, else create — or adopt what a query finds, when a miss may hide a workitem. */
+const write = (core: SyncCore, genesys: GenesysCalls, w: Write, event: TicketEvent, batchLink: LinkView) =>
+  Effect.gen(function* () {
+    const { link, pending, expected } = batchLink
+    if (link !== undefined) return yield* updateLinked(core, genesys, w, link)
+    // No link and no intent: no create was ever started for this ticket (once the store knows the worktype
+    // from empty), so POST without looking.
+    if (!pending && (yield* core.missPolicy) === "post") return yield* create(core, genesys, w, expected)
+    const found = yield* findWorkitem(core, genesys, w.values, event)
+    if (found === undefined) return yield* create(core, genesys, w, expected)
+    return yield* adopt(core, genesys, w, expected, found)
+  })
+
+export interface Applied {
+  readonly result: ApplyResult
+  readonly outcomes: ReadonlyArray<Outcome>
+}
+
+/** Dead-letter the newest event (the others are superseded by it). */
+const deadLetter = (core: SyncCore, key: TicketKey, entries: ReadonlyArray<InboxEntry>, reason: string, details: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const newest = entries[entries.length - 1]!.event
+    yield* core.links.addDeadLetter({ source: key.source, ticketId: key.ticketId, revision: newest.revision, reason, details, event: newest })
+    core.log.warn({ source: key.source, ticketId: key.ticketId, revision: newest.revision, reason, details }, "event dead-lettered")
+    return { result: { _tag: "DeadLettered", reason }, outcomes: newestOutcomes(entries, "dead") } satisfies Applied
+  })
+
+/** Apply one batch: the result and every event's outcome (recorded and acked by the engine). */
+export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketBatch) =>
+  Effect.gen(function* () {
+    const key = batch.key
+    const entries = [...batch.entries].sort((a, b) => compareRevision(a.event.revision, b.event.revision))
+    const newest = entries[entries.length - 1]!.event
+    const view = viewLink(yield* core.links.get(key), core.target.typeId)
+    const superseded: Applied = { result: { _tag: "Superseded", revision: newest.revision }, outcomes: supersededOutcomes(entries) }
+    if (isSuperseded(newest.revision, view.link?.appliedRevision)) return superseded
+    yield* crashIfAt(core.options.crashAt, "before-apply")
+
+    const normalized = core.mapping.normalize(newest.fields)
+    if (normalized._tag === "Invalid") return yield* deadLetter(core, key, entries, "Invalid", normalized.issues)
+    const values: Record<string, unknown> = { ...normalized.values }
+    if (core.fields.has("source_revision")) values["source_revision"] = newest.revision
+    if (core.fields.has("last_synced")) values["last_synced"] = yield* nowIso
+
+    const counted = countCalls(genesys)
+    const done = yield* write(core, counted.genesys, { key, values, revision: newest.revision, origin: newest.origin }, newest, view).pipe(
+      Effect.map((r) => ({ _tag: "Done" as const, ...r })),
+      Effect.catchTags({
+        Unapplicable: (e) => Effect.succeed({ _tag: "Dead" as const, reason: e.reason, details: e.details }),
+        GenesysError: (e) => {
+          const c = classifyGenesysFailure(e)
+          return c._tag === "Retry" ? Effect.fail(e) : Effect.succeed(c)
+        }
+      })
+    )
+    if (done._tag === "Dead") return yield* deadLetter(core, key, entries, done.reason, done.details)
+    yield* core.links.clearError(key)
+    if (done.upToDate === "superseded") return superseded
+    return {
+      result: { _tag: "Applied", workitemId: done.workitemId, revision: newest.revision, calls: counted.count() },
+      outcomes: newestOutcomes(entries, "applied")
+    } satisfies Applied
+  })
