@@ -6,10 +6,14 @@ import { randomUUID } from "node:crypto"
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { KNOWN_PERMISSIONS, authRoutes, authenticate, checkPermissions, issueToken, policiesFor } from "./internal/auth.js"
-import { ApiError, codeForStatus } from "./internal/errors.js"
-import { type ActiveFault, type FaultRule, TRANSIENT_FAULTS, checkFaultRule, pathMatches, prng } from "./internal/faults.js"
 import { bulkRoutes, runDueBulkAddJobs } from "./internal/bulk.js"
+import { controlApi } from "./internal/control.js"
+import { ApiError, platformRateLimit } from "./internal/errors.js"
+import { answerFault, type FaultBook, makeFaultBook } from "./internal/faultBook.js"
+import { type FaultRule, prng } from "./internal/faults.js"
+import { MAX_BODY_BYTES, readBody, send, sendError } from "./internal/http.js"
 import { integrationRoutes } from "./internal/integrations.js"
+import { type EmulatorStats, type LoggedRequest, makeRequestLog, type RequestLog } from "./internal/requestLog.js"
 import type { Config, Ctx, Route } from "./internal/route.js"
 import { readStateFile, State, writeStateFile } from "./internal/State.js"
 import { taskManagementRoutes } from "./internal/taskmanagement.js"
@@ -17,6 +21,7 @@ import { workitemRoutes } from "./internal/workitems.js"
 
 export type { FaultKind, FaultRule } from "./internal/faults.js"
 export type { State } from "./internal/State.js"
+export type { EmulatorStats, LoggedRequest } from "./internal/requestLog.js"
 
 export interface EmulatorOptions {
   /** 0 = a random free port (default). */
@@ -68,28 +73,6 @@ export type RuntimeOptions = Pick<
   | "seed"
 >
 
-export interface LoggedRequest {
-  readonly method: string
-  readonly path: string
-  /** HTTP status answered; 0 when the connection was hung or dropped by a fault. */
-  readonly status: number
-  /** ISO instant the request arrived. */
-  readonly at: string
-  readonly clientId?: string
-  /** Route template, e.g. `/api/v2/taskmanagement/workitems/{workitemId}`. */
-  readonly route?: string
-  /** The fault kind applied, if any. */
-  readonly fault?: string
-  readonly correlationId: string
-}
-
-export interface EmulatorStats {
-  /** `"METHOD template"` → status → count. */
-  readonly calls: Readonly<Record<string, Readonly<Record<string, number>>>>
-  readonly total: number
-  readonly rateLimited: number
-}
-
 export interface Emulator {
   readonly url: string
   readonly port: number
@@ -120,9 +103,6 @@ export const DEFAULTS = {
   permissionDelaySeconds: 0,
   seed: 1
 } as const
-
-const MAX_BODY_BYTES = 1024 * 1024
-const MAX_LOG = 100_000
 
 const checkOptions = (o: EmulatorOptions): void => {
   const int = (k: keyof EmulatorOptions, min: number, max = Number.MAX_SAFE_INTEGER): void => {
@@ -181,49 +161,9 @@ const findRoute = (method: string, path: string): { route: Route; params: Record
   return undefined
 }
 
-const readBody = (req: IncomingMessage): Promise<Buffer | "too-large"> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    let tooLarge = false
-    req.on("data", (c: Buffer) => {
-      size += c.length
-      if (size > MAX_BODY_BYTES) tooLarge = true
-      else chunks.push(c)
-    })
-    req.on("end", () => resolve(tooLarge ? "too-large" : Buffer.concat(chunks)))
-    req.on("error", reject)
-  })
 
-/**
- * The platform's per-token 429 in its normalized form (developer.genesys.cloud forum "Normalized Platform API 429
- * responses", docs/genesys-api.md §6.4): code `too.many.requests.retry.after`, no `details`, `errors` or `limit`.
- */
-const platformRateLimit = (retryAfterSeconds: number): ApiError =>
-  new ApiError(429, "too.many.requests.retry.after", `Rate limit exceeded the maximum. Retry the request in [${retryAfterSeconds}] seconds`, {
-    headers: { "Retry-After": String(retryAfterSeconds) }
-  })
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-/** Starts an emulator; resolves once it listens. */
-export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emulator> => {
-  checkOptions(options)
-  const adminClientId = options.adminClientId ?? DEFAULTS.adminClientId
-  const adminClientSecret = options.adminClientSecret ?? DEFAULTS.adminClientSecret
-  const config: Config = {
-    tokenTtlSeconds: options.tokenTtlSeconds,
-    rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULTS.rateLimitPerMinute,
-    workitemUpdatesPerMinute: options.workitemUpdatesPerMinute ?? DEFAULTS.workitemUpdatesPerMinute,
-    dailyWorkitemCreates: options.dailyWorkitemCreates ?? DEFAULTS.dailyWorkitemCreates,
-    dailyWorkitemUpdates: options.dailyWorkitemUpdates ?? DEFAULTS.dailyWorkitemUpdates,
-    permissionDelaySeconds: options.permissionDelaySeconds ?? DEFAULTS.permissionDelaySeconds,
-    quiet: options.quiet ?? true
-  }
-  let random = prng(options.seed ?? DEFAULTS.seed)
-  const clock = options.clock ?? Date.now
-  if (typeof clock !== "function") throw new Error("Invalid emulator option clock: must be a function returning epoch ms")
-
+/** The organisation at start: the state file's when there is one, and the admin client and its role seeded. */
+const seedOrganisation = (options: EmulatorOptions, adminClientId: string, adminClientSecret: string) => {
   const state = new State()
   const stateFile = options.stateFile
   const saved = stateFile === undefined ? undefined : readStateFile(stateFile)
@@ -258,8 +198,11 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     dateCreated: seededAt,
     dateModified: seededAt
   })
+  return { state, restored: saved !== undefined }
+}
 
-  // The state file: written at most every 100 ms while the organisation changes, and on close.
+/** The state file: written at most every 100 ms while the organisation changes, and on close (`save`). */
+const stateSaver = (stateFile: string | undefined, state: State, restored: boolean) => {
   let dirty = false
   let saveTimer: ReturnType<typeof setTimeout> | undefined
   const save = (): void => {
@@ -281,40 +224,31 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       saveTimer.unref()
     }
   }
-  if (stateFile !== undefined && saved === undefined) {
+  if (stateFile !== undefined && !restored) {
     dirty = true
     save()
   }
+  return { save, changed }
+}
 
-  let faults: Array<ActiveFault> = []
-  let log: Array<LoggedRequest> = []
-  const calls = new Map<string, Map<number, number>>()
-  let total = 0
-  let rateLimited = 0
-  const sockets = new Set<Socket>()
+const RUNTIME_OPTIONS: ReadonlyArray<keyof RuntimeOptions> = [
+  "tokenTtlSeconds",
+  "rateLimitPerMinute",
+  "workitemUpdatesPerMinute",
+  "dailyWorkitemCreates",
+  "dailyWorkitemUpdates",
+  "permissionDelaySeconds",
+  "quiet",
+  "seed"
+]
 
-  const addFault = (rule: FaultRule): string => {
-    const r = checkFaultRule(rule)
-    const id = randomUUID()
-    faults.push({ id, rule: r, path: r.path, remaining: r.count ?? Number.POSITIVE_INFINITY })
-    return id
-  }
-
-  for (const rule of options.faults ?? []) addFault(rule)
-
-  const configure = (partial: RuntimeOptions): void => {
+/** Change runtime options; a bad one throws an Error naming it and changes nothing. */
+const configurer =
+  (config: Config, reseed: (seed: number) => void) =>
+  (partial: RuntimeOptions): void => {
     if (typeof partial !== "object" || partial === null) throw new Error("Invalid emulator configuration: must be an object")
-    const allowed = [
-      "tokenTtlSeconds",
-      "rateLimitPerMinute",
-      "workitemUpdatesPerMinute",
-      "dailyWorkitemCreates",
-      "dailyWorkitemUpdates",
-      "permissionDelaySeconds",
-      "quiet",
-      "seed"
-    ]
-    for (const k of Object.keys(partial)) if (!allowed.includes(k)) throw new Error(`Invalid emulator option ${k}: not a runtime option (${allowed.join(", ")})`)
+    for (const k of Object.keys(partial))
+      if (!(RUNTIME_OPTIONS as ReadonlyArray<string>).includes(k)) throw new Error(`Invalid emulator option ${k}: not a runtime option (${RUNTIME_OPTIONS.join(", ")})`)
     checkOptions(partial)
     if (partial.tokenTtlSeconds !== undefined) config.tokenTtlSeconds = partial.tokenTtlSeconds
     if (partial.rateLimitPerMinute !== undefined) config.rateLimitPerMinute = partial.rateLimitPerMinute
@@ -323,111 +257,93 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     if (partial.dailyWorkitemUpdates !== undefined) config.dailyWorkitemUpdates = partial.dailyWorkitemUpdates
     if (partial.permissionDelaySeconds !== undefined) config.permissionDelaySeconds = partial.permissionDelaySeconds
     if (partial.quiet !== undefined) config.quiet = partial.quiet
-    if (partial.seed !== undefined) random = prng(partial.seed)
+    if (partial.seed !== undefined) reseed(partial.seed)
   }
 
-  const record = (entry: LoggedRequest, started: number): void => {
-    total++
-    if (entry.status === 429) rateLimited++
-    const key = `${entry.method} ${entry.route ?? "(unmatched)"}`
-    let byStatus = calls.get(key)
-    if (byStatus === undefined) calls.set(key, (byStatus = new Map()))
-    byStatus.set(entry.status, (byStatus.get(entry.status) ?? 0) + 1)
-    if (log.length >= MAX_LOG) log = log.slice(MAX_LOG / 2)
-    log.push(entry)
-    if (!config.quiet)
-      process.stdout.write(`${entry.at} ${entry.method} ${entry.path} ${entry.status}${entry.fault === undefined ? "" : ` fault=${entry.fault}`} ${clock() - started}ms\n`)
-  }
+/** What the Genesys surface works with. */
+interface Surface {
+  readonly state: State
+  readonly config: Config
+  readonly clock: () => number
+  readonly faults: FaultBook
+  readonly random: () => number
+  readonly log: RequestLog
+  /** The organisation may have changed (the state file is written soon). */
+  readonly changed: () => void
+}
 
-  const stats = (): EmulatorStats => {
-    const out: Record<string, Record<string, number>> = {}
-    for (const [k, m] of calls) out[k] = Object.fromEntries([...m].map(([s, n]) => [String(s), n]))
-    return { calls: out, total, rateLimited }
-  }
+/** One request that got past the faults: the parsed request and how its answer is sent and logged. */
+interface Served {
+  readonly req: IncomingMessage
+  readonly method: string
+  readonly path: string
+  readonly url: URL
+  readonly isToken: boolean
+  readonly found: { route: Route; params: Record<string, string> } | undefined
+  readonly correlationId: string
+  /** Send the answer (unless its response is to be lost) and log it. */
+  readonly reply: (status: number, answer: () => void) => void
+  readonly setClient: (clientId: string) => void
+}
 
-  const send = (res: ServerResponse, status: number, body: unknown, correlationId: string, headers: Readonly<Record<string, string>> = {}): void => {
-    const h: Record<string, string> = { "inin-correlation-id": correlationId, ...headers }
-    if (status === 204 || body === undefined) {
-      res.writeHead(status, h)
-      res.end()
+/** Authenticate, rate-limit (per token), authorize and run the route; or issue a token. */
+const serveGenesys = async (s: Surface, res: ServerResponse, r: Served): Promise<void> => {
+  const { state, config, req, correlationId } = { ...s, ...r }
+  const raw = await readBody(req)
+  try {
+    if (raw === "too-large") throw new ApiError(413, "request.entity.too.large", `The request body exceeds ${MAX_BODY_BYTES} bytes`)
+    const now = s.clock()
+    if (r.isToken) {
+      const result = issueToken(
+        state,
+        { authorization: req.headers.authorization, contentType: req.headers["content-type"], body: raw.toString("utf8") },
+        now,
+        config.tokenTtlSeconds
+      )
+      if ("clientId" in result) r.setClient(result.clientId)
+      r.reply(result.status, () => send(res, result.status, result.body, correlationId, { "Cache-Control": "no-store" }))
       return
     }
-    const text = JSON.stringify(body)
-    res.writeHead(status, { ...h, "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(text)) })
-    res.end(text)
-  }
-
-  const sendError = (res: ServerResponse, e: ApiError, correlationId: string): void =>
-    send(res, e.status, e.body(correlationId), correlationId, e.headers)
-
-  // --- control API ---
-
-  const control = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    const id = randomUUID()
-    const raw = await readBody(req)
+    if (r.found === undefined) throw new ApiError(404, "not.found", `Resource not found: ${r.method} ${r.path}`)
+    const auth = authenticate(state, req.headers.authorization, now)
+    r.setClient(auth.clientId)
+    // per-token rate limit (docs/genesys-api.md §6.2)
+    let win = state.tokenWindows.get(auth.token)
+    if (win === undefined || now - win.start >= 60_000) state.tokenWindows.set(auth.token, (win = { start: now, count: 0 }))
+    if (win.count >= config.rateLimitPerMinute) {
+      throw platformRateLimit(Math.max(1, Math.ceil((win.start + 60_000 - now) / 1000)))
+    }
+    win.count++
+    checkPermissions(state, auth.clientId, r.found.route.permissions, now)
     let body: unknown
-    try {
-      body = raw === "too-large" || raw.length === 0 ? undefined : JSON.parse(raw.toString("utf8"))
-    } catch {
-      send(res, 400, { message: "body is not valid JSON" }, id)
-      return
+    if (raw.length > 0) {
+      const ct = req.headers["content-type"] ?? ""
+      if (!ct.toLowerCase().includes("json")) throw new ApiError(415, "unsupported.media.type", "Content-Type must be application/json")
+      try {
+        body = JSON.parse(raw.toString("utf8"))
+      } catch {
+        throw new ApiError(400, "bad.request", "The request body is not valid JSON")
+      }
     }
-    const m = req.method ?? "GET"
-    try {
-      if (path === "/__emulator/faults" && m === "POST") {
-        const b = (body ?? {}) as Record<string, unknown>
-        const p = b["path"]
-        let regex: RegExp | undefined
-        if (p !== undefined) {
-          if (typeof p !== "string") throw new Error("Invalid fault rule: path must be a regular expression string")
-          try {
-            regex = new RegExp(p)
-          } catch {
-            throw new Error("Invalid fault rule: path is not a valid regular expression")
-          }
-        }
-        const faultId = addFault({ ...(b as unknown as FaultRule), ...(regex === undefined ? {} : { path: regex }) })
-        return send(res, 201, { id: faultId }, id)
-      }
-      if (path === "/__emulator/faults" && m === "DELETE") {
-        faults = []
-        return send(res, 204, undefined, id)
-      }
-      if (path === "/__emulator/faults" && m === "GET")
-        return send(res, 200, { faults: faults.map((f) => ({ id: f.id, ...f.rule, path: f.path instanceof RegExp ? f.path.source : f.path })) }, id)
-      if (path === "/__emulator/requests" && m === "GET") {
-        const q = new URL(req.url ?? "/", "http://emulator.invalid").searchParams
-        const client = q.get("clientId")
-        const since = q.get("since")
-        if (since !== null && Number.isNaN(Date.parse(since))) throw new Error("since must be an ISO-8601 instant")
-        const from = since === null ? undefined : new Date(Date.parse(since)).toISOString()
-        const requests = log.filter((r) => (client === null || r.clientId === client) && (from === undefined || r.at >= from))
-        return send(res, 200, { requests }, id)
-      }
-      if (path === "/__emulator/requests" && m === "DELETE") {
-        log = []
-        return send(res, 204, undefined, id)
-      }
-      if (path === "/__emulator/tokens/expire" && m === "POST") {
-        state.tokens.clear()
-        return send(res, 204, undefined, id)
-      }
-      if (path === "/__emulator/config" && m === "PATCH") {
-        configure((body ?? {}) as RuntimeOptions)
-        return send(res, 200, { ...config }, id)
-      }
-      if (path === "/__emulator/config" && m === "GET") return send(res, 200, { ...config }, id)
-      if (path === "/__emulator/stats" && m === "GET") return send(res, 200, stats(), id)
-      send(res, 404, { message: `No control route ${m} ${path}` }, id)
-    } catch (e) {
-      send(res, 400, { message: e instanceof Error ? e.message : String(e) }, id)
-    }
+    const ctx: Ctx = { params: r.found.params, query: r.url.searchParams, body, state, config, clientId: auth.clientId, now, nowIso: new Date(now).toISOString(), path: r.path }
+    // Queued bulk add jobs run on the first request handled after their delay (docs/genesys-api.md §2.12).
+    if (runDueBulkAddJobs(ctx)) s.changed()
+    const result = r.found.route.handler(ctx)
+    r.reply(result.status, () => send(res, result.status, result.body, correlationId))
+    // Every successful call but a read may have changed the organisation (queries are POSTs: harmless).
+    if (r.method !== "GET" && result.status < 300) s.changed()
+  } catch (e) {
+    const err = e instanceof ApiError ? e : new ApiError(500, "internal.server.error", "The emulator failed to handle the request")
+    if (!(e instanceof ApiError) && !config.quiet) process.stderr.write(`${String(e instanceof Error ? e.stack : e)}\n`)
+    r.reply(err.status, () => sendError(res, err, correlationId))
   }
+}
 
-  // --- Genesys surface ---
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = clock()
+/** The request handler: the control API, else the faults in force, else the Genesys surface; every request logged. */
+const handler =
+  (s: Surface, control: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>) =>
+  async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = s.clock()
     const at = new Date(started).toISOString()
     const correlationId = randomUUID()
     const method = (req.method ?? "GET").toUpperCase()
@@ -439,9 +355,10 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     const found = isToken ? undefined : findRoute(method, path)
     const template = isToken ? "/oauth/token" : found?.route.template
     let clientId: string | undefined
+    const { delayed, terminal } = await s.faults.draw(method, path, s.random)
     const done = (status: number, terminalFault?: string): void => {
       const fault = terminalFault ?? (delayed ? "latency" : undefined)
-      record(
+      s.log.record(
         {
           method,
           path,
@@ -455,117 +372,61 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
         started
       )
     }
-
-    // faults
-    let terminal: ActiveFault | undefined
-    let delayed = false
-    for (const f of faults) {
-      if (f.remaining <= 0) continue
-      if (f.rule.method !== undefined && f.rule.method.toUpperCase() !== method) continue
-      if (!pathMatches(f, path)) continue
-      if ((f.rule.probability ?? 1) < 1 && random() >= (f.rule.probability ?? 1)) continue
-      f.remaining--
-      if (f.rule.kind === "latency") {
-        delayed = true
-        await sleep(f.rule.latencyMs ?? 0)
-      } else {
-        terminal = f
-        break
-      }
-    }
-    faults = faults.filter((f) => f.remaining > 0)
     // `lostResponse`: the request is handled as usual (its effect stays) but its answer is never sent.
     const lost = terminal?.rule.kind === "lostResponse"
-    if (lost) terminal = undefined
+    if (terminal !== undefined && !lost) return done(answerFault(req, res, terminal.rule, correlationId), terminal.rule.kind)
     const reply = (status: number, answer: () => void): void => {
-      if (lost) {
-        done(0, "lostResponse")
-        return
-      }
+      if (lost) return done(0, "lostResponse")
       answer()
       done(status)
     }
-    if (terminal !== undefined) {
-      const r = terminal.rule
-      if (r.kind === "hang") {
-        done(0, "hang")
-        req.resume()
-        return
-      }
-      if (r.kind === "drop") {
-        done(0, "drop")
-        req.socket.destroy()
-        return
-      }
-      if (r.kind === "statusConcurrency" || r.kind === "versionConflict") {
-        const t = TRANSIENT_FAULTS[r.kind]
-        const status = r.kind === "statusConcurrency" ? TRANSIENT_FAULTS.statusConcurrency.status : (r.status ?? 409)
-        sendError(res, new ApiError(status, r.kind === "versionConflict" && status === 400 ? "bad.request" : t.code, t.message), correlationId)
-        req.resume()
-        done(status, r.kind)
-        return
-      }
-      const status = r.kind === "rateLimit" ? 429 : (r.status ?? 500)
-      const retryAfter = r.retryAfterSeconds ?? 1
-      const headers: Record<string, string> = status === 429 ? { "Retry-After": String(retryAfter) } : {}
-      // An injected 429 is the platform's normalized one (docs/genesys-api.md §6.4).
-      const error = status === 429 ? platformRateLimit(retryAfter) : new ApiError(status, codeForStatus(status), `Injected fault: ${status}`, { headers })
-      sendError(res, error, correlationId)
-      req.resume()
-      done(status, r.kind)
-      return
+    const setClient = (id: string): void => {
+      clientId = id
     }
-
-    const raw = await readBody(req)
-    try {
-      if (raw === "too-large") throw new ApiError(413, "request.entity.too.large", `The request body exceeds ${MAX_BODY_BYTES} bytes`)
-      const now = clock()
-      if (isToken) {
-        const result = issueToken(
-          state,
-          { authorization: req.headers.authorization, contentType: req.headers["content-type"], body: raw.toString("utf8") },
-          now,
-          config.tokenTtlSeconds
-        )
-        if ("clientId" in result) clientId = result.clientId
-        reply(result.status, () => send(res, result.status, result.body, correlationId, { "Cache-Control": "no-store" }))
-        return
-      }
-      if (found === undefined) throw new ApiError(404, "not.found", `Resource not found: ${method} ${path}`)
-      const auth = authenticate(state, req.headers.authorization, now)
-      clientId = auth.clientId
-      // per-token rate limit (docs/genesys-api.md §6.2)
-      let win = state.tokenWindows.get(auth.token)
-      if (win === undefined || now - win.start >= 60_000) state.tokenWindows.set(auth.token, (win = { start: now, count: 0 }))
-      if (win.count >= config.rateLimitPerMinute) {
-        throw platformRateLimit(Math.max(1, Math.ceil((win.start + 60_000 - now) / 1000)))
-      }
-      win.count++
-      checkPermissions(state, auth.clientId, found.route.permissions, now)
-      let body: unknown
-      if (raw.length > 0) {
-        const ct = req.headers["content-type"] ?? ""
-        if (!ct.toLowerCase().includes("json")) throw new ApiError(415, "unsupported.media.type", "Content-Type must be application/json")
-        try {
-          body = JSON.parse(raw.toString("utf8"))
-        } catch {
-          throw new ApiError(400, "bad.request", "The request body is not valid JSON")
-        }
-      }
-      const ctx: Ctx = { params: found.params, query: url.searchParams, body, state, config, clientId: auth.clientId, now, nowIso: new Date(now).toISOString(), path }
-      // Queued bulk add jobs run on the first request handled after their delay (docs/genesys-api.md §2.12).
-      if (runDueBulkAddJobs(ctx)) changed()
-      const result = found.route.handler(ctx)
-      reply(result.status, () => send(res, result.status, result.body, correlationId))
-      // Every successful call but a read may have changed the organisation (queries are POSTs: harmless).
-      if (method !== "GET" && result.status < 300) changed()
-    } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError(500, "internal.server.error", "The emulator failed to handle the request")
-      if (!(e instanceof ApiError) && !config.quiet) process.stderr.write(`${String(e instanceof Error ? e.stack : e)}\n`)
-      reply(err.status, () => sendError(res, err, correlationId))
-    }
+    return serveGenesys(s, res, { req, method, path, url, isToken, found, correlationId, reply, setClient })
   }
 
+const listen = async (server: Server, host: string, port: number): Promise<number> => {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(port, host, () => {
+      server.off("error", reject)
+      resolve()
+    })
+  })
+  return (server.address() as AddressInfo).port
+}
+
+/** Starts an emulator; resolves once it listens. */
+export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emulator> => {
+  checkOptions(options)
+  const adminClientId = options.adminClientId ?? DEFAULTS.adminClientId
+  const adminClientSecret = options.adminClientSecret ?? DEFAULTS.adminClientSecret
+  const config: Config = {
+    tokenTtlSeconds: options.tokenTtlSeconds,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULTS.rateLimitPerMinute,
+    workitemUpdatesPerMinute: options.workitemUpdatesPerMinute ?? DEFAULTS.workitemUpdatesPerMinute,
+    dailyWorkitemCreates: options.dailyWorkitemCreates ?? DEFAULTS.dailyWorkitemCreates,
+    dailyWorkitemUpdates: options.dailyWorkitemUpdates ?? DEFAULTS.dailyWorkitemUpdates,
+    permissionDelaySeconds: options.permissionDelaySeconds ?? DEFAULTS.permissionDelaySeconds,
+    quiet: options.quiet ?? true
+  }
+  let random = prng(options.seed ?? DEFAULTS.seed)
+  const clock = options.clock ?? Date.now
+  if (typeof clock !== "function") throw new Error("Invalid emulator option clock: must be a function returning epoch ms")
+
+  const { state, restored } = seedOrganisation(options, adminClientId, adminClientSecret)
+  const { save, changed } = stateSaver(options.stateFile, state, restored)
+  const faults = makeFaultBook()
+  for (const rule of options.faults ?? []) faults.add(rule)
+  const log = makeRequestLog(config, clock)
+  const configure = configurer(config, (seed) => {
+    random = prng(seed)
+  })
+  const surface: Surface = { state, config, clock, faults, random: () => random(), log, changed }
+  const handle = handler(surface, controlApi({ faults, log, state, config, configure }))
+
+  const sockets = new Set<Socket>()
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end()
@@ -576,14 +437,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     s.on("close", () => sockets.delete(s))
   })
   const host = options.host ?? DEFAULTS.host
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(options.port ?? DEFAULTS.port, host, () => {
-      server.off("error", reject)
-      resolve()
-    })
-  })
-  const port = (server.address() as AddressInfo).port
+  const port = await listen(server, host, options.port ?? DEFAULTS.port)
 
   return {
     url: `http://${host}:${port}`,
@@ -597,18 +451,10 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
         for (const s of sockets) s.destroy()
         server.close((err) => (err === undefined ? resolve() : reject(err)))
       }),
-    faults: {
-      add: addFault,
-      clear: () => {
-        faults = []
-      },
-      list: () => faults.map((f) => ({ id: f.id, ...f.rule }))
-    },
-    requests: () => log.slice(),
-    clearRequests: () => {
-      log = []
-    },
-    stats,
+    faults: { add: faults.add, clear: faults.clear, list: faults.list },
+    requests: log.requests,
+    clearRequests: log.clear,
+    stats: log.stats,
     expireAllTokens: () => state.tokens.clear(),
     configure
   }

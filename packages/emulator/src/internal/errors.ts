@@ -100,3 +100,12 @@ export const codeForStatus = (status: number): string => {
       return status >= 500 ? "internal.server.error" : "error"
   }
 }
+
+/**
+ * The platform's per-token 429 in its normalized form (developer.genesys.cloud forum "Normalized Platform API 429
+ * responses", docs/genesys-api.md §6.4): code `too.many.requests.retry.after`, no `details`, `errors` or `limit`.
+ */
+export const platformRateLimit = (retryAfterSeconds: number): ApiError =>
+  new ApiError(429, "too.many.requests.retry.after", `Rate limit exceeded the maximum. Retry the request in [${retryAfterSeconds}] seconds`, {
+    headers: { "Retry-After": String(retryAfterSeconds) }
+  })
