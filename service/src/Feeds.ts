@@ -23,7 +23,7 @@ import {
 } from "@workbridge/helpdesk-clients"
 import { Cause, Context, Effect, Layer } from "effect"
 import type { Logger } from "pino"
-import { CREATE_PENDING_REVISION, createPendingLink, isCreatePending, type TicketKey } from "./Domain.js"
+import { CREATE_PENDING_REVISION, createPendingLink, isCreatePending, type Link, type TicketKey } from "./Domain.js"
 import type { GenesysError, InboxFull, StoreError } from "./Errors.js"
 import type { BulkAddItemResult } from "./Genesys.js"
 import type { InboxService } from "./Inbox.js"
@@ -236,95 +236,343 @@ export interface Feeds {
 
 const PASS_LOCK_TTL_MS = 10 * 60_000
 
+/** What the feeds' passes share: the options, the rate-limit retry, the enqueue and the applied-state check. */
+interface FeedsCore {
+  readonly o: FeedsOptions
+  readonly retry: ReturnType<typeof retryRateLimited>
+  /** Enqueue a read (background reads wait while the inbox is deep). */
+  readonly enqueue: (event: TicketEvent, origin: EventOrigin) => Effect.Effect<void, StoreError | InboxFull>
+  /** Whether the ticket's applied state is older than `revision` (or it has no workitem). */
+  readonly behind: (key: TicketKey, revision: string) => Effect.Effect<{ readonly applied: string | undefined; readonly behind: boolean }, StoreError>
+}
+
+const makeFeedsCore = (o: FeedsOptions): FeedsCore => {
+  const highWater = o.inboxHighWater ?? 5000
+  return {
+    o,
+    retry: retryRateLimited({
+      maxRetries: 5,
+      maxDelayMs: 120_000,
+      onRateLimited: (e, delayMs) => o.log.warn({ source: e.source, operation: e.operation, delayMs }, "helpdesk API rate limit; waiting as it asks")
+    }),
+    enqueue: (event, origin) =>
+      Effect.gen(function* () {
+        // Background reads wait while the inbox is deep: live webhooks keep their room.
+        while ((yield* o.inbox.depth) >= highWater) yield* Effect.sleep(200)
+        const r = yield* o.inbox.accept({ ...event, origin })
+        o.metrics.events.inc({ outcome: r._tag === "Accepted" ? "accepted" : "duplicate" })
+      }),
+    behind: (key, revision) =>
+      Effect.map(o.links.get(key), (link) => {
+        const applied = link === undefined || isCreatePending(link) ? undefined : link.appliedRevision
+        return { applied, behind: applied === undefined || compareRevision(revision, applied) > 0 }
+      })
+  }
+}
+
+/** The applied revision of a link (none for a create intent). */
+const appliedOf = (link: Link | undefined): string | undefined => (link === undefined || isCreatePending(link) ? undefined : link.appliedRevision)
+
+type Found = { readonly key: TicketKey; readonly drift: Drift }
+
+/** Read the source's pages from `start`, noting the tickets whose applied state is behind, and enqueue every read. */
+const readForDrift = (core: FeedsCore, source: string, client: HelpdeskClient, first: ReadStart, dryRun: boolean) =>
+  Effect.gen(function* () {
+    const { o } = core
+    let start = first
+    let ticketsRead = 0
+    let upToDate = 0
+    const found: Array<Found> = []
+    for (;;) {
+      const page = yield* core.retry(client.readPage(start))
+      for (const event of page.events) {
+        ticketsRead++
+        o.metrics.feedTicketsRead.inc({ source, origin: "reconcile" })
+        const key = { source: event.source, ticketId: event.ticketId }
+        const b = yield* core.behind(key, event.revision)
+        if (b.behind) {
+          o.metrics.feedDriftFound.inc({ source })
+          found.push({ key, drift: { ticketId: event.ticketId, ...(b.applied !== undefined ? { appliedRevision: b.applied } : {}), readRevision: event.revision } })
+        } else upToDate++
+        // Enqueued either way: the engine decides (a state already applied is superseded at no Genesys call).
+        if (!dryRun) yield* core.enqueue(event, "reconcile")
+      }
+      // The cursor moves only after the page's events are durable in the inbox.
+      if (!dryRun) yield* o.cursors.set(source, page.cursor)
+      if (page.done) break
+      start = { cursor: page.cursor }
+    }
+    return { ticketsRead, upToDate, found }
+  })
+
+/** Wait (up to `waitMs`) for the drift found to be applied; answers how many were. */
+const awaitRepair = (core: FeedsCore, found: ReadonlyArray<Found>, waitMs: number) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + waitMs
+    let repaired = 0
+    let open = found
+    for (;;) {
+      const still: Array<Found> = []
+      for (const f of open) if ((yield* core.behind(f.key, f.drift.readRevision)).behind) still.push(f)
+      repaired += open.length - still.length
+      open = still
+      if (open.length === 0 || Date.now() >= deadline) break
+      yield* Effect.sleep(100)
+    }
+    return repaired
+  })
+
+/** One reconciliation pass of a source (its lock held): read from the cursor, enqueue, wait for the repairs, report. */
+const reconcilePass = (core: FeedsCore, source: string, client: HelpdeskClient, options: Parameters<Feeds["reconcile"]>[1] & object) =>
+  Effect.gen(function* () {
+    const { o } = core
+    const dryRun = options.dryRun === true
+    const saved = options.since === undefined ? yield* o.cursors.get(source) : undefined
+    const since = options.since ?? new Date(Date.now() - (o.firstPassLookbackMs ?? 24 * 3600_000))
+    const start: ReadStart = saved !== undefined ? { cursor: saved.cursor } : { since }
+    const from = saved !== undefined ? "cursor" : since.toISOString()
+    const { ticketsRead, upToDate, found } = yield* readForDrift(core, source, client, start, dryRun)
+    let repaired = 0
+    if (!dryRun && found.length > 0) {
+      repaired = yield* awaitRepair(core, found, options.repairWaitMs ?? o.repairWaitMs ?? 60_000)
+      o.metrics.feedDriftRepaired.inc({ source }, repaired)
+    }
+    const report: PassReport = {
+      source,
+      dryRun,
+      ticketsRead,
+      upToDate,
+      driftFound: found.length,
+      repaired,
+      drift: found.slice(0, 20).map((f) => f.drift),
+      from,
+      cursorSaved: !dryRun
+    }
+    o.log.info({ ...report, drift: undefined }, dryRun ? "reconciliation dry run done" : "reconciliation pass done")
+    return report
+  })
+
+/** The fields an update would change (dry run), in field order; the revision and sync time are not changes. */
+const diff = (from: Readonly<Record<string, unknown>>, to: Readonly<Record<string, unknown>>): Array<FieldChange> => {
+  const out: Array<FieldChange> = []
+  for (const field of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+    if (field === "source_revision" || field === "last_synced") continue
+    if (JSON.stringify(from[field]) !== JSON.stringify(to[field])) out.push({ field, from: from[field], to: to[field] })
+  }
+  return out
+}
+
+type BackfillOptions = Parameters<Feeds["startBackfill"]>[1]
+
+/** A ticket enqueued for the engine, awaited until applied at its read revision or refused. */
+type Waiting = { readonly key: TicketKey; readonly revision: string; readonly create: boolean }
+
+/** One backfill run's tallies (the job holds the read/enqueued/finished progress). */
+class BackfillTally {
+  created = 0
+  updated = 0
+  upToDate = 0
+  readonly refusedReasons: Record<string, number> = {}
+  readonly refusedSample: Array<BackfillSummary["refusedSample"][number]> = []
+  readonly diffSample: Array<BackfillSummary["diffSample"][number]> = []
+  readonly waiting: Array<Waiting> = []
+  refuse(ticketId: string, reason: string, details: ReadonlyArray<string>): void {
+    this.refusedReasons[reason] = (this.refusedReasons[reason] ?? 0) + 1
+    if (this.refusedSample.length < 20) this.refusedSample.push({ ticketId, reason, details })
+  }
+}
+
+/**
+ * Create the collected tickets in one bulk add job: a create intent for each first (durably; a ticket whose
+ * intent cannot be written goes through the engine), then the job, then each link from the job's results. A
+ * ticket the job did not create — or every ticket of a job that failed or whose outcome is unknown — goes
+ * through the engine, which finds its create intent and looks the workitem up before creating it: a crash or
+ * a rerun never makes a second workitem.
+ */
+const flushBulk = (core: FeedsCore, creator: BulkCreator, job: BackfillJob, tally: BackfillTally, batch: ReadonlyArray<TicketEvent>) =>
+  Effect.gen(function* () {
+    const { o } = core
+    if (batch.length === 0) return
+    const items: Array<{ event: TicketEvent; key: TicketKey; values: Readonly<Record<string, unknown>>; body: Readonly<Record<string, unknown>> }> = []
+    const viaEngine: Array<TicketEvent> = []
+    for (const event of batch) {
+      const key = { source: event.source, ticketId: event.ticketId }
+      const prepared = creator.prepare(event)
+      if (typeof prepared === "string") {
+        tally.refuse(event.ticketId, "Derivation", [prepared])
+        job.finished++
+        continue
+      }
+      if (yield* o.links.compareAndSet(key, undefined, createPendingLink(new Date().toISOString()))) items.push({ event, key, ...prepared })
+      else viaEngine.push(event)
+    }
+    if (items.length > 0) {
+      const results = yield* Effect.either(creator.bulkAdd(items.map((i) => i.body)))
+      if (results._tag === "Left") {
+        o.log.warn({ source: job.source, tickets: items.length, error: results.left.message }, "bulk add job failed; its tickets go through the engine (each is looked up before a create)")
+        viaEngine.push(...items.map((i) => i.event))
+      } else {
+        for (const [n, item] of items.entries()) {
+          const r = results.right[n]
+          if (r === undefined || !r.ok) {
+            if (r !== undefined) o.log.info({ source: job.source, ticketId: item.event.ticketId, error: r.message }, "bulk add refused a workitem; the ticket goes through the engine")
+            viaEngine.push(item.event)
+            continue
+          }
+          const statusId = item.body["statusId"]
+          const linked = yield* o.links.compareAndSet(item.key, CREATE_PENDING_REVISION, {
+            workitemId: r.workitemId,
+            appliedRevision: item.event.revision,
+            appliedValues: item.values,
+            ...(typeof statusId === "string" ? { statusId } : {}),
+            appliedAt: new Date().toISOString(),
+            typeId: creator.typeId,
+            origin: "backfill"
+          })
+          if (linked) {
+            tally.created++
+            job.finished++
+          } else viaEngine.push(item.event)
+        }
+      }
+    }
+    for (const event of viaEngine) {
+      yield* core.enqueue(event, "backfill")
+      tally.waiting.push({ key: { source: event.source, ticketId: event.ticketId }, revision: event.revision, create: true })
+    }
+  })
+
+/** Read the helpdesk and route each ticket: up to date, refused, counted (dry run), collected for bulk add, or enqueued. */
+const readBackfill = (core: FeedsCore, job: BackfillJob, client: HelpdeskClient, options: BackfillOptions, tally: BackfillTally) =>
+  Effect.gen(function* () {
+    const { o } = core
+    const dryRun = options.dryRun === true
+    const source = job.source
+    const creator = !dryRun && o.bulkCreate !== undefined && (yield* o.bulkCreate.ready) ? o.bulkCreate : undefined
+    let bulk: Array<TicketEvent> = []
+    let start: ReadStart = { since: options.since ?? new Date(0) }
+    reading: for (;;) {
+      const page: ReadPage = yield* core.retry(client.readPage(start))
+      for (const event of page.events) {
+        if (options.limit !== undefined && job.read >= options.limit) break reading
+        job.read++
+        o.metrics.feedTicketsRead.inc({ source, origin: "backfill" })
+        const key = { source: event.source, ticketId: event.ticketId }
+        const normalized = o.normalize?.(event.fields)
+        if (normalized?._tag === "Invalid") {
+          tally.refuse(event.ticketId, "Invalid", normalized.issues)
+          continue
+        }
+        const link = yield* o.links.get(key)
+        const applied = appliedOf(link)
+        if (applied !== undefined && compareRevision(event.revision, applied) <= 0) {
+          tally.upToDate++
+          continue
+        }
+        const create = applied === undefined
+        if (dryRun) {
+          if (create) tally.created++
+          else {
+            tally.updated++
+            if (tally.diffSample.length < 5 && link !== undefined && normalized?._tag === "Valid") {
+              tally.diffSample.push({ ticketId: event.ticketId, changes: diff(link.appliedValues, normalized.values) })
+            }
+          }
+          continue
+        }
+        // A ticket with no link, no create intent and nothing pending: created in a bulk add job. Anything
+        // else (an interrupted create, a newer event on its way) goes through the engine.
+        if (create && creator !== undefined && link === undefined && (yield* o.inbox.pendingFor(key)).count === 0) {
+          bulk.push(event)
+          job.enqueued++
+          if (bulk.length >= creator.perJob) {
+            yield* flushBulk(core, creator, job, tally, bulk)
+            bulk = []
+          }
+          continue
+        }
+        yield* core.enqueue(event, "backfill")
+        job.enqueued++
+        tally.waiting.push({ key, revision: event.revision, create })
+      }
+      if (page.done) break
+      start = { cursor: page.cursor }
+    }
+    if (creator !== undefined) yield* flushBulk(core, creator, job, tally, bulk)
+  })
+
+/** Wait for the engine: each enqueued ticket ends at the read revision, or in the dead letters. Answers how many are still open (none). */
+const awaitEngine = (core: FeedsCore, job: BackfillJob, tally: BackfillTally) =>
+  Effect.gen(function* () {
+    const { o } = core
+    let open: ReadonlyArray<Waiting> = tally.waiting
+    for (;;) {
+      const still: Array<Waiting> = []
+      for (const w of open) {
+        const applied = appliedOf(yield* o.links.get(w.key))
+        if (applied !== undefined && compareRevision(applied, w.revision) >= 0) {
+          if (w.create) tally.created++
+          else tally.updated++
+          job.finished++
+          continue
+        }
+        const pendingCount = (yield* o.inbox.pendingFor(w.key)).count
+        const error = pendingCount === 0 ? yield* o.links.lastError(w.key) : undefined
+        if (error !== undefined) {
+          tally.refuse(w.key.ticketId, error, [])
+          job.finished++
+          continue
+        }
+        still.push(w)
+      }
+      open = still
+      if (open.length === 0) break
+      yield* Effect.sleep(200)
+    }
+    return open.length
+  })
+
+const runBackfill = (core: FeedsCore, job: BackfillJob, client: HelpdeskClient, options: BackfillOptions) =>
+  Effect.gen(function* () {
+    const dryRun = options.dryRun === true
+    const tally = new BackfillTally()
+    yield* readBackfill(core, job, client, options, tally)
+    job.state = "applying"
+    const pending = yield* awaitEngine(core, job, tally)
+    const refused = Object.values(tally.refusedReasons).reduce((a, b) => a + b, 0)
+    job.summary = {
+      source: job.source,
+      dryRun,
+      ...(options.since !== undefined ? { since: options.since.toISOString() } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      read: job.read,
+      created: tally.created,
+      updated: tally.updated,
+      upToDate: tally.upToDate,
+      refused,
+      refusedReasons: tally.refusedReasons,
+      refusedSample: tally.refusedSample,
+      diffSample: tally.diffSample,
+      pending
+    }
+    job.state = "done"
+    core.o.log.info({ ...job.summary, refusedSample: undefined, diffSample: undefined }, dryRun ? "backfill dry run done" : "backfill done")
+  })
+
 export const makeFeeds = (o: FeedsOptions): Feeds => {
   const sources = Object.keys(o.clients).filter((s) => o.clients[s] !== undefined)
   const clientOf = (source: string) => {
     const c = o.clients[source]
     return c === undefined ? Effect.fail(new UnknownFeedSource(source, sources)) : Effect.succeed(c)
   }
-  const retry = retryRateLimited({
-    maxRetries: 5,
-    maxDelayMs: 120_000,
-    onRateLimited: (e, delayMs) => o.log.warn({ source: e.source, operation: e.operation, delayMs }, "helpdesk API rate limit; waiting as it asks")
-  })
-  const highWater = o.inboxHighWater ?? 5000
-
-  /** Whether the ticket's applied state is older than `revision` (or it has no workitem). */
-  const behind = (key: TicketKey, revision: string) =>
-    Effect.map(o.links.get(key), (link) => {
-      const applied = link === undefined || isCreatePending(link) ? undefined : link.appliedRevision
-      return { applied, behind: applied === undefined || compareRevision(revision, applied) > 0 }
-    })
-
-  const enqueue = (event: TicketEvent, origin: EventOrigin) =>
-    Effect.gen(function* () {
-      // Background reads wait while the inbox is deep: live webhooks keep their room.
-      while ((yield* o.inbox.depth) >= highWater) yield* Effect.sleep(200)
-      const r = yield* o.inbox.accept({ ...event, origin })
-      o.metrics.events.inc({ outcome: r._tag === "Accepted" ? "accepted" : "duplicate" })
-    })
+  const core = makeFeedsCore(o)
 
   const reconcile: Feeds["reconcile"] = (source, options = {}) =>
     Effect.gen(function* () {
       const client = yield* clientOf(source)
-      const dryRun = options.dryRun === true
       const release = yield* o.cursors.lock(source, PASS_LOCK_TTL_MS)
       if (release === undefined) return yield* Effect.fail(new PassBusy(source))
-      return yield* Effect.gen(function* () {
-        const saved = options.since === undefined ? yield* o.cursors.get(source) : undefined
-        const since = options.since ?? new Date(Date.now() - (o.firstPassLookbackMs ?? 24 * 3600_000))
-        let start: ReadStart = saved !== undefined ? { cursor: saved.cursor } : { since }
-        const from = saved !== undefined ? "cursor" : since.toISOString()
-        let ticketsRead = 0
-        let upToDate = 0
-        const found: Array<{ key: TicketKey; drift: Drift }> = []
-        for (;;) {
-          const page = yield* retry(client.readPage(start))
-          for (const event of page.events) {
-            ticketsRead++
-            o.metrics.feedTicketsRead.inc({ source, origin: "reconcile" })
-            const key = { source: event.source, ticketId: event.ticketId }
-            const b = yield* behind(key, event.revision)
-            if (b.behind) {
-              o.metrics.feedDriftFound.inc({ source })
-              found.push({ key, drift: { ticketId: event.ticketId, ...(b.applied !== undefined ? { appliedRevision: b.applied } : {}), readRevision: event.revision } })
-            } else upToDate++
-            // Enqueued either way: the engine decides (a state already applied is superseded at no Genesys call).
-            if (!dryRun) yield* enqueue(event, "reconcile")
-          }
-          // The cursor moves only after the page's events are durable in the inbox.
-          if (!dryRun) yield* o.cursors.set(source, page.cursor)
-          if (page.done) break
-          start = { cursor: page.cursor }
-        }
-        let repaired = 0
-        if (!dryRun && found.length > 0) {
-          const deadline = Date.now() + (options.repairWaitMs ?? o.repairWaitMs ?? 60_000)
-          let open = found
-          for (;;) {
-            const still: typeof found = []
-            for (const f of open) if ((yield* behind(f.key, f.drift.readRevision)).behind) still.push(f)
-            repaired += open.length - still.length
-            open = still
-            if (open.length === 0 || Date.now() >= deadline) break
-            yield* Effect.sleep(100)
-          }
-          o.metrics.feedDriftRepaired.inc({ source }, repaired)
-        }
-        const report: PassReport = {
-          source,
-          dryRun,
-          ticketsRead,
-          upToDate,
-          driftFound: found.length,
-          repaired,
-          drift: found.slice(0, 20).map((f) => f.drift),
-          from,
-          cursorSaved: !dryRun
-        }
-        o.log.info({ ...report, drift: undefined }, dryRun ? "reconciliation dry run done" : "reconciliation pass done")
-        return report
-      }).pipe(Effect.ensuring(release()))
+      return yield* reconcilePass(core, source, client, options).pipe(Effect.ensuring(release()))
     })
 
   const notified: Feeds["notified"] = (event) => {
@@ -357,186 +605,6 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
 
   const jobs = new Map<string, BackfillJob>()
   let jobCounter = 0
-  const diff = (from: Readonly<Record<string, unknown>>, to: Readonly<Record<string, unknown>>): Array<FieldChange> => {
-    const out: Array<FieldChange> = []
-    for (const field of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
-      if (field === "source_revision" || field === "last_synced") continue
-      if (JSON.stringify(from[field]) !== JSON.stringify(to[field])) out.push({ field, from: from[field], to: to[field] })
-    }
-    return out
-  }
-
-  const runBackfill = (job: BackfillJob, client: HelpdeskClient, options: { readonly dryRun?: boolean; readonly since?: Date; readonly limit?: number }) =>
-    Effect.gen(function* () {
-      const dryRun = options.dryRun === true
-      const source = job.source
-      let created = 0
-      let updated = 0
-      let upToDate = 0
-      const refusedReasons: Record<string, number> = {}
-      const refusedSample: Array<BackfillSummary["refusedSample"][number]> = []
-      const diffSample: Array<BackfillSummary["diffSample"][number]> = []
-      const refuse = (ticketId: string, reason: string, details: ReadonlyArray<string>) => {
-        refusedReasons[reason] = (refusedReasons[reason] ?? 0) + 1
-        if (refusedSample.length < 20) refusedSample.push({ ticketId, reason, details })
-      }
-      const waiting: Array<{ key: TicketKey; revision: string; create: boolean }> = []
-      const bulkOn = !dryRun && o.bulkCreate !== undefined && (yield* o.bulkCreate.ready)
-      let bulk: Array<TicketEvent> = []
-      /**
-       * Create the collected tickets in one bulk add job: a create intent for each first (durably; a ticket whose
-       * intent cannot be written goes through the engine), then the job, then each link from the job's results. A
-       * ticket the job did not create — or every ticket of a job that failed or whose outcome is unknown — goes
-       * through the engine, which finds its create intent and looks the workitem up before creating it: a crash or
-       * a rerun never makes a second workitem.
-       */
-      const flushBulk = () =>
-        Effect.gen(function* () {
-          const creator = o.bulkCreate!
-          const batch = bulk
-          bulk = []
-          if (batch.length === 0) return
-          const items: Array<{ event: TicketEvent; key: TicketKey; values: Readonly<Record<string, unknown>>; body: Readonly<Record<string, unknown>> }> = []
-          const viaEngine: Array<TicketEvent> = []
-          for (const event of batch) {
-            const key = { source: event.source, ticketId: event.ticketId }
-            const prepared = creator.prepare(event)
-            if (typeof prepared === "string") {
-              refuse(event.ticketId, "Derivation", [prepared])
-              job.finished++
-              continue
-            }
-            if (yield* o.links.compareAndSet(key, undefined, createPendingLink(new Date().toISOString()))) items.push({ event, key, ...prepared })
-            else viaEngine.push(event)
-          }
-          if (items.length > 0) {
-            const results = yield* Effect.either(creator.bulkAdd(items.map((i) => i.body)))
-            if (results._tag === "Left") {
-              o.log.warn({ source, tickets: items.length, error: results.left.message }, "bulk add job failed; its tickets go through the engine (each is looked up before a create)")
-              viaEngine.push(...items.map((i) => i.event))
-            } else {
-              for (const [n, item] of items.entries()) {
-                const r = results.right[n]
-                if (r === undefined || !r.ok) {
-                  if (r !== undefined) o.log.info({ source, ticketId: item.event.ticketId, error: r.message }, "bulk add refused a workitem; the ticket goes through the engine")
-                  viaEngine.push(item.event)
-                  continue
-                }
-                const statusId = item.body["statusId"]
-                const linked = yield* o.links.compareAndSet(item.key, CREATE_PENDING_REVISION, {
-                  workitemId: r.workitemId,
-                  appliedRevision: item.event.revision,
-                  appliedValues: item.values,
-                  ...(typeof statusId === "string" ? { statusId } : {}),
-                  appliedAt: new Date().toISOString(),
-                  typeId: creator.typeId,
-                  origin: "backfill"
-                })
-                if (linked) {
-                  created++
-                  job.finished++
-                } else viaEngine.push(item.event)
-              }
-            }
-          }
-          for (const event of viaEngine) {
-            yield* enqueue(event, "backfill")
-            waiting.push({ key: { source: event.source, ticketId: event.ticketId }, revision: event.revision, create: true })
-          }
-        })
-      let start: ReadStart = { since: options.since ?? new Date(0) }
-      reading: for (;;) {
-        const page: ReadPage = yield* retry(client.readPage(start))
-        for (const event of page.events) {
-          if (options.limit !== undefined && job.read >= options.limit) break reading
-          job.read++
-          o.metrics.feedTicketsRead.inc({ source, origin: "backfill" })
-          const key = { source: event.source, ticketId: event.ticketId }
-          const normalized = o.normalize?.(event.fields)
-          if (normalized?._tag === "Invalid") {
-            refuse(event.ticketId, "Invalid", normalized.issues)
-            continue
-          }
-          const link = yield* o.links.get(key)
-          const applied = link === undefined || isCreatePending(link) ? undefined : link.appliedRevision
-          if (applied !== undefined && compareRevision(event.revision, applied) <= 0) {
-            upToDate++
-            continue
-          }
-          const create = applied === undefined
-          if (dryRun) {
-            if (create) created++
-            else {
-              updated++
-              if (diffSample.length < 5 && link !== undefined && normalized?._tag === "Valid") {
-                diffSample.push({ ticketId: event.ticketId, changes: diff(link.appliedValues, normalized.values) })
-              }
-            }
-            continue
-          }
-          // A ticket with no link, no create intent and nothing pending: created in a bulk add job. Anything
-          // else (an interrupted create, a newer event on its way) goes through the engine.
-          if (create && bulkOn && link === undefined && (yield* o.inbox.pendingFor(key)).count === 0) {
-            bulk.push(event)
-            job.enqueued++
-            if (bulk.length >= o.bulkCreate!.perJob) yield* flushBulk()
-            continue
-          }
-          yield* enqueue(event, "backfill")
-          job.enqueued++
-          waiting.push({ key, revision: event.revision, create })
-        }
-        if (page.done) break
-        start = { cursor: page.cursor }
-      }
-      yield* flushBulk()
-      job.state = "applying"
-      // Wait for the engine: each enqueued ticket ends at the read revision, or in the dead letters.
-      let open = waiting
-      for (;;) {
-        const still: typeof waiting = []
-        for (const w of open) {
-          const link = yield* o.links.get(w.key)
-          const applied = link === undefined || isCreatePending(link) ? undefined : link.appliedRevision
-          if (applied !== undefined && compareRevision(applied, w.revision) >= 0) {
-            if (w.create) created++
-            else updated++
-            job.finished++
-            continue
-          }
-          const pendingCount = (yield* o.inbox.pendingFor(w.key)).count
-          const error = pendingCount === 0 ? yield* o.links.lastError(w.key) : undefined
-          if (error !== undefined) {
-            refuse(w.key.ticketId, error, [])
-            job.finished++
-            continue
-          }
-          still.push(w)
-        }
-        open = still
-        if (open.length === 0) break
-        yield* Effect.sleep(200)
-      }
-      const refused = Object.values(refusedReasons).reduce((a, b) => a + b, 0)
-      job.summary = {
-        source,
-        dryRun,
-        ...(options.since !== undefined ? { since: options.since.toISOString() } : {}),
-        ...(options.limit !== undefined ? { limit: options.limit } : {}),
-        read: job.read,
-        created,
-        updated,
-        upToDate,
-        refused,
-        refusedReasons,
-        refusedSample,
-        diffSample,
-        pending: open.length
-      }
-      job.state = "done"
-      o.log.info({ ...job.summary, refusedSample: undefined, diffSample: undefined }, dryRun ? "backfill dry run done" : "backfill done")
-    })
-
   const startBackfill: Feeds["startBackfill"] = (source, options) =>
     Effect.gen(function* () {
       const client = yield* clientOf(source)
@@ -553,7 +621,7 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
       }
       jobs.set(job.id, job)
       yield* Effect.forkDaemon(
-        runBackfill(job, client, options).pipe(
+        runBackfill(core, job, client, options).pipe(
           Effect.catchAllCause((cause) =>
             Effect.sync(() => {
               job.state = "failed"

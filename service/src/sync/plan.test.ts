@@ -22,8 +22,8 @@ import {
 } from "./plan.js"
 
 const s = (id: string, ...destinationStatusIds: Array<string>): WorktypeStatus => ({ id, name: `name-${id}`, destinationStatusIds })
-// open → progress → resolved → closed, one way only.
-const chain = [s("open", "progress"), s("progress", "resolved"), s("resolved", "closed"), s("closed")]
+// open → progress → resolved ⇄ closed: no way back to open (an empty destination list would allow any).
+const chain = [s("open", "progress"), s("progress", "resolved"), s("resolved", "closed"), s("closed", "resolved")]
 
 const link = (over: Partial<Link> = {}): Link => ({
   workitemId: "w1",
