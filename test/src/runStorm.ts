@@ -3,6 +3,7 @@
  * its control API): inject faults, send every delivery, crash the service on schedule, wait until everything
  * accepted is worked off, then check the invariants and measure the Genesys calls.
  */
+import type { EmulatorStats, LoggedRequest } from "@workbridge/genesys-emulator"
 import { type CallStats, checkInvariants, type InvariantReport, type Violation } from "./checker.js"
 import type { GenesysReader } from "./genesys.js"
 import { sendDeliveries, type SendResult } from "./send.js"
@@ -77,19 +78,7 @@ export interface StormRun {
   }
 }
 
-interface LoggedRequest {
-  readonly method: string
-  readonly path: string
-  readonly status: number
-  readonly at: string
-  readonly clientId?: string
-  readonly route?: string
-  readonly fault?: string
-}
-
-interface Stats {
-  readonly calls: Readonly<Record<string, Readonly<Record<string, number>>>>
-}
+type Stats = Pick<EmulatorStats, "calls">
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
