@@ -53,7 +53,8 @@ const PRIORITY_LABEL: Readonly<Record<number, string>> = { 1: "Low", 2: "Medium"
 const TYPES = ["Question", "Incident", "Problem", "Feature Request", "Refund"]
 const DAY = 86_400_000
 
-export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions = {}): Promise<FreshdeskEmulator> => {
+/** The Freshdesk emulator's state and the helpers its routes share (authentication is installed here). */
+const freshdeskKit = (options: FreshdeskEmulatorOptions) => {
   const apiKey = options.apiKey ?? "freshdesk-api-key"
   const renderUpdatedAt = options.renderUpdatedAt ?? true
   const core = new Core(
@@ -79,8 +80,7 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
   const tickets = new Map<number, FreshdeskTicket>()
   const contacts = new Map<number, FreshdeskContact>()
   const byEmail = new Map<string, FreshdeskContact>()
-  let nextId = 1
-  let nextContact = 153022557183
+  const ids = { nextId: 1, nextContact: 153022557183 }
 
   // [F2] ✅ / [F1] 🟡: Basic with the API key as user name and `X` as password. 401 body: unverified.
   core.app.use("/api/v2", (req, res, next) => {
@@ -98,7 +98,7 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
   const contactFor = (email: string): FreshdeskContact => {
     let c = byEmail.get(email)
     if (c === undefined) {
-      c = { id: nextContact++, name: email.split("@")[0] ?? email, email }
+      c = { id: ids.nextContact++, name: email.split("@")[0] ?? email, email }
       contacts.set(c.id, c)
       byEmail.set(email, c)
     }
@@ -161,7 +161,13 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
     if (changed.includes("description")) t.description_text = t.description.replace(/<[^>]*>/g, "")
     return changed
   }
+  return { apiKey, renderUpdatedAt, core, tickets, contacts, byEmail, ids, validation, contactFor, view, send, apply }
+}
 
+type FreshdeskKit = ReturnType<typeof freshdeskKit>
+
+const createRoute = (k: FreshdeskKit): void => {
+  const { core, tickets, contacts, ids, validation, contactFor, view, send, apply } = k
   core.app.post("/api/v2/tickets", (req, res) => {
     const b = (req.body ?? {}) as Record<string, unknown>
     if (typeof b["email"] !== "string" && typeof b["requester_id"] !== "number") return void validation(res, "requester_id", "Please fill at least 1 of requester_id, phone, email, twitter_id, facebook_id, unique_external_id attributes", "missing_field")
@@ -169,7 +175,7 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
     const requester = typeof b["email"] === "string" ? contactFor(b["email"]) : contacts.get(b["requester_id"] as number)
     if (requester === undefined) return void validation(res, "requester_id", "There is no contact matching the given requester_id")
     const t: FreshdeskTicket = {
-      id: nextId++, subject: "", description: "", description_text: "", status: 2, priority: 1, source: 2, type: null, tags: [],
+      id: ids.nextId++, subject: "", description: "", description_text: "", status: 2, priority: 1, source: 2, type: null, tags: [],
       requester_id: requester.id, responder_id: null, group_id: null,
       due_by: isoSeconds(now + 3 * DAY), fr_due_by: isoSeconds(now + DAY), created_at: isoSeconds(now), updated_at: isoSeconds(now)
     }
@@ -180,7 +186,10 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
     send(t, "{ticket_action:created}")
     res.status(201).location(`/api/v2/tickets/${t.id}`).json(view(t, [], false))
   })
+}
 
+const ticketRoutes = (k: FreshdeskKit): void => {
+  const { core, tickets, validation, view, send, apply } = k
   const includes = (req: Request, res: Response, allowed: ReadonlyArray<string>): Array<string> | undefined => {
     const raw = q(req, "include")
     if (raw === undefined) return []
@@ -253,7 +262,12 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
     }
     res.set("X-RateLimit-Used-CurrentRequest", String(1 + 2 * include.length)).json(slice.map((t) => view(t, include, true)))
   })
+}
 
-  const running = await listen(core)
-  return { ...running, core, tickets, contacts }
+export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions = {}): Promise<FreshdeskEmulator> => {
+  const k = freshdeskKit(options)
+  createRoute(k)
+  ticketRoutes(k)
+  const running = await listen(k.core)
+  return { ...running, core: k.core, tickets: k.tickets, contacts: k.contacts }
 }

@@ -42,7 +42,8 @@ export interface GitHubEmulator extends Running {
 
 const DOCS = "https://docs.github.com/rest"
 
-export const startGitHubEmulator = async (options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> => {
+/** The GitHub emulator's state and the helpers its routes share (authentication is installed here). */
+const gitHubKit = (options: GitHubEmulatorOptions) => {
   const repository = options.repository ?? "octo-org/helpdesk"
   const [owner, repo] = repository.split("/") as [string, string]
   const token = options.token ?? "github-pat"
@@ -70,9 +71,8 @@ export const startGitHubEmulator = async (options: GitHubEmulatorOptions = {}): 
     options
   )
   const issues = new Map<number, GitHubIssue>()
-  let nextNumber = 1
-  let nextLabelId = 1
   const labelIds = new Map<string, number>()
+  const ids = { nextNumber: 1, nextLabelId: 1 }
   const sender = { login, id: 4242, type: "Bot" }
   const repositoryBody = { id: 186853002, name: repo, full_name: repository, private: true, owner: { login: owner, id: 21031067, type: "Organization" } }
 
@@ -118,17 +118,23 @@ export const startGitHubEmulator = async (options: GitHubEmulatorOptions = {}): 
   const labelsOf = (names: ReadonlyArray<string>) =>
     names.map((name) => {
       let id = labelIds.get(name)
-      if (id === undefined) labelIds.set(name, (id = nextLabelId++))
+      if (id === undefined) labelIds.set(name, (id = ids.nextLabelId++))
       return { id, name, color: "ededed", default: false }
     })
+  return { repository, owner, repo, token, login, core, issues, labelIds, ids, sender, repositoryBody, api, send, repoGuard, invalid, labelsOf }
+}
 
+type GitHubKit = ReturnType<typeof gitHubKit>
+
+const writeRoutes = (k: GitHubKit): void => {
+  const { owner, repo, core, issues, ids, sender, api, send, repoGuard, invalid, labelsOf } = k
   core.app.post("/repos/:owner/:repo/issues", (req, res) => {
     if (!repoGuard(req, res)) return
     const b = (req.body ?? {}) as Record<string, unknown>
     if (typeof b["title"] !== "string" || b["title"] === "") return void invalid(res, "title", "missing_field")
     if (b["labels"] !== undefined && !(Array.isArray(b["labels"]) && b["labels"].every((l) => typeof l === "string"))) return void invalid(res, "labels", "invalid")
     const now = isoSeconds(core.now())
-    const n = nextNumber++
+    const n = ids.nextNumber++
     const issue: GitHubIssue = {
       id: 444500000 + n, node_id: Buffer.from(`I_${n}`).toString("base64"), number: n, title: b["title"],
       body: typeof b["body"] === "string" ? b["body"] : null, state: "open", state_reason: null,
@@ -198,7 +204,10 @@ export const startGitHubEmulator = async (options: GitHubEmulatorOptions = {}): 
     }
     res.json(api(i))
   })
+}
 
+const listRoute = (k: GitHubKit): void => {
+  const { owner, repo, core, issues, api, repoGuard, invalid } = k
   // [G5][G4]: state (default open), since (updated at or after), sort (default created), direction (default desc),
   // per_page ≤100 (default 30), page; link header with next/prev/first/last.
   core.app.get("/repos/:owner/:repo/issues", (req, res) => {
@@ -230,7 +239,12 @@ export const startGitHubEmulator = async (options: GitHubEmulatorOptions = {}): 
     if (links.length > 0) res.set("link", links.join(", "))
     res.json(rows.slice((page - 1) * size, page * size).map(api))
   })
+}
 
-  const running = await listen(core)
-  return { ...running, core, issues, repository }
+export const startGitHubEmulator = async (options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> => {
+  const k = gitHubKit(options)
+  writeRoutes(k)
+  listRoute(k)
+  const running = await listen(k.core)
+  return { ...running, core: k.core, issues: k.issues, repository: k.repository }
 }

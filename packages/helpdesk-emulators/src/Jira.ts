@@ -76,7 +76,8 @@ export const toAdf = (text: string) => ({
 /** Atlassian Document Format → plain text: the Jira adapter's reader. */
 export const fromAdf = adfToText
 
-export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Promise<JiraEmulator> => {
+/** The Jira emulator's state and the helpers its routes share (authentication is installed here). */
+const jiraKit = (options: JiraEmulatorOptions) => {
   const email = options.email ?? "agent@example.com"
   const apiToken = options.apiToken ?? "jira-api-token"
   const project = options.project ?? "SUP"
@@ -105,9 +106,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
   )
   const issues = new Map<string, JiraIssue>()
   const byKey = new Map<string, JiraIssue>()
-  let nextId = 10001
-  let nextNumber = 1
-  let nextHistory = 10100
+  const ids = { nextId: 10001, nextNumber: 1, nextHistory: 10100 }
 
   // [J17]: Basic e-mail:API token. The 401 body is unverified.
   core.app.use("/rest", (req, res, next) => {
@@ -170,13 +169,19 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
   const changed = (i: JiraIssue, items: JiraHistory["items"]) => {
     if (items.length === 0) return
     i.updatedMs = core.now()
-    const h: JiraHistory = { id: String(nextHistory++), created: jiraTime(i.updatedMs), author: ACTOR, items }
+    const h: JiraHistory = { id: String(ids.nextHistory++), created: jiraTime(i.updatedMs), author: ACTOR, items }
     i.histories.push(h)
     send(i, "jira:issue_updated", h)
   }
 
   const item = (field: string, from: string | null, to: string | null, fromId: string | null = null, toId: string | null = null) => ({ field, fieldtype: "jira", fieldId: field, from: fromId, fromString: from, to: toId, toString: to })
+  return { email, apiToken, project, core, issues, byKey, ids, bad, find, fields, view, send, changed, item }
+}
 
+type JiraKit = ReturnType<typeof jiraKit>
+
+const issueRoutes = (k: JiraKit): void => {
+  const { project, core, issues, byKey, ids, bad, find, fields, view, send, changed, item } = k
   core.app.post("/rest/api/3/issue", (req, res) => {
     const f = ((req.body ?? {}) as { fields?: Record<string, any> }).fields ?? {}
     if (f["project"]?.key !== project) return void bad(res, "", { project: "valid project is required" })
@@ -187,7 +192,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
     if (!PRIORITIES.includes(priority)) return void bad(res, "", { priority: "The priority selected is invalid." })
     const now = core.now()
     const i: JiraIssue = {
-      id: String(nextId++), key: `${project}-${nextNumber++}`, summary: f["summary"], description: f["description"] === undefined ? null : fromAdf(f["description"]) ?? null,
+      id: String(ids.nextId++), key: `${project}-${ids.nextNumber++}`, summary: f["summary"], description: f["description"] === undefined ? null : fromAdf(f["description"]) ?? null,
       status: "To Do", priority, issuetype: type, labels: Array.isArray(f["labels"]) ? f["labels"].map(String) : [], duedate: typeof f["duedate"] === "string" ? f["duedate"] : null,
       resolution: null, reporter: ACTOR, createdMs: now, updatedMs: now, histories: []
     }
@@ -256,7 +261,10 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
     changed(i, items)
     res.status(204).end()
   })
+}
 
+const readRoutes = (k: JiraKit): void => {
+  const { project, core, issues, bad, find, fields, view } = k
   // [J6]: the changelog, paginated, oldest first.
   core.app.get("/rest/api/3/issue/:key/changelog", (req, res) => {
     const i = find(req, res)
@@ -303,9 +311,14 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
     search(req, res, { jql: q(req, "jql"), nextPageToken: q(req, "nextPageToken"), maxResults: q(req, "maxResults"), fields: q(req, "fields"), expand: q(req, "expand") })
   })
   core.app.post("/rest/api/3/search/jql", (req, res) => search(req, res, (req.body ?? {}) as Record<string, unknown>))
+}
 
-  const running = await listen(core)
-  return { ...running, core, issues }
+export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Promise<JiraEmulator> => {
+  const k = jiraKit(options)
+  issueRoutes(k)
+  readRoutes(k)
+  const running = await listen(k.core)
+  return { ...running, core: k.core, issues: k.issues }
 }
 
 const encodeToken = (t: { offset: number; jql: string; issuedAt: number }) => Buffer.from(JSON.stringify(t), "utf8").toString("base64url")

@@ -33,7 +33,8 @@ const JOURNAL = new Set(["work_notes", "comments"])
 /** `YYYY-MM-DD HH:MM:SS` in UTC, the Table API's raw date-time format [S1]. */
 const glideTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace("T", " ")
 
-export const startServiceNowEmulator = async (options: ServiceNowEmulatorOptions = {}): Promise<ServiceNowEmulator> => {
+/** The ServiceNow emulator's state and the helpers its routes share (authentication is installed here). */
+const serviceNowKit = (options: ServiceNowEmulatorOptions) => {
   const user = options.user ?? "workbridge"
   const password = options.password ?? "servicenow-password"
   const core = new Core(
@@ -55,8 +56,8 @@ export const startServiceNowEmulator = async (options: ServiceNowEmulatorOptions
     options
   )
   const incidents = new Map<string, Incident>()
+  const ids = { nextNumber: 10001 }
   const journal: Array<{ element: string; element_id: string; value: string; sys_created_on: string; sys_created_by: string }> = []
-  let nextNumber = 10001
 
   const fail = (res: Response, status: number, message: string, detail: string | null = null) => res.status(status).json({ error: { message, detail }, status: "failure" })
 
@@ -121,9 +122,15 @@ export const startServiceNowEmulator = async (options: ServiceNowEmulatorOptions
 
   const table = ["/api/now/table/incident", "/api/now/v2/table/incident"]
   const record = table.map((t) => `${t}/:sys_id`)
+  return { user, password, core, incidents, ids, journal, fail, sysId, send, apply, view, fieldsOf, table, record }
+}
 
+type ServiceNowKit = ReturnType<typeof serviceNowKit>
+
+const incidentRoutes = (k: ServiceNowKit): void => {
+  const { user, core, incidents, ids, journal, fail, sysId, send, apply, view, fieldsOf, table, record } = k
   core.app.post(table, (req, res) => {
-    const n = nextNumber++
+    const n = ids.nextNumber++
     const now = glideTime(core.now())
     const r: Incident = {
       sys_id: sysId(n), number: `INC00${n}`, sys_class_name: "incident", sys_created_on: now, sys_created_by: user, sys_updated_on: now, sys_updated_by: user,
@@ -191,9 +198,13 @@ export const startServiceNowEmulator = async (options: ServiceNowEmulatorOptions
   core.app.get(["/api/now/table/sys_journal_field", "/api/now/v2/table/sys_journal_field"], (_req, res) => {
     res.json({ result: journal })
   })
+}
 
-  const running = await listen(core)
-  return { ...running, core, incidents }
+export const startServiceNowEmulator = async (options: ServiceNowEmulatorOptions = {}): Promise<ServiceNowEmulator> => {
+  const k = serviceNowKit(options)
+  incidentRoutes(k)
+  const running = await listen(k.core)
+  return { ...running, core: k.core, incidents: k.incidents }
 }
 
 /**
