@@ -98,11 +98,11 @@ export const makeApp = (deps: AppDeps, runtime?: EdgeRuntime): express.Express =
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_WEBHOOK_BYTES
   const sources = withSignatureHeaders(deps.sources, deps.signatureHeaders ?? {})
 
+  // The ingest path first: a webhook is matched by the first layers of the app. (Its path is none of the gate's.)
+  mountWebhooks(app, { ...deps, sources, runner, maxBodyBytes })
   const gate = adminGate({ adminToken: deps.adminToken, adminOpen: deps.adminOpen, host: deps.host, log: deps.log })
   if (gate !== undefined) app.use([...gate.paths], gate.middleware)
-
   mountHealth(app, { ...deps, runner, readyTimeoutMs: deps.readyTimeoutMs ?? 2000 })
-  mountWebhooks(app, { ...deps, sources, runner, maxBodyBytes })
   mountAdmin(app, { ...deps, runner })
   if (deps.dataActions !== undefined) app.use("/data-actions", deps.dataActions)
   if (deps.ops !== undefined) app.use("/ops", deps.ops)
