@@ -85,7 +85,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
       source: "jira",
       // [J10][J11]: 429 + Retry-After (s) + X-RateLimit-Reset (ISO) + RateLimit-Reason. The body is unverified.
       rateLimited: (res, s) => {
-        const reset = new Date(Date.now() + s * 1000).toISOString().slice(0, 16) + "Z"
+        const reset = `${new Date(Date.now() + s * 1000).toISOString().slice(0, 16)}Z`
         res.status(429).set({ "Retry-After": String(s), "X-RateLimit-Reset": reset, "RateLimit-Reason": "jira-burst-based" }).json({ errorMessages: ["Rate limit exceeded."], errors: {} })
       },
       failure: (res, status, message) => {
@@ -178,6 +178,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
   const item = (field: string, from: string | null, to: string | null, fromId: string | null = null, toId: string | null = null) => ({ field, fieldtype: "jira", fieldId: field, from: fromId, fromString: from, to: toId, toString: to })
 
   core.app.post("/rest/api/3/issue", (req, res) => {
+    // biome-ignore lint/suspicious/noExplicitAny: a Jira request's fields are free-form JSON, read field by field below
     const f = ((req.body ?? {}) as { fields?: Record<string, any> }).fields ?? {}
     if (f["project"]?.key !== project) return void bad(res, "", { project: "valid project is required" })
     if (typeof f["summary"] !== "string" || f["summary"] === "") return void bad(res, "", { summary: "You must specify a summary of the issue." })
@@ -205,6 +206,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
   core.app.put("/rest/api/3/issue/:key", (req, res) => {
     const i = find(req, res)
     if (i === undefined) return
+    // biome-ignore lint/suspicious/noExplicitAny: a Jira request's fields are free-form JSON, read field by field below
     const f = ((req.body ?? {}) as { fields?: Record<string, any> }).fields ?? {}
     const items: Array<ReturnType<typeof item>> = []
     if (f["summary"] !== undefined) {
@@ -273,7 +275,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
     res.status(410).json({ errorMessages: ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."], errors: {} })
   })
 
-  const search = (req: Request, res: Response, p: { jql?: unknown; nextPageToken?: unknown; maxResults?: unknown; fields?: unknown; expand?: unknown }) => {
+  const search = (_req: Request, res: Response, p: { jql?: unknown; nextPageToken?: unknown; maxResults?: unknown; fields?: unknown; expand?: unknown }) => {
     if (typeof p.jql !== "string") return void bad(res, "The JQL query is missing.")
     const parsed = parseJql(p.jql, project)
     if (typeof parsed === "string") return void bad(res, parsed)
