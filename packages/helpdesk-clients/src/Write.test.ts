@@ -19,6 +19,7 @@ import { Effect, Exit } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { makeFreshdeskClient } from "./Freshdesk.js"
 import { makeGitHubClient } from "./GitHub.js"
+import type { ReadError } from "./Http.js"
 import { makeJiraClient } from "./Jira.js"
 import { makeServiceNowClient } from "./ServiceNow.js"
 import { testClock } from "./testkit.js"
@@ -44,11 +45,11 @@ const send = async (url: string, auth: string, method: string, body?: unknown) =
   return { status: res.status, body: (text === "" ? undefined : JSON.parse(text)) as any }
 }
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`
-const failure = async (effect: Effect.Effect<unknown, { readonly reason: string }>) => {
+const failure = async (effect: Effect.Effect<unknown, ReadError>) => {
   const exit = await Effect.runPromiseExit(effect)
   if (Exit.isSuccess(exit)) throw new Error("expected the write to fail")
   const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-  return error?.reason ?? String(exit.cause)
+  return error?._tag === "HelpdeskError" ? error.reason : String(exit.cause)
 }
 
 describe("Zendesk write-back", () => {
