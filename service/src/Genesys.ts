@@ -573,7 +573,12 @@ export const make = (options: GenesysClientOptions) =>
             )
             let reads = 0
             let last: { state?: string } = {}
-            const read = Effect.tap(readJob, (j) => Effect.sync(() => void ((last = j), reads++)))
+            const read = Effect.tap(readJob, (j) =>
+              Effect.sync(() => {
+                last = j
+                reads++
+              })
+            )
             yield* Effect.sleep(Duration.millis(first)).pipe(Effect.zipRight(Effect.repeat(read, { schedule: polls, until: final })))
             const state = last.state
             if (!final(last))

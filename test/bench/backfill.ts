@@ -13,7 +13,14 @@ import type { ZendeskEmulator } from "@workbridge/helpdesk-emulators"
 import { runBackfillCli, ZENDESK_API_AUTH, ZENDESK_API_ENV, zendeskWithTickets } from "../src/backfill.js"
 import { waitForDrain } from "../src/runStorm.js"
 import { startStack, type Stack } from "../src/stack.js"
-import { bulkFloor, countCalls, formatOperations, parseBackfillSummary, quantile, type BackfillSummary } from "./backfillFigures.js"
+import {
+  bulkFloor,
+  countCalls,
+  formatOperations,
+  parseBackfillSummary,
+  quantile,
+  type BackfillSummary
+} from "./backfillFigures.js"
 import type { BenchRow } from "./table.js"
 
 export interface BackfillBenchOptions {
@@ -58,7 +65,8 @@ const stackFor = (zd: ZendeskEmulator, o: BackfillBenchOptions, namePrefix: stri
 /** `pnpm backfill --source zendesk --json [--dry-run]` against the service, as its pnpm script runs it. */
 const backfillCli = async (serviceUrl: string, dryRun: boolean): Promise<BackfillSummary> => {
   const r = await runBackfillCli(serviceUrl, ["--source", "zendesk", "--json", ...(dryRun ? ["--dry-run"] : [])])
-  if (r.code !== 0) throw new Error(`pnpm backfill${dryRun ? " --dry-run" : ""} exited ${r.code}: ${r.stderr.slice(-1000)}`)
+  if (r.code !== 0)
+    throw new Error(`pnpm backfill${dryRun ? " --dry-run" : ""} exited ${r.code}: ${r.stderr.slice(-1000)}`)
   return parseBackfillSummary(r.stdout)
 }
 
@@ -82,7 +90,9 @@ const callRows = async (o: BackfillBenchOptions): Promise<Array<BenchRow>> => {
     const dry = await run(true)
     o.log(`backfill: pnpm backfill --source zendesk (${n} new tickets, budget ${o.budgetPerMinute}/min)`)
     const first = await run(false)
-    o.log(`backfill: ${first.calls.api} Genesys calls (${formatOperations(first.calls)}) in ${fmt(first.ms / 1000, 1)} s; the second run`)
+    o.log(
+      `backfill: ${first.calls.api} Genesys calls (${formatOperations(first.calls)}) in ${fmt(first.ms / 1000, 1)} s; the second run`
+    )
     const second = await run(false)
 
     o.log(`reconciliation: one pass over the ${n} tickets, all in sync`)
@@ -103,9 +113,18 @@ const callRows = async (o: BackfillBenchOptions): Promise<Array<BenchRow>> => {
         figure: `backfill, Genesys calls per new ticket (${n.toLocaleString("en")} tickets)`,
         measured: `${fmt(perTicket, 3)} (${first.calls.api} calls; floor ${fmt(floor / n, 3)})`,
         goal: `≤ ${fmt((floor + 1) / n, 3)} (floor + 1 check; 1 per 20 is below the floor)`,
-        met: s.created === n && s.refused === 0 && dry.calls.api === 0 && second.calls.writes === 0 ? first.calls.api <= floor + 1 : false,
+        met:
+          s.created === n && s.refused === 0 && dry.calls.api === 0 && second.calls.writes === 0
+            ? first.calls.api <= floor + 1
+            : false,
         note: `pnpm backfill --source zendesk through ${o.compiled ? "the production build" : "the sources"} of the service, ${n} new tickets in the Zendesk emulator, budget ${o.budgetPerMinute}/min on service and emulator; calls by the service's client at the Genesys emulator, token requests excluded: ${formatOperations(first.calls)}; ${s.created} created, ${s.refused} refused, in ${fmt(first.ms / 1000, 1)} s; the dry run first: ${dry.summary.created} to create, ${dry.calls.api} calls; the second run: ${second.summary.upToDate} up to date, ${second.calls.api} calls (${second.calls.writes} writes)`,
-        data: { tickets: n, floor, dry: { ...dry.summary, calls: dry.calls }, run: { ...s, calls: first.calls, ms: first.ms }, second: { ...second.summary, calls: second.calls } }
+        data: {
+          tickets: n,
+          floor,
+          dry: { ...dry.summary, calls: dry.calls },
+          run: { ...s, calls: first.calls, ms: first.ms },
+          second: { ...second.summary, calls: second.calls }
+        }
       },
       {
         id: "reconcile-unchanged",
@@ -143,9 +162,18 @@ const lagRow = async (o: BackfillBenchOptions): Promise<BenchRow> => {
     const service = stack.service.url
     const started = Date.now()
     const res = await fetch(`${service}/backfill/zendesk`, { method: "POST" })
-    let job = (await res.json()) as { id: string; state: string; read: number; finished: number; summary?: BackfillSummary; error?: string }
+    let job = (await res.json()) as {
+      id: string
+      state: string
+      read: number
+      finished: number
+      summary?: BackfillSummary
+      error?: string
+    }
     if (res.status !== 202) throw new Error(`POST /backfill/zendesk answered ${res.status}: ${JSON.stringify(job)}`)
-    o.log(`backfill lag: backfill of ${n} new tickets started (budget ${o.budgetPerMinute}/min); a live Zendesk webhook every ${o.webhookEverySeconds} s while it runs`)
+    o.log(
+      `backfill lag: backfill of ${n} new tickets started (budget ${o.budgetPerMinute}/min); a live Zendesk webhook every ${o.webhookEverySeconds} s while it runs`
+    )
     const sent: Array<LiveWebhook> = []
     const inFlight: Array<Promise<void>> = []
     /** A new ticket in Zendesk, and its webhook as the emulator made it, signed and sent now. */
@@ -153,7 +181,14 @@ const lagRow = async (o: BackfillBenchOptions): Promise<BenchRow> => {
       const r = await fetch(`${zd.url}/api/v2/tickets.json`, {
         method: "POST",
         headers: { authorization: ZENDESK_API_AUTH, "content-type": "application/json" },
-        body: JSON.stringify({ ticket: { subject: `Live ticket ${sent.length + 1}`, comment: { body: "arrived during the backfill" }, type: "incident", priority: "high" } })
+        body: JSON.stringify({
+          ticket: {
+            subject: `Live ticket ${sent.length + 1}`,
+            comment: { body: "arrived during the backfill" },
+            type: "incident",
+            priority: "high"
+          }
+        })
       })
       const ticketId = String(((await r.json()) as { ticket: { id: number } }).ticket.id)
       const delivery = [...zd.core.deliveries].reverse().find((d) => d.ticketId === ticketId)
@@ -162,7 +197,11 @@ const lagRow = async (o: BackfillBenchOptions): Promise<BenchRow> => {
       sent.push(w)
       const answer = await fetch(`${service}/webhooks/zendesk`, {
         method: "POST",
-        headers: { ...sign("zendesk", delivery.rawBody, { secret: SECRET }, new Date()), ...delivery.headers, "content-type": "application/json" },
+        headers: {
+          ...sign("zendesk", delivery.rawBody, { secret: SECRET }, new Date()),
+          ...delivery.headers,
+          "content-type": "application/json"
+        },
         body: delivery.rawBody
       })
       await answer.arrayBuffer()
@@ -180,7 +219,9 @@ const lagRow = async (o: BackfillBenchOptions): Promise<BenchRow> => {
         nextAt += o.webhookEverySeconds * 1000
       }
       if (Date.now() - lastProgress >= 30_000) {
-        o.log(`backfill lag: ${job.state}, ${job.read} read, ${job.finished} written, ${sent.length} live webhooks sent`)
+        o.log(
+          `backfill lag: ${job.state}, ${job.read} read, ${job.finished} written, ${sent.length} live webhooks sent`
+        )
         lastProgress = Date.now()
       }
     }
@@ -191,7 +232,9 @@ const lagRow = async (o: BackfillBenchOptions): Promise<BenchRow> => {
     const lags: Array<number> = []
     let missing = 0
     for (const w of sent) {
-      const st = (await (await fetch(`${service}/tickets/zendesk/${w.ticketId}`)).json().catch(() => ({}))) as { workitemId?: string }
+      const st = (await (await fetch(`${service}/tickets/zendesk/${w.ticketId}`)).json().catch(() => ({}))) as {
+        workitemId?: string
+      }
       const workitem = st.workitemId === undefined ? undefined : stack.emulator.state.workitems.get(st.workitemId)
       if (w.accepted === undefined || workitem === undefined) missing++
       else lags.push(Math.max(0, Date.parse(workitem.dateCreated) - w.accepted))
@@ -207,7 +250,16 @@ const lagRow = async (o: BackfillBenchOptions): Promise<BenchRow> => {
       goal: "≤ 5 s",
       met: lags.length > 0 && missing === 0 ? max <= 5000 : false,
       note: `${o.compiled ? "the production build" : "the sources"}; a backfill of ${n} new Zendesk tickets (${s?.created ?? "?"} created through bulk add jobs in ${fmt(backfillMs / 1000, 1)} s, ${calls.api} Genesys calls in all, ${fmt(calls.api / n, 3)} per ticket) at a budget of ${o.budgetPerMinute}/min on service and emulator; every ${o.webhookEverySeconds} s while it ran, a new ticket created in the Zendesk emulator and its signed webhook sent; written = the workitem's dateCreated at the Genesys emulator; ${missing} of ${sent.length} not written${drained === undefined ? "; the inbox did not drain within 120 s" : ""}`,
-      data: { p50, max, lagsMs: [...lags].sort((a, b) => a - b), sent: sent.length, missing, backfillMs, summary: s, calls }
+      data: {
+        p50,
+        max,
+        lagsMs: [...lags].sort((a, b) => a - b),
+        sent: sent.length,
+        missing,
+        backfillMs,
+        summary: s,
+        calls
+      }
     }
   } finally {
     await stack.close()
@@ -216,4 +268,7 @@ const lagRow = async (o: BackfillBenchOptions): Promise<BenchRow> => {
 }
 
 /** The three backfill rows. */
-export const backfillBenchRows = async (o: BackfillBenchOptions): Promise<Array<BenchRow>> => [...(await callRows(o)), await lagRow(o)]
+export const backfillBenchRows = async (o: BackfillBenchOptions): Promise<Array<BenchRow>> => [
+  ...(await callRows(o)),
+  await lagRow(o)
+]

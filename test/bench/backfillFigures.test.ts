@@ -1,10 +1,24 @@
 import { describe, expect, it } from "vitest"
-import { bulkFloor, countCalls, formatOperations, type LoggedCall, parseBackfillSummary, quantile } from "./backfillFigures.js"
+import {
+  bulkFloor,
+  countCalls,
+  formatOperations,
+  type LoggedCall,
+  parseBackfillSummary,
+  quantile
+} from "./backfillFigures.js"
 
 const TM = "/api/v2/taskmanagement"
 const JOBS = `${TM}/workitems/bulk/add/jobs`
 const at = (ms: number) => new Date(ms).toISOString()
-const call = (method: string, route: string, ms: number, clientId = "svc"): LoggedCall => ({ method, path: route.replace("{bulkJobId}", "j1"), route, status: 200, at: at(ms), clientId })
+const call = (method: string, route: string, ms: number, clientId = "svc"): LoggedCall => ({
+  method,
+  path: route.replace("{bulkJobId}", "j1"),
+  route,
+  status: 200,
+  at: at(ms),
+  clientId
+})
 
 describe("backfill bench: calls counted at the emulator", () => {
   const log: Array<LoggedCall> = [
@@ -48,15 +62,31 @@ describe("backfill bench: calls counted at the emulator", () => {
 describe("backfill bench: the pnpm backfill --json summary", () => {
   it("reads the summary's counts", () => {
     const out = `${JSON.stringify({ source: "zendesk", dryRun: false, read: 1000, created: 1000, updated: 0, upToDate: 0, refused: 0, refusedReasons: {}, pending: 0 }, null, 2)}\n`
-    expect(parseBackfillSummary(out)).toEqual({ dryRun: false, read: 1000, created: 1000, updated: 0, upToDate: 0, refused: 0, pending: 0 })
+    expect(parseBackfillSummary(out)).toEqual({
+      dryRun: false,
+      read: 1000,
+      created: 1000,
+      updated: 0,
+      upToDate: 0,
+      refused: 0,
+      pending: 0
+    })
   })
 
   it("names what is missing or not a count", () => {
     expect(() => parseBackfillSummary("reading zendesk: 10 tickets")).toThrow(/printed no JSON/)
     expect(() => parseBackfillSummary("{ not json")).toThrow(/invalid JSON/)
-    expect(() => parseBackfillSummary(JSON.stringify({ dryRun: true, read: 1, created: 1, updated: 0, upToDate: 0, refused: 0 }))).toThrow(/"pending" is not a count \(got undefined\)/)
-    expect(() => parseBackfillSummary(JSON.stringify({ dryRun: "no", read: 1 }))).toThrow(/"dryRun" is not true or false/)
-    expect(() => parseBackfillSummary(JSON.stringify({ dryRun: true, read: -1, created: 1, updated: 0, upToDate: 0, refused: 0, pending: 0 }))).toThrow(/"read" is not a count \(got -1\)/)
+    expect(() =>
+      parseBackfillSummary(JSON.stringify({ dryRun: true, read: 1, created: 1, updated: 0, upToDate: 0, refused: 0 }))
+    ).toThrow(/"pending" is not a count \(got undefined\)/)
+    expect(() => parseBackfillSummary(JSON.stringify({ dryRun: "no", read: 1 }))).toThrow(
+      /"dryRun" is not true or false/
+    )
+    expect(() =>
+      parseBackfillSummary(
+        JSON.stringify({ dryRun: true, read: -1, created: 1, updated: 0, upToDate: 0, refused: 0, pending: 0 })
+      )
+    ).toThrow(/"read" is not a count \(got -1\)/)
   })
 })
 

@@ -78,11 +78,21 @@ export const parseBackfillSummary = (stdout: string): BackfillSummary => {
   }
   const n = (k: string): number => {
     const v = o[k]
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new Error(`the backfill summary's "${k}" is not a count (got ${JSON.stringify(v)})`)
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+      throw new Error(`the backfill summary's "${k}" is not a count (got ${JSON.stringify(v)})`)
     return v
   }
-  if (typeof o["dryRun"] !== "boolean") throw new Error(`the backfill summary's "dryRun" is not true or false (got ${JSON.stringify(o["dryRun"])})`)
-  return { dryRun: o["dryRun"], read: n("read"), created: n("created"), updated: n("updated"), upToDate: n("upToDate"), refused: n("refused"), pending: n("pending") }
+  if (typeof o["dryRun"] !== "boolean")
+    throw new Error(`the backfill summary's "dryRun" is not true or false (got ${JSON.stringify(o["dryRun"])})`)
+  return {
+    dryRun: o["dryRun"],
+    read: n("read"),
+    created: n("created"),
+    updated: n("updated"),
+    upToDate: n("upToDate"),
+    refused: n("refused"),
+    pending: n("pending")
+  }
 }
 
 /** The `p` quantile (0 < p ≤ 1, nearest rank) of `values`; NaN when empty. */

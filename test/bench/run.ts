@@ -8,7 +8,7 @@ import { connect } from "node:net"
 import { cpus, loadavg, totalmem } from "node:os"
 import { resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { type FlagSpec, FlagError, parseFlags, usage } from "../src/flags.js"
+import { type FlagSpec, FlagError, type Flags, parseFlags, usage } from "../src/flags.js"
 import { statusIds, openSession } from "../src/genesys.js"
 import { generateStorm, type Storm } from "../src/storm.js"
 import { runStorm, waitForDrain } from "../src/runStorm.js"
@@ -443,7 +443,7 @@ const lagFigure = async (flags: Record<string, number | string | boolean>, figur
 }
 
 const main = async (): Promise<number> => {
-  let flags
+  let flags: Flags | undefined
   try {
     flags = parseFlags(process.argv.slice(2), FLAGS)
   } catch (e) {

@@ -13,7 +13,8 @@ const parseList = (flag: string, raw: string): Array<Section> => {
     .map((s) => s.trim())
     .filter((s) => s !== "")
   for (const n of names)
-    if (!(SECTIONS as ReadonlyArray<string>).includes(n)) throw new SectionError(`--${flag} lists sections ${SECTIONS.join(", ")} (got "${n}")`)
+    if (!(SECTIONS as ReadonlyArray<string>).includes(n))
+      throw new SectionError(`--${flag} lists sections ${SECTIONS.join(", ")} (got "${n}")`)
   return names as Array<Section>
 }
 

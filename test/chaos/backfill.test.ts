@@ -41,7 +41,10 @@ const backfill = async (...args: Array<string>) => {
   const from = Date.now()
   const r = await runBackfillCli(stack!.service.url, ["--source", "zendesk", "--json", ...args])
   expect(r.code, r.stderr).toBe(0)
-  return { summary: parseBackfillSummary(r.stdout), calls: countCalls(stack!.emulator.requests(), stack!.serviceClientId, from, Date.now() + 1) }
+  return {
+    summary: parseBackfillSummary(r.stdout),
+    calls: countCalls(stack!.emulator.requests(), stack!.serviceClientId, from, Date.now() + 1)
+  }
 }
 
 const workitems = async () => {
@@ -82,7 +85,15 @@ describe("pnpm backfill over 1,000 tickets", () => {
     expect(new Set(ids).size).toBe(N)
 
     const again = await backfill()
-    expect(again.summary).toEqual({ dryRun: false, read: N, created: 0, updated: 0, upToDate: N, refused: 0, pending: 0 })
+    expect(again.summary).toEqual({
+      dryRun: false,
+      read: N,
+      created: 0,
+      updated: 0,
+      upToDate: N,
+      refused: 0,
+      pending: 0
+    })
     expect(again.calls.writes).toBe(0)
     expect(again.calls.byOperation).toEqual({})
     expect(await workitems()).toHaveLength(N)

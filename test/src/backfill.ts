@@ -7,7 +7,10 @@ import { fileURLToPath } from "node:url"
 import { startZendeskEmulator, type ZendeskEmulator } from "@workbridge/helpdesk-emulators"
 
 /** The Zendesk emulator's API credentials (its defaults), as the service's environment names them. */
-export const ZENDESK_API_ENV = { HELPDESK_USER_ZENDESK: "agent@example.com", HELPDESK_TOKEN_ZENDESK: "zendesk-api-token" } as const
+export const ZENDESK_API_ENV = {
+  HELPDESK_USER_ZENDESK: "agent@example.com",
+  HELPDESK_TOKEN_ZENDESK: "zendesk-api-token"
+} as const
 export const ZENDESK_API_AUTH = `Basic ${Buffer.from("agent@example.com/token:zendesk-api-token").toString("base64")}`
 
 const SERVICE_DIR = fileURLToPath(new URL("../../service/", import.meta.url))
@@ -27,11 +30,20 @@ export const zendeskWithTickets = async (n: number): Promise<ZendeskEmulator> =>
       const res = await fetch(`${zd.url}/api/v2/tickets.json`, {
         method: "POST",
         headers: { authorization: ZENDESK_API_AUTH, "content-type": "application/json" },
-        body: JSON.stringify({ ticket: { subject: `Backfill ticket ${i}`, comment: { body: `existing ticket ${i}` }, type: "incident", priority: "normal" } })
+        body: JSON.stringify({
+          ticket: {
+            subject: `Backfill ticket ${i}`,
+            comment: { body: `existing ticket ${i}` },
+            type: "incident",
+            priority: "normal"
+          }
+        })
       })
       if (res.status !== 201) {
         await zd.close()
-        throw new Error(`Zendesk emulator: creating ticket ${i} answered ${res.status}: ${(await res.text()).slice(0, 200)}`)
+        throw new Error(
+          `Zendesk emulator: creating ticket ${i} answered ${res.status}: ${(await res.text()).slice(0, 200)}`
+        )
       }
       await res.arrayBuffer()
     }
@@ -42,7 +54,10 @@ export const zendeskWithTickets = async (n: number): Promise<ZendeskEmulator> =>
 }
 
 /** Runs `pnpm backfill <args>` against the service at `serviceUrl` (only PATH and HOME in its environment). */
-export const runBackfillCli = (serviceUrl: string, args: ReadonlyArray<string>): Promise<{ code: number; stdout: string; stderr: string }> =>
+export const runBackfillCli = (
+  serviceUrl: string,
+  args: ReadonlyArray<string>
+): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
     const c = spawn(process.execPath, ["--import", "tsx", BACKFILL_BIN, "--url", serviceUrl, ...args], {
       cwd: SERVICE_DIR,
