@@ -34,9 +34,20 @@ export interface GitHubEmulatorOptions extends CoreOptions {
   readonly login?: string
 }
 
+/** A comment added with `POST …/issues/{n}/comments` ([G5]: the body only; GitHub has no private comments). */
+export interface GitHubComment {
+  readonly id: number
+  readonly body: string
+  readonly user: { readonly login: string }
+  readonly created_at: string
+  readonly updated_at: string
+}
+
 export interface GitHubEmulator extends Running {
   readonly core: Core
   readonly issues: Map<number, GitHubIssue>
+  /** Each issue's comments, oldest first. */
+  readonly comments: Map<number, Array<GitHubComment>>
   readonly repository: string
 }
 
@@ -72,7 +83,8 @@ const gitHubKit = (options: GitHubEmulatorOptions) => {
   )
   const issues = new Map<number, GitHubIssue>()
   const labelIds = new Map<string, number>()
-  const ids = { nextNumber: 1, nextLabelId: 1 }
+  const comments = new Map<number, Array<GitHubComment>>()
+  const ids = { nextNumber: 1, nextLabelId: 1, nextCommentId: 1 }
   const sender = { login, id: 4242, type: "Bot" }
   const repositoryBody = { id: 186853002, name: repo, full_name: repository, private: true, owner: { login: owner, id: 21031067, type: "Organization" } }
 
@@ -121,13 +133,13 @@ const gitHubKit = (options: GitHubEmulatorOptions) => {
       if (id === undefined) labelIds.set(name, (id = ids.nextLabelId++))
       return { id, name, color: "ededed", default: false }
     })
-  return { repository, owner, repo, token, login, core, issues, labelIds, ids, sender, repositoryBody, api, send, repoGuard, invalid, labelsOf }
+  return { repository, owner, repo, token, login, core, issues, labelIds, comments, ids, sender, repositoryBody, api, send, repoGuard, invalid, labelsOf }
 }
 
 type GitHubKit = ReturnType<typeof gitHubKit>
 
 const writeRoutes = (k: GitHubKit): void => {
-  const { owner, repo, core, issues, ids, sender, api, send, repoGuard, invalid, labelsOf } = k
+  const { owner, repo, login, core, issues, comments, ids, sender, api, send, repoGuard, invalid, labelsOf } = k
   core.app.post("/repos/:owner/:repo/issues", (req, res) => {
     if (!repoGuard(req, res)) return
     const b = (req.body ?? {}) as Record<string, unknown>
@@ -156,6 +168,26 @@ const writeRoutes = (k: GitHubKit): void => {
   core.app.get("/repos/:owner/:repo/issues/:number", (req, res) => {
     const i = find(req, res)
     if (i) res.set("etag", `W/"${i.number}-${i.updated_at}"`).json(api(i))
+  })
+
+  // [G5]: a comment takes `body` only and counts in the issue's `comments`. The `issue_comment` webhook GitHub sends
+  // for it is not emulated (Workbridge subscribes to `issues` only), and whether the issue's `updated_at` moves is
+  // unverified: the emulator leaves it.
+  core.app.post("/repos/:owner/:repo/issues/:number/comments", (req, res) => {
+    const i = find(req, res)
+    if (i === undefined) return
+    const b = (req.body ?? {}) as Record<string, unknown>
+    if (typeof b["body"] !== "string" || b["body"] === "") return void invalid(res, "body", "missing_field")
+    const now = isoSeconds(core.now())
+    const comment: GitHubComment = { id: ids.nextCommentId++, body: b["body"], user: { login: sender.login }, created_at: now, updated_at: now }
+    comments.set(i.number, [...(comments.get(i.number) ?? []), comment])
+    i.comments += 1
+    res.status(201).json(comment)
+  })
+
+  core.app.get("/repos/:owner/:repo/issues/:number/comments", (req, res) => {
+    const i = find(req, res)
+    if (i) res.json(comments.get(i.number) ?? [])
   })
 
   // [G5]: state_reason is ignored unless state changes; labels replace the whole set.
@@ -207,7 +239,7 @@ const writeRoutes = (k: GitHubKit): void => {
 }
 
 const listRoute = (k: GitHubKit): void => {
-  const { owner, repo, core, issues, api, repoGuard, invalid } = k
+  const { owner, repo, core, issues, comments, api, repoGuard, invalid } = k
   // [G5][G4]: state (default open), since (updated at or after), sort (default created), direction (default desc),
   // per_page ≤100 (default 30), page; link header with next/prev/first/last.
   core.app.get("/repos/:owner/:repo/issues", (req, res) => {
@@ -246,5 +278,5 @@ export const startGitHubEmulator = async (options: GitHubEmulatorOptions = {}): 
   writeRoutes(k)
   listRoute(k)
   const running = await listen(k.core)
-  return { ...running, core: k.core, issues: k.issues, repository: k.repository }
+  return { ...running, core: k.core, issues: k.issues, repository: k.repository, comments: k.comments }
 }
