@@ -1,7 +1,7 @@
 /** The engine on its own: real SQLite stores and the SDK against an in-process emulator, a mapping that can misbehave. */
 import { defaultCatalog, makeRevision } from "@workbridge/catalog"
 import type { Emulator } from "@workbridge/genesys-emulator"
-import { Effect, Fiber, Layer, ManagedRuntime } from "effect"
+import { Clock, Effect, Fiber, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createPendingLink, isCreatePending, type Link } from "./Domain.js"
 import { make as makeEngine } from "./Engine.js"
@@ -118,6 +118,52 @@ describe("Engine", () => {
       expect(r.first?._tag).toBe("Applied")
       expect(r.second?._tag).toBe("Superseded")
       expect(r.counts).toEqual({ applied: 1, superseded: 3, dead: 0 })
+    } finally {
+      await runtime.dispose()
+    }
+  })
+})
+
+describe("Engine time", () => {
+  /** A clock fixed at `at` for reading the time; its sleeps are the real clock's (the client's timeouts, the budget). */
+  const fixedClock = (at: number): Clock.Clock => {
+    const real = Clock.make()
+    return {
+      [Clock.ClockTypeId]: Clock.ClockTypeId,
+      unsafeCurrentTimeMillis: () => at,
+      currentTimeMillis: Effect.succeed(at),
+      unsafeCurrentTimeNanos: () => BigInt(at) * 1_000_000n,
+      currentTimeNanos: Effect.succeed(BigInt(at) * 1_000_000n),
+      sleep: (d) => real.sleep(d)
+    }
+  }
+
+  it("reads the time from the Effect Clock: the link's applied time, the workitem's last sync and the ticket's lag", async () => {
+    const runtime = runtimeFor()
+    const at = Date.parse("2031-05-06T07:08:09.000Z")
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const genesys = yield* Genesys
+          const statuses = yield* genesys.getStatuses(provisioned.worktypeId)
+          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: provisioned.worktypeId, statuses } })
+          const inbox = yield* Inbox
+          const links = yield* LinkStore
+          const key = { source: "generic", ticketId: "CLOCK-1" }
+          yield* inbox.accept(testEvent({ ticketId: "CLOCK-1", rev: 1, fields: fields("CLOCK-1", "clock") }))
+          const result = yield* Effect.flatMap(inbox.take, (b) => engine.process(b)).pipe(Effect.withClock(fixedClock(at)))
+          const link = yield* links.get(key)
+          const workitem = yield* genesys.getWorkitem(link!.workitemId)
+          yield* inbox.accept(testEvent({ ticketId: "CLOCK-1", rev: 2, fields: fields("CLOCK-1", "clock 2") }))
+          const accepted = Date.parse((yield* inbox.pendingFor(key)).oldestAcceptedAt!)
+          const status = yield* engine.ticketStatus(key).pipe(Effect.withClock(fixedClock(accepted + 90_000)))
+          return { result, link, workitem, status }
+        })
+      )
+      expect(r.result?._tag).toBe("Applied")
+      expect(r.link?.appliedAt).toBe("2031-05-06T07:08:09.000Z")
+      expect(r.workitem.customFields?.["last_synced_datetime"]).toBe("2031-05-06T07:08:09.000Z")
+      expect(r.status.lagSeconds).toBe(90)
     } finally {
       await runtime.dispose()
     }
