@@ -51,6 +51,15 @@ const runtimeFor = (emu: Emulator = emulator, genesysOptions: Partial<GenesysCli
 
 const fields = (ticketId: string, subject: string) => ({ ticket_id: ticketId, source_system: "generic", subject })
 
+/** The engine on the default catalog over a worktype, and the ports the tests read. */
+const engineOver = (worktypeId: string) =>
+  Effect.gen(function* () {
+    const genesys = yield* Genesys
+    const statuses = yield* genesys.getStatuses(worktypeId)
+    const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: worktypeId, statuses } })
+    return { genesys, statuses, engine, inbox: yield* Inbox, links: yield* LinkStore }
+  })
+
 describe("Engine", () => {
   it("survives a defect in one apply: the ticket waits, is retried, and the worker keeps working", async () => {
     const runtime = runtimeFor()
@@ -103,11 +112,7 @@ describe("Engine", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const genesys = yield* Genesys
-          const statuses = yield* genesys.getStatuses(provisioned.worktypeId)
-          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: provisioned.worktypeId, statuses } })
-          const inbox = yield* Inbox
-          const links = yield* LinkStore
+          const { engine, inbox, links } = yield* engineOver(provisioned.worktypeId)
           for (const rev of [2, 1, 3]) yield* inbox.accept(testEvent({ ticketId: "OUT-1", rev, fields: fields("OUT-1", `rev ${rev}`) }))
           const first = yield* engine.process(yield* inbox.take)
           yield* inbox.accept(testEvent({ ticketId: "OUT-1", rev: 2, deliveryKey: "late-copy", fields: fields("OUT-1", "late") }))
@@ -144,11 +149,7 @@ describe("Engine time", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const genesys = yield* Genesys
-          const statuses = yield* genesys.getStatuses(provisioned.worktypeId)
-          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: provisioned.worktypeId, statuses } })
-          const inbox = yield* Inbox
-          const links = yield* LinkStore
+          const { genesys, engine, inbox, links } = yield* engineOver(provisioned.worktypeId)
           const key = { source: "generic", ticketId: "CLOCK-1" }
           yield* inbox.accept(testEvent({ ticketId: "CLOCK-1", rev: 1, fields: fields("CLOCK-1", "clock") }))
           const result = yield* Effect.flatMap(inbox.take, (b) => engine.process(b)).pipe(Effect.withClock(fixedClock(at)))
@@ -234,11 +235,7 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const genesys = yield* Genesys
-          const statuses = yield* genesys.getStatuses(ownProvisioned.worktypeId)
-          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: ownProvisioned.worktypeId, statuses } })
-          const inbox = yield* Inbox
-          const links = yield* LinkStore
+          const { genesys, statuses, engine, inbox, links } = yield* engineOver(ownProvisioned.worktypeId)
           const key = { source: "generic", ticketId: "UNK-1" }
           yield* inbox.accept(testEvent({ ticketId: "UNK-1", rev: 1, fields: fields("UNK-1", "first") }))
           yield* engine.process(yield* inbox.take)
@@ -282,11 +279,7 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const genesys = yield* Genesys
-          const statuses = yield* genesys.getStatuses(ownProvisioned.worktypeId)
-          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: ownProvisioned.worktypeId, statuses } })
-          const inbox = yield* Inbox
-          const links = yield* LinkStore
+          const { genesys, engine, inbox, links } = yield* engineOver(ownProvisioned.worktypeId)
           const key = { source: "generic", ticketId: "UNK-2" }
           const elsewhere = yield* genesys.createWorkitem({ name: "UNK-2 elsewhere", typeId: other.worktypeId })
           yield* links.compareAndSet(key, undefined, {
@@ -330,11 +323,7 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const genesys = yield* Genesys
-          const statuses = yield* genesys.getStatuses(ownProvisioned.worktypeId)
-          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: ownProvisioned.worktypeId, statuses } })
-          const inbox = yield* Inbox
-          const links = yield* LinkStore
+          const { genesys, engine, inbox, links } = yield* engineOver(ownProvisioned.worktypeId)
           const key = { source: "generic", ticketId: "UNK-3" }
           const elsewhere = yield* genesys.createWorkitem({ name: "UNK-3 elsewhere", typeId: other.worktypeId })
           // Applied values as the event's but for the subject: only the subject changes, no status step.
