@@ -2,8 +2,7 @@
  * The HTTP edge (Express 5): thin handlers over the engine's ports, one error handler at the end that maps
  * typed errors to statuses and JSON bodies. `makeApp` never listens.
  */
-import { createHash, timingSafeEqual } from "node:crypto"
-import { type Adapter, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
+import { type Adapter, constantTimeEqual, makeGenericAdapter, type SourceCredentials } from "@workbridge/adapters"
 import type { Catalog, TicketEvent } from "@workbridge/catalog"
 import { Effect, Either, type Tracer } from "effect"
 import express from "express"
@@ -94,13 +93,11 @@ const CLIENT_LOG_WINDOW_MS = 60_000
 /** Routes that need the admin token when one is configured. */
 const ADMIN_PATHS = ["/metrics", "/tickets", "/dead-letters", "/reconcile", "/backfill"]
 
-const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").digest()
-
 /** Constant-time check of an `Authorization: Bearer <token>` header (hashing first hides the length too). */
 export const bearerMatches = (header: string | undefined, token: string): boolean => {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")
   const given = m?.[1] ?? ""
-  return timingSafeEqual(digest(given), digest(token)) && m !== null
+  return constantTimeEqual(given, token) && m !== null
 }
 
 /** The sources with `signatureHeaders` applied: each named source becomes a generic adapter reading that header. */
