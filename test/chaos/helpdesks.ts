@@ -24,7 +24,7 @@ import {
   startServiceNowEmulator,
   startZendeskEmulator
 } from "@workbridge/helpdesk-emulators"
-import type { SourceCredentials } from "@workbridge/adapters"
+import { type SourceCredentials, sourceVariable } from "@workbridge/adapters"
 import { Effect } from "effect"
 import { allWorkitems, openSession } from "../src/genesys.js"
 import { startStack } from "../src/stack.js"
@@ -182,7 +182,7 @@ export const runHelpdeskChaos = async (options: HelpdeskChaosOptions): Promise<H
   const apiEnv: Record<string, string> = {}
   const webhookEnv: Record<string, string> = {}
   VENDORS.forEach((v, i) => {
-    Object.assign(apiEnv, v.apiEnv(emulators[i]!.url), { [`WORKBRIDGE_RECONCILE_INTERVAL_${v.name.toUpperCase()}`]: "0" })
+    Object.assign(apiEnv, v.apiEnv(emulators[i]!.url), { [sourceVariable("WORKBRIDGE_RECONCILE_INTERVAL", v.name)]: "0" })
     Object.assign(webhookEnv, v.webhookEnv)
   })
   const stack = await startStack({
