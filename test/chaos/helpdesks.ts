@@ -5,6 +5,7 @@
  * per source (`POST /reconcile/:source`) must leave every ticket at its newest revision with exactly one workitem.
  * The truth is what the helpdesk's API answers for each ticket after the run.
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import { compareRevision, customFieldKey, defaultCatalog } from "@workbridge/catalog"
 import {
   type HelpdeskClient,
@@ -166,7 +167,6 @@ const VENDORS: ReadonlyArray<Vendor> = [
   }
 ]
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export const runHelpdeskChaos = async (options: HelpdeskChaosOptions): Promise<HelpdeskChaosReport> => {
   const log = options.log ?? (() => undefined)
