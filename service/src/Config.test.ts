@@ -256,3 +256,27 @@ describe("ServiceConfig.config (the Effect Config)", () => {
     }
   })
 })
+
+describe("the embedded stack's variables", () => {
+  it("are read (and checked) only with the embedded Genesys", () => {
+    const emulatorVars = { GENESYS_EMULATOR_PORT: "none", HELPDESK_EMULATOR_PORT_JIRA: "none", WORKBRIDGE_HELPDESK_EMULATORS: "maybe" }
+    const c = loadConfig({ ...remote, ...emulatorVars }, "/srv")
+    expect(c.genesys._tag).toBe("Remote")
+    expect(c.helpdeskEmulators).toBeUndefined()
+    expect(errorOf({ GENESYS_EMULATOR_PORT: "none" }).variable).toBe("GENESYS_EMULATOR_PORT")
+    expect(errorOf({ HELPDESK_EMULATOR_PORT_JIRA: "none" }).variable).toBe("HELPDESK_EMULATOR_PORT_JIRA")
+    expect(errorOf({ WORKBRIDGE_HELPDESK_EMULATORS: "maybe" }).variable).toBe("WORKBRIDGE_HELPDESK_EMULATORS")
+  })
+
+  it("gives the helpdesk emulators their default ports, a set one, or 0 each with an ephemeral Genesys emulator", () => {
+    expect(loadConfig({ HELPDESK_EMULATOR_PORT_JIRA: "9999" }, "/srv").helpdeskEmulators?.ports).toEqual({
+      zendesk: 9301,
+      servicenow: 9302,
+      jira: 9999,
+      freshdesk: 9304,
+      github: 9305
+    })
+    expect(Object.values(loadConfig({ GENESYS_EMULATOR_PORT: "0" }, "/srv").helpdeskEmulators?.ports ?? {})).toEqual([0, 0, 0, 0, 0])
+    expect(loadConfig({ WORKBRIDGE_HELPDESK_EMULATORS: "false" }, "/srv").helpdeskEmulators).toBeUndefined()
+  })
+})

@@ -10,7 +10,7 @@ import { adapters, sourceVariable } from "@workbridge/adapters"
 import { HELPDESK_SOURCES, type HelpdeskConfigs, HelpdeskConfigError, type HelpdeskSource, helpdeskConfigsFromEnv } from "@workbridge/helpdesk-clients/Config"
 import { Config, type ConfigError as EffectConfigError, Either } from "effect"
 import { type StoreSettings, storeSettingsConfig } from "./distributed/Settings.js"
-import { type Env, about, boolean, checked, fail, integer, integerOr, readSync, text, withPrefix } from "./EnvConfig.js"
+import { type Env, about, boolean, checked, fail, integer, integerOr, raw, readSync, text, toInteger, withPrefix } from "./EnvConfig.js"
 
 /** A configuration variable has a value the service cannot use. */
 export class ConfigError extends Error {
@@ -431,7 +431,7 @@ const genesysVariables = Config.all({
   clientSecret: text("GENESYS_CLIENT_SECRET"),
   region: text("GENESYS_REGION"),
   gateway: text("GENESYS_GATEWAY_URL"),
-  emulatorPort: integerOr("GENESYS_EMULATOR_PORT", 9300, 0, 65535),
+  emulatorPort: text("GENESYS_EMULATOR_PORT"),
   adminId: text("GENESYS_EMULATOR_ADMIN_ID"),
   adminSecret: text("GENESYS_EMULATOR_ADMIN_SECRET")
 })
@@ -445,7 +445,7 @@ const genesysTargetConfig: Config.Config<GenesysTarget> = Config.mapOrFail(genes
       if (gateway !== undefined) return yield* fail("GENESYS_CLIENT_ID", "is required when GENESYS_GATEWAY_URL is set")
       return {
         _tag: "Embedded" as const,
-        emulatorPort: v.emulatorPort,
+        emulatorPort: (yield* about("GENESYS_EMULATOR_PORT", toInteger(v.emulatorPort, 0, 65535))) ?? 9300,
         adminId: v.adminId ?? "workbridge-admin",
         adminSecret: v.adminSecret ?? "workbridge-admin-secret"
       }
@@ -595,19 +595,21 @@ const opsConfig = (cwd: Config.Config<string>) =>
 const helpdeskEmulatorsConfig = (genesys: Config.Config<GenesysTarget>) =>
   Config.all({
     genesys,
-    enabled: boolean("WORKBRIDGE_HELPDESK_EMULATORS"),
-    ports: Config.all(HELPDESK_SOURCES.map((s) => integer(sourceVariable("HELPDESK_EMULATOR_PORT", s), 0, 65535)))
+    enabled: raw("WORKBRIDGE_HELPDESK_EMULATORS"),
+    ports: Config.all(HELPDESK_SOURCES.map((s) => text(sourceVariable("HELPDESK_EMULATOR_PORT", s))))
   }).pipe(
-    Config.map(({ genesys, enabled, ports }): Pick<ServiceConfig, "helpdeskEmulators"> =>
-      genesys._tag === "Embedded" && enabled !== false
-        ? {
-            helpdeskEmulators: {
-              ports: Object.fromEntries(
-                HELPDESK_SOURCES.map((s, i) => [s, ports[i] ?? (genesys.emulatorPort === 0 ? 0 : 9301 + i)])
-              ) as Record<HelpdeskSource, number>
-            }
-          }
-        : {}
+    // Read only with the embedded Genesys: a deployment against a real org never looks at these variables.
+    Config.mapOrFail(({ genesys, enabled, ports }) =>
+      Either.gen(function* () {
+        if (genesys._tag !== "Embedded") return {}
+        if ((yield* about("WORKBRIDGE_HELPDESK_EMULATORS", toBool(enabled))) === false) return {}
+        const out: Partial<Record<HelpdeskSource, number>> = {}
+        for (const [i, source] of HELPDESK_SOURCES.entries()) {
+          const port = yield* about(sourceVariable("HELPDESK_EMULATOR_PORT", source), toInteger(ports[i], 0, 65535))
+          out[source] = port ?? (genesys.emulatorPort === 0 ? 0 : 9301 + i)
+        }
+        return { helpdeskEmulators: { ports: out as Record<HelpdeskSource, number> } } satisfies Pick<ServiceConfig, "helpdeskEmulators">
+      })
     )
   )
 
