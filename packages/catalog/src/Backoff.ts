@@ -26,12 +26,13 @@ export const backoff = (options: BackoffOptions): Schedule.Schedule<Duration.Dur
     Schedule.modifyDelay((d) => Duration.min(d, Duration.millis(options.maxMs)))
   )
   const jittered = options.jitter === false ? capped : Schedule.jitteredWith(capped, options.jitter ?? { min: 0.5, max: 1 })
-  return Schedule.delays(options.attempts === undefined ? jittered : Schedule.intersect(jittered, Schedule.recurs(options.attempts)))
+  return options.attempts === undefined ? Schedule.delays(jittered) : Schedule.delays(Schedule.intersect(jittered, Schedule.recurs(options.attempts)))
 }
 
 /** The delay before retry `attempt` (0 = the first retry) of `backoff(options)`, in whole ms. */
 export const backoffDelayMs = (options: BackoffOptions, attempt: number): number => {
   const steps = Math.max(0, Math.floor(attempt)) + 1
-  const delays = Effect.runSync(Schedule.run(backoff({ ...options, attempts: undefined }), 0, Array.from({ length: steps }, () => undefined)))
+  const { attempts: _unbounded, ...unbounded } = options
+  const delays = Effect.runSync(Schedule.run(backoff(unbounded), 0, Array.from({ length: steps }, () => undefined)))
   return Math.round(Duration.toMillis(Chunk.unsafeLast(delays)))
 }

@@ -46,7 +46,7 @@ export const requireDataActionAuth = (auth: DataActionAuth) => {
   }
 }
 
-const authorized = (header: string, basic: Buffer | undefined, bearer: Buffer | undefined): boolean => {
+const authorized = (header: string, basic: string | undefined, bearer: string | undefined): boolean => {
   const space = header.indexOf(" ")
   if (space <= 0) return false
   const scheme = header.slice(0, space).toLowerCase()

@@ -79,7 +79,7 @@ export const makeOpsAuth = (options: { readonly adminToken?: string; readonly se
         }
         if (host === undefined || host !== req.headers.host) return "cross-origin request refused (Origin does not name this host)"
       }
-      if (typeof formToken !== "string" || !same(formToken, csrfToken(req))) return "the form's CSRF token is missing or stale: reload the page and try again"
+      if (typeof formToken !== "string" || !constantTimeEqual(formToken, csrfToken(req))) return "the form's CSRF token is missing or stale: reload the page and try again"
       return undefined
     }
   }
