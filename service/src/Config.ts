@@ -10,7 +10,7 @@ import { adapters, sourceVariable } from "@workbridge/adapters"
 import { HELPDESK_SOURCES, type HelpdeskConfigs, HelpdeskConfigError, type HelpdeskSource, helpdeskConfigsFromEnv } from "@workbridge/helpdesk-clients/Config"
 import { Config, type ConfigError as EffectConfigError, Either } from "effect"
 import { type StoreSettings, storeSettingsConfig } from "./distributed/Settings.js"
-import { type Env, about, boolean, checked, fail, integer, integerOr, raw, readSync, text, toInteger, withPrefix } from "./EnvConfig.js"
+import { type Env, about, boolean, checked, fail, integer, integerOr, raw, readSync, text, toBoolean, toInteger, withPrefix } from "./EnvConfig.js"
 
 /** A configuration variable has a value the service cannot use. */
 export class ConfigError extends Error {
@@ -153,13 +153,6 @@ const toDuration = (raw: string): Either.Either<number, string> => {
 export const parseDuration = (variable: string, raw: string): number =>
   Either.getOrThrowWith(toDuration(raw), (problem) => new ConfigError(variable, problem))
 
-/** `true`/`false`/`1`/`0` as given (trimmed, blank = unset), checked. */
-const toBool = (raw: string | undefined): Either.Either<boolean | undefined, string> => {
-  const v = raw?.trim().toLowerCase()
-  if (v === undefined || v === "") return Either.right(undefined)
-  return ["true", "false", "1", "0"].includes(v) ? Either.right(v === "true" || v === "1") : Either.left(`must be true or false, got "${v.slice(0, 20)}"`)
-}
-
 /** The variables the feed settings are read from. */
 const feedVariables = Config.all({
   helpdesk: withPrefix("HELPDESK"),
@@ -198,7 +191,7 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
       if (ms > 0) reconcileIntervalMs[source] = ms
       // Freshdesk webhooks carry no revision of their own unless the rule's template renders it: read on notice by default.
       const notify = sourceVariable("WORKBRIDGE_FETCH_ON_NOTIFY", source)
-      if ((yield* about(notify, toBool(set.get(notify)))) ?? source === "freshdesk") fetchOnNotify.push(source)
+      if ((yield* about(notify, toBoolean(set.get(notify)))) ?? source === "freshdesk") fetchOnNotify.push(source)
     }
     return { helpdesks, reconcileIntervalMs, fetchOnNotify } satisfies FeedSettings
   })
@@ -602,7 +595,7 @@ const helpdeskEmulatorsConfig = (genesys: Config.Config<GenesysTarget>) =>
     Config.mapOrFail(({ genesys, enabled, ports }) =>
       Either.gen(function* () {
         if (genesys._tag !== "Embedded") return {}
-        if ((yield* about("WORKBRIDGE_HELPDESK_EMULATORS", toBool(enabled))) === false) return {}
+        if ((yield* about("WORKBRIDGE_HELPDESK_EMULATORS", toBoolean(enabled))) === false) return {}
         const out: Partial<Record<HelpdeskSource, number>> = {}
         for (const [i, source] of HELPDESK_SOURCES.entries()) {
           const port = yield* about(sourceVariable("HELPDESK_EMULATOR_PORT", source), toInteger(ports[i], 0, 65535))

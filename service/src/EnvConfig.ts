@@ -51,6 +51,17 @@ export const toInteger = (v: string | undefined, min: number, max = Number.MAX_S
   return n < min || n > max ? Either.left(`must be between ${min} and ${max}, got ${n}`) : Either.right(n)
 }
 
+/** Check an integer in [min, max], `fallback` when unset. */
+export const toIntegerOr = (v: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): Either.Either<number, string> =>
+  Either.map(toInteger(v, min, max), (n) => n ?? fallback)
+
+/** Check `true`/`false`/`1`/`0` (any case; blank or undefined: unset). */
+export const toBoolean = (v: string | undefined, problem = (got: string) => `must be true or false, got "${got.slice(0, 20)}"`): Either.Either<boolean | undefined, string> => {
+  const lower = v?.trim().toLowerCase()
+  if (lower === undefined || lower === "") return Either.right(undefined)
+  return ["true", "false", "1", "0"].includes(lower) ? Either.right(lower === "true" || lower === "1") : Either.left(problem(lower))
+}
+
 /** An integer in [min, max], or undefined when unset. */
 export const integer = (name: string, min: number, max = Number.MAX_SAFE_INTEGER): Config.Config<number | undefined> =>
   checked(name, (v) => toInteger(v, min, max))
@@ -60,12 +71,8 @@ export const integerOr = (name: string, fallback: number, min: number, max = Num
   Config.map(integer(name, min, max), (n) => n ?? fallback)
 
 /** `true`/`false`/`1`/`0` (any case), or undefined when unset. */
-export const boolean = (name: string, problem = (got: string) => `must be true or false, got "${got.slice(0, 20)}"`): Config.Config<boolean | undefined> =>
-  checked(name, (v) => {
-    const lower = v?.toLowerCase()
-    if (lower === undefined) return Either.right(undefined)
-    return ["true", "false", "1", "0"].includes(lower) ? Either.right(lower === "true" || lower === "1") : Either.left(problem(lower))
-  })
+export const boolean = (name: string, problem?: (got: string) => string): Config.Config<boolean | undefined> =>
+  checked(name, (v) => toBoolean(v, problem))
 
 /** The variables below `prefix` (segments after it, each found variable's value as given). */
 type Found = ReadonlyArray<readonly [ReadonlyArray<string>, string]>

@@ -11,7 +11,7 @@
  *   WORKBRIDGE_LEASE_MS                  a replica's hold on a ticket without renewal (default 30000)
  */
 import { Config, Either } from "effect"
-import { type Env, about, fail, readSync, text, toInteger } from "../EnvConfig.js"
+import { type Env, about, fail, readSync, text, toIntegerOr } from "../EnvConfig.js"
 
 export type QueueKind = "sqlite" | "rabbitmq"
 export type StateKind = "sqlite" | "redis"
@@ -44,8 +44,6 @@ const url = (raw: string | undefined, schemes: ReadonlyArray<string>, example: s
   if (!schemes.includes(u.protocol)) return Either.left(`must use ${schemes.map((s) => s.replace(":", "")).join(" or ")}, got ${u.protocol.replace(":", "")}`)
   return Either.right(raw)
 }
-
-const integerOr = (raw: string | undefined, fallback: number, min: number, max: number) => Either.map(toInteger(raw, min, max), (n) => n ?? fallback)
 
 const variables = Config.all({
   WORKBRIDGE_QUEUE: text("WORKBRIDGE_QUEUE"),
@@ -82,10 +80,10 @@ export const storeSettingsConfig: Config.Config<StoreSettings> = Config.mapOrFai
     const distributed: DistributedSettings = {
       rabbitmqUrl: yield* about("WORKBRIDGE_RABBITMQ_URL", url(v.WORKBRIDGE_RABBITMQ_URL, ["amqp:", "amqps:"], "amqp://guest:guest@127.0.0.1:5672")),
       redisUrl: yield* about("WORKBRIDGE_REDIS_URL", url(v.WORKBRIDGE_REDIS_URL, ["redis:", "rediss:"], "redis://127.0.0.1:6379")),
-      partitions: yield* about("WORKBRIDGE_PARTITIONS", integerOr(v.WORKBRIDGE_PARTITIONS, 8, 1, 1024)),
+      partitions: yield* about("WORKBRIDGE_PARTITIONS", toIntegerOr(v.WORKBRIDGE_PARTITIONS, 8, 1, 1024)),
       namespace,
-      prefetch: yield* about("WORKBRIDGE_PREFETCH", integerOr(v.WORKBRIDGE_PREFETCH, 500, 1, 10_000)),
-      leaseMs: yield* about("WORKBRIDGE_LEASE_MS", integerOr(v.WORKBRIDGE_LEASE_MS, 30_000, 1_000, 3_600_000))
+      prefetch: yield* about("WORKBRIDGE_PREFETCH", toIntegerOr(v.WORKBRIDGE_PREFETCH, 500, 1, 10_000)),
+      leaseMs: yield* about("WORKBRIDGE_LEASE_MS", toIntegerOr(v.WORKBRIDGE_LEASE_MS, 30_000, 1_000, 3_600_000))
     }
     return { queue, state, distributed }
   })
