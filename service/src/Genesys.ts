@@ -8,7 +8,7 @@
  * with a `reason`.
  */
 import platformClient from "purecloud-platform-client-v2"
-import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { GENESYS_LIMITS, SERVICE_OPERATIONS, type ServiceOperationName, backoff } from "@workbridge/catalog"
 import { AuditTrail, recordCall } from "./AuditTrail.js"
 import { GenesysError, type GenesysErrorReason } from "./Errors.js"
@@ -563,8 +563,7 @@ export const make = (options: GenesysClientOptions) =>
             const started = yield* Clock.currentTimeMillis
             const first = Math.min(Math.max(firstPollMs, expectedBulkJobMs), maxPollMs)
             const final = (j: { state?: string }) => j.state === "Succeeded" || j.state === "Failed" || j.state === "Cancelled"
-            const polls = Schedule.exponential(Duration.millis(first * 2)).pipe(
-              Schedule.union(Schedule.spaced(Duration.millis(maxPollMs))),
+            const polls = backoff({ baseMs: first * 2, maxMs: maxPollMs, jitter: false }).pipe(
               Schedule.upTo(Duration.millis(Math.max(0, jobTimeoutMs - first)))
             )
             let reads = 0
