@@ -4,6 +4,8 @@
  * Topology under a prefix `p`:
  *   `p.p<i>`  P quorum queues, `x-single-active-consumer` (one replica works a partition at a time, so one
  *             ticket at a time), `x-delivery-limit` and `x-dead-letter-exchange: p.dlx` for poison messages
+ *   `p.b<i>`  the background lane of partition i (reconciliation, backfill), the same kind of queue, consumed
+ *             with a small prefetch; its tickets are handed out only while no live event waits (`p:live` in Redis)
  *   `p.dlx`   fanout exchange → `p.dead` quorum queue (messages that cannot be parsed or kept killing consumers)
  * A ticket's events always go to partition `fnv1a(source, ticketId) mod P`, so they stay in order.
  *
@@ -26,7 +28,7 @@ import type { Redis } from "ioredis"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "../Domain.js"
 import { ticketKeyString } from "../Domain.js"
 import { InboxFull, StoreError } from "../Errors.js"
-import { type AcceptOptions, Inbox, type InboxService } from "../Inbox.js"
+import { type AcceptOptions, BACKGROUND_LANE, Inbox, type InboxService, type Lane, LIVE_LANE, laneOf } from "../Inbox.js"
 import {
   DistributedStartError,
   RedisConnection,
@@ -50,6 +52,16 @@ export interface RabbitInboxOptions {
   readonly hardLimit: number
   /** Unacknowledged deliveries per partition consumer. */
   readonly prefetch?: number
+  /**
+   * Unacknowledged deliveries per background partition consumer (default: `prefetch`, at most 50): a backfill's
+   * events wait in the broker, not in one replica's memory.
+   */
+  readonly backgroundPrefetch?: number
+  /**
+   * A live event accepted longer ago than this (ms; default 5 min) no longer holds back the background lane of
+   * the replicas that do not have it (the replica that has it still hands it out first).
+   */
+  readonly liveWaitHorizonMs?: number
   /** Deliveries of one message before the broker dead-letters it. */
   readonly deliveryLimit?: number
   /** How long `take` waits for a ticket's known pending events still on their way from the broker. */
@@ -94,6 +106,8 @@ interface Delivered {
   readonly entry: InboxEntry
   readonly pendingId: string
   readonly partition: number
+  /** The lane of the queue it came from. */
+  readonly lane: Lane
   readonly msg: ConsumeMessage
   readonly channel: Channel
   readonly generation: number
@@ -115,12 +129,16 @@ redis.call('SET', KEYS[1], 'pending', 'EX', ARGV[2])
 return 'ok'
 `
 
-/** KEYS: dedupe, pending zset, ticket hash, acked marker. ARGV: dedupe ttl, pending id, accepted ms, accepted ISO. */
+/**
+ * KEYS: dedupe, pending zset, ticket hash, acked marker, live-waiting zset. ARGV: dedupe ttl, pending id, accepted
+ * ms, accepted ISO, "1" for a live event.
+ */
 const COMMIT = `
 redis.call('SET', KEYS[1], 'done', 'EX', ARGV[1])
 if redis.call('EXISTS', KEYS[4]) == 0 then
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
   redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+  if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) end
 end
 return 1
 `
@@ -138,13 +156,14 @@ if ARGV[2] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return redis.call('DEL', KEYS[1])
 `
 
-/** KEYS: pending zset, ticket hash, then one acked marker per id. ARGV: ids. */
+/** KEYS: pending zset, ticket hash, live-waiting zset, then one acked marker per id. ARGV: ids. */
 const ACK = `
 for i = 1, #ARGV do
   if redis.call('ZREM', KEYS[1], ARGV[i]) == 0 then
-    redis.call('SET', KEYS[2 + i], '1', 'EX', 600)
+    redis.call('SET', KEYS[3 + i], '1', 'EX', 600)
   end
   redis.call('HDEL', KEYS[2], ARGV[i])
+  redis.call('ZREM', KEYS[3], ARGV[i])
 end
 return 1
 `
@@ -162,6 +181,8 @@ export const queueNames = (prefix: string, partitions: number) => {
   const p = checkPrefix(prefix)
   return {
     partitions: Array.from({ length: partitions }, (_, i) => `${p}.p${i}`),
+    /** The background lane's queue of each partition. */
+    background: Array.from({ length: partitions }, (_, i) => `${p}.b${i}`),
     deadExchange: `${p}.dlx`,
     deadQueue: `${p}.dead`
   }
@@ -181,6 +202,8 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     }
     const names = queueNames(p, options.partitions)
     const prefetch = options.prefetch ?? 500
+    const backgroundPrefetch = options.backgroundPrefetch ?? Math.min(prefetch, 50)
+    const liveWaitHorizonMs = options.liveWaitHorizonMs ?? 5 * 60_000
     const deliveryLimit = options.deliveryLimit ?? 20
     const settleMs = options.settleMs ?? 150
     const batchLimit = options.batchLimit ?? 500
@@ -190,6 +213,8 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     const replicaToken = randomUUID()
     const k = {
       pending: `${p}:pending`,
+      /** Live events accepted and not taken by any replica (score: accepted ms): they hold back the background lane. */
+      live: `${p}:live`,
       ticket: (key: TicketKey) => `${p}:pt:${ticketSegment(key)}`,
       dedupe: (source: string, deliveryKey: string) => `${p}:dedupe:${encodeURIComponent(source)}/${encodeURIComponent(deliveryKey)}`,
       acked: (id: string) => `${p}:acked:${id}`,
@@ -257,7 +282,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       if (!closing) void reconnect()
     }
 
-    const onMessage = (msg: ConsumeMessage | null, gen: number, channel: Channel, partition: number) => {
+    const onMessage = (msg: ConsumeMessage | null, gen: number, channel: Channel, partition: number, lane: Lane) => {
       if (gen !== generation) {
         // A channel this inbox gave up on: hand the message straight back, never leave it unacknowledged.
         if (msg !== null) {
@@ -287,7 +312,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       const key: TicketKey = { source: env.event.source, ticketId: env.event.ticketId }
       const ks = ticketKeyString(key)
       delivered++
-      lastDelivery.set(partition, Date.now())
+      if (lane === LIVE_LANE) lastDelivery.set(partition, Date.now())
       // The accepting span's W3C trace context travels as the message's `traceparent` header (tracing on).
       const traceparent: unknown = msg.properties.headers?.["traceparent"]
       const d: Delivered = {
@@ -299,6 +324,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         },
         pendingId: env.pendingId,
         partition,
+        lane,
         msg,
         channel,
         generation: gen
@@ -323,7 +349,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         await ch.assertExchange(names.deadExchange, "fanout", { durable: true })
         await ch.assertQueue(names.deadQueue, { durable: true, arguments: { "x-queue-type": "quorum" } })
         await ch.bindQueue(names.deadQueue, names.deadExchange, "")
-        for (const q of names.partitions) {
+        for (const q of [...names.partitions, ...names.background]) {
           await ch.assertQueue(q, {
             durable: true,
             arguments: {
@@ -342,12 +368,23 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
           })
           await sub.prefetch(prefetch)
           const subscribeTo = async (p: number) => {
-            const ok = await sub.consume(names.partitions[p]!, (msg) => onMessage(msg, gen, sub, p), { noAck: false })
+            const ok = await sub.consume(names.partitions[p]!, (msg) => onMessage(msg, gen, sub, p, LIVE_LANE), { noAck: false })
             consumerTags.set(p, ok.consumerTag)
           }
+          // The background queues on a channel of their own, with a smaller prefetch.
+          const bg = await m.createChannel()
+          bg.on("error", () => undefined)
+          bg.on("close", () => {
+            if (gen === generation && !closing) void m.close().catch(() => undefined)
+          })
+          await bg.prefetch(backgroundPrefetch)
           // Start at a random partition so replicas that start together spread the active consumers.
           const start = Math.floor(Math.random() * names.partitions.length)
-          for (let i = 0; i < names.partitions.length; i++) await subscribeTo((start + i) % names.partitions.length)
+          for (let i = 0; i < names.partitions.length; i++) {
+            const p = (start + i) % names.partitions.length
+            await subscribeTo(p)
+            await bg.consume(names.background[p]!, (msg) => onMessage(msg, gen, bg, p, BACKGROUND_LANE), { noAck: false })
+          }
           subChannel = sub
           subscribe = subscribeTo
         }
@@ -397,10 +434,11 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         })
     })
 
-    const publish = (env: Envelope, traceparent?: string): Promise<void> => {
+    const publish = (env: Envelope, lane: Lane, traceparent?: string): Promise<void> => {
       const ch = pub
       if (ch === undefined || !connected) return Promise.reject(new Error("RabbitMQ is not connected; reconnecting"))
-      const q = names.partitions[partitionOf(env.event, options.partitions)]!
+      const partition = partitionOf(env.event, options.partitions)
+      const q = (lane === LIVE_LANE ? names.partitions : names.background)[partition]!
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no publisher confirm within ${CONFIRM_TIMEOUT_MS} ms`)), CONFIRM_TIMEOUT_MS)
         try {
@@ -426,18 +464,20 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       })
     }
 
-    const commit = async (env: Envelope): Promise<void> => {
+    const commit = async (env: Envelope, lane: Lane): Promise<void> => {
       await redis.eval(
         COMMIT,
-        4,
+        5,
         k.dedupe(env.event.source, env.event.deliveryKey),
         k.pending,
         k.ticket(env.event),
         k.acked(env.pendingId),
+        k.live,
         String(dedupeTtl),
         env.pendingId,
         String(Date.parse(env.acceptedAt)),
-        env.acceptedAt
+        env.acceptedAt,
+        lane === LIVE_LANE ? "1" : "0"
       )
     }
 
@@ -454,14 +494,15 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         await sleep(50)
       }
       const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event }
+      const lane = laneOf(event)
       try {
-        await publish(env, traceparent)
+        await publish(env, lane, traceparent)
       } catch (e) {
         await redis.eval(ABORT, 1, dedupe).catch(() => undefined)
         throw e
       }
       // Durable in the broker from here on: a failed bookkeeping write must not refuse the event.
-      await commit(env).catch(() => undefined)
+      await commit(env, lane).catch(() => undefined)
       return { _tag: "Accepted", id: env.pendingId }
     }
 
@@ -476,8 +517,9 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         try: async () => {
           const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
           const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event: { ...event, deliveryKey } }
-          await publish(env)
-          await commit(env).catch(() => undefined)
+          // A replay is live work, whatever fed the event first.
+          await publish(env, LIVE_LANE)
+          await commit(env, LIVE_LANE).catch(() => undefined)
           return env.pendingId
         },
         catch: (e) => fail("inbox.requeue", e)
@@ -491,39 +533,84 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       while ((buffers.get(ks)?.items.length ?? 0) < expected && Date.now() < deadline && connected) await sleep(10)
     }
 
+    const takeable = (ks: string) => {
+      const buf = buffers.get(ks)
+      if (buf === undefined || buf.items.length === 0 || held.has(ks)) return undefined
+      return (blocked.get(ks) ?? 0) > Date.now() ? undefined : buf
+    }
+
+    /** Hold one buffered ticket (its Redis lease too) and hand out its events, or nothing if it cannot be held. */
+    const takeTicket = async (ks: string): Promise<TicketBatch | undefined> => {
+      const buf = takeable(ks)
+      if (buf === undefined) return undefined
+      held.add(ks)
+      const leased = await redis.set(k.lease(buf.key), replicaToken, "PX", leaseMs, "NX").then(
+        (r) => r === "OK",
+        () => false
+      )
+      if (!leased) {
+        // Another replica still works this ticket (e.g. its broker connection dropped mid-apply): later.
+        held.delete(ks)
+        blocked.set(ks, Date.now() + 200)
+        return undefined
+      }
+      blocked.delete(ks)
+      leases.set(ks, buf.key)
+      try {
+        await settle(ks, buf.key)
+      } catch {
+        /* settling is best effort */
+      }
+      const current = buffers.get(ks)
+      if (current === undefined || current.items.length === 0) {
+        await unlease(ks)
+        held.delete(ks)
+        return undefined
+      }
+      current.items.sort(byRevision)
+      const taken = current.items.splice(0, batchLimit)
+      if (current.items.length === 0) buffers.delete(ks)
+      for (const d of taken) inflight.set(d.entry.id, d)
+      // Taken: these live events no longer hold back anybody's background lane.
+      const live = taken.filter((d) => d.lane === LIVE_LANE).map((d) => d.pendingId)
+      if (live.length > 0) await redis.zrem(k.live, ...live).catch(() => undefined)
+      return { key: current.key, entries: taken.map((d) => d.entry) }
+    }
+
+    /** Live events in this replica's buffer (when asked, all of them wait for a ticket that is held or blocked). */
+    const bufferedLive = () => {
+      let n = 0
+      for (const buf of buffers.values()) for (const d of buf.items) if (d.lane === LIVE_LANE) n++
+      return n
+    }
+
+    /**
+     * Whether a live event waits that this replica cannot take: in another replica's buffer or still in a queue
+     * (Redis counts the live events accepted and not yet taken). Then the background lane waits. In doubt (Redis
+     * unreachable), it waits.
+     */
+    const liveWaitsElsewhere = async (): Promise<boolean> => {
+      // Counted before the question: a live event that arrives meanwhile must not be mistaken for one held here.
+      const here = bufferedLive()
+      const waiting = await redis.zcount(k.live, String(Date.now() - liveWaitHorizonMs), "+inf").catch(() => Number.POSITIVE_INFINITY)
+      return waiting > here
+    }
+
+    /** Live tickets first; a ticket with only background events only while no live event waits anywhere. */
     const pollAsync = async (): Promise<TicketBatch | undefined> => {
+      const live: Array<string> = []
+      const background: Array<string> = []
       for (const [ks, buf] of buffers) {
-        if (held.has(ks) || buf.items.length === 0) continue
-        if ((blocked.get(ks) ?? 0) > Date.now()) continue
-        held.add(ks)
-        const leased = await redis.set(k.lease(buf.key), replicaToken, "PX", leaseMs, "NX").then(
-          (r) => r === "OK",
-          () => false
-        )
-        if (!leased) {
-          // Another replica still works this ticket (e.g. its broker connection dropped mid-apply): later.
-          held.delete(ks)
-          blocked.set(ks, Date.now() + 200)
-          continue
-        }
-        blocked.delete(ks)
-        leases.set(ks, buf.key)
-        try {
-          await settle(ks, buf.key)
-        } catch {
-          /* settling is best effort */
-        }
-        const current = buffers.get(ks)
-        if (current === undefined || current.items.length === 0) {
-          await unlease(ks)
-          held.delete(ks)
-          continue
-        }
-        current.items.sort(byRevision)
-        const taken = current.items.splice(0, batchLimit)
-        if (current.items.length === 0) buffers.delete(ks)
-        for (const d of taken) inflight.set(d.entry.id, d)
-        return { key: current.key, entries: taken.map((d) => d.entry) }
+        if (takeable(ks) !== undefined) (buf.items.some((d) => d.lane === LIVE_LANE) ? live : background).push(ks)
+      }
+      for (const ks of live) {
+        const batch = await takeTicket(ks)
+        if (batch !== undefined) return batch
+      }
+      if (background.length === 0 || (await liveWaitsElsewhere())) return undefined
+      for (const ks of background) {
+        const batch = await takeTicket(ks)
+        if (batch !== undefined) return batch
       }
       return undefined
     }
@@ -635,8 +722,9 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
         lastDelivery.delete(p)
         for (const [ks, buf] of buffers) {
           if (held.has(ks)) continue
-          const keep = buf.items.filter((d) => d.partition !== p)
-          const back = buf.items.filter((d) => d.partition === p && d.generation === generation)
+          // Only the live queue of the partition is handed over; its background consumer stays.
+          const keep = buf.items.filter((d) => d.partition !== p || d.lane !== LIVE_LANE)
+          const back = buf.items.filter((d) => d.partition === p && d.lane === LIVE_LANE && d.generation === generation)
           for (const d of back) {
             try {
               d.channel.nack(d.msg, false, true)
@@ -662,7 +750,7 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
     /** Count updates that failed (Redis unreachable) after the broker ack; retried until they succeed. */
     let leftovers: Array<{ readonly key: TicketKey; readonly ids: ReadonlyArray<string> }> = []
     const uncount = (key: TicketKey, ids: ReadonlyArray<string>) =>
-      redis.eval(ACK, 2 + ids.length, k.pending, k.ticket(key), ...ids.map(k.acked), ...ids)
+      redis.eval(ACK, 3 + ids.length, k.pending, k.ticket(key), k.live, ...ids.map(k.acked), ...ids)
     const flushLeftovers = async () => {
       const todo = leftovers
       leftovers = []
@@ -726,7 +814,10 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
           if (buf === undefined) buffers.set(ks, { key: batch.key, items: back })
           else buf.items.unshift(...back)
         }
-        return letGo(batch)
+        // Its live events wait again, and hold back the background lane again.
+        const live = back.filter((d) => d.lane === LIVE_LANE).flatMap((d) => [Date.parse(d.entry.acceptedAt), d.pendingId])
+        const waitAgain = live.length > 0 ? Effect.promise(() => redis.zadd(k.live, ...live).catch(() => undefined)) : Effect.void
+        return Effect.zipRight(waitAgain, letGo(batch))
       })
 
     const service: Omit<InboxService, "checkWritable"> = {
@@ -798,7 +889,7 @@ export const deleteTopology = async (url: string, prefix: string, partitions: nu
   const m = await amqp.connect(url)
   try {
     const ch = await m.createChannel()
-    for (const q of [...names.partitions, names.deadQueue]) await ch.deleteQueue(q)
+    for (const q of [...names.partitions, ...names.background, names.deadQueue]) await ch.deleteQueue(q)
     await ch.deleteExchange(names.deadExchange)
     await ch.close()
   } finally {
