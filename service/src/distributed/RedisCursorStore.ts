@@ -48,8 +48,9 @@ export const make = (redis: Redis, prefix: string): CursorStore => {
         const key = lockKey(source)
         const ok = yield* redisOp("feeds.lock", () => redis.set(key, token, "PX", ttlMs, "NX"))
         if (ok !== "OK") return undefined
-        // Not a child of the caller's fiber: the release (the caller's `ensuring`) is what ends it.
-        const renewing = yield* Effect.forkDaemon(renewal(redis, key, token, ttlMs))
+        // Not a child of the caller's fiber: the release (the caller's `ensuring`) is what ends it; interruptible even
+        // when the lock is taken in an uninterruptible region.
+        const renewing = yield* Effect.forkDaemon(Effect.interruptible(renewal(redis, key, token, ttlMs)))
         return () =>
           Fiber.interrupt(renewing).pipe(Effect.zipRight(Effect.ignore(redisOp("feeds.unlock", () => redis.eval(RELEASE, 1, key, token)))))
       })
