@@ -3,6 +3,7 @@
  * its control API): inject faults, send every delivery, crash the service on schedule, wait until everything
  * accepted is worked off, then check the invariants and measure the Genesys calls.
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import { type EmulatorStats, type LoggedRequest, maxInWindow } from "@workbridge/genesys-emulator"
 import { type CallStats, checkInvariants, type InvariantReport, type Violation } from "./checker.js"
 import type { GenesysReader } from "./genesys.js"
@@ -79,8 +80,6 @@ export interface StormRun {
 }
 
 type Stats = Pick<EmulatorStats, "calls">
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 const control = async <T>(emulatorUrl: string, method: string, path: string, body?: unknown): Promise<T | undefined> => {
   const res = await fetch(`${emulatorUrl}/__emulator/${path}`, {

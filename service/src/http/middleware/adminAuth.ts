@@ -5,7 +5,7 @@
  * - no token, loopback `HOST` (or `WORKBRIDGE_ADMIN_OPEN=true`): open, with a warning at start;
  * - no token, any other `HOST`: 403, and the operator console at `/ops` too.
  */
-import { createHash, timingSafeEqual } from "node:crypto"
+import { constantTimeEqual } from "@workbridge/adapters"
 import type express from "express"
 import type { Logger } from "pino"
 import { HttpError } from "../httpError.js"
@@ -20,13 +20,11 @@ export const ADMIN_OPEN_VARIABLE = "WORKBRIDGE_ADMIN_OPEN"
 export const isLoopbackHost = (host: string | undefined): boolean =>
   host === undefined || host === "localhost" || host === "::1" || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(host)
 
-const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").digest()
-
 /** Constant-time check of an `Authorization: Bearer <token>` header (hashing first hides the length too). */
 export const bearerMatches = (header: string | undefined, token: string): boolean => {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")
   const given = m?.[1] ?? ""
-  return timingSafeEqual(digest(given), digest(token)) && m !== null
+  return constantTimeEqual(given, token) && m !== null
 }
 
 export interface AdminGateOptions {
