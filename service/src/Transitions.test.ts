@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import type { WorktypeStatus } from "./Genesys.js"
+import type { WorktypeStatus } from "@workbridge/genesys"
 import { shortestStatusPath } from "./Transitions.js"
 
 const s = (id: string, ...destinationStatusIds: Array<string>): WorktypeStatus => ({ id, name: id, destinationStatusIds })

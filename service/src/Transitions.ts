@@ -2,7 +2,7 @@
  * Status transitions: Genesys lets a workitem move only to its status's destinations (empty: any). To reach a
  * target status Workbridge walks the shortest allowed path, one PATCH per step.
  */
-import type { WorktypeStatus } from "./Genesys.js"
+import type { WorktypeStatus } from "@workbridge/genesys"
 
 /**
  * The statuses to set, in order, to go from `from` to `to` (excluding `from`): `[]` when already there,

@@ -10,10 +10,9 @@
 import platformClient from "purecloud-platform-client-v2"
 import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { GENESYS_LIMITS, SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
-import { AuditTrail, recordCall } from "./AuditTrail.js"
-import { GenesysError, type GenesysErrorReason } from "./Errors.js"
-import { Metrics } from "./Metrics.js"
+import { GenesysError, type GenesysErrorReason } from "./GenesysError.js"
 import { type PauseScope, type PauseScopeKind, RateBudget, TOKEN_SCOPE } from "./RateBudget.js"
+import { GenesysTelemetry } from "./Telemetry.js"
 
 /** A workitem as Genesys returns it (the fields Workbridge reads). */
 export interface Workitem {
@@ -120,7 +119,7 @@ export interface GenesysService {
   readonly longPauses: () => ReadonlyArray<LongPause>
 }
 
-export class Genesys extends Context.Tag("@workbridge/service/Genesys")<Genesys, GenesysService>() {}
+export class Genesys extends Context.Tag("@workbridge/genesys/Genesys")<Genesys, GenesysService>() {}
 
 export interface GenesysClientOptions {
   readonly clientId: string
@@ -291,8 +290,7 @@ export const makeSdkClient = (options: { readonly region?: string; readonly gate
 export const make = (options: GenesysClientOptions) =>
   Effect.gen(function* () {
     const budget = yield* RateBudget
-    const metrics = yield* Metrics
-    const audit = yield* Effect.serviceOption(AuditTrail)
+    const telemetry = yield* GenesysTelemetry
     const client = makeSdkClient(options)
     const tm = new platformClient.TaskManagementApi(client)
     const inFlight = yield* Effect.makeSemaphore(options.maxInFlight)
@@ -322,8 +320,8 @@ export const make = (options: GenesysClientOptions) =>
             })
           ),
           Effect.tapBoth({
-            onFailure: (e) => Effect.sync(() => metrics.genesysCalls.inc({ operation: "login", outcome: e.reason })),
-            onSuccess: () => Effect.sync(() => metrics.genesysCalls.inc({ operation: "login", outcome: "ok" }))
+            onFailure: (e) => Effect.sync(() => telemetry.callOutcome("login", e.reason)),
+            onSuccess: () => Effect.sync(() => telemetry.callOutcome("login", "ok"))
           }),
           Effect.asVoid
         )
@@ -335,7 +333,7 @@ export const make = (options: GenesysClientOptions) =>
       token = undefined
     })
 
-    /** The SDK call itself, recorded in the audit trail of the ticket being applied (operation, status, latency). */
+    /** The SDK call itself, told to the telemetry (operation, status, latency: the audit trail of the ticket being applied). */
     const send = (operation: ServiceOperationName, f: () => Promise<unknown>) =>
       Effect.suspend(() => {
         const started = performance.now()
@@ -343,10 +341,10 @@ export const make = (options: GenesysClientOptions) =>
         return Effect.tryPromise({ try: f, catch: (e) => toGenesysError(operation, e) }).pipe(
           Effect.tapBoth({
             onFailure: (e) =>
-              recordCall(audit, { operation, outcome: e.reason, latencyMs: latencyMs(), ...(e.status !== undefined ? { status: e.status } : {}), body: e.body }),
+              telemetry.sent({ operation, outcome: e.reason, latencyMs: latencyMs(), ...(e.status !== undefined ? { status: e.status } : {}), body: e.body }),
             onSuccess: (r) => {
               const status = typeof r === "object" && r !== null && typeof (r as { status?: unknown }).status === "number" ? (r as { status: number }).status : undefined
-              return recordCall(audit, { operation, outcome: "ok", latencyMs: latencyMs(), ...(status !== undefined ? { status } : {}) })
+              return telemetry.sent({ operation, outcome: "ok", latencyMs: latencyMs(), ...(status !== undefined ? { status } : {}) })
             }
           })
         )
@@ -355,14 +353,14 @@ export const make = (options: GenesysClientOptions) =>
     /** A 429: pause what it limited (one workitem, creates, updates, or the token) and say so on the error. */
     const onRateLimited = (e: GenesysError, workitemId: string | undefined) =>
       Effect.gen(function* () {
-        metrics.rateLimited.inc()
+        telemetry.rateLimited()
         const scope = rateLimitScope(e, workitemId)
         const seconds = e.retryAfterSeconds ?? 1
         yield* budget.pause(seconds, scope)
-        metrics.pauses.inc({ scope: scope.kind })
+        telemetry.paused(scope.kind)
         if (seconds > longPauseSeconds) {
           const until = (yield* Clock.currentTimeMillis) + seconds * 1000
-          if ((longPauseUntil.get(scope.kind) ?? 0) < Date.now()) metrics.alerts.inc({ alert: "long_pause" })
+          if ((longPauseUntil.get(scope.kind) ?? 0) < Date.now()) telemetry.longPauseBegan(scope.kind)
           longPauseUntil.set(scope.kind, Math.max(longPauseUntil.get(scope.kind) ?? 0, until))
         }
         return refine(e, { scope })
@@ -386,7 +384,7 @@ export const make = (options: GenesysClientOptions) =>
           const until = yield* budget.pausedUntilFor(scopes)
           const now = yield* Clock.currentTimeMillis
           if (until > now) {
-            metrics.genesysCalls.inc({ operation, outcome: "HeldBack" })
+            telemetry.callOutcome(operation, "HeldBack")
             return yield* Effect.fail(
               new GenesysError({
                 reason: "RateLimited",
@@ -404,10 +402,10 @@ export const make = (options: GenesysClientOptions) =>
           Effect.zipRight(budget.acquire, send(operation, f))
         ).pipe(
           Effect.tapBoth({
-            onFailure: (e) => Effect.sync(() => metrics.genesysCalls.inc({ operation, outcome: e.reason })),
+            onFailure: (e) => Effect.sync(() => telemetry.callOutcome(operation, e.reason)),
             onSuccess: () =>
               Effect.sync(() => {
-                metrics.genesysCalls.inc({ operation, outcome: "ok" })
+                telemetry.callOutcome(operation, "ok")
                 // It works again (permissions arrived, or a role changed since): a later 403 opens a new window.
                 forbiddenSince.delete(operation)
               })
@@ -610,5 +608,5 @@ export const make = (options: GenesysClientOptions) =>
     return service
   })
 
-export const layer = (options: GenesysClientOptions): Layer.Layer<Genesys, never, RateBudget | Metrics> =>
+export const layer = (options: GenesysClientOptions): Layer.Layer<Genesys, never, RateBudget | GenesysTelemetry> =>
   Layer.effect(Genesys, make(options))

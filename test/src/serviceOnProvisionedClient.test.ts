@@ -13,9 +13,8 @@ import { loadConfig, startService } from "@workbridge/service"
 import { genericBody, revisionPrefix } from "@workbridge/service/testing/harness"
 import { call as sdkCall, login } from "@workbridge/genesys-emulator/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { outputsToEnv } from "./build/outputs.js"
-import type { Provisioned } from "./provision.js"
-import { provisionForService } from "./provision.js"
+import type { Provisioned } from "@workbridge/infra"
+import { outputsToEnv, provisionForService } from "@workbridge/infra"
 
 const TOKEN = "e2e-webhook-token"
 
