@@ -35,4 +35,5 @@ export {
 } from "./RateBudget.js"
 export type { PauseScope, PauseScopeKind, RateBudgetService, TokenBucketOptions } from "./RateBudget.js"
 export * from "./Telemetry.js"
+export * from "./statuses.js"
 export * from "./Provision.js"
