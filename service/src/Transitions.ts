@@ -15,7 +15,7 @@ export const shortestStatusPath = (
   to: string
 ): ReadonlyArray<string> | undefined => {
   if (from === to) return []
-  const byId = new Map(statuses.map((s) => [s.id, s]))
+  const byId = new Map<string, WorktypeStatus>(statuses.map((s) => [s.id, s]))
   if (!byId.has(to)) return undefined
   const next = (id: string): ReadonlyArray<string> => {
     const s = byId.get(id)

@@ -12,31 +12,45 @@ import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { GENESYS_LIMITS, SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
 import { GenesysError, type GenesysErrorReason } from "./GenesysError.js"
 import { type PauseScope, type PauseScopeKind, RateBudget, TOKEN_SCOPE } from "./RateBudget.js"
+import {
+  BulkJobCreated,
+  BulkJobResults,
+  BulkJobState,
+  decodeResponse,
+  type StatusId,
+  StatusListing,
+  WorkitemQueryPage,
+  WorkitemResponse,
+  type WorkitemId,
+  type WorktypeId,
+  WorktypeListing,
+  WorktypeResponse
+} from "./Responses.js"
 import { GenesysTelemetry } from "./Telemetry.js"
 
-/** A workitem as Genesys returns it (the fields Workbridge reads). */
+/** A workitem as Genesys returns it, decoded (`WorkitemResponse`): the fields Workbridge reads, and the others as they came. */
 export interface Workitem {
-  readonly id: string
+  readonly id: WorkitemId
   readonly name?: string
-  readonly status?: { readonly id: string; readonly name?: string }
-  readonly type?: { readonly id: string }
+  readonly status?: { readonly id: StatusId; readonly name?: string }
+  readonly type?: { readonly id: WorktypeId }
   readonly customFields?: Readonly<Record<string, unknown>>
   readonly [key: string]: unknown
 }
 
 /** A worktype status and the statuses it may move to (empty: any). */
 export interface WorktypeStatus {
-  readonly id: string
+  readonly id: StatusId
   readonly name: string
   readonly category?: string
-  readonly destinationStatusIds: ReadonlyArray<string>
+  readonly destinationStatusIds: ReadonlyArray<StatusId>
 }
 
 export interface WorktypeInfo {
-  readonly id: string
+  readonly id: WorktypeId
   readonly name: string
   readonly defaultWorkbinId?: string
-  readonly defaultStatusId?: string
+  readonly defaultStatusId?: StatusId
 }
 
 export interface QueryFilter {
@@ -46,7 +60,7 @@ export interface QueryFilter {
 
 /** One entity's outcome in a bulk add job: the workitem created, or why it was not (docs/genesys-api.md §2.12). */
 export type BulkAddItemResult =
-  | { readonly ok: true; readonly workitemId: string }
+  | { readonly ok: true; readonly workitemId: WorkitemId }
   | { readonly ok: false; readonly code?: string; readonly message: string }
 
 /** How `bulkAddWorkitems` waits for a job: first status read after `firstPollMs`, then ×2 up to `maxPollMs`. */
@@ -445,14 +459,14 @@ export const make = (options: GenesysClientOptions) =>
 
     const service: GenesysService = {
       getWorktype: (id) =>
-        call<Record<string, unknown>>("getWorktype", () => tm.getTaskmanagementWorktype(id)).pipe(
-          Effect.map((w) => {
-            const ref = (k: string) => (w[k] as { id?: string } | undefined)?.id
-            const defaultWorkbinId = ref("defaultWorkbin")
-            const defaultStatusId = ref("defaultStatus")
+        call<unknown>("getWorktype", () => tm.getTaskmanagementWorktype(id)).pipe(
+          Effect.flatMap(decodeResponse(WorktypeResponse, "getWorktype")),
+          Effect.map((w): WorktypeInfo => {
+            const defaultWorkbinId = w.defaultWorkbin?.id
+            const defaultStatusId = w.defaultStatus?.id
             return {
-              id: String(w["id"]),
-              name: String(w["name"] ?? ""),
+              id: w.id,
+              name: w.name ?? "",
               ...(defaultWorkbinId !== undefined ? { defaultWorkbinId } : {}),
               ...(defaultStatusId !== undefined ? { defaultStatusId } : {})
             }
@@ -460,28 +474,30 @@ export const make = (options: GenesysClientOptions) =>
         ),
       checkWorktype: (id) => call("getWorktype", () => tm.getTaskmanagementWorktype(id), () => false).pipe(Effect.asVoid),
       findWorktypeByName: (name) =>
-        call<{ entities?: Array<{ id: string; name: string }> }>("queryWorktypes", () =>
+        call<unknown>("queryWorktypes", () =>
           tm.postTaskmanagementWorktypesQuery({
             filters: [{ name: "name", type: "String", operator: "EQ", values: [name] }],
             pageSize: 25
           } as unknown as Parameters<typeof tm.postTaskmanagementWorktypesQuery>[0])
         ).pipe(
+          Effect.flatMap(decodeResponse(WorktypeListing, "queryWorktypes")),
           Effect.map((r) => {
             const w = (r.entities ?? []).find((x) => x.name === name)
             return w === undefined ? undefined : { id: w.id, name: w.name }
           })
         ),
       getStatuses: (worktypeId) =>
-        call<{ entities?: Array<Record<string, unknown>> }>("getWorktypeStatuses", () =>
-          tm.getTaskmanagementWorktypeStatuses(worktypeId)
-        ).pipe(
+        call<unknown>("getWorktypeStatuses", () => tm.getTaskmanagementWorktypeStatuses(worktypeId)).pipe(
+          Effect.flatMap(decodeResponse(StatusListing, "getWorktypeStatuses")),
           Effect.map((r) =>
-            (r.entities ?? []).map((s) => ({
-              id: String(s["id"]),
-              name: String(s["name"]),
-              ...(typeof s["category"] === "string" ? { category: s["category"] } : {}),
-              destinationStatusIds: ((s["destinationStatuses"] as Array<{ id: string }> | undefined) ?? []).map((d) => d.id)
-            }))
+            (r.entities ?? []).map(
+              (s): WorktypeStatus => ({
+                id: s.id,
+                name: s.name,
+                ...(s.category !== undefined ? { category: s.category } : {}),
+                destinationStatusIds: (s.destinationStatuses ?? []).map((d) => d.id)
+              })
+            )
           )
         ),
       queryWorkitems: (typeId, filters, options) =>
@@ -498,34 +514,35 @@ export const make = (options: GenesysClientOptions) =>
               pageSize: limit === undefined ? 200 : Math.max(1, Math.min(200, limit - out.length)),
               ...(after !== undefined ? { after } : {})
             }
-            const r = yield* call<{ entities?: Array<Workitem>; after?: string }>("queryWorkitems", () =>
+            const r = yield* call<unknown>("queryWorkitems", () =>
               tm.postTaskmanagementWorkitemsQuery(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsQuery>[0])
-            )
+            ).pipe(Effect.flatMap(decodeResponse(WorkitemQueryPage, "queryWorkitems")))
             out.push(...(r.entities ?? []))
             if (limit !== undefined && out.length >= limit) return out.slice(0, limit)
-            if (r.after === undefined || r.after === null || r.after === "") break
+            if (r.after === undefined || r.after === "") break
             after = r.after
           }
           return out
         }),
-      getWorkitem: (id) => call<Workitem>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)),
+      getWorkitem: (id) =>
+        call<unknown>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "getWorkitem"))),
       // A create whose outcome is unknown (timeout, network error, 5xx) is not repeated blindly: the engine
       // looks the workitem up before trying again. A 429 or a credential failure (a failed login, a 401) was
       // refused outright, so it is retried here.
       createWorkitem: (body) =>
-        call<Workitem>(
+        call<unknown>(
           "createWorkitem",
           () => tm.postTaskmanagementWorkitems(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitems>[0]),
           (e) => e.reason === "RateLimited" || e.credential || e.propagating === true,
           { scopes: [{ kind: "creates" }] }
-        ),
+        ).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "createWorkitem"))),
       updateWorkitem: (id, body) =>
-        call<Workitem>(
+        call<unknown>(
           "updateWorkitem",
           () => tm.patchTaskmanagementWorkitem(id, body as unknown as Parameters<typeof tm.patchTaskmanagementWorkitem>[1]),
           (e) => e.transient,
           { scopes: [{ kind: "updates" }, { kind: "workitem", workitemId: id }], workitemId: id }
-        ),
+        ).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "updateWorkitem"))),
       bulkAddWorkitems: (bodies, options) =>
         Effect.gen(function* () {
           const firstPollMs = options?.firstPollMs ?? 1000
@@ -537,13 +554,15 @@ export const make = (options: GenesysClientOptions) =>
             // A new job is Idle and creates nothing until queued, so creating it again after an unknown outcome is safe.
             // Held back while creates are paused, like the queueing: a job created then could not be queued and would
             // be left Idle.
-            const job = yield* call<{ id: string }>(
+            const job = yield* call<unknown>(
               "createBulkAddJob",
               () => tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: chunk } as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsBulkAddJobs>[0]),
               (e) => e.transient,
               { scopes: [{ kind: "creates" }] }
+            ).pipe(Effect.flatMap(decodeResponse(BulkJobCreated, "createBulkAddJob")))
+            const readJob = call<unknown>("getBulkAddJob", () => tm.getTaskmanagementWorkitemsBulkAddJob(job.id)).pipe(
+              Effect.flatMap(decodeResponse(BulkJobState, "getBulkAddJob"))
             )
-            const readJob = call<{ state?: string }>("getBulkAddJob", () => tm.getTaskmanagementWorkitemsBulkAddJob(job.id))
             // Queueing creates the workitems: held back while creates are paused. Queueing twice is refused (400: only
             // an Idle job can be queued), so after a retried PATCH a 400 is read as "already queued" when the job
             // is no longer Idle.
@@ -570,9 +589,8 @@ export const make = (options: GenesysClientOptions) =>
             }
             if (state === "Cancelled")
               return yield* Effect.fail(new GenesysError({ reason: "Conflict", operation: "getBulkAddJob", body: { message: `bulk add job ${job.id} was cancelled` } }))
-            const r = yield* call<{ results?: Array<{ entity?: { id?: string }; error?: { code?: string; message?: string } }> }>(
-              "getBulkAddJobResults",
-              () => tm.getTaskmanagementWorkitemsBulkAddJobResults(job.id)
+            const r = yield* call<unknown>("getBulkAddJobResults", () => tm.getTaskmanagementWorkitemsBulkAddJobResults(job.id)).pipe(
+              Effect.flatMap(decodeResponse(BulkJobResults, "getBulkAddJobResults"))
             )
             const results = r.results ?? []
             if (results.length !== chunk.length)
@@ -585,7 +603,7 @@ export const make = (options: GenesysClientOptions) =>
               )
             for (const x of results)
               out.push(
-                typeof x.entity?.id === "string"
+                x.entity?.id !== undefined
                   ? { ok: true, workitemId: x.entity.id }
                   : { ok: false, ...(x.error?.code !== undefined ? { code: x.error.code } : {}), message: x.error?.message ?? "no workitem and no error in the job's results" }
               )

@@ -27,6 +27,8 @@ export class GenesysError extends Data.TaggedError("GenesysError")<{
   readonly heldBack?: boolean
   /** A 403 inside the operation's permission-propagation window: retried, not dead-lettered (docs/service.md). */
   readonly propagating?: boolean
+  /** The answer did not match the response schema: which fields, and how (`id: is missing`). */
+  readonly malformed?: string
 }> {
   override get message(): string {
     const text =

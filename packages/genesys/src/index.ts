@@ -37,3 +37,19 @@ export type { PauseScope, PauseScopeKind, RateBudgetService, TokenBucketOptions 
 export * from "./Telemetry.js"
 export * from "./statuses.js"
 export * from "./Provision.js"
+export {
+  BulkJobCreated,
+  BulkJobResults,
+  BulkJobState,
+  decodeResponse,
+  describeIssues,
+  StatusId,
+  StatusListing,
+  TicketKey,
+  WorkitemId,
+  WorkitemQueryPage,
+  WorkitemResponse,
+  WorktypeId,
+  WorktypeListing,
+  WorktypeResponse
+} from "./Responses.js"
