@@ -93,7 +93,12 @@ export function providerSteps(connection: SdkTarget): ProvisionSteps {
       return { id: r.id, undo: () => worktypeStatusProvider.delete(r.id, r.outs) }
     },
     transitions: async (worktypeId, status, destinationStatusIds) => {
-      const r = await worktypeStatusTransitionsProvider.create({ connection, worktypeId, statusId: status.id, destinationStatusIds: [...destinationStatusIds] })
+      const r = await worktypeStatusTransitionsProvider.create({
+        connection,
+        worktypeId,
+        statusId: status.id,
+        destinationStatusIds: [...destinationStatusIds]
+      })
       return { id: r.id, undo: () => worktypeStatusTransitionsProvider.delete(r.id, r.outs) }
     },
     defaultStatus: async (worktypeId, statusId) => {
@@ -110,10 +115,20 @@ export function providerSteps(connection: SdkTarget): ProvisionSteps {
     },
     oauthClient: async (name, roleId) => {
       const r = await oauthClientProvider.create({ connection, name, roleId })
-      return { id: r.id, clientId: r.outs.clientId, clientSecret: r.outs.clientSecret, undo: () => oauthClientProvider.delete(r.id, r.outs) }
+      return {
+        id: r.id,
+        clientId: r.outs.clientId,
+        clientSecret: r.outs.clientSecret,
+        undo: () => oauthClientProvider.delete(r.id, r.outs)
+      }
     },
     basicAuthCredential: async (name, basicAuth) => {
-      const r = await integrationCredentialProvider.create({ connection, name, type: "basicAuth", credentialFields: { ...basicAuth } })
+      const r = await integrationCredentialProvider.create({
+        connection,
+        name,
+        type: "basicAuth",
+        credentialFields: { ...basicAuth }
+      })
       return { id: r.id, undo: () => integrationCredentialProvider.delete(r.id, r.outs) }
     },
     integration: async (name, credentialId) => {

@@ -3,7 +3,14 @@
  * the service's Prometheus metrics and, when one is configured, its audit trail (each call recorded against the
  * ticket being applied).
  */
-import { Genesys, type GenesysClientOptions, GenesysTelemetry, type GenesysTelemetryService, genesysLayer, type RateBudget } from "@workbridge/genesys"
+import {
+  type Genesys,
+  type GenesysClientOptions,
+  GenesysTelemetry,
+  type GenesysTelemetryService,
+  genesysLayer,
+  type RateBudget
+} from "@workbridge/genesys"
 import { Effect, Layer } from "effect"
 import { AuditTrail, recordCall } from "./AuditTrail.js"
 import { Metrics } from "./Metrics.js"

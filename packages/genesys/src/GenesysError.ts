@@ -44,7 +44,10 @@ export class GenesysError extends Data.TaggedError("GenesysError")<{
    * pause: the ticket waits out the pause in the inbox instead of retrying in place, and the rest of the work goes on.
    */
   get scoped(): boolean {
-    return this.reason === "RateLimited" && (this.heldBack === true || (this.scope !== undefined && this.scope.kind !== "token"))
+    return (
+      this.reason === "RateLimited" &&
+      (this.heldBack === true || (this.scope !== undefined && this.scope.kind !== "token"))
+    )
   }
 
   /**

@@ -18,10 +18,17 @@ const recording = (failAt?: string, existing: Readonly<Record<string, string>> =
     worktype: async (w) => made(`worktype:${w.name}:${w.workbinId}:${w.schemaId}:v${w.schemaVersion}`),
     existingStatuses: async () => existing,
     status: async (_w, s) => made(`status:${s.name}`),
-    transitions: async (_w, s, destinations) => void log.push(`transitions ${s.name} -> ${destinations.join(",")}`),
+    transitions: async (_w, s, destinations) => {
+      log.push(`transitions ${s.name} -> ${destinations.join(",")}`)
+      return undefined
+    },
     defaultStatus: async (_w, statusId) => void log.push(`default ${statusId}`),
     role: async (name, permissions) => made(`role:${name}:${permissions.length}`),
-    oauthClient: async (name, roleId) => ({ ...made(`client:${name}:${roleId}`), clientId: "cid", clientSecret: "secret" })
+    oauthClient: async (name, roleId) => ({
+      ...made(`client:${name}:${roleId}`),
+      clientId: "cid",
+      clientSecret: "secret"
+    })
   }
   return { steps, log }
 }
@@ -33,7 +40,11 @@ describe("provisionWith", () => {
   it("creates in dependency order, then the transitions of every status and the default status", async () => {
     const { steps, log } = recording()
     const r = await provisionWith(steps, { catalog: defaultCatalog, names })
-    expect(log.slice(0, 3)).toEqual(["create workbin:Bin id1", "create schema:schema id2", "create worktype:Type:id1:id2:v3 id3"])
+    expect(log.slice(0, 3)).toEqual([
+      "create workbin:Bin id1",
+      "create schema:schema id2",
+      "create worktype:Type:id1:id2:v3 id3"
+    ])
     expect(log.slice(3, 3 + statusNames.length)).toEqual(statusNames.map((s, i) => `create status:${s} id${4 + i}`))
     const first = defaultCatalog.statuses[0]
     expect(log.filter((l) => l.startsWith("transitions")).length).toBe(statusNames.length)
@@ -53,7 +64,11 @@ describe("provisionWith", () => {
 
   it("creates the role and its OAuth client when asked, and destroy() undoes everything in reverse order", async () => {
     const { steps, log } = recording()
-    const r = await provisionWith(steps, { catalog: defaultCatalog, names, access: { permissions: ["a:b:c", "d:e:f"] } })
+    const r = await provisionWith(steps, {
+      catalog: defaultCatalog,
+      names,
+      access: { permissions: ["a:b:c", "d:e:f"] }
+    })
     expect([r.roleId, r.clientId, r.clientSecret]).toEqual([`id${4 + statusNames.length}`, "cid", "secret"])
     const created = log.filter((l) => l.startsWith("create ")).map((l) => l.slice("create ".length))
     log.length = 0
@@ -70,16 +85,18 @@ describe("provisionWith", () => {
   it("names a bad catalog status entry before creating anything", async () => {
     const { steps, log } = recording()
     const catalog = { ...defaultCatalog, statuses: [{ ...defaultCatalog.statuses[0]!, destinations: ["Nowhere"] }] }
-    await expect(provisionWith(steps, { catalog, names })).rejects.toThrow(/catalog\.statuses\[0\]\.destinations\[0\]: "Nowhere" is not a declared status/)
+    await expect(provisionWith(steps, { catalog, names })).rejects.toThrow(
+      /catalog\.statuses\[0\]\.destinations\[0\]: "Nowhere" is not a declared status/
+    )
     expect(log).toEqual([])
   })
 
   it("refuses access or Data Actions the steps cannot create, naming what is missing, and undoes the rest", async () => {
     const { steps, log } = recording()
     const { role: _role, ...withoutRole } = steps
-    await expect(provisionWith(withoutRole, { catalog: defaultCatalog, names, access: { permissions: ["a:b:c"] } })).rejects.toThrow(
-      "provisioning: these steps cannot create the role"
-    )
+    await expect(
+      provisionWith(withoutRole, { catalog: defaultCatalog, names, access: { permissions: ["a:b:c"] } })
+    ).rejects.toThrow("provisioning: these steps cannot create the role")
     expect(log.filter((l) => l.startsWith("create ")).length).toBe(log.filter((l) => l.startsWith("delete ")).length)
   })
 })

@@ -45,12 +45,18 @@ export interface ProvisionSteps {
     worktypeId: string,
     status: { readonly name: string; readonly id: string },
     destinationStatusIds: ReadonlyArray<string>
-  ) => Promise<Created | void>
+  ) => Promise<Created | undefined>
   readonly defaultStatus: (worktypeId: string, statusId: string) => Promise<void>
   readonly role?: (name: string, permissions: ReadonlyArray<string>) => Promise<Created>
   /** An OAuth client (client credentials) holding only `roleId`. */
-  readonly oauthClient?: (name: string, roleId: string) => Promise<Created & { readonly clientId: string; readonly clientSecret: string }>
-  readonly basicAuthCredential?: (name: string, basicAuth: { readonly userName: string; readonly password: string }) => Promise<Created>
+  readonly oauthClient?: (
+    name: string,
+    roleId: string
+  ) => Promise<Created & { readonly clientId: string; readonly clientSecret: string }>
+  readonly basicAuthCredential?: (
+    name: string,
+    basicAuth: { readonly userName: string; readonly password: string }
+  ) => Promise<Created>
   readonly integration?: (name: string, credentialId: string) => Promise<Created>
   readonly dataAction?: (integrationId: string, category: string, action: ActionToCreate) => Promise<Created>
 }
@@ -108,7 +114,7 @@ const needed = <A>(step: A | undefined, name: string): A => {
 export async function provisionWith(steps: ProvisionSteps, plan: ProvisionPlan): Promise<ProvisionResult> {
   const statusPlan = planStatuses(plan.catalog)
   const undo: Array<() => Promise<void>> = []
-  const track = <C extends Created | void>(c: C): C => {
+  const track = <C extends Created | undefined>(c: C): C => {
     if (c !== undefined && c.undo !== undefined) undo.push(c.undo)
     return c
   }
@@ -130,7 +136,12 @@ export async function provisionWith(steps: ProvisionSteps, plan: ProvisionPlan):
     const workbin = track(await steps.workbin(names.workbin))
     const schema = track(await steps.schema(names.schema, plan.catalog))
     const worktype = track(
-      await steps.worktype({ name: names.worktype, workbinId: workbin.id, schemaId: schema.id, schemaVersion: schema.version })
+      await steps.worktype({
+        name: names.worktype,
+        workbinId: workbin.id,
+        schemaId: schema.id,
+        schemaVersion: schema.version
+      })
     )
     // Statuses: create the missing ones, then set every status's destinations, then the default status.
     const statusIds: Record<string, string> = { ...(await steps.existingStatuses(worktype.id)) }
@@ -147,16 +158,23 @@ export async function provisionWith(steps: ProvisionSteps, plan: ProvisionPlan):
     let access: { roleId: string; clientId: string; clientSecret: string } | undefined
     if (plan.access !== undefined) {
       const role = track(await needed(steps.role, "role")(needed(names.role, "role's name"), plan.access.permissions))
-      const client = track(await needed(steps.oauthClient, "OAuth client")(needed(names.oauthClient, "OAuth client's name"), role.id))
+      const client = track(
+        await needed(steps.oauthClient, "OAuth client")(needed(names.oauthClient, "OAuth client's name"), role.id)
+      )
       access = { roleId: role.id, clientId: client.clientId, clientSecret: client.clientSecret }
     }
 
     let actions: { integrationId: string; actionIds: Record<string, string> } | undefined
     if (plan.dataActions !== undefined) {
       const credential = track(
-        await needed(steps.basicAuthCredential, "credential")(needed(names.credential, "credential's name"), plan.dataActions.basicAuth)
+        await needed(steps.basicAuthCredential, "credential")(
+          needed(names.credential, "credential's name"),
+          plan.dataActions.basicAuth
+        )
       )
-      const integration = track(await needed(steps.integration, "integration")(needed(names.integration, "integration's name"), credential.id))
+      const integration = track(
+        await needed(steps.integration, "integration")(needed(names.integration, "integration's name"), credential.id)
+      )
       const actionIds: Record<string, string> = {}
       const category = needed(names.dataActionCategory, "Data Action category")
       for (const d of plan.dataActions.definitions) {
@@ -189,9 +207,16 @@ const entities = (r: unknown): Array<Any> => (body(r)["entities"] as Array<Any> 
 
 /** Describe an SDK rejection without credentials. */
 const describe = (step: string, e: unknown): Error => {
-  const o = (e ?? {}) as { status?: number; body?: { message?: string }; message?: string; response?: { status?: number } }
+  const o = (e ?? {}) as {
+    status?: number
+    body?: { message?: string }
+    message?: string
+    response?: { status?: number }
+  }
   const status = o.status ?? o.response?.status
-  return new Error(`provisioning ${step} failed${status !== undefined ? ` (HTTP ${status})` : ""}: ${o.body?.message ?? o.message ?? "unknown error"}`)
+  return new Error(
+    `provisioning ${step} failed${status !== undefined ? ` (HTTP ${status})` : ""}: ${o.body?.message ?? o.message ?? "unknown error"}`
+  )
 }
 
 const step = async <A>(name: string, f: () => Promise<A>): Promise<A> => {
@@ -202,7 +227,10 @@ const step = async <A>(name: string, f: () => Promise<A>): Promise<A> => {
   }
 }
 
-const nameFilter = (name: string) => ({ filters: [{ name: "name", type: "String", operator: "EQ", values: [name] }], pageSize: 25 })
+const nameFilter = (name: string) => ({
+  filters: [{ name: "name", type: "String", operator: "EQ", values: [name] }],
+  pageSize: 25
+})
 
 /**
  * Steps over a logged-in SDK client that find each workitem object by name before creating it (a re-run reuses
@@ -212,21 +240,33 @@ export const sdkSteps = (client: InstanceType<typeof platformClient.ApiClientCla
   const tm = new platformClient.TaskManagementApi(client)
   return {
     workbin: async (name) => {
-      const bins = entities(await step("workbin query", () => tm.postTaskmanagementWorkbinsQuery(nameFilter(name) as never)))
+      const bins = entities(
+        await step("workbin query", () => tm.postTaskmanagementWorkbinsQuery(nameFilter(name) as never))
+      )
       const found =
         bins.find((b) => b["name"] === name) ??
-        body(await step("workbin create", () => tm.postTaskmanagementWorkbins({ name, description: "Tickets synced by Workbridge" } as never)))
+        body(
+          await step("workbin create", () =>
+            tm.postTaskmanagementWorkbins({ name, description: "Tickets synced by Workbridge" } as never)
+          )
+        )
       return { id: String(found["id"]) }
     },
     schema: async (name, catalog) => {
       const schemas = entities(await step("schema list", () => tm.getTaskmanagementWorkitemsSchemas()))
       const found =
         schemas.find((s) => s["name"] === name) ??
-        body(await step("schema create", () => tm.postTaskmanagementWorkitemsSchemas({ ...toWorkitemSchema(catalog), name } as never)))
+        body(
+          await step("schema create", () =>
+            tm.postTaskmanagementWorkitemsSchemas({ ...toWorkitemSchema(catalog), name } as never)
+          )
+        )
       return { id: String(found["id"]), version: typeof found["version"] === "number" ? found["version"] : 1 }
     },
     worktype: async (w) => {
-      const types = entities(await step("worktype query", () => tm.postTaskmanagementWorktypesQuery(nameFilter(w.name) as never)))
+      const types = entities(
+        await step("worktype query", () => tm.postTaskmanagementWorktypesQuery(nameFilter(w.name) as never))
+      )
       const found =
         types.find((t) => t["name"] === w.name) ??
         body(
@@ -263,9 +303,12 @@ export const sdkSteps = (client: InstanceType<typeof platformClient.ApiClientCla
       await step(`status "${status.name}" transitions`, () =>
         tm.patchTaskmanagementWorktypeStatus(worktypeId, status.id, { destinationStatusIds } as never)
       )
+      return undefined
     },
     defaultStatus: async (worktypeId, statusId) => {
-      await step("default status", () => tm.patchTaskmanagementWorktype(worktypeId, { defaultStatusId: statusId } as never))
+      await step("default status", () =>
+        tm.patchTaskmanagementWorktype(worktypeId, { defaultStatusId: statusId } as never)
+      )
     }
   }
 }

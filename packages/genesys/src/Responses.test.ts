@@ -16,7 +16,12 @@ const decode = <A, I>(schema: Parameters<typeof decodeResponse<A, I>>[0], raw: u
 
 describe("decodeResponse", () => {
   it("keeps the fields it does not read and accepts absent or null optional ones", () => {
-    const r = decode(WorkitemResponse, { id: "w1", status: null, externalTag: "T-1", dateModified: "2026-01-01T00:00:00Z" })
+    const r = decode(WorkitemResponse, {
+      id: "w1",
+      status: null,
+      externalTag: "T-1",
+      dateModified: "2026-01-01T00:00:00Z"
+    })
     expect(r).toEqual(Either.right({ id: "w1", externalTag: "T-1", dateModified: "2026-01-01T00:00:00Z" }))
   })
 
@@ -30,9 +35,16 @@ describe("decodeResponse", () => {
   })
 
   it("names the path of a bad nested field, and refuses an empty id", () => {
-    const r = decode(StatusListing, { entities: [{ id: "s1", name: "Open", destinationStatuses: "s2" }, { id: "", name: "Closed" }] })
+    const r = decode(StatusListing, {
+      entities: [
+        { id: "s1", name: "Open", destinationStatuses: "s2" },
+        { id: "", name: "Closed" }
+      ]
+    })
     const e = Either.getLeft(r).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as GenesysError
-    expect(e.malformed).toMatch(/^entities\.0\.destinationStatuses: Expected ReadonlyArray<.*>, actual "s2"; entities\.1\.id: must be a non-empty string$/)
+    expect(e.malformed).toMatch(
+      /^entities\.0\.destinationStatuses: Expected ReadonlyArray<.*>, actual "s2"; entities\.1\.id: must be a non-empty string$/
+    )
   })
 
   it("brands the ids it decodes", () => {
@@ -72,7 +84,12 @@ describe("the client decodes what Genesys answers", () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0 })
-    provisioned = await provision({ gatewayUrl: emulator.url, clientId: emulator.adminClientId, clientSecret: emulator.adminClientSecret, catalog: defaultCatalog })
+    provisioned = await provision({
+      gatewayUrl: emulator.url,
+      clientId: emulator.adminClientId,
+      clientSecret: emulator.adminClientSecret,
+      catalog: defaultCatalog
+    })
     gateway = await startGateway(emulator.url, malformed)
   })
   afterAll(async () => {
@@ -99,7 +116,9 @@ describe("the client decodes what Genesys answers", () => {
     const r = await run((g) => g.getStatuses(provisioned.worktypeId))
     const statuses = Either.getOrThrow(r)
     expect(statuses.map((s) => s.name).sort()).toEqual(Object.keys(provisioned.statusIds).sort())
-    expect(statuses.every((s) => s.destinationStatusIds.every((d) => Object.values(provisioned.statusIds).includes(d)))).toBe(true)
+    expect(
+      statuses.every((s) => s.destinationStatusIds.every((d) => Object.values(provisioned.statusIds).includes(d)))
+    ).toBe(true)
   })
 
   it("fails getWorkitem on an answer without an id, naming the field", async () => {

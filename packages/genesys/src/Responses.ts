@@ -118,6 +118,11 @@ export const decodeResponse =
     Schema.decodeUnknown(schema, { onExcessProperty: "preserve", errors: "all" })(raw).pipe(
       Effect.mapError((e) => {
         const malformed = describeIssues(e)
-        return new GenesysError({ reason: "ServerError", operation, malformed, body: { message: `malformed response: ${malformed}` } })
+        return new GenesysError({
+          reason: "ServerError",
+          operation,
+          malformed,
+          body: { message: `malformed response: ${malformed}` }
+        })
       })
     )

@@ -28,7 +28,10 @@ export interface GenesysTelemetryService {
   readonly sent: (record: CallRecord) => Effect.Effect<void>
 }
 
-export class GenesysTelemetry extends Context.Tag("@workbridge/genesys/GenesysTelemetry")<GenesysTelemetry, GenesysTelemetryService>() {}
+export class GenesysTelemetry extends Context.Tag("@workbridge/genesys/GenesysTelemetry")<
+  GenesysTelemetry,
+  GenesysTelemetryService
+>() {}
 
 export const noTelemetry: GenesysTelemetryService = {
   callOutcome: () => undefined,
