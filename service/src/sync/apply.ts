@@ -20,7 +20,7 @@ import { compareRevision, type EventOrigin, type TicketEvent } from "@workbridge
 import { Effect } from "effect"
 import { CREATE_PENDING_REVISION, createPendingLink, type InboxEntry, type Link, type Outcome, type TicketBatch, type TicketKey } from "../Domain.js"
 import { GenesysError } from "../Errors.js"
-import type { Workitem } from "../Genesys.js"
+import type { Workitem } from "@workbridge/genesys"
 import { type ApplyResult, countCalls, crashIfAt, type GenesysCalls, nowIso, type SyncCore } from "./core.js"
 import { AmbiguousCreate, AmbiguousUpdate, ForeignWorkitem, LinkConflict, Unapplicable } from "./errors.js"
 import {

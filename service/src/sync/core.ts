@@ -9,7 +9,7 @@ import type { Logger } from "pino"
 import type { CrashPoint } from "../Config.js"
 import type { TicketKey } from "../Domain.js"
 import type { GenesysError, StoreError } from "../Errors.js"
-import type { GenesysService, WorktypeStatus } from "../Genesys.js"
+import type { GenesysService, WorktypeStatus } from "@workbridge/genesys"
 import type { LinkStoreService } from "../LinkStore.js"
 import type { MappingContext, WorkitemMapping } from "../Mapping.js"
 

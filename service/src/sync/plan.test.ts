@@ -3,7 +3,7 @@ import { makeRevision, type TicketEvent } from "@workbridge/catalog"
 import { describe, expect, it } from "vitest"
 import { createPendingLink, type InboxEntry, type Link } from "../Domain.js"
 import { GenesysError } from "../Errors.js"
-import type { WorktypeStatus } from "../Genesys.js"
+import { StatusId, type WorktypeStatus } from "@workbridge/genesys"
 import { AmbiguousUpdate, LinkConflict } from "./errors.js"
 import {
   appliedLink,
@@ -21,7 +21,11 @@ import {
   viewLink
 } from "./plan.js"
 
-const s = (id: string, ...destinationStatusIds: Array<string>): WorktypeStatus => ({ id, name: `name-${id}`, destinationStatusIds })
+const s = (id: string, ...destinationStatusIds: Array<string>): WorktypeStatus => ({
+  id: StatusId.make(id),
+  name: `name-${id}`,
+  destinationStatusIds: destinationStatusIds.map((d) => StatusId.make(d))
+})
 // open → progress → resolved ⇄ closed: no way back to open (an empty destination list would allow any).
 const chain = [s("open", "progress"), s("progress", "resolved"), s("resolved", "closed"), s("closed", "resolved")]
 

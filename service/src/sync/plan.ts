@@ -6,7 +6,7 @@
 import { compareRevision, type EventOrigin } from "@workbridge/catalog"
 import { isCreatePending, type InboxEntry, type Link, type Outcome, type UpdateIntent } from "../Domain.js"
 import { GenesysError } from "../Errors.js"
-import type { WorktypeStatus } from "../Genesys.js"
+import type { WorktypeStatus } from "@workbridge/genesys"
 import { shortestStatusPath } from "./statusWalk.js"
 
 type Values = Readonly<Record<string, unknown>>
