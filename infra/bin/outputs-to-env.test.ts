@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { promisify } from "node:util"
 import { describe, expect, it } from "vitest"
 
 const script = fileURLToPath(new URL("./outputs-to-env.ts", import.meta.url))

@@ -55,7 +55,7 @@ if (/^[a-z0-9-]+$/.test(name.replace(/\.json$/, "")) && fs.existsSync(samplePath
   source = sample.source
   rawBody = Buffer.from(JSON.stringify(sample.body), "utf8")
 } else {
-  let fixture
+  let fixture: ReturnType<typeof loadFixture> | undefined
   try {
     fixture = loadFixture(name)
   } catch (e) {

@@ -50,9 +50,13 @@ export type BulkAddItemResult =
   | { readonly ok: true; readonly workitemId: string }
   | { readonly ok: false; readonly code?: string; readonly message: string }
 
-/** How `bulkAddWorkitems` waits for a job: first status read after `firstPollMs`, then ×2 up to `maxPollMs`. */
+/**
+ * How `bulkAddWorkitems` waits for a job: the first status read after the job's expected duration, then ×2 up to
+ * `maxPollMs`. The expected duration starts at `firstPollMs`; once a job needed more than one status read, it is the
+ * time that job took to be seen finished, so the next jobs normally need exactly one status read.
+ */
 export interface BulkAddOptions {
-  /** Default 1000 ms. */
+  /** The first wait before any job was seen taking longer. Default 1000 ms. */
   readonly firstPollMs?: number
   /** Default 15 000 ms. */
   readonly maxPollMs?: number
@@ -302,6 +306,8 @@ export const make = (options: GenesysClientOptions) =>
     const forbiddenSince = new Map<string, number>()
     /** Scope kind → epoch ms the longest long pause of that kind ends. */
     const longPauseUntil = new Map<PauseScopeKind, number>()
+    /** How long a bulk add job took to be seen finished, once one needed more than one status read (0: none yet). */
+    let expectedBulkJobMs = 0
     const loginLock = yield* Effect.makeSemaphore(1)
     let token: { readonly expiresAt: number; readonly renewAt: number } | undefined
 
@@ -557,19 +563,30 @@ export const make = (options: GenesysClientOptions) =>
                 (e) => Effect.flatMap(readJob, (j) => (j.state === "Idle" || j.state === "Cancelled" ? Effect.fail(e) : Effect.void))
               )
             )
+            // One status read after the job's expected duration, then doubling waits (capped) until it has finished.
             const started = yield* Clock.currentTimeMillis
-            let wait = firstPollMs
-            let state: string | undefined
-            for (;;) {
-              yield* Effect.sleep(Duration.millis(wait))
-              state = (yield* readJob).state
-              if (state === "Succeeded" || state === "Failed" || state === "Cancelled") break
-              if ((yield* Clock.currentTimeMillis) - started >= jobTimeoutMs)
-                return yield* Effect.fail(
-                  new GenesysError({ reason: "Timeout", operation: "getBulkAddJob", body: { message: `bulk add job ${job.id} still ${String(state)} after ${jobTimeoutMs} ms` } })
-                )
-              wait = Math.min(wait * 2, maxPollMs)
-            }
+            const first = Math.min(Math.max(firstPollMs, expectedBulkJobMs), maxPollMs)
+            const final = (j: { state?: string }) => j.state === "Succeeded" || j.state === "Failed" || j.state === "Cancelled"
+            const polls = Schedule.exponential(Duration.millis(first * 2)).pipe(
+              Schedule.union(Schedule.spaced(Duration.millis(maxPollMs))),
+              Schedule.upTo(Duration.millis(Math.max(0, jobTimeoutMs - first)))
+            )
+            let reads = 0
+            let last: { state?: string } = {}
+            const read = Effect.tap(readJob, (j) =>
+              Effect.sync(() => {
+                last = j
+                reads++
+              })
+            )
+            yield* Effect.sleep(Duration.millis(first)).pipe(Effect.zipRight(Effect.repeat(read, { schedule: polls, until: final })))
+            const state = last.state
+            if (!final(last))
+              return yield* Effect.fail(
+                new GenesysError({ reason: "Timeout", operation: "getBulkAddJob", body: { message: `bulk add job ${job.id} still ${String(state)} after ${jobTimeoutMs} ms` } })
+              )
+            // A job that needed more than one read took longer than expected: the next ones wait that long first.
+            if (reads > 1) expectedBulkJobMs = (yield* Clock.currentTimeMillis) - started
             if (state === "Cancelled")
               return yield* Effect.fail(new GenesysError({ reason: "Conflict", operation: "getBulkAddJob", body: { message: `bulk add job ${job.id} was cancelled` } }))
             const r = yield* call<{ results?: Array<{ entity?: { id?: string }; error?: { code?: string; message?: string } }> }>(

@@ -100,6 +100,26 @@ describe("bulkAddWorkitems", () => {
     expect(calls).toHaveLength(16)
   })
 
+  it("after a job that needed several status reads, waits that long before reading the next job: one status read each", async () => {
+    const since = Date.now()
+    // The emulator runs a queued job 250 ms after it was queued: the first job, read after 10 ms and then with doubling
+    // waits, needs several reads; the next jobs wait as long as it took before their first read.
+    const r = await bulkAdd(
+      Array.from({ length: 150 }, (_, i) => body(`learn-${i}`)),
+      { firstPollMs: 10 }
+    )
+    if (r._tag === "Left") throw r.left
+    expect(r.right.filter((x) => x.ok)).toHaveLength(150)
+    const reads = emulator
+      .requests()
+      .filter((q) => Date.parse(q.at) >= since && q.method === "GET" && q.route === `${BULK}/{bulkJobId}`)
+      .map((q) => q.path.slice(BULK.length + 1))
+    const perJob = [...new Set(reads)].map((id) => reads.filter((x) => x === id).length)
+    expect(perJob).toHaveLength(3)
+    expect(perJob[0]).toBeGreaterThan(1)
+    expect(perJob.slice(1)).toEqual([1, 1])
+  })
+
   it("reports a refused item with its error and still creates the others", async () => {
     const bad = { ...body("bad-field"), customFields: { ticket_id_identifier: "T-bad", source_system_enum: "not-a-system", subject_text: "x" } }
     const r = await bulkAdd([body("ok-1"), bad, { ...body("bad-type"), typeId: "00000000-0000-4000-8000-000000000000" }, body("ok-2")], { firstPollMs: 300 })

@@ -192,8 +192,8 @@ interface ReceivedSpan {
 }
 
 type AnyValue = { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number }
-const valueOf = (v: AnyValue): unknown => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue))
-const attributesOf = (list: ReadonlyArray<{ key: string; value: AnyValue }> | undefined) => Object.fromEntries((list ?? []).map((a) => [a.key, valueOf(a.value)]))
+const anyValue = (v: AnyValue): unknown => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue))
+const attributesOf = (list: ReadonlyArray<{ key: string; value: AnyValue }> | undefined) => Object.fromEntries((list ?? []).map((a) => [a.key, anyValue(a.value)]))
 
 /** A small OTLP/HTTP (JSON) trace receiver. */
 const startReceiver = async () => {

@@ -8,7 +8,7 @@ import { connect } from "node:net"
 import { cpus, loadavg, totalmem } from "node:os"
 import { resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { type FlagSpec, FlagError, parseFlags, usage } from "../src/flags.js"
+import { type FlagSpec, FlagError, type Flags, parseFlags, usage } from "../src/flags.js"
 import { statusIds, openSession } from "../src/genesys.js"
 import { generateStorm, type Storm } from "../src/storm.js"
 import { runStorm, waitForDrain } from "../src/runStorm.js"
@@ -16,7 +16,9 @@ import { sendDeliveries } from "../src/send.js"
 import { REPO_ROOT } from "../src/serviceProcess.js"
 import { startStack, stormTarget } from "../src/stack.js"
 import type { LoadResult, LoadSpec } from "./loadgen.js"
+import { backfillBenchRows } from "./backfill.js"
 import { runNaive } from "./naive.js"
+import { SectionError, SECTIONS, type Section, selectSections } from "./sections.js"
 import { DATA_ACTION_BASIC_AUTH } from "./servers.js"
 import { type BenchRow, formatSpread, formatTable, markdownTable, type Spread, spreadOf } from "./table.js"
 import { provisionForService } from "@workbridge/infra/provision"
@@ -44,7 +46,12 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "lag-rate", description: "events per second of the sync-lag figure (steady; half new tickets, half updates of tickets created 3 s before)", default: 10, min: 1, max: 1000 },
   { name: "lag-budget", description: "Genesys budget per minute during the sync-lag figure (well above the offered rate)", default: 1200, min: 60 },
   { name: "service", description: "which service the stacks run: dist (the production build, built by the bench first) or tsx (the sources)", default: "dist" },
-  { name: "skip", description: "comma-separated figures to skip (1-5, lag)", default: "" },
+  { name: "backfill-tickets", description: "new Zendesk tickets of the backfill call-count run and the reconciliation pass after it", default: 1000, min: 1 },
+  { name: "backfill-lag-tickets", description: "new Zendesk tickets of the backfill the live webhooks are sent during", default: 10000, min: 1 },
+  { name: "backfill-webhook-every", description: "seconds between two live webhooks during that backfill", default: 3, min: 0.1, max: 600 },
+  { name: "backfill-budget", description: "Genesys budget per minute of the backfill runs (service and emulator; Genesys's default rate limit)", default: 300, min: 60 },
+  { name: "only", description: `comma-separated sections to run, the others left out (${SECTIONS.join(", ")}); empty: all`, default: "" },
+  { name: "skip", description: `comma-separated sections to leave out (${SECTIONS.join(", ")})`, default: "" },
   { name: "distributed", description: "the distributed storm (3 replicas on RabbitMQ + Redis, same size and budget as figures 1-2) as extra rows: auto (when 127.0.0.1:5672 and :6379 answer), on, off", default: "auto" },
   { name: "extra", description: "comma-separated modules exporting benchRows(say) → BenchRow[] (extra rows, e.g. a distributed run)", default: "" }
 ]
@@ -436,7 +443,7 @@ const lagFigure = async (flags: Record<string, number | string | boolean>, figur
 }
 
 const main = async (): Promise<number> => {
-  let flags
+  let flags: Flags | undefined
   try {
     flags = parseFlags(process.argv.slice(2), FLAGS)
   } catch (e) {
@@ -447,14 +454,18 @@ const main = async (): Promise<number> => {
     throw e
   }
   if (flags === undefined) {
-    process.stdout.write(`${usage("pnpm bench", "Measure storm efficiency, budget utilization and drain time, webhook ingest, the Data Action endpoint, RSS and sync lag in one run.", FLAGS)}\n`)
+    process.stdout.write(`${usage("pnpm bench", "Measure storm efficiency, budget utilization and drain time, webhook ingest, the Data Action endpoint, RSS, sync lag and the backfill's calls and live lag in one run.", FLAGS)}\n`)
     return 0
   }
-  const skip = new Set(String(flags["skip"]).split(",").map((s) => s.trim()).filter((s) => s !== ""))
-  for (const s of skip) if (!["1", "2", "3", "4", "5", "lag"].includes(s)) {
-    process.stderr.write(`bench: --skip lists figures 1-5 and lag (got "${s}")\n`)
+  let sections: ReadonlySet<Section>
+  try {
+    sections = selectSections(String(flags["only"]), String(flags["skip"]))
+  } catch (e) {
+    if (!(e instanceof SectionError)) throw e
+    process.stderr.write(`bench: ${e.message}\n`)
     return 2
   }
+  const skip = new Set<string>(SECTIONS.filter((s) => !sections.has(s)))
   const service = String(flags["service"])
   if (service !== "dist" && service !== "tsx") {
     process.stderr.write(`bench: --service is dist or tsx (got "${service}")\n`)
@@ -481,7 +492,20 @@ const main = async (): Promise<number> => {
   if (!skip.has("4")) await dataActionFigure(flags, figures)
   if (!skip.has("5") && (flags["rss-events"] as number) > 0) await rssFigure(flags, figures)
   if (!skip.has("lag")) await lagFigure(flags, figures)
-  if (distributed === "on" || (distributed === "auto" && (await reachable(5672)) && (await reachable(6379)))) {
+  if (!skip.has("backfill"))
+    figures.rows.push(
+      ...(await backfillBenchRows({
+        tickets: flags["backfill-tickets"] as number,
+        lagTickets: flags["backfill-lag-tickets"] as number,
+        webhookEverySeconds: flags["backfill-webhook-every"] as number,
+        budgetPerMinute: flags["backfill-budget"] as number,
+        compiled,
+        log: say
+      }))
+    )
+  if (skip.has("distributed")) {
+    // Left out by --only or --skip.
+  } else if (distributed === "on" || (distributed === "auto" && (await reachable(5672)) && (await reachable(6379)))) {
     const { distributedBenchRows } = await import("../distributed/bench.js")
     say(`distributed storm: 3 replicas on RabbitMQ + Redis, ${String(flags["events"])} events over ${String(flags["tickets"])} tickets, budget ${String(flags["budget"])}/min`)
     figures.rows.push(

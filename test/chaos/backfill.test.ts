@@ -1,81 +1,101 @@
 /**
- * A backfill through Genesys bulk add jobs, with the service killed (SIGKILL) in the middle and started again on the
- * same data directory: running the backfill again finishes it, and every ticket has exactly one workitem.
+ * `pnpm backfill` over 1,000 Zendesk tickets through Genesys bulk add jobs: the dry run lists 1,000 to create and
+ * writes nothing; the run, with the service killed (SIGKILL) in the middle and started again on the same data
+ * directory, is finished by running it again, and every ticket has exactly one workitem; a run after that finds every
+ * ticket up to date and makes no Genesys write.
  */
 import { customFieldKey, defaultCatalog } from "@workbridge/catalog"
-import { startGitHubEmulator } from "@workbridge/helpdesk-emulators"
-import { describe, expect, it } from "vitest"
+import type { ZendeskEmulator } from "@workbridge/helpdesk-emulators"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { countCalls, parseBackfillSummary } from "../bench/backfillFigures.js"
+import { runBackfillCli, ZENDESK_API_ENV, zendeskWithTickets } from "../src/backfill.js"
 import { allWorkitems, openSession } from "../src/genesys.js"
-import { startStack } from "../src/stack.js"
+import { type Stack, startStack } from "../src/stack.js"
+
+const N = 1000
 
 interface Job {
   id: string
   state: string
-  read: number
-  enqueued: number
   finished: number
-  summary?: { read: number; created: number; updated: number; upToDate: number; refused: number; pending: number }
 }
 
-describe("backfill killed midway", () => {
-  it("a rerun after kill -9 leaves exactly one workitem per ticket", async () => {
-    const N = 150
-    const gh = await startGitHubEmulator({ rateLimitPerMinute: 1_000_000 })
-    for (let n = 1; n <= N; n++) {
-      const res = await fetch(`${gh.url}/repos/octo-org/helpdesk/issues`, {
-        method: "POST",
-        headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
-        body: JSON.stringify({ title: `existing ${n}`, labels: ["bug"] })
-      })
-      expect(res.status).toBe(201)
+let zd: ZendeskEmulator | undefined
+let stack: Stack | undefined
+beforeAll(async () => {
+  zd = await zendeskWithTickets(N)
+  stack = await startStack({
+    rateLimitPerMinute: 30_000,
+    webhookEnv: {},
+    namePrefix: "BackfillKill",
+    serviceEnv: { HELPDESK_URL_ZENDESK: zd.url, ...ZENDESK_API_ENV, WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "0" }
+  })
+}, 120_000)
+afterAll(async () => {
+  await stack?.close()
+  await zd?.close()
+})
+
+/** `pnpm backfill --source zendesk --json [...]`, its summary, and the Genesys calls the service made meanwhile. */
+const backfill = async (...args: Array<string>) => {
+  const from = Date.now()
+  const r = await runBackfillCli(stack!.service.url, ["--source", "zendesk", "--json", ...args])
+  expect(r.code, r.stderr).toBe(0)
+  return {
+    summary: parseBackfillSummary(r.stdout),
+    calls: countCalls(stack!.emulator.requests(), stack!.serviceClientId, from, Date.now() + 1)
+  }
+}
+
+const workitems = async () => {
+  const session = await openSession(stack!.reader)
+  const idKey = customFieldKey(defaultCatalog.fields.find((f) => f.key === "ticket_id")!)
+  return (await allWorkitems(session, stack!.worktypeId)).map((w) => String(w.customFields?.[idKey]))
+}
+
+describe("pnpm backfill over 1,000 tickets", () => {
+  it("the dry run lists 1,000 to create and writes nothing", async () => {
+    const dry = await backfill("--dry-run")
+    expect(dry.summary).toEqual({ dryRun: true, read: N, created: N, updated: 0, upToDate: 0, refused: 0, pending: 0 })
+    expect(dry.calls).toEqual({ api: 0, writes: 0, byOperation: {} })
+    expect(await workitems()).toEqual([])
+  }, 120_000)
+
+  it("a rerun after kill -9 midway leaves exactly 1,000 workitems, one per ticket; a run after that makes no Genesys write", async () => {
+    const service = stack!.service
+    const res = await fetch(`${service.url}/backfill/zendesk`, { method: "POST" })
+    expect(res.status).toBe(202)
+    let j = (await res.json()) as Job
+    // Killed once some jobs' links are written and before the last one's are.
+    for (let i = 0; i < 3000 && j.finished < N / 2; i++) {
+      await new Promise((r) => setTimeout(r, 20))
+      j = (await (await fetch(`${service.url}/backfill/jobs/${j.id}`)).json()) as Job
     }
-    const stack = await startStack({
-      rateLimitPerMinute: 30_000,
-      webhookEnv: {},
-      namePrefix: "BackfillKill",
-      serviceEnv: { HELPDESK_URL_GITHUB: gh.url, HELPDESK_TOKEN_GITHUB: "github-pat", HELPDESK_REPO_GITHUB: "octo-org/helpdesk", WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0" }
+    expect(j.finished).toBeGreaterThanOrEqual(N / 2)
+    expect(j.finished).toBeLessThan(N)
+    await service.kill9()
+    await service.restart()
+
+    const rerun = await backfill()
+    expect(rerun.summary).toMatchObject({ dryRun: false, read: N, refused: 0, pending: 0 })
+    expect(rerun.summary.created + rerun.summary.upToDate).toBe(N)
+    expect(rerun.summary.upToDate).toBeGreaterThanOrEqual(N / 2)
+    const ids = await workitems()
+    expect(ids).toHaveLength(N)
+    expect(new Set(ids).size).toBe(N)
+
+    const again = await backfill()
+    expect(again.summary).toEqual({
+      dryRun: false,
+      read: N,
+      created: 0,
+      updated: 0,
+      upToDate: N,
+      refused: 0,
+      pending: 0
     })
-    const service = stack.service.url
-    const job = async (id: string) => (await (await fetch(`${service}/backfill/jobs/${id}`)).json()) as Job
-    const start = async () => {
-      const res = await fetch(`${service}/backfill/github`, { method: "POST" })
-      expect(res.status).toBe(202)
-      return (await res.json()) as Job
-    }
-    try {
-      let j = await start()
-      // Killed once the first job's links are written and before the last one's are.
-      for (let i = 0; i < 600 && j.finished < 50; i++) {
-        await new Promise((r) => setTimeout(r, 20))
-        j = await job(j.id)
-      }
-      expect(j.finished).toBeGreaterThanOrEqual(50)
-      expect(j.finished).toBeLessThan(N)
-      await stack.service.kill9()
-      await stack.service.restart()
-      j = await start()
-      for (let i = 0; i < 600 && j.state !== "done" && j.state !== "failed"; i++) {
-        await new Promise((r) => setTimeout(r, 100))
-        j = await job(j.id)
-      }
-      expect(j.summary).toMatchObject({ read: N, refused: 0, pending: 0 })
-      expect(j.summary!.created + j.summary!.upToDate).toBe(N)
-      const session = await openSession(stack.reader)
-      const workitems = await allWorkitems(session, stack.worktypeId)
-      const idKey = customFieldKey(defaultCatalog.fields.find((f) => f.key === "ticket_id")!)
-      const ids = workitems.map((w) => String(w.customFields?.[idKey]))
-      expect(workitems).toHaveLength(N)
-      expect(new Set(ids).size).toBe(N)
-      // A third run finds every ticket up to date.
-      j = await start()
-      for (let i = 0; i < 300 && j.state !== "done"; i++) {
-        await new Promise((r) => setTimeout(r, 50))
-        j = await job(j.id)
-      }
-      expect(j.summary).toMatchObject({ read: N, created: 0, updated: 0, upToDate: N })
-    } finally {
-      await stack.close()
-      await gh.close()
-    }
-  }, 180_000)
+    expect(again.calls.writes).toBe(0)
+    expect(again.calls.byOperation).toEqual({})
+    expect(await workitems()).toHaveLength(N)
+  }, 300_000)
 })

@@ -32,7 +32,7 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
 ]
 
 const main = async (): Promise<number> => {
-  let flags
+  let flags: ReturnType<typeof parseFlags>
   try {
     flags = parseFlags(process.argv.slice(2), FLAGS)
   } catch (e) {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { startEmulator } from "@workbridge/genesys-emulator"
+import { maxInWindow, startEmulator } from "@workbridge/genesys-emulator"
 import { provisionForService } from "@workbridge/infra/provision"
 import { openRedis } from "@workbridge/service/distributed/Connections"
 import { deleteTopology } from "@workbridge/service/distributed/RabbitInbox"
@@ -114,17 +114,6 @@ export const formatBreakdown = (b: CallBreakdown): string => {
     .sort(([a], [c]) => a.localeCompare(c))
     .map(([n, count]) => `${n} → ${count}`)
   return `by operation: ${ops.join(", ")}; workitems by calls naming them (PATCH, GET): ${items.length === 0 ? "none" : items.join(", ")}`
-}
-
-/** Most timestamps (ms, sorted) within any `windowMs`. */
-export const maxInWindow = (times: ReadonlyArray<number>, windowMs: number): number => {
-  let best = 0
-  let start = 0
-  for (let end = 0; end < times.length; end++) {
-    while (times[end]! - times[start]! >= windowMs) start++
-    best = Math.max(best, end - start + 1)
-  }
-  return best
 }
 
 const execFileP = promisify(execFile)

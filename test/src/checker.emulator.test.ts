@@ -27,7 +27,7 @@ describe("checkInvariants against the emulator", () => {
     worktypeId = provisioned.worktypeId
     const s = await openSession(admin)
     const ctx = { typeId: worktypeId, statusIds: await statusIds(s, worktypeId) }
-    const create = async (t: TicketTruth, values: TicketTruth["values"], revision: string) => {
+    const create = async (_t: TicketTruth, values: TicketTruth["values"], revision: string) => {
       const body = toWorkitemCreate(defaultCatalog, { values: { ...values, source_revision: revision }, truncated: [], unmapped: [] }, ctx)
       return (await sdkCall<{ id: string }>("create", () => s.tm.postTaskmanagementWorkitems(body as never))).id
     }

@@ -3,6 +3,7 @@
  * its control API): inject faults, send every delivery, crash the service on schedule, wait until everything
  * accepted is worked off, then check the invariants and measure the Genesys calls.
  */
+import { type LoggedRequest, maxInWindow } from "@workbridge/genesys-emulator"
 import { type CallStats, checkInvariants, type InvariantReport, type Violation } from "./checker.js"
 import type { GenesysReader } from "./genesys.js"
 import { sendDeliveries, type SendResult } from "./send.js"
@@ -77,16 +78,6 @@ export interface StormRun {
   }
 }
 
-interface LoggedRequest {
-  readonly method: string
-  readonly path: string
-  readonly status: number
-  readonly at: string
-  readonly clientId?: string
-  readonly route?: string
-  readonly fault?: string
-}
-
 interface Stats {
   readonly calls: Readonly<Record<string, Readonly<Record<string, number>>>>
 }
@@ -155,16 +146,6 @@ export const waitForDrain = async (urls: ReadonlyArray<string>, timeoutMs: numbe
     await sleep(250)
   }
   return undefined
-}
-
-const maxPerWindow = (times: ReadonlyArray<number>, windowMs: number): number => {
-  let best = 0
-  let start = 0
-  for (let end = 0; end < times.length; end++) {
-    while (times[end]! - times[start]! >= windowMs) start++
-    best = Math.max(best, end - start + 1)
-  }
-  return best
 }
 
 /** Run the storm and check it. Faults are cleared before the check whatever happens. */
@@ -273,7 +254,7 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
     const natural429 = mine.filter((r) => r.status === 429 && r.fault === undefined).length
     const injected429 = mine.filter((r) => r.status === 429 && r.fault !== undefined).length
     const burst = target.budgetBurst ?? Math.max(1, Math.min(10, Math.ceil(target.budgetPerMinute / 60)))
-    const maxCallsPerMinute = maxPerWindow(times, 60_000)
+    const maxCallsPerMinute = maxInWindow(times, 60_000)
     budget = {
       budgetPerMinute: target.budgetPerMinute,
       callsInDrain: inDrain,

@@ -119,7 +119,7 @@ describe("Pulumi.yaml", () => {
 
   it("declares exactly the config keys the program reads, secrets marked secret", () => {
     const config = text.slice(text.indexOf("\nconfig:\n"))
-    const declared = [...config.matchAll(/^  ([A-Za-z]+):$/gm)].map((m) => m[1])
+    const declared = [...config.matchAll(/^ {2}([A-Za-z]+):$/gm)].map((m) => m[1])
     expect([...declared].sort()).toEqual([...CONFIG_KEYS].sort())
     for (const key of SECRET_CONFIG_KEYS) {
       expect(config).toMatch(new RegExp(`^  ${key}:\\n(    .*\\n)*?    secret: true$`, "m"))

@@ -22,7 +22,7 @@ const write = (name: string, derivedFrom: string, event: string, body: Obj, head
     provenance: { filled_in: ["written by Workbridge from the fixture named in derived_from; see fixtures/SOURCES.md"] },
     notes
   }
-  writeFileSync(`${FIXTURES_DIR}synthetic/${name}.json`, JSON.stringify(out, null, 2) + "\n")
+  writeFileSync(`${FIXTURES_DIR}synthetic/${name}.json`, `${JSON.stringify(out, null, 2)}\n`)
 }
 
 const raw = (name: string): Obj => JSON.parse(readFileSync(`${FIXTURES_DIR}${name}.json`, "utf8"))

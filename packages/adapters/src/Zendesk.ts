@@ -74,7 +74,7 @@ const IGNORED_EVENTS = new Set(["soft_deleted", "permanently_deleted", "undelete
 const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
   Either.flatMap(parseBody(SOURCE, req.rawBody, 400), (body) => {
     const type = str(body["type"])
-    if (type !== undefined && type.startsWith("zen:event-type:")) return decodeEvent(req, catalog, body, type)
+    if (type?.startsWith("zen:event-type:")) return decodeEvent(req, catalog, body, type)
     if (isObject(body["ticket"])) return decodeTrigger(req, catalog, body["ticket"])
     return fail(SOURCE, 'the body is neither a Zendesk event (no "type") nor a trigger body (no "ticket" object)', 422)
   })

@@ -13,4 +13,4 @@ export const adapters: Readonly<Record<BuiltInSource, Adapter>> = { zendesk, ser
 
 /** The adapter of a source name from a URL, or undefined (own properties only: `constructor` is not a source). */
 export const adapterFor = (source: string): Adapter | undefined =>
-  Object.prototype.hasOwnProperty.call(adapters, source) ? adapters[source as BuiltInSource] : undefined
+  Object.hasOwn(adapters, source) ? adapters[source as BuiltInSource] : undefined

@@ -43,7 +43,7 @@ describe("revisions fit the catalog's source_revision field", () => {
   it("every built-in fixture decodes to a revision within the limit", () => {
     for (const [name, adapter] of Object.entries(adapters)) {
       for (const fixture of ["created", "updated"]) {
-        let f
+        let f: ReturnType<typeof loadFixture>
         try {
           f = loadFixture(`${name}-${name === "github" ? "issues-opened" : name === "jira" ? `issue-${fixture}` : `ticket-${fixture}`}`)
         } catch {

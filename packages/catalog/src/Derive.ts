@@ -253,7 +253,7 @@ interface WorkitemState {
 }
 
 const workitemState = (catalog: Catalog, ticket: NormalizedTicket, ctx: WorkitemContext): WorkitemState => {
-  const valueOf = (attribute: WorkitemAttribute): readonly [FieldDecl, NormalizedValue] | undefined => {
+  const valueFor = (attribute: WorkitemAttribute): readonly [FieldDecl, NormalizedValue] | undefined => {
     const field = attributeField(catalog, attribute)
     const value = field === undefined ? undefined : ticket.values[field.key]
     return field === undefined || value === undefined ? undefined : [field, value]
@@ -262,24 +262,24 @@ const workitemState = (catalog: Catalog, ticket: NormalizedTicket, ctx: Workitem
     -readonly [K in keyof WorkitemState]: WorkitemState[K]
   } = { name: workitemName(catalog, ticket), customFields: {} }
 
-  const description = valueOf("description")
+  const description = valueFor("description")
   if (description !== undefined) {
     state.description = truncateText(asText(description[1]) ?? "", GENESYS_LIMITS.workitemDescription.maxLength).text
   }
 
-  const priority = valueOf("priority")
+  const priority = valueFor("priority")
   if (priority !== undefined) {
     const [field, value] = priority
     const n = typeof value === "number" ? value : field.vocabulary?.find((e) => e.value === value)?.priority
     if (n !== undefined) state.priority = n
   }
 
-  const due = valueOf("dateDue")
+  const due = valueFor("dateDue")
   if (due !== undefined && typeof due[1] === "string") {
     state.dateDue = due[0].type === "date" ? `${due[1]}T00:00:00.000Z` : due[1]
   }
 
-  const status = valueOf("statusId")
+  const status = valueFor("statusId")
   if (status !== undefined) {
     const [field, value] = status
     const name = typeof value === "string" ? catalog.statusMapping[value] : undefined
@@ -293,10 +293,10 @@ const workitemState = (catalog: Catalog, ticket: NormalizedTicket, ctx: Workitem
     state.statusId = id
   }
 
-  const tag = valueOf("externalTag")
+  const tag = valueFor("externalTag")
   if (tag !== undefined) state.externalTag = asText(tag[1]) ?? ""
 
-  const skills = valueOf("skillIds")
+  const skills = valueFor("skillIds")
   if (skills !== undefined && ctx.skillIds !== undefined) {
     const [field, value] = skills
     const ids: Array<string> = []

@@ -80,6 +80,14 @@ export interface FieldUsage {
 }
 
 /** A declared ticket field. */
+/**
+ * Who owns a field's value (docs/catalog.md#field-direction): the helpdesk (`toGenesys`, the default: the helpdesk's
+ * value is written to the workitem), Genesys (`toHelpdesk`: an agent's change is written back to the ticket), or
+ * both (`both`: the newer change wins).
+ */
+export const FIELD_DIRECTIONS = ["toGenesys", "toHelpdesk", "both"] as const
+export type FieldDirection = (typeof FIELD_DIRECTIONS)[number]
+
 export interface FieldDecl {
   /** snake_case name, 1–64 chars; the custom field key is `${key}_${type}`. */
   readonly key: string
@@ -96,6 +104,8 @@ export interface FieldDecl {
   readonly custom: boolean
   /** A ticket without this field is invalid. */
   readonly required: boolean
+  /** Who owns the field's value; absent means `toGenesys`. */
+  readonly direction?: FieldDirection
 }
 
 /** Genesys worktype status categories (docs/genesys-api.md §2.5). */
@@ -126,6 +136,11 @@ export interface Catalog {
    * `{ servicenow: { status: { "6": "solved" } } }`. Merged over each adapter's built-in defaults.
    */
   readonly sourceMappings?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, string>>>>>>
+  /**
+   * Per source: status vocabulary value → the status to write to that helpdesk when a workitem reaches a status that
+   * value maps to (e.g. `{ servicenow: { solved: "6" } }`). Merged over `DEFAULT_WRITE_BACK_STATUSES`.
+   */
+  readonly writeBackStatuses?: Readonly<Record<string, Readonly<Record<string, string>>>>
 }
 
 /** The custom-field key of a field: `<name>_<coretype>` (docs/genesys-api.md §2.3). */

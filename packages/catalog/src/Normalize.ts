@@ -357,7 +357,7 @@ export const normalizeFlatFields = (
   fields: Readonly<Record<string, unknown>>,
   options: NormalizeOptions = {}
 ): NormalizationOutcome =>
-  normalizeLookup(catalog, (key) => (Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined), options)
+  normalizeLookup(catalog, (key) => (Object.hasOwn(fields, key) ? fields[key] : undefined), options)
 
 const normalizeLookup = (catalog: Catalog, lookup: (key: string) => unknown, options: NormalizeOptions): NormalizationOutcome => {
   const checkRequired = options.checkRequired !== false

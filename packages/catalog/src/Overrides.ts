@@ -7,7 +7,7 @@ import { Either, ParseResult, Schema } from "effect"
 import { parse as parseYaml } from "yaml"
 import { defaultCatalog } from "./DefaultCatalog.js"
 import type { Catalog, FieldDecl, VocabularyEntry } from "./Field.js"
-import { CORE_TYPES, WORKITEM_ATTRIBUTES } from "./Field.js"
+import { CORE_TYPES, FIELD_DIRECTIONS, WORKITEM_ATTRIBUTES } from "./Field.js"
 import type { CatalogProblem } from "./Validate.js"
 import { CatalogConfigError, catalogProblems } from "./Validate.js"
 
@@ -38,6 +38,8 @@ const oneOf = (what: string, values: ReadonlyArray<string>) => ({
   })
 })
 
+const Direction = Schema.Literal(...FIELD_DIRECTIONS).annotations(oneOf("a field direction", FIELD_DIRECTIONS))
+
 const FieldInput = Schema.Struct({
   key: Schema.String,
   type: Schema.Literal(...CORE_TYPES).annotations(oneOf("a Genesys core type", CORE_TYPES)),
@@ -53,7 +55,8 @@ const FieldInput = Schema.Struct({
     { exact: true }
   ),
   custom: Schema.optionalWith(Schema.Boolean, { default: () => true }),
-  required: Flag
+  required: Flag,
+  direction: Schema.optionalWith(Direction, { exact: true })
 })
 
 const StatusInput = Schema.Struct({
@@ -87,7 +90,11 @@ export const CatalogOverridesSchema = Schema.Struct({
   /** Merged over the base source mappings (source → field key → vendor value → vocabulary value). */
   sourceMappings: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: StringMap }) }), {
     exact: true
-  })
+  }),
+  /** Per existing field key: who owns its value (toGenesys, toHelpdesk, both). */
+  directions: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Direction }), { exact: true }),
+  /** Merged over the base write-back statuses (source → status vocabulary value → the helpdesk's status). */
+  writeBackStatuses: Schema.optionalWith(Schema.Record({ key: Schema.String, value: StringMap }), { exact: true })
 })
 
 /** An override document as written in a file (optional parts may be left out). */
@@ -160,6 +167,17 @@ export const applyOverrides = (
     fields = fields.map((f, i) => (i === index ? extended.right : f))
   }
 
+  for (const [key, direction] of Object.entries(o.directions ?? {})) {
+    const index = fields.findIndex((f) => f.key === key)
+    if (index < 0) return fail({ path: `directions.${key}`, problem: `${JSON.stringify(key)} is not a field of the catalog` })
+    fields = fields.map((f, i) => (i === index ? { ...f, direction } : f))
+  }
+
+  const writeBackStatuses: Record<string, Record<string, string>> = {}
+  for (const layer of [base.writeBackStatuses ?? {}, o.writeBackStatuses ?? {}]) {
+    for (const [source, mapping] of Object.entries(layer)) writeBackStatuses[source] = { ...writeBackStatuses[source], ...mapping }
+  }
+
   const sourceMappings: Record<string, Record<string, Record<string, string>>> = {}
   for (const layer of [base.sourceMappings ?? {}, o.sourceMappings ?? {}]) {
     for (const [source, perField] of Object.entries(layer)) {
@@ -174,7 +192,8 @@ export const applyOverrides = (
     fields,
     statuses: o.statuses ?? base.statuses,
     statusMapping: { ...base.statusMapping, ...o.statusMapping },
-    ...(Object.keys(sourceMappings).length === 0 ? {} : { sourceMappings })
+    ...(Object.keys(sourceMappings).length === 0 ? {} : { sourceMappings }),
+    ...(Object.keys(writeBackStatuses).length === 0 ? {} : { writeBackStatuses })
   }
 
   const first = catalogProblems(catalog)[0]

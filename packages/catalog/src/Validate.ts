@@ -4,7 +4,7 @@
  */
 import { Data, Either } from "effect"
 import type { Catalog, CoreType, FieldDecl, WorkitemAttribute } from "./Field.js"
-import { CORE_TYPES, GENESYS_LIMITS, WORKITEM_ATTRIBUTES } from "./Field.js"
+import { CORE_TYPES, FIELD_DIRECTIONS, GENESYS_LIMITS, WORKITEM_ATTRIBUTES } from "./Field.js"
 import { ATTRIBUTE_MAX_LENGTH, STRING_TYPES } from "./Limits.js"
 import { canonicalToken, entrySpellings } from "./Vocabulary.js"
 
@@ -156,6 +156,9 @@ const fieldProblems = (field: FieldDecl, at: string): Array<CatalogProblem> => {
     out.push({ path: `${at}.type`, problem: `${q(field.type)} is not a Genesys core type (${CORE_TYPES.join(", ")})` })
     return out
   }
+  if (field.direction !== undefined && !(FIELD_DIRECTIONS as ReadonlyArray<unknown>).includes(field.direction)) {
+    out.push({ path: `${at}.direction`, problem: `${q(field.direction)} is not a field direction (${FIELD_DIRECTIONS.join(", ")})` })
+  }
   if (typeof field.title !== "string" || field.title.trim() === "") out.push({ path: `${at}.title`, problem: "must not be empty" })
   out.push(...limitProblems(field, at), ...vocabularyProblems(field, at))
   const free = STRING_TYPES.has(field.type) || (field.type === "tag" && field.vocabulary === undefined)
@@ -252,6 +255,16 @@ export const catalogProblems = (catalog: Catalog): ReadonlyArray<CatalogProblem>
   for (const value of statusValues) {
     if (catalog.statusMapping[value] === undefined) {
       out.push({ path: "statusMapping", problem: `has no status for ${q(value)} (a value of field ${q(statusField?.key)})` })
+    }
+  }
+
+  for (const [source, mapping] of Object.entries(catalog.writeBackStatuses ?? {})) {
+    for (const [value, vendorStatus] of Object.entries(mapping)) {
+      const at = `writeBackStatuses.${source}.${value}`
+      if (!statusValues.has(value)) {
+        out.push({ path: at, problem: statusField === undefined ? "no field sets statusId" : `${q(value)} is not a value of field ${q(statusField.key)}` })
+      }
+      if (typeof vendorStatus !== "string" || vendorStatus.trim() === "") out.push({ path: at, problem: "must name the helpdesk's status" })
     }
   }
 

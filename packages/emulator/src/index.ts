@@ -13,3 +13,4 @@ export {
 } from "./Emulator.js"
 export { KNOWN_PERMISSIONS } from "./internal/auth.js"
 export { prng } from "./internal/faults.js"
+export { maxInWindow } from "./windows.js"

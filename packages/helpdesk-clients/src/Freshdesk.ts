@@ -8,6 +8,7 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import { callJson, decodeCursor, encodeCursor, HelpdeskError, nextLink, type ReadError, type RetryPolicy } from "./Http.js"
 import { decodeRead, type HelpdeskClient, isoSeconds, type Keyset, keysetFrom, keysetStep, type ReadPage, type ReadStart } from "./Read.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
 
 export interface FreshdeskConfig {
   /** `https://{domain}.freshdesk.com` */
@@ -24,7 +25,7 @@ const SOURCE = "freshdesk"
 
 type Json = Record<string, unknown>
 
-export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient => {
+export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & HelpdeskWriter => {
   const base = config.baseUrl.replace(/\/+$/, "")
   const catalog = config.catalog ?? defaultCatalog
   const perPage = Math.min(100, config.perPage ?? 100)
@@ -80,5 +81,41 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient => 
       return yield* toEvent(res.body as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
-  return { source: SOURCE, readPage, readTicket }
+  const ticketUrl = (ticketId: string, operation: string, suffix = ""): Effect.Effect<string, HelpdeskError> =>
+    /^\d+$/.test(ticketId)
+      ? Effect.succeed(`${base}/api/v2/tickets/${ticketId}${suffix}`)
+      : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Freshdesk ticket id is a number" }))
+
+  // [F2][F8][F13]: the status by `PUT /api/v2/tickets/{id}` (a number: 2 Open, 3 Pending, 4 Resolved, 5 Closed);
+  // the note by `POST /api/v2/tickets/{id}/notes` with `private: true`.
+  const writer = makeWriter(SOURCE, {
+    current: (ticketId) =>
+      Effect.gen(function* () {
+        const operation = "GET /api/v2/tickets/{id}"
+        const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(ticketId, operation))), { source: SOURCE, operation, ...policy })
+        const status = (res.body as Json | undefined)?.["status"]
+        if (typeof status !== "number") return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the ticket has no status" }))
+        return { status: String(status), is: (requested: string) => Number(requested) === status } satisfies CurrentStatus
+      }).pipe(Effect.provide(FetchHttpClient.layer)),
+    write: (ticketId, status, note) =>
+      Effect.gen(function* () {
+        let calls = 0
+        if (status !== undefined) {
+          const operation = "PUT /api/v2/tickets/{id}"
+          const value = Number(status)
+          if (!Number.isInteger(value)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `a Freshdesk status is a number, not "${status}"` }))
+          yield* callJson(authed(HttpClientRequest.put(yield* ticketUrl(ticketId, operation)).pipe(HttpClientRequest.bodyUnsafeJson({ status: value }))), { source: SOURCE, operation, ...policy })
+          calls++
+        }
+        if (note !== undefined) {
+          const operation = "POST /api/v2/tickets/{id}/notes"
+          const request = HttpClientRequest.post(yield* ticketUrl(ticketId, operation, "/notes")).pipe(HttpClientRequest.bodyUnsafeJson({ body: note, private: true }))
+          yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+          calls++
+        }
+        return calls
+      }).pipe(Effect.provide(FetchHttpClient.layer))
+  })
+
+  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }

@@ -10,6 +10,7 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import { decodeCursor, encodeCursor, HelpdeskError, RateLimited, type ReadError, retryAfterMs, retryRateLimited, type RetryPolicy } from "./Http.js"
 import { decodeRead, type HelpdeskClient, isoSeconds, type Keyset, keysetFrom, keysetStep, type ReadPage, type ReadStart } from "./Read.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
 
 export interface GitHubConfig {
   /** `https://api.github.com` (default) or a GitHub Enterprise Server `https://{host}/api/v3`. */
@@ -28,7 +29,7 @@ const SOURCE = "github"
 
 type Json = Record<string, unknown>
 
-export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient => {
+export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & HelpdeskWriter => {
   const catalog = config.catalog ?? defaultCatalog
   const [owner, repo] = config.repository.split("/") as [string, string]
   const octokit = new Octokit({ auth: config.token, baseUrl: (config.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""), userAgent: "workbridge" })
@@ -75,16 +76,51 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient => {
       return { events, cursor: encodeCursor(SOURCE, { ...next }), done: !hasNext }
     })
 
-  const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
-    Effect.gen(function* () {
-      const operation = "GET /repos/{owner}/{repo}/issues/{issue_number}"
-      const m = /^(.+)#(\d+)$/.exec(ticketId)
-      if (m === null || m[1] !== config.repository) {
-        return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `a ticket id of this client is "${config.repository}#<number>"` }))
-      }
-      const res = yield* call(operation, () => octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number: Number(m[2]) }))
-      return yield* toEvent(res.data as unknown as Json, operation)
-    })
+  /** The issue number of a ticket id of this client (`owner/repo#number`). */
+  const issueNumber = (ticketId: string, operation: string): Effect.Effect<number, HelpdeskError> => {
+    const m = /^(.+)#(\d+)$/.exec(ticketId)
+    return m === null || m[1] !== config.repository
+      ? Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `a ticket id of this client is "${config.repository}#<number>"` }))
+      : Effect.succeed(Number(m[2]))
+  }
 
-  return { source: SOURCE, readPage, readTicket }
+  const readIssue = (ticketId: string, operation: string) =>
+    Effect.flatMap(issueNumber(ticketId, operation), (issue_number) => call(operation, () => octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number })))
+
+  const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> => {
+    const operation = "GET /repos/{owner}/{repo}/issues/{issue_number}"
+    return Effect.flatMap(readIssue(ticketId, operation), (res) => toEvent(res.data as unknown as Json, operation))
+  }
+
+  // [G5]: `PATCH …/issues/{n}` with `state` (and `state_reason: completed` when closing); the note is an ordinary
+  // comment (`POST …/issues/{n}/comments`): GitHub has no internal comments.
+  const writer = makeWriter(SOURCE, {
+    current: (ticketId) =>
+      Effect.map(readIssue(ticketId, "GET /repos/{owner}/{repo}/issues/{issue_number}"), (res) => {
+        const state = String((res.data as unknown as Json)["state"])
+        return { status: state, is: (requested: string) => requested === state } satisfies CurrentStatus
+      }),
+    write: (ticketId, status, note) =>
+      Effect.gen(function* () {
+        let calls = 0
+        if (status !== undefined) {
+          const operation = "PATCH /repos/{owner}/{repo}/issues/{issue_number}"
+          if (status !== "open" && status !== "closed") return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `a GitHub issue is "open" or "closed", not "${status}"` }))
+          const issue_number = yield* issueNumber(ticketId, operation)
+          yield* call(operation, () =>
+            octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number, state: status, ...(status === "closed" ? { state_reason: "completed" as const } : {}) })
+          )
+          calls++
+        }
+        if (note !== undefined) {
+          const operation = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+          const issue_number = yield* issueNumber(ticketId, operation)
+          yield* call(operation, () => octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number, body: note }))
+          calls++
+        }
+        return calls
+      })
+  })
+
+  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }

@@ -8,6 +8,7 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import { callJson, decodeCursor, encodeCursor, HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
 import { decodeRead, type HelpdeskClient, type ReadPage, type ReadStart } from "./Read.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
 
 export interface JiraConfig {
   /** `https://{site}.atlassian.net` */
@@ -34,7 +35,7 @@ const jqlMinute = (ms: number): string => new Date(ms).toISOString().slice(0, 16
 /** Atlassian Document Format → the plain text a webhook carries; a value that is not a document passes through. */
 const adfText = (doc: unknown): unknown => (typeof doc === "object" && doc !== null ? adfToText(doc) : doc)
 
-export const makeJiraClient = (config: JiraConfig): HelpdeskClient => {
+export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWriter => {
   const base = config.baseUrl.replace(/\/+$/, "")
   const catalog = config.catalog ?? defaultCatalog
   const policy = config.retry ? { policy: config.retry } : {}
@@ -124,7 +125,58 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient => {
       return yield* toEvent(res.body as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
-  return { source: SOURCE, readPage, readTicket }
+  const issueId = (ticketId: string, operation: string): Effect.Effect<string, HelpdeskError> =>
+    /^(\d+|[A-Z][A-Z0-9_]*-\d+)$/.test(ticketId)
+      ? Effect.succeed(ticketId)
+      : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Jira ticket id is the issue id (or key)" }))
+
+  /** `category:<key>` asks for any status of that category (`done`, `indeterminate`, `new`); otherwise a status name. */
+  const matches = (requested: string, status: { name?: unknown; statusCategory?: { key?: unknown } } | undefined): boolean =>
+    requested.startsWith("category:")
+      ? status?.statusCategory?.key === requested.slice("category:".length)
+      : typeof status?.name === "string" && status.name.toLowerCase() === requested.toLowerCase()
+
+  // [J6]: a status is reached by a transition: list those available from the current status, pick the one leading to
+  // the status asked for, apply it. [J8]: the internal note is a Jira Service Management comment with `public: false`.
+  const writer = makeWriter(SOURCE, {
+    current: (ticketId) =>
+      Effect.gen(function* () {
+        const operation = "GET /rest/api/3/issue/{issueIdOrKey}"
+        const id = yield* issueId(ticketId, operation)
+        const res = yield* callJson(authed(HttpClientRequest.get(`${base}/rest/api/3/issue/${id}`).pipe(HttpClientRequest.setUrlParam("fields", "status"))), { source: SOURCE, operation, ...policy })
+        const status = ((res.body as Json | undefined)?.["fields"] as Json | undefined)?.["status"] as { name?: unknown; statusCategory?: { key?: unknown } } | undefined
+        if (typeof status?.name !== "string") return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the issue has no status" }))
+        return { status: status.name, is: (requested: string) => matches(requested, status) } satisfies CurrentStatus
+      }).pipe(Effect.provide(FetchHttpClient.layer)),
+    write: (ticketId, status, note, current) =>
+      Effect.gen(function* () {
+        let calls = 0
+        if (status !== undefined) {
+          const operation = "GET /rest/api/3/issue/{issueIdOrKey}/transitions"
+          const id = yield* issueId(ticketId, operation)
+          const res = yield* callJson(authed(HttpClientRequest.get(`${base}/rest/api/3/issue/${id}/transitions`)), { source: SOURCE, operation, ...policy })
+          calls++
+          const transitions = ((res.body as Json | undefined)?.["transitions"] ?? []) as Array<{ id?: unknown; to?: { name?: unknown; statusCategory?: { key?: unknown } } }>
+          const transition = transitions.find((t) => matches(status, t.to))
+          if (transition === undefined) {
+            const offered = transitions.map((t) => String(t.to?.name)).join(", ") || "none"
+            return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `no transition leads from "${current.status}" to "${status}" (offered: ${offered})` }))
+          }
+          const post = "POST /rest/api/3/issue/{issueIdOrKey}/transitions"
+          yield* callJson(authed(HttpClientRequest.post(`${base}/rest/api/3/issue/${id}/transitions`).pipe(HttpClientRequest.bodyUnsafeJson({ transition: { id: String(transition.id) } }))), { source: SOURCE, operation: post, ...policy })
+          calls++
+        }
+        if (note !== undefined) {
+          const operation = "POST /rest/servicedeskapi/request/{issueIdOrKey}/comment"
+          const id = yield* issueId(ticketId, operation)
+          yield* callJson(authed(HttpClientRequest.post(`${base}/rest/servicedeskapi/request/${id}/comment`).pipe(HttpClientRequest.bodyUnsafeJson({ body: note, public: false }))), { source: SOURCE, operation, ...policy })
+          calls++
+        }
+        return calls
+      }).pipe(Effect.provide(FetchHttpClient.layer))
+  })
+
+  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }
 
 const parseJiraTime = (value: unknown): number => Date.parse(String(value).replace(/([+-]\d{2})(\d{2})$/, "$1:$2"))

@@ -9,6 +9,7 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import { callJson, decodeCursor, encodeCursor, HelpdeskError, nextLink, type ReadError, type RetryPolicy } from "./Http.js"
 import { decodeRead, type HelpdeskClient, type Keyset, keysetFrom, keysetStep, type ReadPage, type ReadStart } from "./Read.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
 
 export interface ServiceNowConfig {
   /** `https://{instance}.service-now.com` */
@@ -17,6 +18,8 @@ export interface ServiceNowConfig {
   readonly password: string
   /** Default `incident`. */
   readonly table?: string
+  /** The `close_code` a write-back that resolves or closes the record (state 6 or 7) sends; default `Solution provided`. */
+  readonly closeCode?: string
   /** Records per page (`sysparm_limit`); default 1000. */
   readonly pageSize?: number
   readonly catalog?: Catalog
@@ -39,7 +42,7 @@ type Json = Record<string, unknown>
 /** `YYYY-MM-DD HH:MM:SS`, read as UTC (whether an instance reads query literals in the user's zone is unverified). */
 const glideTime = (d: Date): string => d.toISOString().slice(0, 19).replace("T", " ")
 
-export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient => {
+export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient & HelpdeskWriter => {
   const base = config.baseUrl.replace(/\/+$/, "")
   const table = config.table ?? "incident"
   const catalog = config.catalog ?? defaultCatalog
@@ -95,5 +98,39 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient =
       return yield* toEvent(record as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
-  return { source: SOURCE, readPage, readTicket }
+  // [S1][S4][S9]: `PATCH /api/now/table/{table}/{sys_id}` with `state`; resolving (6) or closing (7) also needs
+  // `close_code` and `close_notes`; the note goes in `work_notes`, the journal agents see (🟡 [S9]).
+  const writer = makeWriter(SOURCE, {
+    current: (ticketId) =>
+      Effect.gen(function* () {
+        const operation = `GET /api/now/table/${table}/{sys_id}`
+        const bySysId = /^[0-9a-f]{32}$/.test(ticketId)
+        if (!bySysId && !/^[A-Za-z0-9]+$/.test(ticketId)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a ServiceNow ticket id is a record number or a sys_id" }))
+        const params = { sysparm_fields: "sys_id,state", sysparm_exclude_reference_link: "true" }
+        const request = bySysId
+          ? HttpClientRequest.get(`${base}/api/now/table/${table}/${ticketId}`).pipe(HttpClientRequest.setUrlParams(params))
+          : HttpClientRequest.get(`${base}/api/now/table/${table}`).pipe(HttpClientRequest.setUrlParams({ ...params, sysparm_query: `number=${ticketId}`, sysparm_limit: "1" }))
+        const res = yield* callJson(authed(request), { source: SOURCE, operation, accept: [404], ...policy })
+        const result = res.status === 404 ? undefined : (res.body as Json | undefined)?.["result"]
+        const record = (Array.isArray(result) ? result[0] : result) as Json | undefined
+        if (typeof record?.["sys_id"] !== "string") return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: 404, reason: `no ${table} record ${ticketId}` }))
+        const state = String(record["state"] ?? "")
+        return { status: state, is: (requested: string) => requested === state, ref: record["sys_id"] } satisfies CurrentStatus
+      }).pipe(Effect.provide(FetchHttpClient.layer)),
+    write: (_ticketId, status, note, current) =>
+      Effect.gen(function* () {
+        const operation = `PATCH /api/now/table/${table}/{sys_id}`
+        const closing = status === "6" || status === "7"
+        const body = {
+          ...(status === undefined ? {} : { state: status }),
+          ...(closing ? { close_code: config.closeCode ?? "Solution provided", close_notes: note ?? "Resolved in Genesys Cloud" } : {}),
+          ...(note === undefined ? {} : { work_notes: note })
+        }
+        const request = HttpClientRequest.patch(`${base}/api/now/table/${table}/${current.ref}`).pipe(HttpClientRequest.bodyUnsafeJson(body))
+        yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+        return 1
+      }).pipe(Effect.provide(FetchHttpClient.layer))
+  })
+
+  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }

@@ -8,6 +8,7 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import { callJson, decodeCursor, encodeCursor, HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
 import { decodeRead, type HelpdeskClient, type ReadPage, type ReadStart } from "./Read.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
 
 export interface ZendeskConfig {
   /** `https://{subdomain}.zendesk.com` */
@@ -25,7 +26,7 @@ const SOURCE = "zendesk"
 
 type Json = Record<string, unknown>
 
-export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient => {
+export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & HelpdeskWriter => {
   const base = config.baseUrl.replace(/\/+$/, "")
   const catalog = config.catalog ?? defaultCatalog
   const authed = (r: HttpClientRequest.HttpClientRequest) =>
@@ -90,5 +91,31 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient => {
       return yield* toEvent(ticket as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
-  return { source: SOURCE, readPage, readTicket }
+  const policy = config.retry ? { policy: config.retry } : {}
+  const ticketUrl = (ticketId: string, operation: string): Effect.Effect<string, HelpdeskError> =>
+    /^\d+$/.test(ticketId)
+      ? Effect.succeed(`${base}/api/v2/tickets/${ticketId}.json`)
+      : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Zendesk ticket id is a number" }))
+
+  // [Z4][Z9]: the status and an internal comment (`public: false`) go in one `PUT /api/v2/tickets/{id}`.
+  const writer = makeWriter(SOURCE, {
+    current: (ticketId) =>
+      Effect.gen(function* () {
+        const operation = "GET /api/v2/tickets/{id}"
+        const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(ticketId, operation))), { source: SOURCE, operation, ...policy })
+        const status = ((res.body as Json | undefined)?.["ticket"] as Json | undefined)?.["status"]
+        if (typeof status !== "string") return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the ticket has no status" }))
+        return { status, is: (requested: string) => requested === status } satisfies CurrentStatus
+      }).pipe(Effect.provide(FetchHttpClient.layer)),
+    write: (ticketId, status, note) =>
+      Effect.gen(function* () {
+        const operation = "PUT /api/v2/tickets/{id}"
+        const ticket = { ...(status === undefined ? {} : { status }), ...(note === undefined ? {} : { comment: { body: note, public: false } }) }
+        const request = HttpClientRequest.put(yield* ticketUrl(ticketId, operation)).pipe(HttpClientRequest.bodyUnsafeJson({ ticket }))
+        yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+        return 1
+      }).pipe(Effect.provide(FetchHttpClient.layer))
+  })
+
+  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }

@@ -1,5 +1,6 @@
 export * from "./Http.js"
 export * from "./Read.js"
+export * from "./Write.js"
 export { makeZendeskClient } from "./Zendesk.js"
 export type { ZendeskConfig } from "./Zendesk.js"
 export { makeGitHubClient } from "./GitHub.js"

@@ -42,9 +42,24 @@ export interface FreshdeskEmulatorOptions extends CoreOptions {
   readonly renderUpdatedAt?: boolean
 }
 
+/** A note added with `POST /api/v2/tickets/{id}/notes` ([F2][F7]). */
+export interface FreshdeskNote {
+  readonly id: number
+  readonly ticket_id: number
+  readonly body: string
+  readonly body_text: string
+  readonly private: boolean
+  readonly incoming: boolean
+  readonly user_id: number
+  readonly created_at: string
+  readonly updated_at: string
+}
+
 export interface FreshdeskEmulator extends Running {
   readonly core: Core
   readonly tickets: Map<number, FreshdeskTicket>
+  /** Each ticket's notes, oldest first. */
+  readonly notes: Map<number, Array<FreshdeskNote>>
   readonly contacts: Map<number, FreshdeskContact>
 }
 
@@ -224,6 +239,30 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
     res.json(view(t, [], false))
   })
 
+  // [F2][F7][F13]: a note; `private` defaults to true. Whether adding a note moves the ticket's `updated_at` or runs an
+  // "on ticket update" rule is unverified: the emulator leaves the ticket as it is and sends no webhook.
+  const notes = new Map<number, Array<FreshdeskNote>>()
+  let nextNoteId = 1
+  core.app.post("/api/v2/tickets/:id/notes", (req, res) => {
+    const t = find(req, res)
+    if (t === undefined) return
+    const b = (req.body ?? {}) as Record<string, unknown>
+    if (typeof b["body"] !== "string" || b["body"] === "") return void validation(res, "body", "It should be a/an String", "missing_field")
+    if (b["private"] !== undefined && typeof b["private"] !== "boolean") return void validation(res, "private", "It should be a/an Boolean")
+    const now = isoSeconds(core.now())
+    const note: FreshdeskNote = {
+      id: nextNoteId++, ticket_id: t.id, body: b["body"], body_text: b["body"].replace(/<[^>]*>/g, ""), private: b["private"] !== false,
+      incoming: false, user_id: 1, created_at: now, updated_at: now
+    }
+    notes.set(t.id, [...(notes.get(t.id) ?? []), note])
+    res.status(201).json(note)
+  })
+
+  core.app.get("/api/v2/tickets/:id/conversations", (req, res) => {
+    const t = find(req, res)
+    if (t) res.json(notes.get(t.id) ?? [])
+  })
+
   // [F3][F4] 🟡: updated_since; order_by created_at (default)|due_by|updated_at|status; order_type desc (default);
   // without updated_since only tickets created in the past 30 days; per_page ≤100 (default 30) [F5][F14];
   // Link rel="next" [F5]; at most 300 pages [F6].
@@ -255,5 +294,5 @@ export const startFreshdeskEmulator = async (options: FreshdeskEmulatorOptions =
   })
 
   const running = await listen(core)
-  return { ...running, core, tickets, contacts }
+  return { ...running, core, tickets, contacts, notes }
 }

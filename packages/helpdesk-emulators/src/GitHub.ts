@@ -34,9 +34,20 @@ export interface GitHubEmulatorOptions extends CoreOptions {
   readonly login?: string
 }
 
+/** A comment added with `POST …/issues/{n}/comments` ([G5]: the body only; GitHub has no private comments). */
+export interface GitHubComment {
+  readonly id: number
+  readonly body: string
+  readonly user: { readonly login: string }
+  readonly created_at: string
+  readonly updated_at: string
+}
+
 export interface GitHubEmulator extends Running {
   readonly core: Core
   readonly issues: Map<number, GitHubIssue>
+  /** Each issue's comments, oldest first. */
+  readonly comments: Map<number, Array<GitHubComment>>
   readonly repository: string
 }
 
@@ -152,6 +163,28 @@ export const startGitHubEmulator = async (options: GitHubEmulatorOptions = {}): 
     if (i) res.set("etag", `W/"${i.number}-${i.updated_at}"`).json(api(i))
   })
 
+  // [G5]: a comment takes `body` only and counts in the issue's `comments`. The `issue_comment` webhook GitHub sends
+  // for it is not emulated (Workbridge subscribes to `issues` only), and whether the issue's `updated_at` moves is
+  // unverified: the emulator leaves it.
+  const comments = new Map<number, Array<GitHubComment>>()
+  let nextCommentId = 1
+  core.app.post("/repos/:owner/:repo/issues/:number/comments", (req, res) => {
+    const i = find(req, res)
+    if (i === undefined) return
+    const b = (req.body ?? {}) as Record<string, unknown>
+    if (typeof b["body"] !== "string" || b["body"] === "") return void invalid(res, "body", "missing_field")
+    const now = isoSeconds(core.now())
+    const comment: GitHubComment = { id: nextCommentId++, body: b["body"], user: { login: sender.login }, created_at: now, updated_at: now }
+    comments.set(i.number, [...(comments.get(i.number) ?? []), comment])
+    i.comments += 1
+    res.status(201).json(comment)
+  })
+
+  core.app.get("/repos/:owner/:repo/issues/:number/comments", (req, res) => {
+    const i = find(req, res)
+    if (i) res.json(comments.get(i.number) ?? [])
+  })
+
   // [G5]: state_reason is ignored unless state changes; labels replace the whole set.
   core.app.patch("/repos/:owner/:repo/issues/:number", (req, res) => {
     const i = find(req, res)
@@ -232,5 +265,5 @@ export const startGitHubEmulator = async (options: GitHubEmulatorOptions = {}): 
   })
 
   const running = await listen(core)
-  return { ...running, core, issues, repository }
+  return { ...running, core, issues, repository, comments }
 }

@@ -43,9 +43,19 @@ export interface JiraEmulatorOptions extends CoreOptions {
   readonly project?: string
 }
 
+/** A Jira Service Management request comment ([J8]): `public: false` is an internal note agents see. */
+export interface JiraComment {
+  readonly id: string
+  readonly body: string
+  readonly public: boolean
+  readonly createdMs: number
+}
+
 export interface JiraEmulator extends Running {
   readonly core: Core
   readonly issues: Map<string, JiraIssue>
+  /** Each issue's request comments (by issue id), oldest first. */
+  readonly comments: Map<string, Array<JiraComment>>
 }
 
 const STATUS = {
@@ -85,7 +95,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
       source: "jira",
       // [J10][J11]: 429 + Retry-After (s) + X-RateLimit-Reset (ISO) + RateLimit-Reason. The body is unverified.
       rateLimited: (res, s) => {
-        const reset = new Date(Date.now() + s * 1000).toISOString().slice(0, 16) + "Z"
+        const reset = `${new Date(Date.now() + s * 1000).toISOString().slice(0, 16)}Z`
         res.status(429).set({ "Retry-After": String(s), "X-RateLimit-Reset": reset, "RateLimit-Reason": "jira-burst-based" }).json({ errorMessages: ["Rate limit exceeded."], errors: {} })
       },
       failure: (res, status, message) => {
@@ -178,6 +188,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
   const item = (field: string, from: string | null, to: string | null, fromId: string | null = null, toId: string | null = null) => ({ field, fieldtype: "jira", fieldId: field, from: fromId, fromString: from, to: toId, toString: to })
 
   core.app.post("/rest/api/3/issue", (req, res) => {
+    // biome-ignore lint/suspicious/noExplicitAny: a Jira request's fields are free-form JSON, read field by field below
     const f = ((req.body ?? {}) as { fields?: Record<string, any> }).fields ?? {}
     if (f["project"]?.key !== project) return void bad(res, "", { project: "valid project is required" })
     if (typeof f["summary"] !== "string" || f["summary"] === "") return void bad(res, "", { summary: "You must specify a summary of the issue." })
@@ -205,6 +216,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
   core.app.put("/rest/api/3/issue/:key", (req, res) => {
     const i = find(req, res)
     if (i === undefined) return
+    // biome-ignore lint/suspicious/noExplicitAny: a Jira request's fields are free-form JSON, read field by field below
     const f = ((req.body ?? {}) as { fields?: Record<string, any> }).fields ?? {}
     const items: Array<ReturnType<typeof item>> = []
     if (f["summary"] !== undefined) {
@@ -234,6 +246,29 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
     }
     changed(i, items)
     res.status(204).end()
+  })
+
+  // [J8]: `POST /rest/servicedeskapi/request/{issueIdOrKey}/comment {body, public}`; 201 with the comment. The
+  // `comment_created` webhook is not emulated (Workbridge registers for issue events only).
+  const comments = new Map<string, Array<JiraComment>>()
+  let nextCommentId = 10_000
+  core.app.post("/rest/servicedeskapi/request/:key/comment", (req, res) => {
+    const i = find(req, res)
+    if (i === undefined) return
+    const b = (req.body ?? {}) as Record<string, unknown>
+    if (typeof b["body"] !== "string" || b["body"] === "") return void bad(res, "The comment body is required.")
+    if (b["public"] !== undefined && typeof b["public"] !== "boolean") return void bad(res, "public must be a boolean.")
+    const comment: JiraComment = { id: String(nextCommentId++), body: b["body"], public: b["public"] !== false, createdMs: core.now() }
+    comments.set(i.id, [...(comments.get(i.id) ?? []), comment])
+    res.status(201).json({ id: comment.id, body: comment.body, public: comment.public, created: { epochMillis: comment.createdMs } })
+  })
+
+  core.app.get("/rest/servicedeskapi/request/:key/comment", (req, res) => {
+    const i = find(req, res)
+    if (i) {
+      const values = (comments.get(i.id) ?? []).map((c) => ({ id: c.id, body: c.body, public: c.public, created: { epochMillis: c.createdMs } }))
+      res.json({ size: values.length, start: 0, limit: 50, isLastPage: true, values })
+    }
   })
 
   // [J6]: GET lists the transitions available from the current status; POST applies one and answers 204 with no body.
@@ -273,7 +308,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
     res.status(410).json({ errorMessages: ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."], errors: {} })
   })
 
-  const search = (req: Request, res: Response, p: { jql?: unknown; nextPageToken?: unknown; maxResults?: unknown; fields?: unknown; expand?: unknown }) => {
+  const search = (_req: Request, res: Response, p: { jql?: unknown; nextPageToken?: unknown; maxResults?: unknown; fields?: unknown; expand?: unknown }) => {
     if (typeof p.jql !== "string") return void bad(res, "The JQL query is missing.")
     const parsed = parseJql(p.jql, project)
     if (typeof parsed === "string") return void bad(res, parsed)
@@ -305,7 +340,7 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
   core.app.post("/rest/api/3/search/jql", (req, res) => search(req, res, (req.body ?? {}) as Record<string, unknown>))
 
   const running = await listen(core)
-  return { ...running, core, issues }
+  return { ...running, core, issues, comments }
 }
 
 const encodeToken = (t: { offset: number; jql: string; issuedAt: number }) => Buffer.from(JSON.stringify(t), "utf8").toString("base64url")

@@ -67,7 +67,6 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
       } else if (field === undefined) {
         issues.push({ field: key, problem: "is not an input of this action (not a catalog field)" })
       } else if (value === null || isScalar(value)) {
-        continue
       } else if (Array.isArray(value)) {
         if (!value.every((item) => item === null || isScalar(item))) {
           issues.push({ field: key, problem: "must be a list of text values" })
@@ -125,7 +124,7 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
       const value = outcome.values[key]
       if (Array.isArray(value)) out[name] = value.join(TAG_INPUT_DELIMITER)
     }
-    for (const [key, flag] of flags) out[flag] = unmappedFields !== undefined && unmappedFields.has(key)
+    for (const [key, flag] of flags) out[flag] = unmappedFields?.has(key) ?? false
     if (priority !== undefined) {
       const value = outcome.values[priority.key]
       const level = typeof value === "string" ? priorities.get(value) : undefined
@@ -134,7 +133,7 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
     if (status !== undefined) {
       const value = outcome.values[status.key]
       const name =
-        typeof value === "string" && Object.prototype.hasOwnProperty.call(catalog.statusMapping, value)
+        typeof value === "string" && Object.hasOwn(catalog.statusMapping, value)
           ? catalog.statusMapping[value]
           : undefined
       if (name !== undefined) out[NORMALIZE_MARKERS.workitemStatus] = name

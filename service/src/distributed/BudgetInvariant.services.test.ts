@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
 import { afterAll, describe, expect, it } from "vitest"
+import { maxInWindow } from "@workbridge/genesys-emulator"
 import type { BudgetClientSpec } from "../testing/budgetClient.js"
 import * as RedisRateBudget from "./RedisRateBudget.js"
 import { REDIS_URL, dropNamespaces, freshPrefix } from "./testSupport.js"
@@ -30,17 +31,6 @@ const worstWindow = (times: ReadonlyArray<number>, perMs: number, burst: number)
     }
   }
   return worst
-}
-
-/** The most admissions in any `windowMs` (sorted times). */
-const maxInWindow = (times: ReadonlyArray<number>, windowMs: number): number => {
-  let best = 0
-  let start = 0
-  for (let end = 0; end < times.length; end++) {
-    while (times[end]! - times[start]! >= windowMs) start++
-    best = Math.max(best, end - start + 1)
-  }
-  return best
 }
 
 interface Client {

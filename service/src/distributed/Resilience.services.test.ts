@@ -5,7 +5,7 @@
  * → ack, release on failure) to a recorded remote.
  */
 import { compareRevision, makeRevision } from "@workbridge/catalog"
-import { Clock, Context, Effect, Exit, Fiber, Layer, Scope } from "effect"
+import { Clock, Context, Effect, Exit, Fiber, Layer, type Scope } from "effect"
 import type { Redis } from "ioredis"
 import amqp from "amqplib"
 import { afterAll, describe, expect, it } from "vitest"

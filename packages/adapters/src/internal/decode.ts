@@ -83,7 +83,7 @@ export const at = (value: unknown, path: string): unknown => {
       const index = Number(step)
       current = Number.isInteger(index) ? current[index] : undefined
     } else if (isObject(current)) {
-      current = Object.prototype.hasOwnProperty.call(current, step) ? current[step] : undefined
+      current = Object.hasOwn(current, step) ? current[step] : undefined
     } else {
       return undefined
     }
@@ -173,7 +173,7 @@ export const mapValue = (
   if (value === undefined) return undefined
   const overrides = catalog.sourceMappings?.[source]?.[field]
   if (overrides !== undefined) {
-    if (Object.prototype.hasOwnProperty.call(overrides, value)) return overrides[value]
+    if (Object.hasOwn(overrides, value)) return overrides[value]
     const lower = value.toLowerCase()
     for (const [k, v] of Object.entries(overrides)) if (k.toLowerCase() === lower) return v
   }
@@ -182,7 +182,7 @@ export const mapValue = (
 
 /** An own entry of a table (never an inherited `constructor` or `toString`). */
 export const lookup = <V>(table: Readonly<Record<string, V>>, key: string): V | undefined =>
-  Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined
+  Object.hasOwn(table, key) ? table[key] : undefined
 
 const CLOSED_STATUSES = new Set(["solved", "closed"])
 

@@ -1,0 +1,49 @@
+/**
+ * What flows back from Genesys to the helpdesk (docs/catalog.md#field-direction): each field's direction, and the
+ * helpdesk status a workitem's status asks for. The status is named in each vendor's own vocabulary, as the helpdesk
+ * clients' `writeBack` takes it (docs/helpdesks.md#writing-to-the-helpdesk).
+ */
+import type { Catalog, FieldDecl, FieldDirection } from "./Field.js"
+
+/**
+ * The helpdesk status written when a workitem reaches a status of the default catalog's `solved` or `closed`
+ * values: Zendesk `solved` (a ticket closes by itself after it), ServiceNow Resolved (6) and Closed (7), Jira any
+ * done-category status, Freshdesk Resolved (4) and Closed (5), GitHub `closed`. Other values write nothing unless a
+ * deployment maps them.
+ */
+export const DEFAULT_WRITE_BACK_STATUSES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  zendesk: { solved: "solved", closed: "solved" },
+  servicenow: { solved: "6", closed: "7" },
+  jira: { solved: "category:done", closed: "category:done" },
+  freshdesk: { solved: "4", closed: "5" },
+  github: { solved: "closed", closed: "closed" }
+}
+
+export const fieldDirection = (field: Pick<FieldDecl, "direction">): FieldDirection => field.direction ?? "toGenesys"
+
+/** Whether the helpdesk's value of the field is written to Genesys. */
+export const flowsToGenesys = (field: Pick<FieldDecl, "direction">): boolean => fieldDirection(field) !== "toHelpdesk"
+
+/** Whether an agent's change to the field in Genesys is written back to the helpdesk. */
+export const flowsToHelpdesk = (field: Pick<FieldDecl, "direction">): boolean => fieldDirection(field) !== "toGenesys"
+
+/** Status vocabulary value → the source's status, the defaults with the catalog's own mapping over them. */
+export const writeBackStatusMap = (catalog: Catalog, source: string): Readonly<Record<string, string>> => ({
+  ...DEFAULT_WRITE_BACK_STATUSES[source],
+  ...catalog.writeBackStatuses?.[source]
+})
+
+/**
+ * The status to write to `source` when a workitem is at the Genesys status `statusName`, or undefined when the
+ * status field does not flow to the helpdesk or no vocabulary value of that status is mapped for the source. When
+ * several values map to the status, the first one (in vocabulary order) that has a write-back status decides.
+ */
+export const writeBackStatus = (catalog: Catalog, source: string, statusName: string): string | undefined => {
+  const field = catalog.fields.find((f) => f.attribute === "statusId")
+  if (field === undefined || !flowsToHelpdesk(field)) return undefined
+  const map = writeBackStatusMap(catalog, source)
+  for (const entry of field.vocabulary ?? []) {
+    if (catalog.statusMapping[entry.value] === statusName && map[entry.value] !== undefined) return map[entry.value]
+  }
+  return undefined
+}

@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest"
+import { maxInWindow } from "./windows.js"
+
+describe("maxInWindow", () => {
+  it("counts the densest sliding window, not calendar windows", () => {
+    // 3 calls at the end of one minute and 3 at the start of the next: 6 in one sliding minute.
+    const times = [0, 50_000, 55_000, 59_000, 61_000, 62_000, 63_000, 130_000]
+    expect(maxInWindow(times, 60_000)).toBe(6)
+  })
+
+  it("puts two instants exactly one window apart in different windows", () => {
+    expect(maxInWindow([0, 60_000], 60_000)).toBe(1)
+    expect(maxInWindow([0, 59_999], 60_000)).toBe(2)
+  })
+
+  it("is 0 for no calls", () => {
+    expect(maxInWindow([], 60_000)).toBe(0)
+  })
+})
