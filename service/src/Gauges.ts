@@ -39,7 +39,10 @@ const makeRefresh = (config: ServiceConfig) =>
       for (const p of long) {
         metrics.longPause.set({ scope: p.scope }, 1)
         if (!longPauseAlerts.has(p.scope)) {
-          log.warn({ scope: p.scope, until: new Date(p.until).toISOString(), threshold: config.longPauseSeconds }, "ALERT: a 429 paused this scope for longer than the threshold; other work goes on")
+          log.warn(
+            { scope: p.scope, until: new Date(p.until).toISOString(), threshold: config.longPauseSeconds },
+            "ALERT: a 429 paused this scope for longer than the threshold; other work goes on"
+          )
         }
       }
       longPauseAlerts.clear()
@@ -59,21 +62,29 @@ const makeRefresh = (config: ServiceConfig) =>
       metrics.inboxSoftLimitExceeded.set(over ? 1 : 0)
       if (over && !softAlert) {
         metrics.alerts.inc({ alert: "inbox_soft_limit" })
-        log.warn({ depth, softLimit: config.inboxSoftLimit, hardLimit: config.inboxHardLimit }, "ALERT: the inbox is above its soft watermark")
+        log.warn(
+          { depth, softLimit: config.inboxSoftLimit, hardLimit: config.inboxHardLimit },
+          "ALERT: the inbox is above its soft watermark"
+        )
       }
       softAlert = over
       const deadOver = dead > config.deadLetterAlert
       metrics.deadLetterAlert.set(deadOver ? 1 : 0)
       if (deadOver && !deadAlert) {
         metrics.alerts.inc({ alert: "dead_letters" })
-        log.warn({ deadLetters: dead, threshold: config.deadLetterAlert }, "ALERT: the dead letters exceed their threshold")
+        log.warn(
+          { deadLetters: dead, threshold: config.deadLetterAlert },
+          "ALERT: the dead letters exceed their threshold"
+        )
       }
       deadAlert = deadOver
       pausesAndWaits()
     }).pipe(Effect.catchAll((e) => Effect.sync(() => log.error({ error: e.message }, "metrics refresh failed"))))
   })
 
-export const GaugesLive = (config: ServiceConfig): Layer.Layer<Gauges, never, Inbox | LinkStore | RateBudget | Genesys | HelpdeskFeeds | Metrics | Log> =>
+export const GaugesLive = (
+  config: ServiceConfig
+): Layer.Layer<Gauges, never, Inbox | LinkStore | RateBudget | Genesys | HelpdeskFeeds | Metrics | Log> =>
   Layer.scoped(
     Gauges,
     Effect.gen(function* () {

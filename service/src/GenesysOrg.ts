@@ -87,7 +87,10 @@ export const GenesysOrgLive = (config: ServiceConfig, catalog: Catalog): Layer.L
           worktypeName: config.worktypeName ?? DEFAULT_WORKTYPE_NAME
         })
       )
-      log.warn({ emulator: emulator.url }, "no Genesys credentials configured: using the bundled LOCAL EMULATOR, not Genesys Cloud")
+      log.warn(
+        { emulator: emulator.url },
+        "no Genesys credentials configured: using the bundled LOCAL EMULATOR, not Genesys Cloud"
+      )
       const demo = Object.keys(config.webhooks).length === 0
       return {
         clientOptions: { gatewayUrl: emulator.url, clientId: g.adminId, clientSecret: g.adminSecret },
@@ -119,6 +122,8 @@ export const GenesysLive = (
         permissionWindowSeconds: config.permissionWindowSeconds,
         longPauseSeconds: config.longPauseSeconds
       })
-      return decorate === undefined ? client : Layer.effect(Genesys, Effect.map(Genesys, decorate)).pipe(Layer.provide(client))
+      return decorate === undefined
+        ? client
+        : Layer.effect(Genesys, Effect.map(Genesys, decorate)).pipe(Layer.provide(client))
     })
   )

@@ -45,7 +45,20 @@ export interface HttpSettings {
   readonly print: (line: string) => void
 }
 
-type EdgeServices = GenesysOrg | DemoHelpdesksOption | Inbox | LinkStore | Engine | Metrics | Log | Genesys | Target | HelpdeskFeeds | Gauges | RateBudget | AuditTrail
+type EdgeServices =
+  | GenesysOrg
+  | DemoHelpdesksOption
+  | Inbox
+  | LinkStore
+  | Engine
+  | Metrics
+  | Log
+  | Genesys
+  | Target
+  | HelpdeskFeeds
+  | Gauges
+  | RateBudget
+  | AuditTrail
 
 /** The Data Action routes; a bad `WORKBRIDGE_DATA_ACTION_*` setting is a configuration error naming it. */
 const dataActionsRouter = (config: ServiceConfig, catalog: Catalog, runtime: Runtime.Runtime<EdgeServices>) =>
@@ -63,17 +76,28 @@ const dataActionsRouter = (config: ServiceConfig, catalog: Catalog, runtime: Run
           auth: config.dataActionAuth,
           ticketStatus,
           onError: (error, context) =>
-            log.error({ action: context.action, error: error instanceof Error ? error.message : String(error) }, "data action failed")
+            log.error(
+              { action: context.action, error: error instanceof Error ? error.message : String(error) },
+              "data action failed"
+            )
         }),
       catch: (e) => {
         const message = e instanceof Error ? e.message : String(e)
-        return new ConfigError(/WORKBRIDGE_DATA_ACTION_\w+/.exec(message)?.[0] ?? "WORKBRIDGE_DATA_ACTION_TOKEN", message)
+        return new ConfigError(
+          /WORKBRIDGE_DATA_ACTION_\w+/.exec(message)?.[0] ?? "WORKBRIDGE_DATA_ACTION_TOKEN",
+          message
+        )
       }
     })
   })
 
 /** The operator console, its metric sampler stopped when the scope closes. */
-const opsConsole = (config: ServiceConfig, secure: boolean, sources: ReadonlyArray<string>, genesysReady: () => Promise<void>) =>
+const opsConsole = (
+  config: ServiceConfig,
+  secure: boolean,
+  sources: ReadonlyArray<string>,
+  genesysReady: () => Promise<void>
+) =>
   Effect.gen(function* () {
     const client = yield* Genesys
     const audit = yield* AuditTrail
@@ -92,11 +116,18 @@ const opsConsole = (config: ServiceConfig, secure: boolean, sources: ReadonlyArr
       sources,
       ...(config.edge.adminToken !== undefined ? { adminToken: config.edge.adminToken } : {}),
       secure,
-      pauseScope: distributed ? "every replica sharing this Genesys OAuth client (the Redis budget)" : "every Genesys call of this process",
-      figuresScope: distributed ? "Calls, 429s and sync lag are this replica's, since it started." : "Calls, 429s and sync lag since this process started.",
+      pauseScope: distributed
+        ? "every replica sharing this Genesys OAuth client (the Redis budget)"
+        : "every Genesys call of this process",
+      figuresScope: distributed
+        ? "Calls, 429s and sync lag are this replica's, since it started."
+        : "Calls, 429s and sync lag since this process started.",
       log: yield* Log
     }
-    return yield* Effect.acquireRelease(Effect.sync(() => makeOpsConsole(deps)), (ops) => Effect.sync(() => ops.close()))
+    return yield* Effect.acquireRelease(
+      Effect.sync(() => makeOpsConsole(deps)),
+      (ops) => Effect.sync(() => ops.close())
+    )
   })
 
 /** What the service prints once it listens (the listening line first: supervisors and tests wait for it). */
@@ -106,7 +137,9 @@ const startupLines = (config: ServiceConfig, url: string, org: GenesysOrg["Type"
     `Operator console: ${url}/ops${config.edge.adminToken !== undefined ? " (log in with WORKBRIDGE_ADMIN_TOKEN)" : ""}`
   ]
   if (org.emulator === undefined) return lines
-  lines.push(`Genesys: the bundled LOCAL EMULATOR at ${org.emulator.url} (not Genesys Cloud); admin client ${config.genesys._tag === "Embedded" ? config.genesys.adminId : ""}`)
+  lines.push(
+    `Genesys: the bundled LOCAL EMULATOR at ${org.emulator.url} (not Genesys Cloud); admin client ${config.genesys._tag === "Embedded" ? config.genesys.adminId : ""}`
+  )
   if (org.demo) {
     lines.push(
       `Demo webhook credentials (no WEBHOOK_* variables set): HMAC secret "${DEMO_WEBHOOK_SECRET}" for zendesk, jira, github and generic; Basic "${DEMO_WEBHOOK_BASIC_AUTH}" for servicenow and freshdesk.`,
@@ -167,7 +200,10 @@ export const HttpServerLive = (settings: HttpSettings): Layer.Layer<Listening, C
       const url = serviceUrl(config.host, port, tls !== undefined)
       // Which code runs: the production build (`pnpm build`, JavaScript) or the TypeScript sources (`pnpm start`, tsx).
       const code = import.meta.url.endsWith(".ts") ? "sources" : "compiled"
-      log.info({ url, worktypeId: target.typeId, dataDir: config.dataDir, budgetPerMinute: config.budgetPerMinute, code }, "workbridge started")
+      log.info(
+        { url, worktypeId: target.typeId, dataDir: config.dataDir, budgetPerMinute: config.budgetPerMinute, code },
+        "workbridge started"
+      )
       for (const line of startupLines(config, url, org)) settings.print(line)
       const demoHelpdesks = yield* DemoHelpdesksOption
       if (org.demo && Option.isSome(demoHelpdesks)) {

@@ -10,7 +10,10 @@ import { Effect, type Scope } from "effect"
 import { ConfigError } from "./Config.js"
 
 /** HTTPS options of the native TLS listener: the configured PEM files, TLS 1.2 as the minimum. */
-export const tlsServerOptions = (files: { readonly certFile: string; readonly keyFile: string }): https.ServerOptions => {
+export const tlsServerOptions = (files: {
+  readonly certFile: string
+  readonly keyFile: string
+}): https.ServerOptions => {
   const read = (variable: string, file: string) => {
     try {
       return fs.readFileSync(file)
@@ -18,7 +21,11 @@ export const tlsServerOptions = (files: { readonly certFile: string; readonly ke
       throw new ConfigError(variable, `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
     }
   }
-  return { cert: read("WORKBRIDGE_TLS_CERT", files.certFile), key: read("WORKBRIDGE_TLS_KEY", files.keyFile), minVersion: "TLSv1.2" }
+  return {
+    cert: read("WORKBRIDGE_TLS_CERT", files.certFile),
+    key: read("WORKBRIDGE_TLS_KEY", files.keyFile),
+    minVersion: "TLSv1.2"
+  }
 }
 
 /**
@@ -34,7 +41,12 @@ export interface HttpTimeouts {
   readonly checkIntervalMs: number
 }
 
-export const HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 20_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, checkIntervalMs: 1_000 }
+export const HTTP_TIMEOUTS: HttpTimeouts = {
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  checkIntervalMs: 1_000
+}
 
 /** The HTTP(S) listener of `app` with the timeouts applied (TLS when `tls` is given). */
 export const createListener = (

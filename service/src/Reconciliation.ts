@@ -24,7 +24,12 @@ export class HelpdeskFeeds extends Context.Tag("@workbridge/service/HelpdeskFeed
 export class FeedSettingsTag extends Context.Tag("@workbridge/service/FeedSettings")<FeedSettingsTag, FeedSettings>() {}
 
 /** Backfill creates through Genesys bulk add jobs, with the values and body the engine would write. */
-const bulkCreator = (catalog: Catalog, target: SyncTarget, links: LinkStoreService, client: GenesysService): BulkCreator => {
+const bulkCreator = (
+  catalog: Catalog,
+  target: SyncTarget,
+  links: LinkStoreService,
+  client: GenesysService
+): BulkCreator => {
   const mapping = catalogMapping(catalog)
   return {
     typeId: target.typeId,
@@ -36,7 +41,12 @@ const bulkCreator = (catalog: Catalog, target: SyncTarget, links: LinkStoreServi
       if ((yield* links.get(marker)) !== undefined) return true
       const any = yield* Effect.orElseSucceed(client.queryWorkitems(target.typeId, [], { limit: 1 }), () => [{}])
       if (any.length > 0) return false
-      yield* links.compareAndSet(marker, undefined, { workitemId: target.typeId, appliedRevision: "marker", appliedValues: {}, appliedAt: new Date().toISOString() })
+      yield* links.compareAndSet(marker, undefined, {
+        workitemId: target.typeId,
+        appliedRevision: "marker",
+        appliedValues: {},
+        appliedAt: new Date().toISOString()
+      })
       return true
     }),
     prepare: (event) => {
@@ -46,7 +56,11 @@ const bulkCreator = (catalog: Catalog, target: SyncTarget, links: LinkStoreServi
       if (catalog.fields.some((f) => f.key === "source_revision")) values["source_revision"] = event.revision
       if (catalog.fields.some((f) => f.key === "last_synced")) values["last_synced"] = new Date().toISOString()
       try {
-        const ctx = { typeId: target.typeId, statusIds: Object.fromEntries(target.statuses.map((s) => [s.name, s.id])), ...(target.skillIds !== undefined ? { skillIds: target.skillIds } : {}) }
+        const ctx = {
+          typeId: target.typeId,
+          statusIds: Object.fromEntries(target.statuses.map((s) => [s.name, s.id])),
+          ...(target.skillIds !== undefined ? { skillIds: target.skillIds } : {})
+        }
         const body = mapping.create(values, ctx)
         return { values, body: target.workbinId !== undefined ? { ...body, workbinId: target.workbinId } : body }
       } catch (e) {
@@ -61,7 +75,11 @@ export const FeedsLive = (
   config: ServiceConfig,
   catalog: Catalog,
   helpdeskClients?: Partial<Record<string, HelpdeskClient>>
-): Layer.Layer<HelpdeskFeeds | FeedSettingsTag, never, DemoHelpdesksOption | Inbox | LinkStore | FeedCursors | Metrics | Log | Genesys | Target> =>
+): Layer.Layer<
+  HelpdeskFeeds | FeedSettingsTag,
+  never,
+  DemoHelpdesksOption | Inbox | LinkStore | FeedCursors | Metrics | Log | Genesys | Target
+> =>
   Layer.effectContext(
     Effect.gen(function* () {
       const demoHelpdesks = yield* DemoHelpdesksOption
@@ -100,7 +118,11 @@ export const ReconciliationLive: Layer.Layer<never, never, HelpdeskFeeds | FeedS
               : log.warn({ source, error: e.message }, "reconciliation pass failed; the cursor stays where it was")
           )
         ),
-        Effect.catchAllDefect((d) => Effect.sync(() => log.error({ source, defect: d instanceof Error ? d.message : String(d) }, "reconciliation pass failed")))
+        Effect.catchAllDefect((d) =>
+          Effect.sync(() =>
+            log.error({ source, defect: d instanceof Error ? d.message : String(d) }, "reconciliation pass failed")
+          )
+        )
       )
       yield* Effect.forkScoped(Effect.repeat(pass, Schedule.spaced(everyMs)))
       log.info({ source, intervalSeconds: everyMs / 1000 }, "reconciliation scheduled")

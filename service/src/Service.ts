@@ -75,7 +75,16 @@ export { createListener, HTTP_TIMEOUTS, type HttpTimeouts, tlsServerOptions } fr
 export { loadCatalog, makeSources } from "./Sources.js"
 
 /** What the service's layer hands out: everything `RunningService` shows. */
-export type ServiceServices = Listening | GenesysOrg | Target | Inbox | LinkStore | Engine | Genesys | Metrics | HelpdeskFeeds
+export type ServiceServices =
+  | Listening
+  | GenesysOrg
+  | Target
+  | Inbox
+  | LinkStore
+  | Engine
+  | Genesys
+  | Metrics
+  | HelpdeskFeeds
 
 export type ServiceStartError = ConfigError | GenesysError | StoreError | DistributedStartError
 
@@ -97,7 +106,10 @@ const TracingLive = (config: ServiceConfig, options: StartOptions): Layer.Layer<
 }
 
 /** The service of `config`, running while the layer's scope is open. */
-export const ServiceLive = (config: ServiceConfig, options: StartOptions = {}): Layer.Layer<ServiceServices, ServiceStartError> =>
+export const ServiceLive = (
+  config: ServiceConfig,
+  options: StartOptions = {}
+): Layer.Layer<ServiceServices, ServiceStartError> =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
       const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
@@ -108,7 +120,10 @@ export const ServiceLive = (config: ServiceConfig, options: StartOptions = {}): 
       if (config.tracing !== undefined) {
         const url = new URL(config.tracing.tracesUrl)
         // Where, not how: neither the headers nor any credentials or query of the URL are logged.
-        log.info({ endpoint: `${url.origin}${url.pathname}`, serviceName: config.tracing.serviceName }, "exporting traces (OTLP over HTTP)")
+        log.info(
+          { endpoint: `${url.origin}${url.pathname}`, serviceName: config.tracing.serviceName },
+          "exporting traces (OTLP over HTTP)"
+        )
       }
       const base = Layer.mergeAll(Layer.succeed(Log, log), Layer.succeed(Metrics, new ServiceMetrics()))
       return HttpServerLive({ config, catalog, tls, print }).pipe(

@@ -14,7 +14,10 @@ export const loadCatalog = (file: string | undefined): Catalog => {
   try {
     text = fs.readFileSync(file, "utf8")
   } catch (e) {
-    throw new ConfigError("WORKBRIDGE_CATALOG_FILE", `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
+    throw new ConfigError(
+      "WORKBRIDGE_CATALOG_FILE",
+      `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`
+    )
   }
   const r = parseCatalogFile(text, path.basename(file))
   if (Either.isLeft(r)) throw new ConfigError("WORKBRIDGE_CATALOG_FILE", r.left.message)
@@ -25,7 +28,7 @@ export const loadCatalog = (file: string | undefined): Catalog => {
 export const makeSources = (credentials: Readonly<Record<string, SourceCredentials>>): Record<string, Adapter> => {
   const out: Record<string, Adapter> = { ...adapters }
   for (const name of Object.keys(credentials)) {
-    if (Object.prototype.hasOwnProperty.call(out, name)) continue
+    if (Object.hasOwn(out, name)) continue
     try {
       out[name] = makeGenericAdapter({ name })
     } catch (e) {
@@ -39,9 +42,10 @@ export const makeSources = (credentials: Readonly<Record<string, SourceCredentia
 export const demoCredentials = (): Record<string, SourceCredentials> => {
   const out: Record<string, SourceCredentials> = {}
   for (const [name, adapter] of Object.entries(adapters)) {
-    out[name] = adapter.credentialKinds.includes("secret") && !DEMO_BASIC_AUTH_SOURCES.includes(name)
-      ? { secret: DEMO_WEBHOOK_SECRET }
-      : { basicAuth: DEMO_WEBHOOK_BASIC_AUTH }
+    out[name] =
+      adapter.credentialKinds.includes("secret") && !DEMO_BASIC_AUTH_SOURCES.includes(name)
+        ? { secret: DEMO_WEBHOOK_SECRET }
+        : { basicAuth: DEMO_WEBHOOK_BASIC_AUTH }
   }
   return out
 }

@@ -14,5 +14,8 @@ import * as SqliteLinkStore from "./SqliteLinkStore.js"
  * The inbox and the link store on the database at `file` (`":memory:"` for a throw-away one), which the layer
  * also hands out for the other tables kept beside them (audit trail, feed cursors); closed with the layer.
  */
-export const SqliteStoresLive = (file: string, inbox: SqliteInbox.SqliteInboxOptions): Layer.Layer<Inbox | LinkStore | Sqlite.Sqlite, StoreError> =>
+export const SqliteStoresLive = (
+  file: string,
+  inbox: SqliteInbox.SqliteInboxOptions
+): Layer.Layer<Inbox | LinkStore | Sqlite.Sqlite, StoreError> =>
   Layer.merge(SqliteInbox.layer(inbox), SqliteLinkStore.layer).pipe(Layer.provideMerge(Sqlite.layer(file)))

@@ -27,9 +27,17 @@ type Stores = Layer.Layer<StoreServices, StoreError | DistributedStartError>
 /** One SQLite file for the inbox, the link store, the audit trail and the cursors; the budget in process. */
 const embedded = (config: ServiceConfig, log: Log["Type"]): Stores => {
   const audit =
-    config.auditRetentionDays > 0 ? SqliteAuditTrail.layer({ retentionDays: config.auditRetentionDays, log }) : Layer.succeed(AuditTrail, noAuditTrail)
-  return Layer.mergeAll(audit, sqliteCursorLayer, rateBudgetLayer({ perMinute: config.budgetPerMinute, burst: config.budgetBurst })).pipe(
-    Layer.provideMerge(SqliteStoresLive(databaseFile(config.dataDir), { hardLimit: config.inboxHardLimit, settleMs: config.coalesceMs }))
+    config.auditRetentionDays > 0
+      ? SqliteAuditTrail.layer({ retentionDays: config.auditRetentionDays, log })
+      : Layer.succeed(AuditTrail, noAuditTrail)
+  return Layer.mergeAll(
+    audit,
+    sqliteCursorLayer,
+    rateBudgetLayer({ perMinute: config.budgetPerMinute, burst: config.budgetBurst })
+  ).pipe(
+    Layer.provideMerge(
+      SqliteStoresLive(databaseFile(config.dataDir), { hardLimit: config.inboxHardLimit, settleMs: config.coalesceMs })
+    )
   )
 }
 
@@ -46,16 +54,23 @@ const distributed = (config: ServiceConfig, log: Log["Type"], clientId: string):
     auditRetentionDays: config.auditRetentionDays
   })
 
-export const StoresLive = (config: ServiceConfig): Layer.Layer<StoreServices, StoreError | DistributedStartError, GenesysOrg | Log> =>
+export const StoresLive = (
+  config: ServiceConfig
+): Layer.Layer<StoreServices, StoreError | DistributedStartError, GenesysOrg | Log> =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
       const log = yield* Log
       const org = yield* GenesysOrg
-      const stores = config.stores.distributed === undefined ? embedded(config, log) : distributed(config, log, org.clientOptions.clientId)
+      const stores =
+        config.stores.distributed === undefined
+          ? embedded(config, log)
+          : distributed(config, log, org.clientOptions.clientId)
       if (config.auditRetentionDays <= 0) return stores
       // The audit trail (the console's timeline) records what the inbox accepts and requeues.
       return Layer.effectContext(
-        Effect.map(Effect.context<StoreServices>(), (ctx) => Context.add(ctx, Inbox, auditedInbox(Context.get(ctx, Inbox), Context.get(ctx, AuditTrail))))
+        Effect.map(Effect.context<StoreServices>(), (ctx) =>
+          Context.add(ctx, Inbox, auditedInbox(Context.get(ctx, Inbox), Context.get(ctx, AuditTrail)))
+        )
       ).pipe(Layer.provide(stores))
     })
   )

@@ -25,7 +25,9 @@ const resolveTarget = (config: ServiceConfig, worktypeId: string | undefined) =>
     if (typeId === undefined) {
       const found = yield* client.findWorktypeByName(config.worktypeName!)
       if (found === undefined) {
-        return yield* Effect.fail(new ConfigError("WORKBRIDGE_WORKTYPE_NAME", `no worktype named "${config.worktypeName}" exists`))
+        return yield* Effect.fail(
+          new ConfigError("WORKBRIDGE_WORKTYPE_NAME", `no worktype named "${config.worktypeName}" exists`)
+        )
       }
       typeId = found.id
     }
@@ -44,7 +46,10 @@ const resolveTarget = (config: ServiceConfig, worktypeId: string | undefined) =>
  * variable), not retried; Genesys failures are. Warns about catalog statuses the worktype lacks and about links
  * written for another worktype (a fresh emulator, a deployment pointed at a new worktype), which are not used.
  */
-export const TargetLive = (config: ServiceConfig, catalog: Catalog): Layer.Layer<Target, ConfigError | GenesysError | StoreError, Genesys | GenesysOrg | LinkStore | Log> =>
+export const TargetLive = (
+  config: ServiceConfig,
+  catalog: Catalog
+): Layer.Layer<Target, ConfigError | GenesysError | StoreError, Genesys | GenesysOrg | LinkStore | Log> =>
   Layer.effect(
     Target,
     Effect.gen(function* () {
@@ -53,7 +58,9 @@ export const TargetLive = (config: ServiceConfig, catalog: Catalog): Layer.Layer
       const links = yield* LinkStore
       const target = yield* resolveTarget(config, org.worktypeId).pipe(
         Effect.tapError((e) =>
-          e instanceof ConfigError ? Effect.void : Effect.sync(() => log.warn({ error: e.message }, "cannot read the worktype yet; retrying"))
+          e instanceof ConfigError
+            ? Effect.void
+            : Effect.sync(() => log.warn({ error: e.message }, "cannot read the worktype yet; retrying"))
         ),
         Effect.retry({
           schedule: Schedule.exponential(500).pipe(Schedule.intersect(Schedule.recurs(5))),
@@ -62,7 +69,10 @@ export const TargetLive = (config: ServiceConfig, catalog: Catalog): Layer.Layer
       )
       for (const s of catalog.statuses) {
         if (!target.statuses.some((x) => x.name === s.name)) {
-          log.warn({ status: s.name, worktypeId: target.typeId }, "the worktype lacks a catalog status; tickets mapped to it will be dead-lettered")
+          log.warn(
+            { status: s.name, worktypeId: target.typeId },
+            "the worktype lacks a catalog status; tickets mapped to it will be dead-lettered"
+          )
         }
       }
       const otherWorktype = yield* links.countOtherWorktype(target.typeId)
@@ -77,7 +87,10 @@ export const TargetLive = (config: ServiceConfig, catalog: Catalog): Layer.Layer
   )
 
 /** The engine on the target. */
-export const EngineLive = (config: ServiceConfig, catalog: Catalog): Layer.Layer<Engine, never, Target | Inbox | LinkStore | Genesys | Metrics | Log> =>
+export const EngineLive = (
+  config: ServiceConfig,
+  catalog: Catalog
+): Layer.Layer<Engine, never, Target | Inbox | LinkStore | Genesys | Metrics | Log> =>
   Layer.effect(
     Engine,
     Effect.flatMap(Target, (target) =>

@@ -30,7 +30,9 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.once("SIGTERM", onSignal)
 process.once("SIGINT", onSignal)
 
-const MainLive = Layer.unwrapEffect(Effect.map(Effect.try({ try: () => loadConfig(process.env), catch: (e) => e }), (config) => ServiceLive(config)))
+const MainLive = Layer.unwrapEffect(
+  Effect.map(Effect.try({ try: () => loadConfig(process.env), catch: (e) => e }), (config) => ServiceLive(config))
+)
 
 const failure = (cause: FailureCause<unknown>): { readonly code: number; readonly line: string } => {
   const e = Cause.squash(cause)
@@ -41,11 +43,14 @@ const failure = (cause: FailureCause<unknown>): { readonly code: number; readonl
 
 runMain(
   Layer.launch(MainLive).pipe(
-    Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => process.stderr.write(`${failure(cause).line}\n`))))
+    Effect.tapErrorCause((cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => process.stderr.write(`${failure(cause).line}\n`))
+    )
   ),
   {
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? failure(exit.cause).code : 0)
+    teardown: (exit, onExit) =>
+      onExit(Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? failure(exit.cause).code : 0)
   }
 )

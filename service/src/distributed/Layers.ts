@@ -39,7 +39,9 @@ export type DistributedServices = Inbox | LinkStore | RateBudget | AuditTrail | 
  * and the audit trail (the no-op one with a retention of 0 days), on one Redis connection: one layer value, so
  * Effect opens the connection once; it closes with the layer's scope.
  */
-export const DistributedStoresLive = (options: DistributedLayerOptions): Layer.Layer<DistributedServices, DistributedStartError> => {
+export const DistributedStoresLive = (
+  options: DistributedLayerOptions
+): Layer.Layer<DistributedServices, DistributedStartError> => {
   const s = options.settings
   const redis = redisLayer({ url: s.redisUrl, connectionName: `workbridge:${s.namespace}` })
   const log = options.log
@@ -52,16 +54,28 @@ export const DistributedStoresLive = (options: DistributedLayerOptions): Layer.L
     leaseMs: s.leaseMs,
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
     ...(log !== undefined
-      ? { onConnectionChange: (up: boolean, detail: string) => (up ? log.info({ detail }, "RabbitMQ connected") : log.warn({ detail }, "RabbitMQ connection lost; reconnecting")) }
+      ? {
+          onConnectionChange: (up: boolean, detail: string) =>
+            up
+              ? log.info({ detail }, "RabbitMQ connected")
+              : log.warn({ detail }, "RabbitMQ connection lost; reconnecting")
+        }
       : {})
   })
   const retentionDays = options.auditRetentionDays ?? 7
   const audit =
-    retentionDays > 0 ? RedisAuditTrail.layer({ prefix: s.namespace, retentionDays, ...(log !== undefined ? { log } : {}) }) : Layer.succeed(AuditTrail, noAuditTrail)
+    retentionDays > 0
+      ? RedisAuditTrail.layer({ prefix: s.namespace, retentionDays, ...(log !== undefined ? { log } : {}) })
+      : Layer.succeed(AuditTrail, noAuditTrail)
   return Layer.mergeAll(
     inbox,
     RedisLinkStore.layer({ prefix: s.namespace }),
-    RedisRateBudget.layer({ prefix: s.namespace, clientId: options.clientId, perMinute: options.budgetPerMinute, burst: options.budgetBurst }),
+    RedisRateBudget.layer({
+      prefix: s.namespace,
+      clientId: options.clientId,
+      perMinute: options.budgetPerMinute,
+      burst: options.budgetBurst
+    }),
     RedisCursorStore.layer({ prefix: s.namespace }),
     audit
   ).pipe(Layer.provide(redis))
