@@ -6,7 +6,7 @@ import type { Catalog } from "@workbridge/catalog"
 import { Context, Effect, Layer, Schedule } from "effect"
 import { ConfigError, type ServiceConfig } from "./Config.js"
 import type { GenesysError, StoreError } from "./Errors.js"
-import { Engine, make as makeEngine, type SyncTarget } from "./Engine.js"
+import { Engine, layer as engineLayer, type SyncTarget } from "./Engine.js"
 import { Genesys } from "./Genesys.js"
 import { GenesysOrg } from "./GenesysOrg.js"
 import type { Inbox } from "./Inbox.js"
@@ -91,10 +91,9 @@ export const EngineLive = (
   config: ServiceConfig,
   catalog: Catalog
 ): Layer.Layer<Engine, never, Target | Inbox | LinkStore | Genesys | Metrics | Log> =>
-  Layer.effect(
-    Engine,
-    Effect.flatMap(Target, (target) =>
-      makeEngine({
+  Layer.unwrapEffect(
+    Effect.map(Target, (target) =>
+      engineLayer({
         mapping: catalogMapping(catalog),
         target,
         ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {}),
