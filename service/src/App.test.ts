@@ -54,7 +54,7 @@ beforeAll(async () => {
       metrics.inboxDepth.set(await runtime.runPromise(inbox.depth))
     },
     inboxRetryAfterSeconds: 17
-  })
+  }, runtime)
 })
 afterAll(async () => {
   await runtime.dispose()

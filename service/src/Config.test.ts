@@ -1,5 +1,6 @@
+import { type Config, ConfigError as EffectConfigError, ConfigProvider, Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
-import { ConfigError, loadConfig, secretVariableFor } from "./Config.js"
+import { ConfigError, ServiceConfig, loadConfig, secretVariableFor } from "./Config.js"
 
 const remote = {
   GENESYS_CLIENT_ID: "id",
@@ -219,5 +220,63 @@ describe("tracing (OTEL_* variables)", () => {
     expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_TRACES_HEADERS: "novalue" }).variable).toBe("OTEL_EXPORTER_OTLP_TRACES_HEADERS")
     expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4317", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }).variable).toBe("OTEL_EXPORTER_OTLP_PROTOCOL")
     expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "maybe" }).variable).toBe("OTEL_SDK_DISABLED")
+  })
+})
+
+describe("ServiceConfig.config (the Effect Config)", () => {
+  const read = <A>(config: Config.Config<A>, env: Record<string, string>) =>
+    Effect.runSyncExit(Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(env)), { pathDelim: "_" })))
+
+  it("reads what loadConfig reads from the ambient provider, per-source variables included", () => {
+    const env = { ...remote, INIT_CWD: "/srv", WEBHOOK_TOKEN_MY_SOURCE: "X-Token:abc", WORKBRIDGE_BUDGET_PER_MINUTE: "120" }
+    const exit = read(ServiceConfig.config, env)
+    expect(exit).toStrictEqual(Exit.succeed(loadConfig(env)))
+    expect(read(ServiceConfig.webhooks, env)).toStrictEqual(Exit.succeed({ "my-source": { token: { header: "x-token", value: "abc" } } }))
+    expect(read(ServiceConfig.budget, env)).toStrictEqual(Exit.succeed({ budgetPerMinute: 120, budgetBurst: 2, maxInFlight: 8, workers: 8 }))
+  })
+
+  it("fails with InvalidData at the bad variable's name", () => {
+    const exit = read(ServiceConfig.inbox, { WORKBRIDGE_INBOX_SOFT_LIMIT: "100", WORKBRIDGE_INBOX_HARD_LIMIT: "10" })
+    expect(exit).toStrictEqual(
+      Exit.fail(EffectConfigError.InvalidData(["WORKBRIDGE_INBOX_HARD_LIMIT"], "must be at least WORKBRIDGE_INBOX_SOFT_LIMIT (100)"))
+    )
+    const leaf = read(ServiceConfig.http, { PORT: "eighty" })
+    expect(leaf).toStrictEqual(Exit.fail(EffectConfigError.InvalidData(["PORT"], 'must be an integer, got "eighty"')))
+  })
+
+  it("reports the first bad variable when several are bad, and reads process.env through ConfigProvider.fromEnv", () => {
+    expect(errorOf({ PORT: "x", LOG_LEVEL: "loud", WORKBRIDGE_QUEUE: "kafka" }).variable).toBe("PORT")
+    const name = `WEBHOOK_SECRET_CFG_TEST_${process.pid}`
+    process.env[name] = "from-the-environment"
+    try {
+      const webhooks = Effect.runSync(Effect.withConfigProvider(ServiceConfig.webhooks, ConfigProvider.fromEnv()))
+      expect(webhooks[`cfg-test-${process.pid}`]).toEqual({ secret: "from-the-environment" })
+    } finally {
+      delete process.env[name]
+    }
+  })
+})
+
+describe("the embedded stack's variables", () => {
+  it("are read (and checked) only with the embedded Genesys", () => {
+    const emulatorVars = { GENESYS_EMULATOR_PORT: "none", HELPDESK_EMULATOR_PORT_JIRA: "none", WORKBRIDGE_HELPDESK_EMULATORS: "maybe" }
+    const c = loadConfig({ ...remote, ...emulatorVars }, "/srv")
+    expect(c.genesys._tag).toBe("Remote")
+    expect(c.helpdeskEmulators).toBeUndefined()
+    expect(errorOf({ GENESYS_EMULATOR_PORT: "none" }).variable).toBe("GENESYS_EMULATOR_PORT")
+    expect(errorOf({ HELPDESK_EMULATOR_PORT_JIRA: "none" }).variable).toBe("HELPDESK_EMULATOR_PORT_JIRA")
+    expect(errorOf({ WORKBRIDGE_HELPDESK_EMULATORS: "maybe" }).variable).toBe("WORKBRIDGE_HELPDESK_EMULATORS")
+  })
+
+  it("gives the helpdesk emulators their default ports, a set one, or 0 each with an ephemeral Genesys emulator", () => {
+    expect(loadConfig({ HELPDESK_EMULATOR_PORT_JIRA: "9999" }, "/srv").helpdeskEmulators?.ports).toEqual({
+      zendesk: 9301,
+      servicenow: 9302,
+      jira: 9999,
+      freshdesk: 9304,
+      github: 9305
+    })
+    expect(Object.values(loadConfig({ GENESYS_EMULATOR_PORT: "0" }, "/srv").helpdeskEmulators?.ports ?? {})).toEqual([0, 0, 0, 0, 0])
+    expect(loadConfig({ WORKBRIDGE_HELPDESK_EMULATORS: "false" }, "/srv").helpdeskEmulators).toBeUndefined()
   })
 })

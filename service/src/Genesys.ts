@@ -9,7 +9,7 @@
  */
 import platformClient from "purecloud-platform-client-v2"
 import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
-import { GENESYS_LIMITS, SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
+import { GENESYS_LIMITS, SERVICE_OPERATIONS, type ServiceOperationName, backoff } from "@workbridge/catalog"
 import { AuditTrail, recordCall } from "./AuditTrail.js"
 import { GenesysError, type GenesysErrorReason } from "./Errors.js"
 import { Metrics } from "./Metrics.js"
@@ -266,11 +266,7 @@ const refine = (e: GenesysError, extra: { readonly scope?: PauseScope; readonly 
  * callers that failed together do not retry together), for at most `attempts` retries.
  */
 export const retrySchedule = (options: { readonly baseMs: number; readonly maxMs: number; readonly attempts: number }) =>
-  Schedule.exponential(Duration.millis(options.baseMs), 2).pipe(
-    Schedule.modifyDelay((d) => Duration.min(d, Duration.millis(options.maxMs))),
-    Schedule.jitteredWith({ min: 0.5, max: 1 }),
-    Schedule.intersect(Schedule.recurs(options.attempts))
-  )
+  backoff({ ...options, jitter: { min: 0.5, max: 1 } })
 
 const unwrap = (r: unknown): unknown =>
   typeof r === "object" && r !== null && "body" in r && "status" in r ? (r as { body: unknown }).body : r
@@ -567,8 +563,7 @@ export const make = (options: GenesysClientOptions) =>
             const started = yield* Clock.currentTimeMillis
             const first = Math.min(Math.max(firstPollMs, expectedBulkJobMs), maxPollMs)
             const final = (j: { state?: string }) => j.state === "Succeeded" || j.state === "Failed" || j.state === "Cancelled"
-            const polls = Schedule.exponential(Duration.millis(first * 2)).pipe(
-              Schedule.union(Schedule.spaced(Duration.millis(maxPollMs))),
+            const polls = backoff({ baseMs: first * 2, maxMs: maxPollMs, jitter: false }).pipe(
               Schedule.upTo(Duration.millis(Math.max(0, jobTimeoutMs - first)))
             )
             let reads = 0

@@ -96,7 +96,8 @@ const opsConsole = (
   config: ServiceConfig,
   secure: boolean,
   sources: ReadonlyArray<string>,
-  genesysReady: () => Promise<void>
+  genesysReady: () => Promise<void>,
+  runtime: Runtime.Runtime<EdgeServices>
 ) =>
   Effect.gen(function* () {
     const client = yield* Genesys
@@ -125,7 +126,7 @@ const opsConsole = (
       log: yield* Log
     }
     return yield* Effect.acquireRelease(
-      Effect.sync(() => makeOpsConsole(deps)),
+      Effect.sync(() => makeOpsConsole(deps, runtime)),
       (ops) => Effect.sync(() => ops.close())
     )
   })
@@ -172,30 +173,33 @@ export const HttpServerLive = (settings: HttpSettings): Layer.Layer<Listening, C
       const sources = yield* Effect.try({ try: () => makeSources(org.credentials), catch: (e) => e as ConfigError })
       const dataActions = yield* dataActionsRouter(config, catalog, runtime)
       const sourceNames = [...new Set([...Object.keys(sources), ...Object.keys(config.edge.signatureHeaders)])].sort()
-      const ops = yield* opsConsole(config, tls !== undefined, sourceNames, genesysReady)
+      const ops = yield* opsConsole(config, tls !== undefined, sourceNames, genesysReady, runtime)
       const tracer = config.tracing === undefined ? undefined : yield* Effect.tracer
-      const app = makeApp({
-        catalog,
-        sources,
-        credentials: org.credentials,
-        inbox: yield* Inbox,
-        links: yield* LinkStore,
-        engine: yield* Engine,
-        metrics: yield* Metrics,
-        log,
-        genesysReady,
-        permissionWaits: client.permissionWaits,
-        permissionsChanged: client.permissionsChanged,
-        refreshGauges: () => run(gauges.refresh),
-        inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
-        ...config.edge,
-        host: config.host,
-        feeds: yield* HelpdeskFeeds,
-        dataActions,
-        ops: ops.router,
-        ...(tracer !== undefined ? { tracer } : {}),
-        ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {})
-      })
+      const app = makeApp(
+        {
+          catalog,
+          sources,
+          credentials: org.credentials,
+          inbox: yield* Inbox,
+          links: yield* LinkStore,
+          engine: yield* Engine,
+          metrics: yield* Metrics,
+          log,
+          genesysReady,
+          permissionWaits: client.permissionWaits,
+          permissionsChanged: client.permissionsChanged,
+          refreshGauges: () => run(gauges.refresh),
+          inboxRetryAfterSeconds: config.inboxRetryAfterSeconds,
+          ...config.edge,
+          host: config.host,
+          feeds: yield* HelpdeskFeeds,
+          dataActions,
+          ops: ops.router,
+          ...(tracer !== undefined ? { tracer } : {}),
+          ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {})
+        },
+        runtime
+      )
       const port = yield* serve(createListener(app, tls), config.port, config.host)
       const url = serviceUrl(config.host, port, tls !== undefined)
       // Which code runs: the production build (`pnpm build`, JavaScript) or the TypeScript sources (`pnpm start`, tsx).

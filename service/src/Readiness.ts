@@ -46,3 +46,71 @@ export const cachedHealth = (check: () => Promise<void>, options: HealthOptions 
     if (view.error !== undefined) throw new Error(view.error)
   }
 }
+
+/** A promise that settles within `ms`, else rejects naming what did not answer. */
+export const within = <A>(promise: Promise<A>, ms: number, what: string): Promise<A> =>
+  new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
+    promise.then(
+      (a) => {
+        clearTimeout(timer)
+        resolve(a)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(e instanceof Error ? e : new Error(String(e)))
+      }
+    )
+  })
+
+/** One readiness check: `run` resolves when it passes, rejects with the reason otherwise. */
+export interface ReadinessCheck {
+  readonly name: string
+  /** Named in the message of a check that does not answer in time. */
+  readonly what: string
+  readonly run: () => Promise<unknown>
+}
+
+/** An operation whose 403s are retried while a permission change propagates. */
+export interface PermissionWait {
+  readonly operation: string
+  readonly since: number
+  readonly until: number
+}
+
+/** The body of `/readyz`, and whether it is ready (200) or not (503). */
+export interface ReadinessReport {
+  readonly ready: boolean
+  readonly body: {
+    readonly status: "ready" | "not ready"
+    readonly checks: Readonly<Record<string, string>>
+    readonly permissionWait?: ReadonlyArray<{ readonly operation: string; readonly since: string; readonly until: string }>
+  }
+}
+
+/**
+ * Run the checks one after the other, each bounded by `timeoutMs`: any failure makes the report "not ready" and
+ * its message is the check's value. Permission waits are shown but are not a reason to stop taking webhooks.
+ */
+export const readinessReport = async (
+  checks: ReadonlyArray<ReadinessCheck>,
+  timeoutMs: number,
+  waits: ReadonlyArray<PermissionWait>
+): Promise<ReadinessReport> => {
+  const results: Record<string, string> = {}
+  let ready = true
+  for (const check of checks) {
+    try {
+      await within(check.run(), timeoutMs, check.what)
+      results[check.name] = "ok"
+    } catch (e) {
+      ready = false
+      results[check.name] = e instanceof Error ? e.message : String(e)
+    }
+  }
+  const permissions =
+    waits.length === 0
+      ? {}
+      : { permissionWait: waits.map((w) => ({ operation: w.operation, since: new Date(w.since).toISOString(), until: new Date(w.until).toISOString() })) }
+  return { ready, body: { status: ready ? "ready" : "not ready", checks: results, ...permissions } }
+}

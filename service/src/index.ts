@@ -1,5 +1,5 @@
-export { loadConfig, ConfigError, webhookCredentialsFromEnv, secretVariableFor } from "./Config.js"
-export type { ServiceConfig, WebhookCredentials, GenesysTarget, CrashPoint, Env } from "./Config.js"
+export { loadConfig, ConfigError, ServiceConfig, webhookCredentialsFromEnv, secretVariableFor } from "./Config.js"
+export type { WebhookCredentials, GenesysTarget, CrashPoint, Env } from "./Config.js"
 export { ServiceLive, startService, loadCatalog, makeSources } from "./Service.js"
 export type { RunningService, StartOptions } from "./Service.js"
 export { makeApp, HttpError, MAX_WEBHOOK_BYTES } from "./App.js"

@@ -8,6 +8,7 @@
  *   Zendesk emulator every few seconds and its signed webhook sent to the service; the lag is from the webhook's 202
  *   to the workitem written (the emulator's `dateCreated`; the emulator runs in this process, on this clock).
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import { sign } from "@workbridge/adapters"
 import type { ZendeskEmulator } from "@workbridge/helpdesk-emulators"
 import { runBackfillCli, ZENDESK_API_AUTH, ZENDESK_API_ENV, zendeskWithTickets } from "../src/backfill.js"
@@ -39,7 +40,6 @@ export interface BackfillBenchOptions {
 
 const SECRET = "bench-zendesk-secret"
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a")
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 const zendeskWith = async (n: number, log: (line: string) => void): Promise<ZendeskEmulator> => {
   const zd = await zendeskWithTickets(n)

@@ -3,6 +3,7 @@
  * the ticket's workitem, then POST it or PATCH the whole ticket onto it. No coalescing, no link store, no minimal
  * PATCH. It goes through the same SDK against the same emulator (its own worktype, so the two never meet).
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import {
   type Catalog,
   customFieldKey,
@@ -36,7 +37,6 @@ export interface NaiveResult {
   readonly durationMs: number
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 export const runNaive = async (options: NaiveOptions): Promise<NaiveResult> => {
   const catalog = options.catalog ?? defaultCatalog

@@ -5,6 +5,7 @@
  * per source (`POST /reconcile/:source`) must leave every ticket at its newest revision with exactly one workitem.
  * The truth is what the helpdesk's API answers for each ticket after the run.
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import { compareRevision, customFieldKey, defaultCatalog } from "@workbridge/catalog"
 import {
   type HelpdeskClient,
@@ -24,7 +25,7 @@ import {
   startServiceNowEmulator,
   startZendeskEmulator
 } from "@workbridge/helpdesk-emulators"
-import type { SourceCredentials } from "@workbridge/adapters"
+import { type SourceCredentials, sourceVariable } from "@workbridge/adapters"
 import { Effect } from "effect"
 import { allWorkitems, openSession } from "../src/genesys.js"
 import { startStack } from "../src/stack.js"
@@ -166,7 +167,6 @@ const VENDORS: ReadonlyArray<Vendor> = [
   }
 ]
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export const runHelpdeskChaos = async (options: HelpdeskChaosOptions): Promise<HelpdeskChaosReport> => {
   const log = options.log ?? (() => undefined)
@@ -182,7 +182,7 @@ export const runHelpdeskChaos = async (options: HelpdeskChaosOptions): Promise<H
   const apiEnv: Record<string, string> = {}
   const webhookEnv: Record<string, string> = {}
   VENDORS.forEach((v, i) => {
-    Object.assign(apiEnv, v.apiEnv(emulators[i]!.url), { [`WORKBRIDGE_RECONCILE_INTERVAL_${v.name.toUpperCase()}`]: "0" })
+    Object.assign(apiEnv, v.apiEnv(emulators[i]!.url), { [sourceVariable("WORKBRIDGE_RECONCILE_INTERVAL", v.name)]: "0" })
     Object.assign(webhookEnv, v.webhookEnv)
   })
   const stack = await startStack({

@@ -2,6 +2,7 @@
  * Reading Genesys (or the emulator) through the official SDK for the checker: one logged-in client, calls that
  * honour `Retry-After` and retry transient failures, and paging over a worktype's workitems.
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import platformClient from "purecloud-platform-client-v2"
 
 /** Where Genesys is and who reads it (a client holding `workitems:workitem:view` and `workitems:status:view`). */
@@ -37,7 +38,6 @@ export const openSession = async (reader: GenesysReader): Promise<Session> => {
   return { tm: new platformClient.TaskManagementApi(client) }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** Await an SDK call's body; retries 429 (after `Retry-After`), 5xx and network errors up to `attempts` times. */
 export const sdkCall = async <T>(what: string, f: () => Promise<unknown>, attempts = 20): Promise<T> => {

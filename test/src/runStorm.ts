@@ -3,6 +3,7 @@
  * its control API): inject faults, send every delivery, crash the service on schedule, wait until everything
  * accepted is worked off, then check the invariants and measure the Genesys calls.
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import { type LoggedRequest, maxInWindow } from "@workbridge/genesys-emulator"
 import { type CallStats, checkInvariants, type InvariantReport, type Violation } from "./checker.js"
 import type { GenesysReader } from "./genesys.js"
@@ -82,7 +83,6 @@ interface Stats {
   readonly calls: Readonly<Record<string, Readonly<Record<string, number>>>>
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 const control = async <T>(emulatorUrl: string, method: string, path: string, body?: unknown): Promise<T | undefined> => {
   const res = await fetch(`${emulatorUrl}/__emulator/${path}`, {

@@ -2,6 +2,7 @@
  * Sends a storm's deliveries to one or more service URLs the way helpdesks do: signed at send time, retried on
  * network errors, 5xx and 429 (honouring `Retry-After`, capped) until the service answers.
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import type { Delivery, Storm } from "./storm.js"
 import { signedHeaders } from "./storm.js"
 
@@ -40,7 +41,6 @@ export interface SendResult {
   readonly durationMs: number
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 const positive = (name: string, value: number | undefined, fallback: number): number => {
   const v = value ?? fallback

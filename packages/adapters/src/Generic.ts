@@ -9,7 +9,8 @@
 import type { Catalog, TicketEventKind } from "@workbridge/catalog"
 import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
-import { bodyHash, fromHex, header, hmac, refuse, safeEqual, verifyAll } from "./internal/auth.js"
+import { bodyHash, fromHex, header, hmac, refuse, verifyAll } from "./internal/auth.js"
+import { constantTimeEqual } from "./compare.js"
 import type { Decoded } from "./internal/decode.js"
 import { at, buildEvent, fail, isClosedStatus, isObject, iso, nonNegativeInt, parseBody, parseInstant, str } from "./internal/decode.js"
 
@@ -70,7 +71,7 @@ export const makeGenericAdapter = (options: GenericAdapterOptions): Adapter => {
       if (value === undefined) return refuse(source, "MissingHeader", `the ${signatureHeader} header is missing`)
       const hex = value.toLowerCase().startsWith("sha256=") ? value.slice("sha256=".length) : value
       const given = fromHex(hex)
-      return given !== undefined && safeEqual(given, hmac("sha256", secret, req.rawBody))
+      return given !== undefined && constantTimeEqual(given, hmac("sha256", secret, req.rawBody))
         ? Either.void
         : refuse(source, "BadSignature", `the ${signatureHeader} header does not match the body`)
     })

@@ -10,7 +10,8 @@
 import type { Catalog, TicketEventKind } from "@workbridge/catalog"
 import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
-import { bodyHash, fromHex, header, hmac, refuse, safeEqual, verifyAll } from "./internal/auth.js"
+import { bodyHash, fromHex, header, hmac, refuse, verifyAll } from "./internal/auth.js"
+import { constantTimeEqual } from "./compare.js"
 import type { Decoded } from "./internal/decode.js"
 import { at, buildEvent, fail, ignored, isObject, iso, lookup, mapValue, parseBody, parseInstant, quote, str, strings } from "./internal/decode.js"
 
@@ -70,7 +71,7 @@ const verify = (req: WebhookRequest, creds: SourceCredentials) =>
     const value = header(req, SIGNATURE_HEADER)
     if (value === undefined) return refuse(SOURCE, "MissingHeader", `the ${SIGNATURE_HEADER} header is missing`)
     const given = value.toLowerCase().startsWith("sha256=") ? fromHex(value.slice("sha256=".length)) : undefined
-    return given !== undefined && safeEqual(given, hmac("sha256", secret, req.rawBody))
+    return given !== undefined && constantTimeEqual(given, hmac("sha256", secret, req.rawBody))
       ? Either.void
       : refuse(SOURCE, "BadSignature", `the ${SIGNATURE_HEADER} header does not match the body`)
   })

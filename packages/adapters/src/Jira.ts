@@ -10,7 +10,8 @@
 import type { Catalog, TicketEventKind } from "@workbridge/catalog"
 import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
-import { bodyHash, fromHex, header, hmac, refuse, safeEqual, verifyAll } from "./internal/auth.js"
+import { bodyHash, fromHex, header, hmac, refuse, verifyAll } from "./internal/auth.js"
+import { constantTimeEqual } from "./compare.js"
 import type { Decoded } from "./internal/decode.js"
 import { at, buildEvent, fail, ignored, isClosedStatus, isObject, iso, mapValue, nonNegativeInt, parseBody, parseInstant, quote, str, strings } from "./internal/decode.js"
 
@@ -63,7 +64,7 @@ const verify = (req: WebhookRequest, creds: SourceCredentials) =>
     // Atlassian warns the method may change: parse the prefix, accept only what is implemented.
     if (method.toLowerCase() !== "sha256") return refuse(SOURCE, "BadSignature", `the ${SIGNATURE_HEADER} method is not sha256`)
     const given = fromHex(hex)
-    return given !== undefined && safeEqual(given, hmac("sha256", secret, req.rawBody))
+    return given !== undefined && constantTimeEqual(given, hmac("sha256", secret, req.rawBody))
       ? Either.void
       : refuse(SOURCE, "BadSignature", `the ${SIGNATURE_HEADER} header does not match the body`)
   })

@@ -11,6 +11,7 @@
  * A source is configured when any of its variables is set; then every required one must be. Errors name the variable
  * and never contain a value of a `HELPDESK_TOKEN_*` variable (nor of any URL, which could embed credentials).
  */
+import { sourceEnvSuffix, sourceVariable } from "@workbridge/adapters"
 import type { FreshdeskConfig } from "./Freshdesk.js"
 import type { GitHubConfig } from "./GitHub.js"
 import type { JiraConfig } from "./Jira.js"
@@ -66,10 +67,11 @@ const baseUrl = (name: string, raw: string): string => {
   return url.toString().replace(/\/+$/, "")
 }
 
-const names = (source: string) => {
-  const s = source.toUpperCase()
-  return { url: `HELPDESK_URL_${s}`, user: `HELPDESK_USER_${s}`, token: `HELPDESK_TOKEN_${s}` }
-}
+const names = (source: string) => ({
+  url: sourceVariable("HELPDESK_URL", source),
+  user: sourceVariable("HELPDESK_USER", source),
+  token: sourceVariable("HELPDESK_TOKEN", source)
+})
 
 const extra: Readonly<Record<HelpdeskSource, ReadonlyArray<string>>> = {
   zendesk: [],
@@ -86,7 +88,7 @@ export const helpdeskConfigsFromEnv = (env: Env): HelpdeskConfigs => {
     const n = names(source)
     const used = [n.url, n.user, n.token, ...extra[source]].some((v) => env[v] !== undefined)
     if (!used) continue
-    const why = `when any HELPDESK_*_${source.toUpperCase()} variable is set`
+    const why = `when any HELPDESK_*_${sourceEnvSuffix(source)} variable is set`
     switch (source) {
       case "zendesk":
         out.zendesk = { baseUrl: baseUrl(n.url, required(env, n.url, why)), email: required(env, n.user, why), apiToken: required(env, n.token, why) }

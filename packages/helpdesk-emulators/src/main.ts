@@ -4,7 +4,7 @@
  * same `WEBHOOK_SECRET_<SOURCE>` / `WEBHOOK_BASIC_AUTH_<SOURCE>` / `WEBHOOK_TOKEN_<SOURCE>` the service verifies.
  * Prints how to change a ticket in each. The defaults are for local use only.
  */
-import type { SourceCredentials } from "@workbridge/adapters"
+import { type SourceCredentials, sourceVariable } from "@workbridge/adapters"
 import type { CoreOptions, Running } from "./internal/core.js"
 import { startFreshdeskEmulator } from "./Freshdesk.js"
 import { startGitHubEmulator } from "./GitHub.js"
@@ -31,15 +31,14 @@ export const emulatorOptionsFromEnv = (env: Env): Record<Source, CoreOptions> =>
   if (!(dropShare >= 0 && dropShare <= 1)) throw new Error("HELPDESK_EMULATOR_DROP_WEBHOOKS must be a number in 0..1")
   const out = {} as Record<Source, CoreOptions>
   SOURCES.forEach((source, i) => {
-    const S = source.toUpperCase()
-    const portName = `HELPDESK_EMULATOR_PORT_${S}`
+    const portName = sourceVariable("HELPDESK_EMULATOR_PORT", source)
     const portRaw = env[portName]
     const port = portRaw === undefined || portRaw === "" ? 9301 + i : Number(portRaw)
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${portName} must be a port number 0..65535`)
     const credentials: { secret?: string; basicAuth?: string; token?: { header: string; value: string } } = {}
-    const secret = env[`WEBHOOK_SECRET_${S}`]
-    const basic = env[`WEBHOOK_BASIC_AUTH_${S}`]
-    const token = env[`WEBHOOK_TOKEN_${S}`]
+    const secret = env[sourceVariable("WEBHOOK_SECRET", source)]
+    const basic = env[sourceVariable("WEBHOOK_BASIC_AUTH", source)]
+    const token = env[sourceVariable("WEBHOOK_TOKEN", source)]
     if (secret) credentials.secret = secret
     if (basic) credentials.basicAuth = basic
     if (token) {

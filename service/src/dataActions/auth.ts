@@ -3,7 +3,7 @@
  * `Authorization: Basic …` (RFC 7617), or a user-defined credential as `Authorization: Bearer …` (RFC 6750)
  * when the action's request headers say so. Anything else is refused with 401.
  */
-import { createHash, timingSafeEqual } from "node:crypto"
+import { constantTimeEqual } from "@workbridge/adapters"
 import type { NextFunction, Request, Response } from "express"
 import { sendError } from "./errors.js"
 
@@ -14,11 +14,6 @@ export interface DataActionAuth {
   /** A bearer token, from `WORKBRIDGE_DATA_ACTION_TOKEN`. */
   readonly bearerToken?: string
 }
-
-const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest()
-
-/** Constant-time comparison that does not leak the expected length. */
-const sameSecret = (supplied: string, expected: Buffer): boolean => timingSafeEqual(digest(supplied), expected)
 
 /**
  * Checks the configured credentials and returns the middleware. Throws an `Error` naming the variable when a
@@ -51,7 +46,7 @@ export const requireDataActionAuth = (auth: DataActionAuth) => {
   }
 }
 
-const authorized = (header: string, basic: Buffer | undefined, bearer: Buffer | undefined): boolean => {
+const authorized = (header: string, basic: string | undefined, bearer: string | undefined): boolean => {
   const space = header.indexOf(" ")
   if (space <= 0) return false
   const scheme = header.slice(0, space).toLowerCase()
@@ -59,23 +54,23 @@ const authorized = (header: string, basic: Buffer | undefined, bearer: Buffer | 
   // RFC 7617: base64 of user-id ":" password. The configured credential was encoded once (`checkBasicAuth`), so the
   // header's text is compared as sent, without decoding it; padding is optional, and any other spelling of the
   // same bytes (invalid characters, non-zero trailing bits) does not match.
-  if (scheme === "basic" && basic !== undefined) return sameSecret(credentials.replace(/=+$/, ""), basic)
-  if (scheme === "bearer" && bearer !== undefined) return sameSecret(credentials, bearer)
+  if (scheme === "basic" && basic !== undefined) return constantTimeEqual(credentials.replace(/=+$/, ""), basic)
+  if (scheme === "bearer" && bearer !== undefined) return constantTimeEqual(credentials, bearer)
   return false
 }
 
-const checkBasicAuth = (value: string): Buffer => {
+const checkBasicAuth = (value: string): string => {
   const colon = value.indexOf(":")
   if (colon <= 0 || colon === value.length - 1) {
     throw new Error('WORKBRIDGE_DATA_ACTION_BASIC_AUTH must be "user:password" with a non-empty user and password')
   }
   // What a client sends for it: the UTF-8 bytes in base64, compared without padding.
-  return digest(Buffer.from(value, "utf8").toString("base64").replace(/=+$/, ""))
+  return Buffer.from(value, "utf8").toString("base64").replace(/=+$/, "")
 }
 
-const checkBearerToken = (value: string): Buffer => {
+const checkBearerToken = (value: string): string => {
   if (value.length < 16 || /\s/.test(value)) {
     throw new Error("WORKBRIDGE_DATA_ACTION_TOKEN must be at least 16 characters without whitespace")
   }
-  return digest(value)
+  return value
 }

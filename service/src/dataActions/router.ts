@@ -13,6 +13,7 @@ import { requireDataActionAuth } from "./auth.js"
 import { DATA_ACTION_PATHS } from "./definitions.js"
 import { issuesMessage, sendError } from "./errors.js"
 import { makeNormalizeTicketAction } from "./normalizeTicket.js"
+import { requireJson } from "./requireJson.js"
 import { decodeTicketStatusInput, toTicketStatusOutput } from "./ticketStatus.js"
 
 /** Largest request body accepted by default: 64 KiB (a full ticket is far smaller; see docs/data-actions.md). */
@@ -123,27 +124,6 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
     }
   })
   return router
-}
-
-const JSON_TYPES = ["application/json", "application/*+json"]
-
-/** 415 for a body that is not JSON, 400 for no body at all (there is always an input object). */
-function requireJson(req: Request, res: Response, next: NextFunction): void {
-  const length = req.headers["content-length"]
-  const noBody = req.headers["transfer-encoding"] === undefined && (length === undefined || length === "0")
-  if (noBody) {
-    sendError(res, 400, {
-      error: "malformed_input",
-      message: "malformed input: body: is required (a JSON object)",
-      issues: [{ field: "body", problem: "is required (a JSON object)" }]
-    })
-    return
-  }
-  if (!req.is(JSON_TYPES)) {
-    sendError(res, 415, { error: "unsupported_media_type", message: "request body must be JSON (Content-Type: application/json)" })
-    return
-  }
-  next()
 }
 
 type Outcome<A> =

@@ -4,6 +4,7 @@
  * window — so never more than budget + burst in any 60 s. Admissions are timed by Redis (the time each token was
  * taken), so the check does not depend on any replica's clock.
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
@@ -72,7 +73,6 @@ const spawnClient = (spec: BudgetClientSpec): Client => {
   return { child, ready, done, admitted }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe("shared budget invariant", () => {
   it("never admits more than burst + budget × time in any window: replicas with skewed clocks, one killed with kill -9 and restarted", async () => {

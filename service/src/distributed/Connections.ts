@@ -2,6 +2,7 @@
  * Connections of the distributed mode: one Redis client per replica (dedupe, links, rate budget) with
  * reconnect and backoff, URL redaction for messages, key naming and the partition hash.
  */
+import { backoffDelayMs } from "@workbridge/catalog"
 import { Context, Data, Effect, Layer } from "effect"
 import { Redis } from "ioredis"
 import type { TicketKey } from "../Domain.js"
@@ -31,11 +32,9 @@ export const redactUrl = (raw: string): string => {
 /** An error message with any `scheme://user:password@` credentials blanked. */
 export const redactMessage = (text: string): string => text.replace(/(\w+:\/\/[^:/@\s]*:)[^@\s]*@/g, "$1***@")
 
-/** Capped exponential backoff with ±20 % jitter. */
-export const backoffMs = (attempt: number, baseMs = 100, maxMs = 5_000): number => {
-  const raw = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt))
-  return Math.round(raw * (0.8 + Math.random() * 0.4))
-}
+/** The delay before reconnect `attempt` (0 = the first): the shared capped exponential `backoff`, ±20 % jitter. */
+export const backoffMs = (attempt: number, baseMs = 100, maxMs = 5_000): number =>
+  backoffDelayMs({ baseMs, maxMs, jitter: { min: 0.8, max: 1.2 } }, attempt)
 
 /** FNV-1a (32 bit) of the ticket key, onto `partitions` queues: a ticket always lands on the same partition. */
 export const partitionOf = (key: TicketKey, partitions: number): number => {

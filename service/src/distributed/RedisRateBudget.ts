@@ -11,7 +11,7 @@
  *   `<prefix>:budget:<clientId>:pause`            epoch ms the token pause ends
  *   `<prefix>:budget:<clientId>:pause:<scope>`    epoch ms a scoped pause ends (`creates`, `updates`, `workitem:<id>`)
  */
-import { Clock, Duration, Effect, Layer } from "effect"
+import { Clock, Duration, Effect, Layer, Random } from "effect"
 import type { Redis } from "ioredis"
 import { type PauseScope, RateBudget, type RateBudgetService, TOKEN_SCOPE, type TokenBucketOptions, scopeKey } from "../RateBudget.js"
 import { RedisConnection, checkPrefix } from "./Connections.js"
@@ -153,12 +153,13 @@ const UNREACHABLE_RETRY_MS = 250
 
 export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetService => {
   const b = sharedBucket(redis, options)
-  // Also honoured locally, so a pause holds on this replica even if Redis missed it.
+  // Also honoured locally, so a pause holds on this replica even if Redis missed it (on the Effect Clock, like the
+  // waits: a TestClock drives both).
   let localPauseUntil = 0
   const localScoped = new Map<string, number>()
   const acquire: Effect.Effect<void> = Effect.gen(function* () {
     for (;;) {
-      const local = localPauseUntil - Date.now()
+      const local = localPauseUntil - (yield* Clock.currentTimeMillis)
       if (local > 0) {
         yield* Effect.sleep(Duration.millis(local))
         continue
@@ -166,7 +167,7 @@ export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetS
       const wait = yield* Effect.promise(() => b.take().catch(() => -1))
       if (wait === 0) return
       // Small jitter so replicas that wait for the same refill do not all ask in the same millisecond.
-      const ms = wait < 0 ? UNREACHABLE_RETRY_MS : Math.min(wait, 5_000) + Math.floor(Math.random() * 5)
+      const ms = wait < 0 ? UNREACHABLE_RETRY_MS : Math.min(wait, 5_000) + (yield* Random.nextIntBetween(0, 5))
       yield* Effect.sleep(Duration.millis(ms))
     }
   })
@@ -174,14 +175,14 @@ export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetS
     acquire,
     pause: (seconds, scope = TOKEN_SCOPE) =>
       Effect.zipRight(
-        Effect.sync(() => {
-          const now = Date.now()
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const until = now + Math.max(0, seconds) * 1000
           if (scope.kind === "token") localPauseUntil = Math.max(localPauseUntil, until)
           else {
             for (const [k, end] of localScoped) if (end <= now) localScoped.delete(k)
             localScoped.set(scopeKey(scope), Math.max(localScoped.get(scopeKey(scope)) ?? 0, until))
           }
+          return Effect.void
         }),
         Effect.promise(() =>
         b.pause(seconds, scope).then(

@@ -9,14 +9,13 @@
  *   `Origin` (when sent) must name this host, and the form must carry the CSRF token the page was rendered with
  *   (an HMAC of the session under a per-process random key).
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { createHmac, randomBytes } from "node:crypto"
+import { constantTimeEqual } from "@workbridge/adapters"
 import type express from "express"
 import { bearerMatches } from "../App.js"
 
 export const COOKIE = "wb_ops"
 
-const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").digest()
-const same = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b))
 
 export const sessionValue = (token: string): string => createHmac("sha256", token).update("workbridge ops session v1").digest("base64url")
 
@@ -52,7 +51,7 @@ export const makeOpsAuth = (options: { readonly adminToken?: string; readonly se
   const authenticated = (req: express.Request): boolean => {
     if (token === undefined || session === undefined) return true
     const cookie = readCookie(req, COOKIE)
-    if (cookie !== undefined && same(cookie, session)) return true
+    if (cookie !== undefined && constantTimeEqual(cookie, session)) return true
     // The same check as the JSON endpoints' (App.ts).
     return bearerMatches(req.headers.authorization, token)
   }
@@ -63,7 +62,7 @@ export const makeOpsAuth = (options: { readonly adminToken?: string; readonly se
   return {
     enabled: token !== undefined,
     authenticated,
-    tokenMatches: (given) => token !== undefined && same(given, token),
+    tokenMatches: (given) => token !== undefined && constantTimeEqual(given, token),
     setCookie: (res) => res.append("set-cookie", `${COOKIE}=${session ?? ""}; ${cookieAttrs}; Max-Age=43200`),
     clearCookie: (res) => res.append("set-cookie", `${COOKIE}=; ${cookieAttrs}; Max-Age=0`),
     csrfToken,
@@ -80,7 +79,7 @@ export const makeOpsAuth = (options: { readonly adminToken?: string; readonly se
         }
         if (host === undefined || host !== req.headers.host) return "cross-origin request refused (Origin does not name this host)"
       }
-      if (typeof formToken !== "string" || !same(formToken, csrfToken(req))) return "the form's CSRF token is missing or stale: reload the page and try again"
+      if (typeof formToken !== "string" || !constantTimeEqual(formToken, csrfToken(req))) return "the form's CSRF token is missing or stale: reload the page and try again"
       return undefined
     }
   }

@@ -5,6 +5,7 @@
  * `loops` takers at once, and prints `admit <Redis ms>` for every token it was given. `skewMs` moves this process'
  * own clock (`Date.now`) by that much, as a replica whose clock is off would be.
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import { Redis } from "ioredis"
 import { sharedBucket } from "../distributed/RedisRateBudget.js"
 
@@ -19,7 +20,6 @@ export interface BudgetClientSpec {
   readonly skewMs: number
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const run = async (spec: BudgetClientSpec): Promise<void> => {
   const real = Date.now.bind(Date)

@@ -1,6 +1,8 @@
 /** Constant-time credential checks shared by the adapters. */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto"
+import { createHash, createHmac } from "node:crypto"
 import { Either } from "effect"
+import { constantTimeEqual } from "../compare.js"
+import { sourceVariable } from "../envNames.js"
 import type { AuthenticityReason, CredentialKind, SourceCredentials, WebhookRequest } from "../Adapter.js"
 import { AuthenticityError } from "../Adapter.js"
 
@@ -17,12 +19,6 @@ export const hmac = (algorithm: "sha256" | "sha1", secret: string, ...parts: Rea
   return mac.digest()
 }
 
-/** Constant-time equality of two byte strings of any length (lengths are compared through fixed-size digests). */
-export const safeEqual = (a: Buffer, b: Buffer): boolean => {
-  const da = createHash("sha256").update(a).digest()
-  const db = createHash("sha256").update(b).digest()
-  return timingSafeEqual(da, db) && a.length === b.length
-}
 
 const HEX = /^[0-9a-fA-F]+$/
 
@@ -48,7 +44,7 @@ export const checkBasicAuth = (source: string, req: WebhookRequest, expected: st
   const match = /^basic\s+(\S+)$/i.exec(value)
   if (match === null) return refuse(source, "BadCredentials", "the Authorization header is not HTTP Basic")
   const given = Buffer.from(match[1] ?? "", "base64")
-  return safeEqual(given, Buffer.from(expected, "utf8"))
+  return constantTimeEqual(given, Buffer.from(expected, "utf8"))
     ? ok
     : refuse(source, "BadCredentials", "the Authorization header does not carry the configured user and password")
 }
@@ -57,7 +53,7 @@ export const checkBasicAuth = (source: string, req: WebhookRequest, expected: st
 export const checkToken = (source: string, req: WebhookRequest, token: { readonly header: string; readonly value: string }): AuthResult => {
   const value = header(req, token.header)
   if (value === undefined) return refuse(source, "MissingHeader", `the ${token.header.toLowerCase()} header is missing`)
-  return safeEqual(Buffer.from(value, "utf8"), Buffer.from(token.value, "utf8"))
+  return constantTimeEqual(Buffer.from(value, "utf8"), Buffer.from(token.value, "utf8"))
     ? ok
     : refuse(source, "BadCredentials", `the ${token.header.toLowerCase()} header does not carry the configured token`)
 }
@@ -97,18 +93,16 @@ export const verifyAll = (
 
 const nonEmpty = (value: string | undefined): value is string => value !== undefined && value !== ""
 
-const envName = (source: string): string => source.toUpperCase().replace(/[^A-Z0-9]/g, "_")
-
 /** "set WEBHOOK_SECRET_ZENDESK" — the variables that configure a source. */
 export const describeKinds = (source: string, kinds: ReadonlyArray<CredentialKind>): string =>
   "set " +
   kinds
     .map((kind) =>
       kind === "secret"
-        ? `WEBHOOK_SECRET_${envName(source)}`
+        ? sourceVariable("WEBHOOK_SECRET", source)
         : kind === "basicAuth"
-          ? `WEBHOOK_BASIC_AUTH_${envName(source)}`
-          : `WEBHOOK_TOKEN_${envName(source)}`
+          ? sourceVariable("WEBHOOK_BASIC_AUTH", source)
+          : sourceVariable("WEBHOOK_TOKEN", source)
     )
     .join(" or ")
 

@@ -1,0 +1,38 @@
+/** `requireJson` on a tiny app: the handler is reached only with a JSON body. */
+import express from "express"
+import request from "supertest"
+import { describe, expect, it } from "vitest"
+import { requireJson } from "./requireJson.js"
+
+const app = express()
+app.post("/action", requireJson, (req, res) => {
+  res.json({ reached: req.headers["content-type"] })
+})
+
+describe("requireJson", () => {
+  it("passes JSON media types, parameters and +json suffixes included", async () => {
+    for (const type of ["application/json", "application/json; charset=utf-8", "application/vnd.genesys+json"]) {
+      const res = await request(app).post("/action").set("content-type", type).send("{}")
+      expect(res.status, type).toBe(200)
+      expect(res.body).toEqual({ reached: type })
+    }
+  })
+
+  it("refuses a call without a body with 400 naming the body", async () => {
+    const res = await request(app).post("/action").set("content-type", "application/json")
+    expect(res.status).toBe(400)
+    expect(res.body).toEqual({
+      error: "malformed_input",
+      message: "malformed input: body: is required (a JSON object)",
+      issues: [{ field: "body", problem: "is required (a JSON object)" }]
+    })
+  })
+
+  it("refuses a body that is not JSON with 415", async () => {
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/jsonx"]) {
+      const res = await request(app).post("/action").set("content-type", type).send("a=1")
+      expect(res.status, type).toBe(415)
+      expect(res.body.error).toBe("unsupported_media_type")
+    }
+  })
+})
