@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi"
 import { defaultCatalog, servicePermissions, toWorkitemSchema } from "@workbridge/catalog"
-import { buildDataActionDefinitions } from "@workbridge/service/dataActions/definitions"
+import { buildDataActionDefinitions } from "@workbridge/data-actions"
 import { beforeAll, describe, expect, it } from "vitest"
 import type { StackConfig } from "./build/config.js"
 import { policyPermissions } from "./providers/role.js"

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi"
 import type { Catalog } from "@workbridge/catalog"
-import { buildDataActionDefinitions } from "@workbridge/service/dataActions/definitions"
+import { buildDataActionDefinitions } from "@workbridge/data-actions"
 import type { StackConfig } from "./build/config.js"
 import { connectionOf, splitBasicAuth } from "./build/config.js"
 import { resourceNames } from "./build/names.js"

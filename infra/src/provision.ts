@@ -1,15 +1,17 @@
 /**
- * Provision the Genesys side without Pulumi: runs the dynamic providers' `create` in dependency order (the same
- * code `pulumi up` runs) and returns what the service needs, plus `destroy()` which deletes in the safe order.
- * For tests and scripts, e.g. the least-privilege proof and the service's end-to-end test against the emulator.
+ * Provision the Genesys side without Pulumi: the one provisioner (`provisionWith` of `@workbridge/genesys`) over
+ * steps that run the dynamic providers' `create` (the same code `pulumi up` runs), and `destroy()` through their
+ * `delete` in the safe order. Returns what the service needs. For tests and scripts, e.g. the least-privilege proof
+ * and the service's end-to-end test against the emulator.
  */
 import type { Catalog } from "@workbridge/catalog"
 import { defaultCatalog, servicePermissions, toWorkitemSchema } from "@workbridge/catalog"
+import { type ProvisionSteps, provisionWith } from "@workbridge/genesys"
 import type { ActionDefinition } from "./components/dataActions.js"
 import { resourceNames } from "./build/names.js"
 import { toPermissionPolicies } from "./build/permissions.js"
-import { planStatuses } from "./build/statuses.js"
 import { dataActionProvider } from "./providers/dataAction.js"
+import type { DataActionConfig, DataActionContract } from "./providers/dataAction.js"
 import { integrationProvider } from "./providers/integration.js"
 import { integrationCredentialProvider } from "./providers/integrationCredential.js"
 import { oauthClientProvider } from "./providers/oauthClient.js"
@@ -57,131 +59,130 @@ export interface Provisioned {
   destroy(): Promise<void>
 }
 
+/** Steps that create each object through its dynamic provider and delete it through the same provider. */
+export function providerSteps(connection: SdkTarget): ProvisionSteps {
+  return {
+    workbin: async (name) => {
+      const r = await workbinProvider.create({ connection, name })
+      return { id: r.id, undo: () => workbinProvider.delete(r.id, r.outs) }
+    },
+    schema: async (name, catalog) => {
+      const r = await workitemSchemaProvider.create({
+        connection,
+        name,
+        jsonSchema: toWorkitemSchema(catalog).jsonSchema as unknown as Record<string, unknown>,
+        enabled: true
+      })
+      return { id: r.id, version: r.outs.version, undo: () => workitemSchemaProvider.delete(r.id, r.outs) }
+    },
+    worktype: async (w) => {
+      const r = await worktypeProvider.create({
+        connection,
+        name: w.name,
+        defaultWorkbinId: w.workbinId,
+        schemaId: w.schemaId,
+        schemaVersion: w.schemaVersion,
+        disableDefaultStatusCreation: true
+      })
+      return { id: r.id, undo: () => worktypeProvider.delete(r.id, r.outs) }
+    },
+    // A worktype just created without default statuses has none.
+    existingStatuses: async () => ({}),
+    status: async (worktypeId, s) => {
+      const r = await worktypeStatusProvider.create({ connection, worktypeId, ...s })
+      return { id: r.id, undo: () => worktypeStatusProvider.delete(r.id, r.outs) }
+    },
+    transitions: async (worktypeId, status, destinationStatusIds) => {
+      const r = await worktypeStatusTransitionsProvider.create({
+        connection,
+        worktypeId,
+        statusId: status.id,
+        destinationStatusIds: [...destinationStatusIds]
+      })
+      return { id: r.id, undo: () => worktypeStatusTransitionsProvider.delete(r.id, r.outs) }
+    },
+    defaultStatus: async (worktypeId, statusId) => {
+      await worktypeDefaultStatusProvider.create({ connection, worktypeId, statusId })
+    },
+    role: async (name, permissions) => {
+      const r = await roleProvider.create({
+        connection,
+        name,
+        description: "Workbridge sync service",
+        permissionPolicies: toPermissionPolicies(permissions)
+      })
+      return { id: r.id, undo: () => roleProvider.delete(r.id, r.outs) }
+    },
+    oauthClient: async (name, roleId) => {
+      const r = await oauthClientProvider.create({ connection, name, roleId })
+      return {
+        id: r.id,
+        clientId: r.outs.clientId,
+        clientSecret: r.outs.clientSecret,
+        undo: () => oauthClientProvider.delete(r.id, r.outs)
+      }
+    },
+    basicAuthCredential: async (name, basicAuth) => {
+      const r = await integrationCredentialProvider.create({
+        connection,
+        name,
+        type: "basicAuth",
+        credentialFields: { ...basicAuth }
+      })
+      return { id: r.id, undo: () => integrationCredentialProvider.delete(r.id, r.outs) }
+    },
+    integration: async (name, credentialId) => {
+      const r = await integrationProvider.create({
+        connection,
+        name,
+        integrationType: "custom-rest-actions",
+        credentialId,
+        credentialKey: "basicAuth",
+        enabled: true
+      })
+      return { id: r.id, undo: () => integrationProvider.delete(r.id, r.outs) }
+    },
+    dataAction: async (integrationId, category, d) => {
+      const r = await dataActionProvider.create({
+        connection,
+        integrationId,
+        name: d.name,
+        category,
+        contract: d.contract as DataActionContract,
+        config: d.config as DataActionConfig,
+        secure: false
+      })
+      return { id: r.id, undo: () => dataActionProvider.delete(r.id, r.outs) }
+    }
+  }
+}
+
 /** Run the providers' `create` in order against `target` (a region or gateway URL, and an admin client). */
 export async function provisionForService(target: SdkTarget, options: ProvisionOptions = {}): Promise<Provisioned> {
   const connection = checkTarget(target)
   const catalog = options.catalog ?? defaultCatalog
   const names = resourceNames(options.namePrefix ?? "Workbridge", catalog.schemaName)
-  const plan = planStatuses(catalog)
   const permissions = [...(options.permissions ?? servicePermissions())].sort()
-  const policies = toPermissionPolicies(permissions)
-  const undo: Array<() => Promise<void>> = []
-  const destroy = async () => {
-    const errors: unknown[] = []
-    while (undo.length > 0) {
-      const step = undo.pop() as () => Promise<void>
-      try {
-        await step()
-      } catch (err) {
-        errors.push(err)
-      }
-    }
-    if (errors.length > 0) throw errors[0]
-  }
-
-  try {
-    const workbin = await workbinProvider.create({ connection, name: names.workbin })
-    undo.push(() => workbinProvider.delete(workbin.id, workbin.outs))
-    const schema = await workitemSchemaProvider.create({
-      connection,
-      name: names.schema,
-      jsonSchema: toWorkitemSchema(catalog).jsonSchema as unknown as Record<string, unknown>,
-      enabled: true
-    })
-    undo.push(() => workitemSchemaProvider.delete(schema.id, schema.outs))
-    const worktype = await worktypeProvider.create({
-      connection,
-      name: names.worktype,
-      defaultWorkbinId: workbin.id,
-      schemaId: schema.id,
-      schemaVersion: schema.outs.version,
-      disableDefaultStatusCreation: true
-    })
-    undo.push(() => worktypeProvider.delete(worktype.id, worktype.outs))
-    const statusIds: Record<string, string> = {}
-    for (const s of plan.statuses) {
-      const st = await worktypeStatusProvider.create({ connection, worktypeId: worktype.id, ...s })
-      undo.push(() => worktypeStatusProvider.delete(st.id, st.outs))
-      statusIds[s.name] = st.id
-    }
-    for (const s of plan.statuses) {
-      const inputs = {
-        connection,
-        worktypeId: worktype.id,
-        statusId: statusIds[s.name] as string,
-        destinationStatusIds: (plan.transitions[s.name] ?? []).map((d) => statusIds[d] as string)
-      }
-      const tr = await worktypeStatusTransitionsProvider.create(inputs)
-      undo.push(() => worktypeStatusTransitionsProvider.delete(tr.id, tr.outs))
-    }
-    await worktypeDefaultStatusProvider.create({
-      connection,
-      worktypeId: worktype.id,
-      statusId: statusIds[plan.defaultStatus] as string
-    })
-    const role = await roleProvider.create({
-      connection,
-      name: names.role,
-      description: "Workbridge sync service",
-      permissionPolicies: policies
-    })
-    undo.push(() => roleProvider.delete(role.id, role.outs))
-    const client = await oauthClientProvider.create({ connection, name: names.oauthClient, roleId: role.id })
-    undo.push(() => oauthClientProvider.delete(client.id, client.outs))
-
-    let integrationId: string | undefined
-    let actionIds: Record<string, string> | undefined
-    if (options.dataActions !== undefined) {
-      const credential = await integrationCredentialProvider.create({
-        connection,
-        name: names.credential,
-        type: "basicAuth",
-        credentialFields: { ...options.dataActions.basicAuth }
-      })
-      undo.push(() => integrationCredentialProvider.delete(credential.id, credential.outs))
-      const integration = await integrationProvider.create({
-        connection,
-        name: names.integration,
-        integrationType: "custom-rest-actions",
-        credentialId: credential.id,
-        credentialKey: "basicAuth",
-        enabled: true
-      })
-      undo.push(() => integrationProvider.delete(integration.id, integration.outs))
-      integrationId = integration.id
-      actionIds = {}
-      for (const d of options.dataActions.definitions) {
-        const action = await dataActionProvider.create({
-          connection,
-          integrationId: integration.id,
-          name: d.name,
-          category: names.dataActionCategory,
-          contract: d.contract,
-          config: d.config,
-          secure: false
-        })
-        undo.push(() => dataActionProvider.delete(action.id, action.outs))
-        actionIds[d.name] = action.id
-      }
-    }
-
-    return {
-      worktypeId: worktype.id,
-      worktypeName: names.worktype,
-      workbinId: workbin.id,
-      schemaId: schema.id,
-      schemaVersion: schema.outs.version,
-      statusIds,
-      roleId: role.id,
-      permissions,
-      clientId: client.outs.clientId,
-      clientSecret: client.outs.clientSecret,
-      ...(integrationId === undefined ? {} : { integrationId }),
-      ...(actionIds === undefined ? {} : { actionIds }),
-      destroy
-    }
-  } catch (err) {
-    await destroy().catch(() => undefined)
-    throw err
+  toPermissionPolicies(permissions) // a bad permission is named before anything is created
+  const r = await provisionWith(providerSteps(connection), {
+    catalog,
+    names,
+    access: { permissions },
+    ...(options.dataActions === undefined ? {} : { dataActions: options.dataActions })
+  })
+  return {
+    worktypeId: r.worktypeId,
+    worktypeName: names.worktype,
+    workbinId: r.workbinId,
+    schemaId: r.schemaId,
+    schemaVersion: r.schemaVersion,
+    statusIds: r.statusIds,
+    roleId: r.roleId as string,
+    permissions,
+    clientId: r.clientId as string,
+    clientSecret: r.clientSecret as string,
+    ...(r.integrationId === undefined ? {} : { integrationId: r.integrationId }),
+    ...(r.actionIds === undefined ? {} : { actionIds: r.actionIds }),
+    destroy: r.destroy
   }
 }

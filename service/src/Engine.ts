@@ -30,7 +30,7 @@ import {
   type UpdateIntent
 } from "./Domain.js"
 import { GenesysError, type StoreError } from "./Errors.js"
-import { Genesys, type GenesysService, type Workitem, type WorktypeStatus } from "./Genesys.js"
+import { Genesys, type GenesysService, type Workitem, type WorktypeStatus } from "@workbridge/genesys"
 import { Inbox } from "./Inbox.js"
 import { LinkStore } from "./LinkStore.js"
 import { Log } from "./Log.js"

@@ -25,7 +25,7 @@ import { Cause, Context, Effect, Layer } from "effect"
 import type { Logger } from "pino"
 import { CREATE_PENDING_REVISION, createPendingLink, isCreatePending, type TicketKey } from "./Domain.js"
 import type { GenesysError, InboxFull, StoreError } from "./Errors.js"
-import type { BulkAddItemResult } from "./Genesys.js"
+import type { BulkAddItemResult } from "@workbridge/genesys"
 import type { InboxService } from "./Inbox.js"
 import type { LinkStoreService } from "./LinkStore.js"
 import type { NormalizeResult } from "./Mapping.js"
@@ -44,8 +44,10 @@ export interface CursorStore {
   readonly get: (source: string) => Effect.Effect<FeedCursor | undefined, StoreError>
   readonly set: (source: string, cursor: string) => Effect.Effect<void, StoreError>
   /**
-   * Hold the source's pass lock for `ttlMs` (renewed by the holder); answers a release, or `undefined` when another
-   * runner holds it. One process (SQLite) needs no lock beyond its own fiber; Redis uses `SET NX PX`.
+   * Hold the source's pass lock; answers a release, or `undefined` when another runner holds it. The store keeps
+   * the lock while the holder lives (Redis: `SET NX PX` with `ttlMs`, extended every `ttlMs / 3` while the token is
+   * still the holder's, until the release) and lets it expire `ttlMs` after the holder died. One process (SQLite)
+   * needs no lock beyond its own fiber. A release never removes another holder's lock.
    */
   readonly lock: (source: string, ttlMs: number) => Effect.Effect<(() => Effect.Effect<void>) | undefined, StoreError>
 }
@@ -150,6 +152,11 @@ export interface FeedsOptions {
   readonly repairWaitMs?: number
   /** The background feed pauses while the inbox holds this many events (default 5,000): it never fills the inbox. */
   readonly inboxHighWater?: number
+  /**
+   * Time to live of a pass's (and a backfill's) lock (default 10 min). The holder renews it while it runs, so this
+   * is how long a holder that died keeps the others from taking the source over.
+   */
+  readonly passLockTtlMs?: number
   /** The catalog's normalization (backfill: refusals and the dry run's field-level diff). */
   readonly normalize?: (fields: Readonly<Record<string, unknown>>) => NormalizeResult
   /** Backfill creates new tickets through Genesys bulk add jobs with this (absent: every ticket goes through the engine). */
@@ -248,6 +255,7 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
     onRateLimited: (e, delayMs) => o.log.warn({ source: e.source, operation: e.operation, delayMs }, "helpdesk API rate limit; waiting as it asks")
   })
   const highWater = o.inboxHighWater ?? 5000
+  const lockTtlMs = o.passLockTtlMs ?? PASS_LOCK_TTL_MS
 
   /** Whether the ticket's applied state is older than `revision` (or it has no workitem). */
   const behind = (key: TicketKey, revision: string) =>
@@ -268,7 +276,7 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
     Effect.gen(function* () {
       const client = yield* clientOf(source)
       const dryRun = options.dryRun === true
-      const release = yield* o.cursors.lock(source, PASS_LOCK_TTL_MS)
+      const release = yield* o.cursors.lock(source, lockTtlMs)
       if (release === undefined) return yield* Effect.fail(new PassBusy(source))
       return yield* Effect.gen(function* () {
         const saved = options.since === undefined ? yield* o.cursors.get(source) : undefined
@@ -540,7 +548,7 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
   const startBackfill: Feeds["startBackfill"] = (source, options) =>
     Effect.gen(function* () {
       const client = yield* clientOf(source)
-      const release = yield* o.cursors.lock(`backfill:${source}`, 6 * 3600_000)
+      const release = yield* o.cursors.lock(`backfill:${source}`, lockTtlMs)
       if (release === undefined) return yield* Effect.fail(new PassBusy(source))
       const job: BackfillJob = {
         id: `${source}-${Date.now().toString(36)}-${++jobCounter}`,

@@ -5,12 +5,11 @@
  */
 import { Context, Effect, Layer, Schedule } from "effect"
 import type { ServiceConfig } from "./Config.js"
-import { Genesys } from "./Genesys.js"
+import { Genesys, RateBudget } from "@workbridge/genesys"
 import { Inbox } from "./Inbox.js"
 import { LinkStore } from "./LinkStore.js"
 import { Log } from "./Log.js"
 import { Metrics } from "./Metrics.js"
-import { RateBudget } from "./RateBudget.js"
 import { HelpdeskFeeds } from "./Reconciliation.js"
 
 export interface GaugesService {

@@ -10,11 +10,10 @@ import { Context, Effect, Layer } from "effect"
 import * as path from "node:path"
 import type { AuditTrail } from "./AuditTrail.js"
 import type { ServiceConfig } from "./Config.js"
-import { Genesys, layer as genesysLayer, type GenesysService } from "./Genesys.js"
+import { DEFAULT_WORKTYPE_NAME, Genesys, type GenesysService, provision, type RateBudget } from "@workbridge/genesys"
+import { layer as genesysLayer } from "./GenesysLive.js"
 import { Log } from "./Log.js"
 import type { Metrics } from "./Metrics.js"
-import { DEFAULT_WORKTYPE_NAME, provision } from "./Provision.js"
-import type { RateBudget } from "./RateBudget.js"
 import { demoCredentials } from "./Sources.js"
 
 /** The bundled emulator's state file, in the data directory. */

@@ -10,7 +10,7 @@ import { feedSettingsFromEnv, type FeedSettings, type ServiceConfig } from "./Co
 import { DemoHelpdesksOption } from "./DemoHelpdesks.js"
 import { type SyncTarget, worktypeMarkerKey } from "./Engine.js"
 import { type BulkCreator, FeedCursors, type Feeds, makeClients, makeFeeds } from "./Feeds.js"
-import { BULK_ADD_PER_JOB, Genesys, type GenesysService } from "./Genesys.js"
+import { BULK_ADD_PER_JOB, Genesys, type GenesysService } from "@workbridge/genesys"
 import { Inbox } from "./Inbox.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { Log } from "./Log.js"

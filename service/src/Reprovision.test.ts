@@ -11,7 +11,7 @@ import { sign } from "@workbridge/adapters"
 import { defaultCatalog } from "@workbridge/catalog"
 import { afterEach, describe, expect, it } from "vitest"
 import { loadConfig } from "./Config.js"
-import { provision } from "./Provision.js"
+import { provision } from "@workbridge/genesys"
 import { type RunningService, startService } from "./Service.js"
 import {
   adminApi,

@@ -5,7 +5,7 @@ import type { TicketEvent } from "@workbridge/catalog"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "./Domain.js"
 import { ticketKeyString } from "./Domain.js"
 import { InboxFull, StoreError, storeCannotWrite } from "./Errors.js"
-import { type AcceptOptions, Inbox, type InboxService, registerAcceptPromise } from "./Inbox.js"
+import { type AcceptOptions, BACKGROUND_LANE, Inbox, type InboxService, LIVE_LANE, laneOf, registerAcceptPromise } from "./Inbox.js"
 import { Sqlite, type SqliteDatabase, sql } from "./Sqlite.js"
 
 export interface SqliteInboxOptions {
@@ -70,12 +70,8 @@ const fileSyncer = () => {
   }
 }
 
-/** The lane of live work: webhooks, reads on a webhook's notice (fetch-on-notify) and dead-letter replays. */
-export const LIVE_LANE = 0
-/** The lane of background feeds (reconciliation, backfill): handed out only while no live ticket is waiting. */
-export const BACKGROUND_LANE = 1
-export const laneOf = (event: TicketEvent): number =>
-  event.origin === "reconcile" || event.origin === "backfill" ? BACKGROUND_LANE : LIVE_LANE
+/** The lanes are the port's (Inbox.ts); re-exported here where they were first defined. */
+export { BACKGROUND_LANE, LIVE_LANE, laneOf } from "./Inbox.js"
 
 interface Row {
   id: number

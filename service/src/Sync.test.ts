@@ -7,7 +7,7 @@ import type { Emulator } from "@workbridge/genesys-emulator"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadConfig } from "./Config.js"
-import type { GenesysService, Workitem } from "./Genesys.js"
+import type { GenesysService, Workitem } from "@workbridge/genesys"
 import { type RunningService, startService } from "./Service.js"
 import {
   adminApi,

@@ -1,9 +1,13 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import type { WorktypeStatus } from "./Genesys.js"
+import { StatusId, type WorktypeStatus } from "@workbridge/genesys"
 import { shortestStatusPath } from "./Transitions.js"
 
-const s = (id: string, ...destinationStatusIds: Array<string>): WorktypeStatus => ({ id, name: id, destinationStatusIds })
+const s = (id: string, ...destinationStatusIds: Array<string>): WorktypeStatus => ({
+  id: StatusId.make(id),
+  name: id,
+  destinationStatusIds: destinationStatusIds.map((d) => StatusId.make(d))
+})
 
 // The default catalog's graph.
 const graph = [
@@ -47,7 +51,7 @@ describe("shortestStatusPath", () => {
         const statuses = ids.map((id, i) => s(id, ...dests[i]!.filter((d) => d !== id)))
         const allowed = (a: string, b: string) => {
           const st = statuses.find((x) => x.id === a)!
-          return st.destinationStatusIds.length === 0 ? a !== b : st.destinationStatusIds.includes(b)
+          return st.destinationStatusIds.length === 0 ? a !== b : st.destinationStatusIds.includes(StatusId.make(b))
         }
         const path = shortestStatusPath(statuses, from, to)
         // Reference: the length of the shortest path by exhaustive BFS over lengths.

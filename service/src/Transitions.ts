@@ -2,7 +2,7 @@
  * Status transitions: Genesys lets a workitem move only to its status's destinations (empty: any). To reach a
  * target status Workbridge walks the shortest allowed path, one PATCH per step.
  */
-import type { WorktypeStatus } from "./Genesys.js"
+import type { WorktypeStatus } from "@workbridge/genesys"
 
 /**
  * The statuses to set, in order, to go from `from` to `to` (excluding `from`): `[]` when already there,
@@ -15,7 +15,7 @@ export const shortestStatusPath = (
   to: string
 ): ReadonlyArray<string> | undefined => {
   if (from === to) return []
-  const byId = new Map(statuses.map((s) => [s.id, s]))
+  const byId = new Map<string, WorktypeStatus>(statuses.map((s) => [s.id, s]))
   if (!byId.has(to)) return undefined
   const next = (id: string): ReadonlyArray<string> => {
     const s = byId.get(id)

@@ -9,7 +9,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import type { Emulator } from "@workbridge/genesys-emulator"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { DEFAULT_WORKTYPE_NAME, type Provisioned } from "./Provision.js"
+import { DEFAULT_WORKTYPE_NAME, type Provisioned } from "@workbridge/genesys"
 import { type ServiceProcess, spawnService, stopServices } from "./testing/child.js"
 import { baseEnv, startEmulatorAndProvision } from "./testing/harness.js"
 

@@ -21,7 +21,7 @@ import { runNaive } from "./naive.js"
 import { SectionError, SECTIONS, type Section, selectSections } from "./sections.js"
 import { DATA_ACTION_BASIC_AUTH } from "./servers.js"
 import { type BenchRow, formatSpread, formatTable, markdownTable, type Spread, spreadOf } from "./table.js"
-import { provisionForService } from "@workbridge/infra/provision"
+import { provisionForService } from "@workbridge/infra"
 import { sign } from "@workbridge/adapters"
 import { buildService } from "../../service/build.js"
 

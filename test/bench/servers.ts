@@ -6,7 +6,7 @@
  */
 import type { AddressInfo } from "node:net"
 import { defaultCatalog } from "@workbridge/catalog"
-import { makeDataActionApp } from "@workbridge/service/dataActions/standalone"
+import { makeDataActionApp } from "@workbridge/service/data-actions"
 import express from "express"
 
 export const DATA_ACTION_BASIC_AUTH = "bench:bench-password"

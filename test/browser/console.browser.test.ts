@@ -6,7 +6,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { genericBody, type Harness, startHarness } from "@workbridge/service/testing/harness"
+import { genericBody, type Harness, startHarness } from "@workbridge/service/testing"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 

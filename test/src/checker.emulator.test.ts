@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net"
 import { defaultCatalog, toWorkitemCreate } from "@workbridge/catalog"
 import { type Emulator, startEmulator } from "@workbridge/genesys-emulator"
-import { provisionForService } from "@workbridge/infra/provision"
+import { provisionForService } from "@workbridge/infra"
 import express from "express"
 import type { Server } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

@@ -1,5 +1,5 @@
 import { defaultCatalog } from "@workbridge/catalog"
-import { buildDataActionDefinitions } from "@workbridge/service/dataActions/definitions"
+import { buildDataActionDefinitions } from "@workbridge/data-actions"
 import { call as sdkCall, login } from "@workbridge/genesys-emulator/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { TestGenesys } from "../testing.js"

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { defaultCatalog } from "@workbridge/catalog"
 import { describe, expect, it } from "vitest"
-import { buildDataActionDefinitions } from "./definitions.js"
+import { buildDataActionDefinitions } from "@workbridge/data-actions"
 import { DEFAULT_EXPORT_DIR, exportDataActions, parseExportArgs } from "./export.js"
 
 describe("parseExportArgs", () => {

@@ -7,8 +7,8 @@ import { basename, resolve } from "node:path"
 import type { Catalog } from "@workbridge/catalog"
 import { defaultCatalog, parseCatalogFile } from "@workbridge/catalog"
 import { Either } from "effect"
-import type { DataActionCredentialType } from "./definitions.js"
-import { buildDataActionDefinitions, exportFileName } from "./definitions.js"
+import type { DataActionCredentialType } from "@workbridge/data-actions"
+import { buildDataActionDefinitions, exportFileName } from "@workbridge/data-actions"
 
 export interface ExportOptions {
   /** Target directory, relative to the working directory or absolute. */

@@ -9,10 +9,10 @@ export {
   DATA_ACTIONS_MOUNT,
   DEFAULT_TIMEOUT_SECONDS,
   MAX_TIMEOUT_SECONDS
-} from "./definitions.js"
-export type { DataActionDefinition, DataActionDefinitionOptions, DataActionCredentialType } from "./definitions.js"
-export { normalizeTicketContract, ticketStatusContract, NORMALIZE_MARKERS, SOURCE_INPUT, unmappedFlag } from "./contracts.js"
-export type { ActionContract, FlatObjectSchema, JsonSchemaProperty } from "./contracts.js"
+} from "@workbridge/data-actions"
+export type { DataActionDefinition, DataActionDefinitionOptions, DataActionCredentialType } from "@workbridge/data-actions"
+export { normalizeTicketContract, ticketStatusContract, NORMALIZE_MARKERS, SOURCE_INPUT, unmappedFlag } from "@workbridge/data-actions"
+export type { ActionContract, FlatObjectSchema, JsonSchemaProperty } from "@workbridge/data-actions"
 export { makeNormalizeTicketAction, UNMAPPED_VALUE_MAX_LENGTH } from "./normalizeTicket.js"
 export type { NormalizeTicketAction, NormalizeTicketOutput } from "./normalizeTicket.js"
 export type { TicketStatusInput, TicketStatusOutput } from "./ticketStatus.js"

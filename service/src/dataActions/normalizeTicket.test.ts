@@ -8,7 +8,7 @@ import { Ajv } from "ajv"
 import { Either } from "effect"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { NORMALIZE_MARKERS, normalizeTicketContract } from "./contracts.js"
+import { NORMALIZE_MARKERS, normalizeTicketContract } from "@workbridge/data-actions"
 import { makeNormalizeTicketAction } from "./normalizeTicket.js"
 import { makeDataActionApp } from "./standalone.js"
 

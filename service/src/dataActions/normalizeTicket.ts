@@ -16,8 +16,8 @@
 import type { Catalog, FieldDecl } from "@workbridge/catalog"
 import { GENESYS_LIMITS, normalizeFlatFields, truncateText } from "@workbridge/catalog"
 import { Either } from "effect"
-import { NORMALIZE_MARKERS, SOURCE_INPUT, TAG_INPUT_DELIMITER, TICKET_REF_MAX_LENGTH, joinedOutput, normalizeTicketContract, priorityField, statusField, unmappedFlag, vocabularyFields } from "./contracts.js"
-import type { ActionContract } from "./contracts.js"
+import { NORMALIZE_MARKERS, SOURCE_INPUT, TAG_INPUT_DELIMITER, TICKET_REF_MAX_LENGTH, joinedOutput, normalizeTicketContract, priorityField, statusField, unmappedFlag, vocabularyFields } from "@workbridge/data-actions"
+import type { ActionContract } from "@workbridge/data-actions"
 import type { InputIssue } from "./errors.js"
 import { describeType } from "./ticketStatus.js"
 

@@ -5,7 +5,7 @@
 import express from "express"
 import type { DataActionsRouterOptions } from "./router.js"
 import { makeDataActionsRouter } from "./router.js"
-import { DATA_ACTIONS_MOUNT } from "./definitions.js"
+import { DATA_ACTIONS_MOUNT } from "@workbridge/data-actions"
 
 export const makeDataActionApp = (options: DataActionsRouterOptions): express.Express => {
   const app = express()

@@ -3,7 +3,7 @@ import { Either } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import type { TicketSyncStatus } from "../TicketStatus.js"
-import { ticketStatusContract } from "./contracts.js"
+import { ticketStatusContract } from "@workbridge/data-actions"
 import { decodeTicketStatusInput, toTicketStatusOutput } from "./ticketStatus.js"
 
 const validateOutput = new Ajv({ allErrors: true }).compile({ ...ticketStatusContract.output, additionalProperties: false })

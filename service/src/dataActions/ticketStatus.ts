@@ -4,7 +4,7 @@
  */
 import { Either } from "effect"
 import type { TicketSyncStatus } from "../TicketStatus.js"
-import { TICKET_REF_MAX_LENGTH } from "./contracts.js"
+import { TICKET_REF_MAX_LENGTH } from "@workbridge/data-actions"
 import type { InputIssue } from "./errors.js"
 
 export interface TicketStatusInput {

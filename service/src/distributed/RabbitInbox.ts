@@ -4,6 +4,8 @@
  * Topology under a prefix `p`:
  *   `p.p<i>`  P quorum queues, `x-single-active-consumer` (one replica works a partition at a time, so one
  *             ticket at a time), `x-delivery-limit` and `x-dead-letter-exchange: p.dlx` for poison messages
+ *   `p.b<i>`  the background lane of partition i (reconciliation, backfill), the same kind of queue, consumed
+ *             with a small prefetch; its tickets are handed out only while no live event waits (`p:live` in Redis)
  *   `p.dlx`   fanout exchange → `p.dead` quorum queue (messages that cannot be parsed or kept killing consumers)
  * A ticket's events always go to partition `fnv1a(source, ticketId) mod P`, so they stay in order.
  *
@@ -19,14 +21,14 @@
 import { randomUUID } from "node:crypto"
 import type { TicketEvent } from "@workbridge/catalog"
 import { compareRevision } from "@workbridge/catalog"
-import { Context, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Exit, type Fiber, Layer, Queue, Schedule, Scope } from "effect"
 import amqp from "amqplib"
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from "amqplib"
 import type { Redis } from "ioredis"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "../Domain.js"
 import { ticketKeyString } from "../Domain.js"
 import { InboxFull, StoreError } from "../Errors.js"
-import { type AcceptOptions, Inbox, type InboxService } from "../Inbox.js"
+import { type AcceptOptions, BACKGROUND_LANE, Inbox, type InboxService, type Lane, LIVE_LANE, laneOf } from "../Inbox.js"
 import {
   DistributedStartError,
   RedisConnection,
@@ -50,6 +52,16 @@ export interface RabbitInboxOptions {
   readonly hardLimit: number
   /** Unacknowledged deliveries per partition consumer. */
   readonly prefetch?: number
+  /**
+   * Unacknowledged deliveries per background partition consumer (default: `prefetch`, at most 50): a backfill's
+   * events wait in the broker, not in one replica's memory.
+   */
+  readonly backgroundPrefetch?: number
+  /**
+   * A live event accepted longer ago than this (ms; default 5 min) no longer holds back the background lane of
+   * the replicas that do not have it (the replica that has it still hands it out first).
+   */
+  readonly liveWaitHorizonMs?: number
   /** Deliveries of one message before the broker dead-letters it. */
   readonly deliveryLimit?: number
   /** How long `take` waits for a ticket's known pending events still on their way from the broker. */
@@ -88,12 +100,16 @@ export interface RabbitInboxControl {
   readonly deliveries: () => number
   /** Partitions handed to other replicas by rebalancing so far. */
   readonly handedOver: () => number
+  /** The inbox's background fibers still running (reconnect, lease renewal, rebalancing, count retries): 0 once closed. */
+  readonly runningLoops: () => number
 }
 
 interface Delivered {
   readonly entry: InboxEntry
   readonly pendingId: string
   readonly partition: number
+  /** The lane of the queue it came from. */
+  readonly lane: Lane
   readonly msg: ConsumeMessage
   readonly channel: Channel
   readonly generation: number
@@ -115,12 +131,16 @@ redis.call('SET', KEYS[1], 'pending', 'EX', ARGV[2])
 return 'ok'
 `
 
-/** KEYS: dedupe, pending zset, ticket hash, acked marker. ARGV: dedupe ttl, pending id, accepted ms, accepted ISO. */
+/**
+ * KEYS: dedupe, pending zset, ticket hash, acked marker, live-waiting zset. ARGV: dedupe ttl, pending id, accepted
+ * ms, accepted ISO, "1" for a live event.
+ */
 const COMMIT = `
 redis.call('SET', KEYS[1], 'done', 'EX', ARGV[1])
 if redis.call('EXISTS', KEYS[4]) == 0 then
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
   redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+  if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) end
 end
 return 1
 `
@@ -138,13 +158,14 @@ if ARGV[2] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return redis.call('DEL', KEYS[1])
 `
 
-/** KEYS: pending zset, ticket hash, then one acked marker per id. ARGV: ids. */
+/** KEYS: pending zset, ticket hash, live-waiting zset, then one acked marker per id. ARGV: ids. */
 const ACK = `
 for i = 1, #ARGV do
   if redis.call('ZREM', KEYS[1], ARGV[i]) == 0 then
-    redis.call('SET', KEYS[2 + i], '1', 'EX', 600)
+    redis.call('SET', KEYS[3 + i], '1', 'EX', 600)
   end
   redis.call('HDEL', KEYS[2], ARGV[i])
+  redis.call('ZREM', KEYS[3], ARGV[i])
 end
 return 1
 `
@@ -162,6 +183,8 @@ export const queueNames = (prefix: string, partitions: number) => {
   const p = checkPrefix(prefix)
   return {
     partitions: Array.from({ length: partitions }, (_, i) => `${p}.p${i}`),
+    /** The background lane's queue of each partition. */
+    background: Array.from({ length: partitions }, (_, i) => `${p}.b${i}`),
     deadExchange: `${p}.dlx`,
     deadQueue: `${p}.dead`
   }
@@ -172,24 +195,40 @@ const byRevision = (a: Delivered, b: Delivered) => compareRevision(a.entry.event
 const fail = (operation: string, cause: unknown) =>
   new StoreError({ operation, cause: cause instanceof Error ? new Error(redactMessage(cause.message)) : cause })
 
-/** Build the inbox and open its connection (fails with `DistributedStartError` naming the variable). */
-export const make = (redis: Redis, options: RabbitInboxOptions) =>
-  Effect.gen(function* () {
-    const p = checkPrefix(options.prefix)
-    if (!Number.isInteger(options.partitions) || options.partitions < 1 || options.partitions > 1024) {
-      return yield* new DistributedStartError({ variable: "WORKBRIDGE_PARTITIONS", problem: `must be 1–1024, got ${options.partitions}` })
-    }
-    const names = queueNames(p, options.partitions)
-    const prefetch = options.prefetch ?? 500
-    const deliveryLimit = options.deliveryLimit ?? 20
-    const settleMs = options.settleMs ?? 150
-    const batchLimit = options.batchLimit ?? 500
-    const dedupeTtl = options.dedupeTtlSeconds ?? 24 * 3600
-    const consume = options.consume ?? true
-    const leaseMs = options.leaseMs ?? 30_000
-    const replicaToken = randomUUID()
-    const k = {
+/** One inbox instance as its scope hands it out: the port's service and the test and operations hooks. */
+export interface RabbitInbox {
+  readonly service: InboxService
+  readonly control: RabbitInboxControl
+}
+
+interface Buffered {
+  readonly key: TicketKey
+  items: Array<Delivered>
+}
+
+/** The options with their defaults, the queue names and the Redis keys of one inbox instance. */
+const settingsOf = (options: RabbitInboxOptions) => {
+  const p = checkPrefix(options.prefix)
+  const prefetch = options.prefetch ?? 500
+  return {
+    options,
+    p,
+    names: queueNames(p, options.partitions),
+    prefetch,
+    backgroundPrefetch: options.backgroundPrefetch ?? Math.min(prefetch, 50),
+    liveWaitHorizonMs: options.liveWaitHorizonMs ?? 5 * 60_000,
+    deliveryLimit: options.deliveryLimit ?? 20,
+    settleMs: options.settleMs ?? 150,
+    batchLimit: options.batchLimit ?? 500,
+    dedupeTtl: options.dedupeTtlSeconds ?? 24 * 3600,
+    consume: options.consume ?? true,
+    leaseMs: options.leaseMs ?? 30_000,
+    rebalanceMs: options.rebalanceMs ?? 3_000,
+    replicaToken: randomUUID(),
+    k: {
       pending: `${p}:pending`,
+      /** Live events accepted and not taken by any replica (score: accepted ms): they hold back the background lane. */
+      live: `${p}:live`,
       ticket: (key: TicketKey) => `${p}:pt:${ticketSegment(key)}`,
       dedupe: (source: string, deliveryKey: string) => `${p}:dedupe:${encodeURIComponent(source)}/${encodeURIComponent(deliveryKey)}`,
       acked: (id: string) => `${p}:acked:${id}`,
@@ -198,593 +237,760 @@ export const make = (redis: Redis, options: RabbitInboxOptions) =>
       heartbeat: `${p}:heartbeat`,
       partitions: `${p}:partitions`
     }
+  }
+}
+type Settings = ReturnType<typeof settingsOf>
 
-    // The partition count is part of the namespace: a different count would send a ticket to two queues.
+/** The mutable state of one inbox instance, shared by its parts (connection, accepting, taking, loops). */
+class State {
+  model: ChannelModel | undefined
+  pub: ConfirmChannel | undefined
+  generation = 0
+  connections = 0
+  connected = false
+  closing = false
+  readonly buffers = new Map<string, Buffered>()
+  delivered = 0
+  handedOver = 0
+  /** Partition → when its live queue last delivered to this replica (its single active consumer is here). */
+  readonly lastDelivery = new Map<number, number>()
+  readonly consumerTags = new Map<number, string>()
+  subChannel: Channel | undefined
+  subscribe: ((partition: number) => Promise<void>) | undefined
+  readonly held = new Set<string>()
+  /** Tickets this replica holds a lease on (key string → ticket). */
+  readonly leases = new Map<string, TicketKey>()
+  /** Tickets another replica holds, or released with a delay: not taken before this time. */
+  readonly blocked = new Map<string, number>()
+  readonly inflight = new Map<string, Delivered>()
+  /** The fibers of the inbox's loops (they end with its scope). */
+  readonly loops: Array<Fiber.RuntimeFiber<unknown>> = []
+  /** Count updates that failed (Redis unreachable) after the broker ack; retried until they succeed. */
+  leftovers: Array<{ readonly key: TicketKey; readonly ids: ReadonlyArray<string> }> = []
+  private waiters: Array<() => void> = []
+  constructor(
+    /** Wakes the reconnect loop. */
+    readonly down: Queue.Queue<void>
+  ) {}
+  notify(): void {
+    const w = this.waiters
+    this.waiters = []
+    for (const f of w) f()
+  }
+  waitForWork(done: () => void): () => void {
+    this.waiters.push(done)
+    return () => {
+      this.waiters = this.waiters.filter((w) => w !== done)
+    }
+  }
+}
+
+interface Parts {
+  readonly redis: Redis
+  readonly s: Settings
+  readonly st: State
+}
+
+const startError = (variable: string, e: unknown) =>
+  new DistributedStartError({ variable, problem: redactMessage(e instanceof Error ? e.message : String(e)) })
+
+/** The partition count is part of the namespace: a different count would send a ticket to two queues. */
+const checkPartitions = (redis: Redis, s: Settings): Effect.Effect<void, DistributedStartError> =>
+  Effect.gen(function* () {
+    const partitions = s.options.partitions
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) {
+      return yield* new DistributedStartError({ variable: "WORKBRIDGE_PARTITIONS", problem: `must be 1–1024, got ${partitions}` })
+    }
     const stored = yield* Effect.tryPromise({
       try: async () => {
-        await redis.set(k.partitions, String(options.partitions), "NX")
-        return redis.get(k.partitions)
+        await redis.set(s.k.partitions, String(partitions), "NX")
+        return redis.get(s.k.partitions)
       },
-      catch: (e) => new DistributedStartError({ variable: "WORKBRIDGE_REDIS_URL", problem: redactMessage(e instanceof Error ? e.message : String(e)) })
+      catch: (e) => startError("WORKBRIDGE_REDIS_URL", e)
     })
-    if (stored !== String(options.partitions)) {
+    if (stored !== String(partitions)) {
       return yield* new DistributedStartError({
         variable: "WORKBRIDGE_PARTITIONS",
-        problem: `the namespace "${p}" runs with ${stored} partitions, got ${options.partitions}; drain the queues before changing it`
+        problem: `the namespace "${s.p}" runs with ${stored} partitions, got ${partitions}; drain the queues before changing it`
       })
     }
+  })
 
-    let model: ChannelModel | undefined
-    let pub: ConfirmChannel | undefined
-    let generation = 0
-    let connections = 0
-    let connected = false
-    let closing = false
-    const buffers = new Map<string, { key: TicketKey; items: Array<Delivered> }>()
-    let delivered = 0
-    let handedOver = 0
-    /** Partition → when it last delivered to this replica (its single active consumer is here). */
-    const lastDelivery = new Map<number, number>()
-    const consumerTags = new Map<number, string>()
-    let subChannel: Channel | undefined
-    let subscribe: ((partition: number) => Promise<void>) | undefined
-    const held = new Set<string>()
-    /** Tickets this replica holds a lease on (key string → ticket). */
-    const leases = new Map<string, TicketKey>()
-    /** Tickets another replica holds: not retried before this time. */
-    const blocked = new Map<string, number>()
-    const inflight = new Map<string, Delivered>()
-    let waiters: Array<() => void> = []
-    const notify = () => {
-      const w = waiters
-      waiters = []
-      for (const f of w) f()
-    }
-
-    const onDown = (gen: number, detail: string) => {
-      if (gen !== generation || !connected) return
-      connected = false
-      generation++
-      pub = undefined
-      model = undefined
-      // Unacknowledged deliveries go back to their queues with the channel; drop our copies.
-      buffers.clear()
-      lastDelivery.clear()
-      consumerTags.clear()
-      subChannel = undefined
-      subscribe = undefined
-      options.onConnectionChange?.(false, detail)
-      if (!closing) void reconnect()
-    }
-
-    const onMessage = (msg: ConsumeMessage | null, gen: number, channel: Channel, partition: number) => {
-      if (gen !== generation) {
-        // A channel this inbox gave up on: hand the message straight back, never leave it unacknowledged.
-        if (msg !== null) {
-          try {
-            channel.nack(msg, false, true)
-          } catch {
-            /* channel closed: the broker requeues it */
-          }
-        }
-        return
-      }
-      if (msg === null) {
-        // The broker cancelled the consumer (queue deleted): start over.
-        void model?.close().catch(() => undefined)
-        return
-      }
-      let env: Envelope
+/** A delivery from one of this replica's consumers: parsed into the ticket's buffer, or dead-lettered. */
+const onMessage = ({ st }: Parts, msg: ConsumeMessage | null, gen: number, channel: Channel, partition: number, lane: Lane): void => {
+  if (gen !== st.generation) {
+    // A channel this inbox gave up on: hand the message straight back, never leave it unacknowledged.
+    if (msg !== null) {
       try {
-        env = JSON.parse(msg.content.toString("utf8")) as Envelope
-        if (typeof env.pendingId !== "string" || typeof env.event?.source !== "string" || typeof env.event.ticketId !== "string") {
-          throw new Error("not an inbox envelope")
-        }
+        channel.nack(msg, false, true)
       } catch {
-        channel.nack(msg, false, false) // → dead-letter exchange
-        return
-      }
-      const key: TicketKey = { source: env.event.source, ticketId: env.event.ticketId }
-      const ks = ticketKeyString(key)
-      delivered++
-      lastDelivery.set(partition, Date.now())
-      // The accepting span's W3C trace context travels as the message's `traceparent` header (tracing on).
-      const traceparent: unknown = msg.properties.headers?.["traceparent"]
-      const d: Delivered = {
-        entry: {
-          id: `${gen}.${msg.fields.deliveryTag}`,
-          event: env.event,
-          acceptedAt: env.acceptedAt,
-          ...(typeof traceparent === "string" ? { traceparent } : {})
-        },
-        pendingId: env.pendingId,
-        partition,
-        msg,
-        channel,
-        generation: gen
-      }
-      const buf = buffers.get(ks)
-      if (buf === undefined) buffers.set(ks, { key, items: [d] })
-      else buf.items.push(d)
-      notify()
-    }
-
-    const connectOnce = async (): Promise<void> => {
-      const m = await amqp.connect(options.url)
-      try {
-        const gen = generation
-        m.on("error", () => undefined)
-        m.on("close", (err?: Error) => onDown(gen, err?.message ?? "connection closed"))
-        const ch = await m.createConfirmChannel()
-        ch.on("error", () => undefined)
-        ch.on("close", () => {
-          if (gen === generation && !closing) void m.close().catch(() => undefined)
-        })
-        await ch.assertExchange(names.deadExchange, "fanout", { durable: true })
-        await ch.assertQueue(names.deadQueue, { durable: true, arguments: { "x-queue-type": "quorum" } })
-        await ch.bindQueue(names.deadQueue, names.deadExchange, "")
-        for (const q of names.partitions) {
-          await ch.assertQueue(q, {
-            durable: true,
-            arguments: {
-              "x-queue-type": "quorum",
-              "x-single-active-consumer": true,
-              "x-dead-letter-exchange": names.deadExchange,
-              "x-delivery-limit": deliveryLimit
-            }
-          })
-        }
-        if (consume) {
-          const sub = await m.createChannel()
-          sub.on("error", () => undefined)
-          sub.on("close", () => {
-            if (gen === generation && !closing) void m.close().catch(() => undefined)
-          })
-          await sub.prefetch(prefetch)
-          const subscribeTo = async (p: number) => {
-            const ok = await sub.consume(names.partitions[p]!, (msg) => onMessage(msg, gen, sub, p), { noAck: false })
-            consumerTags.set(p, ok.consumerTag)
-          }
-          // Start at a random partition so replicas that start together spread the active consumers.
-          const start = Math.floor(Math.random() * names.partitions.length)
-          for (let i = 0; i < names.partitions.length; i++) await subscribeTo((start + i) % names.partitions.length)
-          subChannel = sub
-          subscribe = subscribeTo
-        }
-        model = m
-        pub = ch
-        connected = true
-        connections++
-        options.onConnectionChange?.(true, `connected to ${redactUrl(options.url)}`)
-      } catch (e) {
-        // Deliveries that arrived on this half-set-up connection must not be mistaken for live ones.
-        generation++
-        for (const [ks, buf] of buffers) if (!held.has(ks)) buffers.delete(ks)
-        await Promise.race([m.close().catch(() => undefined), sleep(2_000)])
-        throw e
+        /* channel closed: the broker requeues it */
       }
     }
+    return
+  }
+  if (msg === null) {
+    // The broker cancelled the consumer (queue deleted): start over.
+    void st.model?.close().catch(() => undefined)
+    return
+  }
+  let env: Envelope
+  try {
+    env = JSON.parse(msg.content.toString("utf8")) as Envelope
+    if (typeof env.pendingId !== "string" || typeof env.event?.source !== "string" || typeof env.event.ticketId !== "string") {
+      throw new Error("not an inbox envelope")
+    }
+  } catch {
+    channel.nack(msg, false, false) // → dead-letter exchange
+    return
+  }
+  const key: TicketKey = { source: env.event.source, ticketId: env.event.ticketId }
+  const ks = ticketKeyString(key)
+  st.delivered++
+  if (lane === LIVE_LANE) st.lastDelivery.set(partition, Date.now())
+  // The accepting span's W3C trace context travels as the message's `traceparent` header (tracing on).
+  const traceparent: unknown = msg.properties.headers?.["traceparent"]
+  const d: Delivered = {
+    entry: {
+      id: `${gen}.${msg.fields.deliveryTag}`,
+      event: env.event,
+      acceptedAt: env.acceptedAt,
+      ...(typeof traceparent === "string" ? { traceparent } : {})
+    },
+    pendingId: env.pendingId,
+    partition,
+    lane,
+    msg,
+    channel,
+    generation: gen
+  }
+  const buf = st.buffers.get(ks)
+  if (buf === undefined) st.buffers.set(ks, { key, items: [d] })
+  else buf.items.push(d)
+  st.notify()
+}
 
-    const reconnect = async () => {
-      for (let attempt = 0; !closing && !connected; attempt++) {
-        await sleep(backoffMs(attempt, 200, 5_000))
-        if (closing) return
+/** The connection is gone: drop what it delivered (the broker requeues it) and wake the reconnect loop. */
+const onDown = ({ s, st }: Parts, gen: number, detail: string): void => {
+  if (gen !== st.generation || !st.connected) return
+  st.connected = false
+  st.generation++
+  st.pub = undefined
+  st.model = undefined
+  // Unacknowledged deliveries go back to their queues with the channel; drop our copies.
+  st.buffers.clear()
+  st.lastDelivery.clear()
+  st.consumerTags.clear()
+  st.subChannel = undefined
+  st.subscribe = undefined
+  s.options.onConnectionChange?.(false, detail)
+  if (!st.closing) Queue.unsafeOffer(st.down, undefined)
+}
+
+/** A channel whose close takes the connection down with it (so the whole connection is set up again). */
+const openChannel = async (parts: Parts, m: ChannelModel, gen: number, prefetch: number): Promise<Channel> => {
+  const ch = await m.createChannel()
+  ch.on("error", () => undefined)
+  ch.on("close", () => {
+    if (gen === parts.st.generation && !parts.st.closing) void m.close().catch(() => undefined)
+  })
+  await ch.prefetch(prefetch)
+  return ch
+}
+
+/** Subscribe to every partition's live and background queue, starting at a random partition. */
+const subscribeAll = async (parts: Parts, m: ChannelModel, gen: number): Promise<void> => {
+  const { s, st } = parts
+  const sub = await openChannel(parts, m, gen, s.prefetch)
+  const subscribeTo = async (p: number) => {
+    const ok = await sub.consume(s.names.partitions[p]!, (msg) => onMessage(parts, msg, gen, sub, p, LIVE_LANE), { noAck: false })
+    st.consumerTags.set(p, ok.consumerTag)
+  }
+  // The background queues on a channel of their own, with a smaller prefetch.
+  const bg = await openChannel(parts, m, gen, s.backgroundPrefetch)
+  // Start at a random partition so replicas that start together spread the active consumers.
+  const count = s.names.partitions.length
+  const start = Math.floor(Math.random() * count)
+  for (let i = 0; i < count; i++) {
+    const p = (start + i) % count
+    await subscribeTo(p)
+    await bg.consume(s.names.background[p]!, (msg) => onMessage(parts, msg, gen, bg, p, BACKGROUND_LANE), { noAck: false })
+  }
+  st.subChannel = sub
+  st.subscribe = subscribeTo
+}
+
+/** Connect once: declare the topology, open the publisher confirm channel, subscribe (unless publish-only). */
+const connectOnce = async (parts: Parts): Promise<void> => {
+  const { s, st } = parts
+  const m = await amqp.connect(s.options.url)
+  try {
+    const gen = st.generation
+    m.on("error", () => undefined)
+    m.on("close", (err?: Error) => onDown(parts, gen, err?.message ?? "connection closed"))
+    const ch = await m.createConfirmChannel()
+    ch.on("error", () => undefined)
+    ch.on("close", () => {
+      if (gen === st.generation && !st.closing) void m.close().catch(() => undefined)
+    })
+    await ch.assertExchange(s.names.deadExchange, "fanout", { durable: true })
+    await ch.assertQueue(s.names.deadQueue, { durable: true, arguments: { "x-queue-type": "quorum" } })
+    await ch.bindQueue(s.names.deadQueue, s.names.deadExchange, "")
+    for (const q of [...s.names.partitions, ...s.names.background]) {
+      await ch.assertQueue(q, {
+        durable: true,
+        arguments: {
+          "x-queue-type": "quorum",
+          "x-single-active-consumer": true,
+          "x-dead-letter-exchange": s.names.deadExchange,
+          "x-delivery-limit": s.deliveryLimit
+        }
+      })
+    }
+    if (s.consume) await subscribeAll(parts, m, gen)
+    // The inbox closed while this connection was being set up (its reconnect loop was interrupted): let it go.
+    if (st.closing) throw new Error("the inbox is closing")
+    st.model = m
+    st.pub = ch
+    st.connected = true
+    st.connections++
+    s.options.onConnectionChange?.(true, `connected to ${redactUrl(s.options.url)}`)
+  } catch (e) {
+    // Deliveries that arrived on this half-set-up connection must not be mistaken for live ones.
+    st.generation++
+    for (const [ks] of st.buffers) if (!st.held.has(ks)) st.buffers.delete(ks)
+    await Promise.race([m.close().catch(() => undefined), sleep(2_000)])
+    throw e
+  }
+}
+
+/** Connect at start, a few attempts with backoff; fails naming `WORKBRIDGE_RABBITMQ_URL` (no password). */
+const connectAtStart = (parts: Parts): Effect.Effect<void, DistributedStartError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const attempts = parts.s.options.connectAttempts ?? 5
+      for (let attempt = 0; ; attempt++) {
         try {
-          await connectOnce()
+          await connectOnce(parts)
+          return
         } catch (e) {
-          options.onConnectionChange?.(false, `reconnect attempt ${attempt + 1} failed: ${redactMessage(e instanceof Error ? e.message : String(e))}`)
+          if (attempt + 1 >= attempts) throw e
+          await sleep(backoffMs(attempt, 200, 2_000))
         }
       }
-    }
+    },
+    catch: (e) =>
+      new DistributedStartError({
+        variable: "WORKBRIDGE_RABBITMQ_URL",
+        problem: `cannot set up RabbitMQ at ${redactUrl(parts.s.options.url)}: ${redactMessage(e instanceof Error ? e.message : String(e))}`
+      })
+  })
 
-    yield* Effect.tryPromise({
-      try: async () => {
-        const attempts = options.connectAttempts ?? 5
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await connectOnce()
-            return
-          } catch (e) {
-            if (attempt + 1 >= attempts) throw e
-            await sleep(backoffMs(attempt, 200, 2_000))
+/** Waits for the connection to go down, then reconnects with capped, jittered backoff (200 ms → 5 s); forever. */
+const reconnectLoop = (parts: Parts): Effect.Effect<never> => {
+  const { s, st } = parts
+  const attempt = (n: number): Effect.Effect<void> =>
+    Effect.suspend(() =>
+      st.connected || st.closing
+        ? Effect.void
+        : Effect.sleep(Duration.millis(backoffMs(n, 200, 5_000))).pipe(
+            Effect.zipRight(Effect.tryPromise(() => connectOnce(parts))),
+            Effect.catchAll((e) =>
+              Effect.suspend(() => {
+                if (st.closing) return Effect.void
+                const why = redactMessage(e.error instanceof Error ? e.error.message : String(e.error))
+                s.options.onConnectionChange?.(false, `reconnect attempt ${n + 1} failed: ${why}`)
+                return attempt(n + 1)
+              })
+            )
+          )
+    )
+  return Queue.take(st.down).pipe(Effect.zipRight(attempt(0)), Effect.forever)
+}
+
+/** Accepting: dedupe in Redis, publish with a publisher confirm to the event's lane, then count it pending. */
+const accepting = ({ redis, s, st }: Parts) => {
+  const { k } = s
+  const publish = (env: Envelope, lane: Lane, traceparent?: string): Promise<void> => {
+    const ch = st.pub
+    if (ch === undefined || !st.connected) return Promise.reject(new Error("RabbitMQ is not connected; reconnecting"))
+    const partition = partitionOf(env.event, s.options.partitions)
+    const q = (lane === LIVE_LANE ? s.names.partitions : s.names.background)[partition]!
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no publisher confirm within ${CONFIRM_TIMEOUT_MS} ms`)), CONFIRM_TIMEOUT_MS)
+      try {
+        ch.sendToQueue(
+          q,
+          Buffer.from(JSON.stringify(env)),
+          {
+            persistent: true,
+            contentType: "application/json",
+            messageId: env.pendingId,
+            ...(traceparent !== undefined ? { headers: { traceparent } } : {})
+          },
+          (err: unknown) => {
+            clearTimeout(timer)
+            if (err) reject(err instanceof Error ? err : new Error(`publish not confirmed: ${String(err)}`))
+            else resolve()
           }
+        )
+      } catch (e) {
+        clearTimeout(timer)
+        reject(e instanceof Error ? e : new Error(String(e)))
+      }
+    })
+  }
+
+  const commit = async (env: Envelope, lane: Lane): Promise<void> => {
+    const { event } = env
+    const keys = [k.dedupe(event.source, event.deliveryKey), k.pending, k.ticket(event), k.acked(env.pendingId), k.live]
+    const args = [String(s.dedupeTtl), env.pendingId, String(Date.parse(env.acceptedAt)), env.acceptedAt, lane === LIVE_LANE ? "1" : "0"]
+    await redis.eval(COMMIT, keys.length, ...keys, ...args)
+  }
+
+  const acceptAsync = async (event: TicketEvent, traceparent: string | undefined): Promise<AcceptResult | InboxFull> => {
+    const dedupe = k.dedupe(event.source, event.deliveryKey)
+    const limit = s.options.hardLimit
+    const deadline = Date.now() + 3_000
+    for (;;) {
+      const r = String(await redis.eval(BEGIN, 2, dedupe, k.pending, String(limit), String(PENDING_TTL_SECONDS)))
+      if (r === "done") return { _tag: "Duplicate" }
+      if (r.startsWith("full:")) return new InboxFull({ depth: Number(r.slice(5)), limit })
+      if (r === "ok") break
+      // Another replica is accepting the same delivery right now: wait for its outcome.
+      if (Date.now() > deadline) throw new Error(`delivery "${event.deliveryKey}" is being accepted elsewhere; retry`)
+      await sleep(50)
+    }
+    const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event }
+    const lane = laneOf(event)
+    try {
+      await publish(env, lane, traceparent)
+    } catch (e) {
+      await redis.eval(ABORT, 1, dedupe).catch(() => undefined)
+      throw e
+    }
+    // Durable in the broker from here on: a failed bookkeeping write must not refuse the event.
+    await commit(env, lane).catch(() => undefined)
+    return { _tag: "Accepted", id: env.pendingId }
+  }
+
+  const accept = (event: TicketEvent, options?: AcceptOptions): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
+    Effect.flatMap(
+      Effect.tryPromise({ try: () => acceptAsync(event, options?.traceparent), catch: (e) => fail("inbox.accept", e) }),
+      (r) => (r instanceof InboxFull ? Effect.fail(r) : Effect.succeed(r))
+    )
+
+  const requeue = (event: TicketEvent): Effect.Effect<string, StoreError> =>
+    Effect.tryPromise({
+      try: async () => {
+        const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+        const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event: { ...event, deliveryKey } }
+        // A replay is live work, whatever fed the event first.
+        await publish(env, LIVE_LANE)
+        await commit(env, LIVE_LANE).catch(() => undefined)
+        return env.pendingId
+      },
+      catch: (e) => fail("inbox.requeue", e)
+    })
+
+  return { accept, requeue }
+}
+
+/** Holding tickets: the in-process hold plus a Redis lease, so no other replica works a ticket held here. */
+const leasing = ({ redis, s, st }: Parts) => {
+  const unlease = async (ks: string) => {
+    const key = st.leases.get(ks)
+    st.leases.delete(ks)
+    if (key !== undefined) await redis.eval(LEASE, 1, s.k.lease(key), s.replicaToken).catch(() => undefined)
+  }
+  const lease = (key: TicketKey) =>
+    redis.set(s.k.lease(key), s.replicaToken, "PX", s.leaseMs, "NX").then(
+      (r) => r === "OK",
+      () => false
+    )
+  /** Extend the leases of the tickets being worked on (the lease loop). */
+  const renewAll = Effect.sync(() => {
+    for (const key of st.leases.values()) void redis.eval(LEASE, 1, s.k.lease(key), s.replicaToken, String(s.leaseMs)).catch(() => undefined)
+  })
+  const letGo = (batch: TicketBatch) =>
+    Effect.promise(async () => {
+      const ks = ticketKeyString(batch.key)
+      await unlease(ks)
+      st.held.delete(ks)
+      st.notify()
+    })
+  return { unlease, lease, renewAll, letGo }
+}
+
+/** Taking: live tickets first; a ticket with only background events only while no live event waits anywhere. */
+const taking = (parts: Parts, leases: ReturnType<typeof leasing>) => {
+  const { redis, s, st } = parts
+  const { k } = s
+
+  /** Wait (bounded) until the buffer holds as many of the ticket's events as Redis counts pending. */
+  const settle = async (ks: string, key: TicketKey) => {
+    if (s.settleMs <= 0) return
+    const expected = await redis.hlen(k.ticket(key)).catch(() => 0)
+    const deadline = Date.now() + s.settleMs
+    while ((st.buffers.get(ks)?.items.length ?? 0) < expected && Date.now() < deadline && st.connected) await sleep(10)
+  }
+
+  const takeable = (ks: string) => {
+    const buf = st.buffers.get(ks)
+    if (buf === undefined || buf.items.length === 0 || st.held.has(ks)) return undefined
+    return (st.blocked.get(ks) ?? 0) > Date.now() ? undefined : buf
+  }
+
+  /** Hold one buffered ticket (its Redis lease too) and hand out its events, or nothing if it cannot be held. */
+  const takeTicket = async (ks: string): Promise<TicketBatch | undefined> => {
+    const buf = takeable(ks)
+    if (buf === undefined) return undefined
+    st.held.add(ks)
+    if (!(await leases.lease(buf.key))) {
+      // Another replica still works this ticket (e.g. its broker connection dropped mid-apply): later.
+      st.held.delete(ks)
+      st.blocked.set(ks, Date.now() + 200)
+      return undefined
+    }
+    st.blocked.delete(ks)
+    st.leases.set(ks, buf.key)
+    await settle(ks, buf.key).catch(() => undefined) // settling is best effort
+    const current = st.buffers.get(ks)
+    if (current === undefined || current.items.length === 0) {
+      await leases.unlease(ks)
+      st.held.delete(ks)
+      return undefined
+    }
+    current.items.sort(byRevision)
+    const taken = current.items.splice(0, s.batchLimit)
+    if (current.items.length === 0) st.buffers.delete(ks)
+    for (const d of taken) st.inflight.set(d.entry.id, d)
+    // Taken: these live events no longer hold back anybody's background lane.
+    const live = taken.filter((d) => d.lane === LIVE_LANE).map((d) => d.pendingId)
+    if (live.length > 0) await redis.zrem(k.live, ...live).catch(() => undefined)
+    return { key: current.key, entries: taken.map((d) => d.entry) }
+  }
+
+  /** Live events in this replica's buffer (when asked, all of them wait for a ticket that is held or blocked). */
+  const bufferedLive = () => {
+    let n = 0
+    for (const buf of st.buffers.values()) for (const d of buf.items) if (d.lane === LIVE_LANE) n++
+    return n
+  }
+
+  /**
+   * Whether a live event waits that this replica cannot take: in another replica's buffer or still in a queue
+   * (Redis counts the live events accepted and not yet taken). Then the background lane waits. In doubt (Redis
+   * unreachable), it waits.
+   */
+  const liveWaitsElsewhere = async (): Promise<boolean> => {
+    // Counted before the question: a live event that arrives meanwhile must not be mistaken for one held here.
+    const here = bufferedLive()
+    const waiting = await redis.zcount(k.live, String(Date.now() - s.liveWaitHorizonMs), "+inf").catch(() => Number.POSITIVE_INFINITY)
+    return waiting > here
+  }
+
+  const pollAsync = async (): Promise<TicketBatch | undefined> => {
+    const live: Array<string> = []
+    const background: Array<string> = []
+    for (const [ks, buf] of st.buffers) {
+      if (takeable(ks) !== undefined) (buf.items.some((d) => d.lane === LIVE_LANE) ? live : background).push(ks)
+    }
+    for (const ks of live) {
+      const batch = await takeTicket(ks)
+      if (batch !== undefined) return batch
+    }
+    if (background.length === 0 || (await liveWaitsElsewhere())) return undefined
+    for (const ks of background) {
+      const batch = await takeTicket(ks)
+      if (batch !== undefined) return batch
+    }
+    return undefined
+  }
+
+  /** Events this replica knows of: buffered or being worked on. */
+  const known = () => {
+    let n = st.inflight.size
+    for (const b of st.buffers.values()) n += b.items.length
+    return n
+  }
+
+  /**
+   * Poll; when nothing is available but Redis counts more pending events than this replica knows of, give
+   * deliveries that are on their way a moment (bounded) to arrive.
+   */
+  const pollSettled = async (): Promise<TicketBatch | undefined> => {
+    const first = await pollAsync()
+    if (first !== undefined || s.settleMs <= 0 || !st.connected) return first
+    const pending = await redis.zcard(k.pending).catch(() => 0)
+    if (pending <= known()) return undefined
+    const deadline = Date.now() + Math.min(s.settleMs, 100)
+    let seen = known()
+    while (Date.now() < deadline && st.connected) {
+      await sleep(10)
+      if (known() !== seen) {
+        seen = known()
+        const batch = await pollAsync()
+        if (batch !== undefined) return batch
+      }
+    }
+    return undefined
+  }
+
+  const poll: Effect.Effect<TicketBatch | undefined, StoreError> = Effect.tryPromise({ try: pollSettled, catch: (e) => fail("inbox.poll", e) })
+
+  const waitForWork = Effect.async<void>((resume) => {
+    const done = () => {
+      clearTimeout(timer)
+      resume(Effect.void)
+    }
+    const timer = setTimeout(done, 250)
+    const forget = st.waitForWork(done)
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      forget()
+    })
+  })
+
+  const take: Effect.Effect<TicketBatch, StoreError> = Effect.gen(function* () {
+    for (;;) {
+      const batch = yield* poll
+      if (batch !== undefined) return batch
+      yield* waitForWork
+    }
+  })
+
+  return { poll, take }
+}
+
+/** Done with a batch: acknowledge it in the broker, uncount it in Redis; or put it back into the buffer. */
+const finishing = ({ redis, s, st }: Parts, leases: ReturnType<typeof leasing>) => {
+  const { k } = s
+  const uncount = (key: TicketKey, ids: ReadonlyArray<string>) =>
+    redis.eval(ACK, 3 + ids.length, k.pending, k.ticket(key), k.live, ...ids.map(k.acked), ...ids)
+  const flushLeftovers = Effect.promise(async () => {
+    const todo = st.leftovers
+    st.leftovers = []
+    for (const group of todo) {
+      try {
+        await uncount(group.key, group.ids)
+      } catch {
+        st.leftovers.push(group)
+      }
+    }
+  })
+
+  const ack = (batch: TicketBatch): Effect.Effect<void, StoreError> =>
+    Effect.tryPromise({
+      try: async () => {
+        const done: Array<string> = []
+        for (const e of batch.entries) {
+          const d = st.inflight.get(e.id)
+          st.inflight.delete(e.id)
+          // A delivery from before a reconnect cannot be acked (its channel is gone); the broker redelivers it.
+          if (d === undefined || d.generation !== st.generation) continue
+          try {
+            d.channel.ack(d.msg)
+            done.push(d.pendingId)
+          } catch {
+            /* channel closed meanwhile: redelivered */
+          }
+        }
+        if (done.length === 0) return
+        try {
+          await uncount(batch.key, done)
+        } catch {
+          // The events are acknowledged in the broker; only the counts lag until the retry succeeds.
+          if (st.leftovers.length < 100_000) st.leftovers.push({ key: batch.key, ids: done })
         }
       },
-      catch: (e) =>
-        new DistributedStartError({
-          variable: "WORKBRIDGE_RABBITMQ_URL",
-          problem: `cannot set up RabbitMQ at ${redactUrl(options.url)}: ${redactMessage(e instanceof Error ? e.message : String(e))}`
-        })
+      catch: (e) => fail("inbox.ack", e)
+    }).pipe(Effect.ensuring(leases.letGo(batch)))
+
+  const release = (batch: TicketBatch, releaseOptions?: { readonly delayMs?: number }): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const ks = ticketKeyString(batch.key)
+      const delayMs = releaseOptions?.delayMs ?? 0
+      if (delayMs > 0) {
+        // Nobody here takes the ticket before then (its messages stay unacknowledged in this replica's buffer).
+        st.blocked.set(ks, Date.now() + delayMs)
+        setTimeout(() => st.notify(), delayMs + 1)
+      }
+      const back: Array<Delivered> = []
+      for (const e of batch.entries) {
+        const d = st.inflight.get(e.id)
+        st.inflight.delete(e.id)
+        if (d !== undefined && d.generation === st.generation) back.push(d)
+      }
+      if (back.length > 0) {
+        const buf = st.buffers.get(ks)
+        if (buf === undefined) st.buffers.set(ks, { key: batch.key, items: back })
+        else buf.items.unshift(...back)
+      }
+      // Its live events wait again, and hold back the background lane again.
+      const live = back.filter((d) => d.lane === LIVE_LANE).flatMap((d) => [Date.parse(d.entry.acceptedAt), d.pendingId])
+      const waitAgain = live.length > 0 ? Effect.promise(() => redis.zadd(k.live, ...live).catch(() => undefined)) : Effect.void
+      return Effect.zipRight(waitAgain, leases.letGo(batch))
     })
 
-    const publish = (env: Envelope, traceparent?: string): Promise<void> => {
-      const ch = pub
-      if (ch === undefined || !connected) return Promise.reject(new Error("RabbitMQ is not connected; reconnecting"))
-      const q = names.partitions[partitionOf(env.event, options.partitions)]!
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no publisher confirm within ${CONFIRM_TIMEOUT_MS} ms`)), CONFIRM_TIMEOUT_MS)
-        try {
-          ch.sendToQueue(
-            q,
-            Buffer.from(JSON.stringify(env)),
-            {
-              persistent: true,
-              contentType: "application/json",
-              messageId: env.pendingId,
-              ...(traceparent !== undefined ? { headers: { traceparent } } : {})
-            },
-            (err: unknown) => {
-              clearTimeout(timer)
-              if (err) reject(err instanceof Error ? err : new Error(`publish not confirmed: ${String(err)}`))
-              else resolve()
-            }
-          )
-        } catch (e) {
-          clearTimeout(timer)
-          reject(e instanceof Error ? e : new Error(String(e)))
-        }
-      })
-    }
+  return { ack, release, flushLeftovers }
+}
 
-    const commit = async (env: Envelope): Promise<void> => {
-      await redis.eval(
-        COMMIT,
-        4,
-        k.dedupe(env.event.source, env.event.deliveryKey),
-        k.pending,
-        k.ticket(env.event),
-        k.acked(env.pendingId),
-        String(dedupeTtl),
-        env.pendingId,
-        String(Date.parse(env.acceptedAt)),
-        env.acceptedAt
-      )
-    }
-
-    const acceptAsync = async (event: TicketEvent, traceparent: string | undefined): Promise<AcceptResult | InboxFull> => {
-      const dedupe = k.dedupe(event.source, event.deliveryKey)
-      const deadline = Date.now() + 3_000
-      for (;;) {
-        const r = String(await redis.eval(BEGIN, 2, dedupe, k.pending, String(options.hardLimit), String(PENDING_TTL_SECONDS)))
-        if (r === "done") return { _tag: "Duplicate" }
-        if (r.startsWith("full:")) return new InboxFull({ depth: Number(r.slice(5)), limit: options.hardLimit })
-        if (r === "ok") break
-        // Another replica is accepting the same delivery right now: wait for its outcome.
-        if (Date.now() > deadline) throw new Error(`delivery "${event.deliveryKey}" is being accepted elsewhere; retry`)
-        await sleep(50)
-      }
-      const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event }
-      try {
-        await publish(env, traceparent)
-      } catch (e) {
-        await redis.eval(ABORT, 1, dedupe).catch(() => undefined)
-        throw e
-      }
-      // Durable in the broker from here on: a failed bookkeeping write must not refuse the event.
-      await commit(env).catch(() => undefined)
-      return { _tag: "Accepted", id: env.pendingId }
-    }
-
-    const accept = (event: TicketEvent, options?: AcceptOptions): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
-      Effect.flatMap(
-        Effect.tryPromise({ try: () => acceptAsync(event, options?.traceparent), catch: (e) => fail("inbox.accept", e) }),
-        (r) => (r instanceof InboxFull ? Effect.fail(r) : Effect.succeed(r))
-      )
-
-    const requeue = (event: TicketEvent): Effect.Effect<string, StoreError> =>
-      Effect.tryPromise({
-        try: async () => {
-          const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
-          const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event: { ...event, deliveryKey } }
-          await publish(env)
-          await commit(env).catch(() => undefined)
-          return env.pendingId
-        },
-        catch: (e) => fail("inbox.requeue", e)
-      })
-
-    /** Wait (bounded) until the buffer holds as many of the ticket's events as Redis counts pending. */
-    const settle = async (ks: string, key: TicketKey) => {
-      if (settleMs <= 0) return
-      const expected = await redis.hlen(k.ticket(key)).catch(() => 0)
-      const deadline = Date.now() + settleMs
-      while ((buffers.get(ks)?.items.length ?? 0) < expected && Date.now() < deadline && connected) await sleep(10)
-    }
-
-    const pollAsync = async (): Promise<TicketBatch | undefined> => {
-      for (const [ks, buf] of buffers) {
-        if (held.has(ks) || buf.items.length === 0) continue
-        if ((blocked.get(ks) ?? 0) > Date.now()) continue
-        held.add(ks)
-        const leased = await redis.set(k.lease(buf.key), replicaToken, "PX", leaseMs, "NX").then(
-          (r) => r === "OK",
-          () => false
-        )
-        if (!leased) {
-          // Another replica still works this ticket (e.g. its broker connection dropped mid-apply): later.
-          held.delete(ks)
-          blocked.set(ks, Date.now() + 200)
-          continue
-        }
-        blocked.delete(ks)
-        leases.set(ks, buf.key)
-        try {
-          await settle(ks, buf.key)
-        } catch {
-          /* settling is best effort */
-        }
-        const current = buffers.get(ks)
-        if (current === undefined || current.items.length === 0) {
-          await unlease(ks)
-          held.delete(ks)
-          continue
-        }
-        current.items.sort(byRevision)
-        const taken = current.items.splice(0, batchLimit)
-        if (current.items.length === 0) buffers.delete(ks)
-        for (const d of taken) inflight.set(d.entry.id, d)
-        return { key: current.key, entries: taken.map((d) => d.entry) }
-      }
-      return undefined
-    }
-
-    /** Events this replica knows of: buffered or being worked on. */
-    const known = () => {
-      let n = inflight.size
-      for (const b of buffers.values()) n += b.items.length
-      return n
-    }
-
-    /**
-     * Poll; when nothing is available but Redis counts more pending events than this replica knows of, give
-     * deliveries that are on their way a moment (bounded) to arrive.
-     */
-    const pollSettled = async (): Promise<TicketBatch | undefined> => {
-      const first = await pollAsync()
-      if (first !== undefined || settleMs <= 0 || !connected) return first
-      const pending = await redis.zcard(k.pending).catch(() => 0)
-      if (pending <= known()) return undefined
-      const deadline = Date.now() + Math.min(settleMs, 100)
-      let seen = known()
-      while (Date.now() < deadline && connected) {
-        await sleep(10)
-        if (known() !== seen) {
-          seen = known()
-          const batch = await pollAsync()
-          if (batch !== undefined) return batch
-        }
-      }
-      return undefined
-    }
-
-    const poll: Effect.Effect<TicketBatch | undefined, StoreError> = Effect.tryPromise({ try: pollSettled, catch: (e) => fail("inbox.poll", e) })
-
-    const waitForWork = Effect.async<void>((resume) => {
-      const done = () => {
-        clearTimeout(timer)
-        resume(Effect.void)
-      }
-      const timer = setTimeout(done, 250)
-      waiters.push(done)
-      return Effect.sync(() => {
-        clearTimeout(timer)
-        waiters = waiters.filter((w) => w !== done)
-      })
-    })
-
-    const take: Effect.Effect<TicketBatch, StoreError> = Effect.gen(function* () {
-      for (;;) {
-        const batch = yield* poll
-        if (batch !== undefined) return batch
-        yield* waitForWork
-      }
-    })
-
-    const unlease = async (ks: string) => {
-      const key = leases.get(ks)
-      leases.delete(ks)
-      if (key !== undefined) await redis.eval(LEASE, 1, k.lease(key), replicaToken).catch(() => undefined)
-    }
-
-    const letGo = (batch: TicketBatch) =>
-      Effect.promise(async () => {
-        const ks = ticketKeyString(batch.key)
-        await unlease(ks)
-        held.delete(ks)
-        notify()
-      })
-
-    // Renew the leases of the tickets being worked on.
-    const renewer = setInterval(() => {
-      for (const key of leases.values()) void redis.eval(LEASE, 1, k.lease(key), replicaToken, String(leaseMs)).catch(() => undefined)
-    }, Math.max(100, Math.floor(leaseMs / 3)))
-    renewer.unref()
-
-    // Share the partitions: live replicas heartbeat in a sorted set; one active on more than its fair share
-    // cancels the excess consumers and subscribes again at the back of the line, so a stand-by takes over.
-    // Its buffered (not taken) deliveries of those partitions go back to the queue, in order.
-    const rebalanceMs = options.rebalanceMs ?? 3_000
-    let lastHandOver = 0
-    let rebalancing = false
-    const rebalance = async () => {
-      if (rebalancing) return
-      rebalancing = true
-      try {
-        await rebalanceOnce()
-      } finally {
-        rebalancing = false
-      }
-    }
-    const rebalanceOnce = async () => {
-      if (!connected || closing || !consume) return
-      const now = Date.now()
-      await redis.zadd(k.replicas, now, replicaToken)
-      const live = Math.max(1, await redis.zcount(k.replicas, String(now - 3 * rebalanceMs), "+inf"))
-      const fair = Math.ceil(options.partitions / live)
-      const active = [...lastDelivery.entries()].filter(([, t]) => t > now - 4 * rebalanceMs).map(([p]) => p)
-      if (active.length <= fair || now - lastHandOver < 3 * rebalanceMs) return
-      const sub = subChannel
-      const again = subscribe
-      if (sub === undefined || again === undefined) return
-      lastHandOver = now
-      for (const p of active.sort(() => Math.random() - 0.5).slice(0, active.length - fair)) {
-        const tag = consumerTags.get(p)
-        if (tag === undefined) continue
-        await sub.cancel(tag)
-        consumerTags.delete(p)
-        lastDelivery.delete(p)
-        for (const [ks, buf] of buffers) {
-          if (held.has(ks)) continue
-          const keep = buf.items.filter((d) => d.partition !== p)
-          const back = buf.items.filter((d) => d.partition === p && d.generation === generation)
-          for (const d of back) {
-            try {
-              d.channel.nack(d.msg, false, true)
-            } catch {
-              /* channel gone: the broker requeues it anyway */
-            }
-          }
-          if (keep.length === 0) buffers.delete(ks)
-          else buf.items = keep
-        }
-        await again(p)
-        handedOver++
-      }
-    }
-    const rebalancer =
-      rebalanceMs > 0
-        ? setInterval(() => {
-            void rebalance().catch(() => undefined)
-          }, rebalanceMs)
-        : undefined
-    rebalancer?.unref()
-
-    /** Count updates that failed (Redis unreachable) after the broker ack; retried until they succeed. */
-    let leftovers: Array<{ readonly key: TicketKey; readonly ids: ReadonlyArray<string> }> = []
-    const uncount = (key: TicketKey, ids: ReadonlyArray<string>) =>
-      redis.eval(ACK, 2 + ids.length, k.pending, k.ticket(key), ...ids.map(k.acked), ...ids)
-    const flushLeftovers = async () => {
-      const todo = leftovers
-      leftovers = []
-      for (const group of todo) {
-        try {
-          await uncount(group.key, group.ids)
-        } catch {
-          leftovers.push(group)
-        }
-      }
-    }
-    const leftoverFlusher = setInterval(() => {
-      if (leftovers.length > 0) void flushLeftovers()
-    }, 1_000)
-    leftoverFlusher.unref()
-
-    const ack = (batch: TicketBatch): Effect.Effect<void, StoreError> =>
-      Effect.tryPromise({
-        try: async () => {
-          const done: Array<string> = []
-          for (const e of batch.entries) {
-            const d = inflight.get(e.id)
-            inflight.delete(e.id)
-            // A delivery from before a reconnect cannot be acked (its channel is gone); the broker redelivers it.
-            if (d === undefined || d.generation !== generation) continue
-            try {
-              d.channel.ack(d.msg)
-              done.push(d.pendingId)
-            } catch {
-              /* channel closed meanwhile: redelivered */
-            }
-          }
-          if (done.length === 0) return
+/**
+ * One round of sharing the partitions: live replicas heartbeat in a sorted set; one active on more live queues
+ * than its fair share cancels the excess consumers and subscribes again at the back of the line, so a stand-by
+ * takes over. Its buffered (not taken) deliveries of those queues go back to the queue, in order. The background
+ * queues stay where they are.
+ */
+const rebalanceOnce = (parts: Parts, lastHandOver: { at: number }) =>
+  Effect.promise(async () => {
+    const { redis, s, st } = parts
+    if (!st.connected || st.closing || !s.consume) return
+    const now = Date.now()
+    await redis.zadd(s.k.replicas, now, s.replicaToken)
+    const live = Math.max(1, await redis.zcount(s.k.replicas, String(now - 3 * s.rebalanceMs), "+inf"))
+    const fair = Math.ceil(s.options.partitions / live)
+    const active = [...st.lastDelivery.entries()].filter(([, t]) => t > now - 4 * s.rebalanceMs).map(([p]) => p)
+    if (active.length <= fair || now - lastHandOver.at < 3 * s.rebalanceMs) return
+    const sub = st.subChannel
+    const again = st.subscribe
+    if (sub === undefined || again === undefined) return
+    lastHandOver.at = now
+    for (const p of active.sort(() => Math.random() - 0.5).slice(0, active.length - fair)) {
+      const tag = st.consumerTags.get(p)
+      if (tag === undefined) continue
+      await sub.cancel(tag)
+      st.consumerTags.delete(p)
+      st.lastDelivery.delete(p)
+      for (const [ks, buf] of st.buffers) {
+        if (st.held.has(ks)) continue
+        const keep = buf.items.filter((d) => d.partition !== p || d.lane !== LIVE_LANE)
+        const back = buf.items.filter((d) => d.partition === p && d.lane === LIVE_LANE && d.generation === st.generation)
+        for (const d of back) {
           try {
-            await uncount(batch.key, done)
+            d.channel.nack(d.msg, false, true)
           } catch {
-            // The events are acknowledged in the broker; only the counts lag until the retry succeeds.
-            if (leftovers.length < 100_000) leftovers.push({ key: batch.key, ids: done })
+            /* channel gone: the broker requeues it anyway */
           }
-        },
-        catch: (e) => fail("inbox.ack", e)
-      }).pipe(Effect.ensuring(letGo(batch)))
+        }
+        if (keep.length === 0) st.buffers.delete(ks)
+        else buf.items = keep
+      }
+      await again(p)
+      st.handedOver++
+    }
+  }).pipe(Effect.catchAllDefect(() => Effect.void))
 
-    const release = (batch: TicketBatch, releaseOptions?: { readonly delayMs?: number }): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const ks = ticketKeyString(batch.key)
-        const delayMs = releaseOptions?.delayMs ?? 0
-        if (delayMs > 0) {
-          // Nobody here takes the ticket before then (its messages stay unacknowledged in this replica's buffer).
-          blocked.set(ks, Date.now() + delayMs)
-          setTimeout(notify, delayMs + 1)
-        }
-        const back: Array<Delivered> = []
-        for (const e of batch.entries) {
-          const d = inflight.get(e.id)
-          inflight.delete(e.id)
-          if (d !== undefined && d.generation === generation) back.push(d)
-        }
-        if (back.length > 0) {
-          const buf = buffers.get(ks)
-          if (buf === undefined) buffers.set(ks, { key: batch.key, items: back })
-          else buf.items.unshift(...back)
-        }
-        return letGo(batch)
-      })
+/** Let everything go: uncount what was acked, leave the replicas' set, drop the leases, close the connection. */
+const shutdown = (parts: Parts, flushLeftovers: Effect.Effect<void>, leases: ReturnType<typeof leasing>) =>
+  Effect.zipRight(
+    flushLeftovers,
+    Effect.promise(async () => {
+      const { redis, s, st } = parts
+      st.closing = true
+      await redis.zrem(s.k.replicas, s.replicaToken).catch(() => undefined)
+      await Promise.all([...st.leases.keys()].map(leases.unlease))
+      st.notify()
+      const m = st.model
+      st.connected = false
+      st.model = undefined
+      st.pub = undefined
+      // A half-dead connection may never answer the close handshake: do not wait for it forever.
+      await Promise.race([m?.close().catch(() => undefined), sleep(2_000)])
+    })
+  )
 
-    const service: Omit<InboxService, "checkWritable"> = {
+/**
+ * Run `loop` in a fiber of the current scope, interruptible even when the inbox is built inside an uninterruptible
+ * region (an `acquireRelease`'s acquire), so that closing the scope ends it.
+ */
+const forkLoop = (loop: Effect.Effect<unknown>) => Effect.forkScoped(Effect.interruptible(loop))
+
+/** Run `effect` every `ms` in a fiber of the current scope (ends when the scope closes). */
+const every = (ms: number, effect: Effect.Effect<void>) => forkLoop(Effect.repeat(Effect.delay(effect, Duration.millis(ms)), Schedule.forever))
+
+/**
+ * The inbox on its own scope: connects (fails with `DistributedStartError` naming the variable), then runs its
+ * reconnect loop, lease renewal, partition sharing and count retries as fibers of the scope. Closing the scope
+ * (or interrupting its owner) stops them and closes the connection.
+ */
+export const scopedWith = (redis: Redis, options: RabbitInboxOptions): Effect.Effect<RabbitInbox, DistributedStartError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const s = settingsOf(options)
+    yield* checkPartitions(redis, s)
+    const st = new State(yield* Queue.sliding<void>(1))
+    const parts: Parts = { redis, s, st }
+    const leases = leasing(parts)
+    const { accept, requeue } = accepting(parts)
+    const { poll, take } = taking(parts, leases)
+    const { ack, release, flushLeftovers } = finishing(parts, leases)
+
+    // Started first, so closing the scope stops the loops below before it closes the connection.
+    yield* Effect.acquireRelease(connectAtStart(parts), () => shutdown(parts, flushLeftovers, leases))
+    st.loops.push(yield* forkLoop(reconnectLoop(parts)))
+    st.loops.push(yield* every(Math.max(100, Math.floor(s.leaseMs / 3)), leases.renewAll))
+    if (s.rebalanceMs > 0) {
+      const lastHandOver = { at: 0 }
+      st.loops.push(yield* every(s.rebalanceMs, rebalanceOnce(parts, lastHandOver)))
+    }
+    st.loops.push(yield* every(1_000, Effect.suspend(() => (st.leftovers.length > 0 ? flushLeftovers : Effect.void))))
+
+    const service: InboxService = {
       accept,
       requeue,
       take,
       poll,
       ack,
       release,
-      depth: redisOp("inbox.depth", () => redis.zcard(k.pending)),
+      depth: redisOp("inbox.depth", () => redis.zcard(s.k.pending)),
       pendingFor: (key) =>
         redisOp("inbox.pendingFor", async () => {
-          const times = await redis.hvals(k.ticket(key))
+          const times = await redis.hvals(s.k.ticket(key))
           if (times.length === 0) return { count: 0 }
           return { count: times.length, oldestAcceptedAt: times.reduce((a, b) => (b < a ? b : a)) }
         }),
       oldestAgeSeconds: redisOp("inbox.oldest", async () => {
-        const r = await redis.zrange(k.pending, "0", "0", "WITHSCORES")
+        const r = await redis.zrange(s.k.pending, "0", "0", "WITHSCORES")
         return r[1] === undefined ? 0 : Math.max(0, (Date.now() - Number(r[1])) / 1000)
-      })
+      }),
+      // `connected` changes over time: re-read it on every check.
+      checkWritable: Effect.suspend(() =>
+        Effect.zipRight(
+          st.connected ? Effect.void : Effect.fail(fail("inbox.checkWritable", new Error("RabbitMQ connection is down; reconnecting"))),
+          redisOp("inbox.checkWritable", () => redis.set(s.k.heartbeat, new Date().toISOString(), "EX", 3600))
+        )
+      ).pipe(Effect.asVoid)
     }
-    // `connected` changes over time: re-read it on every check.
-    const checkWritable = Effect.suspend(() =>
-      Effect.zipRight(
-        connected ? Effect.void : Effect.fail(fail("inbox.checkWritable", new Error("RabbitMQ connection is down; reconnecting"))),
-        redisOp("inbox.checkWritable", () => redis.set(k.heartbeat, new Date().toISOString(), "EX", 3600))
-      )
-    ).pipe(Effect.asVoid)
-
     const control: RabbitInboxControl = {
-      isConnected: () => connected,
+      isConnected: () => st.connected,
       cutConnection: () => {
-        const stream = (model?.connection as unknown as { stream?: { destroy: (e?: Error) => void } } | undefined)?.stream
+        const stream = (st.model?.connection as unknown as { stream?: { destroy: (e?: Error) => void } } | undefined)?.stream
         stream?.destroy(new Error("connection cut"))
       },
-      connections: () => connections,
-      deliveries: () => delivered,
-      handedOver: () => handedOver
+      connections: () => st.connections,
+      deliveries: () => st.delivered,
+      handedOver: () => st.handedOver,
+      runningLoops: () => st.loops.filter((f) => f.unsafePoll() === null).length
     }
+    return { service, control }
+  })
 
-    const close = Effect.promise(async () => {
-      closing = true
-      clearInterval(renewer)
-      if (rebalancer !== undefined) clearInterval(rebalancer)
-      clearInterval(leftoverFlusher)
-      await flushLeftovers()
-      await redis.zrem(k.replicas, replicaToken).catch(() => undefined)
-      await Promise.all([...leases.keys()].map(unlease))
-      notify()
-      const m = model
-      connected = false
-      model = undefined
-      pub = undefined
-      // A half-dead connection may never answer the close handshake: do not wait for it forever.
-      await Promise.race([m?.close().catch(() => undefined), sleep(2_000)])
-    })
+/** The inbox on the current scope, on the service's Redis connection: what a Layer (or a test's scope) builds. */
+export const scoped = (options: RabbitInboxOptions): Effect.Effect<RabbitInbox, DistributedStartError, RedisConnection | Scope.Scope> =>
+  Effect.flatMap(RedisConnection, (redis) => scopedWith(redis, options))
 
-    return { service: { ...service, checkWritable }, control, close }
+/**
+ * Build the inbox on a scope of its own and hand back `close` (closes that scope). Prefer `scoped`/`layer`,
+ * which tie the inbox to the caller's scope.
+ */
+export const make = (redis: Redis, options: RabbitInboxOptions) =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const built = yield* scopedWith(redis, options).pipe(
+      Scope.extend(scope),
+      Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
+    )
+    return { ...built, close: Scope.close(scope, Exit.void) }
   })
 
 export class RabbitInboxControlTag extends Context.Tag("@workbridge/service/distributed/RabbitInboxControl")<
@@ -798,7 +1004,7 @@ export const deleteTopology = async (url: string, prefix: string, partitions: nu
   const m = await amqp.connect(url)
   try {
     const ch = await m.createChannel()
-    for (const q of [...names.partitions, names.deadQueue]) await ch.deleteQueue(q)
+    for (const q of [...names.partitions, ...names.background, names.deadQueue]) await ch.deleteQueue(q)
     await ch.deleteExchange(names.deadExchange)
     await ch.close()
   } finally {
@@ -806,15 +1012,11 @@ export const deleteTopology = async (url: string, prefix: string, partitions: nu
   }
 }
 
-/** The inbox layer (needs the Redis connection); the connection closes with the layer's scope. */
+/** The inbox layer (needs the Redis connection); the connection and the inbox's fibers end with the layer's scope. */
 export const layer = (options: RabbitInboxOptions): Layer.Layer<Inbox, DistributedStartError, RedisConnection> =>
   Layer.scoped(
     Inbox,
-    Effect.gen(function* () {
-      const redis = yield* RedisConnection
-      const built = yield* Effect.acquireRelease(make(redis, options), (b) => b.close)
-      return built.service
-    })
+    Effect.map(scoped(options), (built) => built.service)
   )
 
 /** Like `layer`, also handing out the control hooks (tests). */
@@ -822,10 +1024,5 @@ export const layerWithControl = (
   options: RabbitInboxOptions
 ): Layer.Layer<Inbox | RabbitInboxControlTag, DistributedStartError, RedisConnection> =>
   Layer.scopedContext(
-    Effect.gen(function* () {
-      const redis = yield* RedisConnection
-      const built = yield* Effect.acquireRelease(make(redis, options), (b) => b.close)
-      return Context.make(Inbox, built.service).pipe(Context.add(RabbitInboxControlTag, built.control))
-    })
+    Effect.map(scoped(options), (built) => Context.make(Inbox, built.service).pipe(Context.add(RabbitInboxControlTag, built.control)))
   )
-

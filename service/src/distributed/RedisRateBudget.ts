@@ -13,7 +13,7 @@
  */
 import { Clock, Duration, Effect, Layer, Random } from "effect"
 import type { Redis } from "ioredis"
-import { type PauseScope, RateBudget, type RateBudgetService, TOKEN_SCOPE, type TokenBucketOptions, scopeKey } from "../RateBudget.js"
+import { type PauseScope, RateBudget, type RateBudgetService, TOKEN_SCOPE, type TokenBucketOptions, scopeKey } from "@workbridge/genesys"
 import { RedisConnection, checkPrefix } from "./Connections.js"
 
 export interface RedisRateBudgetOptions extends TokenBucketOptions {

@@ -2,7 +2,8 @@
  * The distributed adapters against a real RabbitMQ and Redis: the same contract suites as the SQLite
  * adapters, the shared rate budget, and connection cuts. Fails (never skips) when the services are absent.
  */
-import { Effect, Layer } from "effect"
+import { Deferred, Effect, Fiber, Layer } from "effect"
+import { Redis } from "ioredis"
 import { afterAll, describe, expect, it } from "vitest"
 import { Inbox } from "../Inbox.js"
 import { inboxContract } from "../testing/inboxContract.js"
@@ -57,5 +58,41 @@ describe("distributed start-up", () => {
     )
     await expect(rabbit).rejects.toThrow(/WORKBRIDGE_RABBITMQ_URL/)
     await expect(rabbit).rejects.not.toThrow(/s3cret-pw/)
+  })
+})
+
+describe("the RabbitMQ inbox's scope", () => {
+  it("interrupting the fiber that owns it stops its loops and closes the connection (no heartbeat after that)", async () => {
+    const prefix = freshPrefix(2)
+    const watcher = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+    try {
+      const built = await Effect.runPromise(Deferred.make<RabbitInbox.RabbitInbox>())
+      const owner = Effect.runFork(
+        Effect.scoped(
+          Effect.gen(function* () {
+            yield* Deferred.succeed(built, yield* RabbitInbox.scoped({ url: RABBITMQ_URL, prefix, partitions: 2, hardLimit: 10, rebalanceMs: 50 }))
+            return yield* Effect.never
+          })
+        ).pipe(Effect.provide(redis()))
+      )
+      const inbox = await Effect.runPromise(Deferred.await(built))
+      const replicas = `${prefix}:replicas`
+      // The rebalance loop heartbeats while the inbox lives.
+      for (let i = 0; i < 100 && (await watcher.zcard(replicas)) === 0; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(await watcher.zcard(replicas)).toBe(1)
+      expect(inbox.control.isConnected()).toBe(true)
+      expect(inbox.control.runningLoops()).toBe(4)
+
+      await Effect.runPromise(Fiber.interrupt(owner))
+      expect(inbox.control.runningLoops()).toBe(0)
+      expect(inbox.control.isConnected()).toBe(false)
+      expect(await watcher.zcard(replicas)).toBe(0)
+      await new Promise((r) => setTimeout(r, 300))
+      expect(await watcher.zcard(replicas)).toBe(0)
+      const refused = await Effect.runPromise(Effect.either(inbox.service.checkWritable))
+      expect(refused._tag).toBe("Left")
+    } finally {
+      watcher.disconnect()
+    }
   })
 })

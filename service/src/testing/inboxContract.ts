@@ -153,6 +153,28 @@ export const inboxContract = (name: string, makeLayer: () => Layer.Layer<Inbox, 
       ])
     })
 
+    it("hands out tickets with live events before tickets with only background events accepted earlier; a replay is live", async () => {
+      const order = await run(
+        Effect.gen(function* () {
+          const inbox = yield* Inbox
+          yield* inbox.accept({ ...testEvent({ ticketId: "BG1", rev: 1 }), origin: "reconcile" })
+          yield* inbox.accept({ ...testEvent({ ticketId: "BG2", rev: 1 }), origin: "backfill" })
+          yield* inbox.accept({ ...testEvent({ ticketId: "LV1", rev: 1 }), origin: "fetch" })
+          yield* inbox.accept(testEvent({ ticketId: "LV2", rev: 1 }))
+          yield* inbox.requeue({ ...testEvent({ ticketId: "RQ", rev: 1 }), origin: "reconcile" })
+          const order: Array<string> = []
+          for (let i = 0; i < 5; i++) {
+            const batch = yield* Effect.timeout(inbox.take, 5_000)
+            order.push(batch.key.ticketId)
+            yield* inbox.ack(batch)
+          }
+          return order
+        })
+      )
+      expect(order.slice(0, 3).sort()).toEqual(["LV1", "LV2", "RQ"])
+      expect(order.slice(3).sort()).toEqual(["BG1", "BG2"])
+    })
+
     it("requeue stores the event again under a fresh delivery key; pendingFor counts per ticket", async () => {
       const r = await run(
         Effect.gen(function* () {

@@ -39,7 +39,7 @@ export interface RateBudgetService {
   readonly pausedUntilFor: (scopes: ReadonlyArray<PauseScope>) => Effect.Effect<number>
 }
 
-export class RateBudget extends Context.Tag("@workbridge/service/RateBudget")<RateBudget, RateBudgetService>() {}
+export class RateBudget extends Context.Tag("@workbridge/genesys/RateBudget")<RateBudget, RateBudgetService>() {}
 
 export interface TokenBucketOptions {
   /** Refill rate. */

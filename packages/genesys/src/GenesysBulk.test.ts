@@ -3,15 +3,27 @@
  * order (the created workitem's id, or the entity's error), a handful of Genesys calls per 50 workitems, and the
  * client's retries and typed errors on the bulk calls.
  */
-import type { Emulator } from "@workbridge/genesys-emulator"
+import { defaultCatalog } from "@workbridge/catalog"
+import { type Emulator, type EmulatorOptions, startEmulator } from "@workbridge/genesys-emulator"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { GenesysError } from "./Errors.js"
+import { GenesysError } from "./GenesysError.js"
 import { type BulkAddOptions, Genesys, layer as genesysLayer } from "./Genesys.js"
-import { Metrics, ServiceMetrics } from "./Metrics.js"
-import type { Provisioned } from "./Provision.js"
+import { type Provisioned, provision } from "./Provision.js"
 import { layerMemory, RateBudget } from "./RateBudget.js"
-import { startEmulatorAndProvision } from "./testing/harness.js"
+import { layerNoTelemetry } from "./Telemetry.js"
+
+/** An emulator with generous limits, provisioned from the default catalog as its admin client. */
+const startEmulatorAndProvision = async (emulatorOptions: EmulatorOptions = {}) => {
+  const emulator = await startEmulator({ port: 0, rateLimitPerMinute: 100_000, workitemUpdatesPerMinute: 10_000, ...emulatorOptions })
+  const provisioned = await provision({
+    gatewayUrl: emulator.url,
+    clientId: emulator.adminClientId,
+    clientSecret: emulator.adminClientSecret,
+    catalog: defaultCatalog
+  })
+  return { emulator, provisioned }
+}
 
 let emulator: Emulator
 let provisioned: Provisioned
@@ -31,7 +43,7 @@ const body = (n: string): Record<string, unknown> => ({
 
 /** Runs `bulkAddWorkitems` with a fresh client (its own token and budget). */
 const bulkAdd = (bodies: ReadonlyArray<Record<string, unknown>>, options: BulkAddOptions, emu: Emulator = emulator) => {
-  const base = Layer.mergeAll(Layer.succeed(Metrics, new ServiceMetrics()), layerMemory({ perMinute: 6000, burst: 20 }))
+  const base = Layer.mergeAll(layerNoTelemetry, layerMemory({ perMinute: 6000, burst: 20 }))
   const genesys = genesysLayer({
     gatewayUrl: emu.url,
     clientId: emu.adminClientId,
@@ -57,7 +69,7 @@ const bulkCalls = (since: number, emu: Emulator = emulator) =>
 describe("bulkAddWorkitems", () => {
   it("creates no job while a 429 pauses the creates (a job created then could not be queued and would be left Idle)", async () => {
     const since = Date.now()
-    const base = Layer.mergeAll(Layer.succeed(Metrics, new ServiceMetrics()), layerMemory({ perMinute: 6000, burst: 20 }))
+    const base = Layer.mergeAll(layerNoTelemetry, layerMemory({ perMinute: 6000, burst: 20 }))
     const genesys = genesysLayer({
       gatewayUrl: emulator.url,
       clientId: emulator.adminClientId,

@@ -9,35 +9,48 @@
  */
 import platformClient from "purecloud-platform-client-v2"
 import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
-import { GENESYS_LIMITS, SERVICE_OPERATIONS, type ServiceOperationName, backoff } from "@workbridge/catalog"
-import { AuditTrail, recordCall } from "./AuditTrail.js"
-import { GenesysError, type GenesysErrorReason } from "./Errors.js"
-import { Metrics } from "./Metrics.js"
+import { backoff, GENESYS_LIMITS, SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
+import { GenesysError, type GenesysErrorReason } from "./GenesysError.js"
 import { type PauseScope, type PauseScopeKind, RateBudget, TOKEN_SCOPE } from "./RateBudget.js"
+import {
+  BulkJobCreated,
+  BulkJobResults,
+  BulkJobState,
+  decodeResponse,
+  type StatusId,
+  StatusListing,
+  WorkitemQueryPage,
+  WorkitemResponse,
+  type WorkitemId,
+  type WorktypeId,
+  WorktypeListing,
+  WorktypeResponse
+} from "./Responses.js"
+import { GenesysTelemetry } from "./Telemetry.js"
 
-/** A workitem as Genesys returns it (the fields Workbridge reads). */
+/** A workitem as Genesys returns it, decoded (`WorkitemResponse`): the fields Workbridge reads, and the others as they came. */
 export interface Workitem {
-  readonly id: string
+  readonly id: WorkitemId
   readonly name?: string
-  readonly status?: { readonly id: string; readonly name?: string }
-  readonly type?: { readonly id: string }
+  readonly status?: { readonly id: StatusId; readonly name?: string }
+  readonly type?: { readonly id: WorktypeId }
   readonly customFields?: Readonly<Record<string, unknown>>
   readonly [key: string]: unknown
 }
 
 /** A worktype status and the statuses it may move to (empty: any). */
 export interface WorktypeStatus {
-  readonly id: string
+  readonly id: StatusId
   readonly name: string
   readonly category?: string
-  readonly destinationStatusIds: ReadonlyArray<string>
+  readonly destinationStatusIds: ReadonlyArray<StatusId>
 }
 
 export interface WorktypeInfo {
-  readonly id: string
+  readonly id: WorktypeId
   readonly name: string
   readonly defaultWorkbinId?: string
-  readonly defaultStatusId?: string
+  readonly defaultStatusId?: StatusId
 }
 
 export interface QueryFilter {
@@ -47,7 +60,7 @@ export interface QueryFilter {
 
 /** One entity's outcome in a bulk add job: the workitem created, or why it was not (docs/genesys-api.md §2.12). */
 export type BulkAddItemResult =
-  | { readonly ok: true; readonly workitemId: string }
+  | { readonly ok: true; readonly workitemId: WorkitemId }
   | { readonly ok: false; readonly code?: string; readonly message: string }
 
 /**
@@ -124,7 +137,7 @@ export interface GenesysService {
   readonly longPauses: () => ReadonlyArray<LongPause>
 }
 
-export class Genesys extends Context.Tag("@workbridge/service/Genesys")<Genesys, GenesysService>() {}
+export class Genesys extends Context.Tag("@workbridge/genesys/Genesys")<Genesys, GenesysService>() {}
 
 export interface GenesysClientOptions {
   readonly clientId: string
@@ -291,8 +304,7 @@ export const makeSdkClient = (options: { readonly region?: string; readonly gate
 export const make = (options: GenesysClientOptions) =>
   Effect.gen(function* () {
     const budget = yield* RateBudget
-    const metrics = yield* Metrics
-    const audit = yield* Effect.serviceOption(AuditTrail)
+    const telemetry = yield* GenesysTelemetry
     const client = makeSdkClient(options)
     const tm = new platformClient.TaskManagementApi(client)
     const inFlight = yield* Effect.makeSemaphore(options.maxInFlight)
@@ -324,8 +336,8 @@ export const make = (options: GenesysClientOptions) =>
             })
           ),
           Effect.tapBoth({
-            onFailure: (e) => Effect.sync(() => metrics.genesysCalls.inc({ operation: "login", outcome: e.reason })),
-            onSuccess: () => Effect.sync(() => metrics.genesysCalls.inc({ operation: "login", outcome: "ok" }))
+            onFailure: (e) => Effect.sync(() => telemetry.callOutcome("login", e.reason)),
+            onSuccess: () => Effect.sync(() => telemetry.callOutcome("login", "ok"))
           }),
           Effect.asVoid
         )
@@ -337,7 +349,7 @@ export const make = (options: GenesysClientOptions) =>
       token = undefined
     })
 
-    /** The SDK call itself, recorded in the audit trail of the ticket being applied (operation, status, latency). */
+    /** The SDK call itself, told to the telemetry (operation, status, latency: the audit trail of the ticket being applied). */
     const send = (operation: ServiceOperationName, f: () => Promise<unknown>) =>
       Effect.suspend(() => {
         const started = performance.now()
@@ -345,10 +357,10 @@ export const make = (options: GenesysClientOptions) =>
         return Effect.tryPromise({ try: f, catch: (e) => toGenesysError(operation, e) }).pipe(
           Effect.tapBoth({
             onFailure: (e) =>
-              recordCall(audit, { operation, outcome: e.reason, latencyMs: latencyMs(), ...(e.status !== undefined ? { status: e.status } : {}), body: e.body }),
+              telemetry.sent({ operation, outcome: e.reason, latencyMs: latencyMs(), ...(e.status !== undefined ? { status: e.status } : {}), body: e.body }),
             onSuccess: (r) => {
               const status = typeof r === "object" && r !== null && typeof (r as { status?: unknown }).status === "number" ? (r as { status: number }).status : undefined
-              return recordCall(audit, { operation, outcome: "ok", latencyMs: latencyMs(), ...(status !== undefined ? { status } : {}) })
+              return telemetry.sent({ operation, outcome: "ok", latencyMs: latencyMs(), ...(status !== undefined ? { status } : {}) })
             }
           })
         )
@@ -357,14 +369,14 @@ export const make = (options: GenesysClientOptions) =>
     /** A 429: pause what it limited (one workitem, creates, updates, or the token) and say so on the error. */
     const onRateLimited = (e: GenesysError, workitemId: string | undefined) =>
       Effect.gen(function* () {
-        metrics.rateLimited.inc()
+        telemetry.rateLimited()
         const scope = rateLimitScope(e, workitemId)
         const seconds = e.retryAfterSeconds ?? 1
         yield* budget.pause(seconds, scope)
-        metrics.pauses.inc({ scope: scope.kind })
+        telemetry.paused(scope.kind)
         if (seconds > longPauseSeconds) {
           const until = (yield* Clock.currentTimeMillis) + seconds * 1000
-          if ((longPauseUntil.get(scope.kind) ?? 0) < Date.now()) metrics.alerts.inc({ alert: "long_pause" })
+          if ((longPauseUntil.get(scope.kind) ?? 0) < Date.now()) telemetry.longPauseBegan(scope.kind)
           longPauseUntil.set(scope.kind, Math.max(longPauseUntil.get(scope.kind) ?? 0, until))
         }
         return refine(e, { scope })
@@ -388,7 +400,7 @@ export const make = (options: GenesysClientOptions) =>
           const until = yield* budget.pausedUntilFor(scopes)
           const now = yield* Clock.currentTimeMillis
           if (until > now) {
-            metrics.genesysCalls.inc({ operation, outcome: "HeldBack" })
+            telemetry.callOutcome(operation, "HeldBack")
             return yield* Effect.fail(
               new GenesysError({
                 reason: "RateLimited",
@@ -406,10 +418,10 @@ export const make = (options: GenesysClientOptions) =>
           Effect.zipRight(budget.acquire, send(operation, f))
         ).pipe(
           Effect.tapBoth({
-            onFailure: (e) => Effect.sync(() => metrics.genesysCalls.inc({ operation, outcome: e.reason })),
+            onFailure: (e) => Effect.sync(() => telemetry.callOutcome(operation, e.reason)),
             onSuccess: () =>
               Effect.sync(() => {
-                metrics.genesysCalls.inc({ operation, outcome: "ok" })
+                telemetry.callOutcome(operation, "ok")
                 // It works again (permissions arrived, or a role changed since): a later 403 opens a new window.
                 forbiddenSince.delete(operation)
               })
@@ -449,14 +461,14 @@ export const make = (options: GenesysClientOptions) =>
 
     const service: GenesysService = {
       getWorktype: (id) =>
-        call<Record<string, unknown>>("getWorktype", () => tm.getTaskmanagementWorktype(id)).pipe(
-          Effect.map((w) => {
-            const ref = (k: string) => (w[k] as { id?: string } | undefined)?.id
-            const defaultWorkbinId = ref("defaultWorkbin")
-            const defaultStatusId = ref("defaultStatus")
+        call<unknown>("getWorktype", () => tm.getTaskmanagementWorktype(id)).pipe(
+          Effect.flatMap(decodeResponse(WorktypeResponse, "getWorktype")),
+          Effect.map((w): WorktypeInfo => {
+            const defaultWorkbinId = w.defaultWorkbin?.id
+            const defaultStatusId = w.defaultStatus?.id
             return {
-              id: String(w["id"]),
-              name: String(w["name"] ?? ""),
+              id: w.id,
+              name: w.name ?? "",
               ...(defaultWorkbinId !== undefined ? { defaultWorkbinId } : {}),
               ...(defaultStatusId !== undefined ? { defaultStatusId } : {})
             }
@@ -464,28 +476,30 @@ export const make = (options: GenesysClientOptions) =>
         ),
       checkWorktype: (id) => call("getWorktype", () => tm.getTaskmanagementWorktype(id), () => false).pipe(Effect.asVoid),
       findWorktypeByName: (name) =>
-        call<{ entities?: Array<{ id: string; name: string }> }>("queryWorktypes", () =>
+        call<unknown>("queryWorktypes", () =>
           tm.postTaskmanagementWorktypesQuery({
             filters: [{ name: "name", type: "String", operator: "EQ", values: [name] }],
             pageSize: 25
           } as unknown as Parameters<typeof tm.postTaskmanagementWorktypesQuery>[0])
         ).pipe(
+          Effect.flatMap(decodeResponse(WorktypeListing, "queryWorktypes")),
           Effect.map((r) => {
             const w = (r.entities ?? []).find((x) => x.name === name)
             return w === undefined ? undefined : { id: w.id, name: w.name }
           })
         ),
       getStatuses: (worktypeId) =>
-        call<{ entities?: Array<Record<string, unknown>> }>("getWorktypeStatuses", () =>
-          tm.getTaskmanagementWorktypeStatuses(worktypeId)
-        ).pipe(
+        call<unknown>("getWorktypeStatuses", () => tm.getTaskmanagementWorktypeStatuses(worktypeId)).pipe(
+          Effect.flatMap(decodeResponse(StatusListing, "getWorktypeStatuses")),
           Effect.map((r) =>
-            (r.entities ?? []).map((s) => ({
-              id: String(s["id"]),
-              name: String(s["name"]),
-              ...(typeof s["category"] === "string" ? { category: s["category"] } : {}),
-              destinationStatusIds: ((s["destinationStatuses"] as Array<{ id: string }> | undefined) ?? []).map((d) => d.id)
-            }))
+            (r.entities ?? []).map(
+              (s): WorktypeStatus => ({
+                id: s.id,
+                name: s.name,
+                ...(s.category !== undefined ? { category: s.category } : {}),
+                destinationStatusIds: (s.destinationStatuses ?? []).map((d) => d.id)
+              })
+            )
           )
         ),
       queryWorkitems: (typeId, filters, options) =>
@@ -502,34 +516,35 @@ export const make = (options: GenesysClientOptions) =>
               pageSize: limit === undefined ? 200 : Math.max(1, Math.min(200, limit - out.length)),
               ...(after !== undefined ? { after } : {})
             }
-            const r = yield* call<{ entities?: Array<Workitem>; after?: string }>("queryWorkitems", () =>
+            const r = yield* call<unknown>("queryWorkitems", () =>
               tm.postTaskmanagementWorkitemsQuery(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsQuery>[0])
-            )
+            ).pipe(Effect.flatMap(decodeResponse(WorkitemQueryPage, "queryWorkitems")))
             out.push(...(r.entities ?? []))
             if (limit !== undefined && out.length >= limit) return out.slice(0, limit)
-            if (r.after === undefined || r.after === null || r.after === "") break
+            if (r.after === undefined || r.after === "") break
             after = r.after
           }
           return out
         }),
-      getWorkitem: (id) => call<Workitem>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)),
+      getWorkitem: (id) =>
+        call<unknown>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "getWorkitem"))),
       // A create whose outcome is unknown (timeout, network error, 5xx) is not repeated blindly: the engine
       // looks the workitem up before trying again. A 429 or a credential failure (a failed login, a 401) was
       // refused outright, so it is retried here.
       createWorkitem: (body) =>
-        call<Workitem>(
+        call<unknown>(
           "createWorkitem",
           () => tm.postTaskmanagementWorkitems(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitems>[0]),
           (e) => e.reason === "RateLimited" || e.credential || e.propagating === true,
           { scopes: [{ kind: "creates" }] }
-        ),
+        ).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "createWorkitem"))),
       updateWorkitem: (id, body) =>
-        call<Workitem>(
+        call<unknown>(
           "updateWorkitem",
           () => tm.patchTaskmanagementWorkitem(id, body as unknown as Parameters<typeof tm.patchTaskmanagementWorkitem>[1]),
           (e) => e.transient,
           { scopes: [{ kind: "updates" }, { kind: "workitem", workitemId: id }], workitemId: id }
-        ),
+        ).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "updateWorkitem"))),
       bulkAddWorkitems: (bodies, options) =>
         Effect.gen(function* () {
           const firstPollMs = options?.firstPollMs ?? 1000
@@ -541,13 +556,15 @@ export const make = (options: GenesysClientOptions) =>
             // A new job is Idle and creates nothing until queued, so creating it again after an unknown outcome is safe.
             // Held back while creates are paused, like the queueing: a job created then could not be queued and would
             // be left Idle.
-            const job = yield* call<{ id: string }>(
+            const job = yield* call<unknown>(
               "createBulkAddJob",
               () => tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: chunk } as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsBulkAddJobs>[0]),
               (e) => e.transient,
               { scopes: [{ kind: "creates" }] }
+            ).pipe(Effect.flatMap(decodeResponse(BulkJobCreated, "createBulkAddJob")))
+            const readJob = call<unknown>("getBulkAddJob", () => tm.getTaskmanagementWorkitemsBulkAddJob(job.id)).pipe(
+              Effect.flatMap(decodeResponse(BulkJobState, "getBulkAddJob"))
             )
-            const readJob = call<{ state?: string }>("getBulkAddJob", () => tm.getTaskmanagementWorkitemsBulkAddJob(job.id))
             // Queueing creates the workitems: held back while creates are paused. Queueing twice is refused (400: only
             // an Idle job can be queued), so after a retried PATCH a 400 is read as "already queued" when the job
             // is no longer Idle.
@@ -584,9 +601,8 @@ export const make = (options: GenesysClientOptions) =>
             if (reads > 1) expectedBulkJobMs = (yield* Clock.currentTimeMillis) - started
             if (state === "Cancelled")
               return yield* Effect.fail(new GenesysError({ reason: "Conflict", operation: "getBulkAddJob", body: { message: `bulk add job ${job.id} was cancelled` } }))
-            const r = yield* call<{ results?: Array<{ entity?: { id?: string }; error?: { code?: string; message?: string } }> }>(
-              "getBulkAddJobResults",
-              () => tm.getTaskmanagementWorkitemsBulkAddJobResults(job.id)
+            const r = yield* call<unknown>("getBulkAddJobResults", () => tm.getTaskmanagementWorkitemsBulkAddJobResults(job.id)).pipe(
+              Effect.flatMap(decodeResponse(BulkJobResults, "getBulkAddJobResults"))
             )
             const results = r.results ?? []
             if (results.length !== chunk.length)
@@ -599,7 +615,7 @@ export const make = (options: GenesysClientOptions) =>
               )
             for (const x of results)
               out.push(
-                typeof x.entity?.id === "string"
+                x.entity?.id !== undefined
                   ? { ok: true, workitemId: x.entity.id }
                   : { ok: false, ...(x.error?.code !== undefined ? { code: x.error.code } : {}), message: x.error?.message ?? "no workitem and no error in the job's results" }
               )
@@ -622,5 +638,5 @@ export const make = (options: GenesysClientOptions) =>
     return service
   })
 
-export const layer = (options: GenesysClientOptions): Layer.Layer<Genesys, never, RateBudget | Metrics> =>
+export const layer = (options: GenesysClientOptions): Layer.Layer<Genesys, never, RateBudget | GenesysTelemetry> =>
   Layer.effect(Genesys, make(options))

@@ -1,0 +1,102 @@
+import { defaultCatalog } from "@workbridge/catalog"
+import { describe, expect, it } from "vitest"
+import { type Created, type ProvisionSteps, provisionWith } from "./Provision.js"
+
+/** Steps that record what they are asked to do and what is undone; `failAt` makes that step throw. */
+const recording = (failAt?: string, existing: Readonly<Record<string, string>> = {}) => {
+  const log: string[] = []
+  let n = 0
+  const made = (what: string): Created => {
+    if (what === failAt) throw new Error(`${what} refused`)
+    const id = `id${++n}`
+    log.push(`create ${what} ${id}`)
+    return { id, undo: async () => void log.push(`delete ${what} ${id}`) }
+  }
+  const steps: ProvisionSteps = {
+    workbin: async (name) => made(`workbin:${name}`),
+    schema: async (name) => ({ ...made(`schema:${name}`), version: 3 }),
+    worktype: async (w) => made(`worktype:${w.name}:${w.workbinId}:${w.schemaId}:v${w.schemaVersion}`),
+    existingStatuses: async () => existing,
+    status: async (_w, s) => made(`status:${s.name}`),
+    transitions: async (_w, s, destinations) => {
+      log.push(`transitions ${s.name} -> ${destinations.join(",")}`)
+      return undefined
+    },
+    defaultStatus: async (_w, statusId) => void log.push(`default ${statusId}`),
+    role: async (name, permissions) => made(`role:${name}:${permissions.length}`),
+    oauthClient: async (name, roleId) => ({
+      ...made(`client:${name}:${roleId}`),
+      clientId: "cid",
+      clientSecret: "secret"
+    })
+  }
+  return { steps, log }
+}
+
+const names = { workbin: "Bin", schema: "schema", worktype: "Type", role: "Role", oauthClient: "Client" }
+const statusNames = defaultCatalog.statuses.map((s) => s.name)
+
+describe("provisionWith", () => {
+  it("creates in dependency order, then the transitions of every status and the default status", async () => {
+    const { steps, log } = recording()
+    const r = await provisionWith(steps, { catalog: defaultCatalog, names })
+    expect(log.slice(0, 3)).toEqual([
+      "create workbin:Bin id1",
+      "create schema:schema id2",
+      "create worktype:Type:id1:id2:v3 id3"
+    ])
+    expect(log.slice(3, 3 + statusNames.length)).toEqual(statusNames.map((s, i) => `create status:${s} id${4 + i}`))
+    const first = defaultCatalog.statuses[0]
+    expect(log.filter((l) => l.startsWith("transitions")).length).toBe(statusNames.length)
+    expect(log.at(-1)).toBe(`default ${r.statusIds[first?.name ?? ""]}`)
+    expect(r.schemaVersion).toBe(3)
+    expect(Object.keys(r.statusIds)).toEqual(statusNames)
+    expect(r.roleId).toBeUndefined()
+  })
+
+  it("reuses the statuses a worktype already has and creates only the missing ones", async () => {
+    const [kept] = statusNames
+    const { steps, log } = recording(undefined, { [kept ?? ""]: "old" })
+    const r = await provisionWith(steps, { catalog: defaultCatalog, names })
+    expect(r.statusIds[kept ?? ""]).toBe("old")
+    expect(log.filter((l) => l.startsWith("create status:")).length).toBe(statusNames.length - 1)
+  })
+
+  it("creates the role and its OAuth client when asked, and destroy() undoes everything in reverse order", async () => {
+    const { steps, log } = recording()
+    const r = await provisionWith(steps, {
+      catalog: defaultCatalog,
+      names,
+      access: { permissions: ["a:b:c", "d:e:f"] }
+    })
+    expect([r.roleId, r.clientId, r.clientSecret]).toEqual([`id${4 + statusNames.length}`, "cid", "secret"])
+    const created = log.filter((l) => l.startsWith("create ")).map((l) => l.slice("create ".length))
+    log.length = 0
+    await r.destroy()
+    expect(log).toEqual([...created].reverse().map((c) => `delete ${c}`))
+  })
+
+  it("deletes what it created when a step fails, and rethrows that step's error", async () => {
+    const { steps, log } = recording("schema:schema")
+    await expect(provisionWith(steps, { catalog: defaultCatalog, names })).rejects.toThrow("schema:schema refused")
+    expect(log).toEqual(["create workbin:Bin id1", "delete workbin:Bin id1"])
+  })
+
+  it("names a bad catalog status entry before creating anything", async () => {
+    const { steps, log } = recording()
+    const catalog = { ...defaultCatalog, statuses: [{ ...defaultCatalog.statuses[0]!, destinations: ["Nowhere"] }] }
+    await expect(provisionWith(steps, { catalog, names })).rejects.toThrow(
+      /catalog\.statuses\[0\]\.destinations\[0\]: "Nowhere" is not a declared status/
+    )
+    expect(log).toEqual([])
+  })
+
+  it("refuses access or Data Actions the steps cannot create, naming what is missing, and undoes the rest", async () => {
+    const { steps, log } = recording()
+    const { role: _role, ...withoutRole } = steps
+    await expect(
+      provisionWith(withoutRole, { catalog: defaultCatalog, names, access: { permissions: ["a:b:c"] } })
+    ).rejects.toThrow("provisioning: these steps cannot create the role")
+    expect(log.filter((l) => l.startsWith("create ")).length).toBe(log.filter((l) => l.startsWith("delete ")).length)
+  })
+})
