@@ -18,10 +18,8 @@ import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { makeLogger } from "./Log.js"
 import { ServiceMetrics } from "./Metrics.js"
 import { makeSources } from "./Service.js"
-import * as Sqlite from "./Sqlite.js"
-import * as SqliteInbox from "./SqliteInbox.js"
-import * as SqliteLinkStore from "./SqliteLinkStore.js"
 import { genericBody } from "./testing/harness.js"
+import { SqliteStoresLive } from "./SqliteStores.js"
 
 const SECRET = "settings-secret"
 const ADMIN = "an-admin-token-of-some-length-42"
@@ -32,7 +30,7 @@ let links: LinkStoreService
 
 beforeAll(async () => {
   runtime = ManagedRuntime.make(
-    Layer.mergeAll(SqliteInbox.layer({ hardLimit: 1000 }), SqliteLinkStore.layer).pipe(Layer.provide(Sqlite.layer(":memory:")))
+    SqliteStoresLive(":memory:", { hardLimit: 1000 })
   )
   ;({ inbox, links } = await runtime.runPromise(Effect.all({ inbox: Inbox, links: LinkStore })))
 })

@@ -13,8 +13,8 @@ import { makeLogger } from "./Log.js"
 import { ServiceMetrics } from "./Metrics.js"
 import * as Sqlite from "./Sqlite.js"
 import * as SqliteInbox from "./SqliteInbox.js"
-import * as SqliteLinkStore from "./SqliteLinkStore.js"
 import { genericBody } from "./testing/harness.js"
+import { SqliteStoresLive } from "./SqliteStores.js"
 
 const SECRET = "edge-secret"
 const credentials = { generic: { secret: SECRET }, acme: { secret: SECRET } }
@@ -28,7 +28,7 @@ let genesysUp = true
 
 beforeAll(async () => {
   runtime = ManagedRuntime.make(
-    Layer.mergeAll(SqliteInbox.layer({ hardLimit: 3 }), SqliteLinkStore.layer).pipe(Layer.provide(Sqlite.layer(":memory:")))
+    SqliteStoresLive(":memory:", { hardLimit: 3 })
   )
   ;({ inbox, links } = await runtime.runPromise(Effect.all({ inbox: Inbox, links: LinkStore })))
   metrics = new ServiceMetrics()

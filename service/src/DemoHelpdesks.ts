@@ -7,6 +7,9 @@
 import type { SourceCredentials } from "@workbridge/adapters"
 import type { HelpdeskConfigs, HelpdeskSource } from "@workbridge/helpdesk-clients"
 import type { Core, Running } from "@workbridge/helpdesk-emulators"
+import { Context, Effect, Layer, Option } from "effect"
+import type { ServiceConfig } from "./Config.js"
+import { GenesysOrg } from "./GenesysOrg.js"
 
 export interface DemoHelpdesks {
   /** Base URL of each emulator. */
@@ -77,3 +80,24 @@ export const startDemoHelpdesks = async (ports: Readonly<Record<HelpdeskSource, 
     throw err
   }
 }
+
+/** The demo's helpdesks of this service, when it runs them. */
+export class DemoHelpdesksOption extends Context.Tag("@workbridge/service/DemoHelpdesks")<DemoHelpdesksOption, Option.Option<DemoHelpdesks>>() {}
+
+/**
+ * The demo's helpdesks beside the bundled Genesys emulator (closed with the scope): only in the demo, unless a
+ * helpdesk API is configured (or they are off).
+ */
+export const DemoHelpdesksLive = (config: ServiceConfig): Layer.Layer<DemoHelpdesksOption, never, GenesysOrg> =>
+  Layer.scoped(
+    DemoHelpdesksOption,
+    Effect.gen(function* () {
+      const org = yield* GenesysOrg
+      const emulators = config.helpdeskEmulators
+      if (!org.demo || emulators === undefined || Object.keys(config.feeds.helpdesks).length > 0) return Option.none()
+      const started = yield* Effect.acquireRelease(Effect.promise(() => startDemoHelpdesks(emulators.ports)), (d) =>
+        Effect.promise(() => d.close()).pipe(Effect.catchAllCause(() => Effect.void))
+      )
+      return Option.some(started)
+    })
+  )

@@ -17,11 +17,9 @@ import { Inbox, type InboxService } from "./Inbox.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { makeLogger } from "./Log.js"
 import { ServiceMetrics } from "./Metrics.js"
-import * as Sqlite from "./Sqlite.js"
-import * as SqliteInbox from "./SqliteInbox.js"
-import * as SqliteLinkStore from "./SqliteLinkStore.js"
 import { makeDataActionsRouter } from "./dataActions/index.js"
 import { genericBody } from "./testing/harness.js"
+import { SqliteStoresLive } from "./SqliteStores.js"
 
 const SECRET = "edge-secret"
 const TOKEN = "wb-token-0123456789abcdef"
@@ -32,7 +30,7 @@ let links: LinkStoreService
 
 beforeAll(async () => {
   runtime = ManagedRuntime.make(
-    Layer.mergeAll(SqliteInbox.layer({ hardLimit: 100_000 }), SqliteLinkStore.layer).pipe(Layer.provide(Sqlite.layer(":memory:")))
+    SqliteStoresLive(":memory:", { hardLimit: 100_000 })
   )
   ;({ inbox, links } = await runtime.runPromise(Effect.all({ inbox: Inbox, links: LinkStore })))
 })

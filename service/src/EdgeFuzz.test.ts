@@ -20,11 +20,9 @@ import { Inbox, type InboxService } from "./Inbox.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { makeLogger } from "./Log.js"
 import { ServiceMetrics } from "./Metrics.js"
-import * as Sqlite from "./Sqlite.js"
-import * as SqliteInbox from "./SqliteInbox.js"
-import * as SqliteLinkStore from "./SqliteLinkStore.js"
 import { createListener } from "./Service.js"
 import { makeDataActionsRouter } from "./dataActions/index.js"
+import { SqliteStoresLive } from "./SqliteStores.js"
 
 const SECRET = "fuzz-secret"
 const TOKEN = "wb-token-0123456789abcdef"
@@ -46,7 +44,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
 
 beforeAll(async () => {
   runtime = ManagedRuntime.make(
-    Layer.mergeAll(SqliteInbox.layer({ hardLimit: 1_000_000 }), SqliteLinkStore.layer).pipe(Layer.provide(Sqlite.layer(":memory:")))
+    SqliteStoresLive(":memory:", { hardLimit: 1_000_000 })
   )
   ;({ inbox, links } = await runtime.runPromise(Effect.all({ inbox: Inbox, links: LinkStore })))
   const engine: EngineService = {

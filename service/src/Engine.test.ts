@@ -12,11 +12,9 @@ import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { Log, makeLogger } from "./Log.js"
 import { catalogMapping, type WorkitemMapping } from "./Mapping.js"
 import { Metrics, ServiceMetrics } from "./Metrics.js"
-import * as Sqlite from "./Sqlite.js"
-import * as SqliteInbox from "./SqliteInbox.js"
-import * as SqliteLinkStore from "./SqliteLinkStore.js"
 import { testEvent } from "./testing/events.js"
 import { startEmulatorAndProvision } from "./testing/harness.js"
+import { SqliteStoresLive } from "./SqliteStores.js"
 
 let emulator: Emulator
 let provisioned: Provisioned
@@ -31,7 +29,7 @@ const runtimeFor = (emu: Emulator = emulator, genesysOptions: Partial<GenesysCli
   const base = Layer.mergeAll(Layer.succeed(Metrics, new ServiceMetrics()), Layer.succeed(Log, makeLogger("silent")), layerMemory({ perMinute: 6000, burst: 20 }))
   return ManagedRuntime.make(
     Layer.mergeAll(
-      Layer.mergeAll(SqliteInbox.layer({ hardLimit: 1000, pollIntervalMs: 10 }), SqliteLinkStore.layer).pipe(Layer.provide(Sqlite.layer(":memory:"))),
+      SqliteStoresLive(":memory:", { hardLimit: 1000, pollIntervalMs: 10 }),
       base,
       genesysLayer({
         gatewayUrl: emu.url,

@@ -1,6 +1,6 @@
 export { loadConfig, ConfigError, ServiceConfig, webhookCredentialsFromEnv, secretVariableFor } from "./Config.js"
 export type { WebhookCredentials, GenesysTarget, CrashPoint, Env } from "./Config.js"
-export { startService, loadCatalog, makeSources } from "./Service.js"
+export { ServiceLive, startService, loadCatalog, makeSources } from "./Service.js"
 export type { RunningService, StartOptions } from "./Service.js"
 export { makeApp, HttpError, MAX_WEBHOOK_BYTES } from "./App.js"
 export type { AppDeps } from "./App.js"

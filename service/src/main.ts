@@ -1,61 +1,56 @@
 /**
- * `pnpm start`: the Workbridge service, configured purely from the environment (see docs/service.md).
- * Prints `workbridge listening on <url>` once it accepts webhooks; SIGTERM/SIGINT shut it down cleanly
- * (also when they arrive during start-up).
+ * `pnpm start`: the Workbridge service, configured purely from the environment (see docs/service.md) — the
+ * service's layer launched by the Node runtime. Prints `workbridge listening on <url>` once it accepts webhooks.
+ * SIGTERM/SIGINT interrupt the layer (also during start-up): its scope closes, stopping what had started in the
+ * reverse order, and the process exits 0. A configuration error exits 2 naming the variable; any other failure
+ * to start exits 1.
  */
-import type { ServiceConfig } from "./Config.js"
+import type { Cause as FailureCause } from "effect/Cause"
 import { capHeapGrowth } from "./Memory.js"
-import type { RunningService } from "./Service.js"
-
-let service: RunningService | undefined
-let stopRequested: string | undefined
-
-const shutdown = (signal: string) => {
-  process.stdout.write(`workbridge: ${signal} received, shutting down\n`)
-  const force = setTimeout(() => process.exit(1), 15_000)
-  force.unref()
-  const closing = service === undefined ? Promise.resolve() : service.close()
-  closing.then(
-    () => process.exit(0),
-    () => process.exit(1)
-  )
-}
-
-const onSignal = (signal: string) => {
-  if (stopRequested !== undefined) return
-  stopRequested = signal
-  // During start-up the shutdown waits for the service to exist.
-  if (service !== undefined) shutdown(signal)
-}
-process.on("SIGTERM", () => onSignal("SIGTERM"))
-process.on("SIGINT", () => onSignal("SIGINT"))
 
 // Before the service's modules load, so that every full collection from the first one on keeps the resident size
 // near the live heap during webhook storms (see Memory.ts).
 capHeapGrowth()
+const { Cause, Effect, Exit, Layer } = await import("effect")
+const { runMain } = await import("@effect/platform-node/NodeRuntime")
 const { ConfigError, loadConfig } = await import("./Config.js")
-const { startService } = await import("./Service.js")
+const { ServiceLive } = await import("./Service.js")
 
-const main = async (): Promise<void> => {
-  let config: ServiceConfig
-  try {
-    config = loadConfig(process.env)
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`workbridge: configuration error: ${e.message}\n`)
-      process.exit(2)
-    }
-    throw e
-  }
-  service = await startService(config)
-  if (stopRequested !== undefined) shutdown(stopRequested)
+/** How long the shutdown may take before the process exits anyway (with 1). */
+const SHUTDOWN_GRACE_MS = 15_000
+
+// The runtime's own signal handlers interrupt the service; these only say which signal and bound the shutdown.
+let stopping = false
+const onSignal = (signal: NodeJS.Signals) => {
+  if (stopping) return
+  stopping = true
+  process.stdout.write(`workbridge: ${signal} received, shutting down\n`)
+  setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref()
+}
+process.once("SIGTERM", onSignal)
+process.once("SIGINT", onSignal)
+
+const MainLive = Layer.unwrapEffect(
+  Effect.map(Effect.try({ try: () => loadConfig(process.env), catch: (e) => e }), (config) => ServiceLive(config))
+)
+
+const failure = (cause: FailureCause<unknown>): { readonly code: number; readonly line: string } => {
+  const e = Cause.squash(cause)
+  return e instanceof ConfigError
+    ? { code: 2, line: `workbridge: configuration error: ${e.message}` }
+    : { code: 1, line: `workbridge: failed to start: ${e instanceof Error ? e.message : String(e)}` }
 }
 
-main().catch((e: unknown) => {
-  if (e instanceof ConfigError) {
-    process.stderr.write(`workbridge: configuration error: ${e.message}\n`)
-    process.exit(2)
+runMain(
+  Layer.launch(MainLive).pipe(
+    Effect.tapErrorCause((cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => process.stderr.write(`${failure(cause).line}\n`))
+    )
+  ),
+  {
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    teardown: (exit, onExit) =>
+      onExit(Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? failure(exit.cause).code : 0)
   }
-  process.stderr.write(`workbridge: failed to start: ${e instanceof Error ? e.message : String(e)}\n`)
-  process.exit(1)
-})
+)

@@ -1,10 +1,11 @@
 /**
  * The one place the service picks the distributed adapters: given the distributed settings, the inbox
- * (RabbitMQ + Redis), the link store (Redis) and the shared rate budget (Redis), all on one Redis client.
+ * (RabbitMQ + Redis), the link store, the shared rate budget, the cursors and the audit trail (Redis), all on one
+ * Redis client.
  */
 import { Layer } from "effect"
 import type { Logger } from "pino"
-import type { AuditTrail } from "../AuditTrail.js"
+import { AuditTrail, noAuditTrail } from "../AuditTrail.js"
 import type { Inbox } from "../Inbox.js"
 import type { LinkStore } from "../LinkStore.js"
 import type { RateBudget } from "@workbridge/genesys"
@@ -27,20 +28,20 @@ export interface DistributedLayerOptions {
   /** The Genesys OAuth client whose budget the replicas share. */
   readonly clientId: string
   readonly log?: Logger
-  /** Days the per-ticket audit trail keeps entries (`WORKBRIDGE_AUDIT_RETENTION_DAYS`); default 7. */
+  /** Days the per-ticket audit trail keeps entries (`WORKBRIDGE_AUDIT_RETENTION_DAYS`; 0: no audit trail); default 7. */
   readonly auditRetentionDays?: number
 }
 
-export interface DistributedLayers {
-  readonly stores: Layer.Layer<Inbox | LinkStore, DistributedStartError>
-  readonly budget: Layer.Layer<RateBudget, DistributedStartError>
-  readonly audit: Layer.Layer<AuditTrail, DistributedStartError>
-  /** Reconciliation cursors and the per-source pass lock. */
-  readonly cursors: Layer.Layer<FeedCursors, DistributedStartError>
-}
+export type DistributedServices = Inbox | LinkStore | RateBudget | AuditTrail | FeedCursors
 
-/** Layers sharing one Redis connection (the same layer value, so Effect builds it once per runtime). */
-export const distributedLayers = (options: DistributedLayerOptions): DistributedLayers => {
+/**
+ * The inbox, the link store, the shared rate budget, the reconciliation cursors (and the per-source pass lock)
+ * and the audit trail (the no-op one with a retention of 0 days), on one Redis connection: one layer value, so
+ * Effect opens the connection once; it closes with the layer's scope.
+ */
+export const DistributedStoresLive = (
+  options: DistributedLayerOptions
+): Layer.Layer<DistributedServices, DistributedStartError> => {
   const s = options.settings
   const redis = redisLayer({ url: s.redisUrl, connectionName: `workbridge:${s.namespace}` })
   const log = options.log
@@ -53,22 +54,29 @@ export const distributedLayers = (options: DistributedLayerOptions): Distributed
     leaseMs: s.leaseMs,
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
     ...(log !== undefined
-      ? { onConnectionChange: (up: boolean, detail: string) => (up ? log.info({ detail }, "RabbitMQ connected") : log.warn({ detail }, "RabbitMQ connection lost; reconnecting")) }
+      ? {
+          onConnectionChange: (up: boolean, detail: string) =>
+            up
+              ? log.info({ detail }, "RabbitMQ connected")
+              : log.warn({ detail }, "RabbitMQ connection lost; reconnecting")
+        }
       : {})
   })
-  return {
-    stores: Layer.merge(inbox, RedisLinkStore.layer({ prefix: s.namespace })).pipe(Layer.provide(redis)),
-    budget: RedisRateBudget.layer({
+  const retentionDays = options.auditRetentionDays ?? 7
+  const audit =
+    retentionDays > 0
+      ? RedisAuditTrail.layer({ prefix: s.namespace, retentionDays, ...(log !== undefined ? { log } : {}) })
+      : Layer.succeed(AuditTrail, noAuditTrail)
+  return Layer.mergeAll(
+    inbox,
+    RedisLinkStore.layer({ prefix: s.namespace }),
+    RedisRateBudget.layer({
       prefix: s.namespace,
       clientId: options.clientId,
       perMinute: options.budgetPerMinute,
       burst: options.budgetBurst
-    }).pipe(Layer.provide(redis)),
-    cursors: RedisCursorStore.layer({ prefix: s.namespace }).pipe(Layer.provide(redis)),
-    audit: RedisAuditTrail.layer({
-      prefix: s.namespace,
-      retentionDays: options.auditRetentionDays ?? 7,
-      ...(log !== undefined ? { log } : {})
-    }).pipe(Layer.provide(redis))
-  }
+    }),
+    RedisCursorStore.layer({ prefix: s.namespace }),
+    audit
+  ).pipe(Layer.provide(redis))
 }
