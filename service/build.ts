@@ -3,7 +3,7 @@
  * production (`pnpm start:prod`, i.e. `node service/dist/main.js`): no TypeScript loader in the running process.
  *
  * - `src/main.ts` is the entry; the modules it imports with `await import(…)` (configuration, the service) become
- *   chunks loaded at that point, so `main.ts` still caps the heap's growth before they load (see Memory.ts).
+ *   chunks loaded at that point, so `main.ts` still caps the heap's growth before they load (see src/observability/heapCap.ts).
  * - The workspace packages (`@workbridge/*`) are compiled into the output; the service's own dependencies
  *   (package.json `dependencies`: effect, express, better-sqlite3, the Genesys SDK, …) stay in node_modules and are
  *   loaded by Node, each once; anything else a workspace package needs (pure JavaScript, e.g. `yaml`) is compiled in.

@@ -4,7 +4,7 @@
  */
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { DeadLetter } from "../src/Domain.js"
+import type { DeadLetter } from "../src/domain/records.js"
 import { genericBody, type Harness, startHarness } from "../src/testing/harness.js"
 import { runBin } from "./testing.js"
 

@@ -11,7 +11,7 @@ import { makeRevision } from "@workbridge/catalog"
 import platformClient from "purecloud-platform-client-v2"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ServiceProcess, spawnService, stopServices } from "../src/testing/child.js"
-import type { TicketSyncStatus } from "../src/TicketStatus.js"
+import type { TicketSyncStatus } from "../src/sync/TicketStatus.js"
 import { runBin } from "./testing.js"
 
 const body = (r: unknown): Record<string, unknown> => ((r as { body?: unknown }).body ?? r) as Record<string, unknown>

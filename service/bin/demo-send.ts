@@ -13,8 +13,8 @@ import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import { sign } from "@workbridge/adapters"
 import { loadFixture } from "@workbridge/adapters/fixtures"
-import { signatureHeadersFromEnv, webhookCredentialsFromEnv } from "../src/Config.js"
-import { DEMO_BASIC_AUTH_SOURCES, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "../src/Demo.js"
+import { signatureHeadersFromEnv, webhookCredentialsFromEnv } from "../src/config/Config.js"
+import { DEMO_BASIC_AUTH_SOURCES, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "../src/demo/credentials.js"
 
 const SAMPLES_DIR = fileURLToPath(new URL("../samples/", import.meta.url))
 

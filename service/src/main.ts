@@ -6,14 +6,14 @@
  * to start exits 1.
  */
 import type { Cause as FailureCause } from "effect/Cause"
-import { capHeapGrowth } from "./Memory.js"
+import { capHeapGrowth } from "./observability/heapCap.js"
 
 // Before the service's modules load, so that every full collection from the first one on keeps the resident size
-// near the live heap during webhook storms (see Memory.ts).
+// near the live heap during webhook storms (see observability/heapCap.ts).
 capHeapGrowth()
 const { Cause, Effect, Exit, Layer } = await import("effect")
 const { runMain } = await import("@effect/platform-node/NodeRuntime")
-const { ConfigError, loadConfig } = await import("./Config.js")
+const { ConfigError, loadConfig } = await import("./config/Config.js")
 const { ServiceLive } = await import("./Service.js")
 
 /** How long the shutdown may take before the process exits anyway (with 1). */

@@ -2,7 +2,7 @@ import { Ajv } from "ajv"
 import { Either } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import type { TicketSyncStatus } from "../TicketStatus.js"
+import type { TicketSyncStatus } from "../sync/TicketStatus.js"
 import { ticketStatusContract } from "@workbridge/data-actions"
 import { decodeTicketStatusInput, toTicketStatusOutput } from "./ticketStatus.js"
 

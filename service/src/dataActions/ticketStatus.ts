@@ -3,7 +3,7 @@
  * outputs. An unknown ticket is an answer (`found: false`), not a failure, so a flow can branch on it.
  */
 import { Either } from "effect"
-import type { TicketSyncStatus } from "../TicketStatus.js"
+import type { TicketSyncStatus } from "../sync/TicketStatus.js"
 import { TICKET_REF_MAX_LENGTH } from "@workbridge/data-actions"
 import type { InputIssue } from "./errors.js"
 

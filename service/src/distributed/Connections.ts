@@ -5,8 +5,8 @@
 import { backoffDelayMs } from "@workbridge/catalog"
 import { Context, Data, Effect, Layer } from "effect"
 import { Redis } from "ioredis"
-import type { TicketKey } from "../Domain.js"
-import { StoreError } from "../Errors.js"
+import type { TicketKey } from "../domain/records.js"
+import { StoreError } from "../domain/errors.js"
 
 /** A distributed engine could not be reached or set up at start. The message names the variable. */
 export class DistributedStartError extends Data.TaggedError("DistributedStartError")<{

@@ -25,10 +25,10 @@ import { Context, Duration, Effect, Exit, type Fiber, Layer, Queue, Schedule, Sc
 import amqp from "amqplib"
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from "amqplib"
 import type { Redis } from "ioredis"
-import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "../Domain.js"
-import { ticketKeyString } from "../Domain.js"
-import { InboxFull, StoreError } from "../Errors.js"
-import { type AcceptOptions, BACKGROUND_LANE, Inbox, type InboxService, type Lane, LIVE_LANE, laneOf } from "../Inbox.js"
+import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "../domain/records.js"
+import { ticketKeyString } from "../domain/records.js"
+import { InboxFull, StoreError } from "../domain/errors.js"
+import { type AcceptOptions, BACKGROUND_LANE, Inbox, type InboxService, type Lane, LIVE_LANE, laneOf } from "../inbox/Inbox.js"
 import {
   DistributedStartError,
   RedisConnection,

@@ -5,8 +5,8 @@
  */
 import { Effect, Layer } from "effect"
 import type { Logger } from "pino"
-import { AUDIT_ENTRIES_PER_TICKET, type AuditEntry, AuditTrail, type AuditTrailService, bufferedAuditTrail } from "../AuditTrail.js"
-import type { TicketKey } from "../Domain.js"
+import { AUDIT_ENTRIES_PER_TICKET, type AuditEntry, AuditTrail, type AuditTrailService, bufferedAuditTrail } from "../observability/AuditTrail.js"
+import type { TicketKey } from "../domain/records.js"
 import { RedisConnection, checkPrefix, redisOp, ticketSegment } from "./Connections.js"
 import type { Redis } from "ioredis"
 

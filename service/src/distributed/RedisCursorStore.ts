@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto"
 import { Duration, Effect, Fiber, Layer, Schedule } from "effect"
 import type { Redis } from "ioredis"
-import { type CursorStore, FeedCursors, type FeedCursor } from "../Feeds.js"
+import { type CursorStore, FeedCursors, type FeedCursor } from "../feeds/Feeds.js"
 import { RedisConnection, checkPrefix, redisOp } from "./Connections.js"
 
 /** KEYS: lock. ARGV: token. Deletes the lock only while it is still this holder's. */

@@ -9,9 +9,9 @@
  */
 import { Effect, Layer } from "effect"
 import type { Redis } from "ioredis"
-import type { DeadLetter, Link, OutcomeKind } from "../Domain.js"
-import { DeadLetterNotFound } from "../Errors.js"
-import { LinkStore, type LinkStoreService } from "../LinkStore.js"
+import type { DeadLetter, Link, OutcomeKind } from "../domain/records.js"
+import { DeadLetterNotFound } from "../domain/errors.js"
+import { LinkStore, type LinkStoreService } from "../links/LinkStore.js"
 import { RedisConnection, checkPrefix, redisOp, ticketSegment } from "./Connections.js"
 
 export interface RedisLinkStoreOptions {

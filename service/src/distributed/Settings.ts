@@ -11,7 +11,7 @@
  *   WORKBRIDGE_LEASE_MS                  a replica's hold on a ticket without renewal (default 30000)
  */
 import { Config, Either } from "effect"
-import { type Env, about, fail, readSync, text, toIntegerOr } from "../EnvConfig.js"
+import { type Env, about, fail, readSync, text, toIntegerOr } from "../config/EnvConfig.js"
 
 export type QueueKind = "sqlite" | "rabbitmq"
 export type StateKind = "sqlite" | "redis"

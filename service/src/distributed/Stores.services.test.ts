@@ -5,7 +5,7 @@
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { Redis } from "ioredis"
 import { afterAll, describe, expect, it } from "vitest"
-import { Inbox } from "../Inbox.js"
+import { Inbox } from "../inbox/Inbox.js"
 import { inboxContract } from "../testing/inboxContract.js"
 import { linkStoreContract } from "../testing/linkStoreContract.js"
 import { RedisConnection, redisLayer } from "./Connections.js"

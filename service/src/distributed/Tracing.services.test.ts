@@ -2,7 +2,7 @@
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { genericBody, type Harness, startHarness } from "../testing/harness.js"
-import { SPAN_ATTRIBUTES } from "../Tracing.js"
+import { SPAN_ATTRIBUTES } from "../observability/Tracing.js"
 import { RABBITMQ_URL, REDIS_URL, dropNamespaces, freshPrefix } from "./testSupport.js"
 
 describe("tracing with RabbitMQ + Redis", () => {

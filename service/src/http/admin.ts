@@ -8,10 +8,10 @@
  */
 import type express from "express"
 import type { Logger } from "pino"
-import type { EngineService } from "../Engine.js"
-import type { Feeds } from "../Feeds.js"
-import type { InboxService } from "../Inbox.js"
-import type { LinkStoreService } from "../LinkStore.js"
+import type { EngineService } from "../sync/index.js"
+import type { Feeds } from "../feeds/Feeds.js"
+import type { InboxService } from "../inbox/Inbox.js"
+import type { LinkStoreService } from "../links/LinkStore.js"
 import { HttpError } from "./httpError.js"
 import type { EdgeRunner } from "./runtime.js"
 

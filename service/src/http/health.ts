@@ -4,9 +4,9 @@
  * behind the admin gate; the gauges are refreshed first).
  */
 import type express from "express"
-import type { InboxService } from "../Inbox.js"
-import type { ServiceMetrics } from "../Metrics.js"
-import { type PermissionWait, readinessReport, type ReadinessCheck } from "../Readiness.js"
+import type { InboxService } from "../inbox/Inbox.js"
+import type { ServiceMetrics } from "../observability/Metrics.js"
+import { type PermissionWait, readinessReport, type ReadinessCheck } from "./Readiness.js"
 import type { EdgeRunner } from "./runtime.js"
 
 export interface HealthRoutesOptions {

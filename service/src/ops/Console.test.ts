@@ -6,7 +6,7 @@
 import request from "supertest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { genericBody, type Harness, startHarness } from "../testing/harness.js"
-import type { TicketSyncStatus } from "../TicketStatus.js"
+import type { TicketSyncStatus } from "../sync/TicketStatus.js"
 
 const TOKEN = "console-test-token-0123456789"
 const WORKITEMS = /\/api\/v2\/taskmanagement\/workitems$/

@@ -12,7 +12,7 @@
 import { createHmac, randomBytes } from "node:crypto"
 import { constantTimeEqual } from "@workbridge/adapters"
 import type express from "express"
-import { bearerMatches } from "../App.js"
+import { bearerMatches } from "../http/index.js"
 
 export const COOKIE = "wb_ops"
 
@@ -52,7 +52,7 @@ export const makeOpsAuth = (options: { readonly adminToken?: string; readonly se
     if (token === undefined || session === undefined) return true
     const cookie = readCookie(req, COOKIE)
     if (cookie !== undefined && constantTimeEqual(cookie, session)) return true
-    // The same check as the JSON endpoints' (App.ts).
+    // The same check as the JSON endpoints' (../http/index.ts).
     return bearerMatches(req.headers.authorization, token)
   }
   const csrfToken = (req: express.Request): string =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { html, unsafeRaw } from "./html.js"
-import { ServiceMetrics } from "../Metrics.js"
+import { ServiceMetrics } from "../observability/Metrics.js"
 import { histogramQuantile, OpsSampler, type Reading, readMetrics } from "./sampler.js"
 import { type Overview, overviewLive } from "./views.js"
 

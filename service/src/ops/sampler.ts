@@ -4,7 +4,7 @@
  * the sync-lag histogram into p50/p95 over the last five minutes. Figures are this process's (in distributed
  * mode, this replica's).
  */
-import type { ServiceMetrics } from "../Metrics.js"
+import type { ServiceMetrics } from "../observability/Metrics.js"
 
 export interface MinuteCalls {
   /** Epoch ms of the minute's start. */

@@ -1,7 +1,7 @@
 /** The console's pages: plain functions from data to escaped HTML (see html.ts). */
-import { AUDIT_ENTRIES_PER_TICKET, type AuditEntry } from "../AuditTrail.js"
-import type { DeadLetter } from "../Domain.js"
-import type { TicketSyncStatus } from "../TicketStatus.js"
+import { AUDIT_ENTRIES_PER_TICKET, type AuditEntry } from "../observability/AuditTrail.js"
+import type { DeadLetter } from "../domain/records.js"
+import type { TicketSyncStatus } from "../sync/TicketStatus.js"
 import { type Html, html, query } from "./html.js"
 import type { LagQuantiles, MinuteCalls } from "./sampler.js"
 

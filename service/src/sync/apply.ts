@@ -18,8 +18,8 @@
  */
 import { compareRevision, type EventOrigin, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
-import { CREATE_PENDING_REVISION, createPendingLink, type InboxEntry, type Link, type Outcome, type TicketBatch, type TicketKey } from "../Domain.js"
-import { GenesysError } from "../Errors.js"
+import { CREATE_PENDING_REVISION, createPendingLink, type InboxEntry, type Link, type Outcome, type TicketBatch, type TicketKey } from "../domain/records.js"
+import { GenesysError } from "../domain/errors.js"
 import type { Workitem } from "@workbridge/genesys"
 import { type ApplyResult, countCalls, crashIfAt, type GenesysCalls, nowIso, type SyncCore } from "./core.js"
 import { AmbiguousCreate, AmbiguousUpdate, ForeignWorkitem, LinkConflict, Unapplicable } from "./errors.js"

@@ -6,12 +6,12 @@
 import { customFieldKey } from "@workbridge/catalog"
 import { Clock, Effect } from "effect"
 import type { Logger } from "pino"
-import type { CrashPoint } from "../Config.js"
-import type { TicketKey } from "../Domain.js"
-import type { GenesysError, StoreError } from "../Errors.js"
+import type { CrashPoint } from "../config/Config.js"
+import type { TicketKey } from "../domain/records.js"
+import type { GenesysError, StoreError } from "../domain/errors.js"
 import type { GenesysService, WorktypeStatus } from "@workbridge/genesys"
-import type { LinkStoreService } from "../LinkStore.js"
-import type { MappingContext, WorkitemMapping } from "../Mapping.js"
+import type { LinkStoreService } from "../links/LinkStore.js"
+import type { MappingContext, WorkitemMapping } from "./Mapping.js"
 
 /** The worktype Workbridge writes to, resolved at start. */
 export interface SyncTarget {

@@ -1,7 +1,7 @@
 /** The sync engine's typed failures. */
 import { Data } from "effect"
-import type { TicketKey } from "../Domain.js"
-import type { GenesysError } from "../Errors.js"
+import type { TicketKey } from "../domain/records.js"
+import type { GenesysError } from "../domain/errors.js"
 
 /** Another writer moved the ticket's applied revision under us; the batch goes back to the inbox. */
 export class LinkConflict extends Data.TaggedError("LinkConflict")<{ readonly key: TicketKey }> {

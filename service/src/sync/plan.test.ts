@@ -1,8 +1,8 @@
 /** The sync engine's pure planning on its own: no Genesys, no store, no clock. */
 import { makeRevision, type TicketEvent } from "@workbridge/catalog"
 import { describe, expect, it } from "vitest"
-import { createPendingLink, type InboxEntry, type Link } from "../Domain.js"
-import { GenesysError } from "../Errors.js"
+import { createPendingLink, type InboxEntry, type Link } from "../domain/records.js"
+import { GenesysError } from "../domain/errors.js"
 import { StatusId, type WorktypeStatus } from "@workbridge/genesys"
 import { AmbiguousUpdate, LinkConflict } from "./errors.js"
 import {

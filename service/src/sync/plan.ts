@@ -4,8 +4,8 @@
  * of each event, and how long a failed ticket waits. No I/O, no clock: the effectful apply (apply.ts) calls these.
  */
 import { compareRevision, type EventOrigin } from "@workbridge/catalog"
-import { isCreatePending, type InboxEntry, type Link, type Outcome, type UpdateIntent } from "../Domain.js"
-import { GenesysError } from "../Errors.js"
+import { isCreatePending, type InboxEntry, type Link, type Outcome, type UpdateIntent } from "../domain/records.js"
+import { GenesysError } from "../domain/errors.js"
 import type { WorktypeStatus } from "@workbridge/genesys"
 import { shortestStatusPath } from "./statusWalk.js"
 

@@ -4,8 +4,8 @@
  */
 import { Effect, type Layer } from "effect"
 import { describe, expect, it } from "vitest"
-import { type AuditEntry, AuditTrail, auditedInbox, type AuditTrailService } from "../AuditTrail.js"
-import type { InboxService } from "../Inbox.js"
+import { type AuditEntry, AuditTrail, auditedInbox, type AuditTrailService } from "../observability/AuditTrail.js"
+import type { InboxService } from "../inbox/Inbox.js"
 import { testEvent } from "./events.js"
 
 const start = Date.now() - 60_000

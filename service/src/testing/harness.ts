@@ -9,10 +9,10 @@ import platformClient from "purecloud-platform-client-v2"
 import { sign } from "@workbridge/adapters"
 import { defaultCatalog, makeRevision } from "@workbridge/catalog"
 import { type Emulator, type EmulatorOptions, startEmulator } from "@workbridge/genesys-emulator"
-import { loadConfig } from "../Config.js"
+import { loadConfig } from "../config/Config.js"
 import { makeSdkClient, type Provisioned, provision, type Workitem } from "@workbridge/genesys"
 import { type RunningService, type StartOptions, startService } from "../Service.js"
-import type { TicketSyncStatus } from "../TicketStatus.js"
+import type { TicketSyncStatus } from "../sync/TicketStatus.js"
 
 export const TEST_SECRET = "test-webhook-secret"
 

@@ -4,7 +4,7 @@
  */
 import { Effect, Exit, type Layer, Option } from "effect"
 import { describe, expect, it } from "vitest"
-import { Inbox } from "../Inbox.js"
+import { Inbox } from "../inbox/Inbox.js"
 import { testEvent } from "./events.js"
 
 export const inboxContract = (name: string, makeLayer: () => Layer.Layer<Inbox, unknown>) =>

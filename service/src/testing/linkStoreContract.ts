@@ -1,8 +1,8 @@
 /** The behaviour every link store adapter must have; `makeLayer` gives a fresh, empty store per test. */
 import { Effect, type Layer } from "effect"
 import { describe, expect, it } from "vitest"
-import type { Link } from "../Domain.js"
-import { LinkStore } from "../LinkStore.js"
+import type { Link } from "../domain/records.js"
+import { LinkStore } from "../links/LinkStore.js"
 import { testEvent } from "./events.js"
 
 const link = (rev: string, workitemId = "w-1"): Link => ({

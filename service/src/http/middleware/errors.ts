@@ -6,8 +6,8 @@
 import type { Adapter } from "@workbridge/adapters"
 import type express from "express"
 import type { Logger } from "pino"
-import { storeCannotWrite } from "../../Errors.js"
-import type { ServiceMetrics } from "../../Metrics.js"
+import { storeCannotWrite } from "../../domain/errors.js"
+import type { ServiceMetrics } from "../../observability/Metrics.js"
 import { HttpError } from "../httpError.js"
 import { adapterOf } from "./webhookSource.js"
 

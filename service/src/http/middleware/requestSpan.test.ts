@@ -4,7 +4,7 @@ import { Effect, Tracer } from "effect"
 import express from "express"
 import request from "supertest"
 import { describe, expect, it } from "vitest"
-import { SPAN_ATTRIBUTES } from "../../Tracing.js"
+import { SPAN_ATTRIBUTES } from "../../observability/Tracing.js"
 import { requestSpanOf, webhookRequestSpan } from "./requestSpan.js"
 
 const recordingTracer = () => {

@@ -6,7 +6,7 @@
 import type { Adapter } from "@workbridge/adapters"
 import type { Tracer } from "effect"
 import type express from "express"
-import { type RequestSpan, startRequestSpan } from "../../Tracing.js"
+import { type RequestSpan, startRequestSpan } from "../../observability/Tracing.js"
 import { adapterOf, type SourceParams } from "./webhookSource.js"
 
 /** The request's server span, when tracing is on. */

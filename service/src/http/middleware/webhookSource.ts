@@ -5,7 +5,7 @@
  */
 import type { Adapter, SourceCredentials } from "@workbridge/adapters"
 import type express from "express"
-import { secretVariableFor } from "../../Config.js"
+import { secretVariableFor } from "../../config/Config.js"
 import { HttpError } from "../httpError.js"
 
 const hasOwn = Object.prototype.hasOwnProperty

@@ -1,0 +1,131 @@
+/**
+ * The helpdesk API feeds as layers: the feeds (reconciliation passes, fetch-on-notify on the webhook route, the
+ * backfill's bulk creates) and a reconciliation fiber per source with an interval — a pass at start, then one per
+ * interval; in distributed mode the Redis lock lets one replica run a source's pass at a time.
+ */
+import type { Catalog } from "@workbridge/catalog"
+import type { HelpdeskClient } from "@workbridge/helpdesk-clients"
+import { Context, Effect, Layer, Option, Schedule } from "effect"
+import { feedSettingsFromEnv, type FeedSettings, type ServiceConfig } from "../config/Config.js"
+import { DemoHelpdesksOption } from "../demo/helpdesks.js"
+import { type SyncTarget, worktypeMarkerKey } from "../sync/index.js"
+import { type BulkCreator, FeedCursors, type Feeds, makeClients, makeFeeds } from "./Feeds.js"
+import { BULK_ADD_PER_JOB, Genesys, type GenesysService } from "@workbridge/genesys"
+import { Inbox } from "../inbox/Inbox.js"
+import { LinkStore, type LinkStoreService } from "../links/LinkStore.js"
+import { Log } from "../observability/Log.js"
+import { catalogMapping } from "../sync/Mapping.js"
+import { Metrics } from "../observability/Metrics.js"
+import { Target } from "../sync/Workers.js"
+
+export class HelpdeskFeeds extends Context.Tag("@workbridge/service/HelpdeskFeeds")<HelpdeskFeeds, Feeds>() {}
+
+/** The feeds' settings: configured, or the demo helpdesks' (with fetch-on-notify for Freshdesk). */
+export class FeedSettingsTag extends Context.Tag("@workbridge/service/FeedSettings")<FeedSettingsTag, FeedSettings>() {}
+
+/** Backfill creates through Genesys bulk add jobs, with the values and body the engine would write. */
+const bulkCreator = (
+  catalog: Catalog,
+  target: SyncTarget,
+  links: LinkStoreService,
+  client: GenesysService
+): BulkCreator => {
+  const mapping = catalogMapping(catalog)
+  return {
+    typeId: target.typeId,
+    perJob: BULK_ADD_PER_JOB,
+    // As the engine decides on a link miss: a store that knows the worktype from empty (its marker), or an
+    // empty worktype (the marker is written), trusts "no link" to mean "no workitem".
+    ready: Effect.gen(function* () {
+      const marker = worktypeMarkerKey(target.typeId)
+      if ((yield* links.get(marker)) !== undefined) return true
+      const any = yield* Effect.orElseSucceed(client.queryWorkitems(target.typeId, [], { limit: 1 }), () => [{}])
+      if (any.length > 0) return false
+      yield* links.compareAndSet(marker, undefined, {
+        workitemId: target.typeId,
+        appliedRevision: "marker",
+        appliedValues: {},
+        appliedAt: new Date().toISOString()
+      })
+      return true
+    }),
+    prepare: (event) => {
+      const normalized = mapping.normalize(event.fields)
+      if (normalized._tag === "Invalid") return normalized.issues.join("; ")
+      const values: Record<string, unknown> = { ...normalized.values }
+      if (catalog.fields.some((f) => f.key === "source_revision")) values["source_revision"] = event.revision
+      if (catalog.fields.some((f) => f.key === "last_synced")) values["last_synced"] = new Date().toISOString()
+      try {
+        const ctx = {
+          typeId: target.typeId,
+          statusIds: Object.fromEntries(target.statuses.map((s) => [s.name, s.id])),
+          ...(target.skillIds !== undefined ? { skillIds: target.skillIds } : {})
+        }
+        const body = mapping.create(values, ctx)
+        return { values, body: target.workbinId !== undefined ? { ...body, workbinId: target.workbinId } : body }
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e)
+      }
+    },
+    bulkAdd: (bodies) => client.bulkAddWorkitems(bodies)
+  }
+}
+
+export const FeedsLive = (
+  config: ServiceConfig,
+  catalog: Catalog,
+  helpdeskClients?: Partial<Record<string, HelpdeskClient>>
+): Layer.Layer<
+  HelpdeskFeeds | FeedSettingsTag,
+  never,
+  DemoHelpdesksOption | Inbox | LinkStore | FeedCursors | Metrics | Log | Genesys | Target
+> =>
+  Layer.effectContext(
+    Effect.gen(function* () {
+      const demoHelpdesks = yield* DemoHelpdesksOption
+      const links = yield* LinkStore
+      const settings = Option.match(demoHelpdesks, {
+        onNone: () => config.feeds,
+        onSome: (d) => feedSettingsFromEnv({ WORKBRIDGE_FETCH_ON_NOTIFY_FRESHDESK: "true" }, d.configs)
+      })
+      const feeds = makeFeeds({
+        clients: helpdeskClients ?? makeClients(settings.helpdesks),
+        inbox: yield* Inbox,
+        links,
+        cursors: yield* FeedCursors,
+        metrics: yield* Metrics,
+        log: yield* Log,
+        fetchOnNotify: settings.fetchOnNotify,
+        normalize: catalogMapping(catalog).normalize,
+        bulkCreate: bulkCreator(catalog, yield* Target, links, yield* Genesys)
+      })
+      return Context.make(HelpdeskFeeds, feeds).pipe(Context.add(FeedSettingsTag, settings))
+    })
+  )
+
+/** A reconciliation fiber per source with an interval, running until the scope closes. */
+export const ReconciliationLive: Layer.Layer<never, never, HelpdeskFeeds | FeedSettingsTag | Log> = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const feeds = yield* HelpdeskFeeds
+    const settings = yield* FeedSettingsTag
+    const log = yield* Log
+    for (const [source, everyMs] of Object.entries(settings.reconcileIntervalMs)) {
+      const pass = feeds.reconcile(source).pipe(
+        Effect.catchAll((e) =>
+          Effect.sync(() =>
+            e._tag === "PassBusy"
+              ? log.debug({ source }, "reconciliation pass skipped: another runner holds it")
+              : log.warn({ source, error: e.message }, "reconciliation pass failed; the cursor stays where it was")
+          )
+        ),
+        Effect.catchAllDefect((d) =>
+          Effect.sync(() =>
+            log.error({ source, defect: d instanceof Error ? d.message : String(d) }, "reconciliation pass failed")
+          )
+        )
+      )
+      yield* Effect.forkScoped(Effect.repeat(pass, Schedule.spaced(everyMs)))
+      log.info({ source, intervalSeconds: everyMs / 1000 }, "reconciliation scheduled")
+    }
+  })
+)

@@ -1,0 +1,119 @@
+/**
+ * The embedded store: one SQLite database (WAL) that the SQLite inbox and link store share, so an event's
+ * acceptance and its dedupe mark commit together and survive kill -9.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import Database from "better-sqlite3"
+import { Context, Effect, Layer } from "effect"
+import { StoreError } from "../domain/errors.js"
+
+export type SqliteDatabase = Database.Database
+
+export class Sqlite extends Context.Tag("@workbridge/service/Sqlite")<Sqlite, SqliteDatabase>() {}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS inbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  source TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  delivery_key TEXT NOT NULL,
+  event TEXT NOT NULL,
+  accepted_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inbox_ticket ON inbox (source, ticket_id, id);
+CREATE TABLE IF NOT EXISTS deliveries (
+  source TEXT NOT NULL,
+  delivery_key TEXT NOT NULL,
+  accepted_at TEXT NOT NULL,
+  PRIMARY KEY (source, delivery_key)
+);
+CREATE TABLE IF NOT EXISTS links (
+  source TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  workitem_id TEXT NOT NULL,
+  applied_revision TEXT NOT NULL,
+  applied_values TEXT NOT NULL,
+  status_id TEXT,
+  applied_at TEXT NOT NULL,
+  PRIMARY KEY (source, ticket_id)
+);
+CREATE TABLE IF NOT EXISTS update_intents (
+  source TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  intended_values TEXT NOT NULL,
+  PRIMARY KEY (source, ticket_id)
+);
+CREATE TABLE IF NOT EXISTS outcomes (
+  source TEXT NOT NULL,
+  delivery_key TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  at TEXT NOT NULL,
+  PRIMARY KEY (source, delivery_key)
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  source TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  details TEXT NOT NULL,
+  event TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ticket_errors (
+  source TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  error TEXT NOT NULL,
+  PRIMARY KEY (source, ticket_id)
+);
+CREATE TABLE IF NOT EXISTS heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
+`
+
+/**
+ * Columns added after a table's first release, as `[table, column, definition]`: a database made before one of them
+ * gets it with ALTER TABLE when opened (existing rows hold NULL). Additive only; never rename or drop.
+ */
+const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
+  ["links", "type_id", "TEXT"],
+  ["links", "origin", "TEXT"],
+  ["inbox", "lane", "INTEGER NOT NULL DEFAULT 0"],
+  // The W3C traceparent of the span that accepted the event (tracing on; NULL otherwise).
+  ["inbox", "trace_context", "TEXT"]
+]
+
+const migrate = (db: SqliteDatabase): void => {
+  for (const [table, column, definition] of ADDED_COLUMNS) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
+  }
+}
+
+/** Open (creating if needed) the database file, in WAL mode with synchronous=FULL, and apply the schema and its added columns. */
+export const openDatabase = (file: string): SqliteDatabase => {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true })
+  const db = new Database(file)
+  db.pragma("journal_mode = WAL")
+  db.pragma("synchronous = FULL")
+  db.pragma("busy_timeout = 5000")
+  db.exec(SCHEMA)
+  migrate(db)
+  // The background lane (reads of reconciliation and backfill) is taken only when no live event waits.
+  db.exec("CREATE INDEX IF NOT EXISTS inbox_lane ON inbox (lane, id)")
+  return db
+}
+
+/** Run a synchronous SQLite operation as an Effect failing with `StoreError`. */
+export const sql = <A>(operation: string, f: () => A): Effect.Effect<A, StoreError> =>
+  Effect.try({ try: f, catch: (cause) => new StoreError({ operation, cause }) })
+
+/** The database at `file`, closed when the layer is released. */
+export const layer = (file: string): Layer.Layer<Sqlite, StoreError> =>
+  Layer.scoped(
+    Sqlite,
+    Effect.acquireRelease(sql("open", () => openDatabase(file)), (db) => Effect.sync(() => db.close()))
+  )
