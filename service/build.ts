@@ -15,7 +15,9 @@ import { build, type Plugin } from "esbuild"
 const SERVICE_DIR = fileURLToPath(new URL("./", import.meta.url))
 const OUT_DIR = `${SERVICE_DIR}dist`
 
-const manifest = JSON.parse(readFileSync(`${SERVICE_DIR}package.json`, "utf8")) as { dependencies?: Record<string, string> }
+const manifest = JSON.parse(readFileSync(`${SERVICE_DIR}package.json`, "utf8")) as {
+  dependencies?: Record<string, string>
+}
 const own = new Set(Object.keys(manifest.dependencies ?? {}).filter((name) => !name.startsWith("@workbridge/")))
 
 /** The package name of a bare import (`@scope/name/sub` → `@scope/name`, `name/sub` → `name`). */
@@ -27,7 +29,9 @@ export const packageName = (specifier: string): string => {
 const serviceDependenciesExternal: Plugin = {
   name: "service-dependencies-external",
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => (own.has(packageName(args.path)) ? { path: args.path, external: true } : undefined))
+    b.onResolve({ filter: /^[^./]/ }, (args) =>
+      own.has(packageName(args.path)) ? { path: args.path, external: true } : undefined
+    )
   }
 }
 
@@ -46,7 +50,9 @@ export const buildService = async (outDir: string = OUT_DIR): Promise<void> => {
     chunkNames: "chunks/[name]-[hash]",
     plugins: [serviceDependenciesExternal],
     // CommonJS code compiled into the ESM output may call require() (for Node built-ins).
-    banner: { js: 'import { createRequire as __workbridgeCreateRequire } from "node:module";\nconst require = __workbridgeCreateRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __workbridgeCreateRequire } from "node:module";\nconst require = __workbridgeCreateRequire(import.meta.url);'
+    },
     logLevel: "warning"
   })
   process.stdout.write(`built ${outDir}/main.js\n`)

@@ -3,5 +3,11 @@ import shared from "../vitest.shared.js"
 
 /** Tests that need RabbitMQ and Redis: run by `pnpm test:services`, never by `pnpm test`. They fail when the services are absent. */
 export default defineProject({
-  test: { ...shared.test, name: "services-service", include: ["**/*.services.test.ts"], exclude: ["**/node_modules/**"], testTimeout: 120_000 }
+  test: {
+    ...shared.test,
+    name: "services-service",
+    include: ["**/*.services.test.ts"],
+    exclude: ["**/node_modules/**"],
+    testTimeout: 120_000
+  }
 })

@@ -6,9 +6,14 @@ const script = fileURLToPath(new URL("./outputs-to-env.ts", import.meta.url))
 
 const run = (stdin: string): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
-    const child = execFile(process.execPath, ["--import", "tsx", script], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), stdout, stderr })
-    })
+    const child = execFile(
+      process.execPath,
+      ["--import", "tsx", script],
+      { timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), stdout, stderr })
+      }
+    )
     child.stdin?.end(stdin)
   })
 
@@ -22,7 +27,9 @@ describe("bin/outputs-to-env", () => {
   }, 70_000)
 
   it("fails with a clear message on hidden secrets", async () => {
-    const res = await run(JSON.stringify({ region: "r.example", worktypeId: "wt", clientId: "c", clientSecret: "[secret]" }))
+    const res = await run(
+      JSON.stringify({ region: "r.example", worktypeId: "wt", clientId: "c", clientSecret: "[secret]" })
+    )
     expect(res.code).not.toBe(0)
     expect(res.stderr).toContain('"clientSecret" is hidden; run with --show-secrets')
     expect(res.stdout).toBe("")

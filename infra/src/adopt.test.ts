@@ -63,6 +63,8 @@ describe("parseAdopt", () => {
     expect(() => parseAdopt("[]")).toThrow(/workbridge:adopt: must be a JSON object/)
     expect(() => parseAdopt('{"oauthClient":"x"}')).toThrow(/workbridge:adopt\.oauthClient: unknown/)
     expect(() => parseAdopt('{"worktype":""}')).toThrow("workbridge:adopt.worktype: must be a non-empty id")
-    expect(() => parseAdopt('{"statuses":{"Open":1}}')).toThrow("workbridge:adopt.statuses.Open: must be a non-empty id")
+    expect(() => parseAdopt('{"statuses":{"Open":1}}')).toThrow(
+      "workbridge:adopt.statuses.Open: must be a non-empty id"
+    )
   })
 })

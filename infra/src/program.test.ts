@@ -125,7 +125,9 @@ describe("the stack under mocks", () => {
       const slug = s.name.toLowerCase().replace(/ /g, "-")
       expect(byName(`workitems-status-${slug}`).inputs).toMatchObject({ name: s.name, category: s.category })
       const dests = byName(`workitems-transitions-${slug}`).inputs["destinationStatusIds"]
-      expect(dests).toEqual(s.destinations.map((d) => `workitems-status-${d.toLowerCase().replace(/ /g, "-")}-statusId`))
+      expect(dests).toEqual(
+        s.destinations.map((d) => `workitems-status-${d.toLowerCase().replace(/ /g, "-")}-statusId`)
+      )
     }
     const ids = await settle(stack.statusIds)
     expect(Object.keys(ids).sort()).toEqual(defaultCatalog.statuses.map((s) => s.name).sort())

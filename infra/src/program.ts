@@ -34,7 +34,10 @@ export interface StackOutputValues {
 export function defineStack(config: StackConfig, catalog: Catalog): StackOutputValues {
   const names = resourceNames(config.namePrefix, catalog.schemaName)
   const connection = pulumi.secret(connectionOf(config))
-  const definitions = buildDataActionDefinitions(catalog, { baseUrl: config.serviceBaseUrl, credentialType: "basicAuth" })
+  const definitions = buildDataActionDefinitions(catalog, {
+    baseUrl: config.serviceBaseUrl,
+    credentialType: "basicAuth"
+  })
 
   const adopt = config.adopt ?? {}
   const workitems = new WorkitemSetup("workitems", { connection, catalog, names, adopt })

@@ -45,12 +45,21 @@ const PROBES: Record<ServiceOperationName, (s: SdkSession, ctx: Ctx) => Promise<
       pageSize: 25
     } as never),
   getWorkitem: (s, { workitemId }) => s.tm.getTaskmanagementWorkitem(workitemId),
-  createWorkitem: (s, { p }) => s.tm.postTaskmanagementWorkitems(workitemBody(p.worktypeId, String(Math.random()).slice(2, 8))),
-  updateWorkitem: (s, { workitemId }) => s.tm.patchTaskmanagementWorkitem(workitemId, { description: "updated by the service" }),
-  createBulkAddJob: (s, { p }) => s.tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: [workitemBody(p.worktypeId, String(Math.random()).slice(2, 8))] }),
+  createWorkitem: (s, { p }) =>
+    s.tm.postTaskmanagementWorkitems(workitemBody(p.worktypeId, String(Math.random()).slice(2, 8))),
+  updateWorkitem: (s, { workitemId }) =>
+    s.tm.patchTaskmanagementWorkitem(workitemId, { description: "updated by the service" }),
+  createBulkAddJob: (s, { p }) =>
+    s.tm.postTaskmanagementWorkitemsBulkAddJobs({
+      entities: [workitemBody(p.worktypeId, String(Math.random()).slice(2, 8))]
+    }),
   // A fresh Idle job each time (only an Idle job can be queued), created by the admin client.
   queueBulkAddJob: async (s, { p }) => {
-    const job = await sdkCall<{ id: string }>(admin.tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: [workitemBody(p.worktypeId, String(Math.random()).slice(2, 8))] }))
+    const job = await sdkCall<{ id: string }>(
+      admin.tm.postTaskmanagementWorkitemsBulkAddJobs({
+        entities: [workitemBody(p.worktypeId, String(Math.random()).slice(2, 8))]
+      })
+    )
     return s.tm.patchTaskmanagementWorkitemsBulkAddJob(job.body.id, { state: "Queued" })
   },
   getBulkAddJob: (s, { bulkJobId }) => s.tm.getTaskmanagementWorkitemsBulkAddJob(bulkJobId),
@@ -68,11 +77,17 @@ beforeAll(async () => {
   admin = await login(g.emulator.url, g.admin.clientId, g.admin.clientSecret)
   const wi = await sdkCall<{ id: string }>(admin.tm.postTaskmanagementWorkitems(workitemBody(p.worktypeId, "admin")))
   expect(wi.status).toBe(200)
-  const job = await sdkCall<{ id: string }>(admin.tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: [workitemBody(p.worktypeId, "bulk")] }))
-  expect((await sdkCall(admin.tm.patchTaskmanagementWorkitemsBulkAddJob(job.body.id, { state: "Queued" }))).status).toBe(200)
+  const job = await sdkCall<{ id: string }>(
+    admin.tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: [workitemBody(p.worktypeId, "bulk")] })
+  )
+  expect(
+    (await sdkCall(admin.tm.patchTaskmanagementWorkitemsBulkAddJob(job.body.id, { state: "Queued" }))).status
+  ).toBe(200)
   // The emulator runs a queued job on the first request at least 250 ms later.
   await new Promise((r) => setTimeout(r, 300))
-  expect((await sdkCall<{ state: string }>(admin.tm.getTaskmanagementWorkitemsBulkAddJob(job.body.id))).body.state).toBe("Succeeded")
+  expect(
+    (await sdkCall<{ state: string }>(admin.tm.getTaskmanagementWorkitemsBulkAddJob(job.body.id))).body.state
+  ).toBe("Succeeded")
   ctx = { p, workitemId: wi.body.id, bulkJobId: job.body.id }
 })
 afterAll(async () => {
@@ -104,26 +119,35 @@ describe("least privilege", () => {
     expect(await statusOf(s.authz.postAuthorizationRoles({ name: "Escalate" } as never))).toBe(403)
   })
 
-  it.each(servicePermissions().map((p) => [p]))("without %s, the operations needing it fail with 403", async (removed) => {
-    const role = await roleProvider.create({
-      connection: g.admin,
-      name: `Proof without ${removed}`,
-      permissionPolicies: toPermissionPolicies(servicePermissions().filter((p) => p !== removed))
-    })
-    const client = await oauthClientProvider.create({ connection: g.admin, name: `Proof without ${removed}`, roleId: role.id })
-    try {
-      const s = await login(g.emulator.url, client.outs.clientId, client.outs.clientSecret)
-      const needing = (Object.keys(PROBES) as ServiceOperationName[]).filter((op) => SERVICE_OPERATIONS[op].permission === removed)
-      expect(needing.length).toBeGreaterThan(0)
-      for (const op of Object.keys(PROBES) as ServiceOperationName[]) {
-        const expected = SERVICE_OPERATIONS[op].permission === removed ? 403 : 200
-        expect([op, await statusOf(PROBES[op](s, ctx))]).toEqual([op, expected])
+  it.each(servicePermissions().map((p) => [p]))(
+    "without %s, the operations needing it fail with 403",
+    async (removed) => {
+      const role = await roleProvider.create({
+        connection: g.admin,
+        name: `Proof without ${removed}`,
+        permissionPolicies: toPermissionPolicies(servicePermissions().filter((p) => p !== removed))
+      })
+      const client = await oauthClientProvider.create({
+        connection: g.admin,
+        name: `Proof without ${removed}`,
+        roleId: role.id
+      })
+      try {
+        const s = await login(g.emulator.url, client.outs.clientId, client.outs.clientSecret)
+        const needing = (Object.keys(PROBES) as ServiceOperationName[]).filter(
+          (op) => SERVICE_OPERATIONS[op].permission === removed
+        )
+        expect(needing.length).toBeGreaterThan(0)
+        for (const op of Object.keys(PROBES) as ServiceOperationName[]) {
+          const expected = SERVICE_OPERATIONS[op].permission === removed ? 403 : 200
+          expect([op, await statusOf(PROBES[op](s, ctx))]).toEqual([op, expected])
+        }
+      } finally {
+        await oauthClientProvider.delete(client.id, client.outs)
+        await roleProvider.delete(role.id, role.outs)
       }
-    } finally {
-      await oauthClientProvider.delete(client.id, client.outs)
-      await roleProvider.delete(role.id, role.outs)
     }
-  })
+  )
 
   it("destroy() removes everything it created, in a safe order", async () => {
     const p = await provisionForService(g.admin, { namePrefix: "Gone" })
@@ -136,14 +160,18 @@ describe("least privilege", () => {
   })
 
   it("cleans up when a step fails, and names the failing call", async () => {
-    const before = await sdkCall<{ entities?: unknown[] }>(admin.tm.postTaskmanagementWorkbinsQuery({ filters: [], pageSize: 200 } as never))
+    const before = await sdkCall<{ entities?: unknown[] }>(
+      admin.tm.postTaskmanagementWorkbinsQuery({ filters: [], pageSize: 200 } as never)
+    )
     g.emulator.faults.add({ method: "POST", path: "/api/v2/oauth/clients", kind: "status", status: 503, count: 1 })
     const err = await provisionForService(g.admin, { namePrefix: "Broken" }).catch((e: Error) => e)
     g.emulator.faults.clear()
     expect(err).toBeInstanceOf(Error)
     expect((err as Error).message).toMatch(/^postOauthClients failed: HTTP 503/)
     expect((err as Error).message).not.toContain(g.admin.clientSecret)
-    const after = await sdkCall<{ entities?: unknown[] }>(admin.tm.postTaskmanagementWorkbinsQuery({ filters: [], pageSize: 200 } as never))
+    const after = await sdkCall<{ entities?: unknown[] }>(
+      admin.tm.postTaskmanagementWorkbinsQuery({ filters: [], pageSize: 200 } as never)
+    )
     expect(after.body.entities?.length).toBe(before.body.entities?.length)
   })
 })

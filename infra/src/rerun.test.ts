@@ -26,7 +26,11 @@ import { startTestGenesys } from "./testing.js"
 type Provider = {
   create(inputs: any): Promise<{ id: string; outs: any }>
   read(id: string, props: any): Promise<{ id: string; props: any }>
-  diff(id: string, olds: any, news: any): Promise<{ changes: boolean; replaces: ReadonlyArray<string>; deleteBeforeReplace?: boolean }>
+  diff(
+    id: string,
+    olds: any,
+    news: any
+  ): Promise<{ changes: boolean; replaces: ReadonlyArray<string>; deleteBeforeReplace?: boolean }>
   update?(id: string, olds: any, news: any): Promise<{ outs: any }>
   delete(id: string, props: any): Promise<void>
 }
@@ -52,7 +56,11 @@ const unwrap = (v: unknown): unknown => {
   if (v !== null && typeof v === "object") {
     const o = v as Record<string, unknown>
     if (SECRET_SIG_KEY in o) return unwrap(o["value"])
-    return Object.fromEntries(Object.entries(o).filter(([k]) => k !== "__provider").map(([k, x]) => [k, unwrap(x)]))
+    return Object.fromEntries(
+      Object.entries(o)
+        .filter(([k]) => k !== "__provider")
+        .map(([k, x]) => [k, unwrap(x)])
+    )
   }
   return v
 }
@@ -140,7 +148,9 @@ const up = async (catalog: Catalog): Promise<Step[]> => {
   pending = []
   const { defineStack } = await import("./program.js")
   const out = defineStack(config, catalog)
-  await new Promise((resolve) => pulumi.all([out.worktypeId, out.clientId, out.dataActionIds, out.statusIds]).apply(resolve))
+  await new Promise((resolve) =>
+    pulumi.all([out.worktypeId, out.clientId, out.dataActionIds, out.statusIds]).apply(resolve)
+  )
   // Wait until no registration is in flight (transitions and the default status come after the statuses).
   for (let seen = -1; seen !== pending.length; ) {
     seen = pending.length
@@ -162,7 +172,8 @@ describe("the program under the providers", () => {
     const statusPaths = /^\/api\/v2\/taskmanagement\/worktypes\/[^/]+\/statuses/
     g.emulator.faults.add({ method: "POST", path: statusPaths, kind: "statusConcurrency", probability: 0.3 })
     g.emulator.faults.add({ method: "PATCH", path: statusPaths, kind: "statusConcurrency", probability: 0.3 })
-    const updates = /^\/api\/v2\/(taskmanagement\/workitems\/schemas\/[^/]+|integrations\/[^/]+\/config\/current|integrations\/actions\/[^/]+)$/
+    const updates =
+      /^\/api\/v2\/(taskmanagement\/workitems\/schemas\/[^/]+|integrations\/[^/]+\/config\/current|integrations\/actions\/[^/]+)$/
     g.emulator.faults.add({ method: "PUT", path: updates, kind: "versionConflict", probability: 0.3 })
     g.emulator.faults.add({ method: "PATCH", path: updates, kind: "versionConflict", status: 400, probability: 0.3 })
     try {
@@ -194,7 +205,9 @@ describe("the program under the providers", () => {
     latest.jsonSchema = { definitions: {}, ...Object.fromEntries(Object.entries(latest.jsonSchema).reverse()) }
     for (const action of g.emulator.state.actions.values()) {
       ;(action.config as Record<string, any>)["request"]["addedByServer"] = true
-      ;(action.contract as Record<string, any>)["output"] = Object.fromEntries(Object.entries(action.contract["output"] as object).reverse())
+      ;(action.contract as Record<string, any>)["output"] = Object.fromEntries(
+        Object.entries(action.contract["output"] as object).reverse()
+      )
     }
     const again = await up(withRetitledField(defaultCatalog))
     expect(again).toEqual([])
@@ -204,7 +217,11 @@ describe("the program under the providers", () => {
   it("replaces the action when a catalog change changes its contract: deleted first, one action of that name left", async () => {
     const before = stack.get("data-actions-workbridge-normalize-ticket")?.id
     const steps = await up(defaultCatalog)
-    expect(steps).toContainEqual({ op: "replace", name: "data-actions-workbridge-normalize-ticket", replaces: ["contract"] })
+    expect(steps).toContainEqual({
+      op: "replace",
+      name: "data-actions-workbridge-normalize-ticket",
+      replaces: ["contract"]
+    })
     expect(steps.some((s) => s.name === "data-actions-workbridge-ticket-sync-status")).toBe(false)
     const after = stack.get("data-actions-workbridge-normalize-ticket")?.id
     expect(after).not.toBe(before)
@@ -215,5 +232,8 @@ describe("the program under the providers", () => {
 
 /** The catalog with one field's title changed: a new schema version and a new Normalize-ticket contract. */
 function withRetitledField(catalog: Catalog): Catalog {
-  return { ...catalog, fields: catalog.fields.map((f) => (f.key === "subject" ? { ...f, title: "Ticket subject" } : f)) }
+  return {
+    ...catalog,
+    fields: catalog.fields.map((f) => (f.key === "subject" ? { ...f, title: "Ticket subject" } : f))
+  }
 }

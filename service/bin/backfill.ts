@@ -94,10 +94,12 @@ else {
     `${s.dryRun ? "Dry run (nothing written): " : ""}${s.read} tickets read · ${s.created} ${w}created · ${s.updated} ${w}updated · ${s.upToDate} already up to date · ${s.refused} refused\n`
   )
   for (const [reason, n] of Object.entries(s.refusedReasons)) process.stdout.write(`  refused ${n} × ${reason}\n`)
-  for (const r of s.refusedSample.slice(0, 5)) process.stdout.write(`    ${r.ticketId}: ${r.reason}${r.details.length > 0 ? ` — ${r.details.join("; ")}` : ""}\n`)
+  for (const r of s.refusedSample.slice(0, 5))
+    process.stdout.write(`    ${r.ticketId}: ${r.reason}${r.details.length > 0 ? ` — ${r.details.join("; ")}` : ""}\n`)
   for (const d of s.diffSample) {
     process.stdout.write(`  ${d.ticketId} would change:\n`)
-    for (const c of d.changes) process.stdout.write(`    ${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}\n`)
+    for (const c of d.changes)
+      process.stdout.write(`    ${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}\n`)
   }
   if (s.pending > 0) process.stdout.write(`  ${s.pending} still waiting in the inbox\n`)
 }

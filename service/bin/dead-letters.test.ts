@@ -28,7 +28,11 @@ const until = async <A>(what: string, probe: () => Promise<A | undefined>): Prom
 
 /** The CLI with `WORKBRIDGE_ADMIN_TOKEN` = `token` (`null`: the variable unset). */
 const cli = (args: ReadonlyArray<string>, token: string | null = TOKEN) =>
-  runBin("bin/dead-letters.ts", [...args, "--url", h.service.url], token === null ? {} : { WORKBRIDGE_ADMIN_TOKEN: token })
+  runBin(
+    "bin/dead-letters.ts",
+    [...args, "--url", h.service.url],
+    token === null ? {} : { WORKBRIDGE_ADMIN_TOKEN: token }
+  )
 
 beforeAll(async () => {
   h = await startHarness({ WORKBRIDGE_ADMIN_TOKEN: TOKEN, WORKBRIDGE_COALESCE_MS: "0" })
@@ -36,7 +40,9 @@ beforeAll(async () => {
   for (const ticketId of ["DL-1", "DL-2"]) {
     h.emulator.faults.add({ kind: "status", status: 400, path: /\/workitems$/, method: "POST", count: 1 })
     expect((await h.post(genericBody({ ticketId, rev: 1 }))).status).toBe(202)
-    await until(`the dead letter of ${ticketId}`, async () => (await deadLetters()).find((d) => d.ticketId === ticketId))
+    await until(`the dead letter of ${ticketId}`, async () =>
+      (await deadLetters()).find((d) => d.ticketId === ticketId)
+    )
   }
   const all = await deadLetters()
   first = all.find((d) => d.ticketId === "DL-1")!
@@ -66,7 +72,12 @@ describe("dead-letters CLI", () => {
   it("show prints one dead letter with its original event; an unknown id exits 1", async () => {
     const shown = await cli(["show", first.id])
     expect(shown.code).toBe(0)
-    const d = JSON.parse(shown.stdout) as { id: string; reason: string; details: Array<string>; event: { ticketId: string } }
+    const d = JSON.parse(shown.stdout) as {
+      id: string
+      reason: string
+      details: Array<string>
+      event: { ticketId: string }
+    }
     expect(d.id).toBe(first.id)
     expect(d.reason).toBe("GenesysBadRequest")
     expect(d.details.join(" ")).toContain("400")

@@ -64,14 +64,18 @@ const call = async (method: string, path: string): Promise<{ status: number; bod
     /* plain text */
   }
   if (res.status >= 400) {
-    const message = typeof body === "object" && body !== null && "message" in body ? String((body as { message: unknown }).message) : text
+    const message =
+      typeof body === "object" && body !== null && "message" in body
+        ? String((body as { message: unknown }).message)
+        : text
     return fail(`${method} ${path} → ${res.status}: ${message}`, 1)
   }
   return { status: res.status, body }
 }
 
 const [command, id] = rest
-const needId = () => (id !== undefined && id !== "" ? encodeURIComponent(id) : fail(`${command} needs a dead-letter id`))
+const needId = () =>
+  id !== undefined && id !== "" ? encodeURIComponent(id) : fail(`${command} needs a dead-letter id`)
 
 switch (command) {
   case "list": {
@@ -80,7 +84,9 @@ switch (command) {
     if (json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
     else {
       for (const d of deadLetters) {
-        process.stdout.write(`${d.id}\t${d.source}/${d.ticketId}\t${d.revision}\t${d.reason}\t${d.createdAt}\n  ${d.details.join("\n  ")}\n`)
+        process.stdout.write(
+          `${d.id}\t${d.source}/${d.ticketId}\t${d.revision}\t${d.reason}\t${d.createdAt}\n  ${d.details.join("\n  ")}\n`
+        )
       }
       process.stdout.write(`${total} dead letter(s)\n`)
     }

@@ -24,7 +24,8 @@ const start = async (): Promise<{ svc: ServiceProcess; url: string; emulatorUrl:
   const svc = spawnService({ PORT: "0", GENESYS_EMULATOR_PORT: "0", WORKBRIDGE_DATA_DIR: "demo-data", INIT_CWD: root })
   running.push(svc)
   const url = await svc.ready
-  for (let i = 0; i < 400 && !/Send a signed sample webhook:[^\n]*\n/.test(svc.output()); i++) await new Promise((r) => setTimeout(r, 25))
+  for (let i = 0; i < 400 && !/Send a signed sample webhook:[^\n]*\n/.test(svc.output()); i++)
+    await new Promise((r) => setTimeout(r, 25))
   const m = /the bundled LOCAL EMULATOR at (\S+) \(not Genesys Cloud\)/.exec(svc.output())
   if (m === null) throw new Error(`no emulator line in the output:\n${svc.output()}`)
   return { svc, url, emulatorUrl: m[1]! }
@@ -48,7 +49,12 @@ const settle = async (url: string, rev: number): Promise<TicketSyncStatus | unde
   let s: TicketSyncStatus | undefined
   for (let i = 0; i < 400; i++) {
     s = await statusOf(url)
-    if (s !== undefined && s.pendingEvents === 0 && ((s.appliedRevision ?? "").startsWith(makeRevision(rev)) || s.lastError !== undefined)) break
+    if (
+      s !== undefined &&
+      s.pendingEvents === 0 &&
+      ((s.appliedRevision ?? "").startsWith(makeRevision(rev)) || s.lastError !== undefined)
+    )
+      break
     await new Promise((r) => setTimeout(r, 50))
   }
   return s
@@ -58,14 +64,24 @@ const workitemsOfDemo = async (emulatorUrl: string) => {
   const client = new platformClient.ApiClientClass()
   client.config.live_reload_config = false
   const gw = new URL(emulatorUrl)
-  client.setGateway({ host: gw.hostname, protocol: gw.protocol.replace(":", ""), port: Number(gw.port) } as Parameters<typeof client.setGateway>[0])
+  client.setGateway({ host: gw.hostname, protocol: gw.protocol.replace(":", ""), port: Number(gw.port) } as Parameters<
+    typeof client.setGateway
+  >[0])
   client.setReturnExtendedResponses(true)
   await client.loginClientCredentialsGrant("workbridge-admin", "workbridge-admin-secret")
   const tm = new platformClient.TaskManagementApi(client)
   const types = body(
-    await tm.postTaskmanagementWorktypesQuery({ filters: [{ name: "name", type: "String", operator: "EQ", values: ["Workbridge ticket"] }], pageSize: 25 } as never)
+    await tm.postTaskmanagementWorktypesQuery({
+      filters: [{ name: "name", type: "String", operator: "EQ", values: ["Workbridge ticket"] }],
+      pageSize: 25
+    } as never)
   )["entities"] as Array<{ id: string }>
-  const items: Array<{ id: string; type?: { id: string }; status?: { name?: string }; customFields?: Record<string, unknown> }> = []
+  const items: Array<{
+    id: string
+    type?: { id: string }
+    status?: { name?: string }
+    customFields?: Record<string, unknown>
+  }> = []
   for (const t of types) {
     const found = body(
       await tm.postTaskmanagementWorkitemsQuery({

@@ -19,7 +19,10 @@ import { DEMO_BASIC_AUTH_SOURCES, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET }
 const SAMPLES_DIR = fileURLToPath(new URL("../samples/", import.meta.url))
 
 const usageText = (): string => {
-  const samples = fs.readdirSync(SAMPLES_DIR).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5))
+  const samples = fs
+    .readdirSync(SAMPLES_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -5))
   return (
     "usage: pnpm demo:send <sample> [--url http://127.0.0.1:8080]\n" +
     "  signs a sample webhook as its helpdesk would and posts it to the running service (pnpm start)\n" +
@@ -67,9 +70,16 @@ if (/^[a-z0-9-]+$/.test(name.replace(/\.json$/, "")) && fs.existsSync(samplePath
 
 const configured = webhookCredentialsFromEnv(process.env)[source]
 const creds =
-  configured ?? (DEMO_BASIC_AUTH_SOURCES.includes(source) ? { basicAuth: DEMO_WEBHOOK_BASIC_AUTH } : { secret: DEMO_WEBHOOK_SECRET })
+  configured ??
+  (DEMO_BASIC_AUTH_SOURCES.includes(source) ? { basicAuth: DEMO_WEBHOOK_BASIC_AUTH } : { secret: DEMO_WEBHOOK_SECRET })
 const signatureHeader = signatureHeadersFromEnv(process.env)[source]
-const headers = sign(source, rawBody, creds, new Date(), signatureHeader !== undefined ? { signatureHeader } : undefined)
+const headers = sign(
+  source,
+  rawBody,
+  creds,
+  new Date(),
+  signatureHeader !== undefined ? { signatureHeader } : undefined
+)
 
 const target = `${url.replace(/\/+$/, "")}/webhooks/${source}`
 try {
@@ -78,6 +88,8 @@ try {
   process.stdout.write(`POST ${target} → ${res.status}\n${text}\n`)
   process.exit(res.status >= 200 && res.status < 300 ? 0 : 1)
 } catch (e) {
-  process.stderr.write(`demo:send: cannot reach ${target}: ${e instanceof Error ? e.message : String(e)} (is the service running? pnpm start)\n`)
+  process.stderr.write(
+    `demo:send: cannot reach ${target}: ${e instanceof Error ? e.message : String(e)} (is the service running? pnpm start)\n`
+  )
   process.exit(1)
 }

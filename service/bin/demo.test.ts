@@ -29,7 +29,8 @@ beforeAll(async () => {
   svc = spawnService({ PORT: "0", GENESYS_EMULATOR_PORT: "0", WORKBRIDGE_DATA_DIR: "demo-data", INIT_CWD: root })
   url = await svc.ready
   // The emulator and demo lines follow the listening line, the sample-webhook hint last; wait for that whole line.
-  for (let i = 0; i < 400 && !/Send a signed sample webhook:[^\n]*\n/.test(svc.output()); i++) await new Promise((r) => setTimeout(r, 25))
+  for (let i = 0; i < 400 && !/Send a signed sample webhook:[^\n]*\n/.test(svc.output()); i++)
+    await new Promise((r) => setTimeout(r, 25))
   const m = /the bundled LOCAL EMULATOR at (\S+) \(not Genesys Cloud\); admin client (\S+)/.exec(svc.output())
   if (m === null) throw new Error(`no emulator line in the output:\n${svc.output()}`)
   emulatorUrl = m[1]!
@@ -78,12 +79,19 @@ describe("README quick start", () => {
     const client = new platformClient.ApiClientClass()
     client.config.live_reload_config = false
     const gw = new URL(emulatorUrl)
-    client.setGateway({ host: gw.hostname, protocol: gw.protocol.replace(":", ""), port: Number(gw.port) } as Parameters<typeof client.setGateway>[0])
+    client.setGateway({
+      host: gw.hostname,
+      protocol: gw.protocol.replace(":", ""),
+      port: Number(gw.port)
+    } as Parameters<typeof client.setGateway>[0])
     client.setReturnExtendedResponses(true)
     await client.loginClientCredentialsGrant(adminId, "workbridge-admin-secret")
     const tm = new platformClient.TaskManagementApi(client)
     const types = body(
-      await tm.postTaskmanagementWorktypesQuery({ filters: [{ name: "name", type: "String", operator: "EQ", values: ["Workbridge ticket"] }], pageSize: 25 } as never)
+      await tm.postTaskmanagementWorktypesQuery({
+        filters: [{ name: "name", type: "String", operator: "EQ", values: ["Workbridge ticket"] }],
+        pageSize: 25
+      } as never)
     )["entities"] as Array<{ id: string }>
     expect(types).toHaveLength(1)
     const items = body(

@@ -6,16 +6,47 @@ import { parseFeedCommand, UsageError } from "./feedCommand.js"
 describe("the backfill and reconcile command line", () => {
   it("reads every flag, the URL from --url, $WORKBRIDGE_URL or $PORT, and the admin token as a bearer header", () => {
     expect(
-      parseFeedCommand(["--source", "zendesk", "--since", "2026-01-31T00:00:00Z", "--dry-run", "--json", "--limit", "20", "--url", "http://h:1//"], {}, { limit: true })
-    ).toEqual({ url: "http://h:1", source: "zendesk", since: "2026-01-31T00:00:00Z", limit: "20", dryRun: true, json: true, headers: {} })
-    expect(parseFeedCommand(["--source", "jira"], { WORKBRIDGE_URL: "http://svc:9/", WORKBRIDGE_ADMIN_TOKEN: " t0ken " }, { limit: false })).toEqual({
+      parseFeedCommand(
+        [
+          "--source",
+          "zendesk",
+          "--since",
+          "2026-01-31T00:00:00Z",
+          "--dry-run",
+          "--json",
+          "--limit",
+          "20",
+          "--url",
+          "http://h:1//"
+        ],
+        {},
+        { limit: true }
+      )
+    ).toEqual({
+      url: "http://h:1",
+      source: "zendesk",
+      since: "2026-01-31T00:00:00Z",
+      limit: "20",
+      dryRun: true,
+      json: true,
+      headers: {}
+    })
+    expect(
+      parseFeedCommand(
+        ["--source", "jira"],
+        { WORKBRIDGE_URL: "http://svc:9/", WORKBRIDGE_ADMIN_TOKEN: " t0ken " },
+        { limit: false }
+      )
+    ).toEqual({
       url: "http://svc:9",
       source: "jira",
       dryRun: false,
       json: false,
       headers: { authorization: "Bearer t0ken" }
     })
-    expect(parseFeedCommand(["--source", "github"], { PORT: "8181" }, { limit: false })).toMatchObject({ url: "http://127.0.0.1:8181" })
+    expect(parseFeedCommand(["--source", "github"], { PORT: "8181" }, { limit: false })).toMatchObject({
+      url: "http://127.0.0.1:8181"
+    })
     expect(parseFeedCommand(["-h"], {}, { limit: false })).toBe("help")
   })
 
@@ -40,7 +71,13 @@ describe("the backfill and reconcile command line", () => {
     const bin = (name: string) => fileURLToPath(new URL(`./${name}.ts`, import.meta.url))
     const run = (name: string, args: Array<string>) => {
       try {
-        return { code: 0, out: execFileSync(process.execPath, ["--import", "tsx", bin(name), ...args], { encoding: "utf8", stdio: "pipe" }) }
+        return {
+          code: 0,
+          out: execFileSync(process.execPath, ["--import", "tsx", bin(name), ...args], {
+            encoding: "utf8",
+            stdio: "pipe"
+          })
+        }
       } catch (e) {
         const err = e as { status: number; stderr: string }
         return { code: err.status, out: err.stderr }

@@ -49,12 +49,18 @@ export const parseFeedCommand = (
   const source = values["source"] as string | undefined
   const since = values["since"] as string | undefined
   const limit = values["limit"] as string | undefined
-  if (source === undefined || !/^[a-z0-9-]{1,64}$/.test(source)) throw new UsageError("--source <name> is required (a source name such as zendesk)")
+  if (source === undefined || !/^[a-z0-9-]{1,64}$/.test(source))
+    throw new UsageError("--source <name> is required (a source name such as zendesk)")
   if (since !== undefined && (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(Date.parse(since)))) {
     throw new UsageError(`--since must be an ISO-8601 date, got ${JSON.stringify(since)}`)
   }
-  if (limit !== undefined && !/^[1-9]\d{0,8}$/.test(limit)) throw new UsageError(`--limit must be a positive whole number, got ${JSON.stringify(limit)}`)
-  const url = ((values["url"] as string | undefined) ?? env["WORKBRIDGE_URL"] ?? `http://127.0.0.1:${env["PORT"] ?? "8080"}`).replace(/\/+$/, "")
+  if (limit !== undefined && !/^[1-9]\d{0,8}$/.test(limit))
+    throw new UsageError(`--limit must be a positive whole number, got ${JSON.stringify(limit)}`)
+  const url = (
+    (values["url"] as string | undefined) ??
+    env["WORKBRIDGE_URL"] ??
+    `http://127.0.0.1:${env["PORT"] ?? "8080"}`
+  ).replace(/\/+$/, "")
   const adminToken = env["WORKBRIDGE_ADMIN_TOKEN"]?.trim()
   return {
     url,

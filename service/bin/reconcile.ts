@@ -29,7 +29,21 @@ const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
 if (!res.ok) fail(`${res.status} ${String(body["error"] ?? "")}: ${String(body["message"] ?? "")}`, 1)
 if (json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
 else {
-  const r = body as { source: string; dryRun: boolean; ticketsRead: number; upToDate: number; driftFound: number; repaired: number; from: string; drift: Array<{ ticketId: string; appliedRevision?: string; readRevision: string }> }
-  process.stdout.write(`${r.dryRun ? "dry run: " : ""}${r.source}: read ${r.ticketsRead} ticket(s) since ${r.from}; ${r.upToDate} up to date, ${r.driftFound} behind${r.dryRun ? " (nothing written)" : `, ${r.repaired} repaired`}\n`)
-  for (const d of r.drift) process.stdout.write(`  ${d.ticketId}: Genesys at ${d.appliedRevision ?? "(no workitem)"}, helpdesk at ${d.readRevision}\n`)
+  const r = body as {
+    source: string
+    dryRun: boolean
+    ticketsRead: number
+    upToDate: number
+    driftFound: number
+    repaired: number
+    from: string
+    drift: Array<{ ticketId: string; appliedRevision?: string; readRevision: string }>
+  }
+  process.stdout.write(
+    `${r.dryRun ? "dry run: " : ""}${r.source}: read ${r.ticketsRead} ticket(s) since ${r.from}; ${r.upToDate} up to date, ${r.driftFound} behind${r.dryRun ? " (nothing written)" : `, ${r.repaired} repaired`}\n`
+  )
+  for (const d of r.drift)
+    process.stdout.write(
+      `  ${d.ticketId}: Genesys at ${d.appliedRevision ?? "(no workitem)"}, helpdesk at ${d.readRevision}\n`
+    )
 }

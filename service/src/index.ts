@@ -1,4 +1,10 @@
-export { loadConfig, ConfigError, ServiceConfig, webhookCredentialsFromEnv, secretVariableFor } from "./config/Config.js"
+export {
+  loadConfig,
+  ConfigError,
+  ServiceConfig,
+  webhookCredentialsFromEnv,
+  secretVariableFor
+} from "./config/Config.js"
 export type { WebhookCredentials, GenesysTarget, CrashPoint, Env } from "./config/Config.js"
 export { ServiceLive, startService, loadCatalog, makeSources } from "./Service.js"
 export type { RunningService, StartOptions } from "./Service.js"

@@ -23,7 +23,8 @@ const metric = (text: string, name: string): number | undefined => {
 
 describe("alerts", () => {
   it("raises the soft-watermark alert while the inbox is deep, and the dead-letter alert above its threshold", async () => {
-    for (const t of ["AL-1", "AL-2", "AL-3"]) expect((await h.post(genericBody({ ticketId: t, rev: 1 }))).status).toBe(202)
+    for (const t of ["AL-1", "AL-2", "AL-3"])
+      expect((await h.post(genericBody({ ticketId: t, rev: 1 }))).status).toBe(202)
     const deep = await (await fetch(`${h.service.url}/metrics`)).text()
     expect(metric(deep, "workbridge_inbox_depth")).toBe(3)
     expect(metric(deep, "workbridge_inbox_soft_limit_exceeded")).toBe(1)

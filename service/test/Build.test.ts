@@ -51,12 +51,18 @@ describe("production build", () => {
   it("starts under plain node and syncs a webhook to a workitem", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-build-"))
     dirs.push(dataDir)
-    const p = spawnService({ ...baseEnv(emulator, provisioned, dataDir), LOG_LEVEL: "info" }, [path.join(OUT_DIR, "main.js")])
+    const p = spawnService({ ...baseEnv(emulator, provisioned, dataDir), LOG_LEVEL: "info" }, [
+      path.join(OUT_DIR, "main.js")
+    ])
     running.push(p)
     const url = await p.ready
     expect(p.child.spawnargs.some((a) => a.includes("tsx"))).toBe(false)
     const raw = Buffer.from(JSON.stringify(genericBody({ ticketId: "BUILD-1", rev: 1 })))
-    const res = await fetch(`${url}/webhooks/generic`, { method: "POST", headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()), body: raw })
+    const res = await fetch(`${url}/webhooks/generic`, {
+      method: "POST",
+      headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()),
+      body: raw
+    })
     expect(res.status).toBe(202)
     let s: TicketSyncStatus | undefined
     for (let i = 0; i < 400 && s?.workitemId === undefined; i++) {

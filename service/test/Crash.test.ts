@@ -12,7 +12,14 @@ import type platformClient from "purecloud-platform-client-v2"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import type { Provisioned, Workitem } from "@workbridge/genesys"
 import { type ServiceProcess, spawnService, stopServices } from "../src/testing/child.js"
-import { adminApi, baseEnv, genericBody, revisionPrefix, startEmulatorAndProvision, TEST_SECRET } from "../src/testing/harness.js"
+import {
+  adminApi,
+  baseEnv,
+  genericBody,
+  revisionPrefix,
+  startEmulatorAndProvision,
+  TEST_SECRET
+} from "../src/testing/harness.js"
 import type { TicketSyncStatus } from "../src/sync/TicketStatus.js"
 
 let emulator: Emulator
@@ -48,7 +55,11 @@ const start = async (env: Record<string, string>) => {
 
 const post = (url: string, body: unknown) => {
   const raw = Buffer.from(JSON.stringify(body))
-  return fetch(`${url}/webhooks/generic`, { method: "POST", headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()), body: raw })
+  return fetch(`${url}/webhooks/generic`, {
+    method: "POST",
+    headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()),
+    body: raw
+  })
 }
 
 const statusOf = async (url: string, ticketId: string): Promise<TicketSyncStatus | undefined> => {
@@ -74,7 +85,7 @@ const workitemsOf = async (ticketId: string): Promise<ReadonlyArray<Workitem>> =
       { name: "customFields.ticket_id_identifier", type: "String", operator: "EQ", values: [ticketId] }
     ]
   } as never)
-  return ((r as unknown as { body: { entities?: Array<Workitem> } }).body.entities ?? [])
+  return (r as unknown as { body: { entities?: Array<Workitem> } }).body.entities ?? []
 }
 
 const freshDir = () => {
@@ -143,12 +154,14 @@ describe("kill -9 and restart", () => {
     try {
       const ownAdmin = await adminApi(own.emulator)
       const itemsOf = async (ticketId: string) =>
-        ((await ownAdmin.postTaskmanagementWorkitemsQuery({
-          filters: [
-            { name: "typeId", type: "String", operator: "EQ", values: [own.provisioned.worktypeId] },
-            { name: "customFields.ticket_id_identifier", type: "String", operator: "EQ", values: [ticketId] }
-          ]
-        } as never)) as unknown as { body: { entities?: Array<Workitem> } }).body.entities ?? []
+        (
+          (await ownAdmin.postTaskmanagementWorkitemsQuery({
+            filters: [
+              { name: "typeId", type: "String", operator: "EQ", values: [own.provisioned.worktypeId] },
+              { name: "customFields.ticket_id_identifier", type: "String", operator: "EQ", values: [ticketId] }
+            ]
+          } as never)) as unknown as { body: { entities?: Array<Workitem> } }
+        ).body.entities ?? []
       const env = (extra: Record<string, string> = {}) => ({
         ...baseEnv(own.emulator, own.provisioned, dir),
         WORKBRIDGE_BUDGET_PER_MINUTE: "300",

@@ -9,7 +9,14 @@ import { loadConfig } from "../src/config/Config.js"
 import { DEMO_WEBHOOK_SECRET } from "../src/demo/credentials.js"
 import { provision } from "@workbridge/genesys"
 import { startService } from "../src/Service.js"
-import { adminApi, baseEnv, genericBody, startEmulatorAndProvision, startHarness, TEST_SECRET } from "../src/testing/harness.js"
+import {
+  adminApi,
+  baseEnv,
+  genericBody,
+  startEmulatorAndProvision,
+  startHarness,
+  TEST_SECRET
+} from "../src/testing/harness.js"
 import type { TicketSyncStatus } from "../src/sync/TicketStatus.js"
 
 const dirs: Array<string> = []
@@ -23,7 +30,13 @@ describe("embedded default", () => {
     dirs.push(dir)
     const lines: Array<string> = []
     const service = await startService(
-      loadConfig({ PORT: "0", GENESYS_EMULATOR_PORT: "0", WORKBRIDGE_DATA_DIR: dir, LOG_LEVEL: "silent", WORKBRIDGE_COALESCE_MS: "0" }),
+      loadConfig({
+        PORT: "0",
+        GENESYS_EMULATOR_PORT: "0",
+        WORKBRIDGE_DATA_DIR: dir,
+        LOG_LEVEL: "silent",
+        WORKBRIDGE_COALESCE_MS: "0"
+      }),
       { print: (l) => lines.push(l) }
     )
     try {
@@ -32,7 +45,11 @@ describe("embedded default", () => {
       expect(lines.join("\n")).toMatch(/LOCAL EMULATOR/)
       expect(lines.join("\n")).toContain("pnpm demo:send")
       const raw = Buffer.from(JSON.stringify(genericBody({ ticketId: "EMB-1", rev: 1 })))
-      const res = await fetch(`${service.url}/webhooks/generic`, { method: "POST", headers: sign("generic", raw, { secret: DEMO_WEBHOOK_SECRET }, new Date()), body: raw })
+      const res = await fetch(`${service.url}/webhooks/generic`, {
+        method: "POST",
+        headers: sign("generic", raw, { secret: DEMO_WEBHOOK_SECRET }, new Date()),
+        body: raw
+      })
       expect(res.status).toBe(202)
       let s: TicketSyncStatus | undefined
       for (let i = 0; i < 200 && s?.workitemId === undefined; i++) {
@@ -50,7 +67,12 @@ describe("embedded default", () => {
   it("provisioning is idempotent: a second run finds every object by name", async () => {
     const { emulator, provisioned } = await startEmulatorAndProvision()
     try {
-      const again = await provision({ gatewayUrl: emulator.url, clientId: emulator.adminClientId, clientSecret: emulator.adminClientSecret, catalog: defaultCatalog })
+      const again = await provision({
+        gatewayUrl: emulator.url,
+        clientId: emulator.adminClientId,
+        clientSecret: emulator.adminClientSecret,
+        catalog: defaultCatalog
+      })
       expect(again).toEqual(provisioned)
       expect(Object.keys(again.statusIds).sort()).toEqual(defaultCatalog.statuses.map((s) => s.name).sort())
     } finally {
@@ -62,7 +84,9 @@ describe("embedded default", () => {
     const h = await startHarness({ WORKBRIDGE_WORKTYPE_ID: "", WORKBRIDGE_WORKTYPE_NAME: "Workbridge ticket" })
     try {
       expect(h.service.target.typeId).toBe(h.provisioned.worktypeId)
-      expect(h.service.target.statuses.map((s) => s.name).sort()).toEqual(defaultCatalog.statuses.map((s) => s.name).sort())
+      expect(h.service.target.statuses.map((s) => s.name).sort()).toEqual(
+        defaultCatalog.statuses.map((s) => s.name).sort()
+      )
     } finally {
       await h.close()
     }
@@ -76,14 +100,28 @@ describe("workbin", () => {
     dirs.push(dir)
     try {
       const admin = await adminApi(emulator)
-      const bin = (await admin.postTaskmanagementWorkbins({ name: "Second workbin" } as never)) as unknown as { body: { id: string } }
+      const bin = (await admin.postTaskmanagementWorkbins({ name: "Second workbin" } as never)) as unknown as {
+        body: { id: string }
+      }
       const service = await startService(
-        loadConfig({ ...baseEnv(emulator, provisioned, dir), WORKBRIDGE_WORKBIN_ID: bin.body.id, WORKBRIDGE_COALESCE_MS: "0" }),
+        loadConfig({
+          ...baseEnv(emulator, provisioned, dir),
+          WORKBRIDGE_WORKBIN_ID: bin.body.id,
+          WORKBRIDGE_COALESCE_MS: "0"
+        }),
         { print: () => undefined }
       )
       try {
         const raw = Buffer.from(JSON.stringify(genericBody({ ticketId: "BIN-1", rev: 1 })))
-        expect((await fetch(`${service.url}/webhooks/generic`, { method: "POST", headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()), body: raw })).status).toBe(202)
+        expect(
+          (
+            await fetch(`${service.url}/webhooks/generic`, {
+              method: "POST",
+              headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()),
+              body: raw
+            })
+          ).status
+        ).toBe(202)
         let id: string | undefined
         for (let i = 0; i < 200 && id === undefined; i++) {
           await new Promise((r) => setTimeout(r, 25))

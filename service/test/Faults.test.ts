@@ -10,7 +10,11 @@ let h: Harness
 beforeAll(async () => {
   // One call in flight, so "no request after a 429 before Retry-After" is exact (none already on the wire).
   // No permission-propagation window: a 403 is dead-lettered at once, as after the window (PermissionWindow.test.ts).
-  h = await startHarness({ WORKBRIDGE_COALESCE_MS: "0", WORKBRIDGE_MAX_IN_FLIGHT: "1", WORKBRIDGE_PERMISSION_WINDOW_SECONDS: "0" })
+  h = await startHarness({
+    WORKBRIDGE_COALESCE_MS: "0",
+    WORKBRIDGE_MAX_IN_FLIGHT: "1",
+    WORKBRIDGE_PERMISSION_WINDOW_SECONDS: "0"
+  })
 })
 afterEach(() => {
   h.emulator.faults.clear()
@@ -126,7 +130,8 @@ describe("faults", () => {
     // One exhausted call makes 1 + retries failed logins; wait for several calls' worth, so the engine has given up on
     // these tickets more than once — or for a dead letter, which must not happen.
     const perCall = Number(h.env["WORKBRIDGE_RETRY_ATTEMPTS"]) + 1
-    const refusedLogins = () => h.emulator.requests().filter((r) => r.path === "/oauth/token" && r.status === 401).length
+    const refusedLogins = () =>
+      h.emulator.requests().filter((r) => r.path === "/oauth/token" && r.status === 401).length
     const cred = async () => (await deadLetters()).filter((d) => d.ticketId.startsWith("CRED-"))
     const deadline = Date.now() + 30_000
     while (refusedLogins() < 4 * perCall && (await cred()).length === 0 && Date.now() < deadline) {
@@ -193,30 +198,35 @@ describe("403 and 404 from Genesys", () => {
     [404, "create", "GenesysNotFound", /\/workitems$/],
     [403, "query", "GenesysForbidden", /\/workitems\/query$/],
     [404, "query", "GenesysNotFound", /\/workitems\/query$/]
-  ])("does not retry a %i on %s: the event goes to the dead letters as %s with the Genesys error", async (status, route, reason, path) => {
-    const ticketId = `F${status}-${route}`
-    // A new ticket is POSTed without a lookup; the lookup happens when a create may have been interrupted, so a
-    // 503 on the create (its outcome unknown) comes first.
-    if (route === "query") h.emulator.faults.add({ kind: "status", status: 503, path: /\/workitems$/, method: "POST", count: 1 })
-    h.emulator.faults.add({ kind: "status", status, path, method: "POST" })
-    h.emulator.clearRequests()
-    await h.post(genericBody({ ticketId, rev: 1 }))
-    const s = await h.waitFor(ticketId, (x) => x.pendingEvents === 0 && x.lastError !== undefined, 30_000)
-    expect(s.workitemId).toBeUndefined()
-    expect(s.lastError).toContain(reason)
-    const letter = (await deadLetters()).find((d) => d.ticketId === ticketId)!
-    expect(letter.reason).toBe(reason)
-    expect(letter.details.join(" ")).toContain(`HTTP ${status}`)
-    expect(letter.details.join(" ")).toContain("Genesys error body")
-    // Exactly one call on the faulted route, and nothing after it.
-    const calls = h.emulator.requests().filter((r) => r.path.startsWith("/api/"))
-    expect(calls.filter((r) => r.status === status)).toHaveLength(1)
-    expect(calls.filter((r) => r.method === "POST" && path.test(r.path))).toHaveLength(1)
-    // The interrupted create is not repeated before the lookup answers.
-    if (route === "query") expect(calls.filter((r) => r.method === "POST" && r.path === WORKITEMS).map((r) => r.status)).toEqual([503])
-    h.emulator.faults.clear()
-    expect(await h.workitemsOf(ticketId)).toHaveLength(0)
-  })
+  ])(
+    "does not retry a %i on %s: the event goes to the dead letters as %s with the Genesys error",
+    async (status, route, reason, path) => {
+      const ticketId = `F${status}-${route}`
+      // A new ticket is POSTed without a lookup; the lookup happens when a create may have been interrupted, so a
+      // 503 on the create (its outcome unknown) comes first.
+      if (route === "query")
+        h.emulator.faults.add({ kind: "status", status: 503, path: /\/workitems$/, method: "POST", count: 1 })
+      h.emulator.faults.add({ kind: "status", status, path, method: "POST" })
+      h.emulator.clearRequests()
+      await h.post(genericBody({ ticketId, rev: 1 }))
+      const s = await h.waitFor(ticketId, (x) => x.pendingEvents === 0 && x.lastError !== undefined, 30_000)
+      expect(s.workitemId).toBeUndefined()
+      expect(s.lastError).toContain(reason)
+      const letter = (await deadLetters()).find((d) => d.ticketId === ticketId)!
+      expect(letter.reason).toBe(reason)
+      expect(letter.details.join(" ")).toContain(`HTTP ${status}`)
+      expect(letter.details.join(" ")).toContain("Genesys error body")
+      // Exactly one call on the faulted route, and nothing after it.
+      const calls = h.emulator.requests().filter((r) => r.path.startsWith("/api/"))
+      expect(calls.filter((r) => r.status === status)).toHaveLength(1)
+      expect(calls.filter((r) => r.method === "POST" && path.test(r.path))).toHaveLength(1)
+      // The interrupted create is not repeated before the lookup answers.
+      if (route === "query")
+        expect(calls.filter((r) => r.method === "POST" && r.path === WORKITEMS).map((r) => r.status)).toEqual([503])
+      h.emulator.faults.clear()
+      expect(await h.workitemsOf(ticketId)).toHaveLength(0)
+    }
+  )
 })
 
 describe("status transitions", () => {
@@ -224,8 +234,12 @@ describe("status transitions", () => {
   beforeAll(async () => {
     // A one-way worktype: Closed may only go to Resolved, Resolved only to Closed.
     r = await startHarness({ WORKBRIDGE_COALESCE_MS: "0" }, {}, async (_emu, p, admin) => {
-      await admin.patchTaskmanagementWorktypeStatus(p.worktypeId, p.statusIds["Closed"]!, { destinationStatusIds: [p.statusIds["Resolved"]!] } as never)
-      await admin.patchTaskmanagementWorktypeStatus(p.worktypeId, p.statusIds["Resolved"]!, { destinationStatusIds: [p.statusIds["Closed"]!] } as never)
+      await admin.patchTaskmanagementWorktypeStatus(p.worktypeId, p.statusIds["Closed"]!, {
+        destinationStatusIds: [p.statusIds["Resolved"]!]
+      } as never)
+      await admin.patchTaskmanagementWorktypeStatus(p.worktypeId, p.statusIds["Resolved"]!, {
+        destinationStatusIds: [p.statusIds["Closed"]!]
+      } as never)
     })
   })
   afterAll(async () => {

@@ -26,7 +26,9 @@ describe("invariants", () => {
         const id = (t: number) => `INV-${run}-${t}`
         const before = await Effect.runPromise(h.service.links.outcomeCounts)
         const answers = await Promise.all(
-          deliveries.map((d) => h.post(genericBody({ ticketId: id(d.ticket), rev: d.rev, fields: { subject: `subject ${d.rev}` } })))
+          deliveries.map((d) =>
+            h.post(genericBody({ ticketId: id(d.ticket), rev: d.rev, fields: { subject: `subject ${d.rev}` } }))
+          )
         )
         expect(answers.every((a) => a.status === 202)).toBe(true)
         const accepted = answers.filter((a) => a.json["status"] === "accepted").length
@@ -35,13 +37,17 @@ describe("invariants", () => {
 
         for (const t of new Set(deliveries.map((d) => d.ticket))) {
           const newest = Math.max(...deliveries.filter((d) => d.ticket === t).map((d) => d.rev))
-          const s = await h.waitFor(id(t), (x) => x.pendingEvents === 0 && (x.appliedRevision ?? "").startsWith(revisionPrefix(newest)))
+          const s = await h.waitFor(
+            id(t),
+            (x) => x.pendingEvents === 0 && (x.appliedRevision ?? "").startsWith(revisionPrefix(newest))
+          )
           const items = await h.workitemsOf(id(t))
           expect(items.map((w) => w.id)).toEqual([s.workitemId])
           expect(items[0]!.name).toBe(`subject ${newest}`)
         }
         const after = await Effect.runPromise(h.service.links.outcomeCounts)
-        const recorded = after.applied + after.superseded + after.dead - (before.applied + before.superseded + before.dead)
+        const recorded =
+          after.applied + after.superseded + after.dead - (before.applied + before.superseded + before.dead)
         expect(recorded).toBe(accepted)
         expect(after.dead).toBe(before.dead)
       }),

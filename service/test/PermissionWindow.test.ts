@@ -24,7 +24,10 @@ const WITHOUT_EDIT = [
   { domain: "workitems", entityName: "status", actionSet: ["view"] },
   { domain: "workitems", entityName: "workitem", actionSet: ["view", "add"] }
 ]
-const WITH_EDIT = [...WITHOUT_EDIT.slice(0, 2), { domain: "workitems", entityName: "workitem", actionSet: ["view", "add", "edit"] }]
+const WITH_EDIT = [
+  ...WITHOUT_EDIT.slice(0, 2),
+  { domain: "workitems", entityName: "workitem", actionSet: ["view", "add", "edit"] }
+]
 
 const body = <T>(r: unknown): T => ((r as { body?: unknown }).body ?? r) as T
 
@@ -51,7 +54,9 @@ const start = async (env: Record<string, string>): Promise<Setup> => {
   const admin = makeSdkClient({ gatewayUrl: emulator.url })
   await admin.loginClientCredentialsGrant(emulator.adminClientId, emulator.adminClientSecret)
   const authz = new platformClient.AuthorizationApi(admin)
-  const role = body<{ id: string }>(await authz.postAuthorizationRoles({ name: "Workbridge sync", permissionPolicies: WITHOUT_EDIT } as never))
+  const role = body<{ id: string }>(
+    await authz.postAuthorizationRoles({ name: "Workbridge sync", permissionPolicies: WITHOUT_EDIT } as never)
+  )
   const client = body<{ id: string; secret: string }>(
     await new platformClient.OAuthApi(admin).postOauthClients({
       name: "workbridge-sync",
@@ -60,7 +65,13 @@ const start = async (env: Record<string, string>): Promise<Setup> => {
     } as never)
   )
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-perm-"))
-  const config = loadConfig({ ...baseEnv(emulator, provisioned, dataDir), GENESYS_CLIENT_ID: client.id, GENESYS_CLIENT_SECRET: client.secret, WORKBRIDGE_COALESCE_MS: "0", ...env })
+  const config = loadConfig({
+    ...baseEnv(emulator, provisioned, dataDir),
+    GENESYS_CLIENT_ID: client.id,
+    GENESYS_CLIENT_SECRET: client.secret,
+    WORKBRIDGE_COALESCE_MS: "0",
+    ...env
+  })
   const service = await startService(config, { print: () => undefined })
   setup = { emulator, service, roleId: role.id, authz, dataDir }
   return setup
@@ -68,7 +79,11 @@ const start = async (env: Record<string, string>): Promise<Setup> => {
 
 const post = async (s: Setup, ticketId: string, rev: number, fields: Record<string, unknown> = {}) => {
   const raw = Buffer.from(JSON.stringify(genericBody({ ticketId, rev, fields })), "utf8")
-  const res = await fetch(`${s.service.url}/webhooks/generic`, { method: "POST", headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()), body: raw })
+  const res = await fetch(`${s.service.url}/webhooks/generic`, {
+    method: "POST",
+    headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()),
+    body: raw
+  })
   expect(res.status).toBe(202)
 }
 const status = async (s: Setup, ticketId: string) =>
@@ -83,9 +98,13 @@ const waitFor = async (s: Setup, ticketId: string, ok: (x: TicketSyncStatus) => 
   }
   throw new Error(`ticket ${ticketId} did not reach the expected state; last status: ${JSON.stringify(last)}`)
 }
-const atRev = (rev: number) => (x: TicketSyncStatus) => x.pendingEvents === 0 && (x.appliedRevision ?? "").startsWith(revisionPrefix(rev))
+const atRev = (rev: number) => (x: TicketSyncStatus) =>
+  x.pendingEvents === 0 && (x.appliedRevision ?? "").startsWith(revisionPrefix(rev))
 const patches = (s: Setup, workitemId: string) =>
-  s.emulator.requests().filter((r) => r.method === "PATCH" && r.path === `${WORKITEMS}/${workitemId}`).map((r) => r.status)
+  s.emulator
+    .requests()
+    .filter((r) => r.method === "PATCH" && r.path === `${WORKITEMS}/${workitemId}`)
+    .map((r) => r.status)
 
 describe("the permission-propagation window", () => {
   it("retries a 403 inside the window and applies the event once the permission arrives, with no dead letter; /readyz and a metric show the wait", async () => {
@@ -110,7 +129,9 @@ describe("the permission-propagation window", () => {
       await new Promise((r) => setTimeout(r, 50))
     }
     expect(ready?.permissionWait?.map((w) => w.operation)).toEqual(["updateWorkitem"])
-    expect(await (await fetch(`${s.service.url}/metrics`)).text()).toMatch(/workbridge_genesys_permission_wait\{operation="updateWorkitem"\} 1/)
+    expect(await (await fetch(`${s.service.url}/metrics`)).text()).toMatch(
+      /workbridge_genesys_permission_wait\{operation="updateWorkitem"\} 1/
+    )
 
     await waitFor(s, "PERM-1", atRev(2), 30_000)
     const codes = patches(s, created.workitemId!)
@@ -119,7 +140,9 @@ describe("the permission-propagation window", () => {
     expect(codes.filter((c) => c === 200)).toHaveLength(1)
     expect(await Effect.runPromise(s.service.links.listDeadLetters())).toHaveLength(0)
     // The window closed with the success.
-    expect(((await (await fetch(`${s.service.url}/readyz`)).json()) as { permissionWait?: unknown }).permissionWait).toBeUndefined()
+    expect(
+      ((await (await fetch(`${s.service.url}/readyz`)).json()) as { permissionWait?: unknown }).permissionWait
+    ).toBeUndefined()
   })
 
   it("after the window a 403 is dead-lettered as before; replaying it after a role change opens a new window", async () => {

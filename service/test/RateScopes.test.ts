@@ -12,7 +12,10 @@ let offset = 0
 let h: Harness
 beforeAll(async () => {
   // The emulator's clock can be moved ahead, so the hot workitem's minute is nearly over when it is limited.
-  h = await startHarness({ WORKBRIDGE_COALESCE_MS: "0" }, { workitemUpdatesPerMinute: UPDATES_PER_MINUTE, clock: () => Date.now() + offset })
+  h = await startHarness(
+    { WORKBRIDGE_COALESCE_MS: "0" },
+    { workitemUpdatesPerMinute: UPDATES_PER_MINUTE, clock: () => Date.now() + offset }
+  )
 })
 afterAll(async () => {
   await h?.close()
@@ -64,7 +67,11 @@ describe("429 scopes in a storm", () => {
     expect(hotMeanwhile.appliedRevision!.startsWith(revisionPrefix(hotRev - 1))).toBe(true)
 
     // Two new tickets were created; the other two wait in the inbox (not dead-lettered) for the daily limit to reset.
-    const createPosts = () => h.emulator.requests().filter((r) => r.method === "POST" && r.path === WORKITEMS).map((r) => r.status)
+    const createPosts = () =>
+      h.emulator
+        .requests()
+        .filter((r) => r.method === "POST" && r.path === WORKITEMS)
+        .map((r) => r.status)
     const deadline = Date.now() + 15_000
     while (!createPosts().includes(429) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     const created: Array<string> = []

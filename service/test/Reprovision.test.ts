@@ -49,19 +49,32 @@ describe("statuses re-provisioned under a running service", () => {
     /** What a re-provisioning does to replace a status: unname it as a destination, delete it, create it again, name it again. */
     const replaceStatus = async (replaced: string) => {
       const category = defaultCatalog.statuses.find((s) => s.name === replaced)!.category
-      const referrers = defaultCatalog.statuses.filter((s) => s.name !== replaced && s.destinations.includes(replaced)).map((s) => s.name)
+      const referrers = defaultCatalog.statuses
+        .filter((s) => s.name !== replaced && s.destinations.includes(replaced))
+        .map((s) => s.name)
       for (const name of referrers) {
-        await h.admin.patchTaskmanagementWorktypeStatus(typeId, ids[name]!, { destinationStatusIds: idsOf(destinations(name).filter((d) => d !== replaced), ids) } as never)
+        await h.admin.patchTaskmanagementWorktypeStatus(typeId, ids[name]!, {
+          destinationStatusIds: idsOf(
+            destinations(name).filter((d) => d !== replaced),
+            ids
+          )
+        } as never)
       }
       await h.admin.deleteTaskmanagementWorktypeStatus(typeId, ids[replaced]!)
       const created = body(
-        await h.admin.postTaskmanagementWorktypeStatuses(typeId, { name: replaced, category, destinationStatusIds: idsOf(destinations(replaced), ids) } as never)
+        await h.admin.postTaskmanagementWorktypeStatuses(typeId, {
+          name: replaced,
+          category,
+          destinationStatusIds: idsOf(destinations(replaced), ids)
+        } as never)
       )
       const before = ids[replaced]
       ids = { ...ids, [replaced]: String(created["id"]) }
       expect(ids[replaced]).not.toBe(before)
       for (const name of referrers) {
-        await h.admin.patchTaskmanagementWorktypeStatus(typeId, ids[name]!, { destinationStatusIds: idsOf(destinations(name), ids) } as never)
+        await h.admin.patchTaskmanagementWorktypeStatus(typeId, ids[name]!, {
+          destinationStatusIds: idsOf(destinations(name), ids)
+        } as never)
       }
     }
 
@@ -125,18 +138,34 @@ describe("the service pointed at another worktype, with the links of the old one
     const lines: Array<string> = []
     const logs = new Writable({
       write(chunk: Buffer, _enc, cb) {
-        lines.push(...chunk.toString("utf8").split("\n").filter((l) => l !== ""))
+        lines.push(
+          ...chunk
+            .toString("utf8")
+            .split("\n")
+            .filter((l) => l !== "")
+        )
         cb()
       }
     })
     const run = async (worktypeId: string) => {
-      const service = await startService(loadConfig({ ...baseEnv(emulator, provisioned, dataDir), WORKBRIDGE_WORKTYPE_ID: worktypeId, LOG_LEVEL: "info" }), {
-        print: () => undefined,
-        logDestination: logs
-      })
+      const service = await startService(
+        loadConfig({
+          ...baseEnv(emulator, provisioned, dataDir),
+          WORKBRIDGE_WORKTYPE_ID: worktypeId,
+          LOG_LEVEL: "info"
+        }),
+        {
+          print: () => undefined,
+          logDestination: logs
+        }
+      )
       const post = async (t: GenericTicket) => {
         const raw = Buffer.from(JSON.stringify(genericBody(t)), "utf8")
-        const res = await fetch(`${service.url}/webhooks/generic`, { method: "POST", headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()), body: raw })
+        const res = await fetch(`${service.url}/webhooks/generic`, {
+          method: "POST",
+          headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()),
+          body: raw
+        })
         expect(res.status).toBe(202)
       }
       const waitFor = async (ticketId: string, rev: number) => {

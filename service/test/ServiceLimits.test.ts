@@ -18,7 +18,9 @@ describe("data directory", () => {
     fs.writeFileSync(file, "")
     const dataDir = path.join(file, "data")
     expect(() => checkDataDir(dataDir)).toThrow(ConfigError)
-    const e = await startService(loadConfig({ WORKBRIDGE_DATA_DIR: dataDir, GENESYS_EMULATOR_PORT: "0" }, dir), { print: () => undefined }).then(
+    const e = await startService(loadConfig({ WORKBRIDGE_DATA_DIR: dataDir, GENESYS_EMULATOR_PORT: "0" }, dir), {
+      print: () => undefined
+    }).then(
       () => undefined,
       (err: unknown) => err
     )
@@ -44,11 +46,18 @@ describe("HTTP server timeouts", () => {
   })
 
   it("a client that never finishes its headers gets 408 and the connection is closed", async () => {
-    const server = createListener((_req, res) => res.end("ok"), undefined, { headersTimeoutMs: 200, requestTimeoutMs: 400, keepAliveTimeoutMs: 100, checkIntervalMs: 50 })
+    const server = createListener((_req, res) => res.end("ok"), undefined, {
+      headersTimeoutMs: 200,
+      requestTimeoutMs: 400,
+      keepAliveTimeoutMs: 100,
+      checkIntervalMs: 50
+    })
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
     const port = (server.address() as AddressInfo).port
     const answer = await new Promise<string>((resolve) => {
-      const socket = net.connect(port, "127.0.0.1", () => socket.write("POST /webhooks/generic HTTP/1.1\r\nHost: x\r\nX-Slow: "))
+      const socket = net.connect(port, "127.0.0.1", () =>
+        socket.write("POST /webhooks/generic HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+      )
       let text = ""
       socket.on("data", (d) => (text += d.toString()))
       socket.on("close", () => resolve(text))

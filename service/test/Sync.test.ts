@@ -44,7 +44,9 @@ describe("sync end to end", () => {
     expect(statusName(w.status?.id)).toBe("Open")
     expect(w.customFields?.["source_revision_text"]).toBe(created.appliedRevision)
 
-    await h.post(genericBody({ ticketId: t, rev: 2, fields: { status: "in progress", priority: "urgent", description: "second" } }))
+    await h.post(
+      genericBody({ ticketId: t, rev: 2, fields: { status: "in progress", priority: "urgent", description: "second" } })
+    )
     await h.waitFor(t, atRev(2))
     w = await h.getWorkitem(created.workitemId!)
     expect(statusName(w.status?.id)).toBe("In Progress")
@@ -85,18 +87,31 @@ describe("sync end to end", () => {
     expect(w.name).toBe("newest subject")
     expect(after.appliedRevision).toBe(s.appliedRevision)
     expect(await h.workitemsOf(t)).toHaveLength(1)
-    const counts = await h.service.links.outcomeCounts.pipe((e) => import("effect").then(({ Effect }) => Effect.runPromise(e)))
+    const counts = await h.service.links.outcomeCounts.pipe((e) =>
+      import("effect").then(({ Effect }) => Effect.runPromise(e))
+    )
     expect(counts.superseded).toBeGreaterThanOrEqual(1)
   })
 
   it("dead-letters an invalid ticket with every reason and the original payload; the ticket reports the error", async () => {
     const t = "E2E-BAD"
-    await h.post(genericBody({ ticketId: t, rev: 1, fields: { priority: "whenever", due_at: "not a date", subject: null } }))
+    await h.post(
+      genericBody({ ticketId: t, rev: 1, fields: { priority: "whenever", due_at: "not a date", subject: null } })
+    )
     const s = await h.waitFor(t, (x) => x.pendingEvents === 0 && x.lastError !== undefined)
     expect(s.workitemId).toBeUndefined()
     expect(s.lastError).toContain("Invalid")
     const res = await fetch(`${h.service.url}/dead-letters`)
-    const list = ((await res.json()) as { deadLetters: Array<{ ticketId: string; reason: string; details: Array<string>; event: { fields: Record<string, unknown> } }> }).deadLetters
+    const list = (
+      (await res.json()) as {
+        deadLetters: Array<{
+          ticketId: string
+          reason: string
+          details: Array<string>
+          event: { fields: Record<string, unknown> }
+        }>
+      }
+    ).deadLetters
     const letter = list.find((d) => d.ticketId === t)!
     expect(letter.reason).toBe("Invalid")
     expect(letter.details.length).toBeGreaterThanOrEqual(2)
@@ -136,7 +151,11 @@ describe("minimal PATCH", () => {
 
   const post = async (body: unknown) => {
     const raw = Buffer.from(JSON.stringify(body), "utf8")
-    const res = await fetch(`${service.url}/webhooks/generic`, { method: "POST", headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()), body: raw })
+    const res = await fetch(`${service.url}/webhooks/generic`, {
+      method: "POST",
+      headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()),
+      body: raw
+    })
     expect(res.status).toBe(202)
   }
   const waitForRev = async (ticketId: string, rev: number): Promise<TicketSyncStatus> => {
@@ -198,7 +217,9 @@ describe("bursts", () => {
     const first = await b.waitFor(t, atRev(1))
     b.emulator.clearRequests()
     await Promise.all(
-      Array.from({ length: 50 }, (_, i) => b.post(genericBody({ ticketId: t, rev: i + 2, fields: { subject: `burst ${i + 2}` } })))
+      Array.from({ length: 50 }, (_, i) =>
+        b.post(genericBody({ ticketId: t, rev: i + 2, fields: { subject: `burst ${i + 2}` } }))
+      )
     )
     await b.waitFor(t, atRev(51))
     const patches = b.emulator.requests().filter((r) => r.method === "PATCH" && r.path.endsWith(first.workitemId!))

@@ -56,12 +56,19 @@ describe("native HTTPS", () => {
     expect(ok.status).toBe(200)
     expect(ok.protocol).toMatch(/^TLSv1\.[23]$/)
     expect(JSON.parse(ok.body)).toEqual({ status: "ok" })
-    const options = tlsServerOptions({ certFile: path.join(TLS_DIR, "test-cert.pem"), keyFile: path.join(TLS_DIR, "test-key.pem") })
+    const options = tlsServerOptions({
+      certFile: path.join(TLS_DIR, "test-cert.pem"),
+      keyFile: path.join(TLS_DIR, "test-key.pem")
+    })
     expect(options.minVersion).toBe("TLSv1.2")
   })
 
   it("names the variable of an unreadable certificate or key", () => {
-    expect(() => tlsServerOptions({ certFile: "/nonexistent/cert.pem", keyFile: path.join(TLS_DIR, "test-key.pem") })).toThrow(/WORKBRIDGE_TLS_CERT/)
-    expect(() => tlsServerOptions({ certFile: path.join(TLS_DIR, "test-cert.pem"), keyFile: "/nonexistent/key.pem" })).toThrow(/WORKBRIDGE_TLS_KEY/)
+    expect(() =>
+      tlsServerOptions({ certFile: "/nonexistent/cert.pem", keyFile: path.join(TLS_DIR, "test-key.pem") })
+    ).toThrow(/WORKBRIDGE_TLS_CERT/)
+    expect(() =>
+      tlsServerOptions({ certFile: path.join(TLS_DIR, "test-cert.pem"), keyFile: "/nonexistent/key.pem" })
+    ).toThrow(/WORKBRIDGE_TLS_KEY/)
   })
 })

@@ -16,7 +16,14 @@
 import * as fs from "node:fs"
 import { type Adapter, adapterFor, sign, type SourceCredentials, type WebhookRequest } from "@workbridge/adapters"
 import { fixtureCredentials, fixtureRequest, loadFixture, SEQUENCES } from "@workbridge/adapters/fixtures"
-import { customFieldKey, defaultCatalog, type NormalizedValue, normalizeTicket, type TicketEvent, toWorkitemCreate } from "@workbridge/catalog"
+import {
+  customFieldKey,
+  defaultCatalog,
+  type NormalizedValue,
+  normalizeTicket,
+  type TicketEvent,
+  toWorkitemCreate
+} from "@workbridge/catalog"
 import { call, login, type SdkSession } from "@workbridge/genesys-emulator/testing"
 import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -44,8 +51,10 @@ interface VendorCase {
 
 const decodeEvent = (adapter: Adapter, req: WebhookRequest, name: string): TicketEvent => {
   const decoded = adapter.decode(req, defaultCatalog)
-  if (Either.isLeft(decoded)) throw new Error(`${name}: the ${adapter.name} adapter refuses it: ${decoded.left.message}`)
-  if (decoded.right._tag !== "Event") throw new Error(`${name}: the ${adapter.name} adapter ignores it: ${decoded.right.reason}`)
+  if (Either.isLeft(decoded))
+    throw new Error(`${name}: the ${adapter.name} adapter refuses it: ${decoded.left.message}`)
+  if (decoded.right._tag !== "Event")
+    throw new Error(`${name}: the ${adapter.name} adapter ignores it: ${decoded.right.reason}`)
   return decoded.right.event
 }
 
@@ -57,11 +66,13 @@ const ZENDESK_SIGNATURE_HEADERS = ["x-zendesk-webhook-signature", "x-zendesk-web
  * below). Zendesk deliveries therefore keep every fixture header and raw body byte, and only the signature and its
  * timestamp are recomputed with `sign()` and the fixture's test secret at the time of sending.
  */
-const zendeskHeaders = (fixtureHeaders: Readonly<Record<string, string>>, raw: Buffer, creds: SourceCredentials) => (): Record<string, string> => {
-  const kept = Object.entries(fixtureHeaders).filter(([k]) => !ZENDESK_SIGNATURE_HEADERS.includes(k.toLowerCase()))
-  const signed = sign("zendesk", raw, creds, new Date())
-  return { ...Object.fromEntries(kept), ...Object.fromEntries(ZENDESK_SIGNATURE_HEADERS.map((k) => [k, signed[k]!])) }
-}
+const zendeskHeaders =
+  (fixtureHeaders: Readonly<Record<string, string>>, raw: Buffer, creds: SourceCredentials) =>
+  (): Record<string, string> => {
+    const kept = Object.entries(fixtureHeaders).filter(([k]) => !ZENDESK_SIGNATURE_HEADERS.includes(k.toLowerCase()))
+    const signed = sign("zendesk", raw, creds, new Date())
+    return { ...Object.fromEntries(kept), ...Object.fromEntries(ZENDESK_SIGNATURE_HEADERS.map((k) => [k, signed[k]!])) }
+  }
 
 const vendorCase = (source: keyof typeof SEQUENCES): VendorCase => {
   const adapter = adapterFor(source)
@@ -88,12 +99,21 @@ const vendorCase = (source: keyof typeof SEQUENCES): VendorCase => {
 const genericCase = (): VendorCase => {
   const adapter = adapterFor("generic")!
   const credentials = { secret: TEST_SECRET }
-  const deliveries = ["generic-ticket-created", "generic-ticket-updated", "generic-ticket-closed"].map((name): Delivery => {
-    const sample = JSON.parse(fs.readFileSync(new URL(`../samples/${name}.json`, import.meta.url), "utf8")) as { body: unknown }
-    const raw = Buffer.from(JSON.stringify(sample.body), "utf8")
-    const headers = () => sign("generic", raw, credentials, new Date())
-    return { name, raw, headers, event: decodeEvent(adapter, { headers: headers(), rawBody: raw, receivedAt: new Date() }, name) }
-  })
+  const deliveries = ["generic-ticket-created", "generic-ticket-updated", "generic-ticket-closed"].map(
+    (name): Delivery => {
+      const sample = JSON.parse(fs.readFileSync(new URL(`../samples/${name}.json`, import.meta.url), "utf8")) as {
+        body: unknown
+      }
+      const raw = Buffer.from(JSON.stringify(sample.body), "utf8")
+      const headers = () => sign("generic", raw, credentials, new Date())
+      return {
+        name,
+        raw,
+        headers,
+        event: decodeEvent(adapter, { headers: headers(), rawBody: raw, receivedAt: new Date() }, name)
+      }
+    }
+  )
   return { source: "generic", deliveries: deliveries as unknown as VendorCase["deliveries"], credentials }
 }
 
@@ -116,10 +136,16 @@ const credentialEnv = (): Record<string, string> => {
   return env
 }
 
-const post = (h: Harness, c: VendorCase, d: Delivery) => h.post(undefined, { source: c.source, raw: d.raw, headers: d.headers() })
+const post = (h: Harness, c: VendorCase, d: Delivery) =>
+  h.post(undefined, { source: c.source, raw: d.raw, headers: d.headers() })
 
 /** Poll `GET /tickets/:source/:id` until the ticket has nothing pending and sits at `revision`. */
-const drainedAt = async (h: Harness, c: VendorCase, revision: string, timeoutMs = 20_000): Promise<TicketSyncStatus> => {
+const drainedAt = async (
+  h: Harness,
+  c: VendorCase,
+  revision: string,
+  timeoutMs = 20_000
+): Promise<TicketSyncStatus> => {
   const ticketId = c.deliveries[0].event.ticketId
   const deadline = Date.now() + timeoutMs
   let last: TicketSyncStatus | undefined
@@ -128,7 +154,9 @@ const drainedAt = async (h: Harness, c: VendorCase, revision: string, timeoutMs 
     if (last !== undefined && last.pendingEvents === 0 && last.appliedRevision === revision) return last
     await new Promise((r) => setTimeout(r, 50))
   }
-  throw new Error(`${c.source} ticket ${ticketId} did not drain at revision ${revision}; last status: ${JSON.stringify(last)}`)
+  throw new Error(
+    `${c.source} ticket ${ticketId} did not drain at revision ${revision}; last status: ${JSON.stringify(last)}`
+  )
 }
 
 interface Run {
@@ -148,7 +176,12 @@ const workitemsOf = async (run: Run, ticketId: string): Promise<ReadonlyArray<Re
     run.sdk.tm.postTaskmanagementWorkitemsQuery({
       filters: [
         { name: "typeId", type: "String", operator: "EQ", values: [run.h.provisioned.worktypeId] },
-        { name: `customFields.${customFieldKey({ key: "ticket_id", type: "identifier" })}`, type: "String", operator: "EQ", values: [ticketId] }
+        {
+          name: `customFields.${customFieldKey({ key: "ticket_id", type: "identifier" })}`,
+          type: "String",
+          operator: "EQ",
+          values: [ticketId]
+        }
       ],
       pageSize: 200
     } as never)
@@ -168,7 +201,8 @@ const outcomeCounts = (run: Run) => Effect.runPromise(run.h.service.links.outcom
 const statusNameOf = (run: Run, id: unknown): string | undefined =>
   Object.entries(run.h.provisioned.statusIds).find(([, v]) => v === id)?.[0]
 
-const idOf = (ref: unknown): unknown => (typeof ref === "object" && ref !== null ? (ref as { id?: unknown }).id : undefined)
+const idOf = (ref: unknown): unknown =>
+  typeof ref === "object" && ref !== null ? (ref as { id?: unknown }).id : undefined
 
 /** Datetimes compared as instants (the emulator may render them with or without milliseconds). */
 const DATETIME_KEYS = new Set(defaultCatalog.fields.filter((f) => f.type === "datetime").map((f) => customFieldKey(f)))
@@ -183,11 +217,16 @@ const sameValue = (key: string, actual: unknown, expected: unknown): boolean =>
  */
 const expectedWorkitem = (run: Run, event: TicketEvent) => {
   const normalized = normalizeTicket(defaultCatalog, event.fields)
-  if (Either.isLeft(normalized)) throw new Error(`${event.source} ${event.ticketId}: fixture does not normalize: ${normalized.left.message}`)
+  if (Either.isLeft(normalized))
+    throw new Error(`${event.source} ${event.ticketId}: fixture does not normalize: ${normalized.left.message}`)
   const values: Record<string, NormalizedValue> = { ...normalized.right.values, source_revision: event.revision }
   const status = values["status"]
   const statusName = typeof status === "string" ? defaultCatalog.statusMapping[status] : undefined
-  const body = toWorkitemCreate(defaultCatalog, { ...normalized.right, values }, { typeId: run.h.provisioned.worktypeId, statusIds: run.h.provisioned.statusIds })
+  const body = toWorkitemCreate(
+    defaultCatalog,
+    { ...normalized.right, values },
+    { typeId: run.h.provisioned.worktypeId, statusIds: run.h.provisioned.statusIds }
+  )
   return { values, statusName, body }
 }
 
@@ -215,15 +254,23 @@ const assertFinal = async (run: Run, c: VendorCase): Promise<Record<string, unkn
   expect(idOf(w["type"]) ?? w["typeId"]).toBe(run.h.provisioned.worktypeId)
   if (expected.body.priority !== undefined) expect(w["priority"]).toBe(expected.body.priority)
   if (expected.body.description !== undefined) expect(w["description"]).toBe(expected.body.description)
-  if (expected.body.dateDue !== undefined) expect(Date.parse(String(w["dateDue"]))).toBe(Date.parse(expected.body.dateDue))
+  if (expected.body.dateDue !== undefined)
+    expect(Date.parse(String(w["dateDue"]))).toBe(Date.parse(expected.body.dateDue))
 
   // custom fields: exactly the final ticket's values (plus the time of the last write)
   const custom = (w["customFields"] ?? {}) as Record<string, unknown>
   const present = Object.fromEntries(Object.entries(custom).filter(([, v]) => v !== null && v !== undefined))
   const lastSynced = customFieldKey({ key: "last_synced", type: "datetime" })
-  expect(Object.keys(present).filter((k) => k !== lastSynced).sort()).toEqual(Object.keys(expected.body.customFields ?? {}).sort())
+  expect(
+    Object.keys(present)
+      .filter((k) => k !== lastSynced)
+      .sort()
+  ).toEqual(Object.keys(expected.body.customFields ?? {}).sort())
   for (const [key, value] of Object.entries(expected.body.customFields ?? {})) {
-    expect(sameValue(key, present[key], value), `${key}: got ${JSON.stringify(present[key])}, want ${JSON.stringify(value)}`).toBe(true)
+    expect(
+      sameValue(key, present[key], value),
+      `${key}: got ${JSON.stringify(present[key])}, want ${JSON.stringify(value)}`
+    ).toBe(true)
   }
   expect(present[customFieldKey({ key: "source_revision", type: "text" })]).toBe(final.revision)
   expect(present[customFieldKey({ key: "source_system", type: "enum" })]).toBe(c.source)
@@ -235,7 +282,9 @@ const assertFinal = async (run: Run, c: VendorCase): Promise<Record<string, unkn
   expect(status.ticketId).toBe(ticketId)
 
   // nothing of this ticket went to the dead letters
-  const dead = (await (await fetch(`${run.h.service.url}/dead-letters`)).json()) as { deadLetters: Array<{ source: string; ticketId: string }> }
+  const dead = (await (await fetch(`${run.h.service.url}/dead-letters`)).json()) as {
+    deadLetters: Array<{ source: string; ticketId: string }>
+  }
   expect(dead.deadLetters.filter((d) => d.source === c.source && d.ticketId === ticketId)).toEqual([])
   return w
 }
@@ -278,7 +327,12 @@ describe("each helpdesk's fixtures, end to end through the service and the emula
         for (const d of c.deliveries) {
           const res = await post(run.h, c, d)
           expect(res.status, `${d.name}: ${JSON.stringify(res.json)}`).toBe(202)
-          expect(res.json).toMatchObject({ status: "accepted", ticketId, revision: d.event.revision, deliveryKey: d.event.deliveryKey })
+          expect(res.json).toMatchObject({
+            status: "accepted",
+            ticketId,
+            revision: d.event.revision,
+            deliveryKey: d.event.deliveryKey
+          })
           const s = await drainedAt(run.h, c, d.event.revision)
           workitemId ??= s.workitemId
           expect(s.workitemId).toBe(workitemId)
@@ -354,7 +408,11 @@ describe("a Jira delivery without X-Atlassian-Webhook-Identifier (as `pnpm demo:
   it("is applied, not dead-lettered: its revision (keyed by the body hash) fits source_revision", async () => {
     const c = CASES.find((x) => x.source === "jira")!
     const f = loadFixture("jira-issue-created")
-    const res = await run.h.post(undefined, { source: "jira", raw: f.rawBody, headers: sign("jira", f.rawBody, c.credentials, new Date()) })
+    const res = await run.h.post(undefined, {
+      source: "jira",
+      raw: f.rawBody,
+      headers: sign("jira", f.rawBody, c.credentials, new Date())
+    })
     expect(res.status, JSON.stringify(res.json)).toBe(202)
     expect(String(res.json["deliveryKey"])).toMatch(/^sha256:[0-9a-f]{64}$/)
     const revision = String(res.json["revision"])
@@ -362,7 +420,9 @@ describe("a Jira delivery without X-Atlassian-Webhook-Identifier (as `pnpm demo:
     const s = await drainedAt(run.h, c, revision)
     expect(s.lastError).toBeUndefined()
     const w = await getWorkitem(run, s.workitemId!)
-    expect((w["customFields"] as Record<string, unknown>)[customFieldKey({ key: "source_revision", type: "text" })]).toBe(revision)
+    expect(
+      (w["customFields"] as Record<string, unknown>)[customFieldKey({ key: "source_revision", type: "text" })]
+    ).toBe(revision)
     const dead = (await (await fetch(`${run.h.service.url}/dead-letters`)).json()) as { total: number }
     expect(dead.total).toBe(0)
   })

@@ -84,7 +84,8 @@ describe("main: failed start and shutdown", () => {
 
   it("stops cleanly on a SIGTERM during start-up (the bundled emulator already started) and exits 0", async () => {
     const p = spawn({ PORT: "0", GENESYS_EMULATOR_PORT: "0", WORKBRIDGE_DATA_DIR: freshDataDir() })
-    for (let i = 0; i < 1200 && !p.output().includes("using the bundled LOCAL EMULATOR"); i++) await new Promise((r) => setTimeout(r, 25))
+    for (let i = 0; i < 1200 && !p.output().includes("using the bundled LOCAL EMULATOR"); i++)
+      await new Promise((r) => setTimeout(r, 25))
     expect(p.output()).toContain("using the bundled LOCAL EMULATOR")
     p.child.kill("SIGTERM")
     const { code } = await p.exited

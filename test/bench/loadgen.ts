@@ -32,7 +32,13 @@ export interface LoadResult {
   readonly non2xx: number
   readonly errors: number
   readonly timeouts: number
-  readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number; readonly mean: number }
+  readonly latencyMs: {
+    readonly p50: number
+    readonly p90: number
+    readonly p99: number
+    readonly max: number
+    readonly mean: number
+  }
   readonly durationSeconds: number
 }
 
@@ -48,9 +54,17 @@ const run = async (spec: LoadSpec): Promise<LoadResult> => {
       revision: 1,
       event_id: `${id}-1`,
       kind: "created",
-      fields: { subject: `Load test ticket ${n}`, status: "new", priority: "normal", category: "incident", product_family: ["web"] }
+      fields: {
+        subject: `Load test ticket ${n}`,
+        status: "new",
+        priority: "normal",
+        category: "incident",
+        product_family: ["web"]
+      }
     })
-    const signature = `sha256=${createHmac("sha256", spec.secret ?? "").update(body).digest("hex")}`
+    const signature = `sha256=${createHmac("sha256", spec.secret ?? "")
+      .update(body)
+      .digest("hex")}`
     return { body, headers: { "content-type": "application/json", "x-workbridge-signature": signature } }
   }
   const fixed = spec.body === "generic-webhook" ? undefined : JSON.stringify(spec.body.json)
@@ -64,7 +78,8 @@ const run = async (spec: LoadSpec): Promise<LoadResult> => {
         method: "POST",
         path: spec.path,
         setupRequest: (req: Record<string, unknown>) => {
-          if (fixed !== undefined) return { ...req, body: fixed, headers: { "content-type": "application/json", ...spec.headers } }
+          if (fixed !== undefined)
+            return { ...req, body: fixed, headers: { "content-type": "application/json", ...spec.headers } }
           const w = webhook()
           return { ...req, body: w.body, headers: { ...w.headers, ...spec.headers } }
         }
@@ -85,7 +100,13 @@ const run = async (spec: LoadSpec): Promise<LoadResult> => {
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
-    latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.average },
+    latencyMs: {
+      p50: r.latency.p50,
+      p90: r.latency.p90,
+      p99: r.latency.p99,
+      max: r.latency.max,
+      mean: r.latency.average
+    },
     durationSeconds: r.duration
   }
 }

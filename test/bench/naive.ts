@@ -37,7 +37,6 @@ export interface NaiveResult {
   readonly durationMs: number
 }
 
-
 export const runNaive = async (options: NaiveOptions): Promise<NaiveResult> => {
   const catalog = options.catalog ?? defaultCatalog
   const session = await openSession(options.reader)
@@ -47,7 +46,9 @@ export const runNaive = async (options: NaiveOptions): Promise<NaiveResult> => {
   const started = Date.now()
 
   /** One SDK call, counted; 429 and 5xx are retried after a pause (each retry is a call too). */
-  const call = async (f: () => Promise<unknown>): Promise<{ ok: boolean; body: Record<string, unknown> | undefined }> => {
+  const call = async (
+    f: () => Promise<unknown>
+  ): Promise<{ ok: boolean; body: Record<string, unknown> | undefined }> => {
     for (let attempt = 0; attempt < 20; attempt++) {
       calls++
       try {
@@ -78,14 +79,21 @@ export const runNaive = async (options: NaiveOptions): Promise<NaiveResult> => {
         session.tm.postTaskmanagementWorkitemsQuery({
           filters: [
             { name: "typeId", type: "String", operator: "EQ", values: [options.ctx.typeId] },
-            { name: `customFields.${customFieldKey(idField)}`, type: "String", operator: "EQ", values: [d.event.ticketId] }
+            {
+              name: `customFields.${customFieldKey(idField)}`,
+              type: "String",
+              operator: "EQ",
+              values: [d.event.ticketId]
+            }
           ],
           pageSize: 1
         } as never)
       )
       const existing = (found.body?.["entities"] as Array<{ id: string }> | undefined)?.[0]
       if (existing === undefined) {
-        await call(() => session.tm.postTaskmanagementWorkitems(toWorkitemCreate(catalog, ticket, options.ctx) as never))
+        await call(() =>
+          session.tm.postTaskmanagementWorkitems(toWorkitemCreate(catalog, ticket, options.ctx) as never)
+        )
       } else {
         const body = toWorkitemUpdate(catalog, undefined, ticket, options.ctx)
         if (body !== undefined) await call(() => session.tm.patchTaskmanagementWorkitem(existing.id, body as never))

@@ -28,32 +28,128 @@ import { buildService } from "../../service/build.js"
 const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "tickets", description: "tickets of the efficiency storm", default: 1000, min: 1 },
   { name: "events", description: "events of the efficiency storm", default: 10000, min: 1 },
-  { name: "budget", description: "Genesys budget per minute of the efficiency storm (service and emulator); low enough that the storm arrives faster than it drains", default: 1200, min: 60 },
-  { name: "coalesce-ms", description: "WORKBRIDGE_COALESCE_MS of the service in figures 1-2 (empty: the service's default)", default: "" },
+  {
+    name: "budget",
+    description:
+      "Genesys budget per minute of the efficiency storm (service and emulator); low enough that the storm arrives faster than it drains",
+    default: 1200,
+    min: 60
+  },
+  {
+    name: "coalesce-ms",
+    description: "WORKBRIDGE_COALESCE_MS of the service in figures 1-2 (empty: the service's default)",
+    default: ""
+  },
   { name: "rss-events", description: "events of the memory storm (0 skips figure 5)", default: 100000, min: 0 },
   { name: "rss-tickets", description: "tickets of the memory storm", default: 10000, min: 1 },
   { name: "rss-budget", description: "Genesys budget per minute during the memory storm", default: 60000, min: 60 },
-  { name: "rss-drain-seconds", description: "how long the memory storm may drain after the last delivery", default: 120, min: 0 },
+  {
+    name: "rss-drain-seconds",
+    description: "how long the memory storm may drain after the last delivery",
+    default: 120,
+    min: 0
+  },
   { name: "duration", description: "seconds of each load-generator round (figures 3-4)", default: 3, min: 1, max: 600 },
-  { name: "rounds", description: "interleaved rounds of each side (service, baseline, service, baseline …) for figures 3-4", default: 5, min: 5, max: 100 },
-  { name: "warmup", description: "seconds of the warm-up round of each side before the measured rounds (figures 3-4)", default: 2, min: 1, max: 600 },
-  { name: "connections", description: "load-generator connections for throughput runs", default: 32, min: 1, max: 1000 },
+  {
+    name: "rounds",
+    description: "interleaved rounds of each side (service, baseline, service, baseline …) for figures 3-4",
+    default: 5,
+    min: 5,
+    max: 100
+  },
+  {
+    name: "warmup",
+    description: "seconds of the warm-up round of each side before the measured rounds (figures 3-4)",
+    default: 2,
+    min: 1,
+    max: 600
+  },
+  {
+    name: "connections",
+    description: "load-generator connections for throughput runs",
+    default: 32,
+    min: 1,
+    max: 1000
+  },
   { name: "ingest-rate", description: "offered webhook rate (req/s) for the latency figure", default: 1000, min: 1 },
   { name: "data-action-rate", description: "offered Data Action rate (req/s) for its latency", default: 500, min: 1 },
-  { name: "concurrency", description: "webhook requests in flight while sending storms", default: 32, min: 1, max: 512 },
+  {
+    name: "concurrency",
+    description: "webhook requests in flight while sending storms",
+    default: 32,
+    min: 1,
+    max: 512
+  },
   { name: "seed", description: "storm seed", default: 1, min: 0 },
-  { name: "lag-seconds", description: "seconds of steady webhooks for the sync-lag figure", default: 30, min: 1, max: 3600 },
-  { name: "lag-rate", description: "events per second of the sync-lag figure (steady; half new tickets, half updates of tickets created 3 s before)", default: 10, min: 1, max: 1000 },
-  { name: "lag-budget", description: "Genesys budget per minute during the sync-lag figure (well above the offered rate)", default: 1200, min: 60 },
-  { name: "service", description: "which service the stacks run: dist (the production build, built by the bench first) or tsx (the sources)", default: "dist" },
-  { name: "backfill-tickets", description: "new Zendesk tickets of the backfill call-count run and the reconciliation pass after it", default: 1000, min: 1 },
-  { name: "backfill-lag-tickets", description: "new Zendesk tickets of the backfill the live webhooks are sent during", default: 10000, min: 1 },
-  { name: "backfill-webhook-every", description: "seconds between two live webhooks during that backfill", default: 3, min: 0.1, max: 600 },
-  { name: "backfill-budget", description: "Genesys budget per minute of the backfill runs (service and emulator; Genesys's default rate limit)", default: 300, min: 60 },
-  { name: "only", description: `comma-separated sections to run, the others left out (${SECTIONS.join(", ")}); empty: all`, default: "" },
+  {
+    name: "lag-seconds",
+    description: "seconds of steady webhooks for the sync-lag figure",
+    default: 30,
+    min: 1,
+    max: 3600
+  },
+  {
+    name: "lag-rate",
+    description:
+      "events per second of the sync-lag figure (steady; half new tickets, half updates of tickets created 3 s before)",
+    default: 10,
+    min: 1,
+    max: 1000
+  },
+  {
+    name: "lag-budget",
+    description: "Genesys budget per minute during the sync-lag figure (well above the offered rate)",
+    default: 1200,
+    min: 60
+  },
+  {
+    name: "service",
+    description:
+      "which service the stacks run: dist (the production build, built by the bench first) or tsx (the sources)",
+    default: "dist"
+  },
+  {
+    name: "backfill-tickets",
+    description: "new Zendesk tickets of the backfill call-count run and the reconciliation pass after it",
+    default: 1000,
+    min: 1
+  },
+  {
+    name: "backfill-lag-tickets",
+    description: "new Zendesk tickets of the backfill the live webhooks are sent during",
+    default: 10000,
+    min: 1
+  },
+  {
+    name: "backfill-webhook-every",
+    description: "seconds between two live webhooks during that backfill",
+    default: 3,
+    min: 0.1,
+    max: 600
+  },
+  {
+    name: "backfill-budget",
+    description: "Genesys budget per minute of the backfill runs (service and emulator; Genesys's default rate limit)",
+    default: 300,
+    min: 60
+  },
+  {
+    name: "only",
+    description: `comma-separated sections to run, the others left out (${SECTIONS.join(", ")}); empty: all`,
+    default: ""
+  },
   { name: "skip", description: `comma-separated sections to leave out (${SECTIONS.join(", ")})`, default: "" },
-  { name: "distributed", description: "the distributed storm (3 replicas on RabbitMQ + Redis, same size and budget as figures 1-2) as extra rows: auto (when 127.0.0.1:5672 and :6379 answer), on, off", default: "auto" },
-  { name: "extra", description: "comma-separated modules exporting benchRows(say) → BenchRow[] (extra rows, e.g. a distributed run)", default: "" }
+  {
+    name: "distributed",
+    description:
+      "the distributed storm (3 replicas on RabbitMQ + Redis, same size and budget as figures 1-2) as extra rows: auto (when 127.0.0.1:5672 and :6379 answer), on, off",
+    default: "auto"
+  },
+  {
+    name: "extra",
+    description: "comma-separated modules exporting benchRows(say) → BenchRow[] (extra rows, e.g. a distributed run)",
+    default: ""
+  }
 ]
 
 /** Whether a TCP port on 127.0.0.1 accepts a connection within a second. */
@@ -74,12 +170,16 @@ const SERVERS = fileURLToPath(new URL("./servers.ts", import.meta.url))
 const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url))
 
 const started = Date.now()
-const say = (line: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
+const say = (line: string) =>
+  process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
 
 /** Run the load generator in its own process. */
 const load = (spec: LoadSpec): Promise<LoadResult> =>
   new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ["--import", "tsx", LOADGEN, JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] })
+    const c = spawn(process.execPath, ["--import", "tsx", LOADGEN, JSON.stringify(spec)], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let out = ""
     let err = ""
     c.stdout.on("data", (d: Buffer) => (out += d.toString()))
@@ -97,7 +197,10 @@ const load = (spec: LoadSpec): Promise<LoadResult> =>
 /** Start one of the comparison servers in its own process. */
 const server = (mode: "echo" | "data-actions"): Promise<{ url: string; stop: () => Promise<void> }> =>
   new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ["--import", "tsx", SERVERS, mode], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] })
+    const c = spawn(process.execPath, ["--import", "tsx", SERVERS, mode], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let out = ""
     c.stdout.on("data", (d: Buffer) => {
       out += d.toString()
@@ -118,7 +221,8 @@ const server = (mode: "echo" | "data-actions"): Promise<{ url: string; stop: () 
 
 /** Whether the stacks run the production build (`--service dist`, the default) or the sources (`--service tsx`). */
 let compiled = true
-const serviceName = () => (compiled ? "the production build (node service/dist/main.js)" : "the sources (node --import tsx service/src/main.ts)")
+const serviceName = () =>
+  compiled ? "the production build (node service/dist/main.js)" : "the sources (node --import tsx service/src/main.ts)"
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a")
 const mb = (bytes: number | undefined) => (bytes === undefined ? "n/a" : `${(bytes / 1024 / 1024).toFixed(0)} MB`)
@@ -130,8 +234,15 @@ interface Figures {
 /** Figures 1 and 2: the storm through Workbridge, and the same storm through the naive baseline. */
 const stormFigures = async (flags: Record<string, number | string | boolean>, figures: Figures, skip: Set<string>) => {
   const budget = flags["budget"] as number
-  const storm = generateStorm({ tickets: flags["tickets"] as number, events: flags["events"] as number, seed: flags["seed"] as number, prefix: `b${flags["seed"]}-` })
-  say(`efficiency storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries; budget ${budget}/min`)
+  const storm = generateStorm({
+    tickets: flags["tickets"] as number,
+    events: flags["events"] as number,
+    seed: flags["seed"] as number,
+    prefix: `b${flags["seed"]}-`
+  })
+  say(
+    `efficiency storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries; budget ${budget}/min`
+  )
   const coalesce = String(flags["coalesce-ms"])
   const stack = await startStack({
     compiled,
@@ -150,19 +261,30 @@ const stormFigures = async (flags: Record<string, number | string | boolean>, fi
       log: say
     })
     const calls = run.report.calls!
-    say(`workbridge: ${calls.api} calls for ${storm.stats.tickets} tickets; invariants ${run.report.ok ? "hold" : "VIOLATED"}`)
+    say(
+      `workbridge: ${calls.api} calls for ${storm.stats.tickets} tickets; invariants ${run.report.ok ? "hold" : "VIOLATED"}`
+    )
 
     // The naive baseline on the same emulator, its own worktype; the rate limit is lifted (its call count does not depend on it).
     stack.emulator.configure({ rateLimitPerMinute: 1_000_000, workitemUpdatesPerMinute: 1_000_000 })
     const naiveSide = await provisionForService(
-      { gatewayUrl: stack.emulator.url, clientId: stack.emulator.adminClientId, clientSecret: stack.emulator.adminClientSecret },
+      {
+        gatewayUrl: stack.emulator.url,
+        clientId: stack.emulator.adminClientId,
+        clientSecret: stack.emulator.adminClientSecret
+      },
       { namePrefix: "Naive" }
     )
     const naiveSession = await openSession(stack.reader)
     const ctx = { typeId: naiveSide.worktypeId, statusIds: await statusIds(naiveSession, naiveSide.worktypeId) }
     const events = storm.deliveries.filter((d) => d.copy === "original")
     say(`naive baseline: ${events.length} events, query then POST/PATCH each`)
-    const naive = await runNaive({ reader: stack.reader, ctx, deliveries: events, onProgress: (d, t) => say(`naive ${d}/${t}`) })
+    const naive = await runNaive({
+      reader: stack.reader,
+      ctx,
+      deliveries: events,
+      onProgress: (d, t) => say(`naive ${d}/${t}`)
+    })
     const ratio = naive.perTicket / calls.perTicket
     if (!skip.has("1")) {
       figures.rows.push({
@@ -172,7 +294,14 @@ const stormFigures = async (flags: Record<string, number | string | boolean>, fi
         goal: "≤ 1.5",
         met: calls.perTicket <= 1.5 && run.report.ok,
         note: `${storm.stats.events} events (${storm.stats.deliveries} deliveries with duplicates) over ${storm.stats.tickets} tickets arriving in ${fmt(run.sendMs / 1000, 1)} s (${fmt(storm.stats.deliveries / (run.sendMs / 1000), 0)} deliveries/s against a budget of ${fmt(budget / 60, 0)} calls/s), budget ${budget}/min on service and emulator, coalescing window ${coalesce === "" ? "the service's default" : `${coalesce} ms`}; ${calls.api} API calls (+${calls.token} token); naive: ${naive.calls} calls (${naive.refused} refused); invariants ${run.report.ok ? "held" : `VIOLATED (${run.report.violations.length})`}`,
-        data: { calls, naive, invariantsOk: run.report.ok, violations: run.report.violations.slice(0, 20), send: run.send, byRoute: calls.byRoute }
+        data: {
+          calls,
+          naive,
+          invariantsOk: run.report.ok,
+          violations: run.report.violations.slice(0, 20),
+          send: run.send,
+          byRoute: calls.byRoute
+        }
       })
     }
     if (!skip.has("2") && run.budget !== undefined) {
@@ -219,7 +348,8 @@ const interleaved = async (
   await service(warmup)
   await baseline(warmup)
   const out: Array<{ service: LoadResult; baseline: LoadResult }> = []
-  for (let i = 0; i < (flags["rounds"] as number); i++) out.push({ service: await service(duration), baseline: await baseline(duration) })
+  for (let i = 0; i < (flags["rounds"] as number); i++)
+    out.push({ service: await service(duration), baseline: await baseline(duration) })
   return out
 }
 
@@ -236,12 +366,20 @@ const latencyStats = (rounds: ReadonlyArray<{ readonly service: LoadResult; read
   serviceRps: spreadOf(rounds.map((r) => r.service.rps))
 })
 const range = (s: Spread, digits: number, unit = "") => `${fmt(s.min, digits)}–${fmt(s.max, digits)}${unit}`
-const non2xx = (rounds: ReadonlyArray<{ readonly service: LoadResult }>) => rounds.reduce((a, r) => a + r.service.non2xx + r.service.errors, 0)
+const non2xx = (rounds: ReadonlyArray<{ readonly service: LoadResult }>) =>
+  rounds.reduce((a, r) => a + r.service.non2xx + r.service.errors, 0)
 
 /** Figure 3: durable webhook ingest vs a bare Express JSON echo. */
 const ingestFigure = async (flags: Record<string, number | string | boolean>, figures: Figures) => {
   const secret = "bench-ingest-secret"
-  const stack = await startStack({ compiled, rateLimitPerMinute: 300, budgetPerMinute: 300, webhookEnv: { WEBHOOK_SECRET_GENERIC: secret }, namePrefix: "Ingest", log: say })
+  const stack = await startStack({
+    compiled,
+    rateLimitPerMinute: 300,
+    budgetPerMinute: 300,
+    webhookEnv: { WEBHOOK_SECRET_GENERIC: secret },
+    namePrefix: "Ingest",
+    log: say
+  })
   const echo = await server("echo")
   try {
     const duration = flags["duration"] as number
@@ -249,17 +387,45 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
     const rate = flags["ingest-rate"] as number
     const rounds = flags["rounds"] as number
     const webhook = { body: "generic-webhook", secret } as const
-    say(`ingest throughput: ${rounds} interleaved rounds of ${connections} connections × ${duration} s, service then echo (after a warm-up of each)`)
+    say(
+      `ingest throughput: ${rounds} interleaved rounds of ${connections} connections × ${duration} s, service then echo (after a warm-up of each)`
+    )
     const tp = await interleaved(
       flags,
-      (s) => load({ url: stack.service.url, path: "/webhooks/generic", connections, durationSeconds: s, ...webhook, prefix: "tp" }),
+      (s) =>
+        load({
+          url: stack.service.url,
+          path: "/webhooks/generic",
+          connections,
+          durationSeconds: s,
+          ...webhook,
+          prefix: "tp"
+        }),
       (s) => load({ url: echo.url, path: "/echo", connections, durationSeconds: s, ...webhook, prefix: "tp" })
     )
     say(`ingest latency at ${rate} req/s offered: ${rounds} interleaved rounds`)
     const lat = await interleaved(
       flags,
-      (s) => load({ url: stack.service.url, path: "/webhooks/generic", connections: 20, durationSeconds: s, overallRate: rate, ...webhook, prefix: "lat" }),
-      (s) => load({ url: echo.url, path: "/echo", connections: 20, durationSeconds: s, overallRate: rate, ...webhook, prefix: "lat" })
+      (s) =>
+        load({
+          url: stack.service.url,
+          path: "/webhooks/generic",
+          connections: 20,
+          durationSeconds: s,
+          overallRate: rate,
+          ...webhook,
+          prefix: "lat"
+        }),
+      (s) =>
+        load({
+          url: echo.url,
+          path: "/echo",
+          connections: 20,
+          durationSeconds: s,
+          overallRate: rate,
+          ...webhook,
+          prefix: "lat"
+        })
     )
     const t = roundStats(tp)
     const l = latencyStats(lat)
@@ -288,19 +454,53 @@ const dataActionFigure = async (flags: Record<string, number | string | boolean>
     const connections = flags["connections"] as number
     const rate = flags["data-action-rate"] as number
     const rounds = flags["rounds"] as number
-    const input = { subject: "Printer on fire", status: "In Progress", priority: "P2", category: "bug", product_family: "printers, web", due_at: "2026-12-01T10:00:00Z" }
+    const input = {
+      subject: "Printer on fire",
+      status: "In Progress",
+      priority: "P2",
+      category: "bug",
+      product_family: "printers, web",
+      due_at: "2026-12-01T10:00:00Z"
+    }
     const auth = { authorization: `Basic ${Buffer.from(DATA_ACTION_BASIC_AUTH).toString("base64")}` }
-    say(`Data Action throughput: ${rounds} interleaved rounds of ${connections} connections × ${duration} s, action then bare route (after a warm-up of each)`)
+    say(
+      `Data Action throughput: ${rounds} interleaved rounds of ${connections} connections × ${duration} s, action then bare route (after a warm-up of each)`
+    )
     const tp = await interleaved(
       flags,
-      (s) => load({ url: srv.url, path: "/data-actions/normalize-ticket", connections, durationSeconds: s, headers: auth, body: { json: input } }),
+      (s) =>
+        load({
+          url: srv.url,
+          path: "/data-actions/normalize-ticket",
+          connections,
+          durationSeconds: s,
+          headers: auth,
+          body: { json: input }
+        }),
       (s) => load({ url: srv.url, path: "/bare", connections, durationSeconds: s, body: { json: input } })
     )
     say(`Data Action latency at ${rate} req/s offered: ${rounds} interleaved rounds`)
     const lat = await interleaved(
       flags,
-      (s) => load({ url: srv.url, path: "/data-actions/normalize-ticket", connections: 10, durationSeconds: s, overallRate: rate, headers: auth, body: { json: input } }),
-      (s) => load({ url: srv.url, path: "/bare", connections: 10, durationSeconds: s, overallRate: rate, body: { json: input } })
+      (s) =>
+        load({
+          url: srv.url,
+          path: "/data-actions/normalize-ticket",
+          connections: 10,
+          durationSeconds: s,
+          overallRate: rate,
+          headers: auth,
+          body: { json: input }
+        }),
+      (s) =>
+        load({
+          url: srv.url,
+          path: "/bare",
+          connections: 10,
+          durationSeconds: s,
+          overallRate: rate,
+          body: { json: input }
+        })
     )
     const t = roundStats(tp)
     const l = latencyStats(lat)
@@ -326,8 +526,20 @@ const rssFigure = async (flags: Record<string, number | string | boolean>, figur
   const tickets = Math.min(flags["rss-tickets"] as number, events)
   const budget = flags["rss-budget"] as number
   say(`memory storm: generating ${events} events over ${tickets} tickets`)
-  const storm: Storm = generateStorm({ tickets, events, seed: (flags["seed"] as number) + 1, prefix: `m${flags["seed"]}-` })
-  const stack = await startStack({ compiled, rateLimitPerMinute: budget, budgetPerMinute: budget, webhookEnv: storm.serviceEnv, namePrefix: "Memory", log: say })
+  const storm: Storm = generateStorm({
+    tickets,
+    events,
+    seed: (flags["seed"] as number) + 1,
+    prefix: `m${flags["seed"]}-`
+  })
+  const stack = await startStack({
+    compiled,
+    rateLimitPerMinute: budget,
+    budgetPerMinute: budget,
+    webhookEnv: storm.serviceEnv,
+    namePrefix: "Memory",
+    log: say
+  })
   let peak = 0
   const sample = setInterval(() => {
     peak = Math.max(peak, stack.service.rssBytes() ?? 0)
@@ -352,7 +564,13 @@ const rssFigure = async (flags: Record<string, number | string | boolean>, figur
       goal: "≤ 200 MB; ≤ 120 MB at start",
       met: peak > 0 && baseline !== undefined ? peak <= 200 * 1024 * 1024 && baseline <= 120 * 1024 * 1024 : undefined,
       note: `${serviceName()}; ${storm.stats.deliveries} deliveries over ${tickets} tickets sent in ${fmt(sent.durationMs / 1000, 0)} s (${sent.accepted.length} acknowledged), ${drainedAt === undefined ? `inbox not empty after ${flags["rss-drain-seconds"]} s of draining` : "inbox drained"} at ${budget}/min; VmHWM of the service process (RSS at start ${mb(baseline)})`,
-      data: { peakBytes: peak, vmHwmBytes: hwm, startRssBytes: baseline, sendMs: sent.durationMs, drained: drainedAt !== undefined }
+      data: {
+        peakBytes: peak,
+        vmHwmBytes: hwm,
+        startRssBytes: baseline,
+        sendMs: sent.durationMs,
+        drained: drainedAt !== undefined
+      }
     })
   } finally {
     clearInterval(sample)
@@ -370,14 +588,26 @@ const lagFigure = async (flags: Record<string, number | string | boolean>, figur
   const rate = flags["lag-rate"] as number
   const seconds = flags["lag-seconds"] as number
   const budget = flags["lag-budget"] as number
-  const stack = await startStack({ compiled, rateLimitPerMinute: budget, budgetPerMinute: budget, webhookEnv: { WEBHOOK_SECRET_GENERIC: secret }, namePrefix: "Lag", log: say })
+  const stack = await startStack({
+    compiled,
+    rateLimitPerMinute: budget,
+    budgetPerMinute: budget,
+    webhookEnv: { WEBHOOK_SECRET_GENERIC: secret },
+    namePrefix: "Lag",
+    log: say
+  })
   try {
     const run = `lag${Date.now().toString(36)}`
     const total = rate * seconds
     // Events between a ticket's creation and its update: odd, so that every event `updateAfter` after an even one is
     // an update of the ticket that even event created (events before the first update are all creations).
     const updateAfter = 3 * rate + ((3 * rate) % 2 === 0 ? 1 : 0)
-    interface Sent { readonly ticket: string; readonly rev: number; accepted?: number; status?: number }
+    interface Sent {
+      readonly ticket: string
+      readonly rev: number
+      accepted?: number
+      status?: number
+    }
     const sent: Array<Sent> = []
     let created = 0
     const post = async (e: Sent) => {
@@ -387,15 +617,27 @@ const lagFigure = async (flags: Record<string, number | string | boolean>, figur
           revision: e.rev,
           event_id: `${e.ticket}-${e.rev}`,
           kind: e.rev === 1 ? "created" : "updated",
-          fields: { subject: `Lag ticket ${e.ticket} rev ${e.rev}`, status: e.rev === 1 ? "new" : "open", priority: "normal", category: "incident", product_family: ["web"] }
+          fields: {
+            subject: `Lag ticket ${e.ticket} rev ${e.rev}`,
+            status: e.rev === 1 ? "new" : "open",
+            priority: "normal",
+            category: "incident",
+            product_family: ["web"]
+          }
         })
       )
-      const res = await fetch(`${stack.service.url}/webhooks/generic`, { method: "POST", headers: sign("generic", body, { secret }, new Date()), body })
+      const res = await fetch(`${stack.service.url}/webhooks/generic`, {
+        method: "POST",
+        headers: sign("generic", body, { secret }, new Date()),
+        body
+      })
       await res.arrayBuffer()
       e.status = res.status
       if (res.status === 202) e.accepted = Date.now()
     }
-    say(`sync lag: ${total} events at ${rate}/s (budget ${budget}/min), half new tickets, half updates 3 s after their creation`)
+    say(
+      `sync lag: ${total} events at ${rate}/s (budget ${budget}/min), half new tickets, half updates 3 s after their creation`
+    )
     const start = Date.now()
     const inFlight: Array<Promise<void>> = []
     for (let i = 0; i < total; i++) {
@@ -403,7 +645,9 @@ const lagFigure = async (flags: Record<string, number | string | boolean>, figur
       const wait = at - Date.now()
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
       const isUpdate = i >= updateAfter && (i - updateAfter) % 2 === 0
-      const e: Sent = isUpdate ? { ticket: sent[i - updateAfter]!.ticket, rev: 2 } : { ticket: `${run}-${++created}`, rev: 1 }
+      const e: Sent = isUpdate
+        ? { ticket: sent[i - updateAfter]!.ticket, rev: 2 }
+        : { ticket: `${run}-${++created}`, rev: 1 }
       sent.push(e)
       inFlight.push(post(e).catch(() => undefined))
     }
@@ -424,7 +668,8 @@ const lagFigure = async (flags: Record<string, number | string | boolean>, figur
       else lags.push(Math.max(0, written - e.accepted))
     }
     lags.sort((a, b) => a - b)
-    const q = (p: number) => (lags.length === 0 ? Number.NaN : lags[Math.min(lags.length - 1, Math.ceil(p * lags.length) - 1)]!)
+    const q = (p: number) =>
+      lags.length === 0 ? Number.NaN : lags[Math.min(lags.length - 1, Math.ceil(p * lags.length) - 1)]!
     const p50 = q(0.5)
     const p99 = q(0.99)
     const updates = sent.filter((e) => e.rev === 2).length
@@ -454,7 +699,9 @@ const main = async (): Promise<number> => {
     throw e
   }
   if (flags === undefined) {
-    process.stdout.write(`${usage("pnpm bench", "Measure storm efficiency, budget utilization and drain time, webhook ingest, the Data Action endpoint, RSS, sync lag and the backfill's calls and live lag in one run.", FLAGS)}\n`)
+    process.stdout.write(
+      `${usage("pnpm bench", "Measure storm efficiency, budget utilization and drain time, webhook ingest, the Data Action endpoint, RSS, sync lag and the backfill's calls and live lag in one run.", FLAGS)}\n`
+    )
     return 0
   }
   let sections: ReadonlySet<Section>
@@ -477,7 +724,9 @@ const main = async (): Promise<number> => {
     await buildService()
   }
   if (String(flags["coalesce-ms"]) !== "" && !/^\d+$/.test(String(flags["coalesce-ms"]))) {
-    process.stderr.write(`bench: --coalesce-ms must be a whole number of milliseconds (got "${String(flags["coalesce-ms"])}")\n`)
+    process.stderr.write(
+      `bench: --coalesce-ms must be a whole number of milliseconds (got "${String(flags["coalesce-ms"])}")\n`
+    )
     return 2
   }
   const distributed = String(flags["distributed"])
@@ -507,7 +756,9 @@ const main = async (): Promise<number> => {
     // Left out by --only or --skip.
   } else if (distributed === "on" || (distributed === "auto" && (await reachable(5672)) && (await reachable(6379)))) {
     const { distributedBenchRows } = await import("../distributed/bench.js")
-    say(`distributed storm: 3 replicas on RabbitMQ + Redis, ${String(flags["events"])} events over ${String(flags["tickets"])} tickets, budget ${String(flags["budget"])}/min`)
+    say(
+      `distributed storm: 3 replicas on RabbitMQ + Redis, ${String(flags["events"])} events over ${String(flags["tickets"])} tickets, budget ${String(flags["budget"])}/min`
+    )
     figures.rows.push(
       ...(await distributedBenchRows({
         tickets: flags["tickets"] as number,
@@ -519,12 +770,20 @@ const main = async (): Promise<number> => {
       }))
     )
   } else if (distributed === "auto") {
-    say("distributed storm skipped: RabbitMQ (127.0.0.1:5672) or Redis (127.0.0.1:6379) is not reachable (--distributed on forces it)")
+    say(
+      "distributed storm skipped: RabbitMQ (127.0.0.1:5672) or Redis (127.0.0.1:6379) is not reachable (--distributed on forces it)"
+    )
   }
-  for (const module of String(flags["extra"]).split(",").map((m) => m.trim()).filter((m) => m !== "")) {
+  for (const module of String(flags["extra"])
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "")) {
     const url = pathToFileURL(resolve(process.cwd(), module)).href
-    const extra = (await import(url)) as { benchRows?: (say: (line: string) => void) => Promise<ReadonlyArray<BenchRow>> }
-    if (typeof extra.benchRows !== "function") throw new Error(`--extra ${module}: the module exports no benchRows function`)
+    const extra = (await import(url)) as {
+      benchRows?: (say: (line: string) => void) => Promise<ReadonlyArray<BenchRow>>
+    }
+    if (typeof extra.benchRows !== "function")
+      throw new Error(`--extra ${module}: the module exports no benchRows function`)
     figures.rows.push(...(await extra.benchRows(say)))
   }
 
@@ -536,10 +795,15 @@ const main = async (): Promise<number> => {
     loadAverageAtStart: load0.map((x) => Number(x.toFixed(2))),
     loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2)))
   }
-  process.stdout.write(`\n${formatTable(figures.rows)}\n\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(" ")} → ${machine.loadAverageAtEnd.join(" ")}\n`)
+  process.stdout.write(
+    `\n${formatTable(figures.rows)}\n\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(" ")} → ${machine.loadAverageAtEnd.join(" ")}\n`
+  )
   mkdirSync(RESULTS, { recursive: true })
   const file = `${RESULTS}bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`
-  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), flags, machine, rows: figures.rows, markdown: markdownTable(figures.rows) }, null, 2)}\n`)
+  writeFileSync(
+    file,
+    `${JSON.stringify({ at: new Date().toISOString(), flags, machine, rows: figures.rows, markdown: markdownTable(figures.rows) }, null, 2)}\n`
+  )
   process.stdout.write(`results: ${file}\n`)
   return 0
 }

@@ -4,7 +4,15 @@ import { type BenchRow, formatSpread, formatTable, markdownTable, spreadOf } fro
 const rows: Array<BenchRow> = [
   { id: "a", figure: "calls per ticket", measured: "1.20", goal: "≤ 1.5", met: true, note: "10k events" },
   { id: "b", figure: "peak RSS", measured: "350 MB", goal: "≤ 300 MB", met: false, note: "100k events" },
-  { id: "r", figure: "ingest vs echo", measured: "0.70×", spread: "0.61–0.78×; p99 9–14 ms", goal: "≥ 0.8×", met: false, note: "5 rounds" },
+  {
+    id: "r",
+    figure: "ingest vs echo",
+    measured: "0.70×",
+    spread: "0.61–0.78×; p99 9–14 ms",
+    goal: "≥ 0.8×",
+    met: false,
+    note: "5 rounds"
+  },
   { id: "c", figure: "extra row", measured: "n/a", goal: "–", met: undefined, note: "added by another suite" }
 ]
 
@@ -20,7 +28,12 @@ describe("bench table", () => {
     expect(text).toContain("│ NO")
     expect(text).toContain("4. added by another suite")
     const spreadColumn = (l: string) => l.split(" │ ")[3]!.trim()
-    expect(lines.filter((l) => l.includes("│")).slice(1).map(spreadColumn)).toEqual(["–", "–", "0.61–0.78×; p99 9–14 ms", "–"])
+    expect(
+      lines
+        .filter((l) => l.includes("│"))
+        .slice(1)
+        .map(spreadColumn)
+    ).toEqual(["–", "–", "0.61–0.78×; p99 9–14 ms", "–"])
   })
 
   it("renders the same rows as Markdown", () => {

@@ -39,9 +39,12 @@ export const spreadOf = (values: ReadonlyArray<number>): Spread => {
 
 /** `0.71 (0.65–0.78)` — the median, then min–max; `unit` follows each number. */
 export const formatSpread = (s: Spread, digits = 2, unit = ""): string =>
-  Number.isFinite(s.median) ? `${s.median.toFixed(digits)}${unit} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)}${unit})` : "n/a"
+  Number.isFinite(s.median)
+    ? `${s.median.toFixed(digits)}${unit} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)}${unit})`
+    : "n/a"
 
-const width = (rows: ReadonlyArray<ReadonlyArray<string>>, i: number): number => Math.max(...rows.map((r) => [...(r[i] ?? "")].length))
+const width = (rows: ReadonlyArray<ReadonlyArray<string>>, i: number): number =>
+  Math.max(...rows.map((r) => [...(r[i] ?? "")].length))
 
 const pad = (s: string, n: number): string => s + " ".repeat(Math.max(0, n - [...s].length))
 
@@ -49,7 +52,14 @@ const pad = (s: string, n: number): string => s + " ".repeat(Math.max(0, n - [..
 export const formatTable = (rows: ReadonlyArray<BenchRow>): string => {
   const cells = [
     ["#", "figure", "measured", "spread (min–max of rounds)", "goal", "met"],
-    ...rows.map((r, i) => [String(i + 1), r.figure, r.measured, r.spread ?? "–", r.goal, r.met === undefined ? "–" : r.met ? "yes" : "NO"])
+    ...rows.map((r, i) => [
+      String(i + 1),
+      r.figure,
+      r.measured,
+      r.spread ?? "–",
+      r.goal,
+      r.met === undefined ? "–" : r.met ? "yes" : "NO"
+    ])
   ]
   const widths = cells[0]!.map((_, i) => width(cells, i))
   const line = (c: ReadonlyArray<string>) => c.map((x, i) => pad(x, widths[i]!)).join(" │ ")
@@ -64,5 +74,8 @@ export const markdownTable = (rows: ReadonlyArray<BenchRow>): string =>
   [
     "| # | figure | measured | spread (min–max of rounds) | goal | met | conditions |",
     "|---|---|---|---|---|---|---|",
-    ...rows.map((r, i) => `| ${i + 1} | ${r.figure} | ${r.measured} | ${r.spread ?? "–"} | ${r.goal} | ${r.met === undefined ? "–" : r.met ? "yes" : "**no**"} | ${r.note} |`)
+    ...rows.map(
+      (r, i) =>
+        `| ${i + 1} | ${r.figure} | ${r.measured} | ${r.spread ?? "–"} | ${r.goal} | ${r.met === undefined ? "–" : r.met ? "yes" : "**no**"} | ${r.note} |`
+    )
   ].join("\n")

@@ -20,7 +20,12 @@ const sample = (name: string): Record<string, unknown> =>
   (JSON.parse(fs.readFileSync(path.join(SAMPLES, `${name}.json`), "utf8")) as { body: Record<string, unknown> }).body
 
 /** Poll `read` until `ok` holds (the page updates itself; nothing here reloads it unless `read` does). */
-const until = async <A>(what: string, read: () => Promise<A>, ok: (a: A) => boolean, timeoutMs = 30_000): Promise<A> => {
+const until = async <A>(
+  what: string,
+  read: () => Promise<A>,
+  ok: (a: A) => boolean,
+  timeoutMs = 30_000
+): Promise<A> => {
   const deadline = Date.now() + timeoutMs
   let last: A | undefined
   while (Date.now() < deadline) {
@@ -31,7 +36,8 @@ const until = async <A>(what: string, read: () => Promise<A>, ok: (a: A) => bool
   throw new Error(`${what}: not reached within ${timeoutMs} ms; last: ${JSON.stringify(last)}`)
 }
 
-const number = async (page: Page, testId: string): Promise<number> => Number((await page.getByTestId(testId).innerText()).split("\n")[0]!.trim())
+const number = async (page: Page, testId: string): Promise<number> =>
+  Number((await page.getByTestId(testId).innerText()).split("\n")[0]!.trim())
 
 describe("operator console in Chromium", () => {
   let h: Harness
@@ -41,10 +47,19 @@ describe("operator console in Chromium", () => {
 
   beforeAll(async () => {
     fs.mkdirSync(RESULTS, { recursive: true })
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`)
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`)
     // A budget of 600 calls a minute (10 a second) makes the storm queue up long enough to watch.
-    h = await startHarness({ WORKBRIDGE_ADMIN_TOKEN: TOKEN, WORKBRIDGE_BUDGET_PER_MINUTE: "600", WORKBRIDGE_BUDGET_BURST: "5" })
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] })
+    h = await startHarness({
+      WORKBRIDGE_ADMIN_TOKEN: TOKEN,
+      WORKBRIDGE_BUDGET_PER_MINUTE: "600",
+      WORKBRIDGE_BUDGET_BURST: "5"
+    })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-dev-shm-usage"]
+    })
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   })
   afterAll(async () => {
@@ -70,13 +85,23 @@ describe("operator console in Chromium", () => {
     // Genesys answers two creates with 429 during the storm.
     h.emulator.faults.add({ kind: "rateLimit", path: WORKITEMS, method: "POST", retryAfterSeconds: 1, count: 2 })
     const posts: Array<Promise<unknown>> = []
-    for (let rev = 1; rev <= 2; rev++) for (let t = 0; t < 60; t++) posts.push(h.post(genericBody({ ticketId: `STORM-${t}`, rev })))
+    for (let rev = 1; rev <= 2; rev++)
+      for (let t = 0; t < 60; t++) posts.push(h.post(genericBody({ ticketId: `STORM-${t}`, rev })))
     await Promise.all(posts)
     // The live figures update without a reload.
-    const depth = await until("inbox depth rises", () => number(page, "inbox-depth"), (n) => n > 0)
+    const depth = await until(
+      "inbox depth rises",
+      () => number(page, "inbox-depth"),
+      (n) => n > 0
+    )
     expect(depth).toBeGreaterThan(0)
     await shot("02-overview-storm")
-    await until("inbox drains", () => number(page, "inbox-depth"), (n) => n === 0, 60_000)
+    await until(
+      "inbox drains",
+      () => number(page, "inbox-depth"),
+      (n) => n === 0,
+      60_000
+    )
     const desc = await page.locator("#budget-desc").textContent()
     const calls = Number(/^(\d+) calls/.exec(desc ?? "")?.[1] ?? "0")
     expect(calls).toBeGreaterThanOrEqual(60)
@@ -86,9 +111,17 @@ describe("operator console in Chromium", () => {
 
   it("opens a ticket's timeline", async () => {
     await h.post(sample("generic-ticket-created"))
-    await until("demo applied", () => statusOf(h, "DEMO-1"), (s) => s?.workitemId !== undefined && s.pendingEvents === 0)
+    await until(
+      "demo applied",
+      () => statusOf(h, "DEMO-1"),
+      (s) => s?.workitemId !== undefined && s.pendingEvents === 0
+    )
     await h.post(sample("generic-ticket-updated"))
-    await until("demo update applied", () => statusOf(h, "DEMO-1"), (s) => s?.pendingEvents === 0 && s.appliedRevision?.startsWith("0000000000000002") === true)
+    await until(
+      "demo update applied",
+      () => statusOf(h, "DEMO-1"),
+      (s) => s?.pendingEvents === 0 && s.appliedRevision?.startsWith("0000000000000002") === true
+    )
     // The same delivery again (a helpdesk retry): deduplicated.
     await h.post(sample("generic-ticket-updated"))
     await page.getByRole("link", { name: "Ticket" }).click()
@@ -99,7 +132,13 @@ describe("operator console in Chromium", () => {
     const workitem = await page.getByTestId("workitem-id").innerText()
     expect(workitem).toBe((await statusOf(h, "DEMO-1"))?.workitemId)
     const kinds = await page.locator("[data-testid=timeline] .kind").allInnerTexts()
-    expect(kinds.filter((k) => k !== "Genesys call")).toEqual(["received", "applied", "received", "applied", "duplicate"])
+    expect(kinds.filter((k) => k !== "Genesys call")).toEqual([
+      "received",
+      "applied",
+      "received",
+      "applied",
+      "duplicate"
+    ])
     expect(kinds).toContain("Genesys call")
     await shot("04-ticket-timeline")
   })
@@ -107,7 +146,11 @@ describe("operator console in Chromium", () => {
   it("replays a dead letter and sees it applied", async () => {
     h.emulator.faults.add({ kind: "status", status: 400, path: WORKITEMS, method: "POST", count: 1 })
     await h.post(genericBody({ ticketId: "DEAD-1", rev: 1 }))
-    await until("dead letter", () => statusOf(h, "DEAD-1"), (s) => s?.lastError !== undefined)
+    await until(
+      "dead letter",
+      () => statusOf(h, "DEAD-1"),
+      (s) => s?.lastError !== undefined
+    )
     await page.getByRole("link", { name: "Dead letters" }).click()
     await page.getByLabel("Reason").selectOption("GenesysBadRequest")
     await page.getByRole("button", { name: "Filter" }).click()
@@ -127,7 +170,9 @@ describe("operator console in Chromium", () => {
       },
       (kinds) => kinds.includes("applied")
     )
-    const kinds = (await page.locator("[data-testid=timeline] .kind").allInnerTexts()).filter((k) => k !== "Genesys call")
+    const kinds = (await page.locator("[data-testid=timeline] .kind").allInnerTexts()).filter(
+      (k) => k !== "Genesys call"
+    )
     expect(kinds).toEqual(["received", "dead letter", "requeued", "applied"])
     await expect(page.getByTestId("workitem-id").innerText()).resolves.toMatch(/^[0-9a-f-]{36}$/)
     await shot("06-dead-letter-replayed")
@@ -135,6 +180,10 @@ describe("operator console in Chromium", () => {
 })
 
 const statusOf = async (h: Harness, ticketId: string) => {
-  const r = await fetch(`${h.service.url}/tickets/generic/${ticketId}`, { headers: { authorization: `Bearer ${TOKEN}` } })
-  return r.status === 200 ? ((await r.json()) as { workitemId?: string; appliedRevision?: string; pendingEvents: number; lastError?: string }) : undefined
+  const r = await fetch(`${h.service.url}/tickets/generic/${ticketId}`, {
+    headers: { authorization: `Bearer ${TOKEN}` }
+  })
+  return r.status === 200
+    ? ((await r.json()) as { workitemId?: string; appliedRevision?: string; pendingEvents: number; lastError?: string })
+    : undefined
 }

@@ -2,7 +2,15 @@
  * The chaos run: a storm against the service while the emulator injects 5xx, timeouts, 429 bursts with
  * `Retry-After` and latency, and the service is killed with SIGKILL and restarted; then the invariants are checked.
  */
-import { type FaultSpec, generateStorm, type InvariantReport, runStorm, startStack, stormTarget, type StormRun } from "../src/index.js"
+import {
+  type FaultSpec,
+  generateStorm,
+  type InvariantReport,
+  runStorm,
+  startStack,
+  stormTarget,
+  type StormRun
+} from "../src/index.js"
 
 export interface ChaosOptions {
   readonly tickets: number
@@ -29,7 +37,14 @@ export interface ChaosOptions {
 
 export interface ChaosResult extends StormRun {
   readonly options: ChaosOptions
-  readonly storm: { readonly tickets: number; readonly events: number; readonly deliveries: number; readonly duplicates: number; readonly swapped: number; readonly late: number }
+  readonly storm: {
+    readonly tickets: number
+    readonly events: number
+    readonly deliveries: number
+    readonly duplicates: number
+    readonly swapped: number
+    readonly late: number
+  }
   readonly report: InvariantReport
 }
 
@@ -39,16 +54,25 @@ const API = "^/api/v2/taskmanagement/"
 export const chaosFaults = (errorShare: number, hangShare: number, lostShare = 0): ReadonlyArray<FaultSpec> => [
   { kind: "latency", path: API, latencyMs: 80, probability: 0.1 },
   { kind: "status", path: API, status: 500, probability: errorShare * 0.4 },
-  { kind: "status", path: API, status: 502, probability: errorShare * 0.3 / (1 - errorShare * 0.4) },
-  { kind: "status", path: API, status: 503, probability: errorShare * 0.3 / (1 - errorShare * 0.7) },
+  { kind: "status", path: API, status: 502, probability: (errorShare * 0.3) / (1 - errorShare * 0.4) },
+  { kind: "status", path: API, status: 503, probability: (errorShare * 0.3) / (1 - errorShare * 0.7) },
   { kind: "hang", path: API, probability: hangShare / (1 - errorShare) },
-  ...(lostShare > 0 ? [{ kind: "lostResponse" as const, path: API, probability: Math.min(1, lostShare / (1 - errorShare - hangShare)) }] : [])
+  ...(lostShare > 0
+    ? [{ kind: "lostResponse" as const, path: API, probability: Math.min(1, lostShare / (1 - errorShare - hangShare)) }]
+    : [])
 ]
 
 export const runChaos = async (options: ChaosOptions): Promise<ChaosResult> => {
   const log = options.log ?? (() => undefined)
-  const storm = generateStorm({ tickets: options.tickets, events: options.events, seed: options.seed, prefix: `c${options.seed}-` })
-  log(`storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries (${storm.stats.duplicates} duplicates, ${storm.stats.swapped} out-of-order pairs, ${storm.stats.late} late)`)
+  const storm = generateStorm({
+    tickets: options.tickets,
+    events: options.events,
+    seed: options.seed,
+    prefix: `c${options.seed}-`
+  })
+  log(
+    `storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries (${storm.stats.duplicates} duplicates, ${storm.stats.swapped} out-of-order pairs, ${storm.stats.late} late)`
+  )
   const stack = await startStack({
     rateLimitPerMinute: options.budgetPerMinute,
     budgetPerMinute: options.budgetPerMinute,
@@ -65,7 +89,9 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosResult> => {
     },
     ...(options.logFile === undefined ? {} : { logFile: options.logFile })
   })
-  log(`emulator ${stack.emulator.url} · service ${stack.service.url} (pid ${stack.service.pid()}) · budget ${options.budgetPerMinute}/min`)
+  log(
+    `emulator ${stack.emulator.url} · service ${stack.service.url} (pid ${stack.service.pid()}) · budget ${options.budgetPerMinute}/min`
+  )
   try {
     const run = await runStorm({
       storm,
@@ -78,7 +104,12 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosResult> => {
       },
       faults: chaosFaults(options.errorShare ?? 0.05, options.hangShare ?? 0.02, options.lostShare ?? 0.01),
       // Bursts hit the workitem calls (the hot path), not the start-up reads of a restarting service.
-      rateLimitBursts: { everyMs: 5000, count: 5, retryAfterSeconds: options.retryAfterSeconds, path: "^/api/v2/taskmanagement/workitems" },
+      rateLimitBursts: {
+        everyMs: 5000,
+        count: 5,
+        retryAfterSeconds: options.retryAfterSeconds,
+        path: "^/api/v2/taskmanagement/workitems"
+      },
       kills: options.kills,
       concurrency: options.concurrency,
       log

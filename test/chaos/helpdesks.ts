@@ -51,7 +51,12 @@ export interface HelpdeskChaosReport {
   /** Tickets not at their newest revision (or without a workitem) once the webhooks were applied. */
   readonly staleBeforePass: number
   /** Per source: the pass's figures. */
-  readonly passes: ReadonlyArray<{ readonly source: string; readonly ticketsRead: number; readonly driftFound: number; readonly repaired: number }>
+  readonly passes: ReadonlyArray<{
+    readonly source: string
+    readonly ticketsRead: number
+    readonly driftFound: number
+    readonly repaired: number
+  }>
   /** Tickets the passes repaired, in all. */
   readonly repaired: number
   readonly violations: ReadonlyArray<string>
@@ -59,7 +64,11 @@ export interface HelpdeskChaosReport {
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`
 const call = async (url: string, method: string, auth: string, body?: unknown) => {
-  const res = await fetch(url, { method, headers: { authorization: auth, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: auth, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) })
+  })
   const text = await res.text()
   if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 200)}`)
   return (text === "" ? undefined : JSON.parse(text)) as any
@@ -90,15 +99,29 @@ const VENDORS: ReadonlyArray<Vendor> = [
     creds: { secret: SECRET },
     webhookEnv: { WEBHOOK_SECRET_ZENDESK: SECRET },
     start: (clock) => startZendeskEmulator({ clock, rateLimitPerMinute: 100_000 }),
-    apiEnv: (url) => ({ HELPDESK_URL_ZENDESK: url, HELPDESK_USER_ZENDESK: "agent@example.com", HELPDESK_TOKEN_ZENDESK: "zendesk-api-token" }),
+    apiEnv: (url) => ({
+      HELPDESK_URL_ZENDESK: url,
+      HELPDESK_USER_ZENDESK: "agent@example.com",
+      HELPDESK_TOKEN_ZENDESK: "zendesk-api-token"
+    }),
     client: (url) => makeZendeskClient({ baseUrl: url, email: "agent@example.com", apiToken: "zendesk-api-token" }),
     create: async (url, n) => {
-      const t = (await call(`${url}/api/v2/tickets.json`, "POST", ZD, { ticket: { subject: `chaos ${n}`, comment: { body: "first" }, type: "question" } })).ticket
+      const t = (
+        await call(`${url}/api/v2/tickets.json`, "POST", ZD, {
+          ticket: { subject: `chaos ${n}`, comment: { body: "first" }, type: "question" }
+        })
+      ).ticket
       return { ticketId: String(t.id), handle: String(t.id) }
     },
     changes: [
-      (url, id, pick) => call(`${url}/api/v2/tickets/${id}.json`, "PUT", ZD, { ticket: { status: ["open", "pending", "hold", "solved"][pick(4)] } }),
-      (url, id, pick) => call(`${url}/api/v2/tickets/${id}.json`, "PUT", ZD, { ticket: { priority: ["low", "normal", "high", "urgent"][pick(4)], subject: `s${pick(1000)}` } })
+      (url, id, pick) =>
+        call(`${url}/api/v2/tickets/${id}.json`, "PUT", ZD, {
+          ticket: { status: ["open", "pending", "hold", "solved"][pick(4)] }
+        }),
+      (url, id, pick) =>
+        call(`${url}/api/v2/tickets/${id}.json`, "PUT", ZD, {
+          ticket: { priority: ["low", "normal", "high", "urgent"][pick(4)], subject: `s${pick(1000)}` }
+        })
     ]
   },
   {
@@ -106,15 +129,33 @@ const VENDORS: ReadonlyArray<Vendor> = [
     creds: { secret: SECRET },
     webhookEnv: { WEBHOOK_SECRET_GITHUB: SECRET },
     start: (clock) => startGitHubEmulator({ clock, rateLimitPerMinute: 100_000 }),
-    apiEnv: (url) => ({ HELPDESK_URL_GITHUB: url, HELPDESK_TOKEN_GITHUB: "github-pat", HELPDESK_REPO_GITHUB: "octo-org/helpdesk" }),
+    apiEnv: (url) => ({
+      HELPDESK_URL_GITHUB: url,
+      HELPDESK_TOKEN_GITHUB: "github-pat",
+      HELPDESK_REPO_GITHUB: "octo-org/helpdesk"
+    }),
     client: (url) => makeGitHubClient({ baseUrl: url, token: "github-pat", repository: "octo-org/helpdesk" }),
     create: async (url, n) => {
-      const i = await call(`${url}/repos/octo-org/helpdesk/issues`, "POST", GH, { title: `chaos ${n}`, body: "b", labels: ["bug"] })
+      const i = await call(`${url}/repos/octo-org/helpdesk/issues`, "POST", GH, {
+        title: `chaos ${n}`,
+        body: "b",
+        labels: ["bug"]
+      })
       return { ticketId: `octo-org/helpdesk#${i.number}`, handle: String(i.number) }
     },
     changes: [
-      (url, n, pick) => call(`${url}/repos/octo-org/helpdesk/issues/${n}`, "PATCH", GH, pick(2) === 0 ? { state: "closed", state_reason: "completed" } : { state: "open" }),
-      (url, n, pick) => call(`${url}/repos/octo-org/helpdesk/issues/${n}`, "PATCH", GH, { title: `t${pick(1000)}`, body: `b${pick(1000)}` })
+      (url, n, pick) =>
+        call(
+          `${url}/repos/octo-org/helpdesk/issues/${n}`,
+          "PATCH",
+          GH,
+          pick(2) === 0 ? { state: "closed", state_reason: "completed" } : { state: "open" }
+        ),
+      (url, n, pick) =>
+        call(`${url}/repos/octo-org/helpdesk/issues/${n}`, "PATCH", GH, {
+          title: `t${pick(1000)}`,
+          body: `b${pick(1000)}`
+        })
     ]
   },
   {
@@ -125,12 +166,20 @@ const VENDORS: ReadonlyArray<Vendor> = [
     apiEnv: (url) => ({ HELPDESK_URL_FRESHDESK: url, HELPDESK_TOKEN_FRESHDESK: "freshdesk-api-key" }),
     client: (url) => makeFreshdeskClient({ baseUrl: url, apiKey: "freshdesk-api-key" }),
     create: async (url, n) => {
-      const t = await call(`${url}/api/v2/tickets`, "POST", FD, { email: "c@example.com", subject: `chaos ${n}`, description: "<p>d</p>", status: 2, priority: 1, type: "Question" })
+      const t = await call(`${url}/api/v2/tickets`, "POST", FD, {
+        email: "c@example.com",
+        subject: `chaos ${n}`,
+        description: "<p>d</p>",
+        status: 2,
+        priority: 1,
+        type: "Question"
+      })
       return { ticketId: String(t.id), handle: String(t.id) }
     },
     changes: [
       (url, id, pick) => call(`${url}/api/v2/tickets/${id}`, "PUT", FD, { status: 2 + pick(4) }),
-      (url, id, pick) => call(`${url}/api/v2/tickets/${id}`, "PUT", FD, { priority: 1 + pick(4), subject: `s${pick(1000)}` })
+      (url, id, pick) =>
+        call(`${url}/api/v2/tickets/${id}`, "PUT", FD, { priority: 1 + pick(4), subject: `s${pick(1000)}` })
     ]
   },
   {
@@ -138,15 +187,29 @@ const VENDORS: ReadonlyArray<Vendor> = [
     creds: { basicAuth: BASIC },
     webhookEnv: { WEBHOOK_BASIC_AUTH_SERVICENOW: BASIC },
     start: (clock) => startServiceNowEmulator({ clock, rateLimitPerMinute: 100_000 }),
-    apiEnv: (url) => ({ HELPDESK_URL_SERVICENOW: url, HELPDESK_USER_SERVICENOW: "workbridge", HELPDESK_TOKEN_SERVICENOW: "servicenow-password" }),
+    apiEnv: (url) => ({
+      HELPDESK_URL_SERVICENOW: url,
+      HELPDESK_USER_SERVICENOW: "workbridge",
+      HELPDESK_TOKEN_SERVICENOW: "servicenow-password"
+    }),
     client: (url) => makeServiceNowClient({ baseUrl: url, user: "workbridge", password: "servicenow-password" }),
     create: async (url, n) => {
-      const r = (await call(`${url}/api/now/table/incident`, "POST", SN, { short_description: `chaos ${n}`, category: "software" })).result
+      const r = (
+        await call(`${url}/api/now/table/incident`, "POST", SN, {
+          short_description: `chaos ${n}`,
+          category: "software"
+        })
+      ).result
       return { ticketId: r.number, handle: r.sys_id }
     },
     changes: [
-      (url, id, pick) => call(`${url}/api/now/table/incident/${id}`, "PATCH", SN, { state: ["1", "2", "3", "6"][pick(4)] }),
-      (url, id, pick) => call(`${url}/api/now/table/incident/${id}`, "PATCH", SN, { impact: String(1 + pick(3)), short_description: `s${pick(1000)}` })
+      (url, id, pick) =>
+        call(`${url}/api/now/table/incident/${id}`, "PATCH", SN, { state: ["1", "2", "3", "6"][pick(4)] }),
+      (url, id, pick) =>
+        call(`${url}/api/now/table/incident/${id}`, "PATCH", SN, {
+          impact: String(1 + pick(3)),
+          short_description: `s${pick(1000)}`
+        })
     ]
   },
   {
@@ -154,19 +217,29 @@ const VENDORS: ReadonlyArray<Vendor> = [
     creds: { secret: SECRET },
     webhookEnv: { WEBHOOK_SECRET_JIRA: SECRET },
     start: (clock) => startJiraEmulator({ clock, rateLimitPerMinute: 100_000 }),
-    apiEnv: (url) => ({ HELPDESK_URL_JIRA: url, HELPDESK_USER_JIRA: "agent@example.com", HELPDESK_TOKEN_JIRA: "jira-api-token", HELPDESK_JQL_JIRA: "project = SUP" }),
-    client: (url) => makeJiraClient({ baseUrl: url, email: "agent@example.com", apiToken: "jira-api-token", jql: "project = SUP" }),
+    apiEnv: (url) => ({
+      HELPDESK_URL_JIRA: url,
+      HELPDESK_USER_JIRA: "agent@example.com",
+      HELPDESK_TOKEN_JIRA: "jira-api-token",
+      HELPDESK_JQL_JIRA: "project = SUP"
+    }),
+    client: (url) =>
+      makeJiraClient({ baseUrl: url, email: "agent@example.com", apiToken: "jira-api-token", jql: "project = SUP" }),
     create: async (url, n) => {
-      const i = await call(`${url}/rest/api/3/issue`, "POST", JI, { fields: { project: { key: "SUP" }, summary: `chaos ${n}`, issuetype: { name: "Bug" } } })
+      const i = await call(`${url}/rest/api/3/issue`, "POST", JI, {
+        fields: { project: { key: "SUP" }, summary: `chaos ${n}`, issuetype: { name: "Bug" } }
+      })
       return { ticketId: i.id, handle: i.key }
     },
     changes: [
-      (url, key, pick) => call(`${url}/rest/api/3/issue/${key}`, "PUT", JI, { fields: { priority: { name: ["Highest", "High", "Medium", "Low"][pick(4)] } } }),
+      (url, key, pick) =>
+        call(`${url}/rest/api/3/issue/${key}`, "PUT", JI, {
+          fields: { priority: { name: ["Highest", "High", "Medium", "Low"][pick(4)] } }
+        }),
       (url, key, pick) => call(`${url}/rest/api/3/issue/${key}`, "PUT", JI, { fields: { summary: `s${pick(1000)}` } })
     ]
   }
 ]
-
 
 export const runHelpdeskChaos = async (options: HelpdeskChaosOptions): Promise<HelpdeskChaosReport> => {
   const log = options.log ?? (() => undefined)
@@ -182,7 +255,9 @@ export const runHelpdeskChaos = async (options: HelpdeskChaosOptions): Promise<H
   const apiEnv: Record<string, string> = {}
   const webhookEnv: Record<string, string> = {}
   VENDORS.forEach((v, i) => {
-    Object.assign(apiEnv, v.apiEnv(emulators[i]!.url), { [sourceVariable("WORKBRIDGE_RECONCILE_INTERVAL", v.name)]: "0" })
+    Object.assign(apiEnv, v.apiEnv(emulators[i]!.url), {
+      [sourceVariable("WORKBRIDGE_RECONCILE_INTERVAL", v.name)]: "0"
+    })
     Object.assign(webhookEnv, v.webhookEnv)
   })
   const stack = await startStack({
@@ -199,9 +274,16 @@ export const runHelpdeskChaos = async (options: HelpdeskChaosOptions): Promise<H
   const service = stack.service.url
   try {
     VENDORS.forEach((v, i) =>
-      emulators[i]!.core.configureWebhooks({ url: `${service}/webhooks/${v.name}`, credentials: v.creds, dropShare: options.dropShare, seed: options.seed + i })
+      emulators[i]!.core.configureWebhooks({
+        url: `${service}/webhooks/${v.name}`,
+        credentials: v.creds,
+        dropShare: options.dropShare,
+        seed: options.seed + i
+      })
     )
-    log(`helpdesk emulators: ${VENDORS.map((v, i) => `${v.name} ${emulators[i]!.url}`).join(" · ")} · service ${service} · dropping ${options.dropShare * 100} % of webhooks`)
+    log(
+      `helpdesk emulators: ${VENDORS.map((v, i) => `${v.name} ${emulators[i]!.url}`).join(" · ")} · service ${service} · dropping ${options.dropShare * 100} % of webhooks`
+    )
     const tickets: Array<{ vendor: number; ticketId: string; handle: string }> = []
     for (let n = 0; n < options.tickets; n++) {
       const vendor = n % VENDORS.length
@@ -219,12 +301,19 @@ export const runHelpdeskChaos = async (options: HelpdeskChaosOptions): Promise<H
     }
     await Promise.all(emulators.map((e) => e.core.settle()))
     const deliveries = emulators.flatMap((e) => e.core.deliveries)
-    const webhooks = { sent: deliveries.filter((d) => d.state === "sent").length, dropped: deliveries.filter((d) => d.state === "dropped").length }
-    log(`${tickets.length} tickets, ${changes} changes · webhooks: ${webhooks.sent} delivered, ${webhooks.dropped} dropped`)
+    const webhooks = {
+      sent: deliveries.filter((d) => d.state === "sent").length,
+      dropped: deliveries.filter((d) => d.state === "dropped").length
+    }
+    log(
+      `${tickets.length} tickets, ${changes} changes · webhooks: ${webhooks.sent} delivered, ${webhooks.dropped} dropped`
+    )
 
     const status = async (source: string, id: string) => {
       const res = await fetch(`${service}/tickets/${source}/${encodeURIComponent(id)}`)
-      return res.status === 404 ? undefined : ((await res.json()) as { workitemId?: string; appliedRevision?: string; pendingEvents: number })
+      return res.status === 404
+        ? undefined
+        : ((await res.json()) as { workitemId?: string; appliedRevision?: string; pendingEvents: number })
     }
     const depth = async () => {
       const text = await (await fetch(`${service}/metrics`)).text()
@@ -244,7 +333,11 @@ export const runHelpdeskChaos = async (options: HelpdeskChaosOptions): Promise<H
     const atNewest = async (t: (typeof tickets)[number]) => {
       const s = await status(VENDORS[t.vendor]!.name, t.ticketId)
       const read = await truth(t)
-      return s?.appliedRevision !== undefined && s.pendingEvents === 0 && compareRevision(s.appliedRevision, read.revision) >= 0
+      return (
+        s?.appliedRevision !== undefined &&
+        s.pendingEvents === 0 &&
+        compareRevision(s.appliedRevision, read.revision) >= 0
+      )
     }
     let staleBeforePass = 0
     for (const t of tickets) if (!(await atNewest(t))) staleBeforePass++
@@ -277,11 +370,22 @@ export const runHelpdeskChaos = async (options: HelpdeskChaosOptions): Promise<H
       if (!(await atNewest(t))) violations.push(`${name}: not at its newest revision after the pass`)
       // Ids shared by tickets of several helpdesks (Zendesk and Freshdesk both count from 1) share the count.
       const n = count.get(t.ticketId) ?? 0
-      if (n !== perId.get(t.ticketId)) violations.push(`${name}: ${n} workitems for ${perId.get(t.ticketId)} ticket(s) with this id`)
+      if (n !== perId.get(t.ticketId))
+        violations.push(`${name}: ${n} workitems for ${perId.get(t.ticketId)} ticket(s) with this id`)
     }
-    if (workitems.length !== tickets.length) violations.push(`(service): ${workitems.length} workitems for ${tickets.length} tickets`)
+    if (workitems.length !== tickets.length)
+      violations.push(`(service): ${workitems.length} workitems for ${tickets.length} tickets`)
     const repaired = passes.reduce((n, p) => n + p.repaired, 0)
-    return { ok: violations.length === 0, tickets: tickets.length, changes, webhooks, staleBeforePass, passes, repaired, violations }
+    return {
+      ok: violations.length === 0,
+      tickets: tickets.length,
+      changes,
+      webhooks,
+      staleBeforePass,
+      passes,
+      repaired,
+      violations
+    }
   } finally {
     await stack.close()
     await Promise.all(emulators.map((e) => e.close().catch(() => undefined)))

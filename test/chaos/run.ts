@@ -19,12 +19,25 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "concurrency", description: "webhook requests in flight", default: 16, min: 1, max: 512 },
   { name: "errors", description: "share of Genesys calls answered 5xx", default: 0.05, min: 0, max: 0.5 },
   { name: "timeouts", description: "share of Genesys calls never answered", default: 0.02, min: 0, max: 0.5 },
-  { name: "lost", description: "share of Genesys calls that take effect but are never answered", default: 0.01, min: 0, max: 0.5 },
+  {
+    name: "lost",
+    description: "share of Genesys calls that take effect but are never answered",
+    default: 0.01,
+    min: 0,
+    max: 0.5
+  },
   { name: "retry-after", description: "Retry-After seconds of the injected 429 bursts", default: 2, min: 0, max: 60 },
-  { name: "soak", description: "run this many seeds in a row (from --seed) at this size, one report per seed; 0: one run", default: 0, min: 0, max: 1000 },
+  {
+    name: "soak",
+    description: "run this many seeds in a row (from --seed) at this size, one report per seed; 0: one run",
+    default: 0,
+    min: 0,
+    max: 1000
+  },
   {
     name: "drop-webhooks",
-    description: "share of webhooks the helpdesk emulators drop: runs the helpdesk chaos instead (five helpdesks send the webhooks, then one reconciliation pass)",
+    description:
+      "share of webhooks the helpdesk emulators drop: runs the helpdesk chaos instead (five helpdesks send the webhooks, then one reconciliation pass)",
     default: 0,
     min: 0,
     max: 1
@@ -43,7 +56,9 @@ const main = async (): Promise<number> => {
     throw e
   }
   if (flags === undefined) {
-    process.stdout.write(`${usage("pnpm test:chaos", "Storm the service under Genesys faults and kill -9 restarts, then check the four invariants.", FLAGS)}\n`)
+    process.stdout.write(
+      `${usage("pnpm test:chaos", "Storm the service under Genesys faults and kill -9 restarts, then check the four invariants.", FLAGS)}\n`
+    )
     return 0
   }
   if ((flags["events"] as number) < (flags["tickets"] as number)) {
@@ -113,11 +128,18 @@ const main = async (): Promise<number> => {
     })
   }
   if (soak > 0) {
-    process.stdout.write(`\nsoak: ${seeds.length} seeds at ${String(flags["tickets"])} tickets, ${String(flags["events"])} events, ${String(flags["kills"])} kills\n`)
-    for (const r of rows) process.stdout.write(`  seed ${String(r.seed).padStart(4)}  ${r.ok ? "ok      " : "VIOLATED"}  ${r.seconds.toFixed(0).padStart(5)} s  ${r.summary}\n`)
+    process.stdout.write(
+      `\nsoak: ${seeds.length} seeds at ${String(flags["tickets"])} tickets, ${String(flags["events"])} events, ${String(flags["kills"])} kills\n`
+    )
+    for (const r of rows)
+      process.stdout.write(
+        `  seed ${String(r.seed).padStart(4)}  ${r.ok ? "ok      " : "VIOLATED"}  ${r.seconds.toFixed(0).padStart(5)} s  ${r.summary}\n`
+      )
     const failed = rows.filter((r) => !r.ok).map((r) => r.seed)
     const total = rows.reduce((a, r) => a + r.seconds, 0)
-    process.stdout.write(`  ${rows.length - failed.length}/${rows.length} seeds passed in ${(total / 60).toFixed(1)} min${failed.length > 0 ? ` · failed: ${failed.join(", ")}` : ""}\n`)
+    process.stdout.write(
+      `  ${rows.length - failed.length}/${rows.length} seeds passed in ${(total / 60).toFixed(1)} min${failed.length > 0 ? ` · failed: ${failed.join(", ")}` : ""}\n`
+    )
   }
   return rows.every((r) => r.ok) ? 0 : 1
 }

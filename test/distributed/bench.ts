@@ -25,7 +25,16 @@ export const distributedBenchRows = async (options: DistributedStormOptions): Pr
       goal: "≤ 1.5",
       met: calls.perTicket <= 1.5 && run.report.ok,
       note: `${conditions}; ${calls.api} API calls (+${calls.token} token); all the replicas' calls since their first start (start-up checks included) ${formatBreakdown(run.breakdown)}`,
-      data: { calls, breakdown: run.breakdown, report: { ok: run.report.ok, counts: run.report.counts, tickets: run.report.tickets, workitems: run.report.workitems } }
+      data: {
+        calls,
+        breakdown: run.breakdown,
+        report: {
+          ok: run.report.ok,
+          counts: run.report.counts,
+          tickets: run.report.tickets,
+          workitems: run.report.workitems
+        }
+      }
     })
   }
   if (b !== undefined) {

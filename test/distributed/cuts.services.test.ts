@@ -10,7 +10,15 @@ import { runDistributedStorm } from "./replicas.js"
 describe("distributed storm with connection cuts", () => {
   it("RabbitMQ and Redis connections of all replicas cut mid-run: the invariants hold", async () => {
     const lines: Array<string> = []
-    const run = await runDistributedStorm({ tickets: 30, events: 90, replicas: 3, budgetPerMinute: 600, kills: 1, cutConnections: true, log: (l) => lines.push(l) })
+    const run = await runDistributedStorm({
+      tickets: 30,
+      events: 90,
+      replicas: 3,
+      budgetPerMinute: 600,
+      kills: 1,
+      cutConnections: true,
+      log: (l) => lines.push(l)
+    })
     const context = `${formatReport(run.report)}\n${lines.join("\n")}`
     expect(run.kills, context).toBe(1)
     // Cuts, not kills: nobody was restarted, and each replica's Redis connection was cut.

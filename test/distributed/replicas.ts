@@ -55,7 +55,12 @@ export interface DistributedStormResult extends StormRun {
   /** Replica starts (initial starts plus restarts after kills). */
   readonly starts: number
   /** The replicas' Genesys calls (token requests excluded) in the busiest window, against budget × window + burst. */
-  readonly window: { readonly seconds: number; readonly maxCalls: number; readonly allowed: number; readonly budgetShare: number }
+  readonly window: {
+    readonly seconds: number
+    readonly maxCalls: number
+    readonly allowed: number
+    readonly budgetShare: number
+  }
   /** Redis connections closed by connection cuts. */
   readonly redisClientsKilled: number
   /** Every Genesys call of the replicas since their first start (token requests excluded; start-up checks included), by operation and outcome, and per workitem. */
@@ -65,15 +70,29 @@ export interface DistributedStormResult extends StormRun {
 export interface CallBreakdown {
   readonly tickets: number
   /** `METHOD route` → calls, with how many answered 2xx, 429, other 4xx, 5xx, or not at all (status 0). */
-  readonly byOperation: ReadonlyArray<{ readonly operation: string; readonly calls: number; readonly perTicket: number; readonly byStatus: Readonly<Record<string, number>> }>
+  readonly byOperation: ReadonlyArray<{
+    readonly operation: string
+    readonly calls: number
+    readonly perTicket: number
+    readonly byStatus: Readonly<Record<string, number>>
+  }>
   /** Calls addressed to one workitem (`…/workitems/{id}`: PATCH, GET), per workitem: how many workitems had n. */
   readonly perWorkitem: Readonly<Record<string, number>>
 }
 
-const statusClass = (status: number): string => (status === 0 ? "none" : status === 429 ? "429" : `${Math.floor(status / 100)}xx`)
+const statusClass = (status: number): string =>
+  status === 0 ? "none" : status === 429 ? "429" : `${Math.floor(status / 100)}xx`
 
 /** Count calls by operation (and outcome) and, for calls naming a workitem, per workitem. */
-export const breakDownCalls = (requests: ReadonlyArray<{ readonly method: string; readonly path: string; readonly route?: string; readonly status: number }>, tickets: number): CallBreakdown => {
+export const breakDownCalls = (
+  requests: ReadonlyArray<{
+    readonly method: string
+    readonly path: string
+    readonly route?: string
+    readonly status: number
+  }>,
+  tickets: number
+): CallBreakdown => {
   const ops = new Map<string, { calls: number; byStatus: Record<string, number> }>()
   const perItem = new Map<string, number>()
   for (const r of requests) {
@@ -94,7 +113,12 @@ export const breakDownCalls = (requests: ReadonlyArray<{ readonly method: string
   return {
     tickets,
     byOperation: [...ops]
-      .map(([operation, o]) => ({ operation, calls: o.calls, perTicket: tickets === 0 ? 0 : o.calls / tickets, byStatus: o.byStatus }))
+      .map(([operation, o]) => ({
+        operation,
+        calls: o.calls,
+        perTicket: tickets === 0 ? 0 : o.calls / tickets,
+        byStatus: o.byStatus
+      }))
       .sort((a, b) => b.calls - a.calls),
     perWorkitem
   }
@@ -163,8 +187,15 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
   const budgetPerMinute = options.budgetPerMinute ?? 300
   const seed = options.seed ?? 7
   const namespace = `wb-test-${randomBytes(5).toString("hex")}`
-  const storm = generateStorm({ tickets: options.tickets, events: options.events, seed, prefix: `d${seed}-${namespace.slice(-4)}-` })
-  log(`storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries; ${n} replicas, ${partitions} partitions, namespace ${namespace}`)
+  const storm = generateStorm({
+    tickets: options.tickets,
+    events: options.events,
+    seed,
+    prefix: `d${seed}-${namespace.slice(-4)}-`
+  })
+  log(
+    `storm: ${storm.stats.tickets} tickets, ${storm.stats.events} events, ${storm.stats.deliveries} deliveries; ${n} replicas, ${partitions} partitions, namespace ${namespace}`
+  )
   // Connection cuts close every connection of a vhost: the run gets its own.
   const vhost = options.cutConnections === true ? namespace : undefined
   if (vhost !== undefined) {
@@ -172,7 +203,13 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
     await rabbitmqctl("set_permissions", "-p", vhost, new URL(RABBITMQ_URL).username || "guest", ".*", ".*", ".*")
   }
   const rabbitmqUrl = vhost === undefined ? RABBITMQ_URL : vhostUrl(vhost)
-  const emulator = await startEmulator({ port: 0, rateLimitPerMinute: budgetPerMinute, workitemUpdatesPerMinute: 600, seed, quiet: true })
+  const emulator = await startEmulator({
+    port: 0,
+    rateLimitPerMinute: budgetPerMinute,
+    workitemUpdatesPerMinute: 600,
+    seed,
+    quiet: true
+  })
   const dataDir = mkdtempSync(join(tmpdir(), "workbridge-distributed-"))
   const replicas: Array<ServiceProcess> = []
   const cuts = { redisClientsKilled: 0 }
@@ -212,7 +249,11 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
       target: {
         serviceUrls: replicas.map((r) => r.url),
         emulatorUrl: emulator.url,
-        reader: { gatewayUrl: emulator.url, clientId: emulator.adminClientId, clientSecret: emulator.adminClientSecret },
+        reader: {
+          gatewayUrl: emulator.url,
+          clientId: emulator.adminClientId,
+          clientSecret: emulator.adminClientSecret
+        },
         worktypeId: provisioned.worktypeId,
         serviceClientId: provisioned.clientId,
         budgetPerMinute,
@@ -228,7 +269,8 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
             const victim = replicas[0]!
             const deadline = Date.now() + 120_000
             while (victim.running()) {
-              if (Date.now() > deadline) throw new Error("replica 0 did not reach its crash point (no PATCH of its own within 120 s)")
+              if (Date.now() > deadline)
+                throw new Error("replica 0 did not reach its crash point (no PATCH of its own within 120 s)")
               await new Promise((r) => setTimeout(r, 50))
             }
             log(`replica 0 killed itself between a PATCH and its link write (#${k})`)
@@ -241,7 +283,9 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
           await victim.restart()
         }
       },
-      ...(options.retryAfterSeconds !== undefined ? { rateLimitBursts: { everyMs: 10_000, count: 4, retryAfterSeconds: options.retryAfterSeconds } } : {}),
+      ...(options.retryAfterSeconds !== undefined
+        ? { rateLimitBursts: { everyMs: 10_000, count: 4, retryAfterSeconds: options.retryAfterSeconds } }
+        : {}),
       kills: options.kills ?? 1,
       concurrency: options.concurrency ?? 16,
       drainTimeoutMs: 240_000,
@@ -249,7 +293,9 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
     })
     const seconds = 15
     const burst = Math.max(1, Math.min(10, Math.ceil(budgetPerMinute / 60)))
-    const serviceCalls = emulator.requests().filter((r) => r.clientId === provisioned.clientId && !r.path.startsWith("/oauth/"))
+    const serviceCalls = emulator
+      .requests()
+      .filter((r) => r.clientId === provisioned.clientId && !r.path.startsWith("/oauth/"))
     const times = serviceCalls.map((r) => Date.parse(r.at)).sort((a, b) => a - b)
     const maxCalls = maxInWindow(times, seconds * 1000)
     const budgetShare = Math.ceil((budgetPerMinute * seconds) / 60)
@@ -267,7 +313,9 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
   } finally {
     await Promise.all(replicas.map((r) => r.stop().catch(() => undefined)))
     await emulator.close().catch(() => undefined)
-    await dropNamespace(namespace, partitions, vhost).catch((e: unknown) => log(`cleanup of ${namespace} failed: ${String(e)}`))
+    await dropNamespace(namespace, partitions, vhost).catch((e: unknown) =>
+      log(`cleanup of ${namespace} failed: ${String(e)}`)
+    )
     rmSync(dataDir, { recursive: true, force: true })
   }
 }

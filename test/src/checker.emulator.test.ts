@@ -16,29 +16,60 @@ describe("checkInvariants against the emulator", () => {
   let server: Server
   let serviceUrl: string
   let worktypeId: string
-  const storm = generateStorm({ tickets: 3, events: 9, vendors: ["generic"], duplicateShare: 0, outOfOrderShare: 0, staleShare: 0, seed: 5, baseTime: 1_700_000_000_000 })
+  const storm = generateStorm({
+    tickets: 3,
+    events: 9,
+    vendors: ["generic"],
+    duplicateShare: 0,
+    outOfOrderShare: 0,
+    staleShare: 0,
+    seed: 5,
+    baseTime: 1_700_000_000_000
+  })
   const [good, duplicated, stale] = [...storm.truth.values()] as [TicketTruth, TicketTruth, TicketTruth]
   const statuses = new Map<string, { workitemId?: string; appliedRevision?: string; pendingEvents: number }>()
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, rateLimitPerMinute: 100_000 })
-    const admin = { gatewayUrl: emulator.url, clientId: emulator.adminClientId, clientSecret: emulator.adminClientSecret }
+    const admin = {
+      gatewayUrl: emulator.url,
+      clientId: emulator.adminClientId,
+      clientSecret: emulator.adminClientSecret
+    }
     const provisioned = await provisionForService(admin, { namePrefix: "Checker" })
     worktypeId = provisioned.worktypeId
     const s = await openSession(admin)
     const ctx = { typeId: worktypeId, statusIds: await statusIds(s, worktypeId) }
     const create = async (_t: TicketTruth, values: TicketTruth["values"], revision: string) => {
-      const body = toWorkitemCreate(defaultCatalog, { values: { ...values, source_revision: revision }, truncated: [], unmapped: [] }, ctx)
+      const body = toWorkitemCreate(
+        defaultCatalog,
+        { values: { ...values, source_revision: revision }, truncated: [], unmapped: [] },
+        ctx
+      )
       return (await sdkCall<{ id: string }>("create", () => s.tm.postTaskmanagementWorkitems(body as never))).id
     }
     const goodId = await create(good, good.values, good.revision)
     const dupId = await create(duplicated, duplicated.values, duplicated.revision)
     await create(duplicated, duplicated.values, duplicated.revision)
-    const older = storm.deliveries.find((d) => d.ticket === ticketKey(stale.source, stale.ticketId) && d.event.revision !== stale.revision)!
+    const older = storm.deliveries.find(
+      (d) => d.ticket === ticketKey(stale.source, stale.ticketId) && d.event.revision !== stale.revision
+    )!
     const staleId = await create(stale, { ...stale.values, subject: "An older subject" }, older.event.revision)
-    statuses.set(ticketKey(good.source, good.ticketId), { workitemId: goodId, appliedRevision: good.revision, pendingEvents: 0 })
-    statuses.set(ticketKey(duplicated.source, duplicated.ticketId), { workitemId: dupId, appliedRevision: duplicated.revision, pendingEvents: 0 })
-    statuses.set(ticketKey(stale.source, stale.ticketId), { workitemId: staleId, appliedRevision: older.event.revision, pendingEvents: 1 })
+    statuses.set(ticketKey(good.source, good.ticketId), {
+      workitemId: goodId,
+      appliedRevision: good.revision,
+      pendingEvents: 0
+    })
+    statuses.set(ticketKey(duplicated.source, duplicated.ticketId), {
+      workitemId: dupId,
+      appliedRevision: duplicated.revision,
+      pendingEvents: 0
+    })
+    statuses.set(ticketKey(stale.source, stale.ticketId), {
+      workitemId: staleId,
+      appliedRevision: older.event.revision,
+      pendingEvents: 1
+    })
 
     const app = express()
     app.get("/tickets/:source/:id", (req, res) => {

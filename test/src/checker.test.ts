@@ -6,12 +6,22 @@ import { parseFlags } from "./flags.js"
 
 const ctx: WorkitemContext = {
   typeId: "type-1",
-  statusIds: { Open: "st-open", "In Progress": "st-progress", Waiting: "st-wait", Resolved: "st-resolved", Closed: "st-closed" }
+  statusIds: {
+    Open: "st-open",
+    "In Progress": "st-progress",
+    Waiting: "st-wait",
+    Resolved: "st-resolved",
+    Closed: "st-closed"
+  }
 }
 
 /** A workitem as Genesys would hold it after a correct sync of `truth`. */
 const synced = (truth: TicketTruth) => {
-  const body = toWorkitemCreate(defaultCatalog, { values: { ...truth.values, source_revision: truth.revision }, truncated: [], unmapped: [] }, ctx)
+  const body = toWorkitemCreate(
+    defaultCatalog,
+    { values: { ...truth.values, source_revision: truth.revision }, truncated: [], unmapped: [] },
+    ctx
+  )
   const { statusId, typeId: _typeId, customFields, ...rest } = body
   return {
     id: "wi-1",
@@ -35,15 +45,26 @@ describe("workitemDifferences", () => {
     expect(workitemDifferences(defaultCatalog, t, { ...w, name: "something else" }, ctx)).toEqual([
       expect.stringMatching(/^name: expected .*, found "something else"$/)
     ])
-    expect(workitemDifferences(defaultCatalog, t, { ...w, status: { id: "st-elsewhere" } }, ctx)[0]).toMatch(/^statusId: /)
+    expect(workitemDifferences(defaultCatalog, t, { ...w, status: { id: "st-elsewhere" } }, ctx)[0]).toMatch(
+      /^statusId: /
+    )
     const older = { ...w, customFields: { ...w.customFields, source_revision_text: "0000000000000001:old" } }
-    expect(workitemDifferences(defaultCatalog, t, older, ctx)).toEqual([expect.stringMatching(/^customFields.source_revision_text: expected/)])
+    expect(workitemDifferences(defaultCatalog, t, older, ctx)).toEqual([
+      expect.stringMatching(/^customFields.source_revision_text: expected/)
+    ])
   })
 
   it("reports a custom field the newest revision no longer has", () => {
     const t = truths.find((x) => x.values["product_family"] === undefined) ?? truths[0]!
     const w = synced(t)
-    const stale = { ...w, customFields: { ...w.customFields, requester_text: "someone-stale@example.com", product_family_tag: t.values["product_family"] ?? ["web"] } }
+    const stale = {
+      ...w,
+      customFields: {
+        ...w.customFields,
+        requester_text: "someone-stale@example.com",
+        product_family_tag: t.values["product_family"] ?? ["web"]
+      }
+    }
     const diffs = workitemDifferences(defaultCatalog, t, stale, ctx)
     expect(diffs.length).toBeGreaterThan(0)
     expect(diffs.join("\n")).toMatch(/customFields\.(requester_text|product_family_tag)/)

@@ -86,7 +86,10 @@ interface DeadLetterRecord {
   readonly reason: string
 }
 
-const getJson = async <T>(urls: ReadonlyArray<string>, path: string): Promise<{ status: number; body: T | undefined }> => {
+const getJson = async <T>(
+  urls: ReadonlyArray<string>,
+  path: string
+): Promise<{ status: number; body: T | undefined }> => {
   let last: unknown
   for (let attempt = 0; attempt < 5; attempt++) {
     for (const url of urls) {
@@ -149,9 +152,11 @@ export const workitemDifferences = (
 /** Check the invariants for every ticket of `truth`. Never throws on a violation: it reports it. */
 export const checkInvariants = async (options: CheckOptions): Promise<InvariantReport> => {
   const catalog = options.catalog ?? defaultCatalog
-  if (options.serviceUrls.length === 0) throw new Error("checkInvariants: serviceUrls must list at least one service URL")
+  if (options.serviceUrls.length === 0)
+    throw new Error("checkInvariants: serviceUrls must list at least one service URL")
   const violations: Array<Violation> = []
-  const violate = (invariant: Invariant, ticket: string, detail: string) => violations.push({ invariant, ticket, detail })
+  const violate = (invariant: Invariant, ticket: string, detail: string) =>
+    violations.push({ invariant, ticket, detail })
 
   // Genesys, through the SDK.
   const session = await openSession(options.genesys)
@@ -177,7 +182,10 @@ export const checkInvariants = async (options: CheckOptions): Promise<InvariantR
   }
 
   // The service: dead letters, then each ticket's status.
-  const dead = await getJson<{ deadLetters?: Array<DeadLetterRecord> }>(options.serviceUrls, "/dead-letters?limit=999999")
+  const dead = await getJson<{ deadLetters?: Array<DeadLetterRecord> }>(
+    options.serviceUrls,
+    "/dead-letters?limit=999999"
+  )
   const deadLetters = dead.body?.deadLetters ?? []
   const deadLetterReasons: Record<string, number> = {}
   const deadByTicket = new Map<string, Array<DeadLetterRecord>>()
@@ -185,10 +193,12 @@ export const checkInvariants = async (options: CheckOptions): Promise<InvariantR
     deadLetterReasons[d.reason] = (deadLetterReasons[d.reason] ?? 0) + 1
     const k = ticketKey(d.source, d.ticketId)
     deadByTicket.set(k, [...(deadByTicket.get(k) ?? []), d])
-    if (typeof d.reason !== "string" || d.reason === "") violate("nothing-lost", k, `dead letter of revision ${d.revision} has no reason`)
+    if (typeof d.reason !== "string" || d.reason === "")
+      violate("nothing-lost", k, `dead letter of revision ${d.revision} has no reason`)
   }
   const acceptedByTicket = new Map<string, Array<Delivery>>()
-  for (const d of options.acceptedDeliveries) acceptedByTicket.set(d.ticket, [...(acceptedByTicket.get(d.ticket) ?? []), d])
+  for (const d of options.acceptedDeliveries)
+    acceptedByTicket.set(d.ticket, [...(acceptedByTicket.get(d.ticket) ?? []), d])
 
   const entries = [...options.truth.entries()]
   const statusOf = new Map<string, TicketStatus | undefined>()
@@ -196,7 +206,10 @@ export const checkInvariants = async (options: CheckOptions): Promise<InvariantR
   const lane = async () => {
     while (next < entries.length) {
       const [key, t] = entries[next++]!
-      const r = await getJson<TicketStatus>(options.serviceUrls, `/tickets/${encodeURIComponent(t.source)}/${encodeURIComponent(t.ticketId)}`)
+      const r = await getJson<TicketStatus>(
+        options.serviceUrls,
+        `/tickets/${encodeURIComponent(t.source)}/${encodeURIComponent(t.ticketId)}`
+      )
       statusOf.set(key, r.status === 200 ? r.body : undefined)
     }
   }
@@ -208,36 +221,52 @@ export const checkInvariants = async (options: CheckOptions): Promise<InvariantR
     const deadHere = deadByTicket.get(key) ?? []
     // 1. exactly one workitem
     if (found.length !== 1) {
-      violate("one-workitem", key, found.length === 0 ? "no workitem" : `${found.length} workitems (${found.map((w) => w.id).join(", ")})`)
+      violate(
+        "one-workitem",
+        key,
+        found.length === 0 ? "no workitem" : `${found.length} workitems (${found.map((w) => w.id).join(", ")})`
+      )
     }
     // 2. the newest revision, applied and visible in Genesys
     if (status === undefined) violate("newest-revision", key, "the status API does not know the ticket")
     else {
       if (status.appliedRevision !== t.revision) {
-        violate("newest-revision", key, `applied revision ${status.appliedRevision ?? "(none)"}, newest is ${t.revision}${status.lastError === undefined ? "" : ` (last error: ${status.lastError})`}`)
+        violate(
+          "newest-revision",
+          key,
+          `applied revision ${status.appliedRevision ?? "(none)"}, newest is ${t.revision}${status.lastError === undefined ? "" : ` (last error: ${status.lastError})`}`
+        )
       }
       if (status.workitemId !== undefined && found.length === 1 && found[0]!.id !== status.workitemId) {
         violate("one-workitem", key, `the service links workitem ${status.workitemId}, Genesys holds ${found[0]!.id}`)
       }
     }
     if (found.length >= 1) {
-      const w = status?.workitemId === undefined ? found[0]! : (found.find((x) => x.id === status.workitemId) ?? found[0]!)
+      const w =
+        status?.workitemId === undefined ? found[0]! : (found.find((x) => x.id === status.workitemId) ?? found[0]!)
       const diffs = workitemDifferences(catalog, t, w, ctx)
       if (diffs.length > 0) violate("newest-revision", key, diffs.slice(0, 4).join("; "))
     }
     // 3. nothing lost
-    if (status !== undefined && status.pendingEvents > 0) violate("nothing-lost", key, `${status.pendingEvents} accepted events still pending`)
+    if (status !== undefined && status.pendingEvents > 0)
+      violate("nothing-lost", key, `${status.pendingEvents} accepted events still pending`)
     for (const d of acceptedByTicket.get(key) ?? []) {
       const applied = status?.appliedRevision
       if (applied !== undefined && compareRevision(d.event.revision, applied) <= 0) continue
       if (deadHere.some((x) => compareRevision(d.event.revision, x.revision) <= 0 && x.reason !== "")) continue
-      violate("nothing-lost", key, `accepted revision ${d.event.revision} is neither applied, superseded nor dead-lettered`)
+      violate(
+        "nothing-lost",
+        key,
+        `accepted revision ${d.event.revision} is neither applied, superseded nor dead-lettered`
+      )
     }
   }
 
   // Workitems of tickets the storm never sent (another run's, or a wrong ticket id) are counted, not judged.
   const known = new Set([...options.truth.values()].map((t) => `${bySourceSystem(t.source)}/${t.ticketId}`))
-  const strayWorkitems = [...byTicket.entries()].filter(([k]) => !known.has(k)).reduce((n, [, list]) => n + list.length, 0)
+  const strayWorkitems = [...byTicket.entries()]
+    .filter(([k]) => !known.has(k))
+    .reduce((n, [, list]) => n + list.length, 0)
   const counts: Record<Invariant, number> = { "one-workitem": 0, "newest-revision": 0, "nothing-lost": 0, budget: 0 }
   for (const v of violations) counts[v.invariant]++
   const calls =

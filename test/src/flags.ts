@@ -39,7 +39,8 @@ export const parseFlags = (argv: ReadonlyArray<string>, specs: ReadonlyArray<Fla
     const spec = specs.find((s) => s.name === name)
     if (spec === undefined) throw new FlagError(`unknown flag --${name} (see --help)`)
     let raw: string | undefined
-    if (typeof spec.default === "boolean" && eq < 0 && (argv[i + 1] === undefined || argv[i + 1]!.startsWith("--"))) raw = "true"
+    if (typeof spec.default === "boolean" && eq < 0 && (argv[i + 1] === undefined || argv[i + 1]!.startsWith("--")))
+      raw = "true"
     else raw = eq < 0 ? argv[++i] : arg.slice(eq + 1)
     if (raw === undefined) throw new FlagError(`--${name} needs a value`)
     if (typeof spec.default === "number") {

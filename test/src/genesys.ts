@@ -22,7 +22,11 @@ export const sdkClient = (gatewayUrl: string): InstanceType<typeof platformClien
   const u = new URL(gatewayUrl)
   const client = new platformClient.ApiClientClass()
   client.config.live_reload_config = false
-  client.setGateway({ host: u.hostname, protocol: u.protocol === "https:" ? "https" : "http", port: Number(u.port) || (u.protocol === "https:" ? 443 : 80) })
+  client.setGateway({
+    host: u.hostname,
+    protocol: u.protocol === "https:" ? "https" : "http",
+    port: Number(u.port) || (u.protocol === "https:" ? 443 : 80)
+  })
   client.setReturnExtendedResponses(true)
   return client
 }
@@ -38,7 +42,6 @@ export const openSession = async (reader: GenesysReader): Promise<Session> => {
   return { tm: new platformClient.TaskManagementApi(client) }
 }
 
-
 /** Await an SDK call's body; retries 429 (after `Retry-After`), 5xx and network errors up to `attempts` times. */
 export const sdkCall = async <T>(what: string, f: () => Promise<unknown>, attempts = 20): Promise<T> => {
   let last = ""
@@ -47,7 +50,13 @@ export const sdkCall = async <T>(what: string, f: () => Promise<unknown>, attemp
       const r = (await f()) as { body?: unknown }
       return (r.body ?? r) as T
     } catch (e) {
-      const o = e as { status?: number; headers?: Record<string, string>; body?: { message?: string }; code?: string; message?: string }
+      const o = e as {
+        status?: number
+        headers?: Record<string, string>
+        body?: { message?: string }
+        code?: string
+        message?: string
+      }
       const status = o.status
       if (typeof status === "number" && status !== 429 && status < 500) {
         throw new Error(`${what} failed: HTTP ${status} ${o.body?.message ?? ""}`.trim())

@@ -46,7 +46,12 @@ export interface RunStormOptions {
   /** Faults active while the storm runs (cleared before the check). */
   readonly faults?: ReadonlyArray<FaultSpec>
   /** Periodic bursts of 429s with `Retry-After`. */
-  readonly rateLimitBursts?: { readonly everyMs: number; readonly count: number; readonly retryAfterSeconds: number; readonly path?: string }
+  readonly rateLimitBursts?: {
+    readonly everyMs: number
+    readonly count: number
+    readonly retryAfterSeconds: number
+    readonly path?: string
+  }
   /** How many times to crash the service (needs `target.crash`); spread over the sending and the drain. Default 0. */
   readonly kills?: number
   /** Webhook requests in flight; default 16. */
@@ -61,7 +66,11 @@ export interface RunStormOptions {
 
 export interface StormRun {
   readonly report: InvariantReport
-  readonly send: Omit<SendResult, "accepted" | "refused" | "failed"> & { readonly accepted: number; readonly refused: number; readonly failed: number }
+  readonly send: Omit<SendResult, "accepted" | "refused" | "failed"> & {
+    readonly accepted: number
+    readonly refused: number
+    readonly failed: number
+  }
   readonly sendMs: number
   /** From the first delivery to an empty inbox. */
   readonly drainMs: number
@@ -81,7 +90,12 @@ export interface StormRun {
 
 type Stats = Pick<EmulatorStats, "calls">
 
-const control = async <T>(emulatorUrl: string, method: string, path: string, body?: unknown): Promise<T | undefined> => {
+const control = async <T>(
+  emulatorUrl: string,
+  method: string,
+  path: string,
+  body?: unknown
+): Promise<T | undefined> => {
   const res = await fetch(`${emulatorUrl}/__emulator/${path}`, {
     method,
     ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
@@ -130,7 +144,11 @@ export const inboxDepth = async (urls: ReadonlyArray<string>): Promise<number | 
 }
 
 /** Wait until the inbox is empty on two polls in a row; resolves with the time it became empty, or undefined on timeout. */
-export const waitForDrain = async (urls: ReadonlyArray<string>, timeoutMs: number, onPoll?: (depth: number | undefined) => void): Promise<number | undefined> => {
+export const waitForDrain = async (
+  urls: ReadonlyArray<string>,
+  timeoutMs: number,
+  onPoll?: (depth: number | undefined) => void
+): Promise<number | undefined> => {
   const deadline = Date.now() + timeoutMs
   let emptySince: number | undefined
   while (Date.now() < deadline) {
@@ -165,9 +183,19 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
     while (bursting && !sendingDone) {
       await sleep(b.everyMs)
       if (!bursting || sendingDone) break
-      const active = (await control<{ faults: ReadonlyArray<{ kind: string; count?: number }> }>(emu, "GET", "faults").catch(() => undefined))?.faults ?? []
+      const active =
+        (
+          await control<{ faults: ReadonlyArray<{ kind: string; count?: number }> }>(emu, "GET", "faults").catch(
+            () => undefined
+          )
+        )?.faults ?? []
       if (active.some((f) => f.kind === "rateLimit" && f.count !== undefined)) continue
-      await control(emu, "POST", "faults", { kind: "rateLimit", count: b.count, retryAfterSeconds: b.retryAfterSeconds, path: b.path ?? "^/api/v2/taskmanagement/" }).catch(() => undefined)
+      await control(emu, "POST", "faults", {
+        kind: "rateLimit",
+        count: b.count,
+        retryAfterSeconds: b.retryAfterSeconds,
+        path: b.path ?? "^/api/v2/taskmanagement/"
+      }).catch(() => undefined)
     }
   })()
 
@@ -211,7 +239,8 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
       signal: abort.signal,
       onProgress: (done, all) => {
         sent = done
-        if (done % 2000 === 0 || done === all) log(`sent ${done}/${all} deliveries (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+        if (done % 2000 === 0 || done === all)
+          log(`sent ${done}/${all} deliveries (${((Date.now() - started) / 1000).toFixed(1)} s)`)
       }
     })
     sendingDone = true
@@ -237,13 +266,22 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
 
   let budget: StormRun["budget"]
   const extra: Array<Violation> = []
-  if (drainedAt === undefined) extra.push({ invariant: "nothing-lost", ticket: "(service)", detail: `the inbox did not drain within ${options.drainTimeoutMs ?? 600_000} ms` })
+  if (drainedAt === undefined)
+    extra.push({
+      invariant: "nothing-lost",
+      ticket: "(service)",
+      detail: `the inbox did not drain within ${options.drainTimeoutMs ?? 600_000} ms`
+    })
   if (target.serviceClientId !== undefined && target.budgetPerMinute !== undefined) {
     const requests = (await control<{ requests: ReadonlyArray<LoggedRequest> }>(emu, "GET", "requests"))?.requests ?? []
     // Requests answered by an injected fault carry no client id (the fault hits before authentication); during the
     // run only the service calls Genesys, so those count as the service's.
     const mine = requests.filter(
-      (r) => (r.clientId === target.serviceClientId || r.clientId === undefined) && !r.path.startsWith("/oauth/") && Date.parse(r.at) >= started - 1000 && Date.parse(r.at) <= ended
+      (r) =>
+        (r.clientId === target.serviceClientId || r.clientId === undefined) &&
+        !r.path.startsWith("/oauth/") &&
+        Date.parse(r.at) >= started - 1000 &&
+        Date.parse(r.at) <= ended
     )
     const times = mine.map((r) => Date.parse(r.at)).sort((a, b) => a - b)
     const inDrain = times.length
@@ -262,15 +300,27 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
     }
     // Invariant 4: never above the budget in any minute (plus the bucket's burst), and natural 429s rare.
     if (maxCallsPerMinute > target.budgetPerMinute + burst) {
-      extra.push({ invariant: "budget", ticket: "(service)", detail: `${maxCallsPerMinute} calls in one minute, budget ${target.budgetPerMinute} (+${burst} burst)` })
+      extra.push({
+        invariant: "budget",
+        ticket: "(service)",
+        detail: `${maxCallsPerMinute} calls in one minute, budget ${target.budgetPerMinute} (+${burst} burst)`
+      })
     }
     const share = mine.length === 0 ? 0 : natural429 / mine.length
     if (share > (options.max429Share ?? 0.01)) {
-      extra.push({ invariant: "budget", ticket: "(service)", detail: `${natural429} rate-limit 429s (${(share * 100).toFixed(2)} % of ${mine.length} calls)` })
+      extra.push({
+        invariant: "budget",
+        ticket: "(service)",
+        detail: `${natural429} rate-limit 429s (${(share * 100).toFixed(2)} % of ${mine.length} calls)`
+      })
     }
   }
   for (const r of result.refused.slice(0, 20)) {
-    extra.push({ invariant: "nothing-lost", ticket: r.delivery.ticket, detail: `delivery ${r.delivery.index} refused with HTTP ${r.status}: ${r.body}` })
+    extra.push({
+      invariant: "nothing-lost",
+      ticket: r.delivery.ticket,
+      detail: `delivery ${r.delivery.index} refused with HTTP ${r.status}: ${r.body}`
+    })
   }
   for (const d of result.failed.slice(0, 20)) {
     extra.push({ invariant: "nothing-lost", ticket: d.ticket, detail: `delivery ${d.index} never answered` })

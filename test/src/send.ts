@@ -41,10 +41,10 @@ export interface SendResult {
   readonly durationMs: number
 }
 
-
 const positive = (name: string, value: number | undefined, fallback: number): number => {
   const v = value ?? fallback
-  if (!Number.isInteger(v) || v < 1) throw new Error(`send option ${name} must be a whole number ≥ 1 (got ${String(value)})`)
+  if (!Number.isInteger(v) || v < 1)
+    throw new Error(`send option ${name} must be a whole number ≥ 1 (got ${String(value)})`)
   return v
 }
 
@@ -106,7 +106,8 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
       const d = options.deliveries[next++]!
       await one(d)
       done++
-      if (options.onProgress !== undefined && done % progressEvery === 0) options.onProgress(done, options.deliveries.length)
+      if (options.onProgress !== undefined && done % progressEvery === 0)
+        options.onProgress(done, options.deliveries.length)
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, options.deliveries.length) }, lane))

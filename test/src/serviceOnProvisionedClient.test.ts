@@ -85,7 +85,12 @@ const waitForRevision = async (ticketId: string, rev: number) => {
   for (let i = 0; i < 400; i++) {
     const res = await fetch(`${service.url}/tickets/generic/${encodeURIComponent(ticketId)}`)
     if (res.status === 200) {
-      const s = (await res.json()) as { appliedRevision?: string; pendingEvents: number; workitemId?: string; lastError?: string }
+      const s = (await res.json()) as {
+        appliedRevision?: string
+        pendingEvents: number
+        workitemId?: string
+        lastError?: string
+      }
       if (s.lastError !== undefined) throw new Error(`ticket ${ticketId}: ${s.lastError}`)
       if (s.pendingEvents === 0 && (s.appliedRevision ?? "").startsWith(revisionPrefix(rev))) return s
     }
@@ -103,7 +108,9 @@ describe("the service on the provisioned least-privilege client", () => {
     expect(w.body.type.id).toBe(p.worktypeId)
     expect(w.body.status.id).toBe(p.statusIds["Open"])
 
-    expect(await post(genericBody({ ticketId: "LP-1", rev: 2, fields: { status: "in progress", description: "working" } }))).toBe(202)
+    expect(
+      await post(genericBody({ ticketId: "LP-1", rev: 2, fields: { status: "in progress", description: "working" } }))
+    ).toBe(202)
     await waitForRevision("LP-1", 2)
     w = await sdkCall(admin.tm.getTaskmanagementWorkitem(created.workitemId as string))
     expect(w.body.status.id).toBe(p.statusIds["In Progress"])
@@ -119,6 +126,12 @@ describe("the service on the provisioned least-privilege client", () => {
     const mine = emulator.requests().filter((r) => r.clientId === p.clientId)
     expect(mine.length).toBeGreaterThan(3)
     expect(mine.filter((r) => r.status === 403 || r.status === 401)).toEqual([])
-    expect(emulator.requests().filter((r) => r.clientId === emulator.adminClientId && r.route?.includes("/workitems/") && r.method === "PATCH")).toEqual([])
+    expect(
+      emulator
+        .requests()
+        .filter(
+          (r) => r.clientId === emulator.adminClientId && r.route?.includes("/workitems/") && r.method === "PATCH"
+        )
+    ).toEqual([])
   })
 })

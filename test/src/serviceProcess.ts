@@ -94,14 +94,22 @@ export const startServiceProcess = async (options: ServiceProcessOptions): Promi
   const launch = (): Promise<void> =>
     new Promise((resolve, reject) => {
       starts++
-      const c = spawn(process.execPath, options.compiled === true ? [COMPILED_MAIN] : ["--import", "tsx", MAIN], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] })
+      const c = spawn(process.execPath, options.compiled === true ? [COMPILED_MAIN] : ["--import", "tsx", MAIN], {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
       child = c
       let tail = ""
       let listening = false
       const timer = setTimeout(() => {
         if (!listening) {
           c.kill("SIGKILL")
-          reject(new Error(`the service did not print "workbridge listening on" within ${options.startTimeoutMs ?? 90_000} ms; output:\n${tail}`))
+          reject(
+            new Error(
+              `the service did not print "workbridge listening on" within ${options.startTimeoutMs ?? 90_000} ms; output:\n${tail}`
+            )
+          )
         }
       }, options.startTimeoutMs ?? 90_000)
       const onData = (chunk: Buffer) => {

@@ -54,7 +54,9 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
   const emulator = await startEmulator({
     port: 0,
     rateLimitPerMinute: options.rateLimitPerMinute,
-    ...(options.workitemUpdatesPerMinute === undefined ? {} : { workitemUpdatesPerMinute: options.workitemUpdatesPerMinute }),
+    ...(options.workitemUpdatesPerMinute === undefined
+      ? {}
+      : { workitemUpdatesPerMinute: options.workitemUpdatesPerMinute }),
     seed: options.seed ?? 1,
     quiet: true
   })
@@ -81,7 +83,9 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
       },
       logFile,
       onRestartFailure: (attempt, e) =>
-        options.log?.(`service restart attempt ${attempt} failed: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`)
+        options.log?.(
+          `service restart attempt ${attempt} failed: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`
+        )
     })
     return {
       emulator,

@@ -26,7 +26,9 @@ describe("generateStorm", () => {
     expect(dups.length).toBeGreaterThan(40)
     expect(dups.length).toBeLessThan(120)
     for (const d of dups) {
-      const first = storm.deliveries.find((o) => o.copy === "original" && o.event.deliveryKey === d.event.deliveryKey && o.source === d.source)!
+      const first = storm.deliveries.find(
+        (o) => o.copy === "original" && o.event.deliveryKey === d.event.deliveryKey && o.source === d.source
+      )!
       expect(first.index).toBeLessThan(d.index)
       expect(first.body).toBe(d.body)
     }
@@ -56,7 +58,12 @@ describe("generateStorm", () => {
     expect(inversions).toBeGreaterThanOrEqual(storm.stats.swapped)
     const late = storm.deliveries.filter((d) => d.late && d.copy === "original")
     const firstLate = Math.min(...late.map((d) => d.index))
-    expect(storm.deliveries.slice(firstLate).filter((d) => d.copy === "original").every((d) => d.late)).toBe(true)
+    expect(
+      storm.deliveries
+        .slice(firstLate)
+        .filter((d) => d.copy === "original")
+        .every((d) => d.late)
+    ).toBe(true)
   })
 
   it("mixes the vendors, and each delivery passes its adapter's authenticity check when signed", () => {
@@ -81,7 +88,14 @@ describe("generateStorm", () => {
   })
 
   it("honours zero shares: no duplicates, no reordering", () => {
-    const calm = generateStorm({ tickets: 10, events: 50, duplicateShare: 0, outOfOrderShare: 0, staleShare: 0, vendors: ["generic"] })
+    const calm = generateStorm({
+      tickets: 10,
+      events: 50,
+      duplicateShare: 0,
+      outOfOrderShare: 0,
+      staleShare: 0,
+      vendors: ["generic"]
+    })
     expect(calm.deliveries).toHaveLength(50)
     const last = new Map<string, string>()
     for (const d of calm.deliveries) {
@@ -95,7 +109,9 @@ describe("generateStorm", () => {
     expect(() => checkStormOptions({ tickets: 0, events: 10 })).toThrow(/tickets/)
     expect(() => checkStormOptions({ tickets: 10, events: 5 })).toThrow(/events/)
     expect(() => checkStormOptions({ tickets: 10, events: 10, duplicateShare: 1.5 })).toThrow(/duplicateShare/)
-    expect(() => checkStormOptions({ tickets: 10, events: 10, vendors: ["nope"] })).toThrow(/vendors: unknown vendor "nope"/)
+    expect(() => checkStormOptions({ tickets: 10, events: 10, vendors: ["nope"] })).toThrow(
+      /vendors: unknown vendor "nope"/
+    )
     expect(() => generateStorm({ tickets: 2, events: 2, prefix: "Bad Prefix" })).toThrow(/prefix/)
   })
 
@@ -108,11 +124,19 @@ describe("generateStorm", () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         (tickets, extra, seed, dup, ooo) => {
-          const s = generateStorm({ tickets, events: tickets + extra, seed, duplicateShare: dup, outOfOrderShare: ooo, baseTime: 1_700_000_000_000 })
+          const s = generateStorm({
+            tickets,
+            events: tickets + extra,
+            seed,
+            duplicateShare: dup,
+            outOfOrderShare: ooo,
+            baseTime: 1_700_000_000_000
+          })
           expect(s.truth.size).toBe(tickets)
           expect(s.deliveries.filter((d) => d.copy === "original")).toHaveLength(tickets + extra)
           for (const [key, t] of s.truth) {
-            for (const d of s.deliveries) if (d.ticket === key) expect(compareRevision(d.event.revision, t.revision)).toBeLessThanOrEqual(0)
+            for (const d of s.deliveries)
+              if (d.ticket === key) expect(compareRevision(d.event.revision, t.revision)).toBeLessThanOrEqual(0)
           }
         }
       ),

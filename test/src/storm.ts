@@ -6,7 +6,14 @@
  * the vendor's adapter and normalizing it with the catalog: what a correct sync must leave in Genesys.
  */
 import { adapters, sign, type SourceCredentials } from "@workbridge/adapters"
-import { type Catalog, compareRevision, defaultCatalog, type NormalizedValue, normalizeTicket, type TicketEvent } from "@workbridge/catalog"
+import {
+  type Catalog,
+  compareRevision,
+  defaultCatalog,
+  type NormalizedValue,
+  normalizeTicket,
+  type TicketEvent
+} from "@workbridge/catalog"
 import { prng } from "@workbridge/genesys-emulator"
 import { Either } from "effect"
 import { CATEGORIES, PRIORITIES, TAGS, type TicketState, VENDOR_NAMES, VENDORS } from "./vendors.js"
@@ -101,7 +108,8 @@ export { prng }
 
 const share = (name: string, value: number | undefined, fallback: number): number => {
   const v = value ?? fallback
-  if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new Error(`storm option ${name} must be a number in 0..1 (got ${String(value)})`)
+  if (typeof v !== "number" || !(v >= 0 && v <= 1))
+    throw new Error(`storm option ${name} must be a number in 0..1 (got ${String(value)})`)
   return v
 }
 
@@ -121,20 +129,40 @@ export const checkStormOptions = (o: StormOptions): void => {
     ["outOfOrderShare", o.outOfOrderShare],
     ["staleShare", o.staleShare],
     ["closeShare", o.closeShare]
-  ] as const) share(k, v, 0)
+  ] as const)
+    share(k, v, 0)
   if (o.seed !== undefined) positiveInt("seed", o.seed, 0)
   if (o.vendors !== undefined) {
-    if (!Array.isArray(o.vendors) || o.vendors.length === 0) throw new Error("storm option vendors must be a non-empty list")
-    for (const v of o.vendors) if (!VENDOR_NAMES.includes(v)) throw new Error(`storm option vendors: unknown vendor "${v}" (known: ${VENDOR_NAMES.join(", ")})`)
+    if (!Array.isArray(o.vendors) || o.vendors.length === 0)
+      throw new Error("storm option vendors must be a non-empty list")
+    for (const v of o.vendors)
+      if (!VENDOR_NAMES.includes(v))
+        throw new Error(`storm option vendors: unknown vendor "${v}" (known: ${VENDOR_NAMES.join(", ")})`)
   }
-  if (o.secret !== undefined && (typeof o.secret !== "string" || o.secret === "")) throw new Error("storm option secret must be a non-empty string")
-  if (o.prefix !== undefined && !/^[a-z0-9-]{0,20}$/.test(o.prefix)) throw new Error("storm option prefix must be 0-20 lower-case letters, digits or '-'")
+  if (o.secret !== undefined && (typeof o.secret !== "string" || o.secret === ""))
+    throw new Error("storm option secret must be a non-empty string")
+  if (o.prefix !== undefined && !/^[a-z0-9-]{0,20}$/.test(o.prefix))
+    throw new Error("storm option prefix must be 0-20 lower-case letters, digits or '-'")
 }
 
-const SUBJECTS = ["Printer on fire", "Cannot log in", "Invoice is wrong", "App crashes on start", "Slow dashboard", "Password reset", "Sync fails"]
+const SUBJECTS = [
+  "Printer on fire",
+  "Cannot log in",
+  "Invoice is wrong",
+  "App crashes on start",
+  "Slow dashboard",
+  "Password reset",
+  "Sync fails"
+]
 
 /** The history of one ticket: a creation and `count - 1` changes. */
-const history = (random: () => number, number: number, count: number, start: number, closeShare: number): Array<TicketState> => {
+const history = (
+  random: () => number,
+  number: number,
+  count: number,
+  start: number,
+  closeShare: number
+): Array<TicketState> => {
   const pick = <A>(list: ReadonlyArray<A>): A => list[Math.floor(random() * list.length)] as A
   const tags = (): Array<string> => TAGS.filter(() => random() < 0.3).slice(0, 3)
   let state: TicketState = {
@@ -157,7 +185,8 @@ const history = (random: () => number, number: number, count: number, start: num
     const wasClosed = state.status === "solved" || state.status === "closed"
     let next: TicketState
     if (wasClosed) next = { ...state, seq, at, action: "reopened", status: "open" }
-    else if (random() < closeShare) next = { ...state, seq, at, action: "closed", status: random() < 0.7 ? "solved" : "closed" }
+    else if (random() < closeShare)
+      next = { ...state, seq, at, action: "closed", status: random() < 0.7 ? "solved" : "closed" }
     else {
       next = { ...state, seq, at, action: "updated" }
       const changes = 1 + Math.floor(random() * 2)
@@ -231,27 +260,42 @@ export const generateStorm = (options: StormOptions): Storm => {
       const payload = vendor.build(s, prefix)
       // Deliveries are signed when sent; here only the first body per vendor is signed, as a self-check.
       const selfCheck = !checked.has(vendor.source)
-      const headers = selfCheck ? { ...payload.headers, ...sign(vendor.source, payload.body, credentials[vendor.source]!, decodeTime) } : payload.headers
+      const headers = selfCheck
+        ? { ...payload.headers, ...sign(vendor.source, payload.body, credentials[vendor.source]!, decodeTime) }
+        : payload.headers
       const req = { headers, rawBody: Buffer.from(payload.body, "utf8"), receivedAt: decodeTime }
       if (selfCheck) {
         checked.add(vendor.source)
         const verified = adapter.verify(req, credentials[vendor.source]!)
-        if (Either.isLeft(verified)) throw new Error(`storm: ${vendor.source} refuses its own signature: ${verified.left.message}`)
+        if (Either.isLeft(verified))
+          throw new Error(`storm: ${vendor.source} refuses its own signature: ${verified.left.message}`)
       }
       const decoded = adapter.decode(req, catalog)
-      if (Either.isLeft(decoded)) throw new Error(`storm: ${vendor.source} cannot decode a generated body: ${decoded.left.message}`)
-      if (decoded.right._tag !== "Event") throw new Error(`storm: ${vendor.source} ignores a generated body: ${decoded.right.reason}`)
+      if (Either.isLeft(decoded))
+        throw new Error(`storm: ${vendor.source} cannot decode a generated body: ${decoded.left.message}`)
+      if (decoded.right._tag !== "Event")
+        throw new Error(`storm: ${vendor.source} ignores a generated body: ${decoded.right.reason}`)
       const event = decoded.right.event
       const ticket = ticketKey(event.source, event.ticketId)
       const previous = planned[planned.length - 1]
       if (previous !== undefined && compareRevision(previous.event.revision, event.revision) >= 0) {
-        throw new Error(`storm: ${vendor.source} revisions of ${ticket} do not increase (${previous.event.revision} then ${event.revision})`)
+        throw new Error(
+          `storm: ${vendor.source} revisions of ${ticket} do not increase (${previous.event.revision} then ${event.revision})`
+        )
       }
-      planned.push({ source: vendor.source, body: payload.body, vendorHeaders: payload.headers, event, ticket, seq: s.seq })
+      planned.push({
+        source: vendor.source,
+        body: payload.body,
+        vendorHeaders: payload.headers,
+        event,
+        ticket,
+        seq: s.seq
+      })
     }
     const last = planned[planned.length - 1]!
     const normalized = normalizeTicket(catalog, last.event.fields)
-    if (Either.isLeft(normalized)) throw new Error(`storm: the newest event of ${last.ticket} does not normalize: ${normalized.left.message}`)
+    if (Either.isLeft(normalized))
+      throw new Error(`storm: the newest event of ${last.ticket} does not normalize: ${normalized.left.message}`)
     const lastState = states[states.length - 1]!
     truth.set(last.ticket, {
       source: last.source,
@@ -309,7 +353,10 @@ export const generateStorm = (options: StormOptions): Storm => {
   order = [...onTime, ...late]
 
   // Duplicates: a share of deliveries is sent again later with the same delivery key.
-  const keyed: Array<{ key: number; slot: Slot & { copy: "original" | "duplicate" } }> = order.map((s, i) => ({ key: i, slot: { ...s, copy: "original" as const } }))
+  const keyed: Array<{ key: number; slot: Slot & { copy: "original" | "duplicate" } }> = order.map((s, i) => ({
+    key: i,
+    slot: { ...s, copy: "original" as const }
+  }))
   let duplicates = 0
   for (let i = 0; i < order.length; i++) {
     if (random() >= duplicateShare) continue
@@ -339,12 +386,25 @@ export const generateStorm = (options: StormOptions): Storm => {
     truth,
     credentials,
     serviceEnv,
-    stats: { tickets: N, events: M, deliveries: deliveries.length, duplicates, swapped, late: late.length, closes, bySource }
+    stats: {
+      tickets: N,
+      events: M,
+      deliveries: deliveries.length,
+      duplicates,
+      swapped,
+      late: late.length,
+      closes,
+      bySource
+    }
   }
 }
 
 /** The headers of a delivery signed at `now` (Zendesk signatures carry a timestamp checked against the receive time). */
-export const signedHeaders = (storm: Pick<Storm, "credentials">, d: Delivery, now: Date = new Date()): Record<string, string> => ({
+export const signedHeaders = (
+  storm: Pick<Storm, "credentials">,
+  d: Delivery,
+  now: Date = new Date()
+): Record<string, string> => ({
   ...d.vendorHeaders,
   ...sign(d.source, d.body, storm.credentials[d.source] ?? {}, now)
 })

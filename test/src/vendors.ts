@@ -66,7 +66,9 @@ const zendesk: VendorBuilder = {
   env: (secret) => ({ WEBHOOK_SECRET_ZENDESK: secret }),
   build: (t, prefix) => {
     const id = `${prefix}${t.number}`
-    const status = { new: "new", open: "open", pending: "pending", hold: "hold", solved: "solved", closed: "closed" }[t.status]
+    const status = { new: "new", open: "open", pending: "pending", hold: "hold", solved: "solved", closed: "closed" }[
+      t.status
+    ]
     const body = {
       ticket: {
         id,
@@ -94,7 +96,14 @@ const github: VendorBuilder = {
   build: (t, prefix) => {
     const repo = `acme/${prefix.replace(/[^a-z0-9-]/gi, "") || "repo"}`
     const closed = t.status === "solved" || t.status === "closed"
-    const action = t.action === "created" ? "opened" : t.action === "closed" ? "closed" : t.action === "reopened" ? "reopened" : "edited"
+    const action =
+      t.action === "created"
+        ? "opened"
+        : t.action === "closed"
+          ? "closed"
+          : t.action === "reopened"
+            ? "reopened"
+            : "edited"
     const priorityLabel = { low: "P4", normal: "P3", high: "P2", urgent: "P1" }[t.priority]
     const categoryLabel = { incident: "bug", question: "question", problem: "bug", task: "enhancement" }[t.category]
     const body = {
@@ -126,7 +135,14 @@ const jira: VendorBuilder = {
   env: (secret) => ({ WEBHOOK_SECRET_JIRA: secret }),
   build: (t, prefix) => {
     const id = `${prefix}${t.number}`
-    const category = { new: "new", open: "indeterminate", pending: "indeterminate", hold: "indeterminate", solved: "done", closed: "done" }[t.status]
+    const category = {
+      new: "new",
+      open: "indeterminate",
+      pending: "indeterminate",
+      hold: "indeterminate",
+      solved: "done",
+      closed: "done"
+    }[t.status]
     const priority = { low: "Low", normal: "Medium", high: "High", urgent: "Highest" }[t.priority]
     const issueType = { incident: "Bug", question: "Task", problem: "Bug", task: "Task" }[t.category]
     const body = {
@@ -189,8 +205,17 @@ const generic: VendorBuilder = {
   env: (secret) => ({ WEBHOOK_SECRET_GENERIC: secret }),
   build: (t, prefix) => {
     const id = `${prefix}${t.number}`
-    const status = { new: "new", open: "open", pending: "pending", hold: "on_hold", solved: "solved", closed: "closed" }[t.status]
-    const category = { incident: "incident", question: "question", problem: "problem", task: "service_request" }[t.category]
+    const status = {
+      new: "new",
+      open: "open",
+      pending: "pending",
+      hold: "on_hold",
+      solved: "solved",
+      closed: "closed"
+    }[t.status]
+    const category = { incident: "incident", question: "question", problem: "problem", task: "service_request" }[
+      t.category
+    ]
     const body = {
       ticket_id: id,
       revision: t.seq,

@@ -26,6 +26,8 @@ describe("loadCatalog", () => {
     expect(() => loadCatalog("catalog.json", files({ "catalog.json": "{ not json" }))).toThrow(
       /^workbridge:catalogFile: catalog\.json: \(syntax\): not valid JSON/
     )
-    expect(() => loadCatalog("catalog.txt", files({ "catalog.txt": "" }))).toThrow(/catalog\.txt: \(file\): unsupported file type/)
+    expect(() => loadCatalog("catalog.txt", files({ "catalog.txt": "" }))).toThrow(
+      /catalog\.txt: \(file\): unsupported file type/
+    )
   })
 })

@@ -13,7 +13,9 @@ export function loadCatalog(fileName: string | undefined, readFile: (fileName: s
   try {
     text = readFile(fileName)
   } catch (err) {
-    throw new Error(`workbridge:catalogFile: cannot read ${fileName}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new Error(
+      `workbridge:catalogFile: cannot read ${fileName}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+    )
   }
   const result = parseCatalogFile(text, fileName)
   if (result._tag === "Left") {

@@ -25,7 +25,11 @@ describe("readStackConfig", () => {
       namePrefix: "Workbridge",
       dataActionBasicAuth: "genesys:da-password-value"
     })
-    expect(connectionOf(cfg)).toEqual({ region: "mypurecloud.ie", clientId: "provisioner-id", clientSecret: "provisioner-secret-value" })
+    expect(connectionOf(cfg)).toEqual({
+      region: "mypurecloud.ie",
+      clientId: "provisioner-id",
+      clientSecret: "provisioner-secret-value"
+    })
   })
 
   it.each([
@@ -39,9 +43,15 @@ describe("readStackConfig", () => {
   })
 
   it("refuses region and gatewayUrl together, a bad region and a bad URL", () => {
-    expect(() => readStackConfig(getter({ ...base, gatewayUrl: "http://127.0.0.1:9300" }))).toThrow(/workbridge:gatewayUrl: set either/)
-    expect(() => readStackConfig(getter({ ...base, region: "https://x" }))).toThrow(/workbridge:region: a Genesys Cloud domain/)
-    expect(() => readStackConfig(getter({ ...base, serviceBaseUrl: "ftp://x" }))).toThrow(/workbridge:serviceBaseUrl: must be an http/)
+    expect(() => readStackConfig(getter({ ...base, gatewayUrl: "http://127.0.0.1:9300" }))).toThrow(
+      /workbridge:gatewayUrl: set either/
+    )
+    expect(() => readStackConfig(getter({ ...base, region: "https://x" }))).toThrow(
+      /workbridge:region: a Genesys Cloud domain/
+    )
+    expect(() => readStackConfig(getter({ ...base, serviceBaseUrl: "ftp://x" }))).toThrow(
+      /workbridge:serviceBaseUrl: must be an http/
+    )
   })
 
   it("never shows a secret in its errors", () => {
@@ -56,8 +66,14 @@ describe("readStackConfig", () => {
   })
 
   it("accepts the emulator's gateway instead of a region", () => {
-    const cfg = readStackConfig(getter({ ...base, region: undefined, gatewayUrl: "http://127.0.0.1:9300", namePrefix: "Dev" }))
-    expect(connectionOf(cfg)).toEqual({ gatewayUrl: "http://127.0.0.1:9300", clientId: "provisioner-id", clientSecret: "provisioner-secret-value" })
+    const cfg = readStackConfig(
+      getter({ ...base, region: undefined, gatewayUrl: "http://127.0.0.1:9300", namePrefix: "Dev" })
+    )
+    expect(connectionOf(cfg)).toEqual({
+      gatewayUrl: "http://127.0.0.1:9300",
+      clientId: "provisioner-id",
+      clientSecret: "provisioner-secret-value"
+    })
     expect(cfg.namePrefix).toBe("Dev")
   })
 
@@ -103,7 +119,9 @@ describe("outputsToEnv", () => {
   it("names a missing output and hidden secrets", () => {
     const { worktypeId: _w, ...rest } = outputs
     expect(() => outputsToEnv(rest)).toThrow('stack outputs: "worktypeId" is missing')
-    expect(() => outputsToEnv({ ...outputs, clientSecret: "[secret]" })).toThrow(/"clientSecret" is hidden; run with --show-secrets/)
+    expect(() => outputsToEnv({ ...outputs, clientSecret: "[secret]" })).toThrow(
+      /"clientSecret" is hidden; run with --show-secrets/
+    )
     expect(() => outputsToEnv([])).toThrow(/expected the JSON object/)
   })
 })

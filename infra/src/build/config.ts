@@ -49,7 +49,7 @@ export function parseAdopt(text: string): AdoptIds {
     throw new Error("workbridge:adopt: not valid JSON")
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new Error("workbridge:adopt: must be a JSON object such as {\"worktype\": \"<id>\"}")
+    throw new Error('workbridge:adopt: must be a JSON object such as {"worktype": "<id>"}')
   }
   const known: ReadonlyArray<string> = [...ADOPT_IDS, ...ADOPT_MAPS]
   for (const [key, v] of Object.entries(value)) {
@@ -57,9 +57,11 @@ export function parseAdopt(text: string): AdoptIds {
     if ((ADOPT_IDS as ReadonlyArray<string>).includes(key)) {
       if (typeof v !== "string" || v === "") throw new Error(`workbridge:adopt.${key}: must be a non-empty id`)
     } else {
-      if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`workbridge:adopt.${key}: must map names to ids`)
+      if (v === null || typeof v !== "object" || Array.isArray(v))
+        throw new Error(`workbridge:adopt.${key}: must map names to ids`)
       for (const [name, id] of Object.entries(v)) {
-        if (typeof id !== "string" || id === "") throw new Error(`workbridge:adopt.${key}.${name}: must be a non-empty id`)
+        if (typeof id !== "string" || id === "")
+          throw new Error(`workbridge:adopt.${key}.${name}: must be a non-empty id`)
       }
     }
   }
@@ -114,7 +116,10 @@ export function readStackConfig(get: ConfigGetter): StackConfig {
   const clientSecret = req("clientSecret", "`pulumi config set --secret workbridge:clientSecret ...`")
   const serviceBaseUrl = req("serviceBaseUrl", "the service's public https URL")
   checkUrl("serviceBaseUrl", serviceBaseUrl)
-  const dataActionBasicAuth = req("dataActionBasicAuth", "`pulumi config set --secret workbridge:dataActionBasicAuth user:password`")
+  const dataActionBasicAuth = req(
+    "dataActionBasicAuth",
+    "`pulumi config set --secret workbridge:dataActionBasicAuth user:password`"
+  )
   const colon = dataActionBasicAuth.indexOf(":")
   if (colon <= 0 || colon === dataActionBasicAuth.length - 1) {
     throw new Error("workbridge:dataActionBasicAuth: expected user:password (value not shown)")

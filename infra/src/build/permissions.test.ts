@@ -6,14 +6,18 @@ import { serviceRolePolicies, toPermissionPolicies } from "./permissions.js"
 
 describe("toPermissionPolicies", () => {
   it("groups permissions by domain and entity, actions sorted", () => {
-    expect(toPermissionPolicies(["workitems:workitem:view", "workitems:worktype:view", "workitems:workitem:add"])).toEqual([
+    expect(
+      toPermissionPolicies(["workitems:workitem:view", "workitems:worktype:view", "workitems:workitem:add"])
+    ).toEqual([
       { domain: "workitems", entityName: "workitem", actionSet: ["add", "view"] },
       { domain: "workitems", entityName: "worktype", actionSet: ["view"] }
     ])
   })
 
   it.each([["*"], ["workitems:*:view"], ["workitems:workitem:*"], ["*:*:*"]])("refuses the wildcard %s", (p) => {
-    expect(() => toPermissionPolicies(["workitems:workitem:view", p])).toThrow(/permissions\[1\]: wildcards are not allowed/)
+    expect(() => toPermissionPolicies(["workitems:workitem:view", p])).toThrow(
+      /permissions\[1\]: wildcards are not allowed/
+    )
   })
 
   it.each([["workitems"], ["workitems:workitem"], ["a:b:c:d"], [""], ["workitems: workitem:view"]])(
@@ -30,9 +34,15 @@ describe("toPermissionPolicies", () => {
   it("round-trips: the policies grant exactly the permissions given", () => {
     const name = fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,8}$/)
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(name, name, name).map(([d, e, a]) => `${d}:${e}:${a}`), { minLength: 1 }), (perms) => {
-        expect(policyPermissions(toPermissionPolicies(perms))).toEqual([...new Set(perms)].sort())
-      })
+      fc.property(
+        fc.uniqueArray(
+          fc.tuple(name, name, name).map(([d, e, a]) => `${d}:${e}:${a}`),
+          { minLength: 1 }
+        ),
+        (perms) => {
+          expect(policyPermissions(toPermissionPolicies(perms))).toEqual([...new Set(perms)].sort())
+        }
+      )
     )
   })
 })

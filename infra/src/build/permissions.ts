@@ -19,7 +19,8 @@ export function toPermissionPolicies(permissions: ReadonlyArray<string>): Permis
       throw new Error(`permissions[${i}]: wildcards are not allowed, got ${JSON.stringify(permission)}`)
     }
     const m = PERMISSION.exec(permission)
-    if (m === null) throw new Error(`permissions[${i}]: expected domain:entity:action, got ${JSON.stringify(permission)}`)
+    if (m === null)
+      throw new Error(`permissions[${i}]: expected domain:entity:action, got ${JSON.stringify(permission)}`)
     const key = `${m[1]}:${m[2]}`
     const actions = byEntity.get(key) ?? new Set<string>()
     actions.add(m[3] as string)

@@ -32,11 +32,15 @@ describe("credential, integration and Data Action providers against the emulator
       type: "basicAuth"
     })
     const rotated = { ...credential.outs, credentialFields: { userName: "genesys", password: "pw-2" } }
-    expect(await integrationCredentialProvider.diff(credential.id, credential.outs, rotated)).toMatchObject({ changes: true, replaces: [] })
+    expect(await integrationCredentialProvider.diff(credential.id, credential.outs, rotated)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     await integrationCredentialProvider.update(credential.id, credential.outs, rotated)
-    expect((await integrationCredentialProvider.diff(credential.id, credential.outs, { ...rotated, type: "userDefined" })).replaces).toEqual([
-      "type"
-    ])
+    expect(
+      (await integrationCredentialProvider.diff(credential.id, credential.outs, { ...rotated, type: "userDefined" }))
+        .replaces
+    ).toEqual(["type"])
 
     const integrationInputs = {
       connection: g.admin,
@@ -48,15 +52,28 @@ describe("credential, integration and Data Action providers against the emulator
     }
     const integration = await integrationProvider.create(integrationInputs)
     const readIntegration = await integrationProvider.read(integration.id, integration.outs)
-    expect(readIntegration.props).toMatchObject({ credentialId: credential.id, enabled: true, integrationType: "custom-rest-actions" })
-    expect((await integrationProvider.diff(integration.id, readIntegration.props, integrationInputs)).changes).toBe(false)
+    expect(readIntegration.props).toMatchObject({
+      credentialId: credential.id,
+      enabled: true,
+      integrationType: "custom-rest-actions"
+    })
+    expect((await integrationProvider.diff(integration.id, readIntegration.props, integrationInputs)).changes).toBe(
+      false
+    )
     const disabled = { ...integrationInputs, enabled: false, notes: "paused" }
-    expect(await integrationProvider.diff(integration.id, integration.outs, disabled)).toMatchObject({ changes: true, replaces: [] })
+    expect(await integrationProvider.diff(integration.id, integration.outs, disabled)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     await integrationProvider.update(integration.id, integration.outs, disabled)
-    expect((await integrationProvider.read(integration.id, integration.outs)).props).toMatchObject({ enabled: false, notes: "paused" })
-    expect((await integrationProvider.diff(integration.id, integration.outs, { ...integrationInputs, integrationType: "x" })).replaces).toEqual([
-      "integrationType"
-    ])
+    expect((await integrationProvider.read(integration.id, integration.outs)).props).toMatchObject({
+      enabled: false,
+      notes: "paused"
+    })
+    expect(
+      (await integrationProvider.diff(integration.id, integration.outs, { ...integrationInputs, integrationType: "x" }))
+        .replaces
+    ).toEqual(["integrationType"])
 
     const actionInputs: DataActionInputs = {
       connection: g.admin,
@@ -84,17 +101,25 @@ describe("credential, integration and Data Action providers against the emulator
       deleteBeforeReplace: true
     })
     // Name, category and config change in place, through PATCH /actions/{id} (the contract stays).
-    const changed = { ...actionInputs, name: "Renamed action", category: "Other", config: { ...normalize!.config, timeoutSeconds: 7 } }
-    expect(await dataActionProvider.diff(action.id, action.outs, changed)).toMatchObject({ changes: true, replaces: [] })
+    const changed = {
+      ...actionInputs,
+      name: "Renamed action",
+      category: "Other",
+      config: { ...normalize!.config, timeoutSeconds: 7 }
+    }
+    expect(await dataActionProvider.diff(action.id, action.outs, changed)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     await dataActionProvider.update(action.id, action.outs, changed)
     const after = await dataActionProvider.read(action.id, action.outs)
     expect(after.props).toMatchObject({ name: "Renamed action", category: "Other", config: { timeoutSeconds: 7 } })
     expect(after.props.contract).toEqual(JSON.parse(JSON.stringify(normalize!.contract)))
     expect(after.props.actionId).toBe(action.id)
     expect((await dataActionProvider.diff(action.id, after.props, changed)).changes).toBe(false)
-    expect((await dataActionProvider.diff(action.id, action.outs, { ...changed, integrationId: "other" })).replaces).toEqual([
-      "integrationId"
-    ])
+    expect(
+      (await dataActionProvider.diff(action.id, action.outs, { ...changed, integrationId: "other" })).replaces
+    ).toEqual(["integrationId"])
 
     // Keys the server adds, or an order it changes, are no change.
     const stored = g.emulator.state.actions.get(action.id)!
@@ -110,7 +135,9 @@ describe("credential, integration and Data Action providers against the emulator
     await integrationProvider.delete(integration.id, integration.outs)
     await expect(integrationProvider.read(integration.id, integration.outs)).rejects.toMatchObject({ status: 404 })
     await integrationCredentialProvider.delete(credential.id, credential.outs)
-    await expect(integrationCredentialProvider.read(credential.id, credential.outs)).rejects.toMatchObject({ status: 404 })
+    await expect(integrationCredentialProvider.read(credential.id, credential.outs)).rejects.toMatchObject({
+      status: 404
+    })
   })
 
   it("sees an action edited by hand as drift and publishes the declared one again", async () => {
@@ -160,13 +187,25 @@ describe("credential, integration and Data Action providers against the emulator
       config: normalize!.config
     })
     await expect(
-      dataActionProvider.create(withInput({ ...inputSchema, properties: { ...inputSchema.properties, product_family: { type: "array", items: { type: "string" } } } }))
-    ).rejects.toThrow('dataAction.contract.input.inputSchema.properties.product_family.type: must be string, integer, number, boolean or null (Genesys allows no other input), got "array"')
+      dataActionProvider.create(
+        withInput({
+          ...inputSchema,
+          properties: { ...inputSchema.properties, product_family: { type: "array", items: { type: "string" } } }
+        })
+      )
+    ).rejects.toThrow(
+      'dataAction.contract.input.inputSchema.properties.product_family.type: must be string, integer, number, boolean or null (Genesys allows no other input), got "array"'
+    )
     await expect(dataActionProvider.create(withInput({ ...inputSchema, required: [] }))).rejects.toThrow(
       "dataAction.contract.input.inputSchema.required: must list at least one name, or be left out"
     )
     const err = await integrationCredentialProvider
-      .create({ connection: g.admin, name: "c", type: "basicAuth", credentialFields: { userName: "u", pass: "hunter2-secret" } })
+      .create({
+        connection: g.admin,
+        name: "c",
+        type: "basicAuth",
+        credentialFields: { userName: "u", pass: "hunter2-secret" }
+      })
       .catch((e: Error) => e)
     expect((err as Error).message).toBe("credential.credentialFields.password: required for basicAuth")
     expect((err as Error).message).not.toContain("hunter2-secret")

@@ -15,7 +15,16 @@
  */
 import * as pulumi from "@pulumi/pulumi"
 import type { SdkTarget } from "./sdk.js"
-import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult, projectOnto, retrying } from "./sdk.js"
+import {
+  call,
+  changedKeys,
+  checkTarget,
+  connect,
+  deleteIgnoringMissing,
+  diffResult,
+  projectOnto,
+  retrying
+} from "./sdk.js"
 
 /** `contract.input.inputSchema` and `contract.output.successSchema` (JSON Schema). */
 export interface DataActionContract {
@@ -69,7 +78,8 @@ interface ActionBody {
 /** Check the inputs; the message names the bad field. */
 export function checkDataActionInputs(inputs: DataActionInputs): DataActionInputs {
   checkTarget(inputs.connection)
-  if (typeof inputs.integrationId !== "string" || inputs.integrationId === "") throw new Error("dataAction.integrationId: missing")
+  if (typeof inputs.integrationId !== "string" || inputs.integrationId === "")
+    throw new Error("dataAction.integrationId: missing")
   for (const key of ["name", "category"] as const) {
     const v = inputs[key]
     if (typeof v !== "string" || v.trim() === "" || v.length > 256) {
@@ -104,8 +114,10 @@ export function checkDataActionInputs(inputs: DataActionInputs): DataActionInput
     }
   }
   const cfg = inputs.config
-  if (cfg?.request === undefined || typeof cfg.request !== "object") throw new Error("dataAction.config.request: must be an object")
-  if (cfg.response === undefined || typeof cfg.response !== "object") throw new Error("dataAction.config.response: must be an object")
+  if (cfg?.request === undefined || typeof cfg.request !== "object")
+    throw new Error("dataAction.config.request: must be an object")
+  if (cfg.response === undefined || typeof cfg.response !== "object")
+    throw new Error("dataAction.config.response: must be an object")
   const t = cfg.timeoutSeconds
   if (t !== undefined && (!Number.isInteger(t) || t < 1 || t > 60)) {
     throw new Error(`dataAction.config.timeoutSeconds: an integer in 1..60, got ${t}`)
@@ -145,7 +157,9 @@ export const dataActionProvider = {
       category: a.category,
       ...(a.integrationId === undefined ? {} : { integrationId: a.integrationId }),
       ...(a.secure === undefined ? {} : { secure: a.secure }),
-      ...(a.contract === undefined ? {} : { contract: projectOnto(a.contract, props.contract, 2) as DataActionContract }),
+      ...(a.contract === undefined
+        ? {}
+        : { contract: projectOnto(a.contract, props.contract, 2) as DataActionContract }),
       ...(a.config === undefined ? {} : { config: projectOnto(a.config, props.config, 2) as DataActionConfig })
     }
     return { id: a.id, props: outs }

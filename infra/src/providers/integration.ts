@@ -70,7 +70,9 @@ const configure = async (
   if (inputs.credentialId !== undefined) credentials[inputs.credentialKey ?? "basicAuth"] = { id: inputs.credentialId }
   // The config PUT needs the version Genesys holds now; a version conflict reads it again and retries.
   await retrying(["versionConflict"], async () => {
-    const current = await call<ConfigBody>("getIntegrationConfigCurrent", () => s.integrations.getIntegrationConfigCurrent(id))
+    const current = await call<ConfigBody>("getIntegrationConfigCurrent", () =>
+      s.integrations.getIntegrationConfigCurrent(id)
+    )
     await call("putIntegrationConfigCurrent", () =>
       s.integrations.putIntegrationConfigCurrent(id, {
         body: {
@@ -110,7 +112,9 @@ export const integrationProvider = {
       "getIntegration",
       () => s.integrations.getIntegration(id)
     )
-    const config = await call<ConfigBody>("getIntegrationConfigCurrent", () => s.integrations.getIntegrationConfigCurrent(id))
+    const config = await call<ConfigBody>("getIntegrationConfigCurrent", () =>
+      s.integrations.getIntegrationConfigCurrent(id)
+    )
     const key = props.credentialKey ?? "basicAuth"
     const credentialId = config.credentials?.[key]?.id
     const outs: IntegrationOutputs = {

@@ -37,11 +37,13 @@ const TYPES: ReadonlyArray<string> = ["basicAuth", "userDefined", "userDefinedOA
 export function checkCredentialInputs(inputs: IntegrationCredentialInputs): IntegrationCredentialInputs {
   checkTarget(inputs.connection)
   if (typeof inputs.name !== "string" || inputs.name.trim() === "") throw new Error("credential.name: missing")
-  if (!TYPES.includes(inputs.type)) throw new Error(`credential.type: one of ${TYPES.join(", ")}, got ${JSON.stringify(inputs.type)}`)
+  if (!TYPES.includes(inputs.type))
+    throw new Error(`credential.type: one of ${TYPES.join(", ")}, got ${JSON.stringify(inputs.type)}`)
   const fields = inputs.credentialFields
   if (fields === null || typeof fields !== "object") throw new Error("credential.credentialFields: must be an object")
   for (const [k, v] of Object.entries(fields)) {
-    if (typeof v !== "string" || v === "") throw new Error(`credential.credentialFields.${k}: must be a non-empty string`)
+    if (typeof v !== "string" || v === "")
+      throw new Error(`credential.credentialFields.${k}: must be a non-empty string`)
   }
   if (inputs.type === "basicAuth") {
     for (const k of ["userName", "password"]) {
@@ -88,7 +90,9 @@ export const integrationCredentialProvider = {
   async update(id: string, _olds: IntegrationCredentialOutputs, news: IntegrationCredentialInputs) {
     checkCredentialInputs(news)
     const s = await connect(news.connection)
-    await call("putIntegrationsCredential", () => s.integrations.putIntegrationsCredential(id, { body: body(news) } as never))
+    await call("putIntegrationsCredential", () =>
+      s.integrations.putIntegrationsCredential(id, { body: body(news) } as never)
+    )
     return { outs: { ...news, credentialId: id } satisfies IntegrationCredentialOutputs }
   },
 

@@ -27,23 +27,33 @@ describe("OAuth client provider against the emulator", () => {
     expect(created.outs.clientId).toBe(created.id)
     expect(created.outs.clientSecret.length).toBeGreaterThan(10)
     expect(created.outs.grantedDivisionId).not.toBe("")
-    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).resolves.toMatchObject({ client: expect.anything() })
+    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).resolves.toMatchObject({
+      client: expect.anything()
+    })
 
     const read = await oauthClientProvider.read(created.id, created.outs)
     expect(read.props).toMatchObject({ clientId: created.id, roleId, clientSecret: created.outs.clientSecret })
-    expect((await oauthClientProvider.diff(created.id, read.props, { connection: g.admin, name: "Sync client", roleId })).changes).toBe(
-      false
-    )
+    expect(
+      (await oauthClientProvider.diff(created.id, read.props, { connection: g.admin, name: "Sync client", roleId }))
+        .changes
+    ).toBe(false)
 
     const renamed = { connection: g.admin, name: "Sync client renamed", roleId, accessTokenValiditySeconds: 3600 }
-    expect(await oauthClientProvider.diff(created.id, created.outs, renamed)).toMatchObject({ changes: true, replaces: [] })
+    expect(await oauthClientProvider.diff(created.id, created.outs, renamed)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     const updated = await oauthClientProvider.update(created.id, created.outs, renamed)
     expect(updated.outs.clientSecret).toBe(created.outs.clientSecret)
     expect((await oauthClientProvider.read(created.id, updated.outs)).props.name).toBe("Sync client renamed")
-    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).resolves.toMatchObject({ client: expect.anything() })
+    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).resolves.toMatchObject({
+      client: expect.anything()
+    })
 
     await oauthClientProvider.delete(created.id, updated.outs)
-    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).rejects.toMatchObject({ status: 401 })
+    await expect(login(g.emulator.url, created.outs.clientId, created.outs.clientSecret)).rejects.toMatchObject({
+      status: 401
+    })
     await expect(oauthClientProvider.delete(created.id, updated.outs)).resolves.toBeUndefined()
   })
 

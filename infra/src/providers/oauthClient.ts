@@ -77,8 +77,11 @@ export const oauthClientProvider = {
     const s = await connect(inputs.connection)
     const divisionId =
       inputs.divisionId ??
-      (await call<{ id: string }>("getAuthorizationDivisionsHome", () => s.authorization.getAuthorizationDivisionsHome()))
-        .id
+      (
+        await call<{ id: string }>("getAuthorizationDivisionsHome", () =>
+          s.authorization.getAuthorizationDivisionsHome()
+        )
+      ).id
     const created = await call<ClientBody>("postOauthClients", () =>
       s.oauth.postOauthClients(request(inputs, divisionId) as never)
     )
@@ -89,7 +92,12 @@ export const oauthClientProvider = {
     if (secret === undefined || secret === "") {
       throw new Error(`postOauthClients: client ${created.id} was created but Genesys returned no secret`)
     }
-    const outs: OAuthClientOutputs = { ...inputs, clientId: created.id, clientSecret: secret, grantedDivisionId: divisionId }
+    const outs: OAuthClientOutputs = {
+      ...inputs,
+      clientId: created.id,
+      clientSecret: secret,
+      grantedDivisionId: divisionId
+    }
     return { id: created.id, outs }
   },
 
@@ -123,7 +131,12 @@ export const oauthClientProvider = {
     const s = await connect(news.connection)
     const divisionId = news.divisionId ?? olds.grantedDivisionId
     await call("putOauthClient", () => s.oauth.putOauthClient(id, request(news, divisionId) as never))
-    const outs: OAuthClientOutputs = { ...news, clientId: id, clientSecret: olds.clientSecret, grantedDivisionId: divisionId }
+    const outs: OAuthClientOutputs = {
+      ...news,
+      clientId: id,
+      clientSecret: olds.clientSecret,
+      grantedDivisionId: divisionId
+    }
     return { outs }
   },
 

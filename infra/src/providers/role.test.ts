@@ -58,7 +58,10 @@ describe("role provider against the emulator", () => {
     expect(res.status).toBe(200)
     const read = await roleProvider.read(created.id, created.outs)
     expect(policyPermissions(read.props.permissionPolicies)).toContain("workitems:workitem:delete")
-    expect(await roleProvider.diff(created.id, read.props, inputs("Role drift"))).toMatchObject({ changes: true, replaces: [] })
+    expect(await roleProvider.diff(created.id, read.props, inputs("Role drift"))).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     await roleProvider.update(created.id, read.props, inputs("Role drift"))
     expect(policyPermissions((await roleProvider.read(created.id, created.outs)).props.permissionPolicies)).toEqual([
       "workitems:workitem:view"

@@ -47,10 +47,16 @@ export function checkRoleInputs(inputs: RoleInputs): RoleInputs {
   inputs.permissionPolicies.forEach((p, i) => {
     for (const key of ["domain", "entityName"] as const) {
       if (typeof p[key] !== "string" || p[key] === "" || p[key].includes("*")) {
-        throw new Error(`role.permissionPolicies[${i}].${key}: must be a name without "*", got ${JSON.stringify(p[key])}`)
+        throw new Error(
+          `role.permissionPolicies[${i}].${key}: must be a name without "*", got ${JSON.stringify(p[key])}`
+        )
       }
     }
-    if (!Array.isArray(p.actionSet) || p.actionSet.length === 0 || p.actionSet.some((a: unknown) => typeof a !== "string" || a === "" || a.includes("*"))) {
+    if (
+      !Array.isArray(p.actionSet) ||
+      p.actionSet.length === 0 ||
+      p.actionSet.some((a: unknown) => typeof a !== "string" || a === "" || a.includes("*"))
+    ) {
       throw new Error(`role.permissionPolicies[${i}].actionSet: non-empty action names without "*"`)
     }
   })
@@ -93,10 +99,12 @@ export const roleProvider = {
 
   async read(id: string, props: RoleOutputs) {
     const s = await connect(props.connection)
-    const role = await call<{ id: string; name: string; description?: string; permissionPolicies?: PermissionPolicy[] }>(
-      "getAuthorizationRole",
-      () => s.authorization.getAuthorizationRole(id)
-    )
+    const role = await call<{
+      id: string
+      name: string
+      description?: string
+      permissionPolicies?: PermissionPolicy[]
+    }>("getAuthorizationRole", () => s.authorization.getAuthorizationRole(id))
     const outs: RoleOutputs = {
       connection: props.connection,
       roleId: role.id,

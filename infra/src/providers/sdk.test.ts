@@ -1,7 +1,17 @@
 import { Duration, Effect, Fiber, Option, TestClock, TestContext } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { call, changedKeys, checkTarget, diffResult, isNotFound, isTransient, retrying, stableJson, transientRetrySchedule } from "./sdk.js"
+import {
+  call,
+  changedKeys,
+  checkTarget,
+  diffResult,
+  isNotFound,
+  isTransient,
+  retrying,
+  stableJson,
+  transientRetrySchedule
+} from "./sdk.js"
 
 describe("checkTarget", () => {
   const ok = { gatewayUrl: "http://127.0.0.1:9300", clientId: "id", clientSecret: "s3cret-value" }
@@ -41,20 +51,26 @@ describe("call", () => {
       body: { code: "conflict", message: "version mismatch" },
       error: { config: { headers: { Authorization: "Bearer tok-SECRET" } } }
     }
-    const err = (await call("putThing", () => Promise.reject(rejection)).catch((e: unknown) => e)) as Error & { status: number }
+    const err = (await call("putThing", () => Promise.reject(rejection)).catch((e: unknown) => e)) as Error & {
+      status: number
+    }
     expect(err.message).toBe("putThing failed: HTTP 409 conflict version mismatch")
     expect(err.status).toBe(409)
     expect(JSON.stringify({ ...err, message: err.message })).not.toContain("tok-SECRET")
   })
 
   it("reports a network error by its code", async () => {
-    const err = (await call("getThing", () => Promise.reject({ code: "ECONNREFUSED" })).catch((e: unknown) => e)) as Error
+    const err = (await call("getThing", () => Promise.reject({ code: "ECONNREFUSED" })).catch(
+      (e: unknown) => e
+    )) as Error
     expect(err.message).toBe("getThing failed: ECONNREFUSED")
     expect(isNotFound(err)).toBe(false)
   })
 
   it("recognises a 404", async () => {
-    const err = await call("getThing", () => Promise.reject({ status: 404, body: { message: "gone" } })).catch((e: unknown) => e)
+    const err = await call("getThing", () => Promise.reject({ status: 404, body: { message: "gone" } })).catch(
+      (e: unknown) => e
+    )
     expect(isNotFound(err)).toBe(true)
   })
 })
@@ -111,28 +127,40 @@ describe("the transient-answer retry policy", () => {
 
   it("retries a transient answer until it passes, and gives up on anything else at once", async () => {
     let attempts = 0
-    const result = await retrying(["statusConcurrency"], async () => {
-      attempts++
-      if (attempts < 3) throw failure(400, "Database transaction was cancelled")
-      return "done"
-    }, { baseMs: 0, capMs: 1 })
+    const result = await retrying(
+      ["statusConcurrency"],
+      async () => {
+        attempts++
+        if (attempts < 3) throw failure(400, "Database transaction was cancelled")
+        return "done"
+      },
+      { baseMs: 0, capMs: 1 }
+    )
     expect([result, attempts]).toEqual(["done", 3])
 
     attempts = 0
-    const err = await retrying(["statusConcurrency"], async () => {
-      attempts++
-      throw failure(400, "name is required")
-    }, { baseMs: 0, capMs: 1 }).catch((e: unknown) => e)
+    const err = await retrying(
+      ["statusConcurrency"],
+      async () => {
+        attempts++
+        throw failure(400, "name is required")
+      },
+      { baseMs: 0, capMs: 1 }
+    ).catch((e: unknown) => e)
     expect(attempts).toBe(1)
     expect(err).toMatchObject({ status: 400, operation: "op" })
   })
 
   it("stops after maxRetries and hands back the last failure", async () => {
     let attempts = 0
-    const err = await retrying(["versionConflict"], async () => {
-      attempts++
-      throw failure(409)
-    }, { baseMs: 0, capMs: 1, maxRetries: 4 }).catch((e: unknown) => e)
+    const err = await retrying(
+      ["versionConflict"],
+      async () => {
+        attempts++
+        throw failure(409)
+      },
+      { baseMs: 0, capMs: 1, maxRetries: 4 }
+    ).catch((e: unknown) => e)
     expect(attempts).toBe(5)
     expect(err).toMatchObject({ status: 409, operation: "op" })
   })
@@ -151,6 +179,10 @@ describe("the transient-answer retry policy", () => {
       const late = yield* Fiber.join(fiber)
       return { early: Option.isSome(early), late, attempts }
     })
-    expect(await Effect.runPromise(program.pipe(Effect.provide(TestContext.TestContext)))).toEqual({ early: false, late: "ok", attempts: 2 })
+    expect(await Effect.runPromise(program.pipe(Effect.provide(TestContext.TestContext)))).toEqual({
+      early: false,
+      late: "ok",
+      attempts: 2
+    })
   })
 })

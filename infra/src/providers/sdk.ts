@@ -88,11 +88,16 @@ export function isTransient(err: unknown, kinds: ReadonlyArray<TransientKind>): 
   const e = (err ?? {}) as Partial<GenesysCallError>
   const message = e.genesysMessage ?? ""
   if (e.status === 429) return true
-  if (kinds.includes("statusConcurrency") && (e.status === 409 || (e.status === 400 && message.includes("Database transaction was cancelled"))))
+  if (
+    kinds.includes("statusConcurrency") &&
+    (e.status === 409 || (e.status === 400 && message.includes("Database transaction was cancelled")))
+  )
     return true
   return (
     kinds.includes("versionConflict") &&
-    (e.status === 409 || e.status === 408 || (e.status === 400 && message.includes("does not match the current version")))
+    (e.status === 409 ||
+      e.status === 408 ||
+      (e.status === 400 && message.includes("does not match the current version")))
   )
 }
 
@@ -114,7 +119,9 @@ export function transientRetrySchedule(kinds: ReadonlyArray<TransientKind>, timi
   const { Duration, Schedule } = loadEffect()
   const base = timing.baseMs ?? 250
   const cap = timing.capMs ?? 5000
-  const backoff = Schedule.exponential(Duration.millis(base), 2).pipe(Schedule.either(Schedule.spaced(Duration.millis(cap))))
+  const backoff = Schedule.exponential(Duration.millis(base), 2).pipe(
+    Schedule.either(Schedule.spaced(Duration.millis(cap)))
+  )
   return backoff.pipe(
     Schedule.intersect(Schedule.recurs(timing.maxRetries ?? 10)),
     Schedule.intersect(Schedule.identity<unknown>()),
@@ -127,10 +134,16 @@ export function transientRetrySchedule(kinds: ReadonlyArray<TransientKind>, timi
 }
 
 /** Run `step` (one or more calls), again on a transient failure of `kinds` or a 429, as `transientRetrySchedule` says. */
-export async function retrying<T>(kinds: ReadonlyArray<TransientKind>, step: () => Promise<T>, timing?: RetryTiming): Promise<T> {
+export async function retrying<T>(
+  kinds: ReadonlyArray<TransientKind>,
+  step: () => Promise<T>,
+  timing?: RetryTiming
+): Promise<T> {
   const { Cause, Effect, Exit } = loadEffect()
   const exit = await Effect.runPromiseExit(
-    Effect.tryPromise({ try: step, catch: (err) => err }).pipe(Effect.retry(transientRetrySchedule(kinds, timing ?? retryTimingFromEnv())))
+    Effect.tryPromise({ try: step, catch: (err) => err }).pipe(
+      Effect.retry(transientRetrySchedule(kinds, timing ?? retryTimingFromEnv()))
+    )
   )
   if (Exit.isSuccess(exit)) return exit.value
   // The caller gets the last failure itself (a GenesysCallError), not Effect's wrapper.
@@ -193,7 +206,8 @@ export async function connect(target: SdkTarget): Promise<Session> {
   } catch (cause) {
     const c = cause as { response?: { status?: number; data?: { error?: string } }; code?: string }
     const status = c.response?.status
-    const detail = status === undefined ? (c.code ?? "network error") : `HTTP ${status} ${c.response?.data?.error ?? ""}`
+    const detail =
+      status === undefined ? (c.code ?? "network error") : `HTTP ${status} ${c.response?.data?.error ?? ""}`
     const err = new Error(`login with connection.clientId failed: ${detail.trim()}`) as Error & Record<string, unknown>
     err["status"] = status
     err["operation"] = "login"
@@ -212,7 +226,11 @@ export async function connect(target: SdkTarget): Promise<Session> {
  * failure rejects with `{status, headers, body}`; the failure becomes a `GenesysCallError` naming `operation`.
  * A 429 is retried after its `Retry-After`, and so are the transient answers of `retry` (see `TransientKind`).
  */
-export async function call<T>(operation: string, run: () => Promise<unknown>, retry: ReadonlyArray<TransientKind> = []): Promise<T> {
+export async function call<T>(
+  operation: string,
+  run: () => Promise<unknown>,
+  retry: ReadonlyArray<TransientKind> = []
+): Promise<T> {
   return retrying(retry, () => callOnce<T>(operation, run))
 }
 
@@ -286,10 +304,12 @@ export function stableJson(value: unknown): string {
  * `contract_input`, `config_request.headers`).
  */
 export function projectOnto(actual: unknown, desired: unknown, depth: number): unknown {
-  const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v)
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
   if (depth <= 0 || !isRecord(actual) || !isRecord(desired)) return actual
   const out: Record<string, unknown> = {}
-  for (const key of Object.keys(desired)) if (key in actual) out[key] = projectOnto(actual[key], desired[key], depth - 1)
+  for (const key of Object.keys(desired))
+    if (key in actual) out[key] = projectOnto(actual[key], desired[key], depth - 1)
   return out
 }
 
@@ -305,7 +325,11 @@ export function changedKeys(olds: object, news: object, keys: ReadonlyArray<stri
 }
 
 /** A diff result in the shape Pulumi expects. */
-export function diffResult(changed: ReadonlyArray<string>, replaceKeys: ReadonlyArray<string>, deleteBeforeReplace = false) {
+export function diffResult(
+  changed: ReadonlyArray<string>,
+  replaceKeys: ReadonlyArray<string>,
+  deleteBeforeReplace = false
+) {
   const replaces = changed.filter((k) => replaceKeys.includes(k))
   return {
     changes: changed.length > 0,

@@ -69,13 +69,16 @@ afterAll(async () => {
 })
 
 describe("provider serialization (Pulumi closure serialization, not stubbed)", () => {
-  it.each(Object.entries(PROVIDERS))("%s serializes with its methods and captures no module", async (_name, provider) => {
-    const { text } = await pulumi.runtime.serializeFunction(() => provider)
-    expect(text).toContain("exports.handler")
-    expect(text).not.toMatch(/__vi_import|__vite_ssr_import__/)
-    const loaded = deserialize(text)
-    for (const method of Object.keys(provider)) expect(typeof loaded[method]).toBe("function")
-  })
+  it.each(Object.entries(PROVIDERS))(
+    "%s serializes with its methods and captures no module",
+    async (_name, provider) => {
+      const { text } = await pulumi.runtime.serializeFunction(() => provider)
+      expect(text).toContain("exports.handler")
+      expect(text).not.toMatch(/__vi_import|__vite_ssr_import__/)
+      const loaded = deserialize(text)
+      for (const method of Object.keys(provider)) expect(typeof loaded[method]).toBe("function")
+    }
+  )
 
   it("a deserialized provider runs against Genesys (the emulator) through the SDK", async () => {
     const workbin = deserialize((await pulumi.runtime.serializeFunction(() => workbinProvider)).text)

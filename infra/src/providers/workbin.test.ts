@@ -70,14 +70,19 @@ describe("workbin provider against the emulator", () => {
     const declared = { connection: g.admin, name: "Adopted workbin" }
     const read = await workbinProvider.read(existing.body.id, declared as never)
     expect(read.props).toMatchObject({ workbinId: existing.body.id, name: "Made by hand" })
-    expect(await workbinProvider.diff(existing.body.id, read.props, declared)).toMatchObject({ changes: true, replaces: [] })
+    expect(await workbinProvider.diff(existing.body.id, read.props, declared)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     await workbinProvider.update(existing.body.id, read.props, declared)
     expect((await workbinProvider.read(existing.body.id, read.props)).props.name).toBe("Adopted workbin")
   })
 
   it("refuses bad input naming the field, without calling Genesys", async () => {
     g.emulator.clearRequests()
-    await expect(workbinProvider.create({ connection: g.admin, name: "ab" })).rejects.toThrow(/workbin\.name: must be 3-256/)
+    await expect(workbinProvider.create({ connection: g.admin, name: "ab" })).rejects.toThrow(
+      /workbin\.name: must be 3-256/
+    )
     await expect(
       workbinProvider.create({ connection: { ...g.admin, clientSecret: "" }, name: "Fine name" })
     ).rejects.toThrow("connection.clientSecret: missing or empty")

@@ -28,11 +28,16 @@ describe("workitem schema provider against the emulator", () => {
     const created = await workitemSchemaProvider.create(inputs)
     expect(created.outs.version).toBe(1)
     const read = await workitemSchemaProvider.read(created.id, created.outs)
-    expect(Object.keys(read.props.jsonSchema["properties"] as object).sort()).toEqual(Object.keys(jsonSchema["properties"]).sort())
+    expect(Object.keys(read.props.jsonSchema["properties"] as object).sort()).toEqual(
+      Object.keys(jsonSchema["properties"]).sort()
+    )
     expect((await workitemSchemaProvider.diff(created.id, created.outs, inputs)).changes).toBe(false)
 
     const changed = { ...inputs, jsonSchema: withExtraField() }
-    expect(await workitemSchemaProvider.diff(created.id, created.outs, changed)).toMatchObject({ changes: true, replaces: [] })
+    expect(await workitemSchemaProvider.diff(created.id, created.outs, changed)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     const updated = await workitemSchemaProvider.update(created.id, created.outs, changed)
     expect(updated.outs.version).toBe(2)
     expect(updated.outs.schemaId).toBe(created.id)
@@ -71,7 +76,10 @@ describe("workitem schema provider against the emulator", () => {
     const stored = g.emulator.state.schemas.get(created.id)!
     const versions = stored.versions.length
     const latest = stored.versions[stored.versions.length - 1]!
-    ;(latest as { jsonSchema: unknown }).jsonSchema = { definitions: { text: { type: "string" } }, ...Object.fromEntries(Object.entries(latest.jsonSchema as object).reverse()) }
+    ;(latest as { jsonSchema: unknown }).jsonSchema = {
+      definitions: { text: { type: "string" } },
+      ...Object.fromEntries(Object.entries(latest.jsonSchema as object).reverse())
+    }
     const read = await workitemSchemaProvider.read(created.id, created.outs)
     expect((await workitemSchemaProvider.diff(created.id, read.props, inputs)).changes).toBe(false)
     expect(g.emulator.state.schemas.get(created.id)!.versions.length).toBe(versions)
@@ -79,7 +87,12 @@ describe("workitem schema provider against the emulator", () => {
   })
 
   it("writes enabled: false explicitly", async () => {
-    const created = await workitemSchemaProvider.create({ connection: g.admin, name: "wb_schema_off", jsonSchema, enabled: false })
+    const created = await workitemSchemaProvider.create({
+      connection: g.admin,
+      name: "wb_schema_off",
+      jsonSchema,
+      enabled: false
+    })
     expect((await workitemSchemaProvider.read(created.id, created.outs)).props.enabled).toBe(false)
     await workitemSchemaProvider.delete(created.id, created.outs)
   })

@@ -14,7 +14,16 @@
  */
 import * as pulumi from "@pulumi/pulumi"
 import type { SdkTarget } from "./sdk.js"
-import { call, changedKeys, checkTarget, connect, deleteIgnoringMissing, diffResult, projectOnto, retrying } from "./sdk.js"
+import {
+  call,
+  changedKeys,
+  checkTarget,
+  connect,
+  deleteIgnoringMissing,
+  diffResult,
+  projectOnto,
+  retrying
+} from "./sdk.js"
 
 export interface WorkitemSchemaArgs {
   readonly connection: pulumi.Input<SdkTarget>

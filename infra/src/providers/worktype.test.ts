@@ -35,13 +35,24 @@ describe("worktype provider against the emulator", () => {
     const inputs = inputsFor("Worktype one")
     const created = await worktypeProvider.create(inputs)
     const read = await worktypeProvider.read(created.id, created.outs)
-    expect(read.props).toMatchObject({ worktypeId: created.id, name: "Worktype one", defaultWorkbinId: workbinId, schemaId })
+    expect(read.props).toMatchObject({
+      worktypeId: created.id,
+      name: "Worktype one",
+      defaultWorkbinId: workbinId,
+      schemaId
+    })
     expect((await worktypeProvider.diff(created.id, read.props, inputs)).changes).toBe(false)
 
     const changed = { ...inputs, name: "Worktype renamed", defaultPriority: 7 }
-    expect(await worktypeProvider.diff(created.id, created.outs, changed)).toMatchObject({ changes: true, replaces: [] })
+    expect(await worktypeProvider.diff(created.id, created.outs, changed)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     const updated = await worktypeProvider.update(created.id, created.outs, changed)
-    expect((await worktypeProvider.read(created.id, updated.outs)).props).toMatchObject({ name: "Worktype renamed", defaultPriority: 7 })
+    expect((await worktypeProvider.read(created.id, updated.outs)).props).toMatchObject({
+      name: "Worktype renamed",
+      defaultPriority: 7
+    })
 
     await worktypeProvider.delete(created.id, updated.outs)
     await expect(worktypeProvider.read(created.id, updated.outs)).rejects.toMatchObject({ status: 404 })
@@ -51,9 +62,9 @@ describe("worktype provider against the emulator", () => {
     const outs = { ...inputsFor("Worktype two"), worktypeId: "x" }
     expect((await worktypeProvider.diff("x", outs, { ...outs, schemaId: "other" })).replaces).toEqual(["schemaId"])
     expect((await worktypeProvider.diff("x", outs, { ...outs, divisionId: "other" })).replaces).toEqual(["divisionId"])
-    expect((await worktypeProvider.diff("x", outs, { ...outs, disableDefaultStatusCreation: false })).replaces).toEqual([
-      "disableDefaultStatusCreation"
-    ])
+    expect((await worktypeProvider.diff("x", outs, { ...outs, disableDefaultStatusCreation: false })).replaces).toEqual(
+      ["disableDefaultStatusCreation"]
+    )
     expect((await worktypeProvider.diff("x", outs, { ...outs, schemaVersion: 2 })).replaces).toEqual([])
   })
 
@@ -61,7 +72,9 @@ describe("worktype provider against the emulator", () => {
     const inputs = inputsFor("Worktype drift")
     const created = await worktypeProvider.create(inputs)
     const s = await login(g.emulator.url, g.admin.clientId, g.admin.clientSecret)
-    expect((await sdkCall(s.tm.patchTaskmanagementWorktype(created.id, { description: "edited in the admin UI" }))).status).toBe(200)
+    expect(
+      (await sdkCall(s.tm.patchTaskmanagementWorktype(created.id, { description: "edited in the admin UI" }))).status
+    ).toBe(200)
     const read = await worktypeProvider.read(created.id, created.outs)
     expect(read.props.description).toBe("edited in the admin UI")
     expect(await worktypeProvider.diff(created.id, read.props, inputs)).toMatchObject({ changes: true, replaces: [] })
@@ -73,7 +86,9 @@ describe("worktype provider against the emulator", () => {
   it("refuses to delete a worktype that still has workitems, clearly, and leaves it in place", async () => {
     const created = await worktypeProvider.create(inputsFor("Worktype busy"))
     const s = await login(g.emulator.url, g.admin.clientId, g.admin.clientSecret)
-    const status = await sdkCall(s.tm.postTaskmanagementWorktypeStatuses(created.id, { name: "Open", category: "Open" }))
+    const status = await sdkCall(
+      s.tm.postTaskmanagementWorktypeStatuses(created.id, { name: "Open", category: "Open" })
+    )
     await sdkCall(s.tm.patchTaskmanagementWorktype(created.id, { defaultStatusId: status.body.id }))
     const wi = await sdkCall(
       s.tm.postTaskmanagementWorkitems({
@@ -100,6 +115,8 @@ describe("worktype provider against the emulator", () => {
     await expect(worktypeProvider.create({ ...inputsFor("Worktype bad"), defaultPriority: 1.5 })).rejects.toThrow(
       /worktype\.defaultPriority: an integer/
     )
-    await expect(worktypeProvider.create({ ...inputsFor("Worktype bad"), schemaId: "" })).rejects.toThrow("worktype.schemaId: missing")
+    await expect(worktypeProvider.create({ ...inputsFor("Worktype bad"), schemaId: "" })).rejects.toThrow(
+      "worktype.schemaId: missing"
+    )
   })
 })

@@ -101,7 +101,9 @@ export const worktypeProvider = {
 
   async read(id: string, props: WorktypeOutputs) {
     const s = await connect(props.connection)
-    const wt = await call<WorktypeBody>("getTaskmanagementWorktype", () => s.taskManagement.getTaskmanagementWorktype(id))
+    const wt = await call<WorktypeBody>("getTaskmanagementWorktype", () =>
+      s.taskManagement.getTaskmanagementWorktype(id)
+    )
     const outs: WorktypeOutputs = {
       connection: props.connection,
       worktypeId: wt.id,
@@ -109,8 +111,12 @@ export const worktypeProvider = {
       defaultWorkbinId: wt.defaultWorkbin?.id ?? "",
       schemaId: wt.schema?.id ?? "",
       ...(wt.description === undefined || wt.description === "" ? {} : { description: wt.description }),
-      ...(props.schemaVersion === undefined || wt.schema?.version === undefined ? {} : { schemaVersion: wt.schema.version }),
-      ...(wt.defaultPriority === undefined || props.defaultPriority === undefined ? {} : { defaultPriority: wt.defaultPriority }),
+      ...(props.schemaVersion === undefined || wt.schema?.version === undefined
+        ? {}
+        : { schemaVersion: wt.schema.version }),
+      ...(wt.defaultPriority === undefined || props.defaultPriority === undefined
+        ? {}
+        : { defaultPriority: wt.defaultPriority }),
       ...(props.divisionId === undefined || wt.division === undefined ? {} : { divisionId: wt.division.id }),
       ...(props.disableDefaultStatusCreation === undefined
         ? {}

@@ -26,7 +26,8 @@ export interface WorktypeDefaultStatusInputs {
 /** Check the inputs; the message names the bad field. */
 export function checkDefaultStatusInputs(inputs: WorktypeDefaultStatusInputs): WorktypeDefaultStatusInputs {
   checkTarget(inputs.connection)
-  if (typeof inputs.worktypeId !== "string" || inputs.worktypeId === "") throw new Error("defaultStatus.worktypeId: missing")
+  if (typeof inputs.worktypeId !== "string" || inputs.worktypeId === "")
+    throw new Error("defaultStatus.worktypeId: missing")
   if (typeof inputs.statusId !== "string" || inputs.statusId === "") throw new Error("defaultStatus.statusId: missing")
   return inputs
 }

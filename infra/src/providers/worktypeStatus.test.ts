@@ -32,14 +32,25 @@ describe("worktype status provider against the emulator", () => {
   it("creates, reads, renames in place, replaces on a category change, deletes", async () => {
     const created = await status("Triage", "Open")
     const read = await worktypeStatusProvider.read(created.id, created.outs)
-    expect(read.props).toMatchObject({ statusId: created.id, name: "Triage", category: "Open", description: "Triage tickets" })
+    expect(read.props).toMatchObject({
+      statusId: created.id,
+      name: "Triage",
+      category: "Open",
+      description: "Triage tickets"
+    })
 
     const renamed = { ...created.outs, name: "Triaging" }
-    expect(await worktypeStatusProvider.diff(created.id, created.outs, renamed)).toMatchObject({ changes: true, replaces: [] })
+    expect(await worktypeStatusProvider.diff(created.id, created.outs, renamed)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     await worktypeStatusProvider.update(created.id, created.outs, renamed)
     expect((await worktypeStatusProvider.read(created.id, created.outs)).props.name).toBe("Triaging")
 
-    const recategorized = await worktypeStatusProvider.diff(created.id, created.outs, { ...created.outs, category: "Waiting" })
+    const recategorized = await worktypeStatusProvider.diff(created.id, created.outs, {
+      ...created.outs,
+      category: "Waiting"
+    })
     expect(recategorized).toMatchObject({ changes: true, replaces: ["category"], deleteBeforeReplace: true })
 
     await worktypeStatusProvider.delete(created.id, created.outs)
@@ -57,14 +68,19 @@ describe("worktype status provider against the emulator", () => {
     expect((await worktypeStatusTransitionsProvider.diff(tr.id, read.props, inputs)).changes).toBe(false)
 
     const s = await login(g.emulator.url, g.admin.clientId, g.admin.clientSecret)
-    expect((await sdkCall(s.tm.patchTaskmanagementWorktypeStatus(worktypeId, a.id, { destinationStatusIds: [c.id] }))).status).toBe(200)
+    expect(
+      (await sdkCall(s.tm.patchTaskmanagementWorktypeStatus(worktypeId, a.id, { destinationStatusIds: [c.id] }))).status
+    ).toBe(200)
     const drifted = await worktypeStatusTransitionsProvider.read(tr.id, tr.outs)
     expect(drifted.props.destinationStatusIds).toEqual([c.id])
-    expect(await worktypeStatusTransitionsProvider.diff(tr.id, drifted.props, inputs)).toMatchObject({ changes: true, replaces: [] })
+    expect(await worktypeStatusTransitionsProvider.diff(tr.id, drifted.props, inputs)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     await worktypeStatusTransitionsProvider.update(tr.id, drifted.props, inputs)
-    expect([...(await worktypeStatusTransitionsProvider.read(tr.id, tr.outs)).props.destinationStatusIds].sort()).toEqual(
-      [b.id, c.id].sort()
-    )
+    expect(
+      [...(await worktypeStatusTransitionsProvider.read(tr.id, tr.outs)).props.destinationStatusIds].sort()
+    ).toEqual([b.id, c.id].sort())
 
     await worktypeStatusTransitionsProvider.delete(tr.id, tr.outs)
     expect((await worktypeStatusTransitionsProvider.read(tr.id, tr.outs)).props.destinationStatusIds).toEqual([])
@@ -89,15 +105,25 @@ describe("worktype status provider against the emulator", () => {
     await expect(worktypeStatusProvider.read(old.id, old.outs)).rejects.toMatchObject({ status: 404 })
     const replacement = await status("Target status", "Waiting")
     const next = { ...tr.outs, destinationStatusIds: [replacement.id] }
-    expect(await worktypeStatusTransitionsProvider.diff(tr.id, tr.outs, next)).toMatchObject({ changes: true, replaces: [] })
+    expect(await worktypeStatusTransitionsProvider.diff(tr.id, tr.outs, next)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     await worktypeStatusTransitionsProvider.update(tr.id, tr.outs, next)
-    expect((await worktypeStatusTransitionsProvider.read(tr.id, tr.outs)).props.destinationStatusIds).toEqual([replacement.id])
+    expect((await worktypeStatusTransitionsProvider.read(tr.id, tr.outs)).props.destinationStatusIds).toEqual([
+      replacement.id
+    ])
     expect((await worktypeStatusProvider.read(replacement.id, replacement.outs)).props.category).toBe("Waiting")
   })
 
   it("refuses a status that lists itself", async () => {
     await expect(
-      worktypeStatusTransitionsProvider.create({ connection: g.admin, worktypeId, statusId: "s1", destinationStatusIds: ["s1"] })
+      worktypeStatusTransitionsProvider.create({
+        connection: g.admin,
+        worktypeId,
+        statusId: "s1",
+        destinationStatusIds: ["s1"]
+      })
     ).rejects.toThrow("transitions.destinationStatusIds: a status cannot list itself")
   })
 
@@ -109,7 +135,10 @@ describe("worktype status provider against the emulator", () => {
     expect((await worktypeDefaultStatusProvider.read(def.id, def.outs)).props.statusId).toBe(open.id)
 
     const moved = { ...inputs, statusId: other.id }
-    expect(await worktypeDefaultStatusProvider.diff(def.id, def.outs, moved)).toMatchObject({ changes: true, replaces: [] })
+    expect(await worktypeDefaultStatusProvider.diff(def.id, def.outs, moved)).toMatchObject({
+      changes: true,
+      replaces: []
+    })
     await worktypeDefaultStatusProvider.update(def.id, def.outs, moved)
     expect((await worktypeDefaultStatusProvider.read(def.id, def.outs)).props.statusId).toBe(other.id)
 
@@ -122,6 +151,8 @@ describe("worktype status provider against the emulator", () => {
 
   it("refuses bad input naming the field", async () => {
     await expect(status("Ba", "Open")).rejects.toThrow(/status\.name: must be 3-256/)
-    await expect(status("Badcat", "Done" as never)).rejects.toThrow(/status\.category: one of Open, InProgress, Waiting, Closed/)
+    await expect(status("Badcat", "Done" as never)).rejects.toThrow(
+      /status\.category: one of Open, InProgress, Waiting, Closed/
+    )
   })
 })

@@ -30,7 +30,8 @@ const REPLACING = ["worktypeId", "statusId"] as const
 /** Check the inputs; the message names the bad field. */
 export function checkTransitionsInputs(inputs: WorktypeStatusTransitionsInputs): WorktypeStatusTransitionsInputs {
   checkTarget(inputs.connection)
-  if (typeof inputs.worktypeId !== "string" || inputs.worktypeId === "") throw new Error("transitions.worktypeId: missing")
+  if (typeof inputs.worktypeId !== "string" || inputs.worktypeId === "")
+    throw new Error("transitions.worktypeId: missing")
   if (typeof inputs.statusId !== "string" || inputs.statusId === "") throw new Error("transitions.statusId: missing")
   if (!Array.isArray(inputs.destinationStatusIds)) throw new Error("transitions.destinationStatusIds: must be a list")
   if (inputs.destinationStatusIds.length > 24) {
@@ -46,10 +47,12 @@ const sorted = (ids: ReadonlyArray<string>): string[] => [...ids].sort()
 
 const patch = async (inputs: WorktypeStatusTransitionsInputs, ids: ReadonlyArray<string>) => {
   const s = await connect(inputs.connection)
-  await call("patchTaskmanagementWorktypeStatus", () =>
-    s.taskManagement.patchTaskmanagementWorktypeStatus(inputs.worktypeId, inputs.statusId, {
-      destinationStatusIds: [...ids]
-    }),
+  await call(
+    "patchTaskmanagementWorktypeStatus",
+    () =>
+      s.taskManagement.patchTaskmanagementWorktypeStatus(inputs.worktypeId, inputs.statusId, {
+        destinationStatusIds: [...ids]
+      }),
     ["statusConcurrency"]
   )
 }
@@ -58,7 +61,10 @@ export const worktypeStatusTransitionsProvider = {
   async create(inputs: WorktypeStatusTransitionsInputs) {
     checkTransitionsInputs(inputs)
     await patch(inputs, inputs.destinationStatusIds)
-    return { id: `${inputs.worktypeId}/${inputs.statusId}`, outs: { ...inputs } satisfies WorktypeStatusTransitionsInputs }
+    return {
+      id: `${inputs.worktypeId}/${inputs.statusId}`,
+      outs: { ...inputs } satisfies WorktypeStatusTransitionsInputs
+    }
   },
 
   async read(id: string, props: WorktypeStatusTransitionsInputs) {
@@ -75,7 +81,10 @@ export const worktypeStatusTransitionsProvider = {
   },
 
   async diff(_id: string, olds: WorktypeStatusTransitionsInputs, news: WorktypeStatusTransitionsInputs) {
-    const norm = (v: WorktypeStatusTransitionsInputs) => ({ ...v, destinationStatusIds: sorted(v.destinationStatusIds ?? []) })
+    const norm = (v: WorktypeStatusTransitionsInputs) => ({
+      ...v,
+      destinationStatusIds: sorted(v.destinationStatusIds ?? [])
+    })
     return diffResult(changedKeys(norm(olds), norm(news), ["destinationStatusIds", ...REPLACING]), REPLACING)
   },
 

@@ -28,7 +28,12 @@ export interface SourceCredentials {
 
 export type CredentialKind = "secret" | "basicAuth" | "token"
 
-export type AuthenticityReason = "MissingCredentials" | "MissingHeader" | "BadSignature" | "StaleTimestamp" | "BadCredentials"
+export type AuthenticityReason =
+  | "MissingCredentials"
+  | "MissingHeader"
+  | "BadSignature"
+  | "StaleTimestamp"
+  | "BadCredentials"
 
 /** The request is not proven to come from the helpdesk. The edge answers 401 (never 5xx: a retry cannot fix it). */
 export class AuthenticityError extends Data.TaggedError("AuthenticityError")<{

@@ -2,7 +2,15 @@ import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { fixtureCredentials, fixtureRequest, loadFixture } from "./fixtures.js"
 import { freshdesk } from "./Freshdesk.js"
-import { authError, decodeError, decodeFixture, decodeResult, request, withHeader, withoutHeader } from "./internal/testkit.js"
+import {
+  authError,
+  decodeError,
+  decodeFixture,
+  decodeResult,
+  request,
+  withHeader,
+  withoutHeader
+} from "./internal/testkit.js"
 
 const receivedAt = new Date("2025-03-01T12:00:00.000Z")
 
@@ -18,7 +26,11 @@ describe("freshdesk verify (Basic auth or token header; Freshdesk signs nothing)
     expect(authError(freshdesk.verify(withoutHeader(req, "authorization"), creds)).reason).toBe("MissingHeader")
     expect(authError(freshdesk.verify(req, {})).reason).toBe("MissingCredentials")
     const token = { header: "X-Freshdesk-Token", value: "abc" }
-    expect(Either.isRight(freshdesk.verify(withHeader(withoutHeader(req, "authorization"), "x-freshdesk-token", "abc"), { token }))).toBe(true)
+    expect(
+      Either.isRight(
+        freshdesk.verify(withHeader(withoutHeader(req, "authorization"), "x-freshdesk-token", "abc"), { token })
+      )
+    ).toBe(true)
   })
 })
 
@@ -56,15 +68,32 @@ describe("freshdesk decode", () => {
   })
 
   it("uses ticket_updated_at as the revision when the template carries it", () => {
-    const events = ["created", "updated", "resolved"].map((s) => decodeFixture(freshdesk, `synthetic/freshdesk-ticket-${s}`, undefined, receivedAt))
-    expect(events.map((e) => e.occurredAt)).toEqual(["2015-08-24T11:56:51.000Z", "2015-08-24T11:59:05.000Z", "2015-08-24T12:20:40.000Z"])
+    const events = ["created", "updated", "resolved"].map((s) =>
+      decodeFixture(freshdesk, `synthetic/freshdesk-ticket-${s}`, undefined, receivedAt)
+    )
+    expect(events.map((e) => e.occurredAt)).toEqual([
+      "2015-08-24T11:56:51.000Z",
+      "2015-08-24T11:59:05.000Z",
+      "2015-08-24T12:20:40.000Z"
+    ])
     expect([...events.map((e) => e.revision)].sort()).toEqual(events.map((e) => e.revision))
   })
 
   it("maps numeric codes and custom statuses; a status leaving Resolved is a reopen", () => {
-    const body = { freshdesk_webhook: { ticket_id: "7", triggered_event: "{status:{from:4,to:6}}", ticket_status: "Waiting on Customer", ticket_priority: "4" } }
+    const body = {
+      freshdesk_webhook: {
+        ticket_id: "7",
+        triggered_event: "{status:{from:4,to:6}}",
+        ticket_status: "Waiting on Customer",
+        ticket_priority: "4"
+      }
+    }
     const r = decodeResult(freshdesk, request(body))
-    expect(r._tag === "Event" && [r.event.kind, r.event.fields["status"], r.event.fields["priority"]]).toEqual(["reopened", "pending", "urgent"])
+    expect(r._tag === "Event" && [r.event.kind, r.event.fields["status"], r.event.fields["priority"]]).toEqual([
+      "reopened",
+      "pending",
+      "urgent"
+    ])
   })
 
   it("acknowledges (200) bodies it cannot use, because Freshdesk retries every failure against the API limit", () => {
@@ -75,6 +104,8 @@ describe("freshdesk decode", () => {
   })
 
   it("does not decode the API ticket view (it is not a webhook body)", () => {
-    expect(decodeError(freshdesk, fixtureRequest(loadFixture("freshdesk-api-ticket-view"))).reason).toContain("ticket_id")
+    expect(decodeError(freshdesk, fixtureRequest(loadFixture("freshdesk-api-ticket-view"))).reason).toContain(
+      "ticket_id"
+    )
   })
 })

@@ -16,7 +16,19 @@ import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, verifyAll } from "./internal/auth.js"
 import type { Decoded, JsonObject } from "./internal/decode.js"
-import { buildEvent, fail, isClosedStatus, isObject, iso, lookup, mapValue, parseBody, parseInstant, str, strings } from "./internal/decode.js"
+import {
+  buildEvent,
+  fail,
+  isClosedStatus,
+  isObject,
+  iso,
+  lookup,
+  mapValue,
+  parseBody,
+  parseInstant,
+  str,
+  strings
+} from "./internal/decode.js"
 
 const SOURCE = "freshdesk"
 
@@ -80,14 +92,13 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
       requester: str(t["requester_email"]) ?? str(t["requester_name"])
     }
     const change = triggered(str(t["triggered_event"]))
-    const kind: TicketEventKind =
-      change.created
-        ? "created"
-        : isClosedStatus(fields.status)
-          ? "closed"
-          : change.statusFrom !== undefined && isClosedStatus(lookup(FRESHDESK_STATUS, change.statusFrom))
-            ? "reopened"
-            : "updated"
+    const kind: TicketEventKind = change.created
+      ? "created"
+      : isClosedStatus(fields.status)
+        ? "closed"
+        : change.statusFrom !== undefined && isClosedStatus(lookup(FRESHDESK_STATUS, change.statusFrom))
+          ? "reopened"
+          : "updated"
     return buildEvent(
       SOURCE,
       catalog,
@@ -105,6 +116,11 @@ const triggered = (text: string | undefined): { created: boolean; statusFrom?: s
 }
 
 const splitTags = (tags: string | undefined): ReadonlyArray<string> | undefined =>
-  tags === undefined ? undefined : tags.split(",").map((t) => t.trim()).filter((t) => t !== "")
+  tags === undefined
+    ? undefined
+    : tags
+        .split(",")
+        .map((t) => t.trim())
+        .filter((t) => t !== "")
 
 export const freshdesk: Adapter = { name: SOURCE, credentialKinds: ["basicAuth", "token"], verify, decode }

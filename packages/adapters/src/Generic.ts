@@ -12,7 +12,18 @@ import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, fromHex, header, hmac, refuse, verifyAll } from "./internal/auth.js"
 import { constantTimeEqual } from "./compare.js"
 import type { Decoded } from "./internal/decode.js"
-import { at, buildEvent, fail, isClosedStatus, isObject, iso, nonNegativeInt, parseBody, parseInstant, str } from "./internal/decode.js"
+import {
+  at,
+  buildEvent,
+  fail,
+  isClosedStatus,
+  isObject,
+  iso,
+  nonNegativeInt,
+  parseBody,
+  parseInstant,
+  str
+} from "./internal/decode.js"
 
 export const DEFAULT_SIGNATURE_HEADER = "x-workbridge-signature"
 
@@ -37,17 +48,22 @@ export interface GenericAdapterOptions {
 const KINDS: ReadonlyArray<TicketEventKind> = ["created", "updated", "closed", "reopened"]
 
 /** sha256=<hex HMAC-SHA256(secret, raw body)>: the signature a generic source sends. */
-export const genericSignature = (secret: string, rawBody: Buffer): string => `sha256=${hmac("sha256", secret, rawBody).toString("hex")}`
+export const genericSignature = (secret: string, rawBody: Buffer): string =>
+  `sha256=${hmac("sha256", secret, rawBody).toString("hex")}`
 
 /** Build the adapter of one generic JSON source. Throws on an invalid name (configuration error, at start-up). */
 export const makeGenericAdapter = (options: GenericAdapterOptions): Adapter => {
   const source = options.name
   if (!/^[a-z][a-z0-9_-]{0,39}$/.test(source)) {
-    throw new Error(`generic source name "${source}" must be 1-40 lower-case letters, digits, "_" or "-", starting with a letter`)
+    throw new Error(
+      `generic source name "${source}" must be 1-40 lower-case letters, digits, "_" or "-", starting with a letter`
+    )
   }
   const signatureHeader = (options.signatureHeader ?? DEFAULT_SIGNATURE_HEADER).toLowerCase()
   if (!/^[a-z0-9][a-z0-9-]*$/.test(signatureHeader)) {
-    throw new Error(`generic source "${source}": signatureHeader "${options.signatureHeader}" is not an HTTP header name`)
+    throw new Error(
+      `generic source "${source}": signatureHeader "${options.signatureHeader}" is not an HTTP header name`
+    )
   }
   const m = options.mapping ?? {}
   for (const [key, path] of Object.entries(m)) {
@@ -92,13 +108,15 @@ export const makeGenericAdapter = (options: GenericAdapterOptions): Adapter => {
         return fail(source, `${paths.occurredAt} is not an ISO-8601 time`, 422)
       }
       const fields = pickFields(body, fieldsMapping)
-      if (fields === undefined) return fail(source, `${typeof fieldsMapping === "string" ? fieldsMapping : "fields"} is not an object`, 422)
+      if (fields === undefined)
+        return fail(source, `${typeof fieldsMapping === "string" ? fieldsMapping : "fields"} is not an object`, 422)
       const rawKind = str(at(body, paths.kind))
       if (rawKind !== undefined && !KINDS.includes(rawKind as TicketEventKind)) {
         return fail(source, `${paths.kind} must be one of ${KINDS.join(", ")}`, 422)
       }
       const kind: TicketEventKind =
-        (rawKind as TicketEventKind | undefined) ?? (isClosedStatus(str(fields["status"])?.toLowerCase()) ? "closed" : "updated")
+        (rawKind as TicketEventKind | undefined) ??
+        (isClosedStatus(str(fields["status"])?.toLowerCase()) ? "closed" : "updated")
       const occurredMs = occurred?.ms ?? time?.ms ?? req.receivedAt.getTime()
       return buildEvent(
         source,
@@ -119,7 +137,10 @@ export const makeGenericAdapter = (options: GenericAdapterOptions): Adapter => {
   return { name: source, credentialKinds: ["secret", "basicAuth", "token"], verify, decode }
 }
 
-const pickFields = (body: unknown, mapping: string | Readonly<Record<string, string>>): Record<string, unknown> | undefined => {
+const pickFields = (
+  body: unknown,
+  mapping: string | Readonly<Record<string, string>>
+): Record<string, unknown> | undefined => {
   if (typeof mapping === "string") {
     const value = at(body, mapping)
     if (value === undefined || value === null) return {}

@@ -3,7 +3,16 @@ import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { fixtureCredentials, fixtureRequest, loadFixture, loadSignatureVectors } from "./fixtures.js"
 import { github } from "./GitHub.js"
-import { authError, decodeError, decodeFixture, decodeResult, flipByte, request, withHeader, withoutHeader } from "./internal/testkit.js"
+import {
+  authError,
+  decodeError,
+  decodeFixture,
+  decodeResult,
+  flipByte,
+  request,
+  withHeader,
+  withoutHeader
+} from "./internal/testkit.js"
 
 describe("github verify (X-Hub-Signature-256)", () => {
   it("verifies the vendor-published vector", () => {
@@ -24,7 +33,9 @@ describe("github verify (X-Hub-Signature-256)", () => {
     const legacyOnly = withoutHeader(req, "x-hub-signature-256")
     expect(legacyOnly.headers["x-hub-signature"]).toMatch(/^sha1=/)
     expect(authError(github.verify(legacyOnly, creds)).reason).toBe("MissingHeader")
-    expect(authError(github.verify(withHeader(req, "x-hub-signature-256", "sha256=zz"), creds)).reason).toBe("BadSignature")
+    expect(authError(github.verify(withHeader(req, "x-hub-signature-256", "sha256=zz"), creds)).reason).toBe(
+      "BadSignature"
+    )
   })
 })
 
@@ -66,19 +77,43 @@ describe("github decode", () => {
     const body = {
       action: "closed",
       repository: { full_name: "o/r" },
-      issue: { number: 5, state: "closed", state_reason: "not_planned", updated_at: "2024-01-01T00:00:00Z", labels: [{ name: "priority: high" }, { name: "question" }] }
+      issue: {
+        number: 5,
+        state: "closed",
+        state_reason: "not_planned",
+        updated_at: "2024-01-01T00:00:00Z",
+        labels: [{ name: "priority: high" }, { name: "question" }]
+      }
     }
     const r = decodeResult(github, request(body, { "x-github-event": "issues" }))
-    expect(r._tag === "Event" && r.event.fields).toMatchObject({ status: "closed", priority: "high", category: "question" })
+    expect(r._tag === "Event" && r.event.fields).toMatchObject({
+      status: "closed",
+      priority: "high",
+      category: "question"
+    })
     const catalog = { ...defaultCatalog, sourceMappings: { github: { priority: { "sev-1": "urgent" } } } }
-    const sev = decodeResult(github, request({ ...body, issue: { ...body.issue, labels: [{ name: "sev-1" }] } }), catalog)
+    const sev = decodeResult(
+      github,
+      request({ ...body, issue: { ...body.issue, labels: [{ name: "sev-1" }] } }),
+      catalog
+    )
     expect(sev._tag === "Event" && sev.event.fields["priority"]).toBe("urgent")
   })
 
   it("ignores pings, other events and deletions; refuses an issue without a number", () => {
-    expect(decodeResult(github, request({ zen: "Keep it logically awesome." }, { "x-github-event": "ping" }))._tag).toBe("Ignored")
-    expect(decodeResult(github, request({ action: "deleted", issue: {} }, { "x-github-event": "issues" }))._tag).toBe("Ignored")
-    const e = decodeError(github, request({ action: "opened", repository: { full_name: "o/r" }, issue: { updated_at: "2024-01-01T00:00:00Z" } }, { "x-github-event": "issues" }))
+    expect(
+      decodeResult(github, request({ zen: "Keep it logically awesome." }, { "x-github-event": "ping" }))._tag
+    ).toBe("Ignored")
+    expect(decodeResult(github, request({ action: "deleted", issue: {} }, { "x-github-event": "issues" }))._tag).toBe(
+      "Ignored"
+    )
+    const e = decodeError(
+      github,
+      request(
+        { action: "opened", repository: { full_name: "o/r" }, issue: { updated_at: "2024-01-01T00:00:00Z" } },
+        { "x-github-event": "issues" }
+      )
+    )
     expect(e).toMatchObject({ status: 422 })
     expect(e.reason).toContain("issue.number")
   })
@@ -86,7 +121,11 @@ describe("github decode", () => {
 
 describe("github decode with hostile names", () => {
   it("treats inherited property names as unknown values, not as table entries", () => {
-    const body = { action: "constructor", repository: { full_name: "o/r" }, issue: { number: 1, updated_at: "2024-01-01T00:00:00Z" } }
+    const body = {
+      action: "constructor",
+      repository: { full_name: "o/r" },
+      issue: { number: 1, updated_at: "2024-01-01T00:00:00Z" }
+    }
     expect(decodeResult(github, request(body))._tag).toBe("Ignored")
     const r = decodeResult(github, request({ ...body, action: "edited", issue: { ...body.issue, state: "toString" } }))
     expect(r._tag === "Event" && r.event.fields["status"]).toBe("toString")

@@ -13,7 +13,21 @@ import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, fromHex, header, hmac, refuse, verifyAll } from "./internal/auth.js"
 import { constantTimeEqual } from "./compare.js"
 import type { Decoded } from "./internal/decode.js"
-import { at, buildEvent, fail, ignored, isObject, iso, lookup, mapValue, parseBody, parseInstant, quote, str, strings } from "./internal/decode.js"
+import {
+  at,
+  buildEvent,
+  fail,
+  ignored,
+  isObject,
+  iso,
+  lookup,
+  mapValue,
+  parseBody,
+  parseInstant,
+  quote,
+  str,
+  strings
+} from "./internal/decode.js"
 
 const SOURCE = "github"
 
@@ -78,7 +92,8 @@ const verify = (req: WebhookRequest, creds: SourceCredentials) =>
 
 const decode = (req: WebhookRequest, catalog: Catalog): Decoded => {
   const event = header(req, EVENT_HEADER)
-  if (event !== undefined && event !== "issues") return Either.right({ _tag: "Ignored", reason: `the ${quote(event)} event is not synced (send only "Issues")` })
+  if (event !== undefined && event !== "issues")
+    return Either.right({ _tag: "Ignored", reason: `the ${quote(event)} event is not synced (send only "Issues")` })
   return Either.flatMap(parseBody(SOURCE, req.rawBody, 400), (body) => {
     const action = str(body["action"])
     if (action === undefined) return fail(SOURCE, "action is missing", 422)
@@ -88,7 +103,8 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded => {
     if (!isObject(issue)) return fail(SOURCE, "issue is missing", 422)
     const repo = str(at(body, "repository.full_name"))
     const number = str(issue["number"])
-    if (repo === undefined || number === undefined) return fail(SOURCE, "repository.full_name or issue.number is missing", 422)
+    if (repo === undefined || number === undefined)
+      return fail(SOURCE, "repository.full_name or issue.number is missing", 422)
     const updated = parseInstant(issue["updated_at"])
     if (updated === undefined) return fail(SOURCE, "issue.updated_at is missing or not an ISO-8601 time", 422)
     const state = str(issue["state"])
@@ -97,7 +113,13 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded => {
     const fields = {
       subject: str(issue["title"]),
       description: str(issue["body"]),
-      status: mapValue(catalog, SOURCE, "status", state === "closed" && reason !== undefined ? `closed/${reason}` : state, GITHUB_STATE),
+      status: mapValue(
+        catalog,
+        SOURCE,
+        "status",
+        state === "closed" && reason !== undefined ? `closed/${reason}` : state,
+        GITHUB_STATE
+      ),
       priority: firstMapped(catalog, "priority", labels, GITHUB_PRIORITY_LABEL),
       category: firstMapped(catalog, "category", labels, GITHUB_CATEGORY_LABEL),
       product_family: labels,
@@ -122,12 +144,19 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded => {
 }
 
 /** The first label that the deployment's mapping or the defaults know, e.g. `priority: high` → `high`. */
-const firstMapped = (catalog: Catalog, field: string, labels: ReadonlyArray<string>, defaults: Readonly<Record<string, string>>) => {
+const firstMapped = (
+  catalog: Catalog,
+  field: string,
+  labels: ReadonlyArray<string>,
+  defaults: Readonly<Record<string, string>>
+) => {
   const overrides = catalog.sourceMappings?.[SOURCE]?.[field] ?? {}
   for (const label of labels) {
     const bare = label.toLowerCase().replace(/^(priority|prio|type|kind)\s*[:/-]\s*/, "")
     for (const candidate of [label, bare]) {
-      const hit = Object.keys(overrides).some((k) => k.toLowerCase() === candidate.toLowerCase()) || lookup(defaults, candidate.toLowerCase()) !== undefined
+      const hit =
+        Object.keys(overrides).some((k) => k.toLowerCase() === candidate.toLowerCase()) ||
+        lookup(defaults, candidate.toLowerCase()) !== undefined
       if (hit) return mapValue(catalog, SOURCE, field, candidate, defaults)
     }
   }

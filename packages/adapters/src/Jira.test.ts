@@ -1,7 +1,16 @@
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { fixtureCredentials, fixtureRequest, loadFixture, loadSignatureVectors } from "./fixtures.js"
-import { authError, decodeError, decodeFixture, decodeResult, flipByte, request, withHeader, withoutHeader } from "./internal/testkit.js"
+import {
+  authError,
+  decodeError,
+  decodeFixture,
+  decodeResult,
+  flipByte,
+  request,
+  withHeader,
+  withoutHeader
+} from "./internal/testkit.js"
 import { jira } from "./Jira.js"
 
 describe("jira verify (X-Hub-Signature: sha256=<hex>)", () => {
@@ -11,7 +20,9 @@ describe("jira verify (X-Hub-Signature: sha256=<hex>)", () => {
     const req = request(v?.body ?? "", { "x-hub-signature": v?.expected_signature ?? "" })
     expect(Either.isRight(jira.verify(req, { secret: v?.secret ?? "" }))).toBe(true)
     // GitHub's look-alike payload has a comma: it must not verify against Jira's value.
-    expect(authError(jira.verify({ ...req, rawBody: Buffer.from("Hello, World!") }, { secret: v?.secret ?? "" })).reason).toBe("BadSignature")
+    expect(
+      authError(jira.verify({ ...req, rawBody: Buffer.from("Hello, World!") }, { secret: v?.secret ?? "" })).reason
+    ).toBe("BadSignature")
   })
 
   const f = loadFixture("jira-issue-updated")
@@ -77,7 +88,9 @@ describe("jira decode", () => {
   })
 
   it("orders created < updated < resolved; done is a close; clearing the resolution is a reopen", () => {
-    const events = ["jira-issue-created", "jira-issue-updated", "synthetic/jira-issue-resolved"].map((n) => decodeFixture(jira, n))
+    const events = ["jira-issue-created", "jira-issue-updated", "synthetic/jira-issue-resolved"].map((n) =>
+      decodeFixture(jira, n)
+    )
     expect(events.map((e) => e.kind)).toEqual(["created", "updated", "closed"])
     expect([...events.map((e) => e.revision)].sort()).toEqual(events.map((e) => e.revision))
     const body = {
@@ -91,7 +104,11 @@ describe("jira decode", () => {
   })
 
   it("uses changelog.id to order two changes in the same millisecond", () => {
-    const body = (id: string, key: string) => request({ timestamp: 1606481012999, webhookEvent: "jira:issue_updated", issue: { id: "1" }, changelog: { id } }, { "x-atlassian-webhook-identifier": key })
+    const body = (id: string, key: string) =>
+      request(
+        { timestamp: 1606481012999, webhookEvent: "jira:issue_updated", issue: { id: "1" }, changelog: { id } },
+        { "x-atlassian-webhook-identifier": key }
+      )
     const a = decodeResult(jira, body("10200", "ffff"))
     const b = decodeResult(jira, body("10201", "0000"))
     if (a._tag !== "Event" || b._tag !== "Event") throw new Error("expected events")

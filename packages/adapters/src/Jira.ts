@@ -13,7 +13,22 @@ import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, fromHex, header, hmac, refuse, verifyAll } from "./internal/auth.js"
 import { constantTimeEqual } from "./compare.js"
 import type { Decoded } from "./internal/decode.js"
-import { at, buildEvent, fail, ignored, isClosedStatus, isObject, iso, mapValue, nonNegativeInt, parseBody, parseInstant, quote, str, strings } from "./internal/decode.js"
+import {
+  at,
+  buildEvent,
+  fail,
+  ignored,
+  isClosedStatus,
+  isObject,
+  iso,
+  mapValue,
+  nonNegativeInt,
+  parseBody,
+  parseInstant,
+  quote,
+  str,
+  strings
+} from "./internal/decode.js"
 
 const SOURCE = "jira"
 
@@ -21,7 +36,11 @@ export const SIGNATURE_HEADER = "x-hub-signature"
 export const IDENTIFIER_HEADER = "x-atlassian-webhook-identifier"
 
 /** `statusCategory.key` → catalog status (workflow status names are per site; their category is not). */
-export const JIRA_STATUS_CATEGORY: Readonly<Record<string, string>> = { new: "new", indeterminate: "open", done: "solved" }
+export const JIRA_STATUS_CATEGORY: Readonly<Record<string, string>> = {
+  new: "new",
+  indeterminate: "open",
+  done: "solved"
+}
 
 /** Default Jira Cloud priorities and the legacy names. */
 export const JIRA_PRIORITY: Readonly<Record<string, string>> = {
@@ -62,7 +81,8 @@ const verify = (req: WebhookRequest, creds: SourceCredentials) =>
     if (value === undefined) return refuse(SOURCE, "MissingHeader", `the ${SIGNATURE_HEADER} header is missing`)
     const [method, hex] = splitOnce(value, "=")
     // Atlassian warns the method may change: parse the prefix, accept only what is implemented.
-    if (method.toLowerCase() !== "sha256") return refuse(SOURCE, "BadSignature", `the ${SIGNATURE_HEADER} method is not sha256`)
+    if (method.toLowerCase() !== "sha256")
+      return refuse(SOURCE, "BadSignature", `the ${SIGNATURE_HEADER} method is not sha256`)
     const given = fromHex(hex)
     return given !== undefined && constantTimeEqual(given, hmac("sha256", secret, req.rawBody))
       ? Either.void
@@ -73,7 +93,8 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
   Either.flatMap(parseBody(SOURCE, req.rawBody, 400), (body) => {
     const webhookEvent = str(body["webhookEvent"])
     if (webhookEvent === undefined) return fail(SOURCE, "webhookEvent is missing", 422)
-    if (webhookEvent === "jira:issue_deleted") return ignored("deleted issues are not synced (the workitem is left as is)")
+    if (webhookEvent === "jira:issue_deleted")
+      return ignored("deleted issues are not synced (the workitem is left as is)")
     if (webhookEvent !== "jira:issue_created" && webhookEvent !== "jira:issue_updated") {
       return ignored(`${quote(webhookEvent)} is not an issue create/update event`)
     }
@@ -99,7 +120,13 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
       requester: str(at(f, "reporter.displayName")) ?? str(at(f, "reporter.accountId"))
     }
     const kind: TicketEventKind =
-      webhookEvent === "jira:issue_created" ? "created" : isClosedStatus(fields.status) ? "closed" : reopened(body["changelog"]) ? "reopened" : "updated"
+      webhookEvent === "jira:issue_created"
+        ? "created"
+        : isClosedStatus(fields.status)
+          ? "closed"
+          : reopened(body["changelog"])
+            ? "reopened"
+            : "updated"
     const changelogId = nonNegativeInt(at(body, "changelog.id"))
     return buildEvent(
       SOURCE,
@@ -122,7 +149,11 @@ const reopened = (changelog: unknown): boolean => {
   const items = at(changelog, "items")
   if (!Array.isArray(items)) return false
   return items.some(
-    (item) => isObject(item) && str(item["field"])?.toLowerCase() === "resolution" && str(item["fromString"]) !== undefined && str(item["toString"]) === undefined
+    (item) =>
+      isObject(item) &&
+      str(item["field"])?.toLowerCase() === "resolution" &&
+      str(item["fromString"]) !== undefined &&
+      str(item["toString"]) === undefined
   )
 }
 

@@ -2,7 +2,15 @@ import { defaultCatalog } from "@workbridge/catalog"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { fixtureCredentials, fixtureRequest, loadFixture } from "./fixtures.js"
-import { authError, decodeError, decodeFixture, decodeResult, request, withHeader, withoutHeader } from "./internal/testkit.js"
+import {
+  authError,
+  decodeError,
+  decodeFixture,
+  decodeResult,
+  request,
+  withHeader,
+  withoutHeader
+} from "./internal/testkit.js"
 import { servicenow } from "./ServiceNow.js"
 
 describe("servicenow verify (Basic auth or token header; ServiceNow signs nothing)", () => {
@@ -21,13 +29,17 @@ describe("servicenow verify (Basic auth or token header; ServiceNow signs nothin
     const none = authError(servicenow.verify(req, { secret: "an HMAC secret is not a ServiceNow credential" }))
     expect(none.reason).toBe("MissingCredentials")
     expect(none.detail).toContain("WEBHOOK_BASIC_AUTH_SERVICENOW")
-    expect(authError(servicenow.verify(withHeader(req, "authorization", "Bearer abc"), creds)).reason).toBe("BadCredentials")
+    expect(authError(servicenow.verify(withHeader(req, "authorization", "Bearer abc"), creds)).reason).toBe(
+      "BadCredentials"
+    )
   })
 
   it("accepts a token header, and requires every configured credential", () => {
     const token = { header: "X-Workbridge-Token", value: "t0ken" }
     expect(Either.isRight(servicenow.verify(withHeader(req, "x-workbridge-token", "t0ken"), { token }))).toBe(true)
-    expect(authError(servicenow.verify(withHeader(req, "x-workbridge-token", "t0ken!"), { token })).reason).toBe("BadCredentials")
+    expect(authError(servicenow.verify(withHeader(req, "x-workbridge-token", "t0ken!"), { token })).reason).toBe(
+      "BadCredentials"
+    )
     expect(authError(servicenow.verify(req, { ...creds, token })).reason).toBe("MissingHeader")
   })
 
@@ -65,8 +77,17 @@ describe("servicenow decode", () => {
 
   it("decodes the insert", () => {
     const e = decodeFixture(servicenow, "servicenow-incident-created")
-    expect(e).toMatchObject({ ticketId: "INC0010002", kind: "created", revision: "0000000000000000:0:c537bae64f411200adf9f8e18110c76e:0" })
-    expect(e.fields).toMatchObject({ status: "new", priority: "normal", routing_skill: "general_support", subject: "Unable to connect to office wifi" })
+    expect(e).toMatchObject({
+      ticketId: "INC0010002",
+      kind: "created",
+      revision: "0000000000000000:0:c537bae64f411200adf9f8e18110c76e:0"
+    })
+    expect(e.fields).toMatchObject({
+      status: "new",
+      priority: "normal",
+      routing_skill: "general_support",
+      subject: "Unable to connect to office wifi"
+    })
   })
 
   it("orders the stale update (6) before the update (7) although sys_updated_on is equal", () => {
@@ -84,7 +105,9 @@ describe("servicenow decode", () => {
   })
 
   it("ignores deletions; refuses bodies without a record or a sys_mod_count", () => {
-    expect(decodeResult(servicenow, request({ operation: "delete", record: { sys_id: "a", sys_mod_count: "1" } }))._tag).toBe("Ignored")
+    expect(
+      decodeResult(servicenow, request({ operation: "delete", record: { sys_id: "a", sys_mod_count: "1" } }))._tag
+    ).toBe("Ignored")
     expect(decodeError(servicenow, request({ operation: "update" })).reason).toContain("record")
     const e = decodeError(servicenow, request({ record: { sys_id: "a", number: "INC1" } }))
     expect(e).toMatchObject({ status: 422 })

@@ -14,7 +14,20 @@ import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, verifyAll } from "./internal/auth.js"
 import type { Decoded, JsonObject } from "./internal/decode.js"
-import { buildEvent, fail, ignored, isClosedStatus, isObject, iso, lookup, mapValue, nonNegativeInt, parseBody, parseInstant, str } from "./internal/decode.js"
+import {
+  buildEvent,
+  fail,
+  ignored,
+  isClosedStatus,
+  isObject,
+  iso,
+  lookup,
+  mapValue,
+  nonNegativeInt,
+  parseBody,
+  parseInstant,
+  str
+} from "./internal/decode.js"
 
 const SOURCE = "servicenow"
 
@@ -50,9 +63,15 @@ export const SERVICENOW_PRIORITY: Readonly<Record<string, string>> = {
 
 /** The default priority lookup rules: impact/urgency → priority, used when the record carries no priority. */
 export const SERVICENOW_PRIORITY_MATRIX: Readonly<Record<string, string>> = {
-  "1/1": "1", "1/2": "2", "1/3": "3",
-  "2/1": "2", "2/2": "3", "2/3": "4",
-  "3/1": "3", "3/2": "4", "3/3": "5"
+  "1/1": "1",
+  "1/2": "2",
+  "1/3": "3",
+  "2/1": "2",
+  "2/2": "3",
+  "2/3": "4",
+  "3/1": "3",
+  "3/2": "4",
+  "3/3": "5"
 }
 
 /** Record table → catalog category. */
@@ -78,22 +97,34 @@ const verify = (req: WebhookRequest, creds: SourceCredentials) => verifyAll(SOUR
 
 const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
   Either.flatMap(parseBody(SOURCE, req.rawBody, 400), (body) => {
-    const record: JsonObject | undefined = isObject(body["record"]) ? body["record"] : str(body["sys_id"]) !== undefined ? body : undefined
-    if (record === undefined) return fail(SOURCE, 'the body has no "record" object (and is not a record itself: no sys_id)', 422)
+    const record: JsonObject | undefined = isObject(body["record"])
+      ? body["record"]
+      : str(body["sys_id"]) !== undefined
+        ? body
+        : undefined
+    if (record === undefined)
+      return fail(SOURCE, 'the body has no "record" object (and is not a record itself: no sys_id)', 422)
     const operation = str(body["operation"])?.toLowerCase()
     if (operation === "delete") return ignored("deleted records are not synced (the workitem is left as is)")
     const sysId = str(record["sys_id"])
     const ticketId = str(record["number"]) ?? sysId
     if (ticketId === undefined) return fail(SOURCE, "record.number and record.sys_id are missing", 422)
     const modCount = nonNegativeInt(record["sys_mod_count"])
-    if (modCount === undefined) return fail(SOURCE, "record.sys_mod_count is missing or not a non-negative integer", 422)
+    if (modCount === undefined)
+      return fail(SOURCE, "record.sys_mod_count is missing or not a non-negative integer", 422)
     const updated = parseInstant(record["sys_updated_on"])
     const table = str(body["table"]) ?? str(record["sys_class_name"])
     const priorityCode = str(record["priority"]) ?? priorityFromMatrix(record)
     const fields = {
       subject: str(record["short_description"]),
       description: str(record["description"]),
-      status: mapValue(catalog, SOURCE, "status", str(record["state"]) ?? str(record["incident_state"]), SERVICENOW_STATE),
+      status: mapValue(
+        catalog,
+        SOURCE,
+        "status",
+        str(record["state"]) ?? str(record["incident_state"]),
+        SERVICENOW_STATE
+      ),
       priority: mapValue(catalog, SOURCE, "priority", priorityCode, SERVICENOW_PRIORITY),
       category: mapValue(catalog, SOURCE, "category", table, SERVICENOW_TABLE),
       routing_skill: mapValue(catalog, SOURCE, "routing_skill", str(record["category"]), SERVICENOW_CATEGORY_SKILL),
@@ -131,7 +162,9 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
 const priorityFromMatrix = (record: JsonObject): string | undefined => {
   const impact = str(record["impact"])
   const urgency = str(record["urgency"])
-  return impact === undefined || urgency === undefined ? undefined : lookup(SERVICENOW_PRIORITY_MATRIX, `${impact}/${urgency}`)
+  return impact === undefined || urgency === undefined
+    ? undefined
+    : lookup(SERVICENOW_PRIORITY_MATRIX, `${impact}/${urgency}`)
 }
 
 /** ServiceNow date-times are `YYYY-MM-DD HH:MM:SS` in UTC without a zone: made explicit so nobody reads them as local. */
@@ -147,6 +180,5 @@ const madeSla = (value: unknown): boolean | undefined => {
   const text = str(value)?.toLowerCase()
   return text === "true" ? false : text === "false" ? true : undefined
 }
-
 
 export const servicenow: Adapter = { name: SOURCE, credentialKinds: ["basicAuth", "token"], verify, decode }

@@ -2,17 +2,31 @@ import { defaultCatalog } from "@workbridge/catalog"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { fixtureCredentials, fixtureRequest, loadFixture, loadSignatureVectors } from "./fixtures.js"
-import { authError, decodeError, decodeFixture, decodeResult, flipByte, request, withHeader, withoutHeader } from "./internal/testkit.js"
+import {
+  authError,
+  decodeError,
+  decodeFixture,
+  decodeResult,
+  flipByte,
+  request,
+  withHeader,
+  withoutHeader
+} from "./internal/testkit.js"
 import { zendesk, zendeskSignature } from "./Zendesk.js"
 
 const vector = (id: string) => {
   const v = loadSignatureVectors().find((x) => x.id === id)
-  if (v === undefined || v.secret === null || v.body === null || v.timestamp === null || v.expected_signature === null) throw new Error(id)
+  if (v === undefined || v.secret === null || v.body === null || v.timestamp === null || v.expected_signature === null)
+    throw new Error(id)
   return { secret: v.secret, body: v.body, timestamp: v.timestamp, signature: v.expected_signature }
 }
 
 const vectorRequest = (v: ReturnType<typeof vector>) =>
-  request(v.body, { "x-zendesk-webhook-signature": v.signature, "x-zendesk-webhook-signature-timestamp": v.timestamp }, new Date(v.timestamp))
+  request(
+    v.body,
+    { "x-zendesk-webhook-signature": v.signature, "x-zendesk-webhook-signature-timestamp": v.timestamp },
+    new Date(v.timestamp)
+  )
 
 describe("zendesk verify", () => {
   it("implements timestamp + body: the current-order vector verifies, the legacy body + timestamp vector is refused", () => {
@@ -45,15 +59,22 @@ describe("zendesk verify", () => {
     const noSig = authError(zendesk.verify(withoutHeader(req, "x-zendesk-webhook-signature"), creds))
     expect(noSig.reason).toBe("MissingHeader")
     expect(noSig.detail).toContain("x-zendesk-webhook-signature")
-    expect(authError(zendesk.verify(withoutHeader(req, "x-zendesk-webhook-signature-timestamp"), creds)).reason).toBe("MissingHeader")
+    expect(authError(zendesk.verify(withoutHeader(req, "x-zendesk-webhook-signature-timestamp"), creds)).reason).toBe(
+      "MissingHeader"
+    )
     const none = authError(zendesk.verify(req, {}))
     expect(none.reason).toBe("MissingCredentials")
     expect(none.detail).toContain("WEBHOOK_SECRET_ZENDESK")
   })
 
   it("refuses a signature whose timestamp was changed, and a non-base64 signature", () => {
-    expect(authError(zendesk.verify(withHeader(req, "x-zendesk-webhook-signature-timestamp", "2025-01-08T10:12:09Z"), creds)).reason).toBe("BadSignature")
-    expect(authError(zendesk.verify(withHeader(req, "x-zendesk-webhook-signature", "%%%"), creds)).reason).toBe("BadSignature")
+    expect(
+      authError(zendesk.verify(withHeader(req, "x-zendesk-webhook-signature-timestamp", "2025-01-08T10:12:09Z"), creds))
+        .reason
+    ).toBe("BadSignature")
+    expect(authError(zendesk.verify(withHeader(req, "x-zendesk-webhook-signature", "%%%"), creds)).reason).toBe(
+      "BadSignature"
+    )
   })
 
   it("refuses a stale (or future) timestamp outside the tolerance, default 5 minutes, configurable", () => {
@@ -131,7 +152,9 @@ describe("zendesk decode", () => {
   })
 
   it("orders created < trigger update < solved, and a solved status is a close", () => {
-    const events = ["zendesk-ticket-created", "zendesk-ticket-updated", "synthetic/zendesk-ticket-solved"].map((n) => decodeFixture(zendesk, n))
+    const events = ["zendesk-ticket-created", "zendesk-ticket-updated", "synthetic/zendesk-ticket-solved"].map((n) =>
+      decodeFixture(zendesk, n)
+    )
     expect(events.map((e) => e.kind)).toEqual(["created", "updated", "closed"])
     expect([...events.map((e) => e.revision)].sort()).toEqual(events.map((e) => e.revision))
     expect(events[2]?.fields["status"]).toBe("solved")
@@ -139,7 +162,13 @@ describe("zendesk decode", () => {
 
   it("keeps nanoseconds: two events in the same microsecond order by their last digits", () => {
     const body = (time: string, id: string) =>
-      request({ type: "zen:event-type:ticket.priority_changed", id, time, subject: "zen:ticket:9", detail: { id: "9", status: "OPEN" } })
+      request({
+        type: "zen:event-type:ticket.priority_changed",
+        id,
+        time,
+        subject: "zen:ticket:9",
+        detail: { id: "9", status: "OPEN" }
+      })
     const first = decodeResult(zendesk, body("2025-01-08T10:12:07.672717031Z", "z"))
     const second = decodeResult(zendesk, body("2025-01-08T10:12:07.672717032Z", "a"))
     if (first._tag !== "Event" || second._tag !== "Event") throw new Error("expected events")
@@ -149,15 +178,33 @@ describe("zendesk decode", () => {
   it("detects a reopen from the status_changed event", () => {
     const r = decodeResult(
       zendesk,
-      request({ type: "zen:event-type:ticket.status_changed", id: "e1", time: "2025-01-09T00:00:00Z", subject: "zen:ticket:9", detail: { id: "9", status: "OPEN" }, event: { previous: "SOLVED", current: "OPEN" } })
+      request({
+        type: "zen:event-type:ticket.status_changed",
+        id: "e1",
+        time: "2025-01-09T00:00:00Z",
+        subject: "zen:ticket:9",
+        detail: { id: "9", status: "OPEN" },
+        event: { previous: "SOLVED", current: "OPEN" }
+      })
     )
     expect(r._tag === "Event" && r.event.kind).toBe("reopened")
   })
 
   it("ignores non-ticket events and deletions, refuses bodies without a ticket id", () => {
-    expect(decodeResult(zendesk, request({ type: "zen:event-type:user.created", id: "x", time: "2025-01-01T00:00:00Z" }))._tag).toBe("Ignored")
-    expect(decodeResult(zendesk, request({ type: "zen:event-type:ticket.soft_deleted", id: "x", time: "2025-01-01T00:00:00Z" }))._tag).toBe("Ignored")
-    const e = decodeError(zendesk, request({ type: "zen:event-type:ticket.created", id: "x", time: "2025-01-01T00:00:00Z", detail: {} }))
+    expect(
+      decodeResult(zendesk, request({ type: "zen:event-type:user.created", id: "x", time: "2025-01-01T00:00:00Z" }))
+        ._tag
+    ).toBe("Ignored")
+    expect(
+      decodeResult(
+        zendesk,
+        request({ type: "zen:event-type:ticket.soft_deleted", id: "x", time: "2025-01-01T00:00:00Z" })
+      )._tag
+    ).toBe("Ignored")
+    const e = decodeError(
+      zendesk,
+      request({ type: "zen:event-type:ticket.created", id: "x", time: "2025-01-01T00:00:00Z", detail: {} })
+    )
     expect(e.status).toBe(422)
     expect(e.reason).toContain("detail.id")
     expect(decodeError(zendesk, request("not json")).status).toBe(400)
@@ -165,7 +212,10 @@ describe("zendesk decode", () => {
   })
 
   it("lets the deployment's catalog override a vocabulary mapping", () => {
-    const catalog = { ...defaultCatalog, sourceMappings: { zendesk: { status: { pending: "on_hold" }, priority: { HIGH: "urgent" } } } }
+    const catalog = {
+      ...defaultCatalog,
+      sourceMappings: { zendesk: { status: { pending: "on_hold" }, priority: { HIGH: "urgent" } } }
+    }
     const updated = decodeFixture(zendesk, "zendesk-ticket-updated", catalog)
     expect(updated.fields["status"]).toBe("on_hold")
     expect(decodeFixture(zendesk, "zendesk-ticket-created", catalog).fields["priority"]).toBe("urgent")
@@ -187,8 +237,22 @@ describe("zendesk replays", () => {
 
   it("trigger mode: the revision is a function of the signed body alone (a re-signed retry gets the same one)", () => {
     const req = fixtureRequest(loadFixture("zendesk-ticket-updated"))
-    const first = decodeResult(zendesk, withHeader(withHeader(req, "x-zendesk-webhook-invocation-id", "9"), "x-zendesk-webhook-signature-timestamp", "2025-01-08T14:31:05Z"))
-    const retry = decodeResult(zendesk, withHeader(withHeader(req, "x-zendesk-webhook-invocation-id", "10"), "x-zendesk-webhook-signature-timestamp", "2025-01-08T14:35:50Z"))
+    const first = decodeResult(
+      zendesk,
+      withHeader(
+        withHeader(req, "x-zendesk-webhook-invocation-id", "9"),
+        "x-zendesk-webhook-signature-timestamp",
+        "2025-01-08T14:31:05Z"
+      )
+    )
+    const retry = decodeResult(
+      zendesk,
+      withHeader(
+        withHeader(req, "x-zendesk-webhook-invocation-id", "10"),
+        "x-zendesk-webhook-signature-timestamp",
+        "2025-01-08T14:35:50Z"
+      )
+    )
     expect(retry).toEqual(first)
   })
 })

@@ -15,7 +15,21 @@ import { DEFAULT_TOLERANCE_SECONDS } from "./Adapter.js"
 import { bodyHash, fromBase64, header, hmac, refuse, verifyAll } from "./internal/auth.js"
 import { constantTimeEqual } from "./compare.js"
 import type { Decoded, JsonObject } from "./internal/decode.js"
-import { at, buildEvent, fail, ignored, isClosedStatus, isObject, iso, mapValue, parseBody, parseInstant, quote, str, strings } from "./internal/decode.js"
+import {
+  at,
+  buildEvent,
+  fail,
+  ignored,
+  isClosedStatus,
+  isObject,
+  iso,
+  mapValue,
+  parseBody,
+  parseInstant,
+  quote,
+  str,
+  strings
+} from "./internal/decode.js"
 
 const SOURCE = "zendesk"
 
@@ -35,7 +49,12 @@ export const ZENDESK_STATUS: Readonly<Record<string, string>> = {
   closed: "closed"
 }
 
-export const ZENDESK_PRIORITY: Readonly<Record<string, string>> = { low: "low", normal: "normal", high: "high", urgent: "urgent" }
+export const ZENDESK_PRIORITY: Readonly<Record<string, string>> = {
+  low: "low",
+  normal: "normal",
+  high: "high",
+  urgent: "urgent"
+}
 
 export const ZENDESK_TYPE: Readonly<Record<string, string>> = {
   problem: "problem",
@@ -55,7 +74,8 @@ const verify = (req: WebhookRequest, creds: SourceCredentials, options?: VerifyO
     const timestamp = header(req, TIMESTAMP_HEADER)
     if (timestamp === undefined) return refuse(SOURCE, "MissingHeader", `the ${TIMESTAMP_HEADER} header is missing`)
     const signedAt = parseInstant(timestamp)
-    if (signedAt === undefined) return refuse(SOURCE, "BadSignature", `the ${TIMESTAMP_HEADER} header is not an ISO-8601 time`)
+    if (signedAt === undefined)
+      return refuse(SOURCE, "BadSignature", `the ${TIMESTAMP_HEADER} header is not an ISO-8601 time`)
     const given = fromBase64(signature)
     const expected = hmac("sha256", secret, Buffer.from(timestamp, "utf8"), req.rawBody)
     if (given === undefined || !constantTimeEqual(given, expected)) {
@@ -64,7 +84,11 @@ const verify = (req: WebhookRequest, creds: SourceCredentials, options?: VerifyO
     const now = (options?.now ?? req.receivedAt).getTime()
     const tolerance = (options?.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS) * 1000
     if (Math.abs(now - signedAt.ms) > tolerance) {
-      return refuse(SOURCE, "StaleTimestamp", `the ${TIMESTAMP_HEADER} is more than ${tolerance / 1000} s away from the receive time`)
+      return refuse(
+        SOURCE,
+        "StaleTimestamp",
+        `the ${TIMESTAMP_HEADER} is more than ${tolerance / 1000} s away from the receive time`
+      )
     }
     return Either.void
   })
@@ -84,11 +108,13 @@ const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
 const decodeEvent = (req: WebhookRequest, catalog: Catalog, body: JsonObject, type: string): Decoded => {
   if (!type.startsWith(EVENT_PREFIX)) return ignored(`${quote(type)} is not a ticket event`)
   const name = type.slice(EVENT_PREFIX.length)
-  if (IGNORED_EVENTS.has(name)) return ignored(`${quote(type)} is not synced (deletions, spam and merges leave the workitem as is)`)
+  if (IGNORED_EVENTS.has(name))
+    return ignored(`${quote(type)} is not synced (deletions, spam and merges leave the workitem as is)`)
   const detail = isObject(body["detail"]) ? body["detail"] : {}
   const subjectId = /^zen:ticket:(.+)$/.exec(str(body["subject"]) ?? "")?.[1]
   const ticketId = str(detail["id"]) ?? subjectId
-  if (ticketId === undefined) return fail(SOURCE, 'the ticket id is missing (detail.id and subject "zen:ticket:<id>")', 422)
+  if (ticketId === undefined)
+    return fail(SOURCE, 'the ticket id is missing (detail.id and subject "zen:ticket:<id>")', 422)
   const time = parseInstant(body["time"]) ?? parseInstant(detail["updated_at"])
   if (time === undefined) return fail(SOURCE, "time (or detail.updated_at) is missing or not an ISO-8601 time", 422)
   // Only signed material decides dedupe and order: the invocation id header is not covered by the signature.
@@ -113,7 +139,12 @@ const decodeEvent = (req: WebhookRequest, catalog: Catalog, body: JsonObject, ty
         : name === "status_changed" && isClosedStatus(previous)
           ? "reopened"
           : "updated"
-  return buildEvent(SOURCE, catalog, { ticketId, ...revisionOf(time), occurredAt: iso(time.ms), deliveryKey, kind, fields }, 422)
+  return buildEvent(
+    SOURCE,
+    catalog,
+    { ticketId, ...revisionOf(time), occurredAt: iso(time.ms), deliveryKey, kind, fields },
+    422
+  )
 }
 
 /** A trigger webhook with the documented template: `{ ticket: { id, title, status, priority, type, ... } }`. */
@@ -141,8 +172,19 @@ const decodeTrigger = (req: WebhookRequest, catalog: Catalog, ticket: JsonObject
   }
   const action = str(ticket["action"])?.toLowerCase()
   const kind: TicketEventKind =
-    action === "created" ? "created" : isClosedStatus(fields.status) ? "closed" : action === "reopened" ? "reopened" : "updated"
-  return buildEvent(SOURCE, catalog, { ticketId, ...revisionOf(time), occurredAt: iso(time.ms), deliveryKey, kind, fields }, 422)
+    action === "created"
+      ? "created"
+      : isClosedStatus(fields.status)
+        ? "closed"
+        : action === "reopened"
+          ? "reopened"
+          : "updated"
+  return buildEvent(
+    SOURCE,
+    catalog,
+    { ticketId, ...revisionOf(time), occurredAt: iso(time.ms), deliveryKey, kind, fields },
+    422
+  )
 }
 
 /** Zendesk revisions count microseconds (event `time` has ns precision); the remaining ns digits order ties. */

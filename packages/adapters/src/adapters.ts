@@ -9,7 +9,14 @@ import { zendesk } from "./Zendesk.js"
 export type BuiltInSource = "zendesk" | "servicenow" | "jira" | "freshdesk" | "github" | "generic"
 
 /** The built-in adapters, by source name (`POST /webhooks/:source`). */
-export const adapters: Readonly<Record<BuiltInSource, Adapter>> = { zendesk, servicenow, jira, freshdesk, github, generic }
+export const adapters: Readonly<Record<BuiltInSource, Adapter>> = {
+  zendesk,
+  servicenow,
+  jira,
+  freshdesk,
+  github,
+  generic
+}
 
 /** The adapter of a source name from a URL, or undefined (own properties only: `constructor` is not a source). */
 export const adapterFor = (source: string): Adapter | undefined =>

@@ -5,7 +5,8 @@ import { adapterFor } from "./adapters.js"
 import { fixtureCredentials, fixtureNames, fixtureRequest, loadFixture, SEQUENCES } from "./fixtures.js"
 import { decodeFixture } from "./internal/testkit.js"
 
-const signedAt = (name: string): Date => new Date(loadFixture(name).headers["X-Zendesk-Webhook-Signature-Timestamp"] ?? 0)
+const signedAt = (name: string): Date =>
+  new Date(loadFixture(name).headers["X-Zendesk-Webhook-Signature-Timestamp"] ?? 0)
 
 describe("shipped fixtures", () => {
   const all = fixtureNames({ synthetic: true })
@@ -27,24 +28,31 @@ describe("shipped fixtures", () => {
     // The fields are in catalog terms: they normalize, and every routed/SLA vocabulary value was mapped.
     const normalized = normalizeTicket(defaultCatalog, result.right.event.fields)
     if (Either.isLeft(normalized)) throw new Error(`${name}: ${JSON.stringify(normalized.left.issues)}`)
-    const vocabularyMisses = normalized.right.unmapped.filter((u) => ["status", "priority", "category", "routing_skill", "source_system"].includes(u.field))
+    const vocabularyMisses = normalized.right.unmapped.filter((u) =>
+      ["status", "priority", "category", "routing_skill", "source_system"].includes(u.field)
+    )
     expect(vocabularyMisses).toEqual([])
     for (const key of ["status", "priority"]) {
-      if (result.right.event.fields[key] !== undefined) expect(normalized.right.values[key]).toBe(result.right.event.fields[key])
+      if (result.right.event.fields[key] !== undefined)
+        expect(normalized.right.values[key]).toBe(result.right.event.fields[key])
     }
   })
 
-  it.each(Object.entries(SEQUENCES))("%s: created -> updated -> resolved is one ticket, in revision order, ending solved", (source, names) => {
-    const adapter = adapterFor(source)
-    if (adapter === undefined) throw new Error(source)
-    const events = names.map((n) => decodeFixture(adapter, n))
-    expect(new Set(events.map((e) => e.ticketId)).size).toBe(1)
-    expect(events[0]?.kind).toBe("created")
-    expect(events[2]?.kind).toBe("closed")
-    expect(events[2]?.fields["status"]).toBe("solved")
-    for (let i = 1; i < events.length; i++) expect(compareRevision(events[i - 1]?.revision ?? "", events[i]?.revision ?? "")).toBeLessThan(0)
-    expect(new Set(events.map((e) => e.deliveryKey)).size).toBe(3)
-  })
+  it.each(Object.entries(SEQUENCES))(
+    "%s: created -> updated -> resolved is one ticket, in revision order, ending solved",
+    (source, names) => {
+      const adapter = adapterFor(source)
+      if (adapter === undefined) throw new Error(source)
+      const events = names.map((n) => decodeFixture(adapter, n))
+      expect(new Set(events.map((e) => e.ticketId)).size).toBe(1)
+      expect(events[0]?.kind).toBe("created")
+      expect(events[2]?.kind).toBe("closed")
+      expect(events[2]?.fields["status"]).toBe("solved")
+      for (let i = 1; i < events.length; i++)
+        expect(compareRevision(events[i - 1]?.revision ?? "", events[i]?.revision ?? "")).toBeLessThan(0)
+      expect(new Set(events.map((e) => e.deliveryKey)).size).toBe(3)
+    }
+  )
 
   it("refuses names that are not fixture files", () => {
     expect(() => loadFixture("../package")).toThrow(/not a fixture file name/)

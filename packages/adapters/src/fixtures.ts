@@ -87,13 +87,23 @@ export interface SignatureVector {
 
 /** The HMAC test vectors (fixtures/signature-vectors.json). */
 export const loadSignatureVectors = (): ReadonlyArray<SignatureVector> =>
-  (JSON.parse(readFileSync(`${FIXTURES_DIR}signature-vectors.json`, "utf8")) as { vectors: ReadonlyArray<SignatureVector> }).vectors
+  (
+    JSON.parse(readFileSync(`${FIXTURES_DIR}signature-vectors.json`, "utf8")) as {
+      vectors: ReadonlyArray<SignatureVector>
+    }
+  ).vectors
 
 /** Per source, fixtures of one ticket going created → updated → resolved (for end-to-end tests and demos). */
-export const SEQUENCES: Readonly<Record<"zendesk" | "servicenow" | "jira" | "freshdesk" | "github", readonly [string, string, string]>> = {
+export const SEQUENCES: Readonly<
+  Record<"zendesk" | "servicenow" | "jira" | "freshdesk" | "github", readonly [string, string, string]>
+> = {
   zendesk: ["zendesk-ticket-created", "zendesk-ticket-updated", "synthetic/zendesk-ticket-solved"],
   servicenow: ["synthetic/servicenow-incident-created", "servicenow-incident-updated", "servicenow-incident-resolved"],
   jira: ["jira-issue-created", "jira-issue-updated", "synthetic/jira-issue-resolved"],
-  freshdesk: ["synthetic/freshdesk-ticket-created", "synthetic/freshdesk-ticket-updated", "synthetic/freshdesk-ticket-resolved"],
+  freshdesk: [
+    "synthetic/freshdesk-ticket-created",
+    "synthetic/freshdesk-ticket-updated",
+    "synthetic/freshdesk-ticket-resolved"
+  ],
   github: ["github-issues-opened", "github-issues-edited", "github-issues-closed"]
 }

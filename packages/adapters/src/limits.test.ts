@@ -21,23 +21,37 @@ describe("revisions fit the catalog's source_revision field", () => {
     expect(e.revision.length).toBeLessThanOrEqual(revisionMax)
   })
 
-  it.each([81, 82, 150, 199, 200, 5000])("a generic event_id of %i characters gives a revision within the limit", (n) => {
-    const e = decodeEvent(generic, request({ ticket_id: "T-1", revision: 7, event_id: "e".repeat(n), fields: {} }))
-    expect(e.revision.length).toBeLessThanOrEqual(revisionMax)
-    expect(e.deliveryKey.length).toBeLessThanOrEqual(200)
-  })
+  it.each([81, 82, 150, 199, 200, 5000])(
+    "a generic event_id of %i characters gives a revision within the limit",
+    (n) => {
+      const e = decodeEvent(generic, request({ ticket_id: "T-1", revision: 7, event_id: "e".repeat(n), fields: {} }))
+      expect(e.revision.length).toBeLessThanOrEqual(revisionMax)
+      expect(e.deliveryKey.length).toBeLessThanOrEqual(200)
+    }
+  )
 
   it("two over-long keys of one ticket at one revision still order apart, and the same key gives the same revision", () => {
-    const a = decodeEvent(generic, request({ ticket_id: "T-1", revision: 7, event_id: `${"e".repeat(120)}a`, fields: {} }))
-    const b = decodeEvent(generic, request({ ticket_id: "T-1", revision: 7, event_id: `${"e".repeat(120)}b`, fields: {} }))
-    const a2 = decodeEvent(generic, request({ ticket_id: "T-1", revision: 7, event_id: `${"e".repeat(120)}a`, fields: { subject: "x" } }))
+    const a = decodeEvent(
+      generic,
+      request({ ticket_id: "T-1", revision: 7, event_id: `${"e".repeat(120)}a`, fields: {} })
+    )
+    const b = decodeEvent(
+      generic,
+      request({ ticket_id: "T-1", revision: 7, event_id: `${"e".repeat(120)}b`, fields: {} })
+    )
+    const a2 = decodeEvent(
+      generic,
+      request({ ticket_id: "T-1", revision: 7, event_id: `${"e".repeat(120)}a`, fields: { subject: "x" } })
+    )
     expect(a.revision).not.toBe(b.revision)
     expect(a2.revision).toBe(a.revision)
     expect(a.revision.startsWith("0000000000000007:1:h:")).toBe(true)
   })
 
   it("a short key is kept in the revision as before", () => {
-    expect(decodeEvent(generic, request({ ticket_id: "T-1", revision: 7, event_id: "evt-1", fields: {} })).revision).toBe("0000000000000007:1:evt-1")
+    expect(
+      decodeEvent(generic, request({ ticket_id: "T-1", revision: 7, event_id: "evt-1", fields: {} })).revision
+    ).toBe("0000000000000007:1:evt-1")
   })
 
   it("every built-in fixture decodes to a revision within the limit", () => {
@@ -45,12 +59,15 @@ describe("revisions fit the catalog's source_revision field", () => {
       for (const fixture of ["created", "updated"]) {
         let f: ReturnType<typeof loadFixture>
         try {
-          f = loadFixture(`${name}-${name === "github" ? "issues-opened" : name === "jira" ? `issue-${fixture}` : `ticket-${fixture}`}`)
+          f = loadFixture(
+            `${name}-${name === "github" ? "issues-opened" : name === "jira" ? `issue-${fixture}` : `ticket-${fixture}`}`
+          )
         } catch {
           continue
         }
         const result = adapter.decode(fixtureRequest(f), defaultCatalog)
-        if (result._tag === "Right" && result.right._tag === "Event") expect(result.right.event.revision.length).toBeLessThanOrEqual(revisionMax)
+        if (result._tag === "Right" && result.right._tag === "Event")
+          expect(result.right.event.revision.length).toBeLessThanOrEqual(revisionMax)
       }
     }
   })
@@ -64,7 +81,9 @@ describe("ids are checked against the catalog before acceptance", () => {
   })
 
   it("a ticket id at the limit is accepted", () => {
-    expect(decodeEvent(generic, request({ ticket_id: "x".repeat(100), revision: 1, fields: {} })).ticketId).toHaveLength(100)
+    expect(
+      decodeEvent(generic, request({ ticket_id: "x".repeat(100), revision: 1, fields: {} })).ticketId
+    ).toHaveLength(100)
   })
 })
 

@@ -19,7 +19,8 @@ type Path = ReadonlyArray<string | number>
 const pathsOf = (value: unknown, prefix: Path = [], out: Array<Path> = []): Array<Path> => {
   out.push(prefix)
   if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...prefix, i], out))
-  else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) pathsOf(v, [...prefix, k], out)
+  else if (typeof value === "object" && value !== null)
+    for (const [k, v] of Object.entries(value)) pathsOf(v, [...prefix, k], out)
   return out
 }
 
@@ -37,7 +38,16 @@ const bodies = (vendor: string): fc.Arbitrary<string> => {
     .map((n) => loadFixture(n))
     .filter((f) => f.vendor === vendor)
     .map((f) => f.body)
-  const generic = [{ ticket_id: "1", revision: 3, occurred_at: "2025-01-01T00:00:00Z", event_id: "e", kind: "updated", fields: { subject: "s", status: "open" } }]
+  const generic = [
+    {
+      ticket_id: "1",
+      revision: 3,
+      occurred_at: "2025-01-01T00:00:00Z",
+      event_id: "e",
+      kind: "updated",
+      fields: { subject: "s", status: "open" }
+    }
+  ]
   const pool: ReadonlyArray<unknown> = seeds.length > 0 ? seeds : generic
   const mutated = fc
     .constantFrom(...pool)
@@ -46,11 +56,22 @@ const bodies = (vendor: string): fc.Arbitrary<string> => {
         .array(fc.tuple(fc.constantFrom(...pathsOf(seed)), fc.jsonValue({ maxDepth: 2 })), { maxLength: 5 })
         .map((edits) => JSON.stringify(edits.reduce<unknown>((acc, [path, value]) => setAt(acc, path, value), seed)))
     )
-  return fc.oneof({ arbitrary: mutated, weight: 6 }, { arbitrary: fc.json(), weight: 3 }, { arbitrary: fc.string(), weight: 1 })
+  return fc.oneof(
+    { arbitrary: mutated, weight: 6 },
+    { arbitrary: fc.json(), weight: 3 },
+    { arbitrary: fc.string(), weight: 1 }
+  )
 }
 
 const headers = fc.dictionary(
-  fc.constantFrom("x-github-event", "x-zendesk-webhook-invocation-id", "x-atlassian-webhook-identifier", "x-github-delivery", "authorization", "x-hub-signature"),
+  fc.constantFrom(
+    "x-github-event",
+    "x-zendesk-webhook-invocation-id",
+    "x-atlassian-webhook-identifier",
+    "x-github-delivery",
+    "authorization",
+    "x-hub-signature"
+  ),
   fc.oneof(fc.constant("issues"), fc.string({ maxLength: 40 }))
 )
 
@@ -84,7 +105,11 @@ const CHUNK = 1_000
 describe.each(Object.values(adapters))("$name under arbitrary input", (adapter) => {
   it(`decodes or refuses ${RUNS} arbitrary bodies without throwing`, { timeout: 180_000 }, async () => {
     const property = fc.property(bodies(adapter.name), headers, (body, hs) => {
-      checkDecode(adapter, { headers: hs, rawBody: Buffer.from(body, "utf8"), receivedAt: new Date("2025-01-01T00:00:00Z") })
+      checkDecode(adapter, {
+        headers: hs,
+        rawBody: Buffer.from(body, "utf8"),
+        receivedAt: new Date("2025-01-01T00:00:00Z")
+      })
     })
     const seed = Date.now() ^ adapter.name.length
     for (let done = 0; done < RUNS; done += CHUNK) {
@@ -97,7 +122,11 @@ describe.each(Object.values(adapters))("$name under arbitrary input", (adapter) 
     fc.assert(
       fc.property(fc.string(), headers, (body, hs) => {
         const req = { headers: hs, rawBody: Buffer.from(body, "utf8"), receivedAt: new Date() }
-        const result = adapter.verify(req, { secret: "s3cret", basicAuth: "u:p", token: { header: "x-token", value: "t" } })
+        const result = adapter.verify(req, {
+          secret: "s3cret",
+          basicAuth: "u:p",
+          token: { header: "x-token", value: "t" }
+        })
         expect(Either.isLeft(result)).toBe(true)
       }),
       { numRuns: 1_000 }

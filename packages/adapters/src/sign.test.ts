@@ -24,18 +24,29 @@ describe("sign", () => {
     const body = '{"ticket_id":"1","revision":1}'
     const req = request(body, sign(source, body, creds, now), now)
     expect(Either.isRight(adapter.verify(req, creds))).toBe(true)
-    const other: SourceCredentials = creds.secret !== undefined ? { secret: "other" } : creds.basicAuth !== undefined ? { basicAuth: "sn:other" } : { token: { header: "X-Fd-Token", value: "other" } }
+    const other: SourceCredentials =
+      creds.secret !== undefined
+        ? { secret: "other" }
+        : creds.basicAuth !== undefined
+          ? { basicAuth: "sn:other" }
+          : { token: { header: "X-Fd-Token", value: "other" } }
     expect(Either.isLeft(adapter.verify(req, other))).toBe(true)
   })
 
   it("reproduces the fixtures' own signatures", () => {
     const zd = loadFixture("zendesk-ticket-created")
     const ts = new Date(zd.headers["X-Zendesk-Webhook-Signature-Timestamp"] ?? "")
-    expect(sign("zendesk", zd.rawBody, fixtureCredentials(zd), ts)["x-zendesk-webhook-signature"]).toBe(zd.headers["X-Zendesk-Webhook-Signature"])
+    expect(sign("zendesk", zd.rawBody, fixtureCredentials(zd), ts)["x-zendesk-webhook-signature"]).toBe(
+      zd.headers["X-Zendesk-Webhook-Signature"]
+    )
     const gh = loadFixture("github-issues-closed")
-    expect(sign("github", gh.rawBody, fixtureCredentials(gh), now)["x-hub-signature-256"]).toBe(gh.headers["X-Hub-Signature-256"])
+    expect(sign("github", gh.rawBody, fixtureCredentials(gh), now)["x-hub-signature-256"]).toBe(
+      gh.headers["X-Hub-Signature-256"]
+    )
     const sn = loadFixture("servicenow-incident-created")
-    expect(sign("servicenow", sn.rawBody, fixtureCredentials(sn), now)["authorization"]).toBe(sn.headers["Authorization"])
+    expect(sign("servicenow", sn.rawBody, fixtureCredentials(sn), now)["authorization"]).toBe(
+      sn.headers["Authorization"]
+    )
   })
 
   it("knows only its own sources by name", () => {

@@ -35,7 +35,10 @@ export const sign = (
       case "freshdesk":
         break
       default:
-        headers[(options?.signatureHeader ?? "x-workbridge-signature").toLowerCase()] = genericSignature(creds.secret, body)
+        headers[(options?.signatureHeader ?? "x-workbridge-signature").toLowerCase()] = genericSignature(
+          creds.secret,
+          body
+        )
     }
   }
   if (creds.basicAuth !== undefined && creds.basicAuth !== "") {

@@ -28,13 +28,19 @@ const ticketFor = (source: SyntheticSource): fc.Arbitrary<SyntheticTicket> =>
       kind: fc.constantFrom<TicketEventKind>("created", "updated", "closed", "reopened"),
       subject: fc.string({ minLength: 3, maxLength: 50 }).filter((s) => s.trim() === s && s.length >= 3),
       status: fc.constantFrom(...SYNTHETIC_STATUSES[source]),
-      priority: fc.option(fc.constantFrom("low" as const, "normal" as const, "high" as const, "urgent" as const), { nil: undefined })
+      priority: fc.option(fc.constantFrom("low" as const, "normal" as const, "high" as const, "urgent" as const), {
+        nil: undefined
+      })
     })
     .filter(({ kind, status }) => {
       const closed = status === "solved" || status === "closed"
       return kind === "created" || (kind === "closed") === closed
     })
-    .map(({ id, priority, ...rest }) => ({ ...rest, ticketId: String(id), ...(priority === undefined ? {} : { priority }) }))
+    .map(({ id, priority, ...rest }) => ({
+      ...rest,
+      ticketId: String(id),
+      ...(priority === undefined ? {} : { priority })
+    }))
 
 const ticketIdOf = (source: SyntheticSource, id: string) => (source === "github" ? `workbridge/storm#${id}` : id)
 
@@ -59,7 +65,13 @@ describe.each(sources)("synthesize %s", (source) => {
   })
 
   it("orders versions, and a reused delivery id is the same dedupe key", () => {
-    const base: SyntheticTicket = { ticketId: "42", version: 7, kind: "updated", subject: "Printer jammed", status: "open" }
+    const base: SyntheticTicket = {
+      ticketId: "42",
+      version: 7,
+      kind: "updated",
+      subject: "Printer jammed",
+      status: "open"
+    }
     const decode = (t: SyntheticTicket) => {
       const d = synthesize(source, t, creds[source], now)
       return decodeEvent(adapter, { headers: d.headers, rawBody: d.rawBody, receivedAt: now }, defaultCatalog)

@@ -42,7 +42,14 @@ export interface SyntheticDelivery {
 /** Times of synthetic tickets start here. */
 const BASE_MS = Date.UTC(2025, 0, 1)
 
-const ZENDESK_STATUS: Record<string, string> = { new: "NEW", open: "OPEN", pending: "PENDING", on_hold: "HOLD", solved: "SOLVED", closed: "CLOSED" }
+const ZENDESK_STATUS: Record<string, string> = {
+  new: "NEW",
+  open: "OPEN",
+  pending: "PENDING",
+  on_hold: "HOLD",
+  solved: "SOLVED",
+  closed: "CLOSED"
+}
 const SERVICENOW_STATE: Record<string, string> = { new: "1", open: "2", on_hold: "3", solved: "6", closed: "7" }
 const SERVICENOW_PRIORITY: Record<string, string> = { urgent: "1", high: "2", normal: "3", low: "4" }
 const JIRA_CATEGORY: Record<string, string> = { new: "new", open: "indeterminate", solved: "done" }
@@ -57,16 +64,24 @@ const FRESHDESK_STATUS: Record<string, [string, string]> = {
 const FRESHDESK_PRIORITY: Record<string, string> = { urgent: "Urgent", high: "High", normal: "Medium", low: "Low" }
 
 /** Build the body one vendor would send for this ticket state, and sign it. */
-export const synthesize = (source: SyntheticSource, ticket: SyntheticTicket, creds: SourceCredentials, now: Date): SyntheticDelivery => {
+export const synthesize = (
+  source: SyntheticSource,
+  ticket: SyntheticTicket,
+  creds: SourceCredentials,
+  now: Date
+): SyntheticDelivery => {
   const allowed: ReadonlyArray<string> = SYNTHETIC_STATUSES[source]
   if (!allowed.includes(ticket.status)) {
-    throw new Error(`ticket.status "${ticket.status}" cannot be expressed by ${source}; use one of ${allowed.join(", ")}`)
+    throw new Error(
+      `ticket.status "${ticket.status}" cannot be expressed by ${source}; use one of ${allowed.join(", ")}`
+    )
   }
   if (!Number.isSafeInteger(ticket.version) || ticket.version < 0 || ticket.version > 1e9) {
     throw new Error(`ticket.version must be an integer from 0 to 1e9, got ${ticket.version}`)
   }
   const closed = ticket.status === "solved" || ticket.status === "closed"
-  if (ticket.kind === "closed" && !closed) throw new Error(`ticket.kind "closed" needs a solved or closed ticket.status`)
+  if (ticket.kind === "closed" && !closed)
+    throw new Error(`ticket.kind "closed" needs a solved or closed ticket.status`)
   if ((ticket.kind === "updated" || ticket.kind === "reopened") && closed) {
     throw new Error(`ticket.kind "${ticket.kind}" needs an open ticket.status, got "${ticket.status}"`)
   }
@@ -76,7 +91,12 @@ export const synthesize = (source: SyntheticSource, ticket: SyntheticTicket, cre
   let body: unknown
   switch (source) {
     case "zendesk": {
-      const type = ticket.kind === "created" ? "ticket.created" : ticket.kind === "updated" ? "ticket.subject_changed" : "ticket.status_changed"
+      const type =
+        ticket.kind === "created"
+          ? "ticket.created"
+          : ticket.kind === "updated"
+            ? "ticket.subject_changed"
+            : "ticket.status_changed"
       body = {
         type: `zen:event-type:${type}`,
         account_id: 1,
@@ -133,7 +153,10 @@ export const synthesize = (source: SyntheticSource, ticket: SyntheticTicket, cre
           : {
               changelog: {
                 id: String(ticket.version),
-                items: ticket.kind === "reopened" ? [{ field: "resolution", fromString: "Done", toString: null }] : [{ field: "status" }]
+                items:
+                  ticket.kind === "reopened"
+                    ? [{ field: "resolution", fromString: "Done", toString: null }]
+                    : [{ field: "status" }]
               }
             })
       }
@@ -161,8 +184,14 @@ export const synthesize = (source: SyntheticSource, ticket: SyntheticTicket, cre
     }
     case "github": {
       const m = /^([^#\s]+\/[^#\s]+)#(\d+)$/.exec(ticket.ticketId)
-      const [repo, number] = m !== null ? [m[1], Number(m[2])] : /^\d+$/.test(ticket.ticketId) ? ["workbridge/storm", Number(ticket.ticketId)] : [undefined, NaN]
-      if (repo === undefined) throw new Error(`ticket.ticketId "${ticket.ticketId}" is not "<owner>/<repo>#<number>" or a number`)
+      const [repo, number] =
+        m !== null
+          ? [m[1], Number(m[2])]
+          : /^\d+$/.test(ticket.ticketId)
+            ? ["workbridge/storm", Number(ticket.ticketId)]
+            : [undefined, NaN]
+      if (repo === undefined)
+        throw new Error(`ticket.ticketId "${ticket.ticketId}" is not "<owner>/<repo>#<number>" or a number`)
       const action = ticket.kind === "created" ? "opened" : ticket.kind === "updated" ? "edited" : ticket.kind
       const labels = ticket.priority === undefined ? [] : [{ name: `priority: ${ticket.priority}` }]
       body = {
@@ -189,7 +218,11 @@ export const synthesize = (source: SyntheticSource, ticket: SyntheticTicket, cre
         occurred_at: at.toISOString(),
         event_id: deliveryId,
         kind: ticket.kind,
-        fields: { subject: ticket.subject, status: ticket.status, ...(ticket.priority === undefined ? {} : { priority: ticket.priority }) }
+        fields: {
+          subject: ticket.subject,
+          status: ticket.status,
+          ...(ticket.priority === undefined ? {} : { priority: ticket.priority })
+        }
       }
       break
   }

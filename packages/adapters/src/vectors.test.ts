@@ -16,19 +16,31 @@ const expected = (v: (typeof vectors)[number]): "verifies" | "refused" | "unsign
   return "verifies"
 }
 
-const signatureHeader: Record<string, string> = { zendesk: "x-zendesk-webhook-signature", jira: "x-hub-signature", github: "x-hub-signature-256" }
+const signatureHeader: Record<string, string> = {
+  zendesk: "x-zendesk-webhook-signature",
+  jira: "x-hub-signature",
+  github: "x-hub-signature-256"
+}
 
 const requestOf = (v: (typeof vectors)[number]): WebhookRequest => {
   const headers: Record<string, string> = {}
   const legacy = v.id === "github-doc-example-sha1-legacy"
   headers[legacy ? "x-hub-signature" : (signatureHeader[v.vendor] ?? "x-signature")] = v.expected_signature ?? ""
   if (v.timestamp !== null) headers["x-zendesk-webhook-signature-timestamp"] = v.timestamp
-  return { headers, rawBody: Buffer.from(v.body ?? "", "utf8"), receivedAt: v.timestamp === null ? new Date() : new Date(v.timestamp) }
+  return {
+    headers,
+    rawBody: Buffer.from(v.body ?? "", "utf8"),
+    receivedAt: v.timestamp === null ? new Date() : new Date(v.timestamp)
+  }
 }
 
 describe("signature vectors", () => {
   it("covers every vendor-published vector", () => {
-    expect(vectors.filter((v) => v.vendor_published === true).map((v) => v.id)).toEqual(["zendesk-doc-example-legacy", "jira-doc-example", "github-doc-example"])
+    expect(vectors.filter((v) => v.vendor_published === true).map((v) => v.id)).toEqual([
+      "zendesk-doc-example-legacy",
+      "jira-doc-example",
+      "github-doc-example"
+    ])
   })
 
   it.each(vectors.map((v) => [v.id, v] as const))("%s", (_id, v) => {

@@ -24,7 +24,9 @@ const delaysOf = (options: Parameters<typeof backoff>[0]) =>
 
 describe("backoff", () => {
   it("doubles from the base, caps each delay and stops after the attempts (without jitter: exactly)", async () => {
-    expect(await delaysOf({ baseMs: 100, maxMs: 1000, attempts: 7, jitter: false })).toEqual([100, 200, 400, 800, 1000, 1000, 1000])
+    expect(await delaysOf({ baseMs: 100, maxMs: 1000, attempts: 7, jitter: false })).toEqual([
+      100, 200, 400, 800, 1000, 1000, 1000
+    ])
   })
 
   it("jitters each delay within the given share of its nominal value", async () => {
@@ -38,7 +40,9 @@ describe("backoff", () => {
   })
 
   it("gives callback code the n-th delay of the same schedule", () => {
-    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelayMs({ baseMs: 100, maxMs: 1000, jitter: false }, n))).toEqual([100, 200, 400, 800, 1000, 1000])
+    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelayMs({ baseMs: 100, maxMs: 1000, jitter: false }, n))).toEqual([
+      100, 200, 400, 800, 1000, 1000
+    ])
     for (let n = 0; n < 20; n++) {
       const d = backoffDelayMs({ baseMs: 200, maxMs: 5000 }, n)
       expect(d).toBeGreaterThanOrEqual(Math.min(5000, 200 * 2 ** n) / 2)

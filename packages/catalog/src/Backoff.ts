@@ -25,14 +25,23 @@ export const backoff = (options: BackoffOptions): Schedule.Schedule<Duration.Dur
   const capped = Schedule.exponential(Duration.millis(options.baseMs), 2).pipe(
     Schedule.modifyDelay((d) => Duration.min(d, Duration.millis(options.maxMs)))
   )
-  const jittered = options.jitter === false ? capped : Schedule.jitteredWith(capped, options.jitter ?? { min: 0.5, max: 1 })
-  return options.attempts === undefined ? Schedule.delays(jittered) : Schedule.delays(Schedule.intersect(jittered, Schedule.recurs(options.attempts)))
+  const jittered =
+    options.jitter === false ? capped : Schedule.jitteredWith(capped, options.jitter ?? { min: 0.5, max: 1 })
+  return options.attempts === undefined
+    ? Schedule.delays(jittered)
+    : Schedule.delays(Schedule.intersect(jittered, Schedule.recurs(options.attempts)))
 }
 
 /** The delay before retry `attempt` (0 = the first retry) of `backoff(options)`, in whole ms. */
 export const backoffDelayMs = (options: BackoffOptions, attempt: number): number => {
   const steps = Math.max(0, Math.floor(attempt)) + 1
   const { attempts: _unbounded, ...unbounded } = options
-  const delays = Effect.runSync(Schedule.run(backoff(unbounded), 0, Array.from({ length: steps }, () => undefined)))
+  const delays = Effect.runSync(
+    Schedule.run(
+      backoff(unbounded),
+      0,
+      Array.from({ length: steps }, () => undefined)
+    )
+  )
   return Math.round(Duration.toMillis(Chunk.unsafeLast(delays)))
 }

@@ -217,9 +217,24 @@ export const defaultCatalog: Catalog = {
   schemaDescription: "Helpdesk ticket fields synced by Workbridge",
   fields: defaultFields,
   statuses: [
-    { name: "Open", category: "Open", description: "New or untriaged ticket", destinations: ["In Progress", "Waiting", "Resolved", "Closed"] },
-    { name: "In Progress", category: "InProgress", description: "Being worked", destinations: ["Open", "Waiting", "Resolved", "Closed"] },
-    { name: "Waiting", category: "Waiting", description: "Waiting on the requester or a third party", destinations: ["In Progress", "Resolved", "Closed"] },
+    {
+      name: "Open",
+      category: "Open",
+      description: "New or untriaged ticket",
+      destinations: ["In Progress", "Waiting", "Resolved", "Closed"]
+    },
+    {
+      name: "In Progress",
+      category: "InProgress",
+      description: "Being worked",
+      destinations: ["Open", "Waiting", "Resolved", "Closed"]
+    },
+    {
+      name: "Waiting",
+      category: "Waiting",
+      description: "Waiting on the requester or a third party",
+      destinations: ["In Progress", "Resolved", "Closed"]
+    },
     { name: "Resolved", category: "Closed", description: "Solved in the helpdesk", destinations: ["Closed", "Open"] },
     { name: "Closed", category: "Closed", description: "Closed in the helpdesk", destinations: ["Open"] }
   ],

@@ -32,7 +32,12 @@ const referenceExample = {
     description: "…",
     type: "object",
     properties: {
-      ticket_id_identifier: { allOf: [{ $ref: "#/definitions/identifier" }], title: "Ticket ID", minLength: 1, maxLength: 100 },
+      ticket_id_identifier: {
+        allOf: [{ $ref: "#/definitions/identifier" }],
+        title: "Ticket ID",
+        minLength: 1,
+        maxLength: 100
+      },
       subject_text: { allOf: [{ $ref: "#/definitions/text" }], title: "Subject", minLength: 0, maxLength: 100 },
       body_longtext: { allOf: [{ $ref: "#/definitions/longtext" }], title: "Body", minLength: 0, maxLength: 1000 },
       severity_enum: {
@@ -58,12 +63,27 @@ const referenceExample = {
 
 const ctx: WorkitemContext = {
   typeId: "type-1",
-  statusIds: { Open: "s-open", "In Progress": "s-progress", Waiting: "s-waiting", Resolved: "s-resolved", Closed: "s-closed" },
-  skillIds: { general_support: "k-general", billing: "k-billing", technical: "k-tech", hardware: "k-hw", software: "k-sw" }
+  statusIds: {
+    Open: "s-open",
+    "In Progress": "s-progress",
+    Waiting: "s-waiting",
+    Resolved: "s-resolved",
+    Closed: "s-closed"
+  },
+  skillIds: {
+    general_support: "k-general",
+    billing: "k-billing",
+    technical: "k-tech",
+    hardware: "k-hw",
+    software: "k-sw"
+  }
 }
 
 const ticket = (fields: Record<string, unknown>, catalog: Catalog = defaultCatalog): NormalizedTicket =>
-  Either.getOrThrowWith(normalizeTicket(catalog, { ticket_id: "HD-1", source_system: "zendesk", subject: "Printer on fire", ...fields }), (e) => e)
+  Either.getOrThrowWith(
+    normalizeTicket(catalog, { ticket_id: "HD-1", source_system: "zendesk", subject: "Printer on fire", ...fields }),
+    (e) => e
+  )
 
 const full = ticket({
   external_key: "zendesk:HD-1",
@@ -94,7 +114,10 @@ describe("toWorkitemSchema", () => {
     expect(checkWorkitemSchema(schema)).toEqual([])
     const keys = Object.keys(schema.jsonSchema.properties)
     expect(keys.length).toBeLessThanOrEqual(GENESYS_LIMITS.fieldsPerSchema)
-    for (const key of keys) expect(key).toMatch(/^[a-z][a-z0-9_]*_(text|longtext|url|identifier|enum|tag|date|datetime|integer|number|checkbox)$/)
+    for (const key of keys)
+      expect(key).toMatch(
+        /^[a-z][a-z0-9_]*_(text|longtext|url|identifier|enum|tag|date|datetime|integer|number|checkbox)$/
+      )
     for (const prop of Object.values(schema.jsonSchema.properties)) {
       if (prop.enum !== undefined) expect(prop.enum.length).toBeLessThanOrEqual(GENESYS_LIMITS.enum.maxOptions)
     }
@@ -125,7 +148,12 @@ describe("toWorkitemSchema", () => {
       minLength: 1,
       maxLength: 100
     })
-    expect(p["subject_text"]).toEqual({ allOf: [{ $ref: "#/definitions/text" }], title: "Subject", minLength: 0, maxLength: 100 })
+    expect(p["subject_text"]).toEqual({
+      allOf: [{ $ref: "#/definitions/text" }],
+      title: "Subject",
+      minLength: 0,
+      maxLength: 100
+    })
     expect(p["description_longtext"]).toMatchObject({ minLength: 0, maxLength: 1000 })
     expect(p["priority_enum"]).toEqual({
       allOf: [{ $ref: "#/definitions/enum" }],
@@ -145,7 +173,10 @@ describe("toWorkitemSchema", () => {
       maxItems: 10,
       uniqueItems: true
     })
-    expect(p["created_at_datetime"]).toEqual({ allOf: [{ $ref: "#/definitions/datetime" }], title: "Created in helpdesk" })
+    expect(p["created_at_datetime"]).toEqual({
+      allOf: [{ $ref: "#/definitions/datetime" }],
+      title: "Created in helpdesk"
+    })
     expect(p["sla_breached_checkbox"]).toEqual({ allOf: [{ $ref: "#/definitions/checkbox" }], title: "SLA breached" })
   })
 })
@@ -156,19 +187,67 @@ describe("checkWorkitemSchema", () => {
   })
 
   it.each([
-    ["a key without a core-type suffix", (p: Record<string, unknown>) => (p["subject"] = p["subject_text"]), "properties.subject: key must be"],
-    ["a $ref to another type", (p: Record<string, unknown>) => (p["subject_text"] = { allOf: [{ $ref: "#/definitions/longtext" }], title: "S", maxLength: 100 }), 'allOf must be [{ "$ref": "#/definitions/text" }]'],
-    ["text longer than 100", (p: Record<string, unknown>) => (p["subject_text"] = { allOf: [{ $ref: "#/definitions/text" }], title: "S", maxLength: 101 }), "maxLength must be an integer 1–100"],
-    ["51 enum options", (p: Record<string, unknown>) => {
-      const values = Array.from({ length: 51 }, (_, i) => `v${i}`)
-      p["severity_enum"] = { allOf: [{ $ref: "#/definitions/enum" }], title: "S", enum: values, _enumProperties: Object.fromEntries(values.map((v) => [v, { title: v, _disabled: false }])) }
-    }, "enum must list 1–50 options"],
-    ["an enum option without _enumProperties", (p: Record<string, unknown>) => (p["severity_enum"] = { allOf: [{ $ref: "#/definitions/enum" }], title: "S", enum: ["a"] }), "_enumProperties must give a title"],
-    ["11 tags", (p: Record<string, unknown>) => (p["labels_tag"] = { allOf: [{ $ref: "#/definitions/tag" }], title: "L", items: { maxLength: 100 }, maxItems: 11, uniqueItems: true }), "maxItems must be an integer ≤ 10"],
-    ["51 attributes", (p: Record<string, unknown>) => {
-      for (let i = 0; i < 44; i++) p[`extra${i}_checkbox`] = { allOf: [{ $ref: "#/definitions/checkbox" }], title: `E${i}` }
-    }, "has 52 attributes, more than 50"],
-    ["a missing title", (p: Record<string, unknown>) => (p["vip_checkbox"] = { allOf: [{ $ref: "#/definitions/checkbox" }] }), "title must be a non-empty string"]
+    [
+      "a key without a core-type suffix",
+      (p: Record<string, unknown>) => (p["subject"] = p["subject_text"]),
+      "properties.subject: key must be"
+    ],
+    [
+      "a $ref to another type",
+      (p: Record<string, unknown>) =>
+        (p["subject_text"] = { allOf: [{ $ref: "#/definitions/longtext" }], title: "S", maxLength: 100 }),
+      'allOf must be [{ "$ref": "#/definitions/text" }]'
+    ],
+    [
+      "text longer than 100",
+      (p: Record<string, unknown>) =>
+        (p["subject_text"] = { allOf: [{ $ref: "#/definitions/text" }], title: "S", maxLength: 101 }),
+      "maxLength must be an integer 1–100"
+    ],
+    [
+      "51 enum options",
+      (p: Record<string, unknown>) => {
+        const values = Array.from({ length: 51 }, (_, i) => `v${i}`)
+        p["severity_enum"] = {
+          allOf: [{ $ref: "#/definitions/enum" }],
+          title: "S",
+          enum: values,
+          _enumProperties: Object.fromEntries(values.map((v) => [v, { title: v, _disabled: false }]))
+        }
+      },
+      "enum must list 1–50 options"
+    ],
+    [
+      "an enum option without _enumProperties",
+      (p: Record<string, unknown>) =>
+        (p["severity_enum"] = { allOf: [{ $ref: "#/definitions/enum" }], title: "S", enum: ["a"] }),
+      "_enumProperties must give a title"
+    ],
+    [
+      "11 tags",
+      (p: Record<string, unknown>) =>
+        (p["labels_tag"] = {
+          allOf: [{ $ref: "#/definitions/tag" }],
+          title: "L",
+          items: { maxLength: 100 },
+          maxItems: 11,
+          uniqueItems: true
+        }),
+      "maxItems must be an integer ≤ 10"
+    ],
+    [
+      "51 attributes",
+      (p: Record<string, unknown>) => {
+        for (let i = 0; i < 44; i++)
+          p[`extra${i}_checkbox`] = { allOf: [{ $ref: "#/definitions/checkbox" }], title: `E${i}` }
+      },
+      "has 52 attributes, more than 50"
+    ],
+    [
+      "a missing title",
+      (p: Record<string, unknown>) => (p["vip_checkbox"] = { allOf: [{ $ref: "#/definitions/checkbox" }] }),
+      "title must be a non-empty string"
+    ]
   ])("refuses %s", (_name, mutate, problem) => {
     const problems = checkWorkitemSchema(withSchemaLike(mutate))
     expect(problems.length).toBeGreaterThan(0)
@@ -181,11 +260,19 @@ describe("toTicketJsonSchema", () => {
   const validate = ajv.compile(toTicketJsonSchema(defaultCatalog))
 
   it("describes every field, the required ones, and nothing else", () => {
-    const schema = toTicketJsonSchema(defaultCatalog) as { properties: Record<string, unknown>; required: Array<string> }
+    const schema = toTicketJsonSchema(defaultCatalog) as {
+      properties: Record<string, unknown>
+      required: Array<string>
+    }
     expect(Object.keys(schema.properties)).toEqual(defaultCatalog.fields.map((f) => f.key))
     expect(schema.required).toEqual(["ticket_id", "source_system", "subject"])
     expect(schema.properties["priority"]).toMatchObject({ type: "string", enum: ["low", "normal", "high", "urgent"] })
-    expect(schema.properties["product_family"]).toMatchObject({ type: "array", maxItems: 10, uniqueItems: true, items: { type: "string" } })
+    expect(schema.properties["product_family"]).toMatchObject({
+      type: "array",
+      maxItems: 10,
+      uniqueItems: true,
+      items: { type: "string" }
+    })
     expect(schema.properties["created_at"]).toMatchObject({ type: "string", format: "date-time" })
     expect(schema.properties["sla_breached"]).toMatchObject({ type: "boolean" })
   })
@@ -202,7 +289,10 @@ describe("toTicketJsonSchema", () => {
     fc.assert(
       fc.property(arbitraryTicket, (raw) => {
         const { values } = normalizeFields(defaultCatalog, raw, { checkRequired: false })
-        expect(validate({ ticket_id: "1", source_system: "jira", subject: "abc", ...values }), JSON.stringify(validate.errors)).toBe(true)
+        expect(
+          validate({ ticket_id: "1", source_system: "jira", subject: "abc", ...values }),
+          JSON.stringify(validate.errors)
+        ).toBe(true)
       }),
       { numRuns: 200 }
     )
@@ -289,15 +379,22 @@ describe("toWorkitemCreate", () => {
 
   it("sets no skills when none are configured, and fails when a configured map lacks the value", () => {
     const { skillIds: _s, ...noSkills } = ctx
-    expect(toWorkitemCreate(defaultCatalog, ticket({ routing_skill: "billing" }), noSkills)).not.toHaveProperty("skillIds")
-    expect(() => toWorkitemCreate(defaultCatalog, ticket({ routing_skill: "billing" }), { ...ctx, skillIds: {} })).toThrow(
-      'routing_skill: no routing skill id is configured for "billing"'
+    expect(toWorkitemCreate(defaultCatalog, ticket({ routing_skill: "billing" }), noSkills)).not.toHaveProperty(
+      "skillIds"
     )
+    expect(() =>
+      toWorkitemCreate(defaultCatalog, ticket({ routing_skill: "billing" }), { ...ctx, skillIds: {} })
+    ).toThrow('routing_skill: no routing skill id is configured for "billing"')
   })
 
   it("maps a date due field to midnight UTC", () => {
-    const dateCatalog: Catalog = { ...defaultCatalog, fields: defaultCatalog.fields.map((f) => (f.key === "due_at" ? { ...f, type: "date" } : f)) }
-    expect(toWorkitemCreate(dateCatalog, ticket({ due_at: "2024-05-01" }, dateCatalog), ctx).dateDue).toBe("2024-05-01T00:00:00.000Z")
+    const dateCatalog: Catalog = {
+      ...defaultCatalog,
+      fields: defaultCatalog.fields.map((f) => (f.key === "due_at" ? { ...f, type: "date" } : f))
+    }
+    expect(toWorkitemCreate(dateCatalog, ticket({ due_at: "2024-05-01" }, dateCatalog), ctx).dateDue).toBe(
+      "2024-05-01T00:00:00.000Z"
+    )
   })
 })
 
@@ -308,26 +405,44 @@ describe("toWorkitemUpdate", () => {
 
   it("sends only the changed attribute and custom field", () => {
     const after = ticket({ ...full.values, priority: "urgent" })
-    expect(toWorkitemUpdate(defaultCatalog, full, after, ctx)).toEqual({ priority: 4, customFields: { priority_enum: "urgent" } })
+    expect(toWorkitemUpdate(defaultCatalog, full, after, ctx)).toEqual({
+      priority: 4,
+      customFields: { priority_enum: "urgent" }
+    })
   })
 
   it("sends a changed custom field that is not an attribute on its own", () => {
     const after = ticket({ ...full.values, requester: "bob@example.com" })
-    expect(toWorkitemUpdate(defaultCatalog, full, after, ctx)).toEqual({ customFields: { requester_text: "bob@example.com" } })
+    expect(toWorkitemUpdate(defaultCatalog, full, after, ctx)).toEqual({
+      customFields: { requester_text: "bob@example.com" }
+    })
   })
 
   it("sends a whole tag list when one item changes", () => {
     const after = ticket({ ...full.values, product_family: ["devices"] })
-    expect(toWorkitemUpdate(defaultCatalog, full, after, ctx)).toEqual({ customFields: { product_family_tag: ["devices"] } })
+    expect(toWorkitemUpdate(defaultCatalog, full, after, ctx)).toEqual({
+      customFields: { product_family_tag: ["devices"] }
+    })
   })
 
   it("maps a status change to the new status id", () => {
     const after = ticket({ ...full.values, status: "solved" })
-    expect(toWorkitemUpdate(defaultCatalog, full, after, ctx)).toEqual({ statusId: "s-resolved", customFields: { status_enum: "solved" } })
+    expect(toWorkitemUpdate(defaultCatalog, full, after, ctx)).toEqual({
+      statusId: "s-resolved",
+      customFields: { status_enum: "solved" }
+    })
   })
 
   it("clears fields that disappeared: custom fields and description/dateDue/externalTag to null, skills to []", () => {
-    const { requester: _r, description: _d, due_at: _u, external_key: _e, routing_skill: _k, priority: _p, ...rest } = full.values
+    const {
+      requester: _r,
+      description: _d,
+      due_at: _u,
+      external_key: _e,
+      routing_skill: _k,
+      priority: _p,
+      ...rest
+    } = full.values
     const after = ticket(rest)
     expect(toWorkitemUpdate(defaultCatalog, full, after, ctx)).toEqual({
       description: null,
@@ -370,12 +485,20 @@ describe("workitemToValues", () => {
         f.key === "priority" || f.key === "status" || f.key === "routing_skill" ? { ...f, custom: false } : f
       )
     }
-    const values = workitemToValues(attrCatalog, { priority: 4, status: { id: "s-waiting" }, skills: [{ id: "k-billing" }], customFields: null }, ctx)
+    const values = workitemToValues(
+      attrCatalog,
+      { priority: 4, status: { id: "s-waiting" }, skills: [{ id: "k-billing" }], customFields: null },
+      ctx
+    )
     expect(values).toEqual({ priority: "urgent", status: "pending", routing_skill: "billing" })
   })
 
   it("ignores custom fields that no longer normalize and null values", () => {
-    expect(workitemToValues(defaultCatalog, { customFields: { priority_enum: "bogus", requester_text: null, ticket_id_identifier: "A-1" } })).toEqual({
+    expect(
+      workitemToValues(defaultCatalog, {
+        customFields: { priority_enum: "bogus", requester_text: null, ticket_id_identifier: "A-1" }
+      })
+    ).toEqual({
       ticket_id: "A-1"
     })
   })
@@ -404,7 +527,9 @@ const arbitraryTicket: fc.Arbitrary<Record<string, unknown>> = fc.record(
     status: fc.constantFrom("new", "in progress", "waiting", "blocked", "done", "cancelled"),
     product_family: fc.array(fc.constantFrom("web", "ios", "printer", "sdk", "billing", "other"), { maxLength: 12 }),
     created_at: fc.integer({ min: 0, max: 4_102_444_800_000 }),
-    updated_at: fc.date({ noInvalidDate: true, min: new Date(0), max: new Date(4_102_444_800_000) }).map((d) => d.toISOString()),
+    updated_at: fc
+      .date({ noInvalidDate: true, min: new Date(0), max: new Date(4_102_444_800_000) })
+      .map((d) => d.toISOString()),
     due_at: fc.integer({ min: 0, max: 4_102_444_800 }),
     sla_breached: fc.constantFrom("yes", "no", true, 0),
     requester: nasty,
@@ -426,7 +551,9 @@ describe("body size and Genesys acceptance (properties)", () => {
         const create = toWorkitemCreate(defaultCatalog, after, ctx)
         const update = toWorkitemUpdate(defaultCatalog, before, after, ctx)
         for (const body of [create, update]) {
-          expect(new TextEncoder().encode(JSON.stringify(body ?? {})).length).toBeLessThan(GENESYS_LIMITS.requestBodyBytes)
+          expect(new TextEncoder().encode(JSON.stringify(body ?? {})).length).toBeLessThan(
+            GENESYS_LIMITS.requestBodyBytes
+          )
         }
         expect(create.name.length).toBeGreaterThanOrEqual(3)
         expect(create.name.length).toBeLessThanOrEqual(256)

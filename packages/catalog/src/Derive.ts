@@ -221,7 +221,8 @@ export const attributeField = (catalog: Catalog, attribute: WorkitemAttribute): 
 
 /** The field holding the ticket's id: the first required `identifier` field (else the first `identifier`). */
 export const ticketIdField = (catalog: Catalog): FieldDecl | undefined =>
-  catalog.fields.find((f) => f.type === "identifier" && f.required) ?? catalog.fields.find((f) => f.type === "identifier")
+  catalog.fields.find((f) => f.type === "identifier" && f.required) ??
+  catalog.fields.find((f) => f.type === "identifier")
 
 const asText = (value: NormalizedValue | undefined): string | undefined =>
   value === undefined ? undefined : Array.isArray(value) ? value.join(", ") : String(value)
@@ -284,11 +285,17 @@ const workitemState = (catalog: Catalog, ticket: NormalizedTicket, ctx: Workitem
     const [field, value] = status
     const name = typeof value === "string" ? catalog.statusMapping[value] : undefined
     if (name === undefined) {
-      throw new DerivationError({ field: field.key, problem: `value ${JSON.stringify(value)} has no entry in statusMapping` })
+      throw new DerivationError({
+        field: field.key,
+        problem: `value ${JSON.stringify(value)} has no entry in statusMapping`
+      })
     }
     const id = ctx.statusIds[name]
     if (id === undefined) {
-      throw new DerivationError({ field: field.key, problem: `the worktype has no status named ${JSON.stringify(name)}` })
+      throw new DerivationError({
+        field: field.key,
+        problem: `the worktype has no status named ${JSON.stringify(name)}`
+      })
     }
     state.statusId = id
   }
@@ -303,7 +310,10 @@ const workitemState = (catalog: Catalog, ticket: NormalizedTicket, ctx: Workitem
     for (const v of Array.isArray(value) ? value : [String(value)]) {
       const id = ctx.skillIds[v]
       if (id === undefined) {
-        throw new DerivationError({ field: field.key, problem: `no routing skill id is configured for ${JSON.stringify(v)}` })
+        throw new DerivationError({
+          field: field.key,
+          problem: `no routing skill id is configured for ${JSON.stringify(v)}`
+        })
       }
       if (!ids.includes(id)) ids.push(id)
     }
@@ -319,13 +329,17 @@ const workitemState = (catalog: Catalog, ticket: NormalizedTicket, ctx: Workitem
   return state
 }
 
-const copy = (value: NormalizedValue): CustomFieldValue => (Array.isArray(value) ? [...value] : (value as string | number | boolean))
+const copy = (value: NormalizedValue): CustomFieldValue =>
+  Array.isArray(value) ? [...value] : (value as string | number | boolean)
 
 /** Throws {@link DerivationError} when a request body would reach Workbridge's 500 KB cap (`GENESYS_LIMITS.requestBodyBytes`). */
 export const checkBodySize = <A>(body: A): A => {
   const bytes = new TextEncoder().encode(JSON.stringify(body)).length
   if (bytes >= GENESYS_LIMITS.requestBodyBytes) {
-    throw new DerivationError({ field: "(body)", problem: `is ${bytes} bytes, over the ${GENESYS_LIMITS.requestBodyBytes}-byte limit` })
+    throw new DerivationError({
+      field: "(body)",
+      problem: `is ${bytes} bytes, over the ${GENESYS_LIMITS.requestBodyBytes}-byte limit`
+    })
   }
   return body
 }
@@ -336,7 +350,11 @@ const ATTRIBUTES = ["name", "description", "priority", "dateDue", "statusId", "e
  * The `WorkitemCreate` body of a normalized ticket. Throws {@link DerivationError} when the context lacks the
  * status id (or the configured skill id) the ticket needs, or when the body would reach 500 KB.
  */
-export const toWorkitemCreate = (catalog: Catalog, ticket: NormalizedTicket, ctx: WorkitemContext): WorkitemCreateBody => {
+export const toWorkitemCreate = (
+  catalog: Catalog,
+  ticket: NormalizedTicket,
+  ctx: WorkitemContext
+): WorkitemCreateBody => {
   const state = workitemState(catalog, ticket, ctx)
   const body: WorkitemCreateBody = { name: state.name, typeId: ctx.typeId }
   if (state.description !== undefined) body.description = state.description
@@ -380,7 +398,8 @@ export const toWorkitemUpdate = (
     if (a !== undefined) patch[attribute] = Array.isArray(a) ? [...a] : a
     else if (b === undefined) continue
     else if (attribute === "skillIds") patch[attribute] = []
-    else if (attribute === "description" || attribute === "dateDue" || attribute === "externalTag") patch[attribute] = null
+    else if (attribute === "description" || attribute === "dateDue" || attribute === "externalTag")
+      patch[attribute] = null
   }
   const custom: Record<string, CustomFieldValue> = {}
   for (const [key, value] of Object.entries(next.customFields)) {

@@ -37,7 +37,8 @@ const minDefined = (...xs: ReadonlyArray<number | undefined>): number | undefine
 /** Maximum length of the field's value (string types) or of each of its items (tag). */
 export const maxLengthOf = (field: FieldDecl): number => {
   // A field that only sets a workitem attribute is bound by that attribute's limit, not by its core type's.
-  const attributeMax = !field.custom && field.attribute !== undefined ? ATTRIBUTE_MAX_LENGTH[field.attribute] : undefined
+  const attributeMax =
+    !field.custom && field.attribute !== undefined ? ATTRIBUTE_MAX_LENGTH[field.attribute] : undefined
   const ceiling = attributeMax ?? coreTypeMaxLength(field.type)
   return minDefined(field.limits?.maxLength, ceiling) ?? Number.MAX_SAFE_INTEGER
 }

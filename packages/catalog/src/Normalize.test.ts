@@ -6,7 +6,14 @@ import type { Catalog, FieldDecl } from "./Field.js"
 import { TRUNCATION_MARKER } from "./Field.js"
 import { maxItemsOf, maxLengthOf } from "./Limits.js"
 import type { NormalizedTicket } from "./Normalize.js"
-import { flatten, NormalizationError, normalizeFields, normalizeFlatFields, normalizeTicket, truncateText } from "./Normalize.js"
+import {
+  flatten,
+  NormalizationError,
+  normalizeFields,
+  normalizeFlatFields,
+  normalizeTicket,
+  truncateText
+} from "./Normalize.js"
 
 const usage = { routing: false, sla: false, reporting: false }
 const field = (key: string, type: FieldDecl["type"], extra: Partial<FieldDecl> = {}): FieldDecl => ({
@@ -38,7 +45,12 @@ const catalog: Catalog = {
       ]
     }),
     field("labels", "tag"),
-    field("products", "tag", { vocabulary: [{ value: "web", title: "Web", aliases: ["website"] }, { value: "api", title: "API", aliases: [] }] }),
+    field("products", "tag", {
+      vocabulary: [
+        { value: "web", title: "Web", aliases: ["website"] },
+        { value: "api", title: "API", aliases: [] }
+      ]
+    }),
     field("due", "date"),
     field("opened", "datetime"),
     field("count", "integer", { limits: { minimum: 0, maximum: 1000 } }),
@@ -79,7 +91,10 @@ describe("flatten", () => {
 
 describe("normalizeTicket: input shape", () => {
   it("matches nested objects through their dotted key read with underscores", () => {
-    const nestedCatalog: Catalog = { ...catalog, fields: [field("sla_breached", "checkbox"), field("id", "identifier")] }
+    const nestedCatalog: Catalog = {
+      ...catalog,
+      fields: [field("sla_breached", "checkbox"), field("id", "identifier")]
+    }
     const out = normalizeFields(nestedCatalog, { sla: { breached: "yes" }, id: 7 })
     expect(out.values).toEqual({ sla_breached: true, id: "7" })
   })
@@ -155,13 +170,20 @@ describe("casting", () => {
   })
 
   it("reads an object given for a scalar field as nested fields, so the field itself is missing", () => {
-    const strict: Catalog = { ...catalog, fields: catalog.fields.map((f) => (f.key === "title" ? { ...f, required: true } : f)) }
-    expect(normalizeFields(strict, { id: "T-1", title: { a: 1 } }).issues).toEqual([{ field: "title", problem: "is required" }])
+    const strict: Catalog = {
+      ...catalog,
+      fields: catalog.fields.map((f) => (f.key === "title" ? { ...f, required: true } : f))
+    }
+    expect(normalizeFields(strict, { id: "T-1", title: { a: 1 } }).issues).toEqual([
+      { field: "title", problem: "is required" }
+    ])
   })
 
   it("refuses text shorter than a declared minimum length", () => {
     const withMin: Catalog = { ...catalog, fields: [field("code", "text", { limits: { minLength: 5 } })] }
-    expect(normalizeFields(withMin, { code: "abc" }).issues).toEqual([{ field: "code", problem: "is shorter than 5 characters", value: "abc" }])
+    expect(normalizeFields(withMin, { code: "abc" }).issues).toEqual([
+      { field: "code", problem: "is shorter than 5 characters", value: "abc" }
+    ])
     expect(normalizeFields(withMin, { code: "abcde" }).values).toEqual({ code: "abcde" })
   })
 
@@ -266,9 +288,14 @@ describe("vocabularies", () => {
   })
 
   it("reports a required enum whose value is unknown as an issue", () => {
-    const strict: Catalog = { ...catalog, fields: catalog.fields.map((f) => (f.key === "sev" ? { ...f, required: true } : f)) }
+    const strict: Catalog = {
+      ...catalog,
+      fields: catalog.fields.map((f) => (f.key === "sev" ? { ...f, required: true } : f))
+    }
     const out = normalizeFields(strict, { id: "1", sev: "zzz" })
-    expect(out.issues).toEqual([{ field: "sev", problem: "is required, and the value is not in its vocabulary", value: "zzz" }])
+    expect(out.issues).toEqual([
+      { field: "sev", problem: "is required, and the value is not in its vocabulary", value: "zzz" }
+    ])
     expect(out.unmapped).toEqual([{ field: "sev", value: "zzz" }])
   })
 
@@ -299,7 +326,13 @@ describe("vocabularies", () => {
       routing_skill: "tech"
     })
     expect(out.issues).toEqual([])
-    expect(out.values).toMatchObject({ source_system: "servicenow", priority: "urgent", status: "open", category: "incident", routing_skill: "technical" })
+    expect(out.values).toMatchObject({
+      source_system: "servicenow",
+      priority: "urgent",
+      status: "open",
+      category: "incident",
+      routing_skill: "technical"
+    })
   })
 })
 
@@ -367,16 +400,26 @@ const ticketFor = (cat: Catalog): fc.Arbitrary<Record<string, unknown>> =>
   fc.record(Object.fromEntries(cat.fields.map((f) => [f.key, rawValue])), { requiredKeys: [] })
 
 describe("properties", () => {
-  it.each(catalogs.map((c) => [c.schemaName, c] as const))("%s: never throws on arbitrary JSON or values", (_n, cat) => {
-    fc.assert(
-      fc.property(fc.oneof(fc.json().map((j) => JSON.parse(j) as unknown), fc.anything(), ticketFor(cat)), (input) => {
-        const out = normalizeFields(cat, input)
-        expect(Array.isArray(out.issues)).toBe(true)
-        normalizeTicket(cat, input as Record<string, unknown>)
-      }),
-      { numRuns: 300 }
-    )
-  })
+  it.each(catalogs.map((c) => [c.schemaName, c] as const))(
+    "%s: never throws on arbitrary JSON or values",
+    (_n, cat) => {
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.json().map((j) => JSON.parse(j) as unknown),
+            fc.anything(),
+            ticketFor(cat)
+          ),
+          (input) => {
+            const out = normalizeFields(cat, input)
+            expect(Array.isArray(out.issues)).toBe(true)
+            normalizeTicket(cat, input as Record<string, unknown>)
+          }
+        ),
+        { numRuns: 300 }
+      )
+    }
+  )
 
   it.each(catalogs.map((c) => [c.schemaName, c] as const))("%s: normalizing twice changes nothing", (_n, cat) => {
     fc.assert(
@@ -415,21 +458,30 @@ describe("properties", () => {
 })
 
 describe("compiled once per catalog", () => {
-  it.each(catalogs.map((c) => [c.schemaName, c] as const))("%s: flat fields normalize as normalizeFields does", (_n, cat) => {
-    fc.assert(
-      fc.property(ticketFor(cat), fc.boolean(), (input, checkRequired) => {
-        const withExtra = { ...input, not_a_field: "x" }
-        expect(normalizeFlatFields(cat, withExtra, { checkRequired })).toEqual(normalizeFields(cat, withExtra, { checkRequired }))
-      }),
-      { numRuns: 300 }
-    )
-  })
+  it.each(catalogs.map((c) => [c.schemaName, c] as const))(
+    "%s: flat fields normalize as normalizeFields does",
+    (_n, cat) => {
+      fc.assert(
+        fc.property(ticketFor(cat), fc.boolean(), (input, checkRequired) => {
+          const withExtra = { ...input, not_a_field: "x" }
+          expect(normalizeFlatFields(cat, withExtra, { checkRequired })).toEqual(
+            normalizeFields(cat, withExtra, { checkRequired })
+          )
+        }),
+        { numRuns: 300 }
+      )
+    }
+  )
 
   it("a catalog with the same keys but other limits and vocabulary is compiled on its own", () => {
     const narrow: Catalog = {
       ...catalog,
       fields: catalog.fields.map((f) =>
-        f.key === "title" ? { ...f, limits: { maxLength: 20 } } : f.key === "sev" ? { ...f, vocabulary: [{ value: "high", title: "High", aliases: ["p1"] }] } : f
+        f.key === "title"
+          ? { ...f, limits: { maxLength: 20 } }
+          : f.key === "sev"
+            ? { ...f, vocabulary: [{ value: "high", title: "High", aliases: ["p1"] }] }
+            : f
       )
     }
     const input = { title: "a title that is longer than twenty characters", sev: "p1" }

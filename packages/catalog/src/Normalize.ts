@@ -99,7 +99,12 @@ const lookupTable = (fields: Readonly<Record<string, unknown>>): ReadonlyMap<str
 
 type FieldResult =
   | { readonly _tag: "Absent"; readonly unmapped?: ReadonlyArray<string> }
-  | { readonly _tag: "Value"; readonly value: NormalizedValue; readonly truncated: boolean; readonly unmapped?: ReadonlyArray<string> }
+  | {
+      readonly _tag: "Value"
+      readonly value: NormalizedValue
+      readonly truncated: boolean
+      readonly unmapped?: ReadonlyArray<string>
+    }
   | { readonly _tag: "Problem"; readonly problem: string }
 
 const absent: FieldResult = { _tag: "Absent" }
@@ -339,9 +344,18 @@ export interface NormalizationOutcome extends NormalizedTicket {
  * Normalize every catalog field found in `fields`, collecting issues instead of failing: invalid fields are
  * left out of `values`. Never throws, whatever `fields` is.
  */
-export const normalizeFields = (catalog: Catalog, fields: unknown, options: NormalizeOptions = {}): NormalizationOutcome => {
+export const normalizeFields = (
+  catalog: Catalog,
+  fields: unknown,
+  options: NormalizeOptions = {}
+): NormalizationOutcome => {
   if (!isPlainObject(fields)) {
-    return { values: {}, truncated: [], unmapped: [], issues: [{ field: "(ticket)", problem: "expected an object of fields", value: fields }] }
+    return {
+      values: {},
+      truncated: [],
+      unmapped: [],
+      issues: [{ field: "(ticket)", problem: "expected an object of fields", value: fields }]
+    }
   }
   const table = lookupTable(fields)
   return normalizeLookup(catalog, (key) => table.get(key), options)
@@ -359,7 +373,11 @@ export const normalizeFlatFields = (
 ): NormalizationOutcome =>
   normalizeLookup(catalog, (key) => (Object.hasOwn(fields, key) ? fields[key] : undefined), options)
 
-const normalizeLookup = (catalog: Catalog, lookup: (key: string) => unknown, options: NormalizeOptions): NormalizationOutcome => {
+const normalizeLookup = (
+  catalog: Catalog,
+  lookup: (key: string) => unknown,
+  options: NormalizeOptions
+): NormalizationOutcome => {
   const checkRequired = options.checkRequired !== false
   const issues: Array<FieldIssue> = []
   const values: Array<[string, NormalizedValue]> = []
@@ -368,7 +386,8 @@ const normalizeLookup = (catalog: Catalog, lookup: (key: string) => unknown, opt
   for (const { field, normalize } of plansOf(catalog)) {
     const raw = lookup(field.key)
     const result = normalize(raw)
-    if (result._tag !== "Problem" && result.unmapped !== undefined) for (const value of result.unmapped) unmapped.push({ field: field.key, value })
+    if (result._tag !== "Problem" && result.unmapped !== undefined)
+      for (const value of result.unmapped) unmapped.push({ field: field.key, value })
     switch (result._tag) {
       case "Problem":
         issues.push({ field: field.key, problem: result.problem, value: raw })

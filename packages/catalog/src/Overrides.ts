@@ -88,9 +88,12 @@ export const CatalogOverridesSchema = Schema.Struct({
   /** Merged over the base status mapping (status vocabulary value → status name). */
   statusMapping: Schema.optionalWith(StringMap, { exact: true }),
   /** Merged over the base source mappings (source → field key → vendor value → vocabulary value). */
-  sourceMappings: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: StringMap }) }), {
-    exact: true
-  }),
+  sourceMappings: Schema.optionalWith(
+    Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: StringMap }) }),
+    {
+      exact: true
+    }
+  ),
   /** Per existing field key: who owns its value (toGenesys, toHelpdesk, both). */
   directions: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Direction }), { exact: true }),
   /** Merged over the base write-back statuses (source → status vocabulary value → the helpdesk's status). */
@@ -110,23 +113,35 @@ const decode = Schema.decodeUnknownEither(CatalogOverridesSchema, { errors: "all
 /** Add the override's entries and aliases to one field's vocabulary. */
 const extendVocabulary = (
   field: FieldDecl,
-  extra: { readonly entries: ReadonlyArray<VocabularyEntry>; readonly aliases: Readonly<Record<string, ReadonlyArray<string>>> },
+  extra: {
+    readonly entries: ReadonlyArray<VocabularyEntry>
+    readonly aliases: Readonly<Record<string, ReadonlyArray<string>>>
+  },
   at: string
 ): Either.Either<FieldDecl, CatalogProblem> => {
   if (field.type !== "enum" && field.type !== "tag") {
-    return Either.left({ path: at, problem: `field ${JSON.stringify(field.key)} is a ${field.type} field, which takes no vocabulary` })
+    return Either.left({
+      path: at,
+      problem: `field ${JSON.stringify(field.key)} is a ${field.type} field, which takes no vocabulary`
+    })
   }
   const base = field.vocabulary ?? []
   for (const [j, entry] of extra.entries.entries()) {
     if (base.some((e) => e.value === entry.value)) {
-      return Either.left({ path: `${at}.entries[${j}].value`, problem: `${JSON.stringify(entry.value)} is already in the vocabulary` })
+      return Either.left({
+        path: `${at}.entries[${j}].value`,
+        problem: `${JSON.stringify(entry.value)} is already in the vocabulary`
+      })
     }
   }
   const merged = [...base, ...extra.entries].map((entry) => ({ ...entry, aliases: [...entry.aliases] }))
   for (const [value, aliases] of Object.entries(extra.aliases)) {
     const entry = merged.find((e) => e.value === value)
     if (entry === undefined) {
-      return Either.left({ path: `${at}.aliases.${value}`, problem: `${JSON.stringify(value)} is not a value of field ${JSON.stringify(field.key)}` })
+      return Either.left({
+        path: `${at}.aliases.${value}`,
+        problem: `${JSON.stringify(value)} is not a value of field ${JSON.stringify(field.key)}`
+      })
     }
     entry.aliases.push(...aliases.filter((a) => !entry.aliases.includes(a)))
   }
@@ -153,7 +168,10 @@ export const applyOverrides = (
   const extra: ReadonlyArray<FieldDecl> = o.fields ?? []
   for (const [i, field] of extra.entries()) {
     if (base.fields.some((f) => f.key === field.key)) {
-      return fail({ path: `fields[${i}].key`, problem: `${JSON.stringify(field.key)} is already a field of the catalog` })
+      return fail({
+        path: `fields[${i}].key`,
+        problem: `${JSON.stringify(field.key)} is already a field of the catalog`
+      })
     }
   }
   let fields: Array<FieldDecl> = [...base.fields, ...extra]
@@ -169,13 +187,15 @@ export const applyOverrides = (
 
   for (const [key, direction] of Object.entries(o.directions ?? {})) {
     const index = fields.findIndex((f) => f.key === key)
-    if (index < 0) return fail({ path: `directions.${key}`, problem: `${JSON.stringify(key)} is not a field of the catalog` })
+    if (index < 0)
+      return fail({ path: `directions.${key}`, problem: `${JSON.stringify(key)} is not a field of the catalog` })
     fields = fields.map((f, i) => (i === index ? { ...f, direction } : f))
   }
 
   const writeBackStatuses: Record<string, Record<string, string>> = {}
   for (const layer of [base.writeBackStatuses ?? {}, o.writeBackStatuses ?? {}]) {
-    for (const [source, mapping] of Object.entries(layer)) writeBackStatuses[source] = { ...writeBackStatuses[source], ...mapping }
+    for (const [source, mapping] of Object.entries(layer))
+      writeBackStatuses[source] = { ...writeBackStatuses[source], ...mapping }
   }
 
   const sourceMappings: Record<string, Record<string, Record<string, string>>> = {}
@@ -229,7 +249,7 @@ export const parseCatalogFile = (
     else if (ext === "yaml" || ext === "yml") document = parseYaml(text, { prettyErrors: true, uniqueKeys: true })
     else return fail("(file)", "unsupported file type: use .json, .yaml or .yml")
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] ?? error.message : String(error)
+    const message = error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error)
     return fail("(syntax)", `not valid ${ext === "json" ? "JSON" : "YAML"}: ${message}`)
   }
   return applyOverrides(base, document ?? {}, fileName)

@@ -27,15 +27,22 @@ const checkProperty = (key: string, prop: unknown): ReadonlyArray<string> => {
   if (!isObject(prop)) return [at("must be an object")]
   const problems: Array<string> = []
   const allOf = prop["allOf"]
-  if (!Array.isArray(allOf) || allOf.length !== 1 || !isObject(allOf[0]) || allOf[0]["$ref"] !== `#/definitions/${type}`) {
+  if (
+    !Array.isArray(allOf) ||
+    allOf.length !== 1 ||
+    !isObject(allOf[0]) ||
+    allOf[0]["$ref"] !== `#/definitions/${type}`
+  ) {
     problems.push(at(`allOf must be [{ "$ref": "#/definitions/${type}" }]`))
   }
-  if (typeof prop["title"] !== "string" || prop["title"].length === 0) problems.push(at("title must be a non-empty string"))
+  if (typeof prop["title"] !== "string" || prop["title"].length === 0)
+    problems.push(at("title must be a non-empty string"))
   const max = STRING_MAX[type]
   if (max !== undefined) {
     const maxLength = prop["maxLength"]
     const minLength = prop["minLength"] ?? 0
-    if (!isInt(maxLength) || maxLength < 1 || maxLength > max) problems.push(at(`maxLength must be an integer 1–${max}`))
+    if (!isInt(maxLength) || maxLength < 1 || maxLength > max)
+      problems.push(at(`maxLength must be an integer 1–${max}`))
     if (!isInt(minLength) || minLength < 0 || (isInt(maxLength) && minLength > maxLength)) {
       problems.push(at("minLength must be an integer from 0 to maxLength"))
     }
@@ -66,7 +73,8 @@ const checkProperty = (key: string, prop: unknown): ReadonlyArray<string> => {
     if (!isObject(items) || !isInt(items["maxLength"]) || items["maxLength"] > maxLength) {
       problems.push(at(`items.maxLength must be an integer ≤ ${maxLength}`))
     }
-    if (!isInt(prop["maxItems"]) || prop["maxItems"] > maxItems) problems.push(at(`maxItems must be an integer ≤ ${maxItems}`))
+    if (!isInt(prop["maxItems"]) || prop["maxItems"] > maxItems)
+      problems.push(at(`maxItems must be an integer ≤ ${maxItems}`))
     if (prop["uniqueItems"] !== true) problems.push(at("uniqueItems must be true"))
   }
   return problems
@@ -103,7 +111,10 @@ const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/u
  * {@link checkWorkitemSchema}-valid schemas): unknown keys, wrong value types, lengths, enum options, ranges.
  * `null` is accepted (it clears the field on PATCH).
  */
-export const checkCustomFields = (properties: Readonly<Record<string, unknown>>, values: unknown): ReadonlyArray<string> => {
+export const checkCustomFields = (
+  properties: Readonly<Record<string, unknown>>,
+  values: unknown
+): ReadonlyArray<string> => {
   if (!isObject(values)) return ["customFields: must be an object"]
   const problems: Array<string> = []
   for (const [key, value] of Object.entries(values)) {
@@ -136,7 +147,10 @@ export const checkCustomFields = (properties: Readonly<Record<string, unknown>>,
         const items = isObject(prop["items"]) ? prop["items"] : {}
         const itemMax = isInt(items["maxLength"]) ? items["maxLength"] : GENESYS_LIMITS.tag.maxLength
         const maxItems = isInt(prop["maxItems"]) ? prop["maxItems"] : GENESYS_LIMITS.tag.maxItems
-        if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v.length >= 1 && v.length <= itemMax)) {
+        if (
+          !Array.isArray(value) ||
+          !value.every((v) => typeof v === "string" && v.length >= 1 && v.length <= itemMax)
+        ) {
           problems.push(at(`must be a list of strings of 1–${itemMax} characters`))
         } else if (value.length > maxItems) problems.push(at(`must have at most ${maxItems} items`))
         else if (new Set(value).size !== value.length) problems.push(at("must not repeat an item"))
@@ -146,14 +160,18 @@ export const checkCustomFields = (properties: Readonly<Record<string, unknown>>,
         if (typeof value !== "string" || !DATE.test(value)) problems.push(at("must be a date YYYY-MM-DD"))
         break
       case "datetime":
-        if (typeof value !== "string" || !DATETIME.test(value)) problems.push(at("must be a date-time YYYY-MM-DDTHH:mm:ss.sssZ"))
+        if (typeof value !== "string" || !DATETIME.test(value))
+          problems.push(at("must be a date-time YYYY-MM-DDTHH:mm:ss.sssZ"))
         break
       case "integer":
       case "number": {
         const ok = type === "integer" ? isInt(value) : typeof value === "number" && Number.isFinite(value)
-        if (!ok || typeof value !== "number") problems.push(at(`must be ${type === "integer" ? "a whole number" : "a number"}`))
-        else if (typeof prop["minimum"] === "number" && value < prop["minimum"]) problems.push(at(`must be ≥ ${prop["minimum"]}`))
-        else if (typeof prop["maximum"] === "number" && value > prop["maximum"]) problems.push(at(`must be ≤ ${prop["maximum"]}`))
+        if (!ok || typeof value !== "number")
+          problems.push(at(`must be ${type === "integer" ? "a whole number" : "a number"}`))
+        else if (typeof prop["minimum"] === "number" && value < prop["minimum"])
+          problems.push(at(`must be ≥ ${prop["minimum"]}`))
+        else if (typeof prop["maximum"] === "number" && value > prop["maximum"])
+          problems.push(at(`must be ≤ ${prop["maximum"]}`))
         break
       }
       case "checkbox":

@@ -24,4 +24,3 @@ export interface TicketEvent {
 
 /** How an event reached the service (see `TicketEvent.origin`). */
 export type EventOrigin = "webhook" | "fetch" | "reconcile" | "backfill"
-

@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest"
 import { defaultCatalog } from "./DefaultCatalog.js"
 import { applyOverrides } from "./Overrides.js"
 import { validateCatalog } from "./Validate.js"
-import { DEFAULT_WRITE_BACK_STATUSES, fieldDirection, flowsToGenesys, flowsToHelpdesk, writeBackStatus } from "./WriteBack.js"
+import {
+  DEFAULT_WRITE_BACK_STATUSES,
+  fieldDirection,
+  flowsToGenesys,
+  flowsToHelpdesk,
+  writeBackStatus
+} from "./WriteBack.js"
 
 const withOverrides = (overrides: unknown) => {
   const result = applyOverrides(defaultCatalog, overrides, "deploy.yaml")
@@ -20,21 +26,30 @@ describe("field direction", () => {
   it("is helpdesk → Genesys unless declared, and each direction flows where it says", () => {
     expect(defaultCatalog.fields.every((f) => fieldDirection(f) === "toGenesys")).toBe(true)
     expect([flowsToGenesys({}), flowsToHelpdesk({})]).toEqual([true, false])
-    expect([flowsToGenesys({ direction: "toHelpdesk" }), flowsToHelpdesk({ direction: "toHelpdesk" })]).toEqual([false, true])
+    expect([flowsToGenesys({ direction: "toHelpdesk" }), flowsToHelpdesk({ direction: "toHelpdesk" })]).toEqual([
+      false,
+      true
+    ])
     expect([flowsToGenesys({ direction: "both" }), flowsToHelpdesk({ direction: "both" })]).toEqual([true, true])
   })
 
   it("is set per existing field by the overrides' directions, and a bad one names its path", () => {
     const catalog = withOverrides({ directions: { status: "both" } })
     expect(catalog.fields.find((f) => f.key === "status")?.direction).toBe("both")
-    expect(overrideError({ directions: { status: "sideways" } })).toMatch(/deploy\.yaml: directions\.status: "sideways" is not a field direction \(toGenesys, toHelpdesk, both\)/)
-    expect(overrideError({ directions: { nonexistent: "both" } })).toMatch(/deploy\.yaml: directions\.nonexistent: "nonexistent" is not a field of the catalog/)
+    expect(overrideError({ directions: { status: "sideways" } })).toMatch(
+      /deploy\.yaml: directions\.status: "sideways" is not a field direction \(toGenesys, toHelpdesk, both\)/
+    )
+    expect(overrideError({ directions: { nonexistent: "both" } })).toMatch(
+      /deploy\.yaml: directions\.nonexistent: "nonexistent" is not a field of the catalog/
+    )
   })
 
   it("is checked in a catalog built in code too", () => {
     const fields = defaultCatalog.fields.map((f) => (f.key === "status" ? { ...f, direction: "upwards" as never } : f))
     const result = validateCatalog({ ...defaultCatalog, fields })
-    expect(Either.isLeft(result) && result.left.message).toMatch(/fields\[\d+\]\.direction: "upwards" is not a field direction/)
+    expect(Either.isLeft(result) && result.left.message).toMatch(
+      /fields\[\d+\]\.direction: "upwards" is not a field direction/
+    )
   })
 })
 
@@ -46,8 +61,17 @@ describe("writeBackStatus", () => {
   })
 
   it("maps a closing Genesys status to each vendor's own status", () => {
-    const resolved = Object.keys(DEFAULT_WRITE_BACK_STATUSES).map((source) => [source, writeBackStatus(twoWay, source, "Resolved")])
-    expect(Object.fromEntries(resolved)).toEqual({ zendesk: "solved", servicenow: "6", jira: "category:done", freshdesk: "4", github: "closed" })
+    const resolved = Object.keys(DEFAULT_WRITE_BACK_STATUSES).map((source) => [
+      source,
+      writeBackStatus(twoWay, source, "Resolved")
+    ])
+    expect(Object.fromEntries(resolved)).toEqual({
+      zendesk: "solved",
+      servicenow: "6",
+      jira: "category:done",
+      freshdesk: "4",
+      github: "closed"
+    })
     expect(writeBackStatus(twoWay, "servicenow", "Closed")).toBe("7")
     expect(writeBackStatus(twoWay, "freshdesk", "Closed")).toBe("5")
   })
@@ -59,7 +83,10 @@ describe("writeBackStatus", () => {
   })
 
   it("takes a deployment's mapping over the defaults, for any source", () => {
-    const catalog = withOverrides({ directions: { status: "toHelpdesk" }, writeBackStatuses: { zendesk: { open: "open", solved: "closed" }, acme: { solved: "DONE" } } })
+    const catalog = withOverrides({
+      directions: { status: "toHelpdesk" },
+      writeBackStatuses: { zendesk: { open: "open", solved: "closed" }, acme: { solved: "DONE" } }
+    })
     expect(writeBackStatus(catalog, "zendesk", "In Progress")).toBe("open")
     expect(writeBackStatus(catalog, "zendesk", "Resolved")).toBe("closed")
     expect(writeBackStatus(catalog, "zendesk", "Closed")).toBe("solved")
@@ -67,7 +94,11 @@ describe("writeBackStatus", () => {
   })
 
   it("refuses a mapping from a value the status field does not have, or to an empty status, naming the path", () => {
-    expect(overrideError({ writeBackStatuses: { zendesk: { finished: "solved" } } })).toMatch(/deploy\.yaml: writeBackStatuses\.zendesk\.finished: "finished" is not a value of field "status"/)
-    expect(overrideError({ writeBackStatuses: { jira: { solved: " " } } })).toMatch(/writeBackStatuses\.jira\.solved: must name the helpdesk's status/)
+    expect(overrideError({ writeBackStatuses: { zendesk: { finished: "solved" } } })).toMatch(
+      /deploy\.yaml: writeBackStatuses\.zendesk\.finished: "finished" is not a value of field "status"/
+    )
+    expect(overrideError({ writeBackStatuses: { jira: { solved: " " } } })).toMatch(
+      /writeBackStatuses\.jira\.solved: must name the helpdesk's status/
+    )
   })
 })

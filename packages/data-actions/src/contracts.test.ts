@@ -5,7 +5,15 @@ import { defaultCatalog } from "@workbridge/catalog"
 import { Ajv } from "ajv"
 import { describe, expect, it } from "vitest"
 import type { FlatObjectSchema } from "./contracts.js"
-import { NORMALIZE_MARKERS, SOURCE_INPUT, TAG_INPUT_DELIMITER, joinedOutput, normalizeTicketContract, ticketStatusContract, unmappedFlag } from "./contracts.js"
+import {
+  NORMALIZE_MARKERS,
+  SOURCE_INPUT,
+  TAG_INPUT_DELIMITER,
+  joinedOutput,
+  normalizeTicketContract,
+  ticketStatusContract,
+  unmappedFlag
+} from "./contracts.js"
 
 const ajv = new Ajv({ strict: true, allErrors: true })
 
@@ -90,7 +98,13 @@ describe("normalizeTicketContract", () => {
 
   it("derives the workitem priority range and status names from the catalog", () => {
     expect(contract.output.properties.workitem_priority).toMatchObject({ type: "integer", minimum: 1, maximum: 4 })
-    expect(contract.output.properties.workitem_status?.enum).toEqual(["Open", "In Progress", "Waiting", "Resolved", "Closed"])
+    expect(contract.output.properties.workitem_status?.enum).toEqual([
+      "Open",
+      "In Progress",
+      "Waiting",
+      "Resolved",
+      "Closed"
+    ])
   })
 
   it("leaves the derived outputs out when the catalog has no field for them", () => {
@@ -102,7 +116,10 @@ describe("normalizeTicketContract", () => {
   })
 
   it("refuses a catalog field that collides with a marker, naming the field", () => {
-    const catalog: Catalog = { ...defaultCatalog, fields: [...defaultCatalog.fields, field("has_unmapped", { type: "checkbox" })] }
+    const catalog: Catalog = {
+      ...defaultCatalog,
+      fields: [...defaultCatalog.fields, field("has_unmapped", { type: "checkbox" })]
+    }
     expect(() => normalizeTicketContract(catalog)).toThrow(/catalog field "has_unmapped"/)
   })
 

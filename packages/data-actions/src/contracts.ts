@@ -87,7 +87,10 @@ export const unmappedFlag = (fieldKey: string): string => `${fieldKey}_unmapped`
 const TEMPLATE_RESERVED = ["input", "rawResult", "esc", "credentials", "successTemplateUtils", "math", "context"]
 
 /** The Architect type of a raw input for a field: every raw ticket attribute arrives as text, tags joined by `,`. */
-const inputProperty = (field: FieldDecl): JsonSchemaProperty => ({ type: "string", ...describe(field, rawHint(field.type)) })
+const inputProperty = (field: FieldDecl): JsonSchemaProperty => ({
+  type: "string",
+  ...describe(field, rawHint(field.type))
+})
 
 const rawHint = (type: CoreType): string => {
   switch (type) {
@@ -162,7 +165,8 @@ const outputProperty = (field: FieldDecl): JsonSchemaProperty => {
 /** The field whose vocabulary sets the workitem priority, when the catalog has one with priorities. */
 export const priorityField = (catalog: Catalog): FieldDecl | undefined =>
   catalog.fields.find(
-    (field) => field.attribute === "priority" && field.vocabulary?.some((entry) => entry.priority !== undefined) === true
+    (field) =>
+      field.attribute === "priority" && field.vocabulary?.some((entry) => entry.priority !== undefined) === true
   )
 
 /** The field that drives the workitem status, when the catalog maps its values onto statuses. */
@@ -173,7 +177,11 @@ export const statusField = (catalog: Catalog): FieldDecl | undefined =>
 export const vocabularyFields = (catalog: Catalog): ReadonlyArray<FieldDecl> =>
   catalog.fields.filter((field) => field.vocabulary !== undefined && (field.type === "enum" || field.type === "tag"))
 
-const stringList = (description: string): JsonSchemaProperty => ({ type: "array", items: { type: "string" }, description })
+const stringList = (description: string): JsonSchemaProperty => ({
+  type: "array",
+  items: { type: "string" },
+  description
+})
 
 /**
  * The contract of `POST /data-actions/normalize-ticket`: one optional input per catalog field (raw value) plus
@@ -199,9 +207,13 @@ export const normalizeTicketContract = (catalog: Catalog): ActionContract => {
     outputs[field.key] = outputProperty(field)
   }
   const markers: Record<string, JsonSchemaProperty> = {
-    [NORMALIZE_MARKERS.unmapped]: stringList("Values not in their field's vocabulary, as field=value; those fields are left out."),
+    [NORMALIZE_MARKERS.unmapped]: stringList(
+      "Values not in their field's vocabulary, as field=value; those fields are left out."
+    ),
     [NORMALIZE_MARKERS.hasUnmapped]: { type: "boolean", description: "True when at least one value is unmapped." },
-    [NORMALIZE_MARKERS.truncated]: stringList("Keys of the fields cut to their limit (the value ends with [TRUNCATED])."),
+    [NORMALIZE_MARKERS.truncated]: stringList(
+      "Keys of the fields cut to their limit (the value ends with [TRUNCATED])."
+    ),
     [NORMALIZE_MARKERS.hasTruncated]: { type: "boolean", description: "True when at least one value was truncated." },
     [NORMALIZE_MARKERS.provided]: stringList("Keys of the fields that have a normalized value in this answer.")
   }
@@ -219,7 +231,9 @@ export const normalizeTicketContract = (catalog: Catalog): ActionContract => {
   }
   const priority = priorityField(catalog)
   if (priority !== undefined) {
-    const levels = (priority.vocabulary ?? []).flatMap((entry) => (entry.priority === undefined ? [] : [entry.priority]))
+    const levels = (priority.vocabulary ?? []).flatMap((entry) =>
+      entry.priority === undefined ? [] : [entry.priority]
+    )
     markers[NORMALIZE_MARKERS.workitemPriority] = {
       type: "integer",
       description: `Workitem priority set by the ${priority.title} value.`,
@@ -243,7 +257,9 @@ export const normalizeTicketContract = (catalog: Catalog): ActionContract => {
     outputs[name] = schema
   }
   if (SOURCE_INPUT in inputs) {
-    throw new Error(`catalog field "${SOURCE_INPUT}": Data Action input "${SOURCE_INPUT}" is already taken; rename the field`)
+    throw new Error(
+      `catalog field "${SOURCE_INPUT}": Data Action input "${SOURCE_INPUT}" is already taken; rename the field`
+    )
   }
   inputs[SOURCE_INPUT] = {
     type: "string",
@@ -290,7 +306,8 @@ export const ticketStatusContract: ActionContract = {
       source: {
         type: "string",
         title: "Source",
-        description: "Source name as configured in Workbridge (zendesk, servicenow, jira, freshdesk, github, or a generic source).",
+        description:
+          "Source name as configured in Workbridge (zendesk, servicenow, jira, freshdesk, github, or a generic source).",
         minLength: 1,
         maxLength: TICKET_REF_MAX_LENGTH
       },
@@ -319,7 +336,11 @@ export const ticketStatusContract: ActionContract = {
       hasError: { type: "boolean", description: "True when the newest change could not be applied." },
       lastError: { type: "string", description: "Why the newest change could not be applied." },
       lastAppliedAt: { type: "string", description: "ISO-8601 time of the last successful apply." },
-      lagSeconds: { type: "number", minimum: 0, description: "Age in seconds of the oldest pending change (0 when none)." }
+      lagSeconds: {
+        type: "number",
+        minimum: 0,
+        description: "Age in seconds of the oldest pending change (0 when none)."
+      }
     }
   }
 }

@@ -109,7 +109,9 @@ describe("buildDataActionDefinitions", () => {
       has_truncated: false,
       provided: ["priority", "product_family"],
       ...Object.fromEntries(
-        defaultCatalog.fields.filter((f) => f.vocabulary !== undefined).map((f) => [`${f.key}_unmapped`, f.key === "category"])
+        defaultCatalog.fields
+          .filter((f) => f.vocabulary !== undefined)
+          .map((f) => [`${f.key}_unmapped`, f.key === "category"])
       )
     }
     const rendered = applyResponseConfig(normalize, answer) as Record<string, unknown>
@@ -142,7 +144,9 @@ describe("buildDataActionDefinitions", () => {
   })
 
   it.each([0, 16, 2.5])("refuses timeoutSeconds %s", (timeoutSeconds) => {
-    expect(() => buildDataActionDefinitions(defaultCatalog, { baseUrl, timeoutSeconds })).toThrow(/timeoutSeconds must be/)
+    expect(() => buildDataActionDefinitions(defaultCatalog, { baseUrl, timeoutSeconds })).toThrow(
+      /timeoutSeconds must be/
+    )
   })
 })
 

@@ -25,7 +25,14 @@ describe("startEmulator", () => {
     expect(created.status).toBe(200)
     expect(created.body.status.id).toBe(setup.statuses.open)
     expect(created.body.statusCategory).toBe("Open")
-    await call(s.tm.postTaskmanagementWorkitems({ name: "HD-1 other", typeId: setup.worktypeId, externalTag: "HD-1", customFields: { ticket_id_identifier: "HD-1" } as never }))
+    await call(
+      s.tm.postTaskmanagementWorkitems({
+        name: "HD-1 other",
+        typeId: setup.worktypeId,
+        externalTag: "HD-1",
+        customFields: { ticket_id_identifier: "HD-1" } as never
+      })
+    )
 
     const byField = await call(
       s.tm.postTaskmanagementWorkitemsQuery({
@@ -60,7 +67,11 @@ describe("startEmulator", () => {
     expect(names.filter((h) => /^x-ratelimit|^inin-ratelimit/i.test(h))).toEqual([])
     const missing = await call(s.tm.getTaskmanagementWorkbin("00000000-0000-4000-8000-000000000000"))
     expect(missing.status).toBe(404)
-    expect(missing.body).toMatchObject({ code: "not.found", status: 404, contextId: missing.headers["inin-correlation-id"] })
+    expect(missing.body).toMatchObject({
+      code: "not.found",
+      status: 404,
+      contextId: missing.headers["inin-correlation-id"]
+    })
     expect(missing.body.details).toBeInstanceOf(Array)
     expect(missing.body.errors).toEqual([])
   })
@@ -74,7 +85,20 @@ describe("startEmulator", () => {
 
   it("serves the real paths only: invented paths such as /api/v2/workitemtypes are 404", async () => {
     const s = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
-    const r = await call(s.client.callApi("/api/v2/workitemtypes", "POST", {}, {}, {}, {}, { name: "x" }, ["PureCloud OAuth"], ["application/json"], ["application/json"]))
+    const r = await call(
+      s.client.callApi(
+        "/api/v2/workitemtypes",
+        "POST",
+        {},
+        {},
+        {},
+        {},
+        { name: "x" },
+        ["PureCloud OAuth"],
+        ["application/json"],
+        ["application/json"]
+      )
+    )
     expect(r.status).toBe(404)
     expect(r.body.code).toBe("not.found")
   })
@@ -88,7 +112,9 @@ describe("README", () => {
     const readme = await readFile(new URL("../README.md", import.meta.url), "utf8")
     for (const r of ROUTES) {
       const perms = r.permissions.length === 0 ? "any valid token" : r.permissions.map((p) => `\`${p}\``).join(" or ")
-      expect(readme, `${r.method} ${r.template}`).toContain(`| ${r.method} | \`${r.template.replace("/api/v2", "")}\` | ${perms} |`)
+      expect(readme, `${r.method} ${r.template}`).toContain(
+        `| ${r.method} | \`${r.template.replace("/api/v2", "")}\` | ${perms} |`
+      )
       for (const p of r.permissions) expect(KNOWN_PERMISSIONS).toContain(p)
     }
   })

@@ -5,7 +5,14 @@
 import { randomUUID } from "node:crypto"
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { KNOWN_PERMISSIONS, authRoutes, authenticate, checkPermissions, issueToken, policiesFor } from "./internal/auth.js"
+import {
+  KNOWN_PERMISSIONS,
+  authRoutes,
+  authenticate,
+  checkPermissions,
+  issueToken,
+  policiesFor
+} from "./internal/auth.js"
 import { bulkRoutes, runDueBulkAddJobs } from "./internal/bulk.js"
 import { controlApi } from "./internal/control.js"
 import { ApiError, platformRateLimit } from "./internal/errors.js"
@@ -120,9 +127,11 @@ const checkOptions = (o: EmulatorOptions): void => {
   int("seed", 0, 2 ** 32 - 1)
   for (const k of ["host", "adminClientId", "adminClientSecret", "stateFile"] as const) {
     const v = o[k]
-    if (v !== undefined && (typeof v !== "string" || v === "")) throw new Error(`Invalid emulator option ${k}: must be a non-empty string`)
+    if (v !== undefined && (typeof v !== "string" || v === ""))
+      throw new Error(`Invalid emulator option ${k}: must be a non-empty string`)
   }
-  if (o.quiet !== undefined && typeof o.quiet !== "boolean") throw new Error("Invalid emulator option quiet: must be a boolean")
+  if (o.quiet !== undefined && typeof o.quiet !== "boolean")
+    throw new Error("Invalid emulator option quiet: must be a boolean")
 }
 
 interface Compiled {
@@ -144,7 +153,13 @@ const compile = (routes: ReadonlyArray<Route>): ReadonlyArray<Compiled> =>
     .sort((a, b) => a.names.length - b.names.length)
 
 /** Every Genesys route the emulator serves (besides `POST /oauth/token`). */
-export const ROUTES: ReadonlyArray<Route> = [...authRoutes, ...taskManagementRoutes, ...workitemRoutes, ...bulkRoutes, ...integrationRoutes]
+export const ROUTES: ReadonlyArray<Route> = [
+  ...authRoutes,
+  ...taskManagementRoutes,
+  ...workitemRoutes,
+  ...bulkRoutes,
+  ...integrationRoutes
+]
 const COMPILED = compile(ROUTES)
 
 const findRoute = (method: string, path: string): { route: Route; params: Record<string, string> } | undefined => {
@@ -161,7 +176,6 @@ const findRoute = (method: string, path: string): { route: Route; params: Record
   return undefined
 }
 
-
 /** The organisation at start: the state file's when there is one, and the admin client and its role seeded. */
 const seedOrganisation = (options: EmulatorOptions, adminClientId: string, adminClientSecret: string) => {
   const state = new State()
@@ -171,7 +185,9 @@ const seedOrganisation = (options: EmulatorOptions, adminClientId: string, admin
     try {
       state.restore(saved)
     } catch (e) {
-      throw new Error(`cannot use the emulator state file ${stateFile}: ${e instanceof Error ? e.message : String(e)}; move it away to start empty`)
+      throw new Error(
+        `cannot use the emulator state file ${stateFile}: ${e instanceof Error ? e.message : String(e)}; move it away to start empty`
+      )
     }
   }
   // The admin client and its role are seeded on every start (a kept state keeps their ids, takes the configured secret).
@@ -213,7 +229,9 @@ const stateSaver = (stateFile: string | undefined, state: State, restored: boole
     try {
       writeStateFile(stateFile, state.toSnapshot())
     } catch (e) {
-      process.stderr.write(`genesys-emulator: cannot write the state file ${stateFile}: ${e instanceof Error ? e.message : String(e)}\n`)
+      process.stderr.write(
+        `genesys-emulator: cannot write the state file ${stateFile}: ${e instanceof Error ? e.message : String(e)}\n`
+      )
     }
   }
   const changed = (): void => {
@@ -246,13 +264,16 @@ const RUNTIME_OPTIONS: ReadonlyArray<keyof RuntimeOptions> = [
 const configurer =
   (config: Config, reseed: (seed: number) => void) =>
   (partial: RuntimeOptions): void => {
-    if (typeof partial !== "object" || partial === null) throw new Error("Invalid emulator configuration: must be an object")
+    if (typeof partial !== "object" || partial === null)
+      throw new Error("Invalid emulator configuration: must be an object")
     for (const k of Object.keys(partial))
-      if (!(RUNTIME_OPTIONS as ReadonlyArray<string>).includes(k)) throw new Error(`Invalid emulator option ${k}: not a runtime option (${RUNTIME_OPTIONS.join(", ")})`)
+      if (!(RUNTIME_OPTIONS as ReadonlyArray<string>).includes(k))
+        throw new Error(`Invalid emulator option ${k}: not a runtime option (${RUNTIME_OPTIONS.join(", ")})`)
     checkOptions(partial)
     if (partial.tokenTtlSeconds !== undefined) config.tokenTtlSeconds = partial.tokenTtlSeconds
     if (partial.rateLimitPerMinute !== undefined) config.rateLimitPerMinute = partial.rateLimitPerMinute
-    if (partial.workitemUpdatesPerMinute !== undefined) config.workitemUpdatesPerMinute = partial.workitemUpdatesPerMinute
+    if (partial.workitemUpdatesPerMinute !== undefined)
+      config.workitemUpdatesPerMinute = partial.workitemUpdatesPerMinute
     if (partial.dailyWorkitemCreates !== undefined) config.dailyWorkitemCreates = partial.dailyWorkitemCreates
     if (partial.dailyWorkitemUpdates !== undefined) config.dailyWorkitemUpdates = partial.dailyWorkitemUpdates
     if (partial.permissionDelaySeconds !== undefined) config.permissionDelaySeconds = partial.permissionDelaySeconds
@@ -291,17 +312,24 @@ const serveGenesys = async (s: Surface, res: ServerResponse, r: Served): Promise
   const { state, config, req, correlationId } = { ...s, ...r }
   const raw = await readBody(req)
   try {
-    if (raw === "too-large") throw new ApiError(413, "request.entity.too.large", `The request body exceeds ${MAX_BODY_BYTES} bytes`)
+    if (raw === "too-large")
+      throw new ApiError(413, "request.entity.too.large", `The request body exceeds ${MAX_BODY_BYTES} bytes`)
     const now = s.clock()
     if (r.isToken) {
       const result = issueToken(
         state,
-        { authorization: req.headers.authorization, contentType: req.headers["content-type"], body: raw.toString("utf8") },
+        {
+          authorization: req.headers.authorization,
+          contentType: req.headers["content-type"],
+          body: raw.toString("utf8")
+        },
         now,
         config.tokenTtlSeconds
       )
       if ("clientId" in result) r.setClient(result.clientId)
-      r.reply(result.status, () => send(res, result.status, result.body, correlationId, { "Cache-Control": "no-store" }))
+      r.reply(result.status, () =>
+        send(res, result.status, result.body, correlationId, { "Cache-Control": "no-store" })
+      )
       return
     }
     if (r.found === undefined) throw new ApiError(404, "not.found", `Resource not found: ${r.method} ${r.path}`)
@@ -309,7 +337,8 @@ const serveGenesys = async (s: Surface, res: ServerResponse, r: Served): Promise
     r.setClient(auth.clientId)
     // per-token rate limit (docs/genesys-api.md §6.2)
     let win = state.tokenWindows.get(auth.token)
-    if (win === undefined || now - win.start >= 60_000) state.tokenWindows.set(auth.token, (win = { start: now, count: 0 }))
+    if (win === undefined || now - win.start >= 60_000)
+      state.tokenWindows.set(auth.token, (win = { start: now, count: 0 }))
     if (win.count >= config.rateLimitPerMinute) {
       throw platformRateLimit(Math.max(1, Math.ceil((win.start + 60_000 - now) / 1000)))
     }
@@ -318,14 +347,25 @@ const serveGenesys = async (s: Surface, res: ServerResponse, r: Served): Promise
     let body: unknown
     if (raw.length > 0) {
       const ct = req.headers["content-type"] ?? ""
-      if (!ct.toLowerCase().includes("json")) throw new ApiError(415, "unsupported.media.type", "Content-Type must be application/json")
+      if (!ct.toLowerCase().includes("json"))
+        throw new ApiError(415, "unsupported.media.type", "Content-Type must be application/json")
       try {
         body = JSON.parse(raw.toString("utf8"))
       } catch {
         throw new ApiError(400, "bad.request", "The request body is not valid JSON")
       }
     }
-    const ctx: Ctx = { params: r.found.params, query: r.url.searchParams, body, state, config, clientId: auth.clientId, now, nowIso: new Date(now).toISOString(), path: r.path }
+    const ctx: Ctx = {
+      params: r.found.params,
+      query: r.url.searchParams,
+      body,
+      state,
+      config,
+      clientId: auth.clientId,
+      now,
+      nowIso: new Date(now).toISOString(),
+      path: r.path
+    }
     // Queued bulk add jobs run on the first request handled after their delay (docs/genesys-api.md §2.12).
     if (runDueBulkAddJobs(ctx)) s.changed()
     const result = r.found.route.handler(ctx)
@@ -333,7 +373,10 @@ const serveGenesys = async (s: Surface, res: ServerResponse, r: Served): Promise
     // Every successful call but a read may have changed the organisation (queries are POSTs: harmless).
     if (r.method !== "GET" && result.status < 300) s.changed()
   } catch (e) {
-    const err = e instanceof ApiError ? e : new ApiError(500, "internal.server.error", "The emulator failed to handle the request")
+    const err =
+      e instanceof ApiError
+        ? e
+        : new ApiError(500, "internal.server.error", "The emulator failed to handle the request")
     if (!(e instanceof ApiError) && !config.quiet) process.stderr.write(`${String(e instanceof Error ? e.stack : e)}\n`)
     r.reply(err.status, () => sendError(res, err, correlationId))
   }
@@ -374,7 +417,8 @@ const handler =
     }
     // `lostResponse`: the request is handled as usual (its effect stays) but its answer is never sent.
     const lost = terminal?.rule.kind === "lostResponse"
-    if (terminal !== undefined && !lost) return done(answerFault(req, res, terminal.rule, correlationId), terminal.rule.kind)
+    if (terminal !== undefined && !lost)
+      return done(answerFault(req, res, terminal.rule, correlationId), terminal.rule.kind)
     const reply = (status: number, answer: () => void): void => {
       if (lost) return done(0, "lostResponse")
       answer()
@@ -413,7 +457,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   }
   let random = prng(options.seed ?? DEFAULTS.seed)
   const clock = options.clock ?? Date.now
-  if (typeof clock !== "function") throw new Error("Invalid emulator option clock: must be a function returning epoch ms")
+  if (typeof clock !== "function")
+    throw new Error("Invalid emulator option clock: must be a function returning epoch ms")
 
   const { state, restored } = seedOrganisation(options, adminClientId, adminClientSecret)
   const { save, changed } = stateSaver(options.stateFile, state, restored)

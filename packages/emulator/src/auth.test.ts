@@ -89,20 +89,32 @@ describe("roles, OAuth clients and permissions", () => {
     )
     expect(client.status).toBe(200)
     expect(client.body.secret).toEqual(expect.any(String))
-    return { admin, role: role.body, client: client.body, session: await login(emu.url, client.body.id, client.body.secret) }
+    return {
+      admin,
+      role: role.body,
+      client: client.body,
+      session: await login(emu.url, client.body.id, client.body.secret)
+    }
   }
 
   it("gives the seeded admin every known permission", async () => {
     const admin = await login(emu.url, emu.adminClientId, emu.adminClientSecret)
     const roles = await call(admin.authz.getAuthorizationRoles())
     expect(roles.status).toBe(200)
-    const policies = roles.body.entities[0].permissionPolicies as Array<{ domain: string; entityName: string; actionSet: Array<string> }>
+    const policies = roles.body.entities[0].permissionPolicies as Array<{
+      domain: string
+      entityName: string
+      actionSet: Array<string>
+    }>
     const granted = policies.flatMap((p) => p.actionSet.map((a) => `${p.domain}:${p.entityName}:${a}`))
     expect(new Set(granted)).toEqual(new Set(KNOWN_PERMISSIONS))
   })
 
   it("grants a created client exactly its role's policies", async () => {
-    const { session } = await limitedClient([{ domain: "workitems", entityName: "workbin", actionSet: ["add", "view"] }], "Workbin editor")
+    const { session } = await limitedClient(
+      [{ domain: "workitems", entityName: "workbin", actionSet: ["add", "view"] }],
+      "Workbin editor"
+    )
     const created = await call(session.tm.postTaskmanagementWorkbins({ name: "Allowed bin" }))
     expect(created.status).toBe(200)
     expect((await call(session.tm.getTaskmanagementWorkbin(created.body.id))).status).toBe(200)
@@ -115,7 +127,10 @@ describe("roles, OAuth clients and permissions", () => {
   })
 
   it("honours * wildcards on entityName and actionSet", async () => {
-    const { session } = await limitedClient([{ domain: "workitems", entityName: "*", actionSet: ["view"] }], "Workitems viewer")
+    const { session } = await limitedClient(
+      [{ domain: "workitems", entityName: "*", actionSet: ["view"] }],
+      "Workitems viewer"
+    )
     expect((await call(session.tm.getTaskmanagementWorkitemsSchemas())).status).toBe(200)
     expect((await call(session.tm.postTaskmanagementWorkbins({ name: "Nope bin" }))).status).toBe(403)
     const all = await limitedClient([{ domain: "workitems", entityName: "workbin", actionSet: ["*"] }], "Workbin admin")
@@ -124,10 +139,16 @@ describe("roles, OAuth clients and permissions", () => {
   })
 
   it("applies permission changes immediately", async () => {
-    const { admin, role, session } = await limitedClient([{ domain: "workitems", entityName: "workbin", actionSet: ["view"] }], "Changing role")
+    const { admin, role, session } = await limitedClient(
+      [{ domain: "workitems", entityName: "workbin", actionSet: ["view"] }],
+      "Changing role"
+    )
     expect((await call(session.tm.postTaskmanagementWorkbins({ name: "Later bin" }))).status).toBe(403)
     const put = await call(
-      admin.authz.putAuthorizationRole(role.id, { name: "Changing role", permissionPolicies: [{ domain: "workitems", entityName: "workbin", actionSet: ["view", "add"] }] })
+      admin.authz.putAuthorizationRole(role.id, {
+        name: "Changing role",
+        permissionPolicies: [{ domain: "workitems", entityName: "workbin", actionSet: ["view", "add"] }]
+      })
     )
     expect(put.status).toBe(200)
     expect((await call(session.tm.postTaskmanagementWorkbins({ name: "Later bin" }))).status).toBe(200)
@@ -136,7 +157,10 @@ describe("roles, OAuth clients and permissions", () => {
   })
 
   it("shows the secret only on create and on regenerate; a new secret replaces the old", async () => {
-    const { admin, client } = await limitedClient([{ domain: "workitems", entityName: "workbin", actionSet: ["view"] }], "Secret role")
+    const { admin, client } = await limitedClient(
+      [{ domain: "workitems", entityName: "workbin", actionSet: ["view"] }],
+      "Secret role"
+    )
     const role = await call(admin.authz.getAuthorizationRole(client.roleDivisions[0].roleId))
     expect(role.status).toBe(200)
     expect(role.body.name).toBe("Secret role")
@@ -148,12 +172,15 @@ describe("roles, OAuth clients and permissions", () => {
     const regenerated = await call(admin.oauth.postOauthClientSecret(client.id))
     expect(regenerated.status).toBe(200)
     expect(regenerated.body.secret).not.toBe(client.secret)
-    expect((await loginStatus(emu.url, client.id, client.secret))).toBe(401)
-    expect((await loginStatus(emu.url, client.id, regenerated.body.secret))).toBe(200)
+    expect(await loginStatus(emu.url, client.id, client.secret)).toBe(401)
+    expect(await loginStatus(emu.url, client.id, regenerated.body.secret)).toBe(200)
   })
 
   it("updates and deletes OAuth clients; a deleted client's tokens stop working", async () => {
-    const { admin, client, session, role } = await limitedClient([{ domain: "workitems", entityName: "workbin", actionSet: ["view"] }], "Deleted role")
+    const { admin, client, session, role } = await limitedClient(
+      [{ domain: "workitems", entityName: "workbin", actionSet: ["view"] }],
+      "Deleted role"
+    )
     const put = await call(
       admin.oauth.putOauthClient(client.id, {
         name: "Renamed",
@@ -178,7 +205,10 @@ describe("roles, OAuth clients and permissions", () => {
   })
 
   it("refuses logins of a disabled client and revokes its tokens", async () => {
-    const { admin, client, session, role } = await limitedClient([{ domain: "workitems", entityName: "workbin", actionSet: ["view"] }], "Disabled role")
+    const { admin, client, session, role } = await limitedClient(
+      [{ domain: "workitems", entityName: "workbin", actionSet: ["view"] }],
+      "Disabled role"
+    )
     const put = await call(
       admin.oauth.putOauthClient(client.id, {
         name: "Disabled",
@@ -197,16 +227,31 @@ describe("roles, OAuth clients and permissions", () => {
     const noName = await call(admin.authz.postAuthorizationRoles({ permissionPolicies: [] } as never))
     expect(noName.status).toBe(400)
     expect(noName.body.message).toContain("name")
-    const badPolicy = await call(admin.authz.postAuthorizationRoles({ name: "Bad", permissionPolicies: [{ domain: "workitems", entityName: "workbin" }] as never }))
+    const badPolicy = await call(
+      admin.authz.postAuthorizationRoles({
+        name: "Bad",
+        permissionPolicies: [{ domain: "workitems", entityName: "workbin" }] as never
+      })
+    )
     expect(badPolicy.status).toBe(400)
     expect(badPolicy.body.message).toContain("actionSet")
-    const ttl = await call(admin.oauth.postOauthClients({ name: "c", authorizedGrantType: "CLIENT-CREDENTIALS", accessTokenValiditySeconds: 100 }))
+    const ttl = await call(
+      admin.oauth.postOauthClients({
+        name: "c",
+        authorizedGrantType: "CLIENT-CREDENTIALS",
+        accessTokenValiditySeconds: 100
+      })
+    )
     expect(ttl.status).toBe(400)
     expect(ttl.body.message).toContain("accessTokenValiditySeconds")
     const grant = await call(admin.oauth.postOauthClients({ name: "c", authorizedGrantType: "IMPLICIT" }))
     expect(grant.status).toBe(400)
     const role = await call(
-      admin.oauth.postOauthClients({ name: "c", authorizedGrantType: "CLIENT-CREDENTIALS", roleDivisions: [{ roleId: "nope", divisionId: emu.state.homeDivision.id }] })
+      admin.oauth.postOauthClients({
+        name: "c",
+        authorizedGrantType: "CLIENT-CREDENTIALS",
+        roleDivisions: [{ roleId: "nope", divisionId: emu.state.homeDivision.id }]
+      })
     )
     expect(role.status).toBe(400)
     expect(role.body.message).toContain("roleId")
@@ -215,7 +260,9 @@ describe("roles, OAuth clients and permissions", () => {
   it("requires oauth:client:add and authorization:role:add", async () => {
     const { session } = await limitedClient([{ domain: "workitems", entityName: "*", actionSet: ["*"] }], "No admin")
     expect((await call(session.authz.postAuthorizationRoles({ name: "x" }))).status).toBe(403)
-    expect((await call(session.oauth.postOauthClients({ name: "x", authorizedGrantType: "CLIENT-CREDENTIALS" }))).status).toBe(403)
+    expect(
+      (await call(session.oauth.postOauthClients({ name: "x", authorizedGrantType: "CLIENT-CREDENTIALS" }))).status
+    ).toBe(403)
   })
 })
 

@@ -15,15 +15,30 @@ afterAll(async () => {
   await emu.close()
 })
 
-const item = (n: number, extra: Record<string, unknown> = {}) => ({ name: `Bulk item ${n}`, typeId: setup.worktypeId, ...extra })
-const createJob = (entities: ReadonlyArray<unknown>) => call(s.tm.postTaskmanagementWorkitemsBulkAddJobs({ entities } as never))
+const item = (n: number, extra: Record<string, unknown> = {}) => ({
+  name: `Bulk item ${n}`,
+  typeId: setup.worktypeId,
+  ...extra
+})
+const createJob = (entities: ReadonlyArray<unknown>) =>
+  call(s.tm.postTaskmanagementWorkitemsBulkAddJobs({ entities } as never))
 const queue = (id: string) => call(s.tm.patchTaskmanagementWorkitemsBulkAddJob(id, { state: "Queued" }))
 
 describe("workitem bulk add jobs", () => {
   it("creates an Idle job, runs it once queued and reports each entity's workitem or error in order", async () => {
-    const created = await createJob([item(1, { externalTag: "BULK-1" }), item(2, { customFields: { ticket_id_identifier: "x".repeat(101) } }), item(3)])
+    const created = await createJob([
+      item(1, { externalTag: "BULK-1" }),
+      item(2, { customFields: { ticket_id_identifier: "x".repeat(101) } }),
+      item(3)
+    ])
     expect(created.status).toBe(200)
-    expect(created.body).toMatchObject({ state: "Idle", action: "AddWorkitems", totalCount: 3, successfulCount: 0, failedCount: 0 })
+    expect(created.body).toMatchObject({
+      state: "Idle",
+      action: "AddWorkitems",
+      totalCount: 3,
+      successfulCount: 0,
+      failedCount: 0
+    })
     const id: string = created.body.id
     // Idle: nothing runs, no results yet
     now += 10_000
@@ -43,7 +58,11 @@ describe("workitem bulk add jobs", () => {
     expect(results.body.results[1].error.code).toBe("bad.request")
     expect(results.body.results[1].error.message).toContain("ticket_id_identifier")
     const first = results.body.results[0].entity
-    expect(first).toMatchObject({ name: "Bulk item 1", type: { id: setup.worktypeId }, workbin: { id: setup.workbinId } })
+    expect(first).toMatchObject({
+      name: "Bulk item 1",
+      type: { id: setup.worktypeId },
+      workbin: { id: setup.workbinId }
+    })
     const got = await call(s.tm.getTaskmanagementWorkitem(first.id))
     expect(got.body).toMatchObject({ name: "Bulk item 1", externalTag: "BULK-1", status: { id: setup.statuses.open } })
     expect(results.body.results[2].entity.name).toBe("Bulk item 3")
@@ -57,7 +76,10 @@ describe("workitem bulk add jobs", () => {
     [Array.from({ length: 51 }, (_, i) => ({ name: `Bulk item ${i}`, typeId: "t" })), "entities"],
     [[{ name: "Bulk item" }], "entities[0].typeId"],
     [[{ name: "Bulk item", typeId: "t" }, { typeId: "t" }], "entities[1].name"],
-    [[{ name: "Bulk item", typeId: "t", wrapupCode: "00000000-0000-4000-8000-000000000000" }], "entities[0].wrapupCode"],
+    [
+      [{ name: "Bulk item", typeId: "t", wrapupCode: "00000000-0000-4000-8000-000000000000" }],
+      "entities[0].wrapupCode"
+    ],
     [[{ name: "Bulk item", typeId: "t", preferredAgentIds: [] }], "entities[0].preferredAgentIds"],
     [[{ name: "Bulk item", typeId: "t", revision: 3 }], "entities[0].revision"],
     [["not an object"], "entities[0]"]
@@ -86,7 +108,9 @@ describe("workitem bulk add jobs", () => {
     now += 5_000
     expect((await call(s.tm.getTaskmanagementWorkitemsBulkAddJob(a.body.id))).body.state).toBe("Cancelled")
     expect(emu.state.workitems.size).toBe(count)
-    expect((await call(s.tm.patchTaskmanagementWorkitemsBulkAddJob(a.body.id, { state: "Succeeded" } as never))).status).toBe(400)
+    expect(
+      (await call(s.tm.patchTaskmanagementWorkitemsBulkAddJob(a.body.id, { state: "Succeeded" } as never))).status
+    ).toBe(400)
   })
 
   it("counts each created entity against the daily creation limit and reports the refused ones", async () => {
@@ -110,7 +134,13 @@ describe("workitem bulk add jobs", () => {
     now += 1_000
     await call(s.tm.getTaskmanagementWorkbin(setup.workbinId))
     expect(emu.state.bulkAddJobs.get(job.body.id)?.state).toBe("Succeeded")
-    emu.faults.add({ method: "POST", path: "/api/v2/taskmanagement/workitems/bulk/add/jobs", kind: "status", status: 503, count: 1 })
+    emu.faults.add({
+      method: "POST",
+      path: "/api/v2/taskmanagement/workitems/bulk/add/jobs",
+      kind: "status",
+      status: 503,
+      count: 1
+    })
     expect((await createJob([item(31)])).status).toBe(503)
     expect((await createJob([item(31)])).status).toBe(200)
   })

@@ -1,4 +1,11 @@
-import { defaultCatalog, normalizeTicket, toWorkitemCreate, toWorkitemSchema, toWorkitemUpdate, type NormalizedTicket } from "@workbridge/catalog"
+import {
+  defaultCatalog,
+  normalizeTicket,
+  toWorkitemCreate,
+  toWorkitemSchema,
+  toWorkitemUpdate,
+  type NormalizedTicket
+} from "@workbridge/catalog"
 import { describe, expect, it } from "vitest"
 import { useAdminEmulator } from "./adminSuite.js"
 import { call } from "./testing.js"
@@ -18,11 +25,18 @@ describe("bodies derived from the default catalog", () => {
     expect(schema.status, JSON.stringify(schema.body)).toBe(200)
     const bin = await call(suite.s.tm.postTaskmanagementWorkbins({ name: "Catalog bin" }))
     const type = await call(
-      suite.s.tm.postTaskmanagementWorktypes({ name: "Catalog ticket", defaultWorkbinId: bin.body.id, schemaId: schema.body.id, disableDefaultStatusCreation: true })
+      suite.s.tm.postTaskmanagementWorktypes({
+        name: "Catalog ticket",
+        defaultWorkbinId: bin.body.id,
+        schemaId: schema.body.id,
+        disableDefaultStatusCreation: true
+      })
     )
     const statusIds: Record<string, string> = {}
     for (const st of defaultCatalog.statuses) {
-      const r = await call(suite.s.tm.postTaskmanagementWorktypeStatuses(type.body.id, { name: st.name, category: st.category }))
+      const r = await call(
+        suite.s.tm.postTaskmanagementWorktypeStatuses(type.body.id, { name: st.name, category: st.category })
+      )
       expect(r.status).toBe(200)
       statusIds[st.name] = r.body.id
     }
@@ -45,9 +59,17 @@ describe("bodies derived from the default catalog", () => {
       created_at: "2026-03-01T10:00:00Z",
       sla_breached: false
     })
-    const created = await call(suite.s.tm.postTaskmanagementWorkitems(toWorkitemCreate(defaultCatalog, before, ctx) as never))
+    const created = await call(
+      suite.s.tm.postTaskmanagementWorkitems(toWorkitemCreate(defaultCatalog, before, ctx) as never)
+    )
     expect(created.status, JSON.stringify(created.body)).toBe(200)
-    const after = normalize({ ticket_id: "ZD-1001", source_system: "zendesk", subject: "Printer on fire", status: "solved", product_family: ["printer", "billing"] })
+    const after = normalize({
+      ticket_id: "ZD-1001",
+      source_system: "zendesk",
+      subject: "Printer on fire",
+      status: "solved",
+      product_family: ["printer", "billing"]
+    })
     const update = toWorkitemUpdate(defaultCatalog, before, after, ctx)
     expect(update).toBeDefined()
     const patched = await call(suite.s.tm.patchTaskmanagementWorkitem(created.body.id, update as never))

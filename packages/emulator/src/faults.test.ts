@@ -65,14 +65,22 @@ describe("fault injection", () => {
 
   it("injects the status-concurrency 400 and version conflicts Genesys answers, leaving the state unchanged", async () => {
     const wb = await call(s.tm.postTaskmanagementWorkbins({ name: "Transient" }))
-    const wt = await call(s.tm.postTaskmanagementWorktypes({ name: "Transient type", defaultWorkbinId: wb.body.id, disableDefaultStatusCreation: true } as never))
+    const wt = await call(
+      s.tm.postTaskmanagementWorktypes({
+        name: "Transient type",
+        defaultWorkbinId: wb.body.id,
+        disableDefaultStatusCreation: true
+      } as never)
+    )
     emu.faults.add({ path: /\/statuses/, method: "POST", kind: "statusConcurrency", count: 1 })
     const before = emu.state.statuses.size
     const refused = await call(s.tm.postTaskmanagementWorktypeStatuses(wt.body.id, { name: "Open", category: "Open" }))
     expect(refused.status).toBe(400)
     expect(refused.body).toMatchObject({ code: "bad.request", message: "Database transaction was cancelled" })
     expect(emu.state.statuses.size).toBe(before)
-    expect((await call(s.tm.postTaskmanagementWorktypeStatuses(wt.body.id, { name: "Open", category: "Open" }))).status).toBe(200)
+    expect(
+      (await call(s.tm.postTaskmanagementWorktypeStatuses(wt.body.id, { name: "Open", category: "Open" }))).status
+    ).toBe(200)
 
     emu.faults.add({ path: SCHEMAS, method: "POST", kind: "versionConflict", count: 1 })
     emu.faults.add({ path: SCHEMAS, method: "POST", kind: "versionConflict", status: 400, count: 1 })

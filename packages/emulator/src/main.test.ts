@@ -52,14 +52,20 @@ describe("optionsFromEnv", () => {
   })
 
   it("reads fault rules for the whole run from GENESYS_EMULATOR_FAULTS (path as a regex)", () => {
-    const o = optionsFromEnv({ GENESYS_EMULATOR_FAULTS: '[{"kind":"rateLimit","path":"/workitems$","probability":0.1}]' })
+    const o = optionsFromEnv({
+      GENESYS_EMULATOR_FAULTS: '[{"kind":"rateLimit","path":"/workitems$","probability":0.1}]'
+    })
     expect(o.faults).toEqual([{ kind: "rateLimit", path: /\/workitems$/, probability: 0.1 }])
     expect(() => optionsFromEnv({ GENESYS_EMULATOR_FAULTS: "{" })).toThrow("GENESYS_EMULATOR_FAULTS")
-    expect(() => optionsFromEnv({ GENESYS_EMULATOR_FAULTS: '[{"kind":"status"}]' })).toThrow(/GENESYS_EMULATOR_FAULTS\[0\].*status/)
+    expect(() => optionsFromEnv({ GENESYS_EMULATOR_FAULTS: '[{"kind":"status"}]' })).toThrow(
+      /GENESYS_EMULATOR_FAULTS\[0\].*status/
+    )
   })
 
   it("never echoes the admin secret in an error", () => {
-    expect(() => optionsFromEnv({ GENESYS_EMULATOR_ADMIN_SECRET: "s3cr3t", GENESYS_EMULATOR_PORT: "x" })).toThrow(/^(?!.*s3cr3t).*$/)
+    expect(() => optionsFromEnv({ GENESYS_EMULATOR_ADMIN_SECRET: "s3cr3t", GENESYS_EMULATOR_PORT: "x" })).toThrow(
+      /^(?!.*s3cr3t).*$/
+    )
   })
 })
 
@@ -67,7 +73,12 @@ describe("pnpm emulator (src/main.ts)", () => {
   it("starts, prints its URL, and the seeded admin can log in through the SDK", async () => {
     const main = fileURLToPath(new URL("./main.ts", import.meta.url))
     const child = spawn(process.execPath, ["--import", "tsx", main], {
-      env: { ...process.env, GENESYS_EMULATOR_PORT: "0", GENESYS_EMULATOR_ADMIN_ID: "cli-admin", GENESYS_EMULATOR_ADMIN_SECRET: "cli-secret" },
+      env: {
+        ...process.env,
+        GENESYS_EMULATOR_PORT: "0",
+        GENESYS_EMULATOR_ADMIN_ID: "cli-admin",
+        GENESYS_EMULATOR_ADMIN_SECRET: "cli-secret"
+      },
       stdio: ["ignore", "pipe", "pipe"]
     })
     try {

@@ -25,7 +25,14 @@ export const optionsFromEnv = (env: Readonly<Record<string, string | undefined>>
     if (!/^\d+$/.test(raw.trim())) throw new Error(`${name} must be a whole number (got "${raw}")`)
     const n = Number(raw.trim())
     const min = key === "port" || key === "seed" || key === "permissionDelaySeconds" ? 0 : 1
-    const max = key === "port" ? 65_535 : key === "seed" ? 2 ** 32 - 1 : key === "permissionDelaySeconds" ? 86_400 : Number.MAX_SAFE_INTEGER
+    const max =
+      key === "port"
+        ? 65_535
+        : key === "seed"
+          ? 2 ** 32 - 1
+          : key === "permissionDelaySeconds"
+            ? 86_400
+            : Number.MAX_SAFE_INTEGER
     if (n < min || n > max) throw new Error(`${name} must be in ${min}..${max} (got ${n})`)
     o[key] = n
   }
@@ -60,7 +67,8 @@ export const optionsFromEnv = (env: Readonly<Record<string, string | undefined>>
   }
   const log = env["GENESYS_EMULATOR_LOG_REQUESTS"]
   if (log !== undefined && log !== "") {
-    if (!["true", "false", "1", "0"].includes(log)) throw new Error(`GENESYS_EMULATOR_LOG_REQUESTS must be true or false (got "${log}")`)
+    if (!["true", "false", "1", "0"].includes(log))
+      throw new Error(`GENESYS_EMULATOR_LOG_REQUESTS must be true or false (got "${log}")`)
     o.quiet = !(log === "true" || log === "1")
   }
   return o

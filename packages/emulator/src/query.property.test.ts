@@ -11,7 +11,15 @@ type Op =
 
 const value = fc.constantFrom("A-1", "a-1", "B-2", "C-3")
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("create" as const), tag: value, ticket: value, severity: fc.constantFrom("low" as const, "high" as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("create" as const),
+      tag: value,
+      ticket: value,
+      severity: fc.constantFrom("low" as const, "high" as const)
+    })
+  },
   {
     weight: 2,
     arbitrary: fc.record(
@@ -61,49 +69,61 @@ describe("workitem query against a model", () => {
 
   it("finds exactly the matching workitems by externalTag and by identifier (case-insensitive), in creation order", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 4 }), async (ops, pageSize) => {
-        const setup = await setupWorktype(s, `Prop${run++}`)
-        const model: Array<Model> = []
-        for (const o of ops) {
-          if (o.kind === "create") {
-            const r = await call(
-              s.tm.postTaskmanagementWorkitems({
-                name: "Property item",
-                typeId: setup.worktypeId,
-                externalTag: o.tag,
-                customFields: { ticket_id_identifier: o.ticket, severity_enum: o.severity } as never
-              })
-            )
-            expect(r.status).toBe(200)
-            model.push({ id: r.body.id, tag: o.tag, ticket: o.ticket, severity: o.severity })
-          } else if (model.length > 0) {
-            const i = o.target % model.length
-            const m = model[i] as Model
-            if (o.kind === "delete") {
-              expect((await call(s.tm.deleteTaskmanagementWorkitem(m.id))).status).toBe(204)
-              model.splice(i, 1)
-            } else {
-              const body: Record<string, unknown> = {}
-              if (o.tag !== undefined) body["externalTag"] = o.tag
-              if (o.ticket !== undefined) body["customFields"] = { ticket_id_identifier: o.ticket }
-              expect((await call(s.tm.patchTaskmanagementWorkitem(m.id, body as never))).status).toBe(200)
-              if (o.tag !== undefined) m.tag = o.tag
-              if (o.ticket !== undefined) m.ticket = o.ticket ?? undefined
+      fc.asyncProperty(
+        fc.array(op, { minLength: 1, maxLength: 25 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (ops, pageSize) => {
+          const setup = await setupWorktype(s, `Prop${run++}`)
+          const model: Array<Model> = []
+          for (const o of ops) {
+            if (o.kind === "create") {
+              const r = await call(
+                s.tm.postTaskmanagementWorkitems({
+                  name: "Property item",
+                  typeId: setup.worktypeId,
+                  externalTag: o.tag,
+                  customFields: { ticket_id_identifier: o.ticket, severity_enum: o.severity } as never
+                })
+              )
+              expect(r.status).toBe(200)
+              model.push({ id: r.body.id, tag: o.tag, ticket: o.ticket, severity: o.severity })
+            } else if (model.length > 0) {
+              const i = o.target % model.length
+              const m = model[i] as Model
+              if (o.kind === "delete") {
+                expect((await call(s.tm.deleteTaskmanagementWorkitem(m.id))).status).toBe(204)
+                model.splice(i, 1)
+              } else {
+                const body: Record<string, unknown> = {}
+                if (o.tag !== undefined) body["externalTag"] = o.tag
+                if (o.ticket !== undefined) body["customFields"] = { ticket_id_identifier: o.ticket }
+                expect((await call(s.tm.patchTaskmanagementWorkitem(m.id, body as never))).status).toBe(200)
+                if (o.tag !== undefined) m.tag = o.tag
+                if (o.ticket !== undefined) m.ticket = o.ticket ?? undefined
+              }
             }
           }
+          for (const v of ["A-1", "a-1", "B-2", "C-3"]) {
+            expect(
+              await ids(setup, { name: "externalTag", type: "String", operator: "EQ", values: [v] }, pageSize)
+            ).toEqual(model.filter((m) => m.tag === v).map((m) => m.id))
+            expect(
+              await ids(
+                setup,
+                { name: "customFields.ticket_id_identifier", type: "String", operator: "EQ", values: [v] },
+                pageSize
+              )
+            ).toEqual(model.filter((m) => m.ticket?.toLowerCase() === v.toLowerCase()).map((m) => m.id))
+          }
+          expect(
+            await ids(
+              setup,
+              { name: "customFields.severity_enum", type: "String", operator: "IN", values: ["high"] },
+              pageSize
+            )
+          ).toEqual(model.filter((m) => m.severity === "high").map((m) => m.id))
         }
-        for (const v of ["A-1", "a-1", "B-2", "C-3"]) {
-          expect(await ids(setup, { name: "externalTag", type: "String", operator: "EQ", values: [v] }, pageSize)).toEqual(
-            model.filter((m) => m.tag === v).map((m) => m.id)
-          )
-          expect(await ids(setup, { name: "customFields.ticket_id_identifier", type: "String", operator: "EQ", values: [v] }, pageSize)).toEqual(
-            model.filter((m) => m.ticket?.toLowerCase() === v.toLowerCase()).map((m) => m.id)
-          )
-        }
-        expect(await ids(setup, { name: "customFields.severity_enum", type: "String", operator: "IN", values: ["high"] }, pageSize)).toEqual(
-          model.filter((m) => m.severity === "high").map((m) => m.id)
-        )
-      }),
+      ),
       { numRuns: 15 }
     )
   })

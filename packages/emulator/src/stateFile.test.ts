@@ -16,7 +16,11 @@ describe("stateFile", () => {
     const s1 = await login(first.url, first.adminClientId, first.adminClientSecret)
     const setup = await setupWorktype(s1)
     const created = await call(
-      s1.tm.postTaskmanagementWorkitems({ name: "HD-7 kept", typeId: setup.worktypeId, customFields: { ticket_id_identifier: "HD-7" } as never })
+      s1.tm.postTaskmanagementWorkitems({
+        name: "HD-7 kept",
+        typeId: setup.worktypeId,
+        customFields: { ticket_id_identifier: "HD-7" } as never
+      })
     )
     await call(s1.tm.patchTaskmanagementWorkitem(created.body.id, { statusId: setup.statuses.inProgress } as never))
     await first.close()
@@ -28,7 +32,9 @@ describe("stateFile", () => {
       expect(kept.body.name).toBe("HD-7 kept")
       expect(kept.body.status.id).toBe(setup.statuses.inProgress)
       const statuses = await call(s2.tm.getTaskmanagementWorktypeStatuses(setup.worktypeId))
-      expect(statuses.body.entities.map((x: { id: string }) => x.id).sort()).toEqual(Object.values(setup.statuses).sort())
+      expect(statuses.body.entities.map((x: { id: string }) => x.id).sort()).toEqual(
+        Object.values(setup.statuses).sort()
+      )
       // The indexes are rebuilt: the query by custom field finds it; the schema validates new workitems.
       const found = await call(
         s2.tm.postTaskmanagementWorkitemsQuery({
@@ -41,8 +47,15 @@ describe("stateFile", () => {
       )
       expect(found.body.entities.map((e: { id: string }) => e.id)).toEqual([created.body.id])
       const bad = await s2.tm
-        .postTaskmanagementWorkitems({ name: "HD-8", typeId: setup.worktypeId, customFields: { no_such_field_text: "x" } as never })
-        .then(() => 200, (e: { status?: number }) => e.status)
+        .postTaskmanagementWorkitems({
+          name: "HD-8",
+          typeId: setup.worktypeId,
+          customFields: { no_such_field_text: "x" } as never
+        })
+        .then(
+          () => 200,
+          (e: { status?: number }) => e.status
+        )
       expect(bad).toBe(400)
       // One admin role, not one per start.
       expect([...second.state.roles.values()].filter((r) => r.name === "Workbridge emulator admin")).toHaveLength(1)

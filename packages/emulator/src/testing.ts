@@ -47,7 +47,8 @@ export const call = async <T = any>(p: Promise<unknown>): Promise<Extended<T>> =
   try {
     return (await p) as Extended<T>
   } catch (e) {
-    if (typeof e === "object" && e !== null && "status" in e && typeof (e as { status: unknown }).status === "number") return e as Extended<T>
+    if (typeof e === "object" && e !== null && "status" in e && typeof (e as { status: unknown }).status === "number")
+      return e as Extended<T>
     throw e
   }
 }
@@ -64,7 +65,12 @@ export const sampleSchemaBody = (name = "helpdesk_ticket"): Record<string, unkno
     description: "Helpdesk ticket fields",
     type: "object",
     properties: {
-      ticket_id_identifier: { allOf: [{ $ref: "#/definitions/identifier" }], title: "Ticket ID", minLength: 1, maxLength: 100 },
+      ticket_id_identifier: {
+        allOf: [{ $ref: "#/definitions/identifier" }],
+        title: "Ticket ID",
+        minLength: 1,
+        maxLength: 100
+      },
       subject_text: { allOf: [{ $ref: "#/definitions/text" }], title: "Subject", minLength: 0, maxLength: 100 },
       body_longtext: { allOf: [{ $ref: "#/definitions/longtext" }], title: "Body", minLength: 0, maxLength: 1000 },
       link_url: { allOf: [{ $ref: "#/definitions/url" }], title: "Link", maxLength: 200 },
@@ -108,7 +114,10 @@ const ok = async <T = any>(p: Promise<unknown>, what: string): Promise<T> => {
 /** Creates a workbin, the sample schema, a worktype and three statuses with a transition graph. */
 export const setupWorktype = async (s: SdkSession, prefix = "Helpdesk"): Promise<Setup> => {
   const workbin = await ok(s.tm.postTaskmanagementWorkbins({ name: `${prefix} bin` }), "workbin")
-  const schema = await ok(s.tm.postTaskmanagementWorkitemsSchemas(sampleSchemaBody(`${prefix.toLowerCase()}_ticket`) as never), "schema")
+  const schema = await ok(
+    s.tm.postTaskmanagementWorkitemsSchemas(sampleSchemaBody(`${prefix.toLowerCase()}_ticket`) as never),
+    "schema"
+  )
   const worktype = await ok(
     s.tm.postTaskmanagementWorktypes({
       name: `${prefix} ticket`,
@@ -118,16 +127,35 @@ export const setupWorktype = async (s: SdkSession, prefix = "Helpdesk"): Promise
     }),
     "worktype"
   )
-  const closed = await ok(s.tm.postTaskmanagementWorktypeStatuses(worktype.id, { name: "Closed", category: "Closed" }), "status")
+  const closed = await ok(
+    s.tm.postTaskmanagementWorktypeStatuses(worktype.id, { name: "Closed", category: "Closed" }),
+    "status"
+  )
   const inProgress = await ok(
-    s.tm.postTaskmanagementWorktypeStatuses(worktype.id, { name: "In progress", category: "InProgress", destinationStatusIds: [closed.id] }),
+    s.tm.postTaskmanagementWorktypeStatuses(worktype.id, {
+      name: "In progress",
+      category: "InProgress",
+      destinationStatusIds: [closed.id]
+    }),
     "status"
   )
   const open = await ok(
-    s.tm.postTaskmanagementWorktypeStatuses(worktype.id, { name: "Open", category: "Open", destinationStatusIds: [inProgress.id, closed.id] }),
+    s.tm.postTaskmanagementWorktypeStatuses(worktype.id, {
+      name: "Open",
+      category: "Open",
+      destinationStatusIds: [inProgress.id, closed.id]
+    }),
     "status"
   )
-  await ok(s.tm.patchTaskmanagementWorktypeStatus(worktype.id, closed.id, { destinationStatusIds: [open.id] }), "status")
+  await ok(
+    s.tm.patchTaskmanagementWorktypeStatus(worktype.id, closed.id, { destinationStatusIds: [open.id] }),
+    "status"
+  )
   await ok(s.tm.patchTaskmanagementWorktype(worktype.id, { defaultStatusId: open.id }), "worktype default status")
-  return { workbinId: workbin.id, schemaId: schema.id, worktypeId: worktype.id, statuses: { open: open.id, inProgress: inProgress.id, closed: closed.id } }
+  return {
+    workbinId: workbin.id,
+    schemaId: schema.id,
+    worktypeId: worktype.id,
+    statuses: { open: open.id, inProgress: inProgress.id, closed: closed.id }
+  }
 }

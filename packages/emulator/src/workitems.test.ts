@@ -15,16 +15,26 @@ afterAll(async () => {
   await emu.close()
 })
 
-const create = (body: Record<string, unknown>) => call(s.tm.postTaskmanagementWorkitems({ name: "Ticket item", typeId: setup.worktypeId, ...body } as never))
+const create = (body: Record<string, unknown>) =>
+  call(s.tm.postTaskmanagementWorkitems({ name: "Ticket item", typeId: setup.worktypeId, ...body } as never))
 const patch = (id: string, body: Record<string, unknown>) => call(s.tm.patchTaskmanagementWorkitem(id, body as never))
 /** The typeId anchor; `$TYPE` is replaced by the worktype id when the query is sent. */
 const typeFilter = () => ({ name: "typeId", type: "String", operator: "EQ", values: ["$TYPE"] })
 const query = (body: Record<string, unknown>) =>
-  call(s.tm.postTaskmanagementWorkitemsQuery(JSON.parse(JSON.stringify(body).replaceAll("$TYPE", setup.worktypeId)) as never))
+  call(
+    s.tm.postTaskmanagementWorkitemsQuery(
+      JSON.parse(JSON.stringify(body).replaceAll("$TYPE", setup.worktypeId)) as never
+    )
+  )
 
 describe("workitem create / get / patch / delete", () => {
   it("creates with the worktype's defaults and pins the schema version", async () => {
-    const r = await create({ priority: 10, description: "printer", externalTag: "HD-1", customFields: { ticket_id_identifier: "HD-1", vip_checkbox: true } })
+    const r = await create({
+      priority: 10,
+      description: "printer",
+      externalTag: "HD-1",
+      customFields: { ticket_id_identifier: "HD-1", vip_checkbox: true }
+    })
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({
       name: "Ticket item",
@@ -57,7 +67,10 @@ describe("workitem create / get / patch / delete", () => {
     [{ queueId: "queue-1" }, "queueId"],
     [{ ttl: 1 }, "ttl"],
     [{ durationSeconds: 366 * 86_400 }, "durationSeconds"],
-    [{ skillIds: Array.from({ length: 21 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`) }, "skillIds"],
+    [
+      { skillIds: Array.from({ length: 21 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`) },
+      "skillIds"
+    ],
     [{ externalTag: 42 }, "externalTag"],
     [{ fields: [{ key: "a", value: "b" }] }, "fields"],
     [{ routing: { skill: "x" } }, "routing"]
@@ -70,24 +83,26 @@ describe("workitem create / get / patch / delete", () => {
     expect(emu.state.workitems.size).toBe(before)
   })
 
-  it.each([
-    [{ unknown_text: "x" }, "customFields.unknown_text"],
-    [{ subject_text: "s".repeat(101) }, "customFields.subject_text"],
-    [{ subject_text: 5 }, "customFields.subject_text"],
-    [{ body_longtext: "b".repeat(1001) }, "customFields.body_longtext"],
-    [{ ticket_id_identifier: "" }, "customFields.ticket_id_identifier"],
-    [{ link_url: "not a url" }, "customFields.link_url"],
-    [{ severity_enum: "medium" }, "customFields.severity_enum"],
-    [{ labels_tag: Array.from({ length: 11 }, (_, i) => `t${i}`) }, "customFields.labels_tag"],
-    [{ labels_tag: ["a", "a"] }, "customFields.labels_tag"],
-    [{ labels_tag: "a" }, "customFields.labels_tag"],
-    [{ due_date: "2026-02-30" }, "customFields.due_date"],
-    [{ opened_datetime: "2026-03-01T10:00:00Z" }, "customFields.opened_datetime"],
-    [{ count_integer: 1.5 }, "customFields.count_integer"],
-    [{ count_integer: 1001 }, "customFields.count_integer"],
-    [{ score_number: -0.1 }, "customFields.score_number"],
-    [{ vip_checkbox: "true" }, "customFields.vip_checkbox"]
-  ].map(([cf, field], i) => [`${String(field)} #${i}`, cf, field] as const))("rejects a bad value of %s", async (_label, customFields, field) => {
+  it.each(
+    [
+      [{ unknown_text: "x" }, "customFields.unknown_text"],
+      [{ subject_text: "s".repeat(101) }, "customFields.subject_text"],
+      [{ subject_text: 5 }, "customFields.subject_text"],
+      [{ body_longtext: "b".repeat(1001) }, "customFields.body_longtext"],
+      [{ ticket_id_identifier: "" }, "customFields.ticket_id_identifier"],
+      [{ link_url: "not a url" }, "customFields.link_url"],
+      [{ severity_enum: "medium" }, "customFields.severity_enum"],
+      [{ labels_tag: Array.from({ length: 11 }, (_, i) => `t${i}`) }, "customFields.labels_tag"],
+      [{ labels_tag: ["a", "a"] }, "customFields.labels_tag"],
+      [{ labels_tag: "a" }, "customFields.labels_tag"],
+      [{ due_date: "2026-02-30" }, "customFields.due_date"],
+      [{ opened_datetime: "2026-03-01T10:00:00Z" }, "customFields.opened_datetime"],
+      [{ count_integer: 1.5 }, "customFields.count_integer"],
+      [{ count_integer: 1001 }, "customFields.count_integer"],
+      [{ score_number: -0.1 }, "customFields.score_number"],
+      [{ vip_checkbox: "true" }, "customFields.vip_checkbox"]
+    ].map(([cf, field], i) => [`${String(field)} #${i}`, cf, field] as const)
+  )("rejects a bad value of %s", async (_label, customFields, field) => {
     const r = await create({ customFields })
     expect(r.status).toBe(400)
     expect(r.body.message).toContain(field)
@@ -137,7 +152,11 @@ describe("workitem create / get / patch / delete", () => {
 
   it("is last-writer-wins: If-Match is ignored and there is no 409", async () => {
     const w = await create({})
-    const r = await call(s.tm.patchTaskmanagementWorkitem(w.body.id, { priority: 4 }, { customHeaders: { "If-Match": '"stale"' } } as never))
+    const r = await call(
+      s.tm.patchTaskmanagementWorkitem(w.body.id, { priority: 4 }, {
+        customHeaders: { "If-Match": '"stale"' }
+      } as never)
+    )
     expect(r.status).toBe(200)
     expect(r.body.priority).toBe(4)
   })
@@ -179,16 +198,56 @@ describe("workitem query", () => {
     const a = await create({ externalTag: "Q-A", customFields: { ticket_id_identifier: "Q-A", severity_enum: "low" } })
     const b = await create({ externalTag: "Q-B", customFields: { ticket_id_identifier: "Q-B", severity_enum: "high" } })
     const ids = (r: { body: { entities: Array<{ id: string }> } }) => r.body.entities.map((e) => e.id)
-    expect(ids(await query({ filters: [typeFilter(), { name: "customFields.ticket_id_identifier", type: "String", operator: "EQ", values: ["q-a"] }] }))).toEqual([a.body.id])
-    expect(ids(await query({ filters: [typeFilter(), { name: "externalTag", type: "String", operator: "EQ", values: ["Q-B"] }] }))).toEqual([b.body.id])
     expect(
-      ids(await query({ filters: [typeFilter(), { name: "customFields.ticket_id_identifier", type: "String", operator: "IN", values: ["Q-A", "Q-B"] }] }))
+      ids(
+        await query({
+          filters: [
+            typeFilter(),
+            { name: "customFields.ticket_id_identifier", type: "String", operator: "EQ", values: ["q-a"] }
+          ]
+        })
+      )
+    ).toEqual([a.body.id])
+    expect(
+      ids(
+        await query({
+          filters: [typeFilter(), { name: "externalTag", type: "String", operator: "EQ", values: ["Q-B"] }]
+        })
+      )
+    ).toEqual([b.body.id])
+    expect(
+      ids(
+        await query({
+          filters: [
+            typeFilter(),
+            { name: "customFields.ticket_id_identifier", type: "String", operator: "IN", values: ["Q-A", "Q-B"] }
+          ]
+        })
+      )
     ).toEqual([a.body.id, b.body.id])
-    const enumHits = ids(await query({ filters: [typeFilter(), { name: "customFields.severity_enum", type: "String", operator: "EQ", values: ["high"] }, { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["Q-"] }] }))
+    const enumHits = ids(
+      await query({
+        filters: [
+          typeFilter(),
+          { name: "customFields.severity_enum", type: "String", operator: "EQ", values: ["high"] },
+          { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["Q-"] }
+        ]
+      })
+    )
     expect(enumHits).toEqual([b.body.id])
-    const open = ids(await query({ filters: [typeFilter(), { name: "statusCategory", type: "String", operator: "EQ", values: ["Open"] }], pageSize: 200 }))
+    const open = ids(
+      await query({
+        filters: [typeFilter(), { name: "statusCategory", type: "String", operator: "EQ", values: ["Open"] }],
+        pageSize: 200
+      })
+    )
     expect(open).toContain(a.body.id)
-    const anchoredByBin = await query({ filters: [{ name: "workbinId", type: "String", operator: "EQ", values: [setup.workbinId] }, { name: "externalTag", type: "String", operator: "EQ", values: ["Q-A"] }] })
+    const anchoredByBin = await query({
+      filters: [
+        { name: "workbinId", type: "String", operator: "EQ", values: [setup.workbinId] },
+        { name: "externalTag", type: "String", operator: "EQ", values: ["Q-A"] }
+      ]
+    })
     expect(ids(anchoredByBin)).toEqual([a.body.id])
   })
 
@@ -200,7 +259,11 @@ describe("workitem query", () => {
     let after: string | undefined
     let pages = 0
     do {
-      const r = await query({ filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }], pageSize: 2, ...(after === undefined ? {} : { after }) })
+      const r = await query({
+        filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }],
+        pageSize: 2,
+        ...(after === undefined ? {} : { after })
+      })
       expect(r.status).toBe(200)
       expect(r.body.entities.length).toBeLessThanOrEqual(2)
       seen.push(...r.body.entities.map((e: { id: string }) => e.id))
@@ -209,12 +272,22 @@ describe("workitem query", () => {
     } while (after !== undefined && after !== "")
     expect(pages).toBe(3)
     expect(seen).toEqual(made)
-    const count = await query({ filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }], select: "Count" })
+    const count = await query({
+      filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }],
+      select: "Count"
+    })
     expect(count.body.count).toBe(5)
     // a deletion between pages does not shift the next page
-    const first = await query({ filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }], pageSize: 2 })
+    const first = await query({
+      filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }],
+      pageSize: 2
+    })
     expect((await call(s.tm.deleteTaskmanagementWorkitem(made[0] as string))).status).toBe(204)
-    const second = await query({ filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }], pageSize: 2, after: first.body.after })
+    const second = await query({
+      filters: [typeFilter(), { name: "externalTag", type: "String", operator: "BEGINS_WITH", values: ["PAGE-"] }],
+      pageSize: 2,
+      after: first.body.after
+    })
     expect(second.body.entities.map((e: { id: string }) => e.id)).toEqual(made.slice(2, 4))
   })
 
@@ -222,20 +295,55 @@ describe("workitem query", () => {
     await create({ externalTag: "SORT", priority: 3 })
     await create({ externalTag: "SORT", priority: 1 })
     await create({ externalTag: "SORT", priority: 2 })
-    const r = await query({ filters: [typeFilter(), { name: "externalTag", type: "String", operator: "EQ", values: ["SORT"] }], sort: { name: "priority", ascending: true } })
+    const r = await query({
+      filters: [typeFilter(), { name: "externalTag", type: "String", operator: "EQ", values: ["SORT"] }],
+      sort: { name: "priority", ascending: true }
+    })
     expect(r.body.entities.map((e: { priority: number }) => e.priority)).toEqual([1, 2, 3])
   })
 
   it.each([
     ["more than 3 filters", { filters: [typeFilter(), typeFilter(), typeFilter(), typeFilter()] }, "at most 3"],
-    ["no anchor", { filters: [{ name: "externalTag", type: "String", operator: "EQ", values: ["x"] }] }, "typeId, workbinId, queueId or assigneeId"],
-    ["an anchor that is not EQ", { filters: [{ name: "typeId", type: "String", operator: "IN", values: ["x"] }] }, "EQ filter"],
-    ["an unknown filter name", { filters: [typeFilter(), { name: "fields.ext_ticket_id", type: "String", operator: "EQ", values: ["x"] }] }, "fields.ext_ticket_id"],
-    ["an unknown operator", { filters: [typeFilter(), { name: "externalTag", type: "String", operator: "LIKE", values: ["x"] }] }, "operator"],
-    ["an unknown type", { filters: [typeFilter(), { name: "externalTag", type: "Text", operator: "EQ", values: ["x"] }] }, "type"],
-    ["EQ with two values", { filters: [typeFilter(), { name: "externalTag", type: "String", operator: "EQ", values: ["x", "y"] }] }, "values"],
-    ["a non-integer Int value", { filters: [typeFilter(), { name: "priority", type: "Int", operator: "GT", values: ["high"] }] }, "values"],
-    ["a custom field not in the schema", { filters: [typeFilter(), { name: "customFields.nope_text", type: "String", operator: "EQ", values: ["x"] }] }, "customFields.nope_text"],
+    [
+      "no anchor",
+      { filters: [{ name: "externalTag", type: "String", operator: "EQ", values: ["x"] }] },
+      "typeId, workbinId, queueId or assigneeId"
+    ],
+    [
+      "an anchor that is not EQ",
+      { filters: [{ name: "typeId", type: "String", operator: "IN", values: ["x"] }] },
+      "EQ filter"
+    ],
+    [
+      "an unknown filter name",
+      { filters: [typeFilter(), { name: "fields.ext_ticket_id", type: "String", operator: "EQ", values: ["x"] }] },
+      "fields.ext_ticket_id"
+    ],
+    [
+      "an unknown operator",
+      { filters: [typeFilter(), { name: "externalTag", type: "String", operator: "LIKE", values: ["x"] }] },
+      "operator"
+    ],
+    [
+      "an unknown type",
+      { filters: [typeFilter(), { name: "externalTag", type: "Text", operator: "EQ", values: ["x"] }] },
+      "type"
+    ],
+    [
+      "EQ with two values",
+      { filters: [typeFilter(), { name: "externalTag", type: "String", operator: "EQ", values: ["x", "y"] }] },
+      "values"
+    ],
+    [
+      "a non-integer Int value",
+      { filters: [typeFilter(), { name: "priority", type: "Int", operator: "GT", values: ["high"] }] },
+      "values"
+    ],
+    [
+      "a custom field not in the schema",
+      { filters: [typeFilter(), { name: "customFields.nope_text", type: "String", operator: "EQ", values: ["x"] }] },
+      "customFields.nope_text"
+    ],
     ["pageSize over 200", { filters: [typeFilter()], pageSize: 201 }, "pageSize"],
     ["pageSize 0", { filters: [typeFilter()], pageSize: 0 }, "pageSize"],
     ["a forged cursor", { filters: [typeFilter()], after: "bm9wZQ" }, "after"],
@@ -317,7 +425,13 @@ describe("schema versions and workitems", () => {
     const v2 = structuredClone(current.body)
     v2.jsonSchema.properties.extra_text = { allOf: [{ $ref: "#/definitions/text" }], title: "Extra", maxLength: 10 }
     expect((await call(s.tm.putTaskmanagementWorkitemsSchema(own.schemaId, v2))).status).toBe(200)
-    const fresh = await call(s.tm.postTaskmanagementWorkitems({ name: "Pinned v2", typeId: own.worktypeId, customFields: { extra_text: "ok" } } as never))
+    const fresh = await call(
+      s.tm.postTaskmanagementWorkitems({
+        name: "Pinned v2",
+        typeId: own.worktypeId,
+        customFields: { extra_text: "ok" }
+      } as never)
+    )
     expect(fresh.status).toBe(200)
     expect(fresh.body.schema.version).toBe(2)
     const oldPatch = await patch(old.body.id, { customFields: { extra_text: "no" } })
@@ -326,15 +440,32 @@ describe("schema versions and workitems", () => {
     expect((await patch(fresh.body.id, { customFields: { extra_text: "yes" } })).status).toBe(200)
     const pinned = await call(s.tm.patchTaskmanagementWorktype(own.worktypeId, { schemaVersion: 1 }))
     expect(pinned.status).toBe(200)
-    const v1item = await call(s.tm.postTaskmanagementWorkitems({ name: "Pinned again", typeId: own.worktypeId, customFields: { extra_text: "x" } } as never))
+    const v1item = await call(
+      s.tm.postTaskmanagementWorkitems({
+        name: "Pinned again",
+        typeId: own.worktypeId,
+        customFields: { extra_text: "x" }
+      } as never)
+    )
     expect(v1item.status).toBe(400)
     expect(v1item.body.message).toContain("customFields.extra_text")
   })
 
   it("will not attach a disabled schema", async () => {
-    const schema = await call(s.tm.postTaskmanagementWorkitemsSchemas({ ...(await import("./testing.js")).sampleSchemaBody("disabled_schema"), enabled: false } as never))
+    const schema = await call(
+      s.tm.postTaskmanagementWorkitemsSchemas({
+        ...(await import("./testing.js")).sampleSchemaBody("disabled_schema"),
+        enabled: false
+      } as never)
+    )
     expect(schema.status).toBe(200)
-    const r = await call(s.tm.postTaskmanagementWorktypes({ name: "Disabled schema type", defaultWorkbinId: setup.workbinId, schemaId: schema.body.id }))
+    const r = await call(
+      s.tm.postTaskmanagementWorktypes({
+        name: "Disabled schema type",
+        defaultWorkbinId: setup.workbinId,
+        schemaId: schema.body.id
+      })
+    )
     expect(r.status).toBe(400)
     expect(r.body.message).toContain("disabled")
   })
@@ -344,4 +475,3 @@ describe("schema versions and workitems", () => {
     expect(r.status).toBe(409)
   })
 })
-

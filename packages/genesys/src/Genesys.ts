@@ -114,7 +114,10 @@ export interface GenesysService {
   readonly getWorkitem: (workitemId: string) => Effect.Effect<Workitem, GenesysError>
   /** Retries only 429s: any other transient failure leaves the outcome unknown (see the engine). */
   readonly createWorkitem: (body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>
-  readonly updateWorkitem: (workitemId: string, body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>
+  readonly updateWorkitem: (
+    workitemId: string,
+    body: Readonly<Record<string, unknown>>
+  ) => Effect.Effect<Workitem, GenesysError>
   /**
    * Creates the workitems through bulk add jobs of up to 50 (one job after another): per job, create it, queue it,
    * read its status with backoff until it has finished, read its results — each a Genesys call drawn from the
@@ -225,7 +228,11 @@ export const toGenesysError = (operation: string, e: unknown): GenesysError => {
   if (code === "ECONNABORTED" || code === "ETIMEDOUT" || code === "ERR_CANCELED" || /timeout/i.test(message)) {
     return new GenesysError({ reason: "Timeout", operation, body: { message } })
   }
-  return new GenesysError({ reason: "Network", operation, body: { message: code !== "" ? `${code}: ${message}` : message } })
+  return new GenesysError({
+    reason: "Network",
+    operation,
+    body: { message: code !== "" ? `${code}: ${message}` : message }
+  })
 }
 
 /** The longest `Retry-After` the per-token and per-workitem limits give: both reset within a minute. */
@@ -256,15 +263,20 @@ export const rateLimitScope = (e: GenesysError, workitemId?: string): PauseScope
     case "client.credentials.token.rate.per.minute":
       return TOKEN_SCOPE
   }
-  const message = typeof e.body === "object" && e.body !== null ? String((e.body as { message?: unknown }).message ?? "") : ""
+  const message =
+    typeof e.body === "object" && e.body !== null ? String((e.body as { message?: unknown }).message ?? "") : ""
   if (/daily limit/i.test(message) && (create || update)) return { kind: create ? "creates" : "updates" }
   if (/updated \d+ times in the last minute/i.test(message)) return workitem
-  if ((e.retryAfterSeconds ?? 0) > MINUTE_LIMIT_SECONDS && (create || update)) return { kind: create ? "creates" : "updates" }
+  if ((e.retryAfterSeconds ?? 0) > MINUTE_LIMIT_SECONDS && (create || update))
+    return { kind: create ? "creates" : "updates" }
   return TOKEN_SCOPE
 }
 
 /** The same error with more said about it. */
-const refine = (e: GenesysError, extra: { readonly scope?: PauseScope; readonly propagating?: boolean }): GenesysError =>
+const refine = (
+  e: GenesysError,
+  extra: { readonly scope?: PauseScope; readonly propagating?: boolean }
+): GenesysError =>
   new GenesysError({
     reason: e.reason,
     operation: e.operation,
@@ -278,14 +290,21 @@ const refine = (e: GenesysError, extra: { readonly scope?: PauseScope; readonly 
  * Exponential backoff (base × 2ⁿ) capped at `maxMs`, then jittered down to 50–100 % of that (so the cap holds and
  * callers that failed together do not retry together), for at most `attempts` retries.
  */
-export const retrySchedule = (options: { readonly baseMs: number; readonly maxMs: number; readonly attempts: number }) =>
-  backoff({ ...options, jitter: { min: 0.5, max: 1 } })
+export const retrySchedule = (options: {
+  readonly baseMs: number
+  readonly maxMs: number
+  readonly attempts: number
+}) => backoff({ ...options, jitter: { min: 0.5, max: 1 } })
 
 const unwrap = (r: unknown): unknown =>
   typeof r === "object" && r !== null && "body" in r && "status" in r ? (r as { body: unknown }).body : r
 
 /** Build an SDK client pointed at a region or a gateway, with extended responses. */
-export const makeSdkClient = (options: { readonly region?: string; readonly gatewayUrl?: string; readonly timeoutMs?: number }) => {
+export const makeSdkClient = (options: {
+  readonly region?: string
+  readonly gatewayUrl?: string
+  readonly timeoutMs?: number
+}) => {
   const client = new platformClient.ApiClientClass()
   client.config.live_reload_config = false
   if (options.gatewayUrl !== undefined) {
@@ -297,7 +316,8 @@ export const makeSdkClient = (options: { readonly region?: string; readonly gate
     client.setEnvironment(options.region)
   }
   client.setReturnExtendedResponses(true)
-  if (options.timeoutMs !== undefined) (client.getHttpClient() as unknown as { setTimeout(ms: number): void }).setTimeout(options.timeoutMs)
+  if (options.timeoutMs !== undefined)
+    (client.getHttpClient() as unknown as { setTimeout(ms: number): void }).setTimeout(options.timeoutMs)
   return client
 }
 
@@ -357,10 +377,24 @@ export const make = (options: GenesysClientOptions) =>
         return Effect.tryPromise({ try: f, catch: (e) => toGenesysError(operation, e) }).pipe(
           Effect.tapBoth({
             onFailure: (e) =>
-              telemetry.sent({ operation, outcome: e.reason, latencyMs: latencyMs(), ...(e.status !== undefined ? { status: e.status } : {}), body: e.body }),
+              telemetry.sent({
+                operation,
+                outcome: e.reason,
+                latencyMs: latencyMs(),
+                ...(e.status !== undefined ? { status: e.status } : {}),
+                body: e.body
+              }),
             onSuccess: (r) => {
-              const status = typeof r === "object" && r !== null && typeof (r as { status?: unknown }).status === "number" ? (r as { status: number }).status : undefined
-              return telemetry.sent({ operation, outcome: "ok", latencyMs: latencyMs(), ...(status !== undefined ? { status } : {}) })
+              const status =
+                typeof r === "object" && r !== null && typeof (r as { status?: unknown }).status === "number"
+                  ? (r as { status: number }).status
+                  : undefined
+              return telemetry.sent({
+                operation,
+                outcome: "ok",
+                latencyMs: latencyMs(),
+                ...(status !== undefined ? { status } : {})
+              })
             }
           })
         )
@@ -394,7 +428,12 @@ export const make = (options: GenesysClientOptions) =>
      * One attempt: a scoped pause in force over the call refuses it here (nothing is sent), then token, budget,
      * in-flight permit, the SDK call, outcome metrics, a pause on 429, the permission window on 403.
      */
-    const attempt = <A>(operation: ServiceOperationName, f: () => Promise<unknown>, scopes: ReadonlyArray<PauseScope>, workitemId: string | undefined) =>
+    const attempt = <A>(
+      operation: ServiceOperationName,
+      f: () => Promise<unknown>,
+      scopes: ReadonlyArray<PauseScope>,
+      workitemId: string | undefined
+    ) =>
       Effect.gen(function* () {
         if (scopes.length > 0) {
           const until = yield* budget.pausedUntilFor(scopes)
@@ -407,34 +446,44 @@ export const make = (options: GenesysClientOptions) =>
                 operation,
                 heldBack: true,
                 retryAfterSeconds: (until - now) / 1000,
-                body: { message: `held back until ${new Date(until).toISOString()} by an earlier 429 over this call's scope` }
+                body: {
+                  message: `held back until ${new Date(until).toISOString()} by an earlier 429 over this call's scope`
+                }
               })
             )
           }
         }
         yield* ensureToken
         // The budget is drawn inside the permit, so a pause set by a 429 holds every call not yet sent.
-        const result = yield* inFlight.withPermits(1)(
-          Effect.zipRight(budget.acquire, send(operation, f))
-        ).pipe(
-          Effect.tapBoth({
-            onFailure: (e) => Effect.sync(() => telemetry.callOutcome(operation, e.reason)),
-            onSuccess: () =>
-              Effect.sync(() => {
-                telemetry.callOutcome(operation, "ok")
-                // It works again (permissions arrived, or a role changed since): a later 403 opens a new window.
-                forbiddenSince.delete(operation)
-              })
-          }),
-          Effect.catchIf(
-            (e) => e.reason === "RateLimited" || (e.reason === "Forbidden" && e.operation !== "login"),
-            (e) => Effect.flatMap(e.reason === "RateLimited" ? onRateLimited(e, workitemId) : Effect.sync(() => onForbidden(e)), Effect.fail)
+        const result = yield* inFlight
+          .withPermits(1)(Effect.zipRight(budget.acquire, send(operation, f)))
+          .pipe(
+            Effect.tapBoth({
+              onFailure: (e) => Effect.sync(() => telemetry.callOutcome(operation, e.reason)),
+              onSuccess: () =>
+                Effect.sync(() => {
+                  telemetry.callOutcome(operation, "ok")
+                  // It works again (permissions arrived, or a role changed since): a later 403 opens a new window.
+                  forbiddenSince.delete(operation)
+                })
+            }),
+            Effect.catchIf(
+              (e) => e.reason === "RateLimited" || (e.reason === "Forbidden" && e.operation !== "login"),
+              (e) =>
+                Effect.flatMap(
+                  e.reason === "RateLimited" ? onRateLimited(e, workitemId) : Effect.sync(() => onForbidden(e)),
+                  Effect.fail
+                )
+            )
           )
-        )
         return unwrap(result) as A
       })
 
-    const schedule = retrySchedule({ baseMs: options.retryBaseMs, maxMs: options.retryMaxMs, attempts: options.retryAttempts })
+    const schedule = retrySchedule({
+      baseMs: options.retryBaseMs,
+      maxMs: options.retryMaxMs,
+      attempts: options.retryAttempts
+    })
 
     /**
      * Re-login once on 401, then retry transient failures on the schedule — except a scoped 429 or a call held back
@@ -446,7 +495,8 @@ export const make = (options: GenesysClientOptions) =>
       retryable: (e: GenesysError) => boolean = (e) => e.transient,
       scope: { readonly scopes: ReadonlyArray<PauseScope>; readonly workitemId?: string } = { scopes: [] }
     ): Effect.Effect<A, GenesysError> => {
-      if (!(operation in SERVICE_OPERATIONS)) return Effect.die(new Error(`operation ${operation} is not a service operation`))
+      if (!(operation in SERVICE_OPERATIONS))
+        return Effect.die(new Error(`operation ${operation} is not a service operation`))
       const once = attempt<A>(operation, f, scope.scopes, scope.workitemId).pipe(
         Effect.catchIf(
           // A 401 from the API (not a failed login, which the retries handle): log in again once.
@@ -474,7 +524,12 @@ export const make = (options: GenesysClientOptions) =>
             }
           })
         ),
-      checkWorktype: (id) => call("getWorktype", () => tm.getTaskmanagementWorktype(id), () => false).pipe(Effect.asVoid),
+      checkWorktype: (id) =>
+        call(
+          "getWorktype",
+          () => tm.getTaskmanagementWorktype(id),
+          () => false
+        ).pipe(Effect.asVoid),
       findWorktypeByName: (name) =>
         call<unknown>("queryWorktypes", () =>
           tm.postTaskmanagementWorktypesQuery({
@@ -517,7 +572,9 @@ export const make = (options: GenesysClientOptions) =>
               ...(after !== undefined ? { after } : {})
             }
             const r = yield* call<unknown>("queryWorkitems", () =>
-              tm.postTaskmanagementWorkitemsQuery(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsQuery>[0])
+              tm.postTaskmanagementWorkitemsQuery(
+                body as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsQuery>[0]
+              )
             ).pipe(Effect.flatMap(decodeResponse(WorkitemQueryPage, "queryWorkitems")))
             out.push(...(r.entities ?? []))
             if (limit !== undefined && out.length >= limit) return out.slice(0, limit)
@@ -527,7 +584,9 @@ export const make = (options: GenesysClientOptions) =>
           return out
         }),
       getWorkitem: (id) =>
-        call<unknown>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "getWorkitem"))),
+        call<unknown>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)).pipe(
+          Effect.flatMap(decodeResponse(WorkitemResponse, "getWorkitem"))
+        ),
       // A create whose outcome is unknown (timeout, network error, 5xx) is not repeated blindly: the engine
       // looks the workitem up before trying again. A 429 or a credential failure (a failed login, a 401) was
       // refused outright, so it is retried here.
@@ -541,7 +600,8 @@ export const make = (options: GenesysClientOptions) =>
       updateWorkitem: (id, body) =>
         call<unknown>(
           "updateWorkitem",
-          () => tm.patchTaskmanagementWorkitem(id, body as unknown as Parameters<typeof tm.patchTaskmanagementWorkitem>[1]),
+          () =>
+            tm.patchTaskmanagementWorkitem(id, body as unknown as Parameters<typeof tm.patchTaskmanagementWorkitem>[1]),
           (e) => e.transient,
           { scopes: [{ kind: "updates" }, { kind: "workitem", workitemId: id }], workitemId: id }
         ).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "updateWorkitem"))),
@@ -558,7 +618,10 @@ export const make = (options: GenesysClientOptions) =>
             // be left Idle.
             const job = yield* call<unknown>(
               "createBulkAddJob",
-              () => tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: chunk } as unknown as Parameters<typeof tm.postTaskmanagementWorkitemsBulkAddJobs>[0]),
+              () =>
+                tm.postTaskmanagementWorkitemsBulkAddJobs({ entities: chunk } as unknown as Parameters<
+                  typeof tm.postTaskmanagementWorkitemsBulkAddJobs
+                >[0]),
               (e) => e.transient,
               { scopes: [{ kind: "creates" }] }
             ).pipe(Effect.flatMap(decodeResponse(BulkJobCreated, "createBulkAddJob")))
@@ -568,18 +631,27 @@ export const make = (options: GenesysClientOptions) =>
             // Queueing creates the workitems: held back while creates are paused. Queueing twice is refused (400: only
             // an Idle job can be queued), so after a retried PATCH a 400 is read as "already queued" when the job
             // is no longer Idle.
-            yield* call("queueBulkAddJob", () => tm.patchTaskmanagementWorkitemsBulkAddJob(job.id, { state: "Queued" }), (e) => e.transient, {
-              scopes: [{ kind: "creates" }]
-            }).pipe(
+            yield* call(
+              "queueBulkAddJob",
+              () => tm.patchTaskmanagementWorkitemsBulkAddJob(job.id, { state: "Queued" }),
+              (e) => e.transient,
+              {
+                scopes: [{ kind: "creates" }]
+              }
+            ).pipe(
               Effect.catchIf(
                 (e) => e.reason === "BadRequest",
-                (e) => Effect.flatMap(readJob, (j) => (j.state === "Idle" || j.state === "Cancelled" ? Effect.fail(e) : Effect.void))
+                (e) =>
+                  Effect.flatMap(readJob, (j) =>
+                    j.state === "Idle" || j.state === "Cancelled" ? Effect.fail(e) : Effect.void
+                  )
               )
             )
             // One status read after the job's expected duration, then doubling waits (capped) until it has finished.
             const started = yield* Clock.currentTimeMillis
             const first = Math.min(Math.max(firstPollMs, expectedBulkJobMs), maxPollMs)
-            const final = (j: { state?: string }) => j.state === "Succeeded" || j.state === "Failed" || j.state === "Cancelled"
+            const final = (j: { state?: string }) =>
+              j.state === "Succeeded" || j.state === "Failed" || j.state === "Cancelled"
             const polls = backoff({ baseMs: first * 2, maxMs: maxPollMs, jitter: false }).pipe(
               Schedule.upTo(Duration.millis(Math.max(0, jobTimeoutMs - first)))
             )
@@ -591,33 +663,51 @@ export const make = (options: GenesysClientOptions) =>
                 reads++
               })
             )
-            yield* Effect.sleep(Duration.millis(first)).pipe(Effect.zipRight(Effect.repeat(read, { schedule: polls, until: final })))
+            yield* Effect.sleep(Duration.millis(first)).pipe(
+              Effect.zipRight(Effect.repeat(read, { schedule: polls, until: final }))
+            )
             const state = last.state
             if (!final(last))
               return yield* Effect.fail(
-                new GenesysError({ reason: "Timeout", operation: "getBulkAddJob", body: { message: `bulk add job ${job.id} still ${String(state)} after ${jobTimeoutMs} ms` } })
+                new GenesysError({
+                  reason: "Timeout",
+                  operation: "getBulkAddJob",
+                  body: { message: `bulk add job ${job.id} still ${String(state)} after ${jobTimeoutMs} ms` }
+                })
               )
             // A job that needed more than one read took longer than expected: the next ones wait that long first.
             if (reads > 1) expectedBulkJobMs = (yield* Clock.currentTimeMillis) - started
             if (state === "Cancelled")
-              return yield* Effect.fail(new GenesysError({ reason: "Conflict", operation: "getBulkAddJob", body: { message: `bulk add job ${job.id} was cancelled` } }))
-            const r = yield* call<unknown>("getBulkAddJobResults", () => tm.getTaskmanagementWorkitemsBulkAddJobResults(job.id)).pipe(
-              Effect.flatMap(decodeResponse(BulkJobResults, "getBulkAddJobResults"))
-            )
+              return yield* Effect.fail(
+                new GenesysError({
+                  reason: "Conflict",
+                  operation: "getBulkAddJob",
+                  body: { message: `bulk add job ${job.id} was cancelled` }
+                })
+              )
+            const r = yield* call<unknown>("getBulkAddJobResults", () =>
+              tm.getTaskmanagementWorkitemsBulkAddJobResults(job.id)
+            ).pipe(Effect.flatMap(decodeResponse(BulkJobResults, "getBulkAddJobResults")))
             const results = r.results ?? []
             if (results.length !== chunk.length)
               return yield* Effect.fail(
                 new GenesysError({
                   reason: "ServerError",
                   operation: "getBulkAddJobResults",
-                  body: { message: `bulk add job ${job.id} (${String(state)}) has ${results.length} results for ${chunk.length} workitems` }
+                  body: {
+                    message: `bulk add job ${job.id} (${String(state)}) has ${results.length} results for ${chunk.length} workitems`
+                  }
                 })
               )
             for (const x of results)
               out.push(
                 x.entity?.id !== undefined
                   ? { ok: true, workitemId: x.entity.id }
-                  : { ok: false, ...(x.error?.code !== undefined ? { code: x.error.code } : {}), message: x.error?.message ?? "no workitem and no error in the job's results" }
+                  : {
+                      ok: false,
+                      ...(x.error?.code !== undefined ? { code: x.error.code } : {}),
+                      message: x.error?.message ?? "no workitem and no error in the job's results"
+                    }
               )
           }
           return out

@@ -15,7 +15,12 @@ import { layerNoTelemetry } from "./Telemetry.js"
 
 /** An emulator with generous limits, provisioned from the default catalog as its admin client. */
 const startEmulatorAndProvision = async (emulatorOptions: EmulatorOptions = {}) => {
-  const emulator = await startEmulator({ port: 0, rateLimitPerMinute: 100_000, workitemUpdatesPerMinute: 10_000, ...emulatorOptions })
+  const emulator = await startEmulator({
+    port: 0,
+    rateLimitPerMinute: 100_000,
+    workitemUpdatesPerMinute: 10_000,
+    ...emulatorOptions
+  })
   const provisioned = await provision({
     gatewayUrl: emulator.url,
     clientId: emulator.adminClientId,
@@ -133,8 +138,14 @@ describe("bulkAddWorkitems", () => {
   })
 
   it("reports a refused item with its error and still creates the others", async () => {
-    const bad = { ...body("bad-field"), customFields: { ticket_id_identifier: "T-bad", source_system_enum: "not-a-system", subject_text: "x" } }
-    const r = await bulkAdd([body("ok-1"), bad, { ...body("bad-type"), typeId: "00000000-0000-4000-8000-000000000000" }, body("ok-2")], { firstPollMs: 300 })
+    const bad = {
+      ...body("bad-field"),
+      customFields: { ticket_id_identifier: "T-bad", source_system_enum: "not-a-system", subject_text: "x" }
+    }
+    const r = await bulkAdd(
+      [body("ok-1"), bad, { ...body("bad-type"), typeId: "00000000-0000-4000-8000-000000000000" }, body("ok-2")],
+      { firstPollMs: 300 }
+    )
     if (r._tag === "Left") throw r.left
     const [a, b, c, d] = r.right
     expect(a?.ok && emulator.state.workitems.get(a.workitemId)?.name).toBe("Ticket ok-1")
@@ -152,7 +163,9 @@ describe("bulkAddWorkitems", () => {
       const r = await bulkAdd([body("retry-1"), body("retry-2")], { firstPollMs: 300 })
       if (r._tag === "Left") throw r.left
       expect(r.right.map((x) => x.ok)).toEqual([true, true])
-      const tagged = [...emulator.state.workitems.values()].filter((w) => String(w.attrs["externalTag"]).startsWith("BULK-retry-"))
+      const tagged = [...emulator.state.workitems.values()].filter((w) =>
+        String(w.attrs["externalTag"]).startsWith("BULK-retry-")
+      )
       expect(tagged).toHaveLength(2)
     } finally {
       emulator.faults.clear()
@@ -171,7 +184,6 @@ describe("bulkAddWorkitems", () => {
       emulator.faults.clear()
     }
   })
-
 })
 
 describe("bulkAddWorkitems while a job takes its time", () => {

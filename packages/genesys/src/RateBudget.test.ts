@@ -42,7 +42,14 @@ describe("in-process token bucket", () => {
     Effect.gen(function* () {
       const budget = yield* makeMemory({ perMinute: 120, burst: 3 })
       let taken = 0
-      const fiber = yield* Effect.fork(Effect.forever(Effect.zipRight(budget.acquire, Effect.sync(() => taken++))))
+      const fiber = yield* Effect.fork(
+        Effect.forever(
+          Effect.zipRight(
+            budget.acquire,
+            Effect.sync(() => taken++)
+          )
+        )
+      )
       yield* TestClock.adjust(10_000)
       yield* Fiber.interrupt(fiber)
       expect(taken).toBe(3 + 20)

@@ -21,7 +21,8 @@ export type PauseScopeKind = PauseScope["kind"]
 export const TOKEN_SCOPE: PauseScope = { kind: "token" }
 
 /** A stable key of a scope (`token`, `creates`, `updates`, `workitem:<id>`). */
-export const scopeKey = (scope: PauseScope): string => (scope.kind === "workitem" ? `workitem:${scope.workitemId}` : scope.kind)
+export const scopeKey = (scope: PauseScope): string =>
+  scope.kind === "workitem" ? `workitem:${scope.workitemId}` : scope.kind
 
 export interface RateBudgetService {
   /** Wait until no token pause is in force and a token is available, then take it. */
@@ -92,18 +93,27 @@ export const makeMemory = (options: TokenBucketOptions): Effect.Effect<RateBudge
       pause: (seconds, scope = TOKEN_SCOPE) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const until = now + Math.max(0, seconds) * 1000
-          if (scope.kind === "token") return Ref.update(state, (s) => ({ ...s, pausedUntil: Math.max(s.pausedUntil, until) }))
+          if (scope.kind === "token")
+            return Ref.update(state, (s) => ({ ...s, pausedUntil: Math.max(s.pausedUntil, until) }))
           return Effect.sync(() => {
             for (const [k, end] of scoped) if (end <= now) scoped.delete(k)
             const key = scopeKey(scope)
             scoped.set(key, Math.max(scoped.get(key) ?? 0, until))
           })
         }),
-      tokens: Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.map(Ref.get(state), (s) => refill(s, now).tokens)),
+      tokens: Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.map(Ref.get(state), (s) => refill(s, now).tokens)
+      ),
       pausedUntil: Effect.map(Ref.get(state), (s) => s.pausedUntil),
       pausedUntilFor: (scopes) =>
-        Effect.sync(() => scopes.reduce((latest, scope) => (scope.kind === "token" ? latest : Math.max(latest, scoped.get(scopeKey(scope)) ?? 0)), 0))
+        Effect.sync(() =>
+          scopes.reduce(
+            (latest, scope) => (scope.kind === "token" ? latest : Math.max(latest, scoped.get(scopeKey(scope)) ?? 0)),
+            0
+          )
+        )
     }
   })
 
-export const layerMemory = (options: TokenBucketOptions): Layer.Layer<RateBudget> => Layer.effect(RateBudget, makeMemory(options))
+export const layerMemory = (options: TokenBucketOptions): Layer.Layer<RateBudget> =>
+  Layer.effect(RateBudget, makeMemory(options))

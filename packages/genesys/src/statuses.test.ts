@@ -8,7 +8,9 @@ const withStatuses = (patch: Partial<Catalog>): Catalog => ({ ...defaultCatalog,
 describe("planStatuses", () => {
   it("plans the default catalog: statuses in order, transitions by name, the first as default", () => {
     const plan = planStatuses(defaultCatalog)
-    expect(plan.statuses.map((s) => [s.name, s.category])).toEqual(defaultCatalog.statuses.map((s) => [s.name, s.category]))
+    expect(plan.statuses.map((s) => [s.name, s.category])).toEqual(
+      defaultCatalog.statuses.map((s) => [s.name, s.category])
+    )
     expect(plan.defaultStatus).toBe(defaultCatalog.statuses[0]?.name)
     for (const s of defaultCatalog.statuses) expect(plan.transitions[s.name]).toEqual(s.destinations)
   })
@@ -33,25 +35,31 @@ describe("planStatuses", () => {
       { name: "Open", category: "Open" as const, destinations: [] },
       { name: "open", category: "Open" as const, destinations: [] }
     ]
-    expect(() => planStatuses(withStatuses({ statuses, statusMapping: {} }))).toThrow(/statuses\[1\]\.name: "open" is declared twice/)
+    expect(() => planStatuses(withStatuses({ statuses, statusMapping: {} }))).toThrow(
+      /statuses\[1\]\.name: "open" is declared twice/
+    )
   })
 
   it("names a vocabulary value without a status", () => {
     const { solved: _solved, ...mapping } = defaultCatalog.statusMapping
-    expect(() => planStatuses(withStatuses({ statusMapping: mapping }))).toThrow(/catalog\.statusMapping\.solved: .*maps to no status/)
+    expect(() => planStatuses(withStatuses({ statusMapping: mapping }))).toThrow(
+      /catalog\.statusMapping\.solved: .*maps to no status/
+    )
   })
 
   it("names a mapping to an undeclared status", () => {
-    expect(() => planStatuses(withStatuses({ statusMapping: { ...defaultCatalog.statusMapping, new: "Nope" } }))).toThrow(
-      'catalog.statusMapping.new: "Nope" is not a declared status'
-    )
+    expect(() =>
+      planStatuses(withStatuses({ statusMapping: { ...defaultCatalog.statusMapping, new: "Nope" } }))
+    ).toThrow('catalog.statusMapping.new: "Nope" is not a declared status')
   })
 
   it("names a bad category and a short name", () => {
     const bad = [{ name: "Open", category: "Done" as never, destinations: [] }]
     expect(() => planStatuses(withStatuses({ statuses: bad, statusMapping: {} }))).toThrow(/statuses\[0\]\.category/)
     const short = [{ name: "Op", category: "Open" as const, destinations: [] }]
-    expect(() => planStatuses(withStatuses({ statuses: short, statusMapping: {} }))).toThrow(/statuses\[0\]\.name: must be 3-256/)
+    expect(() => planStatuses(withStatuses({ statuses: short, statusMapping: {} }))).toThrow(
+      /statuses\[0\]\.name: must be 3-256/
+    )
   })
 
   it("slugs names for resource names", () => {

@@ -32,7 +32,9 @@ export function planStatuses(catalog: Catalog): StatusPlan {
     if (names.has(s.name.toLowerCase())) throw new Error(`catalog.statuses[${i}].name: "${s.name}" is declared twice`)
     names.add(s.name.toLowerCase())
     if (!CATEGORIES.includes(s.category)) {
-      throw new Error(`catalog.statuses[${i}].category: one of ${CATEGORIES.join(", ")}, got ${JSON.stringify(s.category)}`)
+      throw new Error(
+        `catalog.statuses[${i}].category: one of ${CATEGORIES.join(", ")}, got ${JSON.stringify(s.category)}`
+      )
     }
   })
   const declared = new Set(catalog.statuses.map((s) => s.name))
@@ -42,7 +44,8 @@ export function planStatuses(catalog: Catalog): StatusPlan {
       throw new Error(`catalog.statuses[${i}].destinations: at most 24, got ${s.destinations.length}`)
     }
     s.destinations.forEach((d, j) => {
-      if (!declared.has(d)) throw new Error(`catalog.statuses[${i}].destinations[${j}]: "${d}" is not a declared status`)
+      if (!declared.has(d))
+        throw new Error(`catalog.statuses[${i}].destinations[${j}]: "${d}" is not a declared status`)
       if (d === s.name) throw new Error(`catalog.statuses[${i}].destinations[${j}]: a status cannot list itself`)
     })
     transitions[s.name] = [...new Set(s.destinations)]
@@ -53,7 +56,9 @@ export function planStatuses(catalog: Catalog): StatusPlan {
   const statusField = catalog.fields.find((f) => f.attribute === "statusId")
   for (const entry of statusField?.vocabulary ?? []) {
     if (catalog.statusMapping[entry.value] === undefined) {
-      throw new Error(`catalog.statusMapping.${entry.value}: the status vocabulary value "${entry.value}" maps to no status`)
+      throw new Error(
+        `catalog.statusMapping.${entry.value}: the status vocabulary value "${entry.value}" maps to no status`
+      )
     }
   }
   const statuses = catalog.statuses.map((s) => ({

@@ -27,7 +27,12 @@ describe("helpdeskConfigsFromEnv", () => {
     expect(configs).toEqual({
       zendesk: { baseUrl: "https://acme.zendesk.com", email: "agent@acme.com", apiToken: "zd-token" },
       github: { token: "ghp_secret", repository: "acme/support" },
-      jira: { baseUrl: "https://acme.atlassian.net", email: "bot@acme.com", apiToken: "jira-token", jql: "project = SUP" }
+      jira: {
+        baseUrl: "https://acme.atlassian.net",
+        email: "bot@acme.com",
+        apiToken: "jira-token",
+        jql: "project = SUP"
+      }
     })
   })
 
@@ -38,15 +43,27 @@ describe("helpdeskConfigsFromEnv", () => {
   })
 
   it("refuses a URL carrying credentials without repeating it", () => {
-    const e = error({ HELPDESK_URL_FRESHDESK: "https://key123:X@acme.freshdesk.com", HELPDESK_TOKEN_FRESHDESK: "fd-key" })
+    const e = error({
+      HELPDESK_URL_FRESHDESK: "https://key123:X@acme.freshdesk.com",
+      HELPDESK_TOKEN_FRESHDESK: "fd-key"
+    })
     expect(e.variable).toBe("HELPDESK_URL_FRESHDESK")
     expect(e.message).not.toContain("key123")
   })
 
   it("refuses a bad GitHub repository and an empty token, naming the variable and never the token", () => {
-    expect(error({ HELPDESK_TOKEN_GITHUB: "ghp_secret", HELPDESK_REPO_GITHUB: "just-a-name" }).variable).toBe("HELPDESK_REPO_GITHUB")
-    const empty = error({ HELPDESK_URL_ZENDESK: "https://acme.zendesk.com", HELPDESK_USER_ZENDESK: "a@b.c", HELPDESK_TOKEN_ZENDESK: "  " })
+    expect(error({ HELPDESK_TOKEN_GITHUB: "ghp_secret", HELPDESK_REPO_GITHUB: "just-a-name" }).variable).toBe(
+      "HELPDESK_REPO_GITHUB"
+    )
+    const empty = error({
+      HELPDESK_URL_ZENDESK: "https://acme.zendesk.com",
+      HELPDESK_USER_ZENDESK: "a@b.c",
+      HELPDESK_TOKEN_ZENDESK: "  "
+    })
     expect(empty.message).toBe("HELPDESK_TOKEN_ZENDESK is set but empty")
-    expect(error({ HELPDESK_TOKEN_GITHUB: "ghp_secret", HELPDESK_REPO_GITHUB: "a/b", HELPDESK_URL_GITHUB: "not a url" }).message).not.toContain("ghp_secret")
+    expect(
+      error({ HELPDESK_TOKEN_GITHUB: "ghp_secret", HELPDESK_REPO_GITHUB: "a/b", HELPDESK_URL_GITHUB: "not a url" })
+        .message
+    ).not.toContain("ghp_secret")
   })
 })

@@ -61,8 +61,10 @@ const baseUrl = (name: string, raw: string): string => {
   } catch {
     throw new HelpdeskConfigError(name, "must be an absolute URL such as https://example.zendesk.com")
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new HelpdeskConfigError(name, "must be an http(s) URL")
-  if (url.username !== "" || url.password !== "") throw new HelpdeskConfigError(name, "must not contain credentials (use HELPDESK_USER_*/HELPDESK_TOKEN_*)")
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new HelpdeskConfigError(name, "must be an http(s) URL")
+  if (url.username !== "" || url.password !== "")
+    throw new HelpdeskConfigError(name, "must not contain credentials (use HELPDESK_USER_*/HELPDESK_TOKEN_*)")
   if (url.search !== "" || url.hash !== "") throw new HelpdeskConfigError(name, "must not have a query or fragment")
   return url.toString().replace(/\/+$/, "")
 }
@@ -91,29 +93,57 @@ export const helpdeskConfigsFromEnv = (env: Env): HelpdeskConfigs => {
     const why = `when any HELPDESK_*_${sourceEnvSuffix(source)} variable is set`
     switch (source) {
       case "zendesk":
-        out.zendesk = { baseUrl: baseUrl(n.url, required(env, n.url, why)), email: required(env, n.user, why), apiToken: required(env, n.token, why) }
+        out.zendesk = {
+          baseUrl: baseUrl(n.url, required(env, n.url, why)),
+          email: required(env, n.user, why),
+          apiToken: required(env, n.token, why)
+        }
         break
       case "servicenow": {
         const table = value(env, "HELPDESK_TABLE_SERVICENOW") ?? "incident"
-        if (!/^[a-z][a-z0-9_]{0,79}$/.test(table)) throw new HelpdeskConfigError("HELPDESK_TABLE_SERVICENOW", "must be a table name such as incident")
-        out.servicenow = { baseUrl: baseUrl(n.url, required(env, n.url, why)), user: required(env, n.user, why), password: required(env, n.token, why), table }
+        if (!/^[a-z][a-z0-9_]{0,79}$/.test(table))
+          throw new HelpdeskConfigError("HELPDESK_TABLE_SERVICENOW", "must be a table name such as incident")
+        out.servicenow = {
+          baseUrl: baseUrl(n.url, required(env, n.url, why)),
+          user: required(env, n.user, why),
+          password: required(env, n.token, why),
+          table
+        }
         break
       }
       case "jira": {
         const jql = value(env, "HELPDESK_JQL_JIRA")
-        out.jira = { baseUrl: baseUrl(n.url, required(env, n.url, why)), email: required(env, n.user, why), apiToken: required(env, n.token, why), ...(jql === undefined ? {} : { jql }) }
+        out.jira = {
+          baseUrl: baseUrl(n.url, required(env, n.url, why)),
+          email: required(env, n.user, why),
+          apiToken: required(env, n.token, why),
+          ...(jql === undefined ? {} : { jql })
+        }
         break
       }
       case "freshdesk":
-        if (env[n.user] !== undefined) throw new HelpdeskConfigError(n.user, "is not used: Freshdesk authenticates with the API key in HELPDESK_TOKEN_FRESHDESK alone")
+        if (env[n.user] !== undefined)
+          throw new HelpdeskConfigError(
+            n.user,
+            "is not used: Freshdesk authenticates with the API key in HELPDESK_TOKEN_FRESHDESK alone"
+          )
         out.freshdesk = { baseUrl: baseUrl(n.url, required(env, n.url, why)), apiKey: required(env, n.token, why) }
         break
       case "github": {
-        if (env[n.user] !== undefined) throw new HelpdeskConfigError(n.user, "is not used: GitHub authenticates with the token in HELPDESK_TOKEN_GITHUB alone")
+        if (env[n.user] !== undefined)
+          throw new HelpdeskConfigError(
+            n.user,
+            "is not used: GitHub authenticates with the token in HELPDESK_TOKEN_GITHUB alone"
+          )
         const repository = required(env, "HELPDESK_REPO_GITHUB", why)
-        if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) throw new HelpdeskConfigError("HELPDESK_REPO_GITHUB", `must be owner/repo, got "${repository}"`)
+        if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository))
+          throw new HelpdeskConfigError("HELPDESK_REPO_GITHUB", `must be owner/repo, got "${repository}"`)
         const url = value(env, n.url)
-        out.github = { ...(url === undefined ? {} : { baseUrl: baseUrl(n.url, url) }), token: required(env, n.token, why), repository }
+        out.github = {
+          ...(url === undefined ? {} : { baseUrl: baseUrl(n.url, url) }),
+          token: required(env, n.token, why),
+          repository
+        }
         break
       }
     }

@@ -18,14 +18,22 @@ let clock: ReturnType<typeof testClock>
 const api = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${emu.url}/api/v2${path}`, {
     method,
-    headers: { authorization: `Basic ${Buffer.from("freshdesk-api-key:X").toString("base64")}`, "content-type": "application/json" },
+    headers: {
+      authorization: `Basic ${Buffer.from("freshdesk-api-key:X").toString("base64")}`,
+      "content-type": "application/json"
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) })
   })
   return { status: res.status, body: (await res.json()) as any }
 }
 
 const start = async (renderUpdatedAt = true) => {
-  emu = await startFreshdeskEmulator({ clock: clock.now, renderUpdatedAt, webhook: { url: hook.url, credentials: { basicAuth: BASIC } }, rateLimitPerMinute: 1000 })
+  emu = await startFreshdeskEmulator({
+    clock: clock.now,
+    renderUpdatedAt,
+    webhook: { url: hook.url, credentials: { basicAuth: BASIC } },
+    rateLimitPerMinute: 1000
+  })
 }
 
 beforeEach(async () => {
@@ -37,9 +45,18 @@ afterEach(async () => {
   await hook.close()
 })
 
-const client = (extra: Partial<Parameters<typeof makeFreshdeskClient>[0]> = {}) => makeFreshdeskClient({ baseUrl: emu.url, apiKey: "freshdesk-api-key", ...extra })
+const client = (extra: Partial<Parameters<typeof makeFreshdeskClient>[0]> = {}) =>
+  makeFreshdeskClient({ baseUrl: emu.url, apiKey: "freshdesk-api-key", ...extra })
 
-const ticket = (n: number) => ({ email: `customer${n}@example.com`, subject: `Printer ${n} jammed`, description: `<div>Printer ${n}</div>`, status: 2, priority: 1, type: "Incident", tags: ["printer", "floor-3"] })
+const ticket = (n: number) => ({
+  email: `customer${n}@example.com`,
+  subject: `Printer ${n} jammed`,
+  description: `<div>Printer ${n}</div>`,
+  status: 2,
+  priority: 1,
+  type: "Incident",
+  tags: ["printer", "floor-3"]
+})
 
 describe("Freshdesk read client against the Freshdesk emulator", () => {
   it("pages through tickets updated since a time, oldest first, and resumes with only later changes", async () => {
@@ -89,7 +106,9 @@ describe("Freshdesk read client against the Freshdesk emulator", () => {
     await api("POST", "/tickets", ticket(1))
     emu.core.addFault({ kind: "rateLimit", path: "/api/v2/tickets", method: "GET", count: 1, retryAfterSeconds: 1 })
     const waits: Array<number> = []
-    const page = await Effect.runPromise(client({ retry: { onRateLimited: (_e, ms) => void waits.push(ms) } }).readPage({ since: new Date(START) }))
+    const page = await Effect.runPromise(
+      client({ retry: { onRateLimited: (_e, ms) => void waits.push(ms) } }).readPage({ since: new Date(START) })
+    )
     expect(page.events.map((e) => e.ticketId)).toEqual(["1"])
     expect(waits).toEqual([1000])
   })

@@ -6,8 +6,25 @@ import { FetchHttpClient, HttpClientRequest } from "@effect/platform"
 import { freshdesk } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
-import { callJson, decodeCursor, encodeCursor, HelpdeskError, nextLink, type ReadError, type RetryPolicy } from "./Http.js"
-import { decodeRead, type HelpdeskClient, isoSeconds, type Keyset, keysetFrom, keysetStep, type ReadPage, type ReadStart } from "./Read.js"
+import {
+  callJson,
+  decodeCursor,
+  encodeCursor,
+  HelpdeskError,
+  nextLink,
+  type ReadError,
+  type RetryPolicy
+} from "./Http.js"
+import {
+  decodeRead,
+  type HelpdeskClient,
+  isoSeconds,
+  type Keyset,
+  keysetFrom,
+  keysetStep,
+  type ReadPage,
+  type ReadStart
+} from "./Read.js"
 import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
 
 export interface FreshdeskConfig {
@@ -29,7 +46,8 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
   const base = config.baseUrl.replace(/\/+$/, "")
   const catalog = config.catalog ?? defaultCatalog
   const perPage = Math.min(100, config.perPage ?? 100)
-  const authed = (r: HttpClientRequest.HttpClientRequest) => r.pipe(HttpClientRequest.basicAuth(config.apiKey, "X"), HttpClientRequest.acceptJson)
+  const authed = (r: HttpClientRequest.HttpClientRequest) =>
+    r.pipe(HttpClientRequest.basicAuth(config.apiKey, "X"), HttpClientRequest.acceptJson)
   const policy = config.retry ? { policy: config.retry } : {}
 
   /** A REST ticket (with `include=requester`), shaped as the automation rule's webhook body the adapter decodes. */
@@ -51,21 +69,52 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
       requester_name: requester["name"],
       requester_email: requester["email"]
     }
-    return decodeRead(freshdesk, catalog, operation, { freshdesk_webhook: w }, {}, `read:${String(t["id"])}:${String(t["updated_at"])}`)
+    return decodeRead(
+      freshdesk,
+      catalog,
+      operation,
+      { freshdesk_webhook: w },
+      {},
+      `read:${String(t["id"])}:${String(t["updated_at"])}`
+    )
   }
 
   const readPage = (start: ReadStart): Effect.Effect<ReadPage, ReadError> =>
     Effect.gen(function* () {
       const operation = "GET /api/v2/tickets"
-      const state: Keyset = "since" in start ? { since: isoSeconds(start.since), page: 1, seen: [] } : keysetFrom(yield* decodeCursor(SOURCE, start.cursor))
+      const state: Keyset =
+        "since" in start
+          ? { since: isoSeconds(start.since), page: 1, seen: [] }
+          : keysetFrom(yield* decodeCursor(SOURCE, start.cursor))
       const request = HttpClientRequest.get(`${base}/api/v2/tickets`).pipe(
-        HttpClientRequest.setUrlParams({ updated_since: state.since, order_by: "updated_at", order_type: "asc", include: "requester,description", per_page: String(perPage), page: String(state.page) })
+        HttpClientRequest.setUrlParams({
+          updated_since: state.since,
+          order_by: "updated_at",
+          order_type: "asc",
+          include: "requester,description",
+          per_page: String(perPage),
+          page: String(state.page)
+        })
       )
       const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
-      if (!Array.isArray(res.body)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body is not an array of tickets" }))
+      if (!Array.isArray(res.body))
+        return yield* Effect.fail(
+          new HelpdeskError({
+            source: SOURCE,
+            operation,
+            status: res.status,
+            reason: "the body is not an array of tickets"
+          })
+        )
       const hasNext = nextLink(res.headers["link"]) !== undefined
       // Keyset on updated_at also keeps every pass far below the 300-page cap.
-      const { fresh, next } = keysetStep(state, res.body as Array<Json>, (t) => String(t["updated_at"]), (t) => String(t["id"]), hasNext)
+      const { fresh, next } = keysetStep(
+        state,
+        res.body as Array<Json>,
+        (t) => String(t["updated_at"]),
+        (t) => String(t["id"]),
+        hasNext
+      )
       const events: Array<TicketEvent> = []
       for (const t of fresh) events.push(yield* toEvent(t, operation))
       return { events, cursor: encodeCursor(SOURCE, { ...next }), done: !hasNext }
@@ -74,10 +123,18 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
   const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
     Effect.gen(function* () {
       const operation = "GET /api/v2/tickets/{id}"
-      if (!/^\d+$/.test(ticketId)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Freshdesk ticket id is a number" }))
-      const request = HttpClientRequest.get(`${base}/api/v2/tickets/${ticketId}`).pipe(HttpClientRequest.setUrlParam("include", "requester"))
+      if (!/^\d+$/.test(ticketId))
+        return yield* Effect.fail(
+          new HelpdeskError({ source: SOURCE, operation, reason: "a Freshdesk ticket id is a number" })
+        )
+      const request = HttpClientRequest.get(`${base}/api/v2/tickets/${ticketId}`).pipe(
+        HttpClientRequest.setUrlParam("include", "requester")
+      )
       const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
-      if (typeof res.body !== "object" || res.body === null) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body is not a ticket" }))
+      if (typeof res.body !== "object" || res.body === null)
+        return yield* Effect.fail(
+          new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body is not a ticket" })
+        )
       return yield* toEvent(res.body as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
@@ -92,10 +149,20 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
     current: (ticketId) =>
       Effect.gen(function* () {
         const operation = "GET /api/v2/tickets/{id}"
-        const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(ticketId, operation))), { source: SOURCE, operation, ...policy })
+        const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(ticketId, operation))), {
+          source: SOURCE,
+          operation,
+          ...policy
+        })
         const status = (res.body as Json | undefined)?.["status"]
-        if (typeof status !== "number") return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the ticket has no status" }))
-        return { status: String(status), is: (requested: string) => Number(requested) === status } satisfies CurrentStatus
+        if (typeof status !== "number")
+          return yield* Effect.fail(
+            new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the ticket has no status" })
+          )
+        return {
+          status: String(status),
+          is: (requested: string) => Number(requested) === status
+        } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
     write: (ticketId, status, note) =>
       Effect.gen(function* () {
@@ -103,13 +170,29 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
         if (status !== undefined) {
           const operation = "PUT /api/v2/tickets/{id}"
           const value = Number(status)
-          if (!Number.isInteger(value)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `a Freshdesk status is a number, not "${status}"` }))
-          yield* callJson(authed(HttpClientRequest.put(yield* ticketUrl(ticketId, operation)).pipe(HttpClientRequest.bodyUnsafeJson({ status: value }))), { source: SOURCE, operation, ...policy })
+          if (!Number.isInteger(value))
+            return yield* Effect.fail(
+              new HelpdeskError({
+                source: SOURCE,
+                operation,
+                reason: `a Freshdesk status is a number, not "${status}"`
+              })
+            )
+          yield* callJson(
+            authed(
+              HttpClientRequest.put(yield* ticketUrl(ticketId, operation)).pipe(
+                HttpClientRequest.bodyUnsafeJson({ status: value })
+              )
+            ),
+            { source: SOURCE, operation, ...policy }
+          )
           calls++
         }
         if (note !== undefined) {
           const operation = "POST /api/v2/tickets/{id}/notes"
-          const request = HttpClientRequest.post(yield* ticketUrl(ticketId, operation, "/notes")).pipe(HttpClientRequest.bodyUnsafeJson({ body: note, private: true }))
+          const request = HttpClientRequest.post(yield* ticketUrl(ticketId, operation, "/notes")).pipe(
+            HttpClientRequest.bodyUnsafeJson({ body: note, private: true })
+          )
           yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
           calls++
         }

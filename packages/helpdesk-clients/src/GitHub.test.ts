@@ -27,7 +27,11 @@ const api = async (method: string, path: string, body?: unknown) => {
 beforeEach(async () => {
   clock = testClock(START)
   hook = await startWebhookReceiver()
-  emu = await startGitHubEmulator({ clock: clock.now, webhook: { url: hook.url, credentials: { secret: SECRET } }, rateLimitPerMinute: 1000 })
+  emu = await startGitHubEmulator({
+    clock: clock.now,
+    webhook: { url: hook.url, credentials: { secret: SECRET } },
+    rateLimitPerMinute: 1000
+  })
 })
 afterEach(async () => {
   await emu.close()
@@ -60,12 +64,19 @@ describe("GitHub read client (Octokit) against the GitHub emulator", () => {
     for (const n of [1, 2, 3, 4, 5]) await api("POST", "/issues", { title: `same second ${n}` })
     const all = await Effect.runPromise(readAll(client({ perPage: 2 }), { since: new Date(START) }))
     expect(all.events.map((e) => e.ticketId)).toEqual([1, 2, 3, 4, 5].map((n) => `octo-org/helpdesk#${n}`))
-    const streamed = Chunk.toReadonlyArray(await Effect.runPromise(Stream.runCollect(pages(client({ perPage: 2 }), { since: new Date(START) }))))
-    expect(streamed.map((p) => [p.events.length, p.done])).toEqual([[2, false], [2, false], [1, true]])
+    const streamed = Chunk.toReadonlyArray(
+      await Effect.runPromise(Stream.runCollect(pages(client({ perPage: 2 }), { since: new Date(START) })))
+    )
+    expect(streamed.map((p) => [p.events.length, p.done])).toEqual([
+      [2, false],
+      [2, false],
+      [1, true]
+    ])
   })
 
   it("maps an issue to the event the adapter decodes from the webhook of the same change", async () => {
-    const created = (await api("POST", "/issues", { title: "Spelling error", body: "commmit", labels: ["bug", "P2"] })).body
+    const created = (await api("POST", "/issues", { title: "Spelling error", body: "commmit", labels: ["bug", "P2"] }))
+      .body
     clock.advance(7000)
     await api("PATCH", `/issues/${created.number}`, { state: "closed" })
     await emu.core.settle()
@@ -91,7 +102,9 @@ describe("GitHub read client (Octokit) against the GitHub emulator", () => {
     await api("POST", "/issues", { title: "limited" })
     emu.core.addFault({ kind: "rateLimit", path: /\/issues$/, method: "GET", count: 1, retryAfterSeconds: 1 })
     const waits: Array<number> = []
-    const page = await Effect.runPromise(client({ retry: { onRateLimited: (_e, ms) => void waits.push(ms) } }).readPage({ since: new Date(START) }))
+    const page = await Effect.runPromise(
+      client({ retry: { onRateLimited: (_e, ms) => void waits.push(ms) } }).readPage({ since: new Date(START) })
+    )
     expect(page.events.length).toBe(1)
     expect(waits).toEqual([1000])
     expect(emu.core.requests.filter((r) => r.method === "GET").map((r) => r.status)).toEqual([429, 200])

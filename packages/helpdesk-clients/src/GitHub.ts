@@ -8,8 +8,26 @@ import { Octokit } from "@octokit/core"
 import { github } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
-import { decodeCursor, encodeCursor, HelpdeskError, RateLimited, type ReadError, retryAfterMs, retryRateLimited, type RetryPolicy } from "./Http.js"
-import { decodeRead, type HelpdeskClient, isoSeconds, type Keyset, keysetFrom, keysetStep, type ReadPage, type ReadStart } from "./Read.js"
+import {
+  decodeCursor,
+  encodeCursor,
+  HelpdeskError,
+  RateLimited,
+  type ReadError,
+  retryAfterMs,
+  retryRateLimited,
+  type RetryPolicy
+} from "./Http.js"
+import {
+  decodeRead,
+  type HelpdeskClient,
+  isoSeconds,
+  type Keyset,
+  keysetFrom,
+  keysetStep,
+  type ReadPage,
+  type ReadStart
+} from "./Read.js"
 import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
 
 export interface GitHubConfig {
@@ -32,7 +50,11 @@ type Json = Record<string, unknown>
 export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & HelpdeskWriter => {
   const catalog = config.catalog ?? defaultCatalog
   const [owner, repo] = config.repository.split("/") as [string, string]
-  const octokit = new Octokit({ auth: config.token, baseUrl: (config.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""), userAgent: "workbridge" })
+  const octokit = new Octokit({
+    auth: config.token,
+    baseUrl: (config.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""),
+    userAgent: "workbridge"
+  })
   const perPage = Math.min(100, config.perPage ?? 100)
 
   /** One Octokit call; 429 and 403-with-rate-limit answers become `RateLimited` ([G1]: `retry-after`, else the reset). */
@@ -44,32 +66,76 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
           const err = e as { status?: unknown; message?: unknown; response?: { headers?: Record<string, unknown> } }
           const status = typeof err.status === "number" ? err.status : undefined
           const headers: Record<string, string> = {}
-          for (const [k, v] of Object.entries(err.response?.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v)
+          for (const [k, v] of Object.entries(err.response?.headers ?? {}))
+            if (v !== undefined) headers[k.toLowerCase()] = String(v)
           const secondary = typeof err.message === "string" && /rate limit/i.test(err.message)
-          if (status === 429 || (status === 403 && (headers["retry-after"] !== undefined || headers["x-ratelimit-remaining"] === "0" || secondary))) {
-            const reset = headers["x-ratelimit-remaining"] === "0" && headers["x-ratelimit-reset"] !== undefined ? Number(headers["x-ratelimit-reset"]) * 1000 + 1000 : undefined
-            return new RateLimited({ source: SOURCE, operation, status, retryAfterMs: retryAfterMs(headers, Date.now(), config.retry?.fallbackDelayMs ?? 60_000, reset) })
+          if (
+            status === 429 ||
+            (status === 403 &&
+              (headers["retry-after"] !== undefined || headers["x-ratelimit-remaining"] === "0" || secondary))
+          ) {
+            const reset =
+              headers["x-ratelimit-remaining"] === "0" && headers["x-ratelimit-reset"] !== undefined
+                ? Number(headers["x-ratelimit-reset"]) * 1000 + 1000
+                : undefined
+            return new RateLimited({
+              source: SOURCE,
+              operation,
+              status,
+              retryAfterMs: retryAfterMs(headers, Date.now(), config.retry?.fallbackDelayMs ?? 60_000, reset)
+            })
           }
-          return new HelpdeskError({ source: SOURCE, operation, ...(status === undefined ? {} : { status }), reason: typeof err.message === "string" ? err.message : "request failed" })
+          return new HelpdeskError({
+            source: SOURCE,
+            operation,
+            ...(status === undefined ? {} : { status }),
+            reason: typeof err.message === "string" ? err.message : "request failed"
+          })
         }
       })
     )
 
   /** A REST issue, shaped as the `issues` webhook the adapter decodes. */
   const toEvent = (issue: Json, operation: string): Effect.Effect<TicketEvent, HelpdeskError> => {
-    const action = issue["state"] === "closed" ? "closed" : issue["created_at"] === issue["updated_at"] ? "opened" : "edited"
-    return decodeRead(github, catalog, operation, { action, issue, repository: { full_name: config.repository } }, { "x-github-event": "issues", "x-github-delivery": "read" }, `read:${String(issue["number"])}:${String(issue["updated_at"])}`)
+    const action =
+      issue["state"] === "closed" ? "closed" : issue["created_at"] === issue["updated_at"] ? "opened" : "edited"
+    return decodeRead(
+      github,
+      catalog,
+      operation,
+      { action, issue, repository: { full_name: config.repository } },
+      { "x-github-event": "issues", "x-github-delivery": "read" },
+      `read:${String(issue["number"])}:${String(issue["updated_at"])}`
+    )
   }
 
   const readPage = (start: ReadStart): Effect.Effect<ReadPage, ReadError> =>
     Effect.gen(function* () {
       const operation = "GET /repos/{owner}/{repo}/issues"
-      const state: Keyset = "since" in start ? { since: isoSeconds(start.since), page: 1, seen: [] } : keysetFrom(yield* decodeCursor(SOURCE, start.cursor))
+      const state: Keyset =
+        "since" in start
+          ? { since: isoSeconds(start.since), page: 1, seen: [] }
+          : keysetFrom(yield* decodeCursor(SOURCE, start.cursor))
       const res = yield* call(operation, () =>
-        octokit.request("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "all", sort: "updated", direction: "asc", since: state.since, per_page: perPage, page: state.page })
+        octokit.request("GET /repos/{owner}/{repo}/issues", {
+          owner,
+          repo,
+          state: "all",
+          sort: "updated",
+          direction: "asc",
+          since: state.since,
+          per_page: perPage,
+          page: state.page
+        })
       )
       const hasNext = /rel="next"/.test(String(res.headers["link"] ?? ""))
-      const { fresh, next } = keysetStep(state, res.data as unknown as Array<Json>, (i) => String(i["updated_at"]), (i) => String(i["number"]), hasNext)
+      const { fresh, next } = keysetStep(
+        state,
+        res.data as unknown as Array<Json>,
+        (i) => String(i["updated_at"]),
+        (i) => String(i["number"]),
+        hasNext
+      )
       const events: Array<TicketEvent> = []
       // Pull requests are issues too ([G5]); they arrive as `pull_request` webhooks, which Workbridge does not sync.
       for (const issue of fresh) if (issue["pull_request"] === undefined) events.push(yield* toEvent(issue, operation))
@@ -80,12 +146,22 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
   const issueNumber = (ticketId: string, operation: string): Effect.Effect<number, HelpdeskError> => {
     const m = /^(.+)#(\d+)$/.exec(ticketId)
     return m === null || m[1] !== config.repository
-      ? Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `a ticket id of this client is "${config.repository}#<number>"` }))
+      ? Effect.fail(
+          new HelpdeskError({
+            source: SOURCE,
+            operation,
+            reason: `a ticket id of this client is "${config.repository}#<number>"`
+          })
+        )
       : Effect.succeed(Number(m[2]))
   }
 
   const readIssue = (ticketId: string, operation: string) =>
-    Effect.flatMap(issueNumber(ticketId, operation), (issue_number) => call(operation, () => octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number })))
+    Effect.flatMap(issueNumber(ticketId, operation), (issue_number) =>
+      call(operation, () =>
+        octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number })
+      )
+    )
 
   const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> => {
     const operation = "GET /repos/{owner}/{repo}/issues/{issue_number}"
@@ -105,17 +181,37 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
         let calls = 0
         if (status !== undefined) {
           const operation = "PATCH /repos/{owner}/{repo}/issues/{issue_number}"
-          if (status !== "open" && status !== "closed") return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `a GitHub issue is "open" or "closed", not "${status}"` }))
+          if (status !== "open" && status !== "closed")
+            return yield* Effect.fail(
+              new HelpdeskError({
+                source: SOURCE,
+                operation,
+                reason: `a GitHub issue is "open" or "closed", not "${status}"`
+              })
+            )
           const issue_number = yield* issueNumber(ticketId, operation)
           yield* call(operation, () =>
-            octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number, state: status, ...(status === "closed" ? { state_reason: "completed" as const } : {}) })
+            octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+              owner,
+              repo,
+              issue_number,
+              state: status,
+              ...(status === "closed" ? { state_reason: "completed" as const } : {})
+            })
           )
           calls++
         }
         if (note !== undefined) {
           const operation = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
           const issue_number = yield* issueNumber(ticketId, operation)
-          yield* call(operation, () => octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number, body: note }))
+          yield* call(operation, () =>
+            octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+              owner,
+              repo,
+              issue_number,
+              body: note
+            })
+          )
           calls++
         }
         return calls

@@ -8,20 +8,25 @@ const scripted = (answers: Array<() => Response>) => {
   const calls = { n: 0 }
   const layer = Layer.succeed(
     HttpClient.HttpClient,
-    HttpClient.make((request) => Effect.sync(() => HttpClientResponse.fromWeb(request, answers[Math.min(calls.n++, answers.length - 1)]!())))
+    HttpClient.make((request) =>
+      Effect.sync(() => HttpClientResponse.fromWeb(request, answers[Math.min(calls.n++, answers.length - 1)]!()))
+    )
   )
   return { calls, layer }
 }
 
 const tooMany = (headers: Record<string, string>) => () => new Response("{}", { status: 429, headers })
-const ok = () => new Response(JSON.stringify({ ok: true }), { status: 200, headers: { "content-type": "application/json" } })
+const ok = () =>
+  new Response(JSON.stringify({ ok: true }), { status: 200, headers: { "content-type": "application/json" } })
 const request = HttpClientRequest.get("https://helpdesk.example/api/things")
 
 describe("callJson: rate-limit answers are retried after their Retry-After", () => {
   it.effect("waits exactly the Retry-After seconds before the second call", () =>
     Effect.gen(function* () {
       const { calls, layer } = scripted([tooMany({ "retry-after": "30" }), ok])
-      const fiber = yield* Effect.fork(callJson(request, { source: "zendesk", operation: "GET /things" }).pipe(Effect.provide(layer)))
+      const fiber = yield* Effect.fork(
+        callJson(request, { source: "zendesk", operation: "GET /things" }).pipe(Effect.provide(layer))
+      )
       yield* TestClock.adjust("29999 millis")
       expect(calls.n).toBe(1)
       expect(fiber.unsafePoll()).toBeNull()
@@ -35,7 +40,12 @@ describe("callJson: rate-limit answers are retried after their Retry-After", () 
   it.effect("gives up after maxRetries with the RateLimited error", () =>
     Effect.gen(function* () {
       const { calls, layer } = scripted([tooMany({ "retry-after": "1" })])
-      const fiber = yield* Effect.fork(callJson(request, { source: "jira", operation: "GET /things", policy: { maxRetries: 2 } }).pipe(Effect.provide(layer), Effect.exit))
+      const fiber = yield* Effect.fork(
+        callJson(request, { source: "jira", operation: "GET /things", policy: { maxRetries: 2 } }).pipe(
+          Effect.provide(layer),
+          Effect.exit
+        )
+      )
       yield* TestClock.adjust("10 seconds")
       const exit = yield* Fiber.join(fiber)
       expect(calls.n).toBe(3)
@@ -46,10 +56,12 @@ describe("callJson: rate-limit answers are retried after their Retry-After", () 
   it.effect("does not retry other failures, and names the operation and status", () =>
     Effect.gen(function* () {
       const { calls, layer } = scripted([() => new Response('{"error":"Couldn\'t authenticate you"}', { status: 401 })])
-      const error = yield* Effect.flip(callJson(request, { source: "zendesk", operation: "GET /things" }).pipe(Effect.provide(layer)))
+      const error = yield* Effect.flip(
+        callJson(request, { source: "zendesk", operation: "GET /things" }).pipe(Effect.provide(layer))
+      )
       expect(calls.n).toBe(1)
       expect(error).toBeInstanceOf(HelpdeskError)
-      expect(error.message).toBe("zendesk: GET /things: 401 {\"error\":\"Couldn't authenticate you\"}")
+      expect(error.message).toBe('zendesk: GET /things: 401 {"error":"Couldn\'t authenticate you"}')
     })
   )
 })

@@ -52,7 +52,11 @@ export const rateLimitSchedule = <E>(policy: RetryPolicy = {}): Schedule.Schedul
   const max = policy.maxDelayMs ?? 120_000
   return Schedule.identity<E>().pipe(
     Schedule.addDelay((e) => Duration.millis(e instanceof RateLimited ? Math.min(e.retryAfterMs, max) : 0)),
-    Schedule.tapInput((e) => Effect.sync(() => (e instanceof RateLimited ? policy.onRateLimited?.(e, Math.min(e.retryAfterMs, max)) : undefined))),
+    Schedule.tapInput((e) =>
+      Effect.sync(() =>
+        e instanceof RateLimited ? policy.onRateLimited?.(e, Math.min(e.retryAfterMs, max)) : undefined
+      )
+    ),
     Schedule.intersect(Schedule.recurs(policy.maxRetries ?? 5))
   )
 }
@@ -64,7 +68,12 @@ export const retryRateLimited =
     Effect.retry(effect, { schedule: rateLimitSchedule<E>(policy), while: (e) => e instanceof RateLimited })
 
 /** The wait a rate-limit answer asks for: `Retry-After` in seconds or as an HTTP date, else `resetMs`, else the fallback. */
-export const retryAfterMs = (headers: Readonly<Record<string, string | undefined>>, nowMs: number, fallbackMs: number, resetMs?: number): number => {
+export const retryAfterMs = (
+  headers: Readonly<Record<string, string | undefined>>,
+  nowMs: number,
+  fallbackMs: number,
+  resetMs?: number
+): number => {
   const raw = headers["retry-after"]?.trim()
   if (raw !== undefined && raw !== "") {
     if (/^\d+$/.test(raw)) return Number(raw) * 1000
@@ -93,7 +102,10 @@ export interface CallOptions {
 }
 
 /** One JSON call, retried on rate limits. Errors name the operation and status, never the request's credentials. */
-export const callJson = (request: HttpClientRequest.HttpClientRequest, options: CallOptions): Effect.Effect<JsonResponse, ReadError, HttpClient.HttpClient> => {
+export const callJson = (
+  request: HttpClientRequest.HttpClientRequest,
+  options: CallOptions
+): Effect.Effect<JsonResponse, ReadError, HttpClient.HttpClient> => {
   const { source, operation } = options
   const once = Effect.gen(function* () {
     const response = yield* HttpClient.execute(request).pipe(
@@ -106,15 +118,34 @@ export const callJson = (request: HttpClientRequest.HttpClientRequest, options: 
       const wait = retryAfterMs(headers, now, options.policy?.fallbackDelayMs ?? 60_000, options.resetMs?.(headers))
       return yield* Effect.fail(new RateLimited({ source, operation, status: response.status, retryAfterMs: wait }))
     }
-    const text = yield* response.text.pipe(Effect.mapError((e) => new HelpdeskError({ source, operation, status: response.status, reason: `reading the body failed: ${e.reason}` })))
+    const text = yield* response.text.pipe(
+      Effect.mapError(
+        (e) =>
+          new HelpdeskError({
+            source,
+            operation,
+            status: response.status,
+            reason: `reading the body failed: ${e.reason}`
+          })
+      )
+    )
     if (response.status >= 400 && !(options.accept ?? []).includes(response.status)) {
-      return yield* Effect.fail(new HelpdeskError({ source, operation, status: response.status, reason: snippet(text) }))
+      return yield* Effect.fail(
+        new HelpdeskError({ source, operation, status: response.status, reason: snippet(text) })
+      )
     }
     if (text === "") return { status: response.status, headers, body: undefined }
     try {
       return { status: response.status, headers, body: JSON.parse(text) as unknown }
     } catch {
-      return yield* Effect.fail(new HelpdeskError({ source, operation, status: response.status, reason: `the body is not JSON: ${snippet(text)}` }))
+      return yield* Effect.fail(
+        new HelpdeskError({
+          source,
+          operation,
+          status: response.status,
+          reason: `the body is not JSON: ${snippet(text)}`
+        })
+      )
     }
   })
   return retryRateLimited(options.policy)(once)
@@ -126,7 +157,8 @@ const snippet = (text: string): string => {
 }
 
 /** The `rel="next"` URL of a `Link` header, if any. */
-export const nextLink = (link: string | undefined): string | undefined => /<([^<>]+)>\s*;\s*rel="next"/.exec(link ?? "")?.[1]
+export const nextLink = (link: string | undefined): string | undefined =>
+  /<([^<>]+)>\s*;\s*rel="next"/.exec(link ?? "")?.[1]
 
 /** Opaque resumable cursors: base64url JSON tagged with the source, so one source's cursor is refused by another. */
 export const encodeCursor = (source: string, state: Record<string, unknown>): string =>
@@ -136,8 +168,14 @@ export const decodeCursor = (source: string, cursor: string): Effect.Effect<Reco
   Effect.try({
     try: () => {
       const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown
-      if (typeof v !== "object" || v === null || (v as { s?: unknown }).s !== source) throw new Error("not this source's cursor")
+      if (typeof v !== "object" || v === null || (v as { s?: unknown }).s !== source)
+        throw new Error("not this source's cursor")
       return v as Record<string, unknown>
     },
-    catch: () => new HelpdeskError({ source, operation: "cursor", reason: "the cursor is not one this client produced for this source" })
+    catch: () =>
+      new HelpdeskError({
+        source,
+        operation: "cursor",
+        reason: "the cursor is not one this client produced for this source"
+      })
   })

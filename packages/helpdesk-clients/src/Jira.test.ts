@@ -18,14 +18,32 @@ let clock: ReturnType<typeof testClock>
 const api = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${emu.url}/rest/api/3${path}`, {
     method,
-    headers: { authorization: `Basic ${Buffer.from("agent@example.com:jira-api-token").toString("base64")}`, "content-type": "application/json" },
+    headers: {
+      authorization: `Basic ${Buffer.from("agent@example.com:jira-api-token").toString("base64")}`,
+      "content-type": "application/json"
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) })
   })
   const text = await res.text()
   return { status: res.status, body: (text === "" ? undefined : JSON.parse(text)) as any }
 }
 const create = async (summary: string) =>
-  (await api("POST", "/issue", { fields: { project: { key: "SUP" }, summary, issuetype: { name: "Incident" }, priority: { name: "High" }, labels: ["vpn"], description: { type: "doc", version: 1, content: [{ type: "paragraph", content: [{ type: "text", text: `${summary}: details` }] }] } } })).body
+  (
+    await api("POST", "/issue", {
+      fields: {
+        project: { key: "SUP" },
+        summary,
+        issuetype: { name: "Incident" },
+        priority: { name: "High" },
+        labels: ["vpn"],
+        description: {
+          type: "doc",
+          version: 1,
+          content: [{ type: "paragraph", content: [{ type: "text", text: `${summary}: details` }] }]
+        }
+      }
+    })
+  ).body
 const transition = (key: string, id: string) => api("POST", `/issue/${key}/transitions`, { transition: { id } })
 
 beforeEach(async () => {
@@ -39,7 +57,13 @@ afterEach(async () => {
 })
 
 const client = (extra: Partial<Parameters<typeof makeJiraClient>[0]> = {}) =>
-  makeJiraClient({ baseUrl: emu.url, email: "agent@example.com", apiToken: "jira-api-token", jql: "project = SUP", ...extra })
+  makeJiraClient({
+    baseUrl: emu.url,
+    email: "agent@example.com",
+    apiToken: "jira-api-token",
+    jql: "project = SUP",
+    ...extra
+  })
 
 describe("Jira read client against the Jira emulator", () => {
   it("pages a JQL search with nextPageToken and resumes with only later changes (the overlap minute is not read twice)", async () => {
@@ -119,7 +143,9 @@ describe("Jira read client against the Jira emulator", () => {
     await create("limited")
     emu.core.addFault({ kind: "rateLimit", path: "/rest/api/3/search/jql", count: 1, retryAfterSeconds: 1 })
     const waits: Array<number> = []
-    const page = await Effect.runPromise(client({ retry: { onRateLimited: (_e, ms) => void waits.push(ms) } }).readPage({ since: new Date(START) }))
+    const page = await Effect.runPromise(
+      client({ retry: { onRateLimited: (_e, ms) => void waits.push(ms) } }).readPage({ since: new Date(START) })
+    )
     expect(page.events.length).toBe(1)
     expect(waits).toEqual([1000])
   })

@@ -25,7 +25,18 @@ export interface JiraConfig {
 }
 
 const SOURCE = "jira"
-const FIELDS = ["summary", "description", "status", "priority", "issuetype", "labels", "created", "updated", "duedate", "reporter"]
+const FIELDS = [
+  "summary",
+  "description",
+  "status",
+  "priority",
+  "issuetype",
+  "labels",
+  "created",
+  "updated",
+  "duedate",
+  "reporter"
+]
 
 type Json = Record<string, unknown>
 
@@ -39,7 +50,8 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
   const base = config.baseUrl.replace(/\/+$/, "")
   const catalog = config.catalog ?? defaultCatalog
   const policy = config.retry ? { policy: config.retry } : {}
-  const authed = (r: HttpClientRequest.HttpClientRequest) => r.pipe(HttpClientRequest.basicAuth(config.email, config.apiToken), HttpClientRequest.acceptJson)
+  const authed = (r: HttpClientRequest.HttpClientRequest) =>
+    r.pipe(HttpClientRequest.basicAuth(config.email, config.apiToken), HttpClientRequest.acceptJson)
 
   /** The id of the issue's newest changelog entry (0 when none), the adapter's tie-breaker after the time. */
   const lastChangelogId = (issue: Json, operation: string): Effect.Effect<number, ReadError, HttpClient.HttpClient> =>
@@ -50,8 +62,14 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
       if (total === 0) return 0
       if (histories.length >= total) return Math.max(...histories.map((h) => Number(h.id)))
       // Search embeds only the first entries (🟡 20): read the last one from the paginated, oldest-first changelog.
-      const request = HttpClientRequest.get(`${base}/rest/api/3/issue/${String(issue["id"])}/changelog`).pipe(HttpClientRequest.setUrlParams({ startAt: String(total - 1), maxResults: "1" }))
-      const res = yield* callJson(authed(request), { source: SOURCE, operation: `${operation} → GET /rest/api/3/issue/{id}/changelog`, ...policy })
+      const request = HttpClientRequest.get(`${base}/rest/api/3/issue/${String(issue["id"])}/changelog`).pipe(
+        HttpClientRequest.setUrlParams({ startAt: String(total - 1), maxResults: "1" })
+      )
+      const res = yield* callJson(authed(request), {
+        source: SOURCE,
+        operation: `${operation} → GET /rest/api/3/issue/{id}/changelog`,
+        ...policy
+      })
       const values = (res.body as { values?: Array<{ id?: unknown }> } | undefined)?.values ?? []
       return values.length === 0 ? 0 : Number(values[values.length - 1]!.id)
     })
@@ -62,15 +80,30 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
       const fields = { ...((issue["fields"] ?? {}) as Json) }
       fields["description"] = adfText(fields["description"])
       const updated = parseJiraTime(fields["updated"])
-      if (Number.isNaN(updated)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `issue ${String(issue["key"])} has no valid fields.updated` }))
+      if (Number.isNaN(updated))
+        return yield* Effect.fail(
+          new HelpdeskError({
+            source: SOURCE,
+            operation,
+            reason: `issue ${String(issue["key"])} has no valid fields.updated`
+          })
+        )
       const changelogId = yield* lastChangelogId(issue, operation)
       const body = {
-        webhookEvent: changelogId === 0 && fields["created"] === fields["updated"] ? "jira:issue_created" : "jira:issue_updated",
+        webhookEvent:
+          changelogId === 0 && fields["created"] === fields["updated"] ? "jira:issue_created" : "jira:issue_updated",
         timestamp: updated,
         issue: { id: issue["id"], key: issue["key"], fields },
         ...(changelogId === 0 ? {} : { changelog: { id: changelogId } })
       }
-      return yield* decodeRead(jira, catalog, operation, body, {}, `read:${String(issue["id"])}:${String(fields["updated"])}:${changelogId}`)
+      return yield* decodeRead(
+        jira,
+        catalog,
+        operation,
+        body,
+        {},
+        `read:${String(issue["id"])}:${String(fields["updated"])}:${changelogId}`
+      )
     })
 
   const readPage = (start: ReadStart): Effect.Effect<ReadPage, ReadError> =>
@@ -78,7 +111,8 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
       const operation = "POST /rest/api/3/search/jql"
       // Cursor: `since` (a JQL minute), `seen` (states read in that minute by the previous pass, skipped when the
       // minute overlap returns them), and within a pass the `token` plus the newest minute read so far and its states.
-      const state = "since" in start ? { since: jqlMinute(start.since.getTime()) } : yield* decodeCursor(SOURCE, start.cursor)
+      const state =
+        "since" in start ? { since: jqlMinute(start.since.getTime()) } : yield* decodeCursor(SOURCE, start.cursor)
       const since = String(state["since"])
       const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : [])
       const seen = new Set(list(state["seen"]))
@@ -88,12 +122,21 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
       const restriction = config.jql === undefined ? "" : `(${config.jql}) AND `
       const jql = `${restriction}updated >= "${since}" ORDER BY updated ASC`
       const request = HttpClientRequest.post(`${base}/rest/api/3/search/jql`).pipe(
-        HttpClientRequest.bodyUnsafeJson({ jql, fields: FIELDS, expand: "changelog", maxResults: config.pageSize ?? 100, ...(token === undefined ? {} : { nextPageToken: token }) })
+        HttpClientRequest.bodyUnsafeJson({
+          jql,
+          fields: FIELDS,
+          expand: "changelog",
+          maxResults: config.pageSize ?? 100,
+          ...(token === undefined ? {} : { nextPageToken: token })
+        })
       )
       const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
       const body = res.body as Json | undefined
       const issues = body?.["issues"]
-      if (!Array.isArray(issues)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body has no issues array" }))
+      if (!Array.isArray(issues))
+        return yield* Effect.fail(
+          new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body has no issues array" })
+        )
       const events: Array<TicketEvent> = []
       for (const issue of issues as Array<Json>) {
         const event = yield* toEvent(issue, operation)
@@ -110,7 +153,10 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
       const done = body?.["isLast"] === true || typeof next !== "string"
       const nextSince = jqlMinute(newest)
       const cursor = done
-        ? encodeCursor(SOURCE, { since: nextSince, seen: [...new Set([...(nextSince === since ? seen : []), ...boundary])] })
+        ? encodeCursor(SOURCE, {
+            since: nextSince,
+            seen: [...new Set([...(nextSince === since ? seen : []), ...boundary])]
+          })
         : encodeCursor(SOURCE, { since, seen: [...seen], token: next, newest, boundary })
       return { events, cursor, done }
     }).pipe(Effect.provide(FetchHttpClient.layer))
@@ -118,20 +164,33 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
   const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
     Effect.gen(function* () {
       const operation = "GET /rest/api/3/issue/{issueIdOrKey}"
-      if (!/^(\d+|[A-Z][A-Z0-9_]*-\d+)$/.test(ticketId)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Jira ticket id is the issue id (or key)" }))
-      const request = HttpClientRequest.get(`${base}/rest/api/3/issue/${ticketId}`).pipe(HttpClientRequest.setUrlParams({ fields: FIELDS.join(","), expand: "changelog" }))
+      if (!/^(\d+|[A-Z][A-Z0-9_]*-\d+)$/.test(ticketId))
+        return yield* Effect.fail(
+          new HelpdeskError({ source: SOURCE, operation, reason: "a Jira ticket id is the issue id (or key)" })
+        )
+      const request = HttpClientRequest.get(`${base}/rest/api/3/issue/${ticketId}`).pipe(
+        HttpClientRequest.setUrlParams({ fields: FIELDS.join(","), expand: "changelog" })
+      )
       const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
-      if (typeof res.body !== "object" || res.body === null) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body is not an issue" }))
+      if (typeof res.body !== "object" || res.body === null)
+        return yield* Effect.fail(
+          new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body is not an issue" })
+        )
       return yield* toEvent(res.body as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
   const issueId = (ticketId: string, operation: string): Effect.Effect<string, HelpdeskError> =>
     /^(\d+|[A-Z][A-Z0-9_]*-\d+)$/.test(ticketId)
       ? Effect.succeed(ticketId)
-      : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Jira ticket id is the issue id (or key)" }))
+      : Effect.fail(
+          new HelpdeskError({ source: SOURCE, operation, reason: "a Jira ticket id is the issue id (or key)" })
+        )
 
   /** `category:<key>` asks for any status of that category (`done`, `indeterminate`, `new`); otherwise a status name. */
-  const matches = (requested: string, status: { name?: unknown; statusCategory?: { key?: unknown } } | undefined): boolean =>
+  const matches = (
+    requested: string,
+    status: { name?: unknown; statusCategory?: { key?: unknown } } | undefined
+  ): boolean =>
     requested.startsWith("category:")
       ? status?.statusCategory?.key === requested.slice("category:".length)
       : typeof status?.name === "string" && status.name.toLowerCase() === requested.toLowerCase()
@@ -143,9 +202,21 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
       Effect.gen(function* () {
         const operation = "GET /rest/api/3/issue/{issueIdOrKey}"
         const id = yield* issueId(ticketId, operation)
-        const res = yield* callJson(authed(HttpClientRequest.get(`${base}/rest/api/3/issue/${id}`).pipe(HttpClientRequest.setUrlParam("fields", "status"))), { source: SOURCE, operation, ...policy })
-        const status = ((res.body as Json | undefined)?.["fields"] as Json | undefined)?.["status"] as { name?: unknown; statusCategory?: { key?: unknown } } | undefined
-        if (typeof status?.name !== "string") return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the issue has no status" }))
+        const res = yield* callJson(
+          authed(
+            HttpClientRequest.get(`${base}/rest/api/3/issue/${id}`).pipe(
+              HttpClientRequest.setUrlParam("fields", "status")
+            )
+          ),
+          { source: SOURCE, operation, ...policy }
+        )
+        const status = ((res.body as Json | undefined)?.["fields"] as Json | undefined)?.["status"] as
+          | { name?: unknown; statusCategory?: { key?: unknown } }
+          | undefined
+        if (typeof status?.name !== "string")
+          return yield* Effect.fail(
+            new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the issue has no status" })
+          )
         return { status: status.name, is: (requested: string) => matches(requested, status) } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
     write: (ticketId, status, note, current) =>
@@ -154,22 +225,49 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
         if (status !== undefined) {
           const operation = "GET /rest/api/3/issue/{issueIdOrKey}/transitions"
           const id = yield* issueId(ticketId, operation)
-          const res = yield* callJson(authed(HttpClientRequest.get(`${base}/rest/api/3/issue/${id}/transitions`)), { source: SOURCE, operation, ...policy })
+          const res = yield* callJson(authed(HttpClientRequest.get(`${base}/rest/api/3/issue/${id}/transitions`)), {
+            source: SOURCE,
+            operation,
+            ...policy
+          })
           calls++
-          const transitions = ((res.body as Json | undefined)?.["transitions"] ?? []) as Array<{ id?: unknown; to?: { name?: unknown; statusCategory?: { key?: unknown } } }>
+          const transitions = ((res.body as Json | undefined)?.["transitions"] ?? []) as Array<{
+            id?: unknown
+            to?: { name?: unknown; statusCategory?: { key?: unknown } }
+          }>
           const transition = transitions.find((t) => matches(status, t.to))
           if (transition === undefined) {
             const offered = transitions.map((t) => String(t.to?.name)).join(", ") || "none"
-            return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: `no transition leads from "${current.status}" to "${status}" (offered: ${offered})` }))
+            return yield* Effect.fail(
+              new HelpdeskError({
+                source: SOURCE,
+                operation,
+                reason: `no transition leads from "${current.status}" to "${status}" (offered: ${offered})`
+              })
+            )
           }
           const post = "POST /rest/api/3/issue/{issueIdOrKey}/transitions"
-          yield* callJson(authed(HttpClientRequest.post(`${base}/rest/api/3/issue/${id}/transitions`).pipe(HttpClientRequest.bodyUnsafeJson({ transition: { id: String(transition.id) } }))), { source: SOURCE, operation: post, ...policy })
+          yield* callJson(
+            authed(
+              HttpClientRequest.post(`${base}/rest/api/3/issue/${id}/transitions`).pipe(
+                HttpClientRequest.bodyUnsafeJson({ transition: { id: String(transition.id) } })
+              )
+            ),
+            { source: SOURCE, operation: post, ...policy }
+          )
           calls++
         }
         if (note !== undefined) {
           const operation = "POST /rest/servicedeskapi/request/{issueIdOrKey}/comment"
           const id = yield* issueId(ticketId, operation)
-          yield* callJson(authed(HttpClientRequest.post(`${base}/rest/servicedeskapi/request/${id}/comment`).pipe(HttpClientRequest.bodyUnsafeJson({ body: note, public: false }))), { source: SOURCE, operation, ...policy })
+          yield* callJson(
+            authed(
+              HttpClientRequest.post(`${base}/rest/servicedeskapi/request/${id}/comment`).pipe(
+                HttpClientRequest.bodyUnsafeJson({ body: note, public: false })
+              )
+            ),
+            { source: SOURCE, operation, ...policy }
+          )
           calls++
         }
         return calls

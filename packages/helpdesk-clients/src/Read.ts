@@ -33,11 +33,20 @@ export interface HelpdeskClient {
 /** Every page from `start` until the client reports `done`. */
 export const pages = (client: HelpdeskClient, start: ReadStart): Stream.Stream<ReadPage, ReadError> =>
   Stream.paginateEffect(start, (s: ReadStart) =>
-    client.readPage(s).pipe(Effect.map((page) => [page, page.done ? Option.none() : Option.some<ReadStart>({ cursor: page.cursor })] as const))
+    client
+      .readPage(s)
+      .pipe(
+        Effect.map(
+          (page) => [page, page.done ? Option.none() : Option.some<ReadStart>({ cursor: page.cursor })] as const
+        )
+      )
   )
 
 /** Every changed ticket from `start` until caught up, with the cursor to resume from afterwards. */
-export const readAll = (client: HelpdeskClient, start: ReadStart): Effect.Effect<{ readonly events: ReadonlyArray<TicketEvent>; readonly cursor: string }, ReadError> =>
+export const readAll = (
+  client: HelpdeskClient,
+  start: ReadStart
+): Effect.Effect<{ readonly events: ReadonlyArray<TicketEvent>; readonly cursor: string }, ReadError> =>
   Effect.gen(function* () {
     const events: Array<TicketEvent> = []
     let from: ReadStart = start
@@ -61,7 +70,8 @@ export const stateRevision = (revision: string): string => /^\d{16}:\d*:/.exec(r
  * When the read can rebuild the webhook's own delivery key (ServiceNow: `sys_id:sys_mod_count`), the revision is the
  * webhook's exactly.
  */
-export const readRevision = (revision: string, keepDelivery: boolean): string => (keepDelivery ? revision : stateRevision(revision))
+export const readRevision = (revision: string, keepDelivery: boolean): string =>
+  keepDelivery ? revision : stateRevision(revision)
 
 /**
  * Decode a vendor record shaped as its webhook with the vendor's adapter, then give it the read's delivery key and
@@ -75,11 +85,26 @@ export const decodeRead = (
   headers: Readonly<Record<string, string>>,
   deliveryKey: string | undefined
 ): Effect.Effect<TicketEvent, HelpdeskError> => {
-  const decoded = adapter.decode({ headers, rawBody: Buffer.from(JSON.stringify(body), "utf8"), receivedAt: new Date(0) }, catalog)
-  if (Either.isLeft(decoded)) return Effect.fail(new HelpdeskError({ source: adapter.name, operation, reason: `cannot map the ticket: ${decoded.left.reason}` }))
-  if (decoded.right._tag === "Ignored") return Effect.fail(new HelpdeskError({ source: adapter.name, operation, reason: `the ticket is not synced: ${decoded.right.reason}` }))
+  const decoded = adapter.decode(
+    { headers, rawBody: Buffer.from(JSON.stringify(body), "utf8"), receivedAt: new Date(0) },
+    catalog
+  )
+  if (Either.isLeft(decoded))
+    return Effect.fail(
+      new HelpdeskError({ source: adapter.name, operation, reason: `cannot map the ticket: ${decoded.left.reason}` })
+    )
+  if (decoded.right._tag === "Ignored")
+    return Effect.fail(
+      new HelpdeskError({
+        source: adapter.name,
+        operation,
+        reason: `the ticket is not synced: ${decoded.right.reason}`
+      })
+    )
   const event = decoded.right.event
-  return Effect.succeed(deliveryKey === undefined ? event : { ...event, deliveryKey, revision: readRevision(event.revision, false) })
+  return Effect.succeed(
+    deliveryKey === undefined ? event : { ...event, deliveryKey, revision: readRevision(event.revision, false) }
+  )
 }
 
 /**
@@ -105,7 +130,8 @@ export const keysetStep = <T>(
   for (const r of rows) if (time(r) > last) last = time(r)
   const atLast = rows.filter((r) => time(r) === last).map(id)
   const seen = last === state.since ? [...new Set([...state.seen, ...atLast])] : atLast
-  const next: Keyset = hasNext && last === state.since ? { since: last, page: state.page + 1, seen } : { since: last, page: 1, seen }
+  const next: Keyset =
+    hasNext && last === state.since ? { since: last, page: state.page + 1, seen } : { since: last, page: 1, seen }
   return { fresh, next }
 }
 

@@ -17,7 +17,11 @@ let clock: ReturnType<typeof testClock>
 const api = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${emu.url}/api/now/table/incident${path}`, {
     method,
-    headers: { authorization: `Basic ${Buffer.from("workbridge:servicenow-password").toString("base64")}`, "content-type": "application/json", accept: "application/json" },
+    headers: {
+      authorization: `Basic ${Buffer.from("workbridge:servicenow-password").toString("base64")}`,
+      "content-type": "application/json",
+      accept: "application/json"
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) })
   })
   return { status: res.status, body: (await res.json()) as any }
@@ -26,7 +30,10 @@ const api = async (method: string, path: string, body?: unknown) => {
 beforeEach(async () => {
   clock = testClock(START)
   hook = await startWebhookReceiver()
-  emu = await startServiceNowEmulator({ clock: clock.now, webhook: { url: hook.url, credentials: { basicAuth: BASIC } } })
+  emu = await startServiceNowEmulator({
+    clock: clock.now,
+    webhook: { url: hook.url, credentials: { basicAuth: BASIC } }
+  })
 })
 afterEach(async () => {
   await emu.close()
@@ -40,7 +47,9 @@ describe("ServiceNow read client against the ServiceNow emulator", () => {
   it("pages through records updated since a time, oldest first, and resumes with only later versions", async () => {
     const ids: Array<string> = []
     for (const n of [1, 2, 3, 4, 5]) {
-      ids.push((await api("POST", "", { short_description: `wifi ${n}`, impact: "2", urgency: "2" })).body.result.number)
+      ids.push(
+        (await api("POST", "", { short_description: `wifi ${n}`, impact: "2", urgency: "2" })).body.result.number
+      )
       clock.advance(1000)
     }
     const first = await Effect.runPromise(readAll(client({ pageSize: 2 }), { since: new Date(START) }))
@@ -60,7 +69,9 @@ describe("ServiceNow read client against the ServiceNow emulator", () => {
   })
 
   it("reads the very event the business rule's webhook decodes to: same revision and delivery key (sys_id:sys_mod_count)", async () => {
-    const created = (await api("POST", "", { short_description: "Exchange down", impact: "1", urgency: "2", category: "network" })).body.result
+    const created = (
+      await api("POST", "", { short_description: "Exchange down", impact: "1", urgency: "2", category: "network" })
+    ).body.result
     clock.advance(2000)
     await api("PATCH", `/${created.sys_id}`, { urgency: "1", work_notes: "escalating" })
     await emu.core.settle()
@@ -77,7 +88,9 @@ describe("ServiceNow read client against the ServiceNow emulator", () => {
     await api("POST", "", { short_description: "limited" })
     emu.core.addFault({ kind: "rateLimit", method: "GET", count: 1, retryAfterSeconds: 1 })
     const waits: Array<number> = []
-    const page = await Effect.runPromise(client({ retry: { onRateLimited: (_e, ms) => void waits.push(ms) } }).readPage({ since: new Date(START) }))
+    const page = await Effect.runPromise(
+      client({ retry: { onRateLimited: (_e, ms) => void waits.push(ms) } }).readPage({ since: new Date(START) })
+    )
     expect(page.events.length).toBe(1)
     expect(waits).toEqual([1000])
   })

@@ -7,8 +7,24 @@ import { FetchHttpClient, HttpClientRequest } from "@effect/platform"
 import { servicenow } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
-import { callJson, decodeCursor, encodeCursor, HelpdeskError, nextLink, type ReadError, type RetryPolicy } from "./Http.js"
-import { decodeRead, type HelpdeskClient, type Keyset, keysetFrom, keysetStep, type ReadPage, type ReadStart } from "./Read.js"
+import {
+  callJson,
+  decodeCursor,
+  encodeCursor,
+  HelpdeskError,
+  nextLink,
+  type ReadError,
+  type RetryPolicy
+} from "./Http.js"
+import {
+  decodeRead,
+  type HelpdeskClient,
+  type Keyset,
+  keysetFrom,
+  keysetStep,
+  type ReadPage,
+  type ReadStart
+} from "./Read.js"
 import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
 
 export interface ServiceNowConfig {
@@ -33,8 +49,22 @@ const SOURCE = "servicenow"
  * and a webhook of the same record version equal (e.g. no `opened_by` standing in for an empty `caller_id`).
  */
 export const SERVICENOW_READ_FIELDS = [
-  "sys_id", "number", "sys_class_name", "sys_mod_count", "sys_created_on", "sys_updated_on", "short_description", "description",
-  "state", "impact", "urgency", "priority", "category", "caller_id", "sla_due", "made_sla"
+  "sys_id",
+  "number",
+  "sys_class_name",
+  "sys_mod_count",
+  "sys_created_on",
+  "sys_updated_on",
+  "short_description",
+  "description",
+  "state",
+  "impact",
+  "urgency",
+  "priority",
+  "category",
+  "caller_id",
+  "sla_due",
+  "made_sla"
 ] as const
 
 type Json = Record<string, unknown>
@@ -53,16 +83,27 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
     sysparm_exclude_reference_link: "true",
     sysparm_display_value: "false"
   }
-  const authed = (r: HttpClientRequest.HttpClientRequest) => r.pipe(HttpClientRequest.basicAuth(config.user, config.password), HttpClientRequest.acceptJson)
+  const authed = (r: HttpClientRequest.HttpClientRequest) =>
+    r.pipe(HttpClientRequest.basicAuth(config.user, config.password), HttpClientRequest.acceptJson)
 
   /** A record shaped as the business rule's body; its revision and delivery key are the webhook's own (`sys_id:sys_mod_count`). */
   const toEvent = (record: Json, operation: string): Effect.Effect<TicketEvent, HelpdeskError> =>
-    decodeRead(servicenow, catalog, operation, { table, operation: record["sys_mod_count"] === "0" ? "insert" : "update", changed_fields: [], record }, {}, undefined)
+    decodeRead(
+      servicenow,
+      catalog,
+      operation,
+      { table, operation: record["sys_mod_count"] === "0" ? "insert" : "update", changed_fields: [], record },
+      {},
+      undefined
+    )
 
   const readPage = (start: ReadStart): Effect.Effect<ReadPage, ReadError> =>
     Effect.gen(function* () {
       const operation = `GET /api/now/table/${table}`
-      const state: Keyset = "since" in start ? { since: glideTime(start.since), page: 1, seen: [] } : keysetFrom(yield* decodeCursor(SOURCE, start.cursor))
+      const state: Keyset =
+        "since" in start
+          ? { since: glideTime(start.since), page: 1, seen: [] }
+          : keysetFrom(yield* decodeCursor(SOURCE, start.cursor))
       const request = HttpClientRequest.get(`${base}/api/now/v2/table/${table}`).pipe(
         HttpClientRequest.setUrlParams({
           ...common,
@@ -74,9 +115,18 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
       )
       const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
       const rows = (res.body as Json | undefined)?.["result"]
-      if (!Array.isArray(rows)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body has no result array" }))
+      if (!Array.isArray(rows))
+        return yield* Effect.fail(
+          new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body has no result array" })
+        )
       const hasNext = nextLink(res.headers["link"]) !== undefined
-      const { fresh, next } = keysetStep(state, rows as Array<Json>, (r) => String(r["sys_updated_on"]), (r) => String(r["sys_id"]), hasNext)
+      const { fresh, next } = keysetStep(
+        state,
+        rows as Array<Json>,
+        (r) => String(r["sys_updated_on"]),
+        (r) => String(r["sys_id"]),
+        hasNext
+      )
       const events: Array<TicketEvent> = []
       for (const r of fresh) events.push(yield* toEvent(r, operation))
       return { events, cursor: encodeCursor(SOURCE, { ...next }), done: !hasNext }
@@ -86,15 +136,31 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
   const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
     Effect.gen(function* () {
       const bySysId = /^[0-9a-f]{32}$/.test(ticketId)
-      const operation = bySysId ? `GET /api/now/table/${table}/{sys_id}` : `GET /api/now/table/${table}?sysparm_query=number={number}`
-      if (!bySysId && !/^[A-Za-z0-9]+$/.test(ticketId)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a ServiceNow ticket id is a record number or a sys_id" }))
+      const operation = bySysId
+        ? `GET /api/now/table/${table}/{sys_id}`
+        : `GET /api/now/table/${table}?sysparm_query=number={number}`
+      if (!bySysId && !/^[A-Za-z0-9]+$/.test(ticketId))
+        return yield* Effect.fail(
+          new HelpdeskError({
+            source: SOURCE,
+            operation,
+            reason: "a ServiceNow ticket id is a record number or a sys_id"
+          })
+        )
       const request = bySysId
-        ? HttpClientRequest.get(`${base}/api/now/v2/table/${table}/${ticketId}`).pipe(HttpClientRequest.setUrlParams(common))
-        : HttpClientRequest.get(`${base}/api/now/v2/table/${table}`).pipe(HttpClientRequest.setUrlParams({ ...common, sysparm_query: `number=${ticketId}`, sysparm_limit: "1" }))
+        ? HttpClientRequest.get(`${base}/api/now/v2/table/${table}/${ticketId}`).pipe(
+            HttpClientRequest.setUrlParams(common)
+          )
+        : HttpClientRequest.get(`${base}/api/now/v2/table/${table}`).pipe(
+            HttpClientRequest.setUrlParams({ ...common, sysparm_query: `number=${ticketId}`, sysparm_limit: "1" })
+          )
       const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
       const result = (res.body as Json | undefined)?.["result"]
       const record = Array.isArray(result) ? result[0] : result
-      if (typeof record !== "object" || record === null) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: 404, reason: `no ${table} record ${ticketId}` }))
+      if (typeof record !== "object" || record === null)
+        return yield* Effect.fail(
+          new HelpdeskError({ source: SOURCE, operation, status: 404, reason: `no ${table} record ${ticketId}` })
+        )
       return yield* toEvent(record as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
@@ -105,17 +171,35 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
       Effect.gen(function* () {
         const operation = `GET /api/now/table/${table}/{sys_id}`
         const bySysId = /^[0-9a-f]{32}$/.test(ticketId)
-        if (!bySysId && !/^[A-Za-z0-9]+$/.test(ticketId)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a ServiceNow ticket id is a record number or a sys_id" }))
+        if (!bySysId && !/^[A-Za-z0-9]+$/.test(ticketId))
+          return yield* Effect.fail(
+            new HelpdeskError({
+              source: SOURCE,
+              operation,
+              reason: "a ServiceNow ticket id is a record number or a sys_id"
+            })
+          )
         const params = { sysparm_fields: "sys_id,state", sysparm_exclude_reference_link: "true" }
         const request = bySysId
-          ? HttpClientRequest.get(`${base}/api/now/table/${table}/${ticketId}`).pipe(HttpClientRequest.setUrlParams(params))
-          : HttpClientRequest.get(`${base}/api/now/table/${table}`).pipe(HttpClientRequest.setUrlParams({ ...params, sysparm_query: `number=${ticketId}`, sysparm_limit: "1" }))
+          ? HttpClientRequest.get(`${base}/api/now/table/${table}/${ticketId}`).pipe(
+              HttpClientRequest.setUrlParams(params)
+            )
+          : HttpClientRequest.get(`${base}/api/now/table/${table}`).pipe(
+              HttpClientRequest.setUrlParams({ ...params, sysparm_query: `number=${ticketId}`, sysparm_limit: "1" })
+            )
         const res = yield* callJson(authed(request), { source: SOURCE, operation, accept: [404], ...policy })
         const result = res.status === 404 ? undefined : (res.body as Json | undefined)?.["result"]
         const record = (Array.isArray(result) ? result[0] : result) as Json | undefined
-        if (typeof record?.["sys_id"] !== "string") return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: 404, reason: `no ${table} record ${ticketId}` }))
+        if (typeof record?.["sys_id"] !== "string")
+          return yield* Effect.fail(
+            new HelpdeskError({ source: SOURCE, operation, status: 404, reason: `no ${table} record ${ticketId}` })
+          )
         const state = String(record["state"] ?? "")
-        return { status: state, is: (requested: string) => requested === state, ref: record["sys_id"] } satisfies CurrentStatus
+        return {
+          status: state,
+          is: (requested: string) => requested === state,
+          ref: record["sys_id"]
+        } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
     write: (_ticketId, status, note, current) =>
       Effect.gen(function* () {
@@ -123,10 +207,14 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
         const closing = status === "6" || status === "7"
         const body = {
           ...(status === undefined ? {} : { state: status }),
-          ...(closing ? { close_code: config.closeCode ?? "Solution provided", close_notes: note ?? "Resolved in Genesys Cloud" } : {}),
+          ...(closing
+            ? { close_code: config.closeCode ?? "Solution provided", close_notes: note ?? "Resolved in Genesys Cloud" }
+            : {}),
           ...(note === undefined ? {} : { work_notes: note })
         }
-        const request = HttpClientRequest.patch(`${base}/api/now/table/${table}/${current.ref}`).pipe(HttpClientRequest.bodyUnsafeJson(body))
+        const request = HttpClientRequest.patch(`${base}/api/now/table/${table}/${current.ref}`).pipe(
+          HttpClientRequest.bodyUnsafeJson(body)
+        )
         yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
         return 1
       }).pipe(Effect.provide(FetchHttpClient.layer))

@@ -52,7 +52,12 @@ export interface CurrentStatus {
 export interface WriteOps {
   readonly current: (ticketId: string) => Effect.Effect<CurrentStatus, ReadError>
   /** Write the status (when given) and the note (when given); answers the number of API calls made. */
-  readonly write: (ticketId: string, status: string | undefined, note: string | undefined, current: CurrentStatus) => Effect.Effect<number, ReadError>
+  readonly write: (
+    ticketId: string,
+    status: string | undefined,
+    note: string | undefined,
+    current: CurrentStatus
+  ) => Effect.Effect<number, ReadError>
 }
 
 /** `readStatus` and `writeBack` from a vendor's parts: read, skip what is already so, write the rest. */
@@ -65,6 +70,11 @@ export const makeWriter = (source: string, ops: WriteOps): HelpdeskWriter => ({
       const status = change.status !== undefined && !current.is(change.status) ? change.status : undefined
       const note = change.note !== undefined && change.note.trim() !== "" ? change.note : undefined
       const calls = status === undefined && note === undefined ? 0 : yield* ops.write(ticketId, status, note, current)
-      return { statusBefore: current.status, statusWritten: status !== undefined, noteWritten: note !== undefined, calls: 1 + calls }
+      return {
+        statusBefore: current.status,
+        statusWritten: status !== undefined,
+        noteWritten: note !== undefined,
+        calls: 1 + calls
+      }
     })
 })

@@ -19,18 +19,36 @@ let clock: ReturnType<typeof testClock>
 const api = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${emu.url}${path}`, {
     method,
-    headers: { authorization: `Basic ${Buffer.from("agent@example.com/token:zendesk-api-token").toString("base64")}`, "content-type": "application/json" },
+    headers: {
+      authorization: `Basic ${Buffer.from("agent@example.com/token:zendesk-api-token").toString("base64")}`,
+      "content-type": "application/json"
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) })
   })
   return { status: res.status, body: (await res.json()) as Record<string, any> }
 }
 
-const create = async (subject: string) => (await api("POST", "/api/v2/tickets.json", { ticket: { subject, comment: { body: `${subject}: details` }, priority: "normal", type: "incident", tags: ["mobile"] } })).body["ticket"]
+const create = async (subject: string) =>
+  (
+    await api("POST", "/api/v2/tickets.json", {
+      ticket: {
+        subject,
+        comment: { body: `${subject}: details` },
+        priority: "normal",
+        type: "incident",
+        tags: ["mobile"]
+      }
+    })
+  ).body["ticket"]
 
 beforeEach(async () => {
   clock = testClock(START)
   hook = await startWebhookReceiver()
-  emu = await startZendeskEmulator({ clock: clock.now, webhook: { url: hook.url, credentials: { secret: SECRET } }, rateLimitPerMinute: 1000 })
+  emu = await startZendeskEmulator({
+    clock: clock.now,
+    webhook: { url: hook.url, credentials: { secret: SECRET } },
+    rateLimitPerMinute: 1000
+  })
 })
 afterEach(async () => {
   await emu.close()
@@ -60,9 +78,13 @@ describe("Zendesk read client against the Zendesk emulator", () => {
   it("maps a ticket to the event the adapter decodes from the webhook of the same change", async () => {
     const t = await create("printer on fire")
     clock.advance(5000)
-    await api("PUT", `/api/v2/tickets/${t.id}.json`, { ticket: { status: "pending", priority: "high", tags: ["mobile", "login"] } })
+    await api("PUT", `/api/v2/tickets/${t.id}.json`, {
+      ticket: { status: "pending", priority: "high", tags: ["mobile", "login"] }
+    })
     await emu.core.settle()
-    const webhooks = hook.received.map((r) => webhookEvent(zendesk, r, { secret: SECRET }, { now: new Date(clock.now()) }))
+    const webhooks = hook.received.map((r) =>
+      webhookEvent(zendesk, r, { secret: SECRET }, { now: new Date(clock.now()) })
+    )
     expect(webhooks.map((w) => w.kind)).toEqual(["created", "updated", "updated", "updated"])
     const last = webhooks[webhooks.length - 1]!
     const read = await Effect.runPromise(client().readTicket(String(t.id)))
@@ -87,10 +109,16 @@ describe("Zendesk read client against the Zendesk emulator", () => {
     const t = await create("limited")
     emu.core.addFault({ kind: "rateLimit", path: /^\/api\/v2\/tickets\/\d+/, count: 1, retryAfterSeconds: 1 })
     const waits: Array<number> = []
-    const read = await Effect.runPromise(client({ retry: { onRateLimited: (_e: RateLimited, ms: number) => void waits.push(ms) } }).readTicket(String(t.id)))
+    const read = await Effect.runPromise(
+      client({ retry: { onRateLimited: (_e: RateLimited, ms: number) => void waits.push(ms) } }).readTicket(
+        String(t.id)
+      )
+    )
     expect(read.ticketId).toBe(String(t.id))
     expect(waits).toEqual([1000])
-    expect(emu.core.requests.filter((r) => r.method === "GET" && r.path.startsWith("/api/v2/tickets/")).map((r) => r.status)).toEqual([429, 200])
+    expect(
+      emu.core.requests.filter((r) => r.method === "GET" && r.path.startsWith("/api/v2/tickets/")).map((r) => r.status)
+    ).toEqual([429, 200])
   })
 
   it("fails naming the status when the credentials are wrong, without the token in the message", async () => {

@@ -51,7 +51,8 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
         tags: t["tags"],
         created_at: t["created_at"],
         updated_at: t["updated_at"],
-        requester_id: t["requester_id"] === undefined || t["requester_id"] === null ? undefined : String(t["requester_id"])
+        requester_id:
+          t["requester_id"] === undefined || t["requester_id"] === null ? undefined : String(t["requester_id"])
       }
     }
     return decodeRead(zendesk, catalog, operation, body, {}, `read:${id}:${String(t["updated_at"])}`)
@@ -67,13 +68,25 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
         const state = yield* decodeCursor(SOURCE, start.cursor)
         request = HttpClientRequest.setUrlParam(request, "cursor", String(state["c"]))
       }
-      if (config.perPage !== undefined) request = HttpClientRequest.setUrlParam(request, "per_page", String(config.perPage))
-      const res = yield* callJson(authed(request), { source: SOURCE, operation, ...(config.retry ? { policy: config.retry } : {}) })
+      if (config.perPage !== undefined)
+        request = HttpClientRequest.setUrlParam(request, "per_page", String(config.perPage))
+      const res = yield* callJson(authed(request), {
+        source: SOURCE,
+        operation,
+        ...(config.retry ? { policy: config.retry } : {})
+      })
       const body = res.body as Json | undefined
       const tickets = body?.["tickets"]
       const after = body?.["after_cursor"]
       if (!Array.isArray(tickets) || typeof after !== "string") {
-        return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the page has no tickets array or after_cursor" }))
+        return yield* Effect.fail(
+          new HelpdeskError({
+            source: SOURCE,
+            operation,
+            status: res.status,
+            reason: "the page has no tickets array or after_cursor"
+          })
+        )
       }
       const events: Array<TicketEvent> = []
       // The export includes deleted tickets (status "deleted"); the webhook side ignores deletions too.
@@ -84,10 +97,20 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
   const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
     Effect.gen(function* () {
       const operation = "GET /api/v2/tickets/{id}"
-      if (!/^\d+$/.test(ticketId)) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Zendesk ticket id is a number" }))
-      const res = yield* callJson(authed(HttpClientRequest.get(`${base}/api/v2/tickets/${ticketId}.json`)), { source: SOURCE, operation, ...(config.retry ? { policy: config.retry } : {}) })
+      if (!/^\d+$/.test(ticketId))
+        return yield* Effect.fail(
+          new HelpdeskError({ source: SOURCE, operation, reason: "a Zendesk ticket id is a number" })
+        )
+      const res = yield* callJson(authed(HttpClientRequest.get(`${base}/api/v2/tickets/${ticketId}.json`)), {
+        source: SOURCE,
+        operation,
+        ...(config.retry ? { policy: config.retry } : {})
+      })
       const ticket = (res.body as Json | undefined)?.["ticket"]
-      if (typeof ticket !== "object" || ticket === null) return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body has no ticket" }))
+      if (typeof ticket !== "object" || ticket === null)
+        return yield* Effect.fail(
+          new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the body has no ticket" })
+        )
       return yield* toEvent(ticket as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
@@ -102,16 +125,28 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
     current: (ticketId) =>
       Effect.gen(function* () {
         const operation = "GET /api/v2/tickets/{id}"
-        const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(ticketId, operation))), { source: SOURCE, operation, ...policy })
+        const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(ticketId, operation))), {
+          source: SOURCE,
+          operation,
+          ...policy
+        })
         const status = ((res.body as Json | undefined)?.["ticket"] as Json | undefined)?.["status"]
-        if (typeof status !== "string") return yield* Effect.fail(new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the ticket has no status" }))
+        if (typeof status !== "string")
+          return yield* Effect.fail(
+            new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the ticket has no status" })
+          )
         return { status, is: (requested: string) => requested === status } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
     write: (ticketId, status, note) =>
       Effect.gen(function* () {
         const operation = "PUT /api/v2/tickets/{id}"
-        const ticket = { ...(status === undefined ? {} : { status }), ...(note === undefined ? {} : { comment: { body: note, public: false } }) }
-        const request = HttpClientRequest.put(yield* ticketUrl(ticketId, operation)).pipe(HttpClientRequest.bodyUnsafeJson({ ticket }))
+        const ticket = {
+          ...(status === undefined ? {} : { status }),
+          ...(note === undefined ? {} : { comment: { body: note, public: false } })
+        }
+        const request = HttpClientRequest.put(yield* ticketUrl(ticketId, operation)).pipe(
+          HttpClientRequest.bodyUnsafeJson({ ticket })
+        )
         yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
         return 1
       }).pipe(Effect.provide(FetchHttpClient.layer))

@@ -7,12 +7,19 @@ import { defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Either } from "effect"
 
 /** Verify (must be accepted) and decode (must be an event) one received webhook. */
-export const webhookEvent = (adapter: Adapter, req: WebhookRequest, creds: SourceCredentials, options?: VerifyOptions): TicketEvent => {
+export const webhookEvent = (
+  adapter: Adapter,
+  req: WebhookRequest,
+  creds: SourceCredentials,
+  options?: VerifyOptions
+): TicketEvent => {
   const verified = adapter.verify(req, creds, options)
   if (Either.isLeft(verified)) throw new Error(`the adapter refused the emulator's webhook: ${verified.left.message}`)
   const decoded = adapter.decode(req, defaultCatalog)
-  if (Either.isLeft(decoded)) throw new Error(`the adapter could not decode the emulator's webhook: ${decoded.left.message}`)
-  if (decoded.right._tag !== "Event") throw new Error(`the adapter ignored the emulator's webhook: ${decoded.right.reason}`)
+  if (Either.isLeft(decoded))
+    throw new Error(`the adapter could not decode the emulator's webhook: ${decoded.left.message}`)
+  if (decoded.right._tag !== "Event")
+    throw new Error(`the adapter ignored the emulator's webhook: ${decoded.right.reason}`)
   return decoded.right.event
 }
 

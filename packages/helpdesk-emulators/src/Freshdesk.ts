@@ -77,17 +77,31 @@ const freshdeskKit = (options: FreshdeskEmulatorOptions) => {
       source: "freshdesk",
       // [F9] 🟡: 429 + Retry-After; the body of a Freshdesk 429 is unverified.
       rateLimited: (res, s) => {
-        res.status(429).set("Retry-After", String(s)).json({ code: "rate_limit_exceeded", message: "You have exceeded the limit of requests per minute" })
+        res
+          .status(429)
+          .set("Retry-After", String(s))
+          .json({ code: "rate_limit_exceeded", message: "You have exceeded the limit of requests per minute" })
       },
       failure: (res, status, message) => {
-        res.status(status).json({ code: status === 404 ? "not_found" : status === 400 ? "invalid_json" : "internal_error", message })
+        res
+          .status(status)
+          .json({ code: status === 404 ? "not_found" : status === 400 ? "invalid_json" : "internal_error", message })
       },
       // [F9]: Growth plan, Tickets List 20/min; other ticket calls share the 200/min account limit.
-      bucket: (req) => (req.method === "GET" && req.path === "/api/v2/tickets" ? { name: "list", perMinute: 20 } : req.path.startsWith("/api/v2/") ? { name: "account", perMinute: 200 } : undefined),
+      bucket: (req) =>
+        req.method === "GET" && req.path === "/api/v2/tickets"
+          ? { name: "list", perMinute: 20 }
+          : req.path.startsWith("/api/v2/")
+            ? { name: "account", perMinute: 200 }
+            : undefined,
       // [F11] 🟡: a failed rule webhook is retried 5, then 30, then 60 minutes later (then the admins get an e-mail).
       retry: { retries: () => true, delaysMs: [300_000, 1_800_000, 3_600_000] },
       limitHeaders: (res, limit, remaining) => {
-        res.set({ "X-RateLimit-Total": String(limit), "X-RateLimit-Remaining": String(remaining), "X-RateLimit-Used-CurrentRequest": "1" })
+        res.set({
+          "X-RateLimit-Total": String(limit),
+          "X-RateLimit-Remaining": String(remaining),
+          "X-RateLimit-Used-CurrentRequest": "1"
+        })
       }
     },
     options
@@ -124,7 +138,8 @@ const freshdeskKit = (options: FreshdeskEmulatorOptions) => {
   /** [F3] 🟡: `include=requester` embeds the requester, `include=description` the description on lists. */
   const view = (t: FreshdeskTicket, include: ReadonlyArray<string>, list: boolean) => {
     const { description, description_text, ...rest } = t
-    const out: Record<string, unknown> = list && !include.includes("description") ? rest : { ...rest, description, description_text }
+    const out: Record<string, unknown> =
+      list && !include.includes("description") ? rest : { ...rest, description, description_text }
     if (include.includes("requester")) {
       const c = contacts.get(t.requester_id)
       out["requester"] = c === undefined ? null : { id: c.id, name: c.name, email: c.email, mobile: null, phone: null }
@@ -155,14 +170,29 @@ const freshdeskKit = (options: FreshdeskEmulatorOptions) => {
   }
 
   /** Apply the writable fields; returns the changed field names or a validation failure. */
-  const apply = (t: FreshdeskTicket, b: Record<string, unknown>): Array<string> | { field: string; message: string } => {
+  const apply = (
+    t: FreshdeskTicket,
+    b: Record<string, unknown>
+  ): Array<string> | { field: string; message: string } => {
     const changed: Array<string> = []
     const checks: Array<[keyof FreshdeskTicket, (v: unknown) => boolean, string]> = [
       ["subject", (v) => typeof v === "string" && v !== "", "It should be a/an String"],
       ["description", (v) => typeof v === "string", "It should be a/an String"],
-      ["status", (v) => typeof v === "number" && STATUS_LABEL[v] !== undefined, "It should be one of these values: '2,3,4,5'"],
-      ["priority", (v) => typeof v === "number" && PRIORITY_LABEL[v] !== undefined, "It should be one of these values: '1,2,3,4'"],
-      ["type", (v) => v === null || (typeof v === "string" && TYPES.includes(v)), `It should be one of these values: '${TYPES.join(",")}'`],
+      [
+        "status",
+        (v) => typeof v === "number" && STATUS_LABEL[v] !== undefined,
+        "It should be one of these values: '2,3,4,5'"
+      ],
+      [
+        "priority",
+        (v) => typeof v === "number" && PRIORITY_LABEL[v] !== undefined,
+        "It should be one of these values: '1,2,3,4'"
+      ],
+      [
+        "type",
+        (v) => v === null || (typeof v === "string" && TYPES.includes(v)),
+        `It should be one of these values: '${TYPES.join(",")}'`
+      ],
       ["tags", (v) => Array.isArray(v) && v.every((x) => typeof x === "string"), "It should be a/an Array"]
     ]
     for (const [key, ok, message] of checks) {
@@ -177,7 +207,21 @@ const freshdeskKit = (options: FreshdeskEmulatorOptions) => {
     if (changed.includes("description")) t.description_text = t.description.replace(/<[^>]*>/g, "")
     return changed
   }
-  return { apiKey, renderUpdatedAt, core, tickets, contacts, byEmail, notes, ids, validation, contactFor, view, send, apply }
+  return {
+    apiKey,
+    renderUpdatedAt,
+    core,
+    tickets,
+    contacts,
+    byEmail,
+    notes,
+    ids,
+    validation,
+    contactFor,
+    view,
+    send,
+    apply
+  }
 }
 
 type FreshdeskKit = ReturnType<typeof freshdeskKit>
@@ -186,21 +230,45 @@ const createRoute = (k: FreshdeskKit): void => {
   const { core, tickets, contacts, ids, validation, contactFor, view, send, apply } = k
   core.app.post("/api/v2/tickets", (req, res) => {
     const b = (req.body ?? {}) as Record<string, unknown>
-    if (typeof b["email"] !== "string" && typeof b["requester_id"] !== "number") return void validation(res, "requester_id", "Please fill at least 1 of requester_id, phone, email, twitter_id, facebook_id, unique_external_id attributes", "missing_field")
+    if (typeof b["email"] !== "string" && typeof b["requester_id"] !== "number")
+      return void validation(
+        res,
+        "requester_id",
+        "Please fill at least 1 of requester_id, phone, email, twitter_id, facebook_id, unique_external_id attributes",
+        "missing_field"
+      )
     const now = core.now()
-    const requester = typeof b["email"] === "string" ? contactFor(b["email"]) : contacts.get(b["requester_id"] as number)
-    if (requester === undefined) return void validation(res, "requester_id", "There is no contact matching the given requester_id")
+    const requester =
+      typeof b["email"] === "string" ? contactFor(b["email"]) : contacts.get(b["requester_id"] as number)
+    if (requester === undefined)
+      return void validation(res, "requester_id", "There is no contact matching the given requester_id")
     const t: FreshdeskTicket = {
-      id: ids.nextId++, subject: "", description: "", description_text: "", status: 2, priority: 1, source: 2, type: null, tags: [],
-      requester_id: requester.id, responder_id: null, group_id: null,
-      due_by: isoSeconds(now + 3 * DAY), fr_due_by: isoSeconds(now + DAY), created_at: isoSeconds(now), updated_at: isoSeconds(now)
+      id: ids.nextId++,
+      subject: "",
+      description: "",
+      description_text: "",
+      status: 2,
+      priority: 1,
+      source: 2,
+      type: null,
+      tags: [],
+      requester_id: requester.id,
+      responder_id: null,
+      group_id: null,
+      due_by: isoSeconds(now + 3 * DAY),
+      fr_due_by: isoSeconds(now + DAY),
+      created_at: isoSeconds(now),
+      updated_at: isoSeconds(now)
     }
     const r = apply(t, b)
     if (!Array.isArray(r)) return void validation(res, r.field, r.message)
     if (t.subject === "") return void validation(res, "subject", "It should be a/an String", "missing_field")
     tickets.set(t.id, t)
     send(t, "{ticket_action:created}")
-    res.status(201).location(`/api/v2/tickets/${t.id}`).json(view(t, [], false))
+    res
+      .status(201)
+      .location(`/api/v2/tickets/${t.id}`)
+      .json(view(t, [], false))
   })
 }
 
@@ -255,12 +323,21 @@ const ticketRoutes = (k: FreshdeskKit): void => {
     const t = find(req, res)
     if (t === undefined) return
     const b = (req.body ?? {}) as Record<string, unknown>
-    if (typeof b["body"] !== "string" || b["body"] === "") return void validation(res, "body", "It should be a/an String", "missing_field")
-    if (b["private"] !== undefined && typeof b["private"] !== "boolean") return void validation(res, "private", "It should be a/an Boolean")
+    if (typeof b["body"] !== "string" || b["body"] === "")
+      return void validation(res, "body", "It should be a/an String", "missing_field")
+    if (b["private"] !== undefined && typeof b["private"] !== "boolean")
+      return void validation(res, "private", "It should be a/an Boolean")
     const now = isoSeconds(core.now())
     const note: FreshdeskNote = {
-      id: ids.nextNoteId++, ticket_id: t.id, body: b["body"], body_text: b["body"].replace(/<[^>]*>/g, ""), private: b["private"] !== false,
-      incoming: false, user_id: 1, created_at: now, updated_at: now
+      id: ids.nextNoteId++,
+      ticket_id: t.id,
+      body: b["body"],
+      body_text: b["body"].replace(/<[^>]*>/g, ""),
+      private: b["private"] !== false,
+      incoming: false,
+      user_id: 1,
+      created_at: now,
+      updated_at: now
     }
     notes.set(t.id, [...(notes.get(t.id) ?? []), note])
     res.status(201).json(note)
@@ -279,26 +356,38 @@ const ticketRoutes = (k: FreshdeskKit): void => {
     if (include === undefined) return
     const perPage = Number(q(req, "per_page") ?? 30)
     const page = Number(q(req, "page") ?? 1)
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) return void validation(res, "per_page", "It should be a/an Positive Integer less than or equal to 100")
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100)
+      return void validation(res, "per_page", "It should be a/an Positive Integer less than or equal to 100")
     if (!Number.isInteger(page) || page < 1) return void validation(res, "page", "It should be a/an Positive Integer")
     if (page > 300) return void validation(res, "page", "You cannot access more than 300 pages")
     const orderBy = q(req, "order_by") ?? "created_at"
     const orderType = q(req, "order_type") ?? "desc"
-    if (!["created_at", "due_by", "updated_at", "status"].includes(orderBy)) return void validation(res, "order_by", "It should be one of these values: 'created_at,due_by,updated_at,status'")
-    if (!["asc", "desc"].includes(orderType)) return void validation(res, "order_type", "It should be one of these values: 'asc,desc'")
+    if (!["created_at", "due_by", "updated_at", "status"].includes(orderBy))
+      return void validation(res, "order_by", "It should be one of these values: 'created_at,due_by,updated_at,status'")
+    if (!["asc", "desc"].includes(orderType))
+      return void validation(res, "order_type", "It should be one of these values: 'asc,desc'")
     const since = q(req, "updated_since")
     const sinceMs = since === undefined ? undefined : Date.parse(since)
-    if (sinceMs !== undefined && Number.isNaN(sinceMs)) return void validation(res, "updated_since", "It should be in the 'valid date time' format")
+    if (sinceMs !== undefined && Number.isNaN(sinceMs))
+      return void validation(res, "updated_since", "It should be in the 'valid date time' format")
     const now = core.now()
-    const key = (t: FreshdeskTicket): number => (orderBy === "status" ? t.status : Date.parse(t[orderBy as "created_at" | "due_by" | "updated_at"]))
+    const key = (t: FreshdeskTicket): number =>
+      orderBy === "status" ? t.status : Date.parse(t[orderBy as "created_at" | "due_by" | "updated_at"])
     const rows = [...tickets.values()]
-      .filter((t) => (sinceMs === undefined ? Date.parse(t.created_at) >= now - 30 * DAY : Date.parse(t.updated_at) >= sinceMs))
+      .filter((t) =>
+        sinceMs === undefined ? Date.parse(t.created_at) >= now - 30 * DAY : Date.parse(t.updated_at) >= sinceMs
+      )
       .sort((a, b) => (orderType === "asc" ? key(a) - key(b) || a.id - b.id : key(b) - key(a) || b.id - a.id))
     const slice = rows.slice((page - 1) * perPage, page * perPage)
     if (rows.length > page * perPage) {
-      res.set("Link", `<${selfUrl(req, req.path, { updated_since: since, order_by: q(req, "order_by"), order_type: q(req, "order_type"), include: q(req, "include"), per_page: q(req, "per_page"), page: page + 1 })}>; rel="next"`)
+      res.set(
+        "Link",
+        `<${selfUrl(req, req.path, { updated_since: since, order_by: q(req, "order_by"), order_type: q(req, "order_type"), include: q(req, "include"), per_page: q(req, "per_page"), page: page + 1 })}>; rel="next"`
+      )
     }
-    res.set("X-RateLimit-Used-CurrentRequest", String(1 + 2 * include.length)).json(slice.map((t) => view(t, include, true)))
+    res
+      .set("X-RateLimit-Used-CurrentRequest", String(1 + 2 * include.length))
+      .json(slice.map((t) => view(t, include, true)))
   })
 }
 

@@ -64,11 +64,14 @@ const gitHubKit = (options: GitHubEmulatorOptions) => {
       source: "github",
       // [G1]: a secondary limit answers 403 or 429 with a message and optionally retry-after; this answers 429.
       rateLimited: (res, s) => {
-        res.status(429).set("retry-after", String(s)).json({
-          message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-          documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`,
-          status: "429"
-        })
+        res
+          .status(429)
+          .set("retry-after", String(s))
+          .json({
+            message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`,
+            status: "429"
+          })
       },
       failure: (res, status, message) => {
         res.status(status).json({ message, documentation_url: DOCS, status: String(status) })
@@ -76,7 +79,13 @@ const gitHubKit = (options: GitHubEmulatorOptions) => {
       // [G1]: the primary limit is per hour (5000 for a PAT); the emulator windows per minute (5000/60 ≈ 83).
       bucket: (req) => (req.path.startsWith("/repos/") ? { name: "core", perMinute: 83 } : undefined),
       limitHeaders: (res, limit, remaining, reset) => {
-        res.set({ "x-ratelimit-limit": String(limit), "x-ratelimit-remaining": String(remaining), "x-ratelimit-used": String(limit - remaining), "x-ratelimit-reset": String(reset), "x-ratelimit-resource": "core" })
+        res.set({
+          "x-ratelimit-limit": String(limit),
+          "x-ratelimit-remaining": String(remaining),
+          "x-ratelimit-used": String(limit - remaining),
+          "x-ratelimit-reset": String(reset),
+          "x-ratelimit-resource": "core"
+        })
       }
     },
     options
@@ -86,7 +95,13 @@ const gitHubKit = (options: GitHubEmulatorOptions) => {
   const comments = new Map<number, Array<GitHubComment>>()
   const ids = { nextNumber: 1, nextLabelId: 1, nextCommentId: 1 }
   const sender = { login, id: 4242, type: "Bot" }
-  const repositoryBody = { id: 186853002, name: repo, full_name: repository, private: true, owner: { login: owner, id: 21031067, type: "Organization" } }
+  const repositoryBody = {
+    id: 186853002,
+    name: repo,
+    full_name: repository,
+    private: true,
+    owner: { login: owner, id: 21031067, type: "Organization" }
+  }
 
   // [G12]: PAT as `Authorization: Bearer <token>` (the older `token <token>` form is accepted too).
   core.app.use("/repos", (req, res, next) => {
@@ -107,13 +122,17 @@ const gitHubKit = (options: GitHubEmulatorOptions) => {
 
   /** [G7]: `issues` event, `X-GitHub-Delivery` a GUID, `sender` the acting user. */
   const send = (i: GitHubIssue, action: string, extra: Record<string, unknown> = {}) => {
-    core.emit(`${repository}#${i.number}`, { action, issue: api(i), ...extra, repository: repositoryBody, sender }, {
-      "user-agent": "GitHub-Hookshot/emulator",
-      "x-github-event": "issues",
-      "x-github-delivery": randomUUID(),
-      "x-github-hook-id": "1",
-      "x-github-hook-installation-target-type": "repository"
-    })
+    core.emit(
+      `${repository}#${i.number}`,
+      { action, issue: api(i), ...extra, repository: repositoryBody, sender },
+      {
+        "user-agent": "GitHub-Hookshot/emulator",
+        "x-github-event": "issues",
+        "x-github-delivery": randomUUID(),
+        "x-github-hook-id": "1",
+        "x-github-hook-installation-target-type": "repository"
+      }
+    )
   }
 
   const repoGuard = (req: Request, res: Response): boolean => {
@@ -125,7 +144,12 @@ const gitHubKit = (options: GitHubEmulatorOptions) => {
   }
 
   const invalid = (res: Response, field: string, code: string) =>
-    res.status(422).json({ message: "Validation Failed", errors: [{ resource: "Issue", code, field }], documentation_url: DOCS, status: "422" })
+    res.status(422).json({
+      message: "Validation Failed",
+      errors: [{ resource: "Issue", code, field }],
+      documentation_url: DOCS,
+      status: "422"
+    })
 
   const labelsOf = (names: ReadonlyArray<string>) =>
     names.map((name) => {
@@ -133,25 +157,53 @@ const gitHubKit = (options: GitHubEmulatorOptions) => {
       if (id === undefined) labelIds.set(name, (id = ids.nextLabelId++))
       return { id, name, color: "ededed", default: false }
     })
-  return { repository, owner, repo, token, login, core, issues, labelIds, comments, ids, sender, repositoryBody, api, send, repoGuard, invalid, labelsOf }
+  return {
+    repository,
+    owner,
+    repo,
+    token,
+    login,
+    core,
+    issues,
+    labelIds,
+    comments,
+    ids,
+    sender,
+    repositoryBody,
+    api,
+    send,
+    repoGuard,
+    invalid,
+    labelsOf
+  }
 }
 
 type GitHubKit = ReturnType<typeof gitHubKit>
 
 const writeRoutes = (k: GitHubKit): void => {
-  const { owner, repo, login, core, issues, comments, ids, sender, api, send, repoGuard, invalid, labelsOf } = k
+  const { core, issues, comments, ids, sender, api, send, repoGuard, invalid, labelsOf } = k
   core.app.post("/repos/:owner/:repo/issues", (req, res) => {
     if (!repoGuard(req, res)) return
     const b = (req.body ?? {}) as Record<string, unknown>
     if (typeof b["title"] !== "string" || b["title"] === "") return void invalid(res, "title", "missing_field")
-    if (b["labels"] !== undefined && !(Array.isArray(b["labels"]) && b["labels"].every((l) => typeof l === "string"))) return void invalid(res, "labels", "invalid")
+    if (b["labels"] !== undefined && !(Array.isArray(b["labels"]) && b["labels"].every((l) => typeof l === "string")))
+      return void invalid(res, "labels", "invalid")
     const now = isoSeconds(core.now())
     const n = ids.nextNumber++
     const issue: GitHubIssue = {
-      id: 444500000 + n, node_id: Buffer.from(`I_${n}`).toString("base64"), number: n, title: b["title"],
-      body: typeof b["body"] === "string" ? b["body"] : null, state: "open", state_reason: null,
-      labels: labelsOf((b["labels"] as Array<string> | undefined) ?? []), user: { ...sender }, comments: 0,
-      created_at: now, updated_at: now, closed_at: null
+      id: 444500000 + n,
+      node_id: Buffer.from(`I_${n}`).toString("base64"),
+      number: n,
+      title: b["title"],
+      body: typeof b["body"] === "string" ? b["body"] : null,
+      state: "open",
+      state_reason: null,
+      labels: labelsOf((b["labels"] as Array<string> | undefined) ?? []),
+      user: { ...sender },
+      comments: 0,
+      created_at: now,
+      updated_at: now,
+      closed_at: null
     }
     issues.set(n, issue)
     send(issue, "opened")
@@ -179,7 +231,13 @@ const writeRoutes = (k: GitHubKit): void => {
     const b = (req.body ?? {}) as Record<string, unknown>
     if (typeof b["body"] !== "string" || b["body"] === "") return void invalid(res, "body", "missing_field")
     const now = isoSeconds(core.now())
-    const comment: GitHubComment = { id: ids.nextCommentId++, body: b["body"], user: { login: sender.login }, created_at: now, updated_at: now }
+    const comment: GitHubComment = {
+      id: ids.nextCommentId++,
+      body: b["body"],
+      user: { login: sender.login },
+      created_at: now,
+      updated_at: now
+    }
     comments.set(i.number, [...(comments.get(i.number) ?? []), comment])
     i.comments += 1
     res.status(201).json(comment)
@@ -195,10 +253,17 @@ const writeRoutes = (k: GitHubKit): void => {
     const i = find(req, res)
     if (i === undefined) return
     const b = (req.body ?? {}) as Record<string, unknown>
-    if (b["state"] !== undefined && b["state"] !== "open" && b["state"] !== "closed") return void invalid(res, "state", "invalid")
-    if (b["state_reason"] !== undefined && !["completed", "not_planned", "reopened", null].includes(b["state_reason"] as string)) return void invalid(res, "state_reason", "invalid")
-    if (b["title"] !== undefined && (typeof b["title"] !== "string" || b["title"] === "")) return void invalid(res, "title", "invalid")
-    if (b["labels"] !== undefined && !(Array.isArray(b["labels"]) && b["labels"].every((l) => typeof l === "string"))) return void invalid(res, "labels", "invalid")
+    if (b["state"] !== undefined && b["state"] !== "open" && b["state"] !== "closed")
+      return void invalid(res, "state", "invalid")
+    if (
+      b["state_reason"] !== undefined &&
+      !["completed", "not_planned", "reopened", null].includes(b["state_reason"] as string)
+    )
+      return void invalid(res, "state_reason", "invalid")
+    if (b["title"] !== undefined && (typeof b["title"] !== "string" || b["title"] === ""))
+      return void invalid(res, "title", "invalid")
+    if (b["labels"] !== undefined && !(Array.isArray(b["labels"]) && b["labels"].every((l) => typeof l === "string")))
+      return void invalid(res, "labels", "invalid")
     const actions: Array<[string, Record<string, unknown>]> = []
     const changes: Record<string, { from: unknown }> = {}
     if (typeof b["title"] === "string" && b["title"] !== i.title) {
@@ -213,8 +278,10 @@ const writeRoutes = (k: GitHubKit): void => {
     if (Array.isArray(b["labels"])) {
       const want = b["labels"] as Array<string>
       const have = i.labels.map((l) => l.name)
-      for (const gone of have.filter((n) => !want.includes(n))) actions.push(["unlabeled", { label: labelsOf([gone])[0] }])
-      for (const added of want.filter((n) => !have.includes(n))) actions.push(["labeled", { label: labelsOf([added])[0] }])
+      for (const gone of have.filter((n) => !want.includes(n)))
+        actions.push(["unlabeled", { label: labelsOf([gone])[0] }])
+      for (const added of want.filter((n) => !have.includes(n)))
+        actions.push(["labeled", { label: labelsOf([added])[0] }])
       i.labels = labelsOf(want)
     }
     const now = isoSeconds(core.now())
@@ -239,7 +306,7 @@ const writeRoutes = (k: GitHubKit): void => {
 }
 
 const listRoute = (k: GitHubKit): void => {
-  const { owner, repo, core, issues, comments, api, repoGuard, invalid } = k
+  const { core, issues, api, repoGuard, invalid } = k
   // [G5][G4]: state (default open), since (updated at or after), sort (default created), direction (default desc),
   // per_page ≤100 (default 30), page; link header with next/prev/first/last.
   core.app.get("/repos/:owner/:repo/issues", (req, res) => {
@@ -250,18 +317,26 @@ const listRoute = (k: GitHubKit): void => {
     const perPage = Number(q(req, "per_page") ?? 30)
     const page = Number(q(req, "page") ?? 1)
     const since = q(req, "since")
-    if (!["open", "closed", "all"].includes(state) || !["created", "updated", "comments"].includes(sort) || !["asc", "desc"].includes(direction)) {
+    if (
+      !["open", "closed", "all"].includes(state) ||
+      !["created", "updated", "comments"].includes(sort) ||
+      !["asc", "desc"].includes(direction)
+    ) {
       return void invalid(res, "state/sort/direction", "invalid")
     }
-    if (!Number.isInteger(perPage) || perPage < 1 || !Number.isInteger(page) || page < 1) return void invalid(res, "per_page/page", "invalid")
+    if (!Number.isInteger(perPage) || perPage < 1 || !Number.isInteger(page) || page < 1)
+      return void invalid(res, "per_page/page", "invalid")
     const sinceMs = since === undefined ? undefined : Date.parse(since)
     if (sinceMs !== undefined && Number.isNaN(sinceMs)) return void invalid(res, "since", "invalid")
     const size = Math.min(100, perPage)
-    const key = (i: GitHubIssue) => (sort === "updated" ? Date.parse(i.updated_at) : sort === "comments" ? i.comments : Date.parse(i.created_at))
+    const key = (i: GitHubIssue) =>
+      sort === "updated" ? Date.parse(i.updated_at) : sort === "comments" ? i.comments : Date.parse(i.created_at)
     const rows = [...issues.values()]
       .filter((i) => state === "all" || i.state === state)
       .filter((i) => sinceMs === undefined || Date.parse(i.updated_at) >= sinceMs)
-      .sort((a, b) => (direction === "asc" ? key(a) - key(b) || a.number - b.number : key(b) - key(a) || b.number - a.number))
+      .sort((a, b) =>
+        direction === "asc" ? key(a) - key(b) || a.number - b.number : key(b) - key(a) || b.number - a.number
+      )
     const last = Math.max(1, Math.ceil(rows.length / size))
     const link = (p: number, rel: string) =>
       `<${selfUrl(req, req.path, { state: q(req, "state"), sort: q(req, "sort"), direction: q(req, "direction"), since, per_page: q(req, "per_page"), page: p })}>; rel="${rel}"`

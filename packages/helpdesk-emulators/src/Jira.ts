@@ -14,7 +14,15 @@ export interface JiraHistory {
   readonly id: string
   readonly created: string
   readonly author: { readonly accountId: string; readonly displayName: string }
-  readonly items: ReadonlyArray<{ field: string; fieldtype: string; fieldId: string; from: string | null; fromString: string | null; to: string | null; toString: string | null }>
+  readonly items: ReadonlyArray<{
+    field: string
+    fieldtype: string
+    fieldId: string
+    from: string | null
+    fromString: string | null
+    to: string | null
+    toString: string | null
+  }>
 }
 
 export interface JiraIssue {
@@ -80,7 +88,9 @@ export const jiraTime = (ms: number): string => new Date(ms).toISOString().repla
 export const toAdf = (text: string) => ({
   type: "doc",
   version: 1,
-  content: text.split("\n").map((line) => ({ type: "paragraph", content: line === "" ? [] : [{ type: "text", text: line }] }))
+  content: text
+    .split("\n")
+    .map((line) => ({ type: "paragraph", content: line === "" ? [] : [{ type: "text", text: line }] }))
 })
 
 /** Atlassian Document Format → plain text: the Jira adapter's reader. */
@@ -97,7 +107,10 @@ const jiraKit = (options: JiraEmulatorOptions) => {
       // [J10][J11]: 429 + Retry-After (s) + X-RateLimit-Reset (ISO) + RateLimit-Reason. The body is unverified.
       rateLimited: (res, s) => {
         const reset = `${new Date(Date.now() + s * 1000).toISOString().slice(0, 16)}Z`
-        res.status(429).set({ "Retry-After": String(s), "X-RateLimit-Reset": reset, "RateLimit-Reason": "jira-burst-based" }).json({ errorMessages: ["Rate limit exceeded."], errors: {} })
+        res
+          .status(429)
+          .set({ "Retry-After": String(s), "X-RateLimit-Reset": reset, "RateLimit-Reason": "jira-burst-based" })
+          .json({ errorMessages: ["Rate limit exceeded."], errors: {} })
       },
       failure: (res, status, message) => {
         res.status(status).json({ errorMessages: [message], errors: {} })
@@ -129,12 +142,16 @@ const jiraKit = (options: JiraEmulatorOptions) => {
     next()
   })
 
-  const bad = (res: Response, message: string, errors: Record<string, string> = {}) => res.status(400).json({ errorMessages: message === "" ? [] : [message], errors })
+  const bad = (res: Response, message: string, errors: Record<string, string> = {}) =>
+    res.status(400).json({ errorMessages: message === "" ? [] : [message], errors })
 
   const find = (req: Request, res: Response): JiraIssue | undefined => {
     const k = String(req.params["key"])
     const i = issues.get(k) ?? byKey.get(k)
-    if (i === undefined) res.status(404).json({ errorMessages: ["Issue does not exist or you do not have permission to see it."], errors: {} })
+    if (i === undefined)
+      res
+        .status(404)
+        .json({ errorMessages: ["Issue does not exist or you do not have permission to see it."], errors: {} })
     return i
   }
 
@@ -156,24 +173,39 @@ const jiraKit = (options: JiraEmulatorOptions) => {
 
   const view = (i: JiraIssue, wanted: ReadonlyArray<string> | "all", changelog: boolean, adf = true) => {
     const all = fields(i, adf)
-    const out: Record<string, unknown> = { id: i.id, key: i.key, self: `https://example.atlassian.net/rest/api/3/issue/${i.id}` }
+    const out: Record<string, unknown> = {
+      id: i.id,
+      key: i.key,
+      self: `https://example.atlassian.net/rest/api/3/issue/${i.id}`
+    }
     if (wanted === "all") out["fields"] = all
-    else if (wanted.some((f) => f !== "id" && f !== "key")) out["fields"] = Object.fromEntries(wanted.filter((f) => f in all).map((f) => [f, all[f]]))
+    else if (wanted.some((f) => f !== "id" && f !== "key"))
+      out["fields"] = Object.fromEntries(wanted.filter((f) => f in all).map((f) => [f, all[f]]))
     // 🟡 [J3]: search embeds at most 20 changelog entries; `total` tells how many exist.
-    if (changelog) out["changelog"] = { startAt: 0, maxResults: 20, total: i.histories.length, histories: i.histories.slice(0, 20) }
+    if (changelog)
+      out["changelog"] = { startAt: 0, maxResults: 20, total: i.histories.length, histories: i.histories.slice(0, 20) }
     return out
   }
 
   /** The admin webhook [J16][J13][J14]: `timestamp` (epoch ms), `user`, `issue` with fields, `changelog` on updates. */
   const send = (i: JiraIssue, event: "jira:issue_created" | "jira:issue_updated", history?: JiraHistory) => {
-    core.emit(i.id, {
-      timestamp: i.updatedMs,
-      webhookEvent: event,
-      issue_event_type_name: event === "jira:issue_created" ? "issue_created" : "issue_generic",
-      user: { accountId: ACTOR.accountId, displayName: ACTOR.displayName, accountType: "atlassian", active: true },
-      issue: { id: i.id, key: i.key, self: `https://example.atlassian.net/rest/api/2/issue/${i.id}`, fields: fields(i, false) },
-      ...(history === undefined ? {} : { changelog: { id: history.id, items: history.items } })
-    }, { "x-atlassian-webhook-identifier": randomUUID(), "x-atlassian-webhook-flow": "Primary" })
+    core.emit(
+      i.id,
+      {
+        timestamp: i.updatedMs,
+        webhookEvent: event,
+        issue_event_type_name: event === "jira:issue_created" ? "issue_created" : "issue_generic",
+        user: { accountId: ACTOR.accountId, displayName: ACTOR.displayName, accountType: "atlassian", active: true },
+        issue: {
+          id: i.id,
+          key: i.key,
+          self: `https://example.atlassian.net/rest/api/2/issue/${i.id}`,
+          fields: fields(i, false)
+        },
+        ...(history === undefined ? {} : { changelog: { id: history.id, items: history.items } })
+      },
+      { "x-atlassian-webhook-identifier": randomUUID(), "x-atlassian-webhook-flow": "Primary" }
+    )
   }
 
   /** Record one change: bump `updated`, append the changelog entry (oldest first [J6]) and send the webhook. */
@@ -185,28 +217,46 @@ const jiraKit = (options: JiraEmulatorOptions) => {
     send(i, "jira:issue_updated", h)
   }
 
-  const item = (field: string, from: string | null, to: string | null, fromId: string | null = null, toId: string | null = null) => ({ field, fieldtype: "jira", fieldId: field, from: fromId, fromString: from, to: toId, toString: to })
+  const item = (
+    field: string,
+    from: string | null,
+    to: string | null,
+    fromId: string | null = null,
+    toId: string | null = null
+  ) => ({ field, fieldtype: "jira", fieldId: field, from: fromId, fromString: from, to: toId, toString: to })
   return { email, apiToken, project, core, issues, byKey, comments, ids, bad, find, fields, view, send, changed, item }
 }
 
 type JiraKit = ReturnType<typeof jiraKit>
 
 const issueRoutes = (k: JiraKit): void => {
-  const { project, core, issues, byKey, ids, bad, find, fields, view, send, changed, item } = k
+  const { project, core, issues, byKey, ids, bad, find, view, send, changed, item } = k
   core.app.post("/rest/api/3/issue", (req, res) => {
     // biome-ignore lint/suspicious/noExplicitAny: a Jira request's fields are free-form JSON, read field by field below
     const f = ((req.body ?? {}) as { fields?: Record<string, any> }).fields ?? {}
     if (f["project"]?.key !== project) return void bad(res, "", { project: "valid project is required" })
-    if (typeof f["summary"] !== "string" || f["summary"] === "") return void bad(res, "", { summary: "You must specify a summary of the issue." })
+    if (typeof f["summary"] !== "string" || f["summary"] === "")
+      return void bad(res, "", { summary: "You must specify a summary of the issue." })
     const type = f["issuetype"]?.name
     if (!TYPES.includes(type)) return void bad(res, "", { issuetype: "valid issue type is required" })
     const priority = f["priority"]?.name ?? "Medium"
     if (!PRIORITIES.includes(priority)) return void bad(res, "", { priority: "The priority selected is invalid." })
     const now = core.now()
     const i: JiraIssue = {
-      id: String(ids.nextId++), key: `${project}-${ids.nextNumber++}`, summary: f["summary"], description: f["description"] === undefined ? null : fromAdf(f["description"]) ?? null,
-      status: "To Do", priority, issuetype: type, labels: Array.isArray(f["labels"]) ? f["labels"].map(String) : [], duedate: typeof f["duedate"] === "string" ? f["duedate"] : null,
-      resolution: null, reporter: ACTOR, createdMs: now, updatedMs: now, histories: []
+      id: String(ids.nextId++),
+      key: `${project}-${ids.nextNumber++}`,
+      summary: f["summary"],
+      description: f["description"] === undefined ? null : (fromAdf(f["description"]) ?? null),
+      status: "To Do",
+      priority,
+      issuetype: type,
+      labels: Array.isArray(f["labels"]) ? f["labels"].map(String) : [],
+      duedate: typeof f["duedate"] === "string" ? f["duedate"] : null,
+      resolution: null,
+      reporter: ACTOR,
+      createdMs: now,
+      updatedMs: now,
+      histories: []
     }
     issues.set(i.id, i)
     byKey.set(i.key, i)
@@ -226,14 +276,21 @@ const issueRoutes = (k: JiraKit): void => {
     const f = ((req.body ?? {}) as { fields?: Record<string, any> }).fields ?? {}
     const items: Array<ReturnType<typeof item>> = []
     if (f["summary"] !== undefined) {
-      if (typeof f["summary"] !== "string" || f["summary"] === "") return void bad(res, "", { summary: "You must specify a summary of the issue." })
+      if (typeof f["summary"] !== "string" || f["summary"] === "")
+        return void bad(res, "", { summary: "You must specify a summary of the issue." })
       if (f["summary"] !== i.summary) items.push(item("summary", i.summary, f["summary"]))
     }
     if (f["description"] !== undefined && (f["description"] === null || typeof f["description"] !== "object")) {
-      return void bad(res, "", { description: "Operation value must be an Atlassian Document (see the Atlassian Document Format)" })
+      return void bad(res, "", {
+        description: "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+      })
     }
-    if (f["priority"] !== undefined && !PRIORITIES.includes(f["priority"]?.name)) return void bad(res, "", { priority: "The priority selected is invalid." })
-    if (f["labels"] !== undefined && !(Array.isArray(f["labels"]) && f["labels"].every((l: unknown) => typeof l === "string" && !/\s/.test(l)))) {
+    if (f["priority"] !== undefined && !PRIORITIES.includes(f["priority"]?.name))
+      return void bad(res, "", { priority: "The priority selected is invalid." })
+    if (
+      f["labels"] !== undefined &&
+      !(Array.isArray(f["labels"]) && f["labels"].every((l: unknown) => typeof l === "string" && !/\s/.test(l)))
+    ) {
       return void bad(res, "", { labels: "The label must not contain spaces." })
     }
     if (f["summary"] !== undefined) i.summary = f["summary"]
@@ -265,15 +322,27 @@ const commentAndTransitionRoutes = (k: JiraKit): void => {
     const b = (req.body ?? {}) as Record<string, unknown>
     if (typeof b["body"] !== "string" || b["body"] === "") return void bad(res, "The comment body is required.")
     if (b["public"] !== undefined && typeof b["public"] !== "boolean") return void bad(res, "public must be a boolean.")
-    const comment: JiraComment = { id: String(ids.nextCommentId++), body: b["body"], public: b["public"] !== false, createdMs: core.now() }
+    const comment: JiraComment = {
+      id: String(ids.nextCommentId++),
+      body: b["body"],
+      public: b["public"] !== false,
+      createdMs: core.now()
+    }
     comments.set(i.id, [...(comments.get(i.id) ?? []), comment])
-    res.status(201).json({ id: comment.id, body: comment.body, public: comment.public, created: { epochMillis: comment.createdMs } })
+    res
+      .status(201)
+      .json({ id: comment.id, body: comment.body, public: comment.public, created: { epochMillis: comment.createdMs } })
   })
 
   core.app.get("/rest/servicedeskapi/request/:key/comment", (req, res) => {
     const i = find(req, res)
     if (i) {
-      const values = (comments.get(i.id) ?? []).map((c) => ({ id: c.id, body: c.body, public: c.public, created: { epochMillis: c.createdMs } }))
+      const values = (comments.get(i.id) ?? []).map((c) => ({
+        id: c.id,
+        body: c.body,
+        public: c.public,
+        created: { epochMillis: c.createdMs }
+      }))
       res.json({ size: values.length, start: 0, limit: 50, isLastPage: true, values })
     }
   })
@@ -281,7 +350,15 @@ const commentAndTransitionRoutes = (k: JiraKit): void => {
   // [J6]: GET lists the transitions available from the current status; POST applies one and answers 204 with no body.
   core.app.get("/rest/api/3/issue/:key/transitions", (req, res) => {
     const i = find(req, res)
-    if (i) res.json({ transitions: TRANSITIONS.filter((t) => t.to !== i.status).map((t) => ({ id: t.id, name: t.name, to: STATUS[t.to], isAvailable: true })) })
+    if (i)
+      res.json({
+        transitions: TRANSITIONS.filter((t) => t.to !== i.status).map((t) => ({
+          id: t.id,
+          name: t.name,
+          to: STATUS[t.to],
+          isAvailable: true
+        }))
+      })
   })
 
   core.app.post("/rest/api/3/issue/:key/transitions", (req, res) => {
@@ -292,7 +369,16 @@ const commentAndTransitionRoutes = (k: JiraKit): void => {
     if (t === undefined) return void bad(res, "Transition id is not valid for this issue.")
     const items = [item("status", i.status, t.to, STATUS[i.status].id, STATUS[t.to].id)]
     const resolution = t.to === "Done" ? "Done" : null
-    if (resolution !== i.resolution) items.push(item("resolution", i.resolution, resolution, i.resolution === null ? null : "10000", resolution === null ? null : "10000"))
+    if (resolution !== i.resolution)
+      items.push(
+        item(
+          "resolution",
+          i.resolution,
+          resolution,
+          i.resolution === null ? null : "10000",
+          resolution === null ? null : "10000"
+        )
+      )
     i.status = t.to
     i.resolution = resolution
     changed(i, items)
@@ -301,28 +387,47 @@ const commentAndTransitionRoutes = (k: JiraKit): void => {
 }
 
 const readRoutes = (k: JiraKit): void => {
-  const { project, core, issues, bad, find, fields, view } = k
+  const { project, core, issues, bad, find, view } = k
   // [J6]: the changelog, paginated, oldest first.
   core.app.get("/rest/api/3/issue/:key/changelog", (req, res) => {
     const i = find(req, res)
     if (i === undefined) return
     const startAt = Number(q(req, "startAt") ?? 0)
     const maxResults = Math.min(100, Number(q(req, "maxResults") ?? 100))
-    if (!Number.isInteger(startAt) || startAt < 0 || !Number.isInteger(maxResults) || maxResults < 1) return void bad(res, "startAt and maxResults must be whole numbers")
+    if (!Number.isInteger(startAt) || startAt < 0 || !Number.isInteger(maxResults) || maxResults < 1)
+      return void bad(res, "startAt and maxResults must be whole numbers")
     const values = i.histories.slice(startAt, startAt + maxResults)
-    res.json({ self: "", maxResults, startAt, total: i.histories.length, isLast: startAt + values.length >= i.histories.length, values })
+    res.json({
+      self: "",
+      maxResults,
+      startAt,
+      total: i.histories.length,
+      isLast: startAt + values.length >= i.histories.length,
+      values
+    })
   })
 
   // 🟡 [J19]: the removed search endpoints answer 410 Gone.
   core.app.all(["/rest/api/3/search", "/rest/api/2/search"], (_req, res) => {
-    res.status(410).json({ errorMessages: ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."], errors: {} })
+    res.status(410).json({
+      errorMessages: ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."],
+      errors: {}
+    })
   })
 
-  const search = (_req: Request, res: Response, p: { jql?: unknown; nextPageToken?: unknown; maxResults?: unknown; fields?: unknown; expand?: unknown }) => {
+  const search = (
+    _req: Request,
+    res: Response,
+    p: { jql?: unknown; nextPageToken?: unknown; maxResults?: unknown; fields?: unknown; expand?: unknown }
+  ) => {
     if (typeof p.jql !== "string") return void bad(res, "The JQL query is missing.")
     const parsed = parseJql(p.jql, project)
     if (typeof parsed === "string") return void bad(res, parsed)
-    const wanted: ReadonlyArray<string> = Array.isArray(p.fields) ? p.fields.map(String) : typeof p.fields === "string" ? p.fields.split(",") : ["id"]
+    const wanted: ReadonlyArray<string> = Array.isArray(p.fields)
+      ? p.fields.map(String)
+      : typeof p.fields === "string"
+        ? p.fields.split(",")
+        : ["id"]
     const idOnly = wanted.every((f) => f === "id" || f === "key")
     const max = Math.min(idOnly ? 5000 : 100, p.maxResults === undefined ? 50 : Number(p.maxResults))
     if (!Number.isInteger(max) || max < 1) return void bad(res, "maxResults must be a positive whole number")
@@ -330,22 +435,35 @@ const readRoutes = (k: JiraKit): void => {
     if (typeof p.nextPageToken === "string" && p.nextPageToken !== "") {
       const t = decodeToken(p.nextPageToken)
       // [J1]: the token expires in 7 days.
-      if (t === undefined || t.jql !== p.jql || core.now() - t.issuedAt > TOKEN_TTL_MS) return void bad(res, "The provided next page token is invalid or expired.")
+      if (t === undefined || t.jql !== p.jql || core.now() - t.issuedAt > TOKEN_TTL_MS)
+        return void bad(res, "The provided next page token is invalid or expired.")
       offset = t.offset
     }
     const rows = [...issues.values()].filter(parsed.filter).sort(parsed.order)
     const page = rows.slice(offset, offset + max)
     const isLast = offset + page.length >= rows.length
     const all = wanted.includes("*all") || wanted.includes("*navigable")
-    const expand = Array.isArray(p.expand) ? p.expand.map(String) : typeof p.expand === "string" ? p.expand.split(",") : []
+    const expand = Array.isArray(p.expand)
+      ? p.expand.map(String)
+      : typeof p.expand === "string"
+        ? p.expand.split(",")
+        : []
     res.json({
       issues: page.map((i) => view(i, all ? "all" : wanted, expand.includes("changelog"))),
-      ...(isLast ? {} : { nextPageToken: encodeToken({ offset: offset + page.length, jql: p.jql, issuedAt: core.now() }) }),
+      ...(isLast
+        ? {}
+        : { nextPageToken: encodeToken({ offset: offset + page.length, jql: p.jql, issuedAt: core.now() }) }),
       isLast
     })
   }
   core.app.get("/rest/api/3/search/jql", (req, res) => {
-    search(req, res, { jql: q(req, "jql"), nextPageToken: q(req, "nextPageToken"), maxResults: q(req, "maxResults"), fields: q(req, "fields"), expand: q(req, "expand") })
+    search(req, res, {
+      jql: q(req, "jql"),
+      nextPageToken: q(req, "nextPageToken"),
+      maxResults: q(req, "maxResults"),
+      fields: q(req, "fields"),
+      expand: q(req, "expand")
+    })
   })
   core.app.post("/rest/api/3/search/jql", (req, res) => search(req, res, (req.body ?? {}) as Record<string, unknown>))
 }
@@ -359,11 +477,18 @@ export const startJiraEmulator = async (options: JiraEmulatorOptions = {}): Prom
   return { ...running, core: k.core, issues: k.issues, comments: k.comments }
 }
 
-const encodeToken = (t: { offset: number; jql: string; issuedAt: number }) => Buffer.from(JSON.stringify(t), "utf8").toString("base64url")
+const encodeToken = (t: { offset: number; jql: string; issuedAt: number }) =>
+  Buffer.from(JSON.stringify(t), "utf8").toString("base64url")
 const decodeToken = (s: string): { offset: number; jql: string; issuedAt: number } | undefined => {
   try {
-    const t = JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as { offset?: unknown; jql?: unknown; issuedAt?: unknown }
-    return typeof t.offset === "number" && typeof t.jql === "string" && typeof t.issuedAt === "number" ? { offset: t.offset, jql: t.jql, issuedAt: t.issuedAt } : undefined
+    const t = JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as {
+      offset?: unknown
+      jql?: unknown
+      issuedAt?: unknown
+    }
+    return typeof t.offset === "number" && typeof t.jql === "string" && typeof t.issuedAt === "number"
+      ? { offset: t.offset, jql: t.jql, issuedAt: t.issuedAt }
+      : undefined
   } catch {
     return undefined
   }
@@ -374,11 +499,17 @@ const decodeToken = (s: string): { offset: number; jql: string; issuedAt: number
  * (also `>`, `<=`, `<`; minute precision, UTC: the user's zone is unverified) — then `ORDER BY updated|created|key
  * ASC|DESC`. A query without a restriction is refused, as Jira refuses unbounded JQL (🟡 [J3]).
  */
-export const parseJql = (jql: string, project: string): { filter: (i: JiraIssue) => boolean; order: (a: JiraIssue, b: JiraIssue) => number } | string => {
+export const parseJql = (
+  jql: string,
+  project: string
+): { filter: (i: JiraIssue) => boolean; order: (a: JiraIssue, b: JiraIssue) => number } | string => {
   const [where = "", orderBy] = jql.split(/\s+ORDER\s+BY\s+/i)
   const tests: Array<(i: JiraIssue) => boolean> = []
   for (const raw of where.split(/\s+AND\s+/i)) {
-    const clause = raw.trim().replace(/^\((.*)\)$/, "$1").trim()
+    const clause = raw
+      .trim()
+      .replace(/^\((.*)\)$/, "$1")
+      .trim()
     if (clause === "") continue
     let m: RegExpExecArray | null
     if ((m = /^project\s*=\s*"?([A-Z][A-Z0-9_]*)"?$/i.exec(clause))) {
@@ -387,22 +518,42 @@ export const parseJql = (jql: string, project: string): { filter: (i: JiraIssue)
     } else if ((m = /^key\s*=\s*"?([A-Z][A-Z0-9_]*-\d+)"?$/i.exec(clause))) {
       const key = m[1]!.toUpperCase()
       tests.push((i) => i.key === key)
-    } else if ((m = /^(updated|created)\s*(>=|<=|>|<)\s*"(\d{4})[-/](\d{2})[-/](\d{2}) (\d{2}):(\d{2})"$/i.exec(clause))) {
-      const [, field, op, y, mo, d, h, mi] = m as unknown as [string, string, string, string, string, string, string, string]
+    } else if (
+      (m = /^(updated|created)\s*(>=|<=|>|<)\s*"(\d{4})[-/](\d{2})[-/](\d{2}) (\d{2}):(\d{2})"$/i.exec(clause))
+    ) {
+      const [, field, op, y, mo, d, h, mi] = m as unknown as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
       const at = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi))
-      const get = (i: JiraIssue) => Math.floor((field.toLowerCase() === "updated" ? i.updatedMs : i.createdMs) / 60_000) * 60_000
-      tests.push((i) => (op === ">=" ? get(i) >= at : op === ">" ? get(i) > at : op === "<=" ? get(i) <= at : get(i) < at))
+      const get = (i: JiraIssue) =>
+        Math.floor((field.toLowerCase() === "updated" ? i.updatedMs : i.createdMs) / 60_000) * 60_000
+      tests.push((i) =>
+        op === ">=" ? get(i) >= at : op === ">" ? get(i) > at : op === "<=" ? get(i) <= at : get(i) < at
+      )
     } else {
       return `Error in the JQL Query: the emulator does not understand '${clause}'.`
     }
   }
-  if (tests.length === 0) return "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+  if (tests.length === 0)
+    return "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
   const orders: Array<{ key: (i: JiraIssue) => number; desc: boolean }> = []
   for (const part of (orderBy ?? "created DESC").split(",")) {
     const m = /^\s*(updated|created|key|id)\s*(ASC|DESC)?\s*$/i.exec(part)
     if (m === null) return `Error in the JQL Query: cannot order by '${part.trim()}'.`
     const f = m[1]!.toLowerCase()
-    const key = f === "updated" ? (i: JiraIssue) => i.updatedMs : f === "created" ? (i: JiraIssue) => i.createdMs : (i: JiraIssue) => Number(i.id)
+    const key =
+      f === "updated"
+        ? (i: JiraIssue) => i.updatedMs
+        : f === "created"
+          ? (i: JiraIssue) => i.createdMs
+          : (i: JiraIssue) => Number(i.id)
     orders.push({ key, desc: (m[2] ?? "ASC").toUpperCase() === "DESC" })
   }
   return {

@@ -23,10 +23,36 @@ export interface ServiceNowEmulator extends Running {
   readonly incidents: Map<string, Incident>
 }
 
-const WRITABLE = ["short_description", "description", "state", "impact", "urgency", "category", "caller_id", "sla_due", "close_code", "close_notes", "hold_reason", "work_notes", "comments", "assignment_group", "assigned_to"]
+const WRITABLE = [
+  "short_description",
+  "description",
+  "state",
+  "impact",
+  "urgency",
+  "category",
+  "caller_id",
+  "sla_due",
+  "close_code",
+  "close_notes",
+  "hold_reason",
+  "work_notes",
+  "comments",
+  "assignment_group",
+  "assigned_to"
+]
 const STATES = new Set(["1", "2", "3", "6", "7", "8"])
 /** Default priority lookup (impact/urgency → priority), as the adapter's SERVICENOW_PRIORITY_MATRIX. */
-const MATRIX: Readonly<Record<string, string>> = { "1/1": "1", "1/2": "2", "1/3": "3", "2/1": "2", "2/2": "3", "2/3": "4", "3/1": "3", "3/2": "4", "3/3": "5" }
+const MATRIX: Readonly<Record<string, string>> = {
+  "1/1": "1",
+  "1/2": "2",
+  "1/3": "3",
+  "2/1": "2",
+  "2/2": "3",
+  "2/3": "4",
+  "3/1": "3",
+  "3/2": "4",
+  "3/3": "5"
+}
 /** Journal fields: written by PATCH, read back empty on the record (the vendor examples show `""`). */
 const JOURNAL = new Set(["work_notes", "comments"])
 
@@ -42,7 +68,16 @@ const serviceNowKit = (options: ServiceNowEmulatorOptions) => {
       source: "servicenow",
       // [S2]: 429, a retry-after header in seconds, and this error body.
       rateLimited: (res, s) => {
-        res.status(429).set("Retry-After", String(s)).json({ error: { message: "Rate limit exceeded", detail: "Rate limit of 10 requests per hour for Table API exceeded" }, status: "failure" })
+        res
+          .status(429)
+          .set("Retry-After", String(s))
+          .json({
+            error: {
+              message: "Rate limit exceeded",
+              detail: "Rate limit of 10 requests per hour for Table API exceeded"
+            },
+            status: "failure"
+          })
       },
       failure: (res, status, message) => {
         res.status(status).json({ error: { message, detail: null }, status: "failure" })
@@ -50,21 +85,33 @@ const serviceNowKit = (options: ServiceNowEmulatorOptions) => {
       // [S2]: rules are per hour and admin-defined; the emulator windows per minute (default 1000/min).
       bucket: (req) => (req.path.startsWith("/api/now/") ? { name: "table", perMinute: 1000 } : undefined),
       limitHeaders: (res, limit, _remaining, reset) => {
-        res.set({ "X-RateLimit-Limit": String(limit), "X-RateLimit-Reset": String(reset), "X-RateLimit-Rule": "e1d4a7b3db1d2010emulator0000000" })
+        res.set({
+          "X-RateLimit-Limit": String(limit),
+          "X-RateLimit-Reset": String(reset),
+          "X-RateLimit-Rule": "e1d4a7b3db1d2010emulator0000000"
+        })
       }
     },
     options
   )
   const incidents = new Map<string, Incident>()
   const ids = { nextNumber: 10001 }
-  const journal: Array<{ element: string; element_id: string; value: string; sys_created_on: string; sys_created_by: string }> = []
+  const journal: Array<{
+    element: string
+    element_id: string
+    value: string
+    sys_created_on: string
+    sys_created_by: string
+  }> = []
 
-  const fail = (res: Response, status: number, message: string, detail: string | null = null) => res.status(status).json({ error: { message, detail }, status: "failure" })
+  const fail = (res: Response, status: number, message: string, detail: string | null = null) =>
+    res.status(status).json({ error: { message, detail }, status: "failure" })
 
   // [S1]: Basic user:password. 401 body: seen in vendor answers, not in the sources (unverified).
   core.app.use("/api/now", (req, res, next) => {
     const auth = basicAuth(req)
-    if (auth === undefined || auth.user !== user || auth.password !== password) return void fail(res, 401, "User Not Authenticated", "Required to provide Auth information")
+    if (auth === undefined || auth.user !== user || auth.password !== password)
+      return void fail(res, 401, "User Not Authenticated", "Required to provide Auth information")
     next()
   })
 
@@ -72,7 +119,25 @@ const serviceNowKit = (options: ServiceNowEmulatorOptions) => {
 
   const send = (r: Incident, operation: "insert" | "update", changed: ReadonlyArray<string>) => {
     const record: Record<string, string> = {}
-    for (const f of ["sys_id", "number", "sys_class_name", "sys_mod_count", "sys_created_on", "sys_updated_on", "short_description", "description", "state", "impact", "urgency", "priority", "category", "caller_id", "sla_due", "made_sla"]) record[f] = r[f] ?? ""
+    for (const f of [
+      "sys_id",
+      "number",
+      "sys_class_name",
+      "sys_mod_count",
+      "sys_created_on",
+      "sys_updated_on",
+      "short_description",
+      "description",
+      "state",
+      "impact",
+      "urgency",
+      "priority",
+      "category",
+      "caller_id",
+      "sla_due",
+      "made_sla"
+    ])
+      record[f] = r[f] ?? ""
     core.emit(r["number"]!, { table: "incident", operation, changed_fields: changed, record })
   }
 
@@ -86,7 +151,13 @@ const serviceNowKit = (options: ServiceNowEmulatorOptions) => {
       if (k === "state" && !STATES.has(v)) return `state must be one of ${[...STATES].join(", ")}`
       if (JOURNAL.has(k)) {
         if (v !== "") {
-          journal.push({ element: k, element_id: r["sys_id"]!, value: v, sys_created_on: glideTime(core.now()), sys_created_by: user })
+          journal.push({
+            element: k,
+            element_id: r["sys_id"]!,
+            value: v,
+            sys_created_on: glideTime(core.now()),
+            sys_created_by: user
+          })
           changed.push(k)
         }
         continue
@@ -118,7 +189,11 @@ const serviceNowKit = (options: ServiceNowEmulatorOptions) => {
     return out
   }
 
-  const fieldsOf = (req: Request) => q(req, "sysparm_fields")?.split(",").map((s) => s.trim()).filter((s) => s !== "")
+  const fieldsOf = (req: Request) =>
+    q(req, "sysparm_fields")
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "")
 
   const table = ["/api/now/table/incident", "/api/now/v2/table/incident"]
   const record = table.map((t) => `${t}/:sys_id`)
@@ -133,26 +208,53 @@ const incidentRoutes = (k: ServiceNowKit): void => {
     const n = ids.nextNumber++
     const now = glideTime(core.now())
     const r: Incident = {
-      sys_id: sysId(n), number: `INC00${n}`, sys_class_name: "incident", sys_created_on: now, sys_created_by: user, sys_updated_on: now, sys_updated_by: user,
-      sys_mod_count: "0", state: "1", incident_state: "1", impact: "3", urgency: "3", priority: "5", category: "inquiry", short_description: "", description: "",
-      caller_id: "", sla_due: "", made_sla: "true", close_code: "", close_notes: "", work_notes: "", comments: "", reopen_count: "0", active: "true"
+      sys_id: sysId(n),
+      number: `INC00${n}`,
+      sys_class_name: "incident",
+      sys_created_on: now,
+      sys_created_by: user,
+      sys_updated_on: now,
+      sys_updated_by: user,
+      sys_mod_count: "0",
+      state: "1",
+      incident_state: "1",
+      impact: "3",
+      urgency: "3",
+      priority: "5",
+      category: "inquiry",
+      short_description: "",
+      description: "",
+      caller_id: "",
+      sla_due: "",
+      made_sla: "true",
+      close_code: "",
+      close_notes: "",
+      work_notes: "",
+      comments: "",
+      reopen_count: "0",
+      active: "true"
     }
     const changed = apply(r, (req.body ?? {}) as Record<string, unknown>)
     if (typeof changed === "string") return void fail(res, 400, "Invalid value", changed)
     incidents.set(r["sys_id"]!, r)
     send(r, "insert", changed)
-    res.status(201).location(`/api/now/table/incident/${r["sys_id"]}`).json({ result: view(r, undefined) })
+    res
+      .status(201)
+      .location(`/api/now/table/incident/${r["sys_id"]}`)
+      .json({ result: view(r, undefined) })
   })
 
   core.app.get(record, (req, res) => {
     const r = incidents.get(String(req.params["sys_id"]))
-    if (r === undefined) return void fail(res, 404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
+    if (r === undefined)
+      return void fail(res, 404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
     res.json({ result: view(r, fieldsOf(req)) })
   })
 
   const update = (req: Request, res: Response) => {
     const r = incidents.get(String(req.params["sys_id"]))
-    if (r === undefined) return void fail(res, 404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
+    if (r === undefined)
+      return void fail(res, 404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
     const copy = { ...r }
     const changed = apply(copy, (req.body ?? {}) as Record<string, unknown>)
     if (typeof changed === "string") return void fail(res, 400, "Invalid value", changed)
@@ -173,14 +275,17 @@ const incidentRoutes = (k: ServiceNowKit): void => {
   core.app.get(table, (req, res) => {
     const limit = Number(q(req, "sysparm_limit") ?? 10000)
     const offset = Number(q(req, "sysparm_offset") ?? 0)
-    if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(offset) || offset < 0) return void fail(res, 400, "Invalid value", "sysparm_limit and sysparm_offset must be whole numbers")
+    if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(offset) || offset < 0)
+      return void fail(res, 400, "Invalid value", "sysparm_limit and sysparm_offset must be whole numbers")
     const display = q(req, "sysparm_display_value") ?? "false"
-    if (display !== "false") return void fail(res, 400, "Not supported by the emulator", "sysparm_display_value other than false")
+    if (display !== "false")
+      return void fail(res, 400, "Not supported by the emulator", "sysparm_display_value other than false")
     const { filter, order } = parseQuery(q(req, "sysparm_query") ?? "")
     const rows = [...incidents.values()].filter(filter).sort(order)
     const page = rows.slice(offset, offset + limit)
     if (q(req, "sysparm_suppress_pagination_header") !== "true") {
-      const link = (o: number, rel: string) => `<${selfUrl(req, req.path, { sysparm_query: q(req, "sysparm_query"), sysparm_fields: q(req, "sysparm_fields"), sysparm_limit: limit, sysparm_offset: o })}>;rel="${rel}"`
+      const link = (o: number, rel: string) =>
+        `<${selfUrl(req, req.path, { sysparm_query: q(req, "sysparm_query"), sysparm_fields: q(req, "sysparm_fields"), sysparm_limit: limit, sysparm_offset: o })}>;rel="${rel}"`
       const lastOffset = Math.max(0, Math.floor((rows.length - 1) / limit) * limit)
       const links = [link(0, "first")]
       if (offset > 0) links.push(link(Math.max(0, offset - limit), "prev"))
@@ -190,7 +295,8 @@ const incidentRoutes = (k: ServiceNowKit): void => {
     }
     if (q(req, "sysparm_no_count") !== "true") res.set("X-Total-Count", String(rows.length))
     // [S1]: v2 answers 200 with an empty list; v1 answers 404 when nothing matches.
-    if (page.length === 0 && !req.path.includes("/v2/")) return void fail(res, 404, "No Record found", "Records not found")
+    if (page.length === 0 && !req.path.includes("/v2/"))
+      return void fail(res, 404, "No Record found", "Records not found")
     const fields = fieldsOf(req)
     res.json({ result: page.map((r) => view(r, fields)) })
   })
@@ -212,7 +318,9 @@ export const startServiceNowEmulator = async (options: ServiceNowEmulatorOptions
  * `field<value`, `field=value`, `field!=value` joined by `^` (AND) or `^OR` (OR with the previous term),
  * `ORDERBYfield`, `ORDERBYDESCfield`. Unknown fields are ignored, as ServiceNow does by default.
  */
-export const parseQuery = (query: string): { filter: (r: Incident) => boolean; order: (a: Incident, b: Incident) => number } => {
+export const parseQuery = (
+  query: string
+): { filter: (r: Incident) => boolean; order: (a: Incident, b: Incident) => number } => {
   const groups: Array<Array<(r: Incident) => boolean>> = []
   const orders: Array<{ field: string; desc: boolean }> = []
   for (const [i, raw] of query.split("^").entries()) {
@@ -234,12 +342,18 @@ export const parseQuery = (query: string): { filter: (r: Incident) => boolean; o
       const v = r[field]
       if (v === undefined) return true
       switch (op) {
-        case ">=": return v >= value
-        case ">": return v > value
-        case "<=": return v <= value
-        case "<": return v < value
-        case "!=": return v !== value
-        default: return v === value
+        case ">=":
+          return v >= value
+        case ">":
+          return v > value
+        case "<=":
+          return v <= value
+        case "<":
+          return v < value
+        case "!=":
+          return v !== value
+        default:
+          return v === value
       }
     }
     if (isOr && groups.length > 0) groups[groups.length - 1]!.push(test)

@@ -58,16 +58,30 @@ const zendeskCore = (options: ZendeskEmulatorOptions): Core =>
       source: "zendesk",
       // [Z5]: 429 + Retry-After (seconds). The body of a Zendesk 429 is not documented in the sources: unverified.
       rateLimited: (res, s) => {
-        res.status(429).set("Retry-After", String(s)).json({ error: "APIRateLimitExceeded", description: "Number of allowed API requests per minute exceeded" })
+        res
+          .status(429)
+          .set("Retry-After", String(s))
+          .json({ error: "APIRateLimitExceeded", description: "Number of allowed API requests per minute exceeded" })
       },
       failure: (res, status, message) => {
-        res.status(status).json({ error: status === 404 ? "InvalidEndpoint" : status === 400 ? "InvalidJSON" : "InternalError", description: message })
+        res.status(status).json({
+          error: status === 404 ? "InvalidEndpoint" : status === 400 ? "InvalidJSON" : "InternalError",
+          description: message
+        })
       },
       // [Z1]: the incremental endpoints have their own 10/min limit; [Z7]: account limit, 700/min on Enterprise.
-      bucket: (req) => (req.path.startsWith("/api/v2/incremental/") ? { name: "incremental", perMinute: 10 } : req.path.startsWith("/api/v2/") ? { name: "account", perMinute: 700 } : undefined),
+      bucket: (req) =>
+        req.path.startsWith("/api/v2/incremental/")
+          ? { name: "incremental", perMinute: 10 }
+          : req.path.startsWith("/api/v2/")
+            ? { name: "account", perMinute: 700 }
+            : undefined,
       // [Z11]: Zendesk retries "certain status codes"; the adapter's notes name 409, 429 and 503 and timeouts. Which
       // codes exactly, how often and when: unverified (three retries after 10 s, 1 min and 5 min here).
-      retry: { retries: (status) => status === undefined || status === 409 || status === 429 || status === 503, delaysMs: [10_000, 60_000, 300_000] },
+      retry: {
+        retries: (status) => status === undefined || status === 409 || status === 429 || status === 503,
+        delaysMs: [10_000, 60_000, 300_000]
+      },
       limitHeaders: (res, limit, remaining) => {
         res.set("X-Rate-Limit", String(limit)).set("X-Rate-Limit-Remaining", String(remaining))
       }
@@ -103,41 +117,59 @@ const view = (t: ZendeskTicket) => {
 /** The event webhook [Z13]: enumerations upper-case, ids as strings, `time` with ns precision (fixture notes). */
 const sendEvent = (z: Zendesk, t: ZendeskTicket, name: string, event: Record<string, unknown>): void => {
   const time = new Date(t.changedAtMs).toISOString().replace(/Z$/, "000000Z")
-  z.core.emit(String(t.id), {
-    type: `zen:event-type:ticket.${name}`,
-    account_id: ACCOUNT_ID,
-    id: randomUUID(),
-    time,
-    zendesk_event_version: "2022-11-06",
-    subject: `zen:ticket:${t.id}`,
-    detail: {
-      actor_id: String(z.userId),
-      created_at: t.created_at,
-      description: t.description,
-      id: String(t.id),
-      priority: t.priority?.toUpperCase() ?? null,
-      requester_id: String(t.requester_id),
-      status: t.status.toUpperCase(),
-      subject: t.subject,
-      tags: t.tags,
-      type: t.type?.toUpperCase() ?? null,
-      updated_at: t.updated_at,
-      via: { channel: "api" }
+  z.core.emit(
+    String(t.id),
+    {
+      type: `zen:event-type:ticket.${name}`,
+      account_id: ACCOUNT_ID,
+      id: randomUUID(),
+      time,
+      zendesk_event_version: "2022-11-06",
+      subject: `zen:ticket:${t.id}`,
+      detail: {
+        actor_id: String(z.userId),
+        created_at: t.created_at,
+        description: t.description,
+        id: String(t.id),
+        priority: t.priority?.toUpperCase() ?? null,
+        requester_id: String(t.requester_id),
+        status: t.status.toUpperCase(),
+        subject: t.subject,
+        tags: t.tags,
+        type: t.type?.toUpperCase() ?? null,
+        updated_at: t.updated_at,
+        via: { channel: "api" }
+      },
+      event
     },
-    event
-  }, { "user-agent": "Zendesk Webhook", "x-zendesk-account-id": String(ACCOUNT_ID), "x-zendesk-webhook-id": "01EMULATORWEBHOOK00000000", "x-zendesk-webhook-invocation-id": String(z.ids.invocation++) })
+    {
+      "user-agent": "Zendesk Webhook",
+      "x-zendesk-account-id": String(ACCOUNT_ID),
+      "x-zendesk-webhook-id": "01EMULATORWEBHOOK00000000",
+      "x-zendesk-webhook-invocation-id": String(z.ids.invocation++)
+    }
+  )
 }
 
 const invalid = (res: Response, field: string, why: string) =>
-  res.status(422).json({ error: "RecordInvalid", description: "Record validation errors", details: { [field]: [{ description: `${field} ${why}` }] } })
+  res.status(422).json({
+    error: "RecordInvalid",
+    description: "Record validation errors",
+    details: { [field]: [{ description: `${field} ${why}` }] }
+  })
 
 /** Validate and apply the writable fields of a `ticket` body; returns the list of changed attributes or an error text. */
-const apply = (z: Zendesk, t: ZendeskTicket, body: Record<string, unknown>): { changed: Array<string> } | { field: string; why: string } => {
+const apply = (
+  z: Zendesk,
+  t: ZendeskTicket,
+  body: Record<string, unknown>
+): { changed: Array<string> } | { field: string; why: string } => {
   const changed: Array<string> = []
   const set = <K extends "subject" | "status" | "priority" | "type">(key: K, allowed?: Set<string>) => {
     const v = body[key]
     if (v === undefined) return undefined
-    if (typeof v !== "string" || (allowed !== undefined && !allowed.has(v))) return { field: key, why: allowed ? `must be one of ${[...allowed].join(", ")}` : "must be a string" }
+    if (typeof v !== "string" || (allowed !== undefined && !allowed.has(v)))
+      return { field: key, why: allowed ? `must be one of ${[...allowed].join(", ")}` : "must be a string" }
     if (t[key] !== v) {
       ;(t as unknown as Record<string, unknown>)[key] = v
       changed.push(key)
@@ -148,7 +180,8 @@ const apply = (z: Zendesk, t: ZendeskTicket, body: Record<string, unknown>): { c
   if (err) return err
   if (body["tags"] !== undefined) {
     const tags = body["tags"]
-    if (!Array.isArray(tags) || !tags.every((x) => typeof x === "string")) return { field: "tags", why: "must be an array of strings" }
+    if (!Array.isArray(tags) || !tags.every((x) => typeof x === "string"))
+      return { field: "tags", why: "must be an array of strings" }
     if (JSON.stringify(tags) !== JSON.stringify(t.tags)) {
       t.tags = [...tags]
       changed.push("tags")
@@ -157,10 +190,17 @@ const apply = (z: Zendesk, t: ZendeskTicket, body: Record<string, unknown>): { c
   const comment = body["comment"]
   if (comment !== undefined) {
     const c = comment as Record<string, unknown>
-    if (typeof c !== "object" || c === null || typeof c["body"] !== "string") return { field: "comment", why: "must be an object with a body" }
+    if (typeof c !== "object" || c === null || typeof c["body"] !== "string")
+      return { field: "comment", why: "must be an object with a body" }
     // [Z9]: at most 5000 comments per ticket; the 5001st is refused with 422.
     if (t.comments.length >= 5000) return { field: "comment", why: "exceeds the 5000 comments a ticket can hold" }
-    t.comments.push({ id: z.ids.comment++, body: c["body"], public: c["public"] !== false, author_id: z.userId, created_at: isoSeconds(z.core.now()) })
+    t.comments.push({
+      id: z.ids.comment++,
+      body: c["body"],
+      public: c["public"] !== false,
+      author_id: z.userId,
+      created_at: isoSeconds(z.core.now())
+    })
     changed.push("comment")
   }
   return { changed }
@@ -172,20 +212,34 @@ const createRoute = (z: Zendesk): void => {
     const body = (req.body as { ticket?: Record<string, unknown> } | undefined)?.ticket
     if (typeof body !== "object" || body === null) return void invalid(res, "ticket", "is missing")
     const comment = body["comment"] as { body?: unknown } | undefined
-    if (typeof comment?.body !== "string") return void invalid(res, "comment", "with a body is required to create a ticket")
+    if (typeof comment?.body !== "string")
+      return void invalid(res, "comment", "with a body is required to create a ticket")
     const now = z.core.now()
     const t: ZendeskTicket = {
-      id: z.ids.ticket++, subject: "", description: comment.body, status: "new", priority: null, type: null, tags: [],
+      id: z.ids.ticket++,
+      subject: "",
+      description: comment.body,
+      status: "new",
+      priority: null,
+      type: null,
+      tags: [],
       requester_id: typeof body["requester_id"] === "number" ? body["requester_id"] : 20978392,
-      created_at: isoSeconds(now), updated_at: isoSeconds(now), generated_timestamp: Math.floor(now / 1000),
-      via: { channel: "api" }, changedAtMs: now, comments: []
+      created_at: isoSeconds(now),
+      updated_at: isoSeconds(now),
+      generated_timestamp: Math.floor(now / 1000),
+      via: { channel: "api" },
+      changedAtMs: now,
+      comments: []
     }
     const r = apply(z, t, body)
     if ("field" in r) return void invalid(res, r.field, r.why)
     if (t.status === "new" && body["status"] === undefined && t.comments.length > 0) t.status = "new"
     z.tickets.set(t.id, t)
     sendEvent(z, t, "created", {})
-    res.status(201).location(`/api/v2/tickets/${t.id}.json`).json({ ticket: view(t) })
+    res
+      .status(201)
+      .location(`/api/v2/tickets/${t.id}.json`)
+      .json({ ticket: view(t) })
   })
 }
 
@@ -210,7 +264,11 @@ const ticketRoutes = (z: Zendesk): void => {
     if (typeof body !== "object" || body === null) return void invalid(res, "ticket", "is missing")
     // [Z4][Z18]: safe_update + updated_stamp → 409 when the ticket changed since.
     if (body["safe_update"] === true && body["updated_stamp"] !== t.updated_at) {
-      res.status(409).json({ error: "UpdateConflict", description: "Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again." })
+      res.status(409).json({
+        error: "UpdateConflict",
+        description:
+          "Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again."
+      })
       return
     }
     const before = { status: t.status, priority: t.priority, subject: t.subject, tags: [...t.tags], type: t.type }
@@ -230,7 +288,9 @@ const ticketRoutes = (z: Zendesk): void => {
       for (const attr of r.changed) {
         if (attr === "comment") {
           const c = t.comments[t.comments.length - 1]!
-          sendEvent(z, t, "comment_added", { comment: { id: String(c.id), body: c.body, is_public: c.public, author: { id: String(c.author_id) } } })
+          sendEvent(z, t, "comment_added", {
+            comment: { id: String(c.id), body: c.body, is_public: c.public, author: { id: String(c.author_id) } }
+          })
           continue
         }
         const [name, previous, current] = events[attr]!
@@ -250,22 +310,34 @@ const exportRoute = (z: Zendesk): void => {
     let after: { ts: number; id: number }
     if (cursor !== undefined) {
       const parsed = decodeCursor(cursor)
-      if (parsed === undefined) return void res.status(400).json({ error: "InvalidPaginationParameter", description: "cursor is invalid" })
+      if (parsed === undefined)
+        return void res.status(400).json({ error: "InvalidPaginationParameter", description: "cursor is invalid" })
       after = parsed
     } else if (startTime !== undefined && /^\d+$/.test(startTime)) {
       after = { ts: Number(startTime), id: -1 }
     } else {
-      return void res.status(400).json({ error: "InvalidPaginationParameter", description: "start_time is required on the first request" })
+      return void res
+        .status(400)
+        .json({ error: "InvalidPaginationParameter", description: "start_time is required on the first request" })
     }
     const perPage = Math.min(1000, Math.max(1, Number(q(req, "per_page") ?? 1000) || 1000))
     const horizon = Math.floor(z.core.now() / 1000) - 60
     const rows = [...z.tickets.values()]
       .filter((t) => t.generated_timestamp <= horizon)
-      .filter((t) => (after.id < 0 ? t.generated_timestamp >= after.ts : t.generated_timestamp > after.ts || (t.generated_timestamp === after.ts && t.id > after.id)))
+      .filter((t) =>
+        after.id < 0
+          ? t.generated_timestamp >= after.ts
+          : t.generated_timestamp > after.ts || (t.generated_timestamp === after.ts && t.id > after.id)
+      )
       .sort((a, b) => a.generated_timestamp - b.generated_timestamp || a.id - b.id)
     const page = rows.slice(0, perPage)
     const last = page[page.length - 1]
-    const next = last === undefined ? (after.id < 0 ? { ts: Math.max(0, after.ts - 1), id: Number.MAX_SAFE_INTEGER } : after) : { ts: last.generated_timestamp, id: last.id }
+    const next =
+      last === undefined
+        ? after.id < 0
+          ? { ts: Math.max(0, after.ts - 1), id: Number.MAX_SAFE_INTEGER }
+          : after
+        : { ts: last.generated_timestamp, id: last.id }
     const afterCursor = encodeCursor(next)
     const path = "/api/v2/incremental/tickets/cursor.json"
     res.json({
@@ -283,7 +355,12 @@ const exportRoute = (z: Zendesk): void => {
 export const startZendeskEmulator = async (options: ZendeskEmulatorOptions = {}): Promise<ZendeskEmulator> => {
   const core = zendeskCore(options)
   requireAuth(core, options.email ?? "agent@example.com", options.apiToken ?? "zendesk-api-token")
-  const z: Zendesk = { core, tickets: new Map(), userId: options.userId ?? 9001, ids: { ticket: 1, comment: 1, invocation: 8350205577 } }
+  const z: Zendesk = {
+    core,
+    tickets: new Map(),
+    userId: options.userId ?? 9001,
+    ids: { ticket: 1, comment: 1, invocation: 8350205577 }
+  }
   createRoute(z)
   ticketRoutes(z)
   exportRoute(z)
@@ -291,7 +368,8 @@ export const startZendeskEmulator = async (options: ZendeskEmulatorOptions = {})
   return { ...running, core, tickets: z.tickets }
 }
 
-const encodeCursor = (c: { ts: number; id: number }): string => Buffer.from(`${c.ts}.0||${c.id}|`, "utf8").toString("base64")
+const encodeCursor = (c: { ts: number; id: number }): string =>
+  Buffer.from(`${c.ts}.0||${c.id}|`, "utf8").toString("base64")
 const decodeCursor = (s: string): { ts: number; id: number } | undefined => {
   const m = /^(\d+)\.0\|\|(\d+)\|$/.exec(Buffer.from(s, "base64").toString("utf8"))
   return m === null ? undefined : { ts: Number(m[1]), id: Number(m[2]) }

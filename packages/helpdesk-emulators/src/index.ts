@@ -5,7 +5,13 @@ export type { ZendeskEmulator, ZendeskEmulatorOptions, ZendeskTicket } from "./Z
 export { startGitHubEmulator } from "./GitHub.js"
 export type { GitHubComment, GitHubEmulator, GitHubEmulatorOptions, GitHubIssue } from "./GitHub.js"
 export { startFreshdeskEmulator } from "./Freshdesk.js"
-export type { FreshdeskContact, FreshdeskEmulator, FreshdeskEmulatorOptions, FreshdeskNote, FreshdeskTicket } from "./Freshdesk.js"
+export type {
+  FreshdeskContact,
+  FreshdeskEmulator,
+  FreshdeskEmulatorOptions,
+  FreshdeskNote,
+  FreshdeskTicket
+} from "./Freshdesk.js"
 export { startServiceNowEmulator, parseQuery } from "./ServiceNow.js"
 export type { Incident, ServiceNowEmulator, ServiceNowEmulatorOptions } from "./ServiceNow.js"
 export { startJiraEmulator, parseJql, toAdf, fromAdf, jiraTime } from "./Jira.js"

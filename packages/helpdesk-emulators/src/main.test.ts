@@ -10,13 +10,20 @@ describe("emulatorOptionsFromEnv", () => {
       HELPDESK_EMULATOR_PORT_GITHUB: "0",
       HELPDESK_EMULATOR_DROP_WEBHOOKS: "0.1"
     })
-    expect(o.zendesk).toEqual({ port: 9301, webhook: { url: "http://127.0.0.1:9999/webhooks/zendesk", credentials: { secret: "zd" }, dropShare: 0.1 } })
+    expect(o.zendesk).toEqual({
+      port: 9301,
+      webhook: { url: "http://127.0.0.1:9999/webhooks/zendesk", credentials: { secret: "zd" }, dropShare: 0.1 }
+    })
     expect(o.servicenow.webhook?.credentials).toEqual({ token: { header: "X-Workbridge-Token", value: "tok" } })
     expect(o.github.port).toBe(0)
   })
 
   it("names a bad variable", () => {
-    expect(() => emulatorOptionsFromEnv({ HELPDESK_EMULATOR_PORT_JIRA: "70000" })).toThrow("HELPDESK_EMULATOR_PORT_JIRA must be a port number 0..65535")
-    expect(() => emulatorOptionsFromEnv({ HELPDESK_EMULATOR_WEBHOOK_BASE: "nowhere" })).toThrow(/^HELPDESK_EMULATOR_WEBHOOK_BASE must be/)
+    expect(() => emulatorOptionsFromEnv({ HELPDESK_EMULATOR_PORT_JIRA: "70000" })).toThrow(
+      "HELPDESK_EMULATOR_PORT_JIRA must be a port number 0..65535"
+    )
+    expect(() => emulatorOptionsFromEnv({ HELPDESK_EMULATOR_WEBHOOK_BASE: "nowhere" })).toThrow(
+      /^HELPDESK_EMULATOR_WEBHOOK_BASE must be/
+    )
   })
 })

@@ -34,7 +34,8 @@ export const emulatorOptionsFromEnv = (env: Env): Record<Source, CoreOptions> =>
     const portName = sourceVariable("HELPDESK_EMULATOR_PORT", source)
     const portRaw = env[portName]
     const port = portRaw === undefined || portRaw === "" ? 9301 + i : Number(portRaw)
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${portName} must be a port number 0..65535`)
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new Error(`${portName} must be a port number 0..65535`)
     const credentials: { secret?: string; basicAuth?: string; token?: { header: string; value: string } } = {}
     const secret = env[sourceVariable("WEBHOOK_SECRET", source)]
     const basic = env[sourceVariable("WEBHOOK_BASIC_AUTH", source)]
@@ -43,9 +44,15 @@ export const emulatorOptionsFromEnv = (env: Env): Record<Source, CoreOptions> =>
     if (basic) credentials.basicAuth = basic
     if (token) {
       const c = token.indexOf(":")
-      credentials.token = c > 0 ? { header: token.slice(0, c), value: token.slice(c + 1) } : { header: "authorization", value: `Bearer ${token}` }
+      credentials.token =
+        c > 0
+          ? { header: token.slice(0, c), value: token.slice(c + 1) }
+          : { header: "authorization", value: `Bearer ${token}` }
     }
-    out[source] = { port, webhook: { url: `${base}/${source}`, credentials: credentials as SourceCredentials, dropShare } }
+    out[source] = {
+      port,
+      webhook: { url: `${base}/${source}`, credentials: credentials as SourceCredentials, dropShare }
+    }
   })
   return out
 }

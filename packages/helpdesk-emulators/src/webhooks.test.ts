@@ -1,10 +1,24 @@
 import { createHmac } from "node:crypto"
-import { type Adapter, freshdesk, github, jira, servicenow, type SourceCredentials, zendesk } from "@workbridge/adapters"
+import {
+  type Adapter,
+  freshdesk,
+  github,
+  jira,
+  servicenow,
+  type SourceCredentials,
+  zendesk
+} from "@workbridge/adapters"
 import { Either } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import type { Running } from "./internal/core.js"
 import type { Core } from "./internal/core.js"
-import { startFreshdeskEmulator, startGitHubEmulator, startJiraEmulator, startServiceNowEmulator, startZendeskEmulator } from "./index.js"
+import {
+  startFreshdeskEmulator,
+  startGitHubEmulator,
+  startJiraEmulator,
+  startServiceNowEmulator,
+  startZendeskEmulator
+} from "./index.js"
 import { startWebhookReceiver, type WebhookReceiver } from "./testing.js"
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`
@@ -20,7 +34,13 @@ interface Case {
 }
 
 const call = async (url: string, method: string, auth: string, body: unknown) =>
-  (await fetch(url, { method, headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify(body) })).status
+  (
+    await fetch(url, {
+      method,
+      headers: { authorization: auth, "content-type": "application/json" },
+      body: JSON.stringify(body)
+    })
+  ).status
 
 const cases: ReadonlyArray<Case> = [
   {
@@ -29,7 +49,10 @@ const cases: ReadonlyArray<Case> = [
     creds: { secret: "zd-secret" },
     wrong: { secret: "another-secret" },
     start: (url, creds) => startZendeskEmulator({ webhook: { url, credentials: creds } }),
-    change: (emu, n) => call(`${emu.url}/api/v2/tickets.json`, "POST", basic("agent@example.com/token", "zendesk-api-token"), { ticket: { subject: `t${n}`, comment: { body: "b" } } })
+    change: (emu, n) =>
+      call(`${emu.url}/api/v2/tickets.json`, "POST", basic("agent@example.com/token", "zendesk-api-token"), {
+        ticket: { subject: `t${n}`, comment: { body: "b" } }
+      })
   },
   {
     name: "github",
@@ -37,7 +60,8 @@ const cases: ReadonlyArray<Case> = [
     creds: { secret: "gh-secret" },
     wrong: { secret: "another-secret" },
     start: (url, creds) => startGitHubEmulator({ webhook: { url, credentials: creds } }),
-    change: (emu, n) => call(`${emu.url}/repos/octo-org/helpdesk/issues`, "POST", "Bearer github-pat", { title: `i${n}` })
+    change: (emu, n) =>
+      call(`${emu.url}/repos/octo-org/helpdesk/issues`, "POST", "Bearer github-pat", { title: `i${n}` })
   },
   {
     name: "freshdesk",
@@ -45,7 +69,14 @@ const cases: ReadonlyArray<Case> = [
     creds: { basicAuth: "hook:pass" },
     wrong: { basicAuth: "hook:other" },
     start: (url, creds) => startFreshdeskEmulator({ webhook: { url, credentials: creds } }),
-    change: (emu, n) => call(`${emu.url}/api/v2/tickets`, "POST", basic("freshdesk-api-key", "X"), { email: "a@b.c", subject: `t${n}`, description: "d", status: 2, priority: 1 })
+    change: (emu, n) =>
+      call(`${emu.url}/api/v2/tickets`, "POST", basic("freshdesk-api-key", "X"), {
+        email: "a@b.c",
+        subject: `t${n}`,
+        description: "d",
+        status: 2,
+        priority: 1
+      })
   },
   {
     name: "servicenow",
@@ -53,7 +84,10 @@ const cases: ReadonlyArray<Case> = [
     creds: { token: { header: "x-workbridge-token", value: "sn-token" } },
     wrong: { token: { header: "x-workbridge-token", value: "other" } },
     start: (url, creds) => startServiceNowEmulator({ webhook: { url, credentials: creds } }),
-    change: (emu, n) => call(`${emu.url}/api/now/table/incident`, "POST", basic("workbridge", "servicenow-password"), { short_description: `i${n}` })
+    change: (emu, n) =>
+      call(`${emu.url}/api/now/table/incident`, "POST", basic("workbridge", "servicenow-password"), {
+        short_description: `i${n}`
+      })
   },
   {
     name: "jira",
@@ -62,7 +96,9 @@ const cases: ReadonlyArray<Case> = [
     wrong: { secret: "another-secret" },
     start: (url, creds) => startJiraEmulator({ webhook: { url, credentials: creds } }),
     change: (emu, n) =>
-      call(`${emu.url}/rest/api/3/issue`, "POST", basic("agent@example.com", "jira-api-token"), { fields: { project: { key: "SUP" }, summary: `i${n}`, issuetype: { name: "Task" } } })
+      call(`${emu.url}/rest/api/3/issue`, "POST", basic("agent@example.com", "jira-api-token"), {
+        fields: { project: { key: "SUP" }, summary: `i${n}`, issuetype: { name: "Task" } }
+      })
   }
 ]
 
@@ -112,15 +148,25 @@ describe.each(cases)("$name emulator webhooks", (c) => {
 
   it("holds webhooks until released through the control API", async () => {
     const { hook, emu } = await setup()
-    const control = await fetch(`${emu.url}/__emulator/webhooks`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ hold: true }) })
+    const control = await fetch(`${emu.url}/__emulator/webhooks`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ hold: true })
+    })
     expect(control.status).toBe(200)
     await c.change(emu, 1)
     await c.change(emu, 2)
     await emu.core.settle()
     expect(hook.received.length).toBe(0)
-    const list = (await (await fetch(`${emu.url}/__emulator/webhooks`)).json()) as { deliveries: Array<{ state: string }> }
+    const list = (await (await fetch(`${emu.url}/__emulator/webhooks`)).json()) as {
+      deliveries: Array<{ state: string }>
+    }
     expect(list.deliveries.map((d) => d.state)).toEqual(["held", "held"])
-    await fetch(`${emu.url}/__emulator/webhooks/replay`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
+    await fetch(`${emu.url}/__emulator/webhooks/replay`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}"
+    })
     await emu.core.settle()
     expect(hook.received.length).toBe(2)
   })
@@ -143,7 +189,11 @@ describe("signatures, computed here from the vendors' documented schemes (not wi
     expect(gh!.headers["x-hub-signature-256"]).toBe(`sha256=${hex(gh!.rawBody)}`)
     expect(ji!.headers["x-hub-signature"]).toBe(`sha256=${hex(ji!.rawBody)}`)
     const ts = zd!.headers["x-zendesk-webhook-signature-timestamp"]!
-    expect(zd!.headers["x-zendesk-webhook-signature"]).toBe(createHmac("sha256", secret).update(ts + zd!.rawBody.toString("utf8")).digest("base64"))
+    expect(zd!.headers["x-zendesk-webhook-signature"]).toBe(
+      createHmac("sha256", secret)
+        .update(ts + zd!.rawBody.toString("utf8"))
+        .digest("base64")
+    )
   })
 })
 
@@ -151,22 +201,37 @@ describe("control API", () => {
   it("refuses a bad webhook setting, naming it, and leaves the settings unchanged", async () => {
     const emu = await startGitHubEmulator({})
     running.push(emu)
-    const res = await fetch(`${emu.url}/__emulator/webhooks`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ dropShare: 2, hold: true }) })
+    const res = await fetch(`${emu.url}/__emulator/webhooks`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ dropShare: 2, hold: true })
+    })
     expect(res.status).toBe(400)
     expect(((await res.json()) as { error: string }).error).toBe("dropShare must be a number in 0..1")
-    const settings = (await (await fetch(`${emu.url}/__emulator/webhooks`)).json()) as { settings: { hold: boolean; dropShare: number } }
+    const settings = (await (await fetch(`${emu.url}/__emulator/webhooks`)).json()) as {
+      settings: { hold: boolean; dropShare: number }
+    }
     expect(settings.settings).toEqual({ url: null, dropShare: 0, hold: false, signed: false })
   })
 
   it("injects a vendor-shaped 429 through the control API", async () => {
     const emu = await startServiceNowEmulator({})
     running.push(emu)
-    const added = await fetch(`${emu.url}/__emulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ kind: "rateLimit", path: "^/api/now/", count: 1, retryAfterSeconds: 3 }) })
+    const added = await fetch(`${emu.url}/__emulator/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind: "rateLimit", path: "^/api/now/", count: 1, retryAfterSeconds: 3 })
+    })
     expect(added.status).toBe(201)
-    const res = await fetch(`${emu.url}/api/now/table/incident`, { headers: { authorization: basic("workbridge", "servicenow-password") } })
+    const res = await fetch(`${emu.url}/api/now/table/incident`, {
+      headers: { authorization: basic("workbridge", "servicenow-password") }
+    })
     expect(res.status).toBe(429)
     expect(res.headers.get("retry-after")).toBe("3")
-    expect(await res.json()).toEqual({ error: { message: "Rate limit exceeded", detail: "Rate limit of 10 requests per hour for Table API exceeded" }, status: "failure" })
+    expect(await res.json()).toEqual({
+      error: { message: "Rate limit exceeded", detail: "Rate limit of 10 requests per hour for Table API exceeded" },
+      status: "failure"
+    })
   })
 })
 
@@ -178,27 +243,40 @@ describe("failed deliveries", () => {
     ["zendesk", 400, 1],
     ["github", 503, 1],
     ["servicenow", 503, 1]
-  ] as const)("%s redelivers a webhook answered %i as the vendor does: %i attempts in all", async (name, status, attempts) => {
-    const c = cases.find((x) => x.name === name)!
-    const refusing = await startWebhookReceiver(status)
-    const emu = await c.start(refusing.url, c.creds)
-    running.push(emu, refusing)
-    emu.core.configureWebhooks({ retryDelayScale: 0.0001 })
-    await c.change(emu, 1)
-    await emu.core.settle()
-    expect(emu.core.deliveries.map((d) => [d.state, d.attempts])).toEqual([["failed", attempts]])
-    expect(refusing.received.length).toBe(attempts)
-    if (name === "jira") {
-      expect(refusing.received.map((r) => r.headers["x-atlassian-webhook-retry"])).toEqual([undefined, "1", "2", "3", "4"])
-      expect(new Set(refusing.received.map((r) => r.headers["x-atlassian-webhook-identifier"])).size).toBe(1)
+  ] as const)(
+    "%s redelivers a webhook answered %i as the vendor does: %i attempts in all",
+    async (name, status, attempts) => {
+      const c = cases.find((x) => x.name === name)!
+      const refusing = await startWebhookReceiver(status)
+      const emu = await c.start(refusing.url, c.creds)
+      running.push(emu, refusing)
+      emu.core.configureWebhooks({ retryDelayScale: 0.0001 })
+      await c.change(emu, 1)
+      await emu.core.settle()
+      expect(emu.core.deliveries.map((d) => [d.state, d.attempts])).toEqual([["failed", attempts]])
+      expect(refusing.received.length).toBe(attempts)
+      if (name === "jira") {
+        expect(refusing.received.map((r) => r.headers["x-atlassian-webhook-retry"])).toEqual([
+          undefined,
+          "1",
+          "2",
+          "3",
+          "4"
+        ])
+        expect(new Set(refusing.received.map((r) => r.headers["x-atlassian-webhook-identifier"])).size).toBe(1)
+      }
     }
-  })
+  )
 
   it("counts a non-2xx answer as failed and replays it by default", async () => {
     const refusing = await startWebhookReceiver(503)
     const emu = await startGitHubEmulator({ webhook: { url: refusing.url, credentials: { secret: "s" } } })
     running.push(emu, refusing)
-    await fetch(`${emu.url}/repos/octo-org/helpdesk/issues`, { method: "POST", headers: { authorization: "Bearer github-pat", "content-type": "application/json" }, body: JSON.stringify({ title: "t" }) })
+    await fetch(`${emu.url}/repos/octo-org/helpdesk/issues`, {
+      method: "POST",
+      headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
+      body: JSON.stringify({ title: "t" })
+    })
     await emu.core.settle()
     expect(emu.core.deliveries.map((d) => [d.state, d.status])).toEqual([["failed", 503]])
     expect(await emu.core.replay()).toBe(1)

@@ -25,7 +25,12 @@ describe("loadConfig", () => {
     expect(c.port).toBe(8080)
     expect(c.host).toBe("127.0.0.1")
     expect(c.dataDir).toBe("/srv/.data")
-    expect(c.genesys).toEqual({ _tag: "Embedded", emulatorPort: 9300, adminId: "workbridge-admin", adminSecret: "workbridge-admin-secret" })
+    expect(c.genesys).toEqual({
+      _tag: "Embedded",
+      emulatorPort: 9300,
+      adminId: "workbridge-admin",
+      adminSecret: "workbridge-admin-secret"
+    })
     expect(c.budgetPerMinute).toBe(300)
     expect(c.inboxSoftLimit).toBe(5000)
     expect(c.permissionWindowSeconds).toBe(300)
@@ -186,7 +191,9 @@ describe("tracing (OTEL_* variables)", () => {
   it("is off without an OTLP endpoint, and with OTEL_SDK_DISABLED=true", () => {
     expect(loadConfig({}).tracing).toBeUndefined()
     expect(loadConfig({ OTEL_SERVICE_NAME: "x", OTEL_EXPORTER_OTLP_HEADERS: "a=b" }).tracing).toBeUndefined()
-    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_SDK_DISABLED: "true" }).tracing).toBeUndefined()
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_SDK_DISABLED: "true" }).tracing
+    ).toBeUndefined()
   })
 
   it("appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT, takes OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, merges the headers", () => {
@@ -195,7 +202,9 @@ describe("tracing (OTEL_* variables)", () => {
       headers: {},
       serviceName: "workbridge"
     })
-    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example.com/otlp/" }).tracing?.tracesUrl).toBe("https://otlp.example.com/otlp/v1/traces")
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example.com/otlp/" }).tracing?.tracesUrl).toBe(
+      "https://otlp.example.com/otlp/v1/traces"
+    )
     const c = loadConfig({
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://traces:4318/custom/path",
@@ -213,32 +222,59 @@ describe("tracing (OTEL_* variables)", () => {
   it("names the variable of a bad endpoint, header list, protocol or switch, without echoing header values", () => {
     expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }).variable).toBe("OTEL_EXPORTER_OTLP_ENDPOINT")
     expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://collector" }).variable).toBe("OTEL_EXPORTER_OTLP_ENDPOINT")
-    expect(errorOf({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "not a url" }).variable).toBe("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-    const e = errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%zzsecret-value" })
+    expect(errorOf({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "not a url" }).variable).toBe(
+      "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    )
+    const e = errorOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%zzsecret-value"
+    })
     expect(e.variable).toBe("OTEL_EXPORTER_OTLP_HEADERS")
     expect(e.message).not.toContain("secret-value")
-    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_TRACES_HEADERS: "novalue" }).variable).toBe("OTEL_EXPORTER_OTLP_TRACES_HEADERS")
-    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4317", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }).variable).toBe("OTEL_EXPORTER_OTLP_PROTOCOL")
-    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "maybe" }).variable).toBe("OTEL_SDK_DISABLED")
+    expect(
+      errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_TRACES_HEADERS: "novalue" }).variable
+    ).toBe("OTEL_EXPORTER_OTLP_TRACES_HEADERS")
+    expect(
+      errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4317", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }).variable
+    ).toBe("OTEL_EXPORTER_OTLP_PROTOCOL")
+    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "maybe" }).variable).toBe(
+      "OTEL_SDK_DISABLED"
+    )
   })
 })
 
 describe("ServiceConfig.config (the Effect Config)", () => {
   const read = <A>(config: Config.Config<A>, env: Record<string, string>) =>
-    Effect.runSyncExit(Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(env)), { pathDelim: "_" })))
+    Effect.runSyncExit(
+      Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(env)), { pathDelim: "_" }))
+    )
 
   it("reads what loadConfig reads from the ambient provider, per-source variables included", () => {
-    const env = { ...remote, INIT_CWD: "/srv", WEBHOOK_TOKEN_MY_SOURCE: "X-Token:abc", WORKBRIDGE_BUDGET_PER_MINUTE: "120" }
+    const env = {
+      ...remote,
+      INIT_CWD: "/srv",
+      WEBHOOK_TOKEN_MY_SOURCE: "X-Token:abc",
+      WORKBRIDGE_BUDGET_PER_MINUTE: "120"
+    }
     const exit = read(ServiceConfig.config, env)
     expect(exit).toStrictEqual(Exit.succeed(loadConfig(env)))
-    expect(read(ServiceConfig.webhooks, env)).toStrictEqual(Exit.succeed({ "my-source": { token: { header: "x-token", value: "abc" } } }))
-    expect(read(ServiceConfig.budget, env)).toStrictEqual(Exit.succeed({ budgetPerMinute: 120, budgetBurst: 2, maxInFlight: 8, workers: 8 }))
+    expect(read(ServiceConfig.webhooks, env)).toStrictEqual(
+      Exit.succeed({ "my-source": { token: { header: "x-token", value: "abc" } } })
+    )
+    expect(read(ServiceConfig.budget, env)).toStrictEqual(
+      Exit.succeed({ budgetPerMinute: 120, budgetBurst: 2, maxInFlight: 8, workers: 8 })
+    )
   })
 
   it("fails with InvalidData at the bad variable's name", () => {
     const exit = read(ServiceConfig.inbox, { WORKBRIDGE_INBOX_SOFT_LIMIT: "100", WORKBRIDGE_INBOX_HARD_LIMIT: "10" })
     expect(exit).toStrictEqual(
-      Exit.fail(EffectConfigError.InvalidData(["WORKBRIDGE_INBOX_HARD_LIMIT"], "must be at least WORKBRIDGE_INBOX_SOFT_LIMIT (100)"))
+      Exit.fail(
+        EffectConfigError.InvalidData(
+          ["WORKBRIDGE_INBOX_HARD_LIMIT"],
+          "must be at least WORKBRIDGE_INBOX_SOFT_LIMIT (100)"
+        )
+      )
     )
     const leaf = read(ServiceConfig.http, { PORT: "eighty" })
     expect(leaf).toStrictEqual(Exit.fail(EffectConfigError.InvalidData(["PORT"], 'must be an integer, got "eighty"')))
@@ -259,7 +295,11 @@ describe("ServiceConfig.config (the Effect Config)", () => {
 
 describe("the embedded stack's variables", () => {
   it("are read (and checked) only with the embedded Genesys", () => {
-    const emulatorVars = { GENESYS_EMULATOR_PORT: "none", HELPDESK_EMULATOR_PORT_JIRA: "none", WORKBRIDGE_HELPDESK_EMULATORS: "maybe" }
+    const emulatorVars = {
+      GENESYS_EMULATOR_PORT: "none",
+      HELPDESK_EMULATOR_PORT_JIRA: "none",
+      WORKBRIDGE_HELPDESK_EMULATORS: "maybe"
+    }
     const c = loadConfig({ ...remote, ...emulatorVars }, "/srv")
     expect(c.genesys._tag).toBe("Remote")
     expect(c.helpdeskEmulators).toBeUndefined()
@@ -276,7 +316,9 @@ describe("the embedded stack's variables", () => {
       freshdesk: 9304,
       github: 9305
     })
-    expect(Object.values(loadConfig({ GENESYS_EMULATOR_PORT: "0" }, "/srv").helpdeskEmulators?.ports ?? {})).toEqual([0, 0, 0, 0, 0])
+    expect(Object.values(loadConfig({ GENESYS_EMULATOR_PORT: "0" }, "/srv").helpdeskEmulators?.ports ?? {})).toEqual([
+      0, 0, 0, 0, 0
+    ])
     expect(loadConfig({ WORKBRIDGE_HELPDESK_EMULATORS: "false" }, "/srv").helpdeskEmulators).toBeUndefined()
   })
 })

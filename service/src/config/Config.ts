@@ -7,10 +7,30 @@
  */
 import * as path from "node:path"
 import { adapters, sourceVariable } from "@workbridge/adapters"
-import { HELPDESK_SOURCES, type HelpdeskConfigs, HelpdeskConfigError, type HelpdeskSource, helpdeskConfigsFromEnv } from "@workbridge/helpdesk-clients/Config"
+import {
+  HELPDESK_SOURCES,
+  type HelpdeskConfigs,
+  HelpdeskConfigError,
+  type HelpdeskSource,
+  helpdeskConfigsFromEnv
+} from "@workbridge/helpdesk-clients/Config"
 import { Config, type ConfigError as EffectConfigError, Either } from "effect"
 import { type StoreSettings, storeSettingsConfig } from "../distributed/Settings.js"
-import { type Env, about, boolean, checked, fail, integer, integerOr, raw, readSync, text, toBoolean, toInteger, withPrefix } from "./EnvConfig.js"
+import {
+  type Env,
+  about,
+  boolean,
+  checked,
+  fail,
+  integer,
+  integerOr,
+  raw,
+  readSync,
+  text,
+  toBoolean,
+  toInteger,
+  withPrefix
+} from "./EnvConfig.js"
 
 /** A configuration variable has a value the service cannot use. */
 export class ConfigError extends Error {
@@ -50,7 +70,13 @@ export type GenesysTarget =
     }
 
 export type CrashPoint = "after-accept" | "before-apply" | "after-create" | "after-update" | "between-status-steps"
-export const CRASH_POINTS: ReadonlyArray<CrashPoint> = ["after-accept", "before-apply", "after-create", "after-update", "between-status-steps"]
+export const CRASH_POINTS: ReadonlyArray<CrashPoint> = [
+  "after-accept",
+  "before-apply",
+  "after-create",
+  "after-update",
+  "between-status-steps"
+]
 
 export interface ServiceConfig {
   readonly port: number
@@ -175,7 +201,12 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
       if (!(HELPDESK_SOURCES as ReadonlyArray<string>).includes(source)) {
         return yield* fail(name, `names no source with a read client; the sources are ${HELPDESK_SOURCES.join(", ")}`)
       }
-      if (helpdesks[source as HelpdeskSource] === undefined && value !== "" && value !== "0" && value.toLowerCase() !== "false") {
+      if (
+        helpdesks[source as HelpdeskSource] === undefined &&
+        value !== "" &&
+        value !== "0" &&
+        value.toLowerCase() !== "false"
+      ) {
         const url = sourceVariable("HELPDESK_URL", source)
         const token = sourceVariable("HELPDESK_TOKEN", source)
         return yield* fail(name, `needs the source's API credentials: set ${url} and ${token} (see docs/helpdesks.md)`)
@@ -187,7 +218,8 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
       if (helpdesks[source] === undefined) continue
       const interval = sourceVariable("WORKBRIDGE_RECONCILE_INTERVAL", source)
       const raw = set.get(interval)
-      const ms = raw === undefined || raw === "" ? DEFAULT_RECONCILE_INTERVAL_MS : yield* about(interval, toDuration(raw))
+      const ms =
+        raw === undefined || raw === "" ? DEFAULT_RECONCILE_INTERVAL_MS : yield* about(interval, toDuration(raw))
       if (ms > 0) reconcileIntervalMs[source] = ms
       // Freshdesk webhooks carry no revision of their own unless the rule's template renders it: read on notice by default.
       const notify = sourceVariable("WORKBRIDGE_FETCH_ON_NOTIFY", source)
@@ -197,7 +229,9 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
   })
 
 /** The feed settings (`HELPDESK_*`, `WORKBRIDGE_RECONCILE_INTERVAL_<SOURCE>`, `WORKBRIDGE_FETCH_ON_NOTIFY_<SOURCE>`). */
-export const feedsConfig: Config.Config<FeedSettings> = Config.mapOrFail(feedVariables, (v) => feedSettings(v, undefined))
+export const feedsConfig: Config.Config<FeedSettings> = Config.mapOrFail(feedVariables, (v) =>
+  feedSettings(v, undefined)
+)
 
 /** Feed settings from the environment; every error names its variable and never repeats a token or URL. */
 export const feedSettingsFromEnv = (env: Env, given?: HelpdeskConfigs): FeedSettings =>
@@ -232,7 +266,10 @@ const toUserPassword = (value: string): Either.Either<string, string> => {
 
 /** The source-name part of a per-source variable: lower-case letters, digits, `_` and `-`. */
 const sourceName = (variable: string, prefix: string): Either.Either<string, EffectConfigError.ConfigError> => {
-  const name = variable.slice(prefix.length + 1).toLowerCase().replace(/_/g, "-")
+  const name = variable
+    .slice(prefix.length + 1)
+    .toLowerCase()
+    .replace(/_/g, "-")
   return /^[a-z0-9][a-z0-9-]{0,63}$/.test(name)
     ? Either.right(name)
     : fail(variable, "the source name after the prefix must be 1–64 letters, digits or underscores")
@@ -279,21 +316,27 @@ export const webhookCredentialsFromEnv = (env: Env): Record<string, WebhookCrede
  * `WEBHOOK_SIGNATURE_HEADER_<SOURCE>`: the header a generic JSON source sends its signature in (default
  * `x-workbridge-signature`). Only generic sources have one: a built-in vendor's header is fixed by the vendor.
  */
-export const signatureHeadersConfig: Config.Config<Record<string, string>> = Config.mapOrFail(withPrefix("WEBHOOK_SIGNATURE_HEADER"), (found) =>
-  Either.gen(function* () {
-    const out: Record<string, string> = {}
-    for (const [name, raw] of found) {
-      const value = raw.trim()
-      if (value === "") return yield* fail(name, "is empty")
-      const source = yield* sourceName(name, "WEBHOOK_SIGNATURE_HEADER")
-      if (source !== "generic" && Object.prototype.hasOwnProperty.call(adapters, source)) {
-        return yield* fail(name, `${source} signs with its own fixed header; only generic JSON sources take a signature header`)
+export const signatureHeadersConfig: Config.Config<Record<string, string>> = Config.mapOrFail(
+  withPrefix("WEBHOOK_SIGNATURE_HEADER"),
+  (found) =>
+    Either.gen(function* () {
+      const out: Record<string, string> = {}
+      for (const [name, raw] of found) {
+        const value = raw.trim()
+        if (value === "") return yield* fail(name, "is empty")
+        const source = yield* sourceName(name, "WEBHOOK_SIGNATURE_HEADER")
+        if (source !== "generic" && Object.hasOwn(adapters, source)) {
+          return yield* fail(
+            name,
+            `${source} signs with its own fixed header; only generic JSON sources take a signature header`
+          )
+        }
+        if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value))
+          return yield* fail(name, `must be an HTTP header name such as X-Acme-Signature, got "${value}"`)
+        out[source] = value.toLowerCase()
       }
-      if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value)) return yield* fail(name, `must be an HTTP header name such as X-Acme-Signature, got "${value}"`)
-      out[source] = value.toLowerCase()
-    }
-    return out
-  })
+      return out
+    })
 )
 
 /** The generic sources' signature headers from the environment. Throws `ConfigError` naming the variable. */
@@ -302,7 +345,10 @@ export const signatureHeadersFromEnv = (env: Env): Record<string, string> =>
 
 /** The variable that would configure credentials for a source, for error messages. */
 export const secretVariableFor = (source: string, kind: "secret" | "basicAuth" | "token" = "secret"): string =>
-  sourceVariable(kind === "secret" ? "WEBHOOK_SECRET" : kind === "basicAuth" ? "WEBHOOK_BASIC_AUTH" : "WEBHOOK_TOKEN", source)
+  sourceVariable(
+    kind === "secret" ? "WEBHOOK_SECRET" : kind === "basicAuth" ? "WEBHOOK_BASIC_AUTH" : "WEBHOOK_TOKEN",
+    source
+  )
 
 /** The HTTP edge's settings (`makeApp` takes them as they are). */
 export const edgeConfig: Config.Config<EdgeSettings> = Config.all({
@@ -342,7 +388,8 @@ const toOtlpUrl = (value: string): Either.Either<URL, string> => {
   } catch {
     return Either.left("must be an http(s) URL such as http://127.0.0.1:4318")
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return Either.left("must use http or https (OTLP over HTTP)")
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return Either.left("must use http or https (OTLP over HTTP)")
   return Either.right(url)
 }
 
@@ -358,7 +405,8 @@ const toOtlpHeaders = (value: string): Either.Either<Record<string, string>, str
     if (entry === "") continue
     const eq = entry.indexOf("=")
     const key = eq <= 0 ? "" : entry.slice(0, eq).trim()
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) return Either.left(`entry ${i + 1} must have the form key=value with an HTTP header name as key`)
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key))
+      return Either.left(`entry ${i + 1} must have the form key=value with an HTTP header name as key`)
     let v: string
     try {
       v = decodeURIComponent(entry.slice(eq + 1).trim())
@@ -389,7 +437,8 @@ export const tracingConfig: Config.Config<TracingConfig | undefined> = Config.ma
     const traces = v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
     if (base === undefined && traces === undefined) return undefined
     const disabled = v.OTEL_SDK_DISABLED?.toLowerCase()
-    if (disabled !== undefined && disabled !== "true" && disabled !== "false") return yield* fail("OTEL_SDK_DISABLED", "must be true or false")
+    if (disabled !== undefined && disabled !== "true" && disabled !== "false")
+      return yield* fail("OTEL_SDK_DISABLED", "must be true or false")
     if (disabled === "true") return undefined
     for (const name of ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] as const) {
       const protocol = v[name]
@@ -444,9 +493,12 @@ const genesysTargetConfig: Config.Config<GenesysTarget> = Config.mapOrFail(genes
       }
     }
     if (clientId === undefined) return yield* fail("GENESYS_CLIENT_ID", "is required when GENESYS_CLIENT_SECRET is set")
-    if (clientSecret === undefined) return yield* fail("GENESYS_CLIENT_SECRET", "is required when GENESYS_CLIENT_ID is set")
-    if (region === undefined && gateway === undefined) return yield* fail("GENESYS_REGION", "set GENESYS_REGION (e.g. mypurecloud.ie) or GENESYS_GATEWAY_URL")
-    if (region !== undefined && gateway !== undefined) return yield* fail("GENESYS_GATEWAY_URL", "set either GENESYS_REGION or GENESYS_GATEWAY_URL, not both")
+    if (clientSecret === undefined)
+      return yield* fail("GENESYS_CLIENT_SECRET", "is required when GENESYS_CLIENT_ID is set")
+    if (region === undefined && gateway === undefined)
+      return yield* fail("GENESYS_REGION", "set GENESYS_REGION (e.g. mypurecloud.ie) or GENESYS_GATEWAY_URL")
+    if (region !== undefined && gateway !== undefined)
+      return yield* fail("GENESYS_GATEWAY_URL", "set either GENESYS_REGION or GENESYS_GATEWAY_URL, not both")
     if (region !== undefined && !/^[a-z0-9.-]+\.[a-z]+$/.test(region)) {
       return yield* fail("GENESYS_REGION", `must be a Genesys Cloud domain such as mypurecloud.ie, got "${region}"`)
     }
@@ -468,7 +520,8 @@ const toSkillIds = (raw: string | undefined): Either.Either<Record<string, strin
   } catch {
     return Either.left("must be a JSON object mapping routing_skill values to skill ids")
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return Either.left("must be a JSON object mapping routing_skill values to skill ids")
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return Either.left("must be a JSON object mapping routing_skill values to skill ids")
   for (const [k, v] of Object.entries(parsed)) {
     if (typeof v !== "string" || v === "") return Either.left(`the skill id of "${k}" must be a non-empty string`)
   }
@@ -495,15 +548,22 @@ const genesysConfig = (cwd: Config.Config<string>) =>
     Config.mapOrFail(({ worktypeId, worktypeName, workbinId, catalogFile, cwd, skillIds, ...rest }) =>
       Either.gen(function* () {
         if (worktypeId !== undefined && worktypeName !== undefined) {
-          return yield* fail("WORKBRIDGE_WORKTYPE_NAME", "set either WORKBRIDGE_WORKTYPE_ID or WORKBRIDGE_WORKTYPE_NAME, not both")
+          return yield* fail(
+            "WORKBRIDGE_WORKTYPE_NAME",
+            "set either WORKBRIDGE_WORKTYPE_ID or WORKBRIDGE_WORKTYPE_NAME, not both"
+          )
         }
         if (rest.genesys._tag === "Remote" && worktypeId === undefined && worktypeName === undefined) {
-          return yield* fail("WORKBRIDGE_WORKTYPE_ID", "is required with Genesys credentials (or set WORKBRIDGE_WORKTYPE_NAME)")
+          return yield* fail(
+            "WORKBRIDGE_WORKTYPE_ID",
+            "is required with Genesys credentials (or set WORKBRIDGE_WORKTYPE_NAME)"
+          )
         }
         if (worktypeName !== undefined && (worktypeName.length < 3 || worktypeName.length > 256)) {
           return yield* fail("WORKBRIDGE_WORKTYPE_NAME", "must be 3–256 characters")
         }
-        if (rest.retryMaxMs < rest.retryBaseMs) return yield* fail("WORKBRIDGE_RETRY_MAX_MS", "must be at least WORKBRIDGE_RETRY_BASE_MS")
+        if (rest.retryMaxMs < rest.retryBaseMs)
+          return yield* fail("WORKBRIDGE_RETRY_MAX_MS", "must be at least WORKBRIDGE_RETRY_BASE_MS")
         return {
           ...rest,
           ...(worktypeId !== undefined ? { worktypeId } : {}),
@@ -524,13 +584,21 @@ const httpConfig = (cwd: Config.Config<string>) =>
     cert: text("WORKBRIDGE_TLS_CERT"),
     key: text("WORKBRIDGE_TLS_KEY"),
     cwd,
-    logLevel: checked("LOG_LEVEL", (level = "info") => (LOG_LEVELS.includes(level) ? Either.right(level) : Either.left(`must be one of ${LOG_LEVELS.join(", ")}`)))
+    logLevel: checked("LOG_LEVEL", (level = "info") =>
+      LOG_LEVELS.includes(level) ? Either.right(level) : Either.left(`must be one of ${LOG_LEVELS.join(", ")}`)
+    )
   }).pipe(
     Config.mapOrFail(({ port, host, cert, key, cwd, logLevel }) => {
       if ((cert === undefined) !== (key === undefined)) {
-        return fail(cert === undefined ? "WORKBRIDGE_TLS_CERT" : "WORKBRIDGE_TLS_KEY", "WORKBRIDGE_TLS_CERT and WORKBRIDGE_TLS_KEY go together")
+        return fail(
+          cert === undefined ? "WORKBRIDGE_TLS_CERT" : "WORKBRIDGE_TLS_KEY",
+          "WORKBRIDGE_TLS_CERT and WORKBRIDGE_TLS_KEY go together"
+        )
       }
-      const tls = cert !== undefined && key !== undefined ? { tls: { certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key) } } : {}
+      const tls =
+        cert !== undefined && key !== undefined
+          ? { tls: { certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key) } }
+          : {}
       return Either.right({ port, host, ...tls, logLevel })
     })
   )
@@ -568,17 +636,26 @@ const inboxConfig = Config.all({
 /** Where state is kept, the Data Action credentials, the audit trail and the test-only crash point. */
 const opsConfig = (cwd: Config.Config<string>) =>
   Config.all({
-    dataDir: Config.all([cwd, text("WORKBRIDGE_DATA_DIR")]).pipe(Config.map(([base, dir]) => path.resolve(base, dir ?? ".data"))),
-    basicAuth: checked("WORKBRIDGE_DATA_ACTION_BASIC_AUTH", (v) => (v === undefined ? Either.right(undefined) : toUserPassword(v))),
+    dataDir: Config.all([cwd, text("WORKBRIDGE_DATA_DIR")]).pipe(
+      Config.map(([base, dir]) => path.resolve(base, dir ?? ".data"))
+    ),
+    basicAuth: checked("WORKBRIDGE_DATA_ACTION_BASIC_AUTH", (v) =>
+      v === undefined ? Either.right(undefined) : toUserPassword(v)
+    ),
     bearerToken: text("WORKBRIDGE_DATA_ACTION_TOKEN"),
     crash: checked("WORKBRIDGE_TEST_CRASH_AT", (v) =>
-      v === undefined || CRASH_POINTS.includes(v as CrashPoint) ? Either.right(v as CrashPoint | undefined) : Either.left(`must be one of ${CRASH_POINTS.join(", ")}`)
+      v === undefined || CRASH_POINTS.includes(v as CrashPoint)
+        ? Either.right(v as CrashPoint | undefined)
+        : Either.left(`must be one of ${CRASH_POINTS.join(", ")}`)
     ),
     auditRetentionDays: integerOr("WORKBRIDGE_AUDIT_RETENTION_DAYS", 7, 0, 3650)
   }).pipe(
     Config.map(({ dataDir, basicAuth, bearerToken, crash, auditRetentionDays }) => ({
       dataDir,
-      dataActionAuth: { ...(basicAuth !== undefined ? { basicAuth } : {}), ...(bearerToken !== undefined ? { bearerToken } : {}) },
+      dataActionAuth: {
+        ...(basicAuth !== undefined ? { basicAuth } : {}),
+        ...(bearerToken !== undefined ? { bearerToken } : {})
+      },
       ...(crash !== undefined ? { testCrashAt: crash } : {}),
       auditRetentionDays
     }))
@@ -601,7 +678,10 @@ const helpdeskEmulatorsConfig = (genesys: Config.Config<GenesysTarget>) =>
           const port = yield* about(sourceVariable("HELPDESK_EMULATOR_PORT", source), toInteger(ports[i], 0, 65535))
           out[source] = port ?? (genesys.emulatorPort === 0 ? 0 : 9301 + i)
         }
-        return { helpdeskEmulators: { ports: out as Record<HelpdeskSource, number> } } satisfies Pick<ServiceConfig, "helpdeskEmulators">
+        return { helpdeskEmulators: { ports: out as Record<HelpdeskSource, number> } } satisfies Pick<
+          ServiceConfig,
+          "helpdeskEmulators"
+        >
       })
     )
   )

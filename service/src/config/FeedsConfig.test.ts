@@ -18,7 +18,10 @@ const error = (env: Record<string, string>): ConfigError => {
 describe("feed settings", () => {
   it("reconciles every source with API credentials every 15 minutes, and fetches on notify for Freshdesk only, by default", () => {
     const s = feedSettingsFromEnv({ ...freshdesk, ...github })
-    expect(s.reconcileIntervalMs).toEqual({ freshdesk: DEFAULT_RECONCILE_INTERVAL_MS, github: DEFAULT_RECONCILE_INTERVAL_MS })
+    expect(s.reconcileIntervalMs).toEqual({
+      freshdesk: DEFAULT_RECONCILE_INTERVAL_MS,
+      github: DEFAULT_RECONCILE_INTERVAL_MS
+    })
     expect(s.fetchOnNotify).toEqual(["freshdesk"])
     expect(feedSettingsFromEnv({})).toEqual({ helpdesks: {}, reconcileIntervalMs: {}, fetchOnNotify: [] })
   })
@@ -34,15 +37,23 @@ describe("feed settings", () => {
     })
     expect(s.reconcileIntervalMs).toEqual({ github: 90_000 })
     expect(s.fetchOnNotify).toEqual(["github"])
-    expect(feedSettingsFromEnv({ ...github, WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "2h" }).reconcileIntervalMs).toEqual({ github: 7_200_000 })
+    expect(feedSettingsFromEnv({ ...github, WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "2h" }).reconcileIntervalMs).toEqual({
+      github: 7_200_000
+    })
   })
 
   it("names the variable of a bad value, and never repeats a token", () => {
-    expect(error({ ...github, WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "often" }).variable).toBe("WORKBRIDGE_RECONCILE_INTERVAL_GITHUB")
+    expect(error({ ...github, WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "often" }).variable).toBe(
+      "WORKBRIDGE_RECONCILE_INTERVAL_GITHUB"
+    )
     expect(error({ ...github, WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "15" }).message).toMatch(/needs a unit/)
-    expect(error({ ...github, WORKBRIDGE_FETCH_ON_NOTIFY_GITHUB: "maybe" }).variable).toBe("WORKBRIDGE_FETCH_ON_NOTIFY_GITHUB")
+    expect(error({ ...github, WORKBRIDGE_FETCH_ON_NOTIFY_GITHUB: "maybe" }).variable).toBe(
+      "WORKBRIDGE_FETCH_ON_NOTIFY_GITHUB"
+    )
     expect(error({ WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "15m" }).message).toMatch(/HELPDESK_URL_ZENDESK/)
-    expect(error({ WORKBRIDGE_RECONCILE_INTERVAL_FRESHDSK: "15m" }).variable).toBe("WORKBRIDGE_RECONCILE_INTERVAL_FRESHDSK")
+    expect(error({ WORKBRIDGE_RECONCILE_INTERVAL_FRESHDSK: "15m" }).variable).toBe(
+      "WORKBRIDGE_RECONCILE_INTERVAL_FRESHDSK"
+    )
     const missing = error({ HELPDESK_TOKEN_FRESHDESK: "fd-secret-key" })
     expect(missing.variable).toBe("HELPDESK_URL_FRESHDESK")
     expect(missing.message).not.toContain("fd-secret-key")

@@ -16,7 +16,8 @@ const appWith = (auth: DataActionAuth) => {
   return app
 }
 
-const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`
+const basic = (user: string, password: string): string =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`
 
 describe("requireDataActionAuth", () => {
   const both = appWith({ basicAuth: `${USER}:${PASSWORD}`, bearerToken: TOKEN })
@@ -54,10 +55,19 @@ describe("requireDataActionAuth", () => {
   it("takes the Basic credential with or without base64 padding, and a non-ASCII password by its UTF-8 bytes", async () => {
     const padded = Buffer.from(`${USER}:${PASSWORD}`).toString("base64")
     expect(padded.endsWith("=")).toBe(true)
-    await request(both).post("/x").set("Authorization", `Basic ${padded.replace(/=+$/, "")}`).expect(200)
+    await request(both)
+      .post("/x")
+      .set("Authorization", `Basic ${padded.replace(/=+$/, "")}`)
+      .expect(200)
     const app = appWith({ basicAuth: "agent:pässwört" })
-    await request(app).post("/x").set("Authorization", `Basic ${Buffer.from("agent:pässwört", "utf8").toString("base64")}`).expect(200)
-    await request(app).post("/x").set("Authorization", `Basic ${Buffer.from("agent:pässwört", "latin1").toString("base64")}`).expect(401)
+    await request(app)
+      .post("/x")
+      .set("Authorization", `Basic ${Buffer.from("agent:pässwört", "utf8").toString("base64")}`)
+      .expect(200)
+    await request(app)
+      .post("/x")
+      .set("Authorization", `Basic ${Buffer.from("agent:pässwört", "latin1").toString("base64")}`)
+      .expect(401)
   })
 
   it("refuses another base64 spelling of the same bytes (non-zero trailing bits, base64url)", async () => {
@@ -71,7 +81,10 @@ describe("requireDataActionAuth", () => {
     const standard = Buffer.from("u:?>?>").toString("base64")
     expect(standard).toMatch(/[+/]/)
     await request(withUrlAlphabet).post("/x").set("Authorization", `Basic ${standard}`).expect(200)
-    await request(withUrlAlphabet).post("/x").set("Authorization", `Basic ${Buffer.from("u:?>?>").toString("base64url")}`).expect(401)
+    await request(withUrlAlphabet)
+      .post("/x")
+      .set("Authorization", `Basic ${Buffer.from("u:?>?>").toString("base64url")}`)
+      .expect(401)
   })
 
   it("refuses a bearer token when only Basic auth is configured", async () => {
@@ -86,14 +99,17 @@ describe("requireDataActionAuth", () => {
     expect(res.body.message).toMatch(/WORKBRIDGE_DATA_ACTION_BASIC_AUTH or WORKBRIDGE_DATA_ACTION_TOKEN/)
   })
 
-  it.each([["nocolon-zq7"], [":hunter2-zq7"], ["operator-zq7:"]])("refuses a malformed basicAuth %s, naming the variable only", (value) => {
-    expect(() => requireDataActionAuth({ basicAuth: value })).toThrow(/WORKBRIDGE_DATA_ACTION_BASIC_AUTH/)
-    try {
-      requireDataActionAuth({ basicAuth: value })
-    } catch (error) {
-      expect(String(error)).not.toContain(value)
+  it.each([["nocolon-zq7"], [":hunter2-zq7"], ["operator-zq7:"]])(
+    "refuses a malformed basicAuth %s, naming the variable only",
+    (value) => {
+      expect(() => requireDataActionAuth({ basicAuth: value })).toThrow(/WORKBRIDGE_DATA_ACTION_BASIC_AUTH/)
+      try {
+        requireDataActionAuth({ basicAuth: value })
+      } catch (error) {
+        expect(String(error)).not.toContain(value)
+      }
     }
-  })
+  )
 
   it("refuses a short or spaced bearer token, naming the variable only", () => {
     for (const value of ["short", "has a space in the token"]) {

@@ -36,7 +36,9 @@ const clip = (text: string): string => (text.length > 100 ? `${text.slice(0, 100
 /** The first MAX_LISTED_ISSUES issues (field names cut to 100 characters), then `(more)` counting the others. */
 export const capIssues = (issues: ReadonlyArray<InputIssue>): ReadonlyArray<InputIssue> => {
   const listed = issues.slice(0, MAX_LISTED_ISSUES).map((i) => ({ field: clip(i.field), problem: clip(i.problem) }))
-  return issues.length <= MAX_LISTED_ISSUES ? listed : [...listed, { field: "(more)", problem: `${issues.length - MAX_LISTED_ISSUES} more issues not listed` }]
+  return issues.length <= MAX_LISTED_ISSUES
+    ? listed
+    : [...listed, { field: "(more)", problem: `${issues.length - MAX_LISTED_ISSUES} more issues not listed` }]
 }
 
 export const sendError = (res: Response, status: number, body: DataActionErrorBody): void => {
@@ -45,4 +47,6 @@ export const sendError = (res: Response, status: number, body: DataActionErrorBo
 
 /** The message of a 400: the issues (at most MAX_LISTED_ISSUES), in one line. */
 export const issuesMessage = (issues: ReadonlyArray<InputIssue>): string =>
-  `malformed input: ${capIssues(issues).map((issue) => `${issue.field}: ${issue.problem}`).join("; ")}`
+  `malformed input: ${capIssues(issues)
+    .map((issue) => `${issue.field}: ${issue.problem}`)
+    .join("; ")}`

@@ -18,7 +18,12 @@ describe("parseExportArgs", () => {
   })
 
   it("takes flags in both spellings, the flag winning over the variable", () => {
-    expect(parseExportArgs(["--out", "x", "--base-url=https://other.example", "--credential", "bearerToken", "--timeout=5"], env)).toEqual({
+    expect(
+      parseExportArgs(
+        ["--out", "x", "--base-url=https://other.example", "--credential", "bearerToken", "--timeout=5"],
+        env
+      )
+    ).toEqual({
       _tag: "Options",
       options: { out: "x", baseUrl: "https://other.example", credentialType: "bearerToken", timeoutSeconds: 5 }
     })
@@ -53,9 +58,15 @@ describe("parseExportArgs", () => {
 describe("exportDataActions", () => {
   it("writes one import-ready JSON file per action", async () => {
     const cwd = await mkdtemp(join(tmpdir(), "wb-export-"))
-    const written = await exportDataActions({ out: "out/actions", baseUrl: "https://wb.example.com", credentialType: "basicAuth" }, cwd)
+    const written = await exportDataActions(
+      { out: "out/actions", baseUrl: "https://wb.example.com", credentialType: "basicAuth" },
+      cwd
+    )
     const dir = join(cwd, "out/actions")
-    expect((await readdir(dir)).sort()).toEqual(["workbridge-normalize-ticket.json", "workbridge-ticket-sync-status.json"])
+    expect((await readdir(dir)).sort()).toEqual([
+      "workbridge-normalize-ticket.json",
+      "workbridge-ticket-sync-status.json"
+    ])
     const expected = buildDataActionDefinitions(defaultCatalog, { baseUrl: "https://wb.example.com" })
     for (const [i, file] of written.entries()) {
       expect(JSON.parse(await readFile(file.path, "utf8"))).toEqual(expected[i])
@@ -95,12 +106,19 @@ describe("exportDataActions", () => {
 
   it.each([
     ["missing.yaml", null, /--catalog \/ WORKBRIDGE_CATALOG_FILE: cannot read missing\.yaml \(ENOENT\)/],
-    ["bad.yaml", "fields:\n  - key: Bad Key\n    type: txt\n", /--catalog \/ WORKBRIDGE_CATALOG_FILE: bad\.yaml: fields\[0\]/]
+    [
+      "bad.yaml",
+      "fields:\n  - key: Bad Key\n    type: txt\n",
+      /--catalog \/ WORKBRIDGE_CATALOG_FILE: bad\.yaml: fields\[0\]/
+    ]
   ])("refuses the catalog file %s, naming the option, and writes nothing", async (name, content, message) => {
     const cwd = await mkdtemp(join(tmpdir(), "wb-export-"))
     if (content !== null) await writeFile(join(cwd, name), content)
     await expect(
-      exportDataActions({ out: "out", baseUrl: "https://wb.example.com", credentialType: "basicAuth", catalogFile: name }, cwd)
+      exportDataActions(
+        { out: "out", baseUrl: "https://wb.example.com", credentialType: "basicAuth", catalogFile: name },
+        cwd
+      )
     ).rejects.toThrow(message)
     expect(existsSync(join(cwd, "out"))).toBe(false)
   })

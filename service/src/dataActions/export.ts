@@ -38,7 +38,10 @@ export type ParsedArgs =
   | { readonly _tag: "Invalid"; readonly message: string }
 
 /** Parse `--flag value` / `--flag=value` arguments; errors name the flag or variable. */
-export const parseExportArgs = (argv: ReadonlyArray<string>, env: Readonly<Record<string, string | undefined>>): ParsedArgs => {
+export const parseExportArgs = (
+  argv: ReadonlyArray<string>,
+  env: Readonly<Record<string, string | undefined>>
+): ParsedArgs => {
   const values = new Map<string, string>()
   const known = ["--out", "--base-url", "--catalog", "--credential", "--timeout"]
   for (let i = 0; i < argv.length; i++) {
@@ -55,7 +58,10 @@ export const parseExportArgs = (argv: ReadonlyArray<string>, env: Readonly<Recor
   }
   const baseUrl = values.get("--base-url") ?? env.WORKBRIDGE_PUBLIC_URL
   if (baseUrl === undefined || baseUrl.trim() === "") {
-    return { _tag: "Invalid", message: "the service's public URL is needed: pass --base-url or set WORKBRIDGE_PUBLIC_URL" }
+    return {
+      _tag: "Invalid",
+      message: "the service's public URL is needed: pass --base-url or set WORKBRIDGE_PUBLIC_URL"
+    }
   }
   const credential = values.get("--credential") ?? "basicAuth"
   if (credential !== "basicAuth" && credential !== "bearerToken") {

@@ -10,8 +10,18 @@ export {
   DEFAULT_TIMEOUT_SECONDS,
   MAX_TIMEOUT_SECONDS
 } from "@workbridge/data-actions"
-export type { DataActionDefinition, DataActionDefinitionOptions, DataActionCredentialType } from "@workbridge/data-actions"
-export { normalizeTicketContract, ticketStatusContract, NORMALIZE_MARKERS, SOURCE_INPUT, unmappedFlag } from "@workbridge/data-actions"
+export type {
+  DataActionDefinition,
+  DataActionDefinitionOptions,
+  DataActionCredentialType
+} from "@workbridge/data-actions"
+export {
+  normalizeTicketContract,
+  ticketStatusContract,
+  NORMALIZE_MARKERS,
+  SOURCE_INPUT,
+  unmappedFlag
+} from "@workbridge/data-actions"
 export type { ActionContract, FlatObjectSchema, JsonSchemaProperty } from "@workbridge/data-actions"
 export { makeNormalizeTicketAction, UNMAPPED_VALUE_MAX_LENGTH } from "./normalizeTicket.js"
 export type { NormalizeTicketAction, NormalizeTicketOutput } from "./normalizeTicket.js"

@@ -77,7 +77,9 @@ describe("normalize-ticket on the helpdesk fixtures", () => {
     const adapter = adapterFor(fixture.vendor)
     if (adapter === undefined) return []
     const decoded = adapter.decode(fixtureRequest(fixture), defaultCatalog)
-    return Either.isRight(decoded) && decoded.right._tag === "Event" ? [[name, decoded.right.event.fields] as const] : []
+    return Either.isRight(decoded) && decoded.right._tag === "Event"
+      ? [[name, decoded.right.event.fields] as const]
+      : []
   })
 
   it("decodes enough fixtures to cover every vendor", () => {
@@ -106,7 +108,9 @@ const plausibleValue = (field: FieldDecl): fc.Arbitrary<unknown> => {
     case "enum":
       return fc.oneof(vocabularySpelling(field), fc.string({ maxLength: 20 }))
     case "tag":
-      return fc.array(field.vocabulary === undefined ? fc.string() : fc.oneof(vocabularySpelling(field), fc.string()), { maxLength: 14 })
+      return fc.array(field.vocabulary === undefined ? fc.string() : fc.oneof(vocabularySpelling(field), fc.string()), {
+        maxLength: 14
+      })
     case "checkbox":
       return fc.constantFrom("true", "false", "yes", "no", "1", "0", true, false)
     case "integer":
@@ -126,7 +130,9 @@ const plausibleValue = (field: FieldDecl): fc.Arbitrary<unknown> => {
       return fc.oneof(
         fc.string({ maxLength: 40, unit: "grapheme" }),
         fc.string({ minLength: 90, maxLength: 1500, unit: "grapheme" }),
-        fc.tuple(fc.string({ minLength: 1, maxLength: 1 }), fc.integer({ min: 90, max: 1200 })).map(([c, n]) => c.repeat(n))
+        fc
+          .tuple(fc.string({ minLength: 1, maxLength: 1 }), fc.integer({ min: 90, max: 1200 }))
+          .map(([c, n]) => c.repeat(n))
       )
   }
 }
@@ -144,7 +150,12 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
 
 const plausibleTicket = fc.record(
   {
-    ...Object.fromEntries(defaultCatalog.fields.map((field) => [field.key, fc.oneof(plausibleValue(field), fc.constant(null), fc.constant(""))])),
+    ...Object.fromEntries(
+      defaultCatalog.fields.map((field) => [
+        field.key,
+        fc.oneof(plausibleValue(field), fc.constant(null), fc.constant(""))
+      ])
+    ),
     source: fc.constantFrom("zendesk", "servicenow", "acme")
   },
   { requiredKeys: [] }
@@ -210,7 +221,14 @@ describe("normalize-ticket on generated inputs", () => {
         const fields = Object.fromEntries(Object.entries(first.right).filter(([key]) => fieldKeys.has(key)))
         const second = action.run(fields)
         if (Either.isLeft(second)) throw new Error(JSON.stringify(second.left))
-        expect(second.right).toEqual({ ...first.right, unmapped: [], has_unmapped: false, truncated: [], has_truncated: false, ...flagsOff(first.right) })
+        expect(second.right).toEqual({
+          ...first.right,
+          unmapped: [],
+          has_unmapped: false,
+          truncated: [],
+          has_truncated: false,
+          ...flagsOff(first.right)
+        })
       }),
       { numRuns: 300 }
     )
@@ -218,7 +236,11 @@ describe("normalize-ticket on generated inputs", () => {
 })
 
 const flagsOff = (answer: Readonly<Record<string, unknown>>): Record<string, false> =>
-  Object.fromEntries(Object.keys(answer).filter((key) => key.endsWith("_unmapped")).map((key) => [key, false]))
+  Object.fromEntries(
+    Object.keys(answer)
+      .filter((key) => key.endsWith("_unmapped"))
+      .map((key) => [key, false])
+  )
 
 describe("normalize-ticket tag inputs (one text, as the flat input contract allows)", () => {
   const action = makeNormalizeTicketAction({

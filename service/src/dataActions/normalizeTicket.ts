@@ -16,7 +16,18 @@
 import type { Catalog, FieldDecl } from "@workbridge/catalog"
 import { GENESYS_LIMITS, normalizeFlatFields, truncateText } from "@workbridge/catalog"
 import { Either } from "effect"
-import { NORMALIZE_MARKERS, SOURCE_INPUT, TAG_INPUT_DELIMITER, TICKET_REF_MAX_LENGTH, joinedOutput, normalizeTicketContract, priorityField, statusField, unmappedFlag, vocabularyFields } from "@workbridge/data-actions"
+import {
+  NORMALIZE_MARKERS,
+  SOURCE_INPUT,
+  TAG_INPUT_DELIMITER,
+  TICKET_REF_MAX_LENGTH,
+  joinedOutput,
+  normalizeTicketContract,
+  priorityField,
+  statusField,
+  unmappedFlag,
+  vocabularyFields
+} from "@workbridge/data-actions"
 import type { ActionContract } from "@workbridge/data-actions"
 import type { InputIssue } from "./errors.js"
 import { describeType } from "./ticketStatus.js"
@@ -47,7 +58,9 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
   /** Per catalog field, in order: its key and whether one text input is split into tag values. */
   const inputs = catalog.fields.map((field) => ({ key: field.key, tag: field.type === "tag" }))
   const flags = vocabularyFields(catalog).map((field) => [field.key, unmappedFlag(field.key)] as const)
-  const joined = catalog.fields.filter((field) => field.type === "tag").map((field) => [field.key, joinedOutput(field.key)] as const)
+  const joined = catalog.fields
+    .filter((field) => field.type === "tag")
+    .map((field) => [field.key, joinedOutput(field.key)] as const)
   const priority = priorityField(catalog)
   const priorities = new Map((priority?.vocabulary ?? []).map((entry) => [entry.value, entry.priority]))
   const status = statusField(catalog)
@@ -74,7 +87,10 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
           issues.push({ field: key, problem: "must be a single value, got a list" })
         }
       } else {
-        issues.push({ field: key, problem: `must be text, a number, a boolean or a list of text, got ${describeType(value)}` })
+        issues.push({
+          field: key,
+          problem: `must be text, a number, a boolean or a list of text, got ${describeType(value)}`
+        })
       }
     }
     return issues
@@ -82,7 +98,9 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
 
   const run = (body: unknown): Either.Either<NormalizeTicketOutput, ReadonlyArray<InputIssue>> => {
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      return Either.left([{ field: "body", problem: `must be a JSON object of ticket attributes, got ${describeType(body)}` }])
+      return Either.left([
+        { field: "body", problem: `must be a JSON object of ticket attributes, got ${describeType(body)}` }
+      ])
     }
     const record = body as Record<string, unknown>
     const issues = shapeIssues(record)
@@ -95,7 +113,12 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
       const table = sourceMappings?.get(key)
       const raw = record[key]
       const value = tag && typeof raw === "string" ? raw.split(TAG_INPUT_DELIMITER) : raw
-      fieldsOnly[key] = table === undefined ? value : Array.isArray(value) ? value.map((item) => mapVendorValue(table, item)) : mapVendorValue(table, value)
+      fieldsOnly[key] =
+        table === undefined
+          ? value
+          : Array.isArray(value)
+            ? value.map((item) => mapVendorValue(table, item))
+            : mapVendorValue(table, value)
     }
     // Flat by construction (catalog keys; `shapeIssues` refused nested objects): no flattening needed.
     const outcome = normalizeFlatFields(catalog, fieldsOnly, { checkRequired: false })
@@ -112,7 +135,8 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
         provided.push(key)
       }
     }
-    const unmappedFields = outcome.unmapped.length === 0 ? undefined : new Set(outcome.unmapped.map((entry) => entry.field))
+    const unmappedFields =
+      outcome.unmapped.length === 0 ? undefined : new Set(outcome.unmapped.map((entry) => entry.field))
     out[NORMALIZE_MARKERS.unmapped] = outcome.unmapped.map(
       (entry) => `${entry.field}=${truncateText(entry.value, UNMAPPED_VALUE_MAX_LENGTH).text}`
     )
@@ -158,7 +182,8 @@ const sourceMappingIndex = (catalog: Catalog): ReadonlyMap<string, ReadonlyMap<s
     for (const [field, table] of Object.entries(byField)) {
       const exact = new Map(Object.entries(table))
       const folded = new Map<string, string>()
-      for (const [vendor, value] of exact) if (!folded.has(vendor.toLowerCase())) folded.set(vendor.toLowerCase(), value)
+      for (const [vendor, value] of exact)
+        if (!folded.has(vendor.toLowerCase())) folded.set(vendor.toLowerCase(), value)
       tables.set(field, { exact, folded })
     }
     index.set(source, tables)

@@ -20,7 +20,10 @@ export function requireJson(req: Request, res: Response, next: NextFunction): vo
     return
   }
   if (!req.is(JSON_TYPES)) {
-    sendError(res, 415, { error: "unsupported_media_type", message: "request body must be JSON (Content-Type: application/json)" })
+    sendError(res, 415, {
+      error: "unsupported_media_type",
+      message: "request body must be JSON (Content-Type: application/json)"
+    })
     return
   }
   next()

@@ -31,17 +31,28 @@ beforeAll(async () => {
   session = await login(emulator.url, emulator.adminClientId, emulator.adminClientSecret)
 
   const dir = await mkdtemp(join(tmpdir(), "wb-roundtrip-"))
-  const files = await exportDataActions({ out: dir, baseUrl: "https://workbridge.example.com", credentialType: "basicAuth" }, dir)
-  exported = await Promise.all(files.map(async (file) => JSON.parse(await readFile(file.path, "utf8")) as DataActionDefinition))
+  const files = await exportDataActions(
+    { out: dir, baseUrl: "https://workbridge.example.com", credentialType: "basicAuth" },
+    dir
+  )
+  exported = await Promise.all(
+    files.map(async (file) => JSON.parse(await readFile(file.path, "utf8")) as DataActionDefinition)
+  )
 
   const credential = await call<{ id: string }>(
     session.integrations.postIntegrationsCredentials({
-      body: { name: "Workbridge Data Actions", type: { name: "basicAuth" }, credentialFields: { userName: "genesys", password: "pw-0123456789" } }
+      body: {
+        name: "Workbridge Data Actions",
+        type: { name: "basicAuth" },
+        credentialFields: { userName: "genesys", password: "pw-0123456789" }
+      }
     })
   )
   expect(credential.status).toBe(200)
   const integration = await call<{ id: string; config: { current: { version: number } } }>(
-    session.integrations.postIntegrations({ body: { name: "Workbridge", integrationType: { id: "custom-rest-actions" } } })
+    session.integrations.postIntegrations({
+      body: { name: "Workbridge", integrationType: { id: "custom-rest-actions" } }
+    })
   )
   expect(integration.status).toBe(200)
   integrationId = integration.body.id
@@ -58,7 +69,9 @@ beforeAll(async () => {
     })
   )
   expect(config.status).toBe(200)
-  const enabled = await call(session.integrations.patchIntegration(integrationId, { body: { intendedState: "ENABLED" } }))
+  const enabled = await call(
+    session.integrations.patchIntegration(integrationId, { body: { intendedState: "ENABLED" } })
+  )
   expect(enabled.status).toBe(200)
 })
 
@@ -68,13 +81,21 @@ afterAll(async () => {
 
 describe("exported definitions through the data-action API", () => {
   it("exports both actions", () => {
-    expect(exported.map((definition) => definition.name)).toEqual(["Workbridge - Normalize ticket", "Workbridge - Ticket sync status"])
+    expect(exported.map((definition) => definition.name)).toEqual([
+      "Workbridge - Normalize ticket",
+      "Workbridge - Ticket sync status"
+    ])
   })
 
   it("each one creates as a draft, validates, publishes and reads back equal", async () => {
     for (const definition of exported) {
-      const body = toPostActionInput(definition, { integrationId, category: "Workbridge" }) as unknown as platformClient.Models.PostActionInput
-      const draft = await call<{ id: string; version: number }>(session.integrations.postIntegrationsActionsDrafts(body))
+      const body = toPostActionInput(definition, {
+        integrationId,
+        category: "Workbridge"
+      }) as unknown as platformClient.Models.PostActionInput
+      const draft = await call<{ id: string; version: number }>(
+        session.integrations.postIntegrationsActionsDrafts(body)
+      )
       expect(draft.status, JSON.stringify(draft.body)).toBe(200)
 
       const validation = await call<{ valid: boolean; errors: Array<unknown> }>(
@@ -82,10 +103,14 @@ describe("exported definitions through the data-action API", () => {
       )
       expect(validation.body).toMatchObject({ valid: true, errors: [] })
 
-      const published = await call(session.integrations.postIntegrationsActionDraftPublish(draft.body.id, { version: draft.body.version }))
+      const published = await call(
+        session.integrations.postIntegrationsActionDraftPublish(draft.body.id, { version: draft.body.version })
+      )
       expect(published.status, JSON.stringify(published.body)).toBe(200)
 
-      const read = await call<Record<string, unknown>>(session.integrations.getIntegrationsAction(draft.body.id, { includeConfig: true }))
+      const read = await call<Record<string, unknown>>(
+        session.integrations.getIntegrationsAction(draft.body.id, { includeConfig: true })
+      )
       expect(read.status).toBe(200)
       expect(read.body).toMatchObject({ name: definition.name, integrationId, category: "Workbridge", secure: false })
       // Back to the export format: what an admin would export again from this org.
@@ -99,14 +124,18 @@ describe("exported definitions through the data-action API", () => {
       expect(reexported).toEqual(definition)
     }
     const listed = await call<{ entities: Array<{ name: string }> }>(session.integrations.getIntegrationsActions())
-    expect(listed.body.entities.map((action) => action.name).sort()).toEqual(exported.map((definition) => definition.name).sort())
+    expect(listed.body.entities.map((action) => action.name).sort()).toEqual(
+      exported.map((definition) => definition.name).sort()
+    )
   })
 
   it("refuses an action whose integration does not exist", async () => {
     const [definition] = exported
     if (definition === undefined) throw new Error("nothing exported")
     const body = toPostActionInput(definition, { integrationId: "no-such-integration", category: "Workbridge" })
-    const res = await call(session.integrations.postIntegrationsActionsDrafts(body as unknown as platformClient.Models.PostActionInput))
+    const res = await call(
+      session.integrations.postIntegrationsActionsDrafts(body as unknown as platformClient.Models.PostActionInput)
+    )
     expect(res.status).toBe(400)
   })
 })
@@ -130,13 +159,17 @@ describe("a tag value through the published Normalize-ticket action", () => {
       }
     }
     const refused = await call<{ message: string }>(
-      session.integrations.postIntegrationsActions(toPostActionInput(old as DataActionDefinition, { integrationId, category: "Old" }) as never)
+      session.integrations.postIntegrationsActions(
+        toPostActionInput(old as DataActionDefinition, { integrationId, category: "Old" }) as never
+      )
     )
     expect(refused.status).toBe(400)
     expect(refused.body.message).toContain("as a simple properties schema")
 
     const created = await call<{ id: string }>(
-      session.integrations.postIntegrationsActions(toPostActionInput(definition, { integrationId, category: "Tags" }) as never)
+      session.integrations.postIntegrationsActions(
+        toPostActionInput(definition, { integrationId, category: "Tags" }) as never
+      )
     )
     expect(created.status, JSON.stringify(created.body)).toBe(200)
     const published = await call<{ contract: DataActionDefinition["contract"] }>(
@@ -149,7 +182,11 @@ describe("a tag value through the published Normalize-ticket action", () => {
     expect(validateInput(flowInput), JSON.stringify(validateInput.errors)).toBe(true)
     expect(validateInput({ product_family: ["printer"] })).toBe(false)
 
-    const app = makeDataActionApp({ catalog: defaultCatalog, auth: { basicAuth: "genesys:pw-0123456789" }, ticketStatus: async () => undefined })
+    const app = makeDataActionApp({
+      catalog: defaultCatalog,
+      auth: { basicAuth: "genesys:pw-0123456789" },
+      ticketStatus: async () => undefined
+    })
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s))
     })
@@ -157,14 +194,21 @@ describe("a tag value through the published Normalize-ticket action", () => {
       const port = (server.address() as AddressInfo).port
       const res = await fetch(`http://127.0.0.1:${port}/data-actions/normalize-ticket`, {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from("genesys:pw-0123456789").toString("base64")}` },
+        headers: {
+          "content-type": "application/json",
+          authorization: `Basic ${Buffer.from("genesys:pw-0123456789").toString("base64")}`
+        },
         body: JSON.stringify(flowInput)
       })
       const answer = (await res.json()) as Record<string, unknown>
       expect(res.status).toBe(200)
       const validateOutput = ajv.compile(published.body.contract.output.successSchema)
       expect(validateOutput(answer), JSON.stringify(validateOutput.errors)).toBe(true)
-      expect(answer).toMatchObject({ product_family: ["devices", "mobile"], product_family_joined: "devices,mobile", priority: "urgent" })
+      expect(answer).toMatchObject({
+        product_family: ["devices", "mobile"],
+        product_family_joined: "devices,mobile",
+        priority: "urgent"
+      })
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }

@@ -16,7 +16,8 @@ const PASSWORD = "correct horse battery staple"
 const TOKEN = "wb-token-0123456789abcdef"
 
 /** The published contract, closed: an answer must not carry anything the contract does not declare. */
-const strict = (schema: FlatObjectSchema) => new Ajv({ allErrors: true }).compile({ ...schema, additionalProperties: false })
+const strict = (schema: FlatObjectSchema) =>
+  new Ajv({ allErrors: true }).compile({ ...schema, additionalProperties: false })
 
 const statuses = new Map<string, TicketSyncStatus>([
   [
@@ -46,7 +47,11 @@ const normalizeOutput = strict(normalizeTicketContract(defaultCatalog).output)
 const statusOutput = strict(ticketStatusContract.output)
 
 const normalize = (body: unknown) =>
-  request(app).post("/data-actions/normalize-ticket").auth(USER, PASSWORD).type("application/json").send(JSON.stringify(body))
+  request(app)
+    .post("/data-actions/normalize-ticket")
+    .auth(USER, PASSWORD)
+    .type("application/json")
+    .send(JSON.stringify(body))
 
 describe("POST /data-actions/normalize-ticket", () => {
   it("normalizes raw attributes into contract-shaped outputs", async () => {
@@ -104,13 +109,33 @@ describe("POST /data-actions/normalize-ticket", () => {
   it("applies the deployment's source mappings when the source is given", async () => {
     const catalog: Catalog = {
       ...defaultCatalog,
-      sourceMappings: { servicenow: { status: { "6": "solved", "7": "closed" }, priority: { "1 - Critical": "urgent" }, product_family: { "Mail Server": "api" } } }
+      sourceMappings: {
+        servicenow: {
+          status: { "6": "solved", "7": "closed" },
+          priority: { "1 - Critical": "urgent" },
+          product_family: { "Mail Server": "api" }
+        }
+      }
     }
     const mapped = makeDataActionApp(options({ catalog }))
     const send = (body: unknown) =>
-      request(mapped).post("/data-actions/normalize-ticket").auth(USER, PASSWORD).type("json").send(JSON.stringify(body))
-    const withSource = await send({ source: "servicenow", status: "6", priority: "1 - critical", product_family: ["mail server", "web"] }).expect(200)
-    expect(withSource.body).toMatchObject({ status: "solved", priority: "urgent", product_family: ["api", "web"], has_unmapped: false })
+      request(mapped)
+        .post("/data-actions/normalize-ticket")
+        .auth(USER, PASSWORD)
+        .type("json")
+        .send(JSON.stringify(body))
+    const withSource = await send({
+      source: "servicenow",
+      status: "6",
+      priority: "1 - critical",
+      product_family: ["mail server", "web"]
+    }).expect(200)
+    expect(withSource.body).toMatchObject({
+      status: "solved",
+      priority: "urgent",
+      product_family: ["api", "web"],
+      has_unmapped: false
+    })
     const numeric = await send({ source: "servicenow", status: 7 }).expect(200)
     expect(numeric.body.status).toBe("closed")
     const otherSource = await send({ source: "zendesk", status: "6" }).expect(200)
@@ -160,7 +185,10 @@ describe("POST /data-actions/normalize-ticket", () => {
 
   it("names every bad input at once", async () => {
     const res = await normalize({ created_at: "never", sla_breached: "perhaps" }).expect(400)
-    expect(res.body.issues.map((issue: { field: string }) => issue.field).sort()).toEqual(["created_at", "sla_breached"])
+    expect(res.body.issues.map((issue: { field: string }) => issue.field).sort()).toEqual([
+      "created_at",
+      "sla_breached"
+    ])
   })
 
   it.each([["[1,2]"], ['"text"'], ["42"], ["null"]])("refuses the non-object body %s with 400", async (body) => {
@@ -181,7 +209,10 @@ describe("POST /data-actions/normalize-ticket", () => {
       .type("application/json")
       .send('{"subject": ')
       .expect(400)
-    expect(res.body).toMatchObject({ error: "malformed_input", issues: [{ field: "body", problem: "is not valid JSON" }] })
+    expect(res.body).toMatchObject({
+      error: "malformed_input",
+      issues: [{ field: "body", problem: "is not valid JSON" }]
+    })
   })
 
   it("refuses a missing body with 400 and a non-JSON body with 415", async () => {
@@ -202,7 +233,12 @@ describe("POST /data-actions/normalize-ticket", () => {
     expect(Buffer.byteLength(fits)).toBeLessThanOrEqual(1024)
     await request(small).post("/data-actions/normalize-ticket").auth(USER, PASSWORD).type("json").send(fits).expect(200)
     const tooBig = JSON.stringify({ description: "a".repeat(1024) })
-    const res = await request(small).post("/data-actions/normalize-ticket").auth(USER, PASSWORD).type("json").send(tooBig).expect(413)
+    const res = await request(small)
+      .post("/data-actions/normalize-ticket")
+      .auth(USER, PASSWORD)
+      .type("json")
+      .send(tooBig)
+      .expect(413)
     expect(res.body).toEqual({ error: "payload_too_large", message: "request body is larger than 1024 bytes" })
   })
 
@@ -214,7 +250,12 @@ describe("POST /data-actions/normalize-ticket", () => {
   it("answers 405 to other methods and 404 to other paths, as JSON", async () => {
     const get = await request(app).get("/data-actions/normalize-ticket").auth(USER, PASSWORD).expect(405)
     expect(get.headers.allow).toBe("POST")
-    const other = await request(app).post("/data-actions/other").auth(USER, PASSWORD).type("json").send("{}").expect(404)
+    const other = await request(app)
+      .post("/data-actions/other")
+      .auth(USER, PASSWORD)
+      .type("json")
+      .send("{}")
+      .expect(404)
     expect(other.body.error).toBe("not_found")
     await request(app).post("/data-actions/other").auth(USER, PASSWORD).expect(404)
   })
@@ -244,7 +285,11 @@ describe("authentication", () => {
   })
 
   it("accepts the bearer token", async () => {
-    await request(app).post("/data-actions/normalize-ticket").set("Authorization", `Bearer ${TOKEN}`).send({}).expect(200)
+    await request(app)
+      .post("/data-actions/normalize-ticket")
+      .set("Authorization", `Bearer ${TOKEN}`)
+      .send({})
+      .expect(200)
   })
 })
 
@@ -278,7 +323,14 @@ describe("POST /data-actions/ticket-status", () => {
   it("answers found: false for an unknown ticket", async () => {
     const res = await status({ source: "zendesk", ticketId: "404" }).expect(200)
     expect(statusOutput(res.body)).toBe(true)
-    expect(res.body).toEqual({ found: false, linked: false, source: "zendesk", ticketId: "404", pendingEvents: 0, hasError: false })
+    expect(res.body).toEqual({
+      found: false,
+      linked: false,
+      source: "zendesk",
+      ticketId: "404",
+      pendingEvents: 0,
+      hasError: false
+    })
   })
 
   it.each([
@@ -311,7 +363,9 @@ describe("POST /data-actions/ticket-status", () => {
   })
 
   it("answers 504 when the status store does not answer in time", async () => {
-    const hanging = makeDataActionApp(options({ ticketStatus: () => new Promise(() => undefined), statusTimeoutMs: 20 }))
+    const hanging = makeDataActionApp(
+      options({ ticketStatus: () => new Promise(() => undefined), statusTimeoutMs: 20 })
+    )
     const res = await status({ source: "zendesk", ticketId: "42" }, hanging).expect(504)
     expect(res.body.error).toBe("status_timeout")
   })
@@ -325,7 +379,11 @@ describe("makeDataActionsRouter", () => {
     })
     host.use("/data-actions", makeDataActionsRouter(options()))
     await request(host).get("/bare").expect(200, { ok: true })
-    await request(host).post("/data-actions/normalize-ticket").auth(USER, PASSWORD).send({ priority: "high" }).expect(200)
+    await request(host)
+      .post("/data-actions/normalize-ticket")
+      .auth(USER, PASSWORD)
+      .send({ priority: "high" })
+      .expect(200)
   })
 
   it("refuses a catalog whose field collides with an output, naming the field", () => {

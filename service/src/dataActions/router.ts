@@ -72,18 +72,27 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
       return
     }
     const { source, ticketId } = input.right
-    const outcome = await withDeadline(Promise.resolve().then(() => options.ticketStatus(source, ticketId)), statusTimeoutMs)
+    const outcome = await withDeadline(
+      Promise.resolve().then(() => options.ticketStatus(source, ticketId)),
+      statusTimeoutMs
+    )
     switch (outcome._tag) {
       case "Done":
         res.status(200).json(toTicketStatusOutput(input.right, outcome.value))
         return
       case "Failed":
         onError(outcome.error, { action: "ticket-status" })
-        sendError(res, 503, { error: "status_unavailable", message: "the sync status store is unavailable; retry later" })
+        sendError(res, 503, {
+          error: "status_unavailable",
+          message: "the sync status store is unavailable; retry later"
+        })
         return
       case "TimedOut":
         onError(new Error(`ticket status lookup took longer than ${statusTimeoutMs} ms`), { action: "ticket-status" })
-        sendError(res, 504, { error: "status_timeout", message: `the sync status store did not answer within ${statusTimeoutMs} ms` })
+        sendError(res, 504, {
+          error: "status_timeout",
+          message: `the sync status store did not answer within ${statusTimeoutMs} ms`
+        })
         return
     }
   })
@@ -101,10 +110,17 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
     const type = typeof error === "object" && error !== null && "type" in error ? error.type : undefined
     switch (type) {
       case "entity.too.large":
-        sendError(res, 413, { error: "payload_too_large", message: `request body is larger than ${maxBodyBytes} bytes` })
+        sendError(res, 413, {
+          error: "payload_too_large",
+          message: `request body is larger than ${maxBodyBytes} bytes`
+        })
         return
       case "entity.parse.failed":
-        sendError(res, 400, { error: "malformed_input", message: "malformed input: body: is not valid JSON", issues: [{ field: "body", problem: "is not valid JSON" }] })
+        sendError(res, 400, {
+          error: "malformed_input",
+          message: "malformed input: body: is not valid JSON",
+          issues: [{ field: "body", problem: "is not valid JSON" }]
+        })
         return
       case "encoding.unsupported":
       case "charset.unsupported":
@@ -115,8 +131,18 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
       default:
         // A body whose Content-Encoding does not decode (corrupt gzip, deflate or br): body-parser marks zlib's
         // error 400 without a type of its own.
-        if (typeof error === "object" && error !== null && "status" in error && error.status === 400 && "code" in error) {
-          sendError(res, 400, { error: "malformed_input", message: "malformed input: body: could not be decoded (corrupt Content-Encoding)", issues: [{ field: "body", problem: "could not be decoded (corrupt Content-Encoding)" }] })
+        if (
+          typeof error === "object" &&
+          error !== null &&
+          "status" in error &&
+          error.status === 400 &&
+          "code" in error
+        ) {
+          sendError(res, 400, {
+            error: "malformed_input",
+            message: "malformed input: body: could not be decoded (corrupt Content-Encoding)",
+            issues: [{ field: "body", problem: "could not be decoded (corrupt Content-Encoding)" }]
+          })
           return
         }
         onError(error, { action: "data-actions" })

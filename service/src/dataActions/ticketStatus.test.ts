@@ -6,8 +6,14 @@ import type { TicketSyncStatus } from "../sync/TicketStatus.js"
 import { ticketStatusContract } from "@workbridge/data-actions"
 import { decodeTicketStatusInput, toTicketStatusOutput } from "./ticketStatus.js"
 
-const validateOutput = new Ajv({ allErrors: true }).compile({ ...ticketStatusContract.output, additionalProperties: false })
-const validateInput = new Ajv({ allErrors: true }).compile({ ...ticketStatusContract.input, additionalProperties: false })
+const validateOutput = new Ajv({ allErrors: true }).compile({
+  ...ticketStatusContract.output,
+  additionalProperties: false
+})
+const validateInput = new Ajv({ allErrors: true }).compile({
+  ...ticketStatusContract.input,
+  additionalProperties: false
+})
 
 const ref = fc.string({ minLength: 1, maxLength: 100 }).filter((s) => s.trim() === s && s !== "")
 
@@ -43,8 +49,14 @@ describe("ticket-status", () => {
 
   it("decodes exactly the inputs the input contract accepts (trimmed)", () => {
     const body = fc.oneof(
-      fc.record({ source: fc.string({ maxLength: 110 }), ticketId: fc.string({ maxLength: 110 }) }, { requiredKeys: [] }),
-      fc.dictionary(fc.constantFrom("source", "ticketId", "other"), fc.oneof(fc.string(), fc.integer(), fc.constant(null)))
+      fc.record(
+        { source: fc.string({ maxLength: 110 }), ticketId: fc.string({ maxLength: 110 }) },
+        { requiredKeys: [] }
+      ),
+      fc.dictionary(
+        fc.constantFrom("source", "ticketId", "other"),
+        fc.oneof(fc.string(), fc.integer(), fc.constant(null))
+      )
     )
     fc.assert(
       fc.property(body, (input) => {
@@ -60,6 +72,8 @@ describe("ticket-status", () => {
   })
 
   it("accepts a numeric ticket id (some helpdesks number their tickets)", () => {
-    expect(decodeTicketStatusInput({ source: "freshdesk", ticketId: 20 })).toEqual(Either.right({ source: "freshdesk", ticketId: "20" }))
+    expect(decodeTicketStatusInput({ source: "freshdesk", ticketId: 20 })).toEqual(
+      Either.right({ source: "freshdesk", ticketId: "20" })
+    )
   })
 })

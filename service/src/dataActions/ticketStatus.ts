@@ -48,7 +48,10 @@ export const decodeTicketStatusInput = (body: unknown): Either.Either<TicketStat
     const trimmed = value.trim()
     if (trimmed === "") issues.push({ field: name, problem: "must not be blank" })
     else if (trimmed.length > TICKET_REF_MAX_LENGTH) {
-      issues.push({ field: name, problem: `must be at most ${TICKET_REF_MAX_LENGTH} characters, got ${trimmed.length}` })
+      issues.push({
+        field: name,
+        problem: `must be at most ${TICKET_REF_MAX_LENGTH} characters, got ${trimmed.length}`
+      })
     }
     return trimmed
   }
@@ -66,7 +69,14 @@ export const toTicketStatusOutput = (
   status: TicketSyncStatus | undefined
 ): TicketStatusOutput => {
   if (status === undefined) {
-    return { found: false, linked: false, source: input.source, ticketId: input.ticketId, pendingEvents: 0, hasError: false }
+    return {
+      found: false,
+      linked: false,
+      source: input.source,
+      ticketId: input.ticketId,
+      pendingEvents: 0,
+      hasError: false
+    }
   }
   return {
     found: true,

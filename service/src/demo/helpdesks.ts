@@ -41,7 +41,10 @@ export const startDemoHelpdesks = async (ports: Readonly<Record<HelpdeskSource, 
     const github = await e.startGitHubEmulator({ port: ports.github })
     started.push(github)
     const bySource: Record<HelpdeskSource, Running & { core: Core }> = { zendesk, servicenow, jira, freshdesk, github }
-    const urls = Object.fromEntries(Object.entries(bySource).map(([s, r]) => [s, r.url])) as Record<HelpdeskSource, string>
+    const urls = Object.fromEntries(Object.entries(bySource).map(([s, r]) => [s, r.url])) as Record<
+      HelpdeskSource,
+      string
+    >
     return {
       urls,
       configs: {
@@ -54,7 +57,10 @@ export const startDemoHelpdesks = async (ports: Readonly<Record<HelpdeskSource, 
       point: (serviceUrl, credentials) => {
         for (const [source, r] of Object.entries(bySource)) {
           const c = credentials[source]
-          r.core.configureWebhooks({ url: `${serviceUrl}/webhooks/${source}`, ...(c !== undefined ? { credentials: c } : {}) })
+          r.core.configureWebhooks({
+            url: `${serviceUrl}/webhooks/${source}`,
+            ...(c !== undefined ? { credentials: c } : {})
+          })
         }
       },
       instructions: (serviceUrl) => [
@@ -82,7 +88,10 @@ export const startDemoHelpdesks = async (ports: Readonly<Record<HelpdeskSource, 
 }
 
 /** The demo's helpdesks of this service, when it runs them. */
-export class DemoHelpdesksOption extends Context.Tag("@workbridge/service/DemoHelpdesks")<DemoHelpdesksOption, Option.Option<DemoHelpdesks>>() {}
+export class DemoHelpdesksOption extends Context.Tag("@workbridge/service/DemoHelpdesks")<
+  DemoHelpdesksOption,
+  Option.Option<DemoHelpdesks>
+>() {}
 
 /**
  * The demo's helpdesks beside the bundled Genesys emulator (closed with the scope): only in the demo, unless a
@@ -95,8 +104,9 @@ export const DemoHelpdesksLive = (config: ServiceConfig): Layer.Layer<DemoHelpde
       const org = yield* GenesysOrg
       const emulators = config.helpdeskEmulators
       if (!org.demo || emulators === undefined || Object.keys(config.feeds.helpdesks).length > 0) return Option.none()
-      const started = yield* Effect.acquireRelease(Effect.promise(() => startDemoHelpdesks(emulators.ports)), (d) =>
-        Effect.promise(() => d.close()).pipe(Effect.catchAllCause(() => Effect.void))
+      const started = yield* Effect.acquireRelease(
+        Effect.promise(() => startDemoHelpdesks(emulators.ports)),
+        (d) => Effect.promise(() => d.close()).pipe(Effect.catchAllCause(() => Effect.void))
       )
       return Option.some(started)
     })

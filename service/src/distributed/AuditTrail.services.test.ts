@@ -18,7 +18,9 @@ auditTrailContract(
   "Redis",
   (perTicket) => {
     prefix = freshPrefix()
-    return RedisAuditTrail.layer({ prefix, retentionDays: 7, perTicket }).pipe(Layer.provide(redisLayer({ url: REDIS_URL })))
+    return RedisAuditTrail.layer({ prefix, retentionDays: 7, perTicket }).pipe(
+      Layer.provide(redisLayer({ url: REDIS_URL }))
+    )
   },
   {
     check: async (audit, key) => {
@@ -38,7 +40,8 @@ describe("Redis audit trail storage", () => {
     const p = freshPrefix()
     const audit = RedisAuditTrail.make(client, { prefix: p, retentionDays: 1, perTicket: 3 })
     const key = { source: "generic", ticketId: "T-9" }
-    for (let i = 0; i < 10; i++) await Effect.runPromise(audit.record(key, { at: new Date().toISOString(), kind: "call", latencyMs: i }))
+    for (let i = 0; i < 10; i++)
+      await Effect.runPromise(audit.record(key, { at: new Date().toISOString(), kind: "call", latencyMs: i }))
     await Effect.runPromise(audit.flush)
     expect(await client.llen(`${p}:audit:generic/T-9`)).toBe(3)
     expect((await Effect.runPromise(audit.list(key))).map((e) => e.latencyMs)).toEqual([7, 8, 9])

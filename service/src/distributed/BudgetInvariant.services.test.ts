@@ -73,7 +73,6 @@ const spawnClient = (spec: BudgetClientSpec): Client => {
   return { child, ready, done, admitted }
 }
 
-
 describe("shared budget invariant", () => {
   it("never admits more than burst + budget × time in any window: replicas with skewed clocks, one killed with kill -9 and restarted", async () => {
     const prefix = freshPrefix()
@@ -109,7 +108,13 @@ describe("shared budget invariant", () => {
     await Promise.all([ahead.done, behind.done, restarted.done, takers])
     redis.disconnect()
 
-    const clients = { local, ahead: ahead.admitted, behind: behind.admitted, killed: victim.admitted, restarted: restarted.admitted }
+    const clients = {
+      local,
+      ahead: ahead.admitted,
+      behind: behind.admitted,
+      killed: victim.admitted,
+      restarted: restarted.admitted
+    }
     const times = Object.values(clients)
       .flat()
       .sort((a, b) => a - b)
@@ -129,7 +134,13 @@ describe("shared budget invariant", () => {
       const bucket = RedisRateBudget.sharedBucket(redis, opts)
       // A bucket just short of one token, last refilled (in Redis time) an hour from now: nothing refills before then.
       const [seconds] = (await redis.time()) as [number, number]
-      await redis.hset(`${prefix}:budget:fraction`, "tokens", "0.99999999999999967", "last", String(Number(seconds) * 1000 + 3_600_000))
+      await redis.hset(
+        `${prefix}:budget:fraction`,
+        "tokens",
+        "0.99999999999999967",
+        "last",
+        String(Number(seconds) * 1000 + 3_600_000)
+      )
       const first = await bucket.admit()
       const second = await bucket.admit()
       expect(first.wait).toBeGreaterThan(0)

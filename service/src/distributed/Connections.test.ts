@@ -5,7 +5,9 @@ describe("distributed helpers", () => {
   it("redacts passwords from URLs and messages", () => {
     expect(redactUrl("amqp://guest:s3cret@mq:5672/vh")).toBe("amqp://guest:***@mq:5672/vh")
     expect(redactUrl("redis://:s3cret@r:6379")).not.toContain("s3cret")
-    expect(redactMessage("connect to amqp://guest:s3cret@mq:5672 failed")).toBe("connect to amqp://guest:***@mq:5672 failed")
+    expect(redactMessage("connect to amqp://guest:s3cret@mq:5672 failed")).toBe(
+      "connect to amqp://guest:***@mq:5672 failed"
+    )
   })
 
   it("puts a ticket on one partition, always the same, and spreads tickets over all partitions", () => {

@@ -48,7 +48,8 @@ export const partitionOf = (key: TicketKey, partitions: number): number => {
 }
 
 /** The key segment of a ticket (URI-encoded parts, so separators never collide). */
-export const ticketSegment = (key: TicketKey): string => `${encodeURIComponent(key.source)}/${encodeURIComponent(key.ticketId)}`
+export const ticketSegment = (key: TicketKey): string =>
+  `${encodeURIComponent(key.source)}/${encodeURIComponent(key.ticketId)}`
 
 /** Prefixes name queues, exchanges and keys: letters, digits, `-`, `_`, `.`. */
 export const checkPrefix = (prefix: string): string => {
@@ -60,10 +61,17 @@ export const checkPrefix = (prefix: string): string => {
 
 /** Run a Redis command as an Effect; failures become `StoreError` naming the operation. */
 export const redisOp = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, StoreError> =>
-  Effect.tryPromise({ try: f, catch: (cause) => new StoreError({ operation, cause: cause instanceof Error ? new Error(redactMessage(cause.message)) : cause }) })
+  Effect.tryPromise({
+    try: f,
+    catch: (cause) =>
+      new StoreError({ operation, cause: cause instanceof Error ? new Error(redactMessage(cause.message)) : cause })
+  })
 
 /** The replica's Redis client. */
-export class RedisConnection extends Context.Tag("@workbridge/service/distributed/RedisConnection")<RedisConnection, Redis>() {}
+export class RedisConnection extends Context.Tag("@workbridge/service/distributed/RedisConnection")<
+  RedisConnection,
+  Redis
+>() {}
 
 export interface RedisConnectionOptions {
   readonly url: string
@@ -111,6 +119,11 @@ export const redisLayer = (options: RedisConnectionOptions): Layer.Layer<RedisCo
   Layer.scoped(
     RedisConnection,
     Effect.acquireRelease(openRedis(options), (redis) =>
-      Effect.promise(() => redis.quit().then(() => undefined, () => redis.disconnect()))
+      Effect.promise(() =>
+        redis.quit().then(
+          () => undefined,
+          () => redis.disconnect()
+        )
+      )
     )
   )

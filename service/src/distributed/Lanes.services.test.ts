@@ -34,7 +34,10 @@ describe("RabbitMQ inbox lanes across replicas", () => {
     const order = await Effect.runPromise(
       Effect.scoped(
         Effect.gen(function* () {
-          const publisher = yield* Effect.acquireRelease(RabbitInbox.make(redis, { ...options, consume: false }), (b) => b.close)
+          const publisher = yield* Effect.acquireRelease(
+            RabbitInbox.make(redis, { ...options, consume: false }),
+            (b) => b.close
+          )
           // Another consumer is the live queue's single active consumer first, and keeps what it is given.
           const other = yield* Effect.acquireRelease(
             Effect.promise(() => amqp.connect(RABBITMQ_URL)),
@@ -43,12 +46,19 @@ describe("RabbitMQ inbox lanes across replicas", () => {
           const otherChannel = yield* Effect.promise(() => other.createChannel())
           const atOther: Array<ConsumeMessage> = []
           yield* Effect.promise(() => otherChannel.prefetch(1))
-          yield* Effect.promise(() => otherChannel.consume(names.partitions[0]!, (m) => void (m !== null && atOther.push(m)), { noAck: false }))
+          yield* Effect.promise(() =>
+            otherChannel.consume(names.partitions[0]!, (m) => void (m !== null && atOther.push(m)), { noAck: false })
+          )
           const replica = yield* Effect.acquireRelease(RabbitInbox.make(redis, options), (b) => b.close)
 
           yield* publisher.service.accept({ ...testEvent({ ticketId: "BG", rev: 1 }), origin: "backfill" })
           yield* publisher.service.accept(testEvent({ ticketId: "LIVE", rev: 1 }))
-          yield* Effect.promise(() => until("the live event at the other consumer and the background one at the replica", () => atOther.length === 1 && replica.control.deliveries() === 1))
+          yield* Effect.promise(() =>
+            until(
+              "the live event at the other consumer and the background one at the replica",
+              () => atOther.length === 1 && replica.control.deliveries() === 1
+            )
+          )
 
           // The replica has only the background ticket: it waits while the live one waits elsewhere.
           const meanwhile = yield* Effect.option(Effect.timeout(replica.service.take, 1_500))

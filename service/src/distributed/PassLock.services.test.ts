@@ -38,7 +38,11 @@ const gatedClient = (reading: Deferred.Deferred<void>, gate: Deferred.Deferred<v
   readPage: () =>
     Deferred.succeed(reading, undefined).pipe(
       Effect.zipRight(Deferred.await(gate)),
-      Effect.as<ReadPage>({ events: [testEvent({ source: "github", ticketId: "1", rev: 1 })], cursor: "c-1", done: true })
+      Effect.as<ReadPage>({
+        events: [testEvent({ source: "github", ticketId: "1", rev: 1 })],
+        cursor: "c-1",
+        done: true
+      })
     ),
   readTicket: () => Effect.die("not read")
 })
@@ -64,7 +68,9 @@ describe("reconcile pass lock across replicas", () => {
     const redisA = connect()
     const redisB = connect()
     const watcher = connect()
-    const [readingA, gateA, readingB, gateB] = await Effect.runPromise(Effect.all([Deferred.make<void>(), Deferred.make<void>(), Deferred.make<void>(), Deferred.make<void>()]))
+    const [readingA, gateA, readingB, gateB] = await Effect.runPromise(
+      Effect.all([Deferred.make<void>(), Deferred.make<void>(), Deferred.make<void>(), Deferred.make<void>()])
+    )
     const a = replica(redisA, prefix, gatedClient(readingA, gateA))
     const b = replica(redisB, prefix, gatedClient(readingB, gateB))
 

@@ -28,7 +28,15 @@ import type { Redis } from "ioredis"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "../domain/records.js"
 import { ticketKeyString } from "../domain/records.js"
 import { InboxFull, StoreError } from "../domain/errors.js"
-import { type AcceptOptions, BACKGROUND_LANE, Inbox, type InboxService, type Lane, LIVE_LANE, laneOf } from "../inbox/Inbox.js"
+import {
+  type AcceptOptions,
+  BACKGROUND_LANE,
+  Inbox,
+  type InboxService,
+  type Lane,
+  LIVE_LANE,
+  laneOf
+} from "../inbox/Inbox.js"
 import {
   DistributedStartError,
   RedisConnection,
@@ -230,7 +238,8 @@ const settingsOf = (options: RabbitInboxOptions) => {
       /** Live events accepted and not taken by any replica (score: accepted ms): they hold back the background lane. */
       live: `${p}:live`,
       ticket: (key: TicketKey) => `${p}:pt:${ticketSegment(key)}`,
-      dedupe: (source: string, deliveryKey: string) => `${p}:dedupe:${encodeURIComponent(source)}/${encodeURIComponent(deliveryKey)}`,
+      dedupe: (source: string, deliveryKey: string) =>
+        `${p}:dedupe:${encodeURIComponent(source)}/${encodeURIComponent(deliveryKey)}`,
       acked: (id: string) => `${p}:acked:${id}`,
       replicas: `${p}:replicas`,
       lease: (key: TicketKey) => `${p}:lease:${ticketSegment(key)}`,
@@ -299,7 +308,10 @@ const checkPartitions = (redis: Redis, s: Settings): Effect.Effect<void, Distrib
   Effect.gen(function* () {
     const partitions = s.options.partitions
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) {
-      return yield* new DistributedStartError({ variable: "WORKBRIDGE_PARTITIONS", problem: `must be 1–1024, got ${partitions}` })
+      return yield* new DistributedStartError({
+        variable: "WORKBRIDGE_PARTITIONS",
+        problem: `must be 1–1024, got ${partitions}`
+      })
     }
     const stored = yield* Effect.tryPromise({
       try: async () => {
@@ -317,7 +329,14 @@ const checkPartitions = (redis: Redis, s: Settings): Effect.Effect<void, Distrib
   })
 
 /** A delivery from one of this replica's consumers: parsed into the ticket's buffer, or dead-lettered. */
-const onMessage = ({ st }: Parts, msg: ConsumeMessage | null, gen: number, channel: Channel, partition: number, lane: Lane): void => {
+const onMessage = (
+  { st }: Parts,
+  msg: ConsumeMessage | null,
+  gen: number,
+  channel: Channel,
+  partition: number,
+  lane: Lane
+): void => {
   if (gen !== st.generation) {
     // A channel this inbox gave up on: hand the message straight back, never leave it unacknowledged.
     if (msg !== null) {
@@ -337,7 +356,11 @@ const onMessage = ({ st }: Parts, msg: ConsumeMessage | null, gen: number, chann
   let env: Envelope
   try {
     env = JSON.parse(msg.content.toString("utf8")) as Envelope
-    if (typeof env.pendingId !== "string" || typeof env.event?.source !== "string" || typeof env.event.ticketId !== "string") {
+    if (
+      typeof env.pendingId !== "string" ||
+      typeof env.event?.source !== "string" ||
+      typeof env.event.ticketId !== "string"
+    ) {
       throw new Error("not an inbox envelope")
     }
   } catch {
@@ -403,7 +426,9 @@ const subscribeAll = async (parts: Parts, m: ChannelModel, gen: number): Promise
   const { s, st } = parts
   const sub = await openChannel(parts, m, gen, s.prefetch)
   const subscribeTo = async (p: number) => {
-    const ok = await sub.consume(s.names.partitions[p]!, (msg) => onMessage(parts, msg, gen, sub, p, LIVE_LANE), { noAck: false })
+    const ok = await sub.consume(s.names.partitions[p]!, (msg) => onMessage(parts, msg, gen, sub, p, LIVE_LANE), {
+      noAck: false
+    })
     st.consumerTags.set(p, ok.consumerTag)
   }
   // The background queues on a channel of their own, with a smaller prefetch.
@@ -414,7 +439,9 @@ const subscribeAll = async (parts: Parts, m: ChannelModel, gen: number): Promise
   for (let i = 0; i < count; i++) {
     const p = (start + i) % count
     await subscribeTo(p)
-    await bg.consume(s.names.background[p]!, (msg) => onMessage(parts, msg, gen, bg, p, BACKGROUND_LANE), { noAck: false })
+    await bg.consume(s.names.background[p]!, (msg) => onMessage(parts, msg, gen, bg, p, BACKGROUND_LANE), {
+      noAck: false
+    })
   }
   st.subChannel = sub
   st.subscribe = subscribeTo
@@ -517,7 +544,10 @@ const accepting = ({ redis, s, st }: Parts) => {
     const partition = partitionOf(env.event, s.options.partitions)
     const q = (lane === LIVE_LANE ? s.names.partitions : s.names.background)[partition]!
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no publisher confirm within ${CONFIRM_TIMEOUT_MS} ms`)), CONFIRM_TIMEOUT_MS)
+      const timer = setTimeout(
+        () => reject(new Error(`no publisher confirm within ${CONFIRM_TIMEOUT_MS} ms`)),
+        CONFIRM_TIMEOUT_MS
+      )
       try {
         ch.sendToQueue(
           q,
@@ -544,11 +574,20 @@ const accepting = ({ redis, s, st }: Parts) => {
   const commit = async (env: Envelope, lane: Lane): Promise<void> => {
     const { event } = env
     const keys = [k.dedupe(event.source, event.deliveryKey), k.pending, k.ticket(event), k.acked(env.pendingId), k.live]
-    const args = [String(s.dedupeTtl), env.pendingId, String(Date.parse(env.acceptedAt)), env.acceptedAt, lane === LIVE_LANE ? "1" : "0"]
+    const args = [
+      String(s.dedupeTtl),
+      env.pendingId,
+      String(Date.parse(env.acceptedAt)),
+      env.acceptedAt,
+      lane === LIVE_LANE ? "1" : "0"
+    ]
     await redis.eval(COMMIT, keys.length, ...keys, ...args)
   }
 
-  const acceptAsync = async (event: TicketEvent, traceparent: string | undefined): Promise<AcceptResult | InboxFull> => {
+  const acceptAsync = async (
+    event: TicketEvent,
+    traceparent: string | undefined
+  ): Promise<AcceptResult | InboxFull> => {
     const dedupe = k.dedupe(event.source, event.deliveryKey)
     const limit = s.options.hardLimit
     const deadline = Date.now() + 3_000
@@ -584,7 +623,11 @@ const accepting = ({ redis, s, st }: Parts) => {
     Effect.tryPromise({
       try: async () => {
         const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
-        const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event: { ...event, deliveryKey } }
+        const env: Envelope = {
+          pendingId: randomUUID(),
+          acceptedAt: new Date().toISOString(),
+          event: { ...event, deliveryKey }
+        }
         // A replay is live work, whatever fed the event first.
         await publish(env, LIVE_LANE)
         await commit(env, LIVE_LANE).catch(() => undefined)
@@ -610,7 +653,8 @@ const leasing = ({ redis, s, st }: Parts) => {
     )
   /** Extend the leases of the tickets being worked on (the lease loop). */
   const renewAll = Effect.sync(() => {
-    for (const key of st.leases.values()) void redis.eval(LEASE, 1, s.k.lease(key), s.replicaToken, String(s.leaseMs)).catch(() => undefined)
+    for (const key of st.leases.values())
+      void redis.eval(LEASE, 1, s.k.lease(key), s.replicaToken, String(s.leaseMs)).catch(() => undefined)
   })
   const letGo = (batch: TicketBatch) =>
     Effect.promise(async () => {
@@ -686,7 +730,9 @@ const taking = (parts: Parts, leases: ReturnType<typeof leasing>) => {
   const liveWaitsElsewhere = async (): Promise<boolean> => {
     // Counted before the question: a live event that arrives meanwhile must not be mistaken for one held here.
     const here = bufferedLive()
-    const waiting = await redis.zcount(k.live, String(Date.now() - s.liveWaitHorizonMs), "+inf").catch(() => Number.POSITIVE_INFINITY)
+    const waiting = await redis
+      .zcount(k.live, String(Date.now() - s.liveWaitHorizonMs), "+inf")
+      .catch(() => Number.POSITIVE_INFINITY)
     return waiting > here
   }
 
@@ -737,7 +783,10 @@ const taking = (parts: Parts, leases: ReturnType<typeof leasing>) => {
     return undefined
   }
 
-  const poll: Effect.Effect<TicketBatch | undefined, StoreError> = Effect.tryPromise({ try: pollSettled, catch: (e) => fail("inbox.poll", e) })
+  const poll: Effect.Effect<TicketBatch | undefined, StoreError> = Effect.tryPromise({
+    try: pollSettled,
+    catch: (e) => fail("inbox.poll", e)
+  })
 
   const waitForWork = Effect.async<void>((resume) => {
     const done = () => {
@@ -828,8 +877,11 @@ const finishing = ({ redis, s, st }: Parts, leases: ReturnType<typeof leasing>) 
         else buf.items.unshift(...back)
       }
       // Its live events wait again, and hold back the background lane again.
-      const live = back.filter((d) => d.lane === LIVE_LANE).flatMap((d) => [Date.parse(d.entry.acceptedAt), d.pendingId])
-      const waitAgain = live.length > 0 ? Effect.promise(() => redis.zadd(k.live, ...live).catch(() => undefined)) : Effect.void
+      const live = back
+        .filter((d) => d.lane === LIVE_LANE)
+        .flatMap((d) => [Date.parse(d.entry.acceptedAt), d.pendingId])
+      const waitAgain =
+        live.length > 0 ? Effect.promise(() => redis.zadd(k.live, ...live).catch(() => undefined)) : Effect.void
       return Effect.zipRight(waitAgain, leases.letGo(batch))
     })
 
@@ -865,7 +917,9 @@ const rebalanceOnce = (parts: Parts, lastHandOver: { at: number }) =>
       for (const [ks, buf] of st.buffers) {
         if (st.held.has(ks)) continue
         const keep = buf.items.filter((d) => d.partition !== p || d.lane !== LIVE_LANE)
-        const back = buf.items.filter((d) => d.partition === p && d.lane === LIVE_LANE && d.generation === st.generation)
+        const back = buf.items.filter(
+          (d) => d.partition === p && d.lane === LIVE_LANE && d.generation === st.generation
+        )
         for (const d of back) {
           try {
             d.channel.nack(d.msg, false, true)
@@ -907,14 +961,18 @@ const shutdown = (parts: Parts, flushLeftovers: Effect.Effect<void>, leases: Ret
 const forkLoop = (loop: Effect.Effect<unknown>) => Effect.forkScoped(Effect.interruptible(loop))
 
 /** Run `effect` every `ms` in a fiber of the current scope (ends when the scope closes). */
-const every = (ms: number, effect: Effect.Effect<void>) => forkLoop(Effect.repeat(Effect.delay(effect, Duration.millis(ms)), Schedule.forever))
+const every = (ms: number, effect: Effect.Effect<void>) =>
+  forkLoop(Effect.repeat(Effect.delay(effect, Duration.millis(ms)), Schedule.forever))
 
 /**
  * The inbox on its own scope: connects (fails with `DistributedStartError` naming the variable), then runs its
  * reconnect loop, lease renewal, partition sharing and count retries as fibers of the scope. Closing the scope
  * (or interrupting its owner) stops them and closes the connection.
  */
-export const scopedWith = (redis: Redis, options: RabbitInboxOptions): Effect.Effect<RabbitInbox, DistributedStartError, Scope.Scope> =>
+export const scopedWith = (
+  redis: Redis,
+  options: RabbitInboxOptions
+): Effect.Effect<RabbitInbox, DistributedStartError, Scope.Scope> =>
   Effect.gen(function* () {
     const s = settingsOf(options)
     yield* checkPartitions(redis, s)
@@ -933,7 +991,12 @@ export const scopedWith = (redis: Redis, options: RabbitInboxOptions): Effect.Ef
       const lastHandOver = { at: 0 }
       st.loops.push(yield* every(s.rebalanceMs, rebalanceOnce(parts, lastHandOver)))
     }
-    st.loops.push(yield* every(1_000, Effect.suspend(() => (st.leftovers.length > 0 ? flushLeftovers : Effect.void))))
+    st.loops.push(
+      yield* every(
+        1_000,
+        Effect.suspend(() => (st.leftovers.length > 0 ? flushLeftovers : Effect.void))
+      )
+    )
 
     const service: InboxService = {
       accept,
@@ -947,6 +1010,8 @@ export const scopedWith = (redis: Redis, options: RabbitInboxOptions): Effect.Ef
         redisOp("inbox.pendingFor", async () => {
           const times = await redis.hvals(s.k.ticket(key))
           if (times.length === 0) return { count: 0 }
+          // ISO instants: the earliest is the smallest string (Math.min would turn them into NaN).
+          // biome-ignore lint/complexity/useMathMinMax: strings, not numbers
           return { count: times.length, oldestAcceptedAt: times.reduce((a, b) => (b < a ? b : a)) }
         }),
       oldestAgeSeconds: redisOp("inbox.oldest", async () => {
@@ -956,7 +1021,9 @@ export const scopedWith = (redis: Redis, options: RabbitInboxOptions): Effect.Ef
       // `connected` changes over time: re-read it on every check.
       checkWritable: Effect.suspend(() =>
         Effect.zipRight(
-          st.connected ? Effect.void : Effect.fail(fail("inbox.checkWritable", new Error("RabbitMQ connection is down; reconnecting"))),
+          st.connected
+            ? Effect.void
+            : Effect.fail(fail("inbox.checkWritable", new Error("RabbitMQ connection is down; reconnecting"))),
           redisOp("inbox.checkWritable", () => redis.set(s.k.heartbeat, new Date().toISOString(), "EX", 3600))
         )
       ).pipe(Effect.asVoid)
@@ -964,7 +1031,8 @@ export const scopedWith = (redis: Redis, options: RabbitInboxOptions): Effect.Ef
     const control: RabbitInboxControl = {
       isConnected: () => st.connected,
       cutConnection: () => {
-        const stream = (st.model?.connection as unknown as { stream?: { destroy: (e?: Error) => void } } | undefined)?.stream
+        const stream = (st.model?.connection as unknown as { stream?: { destroy: (e?: Error) => void } } | undefined)
+          ?.stream
         stream?.destroy(new Error("connection cut"))
       },
       connections: () => st.connections,
@@ -976,7 +1044,9 @@ export const scopedWith = (redis: Redis, options: RabbitInboxOptions): Effect.Ef
   })
 
 /** The inbox on the current scope, on the service's Redis connection: what a Layer (or a test's scope) builds. */
-export const scoped = (options: RabbitInboxOptions): Effect.Effect<RabbitInbox, DistributedStartError, RedisConnection | Scope.Scope> =>
+export const scoped = (
+  options: RabbitInboxOptions
+): Effect.Effect<RabbitInbox, DistributedStartError, RedisConnection | Scope.Scope> =>
   Effect.flatMap(RedisConnection, (redis) => scopedWith(redis, options))
 
 /**
@@ -1024,5 +1094,7 @@ export const layerWithControl = (
   options: RabbitInboxOptions
 ): Layer.Layer<Inbox | RabbitInboxControlTag, DistributedStartError, RedisConnection> =>
   Layer.scopedContext(
-    Effect.map(scoped(options), (built) => Context.make(Inbox, built.service).pipe(Context.add(RabbitInboxControlTag, built.control)))
+    Effect.map(scoped(options), (built) =>
+      Context.make(Inbox, built.service).pipe(Context.add(RabbitInboxControlTag, built.control))
+    )
   )

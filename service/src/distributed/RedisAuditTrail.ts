@@ -5,7 +5,13 @@
  */
 import { Effect, Layer } from "effect"
 import type { Logger } from "pino"
-import { AUDIT_ENTRIES_PER_TICKET, type AuditEntry, AuditTrail, type AuditTrailService, bufferedAuditTrail } from "../observability/AuditTrail.js"
+import {
+  AUDIT_ENTRIES_PER_TICKET,
+  type AuditEntry,
+  AuditTrail,
+  type AuditTrailService,
+  bufferedAuditTrail
+} from "../observability/AuditTrail.js"
 import type { TicketKey } from "../domain/records.js"
 import { RedisConnection, checkPrefix, redisOp, ticketSegment } from "./Connections.js"
 import type { Redis } from "ioredis"
@@ -36,13 +42,18 @@ export const make = (redis: Redis, options: RedisAuditTrailOptions): AuditTrailS
         byKey.set(k, list)
       }
       const m = redis.multi()
-      for (const [k, entries] of byKey) m.lpush(k, ...entries).ltrim(k, 0, perTicket - 1).expire(k, ttl)
+      for (const [k, entries] of byKey)
+        m.lpush(k, ...entries)
+          .ltrim(k, 0, perTicket - 1)
+          .expire(k, ttl)
       const r = await m.exec()
       const failed = r?.find(([e]) => e !== null)
       if (failed !== undefined) throw failed[0]
     },
     read: (key, limit) =>
-      redisOp("audit.list", async () => (await redis.lrange(listKey(key), 0, limit - 1)).reverse().map((s) => JSON.parse(s) as AuditEntry)),
+      redisOp("audit.list", async () =>
+        (await redis.lrange(listKey(key), 0, limit - 1)).reverse().map((s) => JSON.parse(s) as AuditEntry)
+      ),
     perTicket,
     ...(options.log !== undefined ? { log: options.log } : {}),
     ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {})
@@ -52,5 +63,8 @@ export const make = (redis: Redis, options: RedisAuditTrailOptions): AuditTrailS
 export const layer = (options: RedisAuditTrailOptions): Layer.Layer<AuditTrail, never, RedisConnection> =>
   Layer.scoped(
     AuditTrail,
-    Effect.acquireRelease(Effect.map(RedisConnection, (redis) => make(redis, options)), (audit) => audit.flush)
+    Effect.acquireRelease(
+      Effect.map(RedisConnection, (redis) => make(redis, options)),
+      (audit) => audit.flush
+    )
   )

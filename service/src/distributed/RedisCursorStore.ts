@@ -39,9 +39,20 @@ export const make = (redis: Redis, prefix: string): CursorStore => {
   const lockKey = (source: string) => `${p}:feed:lock:${encodeURIComponent(source)}`
   return {
     get: (source) =>
-      Effect.map(redisOp("feeds.cursor.get", () => redis.hget(cursors, source)), (raw) => (raw === null ? undefined : (JSON.parse(raw) as FeedCursor))),
+      Effect.map(
+        redisOp("feeds.cursor.get", () => redis.hget(cursors, source)),
+        (raw) => (raw === null ? undefined : (JSON.parse(raw) as FeedCursor))
+      ),
     set: (source, cursor) =>
-      Effect.asVoid(redisOp("feeds.cursor.set", () => redis.hset(cursors, source, JSON.stringify({ cursor, updatedAt: new Date().toISOString() } satisfies FeedCursor)))),
+      Effect.asVoid(
+        redisOp("feeds.cursor.set", () =>
+          redis.hset(
+            cursors,
+            source,
+            JSON.stringify({ cursor, updatedAt: new Date().toISOString() } satisfies FeedCursor)
+          )
+        )
+      ),
     lock: (source, ttlMs) =>
       Effect.gen(function* () {
         const token = randomUUID()
@@ -52,10 +63,15 @@ export const make = (redis: Redis, prefix: string): CursorStore => {
         // when the lock is taken in an uninterruptible region.
         const renewing = yield* Effect.forkDaemon(Effect.interruptible(renewal(redis, key, token, ttlMs)))
         return () =>
-          Fiber.interrupt(renewing).pipe(Effect.zipRight(Effect.ignore(redisOp("feeds.unlock", () => redis.eval(RELEASE, 1, key, token)))))
+          Fiber.interrupt(renewing).pipe(
+            Effect.zipRight(Effect.ignore(redisOp("feeds.unlock", () => redis.eval(RELEASE, 1, key, token))))
+          )
       })
   }
 }
 
 export const layer = (options: { readonly prefix: string }): Layer.Layer<FeedCursors, never, RedisConnection> =>
-  Layer.effect(FeedCursors, Effect.map(RedisConnection, (redis) => make(redis, options.prefix)))
+  Layer.effect(
+    FeedCursors,
+    Effect.map(RedisConnection, (redis) => make(redis, options.prefix))
+  )

@@ -101,8 +101,17 @@ export const make = (redis: Redis, options: RedisLinkStoreOptions): LinkStoreSer
       outcomes.length === 0
         ? Effect.void
         : redisOp("links.recordOutcomes", async () => {
-            const keys = outcomes.map((o) => `${p}:outcome:${encodeURIComponent(key.source)}/${encodeURIComponent(o.deliveryKey)}`)
-            await redis.eval(OUTCOMES, 1 + keys.length, k.outcomes, ...keys, String(ttl), ...outcomes.map((o) => o.outcome))
+            const keys = outcomes.map(
+              (o) => `${p}:outcome:${encodeURIComponent(key.source)}/${encodeURIComponent(o.deliveryKey)}`
+            )
+            await redis.eval(
+              OUTCOMES,
+              1 + keys.length,
+              k.outcomes,
+              ...keys,
+              String(ttl),
+              ...outcomes.map((o) => o.outcome)
+            )
           }),
     outcomeCounts: redisOp("links.outcomeCounts", async () => {
       const raw = await redis.hgetall(k.outcomes)
@@ -145,7 +154,8 @@ export const make = (redis: Redis, options: RedisLinkStoreOptions): LinkStoreSer
         (n) => (n === 0 ? Effect.fail(new DeadLetterNotFound({ id })) : Effect.void)
       ),
     deadLetterCount: redisOp("links.deadLetterCount", () => redis.hlen(k.dead)),
-    lastError: (key) => redisOp("links.lastError", async () => (await redis.hget(k.errors, ticketSegment(key))) ?? undefined),
+    lastError: (key) =>
+      redisOp("links.lastError", async () => (await redis.hget(k.errors, ticketSegment(key))) ?? undefined),
     clearError: (key) =>
       redisOp("links.clearError", async () => {
         await redis.hdel(k.errors, ticketSegment(key))
@@ -165,4 +175,7 @@ export const deleteNamespace = async (redis: Redis, prefix: string): Promise<voi
 }
 
 export const layer = (options: RedisLinkStoreOptions): Layer.Layer<LinkStore, never, RedisConnection> =>
-  Layer.effect(LinkStore, Effect.map(RedisConnection, (redis) => make(redis, options)))
+  Layer.effect(
+    LinkStore,
+    Effect.map(RedisConnection, (redis) => make(redis, options))
+  )

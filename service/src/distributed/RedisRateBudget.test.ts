@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest"
 import { make } from "./RedisRateBudget.js"
 
 const admitting = {
-  eval: async (_script: string, _keys: number, ...args: ReadonlyArray<string>) => (args.includes("take") ? [0, 0] : args.includes("peek") ? ["1", 0] : 0)
+  eval: async (_script: string, _keys: number, ...args: ReadonlyArray<string>) =>
+    args.includes("take") ? [0, 0] : args.includes("peek") ? ["1", 0] : 0
 } as unknown as Redis
 
 describe("RedisRateBudget on the Effect Clock", () => {

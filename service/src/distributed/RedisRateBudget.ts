@@ -13,7 +13,14 @@
  */
 import { Clock, Duration, Effect, Layer, Random } from "effect"
 import type { Redis } from "ioredis"
-import { type PauseScope, RateBudget, type RateBudgetService, TOKEN_SCOPE, type TokenBucketOptions, scopeKey } from "@workbridge/genesys"
+import {
+  type PauseScope,
+  RateBudget,
+  type RateBudgetService,
+  TOKEN_SCOPE,
+  type TokenBucketOptions,
+  scopeKey
+} from "@workbridge/genesys"
 import { RedisConnection, checkPrefix } from "./Connections.js"
 
 export interface RedisRateBudgetOptions extends TokenBucketOptions {
@@ -125,7 +132,8 @@ export const sharedBucket = (redis: Redis, options: RedisRateBudgetOptions): Sha
   const p = checkPrefix(options.prefix)
   const bucket = `${p}:budget:${encodeURIComponent(options.clientId)}`
   const pauseKey = `${bucket}:pause`
-  const scopedKey = (scope: PauseScope) => (scope.kind === "token" ? pauseKey : `${pauseKey}:${encodeURIComponent(scopeKey(scope))}`)
+  const scopedKey = (scope: PauseScope) =>
+    scope.kind === "token" ? pauseKey : `${pauseKey}:${encodeURIComponent(scopeKey(scope))}`
   const perMs = String(options.perMinute / 60_000)
   const burst = String(options.burst)
   const admit = async () => {
@@ -136,10 +144,14 @@ export const sharedBucket = (redis: Redis, options: RedisRateBudgetOptions): Sha
     take: async () => (await admit()).wait,
     admit,
     peek: async () => {
-      const [tokens, pausedUntil] = (await redis.eval(BUCKET, 2, bucket, pauseKey, perMs, burst, "peek")) as [string, number]
+      const [tokens, pausedUntil] = (await redis.eval(BUCKET, 2, bucket, pauseKey, perMs, burst, "peek")) as [
+        string,
+        number
+      ]
       return { tokens: Number(tokens), pausedUntil: Number(pausedUntil) }
     },
-    pause: async (seconds, scope = TOKEN_SCOPE) => Number(await redis.eval(PAUSE, 1, scopedKey(scope), String(Math.max(0, seconds)))),
+    pause: async (seconds, scope = TOKEN_SCOPE) =>
+      Number(await redis.eval(PAUSE, 1, scopedKey(scope), String(Math.max(0, seconds)))),
     scopedRemaining: async (scopes) => {
       const keys = scopes.filter((x) => x.kind !== "token").map(scopedKey)
       if (keys.length === 0) return 0
@@ -185,10 +197,10 @@ export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetS
           return Effect.void
         }),
         Effect.promise(() =>
-        b.pause(seconds, scope).then(
-          () => undefined,
-          () => undefined
-        )
+          b.pause(seconds, scope).then(
+            () => undefined,
+            () => undefined
+          )
         )
       ),
     // The shared pause is read as time left and turned into an instant of this replica's clock (the caller compares
@@ -196,13 +208,31 @@ export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetS
     pausedUntilFor: (scopes) =>
       Effect.gen(function* () {
         const local = Math.max(0, ...scopes.map((x) => (x.kind === "token" ? 0 : (localScoped.get(scopeKey(x)) ?? 0))))
-        const remaining = yield* Effect.promise(() => b.scopedRemaining(scopes).then((ms) => ms, () => 0))
+        const remaining = yield* Effect.promise(() =>
+          b.scopedRemaining(scopes).then(
+            (ms) => ms,
+            () => 0
+          )
+        )
         return remaining > 0 ? Math.max(local, (yield* Clock.currentTimeMillis) + remaining) : local
       }),
-    tokens: Effect.promise(() => b.peek().then((x) => x.tokens, () => 0)),
-    pausedUntil: Effect.promise(() => b.peek().then((x) => x.pausedUntil, () => 0))
+    tokens: Effect.promise(() =>
+      b.peek().then(
+        (x) => x.tokens,
+        () => 0
+      )
+    ),
+    pausedUntil: Effect.promise(() =>
+      b.peek().then(
+        (x) => x.pausedUntil,
+        () => 0
+      )
+    )
   }
 }
 
 export const layer = (options: RedisRateBudgetOptions): Layer.Layer<RateBudget, never, RedisConnection> =>
-  Layer.effect(RateBudget, Effect.map(RedisConnection, (redis) => make(redis, options)))
+  Layer.effect(
+    RateBudget,
+    Effect.map(RedisConnection, (redis) => make(redis, options))
+  )

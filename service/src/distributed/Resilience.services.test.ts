@@ -31,9 +31,17 @@ interface Replica {
 
 const replica = (prefix: string, partitions: number, extra: Partial<RabbitInbox.RabbitInboxOptions> = {}) =>
   Effect.gen(function* () {
-    const layer = Layer.merge(RabbitInbox.layerWithControl({ url: RABBITMQ_URL, prefix, partitions, hardLimit: 100_000, leaseMs: 3_000, ...extra }), RedisLinkStore.layer({ prefix })).pipe(
-      Layer.provideMerge(redisLayer({ url: REDIS_URL }))
-    )
+    const layer = Layer.merge(
+      RabbitInbox.layerWithControl({
+        url: RABBITMQ_URL,
+        prefix,
+        partitions,
+        hardLimit: 100_000,
+        leaseMs: 3_000,
+        ...extra
+      }),
+      RedisLinkStore.layer({ prefix })
+    ).pipe(Layer.provideMerge(redisLayer({ url: REDIS_URL })))
     const ctx = yield* Layer.build(layer)
     return {
       inbox: Context.get(ctx, Inbox),
@@ -113,15 +121,31 @@ describe("connection cuts", () => {
         const a = yield* replica(prefix, 2)
         yield* a.inbox.checkWritable
         a.control.cutConnection()
-        yield* waitUntil("disconnected", Effect.sync(() => !a.control.isConnected()), 5_000)
+        yield* waitUntil(
+          "disconnected",
+          Effect.sync(() => !a.control.isConnected()),
+          5_000
+        )
         const ready = yield* Effect.either(a.inbox.checkWritable)
         const accept = yield* Effect.either(a.inbox.accept(testEvent({ ticketId: "cut", rev: 1 })))
-        yield* waitUntil("reconnected", Effect.sync(() => a.control.isConnected()), 20_000)
+        yield* waitUntil(
+          "reconnected",
+          Effect.sync(() => a.control.isConnected()),
+          20_000
+        )
         const readyAgain = yield* Effect.either(a.inbox.checkWritable)
         const again = yield* a.inbox.accept(testEvent({ ticketId: "cut", rev: 1 }))
         const batch = yield* Effect.timeout(a.inbox.take, 10_000)
         yield* a.inbox.ack(batch)
-        return { ready, accept, readyAgain, again, batch, connections: a.control.connections(), depth: yield* a.inbox.depth }
+        return {
+          ready,
+          accept,
+          readyAgain,
+          again,
+          batch,
+          connections: a.control.connections(),
+          depth: yield* a.inbox.depth
+        }
       })
     )
     expect(r.ready._tag).toBe("Left")
@@ -145,7 +169,10 @@ describe("connection cuts", () => {
         const b = yield* replica(prefix, 4)
         const replicas = [a, b]
         const workers = yield* Effect.forkScoped(
-          Effect.all([a, a, a, b, b, b].map((x) => worker(x, remote)), { concurrency: "unbounded" })
+          Effect.all(
+            [a, a, a, b, b, b].map((x) => worker(x, remote)),
+            { concurrency: "unbounded" }
+          )
         )
         // Every event once, some twice (re-deliveries), revisions of a ticket partly out of order.
         const events = []
@@ -160,7 +187,8 @@ describe("connection cuts", () => {
         const results = []
         for (let i = 0; i < events.length; i++) {
           if (i === Math.floor(events.length / 3)) a.control.cutConnection()
-          if (i === Math.floor((2 * events.length) / 3)) (b.redis as unknown as { stream: { destroy: () => void } }).stream.destroy()
+          if (i === Math.floor((2 * events.length) / 3))
+            (b.redis as unknown as { stream: { destroy: () => void } }).stream.destroy()
           results.push(yield* send(replicas, events[i]!, i))
           if (i % 10 === 0) yield* Effect.sleep(20)
         }
@@ -199,7 +227,12 @@ describe("sharing the partitions", () => {
         const a = yield* replica(prefix, 4, { rebalanceMs: 200 })
         // B subscribes after A: without rebalancing, A would stay the active consumer of every partition.
         const b = yield* replica(prefix, 4, { rebalanceMs: 200 })
-        const workers = yield* Effect.forkScoped(Effect.all([a, a, b, b].map((x) => worker(x, remote)), { concurrency: "unbounded" }))
+        const workers = yield* Effect.forkScoped(
+          Effect.all(
+            [a, a, b, b].map((x) => worker(x, remote)),
+            { concurrency: "unbounded" }
+          )
+        )
         for (let rev = 1; rev <= 6; rev++) {
           for (let t = 0; t < tickets; t++) {
             yield* send([a, b], testEvent({ ticketId: `S-${t}`, rev, deliveryKey: `generic:S-${t}:${rev}` }), t)
@@ -215,7 +248,11 @@ describe("sharing the partitions", () => {
         }).pipe(Effect.catchAll(() => Effect.succeed(false)))
         yield* waitUntil("every ticket at its newest revision", done)
         yield* Fiber.interrupt(workers)
-        return { a: a.control.deliveries(), b: b.control.deliveries(), handed: a.control.handedOver() + b.control.handedOver() }
+        return {
+          a: a.control.deliveries(),
+          b: b.control.deliveries(),
+          handed: a.control.handedOver() + b.control.handedOver()
+        }
       })
     )
     expect(r.handed).toBeGreaterThanOrEqual(1)
@@ -267,7 +304,11 @@ describe("poison messages", () => {
 
 describe("shared rate budget", () => {
   const withRedis = <A>(f: (redis: Redis) => Promise<A>) =>
-    runScoped(Effect.flatMap(Layer.build(redisLayer({ url: REDIS_URL })), (ctx) => Effect.promise(() => f(Context.get(ctx, RedisConnection)))))
+    runScoped(
+      Effect.flatMap(Layer.build(redisLayer({ url: REDIS_URL })), (ctx) =>
+        Effect.promise(() => f(Context.get(ctx, RedisConnection)))
+      )
+    )
 
   it("two replicas draw from one bucket: together they get the burst, then both must wait", async () => {
     const prefix = freshPrefix()
@@ -298,7 +339,9 @@ describe("shared rate budget", () => {
       await Effect.runPromise(a.pause(30))
       await Effect.runPromise(a.pause(1))
       const until = await Effect.runPromise(b.pausedUntil)
-      const blocked = await Effect.runPromise(Effect.exit(Effect.timeoutFail(b.acquire, { duration: 300, onTimeout: () => "still paused" })))
+      const blocked = await Effect.runPromise(
+        Effect.exit(Effect.timeoutFail(b.acquire, { duration: 300, onTimeout: () => "still paused" }))
+      )
       const tokens = await Effect.runPromise(b.tokens)
       return { before, until, blocked, tokens }
     })
@@ -318,10 +361,16 @@ describe("shared rate budget", () => {
       await Effect.runPromise(a.pause(30, { kind: "workitem", workitemId: "w-1" }))
       await Effect.runPromise(a.pause(5, { kind: "workitem", workitemId: "w-1" }))
       const creates = await Effect.runPromise(b.pausedUntilFor([{ kind: "creates" }]))
-      const hot = await Effect.runPromise(b.pausedUntilFor([{ kind: "updates" }, { kind: "workitem", workitemId: "w-1" }]))
-      const cold = await Effect.runPromise(b.pausedUntilFor([{ kind: "updates" }, { kind: "workitem", workitemId: "w-2" }]))
+      const hot = await Effect.runPromise(
+        b.pausedUntilFor([{ kind: "updates" }, { kind: "workitem", workitemId: "w-1" }])
+      )
+      const cold = await Effect.runPromise(
+        b.pausedUntilFor([{ kind: "updates" }, { kind: "workitem", workitemId: "w-2" }])
+      )
       const token = await Effect.runPromise(b.pausedUntil)
-      const admitted = await Effect.runPromise(Effect.exit(Effect.timeoutFail(b.acquire, { duration: 300, onTimeout: () => "paused" })))
+      const admitted = await Effect.runPromise(
+        Effect.exit(Effect.timeoutFail(b.acquire, { duration: 300, onTimeout: () => "paused" }))
+      )
       return { before, creates, hot, cold, token, admitted }
     })
     expect(r.creates).toBeGreaterThanOrEqual(r.before + 3_599_000)
@@ -346,7 +395,9 @@ describe("shared rate budget", () => {
       // Another replica (nothing set locally), its clock ahead: what the Genesys client compares with its own clock.
       const b = RedisRateBudget.make(redis, opts)
       return await Effect.runPromise(
-        Effect.withClock(ahead)(Effect.all({ until: b.pausedUntilFor([{ kind: "creates" }]), now: Clock.currentTimeMillis }))
+        Effect.withClock(ahead)(
+          Effect.all({ until: b.pausedUntilFor([{ kind: "creates" }]), now: Clock.currentTimeMillis })
+        )
       )
     })
     expect(r.until - r.now).toBeGreaterThan(25_000)
@@ -364,7 +415,9 @@ describe("shared rate budget", () => {
             yield* budget.acquire
             return yield* budget.tokens
           }),
-          RedisRateBudget.layer({ prefix, clientId: "c", perMinute: 60, burst: 3 }).pipe(Layer.provide(redisLayer({ url: REDIS_URL })))
+          RedisRateBudget.layer({ prefix, clientId: "c", perMinute: 60, burst: 3 }).pipe(
+            Layer.provide(redisLayer({ url: REDIS_URL }))
+          )
         )
       )
     )

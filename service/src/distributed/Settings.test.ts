@@ -10,7 +10,12 @@ class Problem extends Error {
   }
 }
 const read = (env: Record<string, string>) => distributedSettingsFromEnv(env, (v, t) => new Problem(v, t))
-const full = { WORKBRIDGE_QUEUE: "rabbitmq", WORKBRIDGE_STATE: "redis", WORKBRIDGE_RABBITMQ_URL: "amqp://u:p@mq:5672", WORKBRIDGE_REDIS_URL: "redis://r:6379" }
+const full = {
+  WORKBRIDGE_QUEUE: "rabbitmq",
+  WORKBRIDGE_STATE: "redis",
+  WORKBRIDGE_RABBITMQ_URL: "amqp://u:p@mq:5672",
+  WORKBRIDGE_REDIS_URL: "redis://r:6379"
+}
 
 describe("distributed settings", () => {
   it("defaults to the embedded stores", () => {
@@ -21,9 +26,19 @@ describe("distributed settings", () => {
     expect(read(full)).toEqual({
       queue: "rabbitmq",
       state: "redis",
-      distributed: { rabbitmqUrl: full.WORKBRIDGE_RABBITMQ_URL, redisUrl: full.WORKBRIDGE_REDIS_URL, partitions: 8, namespace: "workbridge", prefetch: 500, leaseMs: 30_000 }
+      distributed: {
+        rabbitmqUrl: full.WORKBRIDGE_RABBITMQ_URL,
+        redisUrl: full.WORKBRIDGE_REDIS_URL,
+        partitions: 8,
+        namespace: "workbridge",
+        prefetch: 500,
+        leaseMs: 30_000
+      }
     })
-    expect(read({ ...full, WORKBRIDGE_PARTITIONS: "16", WORKBRIDGE_NAMESPACE: "prod-eu" }).distributed).toMatchObject({ partitions: 16, namespace: "prod-eu" })
+    expect(read({ ...full, WORKBRIDGE_PARTITIONS: "16", WORKBRIDGE_NAMESPACE: "prod-eu" }).distributed).toMatchObject({
+      partitions: 16,
+      namespace: "prod-eu"
+    })
   })
 
   it.each([

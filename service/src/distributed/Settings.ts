@@ -33,15 +33,23 @@ export interface StoreSettings {
 }
 
 /** A `redis://`/`amqp://` URL, required with the distributed stores; never echoed (it may hold a password). */
-const url = (raw: string | undefined, schemes: ReadonlyArray<string>, example: string): Either.Either<string, string> => {
-  if (raw === undefined) return Either.left(`is required with WORKBRIDGE_QUEUE=rabbitmq and WORKBRIDGE_STATE=redis (e.g. ${example})`)
+const url = (
+  raw: string | undefined,
+  schemes: ReadonlyArray<string>,
+  example: string
+): Either.Either<string, string> => {
+  if (raw === undefined)
+    return Either.left(`is required with WORKBRIDGE_QUEUE=rabbitmq and WORKBRIDGE_STATE=redis (e.g. ${example})`)
   let u: URL
   try {
     u = new URL(raw)
   } catch {
     return Either.left(`must be a URL such as ${example}`)
   }
-  if (!schemes.includes(u.protocol)) return Either.left(`must use ${schemes.map((s) => s.replace(":", "")).join(" or ")}, got ${u.protocol.replace(":", "")}`)
+  if (!schemes.includes(u.protocol))
+    return Either.left(
+      `must use ${schemes.map((s) => s.replace(":", "")).join(" or ")}, got ${u.protocol.replace(":", "")}`
+    )
   return Either.right(raw)
 }
 
@@ -63,14 +71,22 @@ const variables = Config.all({
 export const storeSettingsConfig: Config.Config<StoreSettings> = Config.mapOrFail(variables, (v) =>
   Either.gen(function* () {
     const queue = v.WORKBRIDGE_QUEUE ?? "sqlite"
-    if (queue !== "sqlite" && queue !== "rabbitmq") return yield* fail("WORKBRIDGE_QUEUE", `must be sqlite or rabbitmq, got "${queue}"`)
+    if (queue !== "sqlite" && queue !== "rabbitmq")
+      return yield* fail("WORKBRIDGE_QUEUE", `must be sqlite or rabbitmq, got "${queue}"`)
     const state = v.WORKBRIDGE_STATE ?? "sqlite"
-    if (state !== "sqlite" && state !== "redis") return yield* fail("WORKBRIDGE_STATE", `must be sqlite or redis, got "${state}"`)
+    if (state !== "sqlite" && state !== "redis")
+      return yield* fail("WORKBRIDGE_STATE", `must be sqlite or redis, got "${state}"`)
     if (queue === "rabbitmq" && state !== "redis") {
-      return yield* fail("WORKBRIDGE_STATE", "must be redis when WORKBRIDGE_QUEUE=rabbitmq (replicas share dedupe keys, links and the budget)")
+      return yield* fail(
+        "WORKBRIDGE_STATE",
+        "must be redis when WORKBRIDGE_QUEUE=rabbitmq (replicas share dedupe keys, links and the budget)"
+      )
     }
     if (state === "redis" && queue !== "rabbitmq") {
-      return yield* fail("WORKBRIDGE_QUEUE", "must be rabbitmq when WORKBRIDGE_STATE=redis (an embedded inbox is not shared between replicas)")
+      return yield* fail(
+        "WORKBRIDGE_QUEUE",
+        "must be rabbitmq when WORKBRIDGE_STATE=redis (an embedded inbox is not shared between replicas)"
+      )
     }
     if (queue === "sqlite") return { queue, state: "sqlite" as const }
     const namespace = v.WORKBRIDGE_NAMESPACE ?? "workbridge"
@@ -78,8 +94,14 @@ export const storeSettingsConfig: Config.Config<StoreSettings> = Config.mapOrFai
       return yield* fail("WORKBRIDGE_NAMESPACE", `must be 1–64 letters, digits, "-", "_" or ".", got "${namespace}"`)
     }
     const distributed: DistributedSettings = {
-      rabbitmqUrl: yield* about("WORKBRIDGE_RABBITMQ_URL", url(v.WORKBRIDGE_RABBITMQ_URL, ["amqp:", "amqps:"], "amqp://guest:guest@127.0.0.1:5672")),
-      redisUrl: yield* about("WORKBRIDGE_REDIS_URL", url(v.WORKBRIDGE_REDIS_URL, ["redis:", "rediss:"], "redis://127.0.0.1:6379")),
+      rabbitmqUrl: yield* about(
+        "WORKBRIDGE_RABBITMQ_URL",
+        url(v.WORKBRIDGE_RABBITMQ_URL, ["amqp:", "amqps:"], "amqp://guest:guest@127.0.0.1:5672")
+      ),
+      redisUrl: yield* about(
+        "WORKBRIDGE_REDIS_URL",
+        url(v.WORKBRIDGE_REDIS_URL, ["redis:", "rediss:"], "redis://127.0.0.1:6379")
+      ),
       partitions: yield* about("WORKBRIDGE_PARTITIONS", toIntegerOr(v.WORKBRIDGE_PARTITIONS, 8, 1, 1024)),
       namespace,
       prefetch: yield* about("WORKBRIDGE_PREFETCH", toIntegerOr(v.WORKBRIDGE_PREFETCH, 500, 1, 10_000)),
@@ -90,5 +112,7 @@ export const storeSettingsConfig: Config.Config<StoreSettings> = Config.mapOrFai
 )
 
 /** Read the store selection from `env`; `problem(variable, text)` builds the error thrown (the service's `ConfigError`). */
-export const distributedSettingsFromEnv = (env: Env, problem: (variable: string, text: string) => Error): StoreSettings =>
-  readSync(storeSettingsConfig, env, problem)
+export const distributedSettingsFromEnv = (
+  env: Env,
+  problem: (variable: string, text: string) => Error
+): StoreSettings => readSync(storeSettingsConfig, env, problem)

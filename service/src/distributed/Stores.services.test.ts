@@ -42,7 +42,12 @@ describe("distributed start-up", () => {
 
   it("fails with the variable's name and without the password when a broker is unreachable", async () => {
     const bad = Effect.runPromise(
-      Effect.scoped(Effect.provide(Effect.flatMap(RedisConnection, (r) => Effect.promise(() => r.ping())), redisLayer({ url: "redis://:s3cret-pw@127.0.0.1:1", connectTimeoutMs: 500 })))
+      Effect.scoped(
+        Effect.provide(
+          Effect.flatMap(RedisConnection, (r) => Effect.promise(() => r.ping())),
+          redisLayer({ url: "redis://:s3cret-pw@127.0.0.1:1", connectTimeoutMs: 500 })
+        )
+      )
     )
     await expect(bad).rejects.toThrow(/WORKBRIDGE_REDIS_URL/)
     await expect(bad).rejects.not.toThrow(/s3cret-pw/)
@@ -50,9 +55,13 @@ describe("distributed start-up", () => {
       Effect.scoped(
         Effect.provide(
           Effect.flatMap(Inbox, (i) => i.depth),
-          RabbitInbox.layer({ url: "amqp://guest:s3cret-pw@127.0.0.1:1", prefix: freshPrefix(), partitions: 1, hardLimit: 1, connectAttempts: 1 }).pipe(
-            Layer.provide(redis())
-          )
+          RabbitInbox.layer({
+            url: "amqp://guest:s3cret-pw@127.0.0.1:1",
+            prefix: freshPrefix(),
+            partitions: 1,
+            hardLimit: 1,
+            connectAttempts: 1
+          }).pipe(Layer.provide(redis()))
         )
       )
     )
@@ -70,7 +79,10 @@ describe("the RabbitMQ inbox's scope", () => {
       const owner = Effect.runFork(
         Effect.scoped(
           Effect.gen(function* () {
-            yield* Deferred.succeed(built, yield* RabbitInbox.scoped({ url: RABBITMQ_URL, prefix, partitions: 2, hardLimit: 10, rebalanceMs: 50 }))
+            yield* Deferred.succeed(
+              built,
+              yield* RabbitInbox.scoped({ url: RABBITMQ_URL, prefix, partitions: 2, hardLimit: 10, rebalanceMs: 50 })
+            )
             return yield* Effect.never
           })
         ).pipe(Effect.provide(redis()))

@@ -35,7 +35,9 @@ describe("tracing with RabbitMQ + Redis", () => {
     const deadline = Date.now() + 20_000
     let apply: ReadableSpan | undefined
     while (apply === undefined && Date.now() < deadline) {
-      apply = exporter.getFinishedSpans().find((s) => s.name === "Engine.apply" && s.attributes[SPAN_ATTRIBUTES.ticketId] === "DT-1")
+      apply = exporter
+        .getFinishedSpans()
+        .find((s) => s.name === "Engine.apply" && s.attributes[SPAN_ATTRIBUTES.ticketId] === "DT-1")
       if (apply === undefined) await new Promise((r) => setTimeout(r, 25))
     }
     const spans = exporter.getFinishedSpans()
@@ -43,7 +45,9 @@ describe("tracing with RabbitMQ + Redis", () => {
     expect(apply?.spanContext().traceId).toBe(accept.spanContext().traceId)
     expect(apply?.parentSpanContext?.spanId).toBe(accept.spanContext().spanId)
     expect(apply?.attributes[SPAN_ATTRIBUTES.outcome]).toBe("Applied")
-    const create = spans.filter((s) => s.name === "Genesys.createWorkitem" && s.spanContext().traceId === accept.spanContext().traceId)
+    const create = spans.filter(
+      (s) => s.name === "Genesys.createWorkitem" && s.spanContext().traceId === accept.spanContext().traceId
+    )
     expect(create.map((s) => s.parentSpanContext?.spanId)).toEqual([apply?.spanContext().spanId])
   })
 })

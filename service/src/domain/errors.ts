@@ -4,7 +4,10 @@ import { Data } from "effect"
 export { GenesysError, type GenesysErrorReason } from "@workbridge/genesys"
 
 /** The durable store (SQLite, Redis, …) failed. */
-export class StoreError extends Data.TaggedError("StoreError")<{ readonly operation: string; readonly cause: unknown }> {
+export class StoreError extends Data.TaggedError("StoreError")<{
+  readonly operation: string
+  readonly cause: unknown
+}> {
   override get message(): string {
     return `store ${this.operation} failed: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
   }
@@ -16,7 +19,8 @@ export class StoreError extends Data.TaggedError("StoreError")<{ readonly operat
  */
 export const storeCannotWrite = (error: unknown): boolean => {
   const cause = error instanceof StoreError ? error.cause : error
-  const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause as { code: unknown }).code) : ""
+  const code =
+    typeof cause === "object" && cause !== null && "code" in cause ? String((cause as { code: unknown }).code) : ""
   return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code) || code === "ENOSPC" || code === "EROFS"
 }
 

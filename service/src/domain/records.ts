@@ -113,4 +113,5 @@ export const createPendingLink = (at: string): Link => ({
 })
 
 /** Whether the link is a create intent rather than a link to a workitem. */
-export const isCreatePending = (link: Link): boolean => link.workitemId === "" && link.appliedRevision === CREATE_PENDING_REVISION
+export const isCreatePending = (link: Link): boolean =>
+  link.workitemId === "" && link.appliedRevision === CREATE_PENDING_REVISION

@@ -4,7 +4,12 @@
  * over tickets already applied costs no Genesys call (the Genesys emulator's request log). Freshdesk with
  * fetch-on-notify: webhooks delivered newest first end at the newest state.
  */
-import { type FreshdeskEmulator, type GitHubEmulator, startFreshdeskEmulator, startGitHubEmulator } from "@workbridge/helpdesk-emulators"
+import {
+  type FreshdeskEmulator,
+  type GitHubEmulator,
+  startFreshdeskEmulator,
+  startGitHubEmulator
+} from "@workbridge/helpdesk-emulators"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import type { BackfillJob, PassReport } from "./Feeds.js"
@@ -44,7 +49,8 @@ const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 20_00
   throw new Error(`timed out waiting for ${what}`)
 }
 
-const inboxEmpty = () => until("the inbox to drain", async () => (await Effect.runPromise(h!.service.inbox.depth)) === 0)
+const inboxEmpty = () =>
+  until("the inbox to drain", async () => (await Effect.runPromise(h!.service.inbox.depth)) === 0)
 
 const reconcile = async (source: string, query: string): Promise<PassReport> => {
   const res = await fetch(`${h!.service.url}/reconcile/${source}?${query}`, { method: "POST" })
@@ -68,7 +74,11 @@ describe("reconciliation", () => {
       WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0",
       WORKBRIDGE_COALESCE_MS: "0"
     })
-    gh.core.configureWebhooks({ url: `${h.service.url}/webhooks/github`, credentials: { secret: SECRET }, dropShare: 0.4 })
+    gh.core.configureWebhooks({
+      url: `${h.service.url}/webhooks/github`,
+      credentials: { secret: SECRET },
+      dropShare: 0.4
+    })
     const api = async (method: string, path: string, body: unknown) => {
       const res = await fetch(`${gh!.url}/repos/octo-org/helpdesk${path}`, {
         method,
@@ -81,7 +91,8 @@ describe("reconciliation", () => {
     for (let n = 1; n <= N; n++) await api("POST", "/issues", { title: `issue ${n}`, labels: ["bug"] })
     // Each change in its own second: GitHub's revision is `updated_at` in seconds.
     await new Promise((r) => setTimeout(r, 1100))
-    for (let n = 1; n <= N; n++) await api("PATCH", `/issues/${n}`, { title: `issue ${n}, second state`, state: n % 3 === 0 ? "closed" : "open" })
+    for (let n = 1; n <= N; n++)
+      await api("PATCH", `/issues/${n}`, { title: `issue ${n}, second state`, state: n % 3 === 0 ? "closed" : "open" })
     await gh.core.settle()
     const dropped = gh.core.deliveries.filter((d) => d.state === "dropped").length
     expect(dropped).toBeGreaterThan(0)
@@ -139,16 +150,28 @@ describe("fetch-on-notify", () => {
       WORKBRIDGE_RECONCILE_INTERVAL_FRESHDESK: "0",
       WORKBRIDGE_COALESCE_MS: "0"
     })
-    fd.core.configureWebhooks({ url: `${h.service.url}/webhooks/freshdesk`, credentials: { basicAuth: FRESHDESK_BASIC } })
+    fd.core.configureWebhooks({
+      url: `${h.service.url}/webhooks/freshdesk`,
+      credentials: { basicAuth: FRESHDESK_BASIC }
+    })
     const api = async (method: string, path: string, body: unknown) => {
       const res = await fetch(`${fd!.url}/api/v2${path}`, {
         method,
-        headers: { authorization: `Basic ${Buffer.from("freshdesk-api-key:X").toString("base64")}`, "content-type": "application/json" },
+        headers: {
+          authorization: `Basic ${Buffer.from("freshdesk-api-key:X").toString("base64")}`,
+          "content-type": "application/json"
+        },
         body: JSON.stringify(body)
       })
       expect(res.status).toBeLessThan(300)
     }
-    await api("POST", "/tickets", { email: "c@example.com", subject: "Printer jammed", description: "<div>x</div>", status: 2, priority: 1 })
+    await api("POST", "/tickets", {
+      email: "c@example.com",
+      subject: "Printer jammed",
+      description: "<div>x</div>",
+      status: 2,
+      priority: 1
+    })
     await new Promise((r) => setTimeout(r, 1100))
     await api("PUT", "/tickets/1", { subject: "Printer jammed again", priority: 3 })
     await new Promise((r) => setTimeout(r, 1100))
@@ -211,7 +234,9 @@ describe("backfill", () => {
     // New tickets are created in one bulk add job (up to 50 a job), not one POST each.
     const calls = workitemCalls()
     expect(calls.filter((r) => r.method === "POST" && r.path === "/api/v2/taskmanagement/workitems")).toEqual([])
-    expect(calls.filter((r) => r.method === "POST" && r.path === "/api/v2/taskmanagement/workitems/bulk/add/jobs")).toHaveLength(1)
+    expect(
+      calls.filter((r) => r.method === "POST" && r.path === "/api/v2/taskmanagement/workitems/bulk/add/jobs")
+    ).toHaveLength(1)
     expect(calls.length).toBeLessThanOrEqual(N / 5)
     for (const n of [1, 17, N]) {
       const s = await status("github", `octo-org/helpdesk#${n}`)
@@ -225,7 +250,11 @@ describe("backfill", () => {
     h.emulator.clearRequests()
     const dryUpdate = await backfill("dryRun=true")
     expect(dryUpdate).toMatchObject({ read: N, created: 0, updated: 2, upToDate: N - 2 })
-    expect(dryUpdate.diffSample.find((d) => d.ticketId === "octo-org/helpdesk#3")?.changes).toContainEqual({ field: "subject", from: "existing issue 3", to: "existing issue 3, renamed" })
+    expect(dryUpdate.diffSample.find((d) => d.ticketId === "octo-org/helpdesk#3")?.changes).toContainEqual({
+      field: "subject",
+      from: "existing issue 3",
+      to: "existing issue 3, renamed"
+    })
     expect(workitemCalls()).toEqual([])
     const second = await backfill("")
     expect(second).toMatchObject({ read: N, created: 0, updated: 2, upToDate: N - 2 })
@@ -316,18 +345,25 @@ describe("poll-only source", () => {
       expect(res.status).toBeLessThan(300)
     }
     await api("POST", "/issues", { title: "polled issue" })
-    await until("the scheduled pass to bring the issue", async () => (await status("github", "octo-org/helpdesk#1"))?.workitemId !== undefined)
+    await until(
+      "the scheduled pass to bring the issue",
+      async () => (await status("github", "octo-org/helpdesk#1"))?.workitemId !== undefined
+    )
     const s = await status("github", "octo-org/helpdesk#1")
     expect(s!.arrivedBy).toBe("reconcile")
     const listed = () => gh!.core.requests.filter((r) => r.method === "GET" && r.path.endsWith("/issues")).length
     await new Promise((r) => setTimeout(r, 1100))
     await api("PATCH", "/issues/1", { title: "polled issue, changed" })
-    await until("the change to arrive", async () => (await h!.getWorkitem(s!.workitemId!)).name === "polled issue, changed")
+    await until(
+      "the change to arrive",
+      async () => (await h!.getWorkitem(s!.workitemId!)).name === "polled issue, changed"
+    )
     const metrics = await (await fetch(`${h.service.url}/metrics`)).text()
     expect(metrics).toMatch(/workbridge_feed_cursor_age_seconds\{source="github"\} \d/)
     // Passes go on every second; with nothing changed, each reads nothing new and writes nothing.
     const before = listed()
-    const readCount = (text: string) => Number(/workbridge_feed_tickets_read_total\{source="github",origin="reconcile"\} (\d+)/.exec(text)?.[1] ?? "NaN")
+    const readCount = (text: string) =>
+      Number(/workbridge_feed_tickets_read_total\{source="github",origin="reconcile"\} (\d+)/.exec(text)?.[1] ?? "NaN")
     const readBefore = readCount(metrics)
     expect(readBefore).toBeGreaterThanOrEqual(2)
     await new Promise((r) => setTimeout(r, 2500))

@@ -23,7 +23,13 @@ import {
 } from "@workbridge/helpdesk-clients"
 import { Cause, Context, Effect, Layer } from "effect"
 import type { Logger } from "pino"
-import { CREATE_PENDING_REVISION, createPendingLink, isCreatePending, type Link, type TicketKey } from "../domain/records.js"
+import {
+  CREATE_PENDING_REVISION,
+  createPendingLink,
+  isCreatePending,
+  type Link,
+  type TicketKey
+} from "../domain/records.js"
 import type { GenesysError, InboxFull, StoreError } from "../domain/errors.js"
 import type { BulkAddItemResult } from "@workbridge/genesys"
 import type { InboxService } from "../inbox/Inbox.js"
@@ -56,7 +62,9 @@ export class FeedCursors extends Context.Tag("@workbridge/service/FeedCursors")<
 
 /** Cursors in the service's SQLite file (table `feed_cursors`); the lock is in-process. */
 export const sqliteCursorStore = (db: SqliteDatabase): CursorStore => {
-  db.exec("CREATE TABLE IF NOT EXISTS feed_cursors (source TEXT PRIMARY KEY, cursor TEXT NOT NULL, updated_at TEXT NOT NULL)")
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS feed_cursors (source TEXT PRIMARY KEY, cursor TEXT NOT NULL, updated_at TEXT NOT NULL)"
+  )
   const get = db.prepare("SELECT cursor, updated_at FROM feed_cursors WHERE source = ?")
   const put = db.prepare(
     "INSERT INTO feed_cursors (source, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at"
@@ -78,7 +86,10 @@ export const sqliteCursorStore = (db: SqliteDatabase): CursorStore => {
   }
 }
 
-export const sqliteCursorLayer: Layer.Layer<FeedCursors, never, Sqlite> = Layer.effect(FeedCursors, Effect.map(Sqlite, sqliteCursorStore))
+export const sqliteCursorLayer: Layer.Layer<FeedCursors, never, Sqlite> = Layer.effect(
+  FeedCursors,
+  Effect.map(Sqlite, sqliteCursorStore)
+)
 
 /** The read client of every configured source. */
 export const makeClients = (configs: HelpdeskConfigs): Partial<Record<HelpdeskSource, HelpdeskClient>> => ({
@@ -172,8 +183,12 @@ export interface BulkCreator {
   readonly typeId: string
   readonly ready: Effect.Effect<boolean, StoreError>
   /** The values the engine writes for this event, and the create body derived from them; a string is a refusal. */
-  readonly prepare: (event: TicketEvent) => { readonly values: Readonly<Record<string, unknown>>; readonly body: Readonly<Record<string, unknown>> } | string
-  readonly bulkAdd: (bodies: ReadonlyArray<Readonly<Record<string, unknown>>>) => Effect.Effect<ReadonlyArray<BulkAddItemResult>, GenesysError>
+  readonly prepare: (
+    event: TicketEvent
+  ) => { readonly values: Readonly<Record<string, unknown>>; readonly body: Readonly<Record<string, unknown>> } | string
+  readonly bulkAdd: (
+    bodies: ReadonlyArray<Readonly<Record<string, unknown>>>
+  ) => Effect.Effect<ReadonlyArray<BulkAddItemResult>, GenesysError>
   /** Workitems per job. */
   readonly perJob: number
 }
@@ -201,7 +216,11 @@ export interface BackfillSummary {
   /** Tickets that cannot be synced, with the reasons (`reason` → count, and up to 20 examples). */
   readonly refused: number
   readonly refusedReasons: Readonly<Record<string, number>>
-  readonly refusedSample: ReadonlyArray<{ readonly ticketId: string; readonly reason: string; readonly details: ReadonlyArray<string> }>
+  readonly refusedSample: ReadonlyArray<{
+    readonly ticketId: string
+    readonly reason: string
+    readonly details: ReadonlyArray<string>
+  }>
   /** Dry run: up to 5 updates with their field-level changes. */
   readonly diffSample: ReadonlyArray<{ readonly ticketId: string; readonly changes: ReadonlyArray<FieldChange> }>
   /** Enqueued and not yet applied when the wait ended (0 once done). */
@@ -250,7 +269,10 @@ interface FeedsCore {
   /** Enqueue a read (background reads wait while the inbox is deep). */
   readonly enqueue: (event: TicketEvent, origin: EventOrigin) => Effect.Effect<void, StoreError | InboxFull>
   /** Whether the ticket's applied state is older than `revision` (or it has no workitem). */
-  readonly behind: (key: TicketKey, revision: string) => Effect.Effect<{ readonly applied: string | undefined; readonly behind: boolean }, StoreError>
+  readonly behind: (
+    key: TicketKey,
+    revision: string
+  ) => Effect.Effect<{ readonly applied: string | undefined; readonly behind: boolean }, StoreError>
 }
 
 const makeFeedsCore = (o: FeedsOptions): FeedsCore => {
@@ -260,7 +282,8 @@ const makeFeedsCore = (o: FeedsOptions): FeedsCore => {
     retry: retryRateLimited({
       maxRetries: 5,
       maxDelayMs: 120_000,
-      onRateLimited: (e, delayMs) => o.log.warn({ source: e.source, operation: e.operation, delayMs }, "helpdesk API rate limit; waiting as it asks")
+      onRateLimited: (e, delayMs) =>
+        o.log.warn({ source: e.source, operation: e.operation, delayMs }, "helpdesk API rate limit; waiting as it asks")
     }),
     enqueue: (event, origin) =>
       Effect.gen(function* () {
@@ -278,7 +301,8 @@ const makeFeedsCore = (o: FeedsOptions): FeedsCore => {
 }
 
 /** The applied revision of a link (none for a create intent). */
-const appliedOf = (link: Link | undefined): string | undefined => (link === undefined || isCreatePending(link) ? undefined : link.appliedRevision)
+const appliedOf = (link: Link | undefined): string | undefined =>
+  link === undefined || isCreatePending(link) ? undefined : link.appliedRevision
 
 type Found = { readonly key: TicketKey; readonly drift: Drift }
 
@@ -299,7 +323,14 @@ const readForDrift = (core: FeedsCore, source: string, client: HelpdeskClient, f
         const b = yield* core.behind(key, event.revision)
         if (b.behind) {
           o.metrics.feedDriftFound.inc({ source })
-          found.push({ key, drift: { ticketId: event.ticketId, ...(b.applied !== undefined ? { appliedRevision: b.applied } : {}), readRevision: event.revision } })
+          found.push({
+            key,
+            drift: {
+              ticketId: event.ticketId,
+              ...(b.applied !== undefined ? { appliedRevision: b.applied } : {}),
+              readRevision: event.revision
+            }
+          })
         } else upToDate++
         // Enqueued either way: the engine decides (a state already applied is superseded at no Genesys call).
         if (!dryRun) yield* core.enqueue(event, "reconcile")
@@ -330,7 +361,12 @@ const awaitRepair = (core: FeedsCore, found: ReadonlyArray<Found>, waitMs: numbe
   })
 
 /** One reconciliation pass of a source (its lock held): read from the cursor, enqueue, wait for the repairs, report. */
-const reconcilePass = (core: FeedsCore, source: string, client: HelpdeskClient, options: Parameters<Feeds["reconcile"]>[1] & object) =>
+const reconcilePass = (
+  core: FeedsCore,
+  source: string,
+  client: HelpdeskClient,
+  options: Parameters<Feeds["reconcile"]>[1] & object
+) =>
   Effect.gen(function* () {
     const { o } = core
     const dryRun = options.dryRun === true
@@ -396,11 +432,22 @@ class BackfillTally {
  * through the engine, which finds its create intent and looks the workitem up before creating it: a crash or
  * a rerun never makes a second workitem.
  */
-const flushBulk = (core: FeedsCore, creator: BulkCreator, job: BackfillJob, tally: BackfillTally, batch: ReadonlyArray<TicketEvent>) =>
+const flushBulk = (
+  core: FeedsCore,
+  creator: BulkCreator,
+  job: BackfillJob,
+  tally: BackfillTally,
+  batch: ReadonlyArray<TicketEvent>
+) =>
   Effect.gen(function* () {
     const { o } = core
     if (batch.length === 0) return
-    const items: Array<{ event: TicketEvent; key: TicketKey; values: Readonly<Record<string, unknown>>; body: Readonly<Record<string, unknown>> }> = []
+    const items: Array<{
+      event: TicketEvent
+      key: TicketKey
+      values: Readonly<Record<string, unknown>>
+      body: Readonly<Record<string, unknown>>
+    }> = []
     const viaEngine: Array<TicketEvent> = []
     for (const event of batch) {
       const key = { source: event.source, ticketId: event.ticketId }
@@ -410,19 +457,27 @@ const flushBulk = (core: FeedsCore, creator: BulkCreator, job: BackfillJob, tall
         job.finished++
         continue
       }
-      if (yield* o.links.compareAndSet(key, undefined, createPendingLink(new Date().toISOString()))) items.push({ event, key, ...prepared })
+      if (yield* o.links.compareAndSet(key, undefined, createPendingLink(new Date().toISOString())))
+        items.push({ event, key, ...prepared })
       else viaEngine.push(event)
     }
     if (items.length > 0) {
       const results = yield* Effect.either(creator.bulkAdd(items.map((i) => i.body)))
       if (results._tag === "Left") {
-        o.log.warn({ source: job.source, tickets: items.length, error: results.left.message }, "bulk add job failed; its tickets go through the engine (each is looked up before a create)")
+        o.log.warn(
+          { source: job.source, tickets: items.length, error: results.left.message },
+          "bulk add job failed; its tickets go through the engine (each is looked up before a create)"
+        )
         viaEngine.push(...items.map((i) => i.event))
       } else {
         for (const [n, item] of items.entries()) {
           const r = results.right[n]
           if (r === undefined || !r.ok) {
-            if (r !== undefined) o.log.info({ source: job.source, ticketId: item.event.ticketId, error: r.message }, "bulk add refused a workitem; the ticket goes through the engine")
+            if (r !== undefined)
+              o.log.info(
+                { source: job.source, ticketId: item.event.ticketId, error: r.message },
+                "bulk add refused a workitem; the ticket goes through the engine"
+              )
             viaEngine.push(item.event)
             continue
           }
@@ -445,12 +500,22 @@ const flushBulk = (core: FeedsCore, creator: BulkCreator, job: BackfillJob, tall
     }
     for (const event of viaEngine) {
       yield* core.enqueue(event, "backfill")
-      tally.waiting.push({ key: { source: event.source, ticketId: event.ticketId }, revision: event.revision, create: true })
+      tally.waiting.push({
+        key: { source: event.source, ticketId: event.ticketId },
+        revision: event.revision,
+        create: true
+      })
     }
   })
 
 /** Read the helpdesk and route each ticket: up to date, refused, counted (dry run), collected for bulk add, or enqueued. */
-const readBackfill = (core: FeedsCore, job: BackfillJob, client: HelpdeskClient, options: BackfillOptions, tally: BackfillTally) =>
+const readBackfill = (
+  core: FeedsCore,
+  job: BackfillJob,
+  client: HelpdeskClient,
+  options: BackfillOptions,
+  tally: BackfillTally
+) =>
   Effect.gen(function* () {
     const { o } = core
     const dryRun = options.dryRun === true
@@ -563,7 +628,10 @@ const runBackfill = (core: FeedsCore, job: BackfillJob, client: HelpdeskClient, 
       pending
     }
     job.state = "done"
-    core.o.log.info({ ...job.summary, refusedSample: undefined, diffSample: undefined }, dryRun ? "backfill dry run done" : "backfill done")
+    core.o.log.info(
+      { ...job.summary, refusedSample: undefined, diffSample: undefined },
+      dryRun ? "backfill dry run done" : "backfill done"
+    )
   })
 
 export const makeFeeds = (o: FeedsOptions): Feeds => {
@@ -595,7 +663,10 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
       Effect.catchAll((e) =>
         Effect.sync(() => {
           // The webhook's own state is kept (nothing accepted is lost); the next reconciliation pass corrects its order.
-          o.log.warn({ source: event.source, ticketId: event.ticketId, error: e.message }, "fetch-on-notify read failed; enqueuing the webhook's own state")
+          o.log.warn(
+            { source: event.source, ticketId: event.ticketId, error: e.message },
+            "fetch-on-notify read failed; enqueuing the webhook's own state"
+          )
           return event
         })
       )
@@ -606,7 +677,8 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
     sources,
     (source) =>
       Effect.map(o.cursors.get(source), (c) => {
-        if (c !== undefined) o.metrics.feedCursorAge.set({ source }, Math.max(0, (Date.now() - Date.parse(c.updatedAt)) / 1000))
+        if (c !== undefined)
+          o.metrics.feedCursorAge.set({ source }, Math.max(0, (Date.now() - Date.parse(c.updatedAt)) / 1000))
       }),
     { discard: true }
   )
@@ -633,8 +705,14 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
           Effect.catchAllCause((cause) =>
             Effect.sync(() => {
               job.state = "failed"
-              job.error = Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : String(Cause.squash(cause))
-              o.log.warn({ source, error: job.error }, "backfill failed; run it again to resume (tickets already applied are up to date)")
+              job.error =
+                Cause.squash(cause) instanceof Error
+                  ? (Cause.squash(cause) as Error).message
+                  : String(Cause.squash(cause))
+              o.log.warn(
+                { source, error: job.error },
+                "backfill failed; run it again to resume (tickets already applied are up to date)"
+              )
             })
           ),
           Effect.ensuring(release())

@@ -7,7 +7,7 @@ import { Writable } from "node:stream"
 import { gzipSync } from "node:zlib"
 import { adapters, sign } from "@workbridge/adapters"
 import { defaultCatalog } from "@workbridge/catalog"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, ManagedRuntime } from "effect"
 import request from "supertest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeApp, type AppDeps } from "./index.js"
@@ -29,9 +29,7 @@ let inbox: InboxService
 let links: LinkStoreService
 
 beforeAll(async () => {
-  runtime = ManagedRuntime.make(
-    SqliteStoresLive(":memory:", { hardLimit: 100_000 })
-  )
+  runtime = ManagedRuntime.make(SqliteStoresLive(":memory:", { hardLimit: 100_000 }))
   ;({ inbox, links } = await runtime.runPromise(Effect.all({ inbox: Inbox, links: LinkStore })))
 })
 afterAll(async () => {
@@ -43,7 +41,8 @@ const captureLog = () => {
   const lines: Array<Record<string, unknown>> = []
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString("utf8").split("\n")) if (l.trim() !== "") lines.push(JSON.parse(l) as Record<string, unknown>)
+      for (const l of chunk.toString("utf8").split("\n"))
+        if (l.trim() !== "") lines.push(JSON.parse(l) as Record<string, unknown>)
       cb()
     }
   })
@@ -56,7 +55,8 @@ const makeEdge = (overrides: Partial<AppDeps> = {}) => {
   const engine: EngineService = {
     process: () => Effect.die("not used"),
     run: () => Effect.never,
-    ticketStatus: (key) => Effect.map(inbox.pendingFor(key), (p) => ({ source: key.source, ticketId: key.ticketId, pendingEvents: p.count }))
+    ticketStatus: (key) =>
+      Effect.map(inbox.pendingFor(key), (p) => ({ source: key.source, ticketId: key.ticketId, pendingEvents: p.count }))
   }
   const app = makeApp({
     catalog: defaultCatalog,
@@ -70,14 +70,23 @@ const makeEdge = (overrides: Partial<AppDeps> = {}) => {
     genesysReady: async () => undefined,
     refreshGauges: async () => undefined,
     inboxRetryAfterSeconds: 17,
-    dataActions: makeDataActionsRouter({ catalog: defaultCatalog, auth: { bearerToken: TOKEN }, ticketStatus: async () => undefined }),
+    dataActions: makeDataActionsRouter({
+      catalog: defaultCatalog,
+      auth: { bearerToken: TOKEN },
+      ticketStatus: async () => undefined
+    }),
     ...overrides
   })
   return { app, metrics, logLines: captured.lines }
 }
 
 const signed = (body: Buffer | string) => sign("generic", body, { secret: SECRET }, new Date())
-const post = (app: ReturnType<typeof makeApp>, path: string, body: Buffer | string, headers: Record<string, string>) => {
+const post = (
+  app: ReturnType<typeof makeApp>,
+  path: string,
+  body: Buffer | string,
+  headers: Record<string, string>
+) => {
   let r = request(app).post(path)
   for (const [k, v] of Object.entries(headers)) r = r.set(k, v)
   return r.serialize((x: unknown) => x as string).send(Buffer.isBuffer(body) ? body : Buffer.from(body))
@@ -106,7 +115,12 @@ describe("malformed and unknown paths", () => {
       expect((await post(app, `/webhooks/generic`, "{}", { "x-workbridge-signature": "sha256=00" })).status).toBe(401)
     }
     const series = await seriesOf(metrics, "workbridge_webhooks_total")
-    expect(series).toEqual([JSON.stringify({ source: "generic", status: "401" }), JSON.stringify({ source: "unknown", status: "404" })].sort())
+    expect(series).toEqual(
+      [
+        JSON.stringify({ source: "generic", status: "401" }),
+        JSON.stringify({ source: "unknown", status: "404" })
+      ].sort()
+    )
     const refused = logLines.filter((l) => l["msg"] === "request refused")
     expect(refused.length).toBeLessThanOrEqual(20)
     expect(refused.every((l) => l["level"] === 20)).toBe(true)
@@ -118,7 +132,11 @@ describe("nesting", () => {
     const { app } = makeEdge()
     const deep = `{"ticket_id":"DEEP","revision":1,"fields":{"subject":"x","description":${"[".repeat(12_000)}${"]".repeat(12_000)}}}`
     const normal = Array.from({ length: 30 }, (_, i) => JSON.stringify(genericBody({ ticketId: `N${i}`, rev: 1 })))
-    const results = await Promise.all([deep, ...normal].map((b) => post(app, "/webhooks/generic", b, { ...signed(b), "content-type": "application/json" })))
+    const results = await Promise.all(
+      [deep, ...normal].map((b) =>
+        post(app, "/webhooks/generic", b, { ...signed(b), "content-type": "application/json" })
+      )
+    )
     expect(results[0]!.status).toBe(400)
     expect(results[0]!.body.message).toContain('"fields"')
     expect(results.slice(1).map((r) => r.status)).toEqual(normal.map(() => 202))
@@ -130,32 +148,54 @@ describe("content encodings", () => {
 
   it("a gzip body is refused with 415 even when its signature covers the inflated bytes (signatures cover the bytes as sent)", async () => {
     const { app } = makeEdge()
-    const res = await post(app, "/webhooks/generic", gzipSync(body), { ...signed(body), "content-type": "application/json", "content-encoding": "gzip" })
+    const res = await post(app, "/webhooks/generic", gzipSync(body), {
+      ...signed(body),
+      "content-type": "application/json",
+      "content-encoding": "gzip"
+    })
     expect(res.status).toBe(415)
     expect(res.body.error).toBe("UnsupportedEncoding")
     expect((await runtime.runPromise(inbox.pendingFor({ source: "generic", ticketId: "ENC" }))).count).toBe(0)
   })
 
-  it.each(["br", "x-unknown", "gzip, gzip"])("Content-Encoding %s on a webhook answers 415, also unsigned", async (encoding) => {
-    const { app } = makeEdge()
-    const res = await post(app, "/webhooks/generic", "garbage", { "content-type": "application/json", "content-encoding": encoding })
-    expect(res.status).toBe(415)
-  })
+  it.each(["br", "x-unknown", "gzip, gzip"])(
+    "Content-Encoding %s on a webhook answers 415, also unsigned",
+    async (encoding) => {
+      const { app } = makeEdge()
+      const res = await post(app, "/webhooks/generic", "garbage", {
+        "content-type": "application/json",
+        "content-encoding": encoding
+      })
+      expect(res.status).toBe(415)
+    }
+  )
 
   it("Data Actions: a corrupt gzip body answers 400, an unsupported encoding 415, never 500", async () => {
     const { app } = makeEdge()
     const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }
-    const corrupt = await post(app, "/data-actions/normalize-ticket", Buffer.from("not gzip at all"), { ...auth, "content-encoding": "gzip" })
+    const corrupt = await post(app, "/data-actions/normalize-ticket", Buffer.from("not gzip at all"), {
+      ...auth,
+      "content-encoding": "gzip"
+    })
     expect(corrupt.status).toBe(400)
-    const unsupported = await post(app, "/data-actions/normalize-ticket", Buffer.from("{}"), { ...auth, "content-encoding": "x-unknown" })
+    const unsupported = await post(app, "/data-actions/normalize-ticket", Buffer.from("{}"), {
+      ...auth,
+      "content-encoding": "x-unknown"
+    })
     expect(unsupported.status).toBe(415)
-    const good = await post(app, "/data-actions/normalize-ticket", gzipSync(JSON.stringify({ subject: "x" })), { ...auth, "content-encoding": "gzip" })
+    const good = await post(app, "/data-actions/normalize-ticket", gzipSync(JSON.stringify({ subject: "x" })), {
+      ...auth,
+      "content-encoding": "gzip"
+    })
     expect(good.status).toBeLessThan(500)
   })
 
   it("a corrupt body on a webhook answers 4xx", async () => {
     const { app } = makeEdge()
-    const res = await post(app, "/webhooks/generic", Buffer.from("not gzip"), { ...signed("not gzip"), "content-encoding": "gzip" })
+    const res = await post(app, "/webhooks/generic", Buffer.from("not gzip"), {
+      ...signed("not gzip"),
+      "content-encoding": "gzip"
+    })
     expect(res.status).toBe(415)
   })
 })
@@ -165,7 +205,10 @@ describe("Data Action error listing", () => {
     const { app } = makeEdge()
     const input: Record<string, string> = {}
     for (let i = 0; i < 5000; i++) input[`k${i}`] = "v"
-    const res = await post(app, "/data-actions/ticket-status", JSON.stringify(input), { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" })
+    const res = await post(app, "/data-actions/ticket-status", JSON.stringify(input), {
+      authorization: `Bearer ${TOKEN}`,
+      "content-type": "application/json"
+    })
     expect(res.status).toBe(400)
     expect(res.body.issues.length).toBeLessThanOrEqual(21)
     expect(res.body.issues.at(-1).field).toBe("(more)")
@@ -176,7 +219,10 @@ describe("Data Action error listing", () => {
 describe("a store that cannot write", () => {
   it("answers 503 + Retry-After (senders retry 503, not 500)", async () => {
     const full = Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" })
-    const failing: InboxService = { ...inbox, accept: () => Effect.fail(new StoreError({ operation: "inbox.accept", cause: full })) }
+    const failing: InboxService = {
+      ...inbox,
+      accept: () => Effect.fail(new StoreError({ operation: "inbox.accept", cause: full }))
+    }
     const { app } = makeEdge({ inbox: failing })
     const b = JSON.stringify(genericBody({ ticketId: "DISK", rev: 1 }))
     const res = await post(app, "/webhooks/generic", b, { ...signed(b), "content-type": "application/json" })
@@ -209,10 +255,19 @@ describe("the admin surface on a network address", () => {
     expect((await request(app).post("/dead-letters/1/replay")).status).toBe(403)
     expect((await request(app).delete("/dead-letters/1")).status).toBe(403)
     // the operator console is an admin surface too
-    const consoleApp = makeEdge({ host: "0.0.0.0", ops: express.Router().get("/", (_req, res) => void res.send("console")) }).app
+    const consoleApp = makeEdge({
+      host: "0.0.0.0",
+      ops: express.Router().get("/", (_req, res) => void res.send("console"))
+    }).app
     expect((await request(consoleApp).get("/ops")).status).toBe(403)
     expect((await request(consoleApp).post("/ops/dead-letters/replay")).status).toBe(403)
-    expect((await request(makeEdge({ host: "127.0.0.1", ops: express.Router().get("/", (_req, res) => void res.send("console")) }).app).get("/ops")).status).toBe(200)
+    expect(
+      (
+        await request(
+          makeEdge({ host: "127.0.0.1", ops: express.Router().get("/", (_req, res) => void res.send("console")) }).app
+        ).get("/ops")
+      ).status
+    ).toBe(200)
     // the probes and the webhooks stay open
     expect((await request(app).get("/healthz")).status).toBe(200)
     expect((await request(app).get("/readyz")).status).toBe(200)
@@ -223,6 +278,7 @@ describe("the admin surface on a network address", () => {
     const withToken = makeEdge({ host: "0.0.0.0", adminToken: TOKEN }).app
     expect((await request(withToken).get("/metrics")).status).toBe(401)
     expect((await request(withToken).get("/metrics").set("authorization", `Bearer ${TOKEN}`)).status).toBe(200)
-    for (const host of ["127.0.0.1", "::1", "localhost"]) expect((await request(makeEdge({ host }).app).get("/metrics")).status).toBe(200)
+    for (const host of ["127.0.0.1", "::1", "localhost"])
+      expect((await request(makeEdge({ host }).app).get("/metrics")).status).toBe(200)
   })
 })

@@ -40,7 +40,9 @@ export const cachedHealth = (check: () => Promise<void>, options: HealthOptions 
     // The first answer after start waits for the probe (the edge bounds every readiness check).
     if (view === undefined) await probing?.done
     if (probing !== undefined && Date.now() - probing.started > staleMs) {
-      throw new Error(`Genesys has not answered the health probe for ${Math.round((Date.now() - probing.started) / 1000)} s`)
+      throw new Error(
+        `Genesys has not answered the health probe for ${Math.round((Date.now() - probing.started) / 1000)} s`
+      )
     }
     if (view === undefined) throw new Error("Genesys health is not known yet")
     if (view.error !== undefined) throw new Error(view.error)
@@ -84,7 +86,11 @@ export interface ReadinessReport {
   readonly body: {
     readonly status: "ready" | "not ready"
     readonly checks: Readonly<Record<string, string>>
-    readonly permissionWait?: ReadonlyArray<{ readonly operation: string; readonly since: string; readonly until: string }>
+    readonly permissionWait?: ReadonlyArray<{
+      readonly operation: string
+      readonly since: string
+      readonly until: string
+    }>
   }
 }
 
@@ -111,6 +117,12 @@ export const readinessReport = async (
   const permissions =
     waits.length === 0
       ? {}
-      : { permissionWait: waits.map((w) => ({ operation: w.operation, since: new Date(w.since).toISOString(), until: new Date(w.until).toISOString() })) }
+      : {
+          permissionWait: waits.map((w) => ({
+            operation: w.operation,
+            since: new Date(w.since).toISOString(),
+            until: new Date(w.until).toISOString()
+          }))
+        }
   return { ready, body: { status: ready ? "ready" : "not ready", checks: results, ...permissions } }
 }

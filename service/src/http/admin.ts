@@ -31,7 +31,11 @@ export const mountTickets = (app: express.IRouter, o: Pick<AdminRoutesOptions, "
     const key = { source: req.params["source"]!, ticketId: req.params["id"]! }
     const status = await o.runner.run(o.engine.ticketStatus(key))
     if (status.workitemId === undefined && status.pendingEvents === 0 && status.lastError === undefined) {
-      throw new HttpError(404, "UnknownTicket", `no events of ticket "${key.ticketId}" from "${key.source}" were accepted`)
+      throw new HttpError(
+        404,
+        "UnknownTicket",
+        `no events of ticket "${key.ticketId}" from "${key.source}" were accepted`
+      )
     }
     res.json(status)
   })
@@ -42,7 +46,10 @@ export const mountDeadLetters = (app: express.IRouter, o: AdminRoutesOptions): v
   app.get("/dead-letters", async function listDeadLetters(req, res) {
     const limitRaw = req.query["limit"]
     const limit = typeof limitRaw === "string" && /^\d{1,6}$/.test(limitRaw) ? Number(limitRaw) : 1000
-    res.json({ deadLetters: await runner.run(links.listDeadLetters({ limit })), total: await runner.run(links.deadLetterCount) })
+    res.json({
+      deadLetters: await runner.run(links.listDeadLetters({ limit })),
+      total: await runner.run(links.deadLetterCount)
+    })
   })
 
   app.post("/dead-letters/:id/replay", async function replayDeadLetter(req, res) {
@@ -60,7 +67,8 @@ export const mountDeadLetters = (app: express.IRouter, o: AdminRoutesOptions): v
   })
 }
 
-const tagOf = (e: unknown): unknown => (typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: unknown })._tag : undefined)
+const tagOf = (e: unknown): unknown =>
+  typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: unknown })._tag : undefined
 
 const ISO_DATE_MESSAGE = "since must be an ISO-8601 date such as 2026-01-31T00:00:00Z"
 
@@ -69,7 +77,8 @@ const sinceOf = (q: express.Request["query"]): Date | undefined => {
   const raw = q["since"]
   if (typeof raw !== "string") return undefined
   const since = new Date(raw)
-  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(since.getTime())) throw new HttpError(400, "BadRequest", ISO_DATE_MESSAGE)
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(since.getTime()))
+    throw new HttpError(400, "BadRequest", ISO_DATE_MESSAGE)
   return since
 }
 
@@ -89,7 +98,8 @@ export const mountFeeds = (app: express.IRouter, o: Pick<AdminRoutesOptions, "fe
     const dryRun = dryRunOf(q)
     const since = sinceOf(q)
     const waitRaw = q["waitMs"]
-    if (waitRaw !== undefined && (typeof waitRaw !== "string" || !/^\d{1,7}$/.test(waitRaw))) throw new HttpError(400, "BadRequest", "waitMs must be a number of milliseconds")
+    if (waitRaw !== undefined && (typeof waitRaw !== "string" || !/^\d{1,7}$/.test(waitRaw)))
+      throw new HttpError(400, "BadRequest", "waitMs must be a number of milliseconds")
     const report = await o.runner
       .run(
         feeds.reconcile(req.params["source"]!, {
@@ -102,7 +112,8 @@ export const mountFeeds = (app: express.IRouter, o: Pick<AdminRoutesOptions, "fe
         const tag = tagOf(e)
         if (tag === "UnknownFeedSource") throw new HttpError(404, "UnknownFeedSource", (e as Error).message)
         if (tag === "PassBusy") throw new HttpError(409, "PassBusy", (e as Error).message)
-        if (tag === "HelpdeskError" || tag === "RateLimited") throw new HttpError(502, "HelpdeskUnavailable", (e as Error).message)
+        if (tag === "HelpdeskError" || tag === "RateLimited")
+          throw new HttpError(502, "HelpdeskUnavailable", (e as Error).message)
         throw e
       })
     res.json(report)
@@ -114,7 +125,8 @@ export const mountFeeds = (app: express.IRouter, o: Pick<AdminRoutesOptions, "fe
     const q = req.query
     const since = sinceOf(q)
     const limitRaw = q["limit"]
-    if (limitRaw !== undefined && (typeof limitRaw !== "string" || !/^[1-9]\d{0,8}$/.test(limitRaw))) throw new HttpError(400, "BadRequest", "limit must be a positive whole number")
+    if (limitRaw !== undefined && (typeof limitRaw !== "string" || !/^[1-9]\d{0,8}$/.test(limitRaw)))
+      throw new HttpError(400, "BadRequest", "limit must be a positive whole number")
     const job = await o.runner
       .run(
         feeds.startBackfill(req.params["source"]!, {
@@ -126,7 +138,8 @@ export const mountFeeds = (app: express.IRouter, o: Pick<AdminRoutesOptions, "fe
       .catch((e: unknown) => {
         const tag = tagOf(e)
         if (tag === "UnknownFeedSource") throw new HttpError(404, "UnknownFeedSource", (e as Error).message)
-        if (tag === "PassBusy") throw new HttpError(409, "BackfillBusy", `a backfill of ${req.params["source"]} is already running`)
+        if (tag === "PassBusy")
+          throw new HttpError(409, "BackfillBusy", `a backfill of ${req.params["source"]} is already running`)
         throw e
       })
     res.status(202).json(job)
@@ -134,7 +147,14 @@ export const mountFeeds = (app: express.IRouter, o: Pick<AdminRoutesOptions, "fe
 
   app.get("/backfill/jobs/:id", function backfillJob(req, res, next) {
     const job = o.feeds?.backfillJob(req.params["id"]!)
-    if (job === undefined) next(new HttpError(404, "UnknownJob", "no backfill job with that id (jobs are kept in memory until the service restarts)"))
+    if (job === undefined)
+      next(
+        new HttpError(
+          404,
+          "UnknownJob",
+          "no backfill job with that id (jobs are kept in memory until the service restarts)"
+        )
+      )
     else res.json(job)
   })
 }

@@ -7,7 +7,7 @@ import { Writable } from "node:stream"
 import { sign } from "@workbridge/adapters"
 import { loadFixture } from "@workbridge/adapters/fixtures"
 import { defaultCatalog } from "@workbridge/catalog"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, ManagedRuntime } from "effect"
 import request from "supertest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bearerMatches, makeApp } from "./index.js"
@@ -29,9 +29,7 @@ let inbox: InboxService
 let links: LinkStoreService
 
 beforeAll(async () => {
-  runtime = ManagedRuntime.make(
-    SqliteStoresLive(":memory:", { hardLimit: 1000 })
-  )
+  runtime = ManagedRuntime.make(SqliteStoresLive(":memory:", { hardLimit: 1000 }))
   ;({ inbox, links } = await runtime.runPromise(Effect.all({ inbox: Inbox, links: LinkStore })))
 })
 afterAll(async () => {
@@ -51,7 +49,8 @@ const appFrom = (env: Env) => {
   const engine: EngineService = {
     process: () => Effect.die("not used"),
     run: () => Effect.never,
-    ticketStatus: (key) => Effect.map(inbox.pendingFor(key), (p) => ({ source: key.source, ticketId: key.ticketId, pendingEvents: p.count }))
+    ticketStatus: (key) =>
+      Effect.map(inbox.pendingFor(key), (p) => ({ source: key.source, ticketId: key.ticketId, pendingEvents: p.count }))
   }
   const metrics = new ServiceMetrics()
   const app = makeApp({
@@ -83,14 +82,24 @@ describe("WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS", () => {
 
   it("a Zendesk delivery signed 10 minutes ago is refused with the default 300 s", async () => {
     const { app } = appFrom({ WEBHOOK_SECRET_ZENDESK: SECRET })
-    const res = await post(app, "zendesk", fixture.rawBody, sign("zendesk", fixture.rawBody, { secret: SECRET }, tenMinutesAgo()))
+    const res = await post(
+      app,
+      "zendesk",
+      fixture.rawBody,
+      sign("zendesk", fixture.rawBody, { secret: SECRET }, tenMinutesAgo())
+    )
     expect(res.status).toBe(401)
     expect(res.body.message).toMatch(/StaleTimestamp|300 s/)
   })
 
   it("the same delivery is accepted with a 900 s tolerance", async () => {
     const { app } = appFrom({ WEBHOOK_SECRET_ZENDESK: SECRET, WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS: "900" })
-    const res = await post(app, "zendesk", fixture.rawBody, sign("zendesk", fixture.rawBody, { secret: SECRET }, tenMinutesAgo()))
+    const res = await post(
+      app,
+      "zendesk",
+      fixture.rawBody,
+      sign("zendesk", fixture.rawBody, { secret: SECRET }, tenMinutesAgo())
+    )
     expect(res.status).toBe(202)
     expect(res.body.status).toBe("accepted")
   })
@@ -101,22 +110,42 @@ describe("WEBHOOK_SIGNATURE_HEADER_<SOURCE>", () => {
 
   it("a configured generic source reads its signature from the custom header, and only there", async () => {
     const { app } = appFrom({ WEBHOOK_SECRET_ACME: SECRET, WEBHOOK_SIGNATURE_HEADER_ACME: "X-Acme-Signature" })
-    const ok = await post(app, "acme", raw("HDR-1"), sign("acme", raw("HDR-1"), { secret: SECRET }, new Date(), { signatureHeader: "X-Acme-Signature" }))
+    const ok = await post(
+      app,
+      "acme",
+      raw("HDR-1"),
+      sign("acme", raw("HDR-1"), { secret: SECRET }, new Date(), { signatureHeader: "X-Acme-Signature" })
+    )
     expect(ok.status).toBe(202)
-    const defaultHeader = await post(app, "acme", raw("HDR-2"), sign("acme", raw("HDR-2"), { secret: SECRET }, new Date()))
+    const defaultHeader = await post(
+      app,
+      "acme",
+      raw("HDR-2"),
+      sign("acme", raw("HDR-2"), { secret: SECRET }, new Date())
+    )
     expect(defaultHeader.status).toBe(401)
     expect(defaultHeader.body.message).toContain("x-acme-signature")
   })
 
   it("applies to the built-in generic source too", async () => {
     const { app } = appFrom({ WEBHOOK_SECRET_GENERIC: SECRET, WEBHOOK_SIGNATURE_HEADER_GENERIC: "X-Signature" })
-    const ok = await post(app, "generic", raw("HDR-3"), sign("generic", raw("HDR-3"), { secret: SECRET }, new Date(), { signatureHeader: "x-signature" }))
+    const ok = await post(
+      app,
+      "generic",
+      raw("HDR-3"),
+      sign("generic", raw("HDR-3"), { secret: SECRET }, new Date(), { signatureHeader: "x-signature" })
+    )
     expect(ok.status).toBe(202)
   })
 
   it("a source with only a signature header still needs credentials (401 naming the variable)", async () => {
     const { app } = appFrom({ WEBHOOK_SIGNATURE_HEADER_BETA: "X-Beta-Signature" })
-    const res = await post(app, "beta", raw("HDR-4"), sign("beta", raw("HDR-4"), { secret: SECRET }, new Date(), { signatureHeader: "x-beta-signature" }))
+    const res = await post(
+      app,
+      "beta",
+      raw("HDR-4"),
+      sign("beta", raw("HDR-4"), { secret: SECRET }, new Date(), { signatureHeader: "x-beta-signature" })
+    )
     expect(res.status).toBe(401)
     expect(res.body.error).toBe("SourceNotConfigured")
     expect(res.body.message).toContain("WEBHOOK_SECRET_BETA")
@@ -132,14 +161,25 @@ describe("WORKBRIDGE_ADMIN_TOKEN", () => {
     ["delete", "/dead-letters/some-id"]
   ]
   const call = (app: ReturnType<typeof makeApp>, method: string, path: string, auth?: string) => {
-    const r = method === "get" ? request(app).get(path) : method === "post" ? request(app).post(path) : request(app).delete(path)
+    const r =
+      method === "get"
+        ? request(app).get(path)
+        : method === "post"
+          ? request(app).post(path)
+          : request(app).delete(path)
     return auth === undefined ? r : r.set("authorization", auth)
   }
 
   it("when set: every operations endpoint answers 401 JSON without the bearer token or with a wrong one", async () => {
     const { app, logLines } = appFrom({ WORKBRIDGE_ADMIN_TOKEN: ADMIN })
     for (const [method, path] of operations) {
-      for (const auth of [undefined, "Bearer wrong-token", `Basic ${Buffer.from(`x:${ADMIN}`).toString("base64")}`, ADMIN, `Bearer ${ADMIN}x`]) {
+      for (const auth of [
+        undefined,
+        "Bearer wrong-token",
+        `Basic ${Buffer.from(`x:${ADMIN}`).toString("base64")}`,
+        ADMIN,
+        `Bearer ${ADMIN}x`
+      ]) {
         const res = await call(app, method, path, auth)
         expect({ method, path, auth, status: res.status }).toEqual({ method, path, auth, status: 401 })
         expect(res.headers["content-type"]).toMatch(/json/)
@@ -170,7 +210,9 @@ describe("WORKBRIDGE_ADMIN_TOKEN", () => {
     const { app, logLines } = appFrom({})
     expect((await call(app, "get", "/metrics")).status).toBe(200)
     expect((await call(app, "get", "/dead-letters")).status).toBe(200)
-    const warning = logLines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.msg.includes("WORKBRIDGE_ADMIN_TOKEN"))
+    const warning = logLines
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .find((l) => l.msg.includes("WORKBRIDGE_ADMIN_TOKEN"))
     expect(warning?.level).toBe(40)
     expect(warning?.msg).toContain("is not set")
     expect(warning?.msg).toContain("/ops")

@@ -1,7 +1,7 @@
 /** The HTTP edge: every refusal gets its status and a JSON error naming the problem, and the inbox is unchanged. */
 import { adapters, makeGenericAdapter, sign } from "@workbridge/adapters"
 import { defaultCatalog } from "@workbridge/catalog"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, ManagedRuntime } from "effect"
 import request from "supertest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeApp } from "./index.js"
@@ -27,9 +27,7 @@ let metrics: ServiceMetrics
 let genesysUp = true
 
 beforeAll(async () => {
-  runtime = ManagedRuntime.make(
-    SqliteStoresLive(":memory:", { hardLimit: 3 })
-  )
+  runtime = ManagedRuntime.make(SqliteStoresLive(":memory:", { hardLimit: 3 }))
   ;({ inbox, links } = await runtime.runPromise(Effect.all({ inbox: Inbox, links: LinkStore })))
   metrics = new ServiceMetrics()
   const engine: EngineService = {
@@ -38,23 +36,26 @@ beforeAll(async () => {
     ticketStatus: (key) =>
       Effect.map(inbox.pendingFor(key), (p) => ({ source: key.source, ticketId: key.ticketId, pendingEvents: p.count }))
   }
-  app = makeApp({
-    catalog: defaultCatalog,
-    sources: { ...adapters, acme: makeGenericAdapter({ name: "acme" }) },
-    credentials,
-    inbox,
-    links,
-    engine,
-    metrics,
-    log: makeLogger("silent"),
-    genesysReady: async () => {
-      if (!genesysUp) throw new Error("Genesys getWorktype: Unauthorized (HTTP 401)")
+  app = makeApp(
+    {
+      catalog: defaultCatalog,
+      sources: { ...adapters, acme: makeGenericAdapter({ name: "acme" }) },
+      credentials,
+      inbox,
+      links,
+      engine,
+      metrics,
+      log: makeLogger("silent"),
+      genesysReady: async () => {
+        if (!genesysUp) throw new Error("Genesys getWorktype: Unauthorized (HTTP 401)")
+      },
+      refreshGauges: async () => {
+        metrics.inboxDepth.set(await runtime.runPromise(inbox.depth))
+      },
+      inboxRetryAfterSeconds: 17
     },
-    refreshGauges: async () => {
-      metrics.inboxDepth.set(await runtime.runPromise(inbox.depth))
-    },
-    inboxRetryAfterSeconds: 17
-  }, runtime)
+    runtime
+  )
 })
 afterAll(async () => {
   await runtime.dispose()
@@ -72,11 +73,39 @@ const post = (source: string, body: Buffer | string, headers: Record<string, str
 describe("POST /webhooks/:source refusals", () => {
   it.each([
     ["bad JSON", "generic", "{not json", () => signed("{not json"), 400, /JSON/i],
-    ["bad signature", "generic", JSON.stringify(genericBody({ ticketId: "X", rev: 1 })), () => ({ "content-type": "application/json", "x-workbridge-signature": "sha256=" + "0".repeat(64) }), 401, /signature|match/i],
-    ["missing signature", "generic", JSON.stringify(genericBody({ ticketId: "X", rev: 1 })), () => ({ "content-type": "application/json" }), 401, /x-workbridge-signature/],
+    [
+      "bad signature",
+      "generic",
+      JSON.stringify(genericBody({ ticketId: "X", rev: 1 })),
+      () => ({ "content-type": "application/json", "x-workbridge-signature": `sha256=${"0".repeat(64)}` }),
+      401,
+      /signature|match/i
+    ],
+    [
+      "missing signature",
+      "generic",
+      JSON.stringify(genericBody({ ticketId: "X", rev: 1 })),
+      () => ({ "content-type": "application/json" }),
+      401,
+      /x-workbridge-signature/
+    ],
     ["unknown source", "nosuch", "{}", () => signed("{}"), 404, /nosuch/],
-    ["source without credentials", "zendesk", "{}", () => ({ "content-type": "application/json" }), 401, /WEBHOOK_SECRET_ZENDESK/],
-    ["missing ticket id", "generic", JSON.stringify({ revision: 1, fields: {} }), () => signed(JSON.stringify({ revision: 1, fields: {} })), 422, /ticket_id/]
+    [
+      "source without credentials",
+      "zendesk",
+      "{}",
+      () => ({ "content-type": "application/json" }),
+      401,
+      /WEBHOOK_SECRET_ZENDESK/
+    ],
+    [
+      "missing ticket id",
+      "generic",
+      JSON.stringify({ revision: 1, fields: {} }),
+      () => signed(JSON.stringify({ revision: 1, fields: {} })),
+      422,
+      /ticket_id/
+    ]
   ])("%s → its status and a JSON error; nothing stored", async (_name, source, body, headers, status, message) => {
     const before = await depth()
     const res = await post(source, body, headers())
@@ -104,7 +133,7 @@ describe("POST /webhooks/:source refusals", () => {
 
 describe("POST /webhooks/:source acceptance and backpressure", () => {
   it("accepts a signed event with 202 (configured generic sources too), acknowledges a duplicate, and answers 503 + Retry-After at the hard cap", async () => {
-    const body = (t: string, source = "generic") => JSON.stringify(genericBody({ ticketId: t, rev: 1 }))
+    const body = (t: string) => JSON.stringify(genericBody({ ticketId: t, rev: 1 }))
     const a = await post("generic", body("A"), signed(body("A")))
     expect(a.status).toBe(202)
     expect(a.body.status).toBe("accepted")
@@ -139,14 +168,39 @@ describe("operations endpoints", () => {
     expect(down.body.checks.genesys).toMatch(/Unauthorized/)
     const m = await request(app).get("/metrics")
     expect(m.status).toBe(200)
-    for (const name of ["workbridge_inbox_depth", "workbridge_dead_letters", "workbridge_genesys_calls_total", "workbridge_genesys_429_total", "workbridge_budget_tokens", "workbridge_apply_duration_seconds", "workbridge_sync_lag_seconds"]) {
+    for (const name of [
+      "workbridge_inbox_depth",
+      "workbridge_dead_letters",
+      "workbridge_genesys_calls_total",
+      "workbridge_genesys_429_total",
+      "workbridge_budget_tokens",
+      "workbridge_apply_duration_seconds",
+      "workbridge_sync_lag_seconds"
+    ]) {
       expect(m.text).toContain(name)
     }
   })
 
   it("dead letters: list, 404 for unknown ids, delete", async () => {
-    const event = { source: "generic", ticketId: "DL", revision: "1", occurredAt: "2026-01-01T00:00:00.000Z", deliveryKey: "dl-1", kind: "updated" as const, fields: {} }
-    const d = await runtime.runPromise(links.addDeadLetter({ source: "generic", ticketId: "DL", revision: "1", reason: "Invalid", details: ["subject: required"], event }))
+    const event = {
+      source: "generic",
+      ticketId: "DL",
+      revision: "1",
+      occurredAt: "2026-01-01T00:00:00.000Z",
+      deliveryKey: "dl-1",
+      kind: "updated" as const,
+      fields: {}
+    }
+    const d = await runtime.runPromise(
+      links.addDeadLetter({
+        source: "generic",
+        ticketId: "DL",
+        revision: "1",
+        reason: "Invalid",
+        details: ["subject: required"],
+        event
+      })
+    )
     const list = await request(app).get("/dead-letters")
     expect(list.body.deadLetters.map((x: { id: string }) => x.id)).toContain(d.id)
     expect((await request(app).post("/dead-letters/999999/replay")).status).toBe(404)
@@ -169,21 +223,34 @@ describe("the webhook's durable write behind inbox wrappers", () => {
           credentials,
           inbox: wrapped,
           links,
-          engine: { process: () => Effect.die("not used"), run: () => Effect.never, ticketStatus: () => Effect.die("not used") },
+          engine: {
+            process: () => Effect.die("not used"),
+            run: () => Effect.never,
+            ticketStatus: () => Effect.die("not used")
+          },
           metrics: new ServiceMetrics(),
           log: makeLogger("silent"),
           genesysReady: async () => undefined,
           refreshGauges: async () => undefined,
           inboxRetryAfterSeconds: 1
         })
-        const send = (body: string) => request(edge).post("/webhooks/generic").set(signed(body)).set("content-type", "application/json").serialize((x: unknown) => x as string).send(Buffer.from(body))
+        const send = (body: string) =>
+          request(edge)
+            .post("/webhooks/generic")
+            .set(signed(body))
+            .set("content-type", "application/json")
+            .serialize((x: unknown) => x as string)
+            .send(Buffer.from(body))
         return { own, send }
       })
     )
 
   it("runs a wrapper's own accept, never the inner inbox's behind its back", async () => {
     const seen: Array<string> = []
-    const { own, send } = await appOver((inner) => ({ ...inner, accept: (event) => Effect.tap(inner.accept(event), () => Effect.sync(() => seen.push(event.deliveryKey))) }))
+    const { own, send } = await appOver((inner) => ({
+      ...inner,
+      accept: (event) => Effect.tap(inner.accept(event), () => Effect.sync(() => seen.push(event.deliveryKey)))
+    }))
     const body = JSON.stringify(genericBody({ ticketId: "WRAP-1", rev: 1 }))
     const res = await send(body).expect(202)
     expect(res.body.status).toBe("accepted")

@@ -82,7 +82,8 @@ export const withSignatureHeaders = (
   signatureHeaders: Readonly<Record<string, string>>
 ): Record<string, Adapter> => {
   const out: Record<string, Adapter> = { ...sources }
-  for (const [name, signatureHeader] of Object.entries(signatureHeaders)) out[name] = makeGenericAdapter({ name, signatureHeader })
+  for (const [name, signatureHeader] of Object.entries(signatureHeaders))
+    out[name] = makeGenericAdapter({ name, signatureHeader })
   return out
 }
 
@@ -108,6 +109,14 @@ export const makeApp = (deps: AppDeps, runtime?: EdgeRuntime): express.Express =
   if (deps.ops !== undefined) app.use("/ops", deps.ops)
 
   app.use(notFound)
-  app.use(errorHandler({ sources, maxBodyBytes, retryAfterSeconds: deps.inboxRetryAfterSeconds, metrics: deps.metrics, log: deps.log }))
+  app.use(
+    errorHandler({
+      sources,
+      maxBodyBytes,
+      retryAfterSeconds: deps.inboxRetryAfterSeconds,
+      metrics: deps.metrics,
+      log: deps.log
+    })
+  )
   return app
 }

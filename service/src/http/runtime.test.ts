@@ -6,7 +6,10 @@ import { makeEdgeRunner } from "./runtime.js"
 class Refused extends Data.TaggedError("Refused")<{ readonly why: string }> {}
 
 const lines: Array<string> = []
-const capturing = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => lines.push(String(message))))
+const capturing = Logger.replace(
+  Logger.defaultLogger,
+  Logger.make(({ message }) => lines.push(String(message)))
+)
 const managed = ManagedRuntime.make(capturing)
 afterAll(() => managed.dispose())
 
@@ -27,7 +30,9 @@ describe("makeEdgeRunner", () => {
 
   it("rejects with the typed error itself, so the error mapping sees its _tag", async () => {
     const runner = makeEdgeRunner(managed)
-    const error = await runner.run(Effect.suspend(() => Effect.fail(new Refused({ why: "no" })))).catch((e: unknown) => e)
+    const error = await runner
+      .run(Effect.suspend(() => Effect.fail(new Refused({ why: "no" }))))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(Refused)
     expect((error as Refused)._tag).toBe("Refused")
   })
@@ -46,7 +51,10 @@ describe("makeEdgeRunner", () => {
     const broken = ManagedRuntime.make(Layer.effect(Unbuildable, Effect.fail(new Refused({ why: "layer" }))))
     const runner = makeEdgeRunner(broken)
     await expect(runner.run(Effect.succeed(1))).resolves.toBe(1)
-    await expect(runner.run(Exit.fail(new Refused({ why: "exit" })))).rejects.toMatchObject({ _tag: "Refused", why: "exit" })
+    await expect(runner.run(Exit.fail(new Refused({ why: "exit" })))).rejects.toMatchObject({
+      _tag: "Refused",
+      why: "exit"
+    })
     await expect(runner.run(Effect.sync(() => 2))).rejects.toMatchObject({ _tag: "Refused", why: "layer" })
     await broken.dispose()
   })

@@ -6,7 +6,7 @@
  * interruption rejects with the `FiberFailure` of its cause. An effect that is already an `Exit` (`Effect.succeed`,
  * `Effect.fail`, `Effect.void`: what a port answers when it has nothing to do) settles without starting a fiber.
  */
-import { Cause, Effect, Exit, ManagedRuntime, Option, Runtime } from "effect"
+import { Cause, type Effect, Exit, ManagedRuntime, Option, Runtime } from "effect"
 
 /** What the edge runs its effects on: the application's runtime, or (by default) Effect's default runtime. */
 export type EdgeRuntime = Runtime.Runtime<never> | ManagedRuntime.ManagedRuntime<never, unknown>
@@ -23,7 +23,9 @@ const settle = <A, E>(exit: Exit.Exit<A, E>): A => {
 }
 
 export const makeEdgeRunner = (runtime: EdgeRuntime = Runtime.defaultRuntime): EdgeRunner => {
-  const runExit: <A, E>(effect: Effect.Effect<A, E>) => Promise<Exit.Exit<A, E>> = ManagedRuntime.isManagedRuntime(runtime)
+  const runExit: <A, E>(effect: Effect.Effect<A, E>) => Promise<Exit.Exit<A, E>> = ManagedRuntime.isManagedRuntime(
+    runtime
+  )
     ? <A, E>(effect: Effect.Effect<A, E>) => runtime.runPromiseExit(effect) as Promise<Exit.Exit<A, E>>
     : Runtime.runPromiseExit(runtime as Runtime.Runtime<never>)
   return {

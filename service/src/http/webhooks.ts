@@ -62,7 +62,10 @@ const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> =
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
     // Node's parser already lower-cases header names and joins repeated headers into one string; only
     // `set-cookie` stays a list, and only then is a copy made.
-    const headers = req.headers["set-cookie"] === undefined ? (req.headers as Record<string, string | undefined>) : joinedHeaders(req.headers)
+    const headers =
+      req.headers["set-cookie"] === undefined
+        ? (req.headers as Record<string, string | undefined>)
+        : joinedHeaders(req.headers)
     const wreq = { headers, rawBody, receivedAt: new Date() }
     const verified = adapter.verify(wreq, credentials[source] ?? {}, verifyOptions)
     if (Either.isLeft(verified)) throw new HttpError(401, "Unauthorized", verified.left.message)
@@ -82,12 +85,15 @@ const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> =
     }
     // A fetch-on-notify source: the webhook is a notice; the ticket is read from the API and that state enqueued.
     // (For any other source `notified` answers the event as it is, which the runner settles without a fiber.)
-    const event: TicketEvent = feeds === undefined ? decoded.right.event : await runner.run(feeds.notified(decoded.right.event))
+    const event: TicketEvent =
+      feeds === undefined ? decoded.right.event : await runner.run(feeds.notified(decoded.right.event))
     const requestSpan = tracer === undefined ? undefined : requestSpanOf(res)
     const accepted =
       tracer === undefined || requestSpan === undefined
         ? await acceptEvent(event)
-        : await runner.run(tracedAccept(tracer, requestSpan.span, event, (traceparent) => o.inbox.accept(event, { traceparent })))
+        : await runner.run(
+            tracedAccept(tracer, requestSpan.span, event, (traceparent) => o.inbox.accept(event, { traceparent }))
+          )
     if (accepted._tag === "Duplicate") {
       metrics.events.inc({ outcome: "duplicate" })
       metrics.webhooks.inc({ source, status: "202" })
@@ -97,7 +103,13 @@ const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> =
     metrics.events.inc({ outcome: "accepted" })
     if (crashAfterAccept) await runner.run(crashIfAt(o.crashAt, "after-accept"))
     metrics.webhooks.inc({ source, status: "202" })
-    res.status(202).json({ status: "accepted", id: accepted.id, deliveryKey: event.deliveryKey, ticketId: event.ticketId, revision: event.revision })
+    res.status(202).json({
+      status: "accepted",
+      id: accepted.id,
+      deliveryKey: event.deliveryKey,
+      ticketId: event.ticketId,
+      revision: event.revision
+    })
   }
 }
 
@@ -105,5 +117,11 @@ const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> =
 export const mountWebhooks = (app: express.IRouter, o: WebhookRoutesOptions): void => {
   const path = "/webhooks/:source"
   if (o.tracer !== undefined) app.post(path, webhookRequestSpan(o.tracer, o.sources))
-  app.post(path, requireConfiguredSource(o.sources, o.credentials), identityEncodingOnly, rawBody(o.maxBodyBytes), ingest(o))
+  app.post(
+    path,
+    requireConfiguredSource(o.sources, o.credentials),
+    identityEncodingOnly,
+    rawBody(o.maxBodyBytes),
+    ingest(o)
+  )
 }

@@ -31,7 +31,9 @@ export interface InboxService {
   /** Events accepted and not yet acked. */
   readonly depth: Effect.Effect<number, StoreError>
   /** Pending events of one ticket and when the oldest was accepted. */
-  readonly pendingFor: (key: TicketKey) => Effect.Effect<{ readonly count: number; readonly oldestAcceptedAt?: string }, StoreError>
+  readonly pendingFor: (
+    key: TicketKey
+  ) => Effect.Effect<{ readonly count: number; readonly oldestAcceptedAt?: string }, StoreError>
   /** Age in seconds of the oldest pending event (0 when empty). */
   readonly oldestAgeSeconds: Effect.Effect<number, StoreError>
   /** A cheap write that proves the inbox accepts writes (readiness). */

@@ -36,7 +36,9 @@ describe("group commit isolation", () => {
     const good = Array.from({ length: 50 }, (_, i) => testEvent({ ticketId: `G${i}`, rev: 1 }))
     const bad = { ...testEvent({ ticketId: "BAD", rev: 1 }), fields: { description: tooDeepValue() } }
     // All started within one event-loop turn: they share one batch.
-    const results = await Promise.all([...good.slice(0, 25), bad, ...good.slice(25)].map((e) => Effect.runPromise(Effect.either(inbox.accept(e)))))
+    const results = await Promise.all(
+      [...good.slice(0, 25), bad, ...good.slice(25)].map((e) => Effect.runPromise(Effect.either(inbox.accept(e))))
+    )
     const lefts = results.filter(Either.isLeft)
     expect(lefts).toHaveLength(1)
     expect(lefts[0]!.left).toBeInstanceOf(StoreError)
@@ -119,7 +121,10 @@ describe("store cannot write (SQLITE_FULL)", () => {
     const pages = Number(db.pragma("page_count", { simple: true }))
     db.pragma(`max_page_count = ${pages}`)
   }
-  const big = (ticketId: string) => ({ ...testEvent({ ticketId, rev: 2 }), fields: { description: "x".repeat(200_000) } })
+  const big = (ticketId: string) => ({
+    ...testEvent({ ticketId, rev: 2 }),
+    fields: { description: "x".repeat(200_000) }
+  })
 
   it("the failed accept is a StoreError that says the store cannot write; readiness fails at once; take pauses", async () => {
     const { db, inbox } = await open({ unwritableHoldMs: 60_000 })
@@ -157,9 +162,13 @@ describe("a transaction that cannot commit", () => {
     const { db, inbox } = await open({ unwritableHoldMs: 60_000 })
     const batch = Array.from({ length: 8 }, (_, i) => testEvent({ ticketId: `C${i}`, rev: 1 }))
     // A real SQLite failure at COMMIT: a deferred foreign key that the batch's transaction violates.
-    db.exec("CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
+    db.exec(
+      "CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)"
+    )
     db.pragma("foreign_keys = ON")
-    db.exec("CREATE TRIGGER orphan AFTER INSERT ON inbox WHEN NEW.ticket_id = 'C3' BEGIN INSERT INTO child (pid) VALUES (42); END")
+    db.exec(
+      "CREATE TRIGGER orphan AFTER INSERT ON inbox WHEN NEW.ticket_id = 'C3' BEGIN INSERT INTO child (pid) VALUES (42); END"
+    )
     const results = await Promise.all(batch.map((e) => Effect.runPromise(Effect.either(inbox.accept(e)))))
     expect(results.map((r) => (Either.isLeft(r) ? r.left._tag : r.right._tag))).toEqual(batch.map(() => "StoreError"))
     expect(Number(db.prepare("SELECT COUNT(*) AS n FROM inbox").pluck().get())).toBe(0)

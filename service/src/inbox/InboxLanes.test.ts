@@ -19,9 +19,7 @@ const event = (ticketId: string, origin?: TicketEvent["origin"]): TicketEvent =>
 describe("SQLite inbox lanes", () => {
   it("hands out a live ticket accepted after background ones first, then the background ones in order", async () => {
     const inbox = await Effect.runPromise(make(openDatabase(":memory:"), { hardLimit: 100 }))
-    await Effect.runPromise(
-      Effect.all([inbox.accept(event("b1", "reconcile")), inbox.accept(event("b2", "backfill"))])
-    )
+    await Effect.runPromise(Effect.all([inbox.accept(event("b1", "reconcile")), inbox.accept(event("b2", "backfill"))]))
     await Effect.runPromise(Effect.all([inbox.accept(event("live", "fetch")), inbox.accept(event("hook"))]))
     const order: Array<string> = []
     for (;;) {

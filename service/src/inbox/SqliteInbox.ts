@@ -5,7 +5,15 @@ import type { TicketEvent } from "@workbridge/catalog"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "../domain/records.js"
 import { ticketKeyString } from "../domain/records.js"
 import { InboxFull, StoreError, storeCannotWrite } from "../domain/errors.js"
-import { type AcceptOptions, BACKGROUND_LANE, Inbox, type InboxService, LIVE_LANE, laneOf, registerAcceptPromise } from "./Inbox.js"
+import {
+  type AcceptOptions,
+  BACKGROUND_LANE,
+  Inbox,
+  type InboxService,
+  LIVE_LANE,
+  laneOf,
+  registerAcceptPromise
+} from "./Inbox.js"
 import { Sqlite, type SqliteDatabase, sql } from "../store/Sqlite.js"
 
 export interface SqliteInboxOptions {
@@ -82,7 +90,9 @@ interface Row {
 
 /** The inbox's prepared statements. */
 const statements = (db: SqliteDatabase) => {
-  const insertDelivery = db.prepare("INSERT OR IGNORE INTO deliveries (source, delivery_key, accepted_at) VALUES (?, ?, ?)")
+  const insertDelivery = db.prepare(
+    "INSERT OR IGNORE INTO deliveries (source, delivery_key, accepted_at) VALUES (?, ?, ?)"
+  )
   const insertEvent = db.prepare(
     "INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at, trace_context, lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
   )
@@ -99,9 +109,21 @@ const statements = (db: SqliteDatabase) => {
     "SELECT COUNT(*) AS n, MIN(accepted_at) AS oldest FROM inbox WHERE source = ? AND ticket_id = ?"
   )
   const oldestStmt = db.prepare("SELECT MIN(accepted_at) AS oldest FROM inbox")
-  const heartbeat = db.prepare("INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at")
+  const heartbeat = db.prepare(
+    "INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at"
+  )
   const deleteDelivery = db.prepare("DELETE FROM deliveries WHERE source = ? AND delivery_key = ?")
-  return { insertDelivery, insertEvent, nextTicket, ticketRows, deleteIds, pendingStmt, oldestStmt, heartbeat, deleteDelivery }
+  return {
+    insertDelivery,
+    insertEvent,
+    nextTicket,
+    ticketRows,
+    deleteIds,
+    pendingStmt,
+    oldestStmt,
+    heartbeat,
+    deleteDelivery
+  }
 }
 
 type Statements = ReturnType<typeof statements>
@@ -185,32 +207,58 @@ const groupCommit = (
 ) => {
   let pending: Array<Waiter> = []
   // One entry, in its own savepoint: an entry that cannot be written fails alone, never its batch.
-  const acceptOneTx = db.transaction((event: TicketEvent, json: string, now: string, added: number, traceparent: string | null): AcceptResult | InboxFull => {
-    // The dedupe mark first: a delivery key seen before, or earlier in this same batch, is a duplicate.
-    if (st.insertDelivery.run(event.source, event.deliveryKey, now).changes === 0) return { _tag: "Duplicate" }
-    if (count.depth + added >= hardLimit) {
-      // Refused: take the dedupe mark back so a later re-delivery is accepted.
-      st.deleteDelivery.run(event.source, event.deliveryKey)
-      return new InboxFull({ depth: count.depth + added, limit: hardLimit })
-    }
-    const r = st.insertEvent.run(event.source, event.ticketId, event.revision, event.deliveryKey, json, now, traceparent, laneOf(event))
-    return { _tag: "Accepted", id: String(r.lastInsertRowid) }
-  })
-  const acceptBatchTx = db.transaction((batch: ReadonlyArray<{ readonly event: TicketEvent; readonly json: string | StoreError; readonly traceparent: string | null }>, now: string): Array<EntryResult> => {
-    let added = 0
-    return batch.map(({ event, json, traceparent }): EntryResult => {
-      if (typeof json !== "string") return json
-      try {
-        const r = acceptOneTx(event, json, now, added, traceparent)
-        if (r._tag === "Accepted") added++
-        return r
-      } catch (cause) {
-        // SQLite rolled the whole transaction back (disk full, I/O error): the batch fails as one.
-        if (!db.inTransaction) throw cause
-        return new StoreError({ operation: "inbox.accept", cause })
+  const acceptOneTx = db.transaction(
+    (
+      event: TicketEvent,
+      json: string,
+      now: string,
+      added: number,
+      traceparent: string | null
+    ): AcceptResult | InboxFull => {
+      // The dedupe mark first: a delivery key seen before, or earlier in this same batch, is a duplicate.
+      if (st.insertDelivery.run(event.source, event.deliveryKey, now).changes === 0) return { _tag: "Duplicate" }
+      if (count.depth + added >= hardLimit) {
+        // Refused: take the dedupe mark back so a later re-delivery is accepted.
+        st.deleteDelivery.run(event.source, event.deliveryKey)
+        return new InboxFull({ depth: count.depth + added, limit: hardLimit })
       }
-    })
-  })
+      const r = st.insertEvent.run(
+        event.source,
+        event.ticketId,
+        event.revision,
+        event.deliveryKey,
+        json,
+        now,
+        traceparent,
+        laneOf(event)
+      )
+      return { _tag: "Accepted", id: String(r.lastInsertRowid) }
+    }
+  )
+  const acceptBatchTx = db.transaction(
+    (
+      batch: ReadonlyArray<{
+        readonly event: TicketEvent
+        readonly json: string | StoreError
+        readonly traceparent: string | null
+      }>,
+      now: string
+    ): Array<EntryResult> => {
+      let added = 0
+      return batch.map(({ event, json, traceparent }): EntryResult => {
+        if (typeof json !== "string") return json
+        try {
+          const r = acceptOneTx(event, json, now, added, traceparent)
+          if (r._tag === "Accepted") added++
+          return r
+        } catch (cause) {
+          // SQLite rolled the whole transaction back (disk full, I/O error): the batch fails as one.
+          if (!db.inTransaction) throw cause
+          return new StoreError({ operation: "inbox.accept", cause })
+        }
+      })
+    }
+  )
   const serialize = (event: TicketEvent): string | StoreError => {
     try {
       return JSON.stringify(event)
@@ -218,7 +266,10 @@ const groupCommit = (
       return new StoreError({ operation: "inbox.accept", cause })
     }
   }
-  const walFile = !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal" ? `${db.name}-wal` : undefined
+  const walFile =
+    !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal"
+      ? `${db.name}-wal`
+      : undefined
   const syncer = syncWal === undefined ? fileSyncer() : { sync: syncWal, idle: () => undefined }
   /** While the WAL file is being synced, the accepts that arrive wait in `pending` and are committed after it. */
   let syncing = false
@@ -284,7 +335,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
   Effect.gen(function* () {
     const batchLimit = options.batchLimit ?? 500
     const settleMs = options.settleMs ?? 0
-    const pollIntervalMs = options.pollIntervalMs ?? (settleMs > 0 ? Math.min(250, Math.max(10, Math.ceil(settleMs / 2))) : 250)
+    const pollIntervalMs =
+      options.pollIntervalMs ?? (settleMs > 0 ? Math.min(250, Math.max(10, Math.ceil(settleMs / 2))) : 250)
     const leased = new Set<string>()
     /** Ticket → epoch ms before which it is not handed out again (released with a delay). */
     const delayed = new Map<string, number>()
@@ -327,7 +379,16 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
         const replay: TicketEvent = { ...event, deliveryKey }
         st.insertDelivery.run(replay.source, deliveryKey, now)
-        const r = st.insertEvent.run(replay.source, replay.ticketId, replay.revision, deliveryKey, JSON.stringify(replay), now, null, LIVE_LANE)
+        const r = st.insertEvent.run(
+          replay.source,
+          replay.ticketId,
+          replay.revision,
+          deliveryKey,
+          JSON.stringify(replay),
+          now,
+          null,
+          LIVE_LANE
+        )
         count.depth++
         return String(r.lastInsertRowid)
       }).pipe(Effect.tap(() => notify))
@@ -336,7 +397,9 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       const held = JSON.stringify(excluded())
       const settled = new Date(Date.now() - settleMs).toISOString()
       // Live events first; the background lane only when no live ticket can be taken.
-      const t = (st.nextTicket.get(LIVE_LANE, held, settled) ?? st.nextTicket.get(BACKGROUND_LANE, held, settled)) as { source: string; ticket_id: string } | undefined
+      const t = (st.nextTicket.get(LIVE_LANE, held, settled) ?? st.nextTicket.get(BACKGROUND_LANE, held, settled)) as
+        | { source: string; ticket_id: string }
+        | undefined
       if (t === undefined) return undefined
       const key: TicketKey = { source: t.source, ticketId: t.ticket_id }
       const rows = st.ticketRows.all(t.source, t.ticket_id, batchLimit) as Array<Row>
@@ -403,4 +466,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
   })
 
 export const layer = (options: SqliteInboxOptions): Layer.Layer<Inbox, never, Sqlite> =>
-  Layer.effect(Inbox, Effect.flatMap(Sqlite, (db) => make(db, options)))
+  Layer.effect(
+    Inbox,
+    Effect.flatMap(Sqlite, (db) => make(db, options))
+  )

@@ -12,14 +12,20 @@ export interface LinkStoreService {
    * Write the link only if the stored applied revision still equals `expected` (`undefined`: no link yet).
    * Answers false, writing nothing, when someone else moved it.
    */
-  readonly compareAndSet: (key: TicketKey, expected: string | undefined, link: Link) => Effect.Effect<boolean, StoreError>
+  readonly compareAndSet: (
+    key: TicketKey,
+    expected: string | undefined,
+    link: Link
+  ) => Effect.Effect<boolean, StoreError>
   /** How many links record a worktype other than `typeId` (links without one are not counted). */
   readonly countOtherWorktype: (typeId: string) => Effect.Effect<number, StoreError>
   /** Remember what became of events; the first outcome recorded for a delivery key wins. */
   readonly recordOutcomes: (key: TicketKey, outcomes: ReadonlyArray<Outcome>) => Effect.Effect<void, StoreError>
   readonly outcomeCounts: Effect.Effect<Readonly<Record<OutcomeKind, number>>, StoreError>
   readonly addDeadLetter: (letter: NewDeadLetter) => Effect.Effect<DeadLetter, StoreError>
-  readonly listDeadLetters: (options?: { readonly limit?: number }) => Effect.Effect<ReadonlyArray<DeadLetter>, StoreError>
+  readonly listDeadLetters: (options?: {
+    readonly limit?: number
+  }) => Effect.Effect<ReadonlyArray<DeadLetter>, StoreError>
   readonly getDeadLetter: (id: string) => Effect.Effect<DeadLetter, StoreError | DeadLetterNotFound>
   readonly removeDeadLetter: (id: string) => Effect.Effect<void, StoreError | DeadLetterNotFound>
   readonly deadLetterCount: Effect.Effect<number, StoreError>

@@ -53,7 +53,9 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
        status_id = excluded.status_id, applied_at = excluded.applied_at, type_id = excluded.type_id, origin = excluded.origin`
   )
   const countOtherWorktype = db.prepare("SELECT COUNT(*) AS n FROM links WHERE type_id IS NOT NULL AND type_id <> ?")
-  const getIntent = db.prepare("SELECT revision, intended_values FROM update_intents WHERE source = ? AND ticket_id = ?")
+  const getIntent = db.prepare(
+    "SELECT revision, intended_values FROM update_intents WHERE source = ? AND ticket_id = ?"
+  )
   const upsertIntent = db.prepare(
     `INSERT INTO update_intents (source, ticket_id, revision, intended_values) VALUES (?, ?, ?, ?)
      ON CONFLICT (source, ticket_id) DO UPDATE SET revision = excluded.revision, intended_values = excluded.intended_values`
@@ -81,7 +83,9 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
     if (r === undefined) return undefined
     const i = getIntent.get(source, ticketId) as { revision: string; intended_values: string } | undefined
     const updateIntent: UpdateIntent | undefined =
-      i === undefined ? undefined : { revision: i.revision, values: JSON.parse(i.intended_values) as UpdateIntent["values"] }
+      i === undefined
+        ? undefined
+        : { revision: i.revision, values: JSON.parse(i.intended_values) as UpdateIntent["values"] }
     return {
       workitemId: r.workitem_id,
       appliedRevision: r.applied_revision,
@@ -94,37 +98,42 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
     }
   }
 
-  const casTx = db.transaction((source: string, ticketId: string, expected: string | undefined, link: Link): boolean => {
-    const current = readLink(source, ticketId)
-    if (current?.appliedRevision !== expected) return false
-    upsertLink.run({
-      source,
-      ticketId,
-      workitemId: link.workitemId,
-      appliedRevision: link.appliedRevision,
-      appliedValues: JSON.stringify(link.appliedValues),
-      statusId: link.statusId ?? null,
-      appliedAt: link.appliedAt,
-      typeId: link.typeId ?? null,
-      origin: link.origin ?? null
-    })
-    if (link.updateIntent !== undefined) {
-      upsertIntent.run(source, ticketId, link.updateIntent.revision, JSON.stringify(link.updateIntent.values))
-    } else deleteIntent.run(source, ticketId)
-    return true
-  })
+  const casTx = db.transaction(
+    (source: string, ticketId: string, expected: string | undefined, link: Link): boolean => {
+      const current = readLink(source, ticketId)
+      if (current?.appliedRevision !== expected) return false
+      upsertLink.run({
+        source,
+        ticketId,
+        workitemId: link.workitemId,
+        appliedRevision: link.appliedRevision,
+        appliedValues: JSON.stringify(link.appliedValues),
+        statusId: link.statusId ?? null,
+        appliedAt: link.appliedAt,
+        typeId: link.typeId ?? null,
+        origin: link.origin ?? null
+      })
+      if (link.updateIntent !== undefined) {
+        upsertIntent.run(source, ticketId, link.updateIntent.revision, JSON.stringify(link.updateIntent.values))
+      } else deleteIntent.run(source, ticketId)
+      return true
+    }
+  )
 
   const parseId = (id: string): number | undefined => (/^\d{1,15}$/.test(id) ? Number(id) : undefined)
 
   return {
     get: (key) => sql("links.get", () => readLink(key.source, key.ticketId)),
-    compareAndSet: (key, expected, link) => sql("links.compareAndSet", () => casTx(key.source, key.ticketId, expected, link)),
-    countOtherWorktype: (typeId) => sql("links.countOtherWorktype", () => (countOtherWorktype.get(typeId) as { n: number }).n),
+    compareAndSet: (key, expected, link) =>
+      sql("links.compareAndSet", () => casTx(key.source, key.ticketId, expected, link)),
+    countOtherWorktype: (typeId) =>
+      sql("links.countOtherWorktype", () => (countOtherWorktype.get(typeId) as { n: number }).n),
     recordOutcomes: (key, outcomes) =>
       sql("links.recordOutcomes", () => {
         const now = new Date().toISOString()
         db.transaction(() => {
-          for (const o of outcomes) insertOutcome.run(key.source, o.deliveryKey, key.ticketId, o.revision, o.outcome, now)
+          for (const o of outcomes)
+            insertOutcome.run(key.source, o.deliveryKey, key.ticketId, o.revision, o.outcome, now)
         })()
       }),
     outcomeCounts: sql("links.outcomeCounts", () => {

@@ -46,7 +46,10 @@ export interface AuditTrailService {
   /** Remember an entry of the ticket (buffered; never fails: a store failure is logged by the adapter). */
   readonly record: (key: TicketKey, entry: AuditEntry) => Effect.Effect<void>
   /** The ticket's newest `limit` entries (default 200), oldest first; pending buffered entries included. */
-  readonly list: (key: TicketKey, options?: { readonly limit?: number }) => Effect.Effect<ReadonlyArray<AuditEntry>, StoreError>
+  readonly list: (
+    key: TicketKey,
+    options?: { readonly limit?: number }
+  ) => Effect.Effect<ReadonlyArray<AuditEntry>, StoreError>
   /** Write the buffered entries now. */
   readonly flush: Effect.Effect<void>
 }
@@ -62,9 +65,9 @@ export const AUDIT_DETAIL_MAX = 2000
 export const clip = (s: string): string => (s.length > AUDIT_DETAIL_MAX ? `${s.slice(0, AUDIT_DETAIL_MAX - 1)}…` : s)
 
 /** The ticket the current fiber is applying and the revision it applies (set by the engine around one apply). */
-export const currentAuditTicket: FiberRef.FiberRef<{ readonly key: TicketKey; readonly revision?: string } | undefined> = FiberRef.unsafeMake<
+export const currentAuditTicket: FiberRef.FiberRef<
   { readonly key: TicketKey; readonly revision?: string } | undefined
->(undefined)
+> = FiberRef.unsafeMake<{ readonly key: TicketKey; readonly revision?: string } | undefined>(undefined)
 
 /** Run `effect` with its Genesys calls recorded against `key` (and the revision being applied). */
 export const withAuditTicket =
@@ -113,12 +116,16 @@ const received = (event: TicketEvent, kind: "received" | "duplicate" | "requeued
   kind,
   revision: event.revision,
   deliveryKey: event.deliveryKey,
-  detail: kind === "requeued" ? `replayed from the dead letters (${event.kind})` : `webhook: ${event.kind}, changed ${event.occurredAt.replace("T", " ").replace(/\.\d+Z$/, "Z")}`
+  detail:
+    kind === "requeued"
+      ? `replayed from the dead letters (${event.kind})`
+      : `webhook: ${event.kind}, changed ${event.occurredAt.replace("T", " ").replace(/\.\d+Z$/, "Z")}`
 })
 
 /** The inbox with every accept (accepted or duplicate) and requeue recorded in the audit trail. */
 export const auditedInbox = (inbox: InboxService, audit: AuditTrailService): InboxService => {
-  const receivedEntry = (event: TicketEvent, r: AcceptResult) => audit.record(event, received(event, r._tag === "Duplicate" ? "duplicate" : "received"))
+  const receivedEntry = (event: TicketEvent, r: AcceptResult) =>
+    audit.record(event, received(event, r._tag === "Duplicate" ? "duplicate" : "received"))
   const audited: InboxService = {
     ...inbox,
     accept: (event, options) => Effect.tap(inbox.accept(event, options), (r) => receivedEntry(event, r)),
@@ -202,11 +209,16 @@ export const bufferedAuditTrail = (options: {
 }): AuditTrailService => {
   const buffer = makeBuffer<PendingAuditEntry>({
     write: options.write,
-    onError: (e) => options.log?.error({ error: e instanceof Error ? e.message : String(e) }, "audit trail write failed; entries dropped"),
+    onError: (e) =>
+      options.log?.error(
+        { error: e instanceof Error ? e.message : String(e) },
+        "audit trail write failed; entries dropped"
+      ),
     ...(options.flushMs !== undefined ? { intervalMs: options.flushMs } : {})
   })
   return {
-    record: (key, entry) => Effect.sync(() => buffer.push({ key: { source: key.source, ticketId: key.ticketId }, entry })),
+    record: (key, entry) =>
+      Effect.sync(() => buffer.push({ key: { source: key.source, ticketId: key.ticketId }, entry })),
     list: (key, opts) =>
       Effect.flatMap(Effect.promise(buffer.drain), () =>
         options.read(key, Math.max(1, Math.min(opts?.limit ?? options.perTicket, options.perTicket)))
@@ -234,13 +246,20 @@ export const recordOutcomes = (
             deliveryKey: o.deliveryKey,
             ...(o.outcome === "applied" && result.workitemId !== undefined ? { workitemId: result.workitemId } : {}),
             ...(o.outcome === "dead" && result.reason !== undefined ? { detail: result.reason } : {}),
-            ...(o.outcome === "superseded" ? { detail: "not newer than the revision applied (stale) or replaced by a newer event in the same batch" } : {})
+            ...(o.outcome === "superseded"
+              ? { detail: "not newer than the revision applied (stale) or replaced by a newer event in the same batch" }
+              : {})
           }),
         { discard: true }
       )
 
 /** Record an apply that failed for now (its events stay in the inbox and are retried). */
-export const recordRetry = (audit: Option.Option<AuditTrailService>, key: TicketKey, revision: string | undefined, error: string): Effect.Effect<void> =>
+export const recordRetry = (
+  audit: Option.Option<AuditTrailService>,
+  key: TicketKey,
+  revision: string | undefined,
+  error: string
+): Effect.Effect<void> =>
   Option.isNone(audit)
     ? Effect.void
     : audit.value.record(key, {
@@ -251,4 +270,8 @@ export const recordRetry = (audit: Option.Option<AuditTrailService>, key: Ticket
       })
 
 /** The audit trail when `WORKBRIDGE_AUDIT_RETENTION_DAYS=0`: records nothing. */
-export const noAuditTrail: AuditTrailService = { record: () => Effect.void, list: () => Effect.succeed([]), flush: Effect.void }
+export const noAuditTrail: AuditTrailService = {
+  record: () => Effect.void,
+  list: () => Effect.succeed([]),
+  flush: Effect.void
+}

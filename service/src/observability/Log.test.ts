@@ -23,7 +23,10 @@ describe("logger", () => {
       WORKBRIDGE_DATA_ACTION_TOKEN: "super-secret-4"
     })
     log.info({ config }, "configuration")
-    log.info({ headers: { authorization: "Bearer super-secret-5" }, token: "super-secret-6", accessToken: "super-secret-7" }, "request")
+    log.info(
+      { headers: { authorization: "Bearer super-secret-5" }, token: "super-secret-6", accessToken: "super-secret-7" },
+      "request"
+    )
     const text = lines.join("")
     expect(text).toContain("[REDACTED]")
     for (let i = 1; i <= 7; i++) expect(text).not.toContain(`super-secret-${i}`)

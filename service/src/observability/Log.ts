@@ -39,7 +39,8 @@ export const redactDeep = (value: unknown, depth = 0, seen = new WeakSet<object>
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1, seen))
   if (value instanceof Error) return { message: value.message, name: value.name }
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) out[k] = SENSITIVE_KEY.test(k) ? "[REDACTED]" : redactDeep(v, depth + 1, seen)
+  for (const [k, v] of Object.entries(value))
+    out[k] = SENSITIVE_KEY.test(k) ? "[REDACTED]" : redactDeep(v, depth + 1, seen)
   return out
 }
 

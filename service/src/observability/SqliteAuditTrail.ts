@@ -7,7 +7,14 @@
  */
 import { Effect, Layer } from "effect"
 import type { Logger } from "pino"
-import { AUDIT_ENTRIES_PER_TICKET, type AuditEntry, AuditTrail, type AuditTrailService, bufferedAuditTrail, type PendingAuditEntry } from "./AuditTrail.js"
+import {
+  AUDIT_ENTRIES_PER_TICKET,
+  type AuditEntry,
+  AuditTrail,
+  type AuditTrailService,
+  bufferedAuditTrail,
+  type PendingAuditEntry
+} from "./AuditTrail.js"
 import type { TicketKey } from "../domain/records.js"
 import { Sqlite, type SqliteDatabase, sql } from "../store/Sqlite.js"
 
@@ -47,7 +54,9 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
     `DELETE FROM audit WHERE source = ? AND ticket_id = ? AND id <= (
        SELECT id FROM audit WHERE source = ? AND ticket_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`
   )
-  const expire = db.prepare(`DELETE FROM audit WHERE id IN (SELECT id FROM (SELECT id, at FROM audit ORDER BY id LIMIT ${EXPIRY_CHUNK}) WHERE at < ?)`)
+  const expire = db.prepare(
+    `DELETE FROM audit WHERE id IN (SELECT id FROM (SELECT id, at FROM audit ORDER BY id LIMIT ${EXPIRY_CHUNK}) WHERE at < ?)`
+  )
   const list = db.prepare(
     "SELECT entry FROM (SELECT id, entry FROM audit WHERE source = ? AND ticket_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id"
   )
@@ -73,7 +82,11 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
   return bufferedAuditTrail({
     write: (items) => writeTx(items),
     read: (key, limit) =>
-      sql("audit.list", () => (list.all(key.source, key.ticketId, limit) as Array<{ entry: string }>).map((r) => JSON.parse(r.entry) as AuditEntry)),
+      sql("audit.list", () =>
+        (list.all(key.source, key.ticketId, limit) as Array<{ entry: string }>).map(
+          (r) => JSON.parse(r.entry) as AuditEntry
+        )
+      ),
     perTicket,
     ...(options.log !== undefined ? { log: options.log } : {}),
     ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {})
@@ -83,5 +96,8 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
 export const layer = (options: SqliteAuditTrailOptions): Layer.Layer<AuditTrail, never, Sqlite> =>
   Layer.scoped(
     AuditTrail,
-    Effect.acquireRelease(Effect.map(Sqlite, (db) => make(db, options)), (audit) => audit.flush)
+    Effect.acquireRelease(
+      Effect.map(Sqlite, (db) => make(db, options)),
+      (audit) => audit.flush
+    )
   )

@@ -16,7 +16,16 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest"
 import type { TicketBatch } from "../domain/records.js"
 import { type ServiceProcess, spawnService, stopServices } from "../testing/child.js"
-import { adminApi, baseEnv, genericBody, type Harness, revisionPrefix, startEmulatorAndProvision, startHarness, TEST_SECRET } from "../testing/harness.js"
+import {
+  adminApi,
+  baseEnv,
+  genericBody,
+  type Harness,
+  revisionPrefix,
+  startEmulatorAndProvision,
+  startHarness,
+  TEST_SECRET
+} from "../testing/harness.js"
 import { testEvent } from "../testing/events.js"
 import type { TicketSyncStatus } from "../sync/TicketStatus.js"
 import { SPAN_ATTRIBUTES, spanOfTraceparent, traceparentOf, withApplySpan } from "./Tracing.js"
@@ -57,7 +66,9 @@ describe("tracing off (no OTLP endpoint)", () => {
     const res = await h.post(genericBody({ ticketId: "OFF-1", rev: 1 }))
     expect(res.status).toBe(202)
     const db = new Database(path.join(h.dataDir, "workbridge.sqlite"), { readonly: true })
-    const rows = db.prepare("SELECT trace_context FROM inbox WHERE ticket_id = ?").all("OFF-1") as Array<{ trace_context: string | null }>
+    const rows = db.prepare("SELECT trace_context FROM inbox WHERE ticket_id = ?").all("OFF-1") as Array<{
+      trace_context: string | null
+    }>
     db.close()
     expect(rows).toEqual([{ trace_context: null }])
     expect(sdkLoads.count).toBe(0)
@@ -71,17 +82,30 @@ describe("tracing on (in-memory exporter)", () => {
   const traceOf = (ticketId: string, revision: string) =>
     until(`the apply span of ${ticketId}`, () => {
       const spans = exporter.getFinishedSpans()
-      const apply = spans.find((s) => s.name === "Engine.apply" && s.attributes[SPAN_ATTRIBUTES.ticketId] === ticketId && s.attributes[SPAN_ATTRIBUTES.revision] === revision)
+      const apply = spans.find(
+        (s) =>
+          s.name === "Engine.apply" &&
+          s.attributes[SPAN_ATTRIBUTES.ticketId] === ticketId &&
+          s.attributes[SPAN_ATTRIBUTES.revision] === revision
+      )
       if (apply === undefined) return undefined
       return { apply, trace: spans.filter((s) => s.spanContext().traceId === apply.spanContext().traceId) }
     })
 
   it("gives each event one trace: webhook request → Inbox.accept → Engine.apply → Genesys calls through the SDK", async () => {
-    h = await startHarness({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", WORKBRIDGE_COALESCE_MS: "0" }, {}, undefined, { traceExporter: exporter })
+    h = await startHarness(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", WORKBRIDGE_COALESCE_MS: "0" },
+      {},
+      undefined,
+      { traceExporter: exporter }
+    )
     harnesses.push(h)
     expect(sdkLoads.count).toBe(1)
     expect((await h.post(genericBody({ ticketId: "TR-1", rev: 1 }))).status).toBe(202)
-    const s = await h.waitFor("TR-1", (x) => x.pendingEvents === 0 && (x.appliedRevision ?? "").startsWith(revisionPrefix(1)))
+    const s = await h.waitFor(
+      "TR-1",
+      (x) => x.pendingEvents === 0 && (x.appliedRevision ?? "").startsWith(revisionPrefix(1))
+    )
 
     const { apply, trace } = await traceOf("TR-1", s.appliedRevision!)
     const request = trace.find((x) => x.name === "POST /webhooks/:source")!
@@ -113,7 +137,10 @@ describe("tracing on (in-memory exporter)", () => {
 
   it("gives the next event of the ticket its own trace, ending in its PATCH", async () => {
     expect((await h.post(genericBody({ ticketId: "TR-1", rev: 2, fields: { subject: "changed" } }))).status).toBe(202)
-    const s = await h.waitFor("TR-1", (x) => x.pendingEvents === 0 && (x.appliedRevision ?? "").startsWith(revisionPrefix(2)))
+    const s = await h.waitFor(
+      "TR-1",
+      (x) => x.pendingEvents === 0 && (x.appliedRevision ?? "").startsWith(revisionPrefix(2))
+    )
     const { apply, trace } = await traceOf("TR-1", s.appliedRevision!)
     const accept = trace.find((x) => x.name === "Inbox.accept")!
     expect(parentOf(apply)).toBe(accept.spanContext().spanId)
@@ -126,7 +153,12 @@ describe("the apply span of coalesced events", () => {
   const exporter = new InMemorySpanExporter()
   const runtime = ManagedRuntime.make(
     Layer.unwrapEffect(
-      Effect.promise(async () => (await import("./TracingSdk.js")).layer({ tracesUrl: "http://127.0.0.1:9/v1/traces", headers: {}, serviceName: "test" }, exporter))
+      Effect.promise(async () =>
+        (await import("./TracingSdk.js")).layer(
+          { tracesUrl: "http://127.0.0.1:9/v1/traces", headers: {}, serviceName: "test" },
+          exporter
+        )
+      )
     )
   )
   afterAll(() => runtime.dispose())
@@ -134,7 +166,11 @@ describe("the apply span of coalesced events", () => {
   /** Accept spans (roots) and the batch of their events, with the traceparents the inbox would hand back. */
   const batchOf = async (withContext: ReadonlyArray<boolean>) => {
     const spans = await runtime.runPromise(
-      Effect.forEach(withContext, () => Effect.withSpan(Effect.map(Effect.currentSpan, traceparentOf), "Inbox.accept", { root: true }).pipe(Effect.orDie))
+      Effect.forEach(withContext, () =>
+        Effect.withSpan(Effect.map(Effect.currentSpan, traceparentOf), "Inbox.accept", { root: true }).pipe(
+          Effect.orDie
+        )
+      )
     )
     const batch: TicketBatch = {
       key: { source: "generic", ticketId: "CO-1" },
@@ -151,11 +187,19 @@ describe("the apply span of coalesced events", () => {
   it("is parented on the newest event's context and linked to every event's context", async () => {
     const { batch, spanIds, traceIds } = await batchOf([true, true, true])
     await runtime.runPromise(withApplySpan(batch)(Effect.succeed({ result: { _tag: "Applied" } })))
-    const apply = exporter.getFinishedSpans().find((s) => s.name === "Engine.apply" && s.attributes[SPAN_ATTRIBUTES.ticketId] === "CO-1")!
+    const apply = exporter
+      .getFinishedSpans()
+      .find((s) => s.name === "Engine.apply" && s.attributes[SPAN_ATTRIBUTES.ticketId] === "CO-1")!
     expect(apply.spanContext().traceId).toBe(traceIds[2])
     expect(parentOf(apply)).toBe(spanIds[2])
-    expect(apply.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual(traceIds.map((t, i) => [t, spanIds[i]]))
-    expect(apply.attributes).toMatchObject({ [SPAN_ATTRIBUTES.events]: 3, [SPAN_ATTRIBUTES.outcome]: "Applied", [SPAN_ATTRIBUTES.revision]: batch.entries[2]!.event.revision })
+    expect(apply.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual(
+      traceIds.map((t, i) => [t, spanIds[i]])
+    )
+    expect(apply.attributes).toMatchObject({
+      [SPAN_ATTRIBUTES.events]: 3,
+      [SPAN_ATTRIBUTES.outcome]: "Applied",
+      [SPAN_ATTRIBUTES.revision]: batch.entries[2]!.event.revision
+    })
   })
 
   it("is a root span when the newest event has no stored context (accepted while tracing was off, a replay), still linked to the others", async () => {
@@ -176,7 +220,13 @@ describe("the apply span of coalesced events", () => {
       sampled: true
     })
     expect(spanOfTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")?.sampled).toBe(false)
-    for (const bad of ["", "garbage", "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"]) {
+    for (const bad of [
+      "",
+      "garbage",
+      "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"
+    ]) {
       expect(spanOfTraceparent(bad)).toBeUndefined()
     }
   })
@@ -192,8 +242,10 @@ interface ReceivedSpan {
 }
 
 type AnyValue = { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number }
-const anyValue = (v: AnyValue): unknown => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue))
-const attributesOf = (list: ReadonlyArray<{ key: string; value: AnyValue }> | undefined) => Object.fromEntries((list ?? []).map((a) => [a.key, anyValue(a.value)]))
+const anyValue = (v: AnyValue): unknown =>
+  v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue))
+const attributesOf = (list: ReadonlyArray<{ key: string; value: AnyValue }> | undefined) =>
+  Object.fromEntries((list ?? []).map((a) => [a.key, anyValue(a.value)]))
 
 /** A small OTLP/HTTP (JSON) trace receiver. */
 const startReceiver = async () => {
@@ -207,14 +259,29 @@ const startReceiver = async () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
         resourceSpans?: Array<{
           resource?: { attributes?: Array<{ key: string; value: AnyValue }> }
-          scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: Array<{ key: string; value: AnyValue }> }> }>
+          scopeSpans?: Array<{
+            spans?: Array<{
+              traceId: string
+              spanId: string
+              parentSpanId?: string
+              name: string
+              attributes?: Array<{ key: string; value: AnyValue }>
+            }>
+          }>
         }>
       }
       for (const rs of body.resourceSpans ?? []) {
         const serviceName = attributesOf(rs.resource?.attributes)["service.name"]
         for (const ss of rs.scopeSpans ?? []) {
           for (const s of ss.spans ?? []) {
-            spans.push({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? "", name: s.name, attributes: attributesOf(s.attributes), serviceName })
+            spans.push({
+              traceId: s.traceId,
+              spanId: s.spanId,
+              parentSpanId: s.parentSpanId ?? "",
+              name: s.name,
+              attributes: attributesOf(s.attributes),
+              serviceName
+            })
           }
         }
       }
@@ -222,7 +289,12 @@ const startReceiver = async () => {
     })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, spans, close: () => new Promise<void>((r) => server.close(() => r())) }
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    spans,
+    close: () => new Promise<void>((r) => server.close(() => r()))
+  }
 }
 
 describe("traces across a kill -9 restart (child processes, OTLP/HTTP receiver)", () => {
@@ -248,7 +320,11 @@ describe("traces across a kill -9 restart (child processes, OTLP/HTTP receiver)"
       running.push(first)
       const url1 = await first.ready
       const raw = Buffer.from(JSON.stringify(genericBody({ ticketId: "CT-1", rev: 1 })))
-      const res = await fetch(`${url1}/webhooks/generic`, { method: "POST", headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()), body: raw })
+      const res = await fetch(`${url1}/webhooks/generic`, {
+        method: "POST",
+        headers: sign("generic", raw, { secret: TEST_SECRET }, new Date()),
+        body: raw
+      })
       expect(res.status).toBe(202)
       const accept = await until("the accept span from the first process", () =>
         receiver.spans.find((s) => s.name === "Inbox.accept" && s.attributes[SPAN_ATTRIBUTES.ticketId] === "CT-1")
@@ -277,7 +353,9 @@ describe("traces across a kill -9 restart (child processes, OTLP/HTTP receiver)"
       expect(apply.traceId).toBe(accept.traceId)
       expect(apply.parentSpanId).toBe(accept.spanId)
       expect(apply.attributes[SPAN_ATTRIBUTES.outcome]).toBe("Applied")
-      const create = await until("the create span", () => receiver.spans.find((s) => s.name === "Genesys.createWorkitem" && s.traceId === accept.traceId))
+      const create = await until("the create span", () =>
+        receiver.spans.find((s) => s.name === "Genesys.createWorkitem" && s.traceId === accept.traceId)
+      )
       expect(create.parentSpanId).toBe(apply.spanId)
       const found = (await admin.postTaskmanagementWorkitemsQuery({
         filters: [

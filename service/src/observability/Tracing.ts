@@ -25,7 +25,8 @@ export const SPAN_ATTRIBUTES = {
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
 
 /** The W3C `traceparent` (version 00) of a span: `00-<trace id>-<span id>-<flags>`. */
-export const traceparentOf = (span: Tracer.AnySpan): string => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+export const traceparentOf = (span: Tracer.AnySpan): string =>
+  `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
 
 /** The span a stored `traceparent` names, or undefined when it is absent or not a valid version-00 traceparent. */
 export const spanOfTraceparent = (traceparent: string | undefined): Tracer.ExternalSpan | undefined => {
@@ -90,7 +91,11 @@ export const tracedAccept = <A extends { readonly _tag: string }, E>(
     Effect.withSpan("Inbox.accept", {
       kind: "producer",
       parent: request,
-      attributes: { [SPAN_ATTRIBUTES.source]: event.source, [SPAN_ATTRIBUTES.ticketId]: event.ticketId, [SPAN_ATTRIBUTES.revision]: event.revision }
+      attributes: {
+        [SPAN_ATTRIBUTES.source]: event.source,
+        [SPAN_ATTRIBUTES.ticketId]: event.ticketId,
+        [SPAN_ATTRIBUTES.revision]: event.revision
+      }
     }),
     Effect.withTracer(tracer)
   ) as Effect.Effect<A, E>
@@ -106,14 +111,17 @@ export const tracedAccept = <A extends { readonly _tag: string }, E>(
  */
 export const withApplySpan =
   (batch: TicketBatch) =>
-  <A extends { readonly result: { readonly _tag: string } }, E, R>(apply: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  <A extends { readonly result: { readonly _tag: string } }, E, R>(
+    apply: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E, R> => {
     const contexts = batch.entries.map((e) => spanOfTraceparent(e.traceparent))
     const newest = batch.entries[batch.entries.length - 1]
     const parent = contexts[contexts.length - 1]
     const links: Array<Tracer.SpanLink> = []
     batch.entries.forEach((e, i) => {
       const span = contexts[i]
-      if (span !== undefined) links.push({ _tag: "SpanLink", span, attributes: { [SPAN_ATTRIBUTES.revision]: e.event.revision } })
+      if (span !== undefined)
+        links.push({ _tag: "SpanLink", span, attributes: { [SPAN_ATTRIBUTES.revision]: e.event.revision } })
     })
     return apply.pipe(
       Effect.tapBoth({

@@ -11,9 +11,14 @@ import * as v8 from "node:v8"
 export const HEAP_GROWING_PERCENT = 10
 
 /** The V8 flag `main.ts` sets, or undefined when the process was started with its own `--heap-growing-percent`. */
-export const heapGrowthFlag = (execArgv: ReadonlyArray<string>, nodeOptions: string | undefined): string | undefined => {
+export const heapGrowthFlag = (
+  execArgv: ReadonlyArray<string>,
+  nodeOptions: string | undefined
+): string | undefined => {
   const given = [...execArgv, ...(nodeOptions ?? "").split(/\s+/)]
-  return given.some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a)) ? undefined : `--heap-growing-percent=${HEAP_GROWING_PERCENT}`
+  return given.some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a))
+    ? undefined
+    : `--heap-growing-percent=${HEAP_GROWING_PERCENT}`
 }
 
 /** Apply `heapGrowthFlag` to this process (V8 reads it at every full collection). */

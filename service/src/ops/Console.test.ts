@@ -25,11 +25,17 @@ const rows = (page: string): Array<string> =>
   })
 
 /** Wait until the ticket's status (read with the bearer token) satisfies `ok`. */
-const waitFor = async (h: Harness, ticketId: string, ok: (s: TicketSyncStatus) => boolean): Promise<TicketSyncStatus> => {
+const waitFor = async (
+  h: Harness,
+  ticketId: string,
+  ok: (s: TicketSyncStatus) => boolean
+): Promise<TicketSyncStatus> => {
   const deadline = Date.now() + 20_000
   let last: unknown
   while (Date.now() < deadline) {
-    const r = await request(h.service.url).get(`/tickets/generic/${encodeURIComponent(ticketId)}`).set("authorization", `Bearer ${TOKEN}`)
+    const r = await request(h.service.url)
+      .get(`/tickets/generic/${encodeURIComponent(ticketId)}`)
+      .set("authorization", `Bearer ${TOKEN}`)
     last = r.body
     if (r.status === 200 && ok(r.body as TicketSyncStatus)) return r.body as TicketSyncStatus
     await new Promise((r) => setTimeout(r, 50))
@@ -40,7 +46,10 @@ const waitFor = async (h: Harness, ticketId: string, ok: (s: TicketSyncStatus) =
 const login = async (h: Harness) => {
   const agent = request.agent(h.service.url)
   const form = await agent.get("/ops/login")
-  const res = await agent.post("/ops/login").type("form").send({ token: TOKEN, csrf: csrfOf(form.text), next: "/ops" })
+  const res = await agent
+    .post("/ops/login")
+    .type("form")
+    .send({ token: TOKEN, csrf: csrfOf(form.text), next: "/ops" })
   expect(res.status).toBe(303)
   const page = await agent.get("/ops/dead-letters")
   return { agent, csrf: csrfOf(page.text) }
@@ -81,7 +90,10 @@ describe("console with WORKBRIDGE_ADMIN_TOKEN", () => {
 
   it("refuses a replay without the session even with a valid CSRF token, and keeps the dead letter", async () => {
     const form = await request(h.service.url).get("/ops/login")
-    const res = await request(h.service.url).post("/ops/dead-letters/replay").type("form").send({ id: deadId, csrf: csrfOf(form.text) })
+    const res = await request(h.service.url)
+      .post("/ops/dead-letters/replay")
+      .type("form")
+      .send({ id: deadId, csrf: csrfOf(form.text) })
     expect(res.status).toBe(401)
     const still = await request(h.service.url).get(`/dead-letters`).set("authorization", `Bearer ${TOKEN}`)
     expect((still.body as { deadLetters: Array<{ id: string }> }).deadLetters.map((d) => d.id)).toContain(deadId)
@@ -89,10 +101,16 @@ describe("console with WORKBRIDGE_ADMIN_TOKEN", () => {
 
   it("refuses a wrong token without a cookie; the right one sets an HttpOnly, SameSite=Strict session cookie", async () => {
     const form = await request(h.service.url).get("/ops/login")
-    const wrong = await request(h.service.url).post("/ops/login").type("form").send({ token: "not-the-token-at-all", csrf: csrfOf(form.text) })
+    const wrong = await request(h.service.url)
+      .post("/ops/login")
+      .type("form")
+      .send({ token: "not-the-token-at-all", csrf: csrfOf(form.text) })
     expect(wrong.status).toBe(401)
     expect(wrong.headers["set-cookie"]).toBeUndefined()
-    const right = await request(h.service.url).post("/ops/login").type("form").send({ token: TOKEN, csrf: csrfOf(form.text) })
+    const right = await request(h.service.url)
+      .post("/ops/login")
+      .type("form")
+      .send({ token: TOKEN, csrf: csrfOf(form.text) })
     expect(right.status).toBe(303)
     const cookie = String(right.headers["set-cookie"])
     expect(cookie).toMatch(/^wb_ops=[\w-]+; Path=\/ops; HttpOnly; SameSite=Strict; Max-Age=43200$/)
@@ -108,9 +126,17 @@ describe("console with WORKBRIDGE_ADMIN_TOKEN", () => {
 
   it("refuses cross-site and tokenless POSTs, then replays the dead letter from the same origin", async () => {
     const { agent, csrf } = await login(h)
-    const crossSite = await agent.post("/ops/dead-letters/discard").set("sec-fetch-site", "cross-site").type("form").send({ id: deadId, csrf })
+    const crossSite = await agent
+      .post("/ops/dead-letters/discard")
+      .set("sec-fetch-site", "cross-site")
+      .type("form")
+      .send({ id: deadId, csrf })
     expect(crossSite.status).toBe(403)
-    const otherOrigin = await agent.post("/ops/dead-letters/discard").set("origin", "https://attacker.example").type("form").send({ id: deadId, csrf })
+    const otherOrigin = await agent
+      .post("/ops/dead-letters/discard")
+      .set("origin", "https://attacker.example")
+      .type("form")
+      .send({ id: deadId, csrf })
     expect(otherOrigin.status).toBe(403)
     const noToken = await agent.post("/ops/dead-letters/discard").type("form").send({ id: deadId })
     expect(noToken.status).toBe(403)
@@ -133,7 +159,15 @@ describe("console with WORKBRIDGE_ADMIN_TOKEN", () => {
     // The refused create with its Genesys error body, the worktype's statuses read again (a refused status may be a
     // re-provisioned one), the dead letter, the replay, the create that worked.
     const steps = rows(timeline.text).filter((r) => !r.startsWith("call:queryWorkitems"))
-    expect(steps).toEqual(["received", "call:createWorkitem:400", "call:getWorktypeStatuses:200", "dead", "requeued", "call:createWorkitem:200", "applied"])
+    expect(steps).toEqual([
+      "received",
+      "call:createWorkitem:400",
+      "call:getWorktypeStatuses:200",
+      "dead",
+      "requeued",
+      "call:createWorkitem:200",
+      "applied"
+    ])
     expect(timeline.text).toMatch(/<code>createWorkitem<\/code> → HTTP 400 <span class="bad">BadRequest<\/span>/)
     expect(timeline.text).toContain("<summary>Genesys error body</summary>")
   })
@@ -163,7 +197,10 @@ describe("console with WORKBRIDGE_ADMIN_TOKEN", () => {
 
     const confirm = await agent.get(`/ops/dead-letters/confirm?action=discard&id=${ids[0]}&id=${ids[1]}`)
     expect(confirm.text).toContain("Discard 2 dead letters?")
-    const discarded = await agent.post("/ops/dead-letters/discard").type("form").send(`csrf=${encodeURIComponent(csrfOf(confirm.text))}&id=${ids[0]}&id=${ids[1]}`)
+    const discarded = await agent
+      .post("/ops/dead-letters/discard")
+      .type("form")
+      .send(`csrf=${encodeURIComponent(csrfOf(confirm.text))}&id=${ids[0]}&id=${ids[1]}`)
     expect(discarded.status).toBe(303)
     expect(discarded.headers["location"]).toBe("/ops/dead-letters?done=discarded&n=2")
     const after = await request(h.service.url).get("/dead-letters").set("authorization", `Bearer ${TOKEN}`)

@@ -16,8 +16,8 @@ import { bearerMatches } from "../http/index.js"
 
 export const COOKIE = "wb_ops"
 
-
-export const sessionValue = (token: string): string => createHmac("sha256", token).update("workbridge ops session v1").digest("base64url")
+export const sessionValue = (token: string): string =>
+  createHmac("sha256", token).update("workbridge ops session v1").digest("base64url")
 
 export const readCookie = (req: express.Request, name: string): string | undefined => {
   const header = req.headers.cookie
@@ -68,7 +68,8 @@ export const makeOpsAuth = (options: { readonly adminToken?: string; readonly se
     csrfToken,
     refuseUnsafe: (req, formToken) => {
       const site = req.headers["sec-fetch-site"]
-      if (site !== undefined && site !== "same-origin" && site !== "none") return `cross-site request refused (Sec-Fetch-Site: ${String(site)})`
+      if (site !== undefined && site !== "same-origin" && site !== "none")
+        return `cross-site request refused (Sec-Fetch-Site: ${String(site)})`
       const origin = req.headers.origin
       if (origin !== undefined) {
         let host: string | undefined
@@ -77,9 +78,11 @@ export const makeOpsAuth = (options: { readonly adminToken?: string; readonly se
         } catch {
           host = undefined
         }
-        if (host === undefined || host !== req.headers.host) return "cross-origin request refused (Origin does not name this host)"
+        if (host === undefined || host !== req.headers.host)
+          return "cross-origin request refused (Origin does not name this host)"
       }
-      if (typeof formToken !== "string" || !constantTimeEqual(formToken, csrfToken(req))) return "the form's CSRF token is missing or stale: reload the page and try again"
+      if (typeof formToken !== "string" || !constantTimeEqual(formToken, csrfToken(req)))
+        return "the form's CSRF token is missing or stale: reload the page and try again"
       return undefined
     }
   }

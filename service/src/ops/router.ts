@@ -75,8 +75,10 @@ class OpsError extends Error {
   }
 }
 
-const one = (v: unknown): string | undefined => (typeof v === "string" ? v : Array.isArray(v) && typeof v[0] === "string" ? v[0] : undefined)
-const many = (v: unknown): Array<string> => (typeof v === "string" ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [])
+const one = (v: unknown): string | undefined =>
+  typeof v === "string" ? v : Array.isArray(v) && typeof v[0] === "string" ? v[0] : undefined
+const many = (v: unknown): Array<string> =>
+  typeof v === "string" ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []
 
 const DEAD_LETTER_LIMIT = 1000
 
@@ -151,7 +153,11 @@ const mountLogin = (router: express.Router, c: Console): void => {
     const token = one(body["token"]) ?? ""
     if (!auth.tokenMatches(token)) {
       c.deps.log.warn({ ip: req.ip }, "console login refused: wrong admin token")
-      send(res, loginView({ ...ctxOf(req), authenticated: false }, safeNext(body["next"]), "That is not the admin token."), 401)
+      send(
+        res,
+        loginView({ ...ctxOf(req), authenticated: false }, safeNext(body["next"]), "That is not the admin token."),
+        401
+      )
       return
     }
     auth.setCookie(res)
@@ -228,14 +234,34 @@ const mountPages = (router: express.Router, c: Console): void => {
     const ticketId = one(req.query["id"])?.trim() ?? ""
     const sources = deps.sources.includes(source) || source === "" ? deps.sources : [...deps.sources, source]
     if (source === "" || ticketId === "") {
-      send(res, ticketView(ctxOf(req), sources, undefined, source === "" ? (deps.sources.includes("generic") ? "generic" : (deps.sources[0] ?? "")) : source, ticketId))
+      send(
+        res,
+        ticketView(
+          ctxOf(req),
+          sources,
+          undefined,
+          source === "" ? (deps.sources.includes("generic") ? "generic" : (deps.sources[0] ?? "")) : source,
+          ticketId
+        )
+      )
       return
     }
     const key = { source, ticketId }
     const status = await runner.run(deps.engine.ticketStatus(key))
     const entries = deps.audit === undefined ? [] : await runner.run(deps.audit.list(key))
-    const deadLetters = (await runner.run(deps.links.listDeadLetters({ limit: DEAD_LETTER_LIMIT }))).filter((d) => d.source === source && d.ticketId === ticketId)
-    send(res, ticketView(ctxOf(req), sources, { source, ticketId, status, entries, deadLetters, auditEnabled: deps.audit !== undefined }, source, ticketId))
+    const deadLetters = (await runner.run(deps.links.listDeadLetters({ limit: DEAD_LETTER_LIMIT }))).filter(
+      (d) => d.source === source && d.ticketId === ticketId
+    )
+    send(
+      res,
+      ticketView(
+        ctxOf(req),
+        sources,
+        { source, ticketId, status, entries, deadLetters, auditEnabled: deps.audit !== undefined },
+        source,
+        ticketId
+      )
+    )
   })
 }
 
@@ -266,7 +292,17 @@ const mountDeadLetters = (router: express.Router, c: Console): void => {
       (done === "replayed" || done === "discarded") && n !== undefined && /^\d{1,6}$/.test(n)
         ? `${n} dead letter${n === "1" ? "" : "s"} ${done}.`
         : undefined
-    send(res, deadLettersView(ctxOf(req), reason === undefined ? all : all.filter((d) => d.reason === reason), total, reasons, reason, notice))
+    send(
+      res,
+      deadLettersView(
+        ctxOf(req),
+        reason === undefined ? all : all.filter((d) => d.reason === reason),
+        total,
+        reasons,
+        reason,
+        notice
+      )
+    )
   })
 
   router.get("/dead-letters/confirm", async (req, res) => {
@@ -297,10 +333,16 @@ const mountDeadLetters = (router: express.Router, c: Console): void => {
         const inboxId = await runner.run(deps.inbox.requeue(letter.event))
         await runner.run(deps.links.removeDeadLetter(letter.id))
         if (letter.reason === "GenesysForbidden") deps.permissionsChanged?.()
-        deps.log.info({ deadLetter: letter.id, source: letter.source, ticketId: letter.ticketId, inboxId }, "dead letter replayed from the console")
+        deps.log.info(
+          { deadLetter: letter.id, source: letter.source, ticketId: letter.ticketId, inboxId },
+          "dead letter replayed from the console"
+        )
       } else {
         await runner.run(deps.links.removeDeadLetter(letter.id))
-        deps.log.info({ deadLetter: letter.id, source: letter.source, ticketId: letter.ticketId }, "dead letter discarded from the console")
+        deps.log.info(
+          { deadLetter: letter.id, source: letter.source, ticketId: letter.ticketId },
+          "dead letter discarded from the console"
+        )
       }
       n++
     }
@@ -311,10 +353,25 @@ const mountDeadLetters = (router: express.Router, c: Console): void => {
 /** The console's own error pages (HTML, not the JSON of the rest of the edge). */
 const opsErrors = (c: Console): express.ErrorRequestHandler =>
   function opsErrors(err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction): void {
-    const status = err instanceof OpsError ? err.status : typeof (err as { status?: unknown }).status === "number" ? (err as { status: number }).status : 500
+    const status =
+      err instanceof OpsError
+        ? err.status
+        : typeof (err as { status?: unknown }).status === "number"
+          ? (err as { status: number }).status
+          : 500
     const message =
-      err instanceof OpsError ? err.message : status === 413 ? "the form is too large" : status >= 500 ? "internal error (see the service log)" : "bad request"
-    if (status >= 500) c.deps.log.error({ path: req.originalUrl, error: err instanceof Error ? err.message : String(err) }, "console request failed")
+      err instanceof OpsError
+        ? err.message
+        : status === 413
+          ? "the form is too large"
+          : status >= 500
+            ? "internal error (see the service log)"
+            : "bad request"
+    if (status >= 500)
+      c.deps.log.error(
+        { path: req.originalUrl, error: err instanceof Error ? err.message : String(err) },
+        "console request failed"
+      )
     if (status === 401 && c.auth.enabled) res.set("www-authenticate", 'Bearer realm="workbridge"')
     c.send(res, errorView(c.ctxOf(req), status, message), status)
   }
@@ -324,9 +381,17 @@ const opsErrors = (c: Console): express.ErrorRequestHandler =>
  * default runtime).
  */
 export const makeOpsConsole = (deps: OpsDeps, runtime?: EdgeRuntime): OpsConsole => {
-  const auth = makeOpsAuth({ ...(deps.adminToken !== undefined ? { adminToken: deps.adminToken } : {}), secure: deps.secure })
+  const auth = makeOpsAuth({
+    ...(deps.adminToken !== undefined ? { adminToken: deps.adminToken } : {}),
+    secure: deps.secure
+  })
   const sampler = new OpsSampler(() => readMetrics(deps.metrics))
-  const sample = () => sampler.sample().catch((e: unknown) => deps.log.debug({ error: e instanceof Error ? e.message : String(e) }, "console sample failed"))
+  const sample = () =>
+    sampler
+      .sample()
+      .catch((e: unknown) =>
+        deps.log.debug({ error: e instanceof Error ? e.message : String(e) }, "console sample failed")
+      )
   void sample()
   const timer = setInterval(() => void sample(), deps.sampleMs ?? 5000)
   timer.unref()
@@ -336,7 +401,11 @@ export const makeOpsConsole = (deps: OpsDeps, runtime?: EdgeRuntime): OpsConsole
     runner: makeEdgeRunner(runtime),
     sampler,
     sample,
-    ctxOf: (req) => ({ protectedByToken: auth.enabled, authenticated: auth.authenticated(req), csrf: auth.csrfToken(req) }),
+    ctxOf: (req) => ({
+      protectedByToken: auth.enabled,
+      authenticated: auth.authenticated(req),
+      csrf: auth.csrfToken(req)
+    }),
     send: (res, page, status = 200) => {
       res.status(status).type("html").send(page.value)
     }

@@ -5,7 +5,12 @@ import { histogramQuantile, OpsSampler, type Reading, readMetrics } from "./samp
 import { type Overview, overviewLive } from "./views.js"
 
 const BOUNDS = [0.1, 0.5, 1, 5, Number.POSITIVE_INFINITY]
-const reading = (calls: number, rateLimited: number, lagCounts: ReadonlyArray<number>): Reading => ({ calls, rateLimited, lagBounds: BOUNDS, lagCounts })
+const reading = (calls: number, rateLimited: number, lagCounts: ReadonlyArray<number>): Reading => ({
+  calls,
+  rateLimited,
+  lagBounds: BOUNDS,
+  lagCounts
+})
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
 
 describe("histogramQuantile", () => {
@@ -94,6 +99,8 @@ describe("html", () => {
     expect(html`<a title="${evil}">${evil}</a>`.value).toBe(
       '<a title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</a>'
     )
-    expect(html`<p>${html`<b>${"<i>"}</b>`}${unsafeRaw("<br>")}${[1, "<", undefined, false]}</p>`.value).toBe("<p><b>&lt;i&gt;</b><br>1&lt;</p>")
+    expect(html`<p>${html`<b>${"<i>"}</b>`}${unsafeRaw("<br>")}${[1, "<", undefined, false]}</p>`.value).toBe(
+      "<p><b>&lt;i&gt;</b><br>1&lt;</p>"
+    )
   })
 })

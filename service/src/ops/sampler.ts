@@ -50,7 +50,11 @@ export const readMetrics = async (metrics: ServiceMetrics): Promise<Reading> => 
  * A quantile from a cumulative histogram as Prometheus's histogram_quantile computes it: linear interpolation
  * inside the bucket that holds the rank; a rank in the +Inf bucket answers the largest finite bound.
  */
-export const histogramQuantile = (q: number, bounds: ReadonlyArray<number>, cumulative: ReadonlyArray<number>): number | undefined => {
+export const histogramQuantile = (
+  q: number,
+  bounds: ReadonlyArray<number>,
+  cumulative: ReadonlyArray<number>
+): number | undefined => {
   const total = cumulative[cumulative.length - 1] ?? 0
   if (total <= 0) return undefined
   const rank = q * total

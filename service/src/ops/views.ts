@@ -38,7 +38,8 @@ export const page = (ctx: PageContext, section: Section, title: string, body: Ht
 ${
   ctx.authenticated
     ? html`<nav aria-label="Console"><ul>${NAV.map(
-        (n) => html`<li><a href="${n.href}"${n.section === section ? html` aria-current="page"` : ""}>${n.label}</a></li>`
+        (n) =>
+          html`<li><a href="${n.href}"${n.section === section ? html` aria-current="page"` : ""}>${n.label}</a></li>`
       )}</ul></nav>`
     : ""
 }
@@ -95,7 +96,8 @@ export interface Overview {
   readonly figuresScope: string
 }
 
-const seconds = (s: number): string => (s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`)
+const seconds = (s: number): string =>
+  s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`
 
 const time = (epochMs: number): string => new Date(epochMs).toISOString().slice(11, 19)
 
@@ -146,11 +148,17 @@ export const overviewLive = (o: Overview): Html => {
   const paused = o.pausedUntil > o.at.getTime()
   const scoped = (o.scopedPauses ?? []).filter((p) => p.scope !== "token" && p.until > o.at.getTime())
   const scopeName = (scope: string): string =>
-    scope === "creates" ? "workitem creations" : scope === "updates" ? "workitem updates" : scope === "workitem" ? "a workitem's updates" : scope
+    scope === "creates"
+      ? "workitem creations"
+      : scope === "updates"
+        ? "workitem updates"
+        : scope === "workitem"
+          ? "a workitem's updates"
+          : scope
   return html`<dl class="cards">
-<div><dt>Readiness</dt><dd class="${ready ? "good" : "bad"}">${ready ? "Ready" : "Not ready"}<small>${Object.entries(o.readiness).map(
-    ([k, v]) => html`${k}: ${v} `
-  )}</small></dd></div>
+<div><dt>Readiness</dt><dd class="${ready ? "good" : "bad"}">${ready ? "Ready" : "Not ready"}<small>${Object.entries(
+    o.readiness
+  ).map(([k, v]) => html`${k}: ${v} `)}</small></dd></div>
 <div><dt>Inbox depth</dt><dd data-testid="inbox-depth">${o.inboxDepth}<small>events waiting</small></dd></div>
 <div><dt>Oldest pending</dt><dd>${o.inboxDepth === 0 ? "–" : seconds(o.oldestAgeSeconds)}<small>age of the oldest event</small></dd></div>
 <div><dt>Sync lag, last 5 min</dt><dd>${o.lag === undefined ? "–" : html`${seconds(o.lag.p50)} / ${seconds(o.lag.p95)}`}<small>${o.lag === undefined ? "no events applied" : `p50 / p95 of ${o.lag.count} events`}</small></dd></div>
@@ -223,7 +231,11 @@ const entryDetail = (e: AuditEntry): Html | string => {
   return e.detail
 }
 
-export const ticketSearchForm = (sources: ReadonlyArray<string>, source: string, ticketId: string): Html => html`<form method="get" action="${BASE}/ticket" class="inline" role="search">
+export const ticketSearchForm = (
+  sources: ReadonlyArray<string>,
+  source: string,
+  ticketId: string
+): Html => html`<form method="get" action="${BASE}/ticket" class="inline" role="search">
 <label for="source">Source
 <select id="source" name="source">${sources.map((s) => html`<option value="${s}"${s === source ? html` selected` : ""}>${s}</option>`)}</select></label>
 <label for="ticket-id">Ticket id
@@ -231,11 +243,20 @@ export const ticketSearchForm = (sources: ReadonlyArray<string>, source: string,
 <button type="submit">Show timeline</button>
 </form>`
 
-export const ticketView = (ctx: PageContext, sources: ReadonlyArray<string>, t: TicketView | undefined, source: string, ticketId: string): Html => {
+export const ticketView = (
+  ctx: PageContext,
+  sources: ReadonlyArray<string>,
+  t: TicketView | undefined,
+  source: string,
+  ticketId: string
+): Html => {
   const form = ticketSearchForm(sources, source, ticketId)
-  if (t === undefined) return page(ctx, "ticket", "Ticket", html`${form}<p>Search a ticket by its source and its id there.</p>`)
+  if (t === undefined)
+    return page(ctx, "ticket", "Ticket", html`${form}<p>Search a ticket by its source and its id there.</p>`)
   const s = t.status
-  const known = s !== undefined && (s.workitemId !== undefined || s.pendingEvents > 0 || s.lastError !== undefined || t.entries.length > 0)
+  const known =
+    s !== undefined &&
+    (s.workitemId !== undefined || s.pendingEvents > 0 || s.lastError !== undefined || t.entries.length > 0)
   return page(
     ctx,
     "ticket",
@@ -263,14 +284,16 @@ ${
 <caption class="muted">Oldest first: ${t.entries.length} entries (a ticket keeps its newest ${AUDIT_ENTRIES_PER_TICKET}).</caption>
 <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Event</th><th scope="col">Revision</th><th scope="col">What happened</th></tr></thead>
 <tbody>${t.entries.map(
-          (e, i) => html`<tr><td><time datetime="${e.at}">${i === 0 || t.entries[i - 1]!.at.slice(0, 10) !== e.at.slice(0, 10) ? html`<span class="date">${e.at.slice(0, 10)}</span> ` : ""}${e.at.slice(11, 23)}</time></td><td><span class="kind kind-${e.kind}">${KIND_LABEL[e.kind]}</span></td><td>${e.revision !== undefined ? html`<code>${e.revision}</code>` : ""}</td><td>${entryWhat(e)}${e.detail !== undefined ? html`<div class="muted">${entryDetail(e)}</div>` : ""}</td></tr>`
+          (e, i) =>
+            html`<tr><td><time datetime="${e.at}">${i === 0 || t.entries[i - 1]!.at.slice(0, 10) !== e.at.slice(0, 10) ? html`<span class="date">${e.at.slice(0, 10)}</span> ` : ""}${e.at.slice(11, 23)}</time></td><td><span class="kind kind-${e.kind}">${KIND_LABEL[e.kind]}</span></td><td>${e.revision !== undefined ? html`<code>${e.revision}</code>` : ""}</td><td>${entryWhat(e)}${e.detail !== undefined ? html`<div class="muted">${entryDetail(e)}</div>` : ""}</td></tr>`
         )}</tbody>
 </table>`
 }
 ${
   t.deadLetters.length > 0
     ? html`<h2>Dead letters of this ticket</h2><ul>${t.deadLetters.map(
-        (d) => html`<li><a href="${BASE}/dead-letters/${d.id}">#${d.id}</a> revision <code>${d.revision}</code>: ${d.reason}</li>`
+        (d) =>
+          html`<li><a href="${BASE}/dead-letters/${d.id}">#${d.id}</a> revision <code>${d.revision}</code>: ${d.reason}</li>`
       )}</ul>`
     : ""
 }`
@@ -347,7 +370,12 @@ export const deadLetterView = (ctx: PageContext, d: DeadLetter): Html =>
 </div>`
   )
 
-export const confirmView = (ctx: PageContext, action: "replay" | "discard", letters: ReadonlyArray<DeadLetter>, missing: ReadonlyArray<string>): Html => {
+export const confirmView = (
+  ctx: PageContext,
+  action: "replay" | "discard",
+  letters: ReadonlyArray<DeadLetter>,
+  missing: ReadonlyArray<string>
+): Html => {
   const verb = action === "replay" ? "Replay" : "Discard"
   return page(
     ctx,
@@ -376,4 +404,9 @@ ${letters.map((d) => html`<input type="hidden" name="id" value="${d.id}">`)}
 }
 
 export const errorView = (ctx: PageContext, status: number, message: string): Html =>
-  page(ctx, "overview", status === 404 ? "Not found" : status === 403 ? "Refused" : "Error", html`<p class="error" role="alert">${message}</p><p><a href="${BASE}">Back to the overview</a></p>`)
+  page(
+    ctx,
+    "overview",
+    status === 404 ? "Not found" : status === 403 ? "Refused" : "Error",
+    html`<p class="error" role="alert">${message}</p><p><a href="${BASE}">Back to the overview</a></p>`
+  )

@@ -115,5 +115,8 @@ export const sql = <A>(operation: string, f: () => A): Effect.Effect<A, StoreErr
 export const layer = (file: string): Layer.Layer<Sqlite, StoreError> =>
   Layer.scoped(
     Sqlite,
-    Effect.acquireRelease(sql("open", () => openDatabase(file)), (db) => Effect.sync(() => db.close()))
+    Effect.acquireRelease(
+      sql("open", () => openDatabase(file)),
+      (db) => Effect.sync(() => db.close())
+    )
   )

@@ -28,7 +28,9 @@ describe("SQLite link store on a database made before links recorded their workt
     old.exec(`CREATE TABLE links (source TEXT NOT NULL, ticket_id TEXT NOT NULL, workitem_id TEXT NOT NULL,
       applied_revision TEXT NOT NULL, applied_values TEXT NOT NULL, status_id TEXT, applied_at TEXT NOT NULL,
       PRIMARY KEY (source, ticket_id))`)
-    old.prepare("INSERT INTO links VALUES ('generic', 'OLD-1', 'w-old', 'r1', '{}', 'st-1', '2026-01-01T00:00:00.000Z')").run()
+    old
+      .prepare("INSERT INTO links VALUES ('generic', 'OLD-1', 'w-old', 'r1', '{}', 'st-1', '2026-01-01T00:00:00.000Z')")
+      .run()
     old.close()
     const r = await Effect.runPromise(
       Effect.scoped(
@@ -43,13 +45,23 @@ describe("SQLite link store on a database made before links recorded their workt
               appliedAt: "2026-01-02T00:00:00.000Z",
               typeId: "type-2"
             })
-            return { kept, fresh: yield* links.get({ source: "generic", ticketId: "NEW-1" }), other: yield* links.countOtherWorktype("type-1") }
+            return {
+              kept,
+              fresh: yield* links.get({ source: "generic", ticketId: "NEW-1" }),
+              other: yield* links.countOtherWorktype("type-1")
+            }
           }),
           SqliteLinkStore.layer.pipe(Layer.provide(Sqlite.layer(file)))
         )
       )
     )
-    expect(r.kept).toEqual({ workitemId: "w-old", appliedRevision: "r1", appliedValues: {}, statusId: "st-1", appliedAt: "2026-01-01T00:00:00.000Z" })
+    expect(r.kept).toEqual({
+      workitemId: "w-old",
+      appliedRevision: "r1",
+      appliedValues: {},
+      statusId: "st-1",
+      appliedAt: "2026-01-01T00:00:00.000Z"
+    })
     expect(r.fresh?.typeId).toBe("type-2")
     expect(r.other).toBe(1)
     // Opening again does not add it twice.
@@ -69,8 +81,17 @@ describe("SQLite inbox on a database made before events carried a trace context"
       revision TEXT NOT NULL, delivery_key TEXT NOT NULL, event TEXT NOT NULL, accepted_at TEXT NOT NULL)`)
     const before = testEvent({ ticketId: "OLD-T", rev: 1 })
     old
-      .prepare("INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(before.source, before.ticketId, before.revision, before.deliveryKey, JSON.stringify(before), "2026-01-01T00:00:00.000Z")
+      .prepare(
+        "INSERT INTO inbox (source, ticket_id, revision, delivery_key, event, accepted_at) VALUES (?, ?, ?, ?, ?, ?)"
+      )
+      .run(
+        before.source,
+        before.ticketId,
+        before.revision,
+        before.deliveryKey,
+        JSON.stringify(before),
+        "2026-01-01T00:00:00.000Z"
+      )
     old.close()
     const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     const after = testEvent({ ticketId: "OLD-T", rev: 2 })
@@ -102,7 +123,14 @@ describe("SQLite inbox durability", () => {
     const file = path.join(dir, "durable.sqlite")
     const layer = () => SqliteInbox.layer({ hardLimit: 100 }).pipe(Layer.provide(Sqlite.layer(file)))
     const e = testEvent({ ticketId: "D", rev: 1 })
-    await Effect.runPromise(Effect.scoped(Effect.provide(Effect.flatMap(Inbox, (i) => i.accept(e)), layer())))
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.provide(
+          Effect.flatMap(Inbox, (i) => i.accept(e)),
+          layer()
+        )
+      )
+    )
     const r = await Effect.runPromise(
       Effect.scoped(
         Effect.provide(
@@ -135,7 +163,10 @@ describe("SQLite inbox group commit", () => {
     // Every delivery once, every third one again (a copy, same delivery key), all in flight at once.
     const all = [...events, ...events.filter((_, i) => i % 3 === 0).map((e) => ({ ...e }))]
     // Interleaved deterministically, so that a copy may come before or after its original.
-    const deliveries = all.map((e, i) => ({ e, k: (i * 7919) % all.length })).sort((a, b) => a.k - b.k).map((x) => x.e)
+    const deliveries = all
+      .map((e, i) => ({ e, k: (i * 7919) % all.length }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.e)
     const r = await Effect.runPromise(
       Effect.scoped(
         Effect.provide(
@@ -147,7 +178,11 @@ describe("SQLite inbox group commit", () => {
               deliveries.map((e) => inbox.accept(e)),
               { concurrency: "unbounded" }
             )
-            const rows = db.prepare("SELECT id, delivery_key, event FROM inbox ORDER BY id").all() as Array<{ id: number; delivery_key: string; event: string }>
+            const rows = db.prepare("SELECT id, delivery_key, event FROM inbox ORDER BY id").all() as Array<{
+              id: number
+              delivery_key: string
+              event: string
+            }>
             return { results, rows, deliveryMarks: count(db, "deliveries"), depth: yield* inbox.depth }
           }),
           open(file)
@@ -164,7 +199,9 @@ describe("SQLite inbox group commit", () => {
       const ids = acceptedIds.get(e.deliveryKey) ?? []
       expect(ids, e.deliveryKey).toHaveLength(earlier.includes(e) ? 0 : 1)
     }
-    expect(r.results.filter((x) => x._tag === "Duplicate")).toHaveLength(deliveries.length - (events.length - earlier.length))
+    expect(r.results.filter((x) => x._tag === "Duplicate")).toHaveLength(
+      deliveries.length - (events.length - earlier.length)
+    )
     // One row per distinct delivery, each stored event the one accepted under that id.
     expect(r.rows).toHaveLength(events.length)
     expect(r.deliveryMarks).toBe(events.length)
@@ -174,14 +211,26 @@ describe("SQLite inbox group commit", () => {
     for (const [key, [id]] of acceptedIds) expect(r.rows.find((row) => String(row.id) === id)?.delivery_key).toBe(key)
     // And all of it durable: a reopen of the file sees the same rows and dedupe marks.
     const again = await Effect.runPromise(
-      Effect.scoped(Effect.provide(Effect.flatMap(Inbox, (i) => Effect.all(events.map((e) => i.accept(e)), { concurrency: "unbounded" })), open(file)))
+      Effect.scoped(
+        Effect.provide(
+          Effect.flatMap(Inbox, (i) =>
+            Effect.all(
+              events.map((e) => i.accept(e)),
+              { concurrency: "unbounded" }
+            )
+          ),
+          open(file)
+        )
+      )
     )
     expect(again.every((x) => x._tag === "Duplicate")).toBe(true)
   })
 
   it("an entry that fails fails alone: the rest of its batch is accepted, and the failed one keeps no dedupe mark", async () => {
     const file = path.join(dir, "group-fail.sqlite")
-    const batch = Array.from({ length: 12 }, (_, i) => testEvent({ ticketId: i === 7 ? "boom" : `F-${i}`, rev: 1000 + i }))
+    const batch = Array.from({ length: 12 }, (_, i) =>
+      testEvent({ ticketId: i === 7 ? "boom" : `F-${i}`, rev: 1000 + i })
+    )
     const r = await Effect.runPromise(
       Effect.scoped(
         Effect.provide(
@@ -189,7 +238,9 @@ describe("SQLite inbox group commit", () => {
             const inbox = yield* Inbox
             const db = yield* Sqlite.Sqlite
             // A real SQLite failure in the middle of the batch's transaction.
-            db.exec("CREATE TRIGGER boom BEFORE INSERT ON inbox WHEN NEW.ticket_id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END")
+            db.exec(
+              "CREATE TRIGGER boom BEFORE INSERT ON inbox WHEN NEW.ticket_id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END"
+            )
             const failed = yield* Effect.all(
               batch.map((e) => Effect.either(inbox.accept(e))),
               { concurrency: "unbounded" }
@@ -197,14 +248,19 @@ describe("SQLite inbox group commit", () => {
             const after = { inbox: count(db, "inbox"), deliveries: count(db, "deliveries"), depth: yield* inbox.depth }
             db.exec("DROP TRIGGER boom")
             // Nothing was acknowledged, so the helpdesk's retries are accepted, not taken for duplicates.
-            const retried = yield* Effect.all(batch.map((e) => inbox.accept(e)), { concurrency: "unbounded" })
+            const retried = yield* Effect.all(
+              batch.map((e) => inbox.accept(e)),
+              { concurrency: "unbounded" }
+            )
             return { failed, after, retried, depth: yield* inbox.depth, rows: count(db, "inbox") }
           }),
           open(file)
         )
       )
     )
-    expect(r.failed.map((x) => (x._tag === "Left" ? x.left._tag : "Right"))).toEqual(batch.map((_, i) => (i === 7 ? "StoreError" : "Right")))
+    expect(r.failed.map((x) => (x._tag === "Left" ? x.left._tag : "Right"))).toEqual(
+      batch.map((_, i) => (i === 7 ? "StoreError" : "Right"))
+    )
     expect(r.after).toEqual({ inbox: batch.length - 1, deliveries: batch.length - 1, depth: batch.length - 1 })
     // Nothing of the failed entry was kept, so the helpdesk's retry is accepted, not taken for a duplicate.
     expect(r.retried.map((x) => x._tag)).toEqual(batch.map((_, i) => (i === 7 ? "Accepted" : "Duplicate")))
@@ -231,7 +287,10 @@ describe("SQLite inbox group commit", () => {
               if (b === undefined) break
               yield* inbox.ack(b)
             }
-            const redelivered = yield* Effect.all(batch.map((e) => inbox.accept(e)), { concurrency: "unbounded" })
+            const redelivered = yield* Effect.all(
+              batch.map((e) => inbox.accept(e)),
+              { concurrency: "unbounded" }
+            )
             return { first, depth, redelivered }
           }),
           open(file, 5)

@@ -5,7 +5,14 @@ import { Clock, Effect, Fiber, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createPendingLink, isCreatePending, type Link } from "../domain/records.js"
 import { make as makeEngine } from "./index.js"
-import { Genesys, type GenesysClientOptions, type GenesysService, type Provisioned, provision, rateBudgetLayerMemory as layerMemory } from "@workbridge/genesys"
+import {
+  Genesys,
+  type GenesysClientOptions,
+  type GenesysService,
+  type Provisioned,
+  provision,
+  rateBudgetLayerMemory as layerMemory
+} from "@workbridge/genesys"
 import { layer as genesysLayer } from "../genesys/GenesysLive.js"
 import { Inbox } from "../inbox/Inbox.js"
 import { LinkStore, type LinkStoreService } from "../links/LinkStore.js"
@@ -26,7 +33,11 @@ afterAll(async () => {
 })
 
 const runtimeFor = (emu: Emulator = emulator, genesysOptions: Partial<GenesysClientOptions> = {}) => {
-  const base = Layer.mergeAll(Layer.succeed(Metrics, new ServiceMetrics()), Layer.succeed(Log, makeLogger("silent")), layerMemory({ perMinute: 6000, burst: 20 }))
+  const base = Layer.mergeAll(
+    Layer.succeed(Metrics, new ServiceMetrics()),
+    Layer.succeed(Log, makeLogger("silent")),
+    layerMemory({ perMinute: 6000, burst: 20 })
+  )
   return ManagedRuntime.make(
     Layer.mergeAll(
       SqliteStoresLive(":memory:", { hardLimit: 1000, pollIntervalMs: 10 }),
@@ -53,7 +64,10 @@ const engineOver = (worktypeId: string) =>
   Effect.gen(function* () {
     const genesys = yield* Genesys
     const statuses = yield* genesys.getStatuses(worktypeId)
-    const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: worktypeId, statuses } })
+    const engine = yield* makeEngine({
+      mapping: catalogMapping(defaultCatalog),
+      target: { typeId: worktypeId, statuses }
+    })
     return { genesys, statuses, engine, inbox: yield* Inbox, links: yield* LinkStore }
   })
 
@@ -74,7 +88,11 @@ describe("Engine", () => {
         Effect.gen(function* () {
           const genesys = yield* Genesys
           const statuses = yield* genesys.getStatuses(provisioned.worktypeId)
-          const engine = yield* makeEngine({ mapping: flaky, target: { typeId: provisioned.worktypeId, statuses }, failureBackoffMs: 100 })
+          const engine = yield* makeEngine({
+            mapping: flaky,
+            target: { typeId: provisioned.worktypeId, statuses },
+            failureBackoffMs: 100
+          })
           const inbox = yield* Inbox
           const links = yield* LinkStore
           yield* inbox.accept(testEvent({ ticketId: "DEFECT-1", rev: 1, fields: fields("DEFECT-1", "first ticket") }))
@@ -110,9 +128,12 @@ describe("Engine", () => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const { engine, inbox, links } = yield* engineOver(provisioned.worktypeId)
-          for (const rev of [2, 1, 3]) yield* inbox.accept(testEvent({ ticketId: "OUT-1", rev, fields: fields("OUT-1", `rev ${rev}`) }))
+          for (const rev of [2, 1, 3])
+            yield* inbox.accept(testEvent({ ticketId: "OUT-1", rev, fields: fields("OUT-1", `rev ${rev}`) }))
           const first = yield* engine.process(yield* inbox.take)
-          yield* inbox.accept(testEvent({ ticketId: "OUT-1", rev: 2, deliveryKey: "late-copy", fields: fields("OUT-1", "late") }))
+          yield* inbox.accept(
+            testEvent({ ticketId: "OUT-1", rev: 2, deliveryKey: "late-copy", fields: fields("OUT-1", "late") })
+          )
           const second = yield* engine.process(yield* inbox.take)
           return { first, second, counts: yield* links.outcomeCounts }
         })
@@ -149,7 +170,9 @@ describe("Engine time", () => {
           const { genesys, engine, inbox, links } = yield* engineOver(provisioned.worktypeId)
           const key = { source: "generic", ticketId: "CLOCK-1" }
           yield* inbox.accept(testEvent({ ticketId: "CLOCK-1", rev: 1, fields: fields("CLOCK-1", "clock") }))
-          const result = yield* Effect.flatMap(inbox.take, (b) => engine.process(b)).pipe(Effect.withClock(fixedClock(at)))
+          const result = yield* Effect.flatMap(inbox.take, (b) => engine.process(b)).pipe(
+            Effect.withClock(fixedClock(at))
+          )
           const link = yield* links.get(key)
           const workitem = yield* genesys.getWorkitem(link!.workitemId)
           yield* inbox.accept(testEvent({ ticketId: "CLOCK-1", rev: 2, fields: fields("CLOCK-1", "clock 2") }))
@@ -177,7 +200,11 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
   afterAll(async () => {
     await own?.close()
   })
-  const routes = () => own.requests().filter((r) => r.path.startsWith("/api/v2/taskmanagement/workitems")).map((r) => `${r.method} ${r.route ?? r.path}`)
+  const routes = () =>
+    own
+      .requests()
+      .filter((r) => r.path.startsWith("/api/v2/taskmanagement/workitems"))
+      .map((r) => `${r.method} ${r.route ?? r.path}`)
   const QUERY = "POST /api/v2/taskmanagement/workitems/query"
   const CREATE = "POST /api/v2/taskmanagement/workitems"
   const GET = "GET /api/v2/taskmanagement/workitems/{workitemId}"
@@ -191,13 +218,18 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
           const genesys = yield* Genesys
           const statuses = yield* genesys.getStatuses(ownProvisioned.worktypeId)
           const id = (name: string) => statuses.find((s) => s.name === name)!.id
-          const engine = yield* makeEngine({ mapping: catalogMapping(defaultCatalog), target: { typeId: ownProvisioned.worktypeId, statuses } })
+          const engine = yield* makeEngine({
+            mapping: catalogMapping(defaultCatalog),
+            target: { typeId: ownProvisioned.worktypeId, statuses }
+          })
           const inbox = yield* Inbox
           const links = yield* LinkStore
           const step = (ticketId: string, rev: number, extra: Record<string, unknown> = {}) =>
             Effect.gen(function* () {
               own.clearRequests()
-              yield* inbox.accept(testEvent({ ticketId, rev, fields: { ...fields(ticketId, `${ticketId} rev ${rev}`), ...extra } }))
+              yield* inbox.accept(
+                testEvent({ ticketId, rev, fields: { ...fields(ticketId, `${ticketId} rev ${rev}`), ...extra } })
+              )
               const result = yield* engine.process(yield* inbox.take)
               return { result: result?._tag, routes: routes() }
             })
@@ -239,9 +271,14 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
           const created = (yield* links.get(key))!
           // A link written before links recorded their worktype, naming a status of a worktype since replaced.
           const { typeId: _typeId, ...legacy } = created
-          yield* links.compareAndSet(key, created.appliedRevision, { ...legacy, statusId: "status-of-a-former-worktype" })
+          yield* links.compareAndSet(key, created.appliedRevision, {
+            ...legacy,
+            statusId: "status-of-a-former-worktype"
+          })
           own.clearRequests()
-          yield* inbox.accept(testEvent({ ticketId: "UNK-1", rev: 2, fields: { ...fields("UNK-1", "first"), status: "in progress" } }))
+          yield* inbox.accept(
+            testEvent({ ticketId: "UNK-1", rev: 2, fields: { ...fields("UNK-1", "first"), status: "in progress" } })
+          )
           const result = yield* engine.process(yield* inbox.take)
           const after = (yield* links.get(key))!
           return {
@@ -258,7 +295,11 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
       expect(r.result?._tag).toBe("Applied")
       expect(r.routes).toEqual([GET, PATCH])
       expect(r.status).toBe(r.inProgress)
-      expect(r.after).toMatchObject({ workitemId: r.created.workitemId, statusId: r.inProgress, typeId: ownProvisioned.worktypeId })
+      expect(r.after).toMatchObject({
+        workitemId: r.created.workitemId,
+        statusId: r.inProgress,
+        typeId: ownProvisioned.worktypeId
+      })
     } finally {
       await runtime.dispose()
     }
@@ -287,7 +328,9 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
             appliedAt: new Date().toISOString()
           })
           own.clearRequests()
-          yield* inbox.accept(testEvent({ ticketId: "UNK-2", rev: 2, fields: { ...fields("UNK-2", "second"), status: "in progress" } }))
+          yield* inbox.accept(
+            testEvent({ ticketId: "UNK-2", rev: 2, fields: { ...fields("UNK-2", "second"), status: "in progress" } })
+          )
           const result = yield* engine.process(yield* inbox.take)
           return {
             result,
@@ -332,9 +375,16 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
             appliedAt: new Date().toISOString()
           })
           own.clearRequests()
-          yield* inbox.accept(testEvent({ ticketId: "UNK-3", rev: 2, fields: { ...fields("UNK-3", "second"), status: "open" } }))
+          yield* inbox.accept(
+            testEvent({ ticketId: "UNK-3", rev: 2, fields: { ...fields("UNK-3", "second"), status: "open" } })
+          )
           const result = yield* engine.process(yield* inbox.take)
-          return { result, routes: routes(), link: (yield* links.get(key))!, elsewhere: yield* genesys.getWorkitem(elsewhere.id) }
+          return {
+            result,
+            routes: routes(),
+            link: (yield* links.get(key))!,
+            elsewhere: yield* genesys.getWorkitem(elsewhere.id)
+          }
         })
       )
       expect(r.result?._tag).toBe("Applied")
@@ -363,20 +413,39 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
           yield* links.compareAndSet(key, undefined, createPendingLink(new Date().toISOString()))
           const normalized = mapping.normalize(fields("INTENT-1", "before the crash"))
           if (normalized._tag === "Invalid") return yield* Effect.die(normalized.issues)
-          const ctx = { typeId: ownProvisioned.worktypeId, statusIds: Object.fromEntries(statuses.map((s) => [s.name, s.id])) }
-          const orphan = yield* genesys.createWorkitem(mapping.create({ ...normalized.values, source_revision: makeRevision(1) }, ctx))
+          const ctx = {
+            typeId: ownProvisioned.worktypeId,
+            statusIds: Object.fromEntries(statuses.map((s) => [s.name, s.id]))
+          }
+          const orphan = yield* genesys.createWorkitem(
+            mapping.create({ ...normalized.values, source_revision: makeRevision(1) }, ctx)
+          )
           const pendingStatus = yield* engine.ticketStatus(key)
           own.clearRequests()
-          yield* inbox.accept(testEvent({ ticketId: "INTENT-1", rev: 2, fields: fields("INTENT-1", "after the crash") }))
+          yield* inbox.accept(
+            testEvent({ ticketId: "INTENT-1", rev: 2, fields: fields("INTENT-1", "after the crash") })
+          )
           const result = yield* engine.process(yield* inbox.take)
           const calls = routes()
-          const found = yield* genesys.queryWorkitems(ownProvisioned.worktypeId, [{ name: "customFields.ticket_id_identifier", value: "INTENT-1" }])
-          return { pendingStatus, result: result?._tag, routes: calls, orphan: orphan.id, link: yield* links.get(key), found }
+          const found = yield* genesys.queryWorkitems(ownProvisioned.worktypeId, [
+            { name: "customFields.ticket_id_identifier", value: "INTENT-1" }
+          ])
+          return {
+            pendingStatus,
+            result: result?._tag,
+            routes: calls,
+            orphan: orphan.id,
+            link: yield* links.get(key),
+            found
+          }
         })
       )
       expect(r.pendingStatus.workitemId).toBeUndefined()
       expect(r.result).toBe("Applied")
-      expect(r.routes).toEqual(["POST /api/v2/taskmanagement/workitems/query", "PATCH /api/v2/taskmanagement/workitems/{workitemId}"])
+      expect(r.routes).toEqual([
+        "POST /api/v2/taskmanagement/workitems/query",
+        "PATCH /api/v2/taskmanagement/workitems/{workitemId}"
+      ])
       expect(r.link?.workitemId).toBe(r.orphan)
       expect(r.link?.appliedRevision).toBe(makeRevision(2))
       expect(r.found.map((w) => w.id)).toEqual([r.orphan])
@@ -400,8 +469,13 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
           // A workitem an earlier data directory made and linked; this store has never heard of it.
           const normalized = mapping.normalize(fields("OLD-1", "from the old data directory"))
           if (normalized._tag === "Invalid") return yield* Effect.die(normalized.issues)
-          const ctx = { typeId: ownProvisioned.worktypeId, statusIds: Object.fromEntries(statuses.map((s) => [s.name, s.id])) }
-          const old = yield* genesys.createWorkitem(mapping.create({ ...normalized.values, source_revision: makeRevision(1) }, ctx))
+          const ctx = {
+            typeId: ownProvisioned.worktypeId,
+            statusIds: Object.fromEntries(statuses.map((s) => [s.name, s.id]))
+          }
+          const old = yield* genesys.createWorkitem(
+            mapping.create({ ...normalized.values, source_revision: makeRevision(1) }, ctx)
+          )
           const step = (ticketId: string, rev: number) =>
             Effect.gen(function* () {
               own.clearRequests()
@@ -411,8 +485,16 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
             })
           const adopted = yield* step("OLD-1", 2)
           const fresh = yield* step("FRESH-1", 1)
-          const found = yield* genesys.queryWorkitems(ownProvisioned.worktypeId, [{ name: "customFields.ticket_id_identifier", value: "OLD-1" }])
-          return { old: old.id, adopted, fresh, link: yield* links.get({ source: "generic", ticketId: "OLD-1" }), found: found.map((w) => w.id) }
+          const found = yield* genesys.queryWorkitems(ownProvisioned.worktypeId, [
+            { name: "customFields.ticket_id_identifier", value: "OLD-1" }
+          ])
+          return {
+            old: old.id,
+            adopted,
+            fresh,
+            link: yield* links.get({ source: "generic", ticketId: "OLD-1" }),
+            found: found.map((w) => w.id)
+          }
         })
       )
       // The check (the worktype has workitems), then the lookup that finds the old workitem.
@@ -442,9 +524,18 @@ describe("Engine after a write whose outcome is unknown", () => {
   /** The Genesys client of a process killed right after its `n`-th PATCH was answered. */
   const dyingGenesys = (genesys: GenesysService, n: number): GenesysService => {
     let patches = 0
-    return { ...genesys, updateWorkitem: (id, body) => Effect.flatMap(genesys.updateWorkitem(id, body), (w) => (++patches >= n ? Effect.die(crash) : Effect.succeed(w))) }
+    return {
+      ...genesys,
+      updateWorkitem: (id, body) =>
+        Effect.flatMap(genesys.updateWorkitem(id, body), (w) =>
+          ++patches >= n ? Effect.die(crash) : Effect.succeed(w)
+        )
+    }
   }
-  const ticket = (ticketId: string, extra: Record<string, unknown>) => ({ ...fields(ticketId, `${ticketId}`), ...extra })
+  const ticket = (ticketId: string, extra: Record<string, unknown>) => ({
+    ...fields(ticketId, `${ticketId}`),
+    ...extra
+  })
 
   const setup = Effect.gen(function* () {
     const genesys = yield* Genesys
@@ -454,7 +545,8 @@ describe("Engine after a write whose outcome is unknown", () => {
     const options = { mapping, target: { typeId: provisioned.worktypeId, statuses }, failureBackoffMs: 50 }
     const inbox = yield* Inbox
     const links = yield* LinkStore
-    const applyNext = (engine: Effect.Effect.Success<ReturnType<typeof makeEngine>>) => Effect.flatMap(inbox.take, (b) => engine.process(b))
+    const applyNext = (engine: Effect.Effect.Success<ReturnType<typeof makeEngine>>) =>
+      Effect.flatMap(inbox.take, (b) => engine.process(b))
     /** Take the next batch with an engine that dies; put the batch back as a restart would find it. */
     const crashOnNext = (engine: Effect.Effect.Success<ReturnType<typeof makeEngine>>) =>
       Effect.gen(function* () {
@@ -475,20 +567,36 @@ describe("Engine after a write whose outcome is unknown", () => {
         Effect.gen(function* () {
           const t = yield* setup
           const engine = yield* makeEngine(t.options)
-          yield* t.inbox.accept(testEvent({ ticketId: "UNK-1", rev: 1, fields: ticket("UNK-1", { priority: "normal" }) }))
+          yield* t.inbox.accept(
+            testEvent({ ticketId: "UNK-1", rev: 1, fields: ticket("UNK-1", { priority: "normal" }) })
+          )
           yield* t.applyNext(engine)
-          yield* t.inbox.accept(testEvent({ ticketId: "UNK-1", rev: 2, fields: ticket("UNK-1", { priority: "urgent" }) }))
+          yield* t.inbox.accept(
+            testEvent({ ticketId: "UNK-1", rev: 2, fields: ticket("UNK-1", { priority: "urgent" }) })
+          )
           const dying = yield* makeEngine(t.options).pipe(
-            Effect.provideService(LinkStore, dyingLinks(t.links, (l) => l.appliedRevision === makeRevision(2)))
+            Effect.provideService(
+              LinkStore,
+              dyingLinks(t.links, (l) => l.appliedRevision === makeRevision(2))
+            )
           )
           const crashed = yield* t.crashOnNext(dying)
           const afterCrash = yield* t.workitem("UNK-1")
           const stored = yield* t.links.get({ source: "generic", ticketId: "UNK-1" })
           // The ticket is changed back before the restart works the ticket off: one batch, revisions 2 and 3.
-          yield* t.inbox.accept(testEvent({ ticketId: "UNK-1", rev: 3, fields: ticket("UNK-1", { priority: "normal" }) }))
+          yield* t.inbox.accept(
+            testEvent({ ticketId: "UNK-1", rev: 3, fields: ticket("UNK-1", { priority: "normal" }) })
+          )
           const restarted = yield* makeEngine(t.options)
           const result = yield* t.applyNext(restarted)
-          return { crashed, afterCrash, stored, result, final: yield* t.workitem("UNK-1"), link: yield* t.links.get({ source: "generic", ticketId: "UNK-1" }) }
+          return {
+            crashed,
+            afterCrash,
+            stored,
+            result,
+            final: yield* t.workitem("UNK-1"),
+            link: yield* t.links.get({ source: "generic", ticketId: "UNK-1" })
+          }
         })
       )
       expect(r.crashed).toBe(true)
@@ -516,7 +624,12 @@ describe("Engine after a write whose outcome is unknown", () => {
           yield* t.inbox.accept(testEvent({ ticketId: "UNK-2", rev: 1, fields: ticket("UNK-2", { priority: "low" }) }))
           yield* t.applyNext(engine)
           const workitemId = (yield* t.links.get({ source: "generic", ticketId: "UNK-2" }))!.workitemId
-          emulator.faults.add({ kind: "lostResponse", method: "PATCH", path: `/api/v2/taskmanagement/workitems/${workitemId}`, count: 1 })
+          emulator.faults.add({
+            kind: "lostResponse",
+            method: "PATCH",
+            path: `/api/v2/taskmanagement/workitems/${workitemId}`,
+            count: 1
+          })
           yield* t.inbox.accept(testEvent({ ticketId: "UNK-2", rev: 2, fields: ticket("UNK-2", { priority: "high" }) }))
           const lost = yield* t.applyNext(engine)
           const afterLoss = yield* t.workitem("UNK-2")
@@ -556,7 +669,14 @@ describe("Engine after a write whose outcome is unknown", () => {
           const afterCrash = yield* t.workitem("UNK-3")
           yield* t.inbox.accept(testEvent({ ticketId: "UNK-3", rev: 3, fields: ticket("UNK-3", { status: "closed" }) }))
           const result = yield* t.applyNext(yield* makeEngine(t.options))
-          return { crashed, afterCrash, result, final: yield* t.workitem("UNK-3"), open: t.id("Open"), closed: t.id("Closed") }
+          return {
+            crashed,
+            afterCrash,
+            result,
+            final: yield* t.workitem("UNK-3"),
+            open: t.id("Open"),
+            closed: t.id("Closed")
+          }
         })
       )
       expect(r.crashed).toBe(true)
@@ -583,10 +703,17 @@ describe("Engine after a write whose outcome is unknown", () => {
           yield* t.links.compareAndSet(key, undefined, createPendingLink(new Date().toISOString()))
           const normalized = t.mapping.normalize(ticket("UNK-4", { status: "closed", priority: "normal" }))
           if (normalized._tag === "Invalid") return yield* Effect.die(normalized.issues)
-          const ctx = { typeId: provisioned.worktypeId, statusIds: Object.fromEntries(t.statuses.map((s) => [s.name, s.id])) }
-          const orphan = yield* t.genesys.createWorkitem(t.mapping.create({ ...normalized.values, source_revision: makeRevision(1) }, ctx))
+          const ctx = {
+            typeId: provisioned.worktypeId,
+            statusIds: Object.fromEntries(t.statuses.map((s) => [s.name, s.id]))
+          }
+          const orphan = yield* t.genesys.createWorkitem(
+            t.mapping.create({ ...normalized.values, source_revision: makeRevision(1) }, ctx)
+          )
           // Revision 2 adopts it and walks Closed → Open → In Progress; the process dies after the first step.
-          yield* t.inbox.accept(testEvent({ ticketId: "UNK-4", rev: 2, fields: ticket("UNK-4", { status: "open", priority: "urgent" }) }))
+          yield* t.inbox.accept(
+            testEvent({ ticketId: "UNK-4", rev: 2, fields: ticket("UNK-4", { status: "open", priority: "urgent" }) })
+          )
           const dying = yield* makeEngine(t.options).pipe(Effect.provideService(Genesys, dyingGenesys(t.genesys, 1)))
           const crashed = yield* t.crashOnNext(dying)
           const afterCrash = yield* t.genesys.getWorkitem(orphan.id)
@@ -594,7 +721,9 @@ describe("Engine after a write whose outcome is unknown", () => {
           const engine = yield* makeEngine(t.options)
           const adopted = yield* t.applyNext(engine)
           const afterAdoption = yield* t.genesys.getWorkitem(orphan.id)
-          yield* t.inbox.accept(testEvent({ ticketId: "UNK-4", rev: 3, fields: ticket("UNK-4", { status: "open", priority: "normal" }) }))
+          yield* t.inbox.accept(
+            testEvent({ ticketId: "UNK-4", rev: 3, fields: ticket("UNK-4", { status: "open", priority: "normal" }) })
+          )
           const result = yield* t.applyNext(engine)
           return {
             crashed,

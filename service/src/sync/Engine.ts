@@ -15,7 +15,14 @@ import { Metrics } from "../observability/Metrics.js"
 import type { TicketSyncStatus } from "./TicketStatus.js"
 import { withApplySpan } from "../observability/Tracing.js"
 import { applyBatch } from "./apply.js"
-import { type ApplyResult, type EngineOptions, engineFields, makeStatusBook, missPolicyOnce, type SyncCore } from "./core.js"
+import {
+  type ApplyResult,
+  type EngineOptions,
+  engineFields,
+  makeStatusBook,
+  missPolicyOnce,
+  type SyncCore
+} from "./core.js"
 import { lagSeconds, retryDelayMs } from "./plan.js"
 
 export interface EngineService {
@@ -29,7 +36,11 @@ export interface EngineService {
 export class Engine extends Context.Tag("@workbridge/service/Engine")<Engine, EngineService>() {}
 
 /** What a ticket's sync looks like now: its link, its pending events, its last error. */
-const ticketStatusOf = (inbox: InboxService, links: LinkStoreService, key: TicketKey): Effect.Effect<TicketSyncStatus, StoreError> =>
+const ticketStatusOf = (
+  inbox: InboxService,
+  links: LinkStoreService,
+  key: TicketKey
+): Effect.Effect<TicketSyncStatus, StoreError> =>
   Effect.gen(function* () {
     const stored = yield* links.get(key)
     const link = stored !== undefined && isCreatePending(stored) ? undefined : stored
@@ -39,7 +50,12 @@ const ticketStatusOf = (inbox: InboxService, links: LinkStoreService, key: Ticke
       source: key.source,
       ticketId: key.ticketId,
       ...(link !== undefined
-        ? { workitemId: link.workitemId, appliedRevision: link.appliedRevision, lastAppliedAt: link.appliedAt, arrivedBy: link.origin ?? "webhook" }
+        ? {
+            workitemId: link.workitemId,
+            appliedRevision: link.appliedRevision,
+            lastAppliedAt: link.appliedAt,
+            arrivedBy: link.origin ?? "webhook"
+          }
         : {}),
       pendingEvents: pending.count,
       ...(lastError !== undefined ? { lastError } : {}),
@@ -67,11 +83,20 @@ export const make = (options: EngineOptions) =>
     }
 
     /** A failed apply: the ticket waits (its events stay in the inbox); the worker goes on with other tickets. */
-    const retryLater = (batch: TicketBatch, newestRevision: string | undefined, e: Effect.Effect.Error<ReturnType<typeof applyBatch>>) =>
+    const retryLater = (
+      batch: TicketBatch,
+      newestRevision: string | undefined,
+      e: Effect.Effect.Error<ReturnType<typeof applyBatch>>
+    ) =>
       Effect.gen(function* () {
         yield* recordRetry(audit, batch.key, newestRevision, e.message)
         log.warn(
-          { source: batch.key.source, ticketId: batch.key.ticketId, error: e.message, reason: "reason" in e ? e.reason : e._tag },
+          {
+            source: batch.key.source,
+            ticketId: batch.key.ticketId,
+            error: e.message,
+            reason: "reason" in e ? e.reason : e._tag
+          },
           "apply failed; the events stay in the inbox"
         )
         yield* inbox.release(batch, { delayMs: retryDelayMs(e, options) }).pipe(Effect.ignore)
@@ -88,20 +113,34 @@ export const make = (options: EngineOptions) =>
         const { result, outcomes } = r.right
         yield* links.recordOutcomes(batch.key, outcomes).pipe(Effect.ignore)
         yield* recordOutcomes(audit, batch.key, outcomes, result)
-        yield* inbox.ack(batch).pipe(
-          Effect.catchAll((e) => Effect.sync(() => log.error({ error: e.message }, "inbox ack failed; the batch will be seen again")))
-        )
+        yield* inbox
+          .ack(batch)
+          .pipe(
+            Effect.catchAll((e) =>
+              Effect.sync(() => log.error({ error: e.message }, "inbox ack failed; the batch will be seen again"))
+            )
+          )
         const now = yield* Clock.currentTimeMillis
         metrics.applyDuration.observe((now - started) / 1000)
         for (const o of outcomes) metrics.events.inc({ outcome: o.outcome })
         for (const e of batch.entries) metrics.syncLag.observe(Math.max(0, now - Date.parse(e.acceptedAt)) / 1000)
         if (result._tag === "Applied") {
           log.info(
-            { source: batch.key.source, ticketId: batch.key.ticketId, workitemId: result.workitemId, revision: result.revision, events: batch.entries.length, calls: result.calls },
+            {
+              source: batch.key.source,
+              ticketId: batch.key.ticketId,
+              workitemId: result.workitemId,
+              revision: result.revision,
+              events: batch.entries.length,
+              calls: result.calls
+            },
             "ticket applied"
           )
         } else if (result._tag === "Superseded") {
-          log.debug({ source: batch.key.source, ticketId: batch.key.ticketId, events: batch.entries.length }, "events superseded")
+          log.debug(
+            { source: batch.key.source, ticketId: batch.key.ticketId, events: batch.entries.length },
+            "events superseded"
+          )
         }
         return result
       }).pipe(Effect.onInterrupt(() => inbox.release(batch).pipe(Effect.ignore)))
@@ -112,7 +151,11 @@ export const make = (options: EngineOptions) =>
         Effect.catchAllDefect((defect) =>
           Effect.gen(function* () {
             log.error(
-              { source: batch.key.source, ticketId: batch.key.ticketId, defect: defect instanceof Error ? defect.message : String(defect) },
+              {
+                source: batch.key.source,
+                ticketId: batch.key.ticketId,
+                defect: defect instanceof Error ? defect.message : String(defect)
+              },
               "unexpected failure while applying; the events stay in the inbox"
             )
             yield* inbox.release(batch, { delayMs: options.failureBackoffMs ?? 1000 }).pipe(Effect.ignore)
@@ -123,18 +166,28 @@ export const make = (options: EngineOptions) =>
 
     const worker = Effect.forever(
       Effect.flatMap(inbox.take, guarded).pipe(
-        Effect.catchAll((e) => Effect.zipRight(Effect.sync(() => log.error({ error: e.message }, "inbox take failed")), Effect.sleep(1000)))
+        Effect.catchAll((e) =>
+          Effect.zipRight(
+            Effect.sync(() => log.error({ error: e.message }, "inbox take failed")),
+            Effect.sleep(1000)
+          )
+        )
       )
     )
 
     const service: EngineService = {
       process,
       run: (workers) =>
-        Effect.forEach(Array.from({ length: workers }, () => worker), (w) => w, { concurrency: "unbounded", discard: true }).pipe(Effect.zipRight(Effect.never)),
+        Effect.forEach(
+          Array.from({ length: workers }, () => worker),
+          (w) => w,
+          { concurrency: "unbounded", discard: true }
+        ).pipe(Effect.zipRight(Effect.never)),
       ticketStatus: (key) => ticketStatusOf(inbox, links, key)
     }
     return service
   })
 
-export const layer = (options: EngineOptions): Layer.Layer<Engine, never, Inbox | LinkStore | Genesys | Metrics | Log> =>
-  Layer.effect(Engine, make(options))
+export const layer = (
+  options: EngineOptions
+): Layer.Layer<Engine, never, Inbox | LinkStore | Genesys | Metrics | Log> => Layer.effect(Engine, make(options))

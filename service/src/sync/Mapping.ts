@@ -21,7 +21,11 @@ export interface MappingContext {
 }
 
 export type NormalizeResult =
-  | { readonly _tag: "Valid"; readonly values: Readonly<Record<string, unknown>>; readonly notes: ReadonlyArray<string> }
+  | {
+      readonly _tag: "Valid"
+      readonly values: Readonly<Record<string, unknown>>
+      readonly notes: ReadonlyArray<string>
+    }
   | { readonly _tag: "Invalid"; readonly issues: ReadonlyArray<string> }
 
 export interface WorkitemMapping {
@@ -37,7 +41,10 @@ export interface WorkitemMapping {
     ctx: MappingContext
   ) => Readonly<Record<string, unknown>> | undefined
   /** The ticket values a workitem holds (to adopt a workitem found by query). */
-  readonly fromWorkitem: (workitem: Readonly<Record<string, unknown>>, ctx: MappingContext) => Readonly<Record<string, unknown>>
+  readonly fromWorkitem: (
+    workitem: Readonly<Record<string, unknown>>,
+    ctx: MappingContext
+  ) => Readonly<Record<string, unknown>>
 }
 
 /** The mapping the catalog package derives. Derivation failures (a status id missing, a body too large) throw. */
@@ -64,9 +71,12 @@ export const catalogMapping = (catalog: Catalog): WorkitemMapping => {
           ]
         })
       }),
-    create: (values, ctx) => toWorkitemCreate(catalog, ticket(values), ctx) as unknown as Readonly<Record<string, unknown>>,
+    create: (values, ctx) =>
+      toWorkitemCreate(catalog, ticket(values), ctx) as unknown as Readonly<Record<string, unknown>>,
     update: (before, after, ctx) =>
-      toWorkitemUpdate(catalog, ticket(before), ticket(after), ctx) as unknown as Readonly<Record<string, unknown>> | undefined,
+      toWorkitemUpdate(catalog, ticket(before), ticket(after), ctx) as unknown as
+        | Readonly<Record<string, unknown>>
+        | undefined,
     fromWorkitem: (workitem, ctx) => workitemToValues(catalog, workitem as WorkitemLike, ctx)
   }
 }

@@ -18,7 +18,15 @@
  */
 import { compareRevision, type EventOrigin, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
-import { CREATE_PENDING_REVISION, createPendingLink, type InboxEntry, type Link, type Outcome, type TicketBatch, type TicketKey } from "../domain/records.js"
+import {
+  CREATE_PENDING_REVISION,
+  createPendingLink,
+  type InboxEntry,
+  type Link,
+  type Outcome,
+  type TicketBatch,
+  type TicketKey
+} from "../domain/records.js"
 import { GenesysError } from "../domain/errors.js"
 import type { Workitem } from "@workbridge/genesys"
 import { type ApplyResult, countCalls, crashIfAt, type GenesysCalls, nowIso, type SyncCore } from "./core.js"
@@ -54,7 +62,8 @@ interface Written {
   readonly upToDate?: "applied" | "superseded"
 }
 
-const written = (workitemId: string, upToDate?: "applied" | "superseded"): Written => (upToDate === undefined ? { workitemId } : { workitemId, upToDate })
+const written = (workitemId: string, upToDate?: "applied" | "superseded"): Written =>
+  upToDate === undefined ? { workitemId } : { workitemId, upToDate }
 
 /** One write of a ticket's newest values. */
 interface Write {
@@ -71,19 +80,25 @@ interface Write {
 const create = (core: SyncCore, genesys: GenesysCalls, w: Write, expected: string | undefined) =>
   Effect.gen(function* () {
     const { mapping, target, links } = core
-    const bodyOf = Effect.map(derive(() => mapping.create(w.values, core.statuses.context())), (derived) =>
-      target.workbinId !== undefined ? { ...derived, workbinId: target.workbinId } : derived
+    const bodyOf = Effect.map(
+      derive(() => mapping.create(w.values, core.statuses.context())),
+      (derived) => (target.workbinId !== undefined ? { ...derived, workbinId: target.workbinId } : derived)
     )
     const body = yield* bodyOf
     if (expected !== CREATE_PENDING_REVISION) {
-      if (!(yield* links.compareAndSet(w.key, expected, createPendingLink(yield* nowIso)))) return yield* new LinkConflict({ key: w.key })
+      if (!(yield* links.compareAndSet(w.key, expected, createPendingLink(yield* nowIso))))
+        return yield* new LinkConflict({ key: w.key })
     }
-    const post = (b: Values) => genesys.createWorkitem(b).pipe(Effect.mapError((e) => (outcomeUnknown(e) ? new AmbiguousCreate({ cause: e }) : e)))
+    const post = (b: Values) =>
+      genesys
+        .createWorkitem(b)
+        .pipe(Effect.mapError((e) => (outcomeUnknown(e) ? new AmbiguousCreate({ cause: e }) : e)))
     const created = yield* post(body).pipe(
       // A refused status may be one re-provisioned since start (same name, new id): learn the statuses again
       // and, if the body changes, send it once more (a 400 made nothing).
       Effect.catchIf(
-        (e): e is GenesysError => e instanceof GenesysError && e.reason === "BadRequest" && typeof body["statusId"] === "string",
+        (e): e is GenesysError =>
+          e instanceof GenesysError && e.reason === "BadRequest" && typeof body["statusId"] === "string",
         (e) =>
           Effect.gen(function* () {
             yield* core.statuses.relearn(genesys)
@@ -94,14 +109,23 @@ const create = (core: SyncCore, genesys: GenesysCalls, w: Write, expected: strin
       )
     )
     yield* crashIfAt(core.options.crashAt, "after-create")
-    const link = appliedLink({ ...w, workitemId: created.id, statusId: created.status?.id, appliedAt: yield* nowIso, typeId: target.typeId })
-    if (!(yield* links.compareAndSet(w.key, CREATE_PENDING_REVISION, link))) return yield* new LinkConflict({ key: w.key })
+    const link = appliedLink({
+      ...w,
+      workitemId: created.id,
+      statusId: created.status?.id,
+      appliedAt: yield* nowIso,
+      typeId: target.typeId
+    })
+    if (!(yield* links.compareAndSet(w.key, CREATE_PENDING_REVISION, link)))
+      return yield* new LinkConflict({ key: w.key })
     return written(created.id)
   })
 
 /** A PATCH; a failure that leaves its outcome unknown is an {@link AmbiguousUpdate}. */
 const patchWorkitem = (genesys: GenesysCalls, workitemId: string, body: Values) =>
-  genesys.updateWorkitem(workitemId, body).pipe(Effect.mapError((e) => (outcomeUnknown(e) ? new AmbiguousUpdate({ cause: e }) : e)))
+  genesys
+    .updateWorkitem(workitemId, body)
+    .pipe(Effect.mapError((e) => (outcomeUnknown(e) ? new AmbiguousUpdate({ cause: e }) : e)))
 
 /** An update of a workitem towards `after` (see {@link update}). */
 interface Update extends Write {
@@ -130,7 +154,9 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
     const fromApplied = yield* derive(() => core.mapping.update(u.before, u.values, ctx))
     // An intended value set that no longer derives (the worktype changed since) is replaced by "every field".
     const fromIntended = yield* Effect.forEach(u.intended, (b) =>
-      derive(() => core.mapping.update(b, u.values, ctx)).pipe(Effect.orElse(() => derive(() => core.mapping.update({}, u.values, ctx))))
+      derive(() => core.mapping.update(b, u.values, ctx)).pipe(
+        Effect.orElse(() => derive(() => core.mapping.update({}, u.values, ctx)))
+      )
     )
     plan = splitPatch(mergePatches([fromApplied, ...fromIntended]), core.fields.revision)
   })
@@ -171,7 +197,10 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
       if (statusId === undefined) yield* readStatus
       else if (!statuses.known(statusId)) {
         // Not one of the worktype's statuses (re-provisioned, or a link from before a restart): unknown, not trusted.
-        core.log.info({ workitemId: u.workitemId, statusId }, "the recorded status is not one of the worktype's statuses; reading the workitem's current status")
+        core.log.info(
+          { workitemId: u.workitemId, statusId },
+          "the recorded status is not one of the worktype's statuses; reading the workitem's current status"
+        )
         yield* readStatus
       } else trusted = true
     }
@@ -184,7 +213,10 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
    */
   const afterRefusal = (e: GenesysError) =>
     Effect.gen(function* () {
-      core.log.info({ workitemId: u.workitemId, error: e.message }, "status step refused; reading the workitem's current status")
+      core.log.info(
+        { workitemId: u.workitemId, error: e.message },
+        "status step refused; reading the workitem's current status"
+      )
       const planned = statusId
       const read = trusted ? yield* readStatus : undefined
       trusted = false
@@ -207,7 +239,8 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
   }
 }
 
-const refusedStep = (e: unknown): e is GenesysError => e instanceof GenesysError && (e.reason === "BadRequest" || e.reason === "Conflict")
+const refusedStep = (e: unknown): e is GenesysError =>
+  e instanceof GenesysError && (e.reason === "BadRequest" || e.reason === "Conflict")
 
 /**
  * PATCH the changes, walking the status graph when the status changes (see {@link statusWalk}).
@@ -226,7 +259,8 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
     if (u.linked !== undefined && bodies.length > 0) {
       // Durably, before the PATCH: these values may be in Genesys from now on, whatever the link says.
       const updateIntent = nextUpdateIntent(u.intended, u.values, u.revision)
-      if (!(yield* core.links.compareAndSet(u.key, u.expected, { ...u.linked, updateIntent }))) return yield* new LinkConflict({ key: u.key })
+      if (!(yield* core.links.compareAndSet(u.key, u.expected, { ...u.linked, updateIntent })))
+        return yield* new LinkConflict({ key: u.key })
     }
     for (let i = 0; i < bodies.length; i++) {
       const body = bodies[i]!
@@ -256,8 +290,10 @@ const findWorkitem = (core: SyncCore, genesys: GenesysCalls, values: Values, eve
   if (sourceSystem !== undefined && typeof values["source_system"] === "string") {
     filters.push({ name: `customFields.${sourceSystem}`, value: values["source_system"] })
   }
-  return Effect.map(genesys.queryWorkitems(core.target.typeId, filters), (found) =>
-    [...found].sort((a, b) => String(a["dateCreated"] ?? "").localeCompare(String(b["dateCreated"] ?? "")))[0]
+  return Effect.map(
+    genesys.queryWorkitems(core.target.typeId, filters),
+    (found) =>
+      [...found].sort((a, b) => String(a["dateCreated"] ?? "").localeCompare(String(b["dateCreated"] ?? "")))[0]
   )
 }
 
@@ -277,7 +313,10 @@ const updateLinked = (core: SyncCore, genesys: GenesysCalls, w: Write, link: Lin
       () =>
         Effect.gen(function* () {
           // The workitem was deleted in Genesys: create it again and relink.
-          core.log.warn({ source: w.key.source, ticketId: w.key.ticketId, workitemId: link.workitemId }, "linked workitem is gone; recreating it")
+          core.log.warn(
+            { source: w.key.source, ticketId: w.key.ticketId, workitemId: link.workitemId },
+            "linked workitem is gone; recreating it"
+          )
           return yield* create(core, genesys, w, link.appliedRevision)
         })
     ),
@@ -300,9 +339,15 @@ const updateLinked = (core: SyncCore, genesys: GenesysCalls, w: Write, link: Lin
  */
 const adopt = (core: SyncCore, genesys: GenesysCalls, w: Write, expected: string | undefined, found: Workitem) =>
   Effect.gen(function* () {
-    const { [core.fields.statusKey ?? ""]: _status, ...adoptedValues } = core.mapping.fromWorkitem(found, core.statuses.context())
+    const { [core.fields.statusKey ?? ""]: _status, ...adoptedValues } = core.mapping.fromWorkitem(
+      found,
+      core.statuses.context()
+    )
     const rev = core.fields.revision === undefined ? undefined : found.customFields?.[core.fields.revision]
-    core.log.info({ source: w.key.source, ticketId: w.key.ticketId, workitemId: found.id, revision: rev }, "adopting an unlinked workitem")
+    core.log.info(
+      { source: w.key.source, ticketId: w.key.ticketId, workitemId: found.id, revision: rev },
+      "adopting an unlinked workitem"
+    )
     if (typeof rev === "string" && compareRevision(w.revision, rev) <= 0) {
       const adopted: Link = {
         workitemId: found.id,
@@ -326,7 +371,9 @@ const adopt = (core: SyncCore, genesys: GenesysCalls, w: Write, expected: string
       linked: undefined
     }).pipe(
       // Found by a query of this worktype: it is not another worktype's.
-      Effect.catchTag("ForeignWorkitem", (e) => Effect.die(new Error(`the query of worktype ${core.target.typeId} found a workitem of ${e.typeId}`)))
+      Effect.catchTag("ForeignWorkitem", (e) =>
+        Effect.die(new Error(`the query of worktype ${core.target.typeId} found a workitem of ${e.typeId}`))
+      )
     )
   })
 
@@ -349,11 +396,27 @@ export interface Applied {
 }
 
 /** Dead-letter the newest event (the others are superseded by it). */
-const deadLetter = (core: SyncCore, key: TicketKey, entries: ReadonlyArray<InboxEntry>, reason: string, details: ReadonlyArray<string>) =>
+const deadLetter = (
+  core: SyncCore,
+  key: TicketKey,
+  entries: ReadonlyArray<InboxEntry>,
+  reason: string,
+  details: ReadonlyArray<string>
+) =>
   Effect.gen(function* () {
     const newest = entries[entries.length - 1]!.event
-    yield* core.links.addDeadLetter({ source: key.source, ticketId: key.ticketId, revision: newest.revision, reason, details, event: newest })
-    core.log.warn({ source: key.source, ticketId: key.ticketId, revision: newest.revision, reason, details }, "event dead-lettered")
+    yield* core.links.addDeadLetter({
+      source: key.source,
+      ticketId: key.ticketId,
+      revision: newest.revision,
+      reason,
+      details,
+      event: newest
+    })
+    core.log.warn(
+      { source: key.source, ticketId: key.ticketId, revision: newest.revision, reason, details },
+      "event dead-lettered"
+    )
     return { result: { _tag: "DeadLettered", reason }, outcomes: newestOutcomes(entries, "dead") } satisfies Applied
   })
 
@@ -364,7 +427,10 @@ export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketB
     const entries = [...batch.entries].sort((a, b) => compareRevision(a.event.revision, b.event.revision))
     const newest = entries[entries.length - 1]!.event
     const view = viewLink(yield* core.links.get(key), core.target.typeId)
-    const superseded: Applied = { result: { _tag: "Superseded", revision: newest.revision }, outcomes: supersededOutcomes(entries) }
+    const superseded: Applied = {
+      result: { _tag: "Superseded", revision: newest.revision },
+      outcomes: supersededOutcomes(entries)
+    }
     if (isSuperseded(newest.revision, view.link?.appliedRevision)) return superseded
     yield* crashIfAt(core.options.crashAt, "before-apply")
 
@@ -375,7 +441,13 @@ export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketB
     if (core.fields.has("last_synced")) values["last_synced"] = yield* nowIso
 
     const counted = countCalls(genesys)
-    const done = yield* write(core, counted.genesys, { key, values, revision: newest.revision, origin: newest.origin }, newest, view).pipe(
+    const done = yield* write(
+      core,
+      counted.genesys,
+      { key, values, revision: newest.revision, origin: newest.origin },
+      newest,
+      view
+    ).pipe(
       Effect.map((r) => ({ _tag: "Done" as const, ...r })),
       Effect.catchTags({
         Unapplicable: (e) => Effect.succeed({ _tag: "Dead" as const, reason: e.reason, details: e.details }),

@@ -53,17 +53,25 @@ export type MissPolicy = "post" | "query"
  * made after a create intent, so a ticket with no link has no workitem. Without it (a fresh data directory
  * against a worktype that already has workitems) any miss may be a workitem the store never heard of.
  */
-export const worktypeMarkerKey = (typeId: string): TicketKey => ({ source: "_workbridge", ticketId: `create-intents:${typeId}` })
+export const worktypeMarkerKey = (typeId: string): TicketKey => ({
+  source: "_workbridge",
+  ticketId: `create-intents:${typeId}`
+})
 
 /** Kill the process at a test-only crash point. */
 export const crashIfAt = (configured: CrashPoint | undefined, point: CrashPoint): Effect.Effect<void> =>
-  configured === point ? Effect.sync(() => process.kill(process.pid, "SIGKILL")).pipe(Effect.zipRight(Effect.never)) : Effect.void
+  configured === point
+    ? Effect.sync(() => process.kill(process.pid, "SIGKILL")).pipe(Effect.zipRight(Effect.never))
+    : Effect.void
 
 /** The time now, as the link store records it (read through the Effect `Clock`). */
 export const nowIso: Effect.Effect<string> = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
 /** The Genesys operations the apply uses. */
-export type GenesysCalls = Pick<GenesysService, "getStatuses" | "queryWorkitems" | "getWorkitem" | "createWorkitem" | "updateWorkitem">
+export type GenesysCalls = Pick<
+  GenesysService,
+  "getStatuses" | "queryWorkitems" | "getWorkitem" | "createWorkitem" | "updateWorkitem"
+>
 
 /** The Genesys operations of one apply, each call counted (whatever its outcome) as it is made. */
 export interface CountedCalls {
@@ -121,7 +129,10 @@ export const makeStatusBook = (target: SyncTarget, log: Logger): StatusBook => {
       Effect.map(genesys.getStatuses(target.typeId), (fresh) => {
         const before = new Set(statuses.map((s) => s.id))
         if (fresh.length !== before.size || fresh.some((s) => !before.has(s.id))) {
-          log.warn({ typeId: target.typeId, statuses: fresh.map((s) => s.name) }, "the worktype's statuses changed in Genesys; using the new ones")
+          log.warn(
+            { typeId: target.typeId, statuses: fresh.map((s) => s.name) },
+            "the worktype's statuses changed in Genesys; using the new ones"
+          )
         }
         statuses = fresh
         ctx = contextOf(fresh)
@@ -190,7 +201,12 @@ export const missPolicyOnce = (
         return "query" as const
       }
       // Another replica may have written it first (false): the same conclusion.
-      yield* links.compareAndSet(markerKey, undefined, { workitemId: target.typeId, appliedRevision: "marker", appliedValues: {}, appliedAt: yield* nowIso })
+      yield* links.compareAndSet(markerKey, undefined, {
+        workitemId: target.typeId,
+        appliedRevision: "marker",
+        appliedValues: {},
+        appliedAt: yield* nowIso
+      })
       return "post" as const
     })
     let decided: MissPolicy | undefined
@@ -201,6 +217,8 @@ export const missPolicyOnce = (
       })
     )
     return Effect.suspend(() =>
-      decided !== undefined ? Effect.succeed(decided) : lock.withPermits(1)(Effect.suspend(() => (decided !== undefined ? Effect.succeed(decided) : remember)))
+      decided !== undefined
+        ? Effect.succeed(decided)
+        : lock.withPermits(1)(Effect.suspend(() => (decided !== undefined ? Effect.succeed(decided) : remember)))
     )
   })

@@ -28,4 +28,7 @@ export class AmbiguousUpdate extends Data.TaggedError("AmbiguousUpdate")<{ reado
 export class ForeignWorkitem extends Data.TaggedError("ForeignWorkitem")<{ readonly typeId: string }> {}
 
 /** An event that cannot be applied as it stands (dead letter). */
-export class Unapplicable extends Data.TaggedError("Unapplicable")<{ readonly reason: string; readonly details: ReadonlyArray<string> }> {}
+export class Unapplicable extends Data.TaggedError("Unapplicable")<{
+  readonly reason: string
+  readonly details: ReadonlyArray<string>
+}> {}

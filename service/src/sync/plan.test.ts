@@ -41,43 +41,86 @@ const link = (over: Partial<Link> = {}): Link => ({
 const entry = (revision: string, deliveryKey = `d-${revision}`): InboxEntry => ({
   id: deliveryKey,
   acceptedAt: "2026-01-01T00:00:00.000Z",
-  event: { source: "generic", ticketId: "1", revision, occurredAt: "2026-01-01T00:00:00.000Z", deliveryKey, kind: "updated", fields: {} } satisfies TicketEvent
+  event: {
+    source: "generic",
+    ticketId: "1",
+    revision,
+    occurredAt: "2026-01-01T00:00:00.000Z",
+    deliveryKey,
+    kind: "updated",
+    fields: {}
+  } satisfies TicketEvent
 })
 
-const genesysError = (reason: GenesysError["reason"], extra: Partial<ConstructorParameters<typeof GenesysError>[0]> = {}) =>
-  new GenesysError({ reason, operation: "updateWorkitem", ...extra })
+const genesysError = (
+  reason: GenesysError["reason"],
+  extra: Partial<ConstructorParameters<typeof GenesysError>[0]> = {}
+) => new GenesysError({ reason, operation: "updateWorkitem", ...extra })
 
 describe("splitPatch", () => {
   it("takes the status and the revision marker out of the field changes", () => {
-    const plan = splitPatch({ name: "n", statusId: "resolved", customFields: { rev_text: "r9", subject_text: "s" } }, "rev_text")
-    expect(plan).toEqual({ patch: { name: "n", customFields: { subject_text: "s" } }, wantedStatus: "resolved", marker: { rev_text: "r9" } })
+    const plan = splitPatch(
+      { name: "n", statusId: "resolved", customFields: { rev_text: "r9", subject_text: "s" } },
+      "rev_text"
+    )
+    expect(plan).toEqual({
+      patch: { name: "n", customFields: { subject_text: "s" } },
+      wantedStatus: "resolved",
+      marker: { rev_text: "r9" }
+    })
   })
 
   it("drops the custom fields when the marker was the only one, and has no marker or status when none changed", () => {
-    expect(splitPatch({ customFields: { rev_text: "r9" } }, "rev_text")).toEqual({ patch: {}, marker: { rev_text: "r9" } })
+    expect(splitPatch({ customFields: { rev_text: "r9" } }, "rev_text")).toEqual({
+      patch: {},
+      marker: { rev_text: "r9" }
+    })
     expect(splitPatch({ name: "n" }, "rev_text")).toEqual({ patch: { name: "n" } })
-    expect(splitPatch({ customFields: { rev_text: "r9" } }, undefined)).toEqual({ patch: { customFields: { rev_text: "r9" } } })
+    expect(splitPatch({ customFields: { rev_text: "r9" } }, undefined)).toEqual({
+      patch: { customFields: { rev_text: "r9" } }
+    })
   })
 })
 
 describe("planBodies", () => {
   it("walks the status graph one PATCH per step: the fields with the first step, the marker with the last", () => {
-    const planned = planBodies({ patch: { name: "n" }, wantedStatus: "closed", marker: { rev_text: "r9" } }, chain, "open")
+    const planned = planBodies(
+      { patch: { name: "n" }, wantedStatus: "closed", marker: { rev_text: "r9" } },
+      chain,
+      "open"
+    )
     expect(planned).toEqual({
       _tag: "Bodies",
-      bodies: [{ name: "n", statusId: "progress" }, { statusId: "resolved" }, { statusId: "closed", customFields: { rev_text: "r9" } }]
+      bodies: [
+        { name: "n", statusId: "progress" },
+        { statusId: "resolved" },
+        { statusId: "closed", customFields: { rev_text: "r9" } }
+      ]
     })
   })
 
   it("sets the wanted status in one step from a status that is not the worktype's, and sends the marker alone when nothing else changed", () => {
-    expect(planBodies({ patch: {}, wantedStatus: "closed" }, chain, "gone")).toEqual({ _tag: "Bodies", bodies: [{ statusId: "closed" }] })
-    expect(planBodies({ patch: {}, wantedStatus: "closed" }, chain, undefined)).toEqual({ _tag: "Bodies", bodies: [{ statusId: "closed" }] })
-    expect(planBodies({ patch: {}, marker: { rev_text: "r9" } }, chain, "open")).toEqual({ _tag: "Bodies", bodies: [{ customFields: { rev_text: "r9" } }] })
+    expect(planBodies({ patch: {}, wantedStatus: "closed" }, chain, "gone")).toEqual({
+      _tag: "Bodies",
+      bodies: [{ statusId: "closed" }]
+    })
+    expect(planBodies({ patch: {}, wantedStatus: "closed" }, chain, undefined)).toEqual({
+      _tag: "Bodies",
+      bodies: [{ statusId: "closed" }]
+    })
+    expect(planBodies({ patch: {}, marker: { rev_text: "r9" } }, chain, "open")).toEqual({
+      _tag: "Bodies",
+      bodies: [{ customFields: { rev_text: "r9" } }]
+    })
     expect(planBodies({ patch: {} }, chain, "open")).toEqual({ _tag: "Bodies", bodies: [] })
   })
 
   it("merges the marker into the last body's custom fields", () => {
-    const planned = planBodies({ patch: { customFields: { subject_text: "s" } }, marker: { rev_text: "r9" } }, chain, "open")
+    const planned = planBodies(
+      { patch: { customFields: { subject_text: "s" } }, marker: { rev_text: "r9" } },
+      chain,
+      "open"
+    )
     expect(planned).toEqual({ _tag: "Bodies", bodies: [{ customFields: { subject_text: "s", rev_text: "r9" } }] })
   })
 
@@ -91,7 +134,9 @@ describe("planBodies", () => {
 
 describe("mergePatches and nextUpdateIntent", () => {
   it("merges custom fields key by key, later bodies winning", () => {
-    expect(mergePatches([{ name: "a", customFields: { x: 1, y: 1 } }, undefined, { customFields: { y: 2 }, statusId: "s" }])).toEqual({
+    expect(
+      mergePatches([{ name: "a", customFields: { x: 1, y: 1 } }, undefined, { customFields: { y: 2 }, statusId: "s" }])
+    ).toEqual({
       name: "a",
       customFields: { x: 1, y: 2 },
       statusId: "s"
@@ -100,7 +145,10 @@ describe("mergePatches and nextUpdateIntent", () => {
 
   it("lists the new values once: values alike but for last_synced are not added again", () => {
     const before = [{ subject: "a", last_synced: "t1" }]
-    expect(nextUpdateIntent(before, { subject: "a", last_synced: "t2" }, "r3")).toEqual({ revision: "r3", values: before })
+    expect(nextUpdateIntent(before, { subject: "a", last_synced: "t2" }, "r3")).toEqual({
+      revision: "r3",
+      values: before
+    })
     expect(nextUpdateIntent(before, { subject: "b", last_synced: "t2" }, "r3")).toEqual({
       revision: "r3",
       values: [...before, { subject: "b", last_synced: "t2" }]
@@ -112,7 +160,12 @@ describe("mergePatches and nextUpdateIntent", () => {
 describe("viewLink", () => {
   it("works from a link of this worktype, or one from before links recorded their worktype", () => {
     expect(viewLink(link(), "t1")).toEqual({ pending: false, link: link(), expected: "r2" })
-    const typeless: Link = { workitemId: "w1", appliedRevision: "r2", appliedValues: {}, appliedAt: "2026-01-01T00:00:00.000Z" }
+    const typeless: Link = {
+      workitemId: "w1",
+      appliedRevision: "r2",
+      appliedValues: {},
+      appliedAt: "2026-01-01T00:00:00.000Z"
+    }
     expect(viewLink(typeless, "t1")).toEqual({ pending: false, link: typeless, expected: "r2" })
   })
 
@@ -179,7 +232,13 @@ describe("failures", () => {
 
 describe("the link after a write and the lag", () => {
   it("records the status only when known and the origin only when not a webhook", () => {
-    const base = { workitemId: "w", revision: "r", values: { a: 1 }, appliedAt: "2026-01-01T00:00:00.000Z", typeId: "t" }
+    const base = {
+      workitemId: "w",
+      revision: "r",
+      values: { a: 1 },
+      appliedAt: "2026-01-01T00:00:00.000Z",
+      typeId: "t"
+    }
     expect(appliedLink({ ...base, statusId: undefined, origin: "webhook" })).toEqual({
       workitemId: "w",
       appliedRevision: "r",
@@ -187,7 +246,10 @@ describe("the link after a write and the lag", () => {
       appliedAt: "2026-01-01T00:00:00.000Z",
       typeId: "t"
     })
-    expect(appliedLink({ ...base, statusId: "s", origin: "backfill" })).toMatchObject({ statusId: "s", origin: "backfill" })
+    expect(appliedLink({ ...base, statusId: "s", origin: "backfill" })).toMatchObject({
+      statusId: "s",
+      origin: "backfill"
+    })
   })
 
   it("measures the lag from the oldest pending event, never below zero", () => {

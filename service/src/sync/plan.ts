@@ -67,7 +67,11 @@ export type BodiesPlan =
  * step; the revision marker with the last. A `from` that is not one of `statuses` (unknown) is not walked from:
  * the wanted status is set in one step.
  */
-export const planBodies = (plan: PatchPlan, statuses: ReadonlyArray<WorktypeStatus>, from: string | undefined): BodiesPlan => {
+export const planBodies = (
+  plan: PatchPlan,
+  statuses: ReadonlyArray<WorktypeStatus>,
+  from: string | undefined
+): BodiesPlan => {
   let path: ReadonlyArray<string> = []
   const { wantedStatus } = plan
   if (wantedStatus !== undefined) {
@@ -75,7 +79,10 @@ export const planBodies = (plan: PatchPlan, statuses: ReadonlyArray<WorktypeStat
     const found = known ? shortestStatusPath(statuses, from, wantedStatus) : [wantedStatus]
     if (found === undefined) {
       const name = (id: string | undefined) => statuses.find((s) => s.id === id)?.name ?? id ?? "unknown"
-      return { _tag: "NoTransition", detail: `the worktype allows no path from status "${name(from)}" to "${name(wantedStatus)}"` }
+      return {
+        _tag: "NoTransition",
+        detail: `the worktype allows no path from status "${name(from)}" to "${name(wantedStatus)}"`
+      }
     }
     path = found
   }
@@ -86,7 +93,10 @@ export const planBodies = (plan: PatchPlan, statuses: ReadonlyArray<WorktypeStat
   for (const step of path.slice(1)) bodies.push({ statusId: step })
   if (plan.marker !== undefined) {
     const last = bodies.pop() ?? {}
-    bodies.push({ ...last, customFields: { ...((last["customFields"] as Record<string, unknown> | undefined) ?? {}), ...plan.marker } })
+    bodies.push({
+      ...last,
+      customFields: { ...((last["customFields"] as Record<string, unknown> | undefined) ?? {}), ...plan.marker }
+    })
   }
   return { _tag: "Bodies", bodies }
 }
@@ -128,7 +138,10 @@ export const supersededOutcomes = (entries: ReadonlyArray<InboxEntry>): Array<Ou
 /** The newest event (the last of `entries`, sorted by revision) ended `outcome`; the others were superseded by it. */
 export const newestOutcomes = (entries: ReadonlyArray<InboxEntry>, outcome: "applied" | "dead"): Array<Outcome> => {
   const newest = entries[entries.length - 1]!
-  return [...supersededOutcomes(entries.slice(0, -1)), { deliveryKey: newest.event.deliveryKey, revision: newest.event.revision, outcome }]
+  return [
+    ...supersededOutcomes(entries.slice(0, -1)),
+    { deliveryKey: newest.event.deliveryKey, revision: newest.event.revision, outcome }
+  ]
 }
 
 export const errorDetails = (e: GenesysError): Array<string> => {
@@ -144,7 +157,9 @@ export const errorDetails = (e: GenesysError): Array<string> => {
 }
 
 /** A Genesys failure the apply cannot get past: transient ones are retried, the others dead-letter the event. */
-export type FailureClass = { readonly _tag: "Retry" } | { readonly _tag: "Dead"; readonly reason: string; readonly details: ReadonlyArray<string> }
+export type FailureClass =
+  | { readonly _tag: "Retry" }
+  | { readonly _tag: "Dead"; readonly reason: string; readonly details: ReadonlyArray<string> }
 
 export const classifyGenesysFailure = (e: GenesysError): FailureClass =>
   e.transient ? { _tag: "Retry" } : { _tag: "Dead", reason: `Genesys${e.reason}`, details: errorDetails(e) }
@@ -160,8 +175,10 @@ export interface BackoffOptions {
  */
 export const retryDelayMs = (e: { readonly _tag: string }, options: BackoffOptions): number => {
   const base = options.failureBackoffMs ?? 1000
-  if (e._tag === "AmbiguousCreate" || e._tag === "AmbiguousUpdate") return Math.max(options.ambiguousCreateBackoffMs ?? 0, base)
-  if (e instanceof GenesysError && e.scoped && e.retryAfterSeconds !== undefined) return Math.max(base, Math.ceil(e.retryAfterSeconds * 1000))
+  if (e._tag === "AmbiguousCreate" || e._tag === "AmbiguousUpdate")
+    return Math.max(options.ambiguousCreateBackoffMs ?? 0, base)
+  if (e instanceof GenesysError && e.scoped && e.retryAfterSeconds !== undefined)
+    return Math.max(base, Math.ceil(e.retryAfterSeconds * 1000))
   return base
 }
 

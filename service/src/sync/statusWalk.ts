@@ -20,7 +20,9 @@ export const shortestStatusPath = (
   const next = (id: string): ReadonlyArray<string> => {
     const s = byId.get(id)
     if (s === undefined) return []
-    return s.destinationStatusIds.length === 0 ? statuses.map((x) => x.id).filter((x) => x !== id) : s.destinationStatusIds
+    return s.destinationStatusIds.length === 0
+      ? statuses.map((x) => x.id).filter((x) => x !== id)
+      : s.destinationStatusIds
   }
   const previous = new Map<string, string>()
   const seen = new Set([from])

@@ -39,7 +39,11 @@ export const auditTrailContract = (
           const t = yield* AuditTrail
           for (let i = 0; i < 5; i++) yield* t.record(a, entry(i))
           yield* t.record(b, entry(9, "applied"))
-          return { a: yield* t.list(a), b: yield* t.list(b), none: yield* t.list({ source: "zendesk", ticketId: "A-1" }) }
+          return {
+            a: yield* t.list(a),
+            b: yield* t.list(b),
+            none: yield* t.list({ source: "zendesk", ticketId: "A-1" })
+          }
         })
       )
       expect(r.a).toEqual([0, 1, 2, 3, 4].map((i) => entry(i)))
@@ -78,7 +82,10 @@ export const auditTrailContract = (
       const event = testEvent({ ticketId: "A-1", rev: 3 })
       let accepts = 0
       const inbox = {
-        accept: () => Effect.sync(() => (++accepts === 1 ? { _tag: "Accepted" as const, id: "1" } : { _tag: "Duplicate" as const })),
+        accept: () =>
+          Effect.sync(() =>
+            ++accepts === 1 ? { _tag: "Accepted" as const, id: "1" } : { _tag: "Duplicate" as const }
+          ),
         requeue: () => Effect.succeed("2")
       } as unknown as InboxService
       const kinds = await run(

@@ -20,12 +20,16 @@ export interface BudgetClientSpec {
   readonly skewMs: number
 }
 
-
 const run = async (spec: BudgetClientSpec): Promise<void> => {
   const real = Date.now.bind(Date)
   Date.now = () => real() + spec.skewMs
   const redis = new Redis(spec.url, { maxRetriesPerRequest: 1 })
-  const bucket = sharedBucket(redis, { prefix: spec.prefix, clientId: spec.clientId, perMinute: spec.perMinute, burst: spec.burst })
+  const bucket = sharedBucket(redis, {
+    prefix: spec.prefix,
+    clientId: spec.clientId,
+    perMinute: spec.perMinute,
+    burst: spec.burst
+  })
   const end = real() + spec.durationMs
   process.stdout.write("ready\n")
   const loop = async () => {

@@ -14,7 +14,10 @@ export interface ServiceProcess {
 }
 
 /** `args`: node's arguments, by default the sources through tsx; `["dist/main.js"]` runs the compiled service. */
-export const spawnService = (env: Readonly<Record<string, string>>, args: ReadonlyArray<string> = ["--import", "tsx", "src/main.ts"]): ServiceProcess => {
+export const spawnService = (
+  env: Readonly<Record<string, string>>,
+  args: ReadonlyArray<string> = ["--import", "tsx", "src/main.ts"]
+): ServiceProcess => {
   // `node --import tsx`: one process (the tsx CLI would put a wrapper process in front of the service).
   const child = spawn(process.execPath, [...args], {
     cwd: SERVICE_DIR,
@@ -32,7 +35,9 @@ export const spawnService = (env: Readonly<Record<string, string>>, args: Readon
     child.stderr!.on("data", (c: Buffer) => {
       out += c.toString("utf8")
     })
-    child.once("exit", (code, signal) => reject(new Error(`service exited before listening (code ${code}, signal ${signal}):\n${out}`)))
+    child.once("exit", (code, signal) =>
+      reject(new Error(`service exited before listening (code ${code}, signal ${signal}):\n${out}`))
+    )
   })
   ready.catch(() => undefined)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

@@ -3,9 +3,7 @@ import { makeRevision, type TicketEvent } from "@workbridge/catalog"
 
 let counter = 0
 
-export const testEvent = (
-  overrides: Partial<TicketEvent> & { readonly rev?: number } = {}
-): TicketEvent => {
+export const testEvent = (overrides: Partial<TicketEvent> & { readonly rev?: number } = {}): TicketEvent => {
   const { rev, ...rest } = overrides
   const n = rev ?? ++counter
   const source = rest.source ?? "generic"

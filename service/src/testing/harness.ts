@@ -49,7 +49,10 @@ export interface Harness {
   readonly dataDir: string
   readonly env: Readonly<Record<string, string>>
   /** Post a signed generic webhook (or raw bytes with the given headers). */
-  post(body: unknown, options?: { readonly source?: string; readonly headers?: Record<string, string>; readonly raw?: Buffer }): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }>
+  post(
+    body: unknown,
+    options?: { readonly source?: string; readonly headers?: Record<string, string>; readonly raw?: Buffer }
+  ): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }>
   status(ticketId: string, source?: string): Promise<TicketSyncStatus | undefined>
   /** Wait until the ticket's status satisfies `ok` (polling; fails after `timeoutMs`). */
   waitFor(ticketId: string, ok: (s: TicketSyncStatus) => boolean, timeoutMs?: number): Promise<TicketSyncStatus>
@@ -106,7 +109,12 @@ export const adminApi = async (emulator: Emulator): Promise<platformClient.TaskM
 const body = (r: unknown): Record<string, unknown> => ((r as { body?: unknown }).body ?? r) as Record<string, unknown>
 
 export const startEmulatorAndProvision = async (emulatorOptions: EmulatorOptions = {}) => {
-  const emulator = await startEmulator({ port: 0, rateLimitPerMinute: 100_000, workitemUpdatesPerMinute: 10_000, ...emulatorOptions })
+  const emulator = await startEmulator({
+    port: 0,
+    rateLimitPerMinute: 100_000,
+    workitemUpdatesPerMinute: 10_000,
+    ...emulatorOptions
+  })
   const provisioned = await provision({
     gatewayUrl: emulator.url,
     clientId: emulator.adminClientId,

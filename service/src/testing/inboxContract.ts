@@ -9,7 +9,8 @@ import { testEvent } from "./events.js"
 
 export const inboxContract = (name: string, makeLayer: () => Layer.Layer<Inbox, unknown>) =>
   describe(`Inbox contract: ${name}`, () => {
-    const run = <A, E>(f: Effect.Effect<A, E, Inbox>) => Effect.runPromise(Effect.scoped(Effect.provide(f, makeLayer())))
+    const run = <A, E>(f: Effect.Effect<A, E, Inbox>) =>
+      Effect.runPromise(Effect.scoped(Effect.provide(f, makeLayer())))
 
     it("accepts an event once and acknowledges a re-delivery as a duplicate", async () => {
       const [a, b, depth] = await run(
@@ -41,7 +42,9 @@ export const inboxContract = (name: string, makeLayer: () => Layer.Layer<Inbox, 
         })
       )
       expect(r.first.key.ticketId).toBe("A")
-      expect(r.first.entries.map((e) => e.event.revision)).toEqual([...r.first.entries.map((e) => e.event.revision)].sort())
+      expect(r.first.entries.map((e) => e.event.revision)).toEqual(
+        [...r.first.entries.map((e) => e.event.revision)].sort()
+      )
       expect(r.first.entries).toHaveLength(3)
       expect(r.second.key.ticketId).toBe("B")
       expect(r.third).toBeUndefined()

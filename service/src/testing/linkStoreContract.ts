@@ -15,7 +15,8 @@ const link = (rev: string, workitemId = "w-1"): Link => ({
 
 export const linkStoreContract = (name: string, makeLayer: () => Layer.Layer<LinkStore, unknown>) =>
   describe(`LinkStore contract: ${name}`, () => {
-    const run = <A, E>(f: Effect.Effect<A, E, LinkStore>) => Effect.runPromise(Effect.scoped(Effect.provide(f, makeLayer())))
+    const run = <A, E>(f: Effect.Effect<A, E, LinkStore>) =>
+      Effect.runPromise(Effect.scoped(Effect.provide(f, makeLayer())))
     const key = { source: "generic", ticketId: "T-1" }
 
     it("compare-and-set writes only over the expected applied revision", async () => {
@@ -44,10 +45,19 @@ export const linkStoreContract = (name: string, makeLayer: () => Layer.Layer<Lin
           yield* s.compareAndSet(key, undefined, { ...link("r1"), typeId: "type-a" })
           yield* s.compareAndSet(other, undefined, { ...link("r1", "w-2"), typeId: "type-b" })
           yield* s.compareAndSet(legacy, undefined, link("r1", "w-3"))
-          const before = { a: yield* s.countOtherWorktype("type-a"), b: yield* s.countOtherWorktype("type-b"), c: yield* s.countOtherWorktype("type-c") }
+          const before = {
+            a: yield* s.countOtherWorktype("type-a"),
+            b: yield* s.countOtherWorktype("type-b"),
+            c: yield* s.countOtherWorktype("type-c")
+          }
           // Relinked in the other worktype: no longer counted against it.
           yield* s.compareAndSet(key, "r1", { ...link("r2", "w-9"), typeId: "type-b" })
-          return { before, after: yield* s.countOtherWorktype("type-b"), moved: yield* s.get(key), legacyLink: yield* s.get(legacy) }
+          return {
+            before,
+            after: yield* s.countOtherWorktype("type-b"),
+            moved: yield* s.get(key),
+            legacyLink: yield* s.get(legacy)
+          }
         })
       )
       expect(r.before).toEqual({ a: 1, b: 1, c: 2 })
@@ -58,7 +68,13 @@ export const linkStoreContract = (name: string, makeLayer: () => Layer.Layer<Lin
     })
 
     it("keeps an update intent with its link until a link without one replaces it", async () => {
-      const intent = { revision: "r3", values: [{ subject: "s r2", priority: "high" }, { subject: "s r3", tags: ["a", "b"] }] }
+      const intent = {
+        revision: "r3",
+        values: [
+          { subject: "s r2", priority: "high" },
+          { subject: "s r3", tags: ["a", "b"] }
+        ]
+      }
       const r = await run(
         Effect.gen(function* () {
           const s = yield* LinkStore

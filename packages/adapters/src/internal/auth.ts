@@ -13,12 +13,15 @@ export const ok: AuthResult = Either.void
 export const refuse = (source: string, reason: AuthenticityReason, detail: string): AuthResult =>
   Either.left(new AuthenticityError({ source, reason, detail }))
 
-export const hmac = (algorithm: "sha256" | "sha1", secret: string, ...parts: ReadonlyArray<Buffer | string>): Buffer => {
+export const hmac = (
+  algorithm: "sha256" | "sha1",
+  secret: string,
+  ...parts: ReadonlyArray<Buffer | string>
+): Buffer => {
   const mac = createHmac(algorithm, Buffer.from(secret, "utf8"))
   for (const part of parts) mac.update(part)
   return mac.digest()
 }
-
 
 const HEX = /^[0-9a-fA-F]+$/
 
@@ -50,7 +53,11 @@ export const checkBasicAuth = (source: string, req: WebhookRequest, expected: st
 }
 
 /** Check that a configured header carries the configured token. */
-export const checkToken = (source: string, req: WebhookRequest, token: { readonly header: string; readonly value: string }): AuthResult => {
+export const checkToken = (
+  source: string,
+  req: WebhookRequest,
+  token: { readonly header: string; readonly value: string }
+): AuthResult => {
   const value = header(req, token.header)
   if (value === undefined) return refuse(source, "MissingHeader", `the ${token.header.toLowerCase()} header is missing`)
   return constantTimeEqual(Buffer.from(value, "utf8"), Buffer.from(token.value, "utf8"))
@@ -72,9 +79,16 @@ export const verifyAll = (
   const usable =
     (kinds.includes("secret") && signature !== undefined && nonEmpty(creds.secret)) ||
     (kinds.includes("basicAuth") && nonEmpty(creds.basicAuth)) ||
-    (kinds.includes("token") && creds.token !== undefined && nonEmpty(creds.token.header) && nonEmpty(creds.token.value))
+    (kinds.includes("token") &&
+      creds.token !== undefined &&
+      nonEmpty(creds.token.header) &&
+      nonEmpty(creds.token.value))
   if (!usable) {
-    return refuse(source, "MissingCredentials", `no credentials are configured for source "${source}" (${describeKinds(source, kinds)})`)
+    return refuse(
+      source,
+      "MissingCredentials",
+      `no credentials are configured for source "${source}" (${describeKinds(source, kinds)})`
+    )
   }
   if (signature !== undefined && nonEmpty(creds.secret)) {
     const result = signature(creds.secret)

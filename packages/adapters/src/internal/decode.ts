@@ -56,12 +56,20 @@ export const tooDeep = (text: string, max: number = MAX_JSON_DEPTH): string | un
 }
 
 /** Parse the raw body as a JSON object, or fail naming the problem. */
-export const parseBody = (source: string, rawBody: Buffer, status: 400 | 422 | 200): Either.Either<JsonObject, DecodeError> => {
+export const parseBody = (
+  source: string,
+  rawBody: Buffer,
+  status: 400 | 422 | 200
+): Either.Either<JsonObject, DecodeError> => {
   const text = rawBody.toString("utf8")
   const deep = tooDeep(text)
   if (deep !== undefined) {
     return Either.left(
-      new DecodeError({ source, reason: `${deep === "(body)" ? "the body" : `the field ${JSON.stringify(deep)}`} is nested deeper than ${MAX_JSON_DEPTH} levels`, status })
+      new DecodeError({
+        source,
+        reason: `${deep === "(body)" ? "the body" : `the field ${JSON.stringify(deep)}`} is nested deeper than ${MAX_JSON_DEPTH} levels`,
+        status
+      })
     )
   }
   let parsed: unknown
@@ -115,7 +123,8 @@ export const strings = (value: unknown, key?: string): ReadonlyArray<string> | u
 
 /** A non-negative safe integer from a number or a decimal string. */
 export const nonNegativeInt = (value: unknown): number | undefined => {
-  const n = typeof value === "number" ? value : typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN
+  const n =
+    typeof value === "number" ? value : typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined
 }
 
@@ -126,8 +135,7 @@ export interface Instant {
   readonly subMs: string
 }
 
-const TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
+const TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
 
 /**
  * Parse an ISO-8601 date-time strictly (also `YYYY-MM-DD HH:MM:SS` and offsets without a colon, as ServiceNow and Jira
@@ -138,9 +146,15 @@ export const parseInstant = (value: unknown): Instant | undefined => {
   const m = TIME.exec(value.trim())
   if (m === null) return undefined
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number) as [
-    number, number, number, number, number, number
+    number,
+    number,
+    number,
+    number,
+    number,
+    number
   ]
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    return undefined
   const fraction = (m[7] ?? "").padEnd(9, "0")
   let ms = Date.UTC(year, month - 1, day, hour, minute, second, Number(fraction.slice(0, 3)))
   if (new Date(ms).getUTCDate() !== day) return undefined
@@ -187,7 +201,8 @@ export const lookup = <V>(table: Readonly<Record<string, V>>, key: string): V | 
 const CLOSED_STATUSES = new Set(["solved", "closed"])
 
 /** Whether a catalog status value means the ticket is done. */
-export const isClosedStatus = (status: string | undefined): boolean => status !== undefined && CLOSED_STATUSES.has(status)
+export const isClosedStatus = (status: string | undefined): boolean =>
+  status !== undefined && CLOSED_STATUSES.has(status)
 
 /** A vendor-supplied value quoted for a reason text: JSON-escaped and cut to 60 characters. */
 export const quote = (value: string): string => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
@@ -241,14 +256,30 @@ export const buildEvent = (source: string, catalog: Catalog, parts: EventParts, 
   // must always be applicable. Identifiers and URLs cannot be cut (text fields are truncated when applied).
   const ticketIdField = catalog.fields.find((f) => f.key === "ticket_id")
   if (ticketIdField !== undefined && parts.ticketId.length > maxLengthOf(ticketIdField)) {
-    return fail(source, `the ticket id is longer than ${maxLengthOf(ticketIdField)} characters (the catalog's ticket_id limit)`, status)
+    return fail(
+      source,
+      `the ticket id is longer than ${maxLengthOf(ticketIdField)} characters (the catalog's ticket_id limit)`,
+      status
+    )
   }
-  const deliveryKey = parts.deliveryKey.length > MAX_DELIVERY_KEY_LENGTH ? `sha256:${createHash("sha256").update(parts.deliveryKey, "utf8").digest("hex")}` : parts.deliveryKey
+  const deliveryKey =
+    parts.deliveryKey.length > MAX_DELIVERY_KEY_LENGTH
+      ? `sha256:${createHash("sha256").update(parts.deliveryKey, "utf8").digest("hex")}`
+      : parts.deliveryKey
   const revisionField = catalog.fields.find((f) => f.key === "source_revision")
   const revisionMax = revisionField !== undefined ? maxLengthOf(revisionField) : DEFAULT_REVISION_MAX
-  const revision = fitRevision(parts.primary, `${parts.subOrder ?? ""}${kindRank(parts.kind)}`, deliveryKey, revisionMax)
+  const revision = fitRevision(
+    parts.primary,
+    `${parts.subOrder ?? ""}${kindRank(parts.kind)}`,
+    deliveryKey,
+    revisionMax
+  )
   if (revision === undefined) {
-    return fail(source, `the revision does not fit the catalog's source_revision limit of ${revisionMax} characters`, status)
+    return fail(
+      source,
+      `the revision does not fit the catalog's source_revision limit of ${revisionMax} characters`,
+      status
+    )
   }
   const declared = new Set(catalog.fields.map((f) => f.key))
   const fields: Record<string, unknown> = {}
@@ -258,8 +289,16 @@ export const buildEvent = (source: string, catalog: Catalog, parts: EventParts, 
   }
   for (const field of catalog.fields) {
     const value = fields[field.key]
-    if ((field.type === "identifier" || field.type === "url") && typeof value === "string" && value.trim().length > maxLengthOf(field)) {
-      return fail(source, `${field.key} is longer than ${maxLengthOf(field)} characters (the catalog's limit; it cannot be cut)`, status)
+    if (
+      (field.type === "identifier" || field.type === "url") &&
+      typeof value === "string" &&
+      value.trim().length > maxLengthOf(field)
+    ) {
+      return fail(
+        source,
+        `${field.key} is longer than ${maxLengthOf(field)} characters (the catalog's limit; it cannot be cut)`,
+        status
+      )
     }
   }
   fields["ticket_id"] = parts.ticketId

@@ -5,13 +5,21 @@ import { Either } from "effect"
 import type { Adapter, AuthenticityError, DecodeError, DecodeResult, WebhookRequest } from "../Adapter.js"
 import { fixtureRequest, loadFixture } from "../fixtures.js"
 
-export const request = (body: string | object, headers: Record<string, string> = {}, receivedAt = new Date("2025-01-01T00:00:00Z")): WebhookRequest => ({
+export const request = (
+  body: string | object,
+  headers: Record<string, string> = {},
+  receivedAt = new Date("2025-01-01T00:00:00Z")
+): WebhookRequest => ({
   headers,
   rawBody: Buffer.from(typeof body === "string" ? body : JSON.stringify(body), "utf8"),
   receivedAt
 })
 
-export const decodeResult = (adapter: Adapter, req: WebhookRequest, catalog: Catalog = defaultCatalog): DecodeResult => {
+export const decodeResult = (
+  adapter: Adapter,
+  req: WebhookRequest,
+  catalog: Catalog = defaultCatalog
+): DecodeResult => {
   const result = adapter.decode(req, catalog)
   if (Either.isLeft(result)) throw new Error(`expected a decode result, got ${result.left.message}`)
   return result.right
@@ -23,8 +31,12 @@ export const decodeEvent = (adapter: Adapter, req: WebhookRequest, catalog: Cata
   return result.event
 }
 
-export const decodeFixture = (adapter: Adapter, name: string, catalog: Catalog = defaultCatalog, receivedAt?: Date): TicketEvent =>
-  decodeEvent(adapter, fixtureRequest(loadFixture(name), receivedAt), catalog)
+export const decodeFixture = (
+  adapter: Adapter,
+  name: string,
+  catalog: Catalog = defaultCatalog,
+  receivedAt?: Date
+): TicketEvent => decodeEvent(adapter, fixtureRequest(loadFixture(name), receivedAt), catalog)
 
 export const decodeError = (adapter: Adapter, req: WebhookRequest, catalog: Catalog = defaultCatalog): DecodeError => {
   const result = adapter.decode(req, catalog)
@@ -50,4 +62,7 @@ export const withoutHeader = (req: WebhookRequest, name: string): WebhookRequest
   return { ...req, headers }
 }
 
-export const withHeader = (req: WebhookRequest, name: string, value: string): WebhookRequest => ({ ...req, headers: { ...req.headers, [name]: value } })
+export const withHeader = (req: WebhookRequest, name: string, value: string): WebhookRequest => ({
+  ...req,
+  headers: { ...req.headers, [name]: value }
+})

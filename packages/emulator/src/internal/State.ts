@@ -31,7 +31,10 @@ export interface OAuthClientRecord {
   accessTokenValiditySeconds: number
   roleDivisions: ReadonlyArray<{ roleId: string; divisionId: string }>
   /** A grant change still propagating (`permissionDelaySeconds`): until `until` (epoch ms) `previous` applies. */
-  pendingRoleDivisions?: { readonly until: number; readonly previous: ReadonlyArray<{ roleId: string; divisionId: string }> }
+  pendingRoleDivisions?: {
+    readonly until: number
+    readonly previous: ReadonlyArray<{ roleId: string; divisionId: string }>
+  }
   scope: ReadonlyArray<string>
   registeredRedirectUri: ReadonlyArray<string>
   state: string
@@ -222,7 +225,10 @@ export interface Snapshot {
   readonly roles: ReadonlyArray<Role>
   readonly clients: ReadonlyArray<OAuthClientRecord>
   readonly workbins: ReadonlyArray<Workbin>
-  readonly schemas: ReadonlyArray<{ readonly id: string; readonly versions: ReadonlyArray<Omit<SchemaVersion, "compiled">> }>
+  readonly schemas: ReadonlyArray<{
+    readonly id: string
+    readonly versions: ReadonlyArray<Omit<SchemaVersion, "compiled">>
+  }>
   readonly worktypes: ReadonlyArray<Worktype>
   readonly statuses: ReadonlyArray<WorkitemStatus>
   readonly workitems: ReadonlyArray<Workitem>
@@ -285,7 +291,10 @@ export class State {
       roles: [...this.roles.values()],
       clients: [...this.clients.values()],
       workbins: [...this.workbins.values()],
-      schemas: [...this.schemas.values()].map((x) => ({ id: x.id, versions: x.versions.map(({ compiled: _compiled, ...v }) => v) })),
+      schemas: [...this.schemas.values()].map((x) => ({
+        id: x.id,
+        versions: x.versions.map(({ compiled: _compiled, ...v }) => v)
+      })),
       worktypes: [...this.worktypes.values()],
       statuses: [...this.statuses.values()],
       workitems: [...this.workitems.values()],
@@ -302,7 +311,11 @@ export class State {
     for (const x of snap.roles) this.roles.set(x.id, x)
     for (const x of snap.clients) this.clients.set(x.id, x)
     for (const x of snap.workbins) this.workbins.set(x.id, x)
-    for (const x of snap.schemas) this.schemas.set(x.id, { id: x.id, versions: x.versions.map((v) => ({ ...v, compiled: compileSchema(v.jsonSchema) })) })
+    for (const x of snap.schemas)
+      this.schemas.set(x.id, {
+        id: x.id,
+        versions: x.versions.map((v) => ({ ...v, compiled: compileSchema(v.jsonSchema) }))
+      })
     for (const x of snap.worktypes) this.worktypes.set(x.id, x)
     for (const x of snap.statuses) this.statuses.set(x.id, x)
     for (const x of snap.workitems) {
@@ -355,7 +368,9 @@ export const readStateFile = (file: string): Snapshot | undefined => {
       throw new Error("not an emulator state (version 1)")
     return snap
   } catch (e) {
-    throw new Error(`cannot use the emulator state file ${file}: ${e instanceof Error ? e.message : String(e)}; move it away to start empty`)
+    throw new Error(
+      `cannot use the emulator state file ${file}: ${e instanceof Error ? e.message : String(e)}; move it away to start empty`
+    )
   }
 }
 

@@ -3,7 +3,17 @@ import { randomBytes } from "node:crypto"
 import { ApiError, badRequest, notFound } from "./errors.js"
 import { type Ctx, type Route, noContent, ok, okOnePage } from "./route.js"
 import type { OAuthClientRecord, PermissionPolicy, Role, State } from "./State.js"
-import { type Json, isObject, onlyKeys, optEnum, optInt, optString, optStringArray, reqString, requireBody } from "./validate.js"
+import {
+  type Json,
+  isObject,
+  onlyKeys,
+  optEnum,
+  optInt,
+  optString,
+  optStringArray,
+  reqString,
+  requireBody
+} from "./validate.js"
 
 /** Every permission some emulated endpoint checks; the seeded admin role holds all of them. */
 export const KNOWN_PERMISSIONS: ReadonlyArray<string> = [
@@ -43,13 +53,20 @@ const effectivePolicies = (r: Role, now: number): ReadonlyArray<PermissionPolicy
 
 /** The roles a client holds at `now`: the previous ones while a grant change is still propagating. */
 const effectiveRoleDivisions = (c: OAuthClientRecord, now: number): OAuthClientRecord["roleDivisions"] =>
-  c.pendingRoleDivisions !== undefined && now < c.pendingRoleDivisions.until ? c.pendingRoleDivisions.previous : c.roleDivisions
+  c.pendingRoleDivisions !== undefined && now < c.pendingRoleDivisions.until
+    ? c.pendingRoleDivisions.previous
+    : c.roleDivisions
 
 /**
  * Whether the client holds `permission` through any of its roles at `now` (default: as they are saved, every
  * change applied). With `permissionDelaySeconds` a role change applies that long after it was saved.
  */
-export const hasPermission = (s: State, clientId: string, permission: string, now: number = Number.POSITIVE_INFINITY): boolean => {
+export const hasPermission = (
+  s: State,
+  clientId: string,
+  permission: string,
+  now: number = Number.POSITIVE_INFINITY
+): boolean => {
   const client = s.clients.get(clientId)
   if (client === undefined) return false
   const [domain = "", entity = "", action = ""] = permission.split(":")
@@ -108,12 +125,14 @@ export const issueToken = (
   const id = colon < 0 ? decoded : decoded.slice(0, colon)
   const secret = colon < 0 ? "" : decoded.slice(colon + 1)
   const client = s.clients.get(id)
-  if (client === undefined || client.secret !== secret) return oauthError(401, "invalid_client", "Invalid client credentials")
+  if (client === undefined || client.secret !== secret)
+    return oauthError(401, "invalid_client", "Invalid client credentials")
   if (client.state !== "active") return oauthError(401, "invalid_client", "The client is not active")
   if (!(req.contentType ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded"))
     return oauthError(400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded")
   const grant = new URLSearchParams(req.body).get("grant_type")
-  if (grant !== "client_credentials") return oauthError(400, "unsupported_grant_type", "grant_type must be client_credentials")
+  if (grant !== "client_credentials")
+    return oauthError(400, "unsupported_grant_type", "grant_type must be client_credentials")
   if (client.authorizedGrantType !== "CLIENT-CREDENTIALS")
     return oauthError(400, "unauthorized_client", "The client is not authorized for the client credentials grant")
   const ttl = ttlOverride ?? client.accessTokenValiditySeconds - 1
@@ -123,12 +142,18 @@ export const issueToken = (
 }
 
 /** Resolves a Bearer token to its client, or throws Genesys's 401. */
-export const authenticate = (s: State, authorization: string | undefined, now: number): { clientId: string; token: string } => {
+export const authenticate = (
+  s: State,
+  authorization: string | undefined,
+  now: number
+): { clientId: string; token: string } => {
   const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")
-  if (m === null) throw new ApiError(401, "bad.credentials", "No authentication bearer token specified in authorization header.")
+  if (m === null)
+    throw new ApiError(401, "bad.credentials", "No authentication bearer token specified in authorization header.")
   const token = m[1] as string
   const t = s.tokens.get(token)
-  if (t === undefined || !s.clients.has(t.clientId)) throw new ApiError(401, "bad.credentials", "Invalid login credentials.")
+  if (t === undefined || !s.clients.has(t.clientId))
+    throw new ApiError(401, "bad.credentials", "Invalid login credentials.")
   if (t.expiresAt <= now) {
     s.tokens.delete(token)
     throw new ApiError(401, "bad.credentials", "The access token has expired.")
@@ -149,7 +174,12 @@ const parsePolicies = (b: Json): ReadonlyArray<PermissionPolicy> => {
     const actions = p["actionSet"]
     if (!Array.isArray(actions) || actions.length === 0 || actions.some((a) => typeof a !== "string" || a === ""))
       throw badRequest(`${at}.actionSet must be a non-empty array of strings`, `${at}.actionSet`)
-    return { ...p, domain: p["domain"] as string, entityName: p["entityName"] as string, actionSet: actions as Array<string> }
+    return {
+      ...p,
+      domain: p["domain"] as string,
+      entityName: p["entityName"] as string,
+      actionSet: actions as Array<string>
+    }
   })
 }
 
@@ -165,7 +195,23 @@ const roleJson = (r: Role): Json => ({
   selfUri: `/api/v2/authorization/roles/${r.id}`
 })
 
-const ROLE_KEYS = ["id", "name", "description", "permissionPolicies", "permissions", "defaultRoleId", "selfUri", "userCount", "default", "base", "unusedPermissions", "roleNeedsUpdate", "baseLicense", "addonLicenses", "dateLicenseLastUpdated"]
+const ROLE_KEYS = [
+  "id",
+  "name",
+  "description",
+  "permissionPolicies",
+  "permissions",
+  "defaultRoleId",
+  "selfUri",
+  "userCount",
+  "default",
+  "base",
+  "unusedPermissions",
+  "roleNeedsUpdate",
+  "baseLicense",
+  "addonLicenses",
+  "dateLicenseLastUpdated"
+]
 
 const parseRole = (s: State, b: Json, selfId: string | undefined): Omit<Role, "id"> => {
   onlyKeys(b, ROLE_KEYS, "DomainOrganizationRoleCreate")
@@ -173,7 +219,8 @@ const parseRole = (s: State, b: Json, selfId: string | undefined): Omit<Role, "i
   const description = optString(b, "description", { max: 512 })
   const permissionPolicies = parsePolicies(b)
   const permissions = optStringArray(b, "permissions") ?? []
-  if ([...s.roles.values()].some((r) => r.name === name && r.id !== selfId)) throw badRequest(`A role named "${name}" already exists`, "name")
+  if ([...s.roles.values()].some((r) => r.name === name && r.id !== selfId))
+    throw badRequest(`A role named "${name}" already exists`, "name")
   return { name, ...(description === undefined ? {} : { description }), permissionPolicies, permissions }
 }
 
@@ -187,7 +234,14 @@ const paged = (entities: ReadonlyArray<Json>, q: URLSearchParams, selfUri: strin
   const pageSize = Math.min(Math.max(Number(q.get("pageSize") ?? 25) || 25, 1), 500)
   const pageNumber = Math.max(Number(q.get("pageNumber") ?? 1) || 1, 1)
   const slice = entities.slice((pageNumber - 1) * pageSize, pageNumber * pageSize)
-  return { entities: slice, pageSize, pageNumber, total: entities.length, pageCount: Math.ceil(entities.length / pageSize), selfUri }
+  return {
+    entities: slice,
+    pageSize,
+    pageNumber,
+    total: entities.length,
+    pageCount: Math.ceil(entities.length / pageSize),
+    selfUri
+  }
 }
 
 // --- OAuth clients ---
@@ -212,7 +266,25 @@ const clientJson = (c: OAuthClientRecord, withSecret: boolean): Json => ({
   selfUri: `/api/v2/oauth/clients/${c.id}`
 })
 
-const CLIENT_KEYS = ["id", "name", "description", "accessTokenValiditySeconds", "registeredRedirectUri", "roleIds", "authorizedGrantType", "scope", "roleDivisions", "state", "dateToDelete", "secret", "dateCreated", "dateModified", "createdBy", "modifiedBy", "selfUri"]
+const CLIENT_KEYS = [
+  "id",
+  "name",
+  "description",
+  "accessTokenValiditySeconds",
+  "registeredRedirectUri",
+  "roleIds",
+  "authorizedGrantType",
+  "scope",
+  "roleDivisions",
+  "state",
+  "dateToDelete",
+  "secret",
+  "dateCreated",
+  "dateModified",
+  "createdBy",
+  "modifiedBy",
+  "selfUri"
+]
 
 const parseClient = (s: State, b: Json) => {
   onlyKeys(b, CLIENT_KEYS, "OAuthClientRequest")
@@ -228,9 +300,13 @@ const parseClient = (s: State, b: Json) => {
     const at = `roleDivisions[${i}]`
     if (!isObject(rd) || typeof rd["roleId"] !== "string" || typeof rd["divisionId"] !== "string")
       throw badRequest(`${at} must be {roleId, divisionId}`, at)
-    if (!s.roles.has(rd["roleId"])) throw badRequest(`${at}.roleId ${rd["roleId"]} does not name an existing role`, `${at}.roleId`)
+    if (!s.roles.has(rd["roleId"]))
+      throw badRequest(`${at}.roleId ${rd["roleId"]} does not name an existing role`, `${at}.roleId`)
     if (rd["divisionId"] !== s.homeDivision.id && rd["divisionId"] !== "*")
-      throw badRequest(`${at}.divisionId ${rd["divisionId"]} is not a division of this organization`, `${at}.divisionId`)
+      throw badRequest(
+        `${at}.divisionId ${rd["divisionId"]} is not a division of this organization`,
+        `${at}.divisionId`
+      )
     return { roleId: rd["roleId"], divisionId: rd["divisionId"] }
   })
   const roleIds = optStringArray(b, "roleIds") ?? []
@@ -270,7 +346,12 @@ export const authRoutes: ReadonlyArray<Route> = [
     template: "/api/v2/authorization/divisions/home",
     permissions: [],
     handler: (c) =>
-      ok({ ...c.state.homeDivision, description: "Home division", homeDivision: true, selfUri: `/api/v2/authorization/divisions/${c.state.homeDivision.id}` })
+      ok({
+        ...c.state.homeDivision,
+        description: "Home division",
+        homeDivision: true,
+        selfUri: `/api/v2/authorization/divisions/${c.state.homeDivision.id}`
+      })
   },
   {
     method: "POST",
@@ -291,7 +372,13 @@ export const authRoutes: ReadonlyArray<Route> = [
     handler: (c) => {
       const name = c.query.get("name")
       const roles = [...c.state.roles.values()].filter((r) => name === null || r.name === name)
-      return ok(paged(roles.map((r) => roleJson(r)), c.query, "/api/v2/authorization/roles"))
+      return ok(
+        paged(
+          roles.map((r) => roleJson(r)),
+          c.query,
+          "/api/v2/authorization/roles"
+        )
+      )
     }
   },
   {
@@ -309,7 +396,9 @@ export const authRoutes: ReadonlyArray<Route> = [
       const next = parseRole(c.state, requireBody(c.body), role.id)
       const updated: Role = { id: role.id, ...next }
       const pending =
-        JSON.stringify(next.permissionPolicies) === JSON.stringify(role.permissionPolicies) ? role.pendingPolicies : propagating(c, effectivePolicies(role, c.now))
+        JSON.stringify(next.permissionPolicies) === JSON.stringify(role.permissionPolicies)
+          ? role.pendingPolicies
+          : propagating(c, effectivePolicies(role, c.now))
       if (pending !== undefined) updated.pendingPolicies = pending
       c.state.roles.set(role.id, updated)
       return ok(roleJson(updated))

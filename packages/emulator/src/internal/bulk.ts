@@ -53,7 +53,15 @@ export const runDueBulkAddJobs = (c: Ctx): boolean => {
     j.results = j.entities.map((e) => {
       try {
         const w = createWorkitem(ctx, e, BULK_CREATE_KEYS, "WorkitemCommonCreate")
-        return { entity: { id: w.id, name: w.name, workbin: ref(w.workbinId, `${TM}/workbins`), type: ref(w.typeId, `${TM}/worktypes`), selfUri: `${TM}/workitems/${w.id}` } }
+        return {
+          entity: {
+            id: w.id,
+            name: w.name,
+            workbin: ref(w.workbinId, `${TM}/workbins`),
+            type: ref(w.typeId, `${TM}/worktypes`),
+            selfUri: `${TM}/workitems/${w.id}`
+          }
+        }
       } catch (err) {
         if (!(err instanceof ApiError)) throw err
         return { error: { message: err.message, code: err.code } }
@@ -78,13 +86,21 @@ export const bulkRoutes: ReadonlyArray<Route> = [
       onlyKeys(b, ["entities"], "BulkJobAddRequest")
       const entities = b["entities"]
       if (!Array.isArray(entities) || entities.length < 1 || entities.length > BULK_ADD_MAX_ENTITIES)
-        throw badRequest(`entities must hold 1 to ${BULK_ADD_MAX_ENTITIES} workitems (got ${Array.isArray(entities) ? entities.length : typeof entities})`, "entities")
+        throw badRequest(
+          `entities must hold 1 to ${BULK_ADD_MAX_ENTITIES} workitems (got ${Array.isArray(entities) ? entities.length : typeof entities})`,
+          "entities"
+        )
       entities.forEach((e, i) => {
         if (!isObject(e)) throw badRequest(`entities[${i}] must be an object`, `entities[${i}]`)
         for (const key of Object.keys(e))
-          if (!BULK_CREATE_KEYS.includes(key)) throw badRequest(`Unrecognized field "${key}" in entities[${i}] (WorkitemCommonCreate)`, `entities[${i}].${key}`)
+          if (!BULK_CREATE_KEYS.includes(key))
+            throw badRequest(
+              `Unrecognized field "${key}" in entities[${i}] (WorkitemCommonCreate)`,
+              `entities[${i}].${key}`
+            )
         for (const key of ["name", "typeId"])
-          if (typeof e[key] !== "string") throw badRequest(`entities[${i}].${key} is required and must be a string`, `entities[${i}].${key}`)
+          if (typeof e[key] !== "string")
+            throw badRequest(`entities[${i}].${key} is required and must be a string`, `entities[${i}].${key}`)
       })
       const job: BulkAddJob = {
         id: c.state.newId(),
@@ -113,8 +129,10 @@ export const bulkRoutes: ReadonlyArray<Route> = [
       const b = requireBody(c.body)
       onlyKeys(b, ["state"], "BulkJobUpdate")
       const state = b["state"]
-      if (state !== "Queued" && state !== "Terminated") throw badRequest(`state must be Queued or Terminated (got ${JSON.stringify(state)})`, "state")
-      if (j.state !== "Idle") throw badRequest(`Bulk add job ${j.id} is ${j.state}: only an Idle job can be queued or terminated`, "state")
+      if (state !== "Queued" && state !== "Terminated")
+        throw badRequest(`state must be Queued or Terminated (got ${JSON.stringify(state)})`, "state")
+      if (j.state !== "Idle")
+        throw badRequest(`Bulk add job ${j.id} is ${j.state}: only an Idle job can be queued or terminated`, "state")
       // BulkJobUpdate's destinations are Queued|Terminated, but BulkJob.state has no Terminated: a terminated job reads
       // Cancelled (the emulator's reading; docs/genesys-api.md §2.12).
       j.state = state === "Queued" ? "Queued" : "Cancelled"
@@ -129,7 +147,8 @@ export const bulkRoutes: ReadonlyArray<Route> = [
     permissions: ["workitems:bulkAddJob:delete"],
     handler: (c) => {
       const j = getJob(c.state, c.params["bulkJobId"] ?? "")
-      if (j.state !== "Idle") throw badRequest(`Bulk add job ${j.id} is ${j.state}: only an Idle job can be deleted`, "bulkJobId")
+      if (j.state !== "Idle")
+        throw badRequest(`Bulk add job ${j.id} is ${j.state}: only an Idle job can be deleted`, "bulkJobId")
       c.state.bulkAddJobs.delete(j.id)
       return noContent
     }
@@ -140,7 +159,8 @@ export const bulkRoutes: ReadonlyArray<Route> = [
     permissions: ["workitems:bulkAddJobResults:view"],
     handler: (c) => {
       const j = getJob(c.state, c.params["bulkJobId"] ?? "")
-      if (j.results === undefined) throw badRequest(`Bulk add job ${j.id} is ${j.state}: results exist once it has run`, "bulkJobId")
+      if (j.results === undefined)
+        throw badRequest(`Bulk add job ${j.id} is ${j.state}: results exist once it has run`, "bulkJobId")
       const errorIndexes = j.results.flatMap((r, i) => (r.error === undefined ? [] : [i]))
       return ok({ results: j.results, errorCount: errorIndexes.length, errorIndexes })
     }

@@ -34,7 +34,13 @@ const faultRuleOf = (body: unknown): FaultRule => {
 }
 
 /** The answer of one control route (status and body), or undefined when there is no such route. */
-const route = (d: ControlDeps, req: IncomingMessage, m: string, path: string, body: unknown): { status: number; body?: unknown } | undefined => {
+const route = (
+  d: ControlDeps,
+  req: IncomingMessage,
+  m: string,
+  path: string,
+  body: unknown
+): { status: number; body?: unknown } | undefined => {
   switch (`${m} ${path}`) {
     case "POST /__emulator/faults":
       return { status: 201, body: { id: d.faults.add(faultRuleOf(body)) } }
@@ -49,7 +55,9 @@ const route = (d: ControlDeps, req: IncomingMessage, m: string, path: string, bo
       const since = q.get("since")
       if (since !== null && Number.isNaN(Date.parse(since))) throw new Error("since must be an ISO-8601 instant")
       const from = since === null ? undefined : new Date(Date.parse(since)).toISOString()
-      const requests = d.log.requests().filter((r) => (client === null || r.clientId === client) && (from === undefined || r.at >= from))
+      const requests = d.log
+        .requests()
+        .filter((r) => (client === null || r.clientId === client) && (from === undefined || r.at >= from))
       return { status: 200, body: { requests } }
     }
     case "DELETE /__emulator/requests":

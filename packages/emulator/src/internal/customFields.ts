@@ -96,7 +96,8 @@ export const compileSchema = (jsonSchema: unknown): CompiledSchema => {
   if (jsonSchema["$schema"] !== "http://json-schema.org/draft-04/schema#")
     throw badRequest('jsonSchema.$schema must be "http://json-schema.org/draft-04/schema#"', "jsonSchema.$schema")
   // `type` may be left out (CX as Code sends none); when present it must be "object".
-  if (jsonSchema["type"] !== undefined && jsonSchema["type"] !== "object") throw badRequest('jsonSchema.type must be "object"', "jsonSchema.type")
+  if (jsonSchema["type"] !== undefined && jsonSchema["type"] !== "object")
+    throw badRequest('jsonSchema.type must be "object"', "jsonSchema.type")
   const properties = jsonSchema["properties"] ?? {}
   if (!isObject(properties)) throw badRequest("jsonSchema.properties must be an object", "jsonSchema.properties")
   const keys = Object.keys(properties)
@@ -114,10 +115,16 @@ export const compileSchema = (jsonSchema: unknown): CompiledSchema => {
     if (!FIELD_KEY.test(key) || !key.endsWith(`_${type}`) || key.length === type.length + 1)
       throw badRequest(`Custom attribute key "${key}" must be <name>_${type} (letters, digits, underscores)`, where)
     if (key.length > SCHEMA_LIMITS.maxFieldNameCharacters)
-      throw badRequest(`Custom attribute key "${key}" is longer than ${SCHEMA_LIMITS.maxFieldNameCharacters} characters`, where)
+      throw badRequest(
+        `Custom attribute key "${key}" is longer than ${SCHEMA_LIMITS.maxFieldNameCharacters} characters`,
+        where
+      )
     const title = prop["title"]
     if (title !== undefined && (typeof title !== "string" || title.length > SCHEMA_LIMITS.maxFieldTitleCharacters))
-      throw badRequest(`${where}.title must be a string of at most ${SCHEMA_LIMITS.maxFieldTitleCharacters} characters`, `${where}.title`)
+      throw badRequest(
+        `${where}.title must be a string of at most ${SCHEMA_LIMITS.maxFieldTitleCharacters} characters`,
+        `${where}.title`
+      )
     let rule: FieldRule
     switch (type) {
       case "text":
@@ -131,10 +138,16 @@ export const compileSchema = (jsonSchema: unknown): CompiledSchema => {
         if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== "string"))
           throw badRequest(`${where}.enum must be a non-empty array of strings`, `${where}.enum`)
         if (values.length > ENUM_MAX_OPTIONS)
-          throw badRequest(`${where}.enum may hold at most ${ENUM_MAX_OPTIONS} options (got ${values.length})`, `${where}.enum`)
+          throw badRequest(
+            `${where}.enum may hold at most ${ENUM_MAX_OPTIONS} options (got ${values.length})`,
+            `${where}.enum`
+          )
         const long = (values as Array<string>).find((v) => v.length > ENUM_OPTION_MAX_LENGTH || v.length === 0)
         if (long !== undefined)
-          throw badRequest(`${where}.enum option "${long}" must be 1..${ENUM_OPTION_MAX_LENGTH} characters`, `${where}.enum`)
+          throw badRequest(
+            `${where}.enum option "${long}" must be 1..${ENUM_OPTION_MAX_LENGTH} characters`,
+            `${where}.enum`
+          )
         rule = { key, type, enumValues: values as Array<string> }
         break
       }
@@ -145,7 +158,10 @@ export const compileSchema = (jsonSchema: unknown): CompiledSchema => {
         const minItems = num(prop, "minItems", where)
         const maxItems = num(prop, "maxItems", where)
         if (maxItems !== undefined && (maxItems < 0 || maxItems > TAG_MAX_ITEMS || !Number.isInteger(maxItems)))
-          throw badRequest(`${where}.maxItems must be a whole number in 0..${TAG_MAX_ITEMS} (got ${maxItems})`, `${where}.maxItems`)
+          throw badRequest(
+            `${where}.maxItems must be a whole number in 0..${TAG_MAX_ITEMS} (got ${maxItems})`,
+            `${where}.maxItems`
+          )
         const unique = prop["uniqueItems"]
         rule = {
           key,
@@ -161,7 +177,10 @@ export const compileSchema = (jsonSchema: unknown): CompiledSchema => {
       case "number": {
         const minimum = num(prop, "minimum", where)
         const maximum = num(prop, "maximum", where)
-        for (const [k, v] of [["minimum", minimum], ["maximum", maximum]] as const) {
+        for (const [k, v] of [
+          ["minimum", minimum],
+          ["maximum", maximum]
+        ] as const) {
           if (v !== undefined && Math.abs(v) > MAX_SAFE)
             throw badRequest(`${where}.${k} must be within ±${MAX_SAFE}`, `${where}.${k}`)
         }
@@ -232,17 +251,21 @@ export const checkValue = (rule: FieldRule, value: unknown): void => {
     }
     case "enum":
       if (typeof value !== "string") return fail("must be a string (enum)")
-      if (!(rule.enumValues ?? []).includes(value)) fail(`must be one of ${(rule.enumValues ?? []).join(", ")} (got "${value}")`)
+      if (!(rule.enumValues ?? []).includes(value))
+        fail(`must be one of ${(rule.enumValues ?? []).join(", ")} (got "${value}")`)
       return
     case "tag": {
-      if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) return fail("must be an array of strings (tag)")
+      if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
+        return fail("must be an array of strings (tag)")
       const items = value as Array<string>
-      if (rule.maxItems !== undefined && items.length > rule.maxItems) fail(`may hold at most ${rule.maxItems} tags (got ${items.length})`)
+      if (rule.maxItems !== undefined && items.length > rule.maxItems)
+        fail(`may hold at most ${rule.maxItems} tags (got ${items.length})`)
       if (rule.minItems !== undefined && items.length < rule.minItems) fail(`must hold at least ${rule.minItems} tags`)
       for (const item of items) {
         if (rule.maxLength !== undefined && item.length > rule.maxLength)
           fail(`tag "${item.slice(0, 20)}…" is longer than ${rule.maxLength} characters`)
-        if (rule.minLength !== undefined && item.length < rule.minLength) fail(`tags must be at least ${rule.minLength} characters`)
+        if (rule.minLength !== undefined && item.length < rule.minLength)
+          fail(`tags must be at least ${rule.minLength} characters`)
       }
       if (rule.uniqueItems === true && new Set(items).size !== items.length) fail("must not repeat a tag")
       return
@@ -268,7 +291,10 @@ export const checkValue = (rule: FieldRule, value: unknown): void => {
 }
 
 /** Checks a complete set of custom field values against a schema version. */
-export const checkCustomFields = (schema: CompiledSchema | undefined, values: Readonly<Record<string, unknown>>): void => {
+export const checkCustomFields = (
+  schema: CompiledSchema | undefined,
+  values: Readonly<Record<string, unknown>>
+): void => {
   const keys = Object.keys(values)
   if (schema === undefined) {
     if (keys.length > 0)
@@ -277,10 +303,12 @@ export const checkCustomFields = (schema: CompiledSchema | undefined, values: Re
   }
   for (const key of keys) {
     const rule = schema.fields.get(key)
-    if (rule === undefined) throw badRequest(`customFields.${key} is not a property of the workitem schema`, `customFields.${key}`)
+    if (rule === undefined)
+      throw badRequest(`customFields.${key} is not a property of the workitem schema`, `customFields.${key}`)
     checkValue(rule, values[key])
   }
   for (const key of schema.required) {
-    if (!(key in values)) throw badRequest(`customFields.${key} is required by the workitem schema`, `customFields.${key}`)
+    if (!(key in values))
+      throw badRequest(`customFields.${key} is required by the workitem schema`, `customFields.${key}`)
   }
 }

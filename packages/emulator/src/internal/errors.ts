@@ -64,10 +64,17 @@ export class ApiError extends Error {
 
 /** 400 `bad.request` naming the offending field. */
 export const badRequest = (message: string, fieldName?: string): ApiError =>
-  new ApiError(400, "bad.request", message, fieldName === undefined ? {} : { details: [{ errorCode: "invalid.value", fieldName }] })
+  new ApiError(
+    400,
+    "bad.request",
+    message,
+    fieldName === undefined ? {} : { details: [{ errorCode: "invalid.value", fieldName }] }
+  )
 
 export const notFound = (what: string, id: string): ApiError =>
-  new ApiError(404, "not.found", `${what} ${id} was not found`, { details: [{ errorCode: "not.found", entityId: id, entityName: what }] })
+  new ApiError(404, "not.found", `${what} ${id} was not found`, {
+    details: [{ errorCode: "not.found", entityId: id, entityName: what }]
+  })
 
 export const conflict = (message: string): ApiError => new ApiError(409, "conflict", message)
 
@@ -106,6 +113,11 @@ export const codeForStatus = (status: number): string => {
  * responses", docs/genesys-api.md §6.4): code `too.many.requests.retry.after`, no `details`, `errors` or `limit`.
  */
 export const platformRateLimit = (retryAfterSeconds: number): ApiError =>
-  new ApiError(429, "too.many.requests.retry.after", `Rate limit exceeded the maximum. Retry the request in [${retryAfterSeconds}] seconds`, {
-    headers: { "Retry-After": String(retryAfterSeconds) }
-  })
+  new ApiError(
+    429,
+    "too.many.requests.retry.after",
+    `Rate limit exceeded the maximum. Retry the request in [${retryAfterSeconds}] seconds`,
+    {
+      headers: { "Retry-After": String(retryAfterSeconds) }
+    }
+  )

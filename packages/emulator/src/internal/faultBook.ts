@@ -36,7 +36,8 @@ export const makeFaultBook = (): FaultBook => {
       faults = []
     },
     list: () => faults.map((f) => ({ id: f.id, ...f.rule })),
-    listForControl: () => faults.map((f) => ({ id: f.id, ...f.rule, path: f.path instanceof RegExp ? f.path.source : f.path })),
+    listForControl: () =>
+      faults.map((f) => ({ id: f.id, ...f.rule, path: f.path instanceof RegExp ? f.path.source : f.path })),
     draw: async (method, path, random) => {
       let terminal: ActiveFault | undefined
       let delayed = false
@@ -64,7 +65,12 @@ export const makeFaultBook = (): FaultBook => {
  * Answer a request as its terminal fault says (hang, drop, an error status); `lostResponse` is not answered here
  * (the request is handled, its answer never sent). Returns the status logged (0: hung or dropped) and the kind.
  */
-export const answerFault = (req: IncomingMessage, res: ServerResponse, rule: FaultRule, correlationId: string): number => {
+export const answerFault = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  rule: FaultRule,
+  correlationId: string
+): number => {
   if (rule.kind === "hang") {
     req.resume()
     return 0
@@ -76,7 +82,11 @@ export const answerFault = (req: IncomingMessage, res: ServerResponse, rule: Fau
   if (rule.kind === "statusConcurrency" || rule.kind === "versionConflict") {
     const t = TRANSIENT_FAULTS[rule.kind]
     const status = rule.kind === "statusConcurrency" ? TRANSIENT_FAULTS.statusConcurrency.status : (rule.status ?? 409)
-    sendError(res, new ApiError(status, rule.kind === "versionConflict" && status === 400 ? "bad.request" : t.code, t.message), correlationId)
+    sendError(
+      res,
+      new ApiError(status, rule.kind === "versionConflict" && status === 400 ? "bad.request" : t.code, t.message),
+      correlationId
+    )
     req.resume()
     return status
   }
@@ -84,7 +94,10 @@ export const answerFault = (req: IncomingMessage, res: ServerResponse, rule: Fau
   const retryAfter = rule.retryAfterSeconds ?? 1
   const headers: Record<string, string> = status === 429 ? { "Retry-After": String(retryAfter) } : {}
   // An injected 429 is the platform's normalized one (docs/genesys-api.md §6.4).
-  const error = status === 429 ? platformRateLimit(retryAfter) : new ApiError(status, codeForStatus(status), `Injected fault: ${status}`, { headers })
+  const error =
+    status === 429
+      ? platformRateLimit(retryAfter)
+      : new ApiError(status, codeForStatus(status), `Injected fault: ${status}`, { headers })
   sendError(res, error, correlationId)
   req.resume()
   return status

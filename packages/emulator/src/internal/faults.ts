@@ -1,7 +1,24 @@
 /** Fault rules for tests: matched on method and URL path, drawn with a seedable PRNG so chaos runs repeat. */
 
-export type FaultKind = "status" | "rateLimit" | "latency" | "hang" | "drop" | "lostResponse" | "statusConcurrency" | "versionConflict"
-export const FAULT_KINDS: ReadonlyArray<FaultKind> = ["status", "rateLimit", "latency", "hang", "drop", "lostResponse", "statusConcurrency", "versionConflict"]
+export type FaultKind =
+  | "status"
+  | "rateLimit"
+  | "latency"
+  | "hang"
+  | "drop"
+  | "lostResponse"
+  | "statusConcurrency"
+  | "versionConflict"
+export const FAULT_KINDS: ReadonlyArray<FaultKind> = [
+  "status",
+  "rateLimit",
+  "latency",
+  "hang",
+  "drop",
+  "lostResponse",
+  "statusConcurrency",
+  "versionConflict"
+]
 
 /**
  * The answers of the two transient Genesys refusals the `statusConcurrency` and `versionConflict` kinds inject
@@ -53,10 +70,12 @@ export const checkFaultRule = (rule: unknown): FaultRule => {
   if (typeof r["kind"] !== "string" || !(FAULT_KINDS as ReadonlyArray<string>).includes(r["kind"]))
     fail("kind", `must be one of ${FAULT_KINDS.join(", ")}`)
   if (r["method"] !== undefined && typeof r["method"] !== "string") fail("method", "must be a string")
-  if (r["path"] !== undefined && typeof r["path"] !== "string" && !(r["path"] instanceof RegExp)) fail("path", "must be a string or RegExp")
+  if (r["path"] !== undefined && typeof r["path"] !== "string" && !(r["path"] instanceof RegExp))
+    fail("path", "must be a string or RegExp")
   const int = (k: string, min: number, max: number): void => {
     const v = r[k]
-    if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)) fail(k, `must be a whole number in ${min}..${max}`)
+    if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max))
+      fail(k, `must be a whole number in ${min}..${max}`)
   }
   int("status", 400, 599)
   int("retryAfterSeconds", 0, 86_400)

@@ -18,7 +18,13 @@ export const readBody = (req: IncomingMessage): Promise<Buffer | "too-large"> =>
     req.on("error", reject)
   })
 
-export const send = (res: ServerResponse, status: number, body: unknown, correlationId: string, headers: Readonly<Record<string, string>> = {}): void => {
+export const send = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  correlationId: string,
+  headers: Readonly<Record<string, string>> = {}
+): void => {
   const h: Record<string, string> = { "inin-correlation-id": correlationId, ...headers }
   if (status === 204 || body === undefined) {
     res.writeHead(status, h)
@@ -30,4 +36,5 @@ export const send = (res: ServerResponse, status: number, body: unknown, correla
   res.end(text)
 }
 
-export const sendError = (res: ServerResponse, e: ApiError, correlationId: string): void => send(res, e.status, e.body(correlationId), correlationId, e.headers)
+export const sendError = (res: ServerResponse, e: ApiError, correlationId: string): void =>
+  send(res, e.status, e.body(correlationId), correlationId, e.headers)

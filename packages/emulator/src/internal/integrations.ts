@@ -2,7 +2,17 @@
 import { ApiError, badRequest, conflict, notFound } from "./errors.js"
 import { type Ctx, type Route, noContent, ok, okOnePage } from "./route.js"
 import type { Credential, DataAction, Integration, State } from "./State.js"
-import { type Json, isObject, onlyKeys, optBool, optEnum, optInt, optString, reqString, requireBody } from "./validate.js"
+import {
+  type Json,
+  isObject,
+  onlyKeys,
+  optBool,
+  optEnum,
+  optInt,
+  optString,
+  reqString,
+  requireBody
+} from "./validate.js"
 
 const INTEGRATION_TYPES = ["custom-rest-actions", "purecloud-data-actions"]
 const CREDENTIAL_TYPES = ["basicAuth", "userDefined", "userDefinedOAuth", "pureCloudOAuthClient"]
@@ -19,7 +29,9 @@ const integrationJson = (i: Integration): Json => ({
   integrationType: { id: i.integrationTypeId, selfUri: `${I}/types/${i.integrationTypeId}` },
   ...(i.notes === undefined ? {} : { notes: i.notes }),
   intendedState: i.intendedState,
-  config: { current: { id: i.id, name: i.config.name, version: i.config.version, selfUri: `${I}/${i.id}/config/current` } },
+  config: {
+    current: { id: i.id, name: i.config.name, version: i.config.version, selfUri: `${I}/${i.id}/config/current` }
+  },
   reportedState: { code: i.intendedState === "ENABLED" ? "ACTIVE" : "DEACTIVATED" },
   attributes: {},
   selfUri: `${I}/${i.id}`
@@ -96,7 +108,8 @@ const checkConfig = (config: unknown): Json => {
   const rt = request["requestType"]
   if (typeof rt !== "string" || !["GET", "PUT", "POST", "PATCH", "DELETE"].includes(rt))
     throw badRequest("config.request.requestType must be GET, PUT, POST, PATCH or DELETE", "config.request.requestType")
-  if (config["response"] !== undefined && !isObject(config["response"])) throw badRequest("config.response must be an object", "config.response")
+  if (config["response"] !== undefined && !isObject(config["response"]))
+    throw badRequest("config.response must be an object", "config.response")
   optInt(config, "timeoutSeconds", { min: 1, max: 60 })
   return config
 }
@@ -113,15 +126,20 @@ const checkRequiredLists = (schema: unknown, where: string): void => {
   if (!isObject(schema)) return
   const required = schema["required"]
   if (Array.isArray(required) && required.length === 0)
-    throw badRequest(`Failed Validation of ${where}: required must have at least 1 item (omit it when nothing is required)`, `${where}.required`)
-  for (const [key, value] of Object.entries(schema)) if (key !== "enum" && key !== "default") checkRequiredLists(value, `${where}.${key}`)
+    throw badRequest(
+      `Failed Validation of ${where}: required must have at least 1 item (omit it when nothing is required)`,
+      `${where}.required`
+    )
+  for (const [key, value] of Object.entries(schema))
+    if (key !== "enum" && key !== "default") checkRequiredLists(value, `${where}.${key}`)
 }
 
 /** Inputs are a flat "simple properties schema": each property's type is a primitive (README, "Data Action contracts"). */
 const checkSimpleProperties = (schema: Json): void => {
   const where = "contract.input.inputSchema"
   const properties = schema["properties"] ?? {}
-  if (!isObject(properties)) throw badRequest(`Failed Validation of ${where} as a simple properties schema: properties must be an object`, where)
+  if (!isObject(properties))
+    throw badRequest(`Failed Validation of ${where} as a simple properties schema: properties must be an object`, where)
   for (const [name, property] of Object.entries(properties)) {
     const type = isObject(property) ? property["type"] : undefined
     const types = Array.isArray(type) ? type : [type]
@@ -137,7 +155,8 @@ const checkSimpleProperties = (schema: Json): void => {
 const checkContract = (contract: unknown): Json => {
   if (!isObject(contract)) throw badRequest("contract is required", "contract")
   const input = contract["input"]
-  if (!isObject(input) || !isObject(input["inputSchema"])) throw badRequest("contract.input.inputSchema must be a JSON Schema object", "contract.input.inputSchema")
+  if (!isObject(input) || !isObject(input["inputSchema"]))
+    throw badRequest("contract.input.inputSchema must be a JSON Schema object", "contract.input.inputSchema")
   const output = contract["output"]
   if (!isObject(output) || !isObject(output["successSchema"]))
     throw badRequest("contract.output.successSchema must be a JSON Schema object", "contract.output.successSchema")
@@ -163,9 +182,17 @@ const parseNewAction = (s: State, b: Json): Omit<DataAction, "id" | "version"> =
   const name = reqString(b, "name", { min: 1, max: 256 })
   const category = reqString(b, "category", { min: 1, max: 256 })
   const integrationId = reqString(b, "integrationId")
-  if (!s.integrations.has(integrationId)) throw badRequest(`integrationId ${integrationId} does not name an existing integration`, "integrationId")
+  if (!s.integrations.has(integrationId))
+    throw badRequest(`integrationId ${integrationId} does not name an existing integration`, "integrationId")
   const secure = optBool(b, "secure") ?? false
-  return { name, category, integrationId, secure, config: structuredClone(checkConfig(b["config"])), contract: structuredClone(checkContract(b["contract"])) }
+  return {
+    name,
+    category,
+    integrationId,
+    secure,
+    config: structuredClone(checkConfig(b["config"])),
+    contract: structuredClone(checkContract(b["contract"]))
+  }
 }
 
 const versionMismatch = (sent: number, current: number): ApiError =>
@@ -248,9 +275,14 @@ export const integrationRoutes: ReadonlyArray<Route> = [
     handler: (c) => {
       const i = getIntegration(c.state, c.params["integrationId"] ?? "")
       const b = requireBody(c.body)
-      onlyKeys(b, ["id", "name", "integrationType", "notes", "intendedState", "config", "reportedState", "attributes", "selfUri"], "Integration")
+      onlyKeys(
+        b,
+        ["id", "name", "integrationType", "notes", "intendedState", "config", "reportedState", "attributes", "selfUri"],
+        "Integration"
+      )
       const state = optEnum(b, "intendedState", ["ENABLED", "DISABLED", "DELETED"])
-      if (state === undefined) throw badRequest("intendedState is required (ENABLED, DISABLED, DELETED)", "intendedState")
+      if (state === undefined)
+        throw badRequest("intendedState is required (ENABLED, DISABLED, DELETED)", "intendedState")
       const name = optString(b, "name", { min: 1, max: 256 })
       const notes = optString(b, "notes")
       i.intendedState = state
@@ -284,12 +316,17 @@ export const integrationRoutes: ReadonlyArray<Route> = [
     handler: (c) => {
       const i = getIntegration(c.state, c.params["integrationId"] ?? "")
       const b = requireBody(c.body)
-      onlyKeys(b, ["id", "name", "version", "properties", "advanced", "notes", "credentials", "selfUri"], "IntegrationConfiguration")
+      onlyKeys(
+        b,
+        ["id", "name", "version", "properties", "advanced", "notes", "credentials", "selfUri"],
+        "IntegrationConfiguration"
+      )
       const version = optInt(b, "version")
       if (version === undefined) throw badRequest("version is required: send the current config version", "version")
       if (version !== i.config.version) throw versionMismatch(version, i.config.version)
       const name = reqString(b, "name", { min: 1, max: 256 })
-      for (const k of ["properties", "advanced"]) if (b[k] !== undefined && !isObject(b[k])) throw badRequest(`${k} must be an object`, k)
+      for (const k of ["properties", "advanced"])
+        if (b[k] !== undefined && !isObject(b[k])) throw badRequest(`${k} must be an object`, k)
       const creds = b["credentials"] ?? {}
       if (!isObject(creds)) throw badRequest("credentials must map names to {id}", "credentials")
       const credentials: Record<string, { id: string; name?: string; type?: Json }> = {}
@@ -297,7 +334,8 @@ export const integrationRoutes: ReadonlyArray<Route> = [
         const id = isObject(v) ? v["id"] : undefined
         if (typeof id !== "string") throw badRequest(`credentials.${k}.id is required`, `credentials.${k}.id`)
         const cred = c.state.credentials.get(id)
-        if (cred === undefined) throw badRequest(`credentials.${k}.id ${id} does not name an existing credential`, `credentials.${k}.id`)
+        if (cred === undefined)
+          throw badRequest(`credentials.${k}.id ${id} does not name an existing credential`, `credentials.${k}.id`)
         credentials[k] = { id, name: cred.name, type: { name: cred.typeName } }
       }
       i.config = {
@@ -354,7 +392,9 @@ export const integrationRoutes: ReadonlyArray<Route> = [
     permissions: ["integrations:integration:delete"],
     handler: (c) => {
       const cred = getCredential(c.state, c.params["credentialId"] ?? "")
-      const user = [...c.state.integrations.values()].find((i) => Object.values(i.config.credentials).some((x) => x.id === cred.id))
+      const user = [...c.state.integrations.values()].find((i) =>
+        Object.values(i.config.credentials).some((x) => x.id === cred.id)
+      )
       if (user !== undefined) throw conflict(`Credential ${cred.id} is used by integration ${user.id}`)
       c.state.credentials.delete(cred.id)
       return noContent
@@ -461,9 +501,14 @@ export const integrationRoutes: ReadonlyArray<Route> = [
       const category = optString(b, "category", { min: 1, max: 256 })
       const secure = optBool(b, "secure")
       if (b["config"] !== undefined && !isObject(b["config"])) throw badRequest("config must be an object", "config")
-      if (b["contract"] !== undefined && !isObject(b["contract"])) throw badRequest("contract must be an object", "contract")
+      if (b["contract"] !== undefined && !isObject(b["contract"]))
+        throw badRequest("contract must be an object", "contract")
       const published = c.state.actions.get(d.id)
-      if (b["contract"] !== undefined && published !== undefined && canonical(b["contract"]) !== canonical(published.contract))
+      if (
+        b["contract"] !== undefined &&
+        published !== undefined &&
+        canonical(b["contract"]) !== canonical(published.contract)
+      )
         throw badRequest(
           `You cannot change the contracts after you publish the action: action ${d.id} is published; create a new action for a new contract`,
           "contract"

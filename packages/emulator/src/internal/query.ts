@@ -18,7 +18,11 @@ export const MAX_PAGE_SIZE = 200
 export const DEFAULT_PAGE_SIZE = 25
 
 /** Parses `filters[]`, checking each name against `isAllowedName`, operators, types and value counts. */
-export const parseFilters = (body: Json, isAllowedName: (name: string) => boolean, required: boolean): ReadonlyArray<Filter> => {
+export const parseFilters = (
+  body: Json,
+  isAllowedName: (name: string) => boolean,
+  required: boolean
+): ReadonlyArray<Filter> => {
   const raw = body["filters"]
   if (raw === undefined || raw === null) {
     if (required) throw badRequest("filters is required", "filters")
@@ -29,7 +33,8 @@ export const parseFilters = (body: Json, isAllowedName: (name: string) => boolea
     const at = `filters[${i}]`
     if (!isObject(f)) throw badRequest(`${at} must be an object`, at)
     const name = f["name"]
-    if (typeof name !== "string" || !isAllowedName(name)) throw badRequest(`${at}.name "${String(name)}" is not a filterable attribute`, `${at}.name`)
+    if (typeof name !== "string" || !isAllowedName(name))
+      throw badRequest(`${at}.name "${String(name)}" is not a filterable attribute`, `${at}.name`)
     const typeRaw = f["type"]
     if (typeof typeRaw !== "string" || !["string", "int"].includes(typeRaw.toLowerCase()))
       throw badRequest(`${at}.type must be String or Int`, `${at}.type`)
@@ -106,7 +111,8 @@ export const parsePage = (body: Json): Page => {
   }
   const after = body["after"]
   if (after === undefined || after === null || after === "") return { cursor: undefined, pageSize }
-  const decoded = typeof after === "string" ? /^([ok])(\d+)$/.exec(Buffer.from(after, "base64url").toString("utf8")) : null
+  const decoded =
+    typeof after === "string" ? /^([ok])(\d+)$/.exec(Buffer.from(after, "base64url").toString("utf8")) : null
   if (decoded === null) throw badRequest("after is not a cursor returned by this query", "after")
   return { cursor: { kind: decoded[1] === "k" ? "key" : "offset", value: Number(decoded[2]) }, pageSize }
 }
@@ -155,12 +161,16 @@ export const pageOf = <T>(
 }
 
 /** Parses `sort {name, ascending}` against the allowed names. */
-export const parseSort = (body: Json, allowed: ReadonlyArray<string>): { name: string; ascending: boolean } | undefined => {
+export const parseSort = (
+  body: Json,
+  allowed: ReadonlyArray<string>
+): { name: string; ascending: boolean } | undefined => {
   const s = body["sort"]
   if (s === undefined || s === null) return undefined
   if (!isObject(s) || typeof s["name"] !== "string" || !allowed.includes(s["name"]))
     throw badRequest(`sort.name must be one of ${allowed.join(", ")}`, "sort.name")
   const asc = s["ascending"]
-  if (asc !== undefined && typeof asc !== "boolean") throw badRequest("sort.ascending must be a boolean", "sort.ascending")
+  if (asc !== undefined && typeof asc !== "boolean")
+    throw badRequest("sort.ascending must be a boolean", "sort.ascending")
   return { name: s["name"], ascending: asc !== false }
 }

@@ -49,7 +49,9 @@ export const makeRequestLog = (config: Config, clock: () => number): RequestLog 
       if (log.length >= MAX_LOG) log = log.slice(MAX_LOG / 2)
       log.push(entry)
       if (!config.quiet)
-        process.stdout.write(`${entry.at} ${entry.method} ${entry.path} ${entry.status}${entry.fault === undefined ? "" : ` fault=${entry.fault}`} ${clock() - started}ms\n`)
+        process.stdout.write(
+          `${entry.at} ${entry.method} ${entry.path} ${entry.status}${entry.fault === undefined ? "" : ` fault=${entry.fault}`} ${clock() - started}ms\n`
+        )
     },
     stats: () => {
       const out: Record<string, Record<string, number>> = {}

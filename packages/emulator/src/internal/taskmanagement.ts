@@ -4,7 +4,15 @@ import { SCHEMA_LIMITS, compileSchema } from "./customFields.js"
 import { ApiError, badRequest, conflict, notFound } from "./errors.js"
 import { type FieldValue, matches, pageOf, parseFilters, parsePage, parseSort } from "./query.js"
 import { type Ctx, type Route, noContent, ok, ref } from "./route.js"
-import type { SchemaVersion, State, StatusCategory, Workbin, WorkitemSchema, WorkitemStatus, Worktype } from "./State.js"
+import type {
+  SchemaVersion,
+  State,
+  StatusCategory,
+  Workbin,
+  WorkitemSchema,
+  WorkitemStatus,
+  Worktype
+} from "./State.js"
 import {
   DAY_SECONDS,
   type Json,
@@ -44,7 +52,8 @@ const getSchema = (s: State, id: string): WorkitemSchema => {
   if (w === undefined) throw notFound("Workitem schema", id)
   return w
 }
-export const currentVersion = (schema: WorkitemSchema): SchemaVersion => schema.versions[schema.versions.length - 1] as SchemaVersion
+export const currentVersion = (schema: WorkitemSchema): SchemaVersion =>
+  schema.versions[schema.versions.length - 1] as SchemaVersion
 export const schemaVersionOf = (s: State, schemaId: string, version: number | undefined): SchemaVersion | undefined => {
   const schema = s.schemas.get(schemaId)
   if (schema === undefined) return undefined
@@ -58,7 +67,10 @@ const getStatus = (s: State, worktypeId: string, statusId: string): WorkitemStat
 
 // --- JSON views ---
 
-const division = (s: State): Json => ({ ...s.homeDivision, selfUri: `/api/v2/authorization/divisions/${s.homeDivision.id}` })
+const division = (s: State): Json => ({
+  ...s.homeDivision,
+  selfUri: `/api/v2/authorization/divisions/${s.homeDivision.id}`
+})
 
 export const workbinJson = (s: State, w: Workbin): Json => ({
   id: w.id,
@@ -93,7 +105,9 @@ export const statusJson = (st: WorkitemStatus): Json => ({
   ...(st.defaultDestinationStatusId === undefined
     ? {}
     : { defaultDestinationStatus: ref(st.defaultDestinationStatusId, `${TM}/worktypes/${st.worktypeId}/statuses`) }),
-  ...(st.statusTransitionDelaySeconds === undefined ? {} : { statusTransitionDelaySeconds: st.statusTransitionDelaySeconds }),
+  ...(st.statusTransitionDelaySeconds === undefined
+    ? {}
+    : { statusTransitionDelaySeconds: st.statusTransitionDelaySeconds }),
   ...(st.statusTransitionTime === undefined ? {} : { statusTransitionTime: st.statusTransitionTime }),
   ...(st.autoTerminateWorkitem === undefined ? {} : { autoTerminateWorkitem: st.autoTerminateWorkitem }),
   worktype: ref(st.worktypeId, `${TM}/worktypes`),
@@ -109,8 +123,13 @@ export const worktypeJson = (s: State, w: Worktype): Json => {
     dateCreated: w.dateCreated,
     dateModified: w.dateModified,
     defaultWorkbin: ref(w.defaultWorkbinId, `${TM}/workbins`),
-    ...(w.defaultStatusId === undefined ? {} : { defaultStatus: ref(w.defaultStatusId, `${TM}/worktypes/${w.id}/statuses`) }),
-    statuses: w.statusIds.map((id) => s.statuses.get(id)).filter((x) => x !== undefined).map(statusJson),
+    ...(w.defaultStatusId === undefined
+      ? {}
+      : { defaultStatus: ref(w.defaultStatusId, `${TM}/worktypes/${w.id}/statuses`) }),
+    statuses: w.statusIds
+      .map((id) => s.statuses.get(id))
+      .filter((x) => x !== undefined)
+      .map(statusJson),
     modifiedBy: ref(w.modifiedBy, "/api/v2/oauth/clients"),
     assignmentEnabled: false,
     serviceLevelTarget: 100,
@@ -121,7 +140,8 @@ export const worktypeJson = (s: State, w: Worktype): Json => {
     if (k === "defaultQueueId") out["defaultQueue"] = ref(v as string, "/api/v2/routing/queues")
     else if (k === "defaultLanguageId") out["defaultLanguage"] = ref(v as string, "/api/v2/routing/languages")
     else if (k === "defaultScriptId") out["defaultScript"] = ref(v as string, "/api/v2/scripts")
-    else if (k === "defaultSkillIds") out["defaultSkills"] = (v as Array<string>).map((id) => ref(id, "/api/v2/routing/skills"))
+    else if (k === "defaultSkillIds")
+      out["defaultSkills"] = (v as Array<string>).map((id) => ref(id, "/api/v2/routing/skills"))
     else out[k] = v
   }
   if (w.schemaId !== undefined) {
@@ -137,7 +157,11 @@ export const worktypeJson = (s: State, w: Worktype): Json => {
 
 // --- shared query helpers ---
 
-const sortBy = <T>(items: Array<T>, sort: { name: string; ascending: boolean } | undefined, get: (t: T, k: string) => FieldValue): Array<T> => {
+const sortBy = <T>(
+  items: Array<T>,
+  sort: { name: string; ascending: boolean } | undefined,
+  get: (t: T, k: string) => FieldValue
+): Array<T> => {
   if (sort === undefined) return items
   const dir = sort.ascending ? 1 : -1
   return items.sort((a, b) => {
@@ -180,7 +204,7 @@ const queryRoute = <T>(q: {
 
 const WORKBIN_FILTERS = ["id", "name", "description", "divisionId", "dateCreated", "dateModified", "modifiedBy"]
 const workbinField = (w: Workbin, k: string): FieldValue =>
-  k === "divisionId" ? w.divisionId : k === "modifiedBy" ? w.modifiedBy : (w as unknown as Json)[k] as FieldValue
+  k === "divisionId" ? w.divisionId : k === "modifiedBy" ? w.modifiedBy : ((w as unknown as Json)[k] as FieldValue)
 
 const workbinRoutes: ReadonlyArray<Route> = [
   {
@@ -267,8 +291,26 @@ interface SchemaBody {
 }
 
 const parseSchemaBody = (b: Json): SchemaBody & { version?: number } => {
-  onlyKeys(b, ["id", "name", "description", "version", "appliesTo", "enabled", "jsonSchema", "createdBy", "dateCreated", "selfUri"], "DataSchema")
-  const name = reqString(b, "name", { min: SCHEMA_LIMITS.minSchemaNameCharacters, max: SCHEMA_LIMITS.maxSchemaNameCharacters })
+  onlyKeys(
+    b,
+    [
+      "id",
+      "name",
+      "description",
+      "version",
+      "appliesTo",
+      "enabled",
+      "jsonSchema",
+      "createdBy",
+      "dateCreated",
+      "selfUri"
+    ],
+    "DataSchema"
+  )
+  const name = reqString(b, "name", {
+    min: SCHEMA_LIMITS.minSchemaNameCharacters,
+    max: SCHEMA_LIMITS.maxSchemaNameCharacters
+  })
   const description = optString(b, "description", { max: SCHEMA_LIMITS.maxSchemaDescriptionCharacters })
   const enabled = optBool(b, "enabled") ?? true
   const appliesTo = optStringArray(b, "appliesTo") ?? ["WORKITEM"]
@@ -335,7 +377,11 @@ const schemaRoutes: ReadonlyArray<Route> = [
     template: `${TM}/workitems/schemas/coretypes`,
     permissions: ["workitems:workitemSchema:view"],
     handler: () => {
-      const entities = CORE_TYPES.map((name) => ({ id: name, name, selfUri: `${TM}/workitems/schemas/coretypes/${name}` }))
+      const entities = CORE_TYPES.map((name) => ({
+        id: name,
+        name,
+        selfUri: `${TM}/workitems/schemas/coretypes/${name}`
+      }))
       return ok({ entities, total: entities.length, selfUri: `${TM}/workitems/schemas/coretypes` })
     }
   },
@@ -356,11 +402,17 @@ const schemaRoutes: ReadonlyArray<Route> = [
       const s = getSchema(c.state, c.params["schemaId"] ?? "")
       const body = parseSchemaBody(requireBody(c.body))
       const cur = currentVersion(s)
-      if (body.version === undefined) throw badRequest("version is required: send the current version of the schema", "version")
+      if (body.version === undefined)
+        throw badRequest("version is required: send the current version of the schema", "version")
       if (body.version !== cur.version)
-        throw new ApiError(409, "conflict", `The version ${body.version} does not match the current version ${cur.version}`, {
-          details: [{ errorCode: "version.mismatch", fieldName: "version" }]
-        })
+        throw new ApiError(
+          409,
+          "conflict",
+          `The version ${body.version} does not match the current version ${cur.version}`,
+          {
+            details: [{ errorCode: "version.mismatch", fieldName: "version" }]
+          }
+        )
       const v = newVersion(c, body, cur.version + 1)
       s.versions.push(v)
       return ok(schemaJson(s.id, v))
@@ -454,11 +506,24 @@ const checkSchemaRef = (s: State, schemaId: string, version: number | undefined)
   const schema = s.schemas.get(schemaId)
   if (schema === undefined) throw badRequest(`schemaId ${schemaId} does not name an existing schema`, "schemaId")
   const v = schemaVersionOf(s, schemaId, version)
-  if (v === undefined) throw badRequest(`schemaVersion ${String(version)} does not exist for schema ${schemaId}`, "schemaVersion")
-  if (!currentVersion(schema).enabled) throw badRequest(`Schema ${schemaId} is disabled and cannot be attached`, "schemaId")
+  if (v === undefined)
+    throw badRequest(`schemaVersion ${String(version)} does not exist for schema ${schemaId}`, "schemaVersion")
+  if (!currentVersion(schema).enabled)
+    throw badRequest(`Schema ${schemaId} is disabled and cannot be attached`, "schemaId")
 }
 
-const WORKTYPE_FILTERS = ["id", "name", "divisionId", "defaultWorkbinId", "schemaId", "schemaVersion", "dateCreated", "dateModified", ...WORKTYPE_ATTRS, "defaultStatusId"]
+const WORKTYPE_FILTERS = [
+  "id",
+  "name",
+  "divisionId",
+  "defaultWorkbinId",
+  "schemaId",
+  "schemaVersion",
+  "dateCreated",
+  "dateModified",
+  ...WORKTYPE_ATTRS,
+  "defaultStatusId"
+]
 const worktypeField = (w: Worktype, k: string): FieldValue => {
   switch (k) {
     case "id":
@@ -477,8 +542,20 @@ const worktypeField = (w: Worktype, k: string): FieldValue => {
 }
 
 const createDefaultStatuses = (s: State, w: Worktype): void => {
-  const open: WorkitemStatus = { id: s.newId(), worktypeId: w.id, name: "Open", category: "Open", destinationStatusIds: [] }
-  const closed: WorkitemStatus = { id: s.newId(), worktypeId: w.id, name: "Closed", category: "Closed", destinationStatusIds: [] }
+  const open: WorkitemStatus = {
+    id: s.newId(),
+    worktypeId: w.id,
+    name: "Open",
+    category: "Open",
+    destinationStatusIds: []
+  }
+  const closed: WorkitemStatus = {
+    id: s.newId(),
+    worktypeId: w.id,
+    name: "Closed",
+    category: "Closed",
+    destinationStatusIds: []
+  }
   for (const st of [open, closed]) {
     s.statuses.set(st.id, st)
     w.statusIds.push(st.id)
@@ -493,7 +570,20 @@ const worktypeRoutes: ReadonlyArray<Route> = [
     permissions: ["workitems:worktype:add"],
     handler: (c) => {
       const b = requireBody(c.body)
-      onlyKeys(b, ["name", "description", "divisionId", "defaultWorkbinId", "schemaId", "schemaVersion", "disableDefaultStatusCreation", ...WORKTYPE_ATTRS], "WorktypeCreate")
+      onlyKeys(
+        b,
+        [
+          "name",
+          "description",
+          "divisionId",
+          "defaultWorkbinId",
+          "schemaId",
+          "schemaVersion",
+          "disableDefaultStatusCreation",
+          ...WORKTYPE_ATTRS
+        ],
+        "WorktypeCreate"
+      )
       const name = reqString(b, "name", NAME)
       const description = optString(b, "description", DESCRIPTION)
       const defaultWorkbinId = reqString(b, "defaultWorkbinId")
@@ -504,11 +594,13 @@ const worktypeRoutes: ReadonlyArray<Route> = [
         throw badRequest("divisionId must match the division of the default workbin", "divisionId")
       const schemaId = optString(b, "schemaId")
       const schemaVersion = optInt(b, "schemaVersion", { min: 1 })
-      if (schemaVersion !== undefined && schemaId === undefined) throw badRequest("schemaVersion needs schemaId", "schemaVersion")
+      if (schemaVersion !== undefined && schemaId === undefined)
+        throw badRequest("schemaVersion needs schemaId", "schemaVersion")
       if (schemaId !== undefined) checkSchemaRef(c.state, schemaId, schemaVersion)
       const disable = optBool(b, "disableDefaultStatusCreation") ?? false
       const attrs = worktypeAttrs(b)
-      if ([...c.state.worktypes.values()].some((t) => t.name === name)) throw badRequest(`A worktype named "${name}" already exists`, "name")
+      if ([...c.state.worktypes.values()].some((t) => t.name === name))
+        throw badRequest(`A worktype named "${name}" already exists`, "name")
       const w: Worktype = {
         id: c.state.newId(),
         name,
@@ -551,7 +643,11 @@ const worktypeRoutes: ReadonlyArray<Route> = [
     handler: (c) => {
       const w = getWorktype(c.state, c.params["worktypeId"] ?? "")
       const b = requireBody(c.body)
-      onlyKeys(b, ["name", "description", "defaultWorkbinId", "defaultStatusId", "schemaId", "schemaVersion", ...WORKTYPE_ATTRS], "WorktypeUpdate")
+      onlyKeys(
+        b,
+        ["name", "description", "defaultWorkbinId", "defaultStatusId", "schemaId", "schemaVersion", ...WORKTYPE_ATTRS],
+        "WorktypeUpdate"
+      )
       const name = optString(b, "name", NAME)
       const description = optString(b, "description", DESCRIPTION)
       const defaultWorkbinId = optString(b, "defaultWorkbinId")
@@ -565,7 +661,8 @@ const worktypeRoutes: ReadonlyArray<Route> = [
         throw badRequest("schemaId cannot change once set; only schemaVersion can", "schemaId")
       const schemaVersion = optInt(b, "schemaVersion", { min: 1 })
       const effectiveSchema = schemaId ?? w.schemaId
-      if (schemaVersion !== undefined && effectiveSchema === undefined) throw badRequest("schemaVersion needs schemaId", "schemaVersion")
+      if (schemaVersion !== undefined && effectiveSchema === undefined)
+        throw badRequest("schemaVersion needs schemaId", "schemaVersion")
       if (effectiveSchema !== undefined && (schemaId !== undefined || schemaVersion !== undefined))
         checkSchemaRef(c.state, effectiveSchema, schemaVersion ?? w.schemaVersion)
       const attrs = worktypeAttrs(b)
@@ -622,9 +719,13 @@ const statusFields = (c: Ctx, w: Worktype, b: Json, self: string | undefined, ca
       defaultDest === undefined ? "defaultDestinationStatusId" : "statusTransitionDelaySeconds"
     )
   if (defaultDest !== undefined && c.state.statuses.get(defaultDest)?.worktypeId !== w.id)
-    throw badRequest(`defaultDestinationStatusId ${defaultDest} is not a status of worktype ${w.id}`, "defaultDestinationStatusId")
+    throw badRequest(
+      `defaultDestinationStatusId ${defaultDest} is not a status of worktype ${w.id}`,
+      "defaultDestinationStatusId"
+    )
   const time = optString(b, "statusTransitionTime")
-  if (time !== undefined && !TRANSITION_TIME.test(time)) throw badRequest("statusTransitionTime must be HH:mm:ss or HH:mm:ss.SSS", "statusTransitionTime")
+  if (time !== undefined && !TRANSITION_TIME.test(time))
+    throw badRequest("statusTransitionTime must be HH:mm:ss or HH:mm:ss.SSS", "statusTransitionTime")
   const autoTerminate = optBool(b, "autoTerminateWorkitem")
   if (autoTerminate === true && category !== "Closed")
     throw badRequest("autoTerminateWorkitem is only allowed on a Closed status", "autoTerminateWorkitem")
@@ -633,7 +734,15 @@ const statusFields = (c: Ctx, w: Worktype, b: Json, self: string | undefined, ca
   return { name, description, dest, defaultDest, delay, time, autoTerminate }
 }
 
-const STATUS_KEYS = ["name", "description", "destinationStatusIds", "defaultDestinationStatusId", "statusTransitionDelaySeconds", "statusTransitionTime", "autoTerminateWorkitem"]
+const STATUS_KEYS = [
+  "name",
+  "description",
+  "destinationStatusIds",
+  "defaultDestinationStatusId",
+  "statusTransitionDelaySeconds",
+  "statusTransitionTime",
+  "autoTerminateWorkitem"
+]
 
 const statusRoutes: ReadonlyArray<Route> = [
   {
@@ -646,7 +755,8 @@ const statusRoutes: ReadonlyArray<Route> = [
       onlyKeys(b, ["category", ...STATUS_KEYS], "WorkitemStatusCreate")
       reqString(b, "name", NAME)
       const category = optEnum(b, "category", CATEGORIES)
-      if (category === undefined) throw badRequest("category is required (Open, InProgress, Waiting, Closed)", "category")
+      if (category === undefined)
+        throw badRequest("category is required (Open, InProgress, Waiting, Closed)", "category")
       if (w.statusIds.length >= 50) throw badRequest("A worktype may have at most 50 statuses", "name")
       const f = statusFields(c, w, b, undefined, category)
       const st: WorkitemStatus = {
@@ -673,7 +783,10 @@ const statusRoutes: ReadonlyArray<Route> = [
     permissions: ["workitems:status:view"],
     handler: (c) => {
       const w = getWorktype(c.state, c.params["worktypeId"] ?? "")
-      const entities = w.statusIds.map((id) => c.state.statuses.get(id)).filter((x) => x !== undefined).map(statusJson)
+      const entities = w.statusIds
+        .map((id) => c.state.statuses.get(id))
+        .filter((x) => x !== undefined)
+        .map(statusJson)
       return ok({ entities, total: entities.length, selfUri: `${TM}/worktypes/${w.id}/statuses` })
     }
   },
@@ -716,7 +829,9 @@ const statusRoutes: ReadonlyArray<Route> = [
       if (c.state.byStatus.get(st.id).size > 0) throw conflict(`Status ${st.id} is the status of existing workitems`)
       const referrer = w.statusIds
         .map((id) => c.state.statuses.get(id))
-        .find((o) => o !== undefined && (o.destinationStatusIds.includes(st.id) || o.defaultDestinationStatusId === st.id))
+        .find(
+          (o) => o !== undefined && (o.destinationStatusIds.includes(st.id) || o.defaultDestinationStatusId === st.id)
+        )
       if (referrer !== undefined) throw conflict(`Status ${st.id} is a destination of status ${referrer.id}`)
       c.state.statuses.delete(st.id)
       w.statusIds = w.statusIds.filter((id) => id !== st.id)
@@ -725,4 +840,9 @@ const statusRoutes: ReadonlyArray<Route> = [
   }
 ]
 
-export const taskManagementRoutes: ReadonlyArray<Route> = [...workbinRoutes, ...schemaRoutes, ...worktypeRoutes, ...statusRoutes]
+export const taskManagementRoutes: ReadonlyArray<Route> = [
+  ...workbinRoutes,
+  ...schemaRoutes,
+  ...worktypeRoutes,
+  ...statusRoutes
+]

@@ -42,8 +42,10 @@ export const optInt = (body: Json, field: string, limits: { min?: number; max?: 
   const v = body[field]
   if (v === undefined || v === null) return undefined
   if (typeof v !== "number" || !Number.isInteger(v)) throw badRequest(`${field} must be an integer`, field)
-  if (limits.min !== undefined && v < limits.min) throw badRequest(`${field} must be >= ${limits.min} (got ${v})`, field)
-  if (limits.max !== undefined && v > limits.max) throw badRequest(`${field} must be <= ${limits.max} (got ${v})`, field)
+  if (limits.min !== undefined && v < limits.min)
+    throw badRequest(`${field} must be >= ${limits.min} (got ${v})`, field)
+  if (limits.max !== undefined && v > limits.max)
+    throw badRequest(`${field} must be <= ${limits.max} (got ${v})`, field)
   return v
 }
 
@@ -67,8 +69,10 @@ export const optUuid = (body: Json, field: string): string | undefined => {
 export const optStringArray = (body: Json, field: string, max?: number): ReadonlyArray<string> | undefined => {
   const v = body[field]
   if (v === undefined || v === null) return undefined
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw badRequest(`${field} must be an array of strings`, field)
-  if (max !== undefined && v.length > max) throw badRequest(`${field} may hold at most ${max} entries (got ${v.length})`, field)
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string"))
+    throw badRequest(`${field} must be an array of strings`, field)
+  if (max !== undefined && v.length > max)
+    throw badRequest(`${field} may hold at most ${max} entries (got ${v.length})`, field)
   return v as ReadonlyArray<string>
 }
 

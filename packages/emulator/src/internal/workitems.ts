@@ -26,7 +26,21 @@ import {
 const WORKITEM_NAME = { min: GENESYS_LIMITS.workitemName.minLength, max: GENESYS_LIMITS.workitemName.maxLength }
 const WORKITEM_DESCRIPTION = { max: GENESYS_LIMITS.workitemDescription.maxLength }
 
-const ASSIGNMENT_STATES = ["Unknown", "AcdStarted", "Alerting", "AlertTimeout", "AcdCancelled", "Terminated", "Idle", "Declined", "Connected", "Disconnected", "Parked", "Held", "AcdExpired"]
+const ASSIGNMENT_STATES = [
+  "Unknown",
+  "AcdStarted",
+  "Alerting",
+  "AlertTimeout",
+  "AcdCancelled",
+  "Terminated",
+  "Idle",
+  "Declined",
+  "Connected",
+  "Disconnected",
+  "Parked",
+  "Held",
+  "AcdExpired"
+]
 
 const COMMON_KEYS = [
   "name",
@@ -57,7 +71,9 @@ const UPDATE_KEYS = [...COMMON_KEYS, "dateClosed", "assignmentState", "assignmen
  * `WorkitemCommonCreate`, the entity of a bulk add job (SDK `index.d.ts`): the create model without wrap-up code,
  * utilization label, scored and preferred agents (docs/genesys-api.md §2.12).
  */
-export const BULK_CREATE_KEYS = CREATE_KEYS.filter((k) => !["wrapupCode", "utilizationLabelId", "scoredAgents", "preferredAgentIds"].includes(k))
+export const BULK_CREATE_KEYS = CREATE_KEYS.filter(
+  (k) => !["wrapupCode", "utilizationLabelId", "scoredAgents", "preferredAgentIds"].includes(k)
+)
 
 /** Validates the optional attributes common to create and update; returns those present (null = cleared). */
 const attributes = (c: Ctx, b: Json, update: boolean): Json => {
@@ -67,7 +83,8 @@ const attributes = (c: Ctx, b: Json, update: boolean): Json => {
     else if (update && b[k] === null) out[k] = null
   }
   put("description", optString(b, "description", WORKITEM_DESCRIPTION))
-  for (const k of ["languageId", "utilizationLabelId", "assigneeId", "externalContactId", "queueId", "scriptId"]) put(k, optUuid(b, k))
+  for (const k of ["languageId", "utilizationLabelId", "assigneeId", "externalContactId", "queueId", "scriptId"])
+    put(k, optUuid(b, k))
   const horizon = c.now + YEAR_SECONDS * 1000
   for (const k of ["dateDue", "dateExpires"]) {
     const v = optInstant(b, k)
@@ -87,7 +104,11 @@ const attributes = (c: Ctx, b: Json, update: boolean): Json => {
   }
   const scored = b["scoredAgents"]
   if (scored !== undefined && scored !== null) {
-    if (!Array.isArray(scored) || scored.length > 20 || scored.some((s) => !isObject(s) || typeof s["agentId"] !== "string" || typeof s["score"] !== "number"))
+    if (
+      !Array.isArray(scored) ||
+      scored.length > 20 ||
+      scored.some((s) => !isObject(s) || typeof s["agentId"] !== "string" || typeof s["score"] !== "number")
+    )
       throw badRequest("scoredAgents must be at most 20 entries of {agentId, score}", "scoredAgents")
     put("scoredAgents", scored)
   }
@@ -120,14 +141,25 @@ const daily = (w: Window, now: number): Window => {
 
 const checkDaily = (w: Window, now: number, limit: number, key: string, what: string): void => {
   daily(w, now)
-  if (w.count >= limit) throw tooMany(`The daily limit of ${limit} workitem ${what} has been reached`, (w.start + DAY - now) / 1000, key, limit)
+  if (w.count >= limit)
+    throw tooMany(
+      `The daily limit of ${limit} workitem ${what} has been reached`,
+      (w.start + DAY - now) / 1000,
+      key,
+      limit
+    )
 }
 
 const perWorkitem = (s: State, id: string, now: number, limit: number): Window => {
   let w = s.workitemWindows.get(id)
   if (w === undefined || now - w.start >= MINUTE) s.workitemWindows.set(id, (w = { start: now, count: 0 }))
   if (w.count >= limit)
-    throw tooMany(`Workitem ${id} was updated ${limit} times in the last minute`, (w.start + MINUTE - now) / 1000, "workitem.updates.per.minute", limit)
+    throw tooMany(
+      `Workitem ${id} was updated ${limit} times in the last minute`,
+      (w.start + MINUTE - now) / 1000,
+      "workitem.updates.per.minute",
+      limit
+    )
   return w
 }
 
@@ -141,11 +173,17 @@ export const workitemJson = (s: State, w: Workitem, expands: ReadonlySet<string>
     id: w.id,
     name: w.name,
     division: { ...s.homeDivision, selfUri: `/api/v2/authorization/divisions/${s.homeDivision.id}` },
-    type: expands.has("type") && type !== undefined ? { id: type.id, name: type.name, selfUri: `${TM}/worktypes/${type.id}` } : ref(w.typeId, `${TM}/worktypes`),
+    type:
+      expands.has("type") && type !== undefined
+        ? { id: type.id, name: type.name, selfUri: `${TM}/worktypes/${type.id}` }
+        : ref(w.typeId, `${TM}/worktypes`),
     priority: w.priority,
     dateCreated: w.dateCreated,
     dateModified: w.dateModified,
-    status: expands.has("status") && status !== undefined ? statusJson(status) : ref(w.statusId, `${TM}/worktypes/${w.typeId}/statuses`, status?.name),
+    status:
+      expands.has("status") && status !== undefined
+        ? statusJson(status)
+        : ref(w.statusId, `${TM}/worktypes/${w.typeId}/statuses`, status?.name),
     statusCategory: w.statusCategory,
     dateStatusChanged: w.dateStatusChanged,
     ...(w.dateClosed === undefined ? {} : { dateClosed: w.dateClosed }),
@@ -162,13 +200,20 @@ export const workitemJson = (s: State, w: Workitem, expands: ReadonlySet<string>
     else if (k === "languageId") out["language"] = ref(v as string, "/api/v2/routing/languages")
     else if (k === "externalContactId") out["externalContact"] = ref(v as string, "/api/v2/externalcontacts/contacts")
     else if (k === "scriptId") out["script"] = ref(v as string, "/api/v2/scripts")
-    else if (k === "utilizationLabelId") out["utilizationLabel"] = ref(v as string, "/api/v2/routing/utilization/labels")
+    else if (k === "utilizationLabelId")
+      out["utilizationLabel"] = ref(v as string, "/api/v2/routing/utilization/labels")
     else if (k === "skillIds") out["skills"] = (v as Array<string>).map((id) => ref(id, "/api/v2/routing/skills"))
-    else if (k === "preferredAgentIds") out["preferredAgents"] = (v as Array<string>).map((id) => ref(id, "/api/v2/users"))
+    else if (k === "preferredAgentIds")
+      out["preferredAgents"] = (v as Array<string>).map((id) => ref(id, "/api/v2/users"))
     else out[k] = v
   }
   if (w.schemaId !== undefined)
-    out["schema"] = { id: w.schemaId, ...(schema === undefined ? {} : { name: schema.name }), version: w.schemaVersion, selfUri: `${TM}/workitems/schemas/${w.schemaId}` }
+    out["schema"] = {
+      id: w.schemaId,
+      ...(schema === undefined ? {} : { name: schema.name }),
+      version: w.schemaVersion,
+      selfUri: `${TM}/workitems/schemas/${w.schemaId}`
+    }
   return out
 }
 
@@ -190,9 +235,30 @@ const customFieldsBody = (b: Json): Record<string, unknown> | undefined => {
 
 const ANCHORS = ["typeId", "workbinId", "queueId", "assigneeId"]
 const QUERY_NAMES = new Set([
-  "workbinId", "typeId", "assigneeId", "id", "name", "description", "languageId", "priority", "dateCreated", "dateModified",
-  "dateDue", "dateExpires", "durationInSeconds", "ttl", "statusId", "statusCategory", "dateClosed", "externalContactId",
-  "reporterId", "queueId", "externalTag", "modifiedBy", "assignmentState", "divisionId"
+  "workbinId",
+  "typeId",
+  "assigneeId",
+  "id",
+  "name",
+  "description",
+  "languageId",
+  "priority",
+  "dateCreated",
+  "dateModified",
+  "dateDue",
+  "dateExpires",
+  "durationInSeconds",
+  "ttl",
+  "statusId",
+  "statusCategory",
+  "dateClosed",
+  "externalContactId",
+  "reporterId",
+  "queueId",
+  "externalTag",
+  "modifiedBy",
+  "assignmentState",
+  "divisionId"
 ])
 export const MAX_FILTERS = 3
 
@@ -241,7 +307,10 @@ const candidates = (s: State, filters: ReadonlyArray<Filter>, typeId: string | u
     }
   }
   const ids = [...(best ?? [])]
-  return ids.map((id) => s.workitems.get(id)).filter((w): w is Workitem => w !== undefined).sort((a, b) => a.seq - b.seq)
+  return ids
+    .map((id) => s.workitems.get(id))
+    .filter((w): w is Workitem => w !== undefined)
+    .sort((a, b) => a.seq - b.seq)
 }
 
 const queryRoute: Route = {
@@ -253,7 +322,8 @@ const queryRoute: Route = {
     onlyKeys(b, ["filters", "pageSize", "after", "sort", "select", "attributes", "expands"], "WorkitemQueryPostRequest")
     const filters = parseFilters(b, (n) => QUERY_NAMES.has(n) || /^customFields\.[A-Za-z0-9_]+$/.test(n), true)
     if (filters.length === 0) throw badRequest("filters must hold at least one filter", "filters")
-    if (filters.length > MAX_FILTERS) throw badRequest(`A query may have at most ${MAX_FILTERS} filters (got ${filters.length})`, "filters")
+    if (filters.length > MAX_FILTERS)
+      throw badRequest(`A query may have at most ${MAX_FILTERS} filters (got ${filters.length})`, "filters")
     const anchor = filters.find((f) => f.operator === "EQ" && ANCHORS.includes(f.name))
     if (anchor === undefined)
       throw badRequest("The query needs one EQ filter on typeId, workbinId, queueId or assigneeId", "filters")
@@ -261,7 +331,10 @@ const queryRoute: Route = {
     if (sort !== undefined) {
       const onSort = filters.filter((f) => f.name === sort.name)
       if (onSort.length > 1 || onSort.some((f) => ["NEQ", "IN", "CONTAINS"].includes(f.operator)))
-        throw badRequest(`The sort attribute ${sort.name} may appear in one filter using EQ, LT, LTE, GT, GTE, BETWEEN or BEGINS_WITH`, "sort")
+        throw badRequest(
+          `The sort attribute ${sort.name} may appear in one filter using EQ, LT, LTE, GT, GTE, BETWEEN or BEGINS_WITH`,
+          "sort"
+        )
     }
     const page = parsePage(b)
     const typeFilter = filters.find((f) => f.name === "typeId" && f.operator === "EQ")
@@ -277,7 +350,9 @@ const queryRoute: Route = {
       }
     }
     const ci = (f: Filter): boolean => f.name.startsWith("customFields.") && f.name.endsWith("_identifier")
-    let hits = candidates(c.state, filters, typeId).filter((w) => filters.every((f) => matches(f, fieldOf(w, f.name), ci(f))))
+    let hits = candidates(c.state, filters, typeId).filter((w) =>
+      filters.every((f) => matches(f, fieldOf(w, f.name), ci(f)))
+    )
     if (sort !== undefined) {
       const dir = sort.ascending ? 1 : -1
       hits = hits.sort((x, y) => {
@@ -287,7 +362,16 @@ const queryRoute: Route = {
       })
     }
     const expands = new Set(optStringArray(b, "expands") ?? [])
-    return ok(pageOf(hits, page, b, `${TM}/workitems/query`, (w) => workitemJson(c.state, w, expands), sort === undefined ? (w) => w.seq : undefined))
+    return ok(
+      pageOf(
+        hits,
+        page,
+        b,
+        `${TM}/workitems/query`,
+        (w) => workitemJson(c.state, w, expands),
+        sort === undefined ? (w) => w.seq : undefined
+      )
+    )
   }
 }
 
@@ -302,13 +386,16 @@ export const createWorkitem = (c: Ctx, b: Json, keys: ReadonlyArray<string>, mod
   const typeId = reqString(b, "typeId")
   const wt = s.worktypes.get(typeId)
   if (wt === undefined) throw badRequest(`typeId ${typeId} does not name an existing worktype`, "typeId")
-  const priority = optInt(b, "priority", PRIORITY) ?? ((wt.attrs["defaultPriority"] as number | undefined) ?? 0)
+  const priority = optInt(b, "priority", PRIORITY) ?? (wt.attrs["defaultPriority"] as number | undefined) ?? 0
   const statusId = optString(b, "statusId") ?? wt.defaultStatusId
-  if (statusId === undefined) throw badRequest(`statusId is required: worktype ${wt.id} has no default status`, "statusId")
+  if (statusId === undefined)
+    throw badRequest(`statusId is required: worktype ${wt.id} has no default status`, "statusId")
   const status = s.statuses.get(statusId)
-  if (status?.worktypeId !== wt.id) throw badRequest(`statusId ${statusId} is not a status of worktype ${wt.id}`, "statusId")
+  if (status?.worktypeId !== wt.id)
+    throw badRequest(`statusId ${statusId} is not a status of worktype ${wt.id}`, "statusId")
   const workbinId = optString(b, "workbinId") ?? wt.defaultWorkbinId
-  if (!s.workbins.has(workbinId)) throw badRequest(`workbinId ${workbinId} does not name an existing workbin`, "workbinId")
+  if (!s.workbins.has(workbinId))
+    throw badRequest(`workbinId ${workbinId} does not name an existing workbin`, "workbinId")
   const autoStatusTransition = optBool(b, "autoStatusTransition") ?? true
   const attrs = attributes(c, b, false)
   const wrapupCode = optUuid(b, "wrapupCode")
@@ -363,7 +450,8 @@ export const workitemRoutes: ReadonlyArray<Route> = [
       const w = getWorkitem(c.state, c.params["workitemId"] ?? "")
       const expands = new Set((c.query.get("expands") ?? "").split(",").filter((x) => x !== ""))
       for (const e of expands)
-        if (!["type", "workbin", "status", "queue", "assignee"].includes(e)) throw badRequest(`expands: unknown value "${e}"`, "expands")
+        if (!["type", "workbin", "status", "queue", "assignee"].includes(e))
+          throw badRequest(`expands: unknown value "${e}"`, "expands")
       return ok(workitemJson(c.state, w, expands))
     }
   },
@@ -381,13 +469,15 @@ export const workitemRoutes: ReadonlyArray<Route> = [
       const name = optString(b, "name", WORKITEM_NAME)
       const priority = optInt(b, "priority", PRIORITY)
       const workbinId = optString(b, "workbinId")
-      if (workbinId !== undefined && !s.workbins.has(workbinId)) throw badRequest(`workbinId ${workbinId} does not name an existing workbin`, "workbinId")
+      if (workbinId !== undefined && !s.workbins.has(workbinId))
+        throw badRequest(`workbinId ${workbinId} does not name an existing workbin`, "workbinId")
       const autoStatusTransition = optBool(b, "autoStatusTransition")
       const statusId = optString(b, "statusId")
       let newStatus = undefined as ReturnType<typeof s.statuses.get>
       if (statusId !== undefined && statusId !== w.statusId) {
         newStatus = s.statuses.get(statusId)
-        if (newStatus?.worktypeId !== w.typeId) throw badRequest(`statusId ${statusId} is not a status of worktype ${w.typeId}`, "statusId")
+        if (newStatus?.worktypeId !== w.typeId)
+          throw badRequest(`statusId ${statusId} is not a status of worktype ${w.typeId}`, "statusId")
         const current = s.statuses.get(w.statusId)
         const allowed = current?.destinationStatusIds ?? []
         if (allowed.length > 0 && !allowed.includes(statusId))
@@ -461,4 +551,3 @@ export const workitemRoutes: ReadonlyArray<Route> = [
     }
   }
 ]
-

@@ -125,7 +125,8 @@ export class Core {
     for (const f of this.faults) {
       if (f.remaining <= 0) continue
       if (f.method !== undefined && f.method.toUpperCase() !== req.method) continue
-      if (f.path !== undefined && !(f.path instanceof RegExp ? f.path.test(req.path) : req.path.startsWith(f.path))) continue
+      if (f.path !== undefined && !(f.path instanceof RegExp ? f.path.test(req.path) : req.path.startsWith(f.path)))
+        continue
       f.remaining -= 1
       if (f.kind === "rateLimit") return this.spec.rateLimited(res, f.retryAfterSeconds ?? 1)
       return this.spec.failure(res, f.status ?? 500, "Injected failure")
@@ -173,7 +174,10 @@ export class Core {
     r.post("/faults", (req, res) => {
       const body = (req.body ?? {}) as Record<string, unknown>
       try {
-        this.addFault({ ...(body as unknown as FaultRule), ...(typeof body["path"] === "string" ? { path: new RegExp(body["path"]) } : {}) })
+        this.addFault({
+          ...(body as unknown as FaultRule),
+          ...(typeof body["path"] === "string" ? { path: new RegExp(body["path"]) } : {})
+        })
       } catch (e) {
         res.status(400).json({ error: (e as Error).message })
         return
@@ -189,16 +193,27 @@ export class Core {
   }
 
   private webhookSettings() {
-    return { url: this.webhook.url ?? null, dropShare: this.webhook.dropShare, hold: this.webhook.hold, signed: this.webhook.credentials !== undefined }
+    return {
+      url: this.webhook.url ?? null,
+      dropShare: this.webhook.dropShare,
+      hold: this.webhook.hold,
+      signed: this.webhook.credentials !== undefined
+    }
   }
 
   /** Change where and how webhooks go (the control API's `PUT /__emulator/webhooks`). Throws naming a bad field. */
   configureWebhooks(change: WebhookOptions & { readonly seed?: number }): void {
-    if (change.dropShare !== undefined && !(typeof change.dropShare === "number" && change.dropShare >= 0 && change.dropShare <= 1)) {
+    if (
+      change.dropShare !== undefined &&
+      !(typeof change.dropShare === "number" && change.dropShare >= 0 && change.dropShare <= 1)
+    ) {
       throw new Error("dropShare must be a number in 0..1")
     }
     if (change.hold !== undefined && typeof change.hold !== "boolean") throw new Error("hold must be true or false")
-    if (change.retryDelayScale !== undefined && !(typeof change.retryDelayScale === "number" && change.retryDelayScale >= 0)) {
+    if (
+      change.retryDelayScale !== undefined &&
+      !(typeof change.retryDelayScale === "number" && change.retryDelayScale >= 0)
+    ) {
       throw new Error("retryDelayScale must be a number ≥ 0")
     }
     if (change.url !== undefined) {
@@ -215,17 +230,23 @@ export class Core {
     const { seed: _s, ...rest } = change
     const wasHeld = this.webhook.hold
     this.webhook = { ...this.webhook, ...rest }
-    if (wasHeld && !this.webhook.hold) void this.replay(this.deliveries.filter((d) => d.state === "held").map((d) => d.id))
+    if (wasHeld && !this.webhook.hold)
+      void this.replay(this.deliveries.filter((d) => d.state === "held").map((d) => d.id))
   }
 
   /** Add a fault rule (the control API's `POST /__emulator/faults`). Throws naming a bad field. */
   addFault(rule: FaultRule): void {
     if (rule.kind !== "rateLimit" && rule.kind !== "status") throw new Error('kind must be "rateLimit" or "status"')
-    if (rule.kind === "status" && !(Number.isInteger(rule.status) && rule.status! >= 400 && rule.status! <= 599)) throw new Error("status must be 400..599")
-    if (rule.retryAfterSeconds !== undefined && !(Number.isInteger(rule.retryAfterSeconds) && rule.retryAfterSeconds >= 0)) {
+    if (rule.kind === "status" && !(Number.isInteger(rule.status) && rule.status! >= 400 && rule.status! <= 599))
+      throw new Error("status must be 400..599")
+    if (
+      rule.retryAfterSeconds !== undefined &&
+      !(Number.isInteger(rule.retryAfterSeconds) && rule.retryAfterSeconds >= 0)
+    ) {
       throw new Error("retryAfterSeconds must be a whole number ≥ 0")
     }
-    if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count >= 1)) throw new Error("count must be a whole number ≥ 1")
+    if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count >= 1))
+      throw new Error("count must be a whole number ≥ 1")
     this.faults.push({ ...rule, remaining: rule.count ?? Number.POSITIVE_INFINITY })
   }
 
@@ -234,7 +255,14 @@ export class Core {
    * names, delivery ids); authentication headers are added when it is sent.
    */
   emit(ticketId: string, body: unknown, headers: Readonly<Record<string, string>> = {}): Delivery {
-    const delivery: Delivery = { id: randomUUID(), ticketId, state: "unsent", rawBody: JSON.stringify(body), headers, attempts: 0 }
+    const delivery: Delivery = {
+      id: randomUUID(),
+      ticketId,
+      state: "unsent",
+      rawBody: JSON.stringify(body),
+      headers,
+      attempts: 0
+    }
     this.deliveries.push(delivery)
     if (this.webhook.url === undefined) return delivery
     if (this.webhook.dropShare > 0 && this.random() < this.webhook.dropShare) {
@@ -251,7 +279,10 @@ export class Core {
 
   /** Send again (same body and vendor headers, freshly signed) the given deliveries, or every held/dropped/failed one. */
   async replay(ids?: ReadonlyArray<string>): Promise<number> {
-    const chosen = ids === undefined ? this.deliveries.filter((d) => ["held", "dropped", "failed", "unsent"].includes(d.state)) : this.deliveries.filter((d) => ids.includes(d.id))
+    const chosen =
+      ids === undefined
+        ? this.deliveries.filter((d) => ["held", "dropped", "failed", "unsent"].includes(d.state))
+        : this.deliveries.filter((d) => ids.includes(d.id))
     await Promise.all(chosen.map((d) => this.track(this.send(d))))
     return chosen.length
   }
@@ -271,7 +302,12 @@ export class Core {
     const retryHeaders = retry > 0 ? (policy?.headers?.(retry) ?? {}) : {}
     let status: number | undefined
     try {
-      const res = await fetch(url, { method: "POST", headers: { ...auth, ...d.headers, ...retryHeaders }, body: d.rawBody, signal: AbortSignal.timeout(10_000) })
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { ...auth, ...d.headers, ...retryHeaders },
+        body: d.rawBody,
+        signal: AbortSignal.timeout(10_000)
+      })
       await res.arrayBuffer()
       status = d.status = res.status
       // As GitHub counts a delivery: failed unless answered 2xx.
@@ -283,10 +319,13 @@ export class Core {
     if (d.state === "failed" && policy !== undefined && delay !== undefined && policy.retries(status)) {
       // The vendor's own redelivery, scaled (tests shrink minutes to milliseconds); `settle` waits for it.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer)
-          resolve()
-        }, delay * (this.webhook.retryDelayScale ?? 1))
+        const timer = setTimeout(
+          () => {
+            this.timers.delete(timer)
+            resolve()
+          },
+          delay * (this.webhook.retryDelayScale ?? 1)
+        )
         this.timers.add(timer)
       })
       if (!this.closed) await this.send(d, retry + 1)
@@ -322,12 +361,15 @@ export const listen = async (core: Core): Promise<Running> => {
   core.app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err)
     const status = (err as { status?: unknown }).status
-    if (status === 400 || (err as { type?: unknown }).type === "entity.parse.failed") return core.spec.failure(res, 400, "The request body is not valid JSON")
+    if (status === 400 || (err as { type?: unknown }).type === "entity.parse.failed")
+      return core.spec.failure(res, 400, "The request body is not valid JSON")
     core.spec.failure(res, 500, "Internal error")
   })
   const sockets = new Set<Socket>()
   const server: Server = await new Promise((resolve, reject) => {
-    const s = core.app.listen(core.options.port ?? 0, core.options.host ?? "127.0.0.1", (err?: Error) => (err ? reject(err) : resolve(s)))
+    const s = core.app.listen(core.options.port ?? 0, core.options.host ?? "127.0.0.1", (err?: Error) =>
+      err ? reject(err) : resolve(s)
+    )
   })
   server.on("connection", (s: Socket) => {
     sockets.add(s)

@@ -3,14 +3,17 @@ import express from "express"
 import { pino } from "pino"
 import request from "supertest"
 import { describe, expect, it } from "vitest"
-import { HttpError } from "../httpError.js"
+import type { HttpError } from "../httpError.js"
 import { ADMIN_PATHS, adminGate, type AdminGateOptions, bearerMatches, isLoopbackHost } from "./adminAuth.js"
 
 const TOKEN = "admin-token-0123456789"
 
 const capture = () => {
   const lines: Array<{ level: number; msg: string }> = []
-  const log = pino({ level: "debug" }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) })
+  const log = pino(
+    { level: "debug" },
+    { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) }
+  )
   return { log, lines }
 }
 
@@ -19,7 +22,8 @@ const tinyApp = (options: Omit<AdminGateOptions, "log">) => {
   const gate = adminGate({ ...options, log })
   const app = express()
   if (gate !== undefined) app.use([...gate.paths], gate.middleware)
-  for (const path of [...ADMIN_PATHS, "/ops", "/healthz"]) app.get(path, (_req, res) => void res.json({ reached: path }))
+  for (const path of [...ADMIN_PATHS, "/ops", "/healthz"])
+    app.get(path, (_req, res) => void res.json({ reached: path }))
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const e = err as HttpError
     res.status(e.status).set(e.headers).json({ error: e.code, message: e.message })
@@ -43,7 +47,9 @@ describe("adminGate with WORKBRIDGE_ADMIN_TOKEN set", () => {
   })
 
   it("lets the right token through (any case of the scheme) and leaves other paths open", async () => {
-    expect((await request(app).get("/dead-letters").set("authorization", `bearer ${TOKEN}`)).body).toEqual({ reached: "/dead-letters" })
+    expect((await request(app).get("/dead-letters").set("authorization", `bearer ${TOKEN}`)).body).toEqual({
+      reached: "/dead-letters"
+    })
     expect((await request(app).get("/metrics").set("authorization", `Bearer ${TOKEN}  `)).status).toBe(200)
     expect((await request(app).get("/healthz")).status).toBe(200)
     // The console checks the token itself (its login page must be reachable).
@@ -93,7 +99,20 @@ describe("bearerMatches and isLoopbackHost", () => {
   })
 
   it("takes only this machine's addresses (and no HOST) as loopback", () => {
-    expect([undefined, "localhost", "::1", "127.0.0.1", "127.1.2.3", "::ffff:127.0.0.1"].map(isLoopbackHost)).toEqual([true, true, true, true, true, true])
-    expect(["0.0.0.0", "::", "10.0.0.1", "127.0.0.1.example.com", "example.com"].map(isLoopbackHost)).toEqual([false, false, false, false, false])
+    expect([undefined, "localhost", "::1", "127.0.0.1", "127.1.2.3", "::ffff:127.0.0.1"].map(isLoopbackHost)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true
+    ])
+    expect(["0.0.0.0", "::", "10.0.0.1", "127.0.0.1.example.com", "example.com"].map(isLoopbackHost)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false
+    ])
   })
 })

@@ -18,7 +18,10 @@ export const ADMIN_OPEN_VARIABLE = "WORKBRIDGE_ADMIN_OPEN"
 
 /** Whether a listener address only accepts connections from this machine. */
 export const isLoopbackHost = (host: string | undefined): boolean =>
-  host === undefined || host === "localhost" || host === "::1" || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(host)
+  host === undefined ||
+  host === "localhost" ||
+  host === "::1" ||
+  /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(host)
 
 /** Constant-time check of an `Authorization: Bearer <token>` header (hashing first hides the length too). */
 export const bearerMatches = (header: string | undefined, token: string): boolean => {
@@ -57,7 +60,12 @@ export const adminGate = (options: AdminGateOptions): AdminGate | undefined => {
         { "x-workbridge-missing-variable": "WORKBRIDGE_ADMIN_TOKEN" }
       )
     // The operator console is an admin surface too (it logs in with the same token).
-    return { paths: [...ADMIN_PATHS, "/ops"], middleware: function adminDisabled(_req, _res, next) { next(refusal()) } }
+    return {
+      paths: [...ADMIN_PATHS, "/ops"],
+      middleware: function adminDisabled(_req, _res, next) {
+        next(refusal())
+      }
+    }
   }
   if (adminToken === undefined) {
     log.warn(
@@ -70,7 +78,12 @@ export const adminGate = (options: AdminGateOptions): AdminGate | undefined => {
     paths: ADMIN_PATHS,
     middleware: function requireAdminToken(req, _res, next) {
       if (bearerMatches(req.headers.authorization, adminToken)) next()
-      else next(new HttpError(401, "Unauthorized", "this endpoint needs Authorization: Bearer <WORKBRIDGE_ADMIN_TOKEN>", { "www-authenticate": 'Bearer realm="workbridge"' }))
+      else
+        next(
+          new HttpError(401, "Unauthorized", "this endpoint needs Authorization: Bearer <WORKBRIDGE_ADMIN_TOKEN>", {
+            "www-authenticate": 'Bearer realm="workbridge"'
+          })
+        )
     }
   }
 }

@@ -14,7 +14,8 @@ const tinyApp = () => {
     res.json({ isBuffer: Buffer.isBuffer(req.body), hex: Buffer.isBuffer(req.body) ? req.body.toString("hex") : null })
   })
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    if (err instanceof HttpError) res.status(err.status).set(err.headers).json({ error: err.code, message: err.message })
+    if (err instanceof HttpError)
+      res.status(err.status).set(err.headers).json({ error: err.code, message: err.message })
     else res.status(599).json({ type: (err as { type?: string }).type })
   })
   return app
@@ -49,13 +50,20 @@ describe("rawBody", () => {
     const bytes = Buffer.from([0x7b, 0x22, 0xc3, 0xa9, 0x22, 0x7d, 0x00, 0xff])
     for (const type of ["application/json", "text/plain; charset=latin1", "application/octet-stream"]) {
       // Sent as is: no serialization of the Buffer by the client for a JSON content type.
-      const res = await request(app).post("/hook").set("content-type", type).serialize((b: Buffer) => b as unknown as string).send(bytes)
+      const res = await request(app)
+        .post("/hook")
+        .set("content-type", type)
+        .serialize((b: Buffer) => b as unknown as string)
+        .send(bytes)
       expect(res.body, type).toEqual({ isBuffer: true, hex: bytes.toString("hex") })
     }
   })
 
   it("refuses a body over the limit with body-parser's entity.too.large (answered 413 by the error mapping)", async () => {
-    const res = await request(app).post("/hook").set("content-type", "application/json").send("x".repeat(LIMIT + 1))
+    const res = await request(app)
+      .post("/hook")
+      .set("content-type", "application/json")
+      .send("x".repeat(LIMIT + 1))
     expect(res.body).toEqual({ type: "entity.too.large" })
     const atLimit = await request(app).post("/hook").set("content-type", "application/json").send("x".repeat(LIMIT))
     expect(atLimit.status).toBe(200)

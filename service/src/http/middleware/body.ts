@@ -31,4 +31,5 @@ export const identityEncodingOnly: express.RequestHandler = function identityEnc
 }
 
 /** The body as a Buffer (any content type), at most `limit` bytes, never inflated. */
-export const rawBody = (limit: number): express.RequestHandler => express.raw({ type: () => true, limit, inflate: false })
+export const rawBody = (limit: number): express.RequestHandler =>
+  express.raw({ type: () => true, limit, inflate: false })

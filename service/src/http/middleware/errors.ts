@@ -38,21 +38,32 @@ export interface ErrorAnswer {
   readonly log?: "store" | "internal"
 }
 
-const field = (err: unknown, name: string): unknown => (typeof err === "object" && err !== null && name in err ? (err as Record<string, unknown>)[name] : undefined)
+const field = (err: unknown, name: string): unknown =>
+  typeof err === "object" && err !== null && name in err ? (err as Record<string, unknown>)[name] : undefined
 
 /** The answer to `err`; `maxBodyBytes` is named by a 413, `retryAfterSeconds` sent with a 503. */
 export const answerFor = (err: unknown, maxBodyBytes: number, retryAfterSeconds: number): ErrorAnswer => {
-  if (err instanceof HttpError) return { status: err.status, body: { error: err.code, message: err.message }, headers: err.headers }
+  if (err instanceof HttpError)
+    return { status: err.status, body: { error: err.code, message: err.message }, headers: err.headers }
   const tagField = field(err, "_tag")
   const typeField = field(err, "type")
   const statusField = field(err, "status")
   const tag = tagField === undefined ? undefined : String(tagField)
   const type = typeField === undefined ? undefined : String(typeField)
   const errStatus = statusField === undefined ? undefined : Number(statusField)
-  if (type === "entity.too.large") return { status: 413, body: { error: "PayloadTooLarge", message: `the body exceeds ${maxBodyBytes} bytes` }, headers: {} }
+  if (type === "entity.too.large")
+    return {
+      status: 413,
+      body: { error: "PayloadTooLarge", message: `the body exceeds ${maxBodyBytes} bytes` },
+      headers: {}
+    }
   if (err instanceof URIError || (errStatus === 400 && type === undefined && tag === undefined)) {
     // Express could not decode the path (`%ff`): the client's mistake, not ours.
-    return { status: 400, body: { error: "BadRequest", message: "the request URL is not valid (malformed percent-encoding)" }, headers: {} }
+    return {
+      status: 400,
+      body: { error: "BadRequest", message: "the request URL is not valid (malformed percent-encoding)" },
+      headers: {}
+    }
   }
   if (type !== undefined && errStatus !== undefined && errStatus >= 400 && errStatus < 500) {
     const code = CLIENT_ERROR_CODES[type] ?? "BadRequest"
@@ -73,7 +84,9 @@ export const answerFor = (err: unknown, maxBodyBytes: number, retryAfterSeconds:
         status: 503,
         body: {
           error: "StoreUnavailable",
-          message: storeCannotWrite(err) ? "the store cannot write right now (disk full or I/O error); retry later" : "the store failed; retry later"
+          message: storeCannotWrite(err)
+            ? "the store cannot write right now (disk full or I/O error); retry later"
+            : "the store failed; retry later"
         },
         headers: retryAfter,
         log: "store"
@@ -105,7 +118,15 @@ export const clientErrorLog = (log: Logger): ((status: number, code: string, req
       return
     }
     logged++
-    log.debug({ status, error: code, method: req.method, path: req.path.length > 100 ? `${req.path.slice(0, 100)}…` : req.path }, "request refused")
+    log.debug(
+      {
+        status,
+        error: code,
+        method: req.method,
+        path: req.path.length > 100 ? `${req.path.slice(0, 100)}…` : req.path
+      },
+      "request refused"
+    )
   }
 }
 
@@ -120,11 +141,23 @@ export interface ErrorHandlerOptions {
 export const errorHandler = (options: ErrorHandlerOptions): express.ErrorRequestHandler => {
   const { sources, metrics, log } = options
   const logClientError = clientErrorLog(log)
-  return function edgeErrors(err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction): void {
+  return function edgeErrors(
+    err: unknown,
+    req: express.Request,
+    res: express.Response,
+    _next: express.NextFunction
+  ): void {
     const answer = answerFor(err, options.maxBodyBytes, options.retryAfterSeconds)
-    if (answer.log === "store") log.error({ error: (err as Error).message, path: req.path.slice(0, 100) }, "store failed; answered 503")
+    if (answer.log === "store")
+      log.error({ error: (err as Error).message, path: req.path.slice(0, 100) }, "store failed; answered 503")
     else if (answer.log === "internal") {
-      log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: req.path.slice(0, 100) }, "request failed")
+      log.error(
+        {
+          err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err),
+          path: req.path.slice(0, 100)
+        },
+        "request failed"
+      )
     }
     if (answer.status < 500) logClientError(answer.status, answer.body.error, req)
     // Metric labels only ever take configured source names (or "unknown"): a path is not a label.

@@ -10,9 +10,13 @@ import { type RequestSpan, startRequestSpan } from "../../observability/Tracing.
 import { adapterOf, type SourceParams } from "./webhookSource.js"
 
 /** The request's server span, when tracing is on. */
-export const requestSpanOf = (res: express.Response): RequestSpan | undefined => res.locals["requestSpan"] as RequestSpan | undefined
+export const requestSpanOf = (res: express.Response): RequestSpan | undefined =>
+  res.locals["requestSpan"] as RequestSpan | undefined
 
-export const webhookRequestSpan = (tracer: Tracer.Tracer, sources: Readonly<Record<string, Adapter>>): express.RequestHandler<SourceParams> =>
+export const webhookRequestSpan = (
+  tracer: Tracer.Tracer,
+  sources: Readonly<Record<string, Adapter>>
+): express.RequestHandler<SourceParams> =>
   function webhookRequestSpan(req, res, next) {
     // Like the metric labels: a configured source name, or "unknown" (a path is not an attribute).
     const param = req.params.source

@@ -6,7 +6,12 @@ import { describe, expect, it } from "vitest"
 import type { HttpError } from "../httpError.js"
 import { adapterOf, requireConfiguredSource } from "./webhookSource.js"
 
-const sources = { generic: adapters.generic, servicenow: adapters.servicenow, acme: makeGenericAdapter({ name: "acme" }), "my-desk": makeGenericAdapter({ name: "my-desk" }) }
+const sources = {
+  generic: adapters.generic,
+  servicenow: adapters.servicenow,
+  acme: makeGenericAdapter({ name: "acme" }),
+  "my-desk": makeGenericAdapter({ name: "my-desk" })
+}
 
 const tinyApp = (credentials: Parameters<typeof requireConfiguredSource>[1]) => {
   const app = express()
@@ -22,7 +27,11 @@ const tinyApp = (credentials: Parameters<typeof requireConfiguredSource>[1]) => 
 
 describe("requireConfiguredSource", () => {
   it("passes a known source with a credential of one of its kinds", async () => {
-    const { app } = tinyApp({ generic: { secret: "s" }, servicenow: { basicAuth: "u:p" }, acme: { token: { header: "x-token", value: "t" } } })
+    const { app } = tinyApp({
+      generic: { secret: "s" },
+      servicenow: { basicAuth: "u:p" },
+      acme: { token: { header: "x-token", value: "t" } }
+    })
     for (const source of ["generic", "servicenow"]) {
       const res = await request(app).post(`/webhooks/${source}`).send({})
       expect(res.status, source).toBe(200)

@@ -20,7 +20,14 @@ export const adapterOf = (sources: Readonly<Record<string, Adapter>>, source: st
 const hasAny = (creds: SourceCredentials | undefined, adapter: Adapter): boolean => {
   if (creds === undefined) return false
   for (const k of adapter.credentialKinds) {
-    if (k === "secret" ? (creds.secret ?? "") !== "" : k === "basicAuth" ? (creds.basicAuth ?? "") !== "" : creds.token !== undefined) return true
+    if (
+      k === "secret"
+        ? (creds.secret ?? "") !== ""
+        : k === "basicAuth"
+          ? (creds.basicAuth ?? "") !== ""
+          : creds.token !== undefined
+    )
+      return true
   }
   return false
 }
@@ -33,7 +40,13 @@ export const requireConfiguredSource = (
     const source = req.params.source
     const adapter = adapterOf(sources, source)
     if (adapter === undefined) {
-      next(new HttpError(404, "UnknownSource", `no webhook source named "${source}"; known sources: ${Object.keys(sources).join(", ")}`))
+      next(
+        new HttpError(
+          404,
+          "UnknownSource",
+          `no webhook source named "${source}"; known sources: ${Object.keys(sources).join(", ")}`
+        )
+      )
       return
     }
     if (!hasAny(credentials[source], adapter)) {
