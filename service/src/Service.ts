@@ -4,6 +4,12 @@
  * the HTTP(S) server. Every resource is scoped: closing the layer's scope (interruption, in `main.ts`) stops the
  * server, the fibers and the stores, in the reverse of the order they started. `startService` builds the same
  * layer for tests that want a promise and a `close()`.
+ *
+ * Where each part lives (docs/architecture.md):
+ * - the webhook route, `POST /webhooks/:source`: `http/webhooks.ts` (served by `HttpServerLive`, the app in `http/app.ts`);
+ * - the apply step, one ticket's batch → Genesys: `sync/apply.ts` `applyBatch` (run by `WorkersLive`, `sync/Engine.ts`);
+ * - the rate budget every Genesys call draws from: `RateBudget` in `@workbridge/genesys` (chosen by `StoresLive`,
+ *   `store/Stores.ts`; the Redis one is `distributed/RedisRateBudget.ts`).
  */
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base"
 import type { Emulator } from "@workbridge/genesys-emulator"
