@@ -32,6 +32,29 @@ import {
 const SOURCE = "servicenow"
 
 /** Incident `state`: 1 New, 2 In Progress, 3 On Hold, 6 Resolved, 7 Closed, 8 Canceled (labels accepted too). */
+/**
+ * The incident fields the documented business rule sends in its webhook record (docs/helpdesks.md#servicenow). A
+ * read of exactly these keeps a read and a webhook of the same record version equal.
+ */
+export const SERVICENOW_RECORD_FIELDS = [
+  "sys_id",
+  "number",
+  "sys_class_name",
+  "sys_mod_count",
+  "sys_created_on",
+  "sys_updated_on",
+  "short_description",
+  "description",
+  "state",
+  "impact",
+  "urgency",
+  "priority",
+  "category",
+  "caller_id",
+  "sla_due",
+  "made_sla"
+] as const
+
 export const SERVICENOW_STATE: Readonly<Record<string, string>> = {
   "1": "new",
   "2": "open",

@@ -4,7 +4,7 @@
  * `Link` header, and single records (docs/helpdesks.md#reading-the-helpdesk-api).
  */
 import { FetchHttpClient, HttpClientRequest } from "@effect/platform"
-import { servicenow } from "@workbridge/adapters"
+import { SERVICENOW_RECORD_FIELDS, servicenow } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
 import {
@@ -44,28 +44,8 @@ export interface ServiceNowConfig {
 
 const SOURCE = "servicenow"
 
-/**
- * The fields the documented business rule sends (docs/helpdesks.md#servicenow): reading exactly these keeps a read
- * and a webhook of the same record version equal (e.g. no `opened_by` standing in for an empty `caller_id`).
- */
-export const SERVICENOW_READ_FIELDS = [
-  "sys_id",
-  "number",
-  "sys_class_name",
-  "sys_mod_count",
-  "sys_created_on",
-  "sys_updated_on",
-  "short_description",
-  "description",
-  "state",
-  "impact",
-  "urgency",
-  "priority",
-  "category",
-  "caller_id",
-  "sla_due",
-  "made_sla"
-] as const
+/** The fields a read asks for: those the documented business rule sends (docs/helpdesks.md#servicenow). */
+export const SERVICENOW_READ_FIELDS = SERVICENOW_RECORD_FIELDS
 
 type Json = Record<string, unknown>
 

@@ -5,6 +5,7 @@
  * the after insert/update business rule of docs/helpdesks.md (POST `{table, operation, changed_fields, record}`,
  * HTTP Basic or a token header, no signature). Rules and sources: README.md#servicenow.
  */
+import { SERVICENOW_RECORD_FIELDS } from "@workbridge/adapters"
 import { createHash } from "node:crypto"
 import type { Request, Response } from "express"
 import { type CoreOptions, Core, type Running, basicAuth, listen, q, selfUrl } from "./internal/core.js"
@@ -119,25 +120,7 @@ const serviceNowKit = (options: ServiceNowEmulatorOptions) => {
 
   const send = (r: Incident, operation: "insert" | "update", changed: ReadonlyArray<string>) => {
     const record: Record<string, string> = {}
-    for (const f of [
-      "sys_id",
-      "number",
-      "sys_class_name",
-      "sys_mod_count",
-      "sys_created_on",
-      "sys_updated_on",
-      "short_description",
-      "description",
-      "state",
-      "impact",
-      "urgency",
-      "priority",
-      "category",
-      "caller_id",
-      "sla_due",
-      "made_sla"
-    ])
-      record[f] = r[f] ?? ""
+    for (const f of SERVICENOW_RECORD_FIELDS) record[f] = r[f] ?? ""
     core.emit(r["number"]!, { table: "incident", operation, changed_fields: changed, record })
   }
 
