@@ -63,13 +63,8 @@ const FRESHDESK_STATUS: Record<string, [string, string]> = {
 }
 const FRESHDESK_PRIORITY: Record<string, string> = { urgent: "Urgent", high: "High", normal: "Medium", low: "Low" }
 
-/** Build the body one vendor would send for this ticket state, and sign it. */
-export const synthesize = (
-  source: SyntheticSource,
-  ticket: SyntheticTicket,
-  creds: SourceCredentials,
-  now: Date
-): SyntheticDelivery => {
+/** Refuse a ticket state the vendor cannot express, naming the field. */
+const checkTicket = (source: SyntheticSource, ticket: SyntheticTicket): void => {
   const allowed: ReadonlyArray<string> = SYNTHETIC_STATUSES[source]
   if (!allowed.includes(ticket.status)) {
     throw new Error(
@@ -85,9 +80,17 @@ export const synthesize = (
   if ((ticket.kind === "updated" || ticket.kind === "reopened") && closed) {
     throw new Error(`ticket.kind "${ticket.kind}" needs an open ticket.status, got "${ticket.status}"`)
   }
-  const at = new Date(BASE_MS + ticket.version * 1000)
-  const deliveryId = ticket.deliveryId ?? `${ticket.ticketId}-${ticket.version}`
-  const extra: Record<string, string> = {}
+}
+
+/** The vendor's webhook body for the ticket state; headers the vendor sends besides its signature go into `extra`. */
+const vendorBody = (
+  source: SyntheticSource,
+  ticket: SyntheticTicket,
+  at: Date,
+  deliveryId: string,
+  extra: Record<string, string>
+): unknown => {
+  const closed = ticket.status === "solved" || ticket.status === "closed"
   let body: unknown
   switch (source) {
     case "zendesk": {
@@ -226,6 +229,21 @@ export const synthesize = (
       }
       break
   }
+  return body
+}
+
+/** Build the body one vendor would send for this ticket state, and sign it. */
+export const synthesize = (
+  source: SyntheticSource,
+  ticket: SyntheticTicket,
+  creds: SourceCredentials,
+  now: Date
+): SyntheticDelivery => {
+  checkTicket(source, ticket)
+  const at = new Date(BASE_MS + ticket.version * 1000)
+  const deliveryId = ticket.deliveryId ?? `${ticket.ticketId}-${ticket.version}`
+  const extra: Record<string, string> = {}
+  const body = vendorBody(source, ticket, at, deliveryId, extra)
   const rawBody = Buffer.from(JSON.stringify(body), "utf8")
   return { headers: { ...extra, ...sign(source, rawBody, creds, now) }, rawBody }
 }

@@ -25,7 +25,7 @@ import {
   type ReadPage,
   type ReadStart
 } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter, type RestAccess } from "./Write.js"
 
 export interface FreshdeskConfig {
   /** `https://{domain}.freshdesk.com` */
@@ -138,6 +138,13 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
       return yield* toEvent(res.body as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
+  const writer = freshdeskWriter({ base, authed, policy })
+
+  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
+}
+
+/** The write side ([F2], [F8], [F13]) over the client's REST access. */
+const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {
   const ticketUrl = (ticketId: string, operation: string, suffix = ""): Effect.Effect<string, HelpdeskError> =>
     /^\d+$/.test(ticketId)
       ? Effect.succeed(`${base}/api/v2/tickets/${ticketId}${suffix}`)
@@ -145,7 +152,7 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
 
   // [F2][F8][F13]: the status by `PUT /api/v2/tickets/{id}` (a number: 2 Open, 3 Pending, 4 Resolved, 5 Closed);
   // the note by `POST /api/v2/tickets/{id}/notes` with `private: true`.
-  const writer = makeWriter(SOURCE, {
+  return makeWriter(SOURCE, {
     current: (ticketId) =>
       Effect.gen(function* () {
         const operation = "GET /api/v2/tickets/{id}"
@@ -199,6 +206,4 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
         return calls
       }).pipe(Effect.provide(FetchHttpClient.layer))
   })
-
-  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }

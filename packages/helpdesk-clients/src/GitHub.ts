@@ -168,14 +168,44 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
     return Effect.flatMap(readIssue(ticketId, operation), (res) => toEvent(res.data as unknown as Json, operation))
   }
 
+  const writer = gitHubWriter({
+    octokit,
+    owner,
+    repo,
+    call,
+    issueNumber,
+    readState: (ticketId) =>
+      Effect.map(readIssue(ticketId, "GET /repos/{owner}/{repo}/issues/{issue_number}"), (res) =>
+        String((res.data as unknown as Json)["state"])
+      )
+  })
+
+  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
+}
+
+/** What the write side needs of the client: its Octokit, the repository, the rate-limited call, ids and the state read. */
+interface GitHubAccess {
+  readonly octokit: Octokit
+  readonly owner: string
+  readonly repo: string
+  readonly call: <T>(
+    operation: string,
+    f: () => Promise<{ data: T; headers: Record<string, unknown> }>
+  ) => Effect.Effect<{ data: T; headers: Record<string, unknown> }, ReadError>
+  readonly issueNumber: (ticketId: string, operation: string) => Effect.Effect<number, HelpdeskError>
+  readonly readState: (ticketId: string) => Effect.Effect<string, ReadError>
+}
+
+/** The write side ([G5]). */
+const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: GitHubAccess): HelpdeskWriter => {
   // [G5]: `PATCH …/issues/{n}` with `state` (and `state_reason: completed` when closing); the note is an ordinary
   // comment (`POST …/issues/{n}/comments`): GitHub has no internal comments.
-  const writer = makeWriter(SOURCE, {
+  return makeWriter(SOURCE, {
     current: (ticketId) =>
-      Effect.map(readIssue(ticketId, "GET /repos/{owner}/{repo}/issues/{issue_number}"), (res) => {
-        const state = String((res.data as unknown as Json)["state"])
-        return { status: state, is: (requested: string) => requested === state } satisfies CurrentStatus
-      }),
+      Effect.map(
+        readState(ticketId),
+        (state) => ({ status: state, is: (requested: string) => requested === state }) satisfies CurrentStatus
+      ),
     write: (ticketId, status, note) =>
       Effect.gen(function* () {
         let calls = 0
@@ -217,6 +247,4 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
         return calls
       })
   })
-
-  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }

@@ -8,7 +8,7 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import { callJson, decodeCursor, encodeCursor, HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
 import { decodeRead, type HelpdeskClient, type ReadPage, type ReadStart } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter, type RestAccess } from "./Write.js"
 
 export interface JiraConfig {
   /** `https://{site}.atlassian.net` */
@@ -179,6 +179,16 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
       return yield* toEvent(res.body as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
+  const writer = jiraWriter({ base, authed, policy })
+
+  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
+}
+
+const parseJiraTime = (value: unknown): number => Date.parse(String(value).replace(/([+-]\d{2})(\d{2})$/, "$1:$2"))
+const minuteMs = (minute: string): number => Date.parse(`${minute.replace(" ", "T")}:00Z`)
+
+/** The write side ([J6], [J8]) over the client's REST access. */
+const jiraWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {
   const issueId = (ticketId: string, operation: string): Effect.Effect<string, HelpdeskError> =>
     /^(\d+|[A-Z][A-Z0-9_]*-\d+)$/.test(ticketId)
       ? Effect.succeed(ticketId)
@@ -197,7 +207,7 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
 
   // [J6]: a status is reached by a transition: list those available from the current status, pick the one leading to
   // the status asked for, apply it. [J8]: the internal note is a Jira Service Management comment with `public: false`.
-  const writer = makeWriter(SOURCE, {
+  return makeWriter(SOURCE, {
     current: (ticketId) =>
       Effect.gen(function* () {
         const operation = "GET /rest/api/3/issue/{issueIdOrKey}"
@@ -273,9 +283,4 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
         return calls
       }).pipe(Effect.provide(FetchHttpClient.layer))
   })
-
-  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }
-
-const parseJiraTime = (value: unknown): number => Date.parse(String(value).replace(/([+-]\d{2})(\d{2})$/, "$1:$2"))
-const minuteMs = (minute: string): number => Date.parse(`${minute.replace(" ", "T")}:00Z`)

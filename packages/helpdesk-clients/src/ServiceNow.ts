@@ -25,7 +25,7 @@ import {
   type ReadPage,
   type ReadStart
 } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter, type RestAccess } from "./Write.js"
 
 export interface ServiceNowConfig {
   /** `https://{instance}.service-now.com` */
@@ -144,9 +144,20 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
       return yield* toEvent(record as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
+  const writer = serviceNowWriter({ base, authed, policy }, table, config.closeCode)
+
+  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
+}
+
+/** The write side ([S1], [S4], [S9]) over the client's REST access, on `table`. */
+const serviceNowWriter = (
+  { base, authed, policy }: RestAccess,
+  table: string,
+  closeCode: string | undefined
+): HelpdeskWriter => {
   // [S1][S4][S9]: `PATCH /api/now/table/{table}/{sys_id}` with `state`; resolving (6) or closing (7) also needs
   // `close_code` and `close_notes`; the note goes in `work_notes`, the journal agents see (🟡 [S9]).
-  const writer = makeWriter(SOURCE, {
+  return makeWriter(SOURCE, {
     current: (ticketId) =>
       Effect.gen(function* () {
         const operation = `GET /api/now/table/${table}/{sys_id}`
@@ -188,7 +199,7 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
         const body = {
           ...(status === undefined ? {} : { state: status }),
           ...(closing
-            ? { close_code: config.closeCode ?? "Solution provided", close_notes: note ?? "Resolved in Genesys Cloud" }
+            ? { close_code: closeCode ?? "Solution provided", close_notes: note ?? "Resolved in Genesys Cloud" }
             : {}),
           ...(note === undefined ? {} : { work_notes: note })
         }
@@ -199,6 +210,4 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
         return 1
       }).pipe(Effect.provide(FetchHttpClient.layer))
   })
-
-  return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }

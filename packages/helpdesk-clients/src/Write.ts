@@ -5,7 +5,8 @@
  * repeats one already made changes nothing in the helpdesk (and makes it send no webhook).
  */
 import { Effect } from "effect"
-import type { ReadError } from "./Http.js"
+import type { HttpClientRequest } from "@effect/platform"
+import type { ReadError, RetryPolicy } from "./Http.js"
 
 export interface WriteBack {
   /**
@@ -78,3 +79,10 @@ export const makeWriter = (source: string, ops: WriteOps): HelpdeskWriter => ({
       }
     })
 })
+
+/** What a REST client's write side needs of it: the base URL, how a request is authenticated, the retry policy. */
+export interface RestAccess {
+  readonly base: string
+  readonly authed: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest
+  readonly policy: { readonly policy?: RetryPolicy }
+}
