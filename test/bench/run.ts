@@ -376,7 +376,13 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
     compiled,
     rateLimitPerMinute: 300,
     budgetPerMinute: 300,
-    webhookEnv: { WEBHOOK_SECRET_GENERIC: secret },
+    // Every round writes new events faster than the budget drains them: the limits leave room for all the rounds, so
+    // each answer measured is a durable accept (202), never the full inbox's 503.
+    webhookEnv: {
+      WEBHOOK_SECRET_GENERIC: secret,
+      WORKBRIDGE_INBOX_SOFT_LIMIT: "1000000",
+      WORKBRIDGE_INBOX_HARD_LIMIT: "2000000"
+    },
     namePrefix: "Ingest",
     log: say
   })
@@ -433,7 +439,7 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
     figures.rows.push({
       id: "webhook-ingest",
       figure: "durable webhook ingest vs bare Express (median of rounds); p50/p99",
-      measured: `${fmt(t.ratio.median)}× (medians ${fmt(t.serviceRps.median, 0)} vs ${fmt(t.baselineRps.median, 0)} req/s); ${fmt(l.p50.median, 1)}/${fmt(l.p99.median, 1)} ms`,
+      measured: `${fmt(t.ratio.median)}× (medians ${fmt(t.serviceRps.median, 0)} vs ${fmt(t.baselineRps.median, 0)} req/s); ${fmt(l.p50.median, 1)}/${fmt(l.p99.median, 1)} ms${failed > 0 ? `; ${failed} answers not 2xx (not a measure of ingest)` : ""}`,
       spread: `ratio ${range(t.ratio, 2, "×")}; p99 ${range(l.p99, 1, " ms")}`,
       goal: "≥ 0.8×; p99 ≤ 25 ms",
       met: t.ratio.median >= 0.8 && l.p99.median <= 25 && failed === 0,
