@@ -5,7 +5,7 @@
  * the after insert/update business rule of docs/helpdesks.md (POST `{table, operation, changed_fields, record}`,
  * HTTP Basic or a token header, no signature). Rules and sources: README.md#servicenow.
  */
-import { SERVICENOW_RECORD_FIELDS } from "@workbridge/adapters"
+import { SERVICENOW_PRIORITY_MATRIX, SERVICENOW_RECORD_FIELDS } from "@workbridge/adapters"
 import { createHash } from "node:crypto"
 import type { Request, Response } from "express"
 import { type CoreOptions, Core, type Running, basicAuth, listen, q, selfUrl } from "./internal/core.js"
@@ -42,18 +42,6 @@ const WRITABLE = [
   "assigned_to"
 ]
 const STATES = new Set(["1", "2", "3", "6", "7", "8"])
-/** Default priority lookup (impact/urgency → priority), as the adapter's SERVICENOW_PRIORITY_MATRIX. */
-const MATRIX: Readonly<Record<string, string>> = {
-  "1/1": "1",
-  "1/2": "2",
-  "1/3": "3",
-  "2/1": "2",
-  "2/2": "3",
-  "2/3": "4",
-  "3/1": "3",
-  "3/2": "4",
-  "3/3": "5"
-}
 /** Journal fields: written by PATCH, read back empty on the record (the vendor examples show `""`). */
 const JOURNAL = new Set(["work_notes", "comments"])
 
@@ -155,7 +143,7 @@ const serviceNowKit = (options: ServiceNowEmulatorOptions) => {
         }
       }
     }
-    const priority = MATRIX[`${r["impact"]}/${r["urgency"]}`] ?? r["priority"] ?? "4"
+    const priority = SERVICENOW_PRIORITY_MATRIX[`${r["impact"]}/${r["urgency"]}`] ?? r["priority"] ?? "4"
     if (priority !== r["priority"]) {
       r["priority"] = priority
       changed.push("priority")
