@@ -123,11 +123,7 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
   const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
     Effect.gen(function* () {
       const operation = "GET /api/v2/tickets/{id}"
-      if (!/^\d+$/.test(ticketId))
-        return yield* Effect.fail(
-          new HelpdeskError({ source: SOURCE, operation, reason: "a Freshdesk ticket id is a number" })
-        )
-      const request = HttpClientRequest.get(`${base}/api/v2/tickets/${ticketId}`).pipe(
+      const request = HttpClientRequest.get(yield* ticketUrl(base, ticketId, operation)).pipe(
         HttpClientRequest.setUrlParam("include", "requester")
       )
       const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
@@ -143,20 +139,26 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
   return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }
 
+/** A ticket's URL (plus `suffix`); a Freshdesk ticket id is a number, anything else is refused before any call. */
+const ticketUrl = (
+  base: string,
+  ticketId: string,
+  operation: string,
+  suffix = ""
+): Effect.Effect<string, HelpdeskError> =>
+  /^\d+$/.test(ticketId)
+    ? Effect.succeed(`${base}/api/v2/tickets/${ticketId}${suffix}`)
+    : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Freshdesk ticket id is a number" }))
+
 /** The write side ([F2], [F8], [F13]) over the client's REST access. */
 const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {
-  const ticketUrl = (ticketId: string, operation: string, suffix = ""): Effect.Effect<string, HelpdeskError> =>
-    /^\d+$/.test(ticketId)
-      ? Effect.succeed(`${base}/api/v2/tickets/${ticketId}${suffix}`)
-      : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Freshdesk ticket id is a number" }))
-
   // [F2][F8][F13]: the status by `PUT /api/v2/tickets/{id}` (a number: 2 Open, 3 Pending, 4 Resolved, 5 Closed);
   // the note by `POST /api/v2/tickets/{id}/notes` with `private: true`.
   return makeWriter(SOURCE, {
     current: (ticketId) =>
       Effect.gen(function* () {
         const operation = "GET /api/v2/tickets/{id}"
-        const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(ticketId, operation))), {
+        const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(base, ticketId, operation))), {
           source: SOURCE,
           operation,
           ...policy
@@ -187,7 +189,7 @@ const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter =
             )
           yield* callJson(
             authed(
-              HttpClientRequest.put(yield* ticketUrl(ticketId, operation)).pipe(
+              HttpClientRequest.put(yield* ticketUrl(base, ticketId, operation)).pipe(
                 HttpClientRequest.bodyUnsafeJson({ status: value })
               )
             ),
@@ -197,7 +199,7 @@ const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter =
         }
         if (note !== undefined) {
           const operation = "POST /api/v2/tickets/{id}/notes"
-          const request = HttpClientRequest.post(yield* ticketUrl(ticketId, operation, "/notes")).pipe(
+          const request = HttpClientRequest.post(yield* ticketUrl(base, ticketId, operation, "/notes")).pipe(
             HttpClientRequest.bodyUnsafeJson({ body: note, private: true })
           )
           yield* callJson(authed(request), { source: SOURCE, operation, ...policy })

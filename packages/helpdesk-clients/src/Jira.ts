@@ -164,11 +164,8 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
   const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
     Effect.gen(function* () {
       const operation = "GET /rest/api/3/issue/{issueIdOrKey}"
-      if (!/^(\d+|[A-Z][A-Z0-9_]*-\d+)$/.test(ticketId))
-        return yield* Effect.fail(
-          new HelpdeskError({ source: SOURCE, operation, reason: "a Jira ticket id is the issue id (or key)" })
-        )
-      const request = HttpClientRequest.get(`${base}/rest/api/3/issue/${ticketId}`).pipe(
+      const id = yield* issueId(ticketId, operation)
+      const request = HttpClientRequest.get(`${base}/rest/api/3/issue/${id}`).pipe(
         HttpClientRequest.setUrlParams({ fields: FIELDS.join(","), expand: "changelog" })
       )
       const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
@@ -187,15 +184,14 @@ export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWri
 const parseJiraTime = (value: unknown): number => Date.parse(String(value).replace(/([+-]\d{2})(\d{2})$/, "$1:$2"))
 const minuteMs = (minute: string): number => Date.parse(`${minute.replace(" ", "T")}:00Z`)
 
+/** A ticket id of this client: the issue id or key; anything else is refused before any call. */
+const issueId = (ticketId: string, operation: string): Effect.Effect<string, HelpdeskError> =>
+  /^(\d+|[A-Z][A-Z0-9_]*-\d+)$/.test(ticketId)
+    ? Effect.succeed(ticketId)
+    : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Jira ticket id is the issue id (or key)" }))
+
 /** The write side ([J6], [J8]) over the client's REST access. */
 const jiraWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {
-  const issueId = (ticketId: string, operation: string): Effect.Effect<string, HelpdeskError> =>
-    /^(\d+|[A-Z][A-Z0-9_]*-\d+)$/.test(ticketId)
-      ? Effect.succeed(ticketId)
-      : Effect.fail(
-          new HelpdeskError({ source: SOURCE, operation, reason: "a Jira ticket id is the issue id (or key)" })
-        )
-
   /** `category:<key>` asks for any status of that category (`done`, `indeterminate`, `new`); otherwise a status name. */
   const matches = (
     requested: string,

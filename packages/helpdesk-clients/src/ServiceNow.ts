@@ -119,21 +119,7 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
       const operation = bySysId
         ? `GET /api/now/table/${table}/{sys_id}`
         : `GET /api/now/table/${table}?sysparm_query=number={number}`
-      if (!bySysId && !/^[A-Za-z0-9]+$/.test(ticketId))
-        return yield* Effect.fail(
-          new HelpdeskError({
-            source: SOURCE,
-            operation,
-            reason: "a ServiceNow ticket id is a record number or a sys_id"
-          })
-        )
-      const request = bySysId
-        ? HttpClientRequest.get(`${base}/api/now/v2/table/${table}/${ticketId}`).pipe(
-            HttpClientRequest.setUrlParams(common)
-          )
-        : HttpClientRequest.get(`${base}/api/now/v2/table/${table}`).pipe(
-            HttpClientRequest.setUrlParams({ ...common, sysparm_query: `number=${ticketId}`, sysparm_limit: "1" })
-          )
+      const request = yield* recordRequest(`${base}/api/now/v2/table/${table}`, ticketId, common, operation)
       const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
       const result = (res.body as Json | undefined)?.["result"]
       const record = Array.isArray(result) ? result[0] : result
@@ -149,6 +135,32 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
   return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
 }
 
+/**
+ * The read of one record under `tablePath` by `number` (the adapter's ticket id) or by `sys_id` (32 hex digits);
+ * any other id is refused before any call.
+ */
+const recordRequest = (
+  tablePath: string,
+  ticketId: string,
+  params: Readonly<Record<string, string>>,
+  operation: string
+): Effect.Effect<HttpClientRequest.HttpClientRequest, HelpdeskError> =>
+  /^[0-9a-f]{32}$/.test(ticketId)
+    ? Effect.succeed(HttpClientRequest.get(`${tablePath}/${ticketId}`).pipe(HttpClientRequest.setUrlParams(params)))
+    : /^[A-Za-z0-9]+$/.test(ticketId)
+      ? Effect.succeed(
+          HttpClientRequest.get(tablePath).pipe(
+            HttpClientRequest.setUrlParams({ ...params, sysparm_query: `number=${ticketId}`, sysparm_limit: "1" })
+          )
+        )
+      : Effect.fail(
+          new HelpdeskError({
+            source: SOURCE,
+            operation,
+            reason: "a ServiceNow ticket id is a record number or a sys_id"
+          })
+        )
+
 /** The write side ([S1], [S4], [S9]) over the client's REST access, on `table`. */
 const serviceNowWriter = (
   { base, authed, policy }: RestAccess,
@@ -161,23 +173,8 @@ const serviceNowWriter = (
     current: (ticketId) =>
       Effect.gen(function* () {
         const operation = `GET /api/now/table/${table}/{sys_id}`
-        const bySysId = /^[0-9a-f]{32}$/.test(ticketId)
-        if (!bySysId && !/^[A-Za-z0-9]+$/.test(ticketId))
-          return yield* Effect.fail(
-            new HelpdeskError({
-              source: SOURCE,
-              operation,
-              reason: "a ServiceNow ticket id is a record number or a sys_id"
-            })
-          )
         const params = { sysparm_fields: "sys_id,state", sysparm_exclude_reference_link: "true" }
-        const request = bySysId
-          ? HttpClientRequest.get(`${base}/api/now/table/${table}/${ticketId}`).pipe(
-              HttpClientRequest.setUrlParams(params)
-            )
-          : HttpClientRequest.get(`${base}/api/now/table/${table}`).pipe(
-              HttpClientRequest.setUrlParams({ ...params, sysparm_query: `number=${ticketId}`, sysparm_limit: "1" })
-            )
+        const request = yield* recordRequest(`${base}/api/now/table/${table}`, ticketId, params, operation)
         const res = yield* callJson(authed(request), { source: SOURCE, operation, accept: [404], ...policy })
         const result = res.status === 404 ? undefined : (res.body as Json | undefined)?.["result"]
         const record = (Array.isArray(result) ? result[0] : result) as Json | undefined

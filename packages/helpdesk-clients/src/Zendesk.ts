@@ -26,9 +26,15 @@ const SOURCE = "zendesk"
 
 type Json = Record<string, unknown>
 
+/** A ticket's URL; a Zendesk ticket id is a number, anything else is refused before any call. */
+const ticketUrl = (base: string, ticketId: string, operation: string): Effect.Effect<string, HelpdeskError> =>
+  /^\d+$/.test(ticketId)
+    ? Effect.succeed(`${base}/api/v2/tickets/${ticketId}.json`)
+    : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Zendesk ticket id is a number" }))
 export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & HelpdeskWriter => {
   const base = config.baseUrl.replace(/\/+$/, "")
   const catalog = config.catalog ?? defaultCatalog
+  const policy = config.retry ? { policy: config.retry } : {}
   const authed = (r: HttpClientRequest.HttpClientRequest) =>
     r.pipe(HttpClientRequest.basicAuth(`${config.email}/token`, config.apiToken), HttpClientRequest.acceptJson)
 
@@ -73,7 +79,7 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
       const res = yield* callJson(authed(request), {
         source: SOURCE,
         operation,
-        ...(config.retry ? { policy: config.retry } : {})
+        ...policy
       })
       const body = res.body as Json | undefined
       const tickets = body?.["tickets"]
@@ -97,14 +103,10 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
   const readTicket = (ticketId: string): Effect.Effect<TicketEvent, ReadError> =>
     Effect.gen(function* () {
       const operation = "GET /api/v2/tickets/{id}"
-      if (!/^\d+$/.test(ticketId))
-        return yield* Effect.fail(
-          new HelpdeskError({ source: SOURCE, operation, reason: "a Zendesk ticket id is a number" })
-        )
-      const res = yield* callJson(authed(HttpClientRequest.get(`${base}/api/v2/tickets/${ticketId}.json`)), {
+      const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(base, ticketId, operation))), {
         source: SOURCE,
         operation,
-        ...(config.retry ? { policy: config.retry } : {})
+        ...policy
       })
       const ticket = (res.body as Json | undefined)?.["ticket"]
       if (typeof ticket !== "object" || ticket === null)
@@ -114,18 +116,12 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
       return yield* toEvent(ticket as Json, operation)
     }).pipe(Effect.provide(FetchHttpClient.layer))
 
-  const policy = config.retry ? { policy: config.retry } : {}
-  const ticketUrl = (ticketId: string, operation: string): Effect.Effect<string, HelpdeskError> =>
-    /^\d+$/.test(ticketId)
-      ? Effect.succeed(`${base}/api/v2/tickets/${ticketId}.json`)
-      : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Zendesk ticket id is a number" }))
-
   // [Z4][Z9]: the status and an internal comment (`public: false`) go in one `PUT /api/v2/tickets/{id}`.
   const writer = makeWriter(SOURCE, {
     current: (ticketId) =>
       Effect.gen(function* () {
         const operation = "GET /api/v2/tickets/{id}"
-        const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(ticketId, operation))), {
+        const res = yield* callJson(authed(HttpClientRequest.get(yield* ticketUrl(base, ticketId, operation))), {
           source: SOURCE,
           operation,
           ...policy
@@ -144,7 +140,7 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
           ...(status === undefined ? {} : { status }),
           ...(note === undefined ? {} : { comment: { body: note, public: false } })
         }
-        const request = HttpClientRequest.put(yield* ticketUrl(ticketId, operation)).pipe(
+        const request = HttpClientRequest.put(yield* ticketUrl(base, ticketId, operation)).pipe(
           HttpClientRequest.bodyUnsafeJson({ ticket })
         )
         yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
