@@ -190,7 +190,7 @@ describe("write-back chain: triggers, workflows, workitem events, Data Action ca
         name: `Ticket ${ticket}`,
         typeId: setup.worktypeId,
         customFields: { ticket_id_identifier: ticket }
-      })
+      } as never)
     )
     expect(r.status).toBe(200)
     return r.body.id
