@@ -199,6 +199,7 @@ export interface ExecutionRecord {
   readonly flowId: string
   readonly workitemId: string
   readonly operation: string
+  readonly dataFormat: string
   readonly event: Record<string, unknown>
   readonly status: "pending" | "running" | "succeeded" | "failed"
   readonly attempts: number

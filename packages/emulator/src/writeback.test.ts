@@ -464,6 +464,24 @@ describe("write-back chain: triggers, workflows, workitem events, Data Action ca
     })
   })
 
+  it("fails an execution whose trigger does not send Json while the workflow reads Flow.jsonData", async () => {
+    const primitives = await call(
+      admin.processAutomation.postProcessautomationTriggers(
+        triggerBody({
+          name: "Primitives",
+          target: { type: "Workflow", id: flowId },
+          matchCriteria: [{ jsonPath: "name", operator: "Equal", value: "Ticket T-8" }]
+        }) as never
+      )
+    )
+    const id = await newWorkitem("T-8")
+    const [x] = await waitForExecutions(emu.url, { workitemId: id }, 1)
+    expect(x).toMatchObject({ status: "failed", attempts: 0, dataFormat: "TopLevelPrimitives" })
+    expect(x?.error).toContain("dataFormat is Json")
+    expect(rx.received).toEqual([])
+    await call(admin.processAutomation.deleteProcessautomationTrigger(primitives.body.id))
+  })
+
   it("raises no event while no enabled trigger listens", async () => {
     const disabled = await call(
       admin.processAutomation.postProcessautomationTriggers(triggerBody({ enabled: false, matchCriteria: [] }) as never)
