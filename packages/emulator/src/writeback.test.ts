@@ -15,7 +15,7 @@ import {
 
 const TOPIC = "v2.taskmanagement.workitems.{id}"
 
-/** A local HTTP receiver: records every request; answers the queued statuses first, then 200. */
+/** A local HTTP receiver: records every request; answers the queued statuses first (0: drops the connection), then 200. */
 interface Received {
   readonly method: string
   readonly url: string
@@ -38,6 +38,10 @@ const receiver = async () => {
         body: Buffer.concat(chunks).toString("utf8")
       })
       const status = statuses.shift() ?? 200
+      if (status === 0) {
+        req.socket.destroy()
+        return
+      }
       res.writeHead(status, { "Content-Type": "application/json" })
       res.end(JSON.stringify({ accepted: status < 300 }))
     })
@@ -404,6 +408,15 @@ describe("write-back chain: triggers, workflows, workitem events, Data Action ca
       expect(x).toMatchObject({ status: "succeeded", attempts: 2, httpStatus: 200 })
       expect(rx.received).toHaveLength(2)
       expect(rx.received[0]?.body).toBe(rx.received[1]?.body)
+    })
+
+    it("retries a dropped connection and succeeds", async () => {
+      const id = await newWorkitem("T-9")
+      rx.statuses.push(0)
+      await call(agent.tm.patchTaskmanagementWorkitem(id, { priority: 9 }))
+      const [x] = await waitForExecutions(emu.url, { workitemId: id }, 1)
+      expect(x).toMatchObject({ status: "succeeded", attempts: 2, httpStatus: 200 })
+      expect(rx.received).toHaveLength(2)
     })
 
     it("records a failed execution once the retries are spent", async () => {
