@@ -26,9 +26,9 @@ describe("field direction", () => {
   it("is helpdesk → Genesys unless declared, and each direction flows where it says", () => {
     // The default catalog's status flows both ways (an agent's status change is written back); every other field
     // flows only to Genesys.
-    expect(defaultCatalog.fields.filter((f) => fieldDirection(f) !== "toGenesys").map((f) => [f.key, f.direction])).toEqual(
-      [["status", "both"]]
-    )
+    expect(
+      defaultCatalog.fields.filter((f) => fieldDirection(f) !== "toGenesys").map((f) => [f.key, f.direction])
+    ).toEqual([["status", "both"]])
     expect([flowsToGenesys({}), flowsToHelpdesk({})]).toEqual([true, false])
     expect([flowsToGenesys({ direction: "toHelpdesk" }), flowsToHelpdesk({ direction: "toHelpdesk" })]).toEqual([
       false,

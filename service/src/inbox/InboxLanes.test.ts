@@ -21,7 +21,11 @@ describe("SQLite inbox lanes", () => {
     const inbox = await Effect.runPromise(make(openDatabase(":memory:"), { hardLimit: 100 }))
     await Effect.runPromise(Effect.all([inbox.accept(event("b1", "reconcile")), inbox.accept(event("b2", "backfill"))]))
     await Effect.runPromise(
-      Effect.all([inbox.accept(event("live", "fetch")), inbox.accept(event("hook")), inbox.accept(event("agent", "genesys"))])
+      Effect.all([
+        inbox.accept(event("live", "fetch")),
+        inbox.accept(event("hook")),
+        inbox.accept(event("agent", "genesys"))
+      ])
     )
     const order: Array<string> = []
     for (;;) {
