@@ -24,6 +24,8 @@ import { Metrics } from "../observability/Metrics.js"
 import { makeOpsConsole } from "../ops/router.js"
 import { cachedHealth } from "./Readiness.js"
 import { HelpdeskFeeds } from "../feeds/Reconciliation.js"
+import { HelpdeskClients } from "../feeds/HelpdeskClients.js"
+import { makeIntake } from "../writeBack/Intake.js"
 import { makeSources } from "../config/Sources.js"
 import { Target } from "../sync/Workers.js"
 
@@ -58,6 +60,7 @@ type EdgeServices =
   | Gauges
   | RateBudget
   | AuditTrail
+  | HelpdeskClients
 
 /** The Data Action routes; a bad `WORKBRIDGE_DATA_ACTION_*` setting is a configuration error naming it. */
 const dataActionsRouter = (config: ServiceConfig, catalog: Catalog, runtime: Runtime.Runtime<EdgeServices>) =>
@@ -68,12 +71,28 @@ const dataActionsRouter = (config: ServiceConfig, catalog: Catalog, runtime: Run
       Runtime.runPromise(runtime)(engine.ticketStatus({ source, ticketId })).then((s) =>
         s.workitemId === undefined && s.pendingEvents === 0 && s.lastError === undefined ? undefined : s
       )
+    const org = yield* GenesysOrg
+    const intake = makeIntake({
+      catalog,
+      inbox: yield* Inbox,
+      metrics: yield* Metrics,
+      sources: Object.keys((yield* HelpdeskClients).writers),
+      selfIds: [org.clientOptions.clientId]
+    })
+    // A failure rejects with the typed error itself (InboxFull, StoreError), which the router answers 503.
+    const workitemEvent = (body: unknown) =>
+      Runtime.runPromise(runtime)(Effect.either(intake(body))).then((r) => {
+        if (Either.isLeft(r)) throw r.left
+        return r.right
+      })
     return yield* Effect.try({
       try: () =>
         makeDataActionsRouter({
           catalog,
           auth: config.dataActionAuth,
           ticketStatus,
+          workitemEvent,
+          retryAfterSeconds: config.inboxRetryAfterSeconds,
           onError: (error, context) =>
             log.error(
               { action: context.action, error: error instanceof Error ? error.message : String(error) },
