@@ -206,7 +206,7 @@ export const writeBackEntries = (
         return { _tag: "Retry", delayMs, reason: e.message }
       }
       const { attempts: _attempts, ...before } = state ?? {}
-      yield* record({ ...before, eventAt: change.dateModified, pending: false, lastError: e.message, outcome: "dead" })
+      yield* record({ ...before, pending: false, lastError: e.message, outcome: "dead" })
       return {
         _tag: "Done",
         outcome: "dead",
