@@ -145,7 +145,10 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
     })
   }
 
-  for (const path of Object.values(DATA_ACTION_PATHS)) {
+  const mounted = Object.values(DATA_ACTION_PATHS).filter(
+    (path) => path !== DATA_ACTION_PATHS.workitemEvent || workitemEvent !== undefined
+  )
+  for (const path of mounted) {
     router.all(path, function methodNotAllowed(_req: Request, res: Response) {
       res.setHeader("Allow", "POST")
       sendError(res, 405, { error: "method_not_allowed", message: "Data Actions are called with POST" })

@@ -69,12 +69,20 @@ export const decodeWorkitemEvent = (body: unknown): Either.Either<WorkitemEvent,
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return Either.left([{ field: "body", problem: "must be a JSON object (the workitem event)" }])
   }
-  return Either.mapLeft(decode(body), (error) =>
-    ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-      field: issue.path.length === 0 ? "body" : issue.path.join("."),
-      problem: issue.message.startsWith("is missing") ? "is required" : issue.message
-    }))
-  )
+  return Either.mapLeft(decode(body), (error) => {
+    const all = ParseResult.ArrayFormatter.formatErrorSync(error)
+      // An optional property is a union with null and undefined: their branches' complaints say nothing new.
+      .filter((issue) => !/^Expected (null|undefined), actual /.test(issue.message))
+      .map((issue) => ({
+        field: issue.path.length === 0 ? "body" : issue.path.join("."),
+        problem: issue.message.startsWith("is missing") ? "is required" : issue.message
+      }))
+    // One issue per property, the innermost: `changes.0.field`, not also `changes`.
+    return all.filter(
+      (issue, i) =>
+        all.findIndex((o) => o.field === issue.field) === i && !all.some((o) => o.field.startsWith(`${issue.field}.`))
+    )
+  })
 }
 
 /** The workitem event as the inbox keeps it (`TicketEvent.fields.workitem` of a `genesys` event). */
