@@ -232,6 +232,25 @@ describe("write-back", () => {
     expect(await h.workitemsOf("424242")).toHaveLength(0)
   })
 
+  it("keeps the newer change: an agent's change older than the helpdesk's last one is not written", async () => {
+    const { id, workitemId } = await newTicket("both")
+    await agentSets(workitemId, "Closed")
+    const stale = await eventOf(workitemId)
+    // The helpdesk changes after the agent did, and that change is applied first.
+    await new Promise((r) => setTimeout(r, 20))
+    await zendesk("PUT", `/api/v2/tickets/${id}`, { ticket: { priority: "high" } })
+    await settled(id)
+    const comments = zd.tickets.get(Number(id))!.comments.length
+    expect((await postEvent(stale)).status).toBe(202)
+    await until("the stale change handled", async () =>
+      (await metric('workbridge_write_backs_total{source="zendesk",outcome="older"} 1')) ? true : undefined
+    )
+    const s = await settled(id)
+    expect(s.writeBack).toBeUndefined()
+    expect(zd.tickets.get(Number(id))!.status).not.toBe("solved")
+    expect(zd.tickets.get(Number(id))!.comments).toHaveLength(comments)
+  })
+
   it("answers 401 without the integration's credentials and 400 naming the bad field", async () => {
     expect((await postEvent({ id: "w" }, "genesys:wrong")).status).toBe(401)
     const bad = await postEvent({ id: "", dateModified: "yesterday", customFields: { x: { value: 3 } } })
