@@ -65,6 +65,11 @@ export interface CoreOptions {
   readonly webhook?: WebhookOptions
   /** Requests per minute per bucket before the vendor's 429 (see each vendor); default per vendor. */
   readonly rateLimitPerMinute?: number
+  /**
+   * Told of every request as it arrives, before any fault, limit or handler reads the clock (e.g. a test's clock that
+   * moves to the next whole second on every write, so that vendors with one-second timestamps order every change).
+   */
+  readonly onRequest?: (method: string, path: string) => void
 }
 
 /** What a vendor module plugs into the core. */
@@ -111,6 +116,7 @@ export class Core {
     this.app.disable("x-powered-by")
     this.app.use(express.json({ limit: "1mb" }))
     this.app.use((req, res, next) => {
+      options.onRequest?.(req.method, req.path)
       const entry = { method: req.method, path: req.path, status: 0 }
       this.requests.push(entry)
       res.on("finish", () => (entry.status = res.statusCode))
