@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises"
 import { compareRevision, customFieldKey, defaultCatalog } from "@workbridge/catalog"
 import {
   type HelpdeskClient,
+  type HelpdeskWriter,
   makeFreshdeskClient,
   makeGitHubClient,
   makeJiraClient,
@@ -63,7 +64,8 @@ export interface HelpdeskChaosReport {
 }
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`
-const call = async (url: string, method: string, auth: string, body?: unknown) => {
+/** A vendor API call as a human at the helpdesk makes it: the parsed answer, or an Error naming the status. */
+export const call = async (url: string, method: string, auth: string, body?: unknown) => {
   const res = await fetch(url, {
     method,
     headers: { authorization: auth, "content-type": "application/json" },
@@ -82,23 +84,34 @@ const GH = "Bearer github-pat"
 const SECRET = "helpdesk-chaos-secret"
 const BASIC = "workbridge:helpdesk-chaos"
 
-interface Vendor {
+/** One helpdesk of the chaos runs: its emulator, its API as a human uses it, and the service's settings for it. */
+export interface Vendor {
   readonly name: "zendesk" | "github" | "freshdesk" | "servicenow" | "jira"
   readonly creds: SourceCredentials
   readonly webhookEnv: Readonly<Record<string, string>>
-  readonly start: (clock: () => number) => Promise<Running & { core: Core }>
+  readonly start: (
+    clock: () => number,
+    onRequest?: (method: string, path: string) => void
+  ) => Promise<Running & { core: Core }>
   readonly apiEnv: (url: string) => Readonly<Record<string, string>>
-  readonly client: (url: string) => HelpdeskClient
+  readonly client: (url: string) => HelpdeskClient & HelpdeskWriter
   readonly create: (url: string, n: number) => Promise<{ ticketId: string; handle: string }>
   readonly changes: ReadonlyArray<(url: string, handle: string, pick: (n: number) => number) => Promise<unknown>>
+  /** Whether the first entry of `changes` sets the ticket's status. */
+  readonly statusChange: boolean
+  /** The ticket's status as the client's `readStatus` names it, from the answer of that status change. */
+  readonly statusOf: (answer: any) => string | undefined
+  /** The status a new ticket has, as the client's `readStatus` names it. */
+  readonly createdStatus: string
 }
 
-const VENDORS: ReadonlyArray<Vendor> = [
+export const VENDORS: ReadonlyArray<Vendor> = [
   {
     name: "zendesk",
     creds: { secret: SECRET },
     webhookEnv: { WEBHOOK_SECRET_ZENDESK: SECRET },
-    start: (clock) => startZendeskEmulator({ clock, rateLimitPerMinute: 100_000 }),
+    start: (clock, onRequest) =>
+      startZendeskEmulator({ clock, rateLimitPerMinute: 100_000, ...(onRequest === undefined ? {} : { onRequest }) }),
     apiEnv: (url) => ({
       HELPDESK_URL_ZENDESK: url,
       HELPDESK_USER_ZENDESK: "agent@example.com",
@@ -113,6 +126,9 @@ const VENDORS: ReadonlyArray<Vendor> = [
       ).ticket
       return { ticketId: String(t.id), handle: String(t.id) }
     },
+    statusChange: true,
+    statusOf: (a) => a?.ticket?.status,
+    createdStatus: "new",
     changes: [
       (url, id, pick) =>
         call(`${url}/api/v2/tickets/${id}.json`, "PUT", ZD, {
@@ -128,7 +144,8 @@ const VENDORS: ReadonlyArray<Vendor> = [
     name: "github",
     creds: { secret: SECRET },
     webhookEnv: { WEBHOOK_SECRET_GITHUB: SECRET },
-    start: (clock) => startGitHubEmulator({ clock, rateLimitPerMinute: 100_000 }),
+    start: (clock, onRequest) =>
+      startGitHubEmulator({ clock, rateLimitPerMinute: 100_000, ...(onRequest === undefined ? {} : { onRequest }) }),
     apiEnv: (url) => ({
       HELPDESK_URL_GITHUB: url,
       HELPDESK_TOKEN_GITHUB: "github-pat",
@@ -143,6 +160,9 @@ const VENDORS: ReadonlyArray<Vendor> = [
       })
       return { ticketId: `octo-org/helpdesk#${i.number}`, handle: String(i.number) }
     },
+    statusChange: true,
+    statusOf: (a) => a?.state,
+    createdStatus: "open",
     changes: [
       (url, n, pick) =>
         call(
@@ -162,7 +182,8 @@ const VENDORS: ReadonlyArray<Vendor> = [
     name: "freshdesk",
     creds: { basicAuth: BASIC },
     webhookEnv: { WEBHOOK_BASIC_AUTH_FRESHDESK: BASIC },
-    start: (clock) => startFreshdeskEmulator({ clock, rateLimitPerMinute: 100_000 }),
+    start: (clock, onRequest) =>
+      startFreshdeskEmulator({ clock, rateLimitPerMinute: 100_000, ...(onRequest === undefined ? {} : { onRequest }) }),
     apiEnv: (url) => ({ HELPDESK_URL_FRESHDESK: url, HELPDESK_TOKEN_FRESHDESK: "freshdesk-api-key" }),
     client: (url) => makeFreshdeskClient({ baseUrl: url, apiKey: "freshdesk-api-key" }),
     create: async (url, n) => {
@@ -176,6 +197,9 @@ const VENDORS: ReadonlyArray<Vendor> = [
       })
       return { ticketId: String(t.id), handle: String(t.id) }
     },
+    statusChange: true,
+    statusOf: (a) => (a?.status === undefined ? undefined : String(a.status)),
+    createdStatus: "2",
     changes: [
       (url, id, pick) => call(`${url}/api/v2/tickets/${id}`, "PUT", FD, { status: 2 + pick(4) }),
       (url, id, pick) =>
@@ -186,7 +210,8 @@ const VENDORS: ReadonlyArray<Vendor> = [
     name: "servicenow",
     creds: { basicAuth: BASIC },
     webhookEnv: { WEBHOOK_BASIC_AUTH_SERVICENOW: BASIC },
-    start: (clock) => startServiceNowEmulator({ clock, rateLimitPerMinute: 100_000 }),
+    start: (clock, onRequest) =>
+      startServiceNowEmulator({ clock, rateLimitPerMinute: 100_000, ...(onRequest === undefined ? {} : { onRequest }) }),
     apiEnv: (url) => ({
       HELPDESK_URL_SERVICENOW: url,
       HELPDESK_USER_SERVICENOW: "workbridge",
@@ -202,6 +227,9 @@ const VENDORS: ReadonlyArray<Vendor> = [
       ).result
       return { ticketId: r.number, handle: r.sys_id }
     },
+    statusChange: true,
+    statusOf: (a) => a?.result?.state,
+    createdStatus: "1",
     changes: [
       (url, id, pick) =>
         call(`${url}/api/now/table/incident/${id}`, "PATCH", SN, { state: ["1", "2", "3", "6"][pick(4)] }),
@@ -216,7 +244,8 @@ const VENDORS: ReadonlyArray<Vendor> = [
     name: "jira",
     creds: { secret: SECRET },
     webhookEnv: { WEBHOOK_SECRET_JIRA: SECRET },
-    start: (clock) => startJiraEmulator({ clock, rateLimitPerMinute: 100_000 }),
+    start: (clock, onRequest) =>
+      startJiraEmulator({ clock, rateLimitPerMinute: 100_000, ...(onRequest === undefined ? {} : { onRequest }) }),
     apiEnv: (url) => ({
       HELPDESK_URL_JIRA: url,
       HELPDESK_USER_JIRA: "agent@example.com",
@@ -231,6 +260,9 @@ const VENDORS: ReadonlyArray<Vendor> = [
       })
       return { ticketId: i.id, handle: i.key }
     },
+    statusChange: false,
+    statusOf: () => undefined,
+    createdStatus: "To Do",
     changes: [
       (url, key, pick) =>
         call(`${url}/rest/api/3/issue/${key}`, "PUT", JI, {
