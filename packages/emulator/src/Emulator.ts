@@ -14,20 +14,23 @@ import {
   policiesFor
 } from "./internal/auth.js"
 import { bulkRoutes, runDueBulkAddJobs } from "./internal/bulk.js"
-import { controlApi } from "./internal/control.js"
+import { controlApi, executionView } from "./internal/control.js"
+import { DEFAULT_RETRY_DELAYS_MS, type Dispatcher, makeDispatcher } from "./internal/dispatch.js"
 import { ApiError, platformRateLimit } from "./internal/errors.js"
 import { answerFault, type FaultBook, makeFaultBook } from "./internal/faultBook.js"
 import { type FaultRule, prng } from "./internal/faults.js"
+import { flowRoutes, receiveFlowUpload, UPLOAD_PREFIX, UPLOAD_TOKEN_HEADER } from "./internal/flows.js"
 import { MAX_BODY_BYTES, readBody, send, sendError } from "./internal/http.js"
 import { integrationRoutes } from "./internal/integrations.js"
 import { type EmulatorStats, type LoggedRequest, makeRequestLog, type RequestLog } from "./internal/requestLog.js"
 import type { Config, Ctx, Route } from "./internal/route.js"
-import { readStateFile, State, writeStateFile } from "./internal/State.js"
+import { readStateFile, State, type WorkflowExecution, writeStateFile } from "./internal/State.js"
 import { taskManagementRoutes } from "./internal/taskmanagement.js"
+import { triggerRoutes } from "./internal/triggers.js"
 import { workitemRoutes } from "./internal/workitems.js"
 
 export type { FaultKind, FaultRule } from "./internal/faults.js"
-export type { State } from "./internal/State.js"
+export type { State, WorkflowExecution } from "./internal/State.js"
 export type { EmulatorStats, LoggedRequest } from "./internal/requestLog.js"
 
 export interface EmulatorOptions {
@@ -65,6 +68,11 @@ export interface EmulatorOptions {
    * log are not kept. Default: none (the organisation lives in memory only).
    */
   stateFile?: string
+  /**
+   * Delays (ms) before each retry of a workflow's failed Data Action call (non-2xx or network error); the number of
+   * entries is the number of retries. Default [250, 1000, 4000].
+   */
+  workflowRetryDelaysMs?: ReadonlyArray<number>
 }
 
 /** Options that can change while the emulator runs. */
@@ -96,6 +104,10 @@ export interface Emulator {
   configure(partial: RuntimeOptions): void
   /** The in-memory organisation, for assertions. Do not mutate. */
   readonly state: State
+  /** Workflow executions started by triggers, oldest first (as `GET /__emulator/workflow-executions`). */
+  workflowExecutions(): ReadonlyArray<WorkflowExecution>
+  /** Resolves once every raised workflow execution has finished (succeeded or failed). */
+  workflowsIdle(): Promise<void>
 }
 
 export const DEFAULTS = {
@@ -132,6 +144,14 @@ const checkOptions = (o: EmulatorOptions): void => {
   }
   if (o.quiet !== undefined && typeof o.quiet !== "boolean")
     throw new Error("Invalid emulator option quiet: must be a boolean")
+  const delays = o.workflowRetryDelaysMs
+  if (
+    delays !== undefined &&
+    (!Array.isArray(delays) ||
+      delays.length > 10 ||
+      delays.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0 || d > 60_000))
+  )
+    throw new Error("Invalid emulator option workflowRetryDelaysMs: must be at most 10 whole numbers in 0..60000")
 }
 
 interface Compiled {
@@ -158,7 +178,9 @@ export const ROUTES: ReadonlyArray<Route> = [
   ...taskManagementRoutes,
   ...workitemRoutes,
   ...bulkRoutes,
-  ...integrationRoutes
+  ...integrationRoutes,
+  ...triggerRoutes,
+  ...flowRoutes
 ]
 const COMPILED = compile(ROUTES)
 
@@ -291,6 +313,8 @@ interface Surface {
   readonly log: RequestLog
   /** The organisation may have changed (the state file is written soon). */
   readonly changed: () => void
+  /** Runs the workflow executions the last request raised. */
+  readonly dispatcher: Dispatcher
 }
 
 /** One request that got past the faults: the parsed request and how its answer is sent and logged. */
@@ -364,12 +388,15 @@ const serveGenesys = async (s: Surface, res: ServerResponse, r: Served): Promise
       clientId: auth.clientId,
       now,
       nowIso: new Date(now).toISOString(),
-      path: r.path
+      path: r.path,
+      origin: `http://${req.headers.host ?? "127.0.0.1"}`
     }
     // Queued bulk add jobs run on the first request handled after their delay (docs/genesys-api.md §2.12).
     if (runDueBulkAddJobs(ctx)) s.changed()
     const result = r.found.route.handler(ctx)
     r.reply(result.status, () => send(res, result.status, result.body, correlationId))
+    // Workflow executions the request raised run now that it has been answered (docs/genesys-api.md §9.4).
+    s.dispatcher.kick()
     // Every successful call but a read may have changed the organisation (queries are POSTs: harmless).
     if (r.method !== "GET" && result.status < 300) s.changed()
   } catch (e) {
@@ -382,6 +409,23 @@ const serveGenesys = async (s: Surface, res: ServerResponse, r: Served): Promise
   }
 }
 
+/** The YAML of an Architect import job, PUT to the job's upload URL (no token, as a presigned URL needs none). */
+const receiveUpload = async (s: Surface, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+  const id = randomUUID()
+  const raw = await readBody(req)
+  if (raw === "too-large") return send(res, 413, { message: `The file exceeds ${MAX_BODY_BYTES} bytes` }, id)
+  const token = req.headers[UPLOAD_TOKEN_HEADER]
+  const answer = receiveFlowUpload(
+    s.state,
+    decodeURIComponent(path.slice(UPLOAD_PREFIX.length)),
+    typeof token === "string" ? token : undefined,
+    raw.toString("utf8"),
+    new Date(s.clock()).toISOString()
+  )
+  if (answer.status === 200) s.changed()
+  send(res, answer.status, answer.message === undefined ? undefined : { message: answer.message }, id)
+}
+
 /** The request handler: the control API, else the faults in force, else the Genesys surface; every request logged. */
 const handler =
   (s: Surface, control: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>) =>
@@ -392,6 +436,7 @@ const handler =
     const method = (req.method ?? "GET").toUpperCase()
     const url = new URL(req.url ?? "/", "http://emulator.invalid")
     const path = url.pathname.length > 1 && url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname
+    if (method === "PUT" && path.startsWith(UPLOAD_PREFIX)) return receiveUpload(s, req, res, path)
     if (path === "/__emulator" || path.startsWith("/__emulator/")) return control(req, res, path)
 
     const isToken = method === "POST" && path === "/oauth/token"
@@ -468,7 +513,13 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   const configure = configurer(config, (seed) => {
     random = prng(seed)
   })
-  const surface: Surface = { state, config, clock, faults, random: () => random(), log, changed }
+  const retryDelays = options.workflowRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS
+  const dispatcher = makeDispatcher(
+    state,
+    () => retryDelays,
+    () => new Date(clock()).toISOString()
+  )
+  const surface: Surface = { state, config, clock, faults, random: () => random(), log, changed, dispatcher }
   const handle = handler(surface, controlApi({ faults, log, state, config, configure }))
 
   const sockets = new Set<Socket>()
@@ -493,6 +544,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     close: () =>
       new Promise<void>((resolve, reject) => {
         save()
+        dispatcher.close()
         for (const s of sockets) s.destroy()
         server.close((err) => (err === undefined ? resolve() : reject(err)))
       }),
@@ -501,6 +553,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     clearRequests: log.clear,
     stats: log.stats,
     expireAllTokens: () => state.tokens.clear(),
-    configure
+    configure,
+    workflowExecutions: () => state.executions.map((x) => executionView(x)),
+    workflowsIdle: dispatcher.idle
   }
 }

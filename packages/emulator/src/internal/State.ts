@@ -167,6 +167,83 @@ export interface DataAction {
   version: number
 }
 
+/** A Process Automation trigger (SDK `Trigger`; docs/genesys-api.md §9.1). */
+export interface Trigger {
+  id: string
+  name: string
+  topicName: string
+  target: { type: "Workflow"; id: string; workflowTargetSettings?: { dataFormat: string } }
+  version: number
+  enabled: boolean
+  matchCriteria: ReadonlyArray<MatchCriterion>
+  eventTTLSeconds?: number
+  delayBySeconds?: number
+  description?: string
+}
+
+export interface MatchCriterion {
+  readonly jsonPath: string
+  readonly operator: string
+  readonly value?: unknown
+  readonly values?: ReadonlyArray<unknown>
+}
+
+/** One input of a callData action: the event as JSON text (`ToString(Flow.jsonData)`) or a literal string. */
+export type FlowInput = { readonly kind: "eventJson" } | { readonly kind: "literal"; readonly value: string }
+
+/** A callData action of a workflow: the Data Action (by integration and action name) and its inputs. */
+export interface CallDataAction {
+  readonly name: string
+  readonly integrationName: string
+  readonly actionName: string
+  readonly inputs: Readonly<Record<string, FlowInput>>
+}
+
+/** A published Architect workflow (the subset the emulator runs; docs/genesys-api.md §9.2). */
+export interface Flow {
+  id: string
+  name: string
+  type: "workflow"
+  description?: string
+  divisionId: string
+  version: number
+  actions: ReadonlyArray<CallDataAction>
+  dateCreated: string
+  dateModified: string
+  modifiedBy: string
+}
+
+/** An Architect import job (`postFlowsJobs`): registered, then the YAML is PUT to its upload URL. */
+export interface FlowJob {
+  id: string
+  clientId: string
+  /** Must come back as a header of the upload (as a presigned URL's signed headers must). */
+  uploadToken: string
+  status: "Registered" | "Success" | "Failure"
+  flowId?: string
+  flowName?: string
+  messages: ReadonlyArray<{ dateTime: string; type: "Error" | "Warning"; text: string }>
+}
+
+/** One run of a workflow started by a trigger (the emulator's own record; docs/genesys-api.md §9.4). */
+export interface WorkflowExecution {
+  readonly id: string
+  readonly triggerId: string
+  readonly flowId: string
+  readonly workitemId: string
+  readonly operation: string
+  /** The trigger's `workflowTargetSettings.dataFormat` when the event was raised (`Json` sets `Flow.jsonData`). */
+  readonly dataFormat: string
+  /** The event handed to the workflow as `Flow.jsonData`. */
+  readonly event: Record<string, unknown>
+  status: "pending" | "running" | "succeeded" | "failed"
+  attempts: number
+  httpStatus?: number
+  error?: string
+  readonly dateQueued: string
+  dateFinished?: string
+}
+
 /** Secondary index: value → ids, for O(1) anchor and tag lookups. */
 /** A workitem bulk add job (docs/genesys-api.md §2.12). */
 export interface BulkAddJob {
@@ -215,7 +292,7 @@ export interface Window {
 
 /**
  * What a state file holds: the organisation's objects (roles, OAuth clients, workbins, schemas, worktypes, statuses,
- * workitems, integrations, credentials, data actions) and the workitem sequence. Not kept: tokens, throttle windows,
+ * workitems, integrations, credentials, data actions, triggers, workflows) and the workitem sequence. Not kept: tokens, throttle windows,
  * daily counters, faults and the request log (a restarted emulator starts those afresh, as after a Genesys restart
  * a token is simply requested again).
  */
@@ -236,6 +313,9 @@ export interface Snapshot {
   readonly credentials: ReadonlyArray<Credential>
   readonly actions: ReadonlyArray<DataAction>
   readonly drafts: ReadonlyArray<DataAction>
+  /** Absent in state files written before triggers and flows existed. */
+  readonly triggers?: ReadonlyArray<Trigger>
+  readonly flows?: ReadonlyArray<Flow>
 }
 
 export class State {
@@ -254,6 +334,16 @@ export class State {
   readonly actions = new Map<string, DataAction>()
   /** Drafts of data actions, keyed by action id. */
   readonly drafts = new Map<string, DataAction>()
+  /** Process Automation triggers. */
+  readonly triggers = new Map<string, Trigger>()
+  /** Published workflows. */
+  readonly flows = new Map<string, Flow>()
+  /** Architect import jobs (in memory only: not part of the snapshot). */
+  readonly flowJobs = new Map<string, FlowJob>()
+  /** Workflow executions, oldest first (in memory only; the oldest finished ones are dropped past a cap). */
+  readonly executions: Array<WorkflowExecution> = []
+  /** Executions raised by a request and not yet handed to the dispatcher. */
+  readonly pendingExecutions: Array<WorkflowExecution> = []
   /** Workitem bulk add jobs (in memory only: not part of the snapshot). */
   readonly bulkAddJobs = new Map<string, BulkAddJob>()
 
@@ -301,7 +391,9 @@ export class State {
       integrations: [...this.integrations.values()],
       credentials: [...this.credentials.values()],
       actions: [...this.actions.values()],
-      drafts: [...this.drafts.values()]
+      drafts: [...this.drafts.values()],
+      triggers: [...this.triggers.values()],
+      flows: [...this.flows.values()]
     }
   }
 
@@ -326,6 +418,8 @@ export class State {
     for (const x of snap.credentials) this.credentials.set(x.id, x)
     for (const x of snap.actions) this.actions.set(x.id, x)
     for (const x of snap.drafts) this.drafts.set(x.id, x)
+    for (const x of snap.triggers ?? []) this.triggers.set(x.id, x)
+    for (const x of snap.flows ?? []) this.flows.set(x.id, x)
     this.seq = snap.seq
   }
 

@@ -25,7 +25,13 @@ export const KNOWN_PERMISSIONS: ReadonlyArray<string> = [
   "workitems:bulkAddJobResults:view",
   ...["role"].flatMap((e) => ["add", "view", "edit", "delete"].map((a) => `authorization:${e}:${a}`)),
   ...["add", "view", "edit", "delete"].map((a) => `oauth:client:${a}`),
-  ...["integration", "action"].flatMap((e) => ["add", "view", "edit", "delete"].map((a) => `integrations:${e}:${a}`))
+  ...["integration", "action"].flatMap((e) => ["add", "view", "edit", "delete"].map((a) => `integrations:${e}:${a}`)),
+  ...["add", "view", "edit", "delete"].map((a) => `processautomation:trigger:${a}`),
+  "architect:job:create",
+  "architect:job:view",
+  "architect:flow:view",
+  "architect:flow:search",
+  "architect:flow:delete"
 ]
 
 /** Turns a flat permission list into policies (one per domain:entity). */

@@ -7,7 +7,7 @@ import type { FaultRule } from "./faults.js"
 import { readBody, send } from "./http.js"
 import type { RequestLog } from "./requestLog.js"
 import type { Config } from "./route.js"
-import type { State } from "./State.js"
+import type { State, WorkflowExecution } from "./State.js"
 
 export interface ControlDeps {
   readonly faults: FaultBook
@@ -16,6 +16,9 @@ export interface ControlDeps {
   readonly config: Config
   readonly configure: (partial: RuntimeOptions) => void
 }
+
+/** An execution as the control API and `emu.workflowExecutions()` show it. */
+export const executionView = (x: WorkflowExecution): WorkflowExecution => ({ ...x, event: structuredClone(x.event) })
 
 /** A fault rule posted as JSON: its `path`, when given, is a regular expression's source. */
 const faultRuleOf = (body: unknown): FaultRule => {
@@ -71,6 +74,17 @@ const route = (
       return { status: 200, body: { ...d.config } }
     case "GET /__emulator/config":
       return { status: 200, body: { ...d.config } }
+    case "GET /__emulator/workflow-executions": {
+      const q = new URL(req.url ?? "/", "http://emulator.invalid").searchParams
+      const filters = ["workitemId", "triggerId", "flowId", "status", "operation"] as const
+      const executions = d.state.executions
+        .filter((x) => filters.every((f) => q.get(f) === null || x[f] === q.get(f)))
+        .map(executionView)
+      return { status: 200, body: { executions } }
+    }
+    case "DELETE /__emulator/workflow-executions":
+      d.state.executions.length = 0
+      return { status: 204 }
     case "GET /__emulator/stats":
       return { status: 200, body: d.log.stats() }
     default:

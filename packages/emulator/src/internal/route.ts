@@ -24,6 +24,8 @@ export interface Ctx {
   readonly now: number
   readonly nowIso: string
   readonly path: string
+  /** `http://<host>` as the caller reached the emulator (for URLs it hands out, e.g. an upload URL). */
+  readonly origin: string
 }
 
 export interface Result {

@@ -2,6 +2,7 @@
 import { GENESYS_LIMITS } from "@workbridge/catalog"
 import { checkCustomFields } from "./customFields.js"
 import { ApiError, badRequest, notFound } from "./errors.js"
+import { beforeUpdate, raiseWorkitemEvent } from "./events.js"
 import { type Filter, type FieldValue, matches, pageOf, parseFilters, parsePage, parseSort } from "./query.js"
 import { type Ctx, type Route, noContent, ok, ref } from "./route.js"
 import { type State, type Window, type Workitem, customFieldIndexKey } from "./State.js"
@@ -429,6 +430,7 @@ export const createWorkitem = (c: Ctx, b: Json, keys: ReadonlyArray<string>, mod
   s.dailyCreates.count++
   s.workitems.set(w.id, w)
   s.indexWorkitem(w, true)
+  raiseWorkitemEvent(c, w, "add")
   return w
 }
 
@@ -512,6 +514,7 @@ export const workitemRoutes: ReadonlyArray<Route> = [
       checkDaily(s.dailyUpdates, c.now, c.config.dailyWorkitemUpdates, "workitem.updates.per.day", "updates")
       const win = perWorkitem(s, w.id, c.now, c.config.workitemUpdatesPerMinute)
       // every check passed: apply
+      const before = beforeUpdate(s, w)
       s.indexWorkitem(w, false)
       if (name !== undefined) w.name = name
       if (priority !== undefined) w.priority = priority
@@ -535,6 +538,7 @@ export const workitemRoutes: ReadonlyArray<Route> = [
       s.indexWorkitem(w, true)
       s.dailyUpdates.count++
       win.count++
+      raiseWorkitemEvent(c, w, "update", before)
       return ok(workitemJson(s, w))
     }
   },
@@ -547,6 +551,7 @@ export const workitemRoutes: ReadonlyArray<Route> = [
       c.state.indexWorkitem(w, false)
       c.state.workitems.delete(w.id)
       c.state.workitemWindows.delete(w.id)
+      raiseWorkitemEvent(c, w, "delete")
       return noContent
     }
   }
