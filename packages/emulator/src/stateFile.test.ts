@@ -4,12 +4,42 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { startEmulator } from "./Emulator.js"
-import { call, login, setupWorktype } from "./testing.js"
+import { call, importFlowYaml, login, setupWorktype } from "./testing.js"
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "emu-state-"))
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 describe("stateFile", () => {
+  it("keeps published workflows and triggers across a restart", async () => {
+    const file = path.join(dir, "writeback.json")
+    const first = await startEmulator({ stateFile: file })
+    const s1 = await login(first.url, first.adminClientId, first.adminClientSecret)
+    const job = await importFlowYaml(
+      s1,
+      'workflow:\n  name: Kept flow\n  startUpRef: "/workflow/states/state[S_1]"\n  states:\n    - state:\n        name: S\n        refId: S_1\n        actions:\n          - endWorkflow:\n              name: End\n'
+    )
+    expect(job.status).toBe("Success")
+    const trigger = await call(
+      s1.processAutomation.postProcessautomationTriggers({
+        name: "Kept trigger",
+        topicName: "v2.taskmanagement.workitems.{id}",
+        enabled: true,
+        target: { type: "Workflow", id: job.flow?.id ?? "" }
+      })
+    )
+    expect(trigger.status).toBe(200)
+    await first.close()
+    const second = await startEmulator({ stateFile: file })
+    try {
+      const s2 = await login(second.url, second.adminClientId, second.adminClientSecret)
+      expect((await call(s2.architect.getFlow(job.flow?.id ?? ""))).body.name).toBe("Kept flow")
+      const kept = await call(s2.processAutomation.getProcessautomationTrigger(trigger.body.id))
+      expect(kept.body).toMatchObject({ name: "Kept trigger", version: 1, target: { id: job.flow?.id } })
+    } finally {
+      await second.close()
+    }
+  })
+
   it("keeps worktypes, statuses, schemas and workitems across a restart; the admin logs in again", async () => {
     const file = path.join(dir, "nested", "state.json")
     const first = await startEmulator({ stateFile: file })

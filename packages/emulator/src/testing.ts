@@ -17,6 +17,8 @@ export interface SdkSession {
   readonly authz: platformClient.AuthorizationApi
   readonly oauth: platformClient.OAuthApi
   readonly integrations: platformClient.IntegrationsApi
+  readonly processAutomation: platformClient.ProcessAutomationApi
+  readonly architect: platformClient.ArchitectApi
 }
 
 /** A fresh SDK client pointed at `url` (not logged in). */
@@ -38,7 +40,9 @@ export const login = async (url: string, clientId: string, clientSecret: string)
     tm: new platformClient.TaskManagementApi(client),
     authz: new platformClient.AuthorizationApi(client),
     oauth: new platformClient.OAuthApi(client),
-    integrations: new platformClient.IntegrationsApi(client)
+    integrations: new platformClient.IntegrationsApi(client),
+    processAutomation: new platformClient.ProcessAutomationApi(client),
+    architect: new platformClient.ArchitectApi(client)
   }
 }
 
@@ -157,5 +161,88 @@ export const setupWorktype = async (s: SdkSession, prefix = "Helpdesk"): Promise
     schemaId: schema.id,
     worktypeId: worktype.id,
     statuses: { open: open.id, inProgress: inProgress.id, closed: closed.id }
+  }
+}
+
+/** An Architect import job's final state (SDK `ArchitectJobStateResponse`). */
+export interface FlowJobResult {
+  readonly id: string
+  readonly status: "Success" | "Failure"
+  readonly flow?: { readonly id: string; readonly name?: string }
+  readonly messages?: ReadonlyArray<{ readonly type?: string; readonly text?: string }>
+}
+
+/**
+ * Publishes Architect YAML as CX as Code's genesyscloud_flow does: `postFlowsJobs`, PUT the YAML to the returned
+ * `presignedUrl` with the returned `headers`, then `getFlowsJob` until the job reads Success or Failure.
+ */
+export const importFlowYaml = async (s: SdkSession, yaml: string, timeoutMs = 10_000): Promise<FlowJobResult> => {
+  const job = await ok<{ id: string; presignedUrl: string; headers: Record<string, string> }>(
+    s.architect.postFlowsJobs(),
+    "postFlowsJobs"
+  )
+  const put = await fetch(job.presignedUrl, { method: "PUT", headers: job.headers, body: yaml })
+  if (!put.ok) throw new Error(`upload of the flow YAML failed: ${put.status} ${await put.text()}`)
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const state = await ok<FlowJobResult>(s.architect.getFlowsJob(job.id, { expand: ["messages"] }), "getFlowsJob")
+    if (state.status === "Success" || state.status === "Failure") return state
+    if (Date.now() > deadline) throw new Error(`Architect job ${job.id} did not finish within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** A workflow execution as `GET /__emulator/workflow-executions` lists it. */
+export interface ExecutionRecord {
+  readonly id: string
+  readonly triggerId: string
+  readonly flowId: string
+  readonly workitemId: string
+  readonly operation: string
+  readonly dataFormat: string
+  readonly event: Record<string, unknown>
+  readonly status: "pending" | "running" | "succeeded" | "failed"
+  readonly attempts: number
+  readonly httpStatus?: number
+  readonly error?: string
+  readonly dateQueued: string
+  readonly dateFinished?: string
+}
+
+export type ExecutionFilter = Partial<
+  Pick<ExecutionRecord, "workitemId" | "triggerId" | "flowId" | "status" | "operation">
+>
+
+/** The emulator's workflow executions (oldest first) through its control API, optionally filtered. */
+export const workflowExecutions = async (
+  emulatorUrl: string,
+  filter: ExecutionFilter = {}
+): Promise<ReadonlyArray<ExecutionRecord>> => {
+  const q = new URLSearchParams(filter as Record<string, string>)
+  const r = await fetch(`${emulatorUrl}/__emulator/workflow-executions?${q}`)
+  if (!r.ok) throw new Error(`workflow-executions: ${r.status}`)
+  return ((await r.json()) as { executions: ReadonlyArray<ExecutionRecord> }).executions
+}
+
+/**
+ * Waits until at least `count` executions matching `filter` have finished (succeeded or failed) and none matching it
+ * is still pending or running; resolves with the matching executions. Works against an emulator in another process.
+ */
+export const waitForExecutions = async (
+  emulatorUrl: string,
+  filter: ExecutionFilter,
+  count: number,
+  timeoutMs = 10_000
+): Promise<ReadonlyArray<ExecutionRecord>> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const all = await workflowExecutions(emulatorUrl, filter)
+    const done = all.filter((x) => x.status === "succeeded" || x.status === "failed")
+    if (done.length >= count && done.length === all.length) return all
+    if (Date.now() > deadline)
+      throw new Error(
+        `waited ${timeoutMs} ms for ${count} finished workflow executions matching ${JSON.stringify(filter)}; have ${JSON.stringify(all.map((x) => x.status))}`
+      )
+    await new Promise((r) => setTimeout(r, 25))
   }
 }

@@ -232,6 +232,8 @@ export interface WorkflowExecution {
   readonly flowId: string
   readonly workitemId: string
   readonly operation: string
+  /** The trigger's `workflowTargetSettings.dataFormat` when the event was raised (`Json` sets `Flow.jsonData`). */
+  readonly dataFormat: string
   /** The event handed to the workflow as `Flow.jsonData`. */
   readonly event: Record<string, unknown>
   status: "pending" | "running" | "succeeded" | "failed"

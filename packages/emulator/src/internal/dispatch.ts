@@ -160,7 +160,12 @@ export const makeDispatcher = (
     const flow = state.flows.get(x.flowId)
     const errors: Array<string> = []
     if (flow === undefined) errors.push(`flow ${x.flowId} was not found`)
-    for (const a of flow?.actions ?? []) {
+    const needsJson = flow?.actions.some((a) => Object.values(a.inputs).some((i) => i.kind === "eventJson")) === true
+    if (needsJson && x.dataFormat !== "Json")
+      errors.push(
+        `the workflow reads Flow.jsonData, which is set only when the trigger's workflowTargetSettings.dataFormat is Json (it is ${x.dataFormat})`
+      )
+    for (const a of errors.length > 0 ? [] : (flow?.actions ?? [])) {
       const outcome = await callAction(x, a)
       if (!outcome.ok && outcome.error !== undefined) errors.push(outcome.error)
     }

@@ -257,6 +257,7 @@ export const raiseWorkitemEvent = (
       flowId: t.target.id,
       workitemId: w.id,
       operation,
+      dataFormat: t.target.workflowTargetSettings?.dataFormat ?? "TopLevelPrimitives",
       event: structuredClone(event),
       status: "pending",
       attempts: 0,
