@@ -31,6 +31,7 @@ import { LinkStore, type LinkStoreService } from "./links/LinkStore.js"
 import { tlsServerOptions } from "./http/Listener.js"
 import { Log, makeLogger } from "./observability/Log.js"
 import { Metrics, ServiceMetrics } from "./observability/Metrics.js"
+import { HelpdeskClientsLive } from "./feeds/HelpdeskClients.js"
 import { FeedsLive, HelpdeskFeeds, ReconciliationLive } from "./feeds/Reconciliation.js"
 import { loadCatalog } from "./config/Sources.js"
 import { StoresLive } from "./store/Stores.js"
@@ -135,9 +136,10 @@ export const ServiceLive = (
       return HttpServerLive({ config, catalog, tls, print }).pipe(
         Layer.provideMerge(GaugesLive(config)),
         Layer.provideMerge(ReconciliationLive),
-        Layer.provideMerge(FeedsLive(config, catalog, options.helpdeskClients)),
+        Layer.provideMerge(FeedsLive(catalog)),
         Layer.provideMerge(WorkersLive(config.workers)),
         Layer.provideMerge(EngineLive(config, catalog)),
+        Layer.provideMerge(HelpdeskClientsLive(config, options.helpdeskClients)),
         Layer.provideMerge(TargetLive(config, catalog)),
         Layer.provideMerge(GenesysLive(config, options.decorateGenesys)),
         Layer.provideMerge(StoresLive(config)),

@@ -111,6 +111,8 @@ export const defaultFields: ReadonlyArray<FieldDecl> = [
     ],
     usage: { routing: false, sla: true, reporting: true },
     attribute: "statusId",
+    // An agent's status change in Genesys is written back to the ticket; the newer change wins (docs/write-back.md).
+    direction: "both",
     custom: true,
     required: false
   },

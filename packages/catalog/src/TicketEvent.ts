@@ -17,10 +17,12 @@ export interface TicketEvent {
   readonly fields: Readonly<Record<string, unknown>>
   /**
    * How the event reached the service: a pushed `webhook` (the default when absent), or a read of the helpdesk's API —
-   * `fetch` (a webhook taken as a notification), `reconcile` (a scheduled or manual pass) or `backfill`.
+   * `fetch` (a webhook taken as a notification), `reconcile` (a scheduled or manual pass) or `backfill` — or
+   * `genesys`: an agent's change to the ticket's workitem in Genesys, to be written back to the helpdesk
+   * (docs/write-back.md). A `genesys` event's `fields` hold the workitem event, not the ticket's fields.
    */
   readonly origin?: EventOrigin
 }
 
 /** How an event reached the service (see `TicketEvent.origin`). */
-export type EventOrigin = "webhook" | "fetch" | "reconcile" | "backfill"
+export type EventOrigin = "webhook" | "fetch" | "reconcile" | "backfill" | "genesys"

@@ -24,7 +24,11 @@ const overrideError = (overrides: unknown): string => {
 
 describe("field direction", () => {
   it("is helpdesk → Genesys unless declared, and each direction flows where it says", () => {
-    expect(defaultCatalog.fields.every((f) => fieldDirection(f) === "toGenesys")).toBe(true)
+    // The default catalog's status flows both ways (an agent's status change is written back); every other field
+    // flows only to Genesys.
+    expect(
+      defaultCatalog.fields.filter((f) => fieldDirection(f) !== "toGenesys").map((f) => [f.key, f.direction])
+    ).toEqual([["status", "both"]])
     expect([flowsToGenesys({}), flowsToHelpdesk({})]).toEqual([true, false])
     expect([flowsToGenesys({ direction: "toHelpdesk" }), flowsToHelpdesk({ direction: "toHelpdesk" })]).toEqual([
       false,
@@ -54,10 +58,12 @@ describe("field direction", () => {
 })
 
 describe("writeBackStatus", () => {
-  const twoWay = withOverrides({ directions: { status: "both" } })
+  const twoWay = defaultCatalog
 
-  it("writes nothing while the status field flows only to Genesys (the default)", () => {
-    expect(writeBackStatus(defaultCatalog, "zendesk", "Resolved")).toBeUndefined()
+  it("writes nothing while the status field flows only to Genesys", () => {
+    const oneWay = withOverrides({ directions: { status: "toGenesys" } })
+    expect(writeBackStatus(oneWay, "zendesk", "Resolved")).toBeUndefined()
+    expect(writeBackStatus(defaultCatalog, "zendesk", "Resolved")).toBe("solved")
   })
 
   it("maps a closing Genesys status to each vendor's own status", () => {

@@ -344,3 +344,47 @@ export const ticketStatusContract: ActionContract = {
     }
   }
 }
+
+/** Largest workitem event the workitem-event action takes, as JSON text (the service's body limit is larger). */
+export const WORKITEM_EVENT_MAX_LENGTH = 60_000
+
+/**
+ * The contract of `POST /data-actions/workitem-event`: the write-back (docs/write-back.md). A workflow started by a
+ * Process Automation trigger on `v2.taskmanagement.workitems.{id}` passes the whole workitem event as JSON text
+ * (`ToString(Flow.jsonData)`); the request template sends that text unchanged as the request body, so the service
+ * receives the event itself. The answer says whether the event was taken for write-back, or why not.
+ */
+export const workitemEventContract: ActionContract = {
+  input: {
+    title: "Workitem event",
+    description: "A workitem event of the topic v2.taskmanagement.workitems.{id}, as JSON text.",
+    type: "object",
+    required: ["event"],
+    properties: {
+      event: {
+        type: "string",
+        title: "Event",
+        description: "The workitem event the trigger handed to the workflow (Flow.jsonData), as JSON text.",
+        minLength: 2,
+        maxLength: WORKITEM_EVENT_MAX_LENGTH
+      }
+    }
+  },
+  output: {
+    title: "Write-back accepted",
+    description: "Whether Workbridge took the event for writing back to the helpdesk ticket.",
+    type: "object",
+    required: ["accepted"],
+    properties: {
+      accepted: {
+        type: "boolean",
+        description: "True when the event is durably queued for write-back (or was already)."
+      },
+      ignored: {
+        type: "string",
+        description:
+          "Why the event is not written back (e.g. the workitem is not a Workbridge ticket); empty when accepted."
+      }
+    }
+  }
+}

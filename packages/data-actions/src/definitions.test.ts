@@ -29,7 +29,7 @@ const applyResponseConfig = (definition: DataActionDefinition, answer: Record<st
   return JSON.parse(rendered)
 }
 
-const [normalize, status] = buildDataActionDefinitions(defaultCatalog, { baseUrl })
+const [normalize, status, workitemEvent] = buildDataActionDefinitions(defaultCatalog, { baseUrl })
 
 describe("buildDataActionDefinitions", () => {
   it("builds both actions in the export format, posting the raw input to the service", () => {
@@ -51,13 +51,42 @@ describe("buildDataActionDefinitions", () => {
     expect(normalize?.config.request.headers).not.toHaveProperty("Authorization")
   })
 
+  it("builds the workitem-event action, sending the event text itself as the request body", () => {
+    expect(buildDataActionDefinitions(defaultCatalog, { baseUrl })).toHaveLength(3)
+    expect(workitemEvent).toMatchObject({
+      name: ACTION_NAMES.workitemEvent,
+      config: {
+        request: {
+          requestUrlTemplate: "https://workbridge.example.com/data-actions/workitem-event",
+          requestType: "POST",
+          headers: { "Content-Type": "application/json" },
+          requestTemplate: "${input.event}"
+        },
+        response: { translationMapDefaults: { ignored: '""' } }
+      },
+      contract: {
+        input: { inputSchema: { required: ["event"] } },
+        output: { successSchema: { required: ["accepted"] } }
+      }
+    })
+    const input = ajv.compile(workitemEvent!.contract.input.inputSchema)
+    expect(input({ event: '{"id":"w1"}' })).toBe(true)
+    expect(input({})).toBe(false)
+    expect(input({ event: 42 })).toBe(false)
+    expect(applyResponseConfig(workitemEvent!, { accepted: true })).toEqual({ accepted: true, ignored: "" })
+    expect(applyResponseConfig(workitemEvent!, { accepted: false, ignored: "not a Workbridge ticket" })).toEqual({
+      accepted: false,
+      ignored: "not a Workbridge ticket"
+    })
+  })
+
   it("keeps a base path", () => {
     const [action] = buildDataActionDefinitions(defaultCatalog, { baseUrl: "https://host.example/sync" })
     expect(action?.config.request.requestUrlTemplate).toBe("https://host.example/sync/data-actions/normalize-ticket")
   })
 
   it("maps every output and gives each optional one a default of its type", () => {
-    for (const definition of [normalize, status]) {
+    for (const definition of [normalize, status, workitemEvent]) {
       if (definition === undefined) throw new Error("missing definition")
       const schema = definition.contract.output.successSchema
       const { translationMap, translationMapDefaults } = definition.config.response

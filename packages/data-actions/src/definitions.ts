@@ -3,19 +3,22 @@
  * what the admin UI imports, what `pnpm data-action:export` writes and what `infra/` publishes through the
  * Integrations API (`toPostActionInput`).
  *
- * Request side: the whole input is sent as JSON (`${input.rawRequest}`) to the service's endpoint. Response side:
+ * Request side: the whole input is sent as JSON (`${input.rawRequest}`) to the service's endpoint — except the
+ * workitem event's, whose one input is already the JSON text of the event and is sent as it is (`${input.event}`),
+ * so the service receives the event itself as the body. Response side:
  * a translation map picks every output by JSONPath, with a default for the optional ones, and the success template
  * rebuilds the flat output object — so a field absent from an answer reaches the flow as its default
  * (`""`, `[]`, `false`, `0`), and `provided` tells which fields were really answered.
  */
 import type { Catalog } from "@workbridge/catalog"
 import type { ActionContract, FlatObjectSchema, JsonSchemaProperty } from "./contracts.js"
-import { normalizeTicketContract, ticketStatusContract } from "./contracts.js"
+import { normalizeTicketContract, ticketStatusContract, workitemEventContract } from "./contracts.js"
 
 /** Paths of the actions, relative to where the router is mounted. */
 export const DATA_ACTION_PATHS = {
   normalizeTicket: "/normalize-ticket",
-  ticketStatus: "/ticket-status"
+  ticketStatus: "/ticket-status",
+  workitemEvent: "/workitem-event"
 } as const
 
 /** Where the service mounts the Data Action router. */
@@ -68,11 +71,12 @@ export const DEFAULT_TIMEOUT_SECONDS = 10
 
 export const ACTION_NAMES = {
   normalizeTicket: "Workbridge - Normalize ticket",
-  ticketStatus: "Workbridge - Ticket sync status"
+  ticketStatus: "Workbridge - Ticket sync status",
+  workitemEvent: "Workbridge - Workitem event"
 } as const
 
 /**
- * The definitions of both actions for a catalog and a public base URL. Throws an `Error` naming the option when
+ * The definitions of the three actions (normalize ticket, ticket sync status, workitem event) for a catalog and a public base URL. Throws an `Error` naming the option when
  * `baseUrl` or `timeoutSeconds` is unusable, or naming the field when the catalog collides with an output name.
  */
 export const buildDataActionDefinitions = (
@@ -85,7 +89,12 @@ export const buildDataActionDefinitions = (
     throw new Error(`timeoutSeconds must be a whole number from 1 to ${MAX_TIMEOUT_SECONDS}, got ${timeoutSeconds}`)
   }
   const credentialType = options.credentialType ?? "basicAuth"
-  const make = (name: string, path: string, contract: ActionContract): DataActionDefinition => ({
+  const make = (
+    name: string,
+    path: string,
+    contract: ActionContract,
+    requestTemplate = "${input.rawRequest}"
+  ): DataActionDefinition => ({
     name,
     integrationType: "custom-rest-actions",
     actionType: "custom",
@@ -99,7 +108,7 @@ export const buildDataActionDefinitions = (
           Accept: "application/json",
           ...(credentialType === "bearerToken" ? { Authorization: "Bearer ${credentials.token}" } : {})
         },
-        requestTemplate: "${input.rawRequest}"
+        requestTemplate
       },
       response: responseConfig(contract.output)
     },
@@ -107,7 +116,8 @@ export const buildDataActionDefinitions = (
   })
   return [
     make(ACTION_NAMES.normalizeTicket, DATA_ACTION_PATHS.normalizeTicket, normalizeTicketContract(catalog)),
-    make(ACTION_NAMES.ticketStatus, DATA_ACTION_PATHS.ticketStatus, ticketStatusContract)
+    make(ACTION_NAMES.ticketStatus, DATA_ACTION_PATHS.ticketStatus, ticketStatusContract),
+    make(ACTION_NAMES.workitemEvent, DATA_ACTION_PATHS.workitemEvent, workitemEventContract, "${input.event}")
   ]
 }
 

@@ -29,6 +29,7 @@ import {
   text,
   toBoolean,
   toInteger,
+  toIntegerOr,
   withPrefix
 } from "./EnvConfig.js"
 
@@ -158,6 +159,33 @@ export interface FeedSettings {
   readonly reconcileIntervalMs: Readonly<Record<string, number>>
   /** Sources whose webhooks are notifications: the ticket is read from the API (`WORKBRIDGE_FETCH_ON_NOTIFY_<SOURCE>`). */
   readonly fetchOnNotify: ReadonlyArray<string>
+  /**
+   * Sources whose tickets follow agents' changes in Genesys (docs/write-back.md) → their write budget in write-backs
+   * per minute: every source with API credentials unless `WORKBRIDGE_WRITE_BACK_<SOURCE>=false`; the budget is
+   * `WORKBRIDGE_WRITE_BUDGET_<SOURCE>`, default {@link DEFAULT_WRITE_BUDGET_PER_MINUTE}.
+   */
+  readonly writeBack: Readonly<Record<string, { readonly perMinute: number }>>
+  /**
+   * `WORKBRIDGE_WORKITEM_URL`: the link to a workitem the write-back's note carries, with `{id}` for the workitem id
+   * (e.g. the Genesys Cloud UI's workitem page of the org's region). Unset: the API URL of the workitem when the
+   * service talks to a gateway or the bundled emulator, else the note names the workitem id only.
+   */
+  readonly workitemUrl?: string
+}
+
+/**
+ * Default write budget per source, in write-backs per minute (each is 2–4 API calls: a status read, then the status
+ * and the note; docs/helpdesks.md#writing-to-the-helpdesk). Kept well under each vendor's limit so that the reads of
+ * reconciliation and fetch-on-notify keep their room: Zendesk 700/min (Enterprise; 200 on Team), Freshdesk 200/min on
+ * Growth shared by every call, GitHub 5000/h and at most 80 content-creating requests a minute, Jira burst limits
+ * only, ServiceNow whatever the instance's per-hour rules say (docs/write-back.md, "The write budget").
+ */
+export const DEFAULT_WRITE_BUDGET_PER_MINUTE: Readonly<Record<HelpdeskSource, number>> = {
+  zendesk: 60,
+  servicenow: 60,
+  jira: 60,
+  freshdesk: 30,
+  github: 20
 }
 
 /** Default reconciliation interval of a source whose API credentials are set. */
@@ -183,7 +211,10 @@ export const parseDuration = (variable: string, raw: string): number =>
 const feedVariables = Config.all({
   helpdesk: withPrefix("HELPDESK"),
   reconcile: withPrefix("WORKBRIDGE_RECONCILE_INTERVAL"),
-  fetchOnNotify: withPrefix("WORKBRIDGE_FETCH_ON_NOTIFY")
+  fetchOnNotify: withPrefix("WORKBRIDGE_FETCH_ON_NOTIFY"),
+  writeBack: withPrefix("WORKBRIDGE_WRITE_BACK"),
+  writeBudget: withPrefix("WORKBRIDGE_WRITE_BUDGET"),
+  workitemUrl: text("WORKBRIDGE_WORKITEM_URL")
 })
 
 const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: HelpdeskConfigs | undefined) =>
@@ -195,9 +226,15 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
       if (e instanceof HelpdeskConfigError) return yield* fail(e.variable, e.reason)
       throw e
     }
-    const set = new Map([...v.reconcile, ...v.fetchOnNotify].map(([name, value]) => [name, value.trim()] as const))
+    const set = new Map(
+      [...v.reconcile, ...v.fetchOnNotify, ...v.writeBack, ...v.writeBudget].map(
+        ([name, value]) => [name, value.trim()] as const
+      )
+    )
     for (const [name, value] of set) {
-      const source = name.replace(/^WORKBRIDGE_(RECONCILE_INTERVAL|FETCH_ON_NOTIFY)_/, "").toLowerCase()
+      const source = name
+        .replace(/^WORKBRIDGE_(RECONCILE_INTERVAL|FETCH_ON_NOTIFY|WRITE_BACK|WRITE_BUDGET)_/, "")
+        .toLowerCase()
       if (!(HELPDESK_SOURCES as ReadonlyArray<string>).includes(source)) {
         return yield* fail(name, `names no source with a read client; the sources are ${HELPDESK_SOURCES.join(", ")}`)
       }
@@ -214,6 +251,7 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
     }
     const reconcileIntervalMs: Record<string, number> = {}
     const fetchOnNotify: Array<string> = []
+    const writeBack: Record<string, { perMinute: number }> = {}
     for (const source of HELPDESK_SOURCES) {
       if (helpdesks[source] === undefined) continue
       const interval = sourceVariable("WORKBRIDGE_RECONCILE_INTERVAL", source)
@@ -224,11 +262,31 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
       // Freshdesk webhooks carry no revision of their own unless the rule's template renders it: read on notice by default.
       const notify = sourceVariable("WORKBRIDGE_FETCH_ON_NOTIFY", source)
       if ((yield* about(notify, toBoolean(set.get(notify)))) ?? source === "freshdesk") fetchOnNotify.push(source)
+      const on = sourceVariable("WORKBRIDGE_WRITE_BACK", source)
+      const budget = sourceVariable("WORKBRIDGE_WRITE_BUDGET", source)
+      const perMinute = yield* about(
+        budget,
+        toIntegerOr(set.get(budget) || undefined, DEFAULT_WRITE_BUDGET_PER_MINUTE[source], 1, 100_000)
+      )
+      if ((yield* about(on, toBoolean(set.get(on)))) ?? true) writeBack[source] = { perMinute }
     }
-    return { helpdesks, reconcileIntervalMs, fetchOnNotify } satisfies FeedSettings
+    const workitemUrl = v.workitemUrl
+    if (workitemUrl !== undefined && !(/^https?:\/\//.test(workitemUrl) && workitemUrl.includes("{id}"))) {
+      return yield* fail("WORKBRIDGE_WORKITEM_URL", "must be an http(s) URL containing {id} (the workitem id)")
+    }
+    return {
+      helpdesks,
+      reconcileIntervalMs,
+      fetchOnNotify,
+      writeBack,
+      ...(workitemUrl !== undefined ? { workitemUrl } : {})
+    } satisfies FeedSettings
   })
 
-/** The feed settings (`HELPDESK_*`, `WORKBRIDGE_RECONCILE_INTERVAL_<SOURCE>`, `WORKBRIDGE_FETCH_ON_NOTIFY_<SOURCE>`). */
+/**
+ * The feed settings (`HELPDESK_*`, `WORKBRIDGE_RECONCILE_INTERVAL_<SOURCE>`, `WORKBRIDGE_FETCH_ON_NOTIFY_<SOURCE>`,
+ * `WORKBRIDGE_WRITE_BACK_<SOURCE>`, `WORKBRIDGE_WRITE_BUDGET_<SOURCE>`).
+ */
 export const feedsConfig: Config.Config<FeedSettings> = Config.mapOrFail(feedVariables, (v) =>
   feedSettings(v, undefined)
 )

@@ -1,6 +1,11 @@
 /** Feed settings from the environment: defaults, durations, and errors that name the variable without its secret. */
 import { describe, expect, it } from "vitest"
-import { ConfigError, DEFAULT_RECONCILE_INTERVAL_MS, feedSettingsFromEnv } from "./Config.js"
+import {
+  ConfigError,
+  DEFAULT_RECONCILE_INTERVAL_MS,
+  DEFAULT_WRITE_BUDGET_PER_MINUTE,
+  feedSettingsFromEnv
+} from "./Config.js"
 
 const freshdesk = { HELPDESK_URL_FRESHDESK: "https://acme.freshdesk.com", HELPDESK_TOKEN_FRESHDESK: "fd-secret-key" }
 const github = { HELPDESK_TOKEN_GITHUB: "ghp_secret", HELPDESK_REPO_GITHUB: "octo/helpdesk" }
@@ -23,7 +28,36 @@ describe("feed settings", () => {
       github: DEFAULT_RECONCILE_INTERVAL_MS
     })
     expect(s.fetchOnNotify).toEqual(["freshdesk"])
-    expect(feedSettingsFromEnv({})).toEqual({ helpdesks: {}, reconcileIntervalMs: {}, fetchOnNotify: [] })
+    expect(feedSettingsFromEnv({})).toEqual({
+      helpdesks: {},
+      reconcileIntervalMs: {},
+      fetchOnNotify: [],
+      writeBack: {}
+    })
+  })
+
+  it("writes back to every source with API credentials within its default budget, unless turned off", () => {
+    expect(feedSettingsFromEnv({ ...freshdesk, ...github }).writeBack).toEqual({
+      freshdesk: { perMinute: DEFAULT_WRITE_BUDGET_PER_MINUTE.freshdesk },
+      github: { perMinute: DEFAULT_WRITE_BUDGET_PER_MINUTE.github }
+    })
+    const s = feedSettingsFromEnv({
+      ...freshdesk,
+      ...github,
+      WORKBRIDGE_WRITE_BACK_FRESHDESK: "false",
+      WORKBRIDGE_WRITE_BUDGET_GITHUB: "5",
+      WORKBRIDGE_WORKITEM_URL: "https://apps.mypurecloud.com/workitems/{id}"
+    })
+    expect(s.writeBack).toEqual({ github: { perMinute: 5 } })
+    expect(s.workitemUrl).toBe("https://apps.mypurecloud.com/workitems/{id}")
+    expect(error({ ...github, WORKBRIDGE_WRITE_BUDGET_GITHUB: "0" }).variable).toBe("WORKBRIDGE_WRITE_BUDGET_GITHUB")
+    expect(error({ ...github, WORKBRIDGE_WRITE_BACK_GITHUB: "sometimes" }).variable).toBe(
+      "WORKBRIDGE_WRITE_BACK_GITHUB"
+    )
+    expect(error({ WORKBRIDGE_WRITE_BACK_ZENDESK: "true" }).message).toMatch(/HELPDESK_URL_ZENDESK/)
+    expect(error({ ...github, WORKBRIDGE_WORKITEM_URL: "https://example.com/w" }).variable).toBe(
+      "WORKBRIDGE_WORKITEM_URL"
+    )
   })
 
   it("takes intervals with units, 0 turns a source's pass off, and the fetch-on-notify switch both ways", () => {

@@ -65,7 +65,8 @@ describe("exportDataActions", () => {
     const dir = join(cwd, "out/actions")
     expect((await readdir(dir)).sort()).toEqual([
       "workbridge-normalize-ticket.json",
-      "workbridge-ticket-sync-status.json"
+      "workbridge-ticket-sync-status.json",
+      "workbridge-workitem-event.json"
     ])
     const expected = buildDataActionDefinitions(defaultCatalog, { baseUrl: "https://wb.example.com" })
     for (const [i, file] of written.entries()) {

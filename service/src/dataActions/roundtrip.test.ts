@@ -80,10 +80,11 @@ afterAll(async () => {
 })
 
 describe("exported definitions through the data-action API", () => {
-  it("exports both actions", () => {
+  it("exports the three actions", () => {
     expect(exported.map((definition) => definition.name)).toEqual([
       "Workbridge - Normalize ticket",
-      "Workbridge - Ticket sync status"
+      "Workbridge - Ticket sync status",
+      "Workbridge - Workitem event"
     ])
   })
 

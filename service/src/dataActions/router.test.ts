@@ -5,10 +5,10 @@ import express from "express"
 import request from "supertest"
 import { describe, expect, it } from "vitest"
 import type { TicketSyncStatus } from "../sync/TicketStatus.js"
-import { normalizeTicketContract, ticketStatusContract } from "@workbridge/data-actions"
+import { normalizeTicketContract, ticketStatusContract, workitemEventContract } from "@workbridge/data-actions"
 import type { FlatObjectSchema } from "@workbridge/data-actions"
 import { makeDataActionsRouter } from "./router.js"
-import type { DataActionsRouterOptions } from "./router.js"
+import type { DataActionsRouterOptions, WorkitemEventAnswer } from "./router.js"
 import { makeDataActionApp } from "./standalone.js"
 
 const USER = "genesys-integration"
@@ -400,5 +400,74 @@ describe("makeDataActionsRouter", () => {
     [{ auth: { basicAuth: "no-colon" } }, /WORKBRIDGE_DATA_ACTION_BASIC_AUTH/]
   ])("refuses bad options %j", (overrides, message) => {
     expect(() => makeDataActionsRouter(options(overrides))).toThrow(message)
+  })
+})
+
+describe("POST /data-actions/workitem-event", () => {
+  const outputOf = strict(workitemEventContract.output)
+  const received: Array<unknown> = []
+  const answers: Record<string, WorkitemEventAnswer | Error> = {
+    "w-ok": { _tag: "Accepted", duplicate: false },
+    "w-dup": { _tag: "Accepted", duplicate: true },
+    "w-ignored": { _tag: "Ignored", reason: "the change was made by Workbridge itself" },
+    "w-bad": { _tag: "Invalid", issues: [{ field: "dateModified", problem: "must be an ISO-8601 date-time" }] },
+    "w-full": Object.assign(new Error("the inbox holds 10 events (limit 10); retry later"), { _tag: "InboxFull" })
+  }
+  const eventApp = makeDataActionApp(
+    options({
+      retryAfterSeconds: 7,
+      workitemEvent: async (body) => {
+        received.push(body)
+        const answer = answers[(body as { id: string }).id]!
+        if (answer instanceof Error) throw answer
+        return answer
+      }
+    })
+  )
+  const post = (body: object) =>
+    request(eventApp).post("/data-actions/workitem-event").auth(USER, PASSWORD).type("application/json").send(body)
+
+  it("hands the body, the event itself, to the intake and answers 202 in the contract's shape", async () => {
+    const res = await post({ id: "w-ok", dateModified: "2026-03-01T10:00:00Z" })
+    expect(res.status).toBe(202)
+    expect(res.body).toEqual({ accepted: true, ignored: "" })
+    expect(outputOf(res.body)).toBe(true)
+    expect(received.at(-1)).toEqual({ id: "w-ok", dateModified: "2026-03-01T10:00:00Z" })
+    expect((await post({ id: "w-dup" })).body).toMatchObject({ accepted: true, duplicate: true })
+  })
+
+  it("answers 200 with the reason for an ignored event, 400 naming the bad field, 503 with Retry-After when full", async () => {
+    const ignored = await post({ id: "w-ignored" })
+    expect(ignored.status).toBe(200)
+    expect(ignored.body).toEqual({ accepted: false, ignored: "the change was made by Workbridge itself" })
+    expect(outputOf(ignored.body)).toBe(true)
+    const bad = await post({ id: "w-bad" })
+    expect(bad.status).toBe(400)
+    expect(bad.body.message).toBe("malformed input: dateModified: must be an ISO-8601 date-time")
+    const full = await post({ id: "w-full" })
+    expect(full.status).toBe(503)
+    expect(full.headers["retry-after"]).toBe("7")
+  })
+
+  it("is authenticated like the other actions, and needs a JSON body", async () => {
+    const before = received.length
+    const anonymous = await request(eventApp).post("/data-actions/workitem-event").send({ id: "w-ok" })
+    expect(anonymous.status).toBe(401)
+    const bearer = await request(eventApp)
+      .post("/data-actions/workitem-event")
+      .set("authorization", `Bearer ${TOKEN}`)
+      .send({ id: "w-ok" })
+    expect(bearer.status).toBe(202)
+    const text = await request(eventApp)
+      .post("/data-actions/workitem-event")
+      .auth(USER, PASSWORD)
+      .type("text/plain")
+      .send("id=w-ok")
+    expect(text.status).toBe(415)
+    expect(received.length).toBe(before + 1)
+  })
+
+  it("is not there when the service gives no intake", async () => {
+    expect((await request(app).post("/data-actions/workitem-event").auth(USER, PASSWORD).send({})).status).toBe(404)
   })
 })

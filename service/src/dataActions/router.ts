@@ -1,6 +1,7 @@
 /**
  * The Express router the service mounts at `/data-actions`: authentication first (so nothing is parsed for an
- * unauthenticated caller), then a size-limited JSON body, then the two actions. Every failure answers the JSON
+ * unauthenticated caller), then a size-limited JSON body, then the three actions (the workitem event's when the
+ * service gives it an intake). Every failure answers the JSON
  * error body of `errors.ts`.
  */
 import express from "express"
@@ -15,6 +16,12 @@ import { issuesMessage, sendError } from "./errors.js"
 import { makeNormalizeTicketAction } from "./normalizeTicket.js"
 import { requireJson } from "./requireJson.js"
 import { decodeTicketStatusInput, toTicketStatusOutput } from "./ticketStatus.js"
+
+/** What the workitem-event action answers (the write-back's intake, writeBack/Intake.ts). */
+export type WorkitemEventAnswer =
+  | { readonly _tag: "Invalid"; readonly issues: ReadonlyArray<{ readonly field: string; readonly problem: string }> }
+  | { readonly _tag: "Ignored"; readonly reason: string }
+  | { readonly _tag: "Accepted"; readonly duplicate: boolean }
 
 /** Largest request body accepted by default: 64 KiB (a full ticket is far smaller; see docs/data-actions.md). */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024
@@ -31,6 +38,13 @@ export interface DataActionsRouterOptions {
   readonly maxBodyBytes?: number
   /** Deadline for `ticketStatus`; past it the action answers 504. Default {@link DEFAULT_STATUS_TIMEOUT_MS}. */
   readonly statusTimeoutMs?: number
+  /**
+   * The workitem-event action (write-back): takes the request body, the workitem event itself. Without it the
+   * action answers 404.
+   */
+  readonly workitemEvent?: (body: unknown) => Promise<WorkitemEventAnswer>
+  /** Seconds a caller is told to wait when the inbox cannot take a workitem event now (default 5). */
+  readonly retryAfterSeconds?: number
   /** Told about unexpected failures (a rejected `ticketStatus`, an internal error) that were answered 5xx. */
   readonly onError?: (error: unknown, context: { readonly action: string }) => void
 }
@@ -97,7 +111,44 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
     }
   })
 
-  for (const path of Object.values(DATA_ACTION_PATHS)) {
+  const workitemEvent = options.workitemEvent
+  if (workitemEvent !== undefined) {
+    router.post(DATA_ACTION_PATHS.workitemEvent, ...jsonBody, async function workitemEventAction(req, res) {
+      let answer: WorkitemEventAnswer
+      try {
+        answer = await workitemEvent(req.body)
+      } catch (error) {
+        const full = typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "InboxFull"
+        if (!full) onError(error, { action: "workitem-event" })
+        res.setHeader("Retry-After", String(options.retryAfterSeconds ?? 5))
+        sendError(res, 503, {
+          error: "status_unavailable",
+          message: full ? "the inbox is full; retry later" : "the inbox is unavailable; retry later"
+        })
+        return
+      }
+      switch (answer._tag) {
+        case "Invalid":
+          sendError(res, 400, {
+            error: "malformed_input",
+            message: issuesMessage(answer.issues),
+            issues: answer.issues
+          })
+          return
+        case "Ignored":
+          res.status(200).json({ accepted: false, ignored: answer.reason })
+          return
+        case "Accepted":
+          res.status(202).json({ accepted: true, ignored: "", ...(answer.duplicate ? { duplicate: true } : {}) })
+          return
+      }
+    })
+  }
+
+  const mounted = Object.values(DATA_ACTION_PATHS).filter(
+    (path) => path !== DATA_ACTION_PATHS.workitemEvent || workitemEvent !== undefined
+  )
+  for (const path of mounted) {
     router.all(path, function methodNotAllowed(_req: Request, res: Response) {
       res.setHeader("Allow", "POST")
       sendError(res, 405, { error: "method_not_allowed", message: "Data Actions are called with POST" })

@@ -52,6 +52,33 @@ export interface Link {
    * removed by the link write that follows it). See {@link UpdateIntent}.
    */
   readonly updateIntent?: UpdateIntent
+  /**
+   * ISO-8601 time the applied helpdesk change happened (its event's `occurredAt`): the helpdesk side of the "both"
+   * rule, the newer change wins (docs/write-back.md). Links written before it was recorded have none.
+   */
+  readonly occurredAt?: string
+  /** What the write-back of agents' changes in Genesys did to this ticket (docs/write-back.md). */
+  readonly writeBack?: WriteBackState
+}
+
+/** The write-back state of a link: what was last written to the helpdesk, and the last failure. */
+export interface WriteBackState {
+  /** The helpdesk status last written (or found already there), in the vendor's vocabulary (`solved`, `6`, …). */
+  readonly status?: string
+  /** The catalog status value it stands for (the value the link's applied status was moved to). */
+  readonly value?: string
+  /** ISO-8601 time of the last write to the helpdesk. */
+  readonly lastWrittenAt?: string
+  /** `dateModified` of the newest workitem event handled: older ones arriving later are not written. */
+  readonly eventAt?: string
+  /** The newest event's outcome: `written`, `unchanged`, `older`, … (see `WriteBackOutcome`). */
+  readonly outcome?: string
+  /** Why the last attempt failed (a transient failure waiting to be retried, or a dead letter). */
+  readonly lastError?: string
+  /** True while a write-back waits to be retried (a transient failure or the write budget). */
+  readonly pending?: boolean
+  /** Failed attempts of the pending write-back (its backoff doubles with each). */
+  readonly attempts?: number
 }
 
 /**

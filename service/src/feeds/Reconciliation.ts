@@ -4,12 +4,10 @@
  * interval; in distributed mode the Redis lock lets one replica run a source's pass at a time.
  */
 import type { Catalog } from "@workbridge/catalog"
-import type { HelpdeskClient } from "@workbridge/helpdesk-clients"
-import { Context, Effect, Layer, Option, Schedule } from "effect"
-import { feedSettingsFromEnv, type FeedSettings, type ServiceConfig } from "../config/Config.js"
-import { DemoHelpdesksOption } from "../demo/helpdesks.js"
+import { Context, Effect, Layer, Schedule } from "effect"
 import { type SyncTarget, worktypeMarkerKey } from "../sync/index.js"
-import { type BulkCreator, FeedCursors, type Feeds, makeClients, makeFeeds } from "./Feeds.js"
+import { type BulkCreator, FeedCursors, type Feeds, makeFeeds } from "./Feeds.js"
+import { FeedSettingsTag, HelpdeskClients } from "./HelpdeskClients.js"
 import { BULK_ADD_PER_JOB, Genesys, type GenesysService } from "@workbridge/genesys"
 import { Inbox } from "../inbox/Inbox.js"
 import { LinkStore, type LinkStoreService } from "../links/LinkStore.js"
@@ -20,8 +18,7 @@ import { Target } from "../sync/Workers.js"
 
 export class HelpdeskFeeds extends Context.Tag("@workbridge/service/HelpdeskFeeds")<HelpdeskFeeds, Feeds>() {}
 
-/** The feeds' settings: configured, or the demo helpdesks' (with fetch-on-notify for Freshdesk). */
-export class FeedSettingsTag extends Context.Tag("@workbridge/service/FeedSettings")<FeedSettingsTag, FeedSettings>() {}
+export { FeedSettingsTag, HelpdeskClients } from "./HelpdeskClients.js"
 
 /** Backfill creates through Genesys bulk add jobs, with the values and body the engine would write. */
 const bulkCreator = (
@@ -72,24 +69,18 @@ const bulkCreator = (
 }
 
 export const FeedsLive = (
-  config: ServiceConfig,
-  catalog: Catalog,
-  helpdeskClients?: Partial<Record<string, HelpdeskClient>>
+  catalog: Catalog
 ): Layer.Layer<
-  HelpdeskFeeds | FeedSettingsTag,
+  HelpdeskFeeds,
   never,
-  DemoHelpdesksOption | Inbox | LinkStore | FeedCursors | Metrics | Log | Genesys | Target
+  HelpdeskClients | FeedSettingsTag | Inbox | LinkStore | FeedCursors | Metrics | Log | Genesys | Target
 > =>
   Layer.effectContext(
     Effect.gen(function* () {
-      const demoHelpdesks = yield* DemoHelpdesksOption
+      const settings = yield* FeedSettingsTag
       const links = yield* LinkStore
-      const settings = Option.match(demoHelpdesks, {
-        onNone: () => config.feeds,
-        onSome: (d) => feedSettingsFromEnv({ WORKBRIDGE_FETCH_ON_NOTIFY_FRESHDESK: "true" }, d.configs)
-      })
       const feeds = makeFeeds({
-        clients: helpdeskClients ?? makeClients(settings.helpdesks),
+        clients: (yield* HelpdeskClients).readers,
         inbox: yield* Inbox,
         links,
         cursors: yield* FeedCursors,
@@ -99,7 +90,7 @@ export const FeedsLive = (
         normalize: catalogMapping(catalog).normalize,
         bulkCreate: bulkCreator(catalog, yield* Target, links, yield* Genesys)
       })
-      return Context.make(HelpdeskFeeds, feeds).pipe(Context.add(FeedSettingsTag, settings))
+      return Context.make(HelpdeskFeeds, feeds)
     })
   )
 

@@ -25,6 +25,8 @@ import { Metrics } from "../observability/Metrics.js"
 import { makeOpsConsole } from "../ops/router.js"
 import { cachedHealth } from "./Readiness.js"
 import { HelpdeskFeeds } from "../feeds/Reconciliation.js"
+import { HelpdeskClients } from "../feeds/HelpdeskClients.js"
+import { makeIntake } from "../writeBack/Intake.js"
 import { makeSources } from "../config/Sources.js"
 import { Target } from "../sync/Workers.js"
 
@@ -59,9 +61,11 @@ type EdgeServices =
   | Gauges
   | RateBudget
   | AuditTrail
+  | HelpdeskClients
 
 /** The Data Action routes; a bad `WORKBRIDGE_DATA_ACTION_*` setting is a configuration error naming it. */
 const dataActionsRouter = (
+  config: ServiceConfig,
   catalog: Catalog,
   runtime: Runtime.Runtime<EdgeServices>,
   auth: ServiceConfig["dataActionAuth"]
@@ -73,12 +77,28 @@ const dataActionsRouter = (
       Runtime.runPromise(runtime)(engine.ticketStatus({ source, ticketId })).then((s) =>
         s.workitemId === undefined && s.pendingEvents === 0 && s.lastError === undefined ? undefined : s
       )
+    const org = yield* GenesysOrg
+    const intake = makeIntake({
+      catalog,
+      inbox: yield* Inbox,
+      metrics: yield* Metrics,
+      sources: Object.keys((yield* HelpdeskClients).writers),
+      selfIds: [org.clientOptions.clientId]
+    })
+    // A failure rejects with the typed error itself (InboxFull, StoreError), which the router answers 503.
+    const workitemEvent = (body: unknown) =>
+      Runtime.runPromise(runtime)(Effect.either(intake(body))).then((r) => {
+        if (Either.isLeft(r)) throw r.left
+        return r.right
+      })
     return yield* Effect.try({
       try: () =>
         makeDataActionsRouter({
           catalog,
           auth,
           ticketStatus,
+          workitemEvent,
+          retryAfterSeconds: config.inboxRetryAfterSeconds,
           onError: (error, context) =>
             log.error(
               { action: context.action, error: error instanceof Error ? error.message : String(error) },
@@ -229,7 +249,7 @@ export const HttpServerLive = (settings: HttpSettings): Layer.Layer<Listening, C
         })
       )
       const sources = yield* Effect.try({ try: () => makeSources(org.credentials), catch: (e) => e as ConfigError })
-      const dataActions = yield* dataActionsRouter(catalog, runtime, dataActionAuthOf(config, org))
+      const dataActions = yield* dataActionsRouter(config, catalog, runtime, dataActionAuthOf(config, org))
       const sourceNames = [...new Set([...Object.keys(sources), ...Object.keys(config.edge.signatureHeaders)])].sort()
       const ops = yield* opsConsole(config, tls !== undefined, sourceNames, genesysReady, runtime)
       const tracer = config.tracing === undefined ? undefined : yield* Effect.tracer

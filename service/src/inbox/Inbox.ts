@@ -48,14 +48,18 @@ export interface AcceptOptions {
 export class Inbox extends Context.Tag("@workbridge/service/Inbox")<Inbox, InboxService>() {}
 
 /**
- * The lane of live work: webhooks, reads on a webhook's notice (fetch-on-notify) and dead-letter replays. Every
+ * The lane of live work: webhooks, reads on a webhook's notice (fetch-on-notify), agents' changes in Genesys to write
+ * back (`genesys`) and dead-letter replays. Every
  * inbox hands out a ticket with live events before any ticket with only background events.
  */
 export const LIVE_LANE = 0
 /** The lane of background feeds (reconciliation, backfill): handed out only while no live ticket is waiting. */
 export const BACKGROUND_LANE = 1
 export type Lane = typeof LIVE_LANE | typeof BACKGROUND_LANE
-/** The lane an accepted event goes to (a replay, `requeue`, always goes to the live lane). */
+/**
+ * The lane an accepted event goes to (a replay, `requeue`, always goes to the live lane). Only the background feeds
+ * go to the background lane: a `genesys` write-back is an agent's live work.
+ */
 export const laneOf = (event: TicketEvent): Lane =>
   event.origin === "reconcile" || event.origin === "backfill" ? BACKGROUND_LANE : LIVE_LANE
 

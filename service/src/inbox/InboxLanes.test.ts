@@ -1,4 +1,4 @@
-/** The SQLite inbox's lanes: live events (webhooks, fetch-on-notify) are handed out before background reads. */
+/** The SQLite inbox's lanes: live events (webhooks, fetch-on-notify, Genesys write-backs) are handed out before background reads. */
 import type { TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
@@ -20,7 +20,13 @@ describe("SQLite inbox lanes", () => {
   it("hands out a live ticket accepted after background ones first, then the background ones in order", async () => {
     const inbox = await Effect.runPromise(make(openDatabase(":memory:"), { hardLimit: 100 }))
     await Effect.runPromise(Effect.all([inbox.accept(event("b1", "reconcile")), inbox.accept(event("b2", "backfill"))]))
-    await Effect.runPromise(Effect.all([inbox.accept(event("live", "fetch")), inbox.accept(event("hook"))]))
+    await Effect.runPromise(
+      Effect.all([
+        inbox.accept(event("live", "fetch")),
+        inbox.accept(event("hook")),
+        inbox.accept(event("agent", "genesys"))
+      ])
+    )
     const order: Array<string> = []
     for (;;) {
       const batch = await Effect.runPromise(inbox.poll)
@@ -28,6 +34,6 @@ describe("SQLite inbox lanes", () => {
       order.push(batch.key.ticketId)
       await Effect.runPromise(inbox.ack(batch))
     }
-    expect(order).toEqual(["live", "hook", "b1", "b2"])
+    expect(order).toEqual(["live", "hook", "agent", "b1", "b2"])
   })
 })

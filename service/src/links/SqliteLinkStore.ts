@@ -4,7 +4,7 @@
  */
 import { Effect, Layer } from "effect"
 import type { EventOrigin, TicketEvent } from "@workbridge/catalog"
-import type { DeadLetter, Link, OutcomeKind, UpdateIntent } from "../domain/records.js"
+import type { DeadLetter, Link, OutcomeKind, UpdateIntent, WriteBackState } from "../domain/records.js"
 import { DeadLetterNotFound } from "../domain/errors.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { Sqlite, type SqliteDatabase, sql } from "../store/Sqlite.js"
@@ -17,6 +17,8 @@ interface LinkRow {
   applied_at: string
   type_id: string | null
   origin: string | null
+  occurred_at: string | null
+  write_back: string | null
 }
 
 interface DeadRow {
@@ -43,14 +45,17 @@ const toDeadLetter = (r: DeadRow): DeadLetter => ({
 
 export const make = (db: SqliteDatabase): LinkStoreService => {
   const getLink = db.prepare(
-    "SELECT workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin FROM links WHERE source = ? AND ticket_id = ?"
+    "SELECT workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin, occurred_at, write_back FROM links WHERE source = ? AND ticket_id = ?"
   )
   const upsertLink = db.prepare(
-    `INSERT INTO links (source, ticket_id, workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin)
-     VALUES (@source, @ticketId, @workitemId, @appliedRevision, @appliedValues, @statusId, @appliedAt, @typeId, @origin)
+    `INSERT INTO links (source, ticket_id, workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin,
+       occurred_at, write_back)
+     VALUES (@source, @ticketId, @workitemId, @appliedRevision, @appliedValues, @statusId, @appliedAt, @typeId, @origin,
+       @occurredAt, @writeBack)
      ON CONFLICT (source, ticket_id) DO UPDATE SET workitem_id = excluded.workitem_id,
        applied_revision = excluded.applied_revision, applied_values = excluded.applied_values,
-       status_id = excluded.status_id, applied_at = excluded.applied_at, type_id = excluded.type_id, origin = excluded.origin`
+       status_id = excluded.status_id, applied_at = excluded.applied_at, type_id = excluded.type_id, origin = excluded.origin,
+       occurred_at = excluded.occurred_at, write_back = excluded.write_back`
   )
   const countOtherWorktype = db.prepare("SELECT COUNT(*) AS n FROM links WHERE type_id IS NOT NULL AND type_id <> ?")
   const getIntent = db.prepare(
@@ -94,6 +99,8 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
       appliedAt: r.applied_at,
       ...(r.type_id !== null ? { typeId: r.type_id } : {}),
       ...(r.origin !== null ? { origin: r.origin as EventOrigin } : {}),
+      ...(r.occurred_at !== null ? { occurredAt: r.occurred_at } : {}),
+      ...(r.write_back !== null ? { writeBack: JSON.parse(r.write_back) as WriteBackState } : {}),
       ...(updateIntent !== undefined ? { updateIntent } : {})
     }
   }
@@ -111,7 +118,9 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
         statusId: link.statusId ?? null,
         appliedAt: link.appliedAt,
         typeId: link.typeId ?? null,
-        origin: link.origin ?? null
+        origin: link.origin ?? null,
+        occurredAt: link.occurredAt ?? null,
+        writeBack: link.writeBack === undefined ? null : JSON.stringify(link.writeBack)
       })
       if (link.updateIntent !== undefined) {
         upsertIntent.run(source, ticketId, link.updateIntent.revision, JSON.stringify(link.updateIntent.values))

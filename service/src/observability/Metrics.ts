@@ -111,6 +111,12 @@ export class ServiceMetrics {
     labelNames: ["source"],
     registers: [this.registry]
   })
+  readonly writeBacks = new prom.Counter({
+    name: "workbridge_write_backs_total",
+    help: "Agents' changes in Genesys handled for write-back to the helpdesk, by source and outcome (docs/write-back.md)",
+    labelNames: ["source", "outcome"],
+    registers: [this.registry]
+  })
   readonly alerts = new prom.Counter({
     name: "workbridge_alerts_total",
     help: "Alerts raised, by kind",

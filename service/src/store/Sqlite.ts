@@ -81,6 +81,9 @@ CREATE TABLE IF NOT EXISTS heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at 
 const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
   ["links", "type_id", "TEXT"],
   ["links", "origin", "TEXT"],
+  // The applied helpdesk change's time and the write-back state (JSON), docs/write-back.md.
+  ["links", "occurred_at", "TEXT"],
+  ["links", "write_back", "TEXT"],
   ["inbox", "lane", "INTEGER NOT NULL DEFAULT 0"],
   // The W3C traceparent of the span that accepted the event (tracing on; NULL otherwise).
   ["inbox", "trace_context", "TEXT"]

@@ -5,7 +5,10 @@
 import { Clock, Context, Effect, Layer } from "effect"
 import type { Logger } from "pino"
 import { AuditTrail, recordOutcomes, recordRetry, withAuditTicket } from "../observability/AuditTrail.js"
-import { isCreatePending, type TicketBatch, type TicketKey } from "../domain/records.js"
+import { compareRevision } from "@workbridge/catalog"
+import { type InboxEntry, isCreatePending, type Outcome, type TicketBatch, type TicketKey } from "../domain/records.js"
+import { makeWriteBudget } from "../writeBack/Budget.js"
+import { type WriteBackDeps, type WriteBackResult, writeBackEntries } from "../writeBack/apply.js"
 import type { StoreError } from "../domain/errors.js"
 import { Genesys, type GenesysService } from "@workbridge/genesys"
 import { Inbox, type InboxService } from "../inbox/Inbox.js"
@@ -57,6 +60,17 @@ const ticketStatusOf = (
             arrivedBy: link.origin ?? "webhook"
           }
         : {}),
+      ...(link?.writeBack !== undefined
+        ? {
+            writeBack: {
+              ...(link.writeBack.status !== undefined ? { status: link.writeBack.status } : {}),
+              ...(link.writeBack.lastWrittenAt !== undefined ? { lastWrittenAt: link.writeBack.lastWrittenAt } : {}),
+              ...(link.writeBack.outcome !== undefined ? { outcome: link.writeBack.outcome } : {}),
+              ...(link.writeBack.lastError !== undefined ? { lastError: link.writeBack.lastError } : {}),
+              pending: link.writeBack.pending === true
+            }
+          }
+        : {}),
       pendingEvents: pending.count,
       ...(lastError !== undefined ? { lastError } : {}),
       lagSeconds: lagSeconds(yield* Clock.currentTimeMillis, pending.oldestAcceptedAt)
@@ -103,7 +117,113 @@ export const make = (options: EngineOptions) =>
         return undefined
       })
 
-    const process = (batch: TicketBatch): Effect.Effect<ApplyResult | undefined> =>
+    const writeBackDeps: WriteBackDeps = {
+      options: options.writeBack ?? {
+        catalog: options.mapping.catalog,
+        writers: {},
+        selfIds: [],
+        budget: makeWriteBudget({})
+      },
+      links,
+      log,
+      statuses: () => core.statuses.list()
+    }
+
+    /** Record the outcomes of events that were dealt with (applied, superseded, dead) and count them. */
+    const settle = (key: TicketKey, outcomes: ReadonlyArray<Outcome>, result: Parameters<typeof recordOutcomes>[3]) =>
+      Effect.gen(function* () {
+        yield* links.recordOutcomes(key, outcomes).pipe(Effect.ignore)
+        yield* recordOutcomes(audit, key, outcomes, result)
+        for (const o of outcomes) metrics.events.inc({ outcome: o.outcome })
+      })
+
+    /**
+     * A batch with agents' changes in Genesys (`genesys` entries): the forward entries are applied first (as
+     * `processForward` does), then the write-back step (writeBack/apply.ts) handles the agents' changes. A
+     * write-back that must wait (a transient failure, the write budget) puts the whole batch back with its delay:
+     * the forward entries' outcomes are recorded already, and when the batch comes back they are superseded.
+     */
+    const processWithWriteBack = (
+      batch: TicketBatch,
+      back: ReadonlyArray<InboxEntry>,
+      forward: ReadonlyArray<InboxEntry>
+    ): Effect.Effect<ApplyResult | undefined> =>
+      Effect.gen(function* () {
+        const key = batch.key
+        const newestRevision = batch.entries[batch.entries.length - 1]?.event.revision
+        let forwardResult: ApplyResult | undefined
+        if (forward.length > 0) {
+          const r = yield* Effect.either(
+            applyBatch(core, genesys, { key, entries: forward }).pipe(withAuditTicket(key, newestRevision))
+          )
+          if (r._tag === "Left") return yield* retryLater(batch, newestRevision, r.left)
+          forwardResult = r.right.result
+          yield* settle(key, r.right.outcomes, r.right.result)
+        }
+        const sorted = [...back].sort((a, b) => compareRevision(a.event.revision, b.event.revision))
+        const wb = yield* Effect.either(writeBackEntries(writeBackDeps, key, sorted))
+        // A store failure waits like a transient helpdesk failure.
+        const handled: WriteBackResult =
+          wb._tag === "Left"
+            ? { _tag: "Retry", delayMs: options.failureBackoffMs ?? 1000, reason: wb.left.message }
+            : wb.right
+        if (handled._tag === "Retry") {
+          const { delayMs, reason } = handled
+          metrics.writeBacks.inc({ source: key.source, outcome: "retry" })
+          yield* recordRetry(audit, key, newestRevision, `write-back: ${reason}`)
+          yield* inbox.release(batch, { delayMs }).pipe(Effect.ignore)
+          return forwardResult
+        }
+        const done = handled
+        if (done.dead !== undefined) {
+          const event = sorted[sorted.length - 1]!.event
+          yield* links
+            .addDeadLetter({
+              source: key.source,
+              ticketId: key.ticketId,
+              revision: event.revision,
+              reason: done.dead.reason,
+              details: done.dead.details,
+              event
+            })
+            .pipe(Effect.ignore)
+          log.warn(
+            { source: key.source, ticketId: key.ticketId, reason: done.dead.reason, details: done.dead.details },
+            "write-back dead-lettered"
+          )
+        }
+        metrics.writeBacks.inc({ source: key.source, outcome: done.outcome })
+        const result: ApplyResult = {
+          _tag: "WrittenBack",
+          outcome: done.outcome,
+          ...(done.workitemId !== undefined ? { workitemId: done.workitemId } : {})
+        }
+        yield* settle(
+          key,
+          done.outcomes,
+          done.dead !== undefined ? { _tag: "DeadLettered", reason: done.dead.reason } : result
+        )
+        yield* inbox
+          .ack(batch)
+          .pipe(
+            Effect.catchAll((e) =>
+              Effect.sync(() => log.error({ error: e.message }, "inbox ack failed; the batch will be seen again"))
+            )
+          )
+        return forwardResult ?? result
+      }).pipe(Effect.onInterrupt(() => inbox.release(batch).pipe(Effect.ignore)))
+
+    const process = (batch: TicketBatch): Effect.Effect<ApplyResult | undefined> => {
+      const back = batch.entries.filter((e) => e.event.origin === "genesys")
+      if (back.length === 0) return processForward(batch)
+      return processWithWriteBack(
+        batch,
+        back,
+        batch.entries.filter((e) => e.event.origin !== "genesys")
+      )
+    }
+
+    const processForward = (batch: TicketBatch): Effect.Effect<ApplyResult | undefined> =>
       Effect.gen(function* () {
         const started = yield* Clock.currentTimeMillis
         const newestRevision = batch.entries[batch.entries.length - 1]?.event.revision

@@ -25,4 +25,19 @@ export interface TicketSyncStatus {
    * reconciliation pass) or `backfill`. Present with `workitemId`.
    */
   readonly arrivedBy?: EventOrigin
+  /** The write-back of agents' changes in Genesys to this ticket, once one was handled (docs/write-back.md). */
+  readonly writeBack?: TicketWriteBackStatus
+}
+
+export interface TicketWriteBackStatus {
+  /** The helpdesk status last written (or found already there), in the vendor's vocabulary. */
+  readonly status?: string
+  /** ISO-8601 time of the last write to the helpdesk. */
+  readonly lastWrittenAt?: string
+  /** What became of the newest agent's change: `written`, `unchanged`, `unmapped`, `dead`, … */
+  readonly outcome?: string
+  /** Why the last attempt failed. */
+  readonly lastError?: string
+  /** True while a write-back waits to be retried (a transient failure or the write budget). */
+  readonly pending: boolean
 }

@@ -14,6 +14,8 @@ import { LinkStore } from "../links/LinkStore.js"
 import { Log } from "../observability/Log.js"
 import { catalogMapping } from "./Mapping.js"
 import type { Metrics } from "../observability/Metrics.js"
+import { FeedSettingsTag, HelpdeskClients } from "../feeds/HelpdeskClients.js"
+import { makeWriteBudget } from "../writeBack/Budget.js"
 
 /** The worktype and its statuses (the transition graph), resolved at start. */
 export class Target extends Context.Tag("@workbridge/service/Target")<Target, SyncTarget>() {}
@@ -86,22 +88,56 @@ export const TargetLive = (
     })
   )
 
-/** The engine on the target. */
+/**
+ * The link to a workitem the write-back's note carries: `WORKBRIDGE_WORKITEM_URL`, else the workitem's API URL on a
+ * gateway or the bundled emulator, else none (the note names the id).
+ */
+const workitemUrlOf = (
+  template: string | undefined,
+  gatewayUrl: string | undefined
+): ((id: string) => string) | undefined => {
+  if (template !== undefined) return (id) => template.replaceAll("{id}", encodeURIComponent(id))
+  if (gatewayUrl === undefined) return undefined
+  const base = gatewayUrl.replace(/\/+$/, "")
+  return (id) => `${base}/api/v2/taskmanagement/workitems/${encodeURIComponent(id)}`
+}
+
+/** The engine on the target, with the write-back on the configured helpdesk writers. */
 export const EngineLive = (
   config: ServiceConfig,
   catalog: Catalog
-): Layer.Layer<Engine, never, Target | Inbox | LinkStore | Genesys | Metrics | Log> =>
+): Layer.Layer<
+  Engine,
+  never,
+  Target | Inbox | LinkStore | Genesys | Metrics | Log | GenesysOrg | HelpdeskClients | FeedSettingsTag
+> =>
   Layer.unwrapEffect(
-    Effect.map(Target, (target) =>
-      engineLayer({
+    Effect.gen(function* () {
+      const target = yield* Target
+      const org = yield* GenesysOrg
+      const { writers } = yield* HelpdeskClients
+      const settings = yield* FeedSettingsTag
+      const workitemUrl = workitemUrlOf(settings.workitemUrl, org.clientOptions.gatewayUrl)
+      return engineLayer({
         mapping: catalogMapping(catalog),
         target,
         ...(config.testCrashAt !== undefined ? { crashAt: config.testCrashAt } : {}),
         failureBackoffMs: Math.min(config.retryMaxMs, 5000),
         ambiguousCreateBackoffMs: config.genesysTimeoutMs + 1000,
-        ...(config.tracing !== undefined ? { tracing: true } : {})
+        ...(config.tracing !== undefined ? { tracing: true } : {}),
+        writeBack: {
+          catalog,
+          writers,
+          // Workbridge's own changes (its OAuth client; in embedded mode the client the service uses) are never
+          // written back.
+          selfIds: [org.clientOptions.clientId],
+          budget: makeWriteBudget(settings.writeBack),
+          ...(workitemUrl !== undefined ? { workitemUrl } : {}),
+          backoffMs: Math.min(config.retryMaxMs, 1000),
+          maxBackoffMs: 60_000
+        }
       })
-    )
+    })
   )
 
 /** `workers` engine workers taking events from the inbox until the scope closes. */

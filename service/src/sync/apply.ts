@@ -30,6 +30,7 @@ import {
 import { GenesysError } from "../domain/errors.js"
 import type { Workitem } from "@workbridge/genesys"
 import { type ApplyResult, countCalls, crashIfAt, type GenesysCalls, nowIso, type SyncCore } from "./core.js"
+import { isWriteBackEcho } from "../writeBack/apply.js"
 import { AmbiguousCreate, AmbiguousUpdate, ForeignWorkitem, LinkConflict, Unapplicable } from "./errors.js"
 import {
   appliedLink,
@@ -39,6 +40,7 @@ import {
   mergePatches,
   newestOutcomes,
   nextUpdateIntent,
+  originOf,
   outcomeUnknown,
   type PatchPlan,
   planBodies,
@@ -71,6 +73,8 @@ interface Write {
   readonly values: Values
   readonly revision: string
   readonly origin: EventOrigin | undefined
+  /** When the helpdesk change happened (the newest event's `occurredAt`). */
+  readonly occurredAt: string
 }
 
 /**
@@ -276,7 +280,13 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
       if (i < bodies.length - 1) yield* crashIfAt(core.options.crashAt, "between-status-steps")
     }
     yield* crashIfAt(core.options.crashAt, "after-update")
-    const link = appliedLink({ ...u, statusId: walk.statusId(), appliedAt: yield* nowIso, typeId: core.target.typeId })
+    const link = appliedLink({
+      ...u,
+      statusId: walk.statusId(),
+      appliedAt: yield* nowIso,
+      typeId: core.target.typeId,
+      writeBack: u.linked?.writeBack
+    })
     if (!(yield* core.links.compareAndSet(u.key, u.expected, link))) return yield* new LinkConflict({ key: u.key })
     return written(u.workitemId)
   })
@@ -440,11 +450,40 @@ export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketB
     if (core.fields.has("source_revision")) values["source_revision"] = newest.revision
     if (core.fields.has("last_synced")) values["last_synced"] = yield* nowIso
 
+    // The helpdesk's echo of a write-back (its values are the applied ones but for the status written and the
+    // bookkeeping): absorbed, the link advanced, no Genesys call (docs/write-back.md, "No echo loops").
+    const linked = view.link
+    if (
+      linked !== undefined &&
+      linked.updateIntent === undefined &&
+      isWriteBackEcho(core.mapping.catalog, key.source, linked, values)
+    ) {
+      const { origin: _origin, ...rest } = linked
+      const absorbed: Link = {
+        ...rest,
+        appliedRevision: newest.revision,
+        appliedValues: values,
+        appliedAt: yield* nowIso,
+        occurredAt: newest.occurredAt,
+        ...originOf(newest.origin)
+      }
+      if (!(yield* core.links.compareAndSet(key, view.expected, absorbed))) return yield* new LinkConflict({ key })
+      core.log.info(
+        { source: key.source, ticketId: key.ticketId, workitemId: linked.workitemId, revision: newest.revision },
+        "helpdesk echo of a write-back absorbed; nothing sent to Genesys"
+      )
+      yield* core.links.clearError(key)
+      return {
+        result: { _tag: "Applied", workitemId: linked.workitemId, revision: newest.revision, calls: 0 },
+        outcomes: newestOutcomes(entries, "applied")
+      } satisfies Applied
+    }
+
     const counted = countCalls(genesys)
     const done = yield* write(
       core,
       counted.genesys,
-      { key, values, revision: newest.revision, origin: newest.origin },
+      { key, values, revision: newest.revision, origin: newest.origin, occurredAt: newest.occurredAt },
       newest,
       view
     ).pipe(

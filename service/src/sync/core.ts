@@ -12,6 +12,7 @@ import type { GenesysError, StoreError } from "../domain/errors.js"
 import type { GenesysService, WorktypeStatus } from "@workbridge/genesys"
 import type { LinkStoreService } from "../links/LinkStore.js"
 import type { MappingContext, WorkitemMapping } from "./Mapping.js"
+import type { WriteBackOptions } from "../writeBack/apply.js"
 
 /** The worktype Workbridge writes to, resolved at start. */
 export interface SyncTarget {
@@ -37,6 +38,8 @@ export interface EngineOptions {
   readonly ambiguousCreateBackoffMs?: number
   /** Tracing on: each apply runs in an `Engine.apply` span joined to its events' traces (Tracing.ts). */
   readonly tracing?: boolean
+  /** The write-back of agents' changes in Genesys (docs/write-back.md); none: every `genesys` event is ignored. */
+  readonly writeBack?: WriteBackOptions
 }
 
 export type ApplyResult =
@@ -44,6 +47,8 @@ export type ApplyResult =
   | { readonly _tag: "Applied"; readonly workitemId: string; readonly revision: string; readonly calls: number }
   | { readonly _tag: "Superseded"; readonly revision: string }
   | { readonly _tag: "DeadLettered"; readonly reason: string }
+  /** A batch of agents' changes only, handled by the write-back step (`outcome`: see `WriteBackOutcome`). */
+  | { readonly _tag: "WrittenBack"; readonly outcome: string; readonly workitemId?: string }
 
 /** What the engine does on a link miss: POST directly (intents are trusted) or look the workitem up first. */
 export type MissPolicy = "post" | "query"

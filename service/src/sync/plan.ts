@@ -4,7 +4,14 @@
  * of each event, and how long a failed ticket waits. No I/O, no clock: the effectful apply (apply.ts) calls these.
  */
 import { compareRevision, type EventOrigin } from "@workbridge/catalog"
-import { isCreatePending, type InboxEntry, type Link, type Outcome, type UpdateIntent } from "../domain/records.js"
+import {
+  isCreatePending,
+  type InboxEntry,
+  type Link,
+  type Outcome,
+  type UpdateIntent,
+  type WriteBackState
+} from "../domain/records.js"
 import { GenesysError } from "../domain/errors.js"
 import type { WorktypeStatus } from "@workbridge/genesys"
 import { shortestStatusPath } from "./statusWalk.js"
@@ -199,6 +206,10 @@ export const appliedLink = (a: {
   readonly appliedAt: string
   readonly typeId: string
   readonly origin: EventOrigin | undefined
+  /** When the applied helpdesk change happened. */
+  readonly occurredAt?: string | undefined
+  /** The write-back state, kept from the link before. */
+  readonly writeBack?: WriteBackState | undefined
 }): Link => ({
   workitemId: a.workitemId,
   appliedRevision: a.revision,
@@ -206,5 +217,7 @@ export const appliedLink = (a: {
   ...(a.statusId !== undefined ? { statusId: a.statusId } : {}),
   appliedAt: a.appliedAt,
   typeId: a.typeId,
-  ...originOf(a.origin)
+  ...originOf(a.origin),
+  ...(a.occurredAt !== undefined ? { occurredAt: a.occurredAt } : {}),
+  ...(a.writeBack !== undefined ? { writeBack: a.writeBack } : {})
 })

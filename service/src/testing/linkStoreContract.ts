@@ -36,6 +36,34 @@ export const linkStoreContract = (name: string, makeLayer: () => Layer.Layer<Lin
       expect(r.now).toEqual(link("r2"))
     })
 
+    it("keeps the applied change's time and the write-back state", async () => {
+      const writeBack = {
+        status: "solved",
+        value: "solved",
+        lastWrittenAt: "2026-01-02T00:00:00.000Z",
+        eventAt: "2026-01-02T00:00:00.000Z",
+        outcome: "written",
+        lastError: "zendesk: PUT /api/v2/tickets/{id}.json: 503 down",
+        pending: true
+      }
+      const r = await run(
+        Effect.gen(function* () {
+          const s = yield* LinkStore
+          yield* s.compareAndSet(key, undefined, { ...link("r1"), occurredAt: "2026-01-01T00:00:00.000Z" })
+          const first = yield* s.get(key)
+          // The write-back records its state over the same applied revision.
+          const moved = yield* s.compareAndSet(key, "r1", { ...first!, writeBack })
+          const withState = yield* s.get(key)
+          yield* s.compareAndSet(key, "r1", link("r2"))
+          return { first, moved, withState, cleared: yield* s.get(key) }
+        })
+      )
+      expect(r.first).toEqual({ ...link("r1"), occurredAt: "2026-01-01T00:00:00.000Z" })
+      expect(r.moved).toBe(true)
+      expect(r.withState).toEqual({ ...link("r1"), occurredAt: "2026-01-01T00:00:00.000Z", writeBack })
+      expect(r.cleared).toEqual(link("r2"))
+    })
+
     it("keeps the worktype a link belongs to and counts the links of other worktypes", async () => {
       const r = await run(
         Effect.gen(function* () {

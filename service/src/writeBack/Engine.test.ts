@@ -1,0 +1,221 @@
+/**
+ * The engine with write-back: real SQLite stores and the SDK against an in-process Genesys emulator; the helpdesk is
+ * a recording writer (the helpdesk clients' own tests drive the vendor emulators). A batch holding forward entries
+ * and an agent's change applies both, forward first; a rate-limited write puts the batch back without losing it.
+ */
+import { defaultCatalog } from "@workbridge/catalog"
+import type { Emulator } from "@workbridge/genesys-emulator"
+import { Genesys, type Provisioned, rateBudgetLayerMemory as layerMemory } from "@workbridge/genesys"
+import { HelpdeskError, type HelpdeskWriter, RateLimited, type WriteBack } from "@workbridge/helpdesk-clients"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { layer as genesysLayer } from "../genesys/GenesysLive.js"
+import { Inbox } from "../inbox/Inbox.js"
+import { LinkStore } from "../links/LinkStore.js"
+import { Log, makeLogger } from "../observability/Log.js"
+import { Metrics, ServiceMetrics } from "../observability/Metrics.js"
+import { SqliteStoresLive } from "../store/SqliteStores.js"
+import { make as makeEngine } from "../sync/index.js"
+import { catalogMapping } from "../sync/Mapping.js"
+import { testEvent } from "../testing/events.js"
+import { startEmulatorAndProvision } from "../testing/harness.js"
+import { makeWriteBudget } from "./Budget.js"
+import { decodeWorkitemEvent, toTicketEvent } from "./WorkitemEvent.js"
+
+let emulator: Emulator
+let provisioned: Provisioned
+beforeAll(async () => {
+  ;({ emulator, provisioned } = await startEmulatorAndProvision())
+})
+afterAll(async () => {
+  await emulator?.close()
+})
+
+const runtimeFor = () => {
+  const base = Layer.mergeAll(
+    Layer.succeed(Metrics, new ServiceMetrics()),
+    Layer.succeed(Log, makeLogger("silent")),
+    layerMemory({ perMinute: 6000, burst: 20 })
+  )
+  return ManagedRuntime.make(
+    Layer.mergeAll(
+      SqliteStoresLive(":memory:", { hardLimit: 1000, pollIntervalMs: 10 }),
+      base,
+      genesysLayer({
+        gatewayUrl: emulator.url,
+        clientId: emulator.adminClientId,
+        clientSecret: emulator.adminClientSecret,
+        timeoutMs: 2000,
+        maxInFlight: 4,
+        retryBaseMs: 10,
+        retryMaxMs: 50,
+        retryAttempts: 3
+      }).pipe(Layer.provide(base))
+    )
+  )
+}
+
+/** A writer that records each write and fails the first `failures` with what `fail` makes. */
+const recordingWriter = (failures: number, fail: () => HelpdeskError | RateLimited) => {
+  const writes: Array<{ ticketId: string; change: WriteBack }> = []
+  let left = failures
+  const writer: HelpdeskWriter = {
+    source: "zendesk",
+    readStatus: () => Effect.succeed("open"),
+    writeBack: (ticketId, change) =>
+      Effect.suspend(() => {
+        if (left-- > 0) return Effect.fail(fail())
+        writes.push({ ticketId, change })
+        return Effect.succeed({ statusBefore: "open", statusWritten: true, noteWritten: true, calls: 2 })
+      })
+  }
+  return { writer, writes }
+}
+
+const fields = (ticketId: string, extra: Record<string, unknown> = {}) => ({
+  ticket_id: ticketId,
+  source_system: "zendesk",
+  subject: `Ticket ${ticketId}`,
+  status: "open",
+  ...extra
+})
+
+/** The agent's change as the endpoint queues it: the workitem closed by another client. */
+const agentEvent = (workitemId: string, ticketId: string, statusId: string, at: string) => {
+  const decoded = decodeWorkitemEvent({
+    id: workitemId,
+    statusId,
+    dateModified: at,
+    modifiedBy: "agent-client",
+    customFields: {
+      ticket_id_identifier: { value: ticketId },
+      source_system_enum: { value: "zendesk" }
+    }
+  })
+  if (decoded._tag === "Left") throw new Error(JSON.stringify(decoded.left))
+  const r = toTicketEvent(defaultCatalog, decoded.right)
+  if (r._tag !== "Event") throw new Error(r.reason)
+  return r.event
+}
+
+const setup = (writer: HelpdeskWriter) =>
+  Effect.gen(function* () {
+    const genesys = yield* Genesys
+    const statuses = yield* genesys.getStatuses(provisioned.worktypeId)
+    const engine = yield* makeEngine({
+      mapping: catalogMapping(defaultCatalog),
+      target: { typeId: provisioned.worktypeId, statuses },
+      writeBack: {
+        catalog: defaultCatalog,
+        writers: { zendesk: writer },
+        selfIds: [emulator.adminClientId],
+        budget: makeWriteBudget({ zendesk: { perMinute: 600 } }),
+        backoffMs: 10
+      }
+    })
+    return { engine, genesys, inbox: yield* Inbox, links: yield* LinkStore }
+  })
+
+describe("Engine with write-back", () => {
+  it("applies a batch's forward entries, then writes the agent's change back; the link records both", async () => {
+    const { writer, writes } = recordingWriter(
+      0,
+      () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" })
+    )
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "MIX-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("MIX-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          // One batch: a forward change (subject) and the agent's close, both pending.
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 2,
+              occurredAt: "2026-01-01T00:00:01Z",
+              fields: fields("MIX-1", { subject: "Printer on fire" })
+            })
+          )
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "MIX-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:00:02Z")
+          )
+          const batch = yield* inbox.take
+          const result = yield* engine.process(batch)
+          const workitem = yield* genesys.getWorkitem(link.workitemId)
+          return {
+            batch: batch.entries.length,
+            result,
+            after: yield* links.get(key),
+            workitem,
+            depth: yield* inbox.depth
+          }
+        })
+      )
+      expect(r.batch).toBe(2)
+      expect(r.result).toMatchObject({ _tag: "Applied" })
+      expect(r.workitem.name).toBe("Printer on fire")
+      expect(writes).toEqual([
+        { ticketId: "MIX-1", change: { status: "solved", note: expect.stringContaining("set to Closed") } }
+      ])
+      expect(r.after?.writeBack).toMatchObject({ status: "solved", value: "closed", outcome: "written" })
+      expect(r.after?.appliedValues["status"]).toBe("closed")
+      expect(r.after?.occurredAt).toBe("2026-01-01T00:00:01Z")
+      expect(r.depth).toBe(0)
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("puts a rate-limited write-back back in the inbox and writes it on the next take", async () => {
+    const { writer, writes } = recordingWriter(
+      2,
+      () =>
+        new RateLimited({
+          source: "zendesk",
+          operation: "GET /api/v2/tickets/{id}.json",
+          status: 429,
+          retryAfterMs: 20
+        })
+    )
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "RL-1" }
+          yield* inbox.accept(testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("RL-1") }))
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "RL-1", provisioned.statusIds["Resolved"]!, "2026-01-01T00:01:00Z")
+          )
+          const first = yield* engine.process(yield* inbox.take)
+          const waiting = yield* links.get(key)
+          const second = yield* engine.process(yield* inbox.take)
+          const third = yield* engine.process(yield* inbox.take)
+          return { first, waiting, second, third, after: yield* links.get(key), depth: yield* inbox.depth }
+        })
+      )
+      expect(r.first).toBeUndefined()
+      expect(r.waiting?.writeBack).toMatchObject({
+        pending: true,
+        attempts: 1,
+        lastError: expect.stringMatching(/429/)
+      })
+      expect(r.second).toBeUndefined()
+      expect(r.third).toEqual({ _tag: "WrittenBack", outcome: "written", workitemId: r.after?.workitemId })
+      expect(writes.map((w) => w.change.status)).toEqual(["solved"])
+      expect(r.after?.writeBack).toMatchObject({ status: "solved", outcome: "written" })
+      expect(r.after?.writeBack?.pending).toBeUndefined()
+      expect(r.depth).toBe(0)
+    } finally {
+      await runtime.dispose()
+    }
+  })
+})

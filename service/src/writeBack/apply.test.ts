@@ -1,0 +1,83 @@
+/** The write-back's pure rules: what status a workitem status writes, the note, the echo test and the budget. */
+import { applyOverrides, defaultCatalog } from "@workbridge/catalog"
+import { Either } from "effect"
+import { describe, expect, it } from "vitest"
+import type { Link } from "../domain/records.js"
+import { makeWriteBudget } from "./Budget.js"
+import { isWriteBackEcho, writeBackNote, writeBackTarget } from "./apply.js"
+
+const link = (status: string, written?: string): Link => ({
+  workitemId: "w-1",
+  appliedRevision: "r1",
+  appliedValues: { subject: "Printer", status, source_revision: "r1", last_synced: "2026-01-01T00:00:00Z" },
+  appliedAt: "2026-01-01T00:00:00Z",
+  ...(written !== undefined ? { writeBack: { status: written } } : {})
+})
+
+describe("writeBackTarget", () => {
+  it("names the vocabulary value and the vendor's status a Genesys status writes", () => {
+    expect(writeBackTarget(defaultCatalog, "zendesk", "Closed")).toEqual({
+      key: "status",
+      value: "closed",
+      status: "solved"
+    })
+    expect(writeBackTarget(defaultCatalog, "servicenow", "Resolved")).toEqual({
+      key: "status",
+      value: "solved",
+      status: "6"
+    })
+    expect(writeBackTarget(defaultCatalog, "zendesk", "In Progress")).toBeUndefined()
+    const oneWay = Either.getOrThrow(applyOverrides(defaultCatalog, { directions: { status: "toGenesys" } }, "x.yaml"))
+    expect(writeBackTarget(oneWay, "zendesk", "Closed")).toBeUndefined()
+  })
+})
+
+describe("isWriteBackEcho", () => {
+  const values = (status: string, subject = "Printer") => ({
+    subject,
+    status,
+    source_revision: "r2",
+    last_synced: "2026-01-02T00:00:00Z"
+  })
+
+  it("is the helpdesk's webhook of what was written: the same values but for the status written and bookkeeping", () => {
+    // Written `solved` for a Closed workitem: the link's applied status moved to `closed`.
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed", "solved"), values("solved"))).toBe(true)
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed", "solved"), values("closed"))).toBe(true)
+  })
+
+  it("is not an echo when another field changed, the status differs, or nothing was written back", () => {
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed", "solved"), values("solved", "Fire"))).toBe(false)
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed", "solved"), values("open"))).toBe(false)
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed"), values("closed"))).toBe(false)
+  })
+})
+
+describe("writeBackNote", () => {
+  it("names the agent, the status, the wrap-up and the workitem", () => {
+    const note = writeBackNote(
+      { workitemId: "w-1", name: "Printer", dateModified: "x", assigneeId: "user-7", wrapupCode: "Fixed" },
+      "Closed",
+      "https://example.com/w-1"
+    )
+    expect(note).toBe(
+      'Genesys Cloud: workitem "Printer" set to Closed.\nAgent: user-7\nWrap-up: Fixed\nWorkitem: https://example.com/w-1'
+    )
+    expect(writeBackNote({ workitemId: "w-2", dateModified: "x" }, undefined, undefined)).toBe(
+      "Genesys Cloud: workitem changed.\nWorkitem: w-2"
+    )
+  })
+})
+
+describe("makeWriteBudget", () => {
+  it("gives a burst, then one token per 60/perMinute seconds per source, and says how long to wait", () => {
+    const budget = makeWriteBudget({ zendesk: { perMinute: 60, burst: 2 } })
+    expect([budget.take("zendesk", 0), budget.take("zendesk", 0)]).toEqual([0, 0])
+    expect(budget.take("zendesk", 0)).toBe(1000)
+    expect(budget.take("zendesk", 500)).toBe(500)
+    expect(budget.take("zendesk", 1000)).toBe(0)
+    // Another source has its own bucket; a source without a budget is not limited.
+    expect(makeWriteBudget({ jira: { perMinute: 6 } }).take("jira", 0)).toBe(0)
+    expect(budget.take("github", 0)).toBe(0)
+  })
+})

@@ -1,0 +1,264 @@
+/**
+ * The write-back step: a ticket's pending `genesys` events (agents' changes to its workitem) written to the helpdesk
+ * through `@workbridge/helpdesk-clients` `writeBack` (docs/write-back.md). The engine runs it on the `genesys`
+ * entries of a batch, after the forward entries are applied.
+ *
+ *   newest event only (the older ones are superseded by it) → ignored, writing nothing, when: Workbridge's own
+ *   OAuth client made the change; write-back is off for the source; the ticket has no link, or its link names
+ *   another workitem (nothing is ever created in reverse); an event as new was handled already; the helpdesk's
+ *   applied change is newer (the "both" rule); the workitem's status maps to no helpdesk status → a token of the
+ *   source's write budget (none: the ticket waits in the inbox until one is due) → `writeBack(ticketId, {status,
+ *   note})` → the link records the write-back and its applied status moves to the value written, so neither the
+ *   helpdesk's echo nor a later forward event PATCHes the agent's status back.
+ *
+ * Transient failures (a 429, a 5xx, a network error) send the ticket back to the inbox with a delay; anything else
+ * dead-letters the event (replay puts it back).
+ */
+import { type Catalog, writeBackStatusMap } from "@workbridge/catalog"
+import type { HelpdeskWriter, ReadError } from "@workbridge/helpdesk-clients"
+import { Clock, Effect } from "effect"
+import type { Logger } from "pino"
+import type { StoreError } from "../domain/errors.js"
+import {
+  isCreatePending,
+  type InboxEntry,
+  type Link,
+  type Outcome,
+  type TicketKey,
+  type WriteBackState
+} from "../domain/records.js"
+import type { LinkStoreService } from "../links/LinkStore.js"
+import type { WorktypeStatus } from "@workbridge/genesys"
+import type { WriteBudget } from "./Budget.js"
+import { type WorkitemChange, workitemChangeOf } from "./WorkitemEvent.js"
+
+/** What became of a write-back (the `outcome` label of `workbridge_write_backs_total`). */
+export type WriteBackOutcome =
+  /** The status (and the note) were written. */
+  | "written"
+  /** The helpdesk already had the status: only the note was written. */
+  | "unchanged"
+  /** Workbridge's own OAuth client made the change (an echo of a forward write). */
+  | "own_change"
+  /** Write-back is off for the source (or it has no API client). */
+  | "disabled"
+  /** The ticket has no link, or its link names another workitem: nothing is created in reverse. */
+  | "not_linked"
+  /** An event as new (or newer) was already handled, or the helpdesk's applied change is newer. */
+  | "older"
+  /** The workitem's status maps to no status of the source. */
+  | "unmapped"
+  /** Written later: a transient failure or the write budget. */
+  | "retry"
+  /** Dead-lettered. */
+  | "dead"
+
+export interface WriteBackOptions {
+  readonly catalog: Catalog
+  /** Source → the client that writes to it (the sources with write-back on). */
+  readonly writers: Readonly<Record<string, HelpdeskWriter>>
+  /** Workbridge's own Genesys OAuth client id(s): their changes are never written back. */
+  readonly selfIds: ReadonlyArray<string>
+  readonly budget: WriteBudget
+  /** A link to the workitem for the note (undefined: the note names the workitem id). */
+  readonly workitemUrl?: (workitemId: string) => string
+  /** First wait after a transient failure; doubles per attempt up to `maxBackoffMs`. */
+  readonly backoffMs?: number
+  readonly maxBackoffMs?: number
+}
+
+export type WriteBackResult =
+  | {
+      readonly _tag: "Done"
+      readonly outcome: WriteBackOutcome
+      readonly outcomes: ReadonlyArray<Outcome>
+      readonly workitemId?: string
+      /** A permanent failure: the dead letter's reason and details. */
+      readonly dead?: { readonly reason: string; readonly details: ReadonlyArray<string> }
+    }
+  | { readonly _tag: "Retry"; readonly delayMs: number; readonly reason: string }
+
+export interface WriteBackDeps {
+  readonly options: WriteBackOptions
+  readonly links: LinkStoreService
+  readonly log: Logger
+  /** The worktype's statuses now (id → name). */
+  readonly statuses: () => ReadonlyArray<WorktypeStatus>
+}
+
+const outcomesOf = (entries: ReadonlyArray<InboxEntry>, newest: "applied" | "superseded" | "dead"): Array<Outcome> =>
+  entries.map((e, i) => ({
+    deliveryKey: e.event.deliveryKey,
+    revision: e.event.revision,
+    outcome: i === entries.length - 1 ? newest : "superseded"
+  }))
+
+/**
+ * The catalog status value a Genesys status stands for when written back to `source`: the first vocabulary value
+ * (in vocabulary order) that maps to the status and has a write-back status for the source — the value
+ * `writeBackStatus` writes — with that helpdesk status.
+ */
+export const writeBackTarget = (
+  catalog: Catalog,
+  source: string,
+  statusName: string
+): { readonly key: string; readonly value: string; readonly status: string } | undefined => {
+  const field = catalog.fields.find((f) => f.attribute === "statusId")
+  if (field === undefined || (field.direction ?? "toGenesys") === "toGenesys") return undefined
+  const map = writeBackStatusMap(catalog, source)
+  for (const entry of field.vocabulary ?? []) {
+    const status = map[entry.value]
+    if (catalog.statusMapping[entry.value] === statusName && status !== undefined)
+      return { key: field.key, value: entry.value, status }
+  }
+  return undefined
+}
+
+/** The note for the helpdesk's agents: who, what status, which wrap-up, and where the workitem is. */
+export const writeBackNote = (change: WorkitemChange, statusName: string | undefined, url: string | undefined) => {
+  const lines = [
+    `Genesys Cloud: workitem ${change.name !== undefined ? `"${change.name}" ` : ""}${statusName !== undefined ? `set to ${statusName}` : "changed"}.`
+  ]
+  const agent = change.assigneeId ?? change.modifiedBy
+  if (agent !== undefined) lines.push(`Agent: ${agent}`)
+  if (change.wrapupCode !== undefined) lines.push(`Wrap-up: ${change.wrapupCode}`)
+  lines.push(`Workitem: ${url ?? change.workitemId}`)
+  return lines.join("\n")
+}
+
+/** A helpdesk failure worth retrying: a rate limit, a 5xx, a 408/409, or no answer at all. */
+const transient = (e: ReadError): boolean =>
+  e._tag === "RateLimited" || e.status === undefined || e.status >= 500 || e.status === 408 || e.status === 409
+
+/** Write back the ticket's `genesys` entries (sorted by revision, oldest first; never empty). */
+export const writeBackEntries = (
+  deps: WriteBackDeps,
+  key: TicketKey,
+  entries: ReadonlyArray<InboxEntry>
+): Effect.Effect<WriteBackResult, StoreError> =>
+  Effect.gen(function* () {
+    const { options, links, log } = deps
+    const newest = entries[entries.length - 1]!.event
+    const change = workitemChangeOf(newest)
+    const done = (outcome: WriteBackOutcome, kind: "applied" | "superseded" = "superseded"): WriteBackResult => ({
+      _tag: "Done",
+      outcome,
+      outcomes: outcomesOf(entries, kind)
+    })
+    if (change === undefined) {
+      return {
+        _tag: "Done",
+        outcome: "dead",
+        outcomes: outcomesOf(entries, "dead"),
+        dead: { reason: "Invalid", details: ["the event carries no workitem change"] }
+      }
+    }
+    if (change.modifiedBy !== undefined && options.selfIds.includes(change.modifiedBy)) return done("own_change")
+    const writer = options.writers[key.source]
+    if (writer === undefined) return done("disabled")
+    const stored = yield* links.get(key)
+    const link: Link | undefined = stored === undefined || isCreatePending(stored) ? undefined : stored
+    if (link === undefined || link.workitemId !== change.workitemId) {
+      log.info(
+        { source: key.source, ticketId: key.ticketId, workitemId: change.workitemId, linked: link?.workitemId },
+        "workitem event for a ticket not linked to that workitem; nothing is written back"
+      )
+      return done("not_linked")
+    }
+    const eventAt = Date.parse(change.dateModified)
+    const state = link.writeBack
+    const handled = state?.eventAt !== undefined && Date.parse(state.eventAt) >= eventAt
+    // The "both" rule: the newer change wins — the helpdesk change applied last against the workitem's modification.
+    const helpdeskNewer = link.occurredAt !== undefined && Date.parse(link.occurredAt) > eventAt
+    if (handled || helpdeskNewer) return done("older")
+
+    const statusName = deps.statuses().find((s) => s.id === change.statusId)?.name
+    const target = statusName === undefined ? undefined : writeBackTarget(options.catalog, key.source, statusName)
+    const now = yield* Clock.currentTimeMillis
+    const record = (next: WriteBackState, values: Readonly<Record<string, unknown>> = link.appliedValues) =>
+      links.compareAndSet(key, link.appliedRevision, { ...link, appliedValues: values, writeBack: next })
+    if (target === undefined) {
+      yield* record({ ...state, eventAt: change.dateModified, outcome: "unmapped", pending: false })
+      return done("unmapped")
+    }
+
+    const wait = options.budget.take(key.source, now)
+    if (wait > 0) {
+      yield* record({ ...state, pending: true })
+      return { _tag: "Retry", delayMs: wait, reason: `the ${key.source} write budget is spent` }
+    }
+    const note = writeBackNote(change, statusName, options.workitemUrl?.(change.workitemId))
+    const written = yield* Effect.either(writer.writeBack(key.ticketId, { status: target.status, note }))
+    if (written._tag === "Left") {
+      const e = written.left
+      if (transient(e)) {
+        const attempts = (state?.attempts ?? 0) + 1
+        const base = options.backoffMs ?? 1000
+        const delayMs =
+          e._tag === "RateLimited"
+            ? Math.max(e.retryAfterMs, base)
+            : Math.min(options.maxBackoffMs ?? 60_000, base * 2 ** Math.min(attempts - 1, 16))
+        yield* record({ ...state, pending: true, attempts, lastError: e.message })
+        log.warn(
+          { source: key.source, ticketId: key.ticketId, error: e.message, delayMs },
+          "write-back failed; the event stays in the inbox"
+        )
+        return { _tag: "Retry", delayMs, reason: e.message }
+      }
+      const { attempts: _attempts, ...before } = state ?? {}
+      yield* record({ ...before, pending: false, lastError: e.message, outcome: "dead" })
+      return {
+        _tag: "Done",
+        outcome: "dead",
+        outcomes: outcomesOf(entries, "dead"),
+        workitemId: link.workitemId,
+        dead: { reason: `Helpdesk${e.status ?? ""}`, details: [e.message] }
+      }
+    }
+    const outcome: WriteBackOutcome = written.right.statusWritten ? "written" : "unchanged"
+    const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+    // The applied status moves to the value written: the helpdesk's echo of it, and later forward events that keep
+    // it, leave the agent's status alone.
+    const ok = yield* record(
+      { status: target.status, value: target.value, lastWrittenAt: at, eventAt: change.dateModified, outcome },
+      { ...link.appliedValues, [target.key]: target.value }
+    )
+    if (!ok) log.warn({ source: key.source, ticketId: key.ticketId }, "the link moved during the write-back")
+    log.info(
+      { source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, status: target.status, outcome },
+      "written back to the helpdesk"
+    )
+    return { _tag: "Done", outcome, outcomes: outcomesOf(entries, "applied"), workitemId: link.workitemId }
+  })
+
+/** The fields an echo may differ in besides the status: bookkeeping Workbridge or the helpdesk moves on every change. */
+export const ECHO_BOOKKEEPING_FIELDS: ReadonlyArray<string> = ["source_revision", "last_synced", "updated_at"]
+
+/**
+ * Whether a helpdesk event is the echo of the link's last write-back: its values equal the applied ones but for the
+ * bookkeeping fields and a status that writes back to the helpdesk status written (or is the applied one).
+ */
+export const isWriteBackEcho = (
+  catalog: Catalog,
+  source: string,
+  link: Link,
+  values: Readonly<Record<string, unknown>>
+): boolean => {
+  const written = link.writeBack?.status
+  if (written === undefined) return false
+  const statusKey = catalog.fields.find((f) => f.attribute === "statusId")?.key
+  const strip = (v: Readonly<Record<string, unknown>>) => {
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(v).sort()) {
+      if (!ECHO_BOOKKEEPING_FIELDS.includes(k) && k !== statusKey) out[k] = v[k]
+    }
+    return JSON.stringify(out)
+  }
+  if (strip(values) !== strip(link.appliedValues)) return false
+  if (statusKey === undefined) return true
+  const status = values[statusKey]
+  return (
+    status === link.appliedValues[statusKey] ||
+    (typeof status === "string" && writeBackStatusMap(catalog, source)[status] === written)
+  )
+}
