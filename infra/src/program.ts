@@ -76,7 +76,7 @@ export function defineStack(
       names,
       worktypeId: workitems.worktypeId,
       workbridgeClientId: identity.clientId,
-      dependsOn: [action]
+      action: { resource: action, actionId: action.actionId }
     })
   }
 

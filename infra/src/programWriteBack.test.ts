@@ -108,6 +108,10 @@ describe("the stack with write-back on, under mocks", () => {
     expect(Object.keys(callData.category)).toEqual(["Acme Data Actions"])
     expect(Object.keys(callData.category["Acme Data Actions"].dataAction)).toEqual([WRITE_BACK_ACTION_NAME])
     expect(w["connection"][SECRET_SIG_KEY]).toBeDefined()
+    // A replaced action (new id) re-imports the workflow.
+    expect(w["actionIds"]).toEqual([
+      `data-actions-${"workbridge - workitem event".replace(/[^a-z0-9]+/g, "-")}-actionId`
+    ])
   })
 
   it("targets the workflow from the worktype's events not made by the service's own client", () => {

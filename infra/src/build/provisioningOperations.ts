@@ -6,9 +6,10 @@
  * permissions against the emulator and checks that every call it made is listed here.
  *
  * Sources: each SDK method's "Requires ANY permissions" in the SDK's API docs (purecloud-platform-client-v2), as the
- * emulator's route table (packages/emulator/README.md) has them. The flows import job creates and publishes the flow
- * for the caller: the `architect:flow:add/edit/publish` it is listed with here are **unverified** (the SDK docs name
- * only the job's own permission; a real org tells by running the import as a client without them).
+ * emulator's route table (packages/emulator/README.md) has them; the Architect ones as CX as Code's flow resource
+ * documents them (docs/genesys-api.md §9.2). The flows import job creates and publishes the flow for the caller: the
+ * `architect:flow:add/edit/publish` it is listed with here are **unverified** (a real org tells by running the import
+ * as a client without them).
  */
 export type ProvisioningFeature = "workitems" | "access" | "dataActions" | "writeBack"
 

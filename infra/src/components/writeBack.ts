@@ -19,8 +19,8 @@ export interface WriteBackArgs {
   readonly worktypeId: pulumi.Input<string>
   /** The service's OAuth client id: its own changes are not sent back. */
   readonly workbridgeClientId: pulumi.Input<string>
-  /** What the workflow waits for: the published write-back action (Architect checks it when importing). */
-  readonly dependsOn?: ReadonlyArray<pulumi.Resource>
+  /** The published write-back action: the workflow waits for it, and is imported again when its id changes. */
+  readonly action?: { readonly resource: pulumi.Resource; readonly actionId: pulumi.Input<string> }
 }
 
 export class WriteBack extends pulumi.ComponentResource {
@@ -37,8 +37,13 @@ export class WriteBack extends pulumi.ComponentResource {
     })
     const workflow = new Workflow(
       `${name}-workflow`,
-      { connection: args.connection, name: args.names.workflow, yaml },
-      { parent: this, dependsOn: [...(args.dependsOn ?? [])] }
+      {
+        connection: args.connection,
+        name: args.names.workflow,
+        yaml,
+        ...(args.action === undefined ? {} : { actionIds: [args.action.actionId] })
+      },
+      { parent: this, dependsOn: args.action === undefined ? [] : [args.action.resource] }
     )
     const spec = pulumi
       .all([workflow.flowId, args.worktypeId, args.workbridgeClientId])

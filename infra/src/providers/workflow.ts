@@ -9,6 +9,8 @@
  *            CX as Code compares the file's hash)
  * - delete → `deleteFlow(id)` (404 counts as deleted; 409, a flow still being saved or in use, is retried)
  * - replace when the `name` changes: an import under another name makes another flow.
+ * `actionIds` (the ids of the Data Actions the YAML calls by name) are not sent; a change of them (an action replaced
+ * after a contract change) re-imports the YAML, since a published flow keeps the action it was published with.
  */
 import * as pulumi from "@pulumi/pulumi"
 import type { SdkTarget, Session } from "./sdk.js"
@@ -20,12 +22,15 @@ export interface WorkflowArgs {
   readonly name: pulumi.Input<string>
   /** The Architect YAML (see `writeBackWorkflowYaml` in `@workbridge/genesys`). */
   readonly yaml: pulumi.Input<string>
+  /** Ids of the Data Actions the YAML calls: when one changes, the flow is imported again. */
+  readonly actionIds?: pulumi.Input<ReadonlyArray<pulumi.Input<string>>>
 }
 
 export interface WorkflowInputs {
   readonly connection: SdkTarget
   readonly name: string
   readonly yaml: string
+  readonly actionIds?: ReadonlyArray<string>
 }
 
 export interface WorkflowOutputs extends WorkflowInputs {
@@ -114,7 +119,7 @@ export const workflowProvider = {
   },
 
   async diff(_id: string, olds: WorkflowOutputs, news: WorkflowInputs) {
-    return diffResult(changedKeys(olds, news, ["name", "yaml"]), ["name"])
+    return diffResult(changedKeys(olds, news, ["name", "yaml", "actionIds"]), ["name"])
   },
 
   async update(id: string, _olds: WorkflowOutputs, news: WorkflowInputs) {

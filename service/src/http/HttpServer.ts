@@ -65,6 +65,7 @@ type EdgeServices =
 
 /** The Data Action routes; a bad `WORKBRIDGE_DATA_ACTION_*` setting is a configuration error naming it. */
 const dataActionsRouter = (
+  config: ServiceConfig,
   catalog: Catalog,
   runtime: Runtime.Runtime<EdgeServices>,
   auth: ServiceConfig["dataActionAuth"]
@@ -248,7 +249,7 @@ export const HttpServerLive = (settings: HttpSettings): Layer.Layer<Listening, C
         })
       )
       const sources = yield* Effect.try({ try: () => makeSources(org.credentials), catch: (e) => e as ConfigError })
-      const dataActions = yield* dataActionsRouter(catalog, runtime, dataActionAuthOf(config, org))
+      const dataActions = yield* dataActionsRouter(config, catalog, runtime, dataActionAuthOf(config, org))
       const sourceNames = [...new Set([...Object.keys(sources), ...Object.keys(config.edge.signatureHeaders)])].sort()
       const ops = yield* opsConsole(config, tls !== undefined, sourceNames, genesysReady, runtime)
       const tracer = config.tracing === undefined ? undefined : yield* Effect.tracer
