@@ -1,7 +1,8 @@
 /**
  * `pnpm test:chaos`: the storm under emulator faults and repeated SIGKILLs of the service; exits 1 on any invariant
  * violation, 2 on a bad command line. `--help` lists the size flags. `--soak N` runs seeds `--seed` … `--seed`+N−1
- * one after another at the same size, reports each, and exits 1 when any of them failed.
+ * one after another at the same size, reports each, and exits 1 when any of them failed. `--two-way` runs the
+ * two-way chaos instead (test/chaos/twoWay.ts): humans in five helpdesks and agents in Genesys at once.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -9,6 +10,7 @@ import { type FlagSpec, FlagError, parseFlags, usage } from "../src/flags.js"
 import { formatReport } from "../src/checker.js"
 import { runChaos } from "./chaos.js"
 import { formatHelpdeskReport, runHelpdeskChaos } from "./helpdesks.js"
+import { formatTwoWayReport, runTwoWayChaos } from "./twoWay.js"
 
 const FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "tickets", description: "tickets in the storm", default: 200, min: 1 },
@@ -41,6 +43,35 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
     default: 0,
     min: 0,
     max: 1
+  },
+  {
+    name: "two-way",
+    description:
+      "run the two-way chaos instead: humans change tickets in five helpdesks while agents close and reopen their workitems (uses --tickets, --kills, --seed, --concurrency and the flags below)",
+    default: false
+  },
+  { name: "helpdesk-changes", description: "two-way: human changes per ticket after its creation", default: 3, min: 0 },
+  { name: "agent-changes", description: "two-way: agent closes / reopens per ticket", default: 2, min: 0 },
+  {
+    name: "duplicates",
+    description: "two-way: share of human changes followed by a repeat of an earlier webhook",
+    default: 0.2,
+    min: 0,
+    max: 1
+  },
+  {
+    name: "pace-ms",
+    description: "two-way: mean pause before each change, per concurrent human or agent",
+    default: 400,
+    min: 0,
+    max: 60_000
+  },
+  {
+    name: "burst-ms",
+    description: "two-way: how long the helpdesks answer 429 to every read (from 40 % of the changes); 0: none",
+    default: 8000,
+    min: 0,
+    max: 600_000
   }
 ]
 
@@ -67,6 +98,41 @@ const main = async (): Promise<number> => {
   }
   const resultsDir = fileURLToPath(new URL("../../bench/results/", import.meta.url))
   mkdirSync(resultsDir, { recursive: true })
+  if (flags["two-way"] === true) {
+    const soak = flags["soak"] as number
+    const first = flags["seed"] as number
+    const seeds = soak === 0 ? [first] : Array.from({ length: soak }, (_, i) => first + i)
+    const results: Array<{ seed: number; ok: boolean; line: string }> = []
+    for (const seed of seeds) {
+      const started = Date.now()
+      const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s]`
+      const report = await runTwoWayChaos({
+        tickets: flags["tickets"] as number,
+        helpdeskChanges: flags["helpdesk-changes"] as number,
+        agentChanges: flags["agent-changes"] as number,
+        kills: flags["kills"] as number,
+        duplicateShare: flags["duplicates"] as number,
+        concurrency: flags["concurrency"] as number,
+        burstMs: flags["burst-ms"] as number,
+        paceMs: flags["pace-ms"] as number,
+        seed,
+        logFile: soak === 0 ? `${resultsDir}chaos-two-way-service.log` : `${resultsDir}chaos-two-way-service-seed-${seed}.log`,
+        log: (line) => process.stdout.write(`${stamp()} ${line}\n`)
+      })
+      const file = `${resultsDir}chaos-two-way-${new Date().toISOString().replace(/[:.]/g, "-")}.json`
+      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
+      process.stdout.write(`${formatTwoWayReport(report)}\n  report ${file}\n`)
+      results.push({
+        seed,
+        ok: report.ok,
+        line: `writes Genesys ${report.writes.genesys}/${report.writes.genesysBound}, helpdesks ${report.writes.helpdesk}/${report.writes.helpdeskBound} · ${report.kills} kills · lost ${report.lost} · disagreements ${report.disagreements} · ${report.seconds.toFixed(0)} s`
+      })
+    }
+    if (soak > 0)
+      for (const r of results)
+        process.stdout.write(`  seed ${String(r.seed).padStart(4)}  ${r.ok ? "ok      " : "VIOLATED"}  ${r.line}\n`)
+    return results.every((r) => r.ok) ? 0 : 1
+  }
   if ((flags["drop-webhooks"] as number) > 0) {
     const started = Date.now()
     const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s]`
