@@ -18,13 +18,17 @@ import {
 } from "@workbridge/helpdesk-clients"
 import {
   type Core,
+  type FreshdeskEmulator,
+  type GitHubEmulator,
   prng,
   type Running,
+  type ServiceNowEmulator,
   startFreshdeskEmulator,
   startGitHubEmulator,
   startJiraEmulator,
   startServiceNowEmulator,
-  startZendeskEmulator
+  startZendeskEmulator,
+  type ZendeskEmulator
 } from "@workbridge/helpdesk-emulators"
 import { type SourceCredentials, sourceVariable } from "@workbridge/adapters"
 import { Effect } from "effect"
@@ -103,6 +107,8 @@ export interface Vendor {
   readonly statusOf: (answer: any) => string | undefined
   /** The status a new ticket has, as the client's `readStatus` names it. */
   readonly createdStatus: string
+  /** The ticket's status now as `statusOf` names it, from the running emulator's own records (no API call). */
+  readonly peekStatus: (emulator: Running & { core: Core }, handle: string) => string | undefined
 }
 
 export const VENDORS: ReadonlyArray<Vendor> = [
@@ -129,6 +135,7 @@ export const VENDORS: ReadonlyArray<Vendor> = [
     statusChange: true,
     statusOf: (a) => a?.ticket?.status,
     createdStatus: "new",
+    peekStatus: (e, id) => (e as ZendeskEmulator).tickets.get(Number(id))?.status,
     changes: [
       (url, id, pick) =>
         call(`${url}/api/v2/tickets/${id}.json`, "PUT", ZD, {
@@ -163,6 +170,7 @@ export const VENDORS: ReadonlyArray<Vendor> = [
     statusChange: true,
     statusOf: (a) => a?.state,
     createdStatus: "open",
+    peekStatus: (e, n) => (e as GitHubEmulator).issues.get(Number(n))?.state,
     changes: [
       (url, n, pick) =>
         call(
@@ -200,6 +208,10 @@ export const VENDORS: ReadonlyArray<Vendor> = [
     statusChange: true,
     statusOf: (a) => (a?.status === undefined ? undefined : String(a.status)),
     createdStatus: "2",
+    peekStatus: (e, id) => {
+      const t = (e as FreshdeskEmulator).tickets.get(Number(id))
+      return t === undefined ? undefined : String(t.status)
+    },
     changes: [
       (url, id, pick) => call(`${url}/api/v2/tickets/${id}`, "PUT", FD, { status: 2 + pick(4) }),
       (url, id, pick) =>
@@ -211,7 +223,11 @@ export const VENDORS: ReadonlyArray<Vendor> = [
     creds: { basicAuth: BASIC },
     webhookEnv: { WEBHOOK_BASIC_AUTH_SERVICENOW: BASIC },
     start: (clock, onRequest) =>
-      startServiceNowEmulator({ clock, rateLimitPerMinute: 100_000, ...(onRequest === undefined ? {} : { onRequest }) }),
+      startServiceNowEmulator({
+        clock,
+        rateLimitPerMinute: 100_000,
+        ...(onRequest === undefined ? {} : { onRequest })
+      }),
     apiEnv: (url) => ({
       HELPDESK_URL_SERVICENOW: url,
       HELPDESK_USER_SERVICENOW: "workbridge",
@@ -230,6 +246,10 @@ export const VENDORS: ReadonlyArray<Vendor> = [
     statusChange: true,
     statusOf: (a) => a?.result?.state,
     createdStatus: "1",
+    peekStatus: (e, id) => {
+      const r = (e as ServiceNowEmulator).incidents.get(id)
+      return r === undefined ? undefined : String(r["state"])
+    },
     changes: [
       (url, id, pick) =>
         call(`${url}/api/now/table/incident/${id}`, "PATCH", SN, { state: ["1", "2", "3", "6"][pick(4)] }),
@@ -263,6 +283,7 @@ export const VENDORS: ReadonlyArray<Vendor> = [
     statusChange: false,
     statusOf: () => undefined,
     createdStatus: "To Do",
+    peekStatus: () => undefined,
     changes: [
       (url, key, pick) =>
         call(`${url}/rest/api/3/issue/${key}`, "PUT", JI, {

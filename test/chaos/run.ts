@@ -116,7 +116,8 @@ const main = async (): Promise<number> => {
         burstMs: flags["burst-ms"] as number,
         paceMs: flags["pace-ms"] as number,
         seed,
-        logFile: soak === 0 ? `${resultsDir}chaos-two-way-service.log` : `${resultsDir}chaos-two-way-service-seed-${seed}.log`,
+        logFile:
+          soak === 0 ? `${resultsDir}chaos-two-way-service.log` : `${resultsDir}chaos-two-way-service-seed-${seed}.log`,
         log: (line) => process.stdout.write(`${stamp()} ${line}\n`)
       })
       const file = `${resultsDir}chaos-two-way-${new Date().toISOString().replace(/[:.]/g, "-")}.json`

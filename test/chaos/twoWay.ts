@@ -117,13 +117,54 @@ export interface TwoWayReport {
   readonly reopenedInGenesysOnly: number
   readonly lost: number
   readonly disagreements: number
-  readonly violations: ReadonlyArray<string>
+  readonly violations: ReadonlyArray<Violation>
   readonly drainSeconds: number
+}
+
+/**
+ * What a violation breaks. The ownership kinds are the "newest change wins" promises per ticket; the others are the
+ * run's plumbing (one workitem each, no forward change or agent change lost on the way, bounded writes, the burst).
+ */
+export type ViolationKind =
+  | "drain"
+  | "one-workitem"
+  | "forward-lost"
+  | "delivery"
+  | "bound"
+  | "burst"
+  /** The helpdesk's newest status change was replaced by a write-back of an older agent change. */
+  | "helpdesk-overwritten"
+  /** After the helpdesk's newest status change the workitem's status does not agree with it. */
+  | "disagree"
+  /** An agent's newest status change (a reopen, not written back) was replaced in Genesys. */
+  | "agent-overwritten"
+  /** An agent's newest status change to a status with a write-back mapping never reached the helpdesk. */
+  | "write-back-lost"
+  /** An agent's newest status change was written back, but the workitem was moved off it afterwards. */
+  | "workitem-moved"
+  /** The ticket's write-back state still says pending although nothing is left to write. */
+  | "stale-pending"
+
+export const OWNERSHIP_KINDS: ReadonlyArray<ViolationKind> = [
+  "helpdesk-overwritten",
+  "disagree",
+  "agent-overwritten",
+  "write-back-lost",
+  "workitem-moved",
+  "stale-pending"
+]
+
+export interface Violation {
+  readonly kind: ViolationKind
+  readonly text: string
 }
 
 const DATA_ACTION_AUTH = "genesys:two-way-chaos"
 /** Long enough for a workflow's Data Action call to outlast a service restart (the emulator's default is ~5 s). */
 const WORKFLOW_RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 30_000, 60_000]
+
+/** How long the run may take to settle once the changes are made. */
+const DRAIN_TIMEOUT_MS = 180_000
 
 interface Ticket {
   readonly vendor: number
@@ -132,7 +173,9 @@ interface Ticket {
   readonly handle: string
   workitemId: string
   /** The newest status change: a human's in the helpdesk (its status as `readStatus` names it) or an agent's. */
-  last: { readonly side: "helpdesk"; readonly status: string } | { readonly side: "agent"; readonly status: string }
+  last: { readonly side: "helpdesk" | "agent"; readonly status: string }
+  /** What humans and agents did to it, for the violations' text. */
+  readonly history: Array<string>
 }
 
 /** One clock for every emulator: real time, moved on to the next whole second by `nextSecond`. */
@@ -184,6 +227,9 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
   const random = prng(options.seed)
   const pick = (n: number) => Math.floor(random() * n)
   const clock = sharedClock()
+  const origin = clock.now()
+  /** The shared clock's seconds since the start, for the tickets' histories. */
+  const at = () => `${((clock.now() - origin) / 1000).toFixed(3)}s`
   const onRequest = (method: string, path: string) => {
     if (isWrite(method) && !path.startsWith("/__emulator")) clock.nextSecond()
   }
@@ -286,7 +332,8 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
         source: v.name,
         ...created,
         workitemId: "",
-        last: { side: "helpdesk", status: v.createdStatus }
+        last: { side: "helpdesk", status: v.createdStatus },
+        history: [`${at()} created (${v.createdStatus})`]
       })
     }
     await pool(
@@ -325,15 +372,19 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
       const v = VENDORS[t.vendor]!
       const core = emulators[t.vendor]!.core
       const which = pick(v.changes.length)
+      const before = v.peekStatus(emulators[t.vendor]!, t.handle)
       const answer = await v.changes[which]!(emulators[t.vendor]!.url, t.handle, pick)
       humanWrites[t.vendor]!++
       helpdeskChanges++
-      if (which === 0 && v.statusChange) {
-        const status = v.statusOf(answer)
-        if (status === undefined) throw new Error(`${t.source}/${t.ticketId}: the status change answered no status`)
+      const status = which === 0 && v.statusChange ? v.statusOf(answer) : undefined
+      if (which === 0 && v.statusChange && status === undefined)
+        throw new Error(`${t.source}/${t.ticketId}: the status change answered no status`)
+      // Setting the status a ticket already has is no status change (no webhook says the status changed).
+      if (status !== undefined && status !== before) {
         t.last = { side: "helpdesk", status }
         helpdeskStatusChanges++
-      }
+        t.history.push(`${at()} helpdesk ${before}→${status}`)
+      } else t.history.push(`${at()} helpdesk other`)
       if (random() < options.duplicateShare) {
         const sent = core.deliveries.filter((d) => d.state === "sent")
         const again = sent[pick(sent.length)]
@@ -369,6 +420,7 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
           throw e
         }
         t.last = { side: "agent", status: target }
+        t.history.push(`${at()} agent ${current}→${target}`)
         agentChanges++
         if (burstWindow !== undefined && clock.now() <= burstWindow.to) agentChangesInBurst++
         return
@@ -408,8 +460,7 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
       const from = clock.now()
       burstWindow = { from, to: Number.POSITIVE_INFINITY }
       const before = emulators.map((e) => e.core.requests.length)
-      for (const e of emulators)
-        e.core.addFault({ kind: "rateLimit", method: "GET", retryAfterSeconds: 1 })
+      for (const e of emulators) e.core.addFault({ kind: "rateLimit", method: "GET", retryAfterSeconds: 1 })
       log(`429 burst: every helpdesk read refused for ${options.burstMs} ms`)
       await sleep(options.burstMs)
       await Promise.all(emulators.map((e) => fetch(`${e.url}/__emulator/faults`, { method: "DELETE" })))
@@ -420,10 +471,13 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
       )
       log(`429 burst over: ${burstRefused} reads refused`)
     }
+    let burstOn = false
+    // Kills and the burst take turns (a burst while the service is down would refuse nothing); a kill not reached
+    // while the changes were being made happens once they are done.
     const monkey = (async () => {
       const pending: Array<Promise<void>> = []
-      while (running) {
-        if (kills < killAt.length && done >= killAt[kills]!) {
+      while (running || kills < killAt.length) {
+        if (!burstOn && kills < killAt.length && done >= killAt[kills]!) {
           kills++
           await stack.service.kill9()
           log(`kill -9 #${kills} after ${done}/${plan.length} changes`)
@@ -433,7 +487,8 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
         }
         if (!burstStarted && done >= burstAt) {
           burstStarted = true
-          pending.push(burst())
+          burstOn = true
+          pending.push(burst().finally(() => (burstOn = false)))
         }
         await sleep(50)
       }
@@ -471,29 +526,59 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
         stack.emulator.workflowExecutions().length,
         genesys.writes
       ])
-    for (let round = 0; ; round++) {
-      if (Date.now() - drainStarted > 600_000) throw new Error("the run did not drain within 10 minutes")
+    let notDrained: string | undefined
+    let lastReport = Date.now()
+    for (;;) {
+      let why = ""
       await Promise.all(emulators.map((e) => e.core.settle()))
-      if (redeliverFailed() > 0) continue
-      await stack.emulator.workflowsIdle()
-      let zeros = 0
-      while (zeros < 3) {
-        zeros = (await depth()) === 0 ? zeros + 1 : 0
-        await sleep(200)
+      const redone = redeliverFailed()
+      if (redone > 0) why = `${redone} failed webhooks sent again`
+      else {
+        await stack.emulator.workflowsIdle()
+        const d = await depth()
+        if (d !== 0) why = `inbox depth ${d}`
+        else {
+          pumpRequests()
+          const before = fingerprint()
+          await sleep(1000)
+          pumpRequests()
+          if (fingerprint() !== before) why = "requests still coming"
+          else {
+            const states = await Promise.all(tickets.map(ticketStatus))
+            const busy = tickets.filter((_, i) => {
+              const s = states[i]
+              return s === undefined || s.pendingEvents > 0
+            })
+            if (busy.length === 0) break
+            why = `tickets still pending: ${busy
+              .slice(0, 5)
+              .map(
+                (t, i) =>
+                  `${t.source}/${t.ticketId} ${JSON.stringify(states[tickets.indexOf(t)] ?? {})}`.slice(0, 300) +
+                  (i === 4 ? " …" : "")
+              )
+              .join("; ")}`
+          }
+        }
       }
-      pumpRequests()
-      const before = fingerprint()
-      await sleep(1000)
-      pumpRequests()
-      if (fingerprint() !== before) continue
-      const busy = await Promise.all(tickets.map(ticketStatus))
-      if (busy.every((s) => s !== undefined && s.pendingEvents === 0 && s.writeBack?.pending !== true)) break
+      if (Date.now() - drainStarted > DRAIN_TIMEOUT_MS) {
+        notDrained = why
+        break
+      }
+      if (Date.now() - lastReport > 15_000) {
+        lastReport = Date.now()
+        log(`draining: ${why}`)
+      }
+      await sleep(200)
     }
     const drainSeconds = (Date.now() - drainStarted) / 1000
     log(`drained in ${drainSeconds.toFixed(1)} s`)
 
     // 4. The checks.
-    const violations: Array<string> = []
+    const violations: Array<Violation> = []
+    const violate = (kind: ViolationKind, text: string) => void violations.push({ kind, text })
+    if (notDrained !== undefined)
+      violate("drain", `(all): not drained after ${DRAIN_TIMEOUT_MS / 1000} s: ${notDrained}`)
     let lost = 0
     let disagreements = 0
     let reopened = 0
@@ -510,7 +595,7 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
       const name = `${t.source}/${t.ticketId}`
       const found = byTicket.get(name) ?? []
       if (found.length !== 1) {
-        violations.push(`${name}: ${found.length} workitems`)
+        violate("one-workitem", `${name}: ${found.length} workitems`)
         continue
       }
       const workitem = found[0]!
@@ -523,7 +608,8 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
       const s = await ticketStatus(t)
       if (s?.appliedRevision === undefined || compareRevision(s.appliedRevision, read.revision) < 0) {
         lost++
-        violations.push(
+        violate(
+          "forward-lost",
           `${name}: the service applied revision ${s?.appliedRevision ?? "none"}, the helpdesk is at ${read.revision} (a forward change lost)`
         )
       }
@@ -531,13 +617,19 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
       const agree =
         defaultCatalog.statusMapping[value] === g ||
         (writesAs(g) !== undefined && writeBackStatusMap(defaultCatalog, t.source)[value] === writesAs(g))
-      const state = `helpdesk ${raw} (${value}), workitem ${g}`
+      const by = (workitem as { modifiedBy?: { id?: string } }).modifiedBy?.id
+      const who = by === stack.serviceClientId ? "Workbridge" : by === agentClientId ? "an agent" : (by ?? "?")
+      const modified = Date.parse(String((workitem as { dateModified?: string }).dateModified ?? ""))
+      const state = `helpdesk ${raw} (${value}), workitem ${g} (last changed by ${who} at ${((modified - origin) / 1000).toFixed(3)}s) · ${t.history.join(", ")}`
       if (t.last.side === "helpdesk") {
         if (raw !== t.last.status) {
-          violations.push(`${name}: the newest change was the helpdesk's to ${t.last.status}, but ${state}`)
+          violate(
+            "helpdesk-overwritten",
+            `${name}: the newest change was the helpdesk's to ${t.last.status}, but ${state}`
+          )
           disagreements++
         } else if (!agree) {
-          violations.push(`${name}: disagree after the helpdesk's change to ${t.last.status}: ${state}`)
+          violate("disagree", `${name}: disagree after the helpdesk's change to ${t.last.status}: ${state}`)
           disagreements++
         }
       } else {
@@ -546,27 +638,44 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
           // A reopen: the status has no write-back mapping, the helpdesk keeps its own (docs/write-back.md).
           reopened++
           if (g !== t.last.status) {
-            violations.push(`${name}: the agent's ${t.last.status} (not written back) was overwritten: ${state}`)
+            violate(
+              "agent-overwritten",
+              `${name}: the agent's ${t.last.status} (not written back) was overwritten: ${state}`
+            )
             disagreements++
           }
         } else if (writeBackStatusMap(defaultCatalog, t.source)[value] !== wanted) {
           lost++
-          violations.push(`${name}: the agent's ${t.last.status} was not written back (wanted ${wanted}): ${state}`)
+          violate(
+            "write-back-lost",
+            `${name}: the agent's ${t.last.status} was not written back (wanted ${wanted}): ${state}`
+          )
         } else if (writesAs(g) !== wanted || !agree) {
           disagreements++
-          violations.push(`${name}: the agent's ${t.last.status} was written back but the workitem moved: ${state}`)
+          violate(
+            "workitem-moved",
+            `${name}: the agent's ${t.last.status} was written back but the workitem moved: ${state}`
+          )
         }
       }
     }
+    for (const t of tickets) {
+      const s = await ticketStatus(t)
+      if (s?.writeBack?.pending === true)
+        violate(
+          "stale-pending",
+          `${t.source}/${t.ticketId}: nothing left to write back, but ${JSON.stringify(s.writeBack)}`
+        )
+    }
     if (workitems.length !== tickets.length)
-      violations.push(`(all): ${workitems.length} workitems for ${tickets.length} tickets`)
+      violate("one-workitem", `(all): ${workitems.length} workitems for ${tickets.length} tickets`)
 
     const executions = stack.emulator.workflowExecutions()
     const failedExecutions = executions.filter((x) => x.status === "failed")
     for (const x of failedExecutions.slice(0, 10))
-      violations.push(`workflow execution of workitem ${x.workitemId} failed after ${x.attempts} attempts`)
+      violate("delivery", `workflow execution of workitem ${x.workitemId} failed after ${x.attempts} attempts`)
     if (genesys.agentWrites !== agentChanges)
-      violations.push(`the emulator logged ${genesys.agentWrites} agent changes, the agents made ${agentChanges}`)
+      violate("delivery", `the emulator logged ${genesys.agentWrites} agent changes, the agents made ${agentChanges}`)
 
     const helpdeskWrites = emulators.reduce(
       (n, e, i) =>
@@ -580,12 +689,12 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
     const genesysBound = 2 * helpdeskChanges + tickets.length
     const helpdeskBound = 2 * agentChanges + tickets.length
     if (genesys.writes > genesysBound)
-      violations.push(`workitem writes ${genesys.writes} exceed 2 × ${helpdeskChanges} helpdesk changes + tickets`)
+      violate("bound", `workitem writes ${genesys.writes} exceed 2 × ${helpdeskChanges} helpdesk changes + tickets`)
     if (helpdeskWrites > helpdeskBound)
-      violations.push(`helpdesk writes ${helpdeskWrites} exceed 2 × ${agentChanges} agent changes + tickets`)
+      violate("bound", `helpdesk writes ${helpdeskWrites} exceed 2 × ${agentChanges} agent changes + tickets`)
     if (options.burstMs > 0) {
-      if (burstRefused === 0) violations.push("the 429 burst refused no read of the service")
-      if (genesys.burstWrites === 0) violations.push("no forward write reached Genesys during the 429 burst")
+      if (burstRefused === 0) violate("burst", "the 429 burst refused no read of the service")
+      if (genesys.burstWrites === 0) violate("burst", "no forward write reached Genesys during the 429 burst")
     }
     const deliveries = emulators.flatMap((e) => e.core.deliveries)
     return {
@@ -662,6 +771,15 @@ export const formatTwoWayReport = (r: TwoWayReport): string =>
     `  ${r.kills} kill -9 restarts · webhooks ${r.webhooks.sent} delivered, ${r.webhooks.redelivered} sent again after failing, ${r.webhooks.duplicates} duplicates · workflow runs ${r.workflows.executions} (${r.workflows.retried} retried, ${r.workflows.failed} failed)`,
     `  429 burst ${r.burst.ms} ms: ${r.burst.refused} reads refused, ${r.burst.forwardWrites} forward writes meanwhile, ${r.burst.agentChanges} agent changes waiting`,
     `  lost ${r.lost} · disagreements ${r.disagreements} · ${r.reopenedInGenesysOnly} tickets end on an agent's reopen (not written back, by the rules)`,
-    ...r.violations.slice(0, 30).map((v) => `  ✗ ${v}`),
+    ...(r.violations.length === 0
+      ? []
+      : [
+          `  violations by kind: ${Object.entries(
+            r.violations.reduce<Record<string, number>>((m, v) => ({ ...m, [v.kind]: (m[v.kind] ?? 0) + 1 }), {})
+          )
+            .map(([k, n]) => `${k} ${n}`)
+            .join(", ")}`
+        ]),
+    ...r.violations.slice(0, 30).map((v) => `  ✗ [${v.kind}] ${v.text}`),
     ...(r.violations.length > 30 ? [`  … and ${r.violations.length - 30} more`] : [])
   ].join("\n")
