@@ -763,6 +763,13 @@ const pool = async <A>(items: ReadonlyArray<A>, concurrency: number, f: (a: A) =
   if (failure !== undefined) throw failure
 }
 
+/** Violations per kind. */
+export const countKinds = (violations: ReadonlyArray<Violation>): Partial<Record<ViolationKind, number>> => {
+  const out: Partial<Record<ViolationKind, number>> = {}
+  for (const v of violations) out[v.kind] = (out[v.kind] ?? 0) + 1
+  return out
+}
+
 export const formatTwoWayReport = (r: TwoWayReport): string =>
   [
     `${r.ok ? "OK" : "VIOLATIONS"}: two-way, seed ${r.seed}, ${r.tickets} tickets in five helpdesks, ${r.seconds.toFixed(0)} s (drained in ${r.drainSeconds.toFixed(1)} s)`,
@@ -774,9 +781,7 @@ export const formatTwoWayReport = (r: TwoWayReport): string =>
     ...(r.violations.length === 0
       ? []
       : [
-          `  violations by kind: ${Object.entries(
-            r.violations.reduce<Record<string, number>>((m, v) => ({ ...m, [v.kind]: (m[v.kind] ?? 0) + 1 }), {})
-          )
+          `  violations by kind: ${Object.entries(countKinds(r.violations))
             .map(([k, n]) => `${k} ${n}`)
             .join(", ")}`
         ]),
