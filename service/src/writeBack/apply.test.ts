@@ -52,6 +52,15 @@ describe("isWriteBackEcho", () => {
     expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed", "solved"), values("open"))).toBe(false)
     expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed"), values("closed"))).toBe(false)
   })
+
+  it("is not an echo once another helpdesk status was applied after the write-back", () => {
+    // Written `solved`; then a human reopened the ticket (applied: open); the ticket back at `solved` is that human's
+    // change, not the echo: it must reach Genesys.
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", link("open", "solved"), values("solved"))).toBe(false)
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", link("open", "solved"), values("open"))).toBe(false)
+    // An absorbed echo leaves the helpdesk's own value applied (`solved` for a Closed workitem): still the window.
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", link("solved", "solved"), values("solved"))).toBe(true)
+  })
 })
 
 describe("writeBackNote", () => {

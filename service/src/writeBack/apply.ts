@@ -215,7 +215,8 @@ export const ECHO_BOOKKEEPING_FIELDS: ReadonlyArray<string> = ["source_revision"
 
 /**
  * Whether a helpdesk event is the echo of the link's last write-back: its values equal the applied ones but for the
- * bookkeeping fields and a status that writes back to the helpdesk status written (or is the applied one).
+ * bookkeeping fields and a status that writes back to the helpdesk status written (or is the applied one), while the
+ * applied status is still the one the write-back left (no other helpdesk status was applied since).
  */
 export const isWriteBackEcho = (
   catalog: Catalog,
@@ -235,9 +236,11 @@ export const isWriteBackEcho = (
   }
   if (strip(values) !== strip(link.appliedValues)) return false
   if (statusKey === undefined) return true
+  const map = writeBackStatusMap(catalog, source)
+  const applied = link.appliedValues[statusKey]
+  // A helpdesk status applied forward since the write-back (a human moved the ticket on) ends the echo window: a
+  // later event back at the written status is that human's change, not the echo, and must reach Genesys.
+  if (applied !== link.writeBack?.value && !(typeof applied === "string" && map[applied] === written)) return false
   const status = values[statusKey]
-  return (
-    status === link.appliedValues[statusKey] ||
-    (typeof status === "string" && writeBackStatusMap(catalog, source)[status] === written)
-  )
+  return status === applied || (typeof status === "string" && map[status] === written)
 }
