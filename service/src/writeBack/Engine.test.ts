@@ -218,4 +218,55 @@ describe("Engine with write-back", () => {
       await runtime.dispose()
     }
   })
+
+  it("no longer reports a write-back pending once a newer helpdesk change made the waiting one older", async () => {
+    const { writer, writes } = recordingWriter(
+      1,
+      () =>
+        new RateLimited({
+          source: "zendesk",
+          operation: "GET /api/v2/tickets/{id}.json",
+          status: 429,
+          retryAfterMs: 20
+        })
+    )
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "OLD-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("OLD-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "OLD-1", provisioned.statusIds["Resolved"]!, "2026-01-01T00:01:00Z")
+          )
+          yield* engine.process(yield* inbox.take)
+          const waiting = yield* links.get(key)
+          // The helpdesk changes after the agent did: the waiting write-back is older and is dropped.
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 2,
+              occurredAt: "2026-01-01T00:02:00Z",
+              fields: fields("OLD-1", { status: "pending" })
+            })
+          )
+          const result = yield* engine.process(yield* inbox.take)
+          return { waiting, result, after: yield* links.get(key), depth: yield* inbox.depth }
+        })
+      )
+      expect(r.waiting?.writeBack?.pending).toBe(true)
+      expect(r.result).toMatchObject({ _tag: "Applied" })
+      expect(writes).toEqual([])
+      expect(r.after?.writeBack?.pending).toBe(false)
+      expect(r.after?.writeBack?.outcome).toBe("older")
+      expect(r.depth).toBe(0)
+    } finally {
+      await runtime.dispose()
+    }
+  })
 })

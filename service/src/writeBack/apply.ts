@@ -149,7 +149,17 @@ export const writeBackEntries = (
     const handled = state?.eventAt !== undefined && Date.parse(state.eventAt) >= eventAt
     // The "both" rule: the newer change wins — the helpdesk change applied last against the workitem's modification.
     const helpdeskNewer = link.occurredAt !== undefined && Date.parse(link.occurredAt) > eventAt
-    if (handled || helpdeskNewer) return done("older")
+    if (handled || helpdeskNewer) {
+      // A write-back that was waiting (a 429, the budget) is dropped here: the link must no longer say it is pending.
+      if (state?.pending === true) {
+        const { attempts: _attempts, ...rest } = state
+        yield* links.compareAndSet(key, link.appliedRevision, {
+          ...link,
+          writeBack: { ...rest, pending: false, outcome: "older" }
+        })
+      }
+      return done("older")
+    }
 
     const statusName = deps.statuses().find((s) => s.id === change.statusId)?.name
     const target = statusName === undefined ? undefined : writeBackTarget(options.catalog, key.source, statusName)
