@@ -118,28 +118,28 @@ export const workitemOperations = (
         }
         return out
       }),
-    queryWorkitemsPage: (typeId, filters, options) =>
-      page(typeId, filters, options?.pageSize ?? 200, options?.after),
-  getWorkitem: (id) =>
-    call<unknown>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)).pipe(
-      Effect.flatMap(decodeResponse(WorkitemResponse, "getWorkitem"))
-    ),
-  // A create whose outcome is unknown (timeout, network error, 5xx) is not repeated blindly: the engine
-  // looks the workitem up before trying again. A 429 or a credential failure (a failed login, a 401) was
-  // refused outright, so it is retried here.
-  createWorkitem: (body) =>
-    call<unknown>(
-      "createWorkitem",
-      () => tm.postTaskmanagementWorkitems(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitems>[0]),
-      (e) => e.reason === "RateLimited" || e.credential || e.propagating === true,
-      { scopes: [{ kind: "creates" }] }
-    ).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "createWorkitem"))),
-  updateWorkitem: (id, body) =>
-    call<unknown>(
-      "updateWorkitem",
-      () => tm.patchTaskmanagementWorkitem(id, body as unknown as Parameters<typeof tm.patchTaskmanagementWorkitem>[1]),
-      (e) => e.transient,
-      { scopes: [{ kind: "updates" }, { kind: "workitem", workitemId: id }], workitemId: id }
-    ).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "updateWorkitem")))
+    queryWorkitemsPage: (typeId, filters, options) => page(typeId, filters, options?.pageSize ?? 200, options?.after),
+    getWorkitem: (id) =>
+      call<unknown>("getWorkitem", () => tm.getTaskmanagementWorkitem(id)).pipe(
+        Effect.flatMap(decodeResponse(WorkitemResponse, "getWorkitem"))
+      ),
+    // A create whose outcome is unknown (timeout, network error, 5xx) is not repeated blindly: the engine
+    // looks the workitem up before trying again. A 429 or a credential failure (a failed login, a 401) was
+    // refused outright, so it is retried here.
+    createWorkitem: (body) =>
+      call<unknown>(
+        "createWorkitem",
+        () => tm.postTaskmanagementWorkitems(body as unknown as Parameters<typeof tm.postTaskmanagementWorkitems>[0]),
+        (e) => e.reason === "RateLimited" || e.credential || e.propagating === true,
+        { scopes: [{ kind: "creates" }] }
+      ).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "createWorkitem"))),
+    updateWorkitem: (id, body) =>
+      call<unknown>(
+        "updateWorkitem",
+        () =>
+          tm.patchTaskmanagementWorkitem(id, body as unknown as Parameters<typeof tm.patchTaskmanagementWorkitem>[1]),
+        (e) => e.transient,
+        { scopes: [{ kind: "updates" }, { kind: "workitem", workitemId: id }], workitemId: id }
+      ).pipe(Effect.flatMap(decodeResponse(WorkitemResponse, "updateWorkitem")))
   }
 }
