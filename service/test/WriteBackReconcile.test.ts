@@ -4,17 +4,22 @@
  * (`POST /reconcile/genesys`) is the only way the service hears of them. An agent's close is written back with the
  * note; a second pass makes one query call and writes nothing; a late real delivery of the same change is a
  * duplicate; Workbridge's own status changes are not written back; an agent's close followed by a forward change
- * (which leaves Workbridge's client in `modifiedBy`) is still written back; the cursor survives a restart.
+ * (which leaves Workbridge's client in `modifiedBy`) is still written back; paging costs one query call a page; the
+ * cursor survives a restart.
  */
 import platformClient from "purecloud-platform-client-v2"
 import { type ZendeskEmulator, startZendeskEmulator } from "@workbridge/helpdesk-emulators"
 import { makeSdkClient } from "@workbridge/genesys"
+import { defaultCatalog } from "@workbridge/catalog"
+import { Effect } from "effect"
+import pino from "pino"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadConfig } from "../src/config/Config.js"
 import { type RunningService, startService } from "../src/Service.js"
 import { type Harness, startHarness } from "../src/testing/harness.js"
 import type { TicketSyncStatus } from "../src/sync/TicketStatus.js"
-import type { GenesysPassReport } from "../src/writeBack/Reconcile.js"
+import type { CursorStore } from "../src/feeds/Feeds.js"
+import { type GenesysPassReport, makeGenesysReconciler } from "../src/writeBack/Reconcile.js"
 
 const SECRET = "zendesk-webhook-secret"
 const DATA_ACTION_AUTH = "genesys:write-back-password"
@@ -259,6 +264,54 @@ describe("write-back reconciliation", () => {
     const report = await reconcile("?waitMs=20000")
     expect(report).toMatchObject({ driftFound: 1, repaired: 1 })
     expect(zd.tickets.get(Number(id))?.status).toBe("solved")
+  })
+
+  it("pages: one query call per page, every find enqueued and written back", async () => {
+    const since = new Date()
+    const tickets = []
+    for (let n = 0; n < 5; n++) tickets.push(await newTicket(`paged ${n}`))
+    for (const t of tickets.slice(0, 3)) await agentSets(t.workitemId, "Closed")
+    let saved: string | undefined
+    const cursors: CursorStore = {
+      get: () =>
+        Effect.succeed(saved === undefined ? undefined : { cursor: saved, updatedAt: new Date().toISOString() }),
+      set: (_source, cursor) =>
+        Effect.sync(() => {
+          saved = cursor
+        }),
+      lock: () => Effect.succeed(() => Effect.void)
+    }
+    // The service's own stores and Genesys client; a page of 2 workitems instead of 200.
+    const reconciler = makeGenesysReconciler({
+      catalog: defaultCatalog,
+      genesys: service.genesys,
+      typeId: service.target.typeId,
+      statuses: () => service.target.statuses,
+      inbox: service.inbox,
+      links: service.links,
+      cursors,
+      metrics: service.metrics,
+      log: pino({ level: "silent" }),
+      sources: ["zendesk"],
+      selfIds: [h.emulator.adminClientId],
+      pageSize: 2,
+      // Only this test's workitems: no overlap before `since`.
+      overlapMs: 0
+    })
+    h.emulator.clearRequests()
+    const report = await Effect.runPromise(reconciler.reconcile({ since, repairWaitMs: 20_000 }))
+    expect(report.ticketsRead).toBe(5)
+    expect(report).toMatchObject({ driftFound: 3, repaired: 3, upToDate: 2, queryCalls: 3, cursorSaved: true })
+    expect(apiCalls()).toEqual([QUERY, QUERY, QUERY])
+    for (const t of tickets.slice(0, 3)) expect(zd.tickets.get(Number(t.id))?.status).toBe("solved")
+    for (const t of tickets.slice(3)) expect(zd.tickets.get(Number(t.id))?.status).not.toBe("solved")
+    // The cursor: the newest dateModified read.
+    const newest = Math.max(
+      ...(await Promise.all(
+        tickets.map(async (t) => Date.parse(String((await h.getWorkitem(t.workitemId))["dateModified"])))
+      ))
+    )
+    expect(saved).toBe(new Date(newest).toISOString())
   })
 
   it("keeps its cursor across a restart (SQLite)", async () => {
