@@ -148,7 +148,9 @@ export const writeBackEntries = (
     const state = link.writeBack
     const handled = state?.eventAt !== undefined && Date.parse(state.eventAt) >= eventAt
     // The "both" rule: the newer change wins — the helpdesk change applied last against the workitem's modification.
-    const helpdeskNewer = link.occurredAt !== undefined && Date.parse(link.occurredAt) > eventAt
+    // Per field: the helpdesk's last change of the status, not its last change of anything.
+    const helpdeskAt = link.statusChangedAt ?? link.occurredAt
+    const helpdeskNewer = helpdeskAt !== undefined && Date.parse(helpdeskAt) > eventAt
     if (handled || helpdeskNewer) return done("older")
 
     const statusName = deps.statuses().find((s) => s.id === change.statusId)?.name
