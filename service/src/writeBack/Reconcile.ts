@@ -15,7 +15,7 @@
  * except while a forward write's outcome is unknown, when a status Workbridge's client may have left mid-walk is
  * not taken for an agent's.
  */
-import type { Catalog, TicketEvent } from "@workbridge/catalog"
+import { type Catalog, type TicketEvent, writeBackTarget } from "@workbridge/catalog"
 import type { GenesysError, GenesysService, Workitem, WorktypeStatus } from "@workbridge/genesys"
 import { Effect, Either } from "effect"
 import type { Logger } from "pino"
@@ -25,7 +25,6 @@ import { type CursorStore, PassBusy } from "../feeds/Feeds.js"
 import type { InboxService } from "../inbox/Inbox.js"
 import type { LinkStoreService } from "../links/LinkStore.js"
 import type { ServiceMetrics } from "../observability/Metrics.js"
-import { writeBackTarget } from "./apply.js"
 import { decodeWorkitemEvent, toTicketEvent } from "./WorkitemEvent.js"
 
 /** The feed's name: its cursor and lock in the cursor store, the `source` label of its metrics, its route. */
@@ -207,8 +206,10 @@ export const makeGenesysReconciler = (o: GenesysReconcileOptions): GenesysReconc
       const at = Date.parse(e.dateModified)
       const eventAt = link.writeBack?.eventAt
       if (eventAt !== undefined && Date.parse(eventAt) >= at) return { _tag: "UpToDate", reason: "handled" }
-      if (link.occurredAt !== undefined && Date.parse(link.occurredAt) > at)
-        return { _tag: "UpToDate", reason: "the helpdesk's change is newer" }
+      // The "both" rule, as the write-back step judges it: the helpdesk's last change of the status.
+      const helpdeskAt = link.statusChangedAt ?? link.occurredAt
+      if (helpdeskAt !== undefined && Date.parse(helpdeskAt) > at)
+        return { _tag: "UpToDate", reason: "the helpdesk's status change is newer" }
       const applied = [...wrote][0]
       return {
         _tag: "Drift",
