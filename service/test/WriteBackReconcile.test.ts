@@ -1,15 +1,18 @@
 /**
  * The write-back reconciliation end to end, against the Genesys emulator (through the SDK) and the Zendesk emulator:
- * no trigger is provisioned, so no agent's change is ever delivered to the workitem-event Data Action — the pass
+ * no trigger is provisioned at first, so no agent's change is delivered to the workitem-event Data Action — the pass
  * (`POST /reconcile/genesys`) is the only way the service hears of them. An agent's close is written back with the
  * note; a second pass makes one query call and writes nothing; a late real delivery of the same change is a
  * duplicate; Workbridge's own status changes are not written back; an agent's close followed by a forward change
- * (which leaves Workbridge's client in `modifiedBy`) is still written back; paging costs one query call a page; the
+ * (which leaves Workbridge's client in `modifiedBy`) is still written back; paging costs one query call a page; with
+ * the chain provisioned but the service unreachable, the failed delivery's close is written back by the pass; the
  * cursor survives a restart.
  */
 import platformClient from "purecloud-platform-client-v2"
 import { type ZendeskEmulator, startZendeskEmulator } from "@workbridge/helpdesk-emulators"
-import { makeSdkClient } from "@workbridge/genesys"
+import { buildDataActionDefinitions } from "@workbridge/data-actions"
+import { makeSdkClient, provision } from "@workbridge/genesys"
+import { waitForExecutions } from "@workbridge/genesys-emulator/testing"
 import { defaultCatalog } from "@workbridge/catalog"
 import { Effect } from "effect"
 import pino from "pino"
@@ -39,17 +42,21 @@ const body = <T>(r: unknown): T => ((r as { body?: unknown }).body ?? r) as T
 
 beforeAll(async () => {
   zd = await startZendeskEmulator({ webhook: { credentials: { secret: SECRET } } })
-  h = await startHarness({
-    WEBHOOK_SECRET_ZENDESK: SECRET,
-    HELPDESK_URL_ZENDESK: zd.url,
-    HELPDESK_USER_ZENDESK: "agent@example.com",
-    HELPDESK_TOKEN_ZENDESK: "zendesk-api-token",
-    WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "0",
-    // On demand only: each test runs the pass itself.
-    WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0",
-    WORKBRIDGE_DATA_ACTION_BASIC_AUTH: DATA_ACTION_AUTH,
-    WORKBRIDGE_COALESCE_MS: "0"
-  })
+  h = await startHarness(
+    {
+      WEBHOOK_SECRET_ZENDESK: SECRET,
+      HELPDESK_URL_ZENDESK: zd.url,
+      HELPDESK_USER_ZENDESK: "agent@example.com",
+      HELPDESK_TOKEN_ZENDESK: "zendesk-api-token",
+      WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "0",
+      // On demand only: each test runs the pass itself.
+      WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0",
+      WORKBRIDGE_DATA_ACTION_BASIC_AUTH: DATA_ACTION_AUTH,
+      WORKBRIDGE_COALESCE_MS: "0"
+    },
+    // The workflow's Data Action call is retried quickly before its execution is recorded as failed.
+    { workflowRetryDelaysMs: [50, 200] }
+  )
   service = h.service
   zd.core.configureWebhooks({ url: `${service.url}/webhooks/zendesk`, credentials: { secret: SECRET } })
   const admin = makeSdkClient({ gatewayUrl: h.emulator.url })
@@ -312,6 +319,37 @@ describe("write-back reconciliation", () => {
       ))
     )
     expect(saved).toBe(new Date(newest).toISOString())
+  })
+
+  it("writes back a close whose delivery failed: the chain provisioned, the service unreachable from Genesys", async () => {
+    // The write-back chain as provisioned, but its Data Action calls an address nobody answers (Workbridge down).
+    await provision({
+      gatewayUrl: h.emulator.url,
+      clientId: h.emulator.adminClientId,
+      clientSecret: h.emulator.adminClientSecret,
+      catalog: defaultCatalog,
+      dataActions: {
+        definitions: buildDataActionDefinitions(defaultCatalog, {
+          baseUrl: "http://127.0.0.1:9",
+          credentialType: "basicAuth"
+        }),
+        basicAuth: { userName: "genesys", password: "write-back-password" }
+      },
+      writeBack: {}
+    })
+    const { id, workitemId } = await newTicket("unreachable")
+    await reconcile()
+    await agentSets(workitemId, "Closed")
+    const failed = await waitForExecutions(h.emulator.url, { workitemId }, 1, 20_000)
+    expect(failed.map((x) => x.status)).toEqual(["failed"])
+    expect(failed[0]!.attempts).toBeGreaterThan(1)
+    await settled(id)
+    expect(zd.tickets.get(Number(id))?.status).not.toBe("solved")
+
+    const report = await reconcile("?waitMs=20000")
+    expect(report).toMatchObject({ driftFound: 1, repaired: 1 })
+    expect(report.drift).toEqual([expect.objectContaining({ ticketId: id, workitemId, status: "Closed" })])
+    expect(zd.tickets.get(Number(id))?.status).toBe("solved")
   })
 
   it("keeps its cursor across a restart (SQLite)", async () => {
