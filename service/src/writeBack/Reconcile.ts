@@ -296,6 +296,11 @@ export const makeGenesysReconciler = (o: GenesysReconcileOptions): GenesysReconc
           if (modified !== undefined && !Number.isNaN(Date.parse(modified)) && Date.parse(modified) > Date.parse(high))
             high = new Date(Date.parse(modified)).toISOString()
           const verdict = yield* judge(w)
+          if (verdict._tag !== "Drift")
+            o.log.debug(
+              { workitemId: w.id, verdict: verdict._tag, reason: verdict.reason },
+              "workitem not written back"
+            )
           if (verdict._tag === "Ignored") ignored++
           else if (verdict._tag === "UpToDate") upToDate++
           else {
