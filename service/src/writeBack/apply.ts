@@ -148,7 +148,9 @@ export const writeBackEntries = (
     const state = link.writeBack
     const handled = state?.eventAt !== undefined && Date.parse(state.eventAt) >= eventAt
     // The "both" rule: the newer change wins — the helpdesk change applied last against the workitem's modification.
-    const helpdeskNewer = link.occurredAt !== undefined && Date.parse(link.occurredAt) > eventAt
+    // Per field: the helpdesk's last change of the status, not its last change of anything.
+    const helpdeskAt = link.statusChangedAt ?? link.occurredAt
+    const helpdeskNewer = helpdeskAt !== undefined && Date.parse(helpdeskAt) > eventAt
     if (handled || helpdeskNewer) {
       // A write-back that was waiting (a 429, the budget) is dropped here: the link must no longer say it is pending.
       if (state?.pending === true) {
@@ -163,7 +165,6 @@ export const writeBackEntries = (
 
     const statusName = deps.statuses().find((s) => s.id === change.statusId)?.name
     const target = statusName === undefined ? undefined : writeBackTarget(options.catalog, key.source, statusName)
-    const now = yield* Clock.currentTimeMillis
     const record = (next: WriteBackState, values: Readonly<Record<string, unknown>> = link.appliedValues) =>
       links.compareAndSet(key, link.appliedRevision, { ...link, appliedValues: values, writeBack: next })
     if (target === undefined) {
@@ -171,7 +172,7 @@ export const writeBackEntries = (
       return done("unmapped")
     }
 
-    const wait = options.budget.take(key.source, now)
+    const wait = yield* options.budget.take(key.source)
     if (wait > 0) {
       yield* record({ ...state, pending: true })
       return { _tag: "Retry", delayMs: wait, reason: `the ${key.source} write budget is spent` }
