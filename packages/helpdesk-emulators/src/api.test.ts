@@ -59,6 +59,26 @@ describe("Zendesk emulator API", () => {
     expect(ok.body.ticket.status).toBe("open")
   })
 
+  it("tells onRequest of each request before the handler reads the clock", async () => {
+    let now = Date.UTC(2026, 0, 5, 9, 0, 0)
+    const seen: Array<string> = []
+    const emu = await startZendeskEmulator({
+      clock: () => now,
+      // A clock that moves a minute on every write: the ticket is stamped with the moved time.
+      onRequest: (method, path) => {
+        seen.push(`${method} ${path}`)
+        if (method !== "GET") now += 60_000
+      }
+    })
+    running.push(emu)
+    const created = await json(`${emu.url}/api/v2/tickets.json`, ZD, "POST", {
+      ticket: { subject: "s", comment: { body: "b" } }
+    })
+    expect(created.body.ticket.created_at).toBe("2026-01-05T09:01:00Z")
+    await json(`${emu.url}/api/v2/tickets/${created.body.ticket.id}.json`, ZD)
+    expect(seen).toEqual(["POST /api/v2/tickets.json", `GET /api/v2/tickets/${created.body.ticket.id}.json`])
+  })
+
   it("answers the incremental export's own 10 per minute limit with 429 and Retry-After", async () => {
     const emu = await startZendeskEmulator({ clock: () => Date.UTC(2026, 0, 5, 9, 0, 0) })
     running.push(emu)
