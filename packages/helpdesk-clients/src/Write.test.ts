@@ -23,6 +23,7 @@ import type { ReadError } from "./Http.js"
 import { makeJiraClient } from "./Jira.js"
 import { makeServiceNowClient } from "./ServiceNow.js"
 import { testClock } from "./testkit.js"
+import { assigneeProblem } from "./Write.js"
 import { makeZendeskClient } from "./Zendesk.js"
 
 const START = Date.UTC(2026, 0, 5, 9, 0, 0)
@@ -568,5 +569,21 @@ describe("GitHub write-back", () => {
       'a GitHub assignee is a user login, not "-ada"'
     )
     expect(emu.issues.get(n)).toMatchObject({ state: "open", assignees: [] })
+  })
+})
+
+describe("assigneeProblem", () => {
+  it("takes each vendor's agent form and names a value of another form", () => {
+    expect(assigneeProblem("zendesk", "235323")).toBeUndefined()
+    expect(assigneeProblem("servicenow", "5137153cc611227c000bbd1bd8cd2005")).toBeUndefined()
+    expect(assigneeProblem("jira", "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077")).toBeUndefined()
+    expect(assigneeProblem("freshdesk", "153000435734")).toBeUndefined()
+    expect(assigneeProblem("github", "ada-lovelace")).toBeUndefined()
+    // Sent as a JSON number: more than 15 digits would not stay exact.
+    expect(assigneeProblem("zendesk", "1234567890123456")).toBe(
+      'a Zendesk assignee is a user id (a number), not "1234567890123456"'
+    )
+    expect(assigneeProblem("github", "ada--lovelace")).toMatch(/GitHub assignee is a user login/)
+    expect(assigneeProblem("servicenow", "5137153CC611227C000BBD1BD8CD2005")).toMatch(/sys_id/)
   })
 })

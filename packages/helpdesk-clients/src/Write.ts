@@ -31,13 +31,14 @@ export interface WriteBack {
 
 /** What an assignee of each vendor looks like (docs/helpdesks.md#writing-to-the-helpdesk). */
 const ASSIGNEE_FORMS: Readonly<Record<string, { readonly pattern: RegExp; readonly form: string }>> = {
-  zendesk: { pattern: /^\d{1,20}$/, form: "a Zendesk assignee is a user id (a number)" },
+  // Ids are sent as JSON numbers: at most 15 digits, so that they stay exact.
+  zendesk: { pattern: /^[1-9]\d{0,14}$/, form: "a Zendesk assignee is a user id (a number)" },
   servicenow: {
     pattern: /^[0-9a-f]{32}$/,
     form: "a ServiceNow assignee is the sys_id of a sys_user record (32 hex digits)"
   },
   jira: { pattern: /^[A-Za-z0-9:_-]{1,128}$/, form: "a Jira assignee is an Atlassian account id" },
-  freshdesk: { pattern: /^\d{1,20}$/, form: "a Freshdesk assignee is an agent id (a number)" },
+  freshdesk: { pattern: /^[1-9]\d{0,14}$/, form: "a Freshdesk assignee is an agent id (a number)" },
   github: {
     pattern: /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/,
     form: "a GitHub assignee is a user login"
