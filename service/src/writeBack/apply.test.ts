@@ -61,6 +61,14 @@ describe("isWriteBackEcho", () => {
     // An absorbed echo leaves the helpdesk's own value applied (`solved` for a Closed workitem): still the window.
     expect(isWriteBackEcho(defaultCatalog, "zendesk", link("solved", "solved"), values("solved"))).toBe(true)
   })
+
+  it("after an assignee written alone, absorbs only the bookkeeping change (no catalog field sees the assignee)", () => {
+    const assigned: Link = { ...link("open"), writeBack: { assignee: "235323" } }
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", assigned, values("open"))).toBe(true)
+    // A status the agent did not write (solved writes back to nothing here) is a real change, not an echo.
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", assigned, values("solved"))).toBe(false)
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", assigned, values("open", "Fire"))).toBe(false)
+  })
 })
 
 describe("writeBackNote", () => {
