@@ -28,3 +28,5 @@ export const clientSecret = stack.clientSecret
 export const integrationId = stack.integrationId
 export const dataActionIds = stack.dataActionIds
 export const dataActionBasicAuth = stack.dataActionBasicAuth
+export const writeBackWorkflowId = stack.writeBackWorkflowId
+export const writeBackTriggerId = stack.writeBackTriggerId

@@ -101,7 +101,8 @@ describe("the stack under mocks", () => {
       "data-actions-credential",
       "data-actions-integration",
       "data-actions-workbridge-normalize-ticket",
-      "data-actions-workbridge-ticket-sync-status"
+      "data-actions-workbridge-ticket-sync-status",
+      "data-actions-workbridge-workitem-event"
     ]
     expect([...names].sort()).toEqual([...expected].sort())
     expect(byName("workitems").type).toBe("workbridge:index:WorkitemSetup")
@@ -159,7 +160,7 @@ describe("the stack under mocks", () => {
 
   it("passes the connection (with the provisioning secret) to every provider as a secret", () => {
     const dynamic = recorded.filter((r) => r.type.startsWith("pulumi-nodejs:"))
-    expect(dynamic.length).toBe(20)
+    expect(dynamic.length).toBe(21)
     for (const r of dynamic) {
       expect(secretValue(r.inputs["connection"])).toEqual({
         region: "mypurecloud.ie",

@@ -15,10 +15,12 @@ import type { DataActionConfig, DataActionContract } from "./providers/dataActio
 import { integrationProvider } from "./providers/integration.js"
 import { integrationCredentialProvider } from "./providers/integrationCredential.js"
 import { oauthClientProvider } from "./providers/oauthClient.js"
+import { processAutomationTriggerProvider } from "./providers/processAutomationTrigger.js"
 import { roleProvider } from "./providers/role.js"
 import type { SdkTarget } from "./providers/sdk.js"
 import { checkTarget } from "./providers/sdk.js"
 import { workbinProvider } from "./providers/workbin.js"
+import { workflowProvider } from "./providers/workflow.js"
 import { workitemSchemaProvider } from "./providers/workitemSchema.js"
 import { worktypeProvider } from "./providers/worktype.js"
 import { worktypeDefaultStatusProvider } from "./providers/worktypeDefaultStatus.js"
@@ -37,6 +39,11 @@ export interface ProvisionOptions {
     readonly definitions: ReadonlyArray<ActionDefinition>
     readonly basicAuth: { readonly userName: string; readonly password: string }
   }
+  /**
+   * Also create the write-back workflow and trigger (needs `dataActions` holding the write-back action, by default
+   * `WRITE_BACK_ACTION_NAME`). The trigger ignores events of changes by the OAuth client created here.
+   */
+  readonly writeBack?: { readonly actionName?: string }
 }
 
 export interface Provisioned {
@@ -55,6 +62,8 @@ export interface Provisioned {
   readonly integrationId?: string
   /** Action name → id. */
   readonly actionIds?: Readonly<Record<string, string>>
+  readonly workflowId?: string
+  readonly triggerId?: string
   /** Delete everything created, in the safe order (what `pulumi destroy` does). */
   destroy(): Promise<void>
 }
@@ -153,6 +162,19 @@ export function providerSteps(connection: SdkTarget): ProvisionSteps {
         secure: false
       })
       return { id: r.id, undo: () => dataActionProvider.delete(r.id, r.outs) }
+    },
+    workflow: async ({ name, yaml }) => {
+      const r = await workflowProvider.create({ connection, name, yaml })
+      return { id: r.id, undo: () => workflowProvider.delete(r.id, r.outs) }
+    },
+    trigger: async (t) => {
+      const r = await processAutomationTriggerProvider.create({
+        connection,
+        ...t,
+        target: { ...t.target },
+        matchCriteria: t.matchCriteria.map((c) => ({ ...c }))
+      })
+      return { id: r.id, undo: () => processAutomationTriggerProvider.delete(r.id, r.outs) }
     }
   }
 }
@@ -168,7 +190,8 @@ export async function provisionForService(target: SdkTarget, options: ProvisionO
     catalog,
     names,
     access: { permissions },
-    ...(options.dataActions === undefined ? {} : { dataActions: options.dataActions })
+    ...(options.dataActions === undefined ? {} : { dataActions: options.dataActions }),
+    ...(options.writeBack === undefined ? {} : { writeBack: { ...options.writeBack } })
   })
   return {
     worktypeId: r.worktypeId,
@@ -183,6 +206,8 @@ export async function provisionForService(target: SdkTarget, options: ProvisionO
     clientSecret: r.clientSecret as string,
     ...(r.integrationId === undefined ? {} : { integrationId: r.integrationId }),
     ...(r.actionIds === undefined ? {} : { actionIds: r.actionIds }),
+    ...(r.workflowId === undefined ? {} : { workflowId: r.workflowId }),
+    ...(r.triggerId === undefined ? {} : { triggerId: r.triggerId }),
     destroy: r.destroy
   }
 }

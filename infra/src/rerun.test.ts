@@ -8,13 +8,21 @@ import * as pulumi from "@pulumi/pulumi"
 import type { Catalog } from "@workbridge/catalog"
 import { defaultCatalog } from "@workbridge/catalog"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { buildDataActionDefinitions } from "@workbridge/data-actions"
+import { WRITE_BACK_ACTION_NAME } from "@workbridge/genesys"
+import { call as sdkCall, login } from "@workbridge/genesys-emulator/testing"
+import platformClient from "purecloud-platform-client-v2"
 import type { StackConfig } from "./build/config.js"
+import type { ActionDefinition } from "./components/dataActions.js"
+import { writeBackActionStandIn } from "./writeBackTesting.js"
 import { dataActionProvider } from "./providers/dataAction.js"
 import { integrationProvider } from "./providers/integration.js"
 import { integrationCredentialProvider } from "./providers/integrationCredential.js"
 import { oauthClientProvider } from "./providers/oauthClient.js"
+import { processAutomationTriggerProvider } from "./providers/processAutomationTrigger.js"
 import { roleProvider } from "./providers/role.js"
 import { workbinProvider } from "./providers/workbin.js"
+import { workflowProvider } from "./providers/workflow.js"
 import { workitemSchemaProvider } from "./providers/workitemSchema.js"
 import { worktypeProvider } from "./providers/worktype.js"
 import { worktypeDefaultStatusProvider } from "./providers/worktypeDefaultStatus.js"
@@ -46,7 +54,9 @@ const PROVIDERS: Record<string, Provider> = {
   OAuthClient: oauthClientProvider,
   IntegrationCredential: integrationCredentialProvider,
   Integration: integrationProvider,
-  DataAction: dataActionProvider
+  DataAction: dataActionProvider,
+  Workflow: workflowProvider,
+  ProcessAutomationTrigger: processAutomationTriggerProvider
 }
 
 /** Pulumi's marker of a secret value in serialized inputs. */
@@ -143,11 +153,17 @@ afterAll(async () => {
 })
 
 /** One `pulumi up` of the program: every registration applied, and the steps it took. */
-const up = async (catalog: Catalog): Promise<Step[]> => {
+const up = async (
+  catalog: Catalog,
+  writeBack?: { readonly definitions: ReadonlyArray<ActionDefinition> }
+): Promise<Step[]> => {
   steps = []
   pending = []
   const { defineStack } = await import("./program.js")
-  const out = defineStack(config, catalog)
+  const out =
+    writeBack === undefined
+      ? defineStack(config, catalog)
+      : defineStack({ ...config, writeBack: true }, catalog, { definitions: writeBack.definitions })
   await new Promise((resolve) =>
     pulumi.all([out.worktypeId, out.clientId, out.dataActionIds, out.statusIds]).apply(resolve)
   )
@@ -227,6 +243,67 @@ describe("the program under the providers", () => {
     expect(after).not.toBe(before)
     expect(actionsNamed("Workbridge - Normalize ticket").map((a) => a.id)).toEqual([after])
     expect(await up(defaultCatalog)).toEqual([])
+  })
+})
+
+describe("the program with the write-back chain", () => {
+  // The service's actions, with a stand-in for its write-back action (the data-actions package's workitemEvent).
+  const definitions = (timeoutSeconds = 10): ReadonlyArray<ActionDefinition> => [
+    ...buildDataActionDefinitions(defaultCatalog, {
+      baseUrl: "https://workbridge.example.com",
+      credentialType: "basicAuth"
+    }).filter((d) => d.name !== WRITE_BACK_ACTION_NAME),
+    (() => {
+      const d = writeBackActionStandIn("https://workbridge.example.com/data-actions/workitem-event")
+      return { ...d, config: { ...d.config, timeoutSeconds } }
+    })()
+  ]
+  const action = `data-actions-${WRITE_BACK_ACTION_NAME.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`
+
+  it("adds the action, the workflow and the trigger; runs again with no step", async () => {
+    const added = await up(defaultCatalog, { definitions: definitions() })
+    expect(added.map((s) => `${s.op} ${s.name}`).sort()).toEqual([
+      `create ${action}`,
+      "create write-back-trigger",
+      "create write-back-workflow"
+    ])
+    expect(await up(defaultCatalog, { definitions: definitions() })).toEqual([])
+  })
+
+  it("puts back a trigger disabled by hand, and re-imports the workflow when its action is replaced", async () => {
+    const admin = await login(g.emulator.url, g.admin.clientId, g.admin.clientSecret)
+    const pa = new platformClient.ProcessAutomationApi(admin.client)
+    const triggerId = stack.get("write-back-trigger")!.id
+    const current = await sdkCall<Record<string, unknown>>(pa.getProcessautomationTrigger(triggerId))
+    const { id: _id, selfUri: _self, ...rest } = current.body
+    await sdkCall(pa.putProcessautomationTrigger(triggerId, { ...rest, enabled: false } as never))
+    expect((await up(defaultCatalog, { definitions: definitions() })).map((s) => `${s.op} ${s.name}`)).toEqual([
+      "update write-back-trigger"
+    ])
+    expect((await sdkCall<{ enabled: boolean }>(pa.getProcessautomationTrigger(triggerId))).body.enabled).toBe(true)
+
+    // A changed contract replaces the action (new id): the workflow is imported again, the trigger stays.
+    const changed = definitions().map((d) =>
+      d.name === WRITE_BACK_ACTION_NAME
+        ? {
+            ...d,
+            contract: {
+              ...d.contract,
+              output: {
+                successSchema: {
+                  type: "object",
+                  properties: { accepted: { type: "boolean" }, ignored: { type: "string" } }
+                }
+              }
+            }
+          }
+        : d
+    )
+    const flowId = stack.get("write-back-workflow")!.id
+    const steps = await up(defaultCatalog, { definitions: changed })
+    expect(steps.map((s) => `${s.op} ${s.name}`).sort()).toEqual([`replace ${action}`, "update write-back-workflow"])
+    expect(stack.get("write-back-workflow")!.id).toBe(flowId)
+    expect(await up(defaultCatalog, { definitions: changed })).toEqual([])
   })
 })
 

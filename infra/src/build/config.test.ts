@@ -42,6 +42,14 @@ describe("readStackConfig", () => {
     expect(() => readStackConfig(getter({ ...base, [key]: undefined }))).toThrow(message)
   })
 
+  it("turns the write-back chain on with workbridge:writeBack=true only, naming any other value", () => {
+    expect(readStackConfig(getter({ ...base, writeBack: "true" })).writeBack).toBe(true)
+    expect(readStackConfig(getter({ ...base, writeBack: "false" })).writeBack).toBeUndefined()
+    expect(() => readStackConfig(getter({ ...base, writeBack: "yes" }))).toThrow(
+      'workbridge:writeBack: true or false, got "yes"'
+    )
+  })
+
   it("refuses region and gatewayUrl together, a bad region and a bad URL", () => {
     expect(() => readStackConfig(getter({ ...base, gatewayUrl: "http://127.0.0.1:9300" }))).toThrow(
       /workbridge:gatewayUrl: set either/
@@ -87,6 +95,7 @@ describe("resourceNames", () => {
     const n = resourceNames("Acme Support", "workbridge_ticket")
     expect(n.worktype).toBe("Acme Support Ticket")
     expect(n.schema).toBe("acme_support_workbridge_ticket")
+    expect([n.workflow, n.trigger]).toEqual(["Acme Support write-back", "Acme Support write-back"])
     expect(Object.values(n).every((v) => v.length >= 3 && v.length <= 256)).toBe(true)
   })
 

@@ -21,6 +21,8 @@ export interface StackConfig {
   readonly dataActionBasicAuth: string
   /** Ids of objects that already exist in the org, to adopt instead of create (`workbridge:adopt`). */
   readonly adopt?: AdoptIds
+  /** Provision the write-back chain (`workbridge:writeBack`, default false): workflow and trigger. */
+  readonly writeBack?: boolean
 }
 
 /** Existing Genesys objects to adopt (Pulumi's `import` resource option), by id. */
@@ -78,7 +80,8 @@ export const CONFIG_KEYS = [
   "namePrefix",
   "catalogFile",
   "dataActionBasicAuth",
-  "adopt"
+  "adopt",
+  "writeBack"
 ] as const
 
 /** The keys whose values are secrets. */
@@ -127,6 +130,10 @@ export function readStackConfig(get: ConfigGetter): StackConfig {
   const catalogFile = opt("catalogFile")
   const adoptText = opt("adopt")
   const adopt = adoptText === undefined ? undefined : parseAdopt(adoptText)
+  const writeBackText = opt("writeBack")
+  if (writeBackText !== undefined && writeBackText !== "true" && writeBackText !== "false") {
+    throw new Error(`workbridge:writeBack: true or false, got ${JSON.stringify(writeBackText)}`)
+  }
   return {
     ...(region === undefined ? {} : { region }),
     ...(gatewayUrl === undefined ? {} : { gatewayUrl }),
@@ -136,7 +143,8 @@ export function readStackConfig(get: ConfigGetter): StackConfig {
     namePrefix: opt("namePrefix") ?? "Workbridge",
     ...(catalogFile === undefined ? {} : { catalogFile }),
     dataActionBasicAuth,
-    ...(adopt === undefined ? {} : { adopt })
+    ...(adopt === undefined ? {} : { adopt }),
+    ...(writeBackText === "true" ? { writeBack: true } : {})
   }
 }
 

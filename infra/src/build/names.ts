@@ -9,6 +9,9 @@ export interface ResourceNames {
   readonly integration: string
   readonly credential: string
   readonly dataActionCategory: string
+  /** The write-back workflow and the trigger starting it. */
+  readonly workflow: string
+  readonly trigger: string
 }
 
 const PREFIX = /^[A-Za-z][A-Za-z0-9 _-]{0,63}$/
@@ -32,6 +35,8 @@ export function resourceNames(namePrefix: string, schemaName: string): ResourceN
     oauthClient: `${namePrefix} Sync Service`,
     integration: `${namePrefix} Data Actions`,
     credential: `${namePrefix} Data Actions Basic Auth`,
-    dataActionCategory: `${namePrefix} Data Actions`
+    dataActionCategory: `${namePrefix} Data Actions`,
+    workflow: `${namePrefix} write-back`,
+    trigger: `${namePrefix} write-back`
   }
 }

@@ -36,6 +36,8 @@ export class DataActions extends pulumi.ComponentResource {
   public readonly integrationId: pulumi.Output<string>
   /** Action name → action id. */
   public readonly actionIds: pulumi.Output<Record<string, string>>
+  /** Action name → the published action resource (what a flow calling it waits for). */
+  public readonly actions: Readonly<Record<string, DataAction>>
 
   constructor(name: string, args: DataActionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workbridge:index:DataActions", name, {}, opts)
@@ -88,6 +90,7 @@ export class DataActions extends pulumi.ComponentResource {
         ] as const
     )
     this.integrationId = integration.integrationId
+    this.actions = Object.fromEntries(actions)
     this.actionIds = pulumi
       .all(actions.map(([n, a]) => a.actionId.apply((id) => [n, id] as const)))
       .apply((pairs) => Object.fromEntries(pairs))

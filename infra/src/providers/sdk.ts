@@ -28,6 +28,8 @@ export interface Session {
   readonly authorization: InstanceType<Sdk["AuthorizationApi"]>
   readonly oauth: InstanceType<Sdk["OAuthApi"]>
   readonly integrations: InstanceType<Sdk["IntegrationsApi"]>
+  readonly architect: InstanceType<Sdk["ArchitectApi"]>
+  readonly processAutomation: InstanceType<Sdk["ProcessAutomationApi"]>
 }
 
 /** A failed Genesys call: the operation, the HTTP status and Genesys's message (never headers or bodies sent). */
@@ -217,7 +219,9 @@ export async function connect(target: SdkTarget): Promise<Session> {
     taskManagement: new sdk.TaskManagementApi(client),
     authorization: new sdk.AuthorizationApi(client),
     oauth: new sdk.OAuthApi(client),
-    integrations: new sdk.IntegrationsApi(client)
+    integrations: new sdk.IntegrationsApi(client),
+    architect: new sdk.ArchitectApi(client),
+    processAutomation: new sdk.ProcessAutomationApi(client)
   }
 }
 

@@ -12,8 +12,10 @@ import { dataActionProvider } from "./dataAction.js"
 import { integrationProvider } from "./integration.js"
 import { integrationCredentialProvider } from "./integrationCredential.js"
 import { oauthClientProvider } from "./oauthClient.js"
+import { processAutomationTriggerProvider } from "./processAutomationTrigger.js"
 import { roleProvider } from "./role.js"
 import { workbinProvider } from "./workbin.js"
+import { workflowProvider } from "./workflow.js"
 import { workitemSchemaProvider } from "./workitemSchema.js"
 import { worktypeProvider } from "./worktype.js"
 import { worktypeDefaultStatusProvider } from "./worktypeDefaultStatus.js"
@@ -31,7 +33,9 @@ const PROVIDERS = {
   oauthClientProvider,
   integrationCredentialProvider,
   integrationProvider,
-  dataActionProvider
+  dataActionProvider,
+  workflowProvider,
+  processAutomationTriggerProvider
 } as const
 
 /** Provider export → its file. */
@@ -46,7 +50,9 @@ const FILES: Record<keyof typeof PROVIDERS, string> = {
   oauthClientProvider: "oauthClient",
   integrationCredentialProvider: "integrationCredential",
   integrationProvider: "integration",
-  dataActionProvider: "dataAction"
+  dataActionProvider: "dataAction",
+  workflowProvider: "workflow",
+  processAutomationTriggerProvider: "processAutomationTrigger"
 }
 
 /**

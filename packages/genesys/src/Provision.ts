@@ -1,7 +1,8 @@
 /**
  * The one provisioner of the Genesys side: from the catalog, the workbin, workitem schema, worktype, its statuses with
- * their transitions and the default status; optionally the service's role and OAuth client, and the Data Actions
- * integration (basic-auth credential, integration, published actions). Everything it creates is undone in reverse
+ * their transitions and the default status; optionally the service's role and OAuth client, the Data Actions
+ * integration (basic-auth credential, integration, published actions) and the write-back chain (the workflow calling
+ * the write-back action, and the Process Automation trigger starting it). Everything it creates is undone in reverse
  * order by `destroy()`, and at once when a step fails.
  *
  * The order and the plan are here; each object is made by a `ProvisionSteps` backend:
@@ -14,6 +15,13 @@ import platformClient from "purecloud-platform-client-v2"
 import { type Catalog, toWorkitemSchema } from "@workbridge/catalog"
 import { makeSdkClient } from "./Genesys.js"
 import { type PlannedStatus, planStatuses } from "./statuses.js"
+import {
+  type TriggerSpec,
+  triggerDifferences,
+  WRITE_BACK_ACTION_NAME,
+  writeBackTrigger,
+  writeBackWorkflowYaml
+} from "./WriteBackChain.js"
 
 /** One object made by a step, and how to delete it (absent: nothing to undo, e.g. an object a re-run reused). */
 export interface Created {
@@ -59,6 +67,10 @@ export interface ProvisionSteps {
   ) => Promise<Created>
   readonly integration?: (name: string, credentialId: string) => Promise<Created>
   readonly dataAction?: (integrationId: string, category: string, action: ActionToCreate) => Promise<Created>
+  /** A published workflow from its Architect YAML (a flows import job); the id of the flow. */
+  readonly workflow?: (w: { readonly name: string; readonly yaml: string }) => Promise<Created>
+  /** A Process Automation trigger (`CreateTriggerRequest`). */
+  readonly trigger?: (t: TriggerSpec) => Promise<Created>
 }
 
 /** Names of the objects to find or create. */
@@ -71,6 +83,8 @@ export interface ProvisionNames {
   readonly credential?: string
   readonly integration?: string
   readonly dataActionCategory?: string
+  readonly workflow?: string
+  readonly trigger?: string
 }
 
 export interface ProvisionPlan {
@@ -83,6 +97,12 @@ export interface ProvisionPlan {
     readonly definitions: ReadonlyArray<ActionToCreate>
     readonly basicAuth: { readonly userName: string; readonly password: string }
   }
+  /**
+   * Also create the write-back chain (needs `dataActions`): the workflow calling `actionName` (default
+   * `WRITE_BACK_ACTION_NAME`, which must be one of the definitions) and the trigger starting it on events of the
+   * worktype not made by `workbridgeClientId` (default: the OAuth client `access` creates).
+   */
+  readonly writeBack?: { readonly actionName?: string; readonly workbridgeClientId?: string }
 }
 
 export interface ProvisionResult {
@@ -98,6 +118,8 @@ export interface ProvisionResult {
   readonly integrationId?: string
   /** Action name → id. */
   readonly actionIds?: Readonly<Record<string, string>>
+  readonly workflowId?: string
+  readonly triggerId?: string
   /** Delete everything created, in the safe order (what `pulumi destroy` does). */
   destroy(): Promise<void>
 }
@@ -113,6 +135,7 @@ const needed = <A>(step: A | undefined, name: string): A => {
  */
 export async function provisionWith(steps: ProvisionSteps, plan: ProvisionPlan): Promise<ProvisionResult> {
   const statusPlan = planStatuses(plan.catalog)
+  const writeBackAction = checkWriteBack(plan)
   const undo: Array<() => Promise<void>> = []
   const track = <C extends Created | undefined>(c: C): C => {
     if (c !== undefined && c.undo !== undefined) undo.push(c.undo)
@@ -183,6 +206,35 @@ export async function provisionWith(steps: ProvisionSteps, plan: ProvisionPlan):
       actions = { integrationId: integration.id, actionIds }
     }
 
+    let writeBack: { workflowId: string; triggerId: string } | undefined
+    if (plan.writeBack !== undefined && writeBackAction !== undefined) {
+      const workflowName = needed(names.workflow, "workflow's name")
+      const yaml = writeBackWorkflowYaml({
+        workflowName,
+        integrationName: needed(names.integration, "integration's name"),
+        actionName: writeBackAction
+      })
+      const workflow = track(await needed(steps.workflow, "workflow")({ name: workflowName, yaml }))
+      const workbridgeClientId = plan.writeBack.workbridgeClientId ?? access?.clientId
+      if (workbridgeClientId === undefined) {
+        throw new Error("writeBack.workbridgeClientId: required when no OAuth client is created (access)")
+      }
+      const trigger = track(
+        await needed(
+          steps.trigger,
+          "trigger"
+        )(
+          writeBackTrigger({
+            name: needed(names.trigger, "trigger's name"),
+            workflowId: workflow.id,
+            worktypeId: worktype.id,
+            workbridgeClientId
+          })
+        )
+      )
+      writeBack = { workflowId: workflow.id, triggerId: trigger.id }
+    }
+
     return {
       workbinId: workbin.id,
       schemaId: schema.id,
@@ -191,12 +243,32 @@ export async function provisionWith(steps: ProvisionSteps, plan: ProvisionPlan):
       statusIds,
       ...(access ?? {}),
       ...(actions ?? {}),
+      ...(writeBack ?? {}),
       destroy
     }
   } catch (err) {
     await destroy().catch(() => undefined)
     throw err
   }
+}
+
+/** The write-back action's name, checked before anything is created; undefined without `writeBack`. */
+function checkWriteBack(plan: ProvisionPlan): string | undefined {
+  if (plan.writeBack === undefined) return undefined
+  const actionName = plan.writeBack.actionName ?? WRITE_BACK_ACTION_NAME
+  if (plan.dataActions === undefined) {
+    throw new Error("writeBack: needs dataActions (the workflow calls the write-back Data Action)")
+  }
+  const names = plan.dataActions.definitions.map((d) => d.name)
+  if (!names.includes(actionName)) {
+    throw new Error(
+      `writeBack.actionName: "${actionName}" is not one of dataActions.definitions (${names.map((n) => `"${n}"`).join(", ")})`
+    )
+  }
+  if (plan.writeBack.workbridgeClientId === undefined && plan.access === undefined) {
+    throw new Error("writeBack.workbridgeClientId: required when no OAuth client is created (access)")
+  }
+  return actionName
 }
 
 // == the SDK backend: find by name, else create
@@ -233,8 +305,9 @@ const nameFilter = (name: string) => ({
 })
 
 /**
- * Steps over a logged-in SDK client that find each workitem object by name before creating it (a re-run reuses
- * them; nothing they find or create is undone). They make the workitem objects only: no role, client or actions.
+ * Steps over a logged-in SDK client that find each object by name before creating it (a re-run reuses them; nothing
+ * they find or create is undone): the workitem objects, the Data Actions integration and actions, and the write-back
+ * workflow and trigger. They make no role or OAuth client.
  */
 export const sdkSteps = (client: InstanceType<typeof platformClient.ApiClientClass>): ProvisionSteps => {
   const tm = new platformClient.TaskManagementApi(client)
@@ -309,8 +382,249 @@ export const sdkSteps = (client: InstanceType<typeof platformClient.ApiClientCla
       await step("default status", () =>
         tm.patchTaskmanagementWorktype(worktypeId, { defaultStatusId: statusId } as never)
       )
+    },
+    ...dataActionSdkSteps(client),
+    ...writeBackSdkSteps(client)
+  }
+}
+
+/** A listing's entities across its pages (`pageNumber`/`pageCount`), at most `maxPages`. */
+const allPages = async (
+  what: string,
+  page: (pageNumber: number) => Promise<unknown>,
+  maxPages = 50
+): Promise<Array<Any>> => {
+  const out: Array<Any> = []
+  for (let n = 1; n <= maxPages; n++) {
+    const b = body(await step(what, () => page(n)))
+    out.push(...entities(b))
+    const pageCount = typeof b["pageCount"] === "number" ? b["pageCount"] : 1
+    if (n >= pageCount) break
+  }
+  return out
+}
+
+/**
+ * The Data Actions objects, found by name first: the basic-auth credential (its fields written again), the
+ * `custom-rest-actions` integration (configured with the credential and enabled when created), and each published
+ * action — kept when its contract and config are the declared ones, else deleted and published again (a published
+ * contract cannot change).
+ */
+const dataActionSdkSteps = (
+  client: InstanceType<typeof platformClient.ApiClientClass>
+): Pick<ProvisionSteps, "basicAuthCredential" | "integration" | "dataAction"> => {
+  const api = new platformClient.IntegrationsApi(client)
+  return {
+    basicAuthCredential: async (name, basicAuth) => {
+      const credential = { name, type: { name: "basicAuth" }, credentialFields: { ...basicAuth } }
+      const found = (
+        await allPages("credential list", (pageNumber) => api.getIntegrationsCredentials({ pageNumber, pageSize: 100 }))
+      ).find((c) => c["name"] === name)
+      if (found !== undefined) {
+        await step("credential update", () =>
+          api.putIntegrationsCredential(String(found["id"]), { body: credential } as never)
+        )
+        return { id: String(found["id"]) }
+      }
+      const created = body(
+        await step("credential create", () => api.postIntegrationsCredentials({ body: credential } as never))
+      )
+      return { id: String(created["id"]) }
+    },
+    integration: async (name, credentialId) => {
+      const found = (
+        await allPages("integration list", (pageNumber) => api.getIntegrations({ pageNumber, pageSize: 100 }))
+      ).find((i) => i["name"] === name)
+      if (found !== undefined) return { id: String(found["id"]) }
+      const created = body(
+        await step("integration create", () =>
+          api.postIntegrations({ body: { integrationType: { id: "custom-rest-actions" }, name } } as never)
+        )
+      )
+      const id = String(created["id"])
+      const current = body(await step("integration config read", () => api.getIntegrationConfigCurrent(id)))
+      await step("integration config", () =>
+        api.putIntegrationConfigCurrent(id, {
+          body: {
+            name,
+            notes: "",
+            version: current["version"],
+            properties: current["properties"] ?? {},
+            advanced: current["advanced"] ?? {},
+            credentials: { basicAuth: { id: credentialId } }
+          }
+        } as never)
+      )
+      await step("integration enable", () => api.patchIntegration(id, { body: { intendedState: "ENABLED" } } as never))
+      return { id }
+    },
+    dataAction: async (integrationId, category, d) => {
+      const existing = entities(
+        await step(`action "${d.name}" list`, () =>
+          api.getIntegrationsActions({ name: d.name, includeConfig: true, pageSize: 100 } as never)
+        )
+      ).find((a) => a["name"] === d.name)
+      if (existing !== undefined) {
+        const id = String(existing["id"])
+        const current = body(
+          await step(`action "${d.name}" read`, () =>
+            api.getIntegrationsAction(id, { expand: "contract", includeConfig: true } as never)
+          )
+        )
+        const same =
+          current["integrationId"] === integrationId &&
+          current["category"] === category &&
+          sameJson(current["contract"], d.contract) &&
+          sameJson(current["config"], d.config)
+        if (same) return { id }
+        await step(`action "${d.name}" delete`, () => api.deleteIntegrationsAction(id))
+      }
+      const created = body(
+        await step(`action "${d.name}" create`, () =>
+          api.postIntegrationsActions({
+            name: d.name,
+            category,
+            integrationId,
+            secure: false,
+            contract: d.contract,
+            config: d.config
+          } as never)
+        )
+      )
+      return { id: String(created["id"]) }
     }
   }
+}
+
+/** Whether the server's copy holds every key of `desired` with the same value (extra server keys are ignored). */
+const sameJson = (actual: unknown, desired: unknown): boolean => {
+  if (Array.isArray(desired)) {
+    return Array.isArray(actual) && actual.length === desired.length && desired.every((d, i) => sameJson(actual[i], d))
+  }
+  if (desired !== null && typeof desired === "object") {
+    if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return false
+    return Object.entries(desired as Any).every(([k, v]) => v === undefined || sameJson((actual as Any)[k], v))
+  }
+  return actual === desired
+}
+
+/** How long a flows import job may take (CX as Code waits 16 minutes), and the longest pause between polls. */
+const FLOW_JOB_TIMEOUT_MS = 16 * 60_000
+const FLOW_JOB_MAX_POLL_MS = 15_000
+
+/**
+ * Deploy Architect YAML as CX as Code's `genesyscloud_flow` does: `postFlowsJobs` registers a job and answers a
+ * presigned URL with the headers to send; the YAML is PUT there; `getFlowsJob` is polled until `Success` (the
+ * published flow's id) or `Failure` (its messages name the problem).
+ */
+export async function deployFlowYaml(
+  architect: InstanceType<typeof platformClient.ArchitectApi>,
+  flowName: string,
+  yaml: string
+): Promise<string> {
+  const job = body(await step(`workflow "${flowName}" import job`, () => architect.postFlowsJobs()))
+  const jobId = String(job["id"])
+  const url = job["presignedUrl"]
+  if (typeof url !== "string" || url === "") {
+    throw new Error(`provisioning workflow "${flowName}" import job ${jobId} failed: no presignedUrl in the answer`)
+  }
+  const headers = (job["headers"] ?? {}) as Record<string, string>
+  let upload: Response
+  try {
+    upload = await fetch(url, { method: "PUT", headers, body: yaml })
+  } catch (e) {
+    throw new Error(`provisioning workflow "${flowName}" upload failed: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  if (!upload.ok) {
+    throw new Error(`provisioning workflow "${flowName}" upload failed (HTTP ${upload.status})`)
+  }
+  const deadline = Date.now() + FLOW_JOB_TIMEOUT_MS
+  for (let pause = 100; ; pause = Math.min(pause * 2, FLOW_JOB_MAX_POLL_MS)) {
+    const state = body(await step(`workflow "${flowName}" job status`, () => architect.getFlowsJob(jobId)))
+    const status = state["status"]
+    if (status === "Success") {
+      const flowId = (state["flow"] as Any | undefined)?.["id"]
+      if (typeof flowId !== "string" || flowId === "") {
+        throw new Error(`provisioning workflow "${flowName}": job ${jobId} succeeded without a flow id`)
+      }
+      return flowId
+    }
+    if (status === "Failure") {
+      const messages = ((state["messages"] as Array<Any> | undefined) ?? [])
+        .map((m) => m["text"])
+        .filter((t): t is string => typeof t === "string")
+      throw new Error(
+        `provisioning workflow "${flowName}" failed (job ${jobId}): ${messages.length > 0 ? messages.join("; ") : "no messages"}`
+      )
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`provisioning workflow "${flowName}": job ${jobId} did not finish in 16 minutes`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause))
+  }
+}
+
+/**
+ * The write-back chain's objects, found by name first: the workflow (a workflow of that name is adopted as it is; a
+ * new one is deployed from the YAML) and the trigger (adopted, and updated with its current `version` when it
+ * differs from the declared one).
+ */
+const writeBackSdkSteps = (
+  client: InstanceType<typeof platformClient.ApiClientClass>
+): Pick<ProvisionSteps, "workflow" | "trigger"> => {
+  const architect = new platformClient.ArchitectApi(client)
+  const pa = new platformClient.ProcessAutomationApi(client)
+  return {
+    workflow: async ({ name, yaml }) => {
+      const found = entities(
+        await step(`workflow "${name}" lookup`, () => architect.getFlows({ type: ["workflow"], name, pageSize: 100 }))
+      ).find((f) => f["name"] === name)
+      if (found !== undefined) return { id: String(found["id"]) }
+      return { id: await deployFlowYaml(architect, name, yaml) }
+    },
+    trigger: async (spec) => {
+      const found = await findTrigger(pa, spec)
+      if (found === undefined) {
+        const created = body(
+          await step(`trigger "${spec.name}" create`, () => pa.postProcessautomationTriggers(spec as never))
+        )
+        return { id: String(created["id"]) }
+      }
+      const id = String(found["id"])
+      if (triggerDifferences(found, spec).length > 0) {
+        const current = body(await step(`trigger "${spec.name}" read`, () => pa.getProcessautomationTrigger(id)))
+        await step(`trigger "${spec.name}" update`, () =>
+          pa.putProcessautomationTrigger(id, { ...spec, version: current["version"] } as never)
+        )
+      }
+      return { id }
+    }
+  }
+}
+
+/** The trigger of that name on the spec's topic (the listing pages with an `after` cursor). */
+export async function findTrigger(
+  pa: InstanceType<typeof platformClient.ProcessAutomationApi>,
+  spec: Pick<TriggerSpec, "name" | "topicName">
+): Promise<Any | undefined> {
+  let after: string | undefined
+  for (let page = 0; page < 50; page++) {
+    const b = body(
+      await step(`trigger "${spec.name}" lookup`, () =>
+        pa.getProcessautomationTriggers({
+          topicName: spec.topicName,
+          pageSize: "100",
+          ...(after === undefined ? {} : { after })
+        })
+      )
+    )
+    const found = entities(b).find((t) => t["name"] === spec.name)
+    if (found !== undefined) return found
+    const next = typeof b["nextUri"] === "string" ? new URL(b["nextUri"], "http://x").searchParams.get("after") : null
+    if (next === null || next === "") return undefined
+    after = next
+  }
+  return undefined
 }
 
 export interface ProvisionOptions {
@@ -320,6 +634,13 @@ export interface ProvisionOptions {
   readonly catalog: Catalog
   readonly workbinName?: string
   readonly worktypeName?: string
+  /** Also find or create the Data Actions integration (its basic-auth credential) and these published actions. */
+  readonly dataActions?: ProvisionPlan["dataActions"]
+  /**
+   * Also find or create the write-back workflow and trigger (needs `dataActions` with the write-back action).
+   * `workbridgeClientId` defaults to `clientId`: the bundled emulator's service calls Genesys as its admin client.
+   */
+  readonly writeBack?: ProvisionPlan["writeBack"]
 }
 
 export interface Provisioned {
@@ -328,14 +649,28 @@ export interface Provisioned {
   readonly worktypeId: string
   /** Status name → id. */
   readonly statusIds: Readonly<Record<string, string>>
+  readonly integrationId?: string
+  /** Action name → id. */
+  readonly actionIds?: Readonly<Record<string, string>>
+  readonly workflowId?: string
+  readonly triggerId?: string
 }
 
 export const DEFAULT_WORKBIN_NAME = "Workbridge tickets"
 export const DEFAULT_WORKTYPE_NAME = "Workbridge ticket"
+/** Names of the Data Actions and write-back objects `provision` finds or creates. */
+export const DEFAULT_CHAIN_NAMES = {
+  credential: "Workbridge Data Actions Basic Auth",
+  integration: "Workbridge Data Actions",
+  dataActionCategory: "Workbridge Data Actions",
+  workflow: "Workbridge write-back",
+  trigger: "Workbridge write-back"
+} as const
 
 /**
- * Find or create the workitem objects of the catalog through a gateway (the bundled emulator), as its admin client:
- * idempotent, so each start of the demo reuses what the previous one made. The service's own role cannot call these
+ * Find or create the workitem objects of the catalog through a gateway (the bundled emulator), as its admin client,
+ * and, when asked, the Data Actions and the write-back chain: idempotent, so each start of the demo reuses what the
+ * previous one made. The service's own role cannot call these
  * operations; production deployments provision with `infra/` (Pulumi).
  */
 export const provision = async (options: ProvisionOptions): Promise<Provisioned> => {
@@ -346,8 +681,22 @@ export const provision = async (options: ProvisionOptions): Promise<Provisioned>
     names: {
       workbin: options.workbinName ?? DEFAULT_WORKBIN_NAME,
       schema: options.catalog.schemaName,
-      worktype: options.worktypeName ?? DEFAULT_WORKTYPE_NAME
-    }
+      worktype: options.worktypeName ?? DEFAULT_WORKTYPE_NAME,
+      ...DEFAULT_CHAIN_NAMES
+    },
+    ...(options.dataActions === undefined ? {} : { dataActions: options.dataActions }),
+    ...(options.writeBack === undefined
+      ? {}
+      : { writeBack: { workbridgeClientId: options.clientId, ...options.writeBack } })
   })
-  return { workbinId: r.workbinId, schemaId: r.schemaId, worktypeId: r.worktypeId, statusIds: r.statusIds }
+  return {
+    workbinId: r.workbinId,
+    schemaId: r.schemaId,
+    worktypeId: r.worktypeId,
+    statusIds: r.statusIds,
+    ...(r.integrationId === undefined ? {} : { integrationId: r.integrationId }),
+    ...(r.actionIds === undefined ? {} : { actionIds: r.actionIds }),
+    ...(r.workflowId === undefined ? {} : { workflowId: r.workflowId }),
+    ...(r.triggerId === undefined ? {} : { triggerId: r.triggerId })
+  }
 }

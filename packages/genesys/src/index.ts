@@ -37,6 +37,7 @@ export type { PauseScope, PauseScopeKind, RateBudgetService, TokenBucketOptions 
 export * from "./Telemetry.js"
 export * from "./statuses.js"
 export * from "./Provision.js"
+export * from "./WriteBackChain.js"
 export {
   BulkJobCreated,
   BulkJobResults,

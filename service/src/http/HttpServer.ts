@@ -10,11 +10,12 @@ import { makeApp } from "./index.js"
 import { AuditTrail } from "../observability/AuditTrail.js"
 import { ConfigError, type ServiceConfig } from "../config/Config.js"
 import { makeDataActionsRouter } from "../dataActions/index.js"
-import { DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "../demo/credentials.js"
+import { DEMO_DATA_ACTION_BASIC_AUTH, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "../demo/credentials.js"
 import { DemoHelpdesksOption } from "../demo/helpdesks.js"
+import { demoWriteBackInstructions, provisionDemoWriteBack } from "../demo/writeBack.js"
 import { Engine } from "../sync/index.js"
 import { Gauges } from "../observability/Gauges.js"
-import { Genesys, RateBudget } from "@workbridge/genesys"
+import { DEFAULT_WORKTYPE_NAME, Genesys, RateBudget } from "@workbridge/genesys"
 import { GenesysOrg } from "../genesys/GenesysOrg.js"
 import { Inbox } from "../inbox/Inbox.js"
 import { LinkStore } from "../links/LinkStore.js"
@@ -63,7 +64,12 @@ type EdgeServices =
   | HelpdeskClients
 
 /** The Data Action routes; a bad `WORKBRIDGE_DATA_ACTION_*` setting is a configuration error naming it. */
-const dataActionsRouter = (config: ServiceConfig, catalog: Catalog, runtime: Runtime.Runtime<EdgeServices>) =>
+const dataActionsRouter = (
+  config: ServiceConfig,
+  catalog: Catalog,
+  runtime: Runtime.Runtime<EdgeServices>,
+  auth: ServiceConfig["dataActionAuth"]
+) =>
   Effect.gen(function* () {
     const engine = yield* Engine
     const log = yield* Log
@@ -89,7 +95,7 @@ const dataActionsRouter = (config: ServiceConfig, catalog: Catalog, runtime: Run
       try: () =>
         makeDataActionsRouter({
           catalog,
-          auth: config.dataActionAuth,
+          auth,
           ticketStatus,
           workitemEvent,
           retryAfterSeconds: config.inboxRetryAfterSeconds,
@@ -149,6 +155,60 @@ const opsConsole = (
     )
   })
 
+/**
+ * The Data Action credential: the configured one; with the bundled emulator and none configured, the demo's (which
+ * the emulator's integration is provisioned with).
+ */
+const dataActionAuthOf = (config: ServiceConfig, org: GenesysOrg["Type"]): ServiceConfig["dataActionAuth"] =>
+  org.emulator !== undefined &&
+  config.dataActionAuth.basicAuth === undefined &&
+  config.dataActionAuth.bearerToken === undefined
+    ? { basicAuth: DEMO_DATA_ACTION_BASIC_AUTH }
+    : config.dataActionAuth
+
+/**
+ * With the bundled emulator: provision the write-back chain pointing at the service's own URL (`url`, known once it
+ * listens) and return how to act as an agent. A failure is logged and the service runs on without write-back.
+ */
+const demoWriteBack = (config: ServiceConfig, catalog: Catalog, org: GenesysOrg["Type"], url: string) =>
+  Effect.gen(function* () {
+    const g = config.genesys
+    const emulator = org.emulator
+    if (emulator === undefined || g._tag !== "Embedded") return [] as ReadonlyArray<string>
+    const log = yield* Log
+    const auth = dataActionAuthOf(config, org).basicAuth
+    if (auth === undefined) {
+      log.warn({}, "write-back chain not provisioned: the Data Actions take a bearer token, the emulator sends Basic")
+      return []
+    }
+    const result = yield* Effect.either(
+      Effect.tryPromise(() =>
+        provisionDemoWriteBack({
+          gatewayUrl: emulator.url,
+          adminId: g.adminId,
+          adminSecret: g.adminSecret,
+          catalog,
+          worktypeName: config.worktypeName ?? DEFAULT_WORKTYPE_NAME,
+          serviceUrl: url,
+          basicAuth: auth
+        })
+      )
+    )
+    if (Either.isLeft(result)) {
+      const cause = result.left.cause
+      log.warn(
+        { error: cause instanceof Error ? cause.message : String(cause) },
+        "write-back chain not provisioned in the bundled emulator"
+      )
+      return []
+    }
+    if (result.right._tag === "Skipped") {
+      log.info({ reason: result.right.reason }, "write-back chain not provisioned in the bundled emulator")
+      return []
+    }
+    return demoWriteBackInstructions(emulator.url, url, result.right)
+  })
+
 /** What the service prints once it listens (the listening line first: supervisors and tests wait for it). */
 const startupLines = (config: ServiceConfig, url: string, org: GenesysOrg["Type"]): Array<string> => {
   const lines = [
@@ -189,7 +249,7 @@ export const HttpServerLive = (settings: HttpSettings): Layer.Layer<Listening, C
         })
       )
       const sources = yield* Effect.try({ try: () => makeSources(org.credentials), catch: (e) => e as ConfigError })
-      const dataActions = yield* dataActionsRouter(config, catalog, runtime)
+      const dataActions = yield* dataActionsRouter(config, catalog, runtime, dataActionAuthOf(config, org))
       const sourceNames = [...new Set([...Object.keys(sources), ...Object.keys(config.edge.signatureHeaders)])].sort()
       const ops = yield* opsConsole(config, tls !== undefined, sourceNames, genesysReady, runtime)
       const tracer = config.tracing === undefined ? undefined : yield* Effect.tracer
@@ -232,6 +292,7 @@ export const HttpServerLive = (settings: HttpSettings): Layer.Layer<Listening, C
         demoHelpdesks.value.point(url, org.credentials)
         for (const line of demoHelpdesks.value.instructions(url)) settings.print(line)
       }
+      for (const line of yield* demoWriteBack(config, catalog, org, url)) settings.print(line)
       return { url, port }
     })
   )
