@@ -19,6 +19,7 @@ import { type ServiceProcess, spawnService, stopServices } from "../src/testing/
 import type { TicketSyncStatus } from "../src/sync/TicketStatus.js"
 
 const running: Array<ServiceProcess> = []
+let printed: string
 const dirs: Array<string> = []
 let serviceUrl: string
 let emulatorUrl: string
@@ -26,6 +27,7 @@ let adminId: string
 let agentId: string
 let agent: SdkSession
 let closedId: string
+let openId: string
 let worktypeId: string
 const vendorUrl: Record<string, string> = {}
 
@@ -99,6 +101,9 @@ interface Vendor {
   readonly done: ReadonlyArray<string>
   /** The status the write-back of a Closed workitem writes (the catalog's default map). */
   readonly written: string
+  /** The ticket's status once the agent reopens the workitem (Closed → Open), and the status written for it. */
+  readonly reopened: string
+  readonly reopenWritten: string
   /** The internal notes (GitHub: the comments). */
   notes(ref: string): Promise<Array<string>>
 }
@@ -118,6 +123,8 @@ const vendors: ReadonlyArray<Vendor> = [
     status: async (ref) => (await api("zendesk", "GET", `/api/v2/tickets/${ref}.json`)).ticket.status,
     done: ["solved"],
     written: "solved",
+    reopened: "open",
+    reopenWritten: "open",
     notes: async (ref) =>
       (await api("zendesk", "GET", `/api/v2/tickets/${ref}/comments.json`)).comments
         .filter((c: { public: boolean }) => !c.public)
@@ -135,6 +142,8 @@ const vendors: ReadonlyArray<Vendor> = [
     status: async (ref) => (await api("servicenow", "GET", `/api/now/table/incident/${ref}`)).result.state,
     done: ["6", "7"],
     written: "7",
+    reopened: "2",
+    reopenWritten: "2",
     notes: async (ref) =>
       (await api("servicenow", "GET", "/api/now/table/sys_journal_field")).result
         .filter((j: { element: string; element_id: string }) => j.element === "work_notes" && j.element_id === ref)
@@ -155,6 +164,8 @@ const vendors: ReadonlyArray<Vendor> = [
       (await api("jira", "GET", `/rest/api/3/issue/${ref}`)).fields.status.statusCategory.key as string,
     done: ["done"],
     written: "category:done",
+    reopened: "new",
+    reopenWritten: "category:new",
     notes: async (ref) =>
       (await api("jira", "GET", `/rest/servicedeskapi/request/${ref}/comment`)).values
         .filter((c: { public: boolean }) => !c.public)
@@ -178,6 +189,8 @@ const vendors: ReadonlyArray<Vendor> = [
     status: async (ref) => String((await api("freshdesk", "GET", `/api/v2/tickets/${ref}`)).status),
     done: ["4", "5"],
     written: "5",
+    reopened: "2",
+    reopenWritten: "2",
     notes: async (ref) =>
       (await api("freshdesk", "GET", `/api/v2/tickets/${ref}/conversations`))
         .filter((c: { private: boolean }) => c.private)
@@ -195,6 +208,8 @@ const vendors: ReadonlyArray<Vendor> = [
     status: async (ref) => (await api("github", "GET", `/repos/octo-org/helpdesk/issues/${ref}`)).state,
     done: ["closed"],
     written: "closed",
+    reopened: "open",
+    reopenWritten: "open",
     notes: async (ref) =>
       (await api("github", "GET", `/repos/octo-org/helpdesk/issues/${ref}/comments`)).map(
         (c: { body: string }) => c.body
@@ -216,6 +231,7 @@ beforeAll(async () => {
     60_000
   )
   const out = p.output()
+  printed = out
   emulatorUrl = /the bundled LOCAL EMULATOR at (\S+)/.exec(out)![1]!
   for (const source of ["zendesk", "servicenow", "jira", "freshdesk", "github"])
     vendorUrl[source] = new RegExp(`^ {2}${source} +(http://\\S+)`, "m").exec(out)![1]!
@@ -257,6 +273,7 @@ beforeAll(async () => {
     )
   ).body.entities
   closedId = statuses.find((s) => s.name === "Closed")!.id
+  openId = statuses.find((s) => s.name === "Open")!.id
 }, 120_000)
 
 afterAll(async () => {
@@ -292,7 +309,7 @@ const settled = async (v: Vendor, ticketId: string, ok: (s: TicketSyncStatus) =>
 
 describe("write-back in the demo (pnpm start, every helpdesk emulator)", () => {
   for (const v of vendors) {
-    it(`${v.source}: a ticket → one workitem; the agent closes it → the ticket is done with an internal note; its webhook costs no Genesys call`, async () => {
+    it(`${v.source}: a ticket → one workitem; the agent closes it → the ticket is done with an internal note, then reopens it → the ticket is open again; the vendor's webhooks cost no Genesys call`, async () => {
       // A human creates the ticket and changes it, in the helpdesk.
       const { ticketId, ref } = await v.create(`Write-back ${v.source}`)
       const linked = await until("the workitem", async () => {
@@ -343,6 +360,81 @@ describe("write-back in the demo (pnpm start, every helpdesk emulator)", () => {
       expect(await waitForExecutions(emulatorUrl, { workitemId }, 1)).toHaveLength(1)
       const after = (await call<{ status?: { id: string } }>(agent.tm.getTaskmanagementWorkitem(workitemId))).body
       expect(after.status?.id).toBe(closedId)
-    }, 90_000)
+
+      // The agent reopens the workitem (Closed → Open): the ticket is open again, with a note; its echo costs nothing.
+      await new Promise((r) => setTimeout(r, 1100))
+      const reopenCallsBefore = (await serviceCalls()).length
+      const reopenDeliveriesBefore = (await deliveries(v.source)).length
+      const reopen = await call(agent.tm.patchTaskmanagementWorkitem(workitemId, { statusId: openId } as never))
+      expect(reopen.status).toBe(200)
+      const again = await waitForExecutions(emulatorUrl, { workitemId }, 2, 30_000)
+      expect(again.map((e) => [e.status, e.httpStatus])).toEqual([
+        ["succeeded", 202],
+        ["succeeded", 202]
+      ])
+      await until(`${v.source} ${ref} reopened`, async () => ((await v.status(ref)) === v.reopened ? true : undefined))
+      expect(
+        (await v.notes(ref)).filter((n) => n.includes("set to Open") && n.includes(`Agent: ${agentId}`))
+      ).toHaveLength(1)
+      const r = await settled(
+        v,
+        ticketId,
+        (x) => x.writeBack?.status === v.reopenWritten && x.appliedRevision !== s.appliedRevision
+      )
+      expect(r.writeBack).toMatchObject({ outcome: "written", pending: false })
+      const reopenSent = (await deliveries(v.source)).slice(reopenDeliveriesBefore)
+      expect(reopenSent.length).toBeGreaterThanOrEqual(1)
+      expect(reopenSent.map((d) => d.state)).toEqual(reopenSent.map(() => "sent"))
+      expect((await serviceCalls()).slice(reopenCallsBefore)).toEqual([])
+      expect(await waitForExecutions(emulatorUrl, { workitemId }, 2)).toHaveLength(2)
+      const reopenedWorkitem = (await call<{ status?: { id: string } }>(agent.tm.getTaskmanagementWorkitem(workitemId)))
+        .body
+      expect(reopenedWorkitem.status?.id).toBe(openId)
+    }, 120_000)
   }
+
+  it("the printed instructions work: the demo agent's token, then its close and reopen of a Zendesk workitem", async () => {
+    const { ticketId, ref } = await vendors[0]!.create("Printed instructions")
+    const linked = await until("the workitem", async () => {
+      const s = await ticketStatus("zendesk", ticketId)
+      return s?.workitemId !== undefined && s.pendingEvents === 0 ? s : undefined
+    })
+    // TOKEN=$(curl -s -X POST <emulator>/oauth/token -u '<id>:<secret>' -d grant_type=client_credentials | …)
+    const [, tokenUrl, credentials] =
+      /TOKEN=\$\(curl -s -X POST (\S+) -u '([^']+)' -d grant_type=client_credentials/.exec(printed)!
+    const token = (
+      (await (
+        await fetch(tokenUrl!, {
+          method: "POST",
+          headers: {
+            authorization: `Basic ${Buffer.from(credentials!).toString("base64")}`,
+            "content-type": "application/x-www-form-urlencoded"
+          },
+          body: "grant_type=client_credentials"
+        })
+      ).json()) as { access_token: string }
+    ).access_token
+    const demoAgentId = credentials!.split(":")[0]!
+    // curl -X PATCH <emulator>/api/v2/taskmanagement/workitems/<workitemId> -H … -d '{"statusId":"…"}'
+    const commands = [
+      ...printed.matchAll(/curl -X PATCH (\S+) -H "Authorization: Bearer \$TOKEN" -H '[^']+' -d '([^']+)'/g)
+    ]
+    expect(commands).toHaveLength(2) // close, reopen
+    const run = async (command: RegExpMatchArray) => {
+      const res = await fetch(command[1]!.replace("<workitemId>", linked.workitemId!), {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: command[2]!
+      })
+      expect(res.status).toBe(200)
+    }
+    await new Promise((r) => setTimeout(r, 1100))
+    await run(commands[0]!)
+    await until("the ticket solved", async () => ((await vendors[0]!.status(ref)) === "solved" ? true : undefined))
+    expect((await vendors[0]!.notes(ref)).join("\n")).toContain(`Agent: ${demoAgentId}`)
+    await settled(vendors[0]!, ticketId, (s) => s.writeBack?.status === "solved")
+    await new Promise((r) => setTimeout(r, 1100))
+    await run(commands[1]!)
+    await until("the ticket open again", async () => ((await vendors[0]!.status(ref)) === "open" ? true : undefined))
+  }, 60_000)
 })
