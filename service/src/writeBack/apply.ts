@@ -6,7 +6,8 @@
  *   newest event only (the older ones are superseded by it) → ignored, writing nothing, when: Workbridge's own
  *   OAuth client made the change; write-back is off for the source; the ticket has no link, or its link names
  *   another workitem (nothing is ever created in reverse); an event as new was handled already; the helpdesk's
- *   applied change is newer (the "both" rule); the workitem's status maps to no helpdesk status → a token of the
+ *   applied change is newer (the "both" rule); the workitem's status maps to no helpdesk status; the status was
+ *   written back already, the ticket still has it and no new wrap-up code came → a token of the
  *   source's write budget (none: the ticket waits in the inbox until one is due) → `writeBack(ticketId, {status,
  *   note})` → the link records the write-back and its applied status moves to the value written, so neither the
  *   helpdesk's echo nor a later forward event PATCHes the agent's status back.
@@ -48,6 +49,11 @@ export type WriteBackOutcome =
   | "older"
   /** The workitem's status maps to no status of the source. */
   | "unmapped"
+  /**
+   * The status was written back already and the ticket still has it, and the change brings no new wrap-up code (an
+   * edit of a workitem that keeps its status): nothing written.
+   */
+  | "repeat"
   /** Written later: a transient failure or the write budget. */
   | "retry"
   /** Dead-lettered. */
@@ -182,6 +188,22 @@ export const writeBackEntries = (
       return done("unmapped")
     }
 
+    // An agent's later change that keeps the status last written back (an edit, an assignment of a workitem In
+    // Progress) writes nothing more while the ticket still has that status — applied as the value written or read
+    // back as it — and the change names no new wrap-up code.
+    const applied = link.appliedValues[target.key]
+    const ticketHasIt =
+      applied === target.value ||
+      (typeof applied === "string" && writeBackStatusMap(options.catalog, key.source)[applied] === target.status)
+    if (
+      state?.status === target.status &&
+      ticketHasIt &&
+      (change.wrapupCode === undefined || change.wrapupCode === state.wrapupCode)
+    ) {
+      yield* record({ ...state, eventAt: change.dateModified, outcome: "repeat", pending: false })
+      return done("repeat")
+    }
+
     const wait = options.budget.take(key.source, now)
     if (wait > 0) {
       yield* record({ ...state, pending: true })
@@ -220,7 +242,14 @@ export const writeBackEntries = (
     // The applied status moves to the value written: the helpdesk's echo of it, and later forward events that keep
     // it, leave the agent's status alone.
     const ok = yield* record(
-      { status: target.status, value: target.value, lastWrittenAt: at, eventAt: change.dateModified, outcome },
+      {
+        status: target.status,
+        value: target.value,
+        lastWrittenAt: at,
+        ...(change.wrapupCode !== undefined ? { wrapupCode: change.wrapupCode } : {}),
+        eventAt: change.dateModified,
+        outcome
+      },
       { ...link.appliedValues, [target.key]: target.value }
     )
     if (!ok) log.warn({ source: key.source, ticketId: key.ticketId }, "the link moved during the write-back")
