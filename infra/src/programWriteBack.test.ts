@@ -59,7 +59,7 @@ const config: StackConfig = {
   writeBack: true
 }
 
-// Shaped like the service's definitions; a placeholder for the write-back action of the data-actions package.
+// Shaped like the service's definitions, without the write-back action.
 const definition = (name: string, path: string): ActionDefinition => ({
   name,
   contract: {
@@ -85,9 +85,8 @@ describe("the stack with write-back on, under mocks", () => {
 
   beforeAll(async () => {
     const { defineStack } = await import("./program.js")
-    stack = defineStack(config, defaultCatalog, {
-      definitions: [definition("Acme other", "/other"), definition(WRITE_BACK_ACTION_NAME, "/workitem-event")]
-    })
+    // The service's own definitions: the write-back action among them.
+    stack = defineStack(config, defaultCatalog)
     await settle(pulumi.all([stack.writeBackWorkflowId, stack.writeBackTriggerId]))
   })
 

@@ -15,7 +15,7 @@ import type { SdkTarget } from "./providers/sdk.js"
 import { workflowProvider } from "./providers/workflow.js"
 import type { TestGenesys } from "./testing.js"
 import { startTestGenesys } from "./testing.js"
-import { type Receiver, startReceiver, writeBackActionStandIn } from "./writeBackTesting.js"
+import { type Receiver, startReceiver, writeBackActionDefinition } from "./writeBackTesting.js"
 
 let g: TestGenesys
 let receiver: Receiver
@@ -42,7 +42,7 @@ const provisioner = async (name: string, permissions: ReadonlyArray<string>): Pr
 const options = (namePrefix: string) => ({
   namePrefix,
   dataActions: {
-    definitions: [writeBackActionStandIn(receiver.url)],
+    definitions: [writeBackActionDefinition(receiver.baseUrl)],
     basicAuth: { userName: "genesys", password: "pw" }
   },
   writeBack: {}

@@ -14,7 +14,6 @@ import { call as sdkCall, login } from "@workbridge/genesys-emulator/testing"
 import platformClient from "purecloud-platform-client-v2"
 import type { StackConfig } from "./build/config.js"
 import type { ActionDefinition } from "./components/dataActions.js"
-import { writeBackActionStandIn } from "./writeBackTesting.js"
 import { dataActionProvider } from "./providers/dataAction.js"
 import { integrationProvider } from "./providers/integration.js"
 import { integrationCredentialProvider } from "./providers/integrationCredential.js"
@@ -195,7 +194,7 @@ describe("the program under the providers", () => {
     try {
       const first = await up(defaultCatalog)
       expect(first.every((s) => s.op === "create")).toBe(true)
-      expect(first.length).toBe(20)
+      expect(first.length).toBe(21)
       // A changed catalog updates the schema (PUT; the worktype follows its new version) and replaces the
       // Normalize-ticket action, under the same faults.
       const changed = await up(withRetitledField(defaultCatalog))
@@ -247,23 +246,18 @@ describe("the program under the providers", () => {
 })
 
 describe("the program with the write-back chain", () => {
-  // The service's actions, with a stand-in for its write-back action (the data-actions package's workitemEvent).
-  const definitions = (timeoutSeconds = 10): ReadonlyArray<ActionDefinition> => [
-    ...buildDataActionDefinitions(defaultCatalog, {
+  // The service's actions, the write-back action among them (`workitemEvent` of @workbridge/data-actions).
+  const definitions = (): ReadonlyArray<ActionDefinition> =>
+    buildDataActionDefinitions(defaultCatalog, {
       baseUrl: "https://workbridge.example.com",
       credentialType: "basicAuth"
-    }).filter((d) => d.name !== WRITE_BACK_ACTION_NAME),
-    (() => {
-      const d = writeBackActionStandIn("https://workbridge.example.com/data-actions/workitem-event")
-      return { ...d, config: { ...d.config, timeoutSeconds } }
-    })()
-  ]
+    })
   const action = `data-actions-${WRITE_BACK_ACTION_NAME.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`
 
-  it("adds the action, the workflow and the trigger; runs again with no step", async () => {
+  it("adds the workflow and the trigger after the write-back action; runs again with no step", async () => {
+    expect(stack.has(action)).toBe(true)
     const added = await up(defaultCatalog, { definitions: definitions() })
     expect(added.map((s) => `${s.op} ${s.name}`).sort()).toEqual([
-      `create ${action}`,
       "create write-back-trigger",
       "create write-back-workflow"
     ])
@@ -291,8 +285,11 @@ describe("the program with the write-back chain", () => {
               ...d.contract,
               output: {
                 successSchema: {
-                  type: "object",
-                  properties: { accepted: { type: "boolean" }, ignored: { type: "string" } }
+                  ...d.contract.output.successSchema,
+                  properties: {
+                    ...(d.contract.output.successSchema as { properties?: object }).properties,
+                    rerunProbe: { type: "string" }
+                  }
                 }
               }
             }

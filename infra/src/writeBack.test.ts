@@ -11,7 +11,7 @@ import type { Provisioned } from "./provision.js"
 import { provisionForService } from "./provision.js"
 import type { TestGenesys } from "./testing.js"
 import { startTestGenesys } from "./testing.js"
-import { type Receiver, startReceiver, writeBackActionStandIn } from "./writeBackTesting.js"
+import { type Receiver, startReceiver, writeBackActionDefinition } from "./writeBackTesting.js"
 
 let g: TestGenesys
 let receiver: Receiver
@@ -22,7 +22,7 @@ beforeAll(async () => {
   p = await provisionForService(g.admin, {
     namePrefix: "Chain",
     dataActions: {
-      definitions: [writeBackActionStandIn(receiver.url)],
+      definitions: [writeBackActionDefinition(receiver.baseUrl)],
       basicAuth: { userName: "genesys", password: "chain-pw" }
     },
     writeBack: {}
@@ -65,6 +65,7 @@ describe("the provisioned write-back chain", () => {
     expect(executions.map((x) => [x.triggerId, x.flowId, x.status])).toEqual([[p.triggerId, p.workflowId, "succeeded"]])
     expect(receiver.received).toHaveLength(1)
     const [delivery] = receiver.received
+    expect(delivery?.path).toBe("/data-actions/workitem-event")
     expect(delivery?.body).toMatchObject({ id: created.body.id, typeId: p.worktypeId, modifiedBy: g.admin.clientId })
     expect(delivery?.authorization).toBe(`Basic ${Buffer.from("genesys:chain-pw").toString("base64")}`)
   })

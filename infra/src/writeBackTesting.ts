@@ -1,59 +1,41 @@
 /**
- * Test helpers for the write-back chain: a definition shaped like the service's write-back Data Action (the
- * `workitemEvent` definition of `@workbridge/data-actions`, used here as a stand-in), and a small HTTP receiver
+ * Test helpers for the write-back chain: the service's write-back Data Action definition, and a small HTTP receiver
  * standing in for the service's endpoint.
  */
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import { defaultCatalog } from "@workbridge/catalog"
+import { buildDataActionDefinitions } from "@workbridge/data-actions"
 import { WRITE_BACK_ACTION_NAME } from "@workbridge/genesys"
 import type { ActionDefinition } from "./components/dataActions.js"
 
-/** A Data Action definition with one required `event` input, POSTed raw (`${input.event}`) to `url`. */
-export const writeBackActionStandIn = (url: string, name = WRITE_BACK_ACTION_NAME): ActionDefinition => ({
-  name,
-  contract: {
-    input: {
-      inputSchema: {
-        type: "object",
-        properties: { event: { type: "string", description: "The workitem event as JSON text" } },
-        required: ["event"],
-        additionalProperties: false
-      }
-    },
-    output: {
-      successSchema: {
-        type: "object",
-        properties: { accepted: { type: "boolean" } },
-        additionalProperties: true
-      }
-    }
-  },
-  config: {
-    request: {
-      requestUrlTemplate: url,
-      requestType: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      requestTemplate: "${input.event}"
-    },
-    response: {
-      translationMap: { accepted: "$.accepted" },
-      translationMapDefaults: { accepted: "false" },
-      successTemplate: '{"accepted": ${accepted}}'
-    },
-    timeoutSeconds: 10
-  }
-})
+/**
+ * The service's write-back Data Action (`Workbridge - Workitem event` of `buildDataActionDefinitions`), pointing at
+ * `baseUrl` (it POSTs the event to `<baseUrl>/data-actions/workitem-event`).
+ */
+export const writeBackActionDefinition = (baseUrl: string): ActionDefinition => {
+  const d = buildDataActionDefinitions(defaultCatalog, { baseUrl, credentialType: "basicAuth" }).find(
+    (x) => x.name === WRITE_BACK_ACTION_NAME
+  )
+  if (d === undefined) throw new Error(`the service defines no "${WRITE_BACK_ACTION_NAME}" Data Action`)
+  return d
+}
 
 export interface Receiver {
-  readonly url: string
+  /** The base URL: the action POSTs to `<baseUrl>/data-actions/workitem-event`. */
+  readonly baseUrl: string
   /** Every request received: its JSON body and Authorization header. */
-  readonly received: Array<{ readonly body: unknown; readonly authorization: string | undefined }>
+  readonly received: Array<{
+    readonly path: string | undefined
+    readonly body: unknown
+    readonly authorization: string | undefined
+  }>
   close(): Promise<void>
 }
 
 /** An HTTP server answering 202 `{accepted: true}` to every POST, recording what it received. */
 export async function startReceiver(): Promise<Receiver> {
-  const received: Array<{ body: unknown; authorization: string | undefined }> = []
+  const received: Array<{ path: string | undefined; body: unknown; authorization: string | undefined }> = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on("data", (c: Buffer) => chunks.push(c))
@@ -65,7 +47,7 @@ export async function startReceiver(): Promise<Receiver> {
       } catch {
         // kept as text
       }
-      received.push({ body, authorization: req.headers.authorization })
+      received.push({ path: req.url, body, authorization: req.headers.authorization })
       res.writeHead(202, { "Content-Type": "application/json" })
       res.end(JSON.stringify({ accepted: true }))
     })
@@ -73,7 +55,7 @@ export async function startReceiver(): Promise<Receiver> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}/data-actions/workitem-event`,
+    baseUrl: `http://127.0.0.1:${port}`,
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve()))
   }

@@ -5,7 +5,7 @@ import platformClient from "purecloud-platform-client-v2"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { TestGenesys } from "../testing.js"
 import { startTestGenesys } from "../testing.js"
-import { type Receiver, startReceiver, writeBackActionStandIn } from "../writeBackTesting.js"
+import { type Receiver, startReceiver, writeBackActionDefinition } from "../writeBackTesting.js"
 import { dataActionProvider } from "./dataAction.js"
 import { integrationProvider } from "./integration.js"
 import type { ProcessAutomationTriggerInputs } from "./processAutomationTrigger.js"
@@ -22,7 +22,7 @@ beforeAll(async () => {
   receiver = await startReceiver()
   integrationName = "WB Data Actions"
   const integration = await integrationProvider.create({ connection: g.admin, name: integrationName })
-  const d = writeBackActionStandIn(receiver.url)
+  const d = writeBackActionDefinition(receiver.baseUrl)
   actionName = d.name
   await dataActionProvider.create({
     connection: g.admin,

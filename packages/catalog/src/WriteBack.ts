@@ -46,12 +46,26 @@ export const writeBackStatusMap = (catalog: Catalog, source: string): Readonly<R
  * status field does not flow to the helpdesk or no vocabulary value of that status is mapped for the source. When
  * several values map to the status, the first one (in vocabulary order) that has a write-back status decides.
  */
-export const writeBackStatus = (catalog: Catalog, source: string, statusName: string): string | undefined => {
+export const writeBackStatus = (catalog: Catalog, source: string, statusName: string): string | undefined =>
+  writeBackTarget(catalog, source, statusName)?.status
+
+/**
+ * What `writeBackStatus` decides, with the catalog status value behind it: the first vocabulary value (in vocabulary
+ * order) that maps to the Genesys status `statusName` and has a write-back status for `source` — its field key, the
+ * value and the helpdesk status. Undefined when the status field does not flow to the helpdesk or nothing is mapped.
+ */
+export const writeBackTarget = (
+  catalog: Catalog,
+  source: string,
+  statusName: string
+): { readonly key: string; readonly value: string; readonly status: string } | undefined => {
   const field = catalog.fields.find((f) => f.attribute === "statusId")
   if (field === undefined || !flowsToHelpdesk(field)) return undefined
   const map = writeBackStatusMap(catalog, source)
   for (const entry of field.vocabulary ?? []) {
-    if (catalog.statusMapping[entry.value] === statusName && map[entry.value] !== undefined) return map[entry.value]
+    const status = map[entry.value]
+    if (catalog.statusMapping[entry.value] === statusName && status !== undefined)
+      return { key: field.key, value: entry.value, status }
   }
   return undefined
 }

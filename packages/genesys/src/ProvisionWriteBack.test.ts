@@ -6,6 +6,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { defaultCatalog } from "@workbridge/catalog"
+import { buildDataActionDefinitions } from "@workbridge/data-actions"
 import { type Emulator, startEmulator } from "@workbridge/genesys-emulator"
 import { call as sdkCall, login } from "@workbridge/genesys-emulator/testing"
 import platformClient from "purecloud-platform-client-v2"
@@ -13,24 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ActionToCreate, DEFAULT_CHAIN_NAMES, provision } from "./Provision.js"
 import { WRITE_BACK_ACTION_NAME } from "./WriteBackChain.js"
 
-// Shaped like the service's write-back definition (`workitemEvent` of @workbridge/data-actions): a stand-in.
-const standIn = (url: string, timeoutSeconds = 10): ActionToCreate => ({
-  name: WRITE_BACK_ACTION_NAME,
-  contract: {
-    input: { inputSchema: { type: "object", properties: { event: { type: "string" } }, required: ["event"] } },
-    output: { successSchema: { type: "object", properties: { accepted: { type: "boolean" } } } }
-  },
-  config: {
-    request: {
-      requestUrlTemplate: url,
-      requestType: "POST",
-      headers: { "Content-Type": "application/json" },
-      requestTemplate: "${input.event}"
-    },
-    response: { translationMap: {}, successTemplate: "${rawResult}" },
-    timeoutSeconds
-  }
-})
+/** The service's write-back action at `baseUrl`; `timeoutSeconds` changes its config. */
+const writeBackAction = (baseUrl: string, timeoutSeconds = 10): ActionToCreate => {
+  const d = buildDataActionDefinitions(defaultCatalog, { baseUrl }).find((x) => x.name === WRITE_BACK_ACTION_NAME)
+  if (d === undefined) throw new Error(`no "${WRITE_BACK_ACTION_NAME}" definition`)
+  return { ...d, config: { ...d.config, timeoutSeconds } }
+}
 
 let emulator: Emulator
 let server: Server
@@ -47,7 +36,7 @@ beforeAll(async () => {
     })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/data-actions/workitem-event`
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
 afterAll(async () => {
   await emulator.close()
@@ -66,10 +55,10 @@ const run = (definition: ActionToCreate, workbridgeClientId?: string) =>
 
 describe("provision with the write-back chain (SDK steps)", () => {
   it("creates the chain, then finds it by name on a re-run", async () => {
-    const first = await run(standIn(url))
+    const first = await run(writeBackAction(url))
     expect(first.workflowId).toEqual(expect.any(String))
     expect(first.triggerId).toEqual(expect.any(String))
-    const again = await run(standIn(url))
+    const again = await run(writeBackAction(url))
     expect(again).toEqual(first)
     expect(emulator.state.integrations.size).toBe(1)
     expect([...emulator.state.actions.values()].filter((a) => a.name === WRITE_BACK_ACTION_NAME)).toHaveLength(1)
@@ -87,8 +76,8 @@ describe("provision with the write-back chain (SDK steps)", () => {
   })
 
   it("publishes a changed action again and updates a trigger that differs", async () => {
-    const before = await run(standIn(url))
-    const after = await run(standIn(url, 7), "a-service-client")
+    const before = await run(writeBackAction(url))
+    const after = await run(writeBackAction(url, 7), "a-service-client")
     expect(after.actionIds?.[WRITE_BACK_ACTION_NAME]).not.toBe(before.actionIds?.[WRITE_BACK_ACTION_NAME])
     expect(after.triggerId).toBe(before.triggerId)
     const admin = await login(emulator.url, emulator.adminClientId, emulator.adminClientSecret)

@@ -1,6 +1,15 @@
+import { ACTION_NAMES } from "@workbridge/data-actions"
+import { EVENT_JSON_EXPRESSION, WORKITEM_TOPIC } from "@workbridge/genesys-emulator"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import { triggerDifferences, WORKITEM_EVENT_TOPIC, writeBackTrigger, writeBackWorkflowYaml } from "./WriteBackChain.js"
+import {
+  EVENT_TEXT_EXPRESSION,
+  triggerDifferences,
+  WORKITEM_EVENT_TOPIC,
+  WRITE_BACK_ACTION_NAME,
+  writeBackTrigger,
+  writeBackWorkflowYaml
+} from "./WriteBackChain.js"
 
 describe("writeBackWorkflowYaml", () => {
   it("writes the one-state workflow calling the named action of the named integration with the event text", () => {
@@ -91,5 +100,13 @@ describe("writeBackTrigger", () => {
     expect(triggerDifferences({ ...server, matchCriteria: [...spec.matchCriteria].reverse() }, spec)).toEqual([
       "matchCriteria"
     ])
+  })
+})
+
+describe("the names the chain shares", () => {
+  it("are the service's action name and the emulator's topic and expression", () => {
+    expect(WRITE_BACK_ACTION_NAME).toBe(ACTION_NAMES.workitemEvent)
+    expect(WORKITEM_EVENT_TOPIC).toBe(WORKITEM_TOPIC)
+    expect(EVENT_TEXT_EXPRESSION).toBe(EVENT_JSON_EXPRESSION)
   })
 })

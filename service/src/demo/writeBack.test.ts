@@ -2,30 +2,13 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { defaultCatalog } from "@workbridge/catalog"
-import { type ActionToCreate, DEFAULT_WORKTYPE_NAME, WRITE_BACK_ACTION_NAME } from "@workbridge/genesys"
+import { buildDataActionDefinitions } from "@workbridge/data-actions"
+import { DEFAULT_WORKTYPE_NAME, WRITE_BACK_ACTION_NAME } from "@workbridge/genesys"
 import { type Emulator, startEmulator } from "@workbridge/genesys-emulator"
 import { call as sdkCall, login } from "@workbridge/genesys-emulator/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DEMO_DATA_ACTION_BASIC_AUTH } from "./credentials.js"
 import { demoWriteBackInstructions, provisionDemoWriteBack } from "./writeBack.js"
-
-// Shaped like the service's write-back definition (`workitemEvent` of @workbridge/data-actions): a stand-in.
-const standIn = (url: string): ActionToCreate => ({
-  name: WRITE_BACK_ACTION_NAME,
-  contract: {
-    input: { inputSchema: { type: "object", properties: { event: { type: "string" } }, required: ["event"] } },
-    output: { successSchema: { type: "object", properties: { accepted: { type: "boolean" } } } }
-  },
-  config: {
-    request: {
-      requestUrlTemplate: `${url}/data-actions/workitem-event`,
-      requestType: "POST",
-      headers: { "Content-Type": "application/json" },
-      requestTemplate: "${input.event}"
-    },
-    response: { translationMap: {}, successTemplate: "${rawResult}" }
-  }
-})
 
 let emulator: Emulator
 let service: Server
@@ -60,13 +43,15 @@ const options = () => ({
   catalog: defaultCatalog,
   worktypeName: DEFAULT_WORKTYPE_NAME,
   serviceUrl,
-  basicAuth: DEMO_DATA_ACTION_BASIC_AUTH,
-  definitions: [standIn(serviceUrl)]
+  basicAuth: DEMO_DATA_ACTION_BASIC_AUTH
 })
 
 describe("the demo's write-back chain", () => {
   it("is skipped, saying why, when the service has no write-back action", async () => {
-    const r = await provisionDemoWriteBack({ ...options(), definitions: [{ ...standIn(serviceUrl), name: "Other" }] })
+    const others = buildDataActionDefinitions(defaultCatalog, { baseUrl: serviceUrl }).filter(
+      (d) => d.name !== WRITE_BACK_ACTION_NAME
+    )
+    const r = await provisionDemoWriteBack({ ...options(), definitions: others })
     expect(r).toEqual({ _tag: "Skipped", reason: `the service has no "${WRITE_BACK_ACTION_NAME}" Data Action` })
   })
 

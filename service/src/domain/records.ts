@@ -57,6 +57,12 @@ export interface Link {
    * rule, the newer change wins (docs/write-back.md). Links written before it was recorded have none.
    */
   readonly occurredAt?: string
+  /**
+   * ISO-8601 time of the helpdesk change that last changed the applied status value: the helpdesk side of the "both"
+   * rule for the status, so a change of another field after an agent's change does not count as a newer status.
+   * Links written before it was recorded have none (`occurredAt` stands in).
+   */
+  readonly statusChangedAt?: string
   /** What the write-back of agents' changes in Genesys did to this ticket (docs/write-back.md). */
   readonly writeBack?: WriteBackState
 }

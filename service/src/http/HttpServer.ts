@@ -166,6 +166,9 @@ const dataActionAuthOf = (config: ServiceConfig, org: GenesysOrg["Type"]): Servi
     ? { basicAuth: DEMO_DATA_ACTION_BASIC_AUTH }
     : config.dataActionAuth
 
+/** How long the demo's write-back provisioning may take before the service starts without it. */
+const DEMO_WRITE_BACK_TIMEOUT = "60 seconds"
+
 /**
  * With the bundled emulator: provision the write-back chain pointing at the service's own URL (`url`, known once it
  * listens) and return how to act as an agent. A failure is logged and the service runs on without write-back.
@@ -192,10 +195,10 @@ const demoWriteBack = (config: ServiceConfig, catalog: Catalog, org: GenesysOrg[
           serviceUrl: url,
           basicAuth: auth
         })
-      )
+      ).pipe(Effect.timeout(DEMO_WRITE_BACK_TIMEOUT))
     )
     if (Either.isLeft(result)) {
-      const cause = result.left.cause
+      const cause = "cause" in result.left ? result.left.cause : result.left
       log.warn(
         { error: cause instanceof Error ? cause.message : String(cause) },
         "write-back chain not provisioned in the bundled emulator"

@@ -18,6 +18,7 @@ interface LinkRow {
   type_id: string | null
   origin: string | null
   occurred_at: string | null
+  status_changed_at: string | null
   write_back: string | null
 }
 
@@ -45,17 +46,17 @@ const toDeadLetter = (r: DeadRow): DeadLetter => ({
 
 export const make = (db: SqliteDatabase): LinkStoreService => {
   const getLink = db.prepare(
-    "SELECT workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin, occurred_at, write_back FROM links WHERE source = ? AND ticket_id = ?"
+    "SELECT workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin, occurred_at, status_changed_at, write_back FROM links WHERE source = ? AND ticket_id = ?"
   )
   const upsertLink = db.prepare(
     `INSERT INTO links (source, ticket_id, workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin,
-       occurred_at, write_back)
+       occurred_at, status_changed_at, write_back)
      VALUES (@source, @ticketId, @workitemId, @appliedRevision, @appliedValues, @statusId, @appliedAt, @typeId, @origin,
-       @occurredAt, @writeBack)
+       @occurredAt, @statusChangedAt, @writeBack)
      ON CONFLICT (source, ticket_id) DO UPDATE SET workitem_id = excluded.workitem_id,
        applied_revision = excluded.applied_revision, applied_values = excluded.applied_values,
        status_id = excluded.status_id, applied_at = excluded.applied_at, type_id = excluded.type_id, origin = excluded.origin,
-       occurred_at = excluded.occurred_at, write_back = excluded.write_back`
+       occurred_at = excluded.occurred_at, status_changed_at = excluded.status_changed_at, write_back = excluded.write_back`
   )
   const countOtherWorktype = db.prepare("SELECT COUNT(*) AS n FROM links WHERE type_id IS NOT NULL AND type_id <> ?")
   const getIntent = db.prepare(
@@ -100,6 +101,7 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
       ...(r.type_id !== null ? { typeId: r.type_id } : {}),
       ...(r.origin !== null ? { origin: r.origin as EventOrigin } : {}),
       ...(r.occurred_at !== null ? { occurredAt: r.occurred_at } : {}),
+      ...(r.status_changed_at !== null ? { statusChangedAt: r.status_changed_at } : {}),
       ...(r.write_back !== null ? { writeBack: JSON.parse(r.write_back) as WriteBackState } : {}),
       ...(updateIntent !== undefined ? { updateIntent } : {})
     }
@@ -120,6 +122,7 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
         typeId: link.typeId ?? null,
         origin: link.origin ?? null,
         occurredAt: link.occurredAt ?? null,
+        statusChangedAt: link.statusChangedAt ?? null,
         writeBack: link.writeBack === undefined ? null : JSON.stringify(link.writeBack)
       })
       if (link.updateIntent !== undefined) {

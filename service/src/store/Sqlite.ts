@@ -84,6 +84,8 @@ const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
   // The applied helpdesk change's time and the write-back state (JSON), docs/write-back.md.
   ["links", "occurred_at", "TEXT"],
   ["links", "write_back", "TEXT"],
+  // When the helpdesk last changed the applied status (the status half of the "both" rule).
+  ["links", "status_changed_at", "TEXT"],
   ["inbox", "lane", "INTEGER NOT NULL DEFAULT 0"],
   // The W3C traceparent of the span that accepted the event (tracing on; NULL otherwise).
   ["inbox", "trace_context", "TEXT"]

@@ -75,6 +75,8 @@ interface Write {
   readonly origin: EventOrigin | undefined
   /** When the helpdesk change happened (the newest event's `occurredAt`). */
   readonly occurredAt: string
+  /** When the helpdesk last changed the status value written (see `Link.statusChangedAt`). */
+  readonly statusChangedAt: string | undefined
 }
 
 /**
@@ -430,6 +432,28 @@ const deadLetter = (
     return { result: { _tag: "DeadLettered", reason }, outcomes: newestOutcomes(entries, "dead") } satisfies Applied
   })
 
+/**
+ * The status half of the "both" rule on the forward side. When an agent changed the workitem after this helpdesk
+ * change happened (the link's write-back `eventAt` is newer than `occurredAt`), the helpdesk's differing status is
+ * not written: `values` keeps the applied status. Answers when the helpdesk last changed the applied status: this
+ * change's time when it moves the status (or there is no link yet), the link's time otherwise.
+ */
+export const bothWaysStatus = (
+  statusKey: string | undefined,
+  linked: Link | undefined,
+  occurredAt: string,
+  values: Record<string, unknown>
+): string | undefined => {
+  if (statusKey === undefined || linked === undefined) return occurredAt
+  const applied = linked.appliedValues[statusKey]
+  const agentAt = linked.writeBack?.eventAt
+  if (agentAt !== undefined && Date.parse(occurredAt) < Date.parse(agentAt) && values[statusKey] !== applied) {
+    if (applied === undefined) delete values[statusKey]
+    else values[statusKey] = applied
+  }
+  return values[statusKey] === applied ? (linked.statusChangedAt ?? linked.occurredAt) : occurredAt
+}
+
 /** Apply one batch: the result and every event's outcome (recorded and acked by the engine). */
 export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketBatch) =>
   Effect.gen(function* () {
@@ -450,9 +474,13 @@ export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketB
     if (core.fields.has("source_revision")) values["source_revision"] = newest.revision
     if (core.fields.has("last_synced")) values["last_synced"] = yield* nowIso
 
+    // The "both" rule for the status (docs/write-back.md): an agent's change newer than this helpdesk change keeps
+    // its status; the helpdesk's status change time is kept for the write-back's side of the rule.
+    const linked = view.link
+    const statusChangedAt = bothWaysStatus(core.fields.statusKey, linked, newest.occurredAt, values)
+
     // The helpdesk's echo of a write-back (its values are the applied ones but for the status written and the
     // bookkeeping): absorbed, the link advanced, no Genesys call (docs/write-back.md, "No echo loops").
-    const linked = view.link
     if (
       linked !== undefined &&
       linked.updateIntent === undefined &&
@@ -483,7 +511,14 @@ export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketB
     const done = yield* write(
       core,
       counted.genesys,
-      { key, values, revision: newest.revision, origin: newest.origin, occurredAt: newest.occurredAt },
+      {
+        key,
+        values,
+        revision: newest.revision,
+        origin: newest.origin,
+        occurredAt: newest.occurredAt,
+        statusChangedAt
+      },
       newest,
       view
     ).pipe(

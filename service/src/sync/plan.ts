@@ -208,6 +208,8 @@ export const appliedLink = (a: {
   readonly origin: EventOrigin | undefined
   /** When the applied helpdesk change happened. */
   readonly occurredAt?: string | undefined
+  /** When the helpdesk last changed the applied status (see `Link.statusChangedAt`). */
+  readonly statusChangedAt?: string | undefined
   /** The write-back state, kept from the link before. */
   readonly writeBack?: WriteBackState | undefined
 }): Link => ({
@@ -219,5 +221,6 @@ export const appliedLink = (a: {
   typeId: a.typeId,
   ...originOf(a.origin),
   ...(a.occurredAt !== undefined ? { occurredAt: a.occurredAt } : {}),
+  ...(a.statusChangedAt !== undefined ? { statusChangedAt: a.statusChangedAt } : {}),
   ...(a.writeBack !== undefined ? { writeBack: a.writeBack } : {})
 })

@@ -219,6 +219,67 @@ describe("Engine with write-back", () => {
       await runtime.dispose()
     }
   })
+  it("judges the status by the status's own change times: a newer change of another field does not stop the write-back, an older status change does not undo the agent's", async () => {
+    const { writer, writes } = recordingWriter(
+      0,
+      () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" })
+    )
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "BOTH-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("BOTH-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          // The helpdesk changes the subject (00:00:03) after the agent closed the workitem (00:00:02); the agent's
+          // event arrives after that change was applied.
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 3,
+              occurredAt: "2026-01-01T00:00:03Z",
+              fields: fields("BOTH-1", { subject: "New subject" })
+            })
+          )
+          yield* engine.process(yield* inbox.take)
+          // The agent's close in Genesys (by the test's admin client here; the event names the agent's).
+          yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "BOTH-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:00:02Z")
+          )
+          const writeBack = yield* engine.process(yield* inbox.take)
+          // A status change the helpdesk made at 00:00:01, before the agent's close, reaches the service late.
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 4,
+              occurredAt: "2026-01-01T00:00:01Z",
+              fields: fields("BOTH-1", { subject: "New subject", status: "pending" })
+            })
+          )
+          const late = yield* engine.process(yield* inbox.take)
+          return {
+            writeBack,
+            late,
+            workitem: yield* genesys.getWorkitem(link.workitemId),
+            after: yield* links.get(key)
+          }
+        })
+      )
+      expect(r.writeBack).toMatchObject({ _tag: "WrittenBack", outcome: "written" })
+      expect(writes.map((w) => w.change.status)).toEqual(["solved"])
+      expect(r.late).toMatchObject({ _tag: "Applied" })
+      expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
+      expect(r.after?.appliedValues["status"]).toBe("closed")
+      expect(r.after?.statusChangedAt).toBe("2026-01-01T00:00:00Z")
+    } finally {
+      await runtime.dispose()
+    }
+  })
 
   it("writes an agent's later change that keeps the status written only when it brings a new wrap-up code", async () => {
     const { writer, writes } = recordingWriter(

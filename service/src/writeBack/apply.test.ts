@@ -4,7 +4,8 @@ import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import type { Link } from "../domain/records.js"
 import { makeWriteBudget } from "./Budget.js"
-import { isWriteBackEcho, writeBackNote, writeBackTarget } from "./apply.js"
+import { writeBackTarget } from "@workbridge/catalog"
+import { isWriteBackEcho, writeBackNote } from "./apply.js"
 
 const link = (status: string, written?: string): Link => ({
   workitemId: "w-1",

@@ -15,7 +15,7 @@
  * Transient failures (a 429, a 5xx, a network error) send the ticket back to the inbox with a delay; anything else
  * dead-letters the event (replay puts it back).
  */
-import { type Catalog, writeBackStatusMap } from "@workbridge/catalog"
+import { type Catalog, writeBackStatusMap, writeBackTarget } from "@workbridge/catalog"
 import type { HelpdeskWriter, ReadError } from "@workbridge/helpdesk-clients"
 import { Clock, Effect } from "effect"
 import type { Logger } from "pino"
@@ -99,27 +99,6 @@ const outcomesOf = (entries: ReadonlyArray<InboxEntry>, newest: "applied" | "sup
     outcome: i === entries.length - 1 ? newest : "superseded"
   }))
 
-/**
- * The catalog status value a Genesys status stands for when written back to `source`: the first vocabulary value
- * (in vocabulary order) that maps to the status and has a write-back status for the source — the value
- * `writeBackStatus` writes — with that helpdesk status.
- */
-export const writeBackTarget = (
-  catalog: Catalog,
-  source: string,
-  statusName: string
-): { readonly key: string; readonly value: string; readonly status: string } | undefined => {
-  const field = catalog.fields.find((f) => f.attribute === "statusId")
-  if (field === undefined || (field.direction ?? "toGenesys") === "toGenesys") return undefined
-  const map = writeBackStatusMap(catalog, source)
-  for (const entry of field.vocabulary ?? []) {
-    const status = map[entry.value]
-    if (catalog.statusMapping[entry.value] === statusName && status !== undefined)
-      return { key: field.key, value: entry.value, status }
-  }
-  return undefined
-}
-
 /** The note for the helpdesk's agents: who, what status, which wrap-up, and where the workitem is. */
 export const writeBackNote = (change: WorkitemChange, statusName: string | undefined, url: string | undefined) => {
   const lines = [
@@ -175,7 +154,9 @@ export const writeBackEntries = (
     const state = link.writeBack
     const handled = state?.eventAt !== undefined && Date.parse(state.eventAt) >= eventAt
     // The "both" rule: the newer change wins — the helpdesk change applied last against the workitem's modification.
-    const helpdeskNewer = link.occurredAt !== undefined && Date.parse(link.occurredAt) > eventAt
+    // Per field: the helpdesk's last change of the status, not its last change of anything.
+    const helpdeskAt = link.statusChangedAt ?? link.occurredAt
+    const helpdeskNewer = helpdeskAt !== undefined && Date.parse(helpdeskAt) > eventAt
     if (handled || helpdeskNewer) return done("older")
 
     const statusName = deps.statuses().find((s) => s.id === change.statusId)?.name
