@@ -227,7 +227,8 @@ beforeAll(async () => {
   serviceUrl = await p.ready
   await until(
     "the write-back instructions",
-    async () => (p.output().includes("then close a workitem:") ? true : undefined),
+    // The last start-up line, whole: the agent's reopen command.
+    async () => (/^ {2}reopen it: .*\n/m.test(p.output()) ? true : undefined),
     60_000
   )
   const out = p.output()
