@@ -27,7 +27,8 @@ describe("bin/data-action-export", () => {
     })
     expect(stdout).toMatch(/^wrote .*defs\/workbridge-normalize-ticket\.json \(Workbridge - Normalize ticket\)$/m)
     expect(stdout).toMatch(/^wrote .*defs\/workbridge-ticket-sync-status\.json/m)
-    expect((await readdir(join(cwd, "defs"))).length).toBe(2)
+    expect(stdout).toMatch(/^wrote .*defs\/workbridge-workitem-event\.json \(Workbridge - Workitem event\)$/m)
+    expect((await readdir(join(cwd, "defs"))).length).toBe(3)
   })
 
   it("exits 2 with a message naming the variable when no base URL is given", async () => {
