@@ -320,4 +320,60 @@ describe("Engine with write-back", () => {
       await runtime.dispose()
     }
   })
+
+  it("absorbs an echo stamped in whole seconds (older than the agent's change) as the helpdesk reported it, so the helpdesk's next change keeps the agent's status", async () => {
+    const { writer, writes } = recordingWriter(
+      0,
+      () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" })
+    )
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "SEC-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("SEC-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          // The agent closes the workitem at 00:01:00.600; it is written back (`solved`).
+          yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "SEC-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:01:00.600Z")
+          )
+          yield* engine.process(yield* inbox.take)
+          // The helpdesk's webhook of that write, stamped 00:01:00 (whole seconds): the echo.
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 2,
+              occurredAt: "2026-01-01T00:01:00Z",
+              fields: fields("SEC-1", { status: "solved" })
+            })
+          )
+          const echo = yield* engine.process(yield* inbox.take)
+          const absorbed = (yield* links.get(key))?.appliedValues["status"]
+          // A minute later the helpdesk renames the ticket; its status is still the one written.
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 3,
+              occurredAt: "2026-01-01T00:02:00Z",
+              fields: fields("SEC-1", { status: "solved", subject: "Renamed" })
+            })
+          )
+          yield* engine.process(yield* inbox.take)
+          return { echo, absorbed, workitem: yield* genesys.getWorkitem(link.workitemId) }
+        })
+      )
+      expect(writes.map((w) => w.change.status)).toEqual(["solved"])
+      expect(r.echo).toMatchObject({ _tag: "Applied", calls: 0 })
+      expect(r.absorbed).toBe("solved")
+      expect(r.workitem.name).toBe("Renamed")
+      expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
+    } finally {
+      await runtime.dispose()
+    }
+  })
 })
