@@ -96,6 +96,8 @@ interface Vendor {
   /** Creates a ticket; `ticketId` is the service's key, `ref` what the vendor's API takes. */
   create(title: string): Promise<{ ticketId: string; ref: string }>
   change(ref: string): Promise<void>
+  /** A human renames the ticket. */
+  rename(ref: string, title: string): Promise<void>
   /** The ticket's status in the vendor's own vocabulary. */
   status(ref: string): Promise<string>
   readonly done: ReadonlyArray<string>
@@ -120,6 +122,9 @@ const vendors: ReadonlyArray<Vendor> = [
     change: async (ref) => {
       await api("zendesk", "PUT", `/api/v2/tickets/${ref}.json`, { ticket: { priority: "high" } })
     },
+    rename: async (ref, title) => {
+      await api("zendesk", "PUT", `/api/v2/tickets/${ref}.json`, { ticket: { subject: title } })
+    },
     status: async (ref) => (await api("zendesk", "GET", `/api/v2/tickets/${ref}.json`)).ticket.status,
     done: ["solved"],
     written: "solved",
@@ -138,6 +143,9 @@ const vendors: ReadonlyArray<Vendor> = [
     },
     change: async (ref) => {
       await api("servicenow", "PATCH", `/api/now/table/incident/${ref}`, { urgency: "1" })
+    },
+    rename: async (ref, title) => {
+      await api("servicenow", "PATCH", `/api/now/table/incident/${ref}`, { short_description: title })
     },
     status: async (ref) => (await api("servicenow", "GET", `/api/now/table/incident/${ref}`)).result.state,
     done: ["6", "7"],
@@ -159,6 +167,9 @@ const vendors: ReadonlyArray<Vendor> = [
     },
     change: async (ref) => {
       await api("jira", "PUT", `/rest/api/3/issue/${ref}`, { fields: { priority: { name: "High" } } })
+    },
+    rename: async (ref, title) => {
+      await api("jira", "PUT", `/rest/api/3/issue/${ref}`, { fields: { summary: title } })
     },
     status: async (ref) =>
       (await api("jira", "GET", `/rest/api/3/issue/${ref}`)).fields.status.statusCategory.key as string,
@@ -186,6 +197,9 @@ const vendors: ReadonlyArray<Vendor> = [
     change: async (ref) => {
       await api("freshdesk", "PUT", `/api/v2/tickets/${ref}`, { priority: 3 })
     },
+    rename: async (ref, title) => {
+      await api("freshdesk", "PUT", `/api/v2/tickets/${ref}`, { subject: title })
+    },
     status: async (ref) => String((await api("freshdesk", "GET", `/api/v2/tickets/${ref}`)).status),
     done: ["4", "5"],
     written: "5",
@@ -204,6 +218,9 @@ const vendors: ReadonlyArray<Vendor> = [
     },
     change: async (ref) => {
       await api("github", "PATCH", `/repos/octo-org/helpdesk/issues/${ref}`, { labels: ["P1"] })
+    },
+    rename: async (ref, title) => {
+      await api("github", "PATCH", `/repos/octo-org/helpdesk/issues/${ref}`, { title })
     },
     status: async (ref) => (await api("github", "GET", `/repos/octo-org/helpdesk/issues/${ref}`)).state,
     done: ["closed"],
@@ -338,10 +355,12 @@ describe("write-back in the demo (pnpm start, every helpdesk emulator)", () => {
       expect(executions.map((e) => [e.status, e.httpStatus])).toEqual([["succeeded", 202]])
 
       // The ticket reaches the vendor's done status, with an internal note naming the agent and linking the workitem.
-      await until(`${v.source} ${ref} done`, async () => (v.done.includes(await v.status(ref)) ? true : undefined))
-      const notes = await v.notes(ref)
-      const note = notes.find((n) => n.includes("Genesys Cloud: workitem"))
-      expect(note, JSON.stringify(notes)).toBeDefined()
+      // (The status and the note are separate calls for some vendors: wait for both.)
+      const note = await until(`${v.source} ${ref} done, with the note`, async () =>
+        v.done.includes(await v.status(ref))
+          ? (await v.notes(ref)).find((n) => n.includes("Genesys Cloud: workitem"))
+          : undefined
+      )
       expect(note).toContain("set to Closed")
       expect(note).toContain(`Agent: ${agentId}`)
       expect(note).toContain(`Workitem: ${emulatorUrl}/api/v2/taskmanagement/workitems/${workitemId}`)
@@ -362,6 +381,18 @@ describe("write-back in the demo (pnpm start, every helpdesk emulator)", () => {
       const after = (await call<{ status?: { id: string } }>(agent.tm.getTaskmanagementWorkitem(workitemId))).body
       expect(after.status?.id).toBe(closedId)
 
+      // A human's later change in the helpdesk is applied forward and leaves the agent's status alone.
+      await new Promise((r) => setTimeout(r, 1100))
+      const renameCallsBefore = (await serviceCalls()).length
+      await v.rename(ref, `Renamed ${v.source}`)
+      const renamed = await settled(v, ticketId, (x) => x.appliedRevision !== s.appliedRevision)
+      expect(renamed.lastError).toBeUndefined()
+      const later = (
+        await call<{ name: string; status?: { id: string } }>(agent.tm.getTaskmanagementWorkitem(workitemId))
+      ).body
+      expect([later.name, later.status?.id]).toEqual([`Renamed ${v.source}`, closedId])
+      expect((await serviceCalls()).slice(renameCallsBefore).map((c) => c.method)).toContain("PATCH")
+
       // The agent reopens the workitem (Closed → Open): the ticket is open again, with a note; its echo costs nothing.
       await new Promise((r) => setTimeout(r, 1100))
       const reopenCallsBefore = (await serviceCalls()).length
@@ -373,14 +404,16 @@ describe("write-back in the demo (pnpm start, every helpdesk emulator)", () => {
         ["succeeded", 202],
         ["succeeded", 202]
       ])
-      await until(`${v.source} ${ref} reopened`, async () => ((await v.status(ref)) === v.reopened ? true : undefined))
-      expect(
-        (await v.notes(ref)).filter((n) => n.includes("set to Open") && n.includes(`Agent: ${agentId}`))
-      ).toHaveLength(1)
+      const reopenNotes = await until(`${v.source} ${ref} reopened, with the note`, async () => {
+        if ((await v.status(ref)) !== v.reopened) return undefined
+        const found = (await v.notes(ref)).filter((n) => n.includes("set to Open") && n.includes(`Agent: ${agentId}`))
+        return found.length > 0 ? found : undefined
+      })
+      expect(reopenNotes).toHaveLength(1)
       const r = await settled(
         v,
         ticketId,
-        (x) => x.writeBack?.status === v.reopenWritten && x.appliedRevision !== s.appliedRevision
+        (x) => x.writeBack?.status === v.reopenWritten && x.appliedRevision !== renamed.appliedRevision
       )
       expect(r.writeBack).toMatchObject({ outcome: "written", pending: false })
       const reopenSent = (await deliveries(v.source)).slice(reopenDeliveriesBefore)
