@@ -7,7 +7,10 @@
  *   SDK → the emulator's trigger → workflow → Data Action chain the demo provisioned delivers the event → the ticket
  *   reaches the vendor's done status with an internal note (GitHub: a comment) naming the agent and linking the
  *   workitem → the webhook the vendor sends for that change costs the service's Genesys client no call at all
- *   (counted in the emulator's request log once the vendor's deliveries have settled and the inbox is empty).
+ *   (counted in the emulator's request log once the vendor's deliveries have settled and the inbox is empty); a
+ *   human's later rename in the helpdesk is applied and leaves the workitem Closed; the agent reopens the workitem →
+ *   the ticket is open again with a note, and that echo costs nothing either. The printed demo-agent commands are
+ *   followed once.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
