@@ -1,6 +1,7 @@
 /**
  * `pnpm reconcile --source <name> [--dry-run] [--since ISO] [--url URL] [--json]`: one reconciliation pass of a
- * running service (its `POST /reconcile/:source`), then its report.
+ * running service (its `POST /reconcile/:source`), then its report. `--source genesys` runs the write-back
+ * reconciliation (`POST /reconcile/genesys`: agents' changes in Genesys the write-back did not hear of).
  *
  * The pass reads what changed in the helpdesk since the source's saved cursor (or `--since`), enqueues each ticket
  * (a ticket already at the read revision costs no Genesys call) and waits for the tickets found behind to be
@@ -10,7 +11,7 @@
 import { feedCommandOrExit } from "./feedCommand.js"
 
 const USAGE =
-  "usage: pnpm reconcile --source <zendesk|servicenow|jira|freshdesk|github> [--dry-run] [--since 2026-01-31T00:00:00Z] [--url http://127.0.0.1:8080] [--json]\n" +
+  "usage: pnpm reconcile --source <zendesk|servicenow|jira|freshdesk|github|genesys> [--dry-run] [--since 2026-01-31T00:00:00Z] [--url http://127.0.0.1:8080] [--json]\n" +
   "  the service's URL defaults to $WORKBRIDGE_URL, else http://127.0.0.1:$PORT; WORKBRIDGE_ADMIN_TOKEN is sent as a bearer token when set\n"
 const { url, source, since, dryRun, json, headers } = feedCommandOrExit("reconcile", USAGE, { limit: false })
 const fail = (message: string, code = 2): never => {
@@ -37,13 +38,15 @@ else {
     driftFound: number
     repaired: number
     from: string
-    drift: Array<{ ticketId: string; appliedRevision?: string; readRevision: string }>
+    drift: Array<unknown>
   }
   process.stdout.write(
-    `${r.dryRun ? "dry run: " : ""}${r.source}: read ${r.ticketsRead} ticket(s) since ${r.from}; ${r.upToDate} up to date, ${r.driftFound} behind${r.dryRun ? " (nothing written)" : `, ${r.repaired} repaired`}\n`
+    `${r.dryRun ? "dry run: " : ""}${r.source}: read ${r.ticketsRead} ${r.source === "genesys" ? "workitem(s) modified" : "ticket(s)"} since ${r.from}; ${r.upToDate} up to date, ${r.driftFound} ${r.source === "genesys" ? "changed in Genesys and not written back" : "behind"}${r.dryRun ? " (nothing written)" : `, ${r.repaired} repaired`}\n`
   )
-  for (const d of r.drift)
+  for (const d of r.drift as Array<Record<string, string | undefined>>)
     process.stdout.write(
-      `  ${d.ticketId}: Genesys at ${d.appliedRevision ?? "(no workitem)"}, helpdesk at ${d.readRevision}\n`
+      r.source === "genesys"
+        ? `  ${d["source"]} ${d["ticketId"]}: workitem ${d["workitemId"]} is ${d["status"]}, Workbridge last wrote ${d["applied"] ?? "(unknown)"}\n`
+        : `  ${d["ticketId"]}: Genesys at ${d["appliedRevision"] ?? "(no workitem)"}, helpdesk at ${d["readRevision"]}\n`
     )
 }

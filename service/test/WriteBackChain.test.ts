@@ -62,6 +62,7 @@ beforeAll(async () => {
       HELPDESK_USER_ZENDESK: "agent@example.com",
       HELPDESK_TOKEN_ZENDESK: "zendesk-api-token",
       WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "0",
+      WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0",
       WORKBRIDGE_DATA_ACTION_BASIC_AUTH: "genesys:chain-password",
       WORKBRIDGE_COALESCE_MS: "0"
     },

@@ -293,6 +293,11 @@ beforeAll(async () => {
       agent.tm.getTaskmanagementWorktypeStatuses(worktypeId)
     )
   ).body.entities
+  // The write-back reconciliation's pass at start (one workitem query by the service's client) is over before any
+  // test counts the service's calls.
+  await until("the write-back reconciliation's pass at start", async () =>
+    (await serviceCalls()).some((c) => c.method === "POST" && c.path.endsWith("/workitems/query")) ? true : undefined
+  )
   closedId = statuses.find((s) => s.name === "Closed")!.id
   openId = statuses.find((s) => s.name === "Open")!.id
 }, 120_000)

@@ -58,7 +58,8 @@ const stackFor = (zd: ZendeskEmulator, o: BackfillBenchOptions, namePrefix: stri
     serviceEnv: {
       HELPDESK_URL_ZENDESK: zd.url,
       ...ZENDESK_API_ENV,
-      WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "0"
+      WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "0",
+      WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0"
     }
   })
 

@@ -28,7 +28,12 @@ beforeAll(async () => {
     rateLimitPerMinute: 30_000,
     webhookEnv: {},
     namePrefix: "BackfillKill",
-    serviceEnv: { HELPDESK_URL_ZENDESK: zd.url, ...ZENDESK_API_ENV, WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "0" }
+    serviceEnv: {
+      HELPDESK_URL_ZENDESK: zd.url,
+      ...ZENDESK_API_ENV,
+      WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "0",
+      WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0"
+    }
   })
 }, 120_000)
 afterAll(async () => {

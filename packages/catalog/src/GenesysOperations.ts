@@ -46,7 +46,8 @@ export const SERVICE_OPERATIONS = {
     httpMethod: "POST",
     path: "/api/v2/taskmanagement/workitems/query",
     permission: "workitems:workitem:view",
-    purpose: "find a ticket's workitem when the link store has none (crash repair, no duplicates)"
+    purpose:
+      "find a ticket's workitem when the link store has none (crash repair, no duplicates); the write-back reconciliation's workitems modified since its cursor"
   },
   getWorkitem: {
     sdkClass: "TaskManagementApi",

@@ -50,6 +50,14 @@ export interface WorktypeInfo {
 export interface QueryFilter {
   readonly name: string
   readonly value: string
+  /** `EQ` when absent; `GT`/`GTE`/`LT`/`LTE` compare (docs/genesys-api.md §2.7). */
+  readonly operator?: "EQ" | "NEQ" | "GT" | "GTE" | "LT" | "LTE"
+}
+
+/** One page of a workitem query, and the cursor of the next (absent: the last page). */
+export interface WorkitemPage {
+  readonly entities: ReadonlyArray<Workitem>
+  readonly after?: string
 }
 
 /** One entity's outcome in a bulk add job: the workitem created, or why it was not (docs/genesys-api.md §2.12). */
@@ -94,7 +102,7 @@ export interface GenesysService {
   readonly findWorktypeByName: (name: string) => Effect.Effect<WorktypeInfo | undefined, GenesysError>
   readonly getStatuses: (worktypeId: string) => Effect.Effect<ReadonlyArray<WorktypeStatus>, GenesysError>
   /**
-   * Workitems of the worktype matching up to two more EQ filters: every match (paging on), or at most
+   * Workitems of the worktype matching up to two more filters (EQ unless they say): every match (paging on), or at most
    * `options.limit` of them (pageSize = the limit, so `{ limit: 1 }` is one small call).
    */
   readonly queryWorkitems: (
@@ -102,6 +110,15 @@ export interface GenesysService {
     filters: ReadonlyArray<QueryFilter>,
     options?: { readonly limit?: number }
   ) => Effect.Effect<ReadonlyArray<Workitem>, GenesysError>
+  /**
+   * One page of the worktype's workitems matching up to two more filters: one query call (`pageSize` up to 200, the
+   * most Genesys allows; default 200), from the cursor `after` of the previous page.
+   */
+  readonly queryWorkitemsPage: (
+    typeId: string,
+    filters: ReadonlyArray<QueryFilter>,
+    options?: { readonly pageSize?: number; readonly after?: string }
+  ) => Effect.Effect<WorkitemPage, GenesysError>
   readonly getWorkitem: (workitemId: string) => Effect.Effect<Workitem, GenesysError>
   /** Retries only 429s: any other transient failure leaves the outcome unknown (see the engine). */
   readonly createWorkitem: (body: Readonly<Record<string, unknown>>) => Effect.Effect<Workitem, GenesysError>

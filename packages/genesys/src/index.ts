@@ -23,6 +23,7 @@ export type {
   PermissionWait,
   QueryFilter,
   Workitem,
+  WorkitemPage,
   WorktypeInfo,
   WorktypeStatus
 } from "./Genesys.js"

@@ -157,6 +157,12 @@ export interface FeedSettings {
   readonly helpdesks: HelpdeskConfigs
   /** Sources with a scheduled reconciliation pass → its interval in ms (`WORKBRIDGE_RECONCILE_INTERVAL_<SOURCE>`). */
   readonly reconcileIntervalMs: Readonly<Record<string, number>>
+  /**
+   * Interval in ms of the write-back reconciliation, the query of workitems changed in Genesys that the write-back
+   * may not have heard of (`WORKBRIDGE_RECONCILE_INTERVAL_GENESYS`, default
+   * {@link DEFAULT_GENESYS_RECONCILE_INTERVAL_MS}; 0: off). It runs only while write-back is on for some source.
+   */
+  readonly genesysReconcileIntervalMs: number
   /** Sources whose webhooks are notifications: the ticket is read from the API (`WORKBRIDGE_FETCH_ON_NOTIFY_<SOURCE>`). */
   readonly fetchOnNotify: ReadonlyArray<string>
   /**
@@ -190,6 +196,12 @@ export const DEFAULT_WRITE_BUDGET_PER_MINUTE: Readonly<Record<HelpdeskSource, nu
 
 /** Default reconciliation interval of a source whose API credentials are set. */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 15 * 60_000
+
+/** The variable of the write-back reconciliation's interval (the Genesys side's pass). */
+export const GENESYS_RECONCILE_VARIABLE = "WORKBRIDGE_RECONCILE_INTERVAL_GENESYS"
+
+/** Default interval of the write-back reconciliation: one workitem query (a page) every 10 minutes when nothing changed. */
+export const DEFAULT_GENESYS_RECONCILE_INTERVAL_MS = 10 * 60_000
 
 /** Check a duration such as `15m`, `30s`, `1h`, `500ms` or `0` (off), in ms: the text of the problem, if any. */
 const toDuration = (raw: string): Either.Either<number, string> => {
@@ -231,12 +243,21 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
         ([name, value]) => [name, value.trim()] as const
       )
     )
+    const genesysRaw = set.get(GENESYS_RECONCILE_VARIABLE)
+    set.delete(GENESYS_RECONCILE_VARIABLE)
+    const genesysReconcileIntervalMs =
+      genesysRaw === undefined || genesysRaw === ""
+        ? DEFAULT_GENESYS_RECONCILE_INTERVAL_MS
+        : yield* about(GENESYS_RECONCILE_VARIABLE, toDuration(genesysRaw))
     for (const [name, value] of set) {
       const source = name
         .replace(/^WORKBRIDGE_(RECONCILE_INTERVAL|FETCH_ON_NOTIFY|WRITE_BACK|WRITE_BUDGET)_/, "")
         .toLowerCase()
       if (!(HELPDESK_SOURCES as ReadonlyArray<string>).includes(source)) {
-        return yield* fail(name, `names no source with a read client; the sources are ${HELPDESK_SOURCES.join(", ")}`)
+        return yield* fail(
+          name,
+          `names no source with a read client; the sources are ${HELPDESK_SOURCES.join(", ")} (and ${GENESYS_RECONCILE_VARIABLE} sets the write-back reconciliation)`
+        )
       }
       if (
         helpdesks[source as HelpdeskSource] === undefined &&
@@ -277,6 +298,7 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
     return {
       helpdesks,
       reconcileIntervalMs,
+      genesysReconcileIntervalMs,
       fetchOnNotify,
       writeBack,
       ...(workitemUrl !== undefined ? { workitemUrl } : {})
@@ -284,8 +306,8 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
   })
 
 /**
- * The feed settings (`HELPDESK_*`, `WORKBRIDGE_RECONCILE_INTERVAL_<SOURCE>`, `WORKBRIDGE_FETCH_ON_NOTIFY_<SOURCE>`,
- * `WORKBRIDGE_WRITE_BACK_<SOURCE>`, `WORKBRIDGE_WRITE_BUDGET_<SOURCE>`).
+ * The feed settings (`HELPDESK_*`, `WORKBRIDGE_RECONCILE_INTERVAL_<SOURCE>` and `_GENESYS`,
+ * `WORKBRIDGE_FETCH_ON_NOTIFY_<SOURCE>`, `WORKBRIDGE_WRITE_BACK_<SOURCE>`, `WORKBRIDGE_WRITE_BUDGET_<SOURCE>`).
  */
 export const feedsConfig: Config.Config<FeedSettings> = Config.mapOrFail(feedVariables, (v) =>
   feedSettings(v, undefined)

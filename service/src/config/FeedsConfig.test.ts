@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest"
 import {
   ConfigError,
+  DEFAULT_GENESYS_RECONCILE_INTERVAL_MS,
   DEFAULT_RECONCILE_INTERVAL_MS,
   DEFAULT_WRITE_BUDGET_PER_MINUTE,
   feedSettingsFromEnv
@@ -31,6 +32,7 @@ describe("feed settings", () => {
     expect(feedSettingsFromEnv({})).toEqual({
       helpdesks: {},
       reconcileIntervalMs: {},
+      genesysReconcileIntervalMs: DEFAULT_GENESYS_RECONCILE_INTERVAL_MS,
       fetchOnNotify: [],
       writeBack: {}
     })
@@ -74,6 +76,19 @@ describe("feed settings", () => {
     expect(feedSettingsFromEnv({ ...github, WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "2h" }).reconcileIntervalMs).toEqual({
       github: 7_200_000
     })
+  })
+
+  it("sets the write-back reconciliation's interval with WORKBRIDGE_RECONCILE_INTERVAL_GENESYS (0: off)", () => {
+    const s = feedSettingsFromEnv({ ...github, WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "5m" })
+    expect(s.genesysReconcileIntervalMs).toBe(300_000)
+    expect(s.reconcileIntervalMs).toEqual({ github: DEFAULT_RECONCILE_INTERVAL_MS })
+    expect(feedSettingsFromEnv({ WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0" }).genesysReconcileIntervalMs).toBe(0)
+    expect(error({ WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "often" }).variable).toBe(
+      "WORKBRIDGE_RECONCILE_INTERVAL_GENESYS"
+    )
+    expect(error({ WORKBRIDGE_RECONCILE_INTERVAL_GENSYS: "5m" }).message).toMatch(
+      /WORKBRIDGE_RECONCILE_INTERVAL_GENESYS/
+    )
   })
 
   it("names the variable of a bad value, and never repeats a token", () => {

@@ -16,6 +16,8 @@ import * as RedisAuditTrail from "./RedisAuditTrail.js"
 import * as RedisCursorStore from "./RedisCursorStore.js"
 import * as RedisLinkStore from "./RedisLinkStore.js"
 import * as RedisRateBudget from "./RedisRateBudget.js"
+import * as RedisWriteBuckets from "./RedisWriteBuckets.js"
+import type { WriteBuckets } from "../writeBack/Budget.js"
 import type { DistributedSettings } from "./Settings.js"
 
 export interface DistributedLayerOptions {
@@ -32,10 +34,10 @@ export interface DistributedLayerOptions {
   readonly auditRetentionDays?: number
 }
 
-export type DistributedServices = Inbox | LinkStore | RateBudget | AuditTrail | FeedCursors
+export type DistributedServices = Inbox | LinkStore | RateBudget | AuditTrail | FeedCursors | WriteBuckets
 
 /**
- * The inbox, the link store, the shared rate budget, the reconciliation cursors (and the per-source pass lock)
+ * The inbox, the link store, the shared rate budget, the write-back budget's buckets, the reconciliation cursors (and the per-source pass lock)
  * and the audit trail (the no-op one with a retention of 0 days), on one Redis connection: one layer value, so
  * Effect opens the connection once; it closes with the layer's scope.
  */
@@ -77,6 +79,7 @@ export const DistributedStoresLive = (
       burst: options.budgetBurst
     }),
     RedisCursorStore.layer({ prefix: s.namespace }),
+    RedisWriteBuckets.layer({ prefix: s.namespace }),
     audit
   ).pipe(Layer.provide(redis))
 }

@@ -36,7 +36,7 @@ export interface RedisRateBudgetOptions extends TokenBucketOptions {
  * bucket; it returns 0, or the ms until the next token. The hash keeps `tokens` as a decimal string (`%.17g`, exact
  * for a double, so no rounding ever rounds a fraction of a token up) and `last` as the Redis ms it was refilled to.
  */
-const TOKEN_LUA = `
+export const TOKEN_LUA = `
 local function redis_now()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

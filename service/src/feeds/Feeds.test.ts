@@ -72,6 +72,7 @@ describe("reconciliation", () => {
       HELPDESK_TOKEN_GITHUB: "github-pat",
       HELPDESK_REPO_GITHUB: "octo-org/helpdesk",
       WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0",
+      WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0",
       WORKBRIDGE_COALESCE_MS: "0"
     })
     gh.core.configureWebhooks({
@@ -148,6 +149,7 @@ describe("fetch-on-notify", () => {
       HELPDESK_URL_FRESHDESK: fd.url,
       HELPDESK_TOKEN_FRESHDESK: "freshdesk-api-key",
       WORKBRIDGE_RECONCILE_INTERVAL_FRESHDESK: "0",
+      WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0",
       WORKBRIDGE_COALESCE_MS: "0"
     })
     fd.core.configureWebhooks({
@@ -209,6 +211,7 @@ describe("backfill", () => {
       HELPDESK_TOKEN_GITHUB: "github-pat",
       HELPDESK_REPO_GITHUB: "octo-org/helpdesk",
       WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0",
+      WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0",
       WORKBRIDGE_COALESCE_MS: "0"
     })
     const backfill = async (query: string): Promise<NonNullable<BackfillJob["summary"]>> => {
@@ -290,6 +293,7 @@ describe("backfill through bulk add jobs", () => {
         HELPDESK_TOKEN_GITHUB: "github-pat",
         HELPDESK_REPO_GITHUB: "octo-org/helpdesk",
         WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0",
+        WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0",
         WORKBRIDGE_COALESCE_MS: "0"
       }),
       {

@@ -37,6 +37,7 @@ import type { LinkStoreService } from "../links/LinkStore.js"
 import type { NormalizeResult } from "../sync/Mapping.js"
 import type { ServiceMetrics } from "../observability/Metrics.js"
 import { Sqlite, type SqliteDatabase, sql } from "../store/Sqlite.js"
+import type { GenesysReconciler } from "../writeBack/Reconcile.js"
 
 /** Where a source's reconciliation resumes, and when it was last moved. */
 export interface FeedCursor {
@@ -172,6 +173,8 @@ export interface FeedsOptions {
   readonly normalize?: (fields: Readonly<Record<string, unknown>>) => NormalizeResult
   /** Backfill creates new tickets through Genesys bulk add jobs with this (absent: every ticket goes through the engine). */
   readonly bulkCreate?: BulkCreator
+  /** The write-back reconciliation (absent: write-back is off for every source). */
+  readonly genesys?: GenesysReconciler
 }
 
 /**
@@ -258,6 +261,11 @@ export interface Feeds {
     options: { readonly dryRun?: boolean; readonly since?: Date; readonly limit?: number }
   ) => Effect.Effect<BackfillJob, StoreError | PassBusy | UnknownFeedSource>
   readonly backfillJob: (id: string) => BackfillJob | undefined
+  /**
+   * The write-back reconciliation: the Genesys side's pass, which finds agents' changes the write-back did not hear
+   * of (writeBack/Reconcile.ts); absent while write-back is off for every source.
+   */
+  readonly genesys?: GenesysReconciler
 }
 
 const PASS_LOCK_TTL_MS = 10 * 60_000
@@ -673,14 +681,17 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
     )
   }
 
-  const refreshGauges = Effect.forEach(
-    sources,
-    (source) =>
-      Effect.map(o.cursors.get(source), (c) => {
-        if (c !== undefined)
-          o.metrics.feedCursorAge.set({ source }, Math.max(0, (Date.now() - Date.parse(c.updatedAt)) / 1000))
-      }),
-    { discard: true }
+  const refreshGauges = Effect.zipRight(
+    Effect.forEach(
+      sources,
+      (source) =>
+        Effect.map(o.cursors.get(source), (c) => {
+          if (c !== undefined)
+            o.metrics.feedCursorAge.set({ source }, Math.max(0, (Date.now() - Date.parse(c.updatedAt)) / 1000))
+        }),
+      { discard: true }
+    ),
+    o.genesys?.refreshGauge ?? Effect.void
   )
 
   const jobs = new Map<string, BackfillJob>()
@@ -721,5 +732,13 @@ export const makeFeeds = (o: FeedsOptions): Feeds => {
       return job
     })
 
-  return { sources, reconcile, notified, refreshGauges, startBackfill, backfillJob: (id) => jobs.get(id) }
+  return {
+    sources,
+    reconcile,
+    notified,
+    refreshGauges,
+    startBackfill,
+    backfillJob: (id) => jobs.get(id),
+    ...(o.genesys !== undefined ? { genesys: o.genesys } : {})
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The helpdesk API feeds as layers: the feeds (reconciliation passes, fetch-on-notify on the webhook route, the
  * backfill's bulk creates) and a reconciliation fiber per source with an interval — a pass at start, then one per
- * interval; in distributed mode the Redis lock lets one replica run a source's pass at a time.
+ * interval, and the write-back reconciliation (the Genesys side's pass); in distributed mode the Redis lock lets one
+ * replica run a source's pass (and the Genesys pass) at a time.
  */
 import type { Catalog } from "@workbridge/catalog"
 import { Context, Effect, Layer, Schedule } from "effect"
@@ -15,6 +16,8 @@ import { Log } from "../observability/Log.js"
 import { catalogMapping } from "../sync/Mapping.js"
 import { Metrics } from "../observability/Metrics.js"
 import { Target } from "../sync/Workers.js"
+import { GenesysOrg } from "../genesys/GenesysOrg.js"
+import { GENESYS_FEED, makeGenesysReconciler } from "../writeBack/Reconcile.js"
 
 export class HelpdeskFeeds extends Context.Tag("@workbridge/service/HelpdeskFeeds")<HelpdeskFeeds, Feeds>() {}
 
@@ -73,33 +76,91 @@ export const FeedsLive = (
 ): Layer.Layer<
   HelpdeskFeeds,
   never,
-  HelpdeskClients | FeedSettingsTag | Inbox | LinkStore | FeedCursors | Metrics | Log | Genesys | Target
+  HelpdeskClients | FeedSettingsTag | Inbox | LinkStore | FeedCursors | Metrics | Log | Genesys | Target | GenesysOrg
 > =>
   Layer.effectContext(
     Effect.gen(function* () {
       const settings = yield* FeedSettingsTag
       const links = yield* LinkStore
+      const inbox = yield* Inbox
+      const cursors = yield* FeedCursors
+      const metrics = yield* Metrics
+      const log = yield* Log
+      const target = yield* Target
+      const genesys = yield* Genesys
+      const { readers, writers } = yield* HelpdeskClients
+      const org = yield* GenesysOrg
+      const writeBackSources = Object.keys(writers)
       const feeds = makeFeeds({
-        clients: (yield* HelpdeskClients).readers,
-        inbox: yield* Inbox,
+        clients: readers,
+        inbox,
         links,
-        cursors: yield* FeedCursors,
-        metrics: yield* Metrics,
-        log: yield* Log,
+        cursors,
+        metrics,
+        log,
         fetchOnNotify: settings.fetchOnNotify,
         normalize: catalogMapping(catalog).normalize,
-        bulkCreate: bulkCreator(catalog, yield* Target, links, yield* Genesys)
+        bulkCreate: bulkCreator(catalog, target, links, genesys),
+        ...(writeBackSources.length > 0
+          ? {
+              genesys: makeGenesysReconciler({
+                catalog,
+                genesys,
+                typeId: target.typeId,
+                statuses: () => target.statuses,
+                inbox,
+                links,
+                cursors,
+                metrics,
+                log,
+                sources: writeBackSources,
+                // Workbridge's own OAuth client (in embedded mode the client the service uses).
+                selfIds: [org.clientOptions.clientId]
+              })
+            }
+          : {})
       })
       return Context.make(HelpdeskFeeds, feeds)
     })
   )
 
-/** A reconciliation fiber per source with an interval, running until the scope closes. */
+/**
+ * A reconciliation fiber per source with an interval, and one for the write-back reconciliation (while write-back is
+ * on for some source and `WORKBRIDGE_RECONCILE_INTERVAL_GENESYS` is not 0), running until the scope closes.
+ */
 export const ReconciliationLive: Layer.Layer<never, never, HelpdeskFeeds | FeedSettingsTag | Log> = Layer.scopedDiscard(
   Effect.gen(function* () {
     const feeds = yield* HelpdeskFeeds
     const settings = yield* FeedSettingsTag
     const log = yield* Log
+    const genesys = feeds.genesys
+    if (genesys !== undefined && settings.genesysReconcileIntervalMs > 0) {
+      const pass = genesys.reconcile().pipe(
+        Effect.catchAll((e) =>
+          Effect.sync(() =>
+            e._tag === "PassBusy"
+              ? log.debug({ source: GENESYS_FEED }, "write-back reconciliation skipped: another runner holds it")
+              : log.warn(
+                  { source: GENESYS_FEED, error: e.message },
+                  "write-back reconciliation failed; the cursor stays where it was"
+                )
+          )
+        ),
+        Effect.catchAllDefect((d) =>
+          Effect.sync(() =>
+            log.error(
+              { source: GENESYS_FEED, defect: d instanceof Error ? d.message : String(d) },
+              "write-back reconciliation failed"
+            )
+          )
+        )
+      )
+      yield* Effect.forkScoped(Effect.repeat(pass, Schedule.spaced(settings.genesysReconcileIntervalMs)))
+      log.info(
+        { source: GENESYS_FEED, intervalSeconds: settings.genesysReconcileIntervalMs / 1000 },
+        "write-back reconciliation scheduled"
+      )
+    }
     for (const [source, everyMs] of Object.entries(settings.reconcileIntervalMs)) {
       const pass = feeds.reconcile(source).pipe(
         Effect.catchAll((e) =>

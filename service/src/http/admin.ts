@@ -3,6 +3,7 @@
  * - `GET /tickets/:source/:id` — a ticket's sync status;
  * - `GET /dead-letters`, `POST /dead-letters/:id/replay`, `DELETE /dead-letters/:id`;
  * - `POST /reconcile/:source` — one reconciliation pass by hand (`pnpm reconcile`);
+ * - `POST /reconcile/genesys` — one write-back reconciliation pass by hand (agents' changes the write-back missed);
  * - `POST /backfill/:source`, `GET /backfill/jobs/:id` — a backfill in the background (`pnpm backfill`).
  * Every effect runs on the application's runtime through the edge runner; failures go to the error mapping.
  */
@@ -89,7 +90,46 @@ const feedsOf = (feeds: Feeds | undefined): Feeds => {
   return feeds
 }
 
+/** `?waitMs=` as a number of milliseconds (undefined when absent); 400 when it is not one. */
+const waitMsOf = (q: express.Request["query"]): number | undefined => {
+  const waitRaw = q["waitMs"]
+  if (waitRaw === undefined) return undefined
+  if (typeof waitRaw !== "string" || !/^\d{1,7}$/.test(waitRaw))
+    throw new HttpError(400, "BadRequest", "waitMs must be a number of milliseconds")
+  return Number(waitRaw)
+}
+
 export const mountFeeds = (app: express.IRouter, o: Pick<AdminRoutesOptions, "feeds" | "runner">): void => {
+  // The write-back reconciliation by hand (before /reconcile/:source: no helpdesk source is named genesys): the
+  // workitems changed in Genesys since its cursor that the write-back did not hear of. Same parameters as below.
+  app.post("/reconcile/genesys", async function reconcileGenesys(req, res) {
+    const reconciler = o.feeds?.genesys
+    if (reconciler === undefined)
+      throw new HttpError(
+        404,
+        "WriteBackOff",
+        "write-back is off for every source: there is nothing to reconcile from Genesys (see docs/write-back.md)"
+      )
+    const q = req.query
+    const since = sinceOf(q)
+    const waitMs = waitMsOf(q)
+    const report = await o.runner
+      .run(
+        reconciler.reconcile({
+          dryRun: dryRunOf(q),
+          ...(since !== undefined ? { since } : {}),
+          ...(waitMs !== undefined ? { repairWaitMs: waitMs } : {})
+        })
+      )
+      .catch((e: unknown) => {
+        const tag = tagOf(e)
+        if (tag === "PassBusy") throw new HttpError(409, "PassBusy", (e as Error).message)
+        if (tag === "GenesysError") throw new HttpError(502, "GenesysUnavailable", (e as Error).message)
+        throw e
+      })
+    res.json(report)
+  })
+
   // One reconciliation pass by hand: ?dryRun=true writes nothing; ?since=ISO reads from then instead of the saved
   // cursor; ?waitMs= bounds how long it waits for the repairs (default 60 s).
   app.post("/reconcile/:source", async function reconcile(req, res) {
@@ -97,15 +137,13 @@ export const mountFeeds = (app: express.IRouter, o: Pick<AdminRoutesOptions, "fe
     const q = req.query
     const dryRun = dryRunOf(q)
     const since = sinceOf(q)
-    const waitRaw = q["waitMs"]
-    if (waitRaw !== undefined && (typeof waitRaw !== "string" || !/^\d{1,7}$/.test(waitRaw)))
-      throw new HttpError(400, "BadRequest", "waitMs must be a number of milliseconds")
+    const waitMs = waitMsOf(q)
     const report = await o.runner
       .run(
         feeds.reconcile(req.params["source"]!, {
           dryRun,
           ...(since !== undefined ? { since } : {}),
-          ...(typeof waitRaw === "string" ? { repairWaitMs: Number(waitRaw) } : {})
+          ...(waitMs !== undefined ? { repairWaitMs: waitMs } : {})
         })
       )
       .catch((e: unknown) => {

@@ -53,15 +53,21 @@ export class Inbox extends Context.Tag("@workbridge/service/Inbox")<Inbox, Inbox
  * inbox hands out a ticket with live events before any ticket with only background events.
  */
 export const LIVE_LANE = 0
-/** The lane of background feeds (reconciliation, backfill): handed out only while no live ticket is waiting. */
+/**
+ * The lane of background feeds (reconciliation, backfill, the write-back reconciliation's `genesys-reconcile` finds):
+ * handed out only while no live ticket is waiting.
+ */
 export const BACKGROUND_LANE = 1
 export type Lane = typeof LIVE_LANE | typeof BACKGROUND_LANE
 /**
  * The lane an accepted event goes to (a replay, `requeue`, always goes to the live lane). Only the background feeds
- * go to the background lane: a `genesys` write-back is an agent's live work.
+ * go to the background lane: a delivered `genesys` write-back is an agent's live work, the same change found by the
+ * write-back reconciliation pass (`genesys-reconcile`) is background work.
  */
 export const laneOf = (event: TicketEvent): Lane =>
-  event.origin === "reconcile" || event.origin === "backfill" ? BACKGROUND_LANE : LIVE_LANE
+  event.origin === "reconcile" || event.origin === "backfill" || event.origin === "genesys-reconcile"
+    ? BACKGROUND_LANE
+    : LIVE_LANE
 
 /** `accept` as a plain Promise, for the webhook edge: no Effect runtime entered per request. */
 export type AcceptPromise = (event: TicketEvent, options?: AcceptOptions) => Promise<AcceptResult>

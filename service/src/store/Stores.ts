@@ -19,8 +19,9 @@ import * as SqliteAuditTrail from "../observability/SqliteAuditTrail.js"
 import { SqliteStoresLive } from "./SqliteStores.js"
 import type { DistributedStartError } from "../distributed/Connections.js"
 import { DistributedStoresLive } from "../distributed/Layers.js"
+import { type WriteBuckets, memoryBucketsLayer } from "../writeBack/Budget.js"
 
-export type StoreServices = Inbox | LinkStore | AuditTrail | FeedCursors | RateBudget
+export type StoreServices = Inbox | LinkStore | AuditTrail | FeedCursors | RateBudget | WriteBuckets
 
 type Stores = Layer.Layer<StoreServices, StoreError | DistributedStartError>
 
@@ -33,7 +34,8 @@ const embedded = (config: ServiceConfig, log: Log["Type"]): Stores => {
   return Layer.mergeAll(
     audit,
     sqliteCursorLayer,
-    rateBudgetLayer({ perMinute: config.budgetPerMinute, burst: config.budgetBurst })
+    rateBudgetLayer({ perMinute: config.budgetPerMinute, burst: config.budgetBurst }),
+    memoryBucketsLayer
   ).pipe(
     Layer.provideMerge(
       SqliteStoresLive(databaseFile(config.dataDir), { hardLimit: config.inboxHardLimit, settleMs: config.coalesceMs })

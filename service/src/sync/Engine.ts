@@ -5,7 +5,7 @@
 import { Clock, Context, Effect, Layer } from "effect"
 import type { Logger } from "pino"
 import { AuditTrail, recordOutcomes, recordRetry, withAuditTicket } from "../observability/AuditTrail.js"
-import { compareRevision } from "@workbridge/catalog"
+import { compareRevision, isWriteBackOrigin } from "@workbridge/catalog"
 import { type InboxEntry, isCreatePending, type Outcome, type TicketBatch, type TicketKey } from "../domain/records.js"
 import { makeWriteBudget } from "../writeBack/Budget.js"
 import { type WriteBackDeps, type WriteBackResult, writeBackEntries } from "../writeBack/apply.js"
@@ -214,12 +214,12 @@ export const make = (options: EngineOptions) =>
       }).pipe(Effect.onInterrupt(() => inbox.release(batch).pipe(Effect.ignore)))
 
     const process = (batch: TicketBatch): Effect.Effect<ApplyResult | undefined> => {
-      const back = batch.entries.filter((e) => e.event.origin === "genesys")
+      const back = batch.entries.filter((e) => isWriteBackOrigin(e.event.origin))
       if (back.length === 0) return processForward(batch)
       return processWithWriteBack(
         batch,
         back,
-        batch.entries.filter((e) => e.event.origin !== "genesys")
+        batch.entries.filter((e) => !isWriteBackOrigin(e.event.origin))
       )
     }
 

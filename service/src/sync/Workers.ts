@@ -15,7 +15,7 @@ import { Log } from "../observability/Log.js"
 import { catalogMapping } from "./Mapping.js"
 import type { Metrics } from "../observability/Metrics.js"
 import { FeedSettingsTag, HelpdeskClients } from "../feeds/HelpdeskClients.js"
-import { makeWriteBudget } from "../writeBack/Budget.js"
+import { WriteBuckets, makeWriteBudget } from "../writeBack/Budget.js"
 
 /** The worktype and its statuses (the transition graph), resolved at start. */
 export class Target extends Context.Tag("@workbridge/service/Target")<Target, SyncTarget>() {}
@@ -109,7 +109,7 @@ export const EngineLive = (
 ): Layer.Layer<
   Engine,
   never,
-  Target | Inbox | LinkStore | Genesys | Metrics | Log | GenesysOrg | HelpdeskClients | FeedSettingsTag
+  Target | Inbox | LinkStore | Genesys | Metrics | Log | GenesysOrg | HelpdeskClients | FeedSettingsTag | WriteBuckets
 > =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
@@ -117,6 +117,7 @@ export const EngineLive = (
       const org = yield* GenesysOrg
       const { writers } = yield* HelpdeskClients
       const settings = yield* FeedSettingsTag
+      const buckets = yield* WriteBuckets
       const workitemUrl = workitemUrlOf(settings.workitemUrl, org.clientOptions.gatewayUrl)
       return engineLayer({
         mapping: catalogMapping(catalog),
@@ -131,7 +132,7 @@ export const EngineLive = (
           // Workbridge's own changes (its OAuth client; in embedded mode the client the service uses) are never
           // written back.
           selfIds: [org.clientOptions.clientId],
-          budget: makeWriteBudget(settings.writeBack),
+          budget: makeWriteBudget(settings.writeBack, buckets),
           ...(workitemUrl !== undefined ? { workitemUrl } : {}),
           backoffMs: Math.min(config.retryMaxMs, 1000),
           maxBackoffMs: 60_000

@@ -187,6 +187,24 @@ const laneCases = (run: Run) => {
     expect(order.slice(3).sort()).toEqual(["BG1", "BG2"])
   })
 
+  it("the write-back reconciliation's finds (genesys-reconcile) are background work, a delivered agent's change (genesys) live", async () => {
+    const order = await run(
+      Effect.gen(function* () {
+        const inbox = yield* Inbox
+        yield* inbox.accept({ ...testEvent({ ticketId: "FOUND", rev: 1 }), origin: "genesys-reconcile" })
+        yield* inbox.accept({ ...testEvent({ ticketId: "DELIVERED", rev: 1 }), origin: "genesys" })
+        const order: Array<string> = []
+        for (let i = 0; i < 2; i++) {
+          const batch = yield* Effect.timeout(inbox.take, 5_000)
+          order.push(batch.key.ticketId)
+          yield* inbox.ack(batch)
+        }
+        return order
+      })
+    )
+    expect(order).toEqual(["DELIVERED", "FOUND"])
+  })
+
   it("requeue stores the event again under a fresh delivery key; pendingFor counts per ticket", async () => {
     const r = await run(
       Effect.gen(function* () {

@@ -4,7 +4,7 @@
  * with Effect Schema, and the inbox event it becomes (docs/write-back.md). Every other property of the event is
  * ignored. Values of `customFields` and `changes` are strings, as the SDK types them.
  */
-import { type Catalog, customFieldKey, makeRevision, type TicketEvent } from "@workbridge/catalog"
+import { type Catalog, customFieldKey, isWriteBackOrigin, makeRevision, type TicketEvent } from "@workbridge/catalog"
 import { Either, ParseResult, Schema } from "effect"
 
 /** An optional property that Genesys may also send as `null` (read as absent). */
@@ -164,10 +164,10 @@ export const toTicketEvent = (catalog: Catalog, e: WorkitemEvent): ToTicketEvent
   }
 }
 
-/** The workitem change a `genesys` inbox event carries (undefined: not one). */
+/** The workitem change a `genesys` (or `genesys-reconcile`) inbox event carries (undefined: not one). */
 export const workitemChangeOf = (event: TicketEvent): WorkitemChange | undefined => {
   const w = event.fields["workitem"]
-  return event.origin === "genesys" && typeof w === "object" && w !== null && "workitemId" in w
+  return isWriteBackOrigin(event.origin) && typeof w === "object" && w !== null && "workitemId" in w
     ? (w as WorkitemChange)
     : undefined
 }

@@ -1,6 +1,6 @@
 /** The write-back's pure rules: what status a workitem status writes, the note, the echo test and the budget. */
 import { applyOverrides, defaultCatalog } from "@workbridge/catalog"
-import { Either } from "effect"
+import { Effect, Either, TestClock, TestContext } from "effect"
 import { describe, expect, it } from "vitest"
 import type { Link } from "../domain/records.js"
 import { makeWriteBudget } from "./Budget.js"
@@ -87,14 +87,23 @@ describe("writeBackNote", () => {
 })
 
 describe("makeWriteBudget", () => {
-  it("gives a burst, then one token per 60/perMinute seconds per source, and says how long to wait", () => {
-    const budget = makeWriteBudget({ zendesk: { perMinute: 60, burst: 2 } })
-    expect([budget.take("zendesk", 0), budget.take("zendesk", 0)]).toEqual([0, 0])
-    expect(budget.take("zendesk", 0)).toBe(1000)
-    expect(budget.take("zendesk", 500)).toBe(500)
-    expect(budget.take("zendesk", 1000)).toBe(0)
-    // Another source has its own bucket; a source without a budget is not limited.
-    expect(makeWriteBudget({ jira: { perMinute: 6 } }).take("jira", 0)).toBe(0)
-    expect(budget.take("github", 0)).toBe(0)
+  it("gives a burst, then one token per 60/perMinute seconds per source, and says how long to wait", async () => {
+    const waits = await Effect.runPromise(
+      Effect.gen(function* () {
+        const budget = makeWriteBudget({ zendesk: { perMinute: 60, burst: 2 } })
+        const at = (ms: number) => TestClock.setTime(ms).pipe(Effect.zipRight(budget.take("zendesk")))
+        return [
+          yield* at(0),
+          yield* at(0),
+          yield* at(0),
+          yield* at(500),
+          yield* at(1000),
+          // Another source has its own bucket; a source without a budget is not limited.
+          yield* makeWriteBudget({ jira: { perMinute: 6 } }).take("jira"),
+          yield* budget.take("github")
+        ]
+      }).pipe(Effect.provide(TestContext.TestContext))
+    )
+    expect(waits).toEqual([0, 0, 1000, 500, 0, 0, 0])
   })
 })

@@ -161,7 +161,6 @@ export const writeBackEntries = (
 
     const statusName = deps.statuses().find((s) => s.id === change.statusId)?.name
     const target = statusName === undefined ? undefined : writeBackTarget(options.catalog, key.source, statusName)
-    const now = yield* Clock.currentTimeMillis
     const record = (next: WriteBackState, values: Readonly<Record<string, unknown>> = link.appliedValues) =>
       links.compareAndSet(key, link.appliedRevision, { ...link, appliedValues: values, writeBack: next })
     if (target === undefined) {
@@ -185,7 +184,7 @@ export const writeBackEntries = (
       return done("repeat")
     }
 
-    const wait = options.budget.take(key.source, now)
+    const wait = yield* options.budget.take(key.source)
     if (wait > 0) {
       yield* record({ ...state, pending: true })
       return { _tag: "Retry", delayMs: wait, reason: `the ${key.source} write budget is spent` }
