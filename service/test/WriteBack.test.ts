@@ -15,6 +15,9 @@ import type { TicketSyncStatus } from "../src/sync/TicketStatus.js"
 const SECRET = "zendesk-webhook-secret"
 const DATA_ACTION_AUTH = "genesys:write-back-password"
 const ZENDESK_AUTH = `Basic ${Buffer.from("agent@example.com/token:zendesk-api-token").toString("base64")}`
+/** A Genesys user the deployment maps to the Zendesk agent 235323, and one it does not map. */
+const MAPPED_USER = "7c1d0c4e-3a52-4f0e-9d7b-2b9f3c1a8e55"
+const UNMAPPED_USER = "0b6f2d0e-8c3a-4b8e-a0f4-5d1c9e7a2b13"
 
 let zd: ZendeskEmulator
 let h: Harness
@@ -34,7 +37,8 @@ beforeAll(async () => {
     WORKBRIDGE_RECONCILE_INTERVAL_ZENDESK: "0",
     WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0",
     WORKBRIDGE_DATA_ACTION_BASIC_AUTH: DATA_ACTION_AUTH,
-    WORKBRIDGE_COALESCE_MS: "0"
+    WORKBRIDGE_COALESCE_MS: "0",
+    WORKBRIDGE_ASSIGNEE_MAP_ZENDESK: JSON.stringify({ [MAPPED_USER]: "235323" })
   })
   zd.core.configureWebhooks({ url: `${h.service.url}/webhooks/zendesk`, credentials: { secret: SECRET } })
   const admin = makeSdkClient({ gatewayUrl: h.emulator.url })
@@ -112,9 +116,12 @@ const newTicket = async (subject: string) => {
 
 const statusId = (name: string) => h.provisioned.statusIds[name]!
 
-/** The agent moves the workitem to `status` through the SDK. */
-const agentSets = async (workitemId: string, status: string) =>
-  agent.patchTaskmanagementWorkitem(workitemId, { statusId: statusId(status) } as never)
+/** The agent moves the workitem to `status` (and assigns it to `assigneeId`) through the SDK. */
+const agentSets = async (workitemId: string, status: string, assigneeId?: string) =>
+  agent.patchTaskmanagementWorkitem(workitemId, {
+    statusId: statusId(status),
+    ...(assigneeId === undefined ? {} : { assigneeId })
+  } as never)
 
 /**
  * The workitem event of the workitem's state now, as the trigger hands it to the workflow
@@ -134,6 +141,7 @@ const eventOf = async (workitemId: string, overrides: Record<string, unknown> = 
     statusCategory: w["statusCategory"],
     dateModified: w["dateModified"],
     modifiedBy: w["modifiedBy"]?.id,
+    ...(w["assignee"]?.id === undefined ? {} : { assigneeId: w["assignee"].id }),
     operation: "update",
     changes: [{ op: "update", field: "statusId", newValue: w["status"]?.id }],
     customFields,
@@ -196,6 +204,61 @@ describe("write-back", () => {
     const after = await h.getWorkitem(workitemId)
     expect(after.status?.id).toBe(statusId("Closed"))
     expect((after.customFields as Record<string, unknown>)["priority_enum"]).toBe("urgent")
+  })
+
+  it("assigns the ticket to the mapped agent in the same write as the status, and the echo costs no Genesys call", async () => {
+    const { id, workitemId } = await newTicket("assigned and closed")
+    await agentSets(workitemId, "Closed", MAPPED_USER)
+    const event = await eventOf(workitemId)
+    expect(event.assigneeId).toBe(MAPPED_USER)
+
+    h.emulator.clearRequests()
+    expect((await postEvent(event)).status).toBe(202)
+    const ticket = await until("the ticket solved and assigned", async () => {
+      const t = zd.tickets.get(Number(id))
+      return t?.status === "solved" && t.assignee_id === 235323 ? t : undefined
+    })
+    expect(ticket.comments.at(-1)).toMatchObject({ public: false })
+    expect(ticket.comments.at(-1)!.body).toContain(`Agent: ${MAPPED_USER}`)
+
+    const s = await settled(id)
+    // Zendesk sent status_changed, agent_assignment_changed and comment_added: all absorbed, not one Genesys call.
+    const sent = zd.core.deliveries.filter((d) => d.ticketId === id && d.state === "sent")
+    expect(sent.length).toBeGreaterThanOrEqual(3)
+    expect(h.emulator.requests()).toEqual([])
+    expect(s.writeBack).toMatchObject({ status: "solved", assignee: "235323", outcome: "written", pending: false })
+  })
+
+  it("writes the mapped assignee even when the status maps to no helpdesk status; an unmapped one writes nothing", async () => {
+    const { id, workitemId } = await newTicket("assigned in progress")
+    const before = zd.tickets.get(Number(id))!.status
+
+    // Neither the status (Waiting writes nothing back) nor the assignee is mapped: nothing is written.
+    await agentSets(workitemId, "Waiting", UNMAPPED_USER)
+    const comments = zd.tickets.get(Number(id))!.comments.length
+    h.emulator.clearRequests()
+    expect((await postEvent(await eventOf(workitemId))).status).toBe(202)
+    await until("the unmapped outcome", async () => {
+      const st = await ticketStatus(id)
+      return st?.writeBack?.outcome === "unmapped" && st.pendingEvents === 0 ? st : undefined
+    })
+    expect(zd.tickets.get(Number(id))).toMatchObject({ status: before, assignee_id: null })
+    expect(zd.tickets.get(Number(id))!.comments).toHaveLength(comments)
+
+    // The mapped agent takes it over: the assignee (and the note) are written, the status is left alone.
+    await agentSets(workitemId, "Waiting", MAPPED_USER)
+    const event = await eventOf(workitemId)
+    h.emulator.clearRequests()
+    expect((await postEvent(event)).status).toBe(202)
+    const ticket = await until("the ticket assigned", async () =>
+      zd.tickets.get(Number(id))?.assignee_id === 235323 ? zd.tickets.get(Number(id)) : undefined
+    )
+    expect(ticket.status).toBe(before)
+    expect(ticket.comments).toHaveLength(comments + 1)
+    const s = await settled(id)
+    expect(h.emulator.requests()).toEqual([])
+    expect(s.writeBack).toMatchObject({ assignee: "235323", outcome: "written", pending: false })
+    expect(s.writeBack?.status).toBeUndefined()
   })
 
   it("writes nothing for a change Workbridge made itself, and creates nothing for an unknown workitem", async () => {

@@ -168,18 +168,21 @@ const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter =
           return yield* Effect.fail(
             new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the ticket has no status" })
           )
+        const responder = (res.body as Json | undefined)?.["responder_id"]
         return {
           status: String(status),
-          is: (requested: string) => Number(requested) === status
+          is: (requested: string) => Number(requested) === status,
+          ...(typeof responder === "number" ? { assignee: String(responder) } : {})
         } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
-    write: (ticketId, status, note) =>
+    // [F2]: the assignee is the ticket's `responder_id` (an agent id, a number), in the same PUT as the status.
+    write: (ticketId, { status, note, assignee }) =>
       Effect.gen(function* () {
         let calls = 0
-        if (status !== undefined) {
+        if (status !== undefined || assignee !== undefined) {
           const operation = "PUT /api/v2/tickets/{id}"
-          const value = Number(status)
-          if (!Number.isInteger(value))
+          const value = status === undefined ? undefined : Number(status)
+          if (value !== undefined && !Number.isInteger(value))
             return yield* Effect.fail(
               new HelpdeskError({
                 source: SOURCE,
@@ -187,10 +190,14 @@ const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter =
                 reason: `a Freshdesk status is a number, not "${status}"`
               })
             )
+          const body = {
+            ...(value === undefined ? {} : { status: value }),
+            ...(assignee === undefined ? {} : { responder_id: Number(assignee) })
+          }
           yield* callJson(
             authed(
               HttpClientRequest.put(yield* ticketUrl(base, ticketId, operation)).pipe(
-                HttpClientRequest.bodyUnsafeJson({ status: value })
+                HttpClientRequest.bodyUnsafeJson(body)
               )
             ),
             { source: SOURCE, operation, ...policy }

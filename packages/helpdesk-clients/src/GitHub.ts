@@ -175,9 +175,13 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
     call,
     issueNumber,
     readState: (ticketId) =>
-      Effect.map(readIssue(ticketId, "GET /repos/{owner}/{repo}/issues/{issue_number}"), (res) =>
-        String((res.data as unknown as Json)["state"])
-      )
+      Effect.map(readIssue(ticketId, "GET /repos/{owner}/{repo}/issues/{issue_number}"), (res) => {
+        const issue = res.data as unknown as Json
+        const assignees = Array.isArray(issue["assignees"])
+          ? (issue["assignees"] as Array<Json>).map((a) => String(a["login"]))
+          : []
+        return { state: String(issue["state"]), assignees }
+      })
   })
 
   return { source: SOURCE, readPage, readTicket, readStatus: writer.readStatus, writeBack: writer.writeBack }
@@ -193,25 +197,36 @@ interface GitHubAccess {
     f: () => Promise<{ data: T; headers: Record<string, unknown> }>
   ) => Effect.Effect<{ data: T; headers: Record<string, unknown> }, ReadError>
   readonly issueNumber: (ticketId: string, operation: string) => Effect.Effect<number, HelpdeskError>
-  readonly readState: (ticketId: string) => Effect.Effect<string, ReadError>
+  readonly readState: (
+    ticketId: string
+  ) => Effect.Effect<{ readonly state: string; readonly assignees: ReadonlyArray<string> }, ReadError>
 }
 
 /** The write side ([G5]). */
 const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: GitHubAccess): HelpdeskWriter => {
-  // [G5]: `PATCH …/issues/{n}` with `state` (and `state_reason: completed` when closing); the note is an ordinary
-  // comment (`POST …/issues/{n}/comments`): GitHub has no internal comments.
+  // [G5]: `PATCH …/issues/{n}` with `state` (and `state_reason: completed` when closing) and `assignees` (the whole
+  // set: the agent becomes the only assignee); the note is an ordinary comment (`POST …/issues/{n}/comments`): GitHub
+  // has no internal comments.
   return makeWriter(SOURCE, {
     current: (ticketId) =>
       Effect.map(
         readState(ticketId),
-        (state) => ({ status: state, is: (requested: string) => requested === state }) satisfies CurrentStatus
+        ({ state, assignees }) =>
+          ({
+            status: state,
+            is: (requested: string) => requested === state,
+            ...(assignees.length > 0 ? { assignee: assignees.join(",") } : {}),
+            // Logins are case-insensitive; the issue is "assigned" when the agent is its only assignee.
+            isAssigned: (requested: string) =>
+              assignees.length === 1 && assignees[0]!.toLowerCase() === requested.toLowerCase()
+          }) satisfies CurrentStatus
       ),
-    write: (ticketId, status, note) =>
+    write: (ticketId, { status, note, assignee }) =>
       Effect.gen(function* () {
         let calls = 0
-        if (status !== undefined) {
+        if (status !== undefined || assignee !== undefined) {
           const operation = "PATCH /repos/{owner}/{repo}/issues/{issue_number}"
-          if (status !== "open" && status !== "closed")
+          if (status !== undefined && status !== "open" && status !== "closed")
             return yield* Effect.fail(
               new HelpdeskError({
                 source: SOURCE,
@@ -225,8 +240,9 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
               owner,
               repo,
               issue_number,
-              state: status,
-              ...(status === "closed" ? { state_reason: "completed" as const } : {})
+              ...(status === undefined ? {} : { state: status }),
+              ...(status === "closed" ? { state_reason: "completed" as const } : {}),
+              ...(assignee === undefined ? {} : { assignees: [assignee] })
             })
           )
           calls++

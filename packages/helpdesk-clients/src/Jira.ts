@@ -211,21 +211,26 @@ const jiraWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {
         const res = yield* callJson(
           authed(
             HttpClientRequest.get(`${base}/rest/api/3/issue/${id}`).pipe(
-              HttpClientRequest.setUrlParam("fields", "status")
+              HttpClientRequest.setUrlParam("fields", "status,assignee")
             )
           ),
           { source: SOURCE, operation, ...policy }
         )
-        const status = ((res.body as Json | undefined)?.["fields"] as Json | undefined)?.["status"] as
-          | { name?: unknown; statusCategory?: { key?: unknown } }
-          | undefined
+        const fields = (res.body as Json | undefined)?.["fields"] as Json | undefined
+        const status = fields?.["status"] as { name?: unknown; statusCategory?: { key?: unknown } } | undefined
         if (typeof status?.name !== "string")
           return yield* Effect.fail(
             new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the issue has no status" })
           )
-        return { status: status.name, is: (requested: string) => matches(requested, status) } satisfies CurrentStatus
+        const accountId = (fields?.["assignee"] as { accountId?: unknown } | null | undefined)?.accountId
+        return {
+          status: status.name,
+          is: (requested: string) => matches(requested, status),
+          ...(typeof accountId === "string" ? { assignee: accountId } : {})
+        } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
-    write: (ticketId, status, note, current) =>
+    // [J6b]: the assignee has its own route, `PUT /rest/api/3/issue/{issueIdOrKey}/assignee {accountId}` (204).
+    write: (ticketId, { status, note, assignee }, current) =>
       Effect.gen(function* () {
         let calls = 0
         if (status !== undefined) {
@@ -260,6 +265,19 @@ const jiraWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {
               )
             ),
             { source: SOURCE, operation: post, ...policy }
+          )
+          calls++
+        }
+        if (assignee !== undefined) {
+          const operation = "PUT /rest/api/3/issue/{issueIdOrKey}/assignee"
+          const id = yield* issueId(ticketId, operation)
+          yield* callJson(
+            authed(
+              HttpClientRequest.put(`${base}/rest/api/3/issue/${id}/assignee`).pipe(
+                HttpClientRequest.bodyUnsafeJson({ accountId: assignee })
+              )
+            ),
+            { source: SOURCE, operation, ...policy }
           )
           calls++
         }

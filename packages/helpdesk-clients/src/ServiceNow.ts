@@ -173,7 +173,7 @@ const serviceNowWriter = (
     current: (ticketId) =>
       Effect.gen(function* () {
         const operation = `GET /api/now/table/${table}/{sys_id}`
-        const params = { sysparm_fields: "sys_id,state", sysparm_exclude_reference_link: "true" }
+        const params = { sysparm_fields: "sys_id,state,assigned_to", sysparm_exclude_reference_link: "true" }
         const request = yield* recordRequest(`${base}/api/now/table/${table}`, ticketId, params, operation)
         const res = yield* callJson(authed(request), { source: SOURCE, operation, accept: [404], ...policy })
         const result = res.status === 404 ? undefined : (res.body as Json | undefined)?.["result"]
@@ -183,18 +183,24 @@ const serviceNowWriter = (
             new HelpdeskError({ source: SOURCE, operation, status: 404, reason: `no ${table} record ${ticketId}` })
           )
         const state = String(record["state"] ?? "")
+        // A reference field reads as its sys_id (with sysparm_exclude_reference_link; else as {link, value}).
+        const raw = record["assigned_to"]
+        const assignee = typeof raw === "object" && raw !== null ? (raw as Json)["value"] : raw
         return {
           status: state,
           is: (requested: string) => requested === state,
-          ref: record["sys_id"]
+          ref: record["sys_id"],
+          ...(typeof assignee === "string" && assignee !== "" ? { assignee } : {})
         } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
-    write: (_ticketId, status, note, current) =>
+    // [S1]: `assigned_to` is a reference to `sys_user`; its actual value is the user's sys_id, written in the same PATCH.
+    write: (_ticketId, { status, note, assignee }, current) =>
       Effect.gen(function* () {
         const operation = `PATCH /api/now/table/${table}/{sys_id}`
         const closing = status === "6" || status === "7"
         const body = {
           ...(status === undefined ? {} : { state: status }),
+          ...(assignee === undefined ? {} : { assigned_to: assignee }),
           ...(closing
             ? { close_code: closeCode ?? "Solution provided", close_notes: note ?? "Resolved in Genesys Cloud" }
             : {}),

@@ -23,6 +23,7 @@ import type { ReadError } from "./Http.js"
 import { makeJiraClient } from "./Jira.js"
 import { makeServiceNowClient } from "./ServiceNow.js"
 import { testClock } from "./testkit.js"
+import { assigneeProblem } from "./Write.js"
 import { makeZendeskClient } from "./Zendesk.js"
 
 const START = Date.UTC(2026, 0, 5, 9, 0, 0)
@@ -48,6 +49,7 @@ const send = async (url: string, auth: string, method: string, body?: unknown) =
   const text = await res.text()
   return { status: res.status, body: (text === "" ? undefined : JSON.parse(text)) as any }
 }
+const bodies = () => hook.received.map((r) => JSON.parse(r.rawBody.toString("utf8")) as any)
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`
 const failure = async (effect: Effect.Effect<unknown, ReadError>) => {
   const exit = await Effect.runPromiseExit(effect)
@@ -80,20 +82,83 @@ describe("Zendesk write-back", () => {
     const first = await Effect.runPromise(
       client().writeBack(String(id), { status: "solved", note: "Closed by agent Ada in Genesys Cloud" })
     )
-    expect(first).toEqual({ statusBefore: "new", statusWritten: true, noteWritten: true, calls: 2 })
+    expect(first).toEqual({
+      statusBefore: "new",
+      statusWritten: true,
+      noteWritten: true,
+      assigneeWritten: false,
+      calls: 2
+    })
     const t = emu.tickets.get(id)!
     expect(t.status).toBe("solved")
     expect(t.comments.at(-1)).toMatchObject({ body: "Closed by agent Ada in Genesys Cloud", public: false })
     const stamp = t.updated_at
     clock.advance(5000)
     const again = await Effect.runPromise(client().writeBack(String(id), { status: "solved" }))
-    expect(again).toEqual({ statusBefore: "solved", statusWritten: false, noteWritten: false, calls: 1 })
+    expect(again).toEqual({
+      statusBefore: "solved",
+      statusWritten: false,
+      noteWritten: false,
+      assigneeWritten: false,
+      calls: 1
+    })
     expect(emu.tickets.get(id)!.updated_at).toBe(stamp)
     expect(await Effect.runPromise(client().readStatus(String(id)))).toBe("solved")
   })
 
   it("refuses a ticket id that is not a number, naming it, before any call", async () => {
     expect(await failure(client().writeBack("ZD-1", { status: "solved" }))).toMatch(/Zendesk ticket id is a number/)
+  })
+
+  it("assigns the agent in the same PUT as the status, sends agent_assignment_changed, and skips an agent already there", async () => {
+    const id = (
+      await send(`${emu.url}/api/v2/tickets.json`, auth, "POST", {
+        ticket: { subject: "VPN down", comment: { body: "It is down" } }
+      })
+    ).body.ticket.id as number
+    const ticketId = String(id)
+    clock.advance(5000)
+    const first = await Effect.runPromise(
+      client().writeBack(ticketId, { status: "solved", assignee: "235323", note: "Closed by agent Ada" })
+    )
+    expect(first).toEqual({
+      statusBefore: "new",
+      statusWritten: true,
+      noteWritten: true,
+      assigneeWritten: true,
+      calls: 2
+    })
+    expect(emu.tickets.get(Number(ticketId))).toMatchObject({ status: "solved", assignee_id: 235323 })
+    await emu.core.settle()
+    expect(bodies().map((b) => b.type)).toContain("zen:event-type:ticket.agent_assignment_changed")
+    expect(bodies().find((b) => b.type.endsWith("agent_assignment_changed"))).toMatchObject({
+      detail: { assignee_id: "235323" },
+      event: { previous: null, current: "235323" }
+    })
+    const stamp = emu.tickets.get(Number(ticketId))!.updated_at
+    const sent = hook.received.length
+    clock.advance(5000)
+    const again = await Effect.runPromise(client().writeBack(ticketId, { status: "solved", assignee: "235323" }))
+    expect(again).toEqual({
+      statusBefore: "solved",
+      statusWritten: false,
+      noteWritten: false,
+      assigneeBefore: "235323",
+      assigneeWritten: false,
+      calls: 1
+    })
+    expect(emu.tickets.get(Number(ticketId))!.updated_at).toBe(stamp)
+    await emu.core.settle()
+    expect(hook.received).toHaveLength(sent)
+  })
+
+  it("refuses an assignee that is not a user id, naming it, before any call", async () => {
+    await send(`${emu.url}/api/v2/tickets.json`, auth, "POST", { ticket: { subject: "x", comment: { body: "y" } } })
+    const [id] = [...emu.tickets.keys()]
+    expect(await failure(client().writeBack(String(id), { status: "solved", assignee: "ada@example.com" }))).toBe(
+      'a Zendesk assignee is a user id (a number), not "ada@example.com"'
+    )
+    expect(emu.tickets.get(id!)).toMatchObject({ status: "new", assignee_id: null })
   })
 })
 
@@ -119,7 +184,13 @@ describe("ServiceNow write-back", () => {
     ).body.result.number as string
     clock.advance(5000)
     const first = await Effect.runPromise(client().writeBack(number, { status: "6", note: "Fixed the access point" }))
-    expect(first).toEqual({ statusBefore: "1", statusWritten: true, noteWritten: true, calls: 2 })
+    expect(first).toEqual({
+      statusBefore: "1",
+      statusWritten: true,
+      noteWritten: true,
+      assigneeWritten: false,
+      calls: 2
+    })
     const record = [...emu.incidents.values()].find((r) => r["number"] === number)!
     expect(record).toMatchObject({ state: "6", close_code: "Solution provided", close_notes: "Fixed the access point" })
     const journal = (await send(`${emu.url}/api/now/table/sys_journal_field`, auth, "GET")).body.result as Array<{
@@ -138,6 +209,50 @@ describe("ServiceNow write-back", () => {
 
   it("answers a clear error for a record that does not exist", async () => {
     expect(await failure(client().writeBack("INC0099999", { status: "6" }))).toMatch(/no incident record INC0099999/)
+  })
+
+  it("sets assigned_to (a sys_user sys_id) in the same PATCH as the state; the same agent again changes nothing", async () => {
+    const number = (await send(`${emu.url}/api/now/table/incident`, auth, "POST", { short_description: "wifi" })).body
+      .result.number as string
+    const agent = "5137153cc611227c000bbd1bd8cd2005"
+    clock.advance(5000)
+    const first = await Effect.runPromise(client().writeBack(number, { status: "6", assignee: agent, note: "Fixed" }))
+    expect(first).toEqual({
+      statusBefore: "1",
+      statusWritten: true,
+      noteWritten: true,
+      assigneeWritten: true,
+      calls: 2
+    })
+    const record = [...emu.incidents.values()].find((r) => r["number"] === number)!
+    expect(record).toMatchObject({ state: "6", assigned_to: agent })
+    await emu.core.settle()
+    // The business rule's record carries the fields Workbridge syncs; the change shows in changed_fields.
+    expect(bodies().at(-1)).toMatchObject({ operation: "update", record: { number, state: "6" } })
+    expect(bodies().at(-1).changed_fields).toContain("assigned_to")
+    const mods = record["sys_mod_count"]
+    const sent = hook.received.length
+    const again = await Effect.runPromise(client().writeBack(number, { assignee: agent }))
+    expect(again).toEqual({
+      statusBefore: "6",
+      statusWritten: false,
+      noteWritten: false,
+      assigneeBefore: agent,
+      assigneeWritten: false,
+      calls: 1
+    })
+    expect([...emu.incidents.values()].find((r) => r["number"] === number)!["sys_mod_count"]).toBe(mods)
+    await emu.core.settle()
+    expect(hook.received).toHaveLength(sent)
+  })
+
+  it("refuses an assignee that is not a sys_id (a user name), naming it, and writes nothing", async () => {
+    const number = (await send(`${emu.url}/api/now/table/incident`, auth, "POST", { short_description: "wifi" })).body
+      .result.number as string
+    expect(await failure(client().writeBack(number, { status: "6", assignee: "beth.anglin" }))).toBe(
+      'a ServiceNow assignee is the sys_id of a sys_user record (32 hex digits), not "beth.anglin"'
+    )
+    expect([...emu.incidents.values()].find((r) => r["number"] === number)).toMatchObject({ state: "1" })
   })
 })
 
@@ -161,13 +276,25 @@ describe("Jira write-back", () => {
     const first = await Effect.runPromise(
       client().writeBack(issue.key, { status: "category:done", note: "Resolved in Genesys Cloud" })
     )
-    expect(first).toEqual({ statusBefore: "To Do", statusWritten: true, noteWritten: true, calls: 4 })
+    expect(first).toEqual({
+      statusBefore: "To Do",
+      statusWritten: true,
+      noteWritten: true,
+      assigneeWritten: false,
+      calls: 4
+    })
     expect(emu.issues.get(issue.id)!.status).toBe("Done")
     expect(emu.comments.get(issue.id)).toEqual([
       expect.objectContaining({ body: "Resolved in Genesys Cloud", public: false })
     ])
     const again = await Effect.runPromise(client().writeBack(issue.key, { status: "Done" }))
-    expect(again).toEqual({ statusBefore: "Done", statusWritten: false, noteWritten: false, calls: 1 })
+    expect(again).toEqual({
+      statusBefore: "Done",
+      statusWritten: false,
+      noteWritten: false,
+      assigneeWritten: false,
+      calls: 1
+    })
     expect(emu.issues.get(issue.id)!.histories).toHaveLength(1)
   })
 
@@ -177,6 +304,48 @@ describe("Jira write-back", () => {
       /no transition leads from "To Do" to "Waiting for customer" \(offered: .*Done/
     )
     expect(emu.issues.get(issue.id)!.status).toBe("To Do")
+  })
+
+  it("assigns through PUT …/assignee {accountId} after the transition; the same account again changes nothing", async () => {
+    const issue = await create()
+    const agent = "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077"
+    const first = await Effect.runPromise(
+      client().writeBack(issue.key, { status: "category:done", assignee: agent, note: "Resolved" })
+    )
+    expect(first).toEqual({
+      statusBefore: "To Do",
+      statusWritten: true,
+      noteWritten: true,
+      assigneeWritten: true,
+      calls: 5
+    })
+    expect(emu.issues.get(issue.id)).toMatchObject({ status: "Done", assignee: agent })
+    await emu.core.settle()
+    const last = bodies().at(-1)
+    expect(last).toMatchObject({
+      webhookEvent: "jira:issue_updated",
+      issue: { fields: { assignee: { accountId: agent } } }
+    })
+    expect(last.changelog.items).toEqual([expect.objectContaining({ field: "assignee", from: null, to: agent })])
+    const histories = emu.issues.get(issue.id)!.histories.length
+    const again = await Effect.runPromise(client().writeBack(issue.key, { status: "Done", assignee: agent }))
+    expect(again).toEqual({
+      statusBefore: "Done",
+      statusWritten: false,
+      noteWritten: false,
+      assigneeBefore: agent,
+      assigneeWritten: false,
+      calls: 1
+    })
+    expect(emu.issues.get(issue.id)!.histories).toHaveLength(histories)
+  })
+
+  it("refuses an assignee that is not an account id (an e-mail), naming it, and writes nothing", async () => {
+    const issue = await create()
+    expect(await failure(client().writeBack(issue.key, { status: "Done", assignee: "ada@example.com" }))).toBe(
+      'a Jira assignee is an Atlassian account id, not "ada@example.com"'
+    )
+    expect(emu.issues.get(issue.id)).toMatchObject({ status: "To Do", assignee: null })
   })
 })
 
@@ -205,7 +374,13 @@ describe("Freshdesk write-back", () => {
     ).body.id as number
     clock.advance(5000)
     const first = await Effect.runPromise(client().writeBack(String(id), { status: "4", note: "Replaced the drum" }))
-    expect(first).toEqual({ statusBefore: "2", statusWritten: true, noteWritten: true, calls: 3 })
+    expect(first).toEqual({
+      statusBefore: "2",
+      statusWritten: true,
+      noteWritten: true,
+      assigneeWritten: false,
+      calls: 3
+    })
     expect(emu.tickets.get(id)!.status).toBe(4)
     const notes = (await send(`${emu.url}/api/v2/tickets/${id}/conversations`, auth, "GET")).body
     expect(notes).toEqual([expect.objectContaining({ body: "Replaced the drum", private: true, ticket_id: id })])
@@ -232,6 +407,68 @@ describe("Freshdesk write-back", () => {
     expect(emu.tickets.get(id)!.status).toBe(2)
     expect(emu.notes.get(id)).toBeUndefined()
   })
+
+  it("sets responder_id in the same PUT as the status; the same agent again changes nothing", async () => {
+    const id = (
+      await send(`${emu.url}/api/v2/tickets`, auth, "POST", { email: "c@example.com", subject: "P", description: "j" })
+    ).body.id as number
+    clock.advance(5000)
+    const first = await Effect.runPromise(
+      client().writeBack(String(id), { status: "4", assignee: "153000435734", note: "Replaced the drum" })
+    )
+    expect(first).toEqual({
+      statusBefore: "2",
+      statusWritten: true,
+      noteWritten: true,
+      assigneeWritten: true,
+      calls: 3
+    })
+    expect(emu.tickets.get(id)).toMatchObject({ status: 4, responder_id: 153000435734 })
+    await emu.core.settle()
+    expect(bodies().at(-1)).toMatchObject({ freshdesk_webhook: { ticket_id: String(id), ticket_status: "Resolved" } })
+    const sent = hook.received.length
+    const stamp = emu.tickets.get(id)!.updated_at
+    clock.advance(5000)
+    const again = await Effect.runPromise(client().writeBack(String(id), { assignee: "153000435734" }))
+    expect(again).toEqual({
+      statusBefore: "4",
+      statusWritten: false,
+      noteWritten: false,
+      assigneeBefore: "153000435734",
+      assigneeWritten: false,
+      calls: 1
+    })
+    expect(emu.tickets.get(id)!.updated_at).toBe(stamp)
+    await emu.core.settle()
+    expect(hook.received).toHaveLength(sent)
+  })
+
+  it("assigns alone (no status) in one PUT, and the rule's webhook follows", async () => {
+    const id = (
+      await send(`${emu.url}/api/v2/tickets`, auth, "POST", { email: "c@example.com", subject: "P", description: "j" })
+    ).body.id as number
+    await emu.core.settle()
+    const sent = hook.received.length
+    clock.advance(5000)
+    expect(await Effect.runPromise(client().writeBack(String(id), { assignee: "42" }))).toMatchObject({
+      statusWritten: false,
+      assigneeWritten: true,
+      calls: 2
+    })
+    expect(emu.tickets.get(id)).toMatchObject({ status: 2, responder_id: 42 })
+    await emu.core.settle()
+    expect(hook.received).toHaveLength(sent + 1)
+  })
+
+  it("refuses an assignee that is not an agent id, naming it, and writes nothing", async () => {
+    const id = (
+      await send(`${emu.url}/api/v2/tickets`, auth, "POST", { email: "c@example.com", subject: "P", description: "j" })
+    ).body.id as number
+    expect(await failure(client().writeBack(String(id), { status: "4", assignee: "agent-7" }))).toBe(
+      'a Freshdesk assignee is an agent id (a number), not "agent-7"'
+    )
+    expect(emu.tickets.get(id)).toMatchObject({ status: 2, responder_id: null })
+  })
 })
 
 describe("GitHub write-back", () => {
@@ -254,7 +491,13 @@ describe("GitHub write-back", () => {
     const first = await Effect.runPromise(
       client().writeBack(`octo-org/helpdesk#${n}`, { status: "closed", note: "Fixed in 2.4.1" })
     )
-    expect(first).toEqual({ statusBefore: "open", statusWritten: true, noteWritten: true, calls: 3 })
+    expect(first).toEqual({
+      statusBefore: "open",
+      statusWritten: true,
+      noteWritten: true,
+      assigneeWritten: false,
+      calls: 3
+    })
     expect(emu.issues.get(n)).toMatchObject({ state: "closed", state_reason: "completed", comments: 1 })
     expect(emu.comments.get(n)).toEqual([expect.objectContaining({ body: "Fixed in 2.4.1" })])
     const stamp = emu.issues.get(n)!.updated_at
@@ -276,5 +519,71 @@ describe("GitHub write-back", () => {
       /octo-org\/helpdesk#<number>/
     )
     expect(emu.issues.get(n)!.state).toBe("open")
+  })
+
+  it("closes and sets assignees [login] in one PATCH (an `assigned` event); the same login again changes nothing", async () => {
+    const n = (
+      await send(`${emu.url}/repos/octo-org/helpdesk/issues`, "Bearer github-pat", "POST", { title: "Crash on start" })
+    ).body.number as number
+    clock.advance(5000)
+    const first = await Effect.runPromise(
+      client().writeBack(`octo-org/helpdesk#${n}`, { status: "closed", assignee: "ada-lovelace", note: "Fixed" })
+    )
+    expect(first).toEqual({
+      statusBefore: "open",
+      statusWritten: true,
+      noteWritten: true,
+      assigneeWritten: true,
+      calls: 3
+    })
+    expect(emu.issues.get(n)).toMatchObject({ state: "closed", assignee: { login: "ada-lovelace" } })
+    expect(emu.issues.get(n)!.assignees.map((a) => a.login)).toEqual(["ada-lovelace"])
+    await emu.core.settle()
+    expect(bodies().find((b) => b.action === "assigned")).toMatchObject({
+      assignee: { login: "ada-lovelace" },
+      issue: { assignees: [{ login: "ada-lovelace" }] }
+    })
+    const stamp = emu.issues.get(n)!.updated_at
+    const sent = hook.received.length
+    clock.advance(5000)
+    const again = await Effect.runPromise(
+      client().writeBack(`octo-org/helpdesk#${n}`, { status: "closed", assignee: "Ada-Lovelace" })
+    )
+    expect(again).toEqual({
+      statusBefore: "closed",
+      statusWritten: false,
+      noteWritten: false,
+      assigneeBefore: "ada-lovelace",
+      assigneeWritten: false,
+      calls: 1
+    })
+    expect(emu.issues.get(n)!.updated_at).toBe(stamp)
+    await emu.core.settle()
+    expect(hook.received).toHaveLength(sent)
+  })
+
+  it("refuses an assignee that is not a login, naming it, and writes nothing", async () => {
+    const n = (await send(`${emu.url}/repos/octo-org/helpdesk/issues`, "Bearer github-pat", "POST", { title: "x" }))
+      .body.number as number
+    expect(await failure(client().writeBack(`octo-org/helpdesk#${n}`, { status: "closed", assignee: "-ada" }))).toBe(
+      'a GitHub assignee is a user login, not "-ada"'
+    )
+    expect(emu.issues.get(n)).toMatchObject({ state: "open", assignees: [] })
+  })
+})
+
+describe("assigneeProblem", () => {
+  it("takes each vendor's agent form and names a value of another form", () => {
+    expect(assigneeProblem("zendesk", "235323")).toBeUndefined()
+    expect(assigneeProblem("servicenow", "5137153cc611227c000bbd1bd8cd2005")).toBeUndefined()
+    expect(assigneeProblem("jira", "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077")).toBeUndefined()
+    expect(assigneeProblem("freshdesk", "153000435734")).toBeUndefined()
+    expect(assigneeProblem("github", "ada-lovelace")).toBeUndefined()
+    // Sent as a JSON number: more than 15 digits would not stay exact.
+    expect(assigneeProblem("zendesk", "1234567890123456")).toBe(
+      'a Zendesk assignee is a user id (a number), not "1234567890123456"'
+    )
+    expect(assigneeProblem("github", "ada--lovelace")).toMatch(/GitHub assignee is a user login/)
+    expect(assigneeProblem("servicenow", "5137153CC611227C000BBD1BD8CD2005")).toMatch(/sys_id/)
   })
 })

@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import type { HttpClientRequest } from "@effect/platform"
-import type { ReadError, RetryPolicy } from "./Http.js"
+import { HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
 
 export interface WriteBack {
   /**
@@ -21,6 +21,39 @@ export interface WriteBack {
    * ordinary comment there.
    */
   readonly note?: string
+  /**
+   * The agent to assign the ticket to, as the vendor identifies agents: Zendesk the user id (`assignee_id`),
+   * ServiceNow the `sys_user` record's sys_id (`assigned_to`), Jira the Atlassian account id, Freshdesk the agent id
+   * (`responder_id`), GitHub the user's login (the issue's only assignee). Omitted: the assignee is left alone.
+   */
+  readonly assignee?: string
+}
+
+/** What an assignee of each vendor looks like (docs/helpdesks.md#writing-to-the-helpdesk). */
+const ASSIGNEE_FORMS: Readonly<Record<string, { readonly pattern: RegExp; readonly form: string }>> = {
+  // Ids are sent as JSON numbers: at most 15 digits, so that they stay exact.
+  zendesk: { pattern: /^[1-9]\d{0,14}$/, form: "a Zendesk assignee is a user id (a number)" },
+  servicenow: {
+    pattern: /^[0-9a-f]{32}$/,
+    form: "a ServiceNow assignee is the sys_id of a sys_user record (32 hex digits)"
+  },
+  jira: { pattern: /^[A-Za-z0-9:_-]{1,128}$/, form: "a Jira assignee is an Atlassian account id" },
+  freshdesk: { pattern: /^[1-9]\d{0,14}$/, form: "a Freshdesk assignee is an agent id (a number)" },
+  github: {
+    pattern: /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/,
+    form: "a GitHub assignee is a user login"
+  }
+}
+
+/**
+ * Why `assignee` cannot be an assignee of `source`'s tickets, naming the value (undefined: it can). Sources with no
+ * known form accept any non-empty value.
+ */
+export const assigneeProblem = (source: string, assignee: string): string | undefined => {
+  const shown = assignee.length > 60 ? `${assignee.slice(0, 60)}…` : assignee
+  const known = ASSIGNEE_FORMS[source]
+  if (known === undefined) return assignee.trim() === "" ? "an assignee cannot be empty" : undefined
+  return known.pattern.test(assignee) ? undefined : `${known.form}, not "${shown}"`
 }
 
 export interface WriteResult {
@@ -29,6 +62,10 @@ export interface WriteResult {
   /** Whether the status was written (false when it already had that value, or none was asked for). */
   readonly statusWritten: boolean
   readonly noteWritten: boolean
+  /** The ticket's assignee as read before the write (absent when it had none). */
+  readonly assigneeBefore?: string
+  /** Whether the assignee was written (false when the ticket had that assignee already, or none was asked for). */
+  readonly assigneeWritten: boolean
   /** API calls the write made (the status read included). */
   readonly calls: number
 }
@@ -47,34 +84,58 @@ export interface CurrentStatus {
   readonly is: (requested: string) => boolean
   /** The vendor's own reference of the record when the write needs another one than the ticket id (ServiceNow's sys_id). */
   readonly ref?: string
+  /** The ticket's assignee in the form `WriteBack.assignee` names it (absent when unassigned). */
+  readonly assignee?: string
+  /** Whether the ticket's assignee is `requested` already (default: equal to `assignee`). */
+  readonly isAssigned?: (requested: string) => boolean
+}
+
+/** What a vendor's write sends: the parts that differ from the ticket (and the note). */
+export interface WriteParts {
+  readonly status?: string
+  readonly note?: string
+  readonly assignee?: string
 }
 
 /** The vendor-specific parts of a write-back. */
 export interface WriteOps {
   readonly current: (ticketId: string) => Effect.Effect<CurrentStatus, ReadError>
-  /** Write the status (when given) and the note (when given); answers the number of API calls made. */
-  readonly write: (
-    ticketId: string,
-    status: string | undefined,
-    note: string | undefined,
-    current: CurrentStatus
-  ) => Effect.Effect<number, ReadError>
+  /**
+   * Write the status, the assignee and the note (each when given), in as few calls as the vendor allows; answers the
+   * number of API calls made.
+   */
+  readonly write: (ticketId: string, parts: WriteParts, current: CurrentStatus) => Effect.Effect<number, ReadError>
 }
 
-/** `readStatus` and `writeBack` from a vendor's parts: read, skip what is already so, write the rest. */
+/**
+ * `readStatus` and `writeBack` from a vendor's parts: refuse an assignee the vendor cannot have (before any call),
+ * read, skip what is already so, write the rest.
+ */
 export const makeWriter = (source: string, ops: WriteOps): HelpdeskWriter => ({
   source,
   readStatus: (ticketId) => Effect.map(ops.current(ticketId), (c) => c.status),
   writeBack: (ticketId, change) =>
     Effect.gen(function* () {
+      const problem = change.assignee === undefined ? undefined : assigneeProblem(source, change.assignee)
+      if (problem !== undefined)
+        return yield* Effect.fail(new HelpdeskError({ source, operation: "write-back assignee", reason: problem }))
       const current = yield* ops.current(ticketId)
       const status = change.status !== undefined && !current.is(change.status) ? change.status : undefined
       const note = change.note !== undefined && change.note.trim() !== "" ? change.note : undefined
-      const calls = status === undefined && note === undefined ? 0 : yield* ops.write(ticketId, status, note, current)
+      const assigned = (requested: string) => current.isAssigned?.(requested) ?? current.assignee === requested
+      const assignee = change.assignee !== undefined && !assigned(change.assignee) ? change.assignee : undefined
+      const parts: WriteParts = {
+        ...(status === undefined ? {} : { status }),
+        ...(note === undefined ? {} : { note }),
+        ...(assignee === undefined ? {} : { assignee })
+      }
+      const calls = Object.keys(parts).length === 0 ? 0 : yield* ops.write(ticketId, parts, current)
       return {
         statusBefore: current.status,
         statusWritten: status !== undefined,
         noteWritten: note !== undefined,
+        ...(current.assignee === undefined ? {} : { assigneeBefore: current.assignee }),
+        assigneeWritten: assignee !== undefined,
         calls: 1 + calls
       }
     })

@@ -126,18 +126,26 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
           operation,
           ...policy
         })
-        const status = ((res.body as Json | undefined)?.["ticket"] as Json | undefined)?.["status"]
+        const ticket = (res.body as Json | undefined)?.["ticket"] as Json | undefined
+        const status = ticket?.["status"]
         if (typeof status !== "string")
           return yield* Effect.fail(
             new HelpdeskError({ source: SOURCE, operation, status: res.status, reason: "the ticket has no status" })
           )
-        return { status, is: (requested: string) => requested === status } satisfies CurrentStatus
+        const assignee = ticket?.["assignee_id"]
+        return {
+          status,
+          is: (requested: string) => requested === status,
+          ...(typeof assignee === "number" ? { assignee: String(assignee) } : {})
+        } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
-    write: (ticketId, status, note) =>
+    // [Z4]: the assignee is the ticket's `assignee_id` (a user id, a number), written in the same PUT.
+    write: (ticketId, { status, note, assignee }) =>
       Effect.gen(function* () {
         const operation = "PUT /api/v2/tickets/{id}"
         const ticket = {
           ...(status === undefined ? {} : { status }),
+          ...(assignee === undefined ? {} : { assignee_id: Number(assignee) }),
           ...(note === undefined ? {} : { comment: { body: note, public: false } })
         }
         const request = HttpClientRequest.put(yield* ticketUrl(base, ticketId, operation)).pipe(

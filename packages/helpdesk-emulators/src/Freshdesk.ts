@@ -193,7 +193,13 @@ const freshdeskKit = (options: FreshdeskEmulatorOptions) => {
         (v) => v === null || (typeof v === "string" && TYPES.includes(v)),
         `It should be one of these values: '${TYPES.join(",")}'`
       ],
-      ["tags", (v) => Array.isArray(v) && v.every((x) => typeof x === "string"), "It should be a/an Array"]
+      ["tags", (v) => Array.isArray(v) && v.every((x) => typeof x === "string"), "It should be a/an Array"],
+      // [F2]: the assigned agent's id, or null. Whether the agent exists is not checked (unverified on a real account).
+      [
+        "responder_id",
+        (v) => v === null || (typeof v === "number" && Number.isInteger(v) && v > 0),
+        "It should be a/an Positive Integer"
+      ]
     ]
     for (const [key, ok, message] of checks) {
       const v = b[key]

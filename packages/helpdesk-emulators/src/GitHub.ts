@@ -18,6 +18,9 @@ export interface GitHubIssue {
   state_reason: string | null
   labels: Array<{ id: number; name: string; color: string; default: boolean }>
   user: { login: string; id: number; type: string }
+  /** [G5]: the assignees (the first is also `assignee`); set as a whole by `PATCH … {assignees: [login]}`. */
+  assignees: Array<{ login: string; id: number; type: string }>
+  assignee: { login: string; id: number; type: string } | null
   comments: number
   created_at: string
   updated_at: string
@@ -200,6 +203,8 @@ const writeRoutes = (k: GitHubKit): void => {
       state_reason: null,
       labels: labelsOf((b["labels"] as Array<string> | undefined) ?? []),
       user: { ...sender },
+      assignees: [],
+      assignee: null,
       comments: 0,
       created_at: now,
       updated_at: now,
@@ -264,6 +269,14 @@ const writeRoutes = (k: GitHubKit): void => {
       return void invalid(res, "title", "invalid")
     if (b["labels"] !== undefined && !(Array.isArray(b["labels"]) && b["labels"].every((l) => typeof l === "string")))
       return void invalid(res, "labels", "invalid")
+    // [G5]: `assignees` replaces the set. Whether each login may be assigned (a collaborator) is not checked: GitHub
+    // drops logins it cannot assign without an error when the caller lacks push access (unverified otherwise).
+    const login = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
+    if (
+      b["assignees"] !== undefined &&
+      !(Array.isArray(b["assignees"]) && b["assignees"].every((l) => typeof l === "string" && login.test(l)))
+    )
+      return void invalid(res, "assignees", "invalid")
     const actions: Array<[string, Record<string, unknown>]> = []
     const changes: Record<string, { from: unknown }> = {}
     if (typeof b["title"] === "string" && b["title"] !== i.title) {
@@ -283,6 +296,22 @@ const writeRoutes = (k: GitHubKit): void => {
       for (const added of want.filter((n) => !have.includes(n)))
         actions.push(["labeled", { label: labelsOf([added])[0] }])
       i.labels = labelsOf(want)
+    }
+    if (Array.isArray(b["assignees"])) {
+      const want = b["assignees"] as Array<string>
+      const have = i.assignees.map((a) => a.login.toLowerCase())
+      const user = (l: string) => ({
+        login: l,
+        id: 5000 + [...l].reduce((n, c) => n + c.charCodeAt(0), 0),
+        type: "User"
+      })
+      const gone = i.assignees.filter((a) => !want.some((w) => w.toLowerCase() === a.login.toLowerCase()))
+      const added = want.filter((w) => !have.includes(w.toLowerCase()))
+      i.assignees = want.map(user)
+      i.assignee = i.assignees[0] ?? null
+      // [G7]: one `unassigned` / `assigned` event per login, naming it in `assignee`.
+      for (const a of gone) actions.push(["unassigned", { assignee: a }])
+      for (const a of added) actions.push(["assigned", { assignee: user(a) }])
     }
     const now = isoSeconds(core.now())
     if (b["state"] !== undefined && b["state"] !== i.state) {

@@ -38,6 +38,8 @@ export interface JiraIssue {
   duedate: string | null
   resolution: string | null
   reporter: { accountId: string; displayName: string }
+  /** [J6b]: the assignee's account id; null when unassigned. */
+  assignee: string | null
   createdMs: number
   updatedMs: number
   histories: Array<JiraHistory>
@@ -167,6 +169,7 @@ const jiraKit = (options: JiraEmulatorOptions) => {
     duedate: i.duedate,
     resolution: i.resolution === null ? null : { name: i.resolution },
     reporter: i.reporter,
+    assignee: i.assignee === null ? null : { accountId: i.assignee, accountType: "atlassian", active: true },
     created: jiraTime(i.createdMs),
     updated: jiraTime(i.updatedMs)
   })
@@ -254,6 +257,7 @@ const issueRoutes = (k: JiraKit): void => {
       duedate: typeof f["duedate"] === "string" ? f["duedate"] : null,
       resolution: null,
       reporter: ACTOR,
+      assignee: null,
       createdMs: now,
       updatedMs: now,
       histories: []
@@ -359,6 +363,26 @@ const commentAndTransitionRoutes = (k: JiraKit): void => {
           isAvailable: true
         }))
       })
+  })
+
+  // [J6b]: `PUT /rest/api/3/issue/{issueIdOrKey}/assignee {accountId}`: an account id assigns, null unassigns
+  // ("-1", the project's default assignee, is not emulated); 204. Whether the account exists and may be assigned is
+  // not checked (a real site answers 400 or 404: unverified). The change is an `assignee` changelog item.
+  core.app.put("/rest/api/3/issue/:key/assignee", (req, res) => {
+    const i = find(req, res)
+    if (i === undefined) return
+    const body = (req.body ?? {}) as { accountId?: unknown }
+    const accountId = body.accountId
+    if (!("accountId" in body) || (accountId !== null && (typeof accountId !== "string" || accountId === "")))
+      return void bad(res, "", { assignee: "Specify a valid value for assignee." })
+    if (accountId === "-1") return void bad(res, "", { assignee: "The default assignee is not emulated." })
+    const to = accountId as string | null
+    if (to !== i.assignee) {
+      const items = [item("assignee", i.assignee, to, i.assignee, to)]
+      i.assignee = to
+      changed(i, items)
+    }
+    res.status(204).end()
   })
 
   core.app.post("/rest/api/3/issue/:key/transitions", (req, res) => {

@@ -17,6 +17,8 @@ export interface ZendeskTicket {
   type: string | null
   tags: Array<string>
   requester_id: number
+  /** The assigned agent's user id ([Z4] `assignee_id`); null when unassigned. */
+  assignee_id: number | null
   created_at: string
   updated_at: string
   generated_timestamp: number
@@ -134,6 +136,7 @@ const sendEvent = (z: Zendesk, t: ZendeskTicket, name: string, event: Record<str
         id: String(t.id),
         priority: t.priority?.toUpperCase() ?? null,
         requester_id: String(t.requester_id),
+        assignee_id: t.assignee_id === null ? null : String(t.assignee_id),
         status: t.status.toUpperCase(),
         subject: t.subject,
         tags: t.tags,
@@ -188,6 +191,17 @@ const apply = (
       changed.push("tags")
     }
   }
+  // [Z4]: `assignee_id`, the agent's user id (a number) or null. Whether the user exists and is an agent is not
+  // checked (a real account answers 422 for a user who cannot be assigned: unverified).
+  const assignee = body["assignee_id"]
+  if (assignee !== undefined) {
+    if (assignee !== null && !(typeof assignee === "number" && Number.isInteger(assignee) && assignee > 0))
+      return { field: "assignee_id", why: "must be a user id (a number) or null" }
+    if (t.assignee_id !== assignee) {
+      t.assignee_id = assignee
+      changed.push("assignee_id")
+    }
+  }
   const comment = body["comment"]
   if (comment !== undefined) {
     const c = comment as Record<string, unknown>
@@ -225,6 +239,7 @@ const createRoute = (z: Zendesk): void => {
       type: null,
       tags: [],
       requester_id: typeof body["requester_id"] === "number" ? body["requester_id"] : 20978392,
+      assignee_id: null,
       created_at: isoSeconds(now),
       updated_at: isoSeconds(now),
       generated_timestamp: Math.floor(now / 1000),
@@ -280,7 +295,14 @@ const ticketRoutes = (z: Zendesk): void => {
       })
       return
     }
-    const before = { status: t.status, priority: t.priority, subject: t.subject, tags: [...t.tags], type: t.type }
+    const before = {
+      status: t.status,
+      priority: t.priority,
+      subject: t.subject,
+      tags: [...t.tags],
+      type: t.type,
+      assignee_id: t.assignee_id
+    }
     const copy: ZendeskTicket = { ...t, tags: [...t.tags], comments: [...t.comments] }
     const r = apply(z, copy, body)
     if ("field" in r) return void invalid(res, r.field, r.why)
@@ -292,7 +314,13 @@ const ticketRoutes = (z: Zendesk): void => {
         priority: ["priority_changed", before.priority?.toUpperCase() ?? null, t.priority?.toUpperCase() ?? null],
         subject: ["subject_changed", before.subject, t.subject],
         tags: ["tags_changed", before.tags, t.tags],
-        type: ["type_changed", before.type?.toUpperCase() ?? null, t.type?.toUpperCase() ?? null]
+        type: ["type_changed", before.type?.toUpperCase() ?? null, t.type?.toUpperCase() ?? null],
+        // [Z13]: `agent_assignment_changed`; its `event` body here ({previous, current} user ids) is 🟡.
+        assignee_id: [
+          "agent_assignment_changed",
+          before.assignee_id === null ? null : String(before.assignee_id),
+          t.assignee_id === null ? null : String(t.assignee_id)
+        ]
       }
       for (const attr of r.changed) {
         if (attr === "comment") {

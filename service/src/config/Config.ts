@@ -14,6 +14,7 @@ import {
   type HelpdeskSource,
   helpdeskConfigsFromEnv
 } from "@workbridge/helpdesk-clients/Config"
+import { assigneeProblem } from "@workbridge/helpdesk-clients/Write"
 import { Config, type ConfigError as EffectConfigError, Either } from "effect"
 import { type StoreSettings, storeSettingsConfig } from "../distributed/Settings.js"
 import {
@@ -170,7 +171,7 @@ export interface FeedSettings {
    * per minute: every source with API credentials unless `WORKBRIDGE_WRITE_BACK_<SOURCE>=false`; the budget is
    * `WORKBRIDGE_WRITE_BUDGET_<SOURCE>`, default {@link DEFAULT_WRITE_BUDGET_PER_MINUTE}.
    */
-  readonly writeBack: Readonly<Record<string, { readonly perMinute: number }>>
+  readonly writeBack: Readonly<Record<string, WriteBackSettings>>
   /**
    * `WORKBRIDGE_WORKITEM_URL`: the link to a workitem the write-back's note carries, with `{id}` for the workitem id
    * (e.g. the Genesys Cloud UI's workitem page of the org's region). Unset: the API URL of the workitem when the
@@ -179,9 +180,46 @@ export interface FeedSettings {
   readonly workitemUrl?: string
 }
 
+/** The write-back to one source: its budget and how Genesys users map to the source's agents. */
+export interface WriteBackSettings {
+  /** Write-backs per minute (`WORKBRIDGE_WRITE_BUDGET_<SOURCE>`). */
+  readonly perMinute: number
+  /**
+   * Genesys user id → the helpdesk agent the ticket is assigned to when that user is the workitem's assignee
+   * (`WORKBRIDGE_ASSIGNEE_MAP_<SOURCE>`, a JSON object; docs/write-back.md#the-assignee). Absent: no assignee is written.
+   */
+  readonly assignees?: Readonly<Record<string, string>>
+}
+
 /**
- * Default write budget per source, in write-backs per minute (each is 2–4 API calls: a status read, then the status
- * and the note; docs/helpdesks.md#writing-to-the-helpdesk). Kept well under each vendor's limit so that the reads of
+ * `WORKBRIDGE_ASSIGNEE_MAP_<SOURCE>`: a JSON object of Genesys user ids to the source's agents (each checked as the
+ * source's client checks an assignee); the problem, naming the bad entry, when it is not.
+ */
+const toAssigneeMap = (source: string, raw: string): Either.Either<Record<string, string>, string> => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    return Either.left('must be a JSON object of Genesys user ids to helpdesk agents, e.g. {"<user id>": "<agent>"}')
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return Either.left('must be a JSON object of Genesys user ids to helpdesk agents, e.g. {"<user id>": "<agent>"}')
+  const out: Record<string, string> = {}
+  for (const [user, agent] of Object.entries(parsed as Record<string, unknown>)) {
+    const key = user.length > 60 ? `${user.slice(0, 60)}…` : user
+    if (user.trim() === "") return Either.left("has an empty Genesys user id")
+    const value = typeof agent === "number" && Number.isSafeInteger(agent) ? String(agent) : agent
+    if (typeof value !== "string") return Either.left(`maps "${key}" to a ${typeof agent}, not a helpdesk agent id`)
+    const problem = assigneeProblem(source, value)
+    if (problem !== undefined) return Either.left(`maps "${key}" to an agent ${source} cannot have: ${problem}`)
+    out[user] = value
+  }
+  return Either.right(out)
+}
+
+/**
+ * Default write budget per source, in write-backs per minute (each is 2–5 API calls: a status read, then the status,
+ * the assignee and the note; docs/helpdesks.md#writing-to-the-helpdesk). Kept well under each vendor's limit so that the reads of
  * reconciliation and fetch-on-notify keep their room: Zendesk 700/min (Enterprise; 200 on Team), Freshdesk 200/min on
  * Growth shared by every call, GitHub 5000/h and at most 80 content-creating requests a minute, Jira burst limits
  * only, ServiceNow whatever the instance's per-hour rules say (docs/write-back.md, "The write budget").
@@ -226,6 +264,7 @@ const feedVariables = Config.all({
   fetchOnNotify: withPrefix("WORKBRIDGE_FETCH_ON_NOTIFY"),
   writeBack: withPrefix("WORKBRIDGE_WRITE_BACK"),
   writeBudget: withPrefix("WORKBRIDGE_WRITE_BUDGET"),
+  assigneeMap: withPrefix("WORKBRIDGE_ASSIGNEE_MAP"),
   workitemUrl: text("WORKBRIDGE_WORKITEM_URL")
 })
 
@@ -239,7 +278,7 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
       throw e
     }
     const set = new Map(
-      [...v.reconcile, ...v.fetchOnNotify, ...v.writeBack, ...v.writeBudget].map(
+      [...v.reconcile, ...v.fetchOnNotify, ...v.writeBack, ...v.writeBudget, ...v.assigneeMap].map(
         ([name, value]) => [name, value.trim()] as const
       )
     )
@@ -251,7 +290,7 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
         : yield* about(GENESYS_RECONCILE_VARIABLE, toDuration(genesysRaw))
     for (const [name, value] of set) {
       const source = name
-        .replace(/^WORKBRIDGE_(RECONCILE_INTERVAL|FETCH_ON_NOTIFY|WRITE_BACK|WRITE_BUDGET)_/, "")
+        .replace(/^WORKBRIDGE_(RECONCILE_INTERVAL|FETCH_ON_NOTIFY|WRITE_BACK|WRITE_BUDGET|ASSIGNEE_MAP)_/, "")
         .toLowerCase()
       if (!(HELPDESK_SOURCES as ReadonlyArray<string>).includes(source)) {
         return yield* fail(
@@ -272,7 +311,7 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
     }
     const reconcileIntervalMs: Record<string, number> = {}
     const fetchOnNotify: Array<string> = []
-    const writeBack: Record<string, { perMinute: number }> = {}
+    const writeBack: Record<string, WriteBackSettings> = {}
     for (const source of HELPDESK_SOURCES) {
       if (helpdesks[source] === undefined) continue
       const interval = sourceVariable("WORKBRIDGE_RECONCILE_INTERVAL", source)
@@ -289,7 +328,12 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
         budget,
         toIntegerOr(set.get(budget) || undefined, DEFAULT_WRITE_BUDGET_PER_MINUTE[source], 1, 100_000)
       )
-      if ((yield* about(on, toBoolean(set.get(on)))) ?? true) writeBack[source] = { perMinute }
+      const mapVariable = sourceVariable("WORKBRIDGE_ASSIGNEE_MAP", source)
+      const mapText = set.get(mapVariable)
+      const assignees =
+        mapText === undefined || mapText === "" ? undefined : yield* about(mapVariable, toAssigneeMap(source, mapText))
+      if ((yield* about(on, toBoolean(set.get(on)))) ?? true)
+        writeBack[source] = { perMinute, ...(assignees === undefined ? {} : { assignees }) }
     }
     const workitemUrl = v.workitemUrl
     if (workitemUrl !== undefined && !(/^https?:\/\//.test(workitemUrl) && workitemUrl.includes("{id}"))) {
@@ -307,7 +351,8 @@ const feedSettings = (v: Config.Config.Success<typeof feedVariables>, given: Hel
 
 /**
  * The feed settings (`HELPDESK_*`, `WORKBRIDGE_RECONCILE_INTERVAL_<SOURCE>` and `_GENESYS`,
- * `WORKBRIDGE_FETCH_ON_NOTIFY_<SOURCE>`, `WORKBRIDGE_WRITE_BACK_<SOURCE>`, `WORKBRIDGE_WRITE_BUDGET_<SOURCE>`).
+ * `WORKBRIDGE_FETCH_ON_NOTIFY_<SOURCE>`, `WORKBRIDGE_WRITE_BACK_<SOURCE>`, `WORKBRIDGE_WRITE_BUDGET_<SOURCE>`,
+ * `WORKBRIDGE_ASSIGNEE_MAP_<SOURCE>`).
  */
 export const feedsConfig: Config.Config<FeedSettings> = Config.mapOrFail(feedVariables, (v) =>
   feedSettings(v, undefined)

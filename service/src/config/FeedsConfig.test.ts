@@ -62,6 +62,43 @@ describe("feed settings", () => {
     )
   })
 
+  it("reads a source's assignee map (Genesys user id → agent), naming the variable and the entry when it is bad", () => {
+    const s = feedSettingsFromEnv({
+      ...freshdesk,
+      ...github,
+      WORKBRIDGE_ASSIGNEE_MAP_FRESHDESK: '{"2f8c1a52-0c1b-4c7e-9a57-52d7c3a8e901": 153000435734}',
+      WORKBRIDGE_ASSIGNEE_MAP_GITHUB: '{"2f8c1a52-0c1b-4c7e-9a57-52d7c3a8e901": "ada-lovelace"}'
+    })
+    expect(s.writeBack).toEqual({
+      freshdesk: {
+        perMinute: DEFAULT_WRITE_BUDGET_PER_MINUTE.freshdesk,
+        assignees: { "2f8c1a52-0c1b-4c7e-9a57-52d7c3a8e901": "153000435734" }
+      },
+      github: {
+        perMinute: DEFAULT_WRITE_BUDGET_PER_MINUTE.github,
+        assignees: { "2f8c1a52-0c1b-4c7e-9a57-52d7c3a8e901": "ada-lovelace" }
+      }
+    })
+    const notJson = error({ ...github, WORKBRIDGE_ASSIGNEE_MAP_GITHUB: "{ada: 1" })
+    expect(notJson.variable).toBe("WORKBRIDGE_ASSIGNEE_MAP_GITHUB")
+    expect(notJson.message).toMatch(/JSON object of Genesys user ids to helpdesk agents/)
+    expect(error({ ...github, WORKBRIDGE_ASSIGNEE_MAP_GITHUB: '["ada"]' }).variable).toBe(
+      "WORKBRIDGE_ASSIGNEE_MAP_GITHUB"
+    )
+    const badAgent = error({ ...freshdesk, WORKBRIDGE_ASSIGNEE_MAP_FRESHDESK: '{"u-1": "ada@example.com"}' })
+    expect(badAgent.variable).toBe("WORKBRIDGE_ASSIGNEE_MAP_FRESHDESK")
+    expect(badAgent.message).toMatch(/maps "u-1" .*agent id \(a number\), not "ada@example.com"/)
+    expect(error({ ...github, WORKBRIDGE_ASSIGNEE_MAP_GITHUB: '{"u-1": true}' }).message).toMatch(
+      /maps "u-1" to a boolean/
+    )
+    expect(error({ WORKBRIDGE_ASSIGNEE_MAP_ZENDESK: '{"u-1": 1}' }).message).toMatch(/HELPDESK_URL_ZENDESK/)
+    // Off for the source: the map is read (and checked) but nothing is written back.
+    expect(
+      feedSettingsFromEnv({ ...github, WORKBRIDGE_WRITE_BACK_GITHUB: "false", WORKBRIDGE_ASSIGNEE_MAP_GITHUB: "{}" })
+        .writeBack
+    ).toEqual({})
+  })
+
   it("takes intervals with units, 0 turns a source's pass off, and the fetch-on-notify switch both ways", () => {
     const s = feedSettingsFromEnv({
       ...freshdesk,

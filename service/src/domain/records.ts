@@ -73,6 +73,8 @@ export interface WriteBackState {
   readonly status?: string
   /** The catalog status value it stands for (the value the link's applied status was moved to). */
   readonly value?: string
+  /** The helpdesk agent last assigned (or found already assigned), as the source names agents. */
+  readonly assignee?: string
   /** ISO-8601 time of the last write to the helpdesk. */
   readonly lastWrittenAt?: string
   /** The wrap-up code the last write's note named, if any. */

@@ -64,6 +64,7 @@ const ticketStatusOf = (
         ? {
             writeBack: {
               ...(link.writeBack.status !== undefined ? { status: link.writeBack.status } : {}),
+              ...(link.writeBack.assignee !== undefined ? { assignee: link.writeBack.assignee } : {}),
               ...(link.writeBack.lastWrittenAt !== undefined ? { lastWrittenAt: link.writeBack.lastWrittenAt } : {}),
               ...(link.writeBack.outcome !== undefined ? { outcome: link.writeBack.outcome } : {}),
               ...(link.writeBack.lastError !== undefined ? { lastError: link.writeBack.lastError } : {}),

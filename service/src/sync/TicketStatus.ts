@@ -32,6 +32,8 @@ export interface TicketSyncStatus {
 export interface TicketWriteBackStatus {
   /** The helpdesk status last written (or found already there), in the vendor's vocabulary. */
   readonly status?: string
+  /** The helpdesk agent last assigned (or found already assigned), as the source names agents. */
+  readonly assignee?: string
   /** ISO-8601 time of the last write to the helpdesk. */
   readonly lastWrittenAt?: string
   /** What became of the newest agent's change: `written`, `unchanged`, `unmapped`, `dead`, … */

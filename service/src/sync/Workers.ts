@@ -133,6 +133,11 @@ export const EngineLive = (
           // written back.
           selfIds: [org.clientOptions.clientId],
           budget: makeWriteBudget(settings.writeBack, buckets),
+          assignees: Object.fromEntries(
+            Object.entries(settings.writeBack).flatMap(([source, w]) =>
+              w.assignees === undefined ? [] : [[source, w.assignees] as const]
+            )
+          ),
           ...(workitemUrl !== undefined ? { workitemUrl } : {}),
           backoffMs: Math.min(config.retryMaxMs, 1000),
           maxBackoffMs: 60_000

@@ -66,7 +66,13 @@ const recordingWriter = (failures: number, fail: () => HelpdeskError | RateLimit
       Effect.suspend(() => {
         if (left-- > 0) return Effect.fail(fail())
         writes.push({ ticketId, change })
-        return Effect.succeed({ statusBefore: "open", statusWritten: true, noteWritten: true, calls: 2 })
+        return Effect.succeed({
+          statusBefore: "open",
+          statusWritten: true,
+          noteWritten: true,
+          assigneeWritten: false,
+          calls: 2
+        })
       })
   }
   return { writer, writes }

@@ -68,6 +68,14 @@ describe("isWriteBackEcho", () => {
     expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed", "solved"), values("open"))).toBe(false)
     expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed"), values("closed"))).toBe(false)
   })
+
+  it("after an assignee written alone, absorbs only the bookkeeping change (no catalog field sees the assignee)", () => {
+    const assigned: Link = { ...link("open"), writeBack: { assignee: "235323" } }
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", assigned, values("open"))).toBe(true)
+    // A status the agent did not write (solved writes back to nothing here) is a real change, not an echo.
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", assigned, values("solved"))).toBe(false)
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", assigned, values("open", "Fire"))).toBe(false)
+  })
 })
 
 describe("writeBackNote", () => {

@@ -6,11 +6,12 @@
  *   newest event only (the older ones are superseded by it) → ignored, writing nothing, when: Workbridge's own
  *   OAuth client made the change; write-back is off for the source; the ticket has no link, or its link names
  *   another workitem (nothing is ever created in reverse); an event as new was handled already; the helpdesk's
- *   applied change is newer (the "both" rule); the workitem's status maps to no helpdesk status; the status was
- *   written back already, the ticket still has it and no new wrap-up code came → a token of the
- *   source's write budget (none: the ticket waits in the inbox until one is due) → `writeBack(ticketId, {status,
- *   note})` → the link records the write-back and its applied status moves to the value written, so neither the
- *   helpdesk's echo nor a later forward event PATCHes the agent's status back.
+ *   applied change is newer (the "both" rule); the workitem's status maps to no helpdesk status and its assignee to
+ *   no helpdesk agent; the status was written back already, the ticket still has it and neither another mapped
+ *   assignee nor a new wrap-up code came → a token of the source's write budget (none: the ticket waits in the inbox
+ *   until one is due) → `writeBack(ticketId, {status, assignee, note})` → the link records the write-back and its
+ *   applied status moves to the value written, so neither the helpdesk's echo nor a later forward event PATCHes the
+ *   agent's status back.
  *
  * Transient failures (a 429, a 5xx, a network error) send the ticket back to the inbox with a delay; anything else
  * dead-letters the event (replay puts it back).
@@ -35,9 +36,9 @@ import { type WorkitemChange, workitemChangeOf } from "./WorkitemEvent.js"
 
 /** What became of a write-back (the `outcome` label of `workbridge_write_backs_total`). */
 export type WriteBackOutcome =
-  /** The status (and the note) were written. */
+  /** The status or the assignee (and the note) were written. */
   | "written"
-  /** The helpdesk already had the status: only the note was written. */
+  /** The helpdesk already had the status and the assignee: only the note was written. */
   | "unchanged"
   /** Workbridge's own OAuth client made the change (an echo of a forward write). */
   | "own_change"
@@ -47,7 +48,7 @@ export type WriteBackOutcome =
   | "not_linked"
   /** An event as new (or newer) was already handled, or the helpdesk's applied change is newer. */
   | "older"
-  /** The workitem's status maps to no status of the source. */
+  /** The workitem's status maps to no status of the source, and its assignee to no agent of it. */
   | "unmapped"
   /**
    * The status was written back already and the ticket still has it, and the change brings no new wrap-up code (an
@@ -66,6 +67,11 @@ export interface WriteBackOptions {
   /** Workbridge's own Genesys OAuth client id(s): their changes are never written back. */
   readonly selfIds: ReadonlyArray<string>
   readonly budget: WriteBudget
+  /**
+   * Source → Genesys user id → the source's agent (`WORKBRIDGE_ASSIGNEE_MAP_<SOURCE>`): the workitem's assignee is
+   * written as the ticket's when mapped.
+   */
+  readonly assignees?: Readonly<Record<string, Readonly<Record<string, string>>>>
   /** A link to the workitem for the note (undefined: the note names the workitem id). */
   readonly workitemUrl?: (workitemId: string) => string
   /** First wait after a transient failure; doubles per attempt up to `maxBackoffMs`. */
@@ -161,27 +167,31 @@ export const writeBackEntries = (
 
     const statusName = deps.statuses().find((s) => s.id === change.statusId)?.name
     const target = statusName === undefined ? undefined : writeBackTarget(options.catalog, key.source, statusName)
+    const assignee = change.assigneeId === undefined ? undefined : options.assignees?.[key.source]?.[change.assigneeId]
     const record = (next: WriteBackState, values: Readonly<Record<string, unknown>> = link.appliedValues) =>
       links.compareAndSet(key, link.appliedRevision, { ...link, appliedValues: values, writeBack: next })
-    if (target === undefined) {
+    if (target === undefined && assignee === undefined) {
       yield* record({ ...state, eventAt: change.dateModified, outcome: "unmapped", pending: false })
       return done("unmapped")
     }
 
-    // An agent's later change that keeps the status last written back (an edit, an assignment of a workitem In
+    // An agent's later change that keeps the status last written back (an edit, a second save of a workitem In
     // Progress) writes nothing more while the ticket still has that status — applied as the value written or read
-    // back as it — and the change names no new wrap-up code.
-    const applied = link.appliedValues[target.key]
-    const ticketHasIt =
-      applied === target.value ||
-      (typeof applied === "string" && writeBackStatusMap(options.catalog, key.source)[applied] === target.status)
-    if (
-      state?.status === target.status &&
-      ticketHasIt &&
-      (change.wrapupCode === undefined || change.wrapupCode === state.wrapupCode)
-    ) {
-      yield* record({ ...state, eventAt: change.dateModified, outcome: "repeat", pending: false })
-      return done("repeat")
+    // back as it — and the change names no other mapped assignee and no new wrap-up code.
+    if (target !== undefined) {
+      const applied = link.appliedValues[target.key]
+      const ticketHasIt =
+        applied === target.value ||
+        (typeof applied === "string" && writeBackStatusMap(options.catalog, key.source)[applied] === target.status)
+      if (
+        state?.status === target.status &&
+        ticketHasIt &&
+        (assignee === undefined || assignee === state.assignee) &&
+        (change.wrapupCode === undefined || change.wrapupCode === state.wrapupCode)
+      ) {
+        yield* record({ ...state, eventAt: change.dateModified, outcome: "repeat", pending: false })
+        return done("repeat")
+      }
     }
 
     const wait = yield* options.budget.take(key.source)
@@ -190,7 +200,13 @@ export const writeBackEntries = (
       return { _tag: "Retry", delayMs: wait, reason: `the ${key.source} write budget is spent` }
     }
     const note = writeBackNote(change, statusName, options.workitemUrl?.(change.workitemId))
-    const written = yield* Effect.either(writer.writeBack(key.ticketId, { status: target.status, note }))
+    const written = yield* Effect.either(
+      writer.writeBack(key.ticketId, {
+        ...(target === undefined ? {} : { status: target.status }),
+        ...(assignee === undefined ? {} : { assignee }),
+        note
+      })
+    )
     if (written._tag === "Left") {
       const e = written.left
       if (transient(e)) {
@@ -217,24 +233,35 @@ export const writeBackEntries = (
         dead: { reason: `Helpdesk${e.status ?? ""}`, details: [e.message] }
       }
     }
-    const outcome: WriteBackOutcome = written.right.statusWritten ? "written" : "unchanged"
+    const outcome: WriteBackOutcome =
+      written.right.statusWritten || written.right.assigneeWritten ? "written" : "unchanged"
     const at = new Date(yield* Clock.currentTimeMillis).toISOString()
     // The applied status moves to the value written: the helpdesk's echo of it, and later forward events that keep
-    // it, leave the agent's status alone.
+    // it, leave the agent's status alone. A write of the assignee alone keeps the status last written.
+    const status = target?.status ?? state?.status
+    const value = target?.value ?? state?.value
     const ok = yield* record(
       {
-        status: target.status,
-        value: target.value,
+        ...(status === undefined ? {} : { status }),
+        ...(value === undefined ? {} : { value }),
+        ...(assignee === undefined ? {} : { assignee }),
         lastWrittenAt: at,
         ...(change.wrapupCode !== undefined ? { wrapupCode: change.wrapupCode } : {}),
         eventAt: change.dateModified,
         outcome
       },
-      { ...link.appliedValues, [target.key]: target.value }
+      target === undefined ? link.appliedValues : { ...link.appliedValues, [target.key]: target.value }
     )
     if (!ok) log.warn({ source: key.source, ticketId: key.ticketId }, "the link moved during the write-back")
     log.info(
-      { source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, status: target.status, outcome },
+      {
+        source: key.source,
+        ticketId: key.ticketId,
+        workitemId: link.workitemId,
+        status: target?.status,
+        assignee,
+        outcome
+      },
       "written back to the helpdesk"
     )
     return { _tag: "Done", outcome, outcomes: outcomesOf(entries, "applied"), workitemId: link.workitemId }
@@ -245,7 +272,9 @@ export const ECHO_BOOKKEEPING_FIELDS: ReadonlyArray<string> = ["source_revision"
 
 /**
  * Whether a helpdesk event is the echo of the link's last write-back: its values equal the applied ones but for the
- * bookkeeping fields and a status that writes back to the helpdesk status written (or is the applied one).
+ * bookkeeping fields and a status that writes back to the helpdesk status written (or is the applied one). An
+ * assignee written is seen by no catalog field (the adapters decode no assignee), so its echo differs in the
+ * bookkeeping fields only.
  */
 export const isWriteBackEcho = (
   catalog: Catalog,
@@ -254,7 +283,7 @@ export const isWriteBackEcho = (
   values: Readonly<Record<string, unknown>>
 ): boolean => {
   const written = link.writeBack?.status
-  if (written === undefined) return false
+  if (written === undefined && link.writeBack?.assignee === undefined) return false
   const statusKey = catalog.fields.find((f) => f.attribute === "statusId")?.key
   const strip = (v: Readonly<Record<string, unknown>>) => {
     const out: Record<string, unknown> = {}
@@ -268,6 +297,6 @@ export const isWriteBackEcho = (
   const status = values[statusKey]
   return (
     status === link.appliedValues[statusKey] ||
-    (typeof status === "string" && writeBackStatusMap(catalog, source)[status] === written)
+    (written !== undefined && typeof status === "string" && writeBackStatusMap(catalog, source)[status] === written)
   )
 }
