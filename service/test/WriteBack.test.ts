@@ -233,8 +233,8 @@ describe("write-back", () => {
     const { id, workitemId } = await newTicket("assigned in progress")
     const before = zd.tickets.get(Number(id))!.status
 
-    // Neither the status (In Progress writes nothing back) nor the assignee is mapped: nothing is written.
-    await agentSets(workitemId, "In Progress", UNMAPPED_USER)
+    // Neither the status (Waiting writes nothing back) nor the assignee is mapped: nothing is written.
+    await agentSets(workitemId, "Waiting", UNMAPPED_USER)
     const comments = zd.tickets.get(Number(id))!.comments.length
     h.emulator.clearRequests()
     expect((await postEvent(await eventOf(workitemId))).status).toBe(202)
@@ -246,7 +246,7 @@ describe("write-back", () => {
     expect(zd.tickets.get(Number(id))!.comments).toHaveLength(comments)
 
     // The mapped agent takes it over: the assignee (and the note) are written, the status is left alone.
-    await agentSets(workitemId, "In Progress", MAPPED_USER)
+    await agentSets(workitemId, "Waiting", MAPPED_USER)
     const event = await eventOf(workitemId)
     h.emulator.clearRequests()
     expect((await postEvent(event)).status).toBe(202)

@@ -82,8 +82,23 @@ describe("writeBackStatus", () => {
     expect(writeBackStatus(twoWay, "freshdesk", "Closed")).toBe("5")
   })
 
+  it("maps a reopened workitem (Open) and one in progress to each vendor's open status", () => {
+    const reopened = Object.keys(DEFAULT_WRITE_BACK_STATUSES).map((source) => [
+      source,
+      writeBackStatus(twoWay, source, "Open"),
+      writeBackStatus(twoWay, source, "In Progress")
+    ])
+    expect(reopened).toEqual([
+      ["zendesk", "open", "open"],
+      ["servicenow", "2", "2"],
+      ["jira", "category:new", "category:indeterminate"],
+      ["freshdesk", "2", "2"],
+      ["github", "open", "open"]
+    ])
+  })
+
   it("writes nothing for a status no value is mapped back for, or a source without defaults", () => {
-    expect(writeBackStatus(twoWay, "zendesk", "In Progress")).toBeUndefined()
+    expect(writeBackStatus(twoWay, "zendesk", "Waiting")).toBeUndefined()
     expect(writeBackStatus(twoWay, "acme", "Resolved")).toBeUndefined()
     expect(writeBackStatus(twoWay, "zendesk", "No Such Status")).toBeUndefined()
   })

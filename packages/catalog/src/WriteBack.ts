@@ -6,17 +6,25 @@
 import type { Catalog, FieldDecl, FieldDirection } from "./Field.js"
 
 /**
- * The helpdesk status written when a workitem reaches a status of the default catalog's `solved` or `closed`
- * values: Zendesk `solved` (a ticket closes by itself after it), ServiceNow Resolved (6) and Closed (7), Jira any
- * done-category status, Freshdesk Resolved (4) and Closed (5), GitHub `closed`. Other values write nothing unless a
- * deployment maps them.
+ * The helpdesk status written when an agent moves a workitem to a status of one of these default-catalog values
+ * (docs/catalog.md#field-direction, sources in docs/helpdesks.md#writing-to-the-helpdesk):
+ *
+ * - closing, `solved` / `closed`: Zendesk `solved` (a ticket closes by itself after it), ServiceNow Resolved (6) and
+ *   Closed (7), Jira any done-category status, Freshdesk Resolved (4) and Closed (5), GitHub `closed`;
+ * - open, `new` / `open` (Genesys Open and In Progress — an agent reopening a closed workitem moves it to Open): the
+ *   ticket is open again — Zendesk `open` (a ticket never goes back to `new`), ServiceNow In Progress (2), Jira a
+ *   new-category status for `new` and an indeterminate-category one for `open`, Freshdesk Open (2), GitHub `open`.
+ *   Both values are mapped so that the helpdesk's echo of the reopen (its open status, read as `open`) is recognised
+ *   as the write-back's own.
+ *
+ * The waiting values (`pending`, `on_hold`) write nothing unless a deployment maps them.
  */
 export const DEFAULT_WRITE_BACK_STATUSES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  zendesk: { solved: "solved", closed: "solved" },
-  servicenow: { solved: "6", closed: "7" },
-  jira: { solved: "category:done", closed: "category:done" },
-  freshdesk: { solved: "4", closed: "5" },
-  github: { solved: "closed", closed: "closed" }
+  zendesk: { new: "open", open: "open", solved: "solved", closed: "solved" },
+  servicenow: { new: "2", open: "2", solved: "6", closed: "7" },
+  jira: { new: "category:new", open: "category:indeterminate", solved: "category:done", closed: "category:done" },
+  freshdesk: { new: "2", open: "2", solved: "4", closed: "5" },
+  github: { new: "open", open: "open", solved: "closed", closed: "closed" }
 }
 
 export const fieldDirection = (field: Pick<FieldDecl, "direction">): FieldDirection => field.direction ?? "toGenesys"

@@ -1,6 +1,7 @@
 /**
  * Zendesk Support emulator: tickets created and changed through `POST`/`PUT /api/v2/tickets`, read through
- * `GET /api/v2/tickets/{id}` and the cursor-based incremental export; every change sends the ticket-event webhook
+ * `GET /api/v2/tickets/{id}` (its comments through `GET /api/v2/tickets/{id}/comments`) and the cursor-based
+ * incremental export; every change sends the ticket-event webhook
  * (`zen:event-type:ticket.*`) signed with `X-Zendesk-Webhook-Signature`. Rules and sources: README.md#zendesk.
  */
 import { randomUUID } from "node:crypto"
@@ -270,6 +271,14 @@ const ticketRoutes = (z: Zendesk): void => {
   z.core.app.get("/api/v2/tickets/:id", (req, res) => {
     const t = find(z, req, res)
     if (t) res.json({ ticket: view(t) })
+  })
+
+  // List Comments: every comment, oldest first (public replies and internal notes, `public: false`), on one page.
+  z.core.app.get(["/api/v2/tickets/:id/comments", "/api/v2/tickets/:id/comments.json"], (req, res) => {
+    const t = find(z, req, res)
+    if (t === undefined) return
+    const comments = t.comments.map((c) => ({ type: "Comment", ...c, plain_body: c.body }))
+    res.json({ comments, next_page: null, previous_page: null, count: comments.length })
   })
 
   z.core.app.put("/api/v2/tickets/:id", (req, res) => {

@@ -79,6 +79,26 @@ describe("Zendesk emulator API", () => {
     expect(seen).toEqual(["POST /api/v2/tickets.json", `GET /api/v2/tickets/${created.body.ticket.id}.json`])
   })
 
+  it("lists a ticket's comments oldest first, internal notes with public false, and 404 for an unknown ticket", async () => {
+    const emu = await startZendeskEmulator({})
+    running.push(emu)
+    const t = (
+      await json(`${emu.url}/api/v2/tickets.json`, ZD, "POST", { ticket: { subject: "s", comment: { body: "Help" } } })
+    ).body.ticket
+    await json(`${emu.url}/api/v2/tickets/${t.id}.json`, ZD, "PUT", {
+      ticket: { comment: { body: "Internal", public: false } }
+    })
+    const list = await json(`${emu.url}/api/v2/tickets/${t.id}/comments.json`, ZD)
+    expect(list.status).toBe(200)
+    expect(list.body.count).toBe(2)
+    expect(list.body.comments.map((c: { body: string; public: boolean }) => [c.body, c.public])).toEqual([
+      ["Help", true],
+      ["Internal", false]
+    ])
+    expect((await json(`${emu.url}/api/v2/tickets/999/comments`, ZD)).status).toBe(404)
+    expect((await json(`${emu.url}/api/v2/tickets/${t.id}/comments`, basic("x", "y"))).status).toBe(401)
+  })
+
   it("answers the incremental export's own 10 per minute limit with 429 and Retry-After", async () => {
     const emu = await startZendeskEmulator({ clock: () => Date.UTC(2026, 0, 5, 9, 0, 0) })
     running.push(emu)

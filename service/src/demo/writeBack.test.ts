@@ -84,6 +84,9 @@ describe("the demo's write-back chain", () => {
     const lines = demoWriteBackInstructions(emulator.url, serviceUrl, r)
     expect(lines[0]).toContain(`trigger ${r.triggerId} → workflow ${r.workflowId}`)
     expect(lines.join("\n")).toContain(r.agent.clientId)
+    // Ready to paste: the Closed and Open status ids are in the commands.
+    expect(lines.join("\n")).toContain(`-d '{"statusId":"${r.statusIds["Closed"]}"}'`)
+    expect(lines.join("\n")).toContain(`-d '{"statusId":"${r.statusIds["Open"]}"}'`)
   })
 
   it("reuses the chain on the next start and issues the agent a new secret", async () => {

@@ -33,6 +33,8 @@ export type DemoWriteBack =
   | {
       readonly _tag: "Provisioned"
       readonly worktypeId: string
+      /** The worktype's status ids by name (the instructions name Closed and Open). */
+      readonly statusIds: Readonly<Record<string, string>>
       readonly workflowId: string
       readonly triggerId: string
       readonly agent: { readonly clientId: string; readonly clientSecret: string }
@@ -67,6 +69,7 @@ export const provisionDemoWriteBack = async (o: DemoWriteBackOptions): Promise<D
   return {
     _tag: "Provisioned",
     worktypeId: p.worktypeId,
+    statusIds: p.statusIds,
     workflowId: p.workflowId as string,
     triggerId: p.triggerId as string,
     agent
@@ -113,13 +116,22 @@ const demoAgent = async (o: DemoWriteBackOptions): Promise<{ clientId: string; c
   return { clientId: String(created["id"]), clientSecret: String(created["secret"]) }
 }
 
-/** How to act as the agent in the demo: take a token, then change a workitem's status (it is written back). */
+/**
+ * How to act as the agent in the demo: take a token, then close a workitem (its ticket is closed with a note) and
+ * reopen it (the ticket is open again).
+ */
 export const demoWriteBackInstructions = (
   emulatorUrl: string,
   serviceUrl: string,
   d: Extract<DemoWriteBack, { _tag: "Provisioned" }>
-): ReadonlyArray<string> => [
-  `Write-back (Genesys → helpdesk): trigger ${d.triggerId} → workflow ${d.workflowId} → POST ${serviceUrl}/data-actions/workitem-event`,
-  `  Act as an agent (demo OAuth client "${DEMO_AGENT_NAME}"): TOKEN=$(curl -s -X POST ${emulatorUrl}/oauth/token -u '${d.agent.clientId}:${d.agent.clientSecret}' -d grant_type=client_credentials | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
-  `  then close a workitem: curl -X PATCH ${emulatorUrl}/api/v2/taskmanagement/workitems/<workitemId> -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"statusId":"<status id>"}'   (ids: curl ${serviceUrl}/tickets/<source>/<id>; statuses: GET ${emulatorUrl}/api/v2/taskmanagement/worktypes/${d.worktypeId}/statuses)`
-]
+): ReadonlyArray<string> => {
+  const patch = (statusName: string) =>
+    `curl -X PATCH ${emulatorUrl}/api/v2/taskmanagement/workitems/<workitemId> -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"statusId":"${d.statusIds[statusName] ?? `<${statusName} status id>`}"}'`
+  return [
+    `Write-back (Genesys → helpdesk): trigger ${d.triggerId} → workflow ${d.workflowId} → POST ${serviceUrl}/data-actions/workitem-event`,
+    `  Act as an agent (demo OAuth client "${DEMO_AGENT_NAME}"): TOKEN=$(curl -s -X POST ${emulatorUrl}/oauth/token -u '${d.agent.clientId}:${d.agent.clientSecret}' -d grant_type=client_credentials | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
+    `  then close a workitem: ${patch("Closed")}   (the workitemId of a ticket: curl ${serviceUrl}/tickets/<source>/<id>; statuses: GET ${emulatorUrl}/api/v2/taskmanagement/worktypes/${d.worktypeId}/statuses)`,
+    "  → its ticket is closed in the helpdesk (Zendesk solved, ServiceNow 7, Jira Done, Freshdesk 5, GitHub closed) with an internal note naming the agent and the workitem, and the helpdesk's webhook of that change costs no Genesys call",
+    `  reopen it: ${patch("Open")}   → the ticket is open again, with a note`
+  ]
+}

@@ -77,6 +77,8 @@ export interface WriteBackState {
   readonly assignee?: string
   /** ISO-8601 time of the last write to the helpdesk. */
   readonly lastWrittenAt?: string
+  /** The wrap-up code the last write's note named, if any. */
+  readonly wrapupCode?: string
   /** `dateModified` of the newest workitem event handled: older ones arriving later are not written. */
   readonly eventAt?: string
   /** The newest event's outcome: `written`, `unchanged`, `older`, … (see `WriteBackOutcome`). */

@@ -474,23 +474,33 @@ export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketB
     if (core.fields.has("source_revision")) values["source_revision"] = newest.revision
     if (core.fields.has("last_synced")) values["last_synced"] = yield* nowIso
 
+    // The helpdesk's values as it reported them, before the "both" rule below may put the agent's status back in.
+    const reported: Record<string, unknown> = { ...values }
     // The "both" rule for the status (docs/write-back.md): an agent's change newer than this helpdesk change keeps
     // its status; the helpdesk's status change time is kept for the write-back's side of the rule.
     const linked = view.link
     const statusChangedAt = bothWaysStatus(core.fields.statusKey, linked, newest.occurredAt, values)
 
     // The helpdesk's echo of a write-back (its values are the applied ones but for the status written and the
-    // bookkeeping): absorbed, the link advanced, no Genesys call (docs/write-back.md, "No echo loops").
-    if (
-      linked !== undefined &&
-      linked.updateIntent === undefined &&
-      isWriteBackEcho(core.mapping.catalog, key.source, linked, values)
-    ) {
+    // bookkeeping): absorbed, the link advanced, no Genesys call (docs/write-back.md, "No echo loops"). It is judged
+    // and kept as the helpdesk reported it: an echo stamped in whole seconds (GitHub's `updated_at`) or minutes
+    // (Zendesk trigger bodies) is older than the agent's change, and the "both" rule would have replaced its status
+    // with the applied one — leaving the link at a status the helpdesk never reports, so that its next change of any
+    // field would look like a status change and move the agent's workitem.
+    const echo =
+      linked === undefined || linked.updateIntent !== undefined
+        ? undefined
+        : isWriteBackEcho(core.mapping.catalog, key.source, linked, reported)
+          ? reported
+          : isWriteBackEcho(core.mapping.catalog, key.source, linked, values)
+            ? values
+            : undefined
+    if (linked !== undefined && echo !== undefined) {
       const { origin: _origin, ...rest } = linked
       const absorbed: Link = {
         ...rest,
         appliedRevision: newest.revision,
-        appliedValues: values,
+        appliedValues: echo,
         appliedAt: yield* nowIso,
         occurredAt: newest.occurredAt,
         ...originOf(newest.origin)

@@ -87,12 +87,13 @@ const fields = (ticketId: string, extra: Record<string, unknown> = {}) => ({
 })
 
 /** The agent's change as the endpoint queues it: the workitem closed by another client. */
-const agentEvent = (workitemId: string, ticketId: string, statusId: string, at: string) => {
+const agentEvent = (workitemId: string, ticketId: string, statusId: string, at: string, wrapupCode?: string) => {
   const decoded = decodeWorkitemEvent({
     id: workitemId,
     statusId,
     dateModified: at,
     modifiedBy: "agent-client",
+    ...(wrapupCode !== undefined ? { wrapup: { code: wrapupCode } } : {}),
     customFields: {
       ticket_id_identifier: { value: ticketId },
       source_system_enum: { value: "zendesk" }
@@ -281,6 +282,102 @@ describe("Engine with write-back", () => {
       expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
       expect(r.after?.appliedValues["status"]).toBe("closed")
       expect(r.after?.statusChangedAt).toBe("2026-01-01T00:00:00Z")
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("writes an agent's later change that keeps the status written only when it brings a new wrap-up code", async () => {
+    const { writer, writes } = recordingWriter(
+      0,
+      () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" })
+    )
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "REP-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("REP-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const { workitemId } = (yield* links.get(key))!
+          const step = (statusName: string, at: string, wrapup?: string) =>
+            Effect.gen(function* () {
+              yield* inbox.accept(agentEvent(workitemId, "REP-1", provisioned.statusIds[statusName]!, at, wrapup))
+              yield* engine.process(yield* inbox.take)
+              return (yield* links.get(key))?.writeBack?.outcome
+            })
+          return [
+            yield* step("In Progress", "2026-01-01T00:01:00Z"), // the ticket opened
+            yield* step("In Progress", "2026-01-01T00:02:00Z"), // an edit that keeps the status: nothing more
+            yield* step("Closed", "2026-01-01T00:03:00Z"),
+            yield* step("Closed", "2026-01-01T00:04:00Z", "Fixed"), // the wrap-up code comes later: a note with it
+            yield* step("Closed", "2026-01-01T00:05:00Z", "Fixed"),
+            yield* step("Open", "2026-01-01T00:06:00Z") // reopened
+          ]
+        })
+      )
+      expect(r).toEqual(["written", "repeat", "written", "written", "repeat", "written"])
+      expect(writes.map((w) => w.change.status)).toEqual(["open", "solved", "solved", "open"])
+      expect(writes[2]?.change.note).toContain("Wrap-up: Fixed")
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("absorbs an echo stamped in whole seconds (older than the agent's change) as the helpdesk reported it, so the helpdesk's next change keeps the agent's status", async () => {
+    const { writer, writes } = recordingWriter(
+      0,
+      () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" })
+    )
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "SEC-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("SEC-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          // The agent closes the workitem at 00:01:00.600; it is written back (`solved`).
+          yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "SEC-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:01:00.600Z")
+          )
+          yield* engine.process(yield* inbox.take)
+          // The helpdesk's webhook of that write, stamped 00:01:00 (whole seconds): the echo.
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 2,
+              occurredAt: "2026-01-01T00:01:00Z",
+              fields: fields("SEC-1", { status: "solved" })
+            })
+          )
+          const echo = yield* engine.process(yield* inbox.take)
+          const absorbed = (yield* links.get(key))?.appliedValues["status"]
+          // A minute later the helpdesk renames the ticket; its status is still the one written.
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 3,
+              occurredAt: "2026-01-01T00:02:00Z",
+              fields: fields("SEC-1", { status: "solved", subject: "Renamed" })
+            })
+          )
+          yield* engine.process(yield* inbox.take)
+          return { echo, absorbed, workitem: yield* genesys.getWorkitem(link.workitemId) }
+        })
+      )
+      expect(writes.map((w) => w.change.status)).toEqual(["solved"])
+      expect(r.echo).toMatchObject({ _tag: "Applied", calls: 0 })
+      expect(r.absorbed).toBe("solved")
+      expect(r.workitem.name).toBe("Renamed")
+      expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
     } finally {
       await runtime.dispose()
     }

@@ -27,7 +27,14 @@ describe("writeBackTarget", () => {
       value: "solved",
       status: "6"
     })
-    expect(writeBackTarget(defaultCatalog, "zendesk", "In Progress")).toBeUndefined()
+    // A reopened workitem (Open, the catalog's `new`): the ticket is open again.
+    expect(writeBackTarget(defaultCatalog, "zendesk", "Open")).toEqual({ key: "status", value: "new", status: "open" })
+    expect(writeBackTarget(defaultCatalog, "jira", "Open")).toEqual({
+      key: "status",
+      value: "new",
+      status: "category:new"
+    })
+    expect(writeBackTarget(defaultCatalog, "zendesk", "Waiting")).toBeUndefined()
     const oneWay = Either.getOrThrow(applyOverrides(defaultCatalog, { directions: { status: "toGenesys" } }, "x.yaml"))
     expect(writeBackTarget(oneWay, "zendesk", "Closed")).toBeUndefined()
   })
@@ -45,6 +52,15 @@ describe("isWriteBackEcho", () => {
     // Written `solved` for a Closed workitem: the link's applied status moved to `closed`.
     expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed", "solved"), values("solved"))).toBe(true)
     expect(isWriteBackEcho(defaultCatalog, "zendesk", link("closed", "solved"), values("closed"))).toBe(true)
+  })
+
+  it("absorbs the echo of a reopen: written `open` for an Open workitem, the helpdesk reads it back as `open`", () => {
+    // The link's applied status moved to `new` (the catalog value of Open); Zendesk's webhook says `open`.
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", link("new", "open"), values("open"))).toBe(true)
+    expect(isWriteBackEcho(defaultCatalog, "github", link("new", "open"), values("open"))).toBe(true)
+    expect(isWriteBackEcho(defaultCatalog, "servicenow", link("new", "2"), values("open"))).toBe(true)
+    // A helpdesk agent solving the ticket again is a change, not an echo.
+    expect(isWriteBackEcho(defaultCatalog, "zendesk", link("new", "open"), values("solved"))).toBe(false)
   })
 
   it("is not an echo when another field changed, the status differs, or nothing was written back", () => {

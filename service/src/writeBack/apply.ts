@@ -7,9 +7,11 @@
  *   OAuth client made the change; write-back is off for the source; the ticket has no link, or its link names
  *   another workitem (nothing is ever created in reverse); an event as new was handled already; the helpdesk's
  *   applied change is newer (the "both" rule); the workitem's status maps to no helpdesk status and its assignee to
- *   no helpdesk agent → a token of the source's write budget (none: the ticket waits in the inbox until one is due)
- *   → `writeBack(ticketId, {status, assignee, note})` → the link records the write-back and its applied status moves
- *   to the value written, so neither the helpdesk's echo nor a later forward event PATCHes the agent's status back.
+ *   no helpdesk agent; the status was written back already, the ticket still has it and neither another mapped
+ *   assignee nor a new wrap-up code came → a token of the source's write budget (none: the ticket waits in the inbox
+ *   until one is due) → `writeBack(ticketId, {status, assignee, note})` → the link records the write-back and its
+ *   applied status moves to the value written, so neither the helpdesk's echo nor a later forward event PATCHes the
+ *   agent's status back.
  *
  * Transient failures (a 429, a 5xx, a network error) send the ticket back to the inbox with a delay; anything else
  * dead-letters the event (replay puts it back).
@@ -48,6 +50,11 @@ export type WriteBackOutcome =
   | "older"
   /** The workitem's status maps to no status of the source, and its assignee to no agent of it. */
   | "unmapped"
+  /**
+   * The status was written back already and the ticket still has it, and the change brings no new wrap-up code (an
+   * edit of a workitem that keeps its status): nothing written.
+   */
+  | "repeat"
   /** Written later: a transient failure or the write budget. */
   | "retry"
   /** Dead-lettered. */
@@ -178,6 +185,25 @@ export const writeBackEntries = (
       return done("unmapped")
     }
 
+    // An agent's later change that keeps the status last written back (an edit, a second save of a workitem In
+    // Progress) writes nothing more while the ticket still has that status — applied as the value written or read
+    // back as it — and the change names no other mapped assignee and no new wrap-up code.
+    if (target !== undefined) {
+      const applied = link.appliedValues[target.key]
+      const ticketHasIt =
+        applied === target.value ||
+        (typeof applied === "string" && writeBackStatusMap(options.catalog, key.source)[applied] === target.status)
+      if (
+        state?.status === target.status &&
+        ticketHasIt &&
+        (assignee === undefined || assignee === state.assignee) &&
+        (change.wrapupCode === undefined || change.wrapupCode === state.wrapupCode)
+      ) {
+        yield* record({ ...state, eventAt: change.dateModified, outcome: "repeat", pending: false })
+        return done("repeat")
+      }
+    }
+
     const wait = yield* options.budget.take(key.source)
     if (wait > 0) {
       yield* record({ ...state, pending: true })
@@ -230,6 +256,7 @@ export const writeBackEntries = (
         ...(value === undefined ? {} : { value }),
         ...(assignee === undefined ? {} : { assignee }),
         lastWrittenAt: at,
+        ...(change.wrapupCode !== undefined ? { wrapupCode: change.wrapupCode } : {}),
         eventAt: change.dateModified,
         outcome
       },
