@@ -11,10 +11,11 @@
  * - exactly one workitem per ticket, and the service at the helpdesk's newest revision (no forward change lost);
  * - the newest status change was a human's in the helpdesk: the helpdesk still shows it (no write-back of an older
  *   agent change overwrote it), and the workitem's status agrees with it;
- * - the newest status change was an agent's to a status with a write-back mapping (Resolved, Closed): the helpdesk
- *   shows the status it maps to (no write-back lost) and the workitem still has a status mapping to the same one;
- * - the newest status change was an agent's to a status without one (Open, In Progress, Waiting: a reopen): nothing
- *   is written back, so the helpdesk keeps its own status; the workitem keeps the agent's status;
+ * - the newest status change was an agent's to a status with a write-back mapping (`writeBackStatus`; in the
+ *   default catalog a close, Resolved or Closed, and a reopen, Open or In Progress): the helpdesk shows the status it
+ *   maps to (no write-back lost) and the workitem still has a status mapping to the same one;
+ * - the newest status change was an agent's to a status without one (a deployment's unmapped status): nothing is
+ *   written back, so the helpdesk keeps its own status; the workitem keeps the agent's status;
  * - "agree" means: the workitem's status is the one the helpdesk's status maps to (`statusMapping`), or both write
  *   back to the same helpdesk status (`writeBackStatus`: a Closed workitem and a Zendesk ticket at `solved`);
  * - no loop: the service's workitem writes (the Genesys emulator's request log, by the service's OAuth client) stay
@@ -113,7 +114,7 @@ export interface TwoWayReport {
     /** Agent changes made meanwhile (their write-backs had to wait). */
     readonly agentChanges: number
   }
-  /** Tickets whose newest status change was an agent's reopen (not written back, by the rules). */
+  /** Tickets whose newest status change was an agent's to a status with no write-back mapping (kept in Genesys only). */
   readonly reopenedInGenesysOnly: number
   readonly lost: number
   readonly disagreements: number
@@ -136,7 +137,7 @@ export type ViolationKind =
   | "helpdesk-overwritten"
   /** After the helpdesk's newest status change the workitem's status does not agree with it. */
   | "disagree"
-  /** An agent's newest status change (a reopen, not written back) was replaced in Genesys. */
+  /** An agent's newest status change with no write-back mapping was replaced in Genesys. */
   | "agent-overwritten"
   /** An agent's newest status change to a status with a write-back mapping never reached the helpdesk. */
   | "write-back-lost"
@@ -635,7 +636,7 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
       } else {
         const wanted = writesAs(t.last.status)
         if (wanted === undefined) {
-          // A reopen: the status has no write-back mapping, the helpdesk keeps its own (docs/write-back.md).
+          // No write-back mapping for the status: the helpdesk keeps its own (docs/write-back.md).
           reopened++
           if (g !== t.last.status) {
             violate(
@@ -777,7 +778,7 @@ export const formatTwoWayReport = (r: TwoWayReport): string =>
     `  writes by Workbridge: Genesys ${r.writes.genesys} (bound ${r.writes.genesysBound}; ${r.writes.genesysRefused} refused), helpdesks ${r.writes.helpdesk} (bound ${r.writes.helpdeskBound})`,
     `  ${r.kills} kill -9 restarts · webhooks ${r.webhooks.sent} delivered, ${r.webhooks.redelivered} sent again after failing, ${r.webhooks.duplicates} duplicates · workflow runs ${r.workflows.executions} (${r.workflows.retried} retried, ${r.workflows.failed} failed)`,
     `  429 burst ${r.burst.ms} ms: ${r.burst.refused} reads refused, ${r.burst.forwardWrites} forward writes meanwhile, ${r.burst.agentChanges} agent changes waiting`,
-    `  lost ${r.lost} · disagreements ${r.disagreements} · ${r.reopenedInGenesysOnly} tickets end on an agent's reopen (not written back, by the rules)`,
+    `  lost ${r.lost} · disagreements ${r.disagreements} · ${r.reopenedInGenesysOnly} tickets end on an agent's status with no write-back mapping (kept in Genesys only, by the rules)`,
     ...(r.violations.length === 0
       ? []
       : [
