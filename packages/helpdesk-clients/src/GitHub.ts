@@ -28,7 +28,7 @@ import {
   type ReadPage,
   type ReadStart
 } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter } from "./Write.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalUpdatedAt } from "./Write.js"
 
 export interface GitHubConfig {
   /** `https://api.github.com` (default) or a GitHub Enterprise Server `https://{host}/api/v3`. */
@@ -180,7 +180,7 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
         const assignees = Array.isArray(issue["assignees"])
           ? (issue["assignees"] as Array<Json>).map((a) => String(a["login"]))
           : []
-        return { state: String(issue["state"]), assignees }
+        return { state: String(issue["state"]), assignees, updatedAt: issue["updated_at"] }
       })
   })
 
@@ -199,7 +199,10 @@ interface GitHubAccess {
   readonly issueNumber: (ticketId: string, operation: string) => Effect.Effect<number, HelpdeskError>
   readonly readState: (
     ticketId: string
-  ) => Effect.Effect<{ readonly state: string; readonly assignees: ReadonlyArray<string> }, ReadError>
+  ) => Effect.Effect<
+    { readonly state: string; readonly assignees: ReadonlyArray<string>; readonly updatedAt?: unknown },
+    ReadError
+  >
 }
 
 /** The write side ([G5]). */
@@ -211,14 +214,15 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
     current: (ticketId) =>
       Effect.map(
         readState(ticketId),
-        ({ state, assignees }) =>
+        ({ state, assignees, updatedAt }) =>
           ({
             status: state,
             is: (requested: string) => requested === state,
             ...(assignees.length > 0 ? { assignee: assignees.join(",") } : {}),
             // Logins are case-insensitive; the issue is "assigned" when the agent is its only assignee.
             isAssigned: (requested: string) =>
-              assignees.length === 1 && assignees[0]!.toLowerCase() === requested.toLowerCase()
+              assignees.length === 1 && assignees[0]!.toLowerCase() === requested.toLowerCase(),
+            ...optionalUpdatedAt(updatedAt)
           }) satisfies CurrentStatus
       ),
     write: (ticketId, { status, note, assignee }) =>

@@ -8,7 +8,7 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import { callJson, decodeCursor, encodeCursor, HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
 import { decodeRead, type HelpdeskClient, type ReadPage, type ReadStart } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter, type RestAccess } from "./Write.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalUpdatedAt, type RestAccess } from "./Write.js"
 
 export interface JiraConfig {
   /** `https://{site}.atlassian.net` */
@@ -211,7 +211,7 @@ const jiraWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {
         const res = yield* callJson(
           authed(
             HttpClientRequest.get(`${base}/rest/api/3/issue/${id}`).pipe(
-              HttpClientRequest.setUrlParam("fields", "status,assignee")
+              HttpClientRequest.setUrlParam("fields", "status,assignee,updated")
             )
           ),
           { source: SOURCE, operation, ...policy }
@@ -226,7 +226,8 @@ const jiraWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {
         return {
           status: status.name,
           is: (requested: string) => matches(requested, status),
-          ...(typeof accountId === "string" ? { assignee: accountId } : {})
+          ...(typeof accountId === "string" ? { assignee: accountId } : {}),
+          ...optionalUpdatedAt(fields?.["updated"])
         } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
     // [J6b]: the assignee has its own route, `PUT /rest/api/3/issue/{issueIdOrKey}/assignee {accountId}` (204).

@@ -25,7 +25,7 @@ import {
   type ReadPage,
   type ReadStart
 } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter, type RestAccess } from "./Write.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalUpdatedAt, type RestAccess } from "./Write.js"
 
 export interface ServiceNowConfig {
   /** `https://{instance}.service-now.com` */
@@ -173,7 +173,10 @@ const serviceNowWriter = (
     current: (ticketId) =>
       Effect.gen(function* () {
         const operation = `GET /api/now/table/${table}/{sys_id}`
-        const params = { sysparm_fields: "sys_id,state,assigned_to", sysparm_exclude_reference_link: "true" }
+        const params = {
+          sysparm_fields: "sys_id,state,assigned_to,sys_updated_on",
+          sysparm_exclude_reference_link: "true"
+        }
         const request = yield* recordRequest(`${base}/api/now/table/${table}`, ticketId, params, operation)
         const res = yield* callJson(authed(request), { source: SOURCE, operation, accept: [404], ...policy })
         const result = res.status === 404 ? undefined : (res.body as Json | undefined)?.["result"]
@@ -190,7 +193,8 @@ const serviceNowWriter = (
           status: state,
           is: (requested: string) => requested === state,
           ref: record["sys_id"],
-          ...(typeof assignee === "string" && assignee !== "" ? { assignee } : {})
+          ...(typeof assignee === "string" && assignee !== "" ? { assignee } : {}),
+          ...optionalUpdatedAt(record["sys_updated_on"])
         } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
     // [S1]: `assigned_to` is a reference to `sys_user`; its actual value is the user's sys_id, written in the same PATCH.

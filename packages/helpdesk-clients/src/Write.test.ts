@@ -587,3 +587,138 @@ describe("assigneeProblem", () => {
     expect(assigneeProblem("servicenow", "5137153CC611227C000BBD1BD8CD2005")).toMatch(/sys_id/)
   })
 })
+
+/**
+ * `seenUntil` on every vendor: the ticket is created at START and a person changes it 5 s later; a write-back that has
+ * seen only the creation writes nothing (one read, no webhook), one that has seen the change writes.
+ */
+describe("seenUntil: no write over a change the caller has not seen", () => {
+  const seen = new Date(START).toISOString()
+  const later = new Date(START + 5000).toISOString()
+  interface Case {
+    readonly start: () => Promise<{ url: string; core: { settle(): Promise<void> }; close(): Promise<void> }>
+    /** Create a ticket (at START), change it as a person would (at START + 5 s); answers its id for the client. */
+    readonly prepare: (url: string) => Promise<string>
+    readonly client: (url: string) => {
+      writeBack: ReturnType<typeof makeZendeskClient>["writeBack"]
+      readStatus: ReturnType<typeof makeZendeskClient>["readStatus"]
+    }
+    readonly status: string
+  }
+  const zd = basic("agent@example.com/token", "zendesk-api-token")
+  const sn = basic("workbridge", "servicenow-password")
+  const jr = basic("agent@example.com", "jira-api-token")
+  const fd = basic("freshdesk-api-key", "X")
+  const gh = "Bearer github-pat"
+  const cases: Record<string, Case> = {
+    zendesk: {
+      start: () => startZendeskEmulator({ clock: clock.now, webhook: { url: hook.url, credentials: { secret: "s" } } }),
+      prepare: async (url) => {
+        const id = (
+          await send(`${url}/api/v2/tickets.json`, zd, "POST", {
+            ticket: { subject: "VPN", comment: { body: "down" } }
+          })
+        ).body.ticket.id as number
+        clock.advance(5000)
+        expect((await send(`${url}/api/v2/tickets/${id}`, zd, "PUT", { ticket: { status: "pending" } })).status).toBe(
+          200
+        )
+        return String(id)
+      },
+      client: (url) => makeZendeskClient({ baseUrl: url, email: "agent@example.com", apiToken: "zendesk-api-token" }),
+      status: "solved"
+    },
+    servicenow: {
+      start: () =>
+        startServiceNowEmulator({ clock: clock.now, webhook: { url: hook.url, credentials: { basicAuth: "a:b" } } }),
+      prepare: async (url) => {
+        const created = (await send(`${url}/api/now/table/incident`, sn, "POST", { short_description: "wifi" })).body
+          .result as { number: string; sys_id: string }
+        clock.advance(5000)
+        const patched = await send(`${url}/api/now/table/incident/${created.sys_id}`, sn, "PATCH", { state: "2" })
+        expect(patched.status).toBe(200)
+        return created.number
+      },
+      client: (url) => makeServiceNowClient({ baseUrl: url, user: "workbridge", password: "servicenow-password" }),
+      status: "6"
+    },
+    jira: {
+      start: () => startJiraEmulator({ clock: clock.now, webhook: { url: hook.url, credentials: { secret: "s" } } }),
+      prepare: async (url) => {
+        const issue = (
+          await send(`${url}/rest/api/3/issue`, jr, "POST", {
+            fields: { project: { key: "SUP" }, summary: "VPN", issuetype: { name: "Incident" } }
+          })
+        ).body as { key: string }
+        clock.advance(5000)
+        const put = await send(`${url}/rest/api/3/issue/${issue.key}`, jr, "PUT", { fields: { summary: "VPN down" } })
+        expect(put.status).toBe(204)
+        return issue.key
+      },
+      client: (url) => makeJiraClient({ baseUrl: url, email: "agent@example.com", apiToken: "jira-api-token" }),
+      status: "Done"
+    },
+    freshdesk: {
+      start: () =>
+        startFreshdeskEmulator({ clock: clock.now, webhook: { url: hook.url, credentials: { basicAuth: "a:b" } } }),
+      prepare: async (url) => {
+        const id = (
+          await send(`${url}/api/v2/tickets`, fd, "POST", { email: "c@example.com", subject: "P", description: "j" })
+        ).body.id as number
+        clock.advance(5000)
+        expect((await send(`${url}/api/v2/tickets/${id}`, fd, "PUT", { status: 3 })).status).toBe(200)
+        return String(id)
+      },
+      client: (url) => makeFreshdeskClient({ baseUrl: url, apiKey: "freshdesk-api-key" }),
+      status: "4"
+    },
+    github: {
+      start: () => startGitHubEmulator({ clock: clock.now, webhook: { url: hook.url, credentials: { secret: "s" } } }),
+      prepare: async (url) => {
+        const n = (await send(`${url}/repos/octo-org/helpdesk/issues`, gh, "POST", { title: "Crash" })).body
+          .number as number
+        clock.advance(5000)
+        const patched = await send(`${url}/repos/octo-org/helpdesk/issues/${n}`, gh, "PATCH", {
+          title: "Crash on start"
+        })
+        expect(patched.status).toBe(200)
+        return `octo-org/helpdesk#${n}`
+      },
+      client: (url) => makeGitHubClient({ baseUrl: url, token: "github-pat", repository: "octo-org/helpdesk" }),
+      status: "closed"
+    }
+  }
+
+  for (const [source, c] of Object.entries(cases)) {
+    it(`${source}: a change after seenUntil → nothing written and no webhook; seenUntil at the change → written`, async () => {
+      const emu = await c.start()
+      closers.push(() => emu.close())
+      const id = await c.prepare(emu.url)
+      const client = c.client(emu.url)
+      const before = await Effect.runPromise(client.readStatus(id))
+      await emu.core.settle()
+      const sent = hook.received.length
+      clock.advance(5000)
+
+      const unseen = await Effect.runPromise(client.writeBack(id, { status: c.status, note: "Done", seenUntil: seen }))
+      expect(unseen).toMatchObject({ statusWritten: false, noteWritten: false, unseenChange: true, calls: 1 })
+      expect(await Effect.runPromise(client.readStatus(id))).toBe(before)
+      await emu.core.settle()
+      expect(hook.received).toHaveLength(sent)
+
+      const written = await Effect.runPromise(
+        client.writeBack(id, { status: c.status, note: "Done", seenUntil: later })
+      )
+      expect(written).toMatchObject({ statusWritten: true, noteWritten: true })
+      expect(written.unseenChange).toBeUndefined()
+      expect(await Effect.runPromise(client.readStatus(id))).not.toBe(before)
+    })
+  }
+
+  it("refuses a seenUntil that is not a time, naming it, before any call", async () => {
+    const client = makeZendeskClient({ baseUrl: "http://127.0.0.1:9", email: "a@example.com", apiToken: "t" })
+    expect(await failure(client.writeBack("1", { status: "solved", seenUntil: "yesterday" }))).toBe(
+      'seenUntil must be an ISO-8601 time, not "yesterday"'
+    )
+  })
+})

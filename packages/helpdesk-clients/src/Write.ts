@@ -4,6 +4,7 @@
  * note. A write reads the ticket's status first and writes the status only when it differs, so a write-back that
  * repeats one already made changes nothing in the helpdesk (and makes it send no webhook).
  */
+import { parseInstant } from "@workbridge/adapters"
 import { Effect } from "effect"
 import type { HttpClientRequest } from "@effect/platform"
 import { HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
@@ -27,6 +28,21 @@ export interface WriteBack {
    * (`responder_id`), GitHub the user's login (the issue's only assignee). Omitted: the assignee is left alone.
    */
   readonly assignee?: string
+  /**
+   * ISO-8601 time of the newest helpdesk change the caller has seen (applied): when the ticket was updated later than
+   * this, nothing is written and the result says `unseenChange` — a change the caller has not seen yet (its webhook
+   * still on the way) must not be overwritten. Omitted: no such check.
+   */
+  readonly seenUntil?: string
+}
+
+/**
+ * `CurrentStatus.updatedAt` from a vendor's update time, parsed as the adapters parse it for `TicketEvent.occurredAt`
+ * (so the two compare); nothing when the value is absent or not a time.
+ */
+export const optionalUpdatedAt = (value: unknown): { readonly updatedAt?: string } => {
+  const instant = parseInstant(value)
+  return instant === undefined ? {} : { updatedAt: new Date(instant.ms).toISOString() }
 }
 
 /** What an assignee of each vendor looks like (docs/helpdesks.md#writing-to-the-helpdesk). */
@@ -68,13 +84,20 @@ export interface WriteResult {
   readonly assigneeWritten: boolean
   /** API calls the write made (the status read included). */
   readonly calls: number
+  /**
+   * True when the ticket was updated after `WriteBack.seenUntil`: nothing was written (present only then).
+   */
+  readonly unseenChange?: true
 }
 
 export interface HelpdeskWriter {
   readonly source: string
   /** The ticket's status now, in the vendor's vocabulary (as `WriteBack.status` names it). */
   readStatus(ticketId: string): Effect.Effect<string, ReadError>
-  /** Write `change` to the ticket: the status only when it differs from the current one; the note when given. */
+  /**
+   * Write `change` to the ticket: the status only when it differs from the current one; the note when given; nothing
+   * when the ticket was updated after `change.seenUntil`.
+   */
   writeBack(ticketId: string, change: WriteBack): Effect.Effect<WriteResult, ReadError>
 }
 
@@ -88,6 +111,8 @@ export interface CurrentStatus {
   readonly assignee?: string
   /** Whether the ticket's assignee is `requested` already (default: equal to `assignee`). */
   readonly isAssigned?: (requested: string) => boolean
+  /** ISO-8601 UTC time of the ticket's last update, from the same read (see {@link optionalUpdatedAt}). */
+  readonly updatedAt?: string
 }
 
 /** What a vendor's write sends: the parts that differ from the ticket (and the note). */
@@ -119,7 +144,27 @@ export const makeWriter = (source: string, ops: WriteOps): HelpdeskWriter => ({
       const problem = change.assignee === undefined ? undefined : assigneeProblem(source, change.assignee)
       if (problem !== undefined)
         return yield* Effect.fail(new HelpdeskError({ source, operation: "write-back assignee", reason: problem }))
+      const seenUntil = change.seenUntil === undefined ? undefined : Date.parse(change.seenUntil)
+      if (seenUntil !== undefined && Number.isNaN(seenUntil))
+        return yield* Effect.fail(
+          new HelpdeskError({
+            source,
+            operation: "write-back seenUntil",
+            reason: `seenUntil must be an ISO-8601 time, not "${String(change.seenUntil).slice(0, 60)}"`
+          })
+        )
       const current = yield* ops.current(ticketId)
+      // A change of the ticket newer than the newest one the caller has seen: write nothing over it.
+      if (seenUntil !== undefined && current.updatedAt !== undefined && Date.parse(current.updatedAt) > seenUntil)
+        return {
+          statusBefore: current.status,
+          statusWritten: false,
+          noteWritten: false,
+          ...(current.assignee === undefined ? {} : { assigneeBefore: current.assignee }),
+          assigneeWritten: false,
+          calls: 1,
+          unseenChange: true
+        }
       const status = change.status !== undefined && !current.is(change.status) ? change.status : undefined
       const note = change.note !== undefined && change.note.trim() !== "" ? change.note : undefined
       const assigned = (requested: string) => current.isAssigned?.(requested) ?? current.assignee === requested
