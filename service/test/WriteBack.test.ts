@@ -315,6 +315,39 @@ describe("write-back", () => {
     expect(zd.tickets.get(Number(id))!.comments).toHaveLength(comments)
   })
 
+  it("writes nothing over a helpdesk change whose webhook has not arrived; once it does, the newer change wins", async () => {
+    const { id, workitemId } = await newTicket("unseen")
+    await agentSets(workitemId, "Closed")
+    const event = await eventOf(workitemId)
+    // Zendesk's updated_at has whole seconds: the person's change falls in a later second than the creation applied.
+    await new Promise((r) => setTimeout(r, 1100))
+    // A person sets the ticket to pending after the agent's close; its webhook is held back (a restart, a 429 wait).
+    zd.core.configureWebhooks({ hold: true })
+    try {
+      await zendesk("PUT", `/api/v2/tickets/${id}`, { ticket: { status: "pending" } })
+      const comments = zd.tickets.get(Number(id))!.comments.length
+      expect((await postEvent(event)).status).toBe(202)
+      const waiting = await until("the write-back waiting for the helpdesk change", async () => {
+        const st = await ticketStatus(id)
+        return st?.writeBack?.pending === true ? st : undefined
+      })
+      expect(waiting.writeBack?.lastError).toBe("the helpdesk has a change the service has not applied yet")
+      expect(zd.tickets.get(Number(id))!.status).toBe("pending")
+      expect(zd.tickets.get(Number(id))!.comments).toHaveLength(comments)
+      expect(zd.core.deliveries.filter((d) => d.ticketId === id && d.state === "held")).not.toHaveLength(0)
+    } finally {
+      // The held webhook is delivered: applied forward first, then the "both" rule drops the agent's older close.
+      zd.core.configureWebhooks({ hold: false })
+    }
+    const s = await until("the write-back dropped as older", async () => {
+      const st = await settled(id)
+      return st.writeBack?.outcome === "older" ? st : undefined
+    })
+    expect(s.writeBack).toMatchObject({ pending: false })
+    expect(zd.tickets.get(Number(id))!.status).toBe("pending")
+    expect((await h.getWorkitem(workitemId)).status?.id).toBe(statusId("Waiting"))
+  })
+
   it("answers 401 without the integration's credentials and 400 naming the bad field", async () => {
     expect((await postEvent({ id: "w" }, "genesys:wrong")).status).toBe(401)
     const bad = await postEvent({ id: "", dateModified: "yesterday", customFields: { x: { value: 3 } } })

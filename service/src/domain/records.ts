@@ -89,6 +89,11 @@ export interface WriteBackState {
   readonly pending?: boolean
   /** Failed attempts of the pending write-back (its backoff doubles with each). */
   readonly attempts?: number
+  /**
+   * Waits of the pending write-back for a helpdesk change it has not seen (the ticket was updated after the newest
+   * change applied): its backoff doubles with each; after `MAX_UNSEEN_WAITS` it writes anyway.
+   */
+  readonly unseenWaits?: number
 }
 
 /**

@@ -20,6 +20,7 @@ import { catalogMapping } from "../sync/Mapping.js"
 import { testEvent } from "../testing/events.js"
 import { startEmulatorAndProvision } from "../testing/harness.js"
 import { makeWriteBudget } from "./Budget.js"
+import { MAX_UNSEEN_WAITS } from "./apply.js"
 import { decodeWorkitemEvent, toTicketEvent } from "./WorkitemEvent.js"
 
 let emulator: Emulator
@@ -168,7 +169,15 @@ describe("Engine with write-back", () => {
       expect(r.result).toMatchObject({ _tag: "Applied" })
       expect(r.workitem.name).toBe("Printer on fire")
       expect(writes).toEqual([
-        { ticketId: "MIX-1", change: { status: "solved", note: expect.stringContaining("set to Closed") } }
+        {
+          ticketId: "MIX-1",
+          // The guard names the helpdesk change applied just before, in the same batch.
+          change: {
+            status: "solved",
+            note: expect.stringContaining("set to Closed"),
+            seenUntil: "2026-01-01T00:00:01Z"
+          }
+        }
       ])
       expect(r.after?.writeBack).toMatchObject({ status: "solved", value: "closed", outcome: "written" })
       expect(r.after?.appliedValues["status"]).toBe("closed")
@@ -225,6 +234,67 @@ describe("Engine with write-back", () => {
       await runtime.dispose()
     }
   })
+  it("waits for a helpdesk change it has not seen at most MAX_UNSEEN_WAITS times, then writes without the guard", async () => {
+    // A helpdesk whose ticket always has a change newer than the one applied (its webhook lost).
+    const writes: Array<WriteBack> = []
+    const writer: HelpdeskWriter = {
+      source: "zendesk",
+      readStatus: () => Effect.succeed("open"),
+      writeBack: (_ticketId, change) =>
+        Effect.sync(() => {
+          writes.push(change)
+          return change.seenUntil !== undefined
+            ? {
+                statusBefore: "open",
+                statusWritten: false,
+                noteWritten: false,
+                assigneeWritten: false,
+                calls: 1,
+                unseenChange: true as const
+              }
+            : { statusBefore: "open", statusWritten: true, noteWritten: true, assigneeWritten: false, calls: 2 }
+        })
+    }
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "UN-1" }
+          yield* inbox.accept(testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("UN-1") }))
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "UN-1", provisioned.statusIds["Resolved"]!, "2026-01-01T00:01:00Z")
+          )
+          const waits = []
+          for (let i = 0; i < MAX_UNSEEN_WAITS; i++) {
+            waits.push(yield* engine.process(yield* inbox.take))
+          }
+          const waiting = yield* links.get(key)
+          const last = yield* engine.process(yield* inbox.take)
+          return { waits, waiting, last, after: yield* links.get(key), depth: yield* inbox.depth }
+        })
+      )
+      expect(r.waits).toEqual(Array(MAX_UNSEEN_WAITS).fill(undefined))
+      expect(r.waiting?.writeBack).toMatchObject({
+        pending: true,
+        unseenWaits: MAX_UNSEEN_WAITS,
+        lastError: "the helpdesk has a change the service has not applied yet"
+      })
+      expect(r.last).toEqual({ _tag: "WrittenBack", outcome: "written", workitemId: r.after?.workitemId })
+      expect(writes.map((w) => w.seenUntil)).toEqual([
+        ...Array(MAX_UNSEEN_WAITS).fill("2026-01-01T00:00:00Z"),
+        undefined
+      ])
+      expect(r.after?.writeBack).toMatchObject({ status: "solved", outcome: "written" })
+      expect(r.after?.writeBack?.unseenWaits).toBeUndefined()
+      expect(r.depth).toBe(0)
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
   it("judges the status by the status's own change times: a newer change of another field does not stop the write-back, an older status change does not undo the agent's", async () => {
     const { writer, writes } = recordingWriter(
       0,

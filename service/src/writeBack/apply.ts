@@ -9,7 +9,9 @@
  *   applied change is newer (the "both" rule); the workitem's status maps to no helpdesk status and its assignee to
  *   no helpdesk agent; the status was written back already, the ticket still has it and neither another mapped
  *   assignee nor a new wrap-up code came → a token of the source's write budget (none: the ticket waits in the inbox
- *   until one is due) → `writeBack(ticketId, {status, assignee, note})` → the link records the write-back and its
+ *   until one is due) → `writeBack(ticketId, {status, assignee, note, seenUntil})` (nothing is written while the
+ *   ticket was updated after the newest helpdesk change applied or written back: the ticket waits in the inbox for
+ *   that change's webhook, at most `MAX_UNSEEN_WAITS` times) → the link records the write-back and its
  *   applied status moves to the value written, so neither the helpdesk's echo nor a later forward event PATCHes the
  *   agent's status back.
  *
@@ -55,7 +57,7 @@ export type WriteBackOutcome =
    * edit of a workitem that keeps its status): nothing written.
    */
   | "repeat"
-  /** Written later: a transient failure or the write budget. */
+  /** Written later: a transient failure, the write budget, or a helpdesk change not seen yet. */
   | "retry"
   /** Dead-lettered. */
   | "dead"
@@ -117,6 +119,17 @@ export const writeBackNote = (change: WorkitemChange, statusName: string | undef
   return lines.join("\n")
 }
 
+/**
+ * How many times a write-back waits for a helpdesk change it has not seen (its webhook delayed: a restart, a 429
+ * wait) before it writes anyway — the webhook may be lost; the helpdesk reconciliation would bring the change later.
+ * With the default backoff (1 s doubling) the waits add up to about 31 s.
+ */
+export const MAX_UNSEEN_WAITS = 5
+
+/** The later of two ISO-8601 times (either may be absent). */
+const latest = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined ? a : Date.parse(b) > Date.parse(a) ? b : a
+
 /** A helpdesk failure worth retrying: a rate limit, a 5xx, a 408/409, or no answer at all. */
 const transient = (e: ReadError): boolean =>
   e._tag === "RateLimited" || e.status === undefined || e.status >= 500 || e.status === 408 || e.status === 409
@@ -157,7 +170,10 @@ export const writeBackEntries = (
       return done("not_linked")
     }
     const eventAt = Date.parse(change.dateModified)
-    const state = link.writeBack
+    // The waits for an unseen helpdesk change count only while this write-back is pending: every other record drops it.
+    const { unseenWaits: waited = 0, ...kept } = link.writeBack ?? {}
+    const state: WriteBackState | undefined = link.writeBack === undefined ? undefined : kept
+    const waiting = waited > 0 ? { unseenWaits: waited } : {}
     const handled = state?.eventAt !== undefined && Date.parse(state.eventAt) >= eventAt
     // The "both" rule: the newer change wins — the helpdesk change applied last against the workitem's modification.
     // Per field: the helpdesk's last change of the status, not its last change of anything.
@@ -206,15 +222,26 @@ export const writeBackEntries = (
 
     const wait = yield* options.budget.take(key.source)
     if (wait > 0) {
-      yield* record({ ...state, pending: true })
+      yield* record({ ...state, pending: true, ...waiting })
       return { _tag: "Retry", delayMs: wait, reason: `the ${key.source} write budget is spent` }
     }
+    // The guard against writing over a helpdesk change the service has not applied yet: the ticket's last update must
+    // be no later than the newest helpdesk change applied, or than the last write-back (whose own update of the
+    // ticket has its echo on the way).
+    const seenUntil = latest(link.occurredAt, state?.lastWrittenAt)
+    const guarded = seenUntil !== undefined && waited < MAX_UNSEEN_WAITS
+    if (seenUntil !== undefined && !guarded)
+      log.warn(
+        { source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, waits: waited, seenUntil },
+        "the helpdesk change the write-back waited for never arrived; writing the agent's change anyway"
+      )
     const note = writeBackNote(change, statusName, options.workitemUrl?.(change.workitemId))
     const written = yield* Effect.either(
       writer.writeBack(key.ticketId, {
         ...(target === undefined ? {} : { status: target.status }),
         ...(assignee === undefined ? {} : { assignee }),
-        note
+        note,
+        ...(guarded ? { seenUntil } : {})
       })
     )
     if (written._tag === "Left") {
@@ -226,7 +253,7 @@ export const writeBackEntries = (
           e._tag === "RateLimited"
             ? Math.max(e.retryAfterMs, base)
             : Math.min(options.maxBackoffMs ?? 60_000, base * 2 ** Math.min(attempts - 1, 16))
-        yield* record({ ...state, pending: true, attempts, lastError: e.message })
+        yield* record({ ...state, pending: true, attempts, lastError: e.message, ...waiting })
         log.warn(
           { source: key.source, ticketId: key.ticketId, error: e.message, delayMs },
           "write-back failed; the event stays in the inbox"
@@ -242,6 +269,18 @@ export const writeBackEntries = (
         workitemId: link.workitemId,
         dead: { reason: `Helpdesk${e.status ?? ""}`, details: [e.message] }
       }
+    }
+    if (written.right.unseenChange === true) {
+      const reason = "the helpdesk has a change the service has not applied yet"
+      const unseenWaits = waited + 1
+      const base = options.backoffMs ?? 1000
+      const delayMs = Math.min(options.maxBackoffMs ?? 60_000, base * 2 ** Math.min(unseenWaits - 1, 16))
+      yield* record({ ...state, pending: true, unseenWaits, lastError: reason })
+      log.info(
+        { source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, seenUntil, delayMs },
+        "the ticket changed after the newest helpdesk change applied; the write-back waits for its webhook"
+      )
+      return { _tag: "Retry", delayMs, reason }
     }
     const outcome: WriteBackOutcome =
       written.right.statusWritten || written.right.assigneeWritten ? "written" : "unchanged"
