@@ -16,7 +16,7 @@
  * The decisions (which link, which bodies, which outcome) are the pure functions of plan.ts; this module makes the
  * calls and the store writes they lead to.
  */
-import { compareRevision, type EventOrigin, type TicketEvent } from "@workbridge/catalog"
+import { compareRevision, type EventOrigin, type TicketEvent, writeBackStatusMap } from "@workbridge/catalog"
 import { Effect } from "effect"
 import {
   CREATE_PENDING_REVISION,
@@ -433,25 +433,59 @@ const deadLetter = (
   })
 
 /**
- * The status half of the "both" rule on the forward side. When an agent changed the workitem after this helpdesk
- * change happened (the link's write-back `eventAt` is newer than `occurredAt`), the helpdesk's differing status is
- * not written: `values` keeps the applied status. Answers when the helpdesk last changed the applied status: this
- * change's time when it moves the status (or there is no link yet), the link's time otherwise.
+ * When the newest event's status took its value, as far as the batch shows: the time of the oldest event of the
+ * unbroken run of that status that ends with the newest event (a coalesced batch's newest event may have changed
+ * another field long after the status changed).
+ */
+export const statusSinceIn = (statusKey: string | undefined, entries: ReadonlyArray<InboxEntry>): string => {
+  const newest = entries[entries.length - 1]!.event
+  if (statusKey === undefined) return newest.occurredAt
+  const status = JSON.stringify(newest.fields[statusKey] ?? null)
+  let since = newest.occurredAt
+  for (let i = entries.length - 2; i >= 0; i--) {
+    const event = entries[i]!.event
+    if (JSON.stringify(event.fields[statusKey] ?? null) !== status) break
+    since = event.occurredAt
+  }
+  return since
+}
+
+/**
+ * The status half of the "both" rule on the forward side (docs/write-back.md). The helpdesk's differing status is not
+ * written — `values` keeps the applied status — when:
+ * - an agent changed the workitem after the helpdesk's status took this value (`statusSince` older than the link's
+ *   write-back `eventAt`): the agent's newer status stands;
+ * - or the status is the one the last write-back put in the helpdesk, still in force there (no other helpdesk
+ *   status applied since): it is Workbridge's own write seen again, e.g. an echo coalesced with a later change of
+ *   another field.
+ * Answers when the helpdesk last changed the applied status: `statusSince` when it moves the status (or there is no
+ * link yet), the link's time otherwise.
  */
 export const bothWaysStatus = (
-  statusKey: string | undefined,
+  rule: { readonly statusKey: string | undefined; readonly writeBackStatuses: Readonly<Record<string, string>> },
   linked: Link | undefined,
-  occurredAt: string,
+  statusSince: string,
   values: Record<string, unknown>
 ): string | undefined => {
-  if (statusKey === undefined || linked === undefined) return occurredAt
+  const { statusKey } = rule
+  if (statusKey === undefined || linked === undefined) return statusSince
   const applied = linked.appliedValues[statusKey]
-  const agentAt = linked.writeBack?.eventAt
-  if (agentAt !== undefined && Date.parse(occurredAt) < Date.parse(agentAt) && values[statusKey] !== applied) {
-    if (applied === undefined) delete values[statusKey]
-    else values[statusKey] = applied
+  const status = values[statusKey]
+  if (status !== applied) {
+    const agentAt = linked.writeBack?.eventAt
+    const agentNewer = agentAt !== undefined && Date.parse(statusSince) < Date.parse(agentAt)
+    const written = linked.writeBack?.status
+    const map = rule.writeBackStatuses
+    const writtenInForce =
+      written !== undefined &&
+      (applied === linked.writeBack?.value || (typeof applied === "string" && map[applied] === written))
+    const ownWrite = writtenInForce && typeof status === "string" && map[status] === written
+    if (agentNewer || ownWrite) {
+      if (applied === undefined) delete values[statusKey]
+      else values[statusKey] = applied
+    }
   }
-  return values[statusKey] === applied ? (linked.statusChangedAt ?? linked.occurredAt) : occurredAt
+  return values[statusKey] === applied ? (linked.statusChangedAt ?? linked.occurredAt) : statusSince
 }
 
 /** Apply one batch: the result and every event's outcome (recorded and acked by the engine). */
@@ -479,7 +513,15 @@ export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketB
     // The "both" rule for the status (docs/write-back.md): an agent's change newer than this helpdesk change keeps
     // its status; the helpdesk's status change time is kept for the write-back's side of the rule.
     const linked = view.link
-    const statusChangedAt = bothWaysStatus(core.fields.statusKey, linked, newest.occurredAt, values)
+    const statusChangedAt = bothWaysStatus(
+      {
+        statusKey: core.fields.statusKey,
+        writeBackStatuses: writeBackStatusMap(core.mapping.catalog, key.source)
+      },
+      linked,
+      statusSinceIn(core.fields.statusKey, entries),
+      values
+    )
 
     // The helpdesk's echo of a write-back (its values are the applied ones but for the status written and the
     // bookkeeping): absorbed, the link advanced, no Genesys call (docs/write-back.md, "No echo loops"). It is judged
