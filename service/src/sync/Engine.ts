@@ -78,6 +78,14 @@ const ticketStatusOf = (
     }
   })
 
+/** The latest `occurredAt` of some entries (the agents' changes: their workitem's `dateModified`). */
+const newestOccurredAt = (entries: ReadonlyArray<InboxEntry>): string | undefined => {
+  let newest: string | undefined
+  for (const e of entries)
+    if (newest === undefined || Date.parse(e.event.occurredAt) > Date.parse(newest)) newest = e.event.occurredAt
+  return newest
+}
+
 export const make = (options: EngineOptions) =>
   Effect.gen(function* () {
     const inbox = yield* Inbox
@@ -155,7 +163,10 @@ export const make = (options: EngineOptions) =>
         let forwardResult: ApplyResult | undefined
         if (forward.length > 0) {
           const r = yield* Effect.either(
-            applyBatch(core, genesys, { key, entries: forward }).pipe(withAuditTicket(key, newestRevision))
+            // The agents' changes waiting with these entries count for the "both" rule before they are written back.
+            applyBatch(core, genesys, { key, entries: forward }, newestOccurredAt(back)).pipe(
+              withAuditTicket(key, newestRevision)
+            )
           )
           if (r._tag === "Left") return yield* retryLater(batch, newestRevision, r.left)
           forwardResult = r.right.result

@@ -454,7 +454,8 @@ export const statusSinceIn = (statusKey: string | undefined, entries: ReadonlyAr
  * The status half of the "both" rule on the forward side (docs/write-back.md). The helpdesk's differing status is not
  * written — `values` keeps the applied status — when:
  * - an agent changed the workitem after the helpdesk's status took this value (`statusSince` older than the link's
- *   write-back `eventAt`): the agent's newer status stands;
+ *   write-back `eventAt`, or than an agent's change waiting in the inbox with this batch): the agent's newer status
+ *   stands;
  * - or the status is the one the last write-back put in the helpdesk, still in force there (no other helpdesk
  *   status applied since): it is Workbridge's own write seen again, e.g. an echo coalesced with a later change of
  *   another field.
@@ -462,7 +463,12 @@ export const statusSinceIn = (statusKey: string | undefined, entries: ReadonlyAr
  * link yet), the link's time otherwise.
  */
 export const bothWaysStatus = (
-  rule: { readonly statusKey: string | undefined; readonly writeBackStatuses: Readonly<Record<string, string>> },
+  rule: {
+    readonly statusKey: string | undefined
+    readonly writeBackStatuses: Readonly<Record<string, string>>
+    /** The newest agent's change still waiting in the inbox with this batch (not yet on the link). */
+    readonly pendingAgentAt?: string | undefined
+  },
   linked: Link | undefined,
   statusSince: string,
   values: Record<string, unknown>
@@ -472,8 +478,10 @@ export const bothWaysStatus = (
   const applied = linked.appliedValues[statusKey]
   const status = values[statusKey]
   if (status !== applied) {
-    const agentAt = linked.writeBack?.eventAt
-    const agentNewer = agentAt !== undefined && Date.parse(statusSince) < Date.parse(agentAt)
+    const agentTimes = [linked.writeBack?.eventAt, rule.pendingAgentAt].flatMap((t) =>
+      t === undefined ? [] : [Date.parse(t)]
+    )
+    const agentNewer = agentTimes.some((t) => Date.parse(statusSince) < t)
     const written = linked.writeBack?.status
     const map = rule.writeBackStatuses
     const writtenInForce =
@@ -489,7 +497,13 @@ export const bothWaysStatus = (
 }
 
 /** Apply one batch: the result and every event's outcome (recorded and acked by the engine). */
-export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketBatch) =>
+export const applyBatch = (
+  core: SyncCore,
+  genesys: GenesysCalls,
+  batch: TicketBatch,
+  /** When the newest agent's change in the same inbox batch was made (the engine's write-back entries). */
+  pendingAgentAt?: string
+) =>
   Effect.gen(function* () {
     const key = batch.key
     const entries = [...batch.entries].sort((a, b) => compareRevision(a.event.revision, b.event.revision))
@@ -516,7 +530,8 @@ export const applyBatch = (core: SyncCore, genesys: GenesysCalls, batch: TicketB
     const statusChangedAt = bothWaysStatus(
       {
         statusKey: core.fields.statusKey,
-        writeBackStatuses: writeBackStatusMap(core.mapping.catalog, key.source)
+        writeBackStatuses: writeBackStatusMap(core.mapping.catalog, key.source),
+        pendingAgentAt
       },
       linked,
       statusSinceIn(core.fields.statusKey, entries),

@@ -503,4 +503,45 @@ describe("Engine with write-back", () => {
       await runtime.dispose()
     }
   })
+  it("counts an agent's change waiting in the same batch: an older helpdesk status applied forward first does not move the workitem", async () => {
+    const { writer, writes } = recordingWriter(
+      0,
+      () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" })
+    )
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "PEND-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("PEND-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
+          // One batch: the helpdesk's status change of 00:00:01 (its webhook late) and the agent's close of 00:00:02.
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 2,
+              occurredAt: "2026-01-01T00:00:01Z",
+              fields: fields("PEND-1", { status: "pending" })
+            })
+          )
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "PEND-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:00:02Z")
+          )
+          const batch = yield* inbox.take
+          yield* engine.process(batch)
+          return { batch: batch.entries.length, workitem: yield* genesys.getWorkitem(link.workitemId) }
+        })
+      )
+      expect(r.batch).toBe(2)
+      expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
+      expect(writes.map((w) => w.change.status)).toEqual(["solved"])
+    } finally {
+      await runtime.dispose()
+    }
+  })
 })
