@@ -9,7 +9,8 @@ import type { GenesysError, StoreError } from "../domain/errors.js"
 import { Engine, layer as engineLayer, type SyncTarget } from "./index.js"
 import { Genesys } from "@workbridge/genesys"
 import { GenesysOrg } from "../genesys/GenesysOrg.js"
-import type { Inbox } from "../inbox/Inbox.js"
+import { Inbox } from "../inbox/Inbox.js"
+import type { TicketKey } from "../domain/records.js"
 import { LinkStore } from "../links/LinkStore.js"
 import { Log } from "../observability/Log.js"
 import { catalogMapping } from "./Mapping.js"
@@ -115,7 +116,19 @@ export const EngineLive = (
     Effect.gen(function* () {
       const target = yield* Target
       const org = yield* GenesysOrg
-      const { writers } = yield* HelpdeskClients
+      const { writers, readers } = yield* HelpdeskClients
+      const inbox = yield* Inbox
+      // A write-back that finds a helpdesk change the service has not applied reads the ticket into the inbox.
+      const fetch = (key: TicketKey) => {
+        const reader = readers[key.source]
+        if (reader === undefined) return Effect.succeed(false)
+        return reader.readTicket(key.ticketId).pipe(
+          Effect.timeout(5000),
+          Effect.flatMap((read) => inbox.accept({ ...read, origin: "fetch" })),
+          Effect.as(true),
+          Effect.catchAll(() => Effect.succeed(false))
+        )
+      }
       const settings = yield* FeedSettingsTag
       const buckets = yield* WriteBuckets
       const workitemUrl = workitemUrlOf(settings.workitemUrl, org.clientOptions.gatewayUrl)
@@ -140,7 +153,8 @@ export const EngineLive = (
           ),
           ...(workitemUrl !== undefined ? { workitemUrl } : {}),
           backoffMs: Math.min(config.retryMaxMs, 1000),
-          maxBackoffMs: 60_000
+          maxBackoffMs: 60_000,
+          fetch
         }
       })
     })

@@ -79,6 +79,12 @@ export interface WriteBackOptions {
   /** First wait after a transient failure; doubles per attempt up to `maxBackoffMs`. */
   readonly backoffMs?: number
   readonly maxBackoffMs?: number
+  /**
+   * Read the ticket from the helpdesk and put its state into the inbox as a `fetch` event (answers whether it did).
+   * Used when the helpdesk has a change the service has not applied yet: the change is read instead of waiting for
+   * its webhook. Absent (or failing): the write-back waits for the webhook.
+   */
+  readonly fetch?: (key: TicketKey) => Effect.Effect<boolean>
 }
 
 export type WriteBackResult =
@@ -274,11 +280,18 @@ export const writeBackEntries = (
       const reason = "the helpdesk has a change the service has not applied yet"
       const unseenWaits = waited + 1
       const base = options.backoffMs ?? 1000
-      const delayMs = Math.min(options.maxBackoffMs ?? 60_000, base * 2 ** Math.min(unseenWaits - 1, 16))
+      // The change is read and queued ahead of the write-back (the engine applies a batch's forward entries first);
+      // when it cannot be read, the write-back waits for its webhook, longer each time.
+      const fetched = options.fetch === undefined ? false : yield* options.fetch(key)
+      const delayMs = fetched
+        ? Math.min(base, 1000)
+        : Math.min(options.maxBackoffMs ?? 60_000, base * 2 ** Math.min(unseenWaits - 1, 16))
       yield* record({ ...state, pending: true, unseenWaits, lastError: reason })
       log.info(
-        { source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, seenUntil, delayMs },
-        "the ticket changed after the newest helpdesk change applied; the write-back waits for its webhook"
+        { source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, seenUntil, delayMs, fetched },
+        fetched
+          ? "the ticket changed after the newest helpdesk change applied; read it, the write-back waits for it to apply"
+          : "the ticket changed after the newest helpdesk change applied; the write-back waits for its webhook"
       )
       return { _tag: "Retry", delayMs, reason }
     }
