@@ -130,6 +130,9 @@ export const writeBackNote = (change: WorkitemChange, statusName: string | undef
  * wait) before it writes anyway — the webhook may be lost; the helpdesk reconciliation would bring the change later.
  * With the default backoff (1 s doubling) the waits add up to about 31 s.
  */
+/** Waits for an unseen helpdesk change's webhook before the write-back reads the ticket instead. */
+export const FETCH_AFTER_WAITS = 2
+
 export const MAX_UNSEEN_WAITS = 5
 
 /** The later of two ISO-8601 times (either may be absent). */
@@ -280,9 +283,11 @@ export const writeBackEntries = (
       const reason = "the helpdesk has a change the service has not applied yet"
       const unseenWaits = waited + 1
       const base = options.backoffMs ?? 1000
-      // The change is read and queued ahead of the write-back (the engine applies a batch's forward entries first);
-      // when it cannot be read, the write-back waits for its webhook, longer each time.
-      const fetched = options.fetch === undefined ? false : yield* options.fetch(key)
+      // The change's webhook is waited for twice (its events time each status change exactly); then the ticket is
+      // read and queued ahead of the write-back (the engine applies a batch's forward entries first). When it cannot
+      // be read, the write-back keeps waiting for the webhook, longer each time.
+      const fetched =
+        options.fetch === undefined || unseenWaits <= FETCH_AFTER_WAITS ? false : yield* options.fetch(key)
       const delayMs = fetched
         ? Math.min(base, 1000)
         : Math.min(options.maxBackoffMs ?? 60_000, base * 2 ** Math.min(unseenWaits - 1, 16))
