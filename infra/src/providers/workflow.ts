@@ -53,7 +53,11 @@ export function checkWorkflowInputs(inputs: WorkflowInputs): WorkflowInputs {
   return inputs
 }
 
-/** Run the import job for `yaml` and return the published flow's id. */
+/**
+ * Run the import job for `yaml` and return the published flow's id. The provisioner's `deployFlowYaml`
+ * (`@workbridge/genesys`) runs the same job; a provider cannot import that package, since Pulumi serializes a
+ * provider's closure and everything it captures (sdk.ts), so the job is written here over the provider's `call`.
+ */
 async function importFlow(s: Session, name: string, yaml: string): Promise<string> {
   const job = await call<{ id?: string; presignedUrl?: string; headers?: Record<string, string> }>(
     "postFlowsJobs",

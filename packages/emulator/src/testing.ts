@@ -2,7 +2,9 @@
  * Helpers for driving an emulator through the official SDK (`ApiClientClass` + `setGateway`, extended responses).
  * Used by this package's tests and available to other packages' tests.
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import platformClient from "purecloud-platform-client-v2"
+import type { WorkflowExecution } from "./internal/State.js"
 
 /** What the SDK resolves or rejects with when extended responses are on. */
 export interface Extended<T = any> {
@@ -188,26 +190,12 @@ export const importFlowYaml = async (s: SdkSession, yaml: string, timeoutMs = 10
     const state = await ok<FlowJobResult>(s.architect.getFlowsJob(job.id, { expand: ["messages"] }), "getFlowsJob")
     if (state.status === "Success" || state.status === "Failure") return state
     if (Date.now() > deadline) throw new Error(`Architect job ${job.id} did not finish within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 50))
+    await sleep(50)
   }
 }
 
 /** A workflow execution as `GET /__emulator/workflow-executions` lists it. */
-export interface ExecutionRecord {
-  readonly id: string
-  readonly triggerId: string
-  readonly flowId: string
-  readonly workitemId: string
-  readonly operation: string
-  readonly dataFormat: string
-  readonly event: Record<string, unknown>
-  readonly status: "pending" | "running" | "succeeded" | "failed"
-  readonly attempts: number
-  readonly httpStatus?: number
-  readonly error?: string
-  readonly dateQueued: string
-  readonly dateFinished?: string
-}
+export type ExecutionRecord = Readonly<WorkflowExecution>
 
 export type ExecutionFilter = Partial<
   Pick<ExecutionRecord, "workitemId" | "triggerId" | "flowId" | "status" | "operation">
@@ -243,6 +231,6 @@ export const waitForExecutions = async (
       throw new Error(
         `waited ${timeoutMs} ms for ${count} finished workflow executions matching ${JSON.stringify(filter)}; have ${JSON.stringify(all.map((x) => x.status))}`
       )
-    await new Promise((r) => setTimeout(r, 25))
+    await sleep(25)
   }
 }

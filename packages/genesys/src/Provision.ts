@@ -11,6 +11,7 @@
  * - `infra/`'s `providerSteps`: the Pulumi dynamic providers' `create` and `delete` (the code `pulumi up` runs), for
  *   `provisionForService` (tests and scripts provisioning a least-privilege client without Pulumi).
  */
+import { setTimeout as sleep } from "node:timers/promises"
 import platformClient from "purecloud-platform-client-v2"
 import { type Catalog, toWorkitemSchema } from "@workbridge/catalog"
 import { makeSdkClient } from "./Genesys.js"
@@ -515,7 +516,8 @@ const FLOW_JOB_MAX_POLL_MS = 15_000
 /**
  * Deploy Architect YAML as CX as Code's `genesyscloud_flow` does: `postFlowsJobs` registers a job and answers a
  * presigned URL with the headers to send; the YAML is PUT there; `getFlowsJob` is polled until `Success` (the
- * published flow's id) or `Failure` (its messages name the problem).
+ * published flow's id) or `Failure` (its messages name the problem). infra's `Workflow` provider runs the same job
+ * on its own (a Pulumi dynamic provider cannot capture this package).
  */
 export async function deployFlowYaml(
   architect: InstanceType<typeof platformClient.ArchitectApi>,
@@ -560,7 +562,7 @@ export async function deployFlowYaml(
     if (Date.now() > deadline) {
       throw new Error(`provisioning workflow "${flowName}": job ${jobId} did not finish in 16 minutes`)
     }
-    await new Promise((resolve) => setTimeout(resolve, pause))
+    await sleep(pause)
   }
 }
 
