@@ -351,21 +351,31 @@ const readForDrift = (core: FeedsCore, source: string, client: HelpdeskClient, f
     return { ticketsRead, upToDate, found }
   })
 
-/** Wait (up to `waitMs`) for the drift found to be applied; answers how many were. */
-const awaitRepair = (core: FeedsCore, found: ReadonlyArray<Found>, waitMs: number) =>
+/**
+ * Wait (up to `waitMs`, checking every 100 ms) for the drift a pass found to be repaired; answers how many were.
+ * `repaired` answers true (repaired), false (settled without a repair) or undefined (not yet: checked again).
+ */
+export const awaitRepairs = <A>(
+  found: ReadonlyArray<A>,
+  repaired: (a: A) => Effect.Effect<boolean | undefined, StoreError>,
+  waitMs: number
+): Effect.Effect<number, StoreError> =>
   Effect.gen(function* () {
     const deadline = Date.now() + waitMs
-    let repaired = 0
+    let count = 0
     let open = found
     for (;;) {
-      const still: Array<Found> = []
-      for (const f of open) if ((yield* core.behind(f.key, f.drift.readRevision)).behind) still.push(f)
-      repaired += open.length - still.length
+      const still: Array<A> = []
+      for (const a of open) {
+        const r = yield* repaired(a)
+        if (r === undefined) still.push(a)
+        else if (r) count++
+      }
       open = still
       if (open.length === 0 || Date.now() >= deadline) break
       yield* Effect.sleep(100)
     }
-    return repaired
+    return count
   })
 
 /** One reconciliation pass of a source (its lock held): read from the cursor, enqueue, wait for the repairs, report. */
@@ -385,7 +395,11 @@ const reconcilePass = (
     const { ticketsRead, upToDate, found } = yield* readForDrift(core, source, client, start, dryRun)
     let repaired = 0
     if (!dryRun && found.length > 0) {
-      repaired = yield* awaitRepair(core, found, options.repairWaitMs ?? o.repairWaitMs ?? 60_000)
+      repaired = yield* awaitRepairs(
+        found,
+        (f) => Effect.map(core.behind(f.key, f.drift.readRevision), (b) => (b.behind ? undefined : true)),
+        options.repairWaitMs ?? o.repairWaitMs ?? 60_000
+      )
       o.metrics.feedDriftRepaired.inc({ source }, repaired)
     }
     const report: PassReport = {

@@ -21,7 +21,7 @@ import { Effect, Either } from "effect"
 import type { Logger } from "pino"
 import type { InboxFull, StoreError } from "../domain/errors.js"
 import { isCreatePending, type Link, type TicketKey } from "../domain/records.js"
-import { type CursorStore, PassBusy } from "../feeds/Feeds.js"
+import { type CursorStore, PassBusy, awaitRepairs } from "../feeds/Feeds.js"
 import type { InboxService } from "../inbox/Inbox.js"
 import type { LinkStoreService } from "../links/LinkStore.js"
 import type { ServiceMetrics } from "../observability/Metrics.js"
@@ -247,25 +247,6 @@ export const makeGenesysReconciler = (o: GenesysReconcileOptions): GenesysReconc
       )
     })
 
-  const awaitRepair = (found: ReadonlyArray<GenesysDrift>, waitMs: number) =>
-    Effect.gen(function* () {
-      const deadline = Date.now() + waitMs
-      let repaired = 0
-      let open = found
-      for (;;) {
-        const still: Array<GenesysDrift> = []
-        for (const d of open) {
-          const r = yield* written(d)
-          if (r === undefined) still.push(d)
-          else if (r) repaired++
-        }
-        open = still
-        if (open.length === 0 || Date.now() >= deadline) break
-        yield* Effect.sleep(100)
-      }
-      return repaired
-    })
-
   const pass = (options: Parameters<GenesysReconciler["reconcile"]>[0] & object) =>
     Effect.gen(function* () {
       const dryRun = options.dryRun === true
@@ -325,7 +306,7 @@ export const makeGenesysReconciler = (o: GenesysReconcileOptions): GenesysReconc
         )
       let repaired = 0
       if (!dryRun && found.length > 0) {
-        repaired = yield* awaitRepair(found, options.repairWaitMs ?? o.repairWaitMs ?? 60_000)
+        repaired = yield* awaitRepairs(found, written, options.repairWaitMs ?? o.repairWaitMs ?? 60_000)
         o.metrics.feedDriftRepaired.inc({ source: GENESYS_FEED }, repaired)
       }
       const report: GenesysPassReport = {
