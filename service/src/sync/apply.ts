@@ -465,7 +465,8 @@ export const statusSinceIn = (statusKey: string | undefined, entries: ReadonlyAr
 export const bothWaysStatus = (
   rule: {
     readonly statusKey: string | undefined
-    readonly writeBackStatuses: Readonly<Record<string, string>>
+    /** The source's write-back status map (asked for only when the link has a write-back). */
+    readonly writeBackStatuses: () => Readonly<Record<string, string>>
     /** The newest agent's change still waiting in the inbox with this batch (not yet on the link). */
     readonly pendingAgentAt?: string | undefined
   },
@@ -483,9 +484,9 @@ export const bothWaysStatus = (
     )
     const agentNewer = agentTimes.some((t) => Date.parse(statusSince) < t)
     const written = linked.writeBack?.status
-    const map = rule.writeBackStatuses
+    const map = written === undefined ? undefined : rule.writeBackStatuses()
     const writtenInForce =
-      written !== undefined &&
+      map !== undefined &&
       (applied === linked.writeBack?.value || (typeof applied === "string" && map[applied] === written))
     const ownWrite = writtenInForce && typeof status === "string" && map[status] === written
     if (agentNewer || ownWrite) {
@@ -530,7 +531,7 @@ export const applyBatch = (
     const statusChangedAt = bothWaysStatus(
       {
         statusKey: core.fields.statusKey,
-        writeBackStatuses: writeBackStatusMap(core.mapping.catalog, key.source),
+        writeBackStatuses: () => writeBackStatusMap(core.mapping.catalog, key.source),
         pendingAgentAt
       },
       linked,

@@ -11,7 +11,7 @@ const entry = (rev: number, at: string, status: string, subject = "s"): InboxEnt
   event: testEvent({ source: "zendesk", ticketId: "1", rev, occurredAt: at, fields: { status, subject } })
 })
 
-const rule = { statusKey: "status", writeBackStatuses: DEFAULT_WRITE_BACK_STATUSES["zendesk"]! }
+const rule = { statusKey: "status", writeBackStatuses: () => DEFAULT_WRITE_BACK_STATUSES["zendesk"]! }
 
 /** A link after an agent's close at 00:00:10 was written back (Zendesk `solved`, catalog value `closed`). */
 const closedByAgent = (): Link => ({
