@@ -310,7 +310,9 @@ describe("write-back", () => {
       (await metric('workbridge_write_backs_total{source="zendesk",outcome="older"} 1')) ? true : undefined
     )
     const s = await settled(id)
-    expect(s.writeBack).toBeUndefined()
+    // Recorded as handled, and nothing written.
+    expect(s.writeBack).toEqual(expect.objectContaining({ outcome: "older", pending: false }))
+    expect(s.writeBack?.lastWrittenAt).toBeUndefined()
     expect(zd.tickets.get(Number(id))!.status).toBe("pending")
     expect(zd.tickets.get(Number(id))!.comments).toHaveLength(comments)
   })

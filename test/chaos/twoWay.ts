@@ -229,6 +229,7 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
   const pick = (n: number) => Math.floor(random() * n)
   const clock = sharedClock()
   const origin = clock.now()
+  log(`shared clock origin ${new Date(origin).toISOString()} (${origin})`)
   /** The shared clock's seconds since the start, for the tickets' histories. */
   const at = () => `${((clock.now() - origin) / 1000).toFixed(3)}s`
   const onRequest = (method: string, path: string) => {
@@ -260,7 +261,7 @@ export const runTwoWayChaos = async (options: TwoWayOptions): Promise<TwoWayRepo
       log,
       serviceEnv: {
         ...env,
-        LOG_LEVEL: "info",
+        LOG_LEVEL: process.env["TWO_WAY_LOG_LEVEL"] ?? "info",
         WORKBRIDGE_COALESCE_MS: "50",
         // Zendesk signs with the shared clock, which runs ahead of the service's by a second per helpdesk write.
         WORKBRIDGE_WEBHOOK_TOLERANCE_SECONDS: "86400"

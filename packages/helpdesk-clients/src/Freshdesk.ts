@@ -148,7 +148,9 @@ const ticketUrl = (
 ): Effect.Effect<string, HelpdeskError> =>
   /^\d+$/.test(ticketId)
     ? Effect.succeed(`${base}/api/v2/tickets/${ticketId}${suffix}`)
-    : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Freshdesk ticket id is a number" }))
+    : Effect.fail(
+        new HelpdeskError({ source: SOURCE, operation, reason: "a Freshdesk ticket id is a number", invalid: true })
+      )
 
 /** The write side ([F2], [F8], [F13]) over the client's REST access. */
 const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {

@@ -235,7 +235,8 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
               new HelpdeskError({
                 source: SOURCE,
                 operation,
-                reason: `a GitHub issue is "open" or "closed", not "${status}"`
+                reason: `a GitHub issue is "open" or "closed", not "${status}"`,
+                invalid: true
               })
             )
           const issue_number = yield* issueNumber(ticketId, operation)

@@ -12,6 +12,8 @@ export class HelpdeskError extends Data.TaggedError("HelpdeskError")<{
   readonly operation: string
   readonly status?: number
   readonly reason: string
+  /** The request was not sent: what was asked cannot be sent to the vendor (a bad id or value). Never worth retrying. */
+  readonly invalid?: true
 }> {
   override get message(): string {
     return `${this.source}: ${this.operation}: ${this.status === undefined ? "" : `${this.status} `}${this.reason}`

@@ -188,7 +188,14 @@ const minuteMs = (minute: string): number => Date.parse(`${minute.replace(" ", "
 const issueId = (ticketId: string, operation: string): Effect.Effect<string, HelpdeskError> =>
   /^(\d+|[A-Z][A-Z0-9_]*-\d+)$/.test(ticketId)
     ? Effect.succeed(ticketId)
-    : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Jira ticket id is the issue id (or key)" }))
+    : Effect.fail(
+        new HelpdeskError({
+          source: SOURCE,
+          operation,
+          reason: "a Jira ticket id is the issue id (or key)",
+          invalid: true
+        })
+      )
 
 /** The write side ([J6], [J8]) over the client's REST access. */
 const jiraWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {

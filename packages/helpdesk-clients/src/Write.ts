@@ -88,6 +88,8 @@ export interface WriteResult {
    * True when the ticket was updated after `WriteBack.seenUntil`: nothing was written (present only then).
    */
   readonly unseenChange?: true
+  /** ISO-8601 UTC time of the ticket's last update as read before the write (absent when the vendor gave none). */
+  readonly updatedBefore?: string
 }
 
 export interface HelpdeskWriter {
@@ -143,14 +145,17 @@ export const makeWriter = (source: string, ops: WriteOps): HelpdeskWriter => ({
     Effect.gen(function* () {
       const problem = change.assignee === undefined ? undefined : assigneeProblem(source, change.assignee)
       if (problem !== undefined)
-        return yield* Effect.fail(new HelpdeskError({ source, operation: "write-back assignee", reason: problem }))
+        return yield* Effect.fail(
+          new HelpdeskError({ source, operation: "write-back assignee", reason: problem, invalid: true })
+        )
       const seenUntil = change.seenUntil === undefined ? undefined : Date.parse(change.seenUntil)
       if (seenUntil !== undefined && Number.isNaN(seenUntil))
         return yield* Effect.fail(
           new HelpdeskError({
             source,
             operation: "write-back seenUntil",
-            reason: `seenUntil must be an ISO-8601 time, not "${String(change.seenUntil).slice(0, 60)}"`
+            reason: `seenUntil must be an ISO-8601 time, not "${String(change.seenUntil).slice(0, 60)}"`,
+            invalid: true
           })
         )
       const current = yield* ops.current(ticketId)
@@ -176,6 +181,7 @@ export const makeWriter = (source: string, ops: WriteOps): HelpdeskWriter => ({
       }
       const calls = Object.keys(parts).length === 0 ? 0 : yield* ops.write(ticketId, parts, current)
       return {
+        ...(current.updatedAt === undefined ? {} : { updatedBefore: current.updatedAt }),
         statusBefore: current.status,
         statusWritten: status !== undefined,
         noteWritten: note !== undefined,

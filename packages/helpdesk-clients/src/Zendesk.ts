@@ -30,7 +30,9 @@ type Json = Record<string, unknown>
 const ticketUrl = (base: string, ticketId: string, operation: string): Effect.Effect<string, HelpdeskError> =>
   /^\d+$/.test(ticketId)
     ? Effect.succeed(`${base}/api/v2/tickets/${ticketId}.json`)
-    : Effect.fail(new HelpdeskError({ source: SOURCE, operation, reason: "a Zendesk ticket id is a number" }))
+    : Effect.fail(
+        new HelpdeskError({ source: SOURCE, operation, reason: "a Zendesk ticket id is a number", invalid: true })
+      )
 export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & HelpdeskWriter => {
   const base = config.baseUrl.replace(/\/+$/, "")
   const catalog = config.catalog ?? defaultCatalog

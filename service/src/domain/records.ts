@@ -65,6 +65,61 @@ export interface Link {
   readonly statusChangedAt?: string
   /** What the write-back of agents' changes in Genesys did to this ticket (docs/write-back.md). */
   readonly writeBack?: WriteBackState
+  /**
+   * What the "both" rule for the status knows of each side (sync/statusRule.ts, docs/write-back.md): kept for
+   * sources with write-back on; absent otherwise.
+   */
+  readonly statusLog?: StatusLog
+}
+
+/** One helpdesk event's status: its revision, the ticket's update time (the helpdesk's clock), the status. */
+export interface StatusSeen {
+  readonly revision: string
+  /** ISO-8601: the event's `occurredAt`. */
+  readonly at: string
+  /** The catalog status value (normalized), null when the event had none. */
+  readonly value: string | null
+  /** The status as the helpdesk names it (the event's raw field), what a write of it back would send. */
+  readonly raw?: string
+}
+
+/** A write-back that changed the helpdesk status. */
+export interface StatusWritten {
+  /** ISO-8601: the ticket's update time read just before the write (the helpdesk's clock). */
+  readonly after: string
+  /** The catalog status value written. */
+  readonly value: string
+  /** The status written, as the helpdesk names it. */
+  readonly status?: string
+  /** Every catalog value that writes back as that status (its echo may report any of them: `solved` for `closed`). */
+  readonly matches?: ReadonlyArray<string>
+}
+
+/** The agents' side: the newest agent change of the workitem seen, and its newest status change. */
+export interface AgentStatus {
+  /** ISO-8601 `dateModified` of the newest agent change seen (Genesys's clock). */
+  readonly eventAt: string
+  /** The workitem's status in that change. */
+  readonly lastStatusId?: string
+  /** The newest change that moved the status: its status, when (Genesys's clock), and the change itself. */
+  readonly statusId?: string
+  readonly statusAt?: string
+  readonly change?: Readonly<Record<string, unknown>>
+}
+
+/** The status history the "both" rule decides from (sync/statusRule.ts). */
+export interface StatusLog {
+  /** The helpdesk's events, ordered by revision, oldest first (the newest `STATUS_SEEN_CAP`). */
+  readonly helpdesk: ReadonlyArray<StatusSeen>
+  /** Workbridge's write-backs of the status, oldest first (the newest `STATUS_WRITTEN_CAP`). */
+  readonly written: ReadonlyArray<StatusWritten>
+  readonly agent?: AgentStatus
+  /** ISO-8601 `dateModified` Genesys answered to Workbridge's last PATCH or POST that set the status. */
+  readonly movedAt?: string
+  /** The status that write set. */
+  readonly movedTo?: string
+  /** Workbridge's recent status moves (the newest `STATUS_MOVES_CAP`), oldest first: when, and to which status. */
+  readonly moves?: ReadonlyArray<{ readonly at: string; readonly to: string }>
 }
 
 /** The write-back state of a link: what was last written to the helpdesk, and the last failure. */

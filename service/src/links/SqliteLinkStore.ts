@@ -4,7 +4,7 @@
  */
 import { Effect, Layer } from "effect"
 import type { EventOrigin, TicketEvent } from "@workbridge/catalog"
-import type { DeadLetter, Link, OutcomeKind, UpdateIntent, WriteBackState } from "../domain/records.js"
+import type { DeadLetter, Link, OutcomeKind, StatusLog, UpdateIntent, WriteBackState } from "../domain/records.js"
 import { DeadLetterNotFound } from "../domain/errors.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
 import { Sqlite, type SqliteDatabase, sql } from "../store/Sqlite.js"
@@ -20,6 +20,7 @@ interface LinkRow {
   occurred_at: string | null
   status_changed_at: string | null
   write_back: string | null
+  status_log: string | null
 }
 
 interface DeadRow {
@@ -46,17 +47,18 @@ const toDeadLetter = (r: DeadRow): DeadLetter => ({
 
 export const make = (db: SqliteDatabase): LinkStoreService => {
   const getLink = db.prepare(
-    "SELECT workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin, occurred_at, status_changed_at, write_back FROM links WHERE source = ? AND ticket_id = ?"
+    "SELECT workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin, occurred_at, status_changed_at, write_back, status_log FROM links WHERE source = ? AND ticket_id = ?"
   )
   const upsertLink = db.prepare(
     `INSERT INTO links (source, ticket_id, workitem_id, applied_revision, applied_values, status_id, applied_at, type_id, origin,
-       occurred_at, status_changed_at, write_back)
+       occurred_at, status_changed_at, write_back, status_log)
      VALUES (@source, @ticketId, @workitemId, @appliedRevision, @appliedValues, @statusId, @appliedAt, @typeId, @origin,
-       @occurredAt, @statusChangedAt, @writeBack)
+       @occurredAt, @statusChangedAt, @writeBack, @statusLog)
      ON CONFLICT (source, ticket_id) DO UPDATE SET workitem_id = excluded.workitem_id,
        applied_revision = excluded.applied_revision, applied_values = excluded.applied_values,
        status_id = excluded.status_id, applied_at = excluded.applied_at, type_id = excluded.type_id, origin = excluded.origin,
-       occurred_at = excluded.occurred_at, status_changed_at = excluded.status_changed_at, write_back = excluded.write_back`
+       occurred_at = excluded.occurred_at, status_changed_at = excluded.status_changed_at, write_back = excluded.write_back,
+       status_log = excluded.status_log`
   )
   const countOtherWorktype = db.prepare("SELECT COUNT(*) AS n FROM links WHERE type_id IS NOT NULL AND type_id <> ?")
   const getIntent = db.prepare(
@@ -103,6 +105,7 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
       ...(r.occurred_at !== null ? { occurredAt: r.occurred_at } : {}),
       ...(r.status_changed_at !== null ? { statusChangedAt: r.status_changed_at } : {}),
       ...(r.write_back !== null ? { writeBack: JSON.parse(r.write_back) as WriteBackState } : {}),
+      ...(r.status_log !== null ? { statusLog: JSON.parse(r.status_log) as StatusLog } : {}),
       ...(updateIntent !== undefined ? { updateIntent } : {})
     }
   }
@@ -123,7 +126,8 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
         origin: link.origin ?? null,
         occurredAt: link.occurredAt ?? null,
         statusChangedAt: link.statusChangedAt ?? null,
-        writeBack: link.writeBack === undefined ? null : JSON.stringify(link.writeBack)
+        writeBack: link.writeBack === undefined ? null : JSON.stringify(link.writeBack),
+        statusLog: link.statusLog === undefined ? null : JSON.stringify(link.statusLog)
       })
       if (link.updateIntent !== undefined) {
         upsertIntent.run(source, ticketId, link.updateIntent.revision, JSON.stringify(link.updateIntent.values))

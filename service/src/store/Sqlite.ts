@@ -86,6 +86,8 @@ const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
   ["links", "write_back", "TEXT"],
   // When the helpdesk last changed the applied status (the status half of the "both" rule).
   ["links", "status_changed_at", "TEXT"],
+  // The "both" rule's status log (JSON), sync/statusRule.ts.
+  ["links", "status_log", "TEXT"],
   ["inbox", "lane", "INTEGER NOT NULL DEFAULT 0"],
   // The W3C traceparent of the span that accepted the event (tracing on; NULL otherwise).
   ["inbox", "trace_context", "TEXT"]

@@ -5,8 +5,15 @@
 import { Clock, Context, Effect, Layer } from "effect"
 import type { Logger } from "pino"
 import { AuditTrail, recordOutcomes, recordRetry, withAuditTicket } from "../observability/AuditTrail.js"
-import { compareRevision, isWriteBackOrigin } from "@workbridge/catalog"
-import { type InboxEntry, isCreatePending, type Outcome, type TicketBatch, type TicketKey } from "../domain/records.js"
+import { compareRevision, isWriteBackOrigin, makeRevision, type TicketEvent } from "@workbridge/catalog"
+import {
+  type InboxEntry,
+  isCreatePending,
+  type Link,
+  type Outcome,
+  type TicketBatch,
+  type TicketKey
+} from "../domain/records.js"
 import { makeWriteBudget } from "../writeBack/Budget.js"
 import { type WriteBackDeps, type WriteBackResult, writeBackEntries } from "../writeBack/apply.js"
 import type { StoreError } from "../domain/errors.js"
@@ -17,7 +24,8 @@ import { Log } from "../observability/Log.js"
 import { Metrics } from "../observability/Metrics.js"
 import type { TicketSyncStatus } from "./TicketStatus.js"
 import { withApplySpan } from "../observability/Tracing.js"
-import { applyBatch } from "./apply.js"
+import { applyBatch, convergeStatus } from "./apply.js"
+import { type WorkitemChange, workitemChangeOf } from "../writeBack/WorkitemEvent.js"
 import {
   type ApplyResult,
   type EngineOptions,
@@ -79,11 +87,33 @@ const ticketStatusOf = (
   })
 
 /** The latest `occurredAt` of some entries (the agents' changes: their workitem's `dateModified`). */
-const newestOccurredAt = (entries: ReadonlyArray<InboxEntry>): string | undefined => {
-  let newest: string | undefined
-  for (const e of entries)
-    if (newest === undefined || Date.parse(e.event.occurredAt) > Date.parse(newest)) newest = e.event.occurredAt
-  return newest
+/** The agents' changes among a batch's write-back entries (not Workbridge's own), oldest first. */
+const agentChanges = (entries: ReadonlyArray<InboxEntry>, selfIds: ReadonlyArray<string>) =>
+  entries.flatMap((e) => {
+    const c = workitemChangeOf(e.event)
+    return c === undefined || (c.modifiedBy !== undefined && selfIds.includes(c.modifiedBy)) ? [] : [c]
+  })
+
+/**
+ * The event that has the write-back step run for a ticket when the "both" rule wants its helpdesk status written
+ * after a forward change (a late helpdesk event moved the decision): the newest agent's status change again, under a
+ * delivery key of its own per helpdesk event, so that it is durable in the inbox like any write-back.
+ */
+export const ruleWriteBackEvent = (key: TicketKey, link: Link | undefined): TicketEvent | undefined => {
+  const change = link?.statusLog?.agent?.change as WorkitemChange | undefined
+  const seen = link?.statusLog?.helpdesk
+  if (change === undefined || seen === undefined || seen.length === 0) return undefined
+  const ms = Date.parse(change.dateModified)
+  return {
+    source: key.source,
+    ticketId: key.ticketId,
+    revision: makeRevision(Math.max(0, ms), "genesys"),
+    occurredAt: change.dateModified,
+    deliveryKey: `genesys:${change.workitemId}:${change.dateModified}:${change.statusId ?? ""}:rule:${seen[seen.length - 1]!.revision}`,
+    kind: "updated",
+    fields: { workitem: change },
+    origin: "genesys"
+  }
 }
 
 export const make = (options: EngineOptions) =>
@@ -164,9 +194,12 @@ export const make = (options: EngineOptions) =>
         if (forward.length > 0) {
           const r = yield* Effect.either(
             // The agents' changes waiting with these entries count for the "both" rule before they are written back.
-            applyBatch(core, genesys, { key, entries: forward }, newestOccurredAt(back)).pipe(
-              withAuditTicket(key, newestRevision)
-            )
+            applyBatch(
+              core,
+              genesys,
+              { key, entries: forward },
+              agentChanges(back, writeBackDeps.options.selfIds)
+            ).pipe(withAuditTicket(key, newestRevision))
           )
           if (r._tag === "Left") return yield* retryLater(batch, newestRevision, r.left)
           forwardResult = r.right.result
@@ -187,6 +220,11 @@ export const make = (options: EngineOptions) =>
           return forwardResult
         }
         const done = handled
+        if (done.restore === true) {
+          // The agent's change won over a status Workbridge set meanwhile: the workitem gets the agent's back.
+          const restored = yield* Effect.either(convergeStatus(core, genesys, key))
+          if (restored._tag === "Left") return yield* retryLater(batch, newestRevision, restored.left)
+        }
         if (done.dead !== undefined) {
           const event = sorted[sorted.length - 1]!.event
           yield* links
@@ -243,6 +281,15 @@ export const make = (options: EngineOptions) =>
         const r = yield* Effect.either(options.tracing === true ? withApplySpan(batch)(applying) : applying)
         if (r._tag === "Left") return yield* retryLater(batch, newestRevision, r.left)
         const { result, outcomes } = r.right
+        if ("writeBack" in r.right && r.right.writeBack === true) {
+          // The "both" rule wants the helpdesk's status written: the write-back step runs for the ticket (before the
+          // ack, so that a crash here sees the batch again).
+          const event = ruleWriteBackEvent(
+            batch.key,
+            yield* links.get(batch.key).pipe(Effect.orElseSucceed(() => undefined))
+          )
+          if (event !== undefined) yield* inbox.accept(event).pipe(Effect.ignore)
+        }
         yield* links.recordOutcomes(batch.key, outcomes).pipe(Effect.ignore)
         yield* recordOutcomes(audit, batch.key, outcomes, result)
         yield* inbox

@@ -16,7 +16,7 @@
  * The decisions (which link, which bodies, which outcome) are the pure functions of plan.ts; this module makes the
  * calls and the store writes they lead to.
  */
-import { compareRevision, type EventOrigin, type TicketEvent, writeBackStatusMap } from "@workbridge/catalog"
+import { compareRevision, type EventOrigin, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
 import {
   CREATE_PENDING_REVISION,
@@ -24,6 +24,8 @@ import {
   type InboxEntry,
   type Link,
   type Outcome,
+  type StatusLog,
+  type StatusSeen,
   type TicketBatch,
   type TicketKey
 } from "../domain/records.js"
@@ -31,6 +33,15 @@ import { GenesysError } from "../domain/errors.js"
 import type { Workitem } from "@workbridge/genesys"
 import { type ApplyResult, countCalls, crashIfAt, type GenesysCalls, nowIso, type SyncCore } from "./core.js"
 import { isWriteBackEcho } from "../writeBack/apply.js"
+import {
+  EMPTY_STATUS_LOG,
+  observeAgent,
+  observeHelpdesk,
+  STATUS_MOVES_CAP,
+  statusContext,
+  statusTargets,
+  workitemStatusNow
+} from "./statusRule.js"
 import { AmbiguousCreate, AmbiguousUpdate, ForeignWorkitem, LinkConflict, Unapplicable } from "./errors.js"
 import {
   appliedLink,
@@ -77,6 +88,30 @@ interface Write {
   readonly occurredAt: string
   /** When the helpdesk last changed the status value written (see `Link.statusChangedAt`). */
   readonly statusChangedAt: string | undefined
+  /** The "both" rule's status log to keep on the link (sources with write-back on). */
+  readonly statusLog?: StatusLog | undefined
+  /**
+   * The workitem's status is not the one the applied values stand for (an agent moved it): the PATCH sets the
+   * status even when the applied value is the one wanted.
+   */
+  readonly forceStatus?: boolean
+  /** The workitem's status as known (an agent's change, or the one Workbridge set): where a status walk starts. */
+  readonly statusNow?: string | undefined
+  /** The workitem's values as known, when not the link's applied ones (an agent's status change not recorded yet). */
+  readonly before?: Values | undefined
+}
+
+/** The log with Workbridge's own status move recorded: Genesys's `dateModified` of the write that set the status. */
+const moved = (log: StatusLog | undefined, workitem: Workitem | undefined): StatusLog | undefined => {
+  const at = [workitem?.["dateModified"], workitem?.["dateCreated"]].find((v): v is string => typeof v === "string")
+  const to = workitem?.status?.id
+  return log === undefined || at === undefined
+    ? log
+    : {
+        ...log,
+        movedAt: at,
+        ...(to === undefined ? {} : { movedTo: to, moves: [...(log.moves ?? []), { at, to }].slice(-STATUS_MOVES_CAP) })
+      }
 }
 
 /**
@@ -117,6 +152,7 @@ const create = (core: SyncCore, genesys: GenesysCalls, w: Write, expected: strin
     yield* crashIfAt(core.options.crashAt, "after-create")
     const link = appliedLink({
       ...w,
+      statusLog: moved(w.statusLog, created),
       workitemId: created.id,
       statusId: created.status?.id,
       appliedAt: yield* nowIso,
@@ -165,6 +201,14 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
       )
     )
     plan = splitPatch(mergePatches([fromApplied, ...fromIntended]), core.fields.revision)
+    // The workitem is not at the status the applied values stand for (an agent moved it): set it all the same.
+    const statusKey = core.fields.statusKey
+    if (u.forceStatus === true && plan.wantedStatus === undefined && statusKey !== undefined) {
+      const value = u.values[statusKey]
+      const name = typeof value === "string" ? core.mapping.catalog.statusMapping[value] : undefined
+      const wanted = name === undefined ? undefined : ctx.statusIds[name]
+      if (wanted !== undefined && wanted !== u.statusNow) plan = { ...plan, wantedStatus: wanted }
+    }
   })
   const relearn = Effect.suspend(() =>
     relearned
@@ -268,6 +312,7 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
       if (!(yield* core.links.compareAndSet(u.key, u.expected, { ...u.linked, updateIntent })))
         return yield* new LinkConflict({ key: u.key })
     }
+    let statusLog = u.statusLog
     for (let i = 0; i < bodies.length; i++) {
       const body = bodies[i]!
       const sent = patchWorkitem(genesys, u.workitemId, body)
@@ -278,7 +323,12 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
         )
         bodies = r.bodies
         walk.moved(r.workitem, bodies[i])
-      } else walk.moved(yield* sent, body)
+        if (typeof bodies[i]?.["statusId"] === "string") statusLog = moved(statusLog, r.workitem)
+      } else {
+        const answered = yield* sent
+        walk.moved(answered, body)
+        if (typeof body["statusId"] === "string") statusLog = moved(statusLog, answered)
+      }
       if (i < bodies.length - 1) yield* crashIfAt(core.options.crashAt, "between-status-steps")
     }
     yield* crashIfAt(core.options.crashAt, "after-update")
@@ -287,7 +337,8 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
       statusId: walk.statusId(),
       appliedAt: yield* nowIso,
       typeId: core.target.typeId,
-      writeBack: u.linked?.writeBack
+      writeBack: u.linked?.writeBack,
+      statusLog
     })
     if (!(yield* core.links.compareAndSet(u.key, u.expected, link))) return yield* new LinkConflict({ key: u.key })
     return written(u.workitemId)
@@ -314,9 +365,9 @@ const updateLinked = (core: SyncCore, genesys: GenesysCalls, w: Write, link: Lin
   update(core, genesys, {
     ...w,
     workitemId: link.workitemId,
-    before: link.appliedValues,
+    before: w.before ?? link.appliedValues,
     expected: link.appliedRevision,
-    knownStatusId: link.statusId,
+    knownStatusId: w.statusNow ?? link.statusId,
     intended: link.updateIntent?.values ?? [],
     linked: link
   }).pipe(
@@ -402,11 +453,6 @@ const write = (core: SyncCore, genesys: GenesysCalls, w: Write, event: TicketEve
     return yield* adopt(core, genesys, w, expected, found)
   })
 
-export interface Applied {
-  readonly result: ApplyResult
-  readonly outcomes: ReadonlyArray<Outcome>
-}
-
 /** Dead-letter the newest event (the others are superseded by it). */
 const deadLetter = (
   core: SyncCore,
@@ -450,51 +496,154 @@ export const statusSinceIn = (statusKey: string | undefined, entries: ReadonlyAr
   return since
 }
 
+/** A write whose permanent failures are answered (to dead-letter) and whose transient ones fail (to retry). */
+const settledWrite = (core: SyncCore, genesys: GenesysCalls, w: Write, event: TicketEvent, view: LinkView) =>
+  write(core, genesys, w, event, view).pipe(
+    Effect.map((r) => ({ _tag: "Done" as const, ...r })),
+    Effect.catchTags({
+      Unapplicable: (e) => Effect.succeed({ _tag: "Dead" as const, reason: e.reason, details: e.details }),
+      GenesysError: (e) => {
+        const c = classifyGenesysFailure(e)
+        return c._tag === "Retry" ? Effect.fail(e) : Effect.succeed(c)
+      }
+    })
+  )
+
 /**
- * The status half of the "both" rule on the forward side (docs/write-back.md). The helpdesk's differing status is not
- * written — `values` keeps the applied status — when:
- * - an agent changed the workitem after the helpdesk's status took this value (`statusSince` older than the link's
- *   write-back `eventAt`, or than an agent's change waiting in the inbox with this batch): the agent's newer status
- *   stands;
- * - or the status is the one the last write-back put in the helpdesk, still in force there (no other helpdesk
- *   status applied since): it is Workbridge's own write seen again, e.g. an echo coalesced with a later change of
- *   another field.
- * Answers when the helpdesk last changed the applied status: `statusSince` when it moves the status (or there is no
- * link yet), the link's time otherwise.
+ * Helpdesk events older than the applied revision (their webhooks came late): nothing of theirs is written, but
+ * they go into the status log, where they may move a person's newest status change and with it the "both" rule's
+ * decision — then the workitem's status is set again (its other fields stay as applied), and the engine has the
+ * helpdesk's written when it needs it too.
  */
-export const bothWaysStatus = (
-  rule: {
-    readonly statusKey: string | undefined
-    /** The source's write-back status map (asked for only when the link has a write-back). */
-    readonly writeBackStatuses: () => Readonly<Record<string, string>>
-    /** The newest agent's change still waiting in the inbox with this batch (not yet on the link). */
-    readonly pendingAgentAt?: string | undefined
-  },
-  linked: Link | undefined,
-  statusSince: string,
-  values: Record<string, unknown>
-): string | undefined => {
-  const { statusKey } = rule
-  if (statusKey === undefined || linked === undefined) return statusSince
-  const applied = linked.appliedValues[statusKey]
-  const status = values[statusKey]
-  if (status !== applied) {
-    const agentTimes = [linked.writeBack?.eventAt, rule.pendingAgentAt].flatMap((t) =>
-      t === undefined ? [] : [Date.parse(t)]
+const lateEvents = (
+  core: SyncCore,
+  genesys: GenesysCalls,
+  key: TicketKey,
+  entries: ReadonlyArray<InboxEntry>,
+  linked: Link,
+  view: LinkView,
+  superseded: Applied
+) =>
+  Effect.gen(function* () {
+    const statusKey = core.fields.statusKey!
+    const log = observeHelpdesk(
+      linked.statusLog ?? seedStatusLog(linked, statusKey),
+      statusesSeen(core, statusKey, entries)
     )
-    const agentNewer = agentTimes.some((t) => Date.parse(statusSince) < t)
-    const written = linked.writeBack?.status
-    const map = written === undefined ? undefined : rule.writeBackStatuses()
-    const writtenInForce =
-      map !== undefined &&
-      (applied === linked.writeBack?.value || (typeof applied === "string" && map[applied] === written))
-    const ownWrite = writtenInForce && typeof status === "string" && map[status] === written
-    if (agentNewer || ownWrite) {
-      if (applied === undefined) delete values[statusKey]
-      else values[statusKey] = applied
+    if (log === linked.statusLog) return superseded
+    const targets = statusTargets(log, ruleContext(core, key.source))
+    const statusNow = workitemStatusNow(log, linked.statusId)
+    const writeBack = targets?.helpdesk !== undefined ? { writeBack: true as const } : {}
+    const forceStatus = targets?.statusId !== undefined && statusNow !== targets.statusId
+    if (targets?.value === undefined || (targets.value === linked.appliedValues[statusKey] && !forceStatus)) {
+      if (!(yield* core.links.compareAndSet(key, view.expected, { ...linked, statusLog: log })))
+        return yield* new LinkConflict({ key })
+      return { ...superseded, ...writeBack } satisfies Applied
     }
-  }
-  return values[statusKey] === applied ? (linked.statusChangedAt ?? linked.occurredAt) : statusSince
+    const newest = entries[entries.length - 1]!.event
+    core.log.info(
+      { source: key.source, ticketId: key.ticketId, workitemId: linked.workitemId, status: targets.value },
+      "a late helpdesk event moved the newest status change; the workitem's status follows"
+    )
+    const values: Record<string, unknown> = { ...linked.appliedValues }
+    if (targets.value === null) delete values[statusKey]
+    else values[statusKey] = targets.value
+    const counted = countCalls(genesys)
+    const done = yield* settledWrite(
+      core,
+      counted.genesys,
+      {
+        key,
+        values,
+        revision: linked.appliedRevision,
+        origin: linked.origin,
+        occurredAt: linked.occurredAt ?? newest.occurredAt,
+        statusChangedAt: targets.winner.at,
+        statusLog: log,
+        forceStatus,
+        statusNow
+      },
+      newest,
+      view
+    )
+    if (done._tag === "Dead") {
+      // The status cannot be set (no path in the worktype): the events stay superseded, the log is kept.
+      core.log.warn(
+        { source: key.source, ticketId: key.ticketId, reason: done.reason, details: done.details },
+        "the workitem's status could not follow a late helpdesk event"
+      )
+      return superseded
+    }
+    yield* core.links.clearError(key)
+    return {
+      result: {
+        _tag: "Applied",
+        workitemId: done.workitemId,
+        revision: linked.appliedRevision,
+        calls: counted.count()
+      },
+      outcomes: supersededOutcomes(entries),
+      ...writeBack
+    } satisfies Applied
+  })
+
+/** Whether the ticket's source keeps the "both" rule's status log: write-back on for it, and a status field. */
+const keepsStatusLog = (core: SyncCore, source: string): boolean =>
+  core.fields.statusKey !== undefined && core.options.writeBack?.writers[source] !== undefined
+
+/** Each helpdesk event's status, for the status log (an event whose fields do not normalize is left out). */
+const statusesSeen = (
+  core: SyncCore,
+  statusKey: string,
+  entries: ReadonlyArray<InboxEntry>,
+  newestValues?: Values
+): Array<StatusSeen> =>
+  entries.flatMap((e, i) => {
+    const normalized = () => {
+      const n = core.mapping.normalize(e.event.fields)
+      return n._tag === "Invalid" ? undefined : n.values
+    }
+    const values = i === entries.length - 1 && newestValues !== undefined ? newestValues : normalized()
+    if (values === undefined) return []
+    const value = values[statusKey]
+    const raw = e.event.fields[statusKey]
+    return [
+      {
+        revision: e.event.revision,
+        at: e.event.occurredAt,
+        value: typeof value === "string" ? value : null,
+        ...(typeof raw === "string" || typeof raw === "number" ? { raw: String(raw) } : {})
+      }
+    ]
+  })
+
+/**
+ * A link without a status log yet (made before its source's write-back was turned on): its applied status, as of
+ * when the helpdesk last changed it, stands for what the helpdesk did before.
+ */
+const seedStatusLog = (link: Link, statusKey: string): StatusLog => {
+  const at = link.statusChangedAt ?? link.occurredAt
+  const value = link.appliedValues[statusKey]
+  return at === undefined || link.writeBack !== undefined
+    ? EMPTY_STATUS_LOG
+    : {
+        helpdesk: [{ revision: link.appliedRevision, at, value: typeof value === "string" ? value : null }],
+        written: []
+      }
+}
+
+/** The rule's context for a ticket of `source` (sync/statusRule.ts). */
+const ruleContext = (core: SyncCore, source: string) =>
+  statusContext(core.mapping.catalog, source, () => core.statuses.list())
+
+export interface Applied {
+  readonly result: ApplyResult
+  readonly outcomes: ReadonlyArray<Outcome>
+  /**
+   * The "both" rule wants a status written to the helpdesk (an agent's change that won, or a person's change a
+   * write-back replaced): the engine has the write-back step run for the ticket.
+   */
+  readonly writeBack?: true
 }
 
 /** Apply one batch: the result and every event's outcome (recorded and acked by the engine). */
@@ -502,19 +651,26 @@ export const applyBatch = (
   core: SyncCore,
   genesys: GenesysCalls,
   batch: TicketBatch,
-  /** When the newest agent's change in the same inbox batch was made (the engine's write-back entries). */
-  pendingAgentAt?: string
+  /** The agents' changes waiting in the same inbox batch (the engine's write-back entries), oldest first. */
+  pendingAgent: ReadonlyArray<{ readonly statusId?: string | undefined; readonly dateModified: string }> = []
 ) =>
   Effect.gen(function* () {
     const key = batch.key
     const entries = [...batch.entries].sort((a, b) => compareRevision(a.event.revision, b.event.revision))
     const newest = entries[entries.length - 1]!.event
     const view = viewLink(yield* core.links.get(key), core.target.typeId)
+    const linked = view.link
+    const statusKey = core.fields.statusKey
+    const twoWay = statusKey !== undefined && keepsStatusLog(core, key.source)
     const superseded: Applied = {
       result: { _tag: "Superseded", revision: newest.revision },
       outcomes: supersededOutcomes(entries)
     }
-    if (isSuperseded(newest.revision, view.link?.appliedRevision)) return superseded
+    if (isSuperseded(newest.revision, linked?.appliedRevision)) {
+      if (!twoWay || linked === undefined) return superseded
+      // Late helpdesk events: they may move a person's newest status change, and with it the rule's decision.
+      return yield* lateEvents(core, genesys, key, entries, linked, view, superseded)
+    }
     yield* crashIfAt(core.options.crashAt, "before-apply")
 
     const normalized = core.mapping.normalize(newest.fields)
@@ -525,19 +681,62 @@ export const applyBatch = (
 
     // The helpdesk's values as it reported them, before the "both" rule below may put the agent's status back in.
     const reported: Record<string, unknown> = { ...values }
-    // The "both" rule for the status (docs/write-back.md): an agent's change newer than this helpdesk change keeps
-    // its status; the helpdesk's status change time is kept for the write-back's side of the rule.
-    const linked = view.link
-    const statusChangedAt = bothWaysStatus(
-      {
-        statusKey: core.fields.statusKey,
-        writeBackStatuses: () => writeBackStatusMap(core.mapping.catalog, key.source),
-        pendingAgentAt
-      },
-      linked,
-      statusSinceIn(core.fields.statusKey, entries),
-      values
-    )
+    let statusChangedAt =
+      statusKey !== undefined && linked !== undefined && values[statusKey] === linked.appliedValues[statusKey]
+        ? (linked.statusChangedAt ?? linked.occurredAt)
+        : statusSinceIn(statusKey, entries)
+    let statusLog: StatusLog | undefined
+    let forceStatus = false
+    let statusNow: string | undefined
+    let before: Values | undefined
+    let wantsWriteBack = false
+    if (twoWay) {
+      // The "both" rule for the status (sync/statusRule.ts): both sides end at the newer change's status.
+      const logged = observeHelpdesk(
+        linked?.statusLog ?? (linked === undefined ? EMPTY_STATUS_LOG : seedStatusLog(linked, statusKey)),
+        statusesSeen(core, statusKey, entries, normalized.values)
+      )
+      const ownStatus = linked?.statusId
+      // The agents' changes waiting in this batch count, and are recorded with it (the write-back step that follows
+      // finds them there).
+      const deciding = pendingAgent.reduce((log, c) => observeAgent(log, c, ownStatus), logged)
+      statusLog = deciding
+      const context = ruleContext(core, key.source)
+      const targets = statusTargets(deciding, context)
+      statusNow = workitemStatusNow(deciding, ownStatus)
+      // An agent moved the workitem since Workbridge last did: the PATCH is derived from where it is now.
+      const nowValue =
+        linked !== undefined && statusNow !== undefined && statusNow !== ownStatus
+          ? context.agentTarget(statusNow)?.value
+          : undefined
+      if (linked !== undefined && nowValue !== undefined) before = { ...linked.appliedValues, [statusKey]: nowValue }
+      if (targets !== undefined) {
+        statusChangedAt = targets.winner.at
+        if (targets.value !== undefined) {
+          if (targets.value === null) delete values[statusKey]
+          else values[statusKey] = targets.value
+        } else if (linked !== undefined) {
+          // An agent's status with no catalog value won: the workitem keeps it.
+          values[statusKey] = linked.appliedValues[statusKey]
+        }
+        forceStatus = linked !== undefined && targets.statusId !== undefined && statusNow !== targets.statusId
+        if (core.log.isLevelEnabled("debug"))
+          core.log.debug(
+            {
+              source: key.source,
+              ticketId: key.ticketId,
+              winner: targets.winner,
+              value: targets.value,
+              helpdesk: targets.helpdesk,
+              statusNow,
+              forceStatus,
+              applied: linked?.appliedValues[statusKey]
+            },
+            "forward status decision"
+          )
+        wantsWriteBack = targets.helpdesk !== undefined && pendingAgent.length === 0
+      }
+    }
 
     // The helpdesk's echo of a write-back (its values are the applied ones but for the status written and the
     // bookkeeping): absorbed, the link advanced, no Genesys call (docs/write-back.md, "No echo loops"). It is judged
@@ -545,11 +744,14 @@ export const applyBatch = (
     // (Zendesk trigger bodies) is older than the agent's change, and the "both" rule would have replaced its status
     // with the applied one — leaving the link at a status the helpdesk never reports, so that its next change of any
     // field would look like a status change and move the agent's workitem.
+    // With the status log, the decided values stand for the workitem (the rule decided them from the whole history).
     const echo =
-      linked === undefined || linked.updateIntent !== undefined
+      linked === undefined || linked.updateIntent !== undefined || forceStatus
         ? undefined
         : isWriteBackEcho(core.mapping.catalog, key.source, linked, reported)
-          ? reported
+          ? twoWay
+            ? values
+            : reported
           : isWriteBackEcho(core.mapping.catalog, key.source, linked, values)
             ? values
             : undefined
@@ -561,7 +763,8 @@ export const applyBatch = (
         appliedValues: echo,
         appliedAt: yield* nowIso,
         occurredAt: newest.occurredAt,
-        ...originOf(newest.origin)
+        ...originOf(newest.origin),
+        ...(statusLog === undefined ? {} : { statusLog })
       }
       if (!(yield* core.links.compareAndSet(key, view.expected, absorbed))) return yield* new LinkConflict({ key })
       core.log.info(
@@ -571,12 +774,13 @@ export const applyBatch = (
       yield* core.links.clearError(key)
       return {
         result: { _tag: "Applied", workitemId: linked.workitemId, revision: newest.revision, calls: 0 },
-        outcomes: newestOutcomes(entries, "applied")
+        outcomes: newestOutcomes(entries, "applied"),
+        ...(wantsWriteBack ? { writeBack: true as const } : {})
       } satisfies Applied
     }
 
     const counted = countCalls(genesys)
-    const done = yield* write(
+    const done = yield* settledWrite(
       core,
       counted.genesys,
       {
@@ -585,25 +789,86 @@ export const applyBatch = (
         revision: newest.revision,
         origin: newest.origin,
         occurredAt: newest.occurredAt,
-        statusChangedAt
+        statusChangedAt,
+        statusLog,
+        forceStatus,
+        statusNow,
+        before
       },
       newest,
       view
-    ).pipe(
-      Effect.map((r) => ({ _tag: "Done" as const, ...r })),
-      Effect.catchTags({
-        Unapplicable: (e) => Effect.succeed({ _tag: "Dead" as const, reason: e.reason, details: e.details }),
-        GenesysError: (e) => {
-          const c = classifyGenesysFailure(e)
-          return c._tag === "Retry" ? Effect.fail(e) : Effect.succeed(c)
-        }
-      })
     )
     if (done._tag === "Dead") return yield* deadLetter(core, key, entries, done.reason, done.details)
     yield* core.links.clearError(key)
     if (done.upToDate === "superseded") return superseded
     return {
       result: { _tag: "Applied", workitemId: done.workitemId, revision: newest.revision, calls: counted.count() },
-      outcomes: newestOutcomes(entries, "applied")
+      outcomes: newestOutcomes(entries, "applied"),
+      ...(wantsWriteBack ? { writeBack: true as const } : {})
     } satisfies Applied
+  })
+
+/**
+ * Set the workitem's status to the "both" rule's when an agent's change won over a status Workbridge set without
+ * knowing of it (its event came after Workbridge's move): the write-back step asks for it. Answers the Genesys
+ * calls made (0: nothing to do). Its failures are the forward apply's: transient ones fail (the batch waits),
+ * permanent ones are logged and leave the workitem as it is.
+ */
+export const convergeStatus = (core: SyncCore, genesys: GenesysCalls, key: TicketKey) =>
+  Effect.gen(function* () {
+    const statusKey = core.fields.statusKey
+    const view = viewLink(yield* core.links.get(key), core.target.typeId)
+    const linked = view.link
+    const log = linked?.statusLog
+    if (statusKey === undefined || linked === undefined || log === undefined) return 0
+    const targets = statusTargets(log, ruleContext(core, key.source))
+    const statusNow = workitemStatusNow(log, linked.statusId)
+    if (targets?.value === undefined || targets.statusId === undefined || statusNow === targets.statusId) return 0
+    const values: Record<string, unknown> = { ...linked.appliedValues }
+    if (targets.value === null) delete values[statusKey]
+    else values[statusKey] = targets.value
+    core.log.info(
+      { source: key.source, ticketId: key.ticketId, workitemId: linked.workitemId, status: targets.value },
+      "an agent's newer status change was overwritten; setting it again"
+    )
+    const counted = countCalls(genesys)
+    const done = yield* updateLinked(
+      core,
+      counted.genesys,
+      {
+        key,
+        values,
+        revision: linked.appliedRevision,
+        origin: linked.origin,
+        occurredAt: linked.occurredAt ?? targets.winner.at,
+        statusChangedAt: linked.statusChangedAt,
+        statusLog: log,
+        forceStatus: true,
+        statusNow
+      },
+      linked
+    ).pipe(
+      Effect.map(() => counted.count()),
+      Effect.catchTags({
+        Unapplicable: (e) =>
+          Effect.sync(() => {
+            core.log.warn(
+              { source: key.source, ticketId: key.ticketId, reason: e.reason, details: e.details },
+              "the agent's status could not be set again"
+            )
+            return counted.count()
+          }),
+        GenesysError: (e) =>
+          classifyGenesysFailure(e)._tag === "Retry"
+            ? Effect.fail(e)
+            : Effect.sync(() => {
+                core.log.warn(
+                  { source: key.source, ticketId: key.ticketId, error: e.message },
+                  "the agent's status could not be set again"
+                )
+                return counted.count()
+              })
+      })
+    )
+    return done
   })

@@ -9,6 +9,7 @@ import {
   type InboxEntry,
   type Link,
   type Outcome,
+  type StatusLog,
   type UpdateIntent,
   type WriteBackState
 } from "../domain/records.js"
@@ -212,6 +213,8 @@ export const appliedLink = (a: {
   readonly statusChangedAt?: string | undefined
   /** The write-back state, kept from the link before. */
   readonly writeBack?: WriteBackState | undefined
+  /** The "both" rule's status log (sync/statusRule.ts). */
+  readonly statusLog?: StatusLog | undefined
 }): Link => ({
   workitemId: a.workitemId,
   appliedRevision: a.revision,
@@ -222,5 +225,6 @@ export const appliedLink = (a: {
   ...originOf(a.origin),
   ...(a.occurredAt !== undefined ? { occurredAt: a.occurredAt } : {}),
   ...(a.statusChangedAt !== undefined ? { statusChangedAt: a.statusChangedAt } : {}),
-  ...(a.writeBack !== undefined ? { writeBack: a.writeBack } : {})
+  ...(a.writeBack !== undefined ? { writeBack: a.writeBack } : {}),
+  ...(a.statusLog !== undefined ? { statusLog: a.statusLog } : {})
 })

@@ -15,6 +15,7 @@
  * except while a forward write's outcome is unknown, when a status Workbridge's client may have left mid-walk is
  * not taken for an agent's.
  */
+import { newestHelpdeskChange } from "../sync/statusRule.js"
 import { type Catalog, type TicketEvent, writeBackTarget } from "@workbridge/catalog"
 import type { GenesysError, GenesysService, Workitem, WorktypeStatus } from "@workbridge/genesys"
 import { Effect, Either } from "effect"
@@ -207,7 +208,10 @@ export const makeGenesysReconciler = (o: GenesysReconcileOptions): GenesysReconc
       const eventAt = link.writeBack?.eventAt
       if (eventAt !== undefined && Date.parse(eventAt) >= at) return { _tag: "UpToDate", reason: "handled" }
       // The "both" rule, as the write-back step judges it: the helpdesk's last change of the status.
-      const helpdeskAt = link.statusChangedAt ?? link.occurredAt
+      const helpdeskAt =
+        link.statusLog === undefined
+          ? (link.statusChangedAt ?? link.occurredAt)
+          : newestHelpdeskChange(link.statusLog)?.at
       if (helpdeskAt !== undefined && Date.parse(helpdeskAt) > at)
         return { _tag: "UpToDate", reason: "the helpdesk's status change is newer" }
       const applied = [...wrote][0]

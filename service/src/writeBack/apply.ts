@@ -3,22 +3,23 @@
  * through `@workbridge/helpdesk-clients` `writeBack` (docs/write-back.md). The engine runs it on the `genesys`
  * entries of a batch, after the forward entries are applied.
  *
- *   newest event only (the older ones are superseded by it) → ignored, writing nothing, when: Workbridge's own
- *   OAuth client made the change; write-back is off for the source; the ticket has no link, or its link names
- *   another workitem (nothing is ever created in reverse); an event as new was handled already; the helpdesk's
- *   applied change is newer (the "both" rule); the workitem's status maps to no helpdesk status and its assignee to
- *   no helpdesk agent; the status was written back already, the ticket still has it and neither another mapped
- *   assignee nor a new wrap-up code came → a token of the source's write budget (none: the ticket waits in the inbox
+ *   the agents' changes into the link's status log (sync/statusRule.ts) → ignored, writing nothing, when:
+ *   Workbridge's own OAuth client made the newest change; write-back is off for the source; the ticket has no link,
+ *   or its link names another workitem (nothing is ever created in reverse); the "both" rule gives the status to a
+ *   person's newer helpdesk change and the helpdesk has it; the workitem's status maps to no helpdesk status and its
+ *   assignee to no helpdesk agent; the status was written back already, the ticket still has it and neither another
+ *   mapped assignee nor a new wrap-up code came → a token of the source's write budget (none: the ticket waits in the inbox
  *   until one is due) → `writeBack(ticketId, {status, assignee, note, seenUntil})` (nothing is written while the
  *   ticket was updated after the newest helpdesk change applied or written back: the ticket waits in the inbox for
  *   that change's webhook, at most `MAX_UNSEEN_WAITS` times) → the link records the write-back and its
  *   applied status moves to the value written, so neither the helpdesk's echo nor a later forward event PATCHes the
- *   agent's status back.
+ *   agent's status back. The rule may also want a person's newer status written back over a write-back that replaced
+ *   it, or the workitem's status set back to an agent's that a forward move replaced (the engine does that).
  *
  * Transient failures (a 429, a 5xx, a network error) send the ticket back to the inbox with a delay; anything else
  * dead-letters the event (replay puts it back).
  */
-import { type Catalog, writeBackStatusMap, writeBackTarget } from "@workbridge/catalog"
+import { type Catalog, writeBackStatusMap } from "@workbridge/catalog"
 import type { HelpdeskWriter, ReadError } from "@workbridge/helpdesk-clients"
 import { Clock, Effect } from "effect"
 import type { Logger } from "pino"
@@ -35,6 +36,14 @@ import type { LinkStoreService } from "../links/LinkStore.js"
 import type { WorktypeStatus } from "@workbridge/genesys"
 import type { WriteBudget } from "./Budget.js"
 import { type WorkitemChange, workitemChangeOf } from "./WorkitemEvent.js"
+import {
+  EMPTY_STATUS_LOG,
+  observeAgent,
+  observeWritten,
+  statusContext,
+  statusTargets,
+  workitemStatusNow
+} from "../sync/statusRule.js"
 
 /** What became of a write-back (the `outcome` label of `workbridge_write_backs_total`). */
 export type WriteBackOutcome =
@@ -48,7 +57,7 @@ export type WriteBackOutcome =
   | "disabled"
   /** The ticket has no link, or its link names another workitem: nothing is created in reverse. */
   | "not_linked"
-  /** An event as new (or newer) was already handled, or the helpdesk's applied change is newer. */
+  /** A person's newer helpdesk change holds the status (the "both" rule), and the helpdesk has it. */
   | "older"
   /** The workitem's status maps to no status of the source, and its assignee to no agent of it. */
   | "unmapped"
@@ -95,6 +104,11 @@ export type WriteBackResult =
       readonly workitemId?: string
       /** A permanent failure: the dead letter's reason and details. */
       readonly dead?: { readonly reason: string; readonly details: ReadonlyArray<string> }
+      /**
+       * The workitem's status must be set back to the agent's (a status Workbridge set without knowing of the
+       * agent's newer change): the engine does it (sync/apply.ts `convergeStatus`).
+       */
+      readonly restore?: true
     }
   | { readonly _tag: "Retry"; readonly delayMs: number; readonly reason: string }
 
@@ -135,13 +149,22 @@ export const FETCH_AFTER_WAITS = 2
 
 export const MAX_UNSEEN_WAITS = 5
 
+/**
+ * The same with a read client (`fetch`): each wait after the first two reads the ticket, and while the reads are
+ * refused (a 429 storm) the write-back keeps waiting, up to this many times (about 7 minutes with the default
+ * backoff) — a read that works brings the change in, where writing anyway would overwrite it.
+ */
+export const MAX_UNSEEN_WAITS_WITH_READS = 12
+
 /** The later of two ISO-8601 times (either may be absent). */
 const latest = (a: string | undefined, b: string | undefined): string | undefined =>
   a === undefined ? b : b === undefined ? a : Date.parse(b) > Date.parse(a) ? b : a
 
 /** A helpdesk failure worth retrying: a rate limit, a 5xx, a 408/409, or no answer at all. */
 const transient = (e: ReadError): boolean =>
-  e._tag === "RateLimited" || e.status === undefined || e.status >= 500 || e.status === 408 || e.status === 409
+  e._tag === "RateLimited" ||
+  (e.status === undefined && e.invalid !== true) ||
+  (e.status !== undefined && (e.status >= 500 || e.status === 408 || e.status === 409))
 
 /** Write back the ticket's `genesys` entries (sorted by revision, oldest first; never empty). */
 export const writeBackEntries = (
@@ -178,56 +201,92 @@ export const writeBackEntries = (
       )
       return done("not_linked")
     }
-    const eventAt = Date.parse(change.dateModified)
     // The waits for an unseen helpdesk change count only while this write-back is pending: every other record drops it.
     const { unseenWaits: waited = 0, ...kept } = link.writeBack ?? {}
     const state: WriteBackState | undefined = link.writeBack === undefined ? undefined : kept
     const waiting = waited > 0 ? { unseenWaits: waited } : {}
-    const handled = state?.eventAt !== undefined && Date.parse(state.eventAt) >= eventAt
-    // The "both" rule: the newer change wins — the helpdesk change applied last against the workitem's modification.
-    // Per field: the helpdesk's last change of the status, not its last change of anything.
-    const helpdeskAt = link.statusChangedAt ?? link.occurredAt
-    const helpdeskNewer = helpdeskAt !== undefined && Date.parse(helpdeskAt) > eventAt
-    if (handled || helpdeskNewer) {
-      // A write-back that was waiting (a 429, the budget) is dropped here: the link must no longer say it is pending.
-      if (state?.pending === true) {
-        const { attempts: _attempts, ...rest } = state
-        yield* links.compareAndSet(key, link.appliedRevision, {
-          ...link,
-          writeBack: { ...rest, pending: false, outcome: "older" }
-        })
-      }
-      return done("older")
+    // The agents' changes go into the status log; the "both" rule (sync/statusRule.ts) decides what each side should
+    // have: the newer of a person's helpdesk change and an agent's change wins, per field.
+    const before = link.statusLog ?? EMPTY_STATUS_LOG
+    let statusLog = before
+    for (const e of entries) {
+      const c = workitemChangeOf(e.event)
+      if (c !== undefined && !(c.modifiedBy !== undefined && options.selfIds.includes(c.modifiedBy)))
+        statusLog = observeAgent(statusLog, c, link.statusId)
     }
+    // A change the write-back step has not handled yet (the forward step may have recorded it in the log already).
+    const isNew = state?.eventAt === undefined || Date.parse(change.dateModified) > Date.parse(state.eventAt)
+    const ctx = statusContext(options.catalog, key.source, deps.statuses)
+    const targets = statusTargets(statusLog, ctx)
+    const statusNow = workitemStatusNow(statusLog, link.statusId)
+    const statusKey = options.catalog.fields.find((f) => f.attribute === "statusId")?.key
+    // The applied status follows an agent's change made after Workbridge last moved the workitem (what a later
+    // forward PATCH is derived against).
+    const agentValue =
+      statusNow !== undefined && statusNow !== link.statusId ? ctx.agentTarget(statusNow)?.value : undefined
+    const base: Link = {
+      ...link,
+      statusLog,
+      ...(statusNow !== undefined ? { statusId: statusNow } : {}),
+      appliedValues:
+        statusKey !== undefined && agentValue !== undefined
+          ? { ...link.appliedValues, [statusKey]: agentValue }
+          : link.appliedValues
+    }
+    // An agent's change won over a status Workbridge set without knowing of it: the workitem's status is set back.
+    const restore =
+      targets?.winner.side === "agent" && targets.value !== undefined && statusNow !== targets.winner.statusId
+    const record = (next: WriteBackState, values: Readonly<Record<string, unknown>> = base.appliedValues) =>
+      links.compareAndSet(key, link.appliedRevision, { ...base, appliedValues: values, writeBack: next })
+    const finish = (outcome: WriteBackOutcome): WriteBackResult => ({
+      ...done(outcome),
+      ...(restore ? { restore: true } : {})
+    })
+    const settle = (outcome: WriteBackOutcome) =>
+      Effect.gen(function* () {
+        const { attempts: _attempts, ...rest } = state ?? {}
+        yield* record({ ...rest, eventAt: statusLog.agent?.eventAt ?? change.dateModified, outcome, pending: false })
+        return finish(outcome)
+      })
+    if (log.isLevelEnabled("debug"))
+      log.debug(
+        {
+          source: key.source,
+          ticketId: key.ticketId,
+          eventAt: change.dateModified,
+          isNew,
+          winner: targets?.winner,
+          helpdesk: targets?.helpdesk,
+          statusNow,
+          restore
+        },
+        "write-back decision"
+      )
 
     const statusName = deps.statuses().find((s) => s.id === change.statusId)?.name
-    const target = statusName === undefined ? undefined : writeBackTarget(options.catalog, key.source, statusName)
-    const assignee = change.assigneeId === undefined ? undefined : options.assignees?.[key.source]?.[change.assigneeId]
-    const record = (next: WriteBackState, values: Readonly<Record<string, unknown>> = link.appliedValues) =>
-      links.compareAndSet(key, link.appliedRevision, { ...link, appliedValues: values, writeBack: next })
-    if (target === undefined && assignee === undefined) {
-      yield* record({ ...state, eventAt: change.dateModified, outcome: "unmapped", pending: false })
-      return done("unmapped")
-    }
-
-    // An agent's later change that keeps the status last written back (an edit, a second save of a workitem In
-    // Progress) writes nothing more while the ticket still has that status — applied as the value written or read
-    // back as it — and the change names no other mapped assignee and no new wrap-up code.
-    if (target !== undefined) {
-      const applied = link.appliedValues[target.key]
-      const ticketHasIt =
-        applied === target.value ||
-        (typeof applied === "string" && writeBackStatusMap(options.catalog, key.source)[applied] === target.status)
-      if (
-        state?.status === target.status &&
-        ticketHasIt &&
-        (assignee === undefined || assignee === state.assignee) &&
-        (change.wrapupCode === undefined || change.wrapupCode === state.wrapupCode)
-      ) {
-        yield* record({ ...state, eventAt: change.dateModified, outcome: "repeat", pending: false })
-        return done("repeat")
-      }
-    }
+    const assignee =
+      isNew && change.assigneeId !== undefined ? options.assignees?.[key.source]?.[change.assigneeId] : undefined
+    // What goes to the helpdesk: the status the rule wants there, and — for an agent's change that won — its
+    // assignee and the note.
+    const agentWon = targets?.winner.side === "agent"
+    const target = agentWon ? ctx.agentTarget(targets.winner.statusId) : undefined
+    // A person's helpdesk change is newer (or no status change decides) and the helpdesk has its status: only an
+    // assignee of the agent's change is left to write.
+    if (!agentWon && targets?.helpdesk === undefined && assignee === undefined)
+      // An agent's change that did not move the status (an edit) is no status change of theirs: nothing to write.
+      return yield* settle(statusLog.agent?.statusAt === change.dateModified ? "older" : "repeat")
+    if (agentWon && target === undefined && assignee === undefined) return yield* settle("unmapped")
+    if (
+      agentWon &&
+      targets.helpdesk === undefined &&
+      (state?.status === target?.status || !isNew) &&
+      (assignee === undefined || assignee === state?.assignee) &&
+      (change.wrapupCode === undefined || change.wrapupCode === state?.wrapupCode || !isNew)
+    )
+      return yield* settle("repeat")
+    // An agent's status that won is sent with every write of theirs (the writer skips a status the ticket has).
+    const wanted = agentWon ? target : targets?.helpdesk
+    const noted = agentWon ? isNew || state?.status !== target?.status : assignee !== undefined
 
     const wait = yield* options.budget.take(key.source)
     if (wait > 0) {
@@ -238,18 +297,19 @@ export const writeBackEntries = (
     // be no later than the newest helpdesk change applied, or than the last write-back (whose own update of the
     // ticket has its echo on the way).
     const seenUntil = latest(link.occurredAt, state?.lastWrittenAt)
-    const guarded = seenUntil !== undefined && waited < MAX_UNSEEN_WAITS
+    const guarded =
+      seenUntil !== undefined && waited < (options.fetch === undefined ? MAX_UNSEEN_WAITS : MAX_UNSEEN_WAITS_WITH_READS)
     if (seenUntil !== undefined && !guarded)
       log.warn(
         { source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, waits: waited, seenUntil },
         "the helpdesk change the write-back waited for never arrived; writing the agent's change anyway"
       )
-    const note = writeBackNote(change, statusName, options.workitemUrl?.(change.workitemId))
+    const note = noted ? writeBackNote(change, statusName, options.workitemUrl?.(change.workitemId)) : undefined
     const written = yield* Effect.either(
       writer.writeBack(key.ticketId, {
-        ...(target === undefined ? {} : { status: target.status }),
+        ...(wanted === undefined ? {} : { status: wanted.status }),
         ...(assignee === undefined ? {} : { assignee }),
-        note,
+        ...(note === undefined ? {} : { note }),
         ...(guarded ? { seenUntil } : {})
       })
     )
@@ -305,33 +365,67 @@ export const writeBackEntries = (
     const at = new Date(yield* Clock.currentTimeMillis).toISOString()
     // The applied status moves to the value written: the helpdesk's echo of it, and later forward events that keep
     // it, leave the agent's status alone. A write of the assignee alone keeps the status last written.
-    const status = target?.status ?? state?.status
-    const value = target?.value ?? state?.value
-    const ok = yield* record(
-      {
+    const status = wanted?.status ?? state?.status
+    const value = wanted === undefined ? state?.value : (wanted.value ?? undefined)
+    // The write's echo is Workbridge's own, not a person's change: the ticket's update time before it marks it.
+    const newestSeen = statusLog.helpdesk[statusLog.helpdesk.length - 1]?.at
+    // The later of the two: a vendor's update time read through its API may be in whole seconds where its webhooks
+    // give milliseconds, and the guard made sure the newest event seen is the ticket as the write found it.
+    const after = latest(written.right.updatedBefore, newestSeen) ?? at
+    const loggedWrite =
+      written.right.statusWritten && wanted?.value != null
+        ? observeWritten(statusLog, {
+            after,
+            value: wanted.value,
+            status: wanted.status,
+            matches: Object.entries(writeBackStatusMap(options.catalog, key.source)).flatMap(([v, st]) =>
+              st === wanted.status ? [v] : []
+            )
+          })
+        : statusLog
+    const ok = yield* links.compareAndSet(key, link.appliedRevision, {
+      ...base,
+      statusLog: loggedWrite,
+      appliedValues:
+        agentWon && target !== undefined && statusKey !== undefined
+          ? { ...base.appliedValues, [statusKey]: target.value }
+          : base.appliedValues,
+      writeBack: {
         ...(status === undefined ? {} : { status }),
         ...(value === undefined ? {} : { value }),
-        ...(assignee === undefined ? {} : { assignee }),
+        ...(assignee === undefined
+          ? state?.assignee === undefined
+            ? {}
+            : { assignee: state.assignee }
+          : { assignee }),
         lastWrittenAt: at,
         ...(change.wrapupCode !== undefined ? { wrapupCode: change.wrapupCode } : {}),
-        eventAt: change.dateModified,
+        eventAt: statusLog.agent?.eventAt ?? change.dateModified,
         outcome
-      },
-      target === undefined ? link.appliedValues : { ...link.appliedValues, [target.key]: target.value }
-    )
+      }
+    })
     if (!ok) log.warn({ source: key.source, ticketId: key.ticketId }, "the link moved during the write-back")
     log.info(
       {
         source: key.source,
         ticketId: key.ticketId,
         workitemId: link.workitemId,
-        status: target?.status,
+        status: wanted?.status,
         assignee,
-        outcome
+        outcome,
+        ...(agentWon ? {} : { restored: true })
       },
-      "written back to the helpdesk"
+      agentWon
+        ? "written back to the helpdesk"
+        : "a person's newer helpdesk status written back over Workbridge's write"
     )
-    return { _tag: "Done", outcome, outcomes: outcomesOf(entries, "applied"), workitemId: link.workitemId }
+    return {
+      _tag: "Done",
+      outcome,
+      outcomes: outcomesOf(entries, "applied"),
+      workitemId: link.workitemId,
+      ...(restore ? { restore: true } : {})
+    }
   })
 
 /** The fields an echo may differ in besides the status: bookkeeping Workbridge or the helpdesk moves on every change. */

@@ -1,0 +1,184 @@
+/** The "both" rule for the status over a link's status log (docs/write-back.md, "Who wins"). */
+import { describe, expect, it } from "vitest"
+import type { StatusLog, StatusSeen } from "../domain/records.js"
+import {
+  EMPTY_STATUS_LOG,
+  helpdeskStatusNow,
+  newestHelpdeskChange,
+  observeAgent,
+  observeHelpdesk,
+  observeWritten,
+  STATUS_SEEN_CAP,
+  statusTargets,
+  workitemStatusNow
+} from "./statusRule.js"
+
+/** Seconds after a fixed origin, as ISO-8601. */
+const t = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000).toISOString()
+/** A helpdesk event at second `s` (its revision orders like its time). */
+const seen = (s: number, value: string | null, raw = value ?? undefined): StatusSeen => ({
+  revision: `${String(s * 1_000_000).padStart(16, "0")}:0000:e${s}`,
+  at: t(s),
+  value,
+  ...(raw === undefined ? {} : { raw })
+})
+const helpdesk = (...events: ReadonlyArray<StatusSeen>): StatusLog => observeHelpdesk(EMPTY_STATUS_LOG, events)
+
+/** Zendesk-like: Genesys statuses by id, the catalog's values and the vendor's write-back statuses. */
+const CATALOG: Record<string, { status: string; value: string; helpdesk?: string }> = {
+  open: { status: "s-open", value: "open", helpdesk: "open" },
+  on_hold: { status: "s-waiting", value: "on_hold" },
+  solved: { status: "s-resolved", value: "solved", helpdesk: "solved" },
+  closed: { status: "s-closed", value: "closed", helpdesk: "solved" }
+}
+const ctx = {
+  statusIdOf: (value: string | null) => (value === null ? undefined : CATALOG[value]?.status),
+  agentTarget: (statusId: string) => {
+    const entry = Object.values(CATALOG).find((c) => c.status === statusId && c.helpdesk !== undefined)
+    return entry === undefined ? undefined : { value: entry.value, status: entry.helpdesk! }
+  },
+  helpdeskStatusOf: (value: string | null) => (value === null ? undefined : CATALOG[value]?.helpdesk)
+}
+/** An agent's change (its client named) at second `s`. */
+const agent = (log: StatusLog, s: number, statusId: string, own?: string) =>
+  observeAgent(log, { statusId, dateModified: t(s), modifiedBy: "agent" }, own)
+
+describe("newestHelpdeskChange", () => {
+  it("is the first event of the newest run of one status; a change of another field does not move it", () => {
+    const log = helpdesk(seen(10, "open"), seen(20, "on_hold"), seen(30, "on_hold"))
+    expect(newestHelpdeskChange(log)?.at).toBe(t(20))
+  })
+
+  it("moves when a late event shows the status changed earlier — or changed back in between", () => {
+    const late = observeHelpdesk(helpdesk(seen(85, "open"), seen(922, "solved")), [seen(577, "solved")])
+    expect(newestHelpdeskChange(late)?.at).toBe(t(577))
+    const flipped = observeHelpdesk(helpdesk(seen(16, "open"), seen(327, "on_hold"), seen(798, "on_hold")), [
+      seen(496, "solved")
+    ])
+    expect(newestHelpdeskChange(flipped)?.at).toBe(t(798))
+  })
+
+  it("does not count the echo of a write-back as a person's change", () => {
+    const written = observeWritten(helpdesk(seen(10, "open")), { after: t(10), value: "solved" })
+    const echoed = observeHelpdesk(written, [seen(30, "solved")])
+    expect(newestHelpdeskChange(echoed)?.at).toBe(t(10))
+    // A person choosing the same status later, with another status seen in between, is a change of theirs.
+    const again = observeHelpdesk(echoed, [seen(40, "open"), seen(50, "solved")])
+    expect(newestHelpdeskChange(again)?.at).toBe(t(50))
+  })
+
+  it("keeps one event per revision and only the newest ones", () => {
+    const many = helpdesk(...Array.from({ length: STATUS_SEEN_CAP + 5 }, (_, i) => seen(i + 1, "open")))
+    expect(many.helpdesk).toHaveLength(STATUS_SEEN_CAP)
+    expect(observeHelpdesk(many, [seen(STATUS_SEEN_CAP + 5, "solved")])).toBe(many)
+  })
+})
+
+describe("observeAgent", () => {
+  it("times the agent's status by its last move; an edit keeping the status does not move it", () => {
+    const closed = agent(EMPTY_STATUS_LOG, 100, "s-closed", "s-open")
+    expect(closed.agent).toMatchObject({ statusId: "s-closed", statusAt: t(100) })
+    const edited = agent(closed, 120, "s-closed", "s-open")
+    expect(edited.agent).toMatchObject({ statusId: "s-closed", statusAt: t(100), eventAt: t(120) })
+    // Older than the newest recorded: ignored.
+    expect(agent(edited, 110, "s-open", "s-open")).toBe(edited)
+  })
+
+  it("does not take the status Workbridge set for an agent's change", () => {
+    const log = { ...EMPTY_STATUS_LOG, movedAt: t(50) }
+    expect(agent(log, 60, "s-waiting", "s-waiting").agent?.statusAt).toBeUndefined()
+    // The workitem is at the agent's status only when the agent's change came after Workbridge's move.
+    const closed = agent(EMPTY_STATUS_LOG, 40, "s-closed", "s-open")
+    expect(workitemStatusNow({ ...closed, movedAt: t(50) }, "s-waiting")).toBe("s-waiting")
+    expect(workitemStatusNow({ ...closed, movedAt: t(30) }, "s-waiting")).toBe("s-closed")
+  })
+})
+
+describe("observeAgent, a workitem read by the write-back reconciliation", () => {
+  it("takes a status nobody is named for as Workbridge's when its latest move up to then set it", () => {
+    const log: StatusLog = {
+      ...EMPTY_STATUS_LOG,
+      movedAt: t(90),
+      movedTo: "s-resolved",
+      moves: [
+        { at: t(50), to: "s-closed" },
+        { at: t(90), to: "s-resolved" }
+      ]
+    }
+    // Read at 60, after Workbridge's move to Closed at 50: Workbridge's own status, not an agent's change.
+    expect(observeAgent(log, { statusId: "s-closed", dateModified: t(60) }, "s-resolved")).toBe(log)
+    // Another status than that move's, or an agent named: an agent's change.
+    expect(observeAgent(log, { statusId: "s-open", dateModified: t(60) }, "s-resolved").agent?.statusAt).toBe(t(60))
+    expect(
+      observeAgent(log, { statusId: "s-closed", dateModified: t(60), modifiedBy: "agent" }, "s-resolved").agent
+        ?.statusAt
+    ).toBe(t(60))
+  })
+
+  it("takes it as the agent's known status when an agent's status change came after Workbridge's move", () => {
+    // The agent closed at 40; Workbridge PATCHed another field at 60 (named last), then moved the status at 90.
+    const closed = agent({ ...EMPTY_STATUS_LOG, moves: [{ at: t(10), to: "s-open" }] }, 40, "s-closed", "s-open")
+    const log: StatusLog = {
+      ...closed,
+      movedAt: t(90),
+      movedTo: "s-open",
+      moves: [...closed.moves!, { at: t(90), to: "s-open" }]
+    }
+    expect(observeAgent(log, { statusId: "s-closed", dateModified: t(60) }, "s-open")).toBe(log)
+  })
+})
+
+describe("statusTargets", () => {
+  it("the agent's newer change wins: both sides at the agent's status", () => {
+    const log = agent(helpdesk(seen(10, "open"), seen(50, "open")), 40, "s-closed", "s-open")
+    expect(statusTargets(log, ctx)).toMatchObject({
+      winner: { side: "agent", statusId: "s-closed" },
+      value: "closed",
+      statusId: "s-closed",
+      helpdesk: { status: "solved", value: "closed" }
+    })
+  })
+
+  it("a person's newer change wins: the workitem follows the helpdesk, nothing is written there", () => {
+    const log = agent(helpdesk(seen(10, "open"), seen(60, "on_hold")), 40, "s-closed", "s-open")
+    const targets = statusTargets(log, ctx)
+    expect(targets).toMatchObject({ winner: { side: "helpdesk" }, value: "on_hold", statusId: "s-waiting" })
+    expect(targets?.helpdesk).toBeUndefined()
+  })
+
+  it("flips when a late helpdesk event shows the person's change came before the agent's", () => {
+    const before = agent(helpdesk(seen(85, "open"), seen(922, "solved")), 611, "s-open", "s-resolved")
+    expect(statusTargets(before, ctx)?.winner.side).toBe("helpdesk")
+    const after = observeHelpdesk(before, [seen(577, "solved"), seen(603, "solved")])
+    expect(statusTargets(after, ctx)).toMatchObject({
+      winner: { side: "agent" },
+      statusId: "s-open",
+      helpdesk: { status: "open", value: "open" }
+    })
+  })
+
+  it("writes a person's newer status back when a write-back replaced it", () => {
+    const log = observeWritten(
+      agent(helpdesk(seen(16, "open"), seen(327, "on_hold"), seen(798, "on_hold")), 797, "s-closed", "s-waiting"),
+      {
+        after: t(798),
+        value: "closed"
+      }
+    )
+    // Until the late event, the agent's change looks newer and the helpdesk has its status.
+    expect(statusTargets(log, ctx)).toMatchObject({ winner: { side: "agent" } })
+    expect(statusTargets(log, ctx)?.helpdesk).toBeUndefined()
+    expect(helpdeskStatusNow(log)?.value).toBe("closed")
+    const late = observeHelpdesk(log, [seen(496, "solved", "solved")])
+    expect(statusTargets(late, ctx)).toMatchObject({
+      winner: { side: "helpdesk", at: t(798) },
+      value: "on_hold",
+      statusId: "s-waiting",
+      helpdesk: { status: "on_hold", value: "on_hold" }
+    })
+  })
+
+  it("decides nothing without a change on either side", () => {
+    expect(statusTargets(EMPTY_STATUS_LOG, ctx)).toBeUndefined()
+  })
+})

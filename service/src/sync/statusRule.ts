@@ -1,0 +1,239 @@
+/**
+ * The "both" rule for the status (docs/write-back.md, "Who wins"): the newest change wins — a person's change of the
+ * ticket's status in the helpdesk against an agent's change of the workitem's status in Genesys. Pure functions over
+ * the link's `StatusLog`, which both directions feed:
+ *
+ * - every helpdesk event of the ticket the service gets (applied, coalesced, arriving late after a newer one, read
+ *   back by a fetch or a reconciliation) adds its revision, time and status to `helpdesk`;
+ * - every write-back that changed the helpdesk status adds the ticket's update time read just before it to
+ *   `written`, so that the event it causes (its echo) is known as Workbridge's and not a person's change;
+ * - every agent change of the workitem updates `agent` (a change that keeps the status does not move its time);
+ * - every PATCH or POST of Workbridge's that set the status records Genesys's `dateModified` as `movedAt`.
+ *
+ * A person's newest status change is the first helpdesk event of the newest run of one status that no write-back
+ * explains. Its time is exact when every event arrived; an event arriving late (after a newer one) can move it, and
+ * the rule is decided again then. The winner's status is what both sides should end at.
+ */
+import { type Catalog, compareRevision, writeBackStatusMap, writeBackTarget } from "@workbridge/catalog"
+import type { WorktypeStatus } from "@workbridge/genesys"
+import type { AgentStatus, StatusLog, StatusSeen, StatusWritten } from "../domain/records.js"
+
+/** How many helpdesk events a link keeps (a ticket's newest changes; the older ones no longer decide anything). */
+export const STATUS_SEEN_CAP = 32
+/** How many write-backs a link keeps. */
+export const STATUS_WRITTEN_CAP = 8
+/** How many of Workbridge's own status moves a link keeps. */
+export const STATUS_MOVES_CAP = 8
+
+export const EMPTY_STATUS_LOG: StatusLog = { helpdesk: [], written: [] }
+
+const ms = (iso: string): number => Date.parse(iso)
+
+/** The log with helpdesk events added: ordered by revision, one per revision (the first seen stays). */
+export const observeHelpdesk = (log: StatusLog, seen: ReadonlyArray<StatusSeen>): StatusLog => {
+  const known = new Set(log.helpdesk.map((s) => s.revision))
+  const added = seen.filter((s) => {
+    if (known.has(s.revision)) return false
+    known.add(s.revision)
+    return true
+  })
+  if (added.length === 0) return log
+  const helpdesk = [...log.helpdesk, ...added]
+    .sort((a, b) => compareRevision(a.revision, b.revision))
+    .slice(-STATUS_SEEN_CAP)
+  return { ...log, helpdesk }
+}
+
+/** The log with a write-back of the status recorded. */
+export const observeWritten = (log: StatusLog, written: StatusWritten): StatusLog => ({
+  ...log,
+  written: [...log.written, written].slice(-STATUS_WRITTEN_CAP)
+})
+
+/** The workitem's status as far as Workbridge knows: an agent's newer change, else the status it set itself. */
+export const workitemStatusNow = (log: StatusLog, ownStatusId: string | undefined): string | undefined => {
+  const agent = log.agent
+  if (agent?.lastStatusId === undefined) return ownStatusId
+  return log.movedAt === undefined || ms(agent.eventAt) > ms(log.movedAt) ? agent.lastStatusId : ownStatusId
+}
+
+/**
+ * The log with an agent's change of the workitem recorded (nothing when one as new was recorded already). It moves
+ * the agent's status time only when its status differs from the one the workitem had (`ownStatusId`: the status
+ * Workbridge set, unless an agent's change came after that).
+ */
+export const observeAgent = (
+  log: StatusLog,
+  change: {
+    readonly statusId?: string | undefined
+    readonly dateModified: string
+    readonly modifiedBy?: string | undefined
+  },
+  ownStatusId: string | undefined
+): StatusLog => {
+  const before = log.agent
+  if (before !== undefined && ms(change.dateModified) <= ms(before.eventAt)) return log
+  // A workitem read by the write-back reconciliation whose last change was Workbridge's own names nobody, and its
+  // time is that change's, not its status's: its status is no news when it is the one the workitem had then as far
+  // as the log knows (Workbridge's latest move up to then, or an agent's later status change).
+  if (change.modifiedBy === undefined && change.statusId !== undefined) {
+    const at = ms(change.dateModified)
+    const ours = (log.moves ?? []).filter((m) => ms(m.at) <= at).at(-1)
+    const agents =
+      before?.statusId !== undefined && before.statusAt !== undefined && ms(before.statusAt) <= at
+        ? { at: before.statusAt, to: before.statusId }
+        : undefined
+    const known = ours === undefined ? agents : agents === undefined || ms(ours.at) >= ms(agents.at) ? ours : agents
+    if (known?.to === change.statusId) return log
+  }
+  // The status before this change: an agent's newer change, else the one Workbridge set (not one it learned from
+  // a PATCH's answer: that may be this very change of the agent's).
+  const had = workitemStatusNow(log, log.movedTo ?? ownStatusId)
+  const moved = change.statusId !== undefined && change.statusId !== had
+  const agent: AgentStatus = moved
+    ? {
+        eventAt: change.dateModified,
+        lastStatusId: change.statusId!,
+        statusId: change.statusId!,
+        statusAt: change.dateModified,
+        change: change as Readonly<Record<string, unknown>>
+      }
+    : {
+        ...before,
+        eventAt: change.dateModified,
+        ...(change.statusId !== undefined ? { lastStatusId: change.statusId } : {})
+      }
+  return { ...log, agent }
+}
+
+/**
+ * Whether a write-back and a helpdesk event name the same status: the same catalog value, or the same status as the
+ * helpdesk names it (a write of `closed` is Zendesk's `solved`, which its echo reports as `solved`).
+ */
+const sameStatus = (w: StatusWritten, s: { readonly value: string | null; readonly raw?: string }): boolean =>
+  w.value === s.value ||
+  (w.status !== undefined && s.raw !== undefined && w.status === s.raw) ||
+  (s.value !== null && w.matches?.includes(s.value) === true)
+
+/** A person's newest change of the helpdesk status (undefined: none seen). */
+export const newestHelpdeskChange = (log: StatusLog): StatusSeen | undefined => {
+  const seen = log.helpdesk
+  for (let i = seen.length - 1; i >= 0; i--) {
+    const s = seen[i]!
+    const before = seen[i - 1]
+    if (before !== undefined && before.value === s.value) continue
+    const at = ms(s.at)
+    const from = before === undefined ? Number.NEGATIVE_INFINITY : ms(before.at)
+    // The first event after a write-back of this very status, with nothing seen in between: that write's echo.
+    const own = log.written.some((w) => sameStatus(w, s) && ms(w.after) < at && ms(w.after) >= from)
+    if (!own) return s
+  }
+  return undefined
+}
+
+export type StatusWinner =
+  | { readonly side: "helpdesk"; readonly at: string; readonly seen: StatusSeen }
+  | { readonly side: "agent"; readonly at: string; readonly statusId: string }
+
+/** Whose status both sides should end at: the newer of a person's helpdesk change and an agent's (a tie: the agent's). */
+export const statusWinner = (log: StatusLog): StatusWinner | undefined => {
+  const helpdesk = newestHelpdeskChange(log)
+  const agent = log.agent
+  if (
+    agent?.statusId !== undefined &&
+    agent.statusAt !== undefined &&
+    (helpdesk === undefined || ms(agent.statusAt) >= ms(helpdesk.at))
+  )
+    return { side: "agent", at: agent.statusAt, statusId: agent.statusId }
+  return helpdesk === undefined ? undefined : { side: "helpdesk", at: helpdesk.at, seen: helpdesk }
+}
+
+/** The helpdesk's status as far as Workbridge knows: its newest event, or a write-back made after it. */
+export const helpdeskStatusNow = (
+  log: StatusLog
+): { readonly value: string | null; readonly raw?: string } | undefined => {
+  const newest = log.helpdesk[log.helpdesk.length - 1]
+  const written = log.written[log.written.length - 1]
+  if (written !== undefined && (newest === undefined || ms(written.after) >= ms(newest.at)))
+    return { value: written.value, ...(written.status === undefined ? {} : { raw: written.status }) }
+  return newest
+}
+
+/** What the rule needs of the catalog and the worktype. */
+export interface StatusContext {
+  /** The worktype status a catalog status value maps to (its id). */
+  readonly statusIdOf: (value: string | null) => string | undefined
+  /** The catalog value and the helpdesk status an agent's workitem status writes back as (undefined: not mapped). */
+  readonly agentTarget: (statusId: string) => { readonly value: string; readonly status: string } | undefined
+  /** The helpdesk status a catalog value writes back as (undefined: not mapped). */
+  readonly helpdeskStatusOf: (value: string | null) => string | undefined
+}
+
+/** Where both sides should end, by the rule. */
+export interface StatusTargets {
+  readonly winner: StatusWinner
+  /** The catalog status value the workitem's status should stand for (undefined: the rule leaves it as it is). */
+  readonly value?: string | null
+  /** The workitem status it should have (undefined: the rule leaves it as it is). */
+  readonly statusId?: string
+  /**
+   * The helpdesk status to write, as the helpdesk names it, with its catalog value: the agent's status when it won
+   * and the helpdesk has another, or a person's newest status when a write-back replaced it after it was made.
+   * Undefined: the helpdesk has it already, or it has no status to write.
+   */
+  readonly helpdesk?: { readonly status: string; readonly value: string | null }
+}
+
+export const statusTargets = (log: StatusLog, ctx: StatusContext): StatusTargets | undefined => {
+  const winner = statusWinner(log)
+  if (winner === undefined) return undefined
+  const now = helpdeskStatusNow(log)
+  if (winner.side === "agent") {
+    const target = ctx.agentTarget(winner.statusId)
+    const has =
+      target === undefined ||
+      (now !== undefined &&
+        (now.value === target.value || now.raw === target.status || ctx.helpdeskStatusOf(now.value) === target.status))
+    return {
+      winner,
+      statusId: winner.statusId,
+      ...(target === undefined ? {} : { value: target.value }),
+      ...(has ? {} : { helpdesk: { status: target.status, value: target.value } })
+    }
+  }
+  const seen = winner.seen
+  const statusId = ctx.statusIdOf(seen.value)
+  // The person's status as the helpdesk's writes name it: its write-back status when it has one (an adapter may
+  // report a status in other words than the vendor's API takes), else as the event reported it.
+  const status = ctx.helpdeskStatusOf(seen.value) ?? seen.raw
+  const restore =
+    now !== undefined &&
+    now.value !== seen.value &&
+    !(now.raw !== undefined && (now.raw === seen.raw || now.raw === status)) &&
+    status !== undefined
+  return {
+    winner,
+    value: seen.value,
+    ...(statusId === undefined ? {} : { statusId }),
+    ...(restore ? { helpdesk: { status: status!, value: seen.value } } : {})
+  }
+}
+
+/** The rule's context from the catalog and the worktype's statuses now. */
+export const statusContext = (
+  catalog: Catalog,
+  source: string,
+  statuses: () => ReadonlyArray<WorktypeStatus>
+): StatusContext => ({
+  statusIdOf: (value) => {
+    if (value === null) return undefined
+    const name = catalog.statusMapping[value]
+    return name === undefined ? undefined : statuses().find((s) => s.name === name)?.id
+  },
+  agentTarget: (statusId) => {
+    const name = statuses().find((s) => s.id === statusId)?.name
+    const target = name === undefined ? undefined : writeBackTarget(catalog, source, name)
+    return target === undefined ? undefined : { value: target.value, status: target.status }
+  },
+  helpdeskStatusOf: (value) => (value === null ? undefined : writeBackStatusMap(catalog, source)[value])
+})
