@@ -2,7 +2,8 @@
  * Freshdesk read client: `GET /api/v2/tickets?updated_since=&order_by=updated_at&order_type=asc` and
  * `GET /api/v2/tickets/{id}` (docs/helpdesks.md#reading-the-helpdesk-api).
  */
-import { FetchHttpClient, HttpClientRequest } from "@effect/platform"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { freshdesk } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"

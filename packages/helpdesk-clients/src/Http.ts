@@ -2,7 +2,8 @@
  * What the read clients share: their errors, the rate-limit retry (a 429's `Retry-After` honoured through an Effect
  * `Schedule`), the JSON call over `@effect/platform`'s `HttpClient`, and the opaque cursors.
  */
-import { HttpClient, type HttpClientRequest } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Data, Duration, Effect, Schedule } from "effect"
 
 /** A read failed: the vendor refused it (status), it could not be decoded, or the network failed. Never holds a credential. */

@@ -2,7 +2,9 @@
  * Jira Cloud read client: `POST /rest/api/3/search/jql` with `updated >= "…" ORDER BY updated ASC` and
  * `nextPageToken`, and `GET /rest/api/3/issue/{idOrKey}` (docs/helpdesks.md#reading-the-helpdesk-api).
  */
-import { FetchHttpClient, type HttpClient, HttpClientRequest } from "@effect/platform"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { adfToText, jira } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"

@@ -3,7 +3,8 @@
  * `sysparm_query=sys_updated_on>=…^ORDERBYsys_updated_on^ORDERBYsys_id`, `sysparm_limit`/`sysparm_offset` and the
  * `Link` header, and single records (docs/helpdesks.md#reading-the-helpdesk-api).
  */
-import { FetchHttpClient, HttpClientRequest } from "@effect/platform"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { SERVICENOW_RECORD_FIELDS, servicenow } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"

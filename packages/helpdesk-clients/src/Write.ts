@@ -6,7 +6,7 @@
  */
 import { parseInstant } from "@workbridge/adapters"
 import { Effect } from "effect"
-import type { HttpClientRequest } from "@effect/platform"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
 
 export interface WriteBack {

@@ -2,7 +2,8 @@
  * Zendesk Support read client: the cursor-based incremental ticket export and the single-ticket read
  * (docs/helpdesks.md#reading-the-helpdesk-api).
  */
-import { FetchHttpClient, HttpClientRequest } from "@effect/platform"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { zendesk } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"

@@ -1,28 +1,54 @@
 /**
- * The service process's V8 heap growth. With fast allocation (a webhook storm: every request's body, event and
- * SQLite row is garbage a moment later) V8 lets the old generation grow up to 4× its live size before the next
- * full collection, so the resident size balloons although little stays alive (docs/benchmarks.md figure 5).
- * `main.ts` caps that growth at a fixed `HEAP_GROWING_PERCENT` per full collection — unless the operator chose
- * their own V8 heap flags (`node --heap-growing-percent=…`, `NODE_OPTIONS`), which are left alone.
+ * The service process's V8 heap sizing, set by `main.ts` before the service's modules load (docs/benchmarks.md
+ * figure 5). An operator's own V8 flags for the same thing (`node --… main.js`, `NODE_OPTIONS`) are left alone.
+ *
+ * - Old generation: with fast allocation (a webhook storm: every request's body, event and SQLite row is garbage a
+ *   moment later) V8 lets it grow up to 4× its live size before the next full collection, so the resident size
+ *   balloons although little stays alive. It is capped at `HEAP_GROWING_PERCENT` of the live size per full
+ *   collection.
+ * - Young generation: V8 doubles the semi-spaces (new objects) whenever much survives a scavenge, up to 16 MB each
+ *   (32 MB resident) on 64-bit — which module loading alone triggers, although about 1 MB of it is in use once the
+ *   service listens. `--max-semi-space-size` is read only when the heap is created, so it cannot be set from inside
+ *   the process; `--semi-space-growth-factor=1` can (V8 reads it at each scavenge) and keeps the semi-spaces at their
+ *   initial size (1 MB each). Scavenges become more frequent and each one cheaper.
  */
 import * as v8 from "node:v8"
 
 /** The old generation may grow by this much of its live size before the next full collection. */
 export const HEAP_GROWING_PERCENT = 10
+/** The semi-spaces grow by this factor when a scavenge asks for more room: 1 keeps them at their initial size. */
+export const SEMI_SPACE_GROWTH_FACTOR = 1
 
-/** The V8 flag `main.ts` sets, or undefined when the process was started with its own `--heap-growing-percent`. */
-export const heapGrowthFlag = (
-  execArgv: ReadonlyArray<string>,
-  nodeOptions: string | undefined
-): string | undefined => {
-  const given = [...execArgv, ...(nodeOptions ?? "").split(/\s+/)]
-  return given.some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a))
+const givenFlags = (execArgv: ReadonlyArray<string>, nodeOptions: string | undefined): ReadonlyArray<string> => [
+  ...execArgv,
+  ...(nodeOptions ?? "").split(/\s+/)
+]
+
+/** The old-generation flag `main.ts` sets, or undefined when the process was started with its own `--heap-growing-percent`. */
+export const heapGrowthFlag = (execArgv: ReadonlyArray<string>, nodeOptions: string | undefined): string | undefined =>
+  givenFlags(execArgv, nodeOptions).some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a))
     ? undefined
     : `--heap-growing-percent=${HEAP_GROWING_PERCENT}`
-}
 
-/** Apply `heapGrowthFlag` to this process (V8 reads it at every full collection). */
+/**
+ * The young-generation flag `main.ts` sets, or undefined when the process was started with its own semi-space
+ * sizing (`--max-semi-space-size`, `--min-semi-space-size`, `--semi-space-growth-factor`).
+ */
+export const youngGenerationFlag = (
+  execArgv: ReadonlyArray<string>,
+  nodeOptions: string | undefined
+): string | undefined =>
+  givenFlags(execArgv, nodeOptions).some((a) =>
+    /^--((max|min)[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)(=|$)/.test(a)
+  )
+    ? undefined
+    : `--semi-space-growth-factor=${SEMI_SPACE_GROWTH_FACTOR}`
+
+/** Apply `heapGrowthFlag` and `youngGenerationFlag` to this process. */
 export const capHeapGrowth = (): void => {
-  const flag = heapGrowthFlag(process.execArgv, process.env["NODE_OPTIONS"])
-  if (flag !== undefined) v8.setFlagsFromString(flag)
+  for (const flag of [
+    heapGrowthFlag(process.execArgv, process.env["NODE_OPTIONS"]),
+    youngGenerationFlag(process.execArgv, process.env["NODE_OPTIONS"])
+  ])
+    if (flag !== undefined) v8.setFlagsFromString(flag)
 }

@@ -18,7 +18,6 @@ import { type RateBudget, rateBudgetLayerMemory as rateBudgetLayer } from "@work
 import * as SqliteAuditTrail from "../observability/SqliteAuditTrail.js"
 import { SqliteStoresLive } from "./SqliteStores.js"
 import type { DistributedStartError } from "../distributed/Connections.js"
-import { DistributedStoresLive } from "../distributed/Layers.js"
 import { type WriteBuckets, memoryBucketsLayer } from "../writeBack/Budget.js"
 
 export type StoreServices = Inbox | LinkStore | AuditTrail | FeedCursors | RateBudget | WriteBuckets
@@ -43,18 +42,27 @@ const embedded = (config: ServiceConfig, log: Log["Type"]): Stores => {
   )
 }
 
-/** RabbitMQ + Redis stores and the budget shared by the replicas of one Genesys OAuth client. */
+/**
+ * RabbitMQ + Redis stores and the budget shared by the replicas of one Genesys OAuth client. Loaded only here: an
+ * embedded deployment never loads the RabbitMQ and Redis clients (docs/benchmarks.md figure 5).
+ */
 const distributed = (config: ServiceConfig, log: Log["Type"], clientId: string): Stores =>
-  DistributedStoresLive({
-    settings: config.stores.distributed!,
-    hardLimit: config.inboxHardLimit,
-    settleMs: config.coalesceMs,
-    budgetPerMinute: config.budgetPerMinute,
-    budgetBurst: config.budgetBurst,
-    clientId,
-    log,
-    auditRetentionDays: config.auditRetentionDays
-  })
+  Layer.unwrapEffect(
+    Effect.map(
+      Effect.promise(() => import("../distributed/Layers.js")),
+      ({ DistributedStoresLive }) =>
+        DistributedStoresLive({
+          settings: config.stores.distributed!,
+          hardLimit: config.inboxHardLimit,
+          settleMs: config.coalesceMs,
+          budgetPerMinute: config.budgetPerMinute,
+          budgetBurst: config.budgetBurst,
+          clientId,
+          log,
+          auditRetentionDays: config.auditRetentionDays
+        })
+    )
+  )
 
 export const StoresLive = (
   config: ServiceConfig
