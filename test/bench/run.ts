@@ -37,7 +37,8 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
   },
   {
     name: "coalesce-ms",
-    description: "WORKBRIDGE_COALESCE_MS of the service in figures 1-2 (empty: the service's default)",
+    description:
+      "WORKBRIDGE_COALESCE_MS of the service in figures 1-2 and of the distributed replicas (empty: the service's default)",
     default: ""
   },
   { name: "rss-events", description: "events of the memory storm (0 skips figure 5)", default: 100000, min: 0 },
@@ -765,6 +766,8 @@ const main = async (): Promise<number> => {
     say(
       `distributed storm: 3 replicas on RabbitMQ + Redis, ${String(flags["events"])} events over ${String(flags["tickets"])} tickets, budget ${String(flags["budget"])}/min`
     )
+    // The same storm (seed), sender concurrency, service build and coalescing window as figures 1-2.
+    const coalesce = String(flags["coalesce-ms"])
     figures.rows.push(
       ...(await distributedBenchRows({
         tickets: flags["tickets"] as number,
@@ -772,6 +775,10 @@ const main = async (): Promise<number> => {
         budgetPerMinute: flags["budget"] as number,
         replicas: 3,
         kills: 1,
+        seed: flags["seed"] as number,
+        concurrency: flags["concurrency"] as number,
+        compiled,
+        ...(coalesce === "" ? {} : { serviceEnv: { WORKBRIDGE_COALESCE_MS: coalesce } }),
         log: say
       }))
     )
