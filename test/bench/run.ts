@@ -36,6 +36,11 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
     min: 60
   },
   {
+    name: "prefetch",
+    description: "WORKBRIDGE_PREFETCH of the distributed replicas (empty: the service's default)",
+    default: ""
+  },
+  {
     name: "coalesce-ms",
     description:
       "WORKBRIDGE_COALESCE_MS of the service in figures 1-2 and of the distributed replicas (empty: the service's default)",
@@ -736,6 +741,10 @@ const main = async (): Promise<number> => {
     )
     return 2
   }
+  if (String(flags["prefetch"]) !== "" && !/^\d+$/.test(String(flags["prefetch"]))) {
+    process.stderr.write(`bench: --prefetch must be a whole number (got "${String(flags["prefetch"])}")\n`)
+    return 2
+  }
   const distributed = String(flags["distributed"])
   if (!["auto", "on", "off"].includes(distributed)) {
     process.stderr.write(`bench: --distributed is auto, on or off (got "${distributed}")\n`)
@@ -768,6 +777,7 @@ const main = async (): Promise<number> => {
     )
     // The same storm (seed), sender concurrency, service build and coalescing window as figures 1-2.
     const coalesce = String(flags["coalesce-ms"])
+    const prefetch = String(flags["prefetch"])
     figures.rows.push(
       ...(await distributedBenchRows({
         tickets: flags["tickets"] as number,
@@ -778,7 +788,10 @@ const main = async (): Promise<number> => {
         seed: flags["seed"] as number,
         concurrency: flags["concurrency"] as number,
         compiled,
-        ...(coalesce === "" ? {} : { serviceEnv: { WORKBRIDGE_COALESCE_MS: coalesce } }),
+        serviceEnv: {
+          ...(coalesce === "" ? {} : { WORKBRIDGE_COALESCE_MS: coalesce }),
+          ...(prefetch === "" ? {} : { WORKBRIDGE_PREFETCH: prefetch })
+        },
         log: say
       }))
     )
