@@ -34,4 +34,25 @@ describe("distributed storm call breakdown", () => {
       `by operation: POST ${W} 3 (1.50/ticket; 429: 1), PATCH ${W}/{workitemId} 3 (1.50/ticket; 5xx: 1), GET ${W}/{workitemId} 1 (0.50/ticket; none: 1), POST ${W}/query 1 (0.50/ticket); workitems by calls naming them (PATCH, GET): 1 → 1, 3 → 1`
     )
   })
+
+  it("counts, per operation, the calls made before the storm had arrived", () => {
+    const at = (ms: number) => new Date(ms).toISOString()
+    const b = breakDownCalls(
+      [
+        { method: "POST", path: W, route: W, status: 200, at: at(1_000) },
+        { method: "PATCH", path: `${W}/${A}`, route: `${W}/{workitemId}`, status: 200, at: at(2_000) },
+        { method: "POST", path: W, route: W, status: 200, at: at(3_000) },
+        { method: "PATCH", path: `${W}/${A}`, route: `${W}/{workitemId}`, status: 200, at: at(3_001) }
+      ],
+      2,
+      3_000
+    )
+    expect(b.byOperation.map((o) => [o.operation, o.calls, o.whileArriving])).toEqual([
+      [`POST ${W}`, 2, 2],
+      [`PATCH ${W}/{workitemId}`, 2, 1]
+    ])
+    expect(formatBreakdown(b)).toBe(
+      `by operation: POST ${W} 2 (1.00/ticket; 2 while the storm arrived), PATCH ${W}/{workitemId} 2 (1.00/ticket; 1 while the storm arrived); workitems by calls naming them (PATCH, GET): 2 → 1`
+    )
+  })
 })

@@ -36,8 +36,14 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
     min: 60
   },
   {
+    name: "prefetch",
+    description: "WORKBRIDGE_PREFETCH of the distributed replicas (empty: the service's default)",
+    default: ""
+  },
+  {
     name: "coalesce-ms",
-    description: "WORKBRIDGE_COALESCE_MS of the service in figures 1-2 (empty: the service's default)",
+    description:
+      "WORKBRIDGE_COALESCE_MS of the service in figures 1-2 and of the distributed replicas (empty: the service's default)",
     default: ""
   },
   { name: "rss-events", description: "events of the memory storm (0 skips figure 5)", default: 100000, min: 0 },
@@ -735,6 +741,10 @@ const main = async (): Promise<number> => {
     )
     return 2
   }
+  if (String(flags["prefetch"]) !== "" && !/^\d+$/.test(String(flags["prefetch"]))) {
+    process.stderr.write(`bench: --prefetch must be a whole number (got "${String(flags["prefetch"])}")\n`)
+    return 2
+  }
   const distributed = String(flags["distributed"])
   if (!["auto", "on", "off"].includes(distributed)) {
     process.stderr.write(`bench: --distributed is auto, on or off (got "${distributed}")\n`)
@@ -765,6 +775,9 @@ const main = async (): Promise<number> => {
     say(
       `distributed storm: 3 replicas on RabbitMQ + Redis, ${String(flags["events"])} events over ${String(flags["tickets"])} tickets, budget ${String(flags["budget"])}/min`
     )
+    // The same storm (seed), sender concurrency, service build and coalescing window as figures 1-2.
+    const coalesce = String(flags["coalesce-ms"])
+    const prefetch = String(flags["prefetch"])
     figures.rows.push(
       ...(await distributedBenchRows({
         tickets: flags["tickets"] as number,
@@ -772,6 +785,13 @@ const main = async (): Promise<number> => {
         budgetPerMinute: flags["budget"] as number,
         replicas: 3,
         kills: 1,
+        seed: flags["seed"] as number,
+        concurrency: flags["concurrency"] as number,
+        compiled,
+        serviceEnv: {
+          ...(coalesce === "" ? {} : { WORKBRIDGE_COALESCE_MS: coalesce }),
+          ...(prefetch === "" ? {} : { WORKBRIDGE_PREFETCH: prefetch })
+        },
         log: say
       }))
     )

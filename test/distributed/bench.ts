@@ -3,6 +3,7 @@
  * RabbitMQ + Redis, as rows of the bench table (`BenchRow`), to sit next to the embedded default's figures.
  *
  *   node --import tsx test/distributed/bench.ts [--tickets 1000] [--events 10000] [--budget 3000] [--replicas 3] [--kills 1]
+ *     [--concurrency 16] [--seed 7] [--coalesce-ms N] [--prefetch N]
  *
  * prints the table and, as its last line, the rows as JSON (`distributedBenchRows` returns the same rows).
  */
@@ -11,11 +12,26 @@ import { type DistributedStormOptions, formatBreakdown, runDistributedStorm } fr
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits)
 
+/** The violations by invariant, with the first detail of each: `budget 1 (1212 calls in one minute, …)`. */
+const summarize = (violations: ReadonlyArray<{ readonly invariant: string; readonly detail: string }>): string => {
+  const by = new Map<string, { n: number; first: string }>()
+  for (const v of violations) {
+    const e = by.get(v.invariant)
+    if (e === undefined) by.set(v.invariant, { n: 1, first: v.detail })
+    else e.n++
+  }
+  return [...by].map(([k, e]) => `${k} ${e.n} (${e.first})`).join("; ")
+}
+
 export const distributedBenchRows = async (options: DistributedStormOptions): Promise<Array<BenchRow>> => {
   const run = await runDistributedStorm(options)
   const calls = run.report.calls
   const b = run.budget
-  const conditions = `${run.replicas} replicas on RabbitMQ + Redis (${run.partitions} partitions), ${options.events} events (${run.deliveries} deliveries with duplicates) over ${options.tickets} tickets, shared budget ${options.budgetPerMinute ?? 300}/min, ${run.kills} replica killed with kill -9; invariants ${run.report.ok ? "held" : `VIOLATED (${run.report.violations.length})`}`
+  const budget = options.budgetPerMinute ?? 300
+  const settings = Object.entries(options.serviceEnv ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ")
+  const conditions = `${run.replicas} replicas on RabbitMQ + Redis (${run.partitions} partitions${options.compiled === true ? ", the production build" : ", the sources through tsx"}${settings === "" ? "" : `, ${settings}`}), ${options.events} events (${run.deliveries} deliveries with duplicates) over ${options.tickets} tickets arriving in ${fmt(run.sendMs / 1000, 1)} s (${fmt(run.deliveries / (run.sendMs / 1000), 0)} deliveries/s against a budget of ${fmt(budget / 60, 0)} calls/s; ${options.concurrency ?? 16} requests in flight), shared budget ${budget}/min, ${run.kills} replica killed with kill -9; invariants ${run.report.ok ? "held" : `VIOLATED (${run.report.violations.length}: ${summarize(run.report.violations)})`}`
   const rows: Array<BenchRow> = []
   if (calls !== undefined) {
     rows.push({
@@ -24,10 +40,12 @@ export const distributedBenchRows = async (options: DistributedStormOptions): Pr
       measured: fmt(calls.perTicket),
       goal: "≤ 1.5",
       met: calls.perTicket <= 1.5 && run.report.ok,
-      note: `${conditions}; ${calls.api} API calls (+${calls.token} token); all the replicas' calls since their first start (start-up checks included) ${formatBreakdown(run.breakdown)}`,
+      note: `${conditions}; ${calls.api} API calls (+${calls.token} token); replicas' peak RSS ${run.peakRssBytes.map((b) => (b === undefined ? "n/a" : `${(b / 1024 / 1024).toFixed(0)} MB`)).join(", ")}; all the replicas' calls since their first start (start-up checks included) ${formatBreakdown(run.breakdown)}`,
       data: {
         calls,
         breakdown: run.breakdown,
+        peakRssBytes: run.peakRssBytes,
+        sendMs: run.sendMs,
         report: {
           ok: run.report.ok,
           counts: run.report.counts,
@@ -69,6 +87,12 @@ if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${proce
       budgetPerMinute: flag(args, "budget", 3000),
       replicas: flag(args, "replicas", 3),
       kills: flag(args, "kills", 1),
+      concurrency: flag(args, "concurrency", 16),
+      seed: flag(args, "seed", 7),
+      serviceEnv: {
+        ...(args.includes("--coalesce-ms") ? { WORKBRIDGE_COALESCE_MS: String(flag(args, "coalesce-ms", 0)) } : {}),
+        ...(args.includes("--prefetch") ? { WORKBRIDGE_PREFETCH: String(flag(args, "prefetch", 0)) } : {})
+      },
       log: (line) => process.stderr.write(`${line}\n`)
     })
     process.stdout.write(`${formatTable(rows)}\n${JSON.stringify(rows)}\n`)

@@ -44,7 +44,12 @@ export interface DistributedStormOptions {
   /** Periodic injected 429 bursts with `Retry-After` (seconds); default none. */
   readonly retryAfterSeconds?: number
   readonly seed?: number
+  /** Webhook requests in flight while sending the storm; default 16. */
   readonly concurrency?: number
+  /** Run the replicas from the production build (`node service/dist/main.js`, built beforehand) instead of tsx. */
+  readonly compiled?: boolean
+  /** Extra environment for every replica (e.g. `WORKBRIDGE_COALESCE_MS`, `WORKBRIDGE_PREFETCH`). */
+  readonly serviceEnv?: Readonly<Record<string, string>>
   readonly log?: (line: string) => void
 }
 
@@ -65,6 +70,8 @@ export interface DistributedStormResult extends StormRun {
   readonly redisClientsKilled: number
   /** Every Genesys call of the replicas since their first start (token requests excluded; start-up checks included), by operation and outcome, and per workitem. */
   readonly breakdown: CallBreakdown
+  /** Each replica's peak RSS (VmHWM of its current process, after the drain), bytes; undefined where unreadable. */
+  readonly peakRssBytes: ReadonlyArray<number | undefined>
 }
 
 export interface CallBreakdown {
@@ -75,6 +82,8 @@ export interface CallBreakdown {
     readonly calls: number
     readonly perTicket: number
     readonly byStatus: Readonly<Record<string, number>>
+    /** Of those, the calls that reached Genesys before the storm had arrived (when the arrival's end is given). */
+    readonly whileArriving?: number
   }>
   /** Calls addressed to one workitem (`…/workitems/{id}`: PATCH, GET), per workitem: how many workitems had n. */
   readonly perWorkitem: Readonly<Record<string, number>>
@@ -90,16 +99,20 @@ export const breakDownCalls = (
     readonly path: string
     readonly route?: string
     readonly status: number
+    readonly at?: string
   }>,
-  tickets: number
+  tickets: number,
+  /** Epoch ms the last delivery of the storm was answered: calls before it are counted as made while it arrived. */
+  arrivedAt?: number
 ): CallBreakdown => {
-  const ops = new Map<string, { calls: number; byStatus: Record<string, number> }>()
+  const ops = new Map<string, { calls: number; byStatus: Record<string, number>; whileArriving: number }>()
   const perItem = new Map<string, number>()
   for (const r of requests) {
     const operation = `${r.method} ${r.route ?? "(unmatched)"}`
     let o = ops.get(operation)
-    if (o === undefined) ops.set(operation, (o = { calls: 0, byStatus: {} }))
+    if (o === undefined) ops.set(operation, (o = { calls: 0, byStatus: {}, whileArriving: 0 }))
     o.calls++
+    if (arrivedAt !== undefined && r.at !== undefined && Date.parse(r.at) <= arrivedAt) o.whileArriving++
     const c = statusClass(r.status)
     o.byStatus[c] = (o.byStatus[c] ?? 0) + 1
     const item = /\/workitems\/([0-9a-f-]{36})(?:$|\/)/.exec(r.path)?.[1]
@@ -117,7 +130,8 @@ export const breakDownCalls = (
         operation,
         calls: o.calls,
         perTicket: tickets === 0 ? 0 : o.calls / tickets,
-        byStatus: o.byStatus
+        byStatus: o.byStatus,
+        ...(arrivedAt === undefined ? {} : { whileArriving: o.whileArriving })
       }))
       .sort((a, b) => b.calls - a.calls),
     perWorkitem
@@ -127,10 +141,11 @@ export const breakDownCalls = (
 /** One line: `POST /…/workitems 1,000 (1.00/ticket; 429: 3), PATCH … · per workitem: 1 call 600, 2 calls 300, …`. */
 export const formatBreakdown = (b: CallBreakdown): string => {
   const ops = b.byOperation.map((o) => {
-    const notOk = Object.entries(o.byStatus)
+    const notes = Object.entries(o.byStatus)
       .filter(([k]) => k !== "2xx")
       .map(([k, n]) => `${k}: ${n}`)
-    return `${o.operation} ${o.calls} (${o.perTicket.toFixed(2)}/ticket${notOk.length === 0 ? "" : `; ${notOk.join(", ")}`})`
+    if (o.whileArriving !== undefined) notes.push(`${o.whileArriving} while the storm arrived`)
+    return `${o.operation} ${o.calls} (${o.perTicket.toFixed(2)}/ticket${notes.length === 0 ? "" : `; ${notes.join(", ")}`})`
   })
   const items = Object.entries(b.perWorkitem)
     .sort(([a], [c]) => a.localeCompare(c))
@@ -236,12 +251,19 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
       // A killed replica's tickets are free again after this long.
       WORKBRIDGE_LEASE_MS: "5000",
       WORKBRIDGE_GENESYS_TIMEOUT_MS: "4000",
-      WORKBRIDGE_RETRY_MAX_MS: "5000"
+      WORKBRIDGE_RETRY_MAX_MS: "5000",
+      ...options.serviceEnv
     })
     const midPatch = options.killMidPatch === true
     for (let i = 0; i < n; i++) {
       const e = midPatch && i === 0 ? { ...env(i), WORKBRIDGE_TEST_CRASH_AT: "after-update" } : env(i)
-      replicas.push(await startServiceProcess({ env: e, logFile: join(dataDir, `replica-${i}.log`) }))
+      replicas.push(
+        await startServiceProcess({
+          env: e,
+          logFile: join(dataDir, `replica-${i}.log`),
+          ...(options.compiled === true ? { compiled: true } : {})
+        })
+      )
     }
     log(`emulator ${emulator.url} · replicas ${replicas.map((r) => r.url).join(", ")}`)
     const run = await runStorm({
@@ -308,7 +330,8 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
       // +1: calls are timed on arrival at the emulator, tokens when taken at the replica; one call may straddle.
       window: { seconds, maxCalls, allowed: budgetShare + burst + 1, budgetShare },
       redisClientsKilled: cuts.redisClientsKilled,
-      breakdown: breakDownCalls(serviceCalls, storm.stats.tickets)
+      breakdown: breakDownCalls(serviceCalls, storm.stats.tickets, run.sentAt),
+      peakRssBytes: replicas.map((r) => r.peakRssBytes())
     }
   } finally {
     await Promise.all(replicas.map((r) => r.stop().catch(() => undefined)))

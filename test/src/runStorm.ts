@@ -72,6 +72,9 @@ export interface StormRun {
     readonly failed: number
   }
   readonly sendMs: number
+  /** Epoch ms of the first delivery and of the moment every delivery was answered (the storm had arrived). */
+  readonly startedAt: number
+  readonly sentAt: number
   /** From the first delivery to an empty inbox. */
   readonly drainMs: number
   readonly kills: number
@@ -229,6 +232,7 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
   const started = Date.now()
   let result: SendResult
   let drainedAt: number | undefined
+  let sentAt: number | undefined
   try {
     result = await sendDeliveries({
       urls: target.serviceUrls,
@@ -244,6 +248,7 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
       }
     })
     sendingDone = true
+    sentAt = Date.now()
     await crasher
     if (crashError !== undefined) throw crashError
     log(`all deliveries answered in ${(result.durationMs / 1000).toFixed(1)} s; waiting for the inbox to drain`)
@@ -344,6 +349,8 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
     report,
     send: { ...rest, accepted: accepted.length, refused: refused.length, failed: failed.length },
     sendMs: result.durationMs,
+    startedAt: started,
+    sentAt: sentAt ?? ended,
     drainMs: ended - started,
     kills: killed,
     ...(budget === undefined ? {} : { budget })

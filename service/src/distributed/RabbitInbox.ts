@@ -48,6 +48,7 @@ import {
   redisOp,
   ticketSegment
 } from "./Connections.js"
+import { DEFAULT_PREFETCH } from "./Settings.js"
 
 export interface RabbitInboxOptions {
   /** `amqp://user:password@host:port/vhost`. */
@@ -58,7 +59,7 @@ export interface RabbitInboxOptions {
   readonly partitions: number
   /** Accepting beyond this many pending events fails with `InboxFull`. */
   readonly hardLimit: number
-  /** Unacknowledged deliveries per partition consumer. */
+  /** Unacknowledged deliveries per partition consumer (default `DEFAULT_PREFETCH`): the window a take sees. */
   readonly prefetch?: number
   /**
    * Unacknowledged deliveries per background partition consumer (default: `prefetch`, at most 50): a backfill's
@@ -217,7 +218,7 @@ interface Buffered {
 /** The options with their defaults, the queue names and the Redis keys of one inbox instance. */
 const settingsOf = (options: RabbitInboxOptions) => {
   const p = checkPrefix(options.prefix)
-  const prefetch = options.prefetch ?? 500
+  const prefetch = options.prefetch ?? DEFAULT_PREFETCH
   return {
     options,
     p,

@@ -31,7 +31,7 @@ describe("distributed settings", () => {
         redisUrl: full.WORKBRIDGE_REDIS_URL,
         partitions: 8,
         namespace: "workbridge",
-        prefetch: 500,
+        prefetch: 2000,
         leaseMs: 30_000
       }
     })

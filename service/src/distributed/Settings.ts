@@ -7,11 +7,19 @@
  *   WORKBRIDGE_REDIS_URL                 redis://[:password@]host:6379[/db]   (required with redis)
  *   WORKBRIDGE_PARTITIONS                partition queues, 1–1024 (default 8); fixed for a namespace
  *   WORKBRIDGE_NAMESPACE                 prefix of queues and keys (default "workbridge")
- *   WORKBRIDGE_PREFETCH                  unacknowledged deliveries per partition consumer (default 500)
+ *   WORKBRIDGE_PREFETCH                  unacknowledged deliveries per partition consumer (default 2000)
  *   WORKBRIDGE_LEASE_MS                  a replica's hold on a ticket without renewal (default 30000)
  */
 import { Config, Either } from "effect"
 import { type Env, about, fail, readSync, text, toIntegerOr } from "../config/EnvConfig.js"
+
+/**
+ * Unacknowledged deliveries per partition consumer, by default: how far into its partitions' backlog a replica
+ * sees. A ticket's events beyond it are still in the broker when the ticket is taken, so they are applied in a
+ * later batch (another Genesys update); a backlog of up to this many events per partition is coalesced as the
+ * embedded inbox coalesces its whole backlog (docs/distributed.md, "Coalescing and the prefetch window").
+ */
+export const DEFAULT_PREFETCH = 2000
 
 export type QueueKind = "sqlite" | "rabbitmq"
 export type StateKind = "sqlite" | "redis"
@@ -104,7 +112,7 @@ export const storeSettingsConfig: Config.Config<StoreSettings> = Config.mapOrFai
       ),
       partitions: yield* about("WORKBRIDGE_PARTITIONS", toIntegerOr(v.WORKBRIDGE_PARTITIONS, 8, 1, 1024)),
       namespace,
-      prefetch: yield* about("WORKBRIDGE_PREFETCH", toIntegerOr(v.WORKBRIDGE_PREFETCH, 500, 1, 10_000)),
+      prefetch: yield* about("WORKBRIDGE_PREFETCH", toIntegerOr(v.WORKBRIDGE_PREFETCH, DEFAULT_PREFETCH, 1, 10_000)),
       leaseMs: yield* about("WORKBRIDGE_LEASE_MS", toIntegerOr(v.WORKBRIDGE_LEASE_MS, 30_000, 1_000, 3_600_000))
     }
     return { queue, state, distributed }
