@@ -192,6 +192,66 @@ describe("fetch-on-notify", () => {
   })
 })
 
+describe("fetch-on-notify, with write-back on", () => {
+  it("keeps the webhook's own state, dated by ticket_updated_at, in the status log beside the later read", async () => {
+    fd = await startFreshdeskEmulator({ rateLimitPerMinute: 10_000, webhook: { hold: true } })
+    h = await startHarness({
+      WEBHOOK_BASIC_AUTH_FRESHDESK: FRESHDESK_BASIC,
+      HELPDESK_URL_FRESHDESK: fd.url,
+      HELPDESK_TOKEN_FRESHDESK: "freshdesk-api-key",
+      WORKBRIDGE_RECONCILE_INTERVAL_FRESHDESK: "0",
+      WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0",
+      WORKBRIDGE_COALESCE_MS: "0"
+    })
+    fd.core.configureWebhooks({
+      url: `${h.service.url}/webhooks/freshdesk`,
+      credentials: { basicAuth: FRESHDESK_BASIC }
+    })
+    const api = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${fd!.url}/api/v2${path}`, {
+        method,
+        headers: {
+          authorization: `Basic ${Buffer.from("freshdesk-api-key:X").toString("base64")}`,
+          "content-type": "application/json"
+        },
+        body: JSON.stringify(body)
+      })
+      expect(res.status).toBeLessThan(300)
+    }
+    await api("POST", "/tickets", {
+      email: "c@example.com",
+      subject: "Printer",
+      description: "x",
+      status: 2,
+      priority: 1
+    })
+    await fd.core.replay(fd.core.deliveries.filter((d) => d.state === "held").map((d) => d.id))
+    await inboxEmpty()
+    // A person closes the ticket; its webhook is delayed, and by the time it arrives the subject changed too.
+    await new Promise((r) => setTimeout(r, 1100))
+    await api("PUT", "/tickets/1", { status: 5 })
+    const closedAt = fd.tickets.get(1)!.updated_at
+    await new Promise((r) => setTimeout(r, 1100))
+    await api("PUT", "/tickets/1", { subject: "Printer, again" })
+    const [close, rename] = fd.core.deliveries.filter((d) => d.state === "held")
+    await fd.core.replay([close!.id])
+    await inboxEmpty()
+    const link = await Effect.runPromise(h.service.links.get({ source: "freshdesk", ticketId: "1" }))
+    const seen = (link as { statusLog?: { helpdesk: ReadonlyArray<{ at: string; value: string | null }> } }).statusLog
+      ?.helpdesk
+    // The read (after the rename) and the webhook's own state (the close, at its own time) are both in the log.
+    // (The creation is there twice too: its webhook and its read.)
+    expect(seen?.[0]?.value).toBe("open")
+    const closed = seen!.filter((x) => x.value === "closed")
+    expect(closed).toHaveLength(2)
+    expect(Date.parse(closed[0]!.at)).toBe(Date.parse(closedAt))
+    expect(Date.parse(closed[1]!.at)).toBeGreaterThan(Date.parse(closedAt))
+    await fd.core.replay([rename!.id])
+    await inboxEmpty()
+    expect(await h.workitemsOf("1")).toHaveLength(1)
+  })
+})
+
 describe("backfill", () => {
   it("dry run writes nothing and reports what it would do; the run creates every ticket once; changes are updated with a field-level diff in the dry run; a run after that writes nothing", async () => {
     gh = await startGitHubEmulator({ rateLimitPerMinute: 10_000 })

@@ -85,8 +85,13 @@ const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> =
     }
     // A fetch-on-notify source: the webhook is a notice; the ticket is read from the API and that state enqueued.
     // (For any other source `notified` answers the event as it is, which the runner settles without a fiber.)
-    const event: TicketEvent =
-      feeds === undefined ? decoded.right.event : await runner.run(feeds.notified(decoded.right.event))
+    const own = decoded.right.event
+    const event: TicketEvent = feeds === undefined ? own : await runner.run(feeds.notified(own))
+    // The read replaced the webhook: the webhook's own state goes in too, first, when the vendor's update time
+    // dates it (Freshdesk's `ticket_updated_at`). It is superseded by the read (never newer than it), but it times
+    // the change it notifies, which a read made later, after more changes, cannot: the "both" rule's status log
+    // keeps it (docs/write-back.md).
+    if (event !== own && own.fields["updated_at"] !== undefined) await acceptEvent(own)
     const requestSpan = tracer === undefined ? undefined : requestSpanOf(res)
     const accepted =
       tracer === undefined || requestSpan === undefined
