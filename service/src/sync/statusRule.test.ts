@@ -67,6 +67,12 @@ describe("newestHelpdeskChange", () => {
     expect(newestHelpdeskChange(again)?.at).toBe(t(50))
   })
 
+  it("knows the echo when the API's update time read before the write has whole seconds and the events milliseconds", () => {
+    const before = helpdesk(seen(10, "open"), seen(20.4, "on_hold"))
+    const echoed = observeHelpdesk(observeWritten(before, { after: t(20), value: "solved" }), [seen(22, "solved")])
+    expect(newestHelpdeskChange(echoed)?.at).toBe(t(20.4))
+  })
+
   it("keeps one event per revision and only the newest ones", () => {
     const many = helpdesk(...Array.from({ length: STATUS_SEEN_CAP + 5 }, (_, i) => seen(i + 1, "open")))
     expect(many.helpdesk).toHaveLength(STATUS_SEEN_CAP)

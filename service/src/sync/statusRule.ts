@@ -29,6 +29,9 @@ export const EMPTY_STATUS_LOG: StatusLog = { helpdesk: [], written: [] }
 
 const ms = (iso: string): number => Date.parse(iso)
 
+/** The coarsest precision of a vendor API's update time (whole seconds), in milliseconds. */
+const WHOLE_SECOND = 1000
+
 /** The log with helpdesk events added: ordered by revision, one per revision (the first seen stays). */
 export const observeHelpdesk = (log: StatusLog, seen: ReadonlyArray<StatusSeen>): StatusLog => {
   const known = new Set(log.helpdesk.map((s) => s.revision))
@@ -124,8 +127,10 @@ export const newestHelpdeskChange = (log: StatusLog): StatusSeen | undefined => 
     if (before !== undefined && before.value === s.value) continue
     const at = ms(s.at)
     const from = before === undefined ? Number.NEGATIVE_INFINITY : ms(before.at)
-    // The first event after a write-back of this very status, with nothing seen in between: that write's echo.
-    const own = log.written.some((w) => sameStatus(w, s) && ms(w.after) < at && ms(w.after) >= from)
+    // The first event after a write-back of this very status, with nothing seen in between: that write's echo. The
+    // write's time is the ticket's update time its API answered, which may have whole seconds where the events have
+    // milliseconds: an event less than a second after it is the state the write found.
+    const own = log.written.some((w) => sameStatus(w, s) && ms(w.after) < at && ms(w.after) + WHOLE_SECOND > from)
     if (!own) return s
   }
   return undefined
