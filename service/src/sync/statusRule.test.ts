@@ -184,6 +184,20 @@ describe("statusTargets", () => {
     })
   })
 
+  it("writes a person's status back as the helpdesk's API names it", () => {
+    const log = observeHelpdesk(
+      observeWritten(agent(helpdesk(seen(10, "open"), seen(30, "new", "new")), 20, "s-closed", "s-open"), {
+        after: t(30),
+        value: "closed"
+      }),
+      []
+    )
+    // The person's New (30) is newer than the agent's close (20): the write-back of Closed is undone with the
+    // vendor's own status for `new` (ServiceNow state 1), not the write-back map's (state 2).
+    const targets = statusTargets(log, { ...ctx, personStatusOf: (v) => (v === "new" ? "1" : undefined) })
+    expect(targets?.helpdesk).toEqual({ status: "1", value: "new" })
+  })
+
   it("decides nothing without a change on either side", () => {
     expect(statusTargets(EMPTY_STATUS_LOG, ctx)).toBeUndefined()
   })

@@ -15,6 +15,7 @@
  * the rule is decided again then. The winner's status is what both sides should end at.
  */
 import { type Catalog, compareRevision, writeBackStatusMap, writeBackTarget } from "@workbridge/catalog"
+import { vendorStatusFor } from "@workbridge/adapters"
 import type { WorktypeStatus } from "@workbridge/genesys"
 import type { AgentStatus, StatusLog, StatusSeen, StatusWritten } from "../domain/records.js"
 
@@ -172,6 +173,11 @@ export interface StatusContext {
   readonly agentTarget: (statusId: string) => { readonly value: string; readonly status: string } | undefined
   /** The helpdesk status a catalog value writes back as (undefined: not mapped). */
   readonly helpdeskStatusOf: (value: string | null) => string | undefined
+  /**
+   * The helpdesk status, as its API takes it, that the source's adapter reads as a catalog value: what writing a
+   * person's own status back sends (undefined: none; then the write-back map's, else the event's own word).
+   */
+  readonly personStatusOf?: (value: string | null) => string | undefined
 }
 
 /** Where both sides should end, by the rule. */
@@ -208,9 +214,10 @@ export const statusTargets = (log: StatusLog, ctx: StatusContext): StatusTargets
   }
   const seen = winner.seen
   const statusId = ctx.statusIdOf(seen.value)
-  // The person's status as the helpdesk's writes name it: its write-back status when it has one (an adapter may
-  // report a status in other words than the vendor's API takes), else as the event reported it.
-  const status = ctx.helpdeskStatusOf(seen.value) ?? seen.raw
+  // The person's status as the helpdesk's API takes it: the vendor status the adapter reads as that value (an
+  // adapter reports statuses in catalog words: ServiceNow state 1 as `new`, which the write-back map writes as 2),
+  // else its write-back status, else as the event reported it.
+  const status = ctx.personStatusOf?.(seen.value) ?? ctx.helpdeskStatusOf(seen.value) ?? seen.raw
   const restore =
     now !== undefined &&
     now.value !== seen.value &&
@@ -240,5 +247,6 @@ export const statusContext = (
     const target = name === undefined ? undefined : writeBackTarget(catalog, source, name)
     return target === undefined ? undefined : { value: target.value, status: target.status }
   },
-  helpdeskStatusOf: (value) => (value === null ? undefined : writeBackStatusMap(catalog, source)[value])
+  helpdeskStatusOf: (value) => (value === null ? undefined : writeBackStatusMap(catalog, source)[value]),
+  personStatusOf: (value) => (value === null ? undefined : vendorStatusFor(catalog, source, value))
 })
