@@ -240,7 +240,6 @@ describe("fetch-on-notify, with write-back on", () => {
     const seen = (link as { statusLog?: { helpdesk: ReadonlyArray<{ at: string; value: string | null }> } }).statusLog
       ?.helpdesk
     // The read (after the rename) and the webhook's own state (the close, at its own time) are both in the log.
-    // (The creation is there twice too: its webhook and its read.)
     expect(seen?.[0]?.value).toBe("open")
     const closed = seen!.filter((x) => x.value === "closed")
     expect(closed).toHaveLength(2)

@@ -5,7 +5,7 @@
  * and the inbox write is a plain Promise when the inbox has one — no Effect runtime entry per webhook.
  */
 import type { Adapter, SourceCredentials } from "@workbridge/adapters"
-import type { Catalog, TicketEvent } from "@workbridge/catalog"
+import { type Catalog, compareRevision, type TicketEvent } from "@workbridge/catalog"
 import { Either, type Tracer } from "effect"
 import type express from "express"
 import type { Logger } from "pino"
@@ -87,11 +87,6 @@ const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> =
     // (For any other source `notified` answers the event as it is, which the runner settles without a fiber.)
     const own = decoded.right.event
     const event: TicketEvent = feeds === undefined ? own : await runner.run(feeds.notified(own))
-    // The read replaced the webhook: the webhook's own state goes in too, first, when the vendor's update time
-    // dates it (Freshdesk's `ticket_updated_at`). It is superseded by the read (never newer than it), but it times
-    // the change it notifies, which a read made later, after more changes, cannot: the "both" rule's status log
-    // keeps it (docs/write-back.md).
-    if (event !== own && own.fields["updated_at"] !== undefined) await acceptEvent(own)
     const requestSpan = tracer === undefined ? undefined : requestSpanOf(res)
     const accepted =
       tracer === undefined || requestSpan === undefined
@@ -99,6 +94,12 @@ const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> =
         : await runner.run(
             tracedAccept(tracer, requestSpan.span, event, (traceparent) => o.inbox.accept(event, { traceparent }))
           )
+    // The read replaced the webhook: the webhook's own state goes in too, after it, when the vendor's update time
+    // dates it (Freshdesk's `ticket_updated_at`) older than the read. Superseded by the read, it writes nothing, but
+    // it times the change it notifies, which a read made later, after more changes, cannot: the "both" rule's status
+    // log keeps it (docs/write-back.md).
+    if (event !== own && own.fields["updated_at"] !== undefined && compareRevision(own.revision, event.revision) < 0)
+      await acceptEvent(own)
     if (accepted._tag === "Duplicate") {
       metrics.events.inc({ outcome: "duplicate" })
       metrics.webhooks.inc({ source, status: "202" })

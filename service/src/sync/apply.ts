@@ -809,8 +809,9 @@ export const applyBatch = (
   })
 
 /**
- * Set the workitem's status to the "both" rule's when an agent's change won over a status Workbridge set without
- * knowing of it (its event came after Workbridge's move): the write-back step asks for it. Answers the Genesys
+ * Set the workitem's status to the "both" rule's winner's when it is elsewhere: an agent's change won over a status
+ * Workbridge set without knowing of it (its event came after Workbridge's move), or an agent's change older than a
+ * person's helpdesk change applied before it arrived moved the workitem. The write-back step asks for it. Answers the Genesys
  * calls made (0: nothing to do). Its failures are the forward apply's: transient ones fail (the batch waits),
  * permanent ones are logged and leave the workitem as it is.
  */
@@ -829,7 +830,7 @@ export const convergeStatus = (core: SyncCore, genesys: GenesysCalls, key: Ticke
     else values[statusKey] = targets.value
     core.log.info(
       { source: key.source, ticketId: key.ticketId, workitemId: linked.workitemId, status: targets.value },
-      "an agent's newer status change was overwritten; setting it again"
+      "the workitem is not at the newest status change's status; setting it"
     )
     const counted = countCalls(genesys)
     const done = yield* updateLinked(

@@ -10,6 +10,7 @@ import {
   observeWritten,
   STATUS_SEEN_CAP,
   statusTargets,
+  workitemNeedsMove,
   workitemStatusNow
 } from "./statusRule.js"
 
@@ -196,6 +197,17 @@ describe("statusTargets", () => {
     // vendor's own status for `new` (ServiceNow state 1), not the write-back map's (state 2).
     const targets = statusTargets(log, { ...ctx, personStatusOf: (v) => (v === "new" ? "1" : undefined) })
     expect(targets?.helpdesk).toEqual({ status: "1", value: "new" })
+  })
+
+  it("moves the workitem to the winner's status wherever it is: an older agent's change that arrived late included", () => {
+    // A person's close (60) applied first; the agent's older reopen (50) arrives after it and moved the workitem.
+    const log = agent(helpdesk(seen(10, "open"), seen(60, "solved")), 50, "s-open", "s-resolved")
+    const targets = statusTargets(log, ctx)
+    expect(targets).toMatchObject({ winner: { side: "helpdesk" }, statusId: "s-resolved" })
+    expect(workitemNeedsMove(targets, workitemStatusNow(log, "s-resolved"))).toBe(true)
+    expect(workitemNeedsMove(targets, "s-resolved")).toBe(false)
+    // An agent's status with no catalog value is left where it is.
+    expect(workitemNeedsMove({ winner: { side: "agent", at: t(1), statusId: "x" }, statusId: "x" }, "y")).toBe(false)
   })
 
   it("decides nothing without a change on either side", () => {

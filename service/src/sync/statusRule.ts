@@ -250,3 +250,10 @@ export const statusContext = (
   helpdeskStatusOf: (value) => (value === null ? undefined : writeBackStatusMap(catalog, source)[value]),
   personStatusOf: (value) => (value === null ? undefined : vendorStatusFor(catalog, source, value))
 })
+
+/**
+ * Whether the workitem must be moved to the winner's status: it is elsewhere (Workbridge or an agent moved it without
+ * knowing of the newer change), and the winner's status has a catalog value to write.
+ */
+export const workitemNeedsMove = (targets: StatusTargets | undefined, statusNow: string | undefined): boolean =>
+  targets?.value !== undefined && targets.statusId !== undefined && statusNow !== targets.statusId

@@ -42,6 +42,7 @@ import {
   observeWritten,
   statusContext,
   statusTargets,
+  workitemNeedsMove,
   workitemStatusNow
 } from "../sync/statusRule.js"
 
@@ -105,8 +106,8 @@ export type WriteBackResult =
       /** A permanent failure: the dead letter's reason and details. */
       readonly dead?: { readonly reason: string; readonly details: ReadonlyArray<string> }
       /**
-       * The workitem's status must be set back to the agent's (a status Workbridge set without knowing of the
-       * agent's newer change): the engine does it (sync/apply.ts `convergeStatus`).
+       * The workitem's status must be set to the "both" rule's winner's (Workbridge or an agent moved it without
+       * knowing of the newer change): the engine does it (sync/apply.ts `convergeStatus`).
        */
       readonly restore?: true
     }
@@ -233,9 +234,10 @@ export const writeBackEntries = (
           ? { ...link.appliedValues, [statusKey]: agentValue }
           : link.appliedValues
     }
-    // An agent's change won over a status Workbridge set without knowing of it: the workitem's status is set back.
-    const restore =
-      targets?.winner.side === "agent" && targets.value !== undefined && statusNow !== targets.winner.statusId
+    // The workitem is not at the winner's status: an agent's change won over a status Workbridge set without knowing
+    // of it, or an agent's change older than a person's newer helpdesk change (applied before this event came) moved
+    // it. The engine sets it (sync/apply.ts `convergeStatus`).
+    const restore = workitemNeedsMove(targets, statusNow)
     const record = (next: WriteBackState, values: Readonly<Record<string, unknown>> = base.appliedValues) =>
       links.compareAndSet(key, link.appliedRevision, { ...base, appliedValues: values, writeBack: next })
     const finish = (outcome: WriteBackOutcome): WriteBackResult => ({
