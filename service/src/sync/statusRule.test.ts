@@ -101,6 +101,21 @@ describe("observeAgent", () => {
   })
 })
 
+describe("observeAgent, a move Workbridge made after the agent's change but before its event came", () => {
+  it("still takes the agent's change as a move from the status before it", () => {
+    // Created Open (10); the agent closes (20) and reopens (40); Workbridge moves the workitem to Open at 50 (it
+    // knew of neither change); then the reopen's event comes, after the close's.
+    const closed = agent({ ...EMPTY_STATUS_LOG, moves: [{ at: t(10), to: "s-open" }] }, 20, "s-closed", "s-open")
+    const moved: StatusLog = {
+      ...closed,
+      movedAt: t(50),
+      movedTo: "s-open",
+      moves: [...closed.moves!, { at: t(50), to: "s-open" }]
+    }
+    expect(agent(moved, 40, "s-open", "s-open").agent).toMatchObject({ statusId: "s-open", statusAt: t(40) })
+  })
+})
+
 describe("observeAgent, a workitem read by the write-back reconciliation", () => {
   it("takes a status nobody is named for as Workbridge's when its latest move up to then set it", () => {
     const log: StatusLog = {
@@ -114,12 +129,17 @@ describe("observeAgent, a workitem read by the write-back reconciliation", () =>
     }
     // Read at 60, after Workbridge's move to Closed at 50: Workbridge's own status, not an agent's change.
     expect(observeAgent(log, { statusId: "s-closed", dateModified: t(60) }, "s-resolved")).toBe(log)
-    // Another status than that move's, or an agent named: an agent's change.
+    // Another status than the one the workitem had then: an agent's change.
     expect(observeAgent(log, { statusId: "s-open", dateModified: t(60) }, "s-resolved").agent?.statusAt).toBe(t(60))
+    expect(
+      observeAgent(log, { statusId: "s-closed", dateModified: t(95), modifiedBy: "agent" }, "s-resolved").agent
+        ?.statusAt
+    ).toBe(t(95))
+    // An agent named, at the status Workbridge's move before it set: no change of the status.
     expect(
       observeAgent(log, { statusId: "s-closed", dateModified: t(60), modifiedBy: "agent" }, "s-resolved").agent
         ?.statusAt
-    ).toBe(t(60))
+    ).toBeUndefined()
   })
 
   it("takes it as the agent's known status when an agent's status change came after Workbridge's move", () => {

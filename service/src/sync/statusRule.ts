@@ -61,6 +61,18 @@ export const workitemStatusNow = (log: StatusLog, ownStatusId: string | undefine
   return log.movedAt === undefined || ms(agent.eventAt) > ms(log.movedAt) ? agent.lastStatusId : ownStatusId
 }
 
+/** The workitem's status as the log knows it up to a time: Workbridge's latest move, or an agent's later status change. */
+const statusAsOf = (log: StatusLog, upTo: (t: number) => boolean): string | undefined => {
+  const ours = (log.moves ?? []).filter((m) => upTo(ms(m.at))).at(-1)
+  const agent = log.agent
+  const agents =
+    agent?.statusId !== undefined && agent.statusAt !== undefined && upTo(ms(agent.statusAt))
+      ? { at: agent.statusAt, to: agent.statusId }
+      : undefined
+  const known = ours === undefined ? agents : agents === undefined || ms(ours.at) >= ms(agents.at) ? ours : agents
+  return known?.to
+}
+
 /**
  * The log with an agent's change of the workitem recorded (nothing when one as new was recorded already). It moves
  * the agent's status time only when its status differs from the one the workitem had (`ownStatusId`: the status
@@ -80,19 +92,14 @@ export const observeAgent = (
   // A workitem read by the write-back reconciliation whose last change was Workbridge's own names nobody, and its
   // time is that change's, not its status's: its status is no news when it is the one the workitem had then as far
   // as the log knows (Workbridge's latest move up to then, or an agent's later status change).
+  const at = ms(change.dateModified)
   if (change.modifiedBy === undefined && change.statusId !== undefined) {
-    const at = ms(change.dateModified)
-    const ours = (log.moves ?? []).filter((m) => ms(m.at) <= at).at(-1)
-    const agents =
-      before?.statusId !== undefined && before.statusAt !== undefined && ms(before.statusAt) <= at
-        ? { at: before.statusAt, to: before.statusId }
-        : undefined
-    const known = ours === undefined ? agents : agents === undefined || ms(ours.at) >= ms(agents.at) ? ours : agents
-    if (known?.to === change.statusId) return log
+    if (statusAsOf(log, (t) => t <= at) === change.statusId) return log
   }
-  // The status before this change: an agent's newer change, else the one Workbridge set (not one it learned from
-  // a PATCH's answer: that may be this very change of the agent's).
-  const had = workitemStatusNow(log, log.movedTo ?? ownStatusId)
+  // The status just before this change, as the log knows it (Workbridge's moves and the agent's status change up to
+  // then: a move Workbridge made later, after the change but before its event came, is not what the agent changed
+  // from); else the status Workbridge set (not one it learned from a PATCH's answer: that may be this very change).
+  const had = statusAsOf(log, (t) => t < at) ?? workitemStatusNow(log, log.movedTo ?? ownStatusId)
   const moved = change.statusId !== undefined && change.statusId !== had
   const agent: AgentStatus = moved
     ? {
