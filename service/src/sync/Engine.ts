@@ -221,7 +221,7 @@ export const make = (options: EngineOptions) =>
         }
         const done = handled
         if (done.restore === true) {
-          // The agent's change won over a status Workbridge set meanwhile: the workitem gets the agent's back.
+          // The workitem is not at the "both" rule's winner's status (moved without knowing of the newer change).
           const restored = yield* Effect.either(convergeStatus(core, genesys, key))
           if (restored._tag === "Left") return yield* retryLater(batch, newestRevision, restored.left)
         }
