@@ -23,11 +23,11 @@ const EPOCH = /^-?\d+(?:\.\d+)?$/u
 const MIN_MS = Date.UTC(2000, 0, 1) - 730_119 * 86_400_000 // 0001-01-01T00:00:00.000Z
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
 
-const daysInMonth = (year: number, month: number): number => {
-  const d = new Date(0)
-  d.setUTCFullYear(year, month, 0)
-  return d.getUTCDate()
-}
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** Days in a month (1–12) of the proleptic Gregorian calendar, as `Date` counts them. */
+const daysInMonth = (year: number, month: number): number =>
+  month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0)
 
 const inRange = (ms: number): InstantResult =>
   Number.isFinite(ms) && ms >= MIN_MS && ms <= MAX_MS ? { ms } : { problem: "is outside the years 0001–9999" }
@@ -61,10 +61,16 @@ const fromIso = (m: RegExpExecArray): InstantResult => {
     if (oh > 18 || om > 59) return { problem: `has offset ${offset} out of range` }
     offsetMinutes = (offset.startsWith("-") ? -1 : 1) * (oh * 60 + om)
   }
-  const dt = new Date(0)
-  dt.setUTCFullYear(year, month - 1, day)
-  dt.setUTCHours(hour, minute, second, millis)
-  return inRange(dt.getTime() - offsetMinutes * 60_000)
+  // `Date.UTC` reads the years 0–99 as 1900–1999; only those need `setUTCFullYear`.
+  let ms: number
+  if (year >= 100) ms = Date.UTC(year, month - 1, day, hour, minute, second, millis)
+  else {
+    const dt = new Date(0)
+    dt.setUTCFullYear(year, month - 1, day)
+    dt.setUTCHours(hour, minute, second, millis)
+    ms = dt.getTime()
+  }
+  return inRange(ms - offsetMinutes * 60_000)
 }
 
 /** Read an instant from any accepted shape (see the module doc). */

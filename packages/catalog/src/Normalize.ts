@@ -97,7 +97,11 @@ const lookupTable = (fields: Readonly<Record<string, unknown>>): ReadonlyMap<str
 
 // --- one field ---
 
-type FieldResult =
+/**
+ * What one field's raw value normalizes to: absent (with the spellings that matched no vocabulary entry, if any), a
+ * value, or a problem.
+ */
+export type FieldResult =
   | { readonly _tag: "Absent"; readonly unmapped?: ReadonlyArray<string> }
   | {
       readonly _tag: "Value"
@@ -138,7 +142,7 @@ export const truncateText = (text: string, max: number): { readonly text: string
 const expectedSingle = "expected a single value, got a list"
 
 /** One field's normalization with everything its declaration decides (limits, vocabulary index) resolved once. */
-type FieldNormalizer = (raw: unknown) => FieldResult
+export type FieldNormalizer = (raw: unknown) => FieldResult
 
 const compileString = (field: FieldDecl): FieldNormalizer => {
   const min = minLengthOf(field)
@@ -311,15 +315,21 @@ const compileField = (field: FieldDecl): FieldNormalizer => {
   return (raw) => (raw === null || raw === undefined ? absent : byType(raw))
 }
 
-interface FieldPlan {
+/** A field and its compiled normalization. */
+export interface FieldPlan {
   readonly field: FieldDecl
+  /** The field's normalization (`null` and `undefined` are absent), as `normalizeFields` applies it. */
   readonly normalize: FieldNormalizer
 }
 
 /** A catalog's field plans, compiled at its first use and kept as long as its field list lives. */
 const plans = new WeakMap<ReadonlyArray<FieldDecl>, ReadonlyArray<FieldPlan>>()
 
-const plansOf = (catalog: Catalog): ReadonlyArray<FieldPlan> => {
+/**
+ * The catalog's fields, in order, each with its compiled normalization: for a caller that walks the fields itself
+ * (the normalize-ticket Data Action), with the same per-field outcome as {@link normalizeFields}.
+ */
+export const fieldPlans = (catalog: Catalog): ReadonlyArray<FieldPlan> => {
   const cached = plans.get(catalog.fields)
   if (cached !== undefined) return cached
   const compiled = catalog.fields.map((field) => ({ field, normalize: compileField(field) }))
@@ -383,7 +393,7 @@ const normalizeLookup = (
   const values: Array<[string, NormalizedValue]> = []
   const truncated: Array<string> = []
   const unmapped: Array<{ field: string; value: string }> = []
-  for (const { field, normalize } of plansOf(catalog)) {
+  for (const { field, normalize } of fieldPlans(catalog)) {
     const raw = lookup(field.key)
     const result = normalize(raw)
     if (result._tag !== "Problem" && result.unmapped !== undefined)

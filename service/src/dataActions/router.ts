@@ -71,12 +71,9 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
   router.use(requireDataActionAuth(options.auth))
 
   router.post(DATA_ACTION_PATHS.normalizeTicket, ...jsonBody, function normalizeTicket(req: Request, res: Response) {
-    Either.match(normalize.run(req.body), {
-      onLeft: (issues) => sendError(res, 400, { error: "malformed_input", message: issuesMessage(issues), issues }),
-      onRight: (output) => {
-        res.status(200).json(output)
-      }
-    })
+    const answer = normalize.run(req.body)
+    if (Either.isRight(answer)) res.status(200).json(answer.right)
+    else sendError(res, 400, { error: "malformed_input", message: issuesMessage(answer.left), issues: answer.left })
   })
 
   router.post(DATA_ACTION_PATHS.ticketStatus, ...jsonBody, async function ticketStatus(req: Request, res: Response) {
