@@ -7,7 +7,7 @@ import { isoDate, isoDateTime, parseInstant } from "./Dates.js"
 import type { Catalog, FieldDecl, VocabularyEntry } from "./Field.js"
 import { TRUNCATION_MARKER } from "./Field.js"
 import { maxItemsOf, maxLengthOf, minLengthOf, rangeOf, STRING_TYPES } from "./Limits.js"
-import { canonicalToken, vocabularyIndex } from "./Vocabulary.js"
+import { canonicalToken, entrySpellings, vocabularyIndex } from "./Vocabulary.js"
 
 /** A normalized field value. */
 export type NormalizedValue = string | number | boolean | ReadonlyArray<string>
@@ -176,11 +176,27 @@ const compileString = (field: FieldDecl): FieldNormalizer => {
   }
 }
 
-/** The vocabulary entry of a spelling, by the field's index built once (as `matchVocabulary` does per call). */
+/**
+ * The vocabulary entry of a spelling, by the field's index built once (as `matchVocabulary` does per call). The
+ * declared spellings and their lower case are looked up as sent first: each maps to the entry of its canonical token,
+ * so the answer is the same, without canonicalizing the common spellings per value.
+ */
 const vocabularyMatcher = (field: FieldDecl): ((spelling: string) => VocabularyEntry | undefined) => {
   if (field.vocabulary === undefined) return () => undefined
   const index = vocabularyIndex(field.vocabulary)
-  return (spelling) => index.get(canonicalToken(spelling))
+  const declared = new Map<string, VocabularyEntry>()
+  for (const spelling of field.vocabulary.flatMap(entrySpellings)) {
+    for (const text of [spelling, spelling.toLowerCase()]) {
+      const entry = index.get(canonicalToken(text))
+      if (entry !== undefined) declared.set(text, entry)
+    }
+  }
+  return (spelling) => {
+    const exact = declared.get(spelling)
+    if (exact !== undefined) return exact
+    const lower = spelling.toLowerCase()
+    return declared.get(lower) ?? index.get(canonicalToken(lower))
+  }
 }
 
 const compileEnum = (field: FieldDecl): FieldNormalizer => {

@@ -28,6 +28,17 @@ describe("requireJson", () => {
     })
   })
 
+  it("gives the same verdict for a media type seen before, also after many distinct ones", async () => {
+    const json = Array.from({ length: 40 }, (_, i) => `application/vnd.v${i}+json`)
+    const other = Array.from({ length: 40 }, (_, i) => `text/v${i}`)
+    for (const round of [1, 2]) {
+      for (const [type, status] of [...json.map((t) => [t, 200] as const), ...other.map((t) => [t, 415] as const)]) {
+        const res = await request(app).post("/action").set("content-type", type).send("{}")
+        expect(res.status, `round ${round}: ${type}`).toBe(status)
+      }
+    }
+  })
+
   it("refuses a body that is not JSON with 415", async () => {
     for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/jsonx"]) {
       const res = await request(app).post("/action").set("content-type", type).send("a=1")

@@ -7,6 +7,22 @@ import { sendError } from "./errors.js"
 
 const JSON_TYPES = ["application/json", "application/*+json"]
 
+/** Media-type verdicts by `Content-Type` value: a caller sends the same one every time. At most 32 are kept. */
+const verdicts = new Map<string, boolean>()
+const VERDICTS_KEPT = 32
+
+/** Whether a request that has a body sends JSON, by its `Content-Type` (parsed once per distinct value). */
+const isJson = (req: Request): boolean => {
+  const type = req.headers["content-type"]
+  if (type === undefined) return false
+  const known = verdicts.get(type)
+  if (known !== undefined) return known
+  const verdict = typeof req.is(JSON_TYPES) === "string"
+  if (verdicts.size >= VERDICTS_KEPT) verdicts.clear()
+  verdicts.set(type, verdict)
+  return verdict
+}
+
 /** 415 for a body that is not JSON, 400 for no body at all (there is always an input object). */
 export function requireJson(req: Request, res: Response, next: NextFunction): void {
   const length = req.headers["content-length"]
@@ -19,7 +35,7 @@ export function requireJson(req: Request, res: Response, next: NextFunction): vo
     })
     return
   }
-  if (!req.is(JSON_TYPES)) {
+  if (!isJson(req)) {
     sendError(res, 415, {
       error: "unsupported_media_type",
       message: "request body must be JSON (Content-Type: application/json)"
