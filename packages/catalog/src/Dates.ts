@@ -73,12 +73,47 @@ const fromIso = (m: RegExpExecArray): InstantResult => {
   return inRange(ms - offsetMinutes * 60_000)
 }
 
+/** The decimal value of `text[from, to)`, or -1 when a character there is not a digit. */
+const digitsAt = (text: string, from: number, to: number): number => {
+  let value = 0
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    value = value * 10 + d
+  }
+  return value
+}
+
+/**
+ * The instant of the commonest shape, `YYYY-MM-DDTHH:mm:ssZ` or `YYYY-MM-DDTHH:mm:ss.sssZ` (what `toISOString`
+ * writes), read without the regular expression; `undefined` for anything else, valid or not, which `fromIso` then
+ * reads (and words the problem of).
+ */
+const fromCommonIso = (text: string): number | undefined => {
+  const n = text.length
+  if (n !== 20 && n !== 24) return undefined
+  if (text[4] !== "-" || text[7] !== "-" || text[10] !== "T" || text[13] !== ":" || text[16] !== ":") return undefined
+  if (text[n - 1] !== "Z" || (n === 24 && text[19] !== ".")) return undefined
+  const year = digitsAt(text, 0, 4)
+  const month = digitsAt(text, 5, 7)
+  const day = digitsAt(text, 8, 10)
+  const hour = digitsAt(text, 11, 13)
+  const minute = digitsAt(text, 14, 16)
+  const second = digitsAt(text, 17, 19)
+  const millis = n === 24 ? digitsAt(text, 20, 23) : 0
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) return undefined
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis)
+}
+
 /** Read an instant from any accepted shape (see the module doc). */
 export const parseInstant = (raw: unknown): InstantResult => {
   if (raw instanceof Date) return inRange(raw.getTime())
   if (typeof raw === "number") return fromEpoch(raw)
   if (typeof raw !== "string") return { problem: "is not a date/time (expected an ISO-8601 string or an epoch number)" }
   const text = raw.trim()
+  const common = fromCommonIso(text)
+  if (common !== undefined) return inRange(common)
   if (EPOCH.test(text)) return fromEpoch(Number(text))
   const m = ISO.exec(text)
   if (m === null) {
