@@ -2,11 +2,14 @@
 import express from "express"
 import request from "supertest"
 import { describe, expect, it } from "vitest"
-import { requireJson } from "./requireJson.js"
+import { requireJson, requireJsonThen } from "./requireJson.js"
 
 const app = express()
 app.post("/action", requireJson, (req, res) => {
   res.json({ reached: req.headers["content-type"] })
+})
+app.post("/parsed", requireJsonThen(express.json({ type: () => true })), (req, res) => {
+  res.json({ parsed: req.body })
 })
 
 describe("requireJson", () => {
@@ -45,5 +48,17 @@ describe("requireJson", () => {
       expect(res.status, type).toBe(415)
       expect(res.body.error).toBe("unsupported_media_type")
     }
+  })
+
+  it("runs the parser after the check when combined with it", async () => {
+    await request(app)
+      .post("/parsed")
+      .set("content-type", "application/json")
+      .send('{"a":1}')
+      .expect(200, { parsed: { a: 1 } })
+    const refused = await request(app).post("/parsed").set("content-type", "text/plain").send('{"a":1}')
+    expect(refused.status).toBe(415)
+    const empty = await request(app).post("/parsed").set("content-type", "application/json")
+    expect(empty.status).toBe(400)
   })
 })
