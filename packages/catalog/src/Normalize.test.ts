@@ -7,6 +7,7 @@ import { TRUNCATION_MARKER } from "./Field.js"
 import { maxItemsOf, maxLengthOf } from "./Limits.js"
 import type { NormalizedTicket } from "./Normalize.js"
 import {
+  fieldPlans,
   flatten,
   NormalizationError,
   normalizeFields,
@@ -467,6 +468,30 @@ describe("compiled once per catalog", () => {
           expect(normalizeFlatFields(cat, withExtra, { checkRequired })).toEqual(
             normalizeFields(cat, withExtra, { checkRequired })
           )
+        }),
+        { numRuns: 300 }
+      )
+    }
+  )
+
+  it.each(catalogs.map((c) => [c.schemaName, c] as const))(
+    "%s: each field plan gives what normalizeFields gives for that field",
+    (_n, cat) => {
+      fc.assert(
+        fc.property(ticketFor(cat), (input) => {
+          const whole = normalizeFields(cat, input, { checkRequired: false })
+          const plans = fieldPlans(cat)
+          expect(plans.map((plan) => plan.field)).toEqual(cat.fields)
+          for (const { field, normalize } of plans) {
+            const result = normalize(input[field.key])
+            const issue = whole.issues.find((i) => i.field === field.key)
+            expect(result._tag === "Problem" ? result.problem : undefined, field.key).toBe(issue?.problem)
+            expect(result._tag === "Value" ? result.value : undefined, field.key).toEqual(whole.values[field.key])
+            expect(result._tag === "Value" && result.truncated, field.key).toBe(whole.truncated.includes(field.key))
+            expect(result._tag === "Problem" ? [] : (result.unmapped ?? []), field.key).toEqual(
+              whole.unmapped.filter((u) => u.field === field.key).map((u) => u.value)
+            )
+          }
         }),
         { numRuns: 300 }
       )

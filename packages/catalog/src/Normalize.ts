@@ -7,7 +7,7 @@ import { isoDate, isoDateTime, parseInstant } from "./Dates.js"
 import type { Catalog, FieldDecl, VocabularyEntry } from "./Field.js"
 import { TRUNCATION_MARKER } from "./Field.js"
 import { maxItemsOf, maxLengthOf, minLengthOf, rangeOf, STRING_TYPES } from "./Limits.js"
-import { canonicalToken, vocabularyIndex } from "./Vocabulary.js"
+import { canonicalToken, entrySpellings, vocabularyIndex } from "./Vocabulary.js"
 
 /** A normalized field value. */
 export type NormalizedValue = string | number | boolean | ReadonlyArray<string>
@@ -97,7 +97,11 @@ const lookupTable = (fields: Readonly<Record<string, unknown>>): ReadonlyMap<str
 
 // --- one field ---
 
-type FieldResult =
+/**
+ * What one field's raw value normalizes to: absent (with the spellings that matched no vocabulary entry, if any), a
+ * value, or a problem.
+ */
+export type FieldResult =
   | { readonly _tag: "Absent"; readonly unmapped?: ReadonlyArray<string> }
   | {
       readonly _tag: "Value"
@@ -138,7 +142,7 @@ export const truncateText = (text: string, max: number): { readonly text: string
 const expectedSingle = "expected a single value, got a list"
 
 /** One field's normalization with everything its declaration decides (limits, vocabulary index) resolved once. */
-type FieldNormalizer = (raw: unknown) => FieldResult
+export type FieldNormalizer = (raw: unknown) => FieldResult
 
 const compileString = (field: FieldDecl): FieldNormalizer => {
   const min = minLengthOf(field)
@@ -172,11 +176,27 @@ const compileString = (field: FieldDecl): FieldNormalizer => {
   }
 }
 
-/** The vocabulary entry of a spelling, by the field's index built once (as `matchVocabulary` does per call). */
+/**
+ * The vocabulary entry of a spelling, by the field's index built once (as `matchVocabulary` does per call). The
+ * declared spellings and their lower case are looked up as sent first: each maps to the entry of its canonical token,
+ * so the answer is the same, without canonicalizing the common spellings per value.
+ */
 const vocabularyMatcher = (field: FieldDecl): ((spelling: string) => VocabularyEntry | undefined) => {
   if (field.vocabulary === undefined) return () => undefined
   const index = vocabularyIndex(field.vocabulary)
-  return (spelling) => index.get(canonicalToken(spelling))
+  const declared = new Map<string, VocabularyEntry>()
+  for (const spelling of field.vocabulary.flatMap(entrySpellings)) {
+    for (const text of [spelling, spelling.toLowerCase()]) {
+      const entry = index.get(canonicalToken(text))
+      if (entry !== undefined) declared.set(text, entry)
+    }
+  }
+  return (spelling) => {
+    const exact = declared.get(spelling)
+    if (exact !== undefined) return exact
+    const lower = spelling.toLowerCase()
+    return declared.get(lower) ?? index.get(canonicalToken(lower))
+  }
 }
 
 const compileEnum = (field: FieldDecl): FieldNormalizer => {
@@ -311,15 +331,21 @@ const compileField = (field: FieldDecl): FieldNormalizer => {
   return (raw) => (raw === null || raw === undefined ? absent : byType(raw))
 }
 
-interface FieldPlan {
+/** A field and its compiled normalization. */
+export interface FieldPlan {
   readonly field: FieldDecl
+  /** The field's normalization (`null` and `undefined` are absent), as `normalizeFields` applies it. */
   readonly normalize: FieldNormalizer
 }
 
 /** A catalog's field plans, compiled at its first use and kept as long as its field list lives. */
 const plans = new WeakMap<ReadonlyArray<FieldDecl>, ReadonlyArray<FieldPlan>>()
 
-const plansOf = (catalog: Catalog): ReadonlyArray<FieldPlan> => {
+/**
+ * The catalog's fields, in order, each with its compiled normalization: for a caller that walks the fields itself
+ * (the normalize-ticket Data Action), with the same per-field outcome as {@link normalizeFields}.
+ */
+export const fieldPlans = (catalog: Catalog): ReadonlyArray<FieldPlan> => {
   const cached = plans.get(catalog.fields)
   if (cached !== undefined) return cached
   const compiled = catalog.fields.map((field) => ({ field, normalize: compileField(field) }))
@@ -383,7 +409,7 @@ const normalizeLookup = (
   const values: Array<[string, NormalizedValue]> = []
   const truncated: Array<string> = []
   const unmapped: Array<{ field: string; value: string }> = []
-  for (const { field, normalize } of plansOf(catalog)) {
+  for (const { field, normalize } of fieldPlans(catalog)) {
     const raw = lookup(field.key)
     const result = normalize(raw)
     if (result._tag !== "Problem" && result.unmapped !== undefined)

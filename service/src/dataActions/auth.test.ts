@@ -2,7 +2,7 @@ import express from "express"
 import request from "supertest"
 import { describe, expect, it } from "vitest"
 import type { DataActionAuth } from "./auth.js"
-import { requireDataActionAuth } from "./auth.js"
+import { ACCEPTED_HEADERS_KEPT, requireDataActionAuth } from "./auth.js"
 
 const USER = "genesys"
 const PASSWORD = "s3cret-pa:ss"
@@ -85,6 +85,24 @@ describe("requireDataActionAuth", () => {
       .post("/x")
       .set("Authorization", `Basic ${Buffer.from("u:?>?>").toString("base64url")}`)
       .expect(401)
+  })
+
+  it("keeps accepting a credential it has seen, refuses the others every time, past the remembered count", async () => {
+    const app = appWith({ basicAuth: `${USER}:${PASSWORD}` })
+    const encoded = Buffer.from(`${USER}:${PASSWORD}`).toString("base64")
+    // Distinct spellings of the same credential (the scheme's case, padding, trailing spaces), more than are kept.
+    const spellings = ["Basic", "basic", "BASIC", "bASIC", "BaSiC", "bAsIc"].flatMap((scheme) =>
+      [encoded, encoded.replace(/=+$/, ""), `${encoded}  `].map((credentials) => `${scheme} ${credentials}`)
+    )
+    expect(new Set(spellings).size).toBeGreaterThan(ACCEPTED_HEADERS_KEPT)
+    for (const round of [1, 2]) {
+      for (const header of spellings) {
+        await request(app).post("/x").set("Authorization", header).expect(200, { ok: true })
+        const wrong = `${header.slice(0, -3)}${header.endsWith("A") ? "B" : "A"}  `
+        const res = await request(app).post("/x").set("Authorization", wrong)
+        expect(res.status, `round ${round}: ${wrong}`).toBe(401)
+      }
+    }
   })
 
   it("refuses a bearer token when only Basic auth is configured", async () => {

@@ -16,8 +16,19 @@ export interface DataActionAuth {
 }
 
 /**
+ * How many distinct accepted `Authorization` values are remembered (a client keeps sending the same one; the few
+ * spellings of one credential — scheme case, padding — fit many times over). Past it the set starts afresh.
+ */
+export const ACCEPTED_HEADERS_KEPT = 16
+
+/**
  * Checks the configured credentials and returns the middleware. Throws an `Error` naming the variable when a
  * configured value is malformed; the message never contains the value.
+ *
+ * A header is compared with the credentials (constant time) the first time it is seen; once accepted, the same
+ * header string is let through by a set lookup. The lookup hashes the whole header and compares contents only with
+ * a remembered header of the same hash, so it tells a caller nothing about a credential it has not sent; a refused
+ * header is never remembered and is compared in full every time.
  */
 export const requireDataActionAuth = (auth: DataActionAuth) => {
   const basic = auth.basicAuth === undefined ? undefined : checkBasicAuth(auth.basicAuth)
@@ -27,11 +38,21 @@ export const requireDataActionAuth = (auth: DataActionAuth) => {
     ...(bearer === undefined ? [] : ['Bearer realm="workbridge-data-actions"'])
   ].join(", ")
 
+  const accepted = new Set<string>()
+
   return function dataActionAuth(req: Request, res: Response, next: NextFunction): void {
     const header = req.headers.authorization
-    if (header !== undefined && authorized(header, basic, bearer)) {
-      next()
-      return
+    if (header !== undefined) {
+      if (accepted.has(header)) {
+        next()
+        return
+      }
+      if (authorized(header, basic, bearer)) {
+        if (accepted.size >= ACCEPTED_HEADERS_KEPT) accepted.clear()
+        accepted.add(header)
+        next()
+        return
+      }
     }
     if (challenge !== "") res.setHeader("WWW-Authenticate", challenge)
     sendError(res, 401, {

@@ -13,8 +13,8 @@
  * - A value that cannot be cast (a date that is no date, text for a number, an object) is an error: every
  *   offending input is named.
  */
-import type { Catalog, FieldDecl } from "@workbridge/catalog"
-import { GENESYS_LIMITS, normalizeFlatFields, truncateText } from "@workbridge/catalog"
+import type { Catalog, FieldDecl, FieldNormalizer } from "@workbridge/catalog"
+import { GENESYS_LIMITS, fieldPlans, truncateText } from "@workbridge/catalog"
 import { Either } from "effect"
 import {
   NORMALIZE_MARKERS,
@@ -47,51 +47,67 @@ export const UNMAPPED_VALUE_MAX_LENGTH = GENESYS_LIMITS.enum.maxLength
 const isScalar = (value: unknown): boolean =>
   typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))
 
+/** One catalog field as the action walks it, with everything its declaration decides resolved at start. */
+interface InputPlan {
+  readonly key: string
+  /** The field's compiled normalization (the catalog's, as the sync engine applies it). */
+  readonly normalize: FieldNormalizer
+  /** Whether one text input is split into tag values. */
+  readonly tag: boolean
+  /** The `<field>_joined` output of a tag field. */
+  readonly joined: string | undefined
+}
+
 /**
- * Prepare the action for a catalog (contract, lookups). Throws when the catalog's field names collide with the
- * action's outputs (see `normalizeTicketContract`).
+ * Prepare the action for a catalog: the contract, and every lookup, output name and field normalization the answer
+ * needs, compiled once. Throws when the catalog's field names collide with the action's outputs (see
+ * `normalizeTicketContract`).
  */
 export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketAction => {
   const contract = normalizeTicketContract(catalog)
   const fields = new Map<string, FieldDecl>(catalog.fields.map((field) => [field.key, field]))
-  const fieldKeys = catalog.fields.map((field) => field.key)
-  /** Per catalog field, in order: its key and whether one text input is split into tag values. */
-  const inputs = catalog.fields.map((field) => ({ key: field.key, tag: field.type === "tag" }))
+  const plans: ReadonlyArray<InputPlan> = fieldPlans(catalog).map(({ field, normalize }) => ({
+    key: field.key,
+    normalize,
+    tag: field.type === "tag",
+    joined: field.type === "tag" ? joinedOutput(field.key) : undefined
+  }))
+  const joined = plans.flatMap((plan) => (plan.joined === undefined ? [] : [[plan.key, plan.joined] as const]))
   const flags = vocabularyFields(catalog).map((field) => [field.key, unmappedFlag(field.key)] as const)
-  const joined = catalog.fields
-    .filter((field) => field.type === "tag")
-    .map((field) => [field.key, joinedOutput(field.key)] as const)
   const priority = priorityField(catalog)
   const priorities = new Map((priority?.vocabulary ?? []).map((entry) => [entry.value, entry.priority]))
   const status = statusField(catalog)
+  const statusMapping = new Map(Object.entries(catalog.statusMapping))
 
   const mappings = sourceMappingIndex(catalog)
 
-  const shapeIssues = (body: Record<string, unknown>): Array<InputIssue> => {
-    const issues: Array<InputIssue> = []
-    for (const [key, value] of Object.entries(body)) {
-      const field = fields.get(key)
+  const shapeIssues = (body: Record<string, unknown>): Array<InputIssue> | undefined => {
+    let issues: Array<InputIssue> | undefined
+    for (const key of Object.keys(body)) {
+      const value = body[key]
+      let problem: string | undefined
       if (key === SOURCE_INPUT) {
         if (value !== null && typeof value !== "string") {
-          issues.push({ field: key, problem: `must be a source name, got ${describeType(value)}` })
+          problem = `must be a source name, got ${describeType(value)}`
         } else if (typeof value === "string" && value.trim().length > TICKET_REF_MAX_LENGTH) {
-          issues.push({ field: key, problem: `must be at most ${TICKET_REF_MAX_LENGTH} characters` })
-        }
-      } else if (field === undefined) {
-        issues.push({ field: key, problem: "is not an input of this action (not a catalog field)" })
-      } else if (value === null || isScalar(value)) {
-      } else if (Array.isArray(value)) {
-        if (!value.every((item) => item === null || isScalar(item))) {
-          issues.push({ field: key, problem: "must be a list of text values" })
-        } else if (field.type !== "tag") {
-          issues.push({ field: key, problem: "must be a single value, got a list" })
+          problem = `must be at most ${TICKET_REF_MAX_LENGTH} characters`
         }
       } else {
-        issues.push({
-          field: key,
-          problem: `must be text, a number, a boolean or a list of text, got ${describeType(value)}`
-        })
+        const field = fields.get(key)
+        if (field === undefined) {
+          problem = "is not an input of this action (not a catalog field)"
+        } else if (value === null || isScalar(value)) {
+        } else if (Array.isArray(value)) {
+          if (!value.every((item) => item === null || isScalar(item))) {
+            problem = "must be a list of text values"
+          } else if (field.type !== "tag") {
+            problem = "must be a single value, got a list"
+          }
+        } else {
+          problem = `must be text, a number, a boolean or a list of text, got ${describeType(value)}`
+        }
       }
+      if (problem !== undefined) (issues ??= []).push({ field: key, problem })
     }
     return issues
   }
@@ -103,63 +119,68 @@ export const makeNormalizeTicketAction = (catalog: Catalog): NormalizeTicketActi
       ])
     }
     const record = body as Record<string, unknown>
-    const issues = shapeIssues(record)
-    if (issues.length > 0) return Either.left(issues)
+    const shape = shapeIssues(record)
+    if (shape !== undefined) return Either.left(shape)
     const source = record[SOURCE_INPUT]
     const sourceMappings = typeof source === "string" ? mappings.get(source.trim()) : undefined
-    const fieldsOnly: Record<string, unknown> = {}
-    for (const { key, tag } of inputs) {
-      if (!(key in record)) continue
+    // The answer is built by assignment: catalog fields in catalog order, then the markers (spreading is an order
+    // of magnitude slower). Every field is normalized even after a problem, so that every bad input is named.
+    const out: Record<string, string | number | boolean | ReadonlyArray<string>> = {}
+    const provided: Array<string> = []
+    const truncated: Array<string> = []
+    let unmapped: Array<string> | undefined
+    let unmappedFields: Set<string> | undefined
+    let issues: Array<InputIssue> | undefined
+    for (const plan of plans) {
+      const key = plan.key
+      // Absent and `null` inputs normalize to nothing (no field is required here).
+      const raw = Object.hasOwn(record, key) ? record[key] : undefined
+      if (raw === undefined || raw === null) continue
       const table = sourceMappings?.get(key)
-      const raw = record[key]
-      const value = tag && typeof raw === "string" ? raw.split(TAG_INPUT_DELIMITER) : raw
-      fieldsOnly[key] =
+      const value = plan.tag && typeof raw === "string" ? raw.split(TAG_INPUT_DELIMITER) : raw
+      const result = plan.normalize(
         table === undefined
           ? value
           : Array.isArray(value)
             ? value.map((item) => mapVendorValue(table, item))
             : mapVendorValue(table, value)
-    }
-    // Flat by construction (catalog keys; `shapeIssues` refused nested objects): no flattening needed.
-    const outcome = normalizeFlatFields(catalog, fieldsOnly, { checkRequired: false })
-    if (outcome.issues.length > 0) {
-      return Either.left(outcome.issues.map((issue) => ({ field: issue.field, problem: issue.problem })))
-    }
-    // Built by assignment in catalog order: spreading `values` and then adding keys is an order of magnitude slower.
-    const out: Record<string, string | number | boolean | ReadonlyArray<string>> = {}
-    const provided: Array<string> = []
-    for (const key of fieldKeys) {
-      const value = outcome.values[key]
-      if (value !== undefined) {
-        out[key] = value
+      )
+      if (result._tag === "Problem") {
+        ;(issues ??= []).push({ field: key, problem: result.problem })
+        continue
+      }
+      if (result.unmapped !== undefined && result.unmapped.length > 0) {
+        unmapped ??= []
+        for (const text of result.unmapped) {
+          unmapped.push(`${key}=${truncateText(text, UNMAPPED_VALUE_MAX_LENGTH).text}`)
+        }
+        ;(unmappedFields ??= new Set()).add(key)
+      }
+      if (result._tag === "Value") {
+        out[key] = result.value
         provided.push(key)
+        if (result.truncated) truncated.push(key)
       }
     }
-    const unmappedFields =
-      outcome.unmapped.length === 0 ? undefined : new Set(outcome.unmapped.map((entry) => entry.field))
-    out[NORMALIZE_MARKERS.unmapped] = outcome.unmapped.map(
-      (entry) => `${entry.field}=${truncateText(entry.value, UNMAPPED_VALUE_MAX_LENGTH).text}`
-    )
-    out[NORMALIZE_MARKERS.hasUnmapped] = outcome.unmapped.length > 0
-    out[NORMALIZE_MARKERS.truncated] = outcome.truncated
-    out[NORMALIZE_MARKERS.hasTruncated] = outcome.truncated.length > 0
+    if (issues !== undefined) return Either.left(issues)
+    out[NORMALIZE_MARKERS.unmapped] = unmapped ?? []
+    out[NORMALIZE_MARKERS.hasUnmapped] = unmapped !== undefined
+    out[NORMALIZE_MARKERS.truncated] = truncated
+    out[NORMALIZE_MARKERS.hasTruncated] = truncated.length > 0
     out[NORMALIZE_MARKERS.provided] = provided
     for (const [key, name] of joined) {
-      const value = outcome.values[key]
+      const value = out[key]
       if (Array.isArray(value)) out[name] = value.join(TAG_INPUT_DELIMITER)
     }
     for (const [key, flag] of flags) out[flag] = unmappedFields?.has(key) ?? false
     if (priority !== undefined) {
-      const value = outcome.values[priority.key]
+      const value = out[priority.key]
       const level = typeof value === "string" ? priorities.get(value) : undefined
       if (level !== undefined) out[NORMALIZE_MARKERS.workitemPriority] = level
     }
     if (status !== undefined) {
-      const value = outcome.values[status.key]
-      const name =
-        typeof value === "string" && Object.hasOwn(catalog.statusMapping, value)
-          ? catalog.statusMapping[value]
-          : undefined
+      const value = out[status.key]
+      const name = typeof value === "string" ? statusMapping.get(value) : undefined
       if (name !== undefined) out[NORMALIZE_MARKERS.workitemStatus] = name
     }
     return Either.right(out)

@@ -2,11 +2,14 @@
 import express from "express"
 import request from "supertest"
 import { describe, expect, it } from "vitest"
-import { requireJson } from "./requireJson.js"
+import { requireJson, requireJsonThen } from "./requireJson.js"
 
 const app = express()
 app.post("/action", requireJson, (req, res) => {
   res.json({ reached: req.headers["content-type"] })
+})
+app.post("/parsed", requireJsonThen(express.json({ type: () => true })), (req, res) => {
+  res.json({ parsed: req.body })
 })
 
 describe("requireJson", () => {
@@ -28,11 +31,34 @@ describe("requireJson", () => {
     })
   })
 
+  it("gives the same verdict for a media type seen before, also after many distinct ones", async () => {
+    const json = Array.from({ length: 40 }, (_, i) => `application/vnd.v${i}+json`)
+    const other = Array.from({ length: 40 }, (_, i) => `text/v${i}`)
+    for (const round of [1, 2]) {
+      for (const [type, status] of [...json.map((t) => [t, 200] as const), ...other.map((t) => [t, 415] as const)]) {
+        const res = await request(app).post("/action").set("content-type", type).send("{}")
+        expect(res.status, `round ${round}: ${type}`).toBe(status)
+      }
+    }
+  })
+
   it("refuses a body that is not JSON with 415", async () => {
     for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/jsonx"]) {
       const res = await request(app).post("/action").set("content-type", type).send("a=1")
       expect(res.status, type).toBe(415)
       expect(res.body.error).toBe("unsupported_media_type")
     }
+  })
+
+  it("runs the parser after the check when combined with it", async () => {
+    await request(app)
+      .post("/parsed")
+      .set("content-type", "application/json")
+      .send('{"a":1}')
+      .expect(200, { parsed: { a: 1 } })
+    const refused = await request(app).post("/parsed").set("content-type", "text/plain").send('{"a":1}')
+    expect(refused.status).toBe(415)
+    const empty = await request(app).post("/parsed").set("content-type", "application/json")
+    expect(empty.status).toBe(400)
   })
 })

@@ -14,7 +14,7 @@ import { requireDataActionAuth } from "./auth.js"
 import { DATA_ACTION_PATHS } from "@workbridge/data-actions"
 import { issuesMessage, sendError } from "./errors.js"
 import { makeNormalizeTicketAction } from "./normalizeTicket.js"
-import { requireJson } from "./requireJson.js"
+import { requireJsonThen } from "./requireJson.js"
 import { decodeTicketStatusInput, toTicketStatusOutput } from "./ticketStatus.js"
 
 /** What the workitem-event action answers (the write-back's intake, writeBack/Intake.ts). */
@@ -67,19 +67,16 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
 
   const router = express.Router()
   // `requireJson` has checked the media type (and that there is a body): the parser does not check it again.
-  const jsonBody = [requireJson, express.json({ limit: maxBodyBytes, strict: true, type: () => true })]
+  const jsonBody = requireJsonThen(express.json({ limit: maxBodyBytes, strict: true, type: () => true }))
   router.use(requireDataActionAuth(options.auth))
 
-  router.post(DATA_ACTION_PATHS.normalizeTicket, ...jsonBody, function normalizeTicket(req: Request, res: Response) {
-    Either.match(normalize.run(req.body), {
-      onLeft: (issues) => sendError(res, 400, { error: "malformed_input", message: issuesMessage(issues), issues }),
-      onRight: (output) => {
-        res.status(200).json(output)
-      }
-    })
+  router.post(DATA_ACTION_PATHS.normalizeTicket, jsonBody, function normalizeTicket(req: Request, res: Response) {
+    const answer = normalize.run(req.body)
+    if (Either.isRight(answer)) res.status(200).json(answer.right)
+    else sendError(res, 400, { error: "malformed_input", message: issuesMessage(answer.left), issues: answer.left })
   })
 
-  router.post(DATA_ACTION_PATHS.ticketStatus, ...jsonBody, async function ticketStatus(req: Request, res: Response) {
+  router.post(DATA_ACTION_PATHS.ticketStatus, jsonBody, async function ticketStatus(req: Request, res: Response) {
     const input = decodeTicketStatusInput(req.body)
     if (Either.isLeft(input)) {
       sendError(res, 400, { error: "malformed_input", message: issuesMessage(input.left), issues: input.left })
@@ -113,7 +110,7 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
 
   const workitemEvent = options.workitemEvent
   if (workitemEvent !== undefined) {
-    router.post(DATA_ACTION_PATHS.workitemEvent, ...jsonBody, async function workitemEventAction(req, res) {
+    router.post(DATA_ACTION_PATHS.workitemEvent, jsonBody, async function workitemEventAction(req, res) {
       let answer: WorkitemEventAnswer
       try {
         answer = await workitemEvent(req.body)
