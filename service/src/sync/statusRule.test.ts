@@ -116,6 +116,35 @@ describe("observeAgent, a move Workbridge made after the agent's change but befo
   })
 })
 
+describe("observeAgent, a change whose event lists its changes", () => {
+  it("takes a status change the event names as a move, even from a status the log did not know the workitem had", () => {
+    // The agent closed (20); Workbridge moved the workitem to Open at 30 but lost the PATCH's answer (a timeout, a
+    // kill), so the log has no move; the agent closes again at 40. Judged by the log alone, Closed → Closed is no
+    // move; the event's changes (statusId Open → Closed) say it is.
+    const closed = agent(EMPTY_STATUS_LOG, 20, "s-closed", "s-open")
+    expect(agent(closed, 40, "s-closed", "s-open").agent?.statusAt).toBe(t(20))
+    const named = observeAgent(
+      closed,
+      { statusId: "s-closed", statusChanged: true, dateModified: t(40), modifiedBy: "agent" },
+      "s-open"
+    )
+    expect(named.agent).toMatchObject({ statusId: "s-closed", statusAt: t(40) })
+  })
+
+  it("does not take a change of another field for a status change when the log thought the status was elsewhere", () => {
+    const log: StatusLog = {
+      ...EMPTY_STATUS_LOG,
+      movedAt: t(10),
+      movedTo: "s-open",
+      moves: [{ at: t(10), to: "s-open" }]
+    }
+    const edit = { statusId: "s-waiting", statusChanged: false, dateModified: t(40), modifiedBy: "agent" }
+    const edited = observeAgent(log, edit, "s-open")
+    expect(edited.agent?.statusAt).toBeUndefined()
+    expect(edited.agent?.lastStatusId).toBe("s-waiting")
+  })
+})
+
 describe("observeAgent, a workitem read by the write-back reconciliation", () => {
   it("takes a status nobody is named for as Workbridge's when its latest move up to then set it", () => {
     const log: StatusLog = {

@@ -75,13 +75,16 @@ const statusAsOf = (log: StatusLog, upTo: (t: number) => boolean): string | unde
 
 /**
  * The log with an agent's change of the workitem recorded (nothing when one as new was recorded already). It moves
- * the agent's status time only when its status differs from the one the workitem had (`ownStatusId`: the status
- * Workbridge set, unless an agent's change came after that).
+ * the agent's status time only when the change moved the status: as its event's `changes` say, else when its status
+ * differs from the one the workitem had (`ownStatusId`: the status Workbridge set, unless an agent's change came
+ * after that).
  */
 export const observeAgent = (
   log: StatusLog,
   change: {
     readonly statusId?: string | undefined
+    /** The event's own word on whether the status moved (its `changes`), when it has one. */
+    readonly statusChanged?: boolean | undefined
     readonly dateModified: string
     readonly modifiedBy?: string | undefined
   },
@@ -100,7 +103,9 @@ export const observeAgent = (
   // then: a move Workbridge made later, after the change but before its event came, is not what the agent changed
   // from); else the status Workbridge set (not one it learned from a PATCH's answer: that may be this very change).
   const had = statusAsOf(log, (t) => t < at) ?? workitemStatusNow(log, log.movedTo ?? ownStatusId)
-  const moved = change.statusId !== undefined && change.statusId !== had
+  // The event's `changes`, when it lists them, say it outright: a Workbridge move the log missed (its answer lost
+  // to a timeout or a kill) may have been what the agent changed from.
+  const moved = change.statusId !== undefined && (change.statusChanged ?? change.statusId !== had)
   const agent: AgentStatus = moved
     ? {
         eventAt: change.dateModified,

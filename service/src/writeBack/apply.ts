@@ -35,7 +35,7 @@ import {
 import type { LinkStoreService } from "../links/LinkStore.js"
 import type { WorktypeStatus } from "@workbridge/genesys"
 import type { WriteBudget } from "./Budget.js"
-import { type WorkitemChange, workitemChangeOf } from "./WorkitemEvent.js"
+import { agentChangesOf, type WorkitemChange, workitemChangeOf } from "./WorkitemEvent.js"
 import {
   EMPTY_STATUS_LOG,
   observeAgent,
@@ -210,11 +210,11 @@ export const writeBackEntries = (
     // have: the newer of a person's helpdesk change and an agent's change wins, per field.
     const before = link.statusLog ?? EMPTY_STATUS_LOG
     let statusLog = before
-    for (const e of entries) {
-      const c = workitemChangeOf(e.event)
-      if (c !== undefined && !(c.modifiedBy !== undefined && options.selfIds.includes(c.modifiedBy)))
-        statusLog = observeAgent(statusLog, c, link.statusId)
-    }
+    for (const c of agentChangesOf(
+      entries.map((e) => e.event),
+      options.selfIds
+    ))
+      statusLog = observeAgent(statusLog, c, link.statusId)
     // A change the write-back step has not handled yet (the forward step may have recorded it in the log already).
     const isNew = state?.eventAt === undefined || Date.parse(change.dateModified) > Date.parse(state.eventAt)
     const ctx = statusContext(options.catalog, key.source, deps.statuses)
