@@ -59,6 +59,17 @@ describe("newestHelpdeskChange", () => {
     expect(newestHelpdeskChange(flipped)?.at).toBe(t(798))
   })
 
+  it("knows the echo when a person changed another field between the write's read and its write", () => {
+    // The write-back read the ticket at 10 (open) and wrote solved; a person's edit of the subject landed in between
+    // (20, still open); the write's echo comes at 30.
+    const written = observeWritten(helpdesk(seen(10, "open")), { after: t(10), value: "solved" })
+    const raced = observeHelpdesk(written, [seen(20, "open"), seen(30, "solved")])
+    expect(newestHelpdeskChange(raced)?.at).toBe(t(10))
+    // A status change seen after the read (the person set on_hold, then solved) makes the solved a person's.
+    const changed = observeHelpdesk(written, [seen(20, "on_hold"), seen(25, "on_hold"), seen(30, "solved")])
+    expect(newestHelpdeskChange(changed)?.at).toBe(t(30))
+  })
+
   it("does not count the echo of a write-back as a person's change", () => {
     const written = observeWritten(helpdesk(seen(10, "open")), { after: t(10), value: "solved" })
     const echoed = observeHelpdesk(written, [seen(30, "solved")])

@@ -140,10 +140,20 @@ export const newestHelpdeskChange = (log: StatusLog): StatusSeen | undefined => 
     if (before !== undefined && before.value === s.value) continue
     const at = ms(s.at)
     const from = before === undefined ? Number.NEGATIVE_INFINITY : ms(before.at)
-    // The first event after a write-back of this very status, with nothing seen in between: that write's echo. The
-    // write's time is the ticket's update time its API answered, which may have whole seconds where the events have
-    // milliseconds: an event less than a second after it is the state the write found.
-    const own = log.written.some((w) => sameStatus(w, s) && ms(w.after) < at && ms(w.after) + WHOLE_SECOND > from)
+    // The first event after a write-back of this very status, with no change of the status seen in between: that
+    // write's echo. The write's time is the ticket's update time its API answered when the write read it, which may
+    // have whole seconds where the events have milliseconds: an event less than a second after it is the state the
+    // write found. Events seen after that read that all still show the status before (a person's change of another
+    // field made while the write was on its way, between its read and its write) do not make the echo a person's;
+    // a status seen changing after the read does.
+    const own = log.written.some((w) => {
+      if (!sameStatus(w, s) || ms(w.after) >= at) return false
+      const read = ms(w.after) + WHOLE_SECOND
+      if (read > from) return true
+      const earlier = seen.slice(0, i)
+      const found = earlier.filter((e) => ms(e.at) < read).at(-1)
+      return found !== undefined && earlier.every((e) => ms(e.at) < read || e.value === found.value)
+    })
     if (!own) return s
   }
   return undefined
