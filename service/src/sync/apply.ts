@@ -32,7 +32,7 @@ import {
 import { GenesysError, type StoreError } from "../domain/errors.js"
 import type { Workitem } from "@workbridge/genesys"
 import { type ApplyResult, countCalls, crashIfAt, type GenesysCalls, nowIso, type SyncCore } from "./core.js"
-import { isWriteBackEcho } from "../writeBack/apply.js"
+import { agentSummary, isWriteBackEcho } from "../writeBack/apply.js"
 import {
   EMPTY_STATUS_LOG,
   observeAgent,
@@ -764,7 +764,9 @@ export const applyBatch = (
               helpdesk: targets.helpdesk,
               statusNow,
               forceStatus,
-              applied: linked?.appliedValues[statusKey]
+              applied: linked?.appliedValues[statusKey],
+              agent: agentSummary(deciding.agent),
+              pendingAgent: pendingAgent.length
             },
             "forward status decision"
           )

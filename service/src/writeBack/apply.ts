@@ -29,6 +29,7 @@ import {
   type InboxEntry,
   type Link,
   type Outcome,
+  type StatusLog,
   type TicketKey,
   type WriteBackState
 } from "../domain/records.js"
@@ -167,6 +168,10 @@ const transient = (e: ReadError): boolean =>
   (e.status === undefined && e.invalid !== true) ||
   (e.status !== undefined && (e.status >= 500 || e.status === 408 || e.status === 409))
 
+/** An agent status of the log, for the debug log (without the change it came from). */
+export const agentSummary = (a: StatusLog["agent"]) =>
+  a === undefined ? undefined : { eventAt: a.eventAt, statusId: a.statusId, statusAt: a.statusAt, last: a.lastStatusId }
+
 /** Write back the ticket's `genesys` entries (sorted by revision, oldest first; never empty). */
 export const writeBackEntries = (
   deps: WriteBackDeps,
@@ -256,7 +261,11 @@ export const writeBackEntries = (
           source: key.source,
           ticketId: key.ticketId,
           eventAt: change.dateModified,
+          statusId: change.statusId,
+          statusChanged: change.statusChanged,
           isNew,
+          agentBefore: agentSummary(before.agent),
+          agent: agentSummary(statusLog.agent),
           winner: targets?.winner,
           helpdesk: targets?.helpdesk,
           statusNow,
