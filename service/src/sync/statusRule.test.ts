@@ -156,6 +156,20 @@ describe("observeAgent, a change whose event lists its changes", () => {
   })
 })
 
+describe("observeAgent, a read that says when the status changed", () => {
+  it("times the agent's status by dateStatusChanged, not by the workitem's last change of another field", () => {
+    // The agent closed at 20 (its event not delivered); a person set on_hold at 30; Workbridge PATCHed another field
+    // at 40, and the reconciliation's read says modified at 40, status changed at 20: the person's change is newer.
+    const log = observeHelpdesk(
+      { ...EMPTY_STATUS_LOG, movedAt: t(10), movedTo: "s-open", moves: [{ at: t(10), to: "s-open" }] },
+      [seen(10, "open"), seen(30, "on_hold")]
+    )
+    const read = observeAgent(log, { statusId: "s-closed", dateModified: t(40), statusChangedAt: t(20) }, "s-open")
+    expect(read.agent).toMatchObject({ statusId: "s-closed", statusAt: t(20), eventAt: t(40) })
+    expect(statusTargets(read, ctx)?.winner).toMatchObject({ side: "helpdesk", at: t(30) })
+  })
+})
+
 describe("observeAgent, a workitem read by the write-back reconciliation", () => {
   it("takes a status nobody is named for as Workbridge's when its latest move up to then set it", () => {
     const log: StatusLog = {

@@ -86,6 +86,8 @@ export const observeAgent = (
     /** The event's own word on whether the status moved (its `changes`), when it has one. */
     readonly statusChanged?: boolean | undefined
     readonly dateModified: string
+    /** When the status took its value, where known (a reconciliation's read); else `dateModified`. */
+    readonly statusChangedAt?: string | undefined
     readonly modifiedBy?: string | undefined
   },
   ownStatusId: string | undefined
@@ -95,7 +97,8 @@ export const observeAgent = (
   // A workitem read by the write-back reconciliation whose last change was Workbridge's own names nobody, and its
   // time is that change's, not its status's: its status is no news when it is the one the workitem had then as far
   // as the log knows (Workbridge's latest move up to then, or an agent's later status change).
-  const at = ms(change.dateModified)
+  const statusAt = change.statusChangedAt ?? change.dateModified
+  const at = ms(statusAt)
   if (change.modifiedBy === undefined && change.statusId !== undefined) {
     if (statusAsOf(log, (t) => t <= at) === change.statusId) return log
   }
@@ -111,7 +114,7 @@ export const observeAgent = (
         eventAt: change.dateModified,
         lastStatusId: change.statusId!,
         statusId: change.statusId!,
-        statusAt: change.dateModified,
+        statusAt,
         change: change as Readonly<Record<string, unknown>>
       }
     : {

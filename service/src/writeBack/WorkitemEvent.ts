@@ -43,6 +43,8 @@ export const WorkitemEventSchema = Schema.Struct({
   statusId: opt(Schema.String),
   statusCategory: opt(Schema.String),
   dateModified: IsoDate,
+  /** Not in the live event: the write-back reconciliation's read of the workitem (SDK `Workitem.dateStatusChanged`). */
+  dateStatusChanged: opt(IsoDate),
   dateClosed: opt(Schema.String),
   assigneeId: opt(Schema.String),
   wrapupId: opt(Schema.String),
@@ -98,6 +100,8 @@ export interface WorkitemChange {
   readonly statusChanged?: boolean
   readonly statusCategory?: string
   readonly dateModified: string
+  /** When the status took its value, where the event says (a reconciliation's read: `dateStatusChanged`). */
+  readonly statusChangedAt?: string
   readonly modifiedBy?: string
   readonly operation?: string
   readonly assigneeId?: string
@@ -143,6 +147,7 @@ export const toTicketEvent = (catalog: Catalog, e: WorkitemEvent): ToTicketEvent
   const change: WorkitemChange = {
     workitemId: e.id,
     dateModified: e.dateModified,
+    ...(e.dateStatusChanged !== undefined ? { statusChangedAt: new Date(e.dateStatusChanged).toISOString() } : {}),
     ...(e.typeId !== undefined ? { typeId: e.typeId } : {}),
     ...(e.name !== undefined ? { name: e.name } : {}),
     ...(e.statusId !== undefined ? { statusId: e.statusId } : {}),

@@ -263,6 +263,9 @@ export const writeBackEntries = (
           eventAt: change.dateModified,
           statusId: change.statusId,
           statusChanged: change.statusChanged,
+          statusChangedAt: change.statusChangedAt,
+          origin: newest.origin,
+          modifiedBy: change.modifiedBy !== undefined,
           isNew,
           agentBefore: agentSummary(before.agent),
           agent: agentSummary(statusLog.agent),
@@ -285,7 +288,9 @@ export const writeBackEntries = (
     // assignee of the agent's change is left to write.
     if (!agentWon && targets?.helpdesk === undefined && assignee === undefined)
       // An agent's change that did not move the status (an edit) is no status change of theirs: nothing to write.
-      return yield* settle(statusLog.agent?.statusAt === change.dateModified ? "older" : "repeat")
+      return yield* settle(
+        statusLog.agent?.statusAt === (change.statusChangedAt ?? change.dateModified) ? "older" : "repeat"
+      )
     if (agentWon && target === undefined && assignee === undefined) return yield* settle("unmapped")
     if (
       agentWon &&
