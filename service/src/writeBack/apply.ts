@@ -243,8 +243,15 @@ export const writeBackEntries = (
     // of it, or an agent's change older than a person's newer helpdesk change (applied before this event came) moved
     // it. The engine sets it (sync/apply.ts `convergeStatus`).
     const restore = workitemNeedsMove(targets, statusNow)
+    // The status log as recorded: a write's intent joins it before the write goes out (below).
+    let logged = statusLog
     const record = (next: WriteBackState, values: Readonly<Record<string, unknown>> = base.appliedValues) =>
-      links.compareAndSet(key, link.appliedRevision, { ...base, appliedValues: values, writeBack: next })
+      links.compareAndSet(key, link.appliedRevision, {
+        ...base,
+        statusLog: logged,
+        appliedValues: values,
+        writeBack: next
+      })
     const finish = (outcome: WriteBackOutcome): WriteBackResult => ({
       ...done(outcome),
       ...(restore ? { restore: true } : {})
@@ -321,6 +328,28 @@ export const writeBackEntries = (
         "the helpdesk change the write-back waited for never arrived; writing the agent's change anyway"
       )
     const note = noted ? writeBackNote(change, statusName, options.workitemUrl?.(change.workitemId)) : undefined
+    // The write's intent, recorded before it goes out: if its answer is lost, its echo is still known as this write's.
+    // An intent from an earlier attempt of the same status stays (that attempt's write may have landed).
+    const newestSeen = statusLog.helpdesk[statusLog.helpdesk.length - 1]?.at
+    const matches = (status: string) =>
+      Object.entries(writeBackStatusMap(options.catalog, key.source)).flatMap(([v, st]) => (st === status ? [v] : []))
+    const earlierIntent =
+      wanted !== undefined && statusLog.written.some((w) => w.intent === true && w.status === wanted.status)
+    const intended = wanted?.value != null && !earlierIntent
+    const withoutIntent = (log: StatusLog): StatusLog =>
+      wanted === undefined
+        ? log
+        : { ...log, written: log.written.filter((w) => !(w.intent === true && w.status === wanted.status)) }
+    if (intended && wanted?.value != null) {
+      logged = observeWritten(statusLog, {
+        after: newestSeen ?? new Date(yield* Clock.currentTimeMillis).toISOString(),
+        value: wanted.value,
+        status: wanted.status,
+        matches: matches(wanted.status),
+        intent: true
+      })
+      yield* record({ ...state, pending: true, ...waiting })
+    }
     const written = yield* Effect.either(
       writer.writeBack(key.ticketId, {
         ...(wanted === undefined ? {} : { status: wanted.status }),
@@ -346,6 +375,8 @@ export const writeBackEntries = (
         return { _tag: "Retry", delayMs, reason: e.message }
       }
       const { attempts: _attempts, ...before } = state ?? {}
+      // Refused: nothing was written.
+      logged = withoutIntent(logged)
       yield* record({ ...before, pending: false, lastError: e.message, outcome: "dead" })
       return {
         _tag: "Done",
@@ -367,6 +398,8 @@ export const writeBackEntries = (
       const delayMs = fetched
         ? Math.min(base, 1000)
         : Math.min(options.maxBackoffMs ?? 60_000, base * 2 ** Math.min(unseenWaits - 1, 16))
+      // Nothing was written: this attempt's intent goes (an earlier attempt's stays).
+      if (intended) logged = withoutIntent(logged)
       yield* record({ ...state, pending: true, unseenWaits, lastError: reason })
       log.info(
         { source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, seenUntil, delayMs, fetched },
@@ -384,21 +417,22 @@ export const writeBackEntries = (
     const status = wanted?.status ?? state?.status
     const value = wanted === undefined ? state?.value : (wanted.value ?? undefined)
     // The write's echo is Workbridge's own, not a person's change: the ticket's update time before it marks it.
-    const newestSeen = statusLog.helpdesk[statusLog.helpdesk.length - 1]?.at
     // The later of the two: a vendor's update time read through its API may be in whole seconds where its webhooks
     // give milliseconds, and the guard made sure the newest event seen is the ticket as the write found it.
     const after = latest(written.right.updatedBefore, newestSeen) ?? at
+    // The write's record replaces its intent; a status found already there keeps an earlier attempt's intent (its
+    // write landed before its answer was lost), and drops this attempt's.
     const loggedWrite =
       written.right.statusWritten && wanted?.value != null
-        ? observeWritten(statusLog, {
+        ? observeWritten(withoutIntent(logged), {
             after,
             value: wanted.value,
             status: wanted.status,
-            matches: Object.entries(writeBackStatusMap(options.catalog, key.source)).flatMap(([v, st]) =>
-              st === wanted.status ? [v] : []
-            )
+            matches: matches(wanted.status)
           })
-        : statusLog
+        : intended
+          ? withoutIntent(logged)
+          : logged
     const ok = yield* links.compareAndSet(key, link.appliedRevision, {
       ...base,
       statusLog: loggedWrite,
