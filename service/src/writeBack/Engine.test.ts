@@ -299,6 +299,8 @@ describe("Engine with write-back", () => {
         attempts: 1,
         lastError: expect.stringMatching(/429/)
       })
+      // The read was refused: nothing was written, so no intent of the write stays behind.
+      expect(r.waiting?.statusLog?.written).toEqual([])
       expect(r.second).toBeUndefined()
       expect(r.third).toEqual({ _tag: "WrittenBack", outcome: "written", workitemId: r.after?.workitemId })
       expect(writes.map((w) => w.change.status)).toEqual(["solved"])

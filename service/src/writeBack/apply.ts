@@ -168,6 +168,17 @@ const transient = (e: ReadError): boolean =>
   (e.status === undefined && e.invalid !== true) ||
   (e.status !== undefined && (e.status >= 500 || e.status === 408 || e.status === 409))
 
+/**
+ * Whether a failed write-back may have written the status all the same: no answer (a timeout, a dropped connection)
+ * or a server error to a write. A read that failed (the write-back reads the ticket first), a rate-limit answer and
+ * a refusal (4xx) wrote nothing.
+ */
+const mayHaveWritten = (e: ReadError): boolean =>
+  e._tag !== "RateLimited" &&
+  e.invalid !== true &&
+  !e.operation.startsWith("GET ") &&
+  (e.status === undefined || e.status >= 500)
+
 /** An agent status of the log, for the debug log (without the change it came from). */
 export const agentSummary = (a: StatusLog["agent"]) =>
   a === undefined ? undefined : { eventAt: a.eventAt, statusId: a.statusId, statusAt: a.statusAt, last: a.lastStatusId }
@@ -360,6 +371,8 @@ export const writeBackEntries = (
     )
     if (written._tag === "Left") {
       const e = written.left
+      // A failure that wrote nothing drops this attempt's intent; one that may have written keeps it.
+      if (intended && !mayHaveWritten(e)) logged = withoutIntent(logged)
       if (transient(e)) {
         const attempts = (state?.attempts ?? 0) + 1
         const base = options.backoffMs ?? 1000
