@@ -146,6 +146,15 @@ export type ViolationKind =
   /** The ticket's write-back state still says pending although nothing is left to write. */
   | "stale-pending"
 
+export const OWNERSHIP_KINDS: ReadonlyArray<ViolationKind> = [
+  "helpdesk-overwritten",
+  "disagree",
+  "agent-overwritten",
+  "write-back-lost",
+  "workitem-moved",
+  "stale-pending"
+]
+
 export interface Violation {
   readonly kind: ViolationKind
   readonly text: string
