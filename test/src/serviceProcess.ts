@@ -75,6 +75,16 @@ const procStatusBytes = (pid: number | undefined, field: "VmRSS" | "VmHWM"): num
   }
 }
 
+/**
+ * The service's output as the launcher watches it: the kept tail (the last 4,000 characters, for error messages) and
+ * whether the listening line has been printed. The line is looked for before the tail is trimmed: one chunk may carry
+ * it and more than 4,000 characters after it (a debug log right after start).
+ */
+export const watchOutput = (tail: string, chunk: string): { readonly tail: string; readonly listening: boolean } => {
+  const seen = tail + chunk
+  return { tail: seen.slice(-4000), listening: /workbridge listening on /.test(seen) }
+}
+
 /** Start the service and resolve once it listens. Rejects with the tail of its output when it exits first. */
 export const startServiceProcess = async (options: ServiceProcessOptions): Promise<ServiceProcess> => {
   const port = options.port ?? (await freePort())
@@ -115,8 +125,9 @@ export const startServiceProcess = async (options: ServiceProcessOptions): Promi
       const onData = (chunk: Buffer) => {
         log?.write(chunk)
         if (!listening) {
-          tail = (tail + chunk.toString("utf8")).slice(-4000)
-          if (/workbridge listening on /.test(tail)) {
+          const next = watchOutput(tail, chunk.toString("utf8"))
+          tail = next.tail
+          if (next.listening) {
             listening = true
             clearTimeout(timer)
             resolve()

@@ -93,6 +93,11 @@ export interface StatusWritten {
   readonly status?: string
   /** Every catalog value that writes back as that status (its echo may report any of them: `solved` for `closed`). */
   readonly matches?: ReadonlyArray<string>
+  /**
+   * Recorded before the write went out, replaced by the write's own record once it answered: a write whose answer was
+   * lost (a timeout, a `kill -9` between the write and its record) still has its echo known as Workbridge's.
+   */
+  readonly intent?: true
 }
 
 /** The agents' side: the newest agent change of the workitem seen, and its newest status change. */

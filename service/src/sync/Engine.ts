@@ -25,7 +25,7 @@ import { Metrics } from "../observability/Metrics.js"
 import type { TicketSyncStatus } from "./TicketStatus.js"
 import { withApplySpan } from "../observability/Tracing.js"
 import { applyBatch, convergeStatus } from "./apply.js"
-import { type WorkitemChange, workitemChangeOf } from "../writeBack/WorkitemEvent.js"
+import { agentChangesOf, type WorkitemChange } from "../writeBack/WorkitemEvent.js"
 import {
   type ApplyResult,
   type EngineOptions,
@@ -84,14 +84,6 @@ const ticketStatusOf = (
       ...(lastError !== undefined ? { lastError } : {}),
       lagSeconds: lagSeconds(yield* Clock.currentTimeMillis, pending.oldestAcceptedAt)
     }
-  })
-
-/** The latest `occurredAt` of some entries (the agents' changes: their workitem's `dateModified`). */
-/** The agents' changes among a batch's write-back entries (not Workbridge's own), oldest first. */
-const agentChanges = (entries: ReadonlyArray<InboxEntry>, selfIds: ReadonlyArray<string>) =>
-  entries.flatMap((e) => {
-    const c = workitemChangeOf(e.event)
-    return c === undefined || (c.modifiedBy !== undefined && selfIds.includes(c.modifiedBy)) ? [] : [c]
   })
 
 /**
@@ -198,7 +190,10 @@ export const make = (options: EngineOptions) =>
               core,
               genesys,
               { key, entries: forward },
-              agentChanges(back, writeBackDeps.options.selfIds)
+              agentChangesOf(
+                back.map((e) => e.event),
+                writeBackDeps.options.selfIds
+              )
             ).pipe(withAuditTicket(key, newestRevision))
           )
           if (r._tag === "Left") return yield* retryLater(batch, newestRevision, r.left)

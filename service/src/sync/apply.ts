@@ -29,16 +29,17 @@ import {
   type TicketBatch,
   type TicketKey
 } from "../domain/records.js"
-import { GenesysError } from "../domain/errors.js"
+import { GenesysError, type StoreError } from "../domain/errors.js"
 import type { Workitem } from "@workbridge/genesys"
 import { type ApplyResult, countCalls, crashIfAt, type GenesysCalls, nowIso, type SyncCore } from "./core.js"
-import { isWriteBackEcho } from "../writeBack/apply.js"
+import { agentSummary, isWriteBackEcho } from "../writeBack/apply.js"
 import {
   EMPTY_STATUS_LOG,
   observeAgent,
   observeHelpdesk,
   STATUS_MOVES_CAP,
   statusContext,
+  type StatusTargets,
   statusTargets,
   workitemStatusNow
 } from "./statusRule.js"
@@ -497,8 +498,14 @@ export const statusSinceIn = (statusKey: string | undefined, entries: ReadonlyAr
 }
 
 /** A write whose permanent failures are answered (to dead-letter) and whose transient ones fail (to retry). */
-const settledWrite = (core: SyncCore, genesys: GenesysCalls, w: Write, event: TicketEvent, view: LinkView) =>
-  write(core, genesys, w, event, view).pipe(
+const settled = <R>(
+  written: Effect.Effect<
+    Written,
+    Unapplicable | GenesysError | StoreError | LinkConflict | AmbiguousCreate | AmbiguousUpdate,
+    R
+  >
+) =>
+  written.pipe(
     Effect.map((r) => ({ _tag: "Done" as const, ...r })),
     Effect.catchTags({
       Unapplicable: (e) => Effect.succeed({ _tag: "Dead" as const, reason: e.reason, details: e.details }),
@@ -508,6 +515,51 @@ const settledWrite = (core: SyncCore, genesys: GenesysCalls, w: Write, event: Ti
       }
     })
   )
+
+const settledWrite = (core: SyncCore, genesys: GenesysCalls, w: Write, event: TicketEvent, view: LinkView) =>
+  settled(write(core, genesys, w, event, view))
+
+/**
+ * Set the linked workitem's status to the "both" rule's winner's, its other fields as applied: what late helpdesk
+ * events and `convergeStatus` write. Transient failures fail (the batch waits); a permanent one is logged with
+ * `why` and leaves the workitem as it is (`undefined`). Answers the workitem written.
+ */
+const statusOnlyWrite = (
+  core: SyncCore,
+  genesys: GenesysCalls,
+  key: TicketKey,
+  linked: Link,
+  s: {
+    readonly log: StatusLog
+    readonly targets: StatusTargets & { readonly value: string | null }
+    readonly statusNow: string | undefined
+    readonly forceStatus: boolean
+    readonly occurredAt: string
+    readonly statusChangedAt: string | undefined
+    readonly why: string
+  }
+) =>
+  Effect.gen(function* () {
+    const statusKey = core.fields.statusKey!
+    const values: Record<string, unknown> = { ...linked.appliedValues }
+    if (s.targets.value === null) delete values[statusKey]
+    else values[statusKey] = s.targets.value
+    const w: Write = {
+      key,
+      values,
+      revision: linked.appliedRevision,
+      origin: linked.origin,
+      occurredAt: s.occurredAt,
+      statusChangedAt: s.statusChangedAt,
+      statusLog: s.log,
+      forceStatus: s.forceStatus,
+      statusNow: s.statusNow
+    }
+    const done = yield* settled(updateLinked(core, genesys, w, linked))
+    if (done._tag === "Done") return done.workitemId
+    core.log.warn({ source: key.source, ticketId: key.ticketId, reason: done.reason, details: done.details }, s.why)
+    return undefined
+  })
 
 /**
  * Helpdesk events older than the applied revision (their webhooks came late): nothing of theirs is written, but
@@ -545,43 +597,21 @@ const lateEvents = (
       { source: key.source, ticketId: key.ticketId, workitemId: linked.workitemId, status: targets.value },
       "a late helpdesk event moved the newest status change; the workitem's status follows"
     )
-    const values: Record<string, unknown> = { ...linked.appliedValues }
-    if (targets.value === null) delete values[statusKey]
-    else values[statusKey] = targets.value
     const counted = countCalls(genesys)
-    const done = yield* settledWrite(
-      core,
-      counted.genesys,
-      {
-        key,
-        values,
-        revision: linked.appliedRevision,
-        origin: linked.origin,
-        occurredAt: linked.occurredAt ?? newest.occurredAt,
-        statusChangedAt: targets.winner.at,
-        statusLog: log,
-        forceStatus,
-        statusNow
-      },
-      newest,
-      view
-    )
-    if (done._tag === "Dead") {
+    const workitemId = yield* statusOnlyWrite(core, counted.genesys, key, linked, {
+      log,
+      targets: { ...targets, value: targets.value },
+      statusNow,
+      forceStatus,
+      occurredAt: linked.occurredAt ?? newest.occurredAt,
+      statusChangedAt: targets.winner.at,
       // The status cannot be set (no path in the worktype): the events stay superseded, the log is kept.
-      core.log.warn(
-        { source: key.source, ticketId: key.ticketId, reason: done.reason, details: done.details },
-        "the workitem's status could not follow a late helpdesk event"
-      )
-      return superseded
-    }
+      why: "the workitem's status could not follow a late helpdesk event"
+    })
+    if (workitemId === undefined) return superseded
     yield* core.links.clearError(key)
     return {
-      result: {
-        _tag: "Applied",
-        workitemId: done.workitemId,
-        revision: linked.appliedRevision,
-        calls: counted.count()
-      },
+      result: { _tag: "Applied", workitemId, revision: linked.appliedRevision, calls: counted.count() },
       outcomes: supersededOutcomes(entries),
       ...writeBack
     } satisfies Applied
@@ -652,7 +682,11 @@ export const applyBatch = (
   genesys: GenesysCalls,
   batch: TicketBatch,
   /** The agents' changes waiting in the same inbox batch (the engine's write-back entries), oldest first. */
-  pendingAgent: ReadonlyArray<{ readonly statusId?: string | undefined; readonly dateModified: string }> = []
+  pendingAgent: ReadonlyArray<{
+    readonly statusId?: string | undefined
+    readonly statusChanged?: boolean | undefined
+    readonly dateModified: string
+  }> = []
 ) =>
   Effect.gen(function* () {
     const key = batch.key
@@ -730,7 +764,9 @@ export const applyBatch = (
               helpdesk: targets.helpdesk,
               statusNow,
               forceStatus,
-              applied: linked?.appliedValues[statusKey]
+              applied: linked?.appliedValues[statusKey],
+              agent: agentSummary(deciding.agent),
+              pendingAgent: pendingAgent.length
             },
             "forward status decision"
           )
@@ -825,51 +861,19 @@ export const convergeStatus = (core: SyncCore, genesys: GenesysCalls, key: Ticke
     const targets = statusTargets(log, ruleContext(core, key.source))
     const statusNow = workitemStatusNow(log, linked.statusId)
     if (targets?.value === undefined || targets.statusId === undefined || statusNow === targets.statusId) return 0
-    const values: Record<string, unknown> = { ...linked.appliedValues }
-    if (targets.value === null) delete values[statusKey]
-    else values[statusKey] = targets.value
     core.log.info(
       { source: key.source, ticketId: key.ticketId, workitemId: linked.workitemId, status: targets.value },
       "the workitem is not at the newest status change's status; setting it"
     )
     const counted = countCalls(genesys)
-    const done = yield* updateLinked(
-      core,
-      counted.genesys,
-      {
-        key,
-        values,
-        revision: linked.appliedRevision,
-        origin: linked.origin,
-        occurredAt: linked.occurredAt ?? targets.winner.at,
-        statusChangedAt: linked.statusChangedAt,
-        statusLog: log,
-        forceStatus: true,
-        statusNow
-      },
-      linked
-    ).pipe(
-      Effect.map(() => counted.count()),
-      Effect.catchTags({
-        Unapplicable: (e) =>
-          Effect.sync(() => {
-            core.log.warn(
-              { source: key.source, ticketId: key.ticketId, reason: e.reason, details: e.details },
-              "the agent's status could not be set again"
-            )
-            return counted.count()
-          }),
-        GenesysError: (e) =>
-          classifyGenesysFailure(e)._tag === "Retry"
-            ? Effect.fail(e)
-            : Effect.sync(() => {
-                core.log.warn(
-                  { source: key.source, ticketId: key.ticketId, error: e.message },
-                  "the agent's status could not be set again"
-                )
-                return counted.count()
-              })
-      })
-    )
-    return done
+    yield* statusOnlyWrite(core, counted.genesys, key, linked, {
+      log,
+      targets: { ...targets, value: targets.value },
+      statusNow,
+      forceStatus: true,
+      occurredAt: linked.occurredAt ?? targets.winner.at,
+      statusChangedAt: linked.statusChangedAt,
+      why: "the winner's status could not be set on the workitem"
+    })
+    return counted.count()
   })

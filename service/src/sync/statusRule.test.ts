@@ -59,6 +59,17 @@ describe("newestHelpdeskChange", () => {
     expect(newestHelpdeskChange(flipped)?.at).toBe(t(798))
   })
 
+  it("knows the echo when a person changed another field between the write's read and its write", () => {
+    // The write-back read the ticket at 10 (open) and wrote solved; a person's edit of the subject landed in between
+    // (20, still open); the write's echo comes at 30.
+    const written = observeWritten(helpdesk(seen(10, "open")), { after: t(10), value: "solved" })
+    const raced = observeHelpdesk(written, [seen(20, "open"), seen(30, "solved")])
+    expect(newestHelpdeskChange(raced)?.at).toBe(t(10))
+    // A status change seen after the read (the person set on_hold, then solved) makes the solved a person's.
+    const changed = observeHelpdesk(written, [seen(20, "on_hold"), seen(25, "on_hold"), seen(30, "solved")])
+    expect(newestHelpdeskChange(changed)?.at).toBe(t(30))
+  })
+
   it("does not count the echo of a write-back as a person's change", () => {
     const written = observeWritten(helpdesk(seen(10, "open")), { after: t(10), value: "solved" })
     const echoed = observeHelpdesk(written, [seen(30, "solved")])
@@ -113,6 +124,49 @@ describe("observeAgent, a move Workbridge made after the agent's change but befo
       moves: [...closed.moves!, { at: t(50), to: "s-open" }]
     }
     expect(agent(moved, 40, "s-open", "s-open").agent).toMatchObject({ statusId: "s-open", statusAt: t(40) })
+  })
+})
+
+describe("observeAgent, a change whose event lists its changes", () => {
+  it("takes a status change the event names as a move, even from a status the log did not know the workitem had", () => {
+    // The agent closed (20); Workbridge moved the workitem to Open at 30 but lost the PATCH's answer (a timeout, a
+    // kill), so the log has no move; the agent closes again at 40. Judged by the log alone, Closed → Closed is no
+    // move; the event's changes (statusId Open → Closed) say it is.
+    const closed = agent(EMPTY_STATUS_LOG, 20, "s-closed", "s-open")
+    expect(agent(closed, 40, "s-closed", "s-open").agent?.statusAt).toBe(t(20))
+    const named = observeAgent(
+      closed,
+      { statusId: "s-closed", statusChanged: true, dateModified: t(40), modifiedBy: "agent" },
+      "s-open"
+    )
+    expect(named.agent).toMatchObject({ statusId: "s-closed", statusAt: t(40) })
+  })
+
+  it("does not take a change of another field for a status change when the log thought the status was elsewhere", () => {
+    const log: StatusLog = {
+      ...EMPTY_STATUS_LOG,
+      movedAt: t(10),
+      movedTo: "s-open",
+      moves: [{ at: t(10), to: "s-open" }]
+    }
+    const edit = { statusId: "s-waiting", statusChanged: false, dateModified: t(40), modifiedBy: "agent" }
+    const edited = observeAgent(log, edit, "s-open")
+    expect(edited.agent?.statusAt).toBeUndefined()
+    expect(edited.agent?.lastStatusId).toBe("s-waiting")
+  })
+})
+
+describe("observeAgent, a read that says when the status changed", () => {
+  it("times the agent's status by dateStatusChanged, not by the workitem's last change of another field", () => {
+    // The agent closed at 20 (its event not delivered); a person set on_hold at 30; Workbridge PATCHed another field
+    // at 40, and the reconciliation's read says modified at 40, status changed at 20: the person's change is newer.
+    const log = observeHelpdesk(
+      { ...EMPTY_STATUS_LOG, movedAt: t(10), movedTo: "s-open", moves: [{ at: t(10), to: "s-open" }] },
+      [seen(10, "open"), seen(30, "on_hold")]
+    )
+    const read = observeAgent(log, { statusId: "s-closed", dateModified: t(40), statusChangedAt: t(20) }, "s-open")
+    expect(read.agent).toMatchObject({ statusId: "s-closed", statusAt: t(20), eventAt: t(40) })
+    expect(statusTargets(read, ctx)?.winner).toMatchObject({ side: "helpdesk", at: t(30) })
   })
 })
 

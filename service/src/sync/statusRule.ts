@@ -75,14 +75,19 @@ const statusAsOf = (log: StatusLog, upTo: (t: number) => boolean): string | unde
 
 /**
  * The log with an agent's change of the workitem recorded (nothing when one as new was recorded already). It moves
- * the agent's status time only when its status differs from the one the workitem had (`ownStatusId`: the status
- * Workbridge set, unless an agent's change came after that).
+ * the agent's status time only when the change moved the status: as its event's `changes` say, else when its status
+ * differs from the one the workitem had (`ownStatusId`: the status Workbridge set, unless an agent's change came
+ * after that).
  */
 export const observeAgent = (
   log: StatusLog,
   change: {
     readonly statusId?: string | undefined
+    /** The event's own word on whether the status moved (its `changes`), when it has one. */
+    readonly statusChanged?: boolean | undefined
     readonly dateModified: string
+    /** When the status took its value, where known (a reconciliation's read); else `dateModified`. */
+    readonly statusChangedAt?: string | undefined
     readonly modifiedBy?: string | undefined
   },
   ownStatusId: string | undefined
@@ -92,7 +97,8 @@ export const observeAgent = (
   // A workitem read by the write-back reconciliation whose last change was Workbridge's own names nobody, and its
   // time is that change's, not its status's: its status is no news when it is the one the workitem had then as far
   // as the log knows (Workbridge's latest move up to then, or an agent's later status change).
-  const at = ms(change.dateModified)
+  const statusAt = change.statusChangedAt ?? change.dateModified
+  const at = ms(statusAt)
   if (change.modifiedBy === undefined && change.statusId !== undefined) {
     if (statusAsOf(log, (t) => t <= at) === change.statusId) return log
   }
@@ -100,13 +106,15 @@ export const observeAgent = (
   // then: a move Workbridge made later, after the change but before its event came, is not what the agent changed
   // from); else the status Workbridge set (not one it learned from a PATCH's answer: that may be this very change).
   const had = statusAsOf(log, (t) => t < at) ?? workitemStatusNow(log, log.movedTo ?? ownStatusId)
-  const moved = change.statusId !== undefined && change.statusId !== had
+  // The event's `changes`, when it lists them, say it outright: a Workbridge move the log missed (its answer lost
+  // to a timeout or a kill) may have been what the agent changed from.
+  const moved = change.statusId !== undefined && (change.statusChanged ?? change.statusId !== had)
   const agent: AgentStatus = moved
     ? {
         eventAt: change.dateModified,
         lastStatusId: change.statusId!,
         statusId: change.statusId!,
-        statusAt: change.dateModified,
+        statusAt,
         change: change as Readonly<Record<string, unknown>>
       }
     : {
@@ -135,10 +143,20 @@ export const newestHelpdeskChange = (log: StatusLog): StatusSeen | undefined => 
     if (before !== undefined && before.value === s.value) continue
     const at = ms(s.at)
     const from = before === undefined ? Number.NEGATIVE_INFINITY : ms(before.at)
-    // The first event after a write-back of this very status, with nothing seen in between: that write's echo. The
-    // write's time is the ticket's update time its API answered, which may have whole seconds where the events have
-    // milliseconds: an event less than a second after it is the state the write found.
-    const own = log.written.some((w) => sameStatus(w, s) && ms(w.after) < at && ms(w.after) + WHOLE_SECOND > from)
+    // The first event after a write-back of this very status, with no change of the status seen in between: that
+    // write's echo. The write's time is the ticket's update time its API answered when the write read it, which may
+    // have whole seconds where the events have milliseconds: an event less than a second after it is the state the
+    // write found. Events seen after that read that all still show the status before (a person's change of another
+    // field made while the write was on its way, between its read and its write) do not make the echo a person's;
+    // a status seen changing after the read does.
+    const own = log.written.some((w) => {
+      if (!sameStatus(w, s) || ms(w.after) >= at) return false
+      const read = ms(w.after) + WHOLE_SECOND
+      if (read > from) return true
+      const earlier = seen.slice(0, i)
+      const found = earlier.filter((e) => ms(e.at) < read).at(-1)
+      return found !== undefined && earlier.every((e) => ms(e.at) < read || e.value === found.value)
+    })
     if (!own) return s
   }
   return undefined

@@ -188,6 +188,81 @@ describe("Engine with write-back", () => {
     }
   })
 
+  it("knows the echo of a write whose answer was lost: the intent recorded before it stands for it", async () => {
+    // The first write lands in the helpdesk but its answer is lost (a transient failure); the retry finds the status
+    // already there and writes nothing; then the helpdesk's webhook of that first write arrives.
+    const writes: Array<WriteBack> = []
+    let calls = 0
+    const writer: HelpdeskWriter = {
+      source: "zendesk",
+      readStatus: () => Effect.succeed("open"),
+      writeBack: (_ticketId, change) =>
+        Effect.suspend(() => {
+          calls++
+          if (calls === 1) {
+            writes.push(change)
+            return Effect.fail(new HelpdeskError({ source: "zendesk", operation: "PUT", reason: "socket hang up" }))
+          }
+          return Effect.succeed({
+            statusBefore: "solved",
+            statusWritten: false,
+            noteWritten: false,
+            assigneeWritten: false,
+            calls: 1
+          })
+        })
+    }
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "LOST-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("LOST-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "LOST-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:00:02Z")
+          )
+          const lost = yield* engine.process(yield* inbox.take)
+          const intent = (yield* links.get(key))?.statusLog?.written
+          const retried = yield* engine.process(yield* inbox.take)
+          // The echo of the first write: the ticket solved, a second after the agent's close.
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 3,
+              occurredAt: "2026-01-01T00:00:03Z",
+              fields: fields("LOST-1", { status: "solved" })
+            })
+          )
+          const echo = yield* engine.process(yield* inbox.take)
+          return {
+            lost,
+            intent,
+            retried,
+            echo,
+            workitem: yield* genesys.getWorkitem(link.workitemId),
+            after: yield* links.get(key)
+          }
+        })
+      )
+      expect(writes.map((w) => w.status)).toEqual(["solved"])
+      expect(r.lost).toBeUndefined()
+      expect(r.intent).toEqual([expect.objectContaining({ status: "solved", intent: true })])
+      expect(r.retried).toMatchObject({ _tag: "WrittenBack", outcome: "unchanged" })
+      expect(r.echo).toMatchObject({ _tag: "Applied" })
+      // The echo is Workbridge's own write: the agent's close still wins, the workitem stays Closed.
+      expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
+      expect(r.after?.statusLog?.written).toEqual([expect.objectContaining({ status: "solved", intent: true })])
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
   it("puts a rate-limited write-back back in the inbox and writes it on the next take", async () => {
     const { writer, writes } = recordingWriter(
       2,
@@ -224,6 +299,8 @@ describe("Engine with write-back", () => {
         attempts: 1,
         lastError: expect.stringMatching(/429/)
       })
+      // The read was refused: nothing was written, so no intent of the write stays behind.
+      expect(r.waiting?.statusLog?.written).toEqual([])
       expect(r.second).toBeUndefined()
       expect(r.third).toEqual({ _tag: "WrittenBack", outcome: "written", workitemId: r.after?.workitemId })
       expect(writes.map((w) => w.change.status)).toEqual(["solved"])

@@ -61,6 +61,25 @@ describe("the workitem as a workitem event", () => {
     })
   })
 
+  it("carries when the status took its value (dateStatusChanged) into the change", () => {
+    const read = { ...workitem, dateStatusChanged: "2026-11-30T19:00:00.5Z" } as unknown as Workitem
+    const decoded = decodeWorkitemEvent(workitemEventBody(read, false))
+    if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left))
+    const converted = toTicketEvent(defaultCatalog, decoded.right)
+    if (converted._tag !== "Event") throw new Error(converted.reason)
+    expect(workitemChangeOf(converted.event)).toMatchObject({
+      dateModified: "2026-11-30T20:00:00.123Z",
+      statusChangedAt: "2026-11-30T19:00:00.500Z"
+    })
+    expect(workitemChangeOf(converted.event)?.statusChangedAt).toBeDefined()
+    const { dateStatusChanged: _d, ...without } = read as unknown as Record<string, unknown>
+    const plain = toTicketEvent(
+      defaultCatalog,
+      Either.getOrThrow(decodeWorkitemEvent(workitemEventBody(without as unknown as Workitem, false)))
+    )
+    expect(plain._tag === "Event" ? workitemChangeOf(plain.event) : undefined).not.toHaveProperty("statusChangedAt")
+  })
+
   it("leaves out modifiedBy when asked (a workitem Workbridge's client modified last)", () => {
     expect(workitemEventBody(workitem, true)["modifiedBy"]).toBeUndefined()
   })

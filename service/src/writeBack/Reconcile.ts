@@ -141,6 +141,7 @@ export const workitemEventBody = (w: Workitem, omitModifiedBy: boolean): Record<
     ...(w.status?.id !== undefined ? { statusId: w.status.id } : {}),
     ...(stringOf(w["statusCategory"]) !== undefined ? { statusCategory: w["statusCategory"] } : {}),
     dateModified: w["dateModified"],
+    ...(stringOf(w["dateStatusChanged"]) !== undefined ? { dateStatusChanged: w["dateStatusChanged"] } : {}),
     ...(stringOf(w["dateClosed"]) !== undefined ? { dateClosed: w["dateClosed"] } : {}),
     ...(assigneeId !== undefined ? { assigneeId } : {}),
     ...(modifiedBy !== undefined && !omitModifiedBy ? { modifiedBy } : {}),
@@ -204,7 +205,9 @@ export const makeGenesysReconciler = (o: GenesysReconcileOptions): GenesysReconc
       // A forward write of unknown outcome may have left the workitem mid-walk: not an agent's status.
       if (link.updateIntent !== undefined && (modifiedBy === undefined || own))
         return { _tag: "UpToDate", reason: "a forward write is unsettled" }
-      const at = Date.parse(e.dateModified)
+      // When the status took its value (`dateStatusChanged`): the workitem's last change may be of another field,
+      // made long after (a forward PATCH of Workbridge's, an agent's edit).
+      const at = Date.parse(e.dateStatusChanged ?? e.dateModified)
       const eventAt = link.writeBack?.eventAt
       if (eventAt !== undefined && Date.parse(eventAt) >= at) return { _tag: "UpToDate", reason: "handled" }
       // The "both" rule, as the write-back step judges it: the helpdesk's last change of the status.

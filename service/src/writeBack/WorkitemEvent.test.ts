@@ -65,6 +65,7 @@ describe("toTicketEvent", () => {
       name: "Printer on fire",
       typeId: "type-1",
       statusId: "st-closed",
+      statusChanged: true,
       statusCategory: "Closed",
       dateModified: "2026-03-01T10:00:00.123Z",
       modifiedBy: "agent-client",
@@ -74,6 +75,18 @@ describe("toTicketEvent", () => {
     })
     const later = toTicketEvent(defaultCatalog, decoded({ ...event, dateModified: "2026-03-01T10:00:01Z" }))
     expect(later._tag === "Event" && later.event.revision > r.event.revision).toBe(true)
+  })
+
+  it("keeps whether the change moved the status when the event lists its changes, and nothing when it does not", () => {
+    const changeOf = (body: unknown) => {
+      const r = toTicketEvent(defaultCatalog, decoded(body))
+      return r._tag === "Event" ? workitemChangeOf(r.event) : undefined
+    }
+    const assigned = [{ op: "replace", field: "assigneeId", oldValue: "user-1", newValue: "user-7" }]
+    expect(changeOf({ ...event, changes: assigned })?.statusChanged).toBe(false)
+    expect(changeOf({ ...event, changes: [] })).not.toHaveProperty("statusChanged")
+    const { changes: _c, ...unlisted } = event
+    expect(changeOf(unlisted)).not.toHaveProperty("statusChanged")
   })
 
   it("ignores a workitem that is not a Workbridge ticket, and a deletion", () => {

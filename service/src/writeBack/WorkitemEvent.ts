@@ -43,6 +43,8 @@ export const WorkitemEventSchema = Schema.Struct({
   statusId: opt(Schema.String),
   statusCategory: opt(Schema.String),
   dateModified: IsoDate,
+  /** Not in the live event: the write-back reconciliation's read of the workitem (SDK `Workitem.dateStatusChanged`). */
+  dateStatusChanged: opt(IsoDate),
   dateClosed: opt(Schema.String),
   assigneeId: opt(Schema.String),
   wrapupId: opt(Schema.String),
@@ -91,8 +93,15 @@ export interface WorkitemChange {
   readonly typeId?: string
   readonly name?: string
   readonly statusId?: string
+  /**
+   * Whether this change moved the status, as the event's `changes` say (a `statusId` entry); absent when the event
+   * lists no changes (then the status log judges by the status the workitem had before).
+   */
+  readonly statusChanged?: boolean
   readonly statusCategory?: string
   readonly dateModified: string
+  /** When the status took its value, where the event says (a reconciliation's read: `dateStatusChanged`). */
+  readonly statusChangedAt?: string
   readonly modifiedBy?: string
   readonly operation?: string
   readonly assigneeId?: string
@@ -138,9 +147,13 @@ export const toTicketEvent = (catalog: Catalog, e: WorkitemEvent): ToTicketEvent
   const change: WorkitemChange = {
     workitemId: e.id,
     dateModified: e.dateModified,
+    ...(e.dateStatusChanged !== undefined ? { statusChangedAt: new Date(e.dateStatusChanged).toISOString() } : {}),
     ...(e.typeId !== undefined ? { typeId: e.typeId } : {}),
     ...(e.name !== undefined ? { name: e.name } : {}),
     ...(e.statusId !== undefined ? { statusId: e.statusId } : {}),
+    ...(e.changes !== undefined && e.changes.length > 0
+      ? { statusChanged: e.changes.some((c) => c.field === "statusId" && c.oldValue !== c.newValue) }
+      : {}),
     ...(e.statusCategory !== undefined ? { statusCategory: e.statusCategory } : {}),
     ...(e.modifiedBy !== undefined ? { modifiedBy: e.modifiedBy } : {}),
     ...(e.operation !== undefined ? { operation: e.operation } : {}),
@@ -171,3 +184,13 @@ export const workitemChangeOf = (event: TicketEvent): WorkitemChange | undefined
     ? (w as WorkitemChange)
     : undefined
 }
+
+/** The agents' changes among some inbox events (not Workbridge's own: `modifiedBy` one of `selfIds`), in their order. */
+export const agentChangesOf = (
+  events: ReadonlyArray<TicketEvent>,
+  selfIds: ReadonlyArray<string>
+): Array<WorkitemChange> =>
+  events.flatMap((event) => {
+    const c = workitemChangeOf(event)
+    return c === undefined || (c.modifiedBy !== undefined && selfIds.includes(c.modifiedBy)) ? [] : [c]
+  })

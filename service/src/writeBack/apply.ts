@@ -29,13 +29,14 @@ import {
   type InboxEntry,
   type Link,
   type Outcome,
+  type StatusLog,
   type TicketKey,
   type WriteBackState
 } from "../domain/records.js"
 import type { LinkStoreService } from "../links/LinkStore.js"
 import type { WorktypeStatus } from "@workbridge/genesys"
 import type { WriteBudget } from "./Budget.js"
-import { type WorkitemChange, workitemChangeOf } from "./WorkitemEvent.js"
+import { agentChangesOf, type WorkitemChange, workitemChangeOf } from "./WorkitemEvent.js"
 import {
   EMPTY_STATUS_LOG,
   observeAgent,
@@ -167,6 +168,21 @@ const transient = (e: ReadError): boolean =>
   (e.status === undefined && e.invalid !== true) ||
   (e.status !== undefined && (e.status >= 500 || e.status === 408 || e.status === 409))
 
+/**
+ * Whether a failed write-back may have written the status all the same: no answer (a timeout, a dropped connection)
+ * or a server error to a write. A read that failed (the write-back reads the ticket first), a rate-limit answer and
+ * a refusal (4xx) wrote nothing.
+ */
+const mayHaveWritten = (e: ReadError): boolean =>
+  e._tag !== "RateLimited" &&
+  e.invalid !== true &&
+  !e.operation.startsWith("GET ") &&
+  (e.status === undefined || e.status >= 500)
+
+/** An agent status of the log, for the debug log (without the change it came from). */
+export const agentSummary = (a: StatusLog["agent"]) =>
+  a === undefined ? undefined : { eventAt: a.eventAt, statusId: a.statusId, statusAt: a.statusAt, last: a.lastStatusId }
+
 /** Write back the ticket's `genesys` entries (sorted by revision, oldest first; never empty). */
 export const writeBackEntries = (
   deps: WriteBackDeps,
@@ -210,11 +226,11 @@ export const writeBackEntries = (
     // have: the newer of a person's helpdesk change and an agent's change wins, per field.
     const before = link.statusLog ?? EMPTY_STATUS_LOG
     let statusLog = before
-    for (const e of entries) {
-      const c = workitemChangeOf(e.event)
-      if (c !== undefined && !(c.modifiedBy !== undefined && options.selfIds.includes(c.modifiedBy)))
-        statusLog = observeAgent(statusLog, c, link.statusId)
-    }
+    for (const c of agentChangesOf(
+      entries.map((e) => e.event),
+      options.selfIds
+    ))
+      statusLog = observeAgent(statusLog, c, link.statusId)
     // A change the write-back step has not handled yet (the forward step may have recorded it in the log already).
     const isNew = state?.eventAt === undefined || Date.parse(change.dateModified) > Date.parse(state.eventAt)
     const ctx = statusContext(options.catalog, key.source, deps.statuses)
@@ -238,8 +254,15 @@ export const writeBackEntries = (
     // of it, or an agent's change older than a person's newer helpdesk change (applied before this event came) moved
     // it. The engine sets it (sync/apply.ts `convergeStatus`).
     const restore = workitemNeedsMove(targets, statusNow)
+    // The status log as recorded: a write's intent joins it before the write goes out (below).
+    let logged = statusLog
     const record = (next: WriteBackState, values: Readonly<Record<string, unknown>> = base.appliedValues) =>
-      links.compareAndSet(key, link.appliedRevision, { ...base, appliedValues: values, writeBack: next })
+      links.compareAndSet(key, link.appliedRevision, {
+        ...base,
+        statusLog: logged,
+        appliedValues: values,
+        writeBack: next
+      })
     const finish = (outcome: WriteBackOutcome): WriteBackResult => ({
       ...done(outcome),
       ...(restore ? { restore: true } : {})
@@ -256,7 +279,14 @@ export const writeBackEntries = (
           source: key.source,
           ticketId: key.ticketId,
           eventAt: change.dateModified,
+          statusId: change.statusId,
+          statusChanged: change.statusChanged,
+          statusChangedAt: change.statusChangedAt,
+          origin: newest.origin,
+          modifiedBy: change.modifiedBy !== undefined,
           isNew,
+          agentBefore: agentSummary(before.agent),
+          agent: agentSummary(statusLog.agent),
           winner: targets?.winner,
           helpdesk: targets?.helpdesk,
           statusNow,
@@ -276,7 +306,9 @@ export const writeBackEntries = (
     // assignee of the agent's change is left to write.
     if (!agentWon && targets?.helpdesk === undefined && assignee === undefined)
       // An agent's change that did not move the status (an edit) is no status change of theirs: nothing to write.
-      return yield* settle(statusLog.agent?.statusAt === change.dateModified ? "older" : "repeat")
+      return yield* settle(
+        statusLog.agent?.statusAt === (change.statusChangedAt ?? change.dateModified) ? "older" : "repeat"
+      )
     if (agentWon && target === undefined && assignee === undefined) return yield* settle("unmapped")
     if (
       agentWon &&
@@ -307,6 +339,28 @@ export const writeBackEntries = (
         "the helpdesk change the write-back waited for never arrived; writing the agent's change anyway"
       )
     const note = noted ? writeBackNote(change, statusName, options.workitemUrl?.(change.workitemId)) : undefined
+    // The write's intent, recorded before it goes out: if its answer is lost, its echo is still known as this write's.
+    // An intent from an earlier attempt of the same status stays (that attempt's write may have landed).
+    const newestSeen = statusLog.helpdesk[statusLog.helpdesk.length - 1]?.at
+    const matches = (status: string) =>
+      Object.entries(writeBackStatusMap(options.catalog, key.source)).flatMap(([v, st]) => (st === status ? [v] : []))
+    const earlierIntent =
+      wanted !== undefined && statusLog.written.some((w) => w.intent === true && w.status === wanted.status)
+    const intended = wanted?.value != null && !earlierIntent
+    const withoutIntent = (log: StatusLog): StatusLog =>
+      wanted === undefined
+        ? log
+        : { ...log, written: log.written.filter((w) => !(w.intent === true && w.status === wanted.status)) }
+    if (intended && wanted?.value != null) {
+      logged = observeWritten(statusLog, {
+        after: newestSeen ?? new Date(yield* Clock.currentTimeMillis).toISOString(),
+        value: wanted.value,
+        status: wanted.status,
+        matches: matches(wanted.status),
+        intent: true
+      })
+      yield* record({ ...state, pending: true, ...waiting })
+    }
     const written = yield* Effect.either(
       writer.writeBack(key.ticketId, {
         ...(wanted === undefined ? {} : { status: wanted.status }),
@@ -317,6 +371,8 @@ export const writeBackEntries = (
     )
     if (written._tag === "Left") {
       const e = written.left
+      // A failure that wrote nothing drops this attempt's intent; one that may have written keeps it.
+      if (intended && !mayHaveWritten(e)) logged = withoutIntent(logged)
       if (transient(e)) {
         const attempts = (state?.attempts ?? 0) + 1
         const base = options.backoffMs ?? 1000
@@ -332,6 +388,8 @@ export const writeBackEntries = (
         return { _tag: "Retry", delayMs, reason: e.message }
       }
       const { attempts: _attempts, ...before } = state ?? {}
+      // Refused: nothing was written.
+      logged = withoutIntent(logged)
       yield* record({ ...before, pending: false, lastError: e.message, outcome: "dead" })
       return {
         _tag: "Done",
@@ -353,6 +411,8 @@ export const writeBackEntries = (
       const delayMs = fetched
         ? Math.min(base, 1000)
         : Math.min(options.maxBackoffMs ?? 60_000, base * 2 ** Math.min(unseenWaits - 1, 16))
+      // Nothing was written: this attempt's intent goes (an earlier attempt's stays).
+      if (intended) logged = withoutIntent(logged)
       yield* record({ ...state, pending: true, unseenWaits, lastError: reason })
       log.info(
         { source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, seenUntil, delayMs, fetched },
@@ -370,21 +430,22 @@ export const writeBackEntries = (
     const status = wanted?.status ?? state?.status
     const value = wanted === undefined ? state?.value : (wanted.value ?? undefined)
     // The write's echo is Workbridge's own, not a person's change: the ticket's update time before it marks it.
-    const newestSeen = statusLog.helpdesk[statusLog.helpdesk.length - 1]?.at
     // The later of the two: a vendor's update time read through its API may be in whole seconds where its webhooks
     // give milliseconds, and the guard made sure the newest event seen is the ticket as the write found it.
     const after = latest(written.right.updatedBefore, newestSeen) ?? at
+    // The write's record replaces its intent; a status found already there keeps an earlier attempt's intent (its
+    // write landed before its answer was lost), and drops this attempt's.
     const loggedWrite =
       written.right.statusWritten && wanted?.value != null
-        ? observeWritten(statusLog, {
+        ? observeWritten(withoutIntent(logged), {
             after,
             value: wanted.value,
             status: wanted.status,
-            matches: Object.entries(writeBackStatusMap(options.catalog, key.source)).flatMap(([v, st]) =>
-              st === wanted.status ? [v] : []
-            )
+            matches: matches(wanted.status)
           })
-        : statusLog
+        : intended
+          ? withoutIntent(logged)
+          : logged
     const ok = yield* links.compareAndSet(key, link.appliedRevision, {
       ...base,
       statusLog: loggedWrite,
