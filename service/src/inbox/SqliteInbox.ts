@@ -271,6 +271,9 @@ const groupCommit = (
       ? `${db.name}-wal`
       : undefined
   const syncer = syncWal === undefined ? fileSyncer() : { sync: syncWal, idle: () => undefined }
+  // Prepared once: `db.pragma` prepares its statement on every call.
+  const syncNormal = db.prepare("PRAGMA synchronous = NORMAL")
+  const syncFull = db.prepare("PRAGMA synchronous = FULL")
   /** While the WAL file is being synced, the accepts that arrive wait in `pending` and are committed after it. */
   let syncing = false
   const syncThenAnswer = (file: string, answer: (failure: StoreError | undefined) => void): void => {
@@ -293,11 +296,11 @@ const groupCommit = (
     try {
       if (walFile === undefined) results = acceptBatchTx(entries, new Date().toISOString())
       else {
-        db.pragma("synchronous = NORMAL")
+        syncNormal.run()
         try {
           results = acceptBatchTx(entries, new Date().toISOString())
         } finally {
-          db.pragma("synchronous = FULL")
+          syncFull.run()
         }
       }
     } catch (cause) {

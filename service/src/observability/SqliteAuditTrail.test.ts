@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Sqlite from "../store/Sqlite.js"
@@ -41,5 +44,45 @@ describe("SQLite audit trail storage", () => {
       .get("generic", "T-9") as { n: number }
     expect(rows.n).toBe(3)
     db.close()
+  })
+})
+
+describe("SQLite audit trail flush", () => {
+  it("commits with synchronous=NORMAL and puts the connection back to FULL, also after a failed write", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "audit-sync-"))
+    try {
+      const db = Sqlite.openDatabase(join(dir, "wb.sqlite"))
+      // The statements the flush runs, in order: the synchronous level around the inserts.
+      const ran: Array<string> = []
+      const prepare = db.prepare.bind(db)
+      db.prepare = ((source: string) => {
+        const st = prepare(source)
+        const label =
+          /PRAGMA synchronous = (\w+)/.exec(source)?.[1] ?? (/INSERT INTO audit/.test(source) ? "insert" : "")
+        if (label !== "") {
+          const run = st.run.bind(st)
+          st.run = (...args: Array<unknown>) => {
+            ran.push(label)
+            return run(...args)
+          }
+        }
+        return st
+      }) as typeof db.prepare
+      const audit = SqliteAuditTrail.make(db, { retentionDays: 7 })
+      const key = { source: "generic", ticketId: "T-1" }
+      await Effect.runPromise(audit.record(key, { at: new Date().toISOString(), kind: "received" }))
+      await Effect.runPromise(audit.flush)
+      expect(ran).toEqual(["NORMAL", "insert", "FULL"])
+      expect(db.pragma("synchronous", { simple: true })).toBe(2)
+      db.exec("CREATE TRIGGER audit_fail BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'no'); END")
+      ran.length = 0
+      await Effect.runPromise(audit.record(key, { at: new Date().toISOString(), kind: "received" }))
+      await Effect.runPromise(audit.flush)
+      expect(ran).toEqual(["NORMAL", "insert", "FULL"])
+      expect(db.pragma("synchronous", { simple: true })).toBe(2)
+      db.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -4,6 +4,12 @@
  * first, by id: rows are appended in time order, so no index on the time is kept up on every insert), and each
  * ticket written since the last upkeep is cut to its newest `perTicket` entries. Reads never answer more than
  * `perTicket` entries.
+ *
+ * A flush commits with `synchronous=NORMAL` (the connection's FULL is restored after it): the trail is a record for
+ * people, and a synchronous fsync of the WAL several times a second would hold the event loop, and with it the
+ * webhooks being answered, for a few milliseconds each time. Its rows are still in the WAL file the moment the
+ * flush returns (a kill -9 loses none of them) and on disk with the inbox's next synced commit or checkpoint; only an
+ * operating-system crash or power loss before that can lose them.
  */
 import { Effect, Layer } from "effect"
 import type { Logger } from "pino"
@@ -79,8 +85,19 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
     }
   })
 
+  const normal = db.prepare("PRAGMA synchronous = NORMAL")
+  const full = db.prepare("PRAGMA synchronous = FULL")
+  const write = (items: ReadonlyArray<PendingAuditEntry>): void => {
+    normal.run()
+    try {
+      writeTx(items)
+    } finally {
+      full.run()
+    }
+  }
+
   return bufferedAuditTrail({
-    write: (items) => writeTx(items),
+    write,
     read: (key, limit) =>
       sql("audit.list", () =>
         (list.all(key.source, key.ticketId, limit) as Array<{ entry: string }>).map(
