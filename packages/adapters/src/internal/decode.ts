@@ -84,9 +84,12 @@ export const parseBody = (
 }
 
 /** Value at a dotted path (`a.b.0.c`); undefined when any step is missing. */
-export const at = (value: unknown, path: string): unknown => {
+export const at = (value: unknown, path: string): unknown => atSteps(value, path.split("."))
+
+/** `at` with the path already split into its steps (split once, not per request). */
+export const atSteps = (value: unknown, steps: ReadonlyArray<string>): unknown => {
   let current: unknown = value
-  for (const step of path.split(".")) {
+  for (const step of steps) {
     if (Array.isArray(current)) {
       const index = Number(step)
       current = Number.isInteger(index) ? current[index] : undefined
