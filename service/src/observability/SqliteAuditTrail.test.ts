@@ -54,15 +54,19 @@ describe("SQLite audit trail flush", () => {
       const db = Sqlite.openDatabase(join(dir, "wb.sqlite"))
       // The statements the flush runs, in order: the synchronous level around the inserts.
       const ran: Array<string> = []
+      const pragma = db.pragma.bind(db)
+      db.pragma = ((source: string, options?: { simple?: boolean }) => {
+        const level = /^synchronous = (\w+)$/.exec(source)?.[1]
+        if (level !== undefined) ran.push(level)
+        return pragma(source, options)
+      }) as typeof db.pragma
       const prepare = db.prepare.bind(db)
       db.prepare = ((source: string) => {
         const st = prepare(source)
-        const label =
-          /PRAGMA synchronous = (\w+)/.exec(source)?.[1] ?? (/INSERT INTO audit/.test(source) ? "insert" : "")
-        if (label !== "") {
+        if (/INSERT INTO audit/.test(source)) {
           const run = st.run.bind(st)
           st.run = (...args: Array<unknown>) => {
-            ran.push(label)
+            ran.push(`insert at ${pragma("synchronous", { simple: true })}`)
             return run(...args)
           }
         }
@@ -72,13 +76,13 @@ describe("SQLite audit trail flush", () => {
       const key = { source: "generic", ticketId: "T-1" }
       await Effect.runPromise(audit.record(key, { at: new Date().toISOString(), kind: "received" }))
       await Effect.runPromise(audit.flush)
-      expect(ran).toEqual(["NORMAL", "insert", "FULL"])
+      expect(ran).toEqual(["NORMAL", "insert at 1", "FULL"])
       expect(db.pragma("synchronous", { simple: true })).toBe(2)
       db.exec("CREATE TRIGGER audit_fail BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'no'); END")
       ran.length = 0
       await Effect.runPromise(audit.record(key, { at: new Date().toISOString(), kind: "received" }))
       await Effect.runPromise(audit.flush)
-      expect(ran).toEqual(["NORMAL", "insert", "FULL"])
+      expect(ran).toEqual(["NORMAL", "insert at 1", "FULL"])
       expect(db.pragma("synchronous", { simple: true })).toBe(2)
       db.close()
     } finally {

@@ -85,14 +85,13 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
     }
   })
 
-  const normal = db.prepare("PRAGMA synchronous = NORMAL")
-  const full = db.prepare("PRAGMA synchronous = FULL")
+  // `db.pragma` each time, not a prepared statement: SQLite applies this pragma when it is compiled.
   const write = (items: ReadonlyArray<PendingAuditEntry>): void => {
-    normal.run()
+    db.pragma("synchronous = NORMAL")
     try {
       writeTx(items)
     } finally {
-      full.run()
+      db.pragma("synchronous = FULL")
     }
   }
 
