@@ -156,8 +156,8 @@ interface Waiter {
 // libuv's thread pool and only then is the batch answered. That is the sync synchronous=FULL adds after each
 // commit (https://www.sqlite.org/pragma.html#pragma_synchronous), moved off the event loop: requests keep being
 // read, verified and decoded meanwhile, and the accepts that arrive during a sync are committed together right
-// after it as the next batch, so batches grow with the load by themselves. Every other write on the connection keeps
-// synchronous=FULL. A failed sync fails every caller it covered with a StoreError (a 503: the sender retries
+// after it as the next batch, so batches grow with the load by themselves. (An apply's writes, the ack among them,
+// do the same through durableSql; see docs/service.md for the others.) A failed sync fails every caller it covered with a StoreError (a 503: the sender retries
 // and is answered "duplicate" once a sync succeeds).
 const groupCommit = (
   db: SqliteDatabase,
