@@ -16,7 +16,7 @@
  *   survive a scavenge or two and are promoted, and the old generation, capped near its live size, is then
  *   mark-compacted several times a second (a third of the service's CPU under figure 3's load).
  */
-import { PerformanceObserver } from "node:perf_hooks"
+import { constants, PerformanceObserver } from "node:perf_hooks"
 import * as v8 from "node:v8"
 
 /** The old generation may grow by this much of its live size before the next full collection. */
@@ -62,26 +62,38 @@ export const capHeapGrowth = (): void => {
     if (flag !== undefined) v8.setFlagsFromString(flag)
 }
 
+/** The young generation may grow only while scavenges follow each other within this many ms (under load). */
+export const LOADED_SCAVENGE_INTERVAL_MS = 100
+
 /**
  * Once the service has started (`main.ts`, after the service's layer is built): the semi-spaces may grow again with
- * the load, by V8's own factor, until the new space reaches `cap`; after each garbage collection the factor is set to
- * 1 while the new space is at the cap and back to V8's while it is below (V8 shrinks it again when the allocation rate
- * drops). Nothing is done when the process was started with its own semi-space sizing. Answers a function that stops
- * watching (the factor is left as it is).
+ * the load, by V8's own factor, up to `cap` for the new space. After each garbage collection the factor is V8's while
+ * scavenges follow each other within `LOADED_SCAVENGE_INTERVAL_MS` (requests allocate fast) and the new space is below
+ * the cap, and 1 otherwise, so an idle service keeps its start size (V8 shrinks a grown new space again when the
+ * allocation rate drops). Nothing is done when the process was started with its own semi-space sizing. Answers a
+ * function that stops watching (the factor is left as it is).
  */
 export const youngGenerationUnderLoad = (cap: number = LOADED_NEW_SPACE_BYTES): (() => void) => {
   if (youngGenerationFlag(process.execArgv, process.env["NODE_OPTIONS"]) === undefined) return () => undefined
   let factor = SEMI_SPACE_GROWTH_FACTOR
-  const adjust = () => {
+  let lastScavenge = Number.NEGATIVE_INFINITY
+  const observer = new PerformanceObserver((list) => {
+    let loaded = false
+    for (const entry of list.getEntries()) {
+      const detail = (entry as { readonly detail?: { readonly kind?: number } }).detail
+      if (detail?.kind !== constants.NODE_PERFORMANCE_GC_MINOR) continue
+      if (entry.startTime - lastScavenge < LOADED_SCAVENGE_INTERVAL_MS) loaded = true
+      lastScavenge = entry.startTime
+    }
     const newSpace = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")
     const next =
-      newSpace !== undefined && newSpace.space_size < cap ? V8_SEMI_SPACE_GROWTH_FACTOR : SEMI_SPACE_GROWTH_FACTOR
+      loaded && newSpace !== undefined && newSpace.space_size < cap
+        ? V8_SEMI_SPACE_GROWTH_FACTOR
+        : SEMI_SPACE_GROWTH_FACTOR
     if (next === factor) return
     factor = next
     v8.setFlagsFromString(`--semi-space-growth-factor=${next}`)
-  }
-  adjust()
-  const observer = new PerformanceObserver(adjust)
+  })
   observer.observe({ entryTypes: ["gc"] })
   return () => observer.disconnect()
 }
