@@ -90,3 +90,32 @@ describe("SQLite audit trail flush", () => {
     }
   })
 })
+
+describe("SQLite audit trail upkeep", () => {
+  it("cuts at most TRIMS_PER_FLUSH tickets per flush and the rest at the next flushes", async () => {
+    const db = Sqlite.openDatabase(":memory:")
+    let clock = Date.now()
+    const audit = SqliteAuditTrail.make(db, { retentionDays: 7, perTicket: 1, now: () => clock })
+    const record = (ticketId: string) =>
+      Effect.runPromise(
+        audit.record({ source: "generic", ticketId }, { at: new Date(clock).toISOString(), kind: "received" })
+      )
+    const rows = () => (db.prepare("SELECT COUNT(*) AS n FROM audit").get() as { n: number }).n
+    // The first flush is an upkeep; the tickets written after it are cut at the next one, a minute later.
+    await record("first")
+    await Effect.runPromise(audit.flush)
+    const tickets = SqliteAuditTrail.TRIMS_PER_FLUSH + 1
+    for (let i = 0; i < tickets; i++) for (let n = 0; n < 2; n++) await record(`T-${i}`)
+    await Effect.runPromise(audit.flush)
+    expect(rows()).toBe(1 + 2 * tickets)
+    clock += 61_000
+    await record("other")
+    await Effect.runPromise(audit.flush)
+    // TRIMS_PER_FLUSH of the tickets lost their older entry; the last one and "other" wait for the next flush.
+    expect(rows()).toBe(1 + 2 * tickets + 1 - SqliteAuditTrail.TRIMS_PER_FLUSH)
+    await record("another")
+    await Effect.runPromise(audit.flush)
+    expect(rows()).toBe(1 + 2 * tickets + 1 - SqliteAuditTrail.TRIMS_PER_FLUSH)
+    db.close()
+  })
+})
