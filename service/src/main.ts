@@ -6,7 +6,7 @@
  * to start exits 1.
  */
 import type { Cause as FailureCause } from "effect/Cause"
-import { capHeapGrowth } from "./observability/heapCap.js"
+import { capHeapGrowth, youngGenerationUnderLoad } from "./observability/heapCap.js"
 
 // Before the service's modules load, so that every full collection from the first one on keeps the resident size
 // near the live heap during webhook storms (see observability/heapCap.ts).
@@ -30,8 +30,11 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.once("SIGTERM", onSignal)
 process.once("SIGINT", onSignal)
 
+// Once the service has started (listening, workers running), the young generation may grow with the load again.
 const MainLive = Layer.unwrapEffect(
-  Effect.map(Effect.try({ try: () => loadConfig(process.env), catch: (e) => e }), (config) => ServiceLive(config))
+  Effect.map(Effect.try({ try: () => loadConfig(process.env), catch: (e) => e }), (config) =>
+    Layer.tap(ServiceLive(config), () => Effect.sync(youngGenerationUnderLoad))
+  )
 )
 
 const failure = (cause: FailureCause<unknown>): { readonly code: number; readonly line: string } => {

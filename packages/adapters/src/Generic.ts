@@ -10,10 +10,10 @@ import type { Catalog, TicketEventKind } from "@workbridge/catalog"
 import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, fromHex, header, hmac, refuse, verifyAll } from "./internal/auth.js"
-import { constantTimeEqual } from "./compare.js"
+import { digestsEqual } from "./compare.js"
 import type { Decoded } from "./internal/decode.js"
 import {
-  at,
+  atSteps,
   buildEvent,
   fail,
   isClosedStatus,
@@ -80,6 +80,18 @@ export const makeGenericAdapter = (options: GenericAdapterOptions): Adapter => {
     kind: m.kind ?? "kind"
   }
   const fieldsMapping = m.fields ?? "fields"
+  // Every path split into its steps once, here.
+  const steps = {
+    ticketId: paths.ticketId.split("."),
+    revision: paths.revision.split("."),
+    occurredAt: paths.occurredAt.split("."),
+    eventId: paths.eventId.split("."),
+    kind: paths.kind.split(".")
+  }
+  const fieldSteps: FieldSteps =
+    typeof fieldsMapping === "string"
+      ? { object: fieldsMapping.split(".") }
+      : { keys: Object.entries(fieldsMapping).map(([key, path]) => [key, path.split(".")] as const) }
 
   const verify = (req: WebhookRequest, creds: SourceCredentials) =>
     verifyAll(source, ["secret", "basicAuth", "token"], req, creds, (secret) => {
@@ -87,30 +99,30 @@ export const makeGenericAdapter = (options: GenericAdapterOptions): Adapter => {
       if (value === undefined) return refuse(source, "MissingHeader", `the ${signatureHeader} header is missing`)
       const hex = value.toLowerCase().startsWith("sha256=") ? value.slice("sha256=".length) : value
       const given = fromHex(hex)
-      return given !== undefined && constantTimeEqual(given, hmac("sha256", secret, req.rawBody))
+      return given !== undefined && digestsEqual(given, hmac("sha256", secret, req.rawBody))
         ? Either.void
         : refuse(source, "BadSignature", `the ${signatureHeader} header does not match the body`)
     })
 
   const decode = (req: WebhookRequest, catalog: Catalog): Decoded =>
     Either.flatMap(parseBody(source, req.rawBody, 400), (body) => {
-      const ticketId = str(at(body, paths.ticketId))
+      const ticketId = str(atSteps(body, steps.ticketId))
       if (ticketId === undefined) return fail(source, `${paths.ticketId} is missing`, 422)
-      const rawRevision = at(body, paths.revision)
+      const rawRevision = atSteps(body, steps.revision)
       const counter = nonNegativeInt(rawRevision)
       const time = counter === undefined ? parseInstant(rawRevision) : undefined
       if (counter === undefined && time === undefined) {
         return fail(source, `${paths.revision} is missing or neither a non-negative integer nor an ISO-8601 time`, 422)
       }
-      const rawOccurred = at(body, paths.occurredAt)
+      const rawOccurred = atSteps(body, steps.occurredAt)
       const occurred = parseInstant(rawOccurred)
       if (rawOccurred !== undefined && rawOccurred !== null && occurred === undefined) {
         return fail(source, `${paths.occurredAt} is not an ISO-8601 time`, 422)
       }
-      const fields = pickFields(body, fieldsMapping)
+      const fields = pickFields(body, fieldSteps)
       if (fields === undefined)
         return fail(source, `${typeof fieldsMapping === "string" ? fieldsMapping : "fields"} is not an object`, 422)
-      const rawKind = str(at(body, paths.kind))
+      const rawKind = str(atSteps(body, steps.kind))
       if (rawKind !== undefined && !KINDS.includes(rawKind as TicketEventKind)) {
         return fail(source, `${paths.kind} must be one of ${KINDS.join(", ")}`, 422)
       }
@@ -126,7 +138,7 @@ export const makeGenericAdapter = (options: GenericAdapterOptions): Adapter => {
           primary: counter ?? time?.ms ?? 0,
           subOrder: time?.subMs ?? "",
           occurredAt: iso(occurredMs),
-          deliveryKey: str(at(body, paths.eventId)) ?? bodyHash(req.rawBody),
+          deliveryKey: str(atSteps(body, steps.eventId)) ?? bodyHash(req.rawBody),
           kind,
           fields: mapVocabulary(catalog, source, fields)
         },
@@ -137,17 +149,19 @@ export const makeGenericAdapter = (options: GenericAdapterOptions): Adapter => {
   return { name: source, credentialKinds: ["secret", "basicAuth", "token"], verify, decode }
 }
 
-const pickFields = (
-  body: unknown,
-  mapping: string | Readonly<Record<string, string>>
-): Record<string, unknown> | undefined => {
-  if (typeof mapping === "string") {
-    const value = at(body, mapping)
+/** Where the fields are: the steps to an object of catalog keys, or each catalog key's steps. */
+type FieldSteps =
+  | { readonly object: ReadonlyArray<string> }
+  | { readonly keys: ReadonlyArray<readonly [string, ReadonlyArray<string>]> }
+
+const pickFields = (body: unknown, mapping: FieldSteps): Record<string, unknown> | undefined => {
+  if ("object" in mapping) {
+    const value = atSteps(body, mapping.object)
     if (value === undefined || value === null) return {}
     return isObject(value) ? { ...value } : undefined
   }
   const out: Record<string, unknown> = {}
-  for (const [key, path] of Object.entries(mapping)) out[key] = at(body, path)
+  for (const [key, steps] of mapping.keys) out[key] = atSteps(body, steps)
   return out
 }
 

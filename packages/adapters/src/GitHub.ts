@@ -11,7 +11,7 @@ import type { Catalog, TicketEventKind } from "@workbridge/catalog"
 import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, fromHex, header, hmac, refuse, verifyAll } from "./internal/auth.js"
-import { constantTimeEqual } from "./compare.js"
+import { digestsEqual } from "./compare.js"
 import type { Decoded } from "./internal/decode.js"
 import {
   at,
@@ -85,7 +85,7 @@ const verify = (req: WebhookRequest, creds: SourceCredentials) =>
     const value = header(req, SIGNATURE_HEADER)
     if (value === undefined) return refuse(SOURCE, "MissingHeader", `the ${SIGNATURE_HEADER} header is missing`)
     const given = value.toLowerCase().startsWith("sha256=") ? fromHex(value.slice("sha256=".length)) : undefined
-    return given !== undefined && constantTimeEqual(given, hmac("sha256", secret, req.rawBody))
+    return given !== undefined && digestsEqual(given, hmac("sha256", secret, req.rawBody))
       ? Either.void
       : refuse(SOURCE, "BadSignature", `the ${SIGNATURE_HEADER} header does not match the body`)
   })

@@ -11,7 +11,7 @@ import type { Catalog, TicketEventKind } from "@workbridge/catalog"
 import { Either } from "effect"
 import type { Adapter, SourceCredentials, WebhookRequest } from "./Adapter.js"
 import { bodyHash, fromHex, header, hmac, refuse, verifyAll } from "./internal/auth.js"
-import { constantTimeEqual } from "./compare.js"
+import { digestsEqual } from "./compare.js"
 import type { Decoded } from "./internal/decode.js"
 import {
   at,
@@ -84,7 +84,7 @@ const verify = (req: WebhookRequest, creds: SourceCredentials) =>
     if (method.toLowerCase() !== "sha256")
       return refuse(SOURCE, "BadSignature", `the ${SIGNATURE_HEADER} method is not sha256`)
     const given = fromHex(hex)
-    return given !== undefined && constantTimeEqual(given, hmac("sha256", secret, req.rawBody))
+    return given !== undefined && digestsEqual(given, hmac("sha256", secret, req.rawBody))
       ? Either.void
       : refuse(SOURCE, "BadSignature", `the ${SIGNATURE_HEADER} header does not match the body`)
   })

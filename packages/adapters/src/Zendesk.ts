@@ -13,7 +13,7 @@ import { Either } from "effect"
 import type { Adapter, SourceCredentials, VerifyOptions, WebhookRequest } from "./Adapter.js"
 import { DEFAULT_TOLERANCE_SECONDS } from "./Adapter.js"
 import { bodyHash, fromBase64, header, hmac, refuse, verifyAll } from "./internal/auth.js"
-import { constantTimeEqual } from "./compare.js"
+import { digestsEqual } from "./compare.js"
 import type { Decoded, JsonObject } from "./internal/decode.js"
 import {
   at,
@@ -78,7 +78,7 @@ const verify = (req: WebhookRequest, creds: SourceCredentials, options?: VerifyO
       return refuse(SOURCE, "BadSignature", `the ${TIMESTAMP_HEADER} header is not an ISO-8601 time`)
     const given = fromBase64(signature)
     const expected = hmac("sha256", secret, Buffer.from(timestamp, "utf8"), req.rawBody)
-    if (given === undefined || !constantTimeEqual(given, expected)) {
+    if (given === undefined || !digestsEqual(given, expected)) {
       return refuse(SOURCE, "BadSignature", `the ${SIGNATURE_HEADER} header does not match the body and timestamp`)
     }
     const now = (options?.now ?? req.receivedAt).getTime()

@@ -13,3 +13,11 @@ export const constantTimeEqual = (given: string | Uint8Array, expected: string |
   const b = typeof expected === "string" ? Buffer.from(expected, "utf8") : expected
   return timingSafeEqual(digest(a), digest(b)) && a.length === b.length
 }
+
+/**
+ * Whether a MAC the sender gave equals the expected one. A MAC's length is public (its algorithm's digest size), so
+ * different lengths answer false at once and equal lengths are compared with `crypto.timingSafeEqual`, in time that
+ * does not depend on the bytes: no hashing of both sides as for credentials of secret length (`constantTimeEqual`).
+ */
+export const digestsEqual = (given: Uint8Array, expected: Uint8Array): boolean =>
+  given.length === expected.length && timingSafeEqual(given, expected)

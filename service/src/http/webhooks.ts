@@ -1,8 +1,9 @@
 /**
  * `POST /webhooks/:source`, the ingest path: [the request's server span, when tracing is on] → the source is known
- * and has credentials → the body is not compressed → the raw body, size-limited → authenticity, decoding, the inbox
- * write (202). The handlers are registered on the app itself (no nested router: no extra dispatch per request),
- * and the inbox write is a plain Promise when the inbox has one — no Effect runtime entry per webhook.
+ * and has credentials → the body is not compressed → the raw body, size-limited (these three in one handler) →
+ * authenticity, decoding, the inbox write (202). The handlers are registered on the app itself (no nested router:
+ * no extra dispatch per request), the inbox write is a plain Promise when the inbox has one — no Effect runtime
+ * entry per webhook — and the answers are written as JSON directly (the headers Express's `res.json` sets here).
  */
 import type { Adapter, SourceCredentials } from "@workbridge/adapters"
 import { type Catalog, compareRevision, type TicketEvent } from "@workbridge/catalog"
@@ -16,9 +17,9 @@ import { acceptPromiseOf, type InboxService } from "../inbox/Inbox.js"
 import type { ServiceMetrics } from "../observability/Metrics.js"
 import { tracedAccept } from "../observability/Tracing.js"
 import { HttpError } from "./httpError.js"
-import { identityEncodingOnly, rawBody } from "./middleware/body.js"
+import { encodingRefusal, readRawBody } from "./middleware/body.js"
 import { requestSpanOf, webhookRequestSpan } from "./middleware/requestSpan.js"
-import { requireConfiguredSource, type SourceParams } from "./middleware/webhookSource.js"
+import { type SourceParams, sourceRefusal } from "./middleware/webhookSource.js"
 import type { EdgeRunner } from "./runtime.js"
 
 export interface WebhookRoutesOptions {
@@ -46,6 +47,35 @@ const joinedHeaders = (raw: express.Request["headers"]): Record<string, string |
   }
   return headers
 }
+
+/** A JSON answer, with the headers `res.status(status).json(body)` sends on this route (ETag is off). */
+const sendJson = (res: express.Response, status: number, body: object): void => {
+  const text = JSON.stringify(body)
+  res.statusCode = status
+  res.setHeader("Content-Type", "application/json; charset=utf-8")
+  res.setHeader("Content-Length", Buffer.byteLength(text))
+  res.end(text)
+}
+
+/** The source is known and configured, the body is not compressed; then its raw bytes, size-limited, as `req.body`. */
+const webhookBody =
+  (o: Pick<WebhookRoutesOptions, "sources" | "credentials" | "maxBodyBytes">): express.RequestHandler<SourceParams> =>
+  (req, _res, next) => {
+    const refusal =
+      sourceRefusal(o.sources, o.credentials, req.params.source) ?? encodingRefusal(req.headers["content-encoding"])
+    if (refusal !== undefined) {
+      next(refusal)
+      return
+    }
+    readRawBody(req, o.maxBodyBytes, (error, body) => {
+      if (error !== undefined) {
+        next(error)
+        return
+      }
+      if (body !== undefined) req.body = body
+      next()
+    })
+  }
 
 /** The last handler: verify, decode, accept. Everything it needs is resolved once, here, not per request. */
 const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> => {
@@ -75,12 +105,12 @@ const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> =
       if (e.status !== 200) throw new HttpError(e.status, /JSON/i.test(e.reason) ? "BadJson" : "BadPayload", e.message)
       log.warn({ source, reason: e.reason }, "webhook payload refused and acknowledged")
       metrics.webhooks.inc({ source, status: "200" })
-      res.status(200).json({ status: "refused", message: e.message })
+      sendJson(res, 200, { status: "refused", message: e.message })
       return
     }
     if (decoded.right._tag === "Ignored") {
       metrics.webhooks.inc({ source, status: "200" })
-      res.status(200).json({ status: "ignored", reason: decoded.right.reason })
+      sendJson(res, 200, { status: "ignored", reason: decoded.right.reason })
       return
     }
     // A fetch-on-notify source: the webhook is a notice; the ticket is read from the API and that state enqueued.
@@ -103,13 +133,13 @@ const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> =
     if (accepted._tag === "Duplicate") {
       metrics.events.inc({ outcome: "duplicate" })
       metrics.webhooks.inc({ source, status: "202" })
-      res.status(202).json({ status: "duplicate", deliveryKey: event.deliveryKey })
+      sendJson(res, 202, { status: "duplicate", deliveryKey: event.deliveryKey })
       return
     }
     metrics.events.inc({ outcome: "accepted" })
     if (crashAfterAccept) await runner.run(crashIfAt(o.crashAt, "after-accept"))
     metrics.webhooks.inc({ source, status: "202" })
-    res.status(202).json({
+    sendJson(res, 202, {
       status: "accepted",
       id: accepted.id,
       deliveryKey: event.deliveryKey,
@@ -123,11 +153,5 @@ const ingest = (o: WebhookRoutesOptions): express.RequestHandler<SourceParams> =
 export const mountWebhooks = (app: express.IRouter, o: WebhookRoutesOptions): void => {
   const path = "/webhooks/:source"
   if (o.tracer !== undefined) app.post(path, webhookRequestSpan(o.tracer, o.sources))
-  app.post(
-    path,
-    requireConfiguredSource(o.sources, o.credentials),
-    identityEncodingOnly,
-    rawBody(o.maxBodyBytes),
-    ingest(o)
-  )
+  app.post(path, webhookBody(o), ingest(o))
 }

@@ -1,5 +1,4 @@
 /** The inbox on SQLite: a table of accepted events, dedupe in the same transaction, in-process ticket leases. */
-import * as fs from "node:fs"
 import { Deferred, Effect, Layer, Ref } from "effect"
 import type { TicketEvent } from "@workbridge/catalog"
 import type { AcceptResult, InboxEntry, TicketBatch, TicketKey } from "../domain/records.js"
@@ -14,7 +13,7 @@ import {
   laneOf,
   registerAcceptPromise
 } from "./Inbox.js"
-import { Sqlite, type SqliteDatabase, sql } from "../store/Sqlite.js"
+import { durableSql, fileSyncer, Sqlite, type SqliteDatabase, sql, walFileOf } from "../store/Sqlite.js"
 
 export interface SqliteInboxOptions {
   /** Accepting beyond this many pending events fails with `InboxFull`. */
@@ -40,42 +39,6 @@ export interface SqliteInboxOptions {
    * Replaced in tests to hold or fail the sync.
    */
   readonly syncWal?: (file: string, done: (error: Error | null) => void) => void
-}
-
-/**
- * `fsync` of a file off the event loop (libuv's thread pool; on Linux it syncs the file whatever descriptor wrote
- * it). One descriptor is kept open while syncs follow each other, closed a second after `idle` (or after a failure).
- */
-const fileSyncer = () => {
-  let fd: number | undefined
-  let closing: NodeJS.Timeout | undefined
-  const release = () => {
-    if (closing !== undefined) clearTimeout(closing)
-    closing = undefined
-    if (fd === undefined) return
-    fs.close(fd, () => undefined)
-    fd = undefined
-  }
-  const syncOpen = (open: number, done: (error: Error | null) => void) =>
-    fs.fsync(open, (error) => {
-      if (error !== null) release()
-      done(error)
-    })
-  return {
-    sync: (file: string, done: (error: Error | null) => void): void => {
-      if (closing !== undefined) clearTimeout(closing)
-      closing = undefined
-      if (fd !== undefined) return syncOpen(fd, done)
-      fs.open(file, "r", (error, opened) => {
-        if (error !== null) return done(error)
-        fd = opened
-        syncOpen(opened, done)
-      })
-    },
-    idle: () => {
-      if (fd !== undefined && closing === undefined) closing = setTimeout(release, 1000).unref()
-    }
-  }
 }
 
 /** The lanes are the port's (Inbox.ts); re-exported here where they were first defined. */
@@ -193,8 +156,8 @@ interface Waiter {
 // libuv's thread pool and only then is the batch answered. That is the sync synchronous=FULL adds after each
 // commit (https://www.sqlite.org/pragma.html#pragma_synchronous), moved off the event loop: requests keep being
 // read, verified and decoded meanwhile, and the accepts that arrive during a sync are committed together right
-// after it as the next batch, so batches grow with the load by themselves. Every other write on the connection keeps
-// synchronous=FULL. A failed sync fails every caller it covered with a StoreError (a 503: the sender retries
+// after it as the next batch, so batches grow with the load by themselves. (An apply's writes, the ack among them,
+// do the same through durableSql; see docs/service.md for the others.) A failed sync fails every caller it covered with a StoreError (a 503: the sender retries
 // and is answered "duplicate" once a sync succeeds).
 const groupCommit = (
   db: SqliteDatabase,
@@ -266,10 +229,7 @@ const groupCommit = (
       return new StoreError({ operation: "inbox.accept", cause })
     }
   }
-  const walFile =
-    !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal"
-      ? `${db.name}-wal`
-      : undefined
+  const walFile = walFileOf(db)
   const syncer = syncWal === undefined ? fileSyncer() : { sync: syncWal, idle: () => undefined }
   /** While the WAL file is being synced, the accepts that arrive wait in `pending` and are committed after it. */
   let syncing = false
@@ -361,6 +321,8 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     const { noteFailure, writeBlocked } = health
 
     const enqueue = groupCommit(db, st, health, count, options.hardLimit, options.syncWal, () => Effect.runSync(notify))
+    // An ack is on disk before it succeeds, its fsync off the event loop (the applied events are gone for good).
+    const durable = durableSql(db)
     const failed = (r: EntryResult): r is InboxFull | StoreError => r._tag === "InboxFull" || r._tag === "StoreError"
 
     const accept = (event: TicketEvent, options?: AcceptOptions): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
@@ -437,7 +399,7 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       take,
       poll,
       ack: (batch) =>
-        sql("inbox.ack", () => {
+        durable("inbox.ack", () => {
           count.depth -= st.deleteIds.run(JSON.stringify(batch.entries.map((e) => Number(e.id)))).changes
         }).pipe(
           Effect.tapError((e) => Effect.sync(() => noteFailure(e))),

@@ -7,7 +7,7 @@ import type { EventOrigin, TicketEvent } from "@workbridge/catalog"
 import type { DeadLetter, Link, OutcomeKind, StatusLog, UpdateIntent, WriteBackState } from "../domain/records.js"
 import { DeadLetterNotFound } from "../domain/errors.js"
 import { LinkStore, type LinkStoreService } from "./LinkStore.js"
-import { Sqlite, type SqliteDatabase, sql } from "../store/Sqlite.js"
+import { durableSql, Sqlite, type SqliteDatabase, sql } from "../store/Sqlite.js"
 
 interface LinkRow {
   workitem_id: string
@@ -136,16 +136,18 @@ export const make = (db: SqliteDatabase): LinkStoreService => {
     }
   )
 
+  // The writes of every apply (the link, the outcomes): on disk before they succeed, the fsync off the event loop.
+  const durable = durableSql(db)
   const parseId = (id: string): number | undefined => (/^\d{1,15}$/.test(id) ? Number(id) : undefined)
 
   return {
     get: (key) => sql("links.get", () => readLink(key.source, key.ticketId)),
     compareAndSet: (key, expected, link) =>
-      sql("links.compareAndSet", () => casTx(key.source, key.ticketId, expected, link)),
+      durable("links.compareAndSet", () => casTx(key.source, key.ticketId, expected, link)),
     countOtherWorktype: (typeId) =>
       sql("links.countOtherWorktype", () => (countOtherWorktype.get(typeId) as { n: number }).n),
     recordOutcomes: (key, outcomes) =>
-      sql("links.recordOutcomes", () => {
+      durable("links.recordOutcomes", () => {
         const now = new Date().toISOString()
         db.transaction(() => {
           for (const o of outcomes)

@@ -45,6 +45,8 @@ export interface AuditEntry {
 export interface AuditTrailService {
   /** Remember an entry of the ticket (buffered; never fails: a store failure is logged by the adapter). */
   readonly record: (key: TicketKey, entry: AuditEntry) => Effect.Effect<void>
+  /** `record` as a plain call, for the webhook edge's Promise path (no Effect run per request); optional. */
+  readonly recordNow?: (key: TicketKey, entry: AuditEntry) => void
   /** The ticket's newest `limit` entries (default 200), oldest first; pending buffered entries included. */
   readonly list: (
     key: TicketKey,
@@ -131,13 +133,15 @@ export const auditedInbox = (inbox: InboxService, audit: AuditTrailService): Inb
     accept: (event, options) => Effect.tap(inbox.accept(event, options), (r) => receivedEntry(event, r)),
     requeue: (event) => Effect.tap(inbox.requeue(event), () => audit.record(event, received(event, "requeued")))
   }
-  // The inbox's Promise form, audited the same way (recording is a synchronous buffer push).
+  // The inbox's Promise form, audited the same way (recording is a synchronous buffer push: a plain call when the
+  // audit trail offers one, else its Effect run synchronously).
   const acceptPromise = acceptPromiseOf(inbox)
+  const recordNow = audit.recordNow ?? ((key: TicketKey, entry: AuditEntry) => Effect.runSync(audit.record(key, entry)))
   return acceptPromise === undefined
     ? audited
     : registerAcceptPromise(audited, (event, options) =>
         acceptPromise(event, options).then((r) => {
-          Effect.runSync(receivedEntry(event, r))
+          recordNow(event, received(event, r._tag === "Duplicate" ? "duplicate" : "received"))
           return r
         })
       )
@@ -216,9 +220,11 @@ export const bufferedAuditTrail = (options: {
       ),
     ...(options.flushMs !== undefined ? { intervalMs: options.flushMs } : {})
   })
+  const recordNow = (key: TicketKey, entry: AuditEntry): void =>
+    buffer.push({ key: { source: key.source, ticketId: key.ticketId }, entry })
   return {
-    record: (key, entry) =>
-      Effect.sync(() => buffer.push({ key: { source: key.source, ticketId: key.ticketId }, entry })),
+    record: (key, entry) => Effect.sync(() => recordNow(key, entry)),
+    recordNow,
     list: (key, opts) =>
       Effect.flatMap(Effect.promise(buffer.drain), () =>
         options.read(key, Math.max(1, Math.min(opts?.limit ?? options.perTicket, options.perTicket)))
@@ -272,6 +278,7 @@ export const recordRetry = (
 /** The audit trail when `WORKBRIDGE_AUDIT_RETENTION_DAYS=0`: records nothing. */
 export const noAuditTrail: AuditTrailService = {
   record: () => Effect.void,
+  recordNow: () => undefined,
   list: () => Effect.succeed([]),
   flush: Effect.void
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Sqlite from "../store/Sqlite.js"
@@ -40,6 +43,79 @@ describe("SQLite audit trail storage", () => {
       .prepare("SELECT COUNT(*) AS n FROM audit WHERE source = ? AND ticket_id = ?")
       .get("generic", "T-9") as { n: number }
     expect(rows.n).toBe(3)
+    db.close()
+  })
+})
+
+describe("SQLite audit trail flush", () => {
+  it("commits with synchronous=NORMAL and puts the connection back to FULL, also after a failed write", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "audit-sync-"))
+    try {
+      const db = Sqlite.openDatabase(join(dir, "wb.sqlite"))
+      // The statements the flush runs, in order: the synchronous level around the inserts.
+      const ran: Array<string> = []
+      const pragma = db.pragma.bind(db)
+      db.pragma = ((source: string, options?: { simple?: boolean }) => {
+        const level = /^synchronous = (\w+)$/.exec(source)?.[1]
+        if (level !== undefined) ran.push(level)
+        return pragma(source, options)
+      }) as typeof db.pragma
+      const prepare = db.prepare.bind(db)
+      db.prepare = ((source: string) => {
+        const st = prepare(source)
+        if (/INSERT INTO audit/.test(source)) {
+          const run = st.run.bind(st)
+          st.run = (...args: Array<unknown>) => {
+            ran.push(`insert at ${pragma("synchronous", { simple: true })}`)
+            return run(...args)
+          }
+        }
+        return st
+      }) as typeof db.prepare
+      const audit = SqliteAuditTrail.make(db, { retentionDays: 7 })
+      const key = { source: "generic", ticketId: "T-1" }
+      await Effect.runPromise(audit.record(key, { at: new Date().toISOString(), kind: "received" }))
+      await Effect.runPromise(audit.flush)
+      expect(ran).toEqual(["NORMAL", "insert at 1", "FULL"])
+      expect(db.pragma("synchronous", { simple: true })).toBe(2)
+      db.exec("CREATE TRIGGER audit_fail BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'no'); END")
+      ran.length = 0
+      await Effect.runPromise(audit.record(key, { at: new Date().toISOString(), kind: "received" }))
+      await Effect.runPromise(audit.flush)
+      expect(ran).toEqual(["NORMAL", "insert at 1", "FULL"])
+      expect(db.pragma("synchronous", { simple: true })).toBe(2)
+      db.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("SQLite audit trail upkeep", () => {
+  it("cuts at most TRIMS_PER_FLUSH tickets per flush and the rest at the next flushes", async () => {
+    const db = Sqlite.openDatabase(":memory:")
+    let clock = Date.now()
+    const audit = SqliteAuditTrail.make(db, { retentionDays: 7, perTicket: 1, now: () => clock })
+    const record = (ticketId: string) =>
+      Effect.runPromise(
+        audit.record({ source: "generic", ticketId }, { at: new Date(clock).toISOString(), kind: "received" })
+      )
+    const rows = () => (db.prepare("SELECT COUNT(*) AS n FROM audit").get() as { n: number }).n
+    // The first flush is an upkeep; the tickets written after it are cut at the next one, a minute later.
+    await record("first")
+    await Effect.runPromise(audit.flush)
+    const tickets = SqliteAuditTrail.TRIMS_PER_FLUSH + 1
+    for (let i = 0; i < tickets; i++) for (let n = 0; n < 2; n++) await record(`T-${i}`)
+    await Effect.runPromise(audit.flush)
+    expect(rows()).toBe(1 + 2 * tickets)
+    clock += 61_000
+    await record("other")
+    await Effect.runPromise(audit.flush)
+    // TRIMS_PER_FLUSH of the tickets lost their older entry; the last one and "other" wait for the next flush.
+    expect(rows()).toBe(1 + 2 * tickets + 1 - SqliteAuditTrail.TRIMS_PER_FLUSH)
+    await record("another")
+    await Effect.runPromise(audit.flush)
+    expect(rows()).toBe(1 + 2 * tickets + 1 - SqliteAuditTrail.TRIMS_PER_FLUSH)
     db.close()
   })
 })

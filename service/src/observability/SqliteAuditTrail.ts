@@ -2,8 +2,15 @@
  * The audit trail on SQLite: table `audit` in the service's database, written in batches (one transaction per
  * flush). Upkeep, at most once a minute on a flush: entries older than `retentionDays` are deleted (oldest rows
  * first, by id: rows are appended in time order, so no index on the time is kept up on every insert), and each
- * ticket written since the last upkeep is cut to its newest `perTicket` entries. Reads never answer more than
+ * ticket written since the last upkeep is cut to its newest `perTicket` entries (at most `TRIMS_PER_FLUSH` tickets
+ * per flush, the rest at the next ones). Reads never answer more than
  * `perTicket` entries.
+ *
+ * A flush commits with `synchronous=NORMAL` (the connection's FULL is restored after it): the trail is a record for
+ * people, and a synchronous fsync of the WAL several times a second would hold the event loop, and with it the
+ * webhooks being answered, for a few milliseconds each time. Its rows are still in the WAL file the moment the
+ * flush returns (a kill -9 loses none of them) and on disk with the inbox's next synced commit or checkpoint; only an
+ * operating-system crash or power loss before that can lose them.
  */
 import { Effect, Layer } from "effect"
 import type { Logger } from "pino"
@@ -15,7 +22,6 @@ import {
   bufferedAuditTrail,
   type PendingAuditEntry
 } from "./AuditTrail.js"
-import type { TicketKey } from "../domain/records.js"
 import { Sqlite, type SqliteDatabase, sql } from "../store/Sqlite.js"
 
 const SCHEMA = `
@@ -32,6 +38,8 @@ CREATE INDEX IF NOT EXISTS audit_ticket ON audit (source, ticket_id, id);
 /** Rows the expiry looks at per statement (oldest first), and statements per upkeep at most. */
 const EXPIRY_CHUNK = 5000
 const EXPIRY_CHUNKS = 50
+/** Tickets cut to their newest `perTicket` entries per flush at most (the rest at the next flushes). */
+export const TRIMS_PER_FLUSH = 500
 
 export interface SqliteAuditTrailOptions {
   /** Entries older than this many days are deleted. */
@@ -61,26 +69,50 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
     "SELECT entry FROM (SELECT id, entry FROM audit WHERE source = ? AND ticket_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id"
   )
   let lastUpkeep = 0
-  /** Tickets written since the last upkeep. */
-  let touched = new Map<string, TicketKey>()
+  /** Tickets written since the last upkeep, as `source \0 ticketId`. */
+  let touched = new Set<string>()
+  /** Tickets of past upkeeps still to cut, `TRIMS_PER_FLUSH` per flush. */
+  let toTrim: Array<string> = []
 
   const writeTx = db.transaction((items: ReadonlyArray<PendingAuditEntry>) => {
     for (const { key, entry } of items) {
       insert.run(key.source, key.ticketId, entry.at, JSON.stringify(entry))
-      touched.set(`${key.source}\u0000${key.ticketId}`, key)
+      touched.add(`${key.source}\u0000${key.ticketId}`)
     }
     const t = now()
     if (t - lastUpkeep >= 60_000) {
       lastUpkeep = t
-      for (const key of touched.values()) trimTicket.run(key.source, key.ticketId, key.source, key.ticketId, perTicket)
-      touched = new Map()
+      toTrim = toTrim.length === 0 ? [...touched] : [...toTrim, ...touched]
+      touched = new Set()
       const cutoff = new Date(t - options.retentionDays * 86_400_000).toISOString()
       for (let i = 0; i < EXPIRY_CHUNKS && expire.run(cutoff).changes > 0; i++);
     }
+    // A webhook storm of new tickets touches thousands a second: cutting them all in one flush held the event loop
+    // for a second or more, so each flush cuts a bounded share.
+    if (toTrim.length > 0) {
+      const share = toTrim.length <= TRIMS_PER_FLUSH ? toTrim : toTrim.slice(0, TRIMS_PER_FLUSH)
+      toTrim = share === toTrim ? [] : toTrim.slice(TRIMS_PER_FLUSH)
+      for (const k of share) {
+        const cut = k.indexOf("\u0000")
+        const source = k.slice(0, cut)
+        const ticketId = k.slice(cut + 1)
+        trimTicket.run(source, ticketId, source, ticketId, perTicket)
+      }
+    }
   })
 
+  // `db.pragma` each time, not a prepared statement: SQLite applies this pragma when it is compiled.
+  const write = (items: ReadonlyArray<PendingAuditEntry>): void => {
+    db.pragma("synchronous = NORMAL")
+    try {
+      writeTx(items)
+    } finally {
+      db.pragma("synchronous = FULL")
+    }
+  }
+
   return bufferedAuditTrail({
-    write: (items) => writeTx(items),
+    write,
     read: (key, limit) =>
       sql("audit.list", () =>
         (list.all(key.source, key.ticketId, limit) as Array<{ entry: string }>).map(

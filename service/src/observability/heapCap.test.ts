@@ -55,3 +55,40 @@ describe("youngGenerationFlag", () => {
     expect(grown).toBeGreaterThan(capped)
   })
 })
+
+describe("youngGenerationUnderLoad", () => {
+  // A child process keeps the semi-spaces small as main.ts does at start (tsx's loader has grown them to 2 MB each
+  // by then), then lets them grow under load up to a cap: allocating with surviving objects across event-loop turns,
+  // the new space grows past its start size and stops at the cap (V8 doubles it: it reaches the cap, never passes
+  // it); with a cap above V8's own bound it grows past that cap.
+  const run = (mode: "starting" | "started" | "uncapped") => {
+    const script = `
+      import * as v8 from "node:v8"
+      v8.setFlagsFromString("--semi-space-growth-factor=1")
+      const { youngGenerationUnderLoad } = await import(${JSON.stringify(new URL("./heapCap.ts", import.meta.url).href)})
+      if (process.argv[1] !== "starting") youngGenerationUnderLoad((process.argv[1] === "started" ? 16 : 64) * 1024 * 1024)
+      let keep = []
+      for (let k = 0; k < 3000; k++) {
+        for (let i = 0; i < 1000; i++) keep.push({ i, s: "x" + i })
+        if (keep.length > 50000) keep = keep.slice(25000)
+        await new Promise((r) => setImmediate(r))
+      }
+      const ns = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")
+      process.stdout.write(String(ns.space_size))`
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, mode], {
+      encoding: "utf8",
+      cwd: fileURLToPath(new URL(".", import.meta.url))
+    })
+    expect(r.status, r.stderr).toBe(0)
+    return Number(r.stdout)
+  }
+
+  it("lets the new space grow with the load once started, up to the cap", () => {
+    const starting = run("starting")
+    const started = run("started")
+    expect(starting).toBeLessThanOrEqual(4 * 1024 * 1024)
+    expect(started).toBeGreaterThan(starting)
+    expect(started).toBeLessThanOrEqual(16 * 1024 * 1024)
+    expect(run("uncapped")).toBeGreaterThan(16 * 1024 * 1024)
+  })
+})

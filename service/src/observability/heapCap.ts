@@ -10,14 +10,23 @@
  *   (32 MB resident) on 64-bit — which module loading alone triggers, although about 1 MB of it is in use once the
  *   service listens. `--max-semi-space-size` is read only when the heap is created, so it cannot be set from inside
  *   the process; `--semi-space-growth-factor=1` can (V8 reads it at each scavenge) and keeps the semi-spaces at their
- *   initial size (1 MB each). Scavenges become more frequent and each one cheaper.
+ *   initial size (1 MB each) while the service starts. Once it has started, `youngGenerationUnderLoad` lets them
+ *   grow again, up to `LOADED_NEW_SPACE_BYTES` for both: with 1 MB semi-spaces a webhook storm scavenges every
+ *   twenty or so requests, so the objects of the requests in flight (each waits a few ms for its commit's fsync)
+ *   survive a scavenge or two and are promoted, and the old generation, capped near its live size, is then
+ *   mark-compacted several times a second (a third of the service's CPU under figure 3's load).
  */
+import { constants, PerformanceObserver } from "node:perf_hooks"
 import * as v8 from "node:v8"
 
 /** The old generation may grow by this much of its live size before the next full collection. */
 export const HEAP_GROWING_PERCENT = 10
 /** The semi-spaces grow by this factor when a scavenge asks for more room: 1 keeps them at their initial size. */
 export const SEMI_SPACE_GROWTH_FACTOR = 1
+/** V8's own growth factor, used once the service has started until the new space reaches `LOADED_NEW_SPACE_BYTES`. */
+export const V8_SEMI_SPACE_GROWTH_FACTOR = 2
+/** The new space (both semi-spaces) may grow to this size under load once the service has started (V8's bound: 32 MB). */
+export const LOADED_NEW_SPACE_BYTES = 16 * 1024 * 1024
 
 const givenFlags = (execArgv: ReadonlyArray<string>, nodeOptions: string | undefined): ReadonlyArray<string> => [
   ...execArgv,
@@ -51,4 +60,40 @@ export const capHeapGrowth = (): void => {
     youngGenerationFlag(process.execArgv, process.env["NODE_OPTIONS"])
   ])
     if (flag !== undefined) v8.setFlagsFromString(flag)
+}
+
+/** The young generation may grow only while scavenges follow each other within this many ms (under load). */
+export const LOADED_SCAVENGE_INTERVAL_MS = 100
+
+/**
+ * Once the service has started (`main.ts`, after the service's layer is built): the semi-spaces may grow again with
+ * the load, by V8's own factor, up to `cap` for the new space. After each garbage collection the factor is V8's while
+ * scavenges follow each other within `LOADED_SCAVENGE_INTERVAL_MS` (requests allocate fast) and the new space is below
+ * the cap, and 1 otherwise, so an idle service keeps its start size (V8 shrinks a grown new space again when the
+ * allocation rate drops). Nothing is done when the process was started with its own semi-space sizing. Answers a
+ * function that stops watching (the factor is left as it is).
+ */
+export const youngGenerationUnderLoad = (cap: number = LOADED_NEW_SPACE_BYTES): (() => void) => {
+  if (youngGenerationFlag(process.execArgv, process.env["NODE_OPTIONS"]) === undefined) return () => undefined
+  let factor = SEMI_SPACE_GROWTH_FACTOR
+  let lastScavenge = Number.NEGATIVE_INFINITY
+  const observer = new PerformanceObserver((list) => {
+    let loaded = false
+    for (const entry of list.getEntries()) {
+      const detail = (entry as { readonly detail?: { readonly kind?: number } }).detail
+      if (detail?.kind !== constants.NODE_PERFORMANCE_GC_MINOR) continue
+      if (entry.startTime - lastScavenge < LOADED_SCAVENGE_INTERVAL_MS) loaded = true
+      lastScavenge = entry.startTime
+    }
+    const newSpace = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")
+    const next =
+      loaded && newSpace !== undefined && newSpace.space_size < cap
+        ? V8_SEMI_SPACE_GROWTH_FACTOR
+        : SEMI_SPACE_GROWTH_FACTOR
+    if (next === factor) return
+    factor = next
+    v8.setFlagsFromString(`--semi-space-growth-factor=${next}`)
+  })
+  observer.observe({ entryTypes: ["gc"] })
+  return () => observer.disconnect()
 }

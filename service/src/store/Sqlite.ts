@@ -118,6 +118,110 @@ export const openDatabase = (file: string): SqliteDatabase => {
 export const sql = <A>(operation: string, f: () => A): Effect.Effect<A, StoreError> =>
   Effect.try({ try: f, catch: (cause) => new StoreError({ operation, cause }) })
 
+/** The WAL file of a file database in WAL mode; undefined for `:memory:` or another journal mode. */
+export const walFileOf = (db: SqliteDatabase): string | undefined =>
+  !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal"
+    ? `${db.name}-wal`
+    : undefined
+
+/** Syncs a file to disk and calls back with the error, if any. */
+export type SyncFile = (file: string, done: (error: Error | null) => void) => void
+
+/**
+ * `fsync` of a file off the event loop (libuv's thread pool; on Linux it syncs the file whatever descriptor wrote
+ * it). One descriptor is kept open while syncs follow each other, closed a second after `idle` (or after a failure).
+ */
+export const fileSyncer = (): { readonly sync: SyncFile; readonly idle: () => void } => {
+  let fd: number | undefined
+  let closing: NodeJS.Timeout | undefined
+  const release = () => {
+    if (closing !== undefined) clearTimeout(closing)
+    closing = undefined
+    if (fd === undefined) return
+    fs.close(fd, () => undefined)
+    fd = undefined
+  }
+  const syncOpen = (open: number, done: (error: Error | null) => void) =>
+    fs.fsync(open, (error) => {
+      if (error !== null) release()
+      done(error)
+    })
+  return {
+    sync: (file, done) => {
+      if (closing !== undefined) clearTimeout(closing)
+      closing = undefined
+      if (fd !== undefined) return syncOpen(fd, done)
+      fs.open(file, "r", (error, opened) => {
+        if (error !== null) return done(error)
+        // Another sync opened it meanwhile: keep that one.
+        if (fd !== undefined) fs.close(opened, () => undefined)
+        else fd = opened
+        syncOpen(fd, done)
+      })
+    },
+    idle: () => {
+      if (fd !== undefined && closing === undefined) closing = setTimeout(release, 1000).unref()
+    }
+  }
+}
+
+/** A file syncer's `sync`, telling it `idle` whenever no sync is in flight. */
+const idleAfterSyncs = (syncer: ReturnType<typeof fileSyncer>): SyncFile => {
+  let inFlight = 0
+  return (file, done) => {
+    inFlight++
+    syncer.sync(file, (error) => {
+      inFlight--
+      if (inFlight === 0) syncer.idle()
+      done(error)
+    })
+  }
+}
+
+/**
+ * `sql` for a write that must be on disk when it succeeds, without holding the event loop for the fsync: on a WAL
+ * file the write commits with synchronous=NORMAL (SQLite writes the WAL frames without syncing them; the
+ * connection's FULL is restored right after), then the WAL file is synced on libuv's thread pool and the effect
+ * succeeds only after that sync — what synchronous=FULL does inside the commit, moved off the loop
+ * (https://www.sqlite.org/pragma.html#pragma_synchronous). A failed sync fails the effect with a `StoreError`
+ * (`<operation>.sync`): the write may or may not be on disk, as after a failed FULL commit. Other work runs meanwhile,
+ * and may read the committed rows before they are on disk; a process crash (kill -9) loses nothing committed, only
+ * an operating-system crash before the sync can. Without a WAL file (`:memory:`) it is `sql`.
+ */
+export const durableSql = (
+  db: SqliteDatabase,
+  syncWal?: SyncFile
+): (<A>(operation: string, f: () => A) => Effect.Effect<A, StoreError>) => {
+  const wal = walFileOf(db)
+  if (wal === undefined) return sql
+  const syncFile = syncWal ?? idleAfterSyncs(fileSyncer())
+  const commit = <A>(f: () => A): A => {
+    // Inside an outer transaction its own commit decides; the sync after it is harmless.
+    if (db.inTransaction) return f()
+    // `db.pragma` each time, not a prepared statement: SQLite applies this pragma when it is compiled.
+    db.pragma("synchronous = NORMAL")
+    try {
+      return f()
+    } finally {
+      db.pragma("synchronous = FULL")
+    }
+  }
+  return <A>(operation: string, f: () => A) =>
+    Effect.flatMap(
+      sql(operation, () => commit(f)),
+      (a) =>
+        Effect.async<A, StoreError>((resume) =>
+          syncFile(wal, (error) =>
+            resume(
+              error === null
+                ? Effect.succeed(a)
+                : Effect.fail(new StoreError({ operation: `${operation}.sync`, cause: error }))
+            )
+          )
+        )
+    )
+}
+
 /** The database at `file`, closed when the layer is released. */
 export const layer = (file: string): Layer.Layer<Sqlite, StoreError> =>
   Layer.scoped(

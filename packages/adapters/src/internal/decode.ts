@@ -84,9 +84,12 @@ export const parseBody = (
 }
 
 /** Value at a dotted path (`a.b.0.c`); undefined when any step is missing. */
-export const at = (value: unknown, path: string): unknown => {
+export const at = (value: unknown, path: string): unknown => atSteps(value, path.split("."))
+
+/** `at` with the path already split into its steps (split once, not per request). */
+export const atSteps = (value: unknown, steps: ReadonlyArray<string>): unknown => {
   let current: unknown = value
-  for (const step of path.split(".")) {
+  for (const step of steps) {
     if (Array.isArray(current)) {
       const index = Number(step)
       current = Number.isInteger(index) ? current[index] : undefined
@@ -254,11 +257,11 @@ export const buildEvent = (source: string, catalog: Catalog, parts: EventParts, 
   }
   // Everything written to Genesys is checked against the catalog before the event is accepted: an accepted event
   // must always be applicable. Identifiers and URLs cannot be cut (text fields are truncated when applied).
-  const ticketIdField = catalog.fields.find((f) => f.key === "ticket_id")
-  if (ticketIdField !== undefined && parts.ticketId.length > maxLengthOf(ticketIdField)) {
+  const facts = catalogFacts(catalog)
+  if (facts.ticketIdMax !== undefined && parts.ticketId.length > facts.ticketIdMax) {
     return fail(
       source,
-      `the ticket id is longer than ${maxLengthOf(ticketIdField)} characters (the catalog's ticket_id limit)`,
+      `the ticket id is longer than ${facts.ticketIdMax} characters (the catalog's ticket_id limit)`,
       status
     )
   }
@@ -266,8 +269,7 @@ export const buildEvent = (source: string, catalog: Catalog, parts: EventParts, 
     parts.deliveryKey.length > MAX_DELIVERY_KEY_LENGTH
       ? `sha256:${createHash("sha256").update(parts.deliveryKey, "utf8").digest("hex")}`
       : parts.deliveryKey
-  const revisionField = catalog.fields.find((f) => f.key === "source_revision")
-  const revisionMax = revisionField !== undefined ? maxLengthOf(revisionField) : DEFAULT_REVISION_MAX
+  const revisionMax = facts.revisionMax
   const revision = fitRevision(
     parts.primary,
     `${parts.subOrder ?? ""}${kindRank(parts.kind)}`,
@@ -281,28 +283,20 @@ export const buildEvent = (source: string, catalog: Catalog, parts: EventParts, 
       status
     )
   }
-  const declared = new Set(catalog.fields.map((f) => f.key))
+  const declared = facts.declared
   const fields: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(parts.fields)) {
     if (!declared.has(key) || value === undefined || value === null || value === "") continue
     fields[key] = value
   }
-  for (const field of catalog.fields) {
-    const value = fields[field.key]
-    if (
-      (field.type === "identifier" || field.type === "url") &&
-      typeof value === "string" &&
-      value.trim().length > maxLengthOf(field)
-    ) {
-      return fail(
-        source,
-        `${field.key} is longer than ${maxLengthOf(field)} characters (the catalog's limit; it cannot be cut)`,
-        status
-      )
+  for (const { key, max } of facts.uncuttable) {
+    const value = fields[key]
+    if (typeof value === "string" && value.trim().length > max) {
+      return fail(source, `${key} is longer than ${max} characters (the catalog's limit; it cannot be cut)`, status)
     }
   }
   fields["ticket_id"] = parts.ticketId
-  fields["source_system"] = sourceSystemValue(catalog, source)
+  fields["source_system"] = facts.sourceSystem(source)
   fields["external_key"] = `${source}:${parts.ticketId}`
   for (const key of ["ticket_id", "source_system", "external_key"]) if (!declared.has(key)) delete fields[key]
   return Either.right({
@@ -317,6 +311,44 @@ export const buildEvent = (source: string, catalog: Catalog, parts: EventParts, 
       fields
     }
   })
+}
+
+/** What `buildEvent` needs of a catalog, derived once per catalog object (catalogs are not changed once built). */
+interface CatalogFacts {
+  readonly declared: ReadonlySet<string>
+  readonly ticketIdMax: number | undefined
+  readonly revisionMax: number
+  /** The identifier and URL fields, which cannot be cut, and their limits. */
+  readonly uncuttable: ReadonlyArray<{ readonly key: string; readonly max: number }>
+  readonly sourceSystem: (source: string) => string
+}
+
+const catalogFactsCache = new WeakMap<Catalog, CatalogFacts>()
+
+const catalogFacts = (catalog: Catalog): CatalogFacts => {
+  const cached = catalogFactsCache.get(catalog)
+  if (cached !== undefined) return cached
+  const ticketIdField = catalog.fields.find((f) => f.key === "ticket_id")
+  const revisionField = catalog.fields.find((f) => f.key === "source_revision")
+  const sourceSystems = new Map<string, string>()
+  const facts: CatalogFacts = {
+    declared: new Set(catalog.fields.map((f) => f.key)),
+    ticketIdMax: ticketIdField !== undefined ? maxLengthOf(ticketIdField) : undefined,
+    revisionMax: revisionField !== undefined ? maxLengthOf(revisionField) : DEFAULT_REVISION_MAX,
+    uncuttable: catalog.fields
+      .filter((f) => f.type === "identifier" || f.type === "url")
+      .map((f) => ({ key: f.key, max: maxLengthOf(f) })),
+    sourceSystem: (source) => {
+      let value = sourceSystems.get(source)
+      if (value === undefined) {
+        value = sourceSystemValue(catalog, source)
+        sourceSystems.set(source, value)
+      }
+      return value
+    }
+  }
+  catalogFactsCache.set(catalog, facts)
+  return facts
 }
 
 /** The `source_system` value of a source: its own name when the catalog's vocabulary knows it, else `generic`. */

@@ -1,4 +1,6 @@
 /** The webhook body middleware on a tiny app: only identity encoding, the raw bytes as sent, a size limit. */
+import { once } from "node:events"
+import { type AddressInfo, connect } from "node:net"
 import { gzipSync } from "node:zlib"
 import express from "express"
 import request from "supertest"
@@ -67,5 +69,69 @@ describe("rawBody", () => {
     expect(res.body).toEqual({ type: "entity.too.large" })
     const atLimit = await request(app).post("/hook").set("content-type", "application/json").send("x".repeat(LIMIT))
     expect(atLimit.status).toBe(200)
+  })
+})
+
+describe("rawBody, on the wire", () => {
+  // A raw HTTP/1.1 request on a socket: chunked bodies, and a client that goes away in the middle of its body.
+  const withServer = async (
+    run: (port: number, errors: Array<string | undefined>) => Promise<void>
+  ): Promise<Array<string | undefined>> => {
+    const errors: Array<string | undefined> = []
+    const app = express()
+    app.post("/hook", rawBody(LIMIT), (req, res) => {
+      res.json({ hex: Buffer.isBuffer(req.body) ? req.body.toString("hex") : null })
+    })
+    app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      errors.push((err as { type?: string }).type)
+      res.status((err as { status?: number }).status ?? 500).json({ type: (err as { type?: string }).type })
+    })
+    const server = app.listen(0, "127.0.0.1")
+    await once(server, "listening")
+    try {
+      await run((server.address() as AddressInfo).port, errors)
+    } finally {
+      server.close()
+    }
+    return errors
+  }
+  const exchange = (port: number, request: string, hangUp = false): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.write(request)
+        if (hangUp) setTimeout(() => socket.destroy(), 50)
+      })
+      let answer = ""
+      socket.on("data", (d: Buffer) => {
+        answer += d.toString("latin1")
+        if (/\r\n\r\n[\s\S]*\}$/.test(answer)) socket.end()
+      })
+      socket.on("close", () => resolve(answer))
+      socket.on("error", reject)
+    })
+  const chunked = (parts: ReadonlyArray<string>) =>
+    `POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${parts
+      .map((p) => `${Buffer.byteLength(p).toString(16)}\r\n${p}\r\n`)
+      .join("")}0\r\n\r\n`
+
+  it("joins a chunked body's chunks and refuses one that grows past the limit with entity.too.large", async () => {
+    await withServer(async (port) => {
+      const ok = await exchange(port, chunked(["ab", "cd", "ef"]))
+      expect(ok).toMatch(/^HTTP\/1\.1 200/)
+      expect(ok).toContain(JSON.stringify({ hex: Buffer.from("abcdef").toString("hex") }))
+      const big = await exchange(port, chunked(["x".repeat(LIMIT / 2), "x".repeat(LIMIT / 2), "x"]))
+      expect(big).toMatch(/^HTTP\/1\.1 413/)
+      expect(big).toContain("entity.too.large")
+    })
+  })
+
+  it("leaves a request without a body without one, and reports a client gone mid-body as request.aborted", async () => {
+    const errors = await withServer(async (port) => {
+      const none = await exchange(port, "POST /hook HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+      expect(none).toContain(JSON.stringify({ hex: null }))
+      await exchange(port, "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n0123456789", true)
+      await new Promise((r) => setTimeout(r, 100))
+    })
+    expect(errors).toEqual(["request.aborted"])
   })
 })

@@ -32,34 +32,35 @@ const hasAny = (creds: SourceCredentials | undefined, adapter: Adapter): boolean
   return false
 }
 
+/** The refusal of a request for `source` (unknown: 404; no credentials configured: 401), or undefined. */
+export const sourceRefusal = (
+  sources: Readonly<Record<string, Adapter>>,
+  credentials: Readonly<Record<string, SourceCredentials>>,
+  source: string
+): HttpError | undefined => {
+  const adapter = adapterOf(sources, source)
+  if (adapter === undefined)
+    return new HttpError(
+      404,
+      "UnknownSource",
+      `no webhook source named "${source}"; known sources: ${Object.keys(sources).join(", ")}`
+    )
+  if (!hasAny(credentials[source], adapter)) {
+    const kind = adapter.credentialKinds[0] ?? "secret"
+    return new HttpError(
+      401,
+      "SourceNotConfigured",
+      `no credentials are configured for source "${source}": set ${adapter.credentialKinds.map((k) => secretVariableFor(source, k)).join(" or ")}`,
+      { "x-workbridge-missing-variable": secretVariableFor(source, kind) }
+    )
+  }
+  return undefined
+}
+
 export const requireConfiguredSource = (
   sources: Readonly<Record<string, Adapter>>,
   credentials: Readonly<Record<string, SourceCredentials>>
 ): express.RequestHandler<SourceParams> =>
   function configuredSource(req, _res, next) {
-    const source = req.params.source
-    const adapter = adapterOf(sources, source)
-    if (adapter === undefined) {
-      next(
-        new HttpError(
-          404,
-          "UnknownSource",
-          `no webhook source named "${source}"; known sources: ${Object.keys(sources).join(", ")}`
-        )
-      )
-      return
-    }
-    if (!hasAny(credentials[source], adapter)) {
-      const kind = adapter.credentialKinds[0] ?? "secret"
-      next(
-        new HttpError(
-          401,
-          "SourceNotConfigured",
-          `no credentials are configured for source "${source}": set ${adapter.credentialKinds.map((k) => secretVariableFor(source, k)).join(" or ")}`,
-          { "x-workbridge-missing-variable": secretVariableFor(source, kind) }
-        )
-      )
-      return
-    }
-    next()
+    next(sourceRefusal(sources, credentials, req.params.source))
   }

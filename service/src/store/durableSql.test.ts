@@ -1,0 +1,84 @@
+/** `durableSql`: a write committed with synchronous=NORMAL, then on disk (the WAL synced) before it succeeds. */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Exit, Fiber } from "effect"
+import { afterEach, describe, expect, it } from "vitest"
+import { durableSql, openDatabase, type SqliteDatabase } from "./Sqlite.js"
+
+const dirs: Array<string> = []
+const open = (): SqliteDatabase => {
+  const dir = mkdtempSync(join(tmpdir(), "durable-sql-"))
+  dirs.push(dir)
+  const db = openDatabase(join(dir, "wb.sqlite"))
+  db.exec("CREATE TABLE t (v INTEGER)")
+  return db
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A sync held until the test lets it go. */
+const heldSync = () => {
+  const calls: Array<{ file: string; done: (error: Error | null) => void }> = []
+  return { calls, sync: (file: string, done: (error: Error | null) => void) => void calls.push({ file, done }) }
+}
+
+describe("durableSql", () => {
+  it("commits with synchronous=NORMAL, restores FULL, and succeeds only once the WAL file is synced", async () => {
+    const db = open()
+    const held = heldSync()
+    const durable = durableSql(db, held.sync)
+    let level: unknown
+    const fiber = Effect.runFork(
+      durable("t.insert", () => {
+        level = db.pragma("synchronous", { simple: true })
+        return db.prepare("INSERT INTO t (v) VALUES (1)").run().changes
+      })
+    )
+    await new Promise((r) => setTimeout(r, 20))
+    // Committed (and FULL again) but not answered: the sync is held.
+    expect(level).toBe(1)
+    expect(db.pragma("synchronous", { simple: true })).toBe(2)
+    expect(db.prepare("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 1 })
+    expect(held.calls.map((c) => c.file)).toEqual([`${db.name}-wal`])
+    expect(fiber.unsafePoll()).toBeNull()
+    held.calls[0]!.done(null)
+    expect(await Effect.runPromise(Fiber.join(fiber))).toBe(1)
+    db.close()
+  })
+
+  it("fails with a StoreError naming the sync when the sync fails, and with the write's own error when it fails", async () => {
+    const db = open()
+    const held = heldSync()
+    const durable = durableSql(db, held.sync)
+    const fiber = Effect.runFork(durable("t.insert", () => db.prepare("INSERT INTO t (v) VALUES (1)").run()))
+    await new Promise((r) => setTimeout(r, 20))
+    held.calls[0]!.done(new Error("EIO"))
+    const exit = await Effect.runPromiseExit(Fiber.join(fiber))
+    expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("t.insert.sync")
+    const bad = await Effect.runPromiseExit(durable("t.bad", () => db.prepare("INSERT INTO nowhere VALUES (1)").run()))
+    expect(Exit.isFailure(bad) && JSON.stringify(bad.cause)).toContain("t.bad")
+    expect(held.calls).toHaveLength(1)
+    expect(db.pragma("synchronous", { simple: true })).toBe(2)
+    db.close()
+  })
+
+  it("syncs the real WAL file by default, and is plain sql on a database without one", async () => {
+    const db = open()
+    expect(
+      await Effect.runPromise(durableSql(db)("t.insert", () => db.prepare("INSERT INTO t VALUES (1)").run().changes))
+    ).toBe(1)
+    db.close()
+    const memory = openDatabase(":memory:")
+    memory.exec("CREATE TABLE t (v INTEGER)")
+    const held = heldSync()
+    expect(
+      await Effect.runPromise(
+        durableSql(memory, held.sync)("t.insert", () => memory.prepare("INSERT INTO t VALUES (1)").run().changes)
+      )
+    ).toBe(1)
+    expect(held.calls).toHaveLength(0)
+    memory.close()
+  })
+})
