@@ -329,6 +329,27 @@ describe("shared rate budget", () => {
     expect(waits[7]).toBe(0) // another client id has its own bucket
   })
 
+  it("a refunded token is another replica's next one; refunds never fill the bucket beyond its burst", async () => {
+    const prefix = freshPrefix()
+    const r = await withRedis(async (redis) => {
+      // 1 token a minute: no refill worth a token during the test.
+      const opts = { prefix, clientId: "client-1", perMinute: 1, burst: 2 }
+      const a = RedisRateBudget.sharedBucket(redis, opts)
+      const b = RedisRateBudget.sharedBucket(redis, opts)
+      const drained = [await a.take(), await a.take(), await b.take()]
+      await a.refund()
+      const afterRefund = await b.take()
+      for (let i = 0; i < 5; i++) await a.refund()
+      const full = (await b.peek()).tokens
+      return { drained, afterRefund, full }
+    })
+    expect(r.drained[0]).toBe(0)
+    expect(r.drained[1]).toBe(0)
+    expect(r.drained[2]).toBeGreaterThan(0)
+    expect(r.afterRefund).toBe(0)
+    expect(r.full).toBe(2)
+  })
+
   it("a 429's pause on one replica holds every replica; a shorter pause does not shorten it", async () => {
     const prefix = freshPrefix()
     const r = await withRedis(async (redis) => {
