@@ -131,4 +131,19 @@ describe("in-process token bucket", () => {
         expect(yield* budget.tokens).toBeLessThan(0.01)
       })
   )
+
+  it.effect("a reservation taken before a 429's token pause is not spent during it: the call waits the pause out", () =>
+    Effect.gen(function* () {
+      const budget = yield* makeMemory({ perMinute: 600, burst: 5 })
+      const reservation = yield* reserve(budget)
+      yield* budget.pause(2)
+      expect(yield* budget.tokenPauseLeft).toBe(2_000)
+      const call = yield* Effect.fork(drawToken(budget).pipe(withReservation(budget, reservation)))
+      yield* TestClock.adjust(1_900)
+      expect(call.unsafePoll()).toBeNull()
+      yield* TestClock.adjust(200)
+      yield* Fiber.join(call)
+      expect(yield* budget.tokenPauseLeft).toBe(0)
+    })
+  )
 })

@@ -41,6 +41,8 @@ export interface RateBudgetService {
   readonly tokens: Effect.Effect<number>
   /** Epoch ms the token pause ends (0 or past: none). */
   readonly pausedUntil: Effect.Effect<number>
+  /** Ms until the token pause ends, by the budget's own clock (0: none in force). */
+  readonly tokenPauseLeft: Effect.Effect<number>
   /** Epoch ms the latest pause in force over any of `scopes` ends (0 or past: none). The token pause is not included. */
   readonly pausedUntilFor: (scopes: ReadonlyArray<PauseScope>) => Effect.Effect<number>
 }
@@ -96,15 +98,20 @@ export const withReservation =
     )
 
 /**
- * The token of one call: the current reservation when there is one not yet spent and still fresh, otherwise one
- * drawn by `acquire` (a stale reservation is handed back first).
+ * The token of one call: the current reservation when there is one not yet spent, still fresh and no token pause (a
+ * 429's) has begun since it was taken; otherwise one drawn by `acquire` (which waits out the pause), the reservation
+ * handed back first.
  */
 export const drawToken = (budget: RateBudgetService): Effect.Effect<void> =>
   Effect.flatMap(FiberRef.get(CurrentReservation), (reservation) => {
     if (reservation === undefined || reservation.settled) return budget.acquire
     reservation.settled = true
     return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      now - reservation.at <= RESERVATION_MAX_AGE_MS ? Effect.void : Effect.zipRight(budget.refund, budget.acquire)
+      now - reservation.at > RESERVATION_MAX_AGE_MS
+        ? Effect.zipRight(budget.refund, budget.acquire)
+        : Effect.flatMap(budget.tokenPauseLeft, (left) =>
+            left > 0 ? Effect.zipRight(budget.refund, budget.acquire) : Effect.void
+          )
     )
   })
 
@@ -177,6 +184,9 @@ export const makeMemory = (options: TokenBucketOptions): Effect.Effect<RateBudge
         Effect.map(Ref.get(state), (s) => refill(s, now).tokens)
       ),
       pausedUntil: Effect.map(Ref.get(state), (s) => s.pausedUntil),
+      tokenPauseLeft: Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.map(Ref.get(state), (s) => Math.max(0, s.pausedUntil - now))
+      ),
       pausedUntilFor: (scopes) =>
         Effect.sync(() =>
           scopes.reduce(

@@ -98,8 +98,9 @@ return 1
 `
 
 /**
- * KEYS: scoped pauses. → ms until the latest of them ends, by Redis' clock (0: none in force). Time left, not an
- * instant, so a replica whose clock differs from Redis' still holds the pause for as long as it lasts.
+ * KEYS: pause keys (scoped ones, or the token's). → ms until the latest of them ends, by Redis' clock (0: none in
+ * force). Time left, not an instant, so a replica whose clock differs from Redis' still holds the pause for as long
+ * as it lasts.
  */
 const SCOPED = `
 local t = redis.call('TIME')
@@ -137,6 +138,8 @@ export interface SharedBucket {
   readonly pause: (seconds: number, scope?: PauseScope) => Promise<number>
   /** Ms until the latest scoped pause over `scopes` ends, by Redis' clock (0: none); the token pause is not included. */
   readonly scopedRemaining: (scopes: ReadonlyArray<PauseScope>) => Promise<number>
+  /** Ms until the token pause ends, by Redis' clock (0: none). */
+  readonly tokenPauseRemaining: () => Promise<number>
 }
 
 /** The raw shared bucket (one script call each), for the port below and for tests. */
@@ -170,6 +173,7 @@ export const sharedBucket = (redis: Redis, options: RedisRateBudgetOptions): Sha
     },
     pause: async (seconds, scope = TOKEN_SCOPE) =>
       Number(await redis.eval(PAUSE, 1, scopedKey(scope), String(Math.max(0, seconds)))),
+    tokenPauseRemaining: async () => Number(await redis.eval(SCOPED, 1, pauseKey)),
     scopedRemaining: async (scopes) => {
       const keys = scopes.filter((x) => x.kind !== "token").map(scopedKey)
       if (keys.length === 0) return 0
@@ -236,6 +240,15 @@ export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetS
         )
         return remaining > 0 ? Math.max(local, (yield* Clock.currentTimeMillis) + remaining) : local
       }),
+    // The local pause, or the shared one as time left by Redis' clock; Redis unreachable: a minute (no call then).
+    tokenPauseLeft: Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.promise(() =>
+        b.tokenPauseRemaining().then(
+          (ms) => Math.max(ms, localPauseUntil - now),
+          () => 60_000
+        )
+      )
+    ),
     tokens: Effect.promise(() =>
       b.peek().then(
         (x) => x.tokens,

@@ -360,13 +360,17 @@ describe("shared rate budget", () => {
       await Effect.runPromise(a.pause(30))
       await Effect.runPromise(a.pause(1))
       const until = await Effect.runPromise(b.pausedUntil)
+      // The other replica sees the pause as time left (what a reserved call checks before it is sent).
+      const left = await Effect.runPromise(b.tokenPauseLeft)
       const blocked = await Effect.runPromise(
         Effect.exit(Effect.timeoutFail(b.acquire, { duration: 300, onTimeout: () => "still paused" }))
       )
       const tokens = await Effect.runPromise(b.tokens)
-      return { before, until, blocked, tokens }
+      return { before, until, blocked, tokens, left }
     })
     expect(r.until).toBeGreaterThanOrEqual(r.before + 29_000)
+    expect(r.left).toBeGreaterThan(28_000)
+    expect(r.left).toBeLessThanOrEqual(30_000)
     expect(Exit.isFailure(r.blocked)).toBe(true)
     expect(r.tokens).toBeGreaterThan(9)
   })

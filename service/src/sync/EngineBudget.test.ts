@@ -51,6 +51,7 @@ const gatedBudget = Effect.gen(function* () {
     pause: () => Effect.void,
     tokens: Effect.succeed(1),
     pausedUntil: Effect.succeed(0),
+    tokenPauseLeft: Effect.succeed(0),
     pausedUntilFor: () => Effect.succeed(0)
   }
   return { gate, counts, budget }
