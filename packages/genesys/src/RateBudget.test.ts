@@ -1,7 +1,7 @@
 import { it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { describe, expect } from "vitest"
-import { drawToken, makeMemory, RESERVATION_MAX_AGE_MS, reserve, withReservation } from "./RateBudget.js"
+import { makeMemory } from "./RateBudget.js"
 
 describe("in-process token bucket", () => {
   it.effect("allows a burst, then refills at the configured rate", () =>
@@ -74,76 +74,6 @@ describe("in-process token bucket", () => {
       // A shorter pause never shortens a longer one of the same scope.
       yield* budget.pause(5, hot)
       expect(yield* budget.pausedUntilFor([hot])).toBe(30_000)
-    })
-  )
-
-  it.effect("a refund hands back one token, never filling the bucket beyond its burst", () =>
-    Effect.gen(function* () {
-      const budget = yield* makeMemory({ perMinute: 60, burst: 2 })
-      yield* budget.acquire
-      yield* budget.acquire
-      yield* budget.refund
-      expect(yield* budget.tokens).toBe(1)
-      yield* budget.refund
-      yield* budget.refund
-      expect(yield* budget.tokens).toBe(2)
-    })
-  )
-
-  it.effect(
-    "a reservation is spent by the first call of its work; a later call draws its own; an unspent one goes back",
-    () =>
-      Effect.gen(function* () {
-        const budget = yield* makeMemory({ perMinute: 60, burst: 3 })
-        const reservation = yield* reserve(budget)
-        expect(yield* budget.tokens).toBe(2)
-        // Two calls: the first spends the reservation, the second takes a token.
-        yield* Effect.zipRight(drawToken(budget), drawToken(budget)).pipe(withReservation(budget, reservation))
-        expect(reservation.settled).toBe(true)
-        expect(yield* budget.tokens).toBe(1)
-        // Work that made no call: its token is handed back.
-        const unused = yield* reserve(budget)
-        expect(yield* budget.tokens).toBe(0)
-        yield* Effect.void.pipe(withReservation(budget, unused))
-        expect(yield* budget.tokens).toBe(1)
-        // Failed or interrupted work hands it back too.
-        const failed = yield* reserve(budget)
-        yield* Effect.flip(Effect.fail("no").pipe(withReservation(budget, failed)))
-        expect(yield* budget.tokens).toBe(1)
-      })
-  )
-
-  it.effect(
-    "a reservation older than its limit when the call comes is handed back and the call draws a fresh token",
-    () =>
-      Effect.gen(function* () {
-        const budget = yield* makeMemory({ perMinute: 60, burst: 1 })
-        const reservation = yield* reserve(budget)
-        // The call comes later than the limit: one token went back, and the call waits for one taken now.
-        const call = yield* Effect.fork(
-          Effect.zipRight(Effect.sleep(RESERVATION_MAX_AGE_MS + 1), drawToken(budget)).pipe(
-            withReservation(budget, reservation)
-          )
-        )
-        yield* TestClock.adjust(RESERVATION_MAX_AGE_MS + 1)
-        yield* Fiber.join(call)
-        // 1 s refilled one token, the refund added none beyond the burst of 1, and the call took it.
-        expect(yield* budget.tokens).toBeLessThan(0.01)
-      })
-  )
-
-  it.effect("a reservation taken before a 429's token pause is not spent during it: the call waits the pause out", () =>
-    Effect.gen(function* () {
-      const budget = yield* makeMemory({ perMinute: 600, burst: 5 })
-      const reservation = yield* reserve(budget)
-      yield* budget.pause(2)
-      expect(yield* budget.tokenPauseLeft).toBe(2_000)
-      const call = yield* Effect.fork(drawToken(budget).pipe(withReservation(budget, reservation)))
-      yield* TestClock.adjust(1_900)
-      expect(call.unsafePoll()).toBeNull()
-      yield* TestClock.adjust(200)
-      yield* Fiber.join(call)
-      expect(yield* budget.tokenPauseLeft).toBe(0)
     })
   )
 })

@@ -4,7 +4,7 @@
  * org's workitem creations, its workitem updates, or one workitem's updates. `layerMemory` is the in-process
  * bucket; a distributed adapter (Redis) shares one budget and its pauses between replicas.
  */
-import { Clock, Context, Duration, Effect, FiberRef, Layer, Ref } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Ref } from "effect"
 
 /** What a 429 limited, so what its pause holds back. */
 export type PauseScope =
@@ -28,11 +28,6 @@ export interface RateBudgetService {
   /** Wait until no token pause is in force and a token is available, then take it. */
   readonly acquire: Effect.Effect<void>
   /**
-   * Hand back one token taken by `acquire` and not used for a call (a reservation the work did not need). The bucket
-   * is never left fuller than it would be had the token not been taken (at most `burst`).
-   */
-  readonly refund: Effect.Effect<void>
-  /**
    * Pause what `scope` covers (default the token: every caller) for `seconds` from now; a later pause wins over an
    * earlier one of the same scope.
    */
@@ -41,79 +36,11 @@ export interface RateBudgetService {
   readonly tokens: Effect.Effect<number>
   /** Epoch ms the token pause ends (0 or past: none). */
   readonly pausedUntil: Effect.Effect<number>
-  /** Ms until the token pause ends, by the budget's own clock (0: none in force). */
-  readonly tokenPauseLeft: Effect.Effect<number>
   /** Epoch ms the latest pause in force over any of `scopes` ends (0 or past: none). The token pause is not included. */
   readonly pausedUntilFor: (scopes: ReadonlyArray<PauseScope>) => Effect.Effect<number>
 }
 
 export class RateBudget extends Context.Tag("@workbridge/genesys/RateBudget")<RateBudget, RateBudgetService>() {}
-
-/**
- * A token taken before a unit of work is formed (`reserve`): the first Genesys call made inside `withReservation`
- * spends it instead of drawing another one. So a worker can wait for the budget first and gather its work only once
- * a call can be made (docs/service.md, "Waiting for the budget before the batch").
- */
-export interface Reservation {
-  /** Epoch ms (Effect Clock) the token was taken. */
-  readonly at: number
-  /** Spent by a call, or handed back. */
-  settled: boolean
-}
-
-/**
- * A reservation older than this when its call comes is handed back and the call draws a fresh token, so a token is
- * never spent long after it was admitted (the budget's window would stretch by the delay).
- */
-export const RESERVATION_MAX_AGE_MS = 1_000
-
-/** The reservation of the current fiber (inherited by the fibers it forks), if any. */
-export const CurrentReservation: FiberRef.FiberRef<Reservation | undefined> = FiberRef.unsafeMake<
-  Reservation | undefined
->(undefined)
-
-/** Wait for a token (as `acquire`) and hold it as a reservation. */
-export const reserve = (budget: RateBudgetService): Effect.Effect<Reservation> =>
-  Effect.zipRight(
-    budget.acquire,
-    Effect.map(Clock.currentTimeMillis, (at): Reservation => ({ at, settled: false }))
-  )
-
-/**
- * Run `self` with `reservation` as its first call's token; whatever ends it (no call made, a failure, an interrupt),
- * a token not spent is handed back.
- */
-export const withReservation =
-  (budget: RateBudgetService, reservation: Reservation) =>
-  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    self.pipe(
-      Effect.locally(CurrentReservation, reservation),
-      Effect.ensuring(
-        Effect.suspend(() => {
-          if (reservation.settled) return Effect.void
-          reservation.settled = true
-          return budget.refund
-        })
-      )
-    )
-
-/**
- * The token of one call: the current reservation when there is one not yet spent, still fresh and no token pause (a
- * 429's) has begun since it was taken; otherwise one drawn by `acquire` (which waits out the pause), the reservation
- * handed back first.
- */
-export const drawToken = (budget: RateBudgetService): Effect.Effect<void> =>
-  Effect.flatMap(FiberRef.get(CurrentReservation), (reservation) => {
-    if (reservation === undefined || reservation.settled) return budget.acquire
-    reservation.settled = true
-    return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      now - reservation.at > RESERVATION_MAX_AGE_MS
-        ? Effect.zipRight(budget.refund, budget.acquire)
-        : Effect.flatMap(budget.tokenPauseLeft, (left) =>
-            left > 0 ? Effect.zipRight(budget.refund, budget.acquire) : Effect.void
-          )
-    )
-  })
 
 export interface TokenBucketOptions {
   /** Refill rate. */
@@ -163,12 +90,6 @@ export const makeMemory = (options: TokenBucketOptions): Effect.Effect<RateBudge
 
     return {
       acquire,
-      refund: Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Ref.update(state, (s0) => {
-          const s = refill(s0, now)
-          return { ...s, tokens: Math.min(options.burst, s.tokens + 1) }
-        })
-      ),
       pause: (seconds, scope = TOKEN_SCOPE) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const until = now + Math.max(0, seconds) * 1000
@@ -184,9 +105,6 @@ export const makeMemory = (options: TokenBucketOptions): Effect.Effect<RateBudge
         Effect.map(Ref.get(state), (s) => refill(s, now).tokens)
       ),
       pausedUntil: Effect.map(Ref.get(state), (s) => s.pausedUntil),
-      tokenPauseLeft: Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.map(Ref.get(state), (s) => Math.max(0, s.pausedUntil - now))
-      ),
       pausedUntilFor: (scopes) =>
         Effect.sync(() =>
           scopes.reduce(

@@ -28,18 +28,13 @@ export type {
   WorktypeStatus
 } from "./Genesys.js"
 export {
-  CurrentReservation,
-  drawToken,
   RateBudget,
-  RESERVATION_MAX_AGE_MS,
-  reserve,
   TOKEN_SCOPE,
-  withReservation,
   layerMemory as rateBudgetLayerMemory,
   makeMemory as makeMemoryRateBudget,
   scopeKey
 } from "./RateBudget.js"
-export type { PauseScope, PauseScopeKind, RateBudgetService, Reservation, TokenBucketOptions } from "./RateBudget.js"
+export type { PauseScope, PauseScopeKind, RateBudgetService, TokenBucketOptions } from "./RateBudget.js"
 export * from "./Telemetry.js"
 export * from "./statuses.js"
 export * from "./Provision.js"

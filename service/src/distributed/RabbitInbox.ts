@@ -789,29 +789,6 @@ const taking = (parts: Parts, leases: ReturnType<typeof leasing>) => {
     catch: (e) => fail("inbox.poll", e)
   })
 
-  /**
-   * A held ticket's batch with the deliveries buffered for it since it was taken (they came from the broker while the
-   * batch waited): taken like the first ones, up to the batch limit, and sorted by revision with them.
-   */
-  const refresh = (batch: TicketBatch): Effect.Effect<TicketBatch, StoreError> =>
-    Effect.suspend(() => {
-      const ks = ticketKeyString(batch.key)
-      const buf = st.buffers.get(ks)
-      const room = s.batchLimit - batch.entries.length
-      if (!st.held.has(ks) || buf === undefined || buf.items.length === 0 || room <= 0) return Effect.succeed(batch)
-      buf.items.sort(byRevision)
-      const more = buf.items.splice(0, room)
-      if (buf.items.length === 0) st.buffers.delete(ks)
-      for (const d of more) st.inflight.set(d.entry.id, d)
-      const entries = [...batch.entries, ...more.map((d) => d.entry)].sort((a, b) =>
-        compareRevision(a.event.revision, b.event.revision)
-      )
-      const live = more.filter((d) => d.lane === LIVE_LANE).map((d) => d.pendingId)
-      const untrack =
-        live.length > 0 ? Effect.promise(() => redis.zrem(k.live, ...live).catch(() => undefined)) : Effect.void
-      return Effect.as(untrack, { key: batch.key, entries })
-    })
-
   const waitForWork = Effect.async<void>((resume) => {
     const done = () => {
       clearTimeout(timer)
@@ -833,7 +810,7 @@ const taking = (parts: Parts, leases: ReturnType<typeof leasing>) => {
     }
   })
 
-  return { poll, take, refresh }
+  return { poll, take }
 }
 
 /** Done with a batch: acknowledge it in the broker, uncount it in Redis; or put it back into the buffer. */
@@ -1004,7 +981,7 @@ export const scopedWith = (
     const parts: Parts = { redis, s, st }
     const leases = leasing(parts)
     const { accept, requeue } = accepting(parts)
-    const { poll, take, refresh } = taking(parts, leases)
+    const { poll, take } = taking(parts, leases)
     const { ack, release, flushLeftovers } = finishing(parts, leases)
 
     // Started first, so closing the scope stops the loops below before it closes the connection.
@@ -1027,7 +1004,6 @@ export const scopedWith = (
       requeue,
       take,
       poll,
-      refresh,
       ack,
       release,
       depth: redisOp("inbox.depth", () => redis.zcard(s.k.pending)),

@@ -85,22 +85,8 @@ return { admit(KEYS[1], perMs, burst, now), now }
 `
 
 /**
- * KEYS: bucket. ARGV: tokens per ms, burst. Hand back one unused token: the bucket is topped up to now and given one
- * more, at most `burst`, so it is never fuller than had the token not been taken.
- */
-const REFUND = `${TOKEN_LUA}
-local now = redis_now()
-local perMs = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tokens, last = refill(KEYS[1], perMs, burst, now)
-store(KEYS[1], perMs, burst, math.min(burst, tokens + 1), last)
-return 1
-`
-
-/**
- * KEYS: pause keys (scoped ones, or the token's). → ms until the latest of them ends, by Redis' clock (0: none in
- * force). Time left, not an instant, so a replica whose clock differs from Redis' still holds the pause for as long
- * as it lasts.
+ * KEYS: scoped pauses. → ms until the latest of them ends, by Redis' clock (0: none in force). Time left, not an
+ * instant, so a replica whose clock differs from Redis' still holds the pause for as long as it lasts.
  */
 const SCOPED = `
 local t = redis.call('TIME')
@@ -133,13 +119,9 @@ export interface SharedBucket {
   /** `take`, with the Redis time (epoch ms) of the decision: `at` of an admitted call is its admission time. */
   readonly admit: () => Promise<{ readonly wait: number; readonly at: number }>
   readonly peek: () => Promise<{ readonly tokens: number; readonly pausedUntil: number }>
-  /** Hand back one token taken and not used (at most `burst` in the bucket). */
-  readonly refund: () => Promise<void>
   readonly pause: (seconds: number, scope?: PauseScope) => Promise<number>
   /** Ms until the latest scoped pause over `scopes` ends, by Redis' clock (0: none); the token pause is not included. */
   readonly scopedRemaining: (scopes: ReadonlyArray<PauseScope>) => Promise<number>
-  /** Ms until the token pause ends, by Redis' clock (0: none). */
-  readonly tokenPauseRemaining: () => Promise<number>
 }
 
 /** The raw shared bucket (one script call each), for the port below and for tests. */
@@ -168,12 +150,8 @@ export const sharedBucket = (redis: Redis, options: RedisRateBudgetOptions): Sha
       ]
       return { tokens: Number(tokens), pausedUntil: Number(pausedUntil) }
     },
-    refund: async () => {
-      await redis.eval(REFUND, 1, bucket, perMs, burst)
-    },
     pause: async (seconds, scope = TOKEN_SCOPE) =>
       Number(await redis.eval(PAUSE, 1, scopedKey(scope), String(Math.max(0, seconds)))),
-    tokenPauseRemaining: async () => Number(await redis.eval(SCOPED, 1, pauseKey)),
     scopedRemaining: async (scopes) => {
       const keys = scopes.filter((x) => x.kind !== "token").map(scopedKey)
       if (keys.length === 0) return 0
@@ -207,8 +185,6 @@ export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetS
   })
   return {
     acquire,
-    // A refund that does not reach Redis is lost: the bucket is then one token emptier, never fuller.
-    refund: Effect.promise(() => b.refund().catch(() => undefined)),
     pause: (seconds, scope = TOKEN_SCOPE) =>
       Effect.zipRight(
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -240,15 +216,6 @@ export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetS
         )
         return remaining > 0 ? Math.max(local, (yield* Clock.currentTimeMillis) + remaining) : local
       }),
-    // The local pause, or the shared one as time left by Redis' clock; Redis unreachable: a minute (no call then).
-    tokenPauseLeft: Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.promise(() =>
-        b.tokenPauseRemaining().then(
-          (ms) => Math.max(ms, localPauseUntil - now),
-          () => 60_000
-        )
-      )
-    ),
     tokens: Effect.promise(() =>
       b.peek().then(
         (x) => x.tokens,

@@ -329,27 +329,6 @@ describe("shared rate budget", () => {
     expect(waits[7]).toBe(0) // another client id has its own bucket
   })
 
-  it("a refunded token is another replica's next one; refunds never fill the bucket beyond its burst", async () => {
-    const prefix = freshPrefix()
-    const r = await withRedis(async (redis) => {
-      // 1 token a minute: no refill worth a token during the test.
-      const opts = { prefix, clientId: "client-1", perMinute: 1, burst: 2 }
-      const a = RedisRateBudget.sharedBucket(redis, opts)
-      const b = RedisRateBudget.sharedBucket(redis, opts)
-      const drained = [await a.take(), await a.take(), await b.take()]
-      await a.refund()
-      const afterRefund = await b.take()
-      for (let i = 0; i < 5; i++) await a.refund()
-      const full = (await b.peek()).tokens
-      return { drained, afterRefund, full }
-    })
-    expect(r.drained[0]).toBe(0)
-    expect(r.drained[1]).toBe(0)
-    expect(r.drained[2]).toBeGreaterThan(0)
-    expect(r.afterRefund).toBe(0)
-    expect(r.full).toBe(2)
-  })
-
   it("a 429's pause on one replica holds every replica; a shorter pause does not shorten it", async () => {
     const prefix = freshPrefix()
     const r = await withRedis(async (redis) => {
@@ -360,17 +339,13 @@ describe("shared rate budget", () => {
       await Effect.runPromise(a.pause(30))
       await Effect.runPromise(a.pause(1))
       const until = await Effect.runPromise(b.pausedUntil)
-      // The other replica sees the pause as time left (what a reserved call checks before it is sent).
-      const left = await Effect.runPromise(b.tokenPauseLeft)
       const blocked = await Effect.runPromise(
         Effect.exit(Effect.timeoutFail(b.acquire, { duration: 300, onTimeout: () => "still paused" }))
       )
       const tokens = await Effect.runPromise(b.tokens)
-      return { before, until, blocked, tokens, left }
+      return { before, until, blocked, tokens }
     })
     expect(r.until).toBeGreaterThanOrEqual(r.before + 29_000)
-    expect(r.left).toBeGreaterThan(28_000)
-    expect(r.left).toBeLessThanOrEqual(30_000)
     expect(Exit.isFailure(r.blocked)).toBe(true)
     expect(r.tokens).toBeGreaterThan(9)
   })

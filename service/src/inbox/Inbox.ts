@@ -24,13 +24,6 @@ export interface InboxService {
   readonly take: Effect.Effect<TicketBatch, StoreError>
   /** Like `take`, but answers `undefined` at once when nothing is available. */
   readonly poll: Effect.Effect<TicketBatch | undefined, StoreError>
-  /**
-   * The batch of a ticket still held, with the ticket's events that came in since it was taken added (sorted by
-   * revision, at most the inbox's batch limit): taken right before the batch's first Genesys call, so a ticket that
-   * waited for the budget is applied with everything it received meanwhile. The added events are held like the
-   * others (`ack`/`release` the returned batch).
-   */
-  readonly refresh: (batch: TicketBatch) => Effect.Effect<TicketBatch, StoreError>
   /** The batch's events are done with: remove them and let the ticket go. */
   readonly ack: (batch: TicketBatch) => Effect.Effect<void, StoreError>
   /** Put the batch back untouched and let the ticket go; with `delayMs`, nobody takes the ticket again before then. */

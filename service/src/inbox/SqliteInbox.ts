@@ -393,18 +393,6 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         return String(r.lastInsertRowid)
       }).pipe(Effect.tap(() => notify))
 
-    const entriesOf = (key: TicketKey): Array<InboxEntry> => {
-      const rows = st.ticketRows.all(key.source, key.ticketId, batchLimit) as Array<Row>
-      const entries: Array<InboxEntry> = rows.map((r) => ({
-        id: String(r.id),
-        event: JSON.parse(r.event) as TicketEvent,
-        acceptedAt: r.accepted_at,
-        ...(r.trace_context !== null ? { traceparent: r.trace_context } : {})
-      }))
-      entries.sort((a, b) => (a.event.revision < b.event.revision ? -1 : a.event.revision > b.event.revision ? 1 : 0))
-      return entries
-    }
-
     const poll: Effect.Effect<TicketBatch | undefined, StoreError> = sql("inbox.poll", () => {
       const held = JSON.stringify(excluded())
       const settled = new Date(Date.now() - settleMs).toISOString()
@@ -414,22 +402,17 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
         | undefined
       if (t === undefined) return undefined
       const key: TicketKey = { source: t.source, ticketId: t.ticket_id }
-      const entries = entriesOf(key)
+      const rows = st.ticketRows.all(t.source, t.ticket_id, batchLimit) as Array<Row>
+      const entries: Array<InboxEntry> = rows.map((r) => ({
+        id: String(r.id),
+        event: JSON.parse(r.event) as TicketEvent,
+        acceptedAt: r.accepted_at,
+        ...(r.trace_context !== null ? { traceparent: r.trace_context } : {})
+      }))
+      entries.sort((a, b) => (a.event.revision < b.event.revision ? -1 : a.event.revision > b.event.revision ? 1 : 0))
       leased.add(ticketKeyString(key))
       return { key, entries }
     })
-
-    // The ticket is leased here, so its rows are the batch's and those inserted since (higher ids: the same query
-    // reads them all, up to the batch limit).
-    const refresh = (batch: TicketBatch): Effect.Effect<TicketBatch, StoreError> =>
-      sql("inbox.refresh", () => {
-        if (!leased.has(ticketKeyString(batch.key))) return batch
-        const entries = entriesOf(batch.key)
-        const ids = new Set(entries.map((e) => e.id))
-        // Never lose sight of an entry already handed out (it would not be acked with the batch).
-        if (entries.length <= batch.entries.length || !batch.entries.every((e) => ids.has(e.id))) return batch
-        return { key: batch.key, entries }
-      })
 
     const take: Effect.Effect<TicketBatch, StoreError> = Effect.gen(function* () {
       for (;;) {
@@ -453,7 +436,6 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
       requeue,
       take,
       poll,
-      refresh,
       ack: (batch) =>
         sql("inbox.ack", () => {
           count.depth -= st.deleteIds.run(JSON.stringify(batch.entries.map((e) => Number(e.id)))).changes

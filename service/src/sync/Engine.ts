@@ -2,7 +2,7 @@
  * The Engine service: workers take one ticket's batch at a time from the inbox, apply it (apply.ts), record every
  * event's outcome and ack it — or, on a transient failure, release it to wait in the inbox (nothing is lost).
  */
-import { Clock, Context, Effect, Layer, Option } from "effect"
+import { Clock, Context, Effect, Layer } from "effect"
 import type { Logger } from "pino"
 import { AuditTrail, recordOutcomes, recordRetry, withAuditTicket } from "../observability/AuditTrail.js"
 import { compareRevision, isWriteBackOrigin, makeRevision, type TicketEvent } from "@workbridge/catalog"
@@ -17,7 +17,7 @@ import {
 import { makeWriteBudget } from "../writeBack/Budget.js"
 import { type WriteBackDeps, type WriteBackResult, writeBackEntries } from "../writeBack/apply.js"
 import type { StoreError } from "../domain/errors.js"
-import { Genesys, type GenesysService, RateBudget, reserve, withReservation } from "@workbridge/genesys"
+import { Genesys, type GenesysService } from "@workbridge/genesys"
 import { Inbox, type InboxService } from "../inbox/Inbox.js"
 import { LinkStore, type LinkStoreService } from "../links/LinkStore.js"
 import { Log } from "../observability/Log.js"
@@ -124,7 +124,6 @@ export const make = (options: EngineOptions) =>
     const metrics = yield* Metrics
     const log: Logger = yield* Log
     const audit = yield* Effect.serviceOption(AuditTrail)
-    const budget = yield* Effect.serviceOption(RateBudget)
     const core: SyncCore = {
       options,
       mapping: options.mapping,
@@ -344,28 +343,8 @@ export const make = (options: EngineOptions) =>
         )
       )
 
-    /**
-     * Wait for the budget before applying, and only then look at what the ticket has: the batch is topped up with
-     * the events it received while it waited (its first Genesys call spends the token waited for), so a ticket that
-     * kept changing while the budget was spent elsewhere costs one call, not one per batch taken before the wait.
-     * Batches with agents' changes (write-backs, which may make no Genesys call) are applied as taken.
-     */
-    const prepared = (batch: TicketBatch): Effect.Effect<ApplyResult | undefined> => {
-      if (Option.isNone(budget) || batch.entries.some((e) => isWriteBackOrigin(e.event.origin))) return guarded(batch)
-      const b = budget.value
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function* () {
-          const reservation = yield* restore(reserve(b)).pipe(
-            Effect.onInterrupt(() => inbox.release(batch).pipe(Effect.ignore))
-          )
-          const current = yield* inbox.refresh(batch).pipe(Effect.orElseSucceed(() => batch))
-          return yield* restore(guarded(current)).pipe(withReservation(b, reservation))
-        })
-      )
-    }
-
     const worker = Effect.forever(
-      Effect.flatMap(inbox.take, prepared).pipe(
+      Effect.flatMap(inbox.take, guarded).pipe(
         Effect.catchAll((e) =>
           Effect.zipRight(
             Effect.sync(() => log.error({ error: e.message }, "inbox take failed")),

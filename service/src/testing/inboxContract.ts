@@ -109,47 +109,6 @@ const holdCases = (run: Run) => {
     expect(r.b2).toHaveLength(1)
   })
 
-  it("refresh adds to a held ticket's batch the events accepted for it since it was taken; ack removes them all", async () => {
-    const r = await run(
-      Effect.gen(function* () {
-        const inbox = yield* Inbox
-        yield* inbox.accept(testEvent({ ticketId: "F1", rev: 1 }))
-        yield* inbox.accept(testEvent({ ticketId: "F2", rev: 1 }))
-        const taken = yield* inbox.take
-        const ticketId = taken.key.ticketId
-        yield* inbox.accept(testEvent({ ticketId, rev: 3 }))
-        yield* inbox.accept(testEvent({ ticketId, rev: 2 }))
-        // A broker delivers them a moment later: ask again until they are there (bounded).
-        let batch = taken
-        for (let i = 0; i < 100 && batch.entries.length < 3; i++) {
-          batch = yield* inbox.refresh(batch)
-          if (batch.entries.length < 3) yield* Effect.sleep(50)
-        }
-        const again = yield* inbox.refresh(batch)
-        const other = yield* inbox.take
-        const otherRefreshed = yield* inbox.refresh(other)
-        yield* inbox.ack(batch)
-        yield* inbox.ack(otherRefreshed)
-        return {
-          taken: taken.entries.length,
-          revisions: batch.entries.map((e) => e.event.revision),
-          again: again.entries.length,
-          other: [other.key.ticketId, otherRefreshed.entries.length],
-          ticketId,
-          depth: yield* inbox.depth,
-          next: yield* inbox.poll
-        }
-      })
-    )
-    expect(r.taken).toBe(1)
-    expect(r.revisions).toHaveLength(3)
-    expect(r.revisions).toEqual([...r.revisions].sort())
-    expect(r.again).toBe(3)
-    expect(r.other).toEqual([r.ticketId === "F1" ? "F2" : "F1", 1])
-    expect(r.depth).toBe(0)
-    expect(r.next).toBeUndefined()
-  })
-
   it("take waits until an event arrives", async () => {
     const ticket = await run(
       Effect.gen(function* () {

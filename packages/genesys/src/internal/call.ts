@@ -8,7 +8,7 @@ import { Clock, Effect } from "effect"
 import { SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
 import type { LongPause, PermissionWait, retrySchedule } from "../Genesys.js"
 import { GenesysError } from "../GenesysError.js"
-import { drawToken, type PauseScope, type PauseScopeKind, type RateBudgetService } from "../RateBudget.js"
+import type { PauseScope, PauseScopeKind, RateBudgetService } from "../RateBudget.js"
 import type { GenesysTelemetryService } from "../Telemetry.js"
 import { rateLimitScope, refine, toGenesysError } from "./errors.js"
 import type { TokenSession } from "./token.js"
@@ -142,10 +142,9 @@ const attempt = <A>(
       }
     }
     yield* state.token.ensureToken
-    // The budget is drawn inside the permit, so a pause set by a 429 holds every call not yet sent. A worker's
-    // reservation (a token it waited for before forming its batch) is spent by its first call instead.
+    // The budget is drawn inside the permit, so a pause set by a 429 holds every call not yet sent.
     const result = yield* state.inFlight
-      .withPermits(1)(Effect.zipRight(drawToken(budget), send(telemetry, operation, f)))
+      .withPermits(1)(Effect.zipRight(budget.acquire, send(telemetry, operation, f)))
       .pipe(
         Effect.tapBoth({
           onFailure: (e) => Effect.sync(() => telemetry.callOutcome(operation, e.reason)),
