@@ -12,6 +12,7 @@ import { type FlagSpec, FlagError, type Flags, parseFlags, usage } from "../src/
 import { statusIds, openSession } from "../src/genesys.js"
 import { generateStorm, type Storm } from "../src/storm.js"
 import { runStorm, waitForDrain } from "../src/runStorm.js"
+import { singleQueueNote } from "../src/singleQueue.js"
 import { sendDeliveries } from "../src/send.js"
 import { REPO_ROOT } from "../src/serviceProcess.js"
 import { startStack, stormTarget } from "../src/stack.js"
@@ -299,7 +300,7 @@ const stormFigures = async (flags: Record<string, number | string | boolean>, fi
         measured: `${fmt(calls.perTicket)} (naive ${fmt(naive.perTicket)}, ${fmt(ratio, 1)}× fewer)`,
         goal: "≤ 1.5",
         met: calls.perTicket <= 1.5 && run.report.ok,
-        note: `${storm.stats.events} events (${storm.stats.deliveries} deliveries with duplicates) over ${storm.stats.tickets} tickets arriving in ${fmt(run.sendMs / 1000, 1)} s (${fmt(storm.stats.deliveries / (run.sendMs / 1000), 0)} deliveries/s against a budget of ${fmt(budget / 60, 0)} calls/s), budget ${budget}/min on service and emulator, coalescing window ${coalesce === "" ? "the service's default" : `${coalesce} ms`}; ${calls.api} API calls (+${calls.token} token); naive: ${naive.calls} calls (${naive.refused} refused); invariants ${run.report.ok ? "held" : `VIOLATED (${run.report.violations.length})`}`,
+        note: `${storm.stats.events} events (${storm.stats.deliveries} deliveries with duplicates) over ${storm.stats.tickets} tickets arriving in ${fmt(run.sendMs / 1000, 1)} s (${fmt(storm.stats.deliveries / (run.sendMs / 1000), 0)} deliveries/s against a budget of ${fmt(budget / 60, 0)} calls/s), budget ${budget}/min on service and emulator, coalescing window ${coalesce === "" ? "the service's default" : `${coalesce} ms`}; ${calls.api} API calls (+${calls.token} token)${singleQueueNote(run.singleQueue, storm.stats.tickets)}; naive: ${naive.calls} calls (${naive.refused} refused); invariants ${run.report.ok ? "held" : `VIOLATED (${run.report.violations.length})`}`,
         data: {
           calls,
           naive,

@@ -8,6 +8,7 @@
  * prints the table and, as its last line, the rows as JSON (`distributedBenchRows` returns the same rows).
  */
 import { type BenchRow, formatTable } from "../bench/table.js"
+import { singleQueueNote } from "../src/index.js"
 import { type DistributedStormOptions, formatBreakdown, runDistributedStorm } from "./replicas.js"
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits)
@@ -40,12 +41,13 @@ export const distributedBenchRows = async (options: DistributedStormOptions): Pr
       measured: fmt(calls.perTicket),
       goal: "≤ 1.5",
       met: calls.perTicket <= 1.5 && run.report.ok,
-      note: `${conditions}; ${calls.api} API calls (+${calls.token} token); replicas' peak RSS ${run.peakRssBytes.map((b) => (b === undefined ? "n/a" : `${(b / 1024 / 1024).toFixed(0)} MB`)).join(", ")}; all the replicas' calls since their first start (start-up checks included) ${formatBreakdown(run.breakdown)}`,
+      note: `${conditions}; ${calls.api} API calls (+${calls.token} token)${singleQueueNote(run.singleQueue, options.tickets)}; replicas' peak RSS ${run.peakRssBytes.map((b) => (b === undefined ? "n/a" : `${(b / 1024 / 1024).toFixed(0)} MB`)).join(", ")}; all the replicas' calls since their first start (start-up checks included) ${formatBreakdown(run.breakdown)}`,
       data: {
         calls,
         breakdown: run.breakdown,
         peakRssBytes: run.peakRssBytes,
         sendMs: run.sendMs,
+        ...(run.singleQueue !== undefined ? { singleQueue: run.singleQueue } : {}),
         report: {
           ok: run.report.ok,
           counts: run.report.counts,

@@ -8,6 +8,7 @@ import { type EmulatorStats, type LoggedRequest, maxInWindow } from "@workbridge
 import { type CallStats, checkInvariants, type InvariantReport, type Violation } from "./checker.js"
 import type { GenesysReader } from "./genesys.js"
 import { sendDeliveries, type SendResult } from "./send.js"
+import { type SingleQueueCalls, singleQueueCalls } from "./singleQueue.js"
 import type { Storm } from "./storm.js"
 
 /** A fault rule as the emulator's control API takes it (`path` is a regular expression source). */
@@ -66,7 +67,7 @@ export interface RunStormOptions {
 
 export interface StormRun {
   readonly report: InvariantReport
-  readonly send: Omit<SendResult, "accepted" | "refused" | "failed"> & {
+  readonly send: Omit<SendResult, "accepted" | "acceptedAtMs" | "refused" | "failed"> & {
     readonly accepted: number
     readonly refused: number
     readonly failed: number
@@ -78,6 +79,11 @@ export interface StormRun {
   /** From the first delivery to an empty inbox. */
   readonly drainMs: number
   readonly kills: number
+  /**
+   * The calls one oldest-first queue spending the same budget would make for these arrivals (`singleQueue.ts`), when
+   * `budgetPerMinute` is set: the floor that coalescing alone can reach at this arrival time.
+   */
+  readonly singleQueue?: SingleQueueCalls
   /** Calls by the service's client during the drain window (from the emulator's log), when `serviceClientId` is set. */
   readonly budget?: {
     readonly budgetPerMinute: number
@@ -344,7 +350,15 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
   const counts = { ...checked.counts }
   for (const v of extra) counts[v.invariant]++
   const report: InvariantReport = { ...checked, ok: violations.length === 0, violations, counts }
-  const { accepted, refused, failed, ...rest } = result
+  const { accepted, acceptedAtMs, refused, failed, ...rest } = result
+  const singleQueue =
+    target.budgetPerMinute === undefined
+      ? undefined
+      : singleQueueCalls(
+          accepted.map((delivery, i) => ({ delivery, atMs: acceptedAtMs[i]! })),
+          target.budgetPerMinute,
+          target.budgetBurst ?? Math.max(1, Math.min(10, Math.ceil(target.budgetPerMinute / 60)))
+        )
   return {
     report,
     send: { ...rest, accepted: accepted.length, refused: refused.length, failed: failed.length },
@@ -353,6 +367,7 @@ export const runStorm = async (options: RunStormOptions): Promise<StormRun> => {
     sentAt: sentAt ?? ended,
     drainMs: ended - started,
     kills: killed,
+    ...(singleQueue === undefined ? {} : { singleQueue }),
     ...(budget === undefined ? {} : { budget })
   }
 }

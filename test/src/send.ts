@@ -31,6 +31,8 @@ export interface SendOptions {
 export interface SendResult {
   /** Deliveries the service acknowledged with 202 (accepted or recognised as a duplicate). */
   readonly accepted: ReadonlyArray<Delivery>
+  /** When each of `accepted` was answered, in ms from the first send (same order). */
+  readonly acceptedAtMs: ReadonlyArray<number>
   /** Deliveries answered with a final non-202 status (an authentic, valid delivery should never be). */
   readonly refused: ReadonlyArray<{ readonly delivery: Delivery; readonly status: number; readonly body: string }>
   /** Deliveries that never got an answer within `maxAttempts`. */
@@ -59,6 +61,7 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
   const timeoutMs = options.timeoutMs ?? 30_000
   const started = Date.now()
   const accepted: Array<Delivery> = []
+  const acceptedAtMs: Array<number> = []
   const refused: Array<{ delivery: Delivery; status: number; body: string }> = []
   const failed: Array<Delivery> = []
   let duplicatesAcknowledged = 0
@@ -83,6 +86,7 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
         const text = await res.text()
         if (res.status === 202) {
           accepted.push(d)
+          acceptedAtMs.push(Date.now() - started)
           if (text.includes('"duplicate"')) duplicatesAcknowledged++
           return
         }
@@ -111,5 +115,14 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, options.deliveries.length) }, lane))
-  return { accepted, refused, failed, duplicatesAcknowledged, attempts, retries, durationMs: Date.now() - started }
+  return {
+    accepted,
+    acceptedAtMs,
+    refused,
+    failed,
+    duplicatesAcknowledged,
+    attempts,
+    retries,
+    durationMs: Date.now() - started
+  }
 }
