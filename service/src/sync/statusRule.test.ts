@@ -83,6 +83,13 @@ describe("newestHelpdeskChange", () => {
     expect(newestHelpdeskChange(later)?.at).toBe(t(50))
   })
 
+  it("does not take a write's intent for the helpdesk's status (the write may never have gone out)", () => {
+    const log = observeHelpdesk(EMPTY_STATUS_LOG, [seen(10, "open")])
+    const intended = observeWritten(log, { after: t(10), value: "solved", intent: true })
+    expect(helpdeskStatusNow(intended)?.value).toBe("open")
+    expect(helpdeskStatusNow(observeWritten(log, { after: t(10), value: "solved" }))?.value).toBe("solved")
+  })
+
   it("does not count the echo of a write-back as a person's change", () => {
     const written = observeWritten(helpdesk(seen(10, "open")), { after: t(10), value: "solved" })
     const echoed = observeHelpdesk(written, [seen(30, "solved")])

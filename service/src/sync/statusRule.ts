@@ -187,7 +187,8 @@ export const helpdeskStatusNow = (
   log: StatusLog
 ): { readonly value: string | null; readonly raw?: string } | undefined => {
   const newest = log.helpdesk[log.helpdesk.length - 1]
-  const written = log.written[log.written.length - 1]
+  // An intent is no word that the status is there (its write may never have gone out): only writes that answered.
+  const written = log.written.filter((w) => w.intent !== true).at(-1)
   if (written !== undefined && (newest === undefined || ms(written.at ?? written.after) >= ms(newest.at)))
     return { value: written.value, ...(written.status === undefined ? {} : { raw: written.status }) }
   return newest
