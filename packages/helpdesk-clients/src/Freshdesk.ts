@@ -183,6 +183,7 @@ const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter =
     write: (ticketId, { status, note, assignee }) =>
       Effect.gen(function* () {
         let calls = 0
+        let updatedAt: { readonly updatedAt?: string } = {}
         if (status !== undefined || assignee !== undefined) {
           const operation = "PUT /api/v2/tickets/{id}"
           const value = status === undefined ? undefined : Number(status)
@@ -198,7 +199,7 @@ const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter =
             ...(value === undefined ? {} : { status: value }),
             ...(assignee === undefined ? {} : { responder_id: Number(assignee) })
           }
-          yield* callJson(
+          const res = yield* callJson(
             authed(
               HttpClientRequest.put(yield* ticketUrl(base, ticketId, operation)).pipe(
                 HttpClientRequest.bodyUnsafeJson(body)
@@ -206,6 +207,7 @@ const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter =
             ),
             { source: SOURCE, operation, ...policy }
           )
+          if (value !== undefined) updatedAt = optionalUpdatedAt((res.body as Json | undefined)?.["updated_at"])
           calls++
         }
         if (note !== undefined) {
@@ -216,7 +218,7 @@ const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter =
           yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
           calls++
         }
-        return calls
+        return { calls, ...updatedAt }
       }).pipe(Effect.provide(FetchHttpClient.layer))
   })
 }

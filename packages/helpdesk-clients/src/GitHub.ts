@@ -228,6 +228,7 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
     write: (ticketId, { status, note, assignee }) =>
       Effect.gen(function* () {
         let calls = 0
+        let updatedAt: { readonly updatedAt?: string } = {}
         if (status !== undefined || assignee !== undefined) {
           const operation = "PATCH /repos/{owner}/{repo}/issues/{issue_number}"
           if (status !== undefined && status !== "open" && status !== "closed")
@@ -240,7 +241,7 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
               })
             )
           const issue_number = yield* issueNumber(ticketId, operation)
-          yield* call(operation, () =>
+          const res = yield* call(operation, () =>
             octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
               owner,
               repo,
@@ -250,6 +251,7 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
               ...(assignee === undefined ? {} : { assignees: [assignee] })
             })
           )
+          if (status !== undefined) updatedAt = optionalUpdatedAt(res.data.updated_at)
           calls++
         }
         if (note !== undefined) {
@@ -265,7 +267,7 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
           )
           calls++
         }
-        return calls
+        return { calls, ...updatedAt }
       })
   })
 }

@@ -304,7 +304,8 @@ const jiraWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {
           )
           calls++
         }
-        return calls
+        // A transition answers 204 with no body: no update time (its echo is told by the status log's rules).
+        return { calls }
       }).pipe(Effect.provide(FetchHttpClient.layer))
   })
 }

@@ -214,8 +214,9 @@ const serviceNowWriter = (
         const request = HttpClientRequest.patch(`${base}/api/now/table/${table}/${current.ref}`).pipe(
           HttpClientRequest.bodyUnsafeJson(body)
         )
-        yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
-        return 1
+        const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+        const record = (res.body as Json | undefined)?.["result"] as Json | undefined
+        return { calls: 1, ...(status === undefined ? {} : optionalUpdatedAt(record?.["sys_updated_on"])) }
       }).pipe(Effect.provide(FetchHttpClient.layer))
   })
 }

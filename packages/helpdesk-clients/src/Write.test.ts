@@ -24,8 +24,11 @@ import { makeJiraClient } from "./Jira.js"
 import { makeServiceNowClient } from "./ServiceNow.js"
 import { testClock } from "./testkit.js"
 
-/** The result without `updatedBefore`, which must be the ticket's update time as read (an ISO-8601 instant). */
-const readBefore = ({ updatedBefore, ...rest }: WriteResult) => {
+/**
+ * The result without `updatedBefore`, which must be the ticket's update time as read (an ISO-8601 instant), and
+ * without `updatedAfter` (the seenUntil cases below check it against the ticket).
+ */
+const readBefore = ({ updatedBefore, updatedAfter: _after, ...rest }: WriteResult) => {
   expect(updatedBefore === undefined ? Number.NaN : Date.parse(updatedBefore)).not.toBeNaN()
   return rest
 }
@@ -718,6 +721,15 @@ describe("seenUntil: no write over a change the caller has not seen", () => {
       expect(written).toMatchObject({ statusWritten: true, noteWritten: true })
       expect(written.unseenChange).toBeUndefined()
       expect(await Effect.runPromise(client.readStatus(id))).not.toBe(before)
+      // The update time the status write answered with is the ticket's (what its webhook carries); Jira's transition
+      // answers with no body.
+      const repeat = await Effect.runPromise(client.writeBack(id, { status: c.status }))
+      expect(repeat.statusWritten).toBe(false)
+      if (source === "jira") expect(written.updatedAfter).toBeUndefined()
+      else {
+        expect(written.updatedAfter).toBeDefined()
+        expect(written.updatedAfter).toBe(repeat.updatedBefore)
+      }
     })
   }
 

@@ -90,6 +90,11 @@ export interface WriteResult {
   readonly unseenChange?: true
   /** ISO-8601 UTC time of the ticket's last update as read before the write (absent when the vendor gave none). */
   readonly updatedBefore?: string
+  /**
+   * ISO-8601 UTC update time the status write answered with: the time its echo (the vendor's webhook of this very
+   * change) carries. Absent when nothing was written or the vendor's answer has none.
+   */
+  readonly updatedAfter?: string
 }
 
 export interface HelpdeskWriter {
@@ -124,6 +129,13 @@ export interface WriteParts {
   readonly assignee?: string
 }
 
+/** What a vendor's write did: its API calls, and the ticket's update time its status write answered with. */
+export interface Written {
+  readonly calls: number
+  /** ISO-8601 UTC (see {@link optionalUpdatedAt}); absent when the answer has none (Jira's transition has no body). */
+  readonly updatedAt?: string
+}
+
 /** The vendor-specific parts of a write-back. */
 export interface WriteOps {
   readonly current: (ticketId: string) => Effect.Effect<CurrentStatus, ReadError>
@@ -131,7 +143,7 @@ export interface WriteOps {
    * Write the status, the assignee and the note (each when given), in as few calls as the vendor allows; answers the
    * number of API calls made.
    */
-  readonly write: (ticketId: string, parts: WriteParts, current: CurrentStatus) => Effect.Effect<number, ReadError>
+  readonly write: (ticketId: string, parts: WriteParts, current: CurrentStatus) => Effect.Effect<Written, ReadError>
 }
 
 /**
@@ -179,9 +191,11 @@ export const makeWriter = (source: string, ops: WriteOps): HelpdeskWriter => ({
         ...(note === undefined ? {} : { note }),
         ...(assignee === undefined ? {} : { assignee })
       }
-      const calls = Object.keys(parts).length === 0 ? 0 : yield* ops.write(ticketId, parts, current)
+      const done = Object.keys(parts).length === 0 ? { calls: 0 } : yield* ops.write(ticketId, parts, current)
+      const calls = done.calls
       return {
         ...(current.updatedAt === undefined ? {} : { updatedBefore: current.updatedAt }),
+        ...(done.updatedAt === undefined ? {} : { updatedAfter: done.updatedAt }),
         statusBefore: current.status,
         statusWritten: status !== undefined,
         noteWritten: note !== undefined,

@@ -155,8 +155,9 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
         const request = HttpClientRequest.put(yield* ticketUrl(base, ticketId, operation)).pipe(
           HttpClientRequest.bodyUnsafeJson({ ticket })
         )
-        yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
-        return 1
+        const res = yield* callJson(authed(request), { source: SOURCE, operation, ...policy })
+        const answered = (res.body as Json | undefined)?.["ticket"] as Json | undefined
+        return { calls: 1, ...(status === undefined ? {} : optionalUpdatedAt(answered?.["updated_at"])) }
       }).pipe(Effect.provide(FetchHttpClient.layer))
   })
 

@@ -87,6 +87,11 @@ export interface StatusSeen {
 export interface StatusWritten {
   /** ISO-8601: the ticket's update time read just before the write (the helpdesk's clock). */
   readonly after: string
+  /**
+   * ISO-8601: the update time the write answered with (the helpdesk's clock), which its echo carries; absent when the
+   * vendor answers with none (Jira's transition) or for an intent.
+   */
+  readonly at?: string
   /** The catalog status value written. */
   readonly value: string
   /** The status written, as the helpdesk names it. */

@@ -70,6 +70,26 @@ describe("newestHelpdeskChange", () => {
     expect(newestHelpdeskChange(changed)?.at).toBe(t(30))
   })
 
+  it("knows the echo by the write's own update time, whatever a person changed between the write's read and it", () => {
+    // Read at 10 (open); a person set on_hold at 20; the write of solved landed at 30 and answered with that time.
+    const written = observeWritten(helpdesk(seen(10, "open")), { after: t(10), at: t(30), value: "solved" })
+    const raced = observeHelpdesk(written, [seen(20, "on_hold"), seen(30, "solved")])
+    // The person's on_hold is their newest change; the solved at 30 is the write's echo.
+    expect(newestHelpdeskChange(raced)?.at).toBe(t(20))
+    // What the helpdesk has now is the write's status (its echo may still be on the way).
+    expect(helpdeskStatusNow(observeHelpdesk(written, [seen(20, "on_hold")]))?.value).toBe("solved")
+    // A person's solved at another time is theirs, even with no status change seen in between.
+    const later = observeHelpdesk(written, [seen(30, "solved"), seen(40, "open"), seen(50, "solved")])
+    expect(newestHelpdeskChange(later)?.at).toBe(t(50))
+  })
+
+  it("does not take a write's intent for the helpdesk's status (the write may never have gone out)", () => {
+    const log = observeHelpdesk(EMPTY_STATUS_LOG, [seen(10, "open")])
+    const intended = observeWritten(log, { after: t(10), value: "solved", intent: true })
+    expect(helpdeskStatusNow(intended)?.value).toBe("open")
+    expect(helpdeskStatusNow(observeWritten(log, { after: t(10), value: "solved" }))?.value).toBe("solved")
+  })
+
   it("does not count the echo of a write-back as a person's change", () => {
     const written = observeWritten(helpdesk(seen(10, "open")), { after: t(10), value: "solved" })
     const echoed = observeHelpdesk(written, [seen(30, "solved")])

@@ -150,7 +150,10 @@ export const newestHelpdeskChange = (log: StatusLog): StatusSeen | undefined => 
     // field made while the write was on its way, between its read and its write) do not make the echo a person's;
     // a status seen changing after the read does.
     const own = log.written.some((w) => {
-      if (!sameStatus(w, s) || ms(w.after) >= at) return false
+      if (!sameStatus(w, s)) return false
+      // The write's own update time, where the vendor answered with it, names its echo exactly.
+      if (w.at !== undefined) return Math.abs(ms(w.at) - at) < WHOLE_SECOND
+      if (ms(w.after) >= at) return false
       const read = ms(w.after) + WHOLE_SECOND
       if (read > from) return true
       const earlier = seen.slice(0, i)
@@ -184,8 +187,9 @@ export const helpdeskStatusNow = (
   log: StatusLog
 ): { readonly value: string | null; readonly raw?: string } | undefined => {
   const newest = log.helpdesk[log.helpdesk.length - 1]
-  const written = log.written[log.written.length - 1]
-  if (written !== undefined && (newest === undefined || ms(written.after) >= ms(newest.at)))
+  // An intent is no word that the status is there (its write may never have gone out): only writes that answered.
+  const written = log.written.filter((w) => w.intent !== true).at(-1)
+  if (written !== undefined && (newest === undefined || ms(written.at ?? written.after) >= ms(newest.at)))
     return { value: written.value, ...(written.status === undefined ? {} : { raw: written.status }) }
   return newest
 }

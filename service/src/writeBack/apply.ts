@@ -439,6 +439,7 @@ export const writeBackEntries = (
       written.right.statusWritten && wanted?.value != null
         ? observeWritten(withoutIntent(logged), {
             after,
+            ...(written.right.updatedAfter === undefined ? {} : { at: written.right.updatedAfter }),
             value: wanted.value,
             status: wanted.status,
             matches: matches(wanted.status)
