@@ -369,9 +369,10 @@ describe("write-back", () => {
     zd.core.addFault({ kind: "rateLimit", path: ticketPath, retryAfterSeconds: 1, count: 3 })
     await agentSets(workitemId, "Resolved")
     expect((await postEvent(await eventOf(workitemId))).status).toBe(202)
-    const waiting = await until("the write-back waiting", async () => {
+    // Pending from the moment the write's intent is recorded; waiting once a 429 answered it.
+    const waiting = await until("the write-back waiting after a 429", async () => {
       const s = await ticketStatus(id)
-      return s?.writeBack?.pending === true ? s : undefined
+      return s?.writeBack?.pending === true && s.writeBack.lastError !== undefined ? s : undefined
     })
     expect(waiting.writeBack?.lastError).toMatch(/rate limited \(429\)/)
     // Meanwhile another ticket syncs forward.
