@@ -78,9 +78,12 @@ describe("newestHelpdeskChange", () => {
     expect(newestHelpdeskChange(raced)?.at).toBe(t(20))
     // What the helpdesk has now is the write's status (its echo may still be on the way).
     expect(helpdeskStatusNow(observeHelpdesk(written, [seen(20, "on_hold")]))?.value).toBe("solved")
-    // A person's solved at another time is theirs, even with no status change seen in between.
+    // A person's solved at another time, after the echo and a reopen, is theirs.
     const later = observeHelpdesk(written, [seen(30, "solved"), seen(40, "open"), seen(50, "solved")])
     expect(newestHelpdeskChange(later)?.at).toBe(t(50))
+    // An echo stamped more coarsely than the API answered (a trigger body's minute) is still known by the rules.
+    const coarse = observeWritten(helpdesk(seen(10, "open")), { after: t(10), at: t(70), value: "solved" })
+    expect(newestHelpdeskChange(observeHelpdesk(coarse, [seen(60, "solved")]))?.at).toBe(t(10))
   })
 
   it("does not take a write's intent for the helpdesk's status (the write may never have gone out)", () => {

@@ -151,8 +151,9 @@ export const newestHelpdeskChange = (log: StatusLog): StatusSeen | undefined => 
     // a status seen changing after the read does.
     const own = log.written.some((w) => {
       if (!sameStatus(w, s)) return false
-      // The write's own update time, where the vendor answered with it, names its echo exactly.
-      if (w.at !== undefined) return Math.abs(ms(w.at) - at) < WHOLE_SECOND
+      // The write's own update time, where the vendor answered with it, names its echo exactly; an event stamped
+      // more coarsely than the API (a Zendesk trigger body's minute) is judged by the rules below.
+      if (w.at !== undefined && Math.abs(ms(w.at) - at) < WHOLE_SECOND) return true
       if (ms(w.after) >= at) return false
       const read = ms(w.after) + WHOLE_SECOND
       if (read > from) return true
