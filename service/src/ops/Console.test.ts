@@ -180,8 +180,10 @@ describe("console with WORKBRIDGE_ADMIN_TOKEN", () => {
     await waitFor(h, "DX-1", (s) => s.lastError !== undefined)
     await waitFor(h, "DX-2", (s) => s.lastError !== undefined)
     const list = await request(h.service.url).get("/dead-letters").set("authorization", `Bearer ${TOKEN}`)
+    // DX-1's first (the one with the markup): the workers may dead-letter the two in either order.
     const ids = (list.body as { deadLetters: Array<{ id: string; ticketId: string }> }).deadLetters
       .filter((d) => d.ticketId === "DX-1" || d.ticketId === "DX-2")
+      .sort((a, b) => a.ticketId.localeCompare(b.ticketId))
       .map((d) => d.id)
     expect(ids).toHaveLength(2)
 
