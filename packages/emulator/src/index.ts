@@ -13,7 +13,7 @@ export {
 } from "./Emulator.js"
 export { KNOWN_PERMISSIONS } from "./internal/auth.js"
 export { prng } from "./internal/faults.js"
-export { maxInWindow } from "./windows.js"
+export { bucketExcess, maxInWindow } from "./windows.js"
 export { DEFAULT_RETRY_DELAYS_MS } from "./internal/dispatch.js"
 export { WORKITEM_TOPIC } from "./internal/events.js"
 export { EVENT_JSON_EXPRESSION } from "./internal/flows.js"

@@ -1,7 +1,8 @@
 /**
- * What the Genesys client tells about its calls: outcome counts, 429s and the pauses they set, long-pause alerts, and
- * each request sent with its status and latency (an audit trail records it against the ticket being applied). The
- * service binds it to its Prometheus metrics and audit trail; `noTelemetry` discards everything.
+ * What the Genesys client tells about its calls: outcome counts, 429s and the pauses they set, long-pause alerts,
+ * budget tokens dropped unused (their call not handed on within the hand-off deadline), and each request sent with its
+ * status and latency (an audit trail records it against the ticket being applied). The service binds it to its
+ * Prometheus metrics and audit trail; `noTelemetry` discards everything.
  */
 import { Context, Effect, Layer } from "effect"
 import type { PauseScopeKind } from "./RateBudget.js"
@@ -24,6 +25,8 @@ export interface GenesysTelemetryService {
   readonly paused: (scope: PauseScopeKind) => void
   /** A pause longer than `longPauseSeconds` began while none of its kind was in force. */
   readonly longPauseBegan: (scope: PauseScopeKind) => void
+  /** A budget token dropped unused: its call was not handed to the HTTP client within the hand-off deadline. */
+  readonly tokenDropped: () => void
   /** One request sent, with its answer. */
   readonly sent: (record: CallRecord) => Effect.Effect<void>
 }
@@ -38,6 +41,7 @@ export const noTelemetry: GenesysTelemetryService = {
   rateLimited: () => undefined,
   paused: () => undefined,
   longPauseBegan: () => undefined,
+  tokenDropped: () => undefined,
   sent: () => Effect.void
 }
 

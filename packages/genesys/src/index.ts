@@ -28,13 +28,25 @@ export type {
   WorktypeStatus
 } from "./Genesys.js"
 export {
+  BUDGET_WINDOW_MS,
   RateBudget,
   TOKEN_SCOPE,
+  arrivalBucket,
   layerMemory as rateBudgetLayerMemory,
   makeMemory as makeMemoryRateBudget,
-  scopeKey
+  monotonicMs,
+  scopeKey,
+  withFreshToken
 } from "./RateBudget.js"
-export type { PauseScope, PauseScopeKind, RateBudgetService, TokenBucketOptions } from "./RateBudget.js"
+export type {
+  ArrivalBucket,
+  BudgetToken,
+  InFlightAllowance,
+  PauseScope,
+  PauseScopeKind,
+  RateBudgetService,
+  TokenBucketOptions
+} from "./RateBudget.js"
 export * from "./Telemetry.js"
 export * from "./statuses.js"
 export * from "./Provision.js"

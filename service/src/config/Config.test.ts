@@ -262,7 +262,13 @@ describe("ServiceConfig.config (the Effect Config)", () => {
       Exit.succeed({ "my-source": { token: { header: "x-token", value: "abc" } } })
     )
     expect(read(ServiceConfig.budget, env)).toStrictEqual(
-      Exit.succeed({ budgetPerMinute: 120, budgetBurst: 2, maxInFlight: 8, workers: 8 })
+      Exit.succeed({
+        budgetPerMinute: 120,
+        budgetBurst: 2,
+        budgetInFlight: { handoffMs: 250, transitMs: 750 },
+        maxInFlight: 8,
+        workers: 8
+      })
     )
   })
 

@@ -93,6 +93,11 @@ export interface ServiceConfig {
   readonly budgetPerMinute: number
   /** Token bucket capacity (burst). */
   readonly budgetBurst: number
+  /**
+   * The budget's room for calls in flight (counted on arrival, as Genesys counts): a token not handed to the HTTP
+   * client within `handoffMs` of being taken is dropped; `transitMs` is the allowance from there to Genesys.
+   */
+  readonly budgetInFlight: { readonly handoffMs: number; readonly transitMs: number }
   /** Genesys calls in flight at once. */
   readonly maxInFlight: number
   /** Tickets worked on in parallel. */
@@ -732,12 +737,15 @@ const httpConfig = (cwd: Config.Config<string>) =>
 const budgetConfig = Config.all({
   perMinute: integerOr("WORKBRIDGE_BUDGET_PER_MINUTE", 300, 1, 1_000_000),
   burst: integer("WORKBRIDGE_BUDGET_BURST", 1, 1_000_000),
+  handoffMs: integerOr("WORKBRIDGE_BUDGET_HANDOFF_MS", 250, 1, 60_000),
+  transitMs: integerOr("WORKBRIDGE_BUDGET_TRANSIT_MS", 750, 0, 60_000),
   maxInFlight: integerOr("WORKBRIDGE_MAX_IN_FLIGHT", 8, 1, 1000),
   workers: integerOr("WORKBRIDGE_WORKERS", 8, 1, 1000)
 }).pipe(
-  Config.map(({ perMinute, burst, maxInFlight, workers }) => ({
+  Config.map(({ perMinute, burst, handoffMs, transitMs, maxInFlight, workers }) => ({
     budgetPerMinute: perMinute,
     budgetBurst: burst ?? Math.max(1, Math.min(10, Math.ceil(perMinute / 60))),
+    budgetInFlight: { handoffMs, transitMs },
     maxInFlight,
     workers
   }))

@@ -3,14 +3,21 @@
  * replica's kill -9 and restart, the Redis token bucket never admits more than `burst + perMinute × minutes` in any
  * window — so never more than budget + burst in any 60 s. Admissions are timed by Redis (the time each token was
  * taken), so the check does not depend on any replica's clock.
+ *
+ * And where Genesys counts, on arrival: replicas send one request per token to a server that timestamps what
+ * arrives, while an adversary holds each call within the in-flight allowance (up to the hand-off deadline before it
+ * is handed on, the rest in transit) so that calls admitted apart arrive together, and holds some past the deadline;
+ * no span of arrivals holds more than `burst + perMinute × minutes` either.
  */
 import { setTimeout as sleep } from "node:timers/promises"
 import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
 import { afterAll, describe, expect, it } from "vitest"
-import { maxInWindow } from "@workbridge/genesys-emulator"
-import type { BudgetClientSpec } from "../testing/budgetClient.js"
+import { bucketExcess, maxInWindow } from "@workbridge/genesys-emulator"
+import type { ArrivalSpec, BudgetClientSpec } from "../testing/budgetClient.js"
 import * as RedisRateBudget from "./RedisRateBudget.js"
 import { REDIS_URL, dropNamespaces, freshPrefix } from "./testSupport.js"
 
@@ -18,27 +25,13 @@ afterAll(dropNamespaces, 60_000)
 
 const SERVICE_DIR = fileURLToPath(new URL("../../", import.meta.url))
 
-/**
- * The worst window of sorted admission times: over every pair of admissions i ≤ j, how far the count between them
- * exceeds what the bucket may give in that span (`burst + perMs × (t_j − t_i)`); ≤ 0 when the invariant holds.
- */
-const worstWindow = (times: ReadonlyArray<number>, perMs: number, burst: number) => {
-  let worst = { excess: Number.NEGATIVE_INFINITY, count: 0, spanMs: 0 }
-  for (let i = 0; i < times.length; i++) {
-    for (let j = i; j < times.length; j++) {
-      const spanMs = times[j]! - times[i]!
-      const excess = j - i + 1 - (burst + perMs * spanMs)
-      if (excess > worst.excess) worst = { excess, count: j - i + 1, spanMs }
-    }
-  }
-  return worst
-}
-
 interface Client {
   readonly child: ChildProcess
   readonly ready: Promise<void>
   readonly done: Promise<void>
   readonly admitted: Array<number>
+  /** Requests answered and tokens dropped unused (arrival mode). */
+  readonly counts: { sent: number; dropped: number }
 }
 
 /** A budget client in its own process (`testing/budgetClient.ts`), as a replica is. */
@@ -48,6 +41,7 @@ const spawnClient = (spec: BudgetClientSpec): Client => {
     stdio: ["ignore", "pipe", "pipe"]
   })
   const admitted: Array<number> = []
+  const counts = { sent: 0, dropped: 0 }
   let buffer = ""
   let err = ""
   let onReady: () => void = () => undefined
@@ -58,6 +52,8 @@ const spawnClient = (spec: BudgetClientSpec): Client => {
     buffer = lines.pop() ?? ""
     for (const line of lines) {
       if (line === "ready") onReady()
+      if (line === "sent") counts.sent++
+      if (line === "dropped") counts.dropped++
       const m = /^admit (\d+)$/.exec(line)
       if (m !== null) admitted.push(Number(m[1]))
     }
@@ -70,7 +66,27 @@ const spawnClient = (spec: BudgetClientSpec): Client => {
     })
   )
   done.catch(() => onReady())
-  return { child, ready, done, admitted }
+  return { child, ready, done, admitted, counts }
+}
+
+/** A server that timestamps every request as it arrives (the real clock), as Genesys counts its rate limit. */
+const arrivalServer = async () => {
+  const arrived: Array<number> = []
+  const server = createServer((req, res) => {
+    arrived.push(performance.timeOrigin + performance.now())
+    req.resume()
+    res.writeHead(204).end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    arrived,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
 }
 
 describe("shared budget invariant", () => {
@@ -118,12 +134,62 @@ describe("shared budget invariant", () => {
     const times = Object.values(clients)
       .flat()
       .sort((a, b) => a - b)
-    const worst = worstWindow(times, perMs, burst)
+    const worst = bucketExcess(times, perMs, burst)
     expect(worst.excess, `${worst.count} admissions within ${worst.spanMs} ms`).toBeLessThanOrEqual(1e-9)
     // The same invariant in the budget's own terms: any 60 s window holds at most budget + burst.
     expect(maxInWindow(times, 60_000)).toBeLessThanOrEqual(perMinute + burst)
     // Every replica took part, the restarted one in both lives.
     for (const [name, own] of Object.entries(clients)) expect(own.length, `admissions of ${name}`).toBeGreaterThan(0)
+  })
+
+  it("counted on arrival: no span of arrivals holds more than burst + budget × time, calls held within the in-flight allowance — replicas with skewed clocks, one killed with kill -9 and restarted", async () => {
+    const prefix = freshPrefix()
+    const perMinute = 1200
+    const burst = 30
+    // δ = 1 s: 20 tokens in flight at 20 a second, so the bucket holds 10.
+    const inFlight = { handoffMs: 300, transitMs: 700 }
+    const server = await arrivalServer()
+    try {
+      // Gates every 600 ms: what the replicas were admitted between two arrives at the second together (up to
+      // 200 ms held before the hand-off, up to 400 ms in transit; the rest of the allowance is left for the real
+      // way there: the Redis answer, timers firing late, the request itself). Bursts after each rest of 1.8 s go out
+      // with the next gate; every 9th token stalls past its deadline.
+      const arrive: ArrivalSpec = {
+        url: server.url,
+        gateMs: 600,
+        handoffMs: 200,
+        transitMs: 400,
+        stallEvery: 9,
+        stallMs: inFlight.handoffMs + 100,
+        cycleMs: 3000,
+        activeMs: 1200
+      }
+      const durationMs = 7500
+      const base = { url: REDIS_URL, prefix, clientId: "budget-arrival", perMinute, burst, loops: 16, inFlight, arrive }
+      const ahead = spawnClient({ ...base, durationMs, skewMs: 45_000 })
+      const behind = spawnClient({ ...base, durationMs, skewMs: -60_000 })
+      const victim = spawnClient({ ...base, durationMs, skewMs: 0 })
+      await Promise.all([ahead.ready, behind.ready, victim.ready])
+      await sleep(durationMs / 3)
+      victim.child.kill("SIGKILL")
+      await victim.done
+      const restarted = spawnClient({ ...base, durationMs: (durationMs * 2) / 3, skewMs: 0 })
+      await Promise.all([ahead.done, behind.done, restarted.done])
+
+      const times = [...server.arrived].sort((a, b) => a - b)
+      const worst = bucketExcess(times, perMinute / 60_000, burst)
+      expect(worst.excess, `${worst.count} arrivals within ${worst.spanMs} ms`).toBeLessThanOrEqual(1e-9)
+      expect(maxInWindow(times, 60_000)).toBeLessThanOrEqual(perMinute + burst)
+      const clients = { ahead, behind, killed: victim, restarted }
+      for (const [name, c] of Object.entries(clients)) expect(c.counts.sent, `calls of ${name}`).toBeGreaterThan(0)
+      // The tokens held past their deadline were dropped, never sent.
+      const dropped = Object.values(clients).reduce((n, c) => n + c.counts.dropped, 0)
+      expect(dropped).toBeGreaterThan(0)
+      // Every answered call arrived (the killed replica's last calls may have arrived unanswered).
+      expect(times.length).toBeGreaterThanOrEqual(Object.values(clients).reduce((n, c) => n + c.counts.sent, 0))
+    } finally {
+      await server.close()
+    }
   })
 
   it("never rounds a fraction of a token up to a whole one when it stores the bucket", async () => {

@@ -8,7 +8,7 @@ import type { Logger } from "pino"
 import { AuditTrail, noAuditTrail } from "../observability/AuditTrail.js"
 import type { Inbox } from "../inbox/Inbox.js"
 import type { LinkStore } from "../links/LinkStore.js"
-import type { RateBudget } from "@workbridge/genesys"
+import type { InFlightAllowance, RateBudget } from "@workbridge/genesys"
 import type { FeedCursors } from "../feeds/Feeds.js"
 import { type DistributedStartError, redisLayer } from "./Connections.js"
 import * as RabbitInbox from "./RabbitInbox.js"
@@ -27,6 +27,8 @@ export interface DistributedLayerOptions {
   readonly settleMs?: number
   readonly budgetPerMinute: number
   readonly budgetBurst: number
+  /** The budget's room for calls in flight (`TokenBucketOptions.inFlight`); absent: admissions only. */
+  readonly budgetInFlight?: InFlightAllowance
   /** The Genesys OAuth client whose budget the replicas share. */
   readonly clientId: string
   readonly log?: Logger
@@ -76,7 +78,8 @@ export const DistributedStoresLive = (
       prefix: s.namespace,
       clientId: options.clientId,
       perMinute: options.budgetPerMinute,
-      burst: options.budgetBurst
+      burst: options.budgetBurst,
+      ...(options.budgetInFlight !== undefined ? { inFlight: options.budgetInFlight } : {})
     }),
     RedisCursorStore.layer({ prefix: s.namespace }),
     RedisWriteBuckets.layer({ prefix: s.namespace }),

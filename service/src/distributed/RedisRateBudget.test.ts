@@ -1,10 +1,12 @@
 /**
  * The shared budget's local pause runs on the Effect Clock (as its waits do), so a TestClock steps it: no Redis here,
- * a stand-in that admits every call and accepts every pause, so only the local pause can hold a call back.
+ * a stand-in that admits every call and accepts every pause, so only the local pause can hold a call back. A token's
+ * hand-off deadline is counted from before the script was sent, so a slow answer from Redis uses it up.
  */
 import { Effect, Exit, Fiber, Option, TestClock, TestContext } from "effect"
 import type { Redis } from "ioredis"
 import { describe, expect, it } from "vitest"
+import { withFreshToken } from "@workbridge/genesys"
 import { make } from "./RedisRateBudget.js"
 
 const admitting = {
@@ -29,6 +31,51 @@ describe("RedisRateBudget on the Effect Clock", () => {
       }).pipe(Effect.provide(TestContext.TestContext))
     )
     expect(Option.isNone(result.early)).toBe(true)
-    expect(result.afterPause).toEqual(Option.some(Exit.void))
+    expect(result.afterPause).toEqual(Option.some(Exit.succeed({ sendBy: Number.POSITIVE_INFINITY })))
+  })
+})
+
+describe("RedisRateBudget's hand-off deadline", () => {
+  it("counts from before the script was sent: a token whose answer took longer than the deadline is dropped", async () => {
+    // The first take is answered only when the test says so; the others at once.
+    let release: () => void = () => undefined
+    let takes = 0
+    const slowFirst = {
+      eval: async (_script: string, _keys: number, ...args: ReadonlyArray<string>) => {
+        if (!args.includes("take")) return args.includes("peek") ? ["1", 0] : 0
+        takes++
+        if (takes === 1) await new Promise<void>((r) => (release = r))
+        return [0, 0]
+      }
+    } as unknown as Redis
+    const budget = make(slowFirst, {
+      prefix: "wb-clock-test",
+      clientId: "client",
+      perMinute: 60,
+      burst: 5,
+      inFlight: { handoffMs: 100, transitMs: 0 }
+    })
+    let sent = 0
+    let dropped = 0
+    const result = await Effect.runPromise(
+      Effect.gen(function* () {
+        const call = yield* Effect.fork(
+          withFreshToken(
+            budget,
+            Effect.sync(() => sent++),
+            () => dropped++
+          )
+        )
+        // Redis answers the first take 101 ms after it was asked (by the TestClock).
+        yield* TestClock.adjust(101)
+        release()
+        yield* Fiber.join(call)
+        // A token taken now and handed on at once is fresh.
+        const token = yield* budget.acquire
+        return { token, now: yield* TestClock.currentTimeMillis }
+      }).pipe(Effect.provide(TestContext.TestContext))
+    )
+    expect({ takes, sent, dropped }).toEqual({ takes: 3, sent: 1, dropped: 1 })
+    expect(result.token.sendBy).toBe(result.now + 100)
   })
 })

@@ -5,8 +5,13 @@
  * (docs/service.md, "429 scopes") that the calls of that scope read.
  *
  * Token admission is strict: the bucket's state lives only in Redis and its time is only Redis' `TIME`, so it
- * never admits more than `burst + perMinute × minutes` in any window, whichever replicas ask, however their clocks
+ * never admits more than `capacity + rate × minutes` in any window, whichever replicas ask, however their clocks
  * differ, and across a replica's kill -9 and restart (a restarted replica finds the bucket as the others left it).
+ * With an in-flight allowance the capacity and rate are `arrivalBucket`'s, which leave room for the calls admitted
+ * before a window that arrive inside it, and a token carries its hand-off deadline, measured on this replica's
+ * monotonic clock from before the script was sent (so never later than Redis' admission plus `handoffMs`): the calls
+ * stay within `burst + perMinute × minutes` as Genesys counts them, on arrival (docs/distributed.md, "The shared
+ * budget").
  *   `<prefix>:budget:<clientId>`                  hash { tokens, last }
  *   `<prefix>:budget:<clientId>:pause`            epoch ms the token pause ends
  *   `<prefix>:budget:<clientId>:pause:<scope>`    epoch ms a scoped pause ends (`creates`, `updates`, `workitem:<id>`)
@@ -14,11 +19,14 @@
 import { Clock, Duration, Effect, Layer, Random } from "effect"
 import type { Redis } from "ioredis"
 import {
+  type BudgetToken,
   type PauseScope,
   RateBudget,
   type RateBudgetService,
   TOKEN_SCOPE,
   type TokenBucketOptions,
+  arrivalBucket,
+  monotonicMs,
   scopeKey
 } from "@workbridge/genesys"
 import { RedisConnection, checkPrefix } from "./Connections.js"
@@ -126,16 +134,16 @@ export interface SharedBucket {
 
 /** The raw shared bucket (one script call each), for the port below and for tests. */
 export const sharedBucket = (redis: Redis, options: RedisRateBudgetOptions): SharedBucket => {
-  if (!(options.perMinute > 0)) throw new RangeError(`perMinute must be positive, got ${options.perMinute}`)
-  if (!(options.burst >= 1)) throw new RangeError(`burst must be at least 1, got ${options.burst}`)
+  // The capacity and refill the script runs: `burst` and `perMinute` less the room for calls in flight, if any.
+  const shape = arrivalBucket(options)
   if (options.clientId === "") throw new RangeError("clientId must not be empty")
   const p = checkPrefix(options.prefix)
   const bucket = `${p}:budget:${encodeURIComponent(options.clientId)}`
   const pauseKey = `${bucket}:pause`
   const scopedKey = (scope: PauseScope) =>
     scope.kind === "token" ? pauseKey : `${pauseKey}:${encodeURIComponent(scopeKey(scope))}`
-  const perMs = String(options.perMinute / 60_000)
-  const burst = String(options.burst)
+  const perMs = String(shape.perMinute / 60_000)
+  const burst = String(shape.capacity)
   const admit = async () => {
     const [wait, at] = (await redis.eval(BUCKET, 2, bucket, pauseKey, perMs, burst, "take")) as [number, number]
     return { wait: Number(wait), at: Number(at) }
@@ -165,19 +173,22 @@ const UNREACHABLE_RETRY_MS = 250
 
 export const make = (redis: Redis, options: RedisRateBudgetOptions): RateBudgetService => {
   const b = sharedBucket(redis, options)
+  const { handoffMs } = arrivalBucket(options)
   // Also honoured locally, so a pause holds on this replica even if Redis missed it (on the Effect Clock, like the
   // waits: a TestClock drives both).
   let localPauseUntil = 0
   const localScoped = new Map<string, number>()
-  const acquire: Effect.Effect<void> = Effect.gen(function* () {
+  const acquire: Effect.Effect<BudgetToken> = Effect.gen(function* () {
     for (;;) {
       const local = localPauseUntil - (yield* Clock.currentTimeMillis)
       if (local > 0) {
         yield* Effect.sleep(Duration.millis(local))
         continue
       }
+      // Before the script is sent, so Redis admits the token no earlier than this.
+      const asked = yield* monotonicMs
       const wait = yield* Effect.promise(() => b.take().catch(() => -1))
-      if (wait === 0) return
+      if (wait === 0) return { sendBy: asked + handoffMs }
       // Small jitter so replicas that wait for the same refill do not all ask in the same millisecond.
       const ms = wait < 0 ? UNREACHABLE_RETRY_MS : Math.min(wait, 5_000) + (yield* Random.nextIntBetween(0, 5))
       yield* Effect.sleep(Duration.millis(ms))

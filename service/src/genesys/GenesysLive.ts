@@ -15,7 +15,10 @@ import { Effect, Layer } from "effect"
 import { AuditTrail, recordCall } from "../observability/AuditTrail.js"
 import { Metrics } from "../observability/Metrics.js"
 
-/** Outcome counts, 429s, pauses and long-pause alerts to the metrics; each request sent to the audit trail. */
+/**
+ * Outcome counts, 429s, pauses, long-pause alerts and dropped budget tokens to the metrics; each request sent to the
+ * audit trail.
+ */
 export const telemetryLayer: Layer.Layer<GenesysTelemetry, never, Metrics> = Layer.effect(
   GenesysTelemetry,
   Effect.gen(function* () {
@@ -26,6 +29,7 @@ export const telemetryLayer: Layer.Layer<GenesysTelemetry, never, Metrics> = Lay
       rateLimited: () => metrics.rateLimited.inc(),
       paused: (scope) => metrics.pauses.inc({ scope }),
       longPauseBegan: () => metrics.alerts.inc({ alert: "long_pause" }),
+      tokenDropped: () => metrics.budgetTokensDropped.inc(),
       sent: (record) => recordCall(audit, record)
     }
     return telemetry

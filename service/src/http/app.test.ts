@@ -174,6 +174,7 @@ describe("operations endpoints", () => {
       "workbridge_genesys_calls_total",
       "workbridge_genesys_429_total",
       "workbridge_budget_tokens",
+      "workbridge_budget_tokens_dropped_total",
       "workbridge_apply_duration_seconds",
       "workbridge_sync_lag_seconds"
     ]) {

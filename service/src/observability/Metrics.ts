@@ -63,6 +63,11 @@ export class ServiceMetrics {
     help: "Tokens left in the Genesys rate budget",
     registers: [this.registry]
   })
+  readonly budgetTokensDropped = new prom.Counter({
+    name: "workbridge_budget_tokens_dropped_total",
+    help: "Budget tokens dropped unused: their call was not handed on within WORKBRIDGE_BUDGET_HANDOFF_MS",
+    registers: [this.registry]
+  })
   readonly applyDuration = new prom.Histogram({
     name: "workbridge_apply_duration_seconds",
     help: "Time to apply one ticket's batch to Genesys",

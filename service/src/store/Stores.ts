@@ -33,7 +33,11 @@ const embedded = (config: ServiceConfig, log: Log["Type"]): Stores => {
   return Layer.mergeAll(
     audit,
     sqliteCursorLayer,
-    rateBudgetLayer({ perMinute: config.budgetPerMinute, burst: config.budgetBurst }),
+    rateBudgetLayer({
+      perMinute: config.budgetPerMinute,
+      burst: config.budgetBurst,
+      inFlight: config.budgetInFlight
+    }),
     memoryBucketsLayer
   ).pipe(
     Layer.provideMerge(
@@ -57,6 +61,7 @@ const distributed = (config: ServiceConfig, log: Log["Type"], clientId: string):
           settleMs: config.coalesceMs,
           budgetPerMinute: config.budgetPerMinute,
           budgetBurst: config.budgetBurst,
+          budgetInFlight: config.budgetInFlight,
           clientId,
           log,
           auditRetentionDays: config.auditRetentionDays

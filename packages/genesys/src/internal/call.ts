@@ -8,7 +8,7 @@ import { Clock, Effect } from "effect"
 import { SERVICE_OPERATIONS, type ServiceOperationName } from "@workbridge/catalog"
 import type { LongPause, PermissionWait, retrySchedule } from "../Genesys.js"
 import { GenesysError } from "../GenesysError.js"
-import type { PauseScope, PauseScopeKind, RateBudgetService } from "../RateBudget.js"
+import { type PauseScope, type PauseScopeKind, type RateBudgetService, withFreshToken } from "../RateBudget.js"
 import type { GenesysTelemetryService } from "../Telemetry.js"
 import { rateLimitScope, refine, toGenesysError } from "./errors.js"
 import type { TokenSession } from "./token.js"
@@ -142,9 +142,11 @@ const attempt = <A>(
       }
     }
     yield* state.token.ensureToken
-    // The budget is drawn inside the permit, so a pause set by a 429 holds every call not yet sent.
+    // The budget is drawn inside the permit, so a pause set by a 429 holds every call not yet sent; a token older
+    // than its hand-off deadline when the call would be sent is dropped for a new one (the budget's room for calls in
+    // flight covers only calls sent on time).
     const result = yield* state.inFlight
-      .withPermits(1)(Effect.zipRight(budget.acquire, send(telemetry, operation, f)))
+      .withPermits(1)(withFreshToken(budget, send(telemetry, operation, f), telemetry.tokenDropped))
       .pipe(
         Effect.tapBoth({
           onFailure: (e) => Effect.sync(() => telemetry.callOutcome(operation, e.reason)),
