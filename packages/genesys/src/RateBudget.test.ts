@@ -95,10 +95,10 @@ describe("arrivalBucket", () => {
     })
   })
 
-  it("takes the in-flight margin ⌈rate × δ⌉ out of the burst when it can spare it, the rate unchanged", () => {
-    // 300/min is 5/s: δ = 500 ms → 3 tokens (2.5, rounded up) in flight.
-    expect(arrivalBucket({ perMinute: 300, burst: 5, inFlight: { handoffMs: 200, transitMs: 300 } })).toEqual({
-      capacity: 2,
+  it("takes the in-flight margin ⌈rate × δ⌉ out of the burst when it can spare it keeping half, the rate unchanged", () => {
+    // 300/min is 5/s: δ = 500 ms → 3 tokens (2.5, rounded up) in flight, out of 6.
+    expect(arrivalBucket({ perMinute: 300, burst: 6, inFlight: { handoffMs: 200, transitMs: 300 } })).toEqual({
+      capacity: 3,
       perMinute: 300,
       inFlightMs: 500,
       handoffMs: 200
@@ -109,13 +109,18 @@ describe("arrivalBucket", () => {
     )
   })
 
-  it("keeps one token and lowers the rate when the burst cannot spare the margin: 1 + rate′ × (60 s + δ) = burst + budget", () => {
+  it("keeps half the burst and lowers the rate when the burst cannot spare the margin: capacity + rate′ × (60 s + δ) = burst + budget", () => {
+    // 1200/min, δ = 1 s: 20 tokens in flight, more than half of 10.
     const b = arrivalBucket({ perMinute: 1200, burst: 10, inFlight: { handoffMs: 250, transitMs: 750 } })
-    expect(b.capacity).toBe(1)
+    expect(b.capacity).toBe(5)
     expect(b.inFlightMs).toBe(1000)
     expect(b.perMinute).toBeLessThan(1200)
-    expect(b.perMinute).toBeCloseTo((1209 * 60) / 61, 5)
-    expect(1 + (b.perMinute / 60_000) * 61_000).toBeLessThanOrEqual(1210)
+    expect(b.perMinute).toBeCloseTo((1205 * 60) / 61, 5)
+    expect(5 + (b.perMinute / 60_000) * 61_000).toBeLessThanOrEqual(1210)
+    // The service's defaults: 300/min, burst 5 → 3 tokens and 297/min; a burst of 1 stays 1.
+    const d = arrivalBucket({ perMinute: 300, burst: 5, inFlight: { handoffMs: 250, transitMs: 750 } })
+    expect([d.capacity, Math.floor(d.perMinute)]).toEqual([3, 297])
+    expect(arrivalBucket({ perMinute: 60, burst: 1, inFlight: { handoffMs: 250, transitMs: 750 } }).capacity).toBe(1)
   })
 
   it("refuses a hand-off deadline of 0 (no token could ever be used) and a negative transit", () => {
@@ -199,15 +204,15 @@ const arrivals = (
   })
 
 describe("the budget counted on arrival (in-process bucket, TestClock)", () => {
-  // 120/min (2/s), burst 6; δ = 2 s: 4 tokens in flight, so the bucket holds 2.
+  // 120/min (2/s), burst 8; δ = 2 s: 4 tokens in flight, so the bucket holds 4.
   const allowance = { handoffMs: 1000, transitMs: 1000 }
   // Gates every δ: all that was admitted in the 2 s before one arrives at it at once.
   const everyDelta = (at: number) => (Math.floor(at / 2000) + 1) * 2000
   const plan = {
-    takers: 12,
+    takers: 16,
     durationMs: 16_000,
     gates: everyDelta,
-    // The bucket starts full; a rest of 6 s (longer than the 3 s it takes to refill) fills it again. Both bursts come
+    // The bucket starts full; a rest of 6 s (longer than the 4 s it takes to refill) fills it again. Both bursts come
     // on a gate, and go out with the next.
     idle: [[6000, 12_000] as const],
     stallEvery: 7,
@@ -218,8 +223,8 @@ describe("the budget counted on arrival (in-process bucket, TestClock)", () => {
     "with the allowance, no span of arrivals holds more than burst + rate × span; stalled tokens are dropped",
     () =>
       Effect.gen(function* () {
-        const { arrived, dropped } = yield* arrivals({ perMinute: 120, burst: 6, inFlight: allowance }, plan)
-        const worst = bucketExcess(arrived, 120 / 60_000, 6)
+        const { arrived, dropped } = yield* arrivals({ perMinute: 120, burst: 8, inFlight: allowance }, plan)
+        const worst = bucketExcess(arrived, 120 / 60_000, 8)
         expect(worst.excess, `${worst.count} arrivals within ${worst.spanMs} ms`).toBeLessThanOrEqual(1e-9)
         expect(dropped).toBeGreaterThan(0)
         // The budget was what limited the takers: it was spent while they worked.
@@ -228,32 +233,33 @@ describe("the budget counted on arrival (in-process bucket, TestClock)", () => {
   )
 
   it.effect(
-    "without it (the bucket of burst 6 counted when tokens are taken), the same adversary exceeds the bound",
+    "without it (the bucket of burst 8 counted when tokens are taken), the same adversary exceeds the bound",
     () =>
       Effect.gen(function* () {
-        const { arrived, dropped } = yield* arrivals({ perMinute: 120, burst: 6 }, plan)
+        const { arrived, dropped } = yield* arrivals({ perMinute: 120, burst: 8 }, plan)
         expect(dropped).toBe(0)
-        expect(bucketExcess(arrived, 120 / 60_000, 6).excess).toBeGreaterThan(1e-9)
+        expect(bucketExcess(arrived, 120 / 60_000, 8).excess).toBeGreaterThan(1e-9)
       })
   )
 
   it.effect("a burst too small for the margin: at most budget + burst in every 60 s of arrivals", () =>
     Effect.gen(function* () {
-      // 120/min, burst 2, δ = 2 s: the bucket keeps 1 token and refills at 121/62 a second.
+      // 120/min, burst 4, δ = 2 s: 4 tokens in flight, more than half the burst, so the bucket keeps 2 tokens and refills
+      // at 122/62 a second.
       const inFlight = { handoffMs: 1000, transitMs: 1000 }
       // The full bucket is taken at 0.5 s; what was admitted before 2 s arrives at 2 s, the rest at once.
       const longPlan = {
-        takers: 6,
+        takers: 8,
         durationMs: 62_000,
         gates: (at: number) => (at < 2000 ? 2000 : undefined),
         idle: [[0, 500] as const],
         stallEvery: 50,
         ...inFlight
       }
-      const strict = yield* arrivals({ perMinute: 120, burst: 2, inFlight }, longPlan)
-      expect(maxInWindow(strict.arrived, 60_000)).toBeLessThanOrEqual(120 + 2)
-      const loose = yield* arrivals({ perMinute: 120, burst: 2 }, longPlan)
-      expect(maxInWindow(loose.arrived, 60_000)).toBeGreaterThan(120 + 2)
+      const strict = yield* arrivals({ perMinute: 120, burst: 4, inFlight }, longPlan)
+      expect(maxInWindow(strict.arrived, 60_000)).toBeLessThanOrEqual(120 + 4)
+      const loose = yield* arrivals({ perMinute: 120, burst: 4 }, longPlan)
+      expect(maxInWindow(loose.arrived, 60_000)).toBeGreaterThan(120 + 4)
     })
   )
 })

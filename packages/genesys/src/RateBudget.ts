@@ -96,10 +96,13 @@ export interface ArrivalBucket {
 /**
  * The bucket that keeps calls within `burst + perMinute × minutes` as counted on their arrival, when each arrives
  * within δ = `handoffMs + transitMs` of its admission. Arrivals in a window of length L were admitted within a span of
- * L + δ, so at most `capacity + rate × (L + δ)` of them; the margin m = ⌈rate × δ⌉ comes out of the burst:
- * `capacity = burst − m`, the refill unchanged, and the bound holds for every L. When the burst cannot spare m (at
- * least one token must remain), the capacity is 1 and the refill is lowered so that `1 + rate′ × (60 s + δ)` is
- * `burst + perMinute`: the bound then holds for every window of 60 s or longer (the one Genesys counts).
+ * L + δ, so at most `capacity + rate × (L + δ)` of them. The room for the calls in flight, m = ⌈rate × δ⌉ tokens,
+ * comes out of the burst as far as the burst can spare it while keeping half of itself: `capacity = burst − m` and the
+ * refill unchanged when m ≤ ⌊burst / 2⌋, and the bound holds for every L. Otherwise the capacity is ⌈burst / 2⌉ and
+ * the refill is lowered to rate′ with `capacity + rate′ × (60 s + δ) = burst + perMinute`: the bound holds for every
+ * window of 60 s or longer (the one Genesys counts). The capacity is also the slack that absorbs the takers'
+ * lateness (timers firing late on a busy process): a capacity of 1 lost a fifth of the budget in a loaded
+ * distributed storm (docs/distributed.md, "The shared budget").
  */
 export const arrivalBucket = (options: TokenBucketOptions): ArrivalBucket => {
   if (!(options.perMinute > 0)) throw new RangeError(`perMinute must be positive, got ${options.perMinute}`)
@@ -111,9 +114,9 @@ export const arrivalBucket = (options: TokenBucketOptions): ArrivalBucket => {
   if (!(a.transitMs >= 0)) throw new RangeError(`transitMs must not be negative, got ${a.transitMs}`)
   const inFlightMs = a.handoffMs + a.transitMs
   const margin = Math.ceil((options.perMinute * inFlightMs) / BUDGET_WINDOW_MS)
-  const capacity = Math.max(1, options.burst - margin)
-  // (burst + perMinute − capacity) / (60 s + δ) is at least the rate whenever the burst spares the margin.
-  const lowered = ((options.burst + options.perMinute - capacity) * BUDGET_WINDOW_MS) / (BUDGET_WINDOW_MS + inFlightMs)
+  const capacity = Math.max(Math.ceil(options.burst / 2), options.burst - margin)
+  // (burst − capacity + perMinute) / (60 s + δ) is at least the rate whenever the burst spares the margin.
+  const lowered = ((options.burst - capacity + options.perMinute) * BUDGET_WINDOW_MS) / (BUDGET_WINDOW_MS + inFlightMs)
   // A hair below, so no rounding of the division ever lets the refill exceed the bound.
   const perMinute = lowered >= options.perMinute ? options.perMinute : lowered * (1 - 1e-9)
   return { capacity, perMinute, inFlightMs, handoffMs: a.handoffMs }

@@ -145,8 +145,8 @@ describe("shared budget invariant", () => {
   it("counted on arrival: no span of arrivals holds more than burst + budget × time, calls held within the in-flight allowance — replicas with skewed clocks, one killed with kill -9 and restarted", async () => {
     const prefix = freshPrefix()
     const perMinute = 1200
-    const burst = 30
-    // δ = 1 s: 20 tokens in flight at 20 a second, so the bucket holds 10.
+    const burst = 40
+    // δ = 1 s: 20 tokens in flight at 20 a second, half the burst, so the bucket holds 20 and refills at 20 a second.
     const inFlight = { handoffMs: 300, transitMs: 700 }
     const server = await arrivalServer()
     try {
@@ -165,7 +165,7 @@ describe("shared budget invariant", () => {
         activeMs: 1200
       }
       const durationMs = 7500
-      const base = { url: REDIS_URL, prefix, clientId: "budget-arrival", perMinute, burst, loops: 16, inFlight, arrive }
+      const base = { url: REDIS_URL, prefix, clientId: "budget-arrival", perMinute, burst, loops: 20, inFlight, arrive }
       const ahead = spawnClient({ ...base, durationMs, skewMs: 45_000 })
       const behind = spawnClient({ ...base, durationMs, skewMs: -60_000 })
       const victim = spawnClient({ ...base, durationMs, skewMs: 0 })
