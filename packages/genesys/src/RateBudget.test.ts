@@ -117,10 +117,11 @@ describe("arrivalBucket", () => {
     expect(b.perMinute).toBeLessThan(1200)
     expect(b.perMinute).toBeCloseTo((1205 * 60) / 61, 5)
     expect(5 + (b.perMinute / 60_000) * 61_000).toBeLessThanOrEqual(1210)
-    // The service's defaults: 300/min, burst 5 → 3 tokens and 297/min; a burst of 1 stays 1.
-    const d = arrivalBucket({ perMinute: 300, burst: 5, inFlight: { handoffMs: 250, transitMs: 750 } })
-    expect([d.capacity, Math.floor(d.perMinute)]).toEqual([3, 297])
-    expect(arrivalBucket({ perMinute: 60, burst: 1, inFlight: { handoffMs: 250, transitMs: 750 } }).capacity).toBe(1)
+    // The service's defaults (δ = 2 s): 300/min, burst 5 → 3 tokens and 292/min; a burst of 1 stays 1.
+    const defaults = { handoffMs: 250, transitMs: 1750 }
+    const d = arrivalBucket({ perMinute: 300, burst: 5, inFlight: defaults })
+    expect([d.capacity, Math.floor(d.perMinute)]).toEqual([3, 292])
+    expect(arrivalBucket({ perMinute: 60, burst: 1, inFlight: defaults }).capacity).toBe(1)
   })
 
   it("refuses a hand-off deadline of 0 (no token could ever be used) and a negative transit", () => {

@@ -265,7 +265,7 @@ describe("ServiceConfig.config (the Effect Config)", () => {
       Exit.succeed({
         budgetPerMinute: 120,
         budgetBurst: 2,
-        budgetInFlight: { handoffMs: 250, transitMs: 750 },
+        budgetInFlight: { handoffMs: 250, transitMs: 1750 },
         maxInFlight: 8,
         workers: 8
       })

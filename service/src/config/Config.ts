@@ -738,7 +738,7 @@ const budgetConfig = Config.all({
   perMinute: integerOr("WORKBRIDGE_BUDGET_PER_MINUTE", 300, 1, 1_000_000),
   burst: integer("WORKBRIDGE_BUDGET_BURST", 1, 1_000_000),
   handoffMs: integerOr("WORKBRIDGE_BUDGET_HANDOFF_MS", 250, 1, 60_000),
-  transitMs: integerOr("WORKBRIDGE_BUDGET_TRANSIT_MS", 750, 0, 60_000),
+  transitMs: integerOr("WORKBRIDGE_BUDGET_TRANSIT_MS", 1750, 0, 60_000),
   maxInFlight: integerOr("WORKBRIDGE_MAX_IN_FLIGHT", 8, 1, 1000),
   workers: integerOr("WORKBRIDGE_WORKERS", 8, 1, 1000)
 }).pipe(
