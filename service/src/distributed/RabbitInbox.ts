@@ -9,8 +9,12 @@
  *   `p.dlx`   fanout exchange → `p.dead` quorum queue (messages that cannot be parsed or kept killing consumers)
  * A ticket's events always go to partition `fnv1a(source, ticketId) mod P`, so they stay in order.
  *
- * Accept: `SET NX` of the delivery key ("pending", short TTL) → publish with publisher confirm → mark the key
- * "done" for 24 h and count the event pending. The webhook's 202 comes only after the broker confirmed.
+ * Accept: claim the delivery key ("pending:<replica>", short TTL) → publish with publisher confirm → mark the key
+ * "done" for 24 h and count the event pending. The webhook's 202 comes only after the broker confirmed. Accepts are
+ * batched: those made within one event-loop turn share one claim script, one round of publisher confirms and one
+ * commit script (see `accepting`). A claim lasts 3 s unless its replica renews it (it does while the event is being
+ * published), so a replica killed mid-accept holds up the sender's retry of that delivery at another replica for
+ * 3 s at most.
  * Consume: deliveries are buffered per ticket; `take` hands out one ticket's buffered events (sorted by
  * revision) and holds the ticket; `ack` acknowledges those messages after the apply (manual acks), `release`
  * puts them back in the buffer (never `nack`, which would count towards the delivery limit).
@@ -18,7 +22,7 @@
  * `accept` fails (the sender retries), buffered deliveries are dropped (the broker redelivers them) and acks
  * of batches taken before the loss are skipped: their messages come back and are seen as superseded.
  */
-import { randomUUID } from "node:crypto"
+import { createHash, randomUUID } from "node:crypto"
 import type { TicketEvent } from "@workbridge/catalog"
 import { compareRevision } from "@workbridge/catalog"
 import { Context, Duration, Effect, Exit, type Fiber, Layer, Queue, Schedule, Scope } from "effect"
@@ -35,7 +39,8 @@ import {
   type InboxService,
   type Lane,
   LIVE_LANE,
-  laneOf
+  laneOf,
+  registerAcceptPromise
 } from "../inbox/Inbox.js"
 import {
   DistributedStartError,
@@ -109,6 +114,10 @@ export interface RabbitInboxControl {
   readonly deliveries: () => number
   /** Partitions handed to other replicas by rebalancing so far. */
   readonly handedOver: () => number
+  /** Accept batches so far (each one claim script in Redis for all its delivery keys). */
+  readonly acceptBatches: () => number
+  /** Rounds of publishes so far (each waited for with one round of publisher confirms). */
+  readonly publishRounds: () => number
   /** The inbox's background fibers still running (reconnect, lease renewal, rebalancing, count retries): 0 once closed. */
   readonly runningLoops: () => number
 }
@@ -130,33 +139,66 @@ interface Envelope {
   readonly event: TicketEvent
 }
 
-/** KEYS: dedupe, pending zset. ARGV: limit, pending ttl. → "ok" | "pending" | "done" | "full:<n>" */
+/**
+ * Claim a batch's delivery keys. KEYS: pending zset, then one dedupe key per entry. ARGV: limit, claim ttl (ms),
+ * the replica's token. → one verdict per entry: "ok" (claimed: the key holds "pending:<token>") | "pending…"
+ * (being accepted elsewhere) | "done" | "full:<n>". The claims of the batch count towards the limit as they are
+ * made, so one batch cannot overshoot it.
+ */
 const BEGIN = `
-local v = redis.call('GET', KEYS[1])
-if v then return v end
-local n = redis.call('ZCARD', KEYS[2])
-if n >= tonumber(ARGV[1]) then return 'full:' .. n end
-redis.call('SET', KEYS[1], 'pending', 'EX', ARGV[2])
-return 'ok'
+local n = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[1])
+local out = {}
+for i = 2, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  if v then
+    out[i - 1] = v
+  elseif n >= limit then
+    out[i - 1] = 'full:' .. n
+  else
+    redis.call('SET', KEYS[i], 'pending:' .. ARGV[3], 'PX', ARGV[2])
+    n = n + 1
+    out[i - 1] = 'ok'
+  end
+end
+return out
 `
 
 /**
- * KEYS: dedupe, pending zset, ticket hash, acked marker, live-waiting zset. ARGV: dedupe ttl, pending id, accepted
- * ms, accepted ISO, "1" for a live event.
+ * Mark a batch's published events done and count them pending. KEYS: pending zset, live-waiting zset, then per
+ * entry: dedupe, ticket hash, acked marker. ARGV: dedupe ttl, then per entry: pending id, accepted ms, accepted
+ * ISO, "1" for a live event.
  */
 const COMMIT = `
-redis.call('SET', KEYS[1], 'done', 'EX', ARGV[1])
-if redis.call('EXISTS', KEYS[4]) == 0 then
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-  redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
-  if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) end
+for i = 0, (#KEYS - 2) / 3 - 1 do
+  local k = 3 + 3 * i
+  local a = 2 + 4 * i
+  redis.call('SET', KEYS[k], 'done', 'EX', ARGV[1])
+  if redis.call('EXISTS', KEYS[k + 2]) == 0 then
+    redis.call('ZADD', KEYS[1], ARGV[a + 1], ARGV[a])
+    redis.call('HSET', KEYS[k + 1], ARGV[a], ARGV[a + 2])
+    if ARGV[a + 3] == '1' then redis.call('ZADD', KEYS[2], ARGV[a + 1], ARGV[a]) end
+  end
 end
 return 1
 `
 
-/** KEYS: dedupe. Forget a delivery whose publish failed, so the sender's retry is accepted. */
+/**
+ * KEYS: dedupe keys. ARGV: the replica's token. Forget this replica's claims of deliveries whose publish failed, so
+ * the senders' retries are accepted (a claim that expired meanwhile and was made again elsewhere is not touched).
+ */
 const ABORT = `
-if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == 'pending:' .. ARGV[1] then redis.call('DEL', KEYS[i]) end
+end
+return 1
+`
+
+/** KEYS: dedupe keys. ARGV: the replica's token, claim ttl (ms). Extend this replica's claims still in flight. */
+const RENEW = `
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == 'pending:' .. ARGV[1] then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+end
 return 1
 `
 
@@ -180,11 +222,44 @@ return 1
 `
 
 /**
- * How long a delivery key stays "pending" (publish in progress). A replica killed mid-publish leaves it behind;
- * the sender's retries are answered 5xx until it expires, then accepted. Longer than the confirm timeout.
+ * How long a claim on a delivery key ("pending:<token>", publish in progress) lasts without renewal (ms). The
+ * replica renews its claims in flight every `CLAIM_RENEW_MS`, so a publish waiting for its confirm up to
+ * `CONFIRM_TIMEOUT_MS` keeps its claim; a replica killed mid-accept stops renewing, and its claims expire within
+ * this time — within the `CLAIM_WAIT_MS` another replica waits for them, so the sender's retry is accepted at once.
  */
-const PENDING_TTL_SECONDS = 20
+const CLAIM_TTL_MS = 3_000
+const CLAIM_RENEW_MS = 1_000
 const CONFIRM_TIMEOUT_MS = 10_000
+/** Most accepts in one batch (one claim script, one round of publisher confirms, one commit script). */
+const ACCEPT_BATCH_LIMIT = 256
+/**
+ * How long an accept waits for another replica's claim on its delivery key, polling every `CLAIM_POLL_MS`: longer
+ * than a claim lasts without renewal, so a claim left by a replica that was killed mid-accept expires within it.
+ */
+const CLAIM_WAIT_MS = 4_000
+const CLAIM_POLL_MS = 50
+
+/**
+ * A Lua script run by its SHA-1 (`EVALSHA`), so the script's text is not sent and hashed on every call; loaded
+ * with `EVAL` when Redis does not know it (first use, or after a Redis restart flushed its script cache).
+ */
+const luaScript = (lua: string) => {
+  const sha = createHash("sha1").update(lua).digest("hex")
+  return (redis: Redis, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>): Promise<unknown> =>
+    redis
+      .evalsha(sha, keys.length, ...keys, ...args)
+      .catch((e: unknown) =>
+        e instanceof Error && e.message.startsWith("NOSCRIPT")
+          ? redis.eval(lua, keys.length, ...keys, ...args)
+          : Promise.reject(e)
+      )
+}
+const beginScript = luaScript(BEGIN)
+const commitScript = luaScript(COMMIT)
+const abortScript = luaScript(ABORT)
+const renewScript = luaScript(RENEW)
+const leaseScript = luaScript(LEASE)
+const ackScript = luaScript(ACK)
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
@@ -262,6 +337,11 @@ class State {
   readonly buffers = new Map<string, Buffered>()
   delivered = 0
   handedOver = 0
+  /** Delivery keys this replica has claimed and is publishing (renewed until counted or dropped). */
+  readonly claims = new Set<string>()
+  /** Accept batches claimed in Redis, and rounds of publishes waited for together (both: since start). */
+  acceptBatches = 0
+  publishRounds = 0
   /** Partition → when its live queue last delivered to this replica (its single active consumer is here). */
   readonly lastDelivery = new Map<number, number>()
   readonly consumerTags = new Map<number, string>()
@@ -536,108 +616,240 @@ const reconnectLoop = (parts: Parts): Effect.Effect<never> => {
   return Queue.take(st.down).pipe(Effect.zipRight(attempt(0)), Effect.forever)
 }
 
-/** Accepting: dedupe in Redis, publish with a publisher confirm to the event's lane, then count it pending. */
+/** One accept waiting for its batch. */
+interface AcceptWaiter {
+  readonly event: TicketEvent
+  readonly traceparent: string | undefined
+  /** Until when it waits for another replica's claim on its delivery key. */
+  readonly claimDeadline: number
+  readonly done: (result: AcceptResult | InboxFull | Error) => void
+}
+
+/** One publish of a batch: its envelope, lane and trace context. */
+interface Outgoing {
+  readonly env: Envelope
+  readonly lane: Lane
+  readonly traceparent?: string | undefined
+}
+
+/**
+ * Accepting: dedupe in Redis, publish with publisher confirms to the event's lane, then count it pending — in
+ * batches. The accepts made within one event-loop turn form one batch (at most `ACCEPT_BATCH_LIMIT`), as the SQLite
+ * inbox's group commit does: one claim script in Redis for all its delivery keys, its publishes sent together and
+ * waited for together (one round of publisher confirms), and one commit script. Each caller is answered with its own
+ * outcome (accepted, duplicate, inbox full, or the failure), an accepted event only once the broker confirmed it and
+ * it is counted. Under load more requests are read per turn, so the batches grow with the load. Batches do not wait
+ * for one another: a batch never holds back the next one's claim.
+ */
 const accepting = ({ redis, s, st }: Parts) => {
   const { k } = s
-  const publish = (env: Envelope, lane: Lane, traceparent?: string): Promise<void> => {
+
+  /** Publish the batch's events; resolves with one error (or undefined: confirmed) per event, never rejects. */
+  const publishAll = (items: ReadonlyArray<Outgoing>): Promise<Array<Error | undefined>> => {
     const ch = st.pub
-    if (ch === undefined || !st.connected) return Promise.reject(new Error("RabbitMQ is not connected; reconnecting"))
-    const partition = partitionOf(env.event, s.options.partitions)
-    const q = (lane === LIVE_LANE ? s.names.partitions : s.names.background)[partition]!
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no publisher confirm within ${CONFIRM_TIMEOUT_MS} ms`)),
-        CONFIRM_TIMEOUT_MS
-      )
-      try {
-        ch.sendToQueue(
-          q,
-          Buffer.from(JSON.stringify(env)),
-          {
-            persistent: true,
-            contentType: "application/json",
-            messageId: env.pendingId,
-            ...(traceparent !== undefined ? { headers: { traceparent } } : {})
-          },
-          (err: unknown) => {
-            clearTimeout(timer)
-            if (err) reject(err instanceof Error ? err : new Error(`publish not confirmed: ${String(err)}`))
-            else resolve()
-          }
-        )
-      } catch (e) {
-        clearTimeout(timer)
-        reject(e instanceof Error ? e : new Error(String(e)))
+    if (ch === undefined || !st.connected) {
+      const down = new Error("RabbitMQ is not connected; reconnecting")
+      return Promise.resolve(items.map(() => down))
+    }
+    st.publishRounds++
+    return new Promise((resolve) => {
+      const results: Array<Error | undefined | null> = items.map(() => null)
+      let left = items.length
+      const settle = (i: number, error: Error | undefined) => {
+        if (results[i] !== null) return
+        results[i] = error
+        if (--left === 0) {
+          clearTimeout(timer)
+          resolve(results as Array<Error | undefined>)
+        }
       }
+      const timer = setTimeout(() => {
+        const late = new Error(`no publisher confirm within ${CONFIRM_TIMEOUT_MS} ms`)
+        items.forEach((_, i) => settle(i, late))
+      }, CONFIRM_TIMEOUT_MS)
+      items.forEach(({ env, lane, traceparent }, i) => {
+        const partition = partitionOf(env.event, s.options.partitions)
+        const q = (lane === LIVE_LANE ? s.names.partitions : s.names.background)[partition]!
+        try {
+          ch.sendToQueue(
+            q,
+            Buffer.from(JSON.stringify(env)),
+            {
+              persistent: true,
+              contentType: "application/json",
+              messageId: env.pendingId,
+              ...(traceparent !== undefined ? { headers: { traceparent } } : {})
+            },
+            (err: unknown) =>
+              settle(
+                i,
+                err ? (err instanceof Error ? err : new Error(`publish not confirmed: ${String(err)}`)) : undefined
+              )
+          )
+        } catch (e) {
+          settle(i, e instanceof Error ? e : new Error(String(e)))
+        }
+      })
     })
   }
 
-  const commit = async (env: Envelope, lane: Lane): Promise<void> => {
-    const { event } = env
-    const keys = [k.dedupe(event.source, event.deliveryKey), k.pending, k.ticket(event), k.acked(env.pendingId), k.live]
-    const args = [
-      String(s.dedupeTtl),
-      env.pendingId,
-      String(Date.parse(env.acceptedAt)),
-      env.acceptedAt,
-      lane === LIVE_LANE ? "1" : "0"
-    ]
-    await redis.eval(COMMIT, keys.length, ...keys, ...args)
+  /** Mark the published events done and count them pending (one script for the batch). */
+  const commitAll = (items: ReadonlyArray<Outgoing>): Promise<unknown> => {
+    const keys: Array<string> = [k.pending, k.live]
+    const args: Array<string> = [String(s.dedupeTtl)]
+    for (const { env, lane } of items) {
+      keys.push(k.dedupe(env.event.source, env.event.deliveryKey), k.ticket(env.event), k.acked(env.pendingId))
+      args.push(env.pendingId, String(Date.parse(env.acceptedAt)), env.acceptedAt, lane === LIVE_LANE ? "1" : "0")
+    }
+    return commitScript(redis, keys, args)
   }
 
-  const acceptAsync = async (
-    event: TicketEvent,
-    traceparent: string | undefined
-  ): Promise<AcceptResult | InboxFull> => {
-    const dedupe = k.dedupe(event.source, event.deliveryKey)
-    const limit = s.options.hardLimit
-    const deadline = Date.now() + 3_000
-    for (;;) {
-      const r = String(await redis.eval(BEGIN, 2, dedupe, k.pending, String(limit), String(PENDING_TTL_SECONDS)))
-      if (r === "done") return { _tag: "Duplicate" }
-      if (r.startsWith("full:")) return new InboxFull({ depth: Number(r.slice(5)), limit })
-      if (r === "ok") break
-      // Another replica is accepting the same delivery right now: wait for its outcome.
-      if (Date.now() > deadline) throw new Error(`delivery "${event.deliveryKey}" is being accepted elsewhere; retry`)
-      await sleep(50)
+  const envelope = (event: TicketEvent): Envelope => ({
+    pendingId: randomUUID(),
+    acceptedAt: new Date().toISOString(),
+    event
+  })
+
+  let queued: Array<AcceptWaiter> = []
+  let scheduled = false
+
+  const enqueue = (w: AcceptWaiter): void => {
+    queued.push(w)
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(startBatches)
     }
-    const env: Envelope = { pendingId: randomUUID(), acceptedAt: new Date().toISOString(), event }
-    const lane = laneOf(event)
-    try {
-      await publish(env, lane, traceparent)
-    } catch (e) {
-      await redis.eval(ABORT, 1, dedupe).catch(() => undefined)
-      throw e
-    }
-    // Durable in the broker from here on: a failed bookkeeping write must not refuse the event.
-    await commit(env, lane).catch(() => undefined)
-    return { _tag: "Accepted", id: env.pendingId }
   }
+
+  /** The accepts made since the last turn, in batches of at most `ACCEPT_BATCH_LIMIT`. */
+  const startBatches = (): void => {
+    scheduled = false
+    const all = queued
+    queued = []
+    for (let i = 0; i < all.length; i += ACCEPT_BATCH_LIMIT) void runBatch(all.slice(i, i + ACCEPT_BATCH_LIMIT))
+  }
+
+  const runBatch = async (batch: ReadonlyArray<AcceptWaiter>): Promise<void> => {
+    if (st.pub === undefined || !st.connected) {
+      // Nothing claimed: the senders retry once the connection is back.
+      const down = new Error("RabbitMQ is not connected; reconnecting")
+      for (const w of batch) w.done(down)
+      return
+    }
+    st.acceptBatches++
+    let verdicts: Array<string>
+    const keys = [k.pending, ...batch.map((w) => k.dedupe(w.event.source, w.event.deliveryKey))]
+    try {
+      const r = await beginScript(redis, keys, [s.options.hardLimit, CLAIM_TTL_MS, s.replicaToken])
+      verdicts = (r as Array<unknown>).map(String)
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e))
+      for (const w of batch) w.done(error)
+      return
+    }
+    const claims: Array<{ readonly w: AcceptWaiter; readonly out: Outgoing; readonly key: string }> = []
+    batch.forEach((w, i) => {
+      const r = verdicts[i] ?? ""
+      if (r === "ok")
+        claims.push({
+          w,
+          out: { env: envelope(w.event), lane: laneOf(w.event), traceparent: w.traceparent },
+          key: keys[i + 1]!
+        })
+      else if (r === "done") w.done({ _tag: "Duplicate" })
+      else if (r.startsWith("full:")) w.done(new InboxFull({ depth: Number(r.slice(5)), limit: s.options.hardLimit }))
+      else if (Date.now() > w.claimDeadline)
+        w.done(new Error(`delivery "${w.event.deliveryKey}" is being accepted elsewhere; retry`))
+      // Another replica (or an earlier accept of this batch) is accepting the same delivery: wait for its outcome.
+      else setTimeout(() => enqueue(w), CLAIM_POLL_MS)
+    })
+    if (claims.length === 0) return
+    // Renewed while in flight (`renewClaims`), until the events are counted or the claims dropped.
+    for (const c of claims) st.claims.add(c.key)
+    try {
+      await publishAndCommit(claims)
+    } finally {
+      for (const c of claims) st.claims.delete(c.key)
+    }
+  }
+
+  const publishAndCommit = async (
+    claims: ReadonlyArray<{ readonly w: AcceptWaiter; readonly out: Outgoing; readonly key: string }>
+  ): Promise<void> => {
+    const errors = await publishAll(claims.map((c) => c.out))
+    const published = claims.filter((_, i) => errors[i] === undefined)
+    const failed = claims.filter((_, i) => errors[i] !== undefined)
+    if (failed.length > 0) {
+      // Not in the broker: drop the claims, so the senders' retries are accepted.
+      await abortScript(
+        redis,
+        failed.map((c) => c.key),
+        [s.replicaToken]
+      ).catch(() => undefined)
+      claims.forEach(({ w }, i) => {
+        const error = errors[i]
+        if (error !== undefined) w.done(error)
+      })
+    }
+    if (published.length === 0) return
+    // Durable in the broker from here on: a failed bookkeeping write must not refuse the events.
+    await commitAll(published.map((c) => c.out)).catch(() => undefined)
+    for (const { w, out } of published) w.done({ _tag: "Accepted", id: out.env.pendingId })
+  }
+
+  const acceptPromise = (event: TicketEvent, options?: AcceptOptions): Promise<AcceptResult> =>
+    new Promise((resolve, reject) =>
+      enqueue({
+        event,
+        traceparent: options?.traceparent,
+        claimDeadline: Date.now() + CLAIM_WAIT_MS,
+        done: (r) =>
+          r instanceof InboxFull ? reject(r) : r instanceof Error ? reject(fail("inbox.accept", r)) : resolve(r)
+      })
+    )
 
   const accept = (event: TicketEvent, options?: AcceptOptions): Effect.Effect<AcceptResult, StoreError | InboxFull> =>
-    Effect.flatMap(
-      Effect.tryPromise({ try: () => acceptAsync(event, options?.traceparent), catch: (e) => fail("inbox.accept", e) }),
-      (r) => (r instanceof InboxFull ? Effect.fail(r) : Effect.succeed(r))
-    )
+    Effect.async<AcceptResult, StoreError | InboxFull>((resume) => {
+      enqueue({
+        event,
+        traceparent: options?.traceparent,
+        claimDeadline: Date.now() + CLAIM_WAIT_MS,
+        done: (r) =>
+          resume(
+            r instanceof InboxFull
+              ? Effect.fail(r)
+              : r instanceof Error
+                ? Effect.fail(fail("inbox.accept", r))
+                : Effect.succeed(r)
+          )
+      })
+    })
 
   const requeue = (event: TicketEvent): Effect.Effect<string, StoreError> =>
     Effect.tryPromise({
       try: async () => {
         const deliveryKey = `${event.deliveryKey}#replay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
-        const env: Envelope = {
-          pendingId: randomUUID(),
-          acceptedAt: new Date().toISOString(),
-          event: { ...event, deliveryKey }
-        }
         // A replay is live work, whatever fed the event first.
-        await publish(env, LIVE_LANE)
-        await commit(env, LIVE_LANE).catch(() => undefined)
-        return env.pendingId
+        const out: Outgoing = { env: envelope({ ...event, deliveryKey }), lane: LIVE_LANE }
+        const [error] = await publishAll([out])
+        if (error !== undefined) throw error
+        await commitAll([out]).catch(() => undefined)
+        return out.env.pendingId
       },
       catch: (e) => fail("inbox.requeue", e)
     })
 
-  return { accept, requeue }
+  /** Extend this replica's claims still in flight (the claim renewal loop). */
+  const renewClaims = Effect.promise(() =>
+    st.claims.size === 0
+      ? Promise.resolve()
+      : renewScript(redis, [...st.claims], [s.replicaToken, CLAIM_TTL_MS]).then(
+          () => undefined,
+          () => undefined
+        )
+  )
+
+  return { accept, acceptPromise, requeue, renewClaims }
 }
 
 /** Holding tickets: the in-process hold plus a Redis lease, so no other replica works a ticket held here. */
@@ -645,7 +857,7 @@ const leasing = ({ redis, s, st }: Parts) => {
   const unlease = async (ks: string) => {
     const key = st.leases.get(ks)
     st.leases.delete(ks)
-    if (key !== undefined) await redis.eval(LEASE, 1, s.k.lease(key), s.replicaToken).catch(() => undefined)
+    if (key !== undefined) await leaseScript(redis, [s.k.lease(key)], [s.replicaToken]).catch(() => undefined)
   }
   const lease = (key: TicketKey) =>
     redis.set(s.k.lease(key), s.replicaToken, "PX", s.leaseMs, "NX").then(
@@ -655,7 +867,7 @@ const leasing = ({ redis, s, st }: Parts) => {
   /** Extend the leases of the tickets being worked on (the lease loop). */
   const renewAll = Effect.sync(() => {
     for (const key of st.leases.values())
-      void redis.eval(LEASE, 1, s.k.lease(key), s.replicaToken, String(s.leaseMs)).catch(() => undefined)
+      void leaseScript(redis, [s.k.lease(key)], [s.replicaToken, s.leaseMs]).catch(() => undefined)
   })
   const letGo = (batch: TicketBatch) =>
     Effect.promise(async () => {
@@ -817,7 +1029,7 @@ const taking = (parts: Parts, leases: ReturnType<typeof leasing>) => {
 const finishing = ({ redis, s, st }: Parts, leases: ReturnType<typeof leasing>) => {
   const { k } = s
   const uncount = (key: TicketKey, ids: ReadonlyArray<string>) =>
-    redis.eval(ACK, 3 + ids.length, k.pending, k.ticket(key), k.live, ...ids.map(k.acked), ...ids)
+    ackScript(redis, [k.pending, k.ticket(key), k.live, ...ids.map(k.acked)], ids)
   const flushLeftovers = Effect.promise(async () => {
     const todo = st.leftovers
     st.leftovers = []
@@ -980,7 +1192,7 @@ export const scopedWith = (
     const st = new State(yield* Queue.sliding<void>(1))
     const parts: Parts = { redis, s, st }
     const leases = leasing(parts)
-    const { accept, requeue } = accepting(parts)
+    const { accept, acceptPromise, requeue, renewClaims } = accepting(parts)
     const { poll, take } = taking(parts, leases)
     const { ack, release, flushLeftovers } = finishing(parts, leases)
 
@@ -988,6 +1200,7 @@ export const scopedWith = (
     yield* Effect.acquireRelease(connectAtStart(parts), () => shutdown(parts, flushLeftovers, leases))
     st.loops.push(yield* forkLoop(reconnectLoop(parts)))
     st.loops.push(yield* every(Math.max(100, Math.floor(s.leaseMs / 3)), leases.renewAll))
+    st.loops.push(yield* every(CLAIM_RENEW_MS, renewClaims))
     if (s.rebalanceMs > 0) {
       const lastHandOver = { at: 0 }
       st.loops.push(yield* every(s.rebalanceMs, rebalanceOnce(parts, lastHandOver)))
@@ -999,36 +1212,39 @@ export const scopedWith = (
       )
     )
 
-    const service: InboxService = {
-      accept,
-      requeue,
-      take,
-      poll,
-      ack,
-      release,
-      depth: redisOp("inbox.depth", () => redis.zcard(s.k.pending)),
-      pendingFor: (key) =>
-        redisOp("inbox.pendingFor", async () => {
-          const times = await redis.hvals(s.k.ticket(key))
-          if (times.length === 0) return { count: 0 }
-          // ISO instants: the earliest is the smallest string (Math.min would turn them into NaN).
-          // biome-ignore lint/complexity/useMathMinMax: strings, not numbers
-          return { count: times.length, oldestAcceptedAt: times.reduce((a, b) => (b < a ? b : a)) }
+    const service: InboxService = registerAcceptPromise(
+      {
+        accept,
+        requeue,
+        take,
+        poll,
+        ack,
+        release,
+        depth: redisOp("inbox.depth", () => redis.zcard(s.k.pending)),
+        pendingFor: (key) =>
+          redisOp("inbox.pendingFor", async () => {
+            const times = await redis.hvals(s.k.ticket(key))
+            if (times.length === 0) return { count: 0 }
+            // ISO instants: the earliest is the smallest string (Math.min would turn them into NaN).
+            // biome-ignore lint/complexity/useMathMinMax: strings, not numbers
+            return { count: times.length, oldestAcceptedAt: times.reduce((a, b) => (b < a ? b : a)) }
+          }),
+        oldestAgeSeconds: redisOp("inbox.oldest", async () => {
+          const r = await redis.zrange(s.k.pending, "0", "0", "WITHSCORES")
+          return r[1] === undefined ? 0 : Math.max(0, (Date.now() - Number(r[1])) / 1000)
         }),
-      oldestAgeSeconds: redisOp("inbox.oldest", async () => {
-        const r = await redis.zrange(s.k.pending, "0", "0", "WITHSCORES")
-        return r[1] === undefined ? 0 : Math.max(0, (Date.now() - Number(r[1])) / 1000)
-      }),
-      // `connected` changes over time: re-read it on every check.
-      checkWritable: Effect.suspend(() =>
-        Effect.zipRight(
-          st.connected
-            ? Effect.void
-            : Effect.fail(fail("inbox.checkWritable", new Error("RabbitMQ connection is down; reconnecting"))),
-          redisOp("inbox.checkWritable", () => redis.set(s.k.heartbeat, new Date().toISOString(), "EX", 3600))
-        )
-      ).pipe(Effect.asVoid)
-    }
+        // `connected` changes over time: re-read it on every check.
+        checkWritable: Effect.suspend(() =>
+          Effect.zipRight(
+            st.connected
+              ? Effect.void
+              : Effect.fail(fail("inbox.checkWritable", new Error("RabbitMQ connection is down; reconnecting"))),
+            redisOp("inbox.checkWritable", () => redis.set(s.k.heartbeat, new Date().toISOString(), "EX", 3600))
+          )
+        ).pipe(Effect.asVoid)
+      },
+      acceptPromise
+    )
     const control: RabbitInboxControl = {
       isConnected: () => st.connected,
       cutConnection: () => {
@@ -1039,6 +1255,8 @@ export const scopedWith = (
       connections: () => st.connections,
       deliveries: () => st.delivered,
       handedOver: () => st.handedOver,
+      acceptBatches: () => st.acceptBatches,
+      publishRounds: () => st.publishRounds,
       runningLoops: () => st.loops.filter((f) => f.unsafePoll() === null).length
     }
     return { service, control }

@@ -93,7 +93,7 @@ describe("the RabbitMQ inbox's scope", () => {
       for (let i = 0; i < 100 && (await watcher.zcard(replicas)) === 0; i++) await new Promise((r) => setTimeout(r, 20))
       expect(await watcher.zcard(replicas)).toBe(1)
       expect(inbox.control.isConnected()).toBe(true)
-      expect(inbox.control.runningLoops()).toBe(4)
+      expect(inbox.control.runningLoops()).toBe(5)
 
       await Effect.runPromise(Fiber.interrupt(owner))
       expect(inbox.control.runningLoops()).toBe(0)
