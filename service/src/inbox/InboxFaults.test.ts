@@ -10,6 +10,7 @@ import { Effect, Either } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { StoreError, storeCannotWrite } from "../domain/errors.js"
 import * as Sqlite from "../store/Sqlite.js"
+import type * as Inbox from "./Inbox.js"
 import * as SqliteInbox from "./SqliteInbox.js"
 import { testEvent } from "../testing/events.js"
 
@@ -80,29 +81,129 @@ describe("durable before the answer: the WAL file is synced before an accept is 
     db.close()
   })
 
-  it("accepts arriving during a sync are committed together after it; a failed sync fails its callers with a StoreError, and a retry is a duplicate", async () => {
+  /** One accept, its outcome as "Accepted" / "Duplicate" / the failure's tag once settled. */
+  const acceptOf = (inbox: Inbox.InboxService, ticketId: string) =>
+    Effect.runPromise(
+      Effect.either(inbox.accept(testEvent({ ticketId, rev: 1 }))).pipe(
+        Effect.map((r) => (Either.isLeft(r) ? r.left._tag : r.right._tag))
+      )
+    )
+  const committed = (db: Sqlite.SqliteDatabase): Array<string> =>
+    (db.prepare("SELECT ticket_id FROM inbox ORDER BY id").pluck().all() as Array<string>).slice()
+
+  it("an accept arriving during a sync commits at once and starts a sync of its own; it is answered by that sync, never by the one in flight before its commit", async () => {
     const sync = heldSync()
     const { db, inbox } = await open({ syncWal: sync.syncWal })
-    const first = Effect.runPromise(Effect.either(inbox.accept(testEvent({ ticketId: "F1", rev: 1 }))))
+    const first = acceptOf(inbox, "P1")
     expect(await settled(first)).toBe(false)
-    const second = Effect.runPromise(Effect.either(inbox.accept(testEvent({ ticketId: "F2", rev: 1 }))))
-    const third = Effect.runPromise(Effect.either(inbox.accept(testEvent({ ticketId: "F3", rev: 1 }))))
-    expect(await settled(Promise.all([second, third]))).toBe(false)
     expect(sync.calls).toHaveLength(1)
-    // not committed yet: they wait for the sync in progress
-    expect(await Effect.runPromise(inbox.depth)).toBe(1)
-    sync.calls[0]!.done(new Error("EIO: i/o error, fsync"))
-    const failed = await first
-    expect(Either.isLeft(failed) && failed.left).toBeInstanceOf(StoreError)
-    // the two are then committed in one batch and wait for a second sync, and succeed with it
-    expect(await Effect.runPromise(inbox.depth)).toBe(3)
+    const second = acceptOf(inbox, "P2")
+    expect(await settled(second)).toBe(false)
+    // committed without waiting for the first sync, and a second sync started after its commit
+    expect(committed(db)).toEqual(["P1", "P2"])
+    expect(sync.calls).toHaveLength(2)
+    // the first sync began before P2 was committed: it answers P1 only
+    sync.calls[0]!.done(null)
+    expect(await first).toBe("Accepted")
+    expect(await settled(second)).toBe(false)
+    sync.calls[1]!.done(null)
+    expect(await second).toBe("Accepted")
+    db.close()
+  })
+
+  it("syncs answer in the order they started: a later sync that ends first answers nothing until the earlier one has", async () => {
+    const sync = heldSync()
+    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const first = acceptOf(inbox, "O1")
+    expect(await settled(first)).toBe(false)
+    const second = acceptOf(inbox, "O2")
+    expect(await settled(second)).toBe(false)
+    expect(sync.calls).toHaveLength(2)
+    // The second sync covers both commits, but the first may yet fail: nobody is answered before it ends.
+    sync.calls[1]!.done(null)
+    expect(await settled(Promise.race([first, second]))).toBe(false)
+    sync.calls[0]!.done(null)
+    expect([await first, await second]).toEqual(["Accepted", "Accepted"])
+    db.close()
+  })
+
+  it("a failed sync in the middle fails every accept still waiting, those committed after it started included; later syncs that began before the failure answer nobody; a retry is a duplicate once a later sync succeeds", async () => {
+    const sync = heldSync()
+    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const a = acceptOf(inbox, "M1")
+    expect(await settled(a)).toBe(false)
+    const b = acceptOf(inbox, "M2")
+    expect(await settled(b)).toBe(false)
+    const c = acceptOf(inbox, "M3")
+    expect(await settled(c)).toBe(false)
+    expect(sync.calls).toHaveLength(3)
+    sync.calls[0]!.done(null)
+    expect(await a).toBe("Accepted")
+    // The second sync fails: M2 (committed before it began) and M3 (committed while it ran: its frames may share
+    // a page with frames whose write-back failed) fail, although the third sync then succeeds.
+    sync.calls[1]!.done(new Error("EIO: i/o error, fsync"))
+    expect([await b, await c]).toEqual(["StoreError", "StoreError"])
+    // An accept after the failure needs a sync that starts after its commit: the third one, still in flight, does not
+    // answer it.
+    const d = acceptOf(inbox, "M4")
+    expect(await settled(d)).toBe(false)
+    expect(sync.calls).toHaveLength(4)
+    sync.calls[2]!.done(null)
+    expect(await settled(d)).toBe(false)
+    sync.calls[3]!.done(null)
+    expect(await d).toBe("Accepted")
+    // The failed accepts were committed: their retries are duplicates, answered after a sync of their own.
+    const retry = acceptOf(inbox, "M2")
+    expect(await settled(retry)).toBe(false)
+    sync.calls[4]!.done(null)
+    expect(await retry).toBe("Duplicate")
+    expect(committed(db)).toEqual(["M1", "M2", "M3", "M4"])
+    db.close()
+  })
+
+  it(`at most ${Sqlite.WAL_SYNCS_IN_FLIGHT} syncs run at once: then the accepts wait uncommitted, and are committed as one batch when one ends, answered by the sync that starts after it`, async () => {
+    const sync = heldSync()
+    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const inFlight = Array.from({ length: Sqlite.WAL_SYNCS_IN_FLIGHT }, (_, i) => `L${i}`)
+    const early: Array<Promise<string>> = []
+    for (const id of inFlight) {
+      early.push(acceptOf(inbox, id))
+      expect(await settled(early[early.length - 1]!)).toBe(false)
+    }
+    expect(sync.calls).toHaveLength(Sqlite.WAL_SYNCS_IN_FLIGHT)
+    const late = [acceptOf(inbox, "W1"), acceptOf(inbox, "W2")]
+    const third = acceptOf(inbox, "W3")
+    expect(await settled(Promise.race([...late, third]))).toBe(false)
+    // held back: not committed, no sync started for them
+    expect(committed(db)).toEqual(inFlight)
+    expect(sync.calls).toHaveLength(Sqlite.WAL_SYNCS_IN_FLIGHT)
+    sync.calls[0]!.done(null)
+    expect(await early[0]!).toBe("Accepted")
+    // one batch, one new sync for the three
+    expect(committed(db)).toEqual([...inFlight, "W1", "W2", "W3"])
+    expect(sync.calls).toHaveLength(Sqlite.WAL_SYNCS_IN_FLIGHT + 1)
+    for (const call of sync.calls.slice(1, Sqlite.WAL_SYNCS_IN_FLIGHT)) call.done(null)
+    expect(await Promise.all(early)).toEqual(inFlight.map(() => "Accepted"))
+    expect(await settled(Promise.race([...late, third]))).toBe(false)
+    sync.calls[Sqlite.WAL_SYNCS_IN_FLIGHT]!.done(null)
+    expect(await Promise.all([...late, third])).toEqual(["Accepted", "Accepted", "Accepted"])
+    db.close()
+  })
+
+  it("an ack shares the inbox's syncs: it succeeds only after a sync that started after its commit", async () => {
+    const sync = heldSync()
+    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const accepted = acceptOf(inbox, "K1")
+    expect(await settled(accepted)).toBe(false)
+    sync.calls[0]!.done(null)
+    expect(await accepted).toBe("Accepted")
+    const batch = await Effect.runPromise(inbox.take)
+    const ack = Effect.runPromise(inbox.ack(batch))
+    expect(await settled(ack)).toBe(false)
+    expect(await Effect.runPromise(inbox.depth)).toBe(0)
     expect(sync.calls).toHaveLength(2)
     sync.calls[1]!.done(null)
-    expect([await second, await third].map((r) => Either.isRight(r) && r.right._tag)).toEqual(["Accepted", "Accepted"])
-    const retry = Effect.runPromise(inbox.accept(testEvent({ ticketId: "F1", rev: 1 })))
-    expect(await settled(retry)).toBe(false)
-    sync.calls[2]!.done(null)
-    expect((await retry)._tag).toBe("Duplicate")
+    await ack
     db.close()
   })
 

@@ -13,7 +13,15 @@ import {
   laneOf,
   registerAcceptPromise
 } from "./Inbox.js"
-import { durableSql, fileSyncer, Sqlite, type SqliteDatabase, sql, walFileOf } from "../store/Sqlite.js"
+import {
+  commitUnsynced,
+  durableSql,
+  Sqlite,
+  type SqliteDatabase,
+  sql,
+  type WalSync,
+  walSyncOf
+} from "../store/Sqlite.js"
 
 export interface SqliteInboxOptions {
   /** Accepting beyond this many pending events fails with `InboxFull`. */
@@ -35,8 +43,8 @@ export interface SqliteInboxOptions {
    */
   readonly unwritableHoldMs?: number
   /**
-   * Syncs the WAL file to disk and calls back (with the error, if any); default: `fsync` on libuv's thread pool.
-   * Replaced in tests to hold or fail the sync.
+   * Syncs the WAL file to disk and calls back (with the error, if any); default: `fsync` on libuv's thread pool,
+   * shared with the database's other writers (`walSyncOf`). Replaced in tests to hold or fail the syncs.
    */
   readonly syncWal?: (file: string, done: (error: Error | null) => void) => void
 }
@@ -152,20 +160,22 @@ interface Waiter {
 // of the batch, so nothing is acknowledged that was not committed.
 //
 // Durable before the answer, without blocking the loop for the fsync: on a WAL file, the batch commits with
-// synchronous=NORMAL (SQLite writes the WAL frames but does not sync them), then the WAL file is synced on
-// libuv's thread pool and only then is the batch answered. That is the sync synchronous=FULL adds after each
-// commit (https://www.sqlite.org/pragma.html#pragma_synchronous), moved off the event loop: requests keep being
-// read, verified and decoded meanwhile, and the accepts that arrive during a sync are committed together right
-// after it as the next batch, so batches grow with the load by themselves. (An apply's writes, the ack among them,
-// do the same through durableSql; see docs/service.md for the others.) A failed sync fails every caller it covered with a StoreError (a 503: the sender retries
-// and is answered "duplicate" once a sync succeeds).
+// synchronous=NORMAL (SQLite writes the WAL frames but does not sync them), then waits for a sync of the WAL file
+// that started after its commit, on libuv's thread pool, and only then is answered. That is the sync
+// synchronous=FULL adds after each commit (https://www.sqlite.org/pragma.html#pragma_synchronous), moved off the
+// event loop. The syncs are pipelined (`walSyncPipeline`): a batch does not wait for a sync in flight, it commits
+// and starts its own, up to WAL_SYNCS_IN_FLIGHT at once; only when that many are in flight do the accepts wait in
+// `pending`, to be committed together as one batch when one of them ends, so batches grow with the load by
+// themselves. (An apply's writes, the ack among them, share the same syncs through durableSql; see docs/service.md
+// for the others.) A failed sync fails every batch still waiting for a sync with a StoreError (a 503: the sender
+// retries and is answered "duplicate" once a later sync succeeds).
 const groupCommit = (
   db: SqliteDatabase,
   st: Statements,
   health: WriteHealth,
   count: { depth: number },
   hardLimit: number,
-  syncWal: SqliteInboxOptions["syncWal"],
+  wal: WalSync | undefined,
   notify: () => void
 ) => {
   let pending: Array<Waiter> = []
@@ -229,37 +239,17 @@ const groupCommit = (
       return new StoreError({ operation: "inbox.accept", cause })
     }
   }
-  const walFile = walFileOf(db)
-  const syncer = syncWal === undefined ? fileSyncer() : { sync: syncWal, idle: () => undefined }
-  /** While the WAL file is being synced, the accepts that arrive wait in `pending` and are committed after it. */
-  let syncing = false
-  const syncThenAnswer = (file: string, answer: (failure: StoreError | undefined) => void): void => {
-    syncing = true
-    syncer.sync(file, (error) => {
-      syncing = false
-      answer(error === null ? undefined : health.noteFailure(new StoreError({ operation: "inbox.sync", cause: error })))
-      flush()
-      if (!syncing) syncer.idle()
-    })
-  }
-
   const flush = (): void => {
-    if (syncing) return
+    // As many syncs as may run are in flight: the batch keeps growing until one ends (`onSettled`).
+    if (wal?.saturated() === true) return
     const batch = pending
     pending = []
     if (batch.length === 0) return
     let results: Array<EntryResult>
     const entries = batch.map((w) => ({ event: w.event, json: serialize(w.event), traceparent: w.traceparent }))
     try {
-      if (walFile === undefined) results = acceptBatchTx(entries, new Date().toISOString())
-      else {
-        db.pragma("synchronous = NORMAL")
-        try {
-          results = acceptBatchTx(entries, new Date().toISOString())
-        } finally {
-          db.pragma("synchronous = FULL")
-        }
-      }
+      const now = new Date().toISOString()
+      results = wal === undefined ? acceptBatchTx(entries, now) : commitUnsynced(db, () => acceptBatchTx(entries, now))
     } catch (cause) {
       // Rolled back: nobody in the batch is acknowledged.
       const bytes = entries.reduce((n, e) => n + (typeof e.json === "string" ? e.json.length : 0), 0)
@@ -278,12 +268,17 @@ const groupCommit = (
       const json = entries[i]!.json
       if (r._tag === "StoreError") health.noteFailure(r, typeof json === "string" ? json.length : 0)
     })
-    if (walFile === undefined) {
+    if (wal === undefined) {
       batch.forEach((w, i) => w.done(results[i]!))
       return
     }
-    syncThenAnswer(walFile, (failure) => batch.forEach((w, i) => w.done(failure ?? results[i]!)))
+    wal.afterCommit((error) => {
+      const failure =
+        error === null ? undefined : health.noteFailure(new StoreError({ operation: "inbox.sync", cause: error }))
+      batch.forEach((w, i) => w.done(failure ?? results[i]!))
+    })
   }
+  wal?.onSettled(flush)
 
   const enqueue = (event: TicketEvent, options: AcceptOptions | undefined, done: Waiter["done"]): void => {
     if (pending.push({ event, traceparent: options?.traceparent ?? null, done }) === 1) setImmediate(flush)
@@ -320,9 +315,11 @@ export const make = (db: SqliteDatabase, options: SqliteInboxOptions): Effect.Ef
     const health = writeHealth(db, st, options.unwritableHoldMs ?? 5000)
     const { noteFailure, writeBlocked } = health
 
-    const enqueue = groupCommit(db, st, health, count, options.hardLimit, options.syncWal, () => Effect.runSync(notify))
+    // The WAL file's syncs, shared by the accepts' batches and the acks.
+    const wal = walSyncOf(db, options.syncWal)
+    const enqueue = groupCommit(db, st, health, count, options.hardLimit, wal, () => Effect.runSync(notify))
     // An ack is on disk before it succeeds, its fsync off the event loop (the applied events are gone for good).
-    const durable = durableSql(db)
+    const durable = durableSql(db, wal)
     const failed = (r: EntryResult): r is InboxFull | StoreError => r._tag === "InboxFull" || r._tag === "StoreError"
 
     const accept = (event: TicketEvent, options?: AcceptOptions): Effect.Effect<AcceptResult, StoreError | InboxFull> =>

@@ -64,6 +64,46 @@ describe("durableSql", () => {
     db.close()
   })
 
+  it("a write committed while a sync is in flight starts a sync of its own and waits for it; the earlier sync answers only the writes before it", async () => {
+    const db = open()
+    const held = heldSync()
+    const durable = durableSql(db, held.sync)
+    const insert = (v: number) =>
+      Effect.runFork(durable("t.insert", () => db.prepare("INSERT INTO t (v) VALUES (?)").run(v).changes))
+    const first = insert(1)
+    await new Promise((r) => setTimeout(r, 20))
+    const second = insert(2)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(db.prepare("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 2 })
+    expect(held.calls).toHaveLength(2)
+    held.calls[0]!.done(null)
+    expect(await Effect.runPromise(Fiber.join(first))).toBe(1)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(second.unsafePoll()).toBeNull()
+    held.calls[1]!.done(null)
+    expect(await Effect.runPromise(Fiber.join(second))).toBe(1)
+    db.close()
+  })
+
+  it("a failed sync fails the writes committed while it ran too, although a later sync succeeds", async () => {
+    const db = open()
+    const held = heldSync()
+    const durable = durableSql(db, held.sync)
+    const insert = (v: number) =>
+      Effect.runFork(durable("t.insert", () => db.prepare("INSERT INTO t (v) VALUES (?)").run(v).changes))
+    const first = insert(1)
+    await new Promise((r) => setTimeout(r, 20))
+    const second = insert(2)
+    await new Promise((r) => setTimeout(r, 20))
+    held.calls[1]!.done(null)
+    held.calls[0]!.done(new Error("EIO"))
+    for (const fiber of [first, second]) {
+      const exit = await Effect.runPromiseExit(Fiber.join(fiber))
+      expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("t.insert.sync")
+    }
+    db.close()
+  })
+
   it("syncs the real WAL file by default, and is plain sql on a database without one", async () => {
     const db = open()
     expect(
