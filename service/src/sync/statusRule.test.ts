@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest"
 import type { StatusLog, StatusSeen } from "../domain/records.js"
 import {
+  beginWrite,
+  dropWriteIntent,
   EMPTY_STATUS_LOG,
   helpdeskStatusNow,
   newestHelpdeskChange,
@@ -11,7 +13,9 @@ import {
   STATUS_SEEN_CAP,
   statusTargets,
   workitemNeedsMove,
-  workitemStatusNow
+  workitemStatusNow,
+  writeDone,
+  writeNotDone
 } from "./statusRule.js"
 
 /** Seconds after a fixed origin, as ISO-8601. */
@@ -229,6 +233,31 @@ describe("observeAgent, a workitem read by the write-back reconciliation", () =>
       moves: [...closed.moves!, { at: t(90), to: "s-open" }]
     }
     expect(observeAgent(log, { statusId: "s-closed", dateModified: t(60) }, "s-open")).toBe(log)
+  })
+})
+
+describe("a write's intent", () => {
+  const intent = { after: t(10), value: "closed", status: "solved", matches: ["solved"] }
+  it("is recorded before the write and replaced by the write's record", () => {
+    const attempt = beginWrite(helpdesk(seen(10, "open")), intent)
+    expect(attempt.recorded).toBe(true)
+    expect(attempt.log.written).toEqual([{ ...intent, intent: true }])
+    expect(writeDone(attempt, { ...intent, at: t(20) }).written).toEqual([{ ...intent, at: t(20) }])
+  })
+  it("goes when the write cannot have landed, and stays when it may have", () => {
+    const attempt = beginWrite(helpdesk(seen(10, "open")), intent)
+    expect(writeNotDone(attempt, false).written).toEqual([])
+    expect(writeNotDone(attempt, true).written).toEqual([{ ...intent, intent: true }])
+    // The ticket had the status already: this attempt's intent goes.
+    expect(writeDone(attempt, undefined).written).toEqual([])
+  })
+  it("of an earlier attempt stays the one: a later attempt neither records nor drops it", () => {
+    const earlier = writeNotDone(beginWrite(helpdesk(seen(10, "open")), intent), true)
+    const again = beginWrite(earlier, { ...intent, after: t(15) })
+    expect(again.recorded).toBe(false)
+    expect(writeNotDone(again, false)).toBe(earlier)
+    expect(writeDone(again, undefined)).toBe(earlier)
+    expect(dropWriteIntent(earlier, "solved").written).toEqual([])
   })
 })
 

@@ -54,6 +54,56 @@ export const observeWritten = (log: StatusLog, written: StatusWritten): StatusLo
   written: [...log.written, written].slice(-STATUS_WRITTEN_CAP)
 })
 
+/** Whether the log holds the intent of a write of this helpdesk status. */
+export const hasWriteIntent = (log: StatusLog, status: string): boolean =>
+  log.written.some((w) => w.intent === true && w.status === status)
+
+/** The log without the intents of writes of this helpdesk status. */
+export const dropWriteIntent = (log: StatusLog, status: string): StatusLog =>
+  hasWriteIntent(log, status)
+    ? { ...log, written: log.written.filter((w) => !(w.intent === true && w.status === status)) }
+    : log
+
+/**
+ * A status write on its way: the log with its intent, the status written, and whether this attempt recorded the
+ * intent (an earlier attempt's intent of the same status stays the one: that attempt's write may have landed).
+ */
+export interface WriteAttempt {
+  readonly log: StatusLog
+  readonly status: string
+  readonly recorded: boolean
+}
+
+/**
+ * The log with a write's intent recorded, before the write goes out: if its answer is lost (a timeout, a `kill -9`
+ * between the write and its record), its echo is still known as Workbridge's.
+ */
+export const beginWrite = (
+  log: StatusLog,
+  intent: Omit<StatusWritten, "at" | "intent" | "status"> & { readonly status: string }
+): WriteAttempt =>
+  hasWriteIntent(log, intent.status)
+    ? { log, status: intent.status, recorded: false }
+    : { log: observeWritten(log, { ...intent, intent: true }), status: intent.status, recorded: true }
+
+/**
+ * The log after a write that did not answer with success: this attempt's intent goes when its status cannot have
+ * been written (a rate limit, a failed read, a change not seen yet) and stays when it may have been (no answer, a
+ * server error); an earlier attempt's stays either way.
+ */
+export const writeNotDone = (attempt: WriteAttempt, mayHaveWritten: boolean): StatusLog =>
+  attempt.recorded && !mayHaveWritten ? dropWriteIntent(attempt.log, attempt.status) : attempt.log
+
+/**
+ * The log after a write that answered: the write's record replaces the intents of its status; when the ticket had
+ * the status already (nothing written), this attempt's intent goes and an earlier attempt's stays (its write landed
+ * before its answer was lost).
+ */
+export const writeDone = (attempt: WriteAttempt, written: StatusWritten | undefined): StatusLog =>
+  written !== undefined
+    ? observeWritten(dropWriteIntent(attempt.log, attempt.status), written)
+    : writeNotDone(attempt, false)
+
 /** The workitem's status as far as Workbridge knows: an agent's newer change, else the status it set itself. */
 export const workitemStatusNow = (log: StatusLog, ownStatusId: string | undefined): string | undefined => {
   const agent = log.agent
