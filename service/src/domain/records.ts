@@ -111,6 +111,11 @@ export interface AgentStatus {
   readonly eventAt: string
   /** The workitem's status in that change. */
   readonly lastStatusId?: string
+  /**
+   * When that status took its value, where the change said so (a reconciliation's read: `dateStatusChanged`), or when
+   * that change moved it. What an older change arriving late (its delivery retried) times an unseen move by.
+   */
+  readonly lastStatusAt?: string
   /** The newest change that moved the status: its status, when (Genesys's clock), and the change itself. */
   readonly statusId?: string
   readonly statusAt?: string

@@ -125,8 +125,8 @@ describe("observeAgent", () => {
     expect(closed.agent).toMatchObject({ statusId: "s-closed", statusAt: t(100) })
     const edited = agent(closed, 120, "s-closed", "s-open")
     expect(edited.agent).toMatchObject({ statusId: "s-closed", statusAt: t(100), eventAt: t(120) })
-    // Older than the newest recorded: ignored.
-    expect(agent(edited, 110, "s-open", "s-open")).toBe(edited)
+    // Older than the newest recorded and older than the agent's status change known: ignored.
+    expect(agent(edited, 90, "s-open", "s-open")).toBe(edited)
   })
 
   it("does not take the status Workbridge set for an agent's change", () => {
@@ -233,6 +233,65 @@ describe("observeAgent, a workitem read by the write-back reconciliation", () =>
       moves: [...closed.moves!, { at: t(90), to: "s-open" }]
     }
     expect(observeAgent(log, { statusId: "s-closed", dateModified: t(60) }, "s-open")).toBe(log)
+  })
+})
+
+describe("observeAgent, a change whose event came after a newer one's", () => {
+  // Seed 19 of the two-way chaos (zendesk/40): created Open (207); a person set pending (429), solved (649); the agent
+  // closed (767) and reopened (877) while the service was down, the trigger chain retrying both deliveries; after the
+  // restart Workbridge moved the workitem to Resolved for the person's solved (959, knowing of neither agent change),
+  // and the reconciliation's read (Open, its status changed at 877) came before the close's delivery.
+  const base = (): StatusLog => ({
+    ...helpdesk(seen(207, "new"), seen(429, "pending"), seen(649, "solved"), seen(660, "solved")),
+    movedAt: t(959),
+    movedTo: "s-resolved",
+    moves: [
+      { at: t(207), to: "s-open" },
+      { at: t(959), to: "s-resolved" }
+    ]
+  })
+  const read = { statusId: "s-open", dateModified: t(877), statusChangedAt: t(877), modifiedBy: "agent" }
+  const close = { statusId: "s-closed", statusChanged: true, dateModified: t(767), modifiedBy: "agent" }
+
+  it("takes the late close as showing that the newer change's status is the agent's move", () => {
+    // The newer change alone, as an event listing no changes: Open, the status the workitem was created with, is no
+    // change as far as the log knows. (The read's own `dateStatusChanged` says so too: below.)
+    const { statusChangedAt: _at, ...unlisted } = read
+    const afterRead = observeAgent(base(), unlisted, "s-resolved")
+    expect(afterRead.agent?.statusAt).toBeUndefined()
+    expect(statusTargets(afterRead, ctx)?.winner.side).toBe("helpdesk")
+    // The close's late delivery shows the workitem was Closed at 767: the Open seen at 877 is the agent's reopen,
+    // newer than the person's solved — written back, and the workitem moved back to Open.
+    const late = observeAgent(afterRead, close, "s-resolved")
+    expect(late.agent).toMatchObject({ statusId: "s-open", statusAt: t(877), eventAt: t(877) })
+    const targets = statusTargets(late, ctx)
+    expect(targets).toMatchObject({ winner: { side: "agent", statusId: "s-open" }, statusId: "s-open" })
+    expect(targets?.helpdesk).toEqual({ status: "open", value: "open" })
+    expect(workitemNeedsMove(targets, workitemStatusNow(late, "s-resolved"))).toBe(true)
+  })
+
+  it("takes the late change as the agent's newest when the newer one kept its status (an edit)", () => {
+    const edit = { statusId: "s-closed", statusChanged: false, dateModified: t(800), modifiedBy: "agent" }
+    const edited = observeAgent(base(), edit, "s-resolved")
+    expect(edited.agent?.statusAt).toBeUndefined()
+    expect(observeAgent(edited, close, "s-resolved").agent).toMatchObject({ statusId: "s-closed", statusAt: t(767) })
+  })
+
+  it("leaves the late change the agent's newest when a move of Workbridge's explains the newer status", () => {
+    const moved: StatusLog = { ...base(), moves: [...base().moves!, { at: t(800), to: "s-open" }] }
+    const afterRead = observeAgent(moved, { ...read, statusChangedAt: t(800) }, "s-resolved")
+    expect(observeAgent(afterRead, close, "s-resolved").agent).toMatchObject({
+      statusId: "s-closed",
+      statusAt: t(767)
+    })
+  })
+
+  it("ignores a late change older than the agent's status change known, or that moved nothing", () => {
+    const reopened = observeAgent(base(), { ...read, statusChanged: true }, "s-resolved")
+    expect(reopened.agent).toMatchObject({ statusId: "s-open", statusAt: t(877) })
+    expect(observeAgent(reopened, close, "s-resolved")).toBe(reopened)
+    const afterRead = observeAgent(base(), read, "s-resolved")
+    expect(observeAgent(afterRead, { ...close, statusChanged: false }, "s-resolved")).toBe(afterRead)
   })
 })
 

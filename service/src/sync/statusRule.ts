@@ -123,31 +123,32 @@ const statusAsOf = (log: StatusLog, upTo: (t: number) => boolean): string | unde
   return known?.to
 }
 
+/** An agent's change of the workitem, as `observeAgent` takes it. */
+export type AgentChange = {
+  readonly statusId?: string | undefined
+  /** The event's own word on whether the status moved (its `changes`), when it has one. */
+  readonly statusChanged?: boolean | undefined
+  readonly dateModified: string
+  /** When the status took its value, where known (a reconciliation's read); else `dateModified`. */
+  readonly statusChangedAt?: string | undefined
+  readonly modifiedBy?: string | undefined
+}
+
 /**
- * The log with an agent's change of the workitem recorded (nothing when one as new was recorded already). It moves
- * the agent's status time only when the change moved the status: as its event's `changes` say, else when its status
- * differs from the one the workitem had (`ownStatusId`: the status Workbridge set, unless an agent's change came
- * after that).
+ * The log with an agent's change of the workitem recorded. It moves the agent's status time only when the change
+ * moved the status: as its event's `changes` say, else when its status differs from the one the workitem had
+ * (`ownStatusId`: the status Workbridge set, unless an agent's change came after that). A change older than the
+ * newest one recorded (its delivery came late: {@link observeLateAgent}) counts only when it tells of a status change
+ * newer than the one known.
  */
-export const observeAgent = (
-  log: StatusLog,
-  change: {
-    readonly statusId?: string | undefined
-    /** The event's own word on whether the status moved (its `changes`), when it has one. */
-    readonly statusChanged?: boolean | undefined
-    readonly dateModified: string
-    /** When the status took its value, where known (a reconciliation's read); else `dateModified`. */
-    readonly statusChangedAt?: string | undefined
-    readonly modifiedBy?: string | undefined
-  },
-  ownStatusId: string | undefined
-): StatusLog => {
+export const observeAgent = (log: StatusLog, change: AgentChange, ownStatusId: string | undefined): StatusLog => {
   const before = log.agent
-  if (before !== undefined && ms(change.dateModified) <= ms(before.eventAt)) return log
+  const statusAt = change.statusChangedAt ?? change.dateModified
+  if (before !== undefined && ms(change.dateModified) <= ms(before.eventAt))
+    return observeLateAgent(log, before, change, statusAt)
   // A workitem read by the write-back reconciliation whose last change was Workbridge's own names nobody, and its
   // time is that change's, not its status's: its status is no news when it is the one the workitem had then as far
   // as the log knows (Workbridge's latest move up to then, or an agent's later status change).
-  const statusAt = change.statusChangedAt ?? change.dateModified
   const at = ms(statusAt)
   if (change.modifiedBy === undefined && change.statusId !== undefined) {
     if (statusAsOf(log, (t) => t <= at) === change.statusId) return log
@@ -163,16 +164,66 @@ export const observeAgent = (
     ? {
         eventAt: change.dateModified,
         lastStatusId: change.statusId!,
+        lastStatusAt: statusAt,
         statusId: change.statusId!,
         statusAt,
         change: change as Readonly<Record<string, unknown>>
       }
     : {
-        ...before,
+        ...withoutLastStatusAt(before),
         eventAt: change.dateModified,
-        ...(change.statusId !== undefined ? { lastStatusId: change.statusId } : {})
+        ...(change.statusId !== undefined ? { lastStatusId: change.statusId } : {}),
+        ...lastStatusAtOf(before, change)
       }
   return { ...log, agent }
+}
+
+const withoutLastStatusAt = (a: AgentStatus | undefined): Omit<AgentStatus, "lastStatusAt"> | undefined => {
+  if (a === undefined) return undefined
+  const { lastStatusAt: _dropped, ...rest } = a
+  return rest
+}
+
+/** When a change that did not move the status says its status took its value: its own word, else the one before. */
+const lastStatusAtOf = (before: AgentStatus | undefined, change: AgentChange): { readonly lastStatusAt?: string } => {
+  if (change.statusChangedAt !== undefined) return { lastStatusAt: change.statusChangedAt }
+  const kept =
+    before?.lastStatusAt !== undefined && (change.statusId === undefined || change.statusId === before.lastStatusId)
+      ? before.lastStatusAt
+      : undefined
+  return kept === undefined ? {} : { lastStatusAt: kept }
+}
+
+/**
+ * An agent's change whose event came after a newer one's: the trigger chain retried its delivery while the service
+ * was down, and the next change's event — or the write-back reconciliation's read of the workitem — came first. The
+ * newer one was judged without it: a reconciliation's read at the status the log last knew (the workitem's first
+ * status, say) looked like no change, though the late event shows the agent had moved it elsewhere in between. So a
+ * late change that moved the status, later than the agent's status change known, is the agent's newest status
+ * change — unless the newer change shows another status: then the status moved again between the two, which is the
+ * newest change, timed by when the newer one says its status took its value (else by its time); only a move of
+ * Workbridge's recorded in between leaves the late change the agent's newest.
+ */
+const observeLateAgent = (log: StatusLog, before: AgentStatus, change: AgentChange, statusAt: string): StatusLog => {
+  const statusId = change.statusId
+  const at = ms(statusAt)
+  if (statusId === undefined) return log
+  // The agent's status change known is as new: nothing to learn (also the very change, seen again).
+  if (before.statusAt !== undefined && ms(before.statusAt) >= at) return log
+  if (change.modifiedBy === undefined && statusAsOf(log, (t) => t <= at) === statusId) return log
+  const had = statusAsOf(log, (t) => t < at)
+  const moved = change.statusChanged ?? (had !== undefined && had !== statusId)
+  if (!moved) return log
+  const recorded = change as Readonly<Record<string, unknown>>
+  const newer = before.lastStatusId
+  const late: AgentStatus = { ...before, statusId, statusAt, change: recorded }
+  if (newer === undefined || newer === statusId) return { ...log, agent: late }
+  const until = ms(before.eventAt)
+  const ours = (log.moves ?? []).some((m) => m.to === newer && ms(m.at) > at && ms(m.at) <= until)
+  if (ours) return { ...log, agent: late }
+  const movedAt =
+    before.lastStatusAt !== undefined && ms(before.lastStatusAt) > at ? before.lastStatusAt : before.eventAt
+  return { ...log, agent: { ...before, statusId: newer, statusAt: movedAt, change: recorded } }
 }
 
 /**

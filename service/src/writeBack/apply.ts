@@ -191,7 +191,9 @@ export const classifyWriteFailure = (e: ReadError): WriteFailure => {
 
 /** An agent status of the log, for the debug log (without the change it came from). */
 export const agentSummary = (a: StatusLog["agent"]) =>
-  a === undefined ? undefined : { eventAt: a.eventAt, statusId: a.statusId, statusAt: a.statusAt, last: a.lastStatusId }
+  a === undefined
+    ? undefined
+    : { eventAt: a.eventAt, statusId: a.statusId, statusAt: a.statusAt, last: a.lastStatusId, lastAt: a.lastStatusAt }
 
 /** Write back the ticket's `genesys` entries (sorted by revision, oldest first; never empty). */
 export const writeBackEntries = (
@@ -305,13 +307,17 @@ export const writeBackEntries = (
         "write-back decision"
       )
 
-    const statusName = deps.statuses().find((s) => s.id === change.statusId)?.name
     const assignee =
       isNew && change.assigneeId !== undefined ? options.assignees?.[key.source]?.[change.assigneeId] : undefined
     // What goes to the helpdesk: the status the rule wants there, and — for an agent's change that won — its
     // assignee and the note.
     const agentWon = targets?.winner.side === "agent"
     const target = agentWon ? ctx.agentTarget(targets.winner.statusId) : undefined
+    // The note names the status written: the agent's that won (an older change arriving late may have shown the
+    // agent's newest status change to be another one), else the change's own.
+    const statusName = deps
+      .statuses()
+      .find((s) => s.id === (agentWon ? targets.winner.statusId : change.statusId))?.name
     // A person's helpdesk change is newer (or no status change decides) and the helpdesk has its status: only an
     // assignee of the agent's change is left to write.
     if (!agentWon && targets?.helpdesk === undefined && assignee === undefined)
