@@ -268,6 +268,8 @@ describe("observeAgent, a change whose event came after a newer one's", () => {
     expect(targets).toMatchObject({ winner: { side: "agent", statusId: "s-open" }, statusId: "s-open" })
     expect(targets?.helpdesk).toEqual({ status: "open", value: "open" })
     expect(workitemNeedsMove(targets, workitemStatusNow(late, "s-resolved"))).toBe(true)
+    // The read, whose status changed at 877 with no move of Workbridge's then, is the agent's reopen by itself.
+    expect(observeAgent(base(), read, "s-resolved").agent).toMatchObject({ statusId: "s-open", statusAt: t(877) })
   })
 
   it("takes the late change as the agent's newest when the newer one kept its status (an edit)", () => {
@@ -292,6 +294,36 @@ describe("observeAgent, a change whose event came after a newer one's", () => {
     expect(observeAgent(reopened, close, "s-resolved")).toBe(reopened)
     const afterRead = observeAgent(base(), read, "s-resolved")
     expect(observeAgent(afterRead, { ...close, statusChanged: false }, "s-resolved")).toBe(afterRead)
+  })
+})
+
+describe("observeAgent, a read of the workitem whose status changed after everything the log knows", () => {
+  // Seed 23 of the two-way chaos (zendesk/27): the agent closed at 431 (written back); a person set pending at 543;
+  // Workbridge moved the workitem to Waiting but was killed before it wrote the link, and the retry found it there
+  // and sent nothing — the move is not in the log; the agent closed it again at 831, and the reconciliation's read
+  // (Closed, its status changed at 831) came before the delivery, which was then a duplicate.
+  const log = (): StatusLog => {
+    const closed = agent({ ...EMPTY_STATUS_LOG, moves: [{ at: t(150), to: "s-open" }] }, 431, "s-closed", "s-open")
+    return observeHelpdesk(closed, [seen(150, "new"), seen(432, "solved"), seen(543, "pending"), seen(740, "pending")])
+  }
+  const read = { statusId: "s-closed", dateModified: t(831), statusChangedAt: t(831), modifiedBy: "agent" }
+
+  it("takes the read's status change as the agent's, though the log thought the workitem at that status", () => {
+    const reclosed = observeAgent(log(), read, "s-closed")
+    expect(reclosed.agent).toMatchObject({ statusId: "s-closed", statusAt: t(831) })
+    expect(statusTargets(reclosed, ctx)?.winner).toMatchObject({ side: "agent", statusId: "s-closed" })
+  })
+
+  it("not when the log knows the status change it names: the agent's, or a move of Workbridge's", () => {
+    expect(
+      observeAgent(log(), { ...read, dateModified: t(900), statusChangedAt: t(431) }, "s-closed").agent?.statusAt
+    ).toBe(t(431))
+    const ours: StatusLog = { ...log(), moves: [...log().moves!, { at: t(831), to: "s-closed" }] }
+    expect(observeAgent(ours, read, "s-closed").agent?.statusAt).toBe(t(431))
+    // A read naming nobody is judged by Workbridge's moves as before.
+    const { modifiedBy: _by, ...nobody } = read
+    const before = log()
+    expect(observeAgent(before, nobody, "s-closed")).toBe(before)
   })
 })
 

@@ -159,7 +159,10 @@ export const observeAgent = (log: StatusLog, change: AgentChange, ownStatusId: s
   const had = statusAsOf(log, (t) => t < at) ?? workitemStatusNow(log, log.movedTo ?? ownStatusId)
   // The event's `changes`, when it lists them, say it outright: a Workbridge move the log missed (its answer lost
   // to a timeout or a kill) may have been what the agent changed from.
-  const moved = change.statusId !== undefined && (change.statusChanged ?? change.statusId !== had)
+  const moved =
+    change.statusId !== undefined &&
+    (change.statusChanged ??
+      (change.statusId !== had || unseenStatusChange(log, change, at)))
   const agent: AgentStatus = moved
     ? {
         eventAt: change.dateModified,
@@ -195,6 +198,25 @@ const lastStatusAtOf = (before: AgentStatus | undefined, change: AgentChange): {
 }
 
 /**
+ * Whether a read of the workitem that names an agent (the write-back reconciliation's: no `changes`, but its
+ * `dateStatusChanged`) shows a status change the log has not seen: its status took its value then, and neither a move
+ * of Workbridge's (within the API's whole second) nor the agent's status change known was made then. The log may
+ * take the workitem for having been at that status all along: a move of Workbridge's to another status whose answer
+ * was lost (a `kill -9` before the link was written; the retry found the workitem there and sent nothing) is not in
+ * it. A time older than the moves the log keeps tells nothing.
+ */
+const unseenStatusChange = (log: StatusLog, change: AgentChange, at: number): boolean => {
+  if (change.statusChangedAt === undefined || change.statusId === undefined || change.modifiedBy === undefined)
+    return false
+  const moves = log.moves ?? []
+  const oldest = moves[0]
+  if (oldest === undefined || (moves.length >= STATUS_MOVES_CAP && at <= ms(oldest.at))) return false
+  const near = (t: string | undefined) => t !== undefined && Math.abs(ms(t) - at) < WHOLE_SECOND
+  if (moves.some((m) => m.to === change.statusId && near(m.at))) return false
+  return !(log.agent?.statusId === change.statusId && near(log.agent.statusAt))
+}
+
+/**
  * An agent's change whose event came after a newer one's: the trigger chain retried its delivery while the service
  * was down, and the next change's event — or the write-back reconciliation's read of the workitem — came first. The
  * newer one was judged without it: a reconciliation's read at the status the log last knew (the workitem's first
@@ -212,7 +234,9 @@ const observeLateAgent = (log: StatusLog, before: AgentStatus, change: AgentChan
   if (before.statusAt !== undefined && ms(before.statusAt) >= at) return log
   if (change.modifiedBy === undefined && statusAsOf(log, (t) => t <= at) === statusId) return log
   const had = statusAsOf(log, (t) => t < at)
-  const moved = change.statusChanged ?? (had !== undefined && had !== statusId)
+  const moved =
+    change.statusChanged ??
+    (had !== undefined && (had !== statusId || unseenStatusChange(log, change, at)))
   if (!moved) return log
   const recorded = change as Readonly<Record<string, unknown>>
   const newer = before.lastStatusId
