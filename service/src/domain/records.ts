@@ -133,8 +133,11 @@ export interface StatusLog {
   readonly movedAt?: string
   /** The status that write set. */
   readonly movedTo?: string
-  /** Workbridge's recent status moves (the newest `STATUS_MOVES_CAP`), oldest first: when, and to which status. */
-  readonly moves?: ReadonlyArray<{ readonly at: string; readonly to: string }>
+  /**
+   * Workbridge's recent status moves (the newest `STATUS_MOVES_CAP`), oldest first: when, to which status, and
+   * whether it was a step a status walk passed through on its way to another status (`via`: its next step followed).
+   */
+  readonly moves?: ReadonlyArray<{ readonly at: string; readonly to: string; readonly via?: true }>
 }
 
 /** The write-back state of a link: what was last written to the helpdesk, and the last failure. */

@@ -102,17 +102,17 @@ interface Write {
   readonly before?: Values | undefined
 }
 
-/** The log with Workbridge's own status move recorded: Genesys's `dateModified` of the write that set the status. */
-const moved = (log: StatusLog | undefined, workitem: Workitem | undefined): StatusLog | undefined => {
+/**
+ * The log with Workbridge's own status move recorded: Genesys's `dateModified` of the write that set the status, and
+ * whether it was a step its status walk passed through (`via`: another status step follows).
+ */
+const moved = (log: StatusLog | undefined, workitem: Workitem | undefined, via = false): StatusLog | undefined => {
   const at = [workitem?.["dateModified"], workitem?.["dateCreated"]].find((v): v is string => typeof v === "string")
   const to = workitem?.status?.id
-  return log === undefined || at === undefined
-    ? log
-    : {
-        ...log,
-        movedAt: at,
-        ...(to === undefined ? {} : { movedTo: to, moves: [...(log.moves ?? []), { at, to }].slice(-STATUS_MOVES_CAP) })
-      }
+  if (log === undefined || at === undefined) return log
+  if (to === undefined) return { ...log, movedAt: at }
+  const move = { at, to, ...(via ? { via: true as const } : {}) }
+  return { ...log, movedAt: at, movedTo: to, moves: [...(log.moves ?? []), move].slice(-STATUS_MOVES_CAP) }
 }
 
 /**
@@ -314,6 +314,8 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
         return yield* new LinkConflict({ key: u.key })
     }
     let statusLog = u.statusLog
+    // A status step with another one after it: the walk only passes through its status.
+    const via = (i: number) => bodies.slice(i + 1).some((b) => typeof b["statusId"] === "string")
     for (let i = 0; i < bodies.length; i++) {
       const body = bodies[i]!
       const sent = patchWorkitem(genesys, u.workitemId, body)
@@ -324,11 +326,11 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
         )
         bodies = r.bodies
         walk.moved(r.workitem, bodies[i])
-        if (typeof bodies[i]?.["statusId"] === "string") statusLog = moved(statusLog, r.workitem)
+        if (typeof bodies[i]?.["statusId"] === "string") statusLog = moved(statusLog, r.workitem, via(i))
       } else {
         const answered = yield* sent
         walk.moved(answered, body)
-        if (typeof body["statusId"] === "string") statusLog = moved(statusLog, answered)
+        if (typeof body["statusId"] === "string") statusLog = moved(statusLog, answered, via(i))
       }
       if (i < bodies.length - 1) yield* crashIfAt(core.options.crashAt, "between-status-steps")
     }

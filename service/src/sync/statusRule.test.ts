@@ -327,6 +327,36 @@ describe("observeAgent, a read of the workitem whose status changed after everyt
   })
 })
 
+describe("observeAgent, a change made while Workbridge's status walk was between two steps", () => {
+  // Seed 25 of the two-way chaos (zendesk/5): the agent closed at 412 (written back); a person set pending at 557;
+  // Workbridge walked the workitem Closed → Open (766.0, a step) → Waiting (767.1); the agent, who had read it
+  // Closed, reopened it at 766.1 — the PATCH found it Open already, so the event names no change of the status.
+  const walked = (): StatusLog => {
+    const closed = agent({ ...EMPTY_STATUS_LOG, moves: [{ at: t(34), to: "s-open" }] }, 412, "s-closed", "s-open")
+    return {
+      ...observeHelpdesk(closed, [seen(34, "open"), seen(413, "solved"), seen(557, "on_hold"), seen(730, "on_hold")]),
+      movedAt: t(767.1),
+      movedTo: "s-waiting",
+      moves: [...closed.moves!, { at: t(766), to: "s-open", via: true }, { at: t(767.1), to: "s-waiting" }]
+    }
+  }
+
+  it("takes the agent's change at the status the walk passed through as the agent's status change", () => {
+    const reopened = agent(walked(), 766.1, "s-open", "s-closed")
+    expect(reopened.agent).toMatchObject({ statusId: "s-open", statusAt: t(766.1) })
+    const targets = statusTargets(reopened, ctx)
+    expect(targets).toMatchObject({ winner: { side: "agent", statusId: "s-open" }, statusId: "s-open" })
+    expect(workitemNeedsMove(targets, workitemStatusNow(reopened, "s-waiting"))).toBe(true)
+  })
+
+  it("does not when the event says the status did not change, or at the walk's end", () => {
+    const edit = { statusId: "s-open", statusChanged: false, dateModified: t(766.1), modifiedBy: "agent" }
+    expect(observeAgent(walked(), edit, "s-closed").agent?.statusAt).toBe(t(412))
+    // After the walk's last step, at the status it set: Workbridge's own status.
+    expect(agent(walked(), 800, "s-waiting", "s-waiting").agent?.statusAt).toBe(t(412))
+  })
+})
+
 describe("a write's intent", () => {
   const intent = { after: t(10), value: "closed", status: "solved", matches: ["solved"] }
   it("is recorded before the write and replaced by the write's record", () => {

@@ -162,7 +162,7 @@ export const observeAgent = (log: StatusLog, change: AgentChange, ownStatusId: s
   const moved =
     change.statusId !== undefined &&
     (change.statusChanged ??
-      (change.statusId !== had || unseenStatusChange(log, change, at)))
+      (change.statusId !== had || overtaken(log, change, at) || unseenStatusChange(log, change, at)))
   const agent: AgentStatus = moved
     ? {
         eventAt: change.dateModified,
@@ -195,6 +195,22 @@ const lastStatusAtOf = (before: AgentStatus | undefined, change: AgentChange): {
       ? before.lastStatusAt
       : undefined
   return kept === undefined ? {} : { lastStatusAt: kept }
+}
+
+/**
+ * Whether an agent's change that names no change of the status was made while Workbridge's own status walk was
+ * between two steps, at the status the walk passed through: the agent set that status — their PATCH found the
+ * workitem there already, so the event lists no change of it — or saved the workitem as it showed it. Either way the
+ * agent chose a status Workbridge never meant to leave the workitem at, and the walk's next step then moved it on
+ * without knowing: it is the agent's status change.
+ */
+const overtaken = (log: StatusLog, change: AgentChange, at: number): boolean => {
+  if (change.modifiedBy === undefined || change.statusId === undefined) return false
+  const step = (log.moves ?? []).filter((m) => ms(m.at) < at).at(-1)
+  if (step?.via !== true || step.to !== change.statusId) return false
+  const agent = log.agent
+  // An agent's status change between the step and this change: the workitem was at the agent's status, not the walk's.
+  return !(agent?.statusAt !== undefined && ms(agent.statusAt) > ms(step.at) && ms(agent.statusAt) < at)
 }
 
 /**
@@ -236,7 +252,7 @@ const observeLateAgent = (log: StatusLog, before: AgentStatus, change: AgentChan
   const had = statusAsOf(log, (t) => t < at)
   const moved =
     change.statusChanged ??
-    (had !== undefined && (had !== statusId || unseenStatusChange(log, change, at)))
+    (had !== undefined && (had !== statusId || overtaken(log, change, at) || unseenStatusChange(log, change, at)))
   if (!moved) return log
   const recorded = change as Readonly<Record<string, unknown>>
   const newer = before.lastStatusId

@@ -622,4 +622,49 @@ describe("Engine with write-back", () => {
       await runtime.dispose()
     }
   })
+
+  it("records which of its status moves a walk only passed through: an agent's change between two steps is the agent's", async () => {
+    const { writer } = recordingWriter(0, () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" }))
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "WALK-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("WALK-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          // The agent closes; then a person's on_hold takes the workitem Closed → Open → Waiting.
+          yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "WALK-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:00:02Z")
+          )
+          yield* engine.process(yield* inbox.take)
+          const created = (yield* links.get(key))!.statusLog?.moves?.length ?? 0
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 2,
+              occurredAt: "2026-01-01T00:00:03Z",
+              fields: fields("WALK-1", { status: "on_hold" })
+            })
+          )
+          yield* engine.process(yield* inbox.take)
+          return {
+            moves: (yield* links.get(key))!.statusLog?.moves?.slice(created),
+            workitem: yield* genesys.getWorkitem(link.workitemId)
+          }
+        })
+      )
+      expect(r.workitem.status?.id).toBe(provisioned.statusIds["Waiting"])
+      expect(r.moves).toEqual([
+        { at: expect.any(String), to: provisioned.statusIds["Open"], via: true },
+        { at: expect.any(String), to: provisioned.statusIds["Waiting"] }
+      ])
+    } finally {
+      await runtime.dispose()
+    }
+  })
 })
