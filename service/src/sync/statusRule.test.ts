@@ -1,4 +1,5 @@
 /** The "both" rule for the status over a link's status log (docs/write-back.md, "Who wins"). */
+import { defaultCatalog } from "@workbridge/catalog"
 import { describe, expect, it } from "vitest"
 import type { StatusLog, StatusSeen } from "../domain/records.js"
 import {
@@ -11,6 +12,7 @@ import {
   observeHelpdesk,
   observeWritten,
   STATUS_SEEN_CAP,
+  statusContext,
   statusTargets,
   workitemNeedsMove,
   workitemStatusNow,
@@ -354,6 +356,54 @@ describe("observeAgent, a change made while Workbridge's status walk was between
     expect(observeAgent(walked(), edit, "s-closed").agent?.statusAt).toBe(t(412))
     // After the walk's last step, at the status it set: Workbridge's own status.
     expect(agent(walked(), 800, "s-waiting", "s-waiting").agent?.statusAt).toBe(t(412))
+  })
+})
+
+describe("the echo of a write whose status the helpdesk reads as another value than the one written", () => {
+  // ServiceNow-like: an agent's Open writes the catalog's `new` as state 2, which the adapter reads as `open`; a
+  // person's state 1 reads as `new`.
+  const sn = {
+    ...ctx,
+    statusIdOf: (value: string | null) => (value === "new" || value === "open" ? "s-open" : ctx.statusIdOf(value)),
+    agentTarget: (statusId: string) => (statusId === "s-open" ? { value: "new", status: "2" } : undefined),
+    helpdeskStatusOf: (value: string | null) => (value === "new" || value === "open" ? "2" : undefined),
+    personStatusOf: (value: string | null) => (value === "new" ? "1" : value === "open" ? "2" : undefined)
+  }
+  // Seed 20 of the two-way chaos (servicenow/INC0010026): state 2 since 479; the agent reopened at 655; the service
+  // recorded the intent of writing state 2 and was killed; a person set state 1 at 736.
+  const before = agent(helpdesk(seen(137, "new"), seen(479, "open")), 655, "s-open", "s-closed")
+
+  it("does not take a person's change to a status read as the value written for the write's echo", () => {
+    const intent = observeWritten(before, {
+      after: t(479),
+      value: "new",
+      status: "2",
+      matches: ["open"],
+      intent: true
+    })
+    const person = observeHelpdesk(intent, [seen(736, "new")])
+    expect(newestHelpdeskChange(person)?.at).toBe(t(736))
+    expect(statusTargets(person, sn)?.winner.side).toBe("helpdesk")
+    // The write's echo itself (state 2, read as `open`) is still known as Workbridge's.
+    const echo = observeHelpdesk(intent, [seen(700, "open")])
+    expect(newestHelpdeskChange(echo)?.at).toBe(t(479))
+  })
+
+  it("records what the source's adapter reads the status written as", () => {
+    const context = statusContext(defaultCatalog, "servicenow", () => [])
+    expect(context.echoValuesOf?.("2")).toEqual(["open"])
+    expect(statusContext(defaultCatalog, "zendesk", () => []).echoValuesOf?.("solved")).toEqual(["solved"])
+    // A source the adapters do not know: the values the write-back writes as that status.
+    expect(statusContext(defaultCatalog, "acme", () => []).echoValuesOf?.("open")).toEqual([])
+  })
+
+  it("writes the person's status back over a write that raced it", () => {
+    // The write read the ticket at 479, the person set state 1 at 736, the write of state 2 landed at 737.
+    const written = observeWritten(before, { after: t(479), at: t(737), value: "new", status: "2", matches: ["open"] })
+    const raced = observeHelpdesk(written, [seen(736, "new"), seen(737, "open")])
+    expect(helpdeskStatusNow(raced)).toEqual({ value: "open", raw: "2" })
+    expect(statusTargets(raced, sn)).toMatchObject({ winner: { side: "helpdesk", at: t(736) }, value: "new" })
+    expect(statusTargets(raced, sn)?.helpdesk).toEqual({ status: "1", value: "new" })
   })
 })
 

@@ -15,7 +15,7 @@
  * the rule is decided again then. The winner's status is what both sides should end at.
  */
 import { type Catalog, compareRevision, writeBackStatusMap, writeBackTarget } from "@workbridge/catalog"
-import { vendorStatusFor } from "@workbridge/adapters"
+import { valuesReadFrom, vendorStatusFor } from "@workbridge/adapters"
 import type { WorktypeStatus } from "@workbridge/genesys"
 import type { AgentStatus, StatusLog, StatusSeen, StatusWritten } from "../domain/records.js"
 
@@ -271,9 +271,16 @@ const observeLateAgent = (log: StatusLog, before: AgentStatus, change: AgentChan
  * helpdesk names it (a write of `closed` is Zendesk's `solved`, which its echo reports as `solved`).
  */
 const sameStatus = (w: StatusWritten, s: { readonly value: string | null; readonly raw?: string }): boolean =>
-  w.value === s.value ||
   (w.status !== undefined && s.raw !== undefined && w.status === s.raw) ||
-  (s.value !== null && w.matches?.includes(s.value) === true)
+  (s.value !== null && echoValues(w).includes(s.value))
+
+/**
+ * The catalog values a write's echo may report: `matches` (what the source's adapter reads the status written as),
+ * else the value written. Not the value written as such: the write-back writes `new` (an agent's Open) as ServiceNow
+ * state 2, whose echo reports `open`, while a person's state 1 reports `new`.
+ */
+const echoValues = (w: StatusWritten): ReadonlyArray<string> =>
+  w.matches !== undefined && w.matches.length > 0 ? w.matches : [w.value]
 
 /** A person's newest change of the helpdesk status (undefined: none seen). */
 export const newestHelpdeskChange = (log: StatusLog): StatusSeen | undefined => {
@@ -331,8 +338,12 @@ export const helpdeskStatusNow = (
   const newest = log.helpdesk[log.helpdesk.length - 1]
   // An intent is no word that the status is there (its write may never have gone out): only writes that answered.
   const written = log.written.filter((w) => w.intent !== true).at(-1)
-  if (written !== undefined && (newest === undefined || ms(written.at ?? written.after) >= ms(newest.at)))
-    return { value: written.value, ...(written.status === undefined ? {} : { raw: written.status }) }
+  if (written !== undefined && (newest === undefined || ms(written.at ?? written.after) >= ms(newest.at))) {
+    // As the helpdesk reads the status written (ServiceNow state 2, written for `new`, reads as `open`).
+    const values = echoValues(written)
+    const value = values.includes(written.value) ? written.value : values[0]!
+    return { value, ...(written.status === undefined ? {} : { raw: written.status }) }
+  }
   return newest
 }
 
@@ -349,6 +360,11 @@ export interface StatusContext {
    * person's own status back sends (undefined: none; then the write-back map's, else the event's own word).
    */
   readonly personStatusOf?: (value: string | null) => string | undefined
+  /**
+   * The catalog values the helpdesk reports a status written through its API as (its echo): recorded with each
+   * write as `StatusWritten.matches`.
+   */
+  readonly echoValuesOf?: (status: string) => ReadonlyArray<string>
 }
 
 /** Where both sides should end, by the rule. */
@@ -419,7 +435,14 @@ export const statusContext = (
     return target === undefined ? undefined : { value: target.value, status: target.status }
   },
   helpdeskStatusOf: (value) => (value === null ? undefined : writeBackStatusMap(catalog, source)[value]),
-  personStatusOf: (value) => (value === null ? undefined : vendorStatusFor(catalog, source, value))
+  personStatusOf: (value) => (value === null ? undefined : vendorStatusFor(catalog, source, value)),
+  echoValuesOf: (status) => {
+    const read = valuesReadFrom(catalog, source, status)
+    // A source the adapters know nothing of: every value the write-back writes as that status.
+    return read.length > 0
+      ? read
+      : Object.entries(writeBackStatusMap(catalog, source)).flatMap(([v, st]) => (st === status ? [v] : []))
+  }
 })
 
 /**

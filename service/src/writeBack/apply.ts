@@ -358,8 +358,8 @@ export const writeBackEntries = (
     // The write's intent, recorded before it goes out: if its answer is lost, its echo is still known as this write's
     // (sync/statusRule.ts `beginWrite`). An intent from an earlier attempt of the same status stays.
     const newestSeen = statusLog.helpdesk[statusLog.helpdesk.length - 1]?.at
-    const matches = (status: string) =>
-      Object.entries(writeBackStatusMap(options.catalog, key.source)).flatMap(([v, st]) => (st === status ? [v] : []))
+    // What the helpdesk's webhook of the write reports: its echo (ServiceNow state 2, written for `new`, as `open`).
+    const matches = (status: string) => ctx.echoValuesOf?.(status) ?? []
     const attempt =
       wanted?.value != null
         ? beginWrite(statusLog, {
