@@ -20,7 +20,7 @@
  * dead-letters the event (replay puts it back).
  */
 import { type Catalog, writeBackStatusMap } from "@workbridge/catalog"
-import type { HelpdeskWriter, ReadError } from "@workbridge/helpdesk-clients"
+import type { HelpdeskWriter, ReadError, StatusRead } from "@workbridge/helpdesk-clients"
 import { Clock, Effect } from "effect"
 import type { Logger } from "pino"
 import type { StoreError } from "../domain/errors.js"
@@ -45,6 +45,7 @@ import {
   statusContext,
   statusTargets,
   workitemNeedsMove,
+  type WriteAttempt,
   workitemStatusNow,
   writeDone,
   writeNotDone
@@ -355,34 +356,42 @@ export const writeBackEntries = (
         "the helpdesk change the write-back waited for never arrived; writing the agent's change anyway"
       )
     const note = noted ? writeBackNote(change, statusName, options.workitemUrl?.(change.workitemId)) : undefined
-    // The write's intent, recorded before it goes out: if its answer is lost, its echo is still known as this write's
-    // (sync/statusRule.ts `beginWrite`). An intent from an earlier attempt of the same status stays.
     const newestSeen = statusLog.helpdesk[statusLog.helpdesk.length - 1]?.at
     // What the helpdesk's webhook of the write reports: its echo (ServiceNow state 2, written for `new`, as `open`).
     const matches = (status: string) => ctx.echoValuesOf?.(status) ?? []
-    const attempt =
-      wanted?.value != null
-        ? beginWrite(statusLog, {
-            after: newestSeen ?? new Date(yield* Clock.currentTimeMillis).toISOString(),
-            value: wanted.value,
-            status: wanted.status,
-            matches: matches(wanted.status)
-          })
-        : undefined
-    if (attempt?.recorded === true) {
-      logged = attempt.log
-      yield* record({ ...state, pending: true, ...waiting })
-    }
+    // The write's intent (sync/statusRule.ts `beginWrite`), recorded once the ticket was read and its status is about
+    // to be written — not before the read: a write-back cut short by a `kill -9` while it read wrote nothing, and an
+    // intent left from it would take a person's later change to that status for its echo. If the write's answer is
+    // lost, its echo is still known as this write's. An intent from an earlier attempt of the same status stays.
+    const attempted: { current?: WriteAttempt } = {}
+    const beforeStatusWrite = (read: StatusRead) =>
+      Effect.gen(function* () {
+        if (wanted?.value == null) return
+        const attempt = beginWrite(statusLog, {
+          after: latest(read.updatedAt, newestSeen) ?? new Date(yield* Clock.currentTimeMillis).toISOString(),
+          value: wanted.value,
+          status: wanted.status,
+          matches: matches(wanted.status)
+        })
+        attempted.current = attempt
+        if (!attempt.recorded) return
+        logged = attempt.log
+        yield* record({ ...state, pending: true, ...waiting })
+      })
     const written = yield* Effect.either(
       writer.writeBack(key.ticketId, {
         ...(wanted === undefined ? {} : { status: wanted.status }),
         ...(assignee === undefined ? {} : { assignee }),
         ...(note === undefined ? {} : { note }),
-        ...(guarded ? { seenUntil } : {})
+        ...(guarded ? { seenUntil } : {}),
+        beforeStatusWrite
       })
     )
+    const attempt = attempted.current
     if (written._tag === "Left") {
       const e = written.left
+      // The intent could not be recorded: nothing was written (the engine retries, as after any store failure).
+      if (e._tag === "StoreError") return yield* Effect.fail(e)
       const failure = classifyWriteFailure(e)
       // A failure that wrote nothing drops this attempt's intent; one that may have written keeps it.
       if (attempt !== undefined) logged = writeNotDone(attempt, failure.mayHaveWritten)
