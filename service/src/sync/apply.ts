@@ -37,6 +37,7 @@ import {
   EMPTY_STATUS_LOG,
   observeAgent,
   observeHelpdesk,
+  observeWorkitemRead,
   STATUS_MOVES_CAP,
   statusContext,
   type StatusTargets,
@@ -221,8 +222,11 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
           Effect.zipRight(derivePlan)
         )
   )
+  // The workitem as last read (where the status was not trusted), for the status log.
+  let read: Workitem | undefined
   const readStatus = Effect.gen(function* () {
     const current = yield* genesys.getWorkitem(u.workitemId)
+    read = current
     const typeId = current.type?.id
     if (typeId !== undefined && typeId !== core.target.typeId) return yield* new ForeignWorkitem({ typeId })
     statusId = current.status?.id
@@ -283,6 +287,8 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
     bodies,
     afterRefusal,
     statusId: () => statusId,
+    /** The workitem as last read, if the walk read it. */
+    read: () => read,
     /** The status the workitem is in after a PATCH: what Genesys answered, else what the body set. */
     moved: (w: Workitem, body: Values | undefined) => {
       statusId = w.status?.id ?? (typeof body?.["statusId"] === "string" ? body["statusId"] : statusId)
@@ -334,6 +340,12 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
       }
       if (i < bodies.length - 1) yield* crashIfAt(core.options.crashAt, "between-status-steps")
     }
+    // The status the walk read (it did not trust the one recorded) goes into the log, since when the workitem has had
+    // it: a move of Workbridge's whose link write was cut off is otherwise never known.
+    const read = walk.read()
+    const readAt = read?.["dateStatusChanged"]
+    if (statusLog !== undefined && read?.status?.id !== undefined && typeof readAt === "string")
+      statusLog = observeWorkitemRead(statusLog, { at: readAt, to: read.status.id })
     yield* crashIfAt(core.options.crashAt, "after-update")
     const link = appliedLink({
       ...u,

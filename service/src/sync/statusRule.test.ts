@@ -10,6 +10,7 @@ import {
   newestHelpdeskChange,
   observeAgent,
   observeHelpdesk,
+  observeWorkitemRead,
   observeWritten,
   STATUS_SEEN_CAP,
   statusContext,
@@ -326,6 +327,43 @@ describe("observeAgent, a read of the workitem whose status changed after everyt
     const { modifiedBy: _by, ...nobody } = read
     const before = log()
     expect(observeAgent(before, nobody, "s-closed")).toBe(before)
+  })
+})
+
+describe("observeWorkitemRead: the status Workbridge's walk read", () => {
+  it("places the workitem where it was read, so that an agent's older change does not look like where it is", () => {
+    // Seed 23 of the two-way chaos (zendesk/3): the agent closed at 484 and reopened at 710 (its event late); a
+    // person set on_hold at 601; Workbridge walked the workitem to Waiting at 720 but a kill cut off the link write;
+    // the retry read it at Waiting (its status changed at 720).
+    const closed = agent({ ...EMPTY_STATUS_LOG, moves: [{ at: t(25), to: "s-open" }] }, 484, "s-closed", "s-open")
+    const log = observeHelpdesk(closed, [seen(25, "open"), seen(485, "solved"), seen(601, "on_hold")])
+    const read = observeWorkitemRead(log, { at: t(720), to: "s-waiting" })
+    expect(read).toMatchObject({ movedAt: t(720), movedTo: "s-waiting" })
+    expect(observeWorkitemRead(read, { at: t(720), to: "s-waiting" })).toBe(read)
+    const reopen = { statusId: "s-open", statusChanged: true, dateModified: t(710), modifiedBy: "agent" }
+    const reopened = observeAgent(read, reopen, "s-waiting")
+    const targets = statusTargets(reopened, ctx)
+    expect(targets?.winner).toMatchObject({ side: "agent", statusId: "s-open" })
+    // The workitem is at Waiting (read after the reopen): it must be moved to the agent's Open.
+    expect(workitemStatusNow(reopened, "s-waiting")).toBe("s-waiting")
+    expect(workitemNeedsMove(targets, workitemStatusNow(reopened, "s-waiting"))).toBe(true)
+    // Without the read, the log takes the workitem for being at the agent's Open.
+    expect(workitemStatusNow(observeAgent(log, reopen, "s-waiting"), "s-waiting")).toBe("s-open")
+  })
+
+  it("keeps the moves in time order: a read of an older status goes before newer moves", () => {
+    const log: StatusLog = {
+      ...EMPTY_STATUS_LOG,
+      movedAt: t(50),
+      movedTo: "s-open",
+      moves: [{ at: t(50), to: "s-open" }]
+    }
+    const read = observeWorkitemRead(log, { at: t(40), to: "s-waiting" })
+    expect(read.moves).toEqual([
+      { at: t(40), to: "s-waiting" },
+      { at: t(50), to: "s-open" }
+    ])
+    expect(read.movedTo).toBe("s-open")
   })
 })
 

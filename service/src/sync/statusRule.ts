@@ -8,7 +8,8 @@
  * - every write-back that changed the helpdesk status adds the ticket's update time read just before it to
  *   `written`, so that the event it causes (its echo) is known as Workbridge's and not a person's change;
  * - every agent change of the workitem updates `agent` (a change that keeps the status does not move its time);
- * - every PATCH or POST of Workbridge's that set the status records Genesys's `dateModified` as `movedAt`.
+ * - every PATCH or POST of Workbridge's that set the status records Genesys's `dateModified` as `movedAt`, and a
+ *   status its walk read (not trusting the one recorded) is recorded at the workitem's `dateStatusChanged`.
  *
  * A person's newest status change is the first helpdesk event of the newest run of one status that no write-back
  * explains. Its time is exact when every event arrived; an event arriving late (after a newer one) can move it, and
@@ -103,6 +104,22 @@ export const writeDone = (attempt: WriteAttempt, written: StatusWritten | undefi
   written !== undefined
     ? observeWritten(dropWriteIntent(attempt.log, attempt.status), written)
     : writeNotDone(attempt, false)
+
+/**
+ * The log with the workitem's status as Workbridge read it (its status walk reads the workitem when what the log
+ * says may be stale: an update intent open, a status it does not know, a refused step): the status, since when it
+ * has had it (`dateStatusChanged`). Recorded among Workbridge's moves, in time order, unless one is there already:
+ * most likely it is a move of Workbridge's own whose link write a `kill -9` cut off (the retry found the workitem
+ * there and sent nothing); were it an agent's, their event still comes and is judged against the status before it.
+ */
+export const observeWorkitemRead = (log: StatusLog, read: { readonly at: string; readonly to: string }): StatusLog => {
+  const moves = log.moves ?? []
+  if (moves.some((m) => m.to === read.to && ms(m.at) === ms(read.at))) return log
+  const sorted = [...moves, { at: read.at, to: read.to }].sort((a, b) => ms(a.at) - ms(b.at)).slice(-STATUS_MOVES_CAP)
+  const last = sorted[sorted.length - 1]!
+  const newer = log.movedAt === undefined || ms(last.at) >= ms(log.movedAt)
+  return { ...log, moves: sorted, ...(newer ? { movedAt: last.at, movedTo: last.to } : {}) }
+}
 
 /** The workitem's status as far as Workbridge knows: an agent's newer change, else the status it set itself. */
 export const workitemStatusNow = (log: StatusLog, ownStatusId: string | undefined): string | undefined => {

@@ -732,4 +732,43 @@ describe("Engine with write-back", () => {
       await runtime.dispose()
     }
   })
+
+  it("records the status its walk read, since when the workitem has had it: a move whose link write was cut off", async () => {
+    // Seed 23 of the two-way chaos (zendesk/3): Workbridge walked the workitem to Waiting and was killed before it
+    // wrote the link; the retry read the workitem (its update intent open), found it there and sent nothing — and the
+    // log never knew of the move, so an agent's older reopen arriving later looked like where the workitem was.
+    const { writer } = recordingWriter(0, () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" }))
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "READ-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("READ-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          // The lost write: the PATCH landed, the link kept only its intent.
+          const moved = yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Waiting"]! })
+          const held = fields("READ-1", { status: "on_hold" })
+          yield* links.compareAndSet(key, link.appliedRevision, {
+            ...link,
+            updateIntent: { revision: "r-lost", values: [{ ...link.appliedValues, status: "on_hold" }] }
+          })
+          yield* inbox.accept(testEvent({ ...key, rev: 2, occurredAt: "2026-01-01T00:00:05Z", fields: held }))
+          yield* engine.process(yield* inbox.take)
+          return { moved, after: yield* links.get(key) }
+        })
+      )
+      expect(r.after?.statusId).toBe(provisioned.statusIds["Waiting"])
+      expect(r.after?.statusLog?.moves?.at(-1)).toEqual({
+        at: r.moved["dateStatusChanged"],
+        to: provisioned.statusIds["Waiting"]
+      })
+      expect(r.after?.statusLog?.movedTo).toBe(provisioned.statusIds["Waiting"])
+    } finally {
+      await runtime.dispose()
+    }
+  })
 })
