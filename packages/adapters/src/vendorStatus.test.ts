@@ -1,6 +1,6 @@
 import { defaultCatalog } from "@workbridge/catalog"
 import { describe, expect, it } from "vitest"
-import { vendorStatusFor } from "./vendorStatus.js"
+import { valuesReadFrom, vendorStatusFor } from "./vendorStatus.js"
 
 describe("vendorStatusFor", () => {
   it("names each catalog status as the vendor's API takes it", () => {
@@ -36,5 +36,27 @@ describe("vendorStatusFor", () => {
     const catalog = { ...defaultCatalog, sourceMappings: { zendesk: { status: { "waiting on vendor": "on_hold" } } } }
     expect(vendorStatusFor(catalog, "zendesk", "on_hold")).toBe("waiting on vendor")
     expect(vendorStatusFor(catalog, "unknown-source", "open")).toBeUndefined()
+  })
+})
+
+describe("valuesReadFrom", () => {
+  it("names what the adapter reads a status written through the API as: the echo of a write-back", () => {
+    // The write-back writes `new` (an agent's Open) as ServiceNow state 2, which its webhook reports as `open`.
+    expect(valuesReadFrom(defaultCatalog, "servicenow", "2")).toEqual(["open"])
+    expect(valuesReadFrom(defaultCatalog, "servicenow", "7")).toEqual(["closed"])
+    expect(valuesReadFrom(defaultCatalog, "zendesk", "solved")).toEqual(["solved"])
+    expect(valuesReadFrom(defaultCatalog, "jira", "category:done")).toEqual(["solved"])
+    expect(valuesReadFrom(defaultCatalog, "freshdesk", "2")).toEqual(["open"])
+    expect([...valuesReadFrom(defaultCatalog, "github", "closed")].sort()).toEqual(["closed", "solved"])
+    expect(valuesReadFrom(defaultCatalog, "unknown-source", "open")).toEqual([])
+  })
+
+  it("takes the catalog's own mapping for the source first", () => {
+    const catalog = {
+      ...defaultCatalog,
+      sourceMappings: { servicenow: { status: { "2": "pending", "9": "on_hold" } } }
+    }
+    expect(valuesReadFrom(catalog, "servicenow", "2")).toEqual(["pending"])
+    expect(valuesReadFrom(catalog, "servicenow", "9")).toEqual(["on_hold"])
   })
 })

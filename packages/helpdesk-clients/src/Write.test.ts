@@ -32,7 +32,7 @@ const readBefore = ({ updatedBefore, updatedAfter: _after, ...rest }: WriteResul
   expect(updatedBefore === undefined ? Number.NaN : Date.parse(updatedBefore)).not.toBeNaN()
   return rest
 }
-import { assigneeProblem, type WriteResult } from "./Write.js"
+import { assigneeProblem, type StatusRead, type WriteResult } from "./Write.js"
 import { makeZendeskClient } from "./Zendesk.js"
 
 const START = Date.UTC(2026, 0, 5, 9, 0, 0)
@@ -708,23 +708,31 @@ describe("seenUntil: no write over a change the caller has not seen", () => {
       await emu.core.settle()
       const sent = hook.received.length
       clock.advance(5000)
+      // The hook run once the ticket was read and its status is about to be written, with the ticket as read.
+      const reads: Array<StatusRead> = []
+      const beforeStatusWrite = (read: StatusRead) => Effect.sync(() => void reads.push(read))
 
-      const unseen = await Effect.runPromise(client.writeBack(id, { status: c.status, note: "Done", seenUntil: seen }))
+      const unseen = await Effect.runPromise(
+        client.writeBack(id, { status: c.status, note: "Done", seenUntil: seen, beforeStatusWrite })
+      )
       expect(unseen).toMatchObject({ statusWritten: false, noteWritten: false, unseenChange: true, calls: 1 })
       expect(await Effect.runPromise(client.readStatus(id))).toBe(before)
       await emu.core.settle()
       expect(hook.received).toHaveLength(sent)
+      expect(reads).toEqual([])
 
       const written = await Effect.runPromise(
-        client.writeBack(id, { status: c.status, note: "Done", seenUntil: later })
+        client.writeBack(id, { status: c.status, note: "Done", seenUntil: later, beforeStatusWrite })
       )
       expect(written).toMatchObject({ statusWritten: true, noteWritten: true })
       expect(written.unseenChange).toBeUndefined()
       expect(await Effect.runPromise(client.readStatus(id))).not.toBe(before)
+      expect(reads).toEqual([{ status: before, updatedAt: written.updatedBefore }])
       // The update time the status write answered with is the ticket's (what its webhook carries); Jira's transition
       // answers with no body.
-      const repeat = await Effect.runPromise(client.writeBack(id, { status: c.status }))
+      const repeat = await Effect.runPromise(client.writeBack(id, { status: c.status, beforeStatusWrite }))
       expect(repeat.statusWritten).toBe(false)
+      expect(reads).toHaveLength(1)
       if (source === "jira") expect(written.updatedAfter).toBeUndefined()
       else {
         expect(written.updatedAfter).toBeDefined()
@@ -732,6 +740,22 @@ describe("seenUntil: no write over a change the caller has not seen", () => {
       }
     })
   }
+
+  it("writes nothing when the hook run before the status write fails, and fails with its error", async () => {
+    const emu = await cases["zendesk"]!.start()
+    closers.push(() => emu.close())
+    const id = await cases["zendesk"]!.prepare(emu.url)
+    const client = cases["zendesk"]!.client(emu.url)
+    await emu.core.settle()
+    const sent = hook.received.length
+    const exit = await Effect.runPromiseExit(
+      client.writeBack(id, { status: "solved", note: "Done", beforeStatusWrite: () => Effect.fail("store down") })
+    )
+    expect(exit).toEqual(Exit.fail("store down"))
+    expect(await Effect.runPromise(client.readStatus(id))).toBe("pending")
+    await emu.core.settle()
+    expect(hook.received).toHaveLength(sent)
+  })
 
   it("refuses a seenUntil that is not a time, naming it, before any call", async () => {
     const client = makeZendeskClient({ baseUrl: "http://127.0.0.1:9", email: "a@example.com", apiToken: "t" })

@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
 
-export interface WriteBack {
+export interface WriteBack<E = never> {
   /**
    * The status to set, as the vendor names it: Zendesk `solved`, ServiceNow the state's value (`6`), Jira a status
    * name or `category:done` (any transition into a done-category status), Freshdesk the status number (`4`), GitHub
@@ -34,6 +34,21 @@ export interface WriteBack {
    * still on the way) must not be overwritten. Omitted: no such check.
    */
   readonly seenUntil?: string
+  /**
+   * Run once the ticket was read and its status is about to be written — only then: not when it has the status
+   * already, the read failed, or `seenUntil` stopped the write — with the ticket as read. What must be done before
+   * the status may change (the service records that the write may land, so that a write whose answer is lost is
+   * still known as its own). Its failure stops the write-back with it: nothing is written.
+   */
+  readonly beforeStatusWrite?: (read: StatusRead) => Effect.Effect<void, E>
+}
+
+/** The ticket as a write read it, before writing its status. */
+export interface StatusRead {
+  /** Its status, in the vendor's vocabulary. */
+  readonly status: string
+  /** ISO-8601 UTC time of its last update (absent when the vendor gave none). */
+  readonly updatedAt?: string
 }
 
 /**
@@ -102,10 +117,10 @@ export interface HelpdeskWriter {
   /** The ticket's status now, in the vendor's vocabulary (as `WriteBack.status` names it). */
   readStatus(ticketId: string): Effect.Effect<string, ReadError>
   /**
-   * Write `change` to the ticket: the status only when it differs from the current one; the note when given; nothing
-   * when the ticket was updated after `change.seenUntil`.
+   * Write `change` to the ticket: the status only when it differs from the current one (after
+   * `change.beforeStatusWrite`); the note when given; nothing when the ticket was updated after `change.seenUntil`.
    */
-  writeBack(ticketId: string, change: WriteBack): Effect.Effect<WriteResult, ReadError>
+  writeBack<E = never>(ticketId: string, change: WriteBack<E>): Effect.Effect<WriteResult, ReadError | E>
 }
 
 /** A ticket's status as read for a write: its name, and whether a requested status is the one it already has. */
@@ -153,7 +168,7 @@ export interface WriteOps {
 export const makeWriter = (source: string, ops: WriteOps): HelpdeskWriter => ({
   source,
   readStatus: (ticketId) => Effect.map(ops.current(ticketId), (c) => c.status),
-  writeBack: (ticketId, change) =>
+  writeBack: <E>(ticketId: string, change: WriteBack<E>) =>
     Effect.gen(function* () {
       const problem = change.assignee === undefined ? undefined : assigneeProblem(source, change.assignee)
       if (problem !== undefined)
@@ -191,6 +206,11 @@ export const makeWriter = (source: string, ops: WriteOps): HelpdeskWriter => ({
         ...(note === undefined ? {} : { note }),
         ...(assignee === undefined ? {} : { assignee })
       }
+      if (status !== undefined && change.beforeStatusWrite !== undefined)
+        yield* change.beforeStatusWrite({
+          status: current.status,
+          ...(current.updatedAt === undefined ? {} : { updatedAt: current.updatedAt })
+        })
       const done = Object.keys(parts).length === 0 ? { calls: 0 } : yield* ops.write(ticketId, parts, current)
       const calls = done.calls
       return {

@@ -111,6 +111,11 @@ export interface AgentStatus {
   readonly eventAt: string
   /** The workitem's status in that change. */
   readonly lastStatusId?: string
+  /**
+   * When that status took its value, where the change said so (a reconciliation's read: `dateStatusChanged`), or when
+   * that change moved it. What an older change arriving late (its delivery retried) times an unseen move by.
+   */
+  readonly lastStatusAt?: string
   /** The newest change that moved the status: its status, when (Genesys's clock), and the change itself. */
   readonly statusId?: string
   readonly statusAt?: string
@@ -128,8 +133,11 @@ export interface StatusLog {
   readonly movedAt?: string
   /** The status that write set. */
   readonly movedTo?: string
-  /** Workbridge's recent status moves (the newest `STATUS_MOVES_CAP`), oldest first: when, and to which status. */
-  readonly moves?: ReadonlyArray<{ readonly at: string; readonly to: string }>
+  /**
+   * Workbridge's recent status moves (the newest `STATUS_MOVES_CAP`), oldest first: when, to which status, and
+   * whether it was a step a status walk passed through on its way to another status (`via`: its next step followed).
+   */
+  readonly moves?: ReadonlyArray<{ readonly at: string; readonly to: string; readonly via?: true }>
 }
 
 /** The write-back state of a link: what was last written to the helpdesk, and the last failure. */

@@ -37,6 +37,7 @@ import {
   EMPTY_STATUS_LOG,
   observeAgent,
   observeHelpdesk,
+  observeWorkitemRead,
   STATUS_MOVES_CAP,
   statusContext,
   type StatusTargets,
@@ -102,17 +103,17 @@ interface Write {
   readonly before?: Values | undefined
 }
 
-/** The log with Workbridge's own status move recorded: Genesys's `dateModified` of the write that set the status. */
-const moved = (log: StatusLog | undefined, workitem: Workitem | undefined): StatusLog | undefined => {
+/**
+ * The log with Workbridge's own status move recorded: Genesys's `dateModified` of the write that set the status, and
+ * whether it was a step its status walk passed through (`via`: another status step follows).
+ */
+const moved = (log: StatusLog | undefined, workitem: Workitem | undefined, via = false): StatusLog | undefined => {
   const at = [workitem?.["dateModified"], workitem?.["dateCreated"]].find((v): v is string => typeof v === "string")
   const to = workitem?.status?.id
-  return log === undefined || at === undefined
-    ? log
-    : {
-        ...log,
-        movedAt: at,
-        ...(to === undefined ? {} : { movedTo: to, moves: [...(log.moves ?? []), { at, to }].slice(-STATUS_MOVES_CAP) })
-      }
+  if (log === undefined || at === undefined) return log
+  if (to === undefined) return { ...log, movedAt: at }
+  const move = { at, to, ...(via ? { via: true as const } : {}) }
+  return { ...log, movedAt: at, movedTo: to, moves: [...(log.moves ?? []), move].slice(-STATUS_MOVES_CAP) }
 }
 
 /**
@@ -221,8 +222,11 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
           Effect.zipRight(derivePlan)
         )
   )
+  // The workitem as last read (where the status was not trusted), for the status log.
+  let read: Workitem | undefined
   const readStatus = Effect.gen(function* () {
     const current = yield* genesys.getWorkitem(u.workitemId)
+    read = current
     const typeId = current.type?.id
     if (typeId !== undefined && typeId !== core.target.typeId) return yield* new ForeignWorkitem({ typeId })
     statusId = current.status?.id
@@ -283,6 +287,8 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
     bodies,
     afterRefusal,
     statusId: () => statusId,
+    /** The workitem as last read, if the walk read it. */
+    read: () => read,
     /** The status the workitem is in after a PATCH: what Genesys answered, else what the body set. */
     moved: (w: Workitem, body: Values | undefined) => {
       statusId = w.status?.id ?? (typeof body?.["statusId"] === "string" ? body["statusId"] : statusId)
@@ -314,6 +320,8 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
         return yield* new LinkConflict({ key: u.key })
     }
     let statusLog = u.statusLog
+    // A status step with another one after it: the walk only passes through its status.
+    const via = (i: number) => bodies.slice(i + 1).some((b) => typeof b["statusId"] === "string")
     for (let i = 0; i < bodies.length; i++) {
       const body = bodies[i]!
       const sent = patchWorkitem(genesys, u.workitemId, body)
@@ -324,14 +332,20 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
         )
         bodies = r.bodies
         walk.moved(r.workitem, bodies[i])
-        if (typeof bodies[i]?.["statusId"] === "string") statusLog = moved(statusLog, r.workitem)
+        if (typeof bodies[i]?.["statusId"] === "string") statusLog = moved(statusLog, r.workitem, via(i))
       } else {
         const answered = yield* sent
         walk.moved(answered, body)
-        if (typeof body["statusId"] === "string") statusLog = moved(statusLog, answered)
+        if (typeof body["statusId"] === "string") statusLog = moved(statusLog, answered, via(i))
       }
       if (i < bodies.length - 1) yield* crashIfAt(core.options.crashAt, "between-status-steps")
     }
+    // The status the walk read (it did not trust the one recorded) goes into the log, since when the workitem has had
+    // it: a move of Workbridge's whose link write was cut off is otherwise never known.
+    const read = walk.read()
+    const readAt = read?.["dateStatusChanged"]
+    if (statusLog !== undefined && read?.status?.id !== undefined && typeof readAt === "string")
+      statusLog = observeWorkitemRead(statusLog, { at: readAt, to: read.status.id })
     yield* crashIfAt(core.options.crashAt, "after-update")
     const link = appliedLink({
       ...u,

@@ -1,17 +1,24 @@
 /** The "both" rule for the status over a link's status log (docs/write-back.md, "Who wins"). */
+import { defaultCatalog } from "@workbridge/catalog"
 import { describe, expect, it } from "vitest"
 import type { StatusLog, StatusSeen } from "../domain/records.js"
 import {
+  beginWrite,
+  dropWriteIntent,
   EMPTY_STATUS_LOG,
   helpdeskStatusNow,
   newestHelpdeskChange,
   observeAgent,
   observeHelpdesk,
+  observeWorkitemRead,
   observeWritten,
   STATUS_SEEN_CAP,
+  statusContext,
   statusTargets,
   workitemNeedsMove,
-  workitemStatusNow
+  workitemStatusNow,
+  writeDone,
+  writeNotDone
 } from "./statusRule.js"
 
 /** Seconds after a fixed origin, as ISO-8601. */
@@ -121,8 +128,8 @@ describe("observeAgent", () => {
     expect(closed.agent).toMatchObject({ statusId: "s-closed", statusAt: t(100) })
     const edited = agent(closed, 120, "s-closed", "s-open")
     expect(edited.agent).toMatchObject({ statusId: "s-closed", statusAt: t(100), eventAt: t(120) })
-    // Older than the newest recorded: ignored.
-    expect(agent(edited, 110, "s-open", "s-open")).toBe(edited)
+    // Older than the newest recorded and older than the agent's status change known: ignored.
+    expect(agent(edited, 90, "s-open", "s-open")).toBe(edited)
   })
 
   it("does not take the status Workbridge set for an agent's change", () => {
@@ -229,6 +236,237 @@ describe("observeAgent, a workitem read by the write-back reconciliation", () =>
       moves: [...closed.moves!, { at: t(90), to: "s-open" }]
     }
     expect(observeAgent(log, { statusId: "s-closed", dateModified: t(60) }, "s-open")).toBe(log)
+  })
+})
+
+describe("observeAgent, a change whose event came after a newer one's", () => {
+  // Seed 19 of the two-way chaos (zendesk/40): created Open (207); a person set pending (429), solved (649); the agent
+  // closed (767) and reopened (877) while the service was down, the trigger chain retrying both deliveries; after the
+  // restart Workbridge moved the workitem to Resolved for the person's solved (959, knowing of neither agent change),
+  // and the reconciliation's read (Open, its status changed at 877) came before the close's delivery.
+  const base = (): StatusLog => ({
+    ...helpdesk(seen(207, "new"), seen(429, "pending"), seen(649, "solved"), seen(660, "solved")),
+    movedAt: t(959),
+    movedTo: "s-resolved",
+    moves: [
+      { at: t(207), to: "s-open" },
+      { at: t(959), to: "s-resolved" }
+    ]
+  })
+  const read = { statusId: "s-open", dateModified: t(877), statusChangedAt: t(877), modifiedBy: "agent" }
+  const close = { statusId: "s-closed", statusChanged: true, dateModified: t(767), modifiedBy: "agent" }
+
+  it("takes the late close as showing that the newer change's status is the agent's move", () => {
+    // The newer change alone, as an event listing no changes: Open, the status the workitem was created with, is no
+    // change as far as the log knows. (The read's own `dateStatusChanged` says so too: below.)
+    const { statusChangedAt: _at, ...unlisted } = read
+    const afterRead = observeAgent(base(), unlisted, "s-resolved")
+    expect(afterRead.agent?.statusAt).toBeUndefined()
+    expect(statusTargets(afterRead, ctx)?.winner.side).toBe("helpdesk")
+    // The close's late delivery shows the workitem was Closed at 767: the Open seen at 877 is the agent's reopen,
+    // newer than the person's solved — written back, and the workitem moved back to Open.
+    const late = observeAgent(afterRead, close, "s-resolved")
+    expect(late.agent).toMatchObject({ statusId: "s-open", statusAt: t(877), eventAt: t(877) })
+    const targets = statusTargets(late, ctx)
+    expect(targets).toMatchObject({ winner: { side: "agent", statusId: "s-open" }, statusId: "s-open" })
+    expect(targets?.helpdesk).toEqual({ status: "open", value: "open" })
+    expect(workitemNeedsMove(targets, workitemStatusNow(late, "s-resolved"))).toBe(true)
+    // The read, whose status changed at 877 with no move of Workbridge's then, is the agent's reopen by itself.
+    expect(observeAgent(base(), read, "s-resolved").agent).toMatchObject({ statusId: "s-open", statusAt: t(877) })
+  })
+
+  it("takes the late change as the agent's newest when the newer one kept its status (an edit)", () => {
+    const edit = { statusId: "s-closed", statusChanged: false, dateModified: t(800), modifiedBy: "agent" }
+    const edited = observeAgent(base(), edit, "s-resolved")
+    expect(edited.agent?.statusAt).toBeUndefined()
+    expect(observeAgent(edited, close, "s-resolved").agent).toMatchObject({ statusId: "s-closed", statusAt: t(767) })
+  })
+
+  it("leaves the late change the agent's newest when a move of Workbridge's explains the newer status", () => {
+    const moved: StatusLog = { ...base(), moves: [...base().moves!, { at: t(800), to: "s-open" }] }
+    const afterRead = observeAgent(moved, { ...read, statusChangedAt: t(800) }, "s-resolved")
+    expect(observeAgent(afterRead, close, "s-resolved").agent).toMatchObject({
+      statusId: "s-closed",
+      statusAt: t(767)
+    })
+  })
+
+  it("ignores a late change older than the agent's status change known, or that moved nothing", () => {
+    const reopened = observeAgent(base(), { ...read, statusChanged: true }, "s-resolved")
+    expect(reopened.agent).toMatchObject({ statusId: "s-open", statusAt: t(877) })
+    expect(observeAgent(reopened, close, "s-resolved")).toBe(reopened)
+    const afterRead = observeAgent(base(), read, "s-resolved")
+    expect(observeAgent(afterRead, { ...close, statusChanged: false }, "s-resolved")).toBe(afterRead)
+  })
+})
+
+describe("observeAgent, a read of the workitem whose status changed after everything the log knows", () => {
+  // Seed 23 of the two-way chaos (zendesk/27): the agent closed at 431 (written back); a person set pending at 543;
+  // Workbridge moved the workitem to Waiting but was killed before it wrote the link, and the retry found it there
+  // and sent nothing — the move is not in the log; the agent closed it again at 831, and the reconciliation's read
+  // (Closed, its status changed at 831) came before the delivery, which was then a duplicate.
+  const log = (): StatusLog => {
+    const closed = agent({ ...EMPTY_STATUS_LOG, moves: [{ at: t(150), to: "s-open" }] }, 431, "s-closed", "s-open")
+    return observeHelpdesk(closed, [seen(150, "new"), seen(432, "solved"), seen(543, "pending"), seen(740, "pending")])
+  }
+  const read = { statusId: "s-closed", dateModified: t(831), statusChangedAt: t(831), modifiedBy: "agent" }
+
+  it("takes the read's status change as the agent's, though the log thought the workitem at that status", () => {
+    const reclosed = observeAgent(log(), read, "s-closed")
+    expect(reclosed.agent).toMatchObject({ statusId: "s-closed", statusAt: t(831) })
+    expect(statusTargets(reclosed, ctx)?.winner).toMatchObject({ side: "agent", statusId: "s-closed" })
+  })
+
+  it("not when the log knows the status change it names: the agent's, or a move of Workbridge's", () => {
+    expect(
+      observeAgent(log(), { ...read, dateModified: t(900), statusChangedAt: t(431) }, "s-closed").agent?.statusAt
+    ).toBe(t(431))
+    const ours: StatusLog = { ...log(), moves: [...log().moves!, { at: t(831), to: "s-closed" }] }
+    expect(observeAgent(ours, read, "s-closed").agent?.statusAt).toBe(t(431))
+    // A read naming nobody is judged by Workbridge's moves as before.
+    const { modifiedBy: _by, ...nobody } = read
+    const before = log()
+    expect(observeAgent(before, nobody, "s-closed")).toBe(before)
+  })
+})
+
+describe("observeWorkitemRead: the status Workbridge's walk read", () => {
+  it("places the workitem where it was read, so that an agent's older change does not look like where it is", () => {
+    // Seed 23 of the two-way chaos (zendesk/3): the agent closed at 484 and reopened at 710 (its event late); a
+    // person set on_hold at 601; Workbridge walked the workitem to Waiting at 720 but a kill cut off the link write;
+    // the retry read it at Waiting (its status changed at 720).
+    const closed = agent({ ...EMPTY_STATUS_LOG, moves: [{ at: t(25), to: "s-open" }] }, 484, "s-closed", "s-open")
+    const log = observeHelpdesk(closed, [seen(25, "open"), seen(485, "solved"), seen(601, "on_hold")])
+    const read = observeWorkitemRead(log, { at: t(720), to: "s-waiting" })
+    expect(read).toMatchObject({ movedAt: t(720), movedTo: "s-waiting" })
+    expect(observeWorkitemRead(read, { at: t(720), to: "s-waiting" })).toBe(read)
+    const reopen = { statusId: "s-open", statusChanged: true, dateModified: t(710), modifiedBy: "agent" }
+    const reopened = observeAgent(read, reopen, "s-waiting")
+    const targets = statusTargets(reopened, ctx)
+    expect(targets?.winner).toMatchObject({ side: "agent", statusId: "s-open" })
+    // The workitem is at Waiting (read after the reopen): it must be moved to the agent's Open.
+    expect(workitemStatusNow(reopened, "s-waiting")).toBe("s-waiting")
+    expect(workitemNeedsMove(targets, workitemStatusNow(reopened, "s-waiting"))).toBe(true)
+    // Without the read, the log takes the workitem for being at the agent's Open.
+    expect(workitemStatusNow(observeAgent(log, reopen, "s-waiting"), "s-waiting")).toBe("s-open")
+  })
+
+  it("keeps the moves in time order: a read of an older status goes before newer moves", () => {
+    const log: StatusLog = {
+      ...EMPTY_STATUS_LOG,
+      movedAt: t(50),
+      movedTo: "s-open",
+      moves: [{ at: t(50), to: "s-open" }]
+    }
+    const read = observeWorkitemRead(log, { at: t(40), to: "s-waiting" })
+    expect(read.moves).toEqual([
+      { at: t(40), to: "s-waiting" },
+      { at: t(50), to: "s-open" }
+    ])
+    expect(read.movedTo).toBe("s-open")
+  })
+})
+
+describe("observeAgent, a change made while Workbridge's status walk was between two steps", () => {
+  // Seed 25 of the two-way chaos (zendesk/5): the agent closed at 412 (written back); a person set pending at 557;
+  // Workbridge walked the workitem Closed → Open (766.0, a step) → Waiting (767.1); the agent, who had read it
+  // Closed, reopened it at 766.1 — the PATCH found it Open already, so the event names no change of the status.
+  const walked = (): StatusLog => {
+    const closed = agent({ ...EMPTY_STATUS_LOG, moves: [{ at: t(34), to: "s-open" }] }, 412, "s-closed", "s-open")
+    return {
+      ...observeHelpdesk(closed, [seen(34, "open"), seen(413, "solved"), seen(557, "on_hold"), seen(730, "on_hold")]),
+      movedAt: t(767.1),
+      movedTo: "s-waiting",
+      moves: [...closed.moves!, { at: t(766), to: "s-open", via: true }, { at: t(767.1), to: "s-waiting" }]
+    }
+  }
+
+  it("takes the agent's change at the status the walk passed through as the agent's status change", () => {
+    const reopened = agent(walked(), 766.1, "s-open", "s-closed")
+    expect(reopened.agent).toMatchObject({ statusId: "s-open", statusAt: t(766.1) })
+    const targets = statusTargets(reopened, ctx)
+    expect(targets).toMatchObject({ winner: { side: "agent", statusId: "s-open" }, statusId: "s-open" })
+    expect(workitemNeedsMove(targets, workitemStatusNow(reopened, "s-waiting"))).toBe(true)
+  })
+
+  it("does not when the event says the status did not change, or at the walk's end", () => {
+    const edit = { statusId: "s-open", statusChanged: false, dateModified: t(766.1), modifiedBy: "agent" }
+    expect(observeAgent(walked(), edit, "s-closed").agent?.statusAt).toBe(t(412))
+    // After the walk's last step, at the status it set: Workbridge's own status.
+    expect(agent(walked(), 800, "s-waiting", "s-waiting").agent?.statusAt).toBe(t(412))
+  })
+})
+
+describe("the echo of a write whose status the helpdesk reads as another value than the one written", () => {
+  // ServiceNow-like: an agent's Open writes the catalog's `new` as state 2, which the adapter reads as `open`; a
+  // person's state 1 reads as `new`.
+  const sn = {
+    ...ctx,
+    statusIdOf: (value: string | null) => (value === "new" || value === "open" ? "s-open" : ctx.statusIdOf(value)),
+    agentTarget: (statusId: string) => (statusId === "s-open" ? { value: "new", status: "2" } : undefined),
+    helpdeskStatusOf: (value: string | null) => (value === "new" || value === "open" ? "2" : undefined),
+    personStatusOf: (value: string | null) => (value === "new" ? "1" : value === "open" ? "2" : undefined)
+  }
+  // Seed 20 of the two-way chaos (servicenow/INC0010026): state 2 since 479; the agent reopened at 655; the service
+  // recorded the intent of writing state 2 and was killed; a person set state 1 at 736.
+  const before = agent(helpdesk(seen(137, "new"), seen(479, "open")), 655, "s-open", "s-closed")
+
+  it("does not take a person's change to a status read as the value written for the write's echo", () => {
+    const intent = observeWritten(before, {
+      after: t(479),
+      value: "new",
+      status: "2",
+      matches: ["open"],
+      intent: true
+    })
+    const person = observeHelpdesk(intent, [seen(736, "new")])
+    expect(newestHelpdeskChange(person)?.at).toBe(t(736))
+    expect(statusTargets(person, sn)?.winner.side).toBe("helpdesk")
+    // The write's echo itself (state 2, read as `open`) is still known as Workbridge's.
+    const echo = observeHelpdesk(intent, [seen(700, "open")])
+    expect(newestHelpdeskChange(echo)?.at).toBe(t(479))
+  })
+
+  it("records what the source's adapter reads the status written as", () => {
+    const context = statusContext(defaultCatalog, "servicenow", () => [])
+    expect(context.echoValuesOf?.("2")).toEqual(["open"])
+    expect(statusContext(defaultCatalog, "zendesk", () => []).echoValuesOf?.("solved")).toEqual(["solved"])
+    // A source the adapters do not know: the values the write-back writes as that status.
+    expect(statusContext(defaultCatalog, "acme", () => []).echoValuesOf?.("open")).toEqual([])
+  })
+
+  it("writes the person's status back over a write that raced it", () => {
+    // The write read the ticket at 479, the person set state 1 at 736, the write of state 2 landed at 737.
+    const written = observeWritten(before, { after: t(479), at: t(737), value: "new", status: "2", matches: ["open"] })
+    const raced = observeHelpdesk(written, [seen(736, "new"), seen(737, "open")])
+    expect(helpdeskStatusNow(raced)).toEqual({ value: "open", raw: "2" })
+    expect(statusTargets(raced, sn)).toMatchObject({ winner: { side: "helpdesk", at: t(736) }, value: "new" })
+    expect(statusTargets(raced, sn)?.helpdesk).toEqual({ status: "1", value: "new" })
+  })
+})
+
+describe("a write's intent", () => {
+  const intent = { after: t(10), value: "closed", status: "solved", matches: ["solved"] }
+  it("is recorded before the write and replaced by the write's record", () => {
+    const attempt = beginWrite(helpdesk(seen(10, "open")), intent)
+    expect(attempt.recorded).toBe(true)
+    expect(attempt.log.written).toEqual([{ ...intent, intent: true }])
+    expect(writeDone(attempt, { ...intent, at: t(20) }).written).toEqual([{ ...intent, at: t(20) }])
+  })
+  it("goes when the write cannot have landed, and stays when it may have", () => {
+    const attempt = beginWrite(helpdesk(seen(10, "open")), intent)
+    expect(writeNotDone(attempt, false).written).toEqual([])
+    expect(writeNotDone(attempt, true).written).toEqual([{ ...intent, intent: true }])
+    // The ticket had the status already: this attempt's intent goes.
+    expect(writeDone(attempt, undefined).written).toEqual([])
+  })
+  it("of an earlier attempt stays the one: a later attempt neither records nor drops it", () => {
+    const earlier = writeNotDone(beginWrite(helpdesk(seen(10, "open")), intent), true)
+    const again = beginWrite(earlier, { ...intent, after: t(15) })
+    expect(again.recorded).toBe(false)
+    expect(writeNotDone(again, false)).toBe(earlier)
+    expect(writeDone(again, undefined)).toBe(earlier)
+    expect(dropWriteIntent(earlier, "solved").written).toEqual([])
   })
 })
 

@@ -8,14 +8,15 @@
  * - every write-back that changed the helpdesk status adds the ticket's update time read just before it to
  *   `written`, so that the event it causes (its echo) is known as Workbridge's and not a person's change;
  * - every agent change of the workitem updates `agent` (a change that keeps the status does not move its time);
- * - every PATCH or POST of Workbridge's that set the status records Genesys's `dateModified` as `movedAt`.
+ * - every PATCH or POST of Workbridge's that set the status records Genesys's `dateModified` as `movedAt`, and a
+ *   status its walk read (not trusting the one recorded) is recorded at the workitem's `dateStatusChanged`.
  *
  * A person's newest status change is the first helpdesk event of the newest run of one status that no write-back
  * explains. Its time is exact when every event arrived; an event arriving late (after a newer one) can move it, and
  * the rule is decided again then. The winner's status is what both sides should end at.
  */
 import { type Catalog, compareRevision, writeBackStatusMap, writeBackTarget } from "@workbridge/catalog"
-import { vendorStatusFor } from "@workbridge/adapters"
+import { valuesReadFrom, vendorStatusFor } from "@workbridge/adapters"
 import type { WorktypeStatus } from "@workbridge/genesys"
 import type { AgentStatus, StatusLog, StatusSeen, StatusWritten } from "../domain/records.js"
 
@@ -54,6 +55,72 @@ export const observeWritten = (log: StatusLog, written: StatusWritten): StatusLo
   written: [...log.written, written].slice(-STATUS_WRITTEN_CAP)
 })
 
+/** Whether the log holds the intent of a write of this helpdesk status. */
+export const hasWriteIntent = (log: StatusLog, status: string): boolean =>
+  log.written.some((w) => w.intent === true && w.status === status)
+
+/** The log without the intents of writes of this helpdesk status. */
+export const dropWriteIntent = (log: StatusLog, status: string): StatusLog =>
+  hasWriteIntent(log, status)
+    ? { ...log, written: log.written.filter((w) => !(w.intent === true && w.status === status)) }
+    : log
+
+/**
+ * A status write on its way: the log with its intent, the status written, and whether this attempt recorded the
+ * intent (an earlier attempt's intent of the same status stays the one: that attempt's write may have landed).
+ */
+export interface WriteAttempt {
+  readonly log: StatusLog
+  readonly status: string
+  readonly recorded: boolean
+}
+
+/**
+ * The log with a write's intent recorded, before the write goes out: if its answer is lost (a timeout, a `kill -9`
+ * between the write and its record), its echo is still known as Workbridge's.
+ */
+export const beginWrite = (
+  log: StatusLog,
+  intent: Omit<StatusWritten, "at" | "intent" | "status"> & { readonly status: string }
+): WriteAttempt =>
+  hasWriteIntent(log, intent.status)
+    ? { log, status: intent.status, recorded: false }
+    : { log: observeWritten(log, { ...intent, intent: true }), status: intent.status, recorded: true }
+
+/**
+ * The log after a write that did not answer with success: this attempt's intent goes when its status cannot have
+ * been written (a rate limit, a failed read, a change not seen yet) and stays when it may have been (no answer, a
+ * server error); an earlier attempt's stays either way.
+ */
+export const writeNotDone = (attempt: WriteAttempt, mayHaveWritten: boolean): StatusLog =>
+  attempt.recorded && !mayHaveWritten ? dropWriteIntent(attempt.log, attempt.status) : attempt.log
+
+/**
+ * The log after a write that answered: the write's record replaces the intents of its status; when the ticket had
+ * the status already (nothing written), this attempt's intent goes and an earlier attempt's stays (its write landed
+ * before its answer was lost).
+ */
+export const writeDone = (attempt: WriteAttempt, written: StatusWritten | undefined): StatusLog =>
+  written !== undefined
+    ? observeWritten(dropWriteIntent(attempt.log, attempt.status), written)
+    : writeNotDone(attempt, false)
+
+/**
+ * The log with the workitem's status as Workbridge read it (its status walk reads the workitem when what the log
+ * says may be stale: an update intent open, a status it does not know, a refused step): the status, since when it
+ * has had it (`dateStatusChanged`). Recorded among Workbridge's moves, in time order, unless one is there already:
+ * most likely it is a move of Workbridge's own whose link write a `kill -9` cut off (the retry found the workitem
+ * there and sent nothing); were it an agent's, their event still comes and is judged against the status before it.
+ */
+export const observeWorkitemRead = (log: StatusLog, read: { readonly at: string; readonly to: string }): StatusLog => {
+  const moves = log.moves ?? []
+  if (moves.some((m) => m.to === read.to && ms(m.at) === ms(read.at))) return log
+  const sorted = [...moves, { at: read.at, to: read.to }].sort((a, b) => ms(a.at) - ms(b.at)).slice(-STATUS_MOVES_CAP)
+  const last = sorted[sorted.length - 1]!
+  const newer = log.movedAt === undefined || ms(last.at) >= ms(log.movedAt)
+  return { ...log, moves: sorted, ...(newer ? { movedAt: last.at, movedTo: last.to } : {}) }
+}
+
 /** The workitem's status as far as Workbridge knows: an agent's newer change, else the status it set itself. */
 export const workitemStatusNow = (log: StatusLog, ownStatusId: string | undefined): string | undefined => {
   const agent = log.agent
@@ -73,31 +140,32 @@ const statusAsOf = (log: StatusLog, upTo: (t: number) => boolean): string | unde
   return known?.to
 }
 
+/** An agent's change of the workitem, as `observeAgent` takes it. */
+export type AgentChange = {
+  readonly statusId?: string | undefined
+  /** The event's own word on whether the status moved (its `changes`), when it has one. */
+  readonly statusChanged?: boolean | undefined
+  readonly dateModified: string
+  /** When the status took its value, where known (a reconciliation's read); else `dateModified`. */
+  readonly statusChangedAt?: string | undefined
+  readonly modifiedBy?: string | undefined
+}
+
 /**
- * The log with an agent's change of the workitem recorded (nothing when one as new was recorded already). It moves
- * the agent's status time only when the change moved the status: as its event's `changes` say, else when its status
- * differs from the one the workitem had (`ownStatusId`: the status Workbridge set, unless an agent's change came
- * after that).
+ * The log with an agent's change of the workitem recorded. It moves the agent's status time only when the change
+ * moved the status: as its event's `changes` say, else when its status differs from the one the workitem had
+ * (`ownStatusId`: the status Workbridge set, unless an agent's change came after that). A change older than the
+ * newest one recorded (its delivery came late: {@link observeLateAgent}) counts only when it tells of a status change
+ * newer than the one known.
  */
-export const observeAgent = (
-  log: StatusLog,
-  change: {
-    readonly statusId?: string | undefined
-    /** The event's own word on whether the status moved (its `changes`), when it has one. */
-    readonly statusChanged?: boolean | undefined
-    readonly dateModified: string
-    /** When the status took its value, where known (a reconciliation's read); else `dateModified`. */
-    readonly statusChangedAt?: string | undefined
-    readonly modifiedBy?: string | undefined
-  },
-  ownStatusId: string | undefined
-): StatusLog => {
+export const observeAgent = (log: StatusLog, change: AgentChange, ownStatusId: string | undefined): StatusLog => {
   const before = log.agent
-  if (before !== undefined && ms(change.dateModified) <= ms(before.eventAt)) return log
+  const statusAt = change.statusChangedAt ?? change.dateModified
+  if (before !== undefined && ms(change.dateModified) <= ms(before.eventAt))
+    return observeLateAgent(log, before, change, statusAt)
   // A workitem read by the write-back reconciliation whose last change was Workbridge's own names nobody, and its
   // time is that change's, not its status's: its status is no news when it is the one the workitem had then as far
   // as the log knows (Workbridge's latest move up to then, or an agent's later status change).
-  const statusAt = change.statusChangedAt ?? change.dateModified
   const at = ms(statusAt)
   if (change.modifiedBy === undefined && change.statusId !== undefined) {
     if (statusAsOf(log, (t) => t <= at) === change.statusId) return log
@@ -108,21 +176,111 @@ export const observeAgent = (
   const had = statusAsOf(log, (t) => t < at) ?? workitemStatusNow(log, log.movedTo ?? ownStatusId)
   // The event's `changes`, when it lists them, say it outright: a Workbridge move the log missed (its answer lost
   // to a timeout or a kill) may have been what the agent changed from.
-  const moved = change.statusId !== undefined && (change.statusChanged ?? change.statusId !== had)
+  const moved =
+    change.statusId !== undefined &&
+    (change.statusChanged ??
+      (change.statusId !== had || overtaken(log, change, at) || unseenStatusChange(log, change, at)))
   const agent: AgentStatus = moved
     ? {
         eventAt: change.dateModified,
         lastStatusId: change.statusId!,
+        lastStatusAt: statusAt,
         statusId: change.statusId!,
         statusAt,
         change: change as Readonly<Record<string, unknown>>
       }
     : {
-        ...before,
+        ...withoutLastStatusAt(before),
         eventAt: change.dateModified,
-        ...(change.statusId !== undefined ? { lastStatusId: change.statusId } : {})
+        ...(change.statusId !== undefined ? { lastStatusId: change.statusId } : {}),
+        ...lastStatusAtOf(before, change)
       }
   return { ...log, agent }
+}
+
+const withoutLastStatusAt = (a: AgentStatus | undefined): Omit<AgentStatus, "lastStatusAt"> | undefined => {
+  if (a === undefined) return undefined
+  const { lastStatusAt: _dropped, ...rest } = a
+  return rest
+}
+
+/** When a change that did not move the status says its status took its value: its own word, else the one before. */
+const lastStatusAtOf = (before: AgentStatus | undefined, change: AgentChange): { readonly lastStatusAt?: string } => {
+  if (change.statusChangedAt !== undefined) return { lastStatusAt: change.statusChangedAt }
+  const kept =
+    before?.lastStatusAt !== undefined && (change.statusId === undefined || change.statusId === before.lastStatusId)
+      ? before.lastStatusAt
+      : undefined
+  return kept === undefined ? {} : { lastStatusAt: kept }
+}
+
+/**
+ * Whether an agent's change that names no change of the status was made while Workbridge's own status walk was
+ * between two steps, at the status the walk passed through: the agent set that status — their PATCH found the
+ * workitem there already, so the event lists no change of it — or saved the workitem as it showed it. Either way the
+ * agent chose a status Workbridge never meant to leave the workitem at, and the walk's next step then moved it on
+ * without knowing: it is the agent's status change.
+ */
+const overtaken = (log: StatusLog, change: AgentChange, at: number): boolean => {
+  if (change.modifiedBy === undefined || change.statusId === undefined) return false
+  const step = (log.moves ?? []).filter((m) => ms(m.at) < at).at(-1)
+  if (step?.via !== true || step.to !== change.statusId) return false
+  const agent = log.agent
+  // An agent's status change between the step and this change: the workitem was at the agent's status, not the walk's.
+  return !(agent?.statusAt !== undefined && ms(agent.statusAt) > ms(step.at) && ms(agent.statusAt) < at)
+}
+
+/**
+ * Whether a read of the workitem that names an agent (the write-back reconciliation's: no `changes`, but its
+ * `dateStatusChanged`) shows a status change the log has not seen: its status took its value then, and neither a move
+ * of Workbridge's (within the API's whole second) nor the agent's status change known was made then. The log may
+ * take the workitem for having been at that status all along: a move of Workbridge's to another status whose answer
+ * was lost (a `kill -9` before the link was written; the retry found the workitem there and sent nothing) is not in
+ * it. A time older than the moves the log keeps tells nothing.
+ */
+const unseenStatusChange = (log: StatusLog, change: AgentChange, at: number): boolean => {
+  if (change.statusChangedAt === undefined || change.statusId === undefined || change.modifiedBy === undefined)
+    return false
+  const moves = log.moves ?? []
+  const oldest = moves[0]
+  if (oldest === undefined || (moves.length >= STATUS_MOVES_CAP && at <= ms(oldest.at))) return false
+  const near = (t: string | undefined) => t !== undefined && Math.abs(ms(t) - at) < WHOLE_SECOND
+  if (moves.some((m) => m.to === change.statusId && near(m.at))) return false
+  return !(log.agent?.statusId === change.statusId && near(log.agent.statusAt))
+}
+
+/**
+ * An agent's change whose event came after a newer one's: the trigger chain retried its delivery while the service
+ * was down, and the next change's event — or the write-back reconciliation's read of the workitem — came first. The
+ * newer one was judged without it: a reconciliation's read at the status the log last knew (the workitem's first
+ * status, say) looked like no change, though the late event shows the agent had moved it elsewhere in between. So a
+ * late change that moved the status, later than the agent's status change known, is the agent's newest status
+ * change — unless the newer change shows another status: then the status moved again between the two, which is the
+ * newest change, timed by when the newer one says its status took its value (else by its time); only a move of
+ * Workbridge's recorded in between leaves the late change the agent's newest.
+ */
+const observeLateAgent = (log: StatusLog, before: AgentStatus, change: AgentChange, statusAt: string): StatusLog => {
+  const statusId = change.statusId
+  const at = ms(statusAt)
+  if (statusId === undefined) return log
+  // The agent's status change known is as new: nothing to learn (also the very change, seen again).
+  if (before.statusAt !== undefined && ms(before.statusAt) >= at) return log
+  if (change.modifiedBy === undefined && statusAsOf(log, (t) => t <= at) === statusId) return log
+  const had = statusAsOf(log, (t) => t < at)
+  const moved =
+    change.statusChanged ??
+    (had !== undefined && (had !== statusId || overtaken(log, change, at) || unseenStatusChange(log, change, at)))
+  if (!moved) return log
+  const recorded = change as Readonly<Record<string, unknown>>
+  const newer = before.lastStatusId
+  const late: AgentStatus = { ...before, statusId, statusAt, change: recorded }
+  if (newer === undefined || newer === statusId) return { ...log, agent: late }
+  const until = ms(before.eventAt)
+  const ours = (log.moves ?? []).some((m) => m.to === newer && ms(m.at) > at && ms(m.at) <= until)
+  if (ours) return { ...log, agent: late }
+  const movedAt =
+    before.lastStatusAt !== undefined && ms(before.lastStatusAt) > at ? before.lastStatusAt : before.eventAt
+  return { ...log, agent: { ...before, statusId: newer, statusAt: movedAt, change: recorded } }
 }
 
 /**
@@ -130,9 +288,16 @@ export const observeAgent = (
  * helpdesk names it (a write of `closed` is Zendesk's `solved`, which its echo reports as `solved`).
  */
 const sameStatus = (w: StatusWritten, s: { readonly value: string | null; readonly raw?: string }): boolean =>
-  w.value === s.value ||
   (w.status !== undefined && s.raw !== undefined && w.status === s.raw) ||
-  (s.value !== null && w.matches?.includes(s.value) === true)
+  (s.value !== null && echoValues(w).includes(s.value))
+
+/**
+ * The catalog values a write's echo may report: `matches` (what the source's adapter reads the status written as),
+ * else the value written. Not the value written as such: the write-back writes `new` (an agent's Open) as ServiceNow
+ * state 2, whose echo reports `open`, while a person's state 1 reports `new`.
+ */
+const echoValues = (w: StatusWritten): ReadonlyArray<string> =>
+  w.matches !== undefined && w.matches.length > 0 ? w.matches : [w.value]
 
 /** A person's newest change of the helpdesk status (undefined: none seen). */
 export const newestHelpdeskChange = (log: StatusLog): StatusSeen | undefined => {
@@ -190,8 +355,12 @@ export const helpdeskStatusNow = (
   const newest = log.helpdesk[log.helpdesk.length - 1]
   // An intent is no word that the status is there (its write may never have gone out): only writes that answered.
   const written = log.written.filter((w) => w.intent !== true).at(-1)
-  if (written !== undefined && (newest === undefined || ms(written.at ?? written.after) >= ms(newest.at)))
-    return { value: written.value, ...(written.status === undefined ? {} : { raw: written.status }) }
+  if (written !== undefined && (newest === undefined || ms(written.at ?? written.after) >= ms(newest.at))) {
+    // As the helpdesk reads the status written (ServiceNow state 2, written for `new`, reads as `open`).
+    const values = echoValues(written)
+    const value = values.includes(written.value) ? written.value : values[0]!
+    return { value, ...(written.status === undefined ? {} : { raw: written.status }) }
+  }
   return newest
 }
 
@@ -208,6 +377,11 @@ export interface StatusContext {
    * person's own status back sends (undefined: none; then the write-back map's, else the event's own word).
    */
   readonly personStatusOf?: (value: string | null) => string | undefined
+  /**
+   * The catalog values the helpdesk reports a status written through its API as (its echo): recorded with each
+   * write as `StatusWritten.matches`.
+   */
+  readonly echoValuesOf?: (status: string) => ReadonlyArray<string>
 }
 
 /** Where both sides should end, by the rule. */
@@ -278,7 +452,14 @@ export const statusContext = (
     return target === undefined ? undefined : { value: target.value, status: target.status }
   },
   helpdeskStatusOf: (value) => (value === null ? undefined : writeBackStatusMap(catalog, source)[value]),
-  personStatusOf: (value) => (value === null ? undefined : vendorStatusFor(catalog, source, value))
+  personStatusOf: (value) => (value === null ? undefined : vendorStatusFor(catalog, source, value)),
+  echoValuesOf: (status) => {
+    const read = valuesReadFrom(catalog, source, status)
+    // A source the adapters know nothing of: every value the write-back writes as that status.
+    return read.length > 0
+      ? read
+      : Object.entries(writeBackStatusMap(catalog, source)).flatMap(([v, st]) => (st === status ? [v] : []))
+  }
 })
 
 /**

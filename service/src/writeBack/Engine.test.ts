@@ -6,8 +6,15 @@
 import { defaultCatalog } from "@workbridge/catalog"
 import type { Emulator } from "@workbridge/genesys-emulator"
 import { Genesys, type Provisioned, rateBudgetLayerMemory as layerMemory } from "@workbridge/genesys"
-import { HelpdeskError, type HelpdeskWriter, RateLimited, type WriteBack } from "@workbridge/helpdesk-clients"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import {
+  HelpdeskError,
+  type HelpdeskWriter,
+  RateLimited,
+  type ReadError,
+  type WriteBack,
+  type WriteResult
+} from "@workbridge/helpdesk-clients"
+import { Deferred, Effect, Fiber, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { layer as genesysLayer } from "../genesys/GenesysLive.js"
 import { Inbox } from "../inbox/Inbox.js"
@@ -56,6 +63,15 @@ const runtimeFor = () => {
   )
 }
 
+/** A write as recorded: without the hook run before its status is written. */
+const plain = <E>({ beforeStatusWrite: _hook, ...change }: WriteBack<E>): WriteBack => change
+
+/** What a writer does before it writes a status (the ticket read as `open`), as the real ones do. */
+const beforeStatus = <E>(change: WriteBack<E>) =>
+  change.status === undefined || change.beforeStatusWrite === undefined
+    ? Effect.void
+    : change.beforeStatusWrite({ status: "open" })
+
 /** A writer that records each write and fails the first `failures` with what `fail` makes. */
 const recordingWriter = (failures: number, fail: () => HelpdeskError | RateLimited) => {
   const writes: Array<{ ticketId: string; change: WriteBack }> = []
@@ -63,16 +79,18 @@ const recordingWriter = (failures: number, fail: () => HelpdeskError | RateLimit
   const writer: HelpdeskWriter = {
     source: "zendesk",
     readStatus: () => Effect.succeed("open"),
-    writeBack: (ticketId, change) =>
-      Effect.suspend(() => {
+    writeBack: <E>(ticketId: string, change: WriteBack<E>): Effect.Effect<WriteResult, ReadError | E> =>
+      Effect.suspend((): Effect.Effect<WriteResult, ReadError | E> => {
         if (left-- > 0) return Effect.fail(fail())
-        writes.push({ ticketId, change })
-        return Effect.succeed({
-          statusBefore: "open",
-          statusWritten: true,
-          noteWritten: true,
-          assigneeWritten: false,
-          calls: 2
+        return Effect.map(beforeStatus(change), () => {
+          writes.push({ ticketId, change: plain(change) })
+          return {
+            statusBefore: "open",
+            statusWritten: true,
+            noteWritten: true,
+            assigneeWritten: false,
+            calls: 2
+          }
         })
       })
   }
@@ -200,8 +218,11 @@ describe("Engine with write-back", () => {
         Effect.suspend(() => {
           calls++
           if (calls === 1) {
-            writes.push(change)
-            return Effect.fail(new HelpdeskError({ source: "zendesk", operation: "PUT", reason: "socket hang up" }))
+            writes.push(plain(change))
+            return Effect.zipRight(
+              beforeStatus(change),
+              Effect.fail(new HelpdeskError({ source: "zendesk", operation: "PUT", reason: "socket hang up" }))
+            )
           }
           return Effect.succeed({
             statusBefore: "solved",
@@ -317,19 +338,25 @@ describe("Engine with write-back", () => {
     const writer: HelpdeskWriter = {
       source: "zendesk",
       readStatus: () => Effect.succeed("open"),
-      writeBack: (_ticketId, change) =>
-        Effect.sync(() => {
-          writes.push(change)
+      writeBack: <E>(_ticketId: string, change: WriteBack<E>): Effect.Effect<WriteResult, ReadError | E> =>
+        Effect.suspend((): Effect.Effect<WriteResult, ReadError | E> => {
+          writes.push(plain(change))
           return change.seenUntil !== undefined
-            ? {
+            ? Effect.succeed({
                 statusBefore: "open",
                 statusWritten: false,
                 noteWritten: false,
                 assigneeWritten: false,
                 calls: 1,
                 unseenChange: true as const
-              }
-            : { statusBefore: "open", statusWritten: true, noteWritten: true, assigneeWritten: false, calls: 2 }
+              })
+            : Effect.as(beforeStatus(change), {
+                statusBefore: "open",
+                statusWritten: true,
+                noteWritten: true,
+                assigneeWritten: false,
+                calls: 2
+              })
         })
     }
     const runtime = runtimeFor()
@@ -618,6 +645,128 @@ describe("Engine with write-back", () => {
       expect(r.batch).toBe(2)
       expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
       expect(writes.map((w) => w.change.status)).toEqual(["solved"])
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("records which of its status moves a walk only passed through: an agent's change between two steps is the agent's", async () => {
+    const { writer } = recordingWriter(0, () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" }))
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "WALK-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("WALK-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          // The agent closes; then a person's on_hold takes the workitem Closed → Open → Waiting.
+          yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "WALK-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:00:02Z")
+          )
+          yield* engine.process(yield* inbox.take)
+          const created = (yield* links.get(key))!.statusLog?.moves?.length ?? 0
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 2,
+              occurredAt: "2026-01-01T00:00:03Z",
+              fields: fields("WALK-1", { status: "on_hold" })
+            })
+          )
+          yield* engine.process(yield* inbox.take)
+          return {
+            moves: (yield* links.get(key))!.statusLog?.moves?.slice(created),
+            workitem: yield* genesys.getWorkitem(link.workitemId)
+          }
+        })
+      )
+      expect(r.workitem.status?.id).toBe(provisioned.statusIds["Waiting"])
+      expect(r.moves).toEqual([
+        { at: expect.any(String), to: provisioned.statusIds["Open"], via: true },
+        { at: expect.any(String), to: provisioned.statusIds["Waiting"] }
+      ])
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("leaves no intent behind a write-back cut short while it read the ticket (a kill -9 before the write)", async () => {
+    // Seeds 20 and 25 of the two-way chaos (GitHub): a write-back of a close was killed while it read the issue; the
+    // intent it had recorded before the read stayed, and a person's close made much later was taken for its echo.
+    // The intent is recorded once the ticket was read and the status is about to be written.
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const reading = yield* Deferred.make<void>()
+          const writer: HelpdeskWriter = {
+            source: "zendesk",
+            readStatus: () => Effect.succeed("open"),
+            // The read never answers: the process dies meanwhile.
+            writeBack: () => Effect.zipRight(Deferred.succeed(reading, undefined), Effect.never)
+          }
+          const { engine, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "KILL-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("KILL-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "KILL-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:00:02Z")
+          )
+          const batch = yield* inbox.take
+          const fiber = yield* Effect.fork(engine.process(batch))
+          yield* Deferred.await(reading)
+          yield* Fiber.interrupt(fiber)
+          return (yield* links.get(key))?.statusLog?.written
+        })
+      )
+      expect(r).toEqual([])
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("records the status its walk read, since when the workitem has had it: a move whose link write was cut off", async () => {
+    // Seed 23 of the two-way chaos (zendesk/3): Workbridge walked the workitem to Waiting and was killed before it
+    // wrote the link; the retry read the workitem (its update intent open), found it there and sent nothing — and the
+    // log never knew of the move, so an agent's older reopen arriving later looked like where the workitem was.
+    const { writer } = recordingWriter(0, () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" }))
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links } = yield* setup(writer)
+          const key = { source: "zendesk", ticketId: "READ-1" }
+          yield* inbox.accept(
+            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("READ-1") })
+          )
+          yield* engine.process(yield* inbox.take)
+          const link = (yield* links.get(key))!
+          // The lost write: the PATCH landed, the link kept only its intent.
+          const moved = yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Waiting"]! })
+          const held = fields("READ-1", { status: "on_hold" })
+          yield* links.compareAndSet(key, link.appliedRevision, {
+            ...link,
+            updateIntent: { revision: "r-lost", values: [{ ...link.appliedValues, status: "on_hold" }] }
+          })
+          yield* inbox.accept(testEvent({ ...key, rev: 2, occurredAt: "2026-01-01T00:00:05Z", fields: held }))
+          yield* engine.process(yield* inbox.take)
+          return { moved, after: yield* links.get(key) }
+        })
+      )
+      expect(r.after?.statusId).toBe(provisioned.statusIds["Waiting"])
+      expect(r.after?.statusLog?.moves?.at(-1)).toEqual({
+        at: r.moved["dateStatusChanged"],
+        to: provisioned.statusIds["Waiting"]
+      })
+      expect(r.after?.statusLog?.movedTo).toBe(provisioned.statusIds["Waiting"])
     } finally {
       await runtime.dispose()
     }

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest"
 import type { Link } from "../domain/records.js"
 import { makeWriteBudget } from "./Budget.js"
 import { writeBackTarget } from "@workbridge/catalog"
-import { isWriteBackEcho, writeBackNote } from "./apply.js"
+import { HelpdeskError, RateLimited } from "@workbridge/helpdesk-clients"
+import { classifyWriteFailure, isWriteBackEcho, writeBackNote } from "./apply.js"
 
 const link = (status: string, written?: string): Link => ({
   workitemId: "w-1",
@@ -122,5 +123,36 @@ describe("makeWriteBudget", () => {
       }).pipe(Effect.provide(TestContext.TestContext))
     )
     expect(waits).toEqual([0, 0, 1000, 500, 0, 0, 0])
+  })
+})
+
+describe("classifyWriteFailure", () => {
+  const failed = (operation: string, status?: number, invalid?: true) =>
+    classifyWriteFailure(
+      new HelpdeskError({
+        source: "zendesk",
+        operation,
+        reason: "x",
+        ...(status === undefined ? {} : { status }),
+        ...(invalid === undefined ? {} : { invalid })
+      })
+    )
+  it("retries what may succeed later, and knows which of those may have written the status", () => {
+    expect(
+      classifyWriteFailure(new RateLimited({ source: "zendesk", operation: "PUT x", status: 429, retryAfterMs: 1000 }))
+    ).toEqual({ retry: true, mayHaveWritten: false })
+    // No answer, or a server error, to the write: it may have landed.
+    expect(failed("PUT /api/v2/tickets/{id}")).toEqual({ retry: true, mayHaveWritten: true })
+    expect(failed("PUT /api/v2/tickets/{id}", 503)).toEqual({ retry: true, mayHaveWritten: true })
+    // The same to the read that goes first: nothing was written.
+    expect(failed("GET /api/v2/tickets/{id}")).toEqual({ retry: true, mayHaveWritten: false })
+    expect(failed("GET /api/v2/tickets/{id}", 502)).toEqual({ retry: true, mayHaveWritten: false })
+    expect(failed("PUT /api/v2/tickets/{id}", 409)).toEqual({ retry: true, mayHaveWritten: false })
+    expect(failed("PUT /api/v2/tickets/{id}", 408)).toEqual({ retry: true, mayHaveWritten: false })
+  })
+  it("takes a refusal, or a request that could not be sent, as final and unwritten", () => {
+    expect(failed("PUT /api/v2/tickets/{id}", 422)).toEqual({ retry: false, mayHaveWritten: false })
+    expect(failed("PUT /api/v2/tickets/{id}", 404)).toEqual({ retry: false, mayHaveWritten: false })
+    expect(failed("write-back assignee", undefined, true)).toEqual({ retry: false, mayHaveWritten: false })
   })
 })

@@ -20,7 +20,7 @@
  * dead-letters the event (replay puts it back).
  */
 import { type Catalog, writeBackStatusMap } from "@workbridge/catalog"
-import type { HelpdeskWriter, ReadError } from "@workbridge/helpdesk-clients"
+import type { HelpdeskWriter, ReadError, StatusRead } from "@workbridge/helpdesk-clients"
 import { Clock, Effect } from "effect"
 import type { Logger } from "pino"
 import type { StoreError } from "../domain/errors.js"
@@ -38,13 +38,17 @@ import type { WorktypeStatus } from "@workbridge/genesys"
 import type { WriteBudget } from "./Budget.js"
 import { agentChangesOf, type WorkitemChange, workitemChangeOf } from "./WorkitemEvent.js"
 import {
+  beginWrite,
+  dropWriteIntent,
   EMPTY_STATUS_LOG,
   observeAgent,
-  observeWritten,
   statusContext,
   statusTargets,
   workitemNeedsMove,
-  workitemStatusNow
+  type WriteAttempt,
+  workitemStatusNow,
+  writeDone,
+  writeNotDone
 } from "../sync/statusRule.js"
 
 /** What became of a write-back (the `outcome` label of `workbridge_write_backs_total`). */
@@ -162,26 +166,35 @@ export const MAX_UNSEEN_WAITS_WITH_READS = 12
 const latest = (a: string | undefined, b: string | undefined): string | undefined =>
   a === undefined ? b : b === undefined ? a : Date.parse(b) > Date.parse(a) ? b : a
 
-/** A helpdesk failure worth retrying: a rate limit, a 5xx, a 408/409, or no answer at all. */
-const transient = (e: ReadError): boolean =>
-  e._tag === "RateLimited" ||
-  (e.status === undefined && e.invalid !== true) ||
-  (e.status !== undefined && (e.status >= 500 || e.status === 408 || e.status === 409))
+/** What a failed write-back means (see {@link classifyWriteFailure}). */
+export interface WriteFailure {
+  /** Worth retrying: a rate limit, a 5xx, a 408/409, or no answer at all. Anything else is a refusal. */
+  readonly retry: boolean
+  /**
+   * The status may have been written all the same: no answer (a timeout, a dropped connection) or a server error to
+   * a write. A read that failed (the write-back reads the ticket first), a rate-limit answer and a refusal wrote
+   * nothing.
+   */
+  readonly mayHaveWritten: boolean
+}
 
-/**
- * Whether a failed write-back may have written the status all the same: no answer (a timeout, a dropped connection)
- * or a server error to a write. A read that failed (the write-back reads the ticket first), a rate-limit answer and
- * a refusal (4xx) wrote nothing.
- */
-const mayHaveWritten = (e: ReadError): boolean =>
-  e._tag !== "RateLimited" &&
-  e.invalid !== true &&
-  !e.operation.startsWith("GET ") &&
-  (e.status === undefined || e.status >= 500)
+/** A failed write-back, judged once: whether to retry it and whether its status write may have landed. */
+export const classifyWriteFailure = (e: ReadError): WriteFailure => {
+  if (e._tag === "RateLimited") return { retry: true, mayHaveWritten: false }
+  const unanswered = e.status === undefined && e.invalid !== true
+  const serverError = e.status !== undefined && e.status >= 500
+  const wrote = e.invalid !== true && !e.operation.startsWith("GET ")
+  return {
+    retry: unanswered || serverError || e.status === 408 || e.status === 409,
+    mayHaveWritten: wrote && (unanswered || serverError)
+  }
+}
 
 /** An agent status of the log, for the debug log (without the change it came from). */
 export const agentSummary = (a: StatusLog["agent"]) =>
-  a === undefined ? undefined : { eventAt: a.eventAt, statusId: a.statusId, statusAt: a.statusAt, last: a.lastStatusId }
+  a === undefined
+    ? undefined
+    : { eventAt: a.eventAt, statusId: a.statusId, statusAt: a.statusAt, last: a.lastStatusId, lastAt: a.lastStatusAt }
 
 /** Write back the ticket's `genesys` entries (sorted by revision, oldest first; never empty). */
 export const writeBackEntries = (
@@ -295,13 +308,17 @@ export const writeBackEntries = (
         "write-back decision"
       )
 
-    const statusName = deps.statuses().find((s) => s.id === change.statusId)?.name
     const assignee =
       isNew && change.assigneeId !== undefined ? options.assignees?.[key.source]?.[change.assigneeId] : undefined
     // What goes to the helpdesk: the status the rule wants there, and — for an agent's change that won — its
     // assignee and the note.
     const agentWon = targets?.winner.side === "agent"
     const target = agentWon ? ctx.agentTarget(targets.winner.statusId) : undefined
+    // The note names the status written: the agent's that won (an older change arriving late may have shown the
+    // agent's newest status change to be another one), else the change's own.
+    const statusName = deps
+      .statuses()
+      .find((s) => s.id === (agentWon ? targets.winner.statusId : change.statusId))?.name
     // A person's helpdesk change is newer (or no status change decides) and the helpdesk has its status: only an
     // assignee of the agent's change is left to write.
     if (!agentWon && targets?.helpdesk === undefined && assignee === undefined)
@@ -339,41 +356,46 @@ export const writeBackEntries = (
         "the helpdesk change the write-back waited for never arrived; writing the agent's change anyway"
       )
     const note = noted ? writeBackNote(change, statusName, options.workitemUrl?.(change.workitemId)) : undefined
-    // The write's intent, recorded before it goes out: if its answer is lost, its echo is still known as this write's.
-    // An intent from an earlier attempt of the same status stays (that attempt's write may have landed).
     const newestSeen = statusLog.helpdesk[statusLog.helpdesk.length - 1]?.at
-    const matches = (status: string) =>
-      Object.entries(writeBackStatusMap(options.catalog, key.source)).flatMap(([v, st]) => (st === status ? [v] : []))
-    const earlierIntent =
-      wanted !== undefined && statusLog.written.some((w) => w.intent === true && w.status === wanted.status)
-    const intended = wanted?.value != null && !earlierIntent
-    const withoutIntent = (log: StatusLog): StatusLog =>
-      wanted === undefined
-        ? log
-        : { ...log, written: log.written.filter((w) => !(w.intent === true && w.status === wanted.status)) }
-    if (intended && wanted?.value != null) {
-      logged = observeWritten(statusLog, {
-        after: newestSeen ?? new Date(yield* Clock.currentTimeMillis).toISOString(),
-        value: wanted.value,
-        status: wanted.status,
-        matches: matches(wanted.status),
-        intent: true
+    // What the helpdesk's webhook of the write reports: its echo (ServiceNow state 2, written for `new`, as `open`).
+    const matches = (status: string) => ctx.echoValuesOf?.(status) ?? []
+    // The write's intent (sync/statusRule.ts `beginWrite`), recorded once the ticket was read and its status is about
+    // to be written — not before the read: a write-back cut short by a `kill -9` while it read wrote nothing, and an
+    // intent left from it would take a person's later change to that status for its echo. If the write's answer is
+    // lost, its echo is still known as this write's. An intent from an earlier attempt of the same status stays.
+    const attempted: { current?: WriteAttempt } = {}
+    const beforeStatusWrite = (read: StatusRead) =>
+      Effect.gen(function* () {
+        if (wanted?.value == null) return
+        const attempt = beginWrite(statusLog, {
+          after: latest(read.updatedAt, newestSeen) ?? new Date(yield* Clock.currentTimeMillis).toISOString(),
+          value: wanted.value,
+          status: wanted.status,
+          matches: matches(wanted.status)
+        })
+        attempted.current = attempt
+        if (!attempt.recorded) return
+        logged = attempt.log
+        yield* record({ ...state, pending: true, ...waiting })
       })
-      yield* record({ ...state, pending: true, ...waiting })
-    }
     const written = yield* Effect.either(
       writer.writeBack(key.ticketId, {
         ...(wanted === undefined ? {} : { status: wanted.status }),
         ...(assignee === undefined ? {} : { assignee }),
         ...(note === undefined ? {} : { note }),
-        ...(guarded ? { seenUntil } : {})
+        ...(guarded ? { seenUntil } : {}),
+        beforeStatusWrite
       })
     )
+    const attempt = attempted.current
     if (written._tag === "Left") {
       const e = written.left
+      // The intent could not be recorded: nothing was written (the engine retries, as after any store failure).
+      if (e._tag === "StoreError") return yield* Effect.fail(e)
+      const failure = classifyWriteFailure(e)
       // A failure that wrote nothing drops this attempt's intent; one that may have written keeps it.
-      if (intended && !mayHaveWritten(e)) logged = withoutIntent(logged)
-      if (transient(e)) {
+      if (attempt !== undefined) logged = writeNotDone(attempt, failure.mayHaveWritten)
+      if (failure.retry) {
         const attempts = (state?.attempts ?? 0) + 1
         const base = options.backoffMs ?? 1000
         const delayMs =
@@ -389,7 +411,7 @@ export const writeBackEntries = (
       }
       const { attempts: _attempts, ...before } = state ?? {}
       // Refused: nothing was written.
-      logged = withoutIntent(logged)
+      if (attempt !== undefined) logged = dropWriteIntent(logged, attempt.status)
       yield* record({ ...before, pending: false, lastError: e.message, outcome: "dead" })
       return {
         _tag: "Done",
@@ -412,7 +434,7 @@ export const writeBackEntries = (
         ? Math.min(base, 1000)
         : Math.min(options.maxBackoffMs ?? 60_000, base * 2 ** Math.min(unseenWaits - 1, 16))
       // Nothing was written: this attempt's intent goes (an earlier attempt's stays).
-      if (intended) logged = withoutIntent(logged)
+      if (attempt !== undefined) logged = writeNotDone(attempt, false)
       yield* record({ ...state, pending: true, unseenWaits, lastError: reason })
       log.info(
         { source: key.source, ticketId: key.ticketId, workitemId: link.workitemId, seenUntil, delayMs, fetched },
@@ -436,17 +458,20 @@ export const writeBackEntries = (
     // The write's record replaces its intent; a status found already there keeps an earlier attempt's intent (its
     // write landed before its answer was lost), and drops this attempt's.
     const loggedWrite =
-      written.right.statusWritten && wanted?.value != null
-        ? observeWritten(withoutIntent(logged), {
-            after,
-            ...(written.right.updatedAfter === undefined ? {} : { at: written.right.updatedAfter }),
-            value: wanted.value,
-            status: wanted.status,
-            matches: matches(wanted.status)
-          })
-        : intended
-          ? withoutIntent(logged)
-          : logged
+      attempt === undefined || wanted?.value == null
+        ? logged
+        : writeDone(
+            attempt,
+            written.right.statusWritten
+              ? {
+                  after,
+                  ...(written.right.updatedAfter === undefined ? {} : { at: written.right.updatedAfter }),
+                  value: wanted.value,
+                  status: wanted.status,
+                  matches: matches(wanted.status)
+                }
+              : undefined
+          )
     const ok = yield* links.compareAndSet(key, link.appliedRevision, {
       ...base,
       statusLog: loggedWrite,
