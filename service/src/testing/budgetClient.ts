@@ -15,7 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises"
 import { Effect } from "effect"
 import { type InFlightAllowance, type RateBudgetService, withFreshToken } from "@workbridge/genesys"
 import { Redis } from "ioredis"
-import { make, sharedBucket } from "../distributed/RedisRateBudget.js"
+import { type RedisRateBudgetOptions, make, sharedBucket } from "../distributed/RedisRateBudget.js"
 
 /**
  * The adversary of the arrival test, on the real clock (not the skewed `Date.now`) so every process keeps the same
@@ -53,14 +53,17 @@ export interface BudgetClientSpec {
 /** Epoch ms of the real clock, whatever `Date.now` says. */
 const realNow = () => performance.timeOrigin + performance.now()
 
+/** The shared bucket's options a client spec names (both modes use the same bucket). */
+const bucketOptions = (spec: BudgetClientSpec): RedisRateBudgetOptions => ({
+  prefix: spec.prefix,
+  clientId: spec.clientId,
+  perMinute: spec.perMinute,
+  burst: spec.burst,
+  ...(spec.inFlight !== undefined ? { inFlight: spec.inFlight } : {})
+})
+
 const admissions = async (spec: BudgetClientSpec, redis: Redis, end: number) => {
-  const bucket = sharedBucket(redis, {
-    prefix: spec.prefix,
-    clientId: spec.clientId,
-    perMinute: spec.perMinute,
-    burst: spec.burst,
-    ...(spec.inFlight !== undefined ? { inFlight: spec.inFlight } : {})
-  })
+  const bucket = sharedBucket(redis, bucketOptions(spec))
   const loop = async () => {
     while (realNow() < end) {
       const { wait, at } = await bucket.admit()
@@ -72,13 +75,7 @@ const admissions = async (spec: BudgetClientSpec, redis: Redis, end: number) => 
 }
 
 const arrivals = async (spec: BudgetClientSpec, arrive: ArrivalSpec, redis: Redis, end: number) => {
-  const budget = make(redis, {
-    prefix: spec.prefix,
-    clientId: spec.clientId,
-    perMinute: spec.perMinute,
-    burst: spec.burst,
-    ...(spec.inFlight !== undefined ? { inFlight: spec.inFlight } : {})
-  })
+  const budget = make(redis, bucketOptions(spec))
   let taken = 0
   const loop = async () => {
     while (realNow() < end) {
