@@ -330,6 +330,27 @@ describe("observeAgent, a read of the workitem whose status changed after everyt
   })
 })
 
+describe("observeAgent, a read naming an agent whose last change was its status change", () => {
+  // The link keeps no move of Workbridge's (the workitem was created with its status and the log began after), and
+  // the workitem's status as the log knows it is the one the read shows: only the read's own times say the agent set it.
+  const log = (): StatusLog => observeHelpdesk(EMPTY_STATUS_LOG, [seen(150, "new"), seen(300, "solved")])
+  const read = { statusId: "s-resolved", dateModified: t(500), statusChangedAt: t(500), modifiedBy: "agent" }
+
+  it("takes it as the agent's status change, whatever moves the log keeps", () => {
+    const after = observeAgent(log(), read, "s-resolved")
+    expect(after.agent).toMatchObject({ statusId: "s-resolved", statusAt: t(500) })
+    const full: StatusLog = {
+      ...log(),
+      moves: Array.from({ length: 8 }, (_, i) => ({ at: t(600 + i), to: i % 2 === 0 ? "s-open" : "s-resolved" }))
+    }
+    expect(observeAgent(full, read, "s-resolved").agent).toMatchObject({ statusId: "s-resolved", statusAt: t(500) })
+  })
+
+  it("not when its last change was of another field: the status's own time says nothing the log did not know", () => {
+    expect(observeAgent(log(), { ...read, dateModified: t(520) }, "s-resolved").agent?.statusAt).toBeUndefined()
+  })
+})
+
 describe("observeWorkitemRead: the status Workbridge's walk read", () => {
   it("places the workitem where it was read, so that an agent's older change does not look like where it is", () => {
     // Seed 23 of the two-way chaos (zendesk/3): the agent closed at 484 and reopened at 710 (its event late); a

@@ -236,15 +236,19 @@ const overtaken = (log: StatusLog, change: AgentChange, at: number): boolean => 
  * of Workbridge's (within the API's whole second) nor the agent's status change known was made then. The log may
  * take the workitem for having been at that status all along: a move of Workbridge's to another status whose answer
  * was lost (a `kill -9` before the link was written; the retry found the workitem there and sent nothing) is not in
- * it. A time older than the moves the log keeps tells nothing.
+ * it. A time older than the moves the log keeps tells nothing — unless the read's last change (`dateModified`) was
+ * that status change: the agent the read names made it.
  */
 const unseenStatusChange = (log: StatusLog, change: AgentChange, at: number): boolean => {
   if (change.statusChangedAt === undefined || change.statusId === undefined || change.modifiedBy === undefined)
     return false
   const moves = log.moves ?? []
   const oldest = moves[0]
-  if (oldest === undefined || (moves.length >= STATUS_MOVES_CAP && at <= ms(oldest.at))) return false
   const near = (t: string | undefined) => t !== undefined && Math.abs(ms(t) - at) < WHOLE_SECOND
+  // The read's last change was its status change, made by the agent it names: that says it outright, whatever the
+  // log keeps of the moves before it.
+  const setByAgent = near(change.dateModified)
+  if (!setByAgent && (oldest === undefined || (moves.length >= STATUS_MOVES_CAP && at <= ms(oldest.at)))) return false
   if (moves.some((m) => m.to === change.statusId && near(m.at))) return false
   return !(log.agent?.statusId === change.statusId && near(log.agent.statusAt))
 }
