@@ -139,7 +139,17 @@ const setup = (writer: HelpdeskWriter) =>
         backoffMs: 10
       }
     })
-    return { engine, genesys, inbox: yield* Inbox, links: yield* LinkStore }
+    const inbox = yield* Inbox
+    const links = yield* LinkStore
+    /** A Zendesk ticket created (revision 1, open) and synced forward: its key and its link. */
+    const linked = (ticketId: string) =>
+      Effect.gen(function* () {
+        const key = { source: "zendesk", ticketId }
+        yield* inbox.accept(testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields(ticketId) }))
+        yield* engine.process(yield* inbox.take)
+        return { key, link: (yield* links.get(key))! }
+      })
+    return { engine, genesys, inbox, links, linked }
   })
 
 describe("Engine with write-back", () => {
@@ -152,13 +162,8 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, genesys, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "MIX-1" }
-          yield* inbox.accept(
-            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("MIX-1") })
-          )
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("MIX-1")
           // One batch: a forward change (subject) and the agent's close, both pending.
           yield* inbox.accept(
             testEvent({
@@ -237,13 +242,8 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, genesys, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "LOST-1" }
-          yield* inbox.accept(
-            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("LOST-1") })
-          )
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("LOST-1")
           yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
           yield* inbox.accept(
             agentEvent(link.workitemId, "LOST-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:00:02Z")
@@ -299,11 +299,8 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "RL-1" }
-          yield* inbox.accept(testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("RL-1") }))
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, inbox, links, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("RL-1")
           yield* inbox.accept(
             agentEvent(link.workitemId, "RL-1", provisioned.statusIds["Resolved"]!, "2026-01-01T00:01:00Z")
           )
@@ -363,11 +360,8 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "UN-1" }
-          yield* inbox.accept(testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("UN-1") }))
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, inbox, links, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("UN-1")
           yield* inbox.accept(
             agentEvent(link.workitemId, "UN-1", provisioned.statusIds["Resolved"]!, "2026-01-01T00:01:00Z")
           )
@@ -408,13 +402,8 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, genesys, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "BOTH-1" }
-          yield* inbox.accept(
-            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("BOTH-1") })
-          )
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("BOTH-1")
           // The helpdesk changes the subject (00:00:03) after the agent closed the workitem (00:00:02); the agent's
           // event arrives after that change was applied.
           yield* inbox.accept(
@@ -470,13 +459,11 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "REP-1" }
-          yield* inbox.accept(
-            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("REP-1") })
-          )
-          yield* engine.process(yield* inbox.take)
-          const { workitemId } = (yield* links.get(key))!
+          const { engine, inbox, links, linked } = yield* setup(writer)
+          const {
+            key,
+            link: { workitemId }
+          } = yield* linked("REP-1")
           const step = (statusName: string, at: string, wrapup?: string) =>
             Effect.gen(function* () {
               yield* inbox.accept(agentEvent(workitemId, "REP-1", provisioned.statusIds[statusName]!, at, wrapup))
@@ -510,13 +497,8 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, genesys, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "SEC-1" }
-          yield* inbox.accept(
-            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("SEC-1") })
-          )
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("SEC-1")
           // The agent closes the workitem at 00:01:00.600; it is written back (`solved`).
           yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
           yield* inbox.accept(
@@ -573,13 +555,8 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "OLD-1" }
-          yield* inbox.accept(
-            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("OLD-1") })
-          )
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, inbox, links, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("OLD-1")
           yield* inbox.accept(
             agentEvent(link.workitemId, "OLD-1", provisioned.statusIds["Resolved"]!, "2026-01-01T00:01:00Z")
           )
@@ -617,13 +594,8 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, genesys, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "PEND-1" }
-          yield* inbox.accept(
-            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("PEND-1") })
-          )
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, genesys, inbox, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("PEND-1")
           yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
           // One batch: the helpdesk's status change of 00:00:01 (its webhook late) and the agent's close of 00:00:02.
           yield* inbox.accept(
@@ -656,13 +628,8 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, genesys, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "WALK-1" }
-          yield* inbox.accept(
-            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("WALK-1") })
-          )
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("WALK-1")
           // The agent closes; then a person's on_hold takes the workitem Closed → Open → Waiting.
           yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
           yield* inbox.accept(
@@ -710,13 +677,8 @@ describe("Engine with write-back", () => {
             // The read never answers: the process dies meanwhile.
             writeBack: () => Effect.zipRight(Deferred.succeed(reading, undefined), Effect.never)
           }
-          const { engine, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "KILL-1" }
-          yield* inbox.accept(
-            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("KILL-1") })
-          )
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, inbox, links, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("KILL-1")
           yield* inbox.accept(
             agentEvent(link.workitemId, "KILL-1", provisioned.statusIds["Closed"]!, "2026-01-01T00:00:02Z")
           )
@@ -742,13 +704,8 @@ describe("Engine with write-back", () => {
     try {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
-          const { engine, genesys, inbox, links } = yield* setup(writer)
-          const key = { source: "zendesk", ticketId: "READ-1" }
-          yield* inbox.accept(
-            testEvent({ ...key, rev: 1, occurredAt: "2026-01-01T00:00:00Z", fields: fields("READ-1") })
-          )
-          yield* engine.process(yield* inbox.take)
-          const link = (yield* links.get(key))!
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer)
+          const { key, link } = yield* linked("READ-1")
           // The lost write: the PATCH landed, the link kept only its intent.
           const moved = yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Waiting"]! })
           const held = fields("READ-1", { status: "on_hold" })
