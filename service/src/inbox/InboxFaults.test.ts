@@ -13,6 +13,7 @@ import * as Sqlite from "../store/Sqlite.js"
 import type * as Inbox from "./Inbox.js"
 import * as SqliteInbox from "./SqliteInbox.js"
 import { testEvent } from "../testing/events.js"
+import { heldSync } from "../testing/heldSync.js"
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-inbox-faults-"))
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -52,11 +53,6 @@ describe("group commit isolation", () => {
 })
 
 describe("durable before the answer: the WAL file is synced before an accept is answered", () => {
-  /** A sync of the WAL file the test holds, then lets succeed or fail. */
-  const heldSync = () => {
-    const calls: Array<{ readonly file: string; readonly done: (error: Error | null) => void }> = []
-    return { calls, syncWal: (file: string, done: (error: Error | null) => void) => void calls.push({ file, done }) }
-  }
   const settled = async <A>(p: Promise<A>): Promise<boolean> => {
     let done = false
     p.then(
@@ -69,7 +65,7 @@ describe("durable before the answer: the WAL file is synced before an accept is 
 
   it("commits the batch, syncs the WAL once for it, and answers only when the sync is done", async () => {
     const sync = heldSync()
-    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const { db, inbox } = await open({ syncWal: sync.sync })
     const accepts = [1, 2, 3].map((i) => Effect.runPromise(inbox.accept(testEvent({ ticketId: `S${i}`, rev: 1 }))))
     const all = Promise.all(accepts)
     expect(await settled(all)).toBe(false)
@@ -93,7 +89,7 @@ describe("durable before the answer: the WAL file is synced before an accept is 
 
   it("an accept arriving during a sync commits at once and starts a sync of its own; it is answered by that sync, never by the one in flight before its commit", async () => {
     const sync = heldSync()
-    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const { db, inbox } = await open({ syncWal: sync.sync })
     const first = acceptOf(inbox, "P1")
     expect(await settled(first)).toBe(false)
     expect(sync.calls).toHaveLength(1)
@@ -113,7 +109,7 @@ describe("durable before the answer: the WAL file is synced before an accept is 
 
   it("syncs answer in the order they started: a later sync that ends first answers nothing until the earlier one has", async () => {
     const sync = heldSync()
-    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const { db, inbox } = await open({ syncWal: sync.sync })
     const first = acceptOf(inbox, "O1")
     expect(await settled(first)).toBe(false)
     const second = acceptOf(inbox, "O2")
@@ -129,7 +125,7 @@ describe("durable before the answer: the WAL file is synced before an accept is 
 
   it("a failed sync in the middle fails every accept still waiting, those committed after it started included; later syncs that began before the failure answer nobody; a retry is a duplicate once a later sync succeeds", async () => {
     const sync = heldSync()
-    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const { db, inbox } = await open({ syncWal: sync.sync })
     const a = acceptOf(inbox, "M1")
     expect(await settled(a)).toBe(false)
     const b = acceptOf(inbox, "M2")
@@ -163,7 +159,7 @@ describe("durable before the answer: the WAL file is synced before an accept is 
 
   it(`at most ${Sqlite.WAL_SYNCS_IN_FLIGHT} syncs run at once: then the accepts wait uncommitted, and are committed as one batch when one ends, answered by the sync that starts after it`, async () => {
     const sync = heldSync()
-    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const { db, inbox } = await open({ syncWal: sync.sync })
     const inFlight = Array.from({ length: Sqlite.WAL_SYNCS_IN_FLIGHT }, (_, i) => `L${i}`)
     const early: Array<Promise<string>> = []
     for (const id of inFlight) {
@@ -192,7 +188,7 @@ describe("durable before the answer: the WAL file is synced before an accept is 
 
   it("an ack shares the inbox's syncs: it succeeds only after a sync that started after its commit", async () => {
     const sync = heldSync()
-    const { db, inbox } = await open({ syncWal: sync.syncWal })
+    const { db, inbox } = await open({ syncWal: sync.sync })
     const accepted = acceptOf(inbox, "K1")
     expect(await settled(accepted)).toBe(false)
     sync.calls[0]!.done(null)

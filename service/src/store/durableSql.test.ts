@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit, Fiber } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
+import { heldSync } from "../testing/heldSync.js"
 import { durableSql, openDatabase, type SqliteDatabase } from "./Sqlite.js"
 
 const dirs: Array<string> = []
@@ -17,12 +18,6 @@ const open = (): SqliteDatabase => {
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
-
-/** A sync held until the test lets it go. */
-const heldSync = () => {
-  const calls: Array<{ file: string; done: (error: Error | null) => void }> = []
-  return { calls, sync: (file: string, done: (error: Error | null) => void) => void calls.push({ file, done }) }
-}
 
 describe("durableSql", () => {
   it("commits with synchronous=NORMAL, restores FULL, and succeeds only once the WAL file is synced", async () => {
