@@ -60,7 +60,7 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
   {
     name: "rounds",
     description: "interleaved rounds of each side (service, baseline, service, baseline …) for figures 3-4",
-    default: 5,
+    default: 9,
     min: 5,
     max: 100
   },
