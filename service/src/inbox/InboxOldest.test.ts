@@ -1,20 +1,11 @@
 /** The SQLite inbox's "oldest pending" gauge: the event accepted first, read through the primary key. */
-import type { TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { openDatabase } from "../store/Sqlite.js"
+import { testEvent } from "../testing/events.js"
 import { make } from "./SqliteInbox.js"
 
-const event = (ticketId: string): TicketEvent => ({
-  source: "github",
-  ticketId,
-  revision: `0000000000000001:0:${ticketId}`,
-  occurredAt: "2026-01-01T00:00:00Z",
-  deliveryKey: `d-${ticketId}`,
-  kind: "updated",
-  fields: {},
-  origin: "webhook"
-})
+const event = (ticketId: string) => testEvent({ ticketId, rev: 1 })
 
 describe("SQLite inbox, the oldest pending event", () => {
   it("is the one accepted first; once it is acknowledged, the next one", async () => {
