@@ -19,6 +19,20 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
+/** Two durable inserts, the second committed while the first one's sync is held: the database, the held syncs, both fibers. */
+const twoWritesOneSyncApart = async () => {
+  const db = open()
+  const held = heldSync()
+  const durable = durableSql(db, held.sync)
+  const insert = (v: number) =>
+    Effect.runFork(durable("t.insert", () => db.prepare("INSERT INTO t (v) VALUES (?)").run(v).changes))
+  const first = insert(1)
+  await new Promise((r) => setTimeout(r, 20))
+  const second = insert(2)
+  await new Promise((r) => setTimeout(r, 20))
+  return { db, held, first, second }
+}
+
 describe("durableSql", () => {
   it("commits with synchronous=NORMAL, restores FULL, and succeeds only once the WAL file is synced", async () => {
     const db = open()
@@ -60,15 +74,7 @@ describe("durableSql", () => {
   })
 
   it("a write committed while a sync is in flight starts a sync of its own and waits for it; the earlier sync answers only the writes before it", async () => {
-    const db = open()
-    const held = heldSync()
-    const durable = durableSql(db, held.sync)
-    const insert = (v: number) =>
-      Effect.runFork(durable("t.insert", () => db.prepare("INSERT INTO t (v) VALUES (?)").run(v).changes))
-    const first = insert(1)
-    await new Promise((r) => setTimeout(r, 20))
-    const second = insert(2)
-    await new Promise((r) => setTimeout(r, 20))
+    const { db, held, first, second } = await twoWritesOneSyncApart()
     expect(db.prepare("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 2 })
     expect(held.calls).toHaveLength(2)
     held.calls[0]!.done(null)
@@ -81,15 +87,7 @@ describe("durableSql", () => {
   })
 
   it("a failed sync fails the writes committed while it ran too, although a later sync succeeds", async () => {
-    const db = open()
-    const held = heldSync()
-    const durable = durableSql(db, held.sync)
-    const insert = (v: number) =>
-      Effect.runFork(durable("t.insert", () => db.prepare("INSERT INTO t (v) VALUES (?)").run(v).changes))
-    const first = insert(1)
-    await new Promise((r) => setTimeout(r, 20))
-    const second = insert(2)
-    await new Promise((r) => setTimeout(r, 20))
+    const { db, held, first, second } = await twoWritesOneSyncApart()
     held.calls[1]!.done(null)
     held.calls[0]!.done(new Error("EIO"))
     for (const fiber of [first, second]) {
