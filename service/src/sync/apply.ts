@@ -282,10 +282,29 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
       if (retried === undefined) return { workitem: read ?? (yield* Effect.fail(e)), bodies: again }
       return { workitem: yield* patchWorkitem(genesys, u.workitemId, retried), bodies: again }
     })
+  /**
+   * A status step after the first was refused. The walk set the status before it a moment ago, so unless the
+   * worktype's statuses changed meanwhile, someone moved the workitem in between: an agent, whose change is newer
+   * than the helpdesk change the walk applies (the walk began after it was made). The agent's status stays — their
+   * event comes through the trigger, and the "both" rule judges it against the step the log records as only passed
+   * through — and the walk stops. Answers the workitem as read; fails with the refusal when it had not moved.
+   */
+  const movedBetweenSteps = (e: GenesysError) =>
+    Effect.gen(function* () {
+      const current = yield* genesys.getWorkitem(u.workitemId)
+      const found = current.status?.id
+      if (found === undefined || found === statusId) return yield* Effect.fail(e)
+      core.log.info(
+        { workitemId: u.workitemId, walkedTo: statusId, found },
+        "the workitem was moved between two steps of the status walk; the walk stops there"
+      )
+      return current
+    })
   return {
     start,
     bodies,
     afterRefusal,
+    movedBetweenSteps,
     statusId: () => statusId,
     /** The workitem as last read, if the walk read it. */
     read: () => read,
@@ -333,10 +352,23 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
         bodies = r.bodies
         walk.moved(r.workitem, bodies[i])
         if (typeof bodies[i]?.["statusId"] === "string") statusLog = moved(statusLog, r.workitem, via(i))
+      } else if (typeof body["statusId"] === "string") {
+        const answered = yield* sent.pipe(
+          Effect.map((workitem) => ({ workitem, stopped: false })),
+          Effect.catchIf(refusedStep, (e) =>
+            Effect.map(walk.movedBetweenSteps(e), (workitem) => ({ workitem, stopped: true }))
+          )
+        )
+        if (answered.stopped) {
+          // The rest of the walk is status steps, the revision marker with the last: the marker still goes.
+          const { statusId: _left, ...rest } = bodies[bodies.length - 1]!
+          if (Object.keys(rest).length > 0) yield* patchWorkitem(genesys, u.workitemId, rest)
+          break
+        }
+        walk.moved(answered.workitem, body)
+        statusLog = moved(statusLog, answered.workitem, via(i))
       } else {
-        const answered = yield* sent
-        walk.moved(answered, body)
-        if (typeof body["statusId"] === "string") statusLog = moved(statusLog, answered, via(i))
+        walk.moved(yield* sent, body)
       }
       if (i < bodies.length - 1) yield* crashIfAt(core.options.crashAt, "between-status-steps")
     }

@@ -5,7 +5,12 @@
  */
 import { defaultCatalog } from "@workbridge/catalog"
 import type { Emulator } from "@workbridge/genesys-emulator"
-import { Genesys, type Provisioned, rateBudgetLayerMemory as layerMemory } from "@workbridge/genesys"
+import {
+  Genesys,
+  type GenesysService,
+  type Provisioned,
+  rateBudgetLayerMemory as layerMemory
+} from "@workbridge/genesys"
 import {
   HelpdeskError,
   type HelpdeskWriter,
@@ -124,21 +129,29 @@ const agentEvent = (workitemId: string, ticketId: string, statusId: string, at: 
   return r.event
 }
 
-const setup = (writer: HelpdeskWriter) =>
+/**
+ * `engineGenesys`: the Genesys calls the engine makes, for a test that acts between two of them (an agent's change
+ * while a status walk is between two steps); every call still goes through the SDK to the emulator.
+ */
+const setup = (writer: HelpdeskWriter, engineGenesys: (g: GenesysService) => GenesysService = (g) => g) =>
   Effect.gen(function* () {
     const genesys = yield* Genesys
     const statuses = yield* genesys.getStatuses(provisioned.worktypeId)
-    const engine = yield* makeEngine({
-      mapping: catalogMapping(defaultCatalog),
-      target: { typeId: provisioned.worktypeId, statuses },
-      writeBack: {
-        catalog: defaultCatalog,
-        writers: { zendesk: writer },
-        selfIds: [emulator.adminClientId],
-        budget: makeWriteBudget({ zendesk: { perMinute: 600 } }),
-        backoffMs: 10
-      }
-    })
+    const engine = yield* Effect.provideService(
+      makeEngine({
+        mapping: catalogMapping(defaultCatalog),
+        target: { typeId: provisioned.worktypeId, statuses },
+        writeBack: {
+          catalog: defaultCatalog,
+          writers: { zendesk: writer },
+          selfIds: [emulator.adminClientId],
+          budget: makeWriteBudget({ zendesk: { perMinute: 600 } }),
+          backoffMs: 10
+        }
+      }),
+      Genesys,
+      engineGenesys(genesys)
+    )
     const inbox = yield* Inbox
     const links = yield* LinkStore
     /** A Zendesk ticket created (revision 1, open) and synced forward: its key and its link. */
@@ -657,6 +670,77 @@ describe("Engine with write-back", () => {
         { at: expect.any(String), to: provisioned.statusIds["Open"], via: true },
         { at: expect.any(String), to: provisioned.statusIds["Waiting"] }
       ])
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("stops a status walk an agent's change cut between two steps: the helpdesk change is applied, the agent's status stays and is written back", async () => {
+    // Seeds 42 and 58 of the two-way chaos: a person's reopen walked the workitem Closed → Open → In Progress; the
+    // agent closed it while it was at Open, the second step was refused, and the person's change was dead-lettered —
+    // its status change never reached the log, the ticket's next change of another field then looked like it, newer
+    // than the agent's close, and the close was not written back.
+    const { writer, writes } = recordingWriter(
+      0,
+      () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" })
+    )
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          let agent: { readonly workitemId: string; readonly at?: string } | undefined
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer, (g) => ({
+            ...g,
+            // The agent closes the workitem as soon as the walk has set Open, before its next step.
+            updateWorkitem: (id, body, ...rest) =>
+              Effect.tap(g.updateWorkitem(id, body, ...rest), (w) =>
+                agent?.workitemId === id && agent.at === undefined && w.status?.id === provisioned.statusIds["Open"]
+                  ? Effect.map(g.updateWorkitem(id, { statusId: provisioned.statusIds["Closed"]! }), (closed) => {
+                      agent = { workitemId: id, at: String(closed["dateModified"]) }
+                    })
+                  : Effect.void
+              )
+          }))
+          const { key, link } = yield* linked("STEP-1")
+          const closed = yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
+          yield* inbox.accept(
+            agentEvent(link.workitemId, "STEP-1", provisioned.statusIds["Closed"]!, String(closed["dateModified"]))
+          )
+          yield* engine.process(yield* inbox.take)
+          // A person puts the ticket on hold: Closed → Open → Waiting, and the agent closes it in between.
+          agent = { workitemId: link.workitemId }
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 2,
+              occurredAt: new Date().toISOString(),
+              fields: fields("STEP-1", { status: "on_hold", subject: "On hold" })
+            })
+          )
+          const forward = yield* engine.process(yield* inbox.take)
+          const applied = yield* links.get(key)
+          const between = yield* genesys.getWorkitem(link.workitemId)
+          // The agent's close comes through the trigger.
+          yield* inbox.accept(agentEvent(link.workitemId, "STEP-1", provisioned.statusIds["Closed"]!, agent.at!))
+          yield* engine.process(yield* inbox.take)
+          return {
+            forward,
+            applied,
+            between,
+            workitem: yield* genesys.getWorkitem(link.workitemId),
+            dead: (yield* links.outcomeCounts).dead
+          }
+        })
+      )
+      expect(r.forward, JSON.stringify(r.forward)).toMatchObject({ _tag: "Applied" })
+      expect(r.dead).toBe(0)
+      expect(r.applied?.appliedRevision).toBe(testEvent({ source: "zendesk", ticketId: "STEP-1", rev: 2 }).revision)
+      expect(r.applied?.statusLog?.helpdesk.at(-1)?.value).toBe("on_hold")
+      // The rest of the change is in Genesys, the revision marker with it; the agent's status stays.
+      expect(r.between.name).toBe("On hold")
+      expect(r.between.status?.id).toBe(provisioned.statusIds["Closed"])
+      expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
+      expect(writes.map((w) => w.change.status)).toEqual(["solved", "solved"])
     } finally {
       await runtime.dispose()
     }
