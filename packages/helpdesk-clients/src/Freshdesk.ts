@@ -26,7 +26,14 @@ import {
   type ReadPage,
   type ReadStart
 } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalUpdatedAt, type RestAccess } from "./Write.js"
+import {
+  type CurrentStatus,
+  type HelpdeskWriter,
+  makeWriter,
+  optionalReadAt,
+  optionalUpdatedAt,
+  type RestAccess
+} from "./Write.js"
 
 export interface FreshdeskConfig {
   /** `https://{domain}.freshdesk.com` */
@@ -176,7 +183,8 @@ const freshdeskWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter =
           status: String(status),
           is: (requested: string) => Number(requested) === status,
           ...(typeof responder === "number" ? { assignee: String(responder) } : {}),
-          ...optionalUpdatedAt((res.body as Json | undefined)?.["updated_at"])
+          ...optionalUpdatedAt((res.body as Json | undefined)?.["updated_at"]),
+          ...optionalReadAt(res.headers)
         } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
     // [F2]: the assignee is the ticket's `responder_id` (an agent id, a number), in the same PUT as the status.

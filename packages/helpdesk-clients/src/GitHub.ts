@@ -28,7 +28,7 @@ import {
   type ReadPage,
   type ReadStart
 } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalUpdatedAt } from "./Write.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalReadAt, optionalUpdatedAt } from "./Write.js"
 
 export interface GitHubConfig {
   /** `https://api.github.com` (default) or a GitHub Enterprise Server `https://{host}/api/v3`. */
@@ -180,7 +180,12 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
         const assignees = Array.isArray(issue["assignees"])
           ? (issue["assignees"] as Array<Json>).map((a) => String(a["login"]))
           : []
-        return { state: String(issue["state"]), assignees, updatedAt: issue["updated_at"] }
+        return {
+          state: String(issue["state"]),
+          assignees,
+          updatedAt: issue["updated_at"],
+          ...optionalReadAt(res.headers)
+        }
       })
   })
 
@@ -197,10 +202,13 @@ interface GitHubAccess {
     f: () => Promise<{ data: T; headers: Record<string, unknown> }>
   ) => Effect.Effect<{ data: T; headers: Record<string, unknown> }, ReadError>
   readonly issueNumber: (ticketId: string, operation: string) => Effect.Effect<number, HelpdeskError>
-  readonly readState: (
-    ticketId: string
-  ) => Effect.Effect<
-    { readonly state: string; readonly assignees: ReadonlyArray<string>; readonly updatedAt?: unknown },
+  readonly readState: (ticketId: string) => Effect.Effect<
+    {
+      readonly state: string
+      readonly assignees: ReadonlyArray<string>
+      readonly updatedAt?: unknown
+      readonly readAt?: string
+    },
     ReadError
   >
 }
@@ -214,7 +222,7 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
     current: (ticketId) =>
       Effect.map(
         readState(ticketId),
-        ({ state, assignees, updatedAt }) =>
+        ({ state, assignees, updatedAt, readAt }) =>
           ({
             status: state,
             is: (requested: string) => requested === state,
@@ -222,7 +230,8 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
             // Logins are case-insensitive; the issue is "assigned" when the agent is its only assignee.
             isAssigned: (requested: string) =>
               assignees.length === 1 && assignees[0]!.toLowerCase() === requested.toLowerCase(),
-            ...optionalUpdatedAt(updatedAt)
+            ...optionalUpdatedAt(updatedAt),
+            ...(readAt === undefined ? {} : { readAt })
           }) satisfies CurrentStatus
       ),
     write: (ticketId, { status, note, assignee }) =>

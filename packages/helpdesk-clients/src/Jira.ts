@@ -10,7 +10,14 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import { callJson, decodeCursor, encodeCursor, HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
 import { decodeRead, type HelpdeskClient, type ReadPage, type ReadStart } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalUpdatedAt, type RestAccess } from "./Write.js"
+import {
+  type CurrentStatus,
+  type HelpdeskWriter,
+  makeWriter,
+  optionalReadAt,
+  optionalUpdatedAt,
+  type RestAccess
+} from "./Write.js"
 
 export interface JiraConfig {
   /** `https://{site}.atlassian.net` */
@@ -236,7 +243,8 @@ const jiraWriter = ({ base, authed, policy }: RestAccess): HelpdeskWriter => {
           status: status.name,
           is: (requested: string) => matches(requested, status),
           ...(typeof accountId === "string" ? { assignee: accountId } : {}),
-          ...optionalUpdatedAt(fields?.["updated"])
+          ...optionalUpdatedAt(fields?.["updated"]),
+          ...optionalReadAt(res.headers)
         } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
     // [J6b]: the assignee has its own route, `PUT /rest/api/3/issue/{issueIdOrKey}/assignee {accountId}` (204).

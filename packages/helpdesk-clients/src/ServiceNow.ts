@@ -26,7 +26,14 @@ import {
   type ReadPage,
   type ReadStart
 } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalUpdatedAt, type RestAccess } from "./Write.js"
+import {
+  type CurrentStatus,
+  type HelpdeskWriter,
+  makeWriter,
+  optionalReadAt,
+  optionalUpdatedAt,
+  type RestAccess
+} from "./Write.js"
 
 export interface ServiceNowConfig {
   /** `https://{instance}.service-now.com` */
@@ -195,7 +202,8 @@ const serviceNowWriter = (
           is: (requested: string) => requested === state,
           ref: record["sys_id"],
           ...(typeof assignee === "string" && assignee !== "" ? { assignee } : {}),
-          ...optionalUpdatedAt(record["sys_updated_on"])
+          ...optionalUpdatedAt(record["sys_updated_on"]),
+          ...optionalReadAt(res.headers)
         } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
     // [S1]: `assigned_to` is a reference to `sys_user`; its actual value is the user's sys_id, written in the same PATCH.

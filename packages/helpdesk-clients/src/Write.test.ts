@@ -721,13 +721,15 @@ describe("seenUntil: no write over a change the caller has not seen", () => {
       expect(hook.received).toHaveLength(sent)
       expect(reads).toEqual([])
 
+      // The helpdesk's clock when it answered the read (its `Date` header: whole seconds).
+      const readAt = new Date(Math.floor(clock.now() / 1000) * 1000).toISOString()
       const written = await Effect.runPromise(
         client.writeBack(id, { status: c.status, note: "Done", seenUntil: later, beforeStatusWrite })
       )
       expect(written).toMatchObject({ statusWritten: true, noteWritten: true })
       expect(written.unseenChange).toBeUndefined()
       expect(await Effect.runPromise(client.readStatus(id))).not.toBe(before)
-      expect(reads).toEqual([{ status: before, updatedAt: written.updatedBefore }])
+      expect(reads).toEqual([{ status: before, updatedAt: written.updatedBefore, readAt }])
       // The update time the status write answered with is the ticket's (what its webhook carries); Jira's transition
       // answers with no body.
       const repeat = await Effect.runPromise(client.writeBack(id, { status: c.status, beforeStatusWrite }))

@@ -49,6 +49,11 @@ export interface StatusRead {
   readonly status: string
   /** ISO-8601 UTC time of its last update (absent when the vendor gave none). */
   readonly updatedAt?: string
+  /**
+   * ISO-8601 UTC time the helpdesk answered the read, by its own clock: the response's `Date` header (RFC 9110
+   * §6.6.1; whole seconds). A status written after this read lands moments after it, or not at all.
+   */
+  readonly readAt?: string
 }
 
 /**
@@ -58,6 +63,16 @@ export interface StatusRead {
 export const optionalUpdatedAt = (value: unknown): { readonly updatedAt?: string } => {
   const instant = parseInstant(value)
   return instant === undefined ? {} : { updatedAt: new Date(instant.ms).toISOString() }
+}
+
+/**
+ * `CurrentStatus.readAt` from a response's headers: its `Date` (an HTTP date, RFC 9110 §6.6.1, which an origin server
+ * with a clock sends with every answer); nothing when it is absent or not a date.
+ */
+export const optionalReadAt = (headers: Readonly<Record<string, unknown>>): { readonly readAt?: string } => {
+  const raw = headers["date"]
+  const ms = typeof raw === "string" ? Date.parse(raw) : Number.NaN
+  return Number.isNaN(ms) ? {} : { readAt: new Date(ms).toISOString() }
 }
 
 /** What an assignee of each vendor looks like (docs/helpdesks.md#writing-to-the-helpdesk). */
@@ -135,6 +150,8 @@ export interface CurrentStatus {
   readonly isAssigned?: (requested: string) => boolean
   /** ISO-8601 UTC time of the ticket's last update, from the same read (see {@link optionalUpdatedAt}). */
   readonly updatedAt?: string
+  /** When the helpdesk answered the read, by its clock (see {@link optionalReadAt}). */
+  readonly readAt?: string
 }
 
 /** What a vendor's write sends: the parts that differ from the ticket (and the note). */
@@ -209,7 +226,8 @@ export const makeWriter = (source: string, ops: WriteOps): HelpdeskWriter => ({
       if (status !== undefined && change.beforeStatusWrite !== undefined)
         yield* change.beforeStatusWrite({
           status: current.status,
-          ...(current.updatedAt === undefined ? {} : { updatedAt: current.updatedAt })
+          ...(current.updatedAt === undefined ? {} : { updatedAt: current.updatedAt }),
+          ...(current.readAt === undefined ? {} : { readAt: current.readAt })
         })
       const done = Object.keys(parts).length === 0 ? { calls: 0 } : yield* ops.write(ticketId, parts, current)
       const calls = done.calls

@@ -9,7 +9,7 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import { callJson, decodeCursor, encodeCursor, HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
 import { decodeRead, type HelpdeskClient, type ReadPage, type ReadStart } from "./Read.js"
-import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalUpdatedAt } from "./Write.js"
+import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalReadAt, optionalUpdatedAt } from "./Write.js"
 
 export interface ZendeskConfig {
   /** `https://{subdomain}.zendesk.com` */
@@ -140,7 +140,8 @@ export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & Helpd
           status,
           is: (requested: string) => requested === status,
           ...(typeof assignee === "number" ? { assignee: String(assignee) } : {}),
-          ...optionalUpdatedAt(ticket?.["updated_at"])
+          ...optionalUpdatedAt(ticket?.["updated_at"]),
+          ...optionalReadAt(res.headers)
         } satisfies CurrentStatus
       }).pipe(Effect.provide(FetchHttpClient.layer)),
     // [Z4]: the assignee is the ticket's `assignee_id` (a user id, a number), written in the same PUT.

@@ -120,6 +120,9 @@ export class Core {
       const entry = { method: req.method, path: req.path, status: 0 }
       this.requests.push(entry)
       res.on("finish", () => (entry.status = res.statusCode))
+      // Every answer is dated by the emulator's clock, as a vendor's server dates its answers by its own (RFC 9110
+      // §6.6.1): a client compares it with the update times the same clock gives.
+      res.setHeader("Date", new Date(this.now()).toUTCString())
       next()
     })
     this.controlRoutes()
