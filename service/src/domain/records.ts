@@ -103,6 +103,11 @@ export interface StatusWritten {
    * lost (a timeout, a `kill -9` between the write and its record) still has its echo known as Workbridge's.
    */
   readonly intent?: true
+  /**
+   * ISO-8601: when the helpdesk answered the read before the write, by its own clock (the response's `Date`): an
+   * intent's write landed moments after it or never, so a change long after it is a person's, not its echo.
+   */
+  readonly readAt?: string
 }
 
 /** The agents' side: the newest agent change of the workitem seen, and its newest status change. */

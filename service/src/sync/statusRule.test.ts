@@ -7,6 +7,7 @@ import {
   dropWriteIntent,
   EMPTY_STATUS_LOG,
   helpdeskStatusNow,
+  INTENT_ECHO_WINDOW_MS,
   newestHelpdeskChange,
   observeAgent,
   observeHelpdesk,
@@ -480,6 +481,20 @@ describe("a write's intent", () => {
     expect(writeNotDone(attempt, true).written).toEqual([{ ...intent, intent: true }])
     // The ticket had the status already: this attempt's intent goes.
     expect(writeDone(attempt, undefined).written).toEqual([])
+  })
+  it("explains only a change within INTENT_ECHO_WINDOW_MS of the read before it: a later one to that status is a person's", () => {
+    // Seeds 43 and 68 of the two-way chaos (Freshdesk): a write-back of the agent's close read the ticket, recorded
+    // its intent and was killed before its write went out. The agent reopened; minutes later a person closed the
+    // ticket, and that close was taken for the killed write's echo: the agent's older reopen was written over it.
+    const killed = writeNotDone(beginWrite(helpdesk(seen(10, "open")), { ...intent, readAt: t(12) }), true)
+    const person = observeHelpdesk(killed, [seen(200, "solved")])
+    expect(newestHelpdeskChange(person)?.at).toBe(t(200))
+    // Within the window: the write's echo.
+    const echo = observeHelpdesk(killed, [seen(12 + INTENT_ECHO_WINDOW_MS / 1000, "solved")])
+    expect(newestHelpdeskChange(echo)?.at).toBe(t(10))
+    // An intent recorded without the helpdesk's time of the read explains the first change to its status, however late.
+    const unbounded = writeNotDone(beginWrite(helpdesk(seen(10, "open")), intent), true)
+    expect(newestHelpdeskChange(observeHelpdesk(unbounded, [seen(200, "solved")]))?.at).toBe(t(10))
   })
   it("of an earlier attempt stays the one: a later attempt neither records nor drops it", () => {
     const earlier = writeNotDone(beginWrite(helpdesk(seen(10, "open")), intent), true)

@@ -34,6 +34,13 @@ const ms = (iso: string): number => Date.parse(iso)
 /** The coarsest precision of a vendor API's update time (whole seconds), in milliseconds. */
 const WHOLE_SECOND = 1000
 
+/**
+ * How long after the read before it (the helpdesk's clock, `StatusWritten.readAt`) a write whose answer was lost may
+ * have landed: it is sent as soon as the read answers, and lands within moments or never. A change of the ticket to
+ * that status later than this is a person's, not the write's echo.
+ */
+export const INTENT_ECHO_WINDOW_MS = 60_000
+
 /** The log with helpdesk events added: ordered by revision, one per revision (the first seen stays). */
 export const observeHelpdesk = (log: StatusLog, seen: ReadonlyArray<StatusSeen>): StatusLog => {
   const known = new Set(log.helpdesk.map((s) => s.revision))
@@ -324,6 +331,8 @@ export const newestHelpdeskChange = (log: StatusLog): StatusSeen | undefined => 
       // more coarsely than the API (a Zendesk trigger body's minute) is judged by the rules below.
       if (w.at !== undefined && Math.abs(ms(w.at) - at) < WHOLE_SECOND) return true
       if (ms(w.after) >= at) return false
+      // A write whose answer was lost (a `kill -9`, a timeout) landed moments after its read, or never.
+      if (w.intent === true && w.readAt !== undefined && at > ms(w.readAt) + INTENT_ECHO_WINDOW_MS) return false
       const read = ms(w.after) + WHOLE_SECOND
       if (read > from) return true
       const earlier = seen.slice(0, i)

@@ -16,6 +16,7 @@ import {
   type HelpdeskWriter,
   RateLimited,
   type ReadError,
+  type StatusRead,
   type WriteBack,
   type WriteResult
 } from "@workbridge/helpdesk-clients"
@@ -72,10 +73,8 @@ const runtimeFor = () => {
 const plain = <E>({ beforeStatusWrite: _hook, ...change }: WriteBack<E>): WriteBack => change
 
 /** What a writer does before it writes a status (the ticket read as `open`), as the real ones do. */
-const beforeStatus = <E>(change: WriteBack<E>) =>
-  change.status === undefined || change.beforeStatusWrite === undefined
-    ? Effect.void
-    : change.beforeStatusWrite({ status: "open" })
+const beforeStatus = <E>(change: WriteBack<E>, read: StatusRead = { status: "open" }) =>
+  change.status === undefined || change.beforeStatusWrite === undefined ? Effect.void : change.beforeStatusWrite(read)
 
 /** A writer that records each write and fails the first `failures` with what `fail` makes. */
 const recordingWriter = (failures: number, fail: () => HelpdeskError | RateLimited) => {
@@ -238,7 +237,8 @@ describe("Engine with write-back", () => {
           if (calls === 1) {
             writes.push(plain(change))
             return Effect.zipRight(
-              beforeStatus(change),
+              // The helpdesk answered the read at 00:00:02 by its clock.
+              beforeStatus(change, { status: "open", readAt: "2026-01-01T00:00:02.000Z" }),
               Effect.fail(new HelpdeskError({ source: "zendesk", operation: "PUT", reason: "socket hang up" }))
             )
           }
@@ -286,7 +286,9 @@ describe("Engine with write-back", () => {
       )
       expect(writes.map((w) => w.status)).toEqual(["solved"])
       expect(r.lost).toBeUndefined()
-      expect(r.intent).toEqual([expect.objectContaining({ status: "solved", intent: true })])
+      expect(r.intent).toEqual([
+        expect.objectContaining({ status: "solved", intent: true, readAt: "2026-01-01T00:00:02.000Z" })
+      ])
       expect(r.retried).toMatchObject({ _tag: "WrittenBack", outcome: "unchanged" })
       expect(r.echo).toMatchObject({ _tag: "Applied" })
       // The echo is Workbridge's own write: the agent's close still wins, the workitem stays Closed.

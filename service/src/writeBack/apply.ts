@@ -371,7 +371,8 @@ export const writeBackEntries = (
           after: latest(read.updatedAt, newestSeen) ?? new Date(yield* Clock.currentTimeMillis).toISOString(),
           value: wanted.value,
           status: wanted.status,
-          matches: matches(wanted.status)
+          matches: matches(wanted.status),
+          ...(read.readAt === undefined ? {} : { readAt: read.readAt })
         })
         attempted.current = attempt
         if (!attempt.recorded) return
