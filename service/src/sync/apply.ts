@@ -293,7 +293,8 @@ const statusWalk = (core: SyncCore, genesys: GenesysCalls, u: Update) => {
     Effect.gen(function* () {
       const current = yield* genesys.getWorkitem(u.workitemId)
       const found = current.status?.id
-      if (found === undefined || found === statusId) return yield* Effect.fail(e)
+      // Still where the walk left it, or at a status the engine does not know (the statuses changed): not moved.
+      if (found === undefined || found === statusId || !statuses.known(found)) return yield* Effect.fail(e)
       core.log.info(
         { workitemId: u.workitemId, walkedTo: statusId, found },
         "the workitem was moved between two steps of the status walk; the walk stops there"
@@ -332,9 +333,9 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
     const walk = statusWalk(core, genesys, u)
     yield* walk.start
     let bodies = yield* walk.bodies
+    const updateIntent = nextUpdateIntent(u.intended, u.values, u.revision)
     if (u.linked !== undefined && bodies.length > 0) {
       // Durably, before the PATCH: these values may be in Genesys from now on, whatever the link says.
-      const updateIntent = nextUpdateIntent(u.intended, u.values, u.revision)
       if (!(yield* core.links.compareAndSet(u.key, u.expected, { ...u.linked, updateIntent })))
         return yield* new LinkConflict({ key: u.key })
     }
@@ -360,9 +361,19 @@ const update = (core: SyncCore, genesys: GenesysCalls, u: Update) =>
           )
         )
         if (answered.stopped) {
-          // The rest of the walk is status steps, the revision marker with the last: the marker still goes.
+          // The rest of the walk is status steps, the revision marker with the last: the marker still goes. The steps
+          // the walk made go into the link first (its update intent still open): should the marker's PATCH fail or
+          // the process die, the retry judges the agent's change against them, not against the status it reads.
           const { statusId: _left, ...rest } = bodies[bodies.length - 1]!
-          if (Object.keys(rest).length > 0) yield* patchWorkitem(genesys, u.workitemId, rest)
+          if (Object.keys(rest).length > 0) {
+            if (
+              u.linked !== undefined &&
+              statusLog !== undefined &&
+              !(yield* core.links.compareAndSet(u.key, u.expected, { ...u.linked, updateIntent, statusLog }))
+            )
+              return yield* new LinkConflict({ key: u.key })
+            yield* patchWorkitem(genesys, u.workitemId, rest)
+          }
           break
         }
         walk.moved(answered.workitem, body)

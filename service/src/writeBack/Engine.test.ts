@@ -734,16 +734,78 @@ describe("Engine with write-back", () => {
           }
         })
       )
+      const revision = testEvent({ source: "zendesk", ticketId: "STEP-1", rev: 2 }).revision
       expect(r.forward, JSON.stringify(r.forward)).toMatchObject({ _tag: "Applied" })
       expect(r.dead).toBe(0)
-      expect(r.applied?.appliedRevision).toBe(testEvent({ source: "zendesk", ticketId: "STEP-1", rev: 2 }).revision)
+      expect(r.applied?.appliedRevision).toBe(revision)
+      expect(r.applied?.updateIntent).toBeUndefined()
       expect(r.applied?.statusLog?.helpdesk.at(-1)?.value).toBe("on_hold")
+      // The link keeps the status the walk set, passed through on its way, not the agent's.
+      expect(r.applied?.statusId).toBe(provisioned.statusIds["Open"])
+      expect(r.applied?.statusLog?.moves?.at(-1)).toEqual({
+        at: expect.any(String),
+        to: provisioned.statusIds["Open"],
+        via: true
+      })
       // The rest of the change is in Genesys, the revision marker with it; the agent's status stays.
       expect(r.between.name).toBe("On hold")
+      expect(r.between.customFields?.["source_revision_text"]).toBe(revision)
       expect(r.between.status?.id).toBe(provisioned.statusIds["Closed"])
       expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
       expect(writes.map((w) => w.change.status)).toEqual(["solved", "solved"])
     } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("dead-letters a change whose later walk step is refused while the workitem stayed where the walk left it", async () => {
+    const { writer } = recordingWriter(0, () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" }))
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          let armed: string | undefined
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer, (g) => ({
+            ...g,
+            // Genesys refuses the walk's next step, though nobody moved the workitem.
+            updateWorkitem: (id, body, ...rest) =>
+              Effect.tap(g.updateWorkitem(id, body, ...rest), (w) =>
+                Effect.sync(() => {
+                  if (armed !== id || w.status?.id !== provisioned.statusIds["Open"]) return
+                  armed = undefined
+                  emulator.faults.add({
+                    kind: "status",
+                    status: 400,
+                    method: "PATCH",
+                    path: `/api/v2/taskmanagement/workitems/${id}`,
+                    count: 1
+                  })
+                })
+              )
+          }))
+          const { key, link } = yield* linked("STEP-2")
+          yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
+          armed = link.workitemId
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 2,
+              occurredAt: new Date().toISOString(),
+              fields: fields("STEP-2", { status: "on_hold" })
+            })
+          )
+          return {
+            forward: yield* engine.process(yield* inbox.take),
+            link: yield* links.get(key),
+            workitem: yield* genesys.getWorkitem(link.workitemId)
+          }
+        })
+      )
+      expect(r.forward).toMatchObject({ _tag: "DeadLettered", reason: "GenesysBadRequest" })
+      expect(r.workitem.status?.id).toBe(provisioned.statusIds["Open"])
+      expect(r.link?.appliedRevision).toBe(testEvent({ source: "zendesk", ticketId: "STEP-2", rev: 1 }).revision)
+    } finally {
+      emulator.faults.clear()
       await runtime.dispose()
     }
   })
