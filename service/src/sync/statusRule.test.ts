@@ -492,6 +492,13 @@ describe("a write's intent", () => {
     // Within the window: the write's echo.
     const echo = observeHelpdesk(killed, [seen(12 + INTENT_ECHO_WINDOW_MS / 1000, "solved")])
     expect(newestHelpdeskChange(echo)?.at).toBe(t(10))
+    // A later attempt of the same write (its answer lost again) times the intent by its own read.
+    const again = beginWrite(killed, { ...intent, after: t(150), readAt: t(152) })
+    expect(again.recorded).toBe(false)
+    expect(again.log.written).toEqual([{ ...intent, intent: true, readAt: t(152) }])
+    expect(newestHelpdeskChange(observeHelpdesk(writeNotDone(again, true), [seen(200, "solved")]))?.at).toBe(t(10))
+    // An earlier read does not move it back.
+    expect(beginWrite(again.log, { ...intent, readAt: t(100) }).log).toBe(again.log)
     // An intent recorded without the helpdesk's time of the read explains the first change to its status, however late.
     const unbounded = writeNotDone(beginWrite(helpdesk(seen(10, "open")), intent), true)
     expect(newestHelpdeskChange(observeHelpdesk(unbounded, [seen(200, "solved")]))?.at).toBe(t(10))

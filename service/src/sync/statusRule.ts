@@ -84,15 +84,28 @@ export interface WriteAttempt {
 
 /**
  * The log with a write's intent recorded, before the write goes out: if its answer is lost (a timeout, a `kill -9`
- * between the write and its record), its echo is still known as Workbridge's.
+ * between the write and its record), its echo is still known as Workbridge's. An earlier attempt's intent of the same
+ * status stays the one, timed by this attempt's read when that is later.
  */
 export const beginWrite = (
   log: StatusLog,
   intent: Omit<StatusWritten, "at" | "intent" | "status"> & { readonly status: string }
 ): WriteAttempt =>
   hasWriteIntent(log, intent.status)
-    ? { log, status: intent.status, recorded: false }
+    ? { log: laterRead(log, intent.status, intent.readAt), status: intent.status, recorded: false }
     : { log: observeWritten(log, { ...intent, intent: true }), status: intent.status, recorded: true }
+
+/**
+ * The log with the intents of a status timed by a later read before a write of it: the earlier write, if it landed,
+ * landed before this read, and this attempt's write may land after it — the echo window runs from the later read.
+ */
+const laterRead = (log: StatusLog, status: string, readAt: string | undefined): StatusLog =>
+  readAt === undefined || !log.written.some((w) => earlierRead(w, status, readAt))
+    ? log
+    : { ...log, written: log.written.map((w) => (earlierRead(w, status, readAt) ? { ...w, readAt } : w)) }
+
+const earlierRead = (w: StatusWritten, status: string, readAt: string): boolean =>
+  w.intent === true && w.status === status && (w.readAt === undefined || ms(w.readAt) < ms(readAt))
 
 /**
  * The log after a write that did not answer with success: this attempt's intent goes when its status cannot have

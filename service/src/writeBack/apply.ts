@@ -375,7 +375,8 @@ export const writeBackEntries = (
           ...(read.readAt === undefined ? {} : { readAt: read.readAt })
         })
         attempted.current = attempt
-        if (!attempt.recorded) return
+        // Nothing new to record: an earlier attempt's intent of this status stands, read no later than this one.
+        if (attempt.log === statusLog) return
         logged = attempt.log
         yield* record({ ...state, pending: true, ...waiting })
       })
