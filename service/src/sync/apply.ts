@@ -639,8 +639,11 @@ const lateEvents = (
       linked.statusLog ?? seedStatusLog(linked, statusKey),
       statusesSeen(core, statusKey, entries)
     )
-    if (log === linked.statusLog) return superseded
     const targets = statusTargets(log, ruleContext(core, key.source))
+    // Nothing new for the log (a redelivery, or this batch again after a restart): the rule's want of a helpdesk
+    // write still stands — the process may have died between the link's write and the write-back's queueing.
+    if (log === linked.statusLog)
+      return targets?.helpdesk !== undefined ? { ...superseded, writeBack: true } : superseded
     const statusNow = workitemStatusNow(log, linked.statusId)
     const writeBack = targets?.helpdesk !== undefined ? { writeBack: true as const } : {}
     const forceStatus = targets?.statusId !== undefined && statusNow !== targets.statusId

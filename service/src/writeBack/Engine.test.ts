@@ -23,7 +23,7 @@ import {
 import { Deferred, Effect, Fiber, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { layer as genesysLayer } from "../genesys/GenesysLive.js"
-import { Inbox } from "../inbox/Inbox.js"
+import { Inbox, type InboxService } from "../inbox/Inbox.js"
 import { LinkStore } from "../links/LinkStore.js"
 import { Log, makeLogger } from "../observability/Log.js"
 import { Metrics, ServiceMetrics } from "../observability/Metrics.js"
@@ -129,29 +129,35 @@ const agentEvent = (workitemId: string, ticketId: string, statusId: string, at: 
 }
 
 /**
- * `engineGenesys`: the Genesys calls the engine makes, for a test that acts between two of them (an agent's change
- * while a status walk is between two steps); every call still goes through the SDK to the emulator.
+ * `around`: the Genesys calls and the inbox the engine uses, for a test that acts between two of them (an agent's
+ * change while a status walk is between two steps, a process that dies before it queues a write-back); every Genesys
+ * call still goes through the SDK to the emulator.
  */
-const setup = (writer: HelpdeskWriter, engineGenesys: (g: GenesysService) => GenesysService = (g) => g) =>
+const setup = (
+  writer: HelpdeskWriter,
+  around: {
+    readonly genesys?: (g: GenesysService) => GenesysService
+    readonly inbox?: (i: InboxService) => InboxService
+  } = {}
+) =>
   Effect.gen(function* () {
     const genesys = yield* Genesys
     const statuses = yield* genesys.getStatuses(provisioned.worktypeId)
-    const engine = yield* Effect.provideService(
-      makeEngine({
-        mapping: catalogMapping(defaultCatalog),
-        target: { typeId: provisioned.worktypeId, statuses },
-        writeBack: {
-          catalog: defaultCatalog,
-          writers: { zendesk: writer },
-          selfIds: [emulator.adminClientId],
-          budget: makeWriteBudget({ zendesk: { perMinute: 600 } }),
-          backoffMs: 10
-        }
-      }),
-      Genesys,
-      engineGenesys(genesys)
-    )
     const inbox = yield* Inbox
+    const engine = yield* makeEngine({
+      mapping: catalogMapping(defaultCatalog),
+      target: { typeId: provisioned.worktypeId, statuses },
+      writeBack: {
+        catalog: defaultCatalog,
+        writers: { zendesk: writer },
+        selfIds: [emulator.adminClientId],
+        budget: makeWriteBudget({ zendesk: { perMinute: 600 } }),
+        backoffMs: 10
+      }
+    }).pipe(
+      Effect.provideService(Genesys, around.genesys?.(genesys) ?? genesys),
+      Effect.provideService(Inbox, around.inbox?.(inbox) ?? inbox)
+    )
     const links = yield* LinkStore
     /** A Zendesk ticket created (revision 1, open) and synced forward: its key and its link. */
     const linked = (ticketId: string) =>
@@ -691,18 +697,20 @@ describe("Engine with write-back", () => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           let agent: { readonly workitemId: string; readonly at?: string } | undefined
-          const { engine, genesys, inbox, links, linked } = yield* setup(writer, (g) => ({
-            ...g,
-            // The agent closes the workitem as soon as the walk has set Open, before its next step.
-            updateWorkitem: (id, body, ...rest) =>
-              Effect.tap(g.updateWorkitem(id, body, ...rest), (w) =>
-                agent?.workitemId === id && agent.at === undefined && w.status?.id === provisioned.statusIds["Open"]
-                  ? Effect.map(g.updateWorkitem(id, { statusId: provisioned.statusIds["Closed"]! }), (closed) => {
-                      agent = { workitemId: id, at: String(closed["dateModified"]) }
-                    })
-                  : Effect.void
-              )
-          }))
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer, {
+            genesys: (g) => ({
+              ...g,
+              // The agent closes the workitem as soon as the walk has set Open, before its next step.
+              updateWorkitem: (id, body, ...rest) =>
+                Effect.tap(g.updateWorkitem(id, body, ...rest), (w) =>
+                  agent?.workitemId === id && agent.at === undefined && w.status?.id === provisioned.statusIds["Open"]
+                    ? Effect.map(g.updateWorkitem(id, { statusId: provisioned.statusIds["Closed"]! }), (closed) => {
+                        agent = { workitemId: id, at: String(closed["dateModified"]) }
+                      })
+                    : Effect.void
+                )
+            })
+          })
           const { key, link } = yield* linked("STEP-1")
           const closed = yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
           yield* inbox.accept(
@@ -765,24 +773,26 @@ describe("Engine with write-back", () => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           let armed: string | undefined
-          const { engine, genesys, inbox, links, linked } = yield* setup(writer, (g) => ({
-            ...g,
-            // Genesys refuses the walk's next step, though nobody moved the workitem.
-            updateWorkitem: (id, body, ...rest) =>
-              Effect.tap(g.updateWorkitem(id, body, ...rest), (w) =>
-                Effect.sync(() => {
-                  if (armed !== id || w.status?.id !== provisioned.statusIds["Open"]) return
-                  armed = undefined
-                  emulator.faults.add({
-                    kind: "status",
-                    status: 400,
-                    method: "PATCH",
-                    path: `/api/v2/taskmanagement/workitems/${id}`,
-                    count: 1
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer, {
+            genesys: (g) => ({
+              ...g,
+              // Genesys refuses the walk's next step, though nobody moved the workitem.
+              updateWorkitem: (id, body, ...rest) =>
+                Effect.tap(g.updateWorkitem(id, body, ...rest), (w) =>
+                  Effect.sync(() => {
+                    if (armed !== id || w.status?.id !== provisioned.statusIds["Open"]) return
+                    armed = undefined
+                    emulator.faults.add({
+                      kind: "status",
+                      status: 400,
+                      method: "PATCH",
+                      path: `/api/v2/taskmanagement/workitems/${id}`,
+                      count: 1
+                    })
                   })
-                })
-              )
-          }))
+                )
+            })
+          })
           const { key, link } = yield* linked("STEP-2")
           yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
           armed = link.workitemId
@@ -806,6 +816,77 @@ describe("Engine with write-back", () => {
       expect(r.link?.appliedRevision).toBe(testEvent({ source: "zendesk", ticketId: "STEP-2", rev: 1 }).revision)
     } finally {
       emulator.faults.clear()
+      await runtime.dispose()
+    }
+  })
+
+  it("queues the rule's write-back again when a late event's batch comes back after the process died before queueing it", async () => {
+    // Seed 91 of the two-way chaos (ServiceNow): a person's hold arrived late, after the agent's close and the ticket's
+    // next change, and showed the agent's close to be the newer change. The workitem was moved back and the link
+    // written; the process was killed before it queued the write-back of the close. After the restart the batch found
+    // its event in the log already and was superseded: the close was never written back.
+    const { writer, writes } = recordingWriter(
+      0,
+      () => new HelpdeskError({ source: "zendesk", operation: "x", reason: "x" })
+    )
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          let killed = false
+          const { engine, genesys, inbox, linked } = yield* setup(writer, {
+            // The first write-back the rule queues is lost with the process.
+            inbox: (i) => ({
+              ...i,
+              accept: (event, options) => {
+                if (killed || !event.deliveryKey.includes(":rule:")) return i.accept(event, options)
+                killed = true
+                return Effect.succeed({ _tag: "Duplicate" as const })
+              }
+            })
+          })
+          const { key, link } = yield* linked("LATE-1")
+          const closed = yield* genesys.updateWorkitem(link.workitemId, { statusId: provisioned.statusIds["Closed"]! })
+          const at = Date.parse(String(closed["dateModified"]))
+          const iso = (offsetMs: number) => new Date(at + offsetMs).toISOString()
+          // The agent's close and the ticket's next change (still on hold): the person's hold looks newer.
+          yield* inbox.accept(agentEvent(link.workitemId, "LATE-1", provisioned.statusIds["Closed"]!, iso(0)))
+          yield* inbox.accept(
+            testEvent({
+              ...key,
+              rev: 3,
+              occurredAt: iso(2000),
+              fields: fields("LATE-1", { status: "on_hold", subject: "x" })
+            })
+          )
+          yield* engine.process(yield* inbox.take)
+          const moved = (yield* genesys.getWorkitem(link.workitemId)).status?.id
+          // The hold itself, late: made before the close.
+          const hold = (deliveryKey: string) =>
+            testEvent({
+              ...key,
+              rev: 2,
+              deliveryKey,
+              occurredAt: iso(-2000),
+              fields: fields("LATE-1", { status: "on_hold" })
+            })
+          yield* inbox.accept(hold("first"))
+          yield* engine.process(yield* inbox.take)
+          const lost = yield* inbox.depth
+          // The process restarts; the helpdesk's webhook of the hold comes again.
+          yield* inbox.accept(hold("again"))
+          yield* engine.process(yield* inbox.take)
+          const queued = yield* inbox.poll
+          if (queued !== undefined) yield* engine.process(queued)
+          return { moved, lost, killed, workitem: yield* genesys.getWorkitem(link.workitemId) }
+        })
+      )
+      expect(r.moved).toBe(provisioned.statusIds["Waiting"])
+      expect(r.killed).toBe(true)
+      expect(r.lost).toBe(0)
+      expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
+      expect(writes.map((w) => w.change.status)).toEqual(["solved"])
+    } finally {
       await runtime.dispose()
     }
   })
