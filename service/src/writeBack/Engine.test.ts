@@ -23,6 +23,7 @@ import {
 import { Deferred, Effect, Fiber, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { layer as genesysLayer } from "../genesys/GenesysLive.js"
+import type { Link } from "../domain/records.js"
 import { Inbox, type InboxService } from "../inbox/Inbox.js"
 import { LinkStore } from "../links/LinkStore.js"
 import { Log, makeLogger } from "../observability/Log.js"
@@ -138,6 +139,8 @@ const setup = (
   around: {
     readonly genesys?: (g: GenesysService) => GenesysService
     readonly inbox?: (i: InboxService) => InboxService
+    /** The write-back's timeout (default: the engine's). */
+    readonly timeoutMs?: number
   } = {}
 ) =>
   Effect.gen(function* () {
@@ -152,7 +155,8 @@ const setup = (
         writers: { zendesk: writer },
         selfIds: [emulator.adminClientId],
         budget: makeWriteBudget({ zendesk: { perMinute: 600 } }),
-        backoffMs: 10
+        backoffMs: 10,
+        ...(around.timeoutMs === undefined ? {} : { timeoutMs: around.timeoutMs })
       }
     }).pipe(
       Effect.provideService(Genesys, around.genesys?.(genesys) ?? genesys),
@@ -886,6 +890,49 @@ describe("Engine with write-back", () => {
       expect(r.lost).toBe(0)
       expect(r.workitem.status?.id).toBe(provisioned.statusIds["Closed"])
       expect(writes.map((w) => w.change.status)).toEqual(["solved"])
+    } finally {
+      await runtime.dispose()
+    }
+  })
+
+  it("abandons a write-back that gets no answer after its timeout and retries it; the intent stays only past the read", async () => {
+    // A helpdesk connection that never answers held the ticket (and a worker) for good. Ticket HANG-READ's read never
+    // answers; HANG-WRITE's read answers and its write never does.
+    const writer: HelpdeskWriter = {
+      source: "zendesk",
+      readStatus: () => Effect.succeed("open"),
+      writeBack: (ticketId, change) =>
+        ticketId === "HANG-READ" ? Effect.never : Effect.zipRight(beforeStatus(change), Effect.never)
+    }
+    const runtime = runtimeFor()
+    try {
+      const r = await runtime.runPromise(
+        Effect.gen(function* () {
+          const { engine, genesys, inbox, links, linked } = yield* setup(writer, { timeoutMs: 100 })
+          const after = { read: undefined as Link | undefined, write: undefined as Link | undefined }
+          for (const ticketId of ["HANG-READ", "HANG-WRITE"] as const) {
+            const { key, link } = yield* linked(ticketId)
+            const closed = yield* genesys.updateWorkitem(link.workitemId, {
+              statusId: provisioned.statusIds["Closed"]!
+            })
+            yield* inbox.accept(
+              agentEvent(link.workitemId, ticketId, provisioned.statusIds["Closed"]!, String(closed["dateModified"]))
+            )
+            yield* engine.process(yield* inbox.take)
+            after[ticketId === "HANG-READ" ? "read" : "write"] = yield* links.get(key)
+          }
+          return { ...after, depth: yield* inbox.depth }
+        })
+      )
+      for (const link of [r.read, r.write])
+        expect(link?.writeBack).toMatchObject({
+          pending: true,
+          lastError: expect.stringContaining("no answer within 100 ms")
+        })
+      // Both wait in the inbox for their retry.
+      expect(r.depth).toBe(2)
+      expect(r.read?.statusLog?.written).toEqual([])
+      expect(r.write?.statusLog?.written).toEqual([expect.objectContaining({ status: "solved", intent: true })])
     } finally {
       await runtime.dispose()
     }

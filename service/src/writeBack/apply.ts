@@ -20,8 +20,8 @@
  * dead-letters the event (replay puts it back).
  */
 import { type Catalog, writeBackStatusMap } from "@workbridge/catalog"
-import type { HelpdeskWriter, ReadError, StatusRead } from "@workbridge/helpdesk-clients"
-import { Clock, Effect } from "effect"
+import { HelpdeskError, type HelpdeskWriter, type ReadError, type StatusRead } from "@workbridge/helpdesk-clients"
+import { Clock, Duration, Effect } from "effect"
 import type { Logger } from "pino"
 import type { StoreError } from "../domain/errors.js"
 import {
@@ -93,6 +93,8 @@ export interface WriteBackOptions {
   readonly workitemUrl?: (workitemId: string) => string
   /** First wait after a transient failure; doubles per attempt up to `maxBackoffMs`. */
   readonly backoffMs?: number
+  /** How long one write-back (its read of the ticket and its write) may go unanswered; default {@link WRITE_BACK_TIMEOUT_MS}. */
+  readonly timeoutMs?: number
   readonly maxBackoffMs?: number
   /**
    * Read the ticket from the helpdesk and put its state into the inbox as a `fetch` event (answers whether it did).
@@ -195,6 +197,13 @@ export const agentSummary = (a: StatusLog["agent"]) =>
   a === undefined
     ? undefined
     : { eventAt: a.eventAt, statusId: a.statusId, statusAt: a.statusAt, last: a.lastStatusId, lastAt: a.lastStatusAt }
+
+/**
+ * How long one write-back — the read of the ticket and the write — may go unanswered before it is abandoned and
+ * retried: well inside the minute an intent's echo is looked for after the read (`INTENT_ECHO_WINDOW_MS`), so a write
+ * whose answer is lost lands, if at all, within it.
+ */
+export const WRITE_BACK_TIMEOUT_MS = 30_000
 
 /** Write back the ticket's `genesys` entries (sorted by revision, oldest first; never empty). */
 export const writeBackEntries = (
@@ -380,14 +389,29 @@ export const writeBackEntries = (
         logged = attempt.log
         yield* record({ ...state, pending: true, ...waiting })
       })
+    const timeoutMs = options.timeoutMs ?? WRITE_BACK_TIMEOUT_MS
     const written = yield* Effect.either(
-      writer.writeBack(key.ticketId, {
-        ...(wanted === undefined ? {} : { status: wanted.status }),
-        ...(assignee === undefined ? {} : { assignee }),
-        ...(note === undefined ? {} : { note }),
-        ...(guarded ? { seenUntil } : {}),
-        beforeStatusWrite
-      })
+      writer
+        .writeBack(key.ticketId, {
+          ...(wanted === undefined ? {} : { status: wanted.status }),
+          ...(assignee === undefined ? {} : { assignee }),
+          ...(note === undefined ? {} : { note }),
+          ...(guarded ? { seenUntil } : {}),
+          beforeStatusWrite
+        })
+        .pipe(
+          // A connection that never answers must not hold the ticket: the call is abandoned and retried. Past the
+          // read (its intent recorded) the write may have gone out, and its intent stays; before it nothing did.
+          Effect.timeoutFail({
+            duration: Duration.millis(timeoutMs),
+            onTimeout: () =>
+              new HelpdeskError({
+                source: key.source,
+                operation: attempted.current === undefined ? "GET (the read before the write)" : "write",
+                reason: `no answer within ${timeoutMs} ms`
+              })
+          })
+        )
     )
     const attempt = attempted.current
     if (written._tag === "Left") {
