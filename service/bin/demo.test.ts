@@ -61,11 +61,13 @@ describe("README quick start", () => {
     expect(sent.stdout).toContain(`POST ${url}/webhooks/generic → 202`)
     expect(sent.stdout).toContain('"status":"accepted"')
 
+    // Applied: the workitem linked and the event acknowledged (the link is written just before the inbox's ack).
+    const applied = (s: TicketSyncStatus | undefined) => s?.workitemId !== undefined && s.pendingEvents === 0
     let status: TicketSyncStatus | undefined
-    for (let i = 0; i < 400 && status?.workitemId === undefined; i++) {
+    for (let i = 0; i < 400 && !applied(status); i++) {
       const res = await fetch(`${url}/tickets/generic/DEMO-1`)
       status = res.status === 200 ? ((await res.json()) as TicketSyncStatus) : undefined
-      if (status?.workitemId === undefined) await new Promise((r) => setTimeout(r, 50))
+      if (!applied(status)) await new Promise((r) => setTimeout(r, 50))
     }
     expect(status?.workitemId).toBeDefined()
     expect(status?.pendingEvents).toBe(0)
