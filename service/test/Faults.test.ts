@@ -141,7 +141,11 @@ describe("faults", () => {
     expect(refusedLogins()).toBeGreaterThanOrEqual(4 * perCall)
     expect((await h.status("CRED-1"))?.pendingEvents).toBe(1)
     expect((await h.status("CRED-2"))?.pendingEvents).toBe(1)
-    expect(h.emulator.requests().filter((r) => r.method === "POST" && r.path === WORKITEMS)).toHaveLength(0)
+    // Nothing was created: a create sent with the revoked token before the service learned of it (a race with the
+    // readiness check above, which finds out first on a quiet machine) is refused with 401, like every later one.
+    expect(
+      h.emulator.requests().filter((r) => r.method === "POST" && r.path === WORKITEMS && r.status !== 401)
+    ).toEqual([])
 
     h.emulator.faults.clear()
     await h.waitFor("CRED-1", atRev(2), 30_000)
