@@ -93,6 +93,9 @@ export const openRedis = (options: RedisConnectionOptions): Effect.Effect<Redis,
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         connectTimeout: options.connectTimeoutMs ?? 5_000,
+        // Commands issued in the same event-loop turn (the accepts' and the workers' scripts, the budget's asks) go
+        // out in one socket write instead of one each.
+        enableAutoPipelining: true,
         retryStrategy: (times) => backoffMs(times - 1, 100, 3_000),
         ...(options.connectionName !== undefined ? { connectionName: options.connectionName } : {})
       })

@@ -22,7 +22,7 @@
  * `accept` fails (the sender retries), buffered deliveries are dropped (the broker redelivers them) and acks
  * of batches taken before the loss are skipped: their messages come back and are seen as superseded.
  */
-import { createHash, randomUUID } from "node:crypto"
+import { randomUUID } from "node:crypto"
 import type { TicketEvent } from "@workbridge/catalog"
 import { compareRevision } from "@workbridge/catalog"
 import { Context, Duration, Effect, Exit, type Fiber, Layer, Queue, Schedule, Scope } from "effect"
@@ -54,6 +54,7 @@ import {
   ticketSegment
 } from "./Connections.js"
 import { DEFAULT_PREFETCH } from "./Settings.js"
+import { luaScript } from "./lua.js"
 
 export interface RabbitInboxOptions {
   /** `amqp://user:password@host:port/vhost`. */
@@ -239,21 +240,6 @@ const ACCEPT_BATCH_LIMIT = 256
 const CLAIM_WAIT_MS = 4_000
 const CLAIM_POLL_MS = 50
 
-/**
- * A Lua script run by its SHA-1 (`EVALSHA`), so the script's text is not sent and hashed on every call; loaded
- * with `EVAL` when Redis does not know it (first use, or after a Redis restart flushed its script cache).
- */
-const luaScript = (lua: string) => {
-  const sha = createHash("sha1").update(lua).digest("hex")
-  return (redis: Redis, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>): Promise<unknown> =>
-    redis
-      .evalsha(sha, keys.length, ...keys, ...args)
-      .catch((e: unknown) =>
-        e instanceof Error && e.message.startsWith("NOSCRIPT")
-          ? redis.eval(lua, keys.length, ...keys, ...args)
-          : Promise.reject(e)
-      )
-}
 const beginScript = luaScript(BEGIN)
 const commitScript = luaScript(COMMIT)
 const abortScript = luaScript(ABORT)

@@ -12,12 +12,15 @@ import { Duration, Effect, Fiber, Layer, Schedule } from "effect"
 import type { Redis } from "ioredis"
 import { type CursorStore, FeedCursors, type FeedCursor } from "../feeds/Feeds.js"
 import { RedisConnection, checkPrefix, redisOp } from "./Connections.js"
+import { luaScript } from "./lua.js"
 
 /** KEYS: lock. ARGV: token. Deletes the lock only while it is still this holder's. */
 const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`
 
 /** KEYS: lock. ARGV: token, ttl ms. Extends the lock only while it is still this holder's (1), else 0. */
 const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`
+const releaseScript = luaScript(RELEASE)
+const renewScript = luaScript(RENEW)
 
 /**
  * Renew a held lock every third of its time to live until it is lost: a renewal that finds another token (the
@@ -25,7 +28,7 @@ const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("
  * and the lock expires by itself if Redis stays out of reach longer than its time to live.
  */
 const renewal = (redis: Redis, key: string, token: string, ttlMs: number): Effect.Effect<void> =>
-  redisOp("feeds.lock.renew", () => redis.eval(RENEW, 1, key, token, String(ttlMs))).pipe(
+  redisOp("feeds.lock.renew", () => renewScript(redis, [key], [token, String(ttlMs)])).pipe(
     Effect.map((n) => Number(n) === 1),
     Effect.orElseSucceed(() => true),
     Effect.delay(Duration.millis(Math.max(10, Math.floor(ttlMs / 3)))),
@@ -64,7 +67,7 @@ export const make = (redis: Redis, prefix: string): CursorStore => {
         const renewing = yield* Effect.forkDaemon(Effect.interruptible(renewal(redis, key, token, ttlMs)))
         return () =>
           Fiber.interrupt(renewing).pipe(
-            Effect.zipRight(Effect.ignore(redisOp("feeds.unlock", () => redis.eval(RELEASE, 1, key, token))))
+            Effect.zipRight(Effect.ignore(redisOp("feeds.unlock", () => releaseScript(redis, [key], [token]))))
           )
       })
   }

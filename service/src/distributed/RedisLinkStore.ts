@@ -13,6 +13,7 @@ import type { DeadLetter, Link, OutcomeKind } from "../domain/records.js"
 import { DeadLetterNotFound } from "../domain/errors.js"
 import { LinkStore, type LinkStoreService } from "../links/LinkStore.js"
 import { RedisConnection, checkPrefix, redisOp, ticketSegment } from "./Connections.js"
+import { luaScript } from "./lua.js"
 
 export interface RedisLinkStoreOptions {
   /** Key prefix shared by all replicas of one deployment. */
@@ -44,6 +45,9 @@ end
 return 1
 `
 
+const casScript = luaScript(CAS)
+const outcomesScript = luaScript(OUTCOMES)
+
 /** Dead letters are stored as written (no Lua JSON round trip, which would turn `[]` into `{}`). */
 const toDeadLetter = (json: string): DeadLetter => JSON.parse(json) as DeadLetter
 
@@ -70,16 +74,16 @@ export const make = (redis: Redis, options: RedisLinkStoreOptions): LinkStoreSer
       }),
     compareAndSet: (key, expected, link) =>
       redisOp("links.compareAndSet", async () => {
-        const r = await redis.eval(
-          CAS,
-          2,
-          k.rev,
-          k.links,
-          ticketSegment(key),
-          expected === undefined ? "0" : "1",
-          expected ?? "",
-          link.appliedRevision,
-          JSON.stringify(link)
+        const r = await casScript(
+          redis,
+          [k.rev, k.links],
+          [
+            ticketSegment(key),
+            expected === undefined ? "0" : "1",
+            expected ?? "",
+            link.appliedRevision,
+            JSON.stringify(link)
+          ]
         )
         return r === 1
       }),
@@ -104,14 +108,7 @@ export const make = (redis: Redis, options: RedisLinkStoreOptions): LinkStoreSer
             const keys = outcomes.map(
               (o) => `${p}:outcome:${encodeURIComponent(key.source)}/${encodeURIComponent(o.deliveryKey)}`
             )
-            await redis.eval(
-              OUTCOMES,
-              1 + keys.length,
-              k.outcomes,
-              ...keys,
-              String(ttl),
-              ...outcomes.map((o) => o.outcome)
-            )
+            await outcomesScript(redis, [k.outcomes, ...keys], [String(ttl), ...outcomes.map((o) => o.outcome)])
           }),
     outcomeCounts: redisOp("links.outcomeCounts", async () => {
       const raw = await redis.hgetall(k.outcomes)

@@ -1,7 +1,8 @@
 /**
  * The shared budget's local pause runs on the Effect Clock (as its waits do), so a TestClock steps it: no Redis here,
  * a stand-in that admits every call and accepts every pause, so only the local pause can hold a call back. A token's
- * hand-off deadline is counted from before the script was sent, so a slow answer from Redis uses it up.
+ * hand-off deadline is counted from before the script was sent, so a slow answer from Redis uses it up. The callers
+ * of one replica ask Redis one at a time.
  */
 import { Effect, Exit, Fiber, Option, TestClock, TestContext } from "effect"
 import type { Redis } from "ioredis"
@@ -10,7 +11,7 @@ import { withFreshToken } from "@workbridge/genesys"
 import { make } from "./RedisRateBudget.js"
 
 const admitting = {
-  eval: async (_script: string, _keys: number, ...args: ReadonlyArray<string>) =>
+  evalsha: async (_sha: string, _keys: number, ...args: ReadonlyArray<string>) =>
     args.includes("take") ? [0, 0] : args.includes("peek") ? ["1", 0] : 0
 } as unknown as Redis
 
@@ -41,7 +42,7 @@ describe("RedisRateBudget's hand-off deadline", () => {
     let release: () => void = () => undefined
     let takes = 0
     const slowFirst = {
-      eval: async (_script: string, _keys: number, ...args: ReadonlyArray<string>) => {
+      evalsha: async (_sha: string, _keys: number, ...args: ReadonlyArray<string>) => {
         if (!args.includes("take")) return args.includes("peek") ? ["1", 0] : 0
         takes++
         if (takes === 1) await new Promise<void>((r) => (release = r))
@@ -77,5 +78,35 @@ describe("RedisRateBudget's hand-off deadline", () => {
     )
     expect({ takes, sent, dropped }).toEqual({ takes: 3, sent: 1, dropped: 1 })
     expect(result.token.sendBy).toBe(result.now + 100)
+  })
+})
+
+describe("RedisRateBudget's callers on one replica", () => {
+  it("ask Redis one at a time: eight callers waiting for a refill make one script call per wait, not eight", async () => {
+    // Redis has no token for the first two asks (the next one comes in 1 s), then admits.
+    let takes = 0
+    const refilling = {
+      evalsha: async (_sha: string, _keys: number, ...args: ReadonlyArray<string>) => {
+        if (!args.includes("take")) return args.includes("peek") ? ["0", 0] : 0
+        takes++
+        return takes <= 2 ? [1000, 0] : [0, 0]
+      }
+    } as unknown as Redis
+    const budget = make(refilling, { prefix: "wb-clock-test", clientId: "client", perMinute: 60, burst: 1 })
+    const result = await Effect.runPromise(
+      Effect.gen(function* () {
+        const calls = yield* Effect.forEach(Array.from({ length: 8 }), () => Effect.fork(budget.acquire))
+        yield* TestClock.adjust(0)
+        const first = takes
+        // The wait Redis named, plus the jitter (at most 5 ms).
+        yield* TestClock.adjust(1_005)
+        const second = takes
+        yield* TestClock.adjust(1_005)
+        const done = yield* Effect.forEach(calls, Fiber.join)
+        return { first, second, done: done.length, all: takes }
+      }).pipe(Effect.provide(TestContext.TestContext))
+    )
+    // One ask, then one more after the wait; then each caller in turn takes its token with one ask.
+    expect(result).toEqual({ first: 1, second: 2, done: 8, all: 10 })
   })
 })

@@ -9,12 +9,15 @@ import { Effect, Layer } from "effect"
 import type { Redis } from "ioredis"
 import { type TokenBuckets, WriteBuckets } from "../writeBack/Budget.js"
 import { RedisConnection, checkPrefix } from "./Connections.js"
+import { luaScript } from "./lua.js"
 import { TOKEN_LUA } from "./RedisRateBudget.js"
 
 /** KEYS: bucket. ARGV: tokens per ms, burst. → wait in ms (0: a token was taken). */
 const TAKE = `${TOKEN_LUA}
 return admit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), redis_now())
 `
+
+const takeScript = luaScript(TAKE)
 
 /** How long a write waits when Redis cannot be asked. */
 export const UNREACHABLE_WAIT_MS = 1_000
@@ -25,12 +28,10 @@ export const make = (redis: Redis, options: { readonly prefix: string }): TokenB
     take: (key, perMinute, burst) =>
       Effect.promise(() =>
         (
-          redis.eval(
-            TAKE,
-            1,
-            `${p}:writebudget:${encodeURIComponent(key)}`,
-            String(perMinute / 60_000),
-            String(burst)
+          takeScript(
+            redis,
+            [`${p}:writebudget:${encodeURIComponent(key)}`],
+            [String(perMinute / 60_000), String(burst)]
           ) as Promise<number>
         ).then(Number, () => UNREACHABLE_WAIT_MS)
       )
