@@ -1,7 +1,12 @@
 /**
  * Sends a storm's deliveries to one or more service URLs the way helpdesks do: signed at send time, retried on
  * network errors, 5xx and 429 (honouring `Retry-After`, capped) until the service answers.
+ *
+ * Requests go out through `node:http` with keep-alive connections, not `fetch`: on two cores shared with the
+ * service, `fetch` (its web streams and abort signals) cost the sender about as much CPU per request as the
+ * service's accept, so the sender, not the service, set how fast a storm arrived.
  */
+import { Agent, request } from "node:http"
 import { setTimeout as sleep } from "node:timers/promises"
 import type { Delivery, Storm } from "./storm.js"
 import { signedHeaders } from "./storm.js"
@@ -50,12 +55,60 @@ const positive = (name: string, value: number | undefined, fallback: number): nu
   return v
 }
 
+interface Answer {
+  readonly status: number
+  readonly retryAfter: string | undefined
+  readonly text: string
+}
+
+/** One POST over `agent`; rejects on a network error, a timeout or `signal`. */
+const post = (
+  agent: Agent,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined
+): Promise<Answer> =>
+  new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          ...(Object.keys(headers).some((h) => h.toLowerCase() === "content-type")
+            ? {}
+            : { "content-type": "application/json" }),
+          ...headers,
+          "content-length": String(Buffer.byteLength(body))
+        },
+        timeout: timeoutMs,
+        ...(signal !== undefined ? { signal } : {})
+      },
+      (res) => {
+        const chunks: Array<Buffer> = []
+        res.on("data", (c: Buffer) => chunks.push(c))
+        res.on("end", () => {
+          const retryAfter = res.headers["retry-after"]
+          resolve({ status: res.statusCode ?? 0, retryAfter, text: Buffer.concat(chunks).toString("utf8") })
+        })
+        res.on("error", reject)
+      }
+    )
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
+    req.on("error", reject)
+    req.end(body)
+  })
+
 /** Send every delivery; resolves when each was answered (or gave up). */
 export const sendDeliveries = async (options: SendOptions): Promise<SendResult> => {
   if (options.urls.length === 0) throw new Error("send option urls must list at least one service URL")
   const concurrency = positive("concurrency", options.concurrency, 16)
   const maxAttempts = positive("maxAttempts", options.maxAttempts, 1000)
   const retryDelayMs = options.retryDelayMs ?? 200
+  // At most one keep-alive connection per lane and service URL.
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 5000
   const progressEvery = positive("progressEvery", options.progressEvery, 1000)
   const timeoutMs = options.timeoutMs ?? 30_000
@@ -77,13 +130,15 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
       const url = options.urls[rr++ % options.urls.length]!
       let wait = retryDelayMs
       try {
-        const res = await fetch(`${url}${d.path}`, {
-          method: "POST",
-          headers: signedHeaders(options.storm, d),
-          body: d.body,
-          signal: AbortSignal.timeout(timeoutMs)
-        })
-        const text = await res.text()
+        const res = await post(
+          agent,
+          new URL(`${url}${d.path}`),
+          signedHeaders(options.storm, d),
+          d.body,
+          timeoutMs,
+          options.signal
+        )
+        const text = res.text
         if (res.status === 202) {
           accepted.push(d)
           acceptedAtMs.push(Date.now() - started)
@@ -94,7 +149,7 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
           refused.push({ delivery: d, status: res.status, body: text.slice(0, 500) })
           return
         }
-        const retryAfter = Number(res.headers.get("retry-after"))
+        const retryAfter = Number(res.retryAfter)
         if (Number.isFinite(retryAfter) && retryAfter > 0) wait = Math.min(maxRetryAfterMs, retryAfter * 1000)
       } catch {
         // connection refused or reset (the service is restarting), or a timeout: retry like a helpdesk would
@@ -114,7 +169,11 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
         options.onProgress(done, options.deliveries.length)
     }
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, options.deliveries.length) }, lane))
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, options.deliveries.length) }, lane))
+  } finally {
+    agent.destroy()
+  }
   return {
     accepted,
     acceptedAtMs,
