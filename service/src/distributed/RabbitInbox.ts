@@ -23,6 +23,7 @@
  * of batches taken before the loss are skipped: their messages come back and are seen as superseded.
  */
 import { randomUUID } from "node:crypto"
+import { Socket } from "node:net"
 import type { TicketEvent } from "@workbridge/catalog"
 import { compareRevision } from "@workbridge/catalog"
 import { Context, Duration, Effect, Exit, type Fiber, Layer, Queue, Schedule, Scope } from "effect"
@@ -515,9 +516,32 @@ const subscribeAll = async (parts: Parts, m: ChannelModel, gen: number): Promise
 }
 
 /** Connect once: declare the topology, open the publisher confirm channel, subscribe (unless publish-only). */
+/**
+ * amqplib writes each frame it has queued (a publish is three: method, header, body; an ack one) with its own
+ * `write` on the socket, each a system call. Corked for the duration of one of its write rounds and uncorked on the
+ * next tick, the socket sends the round's frames in one `writev`. Reaches into amqplib's connection (`stream`,
+ * `muxer`); on a version without them it leaves the writes as they are.
+ */
+export const coalesceFrameWrites = (m: ChannelModel): void => {
+  const c = (m as unknown as { connection?: { stream?: unknown; muxer?: { _readIncoming?: unknown } } }).connection
+  const out = c?.stream
+  const mux = c?.muxer
+  if (!(out instanceof Socket) || mux === undefined || typeof mux._readIncoming !== "function") return
+  const round = (mux._readIncoming as () => void).bind(mux)
+  mux._readIncoming = () => {
+    out.cork()
+    try {
+      round()
+    } finally {
+      process.nextTick(() => out.uncork())
+    }
+  }
+}
+
 const connectOnce = async (parts: Parts): Promise<void> => {
   const { s, st } = parts
   const m = await amqp.connect(s.options.url)
+  coalesceFrameWrites(m)
   try {
     const gen = st.generation
     m.on("error", () => undefined)
