@@ -100,4 +100,25 @@ describe("sendDeliveries", () => {
     expect(r.failed).toHaveLength(1)
     expect(service.seen).toHaveLength(3)
   })
+
+  it("stops when its signal is aborted: requests in flight end, and what was not answered counts as failed", async () => {
+    // A service that reads the request and never answers.
+    const hung = await serve(() => ({ status: 0 }))
+    const server = servers[servers.length - 1]!
+    server.removeAllListeners("request")
+    server.on("request", (req: IncomingMessage) => req.resume())
+    const abort = new AbortController()
+    setTimeout(() => abort.abort(), 100)
+    const r = await sendDeliveries({
+      urls: [hung.url],
+      storm,
+      deliveries: storm.deliveries.slice(0, 3),
+      concurrency: 2,
+      retryDelayMs: 1,
+      signal: abort.signal
+    })
+    expect(r.accepted).toEqual([])
+    expect(r.failed).toHaveLength(2)
+    expect(r.attempts).toBe(2)
+  })
 })

@@ -61,14 +61,13 @@ interface Answer {
   readonly text: string
 }
 
-/** One POST over `agent`; rejects on a network error, a timeout or `signal`. */
+/** One POST over `agent`; rejects on a network error or a timeout (or when the agent is destroyed). */
 const post = (
   agent: Agent,
   url: URL,
   headers: Record<string, string>,
   body: string,
-  timeoutMs: number,
-  signal: AbortSignal | undefined
+  timeoutMs: number
 ): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const req = request(
@@ -83,8 +82,7 @@ const post = (
           ...headers,
           "content-length": String(Buffer.byteLength(body))
         },
-        timeout: timeoutMs,
-        ...(signal !== undefined ? { signal } : {})
+        timeout: timeoutMs
       },
       (res) => {
         const chunks: Array<Buffer> = []
@@ -109,6 +107,9 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
   const retryDelayMs = options.retryDelayMs ?? 200
   // At most one keep-alive connection per lane and service URL.
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
+  // Stopping ends the requests in flight with their connections (one listener, not one per request).
+  const stop = () => agent.destroy()
+  options.signal?.addEventListener("abort", stop, { once: true })
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 5000
   const progressEvery = positive("progressEvery", options.progressEvery, 1000)
   const timeoutMs = options.timeoutMs ?? 30_000
@@ -135,8 +136,7 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
           new URL(`${url}${d.path}`),
           signedHeaders(options.storm, d),
           d.body,
-          timeoutMs,
-          options.signal
+          timeoutMs
         )
         const text = res.text
         if (res.status === 202) {
@@ -172,6 +172,7 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, options.deliveries.length) }, lane))
   } finally {
+    options.signal?.removeEventListener("abort", stop)
     agent.destroy()
   }
   return {
