@@ -131,13 +131,7 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
       const url = options.urls[rr++ % options.urls.length]!
       let wait = retryDelayMs
       try {
-        const res = await post(
-          agent,
-          new URL(`${url}${d.path}`),
-          signedHeaders(options.storm, d),
-          d.body,
-          timeoutMs
-        )
+        const res = await post(agent, new URL(`${url}${d.path}`), signedHeaders(options.storm, d), d.body, timeoutMs)
         const text = res.text
         if (res.status === 202) {
           accepted.push(d)
