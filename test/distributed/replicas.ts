@@ -228,6 +228,7 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
   const dataDir = mkdtempSync(join(tmpdir(), "workbridge-distributed-"))
   const replicas: Array<ServiceProcess> = []
   const cuts = { redisClientsKilled: 0 }
+  let keepLogs = false
   try {
     const provisioned = await provisionForService(
       { gatewayUrl: emulator.url, clientId: emulator.adminClientId, clientSecret: emulator.adminClientSecret },
@@ -313,6 +314,7 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
       drainTimeoutMs: 240_000,
       log
     })
+    keepLogs = !run.report.ok
     const seconds = 15
     const burst = Math.max(1, Math.min(10, Math.ceil(budgetPerMinute / 60)))
     const serviceCalls = emulator
@@ -339,6 +341,8 @@ export const runDistributedStorm = async (options: DistributedStormOptions): Pro
     await dropNamespace(namespace, partitions, vhost).catch((e: unknown) =>
       log(`cleanup of ${namespace} failed: ${String(e)}`)
     )
-    rmSync(dataDir, { recursive: true, force: true })
+    // The replicas' logs of a run whose invariants failed are kept, to find out why.
+    if (keepLogs) log(`invariants violated: the replicas' logs are kept in ${dataDir}`)
+    else rmSync(dataDir, { recursive: true, force: true })
   }
 }

@@ -1052,28 +1052,37 @@ const finishing = ({ redis, s, st }: Parts, leases: ReturnType<typeof leasing>) 
     }
   })
 
+  // Uncounted in Redis first, then acknowledged in the broker. A replica killed between the two leaves messages
+  // the broker delivers again: applied again, they are superseded, and uncounting them again changes nothing. The
+  // other order would leave events counted pending for good (the inbox never drains) when the kill falls between
+  // the broker's ack and the count; which of the two writes leaves the process first is not up to the code that
+  // issues them (amqplib and the Redis client each send on a later turn).
   const ack = (batch: TicketBatch): Effect.Effect<void, StoreError> =>
     Effect.tryPromise({
       try: async () => {
-        const done: Array<string> = []
+        const mine: Array<Delivered> = []
         for (const e of batch.entries) {
           const d = st.inflight.get(e.id)
           st.inflight.delete(e.id)
           // A delivery from before a reconnect cannot be acked (its channel is gone); the broker redelivers it.
-          if (d === undefined || d.generation !== st.generation) continue
+          if (d !== undefined && d.generation === st.generation) mine.push(d)
+        }
+        if (mine.length === 0) return
+        const ids = mine.map((d) => d.pendingId)
+        try {
+          await uncount(batch.key, ids)
+        } catch {
+          // Acknowledged in the broker below all the same; only the counts lag until the retry succeeds.
+          if (st.leftovers.length < 100_000) st.leftovers.push({ key: batch.key, ids })
+        }
+        for (const d of mine) {
+          // A delivery whose channel went down meanwhile is redelivered (and superseded when applied again).
+          if (d.generation !== st.generation) continue
           try {
             d.channel.ack(d.msg)
-            done.push(d.pendingId)
           } catch {
             /* channel closed meanwhile: redelivered */
           }
-        }
-        if (done.length === 0) return
-        try {
-          await uncount(batch.key, done)
-        } catch {
-          // The events are acknowledged in the broker; only the counts lag until the retry succeeds.
-          if (st.leftovers.length < 100_000) st.leftovers.push({ key: batch.key, ids: done })
         }
       },
       catch: (e) => fail("inbox.ack", e)
