@@ -156,6 +156,8 @@ const setup = (
     readonly inbox?: (i: InboxService) => InboxService
     /** The write-back's timeout (default: the engine's). */
     readonly timeoutMs?: number
+    /** The first retry's delay after a failed write-back (default 10 ms). */
+    readonly backoffMs?: number
   } = {}
 ) =>
   Effect.gen(function* () {
@@ -170,7 +172,7 @@ const setup = (
         writers: { zendesk: writer },
         selfIds: [emulator.adminClientId],
         budget: makeWriteBudget({ zendesk: { perMinute: 600 } }),
-        backoffMs: 10,
+        backoffMs: around.backoffMs ?? 10,
         ...(around.timeoutMs === undefined ? {} : { timeoutMs: around.timeoutMs })
       }
     }).pipe(
@@ -835,7 +837,8 @@ describe("Engine with write-back", () => {
     }
     const r = await run(
       Effect.gen(function* () {
-        const { engine, genesys, inbox, links, linked } = yield* setup(writer, { timeoutMs: 100 })
+        // The retry waits a minute: within the test, the inbox hands out the next ticket, not the first one again.
+        const { engine, genesys, inbox, links, linked } = yield* setup(writer, { timeoutMs: 100, backoffMs: 60_000 })
         const after = { read: undefined as Link | undefined, write: undefined as Link | undefined }
         for (const ticketId of ["HANG-READ", "HANG-WRITE"] as const) {
           const { key, link } = yield* linked(ticketId)
