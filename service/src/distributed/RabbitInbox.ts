@@ -515,7 +515,6 @@ const subscribeAll = async (parts: Parts, m: ChannelModel, gen: number): Promise
   st.subscribe = subscribeTo
 }
 
-/** Connect once: declare the topology, open the publisher confirm channel, subscribe (unless publish-only). */
 /**
  * amqplib writes each frame it has queued (a publish is three: method, header, body; an ack one) with its own
  * `write` on the socket, each a system call. Corked for the duration of one of its write rounds and uncorked on the
@@ -538,6 +537,7 @@ export const coalesceFrameWrites = (m: ChannelModel): void => {
   }
 }
 
+/** Connect once: declare the topology, open the publisher confirm channel, subscribe (unless publish-only). */
 const connectOnce = async (parts: Parts): Promise<void> => {
   const { s, st } = parts
   const m = await amqp.connect(s.options.url)
