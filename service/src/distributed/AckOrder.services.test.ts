@@ -9,21 +9,13 @@ import { Redis } from "ioredis"
 import { afterAll, describe, expect, it } from "vitest"
 import { testEvent } from "../testing/events.js"
 import * as RabbitInbox from "./RabbitInbox.js"
-import { RABBITMQ_URL, REDIS_URL, dropNamespaces, freshPrefix } from "./testSupport.js"
+import { RABBITMQ_URL, REDIS_URL, dropNamespaces, freshPrefix, until } from "./testSupport.js"
 
 const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
 afterAll(async () => {
   await dropNamespaces()
   client.disconnect()
 }, 60_000)
-
-const until = async (what: string, ok: () => boolean, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 /** A Redis client whose uncount script (keys: pending, the ticket's hash, live, …) waits for `release()` while held. */
 const holdingUncount = () => {

@@ -10,21 +10,13 @@ import { Redis } from "ioredis"
 import { afterAll, describe, expect, it } from "vitest"
 import { testEvent } from "../testing/events.js"
 import * as RabbitInbox from "./RabbitInbox.js"
-import { RABBITMQ_URL, REDIS_URL, dropNamespaces, freshPrefix } from "./testSupport.js"
+import { RABBITMQ_URL, REDIS_URL, dropNamespaces, freshPrefix, until } from "./testSupport.js"
 
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
 afterAll(async () => {
   await dropNamespaces()
   redis.disconnect()
 }, 60_000)
-
-const until = async (what: string, ok: () => boolean, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 describe("RabbitMQ inbox lanes across replicas", () => {
   it("holds back background tickets while a live event waits at another consumer, then hands out the live ticket first", async () => {

@@ -30,3 +30,12 @@ export const dropNamespaces = async (): Promise<void> => {
     redis.disconnect()
   }
 }
+
+/** Poll `ok` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
+export const until = async (what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
