@@ -1,6 +1,6 @@
 /** Backpressure alerts and the Data Action mount, on a service whose workers wait (a long coalescing window). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { genericBody, type Harness, startHarness } from "../src/testing/harness.js"
+import { genericBody, type Harness, metricValue, startHarness } from "../src/testing/harness.js"
 
 let h: Harness
 beforeAll(async () => {
@@ -16,29 +16,24 @@ afterAll(async () => {
   await h?.close()
 })
 
-const metric = (text: string, name: string): number | undefined => {
-  const line = text.split("\n").find((l) => l.startsWith(name))
-  return line === undefined ? undefined : Number(line.split(" ").pop())
-}
-
 describe("alerts", () => {
   it("raises the soft-watermark alert while the inbox is deep, and the dead-letter alert above its threshold", async () => {
     for (const t of ["AL-1", "AL-2", "AL-3"])
       expect((await h.post(genericBody({ ticketId: t, rev: 1 }))).status).toBe(202)
     const deep = await (await fetch(`${h.service.url}/metrics`)).text()
-    expect(metric(deep, "workbridge_inbox_depth")).toBe(3)
-    expect(metric(deep, "workbridge_inbox_soft_limit_exceeded")).toBe(1)
-    expect(metric(deep, 'workbridge_alerts_total{alert="inbox_soft_limit"}')).toBe(1)
+    expect(metricValue(deep, "workbridge_inbox_depth")).toBe(3)
+    expect(metricValue(deep, "workbridge_inbox_soft_limit_exceeded")).toBe(1)
+    expect(metricValue(deep, 'workbridge_alerts_total{alert="inbox_soft_limit"}')).toBe(1)
 
     await h.post(genericBody({ ticketId: "AL-BAD", rev: 1, fields: { subject: null, due_at: "not a date" } }))
     await h.waitFor("AL-BAD", (s) => s.lastError !== undefined)
     for (const t of ["AL-1", "AL-2", "AL-3"]) await h.waitFor(t, (s) => s.pendingEvents === 0)
     const after = await (await fetch(`${h.service.url}/metrics`)).text()
-    expect(metric(after, "workbridge_inbox_depth")).toBe(0)
-    expect(metric(after, "workbridge_inbox_soft_limit_exceeded")).toBe(0)
-    expect(metric(after, "workbridge_dead_letters")).toBe(1)
-    expect(metric(after, "workbridge_dead_letters_alert")).toBe(1)
-    expect(metric(after, 'workbridge_alerts_total{alert="dead_letters"}')).toBe(1)
+    expect(metricValue(after, "workbridge_inbox_depth")).toBe(0)
+    expect(metricValue(after, "workbridge_inbox_soft_limit_exceeded")).toBe(0)
+    expect(metricValue(after, "workbridge_dead_letters")).toBe(1)
+    expect(metricValue(after, "workbridge_dead_letters_alert")).toBe(1)
+    expect(metricValue(after, 'workbridge_alerts_total{alert="dead_letters"}')).toBe(1)
   })
 
   it("mounts the Data Action router with the configured credentials and the ticket status", async () => {

@@ -4,7 +4,7 @@
  */
 import { Effect } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { genericBody, type Harness, revisionPrefix, startHarness } from "../src/testing/harness.js"
+import { genericBody, type Harness, metricValue, revisionPrefix, startHarness } from "../src/testing/harness.js"
 
 let h: Harness
 beforeAll(async () => {
@@ -30,10 +30,7 @@ const deadLetters = () => Effect.runPromise(h.service.links.listDeadLetters())
 /** Calls of `operation` the service gave up waiting for (its `Timeout` outcome), from its metrics. */
 const timeoutsOf = async (operation: string): Promise<number> => {
   const text = await (await fetch(`${h.service.url}/metrics`)).text()
-  const line = text
-    .split("\n")
-    .find((l) => l.startsWith(`workbridge_genesys_calls_total{operation="${operation}",outcome="Timeout"}`))
-  return line === undefined ? 0 : Number(line.split(" ").pop())
+  return metricValue(text, `workbridge_genesys_calls_total{operation="${operation}",outcome="Timeout"}`) ?? 0
 }
 
 describe("faults", () => {

@@ -42,6 +42,12 @@ export const genericBody = (t: GenericTicket): Record<string, unknown> => ({
 /** The revision string the generic adapter gives a counter revision (compared through the status endpoint). */
 export const revisionPrefix = (rev: number): string => makeRevision(rev)
 
+/** The value on the first line of a `/metrics` text that starts with `name` (labels included), if any. */
+export const metricValue = (text: string, name: string): number | undefined => {
+  const line = text.split("\n").find((l) => l.startsWith(name))
+  return line === undefined ? undefined : Number(line.split(" ").pop())
+}
+
 export interface Harness {
   readonly emulator: Emulator
   readonly provisioned: Provisioned
