@@ -27,7 +27,7 @@ export interface SendOptions {
   /** Called every `progressEvery` completed deliveries; default 1000. */
   readonly onProgress?: (done: number, total: number) => void
   readonly progressEvery?: number
-  /** Per-request timeout; default 30 s. */
+  /** How long a request may wait without any answer from the service (a socket idle timeout); default 30 s. */
   readonly timeoutMs?: number
   /** Stops sending (deliveries not yet answered count as failed). */
   readonly signal?: AbortSignal
@@ -132,15 +132,14 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
       let wait = retryDelayMs
       try {
         const res = await post(agent, new URL(`${url}${d.path}`), signedHeaders(options.storm, d), d.body, timeoutMs)
-        const text = res.text
         if (res.status === 202) {
           accepted.push(d)
           acceptedAtMs.push(Date.now() - started)
-          if (text.includes('"duplicate"')) duplicatesAcknowledged++
+          if (res.text.includes('"duplicate"')) duplicatesAcknowledged++
           return
         }
         if (res.status !== 429 && res.status < 500) {
-          refused.push({ delivery: d, status: res.status, body: text.slice(0, 500) })
+          refused.push({ delivery: d, status: res.status, body: res.text.slice(0, 500) })
           return
         }
         const retryAfter = Number(res.retryAfter)
