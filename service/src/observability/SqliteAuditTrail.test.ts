@@ -92,7 +92,7 @@ describe("SQLite audit trail flush", () => {
 })
 
 describe("SQLite audit trail upkeep", () => {
-  it("cuts at most TRIMS_PER_FLUSH tickets per flush and the rest at the next flushes", async () => {
+  it("cuts the tickets of at most TRIM_ROWS_PER_FLUSH rows per flush and the rest at the next flushes", async () => {
     const db = Sqlite.openDatabase(":memory:")
     let clock = Date.now()
     const audit = SqliteAuditTrail.make(db, { retentionDays: 7, perTicket: 1, now: () => clock })
@@ -100,22 +100,35 @@ describe("SQLite audit trail upkeep", () => {
       Effect.runPromise(
         audit.record({ source: "generic", ticketId }, { at: new Date(clock).toISOString(), kind: "received" })
       )
+    const flush = () => Effect.runPromise(audit.flush)
     const rows = () => (db.prepare("SELECT COUNT(*) AS n FROM audit").get() as { n: number }).n
-    // The first flush is an upkeep; the tickets written after it are cut at the next one, a minute later.
+    // The first flush is an upkeep; the tickets written after it are cut from the next one on, a minute later.
     await record("first")
-    await Effect.runPromise(audit.flush)
-    const tickets = SqliteAuditTrail.TRIMS_PER_FLUSH + 1
+    await flush()
+    // Two rows for each ticket, one after the other: a flush's rows hold half as many tickets.
+    const tickets = SqliteAuditTrail.TRIM_ROWS_PER_FLUSH + 1
     for (let i = 0; i < tickets; i++) for (let n = 0; n < 2; n++) await record(`T-${i}`)
-    await Effect.runPromise(audit.flush)
+    await flush()
     expect(rows()).toBe(1 + 2 * tickets)
     clock += 61_000
     await record("other")
-    await Effect.runPromise(audit.flush)
-    // TRIMS_PER_FLUSH of the tickets lost their older entry; the last one and "other" wait for the next flush.
-    expect(rows()).toBe(1 + 2 * tickets + 1 - SqliteAuditTrail.TRIMS_PER_FLUSH)
+    await flush()
+    const perFlush = SqliteAuditTrail.TRIM_ROWS_PER_FLUSH / 2
+    // The tickets of the first TRIM_ROWS_PER_FLUSH rows lost their older entry, the rest wait for the next flushes.
+    expect(rows()).toBe(1 + 2 * tickets + 1 - perFlush)
     await record("another")
-    await Effect.runPromise(audit.flush)
-    expect(rows()).toBe(1 + 2 * tickets + 1 - SqliteAuditTrail.TRIMS_PER_FLUSH)
+    await flush()
+    expect(rows()).toBe(1 + 2 * tickets + 2 - 2 * perFlush)
+    await record("another")
+    await flush()
+    // The last ticket is cut; "another" was written after the upkeep and keeps both its entries until the next one.
+    expect(rows()).toBe(1 + 2 * tickets + 3 - 2 * perFlush - 1)
+    expect(rows()).toBe(1 + tickets + 3)
+    clock += 61_000
+    await record("last")
+    await flush()
+    // The next upkeep: "another" is cut to one entry, and "last" is one more.
+    expect(rows()).toBe(1 + tickets + 3)
     db.close()
   })
 })

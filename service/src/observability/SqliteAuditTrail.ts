@@ -2,9 +2,11 @@
  * The audit trail on SQLite: table `audit` in the service's database, written in batches (one transaction per
  * flush). Upkeep, at most once a minute on a flush: entries older than `retentionDays` are deleted (oldest rows
  * first, by id: rows are appended in time order, so no index on the time is kept up on every insert), and each
- * ticket written since the last upkeep is cut to its newest `perTicket` entries (at most `TRIMS_PER_FLUSH` tickets
- * per flush, the rest at the next ones). Reads never answer more than
- * `perTicket` entries.
+ * ticket written before the upkeep is cut to its newest `perTicket` entries. The tickets to cut are read back from
+ * the table, by id, `TRIM_ROWS_PER_FLUSH` rows per flush (the rest at the next ones), from where the last cut
+ * ended: the process keeps two ids, not the keys of the tickets written in a minute (in a storm of new tickets,
+ * over a hundred thousand strings kept a minute and then dropped, which made the collector mark and compact the
+ * old generation several times a second). Reads never answer more than `perTicket` entries.
  *
  * A flush commits with `synchronous=NORMAL` (the connection's FULL is restored after it): the trail is a record for
  * people, and a synchronous fsync of the WAL several times a second would hold the event loop, and with it the
@@ -38,8 +40,8 @@ CREATE INDEX IF NOT EXISTS audit_ticket ON audit (source, ticket_id, id);
 /** Rows the expiry looks at per statement (oldest first), and statements per upkeep at most. */
 const EXPIRY_CHUNK = 5000
 const EXPIRY_CHUNKS = 50
-/** Tickets cut to their newest `perTicket` entries per flush at most (the rest at the next flushes). */
-export const TRIMS_PER_FLUSH = 500
+/** Rows whose tickets are cut to their newest `perTicket` entries, per flush at most (the rest at the next flushes). */
+export const TRIM_ROWS_PER_FLUSH = 500
 
 export interface SqliteAuditTrailOptions {
   /** Entries older than this many days are deleted. */
@@ -68,36 +70,46 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
   const list = db.prepare(
     "SELECT entry FROM (SELECT id, entry FROM audit WHERE source = ? AND ticket_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id"
   )
+  const lastId = db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM audit").pluck()
+  /** The tickets of the next rows after id `?` up to id `?`, `?` rows at most, each with the highest id it has there. */
+  const ticketsAfter = db.prepare(
+    `SELECT source, ticket_id, MAX(id) AS last FROM
+       (SELECT id, source, ticket_id FROM audit WHERE id > ? AND id <= ? ORDER BY id LIMIT ?)
+     GROUP BY source, ticket_id`
+  )
   let lastUpkeep = 0
-  /** Tickets written since the last upkeep, as `source \0 ticketId`. */
-  let touched = new Set<string>()
-  /** Tickets of past upkeeps still to cut, `TRIMS_PER_FLUSH` per flush. */
-  let toTrim: Array<string> = []
+  /** The tickets of the rows up to this id are cut; those of the rows after it, up to `cutTo`, are still to cut. */
+  let cutFrom = lastId.get() as number
+  /** The last row written before the last upkeep. */
+  let cutTo = cutFrom
 
   const writeTx = db.transaction((items: ReadonlyArray<PendingAuditEntry>) => {
-    for (const { key, entry } of items) {
-      insert.run(key.source, key.ticketId, entry.at, JSON.stringify(entry))
-      touched.add(`${key.source}\u0000${key.ticketId}`)
-    }
+    for (const { key, entry } of items) insert.run(key.source, key.ticketId, entry.at, JSON.stringify(entry))
     const t = now()
     if (t - lastUpkeep >= 60_000) {
       lastUpkeep = t
-      toTrim = toTrim.length === 0 ? [...touched] : [...toTrim, ...touched]
-      touched = new Set()
+      cutTo = lastId.get() as number
       const cutoff = new Date(t - options.retentionDays * 86_400_000).toISOString()
       for (let i = 0; i < EXPIRY_CHUNKS && expire.run(cutoff).changes > 0; i++);
     }
-    // A webhook storm of new tickets touches thousands a second: cutting them all in one flush held the event loop
-    // for a second or more, so each flush cuts a bounded share.
-    if (toTrim.length > 0) {
-      const share = toTrim.length <= TRIMS_PER_FLUSH ? toTrim : toTrim.slice(0, TRIMS_PER_FLUSH)
-      toTrim = share === toTrim ? [] : toTrim.slice(TRIMS_PER_FLUSH)
-      for (const k of share) {
-        const cut = k.indexOf("\u0000")
-        const source = k.slice(0, cut)
-        const ticketId = k.slice(cut + 1)
-        trimTicket.run(source, ticketId, source, ticketId, perTicket)
+    // A webhook storm of new tickets writes thousands a second: cutting them all in one flush held the event loop
+    // for a second or more, so each flush cuts the tickets of a bounded number of rows.
+    if (cutFrom < cutTo) {
+      const tickets = ticketsAfter.all(cutFrom, cutTo, TRIM_ROWS_PER_FLUSH) as Array<{
+        source: string
+        ticket_id: string
+        last: number
+      }>
+      let next = cutTo
+      if (tickets.length > 0) {
+        next = 0
+        for (const { source, ticket_id, last } of tickets) {
+          trimTicket.run(source, ticket_id, source, ticket_id, perTicket)
+          if (last > next) next = last
+        }
       }
+      // No row left up to `cutTo` (none written, or the expiry deleted them): nothing more to cut.
+      cutFrom = tickets.length === 0 ? cutTo : next
     }
   })
 
