@@ -5,7 +5,11 @@
  * - Old generation: with fast allocation (a webhook storm: every request's body, event and SQLite row is garbage a
  *   moment later) V8 lets it grow up to 4× its live size before the next full collection, so the resident size
  *   balloons although little stays alive. It is capped at `HEAP_GROWING_PERCENT` of the live size per full
- *   collection.
+ *   collection. Under load a fair share of each request's objects outlives two scavenges (a bare Express echo at
+ *   figure 3's load promotes about a quarter of what it allocates) and dies in the old generation, so the cap sets
+ *   how often the old generation is marked and compacted, each a 4–15 ms pause: figure 3's rounds ran 85–86 of
+ *   them at 10 % (about 3 MB of room over the service's ~30 MB live) and 42 at 50 %, which costs about 16 MB more
+ *   resident at the storm's peak (docs/benchmarks.md, "Figure 3's heap").
  * - Young generation: V8 doubles the semi-spaces (new objects) whenever much survives a scavenge, up to 16 MB each
  *   (32 MB resident) on 64-bit — which module loading alone triggers, although about 1 MB of it is in use once the
  *   service listens. `--max-semi-space-size` is read only when the heap is created, so it cannot be set from inside
@@ -20,7 +24,7 @@ import { constants, PerformanceObserver } from "node:perf_hooks"
 import * as v8 from "node:v8"
 
 /** The old generation may grow by this much of its live size before the next full collection. */
-export const HEAP_GROWING_PERCENT = 10
+export const HEAP_GROWING_PERCENT = 50
 /** The semi-spaces grow by this factor when a scavenge asks for more room: 1 keeps them at their initial size. */
 export const SEMI_SPACE_GROWTH_FACTOR = 1
 /** V8's own growth factor, used once the service has started until the new space reaches `LOADED_NEW_SPACE_BYTES`. */
