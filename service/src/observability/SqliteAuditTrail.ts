@@ -100,16 +100,13 @@ export const make = (db: SqliteDatabase, options: SqliteAuditTrailOptions): Audi
         ticket_id: string
         last: number
       }>
-      let next = cutTo
-      if (tickets.length > 0) {
-        next = 0
-        for (const { source, ticket_id, last } of tickets) {
-          trimTicket.run(source, ticket_id, source, ticket_id, perTicket)
-          if (last > next) next = last
-        }
+      let ended = 0
+      for (const { source, ticket_id, last } of tickets) {
+        trimTicket.run(source, ticket_id, source, ticket_id, perTicket)
+        if (last > ended) ended = last
       }
       // No row left up to `cutTo` (none written, or the expiry deleted them): nothing more to cut.
-      cutFrom = tickets.length === 0 ? cutTo : next
+      cutFrom = tickets.length === 0 ? cutTo : ended
     }
   })
 
