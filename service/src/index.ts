@@ -9,6 +9,7 @@ export type { WebhookCredentials, GenesysTarget, CrashPoint, Env } from "./confi
 export { ServiceLive, startService, loadCatalog, makeSources } from "./Service.js"
 export type { RunningService, StartOptions } from "./Service.js"
 export { makeApp, HttpError, MAX_WEBHOOK_BYTES } from "./http/index.js"
+export { createListener, HTTP_TIMEOUTS } from "./http/Listener.js"
 export type { AppDeps } from "./http/index.js"
 export * from "./domain/records.js"
 export * from "./domain/errors.js"

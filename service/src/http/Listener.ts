@@ -48,7 +48,40 @@ export const HTTP_TIMEOUTS: HttpTimeouts = {
   checkIntervalMs: 1_000
 }
 
-/** The HTTP(S) listener of `app` with the timeouts applied (TLS when `tls` is given). */
+/** A constructor of `base`'s instances whose prototype is `prototype` from birth (which must derive from `base`'s). */
+const bornWith = <T extends object>(base: T, prototype: object): T => {
+  function Born(this: object, ...args: Array<unknown>): void {
+    Reflect.apply(base as unknown as (...a: Array<unknown>) => void, this, args)
+  }
+  Born.prototype = prototype
+  return Born as unknown as T
+}
+
+/**
+ * For an Express app: the server's request and response classes, whose instances have the app's own prototypes
+ * (`app.request`, `app.response`) from birth. Express gives every request and response those prototypes with
+ * `Object.setPrototypeOf` as it takes them (`app.handle`, express/lib/application.js); on the objects Node's
+ * classes had just made, that change made each request's objects outlive the young generation's collections
+ * (measured in docs/benchmarks.md, "Requests born with Express's prototypes"). When an object already has the
+ * prototype, setting it again changes nothing. Node's `http.createServer` takes the classes as its
+ * `IncomingMessage` and `ServerResponse` options (https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener).
+ * Any other request listener gets Node's own classes.
+ */
+export const messageClassesOf = (
+  app: http.RequestListener
+): Pick<http.ServerOptions, "IncomingMessage" | "ServerResponse"> => {
+  const { request, response } = app as { request?: unknown; response?: unknown }
+  if (!(request instanceof http.IncomingMessage) || !(response instanceof http.ServerResponse)) return {}
+  return {
+    IncomingMessage: bornWith(http.IncomingMessage, request),
+    ServerResponse: bornWith(http.ServerResponse, response)
+  }
+}
+
+/**
+ * The HTTP(S) listener of `app` with the timeouts applied (TLS when `tls` is given); an Express app's requests and
+ * responses are made with its prototypes (`messageClassesOf`).
+ */
 export const createListener = (
   app: http.RequestListener,
   tls: https.ServerOptions | undefined,
@@ -57,7 +90,8 @@ export const createListener = (
   const options: http.ServerOptions = {
     headersTimeout: timeouts.headersTimeoutMs,
     requestTimeout: timeouts.requestTimeoutMs,
-    connectionsCheckingInterval: timeouts.checkIntervalMs
+    connectionsCheckingInterval: timeouts.checkIntervalMs,
+    ...messageClassesOf(app)
   }
   const server = tls !== undefined ? https.createServer({ ...tls, ...options }, app) : http.createServer(options, app)
   server.keepAliveTimeout = timeouts.keepAliveTimeoutMs
