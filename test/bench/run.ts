@@ -426,6 +426,8 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
           connections: 20,
           durationSeconds: s,
           overallRate: rate,
+          paced: true,
+          warmupSeconds: 1,
           ...webhook,
           prefix: "lat"
         }),
@@ -436,6 +438,8 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
           connections: 20,
           durationSeconds: s,
           overallRate: rate,
+          paced: true,
+          warmupSeconds: 1,
           ...webhook,
           prefix: "lat"
         })
@@ -502,6 +506,8 @@ const dataActionFigure = async (flags: Record<string, number | string | boolean>
           connections: 10,
           durationSeconds: s,
           overallRate: rate,
+          paced: true,
+          warmupSeconds: 1,
           headers: auth,
           body: { json: input }
         }),
@@ -512,6 +518,8 @@ const dataActionFigure = async (flags: Record<string, number | string | boolean>
           connections: 10,
           durationSeconds: s,
           overallRate: rate,
+          paced: true,
+          warmupSeconds: 1,
           body: { json: input }
         })
     )
