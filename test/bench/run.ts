@@ -78,8 +78,18 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
     min: 1,
     max: 1000
   },
-  { name: "ingest-rate", description: "offered webhook rate (req/s) for the latency figure", default: 1000, min: 1 },
-  { name: "data-action-rate", description: "offered Data Action rate (req/s) for its latency", default: 500, min: 1 },
+  {
+    name: "ingest-rate",
+    description: "webhook rate (req/s, sent evenly) for the latency figure",
+    default: 1000,
+    min: 1
+  },
+  {
+    name: "data-action-rate",
+    description: "Data Action rate (req/s, sent evenly) for its latency",
+    default: 500,
+    min: 1
+  },
   {
     name: "concurrency",
     description: "webhook requests in flight while sending storms",
@@ -370,6 +380,8 @@ const latencyStats = (rounds: ReadonlyArray<{ readonly service: LoadResult; read
   p50: spreadOf(rounds.map((r) => r.service.latencyMs.p50)),
   p99: spreadOf(rounds.map((r) => r.service.latencyMs.p99)),
   baselineP99: spreadOf(rounds.map((r) => r.baseline.latencyMs.p99)),
+  /** How late the generator sent its requests (its own stalls), over both sides' rounds. */
+  sendLagP99: spreadOf(rounds.flatMap((r) => [r.service.sendLagMs?.p99 ?? 0, r.baseline.sendLagMs?.p99 ?? 0])),
   serviceRps: spreadOf(rounds.map((r) => r.service.rps))
 })
 const range = (s: Spread, digits: number, unit = "") => `${fmt(s.min, digits)}–${fmt(s.max, digits)}${unit}`
@@ -416,7 +428,7 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
         }),
       (s) => load({ url: echo.url, path: "/echo", connections, durationSeconds: s, ...webhook, prefix: "tp" })
     )
-    say(`ingest latency at ${rate} req/s offered: ${rounds} interleaved rounds`)
+    say(`ingest latency at ${rate} req/s sent evenly: ${rounds} interleaved rounds`)
     const lat = await interleaved(
       flags,
       (s) =>
@@ -454,7 +466,7 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
       spread: `ratio ${range(t.ratio, 2, "×")}; p99 ${range(l.p99, 1, " ms")}`,
       goal: "≥ 0.8×; p99 ≤ 25 ms",
       met: t.ratio.median >= 0.8 && l.p99.median <= 25 && failed === 0,
-      note: `autocannon in its own process per round, ${rounds} interleaved rounds (service, echo, service, echo …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each, distinct signed generic-source events, each written to the SQLite inbox before 202; ratio = median of the rounds' paired ratios (service rounds ${formatSpread(t.serviceRps, 0, " req/s")}, echo ${formatSpread(t.baselineRps, 0, " req/s")}); latency at ${rate} req/s offered, ${rounds} interleaved rounds: service p99 ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), echo p99 ${formatSpread(l.baselineP99, 1, " ms")}; non-2xx or errors: ${failed}`,
+      note: `throughput: autocannon in its own process per round, ${rounds} interleaved rounds (service, echo, service, echo …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each, distinct signed generic-source events, each written to the SQLite inbox before 202; ratio = median of the rounds' paired ratios (service rounds ${formatSpread(t.serviceRps, 0, " req/s")}, echo ${formatSpread(t.baselineRps, 0, " req/s")}); latency at ${rate} req/s sent evenly (open loop, 20 connections, each round after a warm-up second), ${rounds} interleaved rounds: service p99 ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), echo p99 ${formatSpread(l.baselineP99, 1, " ms")}, the generator's own lateness p99 ${formatSpread(l.sendLagP99, 1, " ms")}; non-2xx or errors: ${failed}`,
       data: { throughput: tp, latency: lat, stats: { ...t, latency: l } }
     })
   } finally {
@@ -496,7 +508,7 @@ const dataActionFigure = async (flags: Record<string, number | string | boolean>
         }),
       (s) => load({ url: srv.url, path: "/bare", connections, durationSeconds: s, body: { json: input } })
     )
-    say(`Data Action latency at ${rate} req/s offered: ${rounds} interleaved rounds`)
+    say(`Data Action latency at ${rate} req/s sent evenly: ${rounds} interleaved rounds`)
     const lat = await interleaved(
       flags,
       (s) =>
@@ -533,7 +545,7 @@ const dataActionFigure = async (flags: Record<string, number | string | boolean>
       spread: `ratio ${range(t.ratio, 2, "×")}; p99 ${range(l.p99, 1, " ms")}`,
       goal: "≥ 0.8×; p99 ≤ 10 ms",
       met: t.ratio.median >= 0.8 && l.p99.median <= 10 && failed === 0,
-      note: `POST /data-actions/normalize-ticket (Basic auth, JSON validation, catalog normalization) vs a bare JSON route in the same Express app, autocannon in its own process per round, ${rounds} interleaved rounds (action, bare, action, bare …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each; ratio = median of the rounds' paired ratios (action rounds ${formatSpread(t.serviceRps, 0, " req/s")}, bare ${formatSpread(t.baselineRps, 0, " req/s")}); p99 at ${rate} req/s offered, ${rounds} interleaved rounds: action ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), bare route ${formatSpread(l.baselineP99, 1, " ms")}; non-2xx or errors: ${failed}`,
+      note: `POST /data-actions/normalize-ticket (Basic auth, JSON validation, catalog normalization) vs a bare JSON route in the same Express app; throughput: autocannon in its own process per round, ${rounds} interleaved rounds (action, bare, action, bare …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each; ratio = median of the rounds' paired ratios (action rounds ${formatSpread(t.serviceRps, 0, " req/s")}, bare ${formatSpread(t.baselineRps, 0, " req/s")}); p99 at ${rate} req/s sent evenly (open loop, 10 connections, each round after a warm-up second), ${rounds} interleaved rounds: action ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), bare route ${formatSpread(l.baselineP99, 1, " ms")}, the generator's own lateness p99 ${formatSpread(l.sendLagP99, 1, " ms")}; non-2xx or errors: ${failed}`,
       data: { throughput: tp, latency: lat, stats: { ...t, latency: l } }
     })
   } finally {
