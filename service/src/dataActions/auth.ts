@@ -31,6 +31,17 @@ export const ACCEPTED_HEADERS_KEPT = 16
  * header is never remembered and is compared in full every time.
  */
 export const requireDataActionAuth = (auth: DataActionAuth) => {
+  const check = dataActionAuthCheck(auth)
+  return function dataActionAuth(req: Request, res: Response, next: NextFunction): void {
+    if (check(req, res)) next()
+  }
+}
+
+/**
+ * `requireDataActionAuth` as a check: true when the call is authorized; otherwise it has answered 401 and returns
+ * false. For a handler that runs it with other checks in one step (the actions' routes, router.ts).
+ */
+export const dataActionAuthCheck = (auth: DataActionAuth): ((req: Request, res: Response) => boolean) => {
   const basic = auth.basicAuth === undefined ? undefined : checkBasicAuth(auth.basicAuth)
   const bearer = auth.bearerToken === undefined ? undefined : checkBearerToken(auth.bearerToken)
   const challenge = [
@@ -40,18 +51,14 @@ export const requireDataActionAuth = (auth: DataActionAuth) => {
 
   const accepted = new Set<string>()
 
-  return function dataActionAuth(req: Request, res: Response, next: NextFunction): void {
+  return function dataActionAuthorized(req: Request, res: Response): boolean {
     const header = req.headers.authorization
     if (header !== undefined) {
-      if (accepted.has(header)) {
-        next()
-        return
-      }
+      if (accepted.has(header)) return true
       if (authorized(header, basic, bearer)) {
         if (accepted.size >= ACCEPTED_HEADERS_KEPT) accepted.clear()
         accepted.add(header)
-        next()
-        return
+        return true
       }
     }
     if (challenge !== "") res.setHeader("WWW-Authenticate", challenge)
@@ -64,6 +71,7 @@ export const requireDataActionAuth = (auth: DataActionAuth) => {
             ? "missing Authorization header: use the integration's Basic-auth credentials or a bearer token"
             : "invalid credentials"
     })
+    return false
   }
 }
 

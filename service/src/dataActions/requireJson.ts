@@ -51,11 +51,12 @@ export function requireJson(req: Request, res: Response, next: NextFunction): vo
 }
 
 /**
- * `requireJson`, then `parse` (the body parser, which then need not check the media type), as one middleware: one
- * layer of a route instead of two.
+ * `first` (a check that answers the refusal itself, e.g. the caller's credentials), then `requireJson`, then `parse`
+ * (the body parser, which then need not check the media type), as one middleware: one layer of a route instead of
+ * three.
  */
 export const requireJsonThen =
-  (parse: RequestHandler): RequestHandler =>
+  (parse: RequestHandler, first: (req: Request, res: Response) => boolean = () => true): RequestHandler =>
   (req, res, next) => {
-    if (admitted(req, res)) parse(req, res, next)
+    if (first(req, res) && admitted(req, res)) parse(req, res, next)
   }

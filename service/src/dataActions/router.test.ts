@@ -284,12 +284,25 @@ describe("authentication", () => {
     expect(res.status).toBe(401)
   })
 
-  it("accepts the bearer token", async () => {
-    await request(app)
+  it("refuses an unauthenticated caller with 401 before the media type (not 415) and on any method (not 405)", async () => {
+    const text = await request(app).post("/data-actions/normalize-ticket").type("text").send("hello")
+    expect(text.status).toBe(401)
+    const get = await request(app).get("/data-actions/normalize-ticket")
+    expect(get.status).toBe(401)
+    expect(get.headers["www-authenticate"]).toContain("Basic")
+    // Authenticated, the same calls get what they are.
+    await request(app).post("/data-actions/normalize-ticket").auth(USER, PASSWORD).type("text").send("x").expect(415)
+    await request(app).get("/data-actions/normalize-ticket").auth(USER, PASSWORD).expect(405)
+  })
+
+  it("accepts the bearer token, and answers JSON as Express's res.json would", async () => {
+    const res = await request(app)
       .post("/data-actions/normalize-ticket")
       .set("Authorization", `Bearer ${TOKEN}`)
       .send({})
       .expect(200)
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8")
+    expect(Number(res.headers["content-length"])).toBe(Buffer.byteLength(JSON.stringify(res.body)))
   })
 })
 

@@ -8,9 +8,10 @@ import express from "express"
 import type { NextFunction, Request, Response } from "express"
 import type { Catalog } from "@workbridge/catalog"
 import { Either } from "effect"
+import { sendJson } from "../http/sendJson.js"
 import type { TicketSyncStatus } from "../sync/TicketStatus.js"
 import type { DataActionAuth } from "./auth.js"
-import { requireDataActionAuth } from "./auth.js"
+import { dataActionAuthCheck, requireDataActionAuth } from "./auth.js"
 import { DATA_ACTION_PATHS } from "@workbridge/data-actions"
 import { issuesMessage, sendError } from "./errors.js"
 import { makeNormalizeTicketAction } from "./normalizeTicket.js"
@@ -66,13 +67,17 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
   const onError = options.onError ?? (() => undefined)
 
   const router = express.Router()
-  // `requireJson` has checked the media type (and that there is a body): the parser does not check it again.
-  const jsonBody = requireJsonThen(express.json({ limit: maxBodyBytes, strict: true, type: () => true }))
-  router.use(requireDataActionAuth(options.auth))
+  // Each action's route checks the credentials, then the media type (and that there is a body), then parses the
+  // body (the parser does not check the media type again), in one layer; any other path checks the credentials
+  // in the `use` layer after the actions, so an unauthenticated caller learns nothing of what is mounted.
+  const jsonBody = requireJsonThen(
+    express.json({ limit: maxBodyBytes, strict: true, type: () => true }),
+    dataActionAuthCheck(options.auth)
+  )
 
   router.post(DATA_ACTION_PATHS.normalizeTicket, jsonBody, function normalizeTicket(req: Request, res: Response) {
     const answer = normalize.run(req.body)
-    if (Either.isRight(answer)) res.status(200).json(answer.right)
+    if (Either.isRight(answer)) sendJson(res, 200, answer.right)
     else sendError(res, 400, { error: "malformed_input", message: issuesMessage(answer.left), issues: answer.left })
   })
 
@@ -142,6 +147,7 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
     })
   }
 
+  router.use(requireDataActionAuth(options.auth))
   const mounted = Object.values(DATA_ACTION_PATHS).filter(
     (path) => path !== DATA_ACTION_PATHS.workitemEvent || workitemEvent !== undefined
   )

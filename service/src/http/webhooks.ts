@@ -17,6 +17,7 @@ import { acceptPromiseOf, type InboxService } from "../inbox/Inbox.js"
 import type { ServiceMetrics } from "../observability/Metrics.js"
 import { tracedAccept } from "../observability/Tracing.js"
 import { HttpError } from "./httpError.js"
+import { sendJson } from "./sendJson.js"
 import { encodingRefusal, readRawBody } from "./middleware/body.js"
 import { requestSpanOf, webhookRequestSpan } from "./middleware/requestSpan.js"
 import { type SourceParams, sourceRefusal } from "./middleware/webhookSource.js"
@@ -46,15 +47,6 @@ const joinedHeaders = (raw: express.Request["headers"]): Record<string, string |
     headers[k] = Array.isArray(v) ? v.join(", ") : v
   }
   return headers
-}
-
-/** A JSON answer, with the headers `res.status(status).json(body)` sends on this route (ETag is off). */
-const sendJson = (res: express.Response, status: number, body: object): void => {
-  const text = JSON.stringify(body)
-  res.statusCode = status
-  res.setHeader("Content-Type", "application/json; charset=utf-8")
-  res.setHeader("Content-Length", Buffer.byteLength(text))
-  res.end(text)
 }
 
 /** The source is known and configured, the body is not compressed; then its raw bytes, size-limited, as `req.body`. */
