@@ -7,7 +7,6 @@ import * as path from "node:path"
 import Database from "better-sqlite3"
 import { Context, Effect, Layer } from "effect"
 import { StoreError } from "../domain/errors.js"
-import { startCheckpointer } from "./Checkpointer.js"
 
 export type SqliteDatabase = Database.Database
 
@@ -329,22 +328,12 @@ export const durableSql = (
     )
 }
 
-/**
- * The database at `file`, closed when the layer is released; a file database in WAL mode has its checkpoints made
- * on a worker thread while it is open (`Checkpointer.ts`).
- */
+/** The database at `file`, closed when the layer is released. */
 export const layer = (file: string): Layer.Layer<Sqlite, StoreError> =>
   Layer.scoped(
     Sqlite,
     Effect.acquireRelease(
-      sql("open", () => {
-        const db = openDatabase(file)
-        return { db, checkpointer: walFileOf(db) === undefined ? undefined : startCheckpointer(db.name) }
-      }),
-      ({ db, checkpointer }) =>
-        Effect.promise(async () => {
-          await checkpointer?.stop()
-          db.close()
-        })
-    ).pipe(Effect.map(({ db }) => db))
+      sql("open", () => openDatabase(file)),
+      (db) => Effect.sync(() => db.close())
+    )
   )
