@@ -111,8 +111,7 @@ const checkUrl = (url: string): URL => {
  * requests of the first `warmupSeconds` are sent at the same pace but not measured: they warm this process's own
  * code (a fresh process per round) and its connections, which would otherwise weigh on the round's slowest answers.
  */
-const runPaced = (spec: LoadSpec): Promise<LoadResult> => {
-  const u = checkUrl(spec.url)
+const runPaced = (spec: LoadSpec, u: URL): Promise<LoadResult> => {
   const rate = spec.overallRate
   if (rate === undefined || !(rate > 0)) throw new Error("loadgen: a paced run needs overallRate > 0")
   const next = requestsOf(spec)
@@ -206,8 +205,8 @@ const runPaced = (spec: LoadSpec): Promise<LoadResult> => {
 }
 
 export const runLoad = async (spec: LoadSpec): Promise<LoadResult> => {
-  checkUrl(spec.url)
-  if (spec.paced === true) return runPaced(spec)
+  const u = checkUrl(spec.url)
+  if (spec.paced === true) return runPaced(spec, u)
   const next = requestsOf(spec)
   const result = await autocannon({
     url: spec.url,

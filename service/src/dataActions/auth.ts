@@ -30,12 +30,14 @@ export const ACCEPTED_HEADERS_KEPT = 16
  * a remembered header of the same hash, so it tells a caller nothing about a credential it has not sent; a refused
  * header is never remembered and is compared in full every time.
  */
-export const requireDataActionAuth = (auth: DataActionAuth) => {
-  const check = dataActionAuthCheck(auth)
-  return function dataActionAuth(req: Request, res: Response, next: NextFunction): void {
+export const requireDataActionAuth = (auth: DataActionAuth) => authMiddleware(dataActionAuthCheck(auth))
+
+/** The middleware of a credentials check made once (`dataActionAuthCheck`): it goes on only when the check passes. */
+export const authMiddleware =
+  (check: (req: Request, res: Response) => boolean) =>
+  (req: Request, res: Response, next: NextFunction): void => {
     if (check(req, res)) next()
   }
-}
 
 /**
  * `requireDataActionAuth` as a check: true when the call is authorized; otherwise it has answered 401 and returns

@@ -11,7 +11,7 @@ import { Either } from "effect"
 import { sendJson } from "../http/sendJson.js"
 import type { TicketSyncStatus } from "../sync/TicketStatus.js"
 import type { DataActionAuth } from "./auth.js"
-import { dataActionAuthCheck, requireDataActionAuth } from "./auth.js"
+import { authMiddleware, dataActionAuthCheck } from "./auth.js"
 import { DATA_ACTION_PATHS } from "@workbridge/data-actions"
 import { issuesMessage, sendError } from "./errors.js"
 import { makeNormalizeTicketAction } from "./normalizeTicket.js"
@@ -70,9 +70,11 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
   // Each action's route checks the credentials, then the media type (and that there is a body), then parses the
   // body (the parser does not check the media type again), in one layer; any other path checks the credentials
   // in the `use` layer after the actions, so an unauthenticated caller learns nothing of what is mounted.
+  // One check of the credentials (decoded once, accepted headers remembered once) for both places.
+  const authorizedCall = dataActionAuthCheck(options.auth)
   const jsonBody = requireJsonThen(
     express.json({ limit: maxBodyBytes, strict: true, type: () => true }),
-    dataActionAuthCheck(options.auth)
+    authorizedCall
   )
 
   router.post(DATA_ACTION_PATHS.normalizeTicket, jsonBody, function normalizeTicket(req: Request, res: Response) {
@@ -147,7 +149,7 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
     })
   }
 
-  router.use(requireDataActionAuth(options.auth))
+  router.use(authMiddleware(authorizedCall))
   const mounted = Object.values(DATA_ACTION_PATHS).filter(
     (path) => path !== DATA_ACTION_PATHS.workitemEvent || workitemEvent !== undefined
   )
