@@ -36,6 +36,27 @@ describe("helpdeskConfigsFromEnv", () => {
     })
   })
 
+  it("gives HELPDESK_TIMEOUT_MS to every configured source, and names it when it is not a time it takes", () => {
+    const configs = helpdeskConfigsFromEnv({
+      HELPDESK_TIMEOUT_MS: "5000",
+      HELPDESK_URL_FRESHDESK: "https://acme.freshdesk.com",
+      HELPDESK_TOKEN_FRESHDESK: "fd-key",
+      HELPDESK_TOKEN_GITHUB: "ghp_secret",
+      HELPDESK_REPO_GITHUB: "acme/support"
+    })
+    expect(configs).toEqual({
+      freshdesk: { baseUrl: "https://acme.freshdesk.com", apiKey: "fd-key", timeoutMs: 5000 },
+      github: { token: "ghp_secret", repository: "acme/support", timeoutMs: 5000 }
+    })
+    for (const raw of ["0", "600001", "30s", "1.5", "-1"]) {
+      const e = error({ HELPDESK_TIMEOUT_MS: raw, HELPDESK_TOKEN_GITHUB: "ghp_secret", HELPDESK_REPO_GITHUB: "a/b" })
+      expect(e.variable).toBe("HELPDESK_TIMEOUT_MS")
+      expect(e.message).toBe(
+        `HELPDESK_TIMEOUT_MS must be a whole number of milliseconds from 1 to 600000, got "${raw}"`
+      )
+    }
+  })
+
   it("names the missing variable when a source is half configured", () => {
     const e = error({ HELPDESK_URL_SERVICENOW: "https://acme.service-now.com", HELPDESK_USER_SERVICENOW: "svc" })
     expect(e.variable).toBe("HELPDESK_TOKEN_SERVICENOW")

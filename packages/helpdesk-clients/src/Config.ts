@@ -8,6 +8,9 @@
  * | `HELPDESK_TOKEN_<SOURCE>` | API token | password | API token | API key | personal access / installation token |
  * | other | | `HELPDESK_TABLE_SERVICENOW` (default `incident`) | `HELPDESK_JQL_JIRA` (a restriction such as `project = SUP`) | | `HELPDESK_REPO_GITHUB` (`owner/repo`) |
  *
+ * `HELPDESK_TIMEOUT_MS` (all sources; default 30000, 1 to 600000): how long one call to a helpdesk (the request and
+ * the answer's body) may take before it fails as unanswered and is retried or reported.
+ *
  * A source is configured when any of its variables is set; then every required one must be. Errors name the variable
  * and never contain a value of a `HELPDESK_TOKEN_*` variable (nor of any URL, which could embed credentials).
  */
@@ -83,9 +86,24 @@ const extra: Readonly<Record<HelpdeskSource, ReadonlyArray<string>>> = {
   github: ["HELPDESK_REPO_GITHUB"]
 }
 
+/** `HELPDESK_TIMEOUT_MS`: a whole number of milliseconds from 1 to 600000, or undefined when unset. */
+const callTimeout = (env: Env): number | undefined => {
+  const raw = value(env, "HELPDESK_TIMEOUT_MS")
+  if (raw === undefined) return undefined
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(ms >= 1 && ms <= 600_000))
+    throw new HelpdeskConfigError(
+      "HELPDESK_TIMEOUT_MS",
+      `must be a whole number of milliseconds from 1 to 600000, got "${raw}"`
+    )
+  return ms
+}
+
 /** The read-client configuration of every source that has any `HELPDESK_*_<SOURCE>` variable set. Throws `HelpdeskConfigError`. */
 export const helpdeskConfigsFromEnv = (env: Env): HelpdeskConfigs => {
   const out: { -readonly [K in HelpdeskSource]?: HelpdeskConfigs[K] } = {}
+  const timeoutMs = callTimeout(env)
+  const timeout = timeoutMs === undefined ? {} : { timeoutMs }
   for (const source of HELPDESK_SOURCES) {
     const n = names(source)
     const used = [n.url, n.user, n.token, ...extra[source]].some((v) => env[v] !== undefined)
@@ -96,7 +114,8 @@ export const helpdeskConfigsFromEnv = (env: Env): HelpdeskConfigs => {
         out.zendesk = {
           baseUrl: baseUrl(n.url, required(env, n.url, why)),
           email: required(env, n.user, why),
-          apiToken: required(env, n.token, why)
+          apiToken: required(env, n.token, why),
+          ...timeout
         }
         break
       case "servicenow": {
@@ -107,7 +126,8 @@ export const helpdeskConfigsFromEnv = (env: Env): HelpdeskConfigs => {
           baseUrl: baseUrl(n.url, required(env, n.url, why)),
           user: required(env, n.user, why),
           password: required(env, n.token, why),
-          table
+          table,
+          ...timeout
         }
         break
       }
@@ -117,7 +137,8 @@ export const helpdeskConfigsFromEnv = (env: Env): HelpdeskConfigs => {
           baseUrl: baseUrl(n.url, required(env, n.url, why)),
           email: required(env, n.user, why),
           apiToken: required(env, n.token, why),
-          ...(jql === undefined ? {} : { jql })
+          ...(jql === undefined ? {} : { jql }),
+          ...timeout
         }
         break
       }
@@ -127,7 +148,11 @@ export const helpdeskConfigsFromEnv = (env: Env): HelpdeskConfigs => {
             n.user,
             "is not used: Freshdesk authenticates with the API key in HELPDESK_TOKEN_FRESHDESK alone"
           )
-        out.freshdesk = { baseUrl: baseUrl(n.url, required(env, n.url, why)), apiKey: required(env, n.token, why) }
+        out.freshdesk = {
+          baseUrl: baseUrl(n.url, required(env, n.url, why)),
+          apiKey: required(env, n.token, why),
+          ...timeout
+        }
         break
       case "github": {
         if (env[n.user] !== undefined)
@@ -142,7 +167,8 @@ export const helpdeskConfigsFromEnv = (env: Env): HelpdeskConfigs => {
         out.github = {
           ...(url === undefined ? {} : { baseUrl: baseUrl(n.url, url) }),
           token: required(env, n.token, why),
-          repository
+          repository,
+          ...timeout
         }
         break
       }

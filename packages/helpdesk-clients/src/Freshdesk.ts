@@ -9,12 +9,13 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import {
   callJson,
+  type CallSettings,
+  callSettings,
   decodeCursor,
   encodeCursor,
   HelpdeskError,
   nextLink,
-  type ReadError,
-  type RetryPolicy
+  type ReadError
 } from "./Http.js"
 import {
   decodeRead,
@@ -35,7 +36,7 @@ import {
   type RestAccess
 } from "./Write.js"
 
-export interface FreshdeskConfig {
+export interface FreshdeskConfig extends CallSettings {
   /** `https://{domain}.freshdesk.com` */
   readonly baseUrl: string
   /** The API key (sent as the Basic user name with the password `X`). */
@@ -43,7 +44,6 @@ export interface FreshdeskConfig {
   /** Tickets per page (≤ 100). */
   readonly perPage?: number
   readonly catalog?: Catalog
-  readonly retry?: RetryPolicy
 }
 
 const SOURCE = "freshdesk"
@@ -56,7 +56,7 @@ export const makeFreshdeskClient = (config: FreshdeskConfig): HelpdeskClient & H
   const perPage = Math.min(100, config.perPage ?? 100)
   const authed = (r: HttpClientRequest.HttpClientRequest) =>
     r.pipe(HttpClientRequest.basicAuth(config.apiKey, "X"), HttpClientRequest.acceptJson)
-  const policy = config.retry ? { policy: config.retry } : {}
+  const policy = callSettings(config)
 
   /** A REST ticket (with `include=requester`), shaped as the automation rule's webhook body the adapter decodes. */
   const toEvent = (t: Json, operation: string): Effect.Effect<TicketEvent, HelpdeskError> => {

@@ -9,14 +9,15 @@ import { github } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
 import {
+  answeredWithin,
+  type CallSettings,
   decodeCursor,
   encodeCursor,
   HelpdeskError,
   RateLimited,
   type ReadError,
   retryAfterMs,
-  retryRateLimited,
-  type RetryPolicy
+  retryRateLimited
 } from "./Http.js"
 import {
   decodeRead,
@@ -30,7 +31,7 @@ import {
 } from "./Read.js"
 import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalReadAt, optionalUpdatedAt } from "./Write.js"
 
-export interface GitHubConfig {
+export interface GitHubConfig extends CallSettings {
   /** `https://api.github.com` (default) or a GitHub Enterprise Server `https://{host}/api/v3`. */
   readonly baseUrl?: string
   /** A personal access token or an installation token (sent as `Authorization: Bearer`). */
@@ -40,7 +41,6 @@ export interface GitHubConfig {
   /** Issues per page (≤ 100). */
   readonly perPage?: number
   readonly catalog?: Catalog
-  readonly retry?: RetryPolicy
 }
 
 const SOURCE = "github"
@@ -57,8 +57,14 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
   })
   const perPage = Math.min(100, config.perPage ?? 100)
 
-  /** One Octokit call; 429 and 403-with-rate-limit answers become `RateLimited` ([G1]: `retry-after`, else the reset). */
-  const call = <T>(operation: string, f: () => Promise<{ data: T; headers: Record<string, unknown> }>) =>
+  /**
+   * One Octokit call; 429 and 403-with-rate-limit answers become `RateLimited` ([G1]: `retry-after`, else the reset).
+   * Each attempt is bounded in time (`timeoutMs`): the signal aborts the request of an attempt given up.
+   */
+  const call = <T>(
+    operation: string,
+    f: (signal: AbortSignal) => Promise<{ data: T; headers: Record<string, unknown> }>
+  ) =>
     retryRateLimited(config.retry)(
       Effect.tryPromise({
         try: f,
@@ -92,7 +98,7 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
             reason: typeof err.message === "string" ? err.message : "request failed"
           })
         }
-      })
+      }).pipe(answeredWithin(SOURCE, operation, config.timeoutMs))
     )
 
   /** A REST issue, shaped as the `issues` webhook the adapter decodes. */
@@ -116,10 +122,11 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
         "since" in start
           ? { since: isoSeconds(start.since), page: 1, seen: [] }
           : keysetFrom(yield* decodeCursor(SOURCE, start.cursor))
-      const res = yield* call(operation, () =>
+      const res = yield* call(operation, (signal) =>
         octokit.request("GET /repos/{owner}/{repo}/issues", {
           owner,
           repo,
+          request: { signal },
           state: "all",
           sort: "updated",
           direction: "asc",
@@ -158,8 +165,13 @@ export const makeGitHubClient = (config: GitHubConfig): HelpdeskClient & Helpdes
 
   const readIssue = (ticketId: string, operation: string) =>
     Effect.flatMap(issueNumber(ticketId, operation), (issue_number) =>
-      call(operation, () =>
-        octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { owner, repo, issue_number })
+      call(operation, (signal) =>
+        octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
+          owner,
+          repo,
+          issue_number,
+          request: { signal }
+        })
       )
     )
 
@@ -199,7 +211,7 @@ interface GitHubAccess {
   readonly repo: string
   readonly call: <T>(
     operation: string,
-    f: () => Promise<{ data: T; headers: Record<string, unknown> }>
+    f: (signal: AbortSignal) => Promise<{ data: T; headers: Record<string, unknown> }>
   ) => Effect.Effect<{ data: T; headers: Record<string, unknown> }, ReadError>
   readonly issueNumber: (ticketId: string, operation: string) => Effect.Effect<number, HelpdeskError>
   readonly readState: (ticketId: string) => Effect.Effect<
@@ -250,10 +262,11 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
               })
             )
           const issue_number = yield* issueNumber(ticketId, operation)
-          const res = yield* call(operation, () =>
+          const res = yield* call(operation, (signal) =>
             octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
               owner,
               repo,
+              request: { signal },
               issue_number,
               ...(status === undefined ? {} : { state: status }),
               ...(status === "closed" ? { state_reason: "completed" as const } : {}),
@@ -266,10 +279,11 @@ const gitHubWriter = ({ octokit, owner, repo, call, issueNumber, readState }: Gi
         if (note !== undefined) {
           const operation = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
           const issue_number = yield* issueNumber(ticketId, operation)
-          yield* call(operation, () =>
+          yield* call(operation, (signal) =>
             octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
               owner,
               repo,
+              request: { signal },
               issue_number,
               body: note
             })

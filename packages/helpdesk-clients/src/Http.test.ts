@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, TestClock } from "effect"
-import { callJson, HelpdeskError, RateLimited, retryAfterMs } from "./Http.js"
+import { callJson, DEFAULT_CALL_TIMEOUT_MS, HelpdeskError, RateLimited, retryAfterMs } from "./Http.js"
 
 /** An HttpClient that answers from a script and counts the calls. */
 const scripted = (answers: Array<() => Response>) => {
@@ -62,6 +62,65 @@ describe("callJson: rate-limit answers are retried after their Retry-After", () 
       expect(calls.n).toBe(1)
       expect(error).toBeInstanceOf(HelpdeskError)
       expect(error.message).toBe('zendesk: GET /things: 401 {"error":"Couldn\'t authenticate you"}')
+    })
+  )
+})
+
+describe("callJson: an attempt with no answer fails unanswered after its time", () => {
+  it.effect("by default after 30 s, without a status, and its request is abandoned", () =>
+    Effect.gen(function* () {
+      const seen = { sent: 0, abandoned: 0 }
+      const layer = Layer.succeed(
+        HttpClient.HttpClient,
+        HttpClient.make(() =>
+          Effect.suspend(() => {
+            seen.sent++
+            return Effect.never
+          }).pipe(Effect.onInterrupt(() => Effect.sync(() => seen.abandoned++)))
+        )
+      )
+      const fiber = yield* Effect.fork(
+        callJson(request, { source: "zendesk", operation: "GET /things" }).pipe(Effect.provide(layer), Effect.flip)
+      )
+      yield* TestClock.adjust(`${DEFAULT_CALL_TIMEOUT_MS - 1} millis`)
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      expect(error).toBeInstanceOf(HelpdeskError)
+      expect(error.message).toBe("zendesk: GET /things: no answer within 30000 ms")
+      expect((error as HelpdeskError).status).toBeUndefined()
+      expect(seen).toEqual({ sent: 1, abandoned: 1 })
+    })
+  )
+
+  it.effect("after the configured time; the retry after a rate limit has a time of its own", () =>
+    Effect.gen(function* () {
+      // The first attempt is answered 429 (Retry-After: 2); the retry is never answered.
+      const seen = { sent: 0, abandoned: 0 }
+      const layer = Layer.succeed(
+        HttpClient.HttpClient,
+        HttpClient.make((req) =>
+          Effect.suspend(() =>
+            seen.sent++ === 0
+              ? Effect.succeed(HttpClientResponse.fromWeb(req, tooMany({ "retry-after": "2" })()))
+              : Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => seen.abandoned++)))
+          )
+        )
+      )
+      const fiber = yield* Effect.fork(
+        callJson(request, { source: "jira", operation: "GET /things", timeoutMs: 5000 }).pipe(
+          Effect.provide(layer),
+          Effect.flip
+        )
+      )
+      // 2 s of Retry-After, then the retry's own 5 s.
+      yield* TestClock.adjust("6999 millis")
+      expect(fiber.unsafePoll()).toBeNull()
+      expect(seen).toEqual({ sent: 2, abandoned: 0 })
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      expect(error.message).toBe("jira: GET /things: no answer within 5000 ms")
+      expect(seen).toEqual({ sent: 2, abandoned: 1 })
     })
   )
 })

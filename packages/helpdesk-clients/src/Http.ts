@@ -87,6 +87,38 @@ export const retryAfterMs = (
   return fallbackMs
 }
 
+/** How long one attempt of a helpdesk call (its request and the answer's body) may take unless configured (30 s). */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000
+
+/** What every client's calls share: the rate-limit retries and the time one attempt may take. */
+export interface CallSettings {
+  readonly retry?: RetryPolicy
+  /**
+   * How long one attempt (the request and the answer's body) may take before it fails as unanswered: a
+   * `HelpdeskError` without a status, "no answer within … ms" (a write may have landed; worth a retry). Default
+   * {@link DEFAULT_CALL_TIMEOUT_MS}.
+   */
+  readonly timeoutMs?: number
+}
+
+/** A client's settings as `callJson` options (spread into each call's options). */
+export const callSettings = (config: CallSettings): { readonly policy?: RetryPolicy; readonly timeoutMs?: number } => ({
+  ...(config.retry === undefined ? {} : { policy: config.retry }),
+  ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs })
+})
+
+/**
+ * Fail an attempt that has no answer within `timeoutMs` as unanswered. The attempt is interrupted, which aborts its
+ * request; a connection that never answers cannot hold a backfill, a reconciliation pass or a write-back.
+ */
+export const answeredWithin =
+  (source: string, operation: string, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS) =>
+  <A, E, R>(attempt: Effect.Effect<A, E, R>): Effect.Effect<A, E | HelpdeskError, R> =>
+    Effect.timeoutFail(attempt, {
+      duration: Duration.millis(timeoutMs),
+      onTimeout: () => new HelpdeskError({ source, operation, reason: `no answer within ${timeoutMs} ms` })
+    })
+
 export interface JsonResponse {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
@@ -97,6 +129,8 @@ export interface CallOptions {
   readonly source: string
   readonly operation: string
   readonly policy?: RetryPolicy
+  /** How long one attempt may take (see {@link CallSettings}); default {@link DEFAULT_CALL_TIMEOUT_MS}. */
+  readonly timeoutMs?: number
   /** Which answers are rate limits, and the reset time they name; default: 429. */
   readonly isRateLimited?: (status: number, headers: Readonly<Record<string, string>>) => boolean
   readonly resetMs?: (headers: Readonly<Record<string, string>>) => number | undefined
@@ -104,7 +138,7 @@ export interface CallOptions {
   readonly accept?: ReadonlyArray<number>
 }
 
-/** One JSON call, retried on rate limits. Errors name the operation and status, never the request's credentials. */
+/** One JSON call, retried on rate limits, each attempt bounded in time. Errors name the operation and status, never the request's credentials. */
 export const callJson = (
   request: HttpClientRequest.HttpClientRequest,
   options: CallOptions
@@ -151,7 +185,7 @@ export const callJson = (
       )
     }
   })
-  return retryRateLimited(options.policy)(once)
+  return retryRateLimited(options.policy)(answeredWithin(source, operation, options.timeoutMs)(once))
 }
 
 const snippet = (text: string): string => {

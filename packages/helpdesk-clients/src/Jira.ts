@@ -8,7 +8,15 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { adfToText, jira } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
-import { callJson, decodeCursor, encodeCursor, HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
+import {
+  callJson,
+  type CallSettings,
+  callSettings,
+  decodeCursor,
+  encodeCursor,
+  HelpdeskError,
+  type ReadError
+} from "./Http.js"
 import { decodeRead, type HelpdeskClient, type ReadPage, type ReadStart } from "./Read.js"
 import {
   type CurrentStatus,
@@ -19,7 +27,7 @@ import {
   type RestAccess
 } from "./Write.js"
 
-export interface JiraConfig {
+export interface JiraConfig extends CallSettings {
   /** `https://{site}.atlassian.net` */
   readonly baseUrl: string
   /** Atlassian account e-mail and API token (Basic). */
@@ -30,7 +38,6 @@ export interface JiraConfig {
   /** Issues per search page (`maxResults`); default 100. */
   readonly pageSize?: number
   readonly catalog?: Catalog
-  readonly retry?: RetryPolicy
 }
 
 const SOURCE = "jira"
@@ -58,7 +65,7 @@ const adfText = (doc: unknown): unknown => (typeof doc === "object" && doc !== n
 export const makeJiraClient = (config: JiraConfig): HelpdeskClient & HelpdeskWriter => {
   const base = config.baseUrl.replace(/\/+$/, "")
   const catalog = config.catalog ?? defaultCatalog
-  const policy = config.retry ? { policy: config.retry } : {}
+  const policy = callSettings(config)
   const authed = (r: HttpClientRequest.HttpClientRequest) =>
     r.pipe(HttpClientRequest.basicAuth(config.email, config.apiToken), HttpClientRequest.acceptJson)
 

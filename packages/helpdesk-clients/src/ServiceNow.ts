@@ -10,12 +10,13 @@ import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/cata
 import { Effect } from "effect"
 import {
   callJson,
+  type CallSettings,
+  callSettings,
   decodeCursor,
   encodeCursor,
   HelpdeskError,
   nextLink,
-  type ReadError,
-  type RetryPolicy
+  type ReadError
 } from "./Http.js"
 import {
   decodeRead,
@@ -35,7 +36,7 @@ import {
   type RestAccess
 } from "./Write.js"
 
-export interface ServiceNowConfig {
+export interface ServiceNowConfig extends CallSettings {
   /** `https://{instance}.service-now.com` */
   readonly baseUrl: string
   readonly user: string
@@ -47,7 +48,6 @@ export interface ServiceNowConfig {
   /** Records per page (`sysparm_limit`); default 1000. */
   readonly pageSize?: number
   readonly catalog?: Catalog
-  readonly retry?: RetryPolicy
 }
 
 const SOURCE = "servicenow"
@@ -65,7 +65,7 @@ export const makeServiceNowClient = (config: ServiceNowConfig): HelpdeskClient &
   const table = config.table ?? "incident"
   const catalog = config.catalog ?? defaultCatalog
   const limit = config.pageSize ?? 1000
-  const policy = config.retry ? { policy: config.retry } : {}
+  const policy = callSettings(config)
   const common = {
     sysparm_fields: SERVICENOW_READ_FIELDS.join(","),
     sysparm_exclude_reference_link: "true",

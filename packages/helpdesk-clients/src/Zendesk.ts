@@ -7,11 +7,19 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { zendesk } from "@workbridge/adapters"
 import { type Catalog, defaultCatalog, type TicketEvent } from "@workbridge/catalog"
 import { Effect } from "effect"
-import { callJson, decodeCursor, encodeCursor, HelpdeskError, type ReadError, type RetryPolicy } from "./Http.js"
+import {
+  callJson,
+  type CallSettings,
+  callSettings,
+  decodeCursor,
+  encodeCursor,
+  HelpdeskError,
+  type ReadError
+} from "./Http.js"
 import { decodeRead, type HelpdeskClient, type ReadPage, type ReadStart } from "./Read.js"
 import { type CurrentStatus, type HelpdeskWriter, makeWriter, optionalReadAt, optionalUpdatedAt } from "./Write.js"
 
-export interface ZendeskConfig {
+export interface ZendeskConfig extends CallSettings {
   /** `https://{subdomain}.zendesk.com` */
   readonly baseUrl: string
   /** The agent's e-mail; the API token authenticates as `{email}/token:{apiToken}`. */
@@ -20,7 +28,6 @@ export interface ZendeskConfig {
   /** Tickets per export page (the export's maximum is 1000). */
   readonly perPage?: number
   readonly catalog?: Catalog
-  readonly retry?: RetryPolicy
 }
 
 const SOURCE = "zendesk"
@@ -37,7 +44,7 @@ const ticketUrl = (base: string, ticketId: string, operation: string): Effect.Ef
 export const makeZendeskClient = (config: ZendeskConfig): HelpdeskClient & HelpdeskWriter => {
   const base = config.baseUrl.replace(/\/+$/, "")
   const catalog = config.catalog ?? defaultCatalog
-  const policy = config.retry ? { policy: config.retry } : {}
+  const policy = callSettings(config)
   const authed = (r: HttpClientRequest.HttpClientRequest) =>
     r.pipe(HttpClientRequest.basicAuth(`${config.email}/token`, config.apiToken), HttpClientRequest.acceptJson)
 

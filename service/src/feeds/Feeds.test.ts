@@ -140,6 +140,37 @@ describe("reconciliation", () => {
   })
 })
 
+describe("a helpdesk that never answers", () => {
+  it("a reconciliation gives up after HELPDESK_TIMEOUT_MS with 502 HelpdeskUnavailable, and the next one reads", async () => {
+    gh = await startGitHubEmulator({ rateLimitPerMinute: 10_000 })
+    h = await startHarness({
+      HELPDESK_URL_GITHUB: gh.url,
+      HELPDESK_TOKEN_GITHUB: "github-pat",
+      HELPDESK_REPO_GITHUB: "octo-org/helpdesk",
+      HELPDESK_TIMEOUT_MS: "300",
+      WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0",
+      WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0"
+    })
+    const issue = await fetch(`${gh.url}/repos/octo-org/helpdesk/issues`, {
+      method: "POST",
+      headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
+      body: JSON.stringify({ title: "Printer on fire" })
+    })
+    expect(issue.status).toBe(201)
+    gh.core.addFault({ kind: "noAnswer", path: /\/issues$/, method: "GET", count: 1 })
+    const since = new Date(Date.now() - 60_000).toISOString()
+    const res = await fetch(`${h.service.url}/reconcile/github?since=${since}`, { method: "POST" })
+    const body = (await res.json()) as { error?: string; message?: string }
+    expect(res.status, JSON.stringify(body)).toBe(502)
+    expect(body.error).toBe("HelpdeskUnavailable")
+    expect(body.message).toContain("no answer within 300 ms")
+    // The unanswered read is the only one so far; the next pass reads the issue.
+    expect(gh.core.requests.filter((r) => r.method === "GET").map((r) => r.status)).toEqual([0])
+    const report = await reconcile("github", `since=${since}`)
+    expect(report.ticketsRead).toBe(1)
+  })
+})
+
 describe("fetch-on-notify", () => {
   it("Freshdesk webhooks delivered newest first, retries included, end at the newest state", async () => {
     // A rule template without `{{ticket.updated_at}}`: the webhook itself carries only its receive time.

@@ -45,8 +45,12 @@ export interface FaultRule {
   /** Matched on the URL path: a RegExp or a string prefix. Default: every vendor route (not `/__emulator/`). */
   readonly path?: string | RegExp
   readonly method?: string
-  /** `rateLimit` answers the vendor's 429; `status` answers `status` with the vendor's error body. */
-  readonly kind: "rateLimit" | "status"
+  /**
+   * `rateLimit` answers the vendor's 429; `status` answers `status` with the vendor's error body; `noAnswer` never
+   * answers (a helpdesk that accepts the connection and hangs): the request is held until its client gives up or the
+   * emulator closes, and is listed in `requests` with status 0.
+   */
+  readonly kind: "rateLimit" | "status" | "noAnswer"
   readonly status?: number
   /** Seconds in `Retry-After` for `rateLimit`; default 1. */
   readonly retryAfterSeconds?: number
@@ -138,6 +142,7 @@ export class Core {
         continue
       f.remaining -= 1
       if (f.kind === "rateLimit") return this.spec.rateLimited(res, f.retryAfterSeconds ?? 1)
+      if (f.kind === "noAnswer") return
       return this.spec.failure(res, f.status ?? 500, "Injected failure")
     }
     const bucket = this.spec.bucket(req)
@@ -245,7 +250,8 @@ export class Core {
 
   /** Add a fault rule (the control API's `POST /__emulator/faults`). Throws naming a bad field. */
   addFault(rule: FaultRule): void {
-    if (rule.kind !== "rateLimit" && rule.kind !== "status") throw new Error('kind must be "rateLimit" or "status"')
+    if (rule.kind !== "rateLimit" && rule.kind !== "status" && rule.kind !== "noAnswer")
+      throw new Error('kind must be "rateLimit", "status" or "noAnswer"')
     if (rule.kind === "status" && !(Number.isInteger(rule.status) && rule.status! >= 400 && rule.status! <= 599))
       throw new Error("status must be 400..599")
     if (
