@@ -46,4 +46,24 @@ describe("Redis audit trail storage", () => {
     expect(await client.llen(`${p}:audit:generic/T-9`)).toBe(3)
     expect((await Effect.runPromise(audit.list(key))).map((e) => e.latencyMs)).toEqual([7, 8, 9])
   })
+
+  it("writes one flush of several tickets, hundreds of entries for one of them, in order, each list bounded", async () => {
+    if (client.status !== "ready") await client.connect()
+    const p = freshPrefix()
+    const audit = RedisAuditTrail.make(client, { prefix: p, retentionDays: 1, perTicket: 450 })
+    const busy = { source: "generic", ticketId: "T-busy" }
+    const quiet = { source: "zendesk", ticketId: "41" }
+    for (let i = 0; i < 500; i++) {
+      await Effect.runPromise(audit.record(busy, { at: new Date().toISOString(), kind: "call", latencyMs: i }))
+      if (i % 100 === 0)
+        await Effect.runPromise(audit.record(quiet, { at: new Date().toISOString(), kind: "call", latencyMs: i }))
+    }
+    await Effect.runPromise(audit.flush)
+    expect(await client.llen(`${p}:audit:generic/T-busy`)).toBe(450)
+    expect((await Effect.runPromise(audit.list(busy, { limit: 450 }))).map((e) => e.latencyMs)).toEqual(
+      Array.from({ length: 450 }, (_, i) => i + 50)
+    )
+    expect((await Effect.runPromise(audit.list(quiet))).map((e) => e.latencyMs)).toEqual([0, 100, 200, 300, 400])
+    expect(await client.ttl(`${p}:audit:zendesk/41`)).toBeGreaterThan(86_400 - 60)
+  })
 })

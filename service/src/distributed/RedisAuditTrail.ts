@@ -1,7 +1,8 @@
 /**
  * The audit trail on Redis, shared by every replica: one bounded list per ticket,
  *   `<prefix>:audit:<source>/<ticketId>`  newest entry first (LPUSH), trimmed to the newest `perTicket` entries
- * and expiring `retentionDays` after its last write. Entries are written in batches (one pipeline per flush).
+ * and expiring `retentionDays` after its last write. Entries are written in batches: one script call per flush
+ * (`APPEND`), which pushes, trims and sets the expiry of every list the batch touches.
  */
 import { Effect, Layer } from "effect"
 import type { Logger } from "pino"
@@ -15,6 +16,31 @@ import {
 import type { TicketKey } from "../domain/records.js"
 import { RedisConnection, checkPrefix, redisOp, ticketSegment } from "./Connections.js"
 import type { Redis } from "ioredis"
+import { luaScript } from "./lua.js"
+
+/**
+ * KEYS: one list per ticket. ARGV: entries kept per list, expiry (s), then per list: its number of entries n, then
+ * its n entries, oldest first. LPUSH in slices (Lua's `unpack` has a stack limit), then LTRIM and EXPIRE.
+ */
+const APPEND = `
+local keep = tonumber(ARGV[1]) - 1
+local a = 3
+for i = 1, #KEYS do
+  local n = tonumber(ARGV[a])
+  local from = a + 1
+  local last = a + n
+  while from <= last do
+    local to = math.min(from + 199, last)
+    redis.call('LPUSH', KEYS[i], unpack(ARGV, from, to))
+    from = to + 1
+  end
+  redis.call('LTRIM', KEYS[i], 0, keep)
+  redis.call('EXPIRE', KEYS[i], ARGV[2])
+  a = last + 1
+end
+return 1
+`
+const appendScript = luaScript(APPEND)
 
 export interface RedisAuditTrailOptions {
   readonly prefix: string
@@ -41,14 +67,9 @@ export const make = (redis: Redis, options: RedisAuditTrailOptions): AuditTrailS
         list.push(JSON.stringify(entry))
         byKey.set(k, list)
       }
-      const m = redis.multi()
-      for (const [k, entries] of byKey)
-        m.lpush(k, ...entries)
-          .ltrim(k, 0, perTicket - 1)
-          .expire(k, ttl)
-      const r = await m.exec()
-      const failed = r?.find(([e]) => e !== null)
-      if (failed !== undefined) throw failed[0]
+      const args: Array<string | number> = [perTicket, ttl]
+      for (const entries of byKey.values()) args.push(entries.length, ...entries)
+      await appendScript(redis, [...byKey.keys()], args)
     },
     read: (key, limit) =>
       redisOp("audit.list", async () =>
