@@ -69,6 +69,23 @@ const spawnClient = (spec: BudgetClientSpec): Client => {
   return { child, ready, done, admitted, counts }
 }
 
+/**
+ * Replicas whose clocks are 45 s ahead and 60 s behind, and one killed with SIGKILL a third of the way in and started
+ * again for the rest; answers once all of them are done.
+ */
+const replicasWithAKill = async (base: Omit<BudgetClientSpec, "durationMs" | "skewMs">, durationMs: number) => {
+  const ahead = spawnClient({ ...base, durationMs, skewMs: 45_000 })
+  const behind = spawnClient({ ...base, durationMs, skewMs: -60_000 })
+  const killed = spawnClient({ ...base, durationMs, skewMs: 0 })
+  await Promise.all([ahead.ready, behind.ready, killed.ready])
+  await sleep(durationMs / 3)
+  killed.child.kill("SIGKILL")
+  await killed.done
+  const restarted = spawnClient({ ...base, durationMs: (durationMs * 2) / 3, skewMs: 0 })
+  await Promise.all([ahead.done, behind.done, restarted.done])
+  return { ahead, behind, killed, restarted }
+}
+
 /** A server that timestamps every request as it arrives (the real clock), as Genesys counts its rate limit. */
 const arrivalServer = async () => {
   const arrived: Array<number> = []
@@ -112,23 +129,15 @@ describe("shared budget invariant", () => {
     }
     const takers = Promise.all([taker(), taker()])
 
-    // Replicas whose clocks are 45 s ahead and 60 s behind, and one that is killed with SIGKILL and started again.
-    const ahead = spawnClient({ ...base, durationMs, skewMs: 45_000 })
-    const behind = spawnClient({ ...base, durationMs, skewMs: -60_000 })
-    const victim = spawnClient({ ...base, durationMs, skewMs: 0 })
-    await Promise.all([ahead.ready, behind.ready, victim.ready])
-    await sleep(durationMs / 3)
-    victim.child.kill("SIGKILL")
-    await victim.done
-    const restarted = spawnClient({ ...base, durationMs: (durationMs * 2) / 3, skewMs: 0 })
-    await Promise.all([ahead.done, behind.done, restarted.done, takers])
+    const { ahead, behind, killed, restarted } = await replicasWithAKill(base, durationMs)
+    await takers
     redis.disconnect()
 
     const clients = {
       local,
       ahead: ahead.admitted,
       behind: behind.admitted,
-      killed: victim.admitted,
+      killed: killed.admitted,
       restarted: restarted.admitted
     }
     const times = Object.values(clients)
@@ -166,21 +175,12 @@ describe("shared budget invariant", () => {
       }
       const durationMs = 7500
       const base = { url: REDIS_URL, prefix, clientId: "budget-arrival", perMinute, burst, loops: 20, inFlight, arrive }
-      const ahead = spawnClient({ ...base, durationMs, skewMs: 45_000 })
-      const behind = spawnClient({ ...base, durationMs, skewMs: -60_000 })
-      const victim = spawnClient({ ...base, durationMs, skewMs: 0 })
-      await Promise.all([ahead.ready, behind.ready, victim.ready])
-      await sleep(durationMs / 3)
-      victim.child.kill("SIGKILL")
-      await victim.done
-      const restarted = spawnClient({ ...base, durationMs: (durationMs * 2) / 3, skewMs: 0 })
-      await Promise.all([ahead.done, behind.done, restarted.done])
+      const clients = await replicasWithAKill(base, durationMs)
 
       const times = [...server.arrived].sort((a, b) => a - b)
       const worst = bucketExcess(times, perMinute / 60_000, burst)
       expect(worst.excess, `${worst.count} arrivals within ${worst.spanMs} ms`).toBeLessThanOrEqual(1e-9)
       expect(maxInWindow(times, 60_000)).toBeLessThanOrEqual(perMinute + burst)
-      const clients = { ahead, behind, killed: victim, restarted }
       for (const [name, c] of Object.entries(clients)) expect(c.counts.sent, `calls of ${name}`).toBeGreaterThan(0)
       // The tokens held past their deadline were dropped, never sent.
       const dropped = Object.values(clients).reduce((n, c) => n + c.counts.dropped, 0)

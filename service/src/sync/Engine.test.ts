@@ -57,6 +57,18 @@ const runtimeFor = (emu: Emulator = emulator, genesysOptions: Partial<GenesysCli
   )
 }
 
+/** Run `f` with the runtime, disposed after it whatever happens. */
+const disposing = async <T>(
+  runtime: ReturnType<typeof runtimeFor>,
+  f: (runtime: ReturnType<typeof runtimeFor>) => Promise<T>
+) => {
+  try {
+    return await f(runtime)
+  } finally {
+    await runtime.dispose()
+  }
+}
+
 const fields = (ticketId: string, subject: string) => ({ ticket_id: ticketId, source_system: "generic", subject })
 
 /** The engine on the default catalog over a worktype, and the ports the tests read. */
@@ -73,8 +85,7 @@ const engineOver = (worktypeId: string) =>
 
 describe("Engine", () => {
   it("survives a defect in one apply: the ticket waits, is retried, and the worker keeps working", async () => {
-    const runtime = runtimeFor()
-    try {
+    await disposing(runtimeFor(), async (runtime) => {
       const base = catalogMapping(defaultCatalog)
       let failures = 1
       const flaky: WorkitemMapping = {
@@ -117,14 +128,11 @@ describe("Engine", () => {
       expect(result.a?.appliedRevision).toBe(makeRevision(1))
       expect(result.b?.appliedRevision).toBe(makeRevision(1))
       expect(result.depth).toBe(0)
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 
   it("records every event of a batch: the newest applied, the rest superseded; a stale batch only superseded", async () => {
-    const runtime = runtimeFor()
-    try {
+    await disposing(runtimeFor(), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const { engine, inbox, links } = yield* engineOver(provisioned.worktypeId)
@@ -141,9 +149,7 @@ describe("Engine", () => {
       expect(r.first?._tag).toBe("Applied")
       expect(r.second?._tag).toBe("Superseded")
       expect(r.counts).toEqual({ applied: 1, superseded: 3, dead: 0 })
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 })
 
@@ -162,9 +168,8 @@ describe("Engine time", () => {
   }
 
   it("reads the time from the Effect Clock: the link's applied time, the workitem's last sync and the ticket's lag", async () => {
-    const runtime = runtimeFor()
     const at = Date.parse("2031-05-06T07:08:09.000Z")
-    try {
+    await disposing(runtimeFor(), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const { genesys, engine, inbox, links } = yield* engineOver(provisioned.worktypeId)
@@ -185,9 +190,7 @@ describe("Engine time", () => {
       expect(r.link?.appliedAt).toBe("2031-05-06T07:08:09.000Z")
       expect(r.workitem.customFields?.["last_synced_datetime"]).toBe("2031-05-06T07:08:09.000Z")
       expect(r.status.lagSeconds).toBe(90)
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 })
 
@@ -211,8 +214,7 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
   const PATCH = "PATCH /api/v2/taskmanagement/workitems/{workitemId}"
 
   it("a new ticket costs one POST, a status change one PATCH; a status moved in Genesys is read and walked from", async () => {
-    const runtime = runtimeFor(own)
-    try {
+    await disposing(runtimeFor(own), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const genesys = yield* Genesys
@@ -254,14 +256,11 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
       expect(r.moved).toEqual({ result: "Applied", routes: [PATCH, GET, PATCH] })
       expect(r.finalStatus).toBe(r.inProgress)
       expect(r.count).toBe(2)
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 
   it("a recorded status that is not one of the worktype's is not trusted: the workitem is read and walked from its real status", async () => {
-    const runtime = runtimeFor(own)
-    try {
+    await disposing(runtimeFor(own), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const { genesys, statuses, engine, inbox, links } = yield* engineOver(ownProvisioned.worktypeId)
@@ -300,9 +299,7 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
         statusId: r.inProgress,
         typeId: ownProvisioned.worktypeId
       })
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 
   it("a link from before links recorded their worktype, into another worktype, is not PATCHed: the ticket is created here", async () => {
@@ -313,8 +310,7 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
       catalog: defaultCatalog,
       worktypeName: "Workbridge ticket elsewhere"
     })
-    const runtime = runtimeFor(own)
-    try {
+    await disposing(runtimeFor(own), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const { genesys, engine, inbox, links } = yield* engineOver(ownProvisioned.worktypeId)
@@ -346,9 +342,7 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
       expect(r.link.typeId).toBe(ownProvisioned.worktypeId)
       expect(r.elsewhere.name).toBe("UNK-2 elsewhere")
       expect(r.elsewhere.status?.id).toBe(other.statusIds["Open"])
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 
   it("a link from before links recorded their worktype, into another worktype, is not PATCHed even when the status stays", async () => {
@@ -359,8 +353,7 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
       catalog: defaultCatalog,
       worktypeName: "Workbridge ticket elsewhere too"
     })
-    const runtime = runtimeFor(own)
-    try {
+    await disposing(runtimeFor(own), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const { genesys, engine, inbox, links } = yield* engineOver(ownProvisioned.worktypeId)
@@ -392,14 +385,11 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
       expect(r.link.workitemId).not.toBe(r.elsewhere.id)
       expect(r.link.typeId).toBe(ownProvisioned.worktypeId)
       expect(r.elsewhere.name).toBe("UNK-3 elsewhere")
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 
   it("a create that may have been interrupted (its intent is still recorded) is looked up first and adopted", async () => {
-    const runtime = runtimeFor(own)
-    try {
+    await disposing(runtimeFor(own), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const genesys = yield* Genesys
@@ -450,14 +440,11 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
       expect(r.link?.appliedRevision).toBe(makeRevision(2))
       expect(r.found.map((w) => w.id)).toEqual([r.orphan])
       expect(r.found[0]?.name).toBe("after the crash")
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 
   it("a fresh store on a worktype that already has workitems looks every missing ticket up before creating", async () => {
-    const runtime = runtimeFor(own)
-    try {
+    await disposing(runtimeFor(own), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const genesys = yield* Genesys
@@ -503,9 +490,7 @@ describe("Engine calls on a worktype it has known since it was empty", () => {
       expect(r.found).toEqual([r.old])
       // Every later miss is looked up too.
       expect(r.fresh).toEqual({ result: "Applied", routes: [QUERY, CREATE] })
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 })
 
@@ -561,8 +546,7 @@ describe("Engine after a write whose outcome is unknown", () => {
   })
 
   it("a kill -9 between a PATCH and its link write: the next PATCH covers the field changed back", async () => {
-    const runtime = runtimeFor()
-    try {
+    await disposing(runtimeFor(), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const t = yield* setup
@@ -608,54 +592,57 @@ describe("Engine after a write whose outcome is unknown", () => {
       expect(r.stored?.appliedRevision).toBe(makeRevision(1))
       expect(r.stored?.updateIntent?.revision).toBe(makeRevision(2))
       expect(r.link?.updateIntent).toBeUndefined()
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 
   it("a PATCH Genesys applies but never answers: the ticket waits, then the next PATCH covers the field changed back", async () => {
     // No retries and a short timeout: the lost answer fails the apply.
-    const runtime = runtimeFor(emulator, { timeoutMs: 300, retryAttempts: 0 })
-    try {
-      const r = await runtime.runPromise(
-        Effect.gen(function* () {
-          const t = yield* setup
-          const engine = yield* makeEngine(t.options)
-          yield* t.inbox.accept(testEvent({ ticketId: "UNK-2", rev: 1, fields: ticket("UNK-2", { priority: "low" }) }))
-          yield* t.applyNext(engine)
-          const workitemId = (yield* t.links.get({ source: "generic", ticketId: "UNK-2" }))!.workitemId
-          emulator.faults.add({
-            kind: "lostResponse",
-            method: "PATCH",
-            path: `/api/v2/taskmanagement/workitems/${workitemId}`,
-            count: 1
+    await disposing(runtimeFor(emulator, { timeoutMs: 300, retryAttempts: 0 }), async (runtime) => {
+      try {
+        const r = await runtime.runPromise(
+          Effect.gen(function* () {
+            const t = yield* setup
+            const engine = yield* makeEngine(t.options)
+            yield* t.inbox.accept(
+              testEvent({ ticketId: "UNK-2", rev: 1, fields: ticket("UNK-2", { priority: "low" }) })
+            )
+            yield* t.applyNext(engine)
+            const workitemId = (yield* t.links.get({ source: "generic", ticketId: "UNK-2" }))!.workitemId
+            emulator.faults.add({
+              kind: "lostResponse",
+              method: "PATCH",
+              path: `/api/v2/taskmanagement/workitems/${workitemId}`,
+              count: 1
+            })
+            yield* t.inbox.accept(
+              testEvent({ ticketId: "UNK-2", rev: 2, fields: ticket("UNK-2", { priority: "high" }) })
+            )
+            const lost = yield* t.applyNext(engine)
+            const afterLoss = yield* t.workitem("UNK-2")
+            const stored = yield* t.links.get({ source: "generic", ticketId: "UNK-2" })
+            yield* t.inbox.accept(
+              testEvent({ ticketId: "UNK-2", rev: 3, fields: ticket("UNK-2", { priority: "low" }) })
+            )
+            const result = yield* t.applyNext(engine)
+            return { lost, afterLoss, stored, result, final: yield* t.workitem("UNK-2") }
           })
-          yield* t.inbox.accept(testEvent({ ticketId: "UNK-2", rev: 2, fields: ticket("UNK-2", { priority: "high" }) }))
-          const lost = yield* t.applyNext(engine)
-          const afterLoss = yield* t.workitem("UNK-2")
-          const stored = yield* t.links.get({ source: "generic", ticketId: "UNK-2" })
-          yield* t.inbox.accept(testEvent({ ticketId: "UNK-2", rev: 3, fields: ticket("UNK-2", { priority: "low" }) }))
-          const result = yield* t.applyNext(engine)
-          return { lost, afterLoss, stored, result, final: yield* t.workitem("UNK-2") }
-        })
-      )
-      expect(r.lost).toBeUndefined()
-      expect(r.result?._tag).toBe("Applied")
-      expect(r.final.customFields?.["priority_enum"]).toBe("low")
-      expect(r.final["priority"]).toBe(1)
-      expect(r.final.customFields?.["source_revision_text"]).toBe(makeRevision(3))
-      expect(r.afterLoss.customFields?.["priority_enum"]).toBe("high")
-      expect(r.stored?.appliedRevision).toBe(makeRevision(1))
-      expect(r.stored?.updateIntent?.values.map((v) => v["priority"])).toEqual(["high"])
-    } finally {
-      emulator.faults.clear()
-      await runtime.dispose()
-    }
+        )
+        expect(r.lost).toBeUndefined()
+        expect(r.result?._tag).toBe("Applied")
+        expect(r.final.customFields?.["priority_enum"]).toBe("low")
+        expect(r.final["priority"]).toBe(1)
+        expect(r.final.customFields?.["source_revision_text"]).toBe(makeRevision(3))
+        expect(r.afterLoss.customFields?.["priority_enum"]).toBe("high")
+        expect(r.stored?.appliedRevision).toBe(makeRevision(1))
+        expect(r.stored?.updateIntent?.values.map((v) => v["priority"])).toEqual(["high"])
+      } finally {
+        emulator.faults.clear()
+      }
+    })
   })
 
   it("a kill -9 between two status steps of a linked ticket: the status changed back is walked from where the workitem is", async () => {
-    const runtime = runtimeFor()
-    try {
+    await disposing(runtimeFor(), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const t = yield* setup
@@ -686,14 +673,11 @@ describe("Engine after a write whose outcome is unknown", () => {
       expect(r.afterCrash.status?.id).toBe(r.open)
       // The marker did not move with the first step.
       expect(r.afterCrash.customFields?.["source_revision_text"]).toBe(makeRevision(1))
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 
   it("a kill -9 between two status steps while adopting, then adoption again: the marker was not moved, the walk is finished", async () => {
-    const runtime = runtimeFor()
-    try {
+    await disposing(runtimeFor(), async (runtime) => {
       const r = await runtime.runPromise(
         Effect.gen(function* () {
           const t = yield* setup
@@ -747,8 +731,6 @@ describe("Engine after a write whose outcome is unknown", () => {
       expect(r.adopted?._tag).toBe("Applied")
       expect(r.afterAdoption.status?.id).toBe(r.inProgress)
       expect(r.afterAdoption.customFields?.["source_revision_text"]).toBe(makeRevision(2))
-    } finally {
-      await runtime.dispose()
-    }
+    })
   })
 })

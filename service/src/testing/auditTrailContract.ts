@@ -22,7 +22,10 @@ export const auditTrailContract = (
   name: string,
   make: (perTicket: number) => Layer.Layer<AuditTrail, unknown>,
   retention: {
-    /** Put the trail where the retention has passed for what was written (or tell how long the store keeps it). */
+    /**
+     * Given the trail right after one entry of `key` was written (and found listed): put it where the retention has
+     * passed for that entry, or tell how long the store keeps it.
+     */
     readonly check: (audit: AuditTrailService, key: { source: string; ticketId: string }) => Promise<void>
   }
 ) =>
@@ -73,6 +76,8 @@ export const auditTrailContract = (
           const t = yield* AuditTrail
           yield* t.record(a, entry(1))
           yield* t.flush
+          // Kept until the retention passes.
+          expect(yield* t.list(a)).toHaveLength(1)
           yield* Effect.promise(() => retention.check(t, a))
         })
       )
