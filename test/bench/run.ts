@@ -191,6 +191,16 @@ const say = (line: string) =>
   process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
 
 /** Run the load generator in its own process. */
+/**
+ * The latency rounds' settings: `rate` requests a second sent evenly over `connections` (open loop), each round after
+ * an unmeasured warm-up second; `described` says so in a note.
+ */
+const evenly = (rate: number, connections: number) => ({
+  round: (durationSeconds: number) =>
+    ({ connections, durationSeconds, overallRate: rate, paced: true, warmupSeconds: 1 }) as const,
+  described: `open loop, ${connections} connections, each round after a warm-up second`
+})
+
 const load = (spec: LoadSpec): Promise<LoadResult> =>
   new Promise((resolve, reject) => {
     const c = spawn(process.execPath, ["--import", "tsx", LOADGEN, JSON.stringify(spec)], {
@@ -429,32 +439,11 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
       (s) => load({ url: echo.url, path: "/echo", connections, durationSeconds: s, ...webhook, prefix: "tp" })
     )
     say(`ingest latency at ${rate} req/s sent evenly: ${rounds} interleaved rounds`)
+    const even = evenly(rate, 20)
     const lat = await interleaved(
       flags,
-      (s) =>
-        load({
-          url: stack.service.url,
-          path: "/webhooks/generic",
-          connections: 20,
-          durationSeconds: s,
-          overallRate: rate,
-          paced: true,
-          warmupSeconds: 1,
-          ...webhook,
-          prefix: "lat"
-        }),
-      (s) =>
-        load({
-          url: echo.url,
-          path: "/echo",
-          connections: 20,
-          durationSeconds: s,
-          overallRate: rate,
-          paced: true,
-          warmupSeconds: 1,
-          ...webhook,
-          prefix: "lat"
-        })
+      (s) => load({ url: stack.service.url, path: "/webhooks/generic", ...even.round(s), ...webhook, prefix: "lat" }),
+      (s) => load({ url: echo.url, path: "/echo", ...even.round(s), ...webhook, prefix: "lat" })
     )
     const t = roundStats(tp)
     const l = latencyStats(lat)
@@ -466,7 +455,7 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
       spread: `ratio ${range(t.ratio, 2, "×")}; p99 ${range(l.p99, 1, " ms")}`,
       goal: "≥ 0.8×; p99 ≤ 25 ms",
       met: t.ratio.median >= 0.8 && l.p99.median <= 25 && failed === 0,
-      note: `throughput: autocannon in its own process per round, ${rounds} interleaved rounds (service, echo, service, echo …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each, distinct signed generic-source events, each written to the SQLite inbox before 202; ratio = median of the rounds' paired ratios (service rounds ${formatSpread(t.serviceRps, 0, " req/s")}, echo ${formatSpread(t.baselineRps, 0, " req/s")}); latency at ${rate} req/s sent evenly (open loop, 20 connections, each round after a warm-up second), ${rounds} interleaved rounds: service p99 ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), echo p99 ${formatSpread(l.baselineP99, 1, " ms")}, the generator's own lateness p99 ${formatSpread(l.sendLagP99, 1, " ms")}; non-2xx or errors: ${failed}`,
+      note: `throughput: autocannon in its own process per round, ${rounds} interleaved rounds (service, echo, service, echo …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each, distinct signed generic-source events, each written to the SQLite inbox before 202; ratio = median of the rounds' paired ratios (service rounds ${formatSpread(t.serviceRps, 0, " req/s")}, echo ${formatSpread(t.baselineRps, 0, " req/s")}); latency at ${rate} req/s sent evenly (${even.described}), ${rounds} interleaved rounds: service p99 ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), echo p99 ${formatSpread(l.baselineP99, 1, " ms")}, the generator's own lateness p99 ${formatSpread(l.sendLagP99, 1, " ms")}; non-2xx or errors: ${failed}`,
       data: { throughput: tp, latency: lat, stats: { ...t, latency: l } }
     })
   } finally {
@@ -509,31 +498,18 @@ const dataActionFigure = async (flags: Record<string, number | string | boolean>
       (s) => load({ url: srv.url, path: "/bare", connections, durationSeconds: s, body: { json: input } })
     )
     say(`Data Action latency at ${rate} req/s sent evenly: ${rounds} interleaved rounds`)
+    const even = evenly(rate, 10)
     const lat = await interleaved(
       flags,
       (s) =>
         load({
           url: srv.url,
           path: "/data-actions/normalize-ticket",
-          connections: 10,
-          durationSeconds: s,
-          overallRate: rate,
-          paced: true,
-          warmupSeconds: 1,
+          ...even.round(s),
           headers: auth,
           body: { json: input }
         }),
-      (s) =>
-        load({
-          url: srv.url,
-          path: "/bare",
-          connections: 10,
-          durationSeconds: s,
-          overallRate: rate,
-          paced: true,
-          warmupSeconds: 1,
-          body: { json: input }
-        })
+      (s) => load({ url: srv.url, path: "/bare", ...even.round(s), body: { json: input } })
     )
     const t = roundStats(tp)
     const l = latencyStats(lat)
@@ -545,7 +521,7 @@ const dataActionFigure = async (flags: Record<string, number | string | boolean>
       spread: `ratio ${range(t.ratio, 2, "×")}; p99 ${range(l.p99, 1, " ms")}`,
       goal: "≥ 0.8×; p99 ≤ 10 ms",
       met: t.ratio.median >= 0.8 && l.p99.median <= 10 && failed === 0,
-      note: `POST /data-actions/normalize-ticket (Basic auth, JSON validation, catalog normalization) vs a bare JSON route in the same Express app; throughput: autocannon in its own process per round, ${rounds} interleaved rounds (action, bare, action, bare …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each; ratio = median of the rounds' paired ratios (action rounds ${formatSpread(t.serviceRps, 0, " req/s")}, bare ${formatSpread(t.baselineRps, 0, " req/s")}); p99 at ${rate} req/s sent evenly (open loop, 10 connections, each round after a warm-up second), ${rounds} interleaved rounds: action ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), bare route ${formatSpread(l.baselineP99, 1, " ms")}, the generator's own lateness p99 ${formatSpread(l.sendLagP99, 1, " ms")}; non-2xx or errors: ${failed}`,
+      note: `POST /data-actions/normalize-ticket (Basic auth, JSON validation, catalog normalization) vs a bare JSON route in the same Express app; throughput: autocannon in its own process per round, ${rounds} interleaved rounds (action, bare, action, bare …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each; ratio = median of the rounds' paired ratios (action rounds ${formatSpread(t.serviceRps, 0, " req/s")}, bare ${formatSpread(t.baselineRps, 0, " req/s")}); p99 at ${rate} req/s sent evenly (${even.described}), ${rounds} interleaved rounds: action ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), bare route ${formatSpread(l.baselineP99, 1, " ms")}, the generator's own lateness p99 ${formatSpread(l.sendLagP99, 1, " ms")}; non-2xx or errors: ${failed}`,
       data: { throughput: tp, latency: lat, stats: { ...t, latency: l } }
     })
   } finally {
