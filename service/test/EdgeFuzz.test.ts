@@ -21,7 +21,7 @@ import { LinkStore, type LinkStoreService } from "../src/links/LinkStore.js"
 import { makeLogger } from "../src/observability/Log.js"
 import { ServiceMetrics } from "../src/observability/Metrics.js"
 import { createListener } from "../src/Service.js"
-import { makeDataActionsRouter } from "../src/dataActions/index.js"
+import { makeDataActions } from "../src/dataActions/index.js"
 import { SqliteStoresLive } from "../src/store/SqliteStores.js"
 
 const SECRET = "fuzz-secret"
@@ -63,7 +63,7 @@ beforeAll(async () => {
     genesysReady: async () => undefined,
     refreshGauges: async () => undefined,
     inboxRetryAfterSeconds: 5,
-    dataActions: makeDataActionsRouter({
+    dataActions: makeDataActions({
       catalog: defaultCatalog,
       auth: { bearerToken: TOKEN },
       ticketStatus: async () => undefined

@@ -1,5 +1,5 @@
-export { makeDataActionsRouter, DEFAULT_MAX_BODY_BYTES, DEFAULT_STATUS_TIMEOUT_MS } from "./router.js"
-export type { DataActionsRouterOptions } from "./router.js"
+export { makeDataActions, makeDataActionsRouter, DEFAULT_MAX_BODY_BYTES, DEFAULT_STATUS_TIMEOUT_MS } from "./router.js"
+export type { DataActions, DataActionsRouterOptions } from "./router.js"
 export {
   buildDataActionDefinitions,
   toPostActionInput,

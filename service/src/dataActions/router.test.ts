@@ -384,6 +384,57 @@ describe("POST /data-actions/ticket-status", () => {
   })
 })
 
+describe("mounted on the app or as one router", () => {
+  it("answer every call alike: actions, their error answers, authentication, 405 and 404", async () => {
+    const flat = makeDataActionApp(
+      options({ maxBodyBytes: 256, workitemEvent: async () => ({ _tag: "Ignored", reason: "not ours" }) })
+    )
+    const nested = express()
+    nested.use(
+      "/data-actions",
+      makeDataActionsRouter(
+        options({ maxBodyBytes: 256, workitemEvent: async () => ({ _tag: "Ignored", reason: "not ours" }) })
+      )
+    )
+    const calls: ReadonlyArray<(a: express.Express) => request.Test> = [
+      (a) => request(a).post("/data-actions/normalize-ticket").auth(USER, PASSWORD).send({ priority: "high" }),
+      (a) =>
+        request(a)
+          .post("/data-actions/normalize-ticket")
+          .auth(USER, PASSWORD)
+          .type("application/json")
+          .send("{not json"),
+      (a) =>
+        request(a)
+          .post("/data-actions/normalize-ticket")
+          .auth(USER, PASSWORD)
+          .send({ subject: "x".repeat(300) }),
+      (a) => request(a).post("/data-actions/normalize-ticket").auth(USER, PASSWORD).type("text/plain").send("hi"),
+      (a) => request(a).post("/data-actions/normalize-ticket").send({ priority: "high" }),
+      (a) =>
+        request(a).post("/data-actions/ticket-status").auth(USER, PASSWORD).send({ source: "zendesk", ticketId: "42" }),
+      (a) => request(a).post("/data-actions/ticket-status").auth(USER, PASSWORD).send({ source: 7 }),
+      (a) => request(a).post("/data-actions/workitem-event").auth(USER, PASSWORD).send({ any: "event" }),
+      (a) => request(a).get("/data-actions/normalize-ticket").auth(USER, PASSWORD),
+      (a) => request(a).get("/data-actions/normalize-ticket"),
+      (a) => request(a).post("/data-actions/nothing-here").auth(USER, PASSWORD).send({}),
+      (a) => request(a).post("/data-actions/nothing-here").send({})
+    ]
+    const statusesSeen = new Set<number>()
+    for (const call of calls) {
+      const [f, n] = [await call(flat), await call(nested)]
+      expect({ status: f.status, body: f.body, allow: f.headers["allow"] }).toEqual({
+        status: n.status,
+        body: n.body,
+        allow: n.headers["allow"]
+      })
+      statusesSeen.add(f.status)
+    }
+    // The calls reach every kind of answer.
+    expect([...statusesSeen].sort((a, b) => a - b)).toEqual([200, 400, 401, 404, 405, 413, 415])
+  })
+})
+
 describe("makeDataActionsRouter", () => {
   it("mounts in any Express app beside other routes", async () => {
     const host = express()

@@ -1,8 +1,9 @@
 /**
- * The Express router the service mounts at `/data-actions`: authentication first (so nothing is parsed for an
+ * The Data Actions the service mounts at `/data-actions`: authentication first (so nothing is parsed for an
  * unauthenticated caller), then a size-limited JSON body, then the three actions (the workitem event's when the
- * service gives it an intake). Every failure answers the JSON
- * error body of `errors.ts`.
+ * service gives it an intake). Every failure answers the JSON error body of `errors.ts`. Mounted on the app
+ * (`makeDataActions(...).mountOn`) each action's route is a route of the app itself; `makeDataActionsRouter` gives
+ * the same as one router.
  */
 import express from "express"
 import type { NextFunction, Request, Response } from "express"
@@ -50,11 +51,25 @@ export interface DataActionsRouterOptions {
   readonly onError?: (error: unknown, context: { readonly action: string }) => void
 }
 
+/** The Data Actions, made once, to mount on an app or to use as a router. */
+export interface DataActions {
+  /**
+   * Mount them on `app` at `at` (e.g. `/data-actions`): each action's route on the app itself, its error answers as
+   * the route's last layer, so a call passes through no nested router; everything else under `at` (authentication
+   * of any other path and method, 405, 404) in a router mounted there after them.
+   */
+  readonly mountOn: (app: express.Express, at: string) => void
+  /** The same as one router, to mount anywhere (`app.use(at, router)`): one more dispatch on each call. */
+  readonly router: () => express.Router
+}
+
+type Action = { readonly path: string; readonly handler: (req: Request, res: Response) => unknown }
+
 /**
- * The Data Action router. Throws an `Error` naming the problem when the catalog collides with the action outputs,
- * a credential is malformed or an option is out of range.
+ * The Data Actions. Throws an `Error` naming the problem when the catalog collides with the action outputs, a
+ * credential is malformed or an option is out of range.
  */
-export const makeDataActionsRouter = (options: DataActionsRouterOptions): express.Router => {
+export const makeDataActions = (options: DataActionsRouterOptions): DataActions => {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new Error(`maxBodyBytes must be a positive whole number of bytes, got ${maxBodyBytes}`)
@@ -66,7 +81,6 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
   const normalize = makeNormalizeTicketAction(options.catalog)
   const onError = options.onError ?? (() => undefined)
 
-  const router = express.Router()
   // Each action's route checks the credentials, then the media type (and that there is a body), then parses the
   // body (the parser does not check the media type again), in one layer; any other path checks the credentials
   // in the `use` layer after the actions, so an unauthenticated caller learns nothing of what is mounted.
@@ -77,92 +91,109 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
     authorizedCall
   )
 
-  router.post(DATA_ACTION_PATHS.normalizeTicket, jsonBody, function normalizeTicket(req: Request, res: Response) {
-    const answer = normalize.run(req.body)
-    if (Either.isRight(answer)) sendJson(res, 200, answer.right)
-    else sendError(res, 400, { error: "malformed_input", message: issuesMessage(answer.left), issues: answer.left })
+  const actions: Array<Action> = []
+  actions.push({
+    path: DATA_ACTION_PATHS.normalizeTicket,
+    handler: function normalizeTicket(req: Request, res: Response) {
+      const answer = normalize.run(req.body)
+      if (Either.isRight(answer)) sendJson(res, 200, answer.right)
+      else sendError(res, 400, { error: "malformed_input", message: issuesMessage(answer.left), issues: answer.left })
+    }
   })
 
-  router.post(DATA_ACTION_PATHS.ticketStatus, jsonBody, async function ticketStatus(req: Request, res: Response) {
-    const input = decodeTicketStatusInput(req.body)
-    if (Either.isLeft(input)) {
-      sendError(res, 400, { error: "malformed_input", message: issuesMessage(input.left), issues: input.left })
-      return
-    }
-    const { source, ticketId } = input.right
-    const outcome = await withDeadline(
-      Promise.resolve().then(() => options.ticketStatus(source, ticketId)),
-      statusTimeoutMs
-    )
-    switch (outcome._tag) {
-      case "Done":
-        res.status(200).json(toTicketStatusOutput(input.right, outcome.value))
+  actions.push({
+    path: DATA_ACTION_PATHS.ticketStatus,
+    handler: async function ticketStatus(req: Request, res: Response) {
+      const input = decodeTicketStatusInput(req.body)
+      if (Either.isLeft(input)) {
+        sendError(res, 400, { error: "malformed_input", message: issuesMessage(input.left), issues: input.left })
         return
-      case "Failed":
-        onError(outcome.error, { action: "ticket-status" })
-        sendError(res, 503, {
-          error: "status_unavailable",
-          message: "the sync status store is unavailable; retry later"
-        })
-        return
-      case "TimedOut":
-        onError(new Error(`ticket status lookup took longer than ${statusTimeoutMs} ms`), { action: "ticket-status" })
-        sendError(res, 504, {
-          error: "status_timeout",
-          message: `the sync status store did not answer within ${statusTimeoutMs} ms`
-        })
-        return
+      }
+      const { source, ticketId } = input.right
+      const outcome = await withDeadline(
+        Promise.resolve().then(() => options.ticketStatus(source, ticketId)),
+        statusTimeoutMs
+      )
+      switch (outcome._tag) {
+        case "Done":
+          res.status(200).json(toTicketStatusOutput(input.right, outcome.value))
+          return
+        case "Failed":
+          onError(outcome.error, { action: "ticket-status" })
+          sendError(res, 503, {
+            error: "status_unavailable",
+            message: "the sync status store is unavailable; retry later"
+          })
+          return
+        case "TimedOut":
+          onError(new Error(`ticket status lookup took longer than ${statusTimeoutMs} ms`), { action: "ticket-status" })
+          sendError(res, 504, {
+            error: "status_timeout",
+            message: `the sync status store did not answer within ${statusTimeoutMs} ms`
+          })
+          return
+      }
     }
   })
 
   const workitemEvent = options.workitemEvent
   if (workitemEvent !== undefined) {
-    router.post(DATA_ACTION_PATHS.workitemEvent, jsonBody, async function workitemEventAction(req, res) {
-      let answer: WorkitemEventAnswer
-      try {
-        answer = await workitemEvent(req.body)
-      } catch (error) {
-        const full = typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "InboxFull"
-        if (!full) onError(error, { action: "workitem-event" })
-        res.setHeader("Retry-After", String(options.retryAfterSeconds ?? 5))
-        sendError(res, 503, {
-          error: "status_unavailable",
-          message: full ? "the inbox is full; retry later" : "the inbox is unavailable; retry later"
-        })
-        return
-      }
-      switch (answer._tag) {
-        case "Invalid":
-          sendError(res, 400, {
-            error: "malformed_input",
-            message: issuesMessage(answer.issues),
-            issues: answer.issues
+    actions.push({
+      path: DATA_ACTION_PATHS.workitemEvent,
+      handler: async function workitemEventAction(req: Request, res: Response) {
+        let answer: WorkitemEventAnswer
+        try {
+          answer = await workitemEvent(req.body)
+        } catch (error) {
+          const full = typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "InboxFull"
+          if (!full) onError(error, { action: "workitem-event" })
+          res.setHeader("Retry-After", String(options.retryAfterSeconds ?? 5))
+          sendError(res, 503, {
+            error: "status_unavailable",
+            message: full ? "the inbox is full; retry later" : "the inbox is unavailable; retry later"
           })
           return
-        case "Ignored":
-          res.status(200).json({ accepted: false, ignored: answer.reason })
-          return
-        case "Accepted":
-          res.status(202).json({ accepted: true, ignored: "", ...(answer.duplicate ? { duplicate: true } : {}) })
-          return
+        }
+        switch (answer._tag) {
+          case "Invalid":
+            sendError(res, 400, {
+              error: "malformed_input",
+              message: issuesMessage(answer.issues),
+              issues: answer.issues
+            })
+            return
+          case "Ignored":
+            res.status(200).json({ accepted: false, ignored: answer.reason })
+            return
+          case "Accepted":
+            res.status(202).json({ accepted: true, ignored: "", ...(answer.duplicate ? { duplicate: true } : {}) })
+            return
+        }
       }
     })
   }
 
-  router.use(authMiddleware(authorizedCall))
+  /** Everything under the mount point that is not an action's POST: authentication first, then 405 or 404. */
+  const rest = express.Router()
+  rest.use(authMiddleware(authorizedCall))
   const mounted = Object.values(DATA_ACTION_PATHS).filter(
     (path) => path !== DATA_ACTION_PATHS.workitemEvent || workitemEvent !== undefined
   )
   for (const path of mounted) {
-    router.all(path, function methodNotAllowed(_req: Request, res: Response) {
+    rest.all(path, function methodNotAllowed(_req: Request, res: Response) {
       res.setHeader("Allow", "POST")
       sendError(res, 405, { error: "method_not_allowed", message: "Data Actions are called with POST" })
     })
   }
-  router.use(function notFound(req: Request, res: Response) {
+  rest.use(function notFound(req: Request, res: Response) {
     sendError(res, 404, { error: "not_found", message: `no Data Action at ${req.path}` })
   })
-  router.use(function dataActionErrors(error: unknown, _req: Request, res: Response, _next: NextFunction) {
+  const dataActionErrors = function dataActionErrors(
+    error: unknown,
+    _req: Request,
+    res: Response,
+    _next: NextFunction
+  ) {
     const type = typeof error === "object" && error !== null && "type" in error ? error.type : undefined
     switch (type) {
       case "entity.too.large":
@@ -204,9 +235,25 @@ export const makeDataActionsRouter = (options: DataActionsRouterOptions): expres
         onError(error, { action: "data-actions" })
         sendError(res, 500, { error: "internal", message: "internal error" })
     }
-  })
-  return router
+  }
+  rest.use(dataActionErrors)
+  return {
+    mountOn: (app, at) => {
+      for (const { path, handler } of actions) app.post(`${at}${path}`, jsonBody, handler, dataActionErrors)
+      app.use(at, rest)
+    },
+    router: () => {
+      const router = express.Router()
+      for (const { path, handler } of actions) router.post(path, jsonBody, handler, dataActionErrors)
+      router.use(rest)
+      return router
+    }
+  }
 }
+
+/** The Data Actions as one router (see {@link makeDataActions}); throws as it does. */
+export const makeDataActionsRouter = (options: DataActionsRouterOptions): express.Router =>
+  makeDataActions(options).router()
 
 type Outcome<A> =
   | { readonly _tag: "Done"; readonly value: A }

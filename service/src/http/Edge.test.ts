@@ -17,7 +17,7 @@ import { Inbox, type InboxService } from "../inbox/Inbox.js"
 import { LinkStore, type LinkStoreService } from "../links/LinkStore.js"
 import { makeLogger } from "../observability/Log.js"
 import { ServiceMetrics } from "../observability/Metrics.js"
-import { makeDataActionsRouter } from "../dataActions/index.js"
+import { makeDataActions } from "../dataActions/index.js"
 import { genericBody } from "../testing/harness.js"
 import { SqliteStoresLive } from "../store/SqliteStores.js"
 
@@ -70,7 +70,7 @@ const makeEdge = (overrides: Partial<AppDeps> = {}) => {
     genesysReady: async () => undefined,
     refreshGauges: async () => undefined,
     inboxRetryAfterSeconds: 17,
-    dataActions: makeDataActionsRouter({
+    dataActions: makeDataActions({
       catalog: defaultCatalog,
       auth: { bearerToken: TOKEN },
       ticketStatus: async () => undefined

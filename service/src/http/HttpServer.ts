@@ -9,7 +9,7 @@ import { Context, Effect, Either, Layer, Option, Runtime } from "effect"
 import { makeApp } from "./index.js"
 import { AuditTrail } from "../observability/AuditTrail.js"
 import { ConfigError, type ServiceConfig } from "../config/Config.js"
-import { makeDataActionsRouter } from "../dataActions/index.js"
+import { makeDataActions } from "../dataActions/index.js"
 import { DEMO_DATA_ACTION_BASIC_AUTH, DEMO_WEBHOOK_BASIC_AUTH, DEMO_WEBHOOK_SECRET } from "../demo/credentials.js"
 import { DemoHelpdesksOption } from "../demo/helpdesks.js"
 import { demoWriteBackInstructions, provisionDemoWriteBack } from "../demo/writeBack.js"
@@ -93,7 +93,7 @@ const dataActionsRouter = (
       })
     return yield* Effect.try({
       try: () =>
-        makeDataActionsRouter({
+        makeDataActions({
           catalog,
           auth,
           ticketStatus,

@@ -11,7 +11,9 @@ import type { Catalog } from "@workbridge/catalog"
 import type { Tracer } from "effect"
 import express from "express"
 import type { Logger } from "pino"
+import { DATA_ACTIONS_MOUNT } from "@workbridge/data-actions"
 import type { CrashPoint } from "../config/Config.js"
+import type { DataActions } from "../dataActions/router.js"
 import type { EngineService } from "../sync/index.js"
 import type { Feeds } from "../feeds/Feeds.js"
 import type { InboxService } from "../inbox/Inbox.js"
@@ -47,7 +49,7 @@ export interface AppDeps {
   readonly permissionsChanged?: () => void
   readonly inboxRetryAfterSeconds: number
   readonly maxBodyBytes?: number
-  readonly dataActions?: express.Router
+  readonly dataActions?: DataActions
   readonly crashAt?: CrashPoint
   /** Replay window of timestamped signatures (Zendesk), passed to `verify`; default the adapter's (300 s). */
   readonly webhookToleranceSeconds?: number
@@ -105,7 +107,7 @@ export const makeApp = (deps: AppDeps, runtime?: EdgeRuntime): express.Express =
   if (gate !== undefined) app.use([...gate.paths], gate.middleware)
   mountHealth(app, { ...deps, runner, readyTimeoutMs: deps.readyTimeoutMs ?? 2000 })
   mountAdmin(app, { ...deps, runner })
-  if (deps.dataActions !== undefined) app.use("/data-actions", deps.dataActions)
+  if (deps.dataActions !== undefined) deps.dataActions.mountOn(app, DATA_ACTIONS_MOUNT)
   if (deps.ops !== undefined) app.use("/ops", deps.ops)
 
   app.use(notFound)
