@@ -6,7 +6,7 @@
  * the same as one router.
  */
 import express from "express"
-import type { NextFunction, Request, Response } from "express"
+import type { IRouter, NextFunction, Request, Response } from "express"
 import type { Catalog } from "@workbridge/catalog"
 import { Either } from "effect"
 import { sendJson } from "../http/sendJson.js"
@@ -237,15 +237,16 @@ export const makeDataActions = (options: DataActionsRouterOptions): DataActions 
     }
   }
   rest.use(dataActionErrors)
+  /** Each action's route on `target` under `at`, then the rest mounted there. */
+  const mount = (target: IRouter, at: string) => {
+    for (const { path, handler } of actions) target.post(`${at}${path}`, jsonBody, handler, dataActionErrors)
+    target.use(at === "" ? "/" : at, rest)
+  }
   return {
-    mountOn: (app, at) => {
-      for (const { path, handler } of actions) app.post(`${at}${path}`, jsonBody, handler, dataActionErrors)
-      app.use(at, rest)
-    },
+    mountOn: mount,
     router: () => {
       const router = express.Router()
-      for (const { path, handler } of actions) router.post(path, jsonBody, handler, dataActionErrors)
-      router.use(rest)
+      mount(router, "")
       return router
     }
   }
