@@ -110,13 +110,19 @@ export const callSettings = (config: CallSettings): { readonly policy?: RetryPol
 /**
  * Fail an attempt that has no answer within `timeoutMs` as unanswered. The attempt is interrupted, which aborts its
  * request; a connection that never answers cannot hold a backfill, a reconciliation pass or a write-back.
+ * `operation` may be a function, asked when the time is up (what the attempt was doing by then).
  */
 export const answeredWithin =
-  (source: string, operation: string, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS) =>
+  (source: string, operation: string | (() => string), timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS) =>
   <A, E, R>(attempt: Effect.Effect<A, E, R>): Effect.Effect<A, E | HelpdeskError, R> =>
     Effect.timeoutFail(attempt, {
       duration: Duration.millis(timeoutMs),
-      onTimeout: () => new HelpdeskError({ source, operation, reason: `no answer within ${timeoutMs} ms` })
+      onTimeout: () =>
+        new HelpdeskError({
+          source,
+          operation: typeof operation === "function" ? operation() : operation,
+          reason: `no answer within ${timeoutMs} ms`
+        })
     })
 
 export interface JsonResponse {

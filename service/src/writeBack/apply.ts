@@ -20,8 +20,8 @@
  * dead-letters the event (replay puts it back).
  */
 import { type Catalog, writeBackStatusMap } from "@workbridge/catalog"
-import { HelpdeskError, type HelpdeskWriter, type ReadError, type StatusRead } from "@workbridge/helpdesk-clients"
-import { Clock, Duration, Effect } from "effect"
+import { answeredWithin, type HelpdeskWriter, type ReadError, type StatusRead } from "@workbridge/helpdesk-clients"
+import { Clock, Effect } from "effect"
 import type { Logger } from "pino"
 import type { StoreError } from "../domain/errors.js"
 import {
@@ -402,15 +402,11 @@ export const writeBackEntries = (
         .pipe(
           // A connection that never answers must not hold the ticket: the call is abandoned and retried. Past the
           // read (its intent recorded) the write may have gone out, and its intent stays; before it nothing did.
-          Effect.timeoutFail({
-            duration: Duration.millis(timeoutMs),
-            onTimeout: () =>
-              new HelpdeskError({
-                source: key.source,
-                operation: attempted.current === undefined ? "GET (the read before the write)" : "write",
-                reason: `no answer within ${timeoutMs} ms`
-              })
-          })
+          answeredWithin(
+            key.source,
+            () => (attempted.current === undefined ? "GET (the read before the write)" : "write"),
+            timeoutMs
+          )
         )
     )
     const attempt = attempted.current
