@@ -49,6 +49,30 @@ const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 20_00
   throw new Error(`timed out waiting for ${what}`)
 }
 
+/** A call to the GitHub emulator's API as the repository's owner; answers the status, which must be a success. */
+const githubApi = async (method: string, path: string, body: unknown): Promise<number> => {
+  const res = await fetch(`${gh!.url}/repos/octo-org/helpdesk${path}`, {
+    method,
+    headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
+    body: JSON.stringify(body)
+  })
+  expect(res.status).toBeLessThan(300)
+  return res.status
+}
+
+/** A call to the Freshdesk emulator's API with its API key; the status must be a success. */
+const freshdeskApi = async (method: string, path: string, body: unknown): Promise<void> => {
+  const res = await fetch(`${fd!.url}/api/v2${path}`, {
+    method,
+    headers: {
+      authorization: `Basic ${Buffer.from("freshdesk-api-key:X").toString("base64")}`,
+      "content-type": "application/json"
+    },
+    body: JSON.stringify(body)
+  })
+  expect(res.status).toBeLessThan(300)
+}
+
 const inboxEmpty = () =>
   until("the inbox to drain", async () => (await Effect.runPromise(h!.service.inbox.depth)) === 0)
 
@@ -80,20 +104,15 @@ describe("reconciliation", () => {
       credentials: { secret: SECRET },
       dropShare: 0.4
     })
-    const api = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${gh!.url}/repos/octo-org/helpdesk${path}`, {
-        method,
-        headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
-        body: JSON.stringify(body)
-      })
-      expect(res.status).toBeLessThan(300)
-    }
     const N = 12
-    for (let n = 1; n <= N; n++) await api("POST", "/issues", { title: `issue ${n}`, labels: ["bug"] })
+    for (let n = 1; n <= N; n++) await githubApi("POST", "/issues", { title: `issue ${n}`, labels: ["bug"] })
     // Each change in its own second: GitHub's revision is `updated_at` in seconds.
     await new Promise((r) => setTimeout(r, 1100))
     for (let n = 1; n <= N; n++)
-      await api("PATCH", `/issues/${n}`, { title: `issue ${n}, second state`, state: n % 3 === 0 ? "closed" : "open" })
+      await githubApi("PATCH", `/issues/${n}`, {
+        title: `issue ${n}, second state`,
+        state: n % 3 === 0 ? "closed" : "open"
+      })
     await gh.core.settle()
     const dropped = gh.core.deliveries.filter((d) => d.state === "dropped").length
     expect(dropped).toBeGreaterThan(0)
@@ -151,12 +170,7 @@ describe("a helpdesk that never answers", () => {
       WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0",
       WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0"
     })
-    const issue = await fetch(`${gh.url}/repos/octo-org/helpdesk/issues`, {
-      method: "POST",
-      headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
-      body: JSON.stringify({ title: "Printer on fire" })
-    })
-    expect(issue.status).toBe(201)
+    expect(await githubApi("POST", "/issues", { title: "Printer on fire" })).toBe(201)
     gh.core.addFault({ kind: "noAnswer", path: /\/issues$/, method: "GET", count: 1 })
     const since = new Date(Date.now() - 60_000).toISOString()
     const res = await fetch(`${h.service.url}/reconcile/github?since=${since}`, { method: "POST" })
@@ -187,18 +201,7 @@ describe("fetch-on-notify", () => {
       url: `${h.service.url}/webhooks/freshdesk`,
       credentials: { basicAuth: FRESHDESK_BASIC }
     })
-    const api = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${fd!.url}/api/v2${path}`, {
-        method,
-        headers: {
-          authorization: `Basic ${Buffer.from("freshdesk-api-key:X").toString("base64")}`,
-          "content-type": "application/json"
-        },
-        body: JSON.stringify(body)
-      })
-      expect(res.status).toBeLessThan(300)
-    }
-    await api("POST", "/tickets", {
+    await freshdeskApi("POST", "/tickets", {
       email: "c@example.com",
       subject: "Printer jammed",
       description: "<div>x</div>",
@@ -206,9 +209,9 @@ describe("fetch-on-notify", () => {
       priority: 1
     })
     await new Promise((r) => setTimeout(r, 1100))
-    await api("PUT", "/tickets/1", { subject: "Printer jammed again", priority: 3 })
+    await freshdeskApi("PUT", "/tickets/1", { subject: "Printer jammed again", priority: 3 })
     await new Promise((r) => setTimeout(r, 1100))
-    await api("PUT", "/tickets/1", { subject: "Printer fixed", status: 4 })
+    await freshdeskApi("PUT", "/tickets/1", { subject: "Printer fixed", status: 4 })
     const held = fd.core.deliveries.filter((d) => d.state === "held")
     expect(held).toHaveLength(3)
     // Newest first, then the oldest delivered again (a retry).
@@ -238,18 +241,7 @@ describe("fetch-on-notify, with write-back on", () => {
       url: `${h.service.url}/webhooks/freshdesk`,
       credentials: { basicAuth: FRESHDESK_BASIC }
     })
-    const api = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${fd!.url}/api/v2${path}`, {
-        method,
-        headers: {
-          authorization: `Basic ${Buffer.from("freshdesk-api-key:X").toString("base64")}`,
-          "content-type": "application/json"
-        },
-        body: JSON.stringify(body)
-      })
-      expect(res.status).toBeLessThan(300)
-    }
-    await api("POST", "/tickets", {
+    await freshdeskApi("POST", "/tickets", {
       email: "c@example.com",
       subject: "Printer",
       description: "x",
@@ -260,10 +252,10 @@ describe("fetch-on-notify, with write-back on", () => {
     await inboxEmpty()
     // A person closes the ticket; its webhook is delayed, and by the time it arrives the subject changed too.
     await new Promise((r) => setTimeout(r, 1100))
-    await api("PUT", "/tickets/1", { status: 5 })
+    await freshdeskApi("PUT", "/tickets/1", { status: 5 })
     const closedAt = fd.tickets.get(1)!.updated_at
     await new Promise((r) => setTimeout(r, 1100))
-    await api("PUT", "/tickets/1", { subject: "Printer, again" })
+    await freshdeskApi("PUT", "/tickets/1", { subject: "Printer, again" })
     const [close, rename] = fd.core.deliveries.filter((d) => d.state === "held")
     await fd.core.replay([close!.id])
     await inboxEmpty()
@@ -285,16 +277,8 @@ describe("fetch-on-notify, with write-back on", () => {
 describe("backfill", () => {
   it("dry run writes nothing and reports what it would do; the run creates every ticket once; changes are updated with a field-level diff in the dry run; a run after that writes nothing", async () => {
     gh = await startGitHubEmulator({ rateLimitPerMinute: 10_000 })
-    const api = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${gh!.url}/repos/octo-org/helpdesk${path}`, {
-        method,
-        headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
-        body: JSON.stringify(body)
-      })
-      expect(res.status).toBeLessThan(300)
-    }
     const N = 30
-    for (let n = 1; n <= N; n++) await api("POST", "/issues", { title: `existing issue ${n}`, labels: ["bug"] })
+    for (let n = 1; n <= N; n++) await githubApi("POST", "/issues", { title: `existing issue ${n}`, labels: ["bug"] })
     h = await startHarness({
       WEBHOOK_SECRET_GITHUB: SECRET,
       HELPDESK_URL_GITHUB: gh.url,
@@ -338,8 +322,8 @@ describe("backfill", () => {
     }
 
     await new Promise((r) => setTimeout(r, 1100))
-    await api("PATCH", "/issues/3", { title: "existing issue 3, renamed" })
-    await api("PATCH", "/issues/4", { state: "closed", state_reason: "completed" })
+    await githubApi("PATCH", "/issues/3", { title: "existing issue 3, renamed" })
+    await githubApi("PATCH", "/issues/4", { state: "closed", state_reason: "completed" })
     h.emulator.clearRequests()
     const dryUpdate = await backfill("dryRun=true")
     expect(dryUpdate).toMatchObject({ read: N, created: 0, updated: 2, upToDate: N - 2 })
@@ -366,13 +350,7 @@ describe("backfill through bulk add jobs", () => {
   it("a job whose outcome is unknown (it ran, its answer was lost) leaves every ticket with exactly one workitem", async () => {
     gh = await startGitHubEmulator({ rateLimitPerMinute: 10_000 })
     const N = 12
-    for (let n = 1; n <= N; n++) {
-      await fetch(`${gh.url}/repos/octo-org/helpdesk/issues`, {
-        method: "POST",
-        headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
-        body: JSON.stringify({ title: `lost answer ${n}` })
-      })
-    }
+    for (let n = 1; n <= N; n++) await githubApi("POST", "/issues", { title: `lost answer ${n}` })
     const { emulator, provisioned } = await startEmulatorAndProvision()
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wb-bulk-"))
     let jobs = 0
@@ -430,15 +408,7 @@ describe("poll-only source", () => {
       WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "1s",
       WORKBRIDGE_COALESCE_MS: "0"
     })
-    const api = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${gh!.url}/repos/octo-org/helpdesk${path}`, {
-        method,
-        headers: { authorization: "Bearer github-pat", "content-type": "application/json" },
-        body: JSON.stringify(body)
-      })
-      expect(res.status).toBeLessThan(300)
-    }
-    await api("POST", "/issues", { title: "polled issue" })
+    await githubApi("POST", "/issues", { title: "polled issue" })
     await until(
       "the scheduled pass to bring the issue",
       async () => (await status("github", "octo-org/helpdesk#1"))?.workitemId !== undefined
@@ -447,7 +417,7 @@ describe("poll-only source", () => {
     expect(s!.arrivedBy).toBe("reconcile")
     const listed = () => gh!.core.requests.filter((r) => r.method === "GET" && r.path.endsWith("/issues")).length
     await new Promise((r) => setTimeout(r, 1100))
-    await api("PATCH", "/issues/1", { title: "polled issue, changed" })
+    await githubApi("PATCH", "/issues/1", { title: "polled issue, changed" })
     await until(
       "the change to arrive",
       async () => (await h!.getWorkitem(s!.workitemId!)).name === "polled issue, changed"
