@@ -62,8 +62,12 @@ describe("sendDeliveries", () => {
     expect(r.accepted).toEqual([d])
     expect(r.refused).toEqual([])
     expect(r.failed).toEqual([])
-    // service (503), the closed URL (refused), service (202)
-    expect({ attempts: r.attempts, retries: r.retries }).toEqual({ attempts: 3, retries: 2 })
+    // service (503, retried after a wait), the closed URL (refused: passed on at once), service (202)
+    expect({ attempts: r.attempts, retries: r.retries, nextUpstream: r.nextUpstream }).toEqual({
+      attempts: 3,
+      retries: 1,
+      nextUpstream: 1
+    })
     expect(service.seen).toHaveLength(2)
     for (const s of service.seen) {
       expect(s.path).toBe(d.path)
@@ -74,6 +78,43 @@ describe("sendDeliveries", () => {
     // Signed as its vendor signs, at send time: the vendor's signature header is there.
     const signatureHeaders = Object.keys(service.seen[0]!.headers).filter((h) => /signature|token|hmac/i.test(h))
     expect(signatureHeaders.length).toBeGreaterThan(0)
+  })
+
+  it("passes a refused connection to the next URL at once, as a load balancer does, and waits only when every URL refused", async () => {
+    const service = await serve(() => ({ status: 202, body: '{"status":"accepted"}' }))
+    const down = await closedUrl()
+    const started = Date.now()
+    const passed = await sendDeliveries({
+      urls: [down, service.url],
+      storm,
+      deliveries: storm.deliveries.slice(0, 2),
+      concurrency: 1,
+      retryDelayMs: 60_000
+    })
+    // Each delivery's turn falls on the URL that is down first; each is sent on to the next without the 60 s wait.
+    expect(passed.accepted).toHaveLength(2)
+    expect({ attempts: passed.attempts, retries: passed.retries, nextUpstream: passed.nextUpstream }).toEqual({
+      attempts: 4,
+      retries: 0,
+      nextUpstream: 2
+    })
+    expect(Date.now() - started).toBeLessThan(60_000)
+    expect(service.seen.map((x) => x.body)).toEqual(storm.deliveries.slice(0, 2).map((d) => d.body))
+
+    const allDown = await sendDeliveries({
+      urls: [down, await closedUrl()],
+      storm,
+      deliveries: storm.deliveries.slice(0, 1),
+      maxAttempts: 4,
+      retryDelayMs: 1
+    })
+    // refused, passed on, refused by every URL: a helpdesk's retry after a wait; the same again; then given up
+    expect(allDown.failed).toHaveLength(1)
+    expect({ attempts: allDown.attempts, retries: allDown.retries, nextUpstream: allDown.nextUpstream }).toEqual({
+      attempts: 4,
+      retries: 2,
+      nextUpstream: 2
+    })
   })
 
   it("counts a final 4xx as refused, with the status and the body, and does not retry it", async () => {

@@ -5,6 +5,13 @@
  * Requests go out through `node:http` with keep-alive connections, not `fetch`: on two cores shared with the
  * service, `fetch` (its web streams and abort signals) cost the sender about as much CPU per request as the
  * service's accept, so the sender, not the service, set how fast a storm arrived.
+ *
+ * With several URLs it sends as a helpdesk does through a load balancer in front of the replicas: an attempt whose
+ * connection is refused (a replica that is down: the request was never sent) goes at once to the next URL, as
+ * nginx's default `proxy_next_upstream error timeout` passes it to the next server
+ * (<https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream>). An attempt that failed after
+ * it was sent (the replica died with it: a reset, a timeout) is not passed on — nginx does not pass on a POST once
+ * sent — nor one that every URL refused in a row: those are the helpdesk's to retry, after `retryDelayMs`.
  */
 import { Agent, request } from "node:http"
 import { setTimeout as sleep } from "node:timers/promises"
@@ -12,7 +19,7 @@ import type { Delivery, Storm } from "./storm.js"
 import { signedHeaders } from "./storm.js"
 
 export interface SendOptions {
-  /** Service base URLs; deliveries are spread round-robin. */
+  /** Service base URLs; deliveries are spread round-robin, a refused connection passed to the next (see above). */
   readonly urls: ReadonlyArray<string>
   readonly storm: Pick<Storm, "credentials">
   readonly deliveries: ReadonlyArray<Delivery>
@@ -44,6 +51,8 @@ export interface SendResult {
   readonly failed: ReadonlyArray<Delivery>
   readonly duplicatesAcknowledged: number
   readonly attempts: number
+  /** Attempts passed at once to the next URL because the connection was refused (never sent). */
+  readonly nextUpstream: number
   readonly retries: number
   readonly durationMs: number
 }
@@ -60,6 +69,10 @@ interface Answer {
   readonly retryAfter: string | undefined
   readonly text: string
 }
+
+/** The connection was refused: the request never reached a service. */
+const isRefused = (e: unknown): boolean =>
+  typeof e === "object" && e !== null && (e as { code?: unknown }).code === "ECONNREFUSED"
 
 /** One POST over `agent`; rejects on a network error or a timeout (or when the agent is destroyed). */
 const post = (
@@ -121,11 +134,14 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
   let duplicatesAcknowledged = 0
   let attempts = 0
   let retries = 0
+  let nextUpstream = 0
   let done = 0
   let next = 0
   let rr = 0
 
   const one = async (d: Delivery): Promise<void> => {
+    // URLs that refused the connection in a row for this delivery: the load balancer's next upstream.
+    let refusedInARow = 0
     for (let attempt = 1; attempt <= maxAttempts && options.signal?.aborted !== true; attempt++) {
       attempts++
       const url = options.urls[rr++ % options.urls.length]!
@@ -144,8 +160,15 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
         }
         const retryAfter = Number(res.retryAfter)
         if (Number.isFinite(retryAfter) && retryAfter > 0) wait = Math.min(maxRetryAfterMs, retryAfter * 1000)
-      } catch {
-        // connection refused or reset (the service is restarting), or a timeout: retry like a helpdesk would
+        refusedInARow = 0
+      } catch (e) {
+        if (isRefused(e) && ++refusedInARow < options.urls.length) {
+          // Never sent: a load balancer passes it to the next upstream at once (see the header).
+          nextUpstream++
+          continue
+        }
+        refusedInARow = 0
+        // reset or timed out once sent (the service died with it), or every URL refused: retry like a helpdesk
       }
       retries++
       await sleep(wait)
@@ -176,6 +199,7 @@ export const sendDeliveries = async (options: SendOptions): Promise<SendResult> 
     duplicatesAcknowledged,
     attempts,
     retries,
+    nextUpstream,
     durationMs: Date.now() - started
   }
 }
