@@ -11,7 +11,11 @@ import { capHeapGrowth, youngGenerationUnderLoad } from "./observability/heapCap
 // Before the service's modules load, so that every full collection from the first one on keeps the resident size
 // near the live heap during webhook storms (see observability/heapCap.ts).
 capHeapGrowth()
-const { Cause, Effect, Exit, Layer } = await import("effect")
+// Module by module: a dynamic import of `effect`'s index would keep every module of it in the build.
+const Cause = await import("effect/Cause")
+const Effect = await import("effect/Effect")
+const Exit = await import("effect/Exit")
+const Layer = await import("effect/Layer")
 const { runMain } = await import("@effect/platform-node/NodeRuntime")
 const { ConfigError, loadConfig } = await import("./config/Config.js")
 const { ServiceLive } = await import("./Service.js")

@@ -36,13 +36,17 @@ afterAll(async () => {
 })
 
 describe("production build", () => {
-  it("compiles to JavaScript that imports no TypeScript and loads the service's dependencies from node_modules", () => {
+  it("compiles to JavaScript that imports no TypeScript, compiles effect in once and loads the other dependencies from node_modules", () => {
     const files = fs.readdirSync(OUT_DIR, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".js"))
     expect(files).toContain("main.js")
     const code = files.map((f) => fs.readFileSync(path.join(OUT_DIR, f), "utf8")).join("\n")
     expect(code).not.toMatch(/from\s+"[^"]+\.ts"/)
     expect(code).not.toMatch(/from\s+"tsx/)
     expect(code).not.toMatch(/from\s+"@workbridge\//)
+    // effect and @effect/* are compiled in, tree-shaken, and nothing imports effect from node_modules: one copy.
+    expect(code).not.toMatch(/from\s+"(effect|@effect\/[^"]+)(\/[^"]*)?"/)
+    expect(code.match(/^\/\/ \S*node_modules\/effect\/dist\/esm\/internal\/fiberRuntime\.js$/gm)).toHaveLength(1)
+    expect(code).not.toMatch(/node_modules\/effect\/dist\/esm\/(Arbitrary|FastCheck)\.js$/m)
     // The Genesys SDK is loaded by Node from node_modules (once), not copied into the output.
     expect(code).toMatch(/from\s+"purecloud-platform-client-v2"/)
     expect(code).not.toContain("function ApiClient(")
