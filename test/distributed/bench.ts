@@ -35,7 +35,7 @@ export const distributedBenchRows = async (options: DistributedStormOptions): Pr
   const settings = Object.entries(options.serviceEnv ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(", ")
-  const conditions = `${run.replicas} replicas on RabbitMQ + Redis (${run.partitions} partitions${options.compiled === true ? ", the production build" : ", the sources through tsx"}${settings === "" ? "" : `, ${settings}`}), ${options.events} events (${run.deliveries} deliveries with duplicates) over ${options.tickets} tickets arriving in ${fmt(run.sendMs / 1000, 1)} s (${fmt(run.deliveries / (run.sendMs / 1000), 0)} deliveries/s against a budget of ${fmt(budget / 60, 0)} calls/s; ${options.concurrency ?? 16} requests in flight), shared budget ${budget}/min, ${run.kills} replica killed with kill -9; invariants ${run.report.ok ? "held" : `VIOLATED (${run.report.violations.length}: ${summarize(run.report.violations)})`}`
+  const conditions = `${run.replicas} replicas on RabbitMQ + Redis (${run.partitions} partitions${options.compiled === true ? ", the production build" : ", the sources through tsx"}${settings === "" ? "" : `, ${settings}`}), ${options.events} events (${run.deliveries} deliveries with duplicates) over ${options.tickets} tickets arriving in ${fmt(run.sendMs / 1000, 1)} s (${fmt(run.deliveries / (run.sendMs / 1000), 0)} deliveries/s against a budget of ${fmt(budget / 60, 0)} calls/s; ${options.concurrency ?? 16} requests in flight), shared budget ${budget}/min, ${run.kills} replica killed with kill -9 (the sender, as a load balancer, passed ${run.send.nextUpstream} attempts the killed replica refused to the next one at once and retried ${run.send.retries} after a wait); invariants ${run.report.ok ? "held" : `VIOLATED (${run.report.violations.length}: ${summarize(run.report.violations)})`}`
   const rows: Array<BenchRow> = []
   if (calls !== undefined) {
     rows.push({
@@ -51,6 +51,7 @@ export const distributedBenchRows = async (options: DistributedStormOptions): Pr
         breakdown: run.breakdown,
         peakRssBytes: run.peakRssBytes,
         sendMs: run.sendMs,
+        send: { nextUpstream: run.send.nextUpstream, retries: run.send.retries },
         ...(run.singleQueue !== undefined ? { singleQueue: run.singleQueue } : {}),
         report: {
           ok: run.report.ok,
