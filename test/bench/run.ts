@@ -2,10 +2,10 @@
  * `pnpm bench`: measures, in one run, the figures of docs/benchmarks.md and prints them as one table; the
  * table and the raw numbers also go to `bench/results/bench-<time>.json`. `--help` lists the size flags.
  */
-import { spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { connect } from "node:net"
-import { cpus, loadavg, totalmem } from "node:os"
+import { availableParallelism, cpus, loadavg, totalmem } from "node:os"
 import { resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { type FlagSpec, FlagError, type Flags, parseFlags, usage } from "../src/flags.js"
@@ -120,6 +120,12 @@ const FLAGS: ReadonlyArray<FlagSpec> = [
     min: 60
   },
   {
+    name: "pin",
+    description:
+      "figures 3-4: on runs each server under test on CPU 0 and each load-generator round on CPU 1 (taskset), when the machine has 2 CPUs or more and taskset; off leaves placement to the scheduler",
+    default: "on"
+  },
+  {
     name: "service",
     description:
       "which service the stacks run: dist (the production build, built by the bench first) or tsx (the sources)",
@@ -201,12 +207,47 @@ const evenly = (rate: number, connections: number) => ({
   described: `open loop, ${connections} connections, each round after a warm-up second`
 })
 
+/**
+ * Figures 3 and 4 on two CPUs: the server under test (the service, the echo, the Data Action server) on CPU 0, each
+ * load-generator round on CPU 1. Left to the scheduler, which of them shared a core with which moved from round to
+ * round and run to run, and with it the ratio (two runs 0.22× apart, "Latest figures" in docs/benchmarks.md).
+ * `undefined`: not pinned (`--pin off`, fewer than 2 CPUs, or no `taskset`).
+ */
+let pinned: { readonly server: string; readonly generator: string } | undefined
+
+const canPin = (): boolean => {
+  if (availableParallelism() < 2) return false
+  try {
+    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Put every thread of `pid` on the server's CPU (no-op unless pinning); a process it starts later inherits it. */
+const pinServer = (pid: number | undefined): void => {
+  if (pinned === undefined || pid === undefined) return
+  execFileSync("taskset", ["-a", "-cp", pinned.server, String(pid)], { stdio: "ignore" })
+}
+
+/** How figures 3 and 4 placed their processes, for their notes. */
+const placement = () =>
+  pinned === undefined
+    ? "server and load generator placed by the scheduler"
+    : `server on CPU ${pinned.server}, load generator on CPU ${pinned.generator} (taskset)`
+
 const load = (spec: LoadSpec): Promise<LoadResult> =>
   new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ["--import", "tsx", LOADGEN, JSON.stringify(spec)], {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+    const args = ["--import", "tsx", LOADGEN, JSON.stringify(spec)]
+    const c = spawn(
+      pinned === undefined ? process.execPath : "taskset",
+      pinned === undefined ? args : ["-c", pinned.generator, process.execPath, ...args],
+      {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "pipe", "pipe"]
+      }
+    )
     let out = ""
     let err = ""
     c.stdout.on("data", (d: Buffer) => (out += d.toString()))
@@ -232,7 +273,8 @@ const server = (mode: "echo" | "data-actions"): Promise<{ url: string; stop: () 
     c.stdout.on("data", (d: Buffer) => {
       out += d.toString()
       const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m !== null)
+      if (m !== null) {
+        pinServer(c.pid)
         resolve({
           url: m[1]!,
           stop: () =>
@@ -241,6 +283,7 @@ const server = (mode: "echo" | "data-actions"): Promise<{ url: string; stop: () 
               c.kill("SIGTERM")
             })
         })
+      }
     })
     c.stderr.on("data", (d: Buffer) => (out += d.toString()))
     c.on("exit", (code) => reject(new Error(`${mode} server exited (${code}): ${out.slice(-1000)}`)))
@@ -415,6 +458,7 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
     namePrefix: "Ingest",
     log: say
   })
+  pinServer(stack.service.pid())
   const echo = await server("echo")
   try {
     const duration = flags["duration"] as number
@@ -455,7 +499,7 @@ const ingestFigure = async (flags: Record<string, number | string | boolean>, fi
       spread: `ratio ${range(t.ratio, 2, "×")}; p99 ${range(l.p99, 1, " ms")}`,
       goal: "≥ 0.8×; p99 ≤ 25 ms",
       met: t.ratio.median >= 0.8 && l.p99.median <= 25 && failed === 0,
-      note: `throughput: autocannon in its own process per round, ${rounds} interleaved rounds (service, echo, service, echo …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each, distinct signed generic-source events, each written to the SQLite inbox before 202; ratio = median of the rounds' paired ratios (service rounds ${formatSpread(t.serviceRps, 0, " req/s")}, echo ${formatSpread(t.baselineRps, 0, " req/s")}); latency at ${rate} req/s sent evenly (${even.described}), ${rounds} interleaved rounds: service p99 ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), echo p99 ${formatSpread(l.baselineP99, 1, " ms")}, the generator's own lateness p99 ${formatSpread(l.sendLagP99, 1, " ms")}; non-2xx or errors: ${failed}`,
+      note: `${placement()}; throughput: autocannon in its own process per round, ${rounds} interleaved rounds (service, echo, service, echo …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each, distinct signed generic-source events, each written to the SQLite inbox before 202; ratio = median of the rounds' paired ratios (service rounds ${formatSpread(t.serviceRps, 0, " req/s")}, echo ${formatSpread(t.baselineRps, 0, " req/s")}); latency at ${rate} req/s sent evenly (${even.described}), ${rounds} interleaved rounds: service p99 ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), echo p99 ${formatSpread(l.baselineP99, 1, " ms")}, the generator's own lateness p99 ${formatSpread(l.sendLagP99, 1, " ms")}; non-2xx or errors: ${failed}`,
       data: { throughput: tp, latency: lat, stats: { ...t, latency: l } }
     })
   } finally {
@@ -521,7 +565,7 @@ const dataActionFigure = async (flags: Record<string, number | string | boolean>
       spread: `ratio ${range(t.ratio, 2, "×")}; p99 ${range(l.p99, 1, " ms")}`,
       goal: "≥ 0.8×; p99 ≤ 10 ms",
       met: t.ratio.median >= 0.8 && l.p99.median <= 10 && failed === 0,
-      note: `POST /data-actions/normalize-ticket (Basic auth, JSON validation, catalog normalization) vs a bare JSON route in the same Express app; throughput: autocannon in its own process per round, ${rounds} interleaved rounds (action, bare, action, bare …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each; ratio = median of the rounds' paired ratios (action rounds ${formatSpread(t.serviceRps, 0, " req/s")}, bare ${formatSpread(t.baselineRps, 0, " req/s")}); p99 at ${rate} req/s sent evenly (${even.described}), ${rounds} interleaved rounds: action ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), bare route ${formatSpread(l.baselineP99, 1, " ms")}, the generator's own lateness p99 ${formatSpread(l.sendLagP99, 1, " ms")}; non-2xx or errors: ${failed}`,
+      note: `POST /data-actions/normalize-ticket (Basic auth, JSON validation, catalog normalization) vs a bare JSON route in the same Express app; ${placement()}; throughput: autocannon in its own process per round, ${rounds} interleaved rounds (action, bare, action, bare …) of ${connections} connections × ${duration} s after a ${String(flags["warmup"])} s warm-up of each; ratio = median of the rounds' paired ratios (action rounds ${formatSpread(t.serviceRps, 0, " req/s")}, bare ${formatSpread(t.baselineRps, 0, " req/s")}); p99 at ${rate} req/s sent evenly (${even.described}), ${rounds} interleaved rounds: action ${formatSpread(l.p99, 1, " ms")} (${fmt(l.serviceRps.median, 0)} req/s done), bare route ${formatSpread(l.baselineP99, 1, " ms")}, the generator's own lateness p99 ${formatSpread(l.sendLagP99, 1, " ms")}; non-2xx or errors: ${failed}`,
       data: { throughput: tp, latency: lat, stats: { ...t, latency: l } }
     })
   } finally {
@@ -728,6 +772,14 @@ const main = async (): Promise<number> => {
     return 2
   }
   compiled = service === "dist"
+  const pin = String(flags["pin"])
+  if (pin !== "on" && pin !== "off") {
+    process.stderr.write(`bench: --pin is on or off (got "${pin}")\n`)
+    return 2
+  }
+  pinned = pin === "on" && canPin() ? { server: "0", generator: "1" } : undefined
+  if (pin === "on" && pinned === undefined)
+    say("figures 3-4 not pinned to CPUs: the machine has fewer than 2 CPUs or no taskset")
   if (compiled) {
     say("building the service (pnpm build's compile step) for --service dist")
     await buildService()
