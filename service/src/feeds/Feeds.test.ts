@@ -185,6 +185,43 @@ describe("a helpdesk that never answers", () => {
   })
 })
 
+describe("HELPDESK_TIMEOUT_MS beside the write-back's own bound", () => {
+  /** The service's start-up warnings about the per-call time, with write-back on or off for GitHub. */
+  const warningsAtStart = async (writeBack: boolean) => {
+    gh = await startGitHubEmulator({ rateLimitPerMinute: 10_000 })
+    const lines: Array<string> = []
+    h = await startHarness(
+      {
+        LOG_LEVEL: "warn",
+        HELPDESK_URL_GITHUB: gh.url,
+        HELPDESK_TOKEN_GITHUB: "github-pat",
+        HELPDESK_REPO_GITHUB: "octo-org/helpdesk",
+        HELPDESK_TIMEOUT_MS: "45000",
+        WORKBRIDGE_WRITE_BACK_GITHUB: String(writeBack),
+        WORKBRIDGE_RECONCILE_INTERVAL_GITHUB: "0",
+        WORKBRIDGE_RECONCILE_INTERVAL_GENESYS: "0"
+      },
+      {},
+      undefined,
+      { logDestination: { write: (line: string) => void lines.push(line) } }
+    )
+    return lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => String(l["msg"]).startsWith("HELPDESK_TIMEOUT_MS is longer than a write-back"))
+  }
+
+  it("says at start that write-backs are abandoned after 30 s when each call may take longer, naming the sources", async () => {
+    const warned = await warningsAtStart(true)
+    expect(warned).toEqual([
+      expect.objectContaining({ sources: ["github"], helpdeskTimeoutMs: 45000, writeBackTimeoutMs: 30000 })
+    ])
+  })
+
+  it("says nothing of it when the source writes nothing back", async () => {
+    expect(await warningsAtStart(false)).toEqual([])
+  })
+})
+
 describe("fetch-on-notify", () => {
   it("Freshdesk webhooks delivered newest first, retries included, end at the newest state", async () => {
     // A rule template without `{{ticket.updated_at}}`: the webhook itself carries only its receive time.

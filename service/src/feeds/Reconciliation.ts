@@ -9,6 +9,7 @@ import { Context, Effect, Layer, Schedule } from "effect"
 import { type SyncTarget, worktypeMarkerKey } from "../sync/index.js"
 import { type BulkCreator, FeedCursors, type Feeds, makeFeeds } from "./Feeds.js"
 import { FeedSettingsTag, HelpdeskClients } from "./HelpdeskClients.js"
+import { WRITE_BACK_TIMEOUT_MS, callTimeLongerThanAWriteBack } from "../writeBack/apply.js"
 import { BULK_ADD_PER_JOB, Genesys, type GenesysService } from "@workbridge/genesys"
 import { Inbox } from "../inbox/Inbox.js"
 import { LinkStore, type LinkStoreService } from "../links/LinkStore.js"
@@ -91,6 +92,19 @@ export const FeedsLive = (
       const { readers, writers } = yield* HelpdeskClients
       const org = yield* GenesysOrg
       const writeBackSources = Object.keys(writers)
+      const cutShort = callTimeLongerThanAWriteBack(
+        settings.helpdesks as Readonly<Record<string, { readonly timeoutMs?: number }>>,
+        writeBackSources
+      )
+      if (cutShort.length > 0)
+        log.warn(
+          {
+            sources: cutShort.map((c) => c.source),
+            helpdeskTimeoutMs: cutShort[0]!.timeoutMs,
+            writeBackTimeoutMs: WRITE_BACK_TIMEOUT_MS
+          },
+          `HELPDESK_TIMEOUT_MS is longer than a write-back may take as a whole: write-backs are abandoned after ${WRITE_BACK_TIMEOUT_MS} ms (docs/write-back.md)`
+        )
       const feeds = makeFeeds({
         clients: readers,
         inbox,

@@ -6,7 +6,13 @@ import type { Link } from "../domain/records.js"
 import { makeWriteBudget } from "./Budget.js"
 import { writeBackTarget } from "@workbridge/catalog"
 import { HelpdeskError, RateLimited } from "@workbridge/helpdesk-clients"
-import { classifyWriteFailure, isWriteBackEcho, writeBackNote } from "./apply.js"
+import {
+  WRITE_BACK_TIMEOUT_MS,
+  callTimeLongerThanAWriteBack,
+  classifyWriteFailure,
+  isWriteBackEcho,
+  writeBackNote
+} from "./apply.js"
 
 const link = (status: string, written?: string): Link => ({
   workitemId: "w-1",
@@ -154,5 +160,21 @@ describe("classifyWriteFailure", () => {
     expect(failed("PUT /api/v2/tickets/{id}", 422)).toEqual({ retry: false, mayHaveWritten: false })
     expect(failed("PUT /api/v2/tickets/{id}", 404)).toEqual({ retry: false, mayHaveWritten: false })
     expect(failed("write-back assignee", undefined, true)).toEqual({ retry: false, mayHaveWritten: false })
+  })
+})
+
+describe("callTimeLongerThanAWriteBack", () => {
+  it("names the write-back sources whose per-call time is longer than a whole write-back may take", () => {
+    const helpdesks = {
+      zendesk: { timeoutMs: WRITE_BACK_TIMEOUT_MS + 1 },
+      jira: { timeoutMs: WRITE_BACK_TIMEOUT_MS },
+      github: {},
+      freshdesk: { timeoutMs: 60_000 }
+    }
+    // freshdesk is configured with a long time but writes nothing back; jira's equals the bound; github has the default.
+    expect(callTimeLongerThanAWriteBack(helpdesks, ["zendesk", "jira", "github", "servicenow"])).toEqual([
+      { source: "zendesk", timeoutMs: WRITE_BACK_TIMEOUT_MS + 1 }
+    ])
+    expect(callTimeLongerThanAWriteBack(helpdesks, [])).toEqual([])
   })
 })

@@ -205,6 +205,19 @@ export const agentSummary = (a: StatusLog["agent"]) =>
  */
 export const WRITE_BACK_TIMEOUT_MS = 30_000
 
+/**
+ * The write-back sources whose `HELPDESK_TIMEOUT_MS` (each call's time) is longer than a whole write-back may take:
+ * for their write-backs it never applies, the write-back's own {@link WRITE_BACK_TIMEOUT_MS} cuts first. Said at start.
+ */
+export const callTimeLongerThanAWriteBack = (
+  helpdesks: Readonly<Record<string, { readonly timeoutMs?: number | undefined } | undefined>>,
+  sources: ReadonlyArray<string>
+): ReadonlyArray<{ readonly source: string; readonly timeoutMs: number }> =>
+  sources.flatMap((source) => {
+    const timeoutMs = helpdesks[source]?.timeoutMs
+    return timeoutMs !== undefined && timeoutMs > WRITE_BACK_TIMEOUT_MS ? [{ source, timeoutMs }] : []
+  })
+
 /** Write back the ticket's `genesys` entries (sorted by revision, oldest first; never empty). */
 export const writeBackEntries = (
   deps: WriteBackDeps,
