@@ -6,7 +6,7 @@
  *   chunks loaded at that point, so `main.ts` still caps the heap's growth before they load (see src/observability/heapCap.ts).
  * - The workspace packages (`@workbridge/*`) are compiled into the output, and so are `effect` and the `@effect/*`
  *   packages, tree-shaken: only the modules the service uses, instead of `effect`'s index, which loads every module
- *   of it (a start's CPU time 1.8–2.0 s → 1.4 s, its RSS at listening 116–128 → 101–109 MB; docs/service.md). They
+ *   of it (a start's CPU time 1.8–2.0 s → 1.4 s, its RSS at listening 116–128 → 101–113 MB; docs/service.md). They
  *   are compiled in together, so there is one copy of `effect` (no external package imports it). The service's other
  *   dependencies (package.json `dependencies`: express, better-sqlite3, the Genesys SDK, …) stay in node_modules and
  *   are loaded by Node, each once; anything else a workspace package needs (pure JavaScript, e.g. `yaml`) is
