@@ -23,7 +23,7 @@ const manifest = JSON.parse(readFileSync(`${SERVICE_DIR}package.json`, "utf8")) 
   dependencies?: Record<string, string>
 }
 /** Dependencies compiled into the output rather than loaded from node_modules (see the header). */
-export const compiledIn = (name: string): boolean =>
+const compiledIn = (name: string): boolean =>
   name.startsWith("@workbridge/") || name === "effect" || name.startsWith("@effect/")
 const own = new Set(Object.keys(manifest.dependencies ?? {}).filter((name) => !compiledIn(name)))
 

@@ -270,10 +270,13 @@ const server = (mode: "echo" | "data-actions"): Promise<{ url: string; stop: () 
       stdio: ["ignore", "pipe", "pipe"]
     })
     let out = ""
+    let listening = false
     c.stdout.on("data", (d: Buffer) => {
       out += d.toString()
-      const m = /listening on (http:\/\/\S+)/.exec(out)
+      const m = listening ? null : /listening on (http:\/\/\S+)/.exec(out)
       if (m !== null) {
+        // Once: later output (the server's own lines during the rounds) must not run taskset again.
+        listening = true
         pinServer(c.pid)
         resolve({
           url: m[1]!,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
-import { sendDeliveries } from "./send.js"
+import { type SendResult, sendDeliveries } from "./send.js"
 import { generateStorm } from "./storm.js"
 
 interface Seen {
@@ -35,6 +35,9 @@ const serve = async (
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen }
 }
 
+/** The sender's attempt counts: every attempt, the helpdesk's retries after a wait, the ones passed on at once. */
+const counts = (r: SendResult) => ({ attempts: r.attempts, retries: r.retries, nextUpstream: r.nextUpstream })
+
 /** A port nobody listens on (a service that is down). */
 const closedUrl = async (): Promise<string> => {
   const s = createServer()
@@ -63,7 +66,7 @@ describe("sendDeliveries", () => {
     expect(r.refused).toEqual([])
     expect(r.failed).toEqual([])
     // service (503, retried after a wait), the closed URL (refused: passed on at once), service (202)
-    expect({ attempts: r.attempts, retries: r.retries, nextUpstream: r.nextUpstream }).toEqual({
+    expect(counts(r)).toEqual({
       attempts: 3,
       retries: 1,
       nextUpstream: 1
@@ -93,7 +96,7 @@ describe("sendDeliveries", () => {
     })
     // Each delivery's turn falls on the URL that is down first; each is sent on to the next without the 60 s wait.
     expect(passed.accepted).toHaveLength(2)
-    expect({ attempts: passed.attempts, retries: passed.retries, nextUpstream: passed.nextUpstream }).toEqual({
+    expect(counts(passed)).toEqual({
       attempts: 4,
       retries: 0,
       nextUpstream: 2
@@ -110,7 +113,7 @@ describe("sendDeliveries", () => {
     })
     // refused, passed on, refused by every URL: a helpdesk's retry after a wait; the same again; then given up
     expect(allDown.failed).toHaveLength(1)
-    expect({ attempts: allDown.attempts, retries: allDown.retries, nextUpstream: allDown.nextUpstream }).toEqual({
+    expect(counts(allDown)).toEqual({
       attempts: 4,
       retries: 2,
       nextUpstream: 2
